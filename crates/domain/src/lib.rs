@@ -1,0 +1,23 @@
+//! Conduct's domain vocabulary, in the words police and the Home Office use.
+//!
+//! Every other crate speaks in these types: a [`Force`] (one of the 43 territorial forces of
+//! England and Wales, or British Transport Police), an [`OffenceCode`] (Home Office codes, with
+//! finer codes mapped onto the stalking-and-harassment subgroup), an [`OutcomeType`] (0–22),
+//! a [`Role`], a protective [`OrderType`] and [`OrderStatus`], and a calendar [`Date`].
+//! Tables that the reference marks as unconfirmed live in `data/*.csv`, not in `match` arms.
+
+mod data;
+pub mod date;
+pub mod force;
+pub mod offence;
+pub mod order;
+pub mod outcome;
+pub mod role;
+pub mod value;
+
+pub use date::{Date, PartialDate};
+pub use force::{Force, ForceKind, UnknownForce};
+pub use offence::{OffenceClass, OffenceCode};
+pub use order::{OrderStatus, OrderType};
+pub use outcome::OutcomeType;
+pub use role::Role;

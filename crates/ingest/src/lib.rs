@@ -1,0 +1,1 @@
+//! Reads force exports.
