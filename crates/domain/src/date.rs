@@ -49,9 +49,8 @@ fn digits(s: &[u8]) -> Option<u32> {
 impl Date {
     /// A date from its parts, if it exists on the calendar (years 1000–9999).
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        ((1000..=9999).contains(&year) && day >= 1 && day <= days_in_month(year, month)).then(
-            || Date { year: year as i16, month: month as u8, day: day as u8 },
-        )
+        ((1000..=9999).contains(&year) && day >= 1 && day <= days_in_month(year, month))
+            .then_some(Date { year: year as i16, month: month as u8, day: day as u8 })
     }
 
     /// Parses `YYYY-MM-DD`, optionally followed by `T` or a space and a time with offset.

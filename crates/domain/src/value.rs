@@ -1,13 +1,25 @@
 //! Small value readers shared by ingest and linkage: booleans, phone numbers, e-mail addresses.
 
+/// A value that is not one of the contract's boolean spellings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotABool;
+
+impl std::fmt::Display for NotABool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a yes/no value (true/false, yes/no, y/n, 1/0)")
+    }
+}
+
+impl std::error::Error for NotABool {}
+
 /// Reads a contract boolean: true/false, yes/no, y/n, 1/0 (any case). Empty is unknown
 /// (`Ok(None)`), never "no"; anything else is an error.
-pub fn parse_bool(s: &str) -> Result<Option<bool>, ()> {
+pub fn parse_bool(s: &str) -> Result<Option<bool>, NotABool> {
     match s.trim().to_ascii_lowercase().as_str() {
         "" => Ok(None),
         "true" | "yes" | "y" | "1" | "t" => Ok(Some(true)),
         "false" | "no" | "n" | "0" | "f" => Ok(Some(false)),
-        _ => Err(()),
+        _ => Err(NotABool),
     }
 }
 

@@ -1,1 +1,25 @@
-//! Reads force exports.
+//! Reads force exports — incidents, people and protective orders — exactly per the data
+//! contract, as CSV, JSON Lines or Parquet, and turns every row into either an accepted record
+//! or a [`Reject`] naming file, line, column and reason. Nothing is dropped silently: for every
+//! file, rows read = accepted + rejected, and a bad *optional* value costs only that value
+//! (kept, marked invalid, counted as a [`Warning`]).
+//!
+//! The readers serve any one file on its own: a people file can be read without an incidents
+//! file ([`read_people`]), which is how person linkage reads benchmark files such as FEBRL.
+//! [`Ingest`] reads a whole export (incidents, then people, then orders) and checks references
+//! between the files.
+
+mod error;
+mod ingest;
+mod record;
+mod report;
+mod schema;
+mod source;
+mod validate;
+
+pub use error::{Error, ErrorKind};
+pub use ingest::{Batch, Ingest, Inputs, KnownIncidents, PeopleFile, read_people};
+pub use record::{Incident, Involvement, Order};
+pub use report::{FileSummary, Reject, Summary, Warning, write_rejects, write_warnings};
+pub use schema::{Format, Table};
+pub use source::{Progress, write_parquet_strings};

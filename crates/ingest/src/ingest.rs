@@ -1,0 +1,438 @@
+//! Reads a whole export — incidents, then people, then orders — checking what no single row
+//! can check on its own: a duplicate `incident_ref` (or `record_id`, `order_ref`) within a
+//! force, and people or orders that point at an incident that exists neither in this import
+//! nor in the workspace. Accepted records go to a sink in batches (the store writes them);
+//! rejects and warnings go to files or memory; the [`Summary`] balances for every file.
+
+use std::collections::HashMap;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use conduct_domain::{Date, Force};
+
+use crate::error::{Error, ErrorKind};
+use crate::record::{Incident, Involvement, Order};
+use crate::report::{FileSummary, Reject, Summary, Warning};
+use crate::schema::Table;
+use crate::source::{Progress, RowEvent, Source};
+use crate::validate;
+
+/// The files of one import.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    /// Incidents files.
+    pub incidents: Vec<PathBuf>,
+    /// People files.
+    pub people: Vec<PathBuf>,
+    /// Orders files.
+    pub orders: Vec<PathBuf>,
+}
+
+/// A batch of accepted records, in file order.
+#[derive(Debug)]
+pub enum Batch {
+    /// Accepted incidents.
+    Incidents(Vec<Incident>),
+    /// Accepted people rows.
+    People(Vec<Involvement>),
+    /// Accepted orders.
+    Orders(Vec<Order>),
+}
+
+/// Keys of incidents that exist already (in the workspace), so that people and orders may refer
+/// to them from a later import. Held as 64-bit hashes to keep memory small.
+#[derive(Clone, Debug, Default)]
+pub struct KnownIncidents(HashSet<u64>);
+
+impl KnownIncidents {
+    /// Records that an incident exists.
+    pub fn insert(&mut self, force: Force, incident_ref: &str) {
+        self.0.insert(key(force, incident_ref));
+    }
+
+    /// Whether it does.
+    pub fn contains(&self, force: Force, incident_ref: &str) -> bool {
+        self.0.contains(&key(force, incident_ref))
+    }
+}
+
+fn key(force: Force, s: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    force.hash(&mut h);
+    s.hash(&mut h);
+    h.finish()
+}
+
+enum Findings<T> {
+    Memory(Vec<T>),
+    File(Box<csv::Writer<std::io::BufWriter<std::fs::File>>>, PathBuf),
+}
+
+impl<T> Findings<T> {
+    fn file(path: PathBuf, header: &[&str]) -> Result<Findings<T>, Error> {
+        let f = std::fs::File::create(&path).map_err(|e| Error::new(ErrorKind::Io(e), &path, None))?;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+        w.write_record(header).map_err(|e| Error::new(ErrorKind::Write(e.to_string()), &path, None))?;
+        Ok(Findings::File(Box::new(w), path))
+    }
+
+    fn push(&mut self, item: T, row: impl FnOnce(&T) -> Vec<String>) -> Result<(), Error> {
+        match self {
+            Findings::Memory(v) => v.push(item),
+            Findings::File(w, path) => {
+                w.write_record(row(&item)).map_err(|e| Error::new(ErrorKind::Write(e.to_string()), &*path, None))?
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        if let Findings::File(w, path) = self {
+            w.flush().map_err(|e| Error::new(ErrorKind::Io(e), &*path, None))?;
+        }
+        Ok(())
+    }
+
+    fn items(&self) -> &[T] {
+        match self {
+            Findings::Memory(v) => v,
+            Findings::File(..) => &[],
+        }
+    }
+}
+
+/// Reads an export, row by row, with bounded memory (a 64-bit hash per key for duplicate and
+/// reference checks, and one batch of records in flight).
+pub struct Ingest {
+    rejects: Findings<Reject>,
+    warnings: Findings<Warning>,
+    progress: Progress,
+    batch_size: usize,
+    this_year: i32,
+}
+
+impl Default for Ingest {
+    fn default() -> Self {
+        Ingest::new()
+    }
+}
+
+/// Today's date from the system clock (for plausibility of dates of birth).
+pub(crate) fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Date::from_days_since_epoch((secs / 86_400) as i32)
+}
+
+struct Seen {
+    /// key hash → (file index, line) of the first row with that key.
+    first: HashMap<u64, (u32, u64)>,
+}
+
+impl Seen {
+    fn new() -> Seen {
+        Seen { first: HashMap::new() }
+    }
+
+    /// `None` if new; the first occurrence if this key was seen before.
+    fn check(&mut self, k: u64, file: u32, line: u64) -> Option<(u32, u64)> {
+        match self.first.entry(k) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((file, line));
+                None
+            }
+        }
+    }
+}
+
+impl Ingest {
+    /// An ingest that keeps rejects and warnings in memory ([`Ingest::rejects`]).
+    pub fn new() -> Ingest {
+        Ingest {
+            rejects: Findings::Memory(Vec::new()),
+            warnings: Findings::Memory(Vec::new()),
+            progress: Progress::default(),
+            batch_size: 8192,
+            this_year: today().year(),
+        }
+    }
+
+    /// An ingest that streams rejects to `DIR/rejects.csv` and warnings to `DIR/warnings.csv`.
+    pub fn with_findings_dir(dir: &Path) -> Result<Ingest, Error> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::Io(e), dir, None))?;
+        Ok(Ingest {
+            rejects: Findings::file(dir.join("rejects.csv"), &["file", "line", "column", "reason", "key"])?,
+            warnings: Findings::file(dir.join("warnings.csv"), &["file", "line", "column", "reason"])?,
+            ..Ingest::new()
+        })
+    }
+
+    /// The shared progress counter (bytes read).
+    pub fn progress(&self) -> Progress {
+        self.progress.clone()
+    }
+
+    /// Rejects kept in memory (empty when streaming to a file).
+    pub fn rejects(&self) -> &[Reject] {
+        self.rejects.items()
+    }
+
+    /// Warnings kept in memory (empty when streaming to a file).
+    pub fn warnings(&self) -> &[Warning] {
+        self.warnings.items()
+    }
+
+    /// Reads every file of `inputs`, handing accepted records to `sink` in batches. `known`
+    /// holds incidents already in the workspace. `sink` returns `false` to stop the read (its
+    /// side has failed and will say why).
+    pub fn run(
+        &mut self,
+        inputs: &Inputs,
+        known: &KnownIncidents,
+        sink: &mut dyn FnMut(Batch) -> bool,
+    ) -> Result<Summary, Error> {
+        let mut summary = Summary::default();
+        let mut incidents = Seen::new();
+        let mut file_index = 0u32;
+        let mut files: Vec<PathBuf> = Vec::new();
+        for path in &inputs.incidents {
+            files.push(path.clone());
+            let s = self.read_file(path, Table::Incidents, sink, &mut |row, line| {
+                let (incident, warnings) = validate::incident(row)?;
+                if let Some((f, l)) = incidents.check(key(incident.force, &incident.incident_ref), file_index, line) {
+                    return Err(duplicate("incident_ref", &incident.incident_ref, incident.force, &files, f, l, 1));
+                }
+                Ok((Accepted::Incident(incident), warnings))
+            })?;
+            summary.files.push(s);
+            file_index += 1;
+        }
+        let exists = |force: Force, r: &str, seen: &Seen| seen.first.contains_key(&key(force, r)) || known.contains(force, r);
+        let mut people = Seen::new();
+        let this_year = self.this_year;
+        for path in &inputs.people {
+            files.push(path.clone());
+            let s = self.read_file(path, Table::People, sink, &mut |row, line| {
+                let (p, warnings) = validate::involvement(row, this_year)?;
+                if !exists(p.force, &p.incident_ref, &incidents) {
+                    return Err(orphan(&p.incident_ref, p.force, 2));
+                }
+                if let Some((f, l)) = people.check(key(p.force, &p.record_id), file_index, line) {
+                    return Err(duplicate("record_id", &p.record_id, p.force, &files, f, l, 0));
+                }
+                Ok((Accepted::Involvement(p), warnings))
+            })?;
+            summary.files.push(s);
+            file_index += 1;
+        }
+        let mut orders = Seen::new();
+        for path in &inputs.orders {
+            files.push(path.clone());
+            let s = self.read_file(path, Table::Orders, sink, &mut |row, line| {
+                let (o, warnings) = validate::order(row)?;
+                if !exists(o.force, &o.incident_ref, &incidents) {
+                    return Err(orphan(&o.incident_ref, o.force, 3));
+                }
+                if let Some((f, l)) = orders.check(key(o.force, &o.order_ref), file_index, line) {
+                    return Err(duplicate("order_ref", &o.order_ref, o.force, &files, f, l, 1));
+                }
+                Ok((Accepted::Order(o), warnings))
+            })?;
+            summary.files.push(s);
+            file_index += 1;
+        }
+        self.rejects.flush()?;
+        self.warnings.flush()?;
+        Ok(summary)
+    }
+
+    fn read_file(
+        &mut self,
+        path: &Path,
+        table: Table,
+        sink: &mut dyn FnMut(Batch) -> bool,
+        accept: &mut dyn FnMut(crate::source::RawRow, u64) -> Result<(Accepted, Vec<validate::ValueFault>), validate::RowFault>,
+    ) -> Result<FileSummary, Error> {
+        let (mut source, mut summary) = Source::open(path, table, &self.progress)?;
+        let mut batch = Pending::new(table, self.batch_size);
+        let key_column = table.key_column();
+        while let Some(event) = source.next_row(&mut summary)? {
+            summary.read += 1;
+            match event {
+                RowEvent::Bad { line, reason } => {
+                    summary.rejected += 1;
+                    let r = Reject { file: path.to_path_buf(), line, column: String::new(), reason, key: String::new() };
+                    self.rejects.push(r, reject_row)?;
+                }
+                RowEvent::Row(row) => {
+                    let line = row.line;
+                    let key = row.fields[key_column].trim().to_string();
+                    match accept(row, line) {
+                        Ok((record, faults)) => {
+                            summary.accepted += 1;
+                            summary.warnings += faults.len() as u64;
+                            for f in faults {
+                                let w = Warning {
+                                    file: path.to_path_buf(),
+                                    line,
+                                    column: source.column_names[f.column].clone(),
+                                    reason: f.reason,
+                                };
+                                self.warnings.push(w, warning_row)?;
+                            }
+                            if let Some(full) = batch.push(record) {
+                                if !sink(full) {
+                                    return Err(Error::new(ErrorKind::Stopped, path, Some(line)));
+                                }
+                            }
+                        }
+                        Err(fault) => {
+                            summary.rejected += 1;
+                            let r = Reject {
+                                file: path.to_path_buf(),
+                                line,
+                                column: fault.column.map(|c| source.column_names[c].clone()).unwrap_or_default(),
+                                reason: fault.reason,
+                                key,
+                            };
+                            self.rejects.push(r, reject_row)?;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(rest) = batch.take() {
+            if !sink(rest) {
+                return Err(Error::new(ErrorKind::Stopped, path, None));
+            }
+        }
+        if summary.read == 0 && summary.notes.is_empty() {
+            summary.notes.push("the file has a header but no rows".into());
+        }
+        Ok(summary)
+    }
+}
+
+fn reject_row(r: &Reject) -> Vec<String> {
+    vec![r.file.display().to_string(), r.line.to_string(), r.column.clone(), r.reason.clone(), r.key.clone()]
+}
+
+fn warning_row(w: &Warning) -> Vec<String> {
+    vec![w.file.display().to_string(), w.line.to_string(), w.column.clone(), w.reason.clone()]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn duplicate(
+    what: &str,
+    value: &str,
+    force: Force,
+    files: &[PathBuf],
+    first_file: u32,
+    first_line: u64,
+    column: usize,
+) -> validate::RowFault {
+    let same_file = first_file as usize + 1 == files.len();
+    let place = if same_file {
+        format!("line {first_line}")
+    } else {
+        format!("line {first_line} of {}", files[first_file as usize].display())
+    };
+    validate::RowFault {
+        column: Some(column),
+        reason: format!("duplicate {what} {value:?} in {force}: first seen on {place}; the first is kept"),
+    }
+}
+
+fn orphan(incident_ref: &str, force: Force, column: usize) -> validate::RowFault {
+    validate::RowFault {
+        column: Some(column),
+        reason: format!(
+            "no incident {incident_ref:?} in {force}, neither in this import nor in the workspace"
+        ),
+    }
+}
+
+#[allow(clippy::large_enum_variant)] // one record, moved once into its batch
+enum Accepted {
+    Incident(Incident),
+    Involvement(Involvement),
+    Order(Order),
+}
+
+struct Pending {
+    batch: Option<Batch>,
+    size: usize,
+    table: Table,
+}
+
+impl Pending {
+    fn new(table: Table, size: usize) -> Pending {
+        Pending { batch: None, size, table }
+    }
+
+    fn push(&mut self, record: Accepted) -> Option<Batch> {
+        let size = self.size;
+        let b = self.batch.get_or_insert_with(|| match self.table {
+            Table::Incidents => Batch::Incidents(Vec::with_capacity(size)),
+            Table::People => Batch::People(Vec::with_capacity(size)),
+            Table::Orders => Batch::Orders(Vec::with_capacity(size)),
+        });
+        let len = match (b, record) {
+            (Batch::Incidents(v), Accepted::Incident(r)) => {
+                v.push(r);
+                v.len()
+            }
+            (Batch::People(v), Accepted::Involvement(r)) => {
+                v.push(r);
+                v.len()
+            }
+            (Batch::Orders(v), Accepted::Order(r)) => {
+                v.push(r);
+                v.len()
+            }
+            _ => unreachable!("a file holds one table"),
+        };
+        if len >= size { self.batch.take() } else { None }
+    }
+
+    fn take(&mut self) -> Option<Batch> {
+        self.batch.take()
+    }
+}
+
+/// A people file read on its own.
+#[derive(Debug)]
+pub struct PeopleFile {
+    /// The accepted rows, in file order.
+    pub rows: Vec<Involvement>,
+    /// Rows set aside, with reasons.
+    pub rejects: Vec<Reject>,
+    /// Invalid optional values kept as unknown.
+    pub warnings: Vec<Warning>,
+    /// The file's counts.
+    pub summary: FileSummary,
+}
+
+/// Reads one people file on its own — no incidents file, no workspace — as person linkage does
+/// (FEBRL and other benchmark files hold people only). The incident reference is not checked.
+pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
+    let mut ingest = Ingest::new();
+    let mut rows = Vec::new();
+    let this_year = ingest.this_year;
+    let summary = ingest.read_file(path, Table::People, &mut |b| {
+        if let Batch::People(v) = b {
+            rows.extend(v);
+        }
+        true
+    }, &mut |row, _line| {
+        let (p, w) = validate::involvement(row, this_year)?;
+        Ok((Accepted::Involvement(p), w))
+    })?;
+    let Findings::Memory(rejects) = ingest.rejects else { unreachable!() };
+    let Findings::Memory(warnings) = ingest.warnings else { unreachable!() };
+    Ok(PeopleFile { rows, rejects, warnings, summary })
+}

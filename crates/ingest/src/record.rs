@@ -1,0 +1,102 @@
+//! The accepted records: what a row of each table becomes once it has passed validation.
+
+use conduct_domain::{Date, Force, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
+
+/// A recorded crime or incident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incident {
+    /// The recording force.
+    pub force: Force,
+    /// The force's reference, unique within the force.
+    pub incident_ref: String,
+    /// When the force recorded it.
+    pub recorded_date: Date,
+    /// When it happened (start of a range), if known.
+    pub occurred_date: Option<Date>,
+    /// The Home Office offence code.
+    pub offence_code: OffenceCode,
+    /// The offence as described in the export.
+    pub offence_description: String,
+    /// The force's domestic-abuse flag; `None` is unknown.
+    pub domestic_abuse: Option<bool>,
+    /// Online or technology-enabled element; `None` is unknown.
+    pub cyber: Option<bool>,
+    /// Same-force incident_refs the recording officer linked this report to.
+    pub linked_refs: Vec<String>,
+    /// The Home Office outcome type, if assigned.
+    pub outcome_type: Option<OutcomeType>,
+    /// When the outcome was assigned.
+    pub outcome_date: Option<Date>,
+    /// Short free-text summary.
+    pub narrative: String,
+    /// Names of optional columns whose values were invalid (and are kept as unknown).
+    pub invalid: Vec<&'static str>,
+}
+
+/// One person's involvement in an incident (a row of people.csv).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Involvement {
+    /// Unique per row; answers refer to it.
+    pub record_id: String,
+    /// The recording force.
+    pub force: Force,
+    /// The incident this involvement belongs to.
+    pub incident_ref: String,
+    /// Victim, suspect, witness or other.
+    pub role: Role,
+    /// The force's own nominal id.
+    pub local_person_id: String,
+    /// Forename as recorded.
+    pub forename: String,
+    /// Middle names as recorded.
+    pub middle_names: String,
+    /// Surname as recorded.
+    pub surname: String,
+    /// Date of birth as written.
+    pub date_of_birth: String,
+    /// Its components, when the text was date-like (even if not a real date).
+    pub dob: Option<PartialDate>,
+    /// Sex: `M`, `F`, or the recorded text when it is neither.
+    pub sex: String,
+    /// Address as recorded.
+    pub address: String,
+    /// Postcode, upper-cased with single spaces.
+    pub postcode: String,
+    /// Phone as recorded.
+    pub phone: String,
+    /// Phone in canonical form (`+447700900123`), when it is a valid number.
+    pub phone_canonical: Option<String>,
+    /// E-mail as recorded.
+    pub email: String,
+    /// `;`-separated online handles.
+    pub online_handles: String,
+    /// Police National Computer id.
+    pub pnc_id: String,
+    /// National Insurance number or other national identifier.
+    pub ni_number: String,
+    /// Names of optional columns whose values were invalid.
+    pub invalid: Vec<&'static str>,
+}
+
+/// A protective order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    /// The force that applied.
+    pub force: Force,
+    /// The order's reference, unique within the force.
+    pub order_ref: String,
+    /// SPO, interim SPO, restraining order, …
+    pub order_type: OrderType,
+    /// The incident the application arose from.
+    pub incident_ref: String,
+    /// When applied for.
+    pub applied_date: Option<Date>,
+    /// When granted; `None` if not (yet) granted.
+    pub granted_date: Option<Date>,
+    /// When it expires.
+    pub expires_date: Option<Date>,
+    /// Where it stands.
+    pub status: Option<OrderStatus>,
+    /// Names of optional columns whose values were invalid.
+    pub invalid: Vec<&'static str>,
+}

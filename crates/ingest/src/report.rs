@@ -1,0 +1,210 @@
+//! What a read found: rows set aside ([`Reject`]), values kept but marked invalid
+//! ([`Warning`]), and per-file counts ([`FileSummary`]) in which read = accepted + rejected.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorKind};
+use crate::schema::{Format, Table};
+
+/// A row that could not be used, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reject {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// The line the row starts on (1-based, the header is line 1 in CSV).
+    pub line: u64,
+    /// The column at fault, as named in the file's header; empty for whole-row problems.
+    pub column: String,
+    /// What is wrong, in words the analyst can act on.
+    pub reason: String,
+    /// The row's key (incident_ref, record_id or order_ref) when it could be read.
+    pub key: String,
+}
+
+/// An optional value that was invalid: the row was kept and the value marked invalid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The file.
+    pub file: PathBuf,
+    /// The line.
+    pub line: u64,
+    /// The column, as named in the file's header.
+    pub column: String,
+    /// What is wrong with the value.
+    pub reason: String,
+}
+
+/// Counts for one input file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSummary {
+    /// The file.
+    pub file: PathBuf,
+    /// Which table it holds.
+    pub table: Table,
+    /// Its format.
+    pub format: Format,
+    /// Data rows read (not counting the header).
+    pub read: u64,
+    /// Rows accepted.
+    pub accepted: u64,
+    /// Rows set aside in the rejects file.
+    pub rejected: u64,
+    /// Invalid optional values kept as unknown.
+    pub warnings: u64,
+    /// Columns in the file that the contract does not define (ignored, listed here).
+    pub ignored_columns: Vec<String>,
+    /// Ground-truth columns present (never read).
+    pub ground_truth_columns: Vec<String>,
+    /// Notes about the file as a whole (empty file, header only, missing required column…).
+    pub notes: Vec<String>,
+}
+
+impl FileSummary {
+    pub(crate) fn new(file: &Path, table: Table, format: Format) -> FileSummary {
+        FileSummary {
+            file: file.to_path_buf(),
+            table,
+            format,
+            read: 0,
+            accepted: 0,
+            rejected: 0,
+            warnings: 0,
+            ignored_columns: Vec::new(),
+            ground_truth_columns: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Whether the counts add up: read = accepted + rejected.
+    pub fn balances(&self) -> bool {
+        self.read == self.accepted + self.rejected
+    }
+}
+
+/// Counts for a whole import.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// One entry per input file, in the order read.
+    pub files: Vec<FileSummary>,
+}
+
+impl Summary {
+    /// Total rows accepted across files.
+    pub fn accepted(&self) -> u64 {
+        self.files.iter().map(|f| f.accepted).sum()
+    }
+
+    /// Total rows rejected across files.
+    pub fn rejected(&self) -> u64 {
+        self.files.iter().map(|f| f.rejected).sum()
+    }
+
+    /// Total rows read across files.
+    pub fn read(&self) -> u64 {
+        self.files.iter().map(|f| f.read).sum()
+    }
+
+    /// Total warnings across files.
+    pub fn warnings(&self) -> u64 {
+        self.files.iter().map(|f| f.warnings).sum()
+    }
+
+    /// The summary as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "read": self.read(),
+            "accepted": self.accepted(),
+            "rejected": self.rejected(),
+            "warnings": self.warnings(),
+            "files": self.files.iter().map(|f| serde_json::json!({
+                "file": f.file.display().to_string(),
+                "table": f.table.name(),
+                "format": f.format.name(),
+                "read": f.read,
+                "accepted": f.accepted,
+                "rejected": f.rejected,
+                "warnings": f.warnings,
+                "balances": f.balances(),
+                "ignored_columns": f.ignored_columns,
+                "ground_truth_columns": f.ground_truth_columns,
+                "notes": f.notes,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// A plain-text table for the terminal.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "{:<9} {:<7} {:>10} {:>10} {:>9} {:>9}  file\n",
+            "table", "format", "read", "accepted", "rejected", "warnings"
+        ));
+        for f in &self.files {
+            out.push_str(&format!(
+                "{:<9} {:<7} {:>10} {:>10} {:>9} {:>9}  {}\n",
+                f.table.name(),
+                f.format.name(),
+                f.read,
+                f.accepted,
+                f.rejected,
+                f.warnings,
+                f.file.display()
+            ));
+            for note in &f.notes {
+                out.push_str(&format!("          note: {note}\n"));
+            }
+            if !f.ignored_columns.is_empty() {
+                out.push_str(&format!("          ignored columns: {}\n", f.ignored_columns.join(", ")));
+            }
+            if !f.ground_truth_columns.is_empty() {
+                out.push_str(&format!(
+                    "          ground-truth columns present, not read: {}\n",
+                    f.ground_truth_columns.join(", ")
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "{:<17} {:>10} {:>10} {:>9} {:>9}\n",
+            "total",
+            self.read(),
+            self.accepted(),
+            self.rejected(),
+            self.warnings()
+        ));
+        out
+    }
+}
+
+fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), Error> {
+    let werr = |e: &dyn std::fmt::Display| Error::new(ErrorKind::Write(e.to_string()), path, None);
+    let file = std::fs::File::create(path).map_err(|e| werr(&e))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    w.write_record(header).map_err(|e| werr(&e))?;
+    for row in rows {
+        w.write_record(&row).map_err(|e| werr(&e))?;
+    }
+    w.into_inner().map_err(|e| werr(&e))?.flush().map_err(|e| werr(&e))
+}
+
+/// Writes rejects as CSV: `file,line,column,reason,key`.
+pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<(), Error> {
+    write_csv(
+        path,
+        &["file", "line", "column", "reason", "key"],
+        rejects.iter().map(|r| {
+            vec![r.file.display().to_string(), r.line.to_string(), r.column.clone(), r.reason.clone(), r.key.clone()]
+        }),
+    )
+}
+
+/// Writes warnings as CSV: `file,line,column,reason`.
+pub fn write_warnings(path: &Path, warnings: &[Warning]) -> Result<(), Error> {
+    write_csv(
+        path,
+        &["file", "line", "column", "reason"],
+        warnings
+            .iter()
+            .map(|w| vec![w.file.display().to_string(), w.line.to_string(), w.column.clone(), w.reason.clone()]),
+    )
+}

@@ -1,0 +1,502 @@
+//! Opens an input file and yields its rows as text cells aligned to the contract's columns,
+//! whatever the format: CSV (RFC 4180, BOM tolerated, header names case-insensitive, column
+//! order free), JSON Lines, or Parquet.
+//!
+//! Problems that make a row unreadable (a ragged CSV row, an unterminated quote, a line that is
+//! not JSON) come back as [`RowEvent::Bad`] so the caller can reject that row and go on. A CSV
+//! field that is not valid UTF-8 is decoded as Windows-1252 (the usual cause: an export saved
+//! from Excel on Windows) and flagged, so the row is kept and the analyst is told.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, ErrorKind};
+use crate::report::FileSummary;
+use crate::schema::{Format, GROUND_TRUTH_COLUMNS, Table};
+
+/// Progress of a read, shared with whoever draws a progress bar.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    bytes: Arc<AtomicU64>,
+}
+
+impl Progress {
+    /// Bytes read so far, across files.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    fn add(&self, n: u64) {
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// A row read from a file: one text cell per contract column ("" when absent).
+#[derive(Debug)]
+pub(crate) struct RawRow {
+    pub line: u64,
+    pub fields: Vec<String>,
+    /// Contract columns whose bytes were not UTF-8 and were read as Windows-1252.
+    pub recoded: Vec<usize>,
+}
+
+/// One step of reading a file.
+pub(crate) enum RowEvent {
+    /// A row whose cells could be read (validation comes next).
+    Row(RawRow),
+    /// A row that could not be read at all.
+    Bad { line: u64, reason: String },
+}
+
+/// An open input file.
+pub(crate) struct Source {
+    /// Header name in the file for each contract column, for messages.
+    pub column_names: Vec<String>,
+    rows: Rows,
+}
+
+enum Rows {
+    Csv(CsvRows),
+    Json(JsonRows),
+    Parquet(ParquetRows),
+    Empty,
+}
+
+impl Source {
+    /// Opens a file of the given table, filling in what the header tells the summary.
+    pub fn open(path: &Path, table: Table, progress: &Progress) -> Result<(Source, FileSummary), Error> {
+        let io = |e| Error::new(ErrorKind::Io(e), path, None);
+        let mut file = File::open(path).map_err(io)?;
+        let mut head = [0u8; 4];
+        let n = read_up_to(&mut file, &mut head).map_err(io)?;
+        let head = &head[..n];
+        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+            return Err(Error::new(
+                ErrorKind::Encoding("the file is UTF-16; save it as UTF-8 (CSV UTF-8 in Excel) and import again".into()),
+                path,
+                None,
+            ));
+        }
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        let format = Format::detect(path, head);
+        let mut summary = FileSummary::new(path, table, format);
+        let columns = table.columns();
+        let mut column_names: Vec<String> = columns.iter().map(|c| c.name.to_string()).collect();
+        if n == 0 {
+            summary.notes.push("the file is empty: no header and no rows".into());
+            return Ok((Source { column_names, rows: Rows::Empty }, summary));
+        }
+        let rows = match format {
+            Format::Csv => {
+                let mut csv = CsvRows::new(path, file, columns.len(), progress.clone());
+                match csv.header()? {
+                    None => {
+                        summary.notes.push("the file is empty: no header and no rows".into());
+                        Rows::Empty
+                    }
+                    Some(header) => {
+                        csv.map = map_header(&header, table, &mut summary, &mut column_names);
+                        csv.width = header.len();
+                        Rows::Csv(csv)
+                    }
+                }
+            }
+            Format::JsonLines => Rows::Json(JsonRows::new(path, file, table, progress.clone())),
+            Format::Parquet => {
+                let mut p = ParquetRows::new(path, file, progress.clone())?;
+                p.map = map_header(&p.names, table, &mut summary, &mut column_names);
+                Rows::Parquet(p)
+            }
+        };
+        Ok((Source { column_names, rows }, summary))
+    }
+
+    /// The next row, or `None` at the end of the file.
+    pub fn next_row(&mut self, summary: &mut FileSummary) -> Result<Option<RowEvent>, Error> {
+        match &mut self.rows {
+            Rows::Csv(r) => r.next_row(),
+            Rows::Json(r) => r.next_row(summary),
+            Rows::Parquet(r) => r.next_row(),
+            Rows::Empty => Ok(None),
+        }
+    }
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Maps header names onto contract columns; records unknown and ground-truth columns.
+/// Returns, for each contract column, the index of the file column holding it.
+fn map_header(
+    header: &[String],
+    table: Table,
+    summary: &mut FileSummary,
+    column_names: &mut [String],
+) -> Vec<Option<usize>> {
+    let columns = table.columns();
+    let mut map = vec![None; columns.len()];
+    for (i, raw) in header.iter().enumerate() {
+        let name = raw.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+        if let Some(c) = columns.iter().position(|c| c.name == name) {
+            if map[c].is_some() {
+                summary.notes.push(format!("column {raw:?} appears twice; the first is used"));
+            } else {
+                map[c] = Some(i);
+                column_names[c] = raw.trim().to_string();
+            }
+        } else if GROUND_TRUTH_COLUMNS.contains(&name.as_str()) {
+            summary.ground_truth_columns.push(raw.trim().to_string());
+        } else {
+            summary.ignored_columns.push(raw.trim().to_string());
+        }
+    }
+    for (c, col) in columns.iter().enumerate() {
+        if col.required && map[c].is_none() {
+            summary.notes.push(format!(
+                "required column {:?} is missing from the header: every row is rejected",
+                col.name
+            ));
+        }
+    }
+    map
+}
+
+/// Decodes bytes as Windows-1252 (a superset of Latin-1 for printable characters).
+pub(crate) fn decode_cp1252(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
+        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => HIGH[(b - 0x80) as usize],
+            _ => char::from(b),
+        })
+        .collect()
+}
+
+/// A reader that counts the bytes it hands on.
+struct Counting<R> {
+    inner: R,
+    progress: Progress,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.add(n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+struct CsvRows {
+    path: PathBuf,
+    reader: csv::Reader<Counting<File>>,
+    record: csv::ByteRecord,
+    map: Vec<Option<usize>>,
+    width: usize,
+    columns: usize,
+}
+
+impl CsvRows {
+    fn new(path: &Path, file: File, columns: usize, progress: Progress) -> CsvRows {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(1 << 16)
+            .from_reader(Counting { inner: file, progress });
+        CsvRows { path: path.to_path_buf(), reader, record: csv::ByteRecord::new(), map: Vec::new(), width: 0, columns }
+    }
+
+    fn error(&self, e: csv::Error) -> Error {
+        let line = e.position().map(|p| p.line());
+        let kind = match e.into_kind() {
+            csv::ErrorKind::Io(e) => ErrorKind::Io(e),
+            other => ErrorKind::Io(std::io::Error::other(format!("{other:?}"))),
+        };
+        Error::new(kind, &self.path, line)
+    }
+
+    fn header(&mut self) -> Result<Option<Vec<String>>, Error> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => Ok(Some(
+                self.record
+                    .iter()
+                    .map(|f| match std::str::from_utf8(f) {
+                        Ok(s) => s.to_string(),
+                        Err(_) => decode_cp1252(f),
+                    })
+                    .collect(),
+            )),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    fn next_row(&mut self) -> Result<Option<RowEvent>, Error> {
+        let ok = self.reader.read_byte_record(&mut self.record).map_err(|e| self.error(e))?;
+        if !ok {
+            return Ok(None);
+        }
+        let start = self.record.position().expect("csv records carry positions").clone();
+        let line = start.line();
+        if self.record.len() != self.width {
+            let end_line = self.reader.position().line();
+            if end_line > line + 1 && self.record.len() < self.width {
+                // A quoted field opened on this line and ran on over later lines: most likely an
+                // unterminated quote. Set this line aside and read on from the next one, so one
+                // stray quote cannot swallow the rest of the file.
+                let next = self.next_line_start(start.byte()).map_err(|e| Error::new(ErrorKind::Io(e), &self.path, Some(line)))?;
+                let mut pos = csv::Position::new();
+                pos.set_byte(next).set_line(line + 1).set_record(start.record() + 1);
+                self.reader.seek(pos).map_err(|e| self.error(e))?;
+                return Ok(Some(RowEvent::Bad {
+                    line,
+                    reason: format!(
+                        "a quoted field opens on this line and is not closed before line {}; \
+                         this line is set aside and reading resumes on the next line",
+                        end_line - 1
+                    ),
+                }));
+            }
+            return Ok(Some(RowEvent::Bad {
+                line,
+                reason: format!("the row has {} fields but the header has {}", self.record.len(), self.width),
+            }));
+        }
+        let mut fields = vec![String::new(); self.columns];
+        let mut recoded = Vec::new();
+        for (c, slot) in self.map.iter().enumerate() {
+            let Some(i) = *slot else { continue };
+            let bytes = &self.record[i];
+            fields[c] = match std::str::from_utf8(bytes) {
+                Ok(s) => s.to_string(),
+                Err(_) => {
+                    recoded.push(c);
+                    decode_cp1252(bytes)
+                }
+            };
+        }
+        Ok(Some(RowEvent::Row(RawRow { line, fields, recoded })))
+    }
+
+    /// The byte offset just after the first newline at or after `from`.
+    fn next_line_start(&self, from: u64) -> std::io::Result<u64> {
+        let mut f = BufReader::new(File::open(&self.path)?);
+        f.seek(SeekFrom::Start(from))?;
+        let mut buf = Vec::new();
+        let n = f.read_until(b'\n', &mut buf)?;
+        Ok(from + n as u64)
+    }
+}
+
+struct JsonRows {
+    path: PathBuf,
+    reader: BufReader<Counting<File>>,
+    table: Table,
+    line: u64,
+    buf: Vec<u8>,
+    seen_unknown: std::collections::BTreeSet<String>,
+}
+
+impl JsonRows {
+    fn new(path: &Path, file: File, table: Table, progress: Progress) -> JsonRows {
+        JsonRows {
+            path: path.to_path_buf(),
+            reader: BufReader::with_capacity(1 << 16, Counting { inner: file, progress }),
+            table,
+            line: 0,
+            buf: Vec::new(),
+            seen_unknown: Default::default(),
+        }
+    }
+
+    fn next_row(&mut self, summary: &mut FileSummary) -> Result<Option<RowEvent>, Error> {
+        loop {
+            self.buf.clear();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| Error::new(ErrorKind::Io(e), &self.path, Some(self.line + 1)))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            let mut bytes: &[u8] = &self.buf;
+            if self.line == 1 {
+                bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            }
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let (text, recoded_all) = match std::str::from_utf8(bytes) {
+                Ok(s) => (std::borrow::Cow::Borrowed(s), false),
+                Err(_) => (std::borrow::Cow::Owned(decode_cp1252(bytes)), true),
+            };
+            let object = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(serde_json::Value::Object(o)) => o,
+                Ok(_) => {
+                    return Ok(Some(RowEvent::Bad { line: self.line, reason: "the line is JSON but not an object".into() }));
+                }
+                Err(e) => {
+                    return Ok(Some(RowEvent::Bad {
+                        line: self.line,
+                        reason: format!("the line is not valid JSON (column {}: {e})", e.column()),
+                    }));
+                }
+            };
+            let columns = self.table.columns();
+            let mut fields = vec![String::new(); columns.len()];
+            let mut present = Vec::new();
+            for (key, value) in object {
+                let name = key.trim().to_ascii_lowercase();
+                match columns.iter().position(|c| c.name == name) {
+                    Some(c) => {
+                        fields[c] = json_text(&value);
+                        present.push(c);
+                    }
+                    None => {
+                        if self.seen_unknown.insert(name.clone()) {
+                            if GROUND_TRUTH_COLUMNS.contains(&name.as_str()) {
+                                summary.ground_truth_columns.push(key);
+                            } else {
+                                summary.ignored_columns.push(key);
+                            }
+                        }
+                    }
+                }
+            }
+            let recoded = if recoded_all { present } else { Vec::new() };
+            return Ok(Some(RowEvent::Row(RawRow { line: self.line, fields, recoded })));
+        }
+    }
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(json_text).collect::<Vec<_>>().join(";"),
+        other => other.to_string(),
+    }
+}
+
+struct ParquetRows {
+    path: PathBuf,
+    names: Vec<String>,
+    map: Vec<Option<usize>>,
+    rows: parquet::record::reader::RowIter<'static>,
+    row: u64,
+    progress: Progress,
+    bytes_per_row: u64,
+}
+
+impl ParquetRows {
+    fn new(path: &Path, file: File, progress: Progress) -> Result<ParquetRows, Error> {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Parquet(e.to_string()), path, None);
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let reader = SerializedFileReader::new(file).map_err(perr)?;
+        let meta = reader.metadata();
+        let names: Vec<String> =
+            meta.file_metadata().schema_descr().root_schema().get_fields().iter().map(|f| f.name().to_string()).collect();
+        let total = meta.file_metadata().num_rows().max(1) as u64;
+        let rows = reader.into_iter();
+        Ok(ParquetRows { path: path.to_path_buf(), names, map: Vec::new(), rows, row: 0, progress, bytes_per_row: size / total })
+    }
+
+    fn next_row(&mut self) -> Result<Option<RowEvent>, Error> {
+        let Some(row) = self.rows.next() else { return Ok(None) };
+        self.row += 1;
+        self.progress.add(self.bytes_per_row);
+        let row = row.map_err(|e| Error::new(ErrorKind::Parquet(e.to_string()), &self.path, Some(self.row)))?;
+        let cells: Vec<String> = row.get_column_iter().map(|(_, f)| parquet_text(f)).collect();
+        let fields = self.map.iter().map(|slot| slot.map(|i| cells[i].clone()).unwrap_or_default()).collect();
+        Ok(Some(RowEvent::Row(RawRow { line: self.row, fields, recoded: Vec::new() })))
+    }
+}
+
+fn parquet_text(f: &parquet::record::Field) -> String {
+    use parquet::record::Field;
+    match f {
+        Field::Null => String::new(),
+        Field::Str(s) => s.clone(),
+        Field::Bytes(b) => match std::str::from_utf8(b.data()) {
+            Ok(s) => s.to_string(),
+            Err(_) => decode_cp1252(b.data()),
+        },
+        Field::Date(days) => conduct_domain::Date::from_days_since_epoch(*days).to_string(),
+        Field::TimestampMillis(ms) => {
+            conduct_domain::Date::from_days_since_epoch(ms.div_euclid(86_400_000) as i32).to_string()
+        }
+        Field::TimestampMicros(us) => {
+            conduct_domain::Date::from_days_since_epoch(us.div_euclid(86_400_000_000) as i32).to_string()
+        }
+        Field::ListInternal(list) => list.elements().iter().map(parquet_text).collect::<Vec<_>>().join(";"),
+        other => other.to_string(),
+    }
+}
+
+/// Writes rows of optional strings as a Parquet file with one optional UTF-8 column per name
+/// (used by `conduct synth --format parquet` and by tests of the Parquet reader).
+pub fn write_parquet_strings(
+    path: &Path,
+    columns: &[&str],
+    rows: &[Vec<Option<String>>],
+) -> Result<(), Error> {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Write(e.to_string()), path, None);
+    let schema = format!(
+        "message conduct {{ {} }}",
+        columns.iter().map(|c| format!("optional binary {c} (UTF8);")).collect::<String>()
+    );
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).map_err(perr)?);
+    let file = File::create(path).map_err(|e| Error::new(ErrorKind::Io(e), path, None))?;
+    let props = Arc::new(
+        WriterProperties::builder().set_compression(parquet::basic::Compression::SNAPPY).build(),
+    );
+    let mut writer = SerializedFileWriter::new(file, schema, props).map_err(perr)?;
+    for chunk in rows.chunks(100_000) {
+        let mut group = writer.next_row_group().map_err(perr)?;
+        let mut c = 0;
+        while let Some(mut col) = group.next_column().map_err(perr)? {
+            let mut values = Vec::new();
+            let mut defs = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                match row.get(c).and_then(|v| v.as_ref()) {
+                    Some(v) => {
+                        values.push(ByteArray::from(v.as_str()));
+                        defs.push(1);
+                    }
+                    None => defs.push(0),
+                }
+            }
+            col.typed::<ByteArrayType>().write_batch(&values, Some(&defs), None).map_err(perr)?;
+            col.close().map_err(perr)?;
+            c += 1;
+        }
+        group.close().map_err(perr)?;
+    }
+    writer.close().map_err(perr)?;
+    Ok(())
+}

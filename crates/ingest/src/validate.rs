@@ -1,0 +1,292 @@
+//! Turns a row's text cells into a record, or says why it cannot be used.
+//!
+//! The rule: a missing or unusable *required* value rejects the row; a bad *optional* value is
+//! kept as unknown, named in the record's `invalid` list and counted as a warning. Cross-row
+//! checks (duplicates, references between files) are in [`crate::ingest`].
+
+use conduct_domain::value::{canonical_email, canonical_phone, parse_bool};
+use conduct_domain::{Date, Force, ForceKind, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
+
+use crate::record::{Incident, Involvement, Order};
+use crate::schema::Table;
+use crate::source::RawRow;
+
+/// Why a row was rejected: the contract column at fault (if one is) and the reason.
+#[derive(Debug)]
+pub(crate) struct RowFault {
+    pub column: Option<usize>,
+    pub reason: String,
+}
+
+/// An optional value that was kept as unknown.
+#[derive(Debug)]
+pub(crate) struct ValueFault {
+    pub column: usize,
+    pub reason: String,
+}
+
+/// A validated row and the warnings it raised.
+pub(crate) type Checked<T> = Result<(T, Vec<ValueFault>), RowFault>;
+
+fn take(row: &mut RawRow, c: usize) -> String {
+    let v = std::mem::take(&mut row.fields[c]);
+    let t = v.trim();
+    if t.len() == v.len() { v } else { t.to_string() }
+}
+
+fn required(row: &mut RawRow, table: Table, c: usize) -> Result<String, RowFault> {
+    let v = take(row, c);
+    if v.is_empty() {
+        let name = table.columns()[c].name;
+        return Err(RowFault { column: Some(c), reason: format!("required value {name} is empty or its column is missing") });
+    }
+    Ok(v)
+}
+
+fn force(row: &mut RawRow, table: Table, c: usize) -> Result<Force, RowFault> {
+    let v = required(row, table, c)?;
+    match Force::resolve(&v) {
+        Ok(f) if f.kind() == ForceKind::Force => Ok(f),
+        Ok(f) => Err(RowFault { column: Some(c), reason: format!("{} is not a police force", f.name()) }),
+        Err(e) => Err(RowFault { column: Some(c), reason: e.to_string() }),
+    }
+}
+
+struct Warnings(Vec<ValueFault>);
+
+impl Warnings {
+    fn add(&mut self, column: usize, reason: impl Into<String>) {
+        self.0.push(ValueFault { column, reason: reason.into() });
+    }
+
+    fn date(&mut self, row: &mut RawRow, c: usize, invalid: &mut Vec<&'static str>, table: Table) -> Option<Date> {
+        let v = take(row, c);
+        if v.is_empty() {
+            return None;
+        }
+        match Date::parse(&v) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.add(c, format!("{e}; kept as unknown"));
+                invalid.push(table.columns()[c].name);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, row: &mut RawRow, c: usize, invalid: &mut Vec<&'static str>, table: Table) -> Option<bool> {
+        let v = take(row, c);
+        parse_bool(&v).unwrap_or_else(|e| {
+            self.add(c, format!("{e}; kept as unknown"));
+            invalid.push(table.columns()[c].name);
+            None
+        })
+    }
+}
+
+fn recoded_warnings(row: &RawRow, w: &mut Warnings) {
+    for &c in &row.recoded {
+        w.add(c, "not valid UTF-8; read as Windows-1252");
+    }
+}
+
+/// Validates an incidents row.
+pub(crate) fn incident(mut row: RawRow) -> Checked<Incident> {
+    let t = Table::Incidents;
+    let mut w = Warnings(Vec::new());
+    recoded_warnings(&row, &mut w);
+    let force = force(&mut row, t, 0)?;
+    let incident_ref = required(&mut row, t, 1)?;
+    let recorded = required(&mut row, t, 2)?;
+    let recorded_date = Date::parse(&recorded)
+        .map_err(|e| RowFault { column: Some(2), reason: format!("recorded_date {recorded:?}: {e}") })?;
+    let code = required(&mut row, t, 4)?;
+    let offence_code = OffenceCode::parse(&code).map_err(|e| RowFault { column: Some(4), reason: e.to_string() })?;
+    let mut invalid = Vec::new();
+    let occurred_date = w.date(&mut row, 3, &mut invalid, t);
+    if occurred_date.is_some_and(|o| o > recorded_date) {
+        w.add(3, "occurred after it was recorded; kept as given");
+    }
+    let domestic_abuse = w.boolean(&mut row, 6, &mut invalid, t);
+    let cyber = w.boolean(&mut row, 7, &mut invalid, t);
+    let links = take(&mut row, 8);
+    let mut linked_refs: Vec<String> = links
+        .split(';')
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && *r != incident_ref)
+        .map(String::from)
+        .collect();
+    linked_refs.sort();
+    linked_refs.dedup();
+    let outcome = take(&mut row, 9);
+    let outcome_type = if outcome.is_empty() {
+        None
+    } else {
+        let o = OutcomeType::parse(&outcome);
+        if o.is_none() {
+            w.add(9, format!("{outcome:?} is not a Home Office outcome type (0-22); kept as unknown"));
+            invalid.push("outcome_type");
+        }
+        o
+    };
+    let outcome_date = w.date(&mut row, 10, &mut invalid, t);
+    if outcome_date.is_some_and(|o| o < recorded_date) {
+        w.add(10, "outcome dated before the crime was recorded; kept as given");
+    }
+    Ok((
+        Incident {
+            force,
+            incident_ref,
+            recorded_date,
+            occurred_date,
+            offence_code,
+            offence_description: take(&mut row, 5),
+            domestic_abuse,
+            cyber,
+            linked_refs,
+            outcome_type,
+            outcome_date,
+            narrative: take(&mut row, 11),
+            invalid,
+        },
+        w.0,
+    ))
+}
+
+/// Normalises a postcode's spacing and case; other countries' formats are kept as strings.
+fn postcode(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase()
+}
+
+fn sex(s: &str) -> Result<String, String> {
+    Ok(match s.to_ascii_lowercase().as_str() {
+        "" => String::new(),
+        "m" | "male" | "man" => "M".into(),
+        "f" | "female" | "woman" => "F".into(),
+        "u" | "unknown" | "not known" | "not stated" | "x" | "other" | "non-binary" | "nonbinary" => s.to_string(),
+        _ => return Err(s.to_string()),
+    })
+}
+
+/// Validates a people row. `this_year` bounds plausible years of birth.
+pub(crate) fn involvement(mut row: RawRow, this_year: i32) -> Checked<Involvement> {
+    let t = Table::People;
+    let mut w = Warnings(Vec::new());
+    recoded_warnings(&row, &mut w);
+    let record_id = required(&mut row, t, 0)?;
+    let force = force(&mut row, t, 1)?;
+    let incident_ref = required(&mut row, t, 2)?;
+    let role_text = required(&mut row, t, 3)?;
+    let role = Role::parse(&role_text).ok_or_else(|| RowFault {
+        column: Some(3),
+        reason: format!("{role_text:?} is not a role (victim, suspect, witness or other)"),
+    })?;
+    let mut invalid = Vec::new();
+    let date_of_birth = take(&mut row, 8);
+    let dob = if date_of_birth.is_empty() {
+        None
+    } else {
+        match PartialDate::parse(&date_of_birth) {
+            None => {
+                w.add(8, "not a date; kept as given and marked invalid");
+                invalid.push("date_of_birth");
+                None
+            }
+            Some(p) => {
+                if !p.is_plausible(this_year) {
+                    w.add(8, "impossible date of birth; components kept for comparison and marked invalid");
+                    invalid.push("date_of_birth");
+                }
+                Some(p)
+            }
+        }
+    };
+    let sex_text = take(&mut row, 9);
+    let sex = sex(&sex_text).unwrap_or_else(|given| {
+        w.add(9, "not a recognised sex (M/F/male/female/unknown); kept as given");
+        invalid.push("sex");
+        given
+    });
+    let phone = take(&mut row, 12);
+    let phone_canonical = if phone.is_empty() { None } else { canonical_phone(&phone) };
+    if !phone.is_empty() && phone_canonical.is_none() {
+        w.add(12, "not a valid phone number; kept as given and marked invalid");
+        invalid.push("phone");
+    }
+    let email = take(&mut row, 13);
+    if !email.is_empty() && canonical_email(&email).is_none() {
+        w.add(13, "not a valid e-mail address; kept as given and marked invalid");
+        invalid.push("email");
+    }
+    Ok((
+        Involvement {
+            record_id,
+            force,
+            incident_ref,
+            role,
+            local_person_id: take(&mut row, 4),
+            forename: take(&mut row, 5),
+            middle_names: take(&mut row, 6),
+            surname: take(&mut row, 7),
+            date_of_birth,
+            dob,
+            sex,
+            address: take(&mut row, 10),
+            postcode: postcode(&take(&mut row, 11)),
+            phone,
+            phone_canonical,
+            email,
+            online_handles: take(&mut row, 14),
+            pnc_id: take(&mut row, 15).to_ascii_uppercase(),
+            ni_number: take(&mut row, 16).to_ascii_uppercase().replace(' ', ""),
+            invalid,
+        },
+        w.0,
+    ))
+}
+
+/// Validates an orders row.
+pub(crate) fn order(mut row: RawRow) -> Checked<Order> {
+    let t = Table::Orders;
+    let mut w = Warnings(Vec::new());
+    recoded_warnings(&row, &mut w);
+    let force = force(&mut row, t, 0)?;
+    let order_ref = required(&mut row, t, 1)?;
+    let type_text = required(&mut row, t, 2)?;
+    let order_type = OrderType::parse(&type_text).ok_or_else(|| RowFault {
+        column: Some(2),
+        reason: format!(
+            "{type_text:?} is not an order type (SPO, interim SPO, restraining order, non-molestation order, DVPO, other)"
+        ),
+    })?;
+    let incident_ref = required(&mut row, t, 3)?;
+    let mut invalid = Vec::new();
+    let applied_date = w.date(&mut row, 4, &mut invalid, t);
+    let granted_date = w.date(&mut row, 5, &mut invalid, t);
+    let expires_date = w.date(&mut row, 6, &mut invalid, t);
+    let status_text = take(&mut row, 7);
+    let status = if status_text.is_empty() {
+        None
+    } else {
+        let s = OrderStatus::parse(&status_text);
+        if s.is_none() {
+            w.add(7, format!("{status_text:?} is not a status (applied, granted, refused, withdrawn, expired); kept as unknown"));
+            invalid.push("status");
+        }
+        s
+    };
+    if let (Some(a), Some(g)) = (applied_date, granted_date) {
+        if g < a {
+            w.add(5, "granted before it was applied for; kept as given");
+        }
+    }
+    if let (Some(g), Some(e)) = (granted_date, expires_date) {
+        if e < g {
+            w.add(6, "expires before it was granted; kept as given");
+        }
+    }
+    Ok((
+        Order { force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status, invalid },
+        w.0,
+    ))
+}
