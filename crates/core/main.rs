@@ -1,1 +1,58 @@
-fn main() {}
+//! `conduct`: the command-line front of Conduct. Thin by design: it parses arguments, draws
+//! progress, prints summaries and maps outcomes to exit codes; the work is in the crates
+//! (`conduct-ingest`, `conduct-store`, `conduct-synth`, …).
+//!
+//! Exit codes: 0 success; 1 when the input could not be opened or nothing usable was read;
+//! 2 for a command-line mistake.
+
+mod demo;
+mod ingest;
+mod progress;
+mod synth;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Find the course of conduct in police stalking and harassment records.
+#[derive(Parser)]
+#[command(name = "conduct", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a synthetic world, import it and write every output into one folder.
+    Demo(demo::Args),
+    /// Import a force export (incidents, people, orders) into the workspace.
+    Ingest(ingest::Args),
+    /// Write a synthetic world: incidents, people and orders with ground truth.
+    Synth(synth::Args),
+    /// Show what the workspace holds.
+    Status(ingest::StatusArgs),
+}
+
+/// The workspace directory when none is given: `$CONDUCT_WORKSPACE` or `./conduct-workspace`.
+pub(crate) fn default_workspace() -> PathBuf {
+    std::env::var_os("CONDUCT_WORKSPACE").map_or_else(|| PathBuf::from("conduct-workspace"), PathBuf::from)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(a) => demo::run(a),
+        Command::Ingest(a) => ingest::run(a),
+        Command::Synth(a) => synth::run(a),
+        Command::Status(a) => ingest::status(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("conduct: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,1 +1,106 @@
-//! placeholder
+//! Conduct's embedded workspace store: a single SQLite file (`conduct.db` in the workspace
+//! directory) with versioned migrations.
+//!
+//! An import is one transaction: the export is read on one thread while this one writes, and
+//! nothing becomes visible until the whole import commits, so a process killed mid-import
+//! leaves the previous state intact. Rows are upserted on the contract's keys: re-importing the
+//! same files changes nothing, and a newer export of the same force updates rows in place.
+
+mod error;
+mod import;
+mod migrate;
+
+pub use error::{Error, ErrorKind};
+pub use import::{Changes, ImportReport};
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+/// The name of the database file inside a workspace directory.
+pub const DATABASE_FILE: &str = "conduct.db";
+
+/// An open workspace.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Row counts of the workspace's tables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Incidents held.
+    pub incidents: u64,
+    /// People rows held.
+    pub people: u64,
+    /// Orders held.
+    pub orders: u64,
+    /// Imports recorded.
+    pub imports: u64,
+}
+
+impl Store {
+    /// Opens (creating if needed) the workspace in directory `dir`.
+    pub fn open_workspace(dir: &Path) -> Result<Store, Error> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::Io(e), dir))?;
+        Store::open(&dir.join(DATABASE_FILE))
+    }
+
+    /// Opens (creating if needed) a database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, Error> {
+        let sql = |e| Error::new(ErrorKind::Sqlite(e), path);
+        let mut conn = Connection::open(path).map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
+        conn.pragma_update(None, "cache_size", -262_144).map_err(sql)?;
+        conn.pragma_update(None, "temp_store", "MEMORY").map_err(sql)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sql)?;
+        migrate::migrate(&mut conn).map_err(|e| e.at(path))?;
+        Ok(Store { conn, path: path.to_path_buf() })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version (number of the last migration applied).
+    pub fn schema_version(&self) -> Result<u32, Error> {
+        migrate::version(&self.conn).map_err(|e| e.at(&self.path))
+    }
+
+    /// Row counts.
+    pub fn counts(&self) -> Result<Counts, Error> {
+        let count = |table: &str| -> Result<u64, Error> {
+            self.conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(|e| Error::new(ErrorKind::Sqlite(e), &self.path))
+        };
+        Ok(Counts {
+            incidents: count("incidents")?,
+            people: count("people")?,
+            orders: count("orders")?,
+            imports: count("imports")?,
+        })
+    }
+
+    /// Runs SQLite's own integrity check; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<(), Error> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| Error::new(ErrorKind::Sqlite(e), &self.path))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::Corrupt(result), &self.path))
+        }
+    }
+
+    /// The underlying connection, for read queries by later stages.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}

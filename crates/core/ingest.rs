@@ -1,0 +1,171 @@
+//! `conduct ingest` and `conduct status`: import a force export into the workspace and say
+//! what was accepted, rejected (with reasons, in rejects.csv) and warned about.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use conduct_ingest::{Ingest, Inputs};
+use conduct_store::{ImportReport, Store};
+
+/// Arguments of `conduct ingest`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A folder holding incidents.*, people.* and orders.* (csv, jsonl or parquet).
+    pub folder: Option<PathBuf>,
+    /// Incidents files (repeatable).
+    #[arg(long = "incidents")]
+    pub incidents: Vec<PathBuf>,
+    /// People files (repeatable).
+    #[arg(long = "people")]
+    pub people: Vec<PathBuf>,
+    /// Orders files (repeatable).
+    #[arg(long = "orders")]
+    pub orders: Vec<PathBuf>,
+    /// Workspace folder (default: $CONDUCT_WORKSPACE or ./conduct-workspace).
+    #[arg(long)]
+    pub workspace: Option<PathBuf>,
+    /// Where to write rejects.csv, warnings.csv and summary.json
+    /// (default: WORKSPACE/imports/latest).
+    #[arg(long)]
+    pub report_dir: Option<PathBuf>,
+    /// Print the summary as JSON on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `conduct status`.
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    /// Workspace folder (default: $CONDUCT_WORKSPACE or ./conduct-workspace).
+    #[arg(long)]
+    pub workspace: Option<PathBuf>,
+}
+
+/// Finds `incidents.*`, `people.*` and `orders.*` in a folder.
+pub fn inputs_in(folder: &Path) -> anyhow::Result<Inputs> {
+    let mut inputs = Inputs::default();
+    let entries = std::fs::read_dir(folder).with_context(|| format!("reading folder {}", folder.display()))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = p.extension().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
+        if !matches!(ext.as_str(), "csv" | "jsonl" | "ndjson" | "json" | "parquet") {
+            continue;
+        }
+        match stem.as_str() {
+            "incidents" => inputs.incidents.push(p),
+            "people" => inputs.people.push(p),
+            "orders" => inputs.orders.push(p),
+            _ => {}
+        }
+    }
+    Ok(inputs)
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut inputs = match &args.folder {
+        Some(f) => inputs_in(f)?,
+        None => Inputs::default(),
+    };
+    inputs.incidents.extend(args.incidents);
+    inputs.people.extend(args.people);
+    inputs.orders.extend(args.orders);
+    if inputs.incidents.is_empty() && inputs.people.is_empty() && inputs.orders.is_empty() {
+        bail!("no input files: give a folder holding incidents.csv, people.csv, orders.csv, or --incidents/--people/--orders");
+    }
+    let workspace = args.workspace.unwrap_or_else(crate::default_workspace);
+    let report_dir = args.report_dir.unwrap_or_else(|| workspace.join("imports").join("latest"));
+    let report = import(&workspace, &inputs, &report_dir)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report_json(&report, &report_dir))?);
+    } else {
+        print_report(&report, &report_dir);
+    }
+    Ok(exit_code(&report))
+}
+
+/// Imports into a workspace, writing rejects, warnings and summary.json into `report_dir`.
+pub fn import(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> anyhow::Result<ImportReport> {
+    let mut store = Store::open_workspace(workspace)
+        .with_context(|| format!("opening workspace {}", workspace.display()))?;
+    let ingest = Ingest::with_findings_dir(report_dir)?;
+    let progress = ingest.progress();
+    let total: u64 = inputs
+        .incidents
+        .iter()
+        .chain(&inputs.people)
+        .chain(&inputs.orders)
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = crate::progress::ByteBar::start("importing", total, move || progress.bytes());
+    let report = store.import(inputs, ingest);
+    bar.finish();
+    let report = report?;
+    std::fs::write(
+        report_dir.join("summary.json"),
+        serde_json::to_string_pretty(&report_json(&report, report_dir))?,
+    )
+    .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
+    Ok(report)
+}
+
+pub fn report_json(report: &ImportReport, report_dir: &Path) -> serde_json::Value {
+    let changes = |c: conduct_store::Changes| serde_json::json!({"new": c.new, "updated": c.updated, "unchanged": c.unchanged});
+    let mut v = report.summary.to_json();
+    v["import_id"] = report.import_id.into();
+    v["incidents"] = changes(report.incidents);
+    v["people"] = changes(report.people);
+    v["orders"] = changes(report.orders);
+    v["rejects_file"] = report_dir.join("rejects.csv").display().to_string().into();
+    v["warnings_file"] = report_dir.join("warnings.csv").display().to_string().into();
+    v
+}
+
+pub fn print_report(report: &ImportReport, report_dir: &Path) {
+    print!("{}", report.summary.to_text());
+    let c = |name: &str, c: conduct_store::Changes| {
+        println!("{name:<10} new {:>9}  updated {:>9}  unchanged {:>9}", c.new, c.updated, c.unchanged);
+    };
+    c("incidents", report.incidents);
+    c("people", report.people);
+    c("orders", report.orders);
+    if !report.changed_anything() {
+        println!("the workspace already held exactly these rows: nothing changed");
+    }
+    if report.summary.rejected() > 0 {
+        println!("rejected rows, with reasons: {}", report_dir.join("rejects.csv").display());
+    }
+    if report.summary.warnings() > 0 {
+        println!("values kept but marked invalid: {}", report_dir.join("warnings.csv").display());
+    }
+}
+
+/// 0 unless nothing usable was read.
+pub fn exit_code(report: &ImportReport) -> ExitCode {
+    if report.summary.accepted() == 0 {
+        eprintln!("conduct: nothing usable was read");
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let workspace = args.workspace.unwrap_or_else(crate::default_workspace);
+    let path = workspace.join(conduct_store::DATABASE_FILE);
+    if !path.exists() {
+        bail!("no workspace at {} (run `conduct ingest` first)", workspace.display());
+    }
+    let store = Store::open(&path)?;
+    let c = store.counts()?;
+    println!("workspace  {}", store.path().display());
+    println!("schema     version {}", store.schema_version()?);
+    println!("incidents  {}", c.incidents);
+    println!("people     {}", c.people);
+    println!("orders     {}", c.orders);
+    println!("imports    {}", c.imports);
+    Ok(ExitCode::SUCCESS)
+}
