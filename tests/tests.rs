@@ -1,1 +1,8 @@
-//! Integration tests.
+//! Integration tests: drive the real `conduct` binary on fixtures in `tests/data/`, one topic
+//! per module, as ripgrep does.
+
+mod cli;
+mod ingest;
+mod store;
+mod synth;
+mod util;

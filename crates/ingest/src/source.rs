@@ -214,6 +214,9 @@ struct CsvRows {
     map: Vec<Option<usize>>,
     width: usize,
     columns: usize,
+    /// 1 when lines end in CRLF: the csv reader counts a record's line before it has consumed
+    /// the previous record's `\n`, so its line numbers lag by one.
+    crlf: u64,
 }
 
 impl CsvRows {
@@ -223,7 +226,7 @@ impl CsvRows {
             .flexible(true)
             .buffer_capacity(1 << 16)
             .from_reader(Counting { inner: file, progress });
-        CsvRows { path: path.to_path_buf(), reader, record: csv::ByteRecord::new(), map: Vec::new(), width: 0, columns }
+        CsvRows { path: path.to_path_buf(), reader, record: csv::ByteRecord::new(), map: Vec::new(), width: 0, columns, crlf: 0 }
     }
 
     fn error(&self, e: csv::Error) -> Error {
@@ -238,7 +241,10 @@ impl CsvRows {
     fn header(&mut self) -> Result<Option<Vec<String>>, Error> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => Ok(None),
-            Ok(true) => Ok(Some(
+            Ok(true) => {
+                let end = self.reader.position().byte();
+                self.crlf = u64::from(self.byte_at(end).map_err(|e| Error::new(ErrorKind::Io(e), &self.path, Some(1)))? == Some(b'\n'));
+                Ok(Some(
                 self.record
                     .iter()
                     .map(|f| match std::str::from_utf8(f) {
@@ -246,7 +252,8 @@ impl CsvRows {
                         Err(_) => decode_cp1252(f),
                     })
                     .collect(),
-            )),
+            ))
+            }
             Err(e) => Err(self.error(e)),
         }
     }
@@ -257,9 +264,9 @@ impl CsvRows {
             return Ok(None);
         }
         let start = self.record.position().expect("csv records carry positions").clone();
-        let line = start.line();
+        let line = start.line() + self.crlf;
         if self.record.len() != self.width {
-            let end_line = self.reader.position().line();
+            let end_line = self.reader.position().line() + self.crlf;
             if end_line > line + 1 && self.record.len() < self.width {
                 // A quoted field opened on this line and ran on over later lines: most likely an
                 // unterminated quote. Set this line aside and read on from the next one, so one
@@ -271,8 +278,8 @@ impl CsvRows {
                 return Ok(Some(RowEvent::Bad {
                     line,
                     reason: format!(
-                        "a quoted field opens on this line and is not closed before line {}; \
-                         this line is set aside and reading resumes on the next line",
+                        "a quoted field opens on this line and runs on to line {} without closing \
+                         properly; this line is set aside and reading resumes on the next line",
                         end_line - 1
                     ),
                 }));
@@ -298,13 +305,26 @@ impl CsvRows {
         Ok(Some(RowEvent::Row(RawRow { line, fields, recoded })))
     }
 
-    /// The byte offset just after the first newline at or after `from`.
+    /// The byte offset of the start of the line after the one a record starts on. With CRLF
+    /// endings the record's offset points at the previous line's `\n`, which is skipped.
     fn next_line_start(&self, from: u64) -> std::io::Result<u64> {
         let mut f = BufReader::new(File::open(&self.path)?);
         f.seek(SeekFrom::Start(from))?;
         let mut buf = Vec::new();
-        let n = f.read_until(b'\n', &mut buf)?;
+        let mut n = f.read_until(b'\n', &mut buf)?;
+        if buf == b"\n" {
+            buf.clear();
+            n += f.read_until(b'\n', &mut buf)?;
+        }
         Ok(from + n as u64)
+    }
+
+    /// The byte at an offset of the file, if there is one.
+    fn byte_at(&self, offset: u64) -> std::io::Result<Option<u8>> {
+        let mut f = File::open(&self.path)?;
+        f.seek(SeekFrom::Start(offset))?;
+        let mut b = [0u8; 1];
+        Ok((f.read(&mut b)? == 1).then_some(b[0]))
     }
 }
 
@@ -359,7 +379,7 @@ impl JsonRows {
                 Err(e) => {
                     return Ok(Some(RowEvent::Bad {
                         line: self.line,
-                        reason: format!("the line is not valid JSON (column {}: {e})", e.column()),
+                        reason: format!("the line is not valid JSON: {}", json_reason(&e)),
                     }));
                 }
             };
@@ -388,6 +408,13 @@ impl JsonRows {
             return Ok(Some(RowEvent::Row(RawRow { line: self.line, fields, recoded })));
         }
     }
+}
+
+/// serde_json's message without its "at line 1 column N" (we parse one line at a time).
+fn json_reason(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    format!("{message} (at character {})", e.column())
 }
 
 fn json_text(v: &serde_json::Value) -> String {

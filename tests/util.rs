@@ -1,0 +1,98 @@
+//! Helpers shared by the integration tests: run the binary, read CSV outputs, look inside a
+//! workspace.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `conduct` binary Cargo built for these tests.
+pub fn conduct() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_conduct"))
+}
+
+/// A fixture path under tests/data.
+pub fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+}
+
+/// Runs a command, returning its output; panics with stderr if it could not start.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("the conduct binary runs")
+}
+
+/// Runs a command that must succeed.
+pub fn ok(cmd: &mut Command) -> Output {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "command failed ({:?}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Reads a CSV file into header-keyed rows.
+pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+/// Opens a workspace's store.
+pub fn store(workspace: &Path) -> conduct_store::Store {
+    conduct_store::Store::open_workspace(workspace).expect("workspace opens")
+}
+
+/// One column of a table, sorted, as text.
+pub fn column(workspace: &Path, sql: &str) -> Vec<String> {
+    let s = store(workspace);
+    let mut stmt = s.connection().prepare(sql).unwrap();
+    let mut v: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
+        .unwrap()
+        .map(|v| match v.unwrap() {
+            rusqlite::types::Value::Null => String::new(),
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Real(f) => f.to_string(),
+            rusqlite::types::Value::Text(t) => t,
+            rusqlite::types::Value::Blob(_) => "<blob>".into(),
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every row of every contract table, as sorted text lines, to compare workspaces.
+pub fn dump(workspace: &Path) -> Vec<String> {
+    let mut all = Vec::new();
+    for table in ["incidents", "people", "orders"] {
+        let s = store(workspace);
+        let mut stmt = s.connection().prepare(&format!("SELECT * FROM {table}")).unwrap();
+        let n = stmt.column_count();
+        let rows: Vec<String> = stmt
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                    .collect();
+                Ok(format!("{table}|{}", cells.join("|")))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        all.extend(rows);
+    }
+    all.sort();
+    all
+}
+
+/// The summary.json an import wrote.
+pub fn summary(report_dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(report_dir.join("summary.json")).expect("summary.json written");
+    serde_json::from_str(&text).expect("summary.json is JSON")
+}
