@@ -182,9 +182,7 @@ pub(crate) fn assign_outcome(rng: &mut Rng, inc: &mut Incident) {
         } else {
             21
         }
-    } else if inc.order_source && x < 40.0 {
-        1
-    } else if inc.breach != NONE && x < 25.0 {
+    } else if (inc.order_source && x < 40.0) || (inc.breach != NONE && x < 25.0) {
         1
     } else {
         const MIX: &[(f64, u8)] = &[
@@ -267,7 +265,7 @@ pub(crate) fn write_narrative(rng: &mut Rng, inc: &Incident, out: &mut String) {
     let other = inc.offence >= off::ASSAULT;
     if inc.course == NONE {
         let pool = if other { OTHER } else { ONE_OFF };
-        out.push_str(rng.pick(pool));
+        out.push_str(rng.pick::<&str>(pool));
         if inc.cyber && !other && rng.chance(0.5) {
             out.push_str(" Messages sent online.");
         }
@@ -279,10 +277,10 @@ pub(crate) fn write_narrative(rng: &mut Rng, inc: &Incident, out: &mut String) {
         2 => LATE,
         _ => VIOLENT,
     };
-    out.push_str(rng.pick(main));
+    out.push_str(rng.pick::<&str>(main));
     if inc.stage >= 1 && rng.chance(0.5) {
         out.push(' ');
-        out.push_str(rng.pick(if inc.stage >= 2 { MIDDLE } else { EARLY }));
+        out.push_str(rng.pick::<&str>(if inc.stage >= 2 { MIDDLE } else { EARLY }));
     }
     if inc.cyber && rng.chance(0.4) {
         out.push_str(" Contact via messages and social media.");

@@ -16,6 +16,32 @@ fn list(text: &'static str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Community groups whose names appear in UK records, with their share of people.
+const GROUPS: &[(&str, f64)] =
+    &[("en", 0.80), ("sa", 0.08), ("ee", 0.045), ("af", 0.03), ("me", 0.02), ("ea", 0.015), ("eu", 0.01)];
+
+/// Splits `name,group` lines into names and group indices (unknown group → 0).
+fn grouped(text: &'static str) -> (Vec<&'static str>, Vec<u8>) {
+    list(text)
+        .into_iter()
+        .map(|l| {
+            let (name, g) = l.split_once(',').unwrap_or((l, "en"));
+            (name.trim(), GROUPS.iter().position(|(c, _)| *c == g.trim()).unwrap_or(0) as u8)
+        })
+        .unzip()
+}
+
+/// Per-group Zipf tables over a grouped list: for each group, (indices, weights).
+fn group_tables(groups: &[u8], s: f64, offset: f64) -> Vec<(Vec<u16>, Weighted)> {
+    (0..GROUPS.len() as u8)
+        .map(|g| {
+            let idx: Vec<u16> = (0..groups.len()).filter(|&i| groups[i] == g).map(|i| i as u16).collect();
+            let w = Weighted::zipf(idx.len(), s, offset);
+            (idx, w)
+        })
+        .collect()
+}
+
 /// Capitalises the first letter of a lower-case word ("bob" → "Bob").
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
@@ -28,14 +54,15 @@ fn capitalise(s: &str) -> String {
 /// The name tables with their frequency weights.
 pub(crate) struct Names {
     /// Surnames, most common first.
-    pub surnames: Vec<&'static str>,
-    surname_w: Weighted,
+    pub surnames: Vec<String>,
+    surname_w: Vec<(Vec<u16>, Weighted)>,
     /// Male forenames, most common first.
     pub male: Vec<&'static str>,
-    male_w: Weighted,
+    male_w: Vec<(Vec<u16>, Weighted)>,
     /// Female forenames, most common first.
     pub female: Vec<&'static str>,
-    female_w: Weighted,
+    female_w: Vec<(Vec<u16>, Weighted)>,
+    group_w: Weighted,
     /// Nicknames per male forename (same index as `male`), capitalised.
     pub male_nicks: Vec<Vec<String>>,
     /// Nicknames per female forename (same index as `female`), capitalised.
@@ -48,9 +75,33 @@ pub(crate) struct Names {
 impl Names {
     /// Loads the embedded tables.
     pub(crate) fn load() -> Names {
-        let surnames = list(SURNAMES);
-        let male = list(MALE);
-        let female = list(FEMALE);
+        let (listed, mut sgroups) = grouped(SURNAMES);
+        let (male, mgroups) = grouped(MALE);
+        let (female, fgroups) = grouped(FEMALE);
+        // A long tail of rarer English toponymic surnames (prefix + suffix), each uncommon.
+        let mut surnames: Vec<String> = listed.iter().map(|s| s.to_string()).collect();
+        for pre in RARE_PREFIX {
+            for suf in RARE_SUFFIX {
+                let name = format!("{pre}{suf}");
+                if !surnames.contains(&name) {
+                    surnames.push(name);
+                    sgroups.push(0);
+                }
+            }
+        }
+        // Within each group, Zipf over the listed names; the generated tail of British
+        // surnames each gets a small flat weight.
+        let surname_w = (0..GROUPS.len() as u8)
+            .map(|g| {
+                let idx: Vec<u16> = (0..surnames.len()).filter(|&i| sgroups[i] == g).map(|i| i as u16).collect();
+                let listed_n = idx.iter().filter(|&&i| (i as usize) < listed.len()).count();
+                let last = 1.0 / (listed_n as f64 + 6.0).powf(0.7);
+                let w = Weighted::new(
+                    (0..idx.len()).map(|r| if r < listed_n { 1.0 / (r as f64 + 6.0).powf(0.7) } else { 0.3 * last }),
+                );
+                (idx, w)
+            })
+            .collect();
         let streets = list(STREETS);
         let mut nick: Vec<(String, Vec<String>)> = Vec::new();
         for line in NICKNAMES.lines().skip(1) {
@@ -71,9 +122,10 @@ impl Names {
                 .collect()
         };
         Names {
-            surname_w: Weighted::zipf(surnames.len(), 1.05, 1.5),
-            male_w: Weighted::zipf(male.len(), 0.9, 2.0),
-            female_w: Weighted::zipf(female.len(), 0.9, 2.0),
+            surname_w,
+            male_w: group_tables(&mgroups, 0.9, 2.0),
+            female_w: group_tables(&fgroups, 0.9, 2.0),
+            group_w: Weighted::new(GROUPS.iter().map(|(_, w)| *w)),
             street_w: Weighted::zipf(streets.len(), 0.6, 1.0),
             male_nicks: nicks_for(&male),
             female_nicks: nicks_for(&female),
@@ -84,14 +136,36 @@ impl Names {
         }
     }
 
-    /// Draws a surname index.
-    pub(crate) fn surname(&self, rng: &mut Rng) -> u16 {
-        self.surname_w.draw(rng) as u16
+    /// Draws a community group for a new person.
+    pub(crate) fn group(&self, rng: &mut Rng) -> u8 {
+        self.group_w.draw(rng) as u8
     }
 
-    /// Draws a forename index for sex 0 (male) or 1 (female).
-    pub(crate) fn forename(&self, rng: &mut Rng, sex: u8) -> u16 {
-        if sex == 0 { self.male_w.draw(rng) as u16 } else { self.female_w.draw(rng) as u16 }
+    /// Draws a surname index from a group.
+    pub(crate) fn surname(&self, rng: &mut Rng, group: u8) -> u16 {
+        let (idx, w) = &self.surname_w[group as usize];
+        idx[w.draw(rng)]
+    }
+
+    /// Draws a forename index for sex 0 (male) or 1 (female) from a group (a few people of
+    /// every group carry a British forename).
+    pub(crate) fn forename(&self, rng: &mut Rng, sex: u8, group: u8) -> u16 {
+        let group = if rng.chance(0.1) { 0 } else { group };
+        let (idx, w) = if sex == 0 { &self.male_w[group as usize] } else { &self.female_w[group as usize] };
+        idx[w.draw(rng)]
+    }
+
+    /// Another forename of the same sex exactly one edit away (Jon/John, Dean/Sean), if any.
+    pub(crate) fn one_letter_apart(&self, sex: u8, i: u16) -> Option<u16> {
+        let list = if sex == 0 { &self.male } else { &self.female };
+        let base = list[i as usize];
+        list.iter().position(|n| *n != base && one_edit(n, base)).map(|p| p as u16)
+    }
+
+    /// Draws a middle name: a common British forename.
+    pub(crate) fn middle(&self, rng: &mut Rng, sex: u8) -> u16 {
+        let (idx, w) = if sex == 0 { &self.male_w[0] } else { &self.female_w[0] };
+        idx[w.draw(rng).min(59)]
     }
 
     /// The forename text.
@@ -135,6 +209,29 @@ pub(crate) fn slug(s: &str, out: &mut String) {
     let mut plain = String::with_capacity(s.len());
     strip_diacritics(s, &mut plain);
     out.extend(plain.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()));
+}
+
+const RARE_PREFIX: &[&str] = &[
+    "Ash", "Black", "Brad", "Brom", "Clif", "Cold", "Hol", "Kirk", "Wood", "Mar", "Thorn", "Whit",
+    "Stan", "Ald", "Brook", "Brad", "Crom", "Dun", "Fen", "Hart", "Lang", "Mid", "Nor", "Pen",
+    "Rad", "Sal", "Shel", "Stock", "Wal", "Wes", "Wynd", "Hather", "Bur", "Chad", "Ever", "Grim",
+];
+const RARE_SUFFIX: &[&str] = &[
+    "ley", "ton", "worth", "by", "ford", "ham", "well", "field", "combe", "stead", "wick", "more",
+    "den", "bury", "hurst", "croft", "ridge", "thorpe", "shaw", "land",
+];
+
+/// Whether two names differ by exactly one inserted, deleted or substituted letter.
+fn one_edit(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    match long.len() - short.len() {
+        0 => a.iter().zip(&b).filter(|(x, y)| x != y).count() == 1,
+        1 => (0..long.len()).any(|skip| {
+            long.iter().enumerate().filter(|(k, _)| *k != skip).map(|(_, c)| c).eq(short.iter())
+        }),
+        _ => false,
+    }
 }
 
 const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::dates::{self, fmt_date};
+use crate::dates;
 use crate::geo::World;
 use crate::names::{self, Names};
 use crate::rng::Rng;
@@ -31,6 +31,8 @@ pub(crate) struct Address {
 pub(crate) struct Person {
     /// 0 male, 1 female.
     pub sex: u8,
+    /// Community group of the person's names.
+    group: u8,
     forename: u16,
     middle: u16,
     /// Current surname index.
@@ -81,16 +83,19 @@ impl Population {
     /// A new address in a force area.
     pub(crate) fn address(rng: &mut Rng, world: &World, names: &Names, force: u8) -> Address {
         let g = &world.forces[force as usize];
-        Address {
+        let mut a = Address {
             force,
             town: rng.below(g.towns.len()) as u8,
             street: names.street(rng),
             number: (1 + rng.exp(40.0) as u16).min(400),
             flat: if rng.chance(0.12) { 1 + rng.below(30) as u8 } else { 0 },
-            area: rng.below(g.areas.len()) as u8,
+            area: 0,
             district: 1 + rng.below(if g.areas.len() == 1 { 30 } else { 20 }) as u8,
             inward: rng.below(10 * 20 * 20) as u16,
-        }
+        };
+        // Postcode area follows the town (mostly), so town and postcode agree.
+        a.area = if rng.chance(0.85) { (a.town as usize % g.areas.len()) as u8 } else { rng.below(g.areas.len()) as u8 };
+        a
     }
 
     fn mobile(rng: &mut Rng) -> u32 {
@@ -109,8 +114,7 @@ impl Population {
     pub(crate) fn create(
         &mut self,
         rng: &mut Rng,
-        world: &World,
-        names: &Names,
+        (world, names): (&World, &Names),
         force: u8,
         day: i32,
         sex: u8,
@@ -118,7 +122,13 @@ impl Population {
     ) -> u32 {
         let home = if force == world.btp || rng.chance(0.03) { world.home_force(rng) } else { force };
         let age_years = 14.0 + rng.exp(18.0).min(60.0) + rng.f() * 6.0;
-        let dob = (day - (age_years * 365.25) as i32).clamp(dates::DOB_MIN, dates::DOB_MAX.min(day - 12 * 365));
+        let mut dob = day - (age_years * 365.25) as i32;
+        if dob < dates::DOB_MIN {
+            // Too old for the data's birth range: spread over its first years instead of piling
+            // up on one date.
+            dob = dates::DOB_MIN + rng.range(0, 8 * 365) as i32;
+        }
+        let dob = dob.min(dates::DOB_MAX.min(day - 12 * 365));
         let mut addresses = vec![(dates::START - 3000, Population::address(rng, world, names, home))];
         if rng.chance(0.25) {
             let move_day = rng.range(i64::from(dates::START), i64::from(dates::END)) as i32;
@@ -131,16 +141,18 @@ impl Population {
         } else {
             [(dates::START - 3000, phone1), (i32::MAX, phone1)]
         };
+        let group = names.group(rng);
         let (prior_surname, surname_change) = if sex == 1 && rng.chance(0.08) {
-            (names.surname(rng), rng.range(i64::from(dates::START), i64::from(dates::END)) as i32)
+            (names.surname(rng, group), rng.range(i64::from(dates::START), i64::from(dates::END)) as i32)
         } else {
             (NONE16, i32::MAX)
         };
         let person = Person {
             sex,
-            forename: names.forename(rng, sex),
-            middle: if rng.chance(0.55) { names.forename(rng, sex) } else { NONE16 },
-            surname: names.surname(rng),
+            group,
+            forename: names.forename(rng, sex, group),
+            middle: if rng.chance(0.5) { names.middle(rng, sex) } else { NONE16 },
+            surname: names.surname(rng, group),
             prior_surname,
             surname_change,
             dob,
@@ -171,8 +183,10 @@ impl Population {
             return;
         };
         let base = &self.persons[id as usize];
+        let group = base.group;
         let mut rel = Person {
             sex: base.sex,
+            group,
             forename: base.forename,
             middle: NONE16,
             surname: base.surname,
@@ -194,7 +208,8 @@ impl Population {
                 // Twin: same surname, DOB and address; a different forename, sometimes one
                 // letter apart (e.g. Jon/John is left to chance through the forename table).
                 rel.sex = if rng.chance(0.6) { base.sex } else { 1 - base.sex };
-                let mut f = names.forename(rng, rel.sex);
+                let near = if rel.sex == base.sex && rng.chance(0.3) { names.one_letter_apart(base.sex, base.forename) } else { None };
+                let mut f = near.unwrap_or_else(|| names.forename(rng, rel.sex, group));
                 if f == base.forename {
                     f = (f + 1) % (if rel.sex == 0 { names.male.len() } else { names.female.len() }) as u16;
                 }
@@ -205,16 +220,16 @@ impl Population {
                 // Father or son with the identical name at the same address, 25–35 years apart.
                 let gap = rng.range(25 * 365, 35 * 365) as i32;
                 rel.sex = 0;
-                rel.forename = if base.sex == 0 { base.forename } else { names.forename(rng, 0) };
+                rel.forename = if base.sex == 0 { base.forename } else { names.forename(rng, 0, group) };
                 let older = base.dob - gap >= dates::DOB_MIN;
                 rel.dob = if older { base.dob - gap } else { (base.dob + gap).min(dates::DOB_MAX) };
-                rel.middle = if rng.chance(0.5) { names.forename(rng, 0) } else { NONE16 };
+                rel.middle = if rng.chance(0.5) { names.middle(rng, 0) } else { NONE16 };
                 self.lookalikes.father_son += 1;
             }
             _ => {
                 rel.sex = if rng.chance(0.5) { 0 } else { 1 };
-                rel.forename = names.forename(rng, rel.sex);
-                let gap = rng.range(1 * 365, 9 * 365) as i32;
+                rel.forename = names.forename(rng, rel.sex, group);
+                let gap = rng.range(365, 9 * 365) as i32;
                 rel.dob = if rng.chance(0.5) && base.dob - gap >= dates::DOB_MIN { base.dob - gap } else { (base.dob + gap).min(dates::DOB_MAX) };
                 self.lookalikes.siblings += 1;
             }
@@ -294,7 +309,8 @@ pub(crate) fn render(rng: &mut Rng, world: &World, names: &Names, p: &Person, a:
             out.forename.push('.');
         }
     } else if x < 0.115 && !names.nicknames(p.sex, p.forename).is_empty() {
-        out.forename.push_str(rng.pick(names.nicknames(p.sex, p.forename)));
+        let nicks = names.nicknames(p.sex, p.forename);
+        out.forename.push_str(&nicks[rng.below(nicks.len())]);
     } else if x < 0.145 {
         names::typo(rng, fore, &mut out.forename);
     } else {
@@ -309,7 +325,7 @@ pub(crate) fn render(rng: &mut Rng, world: &World, names: &Names, p: &Person, a:
         }
     }
     let sur = if p.prior_surname != NONE16 && a.day < p.surname_change { p.prior_surname } else { p.surname };
-    let sur = names.surnames[sur as usize];
+    let sur = names.surnames[sur as usize].as_str();
     let y = rng.f();
     if y < 0.01 {
         // missing surname
@@ -440,7 +456,7 @@ pub(crate) fn render(rng: &mut Rng, world: &World, names: &Names, p: &Person, a:
     out.tmp.clear();
     names::slug(names.forename_str(p.sex, p.forename), &mut out.tmp);
     let fore_slug_len = out.tmp.len();
-    names::slug(names.surnames[p.surname as usize], &mut out.tmp);
+    names::slug(&names.surnames[p.surname as usize], &mut out.tmp);
     let (fs, ss) = out.tmp.split_at(fore_slug_len);
     if p.email > 0 && rng.chance(if a.cyber { 0.55 } else { 0.35 }) {
         let dom = EMAIL_DOMAINS[(p.email as usize - 1) % EMAIL_DOMAINS.len()];
@@ -498,9 +514,4 @@ pub(crate) fn render(rng: &mut Rng, world: &World, names: &Names, p: &Person, a:
         )
         .unwrap();
     }
-}
-
-/// A date as ISO text.
-pub(crate) fn iso(day: i32) -> String {
-    fmt_date(day)
 }
