@@ -1,0 +1,1 @@
+//! Person resolution: which people records are the same person (under construction).

@@ -1,0 +1,1 @@
+//! Statistics in the Home Office layout (under construction).
