@@ -116,6 +116,14 @@ pub fn report_json(report: &ImportReport, report_dir: &Path) -> serde_json::Valu
     let changes = |c: conduct_store::Changes| serde_json::json!({"new": c.new, "updated": c.updated, "unchanged": c.unchanged});
     let mut v = report.summary.to_json();
     v["import_id"] = report.import_id.into();
+    let t = report.timings;
+    v["seconds"] = serde_json::json!({
+        "total": t.total.as_secs_f64(),
+        "read": t.read.as_secs_f64(),
+        "write": t.write.as_secs_f64(),
+        "index": t.index.as_secs_f64(),
+        "commit": t.commit.as_secs_f64(),
+    });
     v["incidents"] = changes(report.incidents);
     v["people"] = changes(report.people);
     v["orders"] = changes(report.orders);
@@ -132,6 +140,15 @@ pub fn print_report(report: &ImportReport, report_dir: &Path) {
     c("incidents", report.incidents);
     c("people", report.people);
     c("orders", report.orders);
+    let t = report.timings;
+    println!(
+        "time       {:.1} s (read {:.1} s and write {:.1} s overlapping, index {:.1} s, commit {:.1} s)",
+        t.total.as_secs_f64(),
+        t.read.as_secs_f64(),
+        t.write.as_secs_f64(),
+        t.index.as_secs_f64(),
+        t.commit.as_secs_f64()
+    );
     if !report.changed_anything() {
         println!("the workspace already held exactly these rows: nothing changed");
     }

@@ -112,6 +112,26 @@ impl Date {
         Date { year: y as i16, month: m as u8, day: d as u8 }
     }
 
+    /// The ISO 8601 text (`2023-09-30`) without allocating; see [`Date::iso_str`].
+    pub fn iso(self) -> [u8; 10] {
+        let mut b = *b"0000-00-00";
+        let y = self.year as u16;
+        b[0] = b'0' + (y / 1000 % 10) as u8;
+        b[1] = b'0' + (y / 100 % 10) as u8;
+        b[2] = b'0' + (y / 10 % 10) as u8;
+        b[3] = b'0' + (y % 10) as u8;
+        b[5] = b'0' + self.month / 10;
+        b[6] = b'0' + self.month % 10;
+        b[8] = b'0' + self.day / 10;
+        b[9] = b'0' + self.day % 10;
+        b
+    }
+
+    /// Reads back the bytes of [`Date::iso`] as text.
+    pub fn iso_str(bytes: &[u8; 10]) -> &str {
+        std::str::from_utf8(bytes).expect("ISO dates are ASCII")
+    }
+
     /// This date moved by a number of days.
     pub fn add_days(self, days: i32) -> Date {
         Date::from_days_since_epoch(self.days_since_epoch() + days)
@@ -218,6 +238,14 @@ mod tests {
         assert!(Date::parse("30/09/2023").is_err());
         assert!(Date::parse("2023-09-30x").is_err());
         assert!(Date::parse("").is_err());
+    }
+
+    #[test]
+    fn iso_text_matches_display() {
+        for s in ["2023-09-30", "1000-01-01", "9999-12-31", "2024-02-29"] {
+            let d = Date::parse(s).unwrap();
+            assert_eq!(Date::iso_str(&d.iso()), d.to_string());
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use conduct_domain::{Date, Force};
@@ -43,7 +43,7 @@ pub enum Batch {
 /// Keys of incidents that exist already (in the workspace), so that people and orders may refer
 /// to them from a later import. Held as 64-bit hashes to keep memory small.
 #[derive(Clone, Debug, Default)]
-pub struct KnownIncidents(HashSet<u64>);
+pub struct KnownIncidents(KeySet);
 
 impl KnownIncidents {
     /// Records that an incident exists.
@@ -57,12 +57,32 @@ impl KnownIncidents {
     }
 }
 
+/// A 64-bit XXH3 hash of a force and a key. Two distinct keys share a hash with probability
+/// about n²/2⁶⁵ (2·10⁻⁷ for three million keys): the price of not holding every key in memory.
 fn key(force: Force, s: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    force.hash(&mut h);
-    s.hash(&mut h);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), u64::from(force.id()))
 }
+
+/// The keys are hashes already: hash them no further.
+#[derive(Default, Clone, Copy)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys are hashed")
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<Prehashed>>;
+type KeySet = HashSet<u64, BuildHasherDefault<Prehashed>>;
 
 enum Findings<T> {
     Memory(Vec<T>),
@@ -129,20 +149,20 @@ pub(crate) fn today() -> Date {
 
 struct Seen {
     /// key hash → (file index, line) of the first row with that key.
-    first: HashMap<u64, (u32, u64)>,
+    first: KeyMap<(u32, u32)>,
 }
 
 impl Seen {
     fn new() -> Seen {
-        Seen { first: HashMap::new() }
+        Seen { first: KeyMap::default() }
     }
 
     /// `None` if new; the first occurrence if this key was seen before.
     fn check(&mut self, k: u64, file: u32, line: u64) -> Option<(u32, u64)> {
         match self.first.entry(k) {
-            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Occupied(e) => Some((e.get().0, u64::from(e.get().1))),
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert((file, line));
+                v.insert((file, u32::try_from(line).unwrap_or(u32::MAX)));
                 None
             }
         }
@@ -196,13 +216,14 @@ impl Ingest {
         sink: &mut dyn FnMut(Batch) -> bool,
     ) -> Result<Summary, Error> {
         let mut summary = Summary::default();
+        let mut lk = validate::Lookups::default();
         let mut incidents = Seen::new();
         let mut file_index = 0u32;
         let mut files: Vec<PathBuf> = Vec::new();
         for path in &inputs.incidents {
             files.push(path.clone());
             let s = self.read_file(path, Table::Incidents, sink, &mut |row, line| {
-                let (incident, warnings) = validate::incident(row)?;
+                let (incident, warnings) = validate::incident(row, &mut lk)?;
                 if let Some((f, l)) = incidents.check(key(incident.force, &incident.incident_ref), file_index, line) {
                     return Err(duplicate("incident_ref", &incident.incident_ref, incident.force, &files, f, l, 1));
                 }
@@ -217,7 +238,7 @@ impl Ingest {
         for path in &inputs.people {
             files.push(path.clone());
             let s = self.read_file(path, Table::People, sink, &mut |row, line| {
-                let (p, warnings) = validate::involvement(row, this_year)?;
+                let (p, warnings) = validate::involvement(row, this_year, &mut lk)?;
                 if !exists(p.force, &p.incident_ref, &incidents) {
                     return Err(orphan(&p.incident_ref, p.force, 2));
                 }
@@ -233,7 +254,7 @@ impl Ingest {
         for path in &inputs.orders {
             files.push(path.clone());
             let s = self.read_file(path, Table::Orders, sink, &mut |row, line| {
-                let (o, warnings) = validate::order(row)?;
+                let (o, warnings) = validate::order(row, &mut lk)?;
                 if !exists(o.force, &o.incident_ref, &incidents) {
                     return Err(orphan(&o.incident_ref, o.force, 3));
                 }
@@ -255,12 +276,15 @@ impl Ingest {
         path: &Path,
         table: Table,
         sink: &mut dyn FnMut(Batch) -> bool,
-        accept: &mut dyn FnMut(crate::source::RawRow, u64) -> Result<(Accepted, Vec<validate::ValueFault>), validate::RowFault>,
+        accept: &mut dyn FnMut(&mut crate::source::RawRow, u64) -> Result<(Accepted, Vec<validate::ValueFault>), validate::RowFault>,
     ) -> Result<FileSummary, Error> {
         let (mut source, mut summary) = Source::open(path, table, &self.progress)?;
         let mut batch = Pending::new(table, self.batch_size);
         let key_column = table.key_column();
-        while let Some(event) = source.next_row(&mut summary)? {
+        let mut row = crate::source::RawRow::default();
+        // The row's key, kept aside before validation moves the cells out, for reject reports.
+        let mut key = String::new();
+        while let Some(event) = source.next_row(&mut row, &mut summary)? {
             summary.read += 1;
             match event {
                 RowEvent::Bad { line, reason } => {
@@ -268,10 +292,11 @@ impl Ingest {
                     let r = Reject { file: path.to_path_buf(), line, column: String::new(), reason, key: String::new() };
                     self.rejects.push(r, reject_row)?;
                 }
-                RowEvent::Row(row) => {
+                RowEvent::Row => {
                     let line = row.line;
-                    let key = row.fields[key_column].trim().to_string();
-                    match accept(row, line) {
+                    key.clear();
+                    key.push_str(row.fields[key_column].trim());
+                    match accept(&mut row, line) {
                         Ok((record, faults)) => {
                             summary.accepted += 1;
                             summary.warnings += faults.len() as u64;
@@ -297,7 +322,7 @@ impl Ingest {
                                 line,
                                 column: fault.column.map(|c| source.column_names[c].clone()).unwrap_or_default(),
                                 reason: fault.reason,
-                                key,
+                                key: key.clone(),
                             };
                             self.rejects.push(r, reject_row)?;
                         }
@@ -423,13 +448,14 @@ pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
     let mut ingest = Ingest::new();
     let mut rows = Vec::new();
     let this_year = ingest.this_year;
+    let mut lk = validate::Lookups::default();
     let summary = ingest.read_file(path, Table::People, &mut |b| {
         if let Batch::People(v) = b {
             rows.extend(v);
         }
         true
     }, &mut |row, _line| {
-        let (p, w) = validate::involvement(row, this_year)?;
+        let (p, w) = validate::involvement(row, this_year, &mut lk)?;
         Ok((Accepted::Involvement(p), w))
     })?;
     let Findings::Memory(rejects) = ingest.rejects else { unreachable!() };

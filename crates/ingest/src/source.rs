@@ -34,8 +34,9 @@ impl Progress {
     }
 }
 
-/// A row read from a file: one text cell per contract column ("" when absent).
-#[derive(Debug)]
+/// A row read from a file: one text cell per contract column ("" when absent). One is reused
+/// for every row of a file; validation moves the cells it keeps out of it.
+#[derive(Debug, Default)]
 pub(crate) struct RawRow {
     pub line: u64,
     pub fields: Vec<String>,
@@ -45,8 +46,8 @@ pub(crate) struct RawRow {
 
 /// One step of reading a file.
 pub(crate) enum RowEvent {
-    /// A row whose cells could be read (validation comes next).
-    Row(RawRow),
+    /// A row whose cells could be read into the caller's [`RawRow`] (validation comes next).
+    Row,
     /// A row that could not be read at all.
     Bad { line: u64, reason: String },
 }
@@ -91,7 +92,7 @@ impl Source {
         }
         let rows = match format {
             Format::Csv => {
-                let mut csv = CsvRows::new(path, file, columns.len(), progress.clone());
+                let mut csv = CsvRows::new(path, file, progress.clone());
                 match csv.header()? {
                     None => {
                         summary.notes.push("the file is empty: no header and no rows".into());
@@ -114,12 +115,18 @@ impl Source {
         Ok((Source { column_names, rows }, summary))
     }
 
-    /// The next row, or `None` at the end of the file.
-    pub fn next_row(&mut self, summary: &mut FileSummary) -> Result<Option<RowEvent>, Error> {
+    /// The next row, read into `row`, or `None` at the end of the file.
+    pub fn next_row(&mut self, row: &mut RawRow, summary: &mut FileSummary) -> Result<Option<RowEvent>, Error> {
+        let width = self.column_names.len();
+        row.fields.resize_with(width, String::new);
+        for f in &mut row.fields {
+            f.clear();
+        }
+        row.recoded.clear();
         match &mut self.rows {
-            Rows::Csv(r) => r.next_row(),
-            Rows::Json(r) => r.next_row(summary),
-            Rows::Parquet(r) => r.next_row(),
+            Rows::Csv(r) => r.next_row(row),
+            Rows::Json(r) => r.next_row(row, summary),
+            Rows::Parquet(r) => r.next_row(row),
             Rows::Empty => Ok(None),
         }
     }
@@ -213,20 +220,19 @@ struct CsvRows {
     record: csv::ByteRecord,
     map: Vec<Option<usize>>,
     width: usize,
-    columns: usize,
     /// 1 when lines end in CRLF: the csv reader counts a record's line before it has consumed
     /// the previous record's `\n`, so its line numbers lag by one.
     crlf: u64,
 }
 
 impl CsvRows {
-    fn new(path: &Path, file: File, columns: usize, progress: Progress) -> CsvRows {
+    fn new(path: &Path, file: File, progress: Progress) -> CsvRows {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .buffer_capacity(1 << 16)
             .from_reader(Counting { inner: file, progress });
-        CsvRows { path: path.to_path_buf(), reader, record: csv::ByteRecord::new(), map: Vec::new(), width: 0, columns, crlf: 0 }
+        CsvRows { path: path.to_path_buf(), reader, record: csv::ByteRecord::new(), map: Vec::new(), width: 0, crlf: 0 }
     }
 
     fn error(&self, e: csv::Error) -> Error {
@@ -258,7 +264,7 @@ impl CsvRows {
         }
     }
 
-    fn next_row(&mut self) -> Result<Option<RowEvent>, Error> {
+    fn next_row(&mut self, row: &mut RawRow) -> Result<Option<RowEvent>, Error> {
         let ok = self.reader.read_byte_record(&mut self.record).map_err(|e| self.error(e))?;
         if !ok {
             return Ok(None);
@@ -289,20 +295,19 @@ impl CsvRows {
                 reason: format!("the row has {} fields but the header has {}", self.record.len(), self.width),
             }));
         }
-        let mut fields = vec![String::new(); self.columns];
-        let mut recoded = Vec::new();
+        row.line = line;
         for (c, slot) in self.map.iter().enumerate() {
             let Some(i) = *slot else { continue };
             let bytes = &self.record[i];
-            fields[c] = match std::str::from_utf8(bytes) {
-                Ok(s) => s.to_string(),
+            match std::str::from_utf8(bytes) {
+                Ok(s) => row.fields[c].push_str(s),
                 Err(_) => {
-                    recoded.push(c);
-                    decode_cp1252(bytes)
+                    row.recoded.push(c);
+                    row.fields[c] = decode_cp1252(bytes);
                 }
-            };
+            }
         }
-        Ok(Some(RowEvent::Row(RawRow { line, fields, recoded })))
+        Ok(Some(RowEvent::Row))
     }
 
     /// The byte offset of the start of the line after the one a record starts on. With CRLF
@@ -349,7 +354,7 @@ impl JsonRows {
         }
     }
 
-    fn next_row(&mut self, summary: &mut FileSummary) -> Result<Option<RowEvent>, Error> {
+    fn next_row(&mut self, row: &mut RawRow, summary: &mut FileSummary) -> Result<Option<RowEvent>, Error> {
         loop {
             self.buf.clear();
             let n = self
@@ -384,13 +389,12 @@ impl JsonRows {
                 }
             };
             let columns = self.table.columns();
-            let mut fields = vec![String::new(); columns.len()];
             let mut present = Vec::new();
             for (key, value) in object {
                 let name = key.trim().to_ascii_lowercase();
                 match columns.iter().position(|c| c.name == name) {
                     Some(c) => {
-                        fields[c] = json_text(&value);
+                        row.fields[c] = json_text(&value);
                         present.push(c);
                     }
                     None => {
@@ -404,8 +408,11 @@ impl JsonRows {
                     }
                 }
             }
-            let recoded = if recoded_all { present } else { Vec::new() };
-            return Ok(Some(RowEvent::Row(RawRow { line: self.line, fields, recoded })));
+            if recoded_all {
+                row.recoded = present;
+            }
+            row.line = self.line;
+            return Ok(Some(RowEvent::Row));
         }
     }
 }
@@ -450,14 +457,19 @@ impl ParquetRows {
         Ok(ParquetRows { path: path.to_path_buf(), names, map: Vec::new(), rows, row: 0, progress, bytes_per_row: size / total })
     }
 
-    fn next_row(&mut self) -> Result<Option<RowEvent>, Error> {
+    fn next_row(&mut self, out: &mut RawRow) -> Result<Option<RowEvent>, Error> {
         let Some(row) = self.rows.next() else { return Ok(None) };
         self.row += 1;
         self.progress.add(self.bytes_per_row);
         let row = row.map_err(|e| Error::new(ErrorKind::Parquet(e.to_string()), &self.path, Some(self.row)))?;
-        let cells: Vec<String> = row.get_column_iter().map(|(_, f)| parquet_text(f)).collect();
-        let fields = self.map.iter().map(|slot| slot.map(|i| cells[i].clone()).unwrap_or_default()).collect();
-        Ok(Some(RowEvent::Row(RawRow { line: self.row, fields, recoded: Vec::new() })))
+        let mut cells: Vec<String> = row.get_column_iter().map(|(_, f)| parquet_text(f)).collect();
+        for (c, slot) in self.map.iter().enumerate() {
+            if let Some(i) = *slot {
+                out.fields[c] = std::mem::take(&mut cells[i]);
+            }
+        }
+        out.line = self.row;
+        Ok(Some(RowEvent::Row))
     }
 }
 

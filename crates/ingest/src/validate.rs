@@ -4,6 +4,8 @@
 //! kept as unknown, named in the record's `invalid` list and counted as a warning. Cross-row
 //! checks (duplicates, references between files) are in [`crate::ingest`].
 
+use std::collections::HashMap;
+
 use conduct_domain::value::{canonical_email, canonical_phone, parse_bool};
 use conduct_domain::{Date, Force, ForceKind, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
 
@@ -43,12 +45,46 @@ fn required(row: &mut RawRow, table: Table, c: usize) -> Result<String, RowFault
     Ok(v)
 }
 
-fn force(row: &mut RawRow, table: Table, c: usize) -> Result<Force, RowFault> {
-    let v = required(row, table, c)?;
-    match Force::resolve(&v) {
-        Ok(f) if f.kind() == ForceKind::Force => Ok(f),
-        Ok(f) => Err(RowFault { column: Some(c), reason: format!("{} is not a police force", f.name()) }),
-        Err(e) => Err(RowFault { column: Some(c), reason: e.to_string() }),
+/// Answers for values that repeat on every row (force names, offence codes), so each distinct
+/// spelling is resolved once per import. Bounded: past `LIMIT` spellings it stops remembering.
+#[derive(Default)]
+pub(crate) struct Lookups {
+    forces: HashMap<String, Result<Force, String>>,
+    codes: HashMap<String, Result<OffenceCode, String>>,
+}
+
+const LIMIT: usize = 10_000;
+
+fn cached<T: Clone>(
+    map: &mut HashMap<String, Result<T, String>>,
+    raw: &str,
+    resolve: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    if let Some(r) = map.get(raw) {
+        return r.clone();
+    }
+    let r = resolve(raw);
+    if map.len() < LIMIT {
+        map.insert(raw.to_string(), r.clone());
+    }
+    r
+}
+
+impl Lookups {
+    fn force(&mut self, row: &mut RawRow, table: Table, c: usize) -> Result<Force, RowFault> {
+        let v = required(row, table, c)?;
+        cached(&mut self.forces, &v, |v| match Force::resolve(v) {
+            Ok(f) if f.kind() == ForceKind::Force => Ok(f),
+            Ok(f) => Err(format!("{} is not a police force", f.name())),
+            Err(e) => Err(e.to_string()),
+        })
+        .map_err(|reason| RowFault { column: Some(c), reason })
+    }
+
+    fn offence_code(&mut self, row: &mut RawRow, table: Table, c: usize) -> Result<OffenceCode, RowFault> {
+        let v = required(row, table, c)?;
+        cached(&mut self.codes, &v, |v| OffenceCode::parse(v).map_err(|e| e.to_string()))
+            .map_err(|reason| RowFault { column: Some(c), reason })
     }
 }
 
@@ -91,25 +127,24 @@ fn recoded_warnings(row: &RawRow, w: &mut Warnings) {
 }
 
 /// Validates an incidents row.
-pub(crate) fn incident(mut row: RawRow) -> Checked<Incident> {
+pub(crate) fn incident(row: &mut RawRow, lk: &mut Lookups) -> Checked<Incident> {
     let t = Table::Incidents;
     let mut w = Warnings(Vec::new());
-    recoded_warnings(&row, &mut w);
-    let force = force(&mut row, t, 0)?;
-    let incident_ref = required(&mut row, t, 1)?;
-    let recorded = required(&mut row, t, 2)?;
+    recoded_warnings(row, &mut w);
+    let force = lk.force(row, t, 0)?;
+    let incident_ref = required(row, t, 1)?;
+    let recorded = required(row, t, 2)?;
     let recorded_date = Date::parse(&recorded)
         .map_err(|e| RowFault { column: Some(2), reason: format!("recorded_date {recorded:?}: {e}") })?;
-    let code = required(&mut row, t, 4)?;
-    let offence_code = OffenceCode::parse(&code).map_err(|e| RowFault { column: Some(4), reason: e.to_string() })?;
+    let offence_code = lk.offence_code(row, t, 4)?;
     let mut invalid = Vec::new();
-    let occurred_date = w.date(&mut row, 3, &mut invalid, t);
+    let occurred_date = w.date(row, 3, &mut invalid, t);
     if occurred_date.is_some_and(|o| o > recorded_date) {
         w.add(3, "occurred after it was recorded; kept as given");
     }
-    let domestic_abuse = w.boolean(&mut row, 6, &mut invalid, t);
-    let cyber = w.boolean(&mut row, 7, &mut invalid, t);
-    let links = take(&mut row, 8);
+    let domestic_abuse = w.boolean(row, 6, &mut invalid, t);
+    let cyber = w.boolean(row, 7, &mut invalid, t);
+    let links = take(row, 8);
     let mut linked_refs: Vec<String> = links
         .split(';')
         .map(str::trim)
@@ -118,7 +153,7 @@ pub(crate) fn incident(mut row: RawRow) -> Checked<Incident> {
         .collect();
     linked_refs.sort();
     linked_refs.dedup();
-    let outcome = take(&mut row, 9);
+    let outcome = take(row, 9);
     let outcome_type = if outcome.is_empty() {
         None
     } else {
@@ -129,7 +164,7 @@ pub(crate) fn incident(mut row: RawRow) -> Checked<Incident> {
         }
         o
     };
-    let outcome_date = w.date(&mut row, 10, &mut invalid, t);
+    let outcome_date = w.date(row, 10, &mut invalid, t);
     if outcome_date.is_some_and(|o| o < recorded_date) {
         w.add(10, "outcome dated before the crime was recorded; kept as given");
     }
@@ -140,13 +175,13 @@ pub(crate) fn incident(mut row: RawRow) -> Checked<Incident> {
             recorded_date,
             occurred_date,
             offence_code,
-            offence_description: take(&mut row, 5),
+            offence_description: take(row, 5),
             domestic_abuse,
             cyber,
             linked_refs,
             outcome_type,
             outcome_date,
-            narrative: take(&mut row, 11),
+            narrative: take(row, 11),
             invalid,
         },
         w.0,
@@ -169,20 +204,20 @@ fn sex(s: &str) -> Result<String, String> {
 }
 
 /// Validates a people row. `this_year` bounds plausible years of birth.
-pub(crate) fn involvement(mut row: RawRow, this_year: i32) -> Checked<Involvement> {
+pub(crate) fn involvement(row: &mut RawRow, this_year: i32, lk: &mut Lookups) -> Checked<Involvement> {
     let t = Table::People;
     let mut w = Warnings(Vec::new());
-    recoded_warnings(&row, &mut w);
-    let record_id = required(&mut row, t, 0)?;
-    let force = force(&mut row, t, 1)?;
-    let incident_ref = required(&mut row, t, 2)?;
-    let role_text = required(&mut row, t, 3)?;
+    recoded_warnings(row, &mut w);
+    let record_id = required(row, t, 0)?;
+    let force = lk.force(row, t, 1)?;
+    let incident_ref = required(row, t, 2)?;
+    let role_text = required(row, t, 3)?;
     let role = Role::parse(&role_text).ok_or_else(|| RowFault {
         column: Some(3),
         reason: format!("{role_text:?} is not a role (victim, suspect, witness or other)"),
     })?;
     let mut invalid = Vec::new();
-    let date_of_birth = take(&mut row, 8);
+    let date_of_birth = take(row, 8);
     let dob = if date_of_birth.is_empty() {
         None
     } else {
@@ -201,19 +236,19 @@ pub(crate) fn involvement(mut row: RawRow, this_year: i32) -> Checked<Involvemen
             }
         }
     };
-    let sex_text = take(&mut row, 9);
+    let sex_text = take(row, 9);
     let sex = sex(&sex_text).unwrap_or_else(|given| {
         w.add(9, "not a recognised sex (M/F/male/female/unknown); kept as given");
         invalid.push("sex");
         given
     });
-    let phone = take(&mut row, 12);
+    let phone = take(row, 12);
     let phone_canonical = if phone.is_empty() { None } else { canonical_phone(&phone) };
     if !phone.is_empty() && phone_canonical.is_none() {
         w.add(12, "not a valid phone number; kept as given and marked invalid");
         invalid.push("phone");
     }
-    let email = take(&mut row, 13);
+    let email = take(row, 13);
     if !email.is_empty() && canonical_email(&email).is_none() {
         w.add(13, "not a valid e-mail address; kept as given and marked invalid");
         invalid.push("email");
@@ -224,21 +259,21 @@ pub(crate) fn involvement(mut row: RawRow, this_year: i32) -> Checked<Involvemen
             force,
             incident_ref,
             role,
-            local_person_id: take(&mut row, 4),
-            forename: take(&mut row, 5),
-            middle_names: take(&mut row, 6),
-            surname: take(&mut row, 7),
+            local_person_id: take(row, 4),
+            forename: take(row, 5),
+            middle_names: take(row, 6),
+            surname: take(row, 7),
             date_of_birth,
             dob,
             sex,
-            address: take(&mut row, 10),
-            postcode: postcode(&take(&mut row, 11)),
+            address: take(row, 10),
+            postcode: postcode(&take(row, 11)),
             phone,
             phone_canonical,
             email,
-            online_handles: take(&mut row, 14),
-            pnc_id: take(&mut row, 15).to_ascii_uppercase(),
-            ni_number: take(&mut row, 16).to_ascii_uppercase().replace(' ', ""),
+            online_handles: take(row, 14),
+            pnc_id: take(row, 15).to_ascii_uppercase(),
+            ni_number: take(row, 16).to_ascii_uppercase().replace(' ', ""),
             invalid,
         },
         w.0,
@@ -246,25 +281,25 @@ pub(crate) fn involvement(mut row: RawRow, this_year: i32) -> Checked<Involvemen
 }
 
 /// Validates an orders row.
-pub(crate) fn order(mut row: RawRow) -> Checked<Order> {
+pub(crate) fn order(row: &mut RawRow, lk: &mut Lookups) -> Checked<Order> {
     let t = Table::Orders;
     let mut w = Warnings(Vec::new());
-    recoded_warnings(&row, &mut w);
-    let force = force(&mut row, t, 0)?;
-    let order_ref = required(&mut row, t, 1)?;
-    let type_text = required(&mut row, t, 2)?;
+    recoded_warnings(row, &mut w);
+    let force = lk.force(row, t, 0)?;
+    let order_ref = required(row, t, 1)?;
+    let type_text = required(row, t, 2)?;
     let order_type = OrderType::parse(&type_text).ok_or_else(|| RowFault {
         column: Some(2),
         reason: format!(
             "{type_text:?} is not an order type (SPO, interim SPO, restraining order, non-molestation order, DVPO, other)"
         ),
     })?;
-    let incident_ref = required(&mut row, t, 3)?;
+    let incident_ref = required(row, t, 3)?;
     let mut invalid = Vec::new();
-    let applied_date = w.date(&mut row, 4, &mut invalid, t);
-    let granted_date = w.date(&mut row, 5, &mut invalid, t);
-    let expires_date = w.date(&mut row, 6, &mut invalid, t);
-    let status_text = take(&mut row, 7);
+    let applied_date = w.date(row, 4, &mut invalid, t);
+    let granted_date = w.date(row, 5, &mut invalid, t);
+    let expires_date = w.date(row, 6, &mut invalid, t);
+    let status_text = take(row, 7);
     let status = if status_text.is_empty() {
         None
     } else {

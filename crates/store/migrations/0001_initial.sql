@@ -1,7 +1,10 @@
 -- Conduct workspace, schema version 1: the three contract tables and the import log.
 -- Keys are the contract's: incident_ref and order_ref unique within a force, record_id unique
--- per force. Empty values are stored as NULL; `invalid` lists optional columns whose values
--- were invalid (kept as given, treated as unknown).
+-- per force. They are named unique indexes (not table constraints) so that an import into an
+-- empty table can drop them, append, and rebuild them in the same transaction. Empty values are stored as NULL; `invalid` lists optional columns whose values
+-- were invalid (kept as given, treated as unknown). Values that can be derived again from a
+-- stored column (date-of-birth components, canonical phone) are not stored: import speed is
+-- bound by the bytes SQLite writes.
 CREATE TABLE forces (
     id   INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
@@ -37,9 +40,9 @@ CREATE TABLE incidents (
     outcome_type        INTEGER,
     outcome_date        TEXT,
     narrative           TEXT,
-    invalid             TEXT,
-    PRIMARY KEY (force_id, incident_ref)
-) WITHOUT ROWID;
+    invalid             TEXT
+);
+CREATE UNIQUE INDEX incidents_key ON incidents (force_id, incident_ref);
 
 CREATE TABLE people (
     force_id        INTEGER NOT NULL REFERENCES forces(id),
@@ -51,21 +54,17 @@ CREATE TABLE people (
     middle_names    TEXT,
     surname         TEXT,
     date_of_birth   TEXT,
-    dob_year        INTEGER,
-    dob_month       INTEGER,
-    dob_day         INTEGER,
     sex             TEXT,
     address         TEXT,
     postcode        TEXT,
     phone           TEXT,
-    phone_canonical TEXT,
     email           TEXT,
     online_handles  TEXT,
     pnc_id          TEXT,
     ni_number       TEXT,
-    invalid         TEXT,
-    PRIMARY KEY (force_id, record_id)
-) WITHOUT ROWID;
+    invalid         TEXT
+);
+CREATE UNIQUE INDEX people_key ON people (force_id, record_id);
 
 CREATE TABLE orders (
     force_id     INTEGER NOT NULL REFERENCES forces(id),
@@ -76,6 +75,6 @@ CREATE TABLE orders (
     granted_date TEXT,
     expires_date TEXT,
     status       TEXT,
-    invalid      TEXT,
-    PRIMARY KEY (force_id, order_ref)
-) WITHOUT ROWID;
+    invalid      TEXT
+);
+CREATE UNIQUE INDEX orders_key ON orders (force_id, order_ref);

@@ -11,7 +11,7 @@ mod import;
 mod migrate;
 
 pub use error::{Error, ErrorKind};
-pub use import::{Changes, ImportReport};
+pub use import::{Changes, ImportReport, Timings};
 
 use std::path::{Path, PathBuf};
 
@@ -50,11 +50,15 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, Error> {
         let sql = |e| Error::new(ErrorKind::Sqlite(e), path);
         let mut conn = Connection::open(path).map_err(sql)?;
+        // WAL lets readers (the dashboard) work while an import runs; an import that has the
+        // file to itself switches to a rollback journal for its duration (see `import`).
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
         conn.pragma_update(None, "cache_size", -262_144).map_err(sql)?;
         conn.pragma_update(None, "temp_store", "MEMORY").map_err(sql)?;
+        // Helper threads for SQLite's sorter, which builds the key indexes after a bulk load.
+        conn.pragma_update(None, "threads", 2).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sql)?;
         migrate::migrate(&mut conn).map_err(|e| e.at(path))?;
         Ok(Store { conn, path: path.to_path_buf() })
