@@ -276,7 +276,7 @@ impl Ingest {
         path: &Path,
         table: Table,
         sink: &mut dyn FnMut(Batch) -> bool,
-        accept: &mut dyn FnMut(&mut crate::source::RawRow, u64) -> Result<(Accepted, Vec<validate::ValueFault>), validate::RowFault>,
+        accept: &mut Accept<'_>,
     ) -> Result<FileSummary, Error> {
         let (mut source, mut summary) = Source::open(path, table, &self.progress)?;
         let mut batch = Pending::new(table, self.batch_size);
@@ -380,6 +380,10 @@ fn orphan(incident_ref: &str, force: Force, column: usize) -> validate::RowFault
         ),
     }
 }
+
+/// Validates one row (and checks it against rows seen before): the record and its warnings,
+/// or why the row is rejected.
+type Accept<'a> = dyn FnMut(&mut crate::source::RawRow, u64) -> Result<(Accepted, Vec<validate::ValueFault>), validate::RowFault> + 'a;
 
 #[allow(clippy::large_enum_variant)] // one record, moved once into its batch
 enum Accepted {
