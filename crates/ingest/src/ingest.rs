@@ -63,6 +63,11 @@ fn key(force: Force, s: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), u64::from(force.id()))
 }
 
+/// The hash of a record_id, which is unique across forces.
+fn record_key(s: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), u64::MAX)
+}
+
 /// The keys are hashes already: hash them no further.
 #[derive(Default, Clone, Copy)]
 struct Prehashed(u64);
@@ -242,7 +247,8 @@ impl Ingest {
                 if !exists(p.force, &p.incident_ref, &incidents) {
                     return Err(orphan(&p.incident_ref, p.force, 2));
                 }
-                if let Some((f, l)) = people.check(key(p.force, &p.record_id), file_index, line) {
+                // The contract makes record_id unique per row across the file, whatever the force.
+                if let Some((f, l)) = people.check(record_key(&p.record_id), file_index, line) {
                     return Err(duplicate("record_id", &p.record_id, p.force, &files, f, l, 0));
                 }
                 Ok((Accepted::Involvement(p), warnings))
@@ -366,9 +372,10 @@ fn duplicate(
     } else {
         format!("line {first_line} of {}", files[first_file as usize].display())
     };
+    let scope = if what == "record_id" { String::new() } else { format!(" in {force}") };
     validate::RowFault {
         column: Some(column),
-        reason: format!("duplicate {what} {value:?} in {force}: first seen on {place}; the first is kept"),
+        reason: format!("duplicate {what} {value:?}{scope}: first seen on {place}; the first is kept"),
     }
 }
 

@@ -539,3 +539,81 @@ pub fn write_parquet_strings(
     writer.close().map_err(perr)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_1252_bytes_decode() {
+        assert_eq!(decode_cp1252(b"caf\xe9 \x80 \x93\x96"), "café € “–");
+    }
+
+    #[test]
+    fn formats_are_detected_by_extension_then_content() {
+        assert_eq!(Format::detect(Path::new("a.parquet"), b""), Format::Parquet);
+        assert_eq!(Format::detect(Path::new("a.JSONL"), b""), Format::JsonLines);
+        assert_eq!(Format::detect(Path::new("a.csv"), b"{"), Format::Csv);
+        assert_eq!(Format::detect(Path::new("export"), b"PAR1"), Format::Parquet);
+        assert_eq!(Format::detect(Path::new("export"), b" {\"a\""), Format::JsonLines);
+        assert_eq!(Format::detect(Path::new("export"), b"force,"), Format::Csv);
+    }
+
+    fn read_all(text: &[u8], ext: &str) -> (Vec<RawRow>, Vec<(u64, String)>, FileSummary) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("incidents.{ext}"));
+        std::fs::write(&path, text).unwrap();
+        let (mut source, mut summary) = Source::open(&path, Table::Incidents, &Progress::default()).unwrap();
+        let (mut rows, mut bad) = (Vec::new(), Vec::new());
+        let mut row = RawRow::default();
+        while let Some(event) = source.next_row(&mut row, &mut summary).unwrap() {
+            match event {
+                RowEvent::Row => rows.push(RawRow { line: row.line, fields: row.fields.clone(), recoded: row.recoded.clone() }),
+                RowEvent::Bad { line, reason } => bad.push((line, reason)),
+            }
+        }
+        (rows, bad, summary)
+    }
+
+    #[test]
+    fn headers_are_case_insensitive_in_any_order_with_a_bom() {
+        let (rows, bad, summary) =
+            read_all(b"\xef\xbb\xbfOFFENCE_CODE,Incident_Ref,Force,notes\n8L,A1,Kent,x\n", "csv");
+        assert!(bad.is_empty());
+        assert_eq!(rows[0].fields[0], "Kent");
+        assert_eq!(rows[0].fields[1], "A1");
+        assert_eq!(rows[0].fields[4], "8L");
+        assert_eq!(summary.ignored_columns, ["notes"]);
+        assert!(summary.notes.iter().any(|n| n.contains("recorded_date")), "{:?}", summary.notes);
+    }
+
+    #[test]
+    fn an_unterminated_quote_costs_one_line() {
+        let text = b"force,incident_ref,recorded_date,offence_code\nKent,A1,2023-01-01,8L\nKent,\"A2,2023-01-02,8L\nKent,A3,2023-01-03,8L\nKent,A4,2023-01-04,8L\n";
+        let (rows, bad, _) = read_all(text, "csv");
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, 3);
+        let refs: Vec<&str> = rows.iter().map(|r| r.fields[1].as_str()).collect();
+        assert_eq!(refs, ["A1", "A3", "A4"]);
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4, 5]);
+    }
+
+    #[test]
+    fn crlf_line_numbers_are_right() {
+        let text = b"force,incident_ref\r\nKent,A1\r\nKent,\"multi\r\nline\"\r\nKent,A3\r\n";
+        let (rows, _, _) = read_all(text, "csv");
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 5]);
+    }
+
+    #[test]
+    fn json_values_of_any_type_become_text() {
+        let text = b"{\"force\":\"Kent\",\"incident_ref\":12,\"linked_refs\":[\"A\",\"B\"],\"cyber\":true,\"narrative\":null}\n\n{bad\n";
+        let (rows, bad, _) = read_all(text, "jsonl");
+        assert_eq!(rows[0].fields[1], "12");
+        assert_eq!(rows[0].fields[8], "A;B");
+        assert_eq!(rows[0].fields[7], "true");
+        assert_eq!(rows[0].fields[11], "");
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, 3, "blank lines are skipped but counted as lines");
+    }
+}

@@ -108,3 +108,44 @@ impl Store {
         &self.conn
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_workspace_is_migrated_and_seeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_workspace(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 1);
+        let forces: i64 = store.connection().query_row("SELECT count(*) FROM forces", [], |r| r.get(0)).unwrap();
+        assert_eq!(forces as usize, conduct_domain::Force::all_entries().count());
+        assert_eq!(store.counts().unwrap(), Counts::default());
+        store.integrity_check().unwrap();
+        // Opening again applies nothing twice.
+        drop(store);
+        let again = Store::open_workspace(dir.path()).unwrap();
+        assert_eq!(again.schema_version().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_workspace_from_a_newer_conduct_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_workspace(dir.path()).unwrap();
+        store.connection().execute("INSERT INTO schema_migrations (version, name) VALUES (99, 'future')", []).unwrap();
+        drop(store);
+        let err = Store::open_workspace(dir.path()).err().expect("refused");
+        assert!(matches!(err.kind(), ErrorKind::NewerSchema { found: 99, known: 1 }), "{err}");
+        assert!(err.to_string().contains("upgrade Conduct"));
+    }
+
+    #[test]
+    fn a_workspace_whose_forces_disagree_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_workspace(dir.path()).unwrap();
+        store.connection().execute("UPDATE forces SET name = 'Atlantis' WHERE id = 0", []).unwrap();
+        drop(store);
+        let err = Store::open_workspace(dir.path()).err().expect("refused");
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+}
