@@ -3,6 +3,7 @@
 
 mod cli;
 mod ingest;
+mod report;
 mod store;
 mod synth;
 mod util;

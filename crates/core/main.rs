@@ -8,6 +8,8 @@
 mod demo;
 mod ingest;
 mod progress;
+mod report_cmd;
+mod stats_cmd;
 mod synth;
 
 use std::path::PathBuf;
@@ -38,6 +40,10 @@ enum Command {
     Synth(synth::Args),
     /// Show what the workspace holds.
     Status(ingest::StatusArgs),
+    /// Statistics in the Home Office's published layout, from a force export or the published tables.
+    Stats(stats_cmd::Args),
+    /// Stories, FOI answers and HTML reports written from the statistics.
+    Report(report_cmd::Args),
 }
 
 /// The workspace directory when none is given: `$CONDUCT_WORKSPACE` or `./conduct-workspace`.
@@ -52,6 +58,8 @@ fn main() -> ExitCode {
         Command::Ingest(a) => ingest::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Status(a) => ingest::status(a),
+        Command::Stats(a) => stats_cmd::run(a),
+        Command::Report(a) => report_cmd::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,1 +1,27 @@
-//! Statistics in the Home Office layout (under construction).
+//! `conduct-stats`: statistics on stalking and harassment in the Home Office's own table
+//! layout, computed the same way from the published tables or from a force's own export.
+//!
+//! - [`tables`]: the model — recorded crime and outcomes by force, financial quarter and
+//!   offence, each cell a [`Tally`] that keeps suppressed (`..`) cells apart from zero.
+//! - [`published`]: reads and writes the published CSV layout (header aliases, non-force rows,
+//!   rejected rows with file/line/column).
+//! - [`incidents`]: builds the same tables from incidents and orders read by `conduct-ingest`.
+//! - [`period`]: financial quarters and periods ("year to September 2023", "2022/23",
+//!   "calendar year 2023").
+//! - [`figures`]: derived figures for a force or England and Wales over a period.
+//! - [`derived`]: writes those figures as CSV.
+//! - [`counting_rules`]: the recording-practice changes that move the numbers.
+
+pub mod counting_rules;
+pub mod derived;
+mod error;
+pub mod figures;
+pub mod incidents;
+pub mod period;
+pub mod published;
+pub mod tables;
+
+pub use error::{Error, ErrorKind};
+pub use figures::{Area, Change, Figures, QuarterFigures, Rate, quarterly};
+pub use period::{FinancialQuarter, Period, PeriodKind};
+pub use tables::{Count, OrderTally, Source, Tables, Tally};

@@ -1,0 +1,163 @@
+//! `conduct report`: writings from the statistics — `story` (a localised Markdown story for one
+//! force, or one per force with `--all-forces`), `foi` (the standard stalking FOI answer) and
+//! `html` (a report with server-side SVG charts). Data come from the published tables
+//! (`--recorded`, `--outcomes`) or a force export (`--incidents`, `--orders`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use conduct_domain::{Force, ForceKind};
+use conduct_report::{FoiOptions, StoryOptions};
+use conduct_stats::period::parse_financial_year;
+
+use crate::stats_cmd::{DataArgs, load, periods};
+
+/// Arguments of `conduct report`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// The writings `conduct report` makes.
+#[derive(clap::Subcommand)]
+pub enum ReportCommand {
+    /// A localised Markdown story for a force (or one per force with --all-forces).
+    Story(StoryArgs),
+    /// The answer to the standard FOI request on stalking for a force.
+    Foi(FoiArgs),
+    /// An HTML report with charts, national and per force.
+    Html(HtmlArgs),
+}
+
+/// Arguments of `conduct report story`.
+#[derive(clap::Args)]
+pub struct StoryArgs {
+    /// The force (any published spelling).
+    #[arg(long, required_unless_present = "all_forces", conflicts_with = "all_forces")]
+    pub force: Option<String>,
+    /// One story per force in the data, written into --out.
+    #[arg(long, requires = "out")]
+    pub all_forces: bool,
+    /// "year to September 2023", "2022/23", "calendar year 2023" (default: the year to the
+    /// latest quarter in the data).
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Years back for the n-fold comparison.
+    #[arg(long, default_value_t = 9)]
+    pub fold_years: u32,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Where to write: a file for one story (default: stdout), a folder with --all-forces.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `conduct report foi`.
+#[derive(clap::Args)]
+pub struct FoiArgs {
+    /// The force (any published spelling).
+    #[arg(long)]
+    pub force: String,
+    /// The last reporting year to answer for, e.g. 2022/23 (default: the latest complete one).
+    #[arg(long)]
+    pub year: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// File to write (default: stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `conduct report html`.
+#[derive(clap::Args)]
+pub struct HtmlArgs {
+    /// Folder to write index.html and the force pages into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Period of the figures tables (default: the year to the latest quarter in the data).
+    #[arg(long)]
+    pub period: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+fn force(name: &str) -> anyhow::Result<Force> {
+    let f = Force::resolve(name)?;
+    if f.kind() == ForceKind::NonForce {
+        bail!("{} is a national reporting body, not a police force", f.name());
+    }
+    Ok(f)
+}
+
+fn emit(text: &str, out: Option<&PathBuf>) -> anyhow::Result<()> {
+    match out {
+        Some(p) => {
+            if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+            std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?;
+            eprintln!("written to {}", p.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn loaded(data: &DataArgs) -> anyhow::Result<conduct_stats::Tables> {
+    let l = load(data)?;
+    if !l.rejects.is_empty() {
+        eprintln!("conduct: {} rows could not be used (run `conduct stats` to list them in rejects.csv)", l.rejects.len());
+    }
+    if l.used == 0 {
+        bail!("nothing usable was read");
+    }
+    Ok(l.tables)
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        ReportCommand::Story(a) => {
+            let tables = loaded(&a.data)?;
+            let period = periods(&a.period.into_iter().collect::<Vec<_>>(), &tables)?[0];
+            let options = StoryOptions { fold_years: a.fold_years };
+            if a.all_forces {
+                let dir = a.out.expect("clap requires --out with --all-forces");
+                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                let mut n = 0;
+                for f in tables.forces() {
+                    match conduct_report::story(&tables, f, period, &options) {
+                        Ok(s) => {
+                            let path = dir.join(conduct_report::html::page_name(conduct_stats::Area::Force(f)).replace(".html", ".md"));
+                            std::fs::write(&path, s).with_context(|| format!("writing {}", path.display()))?;
+                            n += 1;
+                        }
+                        Err(e) => eprintln!("conduct: {e}"),
+                    }
+                }
+                eprintln!("{n} stories for {period} written to {}", dir.display());
+            } else {
+                let f = force(a.force.as_deref().expect("clap requires --force"))?;
+                emit(&conduct_report::story(&tables, f, period, &options)?, a.out.as_ref())?;
+            }
+        }
+        ReportCommand::Foi(a) => {
+            let tables = loaded(&a.data)?;
+            let f = force(&a.force)?;
+            let latest_year = match &a.year {
+                Some(y) => Some(parse_financial_year(y).with_context(|| format!("--year {y:?} is not a financial year like 2022/23"))?),
+                None => None,
+            };
+            emit(&conduct_report::foi(&tables, f, &FoiOptions { latest_year })?, a.out.as_ref())?;
+        }
+        ReportCommand::Html(a) => {
+            let tables = loaded(&a.data)?;
+            let period = periods(&a.period.into_iter().collect::<Vec<_>>(), &tables)?[0];
+            let files = conduct_report::html(&a.out, &tables, period)?;
+            eprintln!("{} pages for {period} written to {}", files.len(), a.out.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

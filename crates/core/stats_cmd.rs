@@ -1,0 +1,213 @@
+//! `conduct stats`: statistics in the Home Office's published layout, from a force export
+//! (`--incidents`, `--orders`) or from the published tables themselves (`--recorded`,
+//! `--outcomes`). Writes recorded.csv and outcomes.csv in the open-data layout, the derived
+//! figures (figures.csv, outcome_groups.csv, orders.csv, coverage.csv), rejects.csv and
+//! summary.json, and prints what was read and used.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use conduct_stats::incidents::read_export;
+use conduct_stats::published::{self, ReadSummary, TableKind};
+use conduct_stats::{Period, Tables};
+
+/// Where the statistics come from: the published tables, or a force export.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct DataArgs {
+    /// Home Office recorded-crime table (open-data layout), repeatable.
+    #[arg(long = "recorded", value_name = "PRC.csv")]
+    pub recorded: Vec<PathBuf>,
+    /// Home Office outcomes table (open-data layout), repeatable.
+    #[arg(long = "outcomes", value_name = "OUT.csv")]
+    pub outcomes: Vec<PathBuf>,
+    /// Incidents file of a force export (data contract), repeatable.
+    #[arg(long = "incidents", value_name = "FILE", conflicts_with_all = ["recorded", "outcomes"])]
+    pub incidents: Vec<PathBuf>,
+    /// Orders file of a force export, for stalking protection orders, repeatable.
+    #[arg(long = "orders", value_name = "FILE", requires = "incidents")]
+    pub orders: Vec<PathBuf>,
+}
+
+/// Arguments of `conduct stats`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Folder to write the tables and figures into.
+    #[arg(long, default_value = "conduct-stats-out")]
+    pub out: PathBuf,
+    /// Period(s) for derived figures: "year to September 2023", "2022/23", "calendar year 2023"
+    /// (default: the year to the latest quarter in the data).
+    #[arg(long = "period")]
+    pub periods: Vec<String>,
+    /// Years back for the n-fold comparison.
+    #[arg(long, default_value_t = 9)]
+    pub fold_years: u32,
+    /// Print the summary as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What loading found: the tables, the per-file summaries, and every rejected row.
+pub struct Loaded {
+    /// The tables.
+    pub tables: Tables,
+    /// One JSON object per input file.
+    pub files: Vec<serde_json::Value>,
+    /// Rejected rows: file, line, column, reason.
+    pub rejects: Vec<[String; 4]>,
+    /// Rows used in figures.
+    pub used: u64,
+}
+
+fn published_json(s: &ReadSummary) -> serde_json::Value {
+    serde_json::json!({
+        "file": s.file.display().to_string(),
+        "table": match s.table { TableKind::Recorded => "recorded", TableKind::Outcomes => "outcomes" },
+        "read": s.read, "used": s.used, "non_force": s.non_force, "rejected": s.rejected,
+        "suppressed": s.suppressed, "count_column": s.count_column, "notes": s.notes,
+    })
+}
+
+/// Reads the data named by `args` into tables.
+pub fn load(args: &DataArgs) -> anyhow::Result<Loaded> {
+    let mut loaded = Loaded { tables: Tables::new(), files: Vec::new(), rejects: Vec::new(), used: 0 };
+    if !args.incidents.is_empty() {
+        let read = read_export(&args.incidents, &args.orders)?;
+        for f in &read.summary.files {
+            loaded.files.push(serde_json::json!({
+                "file": f.file.display().to_string(), "table": f.table.to_string(),
+                "read": f.read, "used": f.accepted, "rejected": f.rejected, "notes": f.notes,
+            }));
+            loaded.used += f.accepted;
+        }
+        for r in &read.rejects {
+            loaded.rejects.push([r.file.display().to_string(), r.line.to_string(), r.column.clone(), r.reason.clone()]);
+        }
+        loaded.tables = read.tables;
+        return Ok(loaded);
+    }
+    if args.recorded.is_empty() && !args.outcomes.is_empty() {
+        bail!("--outcomes needs the recorded-crime table too (--recorded): rates divide by offences recorded");
+    }
+    if args.recorded.is_empty() {
+        bail!("no input: give --recorded PRC.csv [--outcomes OUT.csv] or --incidents FILE [--orders FILE]");
+    }
+    let kinds = args.recorded.iter().map(|p| (p, TableKind::Recorded)).chain(args.outcomes.iter().map(|p| (p, TableKind::Outcomes)));
+    for (path, kind) in kinds {
+        let s = match kind {
+            TableKind::Recorded => published::read_recorded(path, &mut loaded.tables),
+            TableKind::Outcomes => published::read_outcomes(path, &mut loaded.tables),
+        }?;
+        for e in &s.rejects {
+            loaded.rejects.push([
+                e.file().map(|p| p.display().to_string()).unwrap_or_default(),
+                e.line().map(|l| l.to_string()).unwrap_or_default(),
+                e.column().unwrap_or("").to_string(),
+                e.reason(),
+            ]);
+        }
+        loaded.used += s.used;
+        loaded.files.push(published_json(&s));
+    }
+    Ok(loaded)
+}
+
+/// The periods asked for, or the year to the latest quarter in the data.
+pub fn periods(given: &[String], tables: &Tables) -> anyhow::Result<Vec<Period>> {
+    if given.is_empty() {
+        let latest = tables.latest_quarter().context("the data holds no recorded crime")?;
+        return Ok(vec![Period::year_to(latest)]);
+    }
+    given.iter().map(|p| Period::parse(p).map_err(anyhow::Error::from)).collect()
+}
+
+/// Writes `rejects.csv` (file, line, column, reason) into `dir`.
+pub fn write_rejects(dir: &Path, rejects: &[[String; 4]]) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("rejects.csv");
+    let mut w = String::new();
+    w.push_str("file,line,column,reason\n");
+    for r in rejects {
+        let cells: Vec<String> = r.iter().map(|c| quote(c)).collect();
+        w.push_str(&cells.join(","));
+        w.push('\n');
+    }
+    std::fs::write(&path, w).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let loaded = load(&args.data)?;
+    let periods = periods(&args.periods, &loaded.tables)?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let mut outputs = vec![
+        args.out.join("recorded.csv"),
+        args.out.join("outcomes.csv"),
+    ];
+    published::write_recorded(&outputs[0], &loaded.tables)?;
+    published::write_outcomes(&outputs[1], &loaded.tables)?;
+    outputs.extend(conduct_stats::derived::write_derived(&args.out, &loaded.tables, &periods, args.fold_years)?);
+    outputs.push(write_rejects(&args.out, &loaded.rejects)?);
+    let non_force: serde_json::Map<String, serde_json::Value> = loaded
+        .tables
+        .non_force()
+        .iter()
+        .map(|(n, t)| (n.clone(), serde_json::json!({"count": t.count, "suppressed_cells": t.suppressed})))
+        .collect();
+    let summary = serde_json::json!({
+        "files": loaded.files,
+        "rows_used": loaded.used,
+        "rejected": loaded.rejects.len(),
+        "non_force_rows_kept_out": non_force,
+        "periods": periods.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "outcome_basis": "outcomes assigned to offences recorded in each quarter",
+        "outputs": outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+    });
+    let summary_path = args.out.join("summary.json");
+    std::fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)
+        .with_context(|| format!("writing {}", summary_path.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        for f in &loaded.files {
+            print!(
+                "{:<9} {}: read {}, used {}",
+                f["table"].as_str().unwrap_or(""),
+                f["file"].as_str().unwrap_or(""),
+                f["read"],
+                f["used"]
+            );
+            if let Some(n) = f.get("non_force") {
+                print!(", non-force {n}");
+            }
+            print!(", rejected {}", f["rejected"]);
+            if let Some(c) = f.get("count_column").and_then(|c| c.as_str()) {
+                print!(", counts from column {c:?}");
+            }
+            println!();
+            for n in f["notes"].as_array().into_iter().flatten() {
+                println!("          note: {}", n.as_str().unwrap_or(""));
+            }
+        }
+        for (n, t) in loaded.tables.non_force() {
+            println!("kept out of force figures: {n} ({} offences)", t.count);
+        }
+        println!("periods: {}", periods.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "));
+        println!("written to {}", args.out.display());
+        if !loaded.rejects.is_empty() {
+            println!("rejected rows, with reasons: {}", args.out.join("rejects.csv").display());
+        }
+    }
+    if loaded.used == 0 {
+        eprintln!("conduct: nothing usable was read");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,72 @@
+//! The one error type of the report crate: a story, FOI answer or HTML page that cannot be
+//! written, with the file where one is involved.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The tables hold no recorded crime for this area in this period.
+    NoData {
+        /// The force (or "England and Wales").
+        area: String,
+        /// The period asked for.
+        period: String,
+    },
+    /// A file could not be written.
+    Io(std::io::Error),
+}
+
+/// A report that could not be produced.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    file: Option<PathBuf>,
+}
+
+impl Error {
+    /// An error with no file.
+    pub fn new(kind: ErrorKind) -> Error {
+        Error { kind, file: None }
+    }
+
+    /// An I/O error on a file.
+    pub fn io(e: std::io::Error, file: &Path) -> Error {
+        Error { kind: ErrorKind::Io(e), file: Some(file.to_path_buf()) }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The file, if any.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = &self.file {
+            write!(f, "{}: ", p.display())?;
+        }
+        match &self.kind {
+            ErrorKind::NoData { area, period } => {
+                write!(f, "the tables hold no recorded crime for {area} in {period}")
+            }
+            ErrorKind::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(e) => Some(e),
+            ErrorKind::NoData { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! A localised story for one force, in the style of automated local journalism (one template,
+//! one version per area, wording that follows the data): harassment recorded in the period and
+//! its change on the year before ("slightly" below [`SLIGHT_CHANGE_PERCENT`]), the average per
+//! day, an n-fold change against k years earlier when it is large, the charge/summons rate
+//! against the year before, stalking and aggravated harassment, the share of cases where the
+//! victim did not support action, the national comparison, and the caveats the data calls for.
+//! Every figure is computed from the tables; nothing is typed into the template.
+
+use std::fmt::Write as _;
+
+use conduct_domain::{Force, OffenceClass};
+use conduct_stats::counting_rules::{self, CountingRuleChange};
+use conduct_stats::tables::STALKING_AND_HARASSMENT_CLASSES;
+use conduct_stats::{Area, Change, Figures, Period, Rate, Source, Tables, Tally};
+
+use crate::error::{Error, ErrorKind};
+use crate::words::{
+    Direction, FOLD_CHANGE_AT_LEAST, SLIGHT_CHANGE_PERCENT, fold_words, number_word, percent, thousands,
+};
+
+/// Choices a story makes that are not in the data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoryOptions {
+    /// How many years back the long-run comparison looks (the reference uses nine).
+    pub fold_years: u32,
+}
+
+impl Default for StoryOptions {
+    fn default() -> Self {
+        StoryOptions { fold_years: 9 }
+    }
+}
+
+const HARASSMENT: [OffenceClass; 1] = [OffenceClass::Harassment];
+
+/// A count as running text: `14,837`, or `at least 14,837` when suppressed cells are left out.
+fn count_words(t: Tally) -> String {
+    if t.is_exact() { thousands(t.count) } else { format!("at least {}", thousands(t.count)) }
+}
+
+fn rate_percent(r: &Option<Rate>) -> Option<f64> {
+    r.as_ref().and_then(Rate::percent)
+}
+
+/// "down from 7.1%", "up from…", "the same as…", comparing the figures as written.
+fn compared(now: f64, before: f64) -> String {
+    let (a, b) = (percent(now), percent(before));
+    if a == b {
+        format!("the same as {b}")
+    } else if now < before {
+        format!("down from {b}")
+    } else {
+        format!("up from {b}")
+    }
+}
+
+/// Writes the story of `force` over `period` as Markdown.
+pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptions) -> Result<String, Error> {
+    let area = Area::Force(force);
+    let now = Figures::compute(tables, area, period);
+    if now.quarters_with_data == 0 {
+        return Err(Error::new(ErrorKind::NoData { area: force.name().to_string(), period: period.to_string() }));
+    }
+    let before = Figures::compute(tables, area, period.earlier(1));
+    let long_ago = Figures::compute(tables, area, period.earlier(options.fold_years));
+    let nat = Figures::compute(tables, Area::National, period);
+    let nat_before = Figures::compute(tables, Area::National, period.earlier(1));
+    let name = force.name();
+    let p = period.in_words();
+    let have_before = now.comparable_with(&before);
+    let mut notes: Vec<String> = Vec::new();
+    let mut rules: Vec<CountingRuleChange> = Vec::new();
+    let mut s = String::new();
+
+    // Headline and harassment.
+    let hn = now.count(&HARASSMENT);
+    let hb = before.count(&HARASSMENT);
+    let change = Change { before: hb.count, now: hn.count };
+    let direction = change.percent().filter(|_| have_before).map(Direction::of);
+    match direction {
+        Some(d) => writeln!(s, "# Harassment {} in {name}\n", d.words()).unwrap(),
+        None => writeln!(s, "# Harassment in {name}: {} offences in {p}\n", count_words(hn)).unwrap(),
+    }
+    write!(s, "{name} recorded {} harassment offences in {p}", count_words(hn)).unwrap();
+    match (direction, change.percent()) {
+        (Some(Direction::Unchanged), _) => write!(s, ", the same as the year before.").unwrap(),
+        (Some(d), Some(pc)) => write!(
+            s,
+            ", {} from {} the year before ({} of {}, or {}).",
+            d.words(),
+            count_words(hb),
+            d.noun(),
+            thousands(change.difference().unsigned_abs()),
+            percent(pc)
+        )
+        .unwrap(),
+        _ => {
+            write!(s, ".").unwrap();
+            notes.push(format!(
+                "There are no complete figures for {} in the data, so no change on the year before is given.",
+                period.earlier(1).in_words()
+            ));
+        }
+    }
+    if have_before {
+        rules.extend(counting_rules::separating(period, period.earlier(1)));
+    }
+    let per_day = now.per_day(&HARASSMENT);
+    if per_day >= 0.5 {
+        writeln!(s, " That is about {} a day.\n", thousands(per_day.round() as u64)).unwrap();
+    } else if per_day > 0.0 {
+        writeln!(s, " That is about one every {} days.\n", (1.0 / per_day).round() as u64).unwrap();
+    } else {
+        writeln!(s, "\n").unwrap();
+    }
+
+    // The long run.
+    let l = long_ago.count(&HARASSMENT);
+    if now.comparable_with(&long_ago) && l.count > 0 {
+        let k = number_word(options.fold_years);
+        let fold = Change { before: l.count, now: hn.count }.fold().unwrap_or(0.0);
+        let told = if fold >= FOLD_CHANGE_AT_LEAST {
+            Some(format!("{} its level {k} years earlier", fold_words(fold)))
+        } else if fold > 0.0 && fold <= 1.0 / FOLD_CHANGE_AT_LEAST {
+            Some(format!("less than half its level {k} years earlier"))
+        } else {
+            None
+        };
+        if let Some(t) = told {
+            writeln!(
+                s,
+                "Harassment recorded by {name} is now {t}: {} offences were recorded in {}.\n",
+                count_words(l),
+                period.earlier(options.fold_years).in_words()
+            )
+            .unwrap();
+            rules.extend(counting_rules::separating(period, period.earlier(options.fold_years)));
+        }
+    }
+
+    // Charges.
+    let charge = now.charge_rate(&HARASSMENT);
+    match (&charge, rate_percent(&charge)) {
+        (Some(r), Some(pc)) => {
+            write!(
+                s,
+                "Of the harassment offences recorded in {p}, {} resulted in a charge or summons, or {}",
+                count_words(r.numerator),
+                percent(pc)
+            )
+            .unwrap();
+            match rate_percent(&before.charge_rate(&HARASSMENT)).filter(|_| have_before) {
+                Some(b) => writeln!(s, ", {} the year before.\n", compared(pc, b)).unwrap(),
+                None => writeln!(s, ".\n").unwrap(),
+            }
+        }
+        _ => {
+            writeln!(s, "{name} supplied no outcome data for {p}, so no charge rate can be given.\n").unwrap();
+            notes.push(format!("{name} supplied no outcome data for {p}."));
+        }
+    }
+
+    // Stalking and aggravated harassment.
+    let also = |class: OffenceClass, label: &str| {
+        let n = now.count(&[class]);
+        let b = before.count(&[class]);
+        let mut t = format!("{} {label} offences", count_words(n));
+        if let (true, Some(pc)) = (have_before, Change { before: b.count, now: n.count }.percent()) {
+            let d = Direction::of(pc);
+            if d != Direction::Unchanged {
+                write!(t, " ({} from {})", d.words(), count_words(b)).unwrap();
+            }
+        }
+        t
+    };
+    writeln!(
+        s,
+        "The force also recorded {} and {} in the same period. With malicious communications and \
+         controlling or coercive behaviour, its stalking and harassment offences came to {}.\n",
+        also(OffenceClass::Stalking, "stalking"),
+        also(OffenceClass::AggravatedHarassment, "racially or religiously aggravated harassment"),
+        count_words(now.stalking_and_harassment())
+    )
+    .unwrap();
+
+    // Victim does not support action.
+    let vdns = now.victim_does_not_support_rate(&STALKING_AND_HARASSMENT_CLASSES);
+    if let (Some(r), Some(pc)) = (&vdns, rate_percent(&vdns)) {
+        writeln!(
+            s,
+            "The victim did not support police action in {} of {} stalking and harassment cases recorded \
+             in {p} ({} offences closed as outcome types 14 and 16).\n",
+            percent(pc),
+            count_words(r.denominator),
+            count_words(r.numerator)
+        )
+        .unwrap();
+    }
+
+    // SPOs, when order data was supplied.
+    if let Some(o) = now.orders {
+        writeln!(
+            s,
+            "In {p} {name} applied for {} and {} granted; {} named a breach of an order.\n",
+            plural(o.applied, "stalking protection order", "stalking protection orders"),
+            plural(o.granted, "was", "were"),
+            plural(o.breaches_indicated, "incident", "incidents")
+        )
+        .unwrap();
+        notes.push(
+            "Breaches are counted only where an incident's offence description or narrative names a breach \
+             of a stalking protection order; the records have no breach field, so this is a lower bound."
+                .into(),
+        );
+    }
+
+    // National comparison.
+    let nh = nat.count(&HARASSMENT);
+    if nh.count > 0 {
+        write!(s, "Across England and Wales, {} harassment offences were recorded in {p}", count_words(nh)).unwrap();
+        let nb = nat_before.count(&HARASSMENT);
+        let comparable = nat.comparable_with(&nat_before);
+        let national_change = Change { before: nb.count, now: nh.count };
+        if let Some(pc) = national_change.percent().filter(|_| comparable) {
+            let d = Direction::of(pc);
+            write!(s, ", {} from {} the year before", d.words(), count_words(nb)).unwrap();
+        }
+        let nc = rate_percent(&nat.charge_rate(&HARASSMENT));
+        match (nc, rate_percent(&charge)) {
+            (Some(n), Some(f)) => {
+                let cmp = if percent(f) == percent(n) {
+                    "in line with"
+                } else if f > n {
+                    "above"
+                } else {
+                    "below"
+                };
+                writeln!(
+                    s,
+                    ". Nationally {} of harassment offences resulted in a charge or summons, so {name}'s rate \
+                     was {cmp} the national figure.\n",
+                    percent(n)
+                )
+                .unwrap();
+            }
+            (Some(n), None) => writeln!(
+                s,
+                ". Nationally {} of harassment offences resulted in a charge or summons.\n",
+                percent(n)
+            )
+            .unwrap(),
+            _ => writeln!(s, ".\n").unwrap(),
+        }
+        if let Some(pc) = rate_percent(&nat.charge_rate(&STALKING_AND_HARASSMENT_CLASSES)) {
+            writeln!(
+                s,
+                "Across all stalking and harassment offences, {} nationally resulted in a charge or summons.\n",
+                percent(pc)
+            )
+            .unwrap();
+        }
+    }
+
+    // Outcomes table.
+    let groups = now.outcome_groups(&STALKING_AND_HARASSMENT_CLASSES);
+    if groups.iter().any(|(_, r)| r.numerator.count > 0) {
+        writeln!(s, "## Outcomes of stalking and harassment offences recorded in {p}\n").unwrap();
+        writeln!(s, "| Outcome group | Offences | Share |\n|---|---:|---:|").unwrap();
+        for (g, r) in groups.iter().filter(|(_, r)| r.numerator.count > 0 || !r.numerator.is_exact()) {
+            writeln!(s, "| {g} | {} | {} |", count_words(r.numerator), r.percent().map_or_else(String::new, percent))
+                .unwrap();
+        }
+        writeln!(s).unwrap();
+    }
+
+    // Caveats.
+    let days = period.days();
+    notes.push(format!(
+        "Rates are for offences recorded in the period: outcomes assigned to offences recorded in {p}, divided \
+         by the offences recorded in it. Outcomes counted by the quarter an investigation closed answer a \
+         different question and are not used. Per-day figures divide by the {days} days of the period."
+    ));
+    let present = 44 - nat.missing_forces.len();
+    if !nat.missing_forces.is_empty() {
+        notes.push(format!(
+            "The national figures cover the {present} police forces in the data; {} are missing: {}.",
+            nat.missing_forces.len(),
+            list(&nat.missing_forces)
+        ));
+    }
+    if !nat.incomplete_forces.is_empty() {
+        notes.push(format!(
+            "Data for only part of {p} from: {}; national figures include what there is.",
+            list(&nat.incomplete_forces)
+        ));
+    }
+    if !nat.forces_without_outcomes.is_empty() {
+        notes.push(format!(
+            "No outcome data for {p} from: {}. They are left out of national rates (numerator and denominator).",
+            list(&nat.forces_without_outcomes)
+        ));
+    }
+    let suppressed = |f: &Figures| -> u32 {
+        f.recorded.values().map(|t| t.suppressed).sum::<u32>() + f.outcomes.values().map(|t| t.suppressed).sum::<u32>()
+    };
+    match (suppressed(&now), suppressed(&nat)) {
+        (0, 0) => {}
+        (0, n) => notes.push(format!(
+            "{n} cells of the national tables for {p} were suppressed (`..`) by the publisher; national counts \
+             that include them are lower bounds."
+        )),
+        (f, _) => notes.push(format!(
+            "{f} of {name}'s cells for {p} were suppressed (`..`) by the publisher; counts that include them \
+             are lower bounds, written \"at least\"."
+        )),
+    }
+    rules.sort_by_key(|r| r.from);
+    rules.dedup();
+    notes.extend(rules.iter().map(|r| r.caveat.to_string()));
+    if !tables.non_force().is_empty() {
+        let bodies: Vec<String> =
+            tables.non_force().iter().map(|(n, t)| format!("{n} ({})", count_words(*t))).collect();
+        notes.push(format!(
+            "Rows for {} are national reporting bodies, not police forces, and are kept out of every figure here.",
+            bodies.join(", ")
+        ));
+    }
+    notes.push(format!(
+        "A change of less than {SLIGHT_CHANGE_PERCENT}% is called slight. Source: {}.",
+        match tables.source {
+            Source::Incidents => "Conduct's count of the force's incident records",
+            _ => "Home Office police recorded crime and crime outcomes open data",
+        }
+    ));
+    writeln!(s, "## Notes\n").unwrap();
+    for n in notes {
+        writeln!(s, "- {n}").unwrap();
+    }
+    Ok(s)
+}
+
+/// `1 order`, `2 orders`; for verbs (`was`/`were`) the number is written first too.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+fn list(forces: &[Force]) -> String {
+    forces.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conduct_domain::{OffenceCode, OutcomeType};
+    use conduct_stats::Count;
+
+    #[test]
+    fn a_force_with_no_data_is_an_error_and_a_lone_year_has_no_change() {
+        let mut t = Tables::new();
+        let f = Force::resolve("Cumbria").unwrap();
+        let p = Period::parse("2022/23").unwrap();
+        for q in p.quarters() {
+            t.add_recorded(f, q, &OffenceCode::parse("8L").unwrap(), Count::Value(10));
+            t.add_outcome(f, q, &OffenceCode::parse("8L").unwrap(), OutcomeType::new(1).unwrap(), Count::Value(1));
+        }
+        let s = story(&t, f, p, &StoryOptions::default()).unwrap();
+        assert!(s.starts_with("# Harassment in Cumbria: 40 offences in 2022/23"), "{s}");
+        assert!(s.contains("or 10%."), "{s}");
+        assert!(s.contains("no change on the year before is given"));
+        let other = Force::resolve("Kent").unwrap();
+        assert!(matches!(story(&t, other, p, &StoryOptions::default()).unwrap_err().kind(), ErrorKind::NoData { .. }));
+    }
+}

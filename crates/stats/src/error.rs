@@ -1,0 +1,140 @@
+//! The one error type of the stats crate. It serves two purposes: a problem that stops a file
+//! or an argument being used at all (a missing column, an unreadable file, a period we cannot
+//! read), and a row of a published table that could not be used (an unknown force, a bad
+//! count), which is kept in the read's summary with its file, line and column.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file could not be opened, read or written.
+    Io(std::io::Error),
+    /// The CSV itself is malformed (unbalanced quotes, bad UTF-8…).
+    Csv(String),
+    /// A column the table needs is not in the header; `expected` lists the names accepted.
+    MissingColumn {
+        /// What the column holds.
+        what: &'static str,
+        /// The header names accepted for it.
+        expected: Vec<&'static str>,
+    },
+    /// A force name that is not a police force or a known non-force body.
+    UnknownForce(conduct_domain::UnknownForce),
+    /// A row naming a total (such as "England and Wales") rather than a force.
+    TotalRow(String),
+    /// A financial year that is not of the form `2022/23`.
+    BadFinancialYear(String),
+    /// A financial quarter that is not 1–4.
+    BadQuarter(String),
+    /// An offence code that is not a Home Office code.
+    BadOffenceCode(String),
+    /// An outcome type that is not 0–22 and matches no outcome description.
+    BadOutcomeType(String),
+    /// A count that is neither a whole number nor `..` (suppressed).
+    BadCount(String),
+    /// The ingest crate could not read a force export file (its message names the file).
+    Ingest(String),
+    /// A period we cannot read ("year to September 2023", "2022/23", "calendar year 2023").
+    BadPeriod(String),
+}
+
+/// An error, with the file, line (1-based; the header is line 1) and column where it has them.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+    file: Option<PathBuf>,
+    line: Option<u64>,
+    column: Option<String>,
+}
+
+impl Error {
+    /// An error with no place attached.
+    pub fn new(kind: ErrorKind) -> Error {
+        Error { kind, file: None, line: None, column: None }
+    }
+
+    /// The same error, placed in a file.
+    pub fn in_file(mut self, file: &Path) -> Error {
+        self.file = Some(file.to_path_buf());
+        self
+    }
+
+    /// The same error, placed at a line and column of its file.
+    pub fn at(mut self, line: u64, column: &str) -> Error {
+        self.line = Some(line);
+        self.column = Some(column.to_string());
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The file, if the error has one.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The line, if the error has one.
+    pub fn line(&self) -> Option<u64> {
+        self.line
+    }
+
+    /// The column, as named in the file's header, if the error has one.
+    pub fn column(&self) -> Option<&str> {
+        self.column.as_deref()
+    }
+
+    /// The reason alone, without the place.
+    pub fn reason(&self) -> String {
+        match &self.kind {
+            ErrorKind::Io(e) => e.to_string(),
+            ErrorKind::Csv(m) => format!("malformed CSV: {m}"),
+            ErrorKind::MissingColumn { what, expected } => {
+                format!("no {what} column (expected one of: {})", expected.join(", "))
+            }
+            ErrorKind::UnknownForce(u) => u.to_string(),
+            ErrorKind::TotalRow(n) => format!("{n:?} is a total, not a force: row left out"),
+            ErrorKind::BadFinancialYear(s) => format!("financial year {s:?} is not of the form 2022/23"),
+            ErrorKind::BadQuarter(s) => format!("financial quarter {s:?} is not 1-4"),
+            ErrorKind::BadOffenceCode(s) => format!("offence code {s:?} is not a Home Office code"),
+            ErrorKind::BadOutcomeType(s) => format!("outcome type {s:?} is not 0-22"),
+            ErrorKind::BadCount(s) => format!("count {s:?} is neither a whole number nor '..' (suppressed)"),
+            ErrorKind::Ingest(m) => m.clone(),
+            ErrorKind::BadPeriod(s) => format!(
+                "cannot read the period {s:?}: write \"year to September 2023\", \"2022/23\" (financial year) \
+                 or \"calendar year 2023\""
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}", file.display())?;
+            if let Some(line) = self.line {
+                write!(f, ", line {line}")?;
+            }
+            if let Some(c) = &self.column {
+                write!(f, ", column {c:?}")?;
+            }
+            write!(f, ": ")?;
+        }
+        f.write_str(&self.reason())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(e) => Some(e),
+            ErrorKind::UnknownForce(u) => Some(u),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! Derived figures for a force, or for England and Wales, over a [`Period`]: counts per offence
+//! class, the change on the year before, the average per day, the n-fold change against k years
+//! earlier, outcome rates for offences recorded in the period, protective orders, and — for
+//! national figures — the forces missing from the total.
+//!
+//! Every rate here is *for offences recorded in the period*: outcomes assigned to offences
+//! recorded in the period ÷ offences recorded in it. A [`Rate`] carries its numerator and
+//! denominator and says in words which denominator it uses. Forces that supplied no outcome
+//! data are left out of both sides of a national rate and listed.
+
+use std::collections::BTreeMap;
+
+use conduct_domain::{Force, OffenceClass, OutcomeType};
+
+use crate::period::Period;
+use crate::tables::{OrderTally, STALKING_AND_HARASSMENT_CLASSES, Tables, Tally};
+
+/// Whose figures: one force, or England and Wales (the 44 forces, never non-force bodies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// One police force.
+    Force(Force),
+    /// England and Wales: every police force present in the tables.
+    National,
+}
+
+impl Area {
+    /// The name as reports write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Area::Force(f) => f.name(),
+            Area::National => "England and Wales",
+        }
+    }
+}
+
+/// A share: numerator ÷ denominator, with the denominator named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rate {
+    /// Outcomes counted.
+    pub numerator: Tally,
+    /// Offences recorded.
+    pub denominator: Tally,
+    /// Which denominator, in words ("harassment offences recorded in the year to September 2023").
+    pub denominator_is: String,
+}
+
+impl Rate {
+    /// The share in per cent, or `None` when nothing was recorded.
+    pub fn percent(&self) -> Option<f64> {
+        (self.denominator.count > 0).then(|| 100.0 * self.numerator.count as f64 / self.denominator.count as f64)
+    }
+}
+
+/// The change from one count to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The earlier count.
+    pub before: u64,
+    /// The later count.
+    pub now: u64,
+}
+
+impl Change {
+    /// The difference, now − before.
+    pub fn difference(self) -> i64 {
+        self.now as i64 - self.before as i64
+    }
+
+    /// The difference as a percentage of the earlier count; `None` when that was zero.
+    pub fn percent(self) -> Option<f64> {
+        (self.before > 0).then(|| 100.0 * self.difference() as f64 / self.before as f64)
+    }
+
+    /// How many times the earlier count the later one is; `None` when the earlier was zero.
+    pub fn fold(self) -> Option<f64> {
+        (self.before > 0).then(|| self.now as f64 / self.before as f64)
+    }
+}
+
+/// Figures for one area and period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figures {
+    /// Whose figures.
+    pub area: Area,
+    /// The period.
+    pub period: Period,
+    /// Offences recorded, by class.
+    pub recorded: BTreeMap<OffenceClass, Tally>,
+    /// Outcomes assigned to offences recorded in the period, by offence class and outcome type.
+    pub outcomes: BTreeMap<(OffenceClass, OutcomeType), Tally>,
+    /// Offences recorded in the period by the forces that supplied outcomes: the denominator of
+    /// every rate (equal to `recorded` when every force supplied outcomes).
+    pub recorded_with_outcomes: BTreeMap<OffenceClass, Tally>,
+    /// Quarters of the period with any recorded-crime data (for a force: 0–4).
+    pub quarters_with_data: usize,
+    /// National figures: forces with no recorded-crime data for the period.
+    pub missing_forces: Vec<Force>,
+    /// National figures: forces with data for some but not all quarters of the period.
+    pub incomplete_forces: Vec<Force>,
+    /// Forces with recorded crime in the period but no outcome data for it.
+    pub forces_without_outcomes: Vec<Force>,
+    /// Stalking protection orders (with interim orders), when order data was supplied.
+    pub orders: Option<OrderTally>,
+}
+
+impl Figures {
+    /// Computes the figures of `area` over `period` from the tables.
+    pub fn compute(tables: &Tables, area: Area, period: Period) -> Figures {
+        let in_area = |f: Force| match area {
+            Area::Force(x) => x == f,
+            Area::National => f.kind() == conduct_domain::ForceKind::Force,
+        };
+        // Look cells up by key (force × quarter × offence × outcome type) rather than scanning
+        // every cell: a force's figures touch only its own cells.
+        let forces: Vec<Force> = match area {
+            Area::Force(f) => vec![f],
+            Area::National => tables.forces().into_iter().filter(|f| in_area(*f)).collect(),
+        };
+        let offences = u16::try_from(tables.offences().len()).expect("offence indices are u16");
+        let mut recorded: BTreeMap<OffenceClass, Tally> = BTreeMap::new();
+        let mut by_force: BTreeMap<Force, (BTreeMap<OffenceClass, Tally>, [bool; 4])> = BTreeMap::new();
+        let mut outcomes: BTreeMap<(OffenceClass, OutcomeType), Tally> = BTreeMap::new();
+        let mut with_outcomes: std::collections::BTreeSet<Force> = Default::default();
+        let quarters = period.quarters();
+        for &force in &forces {
+            for (qi, &q) in quarters.iter().enumerate() {
+                for offence in 0..offences {
+                    let Some(cell) = tables.cells.get(&(force, q, offence)) else { continue };
+                    let class = tables.class_of(offence);
+                    if let Some(t) = cell.recorded {
+                        recorded.entry(class).or_default().merge(t);
+                        let e = by_force.entry(force).or_default();
+                        e.0.entry(class).or_default().merge(t);
+                        e.1[qi] = true;
+                    }
+                    if cell.outcomes.is_some() {
+                        with_outcomes.insert(force);
+                    }
+                    for (o, t) in cell.outcomes() {
+                        outcomes.entry((class, o)).or_default().merge(t);
+                    }
+                }
+            }
+        }
+        let mut recorded_with_outcomes: BTreeMap<OffenceClass, Tally> = BTreeMap::new();
+        let mut forces_without_outcomes = Vec::new();
+        for (force, (classes, _)) in &by_force {
+            if with_outcomes.contains(force) {
+                for (c, t) in classes {
+                    recorded_with_outcomes.entry(*c).or_default().merge(*t);
+                }
+            } else {
+                forces_without_outcomes.push(*force);
+            }
+        }
+        let mut present = [false; 4];
+        for (_, q) in by_force.values() {
+            for i in 0..4 {
+                present[i] |= q[i];
+            }
+        }
+        let (mut missing_forces, mut incomplete_forces) = (Vec::new(), Vec::new());
+        if area == Area::National {
+            for f in Force::all() {
+                match by_force.get(&f) {
+                    None => missing_forces.push(f),
+                    Some((_, q)) if !q.iter().all(|x| *x) => incomplete_forces.push(f),
+                    Some(_) => {}
+                }
+            }
+        }
+        let orders = tables.orders_supplied().then(|| {
+            let mut o = OrderTally::default();
+            let order_forces: Vec<Force> = match area {
+                Area::Force(f) => vec![f],
+                Area::National => Force::all().collect(),
+            };
+            for f in order_forces {
+                for q in quarters {
+                    if let Some(t) = tables.orders.get(&(f, q)) {
+                        o.merge(*t);
+                    }
+                }
+            }
+            o
+        });
+        Figures {
+            area,
+            period,
+            recorded,
+            outcomes,
+            recorded_with_outcomes,
+            quarters_with_data: present.iter().filter(|x| **x).count(),
+            missing_forces,
+            incomplete_forces,
+            forces_without_outcomes,
+            orders,
+        }
+    }
+
+    /// Whether `earlier` can be compared with these figures: it covers all four of its quarters
+    /// and, for national figures, the same forces (none missing or part-year that are present
+    /// now), so that a change is not an artefact of coverage.
+    pub fn comparable_with(&self, earlier: &Figures) -> bool {
+        earlier.quarters_with_data == 4
+            && earlier.missing_forces == self.missing_forces
+            && earlier.incomplete_forces.is_empty()
+    }
+
+    /// Offences recorded in the given classes.
+    pub fn count(&self, classes: &[OffenceClass]) -> Tally {
+        sum(&self.recorded, classes)
+    }
+
+    /// Offences recorded in the stalking-and-harassment subgroup (8L, 8M, 8Q, 8R, 8U).
+    pub fn stalking_and_harassment(&self) -> Tally {
+        self.count(&STALKING_AND_HARASSMENT_CLASSES)
+    }
+
+    /// Average offences a day: the count ÷ the days in the period (365 or 366).
+    pub fn per_day(&self, classes: &[OffenceClass]) -> f64 {
+        self.count(classes).count as f64 / f64::from(self.period.days())
+    }
+
+    /// Whether outcomes were supplied for any offence recorded in the period.
+    pub fn has_outcomes(&self) -> bool {
+        !self.outcomes.is_empty()
+    }
+
+    /// Outcomes of the chosen types assigned to offences of the given classes.
+    pub fn outcome_count(&self, classes: &[OffenceClass], which: impl Fn(OutcomeType) -> bool) -> Tally {
+        let mut t = Tally::default();
+        for ((c, o), n) in &self.outcomes {
+            if classes.contains(c) && which(*o) {
+                t.merge(*n);
+            }
+        }
+        t
+    }
+
+    /// The share of offences of the given classes recorded in the period that were assigned an
+    /// outcome of the chosen types; `None` when no outcome data covers the period.
+    pub fn rate(&self, classes: &[OffenceClass], which: impl Fn(OutcomeType) -> bool) -> Option<Rate> {
+        if !self.has_outcomes() {
+            return None;
+        }
+        let what = if classes == STALKING_AND_HARASSMENT_CLASSES {
+            "stalking and harassment".to_string()
+        } else {
+            classes.iter().map(|c| c.label().to_lowercase()).collect::<Vec<_>>().join(" and ")
+        };
+        let mut denominator_is = format!("{what} offences recorded in {}", self.period.in_words());
+        if !self.forces_without_outcomes.is_empty() {
+            denominator_is.push_str(" by the forces that supplied outcomes");
+        }
+        Some(Rate {
+            numerator: self.outcome_count(classes, which),
+            denominator: sum(&self.recorded_with_outcomes, classes),
+            denominator_is,
+        })
+    }
+
+    /// Charge or summons (outcome type 1) as a share of offences recorded in the period.
+    pub fn charge_rate(&self, classes: &[OffenceClass]) -> Option<Rate> {
+        self.rate(classes, OutcomeType::is_charge_or_summons)
+    }
+
+    /// Victim does not support action (outcome types 14 and 16) as a share of offences
+    /// recorded in the period.
+    pub fn victim_does_not_support_rate(&self, classes: &[OffenceClass]) -> Option<Rate> {
+        self.rate(classes, OutcomeType::is_victim_does_not_support)
+    }
+
+    /// Every published outcome group (type 0, not yet assigned, included last) with its rate,
+    /// in outcome-type order of each group's first type.
+    pub fn outcome_groups(&self, classes: &[OffenceClass]) -> Vec<(&'static str, Rate)> {
+        let mut groups: Vec<&'static str> = Vec::new();
+        for o in OutcomeType::all().filter(|o| o.is_assigned()).chain(OutcomeType::new(0)) {
+            if !groups.contains(&o.group()) {
+                groups.push(o.group());
+            }
+        }
+        groups
+            .into_iter()
+            .filter_map(|g| self.rate(classes, |o| o.group() == g).map(|r| (g, r)))
+            .collect()
+    }
+}
+
+/// One quarter of an area's series, for trend charts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QuarterFigures {
+    /// Offences recorded in the quarter, by class.
+    pub recorded: BTreeMap<OffenceClass, Tally>,
+    /// Stalking-and-harassment offences recorded in the quarter by forces that supplied outcomes.
+    pub recorded_with_outcomes: Tally,
+    /// Charges/summonses for S&H offences recorded in the quarter.
+    pub charges: Tally,
+    /// Victim-does-not-support outcomes (14, 16) for S&H offences recorded in the quarter.
+    pub victim_does_not_support: Tally,
+}
+
+/// The quarter-by-quarter series of an area, over every quarter the tables hold for it.
+pub fn quarterly(tables: &Tables, area: Area) -> BTreeMap<crate::period::FinancialQuarter, QuarterFigures> {
+    let in_area = |f: Force| match area {
+        Area::Force(x) => x == f,
+        Area::National => f.kind() == conduct_domain::ForceKind::Force,
+    };
+    let mut out: BTreeMap<crate::period::FinancialQuarter, QuarterFigures> = BTreeMap::new();
+    let mut with_outcomes = std::collections::HashSet::new();
+    for (&(force, q, offence), cell) in &tables.cells {
+        if !in_area(force) {
+            continue;
+        }
+        let class = tables.class_of(offence);
+        if cell.outcomes.is_some() && class.is_stalking_or_harassment() {
+            with_outcomes.insert((force, q));
+        }
+        let e = out.entry(q).or_default();
+        if let Some(t) = cell.recorded {
+            e.recorded.entry(class).or_default().merge(t);
+        }
+        if class.is_stalking_or_harassment() {
+            for (o, t) in cell.outcomes() {
+                if o.is_charge_or_summons() {
+                    e.charges.merge(t);
+                }
+                if o.is_victim_does_not_support() {
+                    e.victim_does_not_support.merge(t);
+                }
+            }
+        }
+    }
+    for (&(force, q, offence), cell) in &tables.cells {
+        if let (true, Some(t)) = (in_area(force) && with_outcomes.contains(&(force, q)), cell.recorded) {
+            if tables.class_of(offence).is_stalking_or_harassment() {
+                out.entry(q).or_default().recorded_with_outcomes.merge(t);
+            }
+        }
+    }
+    out
+}
+
+fn sum(m: &BTreeMap<OffenceClass, Tally>, classes: &[OffenceClass]) -> Tally {
+    let mut t = Tally::default();
+    for c in classes {
+        if let Some(x) = m.get(c) {
+            t.merge(*x);
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::FinancialQuarter;
+    use crate::tables::Count;
+    use conduct_domain::OffenceCode;
+
+    #[test]
+    fn rates_divide_outcomes_of_offences_recorded_in_the_period() {
+        let mut t = Tables::new();
+        let f = Force::resolve("Merseyside").unwrap();
+        let d = Force::resolve("Devon & Cornwall").unwrap();
+        let h = OffenceCode::parse("8L").unwrap();
+        let p = Period::parse("year to September 2023").unwrap();
+        for q in p.quarters() {
+            t.add_recorded(f, q, &h, Count::Value(100));
+            t.add_recorded(d, q, &h, Count::Value(50));
+            t.add_outcome(f, q, &h, OutcomeType::new(1).unwrap(), Count::Value(5));
+        }
+        // Outside the period: not counted.
+        t.add_outcome(f, FinancialQuarter::new(2023, 3).unwrap(), &h, OutcomeType::new(1).unwrap(), Count::Value(99));
+        let m = Figures::compute(&t, Area::Force(f), p);
+        assert_eq!(m.count(&[OffenceClass::Harassment]).count, 400);
+        let r = m.charge_rate(&[OffenceClass::Harassment]).unwrap();
+        assert_eq!((r.numerator.count, r.denominator.count), (20, 400));
+        assert_eq!(r.percent(), Some(5.0));
+        assert!((m.per_day(&[OffenceClass::Harassment]) - 400.0 / 365.0).abs() < 1e-12);
+        let n = Figures::compute(&t, Area::National, p);
+        assert_eq!(n.count(&[OffenceClass::Harassment]).count, 600);
+        assert_eq!(n.forces_without_outcomes, [d]);
+        let r = n.charge_rate(&[OffenceClass::Harassment]).unwrap();
+        assert_eq!(r.denominator.count, 400, "Devon and Cornwall supplied no outcomes: left out of the rate");
+        assert!(r.denominator_is.contains("forces that supplied outcomes"));
+        assert_eq!(n.missing_forces.len(), 42);
+        assert!(Figures::compute(&t, Area::Force(d), p).charge_rate(&[OffenceClass::Harassment]).is_none());
+    }
+
+    #[test]
+    fn change_and_fold() {
+        let c = Change { before: 10_477, now: 10_056 };
+        assert_eq!(c.difference(), -421);
+        assert!((c.percent().unwrap() + 4.018).abs() < 0.001);
+        assert!(Change { before: 890, now: 10_056 }.fold().unwrap() > 11.0);
+        assert_eq!(Change { before: 0, now: 5 }.percent(), None);
+    }
+}
