@@ -38,7 +38,16 @@ fn demo_writes_its_outputs() {
     let o = ok(conduct().args(["demo", "--incidents", "3000", "--out"]).arg(&out));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("import"), "{text}");
-    for f in ["world/incidents.csv", "world/people.csv", "world/orders.csv", "workspace/conduct.db", "import/summary.json"] {
+    for f in [
+        "world/incidents.csv",
+        "world/people.csv",
+        "world/orders.csv",
+        "workspace/conduct.db",
+        "import/summary.json",
+        "stats/recorded.csv",
+        "stories/force-merseyside.md",
+        "report/index.html",
+    ] {
         assert!(out.join(f).exists(), "{f}");
     }
     let s = summary(&out.join("import"));

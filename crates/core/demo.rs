@@ -30,17 +30,52 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::remove_dir_all(&workspace)
             .with_context(|| format!("clearing the previous demo workspace {}", workspace.display()))?;
     }
-    eprintln!("1/2 generating a synthetic world of {} incidents (seed {})", args.incidents, args.seed);
+    eprintln!("1/3 generating a synthetic world of {} incidents (seed {})", args.incidents, args.seed);
     let t = Instant::now();
     let synth = crate::synth::Args { out: world.clone(), incidents: args.incidents, seed: args.seed };
     let world_summary = crate::synth::generate(&synth)?;
     let synth_secs = t.elapsed().as_secs_f64();
-    eprintln!("2/2 importing it into {}", workspace.display());
+    eprintln!("2/3 importing it into {}", workspace.display());
     let t = Instant::now();
     let inputs = crate::ingest::inputs_in(&world)?;
     let report_dir = args.out.join("import");
     let report = crate::ingest::import(&workspace, &inputs, &report_dir)?;
     let import_secs = t.elapsed().as_secs_f64();
+    eprintln!("3/3 statistics in the Home Office layout, a story per force and an HTML report");
+    let t = Instant::now();
+    let data = crate::stats_cmd::DataArgs {
+        incidents: vec![world.join("incidents.csv")],
+        orders: vec![world.join("orders.csv")],
+        ..Default::default()
+    };
+    let stats_dir = args.out.join("stats");
+    crate::stats_cmd::run(crate::stats_cmd::Args {
+        data: data.clone(),
+        out: stats_dir.clone(),
+        periods: Vec::new(),
+        fold_years: 9,
+        json: false,
+    })?;
+    let stories_dir = args.out.join("stories");
+    crate::report_cmd::run(crate::report_cmd::Args {
+        command: crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
+            force: None,
+            all_forces: true,
+            period: None,
+            fold_years: 9,
+            data: data.clone(),
+            out: Some(stories_dir.clone()),
+        }),
+    })?;
+    let html_dir = args.out.join("report");
+    crate::report_cmd::run(crate::report_cmd::Args {
+        command: crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {
+            out: html_dir.clone(),
+            period: None,
+            data,
+        }),
+    })?;
+    let stats_secs = t.elapsed().as_secs_f64();
     println!("Conduct demo: {}", args.out.display());
     println!();
     println!("synthetic world ({synth_secs:.1} s): {}", world.display());
@@ -53,6 +88,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("  {}/{{incidents,people,orders}}.csv   the synthetic export, with ground truth", world.display());
     println!("  {}/conduct.db                        the workspace (SQLite)", workspace.display());
     println!("  {}/summary.json                         what was read, accepted, rejected", report_dir.display());
+    println!("  {}/                                      Home Office tables and derived figures ({stats_secs:.1} s)", stats_dir.display());
+    println!("  {}/                                    one Markdown story per force", stories_dir.display());
+    println!("  {}/index.html                           charts and tables, national and per force", html_dir.display());
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(crate::ingest::exit_code(&report))
 }
