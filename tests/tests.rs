@@ -2,6 +2,7 @@
 //! per module, as ripgrep does.
 
 mod cli;
+mod courses;
 mod ingest;
 mod report;
 mod store;

@@ -5,6 +5,7 @@
 //! Exit codes: 0 success; 1 when the input could not be opened or nothing usable was read;
 //! 2 for a command-line mistake.
 
+mod courses_cmd;
 mod demo;
 mod ingest;
 mod progress;
@@ -40,10 +41,21 @@ enum Command {
     Synth(synth::Args),
     /// Show what the workspace holds.
     Status(ingest::StatusArgs),
+    /// Link reports into courses of conduct, find hidden repeats and breaches, and rank for review.
+    Courses(courses_cmd::Args),
+    /// Score outputs against ground truth.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Statistics in the Home Office's published layout, from a force export or the published tables.
     Stats(stats_cmd::Args),
     /// Stories, FOI answers and HTML reports written from the statistics.
     Report(report_cmd::Args),
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Score courses.csv against true_course_id: pairwise F1, hidden-repeat and breach recall.
+    Courses(courses_cmd::EvalArgs),
 }
 
 /// The workspace directory when none is given: `$CONDUCT_WORKSPACE` or `./conduct-workspace`.
@@ -58,6 +70,8 @@ fn main() -> ExitCode {
         Command::Ingest(a) => ingest::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Status(a) => ingest::status(a),
+        Command::Courses(a) => courses_cmd::run(a),
+        Command::Eval(EvalCommand::Courses(a)) => courses_cmd::eval(a),
         Command::Stats(a) => stats_cmd::run(a),
         Command::Report(a) => report_cmd::run(a),
     };

@@ -1,0 +1,162 @@
+//! `conduct courses` and `conduct eval courses`: link reports into courses of conduct through
+//! resolved people, and score the result against ground truth.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use conduct_courses::{Found, Options, find_breaches, find_courses, triage};
+use conduct_ingest::{Batch, Incident, Ingest, Inputs, Involvement, KnownIncidents, Order};
+
+/// Arguments of `conduct courses`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Incidents file(s) of the export.
+    #[arg(long, required = true)]
+    pub incidents: Vec<PathBuf>,
+    /// People file(s) of the export.
+    #[arg(long, required = true)]
+    pub people: Vec<PathBuf>,
+    /// Orders file(s) of the export.
+    #[arg(long)]
+    pub orders: Vec<PathBuf>,
+    /// persons.csv from `conduct link` (record_id,person_id).
+    #[arg(long)]
+    pub persons: PathBuf,
+    /// Output folder for courses.csv, course_summary.csv, triage.csv, timelines/ …
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Days within which an unknown-suspect report joins a victim's course.
+    #[arg(long, default_value_t = Options::default().window_days)]
+    pub window_days: i32,
+}
+
+/// The export, read whole into memory (courses need every report at once).
+pub struct Export {
+    /// Accepted incidents.
+    pub incidents: Vec<Incident>,
+    /// Accepted people rows.
+    pub people: Vec<Involvement>,
+    /// Accepted orders.
+    pub orders: Vec<Order>,
+    /// What the read found.
+    pub summary: conduct_ingest::Summary,
+}
+
+/// Reads an export through the same validation as `conduct ingest` (rejects are counted and
+/// reported, never used).
+pub fn read_export(inputs: &Inputs) -> anyhow::Result<Export> {
+    let mut export = Export { incidents: Vec::new(), people: Vec::new(), orders: Vec::new(), summary: Default::default() };
+    let mut ingest = Ingest::new();
+    let summary = ingest.run(inputs, &KnownIncidents::default(), &mut |b| {
+        match b {
+            Batch::Incidents(v) => export.incidents.extend(v),
+            Batch::People(v) => export.people.extend(v),
+            Batch::Orders(v) => export.orders.extend(v),
+        }
+        true
+    })?;
+    export.summary = summary;
+    Ok(export)
+}
+
+/// Reads persons.csv into a person number per people row, and the names of the numbers.
+pub fn read_persons(path: &Path, people: &[Involvement]) -> anyhow::Result<(Vec<u32>, Vec<String>)> {
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let h = r.headers()?.clone();
+    let col = |n: &str| h.iter().position(|x| x.eq_ignore_ascii_case(n)).with_context(|| format!("{}: no column {n}", path.display()));
+    let (cr, cp) = (col("record_id")?, col("person_id")?);
+    let mut names: Vec<String> = Vec::new();
+    let mut number: HashMap<String, u32> = HashMap::new();
+    let mut of_record: HashMap<String, u32> = HashMap::new();
+    for rec in r.records() {
+        let rec = rec?;
+        let n = *number.entry(rec[cp].to_string()).or_insert_with(|| {
+            names.push(rec[cp].to_string());
+            names.len() as u32 - 1
+        });
+        of_record.insert(rec[cr].to_string(), n);
+    }
+    let mut missing = 0usize;
+    let ids = people
+        .iter()
+        .map(|p| {
+            of_record.get(&p.record_id).copied().unwrap_or_else(|| {
+                // A record linkage did not place is its own person.
+                missing += 1;
+                names.push(format!("unlinked:{}", p.record_id));
+                names.len() as u32 - 1
+            })
+        })
+        .collect();
+    if missing > 0 {
+        eprintln!("conduct: {missing} people rows are not in {}; each is taken as a person of its own", path.display());
+    }
+    Ok((ids, names))
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let t = Instant::now();
+    let inputs = Inputs { incidents: args.incidents, people: args.people, orders: args.orders };
+    let export = read_export(&inputs)?;
+    if export.incidents.is_empty() {
+        bail!("no usable incidents were read");
+    }
+    let read_secs = t.elapsed().as_secs_f64();
+    let (person_of, names) = read_persons(&args.persons, &export.people)?;
+    let t = Instant::now();
+    let options = Options { window_days: args.window_days };
+    let found = find_courses(&export.incidents, &export.people, &person_of, &options);
+    let breaches = find_breaches(&export.incidents, &export.orders, &found);
+    let reviews = triage(&export.incidents, &export.orders, &found.courses, &breaches);
+    let find_secs = t.elapsed().as_secs_f64();
+    let name = |p: u32| names[p as usize].clone();
+    Found {
+        incidents: &export.incidents,
+        orders: &export.orders,
+        courses: &found,
+        breaches: &breaches,
+        reviews: &reviews,
+        person: &name,
+    }
+    .write(&args.out)?;
+    let reports: usize = found.courses.iter().map(|c| c.incidents.len()).sum();
+    let hidden: usize = found.courses.iter().map(|c| c.hidden.len()).sum();
+    let cross = found.courses.iter().filter(|c| c.is_cross_force()).count();
+    println!("read       {} incidents, {} people rows, {} orders ({read_secs:.1} s; {} rows rejected)",
+        export.incidents.len(), export.people.len(), export.orders.len(), export.summary.rejected());
+    println!("courses    {} holding {reports} reports ({find_secs:.1} s)", found.courses.len());
+    println!("hidden     {hidden} repeats never linked by the force at the time");
+    println!("cross      {cross} courses cross into another force");
+    println!("serial     {} suspects with courses against several victims; {} victims with several suspects",
+        found.serial_suspects.len(), found.repeat_victims.len());
+    println!("breaches   {} reports may breach a protective order", breaches.len());
+    for p in [conduct_courses::Priority::Urgent, conduct_courses::Priority::High, conduct_courses::Priority::Review] {
+        println!("{:<10} {} courses", p.as_str(), reviews.iter().filter(|r| r.priority == p).count());
+    }
+    println!("written    {}/{{courses,course_summary,triage,hidden_repeats,breaches}}.csv, timelines/", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `conduct eval courses`.
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// Incidents file with true_course_id (and true_breach_order_ref).
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// courses.csv to score (breaches.csv beside it is scored too).
+    #[arg(long)]
+    pub predicted: PathBuf,
+}
+
+pub fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let s = conduct_courses::eval::score(&args.truth, &args.predicted)?;
+    let mut v = serde_json::json!({ "pairs": s.pairs.to_json(), "hidden_repeats": s.hidden.to_json() });
+    if let Some(b) = s.breaches {
+        v["breaches"] = b.to_json();
+    }
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,290 @@
+//! Building courses of conduct from reports and resolved people.
+//!
+//! The rules, in order:
+//! 1. **Known suspect.** Every report in which person S is a suspect and person V a victim joins
+//!    the thread (V, S), in whatever force it was recorded. A thread of two or more reports is a
+//!    course.
+//! 2. **Unknown suspect.** A stalking-or-harassment report whose victim V is known but which names
+//!    no suspect joins V's thread that is nearest in time, if it falls within
+//!    [`Options::window_days`] of a report of that thread (so a single known-suspect report can
+//!    become a course through the unknown-suspect reports around it).
+//! 3. **Victim only.** Unknown-suspect stalking-or-harassment reports of a victim that joined no
+//!    thread are chained in date order while each is within the window of the previous; a chain of
+//!    two or more is a course with the suspect unknown.
+//! 4. **Hidden repeats.** A report of a course other than its first is a *repeat*. It was linked by
+//!    the force at the time when its `linked_refs` names an earlier report of the course (same
+//!    force); otherwise it is a *hidden* repeat — including every report recorded by a second
+//!    force, which `linked_refs` cannot reach.
+
+use std::collections::HashMap;
+
+use conduct_domain::{Date, Force, Role};
+use conduct_ingest::{Incident, Involvement};
+
+/// A resolved person (the `person_id` of persons.csv, as a number).
+pub type PersonId = u32;
+
+/// Tunable rules. The defaults are documented in `DESIGN.md`.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How far apart (days) an unknown-suspect report may be from a report of the course it
+    /// joins, or from the previous report of a victim-only chain.
+    pub window_days: i32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { window_days: 180 }
+    }
+}
+
+/// Who the course is about on the suspect side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Suspect {
+    /// A resolved suspect.
+    Known(PersonId),
+    /// No suspect named in any report (victim-only chain).
+    Unknown,
+}
+
+/// One course of conduct.
+#[derive(Clone, Debug)]
+pub struct Course {
+    /// `C000001`…, numbered by first report.
+    pub id: String,
+    /// The resolved victim.
+    pub victim: PersonId,
+    /// The resolved suspect, or unknown.
+    pub suspect: Suspect,
+    /// Its reports: indices into the incidents given to [`find_courses`], in date order.
+    pub incidents: Vec<usize>,
+    /// The repeats the force never linked (subset of `incidents`).
+    pub hidden: Vec<usize>,
+    /// Repeats the force did link.
+    pub linked_by_force: usize,
+    /// Forces that recorded its reports, in order of first report.
+    pub forces: Vec<Force>,
+}
+
+impl Course {
+    /// Whether more than one force recorded reports of this course.
+    pub fn is_cross_force(&self) -> bool {
+        self.forces.len() > 1
+    }
+}
+
+/// Everything found.
+#[derive(Clone, Debug, Default)]
+pub struct Courses {
+    /// The courses, by first report.
+    pub courses: Vec<Course>,
+    /// Suspects with courses against two or more victims: (suspect, number of victims).
+    pub serial_suspects: Vec<(PersonId, usize)>,
+    /// Victims with courses by two or more known suspects: (victim, number of suspects).
+    pub repeat_victims: Vec<(PersonId, usize)>,
+    /// For each incident, the resolved victims and suspects named in it.
+    pub victims: Vec<Vec<PersonId>>,
+    /// See `victims`.
+    pub suspects: Vec<Vec<PersonId>>,
+    /// People rows that point at no incident given (counted, not used).
+    pub unplaced_people: usize,
+}
+
+/// The date a report is placed at: when it was recorded.
+pub(crate) fn day(i: &Incident) -> i32 {
+    i.recorded_date.days_since_epoch()
+}
+
+/// The date conduct happened, where known, else when it was recorded.
+pub(crate) fn conduct_day(i: &Incident) -> i32 {
+    i.occurred_date.unwrap_or(i.recorded_date).days_since_epoch()
+}
+
+struct Thread {
+    victim: PersonId,
+    suspect: Suspect,
+    incidents: Vec<usize>,
+}
+
+/// Finds the courses of conduct. `person_of` gives the resolved person of each people row (same
+/// order as `people`).
+pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &[PersonId], options: &Options) -> Courses {
+    assert_eq!(people.len(), person_of.len(), "one person id per people row");
+    let index: HashMap<(Force, &str), usize> =
+        incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
+    let mut victims: Vec<Vec<PersonId>> = vec![Vec::new(); incidents.len()];
+    let mut suspects: Vec<Vec<PersonId>> = vec![Vec::new(); incidents.len()];
+    let mut unplaced_people = 0;
+    for (p, &person) in people.iter().zip(person_of) {
+        match index.get(&(p.force, p.incident_ref.as_str())) {
+            Some(&i) => match p.role {
+                Role::Victim => victims[i].push(person),
+                Role::Suspect => suspects[i].push(person),
+                Role::Witness | Role::Other => {}
+            },
+            None => unplaced_people += 1,
+        }
+    }
+    for v in victims.iter_mut().chain(suspects.iter_mut()) {
+        v.sort_unstable();
+        v.dedup();
+    }
+
+    // 1. Threads of known suspect → victim.
+    let mut by_pair: HashMap<(PersonId, PersonId), usize> = HashMap::new();
+    let mut threads: Vec<Thread> = Vec::new();
+    let order = date_order(incidents);
+    for &i in &order {
+        for &v in &victims[i] {
+            for &s in &suspects[i] {
+                if v == s {
+                    continue;
+                }
+                let t = *by_pair.entry((v, s)).or_insert_with(|| {
+                    threads.push(Thread { victim: v, suspect: Suspect::Known(s), incidents: Vec::new() });
+                    threads.len() - 1
+                });
+                threads[t].incidents.push(i);
+            }
+        }
+    }
+    let mut threads_of_victim: HashMap<PersonId, Vec<usize>> = HashMap::new();
+    for (t, th) in threads.iter().enumerate() {
+        threads_of_victim.entry(th.victim).or_default().push(t);
+    }
+
+    // 2. Unknown-suspect stalking/harassment reports join the nearest thread of their victim.
+    let window = options.window_days;
+    let mut unattached: HashMap<PersonId, Vec<usize>> = HashMap::new();
+    for &i in &order {
+        if !suspects[i].is_empty() || !incidents[i].offence_code.class().is_stalking_or_harassment() {
+            continue;
+        }
+        let d = day(&incidents[i]);
+        for &v in &victims[i] {
+            let nearest = threads_of_victim.get(&v).and_then(|ts| {
+                ts.iter()
+                    .filter_map(|&t| {
+                        let gap = threads[t].incidents.iter().map(|&j| (day(&incidents[j]) - d).abs()).min()?;
+                        (gap <= window).then_some((gap, std::cmp::Reverse(threads[t].incidents.len()), t))
+                    })
+                    .min()
+                    .map(|(_, _, t)| t)
+            });
+            match nearest {
+                Some(t) => threads[t].incidents.push(i),
+                None => unattached.entry(v).or_default().push(i),
+            }
+        }
+    }
+
+    // 3. Victim-only chains.
+    let mut victims_sorted: Vec<PersonId> = unattached.keys().copied().collect();
+    victims_sorted.sort_unstable();
+    for v in victims_sorted {
+        let reports = &unattached[&v];
+        let mut chain: Vec<usize> = Vec::new();
+        for &i in reports {
+            if let Some(&last) = chain.last() {
+                if day(&incidents[i]) - day(&incidents[last]) > window {
+                    flush_chain(&mut threads, v, &mut chain);
+                }
+            }
+            chain.push(i);
+        }
+        flush_chain(&mut threads, v, &mut chain);
+    }
+
+    // Courses: threads of two or more reports, numbered by first report.
+    let mut courses: Vec<Course> = threads
+        .into_iter()
+        .filter(|t| t.incidents.len() >= 2)
+        .map(|mut t| {
+            t.incidents.sort_by_key(|&i| (day(&incidents[i]), incidents[i].force, incidents[i].incident_ref.as_str()));
+            t.incidents.dedup();
+            let (hidden, linked_by_force) = hidden_repeats(incidents, &t.incidents);
+            let mut forces = Vec::new();
+            for &i in &t.incidents {
+                if !forces.contains(&incidents[i].force) {
+                    forces.push(incidents[i].force);
+                }
+            }
+            Course { id: String::new(), victim: t.victim, suspect: t.suspect, incidents: t.incidents, hidden, linked_by_force, forces }
+        })
+        .filter(|c| c.incidents.len() >= 2)
+        .collect();
+    courses.sort_by(|a, b| {
+        let key = |c: &Course| (day(&incidents[c.incidents[0]]), incidents[c.incidents[0]].force, incidents[c.incidents[0]].incident_ref.clone(), c.victim, c.suspect);
+        key(a).cmp(&key(b))
+    });
+    for (n, c) in courses.iter_mut().enumerate() {
+        c.id = format!("C{:06}", n + 1);
+    }
+
+    let mut victims_of: HashMap<PersonId, Vec<PersonId>> = HashMap::new();
+    let mut suspects_of: HashMap<PersonId, Vec<PersonId>> = HashMap::new();
+    for c in &courses {
+        if let Suspect::Known(s) = c.suspect {
+            victims_of.entry(s).or_default().push(c.victim);
+            suspects_of.entry(c.victim).or_default().push(s);
+        }
+    }
+    let several = |m: HashMap<PersonId, Vec<PersonId>>| {
+        let mut v: Vec<(PersonId, usize)> = m
+            .into_iter()
+            .map(|(k, mut vs)| {
+                vs.sort_unstable();
+                vs.dedup();
+                (k, vs.len())
+            })
+            .filter(|(_, n)| *n >= 2)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    Courses {
+        courses,
+        serial_suspects: several(victims_of),
+        repeat_victims: several(suspects_of),
+        victims,
+        suspects,
+        unplaced_people,
+    }
+}
+
+fn flush_chain(threads: &mut Vec<Thread>, victim: PersonId, chain: &mut Vec<usize>) {
+    if chain.len() >= 2 {
+        threads.push(Thread { victim, suspect: Suspect::Unknown, incidents: std::mem::take(chain) });
+    }
+    chain.clear();
+}
+
+fn date_order(incidents: &[Incident]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..incidents.len()).collect();
+    order.sort_by_key(|&i| (day(&incidents[i]), incidents[i].force, incidents[i].incident_ref.as_str()));
+    order
+}
+
+/// (hidden repeats, repeats linked by the force) of a course whose reports are in date order.
+fn hidden_repeats(incidents: &[Incident], course: &[usize]) -> (Vec<usize>, usize) {
+    let names = |a: usize, b: usize| {
+        incidents[a].force == incidents[b].force && incidents[a].linked_refs.iter().any(|r| *r == incidents[b].incident_ref)
+    };
+    let mut hidden = Vec::new();
+    let mut linked = 0;
+    for (k, &i) in course.iter().enumerate().skip(1) {
+        if course[..k].iter().any(|&j| names(i, j)) {
+            linked += 1;
+        } else {
+            hidden.push(i);
+        }
+    }
+    (hidden, linked)
+}
+
+/// The first and last report dates of a course.
+pub fn span(incidents: &[Incident], course: &Course) -> (Date, Date) {
+    let first = incidents[course.incidents[0]].recorded_date;
+    let last = incidents[*course.incidents.last().expect("a course has reports")].recorded_date;
+    (first, last)
+}

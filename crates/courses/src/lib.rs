@@ -1,0 +1,24 @@
+//! Courses of conduct (Protection from Harassment Act 1997 s.7: conduct on at least two
+//! occasions): which reports belong together because the same resolved suspect targets the same
+//! resolved victim, in any force; which of those the force never linked (hidden repeats); which
+//! cross forces; which look like stalking; which breach a protective order; and the order in
+//! which a reviewer should look at them, each with its reasons in plain words.
+//!
+//! Input is the contract's incidents, people and orders plus a person id for every people row
+//! (from person linkage, or a `persons.csv`). The rules are documented on each function and in
+//! `DESIGN.md`; nothing here is a black-box score.
+
+mod breach;
+mod build;
+pub mod eval;
+#[cfg(test)]
+mod tests;
+mod output;
+mod signals;
+mod triage;
+
+pub use breach::{Breach, find_breaches};
+pub use output::{ForceRepeats, Found, PersonName, WriteError, hidden_by_force};
+pub use build::{Course, Courses, Options, PersonId, Suspect, find_courses, span};
+pub use signals::{Escalation, StalkingSignals, escalation, stalking_signals};
+pub use triage::{Priority, Review, triage};

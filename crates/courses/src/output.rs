@@ -1,0 +1,308 @@
+//! Writes what was found: courses.csv (contract), course_summary.csv, triage.csv,
+//! hidden_repeats.csv (per force: the inspectors' headline), breaches.csv and one timeline JSON per
+//! course (the dashboard draws these).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use conduct_domain::Force;
+use conduct_ingest::{Incident, Order};
+
+use crate::breach::Breach;
+use crate::build::{Course, Courses, Suspect, span};
+use crate::triage::Review;
+
+/// A file that could not be written.
+#[derive(Debug)]
+pub struct WriteError {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+fn werr(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> WriteError + '_ {
+    move |e| WriteError { path: path.to_path_buf(), message: e.to_string() }
+}
+
+fn csv_file(path: &Path, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<(), WriteError> {
+    let e = werr(path);
+    let mut w = csv::Writer::from_path(path).map_err(|x| e(&x))?;
+    w.write_record(header).map_err(|x| e(&x))?;
+    for row in rows {
+        w.write_record(&row).map_err(|x| e(&x))?;
+    }
+    w.flush().map_err(|x| e(&x))
+}
+
+/// Turns a person number back into the person_id it came from.
+pub type PersonName<'a> = &'a dyn Fn(u32) -> String;
+
+/// Everything to write.
+pub struct Found<'a> {
+    /// The incidents given to `find_courses`.
+    pub incidents: &'a [Incident],
+    /// The orders.
+    pub orders: &'a [Order],
+    /// The courses.
+    pub courses: &'a Courses,
+    /// Possible breaches.
+    pub breaches: &'a [Breach],
+    /// The review list.
+    pub reviews: &'a [Review],
+    /// person number → person_id.
+    pub person: PersonName<'a>,
+}
+
+/// Per-force counts of repeats and hidden repeats.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForceRepeats {
+    /// Courses with at least one report in the force.
+    pub courses: usize,
+    /// Repeats recorded by the force.
+    pub repeats: usize,
+    /// Of which never linked by the force.
+    pub hidden: usize,
+    /// Courses that cross into another force.
+    pub cross_force: usize,
+}
+
+/// Hidden repeats per force, by canonical force name.
+pub fn hidden_by_force(incidents: &[Incident], courses: &[Course]) -> BTreeMap<&'static str, ForceRepeats> {
+    let mut out: BTreeMap<&'static str, ForceRepeats> = BTreeMap::new();
+    for c in courses {
+        for f in &c.forces {
+            let e = out.entry(f.name()).or_default();
+            e.courses += 1;
+            if c.is_cross_force() {
+                e.cross_force += 1;
+            }
+        }
+        for &i in &c.incidents[1..] {
+            out.entry(incidents[i].force.name()).or_default().repeats += 1;
+        }
+        for &i in &c.hidden {
+            out.entry(incidents[i].force.name()).or_default().hidden += 1;
+        }
+    }
+    out
+}
+
+impl Found<'_> {
+    fn suspect(&self, s: Suspect) -> String {
+        match s {
+            Suspect::Known(p) => (self.person)(p),
+            Suspect::Unknown => "unknown".into(),
+        }
+    }
+
+    /// Writes every output into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<(), WriteError> {
+        std::fs::create_dir_all(dir).map_err(|e| werr(dir)(&e))?;
+        let inc = self.incidents;
+        let courses = &self.courses.courses;
+        csv_file(
+            &dir.join("courses.csv"),
+            &["course_id", "force", "incident_ref", "hidden_repeat"],
+            courses.iter().flat_map(|c| {
+                c.incidents.iter().map(move |&i| {
+                    vec![
+                        c.id.clone(),
+                        inc[i].force.name().to_string(),
+                        inc[i].incident_ref.clone(),
+                        c.hidden.contains(&i).to_string(),
+                    ]
+                })
+            }),
+        )?;
+        let mut review_of = vec![None; courses.len()];
+        for (rank, r) in self.reviews.iter().enumerate() {
+            review_of[r.course] = Some((rank, r));
+        }
+        let serial: std::collections::HashSet<u32> = self.courses.serial_suspects.iter().map(|x| x.0).collect();
+        let repeat: std::collections::HashSet<u32> = self.courses.repeat_victims.iter().map(|x| x.0).collect();
+        csv_file(
+            &dir.join("course_summary.csv"),
+            &[
+                "course_id", "victim_person_id", "suspect_person_id", "forces", "first_date", "last_date", "reports",
+                "linked_by_force", "hidden_repeats", "offence_codes", "priority", "flags",
+            ],
+            courses.iter().enumerate().map(|(n, c)| {
+                let (first, last) = span(inc, c);
+                let mut codes: Vec<&str> = c.incidents.iter().map(|&i| inc[i].offence_code.as_str()).collect();
+                codes.sort_unstable();
+                codes.dedup();
+                let mut flags = Vec::new();
+                if c.is_cross_force() {
+                    flags.push("cross_force");
+                }
+                if matches!(c.suspect, Suspect::Known(s) if serial.contains(&s)) {
+                    flags.push("serial_suspect");
+                }
+                if repeat.contains(&c.victim) {
+                    flags.push("repeat_victim");
+                }
+                if matches!(c.suspect, Suspect::Unknown) {
+                    flags.push("suspect_unknown");
+                }
+                let mut priority = String::new();
+                if let Some((_, r)) = review_of[n] {
+                    priority = r.priority.as_str().to_string();
+                    if r.stalking.review_as_stalking() {
+                        flags.push("review_as_stalking");
+                    }
+                    if r.escalation.intervals_shortening.is_some() || r.escalation.first_violence.is_some() {
+                        flags.push("escalating");
+                    }
+                    if !r.breaches.is_empty() {
+                        flags.push("possible_breach");
+                    }
+                }
+                vec![
+                    c.id.clone(),
+                    (self.person)(c.victim),
+                    self.suspect(c.suspect),
+                    c.forces.iter().map(|f| f.name()).collect::<Vec<_>>().join(";"),
+                    first.to_string(),
+                    last.to_string(),
+                    c.incidents.len().to_string(),
+                    c.linked_by_force.to_string(),
+                    c.hidden.len().to_string(),
+                    codes.join(";"),
+                    priority,
+                    flags.join(";"),
+                ]
+            }),
+        )?;
+        csv_file(
+            &dir.join("triage.csv"),
+            &["rank", "course_id", "priority", "reports", "last_date", "reasons"],
+            self.reviews.iter().enumerate().map(|(rank, r)| {
+                let c = &courses[r.course];
+                vec![
+                    (rank + 1).to_string(),
+                    c.id.clone(),
+                    r.priority.as_str().to_string(),
+                    c.incidents.len().to_string(),
+                    span(inc, c).1.to_string(),
+                    r.reasons.join("; "),
+                ]
+            }),
+        )?;
+        csv_file(
+            &dir.join("hidden_repeats.csv"),
+            &["force", "courses", "repeats", "hidden_repeats", "hidden_share", "cross_force_courses"],
+            hidden_by_force(inc, courses).into_iter().map(|(force, r)| {
+                let share = if r.repeats == 0 { String::new() } else { format!("{:.3}", r.hidden as f64 / r.repeats as f64) };
+                vec![force.to_string(), r.courses.to_string(), r.repeats.to_string(), r.hidden.to_string(), share, r.cross_force.to_string()]
+            }),
+        )?;
+        csv_file(
+            &dir.join("breaches.csv"),
+            &["force", "order_ref", "order_type", "incident_force", "incident_ref", "date", "subject_person_id", "protected_person_id"],
+            self.breaches.iter().map(|b| {
+                let o = &self.orders[b.order];
+                let i = &inc[b.incident];
+                vec![
+                    o.force.name().to_string(),
+                    o.order_ref.clone(),
+                    o.order_type.to_string(),
+                    i.force.name().to_string(),
+                    i.incident_ref.clone(),
+                    i.occurred_date.unwrap_or(i.recorded_date).to_string(),
+                    (self.person)(b.subject),
+                    (self.person)(b.protected),
+                ]
+            }),
+        )?;
+        self.write_timelines(&dir.join("timelines"))
+    }
+
+    fn write_timelines(&self, dir: &Path) -> Result<(), WriteError> {
+        std::fs::create_dir_all(dir).map_err(|e| werr(dir)(&e))?;
+        let inc = self.incidents;
+        // Orders whose source incident is in the course, and breaches by incident.
+        let mut order_by_incident: BTreeMap<(Force, &str), Vec<usize>> = BTreeMap::new();
+        for (o, order) in self.orders.iter().enumerate() {
+            order_by_incident.entry((order.force, order.incident_ref.as_str())).or_default().push(o);
+        }
+        for (n, c) in self.courses.courses.iter().enumerate() {
+            let review = self.reviews.iter().find(|r| r.course == n);
+            let breach_incidents: Vec<usize> = review
+                .map(|r| r.breaches.iter().map(|&b| self.breaches[b].incident).collect())
+                .unwrap_or_default();
+            let mut orders = Vec::new();
+            for &i in &c.incidents {
+                for &o in order_by_incident.get(&(inc[i].force, inc[i].incident_ref.as_str())).into_iter().flatten() {
+                    let o = &self.orders[o];
+                    orders.push(serde_json::json!({
+                        "order_ref": o.order_ref, "force": o.force.name(), "order_type": o.order_type.as_str(),
+                        "applied_date": o.applied_date.map(|d| d.to_string()),
+                        "granted_date": o.granted_date.map(|d| d.to_string()),
+                        "expires_date": o.expires_date.map(|d| d.to_string()),
+                        "status": o.status.map(|s| s.as_str()),
+                    }));
+                }
+            }
+            let reports: Vec<serde_json::Value> = c
+                .incidents
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| {
+                    let r = &inc[i];
+                    let mut flags = Vec::new();
+                    if k == 0 {
+                        flags.push("first");
+                    } else if c.hidden.contains(&i) {
+                        flags.push("hidden_repeat");
+                    } else {
+                        flags.push("linked_by_force");
+                    }
+                    if breach_incidents.contains(&i) {
+                        flags.push("possible_breach");
+                    }
+                    if r.domestic_abuse == Some(true) {
+                        flags.push("domestic_abuse");
+                    }
+                    if r.cyber == Some(true) {
+                        flags.push("cyber");
+                    }
+                    serde_json::json!({
+                        "date": r.recorded_date.to_string(),
+                        "occurred_date": r.occurred_date.map(|d| d.to_string()),
+                        "force": r.force.name(),
+                        "incident_ref": r.incident_ref,
+                        "offence_code": r.offence_code.as_str(),
+                        "offence": r.offence_code.description().unwrap_or(&r.offence_description),
+                        "outcome_type": r.outcome_type.map(|o| o.number()),
+                        "flags": flags,
+                        "narrative": r.narrative,
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "course_id": c.id,
+                "victim_person_id": (self.person)(c.victim),
+                "suspect_person_id": self.suspect(c.suspect),
+                "forces": c.forces.iter().map(|f| f.name()).collect::<Vec<_>>(),
+                "priority": review.map(|r| r.priority.as_str()),
+                "reasons": review.map(|r| r.reasons.clone()).unwrap_or_default(),
+                "orders": orders,
+                "reports": reports,
+            });
+            let path = dir.join(format!("{}.json", c.id));
+            let mut f = std::fs::File::create(&path).map_err(|e| werr(&path)(&e))?;
+            f.write_all(serde_json::to_string_pretty(&doc).expect("JSON").as_bytes()).map_err(|e| werr(&path)(&e))?;
+        }
+        Ok(())
+    }
+}

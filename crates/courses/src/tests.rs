@@ -1,0 +1,220 @@
+//! Rules on small hand-made cases: each test pins one rule of `build`, `breach` or `triage`.
+
+use conduct_domain::{Date, Force, OffenceCode, OrderStatus, OrderType, Role};
+use conduct_ingest::{Incident, Involvement, Order};
+
+use crate::{Options, Priority, Suspect, find_breaches, find_courses, triage};
+
+fn date(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+fn incident(force: &str, r: &str, day: &str, code: &str, links: &[&str], narrative: &str) -> Incident {
+    Incident {
+        force: Force::resolve(force).unwrap(),
+        incident_ref: r.into(),
+        recorded_date: date(day),
+        occurred_date: None,
+        offence_code: OffenceCode::parse(code).unwrap(),
+        offence_description: String::new(),
+        domestic_abuse: None,
+        cyber: None,
+        linked_refs: links.iter().map(|s| s.to_string()).collect(),
+        outcome_type: None,
+        outcome_date: None,
+        narrative: narrative.into(),
+        invalid: Vec::new(),
+    }
+}
+
+fn person(force: &str, incident: &str, role: Role, n: usize) -> Involvement {
+    Involvement {
+        record_id: format!("{incident}-{role}-{n}"),
+        force: Force::resolve(force).unwrap(),
+        incident_ref: incident.into(),
+        role,
+        local_person_id: String::new(),
+        forename: String::new(),
+        middle_names: String::new(),
+        surname: String::new(),
+        date_of_birth: String::new(),
+        dob: None,
+        sex: String::new(),
+        address: String::new(),
+        postcode: String::new(),
+        phone: String::new(),
+        phone_canonical: None,
+        email: String::new(),
+        online_handles: String::new(),
+        pnc_id: String::new(),
+        ni_number: String::new(),
+        invalid: Vec::new(),
+    }
+}
+
+/// A world: reports with (victim, optional suspect) person numbers.
+struct World {
+    incidents: Vec<Incident>,
+    people: Vec<Involvement>,
+    ids: Vec<u32>,
+}
+
+impl World {
+    fn new() -> World {
+        World { incidents: Vec::new(), people: Vec::new(), ids: Vec::new() }
+    }
+
+    fn report(&mut self, force: &str, r: &str, day: &str, victim: u32, suspect: Option<u32>) -> &mut Incident {
+        self.report_with(force, r, day, "8L", &[], "", victim, suspect)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn report_with(
+        &mut self,
+        force: &str,
+        r: &str,
+        day: &str,
+        code: &str,
+        links: &[&str],
+        narrative: &str,
+        victim: u32,
+        suspect: Option<u32>,
+    ) -> &mut Incident {
+        self.people.push(person(force, r, Role::Victim, self.people.len()));
+        self.ids.push(victim);
+        if let Some(s) = suspect {
+            self.people.push(person(force, r, Role::Suspect, self.people.len()));
+            self.ids.push(s);
+        }
+        self.incidents.push(incident(force, r, day, code, links, narrative));
+        self.incidents.last_mut().unwrap()
+    }
+
+    fn courses(&self) -> crate::Courses {
+        find_courses(&self.incidents, &self.people, &self.ids, &Options::default())
+    }
+
+    fn refs(&self, c: &crate::Course) -> Vec<&str> {
+        c.incidents.iter().map(|&i| self.incidents[i].incident_ref.as_str()).collect()
+    }
+}
+
+#[test]
+fn a_single_report_is_not_a_course() {
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    w.report("Kent", "K2", "2023-01-05", 3, Some(2));
+    assert!(w.courses().courses.is_empty());
+}
+
+#[test]
+fn two_reports_same_suspect_same_victim_any_force_is_a_course() {
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    w.report("Essex", "E1", "2023-03-01", 1, Some(2));
+    let found = w.courses();
+    assert_eq!(found.courses.len(), 1);
+    let c = &found.courses[0];
+    assert_eq!(w.refs(c), ["K1", "E1"]);
+    assert!(c.is_cross_force());
+    assert_eq!(c.hidden.len(), 1, "a second force's report cannot have been linked");
+}
+
+#[test]
+fn twins_are_two_victims() {
+    // One suspect, twin victims (resolved as two people): two courses, never one.
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 10, Some(2));
+    w.report("Kent", "K2", "2023-01-08", 11, Some(2));
+    w.report("Kent", "K3", "2023-01-15", 10, Some(2));
+    w.report("Kent", "K4", "2023-01-22", 11, Some(2));
+    let found = w.courses();
+    assert_eq!(found.courses.len(), 2);
+    assert_eq!(w.refs(&found.courses[0]), ["K1", "K3"]);
+    assert_eq!(w.refs(&found.courses[1]), ["K2", "K4"]);
+    assert_eq!(found.serial_suspects, [(2, 2)]);
+}
+
+#[test]
+fn unknown_suspect_reports_join_within_the_window_only() {
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    w.report("Kent", "K2", "2023-02-01", 1, None); // joins: 31 days
+    w.report("Kent", "K3", "2024-06-01", 1, None); // too far from the course
+    w.report("Kent", "K4", "2024-06-20", 1, None); // but chains with K3: victim-only course
+    w.report_with("Kent", "K5", "2023-01-10", "105A", &[], "", 1, None); // not S&H: never joins
+    let found = w.courses();
+    assert_eq!(found.courses.len(), 2);
+    assert_eq!(w.refs(&found.courses[0]), ["K1", "K2"]);
+    assert_eq!(found.courses[0].suspect, Suspect::Known(2));
+    assert_eq!(w.refs(&found.courses[1]), ["K3", "K4"]);
+    assert_eq!(found.courses[1].suspect, Suspect::Unknown);
+}
+
+#[test]
+fn hidden_repeats_are_those_not_linked_at_the_time() {
+    let mut w = World::new();
+    w.report_with("Kent", "K1", "2023-01-01", "8L", &[], "", 1, Some(2));
+    w.report_with("Kent", "K2", "2023-01-10", "8L", &["K1"], "", 1, Some(2));
+    w.report_with("Kent", "K3", "2023-01-20", "8L", &[], "", 1, Some(2));
+    w.report_with("Kent", "K4", "2023-01-30", "8L", &["K9"], "", 1, Some(2)); // links elsewhere
+    let found = w.courses();
+    let c = &found.courses[0];
+    assert_eq!(c.linked_by_force, 1);
+    let hidden: Vec<&str> = c.hidden.iter().map(|&i| w.incidents[i].incident_ref.as_str()).collect();
+    assert_eq!(hidden, ["K3", "K4"]);
+}
+
+fn order(force: &str, source: &str, granted: &str, expires: &str) -> Order {
+    Order {
+        force: Force::resolve(force).unwrap(),
+        order_ref: "SPO-1".into(),
+        order_type: OrderType::Spo,
+        incident_ref: source.into(),
+        applied_date: None,
+        granted_date: Some(date(granted)),
+        expires_date: Some(date(expires)),
+        status: Some(OrderStatus::Granted),
+    invalid: Vec::new(),
+    }
+}
+
+#[test]
+fn a_breach_is_within_the_order_and_the_day_after_expiry_is_not() {
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2)); // the order arises from this
+    w.report("Kent", "K2", "2023-03-01", 1, Some(2)); // before the grant
+    w.report("Kent", "K3", "2024-01-01", 1, Some(2)); // on the expiry day: breach
+    w.report("Kent", "K4", "2024-01-02", 1, Some(2)); // the day after expiry: not
+    w.report("Kent", "K5", "2023-06-01", 3, Some(2)); // another victim: not
+    w.report("Essex", "E1", "2023-07-01", 1, Some(2)); // another force, same people: breach
+    let orders = vec![order("Kent", "K1", "2023-04-01", "2024-01-01")];
+    let found = w.courses();
+    let breaches = find_breaches(&w.incidents, &orders, &found);
+    let refs: Vec<&str> = breaches.iter().map(|b| w.incidents[b.incident].incident_ref.as_str()).collect();
+    assert_eq!(refs, ["K3", "E1"]);
+    let mut refused = orders.clone();
+    refused[0].status = Some(OrderStatus::Refused);
+    assert!(find_breaches(&w.incidents, &refused, &found).is_empty(), "a refused order protects nobody");
+}
+
+#[test]
+fn triage_puts_breaches_first_and_says_why() {
+    let mut w = World::new();
+    for (k, d) in ["2023-01-01", "2023-02-01", "2023-05-01", "2023-06-01"].iter().enumerate() {
+        w.report("Kent", &format!("A{k}"), d, 1, Some(2));
+    }
+    for (k, d) in ["2023-01-01", "2023-01-15"].iter().enumerate() {
+        w.report_with("Kent", &format!("B{k}"), d, "8L", &[], "He was loitering outside her flat", 5, Some(6));
+    }
+    let orders = vec![order("Kent", "A0", "2023-04-01", "2025-04-01")];
+    let found = w.courses();
+    let breaches = find_breaches(&w.incidents, &orders, &found);
+    let reviews = triage(&w.incidents, &orders, &found.courses, &breaches);
+    assert_eq!(reviews[0].priority, Priority::Urgent);
+    let text = reviews[0].reasons.join("; ");
+    assert!(text.starts_with("4 reports in 152 days"), "{text}");
+    assert!(text.contains("SPO SPO-1 granted 2023-04-01, in force until 2025-04-01 — possible breach 2023-05-01"), "{text}");
+    assert_eq!(reviews[1].priority, Priority::Review);
+    assert!(reviews[1].reasons.iter().any(|r| r.contains("review as stalking") && r.contains("loiter")), "{:?}", reviews[1].reasons);
+}

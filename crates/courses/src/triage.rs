@@ -1,0 +1,164 @@
+//! The review list: courses in the order a reviewer should look at them, each with its reasons
+//! in plain words. There is no hidden score: the order is a small set of written rules, drawing on
+//! S-DASH and SASH items (constant contact, threats, escalation, previous orders).
+//!
+//! Priority (first match wins):
+//! 1. **Urgent** — a possible breach of a protective order; or a threat to kill, or violence, in
+//!    the last 90 days of the course.
+//! 2. **High** — escalating (intervals at least halving, or threats or violence appearing, or a
+//!    more serious offence); or five or more reports in 90 days.
+//! 3. **Review** — should be reviewed as stalking (FOUR indicators, stalking behaviours, the
+//!    domestic-abuse counting rule); or crosses forces.
+//! 4. **Routine** — every other course.
+//!
+//! Within a priority, courses with more recent last reports come first, then more reports.
+
+use conduct_domain::OrderType;
+use conduct_ingest::{Incident, Order};
+
+use crate::breach::Breach;
+use crate::build::{Course, day, span};
+use crate::signals::{Escalation, StalkingSignals, escalation, stalking_signals};
+
+/// How soon a course should be reviewed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    /// Look now.
+    Urgent,
+    /// Look soon.
+    High,
+    /// Look at it as stalking, or across forces.
+    Review,
+    /// Everything else.
+    Routine,
+}
+
+impl Priority {
+    /// The word written in triage.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Urgent => "urgent",
+            Priority::High => "high",
+            Priority::Review => "review",
+            Priority::Routine => "routine",
+        }
+    }
+}
+
+/// One row of the review list.
+#[derive(Clone, Debug)]
+pub struct Review {
+    /// Index into the courses.
+    pub course: usize,
+    /// Its priority.
+    pub priority: Priority,
+    /// Reasons, most important first.
+    pub reasons: Vec<String>,
+    /// The stalking signals read from it.
+    pub stalking: StalkingSignals,
+    /// The escalation signs read from it.
+    pub escalation: Escalation,
+    /// Possible breaches in this course: indices into the breaches.
+    pub breaches: Vec<usize>,
+}
+
+fn days_word(n: i32) -> String {
+    if n == 1 { "1 day".into() } else { format!("{n} days") }
+}
+
+/// Orders the courses for review, with reasons.
+pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], breaches: &[Breach]) -> Vec<Review> {
+    let mut out: Vec<Review> = courses
+        .iter()
+        .enumerate()
+        .map(|(c, course)| {
+            let stalking = stalking_signals(incidents, course);
+            let esc = escalation(incidents, course);
+            let own: Vec<usize> = breaches
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| course.incidents.contains(&b.incident))
+                .map(|(k, _)| k)
+                .collect();
+            let mut reasons = Vec::new();
+            let (first, last) = span(incidents, course);
+            let length = last.days_since_epoch() - first.days_since_epoch() + 1;
+            let mut summary = format!("{} reports in {}", course.incidents.len(), days_word(length));
+            if let Some((early, late)) = esc.intervals_shortening {
+                summary.push_str(&format!(", intervals shortening from about {early:.0} to {late:.0} days"));
+            }
+            reasons.push(summary);
+            for &k in &own {
+                let b = &breaches[k];
+                let o = &orders[b.order];
+                let granted = o.granted_date.map_or_else(String::new, |g| format!(" granted {g}"));
+                let until = o.expires_date.map_or_else(|| " with no expiry recorded".to_string(), |e| format!(", in force until {e}"));
+                let kind = if o.order_type == OrderType::Other { "order".to_string() } else { o.order_type.to_string() };
+                reasons.push(format!(
+                    "{kind} {}{granted}{until} — possible breach {}",
+                    o.order_ref, incidents[b.incident].recorded_date
+                ));
+            }
+            if let Some((d, w)) = esc.first_threat {
+                reasons.push(format!("threat ({w}) first reported {d}"));
+            }
+            if let Some((d, w)) = esc.first_violence {
+                reasons.push(format!("violence ({w}) first reported {d}"));
+            }
+            if let Some((d, code)) = &esc.more_serious_offence {
+                reasons.push(format!("more serious offence ({code}) from {d}"));
+            }
+            if esc.recent_reports >= 5 {
+                reasons.push(format!("{} reports in the last 90 days of the course", esc.recent_reports));
+            }
+            if stalking.review_as_stalking() {
+                let mut why = Vec::new();
+                if stalking.four.len() == 4 {
+                    why.push("all four FOUR indicators (fixated, obsessive, unwanted, repeated)".to_string());
+                }
+                for (b, d) in &stalking.behaviours {
+                    why.push(format!("\"{b}\" in a narrative from {d}"));
+                }
+                if stalking.domestic_abuse_after_rule {
+                    why.push("domestic-abuse harassment recorded after April 2020, when such harassment is recorded as stalking".into());
+                }
+                reasons.push(format!("review as stalking: {}", why.join("; ")));
+            }
+            if course.is_cross_force() {
+                let names: Vec<&str> = course.forces.iter().map(|f| f.name()).collect();
+                reasons.push(format!("crosses forces: {}", names.join(", ")));
+            }
+            if !course.hidden.is_empty() {
+                reasons.push(format!("{} of {} repeats never linked by the force", course.hidden.len(), course.incidents.len() - 1));
+            }
+            let last_day = day(&incidents[*course.incidents.last().expect("reports")]);
+            let recent = |d: conduct_domain::Date| last_day - d.days_since_epoch() <= 90;
+            let priority = if !own.is_empty()
+                || esc.first_threat.is_some_and(|(d, w)| w == "kill" && recent(d))
+                || esc.first_violence.is_some_and(|(d, _)| recent(d))
+            {
+                Priority::Urgent
+            } else if esc.intervals_shortening.is_some()
+                || esc.first_threat.is_some()
+                || esc.first_violence.is_some()
+                || esc.more_serious_offence.is_some()
+                || esc.recent_reports >= 5
+            {
+                Priority::High
+            } else if stalking.review_as_stalking() || course.is_cross_force() {
+                Priority::Review
+            } else {
+                Priority::Routine
+            };
+            Review { course: c, priority, reasons, stalking, escalation: esc, breaches: own }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let key = |r: &Review| {
+            let c = &courses[r.course];
+            (r.priority, std::cmp::Reverse(day(&incidents[*c.incidents.last().expect("reports")])), std::cmp::Reverse(c.incidents.len()), r.course)
+        };
+        key(a).cmp(&key(b))
+    });
+    out
+}
