@@ -62,8 +62,8 @@ fn nice_ceiling(x: f64) -> f64 {
 /// A line chart as an SVG element: quarters along x (labelled at each financial year's first
 /// quarter), vertical dashed markers at `markers` (x index, label), `unit` appended to y ticks.
 pub fn line_chart(title: &str, quarters: &[FinancialQuarter], series: &[Series], markers: &[(usize, &str)], unit: &str) -> String {
-    let (w, h) = (760.0, 320.0);
-    let (left, right, top, bottom) = (64.0, 16.0, 36.0, 72.0);
+    let (w, h) = (760.0, 340.0);
+    let (left, right, top, bottom) = (64.0, 16.0, 36.0, 92.0);
     let pw = w - left - right;
     let ph = h - top - bottom;
     let n = quarters.len().max(2);
@@ -106,9 +106,10 @@ pub fn line_chart(title: &str, quarters: &[FinancialQuarter], series: &[Series],
     }
     for (k, (i, label)) in markers.iter().enumerate() {
         let xx = x(*i);
-        // Labels step down so that neighbours do not overlap; near the right edge they end at
-        // the line instead of starting at it.
-        let (tx, anchor) = if xx > left + pw * 0.55 { (xx - 3.0, "end") } else { (xx + 3.0, "start") };
+        // Labels step down so that neighbours do not overlap; they start at their line unless
+        // that would run past the right edge (about 5.5 px a character at this size).
+        let width = 5.5 * label.chars().count() as f64;
+        let (tx, anchor) = if xx + 3.0 + width > w - right { (xx - 3.0, "end") } else { (xx + 3.0, "start") };
         write!(
             s,
             r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{top}" y2="{yb}" stroke="#b00" stroke-dasharray="5,4"/><text x="{tx:.1}" y="{ty}" font-size="10" fill="#b00" text-anchor="{anchor}">{l}</text>"##,
@@ -133,8 +134,10 @@ pub fn line_chart(title: &str, quarters: &[FinancialQuarter], series: &[Series],
         if !d.is_empty() {
             write!(s, r#"<path d="{}" fill="none" stroke="{}" stroke-width="2"/>"#, d.trim_end(), sr.colour).unwrap();
         }
-        let lx = left + (k as f64 % 3.0) * 230.0;
-        let ly = h - 28.0 + (k / 3) as f64 * 14.0;
+        // Two legend entries a row: the longest label ("Racially or religiously aggravated
+        // harassment") needs about 300 px.
+        let lx = left + (k % 2) as f64 * 340.0;
+        let ly = top + ph + 36.0 + (k / 2) as f64 * 15.0;
         write!(
             s,
             r#"<rect x="{lx}" y="{ry}" width="12" height="4" fill="{c}"/><text x="{tx}" y="{ly}" font-size="11">{l}</text>"#,

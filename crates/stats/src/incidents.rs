@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use conduct_domain::OutcomeType;
+use conduct_domain::{Force, OffenceCode, OutcomeType};
 use conduct_ingest::{Batch, Incident, Ingest, Inputs, KnownIncidents, Order, Reject, Summary};
 
 use crate::error::{Error, ErrorKind};
@@ -70,7 +70,33 @@ impl Tables {
         for i in incidents {
             t.add_incident(i);
         }
+        t.cover_export_quarters();
         t
+    }
+
+    /// A force's export holds all of its records: a quarter between the export's first and last
+    /// in which a force recorded nothing is a true zero, not a gap. (In the published tables an
+    /// absent row is a gap, so this applies to exports only.) Marks every such quarter as
+    /// reported, with zero harassment offences, so that changes and national totals treat it so.
+    pub fn cover_export_quarters(&mut self) {
+        let keys: Vec<(Force, FinancialQuarter)> = self.cells.keys().map(|&(f, q, _)| (f, q)).collect();
+        let (Some(first), Some(last)) = (keys.iter().map(|k| k.1.index()).min(), keys.iter().map(|k| k.1.index()).max())
+        else {
+            return;
+        };
+        let forces: std::collections::BTreeSet<Force> = keys.iter().map(|k| k.0).collect();
+        let harassment = OffenceCode::parse("8L").expect("8L is a code");
+        let o = self.offence(&harassment, "", "", "");
+        let with_outcomes = self.outcomes_supplied();
+        for f in forces {
+            for q in first..=last {
+                let cell = self.cells.entry((f, FinancialQuarter::from_index(q), o)).or_default();
+                cell.recorded.get_or_insert_default();
+                if with_outcomes && cell.outcomes.is_none() {
+                    cell.add_outcome(OutcomeType::new(0).expect("type 0 exists"), Count::Value(0));
+                }
+            }
+        }
     }
 }
 
@@ -105,6 +131,7 @@ pub fn read_export(incidents: &[PathBuf], orders: &[PathBuf]) -> Result<ExportRe
             true
         })
         .map_err(|e| Error::new(ErrorKind::Ingest(e.to_string())))?;
+    tables.cover_export_quarters();
     Ok(ExportRead { tables, summary, rejects: ingest.rejects().to_vec() })
 }
 

@@ -41,6 +41,9 @@ fn stats_on_a_synthetic_world_agree_with_an_independent_count() {
         .recorded_rows()
         .into_iter()
         .map(|(f, q, o, t)| ((f.name().to_string(), q.year(), q.quarter(), o.code.clone()), t.count))
+        // Quarters in which a force recorded nothing are held as explicit zeros (an export is
+        // complete); the independent count has no row for them.
+        .filter(|(_, n)| *n > 0)
         .collect();
     assert_eq!(ours, recorded);
     let ours: BTreeMap<_, _> = read
@@ -48,6 +51,7 @@ fn stats_on_a_synthetic_world_agree_with_an_independent_count() {
         .outcome_rows()
         .into_iter()
         .map(|(f, q, o, ty, t)| ((f.name().to_string(), q.year(), q.quarter(), o.code.clone(), ty.number()), t.count))
+        .filter(|(_, n)| *n > 0)
         .collect();
     assert_eq!(ours, outcomes);
 
