@@ -113,6 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let reviews = triage(&export.incidents, &export.orders, &found.courses, &breaches);
     let find_secs = t.elapsed().as_secs_f64();
     let name = |p: u32| names[p as usize].clone();
+    let t = Instant::now();
     Found {
         incidents: &export.incidents,
         orders: &export.orders,
@@ -122,6 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         person: &name,
     }
     .write(&args.out)?;
+    let write_secs = t.elapsed().as_secs_f64();
     let reports: usize = found.courses.iter().map(|c| c.incidents.len()).sum();
     let hidden: usize = found.courses.iter().map(|c| c.hidden.len()).sum();
     let cross = found.courses.iter().filter(|c| c.is_cross_force()).count();
@@ -136,7 +138,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for p in [conduct_courses::Priority::Urgent, conduct_courses::Priority::High, conduct_courses::Priority::Review] {
         println!("{:<10} {} courses", p.as_str(), reviews.iter().filter(|r| r.priority == p).count());
     }
-    println!("written    {}/{{courses,course_summary,triage,hidden_repeats,breaches}}.csv, timelines/", args.out.display());
+    println!(
+        "written    {}/{{courses,course_summary,triage,hidden_repeats,breaches}}.csv, timelines/ ({write_secs:.1} s)",
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -68,17 +68,20 @@ fn days_word(n: i32) -> String {
 
 /// Orders the courses for review, with reasons.
 pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], breaches: &[Breach]) -> Vec<Review> {
+    let mut breaches_of_incident: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    for (k, b) in breaches.iter().enumerate() {
+        breaches_of_incident.entry(b.incident).or_default().push(k);
+    }
     let mut out: Vec<Review> = courses
         .iter()
         .enumerate()
         .map(|(c, course)| {
             let stalking = stalking_signals(incidents, course);
             let esc = escalation(incidents, course);
-            let own: Vec<usize> = breaches
+            let own: Vec<usize> = course
+                .incidents
                 .iter()
-                .enumerate()
-                .filter(|(_, b)| course.incidents.contains(&b.incident))
-                .map(|(k, _)| k)
+                .flat_map(|i| breaches_of_incident.get(i).into_iter().flatten().copied())
                 .collect();
             let mut reasons = Vec::new();
             let (first, last) = span(incidents, course);
