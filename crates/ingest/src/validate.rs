@@ -189,18 +189,40 @@ pub(crate) fn incident(row: &mut RawRow, lk: &mut Lookups) -> Checked<Incident> 
 }
 
 /// Normalises a postcode's spacing and case; other countries' formats are kept as strings.
-fn postcode(s: &str) -> String {
+/// (Most values are already upper-case with single spaces and are returned as they are.)
+fn postcode(s: String) -> String {
+    let tidy = !s.bytes().any(|b| b.is_ascii_lowercase()) && !s.contains("  ") && !s.contains(['\t', '\n', '\r']);
+    if tidy {
+        return s;
+    }
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase()
 }
 
-fn sex(s: &str) -> Result<String, String> {
-    Ok(match s.to_ascii_lowercase().as_str() {
-        "" => String::new(),
-        "m" | "male" | "man" => "M".into(),
-        "f" | "female" | "woman" => "F".into(),
-        "u" | "unknown" | "not known" | "not stated" | "x" | "other" | "non-binary" | "nonbinary" => s.to_string(),
-        _ => return Err(s.to_string()),
-    })
+fn sex(s: String) -> Result<String, String> {
+    const MALE: &[&str] = &["m", "male", "man"];
+    const FEMALE: &[&str] = &["f", "female", "woman"];
+    const OTHER: &[&str] = &["u", "unknown", "not known", "not stated", "x", "other", "non-binary", "nonbinary"];
+    let is = |words: &[&str]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+    if s.is_empty() || s == "M" || s == "F" {
+        Ok(s)
+    } else if is(MALE) {
+        Ok("M".into())
+    } else if is(FEMALE) {
+        Ok("F".into())
+    } else if is(OTHER) {
+        Ok(s)
+    } else {
+        Err(s)
+    }
+}
+
+/// Upper-cases an identifier and drops spaces, without copying one that is already so.
+fn identifier(s: String) -> String {
+    if s.bytes().any(|b| b.is_ascii_lowercase() || b == b' ') {
+        s.to_ascii_uppercase().replace(' ', "")
+    } else {
+        s
+    }
 }
 
 /// Validates a people row. `this_year` bounds plausible years of birth.
@@ -236,8 +258,7 @@ pub(crate) fn involvement(row: &mut RawRow, this_year: i32, lk: &mut Lookups) ->
             }
         }
     };
-    let sex_text = take(row, 9);
-    let sex = sex(&sex_text).unwrap_or_else(|given| {
+    let sex = sex(take(row, 9)).unwrap_or_else(|given| {
         w.add(9, "not a recognised sex (M/F/male/female/unknown); kept as given");
         invalid.push("sex");
         given
@@ -267,13 +288,13 @@ pub(crate) fn involvement(row: &mut RawRow, this_year: i32, lk: &mut Lookups) ->
             dob,
             sex,
             address: take(row, 10),
-            postcode: postcode(&take(row, 11)),
+            postcode: postcode(take(row, 11)),
             phone,
             phone_canonical,
             email,
             online_handles: take(row, 14),
-            pnc_id: take(row, 15).to_ascii_uppercase(),
-            ni_number: take(row, 16).to_ascii_uppercase().replace(' ', ""),
+            pnc_id: identifier(take(row, 15)),
+            ni_number: identifier(take(row, 16)),
             invalid,
         },
         w.0,
