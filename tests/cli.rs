@@ -4,7 +4,7 @@ use crate::util::{conduct, data, run};
 
 #[test]
 fn every_command_has_help() {
-    for cmd in [&[][..], &["demo"], &["ingest"], &["synth"], &["status"], &["stats"], &["report"], &["report", "story"], &["report", "foi"], &["report", "html"], &["courses"], &["eval"], &["eval", "courses"]] {
+    for cmd in [&[][..], &["demo"], &["ingest"], &["synth"], &["status"], &["stats"], &["report"], &["report", "story"], &["report", "foi"], &["report", "html"], &["courses"], &["eval"], &["eval", "courses"], &["eval", "persons"], &["link"], &["explain"], &["run"]] {
         let out = run(conduct().args(cmd).arg("--help"));
         assert!(out.status.success(), "{cmd:?} --help");
         let text = String::from_utf8_lossy(&out.stdout);

@@ -44,6 +44,10 @@ fn demo_writes_its_outputs() {
         "world/orders.csv",
         "workspace/conduct.db",
         "import/summary.json",
+        "link/persons.csv",
+        "link/model.json",
+        "courses/courses.csv",
+        "courses/triage.csv",
         "stats/recorded.csv",
         "stories/force-merseyside.md",
         "report/index.html",
@@ -52,4 +56,11 @@ fn demo_writes_its_outputs() {
     }
     let s = summary(&out.join("import"));
     assert_eq!(s["read"], s["accepted"]);
+    assert!(text.contains("scored against the world's ground truth"), "{text}");
+    // Every people row is in persons.csv exactly once.
+    let persons = crate::util::read_csv(&out.join("link/persons.csv"));
+    let people = crate::util::read_csv(&out.join("world/people.csv"));
+    assert_eq!(persons.len(), people.len());
+    let ids: std::collections::HashSet<&str> = persons.iter().map(|r| r["record_id"].as_str()).collect();
+    assert_eq!(ids.len(), people.len());
 }

@@ -22,9 +22,10 @@ pub struct Args {
     /// Orders file(s) of the export.
     #[arg(long)]
     pub orders: Vec<PathBuf>,
-    /// persons.csv from `conduct link` (record_id,person_id).
+    /// persons.csv from `conduct link` (record_id,person_id); when not given, the people are
+    /// linked first (and OUT/persons.csv is written).
     #[arg(long)]
-    pub persons: PathBuf,
+    pub persons: Option<PathBuf>,
     /// Output folder for courses.csv, course_summary.csv, triage.csv, timelines/ …
     #[arg(long)]
     pub out: PathBuf,
@@ -105,7 +106,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bail!("no usable incidents were read");
     }
     let read_secs = t.elapsed().as_secs_f64();
-    let (person_of, names) = read_persons(&args.persons, &export.people)?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let (person_of, names) = match &args.persons {
+        Some(p) => read_persons(p, &export.people)?,
+        None => {
+            let t = Instant::now();
+            let linkage = conduct_resolve::link(&export.people, &conduct_resolve::LinkOptions::default())?;
+            let persons = args.out.join("persons.csv");
+            let mut w = csv::Writer::from_path(&persons).with_context(|| format!("writing {}", persons.display()))?;
+            w.write_record(["record_id", "person_id"])?;
+            for (row, &p) in export.people.iter().zip(&linkage.person) {
+                w.write_record([row.record_id.as_str(), conduct_resolve::person_id(p).as_str()])?;
+            }
+            w.flush()?;
+            let count = linkage.person.iter().copied().max().map_or(0, |m| m + 1);
+            println!(
+                "linked     {} people rows into {count} persons ({:.1} s); {}",
+                export.people.len(),
+                t.elapsed().as_secs_f64(),
+                persons.display()
+            );
+            (linkage.person, (0..count).map(conduct_resolve::person_id).collect())
+        }
+    };
     let t = Instant::now();
     let options = Options { window_days: args.window_days };
     let found = find_courses(&export.incidents, &export.people, &person_of, &options);

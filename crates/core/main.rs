@@ -8,8 +8,10 @@
 mod courses_cmd;
 mod demo;
 mod ingest;
+mod link_cmd;
 mod progress;
 mod report_cmd;
+mod run_cmd;
 mod stats_cmd;
 mod synth;
 
@@ -33,14 +35,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate a synthetic world, import it and write every output into one folder.
+    /// Generate a synthetic world, run the whole pipeline on it and score it against its truth.
     Demo(demo::Args),
+    /// Run the whole pipeline on an export: import, link, courses, statistics, reports.
+    Run(run_cmd::Args),
     /// Import a force export (incidents, people, orders) into the workspace.
     Ingest(ingest::Args),
     /// Write a synthetic world: incidents, people and orders with ground truth.
     Synth(synth::Args),
     /// Show what the workspace holds.
     Status(ingest::StatusArgs),
+    /// Link people records into persons: probabilistic record linkage that explains itself.
+    Link(link_cmd::LinkArgs),
+    /// Show how two people records score against each other, comparison by comparison.
+    Explain(link_cmd::ExplainArgs),
     /// Link reports into courses of conduct, find hidden repeats and breaches, and rank for review.
     Courses(courses_cmd::Args),
     /// Score outputs against ground truth.
@@ -54,6 +62,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// Score persons.csv against ground truth: pairwise precision, recall, F1 and B-cubed.
+    Persons(link_cmd::EvalPersonsArgs),
     /// Score courses.csv against true_course_id: pairwise F1, hidden-repeat and breach recall.
     Courses(courses_cmd::EvalArgs),
 }
@@ -67,9 +77,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
+        Command::Run(a) => run_cmd::run(a),
         Command::Ingest(a) => ingest::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Status(a) => ingest::status(a),
+        Command::Link(a) => link_cmd::run_link(a),
+        Command::Explain(a) => link_cmd::run_explain(a),
+        Command::Eval(EvalCommand::Persons(a)) => link_cmd::run_eval_persons(a),
         Command::Courses(a) => courses_cmd::run(a),
         Command::Eval(EvalCommand::Courses(a)) => courses_cmd::eval(a),
         Command::Stats(a) => stats_cmd::run(a),

@@ -1,0 +1,234 @@
+//! `conduct link`, `conduct explain` and `conduct eval persons`: person resolution from the
+//! command line. The work is in `conduct-resolve`; this reads the people file, calls the
+//! engine, writes persons.csv, pairs.csv and model.json, and prints the summary on stderr.
+
+use std::collections::HashMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use conduct_resolve::{LinkOptions, Model, person_id};
+
+/// Arguments of `conduct link`.
+#[derive(clap::Args)]
+pub struct LinkArgs {
+    /// The people file (CSV, JSON Lines or Parquet, per the data contract).
+    #[arg(long)]
+    pub people: PathBuf,
+    /// The incidents file. Accepted for the stable interface; linkage does not use it yet.
+    #[arg(long)]
+    pub incidents: Option<PathBuf>,
+    /// Output folder for persons.csv, pairs.csv and model.json (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Use this model (a model.json from an earlier run) instead of estimating one.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Match weight (bits) at or above which a pair may join two records
+    /// (default: the model's, or 5 for a new model).
+    #[arg(long, allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
+    /// Write candidate pairs with at least this match weight to pairs.csv.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub pairs_min_weight: f64,
+    /// Write every candidate pair to pairs.csv, whatever its weight.
+    #[arg(long)]
+    pub all_pairs: bool,
+    /// Seed of the random pairs u is estimated from.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Blocks with more records than this are split by sorted neighbourhood.
+    #[arg(long, default_value_t = 16)]
+    pub max_block_size: usize,
+    /// Print the summary as JSON on stdout (the text summary still goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `conduct explain`.
+#[derive(clap::Args)]
+pub struct ExplainArgs {
+    /// The people file the two records are in.
+    #[arg(long)]
+    pub people: PathBuf,
+    /// The model (model.json written by `conduct link`).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The first record's record_id.
+    pub first: String,
+    /// The second record's record_id.
+    pub second: String,
+}
+
+/// Arguments of `conduct eval persons`.
+#[derive(clap::Args)]
+pub struct EvalPersonsArgs {
+    /// A CSV file with record_id and the true person column (e.g. a synthetic people.csv).
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// The true person column in the truth file.
+    #[arg(long, default_value = "true_person_id")]
+    pub truth_column: String,
+    /// persons.csv written by `conduct link` (record_id,person_id).
+    #[arg(long)]
+    pub predicted: PathBuf,
+    /// Print the scores as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+fn create(path: &Path) -> anyhow::Result<BufWriter<std::fs::File>> {
+    let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    Ok(BufWriter::with_capacity(1 << 20, f))
+}
+
+/// Runs `conduct link`.
+pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let file = conduct_ingest::read_people(&args.people).with_context(|| format!("reading {}", args.people.display()))?;
+    let read_time = started.elapsed();
+    if file.rows.is_empty() && file.rejects.is_empty() {
+        bail!("no people rows in {}", args.people.display());
+    }
+    let mut options = LinkOptions { seed: args.seed, max_block_size: args.max_block_size, ..LinkOptions::default() };
+    if let Some(t) = args.threshold {
+        options.threshold_weight = t;
+    }
+    if let Some(p) = &args.model {
+        let mut model = Model::load(p)?;
+        if let Some(t) = args.threshold {
+            model.threshold_weight = t;
+        }
+        options.model = Some(model);
+    }
+    if !args.all_pairs {
+        options.keep_pairs_from_weight = args.pairs_min_weight;
+    }
+    let linkage = conduct_resolve::link(&file.rows, &options)?;
+
+    let write_started = Instant::now();
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    // persons.csv: every accepted row, then rejected rows whose record_id could be read, each
+    // as its own person (nothing is dropped).
+    let persons_path = args.out.join("persons.csv");
+    let mut w = create(&persons_path)?;
+    writeln!(w, "record_id,person_id")?;
+    for (row, &p) in file.rows.iter().zip(&linkage.person) {
+        writeln!(w, "{},{}", csv_field(&row.record_id), person_id(p))?;
+    }
+    let mut rejected_listed = 0u64;
+    let first_free = linkage.stats.persons as u32;
+    for (next, r) in (first_free..).zip(file.rejects.iter().filter(|r| !r.key.is_empty())) {
+        writeln!(w, "{},{}", csv_field(&r.key), person_id(next))?;
+        rejected_listed += 1;
+    }
+    w.flush().with_context(|| format!("writing {}", persons_path.display()))?;
+
+    let pairs_path = args.out.join("pairs.csv");
+    let mut w = create(&pairs_path)?;
+    writeln!(w, "record_id_l,record_id_r,match_weight,match_probability")?;
+    for p in &linkage.pairs {
+        let (a, b) = (&file.rows[p.a as usize].record_id, &file.rows[p.b as usize].record_id);
+        let prob = conduct_resolve::model::probability(f64::from(p.weight));
+        writeln!(w, "{},{},{:.3},{:.6}", csv_field(a), csv_field(b), p.weight, prob)?;
+    }
+    w.flush().with_context(|| format!("writing {}", pairs_path.display()))?;
+    linkage.model.save(&args.out.join("model.json"))?;
+    let write_time = write_started.elapsed();
+
+    eprintln!(
+        "read {} rows from {} in {:.2}s ({} rejected, {} of them listed as their own person; {} warnings)",
+        file.rows.len(),
+        args.people.display(),
+        read_time.as_secs_f64(),
+        file.rejects.len(),
+        rejected_listed,
+        file.warnings.len()
+    );
+    if args.incidents.is_some() {
+        eprintln!("note: --incidents is accepted but not used by linkage yet");
+    }
+    eprint!("{}", linkage.stats.to_text());
+    eprintln!(
+        "wrote {}, {} ({} pairs) and model.json in {:.2}s; total {:.2}s",
+        persons_path.display(),
+        pairs_path.display(),
+        linkage.pairs.len(),
+        write_time.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    if args.json {
+        let s = &linkage.stats;
+        let v = serde_json::json!({
+            "rows": s.rows,
+            "rejected": file.rejects.len(),
+            "rows_without_identifiers": s.rows_without_identifiers,
+            "field_warnings": s.field_warnings.counts.iter().map(|(f, n)| (f.to_string(), *n)).collect::<HashMap<_, _>>(),
+            "candidate_pairs": s.candidate_pairs,
+            "blocking_rules": s.rules.iter().map(|r| serde_json::json!({
+                "rule": r.name, "blocks": r.blocks, "pairs": r.pairs,
+                "oversized_blocks": r.oversized_blocks, "oversized_records": r.oversized_records,
+            })).collect::<Vec<_>>(),
+            "pairs_above_threshold": s.pairs_above_threshold,
+            "persons": s.persons + rejected_listed,
+            "persons_with_several_records": s.persons_with_several_records,
+            "stages_seconds": s.stages.iter().map(|(n, d)| (n.to_string(), d.as_secs_f64())).collect::<HashMap<_, _>>(),
+            "read_seconds": read_time.as_secs_f64(),
+            "write_seconds": write_time.as_secs_f64(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `conduct explain`.
+pub fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let model = Model::load(&args.model)?;
+    let file = conduct_ingest::read_people(&args.people).with_context(|| format!("reading {}", args.people.display()))?;
+    let find = |id: &str| {
+        file.rows.iter().position(|r| r.record_id == id).with_context(|| format!("no accepted record with record_id {id:?} in {}", args.people.display()))
+    };
+    let (a, b) = (find(&args.first)?, find(&args.second)?);
+    let (feats, tf) = conduct_resolve::features(&file.rows);
+    let w = conduct_resolve::explain::explain(&feats[a], &feats[b], &model, &tf);
+    println!("{} vs {}", args.first, args.second);
+    print!("{w}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `conduct eval persons`.
+pub fn run_eval_persons(args: EvalPersonsArgs) -> anyhow::Result<ExitCode> {
+    let truth = conduct_resolve::eval::read_assignment(&args.truth, &args.truth_column)?;
+    let predicted = conduct_resolve::eval::read_assignment(&args.predicted, "person_id")?;
+    if truth.is_empty() {
+        bail!("no ground truth in {} (column {})", args.truth.display(), args.truth_column);
+    }
+    let s = conduct_resolve::eval::score(&truth, &predicted);
+    let missing = truth.keys().filter(|k| !predicted.contains_key(*k)).count();
+    if args.json {
+        let v = serde_json::json!({
+            "records": s.records, "missing_from_predicted": missing,
+            "true_pairs": s.true_pairs, "predicted_pairs": s.predicted_pairs, "correct_pairs": s.correct_pairs,
+            "precision": s.precision, "recall": s.recall, "f1": s.f1,
+            "bcubed_precision": s.bcubed_precision, "bcubed_recall": s.bcubed_recall, "bcubed_f1": s.bcubed_f1,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("records            {} ({} not in predicted, scored as singletons)", s.records, missing);
+        println!("pairs              true {}, predicted {}, correct {}", s.true_pairs, s.predicted_pairs, s.correct_pairs);
+        println!("pairwise           precision {:.5}  recall {:.5}  F1 {:.5}", s.precision, s.recall, s.f1);
+        println!("B-cubed            precision {:.5}  recall {:.5}  F1 {:.5}", s.bcubed_precision, s.bcubed_recall, s.bcubed_f1);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,145 @@
+//! `conduct run`: the whole pipeline on one export — import into a workspace, link people into
+//! persons, find courses of conduct and rank them for review, and compute the statistics and
+//! reports — into one folder.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use conduct_ingest::Inputs;
+
+/// Arguments of `conduct run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Incidents file(s).
+    #[arg(long, required = true)]
+    pub incidents: Vec<PathBuf>,
+    /// People file(s).
+    #[arg(long, required = true)]
+    pub people: Vec<PathBuf>,
+    /// Orders file(s).
+    #[arg(long)]
+    pub orders: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Time per stage of a run, in seconds.
+pub struct Stages {
+    /// (stage, seconds)
+    pub seconds: Vec<(&'static str, f64)>,
+    /// The import's outcome.
+    pub import: conduct_store::ImportReport,
+}
+
+/// Runs every stage into `out`: workspace/, import/, link/, courses/, stats/, stories/, report/.
+pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
+    let mut seconds = Vec::new();
+    let mut stage = |name: &'static str, t: Instant| seconds.push((name, t.elapsed().as_secs_f64()));
+
+    eprintln!("import");
+    let t = Instant::now();
+    let workspace = out.join("workspace");
+    if workspace.exists() {
+        std::fs::remove_dir_all(&workspace)?;
+    }
+    let import = crate::ingest::import(&workspace, inputs, &out.join("import"))?;
+    stage("import", t);
+
+    eprintln!("link people into persons");
+    let t = Instant::now();
+    let people = inputs.people.first().cloned().ok_or_else(|| anyhow::anyhow!("no people file"))?;
+    if inputs.people.len() > 1 {
+        eprintln!("note: linkage reads the first people file only ({})", people.display());
+    }
+    let link_dir = out.join("link");
+    crate::link_cmd::run_link(crate::link_cmd::LinkArgs {
+        people,
+        incidents: None,
+        out: link_dir.clone(),
+        model: None,
+        threshold: None,
+        pairs_min_weight: 0.0,
+        all_pairs: false,
+        seed: 42,
+        max_block_size: 16,
+        json: false,
+    })?;
+    stage("link", t);
+
+    eprintln!("courses of conduct");
+    let t = Instant::now();
+    crate::courses_cmd::run(crate::courses_cmd::Args {
+        incidents: inputs.incidents.clone(),
+        people: inputs.people.clone(),
+        orders: inputs.orders.clone(),
+        persons: Some(link_dir.join("persons.csv")),
+        out: out.join("courses"),
+        window_days: conduct_courses::Options::default().window_days,
+    })?;
+    stage("courses", t);
+
+    eprintln!("statistics and reports");
+    let t = Instant::now();
+    let data = crate::stats_cmd::DataArgs {
+        incidents: inputs.incidents.clone(),
+        orders: inputs.orders.clone(),
+        ..Default::default()
+    };
+    crate::stats_cmd::run(crate::stats_cmd::Args {
+        data: data.clone(),
+        out: out.join("stats"),
+        periods: Vec::new(),
+        fold_years: 9,
+        json: false,
+    })?;
+    crate::report_cmd::run(crate::report_cmd::Args {
+        command: crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
+            force: None,
+            all_forces: true,
+            period: None,
+            fold_years: 9,
+            data: data.clone(),
+            out: Some(out.join("stories")),
+        }),
+    })?;
+    crate::report_cmd::run(crate::report_cmd::Args {
+        command: crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {
+            out: out.join("report"),
+            period: None,
+            data,
+        }),
+    })?;
+    stage("stats", t);
+    Ok(Stages { seconds, import })
+}
+
+/// Prints where everything is.
+pub fn print_outputs(out: &Path, stages: &Stages) {
+    println!();
+    println!("outputs in {}:", out.display());
+    for (path, what) in [
+        ("workspace/conduct.db", "the workspace (SQLite)"),
+        ("import/summary.json", "rows read, accepted, rejected (rejects.csv, warnings.csv beside it)"),
+        ("link/persons.csv", "record_id,person_id: who is who (pairs.csv, model.json beside it)"),
+        ("courses/courses.csv", "course_id,force,incident_ref"),
+        ("courses/triage.csv", "courses in review order, each with its reasons"),
+        ("courses/hidden_repeats.csv", "repeats each force never linked"),
+        ("courses/timelines/", "one timeline per course"),
+        ("stats/", "Home Office tables and derived figures"),
+        ("stories/", "one local story per force"),
+        ("report/index.html", "charts and tables, national and per force"),
+    ] {
+        println!("  {path:<28} {what}");
+    }
+    let times: Vec<String> = stages.seconds.iter().map(|(n, s)| format!("{n} {s:.1} s")).collect();
+    println!("time: {}", times.join(", "));
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let inputs = Inputs { incidents: args.incidents, people: args.people, orders: args.orders };
+    let stages = pipeline(&inputs, &args.out)?;
+    print_outputs(&args.out, &stages);
+    Ok(crate::ingest::exit_code(&stages.import))
+}

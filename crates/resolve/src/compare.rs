@@ -1,0 +1,519 @@
+//! Comparison levels: for each pair of records, one level per comparison (forename, surname,
+//! date of birth, …), from the strongest agreement down to disagreement. Level 0 always means
+//! "one side is missing" and carries no weight either way.
+
+use crate::normalise::{Dob, Features};
+
+/// The number of comparisons.
+pub const N_COMPARISONS: usize = 12;
+
+/// Levels of one pair, one per comparison; 0 is missing, `k` is `COMPARISONS[c].levels[k-1]`.
+pub type Pattern = [u8; N_COMPARISONS];
+
+/// A comparison's name and its levels (strongest first; the last is disagreement).
+#[derive(Clone, Copy, Debug)]
+pub struct ComparisonSpec {
+    /// Field name.
+    pub name: &'static str,
+    /// Labels of levels 1.. (level 0 is "missing").
+    pub levels: &'static [&'static str],
+    /// Prior m probabilities per level (starting point for EM), summing to 1.
+    pub m_prior: &'static [f64],
+}
+
+/// Index of each comparison in a [`Pattern`].
+pub mod field {
+    /// Forename.
+    pub const FORENAME: usize = 0;
+    /// Surname.
+    pub const SURNAME: usize = 1;
+    /// Date of birth.
+    pub const DOB: usize = 2;
+    /// Postcode.
+    pub const POSTCODE: usize = 3;
+    /// Address.
+    pub const ADDRESS: usize = 4;
+    /// Phone.
+    pub const PHONE: usize = 5;
+    /// E-mail.
+    pub const EMAIL: usize = 6;
+    /// Online handles.
+    pub const HANDLES: usize = 7;
+    /// PNC id.
+    pub const PNC: usize = 8;
+    /// National Insurance number.
+    pub const NI: usize = 9;
+    /// Sex.
+    pub const SEX: usize = 10;
+    /// Local nominal id within one force.
+    pub const NOMINAL: usize = 11;
+}
+
+/// The comparisons, in [`Pattern`] order.
+pub const COMPARISONS: [ComparisonSpec; N_COMPARISONS] = [
+    ComparisonSpec {
+        name: "forename",
+        levels: &["exact", "nickname or alias", "jaro-winkler >= 0.92", "phonetic", "jaro-winkler >= 0.85", "initial", "different"],
+        m_prior: &[0.80, 0.05, 0.05, 0.02, 0.02, 0.04, 0.02],
+    },
+    ComparisonSpec {
+        name: "surname",
+        levels: &["exact", "one edit or jaro-winkler >= 0.92", "phonetic", "jaro-winkler >= 0.85", "different"],
+        m_prior: &[0.88, 0.06, 0.02, 0.02, 0.02],
+    },
+    ComparisonSpec {
+        name: "date_of_birth",
+        levels: &["exact", "day/month transposed", "year +/- 1", "one component one digit", "partial agrees", "two small slips", "different"],
+        m_prior: &[0.84, 0.02, 0.02, 0.04, 0.04, 0.01, 0.03],
+    },
+    ComparisonSpec {
+        name: "postcode",
+        levels: &["unit", "sector", "district", "one edit", "different"],
+        m_prior: &[0.75, 0.03, 0.03, 0.05, 0.14],
+    },
+    ComparisonSpec {
+        name: "address",
+        levels: &["exact", "same numbers, jaro-winkler >= 0.88", "jaro-winkler >= 0.88", "different"],
+        m_prior: &[0.70, 0.10, 0.05, 0.15],
+    },
+    ComparisonSpec {
+        name: "phone",
+        levels: &["exact", "last six digits", "different"],
+        m_prior: &[0.80, 0.02, 0.18],
+    },
+    ComparisonSpec { name: "email", levels: &["exact", "local part", "different"], m_prior: &[0.85, 0.05, 0.10] },
+    ComparisonSpec { name: "online_handles", levels: &["one in common", "none in common"], m_prior: &[0.8, 0.2] },
+    ComparisonSpec { name: "pnc_id", levels: &["exact", "one edit", "different"], m_prior: &[0.95, 0.03, 0.02] },
+    ComparisonSpec { name: "ni_number", levels: &["exact", "one edit", "different"], m_prior: &[0.90, 0.07, 0.03] },
+    ComparisonSpec { name: "sex", levels: &["agree", "conflict"], m_prior: &[0.98, 0.02] },
+    ComparisonSpec { name: "local_person_id", levels: &["same nominal", "different nominal"], m_prior: &[0.7, 0.3] },
+];
+
+/// Jaro-Winkler similarity; a stack-only version for ASCII strings up to 64 bytes (names),
+/// `strsim` otherwise.
+pub fn jw(a: &str, b: &str) -> f64 {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || x.len() > 64 || y.len() > 64 {
+        return strsim::jaro_winkler(a, b);
+    }
+    if x.is_empty() || y.is_empty() {
+        return if x.is_empty() && y.is_empty() { 1.0 } else { 0.0 };
+    }
+    let window = (x.len().max(y.len()) / 2).saturating_sub(1);
+    let mut used = [false; 64];
+    let mut x_match = [0u8; 64];
+    let mut m = 0usize;
+    for (i, &c) in x.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(y.len());
+        for j in lo..hi {
+            if !used[j] && y[j] == c {
+                used[j] = true;
+                x_match[m] = c;
+                m += 1;
+                break;
+            }
+        }
+    }
+    if m == 0 {
+        return 0.0;
+    }
+    let mut t = 0usize;
+    let mut k = 0usize;
+    for (j, &c) in y.iter().enumerate() {
+        if used[j] {
+            if c != x_match[k] {
+                t += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = m as f64;
+    let jaro = (m / x.len() as f64 + m / y.len() as f64 + (m - (t / 2) as f64) / m) / 3.0;
+    let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
+    jaro + prefix * 0.1 * (1.0 - jaro)
+}
+
+/// Whether two strings are at most one edit apart (insert, delete, substitute, transpose).
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if p == la && p == lb {
+        return true;
+    }
+    let (ra, rb) = (&a[p..], &b[p..]);
+    if la == lb {
+        // substitution or adjacent transposition
+        ra[1..] == rb[1..] || (ra.len() >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
+    } else if la > lb {
+        ra[1..] == *rb
+    } else {
+        *ra == rb[1..]
+    }
+}
+
+fn forename_level(a: &Features, b: &Features) -> u8 {
+    if a.forename_h == 0 || b.forename_h == 0 {
+        return 0;
+    }
+    name_level_fore(&a.forename, a.forename_h, a.forename_group, a.forename_phon, &a.middle, &b.forename, b.forename_h, b.forename_group, b.forename_phon, &b.middle)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn name_level_fore(
+    fa: &str,
+    ha: u64,
+    ga: u64,
+    pa: u64,
+    ma: &str,
+    fb: &str,
+    hb: u64,
+    gb: u64,
+    pb: u64,
+    mb: &str,
+) -> u8 {
+    if ha == hb {
+        return 1;
+    }
+    let (la, lb) = (fa.len(), fb.len());
+    if la == 1 || lb == 1 {
+        return if fa.as_bytes()[0] == fb.as_bytes()[0] { 6 } else { 7 };
+    }
+    if ga == gb || (!mb.is_empty() && mb.split(' ').any(|m| m == fa)) || (!ma.is_empty() && ma.split(' ').any(|m| m == fb)) {
+        return 2;
+    }
+    let s = jw(fa, fb);
+    if s >= 0.92 || (la.max(lb) >= 3 && within_one_edit(fa, fb)) {
+        return 3;
+    }
+    if pa == pb && pa != 0 {
+        return 4;
+    }
+    if s >= 0.85 {
+        return 5;
+    }
+    7
+}
+
+fn surname_level_raw(sa: &str, ha: u64, pa: u64, sb: &str, hb: u64, pb: u64) -> u8 {
+    if ha == hb {
+        return 1;
+    }
+    let s = jw(sa, sb);
+    if s >= 0.92 || (sa.len().min(sb.len()) >= 4 && within_one_edit(sa, sb)) {
+        return 2;
+    }
+    if pa == pb && pa != 0 {
+        return 3;
+    }
+    if s >= 0.85 {
+        return 4;
+    }
+    5
+}
+
+/// Forename and surname levels, taking the crossed comparison when forename and surname look
+/// swapped (recorded in each other's field) and that agrees better.
+fn name_levels(a: &Features, b: &Features) -> (u8, u8) {
+    let fore = forename_level(a, b);
+    let sur = if a.surname_h == 0 || b.surname_h == 0 {
+        0
+    } else {
+        surname_level_raw(&a.surname, a.surname_h, a.surname_phon, &b.surname, b.surname_h, b.surname_phon)
+    };
+    let good = |f: u8, s: u8| f != 0 && s != 0 && f <= 3 && s <= 2;
+    if good(fore, sur) {
+        return (fore, sur);
+    }
+    // One record has only a forename, the other's surname: a swap of a record whose forename
+    // was missing ("White" recorded as the forename of a nameless White).
+    for (x, y) in [(a, b), (b, a)] {
+        if x.surname_h == 0 && x.forename_h != 0 && y.surname_h != 0 {
+            let l = surname_level_raw(&x.forename, x.forename_h, x.forename_phon, &y.surname, y.surname_h, y.surname_phon);
+            if l <= 2 && fore > 3 {
+                return (0, l);
+            }
+        }
+    }
+    if a.forename_h == 0 || b.forename_h == 0 || a.surname_h == 0 || b.surname_h == 0 {
+        return (fore, sur);
+    }
+    // Crossed: a's forename against b's surname and a's surname against b's forename.
+    let cross_sur = surname_level_raw(&a.surname, a.surname_h, a.surname_phon, &b.forename, b.forename_h, b.forename_phon);
+    if cross_sur > 2 {
+        return (fore, sur);
+    }
+    // a's forename against b's surname (recorded where b's forename belongs), as forenames.
+    let cross_fore = name_level_fore(&a.forename, a.forename_h, a.forename_group, a.forename_phon, &a.middle, &b.surname, b.surname_h, b.surname_h, b.surname_phon, "");
+    if cross_fore <= 3 || cross_fore == 6 {
+        return (cross_fore, cross_sur);
+    }
+    (fore, sur)
+}
+
+/// The date-of-birth level of two component dates.
+pub fn dob_level(a: Dob, b: Dob) -> u8 {
+    if a.year == 0 || b.year == 0 {
+        return 0;
+    }
+    if a.is_full() && b.is_full() {
+        if a == b {
+            return 1;
+        }
+        if a.year == b.year && a.month == b.day && a.day == b.month {
+            return 2;
+        }
+        if a.month == b.month && a.day == b.day && a.year.abs_diff(b.year) == 1 {
+            return 3;
+        }
+        // One digit substituted, or two adjacent digits transposed, in a w-digit field.
+        let one_digit = |x: u32, y: u32, w: u32| -> bool {
+            let digit = |v: u32, i: u32| (v / 10u32.pow(i)) % 10;
+            let diff: Vec<u32> = (0..w).filter(|&i| digit(x, i) != digit(y, i)).collect();
+            match diff.as_slice() {
+                [_] => true,
+                [i, j] => *j == i + 1 && digit(x, *i) == digit(y, *j) && digit(x, *j) == digit(y, *i),
+                _ => false,
+            }
+        };
+        let same = [a.year == b.year, a.month == b.month, a.day == b.day];
+        let differing = same.iter().filter(|s| !**s).count();
+        let slip = [
+            a.year.abs_diff(b.year) == 1 || one_digit(u32::from(a.year), u32::from(b.year), 4),
+            one_digit(u32::from(a.month), u32::from(b.month), 2),
+            one_digit(u32::from(a.day), u32::from(b.day), 2),
+        ];
+        let slips = (0..3).filter(|&i| !same[i] && slip[i]).count();
+        if differing == 1 && slips == 1 && (same[0] || one_digit(u32::from(a.year), u32::from(b.year), 4)) {
+            return 4;
+        }
+        // Two records each with its own slip (one a year out, the other a digit wrong).
+        if differing == slips && (1..=2).contains(&slips) {
+            return 6;
+        }
+        return 7;
+    }
+    // At least one side partial: compare the components both have.
+    let agree = a.year == b.year
+        && (a.month == 0 || b.month == 0 || a.month == b.month)
+        && (a.day == 0 || b.day == 0 || a.month == 0 || b.month == 0 || a.day == b.day);
+    if agree { 5 } else { 7 }
+}
+
+fn postcode_level(a: &Features, b: &Features) -> u8 {
+    if a.pc_unit == 0 || b.pc_unit == 0 {
+        return 0;
+    }
+    if a.pc_unit == b.pc_unit {
+        return 1;
+    }
+    if a.postcode_uk && b.postcode_uk {
+        if a.pc_sector == b.pc_sector {
+            return 2;
+        }
+        if a.pc_district == b.pc_district {
+            return 3;
+        }
+    }
+    if within_one_edit(&a.postcode, &b.postcode) { 4 } else { 5 }
+}
+
+fn address_level(a: &Features, b: &Features) -> u8 {
+    if a.address_h == 0 || b.address_h == 0 {
+        return 0;
+    }
+    if a.address_h == b.address_h {
+        return 1;
+    }
+    // No street, locality or town name in common: different, without a string comparison.
+    if a.address_words & b.address_words == 0 && a.address_words != 0 && b.address_words != 0 {
+        return 4;
+    }
+    if jw(&a.address, &b.address) >= 0.88 {
+        return if a.address_numbers == b.address_numbers { 2 } else { 3 };
+    }
+    4
+}
+
+fn ident_level(a: &str, ha: u64, b: &str, hb: u64) -> u8 {
+    if ha == 0 || hb == 0 {
+        0
+    } else if ha == hb {
+        1
+    } else if within_one_edit(a, b) {
+        2
+    } else {
+        3
+    }
+}
+
+/// The personal comparisons only (forename, surname, date of birth, sex, PNC id, NI number);
+/// the others are left 0. Cheaper than [`compare`], for contradiction checks.
+pub fn compare_personal(a: &Features, b: &Features) -> Pattern {
+    let mut p = [0u8; N_COMPARISONS];
+    let (f, s) = name_levels(a, b);
+    p[field::FORENAME] = f;
+    p[field::SURNAME] = s;
+    p[field::DOB] = dob_level(a.dob, b.dob);
+    p[field::PNC] = ident_level(&a.pnc, a.pnc_h, &b.pnc, b.pnc_h);
+    p[field::NI] = ident_level(&a.ni, a.ni_h, &b.ni, b.ni_h);
+    p[field::SEX] = if a.sex == 0 || b.sex == 0 {
+        0
+    } else if a.sex == b.sex {
+        1
+    } else {
+        2
+    };
+    p
+}
+
+/// All comparison levels of one pair.
+pub fn compare(a: &Features, b: &Features) -> Pattern {
+    let mut p = [0u8; N_COMPARISONS];
+    let (f, s) = name_levels(a, b);
+    p[field::FORENAME] = f;
+    p[field::SURNAME] = s;
+    p[field::DOB] = dob_level(a.dob, b.dob);
+    p[field::POSTCODE] = postcode_level(a, b);
+    p[field::ADDRESS] = address_level(a, b);
+    p[field::PHONE] = if a.phone == 0 || b.phone == 0 {
+        0
+    } else if a.phone == b.phone {
+        1
+    } else if a.phone % 1_000_000 == b.phone % 1_000_000 {
+        2
+    } else {
+        3
+    };
+    p[field::EMAIL] = if a.email_h == 0 || b.email_h == 0 {
+        0
+    } else if a.email_h == b.email_h {
+        1
+    } else if a.email_local_h == b.email_local_h {
+        2
+    } else {
+        3
+    };
+    p[field::HANDLES] = if a.handles.is_empty() || b.handles.is_empty() {
+        0
+    } else if a.handles.iter().any(|h| b.handles.binary_search(h).is_ok()) {
+        1
+    } else {
+        2
+    };
+    p[field::PNC] = ident_level(&a.pnc, a.pnc_h, &b.pnc, b.pnc_h);
+    p[field::NI] = ident_level(&a.ni, a.ni_h, &b.ni, b.ni_h);
+    p[field::SEX] = if a.sex == 0 || b.sex == 0 {
+        0
+    } else if a.sex == b.sex {
+        1
+    } else {
+        2
+    };
+    p[field::NOMINAL] = if a.nominal == 0 || b.nominal == 0 || a.force != b.force {
+        0
+    } else if a.nominal == b.nominal {
+        1
+    } else {
+        2
+    };
+    p
+}
+
+/// Packs a pattern into 36 bits (3 bits per comparison; levels are 0..=7).
+pub fn pack(p: &Pattern) -> u64 {
+    p.iter().enumerate().fold(0u64, |acc, (i, &l)| acc | (u64::from(l) << (3 * i)))
+}
+
+/// Unpacks [`pack`] (bits above 36 are ignored).
+pub fn unpack(x: u64) -> Pattern {
+    let mut p = [0u8; N_COMPARISONS];
+    for (i, l) in p.iter_mut().enumerate() {
+        *l = ((x >> (3 * i)) & 0x7) as u8;
+    }
+    p
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::normalise::{Nicknames, normalise};
+    use conduct_ingest::Involvement;
+
+    pub(crate) fn person(fore: &str, sur: &str, dob: &str) -> Involvement {
+        Involvement {
+            record_id: format!("{fore}-{sur}-{dob}"),
+            force: conduct_domain::Force::resolve("Kent").unwrap(),
+            incident_ref: "X".into(),
+            role: conduct_domain::Role::Victim,
+            local_person_id: String::new(),
+            forename: fore.into(),
+            middle_names: String::new(),
+            surname: sur.into(),
+            date_of_birth: dob.into(),
+            dob: conduct_domain::PartialDate::parse(dob),
+            sex: String::new(),
+            address: String::new(),
+            postcode: String::new(),
+            phone: String::new(),
+            phone_canonical: None,
+            email: String::new(),
+            online_handles: String::new(),
+            pnc_id: String::new(),
+            ni_number: String::new(),
+            invalid: Vec::new(),
+        }
+    }
+
+    fn levels(a: &Involvement, b: &Involvement) -> Pattern {
+        let n = Nicknames::builtin();
+        compare(&normalise(a, &n), &normalise(b, &n))
+    }
+
+    #[test]
+    fn jaro_winkler_agrees_with_strsim() {
+        for (a, b) in [("martha", "marhta"), ("dixon", "dicksonx"), ("jon", "john"), ("a", "b"), ("smith", "smith")] {
+            assert!((jw(a, b) - strsim::jaro_winkler(a, b)).abs() < 1e-9, "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn one_edit_is_detected() {
+        assert!(within_one_edit("smith", "smyth"));
+        assert!(within_one_edit("smith", "smtih"));
+        assert!(within_one_edit("smith", "smit"));
+        assert!(!within_one_edit("smith", "jones"));
+    }
+
+    #[test]
+    fn nicknames_swaps_and_initials_have_their_levels() {
+        let p = levels(&person("Robert", "Smith", "1980-01-02"), &person("Bob", "Smith", "1980-01-02"));
+        assert_eq!((p[field::FORENAME], p[field::SURNAME], p[field::DOB]), (2, 1, 1));
+        let p = levels(&person("Robert", "Smith", "1980-01-02"), &person("Smith", "Robert", "1980-02-01"));
+        assert_eq!((p[field::FORENAME], p[field::SURNAME], p[field::DOB]), (1, 1, 2));
+        let p = levels(&person("R.", "Smith", "1980"), &person("Robert", "Smith", "1980-02-01"));
+        assert_eq!((p[field::FORENAME], p[field::DOB]), (6, 5));
+        let p = levels(&person("Robert", "Smith", ""), &person("Alice", "Smith", "1980-02-01"));
+        assert_eq!((p[field::FORENAME], p[field::DOB]), (7, 0));
+    }
+
+    #[test]
+    fn dates_compare_by_component() {
+        let d = |y, m, d| Dob { year: y, month: m, day: d };
+        assert_eq!(dob_level(d(1980, 1, 2), d(1981, 1, 2)), 3);
+        assert_eq!(dob_level(d(1980, 1, 2), d(1980, 1, 5)), 4);
+        assert_eq!(dob_level(d(1980, 1, 2), d(1955, 7, 9)), 7);
+        assert_eq!(dob_level(d(1980, 1, 2), d(1981, 1, 5)), 6);
+        assert_eq!(dob_level(d(1980, 0, 0), d(1980, 7, 9)), 5);
+    }
+
+    #[test]
+    fn patterns_pack_and_unpack() {
+        let p: Pattern = [1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 2];
+        assert_eq!(unpack(pack(&p)), p);
+    }
+}

@@ -1,0 +1,554 @@
+//! The Fellegi–Sunter model: for every comparison level, m (how often true matches show it)
+//! and u (how often non-matches do), plus λ, the prior probability that two records drawn at
+//! random are the same person. A pair's match weight is `log2(λ/(1-λ)) + Σ log2(m/u)`, with
+//! missing values contributing nothing.
+//!
+//! Estimation: u from random record pairs drawn with a fixed seed (almost all non-matches);
+//! m by expectation–maximisation over the blocked candidate pairs (grouped into distinct level
+//! patterns, so EM costs the same for a thousand pairs or fifty million), with the non-match
+//! class free during EM so that blocking's own agreement is not mistaken for evidence; λ from
+//! the EM match share scaled from the blocked pairs to all pairs. Term frequencies adjust exact
+//! forename and surname agreement: agreeing on "Smith" counts less than on a rare surname.
+
+use crate::fasthash::FxHashMap as HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{COMPARISONS, N_COMPARISONS, Pattern, compare, field, pack, unpack};
+use crate::block::{Blocking, BlockingRule};
+use crate::error::{ErrorKind, ResolveError};
+use crate::normalise::Features;
+
+/// m and u of one level.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LevelModel {
+    /// The level's label.
+    pub label: String,
+    /// P(level | same person).
+    pub m: f64,
+    /// P(level | different people).
+    pub u: f64,
+}
+
+/// The levels of one comparison.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonModel {
+    /// The comparison's name.
+    pub name: String,
+    /// Levels, strongest first (level 0, missing, is implicit and weighs nothing).
+    pub levels: Vec<LevelModel>,
+}
+
+/// A fitted (or loaded) model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Format version.
+    pub version: u32,
+    /// Prior probability that two random records are the same person.
+    pub lambda: f64,
+    /// Per comparison, in engine order.
+    pub comparisons: Vec<ComparisonModel>,
+    /// Match weight at or above which a pair may join two records into one person.
+    pub threshold_weight: f64,
+    /// Level weight at or below which a personal comparison vetoes a join (see `cluster`).
+    #[serde(default = "default_veto")]
+    pub veto_weight: f64,
+    /// How the model was obtained, for the record.
+    pub notes: ModelNotes,
+}
+
+fn default_veto() -> f64 {
+    crate::cluster::VETO_WEIGHT
+}
+
+/// How a model was estimated.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelNotes {
+    /// Random pairs drawn for u.
+    pub random_pairs: u64,
+    /// Seed of the random pairs.
+    pub seed: u64,
+    /// Blocked pairs EM ran over.
+    pub em_pairs: u64,
+    /// Distinct level patterns among them.
+    pub em_patterns: u64,
+    /// EM iterations run.
+    pub em_iterations: u32,
+    /// Share of blocked pairs EM judged matches.
+    pub em_match_share: f64,
+}
+
+/// Weights ready for scoring: `log2(m/u)` per comparison and level (level 0 is 0).
+#[derive(Clone, Debug)]
+pub struct Weights {
+    /// `log2(λ/(1-λ))`.
+    pub prior: f64,
+    /// Per comparison, per level (index 0 = missing).
+    pub level: [[f64; 8]; N_COMPARISONS],
+    /// u of the exact level of forename and surname, for term-frequency adjustment.
+    pub u_exact: [f64; 2],
+}
+
+impl Model {
+    /// The model made from the comparisons' priors (m) and flat u; a starting point only.
+    pub fn prior(threshold_weight: f64) -> Model {
+        let comparisons = COMPARISONS
+            .iter()
+            .map(|c| ComparisonModel {
+                name: c.name.to_string(),
+                levels: c
+                    .levels
+                    .iter()
+                    .zip(c.m_prior)
+                    .map(|(l, &m)| LevelModel { label: (*l).to_string(), m, u: 1.0 / c.levels.len() as f64 })
+                    .collect(),
+            })
+            .collect();
+        Model { version: 1, lambda: 1e-4, comparisons, threshold_weight, veto_weight: default_veto(), notes: ModelNotes::default() }
+    }
+
+    /// Checks that the model's comparisons and levels are this engine's.
+    pub fn check(&self) -> Result<(), ResolveError> {
+        let mismatch = |s: String| Err(ResolveError::new(ErrorKind::ModelMismatch(s), ""));
+        if self.comparisons.len() != N_COMPARISONS {
+            return mismatch(format!("{} comparisons, expected {N_COMPARISONS}", self.comparisons.len()));
+        }
+        for (c, spec) in self.comparisons.iter().zip(COMPARISONS.iter()) {
+            if c.name != spec.name || c.levels.len() != spec.levels.len() {
+                return mismatch(format!("comparison {:?} does not match {:?} with {} levels", c.name, spec.name, spec.levels.len()));
+            }
+            if c.levels.iter().any(|l| !(l.m > 0.0 && l.u > 0.0 && l.m.is_finite() && l.u.is_finite())) {
+                return mismatch(format!("comparison {:?} has m or u not in (0, 1]", c.name));
+            }
+        }
+        if !(self.lambda > 0.0 && self.lambda < 1.0) {
+            return mismatch("lambda must be in (0, 1)".into());
+        }
+        Ok(())
+    }
+
+    /// The weights for scoring.
+    pub fn weights(&self) -> Weights {
+        let mut level = [[0.0; 8]; N_COMPARISONS];
+        for (c, cm) in self.comparisons.iter().enumerate() {
+            for (l, lm) in cm.levels.iter().enumerate() {
+                level[c][l + 1] = (lm.m / lm.u).log2();
+            }
+        }
+        Weights {
+            prior: (self.lambda / (1.0 - self.lambda)).log2(),
+            level,
+            u_exact: [self.comparisons[field::FORENAME].levels[0].u, self.comparisons[field::SURNAME].levels[0].u],
+        }
+    }
+
+    /// Writes the model as pretty JSON.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), ResolveError> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| ResolveError::new(ErrorKind::ModelFormat(e), path.display().to_string()))?;
+        std::fs::write(path, text).map_err(|e| ResolveError::new(ErrorKind::Io(e), path.display().to_string()))
+    }
+
+    /// Reads and checks a model written by [`Model::save`].
+    pub fn load(path: &std::path::Path) -> Result<Model, ResolveError> {
+        let ctx = || path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ResolveError::new(ErrorKind::Io(e), ctx()))?;
+        let model: Model = serde_json::from_str(&text).map_err(|e| ResolveError::new(ErrorKind::ModelFormat(e), ctx()))?;
+        model.check().map_err(|e| ResolveError::new(ErrorKind::ModelMismatch(e.to_string()), ctx()))?;
+        Ok(model)
+    }
+}
+
+/// Term frequencies of forenames and surnames, turned into per-record weight adjustments
+/// for exact agreement: `log2(u_exact / tf(value))`, clamped to ±[`TF_CLAMP`].
+#[derive(Clone, Debug, Default)]
+pub struct TermFrequencies {
+    forename: HashMap<u64, f64>,
+    surname: HashMap<u64, f64>,
+}
+
+/// The largest term-frequency adjustment, either way, in bits.
+pub const TF_CLAMP: f64 = 6.0;
+
+impl TermFrequencies {
+    /// Counts values over all records.
+    pub fn count(feats: &[Features]) -> TermFrequencies {
+        let tally = |get: fn(&Features) -> u64| {
+            let mut m: HashMap<u64, f64> = HashMap::default();
+            let mut n = 0.0;
+            for f in feats {
+                let h = get(f);
+                if h != 0 {
+                    *m.entry(h).or_insert(0.0) += 1.0;
+                    n += 1.0;
+                }
+            }
+            for v in m.values_mut() {
+                *v /= n;
+            }
+            m
+        };
+        TermFrequencies { forename: tally(|f| f.forename_h), surname: tally(|f| f.surname_h) }
+    }
+
+    /// The adjustment (bits) for exact forename (`which` 0) or surname (1) agreement on `h`.
+    /// The value's frequency is the larger of its frequencies as a forename and as a surname,
+    /// so a swapped "Li Tuan" / "Tuan Li" is not credited for "Li" being a rare forename.
+    pub fn adjustment(&self, which: usize, h: u64, w: &Weights) -> f64 {
+        let tf = self.frequency(0, h).max(self.frequency(1, h));
+        if tf > 0.0 { (w.u_exact[which] / tf).log2().clamp(-TF_CLAMP, TF_CLAMP) } else { 0.0 }
+    }
+
+    /// The frequency of a forename (`which` 0) or surname (1) hash.
+    pub fn frequency(&self, which: usize, h: u64) -> f64 {
+        let table = if which == 0 { &self.forename } else { &self.surname };
+        table.get(&h).copied().unwrap_or(0.0)
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64), so results do not depend on a crate's
+/// stream changing between versions.
+#[derive(Clone, Debug)]
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> SplitMix {
+        SplitMix(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+/// Level counts per comparison (index 0 counts missing).
+type LevelCounts = [[f64; 8]; N_COMPARISONS];
+
+/// Estimates u from `n` random pairs (fewer when there are not that many pairs), seeded.
+/// Returns per comparison the u of each level (level 0 excluded), smoothed so none is zero.
+pub fn estimate_u(feats: &[Features], n: usize, seed: u64) -> (Vec<Vec<f64>>, u64) {
+    let len = feats.len() as u64;
+    let mut counts: LevelCounts = [[0.0; 8]; N_COMPARISONS];
+    if len < 2 {
+        return (COMPARISONS.iter().map(|c| vec![1.0 / c.levels.len() as f64; c.levels.len()]).collect(), 0);
+    }
+    let all = len * (len - 1) / 2;
+    let n = (n as u64).min(all);
+    let pairs: Vec<(u32, u32)> = if n == all {
+        (0..len as u32).flat_map(|i| (i + 1..len as u32).map(move |j| (i, j))).collect()
+    } else {
+        let mut rng = SplitMix::new(seed);
+        (0..n)
+            .map(|_| loop {
+                let i = rng.below(len) as u32;
+                let j = rng.below(len) as u32;
+                if i != j {
+                    break (i.min(j), i.max(j));
+                }
+            })
+            .collect()
+    };
+    let partial = pairs
+        .par_chunks(1 << 14)
+        .map(|chunk| {
+            let mut c: LevelCounts = [[0.0; 8]; N_COMPARISONS];
+            for &(i, j) in chunk {
+                let p = compare(&feats[i as usize], &feats[j as usize]);
+                for (k, &l) in p.iter().enumerate() {
+                    c[k][l as usize] += 1.0;
+                }
+            }
+            c
+        })
+        .collect::<Vec<_>>();
+    for c in partial {
+        for k in 0..N_COMPARISONS {
+            for l in 0..8 {
+                counts[k][l] += c[k][l];
+            }
+        }
+    }
+    let u = COMPARISONS
+        .iter()
+        .enumerate()
+        .map(|(k, spec)| {
+            let levels = spec.levels.len();
+            let present: f64 = counts[k][1..=levels].iter().sum();
+            // Half a pair of pseudo-count per level keeps unseen levels (exact identifiers)
+            // small but not zero.
+            (1..=levels).map(|l| (counts[k][l] + 0.5) / (present + 0.5 * levels as f64)).collect()
+        })
+        .collect();
+    (u, n)
+}
+
+/// Distinct (pattern, agreeing-rules mask) values and how many pairs show each.
+pub fn pattern_counts(patterns: &[u64]) -> Vec<(Pattern, u32, f64)> {
+    let mut m: HashMap<u64, f64> = HashMap::default();
+    for &p in patterns {
+        *m.entry(p).or_insert(0.0) += 1.0;
+    }
+    let mut v: Vec<(u64, f64)> = m.into_iter().collect();
+    v.sort_unstable_by_key(|a| a.0);
+    v.into_iter().map(|(p, n)| (unpack(p), (p >> TRAIN_SHIFT) as u32, n)).collect()
+}
+
+/// One EM run over the pairs one blocking rule agrees on, using only the comparisons the rule
+/// does not involve, with u fixed. Returns m per comparison (None for the rule's own) and
+/// the iterations run.
+fn em_for_rule(
+    counts: &[(Pattern, u32, f64)],
+    rule: usize,
+    own: &[usize],
+    u: &[Vec<f64>],
+    max_iter: u32,
+) -> (Vec<Option<Vec<f64>>>, f64, u32) {
+    let used: Vec<usize> = (0..N_COMPARISONS).filter(|c| !own.contains(c)).collect();
+    let mut m: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| c.m_prior.to_vec()).collect();
+    let mut p = 0.5f64;
+    let mine: Vec<&(Pattern, u32, f64)> = counts.iter().filter(|c| c.1 & (1 << rule) != 0).collect();
+    let total: f64 = mine.iter().map(|c| c.2).sum();
+    let mut iterations = 0;
+    for _ in 0..max_iter {
+        iterations += 1;
+        let mut num: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| vec![0.0; c.levels.len()]).collect();
+        let mut g_sum = 0.0;
+        for (pat, _, n) in &mine {
+            let mut lr = (p / (1.0 - p)).ln();
+            for &k in &used {
+                let l = pat[k] as usize;
+                if l > 0 {
+                    lr += (m[k][l - 1] / u[k][l - 1]).ln();
+                }
+            }
+            let g = 1.0 / (1.0 + (-lr).exp());
+            g_sum += g * n;
+            for &k in &used {
+                let l = pat[k] as usize;
+                if l > 0 {
+                    num[k][l - 1] += g * n;
+                }
+            }
+        }
+        let mut change = 0.0f64;
+        for &k in &used {
+            let prior = COMPARISONS[k].m_prior;
+            let t: f64 = num[k].iter().sum();
+            for l in 0..prior.len() {
+                // One pair's worth of pseudo-count, spread by the prior, keeps rare levels sane.
+                let nm = (num[k][l] + prior[l]) / (t + 1.0);
+                change = change.max((nm - m[k][l]).abs());
+                m[k][l] = nm;
+            }
+        }
+        let np = (g_sum / total.max(1.0)).clamp(1e-9, 1.0 - 1e-9);
+        change = change.max((np - p).abs());
+        p = np;
+        if change < 1e-6 {
+            break;
+        }
+    }
+    let out = (0..N_COMPARISONS).map(|k| (!own.contains(&k)).then(|| m[k].clone())).collect();
+    (out, p, iterations)
+}
+
+/// Blocking rules agreeing on fewer candidate pairs than this are not used for training.
+pub const MIN_TRAINING_PAIRS: f64 = 50.0;
+
+/// Fits m and λ, with u from random pairs (fixed). As Splink does, m is estimated by one EM
+/// run per blocking rule over every candidate pair that rule agrees on, each run using only
+/// the comparisons the rule does not involve (so a comparison is never trained on pairs
+/// selected for agreeing on it); each comparison's m is the level-wise median over the runs
+/// that estimated it, renormalised. λ is then fitted over all candidate
+/// pairs with m and u fixed, and scaled from the candidate pairs to all `total_pairs`.
+pub fn fit(
+    counts: &[(Pattern, u32, f64)],
+    rules: &[BlockingRule],
+    u: &[Vec<f64>],
+    total_pairs: f64,
+    max_iter: u32,
+    threshold_weight: f64,
+) -> Model {
+    // Per comparison, the estimates of every run that trained it.
+    let mut runs: Vec<Vec<Vec<f64>>> = vec![Vec::new(); N_COMPARISONS];
+    let mut iterations = 0;
+    for (r, rule) in rules.iter().enumerate() {
+        let pairs: f64 = counts.iter().filter(|c| c.1 & (1 << r) != 0).map(|c| c.2).sum();
+        if pairs < MIN_TRAINING_PAIRS {
+            continue;
+        }
+        let (m, _share, it) = em_for_rule(counts, r, rule.fields, u, max_iter);
+        iterations += it;
+        for (k, mk) in m.into_iter().enumerate() {
+            if let Some(mk) = mk {
+                runs[k].push(mk);
+            }
+        }
+    }
+    // The median over runs, level by level, renormalised: one rule whose pairs break the
+    // model's independence assumption (a block of common names, where "same name, different
+    // date of birth" is mostly different people) cannot drag the estimate.
+    let m: Vec<Vec<f64>> = (0..N_COMPARISONS)
+        .map(|k| {
+            if runs[k].is_empty() {
+                return COMPARISONS[k].m_prior.to_vec();
+            }
+            let med: Vec<f64> = (0..COMPARISONS[k].levels.len())
+                .map(|l| {
+                    let mut v: Vec<f64> = runs[k].iter().map(|m| m[l]).collect();
+                    v.sort_by(f64::total_cmp);
+                    let h = v.len() / 2;
+                    if v.len() % 2 == 1 { v[h] } else { (v[h - 1] + v[h]) / 2.0 }
+                })
+                .collect();
+            let t: f64 = med.iter().sum();
+            med.iter().map(|x| x / t).collect()
+        })
+        .collect();
+    // λ over all candidate pairs, m and u fixed.
+    let blocked: f64 = counts.iter().map(|c| c.2).sum();
+    let lr: Vec<f64> = counts
+        .iter()
+        .map(|(pat, _, _)| {
+            pat.iter().enumerate().filter(|(_, l)| **l > 0).map(|(k, &l)| (m[k][l as usize - 1] / u[k][l as usize - 1]).ln()).sum()
+        })
+        .collect();
+    let mut p = 0.5f64;
+    for _ in 0..max_iter {
+        let odds = (p / (1.0 - p)).ln();
+        let g: f64 = counts.iter().zip(&lr).map(|(c, l)| c.2 / (1.0 + (-(odds + l)).exp())).sum();
+        let np = (g / blocked.max(1.0)).clamp(1e-9, 1.0 - 1e-9);
+        let done = (np - p).abs() < 1e-7;
+        p = np;
+        if done {
+            break;
+        }
+    }
+    let lambda = (p * blocked / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+    let comparisons = COMPARISONS
+        .iter()
+        .enumerate()
+        .map(|(k, c)| ComparisonModel {
+            name: c.name.to_string(),
+            levels: c
+                .levels
+                .iter()
+                .enumerate()
+                .map(|(l, label)| LevelModel { label: (*label).to_string(), m: m[k][l], u: u[k][l] })
+                .collect(),
+        })
+        .collect();
+    Model {
+        version: 1,
+        lambda,
+        comparisons,
+        threshold_weight,
+        veto_weight: default_veto(),
+        notes: ModelNotes {
+            random_pairs: 0,
+            seed: 0,
+            em_pairs: blocked as u64,
+            em_patterns: counts.len() as u64,
+            em_iterations: iterations,
+            em_match_share: p,
+        },
+    }
+}
+
+/// Where the mask of agreeing blocking rules starts in a packed pattern.
+pub const TRAIN_SHIFT: u32 = 36;
+
+/// Packs every candidate pair's pattern (parallel, order kept), with the mask of blocking
+/// rules whose keys agree on the pair in bits 36.. (for training, see [`fit`]).
+pub fn patterns(feats: &[Features], blocking: &Blocking) -> Vec<u64> {
+    blocking
+        .pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            let p = pack(&compare(&feats[a as usize], &feats[b as usize]));
+            p | (u64::from(blocking.rules_agreeing(a, b)) << TRAIN_SHIFT)
+        })
+        .collect()
+}
+
+/// A pair's match weight: prior, plus each comparison's level weight, plus term-frequency
+/// adjustments when forename or surname agree exactly.
+pub fn match_weight(w: &Weights, tf: &TermFrequencies, a: &Features, p: &Pattern) -> f64 {
+    let mut total = w.prior;
+    for (k, &l) in p.iter().enumerate() {
+        total += w.level[k][l as usize];
+    }
+    if p[field::FORENAME] == 1 {
+        total += tf.adjustment(0, a.forename_h, w);
+    }
+    if p[field::SURNAME] == 1 {
+        total += tf.adjustment(1, a.surname_h, w);
+    }
+    total
+}
+
+/// The probability that goes with a match weight.
+pub fn probability(weight: f64) -> f64 {
+    let b = weight.exp2();
+    if b.is_infinite() { 1.0 } else { b / (1.0 + b) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn em_separates_matches_from_non_matches() {
+        // Two clean classes: matches agree on everything, non-matches disagree on names.
+        let mut agree = [0u8; N_COMPARISONS];
+        let mut differ = [0u8; N_COMPARISONS];
+        agree[field::FORENAME] = 1;
+        agree[field::SURNAME] = 1;
+        agree[field::DOB] = 1;
+        differ[field::FORENAME] = 7;
+        differ[field::SURNAME] = 5;
+        differ[field::DOB] = 1;
+        let counts = vec![(agree, 0xFFF, 100.0), (differ, 0xFFF, 900.0)];
+        let u: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| {
+            let mut v = vec![0.001; c.levels.len()];
+            *v.last_mut().unwrap() = 1.0 - 0.001 * (c.levels.len() - 1) as f64;
+            v
+        }).collect();
+        let rules = [BlockingRule { name: "date of birth", fields: &[field::DOB], key: |_| 1 }];
+        let counts: Vec<(Pattern, u32, f64)> = counts.into_iter().map(|(p, _, n)| (p, 1, n)).collect();
+        let model = fit(&counts, &rules, &u, 1e6, 50, 0.0);
+        assert!((model.notes.em_match_share - 0.1).abs() < 0.01, "{}", model.notes.em_match_share);
+        assert!(model.comparisons[field::FORENAME].levels[0].m > 0.9);
+        assert!(model.check().is_ok());
+        let w = model.weights();
+        assert!(w.level[field::FORENAME][1] > 5.0 && w.level[field::FORENAME][7] < 0.0);
+    }
+
+    #[test]
+    fn models_round_trip_through_json() {
+        let m = Model::prior(3.0);
+        let dir = std::env::temp_dir().join(format!("conduct-resolve-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("model.json");
+        m.save(&p).unwrap();
+        assert_eq!(Model::load(&p).unwrap(), m);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn random_generator_is_deterministic() {
+        let (mut a, mut b) = (SplitMix::new(7), SplitMix::new(7));
+        assert_eq!((0..5).map(|_| a.below(100)).collect::<Vec<_>>(), (0..5).map(|_| b.below(100)).collect::<Vec<_>>());
+    }
+}
