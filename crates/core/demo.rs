@@ -61,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("  order breaches: recall {:.4}  precision {:.4}", b.recall(), b.precision());
     }
     crate::run_cmd::print_outputs(&args.out, &stages);
-    println!("  {:<28} {}", "world/", "the synthetic export, with ground truth (truth.json)");
+    println!("  {:<28} the synthetic export, with ground truth (truth.json)", "world/");
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(crate::ingest::exit_code(&stages.import))
 }
