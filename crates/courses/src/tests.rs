@@ -28,28 +28,7 @@ fn incident(force: &str, r: &str, day: &str, code: &str, links: &[&str], narrati
 }
 
 fn person(force: &str, incident: &str, role: Role, n: usize) -> Involvement {
-    Involvement {
-        record_id: format!("{incident}-{role}-{n}"),
-        force: Force::resolve(force).unwrap(),
-        incident_ref: incident.into(),
-        role,
-        local_person_id: String::new(),
-        forename: String::new(),
-        middle_names: String::new(),
-        surname: String::new(),
-        date_of_birth: String::new(),
-        dob: None,
-        sex: String::new(),
-        address: String::new(),
-        postcode: String::new(),
-        phone: String::new(),
-        phone_canonical: None,
-        email: String::new(),
-        online_handles: String::new(),
-        pnc_id: String::new(),
-        ni_number: String::new(),
-        invalid: Vec::new(),
-    }
+    Involvement::new(&format!("{incident}-{role}-{n}"), Force::resolve(force).unwrap(), incident, role)
 }
 
 /// A world: reports with (victim, optional suspect) person numbers.

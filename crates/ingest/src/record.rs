@@ -100,3 +100,31 @@ pub struct Order {
     /// Names of optional columns whose values were invalid.
     pub invalid: Vec<&'static str>,
 }
+
+impl Involvement {
+    /// An involvement with only its required fields; every optional field empty.
+    pub fn new(record_id: &str, force: Force, incident_ref: &str, role: Role) -> Involvement {
+        Involvement {
+            record_id: record_id.into(),
+            force,
+            incident_ref: incident_ref.into(),
+            role,
+            local_person_id: String::new(),
+            forename: String::new(),
+            middle_names: String::new(),
+            surname: String::new(),
+            date_of_birth: String::new(),
+            dob: None,
+            sex: String::new(),
+            address: String::new(),
+            postcode: String::new(),
+            phone: String::new(),
+            phone_canonical: None,
+            email: String::new(),
+            online_handles: String::new(),
+            pnc_id: String::new(),
+            ni_number: String::new(),
+            invalid: Vec::new(),
+        }
+    }
+}

@@ -445,28 +445,13 @@ pub(crate) mod tests {
     use conduct_ingest::Involvement;
 
     pub(crate) fn person(fore: &str, sur: &str, dob: &str) -> Involvement {
-        Involvement {
-            record_id: format!("{fore}-{sur}-{dob}"),
-            force: conduct_domain::Force::resolve("Kent").unwrap(),
-            incident_ref: "X".into(),
-            role: conduct_domain::Role::Victim,
-            local_person_id: String::new(),
-            forename: fore.into(),
-            middle_names: String::new(),
-            surname: sur.into(),
-            date_of_birth: dob.into(),
-            dob: conduct_domain::PartialDate::parse(dob),
-            sex: String::new(),
-            address: String::new(),
-            postcode: String::new(),
-            phone: String::new(),
-            phone_canonical: None,
-            email: String::new(),
-            online_handles: String::new(),
-            pnc_id: String::new(),
-            ni_number: String::new(),
-            invalid: Vec::new(),
-        }
+        let force = conduct_domain::Force::resolve("Kent").unwrap();
+        let mut p = Involvement::new(&format!("{fore}-{sur}-{dob}"), force, "X", conduct_domain::Role::Victim);
+        p.forename = fore.into();
+        p.surname = sur.into();
+        p.date_of_birth = dob.into();
+        p.dob = conduct_domain::PartialDate::parse(dob);
+        p
     }
 
     fn levels(a: &Involvement, b: &Involvement) -> Pattern {
