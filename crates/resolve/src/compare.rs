@@ -371,13 +371,10 @@ pub fn compare_personal(a: &Features, b: &Features) -> Pattern {
     p
 }
 
-/// All comparison levels of one pair.
+/// All comparison levels of one pair: the personal ones of [`compare_personal`], then the
+/// contact and location ones.
 pub fn compare(a: &Features, b: &Features) -> Pattern {
-    let mut p = [0u8; N_COMPARISONS];
-    let (f, s) = name_levels(a, b);
-    p[field::FORENAME] = f;
-    p[field::SURNAME] = s;
-    p[field::DOB] = dob_level(a.dob, b.dob);
+    let mut p = compare_personal(a, b);
     p[field::POSTCODE] = postcode_level(a, b);
     p[field::ADDRESS] = address_level(a, b);
     p[field::PHONE] = if a.phone == 0 || b.phone == 0 {
@@ -401,15 +398,6 @@ pub fn compare(a: &Features, b: &Features) -> Pattern {
     p[field::HANDLES] = if a.handles.is_empty() || b.handles.is_empty() {
         0
     } else if a.handles.iter().any(|h| b.handles.binary_search(h).is_ok()) {
-        1
-    } else {
-        2
-    };
-    p[field::PNC] = ident_level(&a.pnc, a.pnc_h, &b.pnc, b.pnc_h);
-    p[field::NI] = ident_level(&a.ni, a.ni_h, &b.ni, b.ni_h);
-    p[field::SEX] = if a.sex == 0 || b.sex == 0 {
-        0
-    } else if a.sex == b.sex {
         1
     } else {
         2
