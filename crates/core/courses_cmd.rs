@@ -10,9 +10,9 @@ use anyhow::{Context, bail};
 use conduct_courses::{Found, Options, find_breaches, find_courses, triage};
 use conduct_ingest::{Batch, Incident, Ingest, Inputs, Involvement, KnownIncidents, Order};
 
-/// Arguments of `conduct courses`.
-#[derive(clap::Args)]
-pub struct Args {
+/// The files of a force export, for the commands that need all of it at once.
+#[derive(clap::Args, Clone)]
+pub struct ExportArgs {
     /// Incidents file(s) of the export.
     #[arg(long, required = true)]
     pub incidents: Vec<PathBuf>,
@@ -22,6 +22,20 @@ pub struct Args {
     /// Orders file(s) of the export.
     #[arg(long)]
     pub orders: Vec<PathBuf>,
+}
+
+impl ExportArgs {
+    /// The files as ingest's inputs.
+    pub fn inputs(self) -> Inputs {
+        Inputs { incidents: self.incidents, people: self.people, orders: self.orders }
+    }
+}
+
+/// Arguments of `conduct courses`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub export: ExportArgs,
     /// persons.csv from `conduct link` (record_id,person_id); when not given, the people are
     /// linked first (and OUT/persons.csv is written).
     #[arg(long)]
@@ -100,8 +114,7 @@ pub fn read_persons(path: &Path, people: &[Involvement]) -> anyhow::Result<(Vec<
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
-    let inputs = Inputs { incidents: args.incidents, people: args.people, orders: args.orders };
-    let export = read_export(&inputs)?;
+    let export = read_export(&args.export.inputs())?;
     if export.incidents.is_empty() {
         bail!("no usable incidents were read");
     }

@@ -11,15 +11,8 @@ use conduct_ingest::Inputs;
 /// Arguments of `conduct run`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Incidents file(s).
-    #[arg(long, required = true)]
-    pub incidents: Vec<PathBuf>,
-    /// People file(s).
-    #[arg(long, required = true)]
-    pub people: Vec<PathBuf>,
-    /// Orders file(s).
-    #[arg(long)]
-    pub orders: Vec<PathBuf>,
+    #[command(flatten)]
+    pub export: crate::courses_cmd::ExportArgs,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -71,9 +64,11 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     eprintln!("courses of conduct");
     let t = Instant::now();
     crate::courses_cmd::run(crate::courses_cmd::Args {
-        incidents: inputs.incidents.clone(),
-        people: inputs.people.clone(),
-        orders: inputs.orders.clone(),
+        export: crate::courses_cmd::ExportArgs {
+            incidents: inputs.incidents.clone(),
+            people: inputs.people.clone(),
+            orders: inputs.orders.clone(),
+        },
         persons: Some(link_dir.join("persons.csv")),
         out: out.join("courses"),
         window_days: conduct_courses::Options::default().window_days,
@@ -138,8 +133,7 @@ pub fn print_outputs(out: &Path, stages: &Stages) {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let inputs = Inputs { incidents: args.incidents, people: args.people, orders: args.orders };
-    let stages = pipeline(&inputs, &args.out)?;
+    let stages = pipeline(&args.export.inputs(), &args.out)?;
     print_outputs(&args.out, &stages);
     Ok(crate::ingest::exit_code(&stages.import))
 }
