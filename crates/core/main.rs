@@ -12,6 +12,7 @@ mod link_cmd;
 mod progress;
 mod report_cmd;
 mod run_cmd;
+mod serve_cmd;
 mod stats_cmd;
 mod synth;
 
@@ -58,6 +59,16 @@ enum Command {
     Stats(stats_cmd::Args),
     /// Stories, FOI answers and HTML reports written from the statistics.
     Report(report_cmd::Args),
+    /// Serve the analyst dashboard and its JSON API.
+    Serve(serve_cmd::ServeArgs),
+    /// Add an export to the server's data and publish the analysis of all its exports.
+    Publish(serve_cmd::PublishArgs),
+    /// Manage the server's accounts.
+    #[command(subcommand)]
+    User(serve_cmd::UserCommand),
+    /// Check the server's audit trail.
+    #[command(subcommand)]
+    Audit(serve_cmd::AuditCommand),
 }
 
 #[derive(Subcommand)]
@@ -88,6 +99,10 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Courses(a)) => courses_cmd::eval(a),
         Command::Stats(a) => stats_cmd::run(a),
         Command::Report(a) => report_cmd::run(a),
+        Command::Serve(a) => serve_cmd::serve(a),
+        Command::Publish(a) => serve_cmd::publish(a),
+        Command::User(c) => serve_cmd::user(c),
+        Command::Audit(c) => serve_cmd::audit(c),
     };
     match result {
         Ok(code) => code,

@@ -199,6 +199,22 @@ impl TermFrequencies {
         if tf > 0.0 { (w.u_exact[which] / tf).log2().clamp(-TF_CLAMP, TF_CLAMP) } else { 0.0 }
     }
 
+    /// Every (which, hash, frequency): forenames are `which` 0, surnames 1. For keeping the
+    /// table beside a published linkage, so that explanations can be given later.
+    pub fn entries(&self) -> impl Iterator<Item = (usize, u64, f64)> + '_ {
+        let f = self.forename.iter().map(|(&h, &v)| (0, h, v));
+        f.chain(self.surname.iter().map(|(&h, &v)| (1, h, v)))
+    }
+
+    /// A table from [`TermFrequencies::entries`] (or a subset of them).
+    pub fn from_entries(entries: impl IntoIterator<Item = (usize, u64, f64)>) -> TermFrequencies {
+        let mut t = TermFrequencies { forename: HashMap::default(), surname: HashMap::default() };
+        for (which, h, v) in entries {
+            if which == 0 { t.forename.insert(h, v) } else { t.surname.insert(h, v) };
+        }
+        t
+    }
+
     /// The frequency of a forename (`which` 0) or surname (1) hash.
     pub fn frequency(&self, which: usize, h: u64) -> f64 {
         let table = if which == 0 { &self.forename } else { &self.surname };

@@ -1,0 +1,272 @@
+//! `conduct serve`, `conduct publish`, `conduct user` and `conduct audit`: the dashboard server
+//! and the commands that set it up and check it (accounts, data, the audit trail).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use conduct_server::{auth, db};
+
+/// Where the server keeps its things.
+#[derive(clap::Args, Clone)]
+pub struct Where {
+    /// Database: an SQLite file path (default DATA/conduct-server.db) or postgres://user@host/db.
+    #[arg(long, env = "CONDUCT_DATABASE")]
+    pub database: Option<String>,
+    /// Folder for accepted exports (and the SQLite database when no --database is given).
+    #[arg(long, env = "CONDUCT_DATA", default_value = "conduct-server")]
+    pub data: PathBuf,
+}
+
+impl Where {
+    fn url(&self) -> db::Url {
+        match &self.database {
+            Some(d) => db::Url::parse(d),
+            None => db::Url::Sqlite(self.data.join("conduct-server.db")),
+        }
+    }
+
+    fn open(&self) -> anyhow::Result<db::Conn> {
+        let url = self.url();
+        if let db::Url::Sqlite(p) = &url {
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+        }
+        let mut c = db::Conn::open(&url)?;
+        conduct_server::schema::migrate(&mut c)?;
+        Ok(c)
+    }
+}
+
+/// Arguments of `conduct serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub at: Where,
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Largest upload accepted, in MiB.
+    #[arg(long, default_value_t = 512)]
+    pub max_upload_mb: usize,
+    /// Mark session cookies Secure (set when a TLS proxy fronts the server; requests with
+    /// X-Forwarded-Proto: https get Secure cookies anyway).
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Database connections in the pool.
+    #[arg(long, default_value_t = 16)]
+    pub pool_size: u32,
+}
+
+pub fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&a.at.data).with_context(|| format!("creating {}", a.at.data.display()))?;
+    conduct_server::serve(conduct_server::Config {
+        database: a.at.url(),
+        data_dir: a.at.data.clone(),
+        bind: a.bind,
+        max_upload_bytes: a.max_upload_mb << 20,
+        secure_cookies: a.secure_cookies,
+        pool_size: a.pool_size,
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `conduct publish`.
+#[derive(clap::Args)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    pub at: Where,
+    /// Folder holding incidents.*, people.* and orders.* (or give the files).
+    pub folder: Option<PathBuf>,
+    /// Incidents file(s).
+    #[arg(long)]
+    pub incidents: Vec<PathBuf>,
+    /// People file(s).
+    #[arg(long)]
+    pub people: Vec<PathBuf>,
+    /// Orders file(s).
+    #[arg(long)]
+    pub orders: Vec<PathBuf>,
+}
+
+pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
+    let mut inputs = match &a.folder {
+        Some(f) => conduct_server::dataset::inputs_in(f)?,
+        None => conduct_ingest::Inputs::default(),
+    };
+    inputs.incidents.extend(a.incidents);
+    inputs.people.extend(a.people);
+    inputs.orders.extend(a.orders);
+    if inputs.incidents.is_empty() || inputs.people.is_empty() {
+        bail!("give an export: a folder holding incidents and people files, or --incidents and --people");
+    }
+    let mut c = a.at.open()?;
+    let t = std::time::Instant::now();
+    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+    let (v, p) = conduct_server::publish_export(&mut c, &a.at.data, &inputs, &actor)?;
+    println!(
+        "read {} rows: {} accepted, {} rejected, {} warnings",
+        v.summary.read(),
+        v.summary.accepted(),
+        v.summary.rejected(),
+        v.summary.warnings()
+    );
+    for r in v.rejects.iter().take(20) {
+        println!("  rejected {}:{} {} — {}", r.file.display(), r.line, r.column, r.reason);
+    }
+    if v.rejects.len() > 20 {
+        println!("  … and {} more rejects", v.rejects.len() - 20);
+    }
+    println!(
+        "published {} incidents, {} people rows, {} persons, {} courses, {} orders, {} possible breaches to {} ({:.1} s)",
+        p.incidents,
+        p.records,
+        p.persons,
+        p.courses,
+        p.orders,
+        p.breaches,
+        a.at.url().describe(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `conduct user …`
+#[derive(clap::Subcommand)]
+pub enum UserCommand {
+    /// Create an account (the password is read from stdin, or from CONDUCT_PASSWORD).
+    Add(UserAddArgs),
+    /// Grant a cross-force reviewer access to a force's identifiable data (recorded).
+    Grant(GrantArgs),
+}
+
+/// Arguments of `conduct user add`.
+#[derive(clap::Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub at: Where,
+    /// Login name.
+    pub username: String,
+    /// analyst, reviewer or admin.
+    #[arg(long)]
+    pub role: String,
+    /// The analyst's force (a reviewer's home force, optional).
+    #[arg(long)]
+    pub force: Option<String>,
+}
+
+/// Arguments of `conduct user grant`.
+#[derive(clap::Args)]
+pub struct GrantArgs {
+    #[command(flatten)]
+    pub at: Where,
+    /// The reviewer.
+    pub username: String,
+    /// The force.
+    #[arg(long)]
+    pub force: String,
+    /// Why access is given (recorded in the audit log).
+    #[arg(long)]
+    pub reason: String,
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("CONDUCT_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("password (at least 12 characters), then Enter:");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+fn actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
+pub fn user(cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        UserCommand::Add(a) => {
+            let role = auth::Role::parse(&a.role).with_context(|| format!("role is analyst, reviewer or admin, not {:?}", a.role))?;
+            let force = a.force.as_deref().map(conduct_domain::Force::resolve).transpose()?;
+            let password = read_password()?;
+            let mut c = a.at.open()?;
+            auth::add_user(&mut c, &a.username, &password, role, force)?;
+            conduct_server::audit::append(
+                &mut c,
+                &[conduct_server::audit::Entry {
+                    actor: actor(),
+                    action: "user.add".into(),
+                    object: format!("user/{}", a.username),
+                    force: force.map_or("-", |f| f.name()).into(),
+                    outcome: "allowed".into(),
+                    detail: role.as_str().into(),
+                }],
+            )?;
+            println!("added {} ({}{})", a.username, role.as_str(), force.map_or(String::new(), |f| format!(", {}", f.name())));
+        }
+        UserCommand::Grant(a) => {
+            let force = conduct_domain::Force::resolve(&a.force)?;
+            let mut c = a.at.open()?;
+            auth::grant(&mut c, &a.username, force, &a.reason, &actor())?;
+            conduct_server::audit::append(
+                &mut c,
+                &[conduct_server::audit::Entry {
+                    actor: actor(),
+                    action: "grant".into(),
+                    object: format!("user/{}", a.username),
+                    force: force.name().into(),
+                    outcome: "allowed".into(),
+                    detail: a.reason.clone(),
+                }],
+            )?;
+            println!("granted {} access to {}", a.username, force.name());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `conduct audit …`
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole audit log: sequence, links and hashes. Exit code 1 if anything is wrong.
+    Verify(VerifyArgs),
+}
+
+/// Arguments of `conduct audit verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub at: Where,
+    /// A head printed by an earlier verify (SEQ:HASH), which must still be in the log: this is
+    /// what finds a log cut short at its end.
+    #[arg(long)]
+    pub expect: Option<String>,
+}
+
+pub fn audit(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
+    let AuditCommand::Verify(a) = cmd;
+    let expect = a.expect.as_deref().map(conduct_server::audit::parse_head).transpose()?;
+    let mut c = a.at.open()?;
+    let v = conduct_server::audit::verify(&mut c, expect.as_ref().map(|(s, h)| (*s, h.as_str())))?;
+    for p in &v.problems {
+        println!("problem: {p}");
+    }
+    if v.problem_count as usize > v.problems.len() {
+        println!("… {} problems in all", v.problem_count);
+    }
+    match &v.head {
+        Some((seq, hash)) => println!("{} entries; head {seq}:{hash}", v.entries),
+        None => println!("the audit log is empty"),
+    }
+    if v.problem_count == 0 {
+        println!("audit log intact");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("audit log NOT intact: {} problems", v.problem_count);
+        Ok(ExitCode::from(1))
+    }
+}

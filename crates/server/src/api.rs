@@ -1,0 +1,441 @@
+//! The JSON API: one route per page, plus login, uploads and grants. Described in
+//! `/openapi.json` ([`crate::openapi`]). Every route but login needs a session cookie; every
+//! POST but login needs the session's CSRF token in `X-CSRF-Token`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Multipart, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use conduct_domain::Force;
+use serde_json::{Value as Json_, json};
+
+use crate::audit::Entry;
+use crate::auth::{self, Role, User};
+use crate::dataset::{self, DatasetError};
+use crate::error::ApiError;
+use crate::views::{self, TriageQuery};
+use crate::{Ctx, Shared};
+
+/// The API routes.
+pub fn routes() -> axum::Router<Shared> {
+    axum::Router::new()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/me", get(me))
+        .route("/api/forces", get(forces))
+        .route("/api/forces/{force}", get(force))
+        .route("/api/triage", get(triage))
+        .route("/api/courses/{id}", get(course))
+        .route("/api/persons/{id}", get(person))
+        .route("/api/imports", get(imports).post(upload))
+        .route("/api/imports/{id}", get(import))
+        .route("/api/grants", post(grant))
+        .route("/api/audit", get(audit_log))
+}
+
+/// Login form or JSON body.
+#[derive(serde::Deserialize)]
+pub struct Credentials {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Checks credentials (rate-limited per username and per address) and starts a session.
+pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Result<(User, String, String), ApiError> {
+    let name_key = format!("user:{}", creds.username.trim().to_ascii_lowercase());
+    let addr_key = format!("addr:{}", addr.ip());
+    if let Some(wait) = state.limiter.locked(&[&name_key, &addr_key]) {
+        state
+            .record(vec![Entry { actor: creds.username.clone(), action: "login".into(), object: "session".into(), force: "-".into(), outcome: "locked".into(), detail: String::new() }])
+            .await?;
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("too many failed sign-ins: try again in {} minutes", wait.div_ceil(60)));
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    let username = creds.username.trim().to_string();
+    let u = username.clone();
+    let found = state
+        .db(move |c| {
+            let user = auth::check_login(c, &u, &creds.password)?;
+            match user {
+                Some(user) => {
+                    let (token, csrf) = auth::start_session(c, &user)?;
+                    Ok(Some((user, token, csrf)))
+                }
+                None => Ok(None),
+            }
+        })
+        .await?;
+    match found {
+        Some((user, token, csrf)) => {
+            state.limiter.succeeded(&name_key);
+            state
+                .record(vec![Entry { actor: user.username.clone(), action: "login".into(), object: "session".into(), force: user.force.map_or("-", |f| f.name()).into(), outcome: "allowed".into(), detail: String::new() }])
+                .await?;
+            Ok((user, token, csrf))
+        }
+        None => {
+            state.limiter.failed(&[&name_key, &addr_key]);
+            state
+                .record(vec![Entry { actor: username, action: "login".into(), object: "session".into(), force: "-".into(), outcome: "denied".into(), detail: "wrong username or password".into() }])
+                .await?;
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong username or password"))
+        }
+    }
+}
+
+fn me_json(user: &User, csrf: &str) -> Json_ {
+    json!({
+        "username": user.username, "role": user.role.as_str(), "force": user.force.map(|f| f.name()),
+        "grants": user.grants.iter().map(|f| f.name()).collect::<Vec<_>>(), "csrf_token": csrf,
+    })
+}
+
+async fn login(State(state): State<Shared>, ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: HeaderMap, Json(creds): Json<Credentials>) -> Result<Response, ApiError> {
+    let (user, token, csrf) = sign_in(&state, addr, creds).await?;
+    let cookie = crate::session_cookie(&token, crate::is_tls(&state, &headers), auth::SESSION_HOURS * 3600);
+    Ok(([(header::SET_COOKIE, cookie)], Json(me_json(&user, &csrf))).into_response())
+}
+
+fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
+}
+
+async fn logout(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap) -> Result<Response, ApiError> {
+    ctx.check_csrf(csrf_header(&headers))?;
+    let token = ctx.token.clone();
+    state.db(move |c| Ok(auth::end_session(c, &token)?)).await?;
+    let cookie = crate::session_cookie("", crate::is_tls(&state, &headers), 0);
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"signed_out": true}))).into_response())
+}
+
+async fn me(ctx: Ctx) -> Json<Json_> {
+    Json(me_json(&ctx.user, &ctx.csrf))
+}
+
+async fn forces(State(state): State<Shared>, _ctx: Ctx) -> Result<Json<Json_>, ApiError> {
+    Ok(Json(state.db(views::national).await?))
+}
+
+async fn force(State(state): State<Shared>, _ctx: Ctx, UrlPath(force): UrlPath<String>) -> Result<Json<Json_>, ApiError> {
+    Ok(Json(state.db(move |c| views::overview(c, &force)).await?))
+}
+
+async fn triage(State(state): State<Shared>, ctx: Ctx, Query(q): Query<TriageQuery>) -> Result<Json<Json_>, ApiError> {
+    Ok(Json(state.view(move |c| views::triage(c, &ctx.user, &q)).await?))
+}
+
+async fn course(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<Json_>, ApiError> {
+    let key = state.key.clone();
+    Ok(Json(state.view(move |c| views::course(c, &ctx.user, &key, &id)).await?))
+}
+
+async fn person(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<Json_>, ApiError> {
+    let key = state.key.clone();
+    Ok(Json(state.view(move |c| views::person(c, &ctx.user, &key, &id)).await?))
+}
+
+/// Page of a paged list.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    /// 1-based page.
+    pub page: Option<u64>,
+    /// Rows per page.
+    pub per_page: Option<u64>,
+}
+
+async fn audit_log(State(state): State<Shared>, ctx: Ctx, Query(q): Query<PageQuery>) -> Result<Json<Json_>, ApiError> {
+    Ok(Json(state.view(move |c| views::audit_log(c, &ctx.user, q.page, q.per_page)).await?))
+}
+
+async fn imports(State(state): State<Shared>, ctx: Ctx) -> Result<Json<Json_>, ApiError> {
+    Ok(Json(state.db(move |c| views::uploads(c, &ctx.user, None)).await?))
+}
+
+async fn import(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Json<Json_>, ApiError> {
+    Ok(Json(state.db(move |c| views::uploads(c, &ctx.user, Some(id))).await?))
+}
+
+/// A grant of access to a force's identifiable data.
+#[derive(serde::Deserialize)]
+pub struct GrantRequest {
+    /// The reviewer.
+    pub username: String,
+    /// The force.
+    pub force: String,
+    /// Why (recorded).
+    pub reason: String,
+}
+
+async fn grant(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, Json(g): Json<GrantRequest>) -> Result<Json<Json_>, ApiError> {
+    ctx.check_csrf(csrf_header(&headers))?;
+    give_grant(&state, &ctx, g).await.map(Json)
+}
+
+/// Records a grant (administrators only), audited either way.
+pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Json_, ApiError> {
+    let entry = |outcome: &str, detail: &str, force: &str| Entry {
+        actor: ctx.user.username.clone(),
+        action: "grant".into(),
+        object: format!("user/{}", g.username),
+        force: force.into(),
+        outcome: outcome.into(),
+        detail: detail.into(),
+    };
+    if ctx.user.role != Role::Admin {
+        return Err(ApiError::forbidden("only an administrator grants access").audited(entry("denied", "", &g.force)));
+    }
+    let force = Force::resolve(&g.force).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let (username, reason, by) = (g.username.clone(), g.reason.clone(), ctx.user.username.clone());
+    let r = state
+        .db(move |c| match auth::grant(c, &username, force, &reason, &by) {
+            Ok(()) => Ok(Ok(())),
+            Err(auth::AuthError::Invalid(m)) => Ok(Err(m)),
+            Err(auth::AuthError::Db(e)) => Err(e.into()),
+        })
+        .await?;
+    match r {
+        Ok(()) => {
+            state.record(vec![entry("allowed", &g.reason, force.name())]).await?;
+            Ok(json!({"granted": true, "username": g.username, "force": force.name()}))
+        }
+        Err(m) => Err(ApiError::bad_request(m)),
+    }
+}
+
+/// A new folder under `data_dir/exports`, named so that folders sort in arrival order.
+pub fn new_export_dir(data_dir: &Path) -> Result<PathBuf, DatasetError> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let dir = data_dir.join("exports").join(format!("{nanos:024}-{}", crate::audit::hex(&auth::random_bytes::<4>())));
+    std::fs::create_dir_all(dir.parent().unwrap_or(data_dir)).map_err(|e| DatasetError::Io(format!("creating {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+/// Copies an export's files into a new export folder (for `conduct publish`).
+pub fn keep_export(data_dir: &Path, inputs: &conduct_ingest::Inputs) -> Result<PathBuf, DatasetError> {
+    let dir = new_export_dir(data_dir)?;
+    std::fs::create_dir_all(&dir).map_err(|e| DatasetError::Io(format!("creating {}: {e}", dir.display())))?;
+    for (kind, files) in [("incidents", &inputs.incidents), ("people", &inputs.people), ("orders", &inputs.orders)] {
+        for (i, f) in files.iter().enumerate() {
+            let ext = f.extension().map_or("csv".to_string(), |e| e.to_string_lossy().to_ascii_lowercase());
+            let to = dir.join(format!("{kind}-{i:03}.{ext}"));
+            std::fs::copy(f, &to).map_err(|e| DatasetError::Io(format!("copying {}: {e}", f.display())))?;
+        }
+    }
+    Ok(dir)
+}
+
+/// The result of an upload.
+pub struct Uploaded {
+    /// Upload id.
+    pub id: i64,
+    /// Its state.
+    pub status: String,
+    /// The validation report.
+    pub report: Json_,
+}
+
+fn refuse(status: StatusCode, message: String, report: Option<Json_>) -> ApiError {
+    let mut e = ApiError::new(status, message);
+    e.detail = report;
+    e
+}
+
+/// Receives an upload (multipart fields `incidents`, `people`, `orders`, and for forms `csrf`),
+/// validates it, and when it may be used keeps it and starts the analysis. Refused uploads
+/// leave nothing behind but their record in the uploads list and the audit log.
+pub async fn receive_upload(state: &Shared, ctx: &Ctx, headers: &HeaderMap, mut form: Multipart) -> Result<Uploaded, ApiError> {
+    let staging = state.config.data_dir.join("staging").join(crate::audit::hex(&auth::random_bytes::<8>()));
+    std::fs::create_dir_all(&staging).map_err(|e| ApiError::internal(format!("creating {}: {e}", staging.display())))?;
+    let result = stage_and_validate(state, ctx, headers, &mut form, &staging).await;
+    let _ = std::fs::remove_dir_all(&staging);
+    result
+}
+
+async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form: &mut Multipart, staging: &Path) -> Result<Uploaded, ApiError> {
+    let mut csrf_field = None;
+    let mut inputs = conduct_ingest::Inputs::default();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                let status = e.status();
+                let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    format!("the upload is larger than the limit of {} MiB: split the export or ask for a larger --max-upload-mb", state.config.max_upload_bytes >> 20)
+                } else {
+                    format!("the upload could not be read as a form: {}", e.body_text())
+                };
+                return Err(ApiError::new(if status.is_client_error() { status } else { StatusCode::BAD_REQUEST }, msg));
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "csrf" {
+            csrf_field = Some(field.text().await.map_err(|e| ApiError::bad_request(e.body_text()))?);
+            continue;
+        }
+        if !matches!(name.as_str(), "incidents" | "people" | "orders") {
+            return Err(ApiError::bad_request(format!("unexpected form field {name:?}: send incidents, people and (optionally) orders")));
+        }
+        let file_name = field.file_name().unwrap_or("").to_string();
+        if file_name.is_empty() {
+            continue; // an empty file input in a form
+        }
+        let ext = Path::new(&file_name).extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        if !matches!(ext.as_str(), "csv" | "jsonl" | "ndjson" | "parquet") {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{name}: {file_name:?} is not a .csv, .jsonl or .parquet file"),
+            ));
+        }
+        let path = staging.join(format!("{name}.{ext}"));
+        let mut out = tokio::fs::File::create(&path).await.map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut field = field;
+        loop {
+            match field.chunk().await {
+                Ok(Some(bytes)) => {
+                    use tokio::io::AsyncWriteExt;
+                    out.write_all(&bytes).await.map_err(|e| ApiError::internal(e.to_string()))?;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let status = e.status();
+                    let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                        format!("the upload is larger than the limit of {} MiB: split the export or ask for a larger --max-upload-mb", state.config.max_upload_bytes >> 20)
+                    } else {
+                        format!("the upload was cut short: {}", e.body_text())
+                    };
+                    return Err(ApiError::new(if status.is_client_error() { status } else { StatusCode::BAD_REQUEST }, msg));
+                }
+            }
+        }
+        match name.as_str() {
+            "incidents" => inputs.incidents.push(path),
+            "people" => inputs.people.push(path),
+            _ => inputs.orders.push(path),
+        }
+    }
+    ctx.check_csrf(csrf_header(headers).or(csrf_field.as_deref()))?;
+    let deny = |why: &str| Entry {
+        actor: ctx.user.username.clone(),
+        action: "import".into(),
+        object: "upload".into(),
+        force: ctx.user.force.map_or("-", |f| f.name()).into(),
+        outcome: "denied".into(),
+        detail: why.into(),
+    };
+    if ctx.user.role == Role::Reviewer {
+        return Err(ApiError::forbidden("reviewers do not import exports").audited(deny("reviewer")));
+    }
+    if inputs.incidents.is_empty() || inputs.people.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "an export needs an incidents file and a people file (orders are optional)"));
+    }
+    let staged = inputs.clone();
+    let validation = tokio::task::spawn_blocking(move || dataset::validate(&staged))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let user = ctx.user.clone();
+    let (status, message, report, validation) = match validation {
+        Err(e) => ("refused", Some(e.to_string()), json!({"error": e.to_string()}), None),
+        Ok(v) => {
+            let report = v.to_json(500);
+            let forces = dataset::forces_of(&v.export);
+            if v.summary.accepted() == 0 {
+                ("refused", Some("no usable rows: nothing was imported (see the rejects)".to_string()), report, None)
+            } else if user.role == Role::Analyst && forces.iter().any(|f| Some(*f) != user.force) {
+                let others: Vec<&str> = forces.iter().filter(|f| Some(**f) != user.force).map(|f| f.name()).collect();
+                let own = user.force.map_or("-", |f| f.name());
+                (
+                    "refused",
+                    Some(format!("the export holds records of {}; you may import {own}'s only: nothing was imported", others.join(", "))),
+                    report,
+                    None,
+                )
+            } else {
+                ("analysing", None, report, Some(v))
+            }
+        }
+    };
+    let mut stored = report.clone();
+    if let Some(m) = &message {
+        stored["refused"] = m.clone().into();
+    }
+    let (u, s, st) = (user.username.clone(), status.to_string(), stored.to_string());
+    let id = state
+        .db(move |c| {
+            c.transaction(|c| {
+                let id = c.query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM uploads", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
+                c.execute("INSERT INTO uploads (id, at, username, status, report) VALUES (?, ?, ?, ?, ?)", &[id.into(), crate::audit::now().into(), u.into(), s.into(), st.into()])?;
+                Ok::<i64, ApiError>(id)
+            })
+        })
+        .await?;
+    let forces: Vec<&str> = validation.as_ref().map(|v| dataset::forces_of(&v.export)).unwrap_or_default().iter().map(|f| f.name()).collect();
+    let force_text = if forces.is_empty() { ctx.user.force.map_or("-".to_string(), |f| f.name().to_string()) } else { forces.join(";") };
+    state
+        .record(vec![Entry {
+            actor: ctx.user.username.clone(),
+            action: "import".into(),
+            object: format!("upload/{id}"),
+            force: force_text,
+            outcome: if message.is_some() { "refused".into() } else { "accepted".into() },
+            detail: format!("{} rows read, {} accepted, {} rejected", report["read"], report["accepted"], report["rejected"]),
+        }])
+        .await?;
+    if let Some(m) = message {
+        let mut detail = stored;
+        detail["upload_id"] = id.into();
+        return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, m, Some(detail)));
+    }
+    let dir = new_export_dir(&state.config.data_dir).map_err(|e| ApiError::internal(e.to_string()))?;
+    std::fs::rename(staging, &dir).map_err(|e| ApiError::internal(format!("keeping the export: {e}")))?;
+    let st = state.clone();
+    tokio::spawn(async move { analyse_in_background(st, id, dir).await });
+    Ok(Uploaded { id, status: status.to_string(), report })
+}
+
+async fn analyse_in_background(state: Shared, id: i64, dir: PathBuf) {
+    let _one_at_a_time = state.analysis.lock().await;
+    let data_dir = state.config.data_dir.clone();
+    let pool = state.pool.clone();
+    let d = dir.clone();
+    let result = tokio::task::spawn_blocking(move || -> Result<dataset::Published, DatasetError> {
+        let a = dataset::analyse(dataset::read_all(&data_dir)?)?;
+        let mut c = crate::db::get(&pool)?;
+        dataset::publish(&mut c, &a)
+    })
+    .await
+    .unwrap_or_else(|e| Err(DatasetError::Io(format!("the analysis stopped: {e}"))));
+    let (status, outcome, detail) = match &result {
+        Ok(p) => ("published".to_string(), "published", serde_json::to_string(p).unwrap_or_default()),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&d);
+            eprintln!("conduct serve: upload {id}: analysis failed: {e}");
+            (format!("failed: {e}"), "failed", "the export was set aside; the previous analysis stands".to_string())
+        }
+    };
+    let s = status.clone();
+    let _ = state.db(move |c| Ok(c.execute("UPDATE uploads SET status = ? WHERE id = ?", &[s.into(), id.into()])?)).await;
+    let _ = state
+        .record(vec![Entry { actor: "conduct".into(), action: "publish".into(), object: format!("upload/{id}"), force: "-".into(), outcome: outcome.into(), detail }])
+        .await;
+}
+
+async fn upload(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
+    let up = receive_upload(&state, &ctx, &headers, form).await;
+    match up {
+        Ok(u) => Ok((StatusCode::ACCEPTED, Json(json!({"id": u.id, "status": u.status, "report": u.report}))).into_response()),
+        Err(mut e) => {
+            if let Some(entry) = e.audit.take() {
+                state.record(vec![*entry]).await?;
+            }
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! Accounts, sessions and who may see what.
+//!
+//! Passwords are stored as Argon2id hashes (PHC strings, the crate's default parameters).
+//! A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie; the database keeps
+//! only its SHA-256, so a copy of the database does not hold usable sessions. Each session has
+//! its own CSRF token, which every form and every state-changing API call must send back.
+//!
+//! Roles:
+//! - `analyst`: one force; sees that force's identifiable data only. Another force's share of a
+//!   cross-force person or course is shown as a count and a pseudonymous reference.
+//! - `reviewer`: cross-force; sees every force's aggregates and triage list, and other forces'
+//!   persons and courses as pseudonymous references until an administrator grants access to
+//!   that force (recorded, with a reason, in the grants table and the audit log).
+//! - `admin`: manages accounts and grants, reads the audit log, imports any force's exports, and
+//!   sees all data (every read audited like anyone's).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use conduct_domain::Force;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::audit::hex;
+use crate::db::{Conn, DbError, Value};
+
+/// A user's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// One force's analyst.
+    Analyst,
+    /// Cross-force reviewer.
+    Reviewer,
+    /// Administrator.
+    Admin,
+}
+
+impl Role {
+    /// Parses `analyst`, `reviewer` or `admin`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "analyst" => Some(Role::Analyst),
+            "reviewer" => Some(Role::Reviewer),
+            "admin" | "administrator" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Analyst => "analyst",
+            Role::Reviewer => "reviewer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A signed-in user.
+#[derive(Clone, Debug)]
+pub struct User {
+    /// Stored id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Home force (required for analysts).
+    pub force: Option<Force>,
+    /// Forces an administrator has granted this user access to.
+    pub grants: Vec<Force>,
+}
+
+/// How much of a force's data a user sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Identifiable data.
+    Full,
+    /// That the force holds something, as a pseudonymous reference.
+    Pseudonymous,
+}
+
+impl User {
+    /// What this user sees of `force`'s data.
+    pub fn access(&self, force: Force) -> Access {
+        match self.role {
+            Role::Admin => Access::Full,
+            Role::Analyst | Role::Reviewer => {
+                if self.force == Some(force) || self.grants.contains(&force) {
+                    Access::Full
+                } else {
+                    Access::Pseudonymous
+                }
+            }
+        }
+    }
+
+    /// Whether this user sees every force's triage list and figures.
+    pub fn sees_all_forces(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Reviewer)
+    }
+}
+
+/// Why an account could not be made or used.
+#[derive(Debug)]
+pub enum AuthError {
+    /// Bad input, in words.
+    Invalid(String),
+    /// Database failure.
+    Db(DbError),
+}
+
+impl std::fmt::Display for AuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthError::Invalid(s) => f.write_str(s),
+            AuthError::Db(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+impl From<DbError> for AuthError {
+    fn from(e: DbError) -> Self {
+        AuthError::Db(e)
+    }
+}
+
+/// Random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).expect("the operating system's random source");
+    b
+}
+
+/// Hashes a password with Argon2id.
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("16 bytes is a valid salt");
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default parameters").to_string()
+}
+
+/// Checks a password against its stored hash.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash that costs the same to check as a real one, for unknown usernames (so that timing
+/// does not tell which usernames exist).
+pub fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("not a password anyone has"))
+}
+
+/// Creates an account. Analysts must have a force; passwords must be at least 12 characters.
+pub fn add_user(conn: &mut Conn, username: &str, password: &str, role: Role, force: Option<Force>) -> Result<i64, AuthError> {
+    let username = username.trim();
+    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+        return Err(AuthError::Invalid("a username is 1–64 letters, digits or . _ - @".into()));
+    }
+    if password.chars().count() < 12 {
+        return Err(AuthError::Invalid("a password must be at least 12 characters".into()));
+    }
+    if role == Role::Analyst && force.is_none() {
+        return Err(AuthError::Invalid("an analyst belongs to one force: give --force".into()));
+    }
+    let hash = hash_password(password);
+    conn.transaction(|c| -> Result<i64, AuthError> {
+        if c.query_one("SELECT id FROM users WHERE username = ?", &[username.into()])?.is_some() {
+            return Err(AuthError::Invalid(format!("there is already a user {username:?}")));
+        }
+        let id = c.query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM users", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
+        c.execute(
+            "INSERT INTO users (id, username, password_hash, role, force, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            &[id.into(), username.into(), hash.into(), role.as_str().into(), force.map(|f| f.name()).into(), crate::audit::now().into()],
+        )?;
+        Ok(id)
+    })
+}
+
+fn user_from_row(conn: &mut Conn, r: &[Value]) -> Result<User, DbError> {
+    let id = r[0].int().unwrap_or(0);
+    let force = Force::resolve(&r[3].text()).ok();
+    let grants = conn
+        .query("SELECT force FROM grants WHERE user_id = ?", &[id.into()])?
+        .iter()
+        .filter_map(|g| Force::resolve(&g[0].text()).ok())
+        .collect();
+    Ok(User { id, username: r[1].text(), role: Role::parse(&r[2].text()).unwrap_or(Role::Analyst), force, grants })
+}
+
+/// Checks a username and password; the user when they match.
+pub fn check_login(conn: &mut Conn, username: &str, password: &str) -> Result<Option<User>, DbError> {
+    let row = conn.query_one("SELECT id, username, role, force, password_hash FROM users WHERE username = ? AND disabled = 0", &[username.into()])?;
+    match row {
+        Some(r) => {
+            if verify_password(password, &r[4].text()) {
+                Ok(Some(user_from_row(conn, &r)?))
+            } else {
+                Ok(None)
+            }
+        }
+        None => {
+            let _ = verify_password(password, dummy_hash());
+            Ok(None)
+        }
+    }
+}
+
+/// Session lifetime.
+pub const SESSION_HOURS: i64 = 8;
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session; returns (token for the cookie, CSRF token).
+pub fn start_session(conn: &mut Conn, user: &User) -> Result<(String, String), DbError> {
+    let token = hex(&random_bytes::<32>());
+    let csrf = hex(&random_bytes::<32>());
+    conn.execute("DELETE FROM sessions WHERE expires_at < ?", &[unix_now().into()])?;
+    conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        &[token_hash(&token).into(), user.id.into(), csrf.clone().into(), crate::audit::now().into(), (unix_now() + SESSION_HOURS * 3600).into()],
+    )?;
+    Ok((token, csrf))
+}
+
+/// The user and CSRF token of a live session.
+pub fn session(conn: &mut Conn, token: &str) -> Result<Option<(User, String)>, DbError> {
+    let row = conn.query_one(
+        "SELECT u.id, u.username, u.role, u.force, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+        &[token_hash(token).into(), unix_now().into()],
+    )?;
+    match row {
+        Some(r) => {
+            let csrf = r[4].text();
+            Ok(Some((user_from_row(conn, &r)?, csrf)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Ends a session.
+pub fn end_session(conn: &mut Conn, token: &str) -> Result<(), DbError> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?", &[token_hash(token).into()]).map(|_| ())
+}
+
+/// Grants `username` access to `force`'s identifiable data.
+pub fn grant(conn: &mut Conn, username: &str, force: Force, reason: &str, by: &str) -> Result<(), AuthError> {
+    if reason.trim().len() < 5 {
+        return Err(AuthError::Invalid("a grant needs a reason (at least 5 characters)".into()));
+    }
+    let row = conn.query_one("SELECT id, role FROM users WHERE username = ?", &[username.into()])?;
+    let Some(r) = row else { return Err(AuthError::Invalid(format!("no user {username:?}"))) };
+    if Role::parse(&r[1].text()) != Some(Role::Reviewer) {
+        return Err(AuthError::Invalid("access is granted to cross-force reviewers only".into()));
+    }
+    conn.execute("DELETE FROM grants WHERE user_id = ? AND force = ?", &[r[0].clone(), force.name().into()])?;
+    conn.execute(
+        "INSERT INTO grants (user_id, force, reason, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)",
+        &[r[0].clone(), force.name().into(), reason.trim().into(), by.into(), crate::audit::now().into()],
+    )?;
+    Ok(())
+}
+
+/// The key pseudonymous references are made with: random, made once per database.
+pub fn pseudonym_key(conn: &mut Conn) -> Result<Vec<u8>, DbError> {
+    if let Some(r) = conn.query_one("SELECT value FROM meta WHERE key = 'pseudonym_key'", &[])? {
+        return Ok(r[0].text().into_bytes());
+    }
+    let key = hex(&random_bytes::<32>());
+    conn.execute("INSERT INTO meta (key, value) VALUES ('pseudonym_key', ?) ON CONFLICT (key) DO NOTHING", &[key.into()])?;
+    let r = conn.query_one("SELECT value FROM meta WHERE key = 'pseudonym_key'", &[])?;
+    Ok(r.map(|r| r[0].text().into_bytes()).unwrap_or_default())
+}
+
+/// A pseudonymous reference to an object (`person`, `course`, `incident`) of a force: the same
+/// object always gets the same reference, and it cannot be turned back into the id without the
+/// key.
+pub fn pseudonym(key: &[u8], kind: &str, force: Force, id: &str) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(kind.as_bytes());
+    mac.update(&[0]);
+    mac.update(force.name().as_bytes());
+    mac.update(&[0]);
+    mac.update(id.as_bytes());
+    let h = hex(&mac.finalize().into_bytes());
+    format!("REF-{}", &h[..16])
+}
+
+/// Failed logins allowed per username and per address within [`LOCKOUT`].
+pub const MAX_FAILURES: u32 = 5;
+/// How long failures count, and how long a locked name or address waits.
+pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Counts failed logins per username and per client address.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginLimiter {
+    /// Seconds to wait if `keys` (username, address) are locked.
+    pub fn locked(&self, keys: &[&str]) -> Option<u64> {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        keys.iter()
+            .filter_map(|k| map.get(*k))
+            .filter(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < LOCKOUT)
+            .map(|(_, since)| (LOCKOUT - since.elapsed()).as_secs() + 1)
+            .max()
+    }
+
+    /// Records a failure against each key.
+    pub fn failed(&self, keys: &[&str]) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
+        }
+        for k in keys {
+            let e = map.entry(k.to_string()).or_insert((0, Instant::now()));
+            if e.1.elapsed() >= LOCKOUT {
+                *e = (0, Instant::now());
+            }
+            e.0 += 1;
+        }
+    }
+
+    /// Clears the username's failures after a success.
+    pub fn succeeded(&self, key: &str) {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
+/// Constant-time comparison of two tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("correct horse batterY", &h));
+    }
+
+    #[test]
+    fn the_limiter_locks_after_five_failures() {
+        let l = LoginLimiter::default();
+        for _ in 0..4 {
+            l.failed(&["user:a", "ip:1"]);
+        }
+        assert_eq!(l.locked(&["user:a"]), None);
+        l.failed(&["user:a", "ip:1"]);
+        assert!(l.locked(&["user:a"]).is_some());
+        assert!(l.locked(&["ip:1"]).is_some());
+        assert_eq!(l.locked(&["user:b", "ip:2"]), None);
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_and_keyed() {
+        let kent = Force::resolve("Kent").unwrap();
+        let a = pseudonym(b"k1", "person", kent, "P000001");
+        assert_eq!(a, pseudonym(b"k1", "person", kent, "P000001"));
+        assert_ne!(a, pseudonym(b"k2", "person", kent, "P000001"));
+        assert_ne!(a, pseudonym(b"k1", "person", kent, "P000002"));
+        assert!(!a.contains("P000001"));
+    }
+
+    #[test]
+    fn analysts_see_their_own_force_only() {
+        let kent = Force::resolve("Kent").unwrap();
+        let essex = Force::resolve("Essex").unwrap();
+        let u = User { id: 1, username: "a".into(), role: Role::Analyst, force: Some(kent), grants: vec![] };
+        assert_eq!(u.access(kent), Access::Full);
+        assert_eq!(u.access(essex), Access::Pseudonymous);
+        let r = User { role: Role::Reviewer, force: None, grants: vec![essex], ..u };
+        assert_eq!(r.access(essex), Access::Full);
+        assert_eq!(r.access(kent), Access::Pseudonymous);
+    }
+}

@@ -1,0 +1,502 @@
+//! The server's database: one small SQL dialect over SQLite (rusqlite, the default) or
+//! PostgreSQL (the `postgres` crate), behind an r2d2 connection pool.
+//!
+//! Statements are written once, with `?` placeholders, and the types the schema uses are kept
+//! to three (BIGINT, DOUBLE PRECISION, TEXT) so that the same statement means the same thing on
+//! both. For PostgreSQL the placeholders become `$1, $2, …`. Bulk loads use `COPY` on PostgreSQL
+//! and prepared multi-row inserts on SQLite.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+/// A value bound to or read from a statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// An integer (BIGINT).
+    Int(i64),
+    /// A float (DOUBLE PRECISION).
+    Real(f64),
+    /// Text.
+    Text(String),
+}
+
+impl Value {
+    /// The integer, if it is one.
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Real(f) => Some(*f as i64),
+            Value::Text(s) => s.parse().ok(),
+            Value::Null => None,
+        }
+    }
+
+    /// The text (numbers are formatted; NULL is empty).
+    pub fn text(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Real(f) => f.to_string(),
+            Value::Null => String::new(),
+        }
+    }
+
+    /// The float, if it is a number.
+    pub fn real(&self) -> Option<f64> {
+        match self {
+            Value::Real(f) => Some(*f),
+            Value::Int(i) => Some(*i as f64),
+            Value::Text(s) => s.parse().ok(),
+            Value::Null => None,
+        }
+    }
+
+    /// Text, or NULL when empty.
+    pub fn opt_text(s: &str) -> Value {
+        if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+impl From<&String> for Value {
+    fn from(s: &String) -> Value {
+        Value::Text(s.clone())
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+impl From<usize> for Value {
+    fn from(i: usize) -> Value {
+        Value::Int(i as i64)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Int(b as i64)
+    }
+}
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Real(f)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// A row read back.
+pub type Row = Vec<Value>;
+
+/// Which database a URL names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Url {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string (`postgres://…`).
+    Postgres(String),
+}
+
+impl Url {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite://PATH` or a plain path is an
+    /// SQLite file.
+    pub fn parse(s: &str) -> Url {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Url::Postgres(s.to_string())
+        } else {
+            Url::Sqlite(PathBuf::from(s.strip_prefix("sqlite://").unwrap_or(s)))
+        }
+    }
+
+    /// For messages: the kind and where, without any password.
+    pub fn describe(&self) -> String {
+        match self {
+            Url::Sqlite(p) => format!("SQLite {}", p.display()),
+            Url::Postgres(s) => {
+                let after = s.split_once("://").map_or(s.as_str(), |x| x.1);
+                let host = after.rsplit_once('@').map_or(after, |x| x.1);
+                format!("PostgreSQL {host}")
+            }
+        }
+    }
+}
+
+/// A database error, with the statement's first words for context.
+#[derive(Debug)]
+pub struct DbError {
+    /// What failed.
+    pub message: String,
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+fn context(sql: &str) -> String {
+    let s: String = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+    s
+}
+
+fn sqlite_err(sql: &str, e: rusqlite::Error) -> DbError {
+    DbError { message: format!("SQLite: {e} (in \"{}…\")", context(sql)) }
+}
+
+fn pg_err(sql: &str, e: postgres::Error) -> DbError {
+    let detail = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
+    DbError { message: format!("PostgreSQL: {detail} (in \"{}…\")", context(sql)) }
+}
+
+/// Result of a database call.
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// One open connection.
+pub enum Conn {
+    /// SQLite.
+    Sqlite(rusqlite::Connection),
+    /// PostgreSQL.
+    Postgres(postgres::Client),
+}
+
+impl ToSql for Value {
+    fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT2 => (*i as i16).to_sql(ty, out),
+                Type::INT4 => (*i as i32).to_sql(ty, out),
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR => i.to_string().to_sql(ty, out),
+                _ => i.to_sql(ty, out),
+            },
+            Value::Real(f) => match *ty {
+                Type::INT8 => (*f as i64).to_sql(ty, out),
+                _ => f.to_sql(ty, out),
+            },
+            Value::Text(s) => s.as_str().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+/// `?` placeholders to `$1, $2, …` (statements here never hold a `?` inside a string literal).
+pub fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn pg_value(row: &postgres::Row, i: usize) -> Value {
+    let ty = row.columns()[i].type_();
+    let v = match *ty {
+        Type::INT8 => row.get::<_, Option<i64>>(i).map(Value::Int),
+        Type::INT4 => row.get::<_, Option<i32>>(i).map(|x| Value::Int(x as i64)),
+        Type::INT2 => row.get::<_, Option<i16>>(i).map(|x| Value::Int(x as i64)),
+        Type::BOOL => row.get::<_, Option<bool>>(i).map(|x| Value::Int(x as i64)),
+        Type::FLOAT8 => row.get::<_, Option<f64>>(i).map(Value::Real),
+        Type::FLOAT4 => row.get::<_, Option<f32>>(i).map(|x| Value::Real(x as f64)),
+        _ => row.try_get::<_, Option<String>>(i).ok().flatten().map(Value::Text),
+    };
+    v.unwrap_or(Value::Null)
+}
+
+impl Conn {
+    /// Opens a connection and sets it up (SQLite: WAL, a busy timeout).
+    pub fn open(url: &Url) -> Result<Conn> {
+        match url {
+            Url::Sqlite(path) => {
+                let c = rusqlite::Connection::open(path)
+                    .map_err(|e| DbError { message: format!("cannot open SQLite database {}: {e}", path.display()) })?;
+                c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF;")
+                    .map_err(|e| sqlite_err("PRAGMA", e))?;
+                Ok(Conn::Sqlite(c))
+            }
+            Url::Postgres(s) => {
+                let c = postgres::Client::connect(s, postgres::NoTls).map_err(|e| DbError {
+                    message: format!("cannot connect to {}: {e}", url.describe()),
+                })?;
+                Ok(Conn::Postgres(c))
+            }
+        }
+    }
+
+    /// Whether this is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Conn::Postgres(_))
+    }
+
+    /// Runs one statement; returns the rows changed.
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql).map_err(|e| sqlite_err(sql, e))?;
+                st.execute(rusqlite::params_from_iter(params.iter())).map(|n| n as u64).map_err(|e| sqlite_err(sql, e))
+            }
+            Conn::Postgres(c) => {
+                let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                c.execute(numbered(sql).as_str(), &refs).map_err(|e| pg_err(sql, e))
+            }
+        }
+    }
+
+    /// Runs a query and returns every row.
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql).map_err(|e| sqlite_err(sql, e))?;
+                let n = st.column_count();
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter())).map_err(|e| sqlite_err(sql, e))?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next().map_err(|e| sqlite_err(sql, e))? {
+                    let mut row = Vec::with_capacity(n);
+                    for i in 0..n {
+                        use rusqlite::types::ValueRef;
+                        row.push(match r.get_ref(i).map_err(|e| sqlite_err(sql, e))? {
+                            ValueRef::Null => Value::Null,
+                            ValueRef::Integer(x) => Value::Int(x),
+                            ValueRef::Real(x) => Value::Real(x),
+                            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                            ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+                        });
+                    }
+                    out.push(row);
+                }
+                Ok(out)
+            }
+            Conn::Postgres(c) => {
+                let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                let rows = c.query(numbered(sql).as_str(), &refs).map_err(|e| pg_err(sql, e))?;
+                Ok(rows.iter().map(|r| (0..r.len()).map(|i| pg_value(r, i)).collect()).collect())
+            }
+        }
+    }
+
+    /// The first row, if any.
+    pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Runs several statements separated by `;` (no parameters).
+    pub fn batch(&mut self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Sqlite(c) => c.execute_batch(sql).map_err(|e| sqlite_err(sql, e)),
+            Conn::Postgres(c) => c.batch_execute(sql).map_err(|e| pg_err(sql, e)),
+        }
+    }
+
+    /// Runs `f` in a transaction: committed if it returns Ok, rolled back otherwise.
+    pub fn transaction<T, E: From<DbError>>(&mut self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+        let begin = if self.is_postgres() { "BEGIN" } else { "BEGIN IMMEDIATE" };
+        self.batch(begin)?;
+        match f(self) {
+            Ok(v) => {
+                self.batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Appends rows to a table: `COPY` on PostgreSQL, prepared multi-row inserts on SQLite.
+    pub fn bulk_insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Conn::Sqlite(c) => {
+                const PER: usize = 32;
+                let one = format!("({})", vec!["?"; columns.len()].join(","));
+                let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(","));
+                let full = format!("{head}{}", vec![one.as_str(); PER].join(","));
+                let mut chunks = rows.chunks_exact(PER);
+                {
+                    let mut st = c.prepare_cached(&full).map_err(|e| sqlite_err(&full, e))?;
+                    for chunk in chunks.by_ref() {
+                        st.execute(rusqlite::params_from_iter(chunk.iter().flatten())).map_err(|e| sqlite_err(&full, e))?;
+                    }
+                }
+                let rest = chunks.remainder();
+                if !rest.is_empty() {
+                    let sql = format!("{head}{}", vec![one.as_str(); rest.len()].join(","));
+                    c.execute(&sql, rusqlite::params_from_iter(rest.iter().flatten())).map_err(|e| sqlite_err(&sql, e))?;
+                }
+                Ok(())
+            }
+            Conn::Postgres(c) => {
+                use std::io::Write;
+                let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(","));
+                let mut w = c.copy_in(sql.as_str()).map_err(|e| pg_err(&sql, e))?;
+                let mut buf = Vec::with_capacity(1 << 16);
+                for row in rows {
+                    for (i, v) in row.iter().enumerate() {
+                        if i > 0 {
+                            buf.push(b'\t');
+                        }
+                        match v {
+                            Value::Null => buf.extend_from_slice(b"\\N"),
+                            Value::Int(x) => buf.extend_from_slice(x.to_string().as_bytes()),
+                            Value::Real(x) => buf.extend_from_slice(x.to_string().as_bytes()),
+                            Value::Text(s) => {
+                                for b in s.bytes() {
+                                    match b {
+                                        b'\\' => buf.extend_from_slice(b"\\\\"),
+                                        b'\t' => buf.extend_from_slice(b"\\t"),
+                                        b'\n' => buf.extend_from_slice(b"\\n"),
+                                        b'\r' => buf.extend_from_slice(b"\\r"),
+                                        _ => buf.push(b),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    buf.push(b'\n');
+                    if buf.len() > 1 << 20 {
+                        w.write_all(&buf).map_err(|e| DbError { message: format!("PostgreSQL COPY {table}: {e}") })?;
+                        buf.clear();
+                    }
+                }
+                w.write_all(&buf).map_err(|e| DbError { message: format!("PostgreSQL COPY {table}: {e}") })?;
+                w.finish().map_err(|e| pg_err(&sql, e))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Opens connections for the pool.
+pub struct Manager {
+    url: Url,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<Conn> {
+        Conn::open(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<()> {
+        match conn {
+            Conn::Sqlite(_) => Ok(()),
+            Conn::Postgres(c) => c.batch_execute("").map_err(|e| pg_err("", e)),
+        }
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        match conn {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(c) => c.is_closed(),
+        }
+    }
+}
+
+/// A pool of connections to one database.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// A pool of `size` connections to `url`; fails at once if the database cannot be reached.
+pub fn pool(url: &Url, size: u32) -> Result<Pool> {
+    if let Url::Sqlite(p) = url {
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DbError { message: format!("cannot create {}: {e}", dir.display()) })?;
+        }
+    }
+    // One connection first, so that a bad URL fails with the database's own message.
+    drop(Conn::open(url)?);
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(std::time::Duration::from_secs(30))
+        .build(Manager { url: url.clone() })
+        .map_err(|e| DbError { message: format!("connection pool for {}: {e}", url.describe()) })
+}
+
+/// A connection from the pool.
+pub fn get(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>> {
+    pool.get().map_err(|e| DbError { message: format!("no database connection: {e}") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        assert_eq!(numbered("SELECT a FROM t WHERE b = ? AND c > ?"), "SELECT a FROM t WHERE b = $1 AND c > $2");
+    }
+
+    #[test]
+    fn urls_say_which_database_without_passwords() {
+        assert_eq!(Url::parse("x/y.db"), Url::Sqlite("x/y.db".into()));
+        assert_eq!(Url::parse("sqlite://a.db"), Url::Sqlite("a.db".into()));
+        let pg = Url::parse("postgres://u:secret@localhost/db");
+        assert!(matches!(pg, Url::Postgres(_)));
+        assert_eq!(pg.describe(), "PostgreSQL localhost/db");
+    }
+
+    #[test]
+    fn sqlite_round_trip_and_bulk_insert() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("t.db"))).unwrap();
+        c.batch("CREATE TABLE t (a BIGINT, b TEXT, c DOUBLE PRECISION)").unwrap();
+        let rows: Vec<Vec<Value>> = (0..70).map(|i| vec![Value::Int(i), Value::Text(format!("r{i}")), Value::Null]).collect();
+        c.bulk_insert("t", &["a", "b", "c"], &rows).unwrap();
+        let got = c.query("SELECT COUNT(*), MAX(a) FROM t WHERE b <> ?", &["r3".into()]).unwrap();
+        assert_eq!(got, vec![vec![Value::Int(69), Value::Int(69)]]);
+        let r: std::result::Result<(), DbError> = c.transaction(|c| {
+            c.execute("DELETE FROM t", &[])?;
+            Err(DbError { message: "stop".into() })
+        });
+        assert!(r.is_err());
+        assert_eq!(c.query("SELECT COUNT(*) FROM t", &[]).unwrap()[0][0], Value::Int(70), "rolled back");
+    }
+}

@@ -1,0 +1,321 @@
+//! `conduct serve`: the analyst dashboard and its JSON API over a published analysis, in
+//! SQLite (default) or PostgreSQL, with accounts, force-scoped access, CSRF protection and a
+//! hash-chained audit log of every read of identifiable data.
+//!
+//! Layout: [`db`] (one SQL dialect over both databases), [`schema`], [`auth`] (accounts,
+//! sessions, roles, pseudonyms), [`audit`], [`dataset`] (exports → analysis → publication),
+//! [`views`] (what each page shows, as JSON), [`api`] (the JSON routes), [`pages`] (the HTML
+//! routes), [`openapi`].
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod dataset;
+pub mod db;
+pub mod error;
+pub mod openapi;
+pub mod pages;
+pub mod schema;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::audit::{Auditor, Entry};
+use crate::auth::{LoginLimiter, User};
+use crate::db::{Conn, Pool};
+use crate::error::ApiError;
+
+/// How the server is set up.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The database.
+    pub database: db::Url,
+    /// Where accepted exports are kept.
+    pub data_dir: PathBuf,
+    /// Address to listen on (port 0: any free port, printed).
+    pub bind: SocketAddr,
+    /// Largest upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Mark cookies Secure (served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Database connections.
+    pub pool_size: u32,
+}
+
+/// Shared by every request.
+pub struct AppState {
+    /// Database connections.
+    pub pool: Pool,
+    /// The audit writer.
+    pub auditor: Auditor,
+    /// Failed-login counts.
+    pub limiter: LoginLimiter,
+    /// Key of pseudonymous references.
+    pub key: Vec<u8>,
+    /// Setup.
+    pub config: Config,
+    /// One analysis at a time.
+    pub analysis: tokio::sync::Mutex<()>,
+}
+
+/// The state as handlers see it.
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// Runs `f` on a pooled connection off the async threads.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = db::get(&pool)?;
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("database task failed: {e}")))?
+    }
+
+    /// Records audit entries, failing the request if they cannot be written.
+    pub async fn record(&self, entries: Vec<Entry>) -> Result<(), ApiError> {
+        for e in entries {
+            self.auditor.record(e).await.map_err(|e| ApiError::internal(format!("audit log: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// Runs a view: its audit entries are committed before its data is returned; a refusal's
+    /// entry is committed before the refusal.
+    pub async fn view<F>(&self, f: F) -> Result<serde_json::Value, ApiError>
+    where
+        F: FnOnce(&mut Conn) -> views::Viewed + Send + 'static,
+    {
+        match self.db(f).await {
+            Ok((v, entries)) => {
+                self.record(entries).await?;
+                Ok(v)
+            }
+            Err(mut e) => {
+                if let Some(entry) = e.audit.take() {
+                    self.record(vec![*entry]).await?;
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "conduct_session";
+
+/// Reads a cookie from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The signed-in user of a request, with the session's CSRF token.
+pub struct Ctx {
+    /// Who.
+    pub user: User,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// The session token.
+    pub token: String,
+}
+
+impl Ctx {
+    /// Checks the CSRF token sent with a state-changing request.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), ApiError> {
+        match sent {
+            Some(s) if auth::same_token(s, &self.csrf) => Ok(()),
+            _ => Err(ApiError::forbidden("missing or wrong CSRF token: reload the page and try again")),
+        }
+    }
+}
+
+impl FromRequestParts<Shared> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Ctx, ApiError> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
+        let t = token.clone();
+        let found = state.db(move |c| Ok(auth::session(c, &t)?)).await?;
+        let (user, csrf) = found.ok_or_else(ApiError::unauthorized)?;
+        // Cross-site requests are refused outright for anything that changes state.
+        if parts.method != Method::GET && parts.method != Method::HEAD {
+            if let Some(site) = parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+                if site == "cross-site" {
+                    return Err(ApiError::forbidden("cross-site request refused"));
+                }
+            }
+        }
+        Ok(Ctx { user, csrf, token })
+    }
+}
+
+/// Answers API errors as JSON; the pages turn them into HTML themselves.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            eprintln!("conduct serve: error: {}", self.message);
+        }
+        let mut body = serde_json::json!({ "error": self.public_message(), "status": self.status.as_u16() });
+        if let Some(d) = self.detail {
+            body["detail"] = d;
+        }
+        let mut r = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        r
+    }
+}
+
+/// Security headers on every answer, and one log line per request: method, route template
+/// (never the ids in the path), status and time. No query strings, no bodies.
+async fn guard(matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
+    let t = Instant::now();
+    let method = req.method().clone();
+    let route = matched.map_or_else(|| "(unmatched)".to_string(), |m| m.as_str().to_string());
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if std::env::var_os("CONDUCT_QUIET").is_none() {
+        eprintln!("{} {method} {route} {} {:.1}ms", audit::now(), res.status().as_u16(), t.elapsed().as_secs_f64() * 1000.0);
+    }
+    res
+}
+
+/// The router: pages, API and the OpenAPI document.
+pub fn router(state: Shared) -> axum::Router {
+    let limit = state.config.max_upload_bytes;
+    axum::Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .route("/openapi.json", axum::routing::get(openapi::document))
+        .fallback(|| async { ApiError::not_found("no such page") })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(guard))
+        .with_state(state)
+}
+
+/// Opens the database, migrates it and builds the shared state.
+pub fn state(config: Config) -> Result<Shared, db::DbError> {
+    let pool = db::pool(&config.database, config.pool_size)?;
+    let key = {
+        let mut c = db::get(&pool)?;
+        schema::migrate(&mut c)?;
+        auth::pseudonym_key(&mut c)?
+    };
+    let auditor = Auditor::start(pool.clone());
+    Ok(Arc::new(AppState { pool, auditor, limiter: LoginLimiter::default(), key, config, analysis: tokio::sync::Mutex::new(()) }))
+}
+
+/// Serves until interrupted. Prints `listening on http://ADDR` once the socket is bound.
+pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(64).build()?;
+    rt.block_on(async move {
+        let state = state(config.clone())?;
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        println!("listening on http://{addr}");
+        eprintln!("conduct serve: {} ; data folder {}", config.database.describe(), config.data_dir.display());
+        axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
+
+/// Redirects to the login page (for pages when not signed in).
+pub fn to_login() -> Response {
+    Redirect::to("/login").into_response()
+}
+
+/// A `Set-Cookie` value for the session.
+pub fn session_cookie(token: &str, secure: bool, max_age: i64) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Whether the request came over TLS (directly configured, or through a proxy that says so).
+pub fn is_tls(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.secure_cookies || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+}
+
+/// The status for a failed view as a page would show it.
+pub fn status_text(s: StatusCode) -> &'static str {
+    s.canonical_reason().unwrap_or("Error")
+}
+
+/// Adds an export to the data folder and republishes the analysis of every export (for the
+/// command line: `conduct publish`). The export must have usable rows.
+pub fn publish_export(
+    conn: &mut Conn,
+    data_dir: &std::path::Path,
+    inputs: &conduct_ingest::Inputs,
+    actor: &str,
+) -> Result<(dataset::Validation, dataset::Published), dataset::DatasetError> {
+    let v = dataset::validate(inputs)?;
+    if v.summary.accepted() == 0 {
+        return Err(dataset::DatasetError::Refused("no usable rows: nothing was imported".into()));
+    }
+    let dir = api::keep_export(data_dir, inputs)?;
+    let result = dataset::read_all(data_dir).and_then(dataset::analyse).and_then(|a| dataset::publish(conn, &a));
+    match result {
+        Ok(p) => {
+            let forces: Vec<&str> = dataset::forces_of(&v.export).iter().map(|f| f.name()).collect();
+            audit::append(
+                conn,
+                &[Entry {
+                    actor: actor.into(),
+                    action: "import".into(),
+                    object: format!("export/{}", dir.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())),
+                    force: forces.join(";"),
+                    outcome: "published".into(),
+                    detail: format!("{} rows accepted, {} rejected", v.summary.accepted(), v.summary.rejected()),
+                }],
+            )?;
+            Ok((v, p))
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            Err(e)
+        }
+    }
+}
+
+/// State for handlers that need the raw state.
+pub type St = State<Shared>;

@@ -1,0 +1,239 @@
+//! The server's schema, the same on SQLite and PostgreSQL but for the append-only guard on the
+//! audit log (a trigger in each dialect), and its versioned migration.
+//!
+//! Three kinds of table: accounts and access (users, sessions, grants), the audit log, and the
+//! published analysis (forces, incidents, records, persons, courses, orders, breaches and the
+//! term frequencies the linkage explanations need). The analysis tables are replaced as a whole,
+//! in one transaction, each time an export is published.
+
+use crate::db::{Conn, Result};
+
+/// The schema version this build writes.
+pub const VERSION: i64 = 1;
+
+const TABLES: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id            BIGINT PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    force         TEXT,
+    created_at    TEXT NOT NULL,
+    disabled      BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    BIGINT NOT NULL,
+    csrf       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS grants (
+    user_id    BIGINT NOT NULL,
+    force      TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    granted_by TEXT NOT NULL,
+    granted_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, force)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq       BIGINT PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    object    TEXT NOT NULL,
+    force     TEXT NOT NULL,
+    outcome   TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    id          BIGINT PRIMARY KEY,
+    at          TEXT NOT NULL,
+    username    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    report      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS forces (
+    name           TEXT PRIMARY KEY,
+    incidents      BIGINT NOT NULL,
+    courses        BIGINT NOT NULL,
+    hidden_repeats BIGINT NOT NULL,
+    linked_repeats BIGINT NOT NULL,
+    urgent         BIGINT NOT NULL,
+    high           BIGINT NOT NULL,
+    review         BIGINT NOT NULL,
+    routine        BIGINT NOT NULL,
+    breaches       BIGINT NOT NULL,
+    charged        BIGINT NOT NULL,
+    outcomes       BIGINT NOT NULL,
+    overview       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS incidents (
+    force               TEXT NOT NULL,
+    incident_ref        TEXT NOT NULL,
+    recorded_date       TEXT NOT NULL,
+    occurred_date       TEXT,
+    offence_code        TEXT NOT NULL,
+    offence_description TEXT,
+    domestic_abuse      BIGINT,
+    cyber               BIGINT,
+    linked_refs         TEXT,
+    outcome_type        BIGINT,
+    outcome_date        TEXT,
+    narrative           TEXT,
+    PRIMARY KEY (force, incident_ref)
+);
+CREATE TABLE IF NOT EXISTS course_incidents (
+    course_id    TEXT NOT NULL,
+    force        TEXT NOT NULL,
+    incident_ref TEXT NOT NULL,
+    hidden       BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS course_incidents_course ON course_incidents (course_id);
+CREATE TABLE IF NOT EXISTS records (
+    force           TEXT NOT NULL,
+    record_id       TEXT NOT NULL,
+    incident_ref    TEXT NOT NULL,
+    role            TEXT NOT NULL,
+    person_id       TEXT NOT NULL,
+    local_person_id TEXT,
+    forename        TEXT,
+    middle_names    TEXT,
+    surname         TEXT,
+    date_of_birth   TEXT,
+    sex             TEXT,
+    address         TEXT,
+    postcode        TEXT,
+    phone           TEXT,
+    email           TEXT,
+    online_handles  TEXT,
+    pnc_id          TEXT,
+    ni_number       TEXT,
+    PRIMARY KEY (force, record_id)
+);
+CREATE INDEX IF NOT EXISTS records_person ON records (person_id);
+CREATE INDEX IF NOT EXISTS records_incident ON records (force, incident_ref);
+CREATE TABLE IF NOT EXISTS persons (
+    person_id TEXT PRIMARY KEY,
+    records   BIGINT NOT NULL,
+    forces    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS courses (
+    course_id      TEXT PRIMARY KEY,
+    forces         TEXT NOT NULL,
+    victim         TEXT NOT NULL,
+    suspect        TEXT,
+    first_date     TEXT NOT NULL,
+    last_date      TEXT NOT NULL,
+    reports        BIGINT NOT NULL,
+    hidden         BIGINT NOT NULL,
+    cross_force    BIGINT NOT NULL,
+    priority       TEXT NOT NULL,
+    priority_rank  BIGINT NOT NULL,
+    triage_rank    BIGINT NOT NULL,
+    stalking       BIGINT NOT NULL,
+    breaches       BIGINT NOT NULL,
+    reasons        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS courses_rank ON courses (triage_rank);
+CREATE INDEX IF NOT EXISTS courses_last ON courses (last_date);
+CREATE INDEX IF NOT EXISTS courses_reports ON courses (reports);
+CREATE INDEX IF NOT EXISTS courses_victim ON courses (victim);
+CREATE INDEX IF NOT EXISTS courses_suspect ON courses (suspect);
+CREATE TABLE IF NOT EXISTS course_forces (
+    force         TEXT NOT NULL,
+    course_id     TEXT NOT NULL,
+    triage_rank   BIGINT NOT NULL,
+    priority_rank BIGINT NOT NULL,
+    last_date     TEXT NOT NULL,
+    reports       BIGINT NOT NULL,
+    PRIMARY KEY (force, course_id)
+);
+CREATE INDEX IF NOT EXISTS course_forces_rank ON course_forces (force, triage_rank);
+CREATE INDEX IF NOT EXISTS course_forces_last ON course_forces (force, last_date);
+CREATE INDEX IF NOT EXISTS course_forces_reports ON course_forces (force, reports);
+CREATE TABLE IF NOT EXISTS orders (
+    force        TEXT NOT NULL,
+    order_ref    TEXT NOT NULL,
+    order_type   TEXT NOT NULL,
+    incident_ref TEXT NOT NULL,
+    applied_date TEXT,
+    granted_date TEXT,
+    expires_date TEXT,
+    status       TEXT,
+    PRIMARY KEY (force, order_ref)
+);
+CREATE INDEX IF NOT EXISTS orders_incident ON orders (force, incident_ref);
+CREATE TABLE IF NOT EXISTS breaches (
+    course_id    TEXT NOT NULL,
+    force        TEXT NOT NULL,
+    incident_ref TEXT NOT NULL,
+    order_force  TEXT NOT NULL,
+    order_ref    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS breaches_course ON breaches (course_id);
+CREATE TABLE IF NOT EXISTS term_frequencies (
+    which     BIGINT NOT NULL,
+    hash      BIGINT NOT NULL,
+    frequency DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (which, hash)
+);
+";
+
+const SQLITE_GUARD: &str = "
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
+const POSTGRES_GUARD: &str = "
+CREATE OR REPLACE FUNCTION conduct_audit_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS audit_append_only ON audit;
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
+FOR EACH ROW EXECUTE FUNCTION conduct_audit_append_only();
+DROP TRIGGER IF EXISTS audit_no_truncate ON audit;
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+FOR EACH STATEMENT EXECUTE FUNCTION conduct_audit_append_only();
+";
+
+/// The analysis tables, emptied and refilled by each publication.
+pub const ANALYSIS_TABLES: [&str; 10] =
+    ["forces", "incidents", "course_incidents", "records", "persons", "courses", "course_forces", "orders", "breaches", "term_frequencies"];
+
+/// Creates or upgrades the schema. Refuses a database written by a newer version.
+pub fn migrate(conn: &mut Conn) -> Result<()> {
+    let postgres = conn.is_postgres();
+    if postgres {
+        // Two servers starting at once must not both create the schema.
+        conn.batch("SELECT pg_advisory_lock(7270111)")?;
+    }
+    let result = (|| {
+        conn.batch(TABLES)?;
+        conn.batch(if postgres { POSTGRES_GUARD } else { SQLITE_GUARD })?;
+        let found = conn.query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[])?;
+        match found.and_then(|r| r[0].int()) {
+            None => {
+                conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", &[VERSION.to_string().into()])?;
+            }
+            Some(v) if v > VERSION => {
+                return Err(crate::db::DbError {
+                    message: format!("the database has schema version {v}; this conduct understands up to {VERSION}: upgrade conduct"),
+                });
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    })();
+    if postgres {
+        conn.batch("SELECT pg_advisory_unlock(7270111)")?;
+    }
+    result
+}

@@ -1,0 +1,492 @@
+//! What each page and API call shows, as JSON, decided once for both: the queries, the access
+//! rule applied to every row (identifiable for forces the user may see, a pseudonymous
+//! reference otherwise), and the audit entries the read must leave.
+
+use conduct_domain::{Force, PartialDate, Role as PersonRole};
+use conduct_ingest::Involvement;
+use serde_json::{Value as Json, json};
+
+use crate::audit::Entry;
+use crate::auth::{Access, Role, User, pseudonym};
+use crate::db::{Conn, DbError, Value};
+use crate::error::ApiError;
+
+/// A view and the audit entries reading it leaves.
+pub type Viewed = Result<(Json, Vec<Entry>), ApiError>;
+
+fn entry(user: &User, action: &str, object: &str, force: &str, outcome: &str, detail: &str) -> Entry {
+    Entry {
+        actor: user.username.clone(),
+        action: action.into(),
+        object: object.into(),
+        force: force.into(),
+        outcome: outcome.into(),
+        detail: detail.into(),
+    }
+}
+
+fn force_of(name: &str) -> Option<Force> {
+    Force::resolve(name).ok()
+}
+
+fn split(s: &str) -> Vec<String> {
+    s.split(';').filter(|x| !x.is_empty()).map(str::to_string).collect()
+}
+
+fn refused(user: &User, object: &str, forces: &str) -> ApiError {
+    ApiError::forbidden("this belongs to another force: you may see your own force's records only").audited(entry(
+        user,
+        "read",
+        object,
+        forces,
+        "denied",
+        "no access to any force holding it",
+    ))
+}
+
+/// Query of the triage list.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct TriageQuery {
+    /// Force (analysts: their own, whatever is asked).
+    pub force: Option<String>,
+    /// urgent, high, review or routine.
+    pub priority: Option<String>,
+    /// Only courses to review as stalking.
+    pub stalking: Option<String>,
+    /// Only courses crossing forces.
+    pub cross_force: Option<String>,
+    /// Only courses with a possible breach.
+    pub breach: Option<String>,
+    /// Only courses with hidden repeats.
+    pub hidden: Option<String>,
+    /// rank (default), recent or reports.
+    pub sort: Option<String>,
+    /// 1-based page.
+    pub page: Option<u64>,
+    /// Rows per page (at most 200).
+    pub per_page: Option<u64>,
+}
+
+fn flag(s: &Option<String>) -> bool {
+    matches!(s.as_deref().map(str::trim), Some("1" | "true" | "yes" | "on"))
+}
+
+/// Page number and size, bounded.
+pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
+    (page.unwrap_or(1).max(1), per_page.unwrap_or(50).clamp(1, 200))
+}
+
+/// The triage list: courses in review order, each with its reasons.
+pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery) -> Viewed {
+    let asked = match q.force.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(name) => Some(force_of(name).ok_or_else(|| ApiError::bad_request(format!("unknown force {name:?}")))?),
+        None => None,
+    };
+    let force = match user.role {
+        Role::Analyst => {
+            let own = user.force.ok_or_else(|| ApiError::forbidden("your account has no force"))?;
+            if let Some(a) = asked.filter(|a| *a != own) {
+                return Err(refused(user, "triage", a.name()));
+            }
+            Some(own)
+        }
+        _ => asked,
+    };
+    let (page, per_page) = paging(q.page, q.per_page);
+    let mut cond = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    let (from, rank, last, reports) = match force {
+        Some(f) => {
+            cond.push("cf.force = ?");
+            params.push(f.name().into());
+            ("course_forces cf JOIN courses c ON c.course_id = cf.course_id", "cf.triage_rank", "cf.last_date DESC, cf.triage_rank", "cf.reports DESC, cf.triage_rank")
+        }
+        None => ("courses c", "c.triage_rank", "c.last_date DESC, c.triage_rank", "c.reports DESC, c.triage_rank"),
+    };
+    if let Some(p) = q.priority.as_deref().filter(|s| !s.is_empty()) {
+        let p = p.trim().to_ascii_lowercase();
+        if !matches!(p.as_str(), "urgent" | "high" | "review" | "routine") {
+            return Err(ApiError::bad_request("priority is urgent, high, review or routine"));
+        }
+        cond.push("c.priority = ?");
+        params.push(p.into());
+    }
+    if flag(&q.stalking) {
+        cond.push("c.stalking = 1");
+    }
+    if flag(&q.cross_force) {
+        cond.push("c.cross_force = 1");
+    }
+    if flag(&q.breach) {
+        cond.push("c.breaches > 0");
+    }
+    if flag(&q.hidden) {
+        cond.push("c.hidden > 0");
+    }
+    let order = match q.sort.as_deref().unwrap_or("rank") {
+        "rank" | "" => rank,
+        "recent" => last,
+        "reports" => reports,
+        other => return Err(ApiError::bad_request(format!("sort is rank, recent or reports, not {other:?}"))),
+    };
+    let filter = if cond.is_empty() { String::new() } else { format!(" WHERE {}", cond.join(" AND ")) };
+    let total = c.query_one(&format!("SELECT COUNT(*) FROM {from}{filter}"), &params)?.and_then(|r| r[0].int()).unwrap_or(0);
+    let here = if force.is_some() { "cf.reports" } else { "c.reports" };
+    let mut p2 = params.clone();
+    p2.push(Value::Int(per_page as i64));
+    p2.push(Value::Int(((page - 1) * per_page) as i64));
+    let rows = c.query(
+        &format!(
+            "SELECT c.course_id, c.priority, c.reasons, c.first_date, c.last_date, c.reports, {here}, c.hidden, c.cross_force, c.forces, \
+             c.stalking, c.breaches, c.victim, c.suspect FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"
+        ),
+        &p2,
+    )?;
+    let items: Vec<Json> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "course_id": r[0].text(),
+                "priority": r[1].text(),
+                "reasons": serde_json::from_str::<Json>(&r[2].text()).unwrap_or(Json::Array(vec![])),
+                "first_date": r[3].text(),
+                "last_date": r[4].text(),
+                "reports": r[5].int(),
+                "reports_in_force": r[6].int(),
+                "hidden_repeats": r[7].int(),
+                "cross_force": r[8].int() == Some(1),
+                "forces": split(&r[9].text()),
+                "review_as_stalking": r[10].int() == Some(1),
+                "possible_breaches": r[11].int(),
+                "victim": r[12].text(),
+                "suspect": match &r[13] { Value::Null => Json::Null, v => v.text().into() },
+            })
+        })
+        .collect();
+    let fname = force.map_or("-".to_string(), |f| f.name().to_string());
+    let shown = items.len();
+    let v = json!({
+        "force": force.map(|f| f.name()),
+        "page": page, "per_page": per_page, "total": total,
+        "next_page": if page * per_page < total as u64 { Json::from(page + 1) } else { Json::Null },
+        "items": items,
+    });
+    Ok((v, vec![entry(user, "read", "triage", &fname, "allowed", &format!("page {page}, {shown} courses"))]))
+}
+
+fn incident_json(r: &[Value]) -> Json {
+    json!({
+        "force": r[0].text(), "incident_ref": r[1].text(), "hidden_repeat": r[2].int() == Some(1),
+        "recorded_date": r[3].text(), "occurred_date": opt(&r[4]), "offence_code": r[5].text(),
+        "offence_description": opt(&r[6]), "domestic_abuse": r[7].int().map(|x| x == 1), "cyber": r[8].int().map(|x| x == 1),
+        "linked_refs": split(&r[9].text()), "outcome_type": r[10].int(), "outcome_date": opt(&r[11]), "narrative": opt(&r[12]),
+    })
+}
+
+fn opt(v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        v => v.text().into(),
+    }
+}
+
+const RECORD_COLUMNS: &str = "force, record_id, incident_ref, role, person_id, local_person_id, forename, middle_names, surname, \
+     date_of_birth, sex, address, postcode, phone, email, online_handles, pnc_id, ni_number";
+
+fn record_json(r: &[Value]) -> Json {
+    let names = ["force", "record_id", "incident_ref", "role", "person_id", "local_person_id", "forename", "middle_names", "surname",
+        "date_of_birth", "sex", "address", "postcode", "phone", "email", "online_handles", "pnc_id", "ni_number"];
+    let mut m = serde_json::Map::new();
+    for (n, v) in names.iter().zip(r) {
+        m.insert(n.to_string(), opt(v));
+    }
+    Json::Object(m)
+}
+
+/// One course: its reports on a time line, the people in them, its orders and breaches.
+pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
+    let row = c
+        .query_one(
+            "SELECT course_id, forces, victim, suspect, first_date, last_date, reports, hidden, cross_force, priority, reasons, stalking, breaches \
+             FROM courses WHERE course_id = ?",
+            &[id.into()],
+        )?
+        .ok_or_else(|| ApiError::not_found(format!("no course {id}")))?;
+    let forces: Vec<Force> = split(&row[1].text()).iter().filter_map(|f| force_of(f)).collect();
+    let full: Vec<Force> = forces.iter().copied().filter(|f| user.access(*f) == Access::Full).collect();
+    let object = format!("course/{id}");
+    if full.is_empty() && user.role == Role::Analyst {
+        return Err(refused(user, &object, &row[1].text()));
+    }
+    let incidents = c.query(
+        "SELECT ci.force, ci.incident_ref, ci.hidden, i.recorded_date, i.occurred_date, i.offence_code, i.offence_description, \
+         i.domestic_abuse, i.cyber, i.linked_refs, i.outcome_type, i.outcome_date, i.narrative \
+         FROM course_incidents ci JOIN incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref \
+         WHERE ci.course_id = ? ORDER BY i.recorded_date, ci.force, ci.incident_ref",
+        &[id.into()],
+    )?;
+    let breaches = c.query("SELECT force, incident_ref, order_force, order_ref FROM breaches WHERE course_id = ?", &[id.into()])?;
+    let mut reports = Vec::new();
+    let mut elsewhere: std::collections::BTreeMap<String, (String, usize)> = Default::default();
+    let mut people = Vec::new();
+    let mut orders = Vec::new();
+    for r in &incidents {
+        let force = force_of(&r[0].text());
+        if force.is_some_and(|f| full.contains(&f)) {
+            let mut j = incident_json(r);
+            let is_breach = breaches.iter().any(|b| b[0].text() == r[0].text() && b[1].text() == r[1].text());
+            j["possible_breach"] = is_breach.into();
+            reports.push(j);
+            for p in c.query(
+                &format!("SELECT {RECORD_COLUMNS} FROM records WHERE force = ? AND incident_ref = ? AND role IN ('victim', 'suspect') ORDER BY role DESC, record_id"),
+                &[r[0].clone(), r[1].clone()],
+            )? {
+                people.push(record_json(&p));
+            }
+            for o in c.query(
+                "SELECT force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status FROM orders WHERE force = ? AND incident_ref = ?",
+                &[r[0].clone(), r[1].clone()],
+            )? {
+                orders.push(json!({
+                    "force": o[0].text(), "order_ref": o[1].text(), "order_type": o[2].text(), "incident_ref": o[3].text(),
+                    "applied_date": opt(&o[4]), "granted_date": opt(&o[5]), "expires_date": opt(&o[6]), "status": opt(&o[7]),
+                }));
+            }
+        } else if let Some(f) = force {
+            let e = elsewhere.entry(f.name().to_string()).or_insert_with(|| (pseudonym(key, "course", f, id), 0));
+            e.1 += 1;
+        }
+    }
+    // Breaches of orders of forces the user may see, within reports they may see.
+    let breach_list: Vec<Json> = breaches
+        .iter()
+        .filter(|b| force_of(&b[0].text()).is_some_and(|f| full.contains(&f)) && force_of(&b[2].text()).is_some_and(|f| full.contains(&f)))
+        .map(|b| json!({"force": b[0].text(), "incident_ref": b[1].text(), "order_force": b[2].text(), "order_ref": b[3].text()}))
+        .collect();
+    let held_elsewhere: Vec<Json> =
+        elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "reports": n})).collect();
+    let outcome = if full.len() == forces.len() { "allowed" } else if full.is_empty() { "pseudonymous" } else { "partly pseudonymous" };
+    let v = json!({
+        "course_id": row[0].text(),
+        "forces": split(&row[1].text()),
+        "victim": if full.is_empty() { Json::Null } else { row[2].text().into() },
+        "suspect": if full.is_empty() { Json::Null } else { opt(&row[3]) },
+        "first_date": row[4].text(), "last_date": row[5].text(),
+        "reports": row[6].int(), "hidden_repeats": row[7].int(), "cross_force": row[8].int() == Some(1),
+        "priority": row[9].text(),
+        "reasons": if full.is_empty() { json!([]) } else { serde_json::from_str::<Json>(&row[10].text()).unwrap_or(json!([])) },
+        "review_as_stalking": row[11].int() == Some(1), "possible_breaches": row[12].int(),
+        "access": outcome,
+        "timeline": reports, "people": people, "orders": orders, "breaches": breach_list,
+        "held_elsewhere": held_elsewhere,
+    });
+    let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
+    let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
+    Ok((v, vec![entry(user, "read", &object, &fname, outcome, "")]))
+}
+
+fn involvement(r: &[Value]) -> Option<Involvement> {
+    let force = force_of(&r[0].text())?;
+    let role = PersonRole::parse(&r[3].text()).unwrap_or(PersonRole::Other);
+    let mut p = Involvement::new(&r[1].text(), force, &r[2].text(), role);
+    p.local_person_id = r[5].text();
+    p.forename = r[6].text();
+    p.middle_names = r[7].text();
+    p.surname = r[8].text();
+    p.date_of_birth = r[9].text();
+    p.dob = PartialDate::parse(&p.date_of_birth);
+    p.sex = r[10].text();
+    p.address = r[11].text();
+    p.postcode = r[12].text();
+    p.phone = r[13].text();
+    p.phone_canonical = if p.phone.is_empty() { None } else { conduct_domain::value::canonical_phone(&p.phone) };
+    p.email = r[14].text();
+    p.online_handles = r[15].text();
+    p.pnc_id = r[16].text();
+    p.ni_number = r[17].text();
+    Some(p)
+}
+
+/// The linkage explanation of `b` against `a` under the published model.
+fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Json, ApiError> {
+    let model = c.query_one("SELECT value FROM meta WHERE key = 'model'", &[])?.ok_or_else(|| ApiError::not_found("no published model"))?;
+    let model: conduct_resolve::Model =
+        serde_json::from_str(&model[0].text()).map_err(|e| ApiError::internal(format!("the published model cannot be read: {e}")))?;
+    let nick = conduct_resolve::normalise::Nicknames::builtin();
+    let fa = conduct_resolve::normalise::normalise(a, &nick);
+    let fb = conduct_resolve::normalise::normalise(b, &nick);
+    let mut entries = Vec::new();
+    for h in [fa.forename_h, fa.surname_h] {
+        for r in c.query("SELECT which, hash, frequency FROM term_frequencies WHERE hash = ?", &[Value::Int(h as i64)])? {
+            entries.push((r[0].int().unwrap_or(0) as usize, r[1].int().unwrap_or(0) as u64, r[2].real().unwrap_or(0.0)));
+        }
+    }
+    let tf = conduct_resolve::model::TermFrequencies::from_entries(entries);
+    let w = conduct_resolve::explain::explain(&fa, &fb, &model, &tf);
+    Ok(json!({
+        "a": a.record_id, "b": b.record_id,
+        "prior": w.prior,
+        "steps": w.steps.iter().map(|s| json!({
+            "comparison": s.comparison, "level": s.level, "values": [s.values.0, s.values.1],
+            "weight": s.weight, "tf_adjustment": s.tf_adjustment, "cumulative": s.cumulative,
+        })).collect::<Vec<_>>(),
+        "match_weight": w.total, "probability": w.probability, "threshold": w.threshold,
+        "refused_by": w.contradiction.map(|(c, l)| format!("{c}: {l}")),
+    }))
+}
+
+/// One person: the records merged into them that the user may see, each explained against the
+/// first, the courses they are in, and which other forces hold records of them.
+pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
+    let rows = c.query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE person_id = ? ORDER BY force, record_id"), &[id.into()])?;
+    if rows.is_empty() {
+        return Err(ApiError::not_found(format!("no person {id}")));
+    }
+    let mut forces: Vec<Force> = rows.iter().filter_map(|r| force_of(&r[0].text())).collect();
+    forces.dedup();
+    let full: Vec<Force> = forces.iter().copied().filter(|f| user.access(*f) == Access::Full).collect();
+    let object = format!("person/{id}");
+    if full.is_empty() && user.role == Role::Analyst {
+        let names: Vec<&str> = forces.iter().map(|f| f.name()).collect();
+        return Err(refused(user, &object, &names.join(";")));
+    }
+    let visible: Vec<&Vec<Value>> = rows.iter().filter(|r| force_of(&r[0].text()).is_some_and(|f| full.contains(&f))).collect();
+    let mut elsewhere: std::collections::BTreeMap<&'static str, (String, usize)> = Default::default();
+    for r in &rows {
+        if let Some(f) = force_of(&r[0].text()).filter(|f| !full.contains(f)) {
+            elsewhere.entry(f.name()).or_insert_with(|| (pseudonym(key, "person", f, id), 0)).1 += 1;
+        }
+    }
+    let records: Vec<Json> = visible.iter().map(|r| record_json(r)).collect();
+    let mut explanations = Vec::new();
+    let people: Vec<Involvement> = visible.iter().take(51).filter_map(|r| involvement(r)).collect();
+    if let Some((anchor, rest)) = people.split_first() {
+        for b in rest {
+            explanations.push(explain(c, anchor, b)?);
+        }
+    }
+    let courses: Vec<Json> = if full.is_empty() {
+        Vec::new()
+    } else {
+        c.query(
+            "SELECT course_id, priority, forces, first_date, last_date, reports, victim FROM courses WHERE victim = ? \
+             UNION ALL SELECT course_id, priority, forces, first_date, last_date, reports, victim FROM courses WHERE suspect = ? ORDER BY 4",
+            &[id.into(), id.into()],
+        )?
+        .iter()
+        .filter(|r| split(&r[2].text()).iter().any(|f| force_of(f).is_some_and(|f| full.contains(&f))))
+        .map(|r| {
+            json!({"course_id": r[0].text(), "priority": r[1].text(), "forces": split(&r[2].text()), "first_date": r[3].text(),
+                   "last_date": r[4].text(), "reports": r[5].int(), "as": if r[6].text() == id { "victim" } else { "suspect" }})
+        })
+        .collect()
+    };
+    let held_elsewhere: Vec<Json> =
+        elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "records": n})).collect();
+    let outcome = if full.len() == forces.len() { "allowed" } else if full.is_empty() { "pseudonymous" } else { "partly pseudonymous" };
+    let v = json!({
+        "person_id": if full.is_empty() { Json::Null } else { id.into() },
+        "access": outcome,
+        "records": records,
+        "explanations": explanations,
+        "explained_against": people.first().map(|p| p.record_id.clone()),
+        "courses": courses,
+        "held_elsewhere": held_elsewhere,
+    });
+    let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
+    let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
+    Ok((v, vec![entry(user, "read", &object, &fname, outcome, &format!("{} records shown", records.len()))]))
+}
+
+fn force_row(r: &[Value]) -> Json {
+    let overview: Json = serde_json::from_str(&r[12].text()).unwrap_or(json!({}));
+    let incidents = r[1].int().unwrap_or(0);
+    let outcomes = r[11].int().unwrap_or(0);
+    let charged = r[10].int().unwrap_or(0);
+    let (h, l) = (r[3].int().unwrap_or(0), r[4].int().unwrap_or(0));
+    let hidden_share = if h + l > 0 { Json::from(h as f64 / (h + l) as f64) } else { Json::Null };
+    json!({
+        "force": r[0].text(), "incidents": incidents, "courses": r[2].int(), "hidden_repeats": r[3].int(), "linked_repeats": r[4].int(),
+        "triage": {"urgent": r[5].int(), "high": r[6].int(), "review": r[7].int(), "routine": r[8].int()},
+        "possible_breaches": r[9].int(), "charged": charged, "outcomes_assigned": outcomes,
+        "charge_rate": if outcomes > 0 { Json::from(charged as f64 / outcomes as f64) } else { Json::Null },
+        "hidden_share": hidden_share,
+        "quarters": overview["quarters"].clone(),
+        "outcome_groups": overview["outcome_groups"].clone(),
+    })
+}
+
+const FORCE_COLUMNS: &str = "name, incidents, courses, hidden_repeats, linked_repeats, urgent, high, review, routine, breaches, charged, outcomes, overview";
+
+/// A force's overview: trend, outcomes, hidden repeats and the triage summary (aggregates only).
+pub fn overview(c: &mut Conn, force: &str) -> Result<Json, ApiError> {
+    let f = force_of(force).ok_or_else(|| ApiError::not_found(format!("unknown force {force:?}")))?;
+    let row = c.query_one(&format!("SELECT {FORCE_COLUMNS} FROM forces WHERE name = ?"), &[f.name().into()])?;
+    match row {
+        Some(r) => Ok(force_row(&r)),
+        None => Err(ApiError::not_found(format!("nothing published for {}", f.name()))),
+    }
+}
+
+/// Every force side by side (aggregates only).
+pub fn national(c: &mut Conn) -> Result<Json, ApiError> {
+    let rows = c.query(&format!("SELECT {FORCE_COLUMNS} FROM forces ORDER BY name"), &[])?;
+    let forces: Vec<Json> = rows
+        .iter()
+        .map(|r| {
+            let mut v = force_row(r);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("quarters");
+                o.remove("outcome_groups");
+            }
+            v
+        })
+        .collect();
+    let published = c.query_one("SELECT value FROM meta WHERE key = 'published_at'", &[])?.map(|r| r[0].text());
+    Ok(json!({"published_at": published, "forces": forces}))
+}
+
+/// The audit log, newest first (administrators).
+pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<u64>) -> Viewed {
+    if user.role != Role::Admin {
+        return Err(ApiError::forbidden("the audit log is for administrators").audited(entry(user, "read", "audit", "-", "denied", "")));
+    }
+    let (page, per_page) = paging(page, per_page);
+    let total = c.query_one("SELECT COUNT(*) FROM audit", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    let rows = c.query(
+        "SELECT seq, at, actor, action, object, force, outcome, detail, hash FROM audit ORDER BY seq DESC LIMIT ? OFFSET ?",
+        &[Value::Int(per_page as i64), Value::Int(((page - 1) * per_page) as i64)],
+    )?;
+    let items: Vec<Json> = rows
+        .iter()
+        .map(|r| json!({"seq": r[0].int(), "at": r[1].text(), "actor": r[2].text(), "action": r[3].text(), "object": r[4].text(),
+                        "force": r[5].text(), "outcome": r[6].text(), "detail": r[7].text(), "hash": r[8].text()}))
+        .collect();
+    let v = json!({"page": page, "per_page": per_page, "total": total,
+                   "next_page": if page * per_page < total as u64 { Json::from(page + 1) } else { Json::Null }, "items": items});
+    Ok((v, vec![entry(user, "read", "audit", "-", "allowed", &format!("page {page}"))]))
+}
+
+/// The uploads a user may see: their own (administrators: everyone's).
+pub fn uploads(c: &mut Conn, user: &User, id: Option<i64>) -> Result<Json, ApiError> {
+    let rows = match id {
+        Some(id) => c.query("SELECT id, at, username, status, report FROM uploads WHERE id = ?", &[id.into()])?,
+        None => c.query("SELECT id, at, username, status, report FROM uploads ORDER BY id DESC LIMIT 50", &[])?,
+    };
+    let items: Vec<Json> = rows
+        .iter()
+        .filter(|r| user.role == Role::Admin || r[2].text() == user.username)
+        .map(|r| json!({"id": r[0].int(), "at": r[1].text(), "username": r[2].text(), "status": r[3].text(),
+                        "report": serde_json::from_str::<Json>(&r[4].text()).unwrap_or(Json::Null)}))
+        .collect();
+    match id {
+        Some(id) => items.into_iter().next().ok_or_else(|| ApiError::not_found(format!("no upload {id} of yours"))),
+        None => Ok(json!({"items": items})),
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        ApiError::internal(e.message)
+    }
+}
