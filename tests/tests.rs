@@ -5,6 +5,7 @@ mod cli;
 mod courses;
 mod ingest;
 mod report;
+mod serve;
 mod store;
 mod synth;
 mod util;

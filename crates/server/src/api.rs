@@ -175,7 +175,15 @@ pub struct GrantRequest {
 
 async fn grant(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, Json(g): Json<GrantRequest>) -> Result<Json<Json_>, ApiError> {
     ctx.check_csrf(csrf_header(&headers))?;
-    give_grant(&state, &ctx, g).await.map(Json)
+    match give_grant(&state, &ctx, g).await {
+        Ok(v) => Ok(Json(v)),
+        Err(mut e) => {
+            if let Some(entry) = e.audit.take() {
+                state.record(vec![*entry]).await?;
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Records a grant (administrators only), audited either way.

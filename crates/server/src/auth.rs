@@ -297,8 +297,11 @@ pub fn pseudonym(key: &[u8], kind: &str, force: Force, id: &str) -> String {
     format!("REF-{}", &h[..16])
 }
 
-/// Failed logins allowed per username and per address within [`LOCKOUT`].
+/// Failed logins allowed per username within [`LOCKOUT`].
 pub const MAX_FAILURES: u32 = 5;
+/// Failed logins allowed per client address within [`LOCKOUT`]: higher, because one office
+/// behind one address must not be locked out by one person's typos.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
 /// How long failures count, and how long a locked name or address waits.
 pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -313,9 +316,12 @@ impl LoginLimiter {
     pub fn locked(&self, keys: &[&str]) -> Option<u64> {
         let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         keys.iter()
-            .filter_map(|k| map.get(*k))
-            .filter(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < LOCKOUT)
-            .map(|(_, since)| (LOCKOUT - since.elapsed()).as_secs() + 1)
+            .filter_map(|k| map.get(*k).map(|v| (*k, v)))
+            .filter(|(k, (n, since))| {
+                let max = if k.starts_with("addr:") { MAX_FAILURES_PER_ADDRESS } else { MAX_FAILURES };
+                *n >= max && since.elapsed() < LOCKOUT
+            })
+            .map(|(_, (_, since))| (LOCKOUT - since.elapsed()).as_secs() + 1)
             .max()
     }
 
@@ -361,13 +367,17 @@ mod tests {
     fn the_limiter_locks_after_five_failures() {
         let l = LoginLimiter::default();
         for _ in 0..4 {
-            l.failed(&["user:a", "ip:1"]);
+            l.failed(&["user:a", "addr:1"]);
         }
         assert_eq!(l.locked(&["user:a"]), None);
-        l.failed(&["user:a", "ip:1"]);
+        l.failed(&["user:a", "addr:1"]);
         assert!(l.locked(&["user:a"]).is_some());
-        assert!(l.locked(&["ip:1"]).is_some());
-        assert_eq!(l.locked(&["user:b", "ip:2"]), None);
+        assert_eq!(l.locked(&["user:b", "addr:1"]), None, "the address has a higher limit");
+        for _ in 0..15 {
+            l.failed(&["user:c", "addr:1"]);
+        }
+        assert!(l.locked(&["user:b", "addr:1"]).is_some());
+        assert_eq!(l.locked(&["user:b", "addr:2"]), None);
     }
 
     #[test]

@@ -241,9 +241,10 @@ pub fn state(config: Config) -> Result<Shared, db::DbError> {
 
 /// Serves until interrupted. Prints `listening on http://ADDR` once the socket is bound.
 pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    // Connections are opened outside the runtime: the PostgreSQL client blocks on its own.
+    let state = state(config.clone())?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(64).build()?;
     rt.block_on(async move {
-        let state = state(config.clone())?;
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         println!("listening on http://{addr}");
@@ -253,7 +254,7 @@ pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
-        Ok(())
+        Ok::<(), Box<dyn std::error::Error>>(())
     })
 }
 

@@ -1,0 +1,534 @@
+//! The dashboard server, driven over HTTP as each role would use it, against SQLite and against
+//! PostgreSQL: the same scenario runs on both.
+//!
+//! PostgreSQL: `CONDUCT_TEST_POSTGRES` names a server where a scratch database may be created
+//! (default `postgres://postgres@127.0.0.1:5432/postgres`); `CONDUCT_TEST_POSTGRES=skip` skips
+//! the PostgreSQL half on a machine without one.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::util::{conduct, data, ok, run};
+
+/// A running `conduct serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its stderr (the application log).
+    pub log: PathBuf,
+    /// Its data folder.
+    pub data: PathBuf,
+    /// `--database` value.
+    pub database: String,
+    _pg: Option<PgDatabase>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// `conduct ARGS --data DATA --database DB`.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = conduct();
+        c.args(args).arg("--data").arg(&self.data).arg("--database").arg(&self.database);
+        c
+    }
+
+    /// Adds an account.
+    pub fn add_user(&self, name: &str, role: &str, force: Option<&str>) -> String {
+        let password = format!("{name}-password-0123");
+        let mut c = self.cmd(&["user", "add", name, "--role", role]);
+        if let Some(f) = force {
+            c.args(["--force", f]);
+        }
+        ok(c.env("CONDUCT_PASSWORD", &password));
+        password
+    }
+
+    /// The application log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// A scratch PostgreSQL database, dropped afterwards.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+    /// Its URL.
+    pub url: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut c) = conduct_server::db::Conn::open(&conduct_server::db::Url::Postgres(self.admin.clone())) {
+            let _ = c.batch(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Backend {
+    /// The default.
+    Sqlite,
+    /// `--database postgres://…`.
+    Postgres,
+}
+
+/// A scratch PostgreSQL database, or None when the tests are told to skip PostgreSQL.
+pub fn pg_database(tag: &str) -> Option<PgDatabase> {
+    let admin = std::env::var("CONDUCT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    if admin == "skip" {
+        eprintln!("CONDUCT_TEST_POSTGRES=skip: the PostgreSQL half of this test is skipped");
+        return None;
+    }
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::Postgres(admin.clone())).unwrap_or_else(|e| {
+        panic!("PostgreSQL is needed for this test ({e}); start it (.ci/run does) or set CONDUCT_TEST_POSTGRES=skip")
+    });
+    let name = format!("conduct_test_{tag}_{}_{}", std::process::id(), Instant::now().elapsed().subsec_nanos());
+    c.batch(&format!("CREATE DATABASE {name}")).expect("create a scratch database");
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |x| x.0).to_string();
+    Some(PgDatabase { url: format!("{base}/{name}"), admin, name })
+}
+
+/// A synthetic world of `incidents` incidents published into a fresh database, served on a free
+/// port. None when the backend is skipped.
+pub fn start(dir: &Path, backend: Backend, incidents: usize, extra: &[&str]) -> Option<Server> {
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(pg_database(&format!("{incidents}"))?),
+    };
+    let world = dir.join("world");
+    if !world.join("incidents.csv").exists() {
+        ok(conduct().args(["synth", "--incidents", &incidents.to_string(), "--seed", "7", "--out"]).arg(&world));
+    }
+    let data_dir = dir.join(format!("data-{backend:?}"));
+    let database = pg.as_ref().map_or_else(|| data_dir.join("conduct-server.db").display().to_string(), |p| p.url.clone());
+    ok(conduct().arg("publish").arg(&world).arg("--data").arg(&data_dir).arg("--database").arg(&database));
+    let log = dir.join(format!("serve-{backend:?}.log"));
+    let mut child = conduct()
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .arg("--data")
+        .arg(&data_dir)
+        .arg("--database")
+        .arg(&database)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("conduct serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}: {}", std::fs::read_to_string(&log).unwrap_or_default())).to_string();
+    Some(Server { child, base, log, data: data_dir, database, _pg: pg })
+}
+
+/// A signed-in (or not) HTTP client.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    cookie: Option<String>,
+    /// The session's CSRF token.
+    pub csrf: Option<String>,
+}
+
+/// Status and JSON body.
+pub type Answer = (u16, Value);
+
+impl Client {
+    /// Not signed in.
+    pub fn new(base: &str) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        Client { agent, base: base.to_string(), cookie: None, csrf: None }
+    }
+
+    fn finish(&mut self, r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
+        let mut r = r.expect("the server answers");
+        for v in r.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            if let Some(rest) = v.strip_prefix(&format!("{}=", conduct_server::SESSION_COOKIE)) {
+                let token = rest.split(';').next().unwrap();
+                self.cookie = if token.is_empty() { None } else { Some(token.to_string()) };
+            }
+        }
+        let status = r.status().as_u16();
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookie.as_ref().map_or(String::new(), |c| format!("{}={c}", conduct_server::SESSION_COOKIE))
+    }
+
+    /// GET.
+    pub fn get(&mut self, path: &str) -> Answer {
+        let r = self.agent.get(format!("{}{path}", self.base)).header("Cookie", self.cookie_header()).call();
+        self.finish(r)
+    }
+
+    /// POST JSON, with the CSRF token when `csrf`.
+    pub fn post(&mut self, path: &str, body: &Value, csrf: bool) -> Answer {
+        let mut req = self.agent.post(format!("{}{path}", self.base)).header("Cookie", self.cookie_header());
+        if csrf {
+            req = req.header("X-CSRF-Token", self.csrf.clone().unwrap_or_default());
+        }
+        let r = req.send_json(body);
+        self.finish(r)
+    }
+
+    /// POST multipart files: (field, file name, bytes).
+    pub fn upload(&mut self, files: &[(&str, &str, Vec<u8>)]) -> Answer {
+        let boundary = "conduct-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (field, name, bytes) in files {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let r = self
+            .agent
+            .post(format!("{}/api/imports", self.base))
+            .header("Cookie", self.cookie_header())
+            .header("X-CSRF-Token", self.csrf.clone().unwrap_or_default())
+            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .send(&body[..]);
+        self.finish(r)
+    }
+
+    /// Signs in; returns the status.
+    pub fn login(&mut self, user: &str, password: &str) -> u16 {
+        let (s, v) = self.post("/api/login", &json!({"username": user, "password": password}), false);
+        if s == 200 {
+            self.csrf = v["csrf_token"].as_str().map(str::to_string);
+        }
+        s
+    }
+}
+
+/// Signs `user` in.
+pub fn signed_in(server: &Server, user: &str, password: &str) -> Client {
+    let mut c = Client::new(&server.base);
+    assert_eq!(c.login(user, password), 200, "{user} signs in");
+    c
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+/// Finds (course, victim, its two forces) for a victim whose records lie in two forces.
+fn cross_force_victim(admin: &mut Client) -> (String, String, String, String) {
+    for page in 1..=20 {
+        let (s, v) = admin.get(&format!("/api/triage?cross_force=1&per_page=50&page={page}"));
+        assert_eq!(s, 200, "{v}");
+        for row in v["items"].as_array().unwrap() {
+            let victim = row["victim"].as_str().unwrap().to_string();
+            let (_, p) = admin.get(&format!("/api/persons/{victim}"));
+            let mut forces: Vec<String> = p["records"].as_array().unwrap().iter().map(|r| r["force"].as_str().unwrap().to_string()).collect();
+            forces.sort();
+            forces.dedup();
+            if forces.len() >= 2 {
+                return (row["course_id"].as_str().unwrap().to_string(), victim, forces[0].clone(), forces[1].clone());
+            }
+        }
+        if v["next_page"].is_null() {
+            break;
+        }
+    }
+    panic!("the synthetic world has no victim with records in two forces");
+}
+
+/// A person whose records are all in `force`, found through that force's triage list.
+fn person_only_in(admin: &mut Client, force: &str) -> String {
+    let (_, v) = admin.get(&format!("/api/triage?force={}&per_page=100", force.replace(' ', "%20")));
+    for row in v["items"].as_array().unwrap() {
+        let victim = row["victim"].as_str().unwrap();
+        let (_, p) = admin.get(&format!("/api/persons/{victim}"));
+        if p["records"].as_array().unwrap().iter().all(|r| r["force"] == force) {
+            return victim.to_string();
+        }
+    }
+    panic!("no person only in {force}");
+}
+
+fn audit_entries(admin: &mut Client) -> Vec<Value> {
+    let (s, v) = admin.get("/api/audit?per_page=200");
+    assert_eq!(s, 200);
+    v["items"].as_array().unwrap().clone()
+}
+
+fn filtered_export(dir: &Path, force: &str) -> PathBuf {
+    let out = dir.join(format!("export-{}", force.replace(' ', "_")));
+    std::fs::create_dir_all(&out).unwrap();
+    for name in ["incidents.csv", "people.csv", "orders.csv"] {
+        let text = std::fs::read_to_string(data(&format!("good/{name}"))).unwrap();
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let h = r.headers().unwrap().clone();
+        let fi = h.iter().position(|x| x == "force").unwrap();
+        let mut w = csv::Writer::from_path(out.join(name)).unwrap();
+        w.write_record(&h).unwrap();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            if &rec[fi] == force {
+                w.write_record(&rec).unwrap();
+            }
+        }
+        w.flush().unwrap();
+    }
+    out
+}
+
+fn wait_published(c: &mut Client, id: i64) -> Value {
+    let t = Instant::now();
+    loop {
+        let (s, v) = c.get(&format!("/api/imports/{id}"));
+        assert_eq!(s, 200, "{v}");
+        if v["status"] != "analysing" {
+            return v;
+        }
+        assert!(t.elapsed() < Duration::from_secs(120), "upload {id} still analysing");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The whole scenario: every role, every route, on one backend.
+fn scenario(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = start(dir.path(), backend, 1500, &["--max-upload-mb", "1"]) else { return };
+    let admin_pw = server.add_user("admin", "admin", None);
+    let mut admin = signed_in(&server, "admin", &admin_pw);
+
+    // Not signed in: nothing but the login and the API description.
+    let mut anon = Client::new(&server.base);
+    assert_eq!(anon.get("/api/triage").0, 401);
+    assert_eq!(anon.get("/api/persons/P0000001").0, 401);
+    let (s, spec) = anon.get("/openapi.json");
+    assert_eq!(s, 200);
+    assert_eq!(spec["openapi"], "3.1.0");
+
+    let (course, victim, f1, f2) = cross_force_victim(&mut admin);
+    let only_f2 = person_only_in(&mut admin, &f2);
+    let analyst_pw = server.add_user("ana", "analyst", Some(&f1));
+    let reviewer_pw = server.add_user("rev", "reviewer", None);
+    let mut ana = signed_in(&server, "ana", &analyst_pw);
+    let mut rev = signed_in(&server, "rev", &reviewer_pw);
+
+    // Analyst: own force's triage list only, in review order, paged.
+    let (s, t) = ana.get("/api/triage?per_page=5");
+    assert_eq!(s, 200, "{t}");
+    assert_eq!(t["force"], f1.as_str());
+    let total = t["total"].as_i64().unwrap();
+    assert!(total > 5, "enough courses to page through: {total}");
+    for row in t["items"].as_array().unwrap() {
+        assert!(strings(&row["forces"]).contains(&f1), "{row}");
+        assert!(!row["reasons"].as_array().unwrap().is_empty() || row["priority"] == "routine", "each row has its reasons: {row}");
+    }
+    let ranks: Vec<&str> = t["items"].as_array().unwrap().iter().map(|r| r["priority"].as_str().unwrap()).collect();
+    let order = |p: &str| ["urgent", "high", "review", "routine"].iter().position(|x| *x == p).unwrap();
+    assert!(ranks.windows(2).all(|w| order(w[0]) <= order(w[1])), "review order: {ranks:?}");
+    let (_, t2) = ana.get("/api/triage?per_page=5&page=2");
+    let ids = |v: &Value| v["items"].as_array().unwrap().iter().map(|r| r["course_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert!(ids(&t).iter().all(|i| !ids(&t2).contains(i)), "pages do not overlap");
+    assert_eq!(ana.get("/api/triage?per_page=100000").1["per_page"], 200, "page size is bounded");
+    let (s, _) = ana.get(&format!("/api/triage?force={}", f2.replace(' ', "%20")));
+    assert_eq!(s, 403, "an analyst cannot list another force");
+    let (_, urgent) = ana.get("/api/triage?priority=urgent&per_page=200");
+    assert!(urgent["items"].as_array().unwrap().iter().all(|r| r["priority"] == "urgent"));
+    assert_eq!(ana.get("/api/triage?priority=soon").0, 400);
+
+    // Analyst: the cross-force course shows own-force reports, the rest as a reference.
+    let (s, c) = ana.get(&format!("/api/courses/{course}"));
+    assert_eq!(s, 200, "{c}");
+    assert!(c["timeline"].as_array().unwrap().iter().all(|r| r["force"] == f1.as_str()));
+    assert!(c["people"].as_array().unwrap().iter().all(|r| r["force"] == f1.as_str()));
+    let elsewhere = c["held_elsewhere"].as_array().unwrap();
+    assert!(!elsewhere.is_empty(), "{c}");
+    assert!(elsewhere.iter().all(|e| e["reference"].as_str().unwrap().starts_with("REF-")));
+
+    // Analyst: the cross-force person: own records, explained; the other force as a reference.
+    let (s, p) = ana.get(&format!("/api/persons/{victim}"));
+    assert_eq!(s, 200, "{p}");
+    let records = p["records"].as_array().unwrap();
+    assert!(!records.is_empty() && records.iter().all(|r| r["force"] == f1.as_str()));
+    let refs: Vec<&Value> = p["held_elsewhere"].as_array().unwrap().iter().collect();
+    assert!(refs.iter().any(|e| e["force"] == f2.as_str()), "{p}");
+    for w in p["explanations"].as_array().unwrap() {
+        let sum = w["prior"].as_f64().unwrap()
+            + w["steps"].as_array().unwrap().iter().map(|s| s["weight"].as_f64().unwrap() + s["tf_adjustment"].as_f64().unwrap()).sum::<f64>();
+        assert!((sum - w["match_weight"].as_f64().unwrap()).abs() < 1e-6, "the waterfall adds up: {w}");
+    }
+
+    // Analyst: a person held only by another force is refused, and the refusal is audited.
+    let (s, body) = ana.get(&format!("/api/persons/{only_f2}"));
+    assert_eq!(s, 403, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("another force"));
+    let log = audit_entries(&mut admin);
+    assert!(
+        log.iter().any(|e| e["actor"] == "ana" && e["object"] == format!("person/{only_f2}") && e["outcome"] == "denied"),
+        "the refusal is in the audit log"
+    );
+    assert!(log.iter().any(|e| e["actor"] == "ana" && e["object"] == format!("person/{victim}") && e["outcome"] == "partly pseudonymous"));
+
+    // Reviewer: all forces' lists; other forces' people as references until granted.
+    let (s, all) = rev.get("/api/triage?per_page=1");
+    assert_eq!(s, 200);
+    assert!(all["total"].as_i64().unwrap() > total);
+    let (s, p) = rev.get(&format!("/api/persons/{only_f2}"));
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["access"], "pseudonymous");
+    assert!(p["records"].as_array().unwrap().is_empty());
+    assert!(p["person_id"].is_null());
+    let reference = p["held_elsewhere"][0]["reference"].as_str().unwrap().to_string();
+    assert!(reference.starts_with("REF-") && !reference.contains(&only_f2));
+    // Grants: admin only, CSRF required, recorded.
+    let grant = json!({"username": "rev", "force": f2, "reason": "joint review of a cross-force case"});
+    assert_eq!(admin.post("/api/grants", &grant, false).0, 403, "no CSRF token, no grant");
+    assert_eq!(rev.post("/api/grants", &grant, true).0, 403, "reviewers cannot grant themselves");
+    let (s, g) = admin.post("/api/grants", &grant, true);
+    assert_eq!(s, 200, "{g}");
+    let (_, p) = rev.get(&format!("/api/persons/{only_f2}"));
+    assert_eq!(p["access"], "allowed", "access granted and recorded: {p}");
+    assert!(!p["records"].as_array().unwrap().is_empty());
+    let log = audit_entries(&mut admin);
+    assert!(log.iter().any(|e| e["action"] == "grant" && e["outcome"] == "allowed" && e["object"] == "user/rev"));
+    assert!(log.iter().any(|e| e["action"] == "grant" && e["outcome"] == "denied" && e["actor"] == "rev"));
+    assert_eq!(rev.get("/api/audit").0, 403, "only administrators read the audit log");
+
+    // Overview and national comparison: aggregates for everyone.
+    let (s, o) = ana.get(&format!("/api/forces/{}", f1.replace(' ', "%20")));
+    assert_eq!(s, 200);
+    assert!(o["incidents"].as_i64().unwrap() > 0 && o["quarters"].as_array().is_some_and(|q| !q.is_empty()));
+    let (s, n) = ana.get("/api/forces");
+    assert_eq!(s, 200);
+    let published: i64 = n["forces"].as_array().unwrap().iter().map(|f| f["incidents"].as_i64().unwrap()).sum();
+    assert_eq!(published, 1500, "every incident is counted in some force");
+
+    // Uploads: refused unless usable and the uploader's own; never a 500; nothing half-imported.
+    let good = filtered_export(dir.path(), "Merseyside");
+    let read = |n: &str| std::fs::read(good.join(n)).unwrap();
+    let (s, r) = ana.upload(&[("incidents", "incidents.csv", read("incidents.csv")), ("people", "people.csv", read("people.csv"))]);
+    if f1 != "Merseyside" {
+        assert_eq!(s, 422, "another force's export is refused: {r}");
+        assert!(r["error"].as_str().unwrap().contains("you may import"), "{r}");
+    }
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", b"\x89PNG\r\n\x1a\n\0\0\0binary".to_vec()), ("people", "people.csv", read("people.csv"))]);
+    assert_eq!(s, 422, "a file that is not what it claims: {r}");
+    assert!(!r["error"].as_str().unwrap().is_empty());
+    let (s, r) = admin.upload(&[("incidents", "incidents.png", read("incidents.csv")), ("people", "people.csv", read("people.csv"))]);
+    assert_eq!(s, 422, "{r}");
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", vec![b'x'; 1_200_000]), ("people", "people.csv", read("people.csv"))]);
+    assert_eq!(s, 413, "over --max-upload-mb: {r}");
+    assert!(r["error"].as_str().unwrap().contains("larger than"), "{r}");
+    let (s, r) = admin.upload(&[("people", "people.csv", read("people.csv"))]);
+    assert_eq!(s, 422, "{r}");
+    let mut bad_rows = read("incidents.csv");
+    bad_rows.extend_from_slice(b"Merseyside,MER-BAD,not-a-date,,8L,,,,,,,\n");
+    assert_eq!(admin.get("/api/forces").1, n, "refused uploads changed nothing");
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", bad_rows), ("people", "people.csv", read("people.csv")), ("orders", "orders.csv", read("orders.csv"))]);
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(r["report"]["rejected"], 1, "the bad row is reported: {r}");
+    assert_eq!(r["report"]["rejects"][0]["column"], "recorded_date");
+    let done = wait_published(&mut admin, r["id"].as_i64().unwrap());
+    assert_eq!(done["status"], "published", "{done}");
+    let (_, n2) = admin.get("/api/forces");
+    let after: i64 = n2["forces"].as_array().unwrap().iter().map(|f| f["incidents"].as_i64().unwrap()).sum();
+    let good_incidents = std::fs::read_to_string(good.join("incidents.csv")).unwrap().lines().count() as i64 - 1;
+    assert_eq!(after, 1500 + good_incidents, "the upload's accepted incidents were added");
+
+    // Every documented GET answers for the administrator (path parameters filled in).
+    for (method, path) in conduct_server::openapi::PATHS {
+        if *method != "get" {
+            continue;
+        }
+        let p = path.replace("{force}", &f1.replace(' ', "%20")).replace("{id}", if path.contains("imports") { "1" } else if path.contains("courses") { &course } else { &victim });
+        let (s, v) = admin.get(&p);
+        assert!(s == 200 || (path.contains("imports/{id}") && s == 404), "GET {p}: {s} {v}");
+    }
+
+    // CSRF and sign-out.
+    assert_eq!(ana.post("/api/logout", &json!({}), false).0, 403);
+    assert_eq!(ana.post("/api/logout", &json!({}), true).0, 200);
+    assert_eq!(ana.get("/api/triage").0, 401, "the session ended");
+
+    // Rate limit: five failures lock the name, whatever the password then.
+    let mut m = Client::new(&server.base);
+    for _ in 0..5 {
+        assert_eq!(m.login("rev", "wrong password here"), 401);
+    }
+    assert_eq!(m.login("rev", &reviewer_pw), 429);
+    assert_eq!(Client::new(&server.base).login("admin", &admin_pw), 200, "other names are not locked");
+
+    // The log holds no names of the people read.
+    let log = server.log_text();
+    for r in records {
+        for k in ["forename", "surname", "date_of_birth"] {
+            if let Some(v) = r[k].as_str().filter(|v| v.len() > 3) {
+                assert!(!log.contains(v), "the application log holds a {k}");
+            }
+        }
+    }
+    assert!(log.contains("GET /api/persons/{id} 403"), "requests are logged by route");
+
+    // The audit trail verifies, and an edit is found.
+    let out = ok(&mut server.cmd(&["audit", "verify"]));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit log intact"));
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+    assert!(c.execute("UPDATE audit SET actor = 'nobody' WHERE seq = 3", &[]).is_err(), "the table refuses edits");
+    match backend {
+        Backend::Sqlite => c.batch("DROP TRIGGER audit_no_update").unwrap(),
+        Backend::Postgres => c.batch("ALTER TABLE audit DISABLE TRIGGER audit_append_only").unwrap(),
+    }
+    c.execute("UPDATE audit SET actor = 'nobody' WHERE seq = 3", &[]).unwrap();
+    let out = run(&mut server.cmd(&["audit", "verify"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("entry 3: its contents do not match its hash (edited)"));
+}
+
+#[test]
+fn serve_every_role_on_sqlite() {
+    scenario(Backend::Sqlite);
+}
+
+#[test]
+fn serve_every_role_on_postgres() {
+    scenario(Backend::Postgres);
+}
+
+#[test]
+fn serve_pages_need_a_session_and_a_csrf_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 400, &[]).unwrap();
+    let pw = server.add_user("admin", "admin", None);
+    let mut anon = Client::new(&server.base);
+    let (s, body) = anon.get("/login");
+    assert_eq!(s, 200);
+    assert!(body.as_str().unwrap().contains("name=\"csrf\""));
+    // A page without a session goes to the sign-in page (the redirect is followed).
+    let (s, body) = anon.get("/triage");
+    assert_eq!(s, 200);
+    assert!(body.as_str().unwrap().contains("<h1>Sign in</h1>"));
+    let mut admin = signed_in(&server, "admin", &pw);
+    let (s, page) = admin.get("/triage");
+    assert_eq!(s, 200);
+    assert!(page.as_str().unwrap().contains("id=\"triage\""));
+    // A form post without the session's CSRF token is refused.
+    let r = admin
+        .agent
+        .post(format!("{}/grants", server.base))
+        .header("Cookie", admin.cookie_header())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send("username=x&force=Kent&reason=because+so");
+    let (s, _) = admin.finish(r);
+    assert_eq!(s, 403);
+}
