@@ -3,6 +3,7 @@
 
 mod cli;
 mod courses;
+mod e2e;
 mod ingest;
 mod report;
 mod serve;

@@ -385,8 +385,10 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
         let cell = fig.quarters.entry((fy, q)).or_default();
         cell.0 += 1;
         if let Some(o) = i.outcome_type {
-            fig.outcomes += 1;
             *fig.outcome_groups.entry(o.group()).or_default() += 1;
+        }
+        if let Some(o) = i.outcome_type.filter(|o| o.is_assigned()) {
+            fig.outcomes += 1;
             if o.is_charge_or_summons() {
                 fig.charged += 1;
                 cell.1 += 1;

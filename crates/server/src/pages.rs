@@ -255,11 +255,11 @@ fn bars_svg(groups: &[Json]) -> String {
         let y = 5.0 + i as f64 * 24.0;
         let _ = write!(
             o,
-            "<text x=\"5\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"330\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\" fill=\"#457b9d\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{n}</text>",
+            "<text x=\"5\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"420\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\" fill=\"#457b9d\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{n}</text>",
             y + 13.0,
             esc(&s(&g["group"])),
-            n / max * 480.0,
-            335.0 + n / max * 480.0,
+            n / max * 420.0,
+            425.0 + n / max * 420.0,
             y + 13.0
         );
     }
