@@ -55,8 +55,9 @@ pub struct ServeArgs {
     /// X-Forwarded-Proto: https get Secure cookies anyway).
     #[arg(long)]
     pub secure_cookies: bool,
-    /// Database connections in the pool.
-    #[arg(long, default_value_t = 16)]
+    /// Database connections serving requests at once (two more are kept for the audit writer
+    /// and publications).
+    #[arg(long, default_value_t = 8)]
     pub pool_size: u32,
 }
 

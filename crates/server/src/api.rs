@@ -110,6 +110,7 @@ fn csrf_header(headers: &HeaderMap) -> Option<&str> {
 async fn logout(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap) -> Result<Response, ApiError> {
     ctx.check_csrf(csrf_header(&headers))?;
     let token = ctx.token.clone();
+    state.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
     state.db(move |c| Ok(auth::end_session(c, &token)?)).await?;
     let cookie = crate::session_cookie("", crate::is_tls(&state, &headers), 0);
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"signed_out": true}))).into_response())
@@ -127,8 +128,9 @@ async fn force(State(state): State<Shared>, _ctx: Ctx, UrlPath(force): UrlPath<S
     Ok(Json(state.db(move |c| views::overview(c, &force)).await?))
 }
 
-async fn triage(State(state): State<Shared>, ctx: Ctx, Query(q): Query<TriageQuery>) -> Result<Json<Json_>, ApiError> {
-    Ok(Json(state.view(move |c| views::triage(c, &ctx.user, &q)).await?))
+async fn triage(State(state): State<Shared>, ctx: Ctx, Query(q): Query<TriageQuery>) -> Result<Json<views::TriagePage>, ApiError> {
+    let totals = state.totals.clone();
+    Ok(Json(state.view(move |c| views::triage(c, &ctx.user, &q, &totals)).await?))
 }
 
 async fn course(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<Json_>, ApiError> {
@@ -210,6 +212,8 @@ pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Js
         .await?;
     match r {
         Ok(()) => {
+            // Sessions carry their grants: look them up afresh.
+            state.sessions.lock().unwrap_or_else(|e| e.into_inner()).clear();
             state.record(vec![entry("allowed", &g.reason, force.name())]).await?;
             Ok(json!({"granted": true, "username": g.username, "force": force.name()}))
         }

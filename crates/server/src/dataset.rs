@@ -338,6 +338,10 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
                 priority_rank(priority).into(),
                 date(last_here).into(),
                 in_force.len().into(),
+                stalking.into(),
+                c.is_cross_force().into(),
+                breaches.into(),
+                c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count().into(),
             ]);
             let fig = per_force.entry(*f).or_default();
             fig.courses += 1;
@@ -488,7 +492,11 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
             &["course_id", "forces", "victim", "suspect", "first_date", "last_date", "reports", "hidden", "cross_force", "priority", "priority_rank", "triage_rank", "stalking", "breaches", "reasons"],
             &courses,
         )?;
-        c.bulk_insert("course_forces", &["force", "course_id", "triage_rank", "priority_rank", "last_date", "reports"], &course_forces)?;
+        c.bulk_insert(
+            "course_forces",
+            &["force", "course_id", "triage_rank", "priority_rank", "last_date", "reports", "stalking", "cross_force", "breaches", "hidden"],
+            &course_forces,
+        )?;
         c.bulk_insert("orders", &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"], &orders)?;
         c.bulk_insert("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], &breach_rows)?;
         c.bulk_insert("term_frequencies", &["which", "hash", "frequency"], &tf)?;

@@ -255,6 +255,7 @@ impl Conn {
                     .map_err(|e| DbError { message: format!("cannot open SQLite database {}: {e}", path.display()) })?;
                 c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF;")
                     .map_err(|e| sqlite_err("PRAGMA", e))?;
+                c.set_prepared_statement_cache_capacity(256);
                 Ok(Conn::Sqlite(c))
             }
             Url::Postgres(s) => {

@@ -65,7 +65,17 @@ pub struct AppState {
     pub config: Config,
     /// One analysis at a time.
     pub analysis: tokio::sync::Mutex<()>,
+    /// List totals, per publication.
+    pub totals: Arc<views::Totals>,
+    /// Permits for blocking database tasks, one per pooled connection.
+    pub slots: tokio::sync::Semaphore,
+    /// Recently checked sessions: token → (user, CSRF token, when checked).
+    pub sessions: std::sync::Mutex<std::collections::HashMap<String, (User, String, Instant)>>,
 }
+
+/// How long a checked session is trusted without asking the database again. Signing out on this
+/// server takes effect at once; on another server sharing the database, within this time.
+pub const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The state as handlers see it.
 pub type Shared = Arc<AppState>;
@@ -77,6 +87,9 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut Conn) -> Result<T, ApiError> + Send + 'static,
     {
+        // At most one blocking task per pooled connection: more would only wait for a
+        // connection on the pool's lock, and switching between them costs more than the query.
+        let _slot = self.slots.acquire().await.map_err(|e| ApiError::internal(format!("database slots: {e}")))?;
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut c = db::get(&pool)?;
@@ -96,9 +109,10 @@ impl AppState {
 
     /// Runs a view: its audit entries are committed before its data is returned; a refusal's
     /// entry is committed before the refusal.
-    pub async fn view<F>(&self, f: F) -> Result<serde_json::Value, ApiError>
+    pub async fn view<T, F>(&self, f: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut Conn) -> views::Viewed + Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> views::Viewed<T> + Send + 'static,
     {
         match self.db(f).await {
             Ok((v, entries)) => {
@@ -155,9 +169,24 @@ impl FromRequestParts<Shared> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Ctx, ApiError> {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
-        let t = token.clone();
-        let found = state.db(move |c| Ok(auth::session(c, &t)?)).await?;
-        let (user, csrf) = found.ok_or_else(ApiError::unauthorized)?;
+        let cached = {
+            let map = state.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            map.get(&token).filter(|(_, _, at)| at.elapsed() < SESSION_RECHECK).map(|(u, c, _)| (u.clone(), c.clone()))
+        };
+        let (user, csrf) = match cached {
+            Some(found) => found,
+            None => {
+                let t = token.clone();
+                let found = state.db(move |c| Ok(auth::session(c, &t)?)).await?;
+                let (user, csrf) = found.ok_or_else(ApiError::unauthorized)?;
+                let mut map = state.sessions.lock().unwrap_or_else(|e| e.into_inner());
+                if map.len() > 10_000 {
+                    map.retain(|_, (_, _, at)| at.elapsed() < SESSION_RECHECK);
+                }
+                map.insert(token.clone(), (user.clone(), csrf.clone(), Instant::now()));
+                (user, csrf)
+            }
+        };
         // Cross-site requests are refused outright for anything that changes state.
         if parts.method != Method::GET && parts.method != Method::HEAD {
             if let Some(site) = parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
@@ -229,14 +258,25 @@ pub fn router(state: Shared) -> axum::Router {
 
 /// Opens the database, migrates it and builds the shared state.
 pub fn state(config: Config) -> Result<Shared, db::DbError> {
-    let pool = db::pool(&config.database, config.pool_size)?;
+    // Two connections beyond the request slots: the audit writer's and a publication's.
+    let pool = db::pool(&config.database, config.pool_size + 2)?;
     let key = {
         let mut c = db::get(&pool)?;
         schema::migrate(&mut c)?;
         auth::pseudonym_key(&mut c)?
     };
     let auditor = Auditor::start(pool.clone());
-    Ok(Arc::new(AppState { pool, auditor, limiter: LoginLimiter::default(), key, config, analysis: tokio::sync::Mutex::new(()) }))
+    Ok(Arc::new(AppState {
+        pool,
+        auditor,
+        limiter: LoginLimiter::default(),
+        key,
+        slots: tokio::sync::Semaphore::new(config.pool_size as usize),
+        config,
+        analysis: tokio::sync::Mutex::new(()),
+        totals: Arc::default(),
+        sessions: Default::default(),
+    }))
 }
 
 /// Serves until interrupted. Prints `listening on http://ADDR` once the socket is bound.
@@ -320,3 +360,24 @@ pub fn publish_export(
 
 /// State for handlers that need the raw state.
 pub type St = State<Shared>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_cookies_are_httponly_strict_and_secure_over_tls() {
+        let c = session_cookie("abc", false, 60);
+        assert!(c.starts_with("conduct_session=abc;") && c.contains("HttpOnly") && c.contains("SameSite=Strict"));
+        assert!(!c.contains("Secure"));
+        assert!(session_cookie("abc", true, 60).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn cookies_are_read_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; conduct_session=xyz; b=2"));
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("xyz"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+}

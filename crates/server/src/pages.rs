@@ -207,6 +207,7 @@ async fn logout(State(state): State<Shared>, PageCtx(ctx): PageCtx, headers: Hea
         return error_page(Some(&ctx), e);
     }
     let token = ctx.token.clone();
+    state.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
     let _ = state.db(move |c| Ok(crate::auth::end_session(c, &token)?)).await;
     let cookie = crate::session_cookie("", crate::is_tls(&state, &headers), 0);
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
@@ -319,8 +320,9 @@ fn pager(base: &str, v: &Json) -> String {
 async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q): Query<TriageQuery>) -> Response {
     let user = ctx.user.clone();
     let q2 = q.clone();
-    let v = match state.view(move |c| views::triage(c, &user, &q2)).await {
-        Ok(v) => v,
+    let totals = state.totals.clone();
+    let v = match state.view(move |c| views::triage(c, &user, &q2, &totals)).await {
+        Ok(v) => serde_json::to_value(v).unwrap_or_default(),
         Err(e) => return error_page(Some(&ctx), e),
     };
     let force_name = s(&v["force"]);

@@ -141,7 +141,8 @@ CREATE TABLE IF NOT EXISTS courses (
     breaches       BIGINT NOT NULL,
     reasons        TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS courses_rank ON courses (triage_rank);
+CREATE INDEX IF NOT EXISTS courses_rank ON courses (triage_rank, course_id, reports, last_date);
+CREATE INDEX IF NOT EXISTS courses_priority ON courses (priority_rank, triage_rank);
 CREATE INDEX IF NOT EXISTS courses_last ON courses (last_date);
 CREATE INDEX IF NOT EXISTS courses_reports ON courses (reports);
 CREATE INDEX IF NOT EXISTS courses_victim ON courses (victim);
@@ -153,9 +154,14 @@ CREATE TABLE IF NOT EXISTS course_forces (
     priority_rank BIGINT NOT NULL,
     last_date     TEXT NOT NULL,
     reports       BIGINT NOT NULL,
+    stalking      BIGINT NOT NULL,
+    cross_force   BIGINT NOT NULL,
+    breaches      BIGINT NOT NULL,
+    hidden        BIGINT NOT NULL,
     PRIMARY KEY (force, course_id)
 );
-CREATE INDEX IF NOT EXISTS course_forces_rank ON course_forces (force, triage_rank);
+CREATE INDEX IF NOT EXISTS course_forces_rank ON course_forces (force, triage_rank, course_id, reports, last_date);
+CREATE INDEX IF NOT EXISTS course_forces_priority ON course_forces (force, priority_rank, triage_rank);
 CREATE INDEX IF NOT EXISTS course_forces_last ON course_forces (force, last_date);
 CREATE INDEX IF NOT EXISTS course_forces_reports ON course_forces (force, reports);
 CREATE TABLE IF NOT EXISTS orders (

@@ -12,7 +12,7 @@ use crate::db::{Conn, DbError, Value};
 use crate::error::ApiError;
 
 /// A view and the audit entries reading it leaves.
-pub type Viewed = Result<(Json, Vec<Entry>), ApiError>;
+pub type Viewed<T = Json> = Result<(T, Vec<Entry>), ApiError>;
 
 fn entry(user: &User, action: &str, object: &str, force: &str, outcome: &str, detail: &str) -> Entry {
     Entry {
@@ -76,8 +76,34 @@ pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
     (page.unwrap_or(1).max(1), per_page.unwrap_or(50).clamp(1, 200))
 }
 
+/// Totals of list queries, kept until the next publication: a publication is the only thing
+/// that changes them, and counting a large force's courses on every page costs more than the
+/// page itself.
+#[derive(Default)]
+pub struct Totals {
+    map: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+}
+
+impl Totals {
+    /// The count for `sql` with `params`, computed once per publication.
+    pub fn count(&self, c: &mut Conn, sql: &str, params: &[Value]) -> Result<i64, DbError> {
+        let published = c.query_one("SELECT value FROM meta WHERE key = 'published_at'", &[])?.map(|r| r[0].text()).unwrap_or_default();
+        let key = format!("{published}\u{1f}{sql}\u{1f}{params:?}");
+        if let Some(&n) = self.map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(n);
+        }
+        let n = c.query_one(sql, params)?.and_then(|r| r[0].int()).unwrap_or(0);
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 || map.keys().next().is_some_and(|k| !k.starts_with(&format!("{published}\u{1f}"))) {
+            map.clear();
+        }
+        map.insert(key, n);
+        Ok(n)
+    }
+}
+
 /// The triage list: courses in review order, each with its reasons.
-pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery) -> Viewed {
+pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Viewed<TriagePage> {
     let asked = match q.force.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(name) => Some(force_of(name).ok_or_else(|| ApiError::bad_request(format!("unknown force {name:?}")))?),
         None => None,
@@ -95,33 +121,39 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery) -> Viewed {
     let (page, per_page) = paging(q.page, q.per_page);
     let mut cond = Vec::new();
     let mut params: Vec<Value> = Vec::new();
+    // The page is chosen on one table (course_forces for a force, courses for all), whose
+    // filter columns and sort keys are indexed; only the page's rows are joined for display.
     let (from, rank, last, reports) = match force {
         Some(f) => {
-            cond.push("cf.force = ?");
+            cond.push("force = ?");
             params.push(f.name().into());
-            ("course_forces cf JOIN courses c ON c.course_id = cf.course_id", "cf.triage_rank", "cf.last_date DESC, cf.triage_rank", "cf.reports DESC, cf.triage_rank")
+            ("course_forces", "triage_rank", "last_date DESC, triage_rank", "reports DESC, triage_rank")
         }
-        None => ("courses c", "c.triage_rank", "c.last_date DESC, c.triage_rank", "c.reports DESC, c.triage_rank"),
+        None => ("courses", "triage_rank", "last_date DESC, triage_rank", "reports DESC, triage_rank"),
     };
     if let Some(p) = q.priority.as_deref().filter(|s| !s.is_empty()) {
         let p = p.trim().to_ascii_lowercase();
-        if !matches!(p.as_str(), "urgent" | "high" | "review" | "routine") {
-            return Err(ApiError::bad_request("priority is urgent, high, review or routine"));
-        }
-        cond.push("c.priority = ?");
-        params.push(p.into());
+        let rank = match p.as_str() {
+            "urgent" => 0,
+            "high" => 1,
+            "review" => 2,
+            "routine" => 3,
+            _ => return Err(ApiError::bad_request("priority is urgent, high, review or routine")),
+        };
+        cond.push("priority_rank = ?");
+        params.push(Value::Int(rank));
     }
     if flag(&q.stalking) {
-        cond.push("c.stalking = 1");
+        cond.push("stalking = 1");
     }
     if flag(&q.cross_force) {
-        cond.push("c.cross_force = 1");
+        cond.push("cross_force = 1");
     }
     if flag(&q.breach) {
-        cond.push("c.breaches > 0");
+        cond.push("breaches > 0");
     }
     if flag(&q.hidden) {
-        cond.push("c.hidden > 0");
+        cond.push("hidden > 0");
     }
     let order = match q.sort.as_deref().unwrap_or("rank") {
         "rank" | "" => rank,
@@ -130,48 +162,101 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery) -> Viewed {
         other => return Err(ApiError::bad_request(format!("sort is rank, recent or reports, not {other:?}"))),
     };
     let filter = if cond.is_empty() { String::new() } else { format!(" WHERE {}", cond.join(" AND ")) };
-    let total = c.query_one(&format!("SELECT COUNT(*) FROM {from}{filter}"), &params)?.and_then(|r| r[0].int()).unwrap_or(0);
-    let here = if force.is_some() { "cf.reports" } else { "c.reports" };
+    let total = totals.count(c, &format!("SELECT COUNT(*) FROM {from}{filter}"), &params)?;
     let mut p2 = params.clone();
     p2.push(Value::Int(per_page as i64));
     p2.push(Value::Int(((page - 1) * per_page) as i64));
     let rows = c.query(
         &format!(
-            "SELECT c.course_id, c.priority, c.reasons, c.first_date, c.last_date, c.reports, {here}, c.hidden, c.cross_force, c.forces, \
-             c.stalking, c.breaches, c.victim, c.suspect FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"
+            "SELECT c.course_id, c.priority, c.reasons, c.first_date, c.last_date, c.reports, p.reports, c.hidden, c.cross_force, c.forces, \
+             c.stalking, c.breaches, c.victim, c.suspect \
+             FROM (SELECT course_id, reports, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM \
+                   (SELECT course_id, reports, triage_rank, last_date FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?) q) p \
+             JOIN courses c ON c.course_id = p.course_id ORDER BY p.n"
         ),
         &p2,
     )?;
-    let items: Vec<Json> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "course_id": r[0].text(),
-                "priority": r[1].text(),
-                "reasons": serde_json::from_str::<Json>(&r[2].text()).unwrap_or(Json::Array(vec![])),
-                "first_date": r[3].text(),
-                "last_date": r[4].text(),
-                "reports": r[5].int(),
-                "reports_in_force": r[6].int(),
-                "hidden_repeats": r[7].int(),
-                "cross_force": r[8].int() == Some(1),
-                "forces": split(&r[9].text()),
-                "review_as_stalking": r[10].int() == Some(1),
-                "possible_breaches": r[11].int(),
-                "victim": r[12].text(),
-                "suspect": match &r[13] { Value::Null => Json::Null, v => v.text().into() },
-            })
-        })
-        .collect();
+    let items: Vec<TriageRow> = rows.into_iter().map(TriageRow::from_row).collect();
     let fname = force.map_or("-".to_string(), |f| f.name().to_string());
     let shown = items.len();
-    let v = json!({
-        "force": force.map(|f| f.name()),
-        "page": page, "per_page": per_page, "total": total,
-        "next_page": if page * per_page < total as u64 { Json::from(page + 1) } else { Json::Null },
-        "items": items,
-    });
+    let v = TriagePage {
+        force: force.map(|f| f.name()),
+        page,
+        per_page,
+        total,
+        next_page: (page * per_page < total as u64).then_some(page + 1),
+        items,
+    };
     Ok((v, vec![entry(user, "read", "triage", &fname, "allowed", &format!("page {page}, {shown} courses"))]))
+}
+
+/// A page of the triage list (serialised straight to JSON: the list is the busiest route).
+#[derive(serde::Serialize)]
+pub struct TriagePage {
+    /// The force listed, or null for all forces.
+    pub force: Option<&'static str>,
+    /// 1-based page.
+    pub page: u64,
+    /// Rows per page.
+    pub per_page: u64,
+    /// Rows in all.
+    pub total: i64,
+    /// The next page, if any.
+    pub next_page: Option<u64>,
+    /// The rows.
+    pub items: Vec<TriageRow>,
+}
+
+/// One course in the triage list.
+#[derive(serde::Serialize)]
+pub struct TriageRow {
+    course_id: String,
+    priority: String,
+    reasons: Box<serde_json::value::RawValue>,
+    first_date: String,
+    last_date: String,
+    reports: Option<i64>,
+    reports_in_force: Option<i64>,
+    hidden_repeats: Option<i64>,
+    cross_force: bool,
+    forces: Vec<String>,
+    review_as_stalking: bool,
+    possible_breaches: Option<i64>,
+    victim: String,
+    suspect: Option<String>,
+}
+
+fn take_text(v: &mut Value) -> String {
+    match std::mem::replace(v, Value::Null) {
+        Value::Text(s) => s,
+        other => other.text(),
+    }
+}
+
+impl TriageRow {
+    fn from_row(mut r: Vec<Value>) -> TriageRow {
+        let reasons = serde_json::value::RawValue::from_string(take_text(&mut r[2]))
+            .unwrap_or_else(|_| serde_json::value::RawValue::from_string("[]".into()).expect("valid JSON"));
+        TriageRow {
+            course_id: take_text(&mut r[0]),
+            priority: take_text(&mut r[1]),
+            reasons,
+            first_date: take_text(&mut r[3]),
+            last_date: take_text(&mut r[4]),
+            reports: r[5].int(),
+            reports_in_force: r[6].int(),
+            hidden_repeats: r[7].int(),
+            cross_force: r[8].int() == Some(1),
+            forces: split(&r[9].text()),
+            review_as_stalking: r[10].int() == Some(1),
+            possible_breaches: r[11].int(),
+            victim: take_text(&mut r[12]),
+            suspect: match &r[13] {
+                Value::Null => None,
+                _ => Some(take_text(&mut r[13])),
+            },
+        }
+    }
 }
 
 fn incident_json(r: &[Value]) -> Json {
@@ -430,7 +515,8 @@ pub fn overview(c: &mut Conn, force: &str) -> Result<Json, ApiError> {
 
 /// Every force side by side (aggregates only).
 pub fn national(c: &mut Conn) -> Result<Json, ApiError> {
-    let rows = c.query(&format!("SELECT {FORCE_COLUMNS} FROM forces ORDER BY name"), &[])?;
+    let columns = FORCE_COLUMNS.replace(", overview", ", '{}'");
+    let rows = c.query(&format!("SELECT {columns} FROM forces ORDER BY name"), &[])?;
     let forces: Vec<Json> = rows
         .iter()
         .map(|r| {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the dashboard's list endpoints under 200 concurrent clients on
+# loopback, against a server holding a synthetic world of INCIDENTS incidents. Prints wrk's
+# latency percentiles (p50, p99) per endpoint. Every triage read writes its audit entry before
+# answering, so this measures the audit trail's group commit too.
+#
+#   bench/serve_load.sh [INCIDENTS] [DATABASE] [SECONDS] [CONNECTIONS]
+#
+# INCIDENTS defaults to 1,000,000; DATABASE to sqlite (or a postgres:// URL); SECONDS to 20;
+# CONNECTIONS to 200. Needs wrk (apt-get install wrk). wrk and the server share the machine.
+set -euo pipefail
+n=${1:-1000000}
+database=${2:-sqlite}
+secs=${3:-20}
+conns=${4:-200}
+dir=${BENCH_DIR:-/tmp/conduct-bench}
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
+cargo build --release --quiet
+bin=$PWD/target/release/conduct
+world="$dir/world-$n"
+if [ ! -f "$world/people.csv" ]; then
+  "$bin" synth --incidents "$n" --seed 1 --out "$world" >/dev/null
+fi
+data="$dir/serve-$n-$(echo "$database" | tr -c 'a-z0-9' '_')"
+if [ "$database" = sqlite ]; then db="$data/conduct-server.db"; else db="$database"; fi
+if [ ! -f "$data/published" ]; then
+  rm -rf "$data"
+  /usr/bin/time -f "publish: %e s wall, %M KB peak" "$bin" publish "$world" --data "$data" --database "$db"
+  CONDUCT_PASSWORD=admin-password-0123 "$bin" user add admin --role admin --data "$data" --database "$db" >/dev/null
+  CONDUCT_PASSWORD=analyst-password-0123 "$bin" user add analyst --role analyst --force "Metropolitan Police" \
+    --data "$data" --database "$db" >/dev/null
+  touch "$data/published"
+fi
+log="$data/serve.log"
+CONDUCT_QUIET=1 "$bin" serve --bind 127.0.0.1:0 --data "$data" --database "$db" >"$data/serve.out" 2>"$log" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do grep -q listening "$data/serve.out" 2>/dev/null && break; sleep 0.1; done
+base=$(sed -n 's/^listening on //p' "$data/serve.out")
+cookie() {
+  curl -s -D - -o /dev/null -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$1-password-0123\"}" "$base/api/login" \
+    | sed -n 's/^set-cookie: \(conduct_session=[0-9a-f]*\).*/\1/Ip'
+}
+analyst=$(cookie analyst)
+admin=$(cookie admin)
+pages() { curl -s -H "Cookie: $1" "$base$2" | python3 -c 'import json,sys; v=json.load(sys.stdin); print(max(1, -(-v["total"] // v["per_page"])))'; }
+a_pages=$(pages "$analyst" "/api/triage?per_page=50")
+all_pages=$(pages "$admin" "/api/triage?per_page=50")
+echo "world: $n incidents; analyst's triage pages: $a_pages; all forces' pages: $all_pages; $conns connections, ${secs}s each"
+run() { # name cookie template maxpage
+  echo "== $1"
+  wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -H "Cookie: $2" -s bench/serve_load.lua "$base" -- "$3" "$4" \
+    | grep -E '^\s+(50|99)%|Requests/sec|Non-2xx|Socket errors'
+}
+run "analyst triage list, any page" "$analyst" "/api/triage?per_page=50&page=%d" "$a_pages"
+run "analyst triage list, urgent first page" "$analyst" "/api/triage?priority=urgent&page=%d" 1
+run "all forces' triage list, first 20 pages" "$admin" "/api/triage?per_page=50&page=%d" 20
+run "all forces' triage list, any page" "$admin" "/api/triage?per_page=50&page=%d" "$all_pages"
+run "national comparison" "$admin" "/api/forces?x=%d" 1
+run "audit log, first 20 pages" "$admin" "/api/audit?per_page=50&page=%d" 20
+"$bin" audit verify --data "$data" --database "$db" | tail -2
