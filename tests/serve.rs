@@ -334,13 +334,35 @@ fn scenario(backend: Backend) {
         assert!(strings(&row["forces"]).contains(&f1), "{row}");
         assert!(!row["reasons"].as_array().unwrap().is_empty() || row["priority"] == "routine", "each row has its reasons: {row}");
     }
+    let ids = |v: &Value| v["items"].as_array().unwrap().iter().map(|r| r["course_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let (_, t2) = ana.get("/api/triage?per_page=5&page=2");
+    assert!(ids(&t).iter().all(|i| !ids(&t2).contains(i)), "pages do not overlap");
     let ranks: Vec<&str> = t["items"].as_array().unwrap().iter().map(|r| r["priority"].as_str().unwrap()).collect();
     let order = |p: &str| ["urgent", "high", "review", "routine"].iter().position(|x| *x == p).unwrap();
     assert!(ranks.windows(2).all(|w| order(w[0]) <= order(w[1])), "review order: {ranks:?}");
-    let (_, t2) = ana.get("/api/triage?per_page=5&page=2");
-    let ids = |v: &Value| v["items"].as_array().unwrap().iter().map(|r| r["course_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-    assert!(ids(&t).iter().all(|i| !ids(&t2).contains(i)), "pages do not overlap");
     assert_eq!(ana.get("/api/triage?per_page=100000").1["per_page"], 200, "page size is bounded");
+    // Pages read by position agree with the whole list, with and without a priority filter.
+    let (_, whole) = ana.get("/api/triage?per_page=200");
+    assert!(total <= 200, "the test force fits one page of 200");
+    let all_ids = ids(&whole);
+    assert_eq!(all_ids.len() as i64, total);
+    let mut paged = Vec::new();
+    for page in 1..=(total as u64).div_ceil(7) {
+        paged.extend(ids(&ana.get(&format!("/api/triage?per_page=7&page={page}")).1));
+    }
+    assert_eq!(paged, all_ids, "pages of 7 make the whole list");
+    assert!(ana.get(&format!("/api/triage?per_page=7&page={}", (total as u64).div_ceil(7) + 1)).1["items"].as_array().unwrap().is_empty());
+    for p in ["urgent", "high", "review", "routine"] {
+        let want: Vec<String> = whole["items"].as_array().unwrap().iter().filter(|r| r["priority"] == p).map(|r| r["course_id"].as_str().unwrap().to_string()).collect();
+        let mut got = Vec::new();
+        for page in 1..=(want.len() as u64).div_ceil(3).max(1) {
+            got.extend(ids(&ana.get(&format!("/api/triage?priority={p}&per_page=3&page={page}")).1));
+        }
+        assert_eq!(got, want, "{p} courses, paged");
+    }
+    let (_, by_recent) = ana.get("/api/triage?per_page=200&sort=recent");
+    let dates: Vec<&str> = by_recent["items"].as_array().unwrap().iter().map(|r| r["last_date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "sort=recent puts the latest first");
     let (s, _) = ana.get(&format!("/api/triage?force={}", f2.replace(' ', "%20")));
     assert_eq!(s, 403, "an analyst cannot list another force");
     let (_, urgent) = ana.get("/api/triage?priority=urgent&per_page=200");

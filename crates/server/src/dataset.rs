@@ -286,8 +286,8 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
 
     // Per incident: its course(s) and whether it is a hidden repeat there.
     let mut course_incidents = Vec::new();
-    let mut course_forces = Vec::new();
-    let mut courses = Vec::new();
+    let mut course_forces: Vec<Vec<Value>> = Vec::new();
+    let mut courses: Vec<Vec<Value>> = Vec::new();
     let mut review_of: Vec<Option<usize>> = vec![None; a.courses.courses.len()];
     for (rank, r) in a.reviews.iter().enumerate() {
         review_of[r.course] = Some(rank);
@@ -437,6 +437,34 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
         })
         .collect();
 
+    // Positions in review order — over all courses, and within each force — so that a page of
+    // the triage list is an index range rather than an OFFSET walk.
+    let mut order: Vec<usize> = (0..courses.len()).collect();
+    order.sort_by_key(|&i| courses[i][11].int());
+    let mut pos = vec![0i64; courses.len()];
+    for (p, &i) in order.iter().enumerate() {
+        pos[i] = p as i64;
+    }
+    for (row, p) in courses.iter_mut().zip(pos) {
+        row.push(Value::Int(p));
+    }
+    let mut order: Vec<usize> = (0..course_forces.len()).collect();
+    order.sort_by(|&a, &b| course_forces[a][0].text().cmp(&course_forces[b][0].text()).then(course_forces[a][2].int().cmp(&course_forces[b][2].int())));
+    let mut pos = vec![0i64; course_forces.len()];
+    let (mut last_force, mut n) = (String::new(), 0i64);
+    for &i in &order {
+        let f = course_forces[i][0].text();
+        if f != last_force {
+            last_force = f;
+            n = 0;
+        }
+        pos[i] = n;
+        n += 1;
+    }
+    for (row, p) in course_forces.iter_mut().zip(pos) {
+        row.push(Value::Int(p));
+    }
+
     let orders: Vec<Vec<Value>> = e
         .orders
         .iter()
@@ -489,12 +517,12 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
         c.bulk_insert("persons", &["person_id", "records", "forces"], &persons)?;
         c.bulk_insert(
             "courses",
-            &["course_id", "forces", "victim", "suspect", "first_date", "last_date", "reports", "hidden", "cross_force", "priority", "priority_rank", "triage_rank", "stalking", "breaches", "reasons"],
+            &["course_id", "forces", "victim", "suspect", "first_date", "last_date", "reports", "hidden", "cross_force", "priority", "priority_rank", "triage_rank", "stalking", "breaches", "reasons", "pos"],
             &courses,
         )?;
         c.bulk_insert(
             "course_forces",
-            &["force", "course_id", "triage_rank", "priority_rank", "last_date", "reports", "stalking", "cross_force", "breaches", "hidden"],
+            &["force", "course_id", "triage_rank", "priority_rank", "last_date", "reports", "stalking", "cross_force", "breaches", "hidden", "pos"],
             &course_forces,
         )?;
         c.bulk_insert("orders", &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"], &orders)?;

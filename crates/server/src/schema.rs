@@ -139,10 +139,12 @@ CREATE TABLE IF NOT EXISTS courses (
     triage_rank    BIGINT NOT NULL,
     stalking       BIGINT NOT NULL,
     breaches       BIGINT NOT NULL,
-    reasons        TEXT NOT NULL
+    reasons        TEXT NOT NULL,
+    pos            BIGINT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS courses_pos ON courses (pos, course_id, reports, triage_rank, last_date);
 CREATE INDEX IF NOT EXISTS courses_rank ON courses (triage_rank, course_id, reports, last_date);
-CREATE INDEX IF NOT EXISTS courses_priority ON courses (priority_rank, triage_rank);
+CREATE INDEX IF NOT EXISTS courses_priority ON courses (priority_rank, pos);
 CREATE INDEX IF NOT EXISTS courses_last ON courses (last_date);
 CREATE INDEX IF NOT EXISTS courses_reports ON courses (reports);
 CREATE INDEX IF NOT EXISTS courses_victim ON courses (victim);
@@ -158,10 +160,12 @@ CREATE TABLE IF NOT EXISTS course_forces (
     cross_force   BIGINT NOT NULL,
     breaches      BIGINT NOT NULL,
     hidden        BIGINT NOT NULL,
+    pos           BIGINT NOT NULL,
     PRIMARY KEY (force, course_id)
 );
 CREATE INDEX IF NOT EXISTS course_forces_rank ON course_forces (force, triage_rank, course_id, reports, last_date);
-CREATE INDEX IF NOT EXISTS course_forces_priority ON course_forces (force, priority_rank, triage_rank);
+CREATE INDEX IF NOT EXISTS course_forces_pos ON course_forces (force, pos, course_id, reports, triage_rank, last_date);
+CREATE INDEX IF NOT EXISTS course_forces_priority ON course_forces (force, priority_rank, pos);
 CREATE INDEX IF NOT EXISTS course_forces_last ON course_forces (force, last_date);
 CREATE INDEX IF NOT EXISTS course_forces_reports ON course_forces (force, reports);
 CREATE TABLE IF NOT EXISTS orders (

@@ -163,15 +163,28 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     };
     let filter = if cond.is_empty() { String::new() } else { format!(" WHERE {}", cond.join(" AND ")) };
     let total = totals.count(c, &format!("SELECT COUNT(*) FROM {from}{filter}"), &params)?;
-    let mut p2 = params.clone();
-    p2.push(Value::Int(per_page as i64));
-    p2.push(Value::Int(((page - 1) * per_page) as i64));
+    let offset = ((page - 1) * per_page) as i64;
+    // In review order with at most a priority filter (the common case), a page is a range of
+    // positions; otherwise an OFFSET over the filtered, sorted index.
+    let by_position = order == rank && cond.iter().all(|c| *c == "force = ?" || *c == "priority_rank = ?");
+    let (page_sql, p2) = if by_position {
+        let first = totals.count(c, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
+        let range = if filter.is_empty() { " WHERE pos >= ? AND pos < ?".to_string() } else { format!("{filter} AND pos >= ? AND pos < ?") };
+        let mut p = params.clone();
+        p.push(Value::Int(first + offset));
+        p.push(Value::Int(first + offset + per_page as i64));
+        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{range} ORDER BY pos"), p)
+    } else {
+        let mut p = params.clone();
+        p.push(Value::Int(per_page as i64));
+        p.push(Value::Int(offset));
+        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"), p)
+    };
     let rows = c.query(
         &format!(
             "SELECT c.course_id, c.priority, c.reasons, c.first_date, c.last_date, c.reports, p.reports, c.hidden, c.cross_force, c.forces, \
              c.stalking, c.breaches, c.victim, c.suspect \
-             FROM (SELECT course_id, reports, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM \
-                   (SELECT course_id, reports, triage_rank, last_date FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?) q) p \
+             FROM (SELECT course_id, reports, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM ({page_sql}) q) p \
              JOIN courses c ON c.course_id = p.course_id ORDER BY p.n"
         ),
         &p2,
