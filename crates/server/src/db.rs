@@ -253,7 +253,7 @@ impl Conn {
             Url::Sqlite(path) => {
                 let c = rusqlite::Connection::open(path)
                     .map_err(|e| DbError { message: format!("cannot open SQLite database {}: {e}", path.display()) })?;
-                c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF;")
+                c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;")
                     .map_err(|e| sqlite_err("PRAGMA", e))?;
                 c.set_prepared_statement_cache_capacity(256);
                 Ok(Conn::Sqlite(c))

@@ -551,10 +551,13 @@ pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<
         return Err(ApiError::forbidden("the audit log is for administrators").audited(entry(user, "read", "audit", "-", "denied", "")));
     }
     let (page, per_page) = paging(page, per_page);
-    let total = c.query_one("SELECT COUNT(*) FROM audit", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    // Entries are numbered 1, 2, 3, … without gaps (verify checks it), so the newest-first page k
+    // is a range of sequence numbers below the head, not an OFFSET over the whole log.
+    let total = c.query_one("SELECT COALESCE(MAX(seq), 0) FROM audit", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    let top = total - ((page - 1) * per_page) as i64;
     let rows = c.query(
-        "SELECT seq, at, actor, action, object, force, outcome, detail, hash FROM audit ORDER BY seq DESC LIMIT ? OFFSET ?",
-        &[Value::Int(per_page as i64), Value::Int(((page - 1) * per_page) as i64)],
+        "SELECT seq, at, actor, action, object, force, outcome, detail, hash FROM audit WHERE seq <= ? ORDER BY seq DESC LIMIT ?",
+        &[Value::Int(top), Value::Int(per_page as i64)],
     )?;
     let items: Vec<Json> = rows
         .iter()
