@@ -10,7 +10,6 @@
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::fasthash::FxHashSet;
 use crate::normalise::{Dob, Features};
 
 /// A blocking rule: a name and a key function (0 = no key).
@@ -142,9 +141,8 @@ fn neighbourhood_key(f: &Features) -> (u64, u64, u64, u64) {
 /// Neighbours each record of an oversized block is paired with.
 pub const WINDOW: usize = 8;
 
-fn pair_key(i: u32, j: u32) -> u64 {
-    u64::from(i) << 32 | u64::from(j)
-}
+/// Position of a record that is not in an oversized block (see [`block`]).
+const NOT_WINDOWED: u32 = u32::MAX;
 
 /// Applies `rules` to the records. Blocks with more than `max_block` records are split by
 /// sorted neighbourhood (see [`WINDOW`]) and reported. Records that are not
@@ -153,24 +151,46 @@ fn pair_key(i: u32, j: u32) -> u64 {
 pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Blocking {
     let nr = rules.len();
     assert!(nr <= 32, "at most 32 blocking rules");
-    let keys: Vec<u64> = feats
-        .par_iter()
-        .flat_map_iter(|f| rules.iter().map(move |r| if f.identifying { (r.key)(f) } else { 0 }))
-        .collect();
-    let mut oversized: Vec<FxHashSet<u64>> = Vec::with_capacity(nr);
-    let mut windowed: FxHashSet<u64> = FxHashSet::default();
+    // Filled in place: a collected flat_map would grow and copy a 260 MB vector.
+    let mut keys: Vec<u64> = vec![0; feats.len() * nr];
+    if nr > 0 {
+        keys.par_chunks_mut(nr).zip(feats.par_iter()).for_each(|(k, f)| {
+            if f.identifying {
+                for (k, r) in k.iter_mut().zip(rules) {
+                    *k = (r.key)(f);
+                }
+            }
+        });
+    }
+    // Every record's place in the neighbourhood order, computed once: oversized blocks sort
+    // their members by it instead of re-reading features per comparison.
+    let rank: Vec<u32> = {
+        let mut by: Vec<((u64, u64, u64, u64), u32)> = feats.par_iter().enumerate().map(|(i, f)| (neighbourhood_key(f), i as u32)).collect();
+        by.par_sort_unstable();
+        let mut rank = vec![0u32; feats.len()];
+        for (k, &(_, i)) in by.iter().enumerate() {
+            rank[i as usize] = k as u32;
+        }
+        rank
+    };
+    // Per rule with oversized blocks: each record's position in its oversized block's
+    // neighbourhood order (`NOT_WINDOWED` when its block was small or it has no key). Two
+    // records sharing the rule's key had their pair produced by it exactly when this is
+    // `NOT_WINDOWED` or their positions are at most `WINDOW` apart: no set of pairs is kept.
+    let mut positions: Vec<Option<Vec<u32>>> = Vec::with_capacity(nr);
     let mut out = Blocking { n_rules: nr, ..Default::default() };
+    let mut per_rule: Vec<Vec<(u32, u32)>> = Vec::with_capacity(nr);
     // One buffer for every rule's sort: fresh 30 MB allocations per rule cost more in page
     // faults than the sort itself.
     let mut order: Vec<(u64, u32)> = Vec::with_capacity(feats.len());
     for (r, rule) in rules.iter().enumerate() {
         order.clear();
-        order.par_extend(keys.par_chunks(nr).enumerate().filter_map(|(i, k)| (k[r] != 0).then_some((k[r], i as u32))));
+        // Filled sequentially: a parallel extend of a filter collects into fresh lists first.
+        order.extend(keys.chunks(nr).enumerate().filter_map(|(i, k)| (k[r] != 0).then_some((k[r], i as u32))));
         order.par_sort_unstable();
         let mut groups: Vec<(usize, usize)> = Vec::new();
         let mut big_groups: Vec<(usize, usize)> = Vec::new();
         let mut stats = RuleStats { name: rule.name, ..Default::default() };
-        let mut big = FxHashSet::default();
         let mut s = 0;
         while s < order.len() {
             let mut e = s + 1;
@@ -182,7 +202,6 @@ pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Bl
                 if e - s > max_block {
                     stats.oversized_blocks += 1;
                     stats.oversized_records += (e - s) as u64;
-                    big.insert(order[s].0);
                     big_groups.push((s, e));
                 } else {
                     groups.push((s, e));
@@ -190,9 +209,16 @@ pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Bl
             }
             s = e;
         }
-        oversized.push(big);
-        let over = &oversized[..r];
-        let windowed_ref = &windowed;
+        // Members of each oversized block in neighbourhood order.
+        let windows: Vec<Vec<u32>> = big_groups
+            .par_iter()
+            .map(|&(s, e)| {
+                let mut members: Vec<u32> = order[s..e].iter().map(|x| x.1).collect();
+                members.sort_unstable_by_key(|&i| rank[i as usize]);
+                members
+            })
+            .collect();
+        let earlier = &positions[..];
         let keys_ref = &keys;
         // Whether an earlier rule already produced the pair.
         let covered = |i: u32, j: u32| {
@@ -200,7 +226,10 @@ pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Bl
             (0..r).any(|q| {
                 ki[q] != 0
                     && ki[q] == kj[q]
-                    && (!over[q].contains(&ki[q]) || windowed_ref.contains(&pair_key(i, j)))
+                    && earlier[q].as_ref().is_none_or(|pos| {
+                        let (pi, pj) = (pos[i as usize], pos[j as usize]);
+                        pi == NOT_WINDOWED || (pi.abs_diff(pj) as usize) <= WINDOW
+                    })
             })
         };
         let order = &order[..];
@@ -219,11 +248,9 @@ pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Bl
                 v
             })
             .collect();
-        let from_windows: Vec<(u32, u32)> = big_groups
+        let from_windows: Vec<(u32, u32)> = windows
             .par_iter()
-            .flat_map_iter(|&(s, e)| {
-                let mut members: Vec<u32> = order[s..e].iter().map(|x| x.1).collect();
-                members.sort_by_key(|&i| (neighbourhood_key(&feats[i as usize]), i));
+            .flat_map_iter(|members| {
                 let mut v = Vec::new();
                 for x in 0..members.len() {
                     for y in x + 1..(x + 1 + WINDOW).min(members.len()) {
@@ -236,11 +263,24 @@ pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Bl
                 v
             })
             .collect();
-        windowed.extend(from_windows.iter().map(|&(i, j)| pair_key(i, j)));
+        positions.push((!windows.is_empty()).then(|| {
+            let mut pos = vec![NOT_WINDOWED; feats.len()];
+            for members in &windows {
+                for (k, &i) in members.iter().enumerate() {
+                    pos[i as usize] = k as u32;
+                }
+            }
+            pos
+        }));
         new.extend(from_windows);
         stats.pairs = new.len() as u64;
-        out.pairs.extend(new);
+        per_rule.push(new);
         out.rules.push(stats);
+    }
+    // One allocation of the final size rather than repeated growth.
+    out.pairs = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    for v in per_rule {
+        out.pairs.extend(v);
     }
     out.keys = keys;
     out

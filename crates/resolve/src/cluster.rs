@@ -132,12 +132,16 @@ pub const MAX_CHECKS_PER_MERGE: usize = 1 << 20;
 /// Clusters `n` records from scored pairs `(a, b, weight)`; pairs below `threshold` are ignored.
 pub fn cluster(feats: &[Features], pairs: &[(u32, u32, f32)], threshold: f64, veto: &Veto) -> Clustering {
     let n = feats.len();
-    let mut edges: Vec<(u32, u32, f32)> = pairs.iter().copied().filter(|p| f64::from(p.2) >= threshold).collect();
+    let keep = |p: &(u32, u32, f32)| f64::from(p.2) >= threshold;
+    let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(pairs.par_iter().filter(|p| keep(p)).count());
+    edges.extend(pairs.iter().copied().filter(keep));
     edges.sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
     let mut parent: Vec<u32> = (0..n as u32).collect();
     let mut size: Vec<u32> = vec![1; n];
     // Per group: its distinct profiles, each with a representative record and a record count.
-    let mut reps: Vec<Vec<(u32, u32)>> = (0..n as u32).map(|i| vec![(i, 1)]).collect();
+    // Empty for a record not yet in any merge (it stands for `[(i, 1)]`; filled on first
+    // use, so records that never merge cost no allocation).
+    let mut reps: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
     let mut index: Vec<HashMap<u64, u32>> = vec![HashMap::default(); n];
     let prof: Vec<u64> = feats.par_iter().map(profile).collect();
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -154,6 +158,11 @@ pub fn cluster(feats: &[Features], pairs: &[(u32, u32, f32)], threshold: f64, ve
         let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
         if ra == rb {
             continue;
+        }
+        for r in [ra, rb] {
+            if reps[r as usize].is_empty() {
+                reps[r as usize].push((r, 1));
+            }
         }
         let (ra, rb) = if reps[ra as usize].len() >= reps[rb as usize].len() { (ra, rb) } else { (rb, ra) };
         let mut why = None;

@@ -275,6 +275,9 @@ pub fn estimate_u(feats: &[Features], n: usize, seed: u64) -> (Vec<Vec<f64>>, u6
             })
             .collect()
     };
+    // Level counts do not depend on pair order: sorted, the first records are read in order.
+    let mut pairs = pairs;
+    pairs.par_sort_unstable();
     let partial = pairs
         .par_chunks(1 << 14)
         .map(|chunk| {
@@ -311,10 +314,21 @@ pub fn estimate_u(feats: &[Features], n: usize, seed: u64) -> (Vec<Vec<f64>>, u6
 
 /// Distinct (pattern, agreeing-rules mask) values and how many pairs show each.
 pub fn pattern_counts(patterns: &[u64]) -> Vec<(Pattern, u32, f64)> {
-    let mut m: HashMap<u64, f64> = HashMap::default();
-    for &p in patterns {
-        *m.entry(p).or_insert(0.0) += 1.0;
-    }
+    // Counted in parallel chunks and merged: counts are whole numbers, so the sums are exact
+    // whatever the split.
+    let tally = |chunk: &[u64]| {
+        let mut m: HashMap<u64, f64> = HashMap::default();
+        for &p in chunk {
+            *m.entry(p).or_insert(0.0) += 1.0;
+        }
+        m
+    };
+    let m = patterns.par_chunks(1 << 18).map(tally).reduce(HashMap::default, |mut a, b| {
+        for (p, n) in b {
+            *a.entry(p).or_insert(0.0) += n;
+        }
+        a
+    });
     let mut v: Vec<(u64, f64)> = m.into_iter().collect();
     v.sort_unstable_by_key(|a| a.0);
     v.into_iter().map(|(p, n)| (unpack(p), (p >> TRAIN_SHIFT) as u32, n)).collect()

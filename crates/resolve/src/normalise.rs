@@ -228,34 +228,77 @@ fn fold_char(c: char, out: &mut String) {
     out.push_str(s);
 }
 
+/// Appends `s` folded to lower-case ASCII letters, digits and single spaces to `out`
+/// (accents stripped, apostrophes and dots dropped, other separators become spaces), with no
+/// leading or trailing space. One pass, no intermediate string.
+fn fold_text_into(s: &str, out: &mut String) {
+    let start = out.len();
+    let mut space = false;
+    let mut push = |c: char, out: &mut String| {
+        if c == ' ' {
+            space = true;
+        } else {
+            if space && out.len() > start {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    };
+    let mut buf = String::new();
+    for c in s.chars() {
+        if c.is_ascii() {
+            let c = c.to_ascii_lowercase();
+            match c {
+                'a'..='z' | '0'..='9' => push(c, out),
+                ',' | '-' | '/' => push(' ', out),
+                c if c.is_ascii_whitespace() || c.is_whitespace() => push(' ', out),
+                _ => {}
+            }
+        } else {
+            buf.clear();
+            fold_char(c, &mut buf);
+            for c in buf.chars() {
+                push(c, out);
+            }
+        }
+    }
+}
+
 /// Folds text to lower-case ASCII letters, digits and single spaces (accents stripped,
 /// apostrophes and dots dropped, other separators become spaces).
 pub fn fold_text(s: &str) -> String {
-    let mut raw = String::with_capacity(s.len());
-    for c in s.chars() {
-        fold_char(c, &mut raw);
-    }
-    let mut out = String::with_capacity(raw.len());
-    for t in raw.split_ascii_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(t);
-    }
+    let mut out = String::with_capacity(s.len());
+    fold_text_into(s, &mut out);
     out
 }
 
 /// Folds a name: letters only, tokens joined without spaces (`O'Brien-Smith` → `obriensmith`).
 pub fn fold_name(s: &str) -> String {
-    fold_text(s).chars().filter(char::is_ascii_lowercase).collect()
+    let mut out = String::with_capacity(s.len());
+    let mut buf = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphabetic() {
+            out.push(c.to_ascii_lowercase());
+        } else if !c.is_ascii() {
+            buf.clear();
+            fold_char(c, &mut buf);
+            out.extend(buf.chars().filter(char::is_ascii_lowercase));
+        }
+    }
+    out
 }
 
 /// A phonetic key in the spirit of (Double) Metaphone's primary code: consonant sounds with
 /// common English spellings merged (`ph`/`f`, `ck`/`k`, soft `c`/`s`, silent initial letters,
 /// vowels kept only at the start). Input is folded lower-case ASCII.
 pub fn phonetic_key(s: &str) -> String {
-    let b: Vec<u8> = s.bytes().filter(u8::is_ascii_lowercase).collect();
-    let mut out = String::new();
+    let b: std::borrow::Cow<'_, [u8]> = if s.bytes().all(|c| c.is_ascii_lowercase()) {
+        s.as_bytes().into()
+    } else {
+        s.bytes().filter(u8::is_ascii_lowercase).collect::<Vec<u8>>().into()
+    };
+    let mut out = String::with_capacity(b.len());
     if b.is_empty() {
         return out;
     }
@@ -475,16 +518,30 @@ pub struct FieldWarnings {
 pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     let mut f = Features::default();
     // Names: first forename token is the forename; the rest go with the middle names.
-    let fore = fold_text(&row.forename);
-    let mut tokens = fore.split(' ').filter(|t| !t.is_empty()).map(|t| t.chars().filter(char::is_ascii_lowercase).collect::<String>());
-    let first = tokens.next().unwrap_or_default();
-    let mut middle: Vec<String> = tokens.filter(|t| !t.is_empty()).collect();
-    middle.extend(fold_text(&row.middle_names).split(' ').map(fold_name).filter(|t| !t.is_empty()));
+    let mut folded = String::with_capacity(row.forename.len() + row.middle_names.len() + 1);
+    fold_text_into(&row.forename, &mut folded);
+    let fore_end = folded.len();
+    folded.push(' ');
+    fold_text_into(&row.middle_names, &mut folded);
+    let letters = |t: &str| t.chars().filter(char::is_ascii_lowercase).collect::<String>();
+    let mut tokens = folded[..fore_end].split(' ').filter(|t| !t.is_empty());
+    let first = tokens.next().map(letters).unwrap_or_default();
+    let mut middle = String::new();
+    for t in tokens.chain(folded[fore_end..].split(' ')) {
+        let before = middle.len();
+        if before > 0 {
+            middle.push(' ');
+        }
+        middle.extend(t.chars().filter(char::is_ascii_lowercase));
+        if middle.len() == before + usize::from(before > 0) {
+            middle.truncate(before);
+        }
+    }
     f.forename_h = hash_str(&first);
     f.forename_group = hash_str(nicknames.group_of(&first));
     f.forename_phon = hash_str(&phonetic_key(&first));
     f.forename = first.into_boxed_str();
-    f.middle = middle.join(" ").into_boxed_str();
+    f.middle = middle.into_boxed_str();
     let sur = fold_name(&row.surname);
     f.surname_h = hash_str(&sur);
     f.surname_phon = hash_str(&phonetic_key(&sur));
