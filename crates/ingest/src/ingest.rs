@@ -457,7 +457,12 @@ pub struct PeopleFile {
 /// (FEBRL and other benchmark files hold people only). The incident reference is not checked.
 pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
     let mut ingest = Ingest::new();
-    let mut rows = Vec::new();
+    // Reserved once from the file's size (a CSV people row is 100 bytes or more): growing the
+    // vector by doubling touches and copies about as much fresh memory again, and fresh memory
+    // costs more than the parsing on the machines measured (DESIGN.md, "Fresh memory is dear"). Untouched reserve is
+    // address space, not memory.
+    let estimate = std::fs::metadata(path).map_or(0, |m| m.len() / 100).min(20_000_000) as usize;
+    let mut rows = Vec::with_capacity(estimate);
     let this_year = ingest.this_year;
     let mut lk = validate::Lookups::default();
     let summary = ingest.read_file(path, Table::People, &mut |b| {
