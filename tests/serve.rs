@@ -116,6 +116,11 @@ pub fn start(dir: &Path, backend: Backend, incidents: usize, extra: &[&str]) -> 
     let database = pg.as_ref().map_or_else(|| data_dir.join("conduct-server.db").display().to_string(), |p| p.url.clone());
     ok(conduct().arg("publish").arg(&world).arg("--data").arg(&data_dir).arg("--database").arg(&database));
     let log = dir.join(format!("serve-{backend:?}.log"));
+    Some(spawn_serve(data_dir, database, log, extra, pg))
+}
+
+/// `conduct serve` on an existing data folder and database.
+pub fn spawn_serve(data_dir: PathBuf, database: String, log: PathBuf, extra: &[&str], pg: Option<PgDatabase>) -> Server {
     let mut child = conduct()
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
@@ -130,7 +135,7 @@ pub fn start(dir: &Path, backend: Backend, incidents: usize, extra: &[&str]) -> 
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}: {}", std::fs::read_to_string(&log).unwrap_or_default())).to_string();
-    Some(Server { child, base, log, data: data_dir, database, _pg: pg })
+    Server { child, base, log, data: data_dir, database, _pg: pg }
 }
 
 /// A signed-in (or not) HTTP client.
@@ -553,4 +558,30 @@ fn serve_pages_need_a_session_and_a_csrf_token() {
         .send("username=x&force=Kent&reason=because+so");
     let (s, _) = admin.finish(r);
     assert_eq!(s, 403);
+}
+
+#[test]
+fn serve_finishes_an_upload_a_stopped_server_left_analysing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 400, &[]).unwrap();
+    let pw = server.add_user("admin", "admin", None);
+    let (data_dir, database) = (server.data.clone(), server.database.clone());
+    drop(server);
+    // What a server stopped mid-analysis leaves: the export kept, its upload marked analysing.
+    let export = data_dir.join("exports").join("999999999999999999999999-stopped");
+    std::fs::create_dir_all(&export).unwrap();
+    for f in ["incidents.csv", "people.csv"] {
+        std::fs::copy(data(&format!("good/{f}")), export.join(f)).unwrap();
+    }
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&database)).unwrap();
+    c.execute("INSERT INTO uploads (id, at, username, status, report) VALUES (7, 'then', 'admin', 'analysing', '{}')", &[]).unwrap();
+    drop(c);
+    let server = spawn_serve(data_dir, database, dir.path().join("again.log"), &[], None);
+    let mut admin = signed_in(&server, "admin", &pw);
+    let done = wait_published(&mut admin, 7);
+    assert_eq!(done["status"], "published", "{done}");
+    let (_, n) = admin.get("/api/forces");
+    let incidents: i64 = n["forces"].as_array().unwrap().iter().map(|f| f["incidents"].as_i64().unwrap()).sum();
+    let good = std::fs::read_to_string(data("good/incidents.csv")).unwrap().lines().count() as i64 - 1;
+    assert_eq!(incidents, 400 + good, "the kept export is in the publication");
 }

@@ -412,7 +412,27 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
     Ok(Uploaded { id, status: status.to_string(), report })
 }
 
+/// Uploads a stopped server left "analysing": their exports were kept, so one analysis of every
+/// export finishes them all. Called once when the server starts.
+pub async fn resume_interrupted(state: Shared) {
+    let ids = state
+        .db(|c| Ok(c.query("SELECT id FROM uploads WHERE status = 'analysing' ORDER BY id", &[])?))
+        .await
+        .unwrap_or_default();
+    let ids: Vec<i64> = ids.iter().filter_map(|r| r[0].int()).collect();
+    if let Some(&last) = ids.last() {
+        eprintln!("conduct serve: {} upload(s) were being analysed when the server stopped: analysing again", ids.len());
+        analyse_uploads(state, ids, last, None).await;
+    }
+}
+
 async fn analyse_in_background(state: Shared, id: i64, dir: PathBuf) {
+    analyse_uploads(state, vec![id], id, Some(dir)).await;
+}
+
+/// Analyses every export and publishes the result; marks `ids` with the outcome. On failure the
+/// export `dir` (the new upload's, if any) is set aside.
+async fn analyse_uploads(state: Shared, ids: Vec<i64>, id: i64, dir: Option<PathBuf>) {
     let _one_at_a_time = state.analysis.lock().await;
     let data_dir = state.config.data_dir.clone();
     let pool = state.pool.clone();
@@ -427,13 +447,22 @@ async fn analyse_in_background(state: Shared, id: i64, dir: PathBuf) {
     let (status, outcome, detail) = match &result {
         Ok(p) => ("published".to_string(), "published", serde_json::to_string(p).unwrap_or_default()),
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&d);
+            if let Some(d) = &d {
+                let _ = std::fs::remove_dir_all(d);
+            }
             eprintln!("conduct serve: upload {id}: analysis failed: {e}");
             (format!("failed: {e}"), "failed", "the export was set aside; the previous analysis stands".to_string())
         }
     };
     let s = status.clone();
-    let _ = state.db(move |c| Ok(c.execute("UPDATE uploads SET status = ? WHERE id = ?", &[s.into(), id.into()])?)).await;
+    let _ = state
+        .db(move |c| {
+            for i in ids {
+                c.execute("UPDATE uploads SET status = ? WHERE id = ?", &[s.clone().into(), i.into()])?;
+            }
+            Ok(())
+        })
+        .await;
     let _ = state
         .record(vec![Entry { actor: "conduct".into(), action: "publish".into(), object: format!("upload/{id}"), force: "-".into(), outcome: outcome.into(), detail }])
         .await;

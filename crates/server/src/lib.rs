@@ -288,6 +288,7 @@ pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         println!("listening on http://{addr}");
+        tokio::spawn(api::resume_interrupted(state.clone()));
         eprintln!("conduct serve: {} ; data folder {}", config.database.describe(), config.data_dir.display());
         axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
