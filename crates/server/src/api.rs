@@ -179,12 +179,7 @@ async fn grant(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, Json(g
     ctx.check_csrf(csrf_header(&headers))?;
     match give_grant(&state, &ctx, g).await {
         Ok(v) => Ok(Json(v)),
-        Err(mut e) => {
-            if let Some(entry) = e.audit.take() {
-                state.record(vec![*entry]).await?;
-            }
-            Err(e)
-        }
+        Err(e) => Err(state.refusal(e).await),
     }
 }
 
@@ -270,6 +265,18 @@ pub async fn receive_upload(state: &Shared, ctx: &Ctx, headers: &HeaderMap, mut 
     result
 }
 
+/// A multipart read that failed: over the size limit (413, with the limit in words), or else
+/// `what` with the parser's reason (a 4xx, never a 500).
+fn form_error(state: &Shared, e: &axum::extract::multipart::MultipartError, what: &str) -> ApiError {
+    let status = e.status();
+    let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!("the upload is larger than the limit of {} MiB: split the export or ask for a larger --max-upload-mb", state.config.max_upload_bytes >> 20)
+    } else {
+        format!("{what}: {}", e.body_text())
+    };
+    ApiError::new(if status.is_client_error() { status } else { StatusCode::BAD_REQUEST }, msg)
+}
+
 async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form: &mut Multipart, staging: &Path) -> Result<Uploaded, ApiError> {
     let mut csrf_field = None;
     let mut inputs = conduct_ingest::Inputs::default();
@@ -277,15 +284,7 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => {
-                let status = e.status();
-                let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    format!("the upload is larger than the limit of {} MiB: split the export or ask for a larger --max-upload-mb", state.config.max_upload_bytes >> 20)
-                } else {
-                    format!("the upload could not be read as a form: {}", e.body_text())
-                };
-                return Err(ApiError::new(if status.is_client_error() { status } else { StatusCode::BAD_REQUEST }, msg));
-            }
+            Err(e) => return Err(form_error(state, &e, "the upload could not be read as a form")),
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "csrf" {
@@ -316,15 +315,7 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
                     out.write_all(&bytes).await.map_err(|e| ApiError::internal(e.to_string()))?;
                 }
                 Ok(None) => break,
-                Err(e) => {
-                    let status = e.status();
-                    let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                        format!("the upload is larger than the limit of {} MiB: split the export or ask for a larger --max-upload-mb", state.config.max_upload_bytes >> 20)
-                    } else {
-                        format!("the upload was cut short: {}", e.body_text())
-                    };
-                    return Err(ApiError::new(if status.is_client_error() { status } else { StatusCode::BAD_REQUEST }, msg));
-                }
+                Err(e) => return Err(form_error(state, &e, "the upload was cut short")),
             }
         }
         match name.as_str() {
@@ -472,11 +463,6 @@ async fn upload(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, form:
     let up = receive_upload(&state, &ctx, &headers, form).await;
     match up {
         Ok(u) => Ok((StatusCode::ACCEPTED, Json(json!({"id": u.id, "status": u.status, "report": u.report}))).into_response()),
-        Err(mut e) => {
-            if let Some(entry) = e.audit.take() {
-                state.record(vec![*entry]).await?;
-            }
-            Err(e)
-        }
+        Err(e) => Err(state.refusal(e).await),
     }
 }

@@ -119,12 +119,19 @@ impl AppState {
                 self.record(entries).await?;
                 Ok(v)
             }
-            Err(mut e) => {
-                if let Some(entry) = e.audit.take() {
-                    self.record(vec![*entry]).await?;
-                }
-                Err(e)
-            }
+            Err(e) => Err(self.refusal(e).await),
+        }
+    }
+
+    /// Commits the audit entry a refusal carries, and gives the refusal back (or the audit
+    /// failure, if the entry could not be written).
+    pub async fn refusal(&self, mut e: ApiError) -> ApiError {
+        match e.audit.take() {
+            Some(entry) => match self.record(vec![*entry]).await {
+                Ok(()) => e,
+                Err(failed) => failed,
+            },
+            None => e,
         }
     }
 }

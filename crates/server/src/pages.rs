@@ -644,11 +644,10 @@ async fn import_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Resp
 async fn import_post(State(state): State<Shared>, PageCtx(ctx): PageCtx, headers: HeaderMap, form: Multipart) -> Response {
     match api::receive_upload(&state, &ctx, &headers, form).await {
         Ok(u) => Redirect::to(&format!("/imports/{}", u.id)).into_response(),
-        Err(mut e) => {
-            if let Some(entry) = e.audit.take() {
-                if let Err(e) = state.record(vec![*entry]).await {
-                    return error_page(Some(&ctx), e);
-                }
+        Err(e) => {
+            let e = state.refusal(e).await;
+            if e.status.is_server_error() {
+                return error_page(Some(&ctx), e);
             }
             let mut b = format!("<h1>The upload was refused</h1><p class=\"err\" role=\"alert\">{}</p>", esc(&e.public_message()));
             if let Some(d) = &e.detail {
@@ -741,11 +740,6 @@ async fn grant_post(State(state): State<Shared>, PageCtx(ctx): PageCtx, Form(f):
     }
     match api::give_grant(&state, &ctx, GrantRequest { username: f.username, force: f.force, reason: f.reason }).await {
         Ok(_) => Redirect::to("/audit").into_response(),
-        Err(mut e) => {
-            if let Some(entry) = e.audit.take() {
-                let _ = state.record(vec![*entry]).await;
-            }
-            error_page(Some(&ctx), e)
-        }
+        Err(e) => error_page(Some(&ctx), state.refusal(e).await),
     }
 }
