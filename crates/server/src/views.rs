@@ -85,9 +85,13 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// The count for `sql` with `params`, computed once per publication.
-    pub fn count(&self, c: &mut Conn, sql: &str, params: &[Value]) -> Result<i64, DbError> {
-        let published = c.query_one("SELECT value FROM meta WHERE key = 'published_at'", &[])?.map(|r| r[0].text()).unwrap_or_default();
+    /// Which publication is current (the key totals are kept under).
+    pub fn publication(c: &mut Conn) -> Result<String, DbError> {
+        Ok(c.query_one("SELECT value FROM meta WHERE key = 'published_at'", &[])?.map(|r| r[0].text()).unwrap_or_default())
+    }
+
+    /// The count (a one-number query) `sql` with `params`, computed once per `published`.
+    pub fn count(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<i64, DbError> {
         let key = format!("{published}\u{1f}{sql}\u{1f}{params:?}");
         if let Some(&n) = self.map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(n);
@@ -162,13 +166,14 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         other => return Err(ApiError::bad_request(format!("sort is rank, recent or reports, not {other:?}"))),
     };
     let filter = if cond.is_empty() { String::new() } else { format!(" WHERE {}", cond.join(" AND ")) };
-    let total = totals.count(c, &format!("SELECT COUNT(*) FROM {from}{filter}"), &params)?;
+    let published = Totals::publication(c)?;
+    let total = totals.count(c, &published, &format!("SELECT COUNT(*) FROM {from}{filter}"), &params)?;
     let offset = ((page - 1) * per_page) as i64;
     // In review order with at most a priority filter (the common case), a page is a range of
     // positions; otherwise an OFFSET over the filtered, sorted index.
     let by_position = order == rank && cond.iter().all(|c| *c == "force = ?" || *c == "priority_rank = ?");
     let (page_sql, p2) = if by_position {
-        let first = totals.count(c, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
+        let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
         let range = if filter.is_empty() { " WHERE pos >= ? AND pos < ?".to_string() } else { format!("{filter} AND pos >= ? AND pos < ?") };
         let mut p = params.clone();
         p.push(Value::Int(first + offset));
@@ -291,14 +296,10 @@ fn opt(v: &Value) -> Json {
 const RECORD_COLUMNS: &str = "force, record_id, incident_ref, role, person_id, local_person_id, forename, middle_names, surname, \
      date_of_birth, sex, address, postcode, phone, email, online_handles, pnc_id, ni_number";
 
+/// A row selected with [`RECORD_COLUMNS`], keyed by those column names.
 fn record_json(r: &[Value]) -> Json {
-    let names = ["force", "record_id", "incident_ref", "role", "person_id", "local_person_id", "forename", "middle_names", "surname",
-        "date_of_birth", "sex", "address", "postcode", "phone", "email", "online_handles", "pnc_id", "ni_number"];
-    let mut m = serde_json::Map::new();
-    for (n, v) in names.iter().zip(r) {
-        m.insert(n.to_string(), opt(v));
-    }
-    Json::Object(m)
+    let names = RECORD_COLUMNS.split(',').map(str::trim);
+    Json::Object(names.zip(r).map(|(n, v)| (n.to_string(), opt(v))).collect())
 }
 
 /// One course: its reports on a time line, the people in them, its orders and breaches.
