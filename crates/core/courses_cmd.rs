@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use conduct_courses::{Found, Options, find_breaches, find_courses, triage};
-use conduct_ingest::{Batch, Incident, Ingest, Inputs, Involvement, KnownIncidents, Order};
+use conduct_ingest::{Incident, Ingest, Inputs, Involvement, Order};
 
 /// The files of a force export, for the commands that need all of it at once.
 #[derive(clap::Args, Clone)]
@@ -63,18 +63,8 @@ pub struct Export {
 /// Reads an export through the same validation as `conduct ingest` (rejects are counted and
 /// reported, never used).
 pub fn read_export(inputs: &Inputs) -> anyhow::Result<Export> {
-    let mut export = Export { incidents: Vec::new(), people: Vec::new(), orders: Vec::new(), summary: Default::default() };
-    let mut ingest = Ingest::new();
-    let summary = ingest.run(inputs, &KnownIncidents::default(), &mut |b| {
-        match b {
-            Batch::Incidents(v) => export.incidents.extend(v),
-            Batch::People(v) => export.people.extend(v),
-            Batch::Orders(v) => export.orders.extend(v),
-        }
-        true
-    })?;
-    export.summary = summary;
-    Ok(export)
+    let (read, summary) = Ingest::new().read_whole(inputs)?;
+    Ok(Export { incidents: read.incidents, people: read.people, orders: read.orders, summary })
 }
 
 /// Reads persons.csv into a person number per people row, and the names of the numbers.

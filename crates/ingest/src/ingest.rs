@@ -211,6 +211,21 @@ impl Ingest {
         self.warnings.items()
     }
 
+    /// Reads every file of `inputs` whole into memory (for the stages that need every record
+    /// at once). Rejects and warnings are kept as this ingest keeps them.
+    pub fn read_whole(&mut self, inputs: &Inputs) -> Result<(Export, Summary), Error> {
+        let mut export = Export::default();
+        let summary = self.run(inputs, &KnownIncidents::default(), &mut |b| {
+            match b {
+                Batch::Incidents(v) => export.incidents.extend(v),
+                Batch::People(v) => export.people.extend(v),
+                Batch::Orders(v) => export.orders.extend(v),
+            }
+            true
+        })?;
+        Ok((export, summary))
+    }
+
     /// Reads every file of `inputs`, handing accepted records to `sink` in batches. `known`
     /// holds incidents already in the workspace. `sink` returns `false` to stop the read (its
     /// side has failed and will say why).
@@ -451,6 +466,17 @@ pub struct PeopleFile {
     pub warnings: Vec<Warning>,
     /// The file's counts.
     pub summary: FileSummary,
+}
+
+/// An export's accepted records, read whole ([`Ingest::read_whole`]).
+#[derive(Clone, Debug, Default)]
+pub struct Export {
+    /// Accepted incidents.
+    pub incidents: Vec<Incident>,
+    /// Accepted people rows.
+    pub people: Vec<Involvement>,
+    /// Accepted orders.
+    pub orders: Vec<Order>,
 }
 
 /// Reads one people file on its own — no incidents file, no workspace — as person linkage does

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use conduct_courses::{Breach, Courses, Priority, Review, find_breaches, find_courses, triage};
 use conduct_domain::Force;
-use conduct_ingest::{Batch, Incident, Ingest, Inputs, Involvement, KnownIncidents, Order, Summary};
+pub use conduct_ingest::Export;
+use conduct_ingest::{Ingest, Inputs, Summary};
 use conduct_resolve::Model;
 use conduct_resolve::model::TermFrequencies;
 
@@ -72,17 +73,6 @@ pub fn inputs_in(folder: &Path) -> Result<Inputs, DatasetError> {
     Ok(inputs)
 }
 
-/// An export read whole.
-#[derive(Default)]
-pub struct Export {
-    /// Accepted incidents.
-    pub incidents: Vec<Incident>,
-    /// Accepted people rows.
-    pub people: Vec<Involvement>,
-    /// Accepted orders.
-    pub orders: Vec<Order>,
-}
-
 /// The validation report of one upload.
 pub struct Validation {
     /// Counts per file.
@@ -124,18 +114,9 @@ impl Validation {
 
 /// Reads an export through the same validation as `conduct ingest`.
 pub fn validate(inputs: &Inputs) -> Result<Validation, DatasetError> {
-    let mut export = Export::default();
     let mut ingest = Ingest::new();
-    let summary = ingest
-        .run(inputs, &KnownIncidents::default(), &mut |b| {
-            match b {
-                Batch::Incidents(v) => export.incidents.extend(v),
-                Batch::People(v) => export.people.extend(v),
-                Batch::Orders(v) => export.orders.extend(v),
-            }
-            true
-        })
-        .map_err(|e| DatasetError::Unreadable(without_folder(&e.to_string(), inputs)))?;
+    let (export, summary) =
+        ingest.read_whole(inputs).map_err(|e| DatasetError::Unreadable(without_folder(&e.to_string(), inputs)))?;
     Ok(Validation { summary, rejects: ingest.rejects().to_vec(), export })
 }
 
