@@ -75,7 +75,7 @@ pub fn explain(a: &Features, b: &Features, model: &Model, tf: &TermFrequencies) 
     let mut total = w.prior;
     let mut steps = Vec::new();
     for (k, &l) in p.iter().enumerate() {
-        let weight = w.level[k][l as usize];
+        let weight = w.of(&p, k);
         let tf_adjustment = match (k, l) {
             (field::FORENAME, 1) => tf.adjustment(0, a.forename_h, &w),
             (field::SURNAME, 1) => tf.adjustment(1, a.surname_h, &w),

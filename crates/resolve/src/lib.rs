@@ -175,6 +175,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
             m.notes.random_pairs = drawn;
             m.notes.seed = options.seed;
             m.veto_weight = options.veto_weight;
+            m.notes.given_names_pairs = model::estimate_u_given_names(&mut m, &feats, model::GIVEN_NAMES_SAMPLE.min(options.random_pairs), options.seed);
             m
         }
     };
@@ -191,10 +192,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
         .zip(patterns.par_iter())
         .map(|(&(a, b), &p)| {
             let p = unpack(p);
-            let mut weight = w.prior;
-            for (k, &l) in p.iter().enumerate() {
-                weight += w.level[k][l as usize];
-            }
+            let weight = w.pattern(&p);
             let adj = tf_adjust[a as usize];
             let extra = if p[compare::field::FORENAME] == 1 { adj[0] } else { 0.0 } + if p[compare::field::SURNAME] == 1 { adj[1] } else { 0.0 };
             (a, b, (weight as f32) + extra)

@@ -29,6 +29,10 @@ pub struct LevelModel {
     pub m: f64,
     /// P(level | different people).
     pub u: f64,
+    /// P(level | different people who agree exactly on both names), for the comparisons in
+    /// [`NAME_DEPENDENT`] when the data allowed estimating it (see [`estimate_u_given_names`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub u_given_names: Option<f64>,
 }
 
 /// The levels of one comparison.
@@ -77,6 +81,10 @@ pub struct ModelNotes {
     pub em_iterations: u32,
     /// Share of blocked pairs EM judged matches.
     pub em_match_share: f64,
+    /// Pairs of different people with the same names that the name-dependent u came from
+    /// (0: not estimated).
+    #[serde(default)]
+    pub given_names_pairs: u64,
 }
 
 /// Weights ready for scoring: `log2(m/u)` per comparison and level (level 0 is 0).
@@ -86,8 +94,35 @@ pub struct Weights {
     pub prior: f64,
     /// Per comparison, per level (index 0 = missing).
     pub level: [[f64; 8]; N_COMPARISONS],
+    /// Per comparison, per level, for pairs agreeing exactly on both names: `log2(m/u)` with
+    /// the u estimated among such pairs where the model has it, else as [`Weights::level`].
+    pub given_names: [[f64; 8]; N_COMPARISONS],
     /// u of the exact level of forename and surname, for term-frequency adjustment.
     pub u_exact: [f64; 2],
+}
+
+/// Whether a pattern agrees exactly on both forename and surname (so that the name-dependent
+/// weights apply).
+pub fn names_agree(p: &Pattern) -> bool {
+    p[field::FORENAME] == 1 && p[field::SURNAME] == 1
+}
+
+impl Weights {
+    /// The weight of comparison `k` at the level `p` shows, given the rest of the pattern.
+    pub fn of(&self, p: &Pattern, k: usize) -> f64 {
+        let table = if names_agree(p) { &self.given_names } else { &self.level };
+        table[k][p[k] as usize]
+    }
+
+    /// Prior plus every comparison's weight (no term-frequency adjustment).
+    pub fn pattern(&self, p: &Pattern) -> f64 {
+        let table = if names_agree(p) { &self.given_names } else { &self.level };
+        let mut total = self.prior;
+        for (k, &l) in p.iter().enumerate() {
+            total += table[k][l as usize];
+        }
+        total
+    }
 }
 
 impl Model {
@@ -101,7 +136,7 @@ impl Model {
                     .levels
                     .iter()
                     .zip(c.m_prior)
-                    .map(|(l, &m)| LevelModel { label: (*l).to_string(), m, u: 1.0 / c.levels.len() as f64 })
+                    .map(|(l, &m)| LevelModel { label: (*l).to_string(), m, u: 1.0 / c.levels.len() as f64, u_given_names: None })
                     .collect(),
             })
             .collect();
@@ -118,7 +153,8 @@ impl Model {
             if c.name != spec.name || c.levels.len() != spec.levels.len() {
                 return mismatch(format!("comparison {:?} does not match {:?} with {} levels", c.name, spec.name, spec.levels.len()));
             }
-            if c.levels.iter().any(|l| !(l.m > 0.0 && l.u > 0.0 && l.m.is_finite() && l.u.is_finite())) {
+            let unit = |x: f64| x > 0.0 && x.is_finite();
+            if c.levels.iter().any(|l| !(unit(l.m) && unit(l.u) && l.u_given_names.is_none_or(unit))) {
                 return mismatch(format!("comparison {:?} has m or u not in (0, 1]", c.name));
             }
         }
@@ -131,14 +167,17 @@ impl Model {
     /// The weights for scoring.
     pub fn weights(&self) -> Weights {
         let mut level = [[0.0; 8]; N_COMPARISONS];
+        let mut given_names = [[0.0; 8]; N_COMPARISONS];
         for (c, cm) in self.comparisons.iter().enumerate() {
             for (l, lm) in cm.levels.iter().enumerate() {
                 level[c][l + 1] = (lm.m / lm.u).log2();
+                given_names[c][l + 1] = (lm.m / lm.u_given_names.unwrap_or(lm.u)).log2();
             }
         }
         Weights {
             prior: (self.lambda / (1.0 - self.lambda)).log2(),
             level,
+            given_names,
             u_exact: [self.comparisons[field::FORENAME].levels[0].u, self.comparisons[field::SURNAME].levels[0].u],
         }
     }
@@ -312,6 +351,123 @@ pub fn estimate_u(feats: &[Features], n: usize, seed: u64) -> (Vec<Vec<f64>>, u6
     (u, n)
 }
 
+/// Comparisons whose agreement depends on the names, so that "the names agree and so does
+/// this" is weaker evidence than the product of the two: e-mail addresses and online handles
+/// are often built from the name, and a household (a father and son of one name) shares a
+/// phone. Their u is estimated a second time among pairs of different people who agree exactly
+/// on both names ([`estimate_u_given_names`]).
+pub const NAME_DEPENDENT: [usize; 3] = [field::PHONE, field::EMAIL, field::HANDLES];
+
+/// Pairs drawn for [`estimate_u_given_names`] (a quarter of the default for u: only the
+/// name-dependent comparisons are counted, and at 1M rows this yields ~12,000 pairs with an
+/// e-mail on both sides).
+pub const GIVEN_NAMES_SAMPLE: usize = 250_000;
+
+/// Fewest sampled pairs with a comparison present on both sides for its conditional u to be
+/// kept; with fewer, the ordinary u stands.
+pub const MIN_GIVEN_NAMES_PAIRS: f64 = 200.0;
+
+/// Estimates, for the comparisons in [`NAME_DEPENDENT`], u among different people who agree
+/// exactly on forename and surname, and sets it on `model`'s levels (`u_given_names`).
+///
+/// The pairs: up to `n` drawn at random (seeded) from the pairs of records that share both
+/// names and both have a date of birth; of them, those whose dates of birth are at the
+/// "different" level stand for different people. That holds only where the fitted model says
+/// true matches almost never show a different date of birth (its weight at or below the veto
+/// weight), so nothing is estimated otherwise: in FEBRL, where clerical error changes whole
+/// dates, "same names, different DOB" is mostly one person. Returns the pairs used.
+pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], n: usize, seed: u64) -> u64 {
+    let w = model.weights();
+    let different = COMPARISONS[field::DOB].levels.len();
+    if w.level[field::DOB][different] > model.veto_weight {
+        return 0;
+    }
+    // Records grouped by (forename, surname).
+    let mut keyed: Vec<(u64, u32)> = feats
+        .par_iter()
+        .enumerate()
+        .filter(|(_, f)| f.forename_h != 0 && f.surname_h != 0 && f.dob.year != 0)
+        .map(|(i, f)| (f.forename_h.rotate_left(17) ^ f.surname_h, i as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    // Groups of two or more, with the running count of pairs they hold.
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut cumulative: Vec<u64> = Vec::new();
+    let mut total = 0u64;
+    let mut start = 0;
+    while start < keyed.len() {
+        let mut end = start + 1;
+        while end < keyed.len() && keyed[end].0 == keyed[start].0 {
+            end += 1;
+        }
+        let size = (end - start) as u64;
+        if size >= 2 {
+            total += size * (size - 1) / 2;
+            groups.push((start, end));
+            cumulative.push(total);
+        }
+        start = end;
+    }
+    if total == 0 {
+        return 0;
+    }
+    let mut rng = SplitMix::new(seed ^ 0x6E61_6D65_7321);
+    let mut pairs: Vec<(u32, u32)> = (0..n.min(total as usize))
+        .map(|_| {
+            let t = rng.below(total);
+            let g = cumulative.partition_point(|&c| c <= t);
+            let (s, e) = groups[g];
+            let size = (e - s) as u64;
+            let i = rng.below(size);
+            let j = (i + 1 + rng.below(size - 1)) % size;
+            let (x, y) = (keyed[s + i as usize].1, keyed[s + j as usize].1);
+            (x.min(y), x.max(y))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    let counts = pairs
+        .par_chunks(1 << 14)
+        .map(|chunk| {
+            let mut c: LevelCounts = [[0.0; 8]; N_COMPARISONS];
+            let mut used = 0u64;
+            for &(i, j) in chunk {
+                let p = compare(&feats[i as usize], &feats[j as usize]);
+                if names_agree(&p) && p[field::DOB] as usize == different {
+                    used += 1;
+                    for &k in &NAME_DEPENDENT {
+                        c[k][p[k] as usize] += 1.0;
+                    }
+                }
+            }
+            (c, used)
+        })
+        .reduce(
+            || ([[0.0; 8]; N_COMPARISONS], 0),
+            |(mut a, ua), (b, ub)| {
+                for k in 0..N_COMPARISONS {
+                    for l in 0..8 {
+                        a[k][l] += b[k][l];
+                    }
+                }
+                (a, ua + ub)
+            },
+        );
+    let (counts, used) = counts;
+    for &k in &NAME_DEPENDENT {
+        let levels = COMPARISONS[k].levels.len();
+        let present: f64 = counts[k][1..=levels].iter().sum();
+        for (l, lm) in model.comparisons[k].levels.iter_mut().enumerate() {
+            lm.u_given_names = if present >= MIN_GIVEN_NAMES_PAIRS {
+                // Never below the ordinary u: given the names, a level may weigh less, not more.
+                Some(((counts[k][l + 1] + 0.5) / (present + 0.5 * levels as f64)).max(lm.u))
+            } else {
+                None
+            };
+        }
+    }
+    used
+}
+
 /// Distinct (pattern, agreeing-rules mask) values and how many pairs show each.
 pub fn pattern_counts(patterns: &[u64]) -> Vec<(Pattern, u32, f64)> {
     // Counted in parallel chunks and merged: counts are whole numbers, so the sums are exact
@@ -475,7 +631,7 @@ pub fn fit(
                 .levels
                 .iter()
                 .enumerate()
-                .map(|(l, label)| LevelModel { label: (*label).to_string(), m: m[k][l], u: u[k][l] })
+                .map(|(l, label)| LevelModel { label: (*label).to_string(), m: m[k][l], u: u[k][l], u_given_names: None })
                 .collect(),
         })
         .collect();
@@ -492,6 +648,7 @@ pub fn fit(
             em_patterns: counts.len() as u64,
             em_iterations: iterations,
             em_match_share: p,
+            given_names_pairs: 0,
         },
     }
 }
@@ -515,10 +672,7 @@ pub fn patterns(feats: &[Features], blocking: &Blocking) -> Vec<u64> {
 /// A pair's match weight: prior, plus each comparison's level weight, plus term-frequency
 /// adjustments when forename or surname agree exactly.
 pub fn match_weight(w: &Weights, tf: &TermFrequencies, a: &Features, p: &Pattern) -> f64 {
-    let mut total = w.prior;
-    for (k, &l) in p.iter().enumerate() {
-        total += w.level[k][l as usize];
-    }
+    let mut total = w.pattern(p);
     if p[field::FORENAME] == 1 {
         total += tf.adjustment(0, a.forename_h, w);
     }
@@ -565,9 +719,66 @@ mod tests {
         assert!(w.level[field::FORENAME][1] > 5.0 && w.level[field::FORENAME][7] < 0.0);
     }
 
+    /// A police-data model: a different date of birth is a veto level; an exact e-mail is rare
+    /// among random pairs.
+    fn police_model() -> Model {
+        let mut model = Model::prior(5.0);
+        let dob = &mut model.comparisons[field::DOB].levels;
+        let last = dob.len() - 1;
+        dob[last].m = 0.001;
+        dob[last].u = 0.9;
+        model.comparisons[field::EMAIL].levels[0].u = 1e-5;
+        model
+    }
+
+    #[test]
+    fn name_built_emails_weigh_less_when_the_names_agree() {
+        use crate::compare::tests::person;
+        use crate::normalise::{Nicknames, normalise};
+        let n = Nicknames::builtin();
+        // 400 different John Smiths (distinct dates of birth); about one in four uses the
+        // address a name-built pattern gives everyone of that name.
+        let mut sharing = 0;
+        let feats: Vec<Features> = (0..400u64)
+            .map(|i| {
+                let mut r = person("John", "Smith", &format!("{}-{:02}-{:02}", 1940 + i % 60, 1 + i % 12, 1 + i % 28));
+                r.email = if SplitMix::new(i).below(4) == 0 {
+                    sharing += 1;
+                    "smith.john@example.org".into()
+                } else {
+                    format!("john{i}@example.org")
+                };
+                normalise(&r, &n)
+            })
+            .collect();
+        let share = f64::from(sharing) / 400.0;
+        let mut model = police_model();
+        let used = estimate_u_given_names(&mut model, &feats, 50_000, 1);
+        assert!(used > 10_000, "{used}");
+        let exact = model.comparisons[field::EMAIL].levels[0].u_given_names.unwrap();
+        assert!((exact - share * share).abs() < 0.02, "{exact} vs {}", share * share);
+        let w = model.weights();
+        let mut p = [0u8; N_COMPARISONS];
+        p[field::FORENAME] = 1;
+        p[field::SURNAME] = 1;
+        p[field::EMAIL] = 1;
+        // From about 17 bits to about 4: among namesakes that address is common.
+        assert!(w.level[field::EMAIL][1] > 15.0);
+        assert!(w.of(&p, field::EMAIL) < 5.0, "{}", w.of(&p, field::EMAIL));
+        assert!((w.pattern(&p) - (w.prior + w.level[field::FORENAME][1] + w.level[field::SURNAME][1] + w.of(&p, field::EMAIL))).abs() < 1e-9);
+        // Names that do not both agree exactly keep the ordinary weight.
+        p[field::FORENAME] = 2;
+        assert_eq!(w.of(&p, field::EMAIL), w.level[field::EMAIL][1]);
+        // Where a different date of birth is no veto (FEBRL), nothing is estimated.
+        let mut febrl = Model::prior(5.0);
+        assert_eq!(estimate_u_given_names(&mut febrl, &feats, 50_000, 1), 0);
+        assert!(febrl.comparisons[field::EMAIL].levels.iter().all(|l| l.u_given_names.is_none()));
+    }
+
     #[test]
     fn models_round_trip_through_json() {
-        let m = Model::prior(3.0);
+        let mut m = Model::prior(3.0);
+        m.comparisons[field::EMAIL].levels[0].u_given_names = Some(0.05);
         let dir = std::env::temp_dir().join(format!("conduct-resolve-model-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("model.json");
