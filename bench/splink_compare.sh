@@ -10,8 +10,8 @@
 # precision / recall / F1 against true_person_id.
 #
 # CONDUCT (default: target/release/conduct next to this script's workspace) must have the
-# `link` subcommand. Splink holds all pairs in DuckDB: keep to files of a few hundred thousand
-# rows on a small machine.
+# `link` subcommand. Both tools' peak resident memory is printed too (GNU time, %M). Splink
+# holds all pairs in DuckDB: on the 1.94M-row world it peaked at about 13.7 GiB.
 set -euo pipefail
 
 PEOPLE=${1:?usage: splink_compare.sh PEOPLE.csv [OUT_DIR]}
@@ -78,12 +78,16 @@ print(f"splink_seconds {elapsed:.2f}")
 PY
 
 echo "== Splink ($PEOPLE)"
-"$VENV/bin/python" "$OUT/splink_run.py" "$PEOPLE" "$OUT" 2>"$OUT/splink.log" | tee "$OUT/splink_time.txt"
+/usr/bin/time -o "$OUT/splink_rss.txt" -f "%M" \
+  "$VENV/bin/python" "$OUT/splink_run.py" "$PEOPLE" "$OUT" 2>"$OUT/splink.log" | tee "$OUT/splink_time.txt"
+echo "splink_peak_mib $(( $(tail -1 "$OUT/splink_rss.txt") / 1024 ))"
 echo "== Conduct ($PEOPLE)"
 start=$(date +%s.%N)
-"$CONDUCT" link --people "$PEOPLE" --out "$OUT/conduct" 2>"$OUT/conduct.log"
+/usr/bin/time -o "$OUT/conduct_rss.txt" -f "%M" \
+  "$CONDUCT" link --people "$PEOPLE" --out "$OUT/conduct" 2>"$OUT/conduct.log"
 end=$(date +%s.%N)
 echo "conduct_seconds $(echo "$end - $start" | bc)"
+echo "conduct_peak_mib $(( $(tail -1 "$OUT/conduct_rss.txt") / 1024 ))"
 
 for who in splink conduct; do
   pred=$OUT/splink_persons.csv
