@@ -460,13 +460,28 @@ fn scenario(backend: Backend) {
     let (s, r) = admin.upload(&[("people", "people.csv", read("people.csv"))]);
     assert_eq!(s, 422, "{r}");
     let mut bad_rows = read("incidents.csv");
-    bad_rows.extend_from_slice(b"Merseyside,MER-BAD,not-a-date,,8L,,,,,,,\n");
+    // More bad rows than the report lists (500): every one is counted and downloadable.
+    for i in 0..600 {
+        bad_rows.extend_from_slice(format!("Merseyside,MER-BAD-{i},not-a-date,,8L,,,,,,,\n").as_bytes());
+    }
     assert_eq!(admin.get("/api/forces").1, n, "refused uploads changed nothing");
     let (s, r) = admin.upload(&[("incidents", "incidents.csv", bad_rows), ("people", "people.csv", read("people.csv")), ("orders", "orders.csv", read("orders.csv"))]);
     assert_eq!(s, 202, "{r}");
-    assert_eq!(r["report"]["rejected"], 1, "the bad row is reported: {r}");
+    assert_eq!(r["report"]["rejected"], 600, "the bad rows are counted: {r}");
+    assert_eq!(r["report"]["rejects"].as_array().unwrap().len(), 500, "the report lists 500");
     assert_eq!(r["report"]["rejects"][0]["column"], "recorded_date");
-    let done = wait_published(&mut admin, r["id"].as_i64().unwrap());
+    let upload = r["id"].as_i64().unwrap();
+    let (s, csv) = admin.get(&format!("/api/imports/{upload}/rejects.csv"));
+    assert_eq!(s, 200, "{csv}");
+    let csv = csv.as_str().expect("CSV text").to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "file,line,column,reason,key");
+    assert_eq!(lines.len(), 601, "every rejected row is in the download");
+    assert!(lines[1..].iter().all(|l| l.starts_with("incidents.csv,") && l.contains(",recorded_date,")), "{}", lines[1]);
+    assert!(lines[600].ends_with(",MER-BAD-599"), "in file order, with the row's key: {}", lines[600]);
+    assert_eq!(ana.get(&format!("/api/imports/{upload}/rejects.csv")).0, 404, "another user's upload is not theirs to read");
+    assert!(audit_entries(&mut admin).iter().any(|e| e["action"] == "read" && e["object"] == format!("upload/{upload}/rejects")));
+    let done = wait_published(&mut admin, upload);
     assert_eq!(done["status"], "published", "{done}");
     let (_, n2) = admin.get("/api/forces");
     let after: i64 = n2["forces"].as_array().unwrap().iter().map(|f| f["incidents"].as_i64().unwrap()).sum();

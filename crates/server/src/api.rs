@@ -33,6 +33,7 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/api/persons/{id}", get(person))
         .route("/api/imports", get(imports).post(upload))
         .route("/api/imports/{id}", get(import))
+        .route("/api/imports/{id}/rejects.csv", get(import_rejects))
         .route("/api/grants", post(grant))
         .route("/api/audit", get(audit_log))
 }
@@ -162,6 +163,12 @@ async fn imports(State(state): State<Shared>, ctx: Ctx) -> Result<Json<Json_>, A
 
 async fn import(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Json<Json_>, ApiError> {
     Ok(Json(state.db(move |c| views::uploads(c, &ctx.user, Some(id))).await?))
+}
+
+async fn import_rejects(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Response, ApiError> {
+    let body = state.view(move |c| views::upload_rejects(c, &ctx.user, id)).await?;
+    let disposition = format!("attachment; filename=\"upload-{id}-rejects.csv\"");
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }
 
 /// A grant of access to a force's identifiable data.
@@ -344,10 +351,12 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let user = ctx.user.clone();
+    let mut rejects = Vec::new();
     let (status, message, report, validation) = match validation {
         Err(e) => ("refused", Some(e.to_string()), json!({"error": e.to_string()}), None),
-        Ok(v) => {
-            let report = v.to_json(500);
+        Ok(mut v) => {
+            let report = v.to_json(REJECTS_LISTED);
+            rejects = std::mem::take(&mut v.rejects);
             let forces = dataset::forces_of(&v.export);
             if v.summary.accepted() == 0 {
                 ("refused", Some("no usable rows: nothing was imported (see the rejects)".to_string()), report, None)
@@ -375,6 +384,16 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
             c.transaction(|c| {
                 let id = c.query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM uploads", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
                 c.execute("INSERT INTO uploads (id, at, username, status, report) VALUES (?, ?, ?, ?, ?)", &[id.into(), crate::audit::now().into(), u.into(), s.into(), st.into()])?;
+                // Every reject, for the download (the report lists the first REJECTS_LISTED).
+                let rows: Vec<Vec<crate::db::Value>> = rejects
+                    .iter()
+                    .enumerate()
+                    .map(|(n, r)| {
+                        let file = r.file.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned());
+                        vec![id.into(), (n as i64).into(), file.into(), (r.line as i64).into(), r.column.clone().into(), r.reason.clone().into(), r.key.clone().into()]
+                    })
+                    .collect();
+                c.bulk_insert("upload_rejects", &["upload_id", "n", "file", "line", "col", "reason", "row_key"], &rows)?;
                 Ok::<i64, ApiError>(id)
             })
         })
@@ -402,6 +421,10 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
     tokio::spawn(async move { analyse_in_background(st, id, dir).await });
     Ok(Uploaded { id, status: status.to_string(), report })
 }
+
+/// Rejected rows an upload's report lists; all of them are counted, stored and downloadable
+/// from `/api/imports/{id}/rejects.csv`.
+pub const REJECTS_LISTED: usize = 500;
 
 /// Uploads a stopped server left "analysing": their exports were kept, so one analysis of every
 /// export finishes them all. Called once when the server starts.

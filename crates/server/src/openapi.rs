@@ -18,6 +18,7 @@ pub const PATHS: &[(&str, &str)] = &[
     ("get", "/api/imports"),
     ("post", "/api/imports"),
     ("get", "/api/imports/{id}"),
+    ("get", "/api/imports/{id}/rejects.csv"),
     ("post", "/api/grants"),
     ("get", "/api/audit"),
 ];
@@ -124,6 +125,9 @@ pub fn spec() -> Value {
             },
             "/api/imports/{id}": {"get": {"summary": "One upload: status and validation report", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": with(json!({"200": ok("the upload", json!({"$ref": "#/components/schemas/Upload"}))}))}},
+            "/api/imports/{id}/rejects.csv": {"get": {"summary": "Every rejected row of an upload (the report lists the first 500), as CSV: file, line, column, reason, key",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": with(json!({"200": {"description": "the rejected rows", "content": {"text/csv": {"schema": {"type": "string"}}}}}))}},
             "/api/grants": {"post": {"summary": "Grant a reviewer access to a force's identifiable data (administrators)", "parameters": [csrf()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["username", "force", "reason"], "properties": {
                     "username": {"type": "string"}, "force": {"type": "string"}, "reason": {"type": "string"}}}}}},

@@ -126,7 +126,7 @@ fn error_page(ctx: Option<&Ctx>, e: ApiError) -> Response {
     }
     let mut body = format!("<h1>{} {}</h1><p class=\"err\">{}</p>", e.status.as_u16(), crate::status_text(e.status), esc(&e.public_message()));
     if let Some(d) = &e.detail {
-        body.push_str(&report_html(d));
+        body.push_str(&report_html(d, d["upload_id"].as_i64()));
     }
     (e.status, Html(layout(crate::status_text(e.status), ctx, &body))).into_response()
 }
@@ -587,7 +587,8 @@ async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
     page(&format!("Person {id}"), &ctx, &b)
 }
 
-fn report_html(r: &Json) -> String {
+/// A validation report; with the upload's id, a link to download every rejected row.
+fn report_html(r: &Json, upload: Option<i64>) -> String {
     let mut b = String::new();
     if r.get("accepted").is_some() {
         let _ = write!(
@@ -605,7 +606,11 @@ fn report_html(r: &Json) -> String {
         b.push_str("</table>");
     }
     if let Some(rej) = r["rejects"].as_array().filter(|a| !a.is_empty()) {
-        let _ = write!(b, "<h2>Rejected rows</h2><p class=\"muted\">{} listed of {} rejected.</p><table id=\"rejects\"><tr><th>File</th><th class=\"n\">Line</th><th>Column</th><th>Reason</th></tr>", rej.len(), s(&r["rejected"]));
+        let _ = write!(b, "<h2>Rejected rows</h2><p class=\"muted\">{} listed of {} rejected.", rej.len(), esc(&s(&r["rejected"])));
+        if let Some(id) = upload {
+            let _ = write!(b, " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download all {} (CSV)</a>", esc(&s(&r["rejected"])));
+        }
+        b.push_str("</p><table id=\"rejects\"><tr><th>File</th><th class=\"n\">Line</th><th>Column</th><th>Reason</th></tr>");
         for x in rej {
             let _ = write!(b, "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>", esc(&s(&x["file"])), esc(&s(&x["line"])), esc(&s(&x["column"])), esc(&s(&x["reason"])));
         }
@@ -651,7 +656,7 @@ async fn import_post(State(state): State<Shared>, PageCtx(ctx): PageCtx, headers
             }
             let mut b = format!("<h1>The upload was refused</h1><p class=\"err\" role=\"alert\">{}</p>", esc(&e.public_message()));
             if let Some(d) = &e.detail {
-                b.push_str(&report_html(d));
+                b.push_str(&report_html(d, d["upload_id"].as_i64()));
             }
             b.push_str("<p><a href=\"/import\">Back to import</a></p>");
             (e.status, Html(layout("Upload refused", Some(&ctx), &b))).into_response()
@@ -673,7 +678,7 @@ async fn upload_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
     if let Some(m) = v["report"]["refused"].as_str() {
         let _ = write!(b, "<p class=\"err\">{}</p>", esc(m));
     }
-    b.push_str(&report_html(&v["report"]));
+    b.push_str(&report_html(&v["report"], Some(id)));
     page(&format!("Upload {id}"), &ctx, &b)
 }
 

@@ -8,8 +8,9 @@
 
 use crate::db::{Conn, Result};
 
-/// The schema version this build writes.
-pub const VERSION: i64 = 1;
+/// The schema version this build writes. 2 added `upload_rejects` (every rejected row of an
+/// upload, not only the 500 its report lists); a version-1 database is upgraded in place.
+pub const VERSION: i64 = 2;
 
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -58,6 +59,16 @@ CREATE TABLE IF NOT EXISTS uploads (
     username    TEXT NOT NULL,
     status      TEXT NOT NULL,
     report      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS upload_rejects (
+    upload_id BIGINT NOT NULL,
+    n         BIGINT NOT NULL,
+    file      TEXT NOT NULL,
+    line      BIGINT NOT NULL,
+    col       TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    row_key   TEXT NOT NULL,
+    PRIMARY KEY (upload_id, n)
 );
 CREATE TABLE IF NOT EXISTS forces (
     name           TEXT PRIMARY KEY,
@@ -238,6 +249,10 @@ pub fn migrate(conn: &mut Conn) -> Result<()> {
                     message: format!("the database has schema version {v}; this conduct understands up to {VERSION}: upgrade conduct"),
                 });
             }
+            // Every change so far only added tables, which the CREATEs above have made.
+            Some(v) if v < VERSION => {
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", &[VERSION.to_string().into()])?;
+            }
             Some(_) => {}
         }
         Ok(())
@@ -246,4 +261,32 @@ pub fn migrate(conn: &mut Conn) -> Result<()> {
         conn.batch("SELECT pg_advisory_unlock(7270111)")?;
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Url, Value};
+
+    fn version(c: &mut Conn) -> Option<i64> {
+        c.query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[]).unwrap().and_then(|r| r[0].int())
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("s.db"))).unwrap();
+        migrate(&mut c).unwrap();
+        assert_eq!(version(&mut c), Some(VERSION));
+        // What a version-1 server left: no upload_rejects table.
+        c.batch("DROP TABLE upload_rejects").unwrap();
+        c.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'", &[]).unwrap();
+        migrate(&mut c).unwrap();
+        assert_eq!(version(&mut c), Some(VERSION));
+        let n = c.query_one("SELECT COUNT(*) FROM upload_rejects", &[]).unwrap().unwrap();
+        assert_eq!(n[0], Value::Int(0));
+        c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", &[(VERSION + 1).to_string().into()]).unwrap();
+        let e = migrate(&mut c).unwrap_err();
+        assert!(e.message.contains("upgrade conduct"), "{}", e.message);
+    }
 }

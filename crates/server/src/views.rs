@@ -588,6 +588,24 @@ pub fn uploads(c: &mut Conn, user: &User, id: Option<i64>) -> Result<Json, ApiEr
     }
 }
 
+/// Every rejected row of an upload the user may see, as CSV (`file,line,column,reason,key`):
+/// the report lists at most 500; this is the whole list. The read is audited (reasons can
+/// quote values).
+pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
+    uploads(c, user, Some(id))?;
+    let rows = c.query("SELECT file, line, col, reason, row_key FROM upload_rejects WHERE upload_id = ? ORDER BY n", &[id.into()])?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let failed = |e: csv::Error| ApiError::internal(format!("writing rejects: {e}"));
+    w.write_record(["file", "line", "column", "reason", "key"]).map_err(failed)?;
+    for r in &rows {
+        let line = r[1].int().unwrap_or(0).to_string();
+        w.write_record([r[0].text().as_str(), line.as_str(), r[2].text().as_str(), r[3].text().as_str(), r[4].text().as_str()]).map_err(failed)?;
+    }
+    let body = w.into_inner().map_err(|e| ApiError::internal(format!("writing rejects: {e}")))?;
+    let force = user.force.map_or("-", |f| f.name());
+    Ok((body, vec![entry(user, "read", &format!("upload/{id}/rejects"), force, "allowed", &format!("{} rejected rows", rows.len()))]))
+}
+
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         ApiError::internal(e.message)
