@@ -460,6 +460,16 @@ fn scenario(backend: Backend) {
     let (s, r) = admin.upload(&[("people", "people.csv", read("people.csv"))]);
     assert_eq!(s, 422, "{r}");
     let mut bad_rows = read("incidents.csv");
+    // What a course and a person hold now, to check that their ids still mean them after the
+    // next publication.
+    let sorted = |v: &Value, list: &str, key: &str| -> Vec<String> {
+        let mut r: Vec<String> = v[list].as_array().into_iter().flatten().map(|x| x[key].as_str().unwrap_or_default().to_string()).collect();
+        r.sort();
+        r
+    };
+    let course_before = sorted(&admin.get(&format!("/api/courses/{course}")).1, "timeline", "incident_ref");
+    let person_before = sorted(&admin.get(&format!("/api/persons/{victim}")).1, "records", "record_id");
+    let (_, page_before) = admin.get("/api/triage?per_page=200");
     // More bad rows than the report lists (500): every one is counted and downloadable.
     for i in 0..600 {
         bad_rows.extend_from_slice(format!("Merseyside,MER-BAD-{i},not-a-date,,8L,,,,,,,\n").as_bytes());
@@ -487,6 +497,18 @@ fn scenario(backend: Backend) {
     let after: i64 = n2["forces"].as_array().unwrap().iter().map(|f| f["incidents"].as_i64().unwrap()).sum();
     let good_incidents = std::fs::read_to_string(good.join("incidents.csv")).unwrap().lines().count() as i64 - 1;
     assert_eq!(after, 1500 + good_incidents, "the upload's accepted incidents were added");
+    // Ids survive republication: the course and the person keep theirs, and so does every
+    // course of the first 200 that the upload did not touch.
+    assert_eq!(sorted(&admin.get(&format!("/api/courses/{course}")).1, "timeline", "incident_ref"), course_before, "course {course} after republication");
+    assert_eq!(sorted(&admin.get(&format!("/api/persons/{victim}")).1, "records", "record_id"), person_before, "person {victim} after republication");
+    let mut kept = 0;
+    for row in page_before["items"].as_array().unwrap() {
+        let id = row["course_id"].as_str().unwrap();
+        let (s, now) = admin.get(&format!("/api/courses/{id}"));
+        assert_eq!(s, 200, "course {id} is still published");
+        kept += usize::from(now["reports"] == row["reports"] && now["victim"] == row["victim"]);
+    }
+    assert!(kept >= 190, "{kept} of 200 courses kept their id, reports and victim");
 
     // Every documented GET answers for the administrator (path parameters filled in).
     for (method, path) in conduct_server::openapi::PATHS {

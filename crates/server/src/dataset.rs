@@ -260,10 +260,53 @@ pub struct Published {
     pub breaches: usize,
 }
 
+/// Ids for `a`'s persons and courses (by person number and course index), carried over from
+/// the publication it replaces (see [`crate::ids`]), and the next fresh numbers.
+fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<(Vec<String>, Vec<String>, u64, u64), DatasetError> {
+    let e = &a.export;
+    let meta_number = |conn: &mut Conn, key: &str| -> Result<Option<u64>, DatasetError> {
+        Ok(conn.query_one("SELECT value FROM meta WHERE key = ?", &[key.into()])?.and_then(|r| r[0].int()).map(|n| n.max(1) as u64))
+    };
+    // Published person of each (force, record_id).
+    let mut old_person: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut highest = 0;
+    for r in conn.query("SELECT force, record_id, person_id FROM records", &[])? {
+        let id = r[2].text();
+        highest = highest.max(crate::ids::number(&id).unwrap_or(0));
+        old_person.entry(r[0].text()).or_default().insert(r[1].text(), id);
+    }
+    let mut next_person = meta_number(conn, "next_person")?.unwrap_or(1).max(highest + 1);
+    let members = e.people.iter().zip(&a.person_of).filter_map(|(p, &n)| {
+        old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n as usize, old.as_str()))
+    });
+    let persons = a.person_of.iter().max().map_or(0, |&m| m as usize + 1);
+    let person_label = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
+    drop(old_person);
+    // Published course(s) of each (force, incident_ref).
+    let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
+    let mut highest = 0;
+    for r in conn.query("SELECT force, incident_ref, course_id FROM course_incidents", &[])? {
+        let id = r[2].text();
+        highest = highest.max(crate::ids::number(&id).unwrap_or(0));
+        old_course.entry(r[0].text()).or_default().entry(r[1].text()).or_default().push(id);
+    }
+    let mut next_course = meta_number(conn, "next_course")?.unwrap_or(1).max(highest + 1);
+    let members = a.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
+        let old_course = &old_course;
+        c.incidents.iter().flat_map(move |&i| {
+            let inc = &e.incidents[i];
+            old_course.get(inc.force.name()).and_then(|m| m.get(&inc.incident_ref)).into_iter().flatten().map(move |old| (ci, old.as_str()))
+        })
+    });
+    let course_label = crate::ids::assign(a.courses.courses.len(), &crate::ids::overlaps(members), &mut next_course, crate::ids::course);
+    Ok((person_label, course_label, next_person, next_course))
+}
+
 /// Replaces the published analysis with `a`, in one transaction.
 pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError> {
     let e = &a.export;
-    let pid = |n: u32| conduct_resolve::person_id(n);
+    let (person_label, course_label, next_person, next_course) = carried_ids(conn, a)?;
+    let pid = |n: u32| person_label[n as usize].clone();
 
     // Per incident: its course(s) and whether it is a hidden repeat there.
     let mut course_incidents = Vec::new();
@@ -285,8 +328,9 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
             None => (Priority::Routine, Vec::new(), false, 0, a.reviews.len() + ci),
         };
         let forces: Vec<&str> = c.forces.iter().map(|f| f.name()).collect();
+        let cid = &course_label[ci];
         courses.push(vec![
-            c.id.clone().into(),
+            cid.into(),
             forces.join(";").into(),
             pid(c.victim).into(),
             match c.suspect {
@@ -307,14 +351,14 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
         ]);
         for &i in &c.incidents {
             let inc = &e.incidents[i];
-            course_incidents.push(vec![c.id.clone().into(), inc.force.name().into(), (&inc.incident_ref).into(), c.hidden.contains(&i).into()]);
+            course_incidents.push(vec![cid.into(), inc.force.name().into(), (&inc.incident_ref).into(), c.hidden.contains(&i).into()]);
         }
         for f in &c.forces {
             let in_force: Vec<&usize> = c.incidents.iter().filter(|&&i| e.incidents[i].force == *f).collect();
             let last_here = in_force.iter().map(|&&i| e.incidents[i].recorded_date).max().unwrap_or(last);
             course_forces.push(vec![
                 f.name().into(),
-                c.id.clone().into(),
+                cid.into(),
                 (rank as i64).into(),
                 priority_rank(priority).into(),
                 date(last_here).into(),
@@ -342,7 +386,7 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
                 let br = &a.breaches[b];
                 let inc = &e.incidents[br.incident];
                 let ord = &e.orders[br.order];
-                breach_rows.push(vec![c.id.clone().into(), inc.force.name().into(), (&inc.incident_ref).into(), ord.force.name().into(), (&ord.order_ref).into()]);
+                breach_rows.push(vec![cid.into(), inc.force.name().into(), (&inc.incident_ref).into(), ord.force.name().into(), (&ord.order_ref).into()]);
                 per_force.entry(inc.force).or_default().breaches += 1;
             }
         }
@@ -509,7 +553,13 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
         c.bulk_insert("orders", &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"], &orders)?;
         c.bulk_insert("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], &breach_rows)?;
         c.bulk_insert("term_frequencies", &["which", "hash", "frequency"], &tf)?;
-        for (k, v) in [("model", model.clone()), ("published_at", crate::audit::now()), ("published", serde_json::to_string(&published).unwrap_or_default())] {
+        for (k, v) in [
+            ("model", model.clone()),
+            ("published_at", crate::audit::now()),
+            ("published", serde_json::to_string(&published).unwrap_or_default()),
+            ("next_person", next_person.to_string()),
+            ("next_course", next_course.to_string()),
+        ] {
             c.execute("DELETE FROM meta WHERE key = ?", &[k.into()])?;
             c.execute("INSERT INTO meta (key, value) VALUES (?, ?)", &[k.into(), v.into()])?;
         }

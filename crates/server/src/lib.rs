@@ -13,6 +13,7 @@ pub mod auth;
 pub mod dataset;
 pub mod db;
 pub mod error;
+pub mod ids;
 pub mod openapi;
 pub mod pages;
 pub mod schema;

@@ -1,0 +1,98 @@
+//! Person and course ids that survive republication.
+//!
+//! Each publication links every export afresh, so linkage numbers its persons and courses from
+//! one again. Analysts bookmark a course, write its id in a case note, or are sent a link to a
+//! person: those must still mean the same records after the next upload. So before a new
+//! analysis is published, each of its groups (a person: people records; a course: incidents)
+//! takes over the published id whose group shares most members with it, one to one, largest
+//! overlaps first; a group with no predecessor, or whose predecessor went to a larger
+//! successor, gets a fresh number. Numbers are never reused: the next one is kept in `meta`,
+//! so an id that disappears (two persons found to be one) cannot later name someone else.
+
+use std::collections::HashMap;
+
+/// How many members each (new group, old id) pair shares, from each member's new group and
+/// the old id it was published under.
+pub fn overlaps<'a>(members: impl IntoIterator<Item = (usize, &'a str)>) -> HashMap<(usize, &'a str), u64> {
+    let mut counts: HashMap<(usize, &str), u64> = HashMap::new();
+    for m in members {
+        *counts.entry(m).or_default() += 1;
+    }
+    counts
+}
+
+/// Labels for `groups` new groups: old ids carried over by overlap (largest first, ties by
+/// group then id, so the result is deterministic), fresh ids from `next` for the rest, in
+/// group order. `next` is advanced past every fresh number used.
+pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut u64, fresh: impl Fn(u64) -> String) -> Vec<String> {
+    let mut ranked: Vec<(u64, usize, &str)> = overlaps.iter().map(|(&(g, old), &n)| (n, g, old)).collect();
+    ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+    let mut label: Vec<Option<String>> = vec![None; groups];
+    let mut taken: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (_, g, old) in ranked {
+        if label[g].is_none() && !taken.contains(old) {
+            taken.insert(old);
+            label[g] = Some(old.to_string());
+        }
+    }
+    label
+        .into_iter()
+        .map(|l| {
+            l.unwrap_or_else(|| {
+                let id = fresh(*next);
+                *next += 1;
+                id
+            })
+        })
+        .collect()
+}
+
+/// The number in an id such as `P0000042` or `C000042` (42), if it has one.
+pub fn number(id: &str) -> Option<u64> {
+    id.get(1..).and_then(|d| d.parse().ok())
+}
+
+/// A person id for number `n` (1-based): `P0000001`.
+pub fn person(n: u64) -> String {
+    format!("P{n:07}")
+}
+
+/// A course id for number `n` (1-based): `C000001`.
+pub fn course(n: u64) -> String {
+    format!("C{n:06}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_the_largest_share_and_new_groups_get_fresh_numbers() {
+        // Old: P1 = {a, b, c}, P2 = {d}, P3 = {e, f}. New: group 0 = {a, b} (P1 split),
+        // group 1 = {c, d} (one of P1, one of P2), group 2 = {e, f} (P3 unchanged), group 3 = {g}.
+        let members = [(0, "P1"), (0, "P1"), (1, "P1"), (1, "P2"), (2, "P3"), (2, "P3")];
+        let mut next = 4;
+        let ids = assign(4, &overlaps(members), &mut next, person);
+        // Group 0 keeps P1 (two shared); group 1 then takes P2 (P1 is taken); P3 stays;
+        // the new group gets number 4, and the counter moves on.
+        assert_eq!(ids, vec!["P1", "P2", "P3", "P0000004"]);
+        assert_eq!(next, 5);
+    }
+
+    #[test]
+    fn a_merged_id_is_not_reused() {
+        // Old P1 and P2 are found to be one person: the larger keeps its id, the other id is
+        // gone, and a new person gets a fresh number rather than P2.
+        let members = [(0, "P0000001"), (0, "P0000001"), (0, "P0000002"), (1, "P0000003")];
+        let mut next = 4;
+        let ids = assign(3, &overlaps(members), &mut next, person);
+        assert_eq!(ids, vec!["P0000001", "P0000003", "P0000004"]);
+    }
+
+    #[test]
+    fn numbers_are_read_back() {
+        assert_eq!(number(&person(42)), Some(42));
+        assert_eq!(number(&course(7)), Some(7));
+        assert_eq!(number("X"), None);
+    }
+}
