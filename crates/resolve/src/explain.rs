@@ -82,7 +82,11 @@ pub fn explain(a: &Features, b: &Features, model: &Model, tf: &TermFrequencies) 
             _ => 0.0,
         };
         total += weight + tf_adjustment;
-        let level = if l == 0 { "missing".to_string() } else { COMPARISONS[k].levels[l as usize - 1].to_string() };
+        let mut level = if l == 0 { "missing".to_string() } else { COMPARISONS[k].levels[l as usize - 1].to_string() };
+        // Weighed by how often namesakes share it (see `model::estimate_u_given_names`).
+        if weight != w.level[k][l as usize] {
+            level.push_str(" (among namesakes)");
+        }
         steps.push(Step { comparison: COMPARISONS[k].name, level, values: (shown(a, k), shown(b, k)), weight, tf_adjustment, cumulative: total });
     }
     Waterfall { prior: w.prior, steps, total, probability: probability(total), threshold: model.threshold_weight, contradiction: contradiction(a, b, &Veto::from_weights(&w, model.veto_weight)) }
@@ -126,5 +130,26 @@ mod tests {
         assert!((sum - w.total).abs() < 1e-9);
         assert_eq!(w.steps[0].level, "nickname or alias");
         assert!(w.to_string().contains("probability"));
+    }
+
+    #[test]
+    fn the_waterfall_says_when_namesakes_weigh_an_email() {
+        let n = Nicknames::builtin();
+        let mut ra = person("Claire", "Brooks", "1995-03-06");
+        let mut rb = person("Claire", "Brooks", "");
+        ra.email = "brooks.claire@example.org".into();
+        rb.email = ra.email.clone();
+        let (a, b) = (normalise(&ra, &n), normalise(&rb, &n));
+        let tf = TermFrequencies::count(&[a.clone(), b.clone()]);
+        let mut model = Model::prior(5.0);
+        model.comparisons[field::EMAIL].levels[0].u = 1e-5;
+        let plain = explain(&a, &b, &model, &tf);
+        let email = |w: &Waterfall| w.steps[field::EMAIL].clone();
+        assert_eq!(email(&plain).level, "exact");
+        model.comparisons[field::EMAIL].levels[0].u_given_names = Some(0.08);
+        let given = explain(&a, &b, &model, &tf);
+        assert_eq!(email(&given).level, "exact (among namesakes)");
+        assert!(email(&given).weight < email(&plain).weight);
+        assert!((given.total - (plain.total - email(&plain).weight + email(&given).weight)).abs() < 1e-9);
     }
 }
