@@ -260,9 +260,21 @@ pub struct Published {
     pub breaches: usize,
 }
 
-/// Ids for `a`'s persons and courses (by person number and course index), carried over from
-/// the publication it replaces (see [`crate::ids`]), and the next fresh numbers.
-fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<(Vec<String>, Vec<String>, u64, u64), DatasetError> {
+/// Ids for a publication's persons and courses, carried over from the one it replaces.
+struct CarriedIds {
+    /// By person number.
+    persons: crate::ids::Assigned,
+    /// By course index.
+    courses: crate::ids::Assigned,
+    /// Next fresh person number.
+    next_person: u64,
+    /// Next fresh course number.
+    next_course: u64,
+}
+
+/// Ids for `a`'s persons and courses, carried over from the publication it replaces (see
+/// [`crate::ids`]), and the next fresh numbers.
+fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError> {
     let e = &a.export;
     let meta_number = |conn: &mut Conn, key: &str| -> Result<Option<u64>, DatasetError> {
         Ok(conn.query_one("SELECT value FROM meta WHERE key = ?", &[key.into()])?.and_then(|r| r[0].int()).map(|n| n.max(1) as u64))
@@ -280,7 +292,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<(Vec<String>, Vec<String
         old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n as usize, old.as_str()))
     });
     let persons = a.person_of.iter().max().map_or(0, |&m| m as usize + 1);
-    let person_label = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
+    let persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
     drop(old_person);
     // Published course(s) of each (force, incident_ref).
     let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
@@ -298,14 +310,15 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<(Vec<String>, Vec<String
             old_course.get(inc.force.name()).and_then(|m| m.get(&inc.incident_ref)).into_iter().flatten().map(move |old| (ci, old.as_str()))
         })
     });
-    let course_label = crate::ids::assign(a.courses.courses.len(), &crate::ids::overlaps(members), &mut next_course, crate::ids::course);
-    Ok((person_label, course_label, next_person, next_course))
+    let courses = crate::ids::assign(a.courses.courses.len(), &crate::ids::overlaps(members), &mut next_course, crate::ids::course);
+    Ok(CarriedIds { persons, courses, next_person, next_course })
 }
 
 /// Replaces the published analysis with `a`, in one transaction.
 pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError> {
     let e = &a.export;
-    let (person_label, course_label, next_person, next_course) = carried_ids(conn, a)?;
+    let ids = carried_ids(conn, a)?;
+    let (person_label, course_label) = (&ids.persons.labels, &ids.courses.labels);
     let pid = |n: u32| person_label[n as usize].clone();
 
     // Per incident: its course(s) and whether it is a hidden repeat there.
@@ -553,12 +566,18 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
         c.bulk_insert("orders", &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"], &orders)?;
         c.bulk_insert("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], &breach_rows)?;
         c.bulk_insert("term_frequencies", &["which", "hash", "frequency"], &tf)?;
+        // Retired ids lead to their successors; ids that led to one retired now lead on.
+        for (old, new) in ids.persons.retired.iter().chain(&ids.courses.retired) {
+            c.execute("UPDATE id_successors SET current_id = ? WHERE current_id = ?", &[new.into(), old.into()])?;
+            c.execute("DELETE FROM id_successors WHERE old_id = ?", &[old.into()])?;
+            c.execute("INSERT INTO id_successors (old_id, current_id) VALUES (?, ?)", &[old.into(), new.into()])?;
+        }
         for (k, v) in [
             ("model", model.clone()),
             ("published_at", crate::audit::now()),
             ("published", serde_json::to_string(&published).unwrap_or_default()),
-            ("next_person", next_person.to_string()),
-            ("next_course", next_course.to_string()),
+            ("next_person", ids.next_person.to_string()),
+            ("next_course", ids.next_course.to_string()),
         ] {
             c.execute("DELETE FROM meta WHERE key = ?", &[k.into()])?;
             c.execute("INSERT INTO meta (key, value) VALUES (?, ?)", &[k.into(), v.into()])?;

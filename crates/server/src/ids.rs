@@ -7,7 +7,9 @@
 //! takes over the published id whose group shares most members with it, one to one, largest
 //! overlaps first; a group with no predecessor, or whose predecessor went to a larger
 //! successor, gets a fresh number. Numbers are never reused: the next one is kept in `meta`,
-//! so an id that disappears (two persons found to be one) cannot later name someone else.
+//! so an id that disappears (two persons found to be one) cannot later name someone else;
+//! instead it is recorded as leading to the id that took most of its members, and the views
+//! follow it.
 
 use std::collections::HashMap;
 
@@ -21,10 +23,20 @@ pub fn overlaps<'a>(members: impl IntoIterator<Item = (usize, &'a str)>) -> Hash
     counts
 }
 
+/// The ids of one publication's groups, and what became of the ids they replace.
+#[derive(Debug, Default, PartialEq)]
+pub struct Assigned {
+    /// Per new group, its id.
+    pub labels: Vec<String>,
+    /// Old ids not carried over, each with the new id of the group holding most of its
+    /// members (two persons found to be one: the smaller's id now leads to the larger's).
+    pub retired: Vec<(String, String)>,
+}
+
 /// Labels for `groups` new groups: old ids carried over by overlap (largest first, ties by
 /// group then id, so the result is deterministic), fresh ids from `next` for the rest, in
 /// group order. `next` is advanced past every fresh number used.
-pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut u64, fresh: impl Fn(u64) -> String) -> Vec<String> {
+pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut u64, fresh: impl Fn(u64) -> String) -> Assigned {
     let mut ranked: Vec<(u64, usize, &str)> = overlaps.iter().map(|(&(g, old), &n)| (n, g, old)).collect();
     ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
     let mut label: Vec<Option<String>> = vec![None; groups];
@@ -35,7 +47,7 @@ pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut 
             label[g] = Some(old.to_string());
         }
     }
-    label
+    let labels: Vec<String> = label
         .into_iter()
         .map(|l| {
             l.unwrap_or_else(|| {
@@ -44,7 +56,20 @@ pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut 
                 id
             })
         })
-        .collect()
+        .collect();
+    // Each old id that was not carried over leads to where most of its members went (the
+    // ranking is still largest first).
+    let mut ranked: Vec<(u64, usize, &str)> = overlaps.iter().map(|(&(g, old), &n)| (n, g, old)).collect();
+    ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+    let mut retired = Vec::new();
+    for (_, g, old) in ranked {
+        if !taken.contains(old) {
+            taken.insert(old);
+            retired.push((old.to_string(), labels[g].clone()));
+        }
+    }
+    retired.sort();
+    Assigned { labels, retired }
 }
 
 /// The number in an id such as `P0000042` or `C000042` (42), if it has one.
@@ -75,7 +100,8 @@ mod tests {
         let ids = assign(4, &overlaps(members), &mut next, person);
         // Group 0 keeps P1 (two shared); group 1 then takes P2 (P1 is taken); P3 stays;
         // the new group gets number 4, and the counter moves on.
-        assert_eq!(ids, vec!["P1", "P2", "P3", "P0000004"]);
+        assert_eq!(ids.labels, vec!["P1", "P2", "P3", "P0000004"]);
+        assert!(ids.retired.is_empty());
         assert_eq!(next, 5);
     }
 
@@ -86,7 +112,9 @@ mod tests {
         let members = [(0, "P0000001"), (0, "P0000001"), (0, "P0000002"), (1, "P0000003")];
         let mut next = 4;
         let ids = assign(3, &overlaps(members), &mut next, person);
-        assert_eq!(ids, vec!["P0000001", "P0000003", "P0000004"]);
+        assert_eq!(ids.labels, vec!["P0000001", "P0000003", "P0000004"]);
+        // P0000002 is retired and leads to the person it joined.
+        assert_eq!(ids.retired, vec![("P0000002".to_string(), "P0000001".to_string())]);
     }
 
     #[test]

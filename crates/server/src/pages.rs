@@ -473,9 +473,10 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
     let p = s(&v["priority"]);
     let mut b = format!(
         "<h1>Course {} <span class=\"p-{p}\">{p}</span></h1><p>Victim {} · suspect {} · {} reports ({} hidden repeats) · {} – {} · {}</p>",
-        esc(&id), person_link(&v["victim"]), person_link(&v["suspect"]), esc(&s(&v["reports"])), esc(&s(&v["hidden_repeats"])),
+        esc(&s(&v["course_id"])), person_link(&v["victim"]), person_link(&v["suspect"]), esc(&s(&v["reports"])), esc(&s(&v["hidden_repeats"])),
         esc(&s(&v["first_date"])), esc(&s(&v["last_date"])), esc(&v["forces"].as_array().into_iter().flatten().map(s).collect::<Vec<_>>().join(", "))
     );
+    b.push_str(&redirected(&v, "course"));
     let reasons: String = v["reasons"].as_array().into_iter().flatten().map(|x| format!("<li>{}</li>", esc(&s(x)))).collect();
     if !reasons.is_empty() {
         let _ = write!(b, "<h2>Why it is on the list</h2><ul class=\"reasons\">{reasons}</ul>");
@@ -553,6 +554,7 @@ async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         Err(e) => return error_page(Some(&ctx), e),
     };
     let mut b = format!("<h1>Person {}</h1>", esc(&s(&v["person_id"])));
+    b.push_str(&redirected(&v, "person"));
     let records = v["records"].as_array().cloned().unwrap_or_default();
     let _ = write!(b, "<p>{} records merged into this person that you may see.</p>", records.len());
     b.push_str("<table id=\"records\"><tr><th>Record</th><th>Force</th><th>Role</th><th>Name</th><th>Date of birth</th><th>Sex</th><th>Postcode</th><th>Phone</th><th>PNC</th><th>Incident</th></tr>");
@@ -585,6 +587,13 @@ async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
     }
     b.push_str(&held_elsewhere(&v, "records"));
     page(&format!("Person {id}"), &ctx, &b)
+}
+
+/// A note when the id asked for was retired by a later publication and led here.
+fn redirected(v: &Json, what: &str) -> String {
+    v["redirected_from"].as_str().map_or(String::new(), |from| {
+        format!("<p class=\"note\" id=\"redirected\">{} is no longer in use: a later publication joined that {what} to this one.</p>", esc(from))
+    })
 }
 
 /// A validation report; with the upload's id, a link to download every rejected row.

@@ -9,7 +9,8 @@
 use crate::db::{Conn, Result};
 
 /// The schema version this build writes. 2 added `upload_rejects` (every rejected row of an
-/// upload, not only the 500 its report lists); a version-1 database is upgraded in place.
+/// upload, not only the 500 its report lists) and `id_successors` (where a person or course id
+/// that a publication retired now leads); a version-1 database is upgraded in place.
 pub const VERSION: i64 = 2;
 
 const TABLES: &str = "
@@ -70,6 +71,11 @@ CREATE TABLE IF NOT EXISTS upload_rejects (
     row_key   TEXT NOT NULL,
     PRIMARY KEY (upload_id, n)
 );
+CREATE TABLE IF NOT EXISTS id_successors (
+    old_id     TEXT PRIMARY KEY,
+    current_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS id_successors_current ON id_successors (current_id);
 CREATE TABLE IF NOT EXISTS forces (
     name           TEXT PRIMARY KEY,
     incidents      BIGINT NOT NULL,
@@ -278,8 +284,8 @@ mod tests {
         let mut c = Conn::open(&Url::Sqlite(dir.path().join("s.db"))).unwrap();
         migrate(&mut c).unwrap();
         assert_eq!(version(&mut c), Some(VERSION));
-        // What a version-1 server left: no upload_rejects table.
-        c.batch("DROP TABLE upload_rejects").unwrap();
+        // What a version-1 server left: no upload_rejects or id_successors table.
+        c.batch("DROP TABLE upload_rejects; DROP TABLE id_successors").unwrap();
         c.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'", &[]).unwrap();
         migrate(&mut c).unwrap();
         assert_eq!(version(&mut c), Some(VERSION));

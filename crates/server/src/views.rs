@@ -304,13 +304,19 @@ fn record_json(r: &[Value]) -> Json {
 
 /// One course: its reports on a time line, the people in them, its orders and breaches.
 pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
-    let row = c
-        .query_one(
-            "SELECT course_id, forces, victim, suspect, first_date, last_date, reports, hidden, cross_force, priority, reasons, stalking, breaches \
-             FROM courses WHERE course_id = ?",
-            &[id.into()],
-        )?
-        .ok_or_else(|| ApiError::not_found(format!("no course {id}")))?;
+    let select = "SELECT course_id, forces, victim, suspect, first_date, last_date, reports, hidden, cross_force, priority, reasons, stalking, breaches \
+                  FROM courses WHERE course_id = ?";
+    let requested = id.to_string();
+    let mut row = c.query_one(select, &[id.into()])?;
+    let mut id = id.to_string();
+    if row.is_none() {
+        if let Some(next) = successor(c, &id)? {
+            row = c.query_one(select, &[next.as_str().into()])?;
+            id = next;
+        }
+    }
+    let row = row.ok_or_else(|| ApiError::not_found(format!("no course {requested}")))?;
+    let id = id.as_str();
     let forces: Vec<Force> = split(&row[1].text()).iter().filter_map(|f| force_of(f)).collect();
     let full: Vec<Force> = forces.iter().copied().filter(|f| user.access(*f) == Access::Full).collect();
     let object = format!("course/{id}");
@@ -365,7 +371,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     let held_elsewhere: Vec<Json> =
         elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "reports": n})).collect();
     let outcome = if full.len() == forces.len() { "allowed" } else if full.is_empty() { "pseudonymous" } else { "partly pseudonymous" };
-    let v = json!({
+    let mut v = json!({
         "course_id": row[0].text(),
         "forces": split(&row[1].text()),
         "victim": if full.is_empty() { Json::Null } else { row[2].text().into() },
@@ -381,6 +387,9 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     });
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
+    if requested != id {
+        v["redirected_from"] = requested.into();
+    }
     Ok((v, vec![entry(user, "read", &object, &fname, outcome, "")]))
 }
 
@@ -437,10 +446,20 @@ fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Json, ApiEr
 /// One person: the records merged into them that the user may see, each explained against the
 /// first, the courses they are in, and which other forces hold records of them.
 pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
-    let rows = c.query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE person_id = ? ORDER BY force, record_id"), &[id.into()])?;
+    let select = format!("SELECT {RECORD_COLUMNS} FROM records WHERE person_id = ? ORDER BY force, record_id");
+    let mut rows = c.query(&select, &[id.into()])?;
+    let requested = id.to_string();
+    let mut id = id.to_string();
     if rows.is_empty() {
-        return Err(ApiError::not_found(format!("no person {id}")));
+        if let Some(next) = successor(c, &id)? {
+            rows = c.query(&select, &[next.as_str().into()])?;
+            id = next;
+        }
     }
+    if rows.is_empty() {
+        return Err(ApiError::not_found(format!("no person {requested}")));
+    }
+    let id = id.as_str();
     let mut forces: Vec<Force> = rows.iter().filter_map(|r| force_of(&r[0].text())).collect();
     forces.dedup();
     let full: Vec<Force> = forces.iter().copied().filter(|f| user.access(*f) == Access::Full).collect();
@@ -483,7 +502,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     let held_elsewhere: Vec<Json> =
         elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "records": n})).collect();
     let outcome = if full.len() == forces.len() { "allowed" } else if full.is_empty() { "pseudonymous" } else { "partly pseudonymous" };
-    let v = json!({
+    let mut v = json!({
         "person_id": if full.is_empty() { Json::Null } else { id.into() },
         "access": outcome,
         "records": records,
@@ -494,6 +513,9 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     });
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
+    if requested != id {
+        v["redirected_from"] = requested.into();
+    }
     Ok((v, vec![entry(user, "read", &object, &fname, outcome, &format!("{} records shown", records.len()))]))
 }
 
@@ -568,6 +590,11 @@ pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<
     let v = json!({"page": page, "per_page": per_page, "total": total,
                    "next_page": if page * per_page < total as u64 { Json::from(page + 1) } else { Json::Null }, "items": items});
     Ok((v, vec![entry(user, "read", "audit", "-", "allowed", &format!("page {page}"))]))
+}
+
+/// Where a person or course id retired by a later publication now leads, if anywhere.
+fn successor(c: &mut Conn, id: &str) -> Result<Option<String>, ApiError> {
+    Ok(c.query_one("SELECT current_id FROM id_successors WHERE old_id = ?", &[id.into()])?.map(|r| r[0].text()))
 }
 
 /// The uploads a user may see: their own (administrators: everyone's).
