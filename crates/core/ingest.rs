@@ -42,26 +42,9 @@ pub struct StatusArgs {
     pub workspace: Option<PathBuf>,
 }
 
-/// Finds `incidents.*`, `people.*` and `orders.*` in a folder.
+/// The export files in a folder (see [`Inputs::in_folder`] for which names count).
 pub fn inputs_in(folder: &Path) -> anyhow::Result<Inputs> {
-    let mut inputs = Inputs::default();
-    let entries = std::fs::read_dir(folder).with_context(|| format!("reading folder {}", folder.display()))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
-        let ext = p.extension().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
-        if !matches!(ext.as_str(), "csv" | "jsonl" | "ndjson" | "json" | "parquet") {
-            continue;
-        }
-        match stem.as_str() {
-            "incidents" => inputs.incidents.push(p),
-            "people" => inputs.people.push(p),
-            "orders" => inputs.orders.push(p),
-            _ => {}
-        }
-    }
-    Ok(inputs)
+    Inputs::in_folder(folder).with_context(|| format!("reading folder {}", folder.display()))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -29,6 +29,38 @@ pub struct Inputs {
     pub orders: Vec<PathBuf>,
 }
 
+impl Inputs {
+    /// The export files in a folder, in name order: a file belongs to a table when its name
+    /// (any case) is the table's name, or starts with it followed by `-`, `_`, `.` or a digit
+    /// (`incidents.csv`, `incidents-2025.csv`, `people_000.jsonl`), and ends in `.csv`,
+    /// `.jsonl`, `.ndjson`, `.json` or `.parquet`. Anything else in the folder is left alone.
+    /// The command line and the server's uploads both find files this way.
+    pub fn in_folder(folder: &Path) -> std::io::Result<Inputs> {
+        let mut inputs = Inputs::default();
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
+            let ext = p.extension().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
+            if !p.is_file() || !matches!(ext.as_str(), "csv" | "jsonl" | "ndjson" | "json" | "parquet") {
+                continue;
+            }
+            let of = |table: &str| {
+                stem.strip_prefix(table)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['-', '_', '.']) || rest.starts_with(|c: char| c.is_ascii_digit()))
+            };
+            if of("incidents") {
+                inputs.incidents.push(p);
+            } else if of("people") {
+                inputs.people.push(p);
+            } else if of("orders") {
+                inputs.orders.push(p);
+            }
+        }
+        Ok(inputs)
+    }
+}
+
 /// A batch of accepted records, in file order.
 #[derive(Debug)]
 pub enum Batch {
@@ -503,4 +535,27 @@ pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
     let Findings::Memory(rejects) = ingest.rejects else { unreachable!() };
     let Findings::Memory(warnings) = ingest.warnings else { unreachable!() };
     Ok(PeopleFile { rows, rejects, warnings, summary })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_yields_each_tables_files_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "incidents.csv", "Incidents-2025.CSV", "people_000.jsonl", "people1.parquet", "orders.ndjson",
+            "incidentsnotes.csv", "people.txt", "README.md", "orders.csv.gz",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("people.csv")).unwrap();
+        let inputs = Inputs::in_folder(dir.path()).unwrap();
+        let names = |v: &[PathBuf]| v.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect::<Vec<_>>();
+        assert_eq!(names(&inputs.incidents), ["Incidents-2025.CSV", "incidents.csv"]);
+        assert_eq!(names(&inputs.people), ["people1.parquet", "people_000.jsonl"]);
+        assert_eq!(names(&inputs.orders), ["orders.ndjson"]);
+        assert!(Inputs::in_folder(&dir.path().join("missing")).is_err());
+    }
 }

@@ -53,24 +53,9 @@ impl From<DbError> for DatasetError {
     }
 }
 
-/// The export files in a folder: names starting `incidents`, `people` or `orders`, ending
-/// `.csv`, `.jsonl` or `.parquet`.
+/// The export files in a folder (the same rule as `conduct ingest`: [`Inputs::in_folder`]).
 pub fn inputs_in(folder: &Path) -> Result<Inputs, DatasetError> {
-    let mut inputs = Inputs::default();
-    let entries = std::fs::read_dir(folder).map_err(|e| DatasetError::Io(format!("reading {}: {e}", folder.display())))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
-        if stem.starts_with("incidents") {
-            inputs.incidents.push(p);
-        } else if stem.starts_with("people") {
-            inputs.people.push(p);
-        } else if stem.starts_with("orders") {
-            inputs.orders.push(p);
-        }
-    }
-    Ok(inputs)
+    Inputs::in_folder(folder).map_err(|e| DatasetError::Io(format!("reading {}: {e}", folder.display())))
 }
 
 /// The validation report of one upload.
