@@ -55,3 +55,29 @@ fn no_inputs_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no input files"));
 }
+
+#[test]
+fn a_split_people_file_links_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    crate::util::ok(conduct().args(["synth", "--incidents", "3000", "--seed", "5", "--out"]).arg(&world));
+    let text = std::fs::read_to_string(world.join("people.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (first, second) = rows.split_at(rows.len() / 2);
+    for (name, part) in [("people-1.csv", first), ("people-2.csv", second)] {
+        std::fs::write(dir.path().join(name), format!("{header}\n{}\n", part.join("\n"))).unwrap();
+    }
+    crate::util::ok(conduct().args(["link", "--people"]).arg(world.join("people.csv")).arg("--out").arg(dir.path().join("whole")));
+    crate::util::ok(
+        conduct().args(["link", "--people"]).arg(dir.path().join("people-1.csv")).arg(dir.path().join("people-2.csv")).arg("--out").arg(dir.path().join("split")),
+    );
+    for out in ["persons.csv", "pairs.csv"] {
+        let whole = std::fs::read(dir.path().join("whole").join(out)).unwrap();
+        let split = std::fs::read(dir.path().join("split").join(out)).unwrap();
+        assert!(whole == split, "{out}: linking the two halves is linking the whole file");
+    }
+    let persons = std::fs::read_to_string(dir.path().join("split/persons.csv")).unwrap();
+    assert_eq!(persons.lines().count(), rows.len() + 1, "every row of both files, once");
+}

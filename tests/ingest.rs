@@ -251,11 +251,11 @@ fn csv_jsonl_and_parquet_agree() {
 fn people_files_are_read_on_their_own() {
     let febrl = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/febrl/febrl3-people.csv");
     let file = conduct_ingest::read_people(&febrl).expect("febrl3 reads");
-    assert_eq!(file.summary.read, 5000);
-    assert_eq!(file.summary.accepted + file.summary.rejected, 5000);
-    assert_eq!(file.rows.len() as u64, file.summary.accepted);
-    assert_eq!(file.summary.rejected, 0, "{:?}", file.rejects.first());
-    assert_eq!(file.summary.ground_truth_columns, ["true_person_id"]);
+    assert_eq!(file.summaries[0].read, 5000);
+    assert_eq!(file.summaries[0].accepted + file.summaries[0].rejected, 5000);
+    assert_eq!(file.rows.len() as u64, file.summaries[0].accepted);
+    assert_eq!(file.summaries[0].rejected, 0, "{:?}", file.rejects.first());
+    assert_eq!(file.summaries[0].ground_truth_columns, ["true_person_id"]);
     // FEBRL keeps impossible dates of birth as given: they are kept and warned about.
-    assert_eq!(file.warnings.len() as u64, file.summary.warnings);
+    assert_eq!(file.warnings.len() as u64, file.summaries[0].warnings);
 }

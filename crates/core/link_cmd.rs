@@ -15,9 +15,10 @@ use rayon::prelude::*;
 /// Arguments of `conduct link`.
 #[derive(clap::Args)]
 pub struct LinkArgs {
-    /// The people file (CSV, JSON Lines or Parquet, per the data contract).
-    #[arg(long)]
-    pub people: PathBuf,
+    /// The people file (CSV, JSON Lines or Parquet, per the data contract); several files
+    /// (a split export) are linked as one, in the order given.
+    #[arg(long, required = true, num_args = 1..)]
+    pub people: Vec<PathBuf>,
     /// The incidents file. Accepted for the stable interface; linkage does not use it yet.
     #[arg(long)]
     pub incidents: Option<PathBuf>,
@@ -51,9 +52,9 @@ pub struct LinkArgs {
 /// Arguments of `conduct explain`.
 #[derive(clap::Args)]
 pub struct ExplainArgs {
-    /// The people file the two records are in.
-    #[arg(long)]
-    pub people: PathBuf,
+    /// The people file(s) the two records are in, as given to `conduct link`.
+    #[arg(long, required = true, num_args = 1..)]
+    pub people: Vec<PathBuf>,
     /// The model (model.json written by `conduct link`).
     #[arg(long)]
     pub model: PathBuf,
@@ -94,13 +95,18 @@ fn create(path: &Path) -> anyhow::Result<BufWriter<std::fs::File>> {
     Ok(BufWriter::with_capacity(1 << 20, f))
 }
 
+/// The files' names, for messages.
+fn names(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
 /// Runs `conduct link`.
 pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let file = conduct_ingest::read_people(&args.people).with_context(|| format!("reading {}", args.people.display()))?;
+    let file = conduct_ingest::read_people_files(&args.people).with_context(|| format!("reading {}", names(&args.people)))?;
     let read_time = started.elapsed();
     if file.rows.is_empty() && file.rejects.is_empty() {
-        bail!("no people rows in {}", args.people.display());
+        bail!("no people rows in {}", names(&args.people));
     }
     let mut options = LinkOptions { seed: args.seed, max_block_size: args.max_block_size, ..LinkOptions::default() };
     if let Some(t) = args.threshold {
@@ -175,7 +181,7 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "read {} rows from {} in {:.2}s ({} rejected, {} of them listed as their own person; {} warnings)",
         file.rows.len(),
-        args.people.display(),
+        names(&args.people),
         read_time.as_secs_f64(),
         file.rejects.len(),
         rejected_listed,
@@ -223,9 +229,9 @@ const CHUNK: usize = 1 << 16;
 /// Runs `conduct explain`.
 pub fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let model = Model::load(&args.model)?;
-    let file = conduct_ingest::read_people(&args.people).with_context(|| format!("reading {}", args.people.display()))?;
+    let file = conduct_ingest::read_people_files(&args.people).with_context(|| format!("reading {}", names(&args.people)))?;
     let find = |id: &str| {
-        file.rows.iter().position(|r| r.record_id == id).with_context(|| format!("no accepted record with record_id {id:?} in {}", args.people.display()))
+        file.rows.iter().position(|r| r.record_id == id).with_context(|| format!("no accepted record with record_id {id:?} in {}", names(&args.people)))
     };
     let (a, b) = (find(&args.first)?, find(&args.second)?);
     let (feats, tf) = conduct_resolve::features(&file.rows);

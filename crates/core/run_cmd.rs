@@ -42,13 +42,12 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
 
     eprintln!("link people into persons");
     let t = Instant::now();
-    let people = inputs.people.first().cloned().ok_or_else(|| anyhow::anyhow!("no people file"))?;
-    if inputs.people.len() > 1 {
-        eprintln!("note: linkage reads the first people file only ({})", people.display());
+    if inputs.people.is_empty() {
+        anyhow::bail!("no people file");
     }
     let link_dir = out.join("link");
     crate::link_cmd::run_link(crate::link_cmd::LinkArgs {
-        people,
+        people: inputs.people.clone(),
         incidents: None,
         out: link_dir.clone(),
         model: None,

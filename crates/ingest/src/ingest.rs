@@ -496,8 +496,8 @@ pub struct PeopleFile {
     pub rejects: Vec<Reject>,
     /// Invalid optional values kept as unknown.
     pub warnings: Vec<Warning>,
-    /// The file's counts.
-    pub summary: FileSummary,
+    /// Counts per file, in the order read.
+    pub summaries: Vec<FileSummary>,
 }
 
 /// An export's accepted records, read whole ([`Ingest::read_whole`]).
@@ -514,27 +514,37 @@ pub struct Export {
 /// Reads one people file on its own — no incidents file, no workspace — as person linkage does
 /// (FEBRL and other benchmark files hold people only). The incident reference is not checked.
 pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
+    read_people_files(&[path.to_path_buf()])
+}
+
+/// Reads several people files as one (a split export), in order, with the same checks as
+/// [`read_people`]; a row whose key an earlier file already had is rejected, as within a file.
+pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
     let mut ingest = Ingest::new();
-    // Reserved once from the file's size (a CSV people row is 100 bytes or more): growing the
+    // Reserved once from the files' size (a CSV people row is 100 bytes or more): growing the
     // vector by doubling touches and copies about as much fresh memory again, and fresh memory
     // costs more than the parsing on the machines measured (DESIGN.md, "Fresh memory is dear"). Untouched reserve is
     // address space, not memory.
-    let estimate = std::fs::metadata(path).map_or(0, |m| m.len() / 100).min(20_000_000) as usize;
+    let bytes: u64 = paths.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
+    let estimate = (bytes / 100).min(20_000_000) as usize;
     let mut rows = Vec::with_capacity(estimate);
     let this_year = ingest.this_year;
     let mut lk = validate::Lookups::default();
-    let summary = ingest.read_file(path, Table::People, &mut |b| {
-        if let Batch::People(v) = b {
-            rows.extend(v);
-        }
-        true
-    }, &mut |row, _line| {
-        let (p, w) = validate::involvement(row, this_year, &mut lk)?;
-        Ok((Accepted::Involvement(p), w))
-    })?;
+    let mut summaries = Vec::with_capacity(paths.len());
+    for path in paths {
+        summaries.push(ingest.read_file(path, Table::People, &mut |b| {
+            if let Batch::People(v) = b {
+                rows.extend(v);
+            }
+            true
+        }, &mut |row, _line| {
+            let (p, w) = validate::involvement(row, this_year, &mut lk)?;
+            Ok((Accepted::Involvement(p), w))
+        })?);
+    }
     let Findings::Memory(rejects) = ingest.rejects else { unreachable!() };
     let Findings::Memory(warnings) = ingest.warnings else { unreachable!() };
-    Ok(PeopleFile { rows, rejects, warnings, summary })
+    Ok(PeopleFile { rows, rejects, warnings, summaries })
 }
 
 #[cfg(test)]

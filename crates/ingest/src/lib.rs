@@ -18,7 +18,7 @@ mod source;
 mod validate;
 
 pub use error::{Error, ErrorKind};
-pub use ingest::{Batch, Export, Ingest, Inputs, KnownIncidents, PeopleFile, read_people};
+pub use ingest::{Batch, Export, Ingest, Inputs, KnownIncidents, PeopleFile, read_people, read_people_files};
 pub use record::{Incident, Involvement, Order};
 pub use report::{FileSummary, Reject, Summary, Warning, write_rejects, write_warnings};
 pub use schema::{Format, Table};
