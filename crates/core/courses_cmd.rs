@@ -104,14 +104,25 @@ pub fn read_persons(path: &Path, people: &[Involvement]) -> anyhow::Result<(Vec<
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
-    let export = read_export(&args.export.inputs())?;
+    let export = read_export(&args.export.clone().inputs())?;
+    let read_secs = t.elapsed().as_secs_f64();
+    let persons = match &args.persons {
+        Some(p) => Some(read_persons(p, &export.people)?),
+        None => None,
+    };
+    run_on(&export, read_secs, persons, &args)
+}
+
+/// Finds courses, breaches and the review list in an export already read (in `read_secs`)
+/// and writes them into `args.out`. `persons` gives each people row's person number and the
+/// numbers' names; without it the people are linked here first.
+pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<String>)>, args: &Args) -> anyhow::Result<ExitCode> {
     if export.incidents.is_empty() {
         bail!("no usable incidents were read");
     }
-    let read_secs = t.elapsed().as_secs_f64();
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    let (person_of, names) = match &args.persons {
-        Some(p) => read_persons(p, &export.people)?,
+    let (person_of, names) = match persons {
+        Some(p) => p,
         None => {
             let t = Instant::now();
             let linkage = conduct_resolve::link(&export.people, &conduct_resolve::LinkOptions::default())?;

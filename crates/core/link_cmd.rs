@@ -108,6 +108,15 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
     if file.rows.is_empty() && file.rejects.is_empty() {
         bail!("no people rows in {}", names(&args.people));
     }
+    link_file(&file, read_time, &names(&args.people), &args)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Links the rows of `file` (read from `source` in `read_time`) and writes persons.csv,
+/// pairs.csv and model.json into `args.out`, with the summary on stderr (and stdout with
+/// `--json`). `conduct run` calls it on the export it has already read.
+pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Duration, source: &str, args: &LinkArgs) -> anyhow::Result<conduct_resolve::Linkage> {
+    let started = Instant::now();
     let mut options = LinkOptions { seed: args.seed, max_block_size: args.max_block_size, ..LinkOptions::default() };
     if let Some(t) = args.threshold {
         options.threshold_weight = t;
@@ -181,7 +190,7 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "read {} rows from {} in {:.2}s ({} rejected, {} of them listed as their own person; {} warnings)",
         file.rows.len(),
-        names(&args.people),
+        source,
         read_time.as_secs_f64(),
         file.rejects.len(),
         rejected_listed,
@@ -197,7 +206,7 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
         pairs_path.display(),
         linkage.pairs.len(),
         write_time.as_secs_f64(),
-        started.elapsed().as_secs_f64()
+        (read_time + started.elapsed()).as_secs_f64()
     );
     if args.json {
         let s = &linkage.stats;
@@ -220,7 +229,7 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(linkage)
 }
 
 /// Rows formatted per parallel chunk when writing persons.csv and pairs.csv.

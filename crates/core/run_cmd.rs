@@ -40,13 +40,29 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     let import = crate::ingest::import(&workspace, inputs, &out.join("import"))?;
     stage("import", t);
 
+    // The export is read into memory once for linkage and courses (the import above streamed it
+    // into the workspace without keeping it).
+    eprintln!("read the export");
+    let t = Instant::now();
+    let mut ingest = conduct_ingest::Ingest::new();
+    let (export, summary) = ingest.read_whole(inputs)?;
+    let from_people = |file: &Path| inputs.people.iter().any(|p| p == file);
+    let people = conduct_ingest::PeopleFile {
+        rows: export.people,
+        rejects: ingest.rejects().iter().filter(|r| from_people(&r.file)).cloned().collect(),
+        warnings: ingest.warnings().iter().filter(|w| from_people(&w.file)).cloned().collect(),
+        summaries: summary.files.iter().filter(|f| from_people(&f.file)).cloned().collect(),
+    };
+    let read_time = t.elapsed();
+    stage("read", t);
+
     eprintln!("link people into persons");
     let t = Instant::now();
-    if inputs.people.is_empty() {
-        anyhow::bail!("no people file");
+    if people.rows.is_empty() && people.rejects.is_empty() {
+        anyhow::bail!("no people rows in the export");
     }
     let link_dir = out.join("link");
-    crate::link_cmd::run_link(crate::link_cmd::LinkArgs {
+    let link_args = crate::link_cmd::LinkArgs {
         people: inputs.people.clone(),
         incidents: None,
         out: link_dir.clone(),
@@ -57,12 +73,17 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         seed: 42,
         max_block_size: 16,
         json: false,
-    })?;
+    };
+    let names = inputs.people.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    let linkage = crate::link_cmd::link_file(&people, read_time, &names, &link_args)?;
+    let count = linkage.person.iter().copied().max().map_or(0, |m| m + 1);
+    let persons = (linkage.person, (0..count).map(conduct_resolve::person_id).collect());
     stage("link", t);
 
     eprintln!("courses of conduct");
     let t = Instant::now();
-    crate::courses_cmd::run(crate::courses_cmd::Args {
+    let export = crate::courses_cmd::Export { incidents: export.incidents, people: people.rows, orders: export.orders, summary };
+    let args = crate::courses_cmd::Args {
         export: crate::courses_cmd::ExportArgs {
             incidents: inputs.incidents.clone(),
             people: inputs.people.clone(),
@@ -71,7 +92,9 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         persons: Some(link_dir.join("persons.csv")),
         out: out.join("courses"),
         window_days: conduct_courses::Options::default().window_days,
-    })?;
+    };
+    crate::courses_cmd::run_on(&export, read_time.as_secs_f64(), Some(persons), &args)?;
+    drop(export);
     stage("courses", t);
 
     eprintln!("statistics and reports");
