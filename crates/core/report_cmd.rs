@@ -105,6 +105,7 @@ fn emit(text: &str, out: Option<&PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Loads the data for a report, saying how many rows could not be used.
 fn loaded(data: &DataArgs) -> anyhow::Result<conduct_stats::Tables> {
     let l = load(data)?;
     if !l.rejects.is_empty() {
@@ -118,17 +119,28 @@ fn loaded(data: &DataArgs) -> anyhow::Result<conduct_stats::Tables> {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let data = match &args.command {
+        ReportCommand::Story(a) => &a.data,
+        ReportCommand::Foi(a) => &a.data,
+        ReportCommand::Html(a) => &a.data,
+    };
+    let tables = loaded(data)?;
+    run_on(args, &tables)
+}
+
+/// Runs the command on tables already loaded from its data (`conduct run` loads them once for
+/// the statistics, the stories and the HTML report).
+pub fn run_on(args: Args, tables: &conduct_stats::Tables) -> anyhow::Result<ExitCode> {
     match args.command {
         ReportCommand::Story(a) => {
-            let tables = loaded(&a.data)?;
-            let period = periods(&a.period.into_iter().collect::<Vec<_>>(), &tables)?[0];
+            let period = periods(&a.period.into_iter().collect::<Vec<_>>(), tables)?[0];
             let options = StoryOptions { fold_years: a.fold_years };
             if a.all_forces {
                 let dir = a.out.expect("clap requires --out with --all-forces");
                 std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
                 let mut n = 0;
                 for f in tables.forces() {
-                    match conduct_report::story(&tables, f, period, &options) {
+                    match conduct_report::story(tables, f, period, &options) {
                         Ok(s) => {
                             let path = dir.join(conduct_report::html::page_name(conduct_stats::Area::Force(f)).replace(".html", ".md"));
                             std::fs::write(&path, s).with_context(|| format!("writing {}", path.display()))?;
@@ -140,22 +152,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 eprintln!("{n} stories for {period} written to {}", dir.display());
             } else {
                 let f = force(a.force.as_deref().expect("clap requires --force"))?;
-                emit(&conduct_report::story(&tables, f, period, &options)?, a.out.as_ref())?;
+                emit(&conduct_report::story(tables, f, period, &options)?, a.out.as_ref())?;
             }
         }
         ReportCommand::Foi(a) => {
-            let tables = loaded(&a.data)?;
             let f = force(&a.force)?;
             let latest_year = match &a.year {
                 Some(y) => Some(parse_financial_year(y).with_context(|| format!("--year {y:?} is not a financial year like 2022/23"))?),
                 None => None,
             };
-            emit(&conduct_report::foi(&tables, f, &FoiOptions { latest_year })?, a.out.as_ref())?;
+            emit(&conduct_report::foi(tables, f, &FoiOptions { latest_year })?, a.out.as_ref())?;
         }
         ReportCommand::Html(a) => {
-            let tables = loaded(&a.data)?;
-            let period = periods(&a.period.into_iter().collect::<Vec<_>>(), &tables)?[0];
-            let files = conduct_report::html(&a.out, &tables, period)?;
+            let period = periods(&a.period.into_iter().collect::<Vec<_>>(), tables)?[0];
+            let files = conduct_report::html(&a.out, tables, period)?;
             eprintln!("{} pages for {period} written to {}", files.len(), a.out.display());
         }
     }

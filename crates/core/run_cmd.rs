@@ -104,14 +104,19 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         orders: inputs.orders.clone(),
         ..Default::default()
     };
-    crate::stats_cmd::run(crate::stats_cmd::Args {
+    // Loaded once for the statistics, the stories and the HTML report.
+    let loaded = crate::stats_cmd::load(&data)?;
+    if loaded.used == 0 {
+        anyhow::bail!("nothing usable was read for the statistics");
+    }
+    crate::stats_cmd::run_loaded(crate::stats_cmd::Args {
         data: data.clone(),
         out: out.join("stats"),
         periods: Vec::new(),
         fold_years: 9,
         json: false,
-    })?;
-    crate::report_cmd::run(crate::report_cmd::Args {
+    }, &loaded)?;
+    crate::report_cmd::run_on(crate::report_cmd::Args {
         command: crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
             force: None,
             all_forces: true,
@@ -120,14 +125,14 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
             data: data.clone(),
             out: Some(out.join("stories")),
         }),
-    })?;
-    crate::report_cmd::run(crate::report_cmd::Args {
+    }, &loaded.tables)?;
+    crate::report_cmd::run_on(crate::report_cmd::Args {
         command: crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {
             out: out.join("report"),
             period: None,
             data,
         }),
-    })?;
+    }, &loaded.tables)?;
     stage("stats", t);
     Ok(Stages { seconds, import })
 }

@@ -145,6 +145,11 @@ fn quote(s: &str) -> String {
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let loaded = load(&args.data)?;
+    run_loaded(args, &loaded)
+}
+
+/// Runs the command on data already loaded from `args.data`.
+pub fn run_loaded(args: Args, loaded: &Loaded) -> anyhow::Result<ExitCode> {
     let periods = periods(&args.periods, &loaded.tables)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let mut outputs = vec![
