@@ -71,7 +71,7 @@ fn a_split_people_file_links_as_one() {
     }
     crate::util::ok(conduct().args(["link", "--people"]).arg(world.join("people.csv")).arg("--out").arg(dir.path().join("whole")));
     crate::util::ok(
-        conduct().args(["link", "--people"]).arg(dir.path().join("people-1.csv")).arg(dir.path().join("people-2.csv")).arg("--out").arg(dir.path().join("split")),
+        conduct().args(["link", "--people"]).arg(dir.path().join("people-1.csv")).arg("--people").arg(dir.path().join("people-2.csv")).arg("--out").arg(dir.path().join("split")),
     );
     for out in ["persons.csv", "pairs.csv"] {
         let whole = std::fs::read(dir.path().join("whole").join(out)).unwrap();

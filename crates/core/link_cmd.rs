@@ -15,9 +15,9 @@ use rayon::prelude::*;
 /// Arguments of `conduct link`.
 #[derive(clap::Args)]
 pub struct LinkArgs {
-    /// The people file (CSV, JSON Lines or Parquet, per the data contract); several files
-    /// (a split export) are linked as one, in the order given.
-    #[arg(long, required = true, num_args = 1..)]
+    /// The people file (CSV, JSON Lines or Parquet, per the data contract); repeat the option
+    /// for several files (a split export), linked as one in the order given.
+    #[arg(long, required = true)]
     pub people: Vec<PathBuf>,
     /// The incidents file. Accepted for the stable interface; linkage does not use it yet.
     #[arg(long)]
@@ -52,8 +52,8 @@ pub struct LinkArgs {
 /// Arguments of `conduct explain`.
 #[derive(clap::Args)]
 pub struct ExplainArgs {
-    /// The people file(s) the two records are in, as given to `conduct link`.
-    #[arg(long, required = true, num_args = 1..)]
+    /// The people file the two records are in (repeat for several, as given to `conduct link`).
+    #[arg(long, required = true)]
     pub people: Vec<PathBuf>,
     /// The model (model.json written by `conduct link`).
     #[arg(long)]
@@ -158,7 +158,10 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Durati
     }
     let mut rejected_listed = 0u64;
     let first_free = linkage.stats.persons as u32;
-    for (next, r) in (first_free..).zip(file.rejects.iter().filter(|r| !r.key.is_empty())) {
+    // A rejected duplicate's key is an accepted row's record_id, already listed: once only.
+    let accepted: std::collections::HashSet<&str> =
+        if file.rejects.iter().any(|r| !r.key.is_empty()) { file.rows.iter().map(|r| r.record_id.as_str()).collect() } else { Default::default() };
+    for (next, r) in (first_free..).zip(file.rejects.iter().filter(|r| !r.key.is_empty() && !accepted.contains(r.key.as_str()))) {
         writeln!(w, "{},{}", csv_field(&r.key), person_id(next))?;
         rejected_listed += 1;
     }

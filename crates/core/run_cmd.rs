@@ -75,9 +75,10 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         json: false,
     };
     let names = inputs.people.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-    let linkage = crate::link_cmd::link_file(&people, read_time, &names, &link_args)?;
-    let count = linkage.person.iter().copied().max().map_or(0, |m| m + 1);
-    let persons = (linkage.person, (0..count).map(conduct_resolve::person_id).collect());
+    // Only the person of each row is kept; the scored pairs are freed here.
+    let person = crate::link_cmd::link_file(&people, read_time, &names, &link_args)?.person;
+    let count = person.iter().copied().max().map_or(0, |m| m + 1);
+    let persons = (person, (0..count).map(conduct_resolve::person_id).collect());
     stage("link", t);
 
     eprintln!("courses of conduct");
