@@ -32,8 +32,9 @@ pub struct Inputs {
 impl Inputs {
     /// The export files in a folder, in name order: a file belongs to a table when its name
     /// (any case) is the table's name, or starts with it followed by `-`, `_`, `.` or a digit
-    /// (`incidents.csv`, `incidents-2025.csv`, `people_000.jsonl`), and ends in `.csv`,
-    /// `.jsonl`, `.ndjson`, `.json` or `.parquet`. Anything else in the folder is left alone.
+    /// (`incidents.csv`, `incidents-2025.csv`, `people_000.jsonl`), and ends in an extension
+    /// the reader knows (`.csv`, `.txt`, `.jsonl`, `.ndjson`, `.json`, `.parquet`, `.pq`).
+    /// Anything else in the folder is left alone.
     /// The command line and the server's uploads both find files this way.
     pub fn in_folder(folder: &Path) -> std::io::Result<Inputs> {
         let mut inputs = Inputs::default();
@@ -42,7 +43,7 @@ impl Inputs {
         for p in paths {
             let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
             let ext = p.extension().and_then(|s| s.to_str()).unwrap_or("").to_ascii_lowercase();
-            if !p.is_file() || !matches!(ext.as_str(), "csv" | "jsonl" | "ndjson" | "json" | "parquet") {
+            if !p.is_file() || !matches!(ext.as_str(), "csv" | "txt" | "jsonl" | "ndjson" | "json" | "parquet" | "pq") {
                 continue;
             }
             let of = |table: &str| {
@@ -518,7 +519,8 @@ pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
 }
 
 /// Reads several people files as one (a split export), in order, with the same checks as
-/// [`read_people`]; a row whose key an earlier file already had is rejected, as within a file.
+/// [`read_people`]. Like it, it does not reject repeated record_ids (linkage links what it is
+/// given; `conduct ingest` and `conduct run` reject them).
 pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
     let mut ingest = Ingest::new();
     // Reserved once from the files' size (a CSV people row is 100 bytes or more): growing the
@@ -556,7 +558,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for name in [
             "incidents.csv", "Incidents-2025.CSV", "people_000.jsonl", "people1.parquet", "orders.ndjson",
-            "incidentsnotes.csv", "people.txt", "README.md", "orders.csv.gz",
+            "incidentsnotes.csv", "people.txt", "people.docx", "README.md", "orders.csv.gz",
         ] {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
@@ -564,7 +566,7 @@ mod tests {
         let inputs = Inputs::in_folder(dir.path()).unwrap();
         let names = |v: &[PathBuf]| v.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect::<Vec<_>>();
         assert_eq!(names(&inputs.incidents), ["Incidents-2025.CSV", "incidents.csv"]);
-        assert_eq!(names(&inputs.people), ["people1.parquet", "people_000.jsonl"]);
+        assert_eq!(names(&inputs.people), ["people.txt", "people1.parquet", "people_000.jsonl"]);
         assert_eq!(names(&inputs.orders), ["orders.ndjson"]);
         assert!(Inputs::in_folder(&dir.path().join("missing")).is_err());
     }

@@ -237,7 +237,11 @@ pub fn keep_export(data_dir: &Path, inputs: &conduct_ingest::Inputs) -> Result<P
     std::fs::create_dir_all(&dir).map_err(|e| DatasetError::Io(format!("creating {}: {e}", dir.display())))?;
     for (kind, files) in [("incidents", &inputs.incidents), ("people", &inputs.people), ("orders", &inputs.orders)] {
         for (i, f) in files.iter().enumerate() {
-            let ext = f.extension().map_or("csv".to_string(), |e| e.to_string_lossy().to_ascii_lowercase());
+            // Named for the format the reader detects (a .txt CSV is kept as .csv), so that
+            // `dataset::inputs_in` finds it again at every later publication.
+            let mut head = [0u8; 64];
+            let n = std::fs::File::open(f).and_then(|mut r| std::io::Read::read(&mut r, &mut head)).unwrap_or(0);
+            let ext = conduct_ingest::Format::detect(f, &head[..n]).name();
             let to = dir.join(format!("{kind}-{i:03}.{ext}"));
             std::fs::copy(f, &to).map_err(|e| DatasetError::Io(format!("copying {}: {e}", f.display())))?;
         }
@@ -390,7 +394,9 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
                     .enumerate()
                     .map(|(n, r)| {
                         let file = r.file.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned());
-                        vec![id.into(), (n as i64).into(), file.into(), (r.line as i64).into(), r.column.clone().into(), r.reason.clone().into(), r.key.clone().into()]
+                        // PostgreSQL text cannot hold NUL, which a broken file can put in a key.
+                        let text = |t: &str| t.replace('\0', "\u{FFFD}");
+                        vec![id.into(), (n as i64).into(), text(&file).into(), (r.line as i64).into(), text(&r.column).into(), text(&r.reason).into(), text(&r.key).into()]
                     })
                     .collect();
                 c.bulk_insert("upload_rejects", &["upload_id", "n", "file", "line", "col", "reason", "row_key"], &rows)?;

@@ -34,6 +34,9 @@ pub enum DatasetError {
     Db(DbError),
     /// A file operation failed.
     Io(String),
+    /// Another publication committed while this one was being prepared (its ids were
+    /// carried over from a state that is gone); [`publish`] prepares it again.
+    Conflict,
 }
 
 impl std::fmt::Display for DatasetError {
@@ -41,6 +44,7 @@ impl std::fmt::Display for DatasetError {
         match self {
             DatasetError::Unreadable(s) | DatasetError::Refused(s) | DatasetError::Linkage(s) | DatasetError::Io(s) => f.write_str(s),
             DatasetError::Db(e) => write!(f, "{e}"),
+            DatasetError::Conflict => f.write_str("another publication was committed meanwhile"),
         }
     }
 }
@@ -255,18 +259,24 @@ struct CarriedIds {
     next_person: u64,
     /// Next fresh course number.
     next_course: u64,
+    /// The number of the publication they were carried over from (0: none yet).
+    publication: i64,
 }
 
 /// Ids for `a`'s persons and courses, carried over from the publication it replaces (see
 /// [`crate::ids`]), and the next fresh numbers.
 fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError> {
     let e = &a.export;
+    let publication = conn.query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    // Retired ids count as issued: a fresh number is above all of them too.
+    let retired: Vec<String> = conn.query("SELECT old_id FROM id_successors", &[])?.iter().map(|r| r[0].text()).collect();
+    let highest_retired = |prefix: char| retired.iter().filter(|id| id.starts_with(prefix)).filter_map(|id| crate::ids::number(id)).max().unwrap_or(0);
     let meta_number = |conn: &mut Conn, key: &str| -> Result<Option<u64>, DatasetError> {
         Ok(conn.query_one("SELECT value FROM meta WHERE key = ?", &[key.into()])?.and_then(|r| r[0].int()).map(|n| n.max(1) as u64))
     };
     // Published person of each (force, record_id).
     let mut old_person: HashMap<String, HashMap<String, String>> = HashMap::new();
-    let mut highest = 0;
+    let mut highest = highest_retired('P');
     for r in conn.query("SELECT force, record_id, person_id FROM records", &[])? {
         let id = r[2].text();
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
@@ -281,7 +291,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     drop(old_person);
     // Published course(s) of each (force, incident_ref).
     let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
-    let mut highest = 0;
+    let mut highest = highest_retired('C');
     for r in conn.query("SELECT force, incident_ref, course_id FROM course_incidents", &[])? {
         let id = r[2].text();
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
@@ -296,11 +306,23 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         })
     });
     let courses = crate::ids::assign(a.courses.courses.len(), &crate::ids::overlaps(members), &mut next_course, crate::ids::course);
-    Ok(CarriedIds { persons, courses, next_person, next_course })
+    Ok(CarriedIds { persons, courses, next_person, next_course, publication })
 }
 
 /// Replaces the published analysis with `a`, in one transaction.
 pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError> {
+    // Ids are carried over from the publication being replaced; if another one (a second
+    // server, `conduct publish` beside a server) commits meanwhile, prepare again from it.
+    for _ in 0..3 {
+        match publish_once(conn, a) {
+            Err(DatasetError::Conflict) => continue,
+            other => return other,
+        }
+    }
+    Err(DatasetError::Refused("other publications kept committing while this one was prepared; try again".into()))
+}
+
+fn publish_once(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError> {
     let e = &a.export;
     let ids = carried_ids(conn, a)?;
     let (person_label, course_label) = (&ids.persons.labels, &ids.courses.labels);
@@ -518,6 +540,15 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
         breaches: breach_rows.len(),
     };
     conn.transaction(|c| -> Result<(), DatasetError> {
+        // Publications are serialised: on PostgreSQL by a lock held to commit, on SQLite by its
+        // single writer. The one this was prepared against must still be the latest.
+        if c.is_postgres() {
+            c.batch("SELECT pg_advisory_xact_lock(7270112)")?;
+        }
+        let now = c.query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+        if now != ids.publication {
+            return Err(DatasetError::Conflict);
+        }
         for t in crate::schema::ANALYSIS_TABLES {
             c.execute(&format!("DELETE FROM {t}"), &[])?;
         }
@@ -561,6 +592,7 @@ pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError>
             ("model", model.clone()),
             ("published_at", crate::audit::now()),
             ("published", serde_json::to_string(&published).unwrap_or_default()),
+            ("publication", (ids.publication + 1).to_string()),
             ("next_person", ids.next_person.to_string()),
             ("next_course", ids.next_course.to_string()),
         ] {

@@ -5,7 +5,7 @@
 //! person: those must still mean the same records after the next upload. So before a new
 //! analysis is published, each of its groups (a person: people records; a course: incidents)
 //! takes over the published id whose group shares most members with it, one to one, largest
-//! overlaps first; a group with no predecessor, or whose predecessor went to a larger
+//! overlaps first, provided it holds more than half of that id's members; a group with no predecessor, or whose predecessor went to a larger
 //! successor, gets a fresh number. Numbers are never reused: the next one is kept in `meta`,
 //! so an id that disappears (two persons found to be one) cannot later name someone else;
 //! instead it is recorded as leading to the id that took most of its members, and the views
@@ -39,10 +39,16 @@ pub struct Assigned {
 pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut u64, fresh: impl Fn(u64) -> String) -> Assigned {
     let mut ranked: Vec<(u64, usize, &str)> = overlaps.iter().map(|(&(g, old), &n)| (n, g, old)).collect();
     ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+    // An id goes only to a group holding more than half of its members, so that when a
+    // person splits, a bookmark never follows a minority fragment.
+    let mut old_size: HashMap<&str, u64> = HashMap::new();
+    for (&(_, old), &n) in overlaps {
+        *old_size.entry(old).or_default() += n;
+    }
     let mut label: Vec<Option<String>> = vec![None; groups];
     let mut taken: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for (_, g, old) in ranked {
-        if label[g].is_none() && !taken.contains(old) {
+    for (n, g, old) in ranked {
+        if label[g].is_none() && !taken.contains(old) && 2 * n > old_size[old] {
             taken.insert(old);
             label[g] = Some(old.to_string());
         }
@@ -115,6 +121,17 @@ mod tests {
         assert_eq!(ids.labels, vec!["P0000001", "P0000003", "P0000004"]);
         // P0000002 is retired and leads to the person it joined.
         assert_eq!(ids.retired, vec![("P0000002".to_string(), "P0000001".to_string())]);
+    }
+
+    #[test]
+    fn an_id_does_not_follow_a_minority_fragment() {
+        // Old P1 = {a, b, c}, P2 = {d, e, f, g}. New group 0 = {b, c, d, e, f, g} keeps P2;
+        // group 1 = {a} holds one of P1's three members: a fresh id, and P1 leads to group 0.
+        let members = [(0, "P1"), (0, "P1"), (0, "P2"), (0, "P2"), (0, "P2"), (0, "P2"), (1, "P1")];
+        let mut next = 3;
+        let ids = assign(2, &overlaps(members), &mut next, person);
+        assert_eq!(ids.labels, vec!["P2", "P0000003"]);
+        assert_eq!(ids.retired, vec![("P1".to_string(), "P2".to_string())]);
     }
 
     #[test]

@@ -523,7 +523,7 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         b.push_str("</table>");
     }
     b.push_str(&held_elsewhere(&v, "reports"));
-    page(&format!("Course {id}"), &ctx, &b)
+    page(&format!("Course {}", s(&v["course_id"])), &ctx, &b)
 }
 
 fn waterfall_html(w: &Json) -> String {
@@ -586,13 +586,13 @@ async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         b.push_str("</table>");
     }
     b.push_str(&held_elsewhere(&v, "records"));
-    page(&format!("Person {id}"), &ctx, &b)
+    page(&format!("Person {}", s(&v["person_id"])), &ctx, &b)
 }
 
 /// A note when the id asked for was retired by a later publication and led here.
 fn redirected(v: &Json, what: &str) -> String {
     v["redirected_from"].as_str().map_or(String::new(), |from| {
-        format!("<p class=\"note\" id=\"redirected\">{} is no longer in use: a later publication joined that {what} to this one.</p>", esc(from))
+        format!("<p class=\"note\" id=\"redirected\">{} is no longer in use: a later publication placed most of that {what}'s records in this one.</p>", esc(from))
     })
 }
 

@@ -387,10 +387,11 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     });
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
+    let via = if requested != id { format!("via {requested}") } else { String::new() };
     if requested != id {
         v["redirected_from"] = requested.into();
     }
-    Ok((v, vec![entry(user, "read", &object, &fname, outcome, "")]))
+    Ok((v, vec![entry(user, "read", &object, &fname, outcome, &via)]))
 }
 
 fn involvement(r: &[Value]) -> Option<Involvement> {
@@ -513,10 +514,11 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     });
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
+    let via = if requested != id { format!(", via {requested}") } else { String::new() };
     if requested != id {
         v["redirected_from"] = requested.into();
     }
-    Ok((v, vec![entry(user, "read", &object, &fname, outcome, &format!("{} records shown", records.len()))]))
+    Ok((v, vec![entry(user, "read", &object, &fname, outcome, &format!("{} records shown{via}", records.len()))]))
 }
 
 fn force_row(r: &[Value]) -> Json {
