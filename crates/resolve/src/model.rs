@@ -457,8 +457,9 @@ pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], n: usize, s
         let levels = COMPARISONS[k].levels.len();
         let present: f64 = counts[k][1..=levels].iter().sum();
         for (l, lm) in model.comparisons[k].levels.iter_mut().enumerate() {
-            lm.u_given_names = if present >= MIN_GIVEN_NAMES_PAIRS {
-                // Never below the ordinary u: given the names, a level may weigh less, not more.
+            // Agreement levels only, and never below the ordinary u: given the names, agreeing
+            // may count for less, not more. The last level ("different") keeps its weight.
+            lm.u_given_names = if present >= MIN_GIVEN_NAMES_PAIRS && l + 1 < levels {
                 Some(((counts[k][l + 1] + 0.5) / (present + 0.5 * levels as f64)).max(lm.u))
             } else {
                 None
