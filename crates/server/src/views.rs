@@ -594,6 +594,13 @@ pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<
     Ok((v, vec![entry(user, "read", "audit", "-", "allowed", &format!("page {page}"))]))
 }
 
+/// A cell a spreadsheet will not run as a formula: text from an uploaded file that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe (OWASP's advice
+/// for CSV downloads), since administrators open other people's rejects in Excel.
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+}
+
 /// Where a person or course id retired by a later publication now leads, if anywhere.
 fn successor(c: &mut Conn, id: &str) -> Result<Option<String>, ApiError> {
     Ok(c.query_one("SELECT current_id FROM id_successors WHERE old_id = ?", &[id.into()])?.map(|r| r[0].text()))
@@ -628,7 +635,8 @@ pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
     w.write_record(["file", "line", "column", "reason", "key"]).map_err(failed)?;
     for r in &rows {
         let line = r[1].int().unwrap_or(0).to_string();
-        w.write_record([r[0].text().as_str(), line.as_str(), r[2].text().as_str(), r[3].text().as_str(), r[4].text().as_str()]).map_err(failed)?;
+        let (file, column, reason, key) = (inert(&r[0].text()), inert(&r[2].text()), inert(&r[3].text()), inert(&r[4].text()));
+        w.write_record([file.as_str(), line.as_str(), column.as_str(), reason.as_str(), key.as_str()]).map_err(failed)?;
     }
     let body = w.into_inner().map_err(|e| ApiError::internal(format!("writing rejects: {e}")))?;
     let force = user.force.map_or("-", |f| f.name());
