@@ -47,7 +47,7 @@ pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut 
     }
     let mut label: Vec<Option<String>> = vec![None; groups];
     let mut taken: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for (n, g, old) in ranked {
+    for &(n, g, old) in &ranked {
         if label[g].is_none() && !taken.contains(old) && 2 * n > old_size[old] {
             taken.insert(old);
             label[g] = Some(old.to_string());
@@ -63,10 +63,8 @@ pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut 
             })
         })
         .collect();
-    // Each old id that was not carried over leads to where most of its members went (the
-    // ranking is still largest first).
-    let mut ranked: Vec<(u64, usize, &str)> = overlaps.iter().map(|(&(g, old), &n)| (n, g, old)).collect();
-    ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+    // Each old id that was not carried over leads to where most of its members went (the same
+    // ranking, largest first).
     let mut retired = Vec::new();
     for (_, g, old) in ranked {
         if !taken.contains(old) {
