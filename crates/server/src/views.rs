@@ -306,16 +306,9 @@ fn record_json(r: &[Value]) -> Json {
 pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     let select = "SELECT course_id, forces, victim, suspect, first_date, last_date, reports, hidden, cross_force, priority, reasons, stalking, breaches \
                   FROM courses WHERE course_id = ?";
-    let requested = id.to_string();
-    let mut row = c.query_one(select, &[id.into()])?;
-    let mut id = id.to_string();
-    if row.is_none() {
-        if let Some(next) = successor(c, &id)? {
-            row = c.query_one(select, &[next.as_str().into()])?;
-            id = next;
-        }
-    }
-    let row = row.ok_or_else(|| ApiError::not_found(format!("no course {requested}")))?;
+    let requested = id;
+    let (row, id) = following(c, id, |c, id| Ok(c.query_one(select, &[id.into()])?))?
+        .ok_or_else(|| ApiError::not_found(format!("no course {requested}")))?;
     let id = id.as_str();
     let forces: Vec<Force> = split(&row[1].text()).iter().filter_map(|f| force_of(f)).collect();
     let full: Vec<Force> = forces.iter().copied().filter(|f| user.access(*f) == Access::Full).collect();
@@ -387,10 +380,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     });
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
-    let via = if requested != id { format!("via {requested}") } else { String::new() };
-    if requested != id {
-        v["redirected_from"] = requested.into();
-    }
+    let via = redirected(&mut v, requested, id).unwrap_or_default();
     Ok((v, vec![entry(user, "read", &object, &fname, outcome, &via)]))
 }
 
@@ -448,18 +438,12 @@ fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Json, ApiEr
 /// first, the courses they are in, and which other forces hold records of them.
 pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     let select = format!("SELECT {RECORD_COLUMNS} FROM records WHERE person_id = ? ORDER BY force, record_id");
-    let mut rows = c.query(&select, &[id.into()])?;
-    let requested = id.to_string();
-    let mut id = id.to_string();
-    if rows.is_empty() {
-        if let Some(next) = successor(c, &id)? {
-            rows = c.query(&select, &[next.as_str().into()])?;
-            id = next;
-        }
-    }
-    if rows.is_empty() {
-        return Err(ApiError::not_found(format!("no person {requested}")));
-    }
+    let requested = id;
+    let (rows, id) = following(c, id, |c, id| {
+        let rows = c.query(&select, &[id.into()])?;
+        Ok((!rows.is_empty()).then_some(rows))
+    })?
+    .ok_or_else(|| ApiError::not_found(format!("no person {requested}")))?;
     let id = id.as_str();
     let mut forces: Vec<Force> = rows.iter().filter_map(|r| force_of(&r[0].text())).collect();
     forces.dedup();
@@ -514,11 +498,12 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     });
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
-    let via = if requested != id { format!(", via {requested}") } else { String::new() };
-    if requested != id {
-        v["redirected_from"] = requested.into();
-    }
-    Ok((v, vec![entry(user, "read", &object, &fname, outcome, &format!("{} records shown{via}", records.len()))]))
+    let shown = format!("{} records shown", records.len());
+    let detail = match redirected(&mut v, requested, id) {
+        Some(via) => format!("{shown}, {via}"),
+        None => shown,
+    };
+    Ok((v, vec![entry(user, "read", &object, &fname, outcome, &detail)]))
 }
 
 fn force_row(r: &[Value]) -> Json {
@@ -601,9 +586,30 @@ fn inert(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
 }
 
-/// Where a person or course id retired by a later publication now leads, if anywhere.
-fn successor(c: &mut Conn, id: &str) -> Result<Option<String>, ApiError> {
-    Ok(c.query_one("SELECT current_id FROM id_successors WHERE old_id = ?", &[id.into()])?.map(|r| r[0].text()))
+/// Looks `id` up with `fetch`; when nothing is found and a later publication retired the id,
+/// looks up the id it now leads to. Gives what was found and the id it was found under.
+fn following<T>(
+    c: &mut Conn,
+    id: &str,
+    mut fetch: impl FnMut(&mut Conn, &str) -> Result<Option<T>, ApiError>,
+) -> Result<Option<(T, String)>, ApiError> {
+    if let Some(found) = fetch(c, id)? {
+        return Ok(Some((found, id.to_string())));
+    }
+    let next = c.query_one("SELECT current_id FROM id_successors WHERE old_id = ?", &[id.into()])?.map(|r| r[0].text());
+    match next {
+        Some(next) => Ok(fetch(c, &next)?.map(|found| (found, next))),
+        None => Ok(None),
+    }
+}
+
+/// When a view was reached through a retired id, says so in its JSON (`redirected_from`) and
+/// gives the audit detail's "via …".
+fn redirected(v: &mut Json, requested: &str, id: &str) -> Option<String> {
+    (requested != id).then(|| {
+        v["redirected_from"] = requested.into();
+        format!("via {requested}")
+    })
 }
 
 /// The uploads a user may see: their own (administrators: everyone's).
