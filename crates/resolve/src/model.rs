@@ -294,7 +294,6 @@ type LevelCounts = [[f64; 8]; N_COMPARISONS];
 /// Returns per comparison the u of each level (level 0 excluded), smoothed so none is zero.
 pub fn estimate_u(feats: &[Features], n: usize, seed: u64) -> (Vec<Vec<f64>>, u64) {
     let len = feats.len() as u64;
-    let mut counts: LevelCounts = [[0.0; 8]; N_COMPARISONS];
     if len < 2 {
         return (COMPARISONS.iter().map(|c| vec![1.0 / c.levels.len() as f64; c.levels.len()]).collect(), 0);
     }
@@ -314,41 +313,50 @@ pub fn estimate_u(feats: &[Features], n: usize, seed: u64) -> (Vec<Vec<f64>>, u6
             })
             .collect()
     };
-    // Level counts do not depend on pair order: sorted, the first records are read in order.
-    let mut pairs = pairs;
+    let (counts, _) = count_levels(feats, pairs, |_| true);
+    let u = COMPARISONS.iter().enumerate().map(|(k, spec)| (1..=spec.levels.len()).map(|l| smoothed(&counts[k], spec.levels.len(), l)).collect()).collect();
+    (u, n)
+}
+
+/// Level counts over `pairs`, of the patterns `keep` accepts, and how many it accepted.
+/// Counts do not depend on pair order: sorted, the first records are read in order; and they
+/// are whole numbers, so the sums are exact whatever the split.
+fn count_levels(feats: &[Features], mut pairs: Vec<(u32, u32)>, keep: impl Fn(&Pattern) -> bool + Sync) -> (LevelCounts, u64) {
     pairs.par_sort_unstable();
-    let partial = pairs
+    pairs
         .par_chunks(1 << 14)
         .map(|chunk| {
             let mut c: LevelCounts = [[0.0; 8]; N_COMPARISONS];
+            let mut kept = 0u64;
             for &(i, j) in chunk {
                 let p = compare(&feats[i as usize], &feats[j as usize]);
-                for (k, &l) in p.iter().enumerate() {
-                    c[k][l as usize] += 1.0;
+                if keep(&p) {
+                    kept += 1;
+                    for (k, &l) in p.iter().enumerate() {
+                        c[k][l as usize] += 1.0;
+                    }
                 }
             }
-            c
+            (c, kept)
         })
-        .collect::<Vec<_>>();
-    for c in partial {
-        for k in 0..N_COMPARISONS {
-            for l in 0..8 {
-                counts[k][l] += c[k][l];
-            }
-        }
-    }
-    let u = COMPARISONS
-        .iter()
-        .enumerate()
-        .map(|(k, spec)| {
-            let levels = spec.levels.len();
-            let present: f64 = counts[k][1..=levels].iter().sum();
-            // Half a pair of pseudo-count per level keeps unseen levels (exact identifiers)
-            // small but not zero.
-            (1..=levels).map(|l| (counts[k][l] + 0.5) / (present + 0.5 * levels as f64)).collect()
-        })
-        .collect();
-    (u, n)
+        .reduce(
+            || ([[0.0; 8]; N_COMPARISONS], 0),
+            |(mut a, ka), (b, kb)| {
+                for k in 0..N_COMPARISONS {
+                    for l in 0..8 {
+                        a[k][l] += b[k][l];
+                    }
+                }
+                (a, ka + kb)
+            },
+        )
+}
+
+/// u of level `l` (1-based) of a comparison with `levels` levels, from its level counts: half a
+/// pair of pseudo-count per level keeps unseen levels (exact identifiers) small but not zero.
+fn smoothed(counts: &[f64; 8], levels: usize, l: usize) -> f64 {
+    let present: f64 = counts[1..=levels].iter().sum();
+    (counts[l] + 0.5) / (present + 0.5 * levels as f64)
 }
 
 /// Comparisons whose agreement depends on the names, so that "the names agree and so does
@@ -412,7 +420,7 @@ pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], n: usize, s
         return 0;
     }
     let mut rng = SplitMix::new(seed ^ 0x6E61_6D65_7321);
-    let mut pairs: Vec<(u32, u32)> = (0..n.min(total as usize))
+    let pairs: Vec<(u32, u32)> = (0..n.min(total as usize))
         .map(|_| {
             let t = rng.below(total);
             let g = cumulative.partition_point(|&c| c <= t);
@@ -424,35 +432,7 @@ pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], n: usize, s
             (x.min(y), x.max(y))
         })
         .collect();
-    pairs.par_sort_unstable();
-    let counts = pairs
-        .par_chunks(1 << 14)
-        .map(|chunk| {
-            let mut c: LevelCounts = [[0.0; 8]; N_COMPARISONS];
-            let mut used = 0u64;
-            for &(i, j) in chunk {
-                let p = compare(&feats[i as usize], &feats[j as usize]);
-                if names_agree(&p) && p[field::DOB] as usize == different {
-                    used += 1;
-                    for &k in &NAME_DEPENDENT {
-                        c[k][p[k] as usize] += 1.0;
-                    }
-                }
-            }
-            (c, used)
-        })
-        .reduce(
-            || ([[0.0; 8]; N_COMPARISONS], 0),
-            |(mut a, ua), (b, ub)| {
-                for k in 0..N_COMPARISONS {
-                    for l in 0..8 {
-                        a[k][l] += b[k][l];
-                    }
-                }
-                (a, ua + ub)
-            },
-        );
-    let (counts, used) = counts;
+    let (counts, used) = count_levels(feats, pairs, |p| names_agree(p) && p[field::DOB] as usize == different);
     for &k in &NAME_DEPENDENT {
         let levels = COMPARISONS[k].levels.len();
         let present: f64 = counts[k][1..=levels].iter().sum();
@@ -460,7 +440,7 @@ pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], n: usize, s
             // Agreement levels only, and never below the ordinary u: given the names, agreeing
             // may count for less, not more. The last level ("different") keeps its weight.
             lm.u_given_names = if present >= MIN_GIVEN_NAMES_PAIRS && l + 1 < levels {
-                Some(((counts[k][l + 1] + 0.5) / (present + 0.5 * levels as f64)).max(lm.u))
+                Some(smoothed(&counts[k], levels, l + 1).max(lm.u))
             } else {
                 None
             };
