@@ -104,29 +104,29 @@ pub fn read_persons(path: &Path, people: &[Involvement]) -> anyhow::Result<(Vec<
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
-    let export = read_export(&args.export.clone().inputs())?;
+    let export = read_export(&args.export.inputs())?;
     let read_secs = t.elapsed().as_secs_f64();
     let persons = match &args.persons {
         Some(p) => Some(read_persons(p, &export.people)?),
         None => None,
     };
-    run_on(&export, read_secs, persons, &args)
+    run_on(&export, read_secs, persons, &args.out, &Options { window_days: args.window_days })
 }
 
 /// Finds courses, breaches and the review list in an export already read (in `read_secs`)
-/// and writes them into `args.out`. `persons` gives each people row's person number and the
+/// and writes them into `out`. `persons` gives each people row's person number and the
 /// numbers' names; without it the people are linked here first.
-pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<String>)>, args: &Args) -> anyhow::Result<ExitCode> {
+pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<String>)>, out: &Path, options: &Options) -> anyhow::Result<ExitCode> {
     if export.incidents.is_empty() {
         bail!("no usable incidents were read");
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let (person_of, names) = match persons {
         Some(p) => p,
         None => {
             let t = Instant::now();
             let linkage = conduct_resolve::link(&export.people, &conduct_resolve::LinkOptions::default())?;
-            let persons = args.out.join("persons.csv");
+            let persons = out.join("persons.csv");
             let mut w = csv::Writer::from_path(&persons).with_context(|| format!("writing {}", persons.display()))?;
             w.write_record(["record_id", "person_id"])?;
             for (row, &p) in export.people.iter().zip(&linkage.person) {
@@ -144,8 +144,7 @@ pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<St
         }
     };
     let t = Instant::now();
-    let options = Options { window_days: args.window_days };
-    let found = find_courses(&export.incidents, &export.people, &person_of, &options);
+    let found = find_courses(&export.incidents, &export.people, &person_of, options);
     let breaches = find_breaches(&export.incidents, &export.orders, &found);
     let reviews = triage(&export.incidents, &export.orders, &found.courses, &breaches);
     let find_secs = t.elapsed().as_secs_f64();
@@ -159,7 +158,7 @@ pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<St
         reviews: &reviews,
         person: &name,
     }
-    .write(&args.out)?;
+    .write(out)?;
     let write_secs = t.elapsed().as_secs_f64();
     let reports: usize = found.courses.iter().map(|c| c.incidents.len()).sum();
     let hidden: usize = found.courses.iter().map(|c| c.hidden.len()).sum();
@@ -177,7 +176,7 @@ pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<St
     }
     println!(
         "written    {}/{{courses,course_summary,triage,hidden_repeats,breaches}}.csv, timelines/ ({write_secs:.1} s)",
-        args.out.display()
+        out.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -96,7 +96,7 @@ fn create(path: &Path) -> anyhow::Result<BufWriter<std::fs::File>> {
 }
 
 /// The files' names, for messages.
-fn names(paths: &[PathBuf]) -> String {
+pub fn names(paths: &[PathBuf]) -> String {
     paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 

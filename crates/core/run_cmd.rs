@@ -74,9 +74,8 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         max_block_size: 16,
         json: false,
     };
-    let names = inputs.people.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     // Only the person of each row is kept; the scored pairs are freed here.
-    let person = crate::link_cmd::link_file(&people, read_time, &names, &link_args)?.person;
+    let person = crate::link_cmd::link_file(&people, read_time, &crate::link_cmd::names(&inputs.people), &link_args)?.person;
     let count = person.iter().copied().max().map_or(0, |m| m + 1);
     let persons = (person, (0..count).map(conduct_resolve::person_id).collect());
     stage("link", t);
@@ -84,17 +83,7 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     eprintln!("courses of conduct");
     let t = Instant::now();
     let export = crate::courses_cmd::Export { incidents: export.incidents, people: people.rows, orders: export.orders, summary };
-    let args = crate::courses_cmd::Args {
-        export: crate::courses_cmd::ExportArgs {
-            incidents: inputs.incidents.clone(),
-            people: inputs.people.clone(),
-            orders: inputs.orders.clone(),
-        },
-        persons: Some(link_dir.join("persons.csv")),
-        out: out.join("courses"),
-        window_days: conduct_courses::Options::default().window_days,
-    };
-    crate::courses_cmd::run_on(&export, read_time.as_secs_f64(), Some(persons), &args)?;
+    crate::courses_cmd::run_on(&export, read_time.as_secs_f64(), Some(persons), &out.join("courses"), &conduct_courses::Options::default())?;
     drop(export);
     stage("courses", t);
 

@@ -249,6 +249,11 @@ pub struct Published {
     pub breaches: usize,
 }
 
+/// A number kept in `meta` (publication counter, next fresh ids), if set.
+fn meta_number(conn: &mut Conn, key: &str) -> Result<Option<i64>, DatasetError> {
+    Ok(conn.query_one("SELECT value FROM meta WHERE key = ?", &[key.into()])?.and_then(|r| r[0].int()))
+}
+
 /// Ids for a publication's persons and courses, carried over from the one it replaces.
 struct CarriedIds {
     /// By person number.
@@ -267,13 +272,10 @@ struct CarriedIds {
 /// [`crate::ids`]), and the next fresh numbers.
 fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError> {
     let e = &a.export;
-    let publication = conn.query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    let publication = meta_number(conn, "publication")?.unwrap_or(0);
     // Retired ids count as issued: a fresh number is above all of them too.
     let retired: Vec<String> = conn.query("SELECT old_id FROM id_successors", &[])?.iter().map(|r| r[0].text()).collect();
     let highest_retired = |prefix: char| retired.iter().filter(|id| id.starts_with(prefix)).filter_map(|id| crate::ids::number(id)).max().unwrap_or(0);
-    let meta_number = |conn: &mut Conn, key: &str| -> Result<Option<u64>, DatasetError> {
-        Ok(conn.query_one("SELECT value FROM meta WHERE key = ?", &[key.into()])?.and_then(|r| r[0].int()).map(|n| n.max(1) as u64))
-    };
     // Published person of each (force, record_id).
     let mut old_person: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut highest = highest_retired('P');
@@ -282,7 +284,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
         old_person.entry(r[0].text()).or_default().insert(r[1].text(), id);
     }
-    let mut next_person = meta_number(conn, "next_person")?.unwrap_or(1).max(highest + 1);
+    let mut next_person = (meta_number(conn, "next_person")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     let members = e.people.iter().zip(&a.person_of).filter_map(|(p, &n)| {
         old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n as usize, old.as_str()))
     });
@@ -297,7 +299,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
         old_course.entry(r[0].text()).or_default().entry(r[1].text()).or_default().push(id);
     }
-    let mut next_course = meta_number(conn, "next_course")?.unwrap_or(1).max(highest + 1);
+    let mut next_course = (meta_number(conn, "next_course")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     let members = a.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
         let old_course = &old_course;
         c.incidents.iter().flat_map(move |&i| {
@@ -545,8 +547,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError
         if c.is_postgres() {
             c.batch("SELECT pg_advisory_xact_lock(7270112)")?;
         }
-        let now = c.query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
-        if now != ids.publication {
+        if meta_number(c, "publication")?.unwrap_or(0) != ids.publication {
             return Err(DatasetError::Conflict);
         }
         for t in crate::schema::ANALYSIS_TABLES {
