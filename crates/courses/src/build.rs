@@ -106,6 +106,11 @@ struct Thread {
     incidents: Vec<usize>,
 }
 
+/// The printable id of course number `n` (1-based): `C000001`.
+pub fn course_id(n: u64) -> String {
+    format!("C{n:06}")
+}
+
 /// Finds the courses of conduct. `person_of` gives the resolved person of each people row (same
 /// order as `people`).
 pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &[PersonId], options: &Options) -> Courses {
@@ -218,7 +223,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         key(a).cmp(&key(b))
     });
     for (n, c) in courses.iter_mut().enumerate() {
-        c.id = format!("C{:06}", n + 1);
+        c.id = course_id(n as u64 + 1);
     }
 
     let mut victims_of: HashMap<PersonId, Vec<PersonId>> = HashMap::new();

@@ -19,6 +19,6 @@ mod triage;
 
 pub use breach::{Breach, find_breaches};
 pub use output::{ForceRepeats, Found, PersonName, WriteError, hidden_by_force};
-pub use build::{Course, Courses, Options, PersonId, Suspect, find_courses, span};
+pub use build::{Course, Courses, Options, PersonId, Suspect, course_id, find_courses, span};
 pub use signals::{Escalation, StalkingSignals, escalation, stalking_signals};
 pub use triage::{Priority, Review, triage};

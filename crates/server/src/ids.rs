@@ -81,14 +81,14 @@ pub fn number(id: &str) -> Option<u64> {
     id.get(1..).and_then(|d| d.parse().ok())
 }
 
-/// A person id for number `n` (1-based): `P0000001`.
+/// A person id for number `n` (1-based): `P0000001`, as linkage prints them.
 pub fn person(n: u64) -> String {
-    format!("P{n:07}")
+    conduct_resolve::person_id(u32::try_from(n - 1).expect("fewer than 2^32 person ids"))
 }
 
-/// A course id for number `n` (1-based): `C000001`.
+/// A course id for number `n` (1-based): `C000001`, as course finding prints them.
 pub fn course(n: u64) -> String {
-    format!("C{n:06}")
+    conduct_courses::course_id(n)
 }
 
 #[cfg(test)]
