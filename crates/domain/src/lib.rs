@@ -5,7 +5,9 @@
 //! finer codes mapped onto the stalking-and-harassment subgroup), an [`OutcomeType`] (0–22),
 //! a [`Role`], a protective [`OrderType`] and [`OrderStatus`], and a calendar [`Date`].
 //! Tables that the reference marks as unconfirmed live in `data/*.csv`, not in `match` arms.
+//! [`cell`] holds the one rule that keeps every CSV cell Conduct writes inert in a spreadsheet.
 
+pub mod cell;
 mod data;
 pub mod date;
 pub mod force;
