@@ -259,3 +259,219 @@ fn people_files_are_read_on_their_own() {
     // FEBRL keeps impossible dates of birth as given: they are kept and warned about.
     assert_eq!(file.warnings.len() as u64, file.summaries[0].warnings);
 }
+
+/// The shapes of reference forces use, each numbered 1..=n in every force: plain numbers,
+/// a letter prefix, zero-padding, the Home Office's `NN/NNNNNN/YY`, and mixed case with a
+/// suffix. Every force uses the same references, so any check that confuses forces, or
+/// compares hashes instead of keys, rejects valid rows here.
+pub(crate) const REFERENCE_SHAPES: [&str; 6] = ["%d", "K-%d", "%07d", "%02d/%06d/23", "CR%dA", "ref-%x"];
+
+pub(crate) fn reference(shape: &str, n: u32) -> String {
+    match shape {
+        "%d" => n.to_string(),
+        "K-%d" => format!("K-{n}"),
+        "%07d" => format!("{n:07}"),
+        "%02d/%06d/23" => format!("{:02}/{n:06}/23", n % 100),
+        "CR%dA" => format!("CR{n}A"),
+        "ref-%x" => format!("ref-{n:x}"),
+        _ => unreachable!(),
+    }
+}
+
+/// Regression (issue 11): the duplicate check compared 64-bit hashes seeded by the force, so
+/// `Kent,K-1` and `Essex,K-8` collided and Essex's report was rejected as a duplicate; with
+/// 44 forces × 20,000 references 4–35% of valid rows were lost, and a person pointing at an
+/// incident that does not exist was accepted. Here every force holds the same references of
+/// every shape, with a person and an order on each incident: nothing may be rejected, except
+/// the people and orders that point at a reference only another force has.
+#[test]
+fn regression_references_shared_by_44_forces_are_never_taken_for_duplicates() {
+    use std::fmt::Write as _;
+    let per_force: u32 = std::env::var("CONDUCT_SHAPES_PER_FORCE").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let forces: Vec<conduct_domain::Force> =
+        conduct_domain::Force::all().filter(|f| f.kind() == conduct_domain::ForceKind::Force).collect();
+    assert_eq!(forces.len(), 44, "the 43 territorial forces and British Transport Police");
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut inc, mut ppl, mut ord) = (
+        String::from("force,incident_ref,recorded_date,offence_code\n"),
+        String::from("record_id,force,incident_ref,role,forename,surname\n"),
+        String::from("force,order_ref,order_type,incident_ref\n"),
+    );
+    let mut n_incidents = 0u64;
+    for shape in REFERENCE_SHAPES {
+        for f in &forces {
+            for n in 1..=per_force {
+                let r = reference(shape, n);
+                let force = f.name();
+                writeln!(inc, "{force},{r},2023-05-01,8L").unwrap();
+                writeln!(ppl, "{force}|{r},{force},{r},victim,Ann,Smith").unwrap();
+                writeln!(ord, "{force},{r},SPO,{r}").unwrap();
+                n_incidents += 1;
+            }
+        }
+    }
+    // Orphans: references that exist in every force but this one's own, and one past the end.
+    let (a, b) = (forces[0].name(), forces[1].name());
+    writeln!(ppl, "orphan-1,{a},K-{},victim,Ann,Smith", per_force + 1).unwrap();
+    writeln!(ppl, "orphan-2,{b},{},victim,Ann,Smith", per_force + 7).unwrap();
+    writeln!(ord, "{a},orphan-order,SPO,{:07}", per_force + 1).unwrap();
+    for (name, text) in [("incidents.csv", &inc), ("people.csv", &ppl), ("orders.csv", &ord)] {
+        std::fs::write(tmp.path().join(name), text).unwrap();
+    }
+    let (ws, rep) = (tmp.path().join("ws"), tmp.path().join("report"));
+    let out = ingest(
+        &ws,
+        &rep,
+        &[
+            ("--incidents", tmp.path().join("incidents.csv")),
+            ("--people", tmp.path().join("people.csv")),
+            ("--orders", tmp.path().join("orders.csv")),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = summary(&rep);
+    let files = s["files"].as_array().unwrap();
+    let count = |i: usize, k: &str| files[i][k].as_u64().unwrap();
+    let rejects = read_csv(&rep.join("rejects.csv"));
+    let shown: Vec<String> = rejects.iter().take(5).map(|r| format!("{} line {}: {}", r["file"], r["line"], r["reason"])).collect();
+    assert_eq!(count(0, "accepted"), n_incidents, "incidents: {shown:?}");
+    assert_eq!(count(1, "accepted"), n_incidents, "people: {shown:?}");
+    assert_eq!(count(2, "accepted"), n_incidents, "orders: {shown:?}");
+    let mut rejected: Vec<&str> = rejects.iter().map(|r| r["key"].as_str()).collect();
+    rejected.sort();
+    assert_eq!(rejected, ["orphan-1", "orphan-2", "orphan-order"], "only the three orphans are set aside");
+    // Re-importing the same export changes nothing and now rejects nothing new as duplicate.
+    let again = ingest(&ws, &tmp.path().join("report2"), &[("--incidents", tmp.path().join("incidents.csv"))]);
+    assert!(again.status.success());
+    let s2 = summary(&tmp.path().join("report2"));
+    assert_eq!(s2["files"][0]["rejected"].as_u64(), Some(0));
+}
+
+/// The hostile cases of issue 11, each with the outcome a reviewer expects: implausible and
+/// malformed values rejected or warned consistently, keys that share a seeded hash kept apart,
+/// control characters in keys rejected, JSON numbers too large for a float validated as text.
+#[test]
+fn hostile_values_are_rejected_or_warned_as_documented() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ws, rep) = (tmp.path().join("ws"), tmp.path().join("report"));
+    let out = ingest(
+        &ws,
+        &rep,
+        &[
+            ("--incidents", data("hostile/incidents.csv")),
+            ("--incidents", data("hostile/incidents.jsonl")),
+            ("--people", data("hostile/people.csv")),
+            ("--orders", data("hostile/orders.csv")),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rejects = read_csv(&rep.join("rejects.csv"));
+    let warnings = read_csv(&rep.join("warnings.csv"));
+    let reason = |file: &str, line: u64| -> Option<String> {
+        rejects.iter().find(|r| r["file"].ends_with(file) && r["line"] == line.to_string()).map(|r| r["reason"].clone())
+    };
+    let warned = |file: &str, line: u64, word: &str| {
+        warnings.iter().any(|w| w["file"].ends_with(file) && w["line"] == line.to_string() && w["reason"].contains(word))
+    };
+    let has = |file: &str, line: u64, word: &str| {
+        let r = reason(file, line).unwrap_or_else(|| panic!("{file} line {line} should be rejected: {rejects:?}"));
+        assert!(r.contains(word), "{file} line {line}: {r:?} should say {word:?}");
+    };
+    // incidents.csv
+    for line in [2, 3, 4, 9, 10, 12, 13, 14] {
+        assert_eq!(reason("incidents.csv", line), None, "incidents.csv line {line} is valid");
+    }
+    has("incidents.csv", 5, "duplicate");
+    has("incidents.csv", 6, "after today");
+    has("incidents.csv", 7, "outside 1000–9999");
+    has("incidents.csv", 8, "date-time");
+    has("incidents.csv", 11, "control character");
+    assert!(warned("incidents.csv", 9, "not a Home Office outcome type"));
+    assert!(warned("incidents.csv", 10, "not a Home Office outcome type"));
+    assert!(warned("incidents.csv", 12, "NUL"));
+    assert!(warned("incidents.csv", 13, "in the future"));
+    // incidents.jsonl: numbers JSON cannot hold as floats are validated as text, not lost.
+    for line in [1, 2, 3] {
+        assert_eq!(reason("incidents.jsonl", line), None, "incidents.jsonl line {line} is kept");
+    }
+    assert!(warned("incidents.jsonl", 1, "1e400"));
+    assert!(warned("incidents.jsonl", 2, "not a Home Office outcome type"));
+    // people.csv: placeholder and compact dates of birth are marked invalid; a person pointing
+    // at K-1 in Essex is an orphan although Kent has a K-1.
+    assert!(warned("people.csv", 2, "placeholder"));
+    assert!(warned("people.csv", 3, "not ISO 8601"));
+    has("people.csv", 4, "no incident");
+    assert_eq!(reason("people.csv", 5), None);
+    // orders.csv: an open-ended expiry is no warning; the orphan is rejected.
+    assert!(!warnings.iter().any(|w| w["file"].ends_with("orders.csv")), "{warnings:?}");
+    has("orders.csv", 5, "no incident");
+    let s = summary(&rep);
+    for f in s["files"].as_array().unwrap() {
+        assert_eq!(f["read"].as_u64().unwrap(), f["accepted"].as_u64().unwrap() + f["rejected"].as_u64().unwrap());
+        let tallied: u64 = f["reject_reasons"].as_array().unwrap().iter().map(|k| k["count"].as_u64().unwrap()).sum();
+        assert_eq!(tallied, f["rejected"].as_u64().unwrap(), "every reject is tallied by reason");
+    }
+    assert_eq!(column(&ws, "SELECT incident_ref FROM incidents WHERE incident_ref LIKE 'K-%'"), ["K-1", "K-8", "K-8"]);
+}
+
+/// A line of 3 MB without a newline is one rejected row, not 3 MB of memory per copy nor an
+/// echo in the summary; rows after it are read. A header past the limit refuses the file.
+#[test]
+fn an_overlong_line_costs_one_row_and_is_not_echoed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "x".repeat(3 << 20);
+    let text = format!(
+        "force,incident_ref,recorded_date,offence_code,narrative\nKent,A-1,2023-05-01,8L,ok\nKent,A-2,2023-05-01,8L,{long}\nKent,A-3,2023-05-01,8L,\"quoted {long}\nstill quoted\"\nKent,A-4,2023-05-01,8L,ok\nKent,A-5,2023-05-01,8L,{}\n",
+        "y".repeat(100_000)
+    );
+    let file = tmp.path().join("incidents.csv");
+    std::fs::write(&file, text).unwrap();
+    let (ws, rep) = (tmp.path().join("ws"), tmp.path().join("report"));
+    let out = ingest(&ws, &rep, &[("--incidents", file.clone())]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(column(&ws, "SELECT incident_ref FROM incidents"), ["A-1", "A-4"]);
+    let rejects = read_csv(&rep.join("rejects.csv"));
+    let lines: Vec<(&str, &str)> = rejects.iter().map(|r| (r["line"].as_str(), r["reason"].as_str())).collect();
+    assert!(lines.iter().any(|(l, r)| *l == "3" && r.contains("--max-record-bytes")), "{lines:?}");
+    assert!(lines.iter().any(|(l, r)| *l == "4" && r.contains("--max-record-bytes")), "{lines:?}");
+    assert!(lines.iter().any(|(l, r)| *l == "7" && r.contains("--max-field-bytes")), "{lines:?}");
+    let written = std::fs::metadata(rep.join("rejects.csv")).unwrap().len() + std::fs::metadata(rep.join("summary.json")).unwrap().len();
+    assert!(written < 20_000, "rejects and summary stay small: {written} bytes");
+    // A header longer than the limit: the file is refused, exit 1, with the limit named.
+    let header = tmp.path().join("wide.csv");
+    std::fs::write(&header, format!("force,{long}\n")).unwrap();
+    let out = ingest(&tmp.path().join("ws2"), &tmp.path().join("r2"), &[("--incidents", header)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-record-bytes"));
+}
+
+/// `--incidents /dev/zero` aborted the process; a device is now refused with exit 1.
+#[test]
+fn a_device_is_refused_not_read_forever() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ingest(&tmp.path().join("ws"), &tmp.path().join("r"), &[("--incidents", "/dev/zero".into())]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+}
+
+/// Thirty thousand copies of one row: the CLI streams every reject to rejects.csv and the
+/// summary counts them under one kind of reason.
+#[test]
+fn repeated_rows_are_all_streamed_and_tallied_by_kind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("force,incident_ref,recorded_date,offence_code\n");
+    for _ in 0..30_000 {
+        text.push_str("Kent,SAME,2023-05-01,8L\n");
+    }
+    let file = tmp.path().join("incidents.csv");
+    std::fs::write(&file, text).unwrap();
+    let rep = tmp.path().join("report");
+    let out = ingest(&tmp.path().join("ws"), &rep, &[("--incidents", file)]);
+    assert!(out.status.success());
+    assert_eq!(read_csv(&rep.join("rejects.csv")).len(), 29_999);
+    let s = summary(&rep);
+    let kinds = s["files"][0]["reject_reasons"].as_array().unwrap();
+    assert_eq!(kinds.len(), 1, "{kinds:?}");
+    assert_eq!(kinds[0]["count"].as_u64(), Some(29_999));
+    assert!(kinds[0]["reason"].as_str().unwrap().starts_with("duplicate incident_ref \"…\" in Kent"), "{kinds:?}");
+}

@@ -46,6 +46,39 @@ fn digits(s: &[u8]) -> Option<u32> {
     Some(s.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
 }
 
+/// Whether `b` is an ISO 8601 time of day, with an optional fraction and offset:
+/// `hh:mm`, `hh:mm:ss`, `hh:mm:ss.fff`, then nothing, `Z`, or `±hh`, `±hhmm`, `±hh:mm`.
+fn is_time_of_day(b: &[u8]) -> bool {
+    let two = |s: &[u8], max: u32| s.len() >= 2 && digits(&s[..2]).is_some_and(|v| v <= max);
+    if !(two(b, 23) && b.get(2) == Some(&b':') && two(&b[3..], 59)) {
+        return false;
+    }
+    let mut rest = &b[5..];
+    if rest.first() == Some(&b':') {
+        if !two(&rest[1..], 60) {
+            return false;
+        }
+        rest = &rest[3..];
+        if matches!(rest.first(), Some(b'.' | b',')) {
+            let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return false;
+            }
+            rest = &rest[1 + n..];
+        }
+    }
+    match rest {
+        [] | [b'Z' | b'z'] => true,
+        [b'+' | b'-', offset @ ..] => match offset {
+            [_, _] => two(offset, 23),
+            [_, _, _, _] => two(offset, 23) && two(&offset[2..], 59),
+            [_, _, b':', _, _] => two(offset, 23) && two(&offset[3..], 59),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 impl Date {
     /// A date from its parts, if it exists on the calendar (years 1000–9999).
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
@@ -67,6 +100,14 @@ impl Date {
         else {
             return Err(DateError("not an ISO 8601 date (expected YYYY-MM-DD)"));
         };
+        if b.len() > 10 && !is_time_of_day(&b[11..]) {
+            return Err(DateError(
+                "not an ISO 8601 date-time (the time must be hh:mm[:ss[.fff]] within 00:00–23:59:60, then Z or an offset ±hh[:mm])",
+            ));
+        }
+        if !(1000..=9999).contains(&y) {
+            return Err(DateError("the year is outside 1000–9999, the years a record may carry"));
+        }
         Date::new(y as i32, m, d).ok_or(DateError("no such day on the calendar"))
     }
 
@@ -238,6 +279,22 @@ mod tests {
         assert!(Date::parse("30/09/2023").is_err());
         assert!(Date::parse("2023-09-30x").is_err());
         assert!(Date::parse("").is_err());
+    }
+
+    #[test]
+    fn times_of_day_must_be_times() {
+        for ok in ["2023-09-30T23:59", "2023-09-30 00:00:00", "2023-09-30T12:30:15.123Z", "2023-09-30T12:30:15+01:00", "2023-09-30T12:30-0530", "2023-09-30T12:30:60Z"] {
+            assert!(Date::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["2023-09-30T25:61", "2023-09-30T", "2023-09-30T12", "2023-09-30T12:3", "2023-09-30T12:30:15.", "2023-09-30T12:30+25:00", "2023-09-30T12:30 junk"] {
+            assert!(Date::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_year_out_of_range_is_said_so_not_called_no_such_day() {
+        assert_eq!(Date::parse("0001-01-01").unwrap_err().0, "the year is outside 1000–9999, the years a record may carry");
+        assert_eq!(Date::parse("2023-02-30").unwrap_err().0, "no such day on the calendar");
     }
 
     #[test]

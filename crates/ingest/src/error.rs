@@ -18,6 +18,11 @@ pub enum ErrorKind {
     Write(String),
     /// The side receiving accepted records stopped (it reports its own error).
     Stopped,
+    /// Not something the readers take (a device or a pipe, say).
+    Unsupported(String),
+    /// The file went past one of the import's [`crate::Limits`]; the message names the limit
+    /// and the flag that raises it.
+    Limit(String),
 }
 
 /// An error that stops a file being read, with the file and, where known, the line.
@@ -57,7 +62,11 @@ impl fmt::Display for Error {
         }
         match &self.kind {
             ErrorKind::Io(e) => write!(f, ": {e}"),
-            ErrorKind::Encoding(m) | ErrorKind::Parquet(m) | ErrorKind::Write(m) => write!(f, ": {m}"),
+            ErrorKind::Encoding(m)
+            | ErrorKind::Parquet(m)
+            | ErrorKind::Write(m)
+            | ErrorKind::Unsupported(m)
+            | ErrorKind::Limit(m) => write!(f, ": {m}"),
             ErrorKind::Stopped => write!(f, ": the import stopped because the store failed"),
         }
     }

@@ -4,14 +4,13 @@
 //! nor in the workspace. Accepted records go to a sink in batches (the store writes them);
 //! rejects and warnings go to files or memory; the [`Summary`] balances for every file.
 
-use std::collections::HashMap;
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use conduct_domain::{Date, Force};
 
 use crate::error::{Error, ErrorKind};
+use crate::keys::KeyIndex;
+use crate::limits::{Limits, cut, shown};
 use crate::record::{Incident, Involvement, Order};
 use crate::report::{FileSummary, Reject, Summary, Warning};
 use crate::schema::Table;
@@ -74,56 +73,26 @@ pub enum Batch {
 }
 
 /// Keys of incidents that exist already (in the workspace), so that people and orders may refer
-/// to them from a later import. Held as 64-bit hashes to keep memory small.
+/// to them from a later import. Held exactly ([`KeyIndex`]): a hash picks the bucket, the force
+/// and the reference themselves decide.
 #[derive(Clone, Debug, Default)]
-pub struct KnownIncidents(KeySet);
+pub struct KnownIncidents(KeyIndex);
 
 impl KnownIncidents {
     /// Records that an incident exists.
     pub fn insert(&mut self, force: Force, incident_ref: &str) {
-        self.0.insert(key(force, incident_ref));
+        self.0.first_or_insert(force.id(), incident_ref, 0, 0);
     }
 
     /// Whether it does.
     pub fn contains(&self, force: Force, incident_ref: &str) -> bool {
-        self.0.contains(&key(force, incident_ref))
+        self.0.contains(force.id(), incident_ref)
     }
 }
-
-/// A 64-bit XXH3 hash of a force and a key. Two distinct keys share a hash with probability
-/// about n²/2⁶⁵ (2·10⁻⁷ for three million keys): the price of not holding every key in memory.
-fn key(force: Force, s: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), u64::from(force.id()))
-}
-
-/// The hash of a record_id, which is unique across forces.
-fn record_key(s: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64_with_seed(s.as_bytes(), u64::MAX)
-}
-
-/// The keys are hashes already: hash them no further.
-#[derive(Default, Clone, Copy)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u64 keys are hashed")
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<Prehashed>>;
-type KeySet = HashSet<u64, BuildHasherDefault<Prehashed>>;
 
 enum Findings<T> {
-    Memory(Vec<T>),
+    /// Kept in memory, up to a limit (the rest are counted by the caller).
+    Memory(Vec<T>, usize),
     File(Box<csv::Writer<std::io::BufWriter<std::fs::File>>>, PathBuf),
 }
 
@@ -137,7 +106,11 @@ impl<T> Findings<T> {
 
     fn push(&mut self, item: T, row: impl FnOnce(&T) -> Vec<String>) -> Result<(), Error> {
         match self {
-            Findings::Memory(v) => v.push(item),
+            Findings::Memory(v, max) => {
+                if v.len() < *max {
+                    v.push(item);
+                }
+            }
             Findings::File(w, path) => {
                 w.write_record(row(&item)).map_err(|e| Error::new(ErrorKind::Write(e.to_string()), &*path, None))?
             }
@@ -154,20 +127,21 @@ impl<T> Findings<T> {
 
     fn items(&self) -> &[T] {
         match self {
-            Findings::Memory(v) => v,
+            Findings::Memory(v, _) => v,
             Findings::File(..) => &[],
         }
     }
 }
 
-/// Reads an export, row by row, with bounded memory (a 64-bit hash per key for duplicate and
-/// reference checks, and one batch of records in flight).
+/// Reads an export, row by row, with bounded memory (each key once, compactly, for the duplicate
+/// and reference checks, and one batch of records in flight).
 pub struct Ingest {
     rejects: Findings<Reject>,
     warnings: Findings<Warning>,
     progress: Progress,
     batch_size: usize,
-    this_year: i32,
+    today: Date,
+    limits: Limits,
 }
 
 impl Default for Ingest {
@@ -185,38 +159,40 @@ pub(crate) fn today() -> Date {
     Date::from_days_since_epoch((secs / 86_400) as i32)
 }
 
-struct Seen {
-    /// key hash → (file index, line) of the first row with that key.
-    first: KeyMap<(u32, u32)>,
-}
-
-impl Seen {
-    fn new() -> Seen {
-        Seen { first: KeyMap::default() }
-    }
-
-    /// `None` if new; the first occurrence if this key was seen before.
-    fn check(&mut self, k: u64, file: u32, line: u64) -> Option<(u32, u64)> {
-        match self.first.entry(k) {
-            std::collections::hash_map::Entry::Occupied(e) => Some((e.get().0, u64::from(e.get().1))),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert((file, u32::try_from(line).unwrap_or(u32::MAX)));
-                None
-            }
-        }
-    }
-}
-
 impl Ingest {
-    /// An ingest that keeps rejects and warnings in memory ([`Ingest::rejects`]).
+    /// An ingest that keeps rejects and warnings in memory ([`Ingest::rejects`]), at most
+    /// [`Limits::max_findings_kept`] of each; all are counted, and tallied by reason in each
+    /// file's summary.
     pub fn new() -> Ingest {
+        let limits = Limits::default();
         Ingest {
-            rejects: Findings::Memory(Vec::new()),
-            warnings: Findings::Memory(Vec::new()),
+            rejects: Findings::Memory(Vec::new(), limits.max_findings_kept),
+            warnings: Findings::Memory(Vec::new(), limits.max_findings_kept),
             progress: Progress::default(),
             batch_size: 8192,
-            this_year: today().year(),
+            today: today(),
+            limits,
         }
+    }
+
+    /// The same ingest with other limits ([`Limits`]).
+    pub fn with_limits(mut self, limits: Limits) -> Ingest {
+        for max in [
+            if let Findings::Memory(_, m) = &mut self.rejects { Some(m) } else { None },
+            if let Findings::Memory(_, m) = &mut self.warnings { Some(m) } else { None },
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *max = limits.max_findings_kept;
+        }
+        self.limits = limits;
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// An ingest that streams rejects to `DIR/rejects.csv` and warnings to `DIR/warnings.csv`.
@@ -234,7 +210,8 @@ impl Ingest {
         self.progress.clone()
     }
 
-    /// Rejects kept in memory (empty when streaming to a file).
+    /// Rejects kept in memory (empty when streaming to a file; at most
+    /// [`Limits::max_findings_kept`]: the summary counts them all).
     pub fn rejects(&self) -> &[Reject] {
         self.rejects.items()
     }
@@ -270,14 +247,15 @@ impl Ingest {
     ) -> Result<Summary, Error> {
         let mut summary = Summary::default();
         let mut lk = validate::Lookups::default();
-        let mut incidents = Seen::new();
+        let today = self.today;
+        let mut incidents = KeyIndex::default();
         let mut file_index = 0u32;
         let mut files: Vec<PathBuf> = Vec::new();
         for path in &inputs.incidents {
             files.push(path.clone());
             let s = self.read_file(path, Table::Incidents, sink, &mut |row, line| {
-                let (incident, warnings) = validate::incident(row, &mut lk)?;
-                if let Some((f, l)) = incidents.check(key(incident.force, &incident.incident_ref), file_index, line) {
+                let (incident, warnings) = validate::incident(row, today, &mut lk)?;
+                if let Some((f, l)) = incidents.first_or_insert(incident.force.id(), &incident.incident_ref, file_index, line) {
                     return Err(duplicate("incident_ref", &incident.incident_ref, incident.force, &files, f, l, 1));
                 }
                 Ok((Accepted::Incident(incident), warnings))
@@ -285,18 +263,18 @@ impl Ingest {
             summary.files.push(s);
             file_index += 1;
         }
-        let exists = |force: Force, r: &str, seen: &Seen| seen.first.contains_key(&key(force, r)) || known.contains(force, r);
-        let mut people = Seen::new();
-        let this_year = self.this_year;
+        let exists = |force: Force, r: &str, seen: &KeyIndex| seen.contains(force.id(), r) || known.contains(force, r);
+        let mut people = KeyIndex::default();
+        let today = self.today;
         for path in &inputs.people {
             files.push(path.clone());
             let s = self.read_file(path, Table::People, sink, &mut |row, line| {
-                let (p, warnings) = validate::involvement(row, this_year, &mut lk)?;
+                let (p, warnings) = validate::involvement(row, today, &mut lk)?;
                 if !exists(p.force, &p.incident_ref, &incidents) {
                     return Err(orphan(&p.incident_ref, p.force, 2));
                 }
                 // The contract makes record_id unique per row across the file, whatever the force.
-                if let Some((f, l)) = people.check(record_key(&p.record_id), file_index, line) {
+                if let Some((f, l)) = people.first_or_insert(0, &p.record_id, file_index, line) {
                     return Err(duplicate("record_id", &p.record_id, p.force, &files, f, l, 0));
                 }
                 Ok((Accepted::Involvement(p), warnings))
@@ -304,15 +282,15 @@ impl Ingest {
             summary.files.push(s);
             file_index += 1;
         }
-        let mut orders = Seen::new();
+        let mut orders = KeyIndex::default();
         for path in &inputs.orders {
             files.push(path.clone());
             let s = self.read_file(path, Table::Orders, sink, &mut |row, line| {
-                let (o, warnings) = validate::order(row, &mut lk)?;
+                let (o, warnings) = validate::order(row, today, &mut lk)?;
                 if !exists(o.force, &o.incident_ref, &incidents) {
                     return Err(orphan(&o.incident_ref, o.force, 3));
                 }
-                if let Some((f, l)) = orders.check(key(o.force, &o.order_ref), file_index, line) {
+                if let Some((f, l)) = orders.first_or_insert(o.force.id(), &o.order_ref, file_index, line) {
                     return Err(duplicate("order_ref", &o.order_ref, o.force, &files, f, l, 1));
                 }
                 Ok((Accepted::Order(o), warnings))
@@ -332,7 +310,8 @@ impl Ingest {
         sink: &mut dyn FnMut(Batch) -> bool,
         accept: &mut Accept<'_>,
     ) -> Result<FileSummary, Error> {
-        let (mut source, mut summary) = Source::open(path, table, &self.progress)?;
+        let (mut source, mut summary) = Source::open(path, table, &self.progress, &self.limits)?;
+        let max_field = self.limits.max_field_bytes;
         let mut batch = Pending::new(table, self.batch_size);
         let key_column = table.key_column();
         let mut row = crate::source::RawRow::default();
@@ -343,18 +322,24 @@ impl Ingest {
             match event {
                 RowEvent::Bad { line, reason } => {
                     summary.rejected += 1;
+                    summary.reject_reasons.add("", &reason);
                     let r = Reject { file: path.to_path_buf(), line, column: String::new(), reason, key: String::new() };
                     self.rejects.push(r, reject_row)?;
                 }
                 RowEvent::Row => {
                     let line = row.line;
                     key.clear();
-                    key.push_str(row.fields[key_column].trim());
-                    match accept(&mut row, line) {
+                    key.push_str(&cut(row.fields[key_column].trim()));
+                    let checked = match cells_within_limits(&mut row, key_column, max_field) {
+                        Ok(()) => accept(&mut row, line),
+                        Err(fault) => Err(fault),
+                    };
+                    match checked {
                         Ok((record, faults)) => {
                             summary.accepted += 1;
                             summary.warnings += faults.len() as u64;
                             for f in faults {
+                                summary.warning_reasons.add(&source.column_names[f.column], &f.reason);
                                 let w = Warning {
                                     file: path.to_path_buf(),
                                     line,
@@ -371,13 +356,9 @@ impl Ingest {
                         }
                         Err(fault) => {
                             summary.rejected += 1;
-                            let r = Reject {
-                                file: path.to_path_buf(),
-                                line,
-                                column: fault.column.map(|c| source.column_names[c].clone()).unwrap_or_default(),
-                                reason: fault.reason,
-                                key: key.clone(),
-                            };
+                            let column = fault.column.map(|c| source.column_names[c].clone()).unwrap_or_default();
+                            summary.reject_reasons.add(&column, &fault.reason);
+                            let r = Reject { file: path.to_path_buf(), line, column, reason: fault.reason, key: key.clone() };
                             self.rejects.push(r, reject_row)?;
                         }
                     }
@@ -394,6 +375,36 @@ impl Ingest {
         }
         Ok(summary)
     }
+}
+
+/// Checks what no single column's validation can: that no cell is longer than the limit, and
+/// that the row's key holds no control character (a NUL or a line break in a reference is
+/// corruption, and would not survive a database or a spreadsheet). A NUL in any other cell is
+/// removed, and validation warns of it.
+fn cells_within_limits(row: &mut crate::source::RawRow, key_column: usize, max: usize) -> Result<(), validate::RowFault> {
+    for (c, cell) in row.fields.iter_mut().enumerate() {
+        if cell.len() > max {
+            return Err(validate::RowFault {
+                column: Some(c),
+                reason: format!("the value is {} bytes, longer than the limit of {max} (--max-field-bytes)", cell.len()),
+            });
+        }
+        if c == key_column {
+            if let Some(bad) = cell.trim().chars().find(|ch| ch.is_control()) {
+                return Err(validate::RowFault {
+                    column: Some(c),
+                    reason: format!(
+                        "the key holds a control character (U+{:04X}); a reference must be printable text",
+                        u32::from(bad)
+                    ),
+                });
+            }
+        } else if cell.contains('\0') {
+            cell.retain(|ch| ch != '\0');
+            row.nul_removed.push(c);
+        }
+    }
+    Ok(())
 }
 
 fn reject_row(r: &Reject) -> Vec<String> {
@@ -423,7 +434,7 @@ fn duplicate(
     let scope = if what == "record_id" { String::new() } else { format!(" in {force}") };
     validate::RowFault {
         column: Some(column),
-        reason: format!("duplicate {what} {value:?}{scope}: first seen on {place}; the first is kept"),
+        reason: format!("duplicate {what} {}{scope}: first seen on {place}; the first is kept", shown(value)),
     }
 }
 
@@ -431,7 +442,8 @@ fn orphan(incident_ref: &str, force: Force, column: usize) -> validate::RowFault
     validate::RowFault {
         column: Some(column),
         reason: format!(
-            "no incident {incident_ref:?} in {force}, neither in this import nor in the workspace"
+            "no incident {} in {force}, neither in this import nor in the workspace",
+            shown(incident_ref)
         ),
     }
 }
@@ -522,7 +534,9 @@ pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
 /// [`read_people`]. Like it, it does not reject repeated record_ids (linkage links what it is
 /// given; `conduct ingest` and `conduct run` reject them).
 pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
-    let mut ingest = Ingest::new();
+    // Every reject is kept: linkage lists each rejected row as a person of its own. They are
+    // bounded by the file's rows, and each by the length of its reason.
+    let mut ingest = Ingest::new().with_limits(Limits { max_findings_kept: usize::MAX, ..Limits::default() });
     // Reserved once from the files' size (a CSV people row is 100 bytes or more): growing the
     // vector by doubling touches and copies about as much fresh memory again, and fresh memory
     // costs more than the parsing on the machines measured (DESIGN.md, "Fresh memory is dear"). Untouched reserve is
@@ -530,7 +544,7 @@ pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
     let bytes: u64 = paths.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
     let estimate = (bytes / 100).min(20_000_000) as usize;
     let mut rows = Vec::with_capacity(estimate);
-    let this_year = ingest.this_year;
+    let today = ingest.today;
     let mut lk = validate::Lookups::default();
     let mut summaries = Vec::with_capacity(paths.len());
     for path in paths {
@@ -540,12 +554,12 @@ pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
             }
             true
         }, &mut |row, _line| {
-            let (p, w) = validate::involvement(row, this_year, &mut lk)?;
+            let (p, w) = validate::involvement(row, today, &mut lk)?;
             Ok((Accepted::Involvement(p), w))
         })?);
     }
-    let Findings::Memory(rejects) = ingest.rejects else { unreachable!() };
-    let Findings::Memory(warnings) = ingest.warnings else { unreachable!() };
+    let Findings::Memory(rejects, _) = ingest.rejects else { unreachable!() };
+    let Findings::Memory(warnings, _) = ingest.warnings else { unreachable!() };
     Ok(PeopleFile { rows, rejects, warnings, summaries })
 }
 

@@ -58,6 +58,91 @@ pub struct FileSummary {
     pub ground_truth_columns: Vec<String>,
     /// Notes about the file as a whole (empty file, header only, missing required column…).
     pub notes: Vec<String>,
+    /// Every reject of the file counted by column and kind of reason, however many were kept.
+    pub reject_reasons: Tally,
+    /// Every warning of the file counted the same way.
+    pub warning_reasons: Tally,
+}
+
+/// Counts of rejects (or warnings) by column and kind of reason: the reason with the values it
+/// quotes and its numbers masked, so "duplicate incident_ref "K-1" in Kent: first seen on
+/// line 2" and the same for "K-2" on line 3 are one kind. At most [`Tally::MAX_KINDS`] kinds
+/// are told apart; any further kinds are counted together under "other reasons".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    counts: std::collections::BTreeMap<(String, String), u64>,
+}
+
+impl Tally {
+    /// Kinds told apart per file.
+    pub const MAX_KINDS: usize = 200;
+
+    /// Counts one finding.
+    pub fn add(&mut self, column: &str, reason: &str) {
+        let key = (column.to_string(), reason_kind(reason));
+        if let Some(n) = self.counts.get_mut(&key) {
+            *n += 1;
+        } else if self.counts.len() < Self::MAX_KINDS {
+            self.counts.insert(key, 1);
+        } else {
+            *self.counts.entry((String::new(), "other reasons".into())).or_insert(0) += 1;
+        }
+    }
+
+    /// `(column, kind of reason, count)`, most frequent first.
+    pub fn kinds(&self) -> Vec<(&str, &str, u64)> {
+        let mut v: Vec<(&str, &str, u64)> = self.counts.iter().map(|((c, r), n)| (c.as_str(), r.as_str(), *n)).collect();
+        v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(b.1)));
+        v
+    }
+
+    /// The findings counted.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        self.kinds()
+            .into_iter()
+            .map(|(column, reason, count)| serde_json::json!({"column": column, "reason": reason, "count": count}))
+            .collect()
+    }
+}
+
+/// A reason with what varies between rows masked: quoted values become `"…"` and runs of
+/// digits `N`.
+pub fn reason_kind(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len().min(200));
+    let mut chars = reason.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                // Skip to the closing quote (Rust's escaping: a backslash escapes the next).
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                out.push_str("\"…\"");
+            }
+            '0'..='9' => {
+                while chars.peek().is_some_and(char::is_ascii_digit) {
+                    chars.next();
+                }
+                out.push('N');
+            }
+            _ => out.push(c),
+        }
+        if out.len() > 300 {
+            out.push('…');
+            break;
+        }
+    }
+    out
 }
 
 impl FileSummary {
@@ -73,6 +158,8 @@ impl FileSummary {
             ignored_columns: Vec::new(),
             ground_truth_columns: Vec::new(),
             notes: Vec::new(),
+            reject_reasons: Tally::default(),
+            warning_reasons: Tally::default(),
         }
     }
 
@@ -129,6 +216,8 @@ impl Summary {
                 "ignored_columns": f.ignored_columns,
                 "ground_truth_columns": f.ground_truth_columns,
                 "notes": f.notes,
+                "reject_reasons": f.reject_reasons.to_json(),
+                "warning_reasons": f.warning_reasons.to_json(),
             })).collect::<Vec<_>>(),
         })
     }
@@ -162,6 +251,14 @@ impl Summary {
                     "          ground-truth columns present, not read: {}\n",
                     f.ground_truth_columns.join(", ")
                 ));
+            }
+            let kinds = f.reject_reasons.kinds();
+            for (column, reason, count) in kinds.iter().take(5) {
+                let column = if column.is_empty() { String::new() } else { format!("{column}: ") };
+                out.push_str(&format!("          {count:>8} rejected  {column}{reason}\n"));
+            }
+            if kinds.len() > 5 {
+                out.push_str(&format!("          … and {} more kinds of reject (summary.json lists them)\n", kinds.len() - 5));
             }
         }
         out.push_str(&format!(

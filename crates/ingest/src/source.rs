@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, ErrorKind};
+use crate::limits::{Limits, cut};
 use crate::report::FileSummary;
 use crate::schema::{Format, GROUND_TRUTH_COLUMNS, Table};
 
@@ -42,6 +43,8 @@ pub(crate) struct RawRow {
     pub fields: Vec<String>,
     /// Contract columns whose bytes were not UTF-8 and were read as Windows-1252.
     pub recoded: Vec<usize>,
+    /// Contract columns from which NUL characters were removed.
+    pub nul_removed: Vec<usize>,
 }
 
 /// One step of reading a file.
@@ -68,12 +71,20 @@ enum Rows {
 
 impl Source {
     /// Opens a file of the given table, filling in what the header tells the summary.
-    pub fn open(path: &Path, table: Table, progress: &Progress) -> Result<(Source, FileSummary), Error> {
+    pub fn open(path: &Path, table: Table, progress: &Progress, limits: &Limits) -> Result<(Source, FileSummary), Error> {
         let io = |e| Error::new(ErrorKind::Io(e), path, None);
         let mut file = File::open(path).map_err(io)?;
-        let mut head = [0u8; 4];
-        let n = read_up_to(&mut file, &mut head).map_err(io)?;
-        let head = &head[..n];
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Err(Error::new(
+                ErrorKind::Unsupported("not a regular file (a device, a pipe or a folder); give an export file".into()),
+                path,
+                None,
+            ));
+        }
+        let mut sniff = [0u8; 8192];
+        let n = read_up_to(&mut file, &mut sniff).map_err(io)?;
+        let head = &sniff[..n.min(4)];
         if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
             return Err(Error::new(
                 ErrorKind::Encoding("the file is UTF-16; save it as UTF-8 (CSV UTF-8 in Excel) and import again".into()),
@@ -83,6 +94,19 @@ impl Source {
         }
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         let format = Format::detect(path, head);
+        // A stray NUL in a cell is the row's problem (validation handles it); a file whose
+        // start is more than a tenth NUL bytes is not text at all.
+        if format != Format::Parquet && sniff[..n].iter().filter(|&&b| b == 0).count() * 10 > n {
+            return Err(Error::new(
+                ErrorKind::Encoding(
+                    "the file is mostly NUL bytes near its start, so it is not CSV or JSON Lines \
+                     text (a binary or corrupted file?)"
+                        .into(),
+                ),
+                path,
+                None,
+            ));
+        }
         let mut summary = FileSummary::new(path, table, format);
         let columns = table.columns();
         let mut column_names: Vec<String> = columns.iter().map(|c| c.name.to_string()).collect();
@@ -92,7 +116,7 @@ impl Source {
         }
         let rows = match format {
             Format::Csv => {
-                let mut csv = CsvRows::new(path, file, progress.clone());
+                let mut csv = CsvRows::new(path, file, progress.clone(), limits);
                 match csv.header()? {
                     None => {
                         summary.notes.push("the file is empty: no header and no rows".into());
@@ -105,9 +129,9 @@ impl Source {
                     }
                 }
             }
-            Format::JsonLines => Rows::Json(JsonRows::new(path, file, table, progress.clone())),
+            Format::JsonLines => Rows::Json(JsonRows::new(path, file, table, progress.clone(), limits)),
             Format::Parquet => {
-                let mut p = ParquetRows::new(path, file, progress.clone())?;
+                let mut p = ParquetRows::new(path, file, progress.clone(), limits)?;
                 p.map = map_header(&p.names, table, &mut summary, &mut column_names);
                 Rows::Parquet(p)
             }
@@ -123,6 +147,7 @@ impl Source {
             f.clear();
         }
         row.recoded.clear();
+        row.nul_removed.clear();
         match &mut self.rows {
             Rows::Csv(r) => r.next_row(row),
             Rows::Json(r) => r.next_row(row, summary),
@@ -157,7 +182,7 @@ fn map_header(
         let name = raw.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
         if let Some(c) = columns.iter().position(|c| c.name == name) {
             if map[c].is_some() {
-                summary.notes.push(format!("column {raw:?} appears twice; the first is used"));
+                summary.notes.push(format!("column {} appears twice; the first is used", crate::limits::shown(raw)));
             } else {
                 map[c] = Some(i);
                 column_names[c] = raw.trim().to_string();
@@ -165,7 +190,7 @@ fn map_header(
         } else if GROUND_TRUTH_COLUMNS.contains(&name.as_str()) {
             summary.ground_truth_columns.push(raw.trim().to_string());
         } else {
-            summary.ignored_columns.push(raw.trim().to_string());
+            summary.ignored_columns.push(cut(raw.trim()));
         }
     }
     for (c, col) in columns.iter().enumerate() {
@@ -214,25 +239,168 @@ impl<R: Seek> Seek for Counting<R> {
     }
 }
 
+/// Where a CSV stream stands as far as record boundaries go, by csv-core's rules: a quote opens
+/// a quoted field only at the start of a field, `""` inside one is a quote, and `\r`, `\n` or
+/// `\r\n` end a record outside quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CsvState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// A record that grew past [`Limits::max_record_bytes`]: the line it starts on, and the file
+/// offset and line at which it crossed the limit.
+#[derive(Clone, Copy, Debug)]
+struct Overlong {
+    line: u64,
+    at: u64,
+    at_line: u64,
+}
+
+/// Passes a CSV file through to the csv reader while following record boundaries, and stops
+/// with an error — instead of letting the reader buffer it — when one record grows past the
+/// limit. [`CsvRows`] then sets that record aside and reads on from the next line.
+struct Bounded<R> {
+    inner: R,
+    limit: usize,
+    state: CsvState,
+    record_bytes: usize,
+    /// File offset of the next byte to hand on.
+    offset: u64,
+    line: u64,
+    record_line: u64,
+    over: Option<Overlong>,
+}
+
+impl<R> Bounded<R> {
+    /// Sets where the stream stands after a seek: a record starts at `offset`, on `line`.
+    fn restart(&mut self, offset: u64, line: u64) {
+        self.state = CsvState::FieldStart;
+        self.record_bytes = 0;
+        self.offset = offset;
+        self.line = line;
+        self.record_line = line;
+        self.over = None;
+    }
+
+    /// Follows `bytes`; returns how many of them belong to records within the limit.
+    fn scan(&mut self, bytes: &[u8]) -> usize {
+        for (i, &b) in bytes.iter().enumerate() {
+            let end = match (self.state, b) {
+                (CsvState::Quoted, b'"') => {
+                    self.state = CsvState::QuoteInQuoted;
+                    false
+                }
+                (CsvState::Quoted, _) => false,
+                (CsvState::QuoteInQuoted, b'"') => {
+                    self.state = CsvState::Quoted;
+                    false
+                }
+                (_, b'\n' | b'\r') => true,
+                (_, b',') => {
+                    self.state = CsvState::FieldStart;
+                    false
+                }
+                (CsvState::FieldStart, b'"') => {
+                    self.state = CsvState::Quoted;
+                    false
+                }
+                _ => {
+                    self.state = CsvState::Unquoted;
+                    false
+                }
+            };
+            if b == b'\n' {
+                self.line += 1;
+            }
+            if end {
+                self.state = CsvState::FieldStart;
+                self.record_bytes = 0;
+                self.record_line = self.line;
+            } else {
+                self.record_bytes += 1;
+                if self.record_bytes > self.limit {
+                    let at = self.offset + i as u64;
+                    self.over = Some(Overlong { line: self.record_line, at, at_line: self.line });
+                    return i;
+                }
+            }
+        }
+        bytes.len()
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.over.is_some() {
+            return Err(std::io::Error::other("a CSV record is longer than the limit"));
+        }
+        let n = self.inner.read(buf)?;
+        let within = self.scan(&buf[..n]);
+        self.offset += within as u64;
+        if within < n {
+            // Hand on what came before the limit; the next read reports it.
+            if within == 0 {
+                return Err(std::io::Error::other("a CSV record is longer than the limit"));
+            }
+            return Ok(within);
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Bounded<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        let at = self.inner.seek(pos)?;
+        // The caller says which line this is (`restart`); the record state starts afresh.
+        self.state = CsvState::FieldStart;
+        self.record_bytes = 0;
+        self.offset = at;
+        self.over = None;
+        Ok(at)
+    }
+}
+
 struct CsvRows {
     path: PathBuf,
-    reader: csv::Reader<Counting<File>>,
+    reader: csv::Reader<Bounded<Counting<File>>>,
     record: csv::ByteRecord,
     map: Vec<Option<usize>>,
     width: usize,
+    limit: usize,
     /// 1 when lines end in CRLF: the csv reader counts a record's line before it has consumed
     /// the previous record's `\n`, so its line numbers lag by one.
     crlf: u64,
 }
 
 impl CsvRows {
-    fn new(path: &Path, file: File, progress: Progress) -> CsvRows {
+    fn new(path: &Path, file: File, progress: Progress, limits: &Limits) -> CsvRows {
+        let bounded = Bounded {
+            inner: Counting { inner: file, progress },
+            limit: limits.max_record_bytes,
+            state: CsvState::FieldStart,
+            record_bytes: 0,
+            offset: 0,
+            line: 1,
+            record_line: 1,
+            over: None,
+        };
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .buffer_capacity(1 << 16)
-            .from_reader(Counting { inner: file, progress });
-        CsvRows { path: path.to_path_buf(), reader, record: csv::ByteRecord::new(), map: Vec::new(), width: 0, crlf: 0 }
+            .from_reader(bounded);
+        CsvRows {
+            path: path.to_path_buf(),
+            reader,
+            record: csv::ByteRecord::new(),
+            map: Vec::new(),
+            width: 0,
+            limit: limits.max_record_bytes,
+            crlf: 0,
+        }
     }
 
     fn error(&self, e: csv::Error) -> Error {
@@ -260,12 +428,47 @@ impl CsvRows {
                     .collect(),
             ))
             }
+            Err(_) if self.reader.get_ref().over.is_some() => Err(Error::new(
+                ErrorKind::Limit(format!(
+                    "the header is longer than the limit of {} bytes (--max-record-bytes); is this a CSV export?",
+                    self.limit
+                )),
+                &self.path,
+                Some(1),
+            )),
             Err(e) => Err(self.error(e)),
         }
     }
 
+    /// Moves the csv reader to a record starting at `byte` (just after a `\n`), on file line
+    /// `line`. With CRLF endings the reader is put on the `\n` itself, where it stands after
+    /// every record it reads, so that its line count keeps the same one-line lag.
+    fn resume_at(&mut self, byte: u64, line: u64, record: u64) -> Result<(), Error> {
+        let (byte, line) = if self.crlf == 1 && byte > 0 { (byte - 1, line - 1) } else { (byte, line) };
+        let mut pos = csv::Position::new();
+        pos.set_byte(byte).set_line(line.max(1)).set_record(record);
+        self.reader.seek(pos).map_err(|e| self.error(e))?;
+        self.reader.get_mut().restart(byte, line);
+        Ok(())
+    }
+
     fn next_row(&mut self, row: &mut RawRow) -> Result<Option<RowEvent>, Error> {
-        let ok = self.reader.read_byte_record(&mut self.record).map_err(|e| self.error(e))?;
+        let ok = match self.reader.read_byte_record(&mut self.record) {
+            Ok(ok) => ok,
+            Err(e) => {
+                let Some(over) = self.reader.get_ref().over else { return Err(self.error(e)) };
+                // One record ran past the limit: set it aside without holding it, and read on
+                // from the line after the one where it crossed the limit.
+                let next = next_line_after(&self.path, over.at).map_err(|e| Error::new(ErrorKind::Io(e), &self.path, Some(over.line)))?;
+                let record = self.reader.position().record() + 1;
+                let Some(next) = next else {
+                    self.resume_at(std::fs::metadata(&self.path).map_or(over.at, |m| m.len()), over.at_line, record)?;
+                    return Ok(Some(RowEvent::Bad { line: over.line, reason: self.overlong_reason(None) }));
+                };
+                self.resume_at(next, over.at_line + 1, record)?;
+                return Ok(Some(RowEvent::Bad { line: over.line, reason: self.overlong_reason(Some(over.at_line + 1)) }));
+            }
+        };
         if !ok {
             return Ok(None);
         }
@@ -277,10 +480,10 @@ impl CsvRows {
                 // A quoted field opened on this line and ran on over later lines: most likely an
                 // unterminated quote. Set this line aside and read on from the next one, so one
                 // stray quote cannot swallow the rest of the file.
-                let next = self.next_line_start(start.byte()).map_err(|e| Error::new(ErrorKind::Io(e), &self.path, Some(line)))?;
-                let mut pos = csv::Position::new();
-                pos.set_byte(next).set_line(line + 1).set_record(start.record() + 1);
-                self.reader.seek(pos).map_err(|e| self.error(e))?;
+                let next = next_line_after(&self.path, start.byte() + 1)
+                    .map_err(|e| Error::new(ErrorKind::Io(e), &self.path, Some(line)))?
+                    .unwrap_or(start.byte());
+                self.resume_at(next, line + 1, start.record() + 1)?;
                 return Ok(Some(RowEvent::Bad {
                     line,
                     reason: format!(
@@ -310,18 +513,15 @@ impl CsvRows {
         Ok(Some(RowEvent::Row))
     }
 
-    /// The byte offset of the start of the line after the one a record starts on. With CRLF
-    /// endings the record's offset points at the previous line's `\n`, which is skipped.
-    fn next_line_start(&self, from: u64) -> std::io::Result<u64> {
-        let mut f = BufReader::new(File::open(&self.path)?);
-        f.seek(SeekFrom::Start(from))?;
-        let mut buf = Vec::new();
-        let mut n = f.read_until(b'\n', &mut buf)?;
-        if buf == b"\n" {
-            buf.clear();
-            n += f.read_until(b'\n', &mut buf)?;
-        }
-        Ok(from + n as u64)
+    fn overlong_reason(&self, resumes: Option<u64>) -> String {
+        let then = match resumes {
+            Some(l) => format!("reading resumes on line {l}"),
+            None => "it runs to the end of the file".into(),
+        };
+        format!(
+            "the row is longer than the limit of {} bytes (--max-record-bytes); it is set aside unread and {then}",
+            self.limit
+        )
     }
 
     /// The byte at an offset of the file, if there is one.
@@ -333,23 +533,72 @@ impl CsvRows {
     }
 }
 
+/// The offset just past the first `\n` at or after `from`, read in small pieces (a line may be
+/// gigabytes long); `None` when the file ends first.
+fn next_line_after(path: &Path, from: u64) -> std::io::Result<Option<u64>> {
+    let mut f = BufReader::with_capacity(1 << 16, File::open(path)?);
+    f.seek(SeekFrom::Start(from))?;
+    let mut at = from;
+    loop {
+        let buf = f.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        if let Some(i) = buf.iter().position(|&b| b == b'\n') {
+            return Ok(Some(at + i as u64 + 1));
+        }
+        let n = buf.len();
+        at += n as u64;
+        f.consume(n);
+    }
+}
+
 struct JsonRows {
     path: PathBuf,
     reader: BufReader<Counting<File>>,
     table: Table,
     line: u64,
     buf: Vec<u8>,
+    limit: usize,
     seen_unknown: std::collections::BTreeSet<String>,
 }
 
+/// Reads one line into `buf` (its `\n` included), keeping at most `limit + 1` bytes of it: the
+/// rest of a longer line is read past, not held. Returns the line's whole length (0 at the end).
+fn read_line_bounded(reader: &mut impl BufRead, buf: &mut Vec<u8>, limit: usize) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(total);
+        }
+        let (used, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = (limit + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&available[..used.min(room)]);
+        reader.consume(used);
+        total += used;
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
 impl JsonRows {
-    fn new(path: &Path, file: File, table: Table, progress: Progress) -> JsonRows {
+    fn new(path: &Path, file: File, table: Table, progress: Progress, limits: &Limits) -> JsonRows {
         JsonRows {
             path: path.to_path_buf(),
             reader: BufReader::with_capacity(1 << 16, Counting { inner: file, progress }),
             table,
             line: 0,
             buf: Vec::new(),
+            limit: limits.max_record_bytes,
             seen_unknown: Default::default(),
         }
     }
@@ -357,14 +606,21 @@ impl JsonRows {
     fn next_row(&mut self, row: &mut RawRow, summary: &mut FileSummary) -> Result<Option<RowEvent>, Error> {
         loop {
             self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
+            let n = read_line_bounded(&mut self.reader, &mut self.buf, self.limit)
                 .map_err(|e| Error::new(ErrorKind::Io(e), &self.path, Some(self.line + 1)))?;
             if n == 0 {
                 return Ok(None);
             }
             self.line += 1;
+            if n > self.limit {
+                return Ok(Some(RowEvent::Bad {
+                    line: self.line,
+                    reason: format!(
+                        "the line is {n} bytes, longer than the limit of {} (--max-record-bytes); it is set aside unread",
+                        self.limit
+                    ),
+                }));
+            }
             let mut bytes: &[u8] = &self.buf;
             if self.line == 1 {
                 bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -376,9 +632,11 @@ impl JsonRows {
                 Ok(s) => (std::borrow::Cow::Borrowed(s), false),
                 Err(_) => (std::borrow::Cow::Owned(decode_cp1252(bytes)), true),
             };
-            let object = match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(serde_json::Value::Object(o)) => o,
-                Ok(_) => {
+            // Values are read raw, so a number is kept as written (`1e400` is text to validate,
+            // not a JSON error that costs the row) and only the fields we use are decoded.
+            let object = match serde_json::from_str::<std::collections::BTreeMap<String, &serde_json::value::RawValue>>(&text) {
+                Ok(o) => o,
+                Err(e) if e.classify() == serde_json::error::Category::Data => {
                     return Ok(Some(RowEvent::Bad { line: self.line, reason: "the line is JSON but not an object".into() }));
                 }
                 Err(e) => {
@@ -394,7 +652,7 @@ impl JsonRows {
                 let name = key.trim().to_ascii_lowercase();
                 match columns.iter().position(|c| c.name == name) {
                     Some(c) => {
-                        row.fields[c] = json_text(&value);
+                        row.fields[c] = json_text(value);
                         present.push(c);
                     }
                     None => {
@@ -424,12 +682,17 @@ fn json_reason(e: &serde_json::Error) -> String {
     format!("{message} (at character {})", e.column())
 }
 
-fn json_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items.iter().map(json_text).collect::<Vec<_>>().join(";"),
-        other => other.to_string(),
+/// A JSON value as a cell's text: a string's contents, a number or `true`/`false` as written,
+/// `null` as empty, an array's items joined by `;`, an object as its JSON.
+fn json_text(v: &serde_json::value::RawValue) -> String {
+    let raw = v.get();
+    match raw.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(raw).unwrap_or_default(),
+        Some(b'[') => serde_json::from_str::<Vec<&serde_json::value::RawValue>>(raw)
+            .map(|items| items.into_iter().map(json_text).collect::<Vec<_>>().join(";"))
+            .unwrap_or_default(),
+        Some(b'n') if raw == "null" => String::new(),
+        _ => raw.to_string(),
     }
 }
 
@@ -441,20 +704,46 @@ struct ParquetRows {
     row: u64,
     progress: Progress,
     bytes_per_row: u64,
+    /// Text decoded so far, and the most the file may decode to ([`Limits::max_decoded_bytes`]).
+    decoded: u64,
+    max_decoded: u64,
+    size: u64,
 }
 
 impl ParquetRows {
-    fn new(path: &Path, file: File, progress: Progress) -> Result<ParquetRows, Error> {
+    fn new(path: &Path, file: File, progress: Progress, limits: &Limits) -> Result<ParquetRows, Error> {
         use parquet::file::reader::{FileReader, SerializedFileReader};
         let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Parquet(e.to_string()), path, None);
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let reader = SerializedFileReader::new(file).map_err(perr)?;
         let meta = reader.metadata();
+        let max_decoded = limits.max_decoded_bytes(size);
+        // What the pages say they decompress to, before any is decompressed.
+        let pages: u64 = meta
+            .row_groups()
+            .iter()
+            .flat_map(|g| g.columns())
+            .map(|c| u64::try_from(c.uncompressed_size()).unwrap_or(u64::MAX))
+            .fold(0, u64::saturating_add);
+        if pages > max_decoded {
+            return Err(Error::new(ErrorKind::Limit(expansion_message(size, pages, max_decoded)), path, None));
+        }
         let names: Vec<String> =
             meta.file_metadata().schema_descr().root_schema().get_fields().iter().map(|f| f.name().to_string()).collect();
         let total = meta.file_metadata().num_rows().max(1) as u64;
         let rows = reader.into_iter();
-        Ok(ParquetRows { path: path.to_path_buf(), names, map: Vec::new(), rows, row: 0, progress, bytes_per_row: size / total })
+        Ok(ParquetRows {
+            path: path.to_path_buf(),
+            names,
+            map: Vec::new(),
+            rows,
+            row: 0,
+            progress,
+            bytes_per_row: size / total,
+            decoded: 0,
+            max_decoded,
+            size,
+        })
     }
 
     fn next_row(&mut self, out: &mut RawRow) -> Result<Option<RowEvent>, Error> {
@@ -463,6 +752,13 @@ impl ParquetRows {
         self.progress.add(self.bytes_per_row);
         let row = row.map_err(|e| Error::new(ErrorKind::Parquet(e.to_string()), &self.path, Some(self.row)))?;
         let mut cells: Vec<String> = row.get_column_iter().map(|(_, f)| parquet_text(f)).collect();
+        // Dictionary and run-length encodings can repeat one small value millions of times:
+        // count what the rows decode to, not what the pages hold.
+        self.decoded += cells.iter().map(|c| c.len() as u64 + 1).sum::<u64>();
+        if self.decoded > self.max_decoded {
+            let m = expansion_message(self.size, self.decoded, self.max_decoded);
+            return Err(Error::new(ErrorKind::Limit(m), &self.path, Some(self.row)));
+        }
         for (c, slot) in self.map.iter().enumerate() {
             if let Some(i) = *slot {
                 out.fields[c] = std::mem::take(&mut cells[i]);
@@ -471,6 +767,14 @@ impl ParquetRows {
         out.line = self.row;
         Ok(Some(RowEvent::Row))
     }
+}
+
+fn expansion_message(size: u64, decoded: u64, max: u64) -> String {
+    format!(
+        "the file ({size} bytes) decodes to more than {max} bytes ({decoded} so far), past the limit \
+         (--max-expansion times its size, or the floor for small files): refused whole as a likely decompression \
+         bomb; raise --max-expansion if the export is genuine"
+    )
 }
 
 fn parquet_text(f: &parquet::record::Field) -> String {
@@ -563,12 +867,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(format!("incidents.{ext}"));
         std::fs::write(&path, text).unwrap();
-        let (mut source, mut summary) = Source::open(&path, Table::Incidents, &Progress::default()).unwrap();
+        let (mut source, mut summary) = Source::open(&path, Table::Incidents, &Progress::default(), &Limits::default()).unwrap();
         let (mut rows, mut bad) = (Vec::new(), Vec::new());
         let mut row = RawRow::default();
         while let Some(event) = source.next_row(&mut row, &mut summary).unwrap() {
             match event {
-                RowEvent::Row => rows.push(RawRow { line: row.line, fields: row.fields.clone(), recoded: row.recoded.clone() }),
+                RowEvent::Row => rows.push(RawRow {
+                    line: row.line,
+                    fields: row.fields.clone(),
+                    recoded: row.recoded.clone(),
+                    nul_removed: Vec::new(),
+                }),
                 RowEvent::Bad { line, reason } => bad.push((line, reason)),
             }
         }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use conduct_domain::value::{canonical_email, canonical_phone, parse_bool};
 use conduct_domain::{Date, Force, ForceKind, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
 
+use crate::limits::shown;
 use crate::record::{Incident, Involvement, Order};
 use crate::schema::Table;
 use crate::source::RawRow;
@@ -88,6 +89,17 @@ impl Lookups {
     }
 }
 
+/// The earliest date any record may carry (DESIGN.md, "Plausible values").
+fn earliest() -> Date {
+    Date::new(1900, 1, 1).expect("a real day")
+}
+
+/// Whether a date is one an event already past may carry: from 1900-01-01 to a day after
+/// `today` (an export written just after midnight elsewhere).
+fn plausible_past(d: Date, today: Date) -> bool {
+    d >= earliest() && d <= today.add_days(1)
+}
+
 struct Warnings(Vec<ValueFault>);
 
 impl Warnings {
@@ -95,16 +107,29 @@ impl Warnings {
         self.0.push(ValueFault { column, reason: reason.into() });
     }
 
-    fn date(&mut self, row: &mut RawRow, c: usize, invalid: &mut Vec<&'static str>, table: Table) -> Option<Date> {
+    /// An optional date; with `today`, one of an event already past, which must be plausible
+    /// ([`plausible_past`]); without, any date from 1900 on (an order's expiry).
+    fn date(&mut self, row: &mut RawRow, c: usize, invalid: &mut Vec<&'static str>, table: Table, today: Option<Date>) -> Option<Date> {
         let v = take(row, c);
         if v.is_empty() {
             return None;
         }
+        let name = table.columns()[c].name;
         match Date::parse(&v) {
+            Ok(d) if d < earliest() => {
+                self.add(c, format!("{d} is before 1900, not a plausible {name}; kept as unknown"));
+                invalid.push(name);
+                None
+            }
+            Ok(d) if today.is_some_and(|t| !plausible_past(d, t)) => {
+                self.add(c, format!("{d} is in the future, not a plausible {name}; kept as unknown"));
+                invalid.push(name);
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 self.add(c, format!("{e}; kept as unknown"));
-                invalid.push(table.columns()[c].name);
+                invalid.push(name);
                 None
             }
         }
@@ -124,10 +149,13 @@ fn recoded_warnings(row: &RawRow, w: &mut Warnings) {
     for &c in &row.recoded {
         w.add(c, "not valid UTF-8; read as Windows-1252");
     }
+    for &c in &row.nul_removed {
+        w.add(c, "held NUL characters, which were removed");
+    }
 }
 
 /// Validates an incidents row.
-pub(crate) fn incident(row: &mut RawRow, lk: &mut Lookups) -> Checked<Incident> {
+pub(crate) fn incident(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Checked<Incident> {
     let t = Table::Incidents;
     let mut w = Warnings(Vec::new());
     recoded_warnings(row, &mut w);
@@ -135,10 +163,17 @@ pub(crate) fn incident(row: &mut RawRow, lk: &mut Lookups) -> Checked<Incident> 
     let incident_ref = required(row, t, 1)?;
     let recorded = required(row, t, 2)?;
     let recorded_date = Date::parse(&recorded)
-        .map_err(|e| RowFault { column: Some(2), reason: format!("recorded_date {recorded:?}: {e}") })?;
+        .map_err(|e| RowFault { column: Some(2), reason: format!("recorded_date {}: {e}", shown(&recorded)) })?;
+    if !plausible_past(recorded_date, today) {
+        let when = if recorded_date < earliest() { "before 1900".to_string() } else { format!("after today ({today})") };
+        return Err(RowFault {
+            column: Some(2),
+            reason: format!("recorded_date {recorded_date} is {when}: not a plausible date of recording"),
+        });
+    }
     let offence_code = lk.offence_code(row, t, 4)?;
     let mut invalid = Vec::new();
-    let occurred_date = w.date(row, 3, &mut invalid, t);
+    let occurred_date = w.date(row, 3, &mut invalid, t, Some(today));
     if occurred_date.is_some_and(|o| o > recorded_date) {
         w.add(3, "occurred after it was recorded; kept as given");
     }
@@ -159,12 +194,12 @@ pub(crate) fn incident(row: &mut RawRow, lk: &mut Lookups) -> Checked<Incident> 
     } else {
         let o = OutcomeType::parse(&outcome);
         if o.is_none() {
-            w.add(9, format!("{outcome:?} is not a Home Office outcome type (0-22); kept as unknown"));
+            w.add(9, format!("{} is not a Home Office outcome type (0-22); kept as unknown", shown(&outcome)));
             invalid.push("outcome_type");
         }
         o
     };
-    let outcome_date = w.date(row, 10, &mut invalid, t);
+    let outcome_date = w.date(row, 10, &mut invalid, t, Some(today));
     if outcome_date.is_some_and(|o| o < recorded_date) {
         w.add(10, "outcome dated before the crime was recorded; kept as given");
     }
@@ -225,8 +260,9 @@ fn identifier(s: String) -> String {
     }
 }
 
-/// Validates a people row. `this_year` bounds plausible years of birth.
-pub(crate) fn involvement(row: &mut RawRow, this_year: i32, lk: &mut Lookups) -> Checked<Involvement> {
+/// Validates a people row. `today` bounds plausible years of birth.
+pub(crate) fn involvement(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Checked<Involvement> {
+    let this_year = today.year();
     let t = Table::People;
     let mut w = Warnings(Vec::new());
     recoded_warnings(row, &mut w);
@@ -236,7 +272,7 @@ pub(crate) fn involvement(row: &mut RawRow, this_year: i32, lk: &mut Lookups) ->
     let role_text = required(row, t, 3)?;
     let role = Role::parse(&role_text).ok_or_else(|| RowFault {
         column: Some(3),
-        reason: format!("{role_text:?} is not a role (victim, suspect, witness or other)"),
+        reason: format!("{} is not a role (victim, suspect, witness or other)", shown(&role_text)),
     })?;
     let mut invalid = Vec::new();
     let date_of_birth = take(row, 8);
@@ -249,8 +285,16 @@ pub(crate) fn involvement(row: &mut RawRow, this_year: i32, lk: &mut Lookups) ->
                 invalid.push("date_of_birth");
                 None
             }
+            Some(p) if p == PartialDate::default() => {
+                w.add(8, "a placeholder (all zeros), not a date; kept as given and marked invalid");
+                invalid.push("date_of_birth");
+                None
+            }
             Some(p) => {
-                if !p.is_plausible(this_year) {
+                if !is_iso_shaped(&date_of_birth) {
+                    w.add(8, format!("not ISO 8601 (YYYY-MM-DD, YYYY-MM or YYYY); read as {p} and marked invalid"));
+                    invalid.push("date_of_birth");
+                } else if !p.is_plausible(this_year) {
                     w.add(8, "impossible date of birth; components kept for comparison and marked invalid");
                     invalid.push("date_of_birth");
                 }
@@ -301,8 +345,21 @@ pub(crate) fn involvement(row: &mut RawRow, this_year: i32, lk: &mut Lookups) ->
     ))
 }
 
+/// Whether a date of birth is written the contract's way: `YYYY-MM-DD` (a time may follow),
+/// `YYYY-MM` or `YYYY`.
+fn is_iso_shaped(s: &str) -> bool {
+    let b = s.as_bytes();
+    let d = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    match b.len() {
+        4 => d(0..4),
+        7 => d(0..4) && b[4] == b'-' && d(5..7),
+        n if n >= 10 => d(0..4) && b[4] == b'-' && d(5..7) && b[7] == b'-' && d(8..10),
+        _ => false,
+    }
+}
+
 /// Validates an orders row.
-pub(crate) fn order(row: &mut RawRow, lk: &mut Lookups) -> Checked<Order> {
+pub(crate) fn order(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Checked<Order> {
     let t = Table::Orders;
     let mut w = Warnings(Vec::new());
     recoded_warnings(row, &mut w);
@@ -312,21 +369,23 @@ pub(crate) fn order(row: &mut RawRow, lk: &mut Lookups) -> Checked<Order> {
     let order_type = OrderType::parse(&type_text).ok_or_else(|| RowFault {
         column: Some(2),
         reason: format!(
-            "{type_text:?} is not an order type (SPO, interim SPO, restraining order, non-molestation order, DVPO, other)"
+            "{} is not an order type (SPO, interim SPO, restraining order, non-molestation order, DVPO, other)",
+            shown(&type_text)
         ),
     })?;
     let incident_ref = required(row, t, 3)?;
     let mut invalid = Vec::new();
-    let applied_date = w.date(row, 4, &mut invalid, t);
-    let granted_date = w.date(row, 5, &mut invalid, t);
-    let expires_date = w.date(row, 6, &mut invalid, t);
+    let applied_date = w.date(row, 4, &mut invalid, t, Some(today));
+    let granted_date = w.date(row, 5, &mut invalid, t, Some(today));
+    // An order may expire far ahead; open-ended orders are often written 9999-12-31.
+    let expires_date = w.date(row, 6, &mut invalid, t, None);
     let status_text = take(row, 7);
     let status = if status_text.is_empty() {
         None
     } else {
         let s = OrderStatus::parse(&status_text);
         if s.is_none() {
-            w.add(7, format!("{status_text:?} is not a status (applied, granted, refused, withdrawn, expired); kept as unknown"));
+            w.add(7, format!("{} is not a status (applied, granted, refused, withdrawn, expired); kept as unknown", shown(&status_text)));
             invalid.push("status");
         }
         s
