@@ -39,6 +39,9 @@ pub enum ErrorKind {
     Ingest(String),
     /// A period we cannot read ("year to September 2023", "2022/23", "calendar year 2023").
     BadPeriod(String),
+    /// A period that reads but lies (partly) outside the years a date can hold; the text as
+    /// given.
+    PeriodOutOfRange(String),
 }
 
 /// An error, with the file, line (1-based; the header is line 1) and column where it has them.
@@ -107,8 +110,11 @@ impl Error {
             ErrorKind::Ingest(m) => m.clone(),
             ErrorKind::BadPeriod(s) => format!(
                 "cannot read the period {s:?}: write \"year to September 2023\", \"2022/23\" (financial year) \
-                 or \"calendar year 2023\""
+                 or \"calendar year 2023\", with a year from 1000 to 9999"
             ),
+            ErrorKind::PeriodOutOfRange(s) => {
+                format!("the period {s:?} is outside the supported range: {}", crate::period::SUPPORTED_RANGE)
+            }
         }
     }
 }

@@ -262,9 +262,9 @@ fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummar
             }
             let y = parse_financial_year(cell(year))
                 .ok_or_else(|| reject(ErrorKind::BadFinancialYear(cell(year).into()), year))?;
-            let q = parse_quarter(cell(quarter))
-                .and_then(|q| FinancialQuarter::new(y, q))
-                .ok_or_else(|| reject(ErrorKind::BadQuarter(cell(quarter).into()), quarter))?;
+            let q = parse_quarter(cell(quarter)).ok_or_else(|| reject(ErrorKind::BadQuarter(cell(quarter).into()), quarter))?;
+            // A year that reads but is outside the dates Conduct can hold (0000/01, 9999/00).
+            let q = FinancialQuarter::new(y, q).ok_or_else(|| reject(ErrorKind::PeriodOutOfRange(cell(year).into()), year))?;
             let oc = OffenceCode::parse(cell(code)).map_err(|_| reject(ErrorKind::BadOffenceCode(cell(code).into()), code))?;
             let text = |i: Option<usize>| i.map_or("", cell);
             let o = tables.offence(&oc, text(description), text(group), text(subgroup));
