@@ -475,3 +475,23 @@ fn repeated_rows_are_all_streamed_and_tallied_by_kind() {
     assert_eq!(kinds[0]["count"].as_u64(), Some(29_999));
     assert!(kinds[0]["reason"].as_str().unwrap().starts_with("duplicate incident_ref \"…\" in Kent"), "{kinds:?}");
 }
+
+/// Regression (issue 11): the CLI wrote an export's `=HYPERLINK(…)` key raw into rejects.csv,
+/// where a spreadsheet runs it. Every cell that could start a formula gets an apostrophe.
+#[test]
+fn regression_rejects_csv_cells_cannot_start_a_formula() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("incidents.csv");
+    std::fs::write(&file, "force,incident_ref,recorded_date,offence_code\nKent,=1+1,2023-05-01,8L\nKent,=1+1,2023-05-01,8L\nKent,@SUM(A1),not a date,8L\n").unwrap();
+    let rep = tmp.path().join("report");
+    assert!(ingest(&tmp.path().join("ws"), &rep, &[("--incidents", file)]).status.success());
+    let rejects = read_csv(&rep.join("rejects.csv"));
+    assert_eq!(rejects.len(), 2);
+    for r in &rejects {
+        for cell in r.values() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?} in {r:?}");
+        }
+    }
+    assert_eq!(rejects[0]["key"], "'=1+1");
+    assert_eq!(rejects[1]["key"], "'@SUM(A1)");
+}

@@ -408,11 +408,11 @@ fn cells_within_limits(row: &mut crate::source::RawRow, key_column: usize, max: 
 }
 
 fn reject_row(r: &Reject) -> Vec<String> {
-    vec![r.file.display().to_string(), r.line.to_string(), r.column.clone(), r.reason.clone(), r.key.clone()]
+    crate::report::reject_cells(r)
 }
 
 fn warning_row(w: &Warning) -> Vec<String> {
-    vec![w.file.display().to_string(), w.line.to_string(), w.column.clone(), w.reason.clone()]
+    crate::report::warning_cells(w)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -284,14 +284,31 @@ fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String
     w.into_inner().map_err(|e| werr(&e))?.flush().map_err(|e| werr(&e))
 }
 
+/// A reject's CSV cells, each made inert for spreadsheets ([`conduct_domain::cell::inert`]):
+/// the key and the column name come from the export, and may be `=HYPERLINK(…)`.
+pub(crate) fn reject_cells(r: &Reject) -> Vec<String> {
+    use conduct_domain::cell::inert;
+    vec![
+        inert(&r.file.display().to_string()).into_owned(),
+        r.line.to_string(),
+        inert(&r.column).into_owned(),
+        inert(&r.reason).into_owned(),
+        inert(&r.key).into_owned(),
+    ]
+}
+
+/// A warning's CSV cells, made inert the same way.
+pub(crate) fn warning_cells(w: &Warning) -> Vec<String> {
+    use conduct_domain::cell::inert;
+    vec![inert(&w.file.display().to_string()).into_owned(), w.line.to_string(), inert(&w.column).into_owned(), inert(&w.reason).into_owned()]
+}
+
 /// Writes rejects as CSV: `file,line,column,reason,key`.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<(), Error> {
     write_csv(
         path,
         &["file", "line", "column", "reason", "key"],
-        rejects.iter().map(|r| {
-            vec![r.file.display().to_string(), r.line.to_string(), r.column.clone(), r.reason.clone(), r.key.clone()]
-        }),
+        rejects.iter().map(reject_cells),
     )
 }
 
@@ -300,8 +317,6 @@ pub fn write_warnings(path: &Path, warnings: &[Warning]) -> Result<(), Error> {
     write_csv(
         path,
         &["file", "line", "column", "reason"],
-        warnings
-            .iter()
-            .map(|w| vec![w.file.display().to_string(), w.line.to_string(), w.column.clone(), w.reason.clone()]),
+        warnings.iter().map(warning_cells),
     )
 }
