@@ -10,6 +10,8 @@
 //! between the files.
 
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod ingest;
 mod keys;
 mod limits;

@@ -15,11 +15,13 @@ pub struct Limits {
     /// refuses the file.
     pub max_record_bytes: usize,
     /// How much text a compressed file (Parquet) may decode to: at most
-    /// `max(decoded_floor_bytes, max_expansion × the file's size)`. Past that the file is
-    /// refused as a likely decompression bomb (`--max-expansion`; default 200: real Parquet
-    /// exports decode to 3–20 times their size).
+    /// `max(decoded_floor_bytes, max_expansion × the file's size)`, each row counting at least
+    /// 256 bytes (what its line in rejects.csv may cost). Past that the file is refused as a
+    /// likely decompression bomb (`--max-expansion`; default 200: real Parquet exports decode
+    /// to 3–20 times their size).
     pub max_expansion: u64,
-    /// The decoded size every compressed file may reach, however small it is (64 MiB).
+    /// The decoded size every compressed file may reach, however small it is (16 MiB: 65,536
+    /// rows).
     pub decoded_floor_bytes: u64,
     /// Rejects (and, separately, warnings) kept in memory when they are not streamed to a
     /// file (the server's uploads, `conduct run`'s in-memory read). Every one is still counted
@@ -33,7 +35,7 @@ impl Default for Limits {
             max_field_bytes: 64 * 1024,
             max_record_bytes: 1024 * 1024,
             max_expansion: 200,
-            decoded_floor_bytes: 64 * 1024 * 1024,
+            decoded_floor_bytes: 16 * 1024 * 1024,
             max_findings_kept: 10_000,
         }
     }
@@ -84,7 +86,7 @@ mod tests {
     #[test]
     fn small_files_may_decode_to_the_floor() {
         let l = Limits::default();
-        assert_eq!(l.max_decoded_bytes(10), 64 * 1024 * 1024);
+        assert_eq!(l.max_decoded_bytes(10), 16 * 1024 * 1024);
         assert_eq!(l.max_decoded_bytes(1 << 30), 200 << 30);
     }
 }

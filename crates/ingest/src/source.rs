@@ -754,7 +754,9 @@ impl ParquetRows {
         let mut cells: Vec<String> = row.get_column_iter().map(|(_, f)| parquet_text(f)).collect();
         // Dictionary and run-length encodings can repeat one small value millions of times:
         // count what the rows decode to, not what the pages hold.
-        self.decoded += cells.iter().map(|c| c.len() as u64 + 1).sum::<u64>();
+        // A row counts at least ROW_COST bytes: what its line in rejects.csv may cost, so that
+        // the limit bounds what the file can make Conduct write, not only what it holds.
+        self.decoded += cells.iter().map(|c| c.len() as u64 + 1).sum::<u64>().max(ROW_COST);
         if self.decoded > self.max_decoded {
             let m = expansion_message(self.size, self.decoded, self.max_decoded);
             return Err(Error::new(ErrorKind::Limit(m), &self.path, Some(self.row)));
@@ -768,6 +770,9 @@ impl ParquetRows {
         Ok(Some(RowEvent::Row))
     }
 }
+
+/// The least a decoded row counts against [`Limits::max_decoded_bytes`].
+pub(crate) const ROW_COST: u64 = 256;
 
 fn expansion_message(size: u64, decoded: u64, max: u64) -> String {
     format!(
