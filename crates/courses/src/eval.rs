@@ -81,6 +81,14 @@ fn read(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), Eval
     Ok((header, rows))
 }
 
+/// Reads a file Conduct wrote (courses.csv, breaches.csv): every cell back as it was before
+/// [`conduct_domain::cell::inert`] made it safe for spreadsheets.
+fn read_written(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), EvalError> {
+    let (header, rows) = read(path)?;
+    let rows = rows.iter().map(|r| r.iter().map(|c| conduct_domain::cell::restore(c)).collect()).collect();
+    Ok((header, rows))
+}
+
 fn column(header: &csv::StringRecord, name: &str, path: &Path) -> Result<usize, EvalError> {
     header
         .iter()
@@ -151,7 +159,7 @@ pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> 
         }
     }
 
-    let (h, rows) = read(predicted)?;
+    let (h, rows) = read_written(predicted)?;
     let (pc, pf, pr) = (column(&h, "course_id", predicted)?, column(&h, "force", predicted)?, column(&h, "incident_ref", predicted)?);
     let ph = column(&h, "hidden_repeat", predicted).ok();
     let mut courses: HashMap<String, Vec<u32>> = HashMap::new();
@@ -194,7 +202,7 @@ pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> 
     };
     let breaches_file = predicted.with_file_name("breaches.csv");
     let breaches = if cb.is_some() && breaches_file.exists() {
-        let (h, rows) = read(&breaches_file)?;
+        let (h, rows) = read_written(&breaches_file)?;
         let (bf, br, bo) = (
             column(&h, "incident_force", &breaches_file)?,
             column(&h, "incident_ref", &breaches_file)?,

@@ -2,6 +2,7 @@
 //! hidden_repeats.csv (per force: the inspectors' headline), breaches.csv and one timeline JSON per
 //! course (the dashboard draws these).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,12 +35,18 @@ fn werr(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> WriteError + '_ {
     move |e| WriteError { path: path.to_path_buf(), message: e.to_string() }
 }
 
+/// Writes a CSV file, every cell made inert for spreadsheets by the one rule of
+/// [`conduct_domain::cell::inert`] (ids, references and reasons come from the export).
 fn csv_file(path: &Path, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<(), WriteError> {
     let e = werr(path);
     let mut w = csv::Writer::from_path(path).map_err(|x| e(&x))?;
     w.write_record(header).map_err(|x| e(&x))?;
     for row in rows {
-        w.write_record(&row).map_err(|x| e(&x))?;
+        w.write_record(row.iter().map(|c| match conduct_domain::cell::inert(c) {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        }))
+        .map_err(|x| e(&x))?;
     }
     w.flush().map_err(|x| e(&x))
 }

@@ -86,8 +86,20 @@ pub fn score(truth: &HashMap<String, String>, predicted: &HashMap<String, String
 }
 
 /// Reads `record_id` and one other column (e.g. `true_person_id` or `person_id`) from a CSV
-/// file with a header. Rows with an empty value in that column are skipped.
+/// file with a header, such as an export's people file, taking every cell as it is. Rows with
+/// an empty value in that column are skipped.
 pub fn read_assignment(path: &Path, column: &str) -> Result<HashMap<String, String>, ResolveError> {
+    read(path, column, false)
+}
+
+/// [`read_assignment`] for a file Conduct wrote (persons.csv): every cell is read back as it was
+/// before [`conduct_domain::cell::inert`] made it safe for spreadsheets, so a record_id `=1+1`,
+/// written `'=1+1`, matches the `=1+1` of the people file.
+pub fn read_written_assignment(path: &Path, column: &str) -> Result<HashMap<String, String>, ResolveError> {
+    read(path, column, true)
+}
+
+fn read(path: &Path, column: &str, written: bool) -> Result<HashMap<String, String>, ResolveError> {
     let ctx = || path.display().to_string();
     let mut rdr = csv::Reader::from_path(path).map_err(|e| ResolveError::new(ErrorKind::Csv(e), ctx()))?;
     let headers = rdr.headers().map_err(|e| ResolveError::new(ErrorKind::Csv(e), ctx()))?.clone();
@@ -98,9 +110,13 @@ pub fn read_assignment(path: &Path, column: &str) -> Result<HashMap<String, Stri
     let mut out = HashMap::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| ResolveError::new(ErrorKind::Csv(e), ctx()))?;
-        let (id, v) = (rec.get(id_col).unwrap_or("").trim(), rec.get(val_col).unwrap_or("").trim());
+        let cell = |i: usize| {
+            let c = rec.get(i).unwrap_or("").trim();
+            if written { conduct_domain::cell::restore(c).trim().to_string() } else { c.to_string() }
+        };
+        let (id, v) = (cell(id_col), cell(val_col));
         if !id.is_empty() && !v.is_empty() {
-            out.insert(id.to_string(), v.to_string());
+            out.insert(id, v);
         }
     }
     Ok(out)
