@@ -81,3 +81,68 @@ fn a_split_people_file_links_as_one() {
     let persons = std::fs::read_to_string(dir.path().join("split/persons.csv")).unwrap();
     assert_eq!(persons.lines().count(), rows.len() + 1, "every row of both files, once");
 }
+
+fn homeoffice() -> [std::ffi::OsString; 4] {
+    ["--recorded".into(), data("homeoffice/recorded.csv").into(), "--outcomes".into(), data("homeoffice/outcomes.csv").into()]
+}
+
+/// Periods and years outside the dates Conduct can hold once panicked (exit 101) in the period
+/// arithmetic; each is now a command-line mistake (exit 2) whose message states the range.
+#[test]
+fn periods_outside_the_supported_years_are_errors_not_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let cases: Vec<Vec<std::ffi::OsString>> = vec![
+        vec!["stats".into(), "--period".into(), "9999/00".into(), "--out".into(), out.clone().into()],
+        vec!["stats".into(), "--period".into(), "0000/01".into(), "--out".into(), out.clone().into()],
+        vec!["stats".into(), "--period".into(), "year to March 1000".into(), "--out".into(), out.clone().into()],
+        vec!["stats".into(), "--period".into(), "calendar year 99999".into(), "--out".into(), out.clone().into()],
+        vec!["report".into(), "foi".into(), "--force".into(), "Merseyside".into(), "--year".into(), "1000/01".into()],
+        vec!["report".into(), "foi".into(), "--force".into(), "Merseyside".into(), "--year".into(), "9999/00".into()],
+        vec!["report".into(), "html".into(), "--period".into(), "9999/00".into(), "--out".into(), out.clone().into()],
+        vec!["report".into(), "story".into(), "--force".into(), "Merseyside".into(), "--period".into(), "year to March 1000".into()],
+    ];
+    for args in &cases {
+        let o = run(conduct().args(args).args(homeoffice()));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_ne!(o.status.code(), Some(101), "{args:?} panicked: {err}");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("1000 to 9999") && !err.contains("panicked"), "{args:?}: {err}");
+    }
+    // A comparison reaching back before the year 1000 is no data, not a panic.
+    let o = run(conduct().args(["report", "story", "--force", "Merseyside", "--fold-years", "4000000000"]).args(homeoffice()));
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Runs a command with its standard output a pipe whose reading end is closed at once, as
+/// `conduct status | head -0` does, and returns its exit code and standard error.
+fn with_stdout_closed(cmd: &mut std::process::Command) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("conduct runs");
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    crate::util::ok(conduct().arg("ingest").arg(data("good")).arg("--workspace").arg(&ws));
+    let os = |v: &[&dyn AsRef<std::ffi::OsStr>]| v.iter().map(|a| a.as_ref().to_os_string()).collect::<Vec<_>>();
+    let server = tmp.path().join("server");
+    let mut cases = vec![
+        os(&[&"status", &"--workspace", &ws]),
+        os(&[&"audit", &"verify", &"--data", &server]),
+        os(&[&"ingest", &data("good"), &"--workspace", &ws]),
+        os(&[&"report", &"story", &"--force", &"Merseyside"]),
+    ];
+    cases[3].extend(homeoffice());
+    for args in &cases {
+        let (code, err) = with_stdout_closed(conduct().args(args));
+        assert_ne!(code, Some(101), "{args:?} panicked: {err}");
+        assert_eq!(code, Some(0), "{args:?}: a closed pipe is a quiet success: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}

@@ -97,7 +97,7 @@ pub fn read_persons(path: &Path, people: &[Involvement]) -> anyhow::Result<(Vec<
         })
         .collect();
     if missing > 0 {
-        eprintln!("conduct: {missing} people rows are not in {}; each is taken as a person of its own", path.display());
+        note!("conduct: {missing} people rows are not in {}; each is taken as a person of its own", path.display());
     }
     Ok((ids, names))
 }
@@ -134,12 +134,12 @@ pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<St
             }
             w.flush()?;
             let count = linkage.person.iter().copied().max().map_or(0, |m| m + 1);
-            println!(
+            outln!(
                 "linked     {} people rows into {count} persons ({:.1} s); {}",
                 export.people.len(),
                 t.elapsed().as_secs_f64(),
                 persons.display()
-            );
+            )?;
             (linkage.person, (0..count).map(conduct_resolve::person_id).collect())
         }
     };
@@ -163,21 +163,21 @@ pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<St
     let reports: usize = found.courses.iter().map(|c| c.incidents.len()).sum();
     let hidden: usize = found.courses.iter().map(|c| c.hidden.len()).sum();
     let cross = found.courses.iter().filter(|c| c.is_cross_force()).count();
-    println!("read       {} incidents, {} people rows, {} orders ({read_secs:.1} s; {} rows rejected)",
-        export.incidents.len(), export.people.len(), export.orders.len(), export.summary.rejected());
-    println!("courses    {} holding {reports} reports ({find_secs:.1} s)", found.courses.len());
-    println!("hidden     {hidden} repeats never linked by the force at the time");
-    println!("cross      {cross} courses cross into another force");
-    println!("serial     {} suspects with courses against several victims; {} victims with several suspects",
-        found.serial_suspects.len(), found.repeat_victims.len());
-    println!("breaches   {} reports may breach a protective order", breaches.len());
+    outln!("read       {} incidents, {} people rows, {} orders ({read_secs:.1} s; {} rows rejected)",
+        export.incidents.len(), export.people.len(), export.orders.len(), export.summary.rejected())?;
+    outln!("courses    {} holding {reports} reports ({find_secs:.1} s)", found.courses.len())?;
+    outln!("hidden     {hidden} repeats never linked by the force at the time")?;
+    outln!("cross      {cross} courses cross into another force")?;
+    outln!("serial     {} suspects with courses against several victims; {} victims with several suspects",
+        found.serial_suspects.len(), found.repeat_victims.len())?;
+    outln!("breaches   {} reports may breach a protective order", breaches.len())?;
     for p in [conduct_courses::Priority::Urgent, conduct_courses::Priority::High, conduct_courses::Priority::Review] {
-        println!("{:<10} {} courses", p.as_str(), reviews.iter().filter(|r| r.priority == p).count());
+        outln!("{:<10} {} courses", p.as_str(), reviews.iter().filter(|r| r.priority == p).count())?;
     }
-    println!(
+    outln!(
         "written    {}/{{courses,course_summary,triage,hidden_repeats,breaches}}.csv, timelines/ ({write_secs:.1} s)",
         out.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -198,6 +198,6 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = s.breaches {
         v["breaches"] = b.to_json();
     }
-    println!("{}", serde_json::to_string_pretty(&v)?);
+    outln!("{}", serde_json::to_string_pretty(&v)?)?;
     Ok(ExitCode::SUCCESS)
 }

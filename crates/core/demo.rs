@@ -23,7 +23,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let world = args.out.join("world");
-    eprintln!("synthetic world of {} incidents (seed {})", args.incidents, args.seed);
+    note!("synthetic world of {} incidents (seed {})", args.incidents, args.seed);
     let t = Instant::now();
     let synth = crate::synth::Args { out: world.clone(), incidents: args.incidents, seed: args.seed };
     let world_summary = crate::synth::generate(&synth)?;
@@ -31,37 +31,37 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let inputs = crate::ingest::inputs_in(&world)?;
     let stages = crate::run_cmd::pipeline(&inputs, &args.out)?;
 
-    println!();
-    println!("Conduct demo: {}", args.out.display());
-    println!("synthetic world ({synth_secs:.1} s): {}", world.display());
-    println!("  {}", world_summary.to_json());
-    println!();
-    println!("import:");
-    crate::ingest::print_report(&stages.import, &args.out.join("import"));
-    println!();
-    println!("scored against the world's ground truth:");
+    outln!()?;
+    outln!("Conduct demo: {}", args.out.display())?;
+    outln!("synthetic world ({synth_secs:.1} s): {}", world.display())?;
+    outln!("  {}", world_summary.to_json())?;
+    outln!()?;
+    outln!("import:")?;
+    crate::ingest::print_report(&stages.import, &args.out.join("import"))?;
+    outln!()?;
+    outln!("scored against the world's ground truth:")?;
     let truth_people = world.join("people.csv");
     let persons = conduct_resolve::eval::score(
         &conduct_resolve::eval::read_assignment(&truth_people, "true_person_id")?,
         &conduct_resolve::eval::read_assignment(&args.out.join("link/persons.csv"), "person_id")?,
     );
-    println!(
+    outln!(
         "  persons   pairwise precision {:.4}  recall {:.4}  F1 {:.4}",
         persons.precision, persons.recall, persons.f1
-    );
+    )?;
     let courses = conduct_courses::eval::score(&world.join("incidents.csv"), &args.out.join("courses/courses.csv"))?;
-    println!(
+    outln!(
         "  courses   pairwise precision {:.4}  recall {:.4}  F1 {:.4}",
         courses.pairs.precision(),
         courses.pairs.recall(),
         courses.pairs.f1()
-    );
-    println!("  hidden repeats found: recall {:.4}  precision {:.4}", courses.hidden.recall(), courses.hidden.precision());
+    )?;
+    outln!("  hidden repeats found: recall {:.4}  precision {:.4}", courses.hidden.recall(), courses.hidden.precision())?;
     if let Some(b) = courses.breaches {
-        println!("  order breaches: recall {:.4}  precision {:.4}", b.recall(), b.precision());
+        outln!("  order breaches: recall {:.4}  precision {:.4}", b.recall(), b.precision())?;
     }
-    crate::run_cmd::print_outputs(&args.out, &stages);
-    println!("  {:<28} the synthetic export, with ground truth (truth.json)", "world/");
-    println!("done in {:.1} s", started.elapsed().as_secs_f64());
+    crate::run_cmd::print_outputs(&args.out, &stages)?;
+    outln!("  {:<28} the synthetic export, with ground truth (truth.json)", "world/")?;
+    outln!("done in {:.1} s", started.elapsed().as_secs_f64())?;
     Ok(crate::ingest::exit_code(&stages.import))
 }

@@ -62,9 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let report_dir = args.report_dir.unwrap_or_else(|| workspace.join("imports").join("latest"));
     let report = import(&workspace, &inputs, &report_dir)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&report, &report_dir))?);
+        outln!("{}", serde_json::to_string_pretty(&report_json(&report, &report_dir))?)?;
     } else {
-        print_report(&report, &report_dir);
+        print_report(&report, &report_dir)?;
     }
     Ok(exit_code(&report))
 }
@@ -115,38 +115,39 @@ pub fn report_json(report: &ImportReport, report_dir: &Path) -> serde_json::Valu
     v
 }
 
-pub fn print_report(report: &ImportReport, report_dir: &Path) {
-    print!("{}", report.summary.to_text());
+pub fn print_report(report: &ImportReport, report_dir: &Path) -> anyhow::Result<()> {
+    out!("{}", report.summary.to_text())?;
     let c = |name: &str, c: conduct_store::Changes| {
-        println!("{name:<10} new {:>9}  updated {:>9}  unchanged {:>9}", c.new, c.updated, c.unchanged);
+        outln!("{name:<10} new {:>9}  updated {:>9}  unchanged {:>9}", c.new, c.updated, c.unchanged)
     };
-    c("incidents", report.incidents);
-    c("people", report.people);
-    c("orders", report.orders);
+    c("incidents", report.incidents)?;
+    c("people", report.people)?;
+    c("orders", report.orders)?;
     let t = report.timings;
-    println!(
+    outln!(
         "time       {:.1} s (read {:.1} s and write {:.1} s overlapping, index {:.1} s, commit {:.1} s)",
         t.total.as_secs_f64(),
         t.read.as_secs_f64(),
         t.write.as_secs_f64(),
         t.index.as_secs_f64(),
         t.commit.as_secs_f64()
-    );
+    )?;
     if !report.changed_anything() {
-        println!("the workspace already held exactly these rows: nothing changed");
+        outln!("the workspace already held exactly these rows: nothing changed")?;
     }
     if report.summary.rejected() > 0 {
-        println!("rejected rows, with reasons: {}", report_dir.join("rejects.csv").display());
+        outln!("rejected rows, with reasons: {}", report_dir.join("rejects.csv").display())?;
     }
     if report.summary.warnings() > 0 {
-        println!("values kept but marked invalid: {}", report_dir.join("warnings.csv").display());
+        outln!("values kept but marked invalid: {}", report_dir.join("warnings.csv").display())?;
     }
+    Ok(())
 }
 
 /// 0 unless nothing usable was read.
 pub fn exit_code(report: &ImportReport) -> ExitCode {
     if report.summary.accepted() == 0 {
-        eprintln!("conduct: nothing usable was read");
+        note!("conduct: nothing usable was read");
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -161,11 +162,11 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     }
     let store = Store::open(&path)?;
     let c = store.counts()?;
-    println!("workspace  {}", store.path().display());
-    println!("schema     version {}", store.schema_version()?);
-    println!("incidents  {}", c.incidents);
-    println!("people     {}", c.people);
-    println!("orders     {}", c.orders);
-    println!("imports    {}", c.imports);
+    outln!("workspace  {}", store.path().display())?;
+    outln!("schema     version {}", store.schema_version()?)?;
+    outln!("incidents  {}", c.incidents)?;
+    outln!("people     {}", c.people)?;
+    outln!("orders     {}", c.orders)?;
+    outln!("imports    {}", c.imports)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -190,7 +190,7 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Durati
     linkage.model.save(&args.out.join("model.json"))?;
     let write_time = write_started.elapsed();
 
-    eprintln!(
+    note!(
         "read {} rows from {} in {:.2}s ({} rejected, {} of them listed as their own person; {} warnings)",
         file.rows.len(),
         source,
@@ -200,10 +200,10 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Durati
         file.warnings.len()
     );
     if args.incidents.is_some() {
-        eprintln!("note: --incidents is accepted but not used by linkage yet");
+        note!("note: --incidents is accepted but not used by linkage yet");
     }
-    eprint!("{}", linkage.stats.to_text());
-    eprintln!(
+    note_raw!("{}", linkage.stats.to_text());
+    note!(
         "wrote {}, {} ({} pairs) and model.json in {:.2}s; total {:.2}s",
         persons_path.display(),
         pairs_path.display(),
@@ -230,7 +230,7 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Durati
             "read_seconds": read_time.as_secs_f64(),
             "write_seconds": write_time.as_secs_f64(),
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
     }
     Ok(linkage)
 }
@@ -248,8 +248,8 @@ pub fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let (a, b) = (find(&args.first)?, find(&args.second)?);
     let (feats, tf) = conduct_resolve::features(&file.rows);
     let w = conduct_resolve::explain::explain(&feats[a], &feats[b], &model, &tf);
-    println!("{} vs {}", args.first, args.second);
-    print!("{w}");
+    outln!("{} vs {}", args.first, args.second)?;
+    out!("{w}")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -269,12 +269,12 @@ pub fn run_eval_persons(args: EvalPersonsArgs) -> anyhow::Result<ExitCode> {
             "precision": s.precision, "recall": s.recall, "f1": s.f1,
             "bcubed_precision": s.bcubed_precision, "bcubed_recall": s.bcubed_recall, "bcubed_f1": s.bcubed_f1,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
     } else {
-        println!("records            {} ({} not in predicted, scored as singletons)", s.records, missing);
-        println!("pairs              true {}, predicted {}, correct {}", s.true_pairs, s.predicted_pairs, s.correct_pairs);
-        println!("pairwise           precision {:.5}  recall {:.5}  F1 {:.5}", s.precision, s.recall, s.f1);
-        println!("B-cubed            precision {:.5}  recall {:.5}  F1 {:.5}", s.bcubed_precision, s.bcubed_recall, s.bcubed_f1);
+        outln!("records            {} ({} not in predicted, scored as singletons)", s.records, missing)?;
+        outln!("pairs              true {}, predicted {}, correct {}", s.true_pairs, s.predicted_pairs, s.correct_pairs)?;
+        outln!("pairwise           precision {:.5}  recall {:.5}  F1 {:.5}", s.precision, s.recall, s.f1)?;
+        outln!("B-cubed            precision {:.5}  recall {:.5}  F1 {:.5}", s.bcubed_precision, s.bcubed_recall, s.bcubed_f1)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,9 @@
 //! Exit codes: 0 success; 1 when the input could not be opened or nothing usable was read;
 //! 2 for a command-line mistake.
 
+#[macro_use]
+mod out;
+
 mod courses_cmd;
 mod demo;
 mod ingest;
@@ -79,6 +82,19 @@ enum EvalCommand {
     Courses(courses_cmd::EvalArgs),
 }
 
+/// A mistake in the command line that clap cannot see (a period that cannot be read, or lies
+/// outside the supported years): exit code 2, like clap's own.
+#[derive(Debug)]
+pub(crate) struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
 /// The workspace directory when none is given: `$CONDUCT_WORKSPACE` or `./conduct-workspace`.
 pub(crate) fn default_workspace() -> PathBuf {
     std::env::var_os("CONDUCT_WORKSPACE").map_or_else(|| PathBuf::from("conduct-workspace"), PathBuf::from)
@@ -104,10 +120,18 @@ fn main() -> ExitCode {
         Command::User(c) => serve_cmd::user(c),
         Command::Audit(c) => serve_cmd::audit(c),
     };
+    // What print! left without a newline is written now, where a closed pipe is still seen.
+    let result = result.and_then(|code| out::flush().map(|()| code));
     match result {
         Ok(code) => code,
+        // The reader of standard output had all it wanted (`conduct status | head -1`).
+        Err(e) if out::is_closed(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Usage>() => {
+            note!("conduct: error: {e:#}");
+            ExitCode::from(2)
+        }
         Err(e) => {
-            eprintln!("conduct: error: {e:#}");
+            note!("conduct: error: {e:#}");
             ExitCode::from(1)
         }
     }

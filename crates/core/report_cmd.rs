@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use conduct_domain::{Force, ForceKind};
 use conduct_report::{FoiOptions, StoryOptions};
+use conduct_stats::Period;
 use conduct_stats::period::parse_financial_year;
 
-use crate::stats_cmd::{DataArgs, load, periods};
+use crate::stats_cmd::{DataArgs, load, parse_periods, periods};
 
 /// Arguments of `conduct report`.
 #[derive(clap::Args)]
@@ -98,18 +99,32 @@ fn emit(text: &str, out: Option<&PathBuf>) -> anyhow::Result<()> {
                 std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
             }
             std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?;
-            eprintln!("written to {}", p.display());
+            note!("written to {}", p.display());
         }
-        None => print!("{text}"),
+        None => out!("{text}")?,
     }
     Ok(())
+}
+
+/// Reads `--year` of `conduct report foi`: a financial year like 2022/23 whose answer's three
+/// reporting years all lie within the supported years (a command-line mistake otherwise).
+fn foi_year(year: Option<&str>) -> anyhow::Result<Option<i32>> {
+    let Some(y) = year else { return Ok(None) };
+    let usage = |m: String| anyhow::Error::new(crate::Usage(m));
+    let first = parse_financial_year(y).ok_or_else(|| usage(format!("--year {y:?} is not a financial year like 2022/23")))?;
+    for k in [0, 2] {
+        Period::financial_year(first - k)
+            .check()
+            .map_err(|e| usage(format!("--year {y:?}: the answer covers {} to {y}, and {e}", Period::financial_year(first - 2))))?;
+    }
+    Ok(Some(first))
 }
 
 /// Loads the data for a report, saying how many rows could not be used.
 fn loaded(data: &DataArgs) -> anyhow::Result<conduct_stats::Tables> {
     let l = load(data)?;
     if !l.rejects.is_empty() {
-        eprintln!("conduct: {} rows could not be used (run `conduct stats` to list them in rejects.csv)", l.rejects.len());
+        note!("conduct: {} rows could not be used (run `conduct stats` to list them in rejects.csv)", l.rejects.len());
     }
     if l.used == 0 {
         bail!("nothing usable was read");
@@ -124,6 +139,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ReportCommand::Foi(a) => &a.data,
         ReportCommand::Html(a) => &a.data,
     };
+    // A period or year that cannot be used is said before the data are read.
+    match &args.command {
+        ReportCommand::Story(StoryArgs { period, .. }) | ReportCommand::Html(HtmlArgs { period, .. }) => {
+            parse_periods(period.as_slice())?;
+        }
+        ReportCommand::Foi(a) => {
+            foi_year(a.year.as_deref())?;
+        }
+    }
     let tables = loaded(data)?;
     run_on(args, &tables)
 }
@@ -146,10 +170,10 @@ pub fn run_on(args: Args, tables: &conduct_stats::Tables) -> anyhow::Result<Exit
                             std::fs::write(&path, s).with_context(|| format!("writing {}", path.display()))?;
                             n += 1;
                         }
-                        Err(e) => eprintln!("conduct: {e}"),
+                        Err(e) => note!("conduct: {e}"),
                     }
                 }
-                eprintln!("{n} stories for {period} written to {}", dir.display());
+                note!("{n} stories for {period} written to {}", dir.display());
             } else {
                 let f = force(a.force.as_deref().expect("clap requires --force"))?;
                 emit(&conduct_report::story(tables, f, period, &options)?, a.out.as_ref())?;
@@ -157,16 +181,13 @@ pub fn run_on(args: Args, tables: &conduct_stats::Tables) -> anyhow::Result<Exit
         }
         ReportCommand::Foi(a) => {
             let f = force(&a.force)?;
-            let latest_year = match &a.year {
-                Some(y) => Some(parse_financial_year(y).with_context(|| format!("--year {y:?} is not a financial year like 2022/23"))?),
-                None => None,
-            };
+            let latest_year = foi_year(a.year.as_deref())?;
             emit(&conduct_report::foi(tables, f, &FoiOptions { latest_year })?, a.out.as_ref())?;
         }
         ReportCommand::Html(a) => {
             let period = periods(&a.period.into_iter().collect::<Vec<_>>(), tables)?[0];
             let files = conduct_report::html(&a.out, tables, period)?;
-            eprintln!("{} pages for {period} written to {}", files.len(), a.out.display());
+            note!("{} pages for {period} written to {}", files.len(), a.out.display());
         }
     }
     Ok(ExitCode::SUCCESS)

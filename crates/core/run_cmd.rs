@@ -31,7 +31,7 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     let mut seconds = Vec::new();
     let mut stage = |name: &'static str, t: Instant| seconds.push((name, t.elapsed().as_secs_f64()));
 
-    eprintln!("import");
+    note!("import");
     let t = Instant::now();
     let workspace = out.join("workspace");
     if workspace.exists() {
@@ -42,7 +42,7 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
 
     // The export is read into memory once for linkage and courses (the import above streamed it
     // into the workspace without keeping it).
-    eprintln!("read the export");
+    note!("read the export");
     let t = Instant::now();
     let mut ingest = conduct_ingest::Ingest::new();
     let (export, summary) = ingest.read_whole(inputs)?;
@@ -56,7 +56,7 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     let read_time = t.elapsed();
     stage("read", t);
 
-    eprintln!("link people into persons");
+    note!("link people into persons");
     let t = Instant::now();
     if people.rows.is_empty() && people.rejects.is_empty() {
         anyhow::bail!("no people rows in the export");
@@ -80,14 +80,14 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     let persons = (person, (0..count).map(conduct_resolve::person_id).collect());
     stage("link", t);
 
-    eprintln!("courses of conduct");
+    note!("courses of conduct");
     let t = Instant::now();
     let export = crate::courses_cmd::Export { incidents: export.incidents, people: people.rows, orders: export.orders, summary };
     crate::courses_cmd::run_on(&export, read_time.as_secs_f64(), Some(persons), &out.join("courses"), &conduct_courses::Options::default())?;
     drop(export);
     stage("courses", t);
 
-    eprintln!("statistics and reports");
+    note!("statistics and reports");
     let t = Instant::now();
     let data = crate::stats_cmd::DataArgs {
         incidents: inputs.incidents.clone(),
@@ -128,9 +128,9 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
 }
 
 /// Prints where everything is.
-pub fn print_outputs(out: &Path, stages: &Stages) {
-    println!();
-    println!("outputs in {}:", out.display());
+pub fn print_outputs(out: &Path, stages: &Stages) -> anyhow::Result<()> {
+    outln!()?;
+    outln!("outputs in {}:", out.display())?;
     for (path, what) in [
         ("workspace/conduct.db", "the workspace (SQLite)"),
         ("import/summary.json", "rows read, accepted, rejected (rejects.csv, warnings.csv beside it)"),
@@ -143,14 +143,14 @@ pub fn print_outputs(out: &Path, stages: &Stages) {
         ("stories/", "one local story per force"),
         ("report/index.html", "charts and tables, national and per force"),
     ] {
-        println!("  {path:<28} {what}");
+        outln!("  {path:<28} {what}")?;
     }
     let times: Vec<String> = stages.seconds.iter().map(|(n, s)| format!("{n} {s:.1} s")).collect();
-    println!("time: {}", times.join(", "));
+    outln!("time: {}", times.join(", "))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stages = pipeline(&args.export.inputs(), &args.out)?;
-    print_outputs(&args.out, &stages);
+    print_outputs(&args.out, &stages)?;
     Ok(crate::ingest::exit_code(&stages.import))
 }

@@ -108,20 +108,20 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let t = std::time::Instant::now();
     let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
     let (v, p) = conduct_server::publish_export(&mut c, &a.at.data, &inputs, &actor)?;
-    println!(
+    outln!(
         "read {} rows: {} accepted, {} rejected, {} warnings",
         v.summary.read(),
         v.summary.accepted(),
         v.summary.rejected(),
         v.summary.warnings()
-    );
+    )?;
     for r in v.rejects.iter().take(20) {
-        println!("  rejected {}:{} {} — {}", r.file.display(), r.line, r.column, r.reason);
+        outln!("  rejected {}:{} {} — {}", r.file.display(), r.line, r.column, r.reason)?;
     }
     if v.rejects.len() > 20 {
-        println!("  … and {} more rejects", v.rejects.len() - 20);
+        outln!("  … and {} more rejects", v.rejects.len() - 20)?;
     }
-    println!(
+    outln!(
         "published {} incidents, {} people rows, {} persons, {} courses, {} orders, {} possible breaches to {} ({:.1} s)",
         p.incidents,
         p.records,
@@ -131,7 +131,7 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
         p.breaches,
         a.at.url().describe(),
         t.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -178,7 +178,7 @@ fn read_password() -> anyhow::Result<String> {
     if let Ok(p) = std::env::var("CONDUCT_PASSWORD") {
         return Ok(p);
     }
-    eprintln!("password (at least 12 characters), then Enter:");
+    note!("password (at least 12 characters), then Enter:");
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
@@ -207,7 +207,7 @@ pub fn user(cmd: UserCommand) -> anyhow::Result<ExitCode> {
                     detail: role.as_str().into(),
                 }],
             )?;
-            println!("added {} ({}{})", a.username, role.as_str(), force.map_or(String::new(), |f| format!(", {}", f.name())));
+            outln!("added {} ({}{})", a.username, role.as_str(), force.map_or(String::new(), |f| format!(", {}", f.name())))?;
         }
         UserCommand::Grant(a) => {
             let force = conduct_domain::Force::resolve(&a.force)?;
@@ -224,7 +224,7 @@ pub fn user(cmd: UserCommand) -> anyhow::Result<ExitCode> {
                     detail: a.reason.clone(),
                 }],
             )?;
-            println!("granted {} access to {}", a.username, force.name());
+            outln!("granted {} access to {}", a.username, force.name())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -254,20 +254,20 @@ pub fn audit(cmd: AuditCommand) -> anyhow::Result<ExitCode> {
     let mut c = a.at.open()?;
     let v = conduct_server::audit::verify(&mut c, expect.as_ref().map(|(s, h)| (*s, h.as_str())))?;
     for p in &v.problems {
-        println!("problem: {p}");
+        outln!("problem: {p}")?;
     }
     if v.problem_count as usize > v.problems.len() {
-        println!("… {} problems in all", v.problem_count);
+        outln!("… {} problems in all", v.problem_count)?;
     }
     match &v.head {
-        Some((seq, hash)) => println!("{} entries; head {seq}:{hash}", v.entries),
-        None => println!("the audit log is empty"),
+        Some((seq, hash)) => outln!("{} entries; head {seq}:{hash}", v.entries)?,
+        None => outln!("the audit log is empty")?,
     }
     if v.problem_count == 0 {
-        println!("audit log intact");
+        outln!("audit log intact")?;
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("audit log NOT intact: {} problems", v.problem_count);
+        outln!("audit log NOT intact: {} problems", v.problem_count)?;
         Ok(ExitCode::from(1))
     }
 }

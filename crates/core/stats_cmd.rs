@@ -120,7 +120,13 @@ pub fn periods(given: &[String], tables: &Tables) -> anyhow::Result<Vec<Period>>
         let latest = tables.latest_quarter().context("the data holds no recorded crime")?;
         return Ok(vec![Period::year_to(latest)]);
     }
-    given.iter().map(|p| Period::parse(p).map_err(anyhow::Error::from)).collect()
+    parse_periods(given)
+}
+
+/// Reads the periods given on the command line; one that cannot be read, or lies outside the
+/// supported years, is a command-line mistake (exit code 2).
+pub fn parse_periods(given: &[String]) -> anyhow::Result<Vec<Period>> {
+    given.iter().map(|p| Period::parse(p).map_err(|e| crate::Usage(format!("--period: {e}")).into())).collect()
 }
 
 /// Writes `rejects.csv` (file, line, column, reason) into `dir`.
@@ -144,6 +150,7 @@ fn quote(s: &str) -> String {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    parse_periods(&args.periods)?;
     let loaded = load(&args.data)?;
     run_loaded(args, &loaded)
 }
@@ -179,39 +186,39 @@ pub fn run_loaded(args: Args, loaded: &Loaded) -> anyhow::Result<ExitCode> {
     std::fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)
         .with_context(|| format!("writing {}", summary_path.display()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
         for f in &loaded.files {
-            print!(
+            out!(
                 "{:<9} {}: read {}, used {}",
                 f["table"].as_str().unwrap_or(""),
                 f["file"].as_str().unwrap_or(""),
                 f["read"],
                 f["used"]
-            );
+            )?;
             if let Some(n) = f.get("non_force") {
-                print!(", non-force {n}");
+                out!(", non-force {n}")?;
             }
-            print!(", rejected {}", f["rejected"]);
+            out!(", rejected {}", f["rejected"])?;
             if let Some(c) = f.get("count_column").and_then(|c| c.as_str()) {
-                print!(", counts from column {c:?}");
+                out!(", counts from column {c:?}")?;
             }
-            println!();
+            outln!()?;
             for n in f["notes"].as_array().into_iter().flatten() {
-                println!("          note: {}", n.as_str().unwrap_or(""));
+                outln!("          note: {}", n.as_str().unwrap_or(""))?;
             }
         }
         for (n, t) in loaded.tables.non_force() {
-            println!("kept out of force figures: {n} ({} offences)", t.count);
+            outln!("kept out of force figures: {n} ({} offences)", t.count)?;
         }
-        println!("periods: {}", periods.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "));
-        println!("written to {}", args.out.display());
+        outln!("periods: {}", periods.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))?;
+        outln!("written to {}", args.out.display())?;
         if !loaded.rejects.is_empty() {
-            println!("rejected rows, with reasons: {}", args.out.join("rejects.csv").display());
+            outln!("rejected rows, with reasons: {}", args.out.join("rejects.csv").display())?;
         }
     }
     if loaded.used == 0 {
-        eprintln!("conduct: nothing usable was read");
+        note!("conduct: nothing usable was read");
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

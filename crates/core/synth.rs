@@ -23,7 +23,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let spinner = crate::progress::spinner("generating");
     let summary = generate(&args)?;
     spinner.finish_and_clear();
-    println!("{}", summary.to_json());
+    outln!("{}", summary.to_json())?;
     Ok(ExitCode::SUCCESS)
 }
 
