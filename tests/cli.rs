@@ -146,3 +146,117 @@ fn a_reader_that_goes_away_is_not_a_panic() {
         assert!(err.is_empty(), "{args:?}: {err}");
     }
 }
+
+/// Whether a spreadsheet would run this cell as a formula.
+fn live(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !conduct_domain::cell::is_plain_number(cell)
+}
+
+/// Every cell of every CSV file under `dir`, with the file it is in.
+fn csv_cells(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(csv_cells(&path));
+        } else if path.extension().is_some_and(|e| e == "csv") {
+            let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(&path).unwrap();
+            for rec in r.records() {
+                out.extend(rec.unwrap().iter().map(|c| (path.display().to_string(), c.to_string())));
+            }
+        }
+    }
+    out
+}
+
+/// A synthetic world whose record ids, incident references and order references start with
+/// spreadsheet formula characters: every CSV file Conduct writes keeps them inert, and reading
+/// its own files back (courses --persons, eval persons, eval courses) gives the same answers as
+/// on the world with plain ids.
+#[test]
+fn ids_that_look_like_formulas_are_written_inert_and_read_back_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    crate::util::ok(conduct().args(["synth", "--incidents", "1500", "--seed", "3", "--out"]).arg(&plain));
+    // The same world with hostile ids: one of the prefixes below on every id, consistently.
+    let hostile = tmp.path().join("hostile");
+    std::fs::create_dir_all(&hostile).unwrap();
+    let prefixes = ["=", "+", "-", "@", "'=", "=HYPERLINK(\"x\")&", "-1+"];
+    let mut seen = std::collections::HashMap::new();
+    let mut rename = |id: &str| -> String {
+        if id.is_empty() {
+            return String::new();
+        }
+        let n = seen.len();
+        seen.entry(id.to_string()).or_insert_with(|| format!("{}{id}", prefixes[n % prefixes.len()])).clone()
+    };
+    for (file, columns) in [
+        ("incidents.csv", &["incident_ref", "linked_refs", "true_breach_order_ref"][..]),
+        ("people.csv", &["record_id", "incident_ref"][..]),
+        ("orders.csv", &["order_ref", "incident_ref"][..]),
+    ] {
+        let mut r = csv::Reader::from_path(plain.join(file)).unwrap();
+        let header = r.headers().unwrap().clone();
+        let mut w = csv::Writer::from_path(hostile.join(file)).unwrap();
+        w.write_record(&header).unwrap();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            let row: Vec<String> = header
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| {
+                    if !columns.contains(&h) {
+                        v.to_string()
+                    } else if h == "linked_refs" {
+                        v.split(';').map(&mut rename).collect::<Vec<_>>().join(";")
+                    } else {
+                        rename(v)
+                    }
+                })
+                .collect();
+            w.write_record(&row).unwrap();
+        }
+        w.flush().unwrap();
+    }
+
+    let scores = |world: &std::path::Path, out: &std::path::Path| {
+        let export = |c: &mut std::process::Command| {
+            c.arg("--incidents").arg(world.join("incidents.csv")).arg("--people").arg(world.join("people.csv")).arg("--orders").arg(world.join("orders.csv"));
+        };
+        let mut c = conduct();
+        export(c.arg("run"));
+        crate::util::ok(c.arg("--out").arg(out));
+        let persons = crate::util::ok(
+            conduct().args(["eval", "persons", "--json", "--truth"]).arg(world.join("people.csv")).arg("--predicted").arg(out.join("link/persons.csv")),
+        );
+        let courses = crate::util::ok(
+            conduct().args(["eval", "courses", "--truth"]).arg(world.join("incidents.csv")).arg("--predicted").arg(out.join("courses/courses.csv")),
+        );
+        // courses from the persons.csv written above, read back.
+        let mut c = conduct();
+        export(c.arg("courses"));
+        let again = out.join("again");
+        let o = crate::util::ok(c.arg("--persons").arg(out.join("link/persons.csv")).arg("--out").arg(&again));
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("are not in"), "every people row is found in persons.csv");
+        assert_eq!(
+            std::fs::read(again.join("courses.csv")).unwrap(),
+            std::fs::read(out.join("courses/courses.csv")).unwrap(),
+            "courses from persons.csv read back are the courses of the run"
+        );
+        let json = |o: std::process::Output| serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap();
+        (json(persons), json(courses))
+    };
+    let (plain_persons, plain_courses) = scores(&plain, &tmp.path().join("plain-out"));
+    let (persons, courses) = scores(&hostile, &tmp.path().join("hostile-out"));
+    assert!(persons["f1"].as_f64().unwrap() > 0.9, "{persons}");
+    assert_eq!(persons, plain_persons, "linkage read back through persons.csv scores as with plain ids");
+    assert_eq!(courses, plain_courses, "courses read back through courses.csv and breaches.csv score as with plain ids");
+    assert!(courses["breaches"]["actual"].as_u64().unwrap() > 0, "{courses}");
+
+    let cells = csv_cells(&tmp.path().join("hostile-out"));
+    let quoted = cells.iter().filter(|(_, c)| c.starts_with("'=") || c.starts_with("'@") || c.starts_with("''=")).count();
+    assert!(quoted > 1000, "the hostile ids are in the outputs, made inert ({quoted} cells)");
+    for (file, cell) in &cells {
+        assert!(!live(cell), "{file}: {cell:?} would run as a formula");
+    }
+}

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use conduct_courses::{Found, Options, find_breaches, find_courses, triage};
+use conduct_domain::cell::{inert, restore};
 use conduct_ingest::{Incident, Ingest, Inputs, Involvement, Order};
 
 /// The files of a force export, for the commands that need all of it at once.
@@ -78,11 +79,14 @@ pub fn read_persons(path: &Path, people: &[Involvement]) -> anyhow::Result<(Vec<
     let mut of_record: HashMap<String, u32> = HashMap::new();
     for rec in r.records() {
         let rec = rec?;
-        let n = *number.entry(rec[cp].to_string()).or_insert_with(|| {
-            names.push(rec[cp].to_string());
+        // persons.csv is Conduct's own file: its cells are read back as they were before being
+        // made inert for spreadsheets.
+        let person = restore(&rec[cp]).into_owned();
+        let n = *number.entry(person.clone()).or_insert_with(|| {
+            names.push(person);
             names.len() as u32 - 1
         });
-        of_record.insert(rec[cr].to_string(), n);
+        of_record.insert(restore(&rec[cr]).into_owned(), n);
     }
     let mut missing = 0usize;
     let ids = people
@@ -130,7 +134,7 @@ pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<St
             let mut w = csv::Writer::from_path(&persons).with_context(|| format!("writing {}", persons.display()))?;
             w.write_record(["record_id", "person_id"])?;
             for (row, &p) in export.people.iter().zip(&linkage.person) {
-                w.write_record([row.record_id.as_str(), conduct_resolve::person_id(p).as_str()])?;
+                w.write_record([inert(&row.record_id).as_ref(), conduct_resolve::person_id(p).as_str()])?;
             }
             w.flush()?;
             let count = linkage.person.iter().copied().max().map_or(0, |m| m + 1);

@@ -43,7 +43,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let truth_people = world.join("people.csv");
     let persons = conduct_resolve::eval::score(
         &conduct_resolve::eval::read_assignment(&truth_people, "true_person_id")?,
-        &conduct_resolve::eval::read_assignment(&args.out.join("link/persons.csv"), "person_id")?,
+        &conduct_resolve::eval::read_written_assignment(&args.out.join("link/persons.csv"), "person_id")?,
     );
     outln!(
         "  persons   pairwise precision {:.4}  recall {:.4}  F1 {:.4}",

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use conduct_domain::cell::inert;
 use conduct_resolve::{LinkOptions, Model, person_id};
 use rayon::prelude::*;
 
@@ -81,7 +82,7 @@ pub struct EvalPersonsArgs {
     pub json: bool,
 }
 
-/// Quotes a CSV field when it needs it.
+/// Quotes a CSV field when it needs it (after [`inert`] has made it safe for a spreadsheet).
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
@@ -148,7 +149,7 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Durati
         .map(|(rows, persons)| {
             let mut b = Vec::with_capacity(rows.len() * 24);
             for (row, &p) in rows.iter().zip(persons) {
-                let _ = writeln!(b, "{},{}", csv_field(&row.record_id), person_id(p));
+                let _ = writeln!(b, "{},{}", csv_field(&inert(&row.record_id)), person_id(p));
             }
             b
         })
@@ -162,7 +163,7 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Durati
     let accepted: std::collections::HashSet<&str> =
         if file.rejects.iter().any(|r| !r.key.is_empty()) { file.rows.iter().map(|r| r.record_id.as_str()).collect() } else { Default::default() };
     for (next, r) in (first_free..).zip(file.rejects.iter().filter(|r| !r.key.is_empty() && !accepted.contains(r.key.as_str()))) {
-        writeln!(w, "{},{}", csv_field(&r.key), person_id(next))?;
+        writeln!(w, "{},{}", csv_field(&inert(&r.key)), person_id(next))?;
         rejected_listed += 1;
     }
     w.flush().with_context(|| format!("writing {}", persons_path.display()))?;
@@ -178,7 +179,7 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Durati
             for p in pairs {
                 let (a, b) = (&file.rows[p.a as usize].record_id, &file.rows[p.b as usize].record_id);
                 let prob = conduct_resolve::model::probability(f64::from(p.weight));
-                let _ = writeln!(buf, "{},{},{:.3},{:.6}", csv_field(a), csv_field(b), p.weight, prob);
+                let _ = writeln!(buf, "{},{},{:.3},{:.6}", csv_field(&inert(a)), csv_field(&inert(b)), p.weight, prob);
             }
             buf
         })
@@ -256,7 +257,7 @@ pub fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
 /// Runs `conduct eval persons`.
 pub fn run_eval_persons(args: EvalPersonsArgs) -> anyhow::Result<ExitCode> {
     let truth = conduct_resolve::eval::read_assignment(&args.truth, &args.truth_column)?;
-    let predicted = conduct_resolve::eval::read_assignment(&args.predicted, "person_id")?;
+    let predicted = conduct_resolve::eval::read_written_assignment(&args.predicted, "person_id")?;
     if truth.is_empty() {
         bail!("no ground truth in {} (column {})", args.truth.display(), args.truth_column);
     }

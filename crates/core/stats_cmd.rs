@@ -136,7 +136,7 @@ pub fn write_rejects(dir: &Path, rejects: &[[String; 4]]) -> anyhow::Result<Path
     let mut w = String::new();
     w.push_str("file,line,column,reason\n");
     for r in rejects {
-        let cells: Vec<String> = r.iter().map(|c| quote(c)).collect();
+        let cells: Vec<String> = r.iter().map(|c| quote(&conduct_domain::cell::inert(c))).collect();
         w.push_str(&cells.join(","));
         w.push('\n');
     }
