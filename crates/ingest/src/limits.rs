@@ -24,8 +24,10 @@ pub struct Limits {
     /// rows).
     pub decoded_floor_bytes: u64,
     /// Rejects (and, separately, warnings) kept in memory when they are not streamed to a
-    /// file (the server's uploads, `conduct run`'s in-memory read). Every one is still counted
-    /// and tallied by reason in the summary (`--max-rejects-kept`; default 10,000).
+    /// file. Every one is still counted and tallied by reason in the summary. The default keeps
+    /// them all: the command line writes each one to a file (`conduct run`, `conduct stats`),
+    /// and they are bounded by the rows read and the length of a reason. The server sets its own
+    /// cap per upload (`conduct serve --max-stored-rejects`).
     pub max_findings_kept: usize,
 }
 
@@ -36,7 +38,7 @@ impl Default for Limits {
             max_record_bytes: 1024 * 1024,
             max_expansion: 200,
             decoded_floor_bytes: 16 * 1024 * 1024,
-            max_findings_kept: 10_000,
+            max_findings_kept: usize::MAX,
         }
     }
 }
