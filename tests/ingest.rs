@@ -530,3 +530,60 @@ fn regression_a_small_parquet_of_repeated_rows_is_refused_by_the_expansion_limit
     let written = std::fs::metadata(&rejects).map_or(0, |m| m.len());
     assert!(written < 20 << 20, "rejects.csv is bounded by the limit: {written} bytes");
 }
+
+/// Replays the fuzzers' kept corpus (`fuzz/corpus/`, grown by `cargo fuzz run`, see
+/// fuzz/README.md) through the same entry points: no input that once reached new code may
+/// panic, and every file's counts balance.
+#[test]
+fn fuzz_corpus_replays_without_a_panic() {
+    use conduct_ingest::fuzzing::{Input, read};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let mut replayed = 0;
+    for (target, input) in [("csv_reader", Some(Input::Csv)), ("jsonl_reader", Some(Input::JsonLines)), ("parquet_reader", Some(Input::Parquet)), ("dates_periods", None)] {
+        let dir = root.join(target);
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            match input {
+                Some(input) => read(input, &bytes),
+                None => {
+                    if let Ok(s) = std::str::from_utf8(&bytes) {
+                        let _ = conduct_domain::Date::parse(s);
+                        let _ = conduct_domain::PartialDate::parse(s).map(|p| p.is_plausible(2026));
+                        if let Ok(p) = conduct_stats::period::Period::parse(s) {
+                            let _ = (p.in_words(), p.first_day(), p.last_day(), p.earlier(40));
+                        }
+                    }
+                }
+            }
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 30, "the corpus is there: {replayed} inputs");
+}
+
+/// The limits are the user's to set: `--max-field-bytes` and `--max-record-bytes` change which
+/// rows are set aside, and the reasons name the flags.
+#[test]
+fn limits_are_set_on_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("incidents.csv");
+    std::fs::write(&file, "force,incident_ref,recorded_date,offence_code,narrative\nKent,A-1,2023-05-01,8L,short\nKent,A-2,2023-05-01,8L,a narrative of forty bytes or so and more\n").unwrap();
+    let count = |extra: &[&str], name: &str| {
+        let rep = tmp.path().join(format!("rep-{name}"));
+        let mut cmd = conduct();
+        cmd.arg("ingest").arg("--incidents").arg(&file).arg("--workspace").arg(tmp.path().join(format!("ws-{name}"))).arg("--report-dir").arg(&rep);
+        cmd.args(extra);
+        assert!(ok(&mut cmd).status.success());
+        let rejects = read_csv(&rep.join("rejects.csv"));
+        (summary(&rep)["accepted"].as_u64().unwrap(), rejects.first().map(|r| r["reason"].clone()))
+    };
+    assert_eq!(count(&[], "default"), (2, None));
+    let (accepted, reason) = count(&["--max-field-bytes", "20"], "field");
+    assert_eq!(accepted, 1);
+    assert!(reason.unwrap().contains("--max-field-bytes"));
+    let (accepted, reason) = count(&["--max-record-bytes", "60"], "record");
+    assert_eq!(accepted, 1);
+    assert!(reason.unwrap().contains("--max-record-bytes"));
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use conduct_ingest::{Ingest, Inputs};
+use conduct_ingest::{Ingest, Inputs, Limits};
 use conduct_store::{ImportReport, Store};
 
 /// Arguments of `conduct ingest`.
@@ -32,6 +32,38 @@ pub struct Args {
     /// Print the summary as JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What one import may cost (DESIGN.md, "Costs are bounded by limits the user can see").
+#[derive(clap::Args, Clone, Copy, Debug)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Longest value in one cell, in bytes; a row with a longer one is rejected.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_field_bytes)]
+    pub max_field_bytes: usize,
+    /// Longest row, in bytes of the file; a longer row is rejected unread and reading resumes
+    /// on the next line (a longer CSV header refuses the file).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_record_bytes)]
+    pub max_record_bytes: usize,
+    /// A compressed file (Parquet) may decode to at most this many times its size (or 16 MiB
+    /// if more), each row counting at least 256 bytes; past it the file is refused as a likely
+    /// decompression bomb.
+    #[arg(long, value_name = "TIMES", default_value_t = Limits::default().max_expansion)]
+    pub max_expansion: u64,
+}
+
+impl LimitArgs {
+    /// The limits for the ingest crate.
+    pub fn limits(self) -> Limits {
+        Limits {
+            max_field_bytes: self.max_field_bytes,
+            max_record_bytes: self.max_record_bytes,
+            max_expansion: self.max_expansion,
+            ..Limits::default()
+        }
+    }
 }
 
 /// Arguments of `conduct status`.
@@ -60,7 +92,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let workspace = args.workspace.unwrap_or_else(crate::default_workspace);
     let report_dir = args.report_dir.unwrap_or_else(|| workspace.join("imports").join("latest"));
-    let report = import(&workspace, &inputs, &report_dir)?;
+    let report = import_with(&workspace, &inputs, &report_dir, args.limits.limits())?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report_json(&report, &report_dir))?)?;
     } else {
@@ -71,9 +103,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Imports into a workspace, writing rejects, warnings and summary.json into `report_dir`.
 pub fn import(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> anyhow::Result<ImportReport> {
+    import_with(workspace, inputs, report_dir, Limits::default())
+}
+
+/// [`import`] with other limits.
+pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits: Limits) -> anyhow::Result<ImportReport> {
     let mut store = Store::open_workspace(workspace)
         .with_context(|| format!("opening workspace {}", workspace.display()))?;
-    let ingest = Ingest::with_findings_dir(report_dir)?;
+    let ingest = Ingest::with_findings_dir(report_dir)?.with_limits(limits);
     let progress = ingest.progress();
     let total: u64 = inputs
         .incidents

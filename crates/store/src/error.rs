@@ -71,11 +71,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ErrorKind::Sqlite(e) => Some(e),
-            ErrorKind::Ingest(e) => Some(e),
-            ErrorKind::Io(e) => Some(e),
-            _ => None,
-        }
+        // The message already says what the inner error says; a source would print it twice
+        // in `conduct: error: …` (anyhow's `{:#}` walks the chain).
+        None
     }
 }
