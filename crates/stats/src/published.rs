@@ -266,8 +266,9 @@ fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummar
             // A year that reads but is outside the dates Conduct can hold (0000/01, 9999/00).
             let q = FinancialQuarter::new(y, q).ok_or_else(|| reject(ErrorKind::PeriodOutOfRange(cell(year).into()), year))?;
             let oc = OffenceCode::parse(cell(code)).map_err(|_| reject(ErrorKind::BadOffenceCode(cell(code).into()), code))?;
-            let text = |i: Option<usize>| i.map_or("", cell);
-            let o = tables.offence(&oc, text(description), text(group), text(subgroup));
+            // Text Conduct wrote carries the spreadsheet guard (domain::cell); read it back bare.
+            let text = |i: Option<usize>| conduct_domain::cell::restore(i.map_or("", cell));
+            let o = tables.offence(&oc, &text(description), &text(group), &text(subgroup));
             match outcome {
                 None => tables.recorded_cell(f, q, o, c),
                 Some((ty, desc)) => {
@@ -348,7 +349,10 @@ fn writer(path: &Path, header: &[&str]) -> Result<csv::Writer<std::io::BufWriter
     Ok(w)
 }
 
-/// Writes the recorded-crime table in the published layout.
+use conduct_domain::cell::inert;
+
+/// Writes the recorded-crime table in the published layout. Text cells taken from an export
+/// (offence description, group, subgroup) are made inert for spreadsheets.
 pub fn write_recorded(path: &Path, tables: &Tables) -> Result<u64, Error> {
     let mut w = writer(path, &RECORDED_HEADER)?;
     let err = |e: csv::Error| Error::new(ErrorKind::Csv(e.to_string())).in_file(path);
@@ -357,7 +361,8 @@ pub fn write_recorded(path: &Path, tables: &Tables) -> Result<u64, Error> {
         for c in cells(t) {
             let fy = q.financial_year_label();
             let qn = q.quarter().to_string();
-            w.write_record([&fy, &qn, f.name(), &o.description, &o.group, &o.subgroup, &o.code, &c]).map_err(err)?;
+            w.write_record([&fy, &qn, f.name(), &inert(&o.description), &inert(&o.group), &inert(&o.subgroup), &o.code, &c])
+                .map_err(err)?;
             n += 1;
         }
     }
@@ -380,9 +385,9 @@ pub fn write_outcomes(path: &Path, tables: &Tables) -> Result<u64, Error> {
                 &fy,
                 &qn,
                 f.name(),
-                &o.description,
-                &o.group,
-                &o.subgroup,
+                &inert(&o.description),
+                &inert(&o.group),
+                &inert(&o.subgroup),
                 &o.code,
                 ot.description(),
                 ot.group(),
@@ -493,5 +498,25 @@ mod tests {
             )
         };
         assert_eq!(key(&t), key(&back));
+    }
+
+    /// Regression (issue 11): an export's offence description `=1+1` went raw into
+    /// recorded.csv and outcomes.csv, where a spreadsheet runs it. It is written inert and
+    /// read back as it was.
+    #[test]
+    fn regression_formula_descriptions_are_written_inert_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Tables::new();
+        let m = Force::resolve("Merseyside").unwrap();
+        let q = FinancialQuarter::new(2023, 1).unwrap();
+        let o = t.offence(&OffenceCode::parse("8L").unwrap(), "=1+1", "@grp", "-sub");
+        t.recorded_cell(m, q, o, Count::Value(2));
+        write_recorded(&dir.path().join("r.csv"), &t).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("r.csv")).unwrap();
+        assert!(text.contains("'=1+1") && text.contains("'@grp") && text.contains("'-sub"), "{text}");
+        let mut back = Tables::new();
+        read_recorded(&dir.path().join("r.csv"), &mut back).unwrap();
+        let d = &back.recorded_rows()[0].2;
+        assert_eq!((d.description.as_str(), d.group.as_str(), d.subgroup.as_str()), ("=1+1", "@grp", "-sub"));
     }
 }
