@@ -4,6 +4,12 @@
 //! 1. **Known suspect.** Every report in which person S is a suspect and person V a victim joins
 //!    the thread (V, S), in whatever force it was recorded. A thread of two or more reports is a
 //!    course.
+//!    A suspect row that carries nothing identifying (no name, date of birth, phone, e-mail,
+//!    handle, PNC, NI or nominal id: "unknown male") and whose person has no other row names no
+//!    suspect: the report is an unknown-suspect report (rule 2), not a thread of its own.
+//!    Threads of one victim whose suspects look like one person that linkage split (the same
+//!    folded surname and forename initial in some row of each, and no two different dates of
+//!    birth between them) are one thread: a course is not split because the suspect's records were.
 //! 2. **Unknown suspect.** A stalking-or-harassment report whose victim V is known but which names
 //!    no suspect joins V's thread that is nearest in time, if it falls within
 //!    [`Options::window_days`] of a report of that thread (so a single known-suspect report can
@@ -120,10 +126,16 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
     let mut victims: Vec<Vec<PersonId>> = vec![Vec::new(); incidents.len()];
     let mut suspects: Vec<Vec<PersonId>> = vec![Vec::new(); incidents.len()];
     let mut unplaced_people = 0;
+    let mut rows_of: HashMap<PersonId, u32> = HashMap::new();
+    for &p in person_of {
+        *rows_of.entry(p).or_insert(0) += 1;
+    }
     for (p, &person) in people.iter().zip(person_of) {
         match index.get(&(p.force, p.incident_ref.as_str())) {
             Some(&i) => match p.role {
                 Role::Victim => victims[i].push(person),
+                // "Unknown male": no one that can be followed from report to report.
+                Role::Suspect if !identifying(p) && rows_of[&person] == 1 => {}
                 Role::Suspect => suspects[i].push(person),
                 Role::Witness | Role::Other => {}
             },
@@ -153,6 +165,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
             }
         }
     }
+    merge_split_suspects(&mut threads, people, person_of);
     let mut threads_of_victim: HashMap<PersonId, Vec<usize>> = HashMap::new();
     for (t, th) in threads.iter().enumerate() {
         threads_of_victim.entry(th.victim).or_default().push(t);
@@ -255,6 +268,92 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         suspects,
         unplaced_people,
     }
+}
+
+/// Whether a people row carries anything that identifies a person.
+fn identifying(p: &Involvement) -> bool {
+    let letters = |s: &str| s.chars().any(|c| c.is_alphanumeric());
+    [&p.forename, &p.surname, &p.date_of_birth, &p.phone, &p.email, &p.online_handles, &p.pnc_id, &p.ni_number, &p.local_person_id]
+        .iter()
+        .any(|s| letters(s))
+}
+
+/// Folded surname and forename initial of a row (letters only, lower case), when it has both.
+fn name_key(p: &Involvement) -> Option<(String, char)> {
+    let fold = |s: &str| s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect::<String>();
+    let surname = fold(&p.surname);
+    let initial = fold(&p.forename).chars().next()?;
+    (!surname.is_empty()).then_some((surname, initial))
+}
+
+/// Joins threads of one victim whose known suspects look like one person split by linkage:
+/// a row of each shares the folded surname and forename initial, and no row of one has a date
+/// of birth different from a row of the other. The joined thread keeps the suspect of its
+/// largest part (the earliest on a tie). Threads stay in their order; emptied ones are removed.
+fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], person_of: &[PersonId]) {
+    let mut suspects: HashMap<PersonId, (Vec<(String, char)>, Vec<&str>)> = HashMap::new();
+    for t in threads.iter() {
+        if let Suspect::Known(s) = t.suspect {
+            suspects.entry(s).or_default();
+        }
+    }
+    if suspects.is_empty() {
+        return;
+    }
+    for (p, person) in people.iter().zip(person_of) {
+        if p.role != Role::Suspect {
+            continue;
+        }
+        if let Some(e) = suspects.get_mut(person) {
+            if let Some(k) = name_key(p) {
+                if !e.0.contains(&k) {
+                    e.0.push(k);
+                }
+            }
+            let dob = p.date_of_birth.trim();
+            if !dob.is_empty() && !e.1.contains(&dob) {
+                e.1.push(dob);
+            }
+        }
+    }
+    let alike = |a: PersonId, b: PersonId| {
+        let (x, y) = (&suspects[&a], &suspects[&b]);
+        x.0.iter().any(|k| y.0.contains(k)) && (x.1.is_empty() || y.1.is_empty() || x.1.iter().all(|d| y.1.contains(d)) && y.1.iter().all(|d| x.1.contains(d)))
+    };
+    let mut by_victim: HashMap<PersonId, Vec<usize>> = HashMap::new();
+    for (t, th) in threads.iter().enumerate() {
+        if matches!(th.suspect, Suspect::Known(_)) {
+            by_victim.entry(th.victim).or_default().push(t);
+        }
+    }
+    let mut into: Vec<usize> = (0..threads.len()).collect();
+    let mut victims: Vec<&PersonId> = by_victim.keys().collect();
+    victims.sort_unstable();
+    for v in victims {
+        let ts = &by_victim[v];
+        if ts.len() < 2 {
+            continue;
+        }
+        // Largest thread first (earliest on a tie); each later one joins the first it looks like.
+        let mut order = ts.clone();
+        order.sort_by_key(|&t| (std::cmp::Reverse(threads[t].incidents.len()), t));
+        for (k, &t) in order.iter().enumerate() {
+            let Suspect::Known(st) = threads[t].suspect else { continue };
+            if let Some(&host) = order[..k].iter().find(|&&h| into[h] == h && matches!(threads[h].suspect, Suspect::Known(sh) if alike(sh, st))) {
+                into[t] = host;
+            }
+        }
+    }
+    let mut moved: Vec<(usize, Vec<usize>)> = Vec::new();
+    for t in 0..threads.len() {
+        if into[t] != t {
+            moved.push((into[t], std::mem::take(&mut threads[t].incidents)));
+        }
+    }
+    for (host, incidents) in moved {
+        threads[host].incidents.extend(incidents);
+    }
+    threads.retain(|t| !t.incidents.is_empty());
 }
 
 fn flush_chain(threads: &mut Vec<Thread>, victim: PersonId, chain: &mut Vec<usize>) {

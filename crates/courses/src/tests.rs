@@ -31,6 +31,13 @@ fn person(force: &str, incident: &str, role: Role, n: usize) -> Involvement {
     Involvement::new(&format!("{incident}-{role}-{n}"), Force::resolve(force).unwrap(), incident, role)
 }
 
+/// A row with a name (so that it identifies someone), "Person{id}".
+fn named(mut p: Involvement, id: u32) -> Involvement {
+    p.surname = format!("Person{id}");
+    p.forename = "A".into();
+    p
+}
+
 /// A world: reports with (victim, optional suspect) person numbers.
 struct World {
     incidents: Vec<Incident>,
@@ -59,10 +66,10 @@ impl World {
         victim: u32,
         suspect: Option<u32>,
     ) -> &mut Incident {
-        self.people.push(person(force, r, Role::Victim, self.people.len()));
+        self.people.push(named(person(force, r, Role::Victim, self.people.len()), victim));
         self.ids.push(victim);
         if let Some(s) = suspect {
-            self.people.push(person(force, r, Role::Suspect, self.people.len()));
+            self.people.push(named(person(force, r, Role::Suspect, self.people.len()), s));
             self.ids.push(s);
         }
         self.incidents.push(incident(force, r, day, code, links, narrative));
@@ -128,6 +135,63 @@ fn unknown_suspect_reports_join_within_the_window_only() {
     assert_eq!(found.courses[0].suspect, Suspect::Known(2));
     assert_eq!(w.refs(&found.courses[1]), ["K3", "K4"]);
     assert_eq!(found.courses[1].suspect, Suspect::Unknown);
+}
+
+#[test]
+fn an_unknown_male_suspect_row_is_an_unknown_suspect() {
+    // Her third report lists a suspect row with nothing identifying ("unknown male"), resolved
+    // as a person of its own: it still joins her course within the window.
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    w.report("Kent", "K2", "2023-02-01", 1, Some(2));
+    w.report("Kent", "K3", "2023-03-01", 1, None);
+    w.people.push(person("Kent", "K3", Role::Suspect, 99));
+    w.ids.push(7);
+    let found = w.courses();
+    assert_eq!(found.courses.len(), 1);
+    assert_eq!(w.refs(&found.courses[0]), ["K1", "K2", "K3"]);
+}
+
+#[test]
+fn a_suspect_split_by_linkage_does_not_split_the_course() {
+    // Linkage left the suspect as persons 2 and 3 (one record had a typo and no date of birth);
+    // person 4, of another name, is a second suspect; person 5 shares the name but not the date
+    // of birth (his father).
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    w.report("Kent", "K2", "2023-02-01", 1, Some(2));
+    w.report("Kent", "K3", "2023-03-01", 1, Some(3));
+    w.report("Kent", "K4", "2023-04-01", 1, Some(4));
+    w.report("Kent", "K5", "2023-05-01", 1, Some(4));
+    w.report("Kent", "K6", "2023-06-01", 1, Some(5));
+    w.report("Kent", "K7", "2023-07-01", 1, Some(5));
+    let set = |w: &mut World, row: usize, forename: &str, surname: &str, dob: &str| {
+        let p = &mut w.people[row];
+        p.forename = forename.into();
+        p.surname = surname.into();
+        p.date_of_birth = dob.into();
+    };
+    for (row, (f, s, d)) in [
+        (1, ("Darren", "Whitcombe", "1984-11-02")),
+        (3, ("Darren", "Whitcombe", "1984-11-02")),
+        (5, ("Darren", "Whitcomb", "")),
+        (7, ("Shane", "Doherty", "1978-12-01")),
+        (9, ("Shane", "Doherty", "1978-12-01")),
+        (11, ("Darren", "Whitcombe", "1958-03-03")),
+        (13, ("Darren", "Whitcombe", "1958-03-03")),
+    ] {
+        set(&mut w, row, f, s, d);
+    }
+    // K3's suspect row says "Whitcomb": no shared surname yet, so a second row of person 3
+    // with the usual spelling is what ties them.
+    w.report("Kent", "K8", "2023-08-01", 9, Some(3));
+    set(&mut w, 15, "Darren", "Whitcombe", "");
+    let found = w.courses();
+    let of = |c: &crate::Course| (w.refs(c), c.suspect);
+    let all: Vec<_> = found.courses.iter().map(of).collect();
+    assert!(all.contains(&(vec!["K1", "K2", "K3"], Suspect::Known(2))), "{all:?}");
+    assert!(all.contains(&(vec!["K4", "K5"], Suspect::Known(4))), "{all:?}");
+    assert!(all.contains(&(vec!["K6", "K7"], Suspect::Known(5))), "{all:?}");
 }
 
 #[test]
