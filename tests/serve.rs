@@ -191,6 +191,16 @@ impl Client {
         self.finish(r)
     }
 
+    /// As [`Client::post`] without the CSRF token, but None when the connection is cut before
+    /// the answer (a server refusing a too-large body may close while the client still sends).
+    pub fn try_post(&mut self, path: &str, body: &Value) -> Option<Answer> {
+        let r = self.agent.post(format!("{}{path}", self.base)).header("Cookie", self.cookie_header()).send_json(body);
+        match r {
+            Err(ureq::Error::Io(_)) => None,
+            r => Some(self.finish(r)),
+        }
+    }
+
     /// POST multipart files: (field, file name, bytes).
     pub fn upload(&mut self, files: &[(&str, &str, Vec<u8>)]) -> Answer {
         self.try_upload(files).expect("the server answers")
@@ -646,4 +656,73 @@ fn serve_finishes_an_upload_a_stopped_server_left_analysing() {
     let incidents: i64 = n["forces"].as_array().unwrap().iter().map(|f| f["incidents"].as_i64().unwrap()).sum();
     let good = std::fs::read_to_string(data("good/incidents.csv")).unwrap().lines().count() as i64 - 1;
     assert_eq!(incidents, 400 + good, "the kept export is in the publication");
+}
+
+/// The audit log's size: (entries, bytes of their text).
+fn audit_size(database: &str) -> (i64, i64) {
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(database)).unwrap();
+    let r = c
+        .query_one(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(at || actor || action || object || force || outcome || detail || prev_hash || hash AS BLOB))), 0) FROM audit",
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+    (r[0].int().unwrap(), r[1].int().unwrap())
+}
+
+#[test]
+fn serve_an_anonymous_caller_cannot_grow_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 400, &[]).unwrap();
+    server.add_user("rev", "reviewer", None);
+    let (rows_before, bytes_before) = audit_size(&server.database);
+    let mut anon = Client::new(&server.base);
+
+    // 3 MB usernames: refused for their size before anything is read, let alone stored.
+    let huge = "x".repeat(3 << 20);
+    let mut answered = 0;
+    for _ in 0..20 {
+        if let Some((s, v)) = anon.try_post("/api/login", &json!({"username": huge, "password": "whatever it is"})) {
+            assert_eq!(s, 413, "{v}");
+            assert!(v["error"].as_str().unwrap().contains("at most"), "{v}");
+            answered += 1;
+        }
+    }
+    assert!(answered > 0, "the server answers a too-large sign-in at least once in twenty");
+    // Usernames under the body limit but over the username limit: a clear 422, counted.
+    let long = "y".repeat(10_000);
+    for _ in 0..200 {
+        let (s, v) = anon.post("/api/login", &json!({"username": long, "password": "whatever it is"}), false);
+        assert_eq!(s, 422, "{v}");
+        assert!(v["error"].as_str().unwrap().contains("at most 64 bytes"), "{v}");
+    }
+    // A locked name, tried again and again: the first refusal is stored, the rest counted.
+    for _ in 0..5 {
+        assert_eq!(anon.login("rev", "not the password"), 401);
+    }
+    for _ in 0..300 {
+        assert_eq!(anon.login("rev", "not the password"), 429);
+    }
+    // Enough failures to lock the address, then a new 64-byte name every time.
+    for i in 0..15 {
+        assert_eq!(anon.login(&format!("nobody{i}"), "not the password"), 401);
+    }
+    for i in 0..300 {
+        assert_eq!(anon.login(&format!("{i:064}"), "not the password"), 429);
+    }
+
+    let (rows, bytes) = audit_size(&server.database);
+    let (rows, bytes) = (rows - rows_before, bytes - bytes_before);
+    // 20 failed sign-ins, each stored, and one entry for each kind of refusal counted: too long,
+    // this name locked, this address locked.
+    assert!(rows <= 24, "{rows} audit entries for 840 anonymous requests");
+    assert!(bytes < 16 * 1024, "the audit log grew by {bytes} bytes for 840 anonymous requests");
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+    let actors: Vec<String> = c.query("SELECT actor FROM audit WHERE outcome = 'refused'", &[]).unwrap().iter().map(|r| r[0].text()).collect();
+    assert_eq!(actors.len(), 1, "one entry for 200 too-long usernames: {actors:?}");
+    assert!(actors[0].starts_with(&"y".repeat(64)) && actors[0].ends_with("…[cut: 10000 bytes]"), "stored cut and marked: {}", actors[0]);
+    let locked = c.query("SELECT detail FROM audit WHERE outcome = 'locked'", &[]).unwrap();
+    assert_eq!(locked.len(), 2, "one entry per locked name, one per locked address: {locked:?}");
+    assert!(locked.iter().all(|r| r[0].text().contains("counted, not stored")), "{locked:?}");
 }

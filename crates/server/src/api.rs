@@ -4,9 +4,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Multipart, Path as UrlPath, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,7 +25,7 @@ use crate::{Ctx, Shared};
 /// The API routes.
 pub fn routes() -> axum::Router<Shared> {
     axum::Router::new()
-        .route("/api/login", post(login))
+        .route("/api/login", post(login).layer(DefaultBodyLimit::max(auth::MAX_LOGIN_BODY_BYTES)))
         .route("/api/logout", post(logout))
         .route("/api/me", get(me))
         .route("/api/forces", get(forces))
@@ -48,18 +50,48 @@ pub struct Credentials {
 }
 
 /// Checks credentials (rate-limited per username and per address) and starts a session.
+///
+/// Nothing an unauthenticated caller sends is stored unbounded: a username or password over
+/// its limit is refused (422) before anything is looked up, and that refusal, like a locked-out
+/// attempt (429), is counted by [`auth::RefusalCounter`] (the first of a kind per window is
+/// stored, with the username cut to [`auth::MAX_USERNAME_BYTES`] and marked, the rest counted).
+/// Failed attempts are stored one by one, which the limiter bounds per address (to its limit,
+/// plus at most one per database slot for attempts checked at the same moment).
 pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Result<(User, String, String), ApiError> {
-    let name_key = format!("user:{}", creds.username.trim().to_ascii_lowercase());
-    let addr_key = format!("addr:{}", addr.ip());
+    let username = creds.username.trim().to_string();
+    let addr_key = auth::address_key(addr.ip());
+    let refusal = |outcome: &str, detail: String| Entry {
+        actor: auth::stored_username(&username),
+        action: "login".into(),
+        object: "session".into(),
+        force: "-".into(),
+        outcome: outcome.into(),
+        detail,
+    };
+    if username.len() > auth::MAX_USERNAME_BYTES || creds.password.len() > auth::MAX_PASSWORD_BYTES {
+        let detail = format!("username of {} bytes, password of {} bytes, from {}: over the limits", username.len(), creds.password.len(), &addr_key[5..]);
+        let entries = state.refusals.note(&format!("too long|{addr_key}"), refusal("refused", detail), Instant::now());
+        state.record(entries).await?;
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("a username is at most {} bytes and a password at most {} bytes: nothing was checked", auth::MAX_USERNAME_BYTES, auth::MAX_PASSWORD_BYTES),
+        ));
+    }
+    let name_key = format!("user:{}", username.to_ascii_lowercase());
     if let Some(wait) = state.limiter.locked(&[&name_key, &addr_key]) {
-        state
-            .record(vec![Entry { actor: creds.username.clone(), action: "login".into(), object: "session".into(), force: "-".into(), outcome: "locked".into(), detail: String::new() }])
-            .await?;
+        // One entry per locked address (whatever the names tried from it), or per locked name
+        // and address, per window.
+        let (key, detail) = if state.limiter.locked(&[&addr_key]).is_some() {
+            (format!("locked|{addr_key}"), format!("too many failures from {}", &addr_key[5..]))
+        } else {
+            (format!("locked|{addr_key}|{name_key}"), format!("too many failures for this name; from {}", &addr_key[5..]))
+        };
+        let entries = state.refusals.note(&key, refusal("locked", detail), Instant::now());
+        state.record(entries).await?;
         let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("too many failed sign-ins: try again in {} minutes", wait.div_ceil(60)));
         e.retry_after = Some(wait);
         return Err(e);
     }
-    let username = creds.username.trim().to_string();
     let u = username.clone();
     let found = state
         .db(move |c| {
@@ -83,11 +115,19 @@ pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Re
         }
         None => {
             state.limiter.failed(&[&name_key, &addr_key]);
-            state
-                .record(vec![Entry { actor: username, action: "login".into(), object: "session".into(), force: "-".into(), outcome: "denied".into(), detail: "wrong username or password".into() }])
-                .await?;
+            state.record(vec![refusal("denied", "wrong username or password".into())]).await?;
             Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong username or password"))
         }
+    }
+}
+
+/// A sign-in body that could not be read: too large (413) or not the expected fields (400),
+/// said plainly.
+pub fn unreadable_login(status: StatusCode, why: &str) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, format!("a sign-in request is at most {} bytes: nothing was checked", auth::MAX_LOGIN_BODY_BYTES))
+    } else {
+        ApiError::bad_request(format!("send a username and a password: {why}"))
     }
 }
 
@@ -98,7 +138,13 @@ fn me_json(user: &User, csrf: &str) -> Json_ {
     })
 }
 
-async fn login(State(state): State<Shared>, ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: HeaderMap, Json(creds): Json<Credentials>) -> Result<Response, ApiError> {
+async fn login(
+    State(state): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(creds) = body.map_err(|e| unreadable_login(e.status(), &e.body_text()))?;
     let (user, token, csrf) = sign_in(&state, addr, creds).await?;
     let cookie = crate::session_cookie(&token, crate::is_tls(&state, &headers), auth::SESSION_HOURS * 3600);
     Ok(([(header::SET_COOKIE, cookie)], Json(me_json(&user, &csrf))).into_response())

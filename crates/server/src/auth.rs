@@ -155,14 +155,45 @@ pub fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("not a password anyone has"))
 }
 
+/// Longest username, in bytes: accounts are made no longer, so a longer one is refused at
+/// sign-in before anything is looked up or stored.
+pub const MAX_USERNAME_BYTES: usize = 64;
+/// Longest password, in bytes (Argon2 would hash any length; the cost of a sign-in stays
+/// bounded).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Largest sign-in request body, in bytes (JSON or form): room for the longest username and
+/// password, escaped, and nothing like an upload.
+pub const MAX_LOGIN_BODY_BYTES: usize = 16 * 1024;
+
+/// A username as an unauthenticated caller sent it, fit to store: at most
+/// [`MAX_USERNAME_BYTES`] bytes, control characters replaced, and when cut, a marker saying so
+/// and how long it was.
+pub fn stored_username(name: &str) -> String {
+    let clean = |s: &str| s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect::<String>();
+    if name.len() <= MAX_USERNAME_BYTES {
+        return clean(name);
+    }
+    let mut cut = MAX_USERNAME_BYTES;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…[cut: {} bytes]", clean(&name[..cut]), name.len())
+}
+
 /// Creates an account. Analysts must have a force; passwords must be at least 12 characters.
 pub fn add_user(conn: &mut Conn, username: &str, password: &str, role: Role, force: Option<Force>) -> Result<i64, AuthError> {
     let username = username.trim();
-    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+    if username.is_empty()
+        || username.len() > MAX_USERNAME_BYTES
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    {
         return Err(AuthError::Invalid("a username is 1–64 letters, digits or . _ - @".into()));
     }
     if password.chars().count() < 12 {
         return Err(AuthError::Invalid("a password must be at least 12 characters".into()));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AuthError::Invalid(format!("a password is at most {MAX_PASSWORD_BYTES} bytes")));
     }
     if role == Role::Analyst && force.is_none() {
         return Err(AuthError::Invalid("an analyst belongs to one force: give --force".into()));
@@ -305,22 +336,42 @@ pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
 /// How long failures count, and how long a locked name or address waits.
 pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
+/// The limiter's key for a client address: the address itself for IPv4, its /64 network for
+/// IPv6 (one subscriber holds a whole /64, so counting single addresses would count nothing).
+pub fn address_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(a) => format!("addr:{a}"),
+        std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => format!("addr:{v4}"),
+            None => {
+                let s = a.segments();
+                format!("addr:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// Counts failed logins per username and per client address.
 #[derive(Default)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
+fn limit_of(key: &str) -> u32 {
+    if key.starts_with("addr:") { MAX_FAILURES_PER_ADDRESS } else { MAX_FAILURES }
+}
+
 impl LoginLimiter {
     /// Seconds to wait if `keys` (username, address) are locked.
     pub fn locked(&self, keys: &[&str]) -> Option<u64> {
         let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        Self::wait(&map, keys)
+    }
+
+    fn wait(map: &HashMap<String, (u32, Instant)>, keys: &[&str]) -> Option<u64> {
         keys.iter()
             .filter_map(|k| map.get(*k).map(|v| (*k, v)))
-            .filter(|(k, (n, since))| {
-                let max = if k.starts_with("addr:") { MAX_FAILURES_PER_ADDRESS } else { MAX_FAILURES };
-                *n >= max && since.elapsed() < LOCKOUT
-            })
+            .filter(|(k, (n, since))| *n >= limit_of(k) && since.elapsed() < LOCKOUT)
             .map(|(_, (_, since))| (LOCKOUT - since.elapsed()).as_secs() + 1)
             .max()
     }
@@ -328,6 +379,10 @@ impl LoginLimiter {
     /// Records a failure against each key.
     pub fn failed(&self, keys: &[&str]) {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        Self::count(&mut map, keys);
+    }
+
+    fn count(map: &mut HashMap<String, (u32, Instant)>, keys: &[&str]) {
         if map.len() > 100_000 {
             map.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
         }
@@ -343,6 +398,86 @@ impl LoginLimiter {
     /// Clears the username's failures after a success.
     pub fn succeeded(&self, key: &str) {
         self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
+/// Refusals of callers who are not signed in (locked-out sign-ins, malformed ones), counted
+/// rather than each stored: the first refusal of a kind (key: client address, and the username
+/// when only that is locked) in a window is written to the audit log at once; the rest are
+/// counted, and one more entry gives their number when the window closes. So however many
+/// requests an anonymous caller sends, the audit log grows by at most two entries per key per
+/// window, and at most [`MAX_REFUSAL_KEYS`] keys are counted at once (beyond that they share
+/// one key).
+pub struct RefusalCounter {
+    window: Duration,
+    tallies: Mutex<HashMap<String, Tally>>,
+}
+
+struct Tally {
+    since: Instant,
+    since_at: String,
+    more: u64,
+    first: crate::audit::Entry,
+}
+
+/// Keys a [`RefusalCounter`] tells apart within one window.
+pub const MAX_REFUSAL_KEYS: usize = 10_000;
+
+impl RefusalCounter {
+    /// Counts per `window`.
+    pub fn new(window: Duration) -> RefusalCounter {
+        RefusalCounter { window, tallies: Mutex::default() }
+    }
+
+    /// Counts a refusal under `key` at `now`; returns the entries to store now: `entry` itself
+    /// when it is the first of its key in a window (with the summary of the key's last window,
+    /// if that had more), and nothing otherwise.
+    pub fn note(&self, key: &str, mut entry: crate::audit::Entry, now: Instant) -> Vec<crate::audit::Entry> {
+        let mut map = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        let mut key = key.to_string();
+        if !map.contains_key(&key) && map.len() >= MAX_REFUSAL_KEYS {
+            key = "(too many kinds at once)".into();
+            entry.detail = "refusals of too many clients at once, counted together".into();
+        }
+        let mut out = Vec::new();
+        if let Some(t) = map.get_mut(&key) {
+            if now.saturating_duration_since(t.since) < self.window {
+                t.more += 1;
+                return out;
+            }
+            out.extend(self.summary(t));
+        }
+        let minutes = self.window.as_secs().div_ceil(60);
+        let first = entry.clone();
+        let counted = format!("more like it in the next {minutes} minutes are counted, not stored one by one");
+        entry.detail = if entry.detail.is_empty() { counted } else { format!("{}; {counted}", entry.detail) };
+        out.push(entry);
+        map.insert(key, Tally { since: now, since_at: crate::audit::now(), more: 0, first });
+        out
+    }
+
+    /// The entries of windows closed by `now` (one per key that counted more than its first
+    /// refusal), forgetting those keys.
+    pub fn flush(&self, now: Instant) -> Vec<crate::audit::Entry> {
+        let mut map = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Vec::new();
+        map.retain(|_, t| {
+            if now.saturating_duration_since(t.since) < self.window {
+                return true;
+            }
+            out.extend(self.summary(t));
+            false
+        });
+        out
+    }
+
+    fn summary(&self, t: &Tally) -> Option<crate::audit::Entry> {
+        (t.more > 0).then(|| {
+            let mut e = t.first.clone();
+            let what = if e.detail.is_empty() { String::new() } else { format!(" ({})", e.detail) };
+            e.detail = format!("{} more refused like this{what} in the {} minutes from {}", t.more, self.window.as_secs().div_ceil(60), t.since_at);
+            e
+        })
     }
 }
 
@@ -378,6 +513,53 @@ mod tests {
         }
         assert!(l.locked(&["user:b", "addr:1"]).is_some());
         assert_eq!(l.locked(&["user:b", "addr:2"]), None);
+    }
+
+    #[test]
+    fn addresses_are_counted_by_ipv6_network() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_eq!(address_key("10.0.0.1".parse().unwrap()), "addr:10.0.0.1");
+        assert_eq!(address_key("::ffff:10.0.0.1".parse().unwrap()), "addr:10.0.0.1");
+    }
+
+    #[test]
+    fn long_usernames_are_stored_cut_and_marked() {
+        assert_eq!(stored_username("ana"), "ana");
+        let huge = "é".repeat(1_500_000);
+        let s = stored_username(&huge);
+        assert!(s.len() < MAX_USERNAME_BYTES + 40, "{s}");
+        assert!(s.ends_with("…[cut: 3000000 bytes]"), "{s}");
+        assert_eq!(stored_username("a\nb"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn repeated_refusals_are_counted_not_stored() {
+        let c = RefusalCounter::new(Duration::from_secs(900));
+        let t0 = Instant::now();
+        let e = |n: &str| crate::audit::Entry { actor: n.into(), action: "login".into(), outcome: "locked".into(), ..Default::default() };
+        let first = c.note("locked|addr:1", e("x"), t0);
+        assert_eq!(first.len(), 1);
+        assert!(first[0].detail.contains("counted, not stored"), "{:?}", first[0]);
+        for i in 0..10_000 {
+            assert!(c.note("locked|addr:1", e(&format!("y{i}")), t0 + Duration::from_secs(1)).is_empty());
+        }
+        assert!(c.flush(t0 + Duration::from_secs(899)).is_empty(), "the window is still open");
+        let summary = c.flush(t0 + Duration::from_secs(900));
+        assert_eq!(summary.len(), 1);
+        assert!(summary[0].detail.starts_with("10000 more refused like this"), "{:?}", summary[0]);
+        assert_eq!(summary[0].actor, "x");
+        // A new window starts with a stored entry again; a key that counted nothing more
+        // leaves no summary.
+        assert_eq!(c.note("locked|addr:1", e("z"), t0 + Duration::from_secs(901)).len(), 1);
+        assert!(c.flush(t0 + Duration::from_secs(2000)).is_empty());
+        // Beyond MAX_REFUSAL_KEYS distinct keys, they share one.
+        let mut stored = 0;
+        for i in 0..MAX_REFUSAL_KEYS + 500 {
+            stored += c.note(&format!("k{i}"), e("w"), t0 + Duration::from_secs(3000)).len();
+        }
+        assert_eq!(stored, MAX_REFUSAL_KEYS + 1);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct AppState {
     pub auditor: Auditor,
     /// Failed-login counts.
     pub limiter: LoginLimiter,
+    /// Refusals of unauthenticated callers, counted rather than each stored.
+    pub refusals: auth::RefusalCounter,
     /// Key of pseudonymous references.
     pub key: Vec<u8>,
     /// Setup.
@@ -278,6 +280,7 @@ pub fn state(config: Config) -> Result<Shared, db::DbError> {
         pool,
         auditor,
         limiter: LoginLimiter::default(),
+        refusals: auth::RefusalCounter::new(auth::LOCKOUT),
         key,
         slots: tokio::sync::Semaphore::new(config.pool_size as usize),
         config,
@@ -297,6 +300,7 @@ pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         let addr = listener.local_addr()?;
         println!("listening on http://{addr}");
         tokio::spawn(api::resume_interrupted(state.clone()));
+        tokio::spawn(record_counted_refusals(state.clone()));
         eprintln!("conduct serve: {} ; data folder {}", config.database.describe(), config.data_dir.display());
         axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
@@ -305,6 +309,21 @@ pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             .await?;
         Ok::<(), Box<dyn std::error::Error>>(())
     })
+}
+
+/// Every minute, writes the counts of refusals whose window has closed (see
+/// [`auth::RefusalCounter`]).
+async fn record_counted_refusals(state: Shared) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let entries = state.refusals.flush(Instant::now());
+        if !entries.is_empty() {
+            if let Err(e) = state.record(entries).await {
+                eprintln!("conduct serve: error: {}", e.message);
+            }
+        }
+    }
 }
 
 /// Redirects to the login page (for pages when not signed in).

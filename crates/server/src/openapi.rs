@@ -103,8 +103,9 @@ pub fn spec() -> Value {
         "security": [{"session": []}],
         "paths": {
             "/api/login": {"post": {"summary": "Sign in", "security": [], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["username", "password"],
-                "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
-                "responses": {"200": ok("signed in; the session cookie is set", json!({"$ref": "#/components/schemas/Me"})), "401": err(), "429": err()}}},
+                "properties": {"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 1024}}}}}},
+                "responses": {"200": ok("signed in; the session cookie is set", json!({"$ref": "#/components/schemas/Me"})), "401": err(),
+                    "413": err(), "422": err(), "429": err()}}},
             "/api/logout": {"post": {"summary": "Sign out", "parameters": [csrf()], "responses": with(json!({"200": ok("signed out", json!({"type": "object"}))}))}},
             "/api/me": {"get": {"summary": "Who is signed in", "responses": with(json!({"200": ok("the user", json!({"$ref": "#/components/schemas/Me"}))}))}},
             "/api/forces": {"get": {"summary": "National comparison: every force's aggregates", "responses": with(json!({"200": ok("forces", json!({"type": "object"}))}))}},

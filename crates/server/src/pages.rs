@@ -4,7 +4,8 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Form, Multipart, Path as UrlPath, Query, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Multipart, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,7 +22,7 @@ use crate::{Ctx, Shared};
 pub fn routes() -> axum::Router<Shared> {
     axum::Router::new()
         .route("/", get(home))
-        .route("/login", get(login_page).post(login))
+        .route("/login", get(login_page).post(login).layer(DefaultBodyLimit::max(crate::auth::MAX_LOGIN_BODY_BYTES)))
         .route("/logout", post(logout))
         .route("/forces/{force}", get(force_page))
         .route("/triage", get(triage_page))
@@ -182,8 +183,20 @@ struct LoginForm {
     csrf: String,
 }
 
-async fn login(State(state): State<Shared>, ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<Shared>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
     let expected = crate::cookie(&headers, LOGIN_CSRF).unwrap_or_default();
+    let f = match form {
+        Ok(Form(f)) => f,
+        Err(e) => {
+            let e = api::unreadable_login(e.status(), &e.body_text());
+            return (e.status, Html(login_html(Some(&e.public_message()), &expected))).into_response();
+        }
+    };
     if expected.is_empty() || !crate::auth::same_token(&expected, &f.csrf) {
         return (StatusCode::FORBIDDEN, Html(login_html(Some("the form expired: sign in again"), &expected))).into_response();
     }
