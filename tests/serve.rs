@@ -104,6 +104,11 @@ pub fn pg_database(tag: &str) -> Option<PgDatabase> {
 /// A synthetic world of `incidents` incidents published into a fresh database, served on a free
 /// port. None when the backend is skipped.
 pub fn start(dir: &Path, backend: Backend, incidents: usize, extra: &[&str]) -> Option<Server> {
+    start_env(dir, backend, incidents, extra, &[])
+}
+
+/// As [`start`], with environment variables for the server.
+pub fn start_env(dir: &Path, backend: Backend, incidents: usize, extra: &[&str], envs: &[(&str, &str)]) -> Option<Server> {
     let pg = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(pg_database(&format!("{incidents}"))?),
@@ -116,14 +121,15 @@ pub fn start(dir: &Path, backend: Backend, incidents: usize, extra: &[&str]) -> 
     let database = pg.as_ref().map_or_else(|| data_dir.join("conduct-server.db").display().to_string(), |p| p.url.clone());
     ok(conduct().arg("publish").arg(&world).arg("--data").arg(&data_dir).arg("--database").arg(&database));
     let log = dir.join(format!("serve-{backend:?}.log"));
-    Some(spawn_serve(data_dir, database, log, extra, pg))
+    Some(spawn_serve(data_dir, database, log, extra, envs, pg))
 }
 
 /// `conduct serve` on an existing data folder and database.
-pub fn spawn_serve(data_dir: PathBuf, database: String, log: PathBuf, extra: &[&str], pg: Option<PgDatabase>) -> Server {
+pub fn spawn_serve(data_dir: PathBuf, database: String, log: PathBuf, extra: &[&str], envs: &[(&str, &str)], pg: Option<PgDatabase>) -> Server {
     let mut child = conduct()
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
+        .envs(envs.iter().copied())
         .arg("--data")
         .arg(&data_dir)
         .arg("--database")
@@ -330,7 +336,8 @@ fn wait_published(c: &mut Client, id: i64) -> Value {
 /// The whole scenario: every role, every route, on one backend.
 fn scenario(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(server) = start(dir.path(), backend, 1500, &["--max-upload-mb", "1"]) else { return };
+    let limits = [("CONDUCT_MAX_STORED_REJECTS", "550"), ("CONDUCT_MAX_UPLOAD_ROWS", "5000")];
+    let Some(server) = start_env(dir.path(), backend, 1500, &["--max-upload-mb", "1"], &limits) else { return };
     let admin_pw = server.add_user("admin", "admin", None);
     let mut admin = signed_in(&server, "admin", &admin_pw);
 
@@ -480,6 +487,14 @@ fn scenario(backend: Backend) {
     assert!(r["error"].as_str().unwrap().contains("larger than"), "{r}");
     let (s, r) = admin.upload(&[("people", "people.csv", read("people.csv"))]);
     assert_eq!(s, 422, "{r}");
+    // More rows than one upload may hold (5,000 here): refused whole, saying why.
+    let mut many = read("incidents.csv");
+    for i in 0..5001 {
+        many.extend_from_slice(format!("Merseyside,MER-MANY-{i},2023-04-02,,8L,,,,,,,\n").as_bytes());
+    }
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", many), ("people", "people.csv", read("people.csv"))]);
+    assert_eq!(s, 422, "{r}");
+    assert!(r["error"].as_str().unwrap().contains("more than 5000 rows"), "{r}");
     let mut bad_rows = read("incidents.csv");
     // What a course and a person hold now, to check that their ids still mean them after the
     // next publication.
@@ -491,7 +506,8 @@ fn scenario(backend: Backend) {
     let course_before = sorted(&admin.get(&format!("/api/courses/{course}")).1, "timeline", "incident_ref");
     let person_before = sorted(&admin.get(&format!("/api/persons/{victim}")).1, "records", "record_id");
     let (_, page_before) = admin.get("/api/triage?per_page=200");
-    // More bad rows than the report lists (500): every one is counted and downloadable.
+    // More bad rows than the report lists (500) and than are stored (550 here): every one is
+    // counted, and tallied by reason; the first 550 are stored and downloadable.
     for i in 0..600 {
         // The first is a formula: the download must not hand it to a spreadsheet to run.
         let key = if i == 0 { "=1+1".to_string() } else { format!("MER-BAD-{i}") };
@@ -503,15 +519,25 @@ fn scenario(backend: Backend) {
     assert_eq!(r["report"]["rejected"], 600, "the bad rows are counted: {r}");
     assert_eq!(r["report"]["rejects"].as_array().unwrap().len(), 500, "the report lists 500");
     assert_eq!(r["report"]["rejects"][0]["column"], "recorded_date");
+    assert_eq!(r["report"]["rejects_stored"], 550, "stored up to the limit: {}", r["report"]["rejects_stored"]);
+    let reasons = &r["report"]["files"][0]["reject_reasons"];
+    assert_eq!(reasons.as_array().map(Vec::len), Some(1), "one kind of reason: {reasons}");
+    assert_eq!((&reasons[0]["column"], &reasons[0]["count"]), (&json!("recorded_date"), &json!(600)), "all counted by reason: {reasons}");
     let upload = r["id"].as_i64().unwrap();
     let (s, csv) = admin.get(&format!("/api/imports/{upload}/rejects.csv"));
     assert_eq!(s, 200, "{csv}");
     let csv = csv.as_str().expect("CSV text").to_string();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "file,line,column,reason,key");
-    assert_eq!(lines.len(), 601, "every rejected row is in the download");
+    assert_eq!(lines.len(), 551, "every stored reject is in the download, and no more");
     assert!(lines[1..].iter().all(|l| l.starts_with("incidents.csv,") && l.contains(",recorded_date,")), "{}", lines[1]);
-    assert!(lines[600].ends_with(",MER-BAD-599"), "in file order, with the row's key: {}", lines[600]);
+    assert!(lines[550].ends_with(",MER-BAD-549"), "in file order, with the row's key: {}", lines[550]);
+    let stored = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database))
+        .unwrap()
+        .query_one("SELECT COUNT(*) FROM upload_rejects WHERE upload_id = ?", &[upload.into()])
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored[0].int(), Some(550), "exactly the limit is stored");
     assert!(lines[1].ends_with(",'=1+1"), "a formula is made inert: {}", lines[1]);
     assert_eq!(ana.get(&format!("/api/imports/{upload}/rejects.csv")).0, 404, "another user's upload is not theirs to read");
     assert!(audit_entries(&mut admin).iter().any(|e| e["action"] == "read" && e["object"] == format!("upload/{upload}/rejects")));
@@ -639,23 +665,28 @@ fn serve_finishes_an_upload_a_stopped_server_left_analysing() {
     let pw = server.add_user("admin", "admin", None);
     let (data_dir, database) = (server.data.clone(), server.database.clone());
     drop(server);
-    // What a server stopped mid-analysis leaves: the export kept, its upload marked analysing.
-    let export = data_dir.join("exports").join("999999999999999999999999-stopped");
+    // What a server stopped mid-analysis leaves: the export staged by a process that is gone
+    // (no process has id 999999999), its upload marked analysing.
+    let name = "999999999999999999999999-stopped";
+    let export = data_dir.join("pending").join(format!("{name}.999999999-1"));
     std::fs::create_dir_all(&export).unwrap();
     for f in ["incidents.csv", "people.csv"] {
         std::fs::copy(data(&format!("good/{f}")), export.join(f)).unwrap();
     }
     let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&database)).unwrap();
     c.execute("INSERT INTO uploads (id, at, username, status, report) VALUES (7, 'then', 'admin', 'analysing', '{}')", &[]).unwrap();
+    c.execute("INSERT INTO upload_exports (upload_id, export) VALUES (7, ?)", &[name.into()]).unwrap();
     drop(c);
-    let server = spawn_serve(data_dir, database, dir.path().join("again.log"), &[], None);
+    let server = spawn_serve(data_dir.clone(), database, dir.path().join("again.log"), &[], &[], None);
     let mut admin = signed_in(&server, "admin", &pw);
     let done = wait_published(&mut admin, 7);
     assert_eq!(done["status"], "published", "{done}");
     let (_, n) = admin.get("/api/forces");
     let incidents: i64 = n["forces"].as_array().unwrap().iter().map(|f| f["incidents"].as_i64().unwrap()).sum();
     let good = std::fs::read_to_string(data("good/incidents.csv")).unwrap().lines().count() as i64 - 1;
-    assert_eq!(incidents, 400 + good, "the kept export is in the publication");
+    assert_eq!(incidents, 400 + good, "the staged export is in the publication");
+    assert!(data_dir.join("exports").join(name).is_dir(), "and accepted");
+    assert!(std::fs::read_dir(data_dir.join("pending")).unwrap().next().is_none(), "nothing is left staged");
 }
 
 /// The audit log's size: (entries, bytes of their text).
@@ -725,4 +756,177 @@ fn serve_an_anonymous_caller_cannot_grow_the_audit_log() {
     let locked = c.query("SELECT detail FROM audit WHERE outcome = 'locked'", &[]).unwrap();
     assert_eq!(locked.len(), 2, "one entry per locked name, one per locked address: {locked:?}");
     assert!(locked.iter().all(|r| r[0].text().contains("counted, not stored")), "{locked:?}");
+}
+
+/// A small export of `n` incidents of Merseyside (two people each), every key marked with `tag`.
+fn small_export(tag: &str, n: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut incidents = String::from("force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative\n");
+    let mut people = String::from("record_id,force,incident_ref,role,local_person_id,forename,middle_names,surname,date_of_birth,sex,address,postcode,phone,email,online_handles,pnc_id,ni_number\n");
+    for i in 0..n {
+        incidents.push_str(&format!("Merseyside,{tag}-{i},2023-04-{:02},,8L,Harassment,Y,N,,,,\n", 1 + i % 28));
+        people.push_str(&format!("{tag}-V{i},Merseyside,{tag}-{i},victim,,Alex{i},,{tag}son,1980-01-01,F,,,,,,,\n"));
+        people.push_str(&format!("{tag}-S{i},Merseyside,{tag}-{i},suspect,,Sam{i},,{tag}ley,1979-02-02,M,,,,,,,\n"));
+    }
+    (incidents.into_bytes(), people.into_bytes())
+}
+
+fn count(database: &str, sql: &str) -> i64 {
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(database)).unwrap();
+    c.query_one(sql, &[]).unwrap().unwrap()[0].int().unwrap()
+}
+
+#[test]
+fn serve_a_killed_publication_is_never_accepted_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    ok(conduct().args(["synth", "--incidents", "400", "--seed", "7", "--out"]).arg(&world));
+    let data_dir = dir.path().join("data");
+    let database = data_dir.join("conduct-server.db").display().to_string();
+    let publish = |export: &Path| {
+        let mut c = conduct();
+        c.arg("publish").arg(export).arg("--data").arg(&data_dir).arg("--database").arg(&database);
+        c
+    };
+    ok(&mut publish(&world));
+    let killed = dir.path().join("killed");
+    std::fs::create_dir_all(&killed).unwrap();
+    let (i, p) = small_export("KILLED", 30);
+    std::fs::write(killed.join("incidents.csv"), i).unwrap();
+    std::fs::write(killed.join("people.csv"), p).unwrap();
+
+    // kill -9 while its export is staged, before its publication commits (the analysis of the
+    // whole world takes far longer than noticing the staged folder).
+    let mut child = publish(&killed).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let pending = data_dir.join("pending");
+    let t = Instant::now();
+    while std::fs::read_dir(&pending).map_or(true, |mut d| d.next().is_none()) {
+        assert!(t.elapsed() < Duration::from_secs(60), "conduct publish never staged its export");
+        assert!(child.try_wait().unwrap().is_none(), "conduct publish finished before it could be killed");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'KILLED-%'"), 0, "the killed publication did not commit");
+    // And a crash after staging, simulated: an export left staged by a process that is gone.
+    let left = pending.join("000000000000000000000001-left.999999999-1");
+    std::fs::create_dir_all(&left).unwrap();
+    std::fs::copy(killed.join("incidents.csv"), left.join("incidents.csv")).unwrap();
+    std::fs::copy(killed.join("people.csv"), left.join("people.csv")).unwrap();
+
+    // The next, unrelated publication holds the world and its own export, nothing else.
+    let next = dir.path().join("next");
+    std::fs::create_dir_all(&next).unwrap();
+    let (i, p) = small_export("NEXT", 5);
+    std::fs::write(next.join("incidents.csv"), i).unwrap();
+    std::fs::write(next.join("people.csv"), p).unwrap();
+    ok(&mut publish(&next));
+    assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'KILLED-%'"), 0, "nothing of the killed publication");
+    assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents"), 405);
+    assert_eq!(count(&database, "SELECT COUNT(*) FROM exports"), 2, "the world and the next export");
+    let accepted: Vec<_> = std::fs::read_dir(data_dir.join("exports")).unwrap().collect();
+    assert_eq!(accepted.len(), 2, "{accepted:?}");
+    assert!(std::fs::read_dir(&pending).unwrap().next().is_none(), "what the stopped processes staged is gone");
+    // No copy of a table that a publication was filling is left behind.
+    let copies = count(&database, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_\\_%' ESCAPE '\\'");
+    assert_eq!(copies, 0);
+}
+
+#[test]
+fn serve_queued_uploads_share_analyses() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 1500, &[]).unwrap();
+    let pw = server.add_user("admin", "admin", None);
+    let before = count(&server.database, "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'publication'");
+    // Eight uploads at once: the first starts an analysis, the rest wait for one more.
+    let ids: Vec<i64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|k| {
+                let server = &server;
+                let pw = &pw;
+                s.spawn(move || {
+                    let mut admin = signed_in(server, "admin", pw);
+                    let (i, p) = small_export(&format!("Q{k}"), 3);
+                    let (s, r) = admin.upload(&[("incidents", "incidents.csv", i), ("people", "people.csv", p)]);
+                    assert_eq!(s, 202, "{r}");
+                    r["id"].as_i64().unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut admin = signed_in(&server, "admin", &pw);
+    for id in &ids {
+        assert_eq!(wait_published(&mut admin, *id)["status"], "published");
+    }
+    let analyses = count(&server.database, "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'publication'") - before;
+    assert!((1..=2).contains(&analyses), "8 uploads took {analyses} analyses");
+    assert_eq!(count(&server.database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'Q%'"), 24, "every upload is published");
+    assert_eq!(count(&server.database, "SELECT COUNT(*) FROM exports"), 9);
+}
+
+/// Readers for the whole of a publication of a world of `incidents`, on `backend`: every read
+/// answers, none fails because the publication is writing. SQLite's wait for a writer is cut to
+/// 750 ms (from 10 s), so a publication that held the write lock for longer would fail the
+/// readers whose reads are audited: writing the 30,000-incident analysis in one transaction took
+/// 1.2-1.3 s here (debug build) and failed this test; written 4,096 rows per transaction, the
+/// longest write took 111 ms and the swap 44 ms.
+fn reads_during_a_publication(backend: Backend, incidents: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = start_env(dir.path(), backend, incidents, &["--pool-size", "4"], &[("CONDUCT_SQLITE_BUSY_MS", "750")]) else { return };
+    let pw = server.add_user("admin", "admin", None);
+    let mut admin = signed_in(&server, "admin", &pw);
+    let (_, page) = admin.get("/api/triage?per_page=50");
+    let courses: Vec<String> = page["items"].as_array().unwrap().iter().map(|r| r["course_id"].as_str().unwrap().to_string()).collect();
+    let (i, p) = small_export("DURING", 10);
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", i), ("people", "people.csv", p)]);
+    assert_eq!(s, 202, "{r}");
+    let upload = r["id"].as_i64().unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let t = Instant::now();
+    let (reads, failures) = std::thread::scope(|s| {
+        let readers: Vec<_> = (0..3)
+            .map(|k| {
+                let (server, pw, courses, done) = (&server, &pw, &courses, &done);
+                s.spawn(move || {
+                    let mut c = signed_in(server, "admin", pw);
+                    let (mut reads, mut failures) = (0, Vec::new());
+                    // Bounded: until the publication is done, at most 5,000 reads or 300 s.
+                    while !done.load(std::sync::atomic::Ordering::SeqCst) && reads < 5000 && t.elapsed() < Duration::from_secs(300) {
+                        let path = match (reads + k) % 3 {
+                            0 => "/api/triage?per_page=20".to_string(),
+                            1 => format!("/api/courses/{}", courses[reads % courses.len()]),
+                            _ => "/api/forces".to_string(),
+                        };
+                        let (status, v) = c.get(&path);
+                        if status != 200 {
+                            failures.push(format!("GET {path}: {status} {v}"));
+                        }
+                        reads += 1;
+                    }
+                    (reads, failures)
+                })
+            })
+            .collect();
+        let v = wait_published(&mut admin, upload);
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(v["status"], "published", "{v}");
+        readers.into_iter().map(|h| h.join().unwrap()).fold((0, Vec::new()), |(n, mut f), (r, g)| {
+            f.extend(g);
+            (n + r, f)
+        })
+    });
+    eprintln!("{backend:?}: {reads} reads during a publication of {} s", t.elapsed().as_secs());
+    assert!(server.log_text().lines().all(|l| !l.contains("database is locked")), "no write waited out its timeout");
+    assert!(reads > 10, "the readers ran during the publication: {reads}");
+    assert!(failures.is_empty(), "{} of {reads} reads failed: {:?}", failures.len(), &failures[..failures.len().min(5)]);
+}
+
+#[test]
+fn serve_reads_never_fail_during_a_publication_on_sqlite() {
+    reads_during_a_publication(Backend::Sqlite, 30_000);
+}
+
+#[test]
+fn serve_reads_never_fail_during_a_publication_on_postgres() {
+    reads_during_a_publication(Backend::Postgres, 30_000);
 }

@@ -3,7 +3,7 @@
 //! POST but login needs the session's CSRF token in `X-CSRF-Token`.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use axum::Json;
@@ -269,32 +269,6 @@ pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Js
     }
 }
 
-/// A new folder under `data_dir/exports`, named so that folders sort in arrival order.
-pub fn new_export_dir(data_dir: &Path) -> Result<PathBuf, DatasetError> {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let dir = data_dir.join("exports").join(format!("{nanos:024}-{}", crate::audit::hex(&auth::random_bytes::<4>())));
-    std::fs::create_dir_all(dir.parent().unwrap_or(data_dir)).map_err(|e| DatasetError::Io(format!("creating {}: {e}", dir.display())))?;
-    Ok(dir)
-}
-
-/// Copies an export's files into a new export folder (for `conduct publish`).
-pub fn keep_export(data_dir: &Path, inputs: &conduct_ingest::Inputs) -> Result<PathBuf, DatasetError> {
-    let dir = new_export_dir(data_dir)?;
-    std::fs::create_dir_all(&dir).map_err(|e| DatasetError::Io(format!("creating {}: {e}", dir.display())))?;
-    for (kind, files) in [("incidents", &inputs.incidents), ("people", &inputs.people), ("orders", &inputs.orders)] {
-        for (i, f) in files.iter().enumerate() {
-            // Named for the format the reader detects (a .txt CSV is kept as .csv), so that
-            // `dataset::inputs_in` finds it again at every later publication.
-            let mut head = [0u8; 64];
-            let n = std::fs::File::open(f).and_then(|mut r| std::io::Read::read(&mut r, &mut head)).unwrap_or(0);
-            let ext = conduct_ingest::Format::detect(f, &head[..n]).name();
-            let to = dir.join(format!("{kind}-{i:03}.{ext}"));
-            std::fs::copy(f, &to).map_err(|e| DatasetError::Io(format!("copying {}: {e}", f.display())))?;
-        }
-    }
-    Ok(dir)
-}
-
 /// The result of an upload.
 pub struct Uploaded {
     /// Upload id.
@@ -375,6 +349,13 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
                 Err(e) => return Err(form_error(state, &e, "the upload was cut short")),
             }
         }
+        // A tokio file writes on another thread: the last write may still be under way until
+        // flushed, and validation would read a short (even empty) file.
+        {
+            use tokio::io::AsyncWriteExt;
+            out.flush().await.map_err(|e| ApiError::internal(e.to_string()))?;
+        }
+        drop(out);
         match name.as_str() {
             "incidents" => inputs.incidents.push(path),
             "people" => inputs.people.push(path),
@@ -397,7 +378,8 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "an export needs an incidents file and a people file (orders are optional)"));
     }
     let staged = inputs.clone();
-    let validation = tokio::task::spawn_blocking(move || dataset::validate(&staged))
+    let limits = state.limits;
+    let validation = tokio::task::spawn_blocking(move || dataset::validate(&staged, &limits))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let user = ctx.user.clone();
@@ -428,13 +410,23 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
     if let Some(m) = &message {
         stored["refused"] = m.clone().into();
     }
-    let (u, s, st) = (user.username.clone(), status.to_string(), stored.to_string());
-    let id = state
+    // An export that may be used is staged; it is accepted only when the publication that
+    // holds it commits.
+    let staged = match &validation {
+        Some(_) => Some(dataset::stage_folder(&state.config.data_dir, staging).map_err(|e| ApiError::internal(e.to_string()))?),
+        None => None,
+    };
+    let (u, s, st, export) = (user.username.clone(), status.to_string(), stored.to_string(), staged.as_ref().map(|x| x.name.clone()));
+    let inserted = state
         .db(move |c| {
             c.transaction(|c| {
                 let id = c.query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM uploads", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
                 c.execute("INSERT INTO uploads (id, at, username, status, report) VALUES (?, ?, ?, ?, ?)", &[id.into(), crate::audit::now().into(), u.into(), s.into(), st.into()])?;
-                // Every reject, for the download (the report lists the first REJECTS_LISTED).
+                if let Some(name) = export {
+                    c.execute("INSERT INTO upload_exports (upload_id, export) VALUES (?, ?)", &[id.into(), name.into()])?;
+                }
+                // The rejects kept (at most --max-stored-rejects), for the download; the report
+                // lists the first REJECTS_LISTED and counts every one by reason.
                 let rows: Vec<Vec<crate::db::Value>> = rejects
                     .iter()
                     .enumerate()
@@ -449,7 +441,16 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
                 Ok::<i64, ApiError>(id)
             })
         })
-        .await?;
+        .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) => {
+            if let Some(s) = &staged {
+                dataset::discard(s);
+            }
+            return Err(e);
+        }
+    };
     let forces: Vec<&str> = validation.as_ref().map(|v| dataset::forces_of(&v.export)).unwrap_or_default().iter().map(|f| f.name()).collect();
     let force_text = if forces.is_empty() { ctx.user.force.map_or("-".to_string(), |f| f.name().to_string()) } else { forces.join(";") };
     state
@@ -467,71 +468,155 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
         detail["upload_id"] = id.into();
         return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, m, Some(detail)));
     }
-    let dir = new_export_dir(&state.config.data_dir).map_err(|e| ApiError::internal(e.to_string()))?;
-    std::fs::rename(staging, &dir).map_err(|e| ApiError::internal(format!("keeping the export: {e}")))?;
-    let st = state.clone();
-    tokio::spawn(async move { analyse_in_background(st, id, dir).await });
+    drop(validation);
+    enqueue(state, Queued { id, staged });
     Ok(Uploaded { id, status: status.to_string(), report })
 }
 
-/// Rejected rows an upload's report lists; all of them are counted, stored and downloadable
-/// from `/api/imports/{id}/rejects.csv`.
+/// Rejected rows an upload's report lists; up to `CONDUCT_MAX_STORED_REJECTS` are stored and
+/// downloadable from `/api/imports/{id}/rejects.csv`, and all are counted by reason.
 pub const REJECTS_LISTED: usize = 500;
 
-/// Uploads a stopped server left "analysing": their exports were kept, so one analysis of every
-/// export finishes them all. Called once when the server starts.
-pub async fn resume_interrupted(state: Shared) {
-    let ids = state
-        .db(|c| Ok(c.query("SELECT id FROM uploads WHERE status = 'analysing' ORDER BY id", &[])?))
-        .await
-        .unwrap_or_default();
-    let ids: Vec<i64> = ids.iter().filter_map(|r| r[0].int()).collect();
-    if let Some(&last) = ids.last() {
-        eprintln!("conduct serve: {} upload(s) were being analysed when the server stopped: analysing again", ids.len());
-        analyse_uploads(state, ids, last, None).await;
+/// An accepted upload waiting for the analysis that will publish it.
+pub struct Queued {
+    /// The upload.
+    pub id: i64,
+    /// Its staged export (none for an upload a server before schema version 3 left analysing:
+    /// its export was kept under `exports/` already).
+    pub staged: Option<dataset::Staged>,
+}
+
+/// Queues an upload for the analysis, starting the one task that runs analyses if it is not
+/// running yet.
+pub fn enqueue(state: &Shared, item: Queued) {
+    state.queue.push(item);
+    if !state.analysing.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        let st = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let batch = st.queue.next().await;
+                analyse_uploads(&st, batch).await;
+            }
+        });
     }
 }
 
-async fn analyse_in_background(state: Shared, id: i64, dir: PathBuf) {
-    analyse_uploads(state, vec![id], id, Some(dir)).await;
-}
-
-/// Analyses every export and publishes the result; marks `ids` with the outcome. On failure the
-/// export `dir` (the new upload's, if any) is set aside.
-async fn analyse_uploads(state: Shared, ids: Vec<i64>, id: i64, dir: Option<PathBuf>) {
-    let _one_at_a_time = state.analysis.lock().await;
+/// Uploads a stopped server left "analysing": their exports are staged still, so they are
+/// queued again (and so analysed together, once). Called once when the server starts, after
+/// tidying what stopped processes left in the data folder.
+pub async fn resume_interrupted(state: Shared) {
     let data_dir = state.config.data_dir.clone();
-    let pool = state.pool.clone();
-    let d = dir.clone();
-    let result = tokio::task::spawn_blocking(move || -> Result<dataset::Published, DatasetError> {
-        let a = dataset::analyse(dataset::read_all(&data_dir)?)?;
-        let mut c = crate::db::get(&pool)?;
-        dataset::publish(&mut c, &a)
-    })
-    .await
-    .unwrap_or_else(|e| Err(DatasetError::Io(format!("the analysis stopped: {e}"))));
-    let (status, outcome, detail) = match &result {
-        Ok(p) => ("published".to_string(), "published", serde_json::to_string(p).unwrap_or_default()),
-        Err(e) => {
-            if let Some(d) = &d {
-                let _ = std::fs::remove_dir_all(d);
-            }
-            eprintln!("conduct serve: upload {id}: analysis failed: {e}");
-            (format!("failed: {e}"), "failed", "the export was set aside; the previous analysis stands".to_string())
-        }
-    };
-    let s = status.clone();
-    let _ = state
+    let found = state
         .db(move |c| {
-            for i in ids {
-                c.execute("UPDATE uploads SET status = ? WHERE id = ?", &[s.clone().into(), i.into()])?;
-            }
-            Ok(())
+            dataset::reconcile(c, &data_dir).map_err(|e| ApiError::internal(e.to_string()))?;
+            let rows = c.query(
+                "SELECT u.id, e.export FROM uploads u LEFT JOIN upload_exports e ON e.upload_id = u.id WHERE u.status = 'analysing' ORDER BY u.id",
+                &[],
+            )?;
+            let held: Vec<String> = c.query("SELECT name FROM exports", &[])?.iter().map(|r| r[0].text()).collect();
+            Ok((rows, held))
         })
         .await;
-    let _ = state
-        .record(vec![Entry { actor: "conduct".into(), action: "publish".into(), object: format!("upload/{id}"), force: "-".into(), outcome: outcome.into(), detail }])
-        .await;
+    let (rows, held) = match found {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("conduct serve: error: resuming uploads: {}", e.message);
+            return;
+        }
+    };
+    if rows.is_empty() {
+        return;
+    }
+    eprintln!("conduct serve: {} upload(s) were waiting for analysis when the server stopped: analysing them", rows.len());
+    let waiting = dataset::staged(&state.config.data_dir);
+    let me = dataset::owner_tag();
+    let mut settled = Vec::new();
+    for r in rows {
+        let Some(id) = r[0].int() else { continue };
+        let Some(name) = (r[1] != crate::db::Value::Null).then(|| r[1].text()) else {
+            enqueue(&state, Queued { id, staged: None });
+            continue;
+        };
+        match waiting.iter().find(|(n, _, _)| *n == name) {
+            // Another live server's: it will publish it.
+            Some((_, owner, _)) if *owner != me && dataset::owner_alive(owner) => {}
+            Some((_, _, dir)) => {
+                let mine = state.config.data_dir.join("pending").join(format!("{name}.{me}"));
+                match std::fs::rename(dir, &mine) {
+                    Ok(()) => enqueue(&state, Queued { id, staged: Some(dataset::Staged { name, dir: mine }) }),
+                    Err(e) => settled.push((id, format!("failed: its staged export could not be taken up: {e}"))),
+                }
+            }
+            None if held.contains(&name) => settled.push((id, "published".to_string())),
+            None => settled.push((id, "failed: its staged export was lost when the server stopped".to_string())),
+        }
+    }
+    if !settled.is_empty() {
+        let _ = state
+            .db(move |c| {
+                for (id, status) in settled {
+                    c.execute("UPDATE uploads SET status = ? WHERE id = ?", &[status.into(), id.into()])?;
+                }
+                Ok(())
+            })
+            .await;
+    }
+}
+
+/// Analyses every export with the staged exports of `batch` and publishes the result, marking
+/// each upload with the outcome. If the analysis of several fails, each is tried alone, so
+/// that only an upload that fails by itself is set aside (its staged export removed; the
+/// previous analysis stands).
+async fn analyse_uploads(state: &Shared, batch: Vec<Queued>) {
+    let mut work = std::collections::VecDeque::from([batch]);
+    while let Some(batch) = work.pop_front() {
+        let staged: Vec<dataset::Staged> = batch.iter().filter_map(|q| q.staged.clone()).collect();
+        let (data_dir, pool) = (state.config.data_dir.clone(), state.pool.clone());
+        let result = tokio::task::spawn_blocking(move || -> Result<dataset::Published, DatasetError> {
+            let mut c = crate::db::get(&pool)?;
+            dataset::publish(&mut c, &data_dir, &staged)
+        })
+        .await
+        .unwrap_or_else(|e| Err(DatasetError::Io(format!("the analysis stopped: {e}"))));
+        let ids: Vec<i64> = batch.iter().map(|q| q.id).collect();
+        let together = if ids.len() > 1 {
+            format!(" (one analysis for uploads {})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
+        } else {
+            String::new()
+        };
+        let (status, outcome, detail) = match &result {
+            Ok(p) => ("published".to_string(), "published", format!("{}{together}", serde_json::to_string(p).unwrap_or_default())),
+            Err(e) if batch.len() > 1 => {
+                eprintln!("conduct serve: uploads {ids:?}: analysis failed ({e}); trying each alone");
+                work.extend(batch.into_iter().map(|q| vec![q]));
+                continue;
+            }
+            Err(e) => {
+                for q in &batch {
+                    if let Some(s) = &q.staged {
+                        dataset::discard(s);
+                    }
+                }
+                eprintln!("conduct serve: upload {ids:?}: analysis failed: {e}");
+                (format!("failed: {e}"), "failed", "the export was set aside; the previous analysis stands".to_string())
+            }
+        };
+        let s = status.clone();
+        let marked = ids.clone();
+        let _ = state
+            .db(move |c| {
+                for i in marked {
+                    c.execute("UPDATE uploads SET status = ? WHERE id = ?", &[s.clone().into(), i.into()])?;
+                }
+                Ok(())
+            })
+            .await;
+        let entries = ids
+            .iter()
+            .map(|id| Entry { actor: "conduct".into(), action: "publish".into(), object: format!("upload/{id}"), force: "-".into(), outcome: outcome.into(), detail: detail.clone() })
+            .collect();
+        let _ = state.record(entries).await;
+    }
 }
 
 async fn upload(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {

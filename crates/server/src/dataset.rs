@@ -62,19 +62,68 @@ pub fn inputs_in(folder: &Path) -> Result<Inputs, DatasetError> {
     Inputs::in_folder(folder).map_err(|e| DatasetError::Io(format!("reading {}: {e}", folder.display())))
 }
 
+/// What one upload may cost the server. Defaults: [`Limits::default`]; `conduct serve` reads
+/// other values from `CONDUCT_MAX_STORED_REJECTS` and `CONDUCT_MAX_UPLOAD_ROWS`
+/// ([`Limits::from_env`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Rejected rows kept in memory and stored per upload (downloadable as CSV); every reject
+    /// is still counted, and tallied by file, column and kind of reason in the report
+    /// (default 10,000).
+    pub max_stored_rejects: usize,
+    /// Rows (accepted and rejected) one upload may hold; a larger one is refused whole, and
+    /// the read stops as soon as it has accepted more (default 2,000,000: a large force's
+    /// export of several years is under a million incidents with their people).
+    pub max_upload_rows: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_stored_rejects: 10_000, max_upload_rows: 2_000_000 }
+    }
+}
+
+impl Limits {
+    /// The defaults, with any of `CONDUCT_MAX_STORED_REJECTS` and `CONDUCT_MAX_UPLOAD_ROWS`
+    /// that is set; a value that is not a number is an error.
+    pub fn from_env() -> Result<Limits, String> {
+        let mut l = Limits::default();
+        let read = |name: &str| -> Result<Option<u64>, String> {
+            match std::env::var(name) {
+                Ok(v) => v.trim().replace(['_', ','], "").parse().map(Some).map_err(|_| format!("{name} must be a number, not {v:?}")),
+                Err(_) => Ok(None),
+            }
+        };
+        if let Some(n) = read("CONDUCT_MAX_STORED_REJECTS")? {
+            l.max_stored_rejects = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = read("CONDUCT_MAX_UPLOAD_ROWS")? {
+            l.max_upload_rows = n;
+        }
+        Ok(l)
+    }
+
+    /// For `conduct publish`: an administrator's export of any size, rejects kept as for an
+    /// upload.
+    pub fn for_cli() -> Limits {
+        Limits { max_upload_rows: u64::MAX, ..Limits::default() }
+    }
+}
+
 /// The validation report of one upload.
 pub struct Validation {
-    /// Counts per file.
+    /// Counts per file, with every reject tallied by column and kind of reason.
     pub summary: Summary,
-    /// Rejected rows (file, line, column, reason, key), all of them.
+    /// Rejected rows (file, line, column, reason, key): the first [`Limits::max_stored_rejects`].
     pub rejects: Vec<conduct_ingest::Reject>,
     /// The rows, when they may be used.
     pub export: Export,
 }
 
 impl Validation {
-    /// The report as JSON, with at most `max_rejects` rejects listed (all are counted). File
-    /// paths are given as their names only.
+    /// The report as JSON, with at most `max_rejects` rejects listed (all are counted, and
+    /// tallied by kind in each file's `reject_reasons`). File paths are given as their names
+    /// only.
     pub fn to_json(&self, max_rejects: usize) -> serde_json::Value {
         let mut v = self.summary.to_json();
         if let Some(files) = v["files"].as_array_mut() {
@@ -97,15 +146,49 @@ impl Validation {
             })
             .collect();
         v["rejects_listed"] = self.rejects.len().min(max_rejects).into();
+        v["rejects_stored"] = self.rejects.len().into();
         v
     }
 }
 
-/// Reads an export through the same validation as `conduct ingest`.
-pub fn validate(inputs: &Inputs) -> Result<Validation, DatasetError> {
-    let mut ingest = Ingest::new();
-    let (export, summary) =
-        ingest.read_whole(inputs).map_err(|e| DatasetError::Unreadable(without_folder(&e.to_string(), inputs)))?;
+/// Reads an export through the same validation as `conduct ingest`, within `limits`: at most
+/// [`Limits::max_stored_rejects`] rejects kept (all counted and tallied), and an export of more
+/// than [`Limits::max_upload_rows`] rows refused (the read stops once it has accepted more).
+pub fn validate(inputs: &Inputs, limits: &Limits) -> Result<Validation, DatasetError> {
+    let kept = conduct_ingest::Limits { max_findings_kept: limits.max_stored_rejects, ..Default::default() };
+    let mut ingest = Ingest::new().with_limits(kept);
+    let mut export = Export::default();
+    let mut rows = 0u64;
+    let too_many = || {
+        DatasetError::Refused(format!(
+            "the export holds more than {} rows, the most one upload may hold (CONDUCT_MAX_UPLOAD_ROWS): nothing was imported; split it, or publish it with `conduct publish`",
+            limits.max_upload_rows
+        ))
+    };
+    let read = ingest.run(inputs, &conduct_ingest::KnownIncidents::default(), &mut |b| {
+        rows += match &b {
+            conduct_ingest::Batch::Incidents(v) => v.len(),
+            conduct_ingest::Batch::People(v) => v.len(),
+            conduct_ingest::Batch::Orders(v) => v.len(),
+        } as u64;
+        if rows > limits.max_upload_rows {
+            return false;
+        }
+        match b {
+            conduct_ingest::Batch::Incidents(v) => export.incidents.extend(v),
+            conduct_ingest::Batch::People(v) => export.people.extend(v),
+            conduct_ingest::Batch::Orders(v) => export.orders.extend(v),
+        }
+        true
+    });
+    let summary = match read {
+        Ok(s) => s,
+        Err(_) if rows > limits.max_upload_rows => return Err(too_many()),
+        Err(e) => return Err(DatasetError::Unreadable(without_folder(&e.to_string(), inputs))),
+    };
+    if summary.read() > limits.max_upload_rows {
+        return Err(too_many());
+    }
     Ok(Validation { summary, rejects: ingest.rejects().to_vec(), export })
 }
 
@@ -135,36 +218,229 @@ pub fn forces_of(export: &Export) -> Vec<Force> {
     f
 }
 
-/// The accepted exports under a data folder, oldest first.
-pub fn exports(data_dir: &Path) -> Result<Vec<PathBuf>, DatasetError> {
-    let dir = data_dir.join("exports");
-    if !dir.exists() {
-        return Ok(Vec::new());
+/// An export waiting for the publication that will hold it: its files are in
+/// `DATA/pending/NAME.OWNER` (OWNER: the process that staged it, see [`owner_tag`]) until that
+/// publication commits, and only then move to `DATA/exports/NAME`. The database names the
+/// exports the current publication holds (table `exports`), so an export whose publication
+/// never committed (a killed `conduct publish`, a failed analysis) is never read again, and is
+/// removed by the next [`reconcile`] once its owner is gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Staged {
+    /// The export's name: sorts in arrival order.
+    pub name: String,
+    /// Where its files are now.
+    pub dir: PathBuf,
+}
+
+/// A fresh export name, sorting after every earlier one (nanoseconds since 1970, then 4 random
+/// bytes).
+pub fn new_export_name() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{nanos:024}-{}", crate::audit::hex(&crate::auth::random_bytes::<4>()))
+}
+
+/// This process, as it marks what it stages: `PID-STARTTIME` (the start time from
+/// `/proc/self/stat`, so that a later process given the same id is not taken for this one;
+/// `0` where there is no `/proc`).
+pub fn owner_tag() -> String {
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| format!("{}-{}", std::process::id(), start_time("self").unwrap_or(0))).clone()
+}
+
+fn start_time(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 22; the command name (field 2) is in parentheses and may hold spaces.
+    stat.rsplit_once(')')?.1.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the process an [`owner_tag`] names may still be running. Where that cannot be told
+/// (no `/proc`), it may be.
+pub fn owner_alive(tag: &str) -> bool {
+    if tag == owner_tag() {
+        return true;
     }
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| DatasetError::Io(format!("reading {}: {e}", dir.display())))?
+    if !Path::new("/proc/self/stat").exists() {
+        return true;
+    }
+    let Some((pid, start)) = tag.split_once('-') else { return false };
+    match start_time(pid) {
+        Some(t) => start.parse::<u64>().is_ok_and(|s| s == 0 || s == t),
+        None => false,
+    }
+}
+
+fn pending_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("pending")
+}
+
+fn io(what: &str, p: &Path, e: std::io::Error) -> DatasetError {
+    DatasetError::Io(format!("{what} {}: {e}", p.display()))
+}
+
+/// Stages an export whose files are in `from` (a folder this process owns, moved, not copied).
+pub fn stage_folder(data_dir: &Path, from: &Path) -> Result<Staged, DatasetError> {
+    let name = new_export_name();
+    let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
+    std::fs::create_dir_all(pending_dir(data_dir)).map_err(|e| io("creating", &pending_dir(data_dir), e))?;
+    std::fs::rename(from, &dir).map_err(|e| io("staging", &dir, e))?;
+    Ok(Staged { name, dir })
+}
+
+/// Stages a copy of an export's files (for `conduct publish`), each named for the format the
+/// reader detects (a .txt CSV is kept as .csv), so that [`inputs_in`] finds it again at every
+/// later publication.
+pub fn stage_copy(data_dir: &Path, inputs: &Inputs) -> Result<Staged, DatasetError> {
+    let name = new_export_name();
+    let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
+    std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
+    let copied = (|| {
+        for (kind, files) in [("incidents", &inputs.incidents), ("people", &inputs.people), ("orders", &inputs.orders)] {
+            for (i, f) in files.iter().enumerate() {
+                let mut head = [0u8; 64];
+                let n = std::fs::File::open(f).and_then(|mut r| std::io::Read::read(&mut r, &mut head)).unwrap_or(0);
+                let ext = conduct_ingest::Format::detect(f, &head[..n]).name();
+                std::fs::copy(f, dir.join(format!("{kind}-{i:03}.{ext}"))).map_err(|e| io("copying", f, e))?;
+            }
+        }
+        Ok(())
+    })();
+    match copied {
+        Ok(()) => Ok(Staged { name, dir }),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            Err(e)
+        }
+    }
+}
+
+/// Gives up a staged export (its publication failed).
+pub fn discard(staged: &Staged) {
+    let _ = std::fs::remove_dir_all(&staged.dir);
+}
+
+/// Moves a staged export whose publication has committed to `DATA/exports/NAME`.
+fn promote(data_dir: &Path, staged: &Staged) -> Result<PathBuf, DatasetError> {
+    let to = data_dir.join("exports").join(&staged.name);
+    if to.exists() {
+        let _ = std::fs::remove_dir_all(&staged.dir);
+        return Ok(to);
+    }
+    std::fs::create_dir_all(data_dir.join("exports")).map_err(|e| io("creating", &data_dir.join("exports"), e))?;
+    std::fs::rename(&staged.dir, &to).map_err(|e| io("accepting the export into", &to, e))?;
+    Ok(to)
+}
+
+/// The staged exports under a data folder: (name, owner, folder).
+pub fn staged(data_dir: &Path) -> Vec<(String, String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(pending_dir(data_dir)) else { return Vec::new() };
+    let mut v: Vec<(String, String, PathBuf)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
+        .filter(|p| p.is_dir())
+        .filter_map(|p| {
+            let file = p.file_name()?.to_string_lossy().into_owned();
+            let (name, owner) = file.split_once('.')?;
+            Some((name.to_string(), owner.to_string(), p.clone()))
+        })
         .collect();
     v.sort();
+    v
+}
+
+/// Whether the database names the exports its publication holds (every publication since
+/// schema version 3 does; before that, every folder under `exports/` was held).
+fn exports_listed(conn: &mut Conn) -> Result<bool, DatasetError> {
+    Ok(conn.query_one("SELECT value FROM meta WHERE key = 'exports_listed'", &[])?.is_some())
+}
+
+/// The exports the current publication holds, oldest first, as (name, folder). One whose
+/// publication committed but that is still staged (its process stopped before moving it) is
+/// moved into `exports/` now.
+pub fn accepted(conn: &mut Conn, data_dir: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> {
+    let dir = data_dir.join("exports");
+    if !exports_listed(conn)? {
+        if !dir.exists() {
+            return Ok(Vec::new());
+        }
+        let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+            .map_err(|e| io("reading", &dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
+            .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), p)))
+            .collect();
+        v.sort();
+        return Ok(v);
+    }
+    let names: Vec<String> = conn.query("SELECT name FROM exports ORDER BY name", &[])?.iter().map(|r| r[0].text()).collect();
+    let waiting = staged(data_dir);
+    let mut v = Vec::with_capacity(names.len());
+    for name in names {
+        let at = dir.join(&name);
+        if at.is_dir() {
+            v.push((name, at));
+            continue;
+        }
+        match waiting.iter().find(|(n, _, _)| *n == name) {
+            Some((_, _, from)) => {
+                let s = Staged { name: name.clone(), dir: from.clone() };
+                v.push((name, promote(data_dir, &s)?));
+            }
+            None => {
+                return Err(DatasetError::Io(format!(
+                    "export {name}, which the published analysis holds, is missing from {}: restore it from a backup of the data folder",
+                    dir.display()
+                )));
+            }
+        }
+    }
     Ok(v)
 }
 
-/// Reads every export and merges them: a later row replaces an earlier one with the same key.
-pub fn read_all(data_dir: &Path) -> Result<Export, DatasetError> {
+/// Tidies the data folder after processes that stopped: staged exports whose publication
+/// committed are moved into `exports/`; staged exports of stopped processes that no publication
+/// holds and no upload waits for are removed. Exports staged by a live process are left alone.
+pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
+    let waiting = staged(data_dir);
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let listed = exports_listed(conn)?;
+    let held: std::collections::HashSet<String> = conn.query("SELECT name FROM exports", &[])?.iter().map(|r| r[0].text()).collect();
+    let queued: std::collections::HashSet<String> = conn
+        .query("SELECT e.export FROM upload_exports e JOIN uploads u ON u.id = e.upload_id WHERE u.status = 'analysing'", &[])?
+        .iter()
+        .map(|r| r[0].text())
+        .collect();
+    for (name, owner, dir) in waiting {
+        let s = Staged { name: name.clone(), dir };
+        if listed && held.contains(&name) {
+            if let Err(e) = promote(data_dir, &s) {
+                eprintln!("conduct: {e}");
+            }
+        } else if !owner_alive(&owner) && !queued.contains(&name) {
+            discard(&s);
+        }
+    }
+    Ok(())
+}
+
+/// Reads exports (folders, oldest first) and merges them: a later row replaces an earlier one
+/// with the same key.
+pub fn read_exports<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<Export, DatasetError> {
     let mut merged = Export::default();
     let mut incident_at: HashMap<(Force, String), usize> = HashMap::new();
     let mut person_at: HashMap<(Force, String), usize> = HashMap::new();
     let mut order_at: HashMap<(Force, String), usize> = HashMap::new();
-    for dir in exports(data_dir)? {
-        let v = validate(&inputs_in(&dir)?)?;
-        for i in v.export.incidents {
+    for dir in dirs {
+        let (export, _) = Ingest::new()
+            .read_whole(&inputs_in(dir)?)
+            .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))?;
+        for i in export.incidents {
             upsert(&mut merged.incidents, &mut incident_at, (i.force, i.incident_ref.clone()), i);
         }
-        for p in v.export.people {
+        for p in export.people {
             upsert(&mut merged.people, &mut person_at, (p.force, p.record_id.clone()), p);
         }
-        for o in v.export.orders {
+        for o in export.orders {
             upsert(&mut merged.orders, &mut order_at, (o.force, o.order_ref.clone()), o);
         }
     }
@@ -311,22 +587,77 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     Ok(CarriedIds { persons, courses, next_person, next_course, publication })
 }
 
-/// Replaces the published analysis with `a`, in one transaction.
-pub fn publish(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError> {
-    // Ids are carried over from the publication being replaced; if another one (a second
-    // server, `conduct publish` beside a server) commits meanwhile, prepare again from it.
+/// Analyses every export the current publication holds together with `adding`, and publishes
+/// the result in its place; when it commits, the added exports are accepted (moved under
+/// `exports/` and named in the database as held). Nothing is accepted otherwise: the caller
+/// gives up `adding` ([`discard`]) or tries again.
+///
+/// Ids are carried over from the publication being replaced; if another one (a second server,
+/// `conduct publish` beside a server) commits meanwhile, this one is prepared again from it.
+pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Published, DatasetError> {
+    if !conn.is_postgres() {
+        sweep_tables(conn)?;
+    }
     for _ in 0..3 {
-        match publish_once(conn, a) {
+        // The publication first: if another commits after this, the commit below sees it.
+        let expected = meta_number(conn, "publication")?.unwrap_or(0);
+        let mut held = accepted(conn, data_dir)?;
+        held.extend(adding.iter().map(|s| (s.name.clone(), s.dir.clone())));
+        held.sort();
+        let a = analyse(read_exports(held.iter().map(|(_, d)| d.as_path()))?)?;
+        let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
+        match publish_once(conn, &a, expected, &names) {
             Err(DatasetError::Conflict) => continue,
-            other => return other,
+            Err(e) => return Err(e),
+            Ok(p) => {
+                for s in adding {
+                    // Committed: if the move fails, `accepted` finds it where it is.
+                    if let Err(e) = promote(data_dir, s) {
+                        eprintln!("conduct: {e}");
+                    }
+                }
+                return Ok(p);
+            }
         }
     }
     Err(DatasetError::Refused("other publications kept committing while this one was prepared; try again".into()))
 }
 
-fn publish_once(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError> {
+/// Rows of one table written per transaction while a publication fills its copies (SQLite):
+/// each holds the write lock for milliseconds, so audit entries, sign-ins and uploads are not
+/// kept waiting by a publication of any size.
+pub const ROWS_PER_WRITE: usize = 4096;
+
+/// The marks of a publication's copies of the analysis tables on SQLite: `__n_OWNER_RANDOM` while
+/// being filled, `__o_…` for the tables they replaced, until dropped.
+const FILLING: &str = "__n_";
+const REPLACED: &str = "__o_";
+
+/// Drops the copies that publications left behind: replaced tables (the publication committed
+/// and stopped before dropping them), and copies being filled by a process that has stopped.
+fn sweep_tables(conn: &mut Conn) -> Result<(), DatasetError> {
+    for t in crate::schema::tables_like(conn, "")? {
+        let drop = if let Some((_, rest)) = t.split_once(REPLACED) {
+            !rest.is_empty()
+        } else if let Some((_, rest)) = t.split_once(FILLING) {
+            let owner = rest.rsplit_once('_').map_or(rest, |x| x.0).replace('_', "-");
+            !owner_alive(&owner)
+        } else {
+            false
+        };
+        if drop {
+            conn.batch(&format!("DROP TABLE IF EXISTS {t}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]) -> Result<Published, DatasetError> {
     let e = &a.export;
     let ids = carried_ids(conn, a)?;
+    if ids.publication != expected {
+        return Err(DatasetError::Conflict);
+    }
     let (person_label, course_label) = (&ids.persons.labels, &ids.courses.labels);
     let pid = |n: u32| person_label[n as usize].clone();
 
@@ -541,48 +872,42 @@ fn publish_once(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError
         orders: orders.len(),
         breaches: breach_rows.len(),
     };
-    conn.transaction(|c| -> Result<(), DatasetError> {
-        // Publications are serialised: on PostgreSQL by a lock held to commit, on SQLite by its
-        // single writer. The one this was prepared against must still be the latest.
-        if c.is_postgres() {
-            c.batch("SELECT pg_advisory_xact_lock(7270112)")?;
-        }
-        if meta_number(c, "publication")?.unwrap_or(0) != ids.publication {
-            return Err(DatasetError::Conflict);
-        }
-        for t in crate::schema::ANALYSIS_TABLES {
-            c.execute(&format!("DELETE FROM {t}"), &[])?;
-        }
-        c.bulk_insert(
+    let tables: [TableRows<'_>; 10] = [
+        (
             "forces",
             &["name", "incidents", "courses", "hidden_repeats", "linked_repeats", "urgent", "high", "review", "routine", "breaches", "charged", "outcomes", "overview"],
             &forces,
-        )?;
-        c.bulk_insert(
+        ),
+        (
             "incidents",
             &["force", "incident_ref", "recorded_date", "occurred_date", "offence_code", "offence_description", "domestic_abuse", "cyber", "linked_refs", "outcome_type", "outcome_date", "narrative"],
             &incidents,
-        )?;
-        c.bulk_insert("course_incidents", &["course_id", "force", "incident_ref", "hidden"], &course_incidents)?;
-        c.bulk_insert(
+        ),
+        ("course_incidents", &["course_id", "force", "incident_ref", "hidden"], &course_incidents),
+        (
             "records",
             &["force", "record_id", "incident_ref", "role", "person_id", "local_person_id", "forename", "middle_names", "surname", "date_of_birth", "sex", "address", "postcode", "phone", "email", "online_handles", "pnc_id", "ni_number"],
             &records,
-        )?;
-        c.bulk_insert("persons", &["person_id", "records", "forces"], &persons)?;
-        c.bulk_insert(
+        ),
+        ("persons", &["person_id", "records", "forces"], &persons),
+        (
             "courses",
             &["course_id", "forces", "victim", "suspect", "first_date", "last_date", "reports", "hidden", "cross_force", "priority", "priority_rank", "triage_rank", "stalking", "breaches", "reasons", "pos"],
             &courses,
-        )?;
-        c.bulk_insert(
+        ),
+        (
             "course_forces",
             &["force", "course_id", "triage_rank", "priority_rank", "last_date", "reports", "stalking", "cross_force", "breaches", "hidden", "pos"],
             &course_forces,
-        )?;
-        c.bulk_insert("orders", &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"], &orders)?;
-        c.bulk_insert("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], &breach_rows)?;
-        c.bulk_insert("term_frequencies", &["which", "hash", "frequency"], &tf)?;
+        ),
+        ("orders", &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"], &orders),
+        ("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], &breach_rows),
+        ("term_frequencies", &["which", "hash", "frequency"], &tf),
+    ];
+    debug_assert!(tables.iter().map(|t| t.0).eq(crate::schema::ANALYSIS.iter().map(|t| t.0)));
+    // What the commit records besides the tables: where retired ids lead, the figures of the
+    // publication, and the exports it holds.
+    let finish = |c: &mut Conn| -> Result<(), DatasetError> {
         // Retired ids lead to their successors; ids that led to one retired now lead on.
         for (old, new) in ids.persons.retired.iter().chain(&ids.courses.retired) {
             c.execute("UPDATE id_successors SET current_id = ? WHERE current_id = ?", &[new.into(), old.into()])?;
@@ -596,16 +921,88 @@ fn publish_once(conn: &mut Conn, a: &Analysis) -> Result<Published, DatasetError
             ("publication", (ids.publication + 1).to_string()),
             ("next_person", ids.next_person.to_string()),
             ("next_course", ids.next_course.to_string()),
+            ("exports_listed", "1".to_string()),
         ] {
             c.execute("DELETE FROM meta WHERE key = ?", &[k.into()])?;
             c.execute("INSERT INTO meta (key, value) VALUES (?, ?)", &[k.into(), v.into()])?;
         }
+        c.execute("DELETE FROM exports", &[])?;
+        let names: Vec<Vec<Value>> = exports.iter().map(|n| vec![n.into()]).collect();
+        c.bulk_insert("exports", &["name"], &names)?;
         Ok(())
-    })?;
-    // Fresh statistics for the planner after replacing every analysis table.
-    conn.batch("ANALYZE")?;
+    };
+
+    if conn.is_postgres() {
+        // Readers keep their snapshot while this commits (MVCC), and nothing else writes these
+        // tables, so one transaction costs nobody a wait.
+        conn.transaction(|c| -> Result<(), DatasetError> {
+            // Publications are serialised by a lock held to commit. The one this was prepared
+            // against must still be the latest.
+            c.batch("SELECT pg_advisory_xact_lock(7270112)")?;
+            if meta_number(c, "publication")?.unwrap_or(0) != expected {
+                return Err(DatasetError::Conflict);
+            }
+            for (t, columns, rows) in &tables {
+                c.execute(&format!("DELETE FROM {t}"), &[])?;
+                c.bulk_insert(t, columns, rows)?;
+            }
+            finish(c)
+        })?;
+        // Fresh statistics for the planner after replacing every analysis table.
+        conn.batch("ANALYZE")?;
+        return Ok(published);
+    }
+
+    // SQLite has one writer at a time, and a transaction writing every table would keep every
+    // other writer (the audit log, sign-ins, uploads) waiting for as long as it takes. So the
+    // rows go into copies of the tables, a few thousand per transaction, and one short
+    // transaction swaps the copies in.
+    let tag = format!("{}_{}", owner_tag().replace('-', "_"), crate::audit::hex(&crate::auth::random_bytes::<4>()));
+    let filling = format!("{FILLING}{tag}");
+    let filled = (|| -> Result<(), DatasetError> {
+        conn.transaction(|c| c.batch(&crate::schema::analysis_ddl(&filling)))?;
+        for (t, columns, rows) in &tables {
+            for chunk in rows.chunks(ROWS_PER_WRITE) {
+                conn.transaction(|c| c.bulk_insert(&format!("{t}{filling}"), columns, chunk))?;
+            }
+        }
+        conn.transaction(|c| -> Result<(), DatasetError> {
+            // SQLite's single writer serialises publications. The one this was prepared
+            // against must still be the latest.
+            if meta_number(c, "publication")?.unwrap_or(0) != expected {
+                return Err(DatasetError::Conflict);
+            }
+            for (t, _, _) in &tables {
+                c.batch(&format!("ALTER TABLE {t} RENAME TO {t}{REPLACED}{tag}; ALTER TABLE {t}{filling} RENAME TO {t}"))?;
+            }
+            finish(c)
+        })
+    })();
+    if let Err(e) = filled {
+        for (t, _, _) in &tables {
+            let _ = conn.batch(&format!("DROP TABLE IF EXISTS {t}{filling}"));
+        }
+        return Err(e);
+    }
+    // Committed. The replaced tables go one by one (each a short write), then fresh statistics
+    // for the planner, sampled so that they cost milliseconds whatever the size.
+    // Neither changes what was published: a failure is logged (the next publication sweeps).
+    for (t, _, _) in &tables {
+        if let Err(e) = conn.batch(&format!("DROP TABLE IF EXISTS {t}{REPLACED}{tag}")) {
+            eprintln!("conduct: dropping the replaced {t}: {e}");
+        }
+    }
+    let _ = conn.batch("PRAGMA analysis_limit = 1000");
+    for (t, _, _) in &tables {
+        if let Err(e) = conn.batch(&format!("ANALYZE {t}")) {
+            eprintln!("conduct: statistics of {t}: {e}");
+        }
+    }
     Ok(published)
 }
+
+/// A table of a publication: name, columns, rows.
+type TableRows<'a> = (&'a str, &'a [&'a str], &'a [Vec<Value>]);
 
 #[derive(Default)]
 struct ForceFigures {

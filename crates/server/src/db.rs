@@ -246,6 +246,13 @@ fn pg_value(row: &postgres::Row, i: usize) -> Value {
     v.unwrap_or(Value::Null)
 }
 
+/// How long an SQLite statement waits for another connection's write to finish before failing
+/// with "database is locked": 10 s, or `CONDUCT_SQLITE_BUSY_MS`. Writes are kept short
+/// (a publication writes a few thousand rows per transaction), so this is a bound, not a wait.
+pub fn busy_timeout_ms() -> u64 {
+    std::env::var("CONDUCT_SQLITE_BUSY_MS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(10_000)
+}
+
 impl Conn {
     /// Opens a connection and sets it up (SQLite: WAL, a busy timeout).
     pub fn open(url: &Url) -> Result<Conn> {
@@ -253,8 +260,11 @@ impl Conn {
             Url::Sqlite(path) => {
                 let c = rusqlite::Connection::open(path)
                     .map_err(|e| DbError { message: format!("cannot open SQLite database {}: {e}", path.display()) })?;
-                c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;")
-                    .map_err(|e| sqlite_err("PRAGMA", e))?;
+                c.execute_batch(&format!(
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={}; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;",
+                    busy_timeout_ms()
+                ))
+                .map_err(|e| sqlite_err("PRAGMA", e))?;
                 c.set_prepared_statement_cache_capacity(256);
                 Ok(Conn::Sqlite(c))
             }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod ids;
 pub mod openapi;
 pub mod pages;
+pub mod queue;
 pub mod schema;
 pub mod views;
 
@@ -66,8 +67,12 @@ pub struct AppState {
     pub key: Vec<u8>,
     /// Setup.
     pub config: Config,
-    /// One analysis at a time.
-    pub analysis: tokio::sync::Mutex<()>,
+    /// Accepted uploads waiting for the analysis (see [`api::enqueue`]).
+    pub queue: queue::Batches<api::Queued>,
+    /// Whether the task that runs analyses, one at a time, has started.
+    pub analysing: std::sync::atomic::AtomicBool,
+    /// What one upload may cost.
+    pub limits: dataset::Limits,
     /// List totals, per publication.
     pub totals: Arc<views::Totals>,
     /// Permits for blocking database tasks, one per pooled connection.
@@ -266,8 +271,15 @@ pub fn router(state: Shared) -> axum::Router {
         .with_state(state)
 }
 
-/// Opens the database, migrates it and builds the shared state.
+/// Opens the database, migrates it and builds the shared state, with the upload limits the
+/// environment sets ([`dataset::Limits::from_env`]).
 pub fn state(config: Config) -> Result<Shared, db::DbError> {
+    let limits = dataset::Limits::from_env().map_err(|message| db::DbError { message })?;
+    state_with(config, limits)
+}
+
+/// As [`state`], with the upload limits given.
+pub fn state_with(config: Config, limits: dataset::Limits) -> Result<Shared, db::DbError> {
     // Two connections beyond the request slots: the audit writer's and a publication's.
     let pool = db::pool(&config.database, config.pool_size + 2)?;
     let key = {
@@ -284,16 +296,24 @@ pub fn state(config: Config) -> Result<Shared, db::DbError> {
         key,
         slots: tokio::sync::Semaphore::new(config.pool_size as usize),
         config,
-        analysis: tokio::sync::Mutex::new(()),
+        queue: queue::Batches::default(),
+        analysing: std::sync::atomic::AtomicBool::new(false),
+        limits,
         totals: Arc::default(),
         sessions: Default::default(),
     }))
 }
 
-/// Serves until interrupted. Prints `listening on http://ADDR` once the socket is bound.
+/// Serves until interrupted, with the upload limits the environment sets. Prints
+/// `listening on http://ADDR` once the socket is bound.
 pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    serve_with(config, dataset::Limits::from_env()?)
+}
+
+/// As [`serve`], with the upload limits given.
+pub fn serve_with(config: Config, limits: dataset::Limits) -> Result<(), Box<dyn std::error::Error>> {
     // Connections are opened outside the runtime: the PostgreSQL client blocks on its own.
-    let state = state(config.clone())?;
+    let state = state_with(config.clone(), limits)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(64).build()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
@@ -350,20 +370,22 @@ pub fn status_text(s: StatusCode) -> &'static str {
 }
 
 /// Adds an export to the data folder and republishes the analysis of every export (for the
-/// command line: `conduct publish`). The export must have usable rows.
+/// command line: `conduct publish`). The export must have usable rows. It is staged first and
+/// accepted only when the publication commits: a publication killed on the way leaves nothing
+/// that a later one would read (see [`dataset::Staged`]).
 pub fn publish_export(
     conn: &mut Conn,
     data_dir: &std::path::Path,
     inputs: &conduct_ingest::Inputs,
     actor: &str,
 ) -> Result<(dataset::Validation, dataset::Published), dataset::DatasetError> {
-    let v = dataset::validate(inputs)?;
+    dataset::reconcile(conn, data_dir)?;
+    let v = dataset::validate(inputs, &dataset::Limits::for_cli())?;
     if v.summary.accepted() == 0 {
         return Err(dataset::DatasetError::Refused("no usable rows: nothing was imported".into()));
     }
-    let dir = api::keep_export(data_dir, inputs)?;
-    let result = dataset::read_all(data_dir).and_then(dataset::analyse).and_then(|a| dataset::publish(conn, &a));
-    match result {
+    let staged = dataset::stage_copy(data_dir, inputs)?;
+    match dataset::publish(conn, data_dir, std::slice::from_ref(&staged)) {
         Ok(p) => {
             let forces: Vec<&str> = dataset::forces_of(&v.export).iter().map(|f| f.name()).collect();
             audit::append(
@@ -371,7 +393,7 @@ pub fn publish_export(
                 &[Entry {
                     actor: actor.into(),
                     action: "import".into(),
-                    object: format!("export/{}", dir.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())),
+                    object: format!("export/{}", staged.name),
                     force: forces.join(";"),
                     outcome: "published".into(),
                     detail: format!("{} rows accepted, {} rejected", v.summary.accepted(), v.summary.rejected()),
@@ -380,7 +402,7 @@ pub fn publish_export(
             Ok((v, p))
         }
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
+            dataset::discard(&staged);
             Err(e)
         }
     }

@@ -126,7 +126,7 @@ pub fn spec() -> Value {
             },
             "/api/imports/{id}": {"get": {"summary": "One upload: status and validation report", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": with(json!({"200": ok("the upload", json!({"$ref": "#/components/schemas/Upload"}))}))}},
-            "/api/imports/{id}/rejects.csv": {"get": {"summary": "Every rejected row of an upload (the report lists the first 500), as CSV: file, line, column, reason, key",
+            "/api/imports/{id}/rejects.csv": {"get": {"summary": "The rejected rows stored with an upload (up to CONDUCT_MAX_STORED_REJECTS, 10,000 by default; the report lists the first 500 and counts every one by reason), as CSV: file, line, column, reason, key",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": with(json!({"200": {"description": "the rejected rows", "content": {"text/csv": {"schema": {"type": "string"}}}}}))}},
             "/api/grants": {"post": {"summary": "Grant a reviewer access to a force's identifiable data (administrators)", "parameters": [csrf()],

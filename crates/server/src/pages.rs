@@ -627,10 +627,24 @@ fn report_html(r: &Json, upload: Option<i64>) -> String {
         }
         b.push_str("</table>");
     }
+    let reasons: Vec<(&Json, &Json)> =
+        r["files"].as_array().into_iter().flatten().flat_map(|f| f["reject_reasons"].as_array().into_iter().flatten().map(move |k| (f, k))).collect();
+    if !reasons.is_empty() {
+        b.push_str("<h2>Rejected rows by reason</h2><table id=\"reject-reasons\"><tr><th>File</th><th>Column</th><th>Reason</th><th class=\"n\">Rows</th></tr>");
+        for (f, k) in reasons {
+            let _ = write!(b, "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>", esc(&s(&f["file"])), esc(&s(&k["column"])), esc(&s(&k["reason"])), esc(&s(&k["count"])));
+        }
+        b.push_str("</table>");
+    }
     if let Some(rej) = r["rejects"].as_array().filter(|a| !a.is_empty()) {
         let _ = write!(b, "<h2>Rejected rows</h2><p class=\"muted\">{} listed of {} rejected.", rej.len(), esc(&s(&r["rejected"])));
         if let Some(id) = upload {
-            let _ = write!(b, " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download all {} (CSV)</a>", esc(&s(&r["rejected"])));
+            let stored = r["rejects_stored"].as_u64().unwrap_or(u64::MAX);
+            if stored < r["rejected"].as_u64().unwrap_or(0) {
+                let _ = write!(b, " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download the first {stored} (CSV)</a>; the rest are counted by reason above.");
+            } else {
+                let _ = write!(b, " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download all {} (CSV)</a>", esc(&s(&r["rejected"])));
+            }
         }
         b.push_str("</p><table id=\"rejects\"><tr><th>File</th><th class=\"n\">Line</th><th>Column</th><th>Reason</th></tr>");
         for x in rej {

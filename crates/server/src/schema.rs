@@ -3,15 +3,20 @@
 //!
 //! Three kinds of table: accounts and access (users, sessions, grants), the audit log, and the
 //! published analysis (forces, incidents, records, persons, courses, orders, breaches and the
-//! term frequencies the linkage explanations need). The analysis tables are replaced as a whole,
-//! in one transaction, each time an export is published.
+//! term frequencies the linkage explanations need). The analysis tables are replaced as a whole
+//! each time an export is published (see [`crate::dataset::publish`]): on SQLite a publication
+//! fills copies of them named with a suffix ([`analysis_ddl`]) and swaps them in, so their
+//! indexes are named with that suffix afterwards; the migration creates an analysis table
+//! (with its indexes) only when it is missing.
 
 use crate::db::{Conn, Result};
 
 /// The schema version this build writes. 2 added `upload_rejects` (every rejected row of an
 /// upload, not only the 500 its report lists) and `id_successors` (where a person or course id
-/// that a publication retired now leads); a version-1 database is upgraded in place.
-pub const VERSION: i64 = 2;
+/// that a publication retired now leads); 3 added `exports` (the exports the current
+/// publication holds) and `upload_exports` (the export each upload staged). An older database
+/// is upgraded in place.
+pub const VERSION: i64 = 3;
 
 const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -76,140 +81,12 @@ CREATE TABLE IF NOT EXISTS id_successors (
     current_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS id_successors_current ON id_successors (current_id);
-CREATE TABLE IF NOT EXISTS forces (
-    name           TEXT PRIMARY KEY,
-    incidents      BIGINT NOT NULL,
-    courses        BIGINT NOT NULL,
-    hidden_repeats BIGINT NOT NULL,
-    linked_repeats BIGINT NOT NULL,
-    urgent         BIGINT NOT NULL,
-    high           BIGINT NOT NULL,
-    review         BIGINT NOT NULL,
-    routine        BIGINT NOT NULL,
-    breaches       BIGINT NOT NULL,
-    charged        BIGINT NOT NULL,
-    outcomes       BIGINT NOT NULL,
-    overview       TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS exports (
+    name TEXT PRIMARY KEY
 );
-CREATE TABLE IF NOT EXISTS incidents (
-    force               TEXT NOT NULL,
-    incident_ref        TEXT NOT NULL,
-    recorded_date       TEXT NOT NULL,
-    occurred_date       TEXT,
-    offence_code        TEXT NOT NULL,
-    offence_description TEXT,
-    domestic_abuse      BIGINT,
-    cyber               BIGINT,
-    linked_refs         TEXT,
-    outcome_type        BIGINT,
-    outcome_date        TEXT,
-    narrative           TEXT,
-    PRIMARY KEY (force, incident_ref)
-);
-CREATE TABLE IF NOT EXISTS course_incidents (
-    course_id    TEXT NOT NULL,
-    force        TEXT NOT NULL,
-    incident_ref TEXT NOT NULL,
-    hidden       BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS course_incidents_course ON course_incidents (course_id);
-CREATE TABLE IF NOT EXISTS records (
-    force           TEXT NOT NULL,
-    record_id       TEXT NOT NULL,
-    incident_ref    TEXT NOT NULL,
-    role            TEXT NOT NULL,
-    person_id       TEXT NOT NULL,
-    local_person_id TEXT,
-    forename        TEXT,
-    middle_names    TEXT,
-    surname         TEXT,
-    date_of_birth   TEXT,
-    sex             TEXT,
-    address         TEXT,
-    postcode        TEXT,
-    phone           TEXT,
-    email           TEXT,
-    online_handles  TEXT,
-    pnc_id          TEXT,
-    ni_number       TEXT,
-    PRIMARY KEY (force, record_id)
-);
-CREATE INDEX IF NOT EXISTS records_person ON records (person_id);
-CREATE INDEX IF NOT EXISTS records_incident ON records (force, incident_ref);
-CREATE TABLE IF NOT EXISTS persons (
-    person_id TEXT PRIMARY KEY,
-    records   BIGINT NOT NULL,
-    forces    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS courses (
-    course_id      TEXT PRIMARY KEY,
-    forces         TEXT NOT NULL,
-    victim         TEXT NOT NULL,
-    suspect        TEXT,
-    first_date     TEXT NOT NULL,
-    last_date      TEXT NOT NULL,
-    reports        BIGINT NOT NULL,
-    hidden         BIGINT NOT NULL,
-    cross_force    BIGINT NOT NULL,
-    priority       TEXT NOT NULL,
-    priority_rank  BIGINT NOT NULL,
-    triage_rank    BIGINT NOT NULL,
-    stalking       BIGINT NOT NULL,
-    breaches       BIGINT NOT NULL,
-    reasons        TEXT NOT NULL,
-    pos            BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS courses_pos ON courses (pos, course_id, reports, triage_rank, last_date);
-CREATE INDEX IF NOT EXISTS courses_rank ON courses (triage_rank, course_id, reports, last_date);
-CREATE INDEX IF NOT EXISTS courses_priority ON courses (priority_rank, pos);
-CREATE INDEX IF NOT EXISTS courses_last ON courses (last_date);
-CREATE INDEX IF NOT EXISTS courses_reports ON courses (reports);
-CREATE INDEX IF NOT EXISTS courses_victim ON courses (victim);
-CREATE INDEX IF NOT EXISTS courses_suspect ON courses (suspect);
-CREATE TABLE IF NOT EXISTS course_forces (
-    force         TEXT NOT NULL,
-    course_id     TEXT NOT NULL,
-    triage_rank   BIGINT NOT NULL,
-    priority_rank BIGINT NOT NULL,
-    last_date     TEXT NOT NULL,
-    reports       BIGINT NOT NULL,
-    stalking      BIGINT NOT NULL,
-    cross_force   BIGINT NOT NULL,
-    breaches      BIGINT NOT NULL,
-    hidden        BIGINT NOT NULL,
-    pos           BIGINT NOT NULL,
-    PRIMARY KEY (force, course_id)
-);
-CREATE INDEX IF NOT EXISTS course_forces_rank ON course_forces (force, triage_rank, course_id, reports, last_date);
-CREATE INDEX IF NOT EXISTS course_forces_pos ON course_forces (force, pos, course_id, reports, triage_rank, last_date);
-CREATE INDEX IF NOT EXISTS course_forces_priority ON course_forces (force, priority_rank, pos);
-CREATE INDEX IF NOT EXISTS course_forces_last ON course_forces (force, last_date);
-CREATE INDEX IF NOT EXISTS course_forces_reports ON course_forces (force, reports);
-CREATE TABLE IF NOT EXISTS orders (
-    force        TEXT NOT NULL,
-    order_ref    TEXT NOT NULL,
-    order_type   TEXT NOT NULL,
-    incident_ref TEXT NOT NULL,
-    applied_date TEXT,
-    granted_date TEXT,
-    expires_date TEXT,
-    status       TEXT,
-    PRIMARY KEY (force, order_ref)
-);
-CREATE INDEX IF NOT EXISTS orders_incident ON orders (force, incident_ref);
-CREATE TABLE IF NOT EXISTS breaches (
-    course_id    TEXT NOT NULL,
-    force        TEXT NOT NULL,
-    incident_ref TEXT NOT NULL,
-    order_force  TEXT NOT NULL,
-    order_ref    TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS breaches_course ON breaches (course_id);
-CREATE TABLE IF NOT EXISTS term_frequencies (
-    which     BIGINT NOT NULL,
-    hash      BIGINT NOT NULL,
-    frequency DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (which, hash)
+CREATE TABLE IF NOT EXISTS upload_exports (
+    upload_id BIGINT PRIMARY KEY,
+    export    TEXT NOT NULL
 );
 ";
 
@@ -231,9 +108,98 @@ CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
 FOR EACH STATEMENT EXECUTE FUNCTION conduct_audit_append_only();
 ";
 
-/// The analysis tables, emptied and refilled by each publication.
-pub const ANALYSIS_TABLES: [&str; 10] =
-    ["forces", "incidents", "course_incidents", "records", "persons", "courses", "course_forces", "orders", "breaches", "term_frequencies"];
+/// The analysis tables: (name, columns), replaced as a whole by each publication.
+pub const ANALYSIS: [(&str, &str); 10] = [
+    (
+        "forces",
+        "name TEXT PRIMARY KEY, incidents BIGINT NOT NULL, courses BIGINT NOT NULL, hidden_repeats BIGINT NOT NULL, linked_repeats BIGINT NOT NULL, urgent BIGINT NOT NULL, high BIGINT NOT NULL, review BIGINT NOT NULL, routine BIGINT NOT NULL, breaches BIGINT NOT NULL, charged BIGINT NOT NULL, outcomes BIGINT NOT NULL, overview TEXT NOT NULL",
+    ),
+    (
+        "incidents",
+        "force TEXT NOT NULL, incident_ref TEXT NOT NULL, recorded_date TEXT NOT NULL, occurred_date TEXT, offence_code TEXT NOT NULL, offence_description TEXT, domestic_abuse BIGINT, cyber BIGINT, linked_refs TEXT, outcome_type BIGINT, outcome_date TEXT, narrative TEXT, PRIMARY KEY (force, incident_ref)",
+    ),
+    (
+        "course_incidents",
+        "course_id TEXT NOT NULL, force TEXT NOT NULL, incident_ref TEXT NOT NULL, hidden BIGINT NOT NULL",
+    ),
+    (
+        "records",
+        "force TEXT NOT NULL, record_id TEXT NOT NULL, incident_ref TEXT NOT NULL, role TEXT NOT NULL, person_id TEXT NOT NULL, local_person_id TEXT, forename TEXT, middle_names TEXT, surname TEXT, date_of_birth TEXT, sex TEXT, address TEXT, postcode TEXT, phone TEXT, email TEXT, online_handles TEXT, pnc_id TEXT, ni_number TEXT, PRIMARY KEY (force, record_id)",
+    ),
+    (
+        "persons",
+        "person_id TEXT PRIMARY KEY, records BIGINT NOT NULL, forces TEXT NOT NULL",
+    ),
+    (
+        "courses",
+        "course_id TEXT PRIMARY KEY, forces TEXT NOT NULL, victim TEXT NOT NULL, suspect TEXT, first_date TEXT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, hidden BIGINT NOT NULL, cross_force BIGINT NOT NULL, priority TEXT NOT NULL, priority_rank BIGINT NOT NULL, triage_rank BIGINT NOT NULL, stalking BIGINT NOT NULL, breaches BIGINT NOT NULL, reasons TEXT NOT NULL, pos BIGINT NOT NULL",
+    ),
+    (
+        "course_forces",
+        "force TEXT NOT NULL, course_id TEXT NOT NULL, triage_rank BIGINT NOT NULL, priority_rank BIGINT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, stalking BIGINT NOT NULL, cross_force BIGINT NOT NULL, breaches BIGINT NOT NULL, hidden BIGINT NOT NULL, pos BIGINT NOT NULL, PRIMARY KEY (force, course_id)",
+    ),
+    (
+        "orders",
+        "force TEXT NOT NULL, order_ref TEXT NOT NULL, order_type TEXT NOT NULL, incident_ref TEXT NOT NULL, applied_date TEXT, granted_date TEXT, expires_date TEXT, status TEXT, PRIMARY KEY (force, order_ref)",
+    ),
+    (
+        "breaches",
+        "course_id TEXT NOT NULL, force TEXT NOT NULL, incident_ref TEXT NOT NULL, order_force TEXT NOT NULL, order_ref TEXT NOT NULL",
+    ),
+    (
+        "term_frequencies",
+        "which BIGINT NOT NULL, hash BIGINT NOT NULL, frequency DOUBLE PRECISION NOT NULL, PRIMARY KEY (which, hash)",
+    ),
+];
+
+/// The analysis tables' indexes: (name, table, columns).
+pub const ANALYSIS_INDEXES: [(&str, &str, &str); 17] = [
+    ("course_incidents_course", "course_incidents", "course_id"),
+    ("records_person", "records", "person_id"),
+    ("records_incident", "records", "force, incident_ref"),
+    ("courses_pos", "courses", "pos, course_id, reports, triage_rank, last_date"),
+    ("courses_rank", "courses", "triage_rank, course_id, reports, last_date"),
+    ("courses_priority", "courses", "priority_rank, pos"),
+    ("courses_last", "courses", "last_date"),
+    ("courses_reports", "courses", "reports"),
+    ("courses_victim", "courses", "victim"),
+    ("courses_suspect", "courses", "suspect"),
+    ("course_forces_rank", "course_forces", "force, triage_rank, course_id, reports, last_date"),
+    ("course_forces_pos", "course_forces", "force, pos, course_id, reports, triage_rank, last_date"),
+    ("course_forces_priority", "course_forces", "force, priority_rank, pos"),
+    ("course_forces_last", "course_forces", "force, last_date"),
+    ("course_forces_reports", "course_forces", "force, reports"),
+    ("orders_incident", "orders", "force, incident_ref"),
+    ("breaches_course", "breaches", "course_id"),
+];
+
+/// SQL creating the analysis tables and their indexes, every name followed by `suffix` (empty
+/// for the live tables; a publication's copies on SQLite have their own).
+pub fn analysis_ddl(suffix: &str) -> String {
+    let mut sql = String::new();
+    for (table, columns) in ANALYSIS {
+        sql.push_str(&table_ddl(table, columns, suffix));
+    }
+    sql
+}
+
+fn table_ddl(table: &str, columns: &str, suffix: &str) -> String {
+    let mut sql = format!("CREATE TABLE {table}{suffix} ({columns});\n");
+    for (index, on, cols) in ANALYSIS_INDEXES.iter().filter(|(_, on, _)| *on == table) {
+        sql.push_str(&format!("CREATE INDEX {index}{suffix} ON {on}{suffix} ({cols});\n"));
+    }
+    sql
+}
+
+/// The tables of the database whose names start with `prefix`.
+pub fn tables_like(conn: &mut Conn, prefix: &str) -> Result<Vec<String>> {
+    let sql = if conn.is_postgres() {
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND substr(tablename, 1, length(?)) = ?"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, length(?)) = ?"
+    };
+    Ok(conn.query(sql, &[prefix.into(), prefix.into()])?.iter().map(|r| r[0].text()).collect())
+}
 
 /// Creates or upgrades the schema. Refuses a database written by a newer version.
 pub fn migrate(conn: &mut Conn) -> Result<()> {
@@ -244,6 +210,11 @@ pub fn migrate(conn: &mut Conn) -> Result<()> {
     }
     let result = (|| {
         conn.batch(TABLES)?;
+        for (table, columns) in ANALYSIS {
+            if !tables_like(conn, table)?.iter().any(|t| t == table) {
+                conn.batch(&table_ddl(table, columns, ""))?;
+            }
+        }
         conn.batch(if postgres { POSTGRES_GUARD } else { SQLITE_GUARD })?;
         let found = conn.query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[])?;
         match found.and_then(|r| r[0].int()) {
@@ -285,12 +256,19 @@ mod tests {
         migrate(&mut c).unwrap();
         assert_eq!(version(&mut c), Some(VERSION));
         // What a version-1 server left: no upload_rejects or id_successors table.
-        c.batch("DROP TABLE upload_rejects; DROP TABLE id_successors").unwrap();
+        c.batch("DROP TABLE upload_rejects; DROP TABLE id_successors; DROP TABLE exports; DROP TABLE upload_exports").unwrap();
         c.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'", &[]).unwrap();
         migrate(&mut c).unwrap();
         assert_eq!(version(&mut c), Some(VERSION));
         let n = c.query_one("SELECT COUNT(*) FROM upload_rejects", &[]).unwrap().unwrap();
         assert_eq!(n[0], Value::Int(0));
+        assert_eq!(c.query_one("SELECT COUNT(*) FROM exports", &[]).unwrap().unwrap()[0], Value::Int(0));
+        // The analysis tables are made once, with their indexes, and not again.
+        let indexes = |c: &mut Conn| c.query_one("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'", &[]).unwrap().unwrap()[0].clone();
+        let before = indexes(&mut c);
+        migrate(&mut c).unwrap();
+        assert_eq!(indexes(&mut c), before);
+        assert_eq!(before, Value::Int(ANALYSIS_INDEXES.len() as i64 + 1), "id_successors_current and the analysis indexes");
         c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", &[(VERSION + 1).to_string().into()]).unwrap();
         let e = migrate(&mut c).unwrap_err();
         assert!(e.message.contains("upgrade conduct"), "{}", e.message);

@@ -630,9 +630,10 @@ pub fn uploads(c: &mut Conn, user: &User, id: Option<i64>) -> Result<Json, ApiEr
     }
 }
 
-/// Every rejected row of an upload the user may see, as CSV (`file,line,column,reason,key`):
-/// the report lists at most 500; this is the whole list. The read is audited (reasons can
-/// quote values).
+/// The rejected rows stored with an upload the user may see, as CSV
+/// (`file,line,column,reason,key`): the report lists at most 500; this is every one stored (all
+/// of them unless there were more than `CONDUCT_MAX_STORED_REJECTS`; the report counts the
+/// rest by reason). The read is audited (reasons can quote values).
 pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
     uploads(c, user, Some(id))?;
     let rows = c.query("SELECT file, line, col, reason, row_key FROM upload_rejects WHERE upload_id = ? ORDER BY n", &[id.into()])?;
