@@ -626,7 +626,11 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
 /// Rows of one table written per transaction while a publication fills its copies (SQLite):
 /// each holds the write lock for milliseconds, so audit entries, sign-ins and uploads are not
 /// kept waiting by a publication of any size.
-pub const ROWS_PER_WRITE: usize = 4096;
+pub const ROWS_PER_WRITE: usize = 2048;
+
+/// The pause between two of a publication's transactions on SQLite, so that a writer waiting
+/// for the lock (polling every millisecond) gets its turn.
+const PAUSE_BETWEEN_WRITES: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The marks of a publication's copies of the analysis tables on SQLite: `__n_OWNER_RANDOM` while
 /// being filled, `__o_…` for the tables they replaced, until dropped.
@@ -955,7 +959,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
 
     // SQLite has one writer at a time, and a transaction writing every table would keep every
     // other writer (the audit log, sign-ins, uploads) waiting for as long as it takes. So the
-    // rows go into copies of the tables, a few thousand per transaction, and one short
+    // rows go into copies of the tables, two thousand per transaction with a pause between, and one short
     // transaction swaps the copies in.
     let tag = format!("{}_{}", owner_tag().replace('-', "_"), crate::audit::hex(&crate::auth::random_bytes::<4>()));
     let filling = format!("{FILLING}{tag}");
@@ -964,6 +968,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
         for (t, columns, rows) in &tables {
             for chunk in rows.chunks(ROWS_PER_WRITE) {
                 conn.transaction(|c| c.bulk_insert(&format!("{t}{filling}"), columns, chunk))?;
+                std::thread::sleep(PAUSE_BETWEEN_WRITES);
             }
         }
         conn.transaction(|c| -> Result<(), DatasetError> {
@@ -991,6 +996,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
         if let Err(e) = conn.batch(&format!("DROP TABLE IF EXISTS {t}{REPLACED}{tag}")) {
             eprintln!("conduct: dropping the replaced {t}: {e}");
         }
+        std::thread::sleep(PAUSE_BETWEEN_WRITES);
     }
     let _ = conn.batch("PRAGMA analysis_limit = 1000");
     for (t, _, _) in &tables {

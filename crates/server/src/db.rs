@@ -250,21 +250,44 @@ fn pg_value(row: &postgres::Row, i: usize) -> Value {
 /// with "database is locked": 10 s, or `CONDUCT_SQLITE_BUSY_MS`. Writes are kept short
 /// (a publication writes a few thousand rows per transaction), so this is a bound, not a wait.
 pub fn busy_timeout_ms() -> u64 {
-    std::env::var("CONDUCT_SQLITE_BUSY_MS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(10_000)
+    static MS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MS.get_or_init(|| std::env::var("CONDUCT_SQLITE_BUSY_MS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(10_000))
+}
+
+thread_local! {
+    static WAITING_SINCE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// SQLite's busy handler: try again every millisecond until [`busy_timeout_ms`] has passed.
+/// SQLite's own sleeps grow to 100 ms, and a writer that sleeps that long keeps missing the
+/// moments between a publication's transactions (SQLite does not queue writers): it could
+/// starve for the whole publication although no transaction is long.
+fn busy_wait(count: i32) -> bool {
+    let now = std::time::Instant::now();
+    let since = WAITING_SINCE.with(|w| {
+        if count == 0 || w.get().is_none() {
+            w.set(Some(now));
+        }
+        w.get().unwrap_or(now)
+    });
+    if now.duration_since(since).as_millis() as u64 >= busy_timeout_ms() {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    true
 }
 
 impl Conn {
-    /// Opens a connection and sets it up (SQLite: WAL, a busy timeout).
+    /// Opens a connection and sets it up (SQLite: WAL, a busy handler that waits up to
+    /// [`busy_timeout_ms`]).
     pub fn open(url: &Url) -> Result<Conn> {
         match url {
             Url::Sqlite(path) => {
-                let c = rusqlite::Connection::open(path)
+                let mut c = rusqlite::Connection::open(path)
                     .map_err(|e| DbError { message: format!("cannot open SQLite database {}: {e}", path.display()) })?;
-                c.execute_batch(&format!(
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={}; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;",
-                    busy_timeout_ms()
-                ))
-                .map_err(|e| sqlite_err("PRAGMA", e))?;
+                c.busy_handler(Some(busy_wait)).map_err(|e| sqlite_err("busy handler", e))?;
+                c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;")
+                    .map_err(|e| sqlite_err("PRAGMA", e))?;
                 c.set_prepared_statement_cache_capacity(256);
                 Ok(Conn::Sqlite(c))
             }
