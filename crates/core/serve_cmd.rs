@@ -59,18 +59,29 @@ pub struct ServeArgs {
     /// and publications).
     #[arg(long, default_value_t = 8)]
     pub pool_size: u32,
+    /// Rejected rows stored per upload (downloadable as CSV); every reject is still counted
+    /// and tallied by kind of reason in the upload's report.
+    #[arg(long, env = "CONDUCT_MAX_STORED_REJECTS", default_value_t = conduct_server::dataset::Limits::default().max_stored_rejects)]
+    pub max_stored_rejects: usize,
+    /// Rows (accepted and rejected) one upload may hold; a larger upload is refused whole.
+    #[arg(long, env = "CONDUCT_MAX_UPLOAD_ROWS", default_value_t = conduct_server::dataset::Limits::default().max_upload_rows)]
+    pub max_upload_rows: u64,
 }
 
 pub fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&a.at.data).with_context(|| format!("creating {}", a.at.data.display()))?;
-    conduct_server::serve(conduct_server::Config {
-        database: a.at.url(),
-        data_dir: a.at.data.clone(),
-        bind: a.bind,
-        max_upload_bytes: a.max_upload_mb << 20,
-        secure_cookies: a.secure_cookies,
-        pool_size: a.pool_size,
-    })
+    let limits = conduct_server::dataset::Limits { max_stored_rejects: a.max_stored_rejects, max_upload_rows: a.max_upload_rows };
+    conduct_server::serve_with(
+        conduct_server::Config {
+            database: a.at.url(),
+            data_dir: a.at.data.clone(),
+            bind: a.bind,
+            max_upload_bytes: a.max_upload_mb << 20,
+            secure_cookies: a.secure_cookies,
+            pool_size: a.pool_size,
+        },
+        limits,
+    )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -118,8 +129,10 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     for r in v.rejects.iter().take(20) {
         outln!("  rejected {}:{} {} — {}", r.file.display(), r.line, r.column, r.reason)?;
     }
-    if v.rejects.len() > 20 {
-        outln!("  … and {} more rejects", v.rejects.len() - 20)?;
+    // The rejects listed are at most those kept; the summary counts them all.
+    let (rejected, listed) = (v.summary.rejected(), v.rejects.len().min(20) as u64);
+    if rejected > listed {
+        outln!("  … and {} more rejects", rejected - listed)?;
     }
     outln!(
         "published {} incidents, {} people rows, {} persons, {} courses, {} orders, {} possible breaches to {} ({:.1} s)",

@@ -520,14 +520,14 @@ pub async fn resume_interrupted(state: Shared) {
     let (rows, held) = match found {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("conduct serve: error: resuming uploads: {}", e.message);
+            say!("conduct serve: error: resuming uploads: {}", e.message);
             return;
         }
     };
     if rows.is_empty() {
         return;
     }
-    eprintln!("conduct serve: {} upload(s) were waiting for analysis when the server stopped: analysing them", rows.len());
+    say!("conduct serve: {} upload(s) were waiting for analysis when the server stopped: analysing them", rows.len());
     let waiting = dataset::staged(&state.config.data_dir);
     let me = dataset::owner_tag();
     let mut settled = Vec::new();
@@ -587,7 +587,7 @@ async fn analyse_uploads(state: &Shared, batch: Vec<Queued>) {
         let (status, outcome, detail) = match &result {
             Ok(p) => ("published".to_string(), "published", format!("{}{together}", serde_json::to_string(p).unwrap_or_default())),
             Err(e) if batch.len() > 1 => {
-                eprintln!("conduct serve: uploads {ids:?}: analysis failed ({e}); trying each alone");
+                say!("conduct serve: uploads {ids:?}: analysis failed ({e}); trying each alone");
                 work.extend(batch.into_iter().map(|q| vec![q]));
                 continue;
             }
@@ -597,7 +597,7 @@ async fn analyse_uploads(state: &Shared, batch: Vec<Queued>) {
                         dataset::discard(s);
                     }
                 }
-                eprintln!("conduct serve: upload {ids:?}: analysis failed: {e}");
+                say!("conduct serve: upload {ids:?}: analysis failed: {e}");
                 (format!("failed: {e}"), "failed", "the export was set aside; the previous analysis stands".to_string())
             }
         };

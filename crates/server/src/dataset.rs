@@ -414,7 +414,7 @@ pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
         let s = Staged { name: name.clone(), dir };
         if listed && held.contains(&name) {
             if let Err(e) = promote(data_dir, &s) {
-                eprintln!("conduct: {e}");
+                say!("conduct: {e}");
             }
         } else if !owner_alive(&owner) && !queued.contains(&name) {
             discard(&s);
@@ -613,7 +613,7 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
                 for s in adding {
                     // Committed: if the move fails, `accepted` finds it where it is.
                     if let Err(e) = promote(data_dir, s) {
-                        eprintln!("conduct: {e}");
+                        say!("conduct: {e}");
                     }
                 }
                 return Ok(p);
@@ -994,14 +994,14 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
     // Neither changes what was published: a failure is logged (the next publication sweeps).
     for (t, _, _) in &tables {
         if let Err(e) = conn.batch(&format!("DROP TABLE IF EXISTS {t}{REPLACED}{tag}")) {
-            eprintln!("conduct: dropping the replaced {t}: {e}");
+            say!("conduct: dropping the replaced {t}: {e}");
         }
         std::thread::sleep(PAUSE_BETWEEN_WRITES);
     }
     let _ = conn.batch("PRAGMA analysis_limit = 1000");
     for (t, _, _) in &tables {
         if let Err(e) = conn.batch(&format!("ANALYZE {t}")) {
-            eprintln!("conduct: statistics of {t}: {e}");
+            say!("conduct: statistics of {t}: {e}");
         }
     }
     Ok(published)

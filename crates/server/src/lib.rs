@@ -7,6 +7,15 @@
 //! [`views`] (what each page shows, as JSON), [`api`] (the JSON routes), [`pages`] (the HTML
 //! routes), [`openapi`].
 
+/// A line on stderr. A closed stderr is no reason to stop serving, where `eprintln!` would
+/// panic; the line is then lost.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -218,7 +227,7 @@ impl FromRequestParts<Shared> for Ctx {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
-            eprintln!("conduct serve: error: {}", self.message);
+            say!("conduct serve: error: {}", self.message);
         }
         let mut body = serde_json::json!({ "error": self.public_message(), "status": self.status.as_u16() });
         if let Some(d) = self.detail {
@@ -253,7 +262,7 @@ async fn guard(matched: Option<MatchedPath>, req: Request, next: Next) -> Respon
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if std::env::var_os("CONDUCT_QUIET").is_none() {
-        eprintln!("{} {method} {route} {} {:.1}ms", audit::now(), res.status().as_u16(), t.elapsed().as_secs_f64() * 1000.0);
+        say!("{} {method} {route} {} {:.1}ms", audit::now(), res.status().as_u16(), t.elapsed().as_secs_f64() * 1000.0);
     }
     res
 }
@@ -318,10 +327,15 @@ pub fn serve_with(config: Config, limits: dataset::Limits) -> Result<(), Box<dyn
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        println!("listening on http://{addr}");
+        {
+            // Scripts read the address from stdout; a closed stdout must not stop the server.
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "listening on http://{addr}").and_then(|()| out.flush());
+        }
         tokio::spawn(api::resume_interrupted(state.clone()));
         tokio::spawn(record_counted_refusals(state.clone()));
-        eprintln!("conduct serve: {} ; data folder {}", config.database.describe(), config.data_dir.display());
+        say!("conduct serve: {} ; data folder {}", config.database.describe(), config.data_dir.display());
         axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -340,7 +354,7 @@ async fn record_counted_refusals(state: Shared) {
         let entries = state.refusals.flush(Instant::now());
         if !entries.is_empty() {
             if let Err(e) = state.record(entries).await {
-                eprintln!("conduct serve: error: {}", e.message);
+                say!("conduct serve: error: {}", e.message);
             }
         }
     }

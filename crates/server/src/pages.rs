@@ -123,7 +123,7 @@ fn error_page(ctx: Option<&Ctx>, e: ApiError) -> Response {
         return crate::to_login();
     }
     if e.status.is_server_error() {
-        eprintln!("conduct serve: error: {}", e.message);
+        say!("conduct serve: error: {}", e.message);
     }
     let mut body = format!("<h1>{} {}</h1><p class=\"err\">{}</p>", e.status.as_u16(), crate::status_text(e.status), esc(&e.public_message()));
     if let Some(d) = &e.detail {
