@@ -131,103 +131,152 @@ pub const MAX_CHECKS_PER_MERGE: usize = 1 << 20;
 
 /// Clusters `n` records from scored pairs `(a, b, weight)`; pairs below `threshold` are ignored.
 pub fn cluster(feats: &[Features], pairs: &[(u32, u32, f32)], threshold: f64, veto: &Veto) -> Clustering {
-    let n = feats.len();
-    let keep = |p: &(u32, u32, f32)| f64::from(p.2) >= threshold;
-    let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(pairs.par_iter().filter(|p| keep(p)).count());
-    edges.extend(pairs.iter().copied().filter(keep));
-    edges.sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
-    let mut parent: Vec<u32> = (0..n as u32).collect();
-    let mut size: Vec<u32> = vec![1; n];
+    let mut c = Clusterer::new(feats, veto);
+    c.add(pairs, threshold);
+    c.finish()
+}
+
+/// Clustering in passes: [`Clusterer::add`] applies scored pairs strongest first to the groups
+/// built so far; [`Clusterer::person`] reads the groups between passes (for evidence that
+/// depends on who is who, such as shared associates); [`Clusterer::finish`] numbers them.
+pub struct Clusterer<'a> {
+    feats: &'a [Features],
+    veto: &'a Veto,
+    parent: Vec<u32>,
+    size: Vec<u32>,
     // Per group: its distinct profiles, each with a representative record and a record count.
     // Empty for a record not yet in any merge (it stands for `[(i, 1)]`; filled on first
     // use, so records that never merge cost no allocation).
-    let mut reps: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-    let mut index: Vec<HashMap<u64, u32>> = vec![HashMap::default(); n];
-    let prof: Vec<u64> = feats.par_iter().map(profile).collect();
-    fn find(parent: &mut [u32], mut x: u32) -> u32 {
-        while parent[x as usize] != x {
-            let g = parent[parent[x as usize] as usize];
-            parent[x as usize] = g;
-            x = g;
-        }
-        x
+    reps: Vec<Vec<(u32, u32)>>,
+    index: Vec<HashMap<u64, u32>>,
+    prof: Vec<u64>,
+    out: Clustering,
+    reasons: Vec<((&'static str, &'static str), u64)>,
+}
+
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let g = parent[parent[x as usize] as usize];
+        parent[x as usize] = g;
+        x = g;
     }
-    let mut out = Clustering { pairs_considered: edges.len() as u64, ..Default::default() };
-    let mut reasons: Vec<((&'static str, &'static str), u64)> = Vec::new();
-    for &(a, b, _) in &edges {
-        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-        if ra == rb {
-            continue;
+    x
+}
+
+impl<'a> Clusterer<'a> {
+    /// Every record its own group.
+    pub fn new(feats: &'a [Features], veto: &'a Veto) -> Clusterer<'a> {
+        let n = feats.len();
+        Clusterer {
+            feats,
+            veto,
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+            reps: vec![Vec::new(); n],
+            index: vec![HashMap::default(); n],
+            prof: feats.par_iter().map(profile).collect(),
+            out: Clustering::default(),
+            reasons: Vec::new(),
         }
-        for r in [ra, rb] {
-            if reps[r as usize].is_empty() {
-                reps[r as usize].push((r, 1));
+    }
+
+    /// The group (its root record) of record `x`, as it stands.
+    pub fn group(&mut self, x: u32) -> u32 {
+        find(&mut self.parent, x)
+    }
+
+    /// Applies the pairs at or above `threshold`, strongest first (ties by record order).
+    /// Returns the merges made.
+    pub fn add(&mut self, pairs: &[(u32, u32, f32)], threshold: f64) -> u64 {
+        let keep = |p: &(u32, u32, f32)| f64::from(p.2) >= threshold;
+        let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(pairs.par_iter().filter(|p| keep(p)).count());
+        edges.extend(pairs.iter().copied().filter(keep));
+        edges.sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+        self.out.pairs_considered += edges.len() as u64;
+        let before = self.out.merges;
+        let (feats, veto) = (self.feats, self.veto);
+        let (parent, size, reps, index, prof) = (&mut self.parent, &mut self.size, &mut self.reps, &mut self.index, &self.prof);
+        for &(a, b, _) in &edges {
+            let (ra, rb) = (find(parent, a), find(parent, b));
+            if ra == rb {
+                continue;
             }
-        }
-        let (ra, rb) = if reps[ra as usize].len() >= reps[rb as usize].len() { (ra, rb) } else { (rb, ra) };
-        let mut why = None;
-        if reps[ra as usize].len() * reps[rb as usize].len() > MAX_CHECKS_PER_MERGE {
-            why = Some(("size", "groups too large to check"));
-        } else {
-            let total = f64::from(size[ra as usize]) * f64::from(size[rb as usize]);
-            let limit = VETO_SHARE * total;
-            let mut bad = 0.0;
-            'outer: for &(x, cx) in &reps[ra as usize] {
-                for &(y, cy) in &reps[rb as usize] {
-                    if let Some(r) = contradiction(&feats[x as usize], &feats[y as usize], veto) {
-                        bad += f64::from(cx) * f64::from(cy);
-                        if bad >= limit {
-                            why = Some(r);
-                            break 'outer;
+            for r in [ra, rb] {
+                if reps[r as usize].is_empty() {
+                    reps[r as usize].push((r, 1));
+                }
+            }
+            let (ra, rb) = if reps[ra as usize].len() >= reps[rb as usize].len() { (ra, rb) } else { (rb, ra) };
+            let mut why = None;
+            if reps[ra as usize].len() * reps[rb as usize].len() > MAX_CHECKS_PER_MERGE {
+                why = Some(("size", "groups too large to check"));
+            } else {
+                let total = f64::from(size[ra as usize]) * f64::from(size[rb as usize]);
+                let limit = VETO_SHARE * total;
+                let mut bad = 0.0;
+                'outer: for &(x, cx) in &reps[ra as usize] {
+                    for &(y, cy) in &reps[rb as usize] {
+                        if let Some(r) = contradiction(&feats[x as usize], &feats[y as usize], veto) {
+                            bad += f64::from(cx) * f64::from(cy);
+                            if bad >= limit {
+                                why = Some(r);
+                                break 'outer;
+                            }
                         }
                     }
                 }
             }
-        }
-        if let Some(r) = why {
-            out.refused += 1;
-            match reasons.iter_mut().find(|(k, _)| *k == r) {
-                Some(e) => e.1 += 1,
-                None => reasons.push((r, 1)),
+            if let Some(r) = why {
+                self.out.refused += 1;
+                match self.reasons.iter_mut().find(|(k, _)| *k == r) {
+                    Some(e) => e.1 += 1,
+                    None => self.reasons.push((r, 1)),
+                }
+                continue;
             }
-            continue;
-        }
-        out.merges += 1;
-        parent[rb as usize] = ra;
-        size[ra as usize] += size[rb as usize];
-        if index[ra as usize].is_empty() {
-            for (k, &(x, _)) in reps[ra as usize].iter().enumerate() {
-                index[ra as usize].insert(prof[x as usize], k as u32);
+            self.out.merges += 1;
+            parent[rb as usize] = ra;
+            size[ra as usize] += size[rb as usize];
+            if index[ra as usize].is_empty() {
+                for (k, &(x, _)) in reps[ra as usize].iter().enumerate() {
+                    index[ra as usize].insert(prof[x as usize], k as u32);
+                }
             }
-        }
-        let moved = std::mem::take(&mut reps[rb as usize]);
-        index[rb as usize] = HashMap::default();
-        for (x, c) in moved {
-            match index[ra as usize].get(&prof[x as usize]) {
-                Some(&k) => reps[ra as usize][k as usize].1 += c,
-                None => {
-                    let k = reps[ra as usize].len() as u32;
-                    index[ra as usize].insert(prof[x as usize], k);
-                    reps[ra as usize].push((x, c));
+            let moved = std::mem::take(&mut reps[rb as usize]);
+            index[rb as usize] = HashMap::default();
+            for (x, c) in moved {
+                match index[ra as usize].get(&prof[x as usize]) {
+                    Some(&k) => reps[ra as usize][k as usize].1 += c,
+                    None => {
+                        let k = reps[ra as usize].len() as u32;
+                        index[ra as usize].insert(prof[x as usize], k);
+                        reps[ra as usize].push((x, c));
+                    }
                 }
             }
         }
+        self.out.merges - before
     }
-    let mut id = vec![u32::MAX; n];
-    let mut person = Vec::with_capacity(n);
-    let mut next = 0u32;
-    for i in 0..n as u32 {
-        let r = find(&mut parent, i) as usize;
-        if id[r] == u32::MAX {
-            id[r] = next;
-            next += 1;
+
+    /// Numbers the groups: person per record, in order of first record.
+    pub fn finish(mut self) -> Clustering {
+        let n = self.feats.len();
+        let mut id = vec![u32::MAX; n];
+        let mut person = Vec::with_capacity(n);
+        let mut next = 0u32;
+        for i in 0..n as u32 {
+            let r = find(&mut self.parent, i) as usize;
+            if id[r] == u32::MAX {
+                id[r] = next;
+                next += 1;
+            }
+            person.push(id[r]);
         }
-        person.push(id[r]);
+        self.out.person = person;
+        self.out.persons = next as usize;
+        self.out.refused_by_reason = self.reasons;
+        self.out
     }
-    out.person = person;
-    out.persons = next as usize;
-    out.refused_by_reason = reasons;
-    out
 }
 
 #[cfg(test)]

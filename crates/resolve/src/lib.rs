@@ -60,6 +60,9 @@ pub struct LinkOptions {
     pub model: Option<Model>,
     /// Keep scored pairs with at least this match weight in [`Linkage::pairs`].
     pub keep_pairs_from_weight: f64,
+    /// Use the shipped default model when the file is too small to fit one (see
+    /// [`too_small_to_fit`]); `false` fits whatever the size (for training the default).
+    pub default_when_too_small: bool,
 }
 
 impl Default for LinkOptions {
@@ -73,12 +76,42 @@ impl Default for LinkOptions {
             veto_weight: cluster::VETO_WEIGHT,
             model: None,
             keep_pairs_from_weight: f64::NEG_INFINITY,
+            default_when_too_small: true,
         }
     }
 }
 
 /// The default join threshold (match weight, bits).
 pub const DEFAULT_THRESHOLD_WEIGHT: f64 = 5.0;
+
+/// Fewest records a model is fitted on; below, the default model is used.
+pub const MIN_ROWS_TO_FIT: usize = 1_000;
+
+/// Fewest blocking rules with at least [`model::MIN_TRAINING_PAIRS`] candidate pairs each (so
+/// that m is a median of several EM runs, not one rule's view); below, the default model.
+pub const MIN_TRAINING_RULES: usize = 3;
+
+/// Why a file is too small to fit a model on, if it is: fewer than [`MIN_ROWS_TO_FIT`]
+/// records, or fewer than [`MIN_TRAINING_RULES`] blocking rules with enough candidate pairs
+/// to train on. `rule_pairs` is the candidate pairs each rule's keys agree on.
+pub fn too_small_to_fit(rows: usize, rule_pairs: &[f64]) -> Option<String> {
+    if rows < MIN_ROWS_TO_FIT {
+        return Some(format!("{rows} rows, fewer than {MIN_ROWS_TO_FIT}"));
+    }
+    let trained = rule_pairs.iter().filter(|&&p| p >= model::MIN_TRAINING_PAIRS).count();
+    if trained < MIN_TRAINING_RULES {
+        return Some(format!(
+            "only {trained} blocking rules have {} or more candidate pairs to train on (fewer than {MIN_TRAINING_RULES})",
+            model::MIN_TRAINING_PAIRS
+        ));
+    }
+    None
+}
+
+/// Evidence (bits) added to a pair of records of one force whose names agree (exactly, as
+/// nickname or alias, or one keying error apart) when, after a first clustering pass, both are
+/// involved in reports with one same other person. See DESIGN.md, "Missing details".
+pub const SHARED_ASSOCIATE_WEIGHT: f64 = 8.0;
 
 /// A scored candidate pair (row indices, `a < b`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -112,6 +145,12 @@ pub struct LinkStats {
     pub persons: u64,
     /// Persons with more than one record.
     pub persons_with_several_records: u64,
+    /// Joins made in the second clustering pass on the evidence of a shared associate.
+    pub joined_by_shared_associate: u64,
+    /// Which model was used and why, in words (for stderr).
+    pub model_used: String,
+    /// Warnings about the estimation (EM that did not converge), in words.
+    pub model_warnings: Vec<String>,
     /// Wall time per stage.
     pub stages: Vec<(&'static str, Duration)>,
 }
@@ -165,18 +204,54 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     drop(blocking);
     lap(&mut stats, "compare");
 
+    let n_rows = feats.len();
     let model = match &options.model {
-        Some(m) => m.clone(),
-        None => {
-            let (u, drawn) = model::estimate_u(&feats, options.random_pairs, options.seed);
-            let counts = model::pattern_counts(&patterns);
-            let n = feats.len() as f64;
-            let mut m = model::fit(&counts, RULES, &u, n * (n - 1.0) / 2.0, options.em_iterations, options.threshold_weight);
-            m.notes.random_pairs = drawn;
-            m.notes.seed = options.seed;
-            m.veto_weight = options.veto_weight;
-            m.notes.given_names_pairs = model::estimate_u_given_names(&mut m, &feats, model::GIVEN_NAMES_SAMPLE.min(options.random_pairs), options.seed);
+        Some(m) => {
+            let mut m = m.clone();
+            let was = if m.notes.source.is_empty() { "of unrecorded origin".to_string() } else { format!("originally {}", m.notes.source) };
+            stats.model_used = format!("given model (--model; {was}), used as is");
+            m.notes.reason = format!("given with --model ({was})");
+            m.notes.source = "given".into();
             m
+        }
+        None => {
+            let counts = model::pattern_counts(&patterns);
+            let rule_pairs: Vec<f64> =
+                (0..RULES.len()).map(|r| counts.iter().filter(|c| c.1 & (1 << r) != 0).map(|c| c.2).sum()).collect();
+            match too_small_to_fit(n_rows, &rule_pairs).filter(|_| options.default_when_too_small) {
+                Some(reason) => {
+                    let mut m = Model::default_for(n_rows);
+                    m.threshold_weight = options.threshold_weight;
+                    stats.model_used = format!(
+                        "default model shipped with Conduct (version {}, trained on {}; λ rescaled to {} rows), because this file is too small to fit one: {}",
+                        m.notes.default_version, m.notes.trained_on, n_rows, reason
+                    );
+                    m.notes.source = "default".into();
+                    m.notes.reason = format!("too small to fit a model: {reason}");
+                    m
+                }
+                None => {
+                    let (u, drawn) = model::estimate_u(&feats, options.random_pairs, options.seed);
+                    let n = n_rows as f64;
+                    let mut m = model::fit(&counts, RULES, &u, n * (n - 1.0) / 2.0, options.em_iterations, options.threshold_weight);
+                    m.notes.random_pairs = drawn;
+                    m.notes.seed = options.seed;
+                    m.notes.rows = n_rows as u64;
+                    m.veto_weight = options.veto_weight;
+                    m.notes.given_names_pairs = model::estimate_u_given_names(&mut m, &feats, model::GIVEN_NAMES_SAMPLE.min(options.random_pairs), options.seed);
+                    stats.model_used = format!("fitted on this file ({} rows, {} EM runs)", n_rows, m.notes.em_runs);
+                    if m.notes.em_runs_not_converged > 0 {
+                        stats.model_warnings.push(format!(
+                            "EM did not converge within {} iterations in {} of {} runs (their last estimates are used)",
+                            options.em_iterations, m.notes.em_runs_not_converged, m.notes.em_runs
+                        ));
+                    }
+                    if !m.notes.lambda_converged {
+                        stats.model_warnings.push(format!("the fit of lambda did not converge within {} iterations", options.em_iterations));
+                    }
+                    m
+                }
+            }
         }
     };
     lap(&mut stats, "estimate");
@@ -204,7 +279,11 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     lap(&mut stats, "score");
 
     let veto = cluster::Veto::from_weights(&w, model.veto_weight);
-    let clustering = cluster::cluster(&feats, &scored, model.threshold_weight, &veto);
+    let mut clusterer = cluster::Clusterer::new(&feats, &veto);
+    clusterer.add(&scored, model.threshold_weight);
+    let boosted = shared_associates(rows, &feats, &scored, &mut clusterer, model.threshold_weight);
+    stats.joined_by_shared_associate = clusterer.add(&boosted, model.threshold_weight);
+    let clustering = clusterer.finish();
     stats.refused_by_reason = clustering.refused_by_reason.clone();
     stats.persons = clustering.persons as u64;
     let mut sizes = vec![0u32; clustering.persons];
@@ -223,6 +302,62 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     Ok(Linkage { person: clustering.person, pairs, model, stats })
 }
 
+/// The second pass's evidence: candidate pairs below the threshold, of one force but not one
+/// report, whose names
+/// agree (forename and surname each exact, nickname/alias or one keying error apart), and whose
+/// records are each involved in a report with one same other person (as the first pass
+/// grouped them), with [`SHARED_ASSOCIATE_WEIGHT`] added. Records with nothing identifying
+/// are nobody's associate.
+fn shared_associates(rows: &[Involvement], feats: &[normalise::Features], scored: &[(u32, u32, f32)], c: &mut cluster::Clusterer, threshold: f64) -> Vec<(u32, u32, f32)> {
+    use crate::fasthash::FxHashMap;
+    let lift = SHARED_ASSOCIATE_WEIGHT as f32;
+    // Forename: exact, nickname or alias, one keying error; surname: exact, one keying error.
+    let close = |l: u8, most: u8| (1..=most).contains(&l);
+    let wanted: Vec<(u32, u32, f32)> = scored
+        .iter()
+        .copied()
+        .filter(|&(a, b, w)| {
+            let (fa, fb) = (&feats[a as usize], &feats[b as usize]);
+            // Two rows of one report are two people (the associate would be shared trivially).
+            let same_report = rows[a as usize].incident_ref == rows[b as usize].incident_ref;
+            f64::from(w) < threshold && f64::from(w + lift) >= threshold && fa.force == fb.force && !same_report && {
+                let p = compare::compare_personal(fa, fb);
+                close(p[compare::field::FORENAME], 3) && close(p[compare::field::SURNAME], 2)
+            }
+        })
+        .collect();
+    if wanted.is_empty() {
+        return wanted;
+    }
+    // Groups of the records in each report.
+    let mut reports: FxHashMap<(u8, &str), Vec<u32>> = FxHashMap::default();
+    for (i, (r, f)) in rows.iter().zip(feats).enumerate() {
+        if f.identifying {
+            reports.entry((f.force, r.incident_ref.as_str())).or_default().push(i as u32);
+        }
+    }
+    let associates = |c: &mut cluster::Clusterer, x: u32| -> Vec<u32> {
+        let key = (feats[x as usize].force, rows[x as usize].incident_ref.as_str());
+        let mine = c.group(x);
+        let mut v: Vec<u32> = reports.get(&key).map(|rs| rs.iter().map(|&y| c.group(y)).filter(|&g| g != mine).collect()).unwrap_or_default();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    wanted
+        .into_iter()
+        .filter(|&(a, b, _)| {
+            let (ga, gb) = (c.group(a), c.group(b));
+            if ga == gb {
+                return false;
+            }
+            let (xa, xb) = (associates(c, a), associates(c, b));
+            xa.iter().any(|g| *g != gb && xb.binary_search(g).is_ok() && *g != ga)
+        })
+        .map(|(a, b, w)| (a, b, w + lift))
+        .collect()
+}
+
 /// Normalised features and term frequencies for a set of rows, as [`link`] computes them
 /// (for explaining pairs).
 pub fn features(rows: &[Involvement]) -> (Vec<normalise::Features>, TermFrequencies) {
@@ -237,6 +372,12 @@ impl LinkStats {
         use std::fmt::Write;
         let mut s = String::new();
         let _ = writeln!(s, "rows: {} ({} without identifying fields, left as singletons)", self.rows, self.rows_without_identifiers);
+        if !self.model_used.is_empty() {
+            let _ = writeln!(s, "model: {}", self.model_used);
+        }
+        for w in &self.model_warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
         if !self.field_warnings.counts.is_empty() {
             let w: Vec<String> = self.field_warnings.counts.iter().map(|(f, n)| format!("{f} {n}")).collect();
             let _ = writeln!(s, "unusable values kept as missing: {}", w.join(", "));
@@ -252,6 +393,9 @@ impl LinkStats {
         let _ = writeln!(s, "pairs at or above threshold: {}", self.pairs_above_threshold);
         for ((field, level), n) in &self.refused_by_reason {
             let _ = writeln!(s, "  joins refused ({field}: {level}): {n}");
+        }
+        if self.joined_by_shared_associate > 0 {
+            let _ = writeln!(s, "joins on a shared associate (second pass): {}", self.joined_by_shared_associate);
         }
         let _ = writeln!(s, "persons: {} ({} with more than one record)", self.persons, self.persons_with_several_records);
         let total: Duration = self.stages.iter().map(|x| x.1).sum();
@@ -296,6 +440,60 @@ mod tests {
         // The record with nothing identifying is its own person.
         let last = *a.person.last().unwrap();
         assert_eq!(a.person.iter().filter(|&&p| p == last).count(), 1);
+    }
+
+    #[test]
+    fn small_files_use_the_default_model_and_say_so() {
+        let rows = rows();
+        let a = link(&rows, &LinkOptions::default()).unwrap();
+        assert_eq!(a.model.notes.source, "default");
+        assert!(a.model.notes.reason.contains("6 rows, fewer than 1000"), "{}", a.model.notes.reason);
+        assert!(a.stats.to_text().contains("model: default model shipped with Conduct"), "{}", a.stats.to_text());
+        // Robert/Bob Smith (same date of birth) are one person; Alice Jones's two records another.
+        assert_eq!(a.person[0], a.person[1]);
+        assert_eq!(a.person[3], a.person[4]);
+        assert_ne!(a.person[0], a.person[3]);
+        let fitted = link(&rows, &LinkOptions { default_when_too_small: false, ..LinkOptions::default() }).unwrap();
+        assert_eq!(fitted.model.notes.source, "fitted");
+        let given = link(&rows, &LinkOptions { model: Some(a.model.clone()), ..LinkOptions::default() }).unwrap();
+        assert_eq!(given.model.notes.source, "given");
+        assert_eq!(given.person, a.person);
+        assert!(too_small_to_fit(5_000, &[60.0, 60.0, 10.0]).is_some());
+        assert!(too_small_to_fit(5_000, &[60.0, 60.0, 50.0]).is_none());
+    }
+
+    #[test]
+    fn an_undated_record_joins_through_a_shared_associate() {
+        // Three reports of one victim against one suspect; in the third her date of birth is
+        // missing. In a large file "same name" alone would not reach the threshold: the
+        // threshold is raised here to stand for that.
+        let mut v = Vec::new();
+        for (k, (f, s, d, inc)) in [
+            ("Harriet", "Okonkwo-Lund", "1988-03-14", "I1"),
+            ("Darren", "Whitcombe", "1984-11-02", "I1"),
+            ("Harriet", "Okonkwo-Lund", "1988-03-14", "I2"),
+            ("Darren", "Whitcombe", "1984-11-02", "I2"),
+            ("Harriet", "Okonkwo-Lund", "", "I3"),
+            ("Darren", "Whitcombe", "1984-11-02", "I3"),
+            ("Harriet", "Okonkwo-Lund", "", "I4"),
+            ("Gary", "Price", "1961-04-09", "I4"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut r = person(f, s, d);
+            r.record_id = format!("R{k}");
+            r.incident_ref = inc.into();
+            v.push(r);
+        }
+        let plain = link(&v, &LinkOptions::default()).unwrap();
+        let w = plain.pairs.iter().find(|p| (p.a, p.b) == (0, 4)).unwrap().weight;
+        let options = LinkOptions { threshold_weight: f64::from(w) + 1.0, ..LinkOptions::default() };
+        let a = link(&v, &options).unwrap();
+        assert_eq!(a.person[0], a.person[2], "dated records join on their own");
+        assert_eq!(a.person[0], a.person[4], "the undated one shares Darren");
+        assert_ne!(a.person[0], a.person[6], "the undated one in a report with someone else does not");
+        assert!(a.stats.joined_by_shared_associate >= 1);
     }
 
     #[test]

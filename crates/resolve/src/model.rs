@@ -85,6 +85,68 @@ pub struct ModelNotes {
     /// (0: not estimated).
     #[serde(default)]
     pub given_names_pairs: u64,
+    /// Where the model came from: `fitted` (estimated on the file it linked), `default` (the
+    /// model shipped with Conduct, for a file too small to fit one) or `given` (`--model`).
+    /// Empty in models written before this was recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// Why the default model was used (empty otherwise).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// Records the model was estimated on (0: not recorded). λ of the default model is rescaled
+    /// from this many records to the file's.
+    #[serde(default)]
+    pub rows: u64,
+    /// EM runs (one per blocking rule with enough pairs to train on).
+    #[serde(default)]
+    pub em_runs: u32,
+    /// EM runs that reached the iteration cap without converging (reported, not silent).
+    #[serde(default)]
+    pub em_runs_not_converged: u32,
+    /// Whether the EM fit of λ converged before the iteration cap.
+    #[serde(default = "yes")]
+    pub lambda_converged: bool,
+    /// The default model's version (set on the shipped model; 0 otherwise).
+    #[serde(default)]
+    pub default_version: u32,
+    /// What the default model was trained on (set on the shipped model).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub trained_on: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The largest λ the default model is rescaled to (a prior of about −6.6 bits): the training
+/// world's matching pairs per record (about 2.8, swollen by its most prolific people) would give
+/// a 10-row file λ ≈ ½, where a shared surname alone would join two records.
+pub const DEFAULT_LAMBDA_CAP: f64 = 0.01;
+
+/// The default model shipped with Conduct, used for files too small to fit one (see
+/// `crates/resolve/DESIGN.md`, "Small files"). Written by `crates/resolve/model/train.sh`.
+pub const DEFAULT_MODEL_JSON: &str = include_str!("../model/default-model.json");
+
+impl Model {
+    /// The shipped default model, as trained (λ for its training world's size).
+    pub fn builtin_default() -> Model {
+        let m: Model = serde_json::from_str(DEFAULT_MODEL_JSON).expect("the shipped default model parses");
+        m.check().expect("the shipped default model matches this engine");
+        m
+    }
+
+    /// The default model for a file of `rows` records: λ rescaled so that the expected number
+    /// of matching pairs per record stays what it was in the training world
+    /// (`λ·(n_train−1) = λ'·(n−1)`): λ is the chance that two records drawn at random are one
+    /// person, and in a file of a few hundred rows that chance is far higher than among a
+    /// million. Capped at [`DEFAULT_LAMBDA_CAP`].
+    pub fn default_for(rows: usize) -> Model {
+        let mut m = Model::builtin_default();
+        if m.notes.rows > 1 && rows > 1 {
+            m.lambda = (m.lambda * (m.notes.rows as f64 - 1.0) / (rows as f64 - 1.0)).clamp(1e-12, DEFAULT_LAMBDA_CAP);
+        }
+        m
+    }
 }
 
 /// Weights ready for scoring: `log2(m/u)` per comparison and level (level 0 is 0).
@@ -209,25 +271,79 @@ pub struct TermFrequencies {
 /// The largest term-frequency adjustment, either way, in bits.
 pub const TF_CLAMP: f64 = 6.0;
 
+/// How many people's worth of weight the reference frequency carries when a file's own name
+/// frequencies are shrunk toward it (see [`TermFrequencies::count`]).
+pub const TF_PRIOR_PEOPLE: f64 = 500.0;
+
 impl TermFrequencies {
-    /// Counts values over all records.
+    /// Counts values over the file's *people*, not its records, shrunk toward a reference.
+    ///
+    /// People: records are first collapsed on exact identity (forename, surname and date of
+    /// birth; a record without a date of birth collapses into a same-named identity that has
+    /// one), so a victim who reported forty times counts once, as she would in a register of
+    /// names. Shrinkage: a value held by `c` of the `N` identities gets frequency
+    /// `min(c/N, (c + K·r) / (N + K))` with `K` = [`TF_PRIOR_PEOPLE`] and `r` the reference
+    /// frequency, and never above the value's frequency over records (counting people only
+    /// takes away the weight of a person's own repeated records):
+    /// the shipped default model's u of exact agreement on that field, i.e. how often two
+    /// different people in a large population share a forename (surname) — the frequency of
+    /// a typical name, whose adjustment is 0. A file of a hundred people cannot move a name
+    /// far from typical; a file of a million people speaks for itself.
     pub fn count(feats: &[Features]) -> TermFrequencies {
-        let tally = |get: fn(&Features) -> u64| {
-            let mut m: HashMap<u64, f64> = HashMap::default();
-            let mut n = 0.0;
+        let reference = reference_frequencies();
+        // Identities: (forename, surname, dob) with a date of birth; then same-named records
+        // without one, once per name, only when no identity of that name has a date of birth.
+        let mut keys: Vec<(u64, u64, u32, u32)> = feats
+            .iter()
+            .filter(|f| f.forename_h != 0 || f.surname_h != 0)
+            .map(|f| (f.forename_h, f.surname_h, f.dob.year as u32, (u32::from(f.dob.month) << 8) | u32::from(f.dob.day)))
+            .collect();
+        keys.par_sort_unstable();
+        keys.dedup();
+        let mut people: Vec<(u64, u64)> = Vec::with_capacity(keys.len());
+        let mut i = 0;
+        while i < keys.len() {
+            let mut j = i;
+            while j < keys.len() && (keys[j].0, keys[j].1) == (keys[i].0, keys[i].1) {
+                j += 1;
+            }
+            // Sorted by year, so an undated record (year 0) comes first in its name's run.
+            let dated = keys[i..j].iter().filter(|k| k.2 != 0).count();
+            let n = if dated > 0 { dated } else { 1 };
+            people.extend(std::iter::repeat_n((keys[i].0, keys[i].1), n));
+            i = j;
+        }
+        // Per value: (records, people) holding it; the totals of each.
+        let tally = |which: usize, r: f64| {
+            let get = |f: (u64, u64)| if which == 0 { f.0 } else { f.1 };
+            let mut m: HashMap<u64, (f64, f64)> = HashMap::default();
+            let (mut records, mut persons) = (0.0, 0.0);
             for f in feats {
-                let h = get(f);
+                let h = get((f.forename_h, f.surname_h));
                 if h != 0 {
-                    *m.entry(h).or_insert(0.0) += 1.0;
-                    n += 1.0;
+                    m.entry(h).or_insert((0.0, 0.0)).0 += 1.0;
+                    records += 1.0;
                 }
             }
-            for v in m.values_mut() {
-                *v /= n;
+            for &p in &people {
+                let h = get(p);
+                if h != 0 {
+                    m.entry(h).or_insert((0.0, 0.0)).1 += 1.0;
+                    persons += 1.0;
+                }
             }
-            m
+            m.into_iter()
+                .map(|(h, (cr, cp))| {
+                    // People, shrunk toward the reference; never above the records' own
+                    // frequency (counting people only removes a person's own repeats) nor the
+                    // people's (a file may show a name rare; only many people show it common).
+                    let people_f = cp / persons;
+                    let shrunk = (cp + TF_PRIOR_PEOPLE * r) / (persons + TF_PRIOR_PEOPLE);
+                    (h, (cr / records).min(people_f).min(shrunk))
+                })
+                .collect::<HashMap<u64, f64>>()
         };
-        TermFrequencies { forename: tally(|f| f.forename_h), surname: tally(|f| f.surname_h) }
+        TermFrequencies { forename: tally(0, reference[0]), surname: tally(1, reference[1]) }
     }
 
     /// The adjustment (bits) for exact forename (`which` 0) or surname (1) agreement on `h`.
@@ -259,6 +375,17 @@ impl TermFrequencies {
         let table = if which == 0 { &self.forename } else { &self.surname };
         table.get(&h).copied().unwrap_or(0.0)
     }
+}
+
+/// The reference frequencies of forenames and surnames: the shipped default model's u of exact
+/// agreement (the chance that two different people share the value, i.e. the frequency of a
+/// typical name in a large population).
+pub fn reference_frequencies() -> [f64; 2] {
+    static R: std::sync::OnceLock<[f64; 2]> = std::sync::OnceLock::new();
+    *R.get_or_init(|| {
+        let m = Model::builtin_default();
+        [m.comparisons[field::FORENAME].levels[0].u, m.comparisons[field::SURNAME].levels[0].u]
+    })
 }
 
 /// A small, fast, seedable generator (SplitMix64), so results do not depend on a crate's
@@ -480,13 +607,14 @@ fn em_for_rule(
     own: &[usize],
     u: &[Vec<f64>],
     max_iter: u32,
-) -> (Vec<Option<Vec<f64>>>, f64, u32) {
+) -> (Vec<Option<Vec<f64>>>, f64, u32, bool) {
     let used: Vec<usize> = (0..N_COMPARISONS).filter(|c| !own.contains(c)).collect();
     let mut m: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| c.m_prior.to_vec()).collect();
     let mut p = 0.5f64;
     let mine: Vec<&(Pattern, u32, f64)> = counts.iter().filter(|c| c.1 & (1 << rule) != 0).collect();
     let total: f64 = mine.iter().map(|c| c.2).sum();
     let mut iterations = 0;
+    let mut converged = false;
     for _ in 0..max_iter {
         iterations += 1;
         let mut num: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| vec![0.0; c.levels.len()]).collect();
@@ -523,11 +651,12 @@ fn em_for_rule(
         change = change.max((np - p).abs());
         p = np;
         if change < 1e-6 {
+            converged = true;
             break;
         }
     }
     let out = (0..N_COMPARISONS).map(|k| (!own.contains(&k)).then(|| m[k].clone())).collect();
-    (out, p, iterations)
+    (out, p, iterations, converged)
 }
 
 /// Blocking rules agreeing on fewer candidate pairs than this are not used for training.
@@ -550,13 +679,18 @@ pub fn fit(
     // Per comparison, the estimates of every run that trained it.
     let mut runs: Vec<Vec<Vec<f64>>> = vec![Vec::new(); N_COMPARISONS];
     let mut iterations = 0;
+    let (mut em_runs, mut not_converged) = (0, 0);
     for (r, rule) in rules.iter().enumerate() {
         let pairs: f64 = counts.iter().filter(|c| c.1 & (1 << r) != 0).map(|c| c.2).sum();
         if pairs < MIN_TRAINING_PAIRS {
             continue;
         }
-        let (m, _share, it) = em_for_rule(counts, r, rule.fields, u, max_iter);
+        let (m, _share, it, converged) = em_for_rule(counts, r, rule.fields, u, max_iter);
         iterations += it;
+        em_runs += 1;
+        if !converged {
+            not_converged += 1;
+        }
         for (k, mk) in m.into_iter().enumerate() {
             if let Some(mk) = mk {
                 runs[k].push(mk);
@@ -592,6 +726,7 @@ pub fn fit(
         })
         .collect();
     let mut p = 0.5f64;
+    let mut lambda_converged = false;
     for _ in 0..max_iter {
         let odds = (p / (1.0 - p)).ln();
         let g: f64 = counts.iter().zip(&lr).map(|(c, l)| c.2 / (1.0 + (-(odds + l)).exp())).sum();
@@ -599,6 +734,7 @@ pub fn fit(
         let done = (np - p).abs() < 1e-7;
         p = np;
         if done {
+            lambda_converged = true;
             break;
         }
     }
@@ -630,6 +766,11 @@ pub fn fit(
             em_iterations: iterations,
             em_match_share: p,
             given_names_pairs: 0,
+            source: "fitted".into(),
+            em_runs,
+            em_runs_not_converged: not_converged,
+            lambda_converged,
+            ..ModelNotes::default()
         },
     }
 }
@@ -754,6 +895,44 @@ mod tests {
         let mut febrl = Model::prior(5.0);
         assert_eq!(estimate_u_given_names(&mut febrl, &feats, 50_000, 1), 0);
         assert!(febrl.comparisons[field::EMAIL].levels.iter().all(|l| l.u_given_names.is_none()));
+    }
+
+    #[test]
+    fn term_frequencies_count_people_and_shrink_toward_the_reference() {
+        use crate::compare::tests::person;
+        use crate::normalise::{Nicknames, normalise};
+        let n = Nicknames::builtin();
+        // One victim with 40 identical records (and 5 without a date of birth) among 60
+        // different people, 20 of them Smiths.
+        let mut rows: Vec<_> = (0..40).map(|_| person("Harriet", "Okonkwo-Lund", "1988-03-14")).collect();
+        rows.extend((0..5).map(|_| person("Harriet", "Okonkwo Lund", "")));
+        rows.extend((0..60).map(|i| person(["John", "Paul", "Mary"][i % 3], if i % 3 == 0 { "Smith" } else { "Other" }, &format!("19{:02}-01-{:02}", 40 + i, 1 + i % 28))));
+        let feats: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
+        let tf = TermFrequencies::count(&feats);
+        let w = Model::builtin_default().weights();
+        let r = reference_frequencies();
+        // Her surname is held by one person of 61: with shrinkage, near the reference and its
+        // adjustment near 0 (counting records, 45 of 105, it was marked down the full 6 bits).
+        let f = tf.frequency(1, feats[0].surname_h);
+        assert!((f - (1.0 + TF_PRIOR_PEOPLE * r[1]) / (61.0 + TF_PRIOR_PEOPLE)).abs() < 1e-12, "{f}");
+        let adj = tf.adjustment(1, feats[0].surname_h, &w);
+        assert!(adj.abs() < 1.0, "{adj}");
+        // Smith, 20 people of 61, is common even after shrinkage.
+        let smith = feats.iter().find(|f| &*f.surname == "smith").unwrap().surname_h;
+        assert!(tf.adjustment(1, smith, &w) < -3.0, "{}", tf.adjustment(1, smith, &w));
+    }
+
+    #[test]
+    fn the_default_model_is_shipped_and_rescaled_to_the_file() {
+        let d = Model::builtin_default();
+        assert_eq!(d.notes.source, "default");
+        assert!(d.notes.default_version >= 1 && d.notes.rows > 100_000 && !d.notes.trained_on.is_empty());
+        let small = Model::default_for(100);
+        let expected = (d.lambda * (d.notes.rows as f64 - 1.0) / 99.0).min(DEFAULT_LAMBDA_CAP);
+        assert!((small.lambda - expected).abs() < 1e-15);
+        let large = Model::default_for(1_000_000);
+        assert!((large.lambda - d.lambda * (d.notes.rows as f64 - 1.0) / 999_999.0).abs() < 1e-15);
+        assert_eq!(Model::default_for(2).lambda, DEFAULT_LAMBDA_CAP);
     }
 
     #[test]
