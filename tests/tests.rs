@@ -5,6 +5,7 @@ mod cli;
 mod courses;
 mod e2e;
 mod ingest;
+mod linkage;
 mod report;
 mod serve;
 mod store;

@@ -1,0 +1,203 @@
+//! Linkage and courses on small exports with the shape of a force's own (issue 12): one victim
+//! who reports one suspect again and again, the same victim across a year boundary of exports,
+//! a file of 10 rows, and a file where one family's surname is 30% of the rows. The fixtures and
+//! the script that writes them are in `tests/data/small/`; their ground truth
+//! (`true_person_id`, `true_course_id`) is read here only, never by Conduct.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::util::{conduct, data, ok, read_csv};
+
+/// Truth person → the predicted persons holding its records.
+type Split = BTreeMap<String, BTreeSet<String>>;
+
+/// Links `people` (one or more files) into `out`; returns stderr.
+fn link(people: &[PathBuf], out: &Path, extra: &[&str]) -> String {
+    let mut cmd = conduct();
+    cmd.arg("link");
+    for p in people {
+        cmd.arg("--people").arg(p);
+    }
+    cmd.arg("--out").arg(out).args(extra);
+    String::from_utf8(ok(&mut cmd).stderr).unwrap()
+}
+
+/// For each true person, the predicted persons of its records; and for each predicted person,
+/// the true persons in it.
+fn persons(people: &[PathBuf], persons_csv: &Path) -> (Split, Split) {
+    let predicted: HashMap<String, String> =
+        read_csv(persons_csv).into_iter().map(|r| (r["record_id"].clone(), r["person_id"].clone())).collect();
+    let (mut by_truth, mut by_predicted) = (Split::new(), Split::new());
+    for f in people {
+        for r in read_csv(f) {
+            let p = predicted[&r["record_id"]].clone();
+            by_truth.entry(r["true_person_id"].clone()).or_default().insert(p.clone());
+            by_predicted.entry(p).or_default().insert(r["true_person_id"].clone());
+        }
+    }
+    (by_truth, by_predicted)
+}
+
+/// `true` when every record of `truth` is one predicted person that holds nobody else.
+fn whole_and_alone(t: &Split, p: &Split, truth: &str) -> bool {
+    let ps = &t[truth];
+    ps.len() == 1 && p[ps.iter().next().unwrap()].len() == 1
+}
+
+/// Runs `conduct courses` with the given persons.csv; returns courses.csv rows grouped as
+/// course → incident refs, and the eval scores against the truth incidents file.
+fn courses(incidents: &[PathBuf], people: &[PathBuf], persons_csv: &Path, out: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut cmd = conduct();
+    cmd.arg("courses");
+    for f in incidents {
+        cmd.arg("--incidents").arg(f);
+    }
+    for f in people {
+        cmd.arg("--people").arg(f);
+    }
+    cmd.arg("--persons").arg(persons_csv).arg("--out").arg(out);
+    ok(&mut cmd);
+    let mut c: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in read_csv(&out.join("courses.csv")) {
+        c.entry(r["course_id"].clone()).or_default().insert(r["incident_ref"].clone());
+    }
+    c
+}
+
+/// The incident refs of a true course.
+fn true_course(incidents: &[PathBuf], course: &str) -> BTreeSet<String> {
+    incidents.iter().flat_map(|f| read_csv(f)).filter(|r| r["true_course_id"] == course).map(|r| r["incident_ref"].clone()).collect()
+}
+
+/// Pairwise precision and recall of predicted courses against all true courses.
+fn course_pairs(incidents: &[PathBuf], predicted: &BTreeMap<String, BTreeSet<String>>) -> (f64, f64) {
+    let mut truth: HashMap<String, String> = HashMap::new();
+    for f in incidents {
+        for r in read_csv(f) {
+            if !r["true_course_id"].is_empty() {
+                truth.insert(r["incident_ref"].clone(), r["true_course_id"].clone());
+            }
+        }
+    }
+    let pairs = |groups: Vec<Vec<&String>>| -> BTreeSet<(String, String)> {
+        let mut s = BTreeSet::new();
+        for g in groups {
+            for (i, a) in g.iter().enumerate() {
+                for b in &g[i + 1..] {
+                    s.insert(if a < b { ((*a).clone(), (*b).clone()) } else { ((*b).clone(), (*a).clone()) });
+                }
+            }
+        }
+        s
+    };
+    let mut true_groups: BTreeMap<&String, Vec<&String>> = BTreeMap::new();
+    for (r, c) in &truth {
+        true_groups.entry(c).or_default().push(r);
+    }
+    let t = pairs(true_groups.into_values().collect());
+    let p = pairs(predicted.values().map(|g| g.iter().collect()).collect());
+    let hit = t.intersection(&p).count() as f64;
+    (if p.is_empty() { 1.0 } else { hit / p.len() as f64 }, if t.is_empty() { 1.0 } else { hit / t.len() as f64 })
+}
+
+fn model_source(out: &Path) -> String {
+    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
+    m["notes"]["source"].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn repeat_victim_is_one_person_in_one_course() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = data("small/repeat-victim");
+    let (people, incidents) = (vec![dir.join("people.csv")], vec![dir.join("incidents.csv")]);
+    let stderr = link(&people, &tmp.path().join("link"), &[]);
+    assert!(stderr.contains("default model"), "the file is too small to fit a model, and stderr says so:\n{stderr}");
+    assert_eq!(model_source(&tmp.path().join("link")), "default");
+    let (t, p) = persons(&people, &tmp.path().join("link/persons.csv"));
+    assert!(whole_and_alone(&t, &p, "HARRIET"), "her 20 records, one with an initial, one typo, one hyphen dropped, one without a date of birth: {:?}", t["HARRIET"]);
+    assert!(whole_and_alone(&t, &p, "DARREN"), "his 15 named records: {:?}", t["DARREN"]);
+    for (a, b) in [("TWIN-Chloe", "TWIN-Megan"), ("PRICE-1961", "PRICE-1989")] {
+        assert!(t[a].is_disjoint(&t[b]), "{a} and {b} are two people");
+    }
+    // No two different people merged, anywhere in the file.
+    let merged: Vec<_> = p.iter().filter(|(_, ts)| ts.len() > 1).collect();
+    assert!(merged.is_empty(), "persons holding several true people: {merged:?}");
+
+    let found = courses(&incidents, &people, &tmp.path().join("link/persons.csv"), &tmp.path().join("courses"));
+    let hers = true_course(&incidents, "HARRIET");
+    assert_eq!(hers.len(), 20);
+    assert!(found.values().any(|c| *c == hers), "all 20 of her reports, 5 of them naming no suspect, in one course: {found:?}");
+    let (precision, recall) = course_pairs(&incidents, &found);
+    eprintln!("repeat-victim courses: pairwise precision {precision:.4} recall {recall:.4}");
+    assert!(recall >= 0.95 && precision >= 0.99, "precision {precision} recall {recall}");
+}
+
+#[test]
+fn a_victim_across_a_year_boundary_of_exports_is_one_course() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = data("small/year-boundary");
+    let people = vec![dir.join("people-2022.csv"), dir.join("people-2023.csv")];
+    let incidents = vec![dir.join("incidents-2022.csv"), dir.join("incidents-2023.csv")];
+    link(&people, &tmp.path().join("link"), &[]);
+    let (t, p) = persons(&people, &tmp.path().join("link/persons.csv"));
+    assert!(whole_and_alone(&t, &p, "PRIYA"), "{:?}", t["PRIYA"]);
+    assert!(whole_and_alone(&t, &p, "KIERAN"), "{:?}", t["KIERAN"]);
+    let merged: Vec<_> = p.iter().filter(|(_, ts)| ts.len() > 1).collect();
+    assert!(merged.is_empty(), "{merged:?}");
+    let found = courses(&incidents, &people, &tmp.path().join("link/persons.csv"), &tmp.path().join("courses"));
+    let hers = true_course(&incidents, "PRIYA");
+    assert_eq!(hers.len(), 7);
+    assert!(found.values().any(|c| *c == hers), "{found:?}");
+    let (precision, recall) = course_pairs(&incidents, &found);
+    assert!(recall >= 0.95 && precision >= 0.99, "precision {precision} recall {recall}");
+}
+
+#[test]
+fn ten_rows_give_the_persons_and_course_a_reviewer_expects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = data("small/ten-rows");
+    let (people, incidents) = (vec![dir.join("people.csv")], vec![dir.join("incidents.csv")]);
+    let stderr = link(&people, &tmp.path().join("link"), &[]);
+    assert!(stderr.contains("default model"), "{stderr}");
+    let (t, p) = persons(&people, &tmp.path().join("link/persons.csv"));
+    // Amy (three reports, one without a date of birth) and Lee are one person each; the Reid
+    // brothers, Joan and the unknown suspect are their own.
+    assert_eq!(p.len(), 6, "{p:?}");
+    for who in ["AMY", "LEE", "TOM", "JACK", "JOAN"] {
+        assert!(whole_and_alone(&t, &p, who), "{who}: {t:?}");
+    }
+    let found = courses(&incidents, &people, &tmp.path().join("link/persons.csv"), &tmp.path().join("courses"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(*found.values().next().unwrap(), true_course(&incidents, "AMY"));
+
+    // --model still overrides, and says so.
+    let stderr = link(&people, &tmp.path().join("again"), &["--model", tmp.path().join("link/model.json").to_str().unwrap()]);
+    assert!(stderr.contains("given model"), "{stderr}");
+    assert_eq!(std::fs::read(tmp.path().join("again/persons.csv")).unwrap(), std::fs::read(tmp.path().join("link/persons.csv")).unwrap());
+}
+
+#[test]
+fn a_family_that_is_thirty_percent_of_the_file_stays_apart_and_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = data("small/one-family");
+    let (people, incidents) = (vec![dir.join("people.csv")], vec![dir.join("incidents.csv")]);
+    let rows = read_csv(&people[0]);
+    let family = rows.iter().filter(|r| r["surname"] == "Kowalczyk").count();
+    assert_eq!(family * 10, rows.len() * 3, "the family is 30% of the rows");
+    link(&people, &tmp.path().join("link"), &[]);
+    let (t, p) = persons(&people, &tmp.path().join("link/persons.csv"));
+    // Father and son of one name, twins, the mother: five people, each whole.
+    for who in ["MARIA", "TOMASZ-SR", "TOMASZ-JR", "ANNA", "EWA", "SHANE", "LAUREN"] {
+        assert!(whole_and_alone(&t, &p, who), "{who}: {:?} ({:?})", t[who], t[who].iter().map(|x| &p[x]).collect::<Vec<_>>());
+    }
+    let merged: Vec<_> = p.iter().filter(|(_, ts)| ts.len() > 1).collect();
+    assert!(merged.is_empty(), "{merged:?}");
+    let found = courses(&incidents, &people, &tmp.path().join("link/persons.csv"), &tmp.path().join("courses"));
+    for c in ["SHANE-MARIA", "SHANE-TOMASZ-SR", "LAUREN"] {
+        let want = true_course(&incidents, c);
+        assert!(found.values().any(|f| *f == want), "{c}: {want:?} in {found:?}");
+    }
+    let (precision, recall) = course_pairs(&incidents, &found);
+    assert!(recall >= 0.95 && precision >= 0.99, "precision {precision} recall {recall}");
+}
