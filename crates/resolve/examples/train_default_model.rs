@@ -22,6 +22,7 @@ fn main() {
     eprint!("{}", linkage.stats.to_text());
     let mut model = linkage.model;
     model.notes.source = "default".into();
+    model.notes.persons = linkage.stats.persons;
     model.notes.default_version = version.parse().expect("version is a number");
     model.notes.trained_on = format!("{trained_on} ({} people rows)", file.rows.len());
     model.save(&PathBuf::from(out)).expect("model written");

@@ -106,6 +106,10 @@ pub struct ModelNotes {
     /// Whether the EM fit of λ converged before the iteration cap.
     #[serde(default = "yes")]
     pub lambda_converged: bool,
+    /// Persons the linkage found in the records the model was estimated on (set on the shipped
+    /// model; 0: not recorded).
+    #[serde(default)]
+    pub persons: u64,
     /// The default model's version (set on the shipped model; 0 otherwise).
     #[serde(default)]
     pub default_version: u32,
@@ -118,9 +122,8 @@ fn yes() -> bool {
     true
 }
 
-/// The largest λ the default model is rescaled to (a prior of about −6.6 bits): the training
-/// world's matching pairs per record (about 2.8, swollen by its most prolific people) would give
-/// a 10-row file λ ≈ ½, where a shared surname alone would join two records.
+/// The largest λ the default model is rescaled to (a prior of about −6.6 bits): in a file of a
+/// few dozen rows a larger prior would let a shared surname alone join two records.
 pub const DEFAULT_LAMBDA_CAP: f64 = 0.01;
 
 /// The default model shipped with Conduct, used for files too small to fit one (see
@@ -135,14 +138,20 @@ impl Model {
         m
     }
 
-    /// The default model for a file of `rows` records: λ rescaled so that the expected number
-    /// of matching pairs per record stays what it was in the training world
-    /// (`λ·(n_train−1) = λ'·(n−1)`): λ is the chance that two records drawn at random are one
-    /// person, and in a file of a few hundred rows that chance is far higher than among a
-    /// million. Capped at [`DEFAULT_LAMBDA_CAP`].
+    /// The default model for a file of `rows` records, with λ for that size: the chance that
+    /// another record is of the same person as a given record, for a person with the training
+    /// world's records per person (`r = rows_train/persons_train`): `λ' = (r − 1)/(n − 1)`.
+    /// λ is the chance that two records drawn at random are one person, and in a file of a few
+    /// hundred rows that chance is far higher than among a million; a typical person's
+    /// records, rather than all the training world's matching pairs, because those are swollen
+    /// by its few most prolific people. Capped at [`DEFAULT_LAMBDA_CAP`]. (A model without
+    /// `persons` keeps the matching pairs per record instead.)
     pub fn default_for(rows: usize) -> Model {
         let mut m = Model::builtin_default();
-        if m.notes.rows > 1 && rows > 1 {
+        if rows > 1 && m.notes.persons > 0 && m.notes.rows > m.notes.persons {
+            let per_person = m.notes.rows as f64 / m.notes.persons as f64;
+            m.lambda = ((per_person - 1.0) / (rows as f64 - 1.0)).clamp(1e-12, DEFAULT_LAMBDA_CAP);
+        } else if rows > 1 && m.notes.rows > 1 {
             m.lambda = (m.lambda * (m.notes.rows as f64 - 1.0) / (rows as f64 - 1.0)).clamp(1e-12, DEFAULT_LAMBDA_CAP);
         }
         m
@@ -927,11 +936,9 @@ mod tests {
         let d = Model::builtin_default();
         assert_eq!(d.notes.source, "default");
         assert!(d.notes.default_version >= 1 && d.notes.rows > 100_000 && !d.notes.trained_on.is_empty());
-        let small = Model::default_for(100);
-        let expected = (d.lambda * (d.notes.rows as f64 - 1.0) / 99.0).min(DEFAULT_LAMBDA_CAP);
-        assert!((small.lambda - expected).abs() < 1e-15);
-        let large = Model::default_for(1_000_000);
-        assert!((large.lambda - d.lambda * (d.notes.rows as f64 - 1.0) / 999_999.0).abs() < 1e-15);
+        let small = Model::default_for(1_000);
+        let r = d.notes.rows as f64 / d.notes.persons as f64;
+        assert!((small.lambda - (r - 1.0) / 999.0).abs() < 1e-15, "{}", small.lambda);
         assert_eq!(Model::default_for(2).lambda, DEFAULT_LAMBDA_CAP);
     }
 
