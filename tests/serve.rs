@@ -728,6 +728,8 @@ fn serve_an_anonymous_caller_cannot_grow_the_audit_log() {
         }
     }
     assert!(answered > 0, "the server answers a too-large sign-in at least once in twenty");
+    // The server closes a connection it refused mid-body; a fresh client does not reuse it.
+    let mut anon = Client::new(&server.base);
     // Usernames under the body limit but over the username limit: a clear 422, counted.
     let long = "y".repeat(10_000);
     for _ in 0..200 {
@@ -819,6 +821,14 @@ fn serve_a_killed_publication_is_never_accepted_later() {
     std::fs::create_dir_all(&left).unwrap();
     std::fs::copy(killed.join("incidents.csv"), left.join("incidents.csv")).unwrap();
     std::fs::copy(killed.join("people.csv"), left.join("people.csv")).unwrap();
+
+    // And a publication killed while filling its copies of the tables, simulated: a copy being
+    // filled by a process that is gone, and a replaced table left undropped.
+    {
+        let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&database)).unwrap();
+        c.batch("CREATE TABLE courses__n_999999999_1_dead (x INTEGER); CREATE TABLE courses__o_gone (x INTEGER)").unwrap();
+    }
+    assert_eq!(count(&database, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_\\_%' ESCAPE '\\'"), 2);
 
     // The next, unrelated publication holds the world and its own export, nothing else.
     let next = dir.path().join("next");

@@ -56,7 +56,8 @@ pub struct Credentials {
 /// attempt (429), is counted by [`auth::RefusalCounter`] (the first of a kind per window is
 /// stored, with the username cut to [`auth::MAX_USERNAME_BYTES`] and marked, the rest counted).
 /// Failed attempts are stored one by one, which the limiter bounds per address (to its limit,
-/// plus at most one per database slot for attempts checked at the same moment).
+/// plus at most one per database slot for attempts checked at the same moment) and
+/// [`auth::MAX_STORED_PER_WINDOW`] bounds across all addresses; past it they are counted.
 pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Result<(User, String, String), ApiError> {
     let username = creds.username.trim().to_string();
     let addr_key = auth::address_key(addr.ip());
@@ -115,7 +116,8 @@ pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Re
         }
         None => {
             state.limiter.failed(&[&name_key, &addr_key]);
-            state.record(vec![refusal("denied", "wrong username or password".into())]).await?;
+            let entries = state.refusals.failed(refusal("denied", "wrong username or password".into()), Instant::now());
+            state.record(entries).await?;
             Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong username or password"))
         }
     }
@@ -420,6 +422,12 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
     let inserted = state
         .db(move |c| {
             c.transaction(|c| {
+                // Numbered from the largest so far: on PostgreSQL two uploads committing at
+                // once would read the same largest, so they take turns (SQLite's one writer
+                // already makes them).
+                if c.is_postgres() {
+                    c.batch("SELECT pg_advisory_xact_lock(7270113)")?;
+                }
                 let id = c.query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM uploads", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
                 c.execute("INSERT INTO uploads (id, at, username, status, report) VALUES (?, ?, ?, ?, ?)", &[id.into(), crate::audit::now().into(), u.into(), s.into(), st.into()])?;
                 if let Some(name) = export {
@@ -453,6 +461,14 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
     };
     let forces: Vec<&str> = validation.as_ref().map(|v| dataset::forces_of(&v.export)).unwrap_or_default().iter().map(|f| f.name()).collect();
     let force_text = if forces.is_empty() { ctx.user.force.map_or("-".to_string(), |f| f.name().to_string()) } else { forces.join(";") };
+    drop(validation);
+    // An accepted upload is stored as waiting for analysis: queue it before anything else can
+    // fail (the audit write below), so that it is never left waiting until a restart.
+    if message.is_none() {
+        enqueue(state, Queued { id, staged });
+    } else if let Some(s) = &staged {
+        dataset::discard(s);
+    }
     state
         .record(vec![Entry {
             actor: ctx.user.username.clone(),
@@ -468,8 +484,6 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
         detail["upload_id"] = id.into();
         return Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, m, Some(detail)));
     }
-    drop(validation);
-    enqueue(state, Queued { id, staged });
     Ok(Uploaded { id, status: status.to_string(), report })
 }
 

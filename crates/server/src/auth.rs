@@ -411,7 +411,15 @@ impl LoginLimiter {
 pub struct RefusalCounter {
     window: Duration,
     tallies: Mutex<HashMap<String, Tally>>,
+    /// Entries stored one by one for anonymous callers in the current window (its start and
+    /// the count), across every address: past [`MAX_STORED_PER_WINDOW`] they are counted.
+    stored: Mutex<(Option<Instant>, u64)>,
 }
+
+/// Anonymous entries (failed sign-ins, first refusals of a kind) stored one by one per window,
+/// across all clients. A caller with many addresses (a /48 of IPv6 holds 65,536 /64s) can then
+/// make the audit log grow by at most this many entries per window, plus one counted summary.
+pub const MAX_STORED_PER_WINDOW: u64 = 1_000;
 
 struct Tally {
     since: Instant,
@@ -426,15 +434,47 @@ pub const MAX_REFUSAL_KEYS: usize = 10_000;
 impl RefusalCounter {
     /// Counts per `window`.
     pub fn new(window: Duration) -> RefusalCounter {
-        RefusalCounter { window, tallies: Mutex::default() }
+        RefusalCounter { window, tallies: Mutex::default(), stored: Mutex::new((None, 0)) }
+    }
+
+    /// Whether one more anonymous entry may be stored by itself at `now` (and counts it).
+    pub fn admit(&self, now: Instant) -> bool {
+        let mut s = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+        if s.0.is_none_or(|since| now.saturating_duration_since(since) >= self.window) {
+            *s = (Some(now), 0);
+        }
+        s.1 += 1;
+        s.1 <= MAX_STORED_PER_WINDOW
+    }
+
+    /// A failed sign-in: stored by itself while the window's budget lasts ([`Self::admit`]),
+    /// counted under one shared key after.
+    pub fn failed(&self, entry: crate::audit::Entry, now: Instant) -> Vec<crate::audit::Entry> {
+        if self.admit(now) {
+            return vec![entry];
+        }
+        self.note_shared("failed sign-ins past the window's budget, counted together", entry, now)
+    }
+
+    fn note_shared(&self, why: &str, mut entry: crate::audit::Entry, now: Instant) -> Vec<crate::audit::Entry> {
+        entry.actor = "(many)".into();
+        entry.detail = why.into();
+        self.count(format!("(budget) {}", entry.outcome), entry, now)
     }
 
     /// Counts a refusal under `key` at `now`; returns the entries to store now: `entry` itself
     /// when it is the first of its key in a window (with the summary of the key's last window,
     /// if that had more), and nothing otherwise.
-    pub fn note(&self, key: &str, mut entry: crate::audit::Entry, now: Instant) -> Vec<crate::audit::Entry> {
+    pub fn note(&self, key: &str, entry: crate::audit::Entry, now: Instant) -> Vec<crate::audit::Entry> {
+        let known = self.tallies.lock().unwrap_or_else(|e| e.into_inner()).contains_key(key);
+        if !known && !self.admit(now) {
+            return self.note_shared("refusals past the window's budget, counted together", entry, now);
+        }
+        self.count(key.to_string(), entry, now)
+    }
+
+    fn count(&self, mut key: String, mut entry: crate::audit::Entry, now: Instant) -> Vec<crate::audit::Entry> {
         let mut map = self.tallies.lock().unwrap_or_else(|e| e.into_inner());
-        let mut key = key.to_string();
         if !map.contains_key(&key) && map.len() >= MAX_REFUSAL_KEYS {
             key = "(too many kinds at once)".into();
             entry.detail = "refusals of too many clients at once, counted together".into();
@@ -524,6 +564,34 @@ mod tests {
         assert_eq!(address_key("::ffff:10.0.0.1".parse().unwrap()), "addr:10.0.0.1");
     }
 
+    /// Review of issue 11's fix: refusals were bounded per address, not overall, so a caller
+    /// with a /48 of IPv6 (65,536 /64s) could still store 20 entries per address per window.
+    #[test]
+    fn many_addresses_store_at_most_the_window_budget() {
+        let c = RefusalCounter::new(Duration::from_secs(900));
+        let t0 = Instant::now();
+        let entry = |who: String| crate::audit::Entry {
+            actor: who,
+            action: "login".into(),
+            object: "session".into(),
+            force: "-".into(),
+            outcome: "denied".into(),
+            detail: String::new(),
+        };
+        let mut stored = 0;
+        for i in 0..50_000u64 {
+            stored += c.failed(entry(format!("user{i}")), t0).len();
+            stored += c.note(&format!("too long|addr:{i}"), entry(format!("long{i}")), t0).len();
+        }
+        // The budget, plus one first entry for each shared key (failed, refused).
+        assert!(stored as u64 <= MAX_STORED_PER_WINDOW + 2, "{stored} entries stored for 100,000 refusals");
+        // The next window stores again, and says how many were counted in the last.
+        let later = c.failed(entry("next".into()), t0 + Duration::from_secs(901));
+        assert_eq!(later.len(), 1);
+        let summaries = c.flush(t0 + Duration::from_secs(902));
+        assert!(summaries.iter().any(|e| e.detail.contains("more refused like this")), "{summaries:?}");
+    }
+
     #[test]
     fn long_usernames_are_stored_cut_and_marked() {
         assert_eq!(stored_username("ana"), "ana");
@@ -554,12 +622,12 @@ mod tests {
         // leaves no summary.
         assert_eq!(c.note("locked|addr:1", e("z"), t0 + Duration::from_secs(901)).len(), 1);
         assert!(c.flush(t0 + Duration::from_secs(2000)).is_empty());
-        // Beyond MAX_REFUSAL_KEYS distinct keys, they share one.
+        // Past the window's budget of stored entries, new keys share one.
         let mut stored = 0;
         for i in 0..MAX_REFUSAL_KEYS + 500 {
             stored += c.note(&format!("k{i}"), e("w"), t0 + Duration::from_secs(3000)).len();
         }
-        assert_eq!(stored, MAX_REFUSAL_KEYS + 1);
+        assert_eq!(stored as u64, MAX_STORED_PER_WINDOW + 1);
     }
 
     #[test]

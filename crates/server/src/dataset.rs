@@ -431,7 +431,11 @@ pub fn read_exports<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<Expo
     let mut person_at: HashMap<(Force, String), usize> = HashMap::new();
     let mut order_at: HashMap<(Force, String), usize> = HashMap::new();
     for dir in dirs {
+        // Rejects were reported when the export was uploaded; here they are only counted, so
+        // an export of a few good rows and millions of bad ones costs nothing more at each
+        // publication.
         let (export, _) = Ingest::new()
+            .with_limits(conduct_ingest::Limits { max_findings_kept: 0, ..Default::default() })
             .read_whole(&inputs_in(dir)?)
             .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))?;
         for i in export.incidents {
@@ -602,7 +606,13 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
         // The publication first: if another commits after this, the commit below sees it.
         let expected = meta_number(conn, "publication")?.unwrap_or(0);
         let mut held = accepted(conn, data_dir)?;
-        held.extend(adding.iter().map(|s| (s.name.clone(), s.dir.clone())));
+        // An export the database already holds (its publication committed but the move out of
+        // pending/ failed, and it was queued again) is held once.
+        for s in adding {
+            if !held.iter().any(|(n, _)| *n == s.name) {
+                held.push((s.name.clone(), s.dir.clone()));
+            }
+        }
         held.sort();
         let a = analyse(read_exports(held.iter().map(|(_, d)| d.as_path()))?)?;
         let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
@@ -952,8 +962,12 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
             }
             finish(c)
         })?;
-        // Fresh statistics for the planner after replacing every analysis table.
-        conn.batch("ANALYZE")?;
+        // Fresh statistics for the planner after replacing every analysis table. The
+        // publication has committed: a failure here must not make the caller discard an export
+        // the database now names as held.
+        if let Err(e) = conn.batch("ANALYZE") {
+            say!("conduct: statistics after publishing: {e}");
+        }
         return Ok(published);
     }
 
