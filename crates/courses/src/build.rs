@@ -278,20 +278,59 @@ fn identifying(p: &Involvement) -> bool {
         .any(|s| letters(s))
 }
 
-/// Folded surname and forename initial of a row (letters only, lower case), when it has both.
-fn name_key(p: &Involvement) -> Option<(String, char)> {
+/// Folded surname and forename of a row (letters only, lower case), when it has both.
+fn name_key(p: &Involvement) -> Option<(String, String)> {
     let fold = |s: &str| s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect::<String>();
-    let surname = fold(&p.surname);
-    let initial = fold(&p.forename).chars().next()?;
-    (!surname.is_empty()).then_some((surname, initial))
+    let (surname, forename) = (fold(&p.surname), fold(&p.forename));
+    (!surname.is_empty() && !forename.is_empty()).then_some((surname, forename))
+}
+
+/// Two rows' names could be one person's: the same folded surname, and the same forename, or
+/// an initial standing for it ("D" and "Darren"; "Dean" and "Darren" are two people).
+fn same_name(a: &(String, String), b: &(String, String)) -> bool {
+    let initial_of = |x: &str, y: &str| x.chars().count() == 1 && y.starts_with(x);
+    a.0 == b.0 && (a.1 == b.1 || initial_of(&a.1, &b.1) || initial_of(&b.1, &a.1))
+}
+
+/// What the suspect rows of a thread (or of threads joined) say: names and dates of birth.
+#[derive(Clone, Default)]
+struct Profile<'a> {
+    names: Vec<(String, String)>,
+    dobs: Vec<&'a str>,
+}
+
+impl<'a> Profile<'a> {
+    /// Whether the two could be one person: a name of each alike, and no two different dates
+    /// of birth between them.
+    fn alike(&self, other: &Profile<'a>) -> bool {
+        self.names.iter().any(|a| other.names.iter().any(|b| same_name(a, b)))
+            && self.dobs.iter().all(|d| other.dobs.is_empty() || other.dobs.contains(d))
+            && other.dobs.iter().all(|d| self.dobs.is_empty() || self.dobs.contains(d))
+    }
+
+    fn absorb(&mut self, other: &Profile<'a>) {
+        for n in &other.names {
+            if !self.names.contains(n) {
+                self.names.push(n.clone());
+            }
+        }
+        for d in &other.dobs {
+            if !self.dobs.contains(d) {
+                self.dobs.push(d);
+            }
+        }
+    }
 }
 
 /// Joins threads of one victim whose known suspects look like one person split by linkage:
-/// a row of each shares the folded surname and forename initial, and no row of one has a date
-/// of birth different from a row of the other. The joined thread keeps the suspect of its
-/// largest part (the earliest on a tie). Threads stay in their order; emptied ones are removed.
+/// a row of each has the same folded surname and the same forename (or its initial), and no
+/// row of one has a date of birth different from a row of the other. A thread that joins
+/// another adds what its suspect rows say to it, so a later thread must agree with all of them
+/// (an undated "D Whitcombe" cannot bring a Darren born 1984 and one born 1958 together). The
+/// joined thread keeps the suspect of its largest part (the earliest on a tie). Threads stay
+/// in their order; emptied ones are removed.
 fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], person_of: &[PersonId]) {
-    let mut suspects: HashMap<PersonId, (Vec<(String, char)>, Vec<&str>)> = HashMap::new();
+    let mut suspects: HashMap<PersonId, Profile<'_>> = HashMap::new();
     for t in threads.iter() {
         if let Suspect::Known(s) = t.suspect {
             suspects.entry(s).or_default();
@@ -306,20 +345,16 @@ fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], perso
         }
         if let Some(e) = suspects.get_mut(person) {
             if let Some(k) = name_key(p) {
-                if !e.0.contains(&k) {
-                    e.0.push(k);
+                if !e.names.contains(&k) {
+                    e.names.push(k);
                 }
             }
             let dob = p.date_of_birth.trim();
-            if !dob.is_empty() && !e.1.contains(&dob) {
-                e.1.push(dob);
+            if !dob.is_empty() && !e.dobs.contains(&dob) {
+                e.dobs.push(dob);
             }
         }
     }
-    let alike = |a: PersonId, b: PersonId| {
-        let (x, y) = (&suspects[&a], &suspects[&b]);
-        x.0.iter().any(|k| y.0.contains(k)) && (x.1.is_empty() || y.1.is_empty() || x.1.iter().all(|d| y.1.contains(d)) && y.1.iter().all(|d| x.1.contains(d)))
-    };
     let mut by_victim: HashMap<PersonId, Vec<usize>> = HashMap::new();
     for (t, th) in threads.iter().enumerate() {
         if matches!(th.suspect, Suspect::Known(_)) {
@@ -334,13 +369,23 @@ fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], perso
         if ts.len() < 2 {
             continue;
         }
-        // Largest thread first (earliest on a tie); each later one joins the first it looks like.
+        // Largest thread first (earliest on a tie); each later one joins the first group it
+        // looks like, and the group then holds what both say.
         let mut order = ts.clone();
         order.sort_by_key(|&t| (std::cmp::Reverse(threads[t].incidents.len()), t));
+        let mut groups: HashMap<usize, Profile<'_>> = HashMap::new();
         for (k, &t) in order.iter().enumerate() {
             let Suspect::Known(st) = threads[t].suspect else { continue };
-            if let Some(&host) = order[..k].iter().find(|&&h| into[h] == h && matches!(threads[h].suspect, Suspect::Known(sh) if alike(sh, st))) {
-                into[t] = host;
+            let mine = suspects[&st].clone();
+            let host = order[..k].iter().copied().find(|h| into[*h] == *h && groups.get(h).is_some_and(|g| g.alike(&mine)));
+            match host {
+                Some(h) => {
+                    into[t] = h;
+                    groups.get_mut(&h).expect("a host has a group").absorb(&mine);
+                }
+                None => {
+                    groups.insert(t, mine);
+                }
             }
         }
     }

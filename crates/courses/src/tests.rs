@@ -194,6 +194,39 @@ fn a_suspect_split_by_linkage_does_not_split_the_course() {
     assert!(all.contains(&(vec!["K6", "K7"], Suspect::Known(5))), "{all:?}");
 }
 
+/// Review of issue 12's course rule: the suspects of joined threads were each compared with the
+/// host's alone, so an undated "D Whitcombe" host could take a Darren born 1984 and one born
+/// 1958 (father and son) into one course, and "Dean" matched "Darren" by initial.
+#[test]
+fn an_undated_suspect_does_not_bring_father_and_son_into_one_course() {
+    let mut w = World::new();
+    for (r, day, suspect) in [
+        ("K1", "2023-01-01", 2),
+        ("K2", "2023-02-01", 2),
+        ("K3", "2023-03-01", 2),
+        ("K4", "2023-04-01", 3),
+        ("K5", "2023-05-01", 3),
+        ("K6", "2023-06-01", 4),
+        ("K7", "2023-07-01", 4),
+        ("K8", "2023-08-01", 5),
+        ("K9", "2023-09-01", 5),
+    ] {
+        w.report("Kent", r, day, 1, Some(suspect));
+    }
+    let rows = [("D", "Whitcombe", ""), ("Darren", "Whitcombe", "1984-11-02"), ("Darren", "Whitcombe", "1958-03-03"), ("Dean", "Whitcombe", "1990-01-01")];
+    for (k, (f, s, d)) in [0, 0, 0, 1, 1, 2, 2, 3, 3].into_iter().map(|i| rows[i]).enumerate() {
+        let p = &mut w.people[2 * k + 1];
+        p.forename = f.into();
+        p.surname = s.into();
+        p.date_of_birth = d.into();
+    }
+    let found = w.courses();
+    let all: Vec<_> = found.courses.iter().map(|c| (w.refs(c), c.suspect)).collect();
+    assert!(all.contains(&(vec!["K1", "K2", "K3", "K4", "K5"], Suspect::Known(2))), "the undated D joins one Darren: {all:?}");
+    assert!(all.contains(&(vec!["K6", "K7"], Suspect::Known(4))), "the other Darren stays apart: {all:?}");
+    assert!(all.contains(&(vec!["K8", "K9"], Suspect::Known(5))), "Dean is not Darren: {all:?}");
+}
+
 #[test]
 fn hidden_repeats_are_those_not_linked_at_the_time() {
     let mut w = World::new();
