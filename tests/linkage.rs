@@ -201,3 +201,25 @@ fn a_family_that_is_thirty_percent_of_the_file_stays_apart_and_whole() {
     let (precision, recall) = course_pairs(&incidents, &found);
     assert!(recall >= 0.95 && precision >= 0.99, "precision {precision} recall {recall}");
 }
+
+/// Review of issue 12: `conduct courses` without `--persons` links the people itself, and must
+/// say, as `conduct link` does, which model it used and why, and keep it as model.json.
+#[test]
+fn courses_without_persons_says_which_model_linked_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = crate::util::data("small/repeat-victim");
+    let out = crate::util::ok(
+        crate::util::conduct()
+            .arg("courses")
+            .arg("--incidents")
+            .arg(dir.join("incidents.csv"))
+            .arg("--people")
+            .arg(dir.join("people.csv"))
+            .arg("--out")
+            .arg(tmp.path()),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("model: default model shipped with Conduct"), "{err}");
+    let model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("model.json")).unwrap()).unwrap();
+    assert!(model["notes"]["source"].as_str().is_some_and(|s| s.contains("default")), "{}", model["notes"]);
+}

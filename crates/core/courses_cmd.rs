@@ -137,6 +137,11 @@ pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<St
                 w.write_record([inert(&row.record_id).as_ref(), conduct_resolve::person_id(p).as_str()])?;
             }
             w.flush()?;
+            // Which model linked them, and why, as `conduct link` says it (issue 12).
+            linkage.model.save(&out.join("model.json"))?;
+            for line in linkage.stats.to_text().lines().filter(|l| l.starts_with("model:") || l.starts_with("warning:")) {
+                note!("{line}");
+            }
             let count = linkage.person.iter().copied().max().map_or(0, |m| m + 1);
             outln!(
                 "linked     {} people rows into {count} persons ({:.1} s); {}",
