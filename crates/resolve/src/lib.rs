@@ -222,6 +222,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
                 Some(reason) => {
                     let mut m = Model::default_for(n_rows);
                     m.threshold_weight = options.threshold_weight;
+                    m.veto_weight = options.veto_weight;
                     stats.model_used = format!(
                         "default model shipped with Conduct (version {}, trained on {}; λ rescaled to {} rows), because this file is too small to fit one: {}",
                         m.notes.default_version, m.notes.trained_on, n_rows, reason
