@@ -588,3 +588,16 @@ fn limits_are_set_on_the_command_line() {
     assert_eq!(accepted, 1);
     assert!(reason.unwrap().contains("--max-record-bytes"));
 }
+
+/// Regression (found by the parquet_reader fuzzer): a Parquet file whose metadata gives a
+/// column a negative offset made the parquet crate panic (exit 101). It is refused, exit 1,
+/// naming the file as damaged.
+#[test]
+fn regression_fuzz_parquet_with_a_negative_column_offset_is_refused_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    for flag in ["--incidents", "--people"] {
+        let out = ingest(&tmp.path().join(format!("ws{flag}")), &tmp.path().join(format!("r{flag}")), &[(flag, data("parquet/crash-negative-column-offset.parquet"))]);
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("damaged"), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

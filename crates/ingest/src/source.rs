@@ -715,8 +715,27 @@ impl ParquetRows {
         use parquet::file::reader::{FileReader, SerializedFileReader};
         let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Parquet(e.to_string()), path, None);
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let reader = SerializedFileReader::new(file).map_err(perr)?;
+        let reader = guarded(path, None, || SerializedFileReader::new(file).map_err(perr))?;
         let meta = reader.metadata();
+        // The parquet crate asserts (panics) on a column chunk whose offsets are negative, and
+        // trusts them to lie within the file: check them first (found by fuzzing).
+        for (g, group) in meta.row_groups().iter().enumerate() {
+            for c in group.columns() {
+                let start = c.dictionary_page_offset().unwrap_or(c.data_page_offset());
+                let (data, len) = (c.data_page_offset(), c.compressed_size());
+                let fits = start >= 0 && data >= 0 && len >= 0 && (start as u64).saturating_add(len as u64) <= size;
+                if !fits {
+                    return Err(Error::new(
+                        ErrorKind::Parquet(format!(
+                            "row group {g}, column {}: the metadata places the column outside the file (offset {start}, length {len}, file {size} bytes); the file is damaged",
+                            crate::limits::cut(&c.column_path().string())
+                        )),
+                        path,
+                        None,
+                    ));
+                }
+            }
+        }
         let max_decoded = limits.max_decoded_bytes(size);
         // What the pages say they decompress to, before any is decompressed.
         let pages: u64 = meta
@@ -747,11 +766,13 @@ impl ParquetRows {
     }
 
     fn next_row(&mut self, out: &mut RawRow) -> Result<Option<RowEvent>, Error> {
-        let Some(row) = self.rows.next() else { return Ok(None) };
+        let (path, at) = (self.path.clone(), self.row + 1);
+        let rows = &mut self.rows;
+        let Some(row) = guarded(&path, Some(at), || Ok(rows.next()))? else { return Ok(None) };
         self.row += 1;
         self.progress.add(self.bytes_per_row);
         let row = row.map_err(|e| Error::new(ErrorKind::Parquet(e.to_string()), &self.path, Some(self.row)))?;
-        let mut cells: Vec<String> = row.get_column_iter().map(|(_, f)| parquet_text(f)).collect();
+        let mut cells: Vec<String> = guarded(&path, Some(at), || Ok(row.get_column_iter().map(|(_, f)| parquet_text(f)).collect()))?;
         // Dictionary and run-length encodings can repeat one small value millions of times:
         // count what the rows decode to, not what the pages hold.
         // A row counts at least ROW_COST bytes: what its line in rejects.csv may cost, so that
@@ -780,6 +801,22 @@ fn expansion_message(size: u64, decoded: u64, max: u64) -> String {
          (--max-expansion times its size, or the floor for small files): refused whole as a likely decompression \
          bomb; raise --max-expansion if the export is genuine"
     )
+}
+
+/// Runs a step of the parquet crate, turning a panic inside it into an error naming the file:
+/// a damaged or hostile file must cost the import that file, never the process.
+fn guarded<T>(path: &Path, line: Option<u64>, step: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no reason given".into());
+            Err(Error::new(ErrorKind::Parquet(format!("the Parquet reader failed on this file ({}); the file is damaged", crate::limits::cut(&why))), path, line))
+        }
+    }
 }
 
 fn parquet_text(f: &parquet::record::Field) -> String {
