@@ -579,11 +579,10 @@ pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<
     Ok((v, vec![entry(user, "read", "audit", "-", "allowed", &format!("page {page}"))]))
 }
 
-/// A cell a spreadsheet will not run as a formula: text from an uploaded file that starts with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe (OWASP's advice
-/// for CSV downloads), since administrators open other people's rejects in Excel.
+/// A cell a spreadsheet will not run as a formula, by the rule every CSV Conduct writes follows
+/// ([`conduct_domain::cell::inert`]), since administrators open other people's rejects in Excel.
 fn inert(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
+    conduct_domain::cell::inert(cell).into_owned()
 }
 
 /// Looks `id` up with `fetch`; when nothing is found and a later publication retired the id,
