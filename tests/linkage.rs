@@ -223,3 +223,27 @@ fn courses_without_persons_says_which_model_linked_them() {
     let model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("model.json")).unwrap()).unwrap();
     assert!(model["notes"]["source"].as_str().is_some_and(|s| s.contains("default")), "{}", model["notes"]);
 }
+
+/// Review of issue 12: on a small file (default model) every suspect written "Unknown" or
+/// "N/K" linked into one person on names alone: a false serial suspect across victims.
+#[test]
+fn placeholder_names_do_not_make_one_serial_suspect() {
+    let tmp = tempfile::tempdir().unwrap();
+    let people = tmp.path().join("people.csv");
+    std::fs::write(
+        &people,
+        "record_id,force,incident_ref,role,forename,surname,date_of_birth\n\
+         R1,Kent,K1,victim,Ann,Lee,1990-01-01\nR2,Kent,K1,suspect,Unknown,Unknown,\n\
+         R3,Kent,K2,victim,Bea,Ray,1985-05-05\nR4,Kent,K2,suspect,UNKNOWN,UNKNOWN,\n\
+         R5,Kent,K3,victim,Cat,Orr,1979-03-03\nR6,Kent,K3,suspect,N/K,N/K,\n\
+         R7,Kent,K4,victim,Ann,Lee,1990-01-01\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("link");
+    ok(conduct().arg("link").arg("--people").arg(&people).arg("--out").arg(&out));
+    let rows = read_csv(&out.join("persons.csv"));
+    let person = |r: &str| rows.iter().find(|x| x["record_id"] == r).unwrap()["person_id"].clone();
+    let unknowns: BTreeSet<String> = ["R2", "R4", "R6"].iter().map(|r| person(r)).collect();
+    assert_eq!(unknowns.len(), 3, "three unknown suspects stay three: {rows:?}");
+    assert_eq!(person("R1"), person("R7"), "the repeat victim still links");
+}

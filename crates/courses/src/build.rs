@@ -271,15 +271,20 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
 }
 
 /// Whether a people row carries anything that identifies a person.
+/// A name that is a placeholder ("Unknown", "N/K") identifies nobody.
 fn identifying(p: &Involvement) -> bool {
     let letters = |s: &str| s.chars().any(|c| c.is_alphanumeric());
-    [&p.forename, &p.surname, &p.date_of_birth, &p.phone, &p.email, &p.online_handles, &p.pnc_id, &p.ni_number, &p.local_person_id]
-        .iter()
-        .any(|s| letters(s))
+    let name = |s: &str| letters(s) && !conduct_domain::value::is_placeholder_name(s);
+    name(&p.forename)
+        || name(&p.surname)
+        || [&p.date_of_birth, &p.phone, &p.email, &p.online_handles, &p.pnc_id, &p.ni_number, &p.local_person_id].iter().any(|s| letters(s))
 }
 
 /// Folded surname and forename of a row (letters only, lower case), when it has both.
 fn name_key(p: &Involvement) -> Option<(String, String)> {
+    if conduct_domain::value::is_placeholder_name(&p.surname) || conduct_domain::value::is_placeholder_name(&p.forename) {
+        return None;
+    }
     let fold = |s: &str| s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect::<String>();
     let (surname, forename) = (fold(&p.surname), fold(&p.forename));
     (!surname.is_empty() && !forename.is_empty()).then_some((surname, forename))

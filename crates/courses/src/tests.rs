@@ -152,6 +152,24 @@ fn an_unknown_male_suspect_row_is_an_unknown_suspect() {
     assert_eq!(w.refs(&found.courses[0]), ["K1", "K2", "K3"]);
 }
 
+/// Review of issue 12: a suspect written "Unknown" / "Male" (or "N/K") is as unknown as a blank
+/// one, so the report joins her course rather than counting as a named suspect.
+#[test]
+fn a_placeholder_named_suspect_is_an_unknown_suspect() {
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    w.report("Kent", "K2", "2023-02-01", 1, Some(2));
+    w.report("Kent", "K3", "2023-03-01", 1, None);
+    let mut p = person("Kent", "K3", Role::Suspect, 99);
+    p.forename = "Unknown".into();
+    p.surname = "Male".into();
+    w.people.push(p);
+    w.ids.push(7);
+    let found = w.courses();
+    assert_eq!(found.courses.len(), 1);
+    assert_eq!(w.refs(&found.courses[0]), ["K1", "K2", "K3"]);
+}
+
 #[test]
 fn a_suspect_split_by_linkage_does_not_split_the_course() {
     // Linkage left the suspect as persons 2 and 3 (one record had a typo and no date of birth);

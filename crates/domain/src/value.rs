@@ -12,6 +12,20 @@ impl std::fmt::Display for NotABool {
 
 impl std::error::Error for NotABool {}
 
+/// Whether a name field holds a placeholder a force writes for "we do not know" (`Unknown`,
+/// `N/K`, `Not known`, `UNK`, `XXX`, `Anon`…) rather than a name. Such a value identifies
+/// nobody: linkage treats it as missing, and a suspect row with only placeholders is an
+/// unknown suspect. Compared on the letters alone, case folded.
+pub fn is_placeholder_name(s: &str) -> bool {
+    const PLACEHOLDERS: &[&str] = &[
+        "unknown", "unk", "nk", "uk", "notknown", "notstated", "notgiven", "none", "anon", "anonymous", "xx", "xxx",
+        "xxxx", "tbc", "tba", "refused", "withheld", "unnamed", "noname", "unknownmale", "unknownfemale",
+        "unknownperson", "unknownsuspect", "unknownoffender", "male", "female",
+    ];
+    let letters: String = s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
+    !letters.is_empty() && PLACEHOLDERS.contains(&letters.as_str())
+}
+
 /// Reads a contract boolean: true/false, yes/no, y/n, 1/0 (any case). Empty is unknown
 /// (`Ok(None)`), never "no"; anything else is an error.
 pub fn parse_bool(s: &str) -> Result<Option<bool>, NotABool> {
@@ -79,6 +93,16 @@ pub fn canonical_email(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholder_names_are_not_names() {
+        for p in ["Unknown", "UNKNOWN", "N/K", "n.k.", "Not known", "UNK", "XXX", "Anon", "Unknown male", "tbc", "MALE"] {
+            assert!(is_placeholder_name(p), "{p}");
+        }
+        for n in ["Smith", "Na", "Ng", "X", "Li", "Unwin", "", "O'Brien"] {
+            assert!(!is_placeholder_name(n), "{n}");
+        }
+    }
 
     #[test]
     fn booleans_follow_the_contract() {

@@ -518,8 +518,14 @@ pub struct FieldWarnings {
 pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     let mut f = Features::default();
     // Names: first forename token is the forename; the rest go with the middle names.
+    // A placeholder ("Unknown", "N/K") is no name: in a small file, linking every "Unknown" on
+    // it would make one serial suspect of many.
+    fn name(s: &str) -> &str {
+        if conduct_domain::value::is_placeholder_name(s) { "" } else { s }
+    }
+    let (forename, surname) = (name(&row.forename), name(&row.surname));
     let mut folded = String::with_capacity(row.forename.len() + row.middle_names.len() + 1);
-    fold_text_into(&row.forename, &mut folded);
+    fold_text_into(forename, &mut folded);
     let fore_end = folded.len();
     folded.push(' ');
     fold_text_into(&row.middle_names, &mut folded);
@@ -542,7 +548,7 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     f.forename_phon = hash_str(&phonetic_key(&first));
     f.forename = first.into_boxed_str();
     f.middle = middle.into_boxed_str();
-    let sur = fold_name(&row.surname);
+    let sur = fold_name(surname);
     f.surname_h = hash_str(&sur);
     f.surname_phon = hash_str(&phonetic_key(&sur));
     f.surname = sur.into_boxed_str();
