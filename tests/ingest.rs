@@ -601,3 +601,14 @@ fn regression_fuzz_parquet_with_a_negative_column_offset_is_refused_not_a_panic(
         assert!(String::from_utf8_lossy(&out.stderr).contains("damaged"), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Regression (found by the parquet_reader fuzzer): a 2.6 KB Parquet file whose dictionary page
+/// claims 1.2 billion values made the parquet crate allocate tens of gigabytes before reading
+/// them. The claim is checked against the page first: refused, exit 1, in bounded memory.
+#[test]
+fn regression_fuzz_parquet_dictionary_claiming_billions_of_values_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ingest(&tmp.path().join("ws"), &tmp.path().join("r"), &[("--incidents", data("parquet/crash-dictionary-claims-billions.parquet"))]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dictionary page claims"), "{}", String::from_utf8_lossy(&out.stderr));
+}
