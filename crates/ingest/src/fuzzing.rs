@@ -6,6 +6,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{Ingest, Inputs, Limits};
 
+/// Replaces libfuzzer-sys's abort-on-any-panic hook with one that prints, once per process.
+/// The Parquet reader turns a panic inside the parquet crate into an error naming the damaged
+/// file, which is what a user meets, so such a panic is logged ("caught or not") and fuzzing
+/// goes on; a panic nothing catches still crashes the target (it cannot unwind into libFuzzer).
+pub fn keep_usual_panic_hook() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|info| eprintln!("panic (caught or not): {info}")));
+    });
+}
+
 /// The formats a fuzzer feeds.
 #[derive(Clone, Copy, Debug)]
 pub enum Input {
