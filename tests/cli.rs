@@ -4,7 +4,25 @@ use crate::util::{conduct, data, run};
 
 #[test]
 fn every_command_has_help() {
-    for cmd in [&[][..], &["demo"], &["ingest"], &["synth"], &["status"], &["stats"], &["report"], &["report", "story"], &["report", "foi"], &["report", "html"], &["courses"], &["eval"], &["eval", "courses"], &["eval", "persons"], &["link"], &["explain"], &["run"]] {
+    for cmd in [
+        &[][..],
+        &["demo"],
+        &["ingest"],
+        &["synth"],
+        &["status"],
+        &["stats"],
+        &["report"],
+        &["report", "story"],
+        &["report", "foi"],
+        &["report", "html"],
+        &["courses"],
+        &["eval"],
+        &["eval", "courses"],
+        &["eval", "persons"],
+        &["link"],
+        &["explain"],
+        &["run"],
+    ] {
         let out = run(conduct().args(cmd).arg("--help"));
         assert!(out.status.success(), "{cmd:?} --help");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -21,9 +39,7 @@ fn unknown_arguments_exit_2() {
 #[test]
 fn a_missing_input_file_fails_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = run(conduct()
-        .args(["ingest", "--incidents", "no/such/incidents.csv", "--workspace"])
-        .arg(tmp.path()));
+    let out = run(conduct().args(["ingest", "--incidents", "no/such/incidents.csv", "--workspace"]).arg(tmp.path()));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no/such/incidents.csv"), "{err}");
@@ -71,7 +87,13 @@ fn a_split_people_file_links_as_one() {
     }
     crate::util::ok(conduct().args(["link", "--people"]).arg(world.join("people.csv")).arg("--out").arg(dir.path().join("whole")));
     crate::util::ok(
-        conduct().args(["link", "--people"]).arg(dir.path().join("people-1.csv")).arg("--people").arg(dir.path().join("people-2.csv")).arg("--out").arg(dir.path().join("split")),
+        conduct()
+            .args(["link", "--people"])
+            .arg(dir.path().join("people-1.csv"))
+            .arg("--people")
+            .arg(dir.path().join("people-2.csv"))
+            .arg("--out")
+            .arg(dir.path().join("split")),
     );
     for out in ["persons.csv", "pairs.csv"] {
         let whole = std::fs::read(dir.path().join("whole").join(out)).unwrap();
@@ -221,16 +243,29 @@ fn ids_that_look_like_formulas_are_written_inert_and_read_back_exactly() {
 
     let scores = |world: &std::path::Path, out: &std::path::Path| {
         let export = |c: &mut std::process::Command| {
-            c.arg("--incidents").arg(world.join("incidents.csv")).arg("--people").arg(world.join("people.csv")).arg("--orders").arg(world.join("orders.csv"));
+            c.arg("--incidents")
+                .arg(world.join("incidents.csv"))
+                .arg("--people")
+                .arg(world.join("people.csv"))
+                .arg("--orders")
+                .arg(world.join("orders.csv"));
         };
         let mut c = conduct();
         export(c.arg("run"));
         crate::util::ok(c.arg("--out").arg(out));
         let persons = crate::util::ok(
-            conduct().args(["eval", "persons", "--json", "--truth"]).arg(world.join("people.csv")).arg("--predicted").arg(out.join("link/persons.csv")),
+            conduct()
+                .args(["eval", "persons", "--json", "--truth"])
+                .arg(world.join("people.csv"))
+                .arg("--predicted")
+                .arg(out.join("link/persons.csv")),
         );
         let courses = crate::util::ok(
-            conduct().args(["eval", "courses", "--truth"]).arg(world.join("incidents.csv")).arg("--predicted").arg(out.join("courses/courses.csv")),
+            conduct()
+                .args(["eval", "courses", "--truth"])
+                .arg(world.join("incidents.csv"))
+                .arg("--predicted")
+                .arg(out.join("courses/courses.csv")),
         );
         // courses from the persons.csv written above, read back.
         let mut c = conduct();

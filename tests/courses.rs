@@ -39,11 +39,8 @@ fn course_rules_recover_true_courses_given_true_people() {
     let triage = read_csv(&out.join("triage.csv"));
     assert!(triage.iter().all(|r| !r["reasons"].is_empty()), "every course has its reasons");
 
-    let score = ok(conduct()
-        .args(["eval", "courses", "--truth"])
-        .arg(world.join("incidents.csv"))
-        .arg("--predicted")
-        .arg(out.join("courses.csv")));
+    let score =
+        ok(conduct().args(["eval", "courses", "--truth"]).arg(world.join("incidents.csv")).arg("--predicted").arg(out.join("courses.csv")));
     let s: serde_json::Value = serde_json::from_slice(&score.stdout).unwrap();
     assert!(s["pairs"]["f1"].as_f64().unwrap() >= 0.95, "{s}");
     assert!(s["hidden_repeats"]["recall"].as_f64().unwrap() >= 0.95, "{s}");

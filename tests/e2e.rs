@@ -26,8 +26,14 @@ fn dashboard_in_chromium() {
     let mut admin = signed_in(&server, "admin", &admin_pw);
     // The analyst's force: the one with most courses; the other person: one held only elsewhere.
     let (_, national) = admin.get("/api/forces");
-    let force = national["forces"].as_array().unwrap().iter().max_by_key(|f| f["courses"].as_i64()).unwrap()["force"].as_str().unwrap().to_string();
-    let other = national["forces"].as_array().unwrap().iter().find(|f| f["force"] != force.as_str() && f["courses"].as_i64() > Some(0)).unwrap()["force"]
+    let force =
+        national["forces"].as_array().unwrap().iter().max_by_key(|f| f["courses"].as_i64()).unwrap()["force"].as_str().unwrap().to_string();
+    let other = national["forces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["force"] != force.as_str() && f["courses"].as_i64() > Some(0))
+        .unwrap()["force"]
         .as_str()
         .unwrap()
         .to_string();
@@ -70,7 +76,11 @@ fn dashboard_in_chromium() {
     // The refusal the browser met is in the audit log.
     let (_, log) = admin.get("/api/audit?per_page=200");
     assert!(
-        log["items"].as_array().unwrap().iter().any(|e| e["actor"] == "analyst" && e["object"] == format!("person/{other_person}") && e["outcome"] == "denied"),
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["actor"] == "analyst" && e["object"] == format!("person/{other_person}") && e["outcome"] == "denied"),
         "the browser's refused read is audited"
     );
     let _ = Client::new(&server.base);

@@ -33,8 +33,7 @@ fn bad_input_corpus_loses_nothing_valid() {
         ],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(data("bad/expected.json")).unwrap()).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(data("bad/expected.json")).unwrap()).unwrap();
     let s = summary(&rep);
     let rejects = read_csv(&rep.join("rejects.csv"));
     for file in s["files"].as_array().unwrap() {
@@ -48,11 +47,8 @@ fn bad_input_corpus_loses_nothing_valid() {
         assert_eq!(accepted, want["accepted"].as_array().unwrap().len() as u64, "{name}: accepted");
         assert_eq!(file["warnings"].as_u64().unwrap(), want["warnings"].as_u64().unwrap(), "{name}: warnings");
         // Rejected lines and reasons, exactly.
-        let got: BTreeSet<(u64, String)> = rejects
-            .iter()
-            .filter(|r| r["file"] == path)
-            .map(|r| (r["line"].parse().unwrap(), r["reason"].clone()))
-            .collect();
+        let got: BTreeSet<(u64, String)> =
+            rejects.iter().filter(|r| r["file"] == path).map(|r| (r["line"].parse().unwrap(), r["reason"].clone())).collect();
         let want_rejects = want["rejected"].as_object().unwrap();
         assert_eq!(got.len(), want_rejects.len(), "{name}: rejects {got:?}");
         assert_eq!(got.len() as u64, rejected, "{name}: every reject is in rejects.csv");
@@ -68,8 +64,7 @@ fn bad_input_corpus_loses_nothing_valid() {
     // The workspace holds exactly the accepted keys.
     let keys = |sql: &str| column(&ws, sql);
     let want = |file: &str| -> Vec<String> {
-        let mut v: Vec<String> =
-            expected[file]["accepted"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect();
+        let mut v: Vec<String> = expected[file]["accepted"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect();
         v.sort();
         v
     };
@@ -84,7 +79,10 @@ fn bad_input_corpus_loses_nothing_valid() {
     assert_eq!(keys("SELECT phone FROM people WHERE record_id = 'P-OK-2'"), ["call me"]);
     assert_eq!(keys("SELECT date_of_birth FROM people WHERE record_id = 'P-OK-2'"), ["1985-02-30"]);
     assert_eq!(keys("SELECT narrative FROM incidents WHERE incident_ref = 'OK-5'"), ["Abuse shouted at café owner"]);
-    assert_eq!(keys("SELECT narrative FROM incidents WHERE incident_ref = 'OK-3'"), ["Turned up at work.\nSent messages all night, still one row"]);
+    assert_eq!(
+        keys("SELECT narrative FROM incidents WHERE incident_ref = 'OK-3'"),
+        ["Turned up at work.\nSent messages all night, still one row"]
+    );
     assert_eq!(keys("SELECT online_handles FROM people WHERE record_id = 'J-OK-2'"), ["instagram:kl70;kl_70"]);
     // Forces are stored under their canonical names whatever the spelling.
     assert_eq!(
@@ -111,11 +109,7 @@ fn empty_and_header_only_files_are_counted_not_fatal() {
     let out = ingest(
         &ws,
         &rep,
-        &[
-            ("--incidents", data("good/incidents.csv")),
-            ("--people", data("bad/empty.csv")),
-            ("--people", data("bad/header_only.csv")),
-        ],
+        &[("--incidents", data("good/incidents.csv")), ("--people", data("bad/empty.csv")), ("--people", data("bad/header_only.csv"))],
     );
     assert!(out.status.success());
     let s = summary(&rep);
@@ -173,7 +167,10 @@ fn a_newer_export_updates_in_place() {
         .arg("--report-dir")
         .arg(&rep));
     let s = summary(&rep);
-    assert_eq!((s["incidents"]["new"].as_u64(), s["incidents"]["updated"].as_u64(), s["incidents"]["unchanged"].as_u64()), (Some(1), Some(1), Some(4)));
+    assert_eq!(
+        (s["incidents"]["new"].as_u64(), s["incidents"]["updated"].as_u64(), s["incidents"]["unchanged"].as_u64()),
+        (Some(1), Some(1), Some(4))
+    );
     assert_eq!(column(&ws, "SELECT outcome_type FROM incidents WHERE incident_ref = 'MER-2'"), ["16"]);
     assert_eq!(column(&ws, "SELECT count(*) FROM incidents"), ["6"]);
     // People of the earlier import still refer to incidents that exist.
@@ -184,9 +181,25 @@ fn a_newer_export_updates_in_place() {
 fn people_may_refer_to_incidents_imported_earlier() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
-    ok(conduct().arg("ingest").arg("--incidents").arg(data("good/incidents.csv")).arg("--workspace").arg(&ws).arg("--report-dir").arg(tmp.path().join("r1")));
+    ok(conduct()
+        .arg("ingest")
+        .arg("--incidents")
+        .arg(data("good/incidents.csv"))
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("--report-dir")
+        .arg(tmp.path().join("r1")));
     let rep = tmp.path().join("r2");
-    ok(conduct().arg("ingest").arg("--people").arg(data("good/people.csv")).arg("--orders").arg(data("good/orders.csv")).arg("--workspace").arg(&ws).arg("--report-dir").arg(&rep));
+    ok(conduct()
+        .arg("ingest")
+        .arg("--people")
+        .arg(data("good/people.csv"))
+        .arg("--orders")
+        .arg(data("good/orders.csv"))
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("--report-dir")
+        .arg(&rep));
     let s = summary(&rep);
     assert_eq!(s["rejected"], 0);
     assert_eq!(s["people"]["new"], 8);
@@ -205,10 +218,8 @@ fn csv_jsonl_and_parquet_agree() {
             let dest = dir.join(format!("{table}.{format}"));
             let mut r = csv::Reader::from_path(&src).unwrap();
             let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-            let rows: Vec<Vec<Option<String>>> = r
-                .records()
-                .map(|rec| rec.unwrap().iter().map(|v| (!v.is_empty()).then(|| v.to_string())).collect())
-                .collect();
+            let rows: Vec<Vec<Option<String>>> =
+                r.records().map(|rec| rec.unwrap().iter().map(|v| (!v.is_empty()).then(|| v.to_string())).collect()).collect();
             match format {
                 "csv" => {
                     std::fs::copy(&src, &dest).unwrap();
@@ -482,7 +493,11 @@ fn repeated_rows_are_all_streamed_and_tallied_by_kind() {
 fn regression_rejects_csv_cells_cannot_start_a_formula() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("incidents.csv");
-    std::fs::write(&file, "force,incident_ref,recorded_date,offence_code\nKent,=1+1,2023-05-01,8L\nKent,=1+1,2023-05-01,8L\nKent,@SUM(A1),not a date,8L\n").unwrap();
+    std::fs::write(
+        &file,
+        "force,incident_ref,recorded_date,offence_code\nKent,=1+1,2023-05-01,8L\nKent,=1+1,2023-05-01,8L\nKent,@SUM(A1),not a date,8L\n",
+    )
+    .unwrap();
     let rep = tmp.path().join("report");
     assert!(ingest(&tmp.path().join("ws"), &rep, &[("--incidents", file)]).status.success());
     let rejects = read_csv(&rep.join("rejects.csv"));
@@ -539,7 +554,12 @@ fn fuzz_corpus_replays_without_a_panic() {
     use conduct_ingest::fuzzing::{Input, read};
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     let mut replayed = 0;
-    for (target, input) in [("csv_reader", Some(Input::Csv)), ("jsonl_reader", Some(Input::JsonLines)), ("parquet_reader", Some(Input::Parquet)), ("dates_periods", None)] {
+    for (target, input) in [
+        ("csv_reader", Some(Input::Csv)),
+        ("jsonl_reader", Some(Input::JsonLines)),
+        ("parquet_reader", Some(Input::Parquet)),
+        ("dates_periods", None),
+    ] {
         let dir = root.join(target);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {
@@ -574,7 +594,13 @@ fn limits_are_set_on_the_command_line() {
     let count = |extra: &[&str], name: &str| {
         let rep = tmp.path().join(format!("rep-{name}"));
         let mut cmd = conduct();
-        cmd.arg("ingest").arg("--incidents").arg(&file).arg("--workspace").arg(tmp.path().join(format!("ws-{name}"))).arg("--report-dir").arg(&rep);
+        cmd.arg("ingest")
+            .arg("--incidents")
+            .arg(&file)
+            .arg("--workspace")
+            .arg(tmp.path().join(format!("ws-{name}")))
+            .arg("--report-dir")
+            .arg(&rep);
         cmd.args(extra);
         assert!(ok(&mut cmd).status.success());
         let rejects = read_csv(&rep.join("rejects.csv"));
@@ -596,7 +622,11 @@ fn limits_are_set_on_the_command_line() {
 fn regression_fuzz_parquet_with_a_negative_column_offset_is_refused_not_a_panic() {
     let tmp = tempfile::tempdir().unwrap();
     for flag in ["--incidents", "--people"] {
-        let out = ingest(&tmp.path().join(format!("ws{flag}")), &tmp.path().join(format!("r{flag}")), &[(flag, data("parquet/crash-negative-column-offset.parquet"))]);
+        let out = ingest(
+            &tmp.path().join(format!("ws{flag}")),
+            &tmp.path().join(format!("r{flag}")),
+            &[(flag, data("parquet/crash-negative-column-offset.parquet"))],
+        );
         assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stderr).contains("damaged"), "{}", String::from_utf8_lossy(&out.stderr));
     }
@@ -608,7 +638,8 @@ fn regression_fuzz_parquet_with_a_negative_column_offset_is_refused_not_a_panic(
 #[test]
 fn regression_fuzz_parquet_dictionary_claiming_billions_of_values_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = ingest(&tmp.path().join("ws"), &tmp.path().join("r"), &[("--incidents", data("parquet/crash-dictionary-claims-billions.parquet"))]);
+    let out =
+        ingest(&tmp.path().join("ws"), &tmp.path().join("r"), &[("--incidents", data("parquet/crash-dictionary-claims-billions.parquet"))]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dictionary page claims"), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -115,7 +115,11 @@ fn repeat_victim_is_one_person_in_one_course() {
     assert!(stderr.contains("default model"), "the file is too small to fit a model, and stderr says so:\n{stderr}");
     assert_eq!(model_source(&tmp.path().join("link")), "default");
     let (t, p) = persons(&people, &tmp.path().join("link/persons.csv"));
-    assert!(whole_and_alone(&t, &p, "HARRIET"), "her 20 records, one with an initial, one typo, one hyphen dropped, one without a date of birth: {:?}", t["HARRIET"]);
+    assert!(
+        whole_and_alone(&t, &p, "HARRIET"),
+        "her 20 records, one with an initial, one typo, one hyphen dropped, one without a date of birth: {:?}",
+        t["HARRIET"]
+    );
     assert!(whole_and_alone(&t, &p, "DARREN"), "his 15 named records: {:?}", t["DARREN"]);
     for (a, b) in [("TWIN-Chloe", "TWIN-Megan"), ("PRICE-1961", "PRICE-1989")] {
         assert!(t[a].is_disjoint(&t[b]), "{a} and {b} are two people");

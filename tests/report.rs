@@ -4,19 +4,12 @@
 use crate::util::{conduct, data, ok};
 
 fn ho() -> [std::ffi::OsString; 4] {
-    [
-        "--recorded".into(),
-        data("homeoffice/recorded.csv").into(),
-        "--outcomes".into(),
-        data("homeoffice/outcomes.csv").into(),
-    ]
+    ["--recorded".into(), data("homeoffice/recorded.csv").into(), "--outcomes".into(), data("homeoffice/outcomes.csv").into()]
 }
 
 #[test]
 fn stories_carry_the_published_figures() {
-    let out = ok(conduct()
-        .args(["report", "story", "--force", "Merseyside", "--period", "year to September 2023"])
-        .args(ho()));
+    let out = ok(conduct().args(["report", "story", "--force", "Merseyside", "--period", "year to September 2023"]).args(ho()));
     let story = String::from_utf8_lossy(&out.stdout);
     for figure in ["10,056", "10,477", "slightly", "28 a day", "459", "4.6%", "5%", "2,744", "147", "49.2% of 21,994", "11"] {
         assert!(story.contains(figure), "Merseyside story lacks {figure}:\n{story}");
@@ -60,10 +53,7 @@ fn stats_from_a_synthetic_export_write_home_office_tables() {
         .arg(world.join("orders.csv"))
         .arg("--out")
         .arg(&out));
-    let files: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let files: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(files.iter().any(|f| f.contains("recorded")), "{files:?}");
     // The recorded-crime table sums to the incidents read.
     let recorded = files.iter().find(|f| f.contains("recorded")).unwrap();

@@ -92,9 +92,8 @@ pub fn pg_database(tag: &str) -> Option<PgDatabase> {
         eprintln!("CONDUCT_TEST_POSTGRES=skip: the PostgreSQL half of this test is skipped");
         return None;
     }
-    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::Postgres(admin.clone())).unwrap_or_else(|e| {
-        panic!("PostgreSQL is needed for this test ({e}); start it (.ci/run does) or set CONDUCT_TEST_POSTGRES=skip")
-    });
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::Postgres(admin.clone()))
+        .unwrap_or_else(|e| panic!("PostgreSQL is needed for this test ({e}); start it (.ci/run does) or set CONDUCT_TEST_POSTGRES=skip"));
     let name = format!("conduct_test_{tag}_{}_{}", std::process::id(), Instant::now().elapsed().subsec_nanos());
     c.batch(&format!("CREATE DATABASE {name}")).expect("create a scratch database");
     let base = admin.rsplit_once('/').map_or(admin.as_str(), |x| x.0).to_string();
@@ -125,7 +124,14 @@ pub fn start_env(dir: &Path, backend: Backend, incidents: usize, extra: &[&str],
 }
 
 /// `conduct serve` on an existing data folder and database.
-pub fn spawn_serve(data_dir: PathBuf, database: String, log: PathBuf, extra: &[&str], envs: &[(&str, &str)], pg: Option<PgDatabase>) -> Server {
+pub fn spawn_serve(
+    data_dir: PathBuf,
+    database: String,
+    log: PathBuf,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+    pg: Option<PgDatabase>,
+) -> Server {
     let mut child = conduct()
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
@@ -140,7 +146,11 @@ pub fn spawn_serve(data_dir: PathBuf, database: String, log: PathBuf, extra: &[&
         .expect("conduct serve starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}: {}", std::fs::read_to_string(&log).unwrap_or_default())).to_string();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}: {}", std::fs::read_to_string(&log).unwrap_or_default()))
+        .to_string();
     Server { child, base, log, data: data_dir, database, _pg: pg }
 }
 
@@ -271,7 +281,8 @@ fn cross_force_victim(admin: &mut Client) -> (String, String, String, String) {
         for row in v["items"].as_array().unwrap() {
             let victim = row["victim"].as_str().unwrap().to_string();
             let (_, p) = admin.get(&format!("/api/persons/{victim}"));
-            let mut forces: Vec<String> = p["records"].as_array().unwrap().iter().map(|r| r["force"].as_str().unwrap().to_string()).collect();
+            let mut forces: Vec<String> =
+                p["records"].as_array().unwrap().iter().map(|r| r["force"].as_str().unwrap().to_string()).collect();
             forces.sort();
             forces.dedup();
             if forces.len() >= 2 {
@@ -390,7 +401,13 @@ fn scenario(backend: Backend) {
     assert_eq!(paged, all_ids, "pages of 7 make the whole list");
     assert!(ana.get(&format!("/api/triage?per_page=7&page={}", (total as u64).div_ceil(7) + 1)).1["items"].as_array().unwrap().is_empty());
     for p in ["urgent", "high", "review", "routine"] {
-        let want: Vec<String> = whole["items"].as_array().unwrap().iter().filter(|r| r["priority"] == p).map(|r| r["course_id"].as_str().unwrap().to_string()).collect();
+        let want: Vec<String> = whole["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["priority"] == p)
+            .map(|r| r["course_id"].as_str().unwrap().to_string())
+            .collect();
         let mut got = Vec::new();
         for page in 1..=(want.len() as u64).div_ceil(3).max(1) {
             got.extend(ids(&ana.get(&format!("/api/triage?priority={p}&per_page=3&page={page}")).1));
@@ -424,7 +441,12 @@ fn scenario(backend: Backend) {
     assert!(refs.iter().any(|e| e["force"] == f2.as_str()), "{p}");
     for w in p["explanations"].as_array().unwrap() {
         let sum = w["prior"].as_f64().unwrap()
-            + w["steps"].as_array().unwrap().iter().map(|s| s["weight"].as_f64().unwrap() + s["tf_adjustment"].as_f64().unwrap()).sum::<f64>();
+            + w["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["weight"].as_f64().unwrap() + s["tf_adjustment"].as_f64().unwrap())
+                .sum::<f64>();
         assert!((sum - w["match_weight"].as_f64().unwrap()).abs() < 1e-6, "the waterfall adds up: {w}");
     }
 
@@ -481,7 +503,8 @@ fn scenario(backend: Backend) {
         assert_eq!(s, 422, "another force's export is refused: {r}");
         assert!(r["error"].as_str().unwrap().contains("you may import"), "{r}");
     }
-    let (s, r) = admin.upload(&[("incidents", "incidents.csv", b"\x89PNG\r\n\x1a\n\0\0\0binary".to_vec()), ("people", "people.csv", read("people.csv"))]);
+    let (s, r) = admin
+        .upload(&[("incidents", "incidents.csv", b"\x89PNG\r\n\x1a\n\0\0\0binary".to_vec()), ("people", "people.csv", read("people.csv"))]);
     assert_eq!(s, 422, "a file that is not what it claims: {r}");
     assert!(!r["error"].as_str().unwrap().is_empty());
     let (s, r) = admin.upload(&[("incidents", "incidents.png", read("incidents.csv")), ("people", "people.csv", read("people.csv"))]);
@@ -506,7 +529,8 @@ fn scenario(backend: Backend) {
     // What a course and a person hold now, to check that their ids still mean them after the
     // next publication.
     let sorted = |v: &Value, list: &str, key: &str| -> Vec<String> {
-        let mut r: Vec<String> = v[list].as_array().into_iter().flatten().map(|x| x[key].as_str().unwrap_or_default().to_string()).collect();
+        let mut r: Vec<String> =
+            v[list].as_array().into_iter().flatten().map(|x| x[key].as_str().unwrap_or_default().to_string()).collect();
         r.sort();
         r
     };
@@ -521,7 +545,11 @@ fn scenario(backend: Backend) {
         bad_rows.extend_from_slice(format!("Merseyside,{key},not-a-date,,8L,,,,,,,\n").as_bytes());
     }
     assert_eq!(admin.get("/api/forces").1, n, "refused uploads changed nothing");
-    let (s, r) = admin.upload(&[("incidents", "incidents.csv", bad_rows), ("people", "people.csv", read("people.csv")), ("orders", "orders.csv", read("orders.csv"))]);
+    let (s, r) = admin.upload(&[
+        ("incidents", "incidents.csv", bad_rows),
+        ("people", "people.csv", read("people.csv")),
+        ("orders", "orders.csv", read("orders.csv")),
+    ]);
     assert_eq!(s, 202, "{r}");
     assert_eq!(r["report"]["rejected"], 600, "the bad rows are counted: {r}");
     assert_eq!(r["report"]["rejects"].as_array().unwrap().len(), 500, "the report lists 500");
@@ -556,8 +584,16 @@ fn scenario(backend: Backend) {
     assert_eq!(after, 1500 + good_incidents, "the upload's accepted incidents were added");
     // Ids survive republication: the course and the person keep theirs, and so does every
     // course of the first 200 that the upload did not touch.
-    assert_eq!(sorted(&admin.get(&format!("/api/courses/{course}")).1, "timeline", "incident_ref"), course_before, "course {course} after republication");
-    assert_eq!(sorted(&admin.get(&format!("/api/persons/{victim}")).1, "records", "record_id"), person_before, "person {victim} after republication");
+    assert_eq!(
+        sorted(&admin.get(&format!("/api/courses/{course}")).1, "timeline", "incident_ref"),
+        course_before,
+        "course {course} after republication"
+    );
+    assert_eq!(
+        sorted(&admin.get(&format!("/api/persons/{victim}")).1, "records", "record_id"),
+        person_before,
+        "person {victim} after republication"
+    );
     let mut kept = 0;
     for row in page_before["items"].as_array().unwrap() {
         let id = row["course_id"].as_str().unwrap();
@@ -583,7 +619,16 @@ fn scenario(backend: Backend) {
         if *method != "get" {
             continue;
         }
-        let p = path.replace("{force}", &f1.replace(' ', "%20")).replace("{id}", if path.contains("imports") { "1" } else if path.contains("courses") { &course } else { &victim });
+        let p = path.replace("{force}", &f1.replace(' ', "%20")).replace(
+            "{id}",
+            if path.contains("imports") {
+                "1"
+            } else if path.contains("courses") {
+                &course
+            } else {
+                &victim
+            },
+        );
         let (s, v) = admin.get(&p);
         assert!(s == 200 || (path.contains("imports/{id}") && s == 404), "GET {p}: {s} {v}");
     }
@@ -759,7 +804,8 @@ fn serve_an_anonymous_caller_cannot_grow_the_audit_log() {
     assert!(rows <= 24, "{rows} audit entries for 840 anonymous requests");
     assert!(bytes < 16 * 1024, "the audit log grew by {bytes} bytes for 840 anonymous requests");
     let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
-    let actors: Vec<String> = c.query("SELECT actor FROM audit WHERE outcome = 'refused'", &[]).unwrap().iter().map(|r| r[0].text()).collect();
+    let actors: Vec<String> =
+        c.query("SELECT actor FROM audit WHERE outcome = 'refused'", &[]).unwrap().iter().map(|r| r[0].text()).collect();
     assert_eq!(actors.len(), 1, "one entry for 200 too-long usernames: {actors:?}");
     assert!(actors[0].starts_with(&"y".repeat(64)) && actors[0].ends_with("…[cut: 10000 bytes]"), "stored cut and marked: {}", actors[0]);
     let locked = c.query("SELECT detail FROM audit WHERE outcome = 'locked'", &[]).unwrap();
@@ -769,8 +815,12 @@ fn serve_an_anonymous_caller_cannot_grow_the_audit_log() {
 
 /// A small export of `n` incidents of Merseyside (two people each), every key marked with `tag`.
 fn small_export(tag: &str, n: usize) -> (Vec<u8>, Vec<u8>) {
-    let mut incidents = String::from("force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative\n");
-    let mut people = String::from("record_id,force,incident_ref,role,local_person_id,forename,middle_names,surname,date_of_birth,sex,address,postcode,phone,email,online_handles,pnc_id,ni_number\n");
+    let mut incidents = String::from(
+        "force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative\n",
+    );
+    let mut people = String::from(
+        "record_id,force,incident_ref,role,local_person_id,forename,middle_names,surname,date_of_birth,sex,address,postcode,phone,email,online_handles,pnc_id,ni_number\n",
+    );
     for i in 0..n {
         incidents.push_str(&format!("Merseyside,{tag}-{i},2023-04-{:02},,8L,Harassment,Y,N,,,,\n", 1 + i % 28));
         people.push_str(&format!("{tag}-V{i},Merseyside,{tag}-{i},victim,,Alex{i},,{tag}son,1980-01-01,F,,,,,,,\n"));
@@ -815,7 +865,11 @@ fn serve_a_killed_publication_is_never_accepted_later() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'KILLED-%'"), 0, "the killed publication did not commit");
+    assert_eq!(
+        count(&database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'KILLED-%'"),
+        0,
+        "the killed publication did not commit"
+    );
     // And a crash after staging, simulated: an export left staged by a process that is gone.
     let left = pending.join("000000000000000000000001-left.999999999-1");
     std::fs::create_dir_all(&left).unwrap();
@@ -837,7 +891,11 @@ fn serve_a_killed_publication_is_never_accepted_later() {
     std::fs::write(next.join("incidents.csv"), i).unwrap();
     std::fs::write(next.join("people.csv"), p).unwrap();
     ok(&mut publish(&next));
-    assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'KILLED-%'"), 0, "nothing of the killed publication");
+    assert_eq!(
+        count(&database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'KILLED-%'"),
+        0,
+        "nothing of the killed publication"
+    );
     assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents"), 405);
     assert_eq!(count(&database, "SELECT COUNT(*) FROM exports"), 2, "the world and the next export");
     let accepted: Vec<_> = std::fs::read_dir(data_dir.join("exports")).unwrap().collect();
@@ -889,7 +947,9 @@ fn serve_queued_uploads_share_analyses() {
 /// and failed this test.
 fn reads_during_a_publication(backend: Backend, incidents: usize) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(server) = start_env(dir.path(), backend, incidents, &["--pool-size", "4"], &[("CONDUCT_SQLITE_BUSY_MS", "750")]) else { return };
+    let Some(server) = start_env(dir.path(), backend, incidents, &["--pool-size", "4"], &[("CONDUCT_SQLITE_BUSY_MS", "750")]) else {
+        return;
+    };
     let pw = server.add_user("admin", "admin", None);
     let mut admin = signed_in(&server, "admin", &pw);
     let (_, page) = admin.get("/api/triage?per_page=50");

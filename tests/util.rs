@@ -77,9 +77,7 @@ pub fn dump(workspace: &Path) -> Vec<String> {
         let n = stmt.column_count();
         let rows: Vec<String> = stmt
             .query_map([], |r| {
-                let cells: Vec<String> = (0..n)
-                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
-                    .collect();
+                let cells: Vec<String> = (0..n).map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap())).collect();
                 Ok(format!("{table}|{}", cells.join("|")))
             })
             .unwrap()

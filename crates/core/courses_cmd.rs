@@ -120,7 +120,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// Finds courses, breaches and the review list in an export already read (in `read_secs`)
 /// and writes them into `out`. `persons` gives each people row's person number and the
 /// numbers' names; without it the people are linked here first.
-pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<String>)>, out: &Path, options: &Options) -> anyhow::Result<ExitCode> {
+pub fn run_on(
+    export: &Export,
+    read_secs: f64,
+    persons: Option<(Vec<u32>, Vec<String>)>,
+    out: &Path,
+    options: &Options,
+) -> anyhow::Result<ExitCode> {
     if export.incidents.is_empty() {
         bail!("no usable incidents were read");
     }
@@ -159,34 +165,32 @@ pub fn run_on(export: &Export, read_secs: f64, persons: Option<(Vec<u32>, Vec<St
     let find_secs = t.elapsed().as_secs_f64();
     let name = |p: u32| names[p as usize].clone();
     let t = Instant::now();
-    Found {
-        incidents: &export.incidents,
-        orders: &export.orders,
-        courses: &found,
-        breaches: &breaches,
-        reviews: &reviews,
-        person: &name,
-    }
-    .write(out)?;
+    Found { incidents: &export.incidents, orders: &export.orders, courses: &found, breaches: &breaches, reviews: &reviews, person: &name }
+        .write(out)?;
     let write_secs = t.elapsed().as_secs_f64();
     let reports: usize = found.courses.iter().map(|c| c.incidents.len()).sum();
     let hidden: usize = found.courses.iter().map(|c| c.hidden.len()).sum();
     let cross = found.courses.iter().filter(|c| c.is_cross_force()).count();
-    outln!("read       {} incidents, {} people rows, {} orders ({read_secs:.1} s; {} rows rejected)",
-        export.incidents.len(), export.people.len(), export.orders.len(), export.summary.rejected())?;
+    outln!(
+        "read       {} incidents, {} people rows, {} orders ({read_secs:.1} s; {} rows rejected)",
+        export.incidents.len(),
+        export.people.len(),
+        export.orders.len(),
+        export.summary.rejected()
+    )?;
     outln!("courses    {} holding {reports} reports ({find_secs:.1} s)", found.courses.len())?;
     outln!("hidden     {hidden} repeats never linked by the force at the time")?;
     outln!("cross      {cross} courses cross into another force")?;
-    outln!("serial     {} suspects with courses against several victims; {} victims with several suspects",
-        found.serial_suspects.len(), found.repeat_victims.len())?;
+    outln!(
+        "serial     {} suspects with courses against several victims; {} victims with several suspects",
+        found.serial_suspects.len(),
+        found.repeat_victims.len()
+    )?;
     outln!("breaches   {} reports may breach a protective order", breaches.len())?;
     for p in [conduct_courses::Priority::Urgent, conduct_courses::Priority::High, conduct_courses::Priority::Review] {
         outln!("{:<10} {} courses", p.as_str(), reviews.iter().filter(|r| r.priority == p).count())?;
     }
-    outln!(
-        "written    {}/{{courses,course_summary,triage,hidden_repeats,breaches}}.csv, timelines/ ({write_secs:.1} s)",
-        out.display()
-    )?;
+    outln!("written    {}/{{courses,course_summary,triage,hidden_repeats,breaches}}.csv, timelines/ ({write_secs:.1} s)", out.display())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -45,10 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &conduct_resolve::eval::read_assignment(&truth_people, "true_person_id")?,
         &conduct_resolve::eval::read_written_assignment(&args.out.join("link/persons.csv"), "person_id")?,
     );
-    outln!(
-        "  persons   pairwise precision {:.4}  recall {:.4}  F1 {:.4}",
-        persons.precision, persons.recall, persons.f1
-    )?;
+    outln!("  persons   pairwise precision {:.4}  recall {:.4}  F1 {:.4}", persons.precision, persons.recall, persons.f1)?;
     let courses = conduct_courses::eval::score(&world.join("incidents.csv"), &args.out.join("courses/courses.csv"))?;
     outln!(
         "  courses   pairwise precision {:.4}  recall {:.4}  F1 {:.4}",

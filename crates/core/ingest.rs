@@ -108,8 +108,7 @@ pub fn import(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> anyhow::R
 
 /// [`import`] with other limits.
 pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits: Limits) -> anyhow::Result<ImportReport> {
-    let mut store = Store::open_workspace(workspace)
-        .with_context(|| format!("opening workspace {}", workspace.display()))?;
+    let mut store = Store::open_workspace(workspace).with_context(|| format!("opening workspace {}", workspace.display()))?;
     let ingest = Ingest::with_findings_dir(report_dir)?.with_limits(limits);
     let progress = ingest.progress();
     let total: u64 = inputs
@@ -124,11 +123,8 @@ pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits:
     let report = store.import(inputs, ingest);
     bar.finish();
     let report = report?;
-    std::fs::write(
-        report_dir.join("summary.json"),
-        serde_json::to_string_pretty(&report_json(&report, report_dir))?,
-    )
-    .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
+    std::fs::write(report_dir.join("summary.json"), serde_json::to_string_pretty(&report_json(&report, report_dir))?)
+        .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
     Ok(report)
 }
 

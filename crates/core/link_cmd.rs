@@ -84,11 +84,7 @@ pub struct EvalPersonsArgs {
 
 /// Quotes a CSV field when it needs it (after [`inert`] has made it safe for a spreadsheet).
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")).into() } else { s.into() }
 }
 
 fn create(path: &Path) -> anyhow::Result<BufWriter<std::fs::File>> {
@@ -116,7 +112,12 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
 /// Links the rows of `file` (read from `source` in `read_time`) and writes persons.csv,
 /// pairs.csv and model.json into `args.out`, with the summary on stderr (and stdout with
 /// `--json`). `conduct run` calls it on the export it has already read.
-pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Duration, source: &str, args: &LinkArgs) -> anyhow::Result<conduct_resolve::Linkage> {
+pub fn link_file(
+    file: &conduct_ingest::PeopleFile,
+    read_time: std::time::Duration,
+    source: &str,
+    args: &LinkArgs,
+) -> anyhow::Result<conduct_resolve::Linkage> {
     let started = Instant::now();
     let mut options = LinkOptions { seed: args.seed, max_block_size: args.max_block_size, ..LinkOptions::default() };
     if let Some(t) = args.threshold {
@@ -160,8 +161,11 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: std::time::Durati
     let mut rejected_listed = 0u64;
     let first_free = linkage.stats.persons as u32;
     // A rejected duplicate's key is an accepted row's record_id, already listed: once only.
-    let accepted: std::collections::HashSet<&str> =
-        if file.rejects.iter().any(|r| !r.key.is_empty()) { file.rows.iter().map(|r| r.record_id.as_str()).collect() } else { Default::default() };
+    let accepted: std::collections::HashSet<&str> = if file.rejects.iter().any(|r| !r.key.is_empty()) {
+        file.rows.iter().map(|r| r.record_id.as_str()).collect()
+    } else {
+        Default::default()
+    };
     for (next, r) in (first_free..).zip(file.rejects.iter().filter(|r| !r.key.is_empty() && !accepted.contains(r.key.as_str()))) {
         writeln!(w, "{},{}", csv_field(&inert(&r.key)), person_id(next))?;
         rejected_listed += 1;
@@ -244,7 +248,10 @@ pub fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let model = Model::load(&args.model)?;
     let file = conduct_ingest::read_people_files(&args.people).with_context(|| format!("reading {}", names(&args.people)))?;
     let find = |id: &str| {
-        file.rows.iter().position(|r| r.record_id == id).with_context(|| format!("no accepted record with record_id {id:?} in {}", names(&args.people)))
+        file.rows
+            .iter()
+            .position(|r| r.record_id == id)
+            .with_context(|| format!("no accepted record with record_id {id:?} in {}", names(&args.people)))
     };
     let (a, b) = (find(&args.first)?, find(&args.second)?);
     let (feats, tf) = conduct_resolve::features(&file.rows);

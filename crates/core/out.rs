@@ -29,11 +29,7 @@ pub fn is_closed(e: &anyhow::Error) -> bool {
 }
 
 fn failed(e: io::Error) -> anyhow::Error {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        StdoutClosed.into()
-    } else {
-        anyhow::Error::new(e).context("writing to standard output")
-    }
+    if e.kind() == io::ErrorKind::BrokenPipe { StdoutClosed.into() } else { anyhow::Error::new(e).context("writing to standard output") }
 }
 
 /// Writes to standard output, reporting a closed pipe as [`StdoutClosed`].

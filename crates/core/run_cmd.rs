@@ -83,46 +83,47 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     note!("courses of conduct");
     let t = Instant::now();
     let export = crate::courses_cmd::Export { incidents: export.incidents, people: people.rows, orders: export.orders, summary };
-    crate::courses_cmd::run_on(&export, read_time.as_secs_f64(), Some(persons), &out.join("courses"), &conduct_courses::Options::default())?;
+    crate::courses_cmd::run_on(
+        &export,
+        read_time.as_secs_f64(),
+        Some(persons),
+        &out.join("courses"),
+        &conduct_courses::Options::default(),
+    )?;
     drop(export);
     stage("courses", t);
 
     note!("statistics and reports");
     let t = Instant::now();
-    let data = crate::stats_cmd::DataArgs {
-        incidents: inputs.incidents.clone(),
-        orders: inputs.orders.clone(),
-        ..Default::default()
-    };
+    let data = crate::stats_cmd::DataArgs { incidents: inputs.incidents.clone(), orders: inputs.orders.clone(), ..Default::default() };
     // Loaded once for the statistics, the stories and the HTML report.
     let loaded = crate::stats_cmd::load(&data)?;
     if loaded.used == 0 {
         anyhow::bail!("nothing usable was read for the statistics");
     }
-    crate::stats_cmd::run_loaded(crate::stats_cmd::Args {
-        data: data.clone(),
-        out: out.join("stats"),
-        periods: Vec::new(),
-        fold_years: 9,
-        json: false,
-    }, &loaded)?;
-    crate::report_cmd::run_on(crate::report_cmd::Args {
-        command: crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
-            force: None,
-            all_forces: true,
-            period: None,
-            fold_years: 9,
-            data: data.clone(),
-            out: Some(out.join("stories")),
-        }),
-    }, &loaded.tables)?;
-    crate::report_cmd::run_on(crate::report_cmd::Args {
-        command: crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {
-            out: out.join("report"),
-            period: None,
-            data,
-        }),
-    }, &loaded.tables)?;
+    crate::stats_cmd::run_loaded(
+        crate::stats_cmd::Args { data: data.clone(), out: out.join("stats"), periods: Vec::new(), fold_years: 9, json: false },
+        &loaded,
+    )?;
+    crate::report_cmd::run_on(
+        crate::report_cmd::Args {
+            command: crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
+                force: None,
+                all_forces: true,
+                period: None,
+                fold_years: 9,
+                data: data.clone(),
+                out: Some(out.join("stories")),
+            }),
+        },
+        &loaded.tables,
+    )?;
+    crate::report_cmd::run_on(
+        crate::report_cmd::Args {
+            command: crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs { out: out.join("report"), period: None, data }),
+        },
+        &loaded.tables,
+    )?;
     stage("stats", t);
     Ok(Stages { seconds, import })
 }

@@ -159,10 +159,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 pub fn run_loaded(args: Args, loaded: &Loaded) -> anyhow::Result<ExitCode> {
     let periods = periods(&args.periods, &loaded.tables)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    let mut outputs = vec![
-        args.out.join("recorded.csv"),
-        args.out.join("outcomes.csv"),
-    ];
+    let mut outputs = vec![args.out.join("recorded.csv"), args.out.join("outcomes.csv")];
     published::write_recorded(&outputs[0], &loaded.tables)?;
     published::write_outcomes(&outputs[1], &loaded.tables)?;
     outputs.extend(conduct_stats::derived::write_derived(&args.out, &loaded.tables, &periods, args.fold_years)?);
@@ -189,13 +186,7 @@ pub fn run_loaded(args: Args, loaded: &Loaded) -> anyhow::Result<ExitCode> {
         outln!("{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
         for f in &loaded.files {
-            out!(
-                "{:<9} {}: read {}, used {}",
-                f["table"].as_str().unwrap_or(""),
-                f["file"].as_str().unwrap_or(""),
-                f["read"],
-                f["used"]
-            )?;
+            out!("{:<9} {}: read {}, used {}", f["table"].as_str().unwrap_or(""), f["file"].as_str().unwrap_or(""), f["read"], f["used"])?;
             if let Some(n) = f.get("non_force") {
                 out!(", non-force {n}")?;
             }

@@ -29,6 +29,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 pub fn generate(args: &Args) -> anyhow::Result<conduct_synth::SynthSummary> {
     let config = conduct_synth::SynthConfig { incidents: args.incidents, seed: args.seed };
-    conduct_synth::generate(&config, &args.out)
-        .with_context(|| format!("writing a synthetic world into {}", args.out.display()))
+    conduct_synth::generate(&config, &args.out).with_context(|| format!("writing a synthetic world into {}", args.out.display()))
 }

@@ -31,8 +31,7 @@ pub struct Breach {
 /// Finds reports that fall within an order's period with its subject as suspect and its protected
 /// person as victim.
 pub fn find_breaches(incidents: &[Incident], orders: &[Order], found: &Courses) -> Vec<Breach> {
-    let index: HashMap<(Force, &str), usize> =
-        incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
+    let index: HashMap<(Force, &str), usize> = incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
     // Reports by (suspect, victim).
     let mut by_pair: HashMap<(PersonId, PersonId), Vec<usize>> = HashMap::new();
     for i in 0..incidents.len() {

@@ -121,8 +121,7 @@ pub fn course_id(n: u64) -> String {
 /// order as `people`).
 pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &[PersonId], options: &Options) -> Courses {
     assert_eq!(people.len(), person_of.len(), "one person id per people row");
-    let index: HashMap<(Force, &str), usize> =
-        incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
+    let index: HashMap<(Force, &str), usize> = incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
     let mut victims: Vec<Vec<PersonId>> = vec![Vec::new(); incidents.len()];
     let mut suspects: Vec<Vec<PersonId>> = vec![Vec::new(); incidents.len()];
     let mut unplaced_people = 0;
@@ -232,7 +231,15 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         .filter(|c| c.incidents.len() >= 2)
         .collect();
     courses.sort_by(|a, b| {
-        let key = |c: &Course| (day(&incidents[c.incidents[0]]), incidents[c.incidents[0]].force, incidents[c.incidents[0]].incident_ref.clone(), c.victim, c.suspect);
+        let key = |c: &Course| {
+            (
+                day(&incidents[c.incidents[0]]),
+                incidents[c.incidents[0]].force,
+                incidents[c.incidents[0]].incident_ref.clone(),
+                c.victim,
+                c.suspect,
+            )
+        };
         key(a).cmp(&key(b))
     });
     for (n, c) in courses.iter_mut().enumerate() {
@@ -260,14 +267,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         v.sort_unstable();
         v
     };
-    Courses {
-        courses,
-        serial_suspects: several(victims_of),
-        repeat_victims: several(suspects_of),
-        victims,
-        suspects,
-        unplaced_people,
-    }
+    Courses { courses, serial_suspects: several(victims_of), repeat_victims: several(suspects_of), victims, suspects, unplaced_people }
 }
 
 /// Whether a people row carries anything that identifies a person.

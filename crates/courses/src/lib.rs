@@ -11,14 +11,14 @@
 mod breach;
 mod build;
 pub mod eval;
-#[cfg(test)]
-mod tests;
 mod output;
 mod signals;
+#[cfg(test)]
+mod tests;
 mod triage;
 
 pub use breach::{Breach, find_breaches};
-pub use output::{ForceRepeats, Found, PersonName, WriteError, hidden_by_force};
 pub use build::{Course, Courses, Options, PersonId, Suspect, course_id, find_courses, span};
+pub use output::{ForceRepeats, Found, PersonName, WriteError, hidden_by_force};
 pub use signals::{Escalation, StalkingSignals, escalation, stalking_signals};
 pub use triage::{Priority, Review, triage};

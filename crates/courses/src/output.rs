@@ -122,12 +122,7 @@ impl Found<'_> {
             &["course_id", "force", "incident_ref", "hidden_repeat"],
             courses.iter().flat_map(|c| {
                 c.incidents.iter().map(move |&i| {
-                    vec![
-                        c.id.clone(),
-                        inc[i].force.name().to_string(),
-                        inc[i].incident_ref.clone(),
-                        c.hidden.contains(&i).to_string(),
-                    ]
+                    vec![c.id.clone(), inc[i].force.name().to_string(), inc[i].incident_ref.clone(), c.hidden.contains(&i).to_string()]
                 })
             }),
         )?;
@@ -140,8 +135,18 @@ impl Found<'_> {
         csv_file(
             &dir.join("course_summary.csv"),
             &[
-                "course_id", "victim_person_id", "suspect_person_id", "forces", "first_date", "last_date", "reports",
-                "linked_by_force", "hidden_repeats", "offence_codes", "priority", "flags",
+                "course_id",
+                "victim_person_id",
+                "suspect_person_id",
+                "forces",
+                "first_date",
+                "last_date",
+                "reports",
+                "linked_by_force",
+                "hidden_repeats",
+                "offence_codes",
+                "priority",
+                "flags",
             ],
             courses.iter().enumerate().map(|(n, c)| {
                 let (first, last) = span(inc, c);
@@ -210,7 +215,14 @@ impl Found<'_> {
             &["force", "courses", "repeats", "hidden_repeats", "hidden_share", "cross_force_courses"],
             hidden_by_force(inc, courses).into_iter().map(|(force, r)| {
                 let share = if r.repeats == 0 { String::new() } else { format!("{:.3}", r.hidden as f64 / r.repeats as f64) };
-                vec![force.to_string(), r.courses.to_string(), r.repeats.to_string(), r.hidden.to_string(), share, r.cross_force.to_string()]
+                vec![
+                    force.to_string(),
+                    r.courses.to_string(),
+                    r.repeats.to_string(),
+                    r.hidden.to_string(),
+                    share,
+                    r.cross_force.to_string(),
+                ]
             }),
         )?;
         csv_file(
@@ -251,9 +263,8 @@ impl Found<'_> {
         use rayon::prelude::*;
         self.courses.courses.par_iter().enumerate().try_for_each(|(n, c)| -> Result<(), WriteError> {
             let review = review_of[n];
-            let breach_incidents: Vec<usize> = review
-                .map(|r| r.breaches.iter().map(|&b| self.breaches[b].incident).collect())
-                .unwrap_or_default();
+            let breach_incidents: Vec<usize> =
+                review.map(|r| r.breaches.iter().map(|&b| self.breaches[b].incident).collect()).unwrap_or_default();
             let mut orders = Vec::new();
             for &i in &c.incidents {
                 for &o in order_by_incident.get(&(inc[i].force, inc[i].incident_ref.as_str())).into_iter().flatten() {

@@ -10,8 +10,22 @@ use crate::build::{Course, day};
 
 /// Narrative words that describe stalking behaviours (College of Policing; S-DASH items).
 const STALKING_WORDS: &[&str] = &[
-    "follow", "loiter", "turned up", "turning up", "turns up", "monitor", "watching", "watched", "waiting outside",
-    "tracking", "tracked", "turned up at", "sat outside", "outside her", "outside his", "outside the",
+    "follow",
+    "loiter",
+    "turned up",
+    "turning up",
+    "turns up",
+    "monitor",
+    "watching",
+    "watched",
+    "waiting outside",
+    "tracking",
+    "tracked",
+    "turned up at",
+    "sat outside",
+    "outside her",
+    "outside his",
+    "outside the",
 ];
 
 /// Words of threat.

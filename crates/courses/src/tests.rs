@@ -231,7 +231,12 @@ fn an_undated_suspect_does_not_bring_father_and_son_into_one_course() {
     ] {
         w.report("Kent", r, day, 1, Some(suspect));
     }
-    let rows = [("D", "Whitcombe", ""), ("Darren", "Whitcombe", "1984-11-02"), ("Darren", "Whitcombe", "1958-03-03"), ("Dean", "Whitcombe", "1990-01-01")];
+    let rows = [
+        ("D", "Whitcombe", ""),
+        ("Darren", "Whitcombe", "1984-11-02"),
+        ("Darren", "Whitcombe", "1958-03-03"),
+        ("Dean", "Whitcombe", "1990-01-01"),
+    ];
     for (k, (f, s, d)) in [0, 0, 0, 1, 1, 2, 2, 3, 3].into_iter().map(|i| rows[i]).enumerate() {
         let p = &mut w.people[2 * k + 1];
         p.forename = f.into();
@@ -269,7 +274,7 @@ fn order(force: &str, source: &str, granted: &str, expires: &str) -> Order {
         granted_date: Some(date(granted)),
         expires_date: Some(date(expires)),
         status: Some(OrderStatus::Granted),
-    invalid: Vec::new(),
+        invalid: Vec::new(),
     }
 }
 

@@ -78,11 +78,8 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
         .map(|(c, course)| {
             let stalking = stalking_signals(incidents, course);
             let esc = escalation(incidents, course);
-            let own: Vec<usize> = course
-                .incidents
-                .iter()
-                .flat_map(|i| breaches_of_incident.get(i).into_iter().flatten().copied())
-                .collect();
+            let own: Vec<usize> =
+                course.incidents.iter().flat_map(|i| breaches_of_incident.get(i).into_iter().flatten().copied()).collect();
             let mut reasons = Vec::new();
             let (first, last) = span(incidents, course);
             let length = last.days_since_epoch() - first.days_since_epoch() + 1;
@@ -97,10 +94,7 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
                 let granted = o.granted_date.map_or_else(String::new, |g| format!(" granted {g}"));
                 let until = o.expires_date.map_or_else(|| " with no expiry recorded".to_string(), |e| format!(", in force until {e}"));
                 let kind = if o.order_type == OrderType::Other { "order".to_string() } else { o.order_type.to_string() };
-                reasons.push(format!(
-                    "{kind} {}{granted}{until} — possible breach {}",
-                    o.order_ref, incidents[b.incident].recorded_date
-                ));
+                reasons.push(format!("{kind} {}{granted}{until} — possible breach {}", o.order_ref, incidents[b.incident].recorded_date));
             }
             if let Some((d, w)) = esc.first_threat {
                 reasons.push(format!("threat ({w}) first reported {d}"));
@@ -159,7 +153,12 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
     out.sort_by(|a, b| {
         let key = |r: &Review| {
             let c = &courses[r.course];
-            (r.priority, std::cmp::Reverse(day(&incidents[*c.incidents.last().expect("reports")])), std::cmp::Reverse(c.incidents.len()), r.course)
+            (
+                r.priority,
+                std::cmp::Reverse(day(&incidents[*c.incidents.last().expect("reports")])),
+                std::cmp::Reverse(c.incidents.len()),
+                r.course,
+            )
         };
         key(a).cmp(&key(b))
     });

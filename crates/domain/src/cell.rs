@@ -133,10 +133,7 @@ mod tests {
                     let w = inert(&s);
                     assert_eq!(restore(&w), s, "{s:?} → {w:?}");
                     let first = w.trim_start_matches('\'').chars().next();
-                    assert!(
-                        w.starts_with('\'') || !first.is_some_and(is_trigger) || is_plain_number(&w),
-                        "{s:?} → {w:?} is live"
-                    );
+                    assert!(w.starts_with('\'') || !first.is_some_and(is_trigger) || is_plain_number(&w), "{s:?} → {w:?} is live");
                 }
             }
         }

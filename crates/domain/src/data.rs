@@ -2,11 +2,7 @@
 
 /// Parses an embedded CSV table into records; the tables are ours, so a malformed one is a bug.
 pub(crate) fn table(name: &str, text: &str) -> Vec<csv::StringRecord> {
-    let body: String = text
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let body: String = text.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect();
     csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(body.as_bytes())

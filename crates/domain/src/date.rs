@@ -82,8 +82,11 @@ fn is_time_of_day(b: &[u8]) -> bool {
 impl Date {
     /// A date from its parts, if it exists on the calendar (years 1000–9999).
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        ((1000..=9999).contains(&year) && day >= 1 && day <= days_in_month(year, month))
-            .then_some(Date { year: year as i16, month: month as u8, day: day as u8 })
+        ((1000..=9999).contains(&year) && day >= 1 && day <= days_in_month(year, month)).then_some(Date {
+            year: year as i16,
+            month: month as u8,
+            day: day as u8,
+        })
     }
 
     /// Parses `YYYY-MM-DD`, optionally followed by `T` or a space and a time with offset.
@@ -96,8 +99,7 @@ impl Date {
         if b.len() > 10 && !matches!(b[10], b'T' | b't' | b' ') {
             return Err(DateError("not an ISO 8601 date (unexpected text after the date)"));
         }
-        let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
-        else {
+        let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) else {
             return Err(DateError("not an ISO 8601 date (expected YYYY-MM-DD)"));
         };
         if b.len() > 10 && !is_time_of_day(&b[11..]) {
@@ -241,9 +243,7 @@ impl PartialDate {
         let month_ok = self.month.is_none_or(|m| (1..=12).contains(&m));
         let day_ok = match (self.year, self.month, self.day) {
             (_, _, None) => true,
-            (Some(y), Some(m), Some(d)) if (1..=12).contains(&m) => {
-                u32::from(d) <= days_in_month(i32::from(y), u32::from(m))
-            }
+            (Some(y), Some(m), Some(d)) if (1..=12).contains(&m) => u32::from(d) <= days_in_month(i32::from(y), u32::from(m)),
             (_, _, Some(d)) => (1..=31).contains(&d),
         };
         year_ok && month_ok && day_ok
@@ -283,10 +283,25 @@ mod tests {
 
     #[test]
     fn times_of_day_must_be_times() {
-        for ok in ["2023-09-30T23:59", "2023-09-30 00:00:00", "2023-09-30T12:30:15.123Z", "2023-09-30T12:30:15+01:00", "2023-09-30T12:30-0530", "2023-09-30T12:30:60Z"] {
+        for ok in [
+            "2023-09-30T23:59",
+            "2023-09-30 00:00:00",
+            "2023-09-30T12:30:15.123Z",
+            "2023-09-30T12:30:15+01:00",
+            "2023-09-30T12:30-0530",
+            "2023-09-30T12:30:60Z",
+        ] {
             assert!(Date::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["2023-09-30T25:61", "2023-09-30T", "2023-09-30T12", "2023-09-30T12:3", "2023-09-30T12:30:15.", "2023-09-30T12:30+25:00", "2023-09-30T12:30 junk"] {
+        for bad in [
+            "2023-09-30T25:61",
+            "2023-09-30T",
+            "2023-09-30T12",
+            "2023-09-30T12:3",
+            "2023-09-30T12:30:15.",
+            "2023-09-30T12:30+25:00",
+            "2023-09-30T12:30 junk",
+        ] {
             assert!(Date::parse(bad).is_err(), "{bad}");
         }
     }

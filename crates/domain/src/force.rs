@@ -48,12 +48,7 @@ fn table() -> &'static Table {
                 "nonforce" => ForceKind::NonForce,
                 other => panic!("forces.csv: unknown kind {other:?}"),
             };
-            let aliases: Vec<String> = row[2]
-                .split(';')
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(String::from)
-                .collect();
+            let aliases: Vec<String> = row[2].split(';').map(str::trim).filter(|a| !a.is_empty()).map(String::from).collect();
             for spelling in std::iter::once(&name).chain(&aliases) {
                 for key in keys(spelling) {
                     if let Some(prev) = by_key.insert(key.clone(), id) {
@@ -144,20 +139,12 @@ impl Force {
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let best = std::iter::once(&e.name)
-                    .chain(&e.aliases)
-                    .map(|s| strsim::jaro_winkler(n, &normalise(s)))
-                    .fold(0.0, f64::max);
+                let best = std::iter::once(&e.name).chain(&e.aliases).map(|s| strsim::jaro_winkler(n, &normalise(s))).fold(0.0, f64::max);
                 (best, i)
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored
-            .into_iter()
-            .take(3)
-            .filter(|(s, _)| *s > 0.6)
-            .map(|(_, i)| t.entries[i].name.as_str())
-            .collect()
+        scored.into_iter().take(3).filter(|(s, _)| *s > 0.6).map(|(_, i)| t.entries[i].name.as_str()).collect()
     }
 
     /// The canonical name, as written in Conduct's outputs.
@@ -187,9 +174,7 @@ impl Force {
 
     /// The 44 police forces (43 territorial and British Transport Police), in table order.
     pub fn all() -> impl Iterator<Item = Force> {
-        (0..table().entries.len())
-            .map(|i| Force(i as u8))
-            .filter(|f| f.kind() == ForceKind::Force)
+        (0..table().entries.len()).map(|i| Force(i as u8)).filter(|f| f.kind() == ForceKind::Force)
     }
 
     /// Every entry of the table, including non-force bodies.
@@ -227,10 +212,7 @@ mod tests {
         assert_eq!(Force::resolve("Devon & Cornwall").unwrap(), dc);
         assert_eq!(Force::resolve("Devon and Cornwall Police").unwrap(), dc);
         assert_eq!(Force::resolve("Dyfed Powys").unwrap(), Force::resolve("Dyfed-Powys").unwrap());
-        assert_eq!(
-            Force::resolve("Hampshire").unwrap(),
-            Force::resolve("Hampshire and Isle of Wight").unwrap()
-        );
+        assert_eq!(Force::resolve("Hampshire").unwrap(), Force::resolve("Hampshire and Isle of Wight").unwrap());
         assert_eq!(Force::resolve("Kent Police").unwrap().name(), "Kent");
         assert_eq!(Force::resolve("Heddlu Gwent").unwrap().name(), "Gwent");
     }

@@ -123,11 +123,7 @@ impl OffenceCode {
         if let Some(&(class, _)) = table().by_code.get(&code) {
             return Ok(OffenceCode { code, class });
         }
-        if well_formed(&code) {
-            Ok(OffenceCode { code, class: OffenceClass::Other })
-        } else {
-            Err(BadOffenceCode(s.to_string()))
-        }
+        if well_formed(&code) { Ok(OffenceCode { code, class: OffenceClass::Other }) } else { Err(BadOffenceCode(s.to_string())) }
     }
 
     /// The code as recorded (upper-cased, spaces removed).

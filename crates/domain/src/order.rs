@@ -22,12 +22,7 @@ pub enum OrderType {
 impl OrderType {
     /// Reads an order type, case-insensitively, accepting common abbreviations.
     pub fn parse(s: &str) -> Option<OrderType> {
-        let n: String = s
-            .trim()
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-            .collect();
+        let n: String = s.trim().to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
         Some(match n.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
             "spo" | "stalking protection order" => OrderType::Spo,
             "interim spo" | "ispo" | "interim stalking protection order" => OrderType::InterimSpo,

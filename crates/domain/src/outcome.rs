@@ -90,10 +90,7 @@ mod tests {
         assert_eq!(OutcomeType::all().count(), 23);
         assert!(OutcomeType::new(23).is_none());
         assert_eq!(OutcomeType::parse("1").unwrap().group(), "Charged/Summonsed");
-        let dns: Vec<u8> = OutcomeType::all()
-            .filter(|o| o.is_victim_does_not_support())
-            .map(OutcomeType::number)
-            .collect();
+        let dns: Vec<u8> = OutcomeType::all().filter(|o| o.is_victim_does_not_support()).map(OutcomeType::number).collect();
         assert_eq!(dns, [14, 16]);
         assert_eq!(OutcomeType::parse("14").unwrap().group(), OutcomeType::parse("16").unwrap().group());
         assert!(OutcomeType::parse("x").is_none());

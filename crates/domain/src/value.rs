@@ -18,9 +18,32 @@ impl std::error::Error for NotABool {}
 /// unknown suspect. Compared on the letters alone, case folded.
 pub fn is_placeholder_name(s: &str) -> bool {
     const PLACEHOLDERS: &[&str] = &[
-        "unknown", "unk", "nk", "uk", "notknown", "notstated", "notgiven", "none", "anon", "anonymous", "xx", "xxx",
-        "xxxx", "tbc", "tba", "refused", "withheld", "unnamed", "noname", "unknownmale", "unknownfemale",
-        "unknownperson", "unknownsuspect", "unknownoffender", "male", "female",
+        "unknown",
+        "unk",
+        "nk",
+        "uk",
+        "notknown",
+        "notstated",
+        "notgiven",
+        "none",
+        "anon",
+        "anonymous",
+        "xx",
+        "xxx",
+        "xxxx",
+        "tbc",
+        "tba",
+        "refused",
+        "withheld",
+        "unnamed",
+        "noname",
+        "unknownmale",
+        "unknownfemale",
+        "unknownperson",
+        "unknownsuspect",
+        "unknownoffender",
+        "male",
+        "female",
     ];
     let letters: String = s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
     !letters.is_empty() && PLACEHOLDERS.contains(&letters.as_str())

@@ -62,11 +62,9 @@ impl fmt::Display for Error {
         }
         match &self.kind {
             ErrorKind::Io(e) => write!(f, ": {e}"),
-            ErrorKind::Encoding(m)
-            | ErrorKind::Parquet(m)
-            | ErrorKind::Write(m)
-            | ErrorKind::Unsupported(m)
-            | ErrorKind::Limit(m) => write!(f, ": {m}"),
+            ErrorKind::Encoding(m) | ErrorKind::Parquet(m) | ErrorKind::Write(m) | ErrorKind::Unsupported(m) | ErrorKind::Limit(m) => {
+                write!(f, ": {m}")
+            }
             ErrorKind::Stopped => write!(f, ": the import stopped because the store failed"),
         }
     }

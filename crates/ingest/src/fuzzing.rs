@@ -44,7 +44,8 @@ pub fn read(input: Input, bytes: &[u8]) {
         Input::JsonLines => "jsonl",
         Input::Parquet => "parquet",
     };
-    let limits = Limits { max_field_bytes: 256, max_record_bytes: 1024, max_expansion: 50, decoded_floor_bytes: 1 << 20, max_findings_kept: 10 };
+    let limits =
+        Limits { max_field_bytes: 256, max_record_bytes: 1024, max_expansion: 50, decoded_floor_bytes: 1 << 20, max_findings_kept: 10 };
     for table in ["incidents", "people"] {
         let path: PathBuf = dir.join(format!("{table}.{ext}"));
         if std::fs::write(&path, bytes).is_err() {

@@ -46,8 +46,9 @@ impl Inputs {
                 continue;
             }
             let of = |table: &str| {
-                stem.strip_prefix(table)
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['-', '_', '.']) || rest.starts_with(|c: char| c.is_ascii_digit()))
+                stem.strip_prefix(table).is_some_and(|rest| {
+                    rest.is_empty() || rest.starts_with(['-', '_', '.']) || rest.starts_with(|c: char| c.is_ascii_digit())
+                })
             };
             if of("incidents") {
                 inputs.incidents.push(p);
@@ -111,9 +112,7 @@ impl<T> Findings<T> {
                     v.push(item);
                 }
             }
-            Findings::File(w, path) => {
-                w.write_record(row(&item)).map_err(|e| Error::new(ErrorKind::Write(e.to_string()), &*path, None))?
-            }
+            Findings::File(w, path) => w.write_record(row(&item)).map_err(|e| Error::new(ErrorKind::Write(e.to_string()), &*path, None))?,
         }
         Ok(())
     }
@@ -152,10 +151,7 @@ impl Default for Ingest {
 
 /// Today's date from the system clock (for plausibility of dates of birth).
 pub(crate) fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     Date::from_days_since_epoch((secs / 86_400) as i32)
 }
 
@@ -239,12 +235,7 @@ impl Ingest {
     /// Reads every file of `inputs`, handing accepted records to `sink` in batches. `known`
     /// holds incidents already in the workspace. `sink` returns `false` to stop the read (its
     /// side has failed and will say why).
-    pub fn run(
-        &mut self,
-        inputs: &Inputs,
-        known: &KnownIncidents,
-        sink: &mut dyn FnMut(Batch) -> bool,
-    ) -> Result<Summary, Error> {
+    pub fn run(&mut self, inputs: &Inputs, known: &KnownIncidents, sink: &mut dyn FnMut(Batch) -> bool) -> Result<Summary, Error> {
         let mut summary = Summary::default();
         let mut lk = validate::Lookups::default();
         let today = self.today;
@@ -393,10 +384,7 @@ fn cells_within_limits(row: &mut crate::source::RawRow, key_column: usize, max: 
             if let Some(bad) = cell.trim().chars().find(|ch| ch.is_control()) {
                 return Err(validate::RowFault {
                     column: Some(c),
-                    reason: format!(
-                        "the key holds a control character (U+{:04X}); a reference must be printable text",
-                        u32::from(bad)
-                    ),
+                    reason: format!("the key holds a control character (U+{:04X}); a reference must be printable text", u32::from(bad)),
                 });
             }
         } else if cell.contains('\0') {
@@ -426,11 +414,8 @@ fn duplicate(
     column: usize,
 ) -> validate::RowFault {
     let same_file = first_file as usize + 1 == files.len();
-    let place = if same_file {
-        format!("line {first_line}")
-    } else {
-        format!("line {first_line} of {}", files[first_file as usize].display())
-    };
+    let place =
+        if same_file { format!("line {first_line}") } else { format!("line {first_line} of {}", files[first_file as usize].display()) };
     let scope = if what == "record_id" { String::new() } else { format!(" in {force}") };
     validate::RowFault {
         column: Some(column),
@@ -441,10 +426,7 @@ fn duplicate(
 fn orphan(incident_ref: &str, force: Force, column: usize) -> validate::RowFault {
     validate::RowFault {
         column: Some(column),
-        reason: format!(
-            "no incident {} in {force}, neither in this import nor in the workspace",
-            shown(incident_ref)
-        ),
+        reason: format!("no incident {} in {force}, neither in this import nor in the workspace", shown(incident_ref)),
     }
 }
 
@@ -548,15 +530,20 @@ pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
     let mut lk = validate::Lookups::default();
     let mut summaries = Vec::with_capacity(paths.len());
     for path in paths {
-        summaries.push(ingest.read_file(path, Table::People, &mut |b| {
-            if let Batch::People(v) = b {
-                rows.extend(v);
-            }
-            true
-        }, &mut |row, _line| {
-            let (p, w) = validate::involvement(row, today, &mut lk)?;
-            Ok((Accepted::Involvement(p), w))
-        })?);
+        summaries.push(ingest.read_file(
+            path,
+            Table::People,
+            &mut |b| {
+                if let Batch::People(v) = b {
+                    rows.extend(v);
+                }
+                true
+            },
+            &mut |row, _line| {
+                let (p, w) = validate::involvement(row, today, &mut lk)?;
+                Ok((Accepted::Involvement(p), w))
+            },
+        )?);
     }
     let Findings::Memory(rejects, _) = ingest.rejects else { unreachable!() };
     let Findings::Memory(warnings, _) = ingest.warnings else { unreachable!() };
@@ -571,8 +558,16 @@ mod tests {
     fn a_folder_yields_each_tables_files_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         for name in [
-            "incidents.csv", "Incidents-2025.CSV", "people_000.jsonl", "people1.parquet", "orders.ndjson",
-            "incidentsnotes.csv", "people.txt", "people.docx", "README.md", "orders.csv.gz",
+            "incidents.csv",
+            "Incidents-2025.CSV",
+            "people_000.jsonl",
+            "people1.parquet",
+            "orders.ndjson",
+            "incidentsnotes.csv",
+            "people.txt",
+            "people.docx",
+            "README.md",
+            "orders.csv.gz",
         ] {
             std::fs::write(dir.path().join(name), "").unwrap();
         }

@@ -23,8 +23,8 @@ mod validate;
 
 pub use error::{Error, ErrorKind};
 pub use ingest::{Batch, Export, Ingest, Inputs, KnownIncidents, PeopleFile, read_people, read_people_files};
-pub use record::{Incident, Involvement, Order};
 pub use limits::Limits;
+pub use record::{Incident, Involvement, Order};
 pub use report::{FileSummary, Reject, Summary, Tally, Warning, reason_kind, write_rejects, write_warnings};
 pub use schema::{Format, Table};
 pub use source::{Progress, write_parquet_strings};

@@ -247,10 +247,7 @@ impl Summary {
                 out.push_str(&format!("          ignored columns: {}\n", f.ignored_columns.join(", ")));
             }
             if !f.ground_truth_columns.is_empty() {
-                out.push_str(&format!(
-                    "          ground-truth columns present, not read: {}\n",
-                    f.ground_truth_columns.join(", ")
-                ));
+                out.push_str(&format!("          ground-truth columns present, not read: {}\n", f.ground_truth_columns.join(", ")));
             }
             let kinds = f.reject_reasons.kinds();
             for (column, reason, count) in kinds.iter().take(5) {
@@ -300,23 +297,20 @@ pub(crate) fn reject_cells(r: &Reject) -> Vec<String> {
 /// A warning's CSV cells, made inert the same way.
 pub(crate) fn warning_cells(w: &Warning) -> Vec<String> {
     use conduct_domain::cell::inert;
-    vec![inert(&w.file.display().to_string()).into_owned(), w.line.to_string(), inert(&w.column).into_owned(), inert(&w.reason).into_owned()]
+    vec![
+        inert(&w.file.display().to_string()).into_owned(),
+        w.line.to_string(),
+        inert(&w.column).into_owned(),
+        inert(&w.reason).into_owned(),
+    ]
 }
 
 /// Writes rejects as CSV: `file,line,column,reason,key`.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<(), Error> {
-    write_csv(
-        path,
-        &["file", "line", "column", "reason", "key"],
-        rejects.iter().map(reject_cells),
-    )
+    write_csv(path, &["file", "line", "column", "reason", "key"], rejects.iter().map(reject_cells))
 }
 
 /// Writes warnings as CSV: `file,line,column,reason`.
 pub fn write_warnings(path: &Path, warnings: &[Warning]) -> Result<(), Error> {
-    write_csv(
-        path,
-        &["file", "line", "column", "reason"],
-        warnings.iter().map(warning_cells),
-    )
+    write_csv(path, &["file", "line", "column", "reason"], warnings.iter().map(warning_cells))
 }

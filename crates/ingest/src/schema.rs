@@ -133,11 +133,7 @@ pub enum Format {
 impl Format {
     /// Decides the format from the file's extension, then its first bytes.
     pub fn detect(path: &Path, head: &[u8]) -> Format {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
         match ext.as_str() {
             "parquet" | "pq" => return Format::Parquet,
             "jsonl" | "ndjson" | "json" => return Format::JsonLines,

@@ -170,12 +170,7 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Maps header names onto contract columns; records unknown and ground-truth columns.
 /// Returns, for each contract column, the index of the file column holding it.
-fn map_header(
-    header: &[String],
-    table: Table,
-    summary: &mut FileSummary,
-    column_names: &mut [String],
-) -> Vec<Option<usize>> {
+fn map_header(header: &[String], table: Table, summary: &mut FileSummary, column_names: &mut [String]) -> Vec<Option<usize>> {
     let columns = table.columns();
     let mut map = vec![None; columns.len()];
     for (i, raw) in header.iter().enumerate() {
@@ -195,10 +190,7 @@ fn map_header(
     }
     for (c, col) in columns.iter().enumerate() {
         if col.required && map[c].is_none() {
-            summary.notes.push(format!(
-                "required column {:?} is missing from the header: every row is rejected",
-                col.name
-            ));
+            summary.notes.push(format!("required column {:?} is missing from the header: every row is rejected", col.name));
         }
     }
     map
@@ -207,8 +199,8 @@ fn map_header(
 /// Decodes bytes as Windows-1252 (a superset of Latin-1 for printable characters).
 pub(crate) fn decode_cp1252(bytes: &[u8]) -> String {
     const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
-        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•',
+        '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
     ];
     bytes
         .iter()
@@ -387,11 +379,7 @@ impl CsvRows {
             record_line: 1,
             over: None,
         };
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(1 << 16)
-            .from_reader(bounded);
+        let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 16).from_reader(bounded);
         CsvRows {
             path: path.to_path_buf(),
             reader,
@@ -419,14 +407,14 @@ impl CsvRows {
                 let end = self.reader.position().byte();
                 self.crlf = u64::from(self.byte_at(end).map_err(|e| Error::new(ErrorKind::Io(e), &self.path, Some(1)))? == Some(b'\n'));
                 Ok(Some(
-                self.record
-                    .iter()
-                    .map(|f| match std::str::from_utf8(f) {
-                        Ok(s) => s.to_string(),
-                        Err(_) => decode_cp1252(f),
-                    })
-                    .collect(),
-            ))
+                    self.record
+                        .iter()
+                        .map(|f| match std::str::from_utf8(f) {
+                            Ok(s) => s.to_string(),
+                            Err(_) => decode_cp1252(f),
+                        })
+                        .collect(),
+                ))
             }
             Err(_) if self.reader.get_ref().over.is_some() => Err(Error::new(
                 ErrorKind::Limit(format!(
@@ -518,10 +506,7 @@ impl CsvRows {
             Some(l) => format!("reading resumes on line {l}"),
             None => "it runs to the end of the file".into(),
         };
-        format!(
-            "the row is longer than the limit of {} bytes (--max-record-bytes); it is set aside unread and {then}",
-            self.limit
-        )
+        format!("the row is longer than the limit of {} bytes (--max-record-bytes); it is set aside unread and {then}", self.limit)
     }
 
     /// The byte at an offset of the file, if there is one.
@@ -640,10 +625,7 @@ impl JsonRows {
                     return Ok(Some(RowEvent::Bad { line: self.line, reason: "the line is JSON but not an object".into() }));
                 }
                 Err(e) => {
-                    return Ok(Some(RowEvent::Bad {
-                        line: self.line,
-                        reason: format!("the line is not valid JSON: {}", json_reason(&e)),
-                    }));
+                    return Ok(Some(RowEvent::Bad { line: self.line, reason: format!("the line is not valid JSON: {}", json_reason(&e)) }));
                 }
             };
             let columns = self.table.columns();
@@ -842,7 +824,11 @@ fn guarded<T>(path: &Path, line: Option<u64>, step: impl FnOnce() -> Result<T, E
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "no reason given".into());
-            Err(Error::new(ErrorKind::Parquet(format!("the Parquet reader failed on this file ({}); the file is damaged", crate::limits::cut(&why))), path, line))
+            Err(Error::new(
+                ErrorKind::Parquet(format!("the Parquet reader failed on this file ({}); the file is damaged", crate::limits::cut(&why))),
+                path,
+                line,
+            ))
         }
     }
 }
@@ -857,12 +843,8 @@ fn parquet_text(f: &parquet::record::Field) -> String {
             Err(_) => decode_cp1252(b.data()),
         },
         Field::Date(days) => conduct_domain::Date::from_days_since_epoch(*days).to_string(),
-        Field::TimestampMillis(ms) => {
-            conduct_domain::Date::from_days_since_epoch(ms.div_euclid(86_400_000) as i32).to_string()
-        }
-        Field::TimestampMicros(us) => {
-            conduct_domain::Date::from_days_since_epoch(us.div_euclid(86_400_000_000) as i32).to_string()
-        }
+        Field::TimestampMillis(ms) => conduct_domain::Date::from_days_since_epoch(ms.div_euclid(86_400_000) as i32).to_string(),
+        Field::TimestampMicros(us) => conduct_domain::Date::from_days_since_epoch(us.div_euclid(86_400_000_000) as i32).to_string(),
         Field::ListInternal(list) => list.elements().iter().map(parquet_text).collect::<Vec<_>>().join(";"),
         other => other.to_string(),
     }
@@ -870,24 +852,15 @@ fn parquet_text(f: &parquet::record::Field) -> String {
 
 /// Writes rows of optional strings as a Parquet file with one optional UTF-8 column per name
 /// (used by `conduct synth --format parquet` and by tests of the Parquet reader).
-pub fn write_parquet_strings(
-    path: &Path,
-    columns: &[&str],
-    rows: &[Vec<Option<String>>],
-) -> Result<(), Error> {
+pub fn write_parquet_strings(path: &Path, columns: &[&str], rows: &[Vec<Option<String>>]) -> Result<(), Error> {
     use parquet::data_type::{ByteArray, ByteArrayType};
     use parquet::file::properties::WriterProperties;
     use parquet::file::writer::SerializedFileWriter;
     let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Write(e.to_string()), path, None);
-    let schema = format!(
-        "message conduct {{ {} }}",
-        columns.iter().map(|c| format!("optional binary {c} (UTF8);")).collect::<String>()
-    );
+    let schema = format!("message conduct {{ {} }}", columns.iter().map(|c| format!("optional binary {c} (UTF8);")).collect::<String>());
     let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).map_err(perr)?);
     let file = File::create(path).map_err(|e| Error::new(ErrorKind::Io(e), path, None))?;
-    let props = Arc::new(
-        WriterProperties::builder().set_compression(parquet::basic::Compression::SNAPPY).build(),
-    );
+    let props = Arc::new(WriterProperties::builder().set_compression(parquet::basic::Compression::SNAPPY).build());
     let mut writer = SerializedFileWriter::new(file, schema, props).map_err(perr)?;
     for chunk in rows.chunks(100_000) {
         let mut group = writer.next_row_group().map_err(perr)?;
@@ -942,12 +915,9 @@ mod tests {
         let mut row = RawRow::default();
         while let Some(event) = source.next_row(&mut row, &mut summary).unwrap() {
             match event {
-                RowEvent::Row => rows.push(RawRow {
-                    line: row.line,
-                    fields: row.fields.clone(),
-                    recoded: row.recoded.clone(),
-                    nul_removed: Vec::new(),
-                }),
+                RowEvent::Row => {
+                    rows.push(RawRow { line: row.line, fields: row.fields.clone(), recoded: row.recoded.clone(), nul_removed: Vec::new() })
+                }
                 RowEvent::Bad { line, reason } => bad.push((line, reason)),
             }
         }
@@ -956,8 +926,7 @@ mod tests {
 
     #[test]
     fn headers_are_case_insensitive_in_any_order_with_a_bom() {
-        let (rows, bad, summary) =
-            read_all(b"\xef\xbb\xbfOFFENCE_CODE,Incident_Ref,Force,notes\n8L,A1,Kent,x\n", "csv");
+        let (rows, bad, summary) = read_all(b"\xef\xbb\xbfOFFENCE_CODE,Incident_Ref,Force,notes\n8L,A1,Kent,x\n", "csv");
         assert!(bad.is_empty());
         assert_eq!(rows[0].fields[0], "Kent");
         assert_eq!(rows[0].fields[1], "A1");

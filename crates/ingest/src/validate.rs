@@ -162,8 +162,8 @@ pub(crate) fn incident(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Check
     let force = lk.force(row, t, 0)?;
     let incident_ref = required(row, t, 1)?;
     let recorded = required(row, t, 2)?;
-    let recorded_date = Date::parse(&recorded)
-        .map_err(|e| RowFault { column: Some(2), reason: format!("recorded_date {}: {e}", shown(&recorded)) })?;
+    let recorded_date =
+        Date::parse(&recorded).map_err(|e| RowFault { column: Some(2), reason: format!("recorded_date {}: {e}", shown(&recorded)) })?;
     if !plausible_past(recorded_date, today) {
         let when = if recorded_date < earliest() { "before 1900".to_string() } else { format!("after today ({today})") };
         return Err(RowFault {
@@ -180,12 +180,8 @@ pub(crate) fn incident(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Check
     let domestic_abuse = w.boolean(row, 6, &mut invalid, t);
     let cyber = w.boolean(row, 7, &mut invalid, t);
     let links = take(row, 8);
-    let mut linked_refs: Vec<String> = links
-        .split(';')
-        .map(str::trim)
-        .filter(|r| !r.is_empty() && *r != incident_ref)
-        .map(String::from)
-        .collect();
+    let mut linked_refs: Vec<String> =
+        links.split(';').map(str::trim).filter(|r| !r.is_empty() && *r != incident_ref).map(String::from).collect();
     linked_refs.sort();
     linked_refs.dedup();
     let outcome = take(row, 9);
@@ -253,11 +249,7 @@ fn sex(s: String) -> Result<String, String> {
 
 /// Upper-cases an identifier and drops spaces, without copying one that is already so.
 fn identifier(s: String) -> String {
-    if s.bytes().any(|b| b.is_ascii_lowercase() || b == b' ') {
-        s.to_ascii_uppercase().replace(' ', "")
-    } else {
-        s
-    }
+    if s.bytes().any(|b| b.is_ascii_lowercase() || b == b' ') { s.to_ascii_uppercase().replace(' ', "") } else { s }
 }
 
 /// Validates a people row. `today` bounds plausible years of birth.
@@ -400,8 +392,5 @@ pub(crate) fn order(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Checked<
             w.add(6, "expires before it was granted; kept as given");
         }
     }
-    Ok((
-        Order { force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status, invalid },
-        w.0,
-    ))
+    Ok((Order { force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status, invalid }, w.0))
 }

@@ -29,9 +29,10 @@ pub fn latest_complete_year(tables: &Tables, force: Force) -> Option<i32> {
 /// Writes the FOI answer for `force` as Markdown.
 pub fn foi(tables: &Tables, force: Force, options: &FoiOptions) -> Result<String, Error> {
     let name = force.name();
-    let latest = options.latest_year.or_else(|| latest_complete_year(tables, force)).ok_or_else(|| {
-        Error::new(ErrorKind::NoData { area: name.to_string(), period: "any complete financial year".into() })
-    })?;
+    let latest = options
+        .latest_year
+        .or_else(|| latest_complete_year(tables, force))
+        .ok_or_else(|| Error::new(ErrorKind::NoData { area: name.to_string(), period: "any complete financial year".into() }))?;
     let years: Vec<Period> = (0..3).rev().map(|k| Period::financial_year(latest - k)).collect();
     let mut s = String::new();
     writeln!(s, "# Freedom of Information request: stalking — {name}\n").unwrap();
@@ -97,9 +98,7 @@ pub fn foi(tables: &Tables, force: Force, options: &FoiOptions) -> Result<String
         );
     }
     if suppressed > 0 {
-        notes.push(format!(
-            "{suppressed} published cells were suppressed (`..`); figures that include them are lower bounds."
-        ));
+        notes.push(format!("{suppressed} published cells were suppressed (`..`); figures that include them are lower bounds."));
     }
     let april_2020 = CHANGES.iter().find(|c| c.from == (2020, 1)).expect("the April 2020 change is listed");
     if april_2020.separates(years[0], years[2]) || years[0].start() < april_2020.quarter() {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use conduct_domain::OffenceClass;
 use conduct_stats::counting_rules::CHANGES;
 use conduct_stats::tables::STALKING_AND_HARASSMENT_CLASSES;
-use conduct_stats::{Area, Change, FinancialQuarter, Figures, Period, QuarterFigures, Tables, quarterly};
+use conduct_stats::{Area, Change, Figures, FinancialQuarter, Period, QuarterFigures, Tables, quarterly};
 
 use crate::error::Error;
 use crate::words::{percent, thousands};
@@ -25,12 +25,7 @@ pub fn page_name(area: Area) -> String {
     match area {
         Area::National => "index.html".into(),
         Area::Force(f) => {
-            let slug: String = f
-                .name()
-                .to_ascii_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect();
+            let slug: String = f.name().to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
             format!("force-{}.html", slug.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-"))
         }
     }
@@ -78,7 +73,8 @@ pub fn line_chart(title: &str, quarters: &[FinancialQuarter], series: &[Series],
         t = escape(title)
     )
     .unwrap();
-    write!(s, r#"<title>{}</title><text x="{left}" y="20" font-size="14" font-weight="bold">{}</text>"#, escape(title), escape(title)).unwrap();
+    write!(s, r#"<title>{}</title><text x="{left}" y="20" font-size="14" font-weight="bold">{}</text>"#, escape(title), escape(title))
+        .unwrap();
     for k in 0..=5 {
         let v = ymax * f64::from(k) / 5.0;
         let yy = y(v);
@@ -95,13 +91,8 @@ pub fn line_chart(title: &str, quarters: &[FinancialQuarter], series: &[Series],
     for (i, q) in quarters.iter().enumerate() {
         if q.quarter() == 1 || quarters.len() <= 8 {
             let label = if quarters.len() <= 8 { q.label() } else { q.financial_year_label() };
-            write!(
-                s,
-                r#"<text x="{xx:.1}" y="{yy}" font-size="11" text-anchor="middle">{label}</text>"#,
-                xx = x(i),
-                yy = top + ph + 16.0
-            )
-            .unwrap();
+            write!(s, r#"<text x="{xx:.1}" y="{yy}" font-size="11" text-anchor="middle">{label}</text>"#, xx = x(i), yy = top + ph + 16.0)
+                .unwrap();
         }
     }
     for (k, (i, label)) in markers.iter().enumerate() {
@@ -173,10 +164,7 @@ fn charts(tables: &Tables, area: Area) -> String {
         .map(|(c, colour)| Series {
             label: c.label(),
             colour,
-            values: quarters
-                .iter()
-                .map(|q| series.get(q).and_then(|f| f.recorded.get(c)).map(|t| t.count as f64))
-                .collect(),
+            values: quarters.iter().map(|q| series.get(q).and_then(|f| f.recorded.get(c)).map(|t| t.count as f64)).collect(),
         })
         .collect();
     let rate = |pick: fn(&QuarterFigures) -> u64| -> Vec<Option<f64>> {
@@ -192,23 +180,13 @@ fn charts(tables: &Tables, area: Area) -> String {
     };
     let rates = [
         Series { label: "Charged/summonsed", colour: COLOURS[0], values: rate(|f| f.charges.count) },
-        Series {
-            label: "Victim does not support action (14, 16)",
-            colour: COLOURS[1],
-            values: rate(|f| f.victim_does_not_support.count),
-        },
+        Series { label: "Victim does not support action (14, 16)", colour: COLOURS[1], values: rate(|f| f.victim_does_not_support.count) },
     ];
     let mut s = String::new();
     s.push_str("<figure>");
     s.push_str(&line_chart("Stalking and harassment offences recorded, by quarter", &quarters, &trend, &markers, ""));
     s.push_str("<figcaption>Red dashed lines mark changes in recording practice; see the notes.</figcaption></figure>\n<figure>");
-    s.push_str(&line_chart(
-        "Outcomes as a share of S&H offences recorded in each quarter",
-        &quarters,
-        &rates,
-        &markers,
-        "%",
-    ));
+    s.push_str(&line_chart("Outcomes as a share of S&H offences recorded in each quarter", &quarters, &rates, &markers, "%"));
     s.push_str("<figcaption>Outcomes assigned to offences recorded in each quarter ÷ offences recorded in it (forces that supplied outcomes).</figcaption></figure>\n");
     s
 }
@@ -225,8 +203,7 @@ fn figures_table(tables: &Tables, area: Area, period: Period) -> String {
         escape(&period.to_string())
     )
     .unwrap();
-    let mut rows: Vec<(&str, Vec<OffenceClass>)> =
-        STALKING_AND_HARASSMENT_CLASSES.iter().map(|c| (c.label(), vec![*c])).collect();
+    let mut rows: Vec<(&str, Vec<OffenceClass>)> = STALKING_AND_HARASSMENT_CLASSES.iter().map(|c| (c.label(), vec![*c])).collect();
     rows.push(("All stalking and harassment", STALKING_AND_HARASSMENT_CLASSES.to_vec()));
     for (label, classes) in rows {
         let n = now.count(&classes);

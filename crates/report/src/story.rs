@@ -14,9 +14,7 @@ use conduct_stats::tables::STALKING_AND_HARASSMENT_CLASSES;
 use conduct_stats::{Area, Change, Figures, Period, Rate, Source, Tables, Tally};
 
 use crate::error::{Error, ErrorKind};
-use crate::words::{
-    Direction, FOLD_CHANGE_AT_LEAST, SLIGHT_CHANGE_PERCENT, fold_words, number_word, percent, thousands,
-};
+use crate::words::{Direction, FOLD_CHANGE_AT_LEAST, SLIGHT_CHANGE_PERCENT, fold_words, number_word, percent, thousands};
 
 /// Choices a story makes that are not in the data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,21 +241,14 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
                 )
                 .unwrap();
             }
-            (Some(n), None) => writeln!(
-                s,
-                ". Nationally {} of harassment offences resulted in a charge or summons.\n",
-                percent(n)
-            )
-            .unwrap(),
+            (Some(n), None) => {
+                writeln!(s, ". Nationally {} of harassment offences resulted in a charge or summons.\n", percent(n)).unwrap()
+            }
             _ => writeln!(s, ".\n").unwrap(),
         }
         if let Some(pc) = rate_percent(&nat.charge_rate(&STALKING_AND_HARASSMENT_CLASSES)) {
-            writeln!(
-                s,
-                "Across all stalking and harassment offences, {} nationally resulted in a charge or summons.\n",
-                percent(pc)
-            )
-            .unwrap();
+            writeln!(s, "Across all stalking and harassment offences, {} nationally resulted in a charge or summons.\n", percent(pc))
+                .unwrap();
         }
     }
 
@@ -267,8 +258,7 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
         writeln!(s, "## Outcomes of stalking and harassment offences recorded in {p}\n").unwrap();
         writeln!(s, "| Outcome group | Offences | Share |\n|---|---:|---:|").unwrap();
         for (g, r) in groups.iter().filter(|(_, r)| r.numerator.count > 0 || !r.numerator.is_exact()) {
-            writeln!(s, "| {g} | {} | {} |", count_words(r.numerator), r.percent().map_or_else(String::new, percent))
-                .unwrap();
+            writeln!(s, "| {g} | {} | {} |", count_words(r.numerator), r.percent().map_or_else(String::new, percent)).unwrap();
         }
         writeln!(s).unwrap();
     }
@@ -289,10 +279,7 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
         ));
     }
     if !nat.incomplete_forces.is_empty() {
-        notes.push(format!(
-            "Data for only part of {p} from: {}; national figures include what there is.",
-            list(&nat.incomplete_forces)
-        ));
+        notes.push(format!("Data for only part of {p} from: {}; national figures include what there is.", list(&nat.incomplete_forces)));
     }
     if !nat.forces_without_outcomes.is_empty() {
         notes.push(format!(
@@ -318,8 +305,7 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
     rules.dedup();
     notes.extend(rules.iter().map(|r| r.caveat.to_string()));
     if !tables.non_force().is_empty() {
-        let bodies: Vec<String> =
-            tables.non_force().iter().map(|(n, t)| format!("{n} ({})", count_words(*t))).collect();
+        let bodies: Vec<String> = tables.non_force().iter().map(|(n, t)| format!("{n} ({})", count_words(*t))).collect();
         notes.push(format!(
             "Rows for {} are national reporting bodies, not police forces, and are kept out of every figure here.",
             bodies.join(", ")

@@ -25,8 +25,27 @@ pub fn percent(x: f64) -> String {
 /// `9` → `nine`; numbers above twenty as digits.
 pub fn number_word(n: u32) -> String {
     const WORDS: [&str; 21] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
     ];
     WORDS.get(n as usize).map_or_else(|| n.to_string(), |w| (*w).to_string())
 }
@@ -96,11 +115,7 @@ impl Direction {
 /// `11.3` → `more than 11-fold`; `3.0` → `3-fold`.
 pub fn fold_words(fold: f64) -> String {
     let whole = fold.floor();
-    if (fold - whole).abs() < 1e-9 {
-        format!("{}-fold", whole as u64)
-    } else {
-        format!("more than {}-fold", whole as u64)
-    }
+    if (fold - whole).abs() < 1e-9 { format!("{}-fold", whole as u64) } else { format!("more than {}-fold", whole as u64) }
 }
 
 #[cfg(test)]

@@ -25,7 +25,10 @@ fn main() {
     eprint!("{}", linkage.stats.to_text());
     eprintln!("end to end (read + link): {:.2}s", t0.elapsed().as_secs_f64());
     let m = &linkage.model;
-    eprintln!("lambda {:.3e}, EM match share {:.4} over {} patterns, {} iterations", m.lambda, m.notes.em_match_share, m.notes.em_patterns, m.notes.em_iterations);
+    eprintln!(
+        "lambda {:.3e}, EM match share {:.4} over {} patterns, {} iterations",
+        m.lambda, m.notes.em_match_share, m.notes.em_patterns, m.notes.em_iterations
+    );
     if std::env::var_os("SHOW_MODEL").is_some() {
         for c in &m.comparisons {
             for l in &c.levels {
@@ -34,12 +37,8 @@ fn main() {
         }
     }
     if let Ok(truth) = conduct_resolve::eval::read_assignment(&path, "true_person_id") {
-        let predicted: HashMap<String, String> = file
-            .rows
-            .iter()
-            .zip(&linkage.person)
-            .map(|(r, &p)| (r.record_id.clone(), conduct_resolve::person_id(p)))
-            .collect();
+        let predicted: HashMap<String, String> =
+            file.rows.iter().zip(&linkage.person).map(|(r, &p)| (r.record_id.clone(), conduct_resolve::person_id(p))).collect();
         let s = conduct_resolve::eval::score(&truth, &predicted);
         if let Some(k) = std::env::var_os("SHOW_ERRORS") {
             // Print up to k missed and k wrongly joined pairs with their waterfalls.
@@ -71,7 +70,19 @@ fn main() {
                                     let why = conduct_resolve::cluster::contradiction(&feats[a], &feats[b], &veto);
                                     if std::env::var_os("SHOW_KEPT_APART").is_some() {
                                         let (ra, rb) = (&file.rows[a], &file.rows[b]);
-                                        eprintln!("APART {why:?}: {} {} {} {} {} | {} {} {} {} {}", ra.forename, ra.middle_names, ra.surname, ra.date_of_birth, ra.sex, rb.forename, rb.middle_names, rb.surname, rb.date_of_birth, rb.sex);
+                                        eprintln!(
+                                            "APART {why:?}: {} {} {} {} {} | {} {} {} {} {}",
+                                            ra.forename,
+                                            ra.middle_names,
+                                            ra.surname,
+                                            ra.date_of_birth,
+                                            ra.sex,
+                                            rb.forename,
+                                            rb.middle_names,
+                                            rb.surname,
+                                            rb.date_of_birth,
+                                            rb.sex
+                                        );
                                     }
                                 }
                             }
@@ -79,7 +90,9 @@ fn main() {
                     }
                 }
             }
-            eprintln!("missed true pairs: {not_candidate} never compared, {below} below threshold, {refused} above threshold but kept apart");
+            eprintln!(
+                "missed true pairs: {not_candidate} never compared, {below} below threshold, {refused} above threshold but kept apart"
+            );
             let mut shown = 0;
             'm: for g in &groups {
                 for x in 0..g.len() {
@@ -87,7 +100,12 @@ fn main() {
                         let (a, b) = (g[x], g[y]);
                         if linkage.person[a] != linkage.person[b] && shown < k {
                             shown += 1;
-                            eprintln!("MISSED {} {}\n{}", file.rows[a].record_id, file.rows[b].record_id, conduct_resolve::explain::explain(&feats[a], &feats[b], m, &tf));
+                            eprintln!(
+                                "MISSED {} {}\n{}",
+                                file.rows[a].record_id,
+                                file.rows[b].record_id,
+                                conduct_resolve::explain::explain(&feats[a], &feats[b], m, &tf)
+                            );
                             continue 'm;
                         }
                     }
@@ -99,7 +117,12 @@ fn main() {
                 let (a, b) = (p.a as usize, p.b as usize);
                 if linkage.person[a] == linkage.person[b] && truth_of(a) != truth_of(b) && shown < k {
                     shown += 1;
-                    eprintln!("WRONG {} {}\n{}", file.rows[a].record_id, file.rows[b].record_id, conduct_resolve::explain::explain(&feats[a], &feats[b], m, &tf));
+                    eprintln!(
+                        "WRONG {} {}\n{}",
+                        file.rows[a].record_id,
+                        file.rows[b].record_id,
+                        conduct_resolve::explain::explain(&feats[a], &feats[b], m, &tf)
+                    );
                 }
             }
         }

@@ -47,36 +47,55 @@ fn dob_key(d: Dob) -> u64 {
     1 + (u64::from(d.year) << 16 | u64::from(lo) << 8 | u64::from(hi))
 }
 
-use crate::compare::field::{ADDRESS as A, DOB as D, EMAIL as E, FORENAME as F, HANDLES as H, NI, NOMINAL as NOM, PHONE as PH, PNC, POSTCODE as P, SURNAME as S};
+use crate::compare::field::{
+    ADDRESS as A, DOB as D, EMAIL as E, FORENAME as F, HANDLES as H, NI, NOMINAL as NOM, PHONE as PH, PNC, POSTCODE as P, SURNAME as S,
+};
 
 /// The rules, in the order they are applied.
 pub const RULES: &[BlockingRule] = &[
-    BlockingRule { name: "forename + surname (either order)", fields: &[F, S], key: |f| {
-        if f.forename_h == 0 || f.surname_h == 0 {
-            return 0;
-        }
-        let (a, b) = if f.forename_h < f.surname_h { (f.forename_h, f.surname_h) } else { (f.surname_h, f.forename_h) };
-        mix(&[a, b])
-    } },
-    BlockingRule { name: "forename group + surname sound + birth year", fields: &[F, S, D], key: |f| mix(&[f.forename_group, f.surname_phon, u64::from(f.dob.year)]) },
+    BlockingRule {
+        name: "forename + surname (either order)",
+        fields: &[F, S],
+        key: |f| {
+            if f.forename_h == 0 || f.surname_h == 0 {
+                return 0;
+            }
+            let (a, b) = if f.forename_h < f.surname_h { (f.forename_h, f.surname_h) } else { (f.surname_h, f.forename_h) };
+            mix(&[a, b])
+        },
+    },
+    BlockingRule {
+        name: "forename group + surname sound + birth year",
+        fields: &[F, S, D],
+        key: |f| mix(&[f.forename_group, f.surname_phon, u64::from(f.dob.year)]),
+    },
     BlockingRule { name: "surname sound + date of birth", fields: &[S, D], key: |f| mix(&[f.surname_phon, dob_key(f.dob)]) },
     BlockingRule { name: "forename sound + date of birth", fields: &[F, D], key: |f| mix(&[f.forename_phon, dob_key(f.dob)]) },
     BlockingRule { name: "date of birth + postcode", fields: &[D, P], key: |f| mix(&[dob_key(f.dob), f.pc_unit]) },
     BlockingRule { name: "surname sound + postcode", fields: &[S, P], key: |f| mix(&[f.surname_phon, f.pc_unit]) },
     BlockingRule { name: "forename sound + postcode", fields: &[F, P], key: |f| mix(&[f.forename_phon, f.pc_unit]) },
     BlockingRule { name: "postcode + house number", fields: &[P, A], key: |f| mix(&[f.pc_unit, f.address_numbers]) },
-    BlockingRule { name: "date of birth + house number + initials (either order)", fields: &[F, S, D, A], key: |f| {
-        let (x, y) = (f.forename.bytes().next().unwrap_or(0), f.surname.bytes().next().unwrap_or(0));
-        let initials = u64::from(x.min(y)) << 8 | u64::from(x.max(y));
-        mix(&[dob_key(f.dob), f.address_numbers, initials.max(1)])
-    } },
-    BlockingRule { name: "name sounds (either order) + birth year", fields: &[F, S, D], key: |f| {
-        if f.forename_phon == 0 || f.surname_phon == 0 {
-            return 0;
-        }
-        let (a, b) = if f.forename_phon < f.surname_phon { (f.forename_phon, f.surname_phon) } else { (f.surname_phon, f.forename_phon) };
-        mix(&[a, b, u64::from(f.dob.year)])
-    } },
+    BlockingRule {
+        name: "date of birth + house number + initials (either order)",
+        fields: &[F, S, D, A],
+        key: |f| {
+            let (x, y) = (f.forename.bytes().next().unwrap_or(0), f.surname.bytes().next().unwrap_or(0));
+            let initials = u64::from(x.min(y)) << 8 | u64::from(x.max(y));
+            mix(&[dob_key(f.dob), f.address_numbers, initials.max(1)])
+        },
+    },
+    BlockingRule {
+        name: "name sounds (either order) + birth year",
+        fields: &[F, S, D],
+        key: |f| {
+            if f.forename_phon == 0 || f.surname_phon == 0 {
+                return 0;
+            }
+            let (a, b) =
+                if f.forename_phon < f.surname_phon { (f.forename_phon, f.surname_phon) } else { (f.surname_phon, f.forename_phon) };
+            mix(&[a, b, u64::from(f.dob.year)])
+        },
+    },
     BlockingRule { name: "forename sound + address", fields: &[F, A], key: |f| mix(&[f.forename_phon, f.address_h]) },
     BlockingRule { name: "phone", fields: &[PH], key: |f| f.phone },
     BlockingRule { name: "e-mail", fields: &[E, F, S], key: |f| f.email_h },
@@ -165,7 +184,8 @@ pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Bl
     // Every record's place in the neighbourhood order, computed once: oversized blocks sort
     // their members by it instead of re-reading features per comparison.
     let rank: Vec<u32> = {
-        let mut by: Vec<((u64, u64, u64, u64), u32)> = feats.par_iter().enumerate().map(|(i, f)| (neighbourhood_key(f), i as u32)).collect();
+        let mut by: Vec<((u64, u64, u64, u64), u32)> =
+            feats.par_iter().enumerate().map(|(i, f)| (neighbourhood_key(f), i as u32)).collect();
         by.par_sort_unstable();
         let mut rank = vec![0u32; feats.len()];
         for (k, &(_, i)) in by.iter().enumerate() {

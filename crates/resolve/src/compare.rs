@@ -63,7 +63,15 @@ pub const COMPARISONS: [ComparisonSpec; N_COMPARISONS] = [
     },
     ComparisonSpec {
         name: "date_of_birth",
-        levels: &["exact", "day/month transposed", "year +/- 1", "one component one digit", "partial agrees", "two small slips", "different"],
+        levels: &[
+            "exact",
+            "day/month transposed",
+            "year +/- 1",
+            "one component one digit",
+            "partial agrees",
+            "two small slips",
+            "different",
+        ],
         m_prior: &[0.84, 0.02, 0.02, 0.04, 0.04, 0.01, 0.03],
     },
     ComparisonSpec {
@@ -76,11 +84,7 @@ pub const COMPARISONS: [ComparisonSpec; N_COMPARISONS] = [
         levels: &["exact", "same numbers, jaro-winkler >= 0.88", "jaro-winkler >= 0.88", "different"],
         m_prior: &[0.70, 0.10, 0.05, 0.15],
     },
-    ComparisonSpec {
-        name: "phone",
-        levels: &["exact", "last six digits", "different"],
-        m_prior: &[0.80, 0.02, 0.18],
-    },
+    ComparisonSpec { name: "phone", levels: &["exact", "last six digits", "different"], m_prior: &[0.80, 0.02, 0.18] },
     ComparisonSpec { name: "email", levels: &["exact", "local part", "different"], m_prior: &[0.85, 0.05, 0.10] },
     ComparisonSpec { name: "online_handles", levels: &["one in common", "none in common"], m_prior: &[0.8, 0.2] },
     ComparisonSpec { name: "pnc_id", levels: &["exact", "one edit", "different"], m_prior: &[0.95, 0.03, 0.02] },
@@ -160,22 +164,22 @@ fn forename_level(a: &Features, b: &Features) -> u8 {
     if a.forename_h == 0 || b.forename_h == 0 {
         return 0;
     }
-    name_level_fore(&a.forename, a.forename_h, a.forename_group, a.forename_phon, &a.middle, &b.forename, b.forename_h, b.forename_group, b.forename_phon, &b.middle)
+    name_level_fore(
+        &a.forename,
+        a.forename_h,
+        a.forename_group,
+        a.forename_phon,
+        &a.middle,
+        &b.forename,
+        b.forename_h,
+        b.forename_group,
+        b.forename_phon,
+        &b.middle,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
-fn name_level_fore(
-    fa: &str,
-    ha: u64,
-    ga: u64,
-    pa: u64,
-    ma: &str,
-    fb: &str,
-    hb: u64,
-    gb: u64,
-    pb: u64,
-    mb: &str,
-) -> u8 {
+fn name_level_fore(fa: &str, ha: u64, ga: u64, pa: u64, ma: &str, fb: &str, hb: u64, gb: u64, pb: u64, mb: &str) -> u8 {
     if ha == hb {
         return 1;
     }
@@ -248,7 +252,18 @@ fn name_levels(a: &Features, b: &Features) -> (u8, u8) {
         return (fore, sur);
     }
     // a's forename against b's surname (recorded where b's forename belongs), as forenames.
-    let cross_fore = name_level_fore(&a.forename, a.forename_h, a.forename_group, a.forename_phon, &a.middle, &b.surname, b.surname_h, b.surname_h, b.surname_phon, "");
+    let cross_fore = name_level_fore(
+        &a.forename,
+        a.forename_h,
+        a.forename_group,
+        a.forename_phon,
+        &a.middle,
+        &b.surname,
+        b.surname_h,
+        b.surname_h,
+        b.surname_phon,
+        "",
+    );
     if cross_fore <= 3 || cross_fore == 6 {
         return (cross_fore, cross_sur);
     }

@@ -46,7 +46,11 @@ pub struct Waterfall {
 fn shown(f: &Features, k: usize) -> String {
     match k {
         field::FORENAME => {
-            if f.middle.is_empty() { f.forename.to_string() } else { format!("{} ({})", f.forename, f.middle) }
+            if f.middle.is_empty() {
+                f.forename.to_string()
+            } else {
+                format!("{} ({})", f.forename, f.middle)
+            }
         }
         field::SURNAME => f.surname.to_string(),
         field::DOB => {
@@ -58,13 +62,37 @@ fn shown(f: &Features, k: usize) -> String {
         }
         field::POSTCODE => f.postcode.to_string(),
         field::ADDRESS => f.address.to_string(),
-        field::PHONE => if f.phone == 0 { String::new() } else { format!("+{}", f.phone) },
-        field::EMAIL => if f.email_h == 0 { String::new() } else { "(present)".into() },
-        field::HANDLES => if f.handles.is_empty() { String::new() } else { format!("{} handle(s)", f.handles.len()) },
+        field::PHONE => {
+            if f.phone == 0 {
+                String::new()
+            } else {
+                format!("+{}", f.phone)
+            }
+        }
+        field::EMAIL => {
+            if f.email_h == 0 {
+                String::new()
+            } else {
+                "(present)".into()
+            }
+        }
+        field::HANDLES => {
+            if f.handles.is_empty() {
+                String::new()
+            } else {
+                format!("{} handle(s)", f.handles.len())
+            }
+        }
         field::PNC => f.pnc.to_string(),
         field::NI => f.ni.to_string(),
         field::SEX => ["", "M", "F"][f.sex as usize].to_string(),
-        _ => if f.nominal == 0 { String::new() } else { "(present)".into() },
+        _ => {
+            if f.nominal == 0 {
+                String::new()
+            } else {
+                "(present)".into()
+            }
+        }
     }
 }
 
@@ -87,9 +115,23 @@ pub fn explain(a: &Features, b: &Features, model: &Model, tf: &TermFrequencies) 
         if weight != w.level[k][l as usize] {
             level.push_str(" (among namesakes)");
         }
-        steps.push(Step { comparison: COMPARISONS[k].name, level, values: (shown(a, k), shown(b, k)), weight, tf_adjustment, cumulative: total });
+        steps.push(Step {
+            comparison: COMPARISONS[k].name,
+            level,
+            values: (shown(a, k), shown(b, k)),
+            weight,
+            tf_adjustment,
+            cumulative: total,
+        });
     }
-    Waterfall { prior: w.prior, steps, total, probability: probability(total), threshold: model.threshold_weight, contradiction: contradiction(a, b, &Veto::from_weights(&w, model.veto_weight)) }
+    Waterfall {
+        prior: w.prior,
+        steps,
+        total,
+        probability: probability(total),
+        threshold: model.threshold_weight,
+        contradiction: contradiction(a, b, &Veto::from_weights(&w, model.veto_weight)),
+    }
 }
 
 impl fmt::Display for Waterfall {

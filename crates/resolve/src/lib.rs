@@ -216,8 +216,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
         }
         None => {
             let counts = model::pattern_counts(&patterns);
-            let rule_pairs: Vec<f64> =
-                (0..RULES.len()).map(|r| counts.iter().filter(|c| c.1 & (1 << r) != 0).map(|c| c.2).sum()).collect();
+            let rule_pairs: Vec<f64> = (0..RULES.len()).map(|r| counts.iter().filter(|c| c.1 & (1 << r) != 0).map(|c| c.2).sum()).collect();
             match too_small_to_fit(n_rows, &rule_pairs).filter(|_| options.default_when_too_small) {
                 Some(reason) => {
                     let mut m = Model::default_for(n_rows);
@@ -239,7 +238,8 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
                     m.notes.seed = options.seed;
                     m.notes.rows = n_rows as u64;
                     m.veto_weight = options.veto_weight;
-                    m.notes.given_names_pairs = model::estimate_u_given_names(&mut m, &feats, model::GIVEN_NAMES_SAMPLE.min(options.random_pairs), options.seed);
+                    m.notes.given_names_pairs =
+                        model::estimate_u_given_names(&mut m, &feats, model::GIVEN_NAMES_SAMPLE.min(options.random_pairs), options.seed);
                     stats.model_used = format!("fitted on this file ({} rows, {} EM runs)", n_rows, m.notes.em_runs);
                     if m.notes.em_runs_not_converged > 0 {
                         stats.model_warnings.push(format!(
@@ -248,7 +248,9 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
                         ));
                     }
                     if !m.notes.lambda_converged {
-                        stats.model_warnings.push(format!("the fit of lambda did not converge within {} iterations", options.em_iterations));
+                        stats
+                            .model_warnings
+                            .push(format!("the fit of lambda did not converge within {} iterations", options.em_iterations));
                     }
                     m
                 }
@@ -259,10 +261,8 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
 
     let w = model.weights();
     // Term-frequency adjustments per record, looked up once rather than once per pair.
-    let tf_adjust: Vec<[f32; 2]> = feats
-        .par_iter()
-        .map(|f| [tf.adjustment(0, f.forename_h, &w) as f32, tf.adjustment(1, f.surname_h, &w) as f32])
-        .collect();
+    let tf_adjust: Vec<[f32; 2]> =
+        feats.par_iter().map(|f| [tf.adjustment(0, f.forename_h, &w) as f32, tf.adjustment(1, f.surname_h, &w) as f32]).collect();
     let scored: Vec<(u32, u32, f32)> = pairs
         .par_iter()
         .zip(patterns.par_iter())
@@ -270,7 +270,8 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
             let p = unpack(p);
             let weight = w.pattern(&p);
             let adj = tf_adjust[a as usize];
-            let extra = if p[compare::field::FORENAME] == 1 { adj[0] } else { 0.0 } + if p[compare::field::SURNAME] == 1 { adj[1] } else { 0.0 };
+            let extra =
+                if p[compare::field::FORENAME] == 1 { adj[0] } else { 0.0 } + if p[compare::field::SURNAME] == 1 { adj[1] } else { 0.0 };
             (a, b, (weight as f32) + extra)
         })
         .collect();
@@ -295,11 +296,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     lap(&mut stats, "cluster");
 
     let keep = options.keep_pairs_from_weight;
-    let pairs = scored
-        .into_iter()
-        .filter(|p| f64::from(p.2) >= keep)
-        .map(|(a, b, weight)| ScoredPair { a, b, weight })
-        .collect();
+    let pairs = scored.into_iter().filter(|p| f64::from(p.2) >= keep).map(|(a, b, weight)| ScoredPair { a, b, weight }).collect();
     Ok(Linkage { person: clustering.person, pairs, model, stats })
 }
 
@@ -309,7 +306,13 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
 /// records are each involved in a report with one same other person (as the first pass
 /// grouped them), with [`SHARED_ASSOCIATE_WEIGHT`] added. Records with nothing identifying
 /// are nobody's associate.
-fn shared_associates(rows: &[Involvement], feats: &[normalise::Features], scored: &[(u32, u32, f32)], c: &mut cluster::Clusterer, threshold: f64) -> Vec<(u32, u32, f32)> {
+fn shared_associates(
+    rows: &[Involvement],
+    feats: &[normalise::Features],
+    scored: &[(u32, u32, f32)],
+    c: &mut cluster::Clusterer,
+    threshold: f64,
+) -> Vec<(u32, u32, f32)> {
     use crate::fasthash::FxHashMap;
     let lift = SHARED_ASSOCIATE_WEIGHT as f32;
     // Forename: exact, nickname or alias, one keying error; surname: exact, one keying error.
@@ -340,7 +343,8 @@ fn shared_associates(rows: &[Involvement], feats: &[normalise::Features], scored
     let associates = |c: &mut cluster::Clusterer, x: u32| -> Vec<u32> {
         let key = (feats[x as usize].force, rows[x as usize].incident_ref.as_str());
         let mine = c.group(x);
-        let mut v: Vec<u32> = reports.get(&key).map(|rs| rs.iter().map(|&y| c.group(y)).filter(|&g| g != mine).collect()).unwrap_or_default();
+        let mut v: Vec<u32> =
+            reports.get(&key).map(|rs| rs.iter().map(|&y| c.group(y)).filter(|&g| g != mine).collect()).unwrap_or_default();
         v.sort_unstable();
         v.dedup();
         v

@@ -15,8 +15,8 @@ use crate::fasthash::FxHashMap as HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{COMPARISONS, N_COMPARISONS, Pattern, compare, field, pack, unpack};
 use crate::block::{Blocking, BlockingRule};
+use crate::compare::{COMPARISONS, N_COMPARISONS, Pattern, compare, field, pack, unpack};
 use crate::error::{ErrorKind, ResolveError};
 use crate::normalise::Features;
 
@@ -255,7 +255,8 @@ impl Model {
 
     /// Writes the model as pretty JSON.
     pub fn save(&self, path: &std::path::Path) -> Result<(), ResolveError> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| ResolveError::new(ErrorKind::ModelFormat(e), path.display().to_string()))?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| ResolveError::new(ErrorKind::ModelFormat(e), path.display().to_string()))?;
         std::fs::write(path, text).map_err(|e| ResolveError::new(ErrorKind::Io(e), path.display().to_string()))
     }
 
@@ -374,7 +375,11 @@ impl TermFrequencies {
     pub fn from_entries(entries: impl IntoIterator<Item = (usize, u64, f64)>) -> TermFrequencies {
         let mut t = TermFrequencies { forename: HashMap::default(), surname: HashMap::default() };
         for (which, h, v) in entries {
-            if which == 0 { t.forename.insert(h, v) } else { t.surname.insert(h, v) };
+            if which == 0 {
+                t.forename.insert(h, v)
+            } else {
+                t.surname.insert(h, v)
+            };
         }
         t
     }
@@ -440,17 +445,23 @@ pub fn estimate_u(feats: &[Features], n: usize, seed: u64) -> (Vec<Vec<f64>>, u6
     } else {
         let mut rng = SplitMix::new(seed);
         (0..n)
-            .map(|_| loop {
-                let i = rng.below(len) as u32;
-                let j = rng.below(len) as u32;
-                if i != j {
-                    break (i.min(j), i.max(j));
+            .map(|_| {
+                loop {
+                    let i = rng.below(len) as u32;
+                    let j = rng.below(len) as u32;
+                    if i != j {
+                        break (i.min(j), i.max(j));
+                    }
                 }
             })
             .collect()
     };
     let (counts, _) = count_levels(feats, pairs, |_| true);
-    let u = COMPARISONS.iter().enumerate().map(|(k, spec)| (1..=spec.levels.len()).map(|l| smoothed(&counts[k], spec.levels.len(), l)).collect()).collect();
+    let u = COMPARISONS
+        .iter()
+        .enumerate()
+        .map(|(k, spec)| (1..=spec.levels.len()).map(|l| smoothed(&counts[k], spec.levels.len(), l)).collect())
+        .collect();
     (u, n)
 }
 
@@ -575,11 +586,8 @@ pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], n: usize, s
         for (l, lm) in model.comparisons[k].levels.iter_mut().enumerate() {
             // Agreement levels only, and never below the ordinary u: given the names, agreeing
             // may count for less, not more. The last level ("different") keeps its weight.
-            lm.u_given_names = if present >= MIN_GIVEN_NAMES_PAIRS && l + 1 < levels {
-                Some(smoothed(&counts[k], levels, l + 1).max(lm.u))
-            } else {
-                None
-            };
+            lm.u_given_names =
+                if present >= MIN_GIVEN_NAMES_PAIRS && l + 1 < levels { Some(smoothed(&counts[k], levels, l + 1).max(lm.u)) } else { None };
         }
     }
     used
@@ -835,11 +843,14 @@ mod tests {
         differ[field::SURNAME] = 5;
         differ[field::DOB] = 1;
         let counts = vec![(agree, 0xFFF, 100.0), (differ, 0xFFF, 900.0)];
-        let u: Vec<Vec<f64>> = COMPARISONS.iter().map(|c| {
-            let mut v = vec![0.001; c.levels.len()];
-            *v.last_mut().unwrap() = 1.0 - 0.001 * (c.levels.len() - 1) as f64;
-            v
-        }).collect();
+        let u: Vec<Vec<f64>> = COMPARISONS
+            .iter()
+            .map(|c| {
+                let mut v = vec![0.001; c.levels.len()];
+                *v.last_mut().unwrap() = 1.0 - 0.001 * (c.levels.len() - 1) as f64;
+                v
+            })
+            .collect();
         let rules = [BlockingRule { name: "date of birth", fields: &[field::DOB], key: |_| 1 }];
         let counts: Vec<(Pattern, u32, f64)> = counts.into_iter().map(|(p, _, n)| (p, 1, n)).collect();
         let model = fit(&counts, &rules, &u, 1e6, 50, 0.0);
@@ -896,7 +907,9 @@ mod tests {
         // From about 17 bits to about 4: among namesakes that address is common.
         assert!(w.level[field::EMAIL][1] > 15.0);
         assert!(w.of(&p, field::EMAIL) < 5.0, "{}", w.of(&p, field::EMAIL));
-        assert!((w.pattern(&p) - (w.prior + w.level[field::FORENAME][1] + w.level[field::SURNAME][1] + w.of(&p, field::EMAIL))).abs() < 1e-9);
+        assert!(
+            (w.pattern(&p) - (w.prior + w.level[field::FORENAME][1] + w.level[field::SURNAME][1] + w.of(&p, field::EMAIL))).abs() < 1e-9
+        );
         // Names that do not both agree exactly keep the ordinary weight.
         p[field::FORENAME] = 2;
         assert_eq!(w.of(&p, field::EMAIL), w.level[field::EMAIL][1]);
@@ -915,7 +928,13 @@ mod tests {
         // different people, 20 of them Smiths.
         let mut rows: Vec<_> = (0..40).map(|_| person("Harriet", "Okonkwo-Lund", "1988-03-14")).collect();
         rows.extend((0..5).map(|_| person("Harriet", "Okonkwo Lund", "")));
-        rows.extend((0..60).map(|i| person(["John", "Paul", "Mary"][i % 3], if i % 3 == 0 { "Smith" } else { "Other" }, &format!("19{:02}-01-{:02}", 40 + i, 1 + i % 28))));
+        rows.extend((0..60).map(|i| {
+            person(
+                ["John", "Paul", "Mary"][i % 3],
+                if i % 3 == 0 { "Smith" } else { "Other" },
+                &format!("19{:02}-01-{:02}", 40 + i, 1 + i % 28),
+            )
+        }));
         let feats: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
         let tf = TermFrequencies::count(&feats);
         let w = Model::builtin_default().weights();

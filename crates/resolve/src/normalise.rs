@@ -336,7 +336,11 @@ pub fn phonetic_key(s: &str) -> String {
         let code: &str = match c {
             b'a' | b'e' | b'i' | b'o' | b'u' => "",
             b'b' => {
-                if prev == b'm' && i + 1 == n { "" } else { "P" }
+                if prev == b'm' && i + 1 == n {
+                    ""
+                } else {
+                    "P"
+                }
             }
             b'c' => {
                 if next == b'h' {
@@ -375,7 +379,11 @@ pub fn phonetic_key(s: &str) -> String {
             b'f' => "F",
             b'j' => "J",
             b'k' => {
-                if prev == b'c' { "" } else { "K" }
+                if prev == b'c' {
+                    ""
+                } else {
+                    "K"
+                }
             }
             b'l' => "L",
             b'm' => "M",
@@ -491,9 +499,37 @@ pub fn normalise_address(s: &str) -> String {
 }
 
 const COMMON_ADDRESS_WORDS: &[&str] = &[
-    "road", "street", "lane", "avenue", "close", "drive", "court", "crescent", "place", "square", "gardens", "terrace",
-    "house", "flat", "way", "the", "and", "park", "hill", "green", "view", "grove", "north", "south", "east", "west",
-    "new", "upper", "lower", "apartment", "unit",
+    "road",
+    "street",
+    "lane",
+    "avenue",
+    "close",
+    "drive",
+    "court",
+    "crescent",
+    "place",
+    "square",
+    "gardens",
+    "terrace",
+    "house",
+    "flat",
+    "way",
+    "the",
+    "and",
+    "park",
+    "hill",
+    "green",
+    "view",
+    "grove",
+    "north",
+    "south",
+    "east",
+    "west",
+    "new",
+    "upper",
+    "lower",
+    "apartment",
+    "unit",
 ];
 
 /// The word-token signature of a normalised address (see [`Features::address_words`]).
@@ -622,11 +658,8 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
 pub fn normalise_all(rows: &[Involvement], nicknames: &Nicknames) -> (Vec<Features>, FieldWarnings) {
     let mut feats: Vec<Features> = rows.par_iter().map(|r| normalise(r, nicknames)).collect();
     // Typo-tolerant nickname groups, computed once per distinct unknown forename.
-    let mut unknown: Vec<&str> = feats
-        .iter()
-        .filter(|f| f.forename.len() >= 5 && nicknames.group_of(&f.forename) == &*f.forename)
-        .map(|f| &*f.forename)
-        .collect();
+    let mut unknown: Vec<&str> =
+        feats.iter().filter(|f| f.forename.len() >= 5 && nicknames.group_of(&f.forename) == &*f.forename).map(|f| &*f.forename).collect();
     unknown.sort_unstable();
     unknown.dedup();
     let fuzzy: HashMap<String, u64> = unknown

@@ -117,9 +117,8 @@ fn synthetic_world_links_and_keeps_lookalikes_apart() {
         m.entry(truth[&r.record_id].as_str()).or_default().insert(p);
         m
     });
-    let merged = |pairs: &PersonPairs| {
-        pairs.iter().filter(|(a, b)| !person_of_truth[a.as_str()].is_disjoint(&person_of_truth[b.as_str()])).count()
-    };
+    let merged =
+        |pairs: &PersonPairs| pairs.iter().filter(|(a, b)| !person_of_truth[a.as_str()].is_disjoint(&person_of_truth[b.as_str()])).count();
     let (twins, father_son) = lookalikes(&path);
     let (mt, mf) = (merged(&twins), merged(&father_son));
     eprintln!("look-alikes merged: twins {mt} of {}, father/son {mf} of {}", twins.len(), father_son.len());

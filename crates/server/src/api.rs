@@ -70,12 +70,21 @@ pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Re
         detail,
     };
     if username.len() > auth::MAX_USERNAME_BYTES || creds.password.len() > auth::MAX_PASSWORD_BYTES {
-        let detail = format!("username of {} bytes, password of {} bytes, from {}: over the limits", username.len(), creds.password.len(), &addr_key[5..]);
+        let detail = format!(
+            "username of {} bytes, password of {} bytes, from {}: over the limits",
+            username.len(),
+            creds.password.len(),
+            &addr_key[5..]
+        );
         let entries = state.refusals.note(&format!("too long|{addr_key}"), refusal("refused", detail), Instant::now());
         state.record(entries).await?;
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("a username is at most {} bytes and a password at most {} bytes: nothing was checked", auth::MAX_USERNAME_BYTES, auth::MAX_PASSWORD_BYTES),
+            format!(
+                "a username is at most {} bytes and a password at most {} bytes: nothing was checked",
+                auth::MAX_USERNAME_BYTES,
+                auth::MAX_PASSWORD_BYTES
+            ),
         ));
     }
     let name_key = format!("user:{}", username.to_ascii_lowercase());
@@ -89,7 +98,8 @@ pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Re
         };
         let entries = state.refusals.note(&key, refusal("locked", detail), Instant::now());
         state.record(entries).await?;
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("too many failed sign-ins: try again in {} minutes", wait.div_ceil(60)));
+        let mut e =
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!("too many failed sign-ins: try again in {} minutes", wait.div_ceil(60)));
         e.retry_after = Some(wait);
         return Err(e);
     }
@@ -110,7 +120,14 @@ pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Re
         Some((user, token, csrf)) => {
             state.limiter.succeeded(&name_key);
             state
-                .record(vec![Entry { actor: user.username.clone(), action: "login".into(), object: "session".into(), force: user.force.map_or("-", |f| f.name()).into(), outcome: "allowed".into(), detail: String::new() }])
+                .record(vec![Entry {
+                    actor: user.username.clone(),
+                    action: "login".into(),
+                    object: "session".into(),
+                    force: user.force.map_or("-", |f| f.name()).into(),
+                    outcome: "allowed".into(),
+                    detail: String::new(),
+                }])
                 .await?;
             Ok((user, token, csrf))
         }
@@ -303,14 +320,23 @@ pub async fn receive_upload(state: &Shared, ctx: &Ctx, headers: &HeaderMap, mut 
 fn form_error(state: &Shared, e: &axum::extract::multipart::MultipartError, what: &str) -> ApiError {
     let status = e.status();
     let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        format!("the upload is larger than the limit of {} MiB: split the export or ask for a larger --max-upload-mb", state.config.max_upload_bytes >> 20)
+        format!(
+            "the upload is larger than the limit of {} MiB: split the export or ask for a larger --max-upload-mb",
+            state.config.max_upload_bytes >> 20
+        )
     } else {
         format!("{what}: {}", e.body_text())
     };
     ApiError::new(if status.is_client_error() { status } else { StatusCode::BAD_REQUEST }, msg)
 }
 
-async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form: &mut Multipart, staging: &Path) -> Result<Uploaded, ApiError> {
+async fn stage_and_validate(
+    state: &Shared,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    form: &mut Multipart,
+    staging: &Path,
+) -> Result<Uploaded, ApiError> {
     let mut csrf_field = None;
     let mut inputs = conduct_ingest::Inputs::default();
     loop {
@@ -377,13 +403,15 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
         return Err(ApiError::forbidden("reviewers do not import exports").audited(deny("reviewer")));
     }
     if inputs.incidents.is_empty() || inputs.people.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "an export needs an incidents file and a people file (orders are optional)"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an export needs an incidents file and a people file (orders are optional)",
+        ));
     }
     let staged = inputs.clone();
     let limits = state.limits;
-    let validation = tokio::task::spawn_blocking(move || dataset::validate(&staged, &limits))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let validation =
+        tokio::task::spawn_blocking(move || dataset::validate(&staged, &limits)).await.map_err(|e| ApiError::internal(e.to_string()))?;
     let user = ctx.user.clone();
     let mut rejects = Vec::new();
     let (status, message, report, validation) = match validation {
@@ -429,7 +457,10 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
                     c.batch("SELECT pg_advisory_xact_lock(7270113)")?;
                 }
                 let id = c.query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM uploads", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
-                c.execute("INSERT INTO uploads (id, at, username, status, report) VALUES (?, ?, ?, ?, ?)", &[id.into(), crate::audit::now().into(), u.into(), s.into(), st.into()])?;
+                c.execute(
+                    "INSERT INTO uploads (id, at, username, status, report) VALUES (?, ?, ?, ?, ?)",
+                    &[id.into(), crate::audit::now().into(), u.into(), s.into(), st.into()],
+                )?;
                 if let Some(name) = export {
                     c.execute("INSERT INTO upload_exports (upload_id, export) VALUES (?, ?)", &[id.into(), name.into()])?;
                 }
@@ -442,7 +473,15 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
                         let file = r.file.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned());
                         // PostgreSQL text cannot hold NUL, which a broken file can put in a key.
                         let text = |t: &str| t.replace('\0', "\u{FFFD}");
-                        vec![id.into(), (n as i64).into(), text(&file).into(), (r.line as i64).into(), text(&r.column).into(), text(&r.reason).into(), text(&r.key).into()]
+                        vec![
+                            id.into(),
+                            (n as i64).into(),
+                            text(&file).into(),
+                            (r.line as i64).into(),
+                            text(&r.column).into(),
+                            text(&r.reason).into(),
+                            text(&r.key).into(),
+                        ]
                     })
                     .collect();
                 c.bulk_insert("upload_rejects", &["upload_id", "n", "file", "line", "col", "reason", "row_key"], &rows)?;
@@ -459,7 +498,8 @@ async fn stage_and_validate(state: &Shared, ctx: &Ctx, headers: &HeaderMap, form
             return Err(e);
         }
     };
-    let forces: Vec<&str> = validation.as_ref().map(|v| dataset::forces_of(&v.export)).unwrap_or_default().iter().map(|f| f.name()).collect();
+    let forces: Vec<&str> =
+        validation.as_ref().map(|v| dataset::forces_of(&v.export)).unwrap_or_default().iter().map(|f| f.name()).collect();
     let force_text = if forces.is_empty() { ctx.user.force.map_or("-".to_string(), |f| f.name().to_string()) } else { forces.join(";") };
     drop(validation);
     // An accepted upload is stored as waiting for analysis: queue it before anything else can
@@ -627,7 +667,14 @@ async fn analyse_uploads(state: &Shared, batch: Vec<Queued>) {
             .await;
         let entries = ids
             .iter()
-            .map(|id| Entry { actor: "conduct".into(), action: "publish".into(), object: format!("upload/{id}"), force: "-".into(), outcome: outcome.into(), detail: detail.clone() })
+            .map(|id| Entry {
+                actor: "conduct".into(),
+                action: "publish".into(),
+                object: format!("upload/{id}"),
+                force: "-".into(),
+                outcome: outcome.into(),
+                detail: detail.clone(),
+            })
             .collect();
         let _ = state.record(entries).await;
     }

@@ -189,7 +189,14 @@ pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verificati
         for r in rows {
             let seq = r[0].int().unwrap_or(-1);
             let at = r[1].text();
-            let e = Entry { actor: r[2].text(), action: r[3].text(), object: r[4].text(), force: r[5].text(), outcome: r[6].text(), detail: r[7].text() };
+            let e = Entry {
+                actor: r[2].text(),
+                action: r[3].text(),
+                object: r[4].text(),
+                force: r[5].text(),
+                outcome: r[6].text(),
+                detail: r[7].text(),
+            };
             let stored_prev = r[8].text();
             let stored_hash = r[9].text();
             v.entries += 1;
@@ -197,7 +204,9 @@ pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verificati
                 v.problem(format!("entries {}..{} are missing (deleted)", prev_seq + 1, seq - 1));
             }
             if stored_prev != prev_hash {
-                v.problem(format!("entry {seq}: its link to the entry before it does not match (an entry before it was deleted or edited)"));
+                v.problem(format!(
+                    "entry {seq}: its link to the entry before it does not match (an entry before it was deleted or edited)"
+                ));
             }
             if chain_hash(&stored_prev, seq, &at, &e) != stored_hash {
                 v.problem(format!("entry {seq}: its contents do not match its hash (edited)"));
@@ -238,7 +247,14 @@ mod tests {
     use crate::db::Url;
 
     fn entry(n: usize) -> Entry {
-        Entry { actor: "alice".into(), action: "read".into(), object: format!("person/P{n:06}"), force: "Kent".into(), outcome: "allowed".into(), detail: String::new() }
+        Entry {
+            actor: "alice".into(),
+            action: "read".into(),
+            object: format!("person/P{n:06}"),
+            force: "Kent".into(),
+            outcome: "allowed".into(),
+            detail: String::new(),
+        }
     }
 
     fn log() -> (tempfile::TempDir, Conn) {

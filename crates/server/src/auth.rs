@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use conduct_domain::Force;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -225,7 +225,8 @@ fn user_from_row(conn: &mut Conn, r: &[Value]) -> Result<User, DbError> {
 
 /// Checks a username and password; the user when they match.
 pub fn check_login(conn: &mut Conn, username: &str, password: &str) -> Result<Option<User>, DbError> {
-    let row = conn.query_one("SELECT id, username, role, force, password_hash FROM users WHERE username = ? AND disabled = 0", &[username.into()])?;
+    let row = conn
+        .query_one("SELECT id, username, role, force, password_hash FROM users WHERE username = ? AND disabled = 0", &[username.into()])?;
     match row {
         Some(r) => {
             if verify_password(password, &r[4].text()) {
@@ -259,7 +260,13 @@ pub fn start_session(conn: &mut Conn, user: &User) -> Result<(String, String), D
     conn.execute("DELETE FROM sessions WHERE expires_at < ?", &[unix_now().into()])?;
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-        &[token_hash(&token).into(), user.id.into(), csrf.clone().into(), crate::audit::now().into(), (unix_now() + SESSION_HOURS * 3600).into()],
+        &[
+            token_hash(&token).into(),
+            user.id.into(),
+            csrf.clone().into(),
+            crate::audit::now().into(),
+            (unix_now() + SESSION_HOURS * 3600).into(),
+        ],
     )?;
     Ok((token, csrf))
 }
@@ -515,7 +522,12 @@ impl RefusalCounter {
         (t.more > 0).then(|| {
             let mut e = t.first.clone();
             let what = if e.detail.is_empty() { String::new() } else { format!(" ({})", e.detail) };
-            e.detail = format!("{} more refused like this{what} in the {} minutes from {}", t.more, self.window.as_secs().div_ceil(60), t.since_at);
+            e.detail = format!(
+                "{} more refused like this{what} in the {} minutes from {}",
+                t.more,
+                self.window.as_secs().div_ceil(60),
+                t.since_at
+            );
             e
         })
     }

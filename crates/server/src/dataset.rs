@@ -555,7 +555,8 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     let publication = meta_number(conn, "publication")?.unwrap_or(0);
     // Retired ids count as issued: a fresh number is above all of them too.
     let retired: Vec<String> = conn.query("SELECT old_id FROM id_successors", &[])?.iter().map(|r| r[0].text()).collect();
-    let highest_retired = |prefix: char| retired.iter().filter(|id| id.starts_with(prefix)).filter_map(|id| crate::ids::number(id)).max().unwrap_or(0);
+    let highest_retired =
+        |prefix: char| retired.iter().filter(|id| id.starts_with(prefix)).filter_map(|id| crate::ids::number(id)).max().unwrap_or(0);
     // Published person of each (force, record_id).
     let mut old_person: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut highest = highest_retired('P');
@@ -565,9 +566,11 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         old_person.entry(r[0].text()).or_default().insert(r[1].text(), id);
     }
     let mut next_person = (meta_number(conn, "next_person")?.unwrap_or(1).max(1) as u64).max(highest + 1);
-    let members = e.people.iter().zip(&a.person_of).filter_map(|(p, &n)| {
-        old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n as usize, old.as_str()))
-    });
+    let members = e
+        .people
+        .iter()
+        .zip(&a.person_of)
+        .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n as usize, old.as_str())));
     let persons = a.person_of.iter().max().map_or(0, |&m| m as usize + 1);
     let persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
     drop(old_person);
@@ -753,7 +756,13 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
                 let br = &a.breaches[b];
                 let inc = &e.incidents[br.incident];
                 let ord = &e.orders[br.order];
-                breach_rows.push(vec![cid.into(), inc.force.name().into(), (&inc.incident_ref).into(), ord.force.name().into(), (&ord.order_ref).into()]);
+                breach_rows.push(vec![
+                    cid.into(),
+                    inc.force.name().into(),
+                    (&inc.incident_ref).into(),
+                    ord.force.name().into(),
+                    (&ord.order_ref).into(),
+                ]);
                 per_force.entry(inc.force).or_default().breaches += 1;
             }
         }
@@ -841,7 +850,9 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
         row.push(Value::Int(p));
     }
     let mut order: Vec<usize> = (0..course_forces.len()).collect();
-    order.sort_by(|&a, &b| course_forces[a][0].text().cmp(&course_forces[b][0].text()).then(course_forces[a][2].int().cmp(&course_forces[b][2].int())));
+    order.sort_by(|&a, &b| {
+        course_forces[a][0].text().cmp(&course_forces[b][0].text()).then(course_forces[a][2].int().cmp(&course_forces[b][2].int()))
+    });
     let mut pos = vec![0i64; course_forces.len()];
     let (mut last_force, mut n) = (String::new(), 0i64);
     for &i in &order {
@@ -889,32 +900,111 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
     let tables: [TableRows<'_>; 10] = [
         (
             "forces",
-            &["name", "incidents", "courses", "hidden_repeats", "linked_repeats", "urgent", "high", "review", "routine", "breaches", "charged", "outcomes", "overview"],
+            &[
+                "name",
+                "incidents",
+                "courses",
+                "hidden_repeats",
+                "linked_repeats",
+                "urgent",
+                "high",
+                "review",
+                "routine",
+                "breaches",
+                "charged",
+                "outcomes",
+                "overview",
+            ],
             &forces,
         ),
         (
             "incidents",
-            &["force", "incident_ref", "recorded_date", "occurred_date", "offence_code", "offence_description", "domestic_abuse", "cyber", "linked_refs", "outcome_type", "outcome_date", "narrative"],
+            &[
+                "force",
+                "incident_ref",
+                "recorded_date",
+                "occurred_date",
+                "offence_code",
+                "offence_description",
+                "domestic_abuse",
+                "cyber",
+                "linked_refs",
+                "outcome_type",
+                "outcome_date",
+                "narrative",
+            ],
             &incidents,
         ),
         ("course_incidents", &["course_id", "force", "incident_ref", "hidden"], &course_incidents),
         (
             "records",
-            &["force", "record_id", "incident_ref", "role", "person_id", "local_person_id", "forename", "middle_names", "surname", "date_of_birth", "sex", "address", "postcode", "phone", "email", "online_handles", "pnc_id", "ni_number"],
+            &[
+                "force",
+                "record_id",
+                "incident_ref",
+                "role",
+                "person_id",
+                "local_person_id",
+                "forename",
+                "middle_names",
+                "surname",
+                "date_of_birth",
+                "sex",
+                "address",
+                "postcode",
+                "phone",
+                "email",
+                "online_handles",
+                "pnc_id",
+                "ni_number",
+            ],
             &records,
         ),
         ("persons", &["person_id", "records", "forces"], &persons),
         (
             "courses",
-            &["course_id", "forces", "victim", "suspect", "first_date", "last_date", "reports", "hidden", "cross_force", "priority", "priority_rank", "triage_rank", "stalking", "breaches", "reasons", "pos"],
+            &[
+                "course_id",
+                "forces",
+                "victim",
+                "suspect",
+                "first_date",
+                "last_date",
+                "reports",
+                "hidden",
+                "cross_force",
+                "priority",
+                "priority_rank",
+                "triage_rank",
+                "stalking",
+                "breaches",
+                "reasons",
+                "pos",
+            ],
             &courses,
         ),
         (
             "course_forces",
-            &["force", "course_id", "triage_rank", "priority_rank", "last_date", "reports", "stalking", "cross_force", "breaches", "hidden", "pos"],
+            &[
+                "force",
+                "course_id",
+                "triage_rank",
+                "priority_rank",
+                "last_date",
+                "reports",
+                "stalking",
+                "cross_force",
+                "breaches",
+                "hidden",
+                "pos",
+            ],
             &course_forces,
         ),
-        ("orders", &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"], &orders),
+        (
+            "orders",
+            &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"],
+            &orders,
+        ),
         ("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], &breach_rows),
         ("term_frequencies", &["which", "hash", "frequency"], &tf),
     ];

@@ -292,9 +292,8 @@ impl Conn {
                 Ok(Conn::Sqlite(c))
             }
             Url::Postgres(s) => {
-                let c = postgres::Client::connect(s, postgres::NoTls).map_err(|e| DbError {
-                    message: format!("cannot connect to {}: {e}", url.describe()),
-                })?;
+                let c = postgres::Client::connect(s, postgres::NoTls)
+                    .map_err(|e| DbError { message: format!("cannot connect to {}: {e}", url.describe()) })?;
                 Ok(Conn::Postgres(c))
             }
         }
@@ -365,7 +364,10 @@ impl Conn {
     }
 
     /// Runs `f` in a transaction: committed if it returns Ok, rolled back otherwise.
-    pub fn transaction<T, E: From<DbError>>(&mut self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+    pub fn transaction<T, E: From<DbError>>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
         let begin = if self.is_postgres() { "BEGIN" } else { "BEGIN IMMEDIATE" };
         self.batch(begin)?;
         match f(self) {

@@ -58,11 +58,7 @@ impl ApiError {
 
     /// What the user is told: internal errors are not described beyond their kind.
     pub fn public_message(&self) -> String {
-        if self.status.is_server_error() {
-            "the server failed; the error is in its log".to_string()
-        } else {
-            self.message.clone()
-        }
+        if self.status.is_server_error() { "the server failed; the error is in its log".to_string() } else { self.message.clone() }
     }
 }
 

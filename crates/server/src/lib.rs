@@ -367,10 +367,7 @@ pub fn to_login() -> Response {
 
 /// A `Set-Cookie` value for the session.
 pub fn session_cookie(token: &str, secure: bool, max_age: i64) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}", if secure { "; Secure" } else { "" })
 }
 
 /// Whether the request came over TLS (directly configured, or through a proxy that says so).

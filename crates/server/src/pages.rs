@@ -125,7 +125,8 @@ fn error_page(ctx: Option<&Ctx>, e: ApiError) -> Response {
     if e.status.is_server_error() {
         say!("conduct serve: error: {}", e.message);
     }
-    let mut body = format!("<h1>{} {}</h1><p class=\"err\">{}</p>", e.status.as_u16(), crate::status_text(e.status), esc(&e.public_message()));
+    let mut body =
+        format!("<h1>{} {}</h1><p class=\"err\">{}</p>", e.status.as_u16(), crate::status_text(e.status), esc(&e.public_message()));
     if let Some(d) = &e.detail {
         body.push_str(&report_html(d, d["upload_id"].as_i64()));
     }
@@ -141,7 +142,6 @@ impl axum::extract::FromRequestParts<Shared> for PageCtx {
         Ctx::from_request_parts(parts, state).await.map(PageCtx).map_err(|e| error_page(None, e))
     }
 }
-
 
 async fn home(PageCtx(ctx): PageCtx) -> Response {
     match ctx.user.force {
@@ -171,7 +171,10 @@ fn login_html(message: Option<&str>, token: &str) -> String {
 /// The sign-in form; its CSRF token is a double-submit cookie (there is no session yet).
 async fn login_page(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let token = crate::audit::hex(&crate::auth::random_bytes::<16>());
-    let cookie = format!("{LOGIN_CSRF}={token}; Path=/login; HttpOnly; SameSite=Strict{}", if crate::is_tls(&state, &headers) { "; Secure" } else { "" });
+    let cookie = format!(
+        "{LOGIN_CSRF}={token}; Path=/login; HttpOnly; SameSite=Strict{}",
+        if crate::is_tls(&state, &headers) { "; Secure" } else { "" }
+    );
     ([(header::SET_COOKIE, cookie)], Html(login_html(None, &token))).into_response()
 }
 
@@ -239,17 +242,38 @@ fn trend_svg(quarters: &[Json]) -> String {
     let max = quarters.iter().map(|q| q["recorded"].as_f64().unwrap_or(0.0)).fold(1.0, f64::max);
     let step = (w - left - 10.0) / quarters.len() as f64;
     let y = |v: f64| h - bottom - v / max * (h - bottom - 20.0);
-    let mut o = format!("<svg role=\"img\" aria-label=\"Reports recorded and charged per quarter\" viewBox=\"0 0 {w} {h}\" width=\"100%\" style=\"max-width:{w}px;background:#fff\">");
-    let _ = write!(o, "<text x=\"{left}\" y=\"14\" font-size=\"12\">recorded per quarter (bars), charged or summonsed (line); max {max}</text>");
+    let mut o = format!(
+        "<svg role=\"img\" aria-label=\"Reports recorded and charged per quarter\" viewBox=\"0 0 {w} {h}\" width=\"100%\" style=\"max-width:{w}px;background:#fff\">"
+    );
+    let _ = write!(
+        o,
+        "<text x=\"{left}\" y=\"14\" font-size=\"12\">recorded per quarter (bars), charged or summonsed (line); max {max}</text>"
+    );
     let mut line = String::new();
     for (i, q) in quarters.iter().enumerate() {
         let r = q["recorded"].as_f64().unwrap_or(0.0);
         let c = q["charged"].as_f64().unwrap_or(0.0);
         let x = left + i as f64 * step;
-        let _ = write!(o, "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#8ab6d6\"><title>{}: {r} recorded, {c} charged</title></rect>", x + 1.0, y(r), (step - 2.0).max(1.0), h - bottom - y(r), esc(&s(&q["quarter"])));
+        let _ = write!(
+            o,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#8ab6d6\"><title>{}: {r} recorded, {c} charged</title></rect>",
+            x + 1.0,
+            y(r),
+            (step - 2.0).max(1.0),
+            h - bottom - y(r),
+            esc(&s(&q["quarter"]))
+        );
         let _ = write!(line, "{}{:.1},{:.1}", if line.is_empty() { "" } else { " " }, x + step / 2.0, y(c));
         if quarters.len() <= 16 || i % (quarters.len() / 8).max(1) == 0 {
-            let _ = write!(o, "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" transform=\"rotate(30 {:.1} {})\">{}</text>", x, h - bottom + 12.0, x, h - bottom + 12.0, esc(&s(&q["quarter"])));
+            let _ = write!(
+                o,
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" transform=\"rotate(30 {:.1} {})\">{}</text>",
+                x,
+                h - bottom + 12.0,
+                x,
+                h - bottom + 12.0,
+                esc(&s(&q["quarter"]))
+            );
         }
     }
     let _ = write!(o, "<polyline points=\"{line}\" fill=\"none\" stroke=\"#b00020\" stroke-width=\"2\"/>");
@@ -263,7 +287,9 @@ fn bars_svg(groups: &[Json]) -> String {
     }
     let max = groups.iter().map(|g| g["count"].as_f64().unwrap_or(0.0)).fold(1.0, f64::max);
     let h = 24.0 * groups.len() as f64 + 10.0;
-    let mut o = format!("<svg role=\"img\" aria-label=\"Outcomes by group\" viewBox=\"0 0 900 {h}\" width=\"100%\" style=\"max-width:900px;background:#fff\">");
+    let mut o = format!(
+        "<svg role=\"img\" aria-label=\"Outcomes by group\" viewBox=\"0 0 900 {h}\" width=\"100%\" style=\"max-width:900px;background:#fff\">"
+    );
     for (i, g) in groups.iter().enumerate() {
         let n = g["count"].as_f64().unwrap_or(0.0);
         let y = 5.0 + i as f64 * 24.0;
@@ -339,7 +365,8 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
         Err(e) => return error_page(Some(&ctx), e),
     };
     let force_name = s(&v["force"]);
-    let mut b = format!("<h1>Triage{}</h1>", if force_name.is_empty() { ": all forces".to_string() } else { format!(": {}", esc(&force_name)) });
+    let mut b =
+        format!("<h1>Triage{}</h1>", if force_name.is_empty() { ": all forces".to_string() } else { format!(": {}", esc(&force_name)) });
     b.push_str("<form class=\"filters\" method=\"get\" action=\"/triage\">");
     if ctx.user.sees_all_forces() {
         b.push_str("<label>Force <select name=\"force\"><option value=\"\">all forces</option>");
@@ -360,7 +387,12 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
         let _ = write!(b, "<option value=\"{k}\"{sel}>{label}</option>");
     }
     b.push_str("</select></label>");
-    for (k, label, on) in [("stalking", "review as stalking", &q.stalking), ("cross_force", "crosses forces", &q.cross_force), ("breach", "possible breach", &q.breach), ("hidden", "hidden repeats", &q.hidden)] {
+    for (k, label, on) in [
+        ("stalking", "review as stalking", &q.stalking),
+        ("cross_force", "crosses forces", &q.cross_force),
+        ("breach", "possible breach", &q.breach),
+        ("hidden", "hidden repeats", &q.hidden),
+    ] {
         let checked = if on.is_some() { " checked" } else { "" };
         let _ = write!(b, "<label><span><input type=\"checkbox\" name=\"{k}\" value=\"1\"{checked}> {label}</span></label>");
     }
@@ -373,13 +405,26 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
         let _ = write!(
             b,
             "<tr><td><a href=\"/courses/{}\">{}</a></td><td class=\"p-{p}\">{p}</td><td><ul class=\"reasons\">{reasons}</ul></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{} – {}</td><td>{}</td></tr>",
-            url_part(&id), esc(&id), esc(&s(&r["reports"])), esc(&s(&r["hidden_repeats"])), esc(&s(&r["first_date"])), esc(&s(&r["last_date"])),
+            url_part(&id),
+            esc(&id),
+            esc(&s(&r["reports"])),
+            esc(&s(&r["hidden_repeats"])),
+            esc(&s(&r["first_date"])),
+            esc(&s(&r["last_date"])),
             esc(&r["forces"].as_array().into_iter().flatten().map(s).collect::<Vec<_>>().join(", "))
         );
     }
     b.push_str("</tbody></table>");
     let mut base = String::from("/triage?");
-    for (k, val) in [("force", &q.force), ("priority", &q.priority), ("sort", &q.sort), ("stalking", &q.stalking), ("cross_force", &q.cross_force), ("breach", &q.breach), ("hidden", &q.hidden)] {
+    for (k, val) in [
+        ("force", &q.force),
+        ("priority", &q.priority),
+        ("sort", &q.sort),
+        ("stalking", &q.stalking),
+        ("cross_force", &q.cross_force),
+        ("breach", &q.breach),
+        ("hidden", &q.hidden),
+    ] {
         if let Some(x) = val.as_deref().filter(|x| !x.is_empty()) {
             let _ = write!(base, "{k}={}&amp;", url_part(x));
         }
@@ -400,7 +445,9 @@ fn timeline_svg(v: &Json) -> String {
     for o in &orders {
         all.extend(days(&s(&o["granted_date"])));
     }
-    let (Some(&lo), Some(&hi)) = (all.iter().min(), all.iter().max()) else { return "<p class=\"muted\">No reports you may see.</p>".into() };
+    let (Some(&lo), Some(&hi)) = (all.iter().min(), all.iter().max()) else {
+        return "<p class=\"muted\">No reports you may see.</p>".into();
+    };
     let (lo, hi) = (lo - 14, (hi + 14).max(lo + 60));
     let mut lanes: Vec<String> = Vec::new();
     for r in &reports {
@@ -412,19 +459,33 @@ fn timeline_svg(v: &Json) -> String {
     let (w, left, lane_h) = (900.0, 170.0, 46.0);
     let h = 40.0 + lane_h * lanes.len().max(1) as f64;
     let x = |d: i32| left + (d - lo) as f64 / (hi - lo) as f64 * (w - left - 20.0);
-    let mut o = format!("<svg id=\"timeline\" role=\"img\" aria-label=\"Time line of the course\" viewBox=\"0 0 {w} {h}\" width=\"100%\" style=\"max-width:{w}px;background:#fff\">");
+    let mut o = format!(
+        "<svg id=\"timeline\" role=\"img\" aria-label=\"Time line of the course\" viewBox=\"0 0 {w} {h}\" width=\"100%\" style=\"max-width:{w}px;background:#fff\">"
+    );
     for ord in &orders {
         let (Some(g), e) = (days(&s(&ord["granted_date"])), days(&s(&ord["expires_date"]))) else { continue };
         let e = e.unwrap_or(hi).min(hi);
         let _ = write!(
             o,
             "<rect class=\"order\" x=\"{:.1}\" y=\"20\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#f4c7c3\" opacity=\"0.6\"><title>{} {} in force {} – {}</title></rect>",
-            x(g), (x(e) - x(g)).max(2.0), h - 40.0, esc(&s(&ord["order_type"])), esc(&s(&ord["order_ref"])), esc(&s(&ord["granted_date"])), esc(&s(&ord["expires_date"]))
+            x(g),
+            (x(e) - x(g)).max(2.0),
+            h - 40.0,
+            esc(&s(&ord["order_type"])),
+            esc(&s(&ord["order_ref"])),
+            esc(&s(&ord["granted_date"])),
+            esc(&s(&ord["expires_date"]))
         );
     }
     for (i, lane) in lanes.iter().enumerate() {
         let y = 20.0 + lane_h * (i as f64 + 0.5);
-        let _ = write!(o, "<text x=\"5\" y=\"{:.1}\" font-size=\"12\">{}</text><line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{}\" y2=\"{y:.1}\" stroke=\"#bbb\"/>", y + 4.0, esc(lane), w - 20.0);
+        let _ = write!(
+            o,
+            "<text x=\"5\" y=\"{:.1}\" font-size=\"12\">{}</text><line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{}\" y2=\"{y:.1}\" stroke=\"#bbb\"/>",
+            y + 4.0,
+            esc(lane),
+            w - 20.0
+        );
     }
     for r in &reports {
         let Some(d) = days(&s(&r["recorded_date"])) else { continue };
@@ -432,7 +493,13 @@ fn timeline_svg(v: &Json) -> String {
         let y = 20.0 + lane_h * (lane as f64 + 0.5);
         let hidden = r["hidden_repeat"].as_bool() == Some(true);
         let breach = r["possible_breach"].as_bool() == Some(true);
-        let fill = if breach { "#b00020" } else if hidden { "#fff" } else { "#1d3557" };
+        let fill = if breach {
+            "#b00020"
+        } else if hidden {
+            "#fff"
+        } else {
+            "#1d3557"
+        };
         let mut flags = Vec::new();
         if hidden {
             flags.push("hidden repeat");
@@ -443,7 +510,10 @@ fn timeline_svg(v: &Json) -> String {
         let _ = write!(
             o,
             "<circle class=\"report\" cx=\"{:.1}\" cy=\"{y:.1}\" r=\"7\" fill=\"{fill}\" stroke=\"#1d3557\" stroke-width=\"2\"><title>{} {} {}{}</title></circle>",
-            x(d), esc(&s(&r["recorded_date"])), esc(&s(&r["incident_ref"])), esc(&s(&r["offence_code"])),
+            x(d),
+            esc(&s(&r["recorded_date"])),
+            esc(&s(&r["incident_ref"])),
+            esc(&s(&r["offence_code"])),
             if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) }
         );
     }
@@ -452,7 +522,11 @@ fn timeline_svg(v: &Json) -> String {
     let _ = write!(
         o,
         "<text x=\"{left}\" y=\"{:.1}\" font-size=\"11\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text></svg>",
-        h - 5.0, Date::iso_str(&lo_d.iso()), w - 20.0, h - 5.0, Date::iso_str(&hi_d.iso())
+        h - 5.0,
+        Date::iso_str(&lo_d.iso()),
+        w - 20.0,
+        h - 5.0,
+        Date::iso_str(&hi_d.iso())
     );
     o.push_str("<p class=\"muted\">Filled: report; hollow: a repeat never linked at the time; red: may breach an order; shaded: an order in force.</p>");
     o
@@ -463,10 +537,18 @@ fn held_elsewhere(v: &Json, what: &str) -> String {
     if list.is_empty() {
         return String::new();
     }
-    let mut b = format!("<h2>Held by other forces</h2><p class=\"note\">Other forces hold matching {what}. You see them only as references until access is granted and recorded.</p><table><tr><th>Force</th><th>Reference</th><th class=\"n\">Count</th></tr>");
+    let mut b = format!(
+        "<h2>Held by other forces</h2><p class=\"note\">Other forces hold matching {what}. You see them only as references until access is granted and recorded.</p><table><tr><th>Force</th><th>Reference</th><th class=\"n\">Count</th></tr>"
+    );
     for e in list {
         let n = if e["reports"].is_null() { &e["records"] } else { &e["reports"] };
-        let _ = write!(b, "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td></tr>", esc(&s(&e["force"])), esc(&s(&e["reference"])), esc(&s(n)));
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
+            esc(&s(&e["force"])),
+            esc(&s(&e["reference"])),
+            esc(&s(n))
+        );
     }
     b.push_str("</table>");
     b
@@ -474,7 +556,11 @@ fn held_elsewhere(v: &Json, what: &str) -> String {
 
 fn person_link(id: &Json) -> String {
     let id = s(id);
-    if id.is_empty() { "<span class=\"muted\">unknown</span>".into() } else { format!("<a href=\"/persons/{}\">{}</a>", url_part(&id), esc(&id)) }
+    if id.is_empty() {
+        "<span class=\"muted\">unknown</span>".into()
+    } else {
+        format!("<a href=\"/persons/{}\">{}</a>", url_part(&id), esc(&id))
+    }
 }
 
 async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath(id): UrlPath<String>) -> Response {
@@ -486,8 +572,14 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
     let p = s(&v["priority"]);
     let mut b = format!(
         "<h1>Course {} <span class=\"p-{p}\">{p}</span></h1><p>Victim {} · suspect {} · {} reports ({} hidden repeats) · {} – {} · {}</p>",
-        esc(&s(&v["course_id"])), person_link(&v["victim"]), person_link(&v["suspect"]), esc(&s(&v["reports"])), esc(&s(&v["hidden_repeats"])),
-        esc(&s(&v["first_date"])), esc(&s(&v["last_date"])), esc(&v["forces"].as_array().into_iter().flatten().map(s).collect::<Vec<_>>().join(", "))
+        esc(&s(&v["course_id"])),
+        person_link(&v["victim"]),
+        person_link(&v["suspect"]),
+        esc(&s(&v["reports"])),
+        esc(&s(&v["hidden_repeats"])),
+        esc(&s(&v["first_date"])),
+        esc(&s(&v["last_date"])),
+        esc(&v["forces"].as_array().into_iter().flatten().map(s).collect::<Vec<_>>().join(", "))
     );
     b.push_str(&redirected(&v, "course"));
     let reasons: String = v["reasons"].as_array().into_iter().flatten().map(|x| format!("<li>{}</li>", esc(&s(x)))).collect();
@@ -514,16 +606,29 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&r["recorded_date"])), esc(&s(&r["force"])), esc(&s(&r["incident_ref"])), esc(&s(&r["offence_code"])),
-            esc(&s(&r["offence_description"])), esc(&flags.join(", ")), esc(&s(&r["outcome_type"])), esc(&s(&r["narrative"]))
+            esc(&s(&r["recorded_date"])),
+            esc(&s(&r["force"])),
+            esc(&s(&r["incident_ref"])),
+            esc(&s(&r["offence_code"])),
+            esc(&s(&r["offence_description"])),
+            esc(&flags.join(", ")),
+            esc(&s(&r["outcome_type"])),
+            esc(&s(&r["narrative"]))
         );
     }
-    b.push_str("</table><h2>People named</h2><table><tr><th>Role</th><th>Person</th><th>Name</th><th>Date of birth</th><th>Reference</th></tr>");
+    b.push_str(
+        "</table><h2>People named</h2><table><tr><th>Role</th><th>Person</th><th>Name</th><th>Date of birth</th><th>Reference</th></tr>",
+    );
     for p in v["people"].as_array().into_iter().flatten() {
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&p["role"])), person_link(&p["person_id"]), esc(&s(&p["forename"])), esc(&s(&p["surname"])), esc(&s(&p["date_of_birth"])), esc(&s(&p["incident_ref"]))
+            esc(&s(&p["role"])),
+            person_link(&p["person_id"]),
+            esc(&s(&p["forename"])),
+            esc(&s(&p["surname"])),
+            esc(&s(&p["date_of_birth"])),
+            esc(&s(&p["incident_ref"]))
         );
     }
     b.push_str("</table>");
@@ -531,7 +636,15 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
     if !orders.is_empty() {
         b.push_str("<h2>Orders</h2><table><tr><th>Order</th><th>Type</th><th>Granted</th><th>Expires</th><th>Status</th></tr>");
         for o in orders {
-            let _ = write!(b, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&s(&o["order_ref"])), esc(&s(&o["order_type"])), esc(&s(&o["granted_date"])), esc(&s(&o["expires_date"])), esc(&s(&o["status"])));
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&s(&o["order_ref"])),
+                esc(&s(&o["order_type"])),
+                esc(&s(&o["granted_date"])),
+                esc(&s(&o["expires_date"])),
+                esc(&s(&o["status"]))
+            );
         }
         b.push_str("</table>");
     }
@@ -542,18 +655,29 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
 fn waterfall_html(w: &Json) -> String {
     let mut b = format!(
         "<details><summary>{} against {}: match weight {:.2} (threshold {:.2}), probability {:.4}{}</summary><table><tr><th>Comparison</th><th>Level</th><th>Values</th><th class=\"n\">Weight</th><th class=\"n\">Running total</th></tr>",
-        esc(&s(&w["b"])), esc(&s(&w["a"])), w["match_weight"].as_f64().unwrap_or(0.0), w["threshold"].as_f64().unwrap_or(0.0),
+        esc(&s(&w["b"])),
+        esc(&s(&w["a"])),
+        w["match_weight"].as_f64().unwrap_or(0.0),
+        w["threshold"].as_f64().unwrap_or(0.0),
         w["probability"].as_f64().unwrap_or(0.0),
         if w["refused_by"].is_null() { String::new() } else { format!("; clustering refuses: {}", esc(&s(&w["refused_by"]))) }
     );
-    let _ = write!(b, "<tr><td>prior</td><td></td><td></td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td></tr>", w["prior"].as_f64().unwrap_or(0.0), w["prior"].as_f64().unwrap_or(0.0));
+    let _ = write!(
+        b,
+        "<tr><td>prior</td><td></td><td></td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td></tr>",
+        w["prior"].as_f64().unwrap_or(0.0),
+        w["prior"].as_f64().unwrap_or(0.0)
+    );
     for st in w["steps"].as_array().into_iter().flatten() {
         let weight = st["weight"].as_f64().unwrap_or(0.0) + st["tf_adjustment"].as_f64().unwrap_or(0.0);
         let vals = st["values"].as_array().map(|a| a.iter().map(s).collect::<Vec<_>>().join(" | ")).unwrap_or_default();
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{weight:+.2}</td><td class=\"n\">{:.2}</td></tr>",
-            esc(&s(&st["comparison"])), esc(&s(&st["level"])), esc(&vals), st["cumulative"].as_f64().unwrap_or(0.0)
+            esc(&s(&st["comparison"])),
+            esc(&s(&st["level"])),
+            esc(&vals),
+            st["cumulative"].as_f64().unwrap_or(0.0)
         );
     }
     b.push_str("</table></details>");
@@ -572,18 +696,35 @@ async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
     let _ = write!(b, "<p>{} records merged into this person that you may see.</p>", records.len());
     b.push_str("<table id=\"records\"><tr><th>Record</th><th>Force</th><th>Role</th><th>Name</th><th>Date of birth</th><th>Sex</th><th>Postcode</th><th>Phone</th><th>PNC</th><th>Incident</th></tr>");
     for r in &records {
-        let name = [&r["forename"], &r["middle_names"], &r["surname"]].iter().map(|x| s(x)).filter(|x| !x.is_empty()).collect::<Vec<_>>().join(" ");
+        let name = [&r["forename"], &r["middle_names"], &r["surname"]]
+            .iter()
+            .map(|x| s(x))
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&r["record_id"])), esc(&s(&r["force"])), esc(&s(&r["role"])), esc(&name), esc(&s(&r["date_of_birth"])), esc(&s(&r["sex"])),
-            esc(&s(&r["postcode"])), esc(&s(&r["phone"])), esc(&s(&r["pnc_id"])), esc(&s(&r["incident_ref"]))
+            esc(&s(&r["record_id"])),
+            esc(&s(&r["force"])),
+            esc(&s(&r["role"])),
+            esc(&name),
+            esc(&s(&r["date_of_birth"])),
+            esc(&s(&r["sex"])),
+            esc(&s(&r["postcode"])),
+            esc(&s(&r["phone"])),
+            esc(&s(&r["pnc_id"])),
+            esc(&s(&r["incident_ref"]))
         );
     }
     b.push_str("</table>");
     let ex = v["explanations"].as_array().cloned().unwrap_or_default();
     if !ex.is_empty() {
-        let _ = write!(b, "<h2>Why these records are one person</h2><p class=\"muted\">Each record compared with {}: each comparison's level and its weight (bits), under the published model.</p>", esc(&s(&v["explained_against"])));
+        let _ = write!(
+            b,
+            "<h2>Why these records are one person</h2><p class=\"muted\">Each record compared with {}: each comparison's level and its weight (bits), under the published model.</p>",
+            esc(&s(&v["explained_against"]))
+        );
         for w in &ex {
             b.push_str(&waterfall_html(w));
         }
@@ -593,8 +734,18 @@ async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         b.push_str("<h2>Courses of conduct</h2><table><tr><th>Course</th><th>As</th><th>Priority</th><th class=\"n\">Reports</th><th>First – latest</th></tr>");
         for c in courses {
             let id = s(&c["course_id"]);
-            let _ = write!(b, "<tr><td><a href=\"/courses/{}\">{}</a></td><td>{}</td><td class=\"p-{}\">{}</td><td class=\"n\">{}</td><td>{} – {}</td></tr>",
-                url_part(&id), esc(&id), esc(&s(&c["as"])), esc(&s(&c["priority"])), esc(&s(&c["priority"])), esc(&s(&c["reports"])), esc(&s(&c["first_date"])), esc(&s(&c["last_date"])));
+            let _ = write!(
+                b,
+                "<tr><td><a href=\"/courses/{}\">{}</a></td><td>{}</td><td class=\"p-{}\">{}</td><td class=\"n\">{}</td><td>{} – {}</td></tr>",
+                url_part(&id),
+                esc(&id),
+                esc(&s(&c["as"])),
+                esc(&s(&c["priority"])),
+                esc(&s(&c["priority"])),
+                esc(&s(&c["reports"])),
+                esc(&s(&c["first_date"])),
+                esc(&s(&c["last_date"]))
+            );
         }
         b.push_str("</table>");
     }
@@ -616,23 +767,46 @@ fn report_html(r: &Json, upload: Option<i64>) -> String {
         let _ = write!(
             b,
             "<div class=\"cards\" id=\"report\">{}{}{}{}</div>",
-            card("Rows read", &r["read"]), card("Accepted", &r["accepted"]), card("Rejected", &r["rejected"]), card("Warnings", &r["warnings"])
+            card("Rows read", &r["read"]),
+            card("Accepted", &r["accepted"]),
+            card("Rejected", &r["rejected"]),
+            card("Warnings", &r["warnings"])
         );
     }
     if let Some(files) = r["files"].as_array() {
         b.push_str("<h2>Files</h2><table><tr><th>File</th><th>Table</th><th>Format</th><th class=\"n\">Read</th><th class=\"n\">Accepted</th><th class=\"n\">Rejected</th><th class=\"n\">Warnings</th></tr>");
         for f in files {
-            let _ = write!(b, "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&s(&f["file"])), esc(&s(&f["table"])), esc(&s(&f["format"])), esc(&s(&f["read"])), esc(&s(&f["accepted"])), esc(&s(&f["rejected"])), esc(&s(&f["warnings"])));
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&s(&f["file"])),
+                esc(&s(&f["table"])),
+                esc(&s(&f["format"])),
+                esc(&s(&f["read"])),
+                esc(&s(&f["accepted"])),
+                esc(&s(&f["rejected"])),
+                esc(&s(&f["warnings"]))
+            );
         }
         b.push_str("</table>");
     }
-    let reasons: Vec<(&Json, &Json)> =
-        r["files"].as_array().into_iter().flatten().flat_map(|f| f["reject_reasons"].as_array().into_iter().flatten().map(move |k| (f, k))).collect();
+    let reasons: Vec<(&Json, &Json)> = r["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|f| f["reject_reasons"].as_array().into_iter().flatten().map(move |k| (f, k)))
+        .collect();
     if !reasons.is_empty() {
         b.push_str("<h2>Rejected rows by reason</h2><table id=\"reject-reasons\"><tr><th>File</th><th>Column</th><th>Reason</th><th class=\"n\">Rows</th></tr>");
         for (f, k) in reasons {
-            let _ = write!(b, "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>", esc(&s(&f["file"])), esc(&s(&k["column"])), esc(&s(&k["reason"])), esc(&s(&k["count"])));
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                esc(&s(&f["file"])),
+                esc(&s(&k["column"])),
+                esc(&s(&k["reason"])),
+                esc(&s(&k["count"]))
+            );
         }
         b.push_str("</table>");
     }
@@ -641,14 +815,28 @@ fn report_html(r: &Json, upload: Option<i64>) -> String {
         if let Some(id) = upload {
             let stored = r["rejects_stored"].as_u64().unwrap_or(u64::MAX);
             if stored < r["rejected"].as_u64().unwrap_or(0) {
-                let _ = write!(b, " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download the first {stored} (CSV)</a>; the rest are counted by reason above.");
+                let _ = write!(
+                    b,
+                    " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download the first {stored} (CSV)</a>; the rest are counted by reason above."
+                );
             } else {
-                let _ = write!(b, " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download all {} (CSV)</a>", esc(&s(&r["rejected"])));
+                let _ = write!(
+                    b,
+                    " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download all {} (CSV)</a>",
+                    esc(&s(&r["rejected"]))
+                );
             }
         }
         b.push_str("</p><table id=\"rejects\"><tr><th>File</th><th class=\"n\">Line</th><th>Column</th><th>Reason</th></tr>");
         for x in rej {
-            let _ = write!(b, "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>", esc(&s(&x["file"])), esc(&s(&x["line"])), esc(&s(&x["column"])), esc(&s(&x["reason"])));
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&s(&x["file"])),
+                esc(&s(&x["line"])),
+                esc(&s(&x["column"])),
+                esc(&s(&x["reason"]))
+            );
         }
         b.push_str("</table>");
     }
@@ -676,7 +864,15 @@ async fn import_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Resp
     }
     b.push_str("<h2>Recent uploads</h2><table><tr><th>Upload</th><th>When</th><th>By</th><th>Status</th></tr>");
     for u in list["items"].as_array().into_iter().flatten() {
-        let _ = write!(b, "<tr><td><a href=\"/imports/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&s(&u["id"])), esc(&s(&u["id"])), esc(&s(&u["at"])), esc(&s(&u["username"])), esc(&s(&u["status"])));
+        let _ = write!(
+            b,
+            "<tr><td><a href=\"/imports/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s(&u["id"])),
+            esc(&s(&u["id"])),
+            esc(&s(&u["at"])),
+            esc(&s(&u["username"])),
+            esc(&s(&u["status"]))
+        );
     }
     b.push_str("</table>");
     page("Import", &ctx, &b)
@@ -734,8 +930,15 @@ async fn national_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Re
         let _ = write!(
             b,
             "<tr><td><a href=\"/forces/{}\">{}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            url_part(&name), esc(&name), esc(&s(&f["incidents"])), esc(&s(&f["courses"])), esc(&s(&f["hidden_repeats"])), pct(&f["hidden_share"]),
-            esc(&s(&f["triage"]["urgent"])), esc(&s(&f["possible_breaches"])), pct(&f["charge_rate"])
+            url_part(&name),
+            esc(&name),
+            esc(&s(&f["incidents"])),
+            esc(&s(&f["courses"])),
+            esc(&s(&f["hidden_repeats"])),
+            pct(&f["hidden_share"]),
+            esc(&s(&f["triage"]["urgent"])),
+            esc(&s(&f["possible_breaches"])),
+            pct(&f["charge_rate"])
         );
     }
     b.push_str("</table><p class=\"muted\">Charge rate: charged or summonsed among reports with an outcome assigned.</p>");
@@ -748,7 +951,9 @@ async fn audit_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q)
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let mut b = String::from("<h1>Audit log</h1><p class=\"muted\">Append-only and hash-chained: <code>conduct audit verify</code> finds any edited or deleted entry.</p>");
+    let mut b = String::from(
+        "<h1>Audit log</h1><p class=\"muted\">Append-only and hash-chained: <code>conduct audit verify</code> finds any edited or deleted entry.</p>",
+    );
     let _ = write!(
         b,
         "<h2>Grant a reviewer access to a force</h2><form class=\"filters\" method=\"post\" action=\"/grants\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
@@ -758,8 +963,18 @@ async fn audit_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q)
     );
     b.push_str("<table id=\"audit\"><tr><th class=\"n\">#</th><th>When</th><th>Who</th><th>Action</th><th>Object</th><th>Force</th><th>Outcome</th><th>Detail</th></tr>");
     for e in v["items"].as_array().into_iter().flatten() {
-        let _ = write!(b, "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&e["seq"])), esc(&s(&e["at"])), esc(&s(&e["actor"])), esc(&s(&e["action"])), esc(&s(&e["object"])), esc(&s(&e["force"])), esc(&s(&e["outcome"])), esc(&s(&e["detail"])));
+        let _ = write!(
+            b,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s(&e["seq"])),
+            esc(&s(&e["at"])),
+            esc(&s(&e["actor"])),
+            esc(&s(&e["action"])),
+            esc(&s(&e["object"])),
+            esc(&s(&e["force"])),
+            esc(&s(&e["outcome"])),
+            esc(&s(&e["detail"]))
+        );
     }
     b.push_str("</table>");
     b.push_str(&pager("/audit?", &v));

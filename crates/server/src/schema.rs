@@ -118,18 +118,12 @@ pub const ANALYSIS: [(&str, &str); 10] = [
         "incidents",
         "force TEXT NOT NULL, incident_ref TEXT NOT NULL, recorded_date TEXT NOT NULL, occurred_date TEXT, offence_code TEXT NOT NULL, offence_description TEXT, domestic_abuse BIGINT, cyber BIGINT, linked_refs TEXT, outcome_type BIGINT, outcome_date TEXT, narrative TEXT, PRIMARY KEY (force, incident_ref)",
     ),
-    (
-        "course_incidents",
-        "course_id TEXT NOT NULL, force TEXT NOT NULL, incident_ref TEXT NOT NULL, hidden BIGINT NOT NULL",
-    ),
+    ("course_incidents", "course_id TEXT NOT NULL, force TEXT NOT NULL, incident_ref TEXT NOT NULL, hidden BIGINT NOT NULL"),
     (
         "records",
         "force TEXT NOT NULL, record_id TEXT NOT NULL, incident_ref TEXT NOT NULL, role TEXT NOT NULL, person_id TEXT NOT NULL, local_person_id TEXT, forename TEXT, middle_names TEXT, surname TEXT, date_of_birth TEXT, sex TEXT, address TEXT, postcode TEXT, phone TEXT, email TEXT, online_handles TEXT, pnc_id TEXT, ni_number TEXT, PRIMARY KEY (force, record_id)",
     ),
-    (
-        "persons",
-        "person_id TEXT PRIMARY KEY, records BIGINT NOT NULL, forces TEXT NOT NULL",
-    ),
+    ("persons", "person_id TEXT PRIMARY KEY, records BIGINT NOT NULL, forces TEXT NOT NULL"),
     (
         "courses",
         "course_id TEXT PRIMARY KEY, forces TEXT NOT NULL, victim TEXT NOT NULL, suspect TEXT, first_date TEXT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, hidden BIGINT NOT NULL, cross_force BIGINT NOT NULL, priority TEXT NOT NULL, priority_rank BIGINT NOT NULL, triage_rank BIGINT NOT NULL, stalking BIGINT NOT NULL, breaches BIGINT NOT NULL, reasons TEXT NOT NULL, pos BIGINT NOT NULL",
@@ -146,10 +140,7 @@ pub const ANALYSIS: [(&str, &str); 10] = [
         "breaches",
         "course_id TEXT NOT NULL, force TEXT NOT NULL, incident_ref TEXT NOT NULL, order_force TEXT NOT NULL, order_ref TEXT NOT NULL",
     ),
-    (
-        "term_frequencies",
-        "which BIGINT NOT NULL, hash BIGINT NOT NULL, frequency DOUBLE PRECISION NOT NULL, PRIMARY KEY (which, hash)",
-    ),
+    ("term_frequencies", "which BIGINT NOT NULL, hash BIGINT NOT NULL, frequency DOUBLE PRECISION NOT NULL, PRIMARY KEY (which, hash)"),
 ];
 
 /// The analysis tables' indexes: (name, table, columns).
@@ -264,7 +255,10 @@ mod tests {
         assert_eq!(n[0], Value::Int(0));
         assert_eq!(c.query_one("SELECT COUNT(*) FROM exports", &[]).unwrap().unwrap()[0], Value::Int(0));
         // The analysis tables are made once, with their indexes, and not again.
-        let indexes = |c: &mut Conn| c.query_one("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'", &[]).unwrap().unwrap()[0].clone();
+        let indexes = |c: &mut Conn| {
+            c.query_one("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'", &[]).unwrap().unwrap()[0]
+                .clone()
+        };
         let before = indexes(&mut c);
         migrate(&mut c).unwrap();
         assert_eq!(indexes(&mut c), before);

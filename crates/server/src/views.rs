@@ -174,7 +174,8 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     let by_position = order == rank && cond.iter().all(|c| *c == "force = ?" || *c == "priority_rank = ?");
     let (page_sql, p2) = if by_position {
         let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
-        let range = if filter.is_empty() { " WHERE pos >= ? AND pos < ?".to_string() } else { format!("{filter} AND pos >= ? AND pos < ?") };
+        let range =
+            if filter.is_empty() { " WHERE pos >= ? AND pos < ?".to_string() } else { format!("{filter} AND pos >= ? AND pos < ?") };
         let mut p = params.clone();
         p.push(Value::Int(first + offset));
         p.push(Value::Int(first + offset + per_page as i64));
@@ -361,9 +362,14 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
         .filter(|b| force_of(&b[0].text()).is_some_and(|f| full.contains(&f)) && force_of(&b[2].text()).is_some_and(|f| full.contains(&f)))
         .map(|b| json!({"force": b[0].text(), "incident_ref": b[1].text(), "order_force": b[2].text(), "order_ref": b[3].text()}))
         .collect();
-    let held_elsewhere: Vec<Json> =
-        elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "reports": n})).collect();
-    let outcome = if full.len() == forces.len() { "allowed" } else if full.is_empty() { "pseudonymous" } else { "partly pseudonymous" };
+    let held_elsewhere: Vec<Json> = elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "reports": n})).collect();
+    let outcome = if full.len() == forces.len() {
+        "allowed"
+    } else if full.is_empty() {
+        "pseudonymous"
+    } else {
+        "partly pseudonymous"
+    };
     let mut v = json!({
         "course_id": row[0].text(),
         "forces": split(&row[1].text()),
@@ -484,9 +490,14 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
         })
         .collect()
     };
-    let held_elsewhere: Vec<Json> =
-        elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "records": n})).collect();
-    let outcome = if full.len() == forces.len() { "allowed" } else if full.is_empty() { "pseudonymous" } else { "partly pseudonymous" };
+    let held_elsewhere: Vec<Json> = elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "records": n})).collect();
+    let outcome = if full.len() == forces.len() {
+        "allowed"
+    } else if full.is_empty() {
+        "pseudonymous"
+    } else {
+        "partly pseudonymous"
+    };
     let mut v = json!({
         "person_id": if full.is_empty() { Json::Null } else { id.into() },
         "access": outcome,
@@ -524,7 +535,8 @@ fn force_row(r: &[Value]) -> Json {
     })
 }
 
-const FORCE_COLUMNS: &str = "name, incidents, courses, hidden_repeats, linked_repeats, urgent, high, review, routine, breaches, charged, outcomes, overview";
+const FORCE_COLUMNS: &str =
+    "name, incidents, courses, hidden_repeats, linked_repeats, urgent, high, review, routine, breaches, charged, outcomes, overview";
 
 /// A force's overview: trend, outcomes, hidden repeats and the triage summary (aggregates only).
 pub fn overview(c: &mut Conn, force: &str) -> Result<Json, ApiError> {
@@ -571,8 +583,10 @@ pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<
     )?;
     let items: Vec<Json> = rows
         .iter()
-        .map(|r| json!({"seq": r[0].int(), "at": r[1].text(), "actor": r[2].text(), "action": r[3].text(), "object": r[4].text(),
-                        "force": r[5].text(), "outcome": r[6].text(), "detail": r[7].text(), "hash": r[8].text()}))
+        .map(|r| {
+            json!({"seq": r[0].int(), "at": r[1].text(), "actor": r[2].text(), "action": r[3].text(), "object": r[4].text(),
+                        "force": r[5].text(), "outcome": r[6].text(), "detail": r[7].text(), "hash": r[8].text()})
+        })
         .collect();
     let v = json!({"page": page, "per_page": per_page, "total": total,
                    "next_page": if page * per_page < total as u64 { Json::from(page + 1) } else { Json::Null }, "items": items});
@@ -620,8 +634,10 @@ pub fn uploads(c: &mut Conn, user: &User, id: Option<i64>) -> Result<Json, ApiEr
     let items: Vec<Json> = rows
         .iter()
         .filter(|r| user.role == Role::Admin || r[2].text() == user.username)
-        .map(|r| json!({"id": r[0].int(), "at": r[1].text(), "username": r[2].text(), "status": r[3].text(),
-                        "report": serde_json::from_str::<Json>(&r[4].text()).unwrap_or(Json::Null)}))
+        .map(|r| {
+            json!({"id": r[0].int(), "at": r[1].text(), "username": r[2].text(), "status": r[3].text(),
+                        "report": serde_json::from_str::<Json>(&r[4].text()).unwrap_or(Json::Null)})
+        })
         .collect();
     match id {
         Some(id) => items.into_iter().next().ok_or_else(|| ApiError::not_found(format!("no upload {id} of yours"))),

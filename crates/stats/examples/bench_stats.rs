@@ -88,11 +88,8 @@ fn main() {
     let t = Instant::now();
     let c = cpu_seconds();
     let dir = std::env::temp_dir().join(format!("conduct-bench-stats-{}", std::process::id()));
-    let periods = [
-        Period::parse("year to September 2023").unwrap(),
-        Period::parse("2022/23").unwrap(),
-        Period::parse("calendar year 2023").unwrap(),
-    ];
+    let periods =
+        [Period::parse("year to September 2023").unwrap(), Period::parse("2022/23").unwrap(), Period::parse("calendar year 2023").unwrap()];
     derived::write_derived(&dir, &tables, &periods, 9).expect("writes");
     conduct_stats::published::write_recorded(&dir.join("recorded.csv"), &tables).expect("writes");
     conduct_stats::published::write_outcomes(&dir.join("outcomes.csv"), &tables).expect("writes");

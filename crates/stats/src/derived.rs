@@ -15,8 +15,7 @@ use crate::tables::{STALKING_AND_HARASSMENT_CLASSES, Tables};
 
 /// An offence selection reported on: one class, or the whole subgroup.
 pub fn selections() -> Vec<(&'static str, Vec<OffenceClass>)> {
-    let mut v: Vec<(&'static str, Vec<OffenceClass>)> =
-        STALKING_AND_HARASSMENT_CLASSES.iter().map(|c| (c.label(), vec![*c])).collect();
+    let mut v: Vec<(&'static str, Vec<OffenceClass>)> = STALKING_AND_HARASSMENT_CLASSES.iter().map(|c| (c.label(), vec![*c])).collect();
     v.push(("Stalking and harassment (all)", STALKING_AND_HARASSMENT_CLASSES.to_vec()));
     v
 }

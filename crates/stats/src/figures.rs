@@ -203,9 +203,7 @@ impl Figures {
     /// and, for national figures, the same forces (none missing or part-year that are present
     /// now), so that a change is not an artefact of coverage.
     pub fn comparable_with(&self, earlier: &Figures) -> bool {
-        earlier.quarters_with_data == 4
-            && earlier.missing_forces == self.missing_forces
-            && earlier.incomplete_forces.is_empty()
+        earlier.quarters_with_data == 4 && earlier.missing_forces == self.missing_forces && earlier.incomplete_forces.is_empty()
     }
 
     /// Offences recorded in the given classes.
@@ -281,10 +279,7 @@ impl Figures {
                 groups.push(o.group());
             }
         }
-        groups
-            .into_iter()
-            .filter_map(|g| self.rate(classes, |o| o.group() == g).map(|r| (g, r)))
-            .collect()
+        groups.into_iter().filter_map(|g| self.rate(classes, |o| o.group() == g).map(|r| (g, r))).collect()
     }
 }
 

@@ -80,8 +80,7 @@ impl Tables {
     /// reported, with zero harassment offences, so that changes and national totals treat it so.
     pub fn cover_export_quarters(&mut self) {
         let keys: Vec<(Force, FinancialQuarter)> = self.cells.keys().map(|&(f, q, _)| (f, q)).collect();
-        let (Some(first), Some(last)) = (keys.iter().map(|k| k.1.index()).min(), keys.iter().map(|k| k.1.index()).max())
-        else {
+        let (Some(first), Some(last)) = (keys.iter().map(|k| k.1.index()).min(), keys.iter().map(|k| k.1.index()).max()) else {
             return;
         };
         let forces: std::collections::BTreeSet<Force> = keys.iter().map(|k| k.0).collect();

@@ -16,10 +16,8 @@ use conduct_domain::date::days_in_month;
 
 use crate::error::{Error, ErrorKind};
 
-const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-    "December",
-];
+const MONTHS: [&str; 12] =
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 /// The first calendar year a period may cover (the first year a [`Date`] can hold).
 pub const FIRST_YEAR: i32 = 1000;
@@ -521,9 +519,43 @@ mod tests {
     #[test]
     fn arbitrary_text_never_panics() {
         let words = [
-            "year", "to", "ending", "ended", "12", "months", "the", "fy", "financial", "calendar", "march", "sep",
-            "september", "december", "jun", "/", "-", "–", "_", ",", " ", "2023", "23", "0000", "9999", "00", "-1",
-            "99999999999999999999", "q", "quarter", ".0", "ye", "\u{0}", "é", "\u{2212}", "+", "2022/23",
+            "year",
+            "to",
+            "ending",
+            "ended",
+            "12",
+            "months",
+            "the",
+            "fy",
+            "financial",
+            "calendar",
+            "march",
+            "sep",
+            "september",
+            "december",
+            "jun",
+            "/",
+            "-",
+            "–",
+            "_",
+            ",",
+            " ",
+            "2023",
+            "23",
+            "0000",
+            "9999",
+            "00",
+            "-1",
+            "99999999999999999999",
+            "q",
+            "quarter",
+            ".0",
+            "ye",
+            "\u{0}",
+            "é",
+            "\u{2212}",
+            "+",
+            "2022/23",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = move || {

@@ -34,8 +34,7 @@ pub const OFFENCE_GROUP_NAMES: [&str; 1] = ["Offence Group"];
 /// Header names accepted for the offence subgroup.
 pub const OFFENCE_SUBGROUP_NAMES: [&str; 2] = ["Offence Subgroup", "Offence Sub-group"];
 /// Header names accepted for the recorded-crime count, in order of preference.
-pub const RECORDED_COUNT_NAMES: [&str; 6] =
-    ["Number of Offences", "Offences", "Number of Crimes", "Recorded Offences", "Count", "Number"];
+pub const RECORDED_COUNT_NAMES: [&str; 6] = ["Number of Offences", "Offences", "Number of Crimes", "Recorded Offences", "Count", "Number"];
 /// Header names accepted for the outcomes count, in order of preference (wording unconfirmed).
 pub const OUTCOME_COUNT_NAMES: [&str; 9] = [
     "Number of Outcomes",
@@ -97,11 +96,7 @@ impl ReadSummary {
 }
 
 fn normalise(h: &str) -> String {
-    h.trim_start_matches('\u{feff}')
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    h.trim_start_matches('\u{feff}').chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 struct Header {
@@ -119,8 +114,7 @@ impl Header {
     }
 
     fn require(&self, what: &'static str, accepted: &[&'static str], file: &Path) -> Result<usize, Error> {
-        self.find(accepted)
-            .ok_or_else(|| Error::new(ErrorKind::MissingColumn { what, expected: accepted.to_vec() }).in_file(file))
+        self.find(accepted).ok_or_else(|| Error::new(ErrorKind::MissingColumn { what, expected: accepted.to_vec() }).in_file(file))
     }
 }
 
@@ -157,10 +151,7 @@ fn by_description(t: &str) -> Option<OutcomeType> {
 
 /// Names that mean a total of all forces rather than a force.
 fn is_total(name: &str) -> bool {
-    matches!(
-        normalise(name).as_str(),
-        "englandandwales" | "england" | "wales" | "total" | "englandandwalestotal" | "national"
-    )
+    matches!(normalise(name).as_str(), "englandandwales" | "england" | "wales" | "total" | "englandandwalestotal" | "national")
 }
 
 /// Reads a published recorded-crime table into `tables`.
@@ -260,8 +251,7 @@ fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummar
                 tables.add_non_force(f, c);
                 return Ok(None);
             }
-            let y = parse_financial_year(cell(year))
-                .ok_or_else(|| reject(ErrorKind::BadFinancialYear(cell(year).into()), year))?;
+            let y = parse_financial_year(cell(year)).ok_or_else(|| reject(ErrorKind::BadFinancialYear(cell(year).into()), year))?;
             let q = parse_quarter(cell(quarter)).ok_or_else(|| reject(ErrorKind::BadQuarter(cell(quarter).into()), quarter))?;
             // A year that reads but is outside the dates Conduct can hold (0000/01, 9999/00).
             let q = FinancialQuarter::new(y, q).ok_or_else(|| reject(ErrorKind::PeriodOutOfRange(cell(year).into()), year))?;
@@ -273,8 +263,9 @@ fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummar
                 None => tables.recorded_cell(f, q, o, c),
                 Some((ty, desc)) => {
                     let ot = match ty {
-                        Some(i) if !cell(i).is_empty() || desc.is_none() => parse_outcome_type(cell(i))
-                            .ok_or_else(|| reject(ErrorKind::BadOutcomeType(cell(i).into()), i))?,
+                        Some(i) if !cell(i).is_empty() || desc.is_none() => {
+                            parse_outcome_type(cell(i)).ok_or_else(|| reject(ErrorKind::BadOutcomeType(cell(i).into()), i))?
+                        }
                         _ => {
                             let i = desc.expect("checked above");
                             by_description(cell(i)).ok_or_else(|| reject(ErrorKind::BadOutcomeType(cell(i).into()), i))?

@@ -180,8 +180,7 @@ pub(crate) struct Cell {
 
 impl Cell {
     pub(crate) fn add_outcome(&mut self, outcome: OutcomeType, count: Count) {
-        self.outcomes
-            .get_or_insert_with(|| vec![Tally::default(); OutcomeType::all().count()].into_boxed_slice())
+        self.outcomes.get_or_insert_with(|| vec![Tally::default(); OutcomeType::all().count()].into_boxed_slice())
             [outcome.number() as usize]
             .add(count);
     }
@@ -281,26 +280,12 @@ impl Tables {
     }
 
     /// Adds an outcome count (outcomes assigned to offences recorded in `quarter`).
-    pub fn add_outcome(
-        &mut self,
-        force: Force,
-        quarter: FinancialQuarter,
-        offence: &OffenceCode,
-        outcome: OutcomeType,
-        count: Count,
-    ) {
+    pub fn add_outcome(&mut self, force: Force, quarter: FinancialQuarter, offence: &OffenceCode, outcome: OutcomeType, count: Count) {
         let o = self.offence(offence, "", "", "");
         self.outcome_cell(force, quarter, o, outcome, count);
     }
 
-    pub(crate) fn outcome_cell(
-        &mut self,
-        force: Force,
-        quarter: FinancialQuarter,
-        offence: u16,
-        outcome: OutcomeType,
-        count: Count,
-    ) {
+    pub(crate) fn outcome_cell(&mut self, force: Force, quarter: FinancialQuarter, offence: u16, outcome: OutcomeType, count: Count) {
         self.outcomes_supplied = true;
         self.cells.entry((force, quarter, offence)).or_default().add_outcome(outcome, count);
     }
@@ -349,11 +334,7 @@ impl Tables {
 
     /// The quarters a force has recorded-crime cells for (all forces when `None`).
     pub fn quarters(&self, force: Option<Force>) -> BTreeSet<FinancialQuarter> {
-        self.cells
-            .iter()
-            .filter(|(k, c)| c.recorded.is_some() && force.is_none_or(|f| f == k.0))
-            .map(|(k, _)| k.1)
-            .collect()
+        self.cells.iter().filter(|(k, c)| c.recorded.is_some() && force.is_none_or(|f| f == k.0)).map(|(k, _)| k.1).collect()
     }
 
     /// The latest quarter with recorded-crime data, if any.
@@ -363,8 +344,7 @@ impl Tables {
 
     /// Recorded-crime cells, sorted by force, quarter and offence code.
     pub fn recorded_rows(&self) -> Vec<(Force, FinancialQuarter, &Offence, Tally)> {
-        let mut v: Vec<_> =
-            self.cells.iter().filter_map(|(k, c)| Some((k.0, k.1, &self.offences[k.2 as usize], c.recorded?))).collect();
+        let mut v: Vec<_> = self.cells.iter().filter_map(|(k, c)| Some((k.0, k.1, &self.offences[k.2 as usize], c.recorded?))).collect();
         v.sort_by(|a, b| (a.0.name(), a.1, &a.2.code).cmp(&(b.0.name(), b.1, &b.2.code)));
         v
     }
@@ -372,10 +352,7 @@ impl Tables {
     /// Outcome cells, sorted by force, quarter, offence code and outcome type.
     pub fn outcome_rows(&self) -> Vec<(Force, FinancialQuarter, &Offence, OutcomeType, Tally)> {
         let mut v: Vec<_> =
-            self.cells
-                .iter()
-                .flat_map(|(k, c)| c.outcomes().map(move |(o, t)| (k.0, k.1, &self.offences[k.2 as usize], o, t)))
-                .collect();
+            self.cells.iter().flat_map(|(k, c)| c.outcomes().map(move |(o, t)| (k.0, k.1, &self.offences[k.2 as usize], o, t))).collect();
         v.sort_by(|a, b| (a.0.name(), a.1, &a.2.code, a.3).cmp(&(b.0.name(), b.1, &b.2.code, b.3)));
         v
     }

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 use conduct_ingest::{Batch, Incident, Ingest, Inputs, Involvement, KnownIncidents, Order, Summary};
 use rusqlite::{Transaction, params};
 
-
-use crate::error::{Error, ErrorKind};
 use crate::Store;
+use crate::error::{Error, ErrorKind};
 
 /// What an import did to one table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,18 +64,43 @@ impl ImportReport {
 }
 
 const INCIDENT_COLUMNS: &[&str] = &[
-    "force_id", "incident_ref", "recorded_date", "occurred_date", "offence_code", "offence_class",
-    "offence_description", "domestic_abuse", "cyber", "linked_refs", "outcome_type", "outcome_date",
-    "narrative", "invalid",
+    "force_id",
+    "incident_ref",
+    "recorded_date",
+    "occurred_date",
+    "offence_code",
+    "offence_class",
+    "offence_description",
+    "domestic_abuse",
+    "cyber",
+    "linked_refs",
+    "outcome_type",
+    "outcome_date",
+    "narrative",
+    "invalid",
 ];
 const PEOPLE_COLUMNS: &[&str] = &[
-    "force_id", "record_id", "incident_ref", "role", "local_person_id", "forename", "middle_names",
-    "surname", "date_of_birth", "sex", "address", "postcode", "phone", "email", "online_handles", "pnc_id", "ni_number", "invalid",
+    "force_id",
+    "record_id",
+    "incident_ref",
+    "role",
+    "local_person_id",
+    "forename",
+    "middle_names",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "address",
+    "postcode",
+    "phone",
+    "email",
+    "online_handles",
+    "pnc_id",
+    "ni_number",
+    "invalid",
 ];
-const ORDER_COLUMNS: &[&str] = &[
-    "force_id", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date",
-    "status", "invalid",
-];
+const ORDER_COLUMNS: &[&str] =
+    &["force_id", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status", "invalid"];
 
 fn text(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
@@ -409,14 +433,14 @@ impl Store {
         let count = |table: &str| -> rusqlite::Result<u64> {
             tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).map(|n| n as u64)
         };
-        let accepted = |table: conduct_ingest::Table| -> u64 {
-            summary.files.iter().filter(|f| f.table == table).map(|f| f.accepted).sum()
-        };
+        let accepted =
+            |table: conduct_ingest::Table| -> u64 { summary.files.iter().filter(|f| f.table == table).map(|f| f.accepted).sum() };
         let changes = |before: u64, after: u64, changed: u64, accepted: u64| {
             let new = after - before;
             Changes { new, updated: changed - new, unchanged: accepted - changed }
         };
-        let incidents = changes(before.incidents, count("incidents").map_err(sql)?, writer.changed[0], accepted(conduct_ingest::Table::Incidents));
+        let incidents =
+            changes(before.incidents, count("incidents").map_err(sql)?, writer.changed[0], accepted(conduct_ingest::Table::Incidents));
         let people = changes(before.people, count("people").map_err(sql)?, writer.changed[1], accepted(conduct_ingest::Table::People));
         let orders = changes(before.orders, count("orders").map_err(sql)?, writer.changed[2], accepted(conduct_ingest::Table::Orders));
         tx.execute(
@@ -440,13 +464,8 @@ impl Store {
         )
         .map_err(sql)?;
         let import_id = tx.last_insert_rowid();
-        let timings = Timings {
-            read: read_time,
-            write: writer.write_time,
-            index: writer.index_time,
-            commit: Duration::ZERO,
-            total: Duration::ZERO,
-        };
+        let timings =
+            Timings { read: read_time, write: writer.write_time, index: writer.index_time, commit: Duration::ZERO, total: Duration::ZERO };
         let committed = Instant::now();
         tx.commit().map_err(sql)?;
         let timings = Timings { commit: committed.elapsed(), total: started.elapsed(), ..timings };

@@ -82,25 +82,14 @@ impl Store {
                 .map(|n| n as u64)
                 .map_err(|e| Error::new(ErrorKind::Sqlite(e), &self.path))
         };
-        Ok(Counts {
-            incidents: count("incidents")?,
-            people: count("people")?,
-            orders: count("orders")?,
-            imports: count("imports")?,
-        })
+        Ok(Counts { incidents: count("incidents")?, people: count("people")?, orders: count("orders")?, imports: count("imports")? })
     }
 
     /// Runs SQLite's own integrity check; `Ok(())` when the file is sound.
     pub fn integrity_check(&self) -> Result<(), Error> {
-        let result: String = self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(|e| Error::new(ErrorKind::Sqlite(e), &self.path))?;
-        if result == "ok" {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorKind::Corrupt(result), &self.path))
-        }
+        let result: String =
+            self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| Error::new(ErrorKind::Sqlite(e), &self.path))?;
+        if result == "ok" { Ok(()) } else { Err(Error::new(ErrorKind::Corrupt(result), &self.path)) }
     }
 
     /// The underlying connection, for read queries by later stages.

@@ -88,8 +88,7 @@ impl World {
 
     /// Writes a boolean in the force's spelling.
     pub(crate) fn bool_str(&self, force: u8, v: bool) -> &'static str {
-        const STYLES: [[&str; 2]; 6] =
-            [["false", "true"], ["N", "Y"], ["no", "yes"], ["0", "1"], ["FALSE", "TRUE"], ["No", "Yes"]];
+        const STYLES: [[&str; 2]; 6] = [["false", "true"], ["N", "Y"], ["no", "yes"], ["0", "1"], ["FALSE", "TRUE"], ["No", "Yes"]];
         STYLES[self.forces[force as usize].bool_style as usize][usize::from(v)]
     }
 }

@@ -10,15 +10,11 @@ const NICKNAMES: &str = include_str!("../../domain/data/nicknames.csv");
 
 /// The non-comment, non-empty lines of an embedded list.
 fn list(text: &'static str) -> Vec<&'static str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect()
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
 }
 
 /// Community groups whose names appear in UK records, with their share of people.
-const GROUPS: &[(&str, f64)] =
-    &[("en", 0.80), ("sa", 0.08), ("ee", 0.045), ("af", 0.03), ("me", 0.02), ("ea", 0.015), ("eu", 0.01)];
+const GROUPS: &[(&str, f64)] = &[("en", 0.80), ("sa", 0.08), ("ee", 0.045), ("af", 0.03), ("me", 0.02), ("ea", 0.015), ("eu", 0.01)];
 
 /// Splits `name,group` lines into names and group indices (unknown group → 0).
 fn grouped(text: &'static str) -> (Vec<&'static str>, Vec<u8>) {
@@ -96,9 +92,7 @@ impl Names {
                 let idx: Vec<u16> = (0..surnames.len()).filter(|&i| sgroups[i] == g).map(|i| i as u16).collect();
                 let listed_n = idx.iter().filter(|&&i| (i as usize) < listed.len()).count();
                 let last = 1.0 / (listed_n as f64 + 6.0).powf(0.7);
-                let w = Weighted::new(
-                    (0..idx.len()).map(|r| if r < listed_n { 1.0 / (r as f64 + 6.0).powf(0.7) } else { 0.3 * last }),
-                );
+                let w = Weighted::new((0..idx.len()).map(|r| if r < listed_n { 1.0 / (r as f64 + 6.0).powf(0.7) } else { 0.3 * last }));
                 (idx, w)
             })
             .collect();
@@ -106,10 +100,7 @@ impl Names {
         let mut nick: Vec<(String, Vec<String>)> = Vec::new();
         for line in NICKNAMES.lines().skip(1) {
             if let Some((name, nicks)) = line.split_once(',') {
-                nick.push((
-                    name.trim().to_lowercase(),
-                    nicks.split(';').map(|n| capitalise(n.trim())).filter(|n| !n.is_empty()).collect(),
-                ));
+                nick.push((name.trim().to_lowercase(), nicks.split(';').map(|n| capitalise(n.trim())).filter(|n| !n.is_empty()).collect()));
             }
         }
         let nicks_for = |names: &[&str]| -> Vec<Vec<String>> {
@@ -212,13 +203,13 @@ pub(crate) fn slug(s: &str, out: &mut String) {
 }
 
 const RARE_PREFIX: &[&str] = &[
-    "Ash", "Black", "Brad", "Brom", "Clif", "Cold", "Hol", "Kirk", "Wood", "Mar", "Thorn", "Whit",
-    "Stan", "Ald", "Brook", "Brad", "Crom", "Dun", "Fen", "Hart", "Lang", "Mid", "Nor", "Pen",
-    "Rad", "Sal", "Shel", "Stock", "Wal", "Wes", "Wynd", "Hather", "Bur", "Chad", "Ever", "Grim",
+    "Ash", "Black", "Brad", "Brom", "Clif", "Cold", "Hol", "Kirk", "Wood", "Mar", "Thorn", "Whit", "Stan", "Ald", "Brook", "Brad", "Crom",
+    "Dun", "Fen", "Hart", "Lang", "Mid", "Nor", "Pen", "Rad", "Sal", "Shel", "Stock", "Wal", "Wes", "Wynd", "Hather", "Bur", "Chad",
+    "Ever", "Grim",
 ];
 const RARE_SUFFIX: &[&str] = &[
-    "ley", "ton", "worth", "by", "ford", "ham", "well", "field", "combe", "stead", "wick", "more",
-    "den", "bury", "hurst", "croft", "ridge", "thorpe", "shaw", "land",
+    "ley", "ton", "worth", "by", "ford", "ham", "well", "field", "combe", "stead", "wick", "more", "den", "bury", "hurst", "croft",
+    "ridge", "thorpe", "shaw", "land",
 ];
 
 /// Whether two names differ by exactly one inserted, deleted or substituted letter.
@@ -227,9 +218,7 @@ fn one_edit(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
     match long.len() - short.len() {
         0 => a.iter().zip(&b).filter(|(x, y)| x != y).count() == 1,
-        1 => (0..long.len()).any(|skip| {
-            long.iter().enumerate().filter(|(k, _)| *k != skip).map(|(_, c)| c).eq(short.iter())
-        }),
+        1 => (0..long.len()).any(|skip| long.iter().enumerate().filter(|(k, _)| *k != skip).map(|(_, c)| c).eq(short.iter())),
         _ => false,
     }
 }

@@ -24,9 +24,7 @@ impl Order {
     /// The window in which conduct by the subject towards the protected person is a breach.
     pub(crate) fn in_force(&self, day: i32) -> bool {
         match (self.granted, self.status) {
-            (Some(g), OrderStatus::Granted | OrderStatus::Expired) => {
-                day >= g && self.expires.is_none_or(|e| day <= e)
-            }
+            (Some(g), OrderStatus::Granted | OrderStatus::Expired) => day >= g && self.expires.is_none_or(|e| day <= e),
             _ => false,
         }
     }
@@ -60,16 +58,7 @@ pub(crate) fn draw(rng: &mut Rng, force: u8, incident: u32, day: i32, domestic: 
     if applied > END {
         return None;
     }
-    let mut order = Order {
-        force,
-        otype,
-        incident,
-        applied,
-        granted: None,
-        expires: None,
-        status: OrderStatus::Applied,
-        seq: 0,
-    };
+    let mut order = Order { force, otype, incident, applied, granted: None, expires: None, status: OrderStatus::Applied, seq: 0 };
     let decided = applied + if quick { rng.range(0, 3) } else { rng.range(7, 60) } as i32;
     if decided > END {
         return Some(order); // still pending at extract

@@ -111,15 +111,7 @@ impl Population {
 
     /// Creates a person living in `force` (a home force is drawn for BTP), aged plausibly on
     /// `day`. `sex` may be forced; `suspect` raises the chance of a PNC record.
-    pub(crate) fn create(
-        &mut self,
-        rng: &mut Rng,
-        (world, names): (&World, &Names),
-        force: u8,
-        day: i32,
-        sex: u8,
-        suspect: bool,
-    ) -> u32 {
+    pub(crate) fn create(&mut self, rng: &mut Rng, (world, names): (&World, &Names), force: u8, day: i32, sex: u8, suspect: bool) -> u32 {
         let home = if force == world.btp || rng.chance(0.03) { world.home_force(rng) } else { force };
         let age_years = 14.0 + rng.exp(18.0).min(60.0) + rng.f() * 6.0;
         let mut dob = day - (age_years * 365.25) as i32;
@@ -230,7 +222,8 @@ impl Population {
                 rel.sex = if rng.chance(0.5) { 0 } else { 1 };
                 rel.forename = names.forename(rng, rel.sex, group);
                 let gap = rng.range(365, 9 * 365) as i32;
-                rel.dob = if rng.chance(0.5) && base.dob - gap >= dates::DOB_MIN { base.dob - gap } else { (base.dob + gap).min(dates::DOB_MAX) };
+                rel.dob =
+                    if rng.chance(0.5) && base.dob - gap >= dates::DOB_MIN { base.dob - gap } else { (base.dob + gap).min(dates::DOB_MAX) };
                 self.lookalikes.siblings += 1;
             }
         }
@@ -339,14 +332,26 @@ pub(crate) fn render(rng: &mut Rng, world: &World, names: &Names, p: &Person, a:
     if rng.chance(0.015) {
         std::mem::swap(&mut out.forename, &mut out.surname);
     }
-    let case = if rng.chance(0.06) { 1 } else if rng.chance(0.015) { 2 } else { 0 };
+    let case = if rng.chance(0.06) {
+        1
+    } else if rng.chance(0.015) {
+        2
+    } else {
+        0
+    };
     case_noise(&mut out.forename, case);
     case_noise(&mut out.middle, case);
     case_noise(&mut out.surname, case);
 
     // Date of birth.
     out.dob.clear();
-    let missing = if suspect { 0.16 } else if witness { 0.25 } else { 0.07 };
+    let missing = if suspect {
+        0.16
+    } else if witness {
+        0.25
+    } else {
+        0.07
+    };
     let z = rng.f();
     if z >= missing {
         let d = conduct_domain::Date::from_days_since_epoch(p.dob);
@@ -392,7 +397,13 @@ pub(crate) fn render(rng: &mut Rng, world: &World, names: &Names, p: &Person, a:
     // Address and postcode.
     out.address.clear();
     out.postcode.clear();
-    let missing = if suspect { 0.2 } else if witness { 0.12 } else { 0.05 };
+    let missing = if suspect {
+        0.2
+    } else if witness {
+        0.12
+    } else {
+        0.05
+    };
     if !rng.chance(missing) {
         let (mut i, _) = Population::address_at(p, a.day);
         if i > 0 && rng.chance(0.08) {
@@ -432,7 +443,13 @@ pub(crate) fn render(rng: &mut Rng, world: &World, names: &Names, p: &Person, a:
 
     // Phone.
     out.phone.clear();
-    let show = if suspect { 0.4 } else if witness { 0.45 } else { 0.6 };
+    let show = if suspect {
+        0.4
+    } else if witness {
+        0.45
+    } else {
+        0.6
+    };
     if rng.chance(show) {
         let mut n = if a.day >= p.phones[1].0 { p.phones[1].1 } else { p.phones[0].1 };
         if rng.chance(0.06) {

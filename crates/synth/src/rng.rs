@@ -89,8 +89,6 @@ impl Weighted {
     pub(crate) fn draw(&self, rng: &mut Rng) -> usize {
         let total = *self.cumulative.last().unwrap_or(&0.0);
         let x = rng.f() * total;
-        self.cumulative
-            .partition_point(|&c| c <= x)
-            .min(self.cumulative.len() - 1)
+        self.cumulative.partition_point(|&c| c <= x).min(self.cumulative.len() - 1)
     }
 }

@@ -116,9 +116,7 @@ impl<'a> Scenario<'a> {
         // Intervals shorten as the course escalates.
         let base = 4.0 + r.exp(45.0);
         let decay = 0.78 + r.f() * 0.15;
-        let mut gaps: Vec<f64> = (1..len)
-            .map(|k| (base * decay.powi(k as i32).max(0.1) * (0.4 + 1.2 * r.f())).max(1.0))
-            .collect();
+        let mut gaps: Vec<f64> = (1..len).map(|k| (base * decay.powi(k as i32).max(0.1) * (0.4 + 1.2 * r.f())).max(1.0)).collect();
         let total: f64 = gaps.iter().sum();
         let span = f64::from(END - START - 30);
         if total > span {
@@ -182,9 +180,8 @@ impl<'a> Scenario<'a> {
             relation::ONLINE => 0.7,
             _ => 0.9,
         };
-        let mut known: Vec<bool> = (0..len)
-            .map(|k| if k == 0 && domestic { self.rng.chance(0.97) } else { self.rng.chance(known_p) })
-            .collect();
+        let mut known: Vec<bool> =
+            (0..len).map(|k| if k == 0 && domestic { self.rng.chance(0.97) } else { self.rng.chance(known_p) }).collect();
 
         // An order may arise from one of the reports with the suspect identified.
         let first = self.incidents.len() as u32;

@@ -124,12 +124,7 @@ fn sizes_and_integrity() {
 #[test]
 fn outcome_mix_near_published_rates() {
     let w = world();
-    let assigned: Vec<u8> = w
-        .incidents
-        .iter()
-        .filter_map(|i| i["outcome_type"].parse::<u8>().ok())
-        .filter(|&t| t > 0)
-        .collect();
+    let assigned: Vec<u8> = w.incidents.iter().filter_map(|i| i["outcome_type"].parse::<u8>().ok()).filter(|&t| t > 0).collect();
     let n = assigned.len() as f64;
     let charge = assigned.iter().filter(|&&t| t == 1).count() as f64 / n;
     let vns = assigned.iter().filter(|&&t| t == 14 || t == 16).count() as f64 / n;
@@ -177,17 +172,10 @@ fn hidden_repeats_and_cross_force() {
     let short = c.values().filter(|l| l.len() <= 5).count() as f64 / c.len() as f64;
     assert!(short > 0.7, "most courses 2-5 reports: {short}");
     // Some course reports have no suspect row.
-    let suspects: BTreeSet<(&str, &str)> = w
-        .people
-        .iter()
-        .filter(|p| p["role"] == "suspect")
-        .map(|p| (p["force"].as_str(), p["incident_ref"].as_str()))
-        .collect();
+    let suspects: BTreeSet<(&str, &str)> =
+        w.people.iter().filter(|p| p["role"] == "suspect").map(|p| (p["force"].as_str(), p["incident_ref"].as_str())).collect();
     let course_reports: Vec<&&Row> = c.values().flatten().collect();
-    let unknown = course_reports
-        .iter()
-        .filter(|i| !suspects.contains(&(i["force"].as_str(), i["incident_ref"].as_str())))
-        .count() as f64
+    let unknown = course_reports.iter().filter(|i| !suspects.contains(&(i["force"].as_str(), i["incident_ref"].as_str()))).count() as f64
         / course_reports.len() as f64;
     assert!((0.08..=0.25).contains(&unknown), "course reports without a suspect {unknown}");
 }
@@ -255,19 +243,13 @@ fn lookalikes_are_distinct_people() {
 #[test]
 fn breaches_only_within_granted_unexpired_orders() {
     let w = world();
-    let orders: BTreeMap<(&str, &str), &Row> =
-        w.orders.iter().map(|o| ((o["force"].as_str(), o["order_ref"].as_str()), o)).collect();
-    let by_ref: BTreeMap<(&str, &str), &Row> =
-        w.incidents.iter().map(|i| ((i["force"].as_str(), i["incident_ref"].as_str()), i)).collect();
+    let orders: BTreeMap<(&str, &str), &Row> = w.orders.iter().map(|o| ((o["force"].as_str(), o["order_ref"].as_str()), o)).collect();
+    let by_ref: BTreeMap<(&str, &str), &Row> = w.incidents.iter().map(|i| ((i["force"].as_str(), i["incident_ref"].as_str()), i)).collect();
     let mut breaches = 0;
     for i in w.incidents.iter().filter(|i| !i["true_breach_order_ref"].is_empty()) {
         breaches += 1;
         // Orders belong to the force of their source incident, which may differ after a move.
-        let o = orders
-            .iter()
-            .find(|((_, r), _)| *r == i["true_breach_order_ref"])
-            .map(|(_, o)| *o)
-            .expect("breach names an order");
+        let o = orders.iter().find(|((_, r), _)| *r == i["true_breach_order_ref"]).map(|(_, o)| *o).expect("breach names an order");
         assert!(matches!(o["status"].as_str(), "granted" | "expired"));
         let day = date(&i["recorded_date"]);
         assert!(day >= date(&o["granted_date"]));

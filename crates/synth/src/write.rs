@@ -83,11 +83,7 @@ fn order_ref(s: &Scenario<'_>, o: u32) -> String {
     let o = &s.orders[o as usize];
     let g = &s.world.forces[o.force as usize];
     let year = conduct_domain::Date::from_days_since_epoch(o.applied).year();
-    if o.force % 2 == 0 {
-        format!("{}-ORD-{year}-{:05}", g.code, o.seq)
-    } else {
-        format!("{}/PO/{:06}", g.code, o.seq)
-    }
+    if o.force % 2 == 0 { format!("{}-ORD-{year}-{:05}", g.code, o.seq) } else { format!("{}/PO/{:06}", g.code, o.seq) }
 }
 
 fn nominal(out: &mut String, code: &str, style: u8, n: u32) {
@@ -313,17 +309,8 @@ pub(crate) fn write_all(s: &Scenario<'_>, dir: &Path, rng: &mut Rng) -> Result<W
     let path = dir.join("orders.csv");
     let mut w = open(&path)?;
     let err = |e| SynthError::csv(&path, e);
-    w.write_record([
-        "force",
-        "order_ref",
-        "order_type",
-        "incident_ref",
-        "applied_date",
-        "granted_date",
-        "expires_date",
-        "status",
-    ])
-    .map_err(err)?;
+    w.write_record(["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"])
+        .map_err(err)?;
     let mut oidx: Vec<usize> = (0..s.orders.len()).collect();
     oidx.sort_unstable_by_key(|&o| (s.orders[o].applied, s.orders[o].force, s.orders[o].seq));
     for o in oidx {
