@@ -79,6 +79,22 @@ fn is_time_of_day(b: &[u8]) -> bool {
     }
 }
 
+/// The proleptic Gregorian (year, month, day) `days` after 1970-01-01, for any day count
+/// (counts beyond ±2^40 days, far outside any calendar, are taken as ±2^40). Howard Hinnant's
+/// civil_from_days, in 64-bit arithmetic so that no `i32` count overflows.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days.clamp(-(1 << 40), 1 << 40) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m as u32, d as u32)
+}
+
 impl Date {
     /// A date from its parts, if it exists on the calendar (years 1000–9999).
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
@@ -141,18 +157,28 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
-    /// The date `days` after 1970-01-01.
+    /// The first date Conduct can hold: 1000-01-01.
+    pub const MIN: Date = Date { year: 1000, month: 1, day: 1 };
+    /// The last date Conduct can hold: 9999-12-31.
+    pub const MAX: Date = Date { year: 9999, month: 12, day: 31 };
+
+    /// The date `days` after 1970-01-01, held within [`Date::MIN`]..=[`Date::MAX`]: a day
+    /// count outside the years 1000–9999 gives the nearer end (never a wrapped year). Use
+    /// [`Date::checked_from_days_since_epoch`] when such a count must be refused instead.
     pub fn from_days_since_epoch(days: i32) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i32::from(m <= 2);
-        Date { year: y as i16, month: m as u8, day: d as u8 }
+        let (y, m, d) = civil_from_days(i64::from(days));
+        match y {
+            ..1000 => Date::MIN,
+            10_000.. => Date::MAX,
+            // In range: the year fits an i16, the month 1–12 and the day 1–31 fit a u8.
+            _ => Date { year: y as i16, month: m as u8, day: d as u8 },
+        }
+    }
+
+    /// The date `days` after 1970-01-01, if it lies within the years 1000–9999.
+    pub fn checked_from_days_since_epoch(days: i64) -> Option<Date> {
+        let (y, m, d) = civil_from_days(days);
+        (1000..=9999).contains(&y).then(|| Date { year: y as i16, month: m as u8, day: d as u8 })
     }
 
     /// The ISO 8601 text (`2023-09-30`) without allocating; see [`Date::iso_str`].
@@ -175,9 +201,9 @@ impl Date {
         std::str::from_utf8(bytes).expect("ISO dates are ASCII")
     }
 
-    /// This date moved by a number of days.
+    /// This date moved by a number of days, held within [`Date::MIN`]..=[`Date::MAX`].
     pub fn add_days(self, days: i32) -> Date {
-        Date::from_days_since_epoch(self.days_since_epoch() + days)
+        Date::from_days_since_epoch(self.days_since_epoch().saturating_add(days))
     }
 
     /// The Home Office financial year starting in April, as its first calendar year
@@ -322,9 +348,14 @@ mod tests {
 
     #[test]
     fn epoch_days_round_trip() {
-        for d in [-800_000, -1, 0, 1, 19_000, 20_000, 60_000] {
+        let (first, last) = (Date::MIN.days_since_epoch(), Date::MAX.days_since_epoch());
+        for d in [first, first + 1, -1, 0, 1, 19_000, 20_000, 60_000, last] {
             assert_eq!(Date::from_days_since_epoch(d).days_since_epoch(), d);
         }
+        // Outside the years 1000–9999 a Date cannot be (-800,000 days is the year -221): held
+        // to the nearer end.
+        assert_eq!(Date::from_days_since_epoch(-800_000), Date::MIN);
+        assert_eq!(Date::from_days_since_epoch(last + 1), Date::MAX);
         assert_eq!(Date::parse("1970-01-01").unwrap().days_since_epoch(), 0);
         assert_eq!(Date::parse("2000-03-01").unwrap().days_since_epoch(), 11_017);
     }

@@ -833,6 +833,19 @@ fn guarded<T>(path: &Path, line: Option<u64>, step: impl FnOnce() -> Result<T, E
     }
 }
 
+/// A Parquet date (days since 1970-01-01) as text for validation: ISO 8601 when it lies in the
+/// years a record may carry, otherwise the true calendar date (`70417-09-04`), which the date
+/// check then rejects by name rather than a year wrapped into range being accepted.
+fn date_text(days: i64) -> String {
+    match conduct_domain::Date::checked_from_days_since_epoch(days) {
+        Some(d) => d.to_string(),
+        None => {
+            let (y, m, d) = conduct_domain::date::civil_from_days(days);
+            format!("{y:04}-{m:02}-{d:02}")
+        }
+    }
+}
+
 fn parquet_text(f: &parquet::record::Field) -> String {
     use parquet::record::Field;
     match f {
@@ -842,9 +855,9 @@ fn parquet_text(f: &parquet::record::Field) -> String {
             Ok(s) => s.to_string(),
             Err(_) => decode_cp1252(b.data()),
         },
-        Field::Date(days) => conduct_domain::Date::from_days_since_epoch(*days).to_string(),
-        Field::TimestampMillis(ms) => conduct_domain::Date::from_days_since_epoch(ms.div_euclid(86_400_000) as i32).to_string(),
-        Field::TimestampMicros(us) => conduct_domain::Date::from_days_since_epoch(us.div_euclid(86_400_000_000) as i32).to_string(),
+        Field::Date(days) => date_text(i64::from(*days)),
+        Field::TimestampMillis(ms) => date_text(ms.div_euclid(86_400_000)),
+        Field::TimestampMicros(us) => date_text(us.div_euclid(86_400_000_000)),
         Field::ListInternal(list) => list.elements().iter().map(parquet_text).collect::<Vec<_>>().join(";"),
         other => other.to_string(),
     }
@@ -894,6 +907,21 @@ mod tests {
     #[test]
     fn windows_1252_bytes_decode() {
         assert_eq!(decode_cp1252(b"caf\xe9 \x80 \x93\x96"), "café € “–");
+    }
+
+    /// Regression: a Parquet date column holding 25,000,000 days (the year 70,417) was read as
+    /// a date in the year 4,881 (its year wrapped into an `i16`) and imported as valid; a
+    /// timestamp of many millennia was cut to an `i32` day count first. Such a value now reads
+    /// as its true date, which the date check rejects by name.
+    #[test]
+    fn parquet_date_far_past_9999_was_wrapped_into_a_valid_year() {
+        assert_eq!(date_text(19_631), "2023-10-01");
+        assert_eq!(date_text(25_000_000), "70417-09-04");
+        assert!(conduct_domain::Date::parse(&date_text(25_000_000)).is_err());
+        assert!(conduct_domain::Date::parse(&date_text(i64::from(i32::MIN))).is_err());
+        let millis = 25_000_000i64 * 86_400_000;
+        assert_eq!(parquet_text(&parquet::record::Field::TimestampMillis(millis)), "70417-09-04");
+        assert_eq!(parquet_text(&parquet::record::Field::TimestampMicros(i64::MAX)), date_text(i64::MAX / 86_400_000_000));
     }
 
     #[test]

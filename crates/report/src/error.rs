@@ -15,6 +15,9 @@ pub enum ErrorKind {
         /// The period asked for.
         period: String,
     },
+    /// A period asked for lies outside the years Conduct can hold (an FOI answer's latest year
+    /// of 1000/01 would cover 998/99).
+    Period(conduct_stats::Error),
     /// A file could not be written.
     Io(std::io::Error),
 }
@@ -57,6 +60,7 @@ impl fmt::Display for Error {
             ErrorKind::NoData { area, period } => {
                 write!(f, "the tables hold no recorded crime for {area} in {period}")
             }
+            ErrorKind::Period(e) => write!(f, "{e}"),
             ErrorKind::Io(e) => write!(f, "{e}"),
         }
     }
@@ -66,6 +70,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io(e) => Some(e),
+            ErrorKind::Period(e) => Some(e),
             ErrorKind::NoData { .. } => None,
         }
     }

@@ -27,13 +27,22 @@ pub fn latest_complete_year(tables: &Tables, force: Force) -> Option<i32> {
 }
 
 /// Writes the FOI answer for `force` as Markdown.
+///
+/// # Errors
+///
+/// [`ErrorKind::NoData`] when no latest year is given and the force has no complete financial
+/// year of data; [`ErrorKind::Period`] when any of the three years answered for lies outside
+/// the years Conduct can hold (a latest year before 1002/03 or after 9998/99).
 pub fn foi(tables: &Tables, force: Force, options: &FoiOptions) -> Result<String, Error> {
     let name = force.name();
     let latest = options
         .latest_year
         .or_else(|| latest_complete_year(tables, force))
         .ok_or_else(|| Error::new(ErrorKind::NoData { area: name.to_string(), period: "any complete financial year".into() }))?;
-    let years: Vec<Period> = (0..3).rev().map(|k| Period::financial_year(latest - k)).collect();
+    // The three years must all be ones Conduct can hold: a latest year of 1000/01 (or
+    // i32::MIN) is an error, not an overflow or an answer about 998/99.
+    let years = [2, 1, 0].map(|k| Period::financial_year(latest.saturating_sub(k)).check());
+    let years: Vec<Period> = years.into_iter().collect::<Result<_, _>>().map_err(|e| Error::new(ErrorKind::Period(e)))?;
     let mut s = String::new();
     writeln!(s, "# Freedom of Information request: stalking — {name}\n").unwrap();
     writeln!(s, "## Request\n").unwrap();
@@ -131,5 +140,40 @@ mod tests {
         let s = foi(&t, f, &FoiOptions { latest_year: Some(2020) }).unwrap();
         assert!(s.contains("2018/19, 2019/20 and 2020/21"));
         assert!(s.contains("From about April 2020"), "{s}");
+    }
+
+    fn kent_tables() -> (Tables, Force) {
+        let mut t = Tables::new();
+        let f = Force::resolve("Kent").unwrap();
+        t.add_recorded(f, FinancialQuarter::new(2022, 1).unwrap(), &OffenceCode::parse("8Q").unwrap(), Count::Value(1));
+        (t, f)
+    }
+
+    /// Regression: `conduct report foi --year 1000/01` panicked; the answer's three years would
+    /// start at 998/99, before any date Conduct can hold. The library now refuses such a year
+    /// itself (the command line checks it first), and an `i32::MIN` year no longer overflows.
+    #[test]
+    fn foi_year_1000_01_panicked() {
+        let (t, f) = kent_tables();
+        for y in [1000, 1001, 9999, i32::MIN, i32::MAX, -1, 0] {
+            let e = foi(&t, f, &FoiOptions { latest_year: Some(y) }).unwrap_err();
+            assert!(matches!(e.kind(), ErrorKind::Period(_)), "{y}: {e}");
+            assert!(e.to_string().contains("1000 to 9999"), "{y}: {e}");
+        }
+        assert!(foi(&t, f, &FoiOptions { latest_year: Some(1002) }).is_ok());
+        assert!(foi(&t, f, &FoiOptions { latest_year: Some(9998) }).is_ok());
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any latest year: an answer exactly when its three years lie within the supported
+        /// years, otherwise an error, never a panic.
+        #[test]
+        fn any_latest_year_answers_or_is_refused(y in prop_oneof![any::<i32>(), 990i32..10_010]) {
+            let (t, f) = kent_tables();
+            let r = foi(&t, f, &FoiOptions { latest_year: Some(y) });
+            prop_assert_eq!(r.is_ok(), (1002..=9998).contains(&y), "{}", y);
+        }
     }
 }

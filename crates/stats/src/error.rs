@@ -106,7 +106,7 @@ impl Error {
             ErrorKind::BadQuarter(s) => format!("financial quarter {s:?} is not 1-4"),
             ErrorKind::BadOffenceCode(s) => format!("offence code {s:?} is not a Home Office code"),
             ErrorKind::BadOutcomeType(s) => format!("outcome type {s:?} is not 0-22"),
-            ErrorKind::BadCount(s) => format!("count {s:?} is neither a whole number nor '..' (suppressed)"),
+            ErrorKind::BadCount(s) => format!("count {s:?} is neither a whole number up to a trillion nor '..' (suppressed)"),
             ErrorKind::Ingest(m) => m.clone(),
             ErrorKind::BadPeriod(s) => format!(
                 "cannot read the period {s:?}: write \"year to September 2023\", \"2022/23\" (financial year) \

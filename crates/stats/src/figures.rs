@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use conduct_domain::{Force, OffenceClass, OutcomeType};
 
 use crate::period::Period;
-use crate::tables::{OrderTally, STALKING_AND_HARASSMENT_CLASSES, Tables, Tally};
+use crate::tables::{OffenceIndex, OrderTally, STALKING_AND_HARASSMENT_CLASSES, Tables, Tally};
 
 /// Whose figures: one force, or England and Wales (the 44 forces, never non-force bodies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -117,7 +117,7 @@ impl Figures {
             Area::Force(f) => vec![f],
             Area::National => tables.forces().into_iter().filter(|f| in_area(*f)).collect(),
         };
-        let offences = u16::try_from(tables.offences().len()).expect("offence indices are u16");
+        let offences = OffenceIndex::try_from(tables.offences().len()).expect("offence indices fit an OffenceIndex");
         let mut recorded: BTreeMap<OffenceClass, Tally> = BTreeMap::new();
         let mut by_force: BTreeMap<Force, (BTreeMap<OffenceClass, Tally>, [bool; 4])> = BTreeMap::new();
         let mut outcomes: BTreeMap<(OffenceClass, OutcomeType), Tally> = BTreeMap::new();

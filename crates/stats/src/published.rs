@@ -118,7 +118,13 @@ impl Header {
     }
 }
 
-/// Reads a count cell: a whole number (thousands separators allowed) or `..`.
+/// The largest count one published cell may hold: a trillion, far above any force's
+/// offences in a quarter (England and Wales records about seven million crimes a year), and
+/// small enough that millions of such cells sum without overflowing a `u64`.
+pub const MAX_COUNT: u64 = 1_000_000_000_000;
+
+/// Reads a count cell: a whole number up to [`MAX_COUNT`] (thousands separators allowed) or
+/// `..`.
 pub fn parse_count(s: &str) -> Option<Count> {
     let t = s.trim();
     if t == ".." {
@@ -126,7 +132,7 @@ pub fn parse_count(s: &str) -> Option<Count> {
     }
     let digits: String = t.chars().filter(|c| *c != ',').collect();
     let digits = digits.strip_suffix(".0").unwrap_or(&digits);
-    digits.parse::<u64>().ok().map(Count::Value)
+    digits.parse::<u64>().ok().filter(|n| *n <= MAX_COUNT).map(Count::Value)
 }
 
 fn parse_outcome_type(s: &str) -> Option<OutcomeType> {

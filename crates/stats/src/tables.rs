@@ -45,18 +45,21 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Adds one published count.
+    /// Adds one published count. Sums saturate rather than overflow; [`parse_count`]'s cap
+    /// keeps any real table's sums far below `u64::MAX`.
+    ///
+    /// [`parse_count`]: crate::published::parse_count
     pub fn add(&mut self, c: Count) {
         match c {
-            Count::Value(n) => self.count += n,
-            Count::Suppressed => self.suppressed += 1,
+            Count::Value(n) => self.count = self.count.saturating_add(n),
+            Count::Suppressed => self.suppressed = self.suppressed.saturating_add(1),
         }
     }
 
     /// Adds another tally.
     pub fn merge(&mut self, other: Tally) {
-        self.count += other.count;
-        self.suppressed += other.suppressed;
+        self.count = self.count.saturating_add(other.count);
+        self.suppressed = self.suppressed.saturating_add(other.suppressed);
     }
 
     /// Whether the sum is exact (no suppressed cell left out).
@@ -101,9 +104,9 @@ pub struct OrderTally {
 impl OrderTally {
     /// Adds another tally.
     pub fn merge(&mut self, o: OrderTally) {
-        self.applied += o.applied;
-        self.granted += o.granted;
-        self.breaches_indicated += o.breaches_indicated;
+        self.applied = self.applied.saturating_add(o.applied);
+        self.granted = self.granted.saturating_add(o.granted);
+        self.breaches_indicated = self.breaches_indicated.saturating_add(o.breaches_indicated);
     }
 }
 
@@ -196,13 +199,19 @@ impl Cell {
     }
 }
 
+/// An offence's index in [`Tables::offences`]. A `u32`, not a `u16`: a published table may
+/// name any number of well-formed codes (a hostile one named 70,000 and overflowed a `u16`),
+/// and there are fewer than `u32::MAX` of them (1,110 digit strings × 703 letter suffixes ×
+/// 1,111 sub-numbers, about 867 million), so the index cannot overflow.
+pub(crate) type OffenceIndex = u32;
+
 /// Recorded crime and outcomes, by force, financial quarter and offence.
 #[derive(Clone, Debug, Default)]
 pub struct Tables {
     offences: Vec<Offence>,
-    offence_index: HashMap<String, u16>,
-    class_index: [Option<u16>; 6],
-    pub(crate) cells: CellMap<(Force, FinancialQuarter, u16), Cell>,
+    offence_index: HashMap<String, OffenceIndex>,
+    class_index: [Option<OffenceIndex>; 6],
+    pub(crate) cells: CellMap<(Force, FinancialQuarter, OffenceIndex), Cell>,
     non_force: BTreeMap<String, Tally>,
     pub(crate) orders: CellMap<(Force, FinancialQuarter), OrderTally>,
     orders_supplied: bool,
@@ -232,7 +241,7 @@ impl Tables {
     /// are folded onto their class code (8/65 → 8Q); other codes are kept as given.
     /// `description`, `group` and `subgroup` are used only when the offence is new and fall
     /// back to the domain's wording when empty.
-    pub(crate) fn offence(&mut self, code: &OffenceCode, description: &str, group: &str, subgroup: &str) -> u16 {
+    pub(crate) fn offence(&mut self, code: &OffenceCode, description: &str, group: &str, subgroup: &str) -> OffenceIndex {
         let class = code.class();
         let slot = class_slot(class);
         if let (false, Some(i)) = (class == OffenceClass::Other, self.class_index[slot]) {
@@ -255,7 +264,8 @@ impl Tables {
             group: pick(group, if sh { VIOLENCE_AGAINST_THE_PERSON } else { "" }),
             subgroup: pick(subgroup, if sh { STALKING_AND_HARASSMENT } else { "" }),
         };
-        let i = u16::try_from(self.offences.len()).expect("fewer than 65,536 offence codes");
+        // Cannot fail: every offence is a distinct well-formed code (see [`OffenceIndex`]).
+        let i = OffenceIndex::try_from(self.offences.len()).expect("fewer offence codes than u32::MAX");
         self.offences.push(offence);
         self.offence_index.insert(key, i);
         if sh {
@@ -275,7 +285,7 @@ impl Tables {
         self.recorded_cell(force, quarter, o, count);
     }
 
-    pub(crate) fn recorded_cell(&mut self, force: Force, quarter: FinancialQuarter, offence: u16, count: Count) {
+    pub(crate) fn recorded_cell(&mut self, force: Force, quarter: FinancialQuarter, offence: OffenceIndex, count: Count) {
         self.cells.entry((force, quarter, offence)).or_default().recorded.get_or_insert_default().add(count);
     }
 
@@ -285,7 +295,14 @@ impl Tables {
         self.outcome_cell(force, quarter, o, outcome, count);
     }
 
-    pub(crate) fn outcome_cell(&mut self, force: Force, quarter: FinancialQuarter, offence: u16, outcome: OutcomeType, count: Count) {
+    pub(crate) fn outcome_cell(
+        &mut self,
+        force: Force,
+        quarter: FinancialQuarter,
+        offence: OffenceIndex,
+        outcome: OutcomeType,
+        count: Count,
+    ) {
         self.outcomes_supplied = true;
         self.cells.entry((force, quarter, offence)).or_default().add_outcome(outcome, count);
     }
@@ -365,7 +382,7 @@ impl Tables {
     }
 
     /// The class of an offence index.
-    pub(crate) fn class_of(&self, offence: u16) -> OffenceClass {
+    pub(crate) fn class_of(&self, offence: OffenceIndex) -> OffenceClass {
         self.offences[offence as usize].class
     }
 }
