@@ -311,3 +311,72 @@ fn ids_that_look_like_formulas_are_written_inert_and_read_back_exactly() {
         assert!(!live(cell), "{file}: {cell:?} would run as a formula");
     }
 }
+
+/// Issue 13: `conduct stats --period 9999/00` and `conduct report foi --year 1000/01` panicked.
+/// Every bad period or year is now a command-line mistake (exit 1 or 2) whose message quotes
+/// the value given and says why it was refused.
+#[test]
+fn stats_period_9999_00_and_foi_year_1000_01_panicked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let out = out.to_str().unwrap();
+    let cases: [(&[&str], &str, &str); 9] = [
+        (&["stats", "--out", out, "--period", "9999/00"], "9999/00", "outside the supported range"),
+        (&["stats", "--out", out, "--period", "year to Smarch 2023"], "year to Smarch 2023", "cannot read the period"),
+        (&["stats", "--out", out, "--period", "year to December 99999999999999999999"], "99999999999999999999", "1000 to 9999"),
+        (&["stats", "--out", out, "--period", ""], "\"\"", "cannot read the period"),
+        (&["report", "foi", "--force", "Merseyside", "--year", "1000/01"], "1000/01", "outside the supported range"),
+        (&["report", "foi", "--force", "Merseyside", "--year", "0000/01"], "0000/01", "outside the supported range"),
+        (&["report", "foi", "--force", "Merseyside", "--year", "2022/24"], "2022/24", "not a financial year"),
+        (&["report", "story", "--force", "Merseyside", "--period", "9999/00"], "9999/00", "outside the supported range"),
+        (&["report", "html", "--out", out, "--period", "calendar year 0999"], "calendar year 0999", "outside the supported range"),
+    ];
+    for (args, value, why) in cases {
+        let o = run(conduct().args(args).args(homeoffice()));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(matches!(o.status.code(), Some(1 | 2)), "{args:?}: exit {:?}: {err}", o.status.code());
+        assert!(err.contains(value) && err.contains(why), "{args:?} should name {value:?} and say {why:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+const RECORDED_HEADER: &str =
+    "Financial Year,Financial Quarter,Force Name,Offence Description,Offence Group,Offence Subgroup,Offence Code,Number of Offences";
+
+/// `conduct stats --recorded` on a table naming 70,000 distinct offence codes panicked ("fewer
+/// than 65,536 offence codes"); found while testing the readers for issue 13.
+#[test]
+fn stats_on_a_table_of_70000_offence_codes_panicked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = format!("{RECORDED_HEADER}\n");
+    let letters = || std::iter::once(String::new()).chain(('A'..='Z').map(String::from));
+    for code in (1..1000).flat_map(|d| letters().flat_map(move |a| letters().map(move |b| format!("{d}{a}{b}")))).take(70_000) {
+        text.push_str(&format!("2022/23,1,Kent,x,y,z,{code},1\n"));
+    }
+    let rec = tmp.path().join("recorded.csv");
+    std::fs::write(&rec, text).unwrap();
+    let o = run(conduct().arg("stats").arg("--recorded").arg(&rec).arg("--out").arg(tmp.path().join("out")));
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Two counts of 18446744073709551615 in one cell of a published table overflowed its sum (a
+/// panic in a debug build, a wrapped figure in a release one). A count over a trillion is now a
+/// rejected row that quotes it, and the rest of the table is used.
+#[test]
+fn stats_on_counts_past_u64_max_overflowed_the_sum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = u64::MAX;
+    let rec = tmp.path().join("recorded.csv");
+    std::fs::write(
+        &rec,
+        format!("{RECORDED_HEADER}\n2022/23,1,Kent,x,y,z,8L,{big}\n2022/23,1,Kent,x,y,z,8L,{big}\n2022/23,1,Kent,x,y,z,8L,7\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = run(conduct().arg("stats").arg("--recorded").arg(&rec).arg("--out").arg(&out));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0..=2)), "exit {:?}: {err}", o.status.code());
+    assert!(!err.contains("panicked"), "{err}");
+    let rejects = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
+    assert_eq!(rejects.matches(&big.to_string()).count(), 2, "{rejects}");
+}
