@@ -119,7 +119,10 @@ fn now() -> String {
 
 /// A test hook: with `CONDUCT_FAILPOINT_IMPORT_STALL=N`, the writer stops after writing N rows
 /// inside the open transaction, says so on stderr and waits, so a test can kill the process
-/// at a known point. It has no effect unless the variable is set.
+/// at a known point. It has no effect unless the variable is set, and exists only in a build
+/// with the `failpoints` feature, which the workspace's integration tests turn on (a
+/// dev-dependency of the `conduct` package) and `cargo build`, release or not, leaves off.
+#[cfg(feature = "failpoints")]
 fn stall_after() -> Option<u64> {
     std::env::var("CONDUCT_FAILPOINT_IMPORT_STALL").ok()?.parse().ok()
 }
@@ -127,6 +130,7 @@ fn stall_after() -> Option<u64> {
 struct Writer<'t> {
     tx: &'t Transaction<'t>,
     written: u64,
+    #[cfg(feature = "failpoints")]
     stall: Option<u64>,
     changed: [u64; 3],
     /// Per table: it was empty when the import began, so rows are appended with plain INSERTs
@@ -252,6 +256,7 @@ impl Writer<'_> {
         };
         self.written += n as u64;
         self.write_time += started.elapsed() - (self.index_time - index_before);
+        #[cfg(feature = "failpoints")]
         if self.stall.is_some_and(|s| self.written >= s) {
             eprintln!("failpoint: import stalled inside its transaction after {} rows", self.written);
             loop {
@@ -401,6 +406,7 @@ impl Store {
         let mut writer = Writer {
             tx: &tx,
             written: 0,
+            #[cfg(feature = "failpoints")]
             stall: stall_after(),
             changed: [0; 3],
             bulk,
