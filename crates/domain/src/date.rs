@@ -178,7 +178,7 @@ impl Date {
     /// The date `days` after 1970-01-01, if it lies within the years 1000–9999.
     pub fn checked_from_days_since_epoch(days: i64) -> Option<Date> {
         let (y, m, d) = civil_from_days(days);
-        (1000..=9999).contains(&y).then(|| Date { year: y as i16, month: m as u8, day: d as u8 })
+        (1000..=9999).contains(&y).then_some(Date { year: y as i16, month: m as u8, day: d as u8 })
     }
 
     /// The ISO 8601 text (`2023-09-30`) without allocating; see [`Date::iso_str`].

@@ -74,7 +74,7 @@ pub enum Batch {
 }
 
 /// Keys of incidents that exist already (in the workspace), so that people and orders may refer
-/// to them from a later import. Held exactly ([`KeyIndex`]): a hash picks the bucket, the force
+/// to them from a later import. Held exactly (a private `KeyIndex`): a hash picks the bucket, the force
 /// and the reference themselves decide.
 #[derive(Clone, Debug, Default)]
 pub struct KnownIncidents(KeyIndex);

@@ -17,7 +17,7 @@ pub enum ErrorKind {
     },
     /// A period asked for lies outside the years Conduct can hold (an FOI answer's latest year
     /// of 1000/01 would cover 998/99).
-    Period(conduct_stats::Error),
+    Period(Box<conduct_stats::Error>),
     /// A file could not be written.
     Io(std::io::Error),
 }
@@ -70,7 +70,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io(e) => Some(e),
-            ErrorKind::Period(e) => Some(e),
+            ErrorKind::Period(e) => Some(&**e),
             ErrorKind::NoData { .. } => None,
         }
     }

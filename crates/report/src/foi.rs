@@ -42,7 +42,7 @@ pub fn foi(tables: &Tables, force: Force, options: &FoiOptions) -> Result<String
     // The three years must all be ones Conduct can hold: a latest year of 1000/01 (or
     // i32::MIN) is an error, not an overflow or an answer about 998/99.
     let years = [2, 1, 0].map(|k| Period::financial_year(latest.saturating_sub(k)).check());
-    let years: Vec<Period> = years.into_iter().collect::<Result<_, _>>().map_err(|e| Error::new(ErrorKind::Period(e)))?;
+    let years: Vec<Period> = years.into_iter().collect::<Result<_, _>>().map_err(|e| Error::new(ErrorKind::Period(Box::new(e))))?;
     let mut s = String::new();
     writeln!(s, "# Freedom of Information request: stalking — {name}\n").unwrap();
     writeln!(s, "## Request\n").unwrap();
