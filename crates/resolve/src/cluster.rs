@@ -137,7 +137,7 @@ pub fn cluster(feats: &[Features], pairs: &[(u32, u32, f32)], threshold: f64, ve
 }
 
 /// Clustering in passes: [`Clusterer::add`] applies scored pairs strongest first to the groups
-/// built so far; [`Clusterer::person`] reads the groups between passes (for evidence that
+/// built so far; [`Clusterer::group`] reads the groups between passes (for evidence that
 /// depends on who is who, such as shared associates); [`Clusterer::finish`] numbers them.
 pub struct Clusterer<'a> {
     feats: &'a [Features],
