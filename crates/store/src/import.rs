@@ -235,22 +235,22 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn write(&mut self, batch: Batch) -> rusqlite::Result<()> {
+    fn write(&mut self, batch: &Batch) -> rusqlite::Result<()> {
         let started = Instant::now();
         let index_before = self.index_time;
         let n = match batch {
             Batch::Incidents(rows) => {
-                self.rows(&rows)?;
+                self.rows(rows)?;
                 rows.len()
             }
             Batch::People(rows) => {
                 self.index_before(Some(1))?;
-                self.rows(&rows)?;
+                self.rows(rows)?;
                 rows.len()
             }
             Batch::Orders(rows) => {
                 self.index_before(Some(2))?;
-                self.rows(&rows)?;
+                self.rows(rows)?;
                 rows.len()
             }
         };
@@ -373,11 +373,38 @@ impl Store {
     /// so a killed import is rolled back when the workspace is next opened. WAL is restored
     /// afterwards; if the switch is refused (a reader is attached) the import runs in WAL.
     pub fn import(&mut self, inputs: &Inputs, ingest: Ingest) -> Result<ImportReport, Error> {
+        self.import_journalled(inputs, ingest, None).map(|(report, _)| report)
+    }
+
+    /// [`Store::import`], handing each batch of accepted records to `keep` once it is written,
+    /// so that a caller that needs the records in memory (`conduct run`) has them without
+    /// reading the export a second time. Returns the ingest too, with the rejects and warnings
+    /// it kept in memory.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::import`]; `keep` has then been given some batches of an import that was not
+    /// committed.
+    pub fn import_keeping(
+        &mut self,
+        inputs: &Inputs,
+        ingest: Ingest,
+        keep: &mut dyn FnMut(Batch),
+    ) -> Result<(ImportReport, Ingest), Error> {
+        self.import_journalled(inputs, ingest, Some(keep))
+    }
+
+    fn import_journalled(
+        &mut self,
+        inputs: &Inputs,
+        ingest: Ingest,
+        keep: Option<&mut dyn FnMut(Batch)>,
+    ) -> Result<(ImportReport, Ingest), Error> {
         let journal = |conn: &rusqlite::Connection, mode: &str| -> Option<String> {
             conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0)).ok()
         };
         let switched = journal(&self.conn, "DELETE").is_some_and(|m| m.eq_ignore_ascii_case("delete"));
-        let result = self.import_in_transaction(inputs, ingest);
+        let result = self.import_in_transaction(inputs, ingest, keep);
         if switched {
             let restored = journal(&self.conn, "WAL");
             if result.is_ok() && !restored.is_some_and(|m| m.eq_ignore_ascii_case("wal")) {
@@ -390,7 +417,12 @@ impl Store {
         result
     }
 
-    fn import_in_transaction(&mut self, inputs: &Inputs, mut ingest: Ingest) -> Result<ImportReport, Error> {
+    fn import_in_transaction(
+        &mut self,
+        inputs: &Inputs,
+        mut ingest: Ingest,
+        mut keep: Option<&mut dyn FnMut(Batch)>,
+    ) -> Result<(ImportReport, Ingest), Error> {
         let path = self.path.clone();
         let sql = |e| Error::new(ErrorKind::Sqlite(e), &path);
         let started_at = now();
@@ -420,20 +452,24 @@ impl Store {
             let reader = scope.spawn(move || {
                 let t = Instant::now();
                 let mut sink = |b: Batch| send.send(b).is_ok();
-                (ingest.run(inputs, &known, &mut sink), t.elapsed())
+                let read = ingest.run(inputs, &known, &mut sink);
+                (read, t.elapsed(), ingest)
             });
             let mut write_result = Ok(());
             for batch in receive.iter() {
-                if let Err(e) = writer.write(batch) {
+                if let Err(e) = writer.write(&batch) {
                     write_result = Err(e);
                     break;
+                }
+                if let Some(keep) = keep.as_mut() {
+                    keep(batch);
                 }
             }
             drop(receive);
             (reader.join().expect("the reader thread does not panic"), write_result)
         });
         write_result.map_err(sql)?;
-        let (read_result, read_time) = read_result;
+        let (read_result, read_time, ingest) = read_result;
         let summary = read_result.map_err(|e| Error::new(ErrorKind::Ingest(e), &path))?;
         writer.index_before(None).map_err(sql)?;
         let count = |table: &str| -> rusqlite::Result<u64> {
@@ -475,7 +511,7 @@ impl Store {
         let committed = Instant::now();
         tx.commit().map_err(sql)?;
         let timings = Timings { commit: committed.elapsed(), total: started.elapsed(), ..timings };
-        Ok(ImportReport { summary, incidents, people, orders, import_id, timings })
+        Ok((ImportReport { summary, incidents, people, orders, import_id, timings }, ingest))
     }
 
     fn known_incidents(&self) -> rusqlite::Result<KnownIncidents> {
