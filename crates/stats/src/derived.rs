@@ -13,6 +13,34 @@ use crate::figures::{Area, Change, Figures};
 use crate::period::Period;
 use crate::tables::{STALKING_AND_HARASSMENT_CLASSES, Tables};
 
+/// How the derived figures are computed: for which periods, and how far back the n-fold
+/// comparison looks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The periods of the figures; none: the year to the latest quarter in the data
+    /// ([`Options::periods_for`]).
+    pub periods: Vec<Period>,
+    /// Years back for the n-fold comparison ("more than 11-fold its level 9 years earlier").
+    pub fold_years: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { periods: Vec::new(), fold_years: 9 }
+    }
+}
+
+impl Options {
+    /// The periods to report on in `tables`: those given, or else the year to the latest
+    /// quarter in the data (`None` when the data hold no recorded crime).
+    pub fn periods_for(&self, tables: &Tables) -> Option<Vec<Period>> {
+        if !self.periods.is_empty() {
+            return Some(self.periods.clone());
+        }
+        tables.latest_quarter().map(|q| vec![Period::year_to(q)])
+    }
+}
+
 /// An offence selection reported on: one class, or the whole subgroup.
 pub fn selections() -> Vec<(&'static str, Vec<OffenceClass>)> {
     let mut v: Vec<(&'static str, Vec<OffenceClass>)> = STALKING_AND_HARASSMENT_CLASSES.iter().map(|c| (c.label(), vec![*c])).collect();

@@ -74,6 +74,26 @@ impl Tables {
         t
     }
 
+    /// Tables from an export's incidents and orders already in memory, exactly as
+    /// [`read_export`] builds them while reading the files (so that `conduct run` reads the
+    /// export once). `orders_supplied`: the export came with orders files, even empty ones, so
+    /// that no order is a zero rather than a gap.
+    pub fn from_records(incidents: &[Incident], orders: &[Order], orders_supplied: bool) -> Tables {
+        let mut t = Tables::new();
+        t.source = Source::Incidents;
+        if orders_supplied {
+            t.set_orders_supplied();
+        }
+        for i in incidents {
+            t.add_incident(i);
+        }
+        for o in orders {
+            t.add_order(o);
+        }
+        t.cover_export_quarters();
+        t
+    }
+
     /// A force's export holds all of its records: a quarter between the export's first and last
     /// in which a force recorded nothing is a true zero, not a gap. (In the published tables an
     /// absent row is a gap, so this applies to exports only.) Marks every such quarter as
