@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use conduct_ingest::{Ingest, Inputs, Limits};
+use conduct_ingest::{Batch, Ingest, Inputs, Limits};
 use conduct_store::{ImportReport, Store};
 
 /// Arguments of `conduct ingest`.
@@ -101,12 +101,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(exit_code(&report))
 }
 
-/// Imports into a workspace, writing rejects, warnings and summary.json into `report_dir`.
-pub fn import(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> anyhow::Result<ImportReport> {
-    import_with(workspace, inputs, report_dir, Limits::default())
-}
-
-/// [`import`] with other limits.
+/// Imports into a workspace within `limits`, writing rejects, warnings and summary.json into
+/// `report_dir`.
 pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits: Limits) -> anyhow::Result<ImportReport> {
     let mut store = Store::open_workspace(workspace).with_context(|| format!("opening workspace {}", workspace.display()))?;
     let ingest = Ingest::with_findings_dir(report_dir)?.with_limits(limits);
@@ -126,6 +122,47 @@ pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits:
     std::fs::write(report_dir.join("summary.json"), serde_json::to_string_pretty(&report_json(&report, report_dir))?)
         .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
     Ok(report)
+}
+
+/// Imports into a workspace as [`import_with`] does (default limits), and keeps the export in memory as it goes, for
+/// the analysis (`conduct run` reads the export once): the accepted records, the read's
+/// summary and its rejects (also written into `report_dir` with the warnings and summary.json).
+pub fn import_keeping(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> anyhow::Result<(ImportReport, conduct_pipeline::Export)> {
+    let mut store = Store::open_workspace(workspace).with_context(|| format!("opening workspace {}", workspace.display()))?;
+    std::fs::create_dir_all(report_dir).with_context(|| format!("creating {}", report_dir.display()))?;
+    // Rejects and warnings are kept in memory (the analysis needs the rejects) and written below,
+    // as `with_findings_dir` would have streamed them.
+    let ingest = Ingest::new();
+    let progress = ingest.progress();
+    let size = |files: &[PathBuf]| files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum::<u64>();
+    let bar =
+        crate::progress::ByteBar::start("importing", size(&inputs.incidents) + size(&inputs.people) + size(&inputs.orders), move || {
+            progress.bytes()
+        });
+    // Room reserved once from the files' sizes (a CSV row is 100 bytes or more), as
+    // `conduct_ingest::read_people_files` does: growing by doubling would touch fresh memory
+    // twice over.
+    let rows = |files: &[PathBuf]| (size(files) / 100).min(20_000_000) as usize;
+    let mut export = conduct_pipeline::Export {
+        incidents: Vec::with_capacity(rows(&inputs.incidents)),
+        people: Vec::with_capacity(rows(&inputs.people)),
+        orders: Vec::with_capacity(rows(&inputs.orders)),
+        ..Default::default()
+    };
+    let result = store.import_keeping(inputs, ingest, &mut |batch| match batch {
+        Batch::Incidents(v) => export.incidents.extend(v),
+        Batch::People(v) => export.people.extend(v),
+        Batch::Orders(v) => export.orders.extend(v),
+    });
+    bar.finish();
+    let (report, ingest) = result?;
+    conduct_ingest::write_rejects(&report_dir.join("rejects.csv"), ingest.rejects())?;
+    conduct_ingest::write_warnings(&report_dir.join("warnings.csv"), ingest.warnings())?;
+    std::fs::write(report_dir.join("summary.json"), serde_json::to_string_pretty(&report_json(&report, report_dir))?)
+        .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
+    export.summary = report.summary.clone();
+    export.rejects = ingest.rejects().to_vec();
+    Ok((report, export))
 }
 
 pub fn report_json(report: &ImportReport, report_dir: &Path) -> serde_json::Value {

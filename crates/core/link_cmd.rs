@@ -3,15 +3,14 @@
 //! engine, writes persons.csv, pairs.csv and model.json, and prints the summary on stderr.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use conduct_domain::cell::inert;
-use conduct_resolve::{LinkOptions, Model, person_id};
-use rayon::prelude::*;
+use conduct_ingest::Involvement;
+use conduct_pipeline::{Linked, Persons};
+use conduct_resolve::{LinkOptions, Model};
 
 /// Arguments of `conduct link`.
 #[derive(clap::Args)]
@@ -34,16 +33,16 @@ pub struct LinkArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub threshold: Option<f64>,
     /// Write candidate pairs with at least this match weight to pairs.csv.
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = conduct_pipeline::Options::default().link.keep_pairs_from_weight, allow_negative_numbers = true)]
     pub pairs_min_weight: f64,
     /// Write every candidate pair to pairs.csv, whatever its weight.
     #[arg(long)]
     pub all_pairs: bool,
     /// Seed of the random pairs u is estimated from.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = LinkOptions::default().seed)]
     pub seed: u64,
     /// Blocks with more records than this are split by sorted neighbourhood.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = LinkOptions::default().max_block_size)]
     pub max_block_size: usize,
     /// Print the summary as JSON on stdout (the text summary still goes to stderr).
     #[arg(long)]
@@ -82,16 +81,6 @@ pub struct EvalPersonsArgs {
     pub json: bool,
 }
 
-/// Quotes a CSV field when it needs it (after [`inert`] has made it safe for a spreadsheet).
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")).into() } else { s.into() }
-}
-
-fn create(path: &Path) -> anyhow::Result<BufWriter<std::fs::File>> {
-    let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    Ok(BufWriter::with_capacity(1 << 20, f))
-}
-
 /// The files' names, for messages.
 pub fn names(paths: &[PathBuf]) -> String {
     paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
@@ -109,17 +98,10 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Links the rows of `file` (read from `source` in `read_time`) and writes persons.csv,
-/// pairs.csv and model.json into `args.out`, with the summary on stderr (and stdout with
-/// `--json`). `conduct run` calls it on the export it has already read.
-pub fn link_file(
-    file: &conduct_ingest::PeopleFile,
-    read_time: std::time::Duration,
-    source: &str,
-    args: &LinkArgs,
-) -> anyhow::Result<conduct_resolve::Linkage> {
-    let started = Instant::now();
-    let mut options = LinkOptions { seed: args.seed, max_block_size: args.max_block_size, ..LinkOptions::default() };
+/// The link options `args` ask for: the defaults of `conduct run` ([`conduct_pipeline::Options`])
+/// with the arguments given.
+fn options(args: &LinkArgs) -> anyhow::Result<LinkOptions> {
+    let mut options = LinkOptions { seed: args.seed, max_block_size: args.max_block_size, ..conduct_pipeline::Options::default().link };
     if let Some(t) = args.threshold {
         options.threshold_weight = t;
     }
@@ -130,118 +112,97 @@ pub fn link_file(
         }
         options.model = Some(model);
     }
-    if !args.all_pairs {
-        options.keep_pairs_from_weight = args.pairs_min_weight;
-    }
-    let linkage = conduct_resolve::link(&file.rows, &options)?;
-
-    let write_started = Instant::now();
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    // persons.csv: every accepted row, then rejected rows whose record_id could be read, each
-    // as its own person (nothing is dropped).
-    let persons_path = args.out.join("persons.csv");
-    let mut w = create(&persons_path)?;
-    writeln!(w, "record_id,person_id")?;
-    // Rows are formatted in parallel, in chunks written in order: the same bytes as one loop.
-    let chunks: Vec<Vec<u8>> = file
-        .rows
-        .par_chunks(CHUNK)
-        .zip(linkage.person.par_chunks(CHUNK))
-        .map(|(rows, persons)| {
-            let mut b = Vec::with_capacity(rows.len() * 24);
-            for (row, &p) in rows.iter().zip(persons) {
-                let _ = writeln!(b, "{},{}", csv_field(&inert(&row.record_id)), person_id(p));
-            }
-            b
-        })
-        .collect();
-    for c in &chunks {
-        w.write_all(c)?;
-    }
-    let mut rejected_listed = 0u64;
-    let first_free = linkage.stats.persons as u32;
-    // A rejected duplicate's key is an accepted row's record_id, already listed: once only.
-    let accepted: std::collections::HashSet<&str> = if file.rejects.iter().any(|r| !r.key.is_empty()) {
-        file.rows.iter().map(|r| r.record_id.as_str()).collect()
-    } else {
-        Default::default()
-    };
-    for (next, r) in (first_free..).zip(file.rejects.iter().filter(|r| !r.key.is_empty() && !accepted.contains(r.key.as_str()))) {
-        writeln!(w, "{},{}", csv_field(&inert(&r.key)), person_id(next))?;
-        rejected_listed += 1;
-    }
-    w.flush().with_context(|| format!("writing {}", persons_path.display()))?;
-
-    let pairs_path = args.out.join("pairs.csv");
-    let mut w = create(&pairs_path)?;
-    writeln!(w, "record_id_l,record_id_r,match_weight,match_probability")?;
-    let chunks: Vec<Vec<u8>> = linkage
-        .pairs
-        .par_chunks(CHUNK)
-        .map(|pairs| {
-            let mut buf = Vec::with_capacity(pairs.len() * 48);
-            for p in pairs {
-                let (a, b) = (&file.rows[p.a as usize].record_id, &file.rows[p.b as usize].record_id);
-                let prob = conduct_resolve::model::probability(f64::from(p.weight));
-                let _ = writeln!(buf, "{},{},{:.3},{:.6}", csv_field(&inert(a)), csv_field(&inert(b)), p.weight, prob);
-            }
-            buf
-        })
-        .collect();
-    for c in &chunks {
-        w.write_all(c)?;
-    }
-    w.flush().with_context(|| format!("writing {}", pairs_path.display()))?;
-    linkage.model.save(&args.out.join("model.json"))?;
-    let write_time = write_started.elapsed();
-
-    note!(
-        "read {} rows from {} in {:.2}s ({} rejected, {} of them listed as their own person; {} warnings)",
-        file.rows.len(),
-        source,
-        read_time.as_secs_f64(),
-        file.rejects.len(),
-        rejected_listed,
-        file.warnings.len()
-    );
-    if args.incidents.is_some() {
-        note!("note: --incidents is accepted but not used by linkage yet");
-    }
-    note_raw!("{}", linkage.stats.to_text());
-    note!(
-        "wrote {}, {} ({} pairs) and model.json in {:.2}s; total {:.2}s",
-        persons_path.display(),
-        pairs_path.display(),
-        linkage.pairs.len(),
-        write_time.as_secs_f64(),
-        (read_time + started.elapsed()).as_secs_f64()
-    );
-    if args.json {
-        let s = &linkage.stats;
-        let v = serde_json::json!({
-            "rows": s.rows,
-            "rejected": file.rejects.len(),
-            "rows_without_identifiers": s.rows_without_identifiers,
-            "field_warnings": s.field_warnings.counts.iter().map(|(f, n)| (f.to_string(), *n)).collect::<HashMap<_, _>>(),
-            "candidate_pairs": s.candidate_pairs,
-            "blocking_rules": s.rules.iter().map(|r| serde_json::json!({
-                "rule": r.name, "blocks": r.blocks, "pairs": r.pairs,
-                "oversized_blocks": r.oversized_blocks, "oversized_records": r.oversized_records,
-            })).collect::<Vec<_>>(),
-            "pairs_above_threshold": s.pairs_above_threshold,
-            "persons": s.persons + rejected_listed,
-            "persons_with_several_records": s.persons_with_several_records,
-            "stages_seconds": s.stages.iter().map(|(n, d)| (n.to_string(), d.as_secs_f64())).collect::<HashMap<_, _>>(),
-            "read_seconds": read_time.as_secs_f64(),
-            "write_seconds": write_time.as_secs_f64(),
-        });
-        outln!("{}", serde_json::to_string_pretty(&v)?)?;
-    }
-    Ok(linkage)
+    options.keep_pairs_from_weight = if args.all_pairs { f64::NEG_INFINITY } else { args.pairs_min_weight };
+    Ok(options)
 }
 
-/// Rows formatted per parallel chunk when writing persons.csv and pairs.csv.
-const CHUNK: usize = 1 << 16;
+/// Links the rows of `file` (read from `source` in `read_time`) and writes persons.csv,
+/// pairs.csv and model.json into `args.out`, with the summary on stderr (and stdout with
+/// `--json`).
+pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: Duration, source: &str, args: &LinkArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (persons, linked) = conduct_pipeline::link(&file.rows, &file.rejects, &options(args)?)?;
+    let link_time = started.elapsed();
+    let write_time = write_link(&args.out, &file.rows, &persons, &linked)?;
+    let summary = LinkSummary { rows: file.rows.len(), rejected: file.rejects.len(), warnings: file.warnings.len(), read_time, write_time };
+    note_link(&summary, source, &persons, &linked, &args.out, read_time + link_time + write_time, args.incidents.is_some());
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&link_json(&summary, &persons, &linked))?)?;
+    }
+    Ok(())
+}
+
+/// Writes persons.csv, pairs.csv and model.json into `out`; returns the time it took.
+pub fn write_link(out: &Path, people: &[Involvement], persons: &Persons, linked: &Linked) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    persons.write_csv(&out.join("persons.csv"), people)?;
+    linked.write_pairs(&out.join("pairs.csv"), people)?;
+    linked.model.save(&out.join("model.json"))?;
+    Ok(started.elapsed())
+}
+
+/// What a linkage read and how long reading and writing took, for its summary.
+pub struct LinkSummary {
+    /// Accepted people rows.
+    pub rows: usize,
+    /// Rejected people rows.
+    pub rejected: usize,
+    /// Warnings on people rows.
+    pub warnings: usize,
+    /// Time reading the rows.
+    pub read_time: Duration,
+    /// Time writing persons.csv, pairs.csv and model.json.
+    pub write_time: Duration,
+}
+
+/// The summary of a linkage on stderr, as `conduct link` prints it (`total`: its whole time;
+/// `incidents`: an incidents file was given, which linkage does not use).
+pub fn note_link(s: &LinkSummary, source: &str, persons: &Persons, linked: &Linked, out: &Path, total: Duration, incidents: bool) {
+    note!(
+        "read {} rows from {} in {:.2}s ({} rejected, {} of them listed as their own person; {} warnings)",
+        s.rows,
+        source,
+        s.read_time.as_secs_f64(),
+        s.rejected,
+        persons.rejected().len(),
+        s.warnings
+    );
+    if incidents {
+        note!("note: --incidents is accepted but not used by linkage yet");
+    }
+    note_raw!("{}", linked.stats.to_text());
+    note!(
+        "wrote {}, {} ({} pairs) and model.json in {:.2}s; total {:.2}s",
+        out.join("persons.csv").display(),
+        out.join("pairs.csv").display(),
+        linked.pairs.len(),
+        s.write_time.as_secs_f64(),
+        total.as_secs_f64()
+    );
+}
+
+/// The summary of a linkage as JSON (`conduct link --json`).
+fn link_json(summary: &LinkSummary, persons: &Persons, linked: &Linked) -> serde_json::Value {
+    let s = &linked.stats;
+    serde_json::json!({
+        "rows": s.rows,
+        "rejected": summary.rejected,
+        "rows_without_identifiers": s.rows_without_identifiers,
+        "field_warnings": s.field_warnings.counts.iter().map(|(f, n)| (f.to_string(), *n)).collect::<HashMap<_, _>>(),
+        "candidate_pairs": s.candidate_pairs,
+        "blocking_rules": s.rules.iter().map(|r| serde_json::json!({
+            "rule": r.name, "blocks": r.blocks, "pairs": r.pairs,
+            "oversized_blocks": r.oversized_blocks, "oversized_records": r.oversized_records,
+        })).collect::<Vec<_>>(),
+        "pairs_above_threshold": s.pairs_above_threshold,
+        "persons": persons.count(),
+        "persons_with_several_records": s.persons_with_several_records,
+        "stages_seconds": s.stages.iter().map(|(n, d)| (n.to_string(), d.as_secs_f64())).collect::<HashMap<_, _>>(),
+        "read_seconds": summary.read_time.as_secs_f64(),
+        "write_seconds": summary.write_time.as_secs_f64(),
+    })
+}
 
 /// Runs `conduct explain`.
 pub fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {

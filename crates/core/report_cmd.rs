@@ -46,7 +46,7 @@ pub struct StoryArgs {
     #[arg(long)]
     pub period: Option<String>,
     /// Years back for the n-fold comparison.
-    #[arg(long, default_value_t = 9)]
+    #[arg(long, default_value_t = StoryOptions::default().fold_years)]
     pub fold_years: u32,
     #[command(flatten)]
     pub data: DataArgs,
@@ -123,10 +123,10 @@ fn foi_year(year: Option<&str>) -> anyhow::Result<Option<i32>> {
 /// Loads the data for a report, saying how many rows could not be used.
 fn loaded(data: &DataArgs) -> anyhow::Result<conduct_stats::Tables> {
     let l = load(data)?;
-    if !l.rejects.is_empty() {
-        note!("conduct: {} rows could not be used (run `conduct stats` to list them in rejects.csv)", l.rejects.len());
+    if !l.read.rejects.is_empty() {
+        note!("conduct: {} rows could not be used (run `conduct stats` to list them in rejects.csv)", l.read.rejects.len());
     }
-    if l.used == 0 {
+    if l.read.used == 0 {
         bail!("nothing usable was read");
     }
     Ok(l.tables)

@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use conduct_ingest::Inputs;
+use anyhow::{Context, bail};
+use conduct_ingest::{Inputs, Table};
 
 /// Arguments of `conduct run`.
 #[derive(clap::Args)]
@@ -27,9 +28,10 @@ pub struct Stages {
 }
 
 /// Runs every stage into `out`: workspace/, import/, link/, courses/, stats/, stories/, report/.
+/// The export is read once: the import keeps it in memory for the analysis
+/// ([`conduct_pipeline::analyse`]).
 pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     let mut seconds = Vec::new();
-    let mut stage = |name: &'static str, t: Instant| seconds.push((name, t.elapsed().as_secs_f64()));
 
     note!("import");
     let t = Instant::now();
@@ -37,94 +39,87 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     if workspace.exists() {
         std::fs::remove_dir_all(&workspace)?;
     }
-    let import = crate::ingest::import(&workspace, inputs, &out.join("import"))?;
-    stage("import", t);
-
-    // The export is read into memory once for linkage and courses (the import above streamed it
-    // into the workspace without keeping it).
-    note!("read the export");
-    let t = Instant::now();
-    let mut ingest = conduct_ingest::Ingest::new();
-    let (export, summary) = ingest.read_whole(inputs)?;
-    let from_people = |file: &Path| inputs.people.iter().any(|p| p == file);
-    let people = conduct_ingest::PeopleFile {
-        rows: export.people,
-        rejects: ingest.rejects().iter().filter(|r| from_people(&r.file)).cloned().collect(),
-        warnings: ingest.warnings().iter().filter(|w| from_people(&w.file)).cloned().collect(),
-        summaries: summary.files.iter().filter(|f| from_people(&f.file)).cloned().collect(),
-    };
-    let read_time = t.elapsed();
-    stage("read", t);
-
-    note!("link people into persons");
-    let t = Instant::now();
-    if people.rows.is_empty() && people.rejects.is_empty() {
-        anyhow::bail!("no people rows in the export");
+    let (import, export) = crate::ingest::import_keeping(&workspace, inputs, &out.join("import"))?;
+    seconds.push(("import", t.elapsed().as_secs_f64()));
+    let people_rows: u64 = export.summary.files.iter().filter(|f| f.table == Table::People).map(|f| f.read).sum();
+    if people_rows == 0 {
+        bail!("no people rows in the export");
     }
-    let link_dir = out.join("link");
-    let link_args = crate::link_cmd::LinkArgs {
-        people: inputs.people.clone(),
-        incidents: None,
-        out: link_dir.clone(),
-        model: None,
-        threshold: None,
-        pairs_min_weight: 0.0,
-        all_pairs: false,
-        seed: 42,
-        max_block_size: 16,
+
+    note!("analyse: link people into persons, find courses of conduct, build the tables");
+    let options = conduct_pipeline::Options::default();
+    let analysis = conduct_pipeline::analyse(&export, &options)?;
+    for (name, d) in &analysis.stages {
+        seconds.push((if *name == "statistics" { "statistics (beside link)" } else { name }, d.as_secs_f64()));
+    }
+
+    note!("write");
+    let t = Instant::now();
+    let linked = analysis.linked.as_ref().context("the pipeline links the people")?;
+    let link_write = crate::link_cmd::write_link(&out.join("link"), &export.people, &analysis.persons, linked)?;
+    let people_rejected = export.summary.files.iter().filter(|f| f.table == Table::People).map(|f| f.rejected).sum::<u64>();
+    let people_warnings = export.summary.files.iter().filter(|f| f.table == Table::People).map(|f| f.warnings).sum::<u64>();
+    let summary = crate::link_cmd::LinkSummary {
+        rows: export.people.len(),
+        rejected: people_rejected as usize,
+        warnings: people_warnings as usize,
+        read_time: import.timings.read,
+        write_time: link_write,
+    };
+    let link_time = analysis.stages.iter().find(|(n, _)| *n == "link").map_or(Duration::ZERO, |s| s.1);
+    crate::link_cmd::note_link(
+        &summary,
+        &crate::link_cmd::names(&inputs.people),
+        &analysis.persons,
+        linked,
+        &out.join("link"),
+        summary.read_time + link_time + link_write,
+        false,
+    );
+    if export.incidents.is_empty() {
+        bail!("no usable incidents were read");
+    }
+    let statistics = &analysis.statistics;
+    if statistics.used() == 0 {
+        bail!("nothing usable was read for the statistics");
+    }
+    // The courses (one timeline file per course) and the statistics, stories and report are
+    // written side by side; what they say is printed afterwards, in order.
+    let stats_args = crate::stats_cmd::Args {
+        data: crate::stats_cmd::DataArgs { incidents: inputs.incidents.clone(), orders: inputs.orders.clone(), ..Default::default() },
+        out: out.join("stats"),
+        periods: options.stats.periods.iter().map(|p| p.to_string()).collect(),
+        fold_years: options.stats.fold_years,
         json: false,
     };
-    // Only the person of each row is kept; the scored pairs are freed here.
-    let person = crate::link_cmd::link_file(&people, read_time, &crate::link_cmd::names(&inputs.people), &link_args)?.person;
-    let count = person.iter().copied().max().map_or(0, |m| m + 1);
-    let persons = (person, (0..count).map(conduct_resolve::person_id).collect());
-    stage("link", t);
-
-    note!("courses of conduct");
-    let t = Instant::now();
-    let export = crate::courses_cmd::Export { incidents: export.incidents, people: people.rows, orders: export.orders, summary };
-    crate::courses_cmd::run_on(
-        &export,
-        read_time.as_secs_f64(),
-        Some(persons),
-        &out.join("courses"),
-        &conduct_courses::Options::default(),
-    )?;
-    drop(export);
-    stage("courses", t);
-
-    note!("statistics and reports");
-    let t = Instant::now();
-    let data = crate::stats_cmd::DataArgs { incidents: inputs.incidents.clone(), orders: inputs.orders.clone(), ..Default::default() };
-    // Loaded once for the statistics, the stories and the HTML report.
-    let loaded = crate::stats_cmd::load(&data)?;
-    if loaded.used == 0 {
-        anyhow::bail!("nothing usable was read for the statistics");
-    }
-    crate::stats_cmd::run_loaded(
-        crate::stats_cmd::Args { data: data.clone(), out: out.join("stats"), periods: Vec::new(), fold_years: 9, json: false },
-        &loaded,
-    )?;
-    crate::report_cmd::run_on(
-        crate::report_cmd::Args {
-            command: crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
+    let read = crate::stats_cmd::Read::of_export(&statistics.files, &statistics.rejects);
+    let (courses_written, stats_written) = std::thread::scope(|s| {
+        let stats = s.spawn(|| -> anyhow::Result<serde_json::Value> {
+            let summary = crate::stats_cmd::write(&stats_args, &statistics.tables, &read)?;
+            let report = |command| crate::report_cmd::run_on(crate::report_cmd::Args { command }, &statistics.tables);
+            report(crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
                 force: None,
                 all_forces: true,
                 period: None,
-                fold_years: 9,
-                data: data.clone(),
+                fold_years: options.stats.fold_years,
+                data: stats_args.data.clone(),
                 out: Some(out.join("stories")),
-            }),
-        },
-        &loaded.tables,
-    )?;
-    crate::report_cmd::run_on(
-        crate::report_cmd::Args {
-            command: crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs { out: out.join("report"), period: None, data }),
-        },
-        &loaded.tables,
-    )?;
-    stage("stats", t);
+            }))?;
+            report(crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {
+                out: out.join("report"),
+                period: None,
+                data: stats_args.data.clone(),
+            }))?;
+            Ok(summary)
+        });
+        let courses = crate::courses_cmd::write_courses(&export, &analysis, &out.join("courses"));
+        (courses, stats.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the statistics failed"))))
+    });
+    let courses_secs = courses_written?;
+    let stats_summary = stats_written?;
+    seconds.push(("write", t.elapsed().as_secs_f64()));
+    crate::courses_cmd::print_courses(&export, &analysis, import.timings.read.as_secs_f64(), courses_secs, &out.join("courses"))?;
+    crate::stats_cmd::print(&stats_args, &statistics.tables, &read, &stats_summary)?;
     Ok(Stages { seconds, import })
 }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use conduct_ingest::{FileSummary, Reject};
 use conduct_stats::incidents::read_export;
 use conduct_stats::published::{self, ReadSummary, TableKind};
 use conduct_stats::{Period, Tables};
@@ -42,23 +43,49 @@ pub struct Args {
     #[arg(long = "period")]
     pub periods: Vec<String>,
     /// Years back for the n-fold comparison.
-    #[arg(long, default_value_t = 9)]
+    #[arg(long, default_value_t = conduct_stats::derived::Options::default().fold_years)]
     pub fold_years: u32,
     /// Print the summary as JSON on stdout instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
-/// What loading found: the tables, the per-file summaries, and every rejected row.
+/// What loading found: the tables, and what was read to build them.
 pub struct Loaded {
     /// The tables.
     pub tables: Tables,
+    /// The files read, their rejected rows and the rows used.
+    pub read: Read,
+}
+
+/// What was read for the tables.
+#[derive(Default)]
+pub struct Read {
     /// One JSON object per input file.
     pub files: Vec<serde_json::Value>,
     /// Rejected rows: file, line, column, reason.
     pub rejects: Vec<[String; 4]>,
     /// Rows used in figures.
     pub used: u64,
+}
+
+impl Read {
+    /// What reading a force export's incidents and orders files found (`files`: their
+    /// summaries, `rejects`: their rejected rows).
+    pub fn of_export(files: &[FileSummary], rejects: &[Reject]) -> Read {
+        let mut read = Read::default();
+        for f in files {
+            read.files.push(serde_json::json!({
+                "file": f.file.display().to_string(), "table": f.table.to_string(),
+                "read": f.read, "used": f.accepted, "rejected": f.rejected, "notes": f.notes,
+            }));
+            read.used += f.accepted;
+        }
+        for r in rejects {
+            read.rejects.push([r.file.display().to_string(), r.line.to_string(), r.column.clone(), r.reason.clone()]);
+        }
+        read
+    }
 }
 
 fn published_json(s: &ReadSummary) -> serde_json::Value {
@@ -72,22 +99,11 @@ fn published_json(s: &ReadSummary) -> serde_json::Value {
 
 /// Reads the data named by `args` into tables.
 pub fn load(args: &DataArgs) -> anyhow::Result<Loaded> {
-    let mut loaded = Loaded { tables: Tables::new(), files: Vec::new(), rejects: Vec::new(), used: 0 };
     if !args.incidents.is_empty() {
         let read = read_export(&args.incidents, &args.orders)?;
-        for f in &read.summary.files {
-            loaded.files.push(serde_json::json!({
-                "file": f.file.display().to_string(), "table": f.table.to_string(),
-                "read": f.read, "used": f.accepted, "rejected": f.rejected, "notes": f.notes,
-            }));
-            loaded.used += f.accepted;
-        }
-        for r in &read.rejects {
-            loaded.rejects.push([r.file.display().to_string(), r.line.to_string(), r.column.clone(), r.reason.clone()]);
-        }
-        loaded.tables = read.tables;
-        return Ok(loaded);
+        return Ok(Loaded { read: Read::of_export(&read.summary.files, &read.rejects), tables: read.tables });
     }
+    let mut loaded = Loaded { tables: Tables::new(), read: Read::default() };
     if args.recorded.is_empty() && !args.outcomes.is_empty() {
         bail!("--outcomes needs the recorded-crime table too (--recorded): rates divide by offences recorded");
     }
@@ -101,26 +117,23 @@ pub fn load(args: &DataArgs) -> anyhow::Result<Loaded> {
             TableKind::Outcomes => published::read_outcomes(path, &mut loaded.tables),
         }?;
         for e in &s.rejects {
-            loaded.rejects.push([
+            loaded.read.rejects.push([
                 e.file().map(|p| p.display().to_string()).unwrap_or_default(),
                 e.line().map(|l| l.to_string()).unwrap_or_default(),
                 e.column().unwrap_or("").to_string(),
                 e.reason(),
             ]);
         }
-        loaded.used += s.used;
-        loaded.files.push(published_json(&s));
+        loaded.read.used += s.used;
+        loaded.read.files.push(published_json(&s));
     }
     Ok(loaded)
 }
 
 /// The periods asked for, or the year to the latest quarter in the data.
 pub fn periods(given: &[String], tables: &Tables) -> anyhow::Result<Vec<Period>> {
-    if given.is_empty() {
-        let latest = tables.latest_quarter().context("the data holds no recorded crime")?;
-        return Ok(vec![Period::year_to(latest)]);
-    }
-    parse_periods(given)
+    let options = conduct_stats::derived::Options { periods: parse_periods(given)?, ..Default::default() };
+    options.periods_for(tables).context("the data holds no recorded crime")
 }
 
 /// Reads the periods given on the command line; one that cannot be read, or lies outside the
@@ -129,51 +142,51 @@ pub fn parse_periods(given: &[String]) -> anyhow::Result<Vec<Period>> {
     given.iter().map(|p| Period::parse(p).map_err(|e| crate::Usage(format!("--period: {e}")).into())).collect()
 }
 
-/// Writes `rejects.csv` (file, line, column, reason) into `dir`.
+/// Writes `rejects.csv` (file, line, column, reason) into `dir`, every cell made inert for
+/// spreadsheets.
 pub fn write_rejects(dir: &Path, rejects: &[[String; 4]]) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join("rejects.csv");
-    let mut w = String::new();
-    w.push_str("file,line,column,reason\n");
-    for r in rejects {
-        let cells: Vec<String> = r.iter().map(|c| quote(&conduct_domain::cell::inert(c))).collect();
-        w.push_str(&cells.join(","));
-        w.push('\n');
-    }
-    std::fs::write(&path, w).with_context(|| format!("writing {}", path.display()))?;
+    let write = || -> csv::Result<()> {
+        let mut w = csv::Writer::from_path(&path)?;
+        w.write_record(["file", "line", "column", "reason"])?;
+        for r in rejects {
+            w.write_record(r.iter().map(|c| conduct_domain::cell::inert(c).into_owned()))?;
+        }
+        w.flush()?;
+        Ok(())
+    };
+    write().with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
-}
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     parse_periods(&args.periods)?;
     let loaded = load(&args.data)?;
-    run_loaded(args, &loaded)
+    let summary = write(&args, &loaded.tables, &loaded.read)?;
+    print(&args, &loaded.tables, &loaded.read, &summary)
 }
 
-/// Runs the command on data already loaded from `args.data`.
-pub fn run_loaded(args: Args, loaded: &Loaded) -> anyhow::Result<ExitCode> {
-    let periods = periods(&args.periods, &loaded.tables)?;
+/// Writes the tables, the derived figures, rejects.csv and summary.json into `args.out`;
+/// returns the summary.
+pub fn write(args: &Args, tables: &Tables, read: &Read) -> anyhow::Result<serde_json::Value> {
+    let periods = periods(&args.periods, tables)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let mut outputs = vec![args.out.join("recorded.csv"), args.out.join("outcomes.csv")];
-    published::write_recorded(&outputs[0], &loaded.tables)?;
-    published::write_outcomes(&outputs[1], &loaded.tables)?;
-    outputs.extend(conduct_stats::derived::write_derived(&args.out, &loaded.tables, &periods, args.fold_years)?);
-    outputs.push(write_rejects(&args.out, &loaded.rejects)?);
-    let non_force: serde_json::Map<String, serde_json::Value> = loaded
-        .tables
+    published::write_recorded(&outputs[0], tables)?;
+    published::write_outcomes(&outputs[1], tables)?;
+    outputs.extend(conduct_stats::derived::write_derived(&args.out, tables, &periods, args.fold_years)?);
+    outputs.push(write_rejects(&args.out, &read.rejects)?);
+    let non_force: serde_json::Map<String, serde_json::Value> = tables
         .non_force()
         .iter()
         .map(|(n, t)| (n.clone(), serde_json::json!({"count": t.count, "suppressed_cells": t.suppressed})))
         .collect();
     let summary = serde_json::json!({
-        "files": loaded.files,
-        "rows_used": loaded.used,
-        "rejected": loaded.rejects.len(),
+        "files": read.files,
+        "rows_used": read.used,
+        "rejected": read.rejects.len(),
         "non_force_rows_kept_out": non_force,
         "periods": periods.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         "outcome_basis": "outcomes assigned to offences recorded in each quarter",
@@ -182,10 +195,15 @@ pub fn run_loaded(args: Args, loaded: &Loaded) -> anyhow::Result<ExitCode> {
     let summary_path = args.out.join("summary.json");
     std::fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)
         .with_context(|| format!("writing {}", summary_path.display()))?;
+    Ok(summary)
+}
+
+/// Prints what [`write`] wrote; exit code 1 when nothing usable was read.
+pub fn print(args: &Args, tables: &Tables, read: &Read, summary: &serde_json::Value) -> anyhow::Result<ExitCode> {
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&summary)?)?;
+        outln!("{}", serde_json::to_string_pretty(summary)?)?;
     } else {
-        for f in &loaded.files {
+        for f in &read.files {
             out!("{:<9} {}: read {}, used {}", f["table"].as_str().unwrap_or(""), f["file"].as_str().unwrap_or(""), f["read"], f["used"])?;
             if let Some(n) = f.get("non_force") {
                 out!(", non-force {n}")?;
@@ -199,16 +217,18 @@ pub fn run_loaded(args: Args, loaded: &Loaded) -> anyhow::Result<ExitCode> {
                 outln!("          note: {}", n.as_str().unwrap_or(""))?;
             }
         }
-        for (n, t) in loaded.tables.non_force() {
+        for (n, t) in tables.non_force() {
             outln!("kept out of force figures: {n} ({} offences)", t.count)?;
         }
-        outln!("periods: {}", periods.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))?;
+        let periods: Vec<String> =
+            summary["periods"].as_array().into_iter().flatten().map(|p| p.as_str().unwrap_or("").to_string()).collect();
+        outln!("periods: {}", periods.join("; "))?;
         outln!("written to {}", args.out.display())?;
-        if !loaded.rejects.is_empty() {
+        if !read.rejects.is_empty() {
             outln!("rejected rows, with reasons: {}", args.out.join("rejects.csv").display())?;
         }
     }
-    if loaded.used == 0 {
+    if read.used == 0 {
         note!("conduct: nothing usable was read");
         return Ok(ExitCode::from(1));
     }

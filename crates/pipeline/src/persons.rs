@@ -1,0 +1,230 @@
+//! Who is who: the person of every people row, the rows the read set aside that still name a
+//! record (each a person of its own, so that nothing is dropped), and the files that say so —
+//! `persons.csv` (`record_id,person_id`) and `pairs.csv` (the scored candidate pairs).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use conduct_domain::cell::{inert, restore};
+use conduct_ingest::{Involvement, Reject};
+use conduct_resolve::{LinkOptions, LinkStats, Model, ScoredPair, person_id};
+use rayon::prelude::*;
+
+use crate::error::{Error, ErrorKind};
+
+/// The person of every people row, by number: persons `0..linked` are those of the accepted
+/// rows (numbered by first row, as linkage numbers them), then one for each rejected row that
+/// names a record ([`Persons::rejected`]).
+#[derive(Clone, Debug)]
+pub struct Persons {
+    of_row: Vec<u32>,
+    linked: u32,
+    rejected: Vec<String>,
+    ids: Ids,
+    unlisted: usize,
+}
+
+/// How person numbers are written.
+#[derive(Clone, Debug)]
+enum Ids {
+    /// `P0000001` for 0 ([`conduct_resolve::person_id`]).
+    Numbered,
+    /// As named in a persons file, by number.
+    Given(Vec<String>),
+}
+
+impl Persons {
+    /// The persons linkage found (`person`: one number per accepted row of `people`), with the
+    /// rejected people rows that name a record (`rejects`, in order; a key that is an accepted
+    /// row's record_id — a rejected duplicate — is that row's, listed once) as persons of their
+    /// own, numbered after the linked ones.
+    pub fn linked(person: Vec<u32>, people: &[Involvement], rejects: &[Reject]) -> Persons {
+        let linked = person.iter().copied().max().map_or(0, |m| m + 1);
+        let named = rejects.iter().filter(|r| !r.key.is_empty());
+        let accepted: HashSet<&str> =
+            if named.clone().next().is_some() { people.iter().map(|r| r.record_id.as_str()).collect() } else { HashSet::new() };
+        let rejected = named.filter(|r| !accepted.contains(r.key.as_str())).map(|r| r.key.clone()).collect();
+        Persons { of_row: person, linked, rejected, ids: Ids::Numbered, unlisted: 0 }
+    }
+
+    /// The persons a persons file (`record_id,person_id`, as [`Persons::write_csv`] writes it,
+    /// or any other with those columns) gives the rows of `people`. Persons are numbered by
+    /// first appearance in the file; a row the file does not list is a person of its own
+    /// (`unlinked:RECORD_ID`, counted in [`Persons::unlisted`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Persons`] when the file cannot be read as CSV or lacks either column.
+    pub fn read_csv(path: &Path, people: &[Involvement]) -> Result<Persons, Error> {
+        let err = |e: csv::Error| Error::new(ErrorKind::Persons, format!("reading {}", path.display()), e);
+        let mut r = csv::Reader::from_path(path).map_err(err)?;
+        let h = r.headers().map_err(err)?.clone();
+        let col = |n: &str| {
+            h.iter()
+                .position(|x| x.eq_ignore_ascii_case(n))
+                .ok_or_else(|| Error::message(ErrorKind::Persons, format!("{}: no column {n}", path.display())))
+        };
+        let (cr, cp) = (col("record_id")?, col("person_id")?);
+        let mut names: Vec<String> = Vec::new();
+        let mut number: HashMap<String, u32> = HashMap::new();
+        let mut of_record: HashMap<String, u32> = HashMap::new();
+        for rec in r.records() {
+            let rec = rec.map_err(err)?;
+            // A persons file is Conduct's own: its cells are read back as they were before
+            // being made inert for spreadsheets.
+            let person = restore(&rec[cp]).into_owned();
+            let n = *number.entry(person.clone()).or_insert_with(|| {
+                names.push(person);
+                names.len() as u32 - 1
+            });
+            of_record.insert(restore(&rec[cr]).into_owned(), n);
+        }
+        let mut unlisted = 0usize;
+        let of_row = people
+            .iter()
+            .map(|p| {
+                of_record.get(&p.record_id).copied().unwrap_or_else(|| {
+                    unlisted += 1;
+                    names.push(format!("unlinked:{}", p.record_id));
+                    names.len() as u32 - 1
+                })
+            })
+            .collect();
+        Ok(Persons { of_row, linked: names.len() as u32, rejected: Vec::new(), ids: Ids::Given(names), unlisted })
+    }
+
+    /// The person number of each accepted people row, in row order.
+    pub fn of_row(&self) -> &[u32] {
+        &self.of_row
+    }
+
+    /// Persons of the accepted rows (numbers `0..linked()`).
+    pub fn linked_count(&self) -> u32 {
+        self.linked
+    }
+
+    /// Every person: those of the accepted rows and those of the rejected rows.
+    pub fn count(&self) -> u64 {
+        u64::from(self.linked) + self.rejected.len() as u64
+    }
+
+    /// The record ids of rejected rows listed as persons of their own, in order (person
+    /// numbers `linked_count()..`).
+    pub fn rejected(&self) -> &[String] {
+        &self.rejected
+    }
+
+    /// People rows a persons file did not list (each taken as a person of its own).
+    pub fn unlisted(&self) -> usize {
+        self.unlisted
+    }
+
+    /// The person_id of person number `n`.
+    pub fn id(&self, n: u32) -> String {
+        match &self.ids {
+            Ids::Numbered => person_id(n),
+            Ids::Given(names) => names[n as usize].clone(),
+        }
+    }
+
+    /// Writes `persons.csv`: `record_id,person_id` for every accepted row of `people` (the rows
+    /// these persons were found for), then for every rejected row that names a record. Cells
+    /// are made inert for spreadsheets ([`conduct_domain::cell::inert`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Write`] when the file cannot be written.
+    pub fn write_csv(&self, path: &Path, people: &[Involvement]) -> Result<(), Error> {
+        let chunks = people
+            .par_chunks(CHUNK)
+            .zip(self.of_row.par_chunks(CHUNK))
+            .map(|(rows, persons)| {
+                chunk(rows.iter().zip(persons), |w, (row, &p)| w.write_record([inert(&row.record_id).as_ref(), self.id(p).as_str()]))
+            })
+            .chain(rayon::iter::once(chunk(self.rejected.iter().zip(self.linked..), |w, (key, n)| {
+                w.write_record([inert(key).as_ref(), self.id(n).as_str()])
+            })))
+            .collect();
+        write_chunks(path, &["record_id", "person_id"], chunks)
+    }
+}
+
+/// What linkage found besides the persons: the model it used, its counts and timings, and the
+/// scored candidate pairs it kept ([`LinkOptions::keep_pairs_from_weight`]).
+#[derive(Clone, Debug)]
+pub struct Linked {
+    /// The model used (saved as `model.json`).
+    pub model: Model,
+    /// Counts and timings.
+    pub stats: LinkStats,
+    /// Scored candidate pairs (row numbers into the people rows linked).
+    pub pairs: Vec<ScoredPair>,
+}
+
+impl Linked {
+    /// Writes `pairs.csv`: `record_id_l,record_id_r,match_weight,match_probability` for every
+    /// pair kept, `people` being the rows that were linked.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Write`] when the file cannot be written.
+    pub fn write_pairs(&self, path: &Path, people: &[Involvement]) -> Result<(), Error> {
+        let chunks = self
+            .pairs
+            .par_chunks(CHUNK)
+            .map(|pairs| {
+                chunk(pairs.iter(), |w, p| {
+                    let (a, b) = (&people[p.a as usize].record_id, &people[p.b as usize].record_id);
+                    let probability = conduct_resolve::model::probability(f64::from(p.weight));
+                    w.write_record([
+                        inert(a).as_ref(),
+                        inert(b).as_ref(),
+                        format!("{:.3}", p.weight).as_str(),
+                        format!("{probability:.6}").as_str(),
+                    ])
+                })
+            })
+            .collect();
+        write_chunks(path, &["record_id_l", "record_id_r", "match_weight", "match_probability"], chunks)
+    }
+}
+
+/// Links the accepted people rows into persons with `options`; the rejected people rows that
+/// name a record (`rejects`) become persons of their own ([`Persons::linked`]).
+///
+/// # Errors
+///
+/// [`ErrorKind::Linkage`] when the options cannot work (a maximum block size under 2) or a given
+/// model does not fit this engine.
+pub fn link(people: &[Involvement], rejects: &[Reject], options: &LinkOptions) -> Result<(Persons, Linked), Error> {
+    let linkage = conduct_resolve::link(people, options).map_err(|e| Error::new(ErrorKind::Linkage, "linking people into persons", e))?;
+    let persons = Persons::linked(linkage.person, people, rejects);
+    Ok((persons, Linked { model: linkage.model, stats: linkage.stats, pairs: linkage.pairs }))
+}
+
+/// Rows formatted per parallel chunk when writing persons.csv and pairs.csv.
+const CHUNK: usize = 1 << 16;
+
+/// CSV records written into memory, without a header: one chunk of a file written in parallel.
+fn chunk<T>(items: impl Iterator<Item = T>, mut row: impl FnMut(&mut csv::Writer<Vec<u8>>, T) -> csv::Result<()>) -> csv::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    for item in items {
+        row(&mut w, item)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Writes a CSV file: `header`, then the records formatted in `chunks` (in order).
+fn write_chunks(path: &Path, header: &[&str], chunks: csv::Result<Vec<Vec<u8>>>) -> Result<(), Error> {
+    use std::io::Write;
+    let err = |e: csv::Error| Error::new(ErrorKind::Write, format!("writing {}", path.display()), e);
+    let chunks = chunks.map_err(err)?;
+    let file = std::fs::File::create(path).map_err(|e| err(e.into()))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    w.write_record(header).map_err(err)?;
+    let mut file = w.into_inner().map_err(|e| err(e.into_error().into()))?;
+    for c in &chunks {
+        file.write_all(c).map_err(|e| err(e.into()))?;
+    }
+    file.flush().map_err(|e| err(e.into()))
+}
