@@ -12,11 +12,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use conduct_courses::{Breach, Courses, Priority, Review, find_breaches, find_courses, triage};
+use conduct_courses::Priority;
 use conduct_domain::Force;
 pub use conduct_ingest::Export;
 use conduct_ingest::{Ingest, Inputs, Summary};
-use conduct_resolve::Model;
 use conduct_resolve::model::TermFrequencies;
 
 use crate::db::{Conn, DbError, Value};
@@ -28,8 +27,8 @@ pub enum DatasetError {
     Unreadable(String),
     /// The export was read but may not be used (nothing usable, another force's records, …).
     Refused(String),
-    /// Linkage failed.
-    Linkage(String),
+    /// The analysis (person linkage) failed.
+    Linkage(conduct_pipeline::Error),
     /// The database failed.
     Db(DbError),
     /// A file operation failed.
@@ -42,7 +41,8 @@ pub enum DatasetError {
 impl std::fmt::Display for DatasetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DatasetError::Unreadable(s) | DatasetError::Refused(s) | DatasetError::Linkage(s) | DatasetError::Io(s) => f.write_str(s),
+            DatasetError::Unreadable(s) | DatasetError::Refused(s) | DatasetError::Io(s) => f.write_str(s),
+            DatasetError::Linkage(e) => f.write_str(&e.chain()),
             DatasetError::Db(e) => write!(f, "{e}"),
             DatasetError::Conflict => f.write_str("another publication was committed meanwhile"),
         }
@@ -464,30 +464,27 @@ fn upsert<T>(rows: &mut Vec<T>, at: &mut HashMap<(Force, String), usize>, key: (
 /// Everything computed from the merged exports.
 pub struct Analysis {
     /// The rows.
-    pub export: Export,
-    /// The person number of each people row.
-    pub person_of: Vec<u32>,
-    /// The linkage model (kept for explanations).
-    pub model: Model,
+    pub export: conduct_pipeline::Export,
+    /// Persons (with the linkage model, kept for explanations), courses, breaches and the
+    /// review list ([`conduct_pipeline::analyse`]).
+    pub found: conduct_pipeline::Analysis,
     /// Term frequencies of names (kept for explanations).
     pub tf: TermFrequencies,
-    /// Courses found.
-    pub courses: Courses,
-    /// Possible breaches.
-    pub breaches: Vec<Breach>,
-    /// The review list, in review order.
-    pub reviews: Vec<Review>,
 }
 
-/// Links people into persons and finds courses, breaches and the review list.
+/// Links people into persons and finds courses, breaches and the review list: the pipeline of
+/// `conduct run` ([`conduct_pipeline::analyse`]), keeping no scored pairs (the server shows
+/// none).
 pub fn analyse(export: Export) -> Result<Analysis, DatasetError> {
-    let options = conduct_resolve::LinkOptions { keep_pairs_from_weight: f64::INFINITY, ..Default::default() };
-    let linkage = conduct_resolve::link(&export.people, &options).map_err(|e| DatasetError::Linkage(e.to_string()))?;
+    let defaults = conduct_pipeline::Options::default();
+    let options = conduct_pipeline::Options {
+        link: conduct_resolve::LinkOptions { keep_pairs_from_weight: f64::INFINITY, ..defaults.link },
+        ..defaults
+    };
+    let export = conduct_pipeline::Export::from(export);
+    let found = conduct_pipeline::analyse(&export, &options).map_err(DatasetError::Linkage)?;
     let (_, tf) = conduct_resolve::features(&export.people);
-    let courses = find_courses(&export.incidents, &export.people, &linkage.person, &conduct_courses::Options::default());
-    let breaches = find_breaches(&export.incidents, &export.orders, &courses);
-    let reviews = triage(&export.incidents, &export.orders, &courses.courses, &breaches);
-    Ok(Analysis { person_of: linkage.person, model: linkage.model, tf, export, courses, breaches, reviews })
+    Ok(Analysis { export, found, tf })
 }
 
 fn opt_date(d: Option<conduct_domain::Date>) -> Value {
@@ -569,9 +566,9 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     let members = e
         .people
         .iter()
-        .zip(&a.person_of)
+        .zip(a.found.persons.of_row())
         .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n as usize, old.as_str())));
-    let persons = a.person_of.iter().max().map_or(0, |&m| m as usize + 1);
+    let persons = a.found.persons.of_row().iter().max().map_or(0, |&m| m as usize + 1);
     let persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
     drop(old_person);
     // Published course(s) of each (force, incident_ref).
@@ -583,14 +580,14 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         old_course.entry(r[0].text()).or_default().entry(r[1].text()).or_default().push(id);
     }
     let mut next_course = (meta_number(conn, "next_course")?.unwrap_or(1).max(1) as u64).max(highest + 1);
-    let members = a.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
+    let members = a.found.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
         let old_course = &old_course;
         c.incidents.iter().flat_map(move |&i| {
             let inc = &e.incidents[i];
             old_course.get(inc.force.name()).and_then(|m| m.get(&inc.incident_ref)).into_iter().flatten().map(move |old| (ci, old.as_str()))
         })
     });
-    let courses = crate::ids::assign(a.courses.courses.len(), &crate::ids::overlaps(members), &mut next_course, crate::ids::course);
+    let courses = crate::ids::assign(a.found.courses.courses.len(), &crate::ids::overlaps(members), &mut next_course, crate::ids::course);
     Ok(CarriedIds { persons, courses, next_person, next_course, publication })
 }
 
@@ -682,20 +679,20 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
     let mut course_incidents = Vec::new();
     let mut course_forces: Vec<Vec<Value>> = Vec::new();
     let mut courses: Vec<Vec<Value>> = Vec::new();
-    let mut review_of: Vec<Option<usize>> = vec![None; a.courses.courses.len()];
-    for (rank, r) in a.reviews.iter().enumerate() {
+    let mut review_of: Vec<Option<usize>> = vec![None; a.found.courses.courses.len()];
+    for (rank, r) in a.found.reviews.iter().enumerate() {
         review_of[r.course] = Some(rank);
     }
     let mut breach_rows = Vec::new();
     let mut per_force: BTreeMap<Force, ForceFigures> = BTreeMap::new();
-    for (ci, c) in a.courses.courses.iter().enumerate() {
+    for (ci, c) in a.found.courses.courses.iter().enumerate() {
         let (first, last) = conduct_courses::span(&e.incidents, c);
         let (priority, reasons, stalking, breaches, rank) = match review_of[ci] {
             Some(rank) => {
-                let r = &a.reviews[rank];
+                let r = &a.found.reviews[rank];
                 (r.priority, r.reasons.clone(), r.stalking.review_as_stalking(), r.breaches.len(), rank)
             }
-            None => (Priority::Routine, Vec::new(), false, 0, a.reviews.len() + ci),
+            None => (Priority::Routine, Vec::new(), false, 0, a.found.reviews.len() + ci),
         };
         let forces: Vec<&str> = c.forces.iter().map(|f| f.name()).collect();
         let cid = &course_label[ci];
@@ -752,8 +749,8 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
             }
         }
         if let Some(rank) = review_of[ci] {
-            for &b in &a.reviews[rank].breaches {
-                let br = &a.breaches[b];
+            for &b in &a.found.reviews[rank].breaches {
+                let br = &a.found.breaches[b];
                 let inc = &e.incidents[br.incident];
                 let ord = &e.orders[br.order];
                 breach_rows.push(vec![
@@ -803,7 +800,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
 
     let mut records = Vec::with_capacity(e.people.len());
     let mut persons: BTreeMap<u32, (usize, Vec<Force>)> = BTreeMap::new();
-    for (p, &n) in e.people.iter().zip(&a.person_of) {
+    for (p, &n) in e.people.iter().zip(a.found.persons.of_row()) {
         records.push(vec![
             p.force.name().into(),
             (&p.record_id).into(),
@@ -887,7 +884,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
 
     let forces: Vec<Vec<Value>> = per_force.iter().map(|(f, fig)| fig.row(*f)).collect();
     let tf: Vec<Vec<Value>> = a.tf.entries().map(|(w, h, v)| vec![Value::Int(w as i64), Value::Int(h as i64), Value::Real(v)]).collect();
-    let model = serde_json::to_string(&a.model).map_err(|e| DatasetError::Io(e.to_string()))?;
+    let model = serde_json::to_string(&a.found.linked.as_ref().map(|l| &l.model)).map_err(|e| DatasetError::Io(e.to_string()))?;
 
     let published = Published {
         incidents: incidents.len(),
