@@ -14,6 +14,30 @@ pub fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
 }
 
+/// Whether this run must run every part of the suite: `CI=true` (as `.ci/run` sets it, and as
+/// most CI services do).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// Whether a test, or part of one, can run here; call it where the test would otherwise return
+/// early: `if !util::require(cond, "why not") { return; }`. When `can_run` is false, in CI
+/// (`CI=true`) the test fails with `reason`; elsewhere it prints `SKIPPED: <test>: <reason>`
+/// on the process's standard error (written past the test harness's capture, so that a
+/// skipped test is seen in a passing run) and returns false. A test never passes silently
+/// without having run.
+#[track_caller]
+pub fn require(can_run: bool, reason: &str) -> bool {
+    if can_run {
+        return true;
+    }
+    let test = std::thread::current().name().unwrap_or("a test").to_string();
+    assert!(!in_ci(), "{test} cannot run, and CI=true requires every test to run: {reason}");
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test}: {reason}");
+    false
+}
+
 /// Runs a command, returning its output; panics with stderr if it could not start.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("the conduct binary runs")
