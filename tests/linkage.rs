@@ -251,3 +251,29 @@ fn placeholder_names_do_not_make_one_serial_suspect() {
     assert_eq!(unknowns.len(), 3, "three unknown suspects stay three: {rows:?}");
     assert_eq!(person("R1"), person("R7"), "the repeat victim still links");
 }
+
+/// Regression (issue 12's open veto dilution): a father whose date of birth is on 2 of his 10
+/// reports and his son of the same name, both involved with the same woman. Before the veto
+/// counted only pairs where both records have a date of birth, the father's eight undated
+/// reports diluted the contradiction between the two men's dated ones and the son joined him.
+#[test]
+fn undated_reports_keep_a_father_and_son_of_one_name_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = data("small/father-son");
+    let (people, incidents) = (vec![dir.join("people.csv")], vec![dir.join("incidents.csv")]);
+    link(&people, &tmp.path().join("link"), &[]);
+    let (t, p) = persons(&people, &tmp.path().join("link/persons.csv"));
+    assert!(t["GARY-SR"].is_disjoint(&t["GARY-JR"]), "father and son are two people: {:?} {:?}", t["GARY-SR"], t["GARY-JR"]);
+    for who in ["LINDA", "GARY-SR", "GARY-JR", "LUCY"] {
+        assert!(whole_and_alone(&t, &p, who), "{who}: {:?} ({:?})", t[who], t[who].iter().map(|x| &p[x]).collect::<Vec<_>>());
+    }
+    let merged: Vec<_> = p.iter().filter(|(_, ts)| ts.len() > 1).collect();
+    assert!(merged.is_empty(), "{merged:?}");
+    let found = courses(&incidents, &people, &tmp.path().join("link/persons.csv"), &tmp.path().join("courses"));
+    for c in ["LINDA", "LUCY"] {
+        let want = true_course(&incidents, c);
+        assert!(found.values().any(|f| *f == want), "{c}: {want:?} in {found:?}");
+    }
+    let (precision, recall) = course_pairs(&incidents, &found);
+    assert!(recall >= 0.95 && precision >= 0.99, "precision {precision} recall {recall}");
+}

@@ -3,7 +3,8 @@
 //! Method: constrained greedy agglomeration. Candidate pairs at or above the model's threshold
 //! are taken strongest first (ties by record order, so the result is deterministic); each pair
 //! joins its two groups unless records of one group *contradict* records of the other
-//! ("cannot-link") — at least [`VETO_SHARE`] of the record pairs across the two groups. A contradiction is a comparison level that the fitted model itself says
+//! ("cannot-link"): for some comparison, at least [`VETO_SHARE`] of the record pairs across the
+//! two groups on which both records have a value for it ([`comparable`]). A contradiction is a comparison level that the fitted model itself says
 //! true matches almost never show — weight at or below [`VETO_WEIGHT`] bits, for the personal
 //! comparisons in [`VETOABLE`] (forename, surname, date of birth, sex, PNC id, NI number). In
 //! police data, where the same person's records differ only by typos, nicknames, initials,
@@ -67,14 +68,24 @@ impl Veto {
 /// A shared national or force identifier (PNC id, NI number, local nominal id) overrides;
 /// phones and e-mails do not (households share phones; common names share e-mail patterns).
 pub fn contradiction(a: &Features, b: &Features, veto: &Veto) -> Option<(&'static str, &'static str)> {
+    contradictions(a, b, veto).into_iter().flatten().next()
+}
+
+/// Every contradiction between two records, one slot per comparison of [`VETOABLE`] (in its
+/// order): `Some((comparison, level))` where that comparison vetoes.
+pub fn contradictions(a: &Features, b: &Features, veto: &Veto) -> [Option<(&'static str, &'static str)>; VETOABLE.len()] {
+    let mut out = [None; VETOABLE.len()];
     let shared = |x: u64, y: u64| x != 0 && x == y;
-    if shared(a.pnc_h, b.pnc_h) || shared(a.ni_h, b.ni_h) || (a.force == b.force && shared(a.nominal, b.nominal)) {
-        return None;
+    if (shared(a.pnc_h, b.pnc_h) && a.pnc == b.pnc)
+        || (shared(a.ni_h, b.ni_h) && a.ni == b.ni)
+        || (a.force == b.force && shared(a.nominal, b.nominal) && a.nominal_id == b.nominal_id)
+    {
+        return out;
     }
     let p = compare_personal(a, b);
     // An initial that differs from a forename may be a middle name's: never a veto.
     let initial = a.forename.len() < 2 || b.forename.len() < 2;
-    for &c in &VETOABLE {
+    for (k, &c) in VETOABLE.iter().enumerate() {
         if c == field::FORENAME && initial {
             continue;
         }
@@ -85,10 +96,33 @@ pub fn contradiction(a: &Features, b: &Features, veto: &Veto) -> Option<(&'stati
             continue;
         }
         if veto.level[c][l] {
-            return Some((COMPARISONS[c].name, COMPARISONS[c].levels[l - 1]));
+            out[k] = Some((COMPARISONS[c].name, COMPARISONS[c].levels[l - 1]));
         }
     }
-    None
+    out
+}
+
+/// Which comparisons of [`VETOABLE`] a record can take part in (bit `k` for `VETOABLE[k]`): the
+/// value is present, and for the forename more than an initial (initials never veto). A pair
+/// of records is *comparable* on a comparison when both have it; only comparable pairs count
+/// towards that comparison's share in the veto test, so records without a date of birth
+/// cannot dilute a contradiction between dated ones.
+pub fn comparable(f: &Features) -> u8 {
+    let mut m = 0u8;
+    for (k, &c) in VETOABLE.iter().enumerate() {
+        let present = match c {
+            field::FORENAME => f.forename_h != 0 && f.forename.len() >= 2,
+            field::DOB => f.dob.year != 0,
+            field::SEX => f.sex != 0,
+            field::PNC => f.pnc_h != 0,
+            field::NI => f.ni_h != 0,
+            _ => false,
+        };
+        if present {
+            m |= 1 << k;
+        }
+    }
+    m
 }
 
 /// The fields [`contradiction`] reads, hashed: records with equal profiles contradict the
@@ -101,6 +135,20 @@ fn profile(f: &Features) -> u64 {
     buf.extend_from_slice(&[f.sex, f.force, f.dob.month, f.dob.day]);
     buf.extend_from_slice(&f.dob.year.to_le_bytes());
     xxh3_64(&buf)
+}
+
+/// Whether two records have equal profiles: equal in every field [`profile`] hashes.
+fn same_profile(a: &Features, b: &Features) -> bool {
+    a.forename == b.forename
+        && a.surname == b.surname
+        && a.middle == b.middle
+        && a.pnc == b.pnc
+        && a.ni == b.ni
+        && a.email == b.email
+        && a.nominal_id == b.nominal_id
+        && (a.forename_h, a.surname_h, a.pnc_h, a.ni_h, a.phone, a.email_h, a.nominal)
+            == (b.forename_h, b.surname_h, b.pnc_h, b.ni_h, b.phone, b.email_h, b.nominal)
+        && (a.sex, a.force, a.dob.year, a.dob.month, a.dob.day) == (b.sex, b.force, b.dob.year, b.dob.month, b.dob.day)
 }
 
 /// The result of clustering.
@@ -120,8 +168,9 @@ pub struct Clustering {
     pub refused_by_reason: Vec<((&'static str, &'static str), u64)>,
 }
 
-/// A join is refused when at least this share of the record pairs across the two groups
-/// contradict each other. One odd record (a garbled date of birth) in a prolific person's
+/// A join is refused when, for some comparison, at least this share of the record pairs across
+/// the two groups on which both records have it contradict each other (records without a date
+/// of birth neither contradict on it nor dilute those that do). One odd record (a garbled date of birth) in a prolific person's
 /// hundred records does not split them; twins, whose every cross pair contradicts, stay apart
 /// even when a few ambiguous records (initial only) sit between them.
 pub const VETO_SHARE: f64 = 0.25;
@@ -150,6 +199,8 @@ pub struct Clusterer<'a> {
     reps: Vec<Vec<(u32, u32)>>,
     index: Vec<HashMap<u64, u32>>,
     prof: Vec<u64>,
+    // Per record: [`comparable`].
+    comp: Vec<u8>,
     out: Clustering,
     reasons: Vec<((&'static str, &'static str), u64)>,
 }
@@ -175,6 +226,7 @@ impl<'a> Clusterer<'a> {
             reps: vec![Vec::new(); n],
             index: vec![HashMap::default(); n],
             prof: feats.par_iter().map(profile).collect(),
+            comp: feats.iter().map(comparable).collect(),
             out: Clustering::default(),
             reasons: Vec::new(),
         }
@@ -195,7 +247,8 @@ impl<'a> Clusterer<'a> {
         self.out.pairs_considered += edges.len() as u64;
         let before = self.out.merges;
         let (feats, veto) = (self.feats, self.veto);
-        let (parent, size, reps, index, prof) = (&mut self.parent, &mut self.size, &mut self.reps, &mut self.index, &self.prof);
+        let (parent, size, reps, index, prof, comp) =
+            (&mut self.parent, &mut self.size, &mut self.reps, &mut self.index, &self.prof, &self.comp);
         for &(a, b, _) in &edges {
             let (ra, rb) = (find(parent, a), find(parent, b));
             if ra == rb {
@@ -211,16 +264,23 @@ impl<'a> Clusterer<'a> {
             if reps[ra as usize].len() * reps[rb as usize].len() > MAX_CHECKS_PER_MERGE {
                 why = Some(("size", "groups too large to check"));
             } else {
-                let total = f64::from(size[ra as usize]) * f64::from(size[rb as usize]);
-                let limit = VETO_SHARE * total;
-                let mut bad = 0.0;
-                'outer: for &(x, cx) in &reps[ra as usize] {
-                    for &(y, cy) in &reps[rb as usize] {
-                        if let Some(r) = contradiction(&feats[x as usize], &feats[y as usize], veto) {
-                            bad += f64::from(cx) * f64::from(cy);
-                            if bad >= limit {
-                                why = Some(r);
-                                break 'outer;
+                // Per comparison: the record pairs across the groups on which both records have
+                // it, and a quarter of those as the limit.
+                let count = |g: &[(u32, u32)], k: usize| -> f64 {
+                    g.iter().filter(|&&(x, _)| comp[x as usize] & (1 << k) != 0).map(|&(_, c)| f64::from(c)).sum()
+                };
+                let (ga, gb) = (&reps[ra as usize], &reps[rb as usize]);
+                let limit: [f64; VETOABLE.len()] = std::array::from_fn(|k| VETO_SHARE * count(ga, k) * count(gb, k));
+                let mut bad = [0.0f64; VETOABLE.len()];
+                'outer: for &(x, cx) in ga {
+                    for &(y, cy) in gb {
+                        for (k, r) in contradictions(&feats[x as usize], &feats[y as usize], veto).into_iter().enumerate() {
+                            if let Some(r) = r {
+                                bad[k] += f64::from(cx) * f64::from(cy);
+                                if bad[k] >= limit[k] {
+                                    why = Some(r);
+                                    break 'outer;
+                                }
                             }
                         }
                     }
@@ -246,7 +306,12 @@ impl<'a> Clusterer<'a> {
             index[rb as usize] = HashMap::default();
             for (x, c) in moved {
                 match index[ra as usize].get(&prof[x as usize]) {
-                    Some(&k) => reps[ra as usize][k as usize].1 += c,
+                    Some(&k) if same_profile(&feats[reps[ra as usize][k as usize].0 as usize], &feats[x as usize]) => {
+                        reps[ra as usize][k as usize].1 += c
+                    }
+                    // Equal hashes of different profiles: the hash chose the bucket, the fields
+                    // decide; this one is kept as a profile of its own.
+                    Some(_) => reps[ra as usize].push((x, c)),
                     None => {
                         let k = reps[ra as usize].len() as u32;
                         index[ra as usize].insert(prof[x as usize], k);
@@ -319,17 +384,42 @@ mod tests {
         assert_eq!(contradiction(&f[0], &f[1], &veto), Some(("date_of_birth", "different")));
     }
 
+    /// Regression (issue 12): a father dated in one report of five and his dated son. The four
+    /// undated reports used to count in the veto share's denominator, so one contradicting
+    /// pair in five passed under the quarter and the son joined his father.
     #[test]
-    fn one_odd_record_does_not_split_a_person() {
+    fn undated_records_do_not_dilute_a_dated_contradiction() {
         let n = Nicknames::builtin();
         let mut rows: Vec<_> = (0..4).map(|_| person("John", "Smith", "1960-03-04")).collect();
         rows.extend((0..4).map(|_| person("John", "Smith", "")));
-        rows.push(person("John", "Smith", "1990-01-01")); // garbled date of birth
+        rows.push(person("John", "Smith", "1990-01-01"));
         let f: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
         let pairs = [(4, 8, 40.0), (4, 5, 39.0), (4, 6, 38.0), (4, 7, 37.0), (0, 1, 30.0), (0, 2, 30.0), (0, 3, 30.0), (0, 4, 20.0)];
         let c = cluster(&f, &pairs, 5.0, &police_veto());
-        // One cross pair in five contradicts: under the share that refuses a join.
+        // Of the cross pairs where both have a date of birth, every one contradicts.
+        assert_eq!(c.persons, 2, "{:?}", c.person);
+        assert_eq!(c.person[..4], [0, 0, 0, 0]);
+        assert!(c.person[4..].iter().all(|&p| p == 1), "{:?}", c.person);
+        assert_eq!(c.refused_by_reason, vec![(("date_of_birth", "different"), 1)]);
+    }
+
+    #[test]
+    fn one_odd_record_does_not_split_a_person() {
+        let n = Nicknames::builtin();
+        // Five records vouched for by one PNC id, one of them with a garbled date of birth.
+        let mut rows: Vec<_> = (0..4).map(|_| person("John", "Smith", "1960-03-04")).collect();
+        rows.push(person("John", "Smith", "1990-01-01"));
+        for r in &mut rows {
+            r.pnc_id = "12/345678A".into();
+        }
+        // Two more reports of him without the PNC id.
+        rows.extend((0..2).map(|_| person("John", "Smith", "1960-03-04")));
+        let f: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
+        let pairs = [(0, 1, 40.0), (0, 2, 40.0), (0, 3, 40.0), (0, 4, 35.0), (0, 5, 30.0), (5, 6, 30.0)];
+        let c = cluster(&f, &pairs, 5.0, &police_veto());
+        // Joining the sixth record: one dated cross pair in five contradicts, under the share.
         assert_eq!(c.persons, 1, "{:?}", c.person);
+        assert_eq!(c.refused, 0);
     }
 
     #[test]

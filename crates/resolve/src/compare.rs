@@ -180,7 +180,7 @@ fn forename_level(a: &Features, b: &Features) -> u8 {
 
 #[allow(clippy::too_many_arguments)]
 fn name_level_fore(fa: &str, ha: u64, ga: u64, pa: u64, ma: &str, fb: &str, hb: u64, gb: u64, pb: u64, mb: &str) -> u8 {
-    if ha == hb {
+    if ha == hb && fa == fb {
         return 1;
     }
     let (la, lb) = (fa.len(), fb.len());
@@ -204,7 +204,7 @@ fn name_level_fore(fa: &str, ha: u64, ga: u64, pa: u64, ma: &str, fb: &str, hb: 
 }
 
 fn surname_level_raw(sa: &str, ha: u64, pa: u64, sb: &str, hb: u64, pb: u64) -> u8 {
-    if ha == hb {
+    if ha == hb && sa == sb {
         return 1;
     }
     let s = jw(sa, sb);
@@ -323,14 +323,18 @@ fn postcode_level(a: &Features, b: &Features) -> u8 {
     if a.pc_unit == 0 || b.pc_unit == 0 {
         return 0;
     }
-    if a.pc_unit == b.pc_unit {
+    if a.pc_unit == b.pc_unit && a.postcode == b.postcode {
         return 1;
     }
     if a.postcode_uk && b.postcode_uk {
-        if a.pc_sector == b.pc_sector {
+        // The hashes pick; the postcode's parts decide.
+        fn parts(x: &Features) -> (&str, &str) {
+            crate::normalise::uk_postcode_parts(&x.postcode).unwrap_or_default()
+        }
+        if a.pc_sector == b.pc_sector && parts(a).1 == parts(b).1 {
             return 2;
         }
-        if a.pc_district == b.pc_district {
+        if a.pc_district == b.pc_district && parts(a).0 == parts(b).0 {
             return 3;
         }
     }
@@ -341,7 +345,7 @@ fn address_level(a: &Features, b: &Features) -> u8 {
     if a.address_h == 0 || b.address_h == 0 {
         return 0;
     }
-    if a.address_h == b.address_h {
+    if a.address_h == b.address_h && a.address == b.address {
         return 1;
     }
     // No street, locality or town name in common: different, without a string comparison.
@@ -357,7 +361,7 @@ fn address_level(a: &Features, b: &Features) -> u8 {
 fn ident_level(a: &str, ha: u64, b: &str, hb: u64) -> u8 {
     if ha == 0 || hb == 0 {
         0
-    } else if ha == hb {
+    } else if ha == hb && a == b {
         1
     } else if within_one_edit(a, b) {
         2
@@ -403,28 +407,39 @@ pub fn compare(a: &Features, b: &Features) -> Pattern {
     };
     p[field::EMAIL] = if a.email_h == 0 || b.email_h == 0 {
         0
-    } else if a.email_h == b.email_h {
+    } else if a.email_h == b.email_h && a.email == b.email {
         1
-    } else if a.email_local_h == b.email_local_h {
+    } else if a.email_local_h == b.email_local_h && a.email.split('@').next() == b.email.split('@').next() {
         2
     } else {
         3
     };
     p[field::HANDLES] = if a.handles.is_empty() || b.handles.is_empty() {
         0
-    } else if a.handles.iter().any(|h| b.handles.binary_search(h).is_ok()) {
+    } else if shared_handle(a, b) {
         1
     } else {
         2
     };
     p[field::NOMINAL] = if a.nominal == 0 || b.nominal == 0 || a.force != b.force {
         0
-    } else if a.nominal == b.nominal {
+    } else if a.nominal == b.nominal && a.nominal_id == b.nominal_id {
         1
     } else {
         2
     };
     p
+}
+
+/// Whether two records share an online handle: found by hash, confirmed on the handle.
+pub fn shared_handle(a: &Features, b: &Features) -> bool {
+    a.handles.iter().zip(a.handle_names.iter()).any(|(h, n)| {
+        b.handles.binary_search(h).is_ok_and(|i| {
+            // Equal hashes sit together in `b.handles`; any of them may be the same handle.
+            let lo = b.handles[..i].iter().rposition(|x| x != h).map_or(0, |k| k + 1);
+            b.handles[lo..].iter().zip(b.handle_names[lo..].iter()).take_while(|(x, _)| *x == h).any(|(_, m)| m == n)
+        })
+    })
 }
 
 /// Packs a pattern into 36 bits (3 bits per comparison; levels are 0..=7).
@@ -460,6 +475,48 @@ pub(crate) mod tests {
     fn levels(a: &Involvement, b: &Involvement) -> Pattern {
         let n = Nicknames::builtin();
         compare(&normalise(a, &n), &normalise(b, &n))
+    }
+
+    /// A hash picks, the value decides: two different values given equal hashes (as a 64-bit
+    /// collision would) are never "the same" on any level that says so.
+    #[test]
+    fn equal_hashes_of_different_values_are_not_the_same() {
+        let n = Nicknames::builtin();
+        let mut a = person("Anna", "Smith", "1980-01-01");
+        a.address = "1 High Street, Leeds".into();
+        a.postcode = "LS1 1AA".into();
+        a.email = "anna@example.org".into();
+        a.online_handles = "twitter:@annas".into();
+        a.pnc_id = "12/345678A".into();
+        a.local_person_id = "N1".into();
+        let mut b = person("Hanna", "Smyth", "1980-01-01");
+        b.address = "2 Low Road, York".into();
+        b.postcode = "YO1 7HH".into();
+        b.email = "hanna@example.com".into();
+        b.online_handles = "twitter:@hannas".into();
+        b.pnc_id = "99/999999Z".into();
+        b.local_person_id = "N2".into();
+        let fa = normalise(&a, &n);
+        let mut fb = normalise(&b, &n);
+        (fb.forename_h, fb.surname_h, fb.address_h, fb.pc_unit, fb.pc_sector, fb.pc_district) =
+            (fa.forename_h, fa.surname_h, fa.address_h, fa.pc_unit, fa.pc_sector, fa.pc_district);
+        (fb.email_h, fb.email_local_h, fb.handles, fb.pnc_h, fb.nominal) =
+            (fa.email_h, fa.email_local_h, fa.handles.clone(), fa.pnc_h, fa.nominal);
+        let p = compare(&fa, &fb);
+        for c in
+            [field::FORENAME, field::SURNAME, field::ADDRESS, field::POSTCODE, field::EMAIL, field::HANDLES, field::PNC, field::NOMINAL]
+        {
+            assert_ne!(p[c], 1, "{} says the same on equal hashes alone", COMPARISONS[c].name);
+        }
+        assert!(p[field::POSTCODE] > 3, "sector and district are not the same either: {}", p[field::POSTCODE]);
+        assert_ne!(p[field::EMAIL], 2);
+        // And the same values still are.
+        let q = compare(&fa, &normalise(&a, &n));
+        for c in
+            [field::FORENAME, field::SURNAME, field::ADDRESS, field::POSTCODE, field::EMAIL, field::HANDLES, field::PNC, field::NOMINAL]
+        {
+            assert_eq!(q[c], 1, "{}", COMPARISONS[c].name);
+        }
     }
 
     #[test]

@@ -84,8 +84,12 @@ pub struct Features {
     pub email_h: u64,
     /// Hash of the e-mail's local part.
     pub email_local_h: u64,
+    /// The canonical e-mail: equal hashes are confirmed on it (a hash picks, never decides).
+    pub email: Box<str>,
     /// Hashes of the online handles, platform removed, sorted.
     pub handles: Box<[u64]>,
+    /// The handles themselves, in the order of `handles`.
+    pub handle_names: Box<[Box<str>]>,
     /// PNC id, letters and digits only.
     pub pnc: Box<str>,
     /// Hash of `pnc`.
@@ -96,6 +100,8 @@ pub struct Features {
     pub ni_h: u64,
     /// Hash of force and local nominal id (0 if no nominal id).
     pub nominal: u64,
+    /// The local nominal id, trimmed (compared within one force).
+    pub nominal_id: Box<str>,
     /// The recording force's id.
     pub force: u8,
     /// Whether the record carries anything that identifies a person (a name, a date of birth,
@@ -618,19 +624,22 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     if let Some(e) = conduct_domain::value::canonical_email(&row.email) {
         f.email_h = hash_str(&e);
         f.email_local_h = hash_str(e.split('@').next().unwrap_or(""));
+        f.email = e.into_boxed_str();
     }
-    let mut handles: Vec<u64> = row
+    let mut handles: Vec<(u64, Box<str>)> = row
         .online_handles
         .split(';')
         .map(|h| {
             let h = h.rsplit_once(':').map_or(h, |(_, b)| b);
-            hash_str(h.trim().trim_start_matches('@').to_lowercase().as_str())
+            let h = h.trim().trim_start_matches('@').to_lowercase();
+            (hash_str(&h), h.into_boxed_str())
         })
-        .filter(|&h| h != 0)
+        .filter(|(h, _)| *h != 0)
         .collect();
     handles.sort_unstable();
     handles.dedup();
-    f.handles = handles.into_boxed_slice();
+    f.handles = handles.iter().map(|(h, _)| *h).collect();
+    f.handle_names = handles.into_iter().map(|(_, n)| n).collect();
     let pnc = alnum_upper(&row.pnc_id);
     f.pnc_h = hash_str(&pnc);
     f.pnc = pnc.into_boxed_str();
@@ -641,6 +650,7 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     let nominal = row.local_person_id.trim();
     if !nominal.is_empty() {
         f.nominal = xxh3_64(format!("{}\u{1f}{nominal}", row.force.id()).as_bytes()) | 1;
+        f.nominal_id = nominal.into();
     }
     f.identifying = f.forename_h != 0
         || f.surname_h != 0

@@ -20,6 +20,8 @@ Fixtures:
 - ten-rows/  a file of 10 people rows.
 - one-family/  one family's surname is 30% of the people rows (father and son of one name,
   twins, the mother), with the neighbour harassing them and the son harassing his ex-partner.
+- father-son/  a father dated in 2 of his 10 reports and his son of the same name, both
+  involved with the same woman (the undated reports must stay the father's).
 """
 
 import csv
@@ -369,8 +371,48 @@ def one_family():
     e.write(os.path.join(HERE, "one-family"))
 
 
+# ---------------------------------------------------------------------------------------------
+# father-son: Linda Price reports her ex-husband Gary Price (born 1961) ten times; his date of
+# birth is on only two of the reports. Their son, also Gary Price (born 1989, living elsewhere),
+# is a witness in three of her reports and the suspect in his own ex-partner's two. Father and
+# son share a name and an associate (Linda); the undated reports must stay the father's.
+
+def father_son():
+    e = Export("West Yorkshire", "WYP-22", "P")
+    e.rng = random.Random(1205)
+    crowd = Crowd(1205, avoid_surnames={"Price"})
+    linda = dict(forename="Linda", surname="Price", dob="1963-01-25", sex="F",
+                 address="7 Beck Side, Keighley", postcode="BD21 4QF", phone="07700 900552")
+    sr = dict(forename="Gary", surname="Price", dob="1961-04-09", sex="M",
+              address="31 Mill Lane, Bingley", postcode="BD16 2RS")
+    jr = dict(forename="Gary", surname="Price", dob="1989-10-30", sex="M",
+              address="Flat 2, 90 North Street, Keighley", postcode="BD21 3AF")
+    d = dt.date(2020, 3, 2)
+    for k in range(10):
+        ref = e.incident(d, "8L", course="LINDA", da="Y", narrative="Ex-husband calling and turning up at the house")
+        e.person(ref, "victim", "LINDA", **linda)
+        s = dict(sr)
+        if k not in (0, 6):
+            s["dob"] = ""  # the suspect's date of birth is on two reports of ten
+        if k % 3 == 1:
+            s["address"], s["postcode"] = "", ""
+        e.person(ref, "suspect", "GARY-SR", **s)
+        if k in (2, 5, 8):
+            e.person(ref, "witness", "GARY-JR", **jr)
+        d += dt.timedelta(days=[47, 61, 38, 90, 72, 55, 110, 64, 83, 0][k])
+    lucy = dict(forename="Lucy", surname="Marsh", dob="1991-05-17", sex="F", postcode="BD20 6LN")
+    for day in [dt.date(2022, 6, 1), dt.date(2022, 7, 12)]:
+        ref = e.incident(day, "8L", course="LUCY", da="Y", narrative="Messages after the break-up")
+        e.person(ref, "victim", "LUCY", **lucy)
+        e.person(ref, "suspect", "GARY-JR", **jr)
+    background(e, crowd, dt.date(2020, 1, 1), dt.date(2022, 12, 31), 25, 2, "BGC")
+    sorted_export(e)
+    e.write(os.path.join(HERE, "father-son"))
+
+
 if __name__ == "__main__":
     repeat_victim()
     year_boundary()
     ten_rows()
     one_family()
+    father_son()
