@@ -4,6 +4,8 @@
 //! England and Wales, or British Transport Police), an [`OffenceCode`] (Home Office codes, with
 //! finer codes mapped onto the stalking-and-harassment subgroup), an [`OutcomeType`] (0–22),
 //! a [`Role`], a protective [`OrderType`] and [`OrderStatus`], and a calendar [`Date`].
+//! The records made of them — an [`Incident`], a person's [`Involvement`] in it, a protective
+//! [`Order`] — are here too, so a stage that uses records needs no reader.
 //! Tables that the reference marks as unconfirmed live in `data/*.csv`, not in `match` arms.
 //! [`cell`] holds the one rule that keeps every CSV cell Conduct writes inert in a spreadsheet.
 
@@ -14,6 +16,7 @@ pub mod force;
 pub mod offence;
 pub mod order;
 pub mod outcome;
+pub mod record;
 pub mod role;
 pub mod value;
 
@@ -22,4 +25,5 @@ pub use force::{Force, ForceKind, UnknownForce};
 pub use offence::{OffenceClass, OffenceCode};
 pub use order::{OrderStatus, OrderType};
 pub use outcome::OutcomeType;
+pub use record::{Incident, Involvement, Order};
 pub use role::Role;

@@ -6,12 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use conduct_domain::{Date, Force};
+use conduct_domain::{Date, Force, Incident, Involvement, Order};
 
 use crate::error::{Error, ErrorKind};
 use crate::keys::KeyIndex;
 use crate::limits::{Limits, cut, shown};
-use crate::record::{Incident, Involvement, Order};
 use crate::report::{FileSummary, Reject, Summary, Warning};
 use crate::schema::Table;
 use crate::source::{Progress, RowEvent, Source};

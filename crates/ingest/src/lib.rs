@@ -15,16 +15,16 @@ pub mod fuzzing;
 mod ingest;
 mod keys;
 mod limits;
-mod record;
 mod report;
 mod schema;
 mod source;
 mod validate;
 
+// The records live in `conduct-domain`; re-exported so that callers of this crate compile unchanged.
+pub use conduct_domain::{Incident, Involvement, Order};
 pub use error::{Error, ErrorKind};
 pub use ingest::{Batch, Export, Ingest, Inputs, KnownIncidents, PeopleFile, read_people, read_people_files};
 pub use limits::Limits;
-pub use record::{Incident, Involvement, Order};
 pub use report::{FileSummary, Reject, Summary, Tally, Warning, reason_kind, write_rejects, write_warnings};
 pub use schema::{Format, Table};
 pub use source::{Progress, write_parquet_strings};

@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 
 use conduct_domain::value::{canonical_email, canonical_phone, parse_bool};
-use conduct_domain::{Date, Force, ForceKind, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
+use conduct_domain::{
+    Date, Force, ForceKind, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, PartialDate, Role,
+};
 
 use crate::limits::shown;
-use crate::record::{Incident, Involvement, Order};
 use crate::schema::Table;
 use crate::source::RawRow;
 

@@ -1,6 +1,10 @@
 //! The accepted records: what a row of each table becomes once it has passed validation.
+//!
+//! They live here, beside the vocabulary they are made of, so that every stage can speak of
+//! incidents, involvements and orders without pulling in the readers (and Parquet) of
+//! `conduct-ingest`, which makes them.
 
-use conduct_domain::{Date, Force, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
+use crate::{Date, Force, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
 
 /// A recorded crime or incident.
 #[derive(Clone, Debug, PartialEq)]
