@@ -460,7 +460,7 @@ pub fn unpack(x: u64) -> Pattern {
 pub(crate) mod tests {
     use super::*;
     use crate::normalise::{Nicknames, normalise};
-    use conduct_ingest::Involvement;
+    use conduct_domain::Involvement;
 
     pub(crate) fn person(fore: &str, sur: &str, dob: &str) -> Involvement {
         let force = conduct_domain::Force::resolve("Kent").unwrap();

@@ -28,7 +28,7 @@ pub mod normalise;
 
 use std::time::{Duration, Instant};
 
-use conduct_ingest::Involvement;
+use conduct_domain::Involvement;
 use rayon::prelude::*;
 
 pub use error::{ErrorKind, ResolveError};

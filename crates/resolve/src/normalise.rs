@@ -10,7 +10,7 @@
 
 use crate::fasthash::FxHashMap as HashMap;
 
-use conduct_ingest::Involvement;
+use conduct_domain::Involvement;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 

@@ -7,8 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use conduct_domain::{Date, Force, OffenceCode, OutcomeType};
-use conduct_ingest::Incident;
+use conduct_domain::{Date, Force, Incident, OffenceCode, OutcomeType};
 use conduct_stats::{Period, Tables, derived};
 
 struct Rng(u64);

@@ -11,8 +11,8 @@
 
 use std::path::PathBuf;
 
-use conduct_domain::{Force, OffenceCode, OutcomeType};
-use conduct_ingest::{Batch, Incident, Ingest, Inputs, KnownIncidents, Order, Reject, Summary};
+use conduct_domain::{Force, Incident, OffenceCode, Order, OutcomeType};
+use conduct_ingest::{Batch, Ingest, Inputs, KnownIncidents, Reject, Summary};
 
 use crate::error::{Error, ErrorKind};
 use crate::period::FinancialQuarter;

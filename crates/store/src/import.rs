@@ -6,7 +6,8 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use conduct_ingest::{Batch, Incident, Ingest, Inputs, Involvement, KnownIncidents, Order, Summary};
+use conduct_domain::{Incident, Involvement, Order};
+use conduct_ingest::{Batch, Ingest, Inputs, KnownIncidents, Summary};
 use rusqlite::{Transaction, params};
 
 use crate::Store;
