@@ -100,7 +100,7 @@ impl<T> Findings<T> {
     fn file(path: PathBuf, header: &[&str]) -> Result<Findings<T>, Error> {
         let f = std::fs::File::create(&path).map_err(|e| Error::new(ErrorKind::Io(e), &path, None))?;
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
-        w.write_record(header).map_err(|e| Error::new(ErrorKind::Write(e.to_string()), &path, None))?;
+        w.write_record(header).map_err(|e| Error::new(ErrorKind::Write(Box::new(e)), &path, None))?;
         Ok(Findings::File(Box::new(w), path))
     }
 
@@ -111,7 +111,7 @@ impl<T> Findings<T> {
                     v.push(item);
                 }
             }
-            Findings::File(w, path) => w.write_record(row(&item)).map_err(|e| Error::new(ErrorKind::Write(e.to_string()), &*path, None))?,
+            Findings::File(w, path) => w.write_record(row(&item)).map_err(|e| Error::new(ErrorKind::Write(Box::new(e)), &*path, None))?,
         }
         Ok(())
     }

@@ -271,14 +271,14 @@ impl Summary {
 }
 
 fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), Error> {
-    let werr = |e: &dyn std::fmt::Display| Error::new(ErrorKind::Write(e.to_string()), path, None);
-    let file = std::fs::File::create(path).map_err(|e| werr(&e))?;
+    let werr = |e: Box<dyn std::error::Error + Send + Sync>| Error::new(ErrorKind::Write(e), path, None);
+    let file = std::fs::File::create(path).map_err(|e| werr(e.into()))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    w.write_record(header).map_err(|e| werr(&e))?;
+    w.write_record(header).map_err(|e| werr(e.into()))?;
     for row in rows {
-        w.write_record(&row).map_err(|e| werr(&e))?;
+        w.write_record(&row).map_err(|e| werr(e.into()))?;
     }
-    w.into_inner().map_err(|e| werr(&e))?.flush().map_err(|e| werr(&e))
+    w.into_inner().map_err(|e| werr(e.into_error().into()))?.flush().map_err(|e| werr(e.into()))
 }
 
 /// A reject's CSV cells, each made inert for spreadsheets ([`conduct_domain::cell::inert`]):

@@ -695,7 +695,7 @@ struct ParquetRows {
 impl ParquetRows {
     fn new(path: &Path, file: File, progress: Progress, limits: &Limits) -> Result<ParquetRows, Error> {
         use parquet::file::reader::{FileReader, SerializedFileReader};
-        let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Parquet(e.to_string()), path, None);
+        let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Parquet(e), path, None);
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let reader = guarded(path, None, || SerializedFileReader::new(file).map_err(perr))?;
         let meta = reader.metadata();
@@ -708,7 +708,7 @@ impl ParquetRows {
                 let fits = start >= 0 && data >= 0 && len >= 0 && (start as u64).saturating_add(len as u64) <= size;
                 if !fits {
                     return Err(Error::new(
-                        ErrorKind::Parquet(format!(
+                        ErrorKind::Damaged(format!(
                             "row group {g}, column {}: the metadata places the column outside the file (offset {start}, length {len}, file {size} bytes); the file is damaged",
                             crate::limits::cut(&c.column_path().string())
                         )),
@@ -743,7 +743,7 @@ impl ParquetRows {
                         if let Page::DictionaryPage { buf, num_values, .. } = &page {
                             if *num_values as usize > buf.len() {
                                 return Err(Error::new(
-                                    ErrorKind::Parquet(format!(
+                                    ErrorKind::Damaged(format!(
                                         "row group {g}, column {c}: a dictionary page claims {num_values} values in {} bytes; the file is damaged",
                                         buf.len()
                                     )),
@@ -781,7 +781,7 @@ impl ParquetRows {
         let Some(row) = guarded(&path, Some(at), || Ok(rows.next()))? else { return Ok(None) };
         self.row += 1;
         self.progress.add(self.bytes_per_row);
-        let row = row.map_err(|e| Error::new(ErrorKind::Parquet(e.to_string()), &self.path, Some(self.row)))?;
+        let row = row.map_err(|e| Error::new(ErrorKind::Parquet(e), &self.path, Some(self.row)))?;
         let mut cells: Vec<String> = guarded(&path, Some(at), || Ok(row.get_column_iter().map(|(_, f)| parquet_text(f)).collect()))?;
         // Dictionary and run-length encodings can repeat one small value millions of times:
         // count what the rows decode to, not what the pages hold.
@@ -825,7 +825,7 @@ fn guarded<T>(path: &Path, line: Option<u64>, step: impl FnOnce() -> Result<T, E
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "no reason given".into());
             Err(Error::new(
-                ErrorKind::Parquet(format!("the Parquet reader failed on this file ({}); the file is damaged", crate::limits::cut(&why))),
+                ErrorKind::Damaged(format!("the Parquet reader failed on this file ({}); the file is damaged", crate::limits::cut(&why))),
                 path,
                 line,
             ))
@@ -869,7 +869,7 @@ pub fn write_parquet_strings(path: &Path, columns: &[&str], rows: &[Vec<Option<S
     use parquet::data_type::{ByteArray, ByteArrayType};
     use parquet::file::properties::WriterProperties;
     use parquet::file::writer::SerializedFileWriter;
-    let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Write(e.to_string()), path, None);
+    let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Write(Box::new(e)), path, None);
     let schema = format!("message conduct {{ {} }}", columns.iter().map(|c| format!("optional binary {c} (UTF8);")).collect::<String>());
     let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).map_err(perr)?);
     let file = File::create(path).map_err(|e| Error::new(ErrorKind::Io(e), path, None))?;
