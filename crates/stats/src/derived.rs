@@ -86,8 +86,8 @@ pub const FIGURES_HEADER: [&str; 22] = [
 ];
 
 fn open(path: &Path, header: &[&str]) -> Result<csv::Writer<std::fs::File>, Error> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| Error::new(ErrorKind::Csv(e.to_string())).in_file(path))?;
-    w.write_record(header).map_err(|e| Error::new(ErrorKind::Csv(e.to_string())).in_file(path))?;
+    let mut w = csv::Writer::from_path(path).map_err(|e| Error::new(ErrorKind::Csv(e)).in_file(path))?;
+    w.write_record(header).map_err(|e| Error::new(ErrorKind::Csv(e)).in_file(path))?;
     Ok(w)
 }
 
@@ -109,7 +109,7 @@ pub fn write_derived(dir: &Path, tables: &Tables, periods: &[Period], fold_years
     let mut cw = open(&cp, &["Period", "Force Name", "Coverage"])?;
     let err = |p: &Path| {
         let p = p.to_path_buf();
-        move |e: csv::Error| Error::new(ErrorKind::Csv(e.to_string())).in_file(&p)
+        move |e: csv::Error| Error::new(ErrorKind::Csv(e)).in_file(&p)
     };
     for &period in periods {
         for area in areas(tables) {

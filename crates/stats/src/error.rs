@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 pub enum ErrorKind {
     /// The file could not be opened, read or written.
     Io(std::io::Error),
-    /// The CSV itself is malformed (unbalanced quotes, bad UTF-8…).
-    Csv(String),
+    /// The CSV itself is malformed (unbalanced quotes, bad UTF-8…), or could not be written:
+    /// the csv crate's error.
+    Csv(csv::Error),
     /// A column the table needs is not in the header; `expected` lists the names accepted.
     MissingColumn {
         /// What the column holds.
@@ -36,7 +37,7 @@ pub enum ErrorKind {
     /// A count that is neither a whole number nor `..` (suppressed).
     BadCount(String),
     /// The ingest crate could not read a force export file (its message names the file).
-    Ingest(String),
+    Ingest(Box<conduct_ingest::Error>),
     /// A period we cannot read ("year to September 2023", "2022/23", "calendar year 2023").
     BadPeriod(String),
     /// A period that reads but lies (partly) outside the years a date can hold; the text as
@@ -96,7 +97,7 @@ impl Error {
     pub fn reason(&self) -> String {
         match &self.kind {
             ErrorKind::Io(e) => e.to_string(),
-            ErrorKind::Csv(m) => format!("malformed CSV: {m}"),
+            ErrorKind::Csv(e) => format!("malformed CSV: {e}"),
             ErrorKind::MissingColumn { what, expected } => {
                 format!("no {what} column (expected one of: {})", expected.join(", "))
             }
@@ -107,7 +108,7 @@ impl Error {
             ErrorKind::BadOffenceCode(s) => format!("offence code {s:?} is not a Home Office code"),
             ErrorKind::BadOutcomeType(s) => format!("outcome type {s:?} is not 0-22"),
             ErrorKind::BadCount(s) => format!("count {s:?} is neither a whole number up to a trillion nor '..' (suppressed)"),
-            ErrorKind::Ingest(m) => m.clone(),
+            ErrorKind::Ingest(e) => e.to_string(),
             ErrorKind::BadPeriod(s) => format!(
                 "cannot read the period {s:?}: write \"year to September 2023\", \"2022/23\" (financial year) \
                  or \"calendar year 2023\", with a year from 1000 to 9999"
@@ -135,12 +136,41 @@ impl fmt::Display for Error {
     }
 }
 
+/// The message names the inner error too, so that `{error}` alone says what happened;
+/// `source()` returns the original for callers that inspect it.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io(e) => Some(e),
+            ErrorKind::Csv(e) => Some(e),
+            ErrorKind::Ingest(e) => Some(&**e),
             ErrorKind::UnknownForce(u) => Some(u),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_failure_keeps_the_io_error_as_its_source() {
+        let missing = Path::new("/no/such/dir/published.csv");
+        let e = crate::published::read_outcomes(missing, &mut crate::Tables::new()).unwrap_err();
+        let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).expect("the source is the io::Error itself");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_csv_failure_keeps_the_csv_error_as_its_source() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["a", "b"]).unwrap();
+        let csv_error = w.write_record(["a"]).unwrap_err();
+        let message = format!("malformed CSV: {csv_error}");
+        let e = Error::new(ErrorKind::Csv(csv_error));
+        assert!(e.source().and_then(|s| s.downcast_ref::<csv::Error>()).is_some());
+        assert_eq!(e.to_string(), message);
     }
 }

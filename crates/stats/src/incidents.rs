@@ -149,7 +149,7 @@ pub fn read_export(incidents: &[PathBuf], orders: &[PathBuf]) -> Result<ExportRe
             }
             true
         })
-        .map_err(|e| Error::new(ErrorKind::Ingest(e.to_string())))?;
+        .map_err(|e| Error::new(ErrorKind::Ingest(Box::new(e))))?;
     tables.cover_export_quarters();
     Ok(ExportRead { tables, summary, rejects: ingest.rejects().to_vec() })
 }

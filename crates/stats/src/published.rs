@@ -173,7 +173,7 @@ pub fn read_outcomes(path: &Path, tables: &mut Tables) -> Result<ReadSummary, Er
 fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummary, Error> {
     let file = std::fs::File::open(path).map_err(|e| Error::new(ErrorKind::Io(e)).in_file(path))?;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(std::io::BufReader::new(file));
-    let csv_err = |e: csv::Error| Error::new(ErrorKind::Csv(e.to_string())).in_file(path);
+    let csv_err = |e: csv::Error| Error::new(ErrorKind::Csv(e)).in_file(path);
     let names: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
     let header = Header { keys: names.iter().map(|n| normalise(n)).collect(), names };
     let year = header.require("financial year", &YEAR_NAMES, path)?;
@@ -234,7 +234,7 @@ fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummar
                 if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                     s.read += 1;
                     s.rejected += 1;
-                    s.rejects.push(Error::new(ErrorKind::Csv(e.to_string())).in_file(path).at(line, ""));
+                    s.rejects.push(Error::new(ErrorKind::Csv(e)).in_file(path).at(line, ""));
                     continue;
                 }
                 return Err(csv_err(e));
@@ -342,7 +342,7 @@ fn cells(t: Tally) -> Vec<String> {
 fn writer(path: &Path, header: &[&str]) -> Result<csv::Writer<std::io::BufWriter<std::fs::File>>, Error> {
     let f = std::fs::File::create(path).map_err(|e| Error::new(ErrorKind::Io(e)).in_file(path))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
-    w.write_record(header).map_err(|e| Error::new(ErrorKind::Csv(e.to_string())).in_file(path))?;
+    w.write_record(header).map_err(|e| Error::new(ErrorKind::Csv(e)).in_file(path))?;
     Ok(w)
 }
 
@@ -352,7 +352,7 @@ use conduct_domain::cell::inert;
 /// (offence description, group, subgroup) are made inert for spreadsheets.
 pub fn write_recorded(path: &Path, tables: &Tables) -> Result<u64, Error> {
     let mut w = writer(path, &RECORDED_HEADER)?;
-    let err = |e: csv::Error| Error::new(ErrorKind::Csv(e.to_string())).in_file(path);
+    let err = |e: csv::Error| Error::new(ErrorKind::Csv(e)).in_file(path);
     let mut n = 0;
     for (f, q, o, t) in tables.recorded_rows() {
         for c in cells(t) {
@@ -371,7 +371,7 @@ pub fn write_recorded(path: &Path, tables: &Tables) -> Result<u64, Error> {
 /// quarter).
 pub fn write_outcomes(path: &Path, tables: &Tables) -> Result<u64, Error> {
     let mut w = writer(path, &OUTCOMES_HEADER)?;
-    let err = |e: csv::Error| Error::new(ErrorKind::Csv(e.to_string())).in_file(path);
+    let err = |e: csv::Error| Error::new(ErrorKind::Csv(e)).in_file(path);
     let mut n = 0;
     for (f, q, o, ot, t) in tables.outcome_rows() {
         for c in cells(t) {
