@@ -69,10 +69,40 @@ impl fmt::Display for Error {
     }
 }
 
+/// The message names the inner error too, so that `{error}` alone says what happened (the
+/// tests read SQLite's trigger messages from it); `source()` returns the original for callers
+/// that inspect it. A printer that walks the chain (anyhow's `{:#}`) repeats the inner text.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        // The message already says what the inner error says; a source would print it twice
-        // in `conduct: error: …` (anyhow's `{:#}` walks the chain).
-        None
+        match &self.kind {
+            ErrorKind::Sqlite(e) => Some(e),
+            ErrorKind::Ingest(e) => Some(e),
+            ErrorKind::Io(e) => Some(e),
+            ErrorKind::NewerSchema { .. } | ErrorKind::Corrupt(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_failure_keeps_the_io_error_as_its_source() {
+        // A workspace folder that cannot be made: its parent is a file.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "").unwrap();
+        let e = crate::Store::open_workspace(&file.join("workspace")).err().expect("refused");
+        let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).expect("the source is the io::Error itself");
+        assert!(e.to_string().ends_with(&io.to_string()), "{e}");
+    }
+
+    #[test]
+    fn an_sqlite_failure_keeps_the_sqlite_error_as_its_source() {
+        let e = Error::from(rusqlite::Error::InvalidQuery).at(Path::new("conduct.sqlite"));
+        assert!(matches!(e.source().and_then(|s| s.downcast_ref::<rusqlite::Error>()), Some(rusqlite::Error::InvalidQuery)));
+        assert_eq!(e.to_string(), format!("conduct.sqlite: {}", rusqlite::Error::InvalidQuery));
     }
 }
