@@ -64,3 +64,22 @@ impl std::error::Error for ResolveError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn io_and_csv_failures_keep_their_errors_as_sources() {
+        let e = ResolveError::new(ErrorKind::Io(std::io::Error::from(std::io::ErrorKind::NotFound)), "model.json");
+        let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).expect("the source is the io::Error itself");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["a", "b"]).unwrap();
+        let e = ResolveError::new(ErrorKind::Csv(w.write_record(["a"]).unwrap_err()), "truth.csv");
+        assert!(e.source().and_then(|s| s.downcast_ref::<csv::Error>()).is_some(), "{e}");
+        assert!(e.to_string().starts_with("truth.csv: "), "{e}");
+    }
+}

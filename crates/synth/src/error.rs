@@ -64,3 +64,17 @@ impl std::error::Error for SynthError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_failure_keeps_the_io_error_as_its_source() {
+        let e = SynthError::io("out/incidents.csv", std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).expect("the source is the io::Error itself");
+        assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
+        assert!(e.to_string().starts_with("cannot write out/incidents.csv: "), "{e}");
+    }
+}
