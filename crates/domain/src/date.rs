@@ -106,6 +106,10 @@ impl Date {
     }
 
     /// Parses `YYYY-MM-DD`, optionally followed by `T` or a space and a time with offset.
+    ///
+    /// # Errors
+    ///
+    /// [`DateError`] when the text is not of that form or names no real date (or a year outside 1000–9999).
     pub fn parse(s: &str) -> Result<Date, DateError> {
         let s = s.trim();
         let b = s.as_bytes();

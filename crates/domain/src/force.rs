@@ -123,6 +123,11 @@ impl std::error::Error for UnknownForce {}
 
 impl Force {
     /// Resolves a published spelling or alias to a force (or non-force body).
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownForce`] when the name is neither a force, a non-force body nor an alias of one; it
+    /// names up to three of the closest known names.
     pub fn resolve(name: &str) -> Result<Force, UnknownForce> {
         let t = table();
         let n = normalise(name);

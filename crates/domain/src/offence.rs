@@ -118,6 +118,10 @@ impl std::error::Error for BadOffenceCode {}
 impl OffenceCode {
     /// Reads a code: a known one is classed by the table; another well-formed Home Office code
     /// (digits, an optional letter suffix, an optional `/` and sub-number) is kept as `Other`.
+    ///
+    /// # Errors
+    ///
+    /// [`BadOffenceCode`] when the text is not a well-formed Home Office code.
     pub fn parse(s: &str) -> Result<OffenceCode, BadOffenceCode> {
         let code = normalise(s);
         if let Some(&(class, _)) = table().by_code.get(&code) {

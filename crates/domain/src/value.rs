@@ -51,6 +51,10 @@ pub fn is_placeholder_name(s: &str) -> bool {
 
 /// Reads a contract boolean: true/false, yes/no, y/n, 1/0 (any case). Empty is unknown
 /// (`Ok(None)`), never "no"; anything else is an error.
+///
+/// # Errors
+///
+/// [`NotABool`] when the text is none of those spellings.
 pub fn parse_bool(s: &str) -> Result<Option<bool>, NotABool> {
     match s.trim().to_ascii_lowercase().as_str() {
         "" => Ok(None),

@@ -34,6 +34,10 @@ impl Inputs {
     /// the reader knows (`.csv`, `.txt`, `.jsonl`, `.ndjson`, `.json`, `.parquet`, `.pq`).
     /// Anything else in the folder is left alone.
     /// The command line and the server's uploads both find files this way.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error when the folder cannot be listed.
     pub fn in_folder(folder: &Path) -> std::io::Result<Inputs> {
         let mut inputs = Inputs::default();
         let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -191,6 +195,11 @@ impl Ingest {
     }
 
     /// An ingest that streams rejects to `DIR/rejects.csv` and warnings to `DIR/warnings.csv`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] when the folder or either file cannot be created, [`ErrorKind::Write`] when
+    /// a header cannot be written.
     pub fn with_findings_dir(dir: &Path) -> Result<Ingest, Error> {
         std::fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::Io(e), dir, None))?;
         Ok(Ingest {
@@ -218,6 +227,10 @@ impl Ingest {
 
     /// Reads every file of `inputs` whole into memory (for the stages that need every record
     /// at once). Rejects and warnings are kept as this ingest keeps them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ingest::run`].
     pub fn read_whole(&mut self, inputs: &Inputs) -> Result<(Export, Summary), Error> {
         let mut export = Export::default();
         let summary = self.run(inputs, &KnownIncidents::default(), &mut |b| {
@@ -234,6 +247,13 @@ impl Ingest {
     /// Reads every file of `inputs`, handing accepted records to `sink` in batches. `known`
     /// holds incidents already in the workspace. `sink` returns `false` to stop the read (its
     /// side has failed and will say why).
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] naming the file (and line, where it has one) when a file cannot be read at all:
+    /// unreadable ([`ErrorKind::Io`]), not UTF-8, a damaged Parquet file, past one of the
+    /// [`Limits`], or a findings file that cannot be written; [`ErrorKind::Stopped`] when `sink`
+    /// returned `false`. A bad row is never an error: it becomes a [`Reject`].
     pub fn run(&mut self, inputs: &Inputs, known: &KnownIncidents, sink: &mut dyn FnMut(Batch) -> bool) -> Result<Summary, Error> {
         let mut summary = Summary::default();
         let mut lk = validate::Lookups::default();
@@ -507,6 +527,10 @@ pub struct Export {
 
 /// Reads one people file on its own — no incidents file, no workspace — as person linkage does
 /// (FEBRL and other benchmark files hold people only). The incident reference is not checked.
+///
+/// # Errors
+///
+/// As [`read_people_files`].
 pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
     read_people_files(&[path.to_path_buf()])
 }
@@ -514,6 +538,11 @@ pub fn read_people(path: &Path) -> Result<PeopleFile, Error> {
 /// Reads several people files as one (a split export), in order, with the same checks as
 /// [`read_people`]. Like it, it does not reject repeated record_ids (linkage links what it is
 /// given; `conduct ingest` and `conduct run` reject them).
+///
+/// # Errors
+///
+/// An [`Error`] naming the file when one cannot be read at all (as [`Ingest::run`]); bad rows
+/// are rejects, not errors.
 pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
     // Every reject is kept: linkage lists each rejected row as a person of its own. They are
     // bounded by the file's rows, and each by the length of its reason.

@@ -306,11 +306,19 @@ pub(crate) fn warning_cells(w: &Warning) -> Vec<String> {
 }
 
 /// Writes rejects as CSV: `file,line,column,reason,key`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Write`] (its source the I/O or CSV error) when the file cannot be written.
 pub fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<(), Error> {
     write_csv(path, &["file", "line", "column", "reason", "key"], rejects.iter().map(reject_cells))
 }
 
 /// Writes warnings as CSV: `file,line,column,reason`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Write`] (its source the I/O or CSV error) when the file cannot be written.
 pub fn write_warnings(path: &Path, warnings: &[Warning]) -> Result<(), Error> {
     write_csv(path, &["file", "line", "column", "reason"], warnings.iter().map(warning_cells))
 }

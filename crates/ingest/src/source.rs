@@ -865,6 +865,11 @@ fn parquet_text(f: &parquet::record::Field) -> String {
 
 /// Writes rows of optional strings as a Parquet file with one optional UTF-8 column per name
 /// (used by `conduct synth --format parquet` and by tests of the Parquet reader).
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] when the file cannot be created, [`ErrorKind::Write`] (its source the
+/// Parquet error) when a column name makes no valid schema or the rows cannot be written.
 pub fn write_parquet_strings(path: &Path, columns: &[&str], rows: &[Vec<Option<String>>]) -> Result<(), Error> {
     use parquet::data_type::{ByteArray, ByteArrayType};
     use parquet::file::properties::WriterProperties;

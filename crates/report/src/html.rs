@@ -260,6 +260,10 @@ figure{margin:1.5em 0}svg{max-width:100%;height:auto}.notes{font-size:90%}";
 
 /// Writes the report into `out_dir` for `period`: `index.html` (England and Wales, with links)
 /// and one page per force in the tables. Returns the files written.
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`](crate::ErrorKind::Io), naming the file, when the folder or a page cannot be written.
 pub fn html(out_dir: &Path, tables: &Tables, period: Period) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(e, out_dir))?;
     let mut forces: Vec<_> = tables.forces().into_iter().collect();

@@ -53,6 +53,10 @@ fn compared(now: f64, before: f64) -> String {
 }
 
 /// Writes the story of `force` over `period` as Markdown.
+///
+/// # Errors
+///
+/// [`ErrorKind::NoData`] when the tables hold no recorded crime for the force in the period.
 pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptions) -> Result<String, Error> {
     let area = Area::Force(force);
     let now = Figures::compute(tables, area, period);

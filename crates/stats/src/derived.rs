@@ -97,6 +97,11 @@ fn names(forces: &[conduct_domain::Force]) -> String {
 
 /// Writes the derived-figure files into `dir` for each period, comparing with the year before
 /// and with `fold_years` years earlier. Returns the files written.
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] when the folder cannot be made, [`ErrorKind::Csv`] when a file cannot be
+/// written; each names the file.
 pub fn write_derived(dir: &Path, tables: &Tables, periods: &[Period], fold_years: u32) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::Io(e)).in_file(dir))?;
     let fp = dir.join("figures.csv");

@@ -132,6 +132,11 @@ pub struct ExportRead {
 
 /// Reads incidents (and optionally orders) files through the ingest crate and builds the
 /// tables from the accepted rows.
+///
+/// # Errors
+///
+/// [`ErrorKind::Ingest`], with the ingest crate's error as its source, when a file cannot be
+/// read at all; rejected rows are in [`ExportRead::rejects`], not errors.
 pub fn read_export(incidents: &[PathBuf], orders: &[PathBuf]) -> Result<ExportRead, Error> {
     let inputs = Inputs { incidents: incidents.to_vec(), people: Vec::new(), orders: orders.to_vec() };
     let mut tables = Tables::new();

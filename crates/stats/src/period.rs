@@ -226,9 +226,13 @@ impl Period {
     }
 
     /// Reads "year to September 2023" (also "year ending Sep 2023", "12 months to…"), "2022/23"
-    /// or "financial year 2022/23", and "calendar year 2023" or "2023". Text that names no
-    /// period is [`ErrorKind::BadPeriod`]; a period outside the years [`FIRST_YEAR`]–[`LAST_YEAR`]
-    /// is [`ErrorKind::PeriodOutOfRange`]. Never panics, whatever the text.
+    /// or "financial year 2022/23", and "calendar year 2023" or "2023". Never panics, whatever
+    /// the text.
+    ///
+    /// # Errors
+    ///
+    /// Text that names no period is [`ErrorKind::BadPeriod`]; a period outside the years
+    /// [`FIRST_YEAR`]–[`LAST_YEAR`] is [`ErrorKind::PeriodOutOfRange`].
     pub fn parse(s: &str) -> Result<Period, Error> {
         let bad = || Error::new(ErrorKind::BadPeriod(s.to_string()));
         let t = s.trim().to_ascii_lowercase().replace(['_', ','], " ");
@@ -267,8 +271,11 @@ impl Period {
     }
 
     /// The period itself when every day of it is a date Conduct can hold (years
-    /// [`FIRST_YEAR`]–[`LAST_YEAR`]), or an [`ErrorKind::PeriodOutOfRange`] error that states
-    /// the supported range.
+    /// [`FIRST_YEAR`]–[`LAST_YEAR`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::PeriodOutOfRange`], stating the supported range, when it is not.
     pub fn check(self) -> Result<Period, Error> {
         self.within_range(&self.to_string())
     }

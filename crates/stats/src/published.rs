@@ -161,11 +161,21 @@ fn is_total(name: &str) -> bool {
 }
 
 /// Reads a published recorded-crime table into `tables`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] when the file cannot be opened, [`ErrorKind::Csv`] when its header is not
+/// CSV, [`ErrorKind::MissingColumn`] when a column the table needs is absent. A bad row is kept
+/// in the summary, not returned.
 pub fn read_recorded(path: &Path, tables: &mut Tables) -> Result<ReadSummary, Error> {
     read(path, TableKind::Recorded, tables)
 }
 
 /// Reads a published outcomes table into `tables`.
+///
+/// # Errors
+///
+/// As [`read_recorded`].
 pub fn read_outcomes(path: &Path, tables: &mut Tables) -> Result<ReadSummary, Error> {
     read(path, TableKind::Outcomes, tables)
 }
@@ -350,6 +360,10 @@ use conduct_domain::cell::inert;
 
 /// Writes the recorded-crime table in the published layout. Text cells taken from an export
 /// (offence description, group, subgroup) are made inert for spreadsheets.
+///
+/// # Errors
+///
+/// [`ErrorKind::Csv`], naming the file, when it cannot be created or written.
 pub fn write_recorded(path: &Path, tables: &Tables) -> Result<u64, Error> {
     let mut w = writer(path, &RECORDED_HEADER)?;
     let err = |e: csv::Error| Error::new(ErrorKind::Csv(e)).in_file(path);
@@ -369,6 +383,10 @@ pub fn write_recorded(path: &Path, tables: &Tables) -> Result<u64, Error> {
 
 /// Writes the outcomes table in the published layout (outcomes of offences recorded in each
 /// quarter).
+///
+/// # Errors
+///
+/// [`ErrorKind::Csv`], naming the file, when it cannot be created or written.
 pub fn write_outcomes(path: &Path, tables: &Tables) -> Result<u64, Error> {
     let mut w = writer(path, &OUTCOMES_HEADER)?;
     let err = |e: csv::Error| Error::new(ErrorKind::Csv(e)).in_file(path);

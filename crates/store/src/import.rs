@@ -373,6 +373,11 @@ impl Store {
     /// twice (log, then checkpoint). The journal still holds every page the import overwrites,
     /// so a killed import is rolled back when the workspace is next opened. WAL is restored
     /// afterwards; if the switch is refused (a reader is attached) the import runs in WAL.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Ingest`] when a file cannot be read at all and [`ErrorKind::Sqlite`] when a
+    /// write fails; either way the transaction is rolled back and nothing is imported.
     pub fn import(&mut self, inputs: &Inputs, ingest: Ingest) -> Result<ImportReport, Error> {
         self.import_journalled(inputs, ingest, None).map(|(report, _)| report)
     }

@@ -41,12 +41,21 @@ pub struct Counts {
 
 impl Store {
     /// Opens (creating if needed) the workspace in directory `dir`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] when the folder cannot be made; otherwise as [`Store::open`].
     pub fn open_workspace(dir: &Path) -> Result<Store, Error> {
         std::fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::Io(e), dir))?;
         Store::open(&dir.join(DATABASE_FILE))
     }
 
     /// Opens (creating if needed) a database file and brings its schema up to date.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Sqlite`] when the file cannot be opened or migrated, [`ErrorKind::NewerSchema`]
+    /// when a newer Conduct wrote it, [`ErrorKind::Corrupt`] when its forces disagree with this build's.
     pub fn open(path: &Path) -> Result<Store, Error> {
         let sql = |e| Error::new(ErrorKind::Sqlite(e), path);
         let mut conn = Connection::open(path).map_err(sql)?;
@@ -70,11 +79,19 @@ impl Store {
     }
 
     /// The schema version (number of the last migration applied).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Sqlite`] when the query fails.
     pub fn schema_version(&self) -> Result<u32, Error> {
         migrate::version(&self.conn).map_err(|e| e.at(&self.path))
     }
 
     /// Row counts.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Sqlite`] when a query fails.
     pub fn counts(&self) -> Result<Counts, Error> {
         let count = |table: &str| -> Result<u64, Error> {
             self.conn
@@ -86,6 +103,11 @@ impl Store {
     }
 
     /// Runs SQLite's own integrity check; `Ok(())` when the file is sound.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Sqlite`] when the check cannot run, [`ErrorKind::Corrupt`] with SQLite's report
+    /// when it fails.
     pub fn integrity_check(&self) -> Result<(), Error> {
         let result: String =
             self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| Error::new(ErrorKind::Sqlite(e), &self.path))?;

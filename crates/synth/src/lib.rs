@@ -151,6 +151,11 @@ impl SynthSummary {
 
 /// Generates the synthetic world described by `config` into `out_dir` (created if needed):
 /// `incidents.csv`, `people.csv`, `orders.csv` and `truth.json`.
+///
+/// # Errors
+///
+/// [`SynthErrorKind::Config`] when the configuration cannot be honoured (no incidents, or too
+/// many), [`SynthErrorKind::Io`] or [`SynthErrorKind::Csv`], naming the file, when writing fails.
 pub fn generate(config: &SynthConfig, out_dir: &Path) -> Result<SynthSummary, SynthError> {
     if config.incidents == 0 {
         return Err(SynthError { kind: SynthErrorKind::Config("incidents must be at least 1".into()) });
