@@ -56,35 +56,34 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     note!("write");
     let t = Instant::now();
     let linked = analysis.linked.as_ref().context("the pipeline links the people")?;
-    let link_write = crate::link_cmd::write_link(&out.join("link"), &export.people, &analysis.persons, linked)?;
-    let people_rejected = export.summary.files.iter().filter(|f| f.table == Table::People).map(|f| f.rejected).sum::<u64>();
-    let people_warnings = export.summary.files.iter().filter(|f| f.table == Table::People).map(|f| f.warnings).sum::<u64>();
-    let summary = crate::link_cmd::LinkSummary {
-        rows: export.people.len(),
-        rejected: people_rejected as usize,
-        warnings: people_warnings as usize,
-        read_time: import.timings.read,
-        write_time: link_write,
+    let link_dir = out.join("link");
+    let write_link = || crate::link_cmd::write_link(&link_dir, &export.people, &analysis.persons, linked);
+    let note_link = |write_time: Duration| {
+        let of_people = |n: fn(&conduct_ingest::FileSummary) -> u64| {
+            export.summary.files.iter().filter(|f| f.table == Table::People).map(n).sum::<u64>() as usize
+        };
+        let summary = crate::link_cmd::LinkSummary {
+            rows: export.people.len(),
+            rejected: of_people(|f| f.rejected),
+            warnings: of_people(|f| f.warnings),
+            read_time: import.timings.read,
+            write_time,
+        };
+        let link_time = analysis.stages.iter().find(|(n, _)| *n == "link").map_or(Duration::ZERO, |s| s.1);
+        let total = summary.read_time + link_time + write_time;
+        crate::link_cmd::note_link(&summary, &crate::link_cmd::names(&inputs.people), &analysis.persons, linked, &link_dir, total, false);
     };
-    let link_time = analysis.stages.iter().find(|(n, _)| *n == "link").map_or(Duration::ZERO, |s| s.1);
-    crate::link_cmd::note_link(
-        &summary,
-        &crate::link_cmd::names(&inputs.people),
-        &analysis.persons,
-        linked,
-        &out.join("link"),
-        summary.read_time + link_time + link_write,
-        false,
-    );
     if export.incidents.is_empty() {
+        note_link(write_link()?);
         bail!("no usable incidents were read");
     }
     let statistics = &analysis.statistics;
     if statistics.used() == 0 {
         bail!("nothing usable was read for the statistics");
     }
-    // The courses (one timeline file per course) and the statistics, stories and report are
-    // written side by side; what they say is printed afterwards, in order.
+    // Who is who (persons.csv, pairs.csv), the courses (one timeline file per course) and the
+    // statistics, stories and report are written side by side; what they say is printed
+    // afterwards, in order.
     let stats_args = crate::stats_cmd::Args {
         data: crate::stats_cmd::DataArgs { incidents: inputs.incidents.clone(), orders: inputs.orders.clone(), ..Default::default() },
         out: out.join("stats"),
@@ -93,28 +92,32 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         json: false,
     };
     let read = crate::stats_cmd::Read::of_export(&statistics.files, &statistics.rejects);
-    let (courses_written, stats_written) = std::thread::scope(|s| {
-        let stats = s.spawn(|| -> anyhow::Result<serde_json::Value> {
-            let summary = crate::stats_cmd::write(&stats_args, &statistics.tables, &read)?;
-            let report = |command| crate::report_cmd::run_on(crate::report_cmd::Args { command }, &statistics.tables);
-            report(crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
-                force: None,
-                all_forces: true,
-                period: None,
-                fold_years: options.stats.fold_years,
-                data: stats_args.data.clone(),
-                out: Some(out.join("stories")),
-            }))?;
-            report(crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {
-                out: out.join("report"),
-                period: None,
-                data: stats_args.data.clone(),
-            }))?;
-            Ok(summary)
-        });
+    let write_stats = || -> anyhow::Result<serde_json::Value> {
+        let summary = crate::stats_cmd::write(&stats_args, &statistics.tables, &read)?;
+        let report = |command| crate::report_cmd::run_on(crate::report_cmd::Args { command }, &statistics.tables);
+        report(crate::report_cmd::ReportCommand::Story(crate::report_cmd::StoryArgs {
+            force: None,
+            all_forces: true,
+            period: None,
+            fold_years: options.stats.fold_years,
+            data: stats_args.data.clone(),
+            out: Some(out.join("stories")),
+        }))?;
+        report(crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {
+            out: out.join("report"),
+            period: None,
+            data: stats_args.data.clone(),
+        }))?;
+        Ok(summary)
+    };
+    let (link_written, courses_written, stats_written) = std::thread::scope(|s| {
+        let link = s.spawn(write_link);
+        let stats = s.spawn(write_stats);
         let courses = crate::courses_cmd::write_courses(&export, &analysis, &out.join("courses"));
-        (courses, stats.join().unwrap_or_else(|_| Err(anyhow::anyhow!("writing the statistics failed"))))
+        let failed = |what: &str| anyhow::anyhow!("writing {what} failed");
+        (link.join().unwrap_or_else(|_| Err(failed("link/"))), courses, stats.join().unwrap_or_else(|_| Err(failed("stats/"))))
     });
+    note_link(link_written?);
     let courses_secs = courses_written?;
     let stats_summary = stats_written?;
     seconds.push(("write", t.elapsed().as_secs_f64()));
