@@ -27,6 +27,18 @@ pub enum ErrorKind {
     /// The file went past one of the import's [`crate::Limits`]; the message names the limit
     /// and the flag that raises it.
     Limit(String),
+    /// A limit set to a value that makes no sense (`--max-expansion 0`), or not a whole number.
+    /// It concerns no file: the error's path is empty.
+    BadLimit {
+        /// The flag that sets the limit (`--max-expansion`).
+        flag: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it and what is allowed.
+        why: &'static str,
+        /// The parse error, when the value is not a whole number.
+        source: Option<std::num::ParseIntError>,
+    },
 }
 
 /// An error that stops a file being read, with the file and, where known, the line.
@@ -60,6 +72,14 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let ErrorKind::BadLimit { flag, value, why, source } = &self.kind {
+            // A limit concerns no file.
+            write!(f, "{flag} {value}: {why}")?;
+            return match source {
+                Some(e) => write!(f, " ({e})"),
+                None => Ok(()),
+            };
+        }
         write!(f, "{}", self.path.display())?;
         if let Some(line) = self.line {
             write!(f, ", line {line}")?;
@@ -70,6 +90,7 @@ impl fmt::Display for Error {
             ErrorKind::Write(e) => write!(f, ": {e}"),
             ErrorKind::Encoding(m) | ErrorKind::Damaged(m) | ErrorKind::Unsupported(m) | ErrorKind::Limit(m) => write!(f, ": {m}"),
             ErrorKind::Stopped => write!(f, ": the import stopped because the store failed"),
+            ErrorKind::BadLimit { .. } => Ok(()),
         }
     }
 }
@@ -82,6 +103,7 @@ impl std::error::Error for Error {
             ErrorKind::Io(e) => Some(e),
             ErrorKind::Parquet(e) => Some(e),
             ErrorKind::Write(e) => Some(&**e),
+            ErrorKind::BadLimit { source, .. } => source.as_ref().map(|e| e as _),
             ErrorKind::Encoding(_) | ErrorKind::Damaged(_) | ErrorKind::Stopped | ErrorKind::Unsupported(_) | ErrorKind::Limit(_) => None,
         }
     }

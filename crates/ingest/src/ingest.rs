@@ -253,8 +253,10 @@ impl Ingest {
     /// An [`Error`] naming the file (and line, where it has one) when a file cannot be read at all:
     /// unreadable ([`ErrorKind::Io`]), not UTF-8, a damaged Parquet file, past one of the
     /// [`Limits`], or a findings file that cannot be written; [`ErrorKind::Stopped`] when `sink`
-    /// returned `false`. A bad row is never an error: it becomes a [`Reject`].
+    /// returned `false`; [`ErrorKind::BadLimit`] before reading anything when a limit makes no
+    /// sense ([`Limits::check`]). A bad row is never an error: it becomes a [`Reject`].
     pub fn run(&mut self, inputs: &Inputs, known: &KnownIncidents, sink: &mut dyn FnMut(Batch) -> bool) -> Result<Summary, Error> {
+        self.limits.check()?;
         let mut summary = Summary::default();
         let mut lk = validate::Lookups::default();
         let today = self.today;
