@@ -10,7 +10,7 @@ pub enum ErrorKind {
     /// SQLite reported an error.
     Sqlite(rusqlite::Error),
     /// Reading the export failed (the import was rolled back).
-    Ingest(conduct_ingest::Error),
+    Ingest(Box<conduct_ingest::Error>),
     /// The workspace was written by a newer Conduct with a schema this one does not know.
     NewerSchema {
         /// The workspace's version.
@@ -76,7 +76,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Sqlite(e) => Some(e),
-            ErrorKind::Ingest(e) => Some(e),
+            ErrorKind::Ingest(e) => Some(&**e),
             ErrorKind::Io(e) => Some(e),
             ErrorKind::NewerSchema { .. } | ErrorKind::Corrupt(_) => None,
         }

@@ -476,7 +476,7 @@ impl Store {
         });
         write_result.map_err(sql)?;
         let (read_result, read_time, ingest) = read_result;
-        let summary = read_result.map_err(|e| Error::new(ErrorKind::Ingest(e), &path))?;
+        let summary = read_result.map_err(|e| Error::new(ErrorKind::Ingest(Box::new(e)), &path))?;
         writer.index_before(None).map_err(sql)?;
         let count = |table: &str| -> rusqlite::Result<u64> {
             tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).map(|n| n as u64)
