@@ -32,6 +32,11 @@ impl ResolveError {
         ResolveError { kind, context: context.into() }
     }
 
+    /// The same error, about `context` (a path) instead.
+    pub fn about(self, context: impl Into<String>) -> ResolveError {
+        ResolveError { context: context.into(), ..self }
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind

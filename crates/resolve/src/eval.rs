@@ -88,6 +88,11 @@ pub fn score(truth: &HashMap<String, String>, predicted: &HashMap<String, String
 /// Reads `record_id` and one other column (e.g. `true_person_id` or `person_id`) from a CSV
 /// file with a header, such as an export's people file, taking every cell as it is. Rows with
 /// an empty value in that column are skipped.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Csv`] when the file cannot be read as CSV, [`crate::ErrorKind::BadOptions`]
+/// when it lacks `record_id` or `column`.
 pub fn read_assignment(path: &Path, column: &str) -> Result<HashMap<String, String>, ResolveError> {
     read(path, column, false)
 }
@@ -95,6 +100,10 @@ pub fn read_assignment(path: &Path, column: &str) -> Result<HashMap<String, Stri
 /// [`read_assignment`] for a file Conduct wrote (persons.csv): every cell is read back as it was
 /// before [`conduct_domain::cell::inert`] made it safe for spreadsheets, so a record_id `=1+1`,
 /// written `'=1+1`, matches the `=1+1` of the people file.
+///
+/// # Errors
+///
+/// As [`read_assignment`].
 pub fn read_written_assignment(path: &Path, column: &str) -> Result<HashMap<String, String>, ResolveError> {
     read(path, column, true)
 }

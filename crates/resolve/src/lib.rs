@@ -174,6 +174,11 @@ pub fn person_id(n: u32) -> String {
 }
 
 /// Links `rows`: which rows are the same person.
+///
+/// # Errors
+///
+/// [`ErrorKind::BadOptions`] for a block size under 2, and [`ErrorKind::ModelMismatch`] when
+/// `options` gives a model that does not fit this engine.
 pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, ResolveError> {
     if options.max_block_size < 2 {
         return Err(ResolveError::new(ErrorKind::BadOptions("max block size must be at least 2".into()), ""));

@@ -215,6 +215,11 @@ impl Model {
     }
 
     /// Checks that the model's comparisons and levels are this engine's.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::ModelMismatch`] naming the first comparison, level count or probability
+    /// that does not fit.
     pub fn check(&self) -> Result<(), ResolveError> {
         let mismatch = |s: String| Err(ResolveError::new(ErrorKind::ModelMismatch(s), ""));
         if self.comparisons.len() != N_COMPARISONS {
@@ -254,6 +259,10 @@ impl Model {
     }
 
     /// Writes the model as pretty JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] when the file cannot be written (with its path).
     pub fn save(&self, path: &std::path::Path) -> Result<(), ResolveError> {
         let text =
             serde_json::to_string_pretty(self).map_err(|e| ResolveError::new(ErrorKind::ModelFormat(e), path.display().to_string()))?;
@@ -261,11 +270,17 @@ impl Model {
     }
 
     /// Reads and checks a model written by [`Model::save`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] when the file cannot be read, [`ErrorKind::ModelFormat`] when it is not
+    /// a model's JSON, [`ErrorKind::ModelMismatch`] when it is another engine's model; each with
+    /// the path.
     pub fn load(path: &std::path::Path) -> Result<Model, ResolveError> {
         let ctx = || path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ResolveError::new(ErrorKind::Io(e), ctx()))?;
         let model: Model = serde_json::from_str(&text).map_err(|e| ResolveError::new(ErrorKind::ModelFormat(e), ctx()))?;
-        model.check().map_err(|e| ResolveError::new(ErrorKind::ModelMismatch(e.to_string()), ctx()))?;
+        model.check().map_err(|e| e.about(ctx()))?;
         Ok(model)
     }
 }
