@@ -2,10 +2,10 @@
 //!
 //! `println!` panics when standard output is a pipe whose reader has gone (`conduct status |
 //! head -1`), and resetting SIGPIPE would need unsafe code, which the workspace forbids. So every
-//! command prints through [`outln!`] and [`out!`], which return the write's error: a closed pipe
+//! command prints through `outln!` and `out!`, which return the write's error: a closed pipe
 //! becomes [`StdoutClosed`], which `main` turns into a quiet, successful exit (the reader had all
 //! it wanted), and any other failure is an ordinary error. Messages on standard error go through
-//! [`note!`], which never fails: when standard error is gone there is nowhere left to say
+//! `note!`, which never fails: when standard error is gone there is nowhere left to say
 //! anything.
 
 use std::fmt;
@@ -37,7 +37,7 @@ pub fn write(args: fmt::Arguments<'_>) -> anyhow::Result<()> {
     io::stdout().lock().write_fmt(args).map_err(failed)
 }
 
-/// Flushes standard output (what `print!` left without a newline), reporting as [`write`] does.
+/// Flushes standard output (what `print!` left without a newline), reporting as [`write()`] does.
 pub fn flush() -> anyhow::Result<()> {
     io::stdout().lock().flush().map_err(failed)
 }

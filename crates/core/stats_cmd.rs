@@ -198,7 +198,7 @@ pub fn write(args: &Args, tables: &Tables, read: &Read) -> anyhow::Result<serde_
     Ok(summary)
 }
 
-/// Prints what [`write`] wrote; exit code 1 when nothing usable was read.
+/// Prints what [`write()`] wrote; exit code 1 when nothing usable was read.
 pub fn print(args: &Args, tables: &Tables, read: &Read, summary: &serde_json::Value) -> anyhow::Result<ExitCode> {
     if args.json {
         outln!("{}", serde_json::to_string_pretty(summary)?)?;
