@@ -127,12 +127,57 @@ fn main() -> ExitCode {
         // The reader of standard output had all it wanted (`conduct status | head -1`).
         Err(e) if out::is_closed(&e) => ExitCode::SUCCESS,
         Err(e) if e.is::<Usage>() => {
-            note!("conduct: error: {e:#}");
+            note!("conduct: error: {}", chain(&e));
             ExitCode::from(2)
         }
         Err(e) => {
-            note!("conduct: error: {e:#}");
+            note!("conduct: error: {}", chain(&e));
             ExitCode::from(1)
         }
+    }
+}
+
+/// The error and its causes, as `{:#}` prints them, without a cause whose text the message
+/// already holds: the libraries' errors name their source in their own message and also return
+/// it as `source()`, so the plain chain said "No such file or directory" three times.
+fn chain(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !c.is_empty() && !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    /// Regression (issue 13 review): "x.csv: No such file or directory (os error 2)" followed by
+    /// the same io error again, once per layer that kept it as its source.
+    #[test]
+    fn an_error_chain_says_each_cause_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let text = io.to_string();
+        #[derive(Debug)]
+        struct Wrapped(std::io::Error);
+        impl std::fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "x.csv: {}", self.0)
+            }
+        }
+        impl std::error::Error for Wrapped {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = anyhow::Error::new(Wrapped(io)).context("nothing was imported");
+        let said = super::chain(&e);
+        assert_eq!(said, format!("nothing was imported: x.csv: {text}"));
+        assert_eq!(said.matches(&text).count(), 1);
+        // A cause that adds something is kept.
+        let e = anyhow::anyhow!("bad period").context("conduct stats");
+        assert_eq!(super::chain(&e), "conduct stats: bad period");
     }
 }
