@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use conduct_domain::{Force, OrderStatus};
-use conduct_ingest::{Incident, Order};
+use conduct_domain::{Incident, Order};
 
 use crate::build::{Courses, PersonId, conduct_day};
 

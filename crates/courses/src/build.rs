@@ -25,7 +25,7 @@
 use std::collections::HashMap;
 
 use conduct_domain::{Date, Force, Role};
-use conduct_ingest::{Incident, Involvement};
+use conduct_domain::{Incident, Involvement};
 
 /// A resolved person (the `person_id` of persons.csv, as a number).
 pub type PersonId = u32;

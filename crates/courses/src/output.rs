@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use conduct_domain::Force;
-use conduct_ingest::{Incident, Order};
+use conduct_domain::{Incident, Order};
 
 use crate::breach::Breach;
 use crate::build::{Course, Courses, Suspect, span};

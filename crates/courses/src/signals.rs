@@ -3,8 +3,8 @@
 //! domestic-abuse counting rule) and escalation (intervals shortening, threats or violence
 //! appearing, more serious offences).
 
+use conduct_domain::Incident;
 use conduct_domain::{Date, OffenceClass};
-use conduct_ingest::Incident;
 
 use crate::build::{Course, day};
 

@@ -1,7 +1,7 @@
 //! Rules on small hand-made cases: each test pins one rule of `build`, `breach` or `triage`.
 
 use conduct_domain::{Date, Force, OffenceCode, OrderStatus, OrderType, Role};
-use conduct_ingest::{Incident, Involvement, Order};
+use conduct_domain::{Incident, Involvement, Order};
 
 use crate::{Options, Priority, Suspect, find_breaches, find_courses, triage};
 

@@ -14,7 +14,7 @@
 //! Within a priority, courses with more recent last reports come first, then more reports.
 
 use conduct_domain::OrderType;
-use conduct_ingest::{Incident, Order};
+use conduct_domain::{Incident, Order};
 
 use crate::breach::Breach;
 use crate::build::{Course, day, span};
