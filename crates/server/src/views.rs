@@ -363,13 +363,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
         .map(|b| json!({"force": b[0].text(), "incident_ref": b[1].text(), "order_force": b[2].text(), "order_ref": b[3].text()}))
         .collect();
     let held_elsewhere: Vec<Json> = elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "reports": n})).collect();
-    let outcome = if full.len() == forces.len() {
-        "allowed"
-    } else if full.is_empty() {
-        "pseudonymous"
-    } else {
-        "partly pseudonymous"
-    };
+    let outcome = access_outcome(full.len(), forces.len());
     let mut v = json!({
         "course_id": row[0].text(),
         "forces": split(&row[1].text()),
@@ -491,13 +485,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
         .collect()
     };
     let held_elsewhere: Vec<Json> = elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "records": n})).collect();
-    let outcome = if full.len() == forces.len() {
-        "allowed"
-    } else if full.is_empty() {
-        "pseudonymous"
-    } else {
-        "partly pseudonymous"
-    };
+    let outcome = access_outcome(full.len(), forces.len());
     let mut v = json!({
         "person_id": if full.is_empty() { Json::Null } else { id.into() },
         "access": outcome,
@@ -668,5 +656,17 @@ pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         ApiError::internal(e.message)
+    }
+}
+
+/// How a read of a record spanning `forces` forces, `full` of them fully visible to the user,
+/// is recorded in the audit log.
+fn access_outcome(full: usize, forces: usize) -> &'static str {
+    if full == forces {
+        "allowed"
+    } else if full == 0 {
+        "pseudonymous"
+    } else {
+        "partly pseudonymous"
     }
 }
