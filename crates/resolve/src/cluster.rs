@@ -111,7 +111,7 @@ pub fn comparable(f: &Features) -> u8 {
     let mut m = 0u8;
     for (k, &c) in VETOABLE.iter().enumerate() {
         let present = match c {
-            field::FORENAME => f.forename_h != 0 && f.forename.len() >= 2,
+            field::FORENAME => f.forename.len() >= 2,
             field::DOB => f.dob.year != 0,
             field::SEX => f.sex != 0,
             field::PNC => f.pnc_h != 0,
@@ -137,18 +137,12 @@ fn profile(f: &Features) -> u64 {
     xxh3_64(&buf)
 }
 
-/// Whether two records have equal profiles: equal in every field [`profile`] hashes.
+/// Whether two records have equal profiles: equal in every value [`profile`] hashes (the hashes
+/// in it are of these values).
 fn same_profile(a: &Features, b: &Features) -> bool {
-    a.forename == b.forename
-        && a.surname == b.surname
-        && a.middle == b.middle
-        && a.pnc == b.pnc
-        && a.ni == b.ni
-        && a.email == b.email
-        && a.nominal_id == b.nominal_id
-        && (a.forename_h, a.surname_h, a.pnc_h, a.ni_h, a.phone, a.email_h, a.nominal)
-            == (b.forename_h, b.surname_h, b.pnc_h, b.ni_h, b.phone, b.email_h, b.nominal)
-        && (a.sex, a.force, a.dob.year, a.dob.month, a.dob.day) == (b.sex, b.force, b.dob.year, b.dob.month, b.dob.day)
+    (&a.forename, &a.surname, &a.middle, &a.pnc, &a.ni, &a.email, &a.nominal_id)
+        == (&b.forename, &b.surname, &b.middle, &b.pnc, &b.ni, &b.email, &b.nominal_id)
+        && (a.phone, a.sex, a.force, a.dob.year, a.dob.month, a.dob.day) == (b.phone, b.sex, b.force, b.dob.year, b.dob.month, b.dob.day)
 }
 
 /// The result of clustering.
@@ -266,11 +260,20 @@ impl<'a> Clusterer<'a> {
             } else {
                 // Per comparison: the record pairs across the groups on which both records have
                 // it, and a quarter of those as the limit.
-                let count = |g: &[(u32, u32)], k: usize| -> f64 {
-                    g.iter().filter(|&&(x, _)| comp[x as usize] & (1 << k) != 0).map(|&(_, c)| f64::from(c)).sum()
+                let having = |g: &[(u32, u32)]| -> [f64; VETOABLE.len()] {
+                    let mut n = [0.0; VETOABLE.len()];
+                    for &(x, c) in g {
+                        for (k, n) in n.iter_mut().enumerate() {
+                            if comp[x as usize] & (1 << k) != 0 {
+                                *n += f64::from(c);
+                            }
+                        }
+                    }
+                    n
                 };
                 let (ga, gb) = (&reps[ra as usize], &reps[rb as usize]);
-                let limit: [f64; VETOABLE.len()] = std::array::from_fn(|k| VETO_SHARE * count(ga, k) * count(gb, k));
+                let (ha, hb) = (having(ga), having(gb));
+                let limit: [f64; VETOABLE.len()] = std::array::from_fn(|k| VETO_SHARE * ha[k] * hb[k]);
                 let mut bad = [0.0f64; VETOABLE.len()];
                 'outer: for &(x, cx) in ga {
                     for &(y, cy) in gb {

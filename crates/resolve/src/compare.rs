@@ -327,14 +327,16 @@ fn postcode_level(a: &Features, b: &Features) -> u8 {
         return 1;
     }
     if a.postcode_uk && b.postcode_uk {
-        // The hashes pick; the postcode's parts decide.
-        fn parts(x: &Features) -> (&str, &str) {
-            crate::normalise::uk_postcode_parts(&x.postcode).unwrap_or_default()
+        // The hashes pick; the postcode's parts decide. A UK-shaped postcode's sector is all
+        // but its last two characters, its district all but its last three
+        // (`normalise::uk_postcode_parts`).
+        fn head(pc: &str, cut: usize) -> &[u8] {
+            &pc.as_bytes()[..pc.len().saturating_sub(cut)]
         }
-        if a.pc_sector == b.pc_sector && parts(a).1 == parts(b).1 {
+        if a.pc_sector == b.pc_sector && head(&a.postcode, 2) == head(&b.postcode, 2) {
             return 2;
         }
-        if a.pc_district == b.pc_district && parts(a).0 == parts(b).0 {
+        if a.pc_district == b.pc_district && head(&a.postcode, 3) == head(&b.postcode, 3) {
             return 3;
         }
     }
@@ -502,19 +504,18 @@ pub(crate) mod tests {
             (fa.forename_h, fa.surname_h, fa.address_h, fa.pc_unit, fa.pc_sector, fa.pc_district);
         (fb.email_h, fb.email_local_h, fb.handles, fb.pnc_h, fb.nominal) =
             (fa.email_h, fa.email_local_h, fa.handles.clone(), fa.pnc_h, fa.nominal);
+        // The comparisons whose level 1 says "the same value".
+        let sameness =
+            [field::FORENAME, field::SURNAME, field::ADDRESS, field::POSTCODE, field::EMAIL, field::HANDLES, field::PNC, field::NOMINAL];
         let p = compare(&fa, &fb);
-        for c in
-            [field::FORENAME, field::SURNAME, field::ADDRESS, field::POSTCODE, field::EMAIL, field::HANDLES, field::PNC, field::NOMINAL]
-        {
+        for c in sameness {
             assert_ne!(p[c], 1, "{} says the same on equal hashes alone", COMPARISONS[c].name);
         }
         assert!(p[field::POSTCODE] > 3, "sector and district are not the same either: {}", p[field::POSTCODE]);
         assert_ne!(p[field::EMAIL], 2);
         // And the same values still are.
         let q = compare(&fa, &normalise(&a, &n));
-        for c in
-            [field::FORENAME, field::SURNAME, field::ADDRESS, field::POSTCODE, field::EMAIL, field::HANDLES, field::PNC, field::NOMINAL]
-        {
+        for c in sameness {
             assert_eq!(q[c], 1, "{}", COMPARISONS[c].name);
         }
     }
