@@ -20,7 +20,8 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod dataset;
-pub mod db;
+/// The database layer, owned by `conduct-store` (one store for the CLI and the server).
+pub use conduct_store::db;
 pub mod error;
 pub mod ids;
 pub mod openapi;

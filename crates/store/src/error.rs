@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 pub enum ErrorKind {
     /// SQLite reported an error.
     Sqlite(rusqlite::Error),
+    /// The database (SQLite or PostgreSQL, through [`crate::db`]) reported an error.
+    Db(crate::db::DbError),
     /// Reading the export failed (the import was rolled back).
     Ingest(Box<conduct_ingest::Error>),
     /// The workspace was written by a newer Conduct with a schema this one does not know.
@@ -22,6 +24,17 @@ pub enum ErrorKind {
     Corrupt(String),
     /// A file or directory could not be used.
     Io(std::io::Error),
+    /// A stored row could not be turned back into a record ([`crate::rows`]).
+    BadRow {
+        /// The table.
+        table: &'static str,
+        /// The column whose value could not be read.
+        column: &'static str,
+        /// The record's key, as far as it could be read: its force and reference.
+        key: String,
+        /// What is wrong with the value.
+        reason: String,
+    },
 }
 
 /// A store error, naming the database file.
@@ -36,7 +49,8 @@ impl Error {
         Error { kind, path: path.to_path_buf() }
     }
 
-    pub(crate) fn at(mut self, path: &Path) -> Error {
+    /// The same error, naming `path` (the database file or the server's database).
+    pub fn at(mut self, path: &Path) -> Error {
         self.path = path.to_path_buf();
         self
     }
@@ -53,11 +67,19 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+impl From<crate::db::DbError> for Error {
+    fn from(e: crate::db::DbError) -> Error {
+        Error { kind: ErrorKind::Db(e), path: PathBuf::new() }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::Ingest(e) => write!(f, "{e} (nothing was imported)"),
             ErrorKind::Sqlite(e) => write!(f, "{}: {e}", self.path.display()),
+            ErrorKind::Db(e) if self.path.as_os_str().is_empty() => write!(f, "{e}"),
+            ErrorKind::Db(e) => write!(f, "{}: {e}", self.path.display()),
             ErrorKind::NewerSchema { found, known } => write!(
                 f,
                 "{}: the workspace has schema version {found}, newer than this Conduct knows ({known}); upgrade Conduct",
@@ -65,6 +87,12 @@ impl fmt::Display for Error {
             ),
             ErrorKind::Corrupt(m) => write!(f, "{}: integrity check failed: {m}", self.path.display()),
             ErrorKind::Io(e) => write!(f, "{}: {e}", self.path.display()),
+            ErrorKind::BadRow { table, column, key, reason } => {
+                if !self.path.as_os_str().is_empty() {
+                    write!(f, "{}: ", self.path.display())?;
+                }
+                write!(f, "stored {table} row of {key}, column {column}: {reason}")
+            }
         }
     }
 }
@@ -76,9 +104,10 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Sqlite(e) => Some(e),
+            ErrorKind::Db(e) => Some(e),
             ErrorKind::Ingest(e) => Some(&**e),
             ErrorKind::Io(e) => Some(e),
-            ErrorKind::NewerSchema { .. } | ErrorKind::Corrupt(_) => None,
+            ErrorKind::NewerSchema { .. } | ErrorKind::Corrupt(_) | ErrorKind::BadRow { .. } => None,
         }
     }
 }

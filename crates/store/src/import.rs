@@ -64,7 +64,7 @@ impl ImportReport {
     }
 }
 
-const INCIDENT_COLUMNS: &[&str] = &[
+pub(crate) const INCIDENT_COLUMNS: &[&str] = &[
     "force_id",
     "incident_ref",
     "recorded_date",
@@ -80,7 +80,7 @@ const INCIDENT_COLUMNS: &[&str] = &[
     "narrative",
     "invalid",
 ];
-const PEOPLE_COLUMNS: &[&str] = &[
+pub(crate) const PEOPLE_COLUMNS: &[&str] = &[
     "force_id",
     "record_id",
     "incident_ref",
@@ -100,7 +100,7 @@ const PEOPLE_COLUMNS: &[&str] = &[
     "ni_number",
     "invalid",
 ];
-const ORDER_COLUMNS: &[&str] =
+pub(crate) const ORDER_COLUMNS: &[&str] =
     &["force_id", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status", "invalid"];
 
 fn text(s: &str) -> Option<&str> {

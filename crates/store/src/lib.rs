@@ -6,9 +6,11 @@
 //! leaves the previous state intact. Rows are upserted on the contract's keys: re-importing the
 //! same files changes nothing, and a newer export of the same force updates rows in place.
 
+pub mod db;
 mod error;
 mod import;
 mod migrate;
+pub mod rows;
 
 pub use error::{Error, ErrorKind};
 pub use import::{Changes, ImportReport, Timings};

@@ -1,4 +1,4 @@
-//! The server's database: one small SQL dialect over SQLite (rusqlite, the default) or
+//! The database layer of the server and the workspace: one small SQL dialect over SQLite (rusqlite, the default) or
 //! PostgreSQL (the `postgres` crate), behind an r2d2 connection pool.
 //!
 //! Statements are written once, with `?` placeholders, and the types the schema uses are kept
