@@ -150,11 +150,50 @@ pub fn unreadable_login(status: StatusCode, why: &str) -> ApiError {
     }
 }
 
-fn me_json(user: &User, csrf: &str) -> Json_ {
-    json!({
-        "username": user.username, "role": user.role.as_str(), "force": user.force.map(|f| f.name()),
-        "grants": user.grants.iter().map(|f| f.name()).collect::<Vec<_>>(), "csrf_token": csrf,
-    })
+/// Who is signed in (`GET /api/me`, and the answer to `POST /api/login`).
+#[derive(Debug, serde::Serialize)]
+pub struct Me {
+    /// Their username.
+    pub username: String,
+    /// analyst, reviewer or admin.
+    pub role: &'static str,
+    /// An analyst's force; null for reviewers and administrators.
+    pub force: Option<&'static str>,
+    /// The forces whose identifiable data they were granted.
+    pub grants: Vec<&'static str>,
+    /// The session's token for `X-CSRF-Token` (or a form's `csrf` field).
+    pub csrf_token: String,
+}
+
+impl Me {
+    /// `user`, signed in with the session's `csrf` token.
+    pub fn of(user: &User, csrf: &str) -> Me {
+        Me {
+            username: user.username.clone(),
+            role: user.role.as_str(),
+            force: user.force.map(|f| f.name()),
+            grants: user.grants.iter().map(|f| f.name()).collect(),
+            csrf_token: csrf.to_string(),
+        }
+    }
+}
+
+/// The answer to `POST /api/logout`.
+#[derive(Debug, serde::Serialize)]
+pub struct SignedOut {
+    /// Always true: the session is ended.
+    pub signed_out: bool,
+}
+
+/// The answer to `POST /api/grants`: the grant made.
+#[derive(Debug, serde::Serialize)]
+pub struct Granted {
+    /// Always true: the grant is recorded.
+    pub granted: bool,
+    /// The reviewer granted access.
+    pub username: String,
+    /// The force whose identifiable data they may now see.
+    pub force: &'static str,
 }
 
 async fn login(
@@ -166,7 +205,7 @@ async fn login(
     let Json(creds) = body.map_err(|e| unreadable_login(e.status(), &e.body_text()))?;
     let (user, token, csrf) = sign_in(&state, addr, creds).await?;
     let cookie = crate::session_cookie(&token, crate::is_tls(&state, &headers), auth::SESSION_HOURS * 3600);
-    Ok(([(header::SET_COOKIE, cookie)], Json(me_json(&user, &csrf))).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(Me::of(&user, &csrf))).into_response())
 }
 
 fn csrf_header(headers: &HeaderMap) -> Option<&str> {
@@ -179,18 +218,18 @@ async fn logout(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap) -> Re
     state.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
     state.db(move |c| Ok(auth::end_session(c, &token)?)).await?;
     let cookie = crate::session_cookie("", crate::is_tls(&state, &headers), 0);
-    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"signed_out": true}))).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(SignedOut { signed_out: true })).into_response())
 }
 
-async fn me(ctx: Ctx) -> Json<Json_> {
-    Json(me_json(&ctx.user, &ctx.csrf))
+async fn me(ctx: Ctx) -> Json<Me> {
+    Json(Me::of(&ctx.user, &ctx.csrf))
 }
 
-async fn forces(State(state): State<Shared>, _ctx: Ctx) -> Result<Json<Json_>, ApiError> {
+async fn forces(State(state): State<Shared>, _ctx: Ctx) -> Result<Json<views::National>, ApiError> {
     Ok(Json(state.db(views::national).await?))
 }
 
-async fn force(State(state): State<Shared>, _ctx: Ctx, UrlPath(force): UrlPath<String>) -> Result<Json<Json_>, ApiError> {
+async fn force(State(state): State<Shared>, _ctx: Ctx, UrlPath(force): UrlPath<String>) -> Result<Json<views::ForceOverview>, ApiError> {
     Ok(Json(state.db(move |c| views::overview(c, &force)).await?))
 }
 
@@ -199,12 +238,12 @@ async fn triage(State(state): State<Shared>, ctx: Ctx, Query(q): Query<TriageQue
     Ok(Json(state.view(move |c| views::triage(c, &ctx.user, &q, &totals)).await?))
 }
 
-async fn course(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<Json_>, ApiError> {
+async fn course(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<views::CoursePage>, ApiError> {
     let key = state.key.clone();
     Ok(Json(state.view(move |c| views::course(c, &ctx.user, &key, &id)).await?))
 }
 
-async fn person(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<Json_>, ApiError> {
+async fn person(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<views::PersonPage>, ApiError> {
     let key = state.key.clone();
     Ok(Json(state.view(move |c| views::person(c, &ctx.user, &key, &id)).await?))
 }
@@ -218,16 +257,16 @@ pub struct PageQuery {
     pub per_page: Option<u64>,
 }
 
-async fn audit_log(State(state): State<Shared>, ctx: Ctx, Query(q): Query<PageQuery>) -> Result<Json<Json_>, ApiError> {
+async fn audit_log(State(state): State<Shared>, ctx: Ctx, Query(q): Query<PageQuery>) -> Result<Json<views::AuditPage>, ApiError> {
     Ok(Json(state.view(move |c| views::audit_log(c, &ctx.user, q.page, q.per_page)).await?))
 }
 
-async fn imports(State(state): State<Shared>, ctx: Ctx) -> Result<Json<Json_>, ApiError> {
-    Ok(Json(state.db(move |c| views::uploads(c, &ctx.user, None)).await?))
+async fn imports(State(state): State<Shared>, ctx: Ctx) -> Result<Json<views::UploadList>, ApiError> {
+    Ok(Json(state.db(move |c| views::uploads(c, &ctx.user)).await?))
 }
 
-async fn import(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Json<Json_>, ApiError> {
-    Ok(Json(state.db(move |c| views::uploads(c, &ctx.user, Some(id))).await?))
+async fn import(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Json<views::Upload>, ApiError> {
+    Ok(Json(state.db(move |c| views::upload(c, &ctx.user, id)).await?))
 }
 
 async fn import_rejects(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Response, ApiError> {
@@ -247,7 +286,7 @@ pub struct GrantRequest {
     pub reason: String,
 }
 
-async fn grant(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, Json(g): Json<GrantRequest>) -> Result<Json<Json_>, ApiError> {
+async fn grant(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, Json(g): Json<GrantRequest>) -> Result<Json<Granted>, ApiError> {
     ctx.check_csrf(csrf_header(&headers))?;
     match give_grant(&state, &ctx, g).await {
         Ok(v) => Ok(Json(v)),
@@ -256,7 +295,7 @@ async fn grant(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, Json(g
 }
 
 /// Records a grant (administrators only), audited either way.
-pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Json_, ApiError> {
+pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Granted, ApiError> {
     let entry = |outcome: &str, detail: &str, force: &str| Entry {
         actor: ctx.user.username.clone(),
         action: "grant".into(),
@@ -282,17 +321,18 @@ pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Js
             // Sessions carry their grants: look them up afresh.
             state.sessions.lock().unwrap_or_else(|e| e.into_inner()).clear();
             state.record(vec![entry("allowed", &g.reason, force.name())]).await?;
-            Ok(json!({"granted": true, "username": g.username, "force": force.name()}))
+            Ok(Granted { granted: true, username: g.username, force: force.name() })
         }
         Err(m) => Err(ApiError::bad_request(m)),
     }
 }
 
-/// The result of an upload.
+/// The result of an upload (the answer to `POST /api/imports`).
+#[derive(Debug, serde::Serialize)]
 pub struct Uploaded {
     /// Upload id.
     pub id: i64,
-    /// Its state.
+    /// Its state: analysing.
     pub status: String,
     /// The validation report.
     pub report: Json_,
@@ -683,7 +723,7 @@ async fn analyse_uploads(state: &Shared, batch: Vec<Queued>) {
 async fn upload(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
     let up = receive_upload(&state, &ctx, &headers, form).await;
     match up {
-        Ok(u) => Ok((StatusCode::ACCEPTED, Json(json!({"id": u.id, "status": u.status, "report": u.report}))).into_response()),
+        Ok(u) => Ok((StatusCode::ACCEPTED, Json(u)).into_response()),
         Err(e) => Err(state.refusal(e).await),
     }
 }

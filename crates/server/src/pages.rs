@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 use crate::api::{self, Credentials, GrantRequest, PageQuery};
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::views::{self, TriageQuery};
+use crate::views::{self, CoursePage, Explanation, OutcomeGroup, Quarter, Reference, TriageQuery};
 use crate::{Ctx, Shared};
 
 /// The page routes.
@@ -51,12 +51,23 @@ pub fn esc(s: &str) -> String {
     o
 }
 
+/// A JSON value as text: strings as they are, null as nothing, anything else as JSON.
 fn s(v: &Json) -> String {
     match v {
         Json::Null => String::new(),
         Json::String(x) => x.clone(),
         other => other.to_string(),
     }
+}
+
+/// Optional text, or nothing.
+fn text(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+/// An optional count, or nothing.
+fn num(v: Option<i64>) -> String {
+    v.map_or(String::new(), |n| n.to_string())
 }
 
 fn url_part(s: &str) -> String {
@@ -229,17 +240,17 @@ async fn logout(State(state): State<Shared>, PageCtx(ctx): PageCtx, headers: Hea
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }
 
-fn card(label: &str, value: &Json) -> String {
-    format!("<div class=\"card\">{}<b>{}</b></div>", esc(label), esc(&s(value)))
+fn card(label: &str, value: &str) -> String {
+    format!("<div class=\"card\">{}<b>{}</b></div>", esc(label), esc(value))
 }
 
 /// Recorded reports per quarter (bars) and charges (line), as SVG.
-fn trend_svg(quarters: &[Json]) -> String {
+fn trend_svg(quarters: &[Quarter]) -> String {
     if quarters.is_empty() {
         return "<p class=\"muted\">No reports.</p>".into();
     }
     let (w, h, left, bottom) = (900.0, 260.0, 50.0, 40.0);
-    let max = quarters.iter().map(|q| q["recorded"].as_f64().unwrap_or(0.0)).fold(1.0, f64::max);
+    let max = quarters.iter().map(|q| q.recorded as f64).fold(1.0, f64::max);
     let step = (w - left - 10.0) / quarters.len() as f64;
     let y = |v: f64| h - bottom - v / max * (h - bottom - 20.0);
     let mut o = format!(
@@ -251,8 +262,8 @@ fn trend_svg(quarters: &[Json]) -> String {
     );
     let mut line = String::new();
     for (i, q) in quarters.iter().enumerate() {
-        let r = q["recorded"].as_f64().unwrap_or(0.0);
-        let c = q["charged"].as_f64().unwrap_or(0.0);
+        let r = q.recorded as f64;
+        let c = q.charged as f64;
         let x = left + i as f64 * step;
         let _ = write!(
             o,
@@ -261,7 +272,7 @@ fn trend_svg(quarters: &[Json]) -> String {
             y(r),
             (step - 2.0).max(1.0),
             h - bottom - y(r),
-            esc(&s(&q["quarter"]))
+            esc(&q.quarter)
         );
         let _ = write!(line, "{}{:.1},{:.1}", if line.is_empty() { "" } else { " " }, x + step / 2.0, y(c));
         if quarters.len() <= 16 || i % (quarters.len() / 8).max(1) == 0 {
@@ -272,7 +283,7 @@ fn trend_svg(quarters: &[Json]) -> String {
                 h - bottom + 12.0,
                 x,
                 h - bottom + 12.0,
-                esc(&s(&q["quarter"]))
+                esc(&q.quarter)
             );
         }
     }
@@ -281,23 +292,23 @@ fn trend_svg(quarters: &[Json]) -> String {
     o
 }
 
-fn bars_svg(groups: &[Json]) -> String {
+fn bars_svg(groups: &[OutcomeGroup]) -> String {
     if groups.is_empty() {
         return "<p class=\"muted\">No outcomes assigned.</p>".into();
     }
-    let max = groups.iter().map(|g| g["count"].as_f64().unwrap_or(0.0)).fold(1.0, f64::max);
+    let max = groups.iter().map(|g| g.count as f64).fold(1.0, f64::max);
     let h = 24.0 * groups.len() as f64 + 10.0;
     let mut o = format!(
         "<svg role=\"img\" aria-label=\"Outcomes by group\" viewBox=\"0 0 900 {h}\" width=\"100%\" style=\"max-width:900px;background:#fff\">"
     );
     for (i, g) in groups.iter().enumerate() {
-        let n = g["count"].as_f64().unwrap_or(0.0);
+        let n = g.count as f64;
         let y = 5.0 + i as f64 * 24.0;
         let _ = write!(
             o,
             "<text x=\"5\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"420\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\" fill=\"#457b9d\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{n}</text>",
             y + 13.0,
-            esc(&s(&g["group"])),
+            esc(&g.group),
             n / max * 420.0,
             425.0 + n / max * 420.0,
             y + 13.0
@@ -312,22 +323,22 @@ async fn force_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath(
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let name = s(&v["force"]);
-    let t = &v["triage"];
-    let mut b = format!("<h1>{}: overview</h1><div class=\"cards\">", esc(&name));
-    b.push_str(&card("S&H reports", &v["incidents"]));
-    b.push_str(&card("Courses of conduct", &v["courses"]));
-    b.push_str(&card("Hidden repeats", &v["hidden_repeats"]));
-    b.push_str(&card("Linked at the time", &v["linked_repeats"]));
-    b.push_str(&card("Possible breaches", &v["possible_breaches"]));
-    b.push_str(&card("Charged / outcomes", &serde_json::json!(format!("{} / {}", s(&v["charged"]), s(&v["outcomes_assigned"])))));
+    let f = &v.summary;
+    let name = &f.force;
+    let mut b = format!("<h1>{}: overview</h1><div class=\"cards\">", esc(name));
+    b.push_str(&card("S&H reports", &f.incidents.to_string()));
+    b.push_str(&card("Courses of conduct", &num(f.courses)));
+    b.push_str(&card("Hidden repeats", &num(f.hidden_repeats)));
+    b.push_str(&card("Linked at the time", &num(f.linked_repeats)));
+    b.push_str(&card("Possible breaches", &num(f.possible_breaches)));
+    b.push_str(&card("Charged / outcomes", &format!("{} / {}", f.charged, f.outcomes_assigned)));
     b.push_str("</div><h2>Triage</h2><div class=\"cards\">");
     for p in ["urgent", "high", "review", "routine"] {
-        let link = format!("<a class=\"p-{p}\" href=\"/triage?force={}&amp;priority={p}\">{p}</a>", url_part(&name));
-        let _ = write!(b, "<div class=\"card\">{link}<b>{}</b></div>", esc(&s(&t[p])));
+        let link = format!("<a class=\"p-{p}\" href=\"/triage?force={}&amp;priority={p}\">{p}</a>", url_part(name));
+        let _ = write!(b, "<div class=\"card\">{link}<b>{}</b></div>", esc(&num(f.triage.of(p))));
     }
     b.push_str("</div>");
-    if let Some(h) = v["hidden_share"].as_f64() {
+    if let Some(h) = f.hidden_share {
         let _ = write!(
             b,
             "<p class=\"note\">{:.0}% of this force's repeat reports were never linked to the earlier reports of their course when recorded.</p>",
@@ -335,21 +346,20 @@ async fn force_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath(
         );
     }
     b.push_str("<h2>Trend</h2>");
-    b.push_str(&trend_svg(v["quarters"].as_array().map_or(&[][..], |a| a)));
+    b.push_str(&trend_svg(v.quarters.as_deref().unwrap_or_default()));
     b.push_str("<h2>Outcomes</h2>");
-    b.push_str(&bars_svg(v["outcome_groups"].as_array().map_or(&[][..], |a| a)));
+    b.push_str(&bars_svg(v.outcome_groups.as_deref().unwrap_or_default()));
     page(&format!("{name} overview"), &ctx, &b)
 }
 
-fn pager(base: &str, v: &Json) -> String {
-    let page = v["page"].as_u64().unwrap_or(1);
-    let total = v["total"].as_u64().unwrap_or(0);
-    let per = v["per_page"].as_u64().unwrap_or(50);
+/// Links to the previous and next pages of a list of `total` rows, `per` a page, at `page`.
+fn pager(base: &str, page: u64, per: u64, total: i64, next_page: Option<u64>) -> String {
+    let total = u64::try_from(total).unwrap_or(0);
     let mut o = format!("<div class=\"pager\"><span>{total} in all; page {page} of {}</span>", total.div_ceil(per).max(1));
     if page > 1 {
         let _ = write!(o, "<a href=\"{base}page={}\">previous</a>", page - 1);
     }
-    if v["next_page"].is_u64() {
+    if next_page.is_some() {
         let _ = write!(o, "<a href=\"{base}page={}\" rel=\"next\">next</a>", page + 1);
     }
     o.push_str("</div>");
@@ -361,12 +371,12 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
     let q2 = q.clone();
     let totals = state.totals.clone();
     let v = match state.view(move |c| views::triage(c, &user, &q2, &totals)).await {
-        Ok(v) => serde_json::to_value(v).unwrap_or_default(),
+        Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let force_name = s(&v["force"]);
+    let force_name = v.force.unwrap_or("");
     let mut b =
-        format!("<h1>Triage{}</h1>", if force_name.is_empty() { ": all forces".to_string() } else { format!(": {}", esc(&force_name)) });
+        format!("<h1>Triage{}</h1>", if force_name.is_empty() { ": all forces".to_string() } else { format!(": {}", esc(force_name)) });
     b.push_str("<form class=\"filters\" method=\"get\" action=\"/triage\">");
     if ctx.user.sees_all_forces() {
         b.push_str("<label>Force <select name=\"force\"><option value=\"\">all forces</option>");
@@ -398,20 +408,19 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
     }
     b.push_str("<button type=\"submit\">Filter</button></form>");
     b.push_str("<table id=\"triage\"><thead><tr><th>Course</th><th>Priority</th><th>Why</th><th class=\"n\">Reports</th><th class=\"n\">Hidden</th><th>First – latest</th><th>Forces</th></tr></thead><tbody>");
-    for r in v["items"].as_array().into_iter().flatten() {
-        let id = s(&r["course_id"]);
-        let p = s(&r["priority"]);
-        let reasons: String = r["reasons"].as_array().into_iter().flatten().map(|x| format!("<li>{}</li>", esc(&s(x)))).collect();
+    for r in &v.items {
+        let (id, p) = (&r.course_id, &r.priority);
+        let reasons: String = r.reason_list().iter().map(|x| format!("<li>{}</li>", esc(x))).collect();
         let _ = write!(
             b,
             "<tr><td><a href=\"/courses/{}\">{}</a></td><td class=\"p-{p}\">{p}</td><td><ul class=\"reasons\">{reasons}</ul></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{} – {}</td><td>{}</td></tr>",
-            url_part(&id),
-            esc(&id),
-            esc(&s(&r["reports"])),
-            esc(&s(&r["hidden_repeats"])),
-            esc(&s(&r["first_date"])),
-            esc(&s(&r["last_date"])),
-            esc(&r["forces"].as_array().into_iter().flatten().map(s).collect::<Vec<_>>().join(", "))
+            url_part(id),
+            esc(id),
+            esc(&num(r.reports)),
+            esc(&num(r.hidden_repeats)),
+            esc(&r.first_date),
+            esc(&r.last_date),
+            esc(&r.forces.join(", "))
         );
     }
     b.push_str("</tbody></table>");
@@ -429,7 +438,7 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
             let _ = write!(base, "{k}={}&amp;", url_part(x));
         }
     }
-    b.push_str(&pager(&base, &v));
+    b.push_str(&pager(&base, v.page, v.per_page, v.total, v.next_page));
     page("Triage", &ctx, &b)
 }
 
@@ -438,22 +447,20 @@ fn days(d: &str) -> Option<i32> {
 }
 
 /// The course's reports on a time axis, one lane per force, with order periods shaded.
-fn timeline_svg(v: &Json) -> String {
-    let reports = v["timeline"].as_array().cloned().unwrap_or_default();
-    let orders = v["orders"].as_array().cloned().unwrap_or_default();
-    let mut all: Vec<i32> = reports.iter().filter_map(|r| days(&s(&r["recorded_date"]))).collect();
-    for o in &orders {
-        all.extend(days(&s(&o["granted_date"])));
+fn timeline_svg(v: &CoursePage) -> String {
+    let (reports, orders) = (&v.timeline, &v.orders);
+    let mut all: Vec<i32> = reports.iter().filter_map(|r| days(&r.recorded_date)).collect();
+    for o in orders {
+        all.extend(days(text(&o.granted_date)));
     }
     let (Some(&lo), Some(&hi)) = (all.iter().min(), all.iter().max()) else {
         return "<p class=\"muted\">No reports you may see.</p>".into();
     };
     let (lo, hi) = (lo - 14, (hi + 14).max(lo + 60));
-    let mut lanes: Vec<String> = Vec::new();
-    for r in &reports {
-        let f = s(&r["force"]);
-        if !lanes.contains(&f) {
-            lanes.push(f);
+    let mut lanes: Vec<&str> = Vec::new();
+    for r in reports {
+        if !lanes.contains(&r.force.as_str()) {
+            lanes.push(&r.force);
         }
     }
     let (w, left, lane_h) = (900.0, 170.0, 46.0);
@@ -462,8 +469,8 @@ fn timeline_svg(v: &Json) -> String {
     let mut o = format!(
         "<svg id=\"timeline\" role=\"img\" aria-label=\"Time line of the course\" viewBox=\"0 0 {w} {h}\" width=\"100%\" style=\"max-width:{w}px;background:#fff\">"
     );
-    for ord in &orders {
-        let (Some(g), e) = (days(&s(&ord["granted_date"])), days(&s(&ord["expires_date"]))) else { continue };
+    for ord in orders {
+        let (Some(g), e) = (days(text(&ord.granted_date)), days(text(&ord.expires_date))) else { continue };
         let e = e.unwrap_or(hi).min(hi);
         let _ = write!(
             o,
@@ -471,10 +478,10 @@ fn timeline_svg(v: &Json) -> String {
             x(g),
             (x(e) - x(g)).max(2.0),
             h - 40.0,
-            esc(&s(&ord["order_type"])),
-            esc(&s(&ord["order_ref"])),
-            esc(&s(&ord["granted_date"])),
-            esc(&s(&ord["expires_date"]))
+            esc(&ord.order_type),
+            esc(&ord.order_ref),
+            esc(text(&ord.granted_date)),
+            esc(text(&ord.expires_date))
         );
     }
     for (i, lane) in lanes.iter().enumerate() {
@@ -487,12 +494,11 @@ fn timeline_svg(v: &Json) -> String {
             w - 20.0
         );
     }
-    for r in &reports {
-        let Some(d) = days(&s(&r["recorded_date"])) else { continue };
-        let lane = lanes.iter().position(|l| *l == s(&r["force"])).unwrap_or(0);
+    for r in reports {
+        let Some(d) = days(&r.recorded_date) else { continue };
+        let lane = lanes.iter().position(|l| *l == r.force).unwrap_or(0);
         let y = 20.0 + lane_h * (lane as f64 + 0.5);
-        let hidden = r["hidden_repeat"].as_bool() == Some(true);
-        let breach = r["possible_breach"].as_bool() == Some(true);
+        let (hidden, breach) = (r.hidden_repeat, r.possible_breach);
         let fill = if breach {
             "#b00020"
         } else if hidden {
@@ -511,9 +517,9 @@ fn timeline_svg(v: &Json) -> String {
             o,
             "<circle class=\"report\" cx=\"{:.1}\" cy=\"{y:.1}\" r=\"7\" fill=\"{fill}\" stroke=\"#1d3557\" stroke-width=\"2\"><title>{} {} {}{}</title></circle>",
             x(d),
-            esc(&s(&r["recorded_date"])),
-            esc(&s(&r["incident_ref"])),
-            esc(&s(&r["offence_code"])),
+            esc(&r.recorded_date),
+            esc(&r.incident_ref),
+            esc(&r.offence_code),
             if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) }
         );
     }
@@ -532,8 +538,7 @@ fn timeline_svg(v: &Json) -> String {
     o
 }
 
-fn held_elsewhere(v: &Json, what: &str) -> String {
-    let list = v["held_elsewhere"].as_array().cloned().unwrap_or_default();
+fn held_elsewhere(list: &[Reference], what: &str) -> String {
     if list.is_empty() {
         return String::new();
     }
@@ -541,25 +546,17 @@ fn held_elsewhere(v: &Json, what: &str) -> String {
         "<h2>Held by other forces</h2><p class=\"note\">Other forces hold matching {what}. You see them only as references until access is granted and recorded.</p><table><tr><th>Force</th><th>Reference</th><th class=\"n\">Count</th></tr>"
     );
     for e in list {
-        let n = if e["reports"].is_null() { &e["records"] } else { &e["reports"] };
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
-            esc(&s(&e["force"])),
-            esc(&s(&e["reference"])),
-            esc(&s(n))
-        );
+        let n = e.count().map_or(String::new(), |n| n.to_string());
+        let _ = write!(b, "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{n}</td></tr>", esc(&e.force), esc(&e.reference));
     }
     b.push_str("</table>");
     b
 }
 
-fn person_link(id: &Json) -> String {
-    let id = s(id);
-    if id.is_empty() {
-        "<span class=\"muted\">unknown</span>".into()
-    } else {
-        format!("<a href=\"/persons/{}\">{}</a>", url_part(&id), esc(&id))
+fn person_link(id: &Option<String>) -> String {
+    match id.as_deref() {
+        None | Some("") => "<span class=\"muted\">unknown</span>".into(),
+        Some(id) => format!("<a href=\"/persons/{}\">{}</a>", url_part(id), esc(id)),
     }
 }
 
@@ -569,115 +566,115 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let p = s(&v["priority"]);
+    let p = &v.priority;
     let mut b = format!(
         "<h1>Course {} <span class=\"p-{p}\">{p}</span></h1><p>Victim {} · suspect {} · {} reports ({} hidden repeats) · {} – {} · {}</p>",
-        esc(&s(&v["course_id"])),
-        person_link(&v["victim"]),
-        person_link(&v["suspect"]),
-        esc(&s(&v["reports"])),
-        esc(&s(&v["hidden_repeats"])),
-        esc(&s(&v["first_date"])),
-        esc(&s(&v["last_date"])),
-        esc(&v["forces"].as_array().into_iter().flatten().map(s).collect::<Vec<_>>().join(", "))
+        esc(&v.course_id),
+        person_link(&v.victim),
+        person_link(&v.suspect),
+        esc(&num(v.reports)),
+        esc(&num(v.hidden_repeats)),
+        esc(&v.first_date),
+        esc(&v.last_date),
+        esc(&v.forces.join(", "))
     );
-    b.push_str(&redirected(&v, "course"));
-    let reasons: String = v["reasons"].as_array().into_iter().flatten().map(|x| format!("<li>{}</li>", esc(&s(x)))).collect();
+    b.push_str(&redirected(&v.redirected_from, "course"));
+    let reasons: String = v.reasons.iter().map(|x| format!("<li>{}</li>", esc(x))).collect();
     if !reasons.is_empty() {
         let _ = write!(b, "<h2>Why it is on the list</h2><ul class=\"reasons\">{reasons}</ul>");
     }
     b.push_str("<h2>Time line</h2>");
     b.push_str(&timeline_svg(&v));
     b.push_str("<h2>Reports</h2><table><tr><th>Recorded</th><th>Force</th><th>Reference</th><th>Offence</th><th>Flags</th><th>Outcome</th><th>Narrative</th></tr>");
-    for r in v["timeline"].as_array().into_iter().flatten() {
-        let mut flags = Vec::new();
-        if r["hidden_repeat"].as_bool() == Some(true) {
-            flags.push("hidden repeat".to_string());
-        }
-        if r["possible_breach"].as_bool() == Some(true) {
-            flags.push("possible breach".to_string());
-        }
-        if r["domestic_abuse"].as_bool() == Some(true) {
-            flags.push("domestic abuse".to_string());
-        }
-        if r["cyber"].as_bool() == Some(true) {
-            flags.push("online".to_string());
-        }
+    for r in &v.timeline {
+        let flags: Vec<&str> = [
+            (r.hidden_repeat, "hidden repeat"),
+            (r.possible_breach, "possible breach"),
+            (r.domestic_abuse == Some(true), "domestic abuse"),
+            (r.cyber == Some(true), "online"),
+        ]
+        .into_iter()
+        .filter_map(|(on, flag)| on.then_some(flag))
+        .collect();
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&r["recorded_date"])),
-            esc(&s(&r["force"])),
-            esc(&s(&r["incident_ref"])),
-            esc(&s(&r["offence_code"])),
-            esc(&s(&r["offence_description"])),
+            esc(&r.recorded_date),
+            esc(&r.force),
+            esc(&r.incident_ref),
+            esc(&r.offence_code),
+            esc(text(&r.offence_description)),
             esc(&flags.join(", ")),
-            esc(&s(&r["outcome_type"])),
-            esc(&s(&r["narrative"]))
+            esc(&num(r.outcome_type)),
+            esc(text(&r.narrative))
         );
     }
     b.push_str(
         "</table><h2>People named</h2><table><tr><th>Role</th><th>Person</th><th>Name</th><th>Date of birth</th><th>Reference</th></tr>",
     );
-    for p in v["people"].as_array().into_iter().flatten() {
+    for p in &v.people {
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&p["role"])),
-            person_link(&p["person_id"]),
-            esc(&s(&p["forename"])),
-            esc(&s(&p["surname"])),
-            esc(&s(&p["date_of_birth"])),
-            esc(&s(&p["incident_ref"]))
+            esc(text(&p.role)),
+            person_link(&p.person_id),
+            esc(text(&p.forename)),
+            esc(text(&p.surname)),
+            esc(text(&p.date_of_birth)),
+            esc(text(&p.incident_ref))
         );
     }
     b.push_str("</table>");
-    let orders = v["orders"].as_array().cloned().unwrap_or_default();
-    if !orders.is_empty() {
+    if !v.orders.is_empty() {
         b.push_str("<h2>Orders</h2><table><tr><th>Order</th><th>Type</th><th>Granted</th><th>Expires</th><th>Status</th></tr>");
-        for o in orders {
+        for o in &v.orders {
             let _ = write!(
                 b,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&s(&o["order_ref"])),
-                esc(&s(&o["order_type"])),
-                esc(&s(&o["granted_date"])),
-                esc(&s(&o["expires_date"])),
-                esc(&s(&o["status"]))
+                esc(&o.order_ref),
+                esc(&o.order_type),
+                esc(text(&o.granted_date)),
+                esc(text(&o.expires_date)),
+                esc(text(&o.status))
             );
         }
         b.push_str("</table>");
     }
-    b.push_str(&held_elsewhere(&v, "reports"));
-    page(&format!("Course {}", s(&v["course_id"])), &ctx, &b)
+    b.push_str(&held_elsewhere(&v.held_elsewhere, "reports"));
+    page(&format!("Course {}", v.course_id), &ctx, &b)
 }
 
-fn waterfall_html(w: &Json) -> String {
+/// A weight as shown: one JSON cannot carry (infinite or not a number) is shown as 0.
+fn finite(x: f64) -> f64 {
+    if x.is_finite() { x } else { 0.0 }
+}
+
+fn waterfall_html(w: &Explanation) -> String {
     let mut b = format!(
         "<details><summary>{} against {}: match weight {:.2} (threshold {:.2}), probability {:.4}{}</summary><table><tr><th>Comparison</th><th>Level</th><th>Values</th><th class=\"n\">Weight</th><th class=\"n\">Running total</th></tr>",
-        esc(&s(&w["b"])),
-        esc(&s(&w["a"])),
-        w["match_weight"].as_f64().unwrap_or(0.0),
-        w["threshold"].as_f64().unwrap_or(0.0),
-        w["probability"].as_f64().unwrap_or(0.0),
-        if w["refused_by"].is_null() { String::new() } else { format!("; clustering refuses: {}", esc(&s(&w["refused_by"]))) }
+        esc(&w.b),
+        esc(&w.a),
+        finite(w.match_weight),
+        finite(w.threshold),
+        finite(w.probability),
+        w.refused_by.as_ref().map_or(String::new(), |r| format!("; clustering refuses: {}", esc(r)))
     );
     let _ = write!(
         b,
         "<tr><td>prior</td><td></td><td></td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td></tr>",
-        w["prior"].as_f64().unwrap_or(0.0),
-        w["prior"].as_f64().unwrap_or(0.0)
+        finite(w.prior),
+        finite(w.prior)
     );
-    for st in w["steps"].as_array().into_iter().flatten() {
-        let weight = st["weight"].as_f64().unwrap_or(0.0) + st["tf_adjustment"].as_f64().unwrap_or(0.0);
-        let vals = st["values"].as_array().map(|a| a.iter().map(s).collect::<Vec<_>>().join(" | ")).unwrap_or_default();
+    for st in &w.steps {
+        let weight = finite(st.weight) + finite(st.tf_adjustment);
+        let vals = format!("{} | {}", st.values.0, st.values.1);
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{weight:+.2}</td><td class=\"n\">{:.2}</td></tr>",
-            esc(&s(&st["comparison"])),
-            esc(&s(&st["level"])),
+            esc(st.comparison),
+            esc(&st.level),
             esc(&vals),
-            st["cumulative"].as_f64().unwrap_or(0.0)
+            finite(st.cumulative)
         );
     }
     b.push_str("</table></details>");
@@ -690,72 +687,64 @@ async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let mut b = format!("<h1>Person {}</h1>", esc(&s(&v["person_id"])));
-    b.push_str(&redirected(&v, "person"));
-    let records = v["records"].as_array().cloned().unwrap_or_default();
-    let _ = write!(b, "<p>{} records merged into this person that you may see.</p>", records.len());
+    let mut b = format!("<h1>Person {}</h1>", esc(text(&v.person_id)));
+    b.push_str(&redirected(&v.redirected_from, "person"));
+    let _ = write!(b, "<p>{} records merged into this person that you may see.</p>", v.records.len());
     b.push_str("<table id=\"records\"><tr><th>Record</th><th>Force</th><th>Role</th><th>Name</th><th>Date of birth</th><th>Sex</th><th>Postcode</th><th>Phone</th><th>PNC</th><th>Incident</th></tr>");
-    for r in &records {
-        let name = [&r["forename"], &r["middle_names"], &r["surname"]]
-            .iter()
-            .map(|x| s(x))
-            .filter(|x| !x.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+    for r in &v.records {
+        let name = [&r.forename, &r.middle_names, &r.surname].into_iter().map(text).filter(|x| !x.is_empty()).collect::<Vec<_>>().join(" ");
         let _ = write!(
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&r["record_id"])),
-            esc(&s(&r["force"])),
-            esc(&s(&r["role"])),
+            esc(text(&r.record_id)),
+            esc(text(&r.force)),
+            esc(text(&r.role)),
             esc(&name),
-            esc(&s(&r["date_of_birth"])),
-            esc(&s(&r["sex"])),
-            esc(&s(&r["postcode"])),
-            esc(&s(&r["phone"])),
-            esc(&s(&r["pnc_id"])),
-            esc(&s(&r["incident_ref"]))
+            esc(text(&r.date_of_birth)),
+            esc(text(&r.sex)),
+            esc(text(&r.postcode)),
+            esc(text(&r.phone)),
+            esc(text(&r.pnc_id)),
+            esc(text(&r.incident_ref))
         );
     }
     b.push_str("</table>");
-    let ex = v["explanations"].as_array().cloned().unwrap_or_default();
-    if !ex.is_empty() {
+    if !v.explanations.is_empty() {
         let _ = write!(
             b,
             "<h2>Why these records are one person</h2><p class=\"muted\">Each record compared with {}: each comparison's level and its weight (bits), under the published model.</p>",
-            esc(&s(&v["explained_against"]))
+            esc(text(&v.explained_against))
         );
-        for w in &ex {
+        for w in &v.explanations {
             b.push_str(&waterfall_html(w));
         }
     }
-    let courses = v["courses"].as_array().cloned().unwrap_or_default();
-    if !courses.is_empty() {
+    if !v.courses.is_empty() {
         b.push_str("<h2>Courses of conduct</h2><table><tr><th>Course</th><th>As</th><th>Priority</th><th class=\"n\">Reports</th><th>First – latest</th></tr>");
-        for c in courses {
-            let id = s(&c["course_id"]);
+        for c in &v.courses {
+            let id = &c.course_id;
             let _ = write!(
                 b,
                 "<tr><td><a href=\"/courses/{}\">{}</a></td><td>{}</td><td class=\"p-{}\">{}</td><td class=\"n\">{}</td><td>{} – {}</td></tr>",
-                url_part(&id),
-                esc(&id),
-                esc(&s(&c["as"])),
-                esc(&s(&c["priority"])),
-                esc(&s(&c["priority"])),
-                esc(&s(&c["reports"])),
-                esc(&s(&c["first_date"])),
-                esc(&s(&c["last_date"]))
+                url_part(id),
+                esc(id),
+                c.part.as_str(),
+                esc(&c.priority),
+                esc(&c.priority),
+                esc(&num(c.reports)),
+                esc(&c.first_date),
+                esc(&c.last_date)
             );
         }
         b.push_str("</table>");
     }
-    b.push_str(&held_elsewhere(&v, "records"));
-    page(&format!("Person {}", s(&v["person_id"])), &ctx, &b)
+    b.push_str(&held_elsewhere(&v.held_elsewhere, "records"));
+    page(&format!("Person {}", text(&v.person_id)), &ctx, &b)
 }
 
 /// A note when the id asked for was retired by a later publication and led here.
-fn redirected(v: &Json, what: &str) -> String {
-    v["redirected_from"].as_str().map_or(String::new(), |from| {
+fn redirected(from: &Option<String>, what: &str) -> String {
+    from.as_deref().map_or(String::new(), |from| {
         format!("<p class=\"note\" id=\"redirected\">{} is no longer in use: a later publication placed most of that {what}'s records in this one.</p>", esc(from))
     })
 }
@@ -767,10 +756,10 @@ fn report_html(r: &Json, upload: Option<i64>) -> String {
         let _ = write!(
             b,
             "<div class=\"cards\" id=\"report\">{}{}{}{}</div>",
-            card("Rows read", &r["read"]),
-            card("Accepted", &r["accepted"]),
-            card("Rejected", &r["rejected"]),
-            card("Warnings", &r["warnings"])
+            card("Rows read", &s(&r["read"])),
+            card("Accepted", &s(&r["accepted"])),
+            card("Rejected", &s(&r["rejected"])),
+            card("Warnings", &s(&r["warnings"]))
         );
     }
     if let Some(files) = r["files"].as_array() {
@@ -845,7 +834,7 @@ fn report_html(r: &Json, upload: Option<i64>) -> String {
 
 async fn import_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Response {
     let user = ctx.user.clone();
-    let list = state.db(move |c| views::uploads(c, &user, None)).await.unwrap_or_default();
+    let list = state.db(move |c| views::uploads(c, &user)).await.unwrap_or_default();
     let mut b = String::from("<h1>Import an export</h1>");
     if ctx.user.role == Role::Reviewer {
         b.push_str("<p class=\"note\">Reviewers do not import exports.</p>");
@@ -863,15 +852,14 @@ async fn import_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Resp
         );
     }
     b.push_str("<h2>Recent uploads</h2><table><tr><th>Upload</th><th>When</th><th>By</th><th>Status</th></tr>");
-    for u in list["items"].as_array().into_iter().flatten() {
+    for u in &list.items {
+        let id = num(u.id);
         let _ = write!(
             b,
-            "<tr><td><a href=\"/imports/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&u["id"])),
-            esc(&s(&u["id"])),
-            esc(&s(&u["at"])),
-            esc(&s(&u["username"])),
-            esc(&s(&u["status"]))
+            "<tr><td><a href=\"/imports/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&u.at),
+            esc(&u.username),
+            esc(&u.status)
         );
     }
     b.push_str("</table>");
@@ -898,19 +886,19 @@ async fn import_post(State(state): State<Shared>, PageCtx(ctx): PageCtx, headers
 
 async fn upload_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath(id): UrlPath<i64>) -> Response {
     let user = ctx.user.clone();
-    let v = match state.db(move |c| views::uploads(c, &user, Some(id))).await {
+    let v = match state.db(move |c| views::upload(c, &user, id)).await {
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let status = s(&v["status"]);
-    let mut b = format!("<h1>Upload {id}</h1><p id=\"status\">Status: <strong>{}</strong></p>", esc(&status));
+    let status = &v.status;
+    let mut b = format!("<h1>Upload {id}</h1><p id=\"status\">Status: <strong>{}</strong></p>", esc(status));
     if status == "analysing" {
         b.push_str("<p class=\"note\">The export was accepted and is being analysed with every other export; this page shows the outcome when you reload it.</p>");
     }
-    if let Some(m) = v["report"]["refused"].as_str() {
+    if let Some(m) = v.report["refused"].as_str() {
         let _ = write!(b, "<p class=\"err\">{}</p>", esc(m));
     }
-    b.push_str(&report_html(&v["report"], Some(id)));
+    b.push_str(&report_html(&v.report, Some(id)));
     page(&format!("Upload {id}"), &ctx, &b)
 }
 
@@ -921,24 +909,24 @@ async fn national_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Re
     };
     let mut b = format!(
         "<h1>National comparison</h1><p class=\"muted\">Published {}. Counts are of stalking and harassment reports in the exports imported; forces without an export are absent, not zero.</p>",
-        esc(&s(&v["published_at"]))
+        esc(text(&v.published_at))
     );
     b.push_str("<table id=\"national\"><tr><th>Force</th><th class=\"n\">Reports</th><th class=\"n\">Courses</th><th class=\"n\">Hidden repeats</th><th class=\"n\">Share of repeats hidden</th><th class=\"n\">Urgent</th><th class=\"n\">Possible breaches</th><th class=\"n\">Charge rate</th></tr>");
-    for f in v["forces"].as_array().into_iter().flatten() {
-        let name = s(&f["force"]);
-        let pct = |x: &Json| x.as_f64().map_or("–".to_string(), |x| format!("{:.1}%", x * 100.0));
+    for f in &v.forces {
+        let name = &f.force;
+        let pct = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.1}%", x * 100.0));
         let _ = write!(
             b,
             "<tr><td><a href=\"/forces/{}\">{}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            url_part(&name),
-            esc(&name),
-            esc(&s(&f["incidents"])),
-            esc(&s(&f["courses"])),
-            esc(&s(&f["hidden_repeats"])),
-            pct(&f["hidden_share"]),
-            esc(&s(&f["triage"]["urgent"])),
-            esc(&s(&f["possible_breaches"])),
-            pct(&f["charge_rate"])
+            url_part(name),
+            esc(name),
+            f.incidents,
+            esc(&num(f.courses)),
+            esc(&num(f.hidden_repeats)),
+            pct(f.hidden_share),
+            esc(&num(f.triage.urgent)),
+            esc(&num(f.possible_breaches)),
+            pct(f.charge_rate)
         );
     }
     b.push_str("</table><p class=\"muted\">Charge rate: charged or summonsed among reports with an outcome assigned.</p>");
@@ -962,22 +950,22 @@ async fn audit_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q)
         esc(&ctx.csrf)
     );
     b.push_str("<table id=\"audit\"><tr><th class=\"n\">#</th><th>When</th><th>Who</th><th>Action</th><th>Object</th><th>Force</th><th>Outcome</th><th>Detail</th></tr>");
-    for e in v["items"].as_array().into_iter().flatten() {
+    for e in &v.items {
         let _ = write!(
             b,
             "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s(&e["seq"])),
-            esc(&s(&e["at"])),
-            esc(&s(&e["actor"])),
-            esc(&s(&e["action"])),
-            esc(&s(&e["object"])),
-            esc(&s(&e["force"])),
-            esc(&s(&e["outcome"])),
-            esc(&s(&e["detail"]))
+            num(e.seq),
+            esc(&e.at),
+            esc(&e.actor),
+            esc(&e.action),
+            esc(&e.object),
+            esc(&e.force),
+            esc(&e.outcome),
+            esc(&e.detail)
         );
     }
     b.push_str("</table>");
-    b.push_str(&pager("/audit?", &v));
+    b.push_str(&pager("/audit?", v.page, v.per_page, v.total, v.next_page));
     page("Audit log", &ctx, &b)
 }
 

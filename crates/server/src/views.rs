@@ -1,10 +1,16 @@
-//! What each page and API call shows, as JSON, decided once for both: the queries, the access
-//! rule applied to every row (identifiable for forces the user may see, a pseudonymous
-//! reference otherwise), and the audit entries the read must leave.
+//! What each page and API call shows, decided once for both: the queries, the access rule
+//! applied to every row (identifiable for forces the user may see, a pseudonymous reference
+//! otherwise), and the audit entries the read must leave.
+//!
+//! Each view is a typed value ([`TriagePage`], [`CoursePage`], [`PersonPage`],
+//! [`ForceOverview`], [`National`], [`AuditPage`], [`UploadList`], [`Upload`]): the API
+//! serialises it as its JSON answer, and the dashboard's pages read its fields. The field names
+//! are the JSON's; an `Option` is `null` when empty unless it says it is left out.
 
 use conduct_domain::{Force, PartialDate, Role as PersonRole};
 use conduct_ingest::Involvement;
-use serde_json::{Value as Json, json};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::audit::Entry;
 use crate::auth::{Access, Role, User, pseudonym};
@@ -12,7 +18,7 @@ use crate::db::{Conn, DbError, Value};
 use crate::error::ApiError;
 
 /// A view and the audit entries reading it leaves.
-pub type Viewed<T = Json> = Result<(T, Vec<Entry>), ApiError>;
+pub type Viewed<T> = Result<(T, Vec<Entry>), ApiError>;
 
 fn entry(user: &User, action: &str, object: &str, force: &str, outcome: &str, detail: &str) -> Entry {
     Entry {
@@ -210,7 +216,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
 }
 
 /// A page of the triage list (serialised straight to JSON: the list is the busiest route).
-#[derive(serde::Serialize)]
+#[derive(Serialize)]
 pub struct TriagePage {
     /// The force listed, or null for all forces.
     pub force: Option<&'static str>,
@@ -227,22 +233,43 @@ pub struct TriagePage {
 }
 
 /// One course in the triage list.
-#[derive(serde::Serialize)]
+#[derive(Serialize)]
 pub struct TriageRow {
-    course_id: String,
-    priority: String,
-    reasons: Box<serde_json::value::RawValue>,
-    first_date: String,
-    last_date: String,
-    reports: Option<i64>,
-    reports_in_force: Option<i64>,
-    hidden_repeats: Option<i64>,
-    cross_force: bool,
-    forces: Vec<String>,
-    review_as_stalking: bool,
-    possible_breaches: Option<i64>,
-    victim: String,
-    suspect: Option<String>,
+    /// The course.
+    pub course_id: String,
+    /// urgent, high, review or routine.
+    pub priority: String,
+    /// Why it has its priority: a JSON array of sentences, passed through as published.
+    pub reasons: Box<RawValue>,
+    /// Its first report's recorded date.
+    pub first_date: String,
+    /// Its latest report's recorded date.
+    pub last_date: String,
+    /// Reports in the course, every force's.
+    pub reports: Option<i64>,
+    /// Reports in the course held by the force listed (all forces: every report).
+    pub reports_in_force: Option<i64>,
+    /// Reports never linked to the course's earlier reports when recorded.
+    pub hidden_repeats: Option<i64>,
+    /// Whether more than one force holds its reports.
+    pub cross_force: bool,
+    /// The forces holding its reports.
+    pub forces: Vec<String>,
+    /// Whether its pattern is to be reviewed as stalking.
+    pub review_as_stalking: bool,
+    /// Reports that may breach an order.
+    pub possible_breaches: Option<i64>,
+    /// The victim's person id.
+    pub victim: String,
+    /// The suspect's person id, when one is known.
+    pub suspect: Option<String>,
+}
+
+impl TriageRow {
+    /// The reasons as sentences (none when the stored text is not a list of them).
+    pub fn reason_list(&self) -> Vec<String> {
+        serde_json::from_str(self.reasons.get()).unwrap_or_default()
+    }
 }
 
 fn take_text(v: &mut Value) -> String {
@@ -254,8 +281,8 @@ fn take_text(v: &mut Value) -> String {
 
 impl TriageRow {
     fn from_row(mut r: Vec<Value>) -> TriageRow {
-        let reasons = serde_json::value::RawValue::from_string(take_text(&mut r[2]))
-            .unwrap_or_else(|_| serde_json::value::RawValue::from_string("[]".into()).expect("valid JSON"));
+        let reasons =
+            RawValue::from_string(take_text(&mut r[2])).unwrap_or_else(|_| RawValue::from_string("[]".into()).expect("valid JSON"));
         TriageRow {
             course_id: take_text(&mut r[0]),
             priority: take_text(&mut r[1]),
@@ -278,33 +305,284 @@ impl TriageRow {
     }
 }
 
-fn incident_json(r: &[Value]) -> Json {
-    json!({
-        "force": r[0].text(), "incident_ref": r[1].text(), "hidden_repeat": r[2].int() == Some(1),
-        "recorded_date": r[3].text(), "occurred_date": opt(&r[4]), "offence_code": r[5].text(),
-        "offence_description": opt(&r[6]), "domestic_abuse": r[7].int().map(|x| x == 1), "cyber": r[8].int().map(|x| x == 1),
-        "linked_refs": split(&r[9].text()), "outcome_type": r[10].int(), "outcome_date": opt(&r[11]), "narrative": opt(&r[12]),
-    })
+/// A nullable column as text, or None for NULL.
+fn opt(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        v => Some(v.text()),
+    }
 }
 
-fn opt(v: &Value) -> Json {
-    match v {
-        Value::Null => Json::Null,
-        v => v.text().into(),
+/// What a reader of a course or person spanning several forces was shown, as the view's
+/// `access` and the read's audit outcome say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum AccessOutcome {
+    /// Every force's part identifiable.
+    #[serde(rename = "allowed")]
+    Allowed,
+    /// No force's part identifiable: the other forces' parts appear as references only.
+    #[serde(rename = "pseudonymous")]
+    Pseudonymous,
+    /// Some forces' parts identifiable, the others' as references.
+    #[serde(rename = "partly pseudonymous")]
+    PartlyPseudonymous,
+}
+
+impl AccessOutcome {
+    /// How a read of a record spanning `forces` forces, `full` of them fully visible to the
+    /// reader, is shown and audited.
+    pub fn of(full: usize, forces: usize) -> AccessOutcome {
+        if full == forces {
+            AccessOutcome::Allowed
+        } else if full == 0 {
+            AccessOutcome::Pseudonymous
+        } else {
+            AccessOutcome::PartlyPseudonymous
+        }
     }
+
+    /// The word in the JSON and in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessOutcome::Allowed => "allowed",
+            AccessOutcome::Pseudonymous => "pseudonymous",
+            AccessOutcome::PartlyPseudonymous => "partly pseudonymous",
+        }
+    }
+}
+
+/// One course as its reader may see it (`GET /api/courses/{id}`, the course page): the reports
+/// of the forces they may see on a time line, the people named in them, their orders and
+/// breaches, and references for the reports other forces hold.
+#[derive(Debug, Serialize)]
+pub struct CoursePage {
+    /// The course (the current id, when a retired one was asked for).
+    pub course_id: String,
+    /// Every force holding reports of it.
+    pub forces: Vec<String>,
+    /// The victim's person id; null when the reader may see none of the course's forces.
+    pub victim: Option<String>,
+    /// The suspect's person id; null when none is known or the reader may see none of the
+    /// course's forces.
+    pub suspect: Option<String>,
+    /// Its first report's recorded date.
+    pub first_date: String,
+    /// Its latest report's recorded date.
+    pub last_date: String,
+    /// Reports in the course, every force's.
+    pub reports: Option<i64>,
+    /// Reports never linked to the course's earlier reports when recorded.
+    pub hidden_repeats: Option<i64>,
+    /// Whether more than one force holds its reports.
+    pub cross_force: bool,
+    /// urgent, high, review or routine.
+    pub priority: String,
+    /// Why it has its priority (none when the reader may see none of the course's forces).
+    pub reasons: Vec<String>,
+    /// Whether its pattern is to be reviewed as stalking.
+    pub review_as_stalking: bool,
+    /// Reports that may breach an order, every force's.
+    pub possible_breaches: Option<i64>,
+    /// What the reader was shown.
+    pub access: AccessOutcome,
+    /// The reports the reader may see, oldest first.
+    pub timeline: Vec<Report>,
+    /// The victims' and suspects' records in those reports.
+    pub people: Vec<Record>,
+    /// Orders made on those reports.
+    pub orders: Vec<Order>,
+    /// Those reports that may breach an order the reader may see.
+    pub breaches: Vec<Breach>,
+    /// The forces whose reports of the course the reader may not see, as references.
+    pub held_elsewhere: Vec<Reference>,
+    /// The retired id asked for, when it led here (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirected_from: Option<String>,
+}
+
+/// One report (incident) of a course, on its time line.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// The force that recorded it.
+    pub force: String,
+    /// The force's reference for it.
+    pub incident_ref: String,
+    /// Whether it was never linked to the course's earlier reports when recorded.
+    pub hidden_repeat: bool,
+    /// When it was recorded.
+    pub recorded_date: String,
+    /// When the conduct took place, if recorded.
+    pub occurred_date: Option<String>,
+    /// The Home Office offence code.
+    pub offence_code: String,
+    /// The offence in words, if recorded.
+    pub offence_description: Option<String>,
+    /// The domestic abuse flag, if recorded.
+    pub domestic_abuse: Option<bool>,
+    /// The online (cyber) flag, if recorded.
+    pub cyber: Option<bool>,
+    /// The other reports the force linked it to when recording it.
+    pub linked_refs: Vec<String>,
+    /// The Home Office outcome type, once assigned.
+    pub outcome_type: Option<i64>,
+    /// When the outcome was assigned.
+    pub outcome_date: Option<String>,
+    /// The officer's narrative, if exported.
+    pub narrative: Option<String>,
+    /// Whether it may breach an order.
+    pub possible_breach: bool,
+}
+
+impl Report {
+    fn from_row(r: &[Value], possible_breach: bool) -> Report {
+        Report {
+            force: r[0].text(),
+            incident_ref: r[1].text(),
+            hidden_repeat: r[2].int() == Some(1),
+            recorded_date: r[3].text(),
+            occurred_date: opt(&r[4]),
+            offence_code: r[5].text(),
+            offence_description: opt(&r[6]),
+            domestic_abuse: r[7].int().map(|x| x == 1),
+            cyber: r[8].int().map(|x| x == 1),
+            linked_refs: split(&r[9].text()),
+            outcome_type: r[10].int(),
+            outcome_date: opt(&r[11]),
+            narrative: opt(&r[12]),
+            possible_breach,
+        }
+    }
+}
+
+/// One force's record of a person in a report, as exported (each column null when empty).
+#[derive(Debug, Serialize)]
+pub struct Record {
+    /// The force holding it.
+    pub force: Option<String>,
+    /// The force's id for the record.
+    pub record_id: Option<String>,
+    /// The report it belongs to.
+    pub incident_ref: Option<String>,
+    /// victim, suspect, witness or other.
+    pub role: Option<String>,
+    /// The person it was merged into.
+    pub person_id: Option<String>,
+    /// The force's own person id.
+    pub local_person_id: Option<String>,
+    /// Forename.
+    pub forename: Option<String>,
+    /// Middle names.
+    pub middle_names: Option<String>,
+    /// Surname.
+    pub surname: Option<String>,
+    /// Date of birth, as exported (parts may be unknown).
+    pub date_of_birth: Option<String>,
+    /// Sex.
+    pub sex: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Online handles.
+    pub online_handles: Option<String>,
+    /// Police National Computer id.
+    pub pnc_id: Option<String>,
+    /// National Insurance number.
+    pub ni_number: Option<String>,
 }
 
 const RECORD_COLUMNS: &str = "force, record_id, incident_ref, role, person_id, local_person_id, forename, middle_names, surname, \
      date_of_birth, sex, address, postcode, phone, email, online_handles, pnc_id, ni_number";
 
-/// A row selected with [`RECORD_COLUMNS`], keyed by those column names.
-fn record_json(r: &[Value]) -> Json {
-    let names = RECORD_COLUMNS.split(',').map(str::trim);
-    Json::Object(names.zip(r).map(|(n, v)| (n.to_string(), opt(v))).collect())
+impl Record {
+    /// A row selected with [`RECORD_COLUMNS`].
+    fn from_row(r: &[Value]) -> Record {
+        Record {
+            force: opt(&r[0]),
+            record_id: opt(&r[1]),
+            incident_ref: opt(&r[2]),
+            role: opt(&r[3]),
+            person_id: opt(&r[4]),
+            local_person_id: opt(&r[5]),
+            forename: opt(&r[6]),
+            middle_names: opt(&r[7]),
+            surname: opt(&r[8]),
+            date_of_birth: opt(&r[9]),
+            sex: opt(&r[10]),
+            address: opt(&r[11]),
+            postcode: opt(&r[12]),
+            phone: opt(&r[13]),
+            email: opt(&r[14]),
+            online_handles: opt(&r[15]),
+            pnc_id: opt(&r[16]),
+            ni_number: opt(&r[17]),
+        }
+    }
+}
+
+/// A protective or restraining order made on a report.
+#[derive(Debug, Serialize)]
+pub struct Order {
+    /// The force that holds it.
+    pub force: String,
+    /// The force's reference for it.
+    pub order_ref: String,
+    /// Its kind (a stalking protection order, a restraining order, …).
+    pub order_type: String,
+    /// The report it was made on.
+    pub incident_ref: String,
+    /// When it was applied for.
+    pub applied_date: Option<String>,
+    /// When it was granted.
+    pub granted_date: Option<String>,
+    /// When it expires.
+    pub expires_date: Option<String>,
+    /// Its status.
+    pub status: Option<String>,
+}
+
+/// A report that may breach an order.
+#[derive(Debug, Serialize)]
+pub struct Breach {
+    /// The force that recorded the report.
+    pub force: String,
+    /// The report.
+    pub incident_ref: String,
+    /// The force that holds the order.
+    pub order_force: String,
+    /// The order.
+    pub order_ref: String,
+}
+
+/// Another force's part of a course or person that the reader may not see: a pseudonymous
+/// reference and a count, either of reports (courses) or of records (persons).
+#[derive(Debug, Serialize)]
+pub struct Reference {
+    /// The force.
+    pub force: String,
+    /// The pseudonymous reference (`REF-…`), stable for that force and object.
+    pub reference: String,
+    /// Reports of the course it holds (course pages only; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports: Option<usize>,
+    /// Records of the person it holds (person pages only; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<usize>,
+}
+
+impl Reference {
+    /// How many reports or records the force holds.
+    pub fn count(&self) -> Option<usize> {
+        self.reports.or(self.records)
+    }
 }
 
 /// One course: its reports on a time line, the people in them, its orders and breaches.
-pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
+pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CoursePage> {
     let select = "SELECT course_id, forces, victim, suspect, first_date, last_date, reports, hidden, cross_force, priority, reasons, stalking, breaches \
                   FROM courses WHERE course_id = ?";
     let requested = id;
@@ -332,24 +610,28 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
     for r in &incidents {
         let force = force_of(&r[0].text());
         if force.is_some_and(|f| full.contains(&f)) {
-            let mut j = incident_json(r);
             let is_breach = breaches.iter().any(|b| b[0].text() == r[0].text() && b[1].text() == r[1].text());
-            j["possible_breach"] = is_breach.into();
-            reports.push(j);
+            reports.push(Report::from_row(r, is_breach));
             for p in c.query(
                 &format!("SELECT {RECORD_COLUMNS} FROM records WHERE force = ? AND incident_ref = ? AND role IN ('victim', 'suspect') ORDER BY role DESC, record_id"),
                 &[r[0].clone(), r[1].clone()],
             )? {
-                people.push(record_json(&p));
+                people.push(Record::from_row(&p));
             }
             for o in c.query(
                 "SELECT force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status FROM orders WHERE force = ? AND incident_ref = ?",
                 &[r[0].clone(), r[1].clone()],
             )? {
-                orders.push(json!({
-                    "force": o[0].text(), "order_ref": o[1].text(), "order_type": o[2].text(), "incident_ref": o[3].text(),
-                    "applied_date": opt(&o[4]), "granted_date": opt(&o[5]), "expires_date": opt(&o[6]), "status": opt(&o[7]),
-                }));
+                orders.push(Order {
+                    force: o[0].text(),
+                    order_ref: o[1].text(),
+                    order_type: o[2].text(),
+                    incident_ref: o[3].text(),
+                    applied_date: opt(&o[4]),
+                    granted_date: opt(&o[5]),
+                    expires_date: opt(&o[6]),
+                    status: opt(&o[7]),
+                });
             }
         } else if let Some(f) = force {
             let e = elsewhere.entry(f.name().to_string()).or_insert_with(|| (pseudonym(key, "course", f, id), 0));
@@ -357,31 +639,40 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
         }
     }
     // Breaches of orders of forces the user may see, within reports they may see.
-    let breach_list: Vec<Json> = breaches
+    let breach_list: Vec<Breach> = breaches
         .iter()
         .filter(|b| force_of(&b[0].text()).is_some_and(|f| full.contains(&f)) && force_of(&b[2].text()).is_some_and(|f| full.contains(&f)))
-        .map(|b| json!({"force": b[0].text(), "incident_ref": b[1].text(), "order_force": b[2].text(), "order_ref": b[3].text()}))
+        .map(|b| Breach { force: b[0].text(), incident_ref: b[1].text(), order_force: b[2].text(), order_ref: b[3].text() })
         .collect();
-    let held_elsewhere: Vec<Json> = elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "reports": n})).collect();
-    let outcome = access_outcome(full.len(), forces.len());
-    let mut v = json!({
-        "course_id": row[0].text(),
-        "forces": split(&row[1].text()),
-        "victim": if full.is_empty() { Json::Null } else { row[2].text().into() },
-        "suspect": if full.is_empty() { Json::Null } else { opt(&row[3]) },
-        "first_date": row[4].text(), "last_date": row[5].text(),
-        "reports": row[6].int(), "hidden_repeats": row[7].int(), "cross_force": row[8].int() == Some(1),
-        "priority": row[9].text(),
-        "reasons": if full.is_empty() { json!([]) } else { serde_json::from_str::<Json>(&row[10].text()).unwrap_or(json!([])) },
-        "review_as_stalking": row[11].int() == Some(1), "possible_breaches": row[12].int(),
-        "access": outcome,
-        "timeline": reports, "people": people, "orders": orders, "breaches": breach_list,
-        "held_elsewhere": held_elsewhere,
-    });
+    let held_elsewhere: Vec<Reference> =
+        elsewhere.into_iter().map(|(force, (reference, n))| Reference { force, reference, reports: Some(n), records: None }).collect();
+    let outcome = AccessOutcome::of(full.len(), forces.len());
+    let v = CoursePage {
+        course_id: row[0].text(),
+        forces: split(&row[1].text()),
+        victim: if full.is_empty() { None } else { Some(row[2].text()) },
+        suspect: if full.is_empty() { None } else { opt(&row[3]) },
+        first_date: row[4].text(),
+        last_date: row[5].text(),
+        reports: row[6].int(),
+        hidden_repeats: row[7].int(),
+        cross_force: row[8].int() == Some(1),
+        priority: row[9].text(),
+        reasons: if full.is_empty() { Vec::new() } else { serde_json::from_str(&row[10].text()).unwrap_or_default() },
+        review_as_stalking: row[11].int() == Some(1),
+        possible_breaches: row[12].int(),
+        access: outcome,
+        timeline: reports,
+        people,
+        orders,
+        breaches: breach_list,
+        held_elsewhere,
+        redirected_from: (requested != id).then(|| requested.to_string()),
+    };
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
-    let via = redirected(&mut v, requested, id).unwrap_or_default();
-    Ok((v, vec![entry(user, "read", &object, &fname, outcome, &via)]))
+    let via = via(requested, id).unwrap_or_default();
+    Ok((v, vec![entry(user, "read", &object, &fname, outcome.as_str(), &via)]))
 }
 
 fn involvement(r: &[Value]) -> Option<Involvement> {
@@ -406,8 +697,47 @@ fn involvement(r: &[Value]) -> Option<Involvement> {
     Some(p)
 }
 
+/// Why a record was merged into a person: the linkage waterfall of record `b` against record
+/// `a` under the published model.
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    /// The record compared against (the person's first the reader may see).
+    pub a: String,
+    /// The record explained.
+    pub b: String,
+    /// The prior match weight, `log2(λ/(1-λ))`, in bits.
+    pub prior: f64,
+    /// Each comparison in turn.
+    pub steps: Vec<ComparisonStep>,
+    /// The total match weight, in bits.
+    pub match_weight: f64,
+    /// Its probability.
+    pub probability: f64,
+    /// The model's threshold for joining.
+    pub threshold: f64,
+    /// Why clustering would refuse to join the two, if it would (`comparison: level`).
+    pub refused_by: Option<String>,
+}
+
+/// One comparison of an [`Explanation`].
+#[derive(Debug, Serialize)]
+pub struct ComparisonStep {
+    /// The comparison.
+    pub comparison: &'static str,
+    /// The level it reached ("missing" when either side is empty).
+    pub level: String,
+    /// The two normalised values compared (`a`'s, `b`'s).
+    pub values: (String, String),
+    /// The level's weight, in bits.
+    pub weight: f64,
+    /// The term-frequency adjustment, in bits.
+    pub tf_adjustment: f64,
+    /// The match weight so far, prior included.
+    pub cumulative: f64,
+}
+
 /// The linkage explanation of `b` against `a` under the published model.
-fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Json, ApiError> {
+fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Explanation, ApiError> {
     let model = c.query_one("SELECT value FROM meta WHERE key = 'model'", &[])?.ok_or_else(|| ApiError::not_found("no published model"))?;
     let model: conduct_resolve::Model =
         serde_json::from_str(&model[0].text()).map_err(|e| ApiError::internal(format!("the published model cannot be read: {e}")))?;
@@ -422,21 +752,97 @@ fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Json, ApiEr
     }
     let tf = conduct_resolve::model::TermFrequencies::from_entries(entries);
     let w = conduct_resolve::explain::explain(&fa, &fb, &model, &tf);
-    Ok(json!({
-        "a": a.record_id, "b": b.record_id,
-        "prior": w.prior,
-        "steps": w.steps.iter().map(|s| json!({
-            "comparison": s.comparison, "level": s.level, "values": [s.values.0, s.values.1],
-            "weight": s.weight, "tf_adjustment": s.tf_adjustment, "cumulative": s.cumulative,
-        })).collect::<Vec<_>>(),
-        "match_weight": w.total, "probability": w.probability, "threshold": w.threshold,
-        "refused_by": w.contradiction.map(|(c, l)| format!("{c}: {l}")),
-    }))
+    Ok(Explanation {
+        a: a.record_id.clone(),
+        b: b.record_id.clone(),
+        prior: w.prior,
+        steps: w
+            .steps
+            .into_iter()
+            .map(|s| ComparisonStep {
+                comparison: s.comparison,
+                level: s.level,
+                values: s.values,
+                weight: s.weight,
+                tf_adjustment: s.tf_adjustment,
+                cumulative: s.cumulative,
+            })
+            .collect(),
+        match_weight: w.total,
+        probability: w.probability,
+        threshold: w.threshold,
+        refused_by: w.contradiction.map(|(c, l)| format!("{c}: {l}")),
+    })
+}
+
+/// One person as their reader may see them (`GET /api/persons/{id}`, the person page): the
+/// records merged into them that the reader may see, each explained against the first, the
+/// courses they are in, and references for the records other forces hold.
+#[derive(Debug, Serialize)]
+pub struct PersonPage {
+    /// The person (the current id, when a retired one was asked for); null when the reader may
+    /// see none of the forces holding their records.
+    pub person_id: Option<String>,
+    /// What the reader was shown.
+    pub access: AccessOutcome,
+    /// The records the reader may see.
+    pub records: Vec<Record>,
+    /// Each of those records (after the first, up to 50) explained against the first.
+    pub explanations: Vec<Explanation>,
+    /// The record the others are explained against, if any.
+    pub explained_against: Option<String>,
+    /// The courses the person is in as victim or suspect, of forces the reader may see.
+    pub courses: Vec<PersonCourse>,
+    /// The forces whose records of the person the reader may not see, as references.
+    pub held_elsewhere: Vec<Reference>,
+    /// The retired id asked for, when it led here (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirected_from: Option<String>,
+}
+
+/// A course a person is in.
+#[derive(Debug, Serialize)]
+pub struct PersonCourse {
+    /// The course.
+    pub course_id: String,
+    /// urgent, high, review or routine.
+    pub priority: String,
+    /// The forces holding its reports.
+    pub forces: Vec<String>,
+    /// Its first report's recorded date.
+    pub first_date: String,
+    /// Its latest report's recorded date.
+    pub last_date: String,
+    /// Reports in the course, every force's.
+    pub reports: Option<i64>,
+    /// Whether the person is its victim or its suspect.
+    #[serde(rename = "as")]
+    pub part: CoursePart,
+}
+
+/// The part a person plays in a course.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoursePart {
+    /// The person harmed.
+    Victim,
+    /// The person suspected.
+    Suspect,
+}
+
+impl CoursePart {
+    /// `victim` or `suspect`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoursePart::Victim => "victim",
+            CoursePart::Suspect => "suspect",
+        }
+    }
 }
 
 /// One person: the records merged into them that the user may see, each explained against the
 /// first, the courses they are in, and which other forces hold records of them.
-pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
+pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonPage> {
     let select = format!("SELECT {RECORD_COLUMNS} FROM records WHERE person_id = ? ORDER BY force, record_id");
     let requested = id;
     let (rows, id) = following(c, id, |c, id| {
@@ -460,7 +866,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
             elsewhere.entry(f.name()).or_insert_with(|| (pseudonym(key, "person", f, id), 0)).1 += 1;
         }
     }
-    let records: Vec<Json> = visible.iter().map(|r| record_json(r)).collect();
+    let records: Vec<Record> = visible.iter().map(|r| Record::from_row(r)).collect();
     let mut explanations = Vec::new();
     let people: Vec<Involvement> = visible.iter().take(51).filter_map(|r| involvement(r)).collect();
     if let Some((anchor, rest)) = people.split_first() {
@@ -468,7 +874,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
             explanations.push(explain(c, anchor, b)?);
         }
     }
-    let courses: Vec<Json> = if full.is_empty() {
+    let courses: Vec<PersonCourse> = if full.is_empty() {
         Vec::new()
     } else {
         c.query(
@@ -478,85 +884,235 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed {
         )?
         .iter()
         .filter(|r| split(&r[2].text()).iter().any(|f| force_of(f).is_some_and(|f| full.contains(&f))))
-        .map(|r| {
-            json!({"course_id": r[0].text(), "priority": r[1].text(), "forces": split(&r[2].text()), "first_date": r[3].text(),
-                   "last_date": r[4].text(), "reports": r[5].int(), "as": if r[6].text() == id { "victim" } else { "suspect" }})
+        .map(|r| PersonCourse {
+            course_id: r[0].text(),
+            priority: r[1].text(),
+            forces: split(&r[2].text()),
+            first_date: r[3].text(),
+            last_date: r[4].text(),
+            reports: r[5].int(),
+            part: if r[6].text() == id { CoursePart::Victim } else { CoursePart::Suspect },
         })
         .collect()
     };
-    let held_elsewhere: Vec<Json> = elsewhere.into_iter().map(|(f, (r, n))| json!({"force": f, "reference": r, "records": n})).collect();
-    let outcome = access_outcome(full.len(), forces.len());
-    let mut v = json!({
-        "person_id": if full.is_empty() { Json::Null } else { id.into() },
-        "access": outcome,
-        "records": records,
-        "explanations": explanations,
-        "explained_against": people.first().map(|p| p.record_id.clone()),
-        "courses": courses,
-        "held_elsewhere": held_elsewhere,
-    });
+    let held_elsewhere: Vec<Reference> = elsewhere
+        .into_iter()
+        .map(|(f, (reference, n))| Reference { force: f.to_string(), reference, reports: None, records: Some(n) })
+        .collect();
+    let outcome = AccessOutcome::of(full.len(), forces.len());
+    let shown = format!("{} records shown", records.len());
+    let v = PersonPage {
+        person_id: if full.is_empty() { None } else { Some(id.to_string()) },
+        access: outcome,
+        records,
+        explanations,
+        explained_against: people.first().map(|p| p.record_id.clone()),
+        courses,
+        held_elsewhere,
+        redirected_from: (requested != id).then(|| requested.to_string()),
+    };
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };
-    let shown = format!("{} records shown", records.len());
-    let detail = match redirected(&mut v, requested, id) {
+    let detail = match via(requested, id) {
         Some(via) => format!("{shown}, {via}"),
         None => shown,
     };
-    Ok((v, vec![entry(user, "read", &object, &fname, outcome, &detail)]))
+    Ok((v, vec![entry(user, "read", &object, &fname, outcome.as_str(), &detail)]))
 }
 
-fn force_row(r: &[Value]) -> Json {
-    let overview: Json = serde_json::from_str(&r[12].text()).unwrap_or(json!({}));
-    let incidents = r[1].int().unwrap_or(0);
-    let outcomes = r[11].int().unwrap_or(0);
-    let charged = r[10].int().unwrap_or(0);
-    let (h, l) = (r[3].int().unwrap_or(0), r[4].int().unwrap_or(0));
-    let hidden_share = if h + l > 0 { Json::from(h as f64 / (h + l) as f64) } else { Json::Null };
-    json!({
-        "force": r[0].text(), "incidents": incidents, "courses": r[2].int(), "hidden_repeats": r[3].int(), "linked_repeats": r[4].int(),
-        "triage": {"urgent": r[5].int(), "high": r[6].int(), "review": r[7].int(), "routine": r[8].int()},
-        "possible_breaches": r[9].int(), "charged": charged, "outcomes_assigned": outcomes,
-        "charge_rate": if outcomes > 0 { Json::from(charged as f64 / outcomes as f64) } else { Json::Null },
-        "hidden_share": hidden_share,
-        "quarters": overview["quarters"].clone(),
-        "outcome_groups": overview["outcome_groups"].clone(),
-    })
+/// A force's published figures (aggregates only), as the national comparison lists them
+/// (`GET /api/forces`).
+#[derive(Debug, Serialize)]
+pub struct ForceSummary {
+    /// The force.
+    pub force: String,
+    /// Stalking and harassment reports in its exports.
+    pub incidents: i64,
+    /// Courses of conduct with its reports.
+    pub courses: Option<i64>,
+    /// Repeat reports never linked to their course's earlier reports when recorded.
+    pub hidden_repeats: Option<i64>,
+    /// Repeat reports linked to them when recorded.
+    pub linked_repeats: Option<i64>,
+    /// Its courses by triage priority.
+    pub triage: TriageCounts,
+    /// Reports that may breach an order.
+    pub possible_breaches: Option<i64>,
+    /// Reports charged or summonsed.
+    pub charged: i64,
+    /// Reports with an outcome assigned.
+    pub outcomes_assigned: i64,
+    /// Charged among outcomes assigned; null when none is assigned.
+    pub charge_rate: Option<f64>,
+    /// Hidden among repeat reports; null when there are no repeats.
+    pub hidden_share: Option<f64>,
+}
+
+/// Courses by triage priority.
+#[derive(Debug, Serialize)]
+pub struct TriageCounts {
+    /// Urgent.
+    pub urgent: Option<i64>,
+    /// High.
+    pub high: Option<i64>,
+    /// To review.
+    pub review: Option<i64>,
+    /// Routine.
+    pub routine: Option<i64>,
+}
+
+impl TriageCounts {
+    /// The count of `urgent`, `high`, `review` or `routine` (None for anything else).
+    pub fn of(&self, priority: &str) -> Option<i64> {
+        match priority {
+            "urgent" => self.urgent,
+            "high" => self.high,
+            "review" => self.review,
+            "routine" => self.routine,
+            _ => None,
+        }
+    }
+}
+
+/// A force's overview (`GET /api/forces/{force}`, the force page): its figures, its trend per
+/// quarter and its outcomes (aggregates only).
+#[derive(Debug, Serialize)]
+pub struct ForceOverview {
+    /// The figures.
+    #[serde(flatten)]
+    pub summary: ForceSummary,
+    /// Reports recorded and charged per financial quarter, oldest first (null when the
+    /// publication stored none).
+    pub quarters: Option<Vec<Quarter>>,
+    /// Reports per outcome group (null when the publication stored none).
+    pub outcome_groups: Option<Vec<OutcomeGroup>>,
+}
+
+/// A financial quarter's reports.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Quarter {
+    /// The quarter, as `2023/24 Q1`.
+    pub quarter: String,
+    /// Reports recorded in it.
+    pub recorded: u64,
+    /// Of those, charged or summonsed.
+    pub charged: u64,
+}
+
+/// The reports given outcomes of one group.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct OutcomeGroup {
+    /// The group, in words.
+    pub group: String,
+    /// Reports with an outcome in it.
+    pub count: u64,
+}
+
+/// The `overview` column of a force's published row: JSON text the publication writes.
+#[derive(Default, Deserialize)]
+struct StoredOverview {
+    #[serde(default)]
+    quarters: Option<Vec<Quarter>>,
+    #[serde(default)]
+    outcome_groups: Option<Vec<OutcomeGroup>>,
+}
+
+impl ForceSummary {
+    /// A row selected with [`FORCE_COLUMNS`].
+    fn from_row(r: &[Value]) -> ForceSummary {
+        let outcomes = r[11].int().unwrap_or(0);
+        let charged = r[10].int().unwrap_or(0);
+        let (h, l) = (r[3].int().unwrap_or(0), r[4].int().unwrap_or(0));
+        ForceSummary {
+            force: r[0].text(),
+            incidents: r[1].int().unwrap_or(0),
+            courses: r[2].int(),
+            hidden_repeats: r[3].int(),
+            linked_repeats: r[4].int(),
+            triage: TriageCounts { urgent: r[5].int(), high: r[6].int(), review: r[7].int(), routine: r[8].int() },
+            possible_breaches: r[9].int(),
+            charged,
+            outcomes_assigned: outcomes,
+            charge_rate: (outcomes > 0).then(|| charged as f64 / outcomes as f64),
+            hidden_share: (h + l > 0).then(|| h as f64 / (h + l) as f64),
+        }
+    }
 }
 
 const FORCE_COLUMNS: &str =
     "name, incidents, courses, hidden_repeats, linked_repeats, urgent, high, review, routine, breaches, charged, outcomes, overview";
 
 /// A force's overview: trend, outcomes, hidden repeats and the triage summary (aggregates only).
-pub fn overview(c: &mut Conn, force: &str) -> Result<Json, ApiError> {
+pub fn overview(c: &mut Conn, force: &str) -> Result<ForceOverview, ApiError> {
     let f = force_of(force).ok_or_else(|| ApiError::not_found(format!("unknown force {force:?}")))?;
     let row = c.query_one(&format!("SELECT {FORCE_COLUMNS} FROM forces WHERE name = ?"), &[f.name().into()])?;
     match row {
-        Some(r) => Ok(force_row(&r)),
+        Some(r) => {
+            let stored: StoredOverview = serde_json::from_str(&r[12].text()).unwrap_or_default();
+            Ok(ForceOverview { summary: ForceSummary::from_row(&r), quarters: stored.quarters, outcome_groups: stored.outcome_groups })
+        }
         None => Err(ApiError::not_found(format!("nothing published for {}", f.name()))),
     }
 }
 
+/// Every force side by side (`GET /api/forces`, the national page).
+#[derive(Debug, Default, Serialize)]
+pub struct National {
+    /// When the current publication was made; null before the first.
+    pub published_at: Option<String>,
+    /// Each force with published figures, by name.
+    pub forces: Vec<ForceSummary>,
+}
+
 /// Every force side by side (aggregates only).
-pub fn national(c: &mut Conn) -> Result<Json, ApiError> {
+pub fn national(c: &mut Conn) -> Result<National, ApiError> {
     let columns = FORCE_COLUMNS.replace(", overview", ", '{}'");
     let rows = c.query(&format!("SELECT {columns} FROM forces ORDER BY name"), &[])?;
-    let forces: Vec<Json> = rows
-        .iter()
-        .map(|r| {
-            let mut v = force_row(r);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("quarters");
-                o.remove("outcome_groups");
-            }
-            v
-        })
-        .collect();
+    let forces: Vec<ForceSummary> = rows.iter().map(|r| ForceSummary::from_row(r)).collect();
     let published = c.query_one("SELECT value FROM meta WHERE key = 'published_at'", &[])?.map(|r| r[0].text());
-    Ok(json!({"published_at": published, "forces": forces}))
+    Ok(National { published_at: published, forces })
+}
+
+/// A page of the audit log, newest first (`GET /api/audit`, the audit page).
+#[derive(Debug, Serialize)]
+pub struct AuditPage {
+    /// 1-based page.
+    pub page: u64,
+    /// Entries per page.
+    pub per_page: u64,
+    /// Entries in all.
+    pub total: i64,
+    /// The next page, if any.
+    pub next_page: Option<u64>,
+    /// The entries, newest first.
+    pub items: Vec<LoggedEntry>,
+}
+
+/// An entry of the audit log as stored: its place in the chain and its hash.
+#[derive(Debug, Serialize)]
+pub struct LoggedEntry {
+    /// Its place: 1, 2, 3, … without gaps.
+    pub seq: Option<i64>,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What they did (read, login, grant, import, publish, …).
+    pub action: String,
+    /// What it was done to (`course/C000001`, `user/rev`, …).
+    pub object: String,
+    /// The forces concerned (`;`-separated), or `-`.
+    pub force: String,
+    /// allowed, denied, pseudonymous, partly pseudonymous, refused, …
+    pub outcome: String,
+    /// More, in words.
+    pub detail: String,
+    /// Its hash, chained to the previous entry's.
+    pub hash: String,
 }
 
 /// The audit log, newest first (administrators).
-pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<u64>) -> Viewed {
+pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<u64>) -> Viewed<AuditPage> {
     if user.role != Role::Admin {
         return Err(ApiError::forbidden("the audit log is for administrators").audited(entry(user, "read", "audit", "-", "denied", "")));
     }
@@ -569,15 +1125,21 @@ pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<
         "SELECT seq, at, actor, action, object, force, outcome, detail, hash FROM audit WHERE seq <= ? ORDER BY seq DESC LIMIT ?",
         &[Value::Int(top), Value::Int(per_page as i64)],
     )?;
-    let items: Vec<Json> = rows
+    let items: Vec<LoggedEntry> = rows
         .iter()
-        .map(|r| {
-            json!({"seq": r[0].int(), "at": r[1].text(), "actor": r[2].text(), "action": r[3].text(), "object": r[4].text(),
-                        "force": r[5].text(), "outcome": r[6].text(), "detail": r[7].text(), "hash": r[8].text()})
+        .map(|r| LoggedEntry {
+            seq: r[0].int(),
+            at: r[1].text(),
+            actor: r[2].text(),
+            action: r[3].text(),
+            object: r[4].text(),
+            force: r[5].text(),
+            outcome: r[6].text(),
+            detail: r[7].text(),
+            hash: r[8].text(),
         })
         .collect();
-    let v = json!({"page": page, "per_page": per_page, "total": total,
-                   "next_page": if page * per_page < total as u64 { Json::from(page + 1) } else { Json::Null }, "items": items});
+    let v = AuditPage { page, per_page, total, next_page: (page * per_page < total as u64).then_some(page + 1), items };
     Ok((v, vec![entry(user, "read", "audit", "-", "allowed", &format!("page {page}"))]))
 }
 
@@ -604,33 +1166,66 @@ fn following<T>(
     }
 }
 
-/// When a view was reached through a retired id, says so in its JSON (`redirected_from`) and
-/// gives the audit detail's "via …".
-fn redirected(v: &mut Json, requested: &str, id: &str) -> Option<String> {
-    (requested != id).then(|| {
-        v["redirected_from"] = requested.into();
-        format!("via {requested}")
-    })
+/// When a view was reached through a retired id (its `redirected_from`), the audit detail's
+/// "via …".
+fn via(requested: &str, id: &str) -> Option<String> {
+    (requested != id).then(|| format!("via {requested}"))
 }
 
-/// The uploads a user may see: their own (administrators: everyone's).
-pub fn uploads(c: &mut Conn, user: &User, id: Option<i64>) -> Result<Json, ApiError> {
-    let rows = match id {
-        Some(id) => c.query("SELECT id, at, username, status, report FROM uploads WHERE id = ?", &[id.into()])?,
-        None => c.query("SELECT id, at, username, status, report FROM uploads ORDER BY id DESC LIMIT 50", &[])?,
-    };
-    let items: Vec<Json> = rows
-        .iter()
-        .filter(|r| user.role == Role::Admin || r[2].text() == user.username)
-        .map(|r| {
-            json!({"id": r[0].int(), "at": r[1].text(), "username": r[2].text(), "status": r[3].text(),
-                        "report": serde_json::from_str::<Json>(&r[4].text()).unwrap_or(Json::Null)})
-        })
-        .collect();
-    match id {
-        Some(id) => items.into_iter().next().ok_or_else(|| ApiError::not_found(format!("no upload {id} of yours"))),
-        None => Ok(json!({"items": items})),
+/// The uploads a user may see (`GET /api/imports`, the import page).
+#[derive(Debug, Default, Serialize)]
+pub struct UploadList {
+    /// The latest 50 uploads, newest first, of those the user may see.
+    pub items: Vec<Upload>,
+}
+
+/// One upload (`GET /api/imports/{id}`, the upload page): who sent it, what became of it, and
+/// its validation report.
+#[derive(Debug, Serialize)]
+pub struct Upload {
+    /// Its id.
+    pub id: Option<i64>,
+    /// When it was received (UTC, RFC 3339).
+    pub at: String,
+    /// Who sent it.
+    pub username: String,
+    /// analysing, published, refused or `failed: …`.
+    pub status: String,
+    /// The validation report as stored (counts per file, rejects by reason, the first rejected
+    /// rows, and `refused` with the reason when it was refused); null if it cannot be read.
+    pub report: serde_json::Value,
+}
+
+impl Upload {
+    fn from_row(r: &[Value]) -> Upload {
+        Upload {
+            id: r[0].int(),
+            at: r[1].text(),
+            username: r[2].text(),
+            status: r[3].text(),
+            report: serde_json::from_str(&r[4].text()).unwrap_or(serde_json::Value::Null),
+        }
     }
+}
+
+/// Whether `user` may see the upload of `row` (administrators: everyone's).
+fn may_see_upload(user: &User, row: &[Value]) -> bool {
+    user.role == Role::Admin || row[2].text() == user.username
+}
+
+/// The uploads a user may see: their own (administrators: everyone's), the latest 50 first.
+pub fn uploads(c: &mut Conn, user: &User) -> Result<UploadList, ApiError> {
+    let rows = c.query("SELECT id, at, username, status, report FROM uploads ORDER BY id DESC LIMIT 50", &[])?;
+    Ok(UploadList { items: rows.iter().filter(|r| may_see_upload(user, r)).map(|r| Upload::from_row(r)).collect() })
+}
+
+/// One upload, if the user may see it (404 otherwise: another user's uploads are not revealed).
+pub fn upload(c: &mut Conn, user: &User, id: i64) -> Result<Upload, ApiError> {
+    c.query("SELECT id, at, username, status, report FROM uploads WHERE id = ?", &[id.into()])?
+        .iter()
+        .find(|r| may_see_upload(user, r))
+        .map(|r| Upload::from_row(r))
+        .ok_or_else(|| ApiError::not_found(format!("no upload {id} of yours")))
 }
 
 /// The rejected rows stored with an upload the user may see, as CSV
@@ -638,7 +1233,7 @@ pub fn uploads(c: &mut Conn, user: &User, id: Option<i64>) -> Result<Json, ApiEr
 /// of them unless there were more than `CONDUCT_MAX_STORED_REJECTS`; the report counts the
 /// rest by reason). The read is audited (reasons can quote values).
 pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
-    uploads(c, user, Some(id))?;
+    upload(c, user, id)?;
     let rows = c.query("SELECT file, line, col, reason, row_key FROM upload_rejects WHERE upload_id = ? ORDER BY n", &[id.into()])?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let failed = |e: csv::Error| ApiError::internal(format!("writing rejects: {e}"));
@@ -656,17 +1251,5 @@ pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         ApiError::internal(e.message)
-    }
-}
-
-/// How a read of a record spanning `forces` forces, `full` of them fully visible to the user,
-/// is recorded in the audit log.
-fn access_outcome(full: usize, forces: usize) -> &'static str {
-    if full == forces {
-        "allowed"
-    } else if full == 0 {
-        "pseudonymous"
-    } else {
-        "partly pseudonymous"
     }
 }
