@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::{Error, ErrorKind};
+
 /// A calendar day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -15,18 +17,6 @@ pub struct Date {
     month: u8,
     day: u8,
 }
-
-/// Why a date could not be read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DateError(pub &'static str);
-
-impl fmt::Display for DateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for DateError {}
 
 /// Days in a month of a year, or 0 for a month that does not exist.
 pub fn days_in_month(year: i32, month: u32) -> u32 {
@@ -109,28 +99,28 @@ impl Date {
     ///
     /// # Errors
     ///
-    /// [`DateError`] when the text is not of that form or names no real date (or a year outside 1000–9999).
-    pub fn parse(s: &str) -> Result<Date, DateError> {
+    /// An [`Error`] when the text is not of that form ([`ErrorKind::NotIsoDate`],
+    /// [`ErrorKind::TextAfterDate`], [`ErrorKind::BadTimeOfDay`]), has a year outside 1000–9999
+    /// ([`ErrorKind::YearOutOfRange`]) or names no real day ([`ErrorKind::NoSuchDay`]).
+    pub fn parse(s: &str) -> Result<Date, Error> {
         let s = s.trim();
         let b = s.as_bytes();
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-            return Err(DateError("not an ISO 8601 date (expected YYYY-MM-DD)"));
+            return Err(Error::new(ErrorKind::NotIsoDate));
         }
         if b.len() > 10 && !matches!(b[10], b'T' | b't' | b' ') {
-            return Err(DateError("not an ISO 8601 date (unexpected text after the date)"));
+            return Err(Error::new(ErrorKind::TextAfterDate));
         }
         let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) else {
-            return Err(DateError("not an ISO 8601 date (expected YYYY-MM-DD)"));
+            return Err(Error::new(ErrorKind::NotIsoDate));
         };
         if b.len() > 10 && !is_time_of_day(&b[11..]) {
-            return Err(DateError(
-                "not an ISO 8601 date-time (the time must be hh:mm[:ss[.fff]] within 00:00–23:59:60, then Z or an offset ±hh[:mm])",
-            ));
+            return Err(Error::new(ErrorKind::BadTimeOfDay));
         }
         if !(1000..=9999).contains(&y) {
-            return Err(DateError("the year is outside 1000–9999, the years a record may carry"));
+            return Err(Error::new(ErrorKind::YearOutOfRange));
         }
-        Date::new(y as i32, m, d).ok_or(DateError("no such day on the calendar"))
+        Date::new(y as i32, m, d).ok_or_else(|| Error::new(ErrorKind::NoSuchDay))
     }
 
     /// The year.
@@ -338,8 +328,13 @@ mod tests {
 
     #[test]
     fn a_year_out_of_range_is_said_so_not_called_no_such_day() {
-        assert_eq!(Date::parse("0001-01-01").unwrap_err().0, "the year is outside 1000–9999, the years a record may carry");
-        assert_eq!(Date::parse("2023-02-30").unwrap_err().0, "no such day on the calendar");
+        let e = Date::parse("0001-01-01").unwrap_err();
+        assert_eq!(
+            (e.kind(), e.to_string().as_str()),
+            (&ErrorKind::YearOutOfRange, "the year is outside 1000–9999, the years a record may carry")
+        );
+        let e = Date::parse("2023-02-30").unwrap_err();
+        assert_eq!((e.kind(), e.to_string().as_str()), (&ErrorKind::NoSuchDay, "no such day on the calendar"));
     }
 
     #[test]

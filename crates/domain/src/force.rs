@@ -3,11 +3,13 @@
 //!
 //! Resolution normalises case, punctuation, `&`/`and` and a trailing "Police", "Constabulary",
 //! "Police Service" or "Police Force"; it never guesses beyond that. An unknown name comes back
-//! as [`UnknownForce`] with the nearest known names, for the user to fix the export.
+//! as [`ErrorKind::UnknownForce`] with the nearest known names, for the user to fix the export.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
+
+use crate::{Error, ErrorKind};
 
 /// Whether a name in the table is a police force area or a national reporting body that
 /// appears in Home Office tables but must never be counted as a force (Action Fraud, CIFAS…).
@@ -100,41 +102,20 @@ fn strip_suffix(n: &str) -> &str {
     n
 }
 
-/// A force name that is not in the table, with the closest names it might have meant.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownForce {
-    /// The name as given.
-    pub given: String,
-    /// Up to three known names, closest first.
-    pub suggestions: Vec<&'static str>,
-}
-
-impl fmt::Display for UnknownForce {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown force {:?}", self.given)?;
-        if !self.suggestions.is_empty() {
-            write!(f, "; did you mean {}?", self.suggestions.join(", "))?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for UnknownForce {}
-
 impl Force {
     /// Resolves a published spelling or alias to a force (or non-force body).
     ///
     /// # Errors
     ///
-    /// [`UnknownForce`] when the name is neither a force, a non-force body nor an alias of one; it
-    /// names up to three of the closest known names.
-    pub fn resolve(name: &str) -> Result<Force, UnknownForce> {
+    /// [`ErrorKind::UnknownForce`] when the name is neither a force, a non-force body nor an
+    /// alias of one; it names up to three of the closest known names.
+    pub fn resolve(name: &str) -> Result<Force, Error> {
         let t = table();
         let n = normalise(name);
         if let Some(&f) = t.by_key.get(&n).or_else(|| t.by_key.get(strip_suffix(&n))) {
             return Ok(f);
         }
-        Err(UnknownForce { given: name.to_string(), suggestions: Self::nearest(&n) })
+        Err(Error::new(ErrorKind::UnknownForce { given: name.to_string(), suggestions: Self::nearest(&n) }))
     }
 
     fn nearest(n: &str) -> Vec<&'static str> {
@@ -231,7 +212,8 @@ mod tests {
     #[test]
     fn unknown_names_are_rejected_with_suggestions() {
         let e = Force::resolve("Merseysde").unwrap_err();
-        assert_eq!(e.suggestions.first(), Some(&"Merseyside"));
+        let ErrorKind::UnknownForce { given, suggestions } = e.kind() else { panic!("{e:?}") };
+        assert_eq!((given.as_str(), suggestions.first()), ("Merseysde", Some(&"Merseyside")));
         assert!(e.to_string().contains("did you mean Merseyside"));
         // Never guess: a plausible-looking but different force is not accepted.
         assert!(Force::resolve("Police Scotland").is_err());

@@ -8,10 +8,13 @@
 //! [`Order`] — are here too, so a stage that uses records needs no reader.
 //! Tables that the reference marks as unconfirmed live in `data/*.csv`, not in `match` arms.
 //! [`cell`] holds the one rule that keeps every CSV cell Conduct writes inert in a spreadsheet.
+//! A value that does not read as one of these types is the crate's one [`Error`], whose
+//! [`ErrorKind`] says what to fix.
 
 pub mod cell;
 mod data;
 pub mod date;
+mod error;
 pub mod force;
 pub mod offence;
 pub mod order;
@@ -21,7 +24,8 @@ pub mod role;
 pub mod value;
 
 pub use date::{Date, PartialDate};
-pub use force::{Force, ForceKind, UnknownForce};
+pub use error::{Error, ErrorKind};
+pub use force::{Force, ForceKind};
 pub use offence::{OffenceClass, OffenceCode};
 pub use order::{OrderStatus, OrderType};
 pub use outcome::OutcomeType;

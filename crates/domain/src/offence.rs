@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+use crate::{Error, ErrorKind};
+
 /// Where an offence sits for Conduct: one of the stalking-and-harassment codes, or other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OffenceClass {
@@ -103,31 +105,23 @@ fn normalise(code: &str) -> String {
     code.trim().to_ascii_uppercase().replace(' ', "")
 }
 
-/// Why an offence code was not accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BadOffenceCode(pub String);
-
-impl fmt::Display for BadOffenceCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} is not a Home Office offence code (expected e.g. 8L, 8Q, 8/65, 195/12)", self.0)
-    }
-}
-
-impl std::error::Error for BadOffenceCode {}
-
 impl OffenceCode {
     /// Reads a code: a known one is classed by the table; another well-formed Home Office code
     /// (digits, an optional letter suffix, an optional `/` and sub-number) is kept as `Other`.
     ///
     /// # Errors
     ///
-    /// [`BadOffenceCode`] when the text is not a well-formed Home Office code.
-    pub fn parse(s: &str) -> Result<OffenceCode, BadOffenceCode> {
+    /// [`ErrorKind::BadOffenceCode`] when the text is not a well-formed Home Office code.
+    pub fn parse(s: &str) -> Result<OffenceCode, Error> {
         let code = normalise(s);
         if let Some(&(class, _)) = table().by_code.get(&code) {
             return Ok(OffenceCode { code, class });
         }
-        if well_formed(&code) { Ok(OffenceCode { code, class: OffenceClass::Other }) } else { Err(BadOffenceCode(s.to_string())) }
+        if well_formed(&code) {
+            Ok(OffenceCode { code, class: OffenceClass::Other })
+        } else {
+            Err(Error::new(ErrorKind::BadOffenceCode { given: s.to_string() }))
+        }
     }
 
     /// The code as recorded (upper-cased, spaces removed).
@@ -191,7 +185,8 @@ mod tests {
     #[test]
     fn garbage_is_not_a_code() {
         for bad in ["", "harassment", "8L8", "1234", "8/", "/65", "8-65"] {
-            assert!(OffenceCode::parse(bad).is_err(), "{bad}");
+            let e = OffenceCode::parse(bad).unwrap_err();
+            assert_eq!(e.kind(), &ErrorKind::BadOffenceCode { given: bad.to_string() }, "{bad}");
         }
     }
 }

@@ -1,16 +1,6 @@
 //! Small value readers shared by ingest and linkage: booleans, phone numbers, e-mail addresses.
 
-/// A value that is not one of the contract's boolean spellings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NotABool;
-
-impl std::fmt::Display for NotABool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("not a yes/no value (true/false, yes/no, y/n, 1/0)")
-    }
-}
-
-impl std::error::Error for NotABool {}
+use crate::{Error, ErrorKind};
 
 /// Whether a name field holds a placeholder a force writes for "we do not know" (`Unknown`,
 /// `N/K`, `Not known`, `UNK`, `XXX`, `Anon`…) rather than a name. Such a value identifies
@@ -54,13 +44,13 @@ pub fn is_placeholder_name(s: &str) -> bool {
 ///
 /// # Errors
 ///
-/// [`NotABool`] when the text is none of those spellings.
-pub fn parse_bool(s: &str) -> Result<Option<bool>, NotABool> {
+/// [`ErrorKind::NotABool`] when the text is none of those spellings.
+pub fn parse_bool(s: &str) -> Result<Option<bool>, Error> {
     match s.trim().to_ascii_lowercase().as_str() {
         "" => Ok(None),
         "true" | "yes" | "y" | "1" | "t" => Ok(Some(true)),
         "false" | "no" | "n" | "0" | "f" => Ok(Some(false)),
-        _ => Err(NotABool),
+        _ => Err(Error::new(ErrorKind::NotABool)),
     }
 }
 
@@ -137,7 +127,7 @@ mod tests {
         assert_eq!(parse_bool("n"), Ok(Some(false)));
         assert_eq!(parse_bool("0"), Ok(Some(false)));
         assert_eq!(parse_bool(""), Ok(None));
-        assert!(parse_bool("maybe").is_err());
+        assert_eq!(parse_bool("maybe").unwrap_err().kind(), &ErrorKind::NotABool);
     }
 
     #[test]

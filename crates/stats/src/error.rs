@@ -22,8 +22,9 @@ pub enum ErrorKind {
         /// The header names accepted for it.
         expected: Vec<&'static str>,
     },
-    /// A force name that is not a police force or a known non-force body.
-    UnknownForce(conduct_domain::UnknownForce),
+    /// A force name that is not a police force or a known non-force body: the domain's error
+    /// ([`conduct_domain::ErrorKind::UnknownForce`], with the names it may have meant).
+    UnknownForce(conduct_domain::Error),
     /// A row naming a total (such as "England and Wales") rather than a force.
     TotalRow(String),
     /// A financial year that is not of the form `2022/23`.
