@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use conduct_ingest::Involvement;
+use conduct_domain::Involvement;
 use conduct_pipeline::{Linked, Persons};
 use conduct_resolve::{LinkOptions, Model};
 

@@ -21,7 +21,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use conduct_courses::{Breach, Courses, Review, find_breaches, find_courses, triage};
-use conduct_ingest::{FileSummary, Incident, Involvement, Order, Reject, Summary, Table};
+use conduct_domain::{Incident, Involvement, Order};
+use conduct_ingest::{FileSummary, Reject, Summary, Table};
 use conduct_resolve::LinkOptions;
 use conduct_stats::Tables;
 

@@ -5,8 +5,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use conduct_domain::Involvement;
 use conduct_domain::cell::{inert, restore};
-use conduct_ingest::{Involvement, Reject};
+use conduct_ingest::Reject;
 use conduct_resolve::{LinkOptions, LinkStats, Model, ScoredPair, person_id};
 use rayon::prelude::*;
 

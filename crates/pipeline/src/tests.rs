@@ -1,7 +1,7 @@
 use std::path::Path;
 
-use conduct_domain::{Force, Role};
-use conduct_ingest::{Ingest, Inputs, Involvement, Reject};
+use conduct_domain::{Force, Involvement, Role};
+use conduct_ingest::{Ingest, Inputs, Reject};
 
 use super::*;
 

@@ -15,7 +15,7 @@ fn febrl_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/febrl")
 }
 
-fn run(path: &Path) -> (Vec<conduct_ingest::Involvement>, Linkage, Scores) {
+fn run(path: &Path) -> (Vec<conduct_domain::Involvement>, Linkage, Scores) {
     let file = conduct_ingest::read_people(path).expect("people file reads");
     let linkage = link(&file.rows, &LinkOptions::default()).expect("links");
     assert_eq!(linkage.person.len(), file.rows.len(), "one person per row");
