@@ -46,3 +46,68 @@ fn course_rules_recover_true_courses_given_true_people() {
     assert!(s["hidden_repeats"]["recall"].as_f64().unwrap() >= 0.95, "{s}");
     assert!(s["breaches"]["precision"].as_f64().unwrap() >= 0.95, "{s}");
 }
+
+/// `conduct courses` without --persons once wrote a persons.csv without the people rows the
+/// read rejected, where `conduct run` gives each one that names a record a person of its own:
+/// the two persons.csv files of one export now agree.
+#[test]
+fn courses_without_persons_lists_rejected_people_rows_as_run_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let world = tmp.path().join("world");
+    ok(conduct().args(["synth", "--incidents", "300", "--seed", "3", "--out"]).arg(&world));
+    // Two people rows the read rejects but that still name a record: one for an incident that
+    // is not in the export, one with a force that does not exist.
+    let people = world.join("people.csv");
+    let mut rows = csv::Reader::from_path(&people).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let mut all: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    for (record_id, force, incident_ref) in [("RBAD0001", "Sussex", "SUS-2014-NOPE"), ("RBAD0002", "Nowhereshire", "SUS-2014-0000001")] {
+        let row: Vec<&str> = header
+            .iter()
+            .map(|h| match h {
+                "record_id" => record_id,
+                "force" => force,
+                "incident_ref" => incident_ref,
+                "role" => "victim",
+                "forename" => "Ann",
+                "surname" => "Rejected",
+                _ => "",
+            })
+            .collect();
+        all.push(csv::StringRecord::from(row));
+    }
+    let mut w = csv::Writer::from_path(&people).unwrap();
+    w.write_record(&header).unwrap();
+    for r in &all {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+
+    let export = |c: &mut std::process::Command| {
+        c.arg("--incidents").arg(world.join("incidents.csv")).arg("--people").arg(&people).arg("--orders").arg(world.join("orders.csv"));
+    };
+    let (run_out, courses_out) = (tmp.path().join("run"), tmp.path().join("courses"));
+    let mut c = conduct();
+    export(c.arg("run"));
+    ok(c.arg("--out").arg(&run_out));
+    let mut c = conduct();
+    export(c.arg("courses"));
+    ok(c.arg("--out").arg(&courses_out));
+
+    let rejects = read_csv(&run_out.join("import/rejects.csv"));
+    assert_eq!(rejects.iter().filter(|r| r["key"].starts_with("RBAD")).count(), 2, "both rows are rejected: {rejects:?}");
+    let persons = read_csv(&courses_out.join("persons.csv"));
+    for id in ["RBAD0001", "RBAD0002"] {
+        assert!(persons.iter().any(|r| r["record_id"] == id), "{id} has a person in conduct courses' persons.csv");
+    }
+    assert_eq!(
+        std::fs::read_to_string(courses_out.join("persons.csv")).unwrap(),
+        std::fs::read_to_string(run_out.join("link/persons.csv")).unwrap(),
+        "conduct courses and conduct run write the same persons.csv"
+    );
+    assert_eq!(
+        std::fs::read(courses_out.join("courses.csv")).unwrap(),
+        std::fs::read(run_out.join("courses/courses.csv")).unwrap(),
+        "and the same courses"
+    );
+}

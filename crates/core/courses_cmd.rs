@@ -47,11 +47,15 @@ pub struct Args {
     pub window_days: i32,
 }
 
-/// Reads an export through the same validation as `conduct ingest`. The rejects are counted
-/// and reported, never used: the persons written are those of the accepted rows.
+/// Reads an export through the same validation as `conduct ingest`, keeping the rows it set
+/// aside as `conduct run`'s import does: the analysis gives each rejected people row that names
+/// a record a person of its own ([`conduct_pipeline::analyse`]), so that persons.csv lists
+/// every people row, as `conduct run` writes it.
 pub fn read_export(inputs: &Inputs) -> anyhow::Result<Export> {
-    let (read, summary) = Ingest::new().read_whole(inputs)?;
-    Ok(Export { incidents: read.incidents, people: read.people, orders: read.orders, summary, rejects: Vec::new() })
+    let mut ingest = Ingest::new();
+    let (read, summary) = ingest.read_whole(inputs)?;
+    let rejects = ingest.rejects().to_vec();
+    Ok(Export { incidents: read.incidents, people: read.people, orders: read.orders, summary, rejects })
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
