@@ -36,6 +36,25 @@ fn unknown_arguments_exit_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A limit that makes no sense is refused by the argument parser, with the ingest crate's own
+/// reason (`Limits::parse_*`), before any file is opened: exit 2, naming the flag and the value.
+#[test]
+fn a_bad_limit_is_refused_by_the_parser_naming_the_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workspace = tmp.path().join("workspace");
+    for (flag, value, reason) in [
+        ("--max-expansion", "0", "--max-expansion 0: a file must be allowed to decode to at least its own size"),
+        ("--max-field-bytes", "0", "--max-field-bytes 0: every non-empty value would be rejected"),
+        ("--max-record-bytes", "lots", "--max-record-bytes \"lots\": is not a whole number"),
+    ] {
+        let out = run(conduct().args(["ingest", "--incidents", "no/such/incidents.csv", flag, value, "--workspace"]).arg(&workspace));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(reason), "{flag} {value}: {err}");
+    }
+    assert!(!workspace.exists(), "nothing was opened");
+}
+
 #[test]
 fn a_missing_input_file_fails_naming_it() {
     let tmp = tempfile::tempdir().unwrap();

@@ -41,16 +41,16 @@ pub struct Args {
 #[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
     /// Longest value in one cell, in bytes; a row with a longer one is rejected.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_field_bytes)]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_field_bytes, value_parser = Limits::parse_max_field_bytes)]
     pub max_field_bytes: usize,
     /// Longest row, in bytes of the file; a longer row is rejected unread and reading resumes
     /// on the next line (a longer CSV header refuses the file).
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_record_bytes)]
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_record_bytes, value_parser = Limits::parse_max_record_bytes)]
     pub max_record_bytes: usize,
     /// A compressed file (Parquet) may decode to at most this many times its size (or 16 MiB
     /// if more), each row counting at least 256 bytes; past it the file is refused as a likely
     /// decompression bomb.
-    #[arg(long, value_name = "TIMES", default_value_t = Limits::default().max_expansion)]
+    #[arg(long, value_name = "TIMES", default_value_t = Limits::default().max_expansion, value_parser = Limits::parse_max_expansion)]
     pub max_expansion: u64,
 }
 
