@@ -728,7 +728,7 @@ fn serve_finishes_an_upload_a_stopped_server_left_analysing() {
     c.execute("INSERT INTO uploads (id, at, username, status, report) VALUES (7, 'then', 'admin', 'analysing', '{}')", &[]).unwrap();
     c.execute("INSERT INTO upload_exports (upload_id, export) VALUES (7, ?)", &[name.into()]).unwrap();
     drop(c);
-    let server = spawn_serve(data_dir.clone(), database, dir.path().join("again.log"), &[], &[], None);
+    let server = spawn_serve(data_dir.clone(), database.clone(), dir.path().join("again.log"), &[], &[], None);
     let mut admin = signed_in(&server, "admin", &pw);
     let done = wait_published(&mut admin, 7);
     assert_eq!(done["status"], "published", "{done}");
@@ -736,7 +736,9 @@ fn serve_finishes_an_upload_a_stopped_server_left_analysing() {
     let incidents: i64 = n["forces"].as_array().unwrap().iter().map(|f| f["incidents"].as_i64().unwrap()).sum();
     let good = std::fs::read_to_string(data("good/incidents.csv")).unwrap().lines().count() as i64 - 1;
     assert_eq!(incidents, 400 + good, "the staged export is in the publication");
-    assert!(data_dir.join("exports").join(name).is_dir(), "and accepted");
+    assert_eq!(count(&database, &format!("SELECT COUNT(*) FROM exports WHERE name = '{name}'")), 1, "and held by the store");
+    assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents"), 400 + good, "whose record tables hold its incidents");
+    assert!(!data_dir.join("exports").exists(), "no export is kept as files");
     assert!(std::fs::read_dir(data_dir.join("pending")).unwrap().next().is_none(), "nothing is left staged");
 }
 
@@ -895,10 +897,10 @@ fn serve_a_killed_publication_is_never_accepted_later() {
         0,
         "nothing of the killed publication"
     );
-    assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents"), 405);
+    assert_eq!(count(&database, "SELECT COUNT(*) FROM incidents"), 405, "the store holds the world and the next export");
+    assert_eq!(count(&database, "SELECT COUNT(*) FROM published_incidents"), 405, "and the publication all of them");
     assert_eq!(count(&database, "SELECT COUNT(*) FROM exports"), 2, "the world and the next export");
-    let accepted: Vec<_> = std::fs::read_dir(data_dir.join("exports")).unwrap().collect();
-    assert_eq!(accepted.len(), 2, "{accepted:?}");
+    assert!(!data_dir.join("exports").exists(), "no export is kept as files");
     assert!(std::fs::read_dir(&pending).unwrap().next().is_none(), "what the stopped processes staged is gone");
     // No copy of a table that a publication was filling is left behind.
     let copies = count(&database, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_\\_%' ESCAPE '\\'");
@@ -934,7 +936,8 @@ fn serve_queued_uploads_share_analyses() {
     }
     let analyses = count(&server.database, "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'publication'") - before;
     assert!((1..=2).contains(&analyses), "8 uploads took {analyses} analyses");
-    assert_eq!(count(&server.database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'Q%'"), 24, "every upload is published");
+    assert_eq!(count(&server.database, "SELECT COUNT(*) FROM incidents WHERE incident_ref LIKE 'Q%'"), 24, "every upload is held");
+    assert_eq!(count(&server.database, "SELECT COUNT(*) FROM published_incidents WHERE incident_ref LIKE 'Q%'"), 24, "and published");
     assert_eq!(count(&server.database, "SELECT COUNT(*) FROM exports"), 9);
 }
 

@@ -76,7 +76,7 @@ pub fn store(workspace: &Path) -> conduct_store::Store {
 /// One column of a table, sorted, as text.
 pub fn column(workspace: &Path, sql: &str) -> Vec<String> {
     let s = store(workspace);
-    let mut stmt = s.connection().prepare(sql).unwrap();
+    let mut stmt = s.sqlite().expect("an SQLite workspace").prepare(sql).unwrap();
     let mut v: Vec<String> = stmt
         .query_map([], |r| r.get::<_, rusqlite::types::Value>(0))
         .unwrap()
@@ -97,7 +97,7 @@ pub fn dump(workspace: &Path) -> Vec<String> {
     let mut all = Vec::new();
     for table in ["incidents", "people", "orders"] {
         let s = store(workspace);
-        let mut stmt = s.connection().prepare(&format!("SELECT * FROM {table}")).unwrap();
+        let mut stmt = s.sqlite().expect("an SQLite workspace").prepare(&format!("SELECT * FROM {table}")).unwrap();
         let n = stmt.column_count();
         let rows: Vec<String> = stmt
             .query_map([], |r| {

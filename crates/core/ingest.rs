@@ -230,7 +230,7 @@ pub fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     if !path.exists() {
         bail!("no workspace at {} (run `conduct ingest` first)", workspace.display());
     }
-    let store = Store::open(&path)?;
+    let mut store = Store::open(&path)?;
     let c = store.counts()?;
     outln!("workspace  {}", store.path().display())?;
     outln!("schema     version {}", store.schema_version()?)?;

@@ -14,17 +14,29 @@ pub struct Where {
     /// Database: an SQLite file path (default DATA/conduct-server.db) or postgres://user@host/db.
     #[arg(long, env = "CONDUCT_DATABASE")]
     pub database: Option<String>,
-    /// Folder for accepted exports (and the SQLite database when no --database is given).
+    /// Folder where uploads wait for their analysis (and the SQLite database when no
+    /// --database is given). Their records are then held in the database.
     #[arg(long, env = "CONDUCT_DATA", default_value = "conduct-server")]
     pub data: PathBuf,
+    /// A workspace made by `conduct ingest` (or `conduct run`): its database, WORKSPACE/conduct.db,
+    /// is the dashboard's too, so its records are served without importing them again, and
+    /// uploads wait in the workspace folder. Takes the place of --data and --database.
+    #[arg(long, conflicts_with = "database")]
+    pub workspace: Option<PathBuf>,
 }
 
 impl Where {
     fn url(&self) -> db::Url {
-        match &self.database {
-            Some(d) => db::Url::parse(d),
-            None => db::Url::Sqlite(self.data.join("conduct-server.db")),
+        match (&self.database, &self.workspace) {
+            (Some(d), _) => db::Url::parse(d),
+            (None, Some(w)) => db::Url::Sqlite(w.join(conduct_store::DATABASE_FILE)),
+            (None, None) => db::Url::Sqlite(self.data.join("conduct-server.db")),
         }
+    }
+
+    /// The folder where uploads wait.
+    fn data(&self) -> PathBuf {
+        self.workspace.clone().unwrap_or_else(|| self.data.clone())
     }
 
     fn open(&self) -> anyhow::Result<db::Conn> {
@@ -35,7 +47,7 @@ impl Where {
             }
         }
         let mut c = db::Conn::open(&url)?;
-        conduct_server::schema::migrate(&mut c)?;
+        conduct_store::migrate(&mut c).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(c)
     }
 }
@@ -69,12 +81,13 @@ pub struct ServeArgs {
 }
 
 pub fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(&a.at.data).with_context(|| format!("creating {}", a.at.data.display()))?;
+    let data = a.at.data();
+    std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
     let limits = conduct_server::dataset::Limits { max_stored_rejects: a.max_stored_rejects, max_upload_rows: a.max_upload_rows };
     conduct_server::serve_with(
         conduct_server::Config {
             database: a.at.url(),
-            data_dir: a.at.data.clone(),
+            data_dir: data.clone(),
             bind: a.bind,
             max_upload_bytes: a.max_upload_mb << 20,
             secure_cookies: a.secure_cookies,
@@ -118,7 +131,7 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let mut c = a.at.open()?;
     let t = std::time::Instant::now();
     let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
-    let (v, p) = conduct_server::publish_export(&mut c, &a.at.data, &inputs, &actor)?;
+    let (v, p) = conduct_server::publish_export(&mut c, &a.at.data(), &inputs, &actor)?;
     outln!(
         "read {} rows: {} accepted, {} rejected, {} warnings",
         v.summary.read(),

@@ -517,7 +517,7 @@ pub struct PeopleFile {
 }
 
 /// An export's accepted records, read whole ([`Ingest::read_whole`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Export {
     /// Accepted incidents.
     pub incidents: Vec<Incident>,

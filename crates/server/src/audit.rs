@@ -260,7 +260,7 @@ mod tests {
     fn log() -> (tempfile::TempDir, Conn) {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Conn::open(&Url::Sqlite(dir.path().join("a.db"))).unwrap();
-        crate::schema::migrate(&mut c).unwrap();
+        conduct_store::migrate(&mut c).unwrap();
         append(&mut c, &(0..5).map(entry).collect::<Vec<_>>()).unwrap();
         append(&mut c, &[entry(5)]).unwrap();
         (dir, c)

@@ -29,6 +29,8 @@ pub enum DatasetError {
     Refused(String),
     /// The analysis (person linkage) failed.
     Linkage(conduct_pipeline::Error),
+    /// The store (importing records, reading them back) failed.
+    Store(conduct_store::Error),
     /// The database failed.
     Db(DbError),
     /// A file operation failed.
@@ -43,6 +45,7 @@ impl std::fmt::Display for DatasetError {
         match self {
             DatasetError::Unreadable(s) | DatasetError::Refused(s) | DatasetError::Io(s) => f.write_str(s),
             DatasetError::Linkage(e) => f.write_str(&e.chain()),
+            DatasetError::Store(e) => write!(f, "{e}"),
             DatasetError::Db(e) => write!(f, "{e}"),
             DatasetError::Conflict => f.write_str("another publication was committed meanwhile"),
         }
@@ -218,12 +221,13 @@ pub fn forces_of(export: &Export) -> Vec<Force> {
     f
 }
 
-/// An export waiting for the publication that will hold it: its files are in
-/// `DATA/pending/NAME.OWNER` (OWNER: the process that staged it, see [`owner_tag`]) until that
-/// publication commits, and only then move to `DATA/exports/NAME`. The database names the
-/// exports the current publication holds (table `exports`), so an export whose publication
-/// never committed (a killed `conduct publish`, a failed analysis) is never read again, and is
-/// removed by the next [`reconcile`] once its owner is gone.
+/// An uploaded export waiting for the publication that will hold it: its files are in
+/// `DATA/pending/NAME.OWNER` (OWNER: the process that staged it, see [`owner_tag`]) until the
+/// analysis of the store's records with it has succeeded; then its records are imported into
+/// the store (the record tables of the same database, named in table `exports` as held) and
+/// the files are removed. An export whose analysis never succeeded (a killed `conduct publish`,
+/// a failed analysis) is not in the store, and its files are removed by the next [`reconcile`]
+/// once its owner is gone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Staged {
     /// The export's name: sorts in arrival order.
@@ -318,16 +322,13 @@ pub fn discard(staged: &Staged) {
     let _ = std::fs::remove_dir_all(&staged.dir);
 }
 
-/// Moves a staged export whose publication has committed to `DATA/exports/NAME`.
-fn promote(data_dir: &Path, staged: &Staged) -> Result<PathBuf, DatasetError> {
-    let to = data_dir.join("exports").join(&staged.name);
-    if to.exists() {
-        let _ = std::fs::remove_dir_all(&staged.dir);
-        return Ok(to);
+/// Removes the files of a staged export whose records the store now holds.
+fn retire(staged: &Staged) {
+    if let Err(e) = std::fs::remove_dir_all(&staged.dir) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            say!("conduct: removing {}, imported: {e}", staged.dir.display());
+        }
     }
-    std::fs::create_dir_all(data_dir.join("exports")).map_err(|e| io("creating", &data_dir.join("exports"), e))?;
-    std::fs::rename(&staged.dir, &to).map_err(|e| io("accepting the export into", &to, e))?;
-    Ok(to)
 }
 
 /// The staged exports under a data folder: (name, owner, folder).
@@ -346,64 +347,67 @@ pub fn staged(data_dir: &Path) -> Vec<(String, String, PathBuf)> {
     v
 }
 
-/// Whether the database names the exports its publication holds (every publication since
-/// schema version 3 does; before that, every folder under `exports/` was held).
-fn exports_listed(conn: &mut Conn) -> Result<bool, DatasetError> {
-    Ok(conn.query_one("SELECT value FROM meta WHERE key = 'exports_listed'", &[])?.is_some())
+/// Whether the store holds an export of this name (its records were imported).
+fn held(conn: &mut Conn, name: &str) -> Result<bool, DatasetError> {
+    Ok(conn.query_one("SELECT 1 FROM exports WHERE name = ?", &[name.into()])?.is_some())
 }
 
-/// The exports the current publication holds, oldest first, as (name, folder). One whose
-/// publication committed but that is still staged (its process stopped before moving it) is
-/// moved into `exports/` now.
-pub fn accepted(conn: &mut Conn, data_dir: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> {
+/// A data folder from before the store held the records: the exports kept as files under
+/// `DATA/exports/` (those the database names as held, or every folder there if it names none)
+/// are imported into the store once, oldest first, and not read again.
+pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
+    if conn.query_one("SELECT 1 FROM meta WHERE key = 'kept_exports_imported'", &[])?.is_some() {
+        return Ok(());
+    }
     let dir = data_dir.join("exports");
-    if !exports_listed(conn)? {
-        if !dir.exists() {
-            return Ok(Vec::new());
-        }
-        let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+    let listed = conn.query_one("SELECT 1 FROM meta WHERE key = 'exports_listed'", &[])?.is_some();
+    let names: Vec<String> = if listed {
+        conn.query("SELECT name FROM exports ORDER BY name", &[])?.iter().map(|r| r[0].text()).collect()
+    } else if dir.is_dir() {
+        let mut v: Vec<String> = std::fs::read_dir(&dir)
             .map_err(|e| io("reading", &dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
-            .filter_map(|p| Some((p.file_name()?.to_string_lossy().into_owned(), p)))
+            .filter(|p| p.is_dir())
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .filter(|n| !n.starts_with('.'))
             .collect();
         v.sort();
-        return Ok(v);
-    }
-    let names: Vec<String> = conn.query("SELECT name FROM exports ORDER BY name", &[])?.iter().map(|r| r[0].text()).collect();
-    let waiting = staged(data_dir);
-    let mut v = Vec::with_capacity(names.len());
-    for name in names {
-        let at = dir.join(&name);
-        if at.is_dir() {
-            v.push((name, at));
-            continue;
+        v
+    } else {
+        Vec::new()
+    };
+    for name in &names {
+        let at = dir.join(name);
+        if !at.is_dir() {
+            return Err(DatasetError::Io(format!(
+                "export {name}, which the published analysis holds, is missing from {}: restore it from a backup of the data folder",
+                dir.display()
+            )));
         }
-        match waiting.iter().find(|(n, _, _)| *n == name) {
-            Some((_, _, from)) => {
-                let s = Staged { name: name.clone(), dir: from.clone() };
-                v.push((name, promote(data_dir, &s)?));
-            }
-            None => {
-                return Err(DatasetError::Io(format!(
-                    "export {name}, which the published analysis holds, is missing from {}: restore it from a backup of the data folder",
-                    dir.display()
-                )));
-            }
-        }
+        let (export, summary) = read_export(&at)?;
+        conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
+        conn.execute("DELETE FROM exports WHERE name = ?", &[name.into()])?;
+        conn.execute("INSERT INTO exports (name) VALUES (?)", &[name.into()])?;
     }
-    Ok(v)
+    if !names.is_empty() {
+        say!(
+            "conduct: the {} export(s) kept under {} are now held in the database; that folder is no longer read",
+            names.len(),
+            dir.display()
+        );
+    }
+    conn.execute("INSERT INTO meta (key, value) VALUES ('kept_exports_imported', '1')", &[])?;
+    Ok(())
 }
 
-/// Tidies the data folder after processes that stopped: staged exports whose publication
-/// committed are moved into `exports/`; staged exports of stopped processes that no publication
-/// holds and no upload waits for are removed. Exports staged by a live process are left alone.
+/// Tidies the data folder after processes that stopped: staged exports whose records the store
+/// holds are removed, and so are staged exports of stopped processes that no upload waits for.
+/// Exports staged by a live process are left alone.
 pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
     let waiting = staged(data_dir);
     if waiting.is_empty() {
         return Ok(());
     }
-    let listed = exports_listed(conn)?;
     let held: std::collections::HashSet<String> = conn.query("SELECT name FROM exports", &[])?.iter().map(|r| r[0].text()).collect();
     let queued: std::collections::HashSet<String> = conn
         .query("SELECT e.export FROM upload_exports e JOIN uploads u ON u.id = e.upload_id WHERE u.status = 'analysing'", &[])?
@@ -412,10 +416,8 @@ pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
         .collect();
     for (name, owner, dir) in waiting {
         let s = Staged { name: name.clone(), dir };
-        if listed && held.contains(&name) {
-            if let Err(e) = promote(data_dir, &s) {
-                say!("conduct: {e}");
-            }
+        if held.contains(&name) {
+            retire(&s);
         } else if !owner_alive(&owner) && !queued.contains(&name) {
             discard(&s);
         }
@@ -423,42 +425,34 @@ pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
     Ok(())
 }
 
-/// Reads exports (folders, oldest first) and merges them: a later row replaces an earlier one
-/// with the same key.
-pub fn read_exports<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<Export, DatasetError> {
-    let mut merged = Export::default();
-    let mut incident_at: HashMap<(Force, String), usize> = HashMap::new();
-    let mut person_at: HashMap<(Force, String), usize> = HashMap::new();
-    let mut order_at: HashMap<(Force, String), usize> = HashMap::new();
-    for dir in dirs {
-        // Rejects were reported when the export was uploaded; here they are only counted, so
-        // an export of a few good rows and millions of bad ones costs nothing more at each
-        // publication.
-        let (export, _) = Ingest::new()
-            .with_limits(conduct_ingest::Limits { max_findings_kept: 0, ..Default::default() })
-            .read_whole(&inputs_in(dir)?)
-            .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))?;
-        for i in export.incidents {
-            upsert(&mut merged.incidents, &mut incident_at, (i.force, i.incident_ref.clone()), i);
-        }
-        for p in export.people {
-            upsert(&mut merged.people, &mut person_at, (p.force, p.record_id.clone()), p);
-        }
-        for o in export.orders {
-            upsert(&mut merged.orders, &mut order_at, (o.force, o.order_ref.clone()), o);
-        }
-    }
-    Ok(merged)
+/// Reads one export folder as the store will hold it: every accepted row, the rejects only
+/// counted (they were reported when the export was uploaded).
+fn read_export(dir: &Path) -> Result<(Export, Summary), DatasetError> {
+    Ingest::new()
+        .with_limits(conduct_ingest::Limits { max_findings_kept: 0, ..Default::default() })
+        .read_whole(&inputs_in(dir)?)
+        .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))
 }
 
-fn upsert<T>(rows: &mut Vec<T>, at: &mut HashMap<(Force, String), usize>, key: (Force, String), row: T) {
-    match at.get(&key) {
-        Some(&i) => rows[i] = row,
-        None => {
-            at.insert(key, rows.len());
-            rows.push(row);
+/// Adds `later` to `merged` as the store would import it: a row replaces an earlier one with
+/// the same key (incident_ref, record_id or order_ref within its force) in place, and a new
+/// row goes after every earlier one.
+pub fn merge(merged: &mut Export, later: Export) {
+    fn upsert<T>(rows: &mut Vec<T>, later: Vec<T>, key: impl Fn(&T) -> (Force, String)) {
+        let mut at: HashMap<(Force, String), usize> = rows.iter().enumerate().map(|(i, r)| (key(r), i)).collect();
+        for row in later {
+            match at.get(&key(&row)) {
+                Some(&i) => rows[i] = row,
+                None => {
+                    at.insert(key(&row), rows.len());
+                    rows.push(row);
+                }
+            }
         }
     }
+    upsert(&mut merged.incidents, later.incidents, |i| (i.force, i.incident_ref.clone()));
+    upsert(&mut merged.people, later.people, |p| (p.force, p.record_id.clone()));
+    upsert(&mut merged.orders, later.orders, |o| (o.force, o.order_ref.clone()));
 }
 
 /// Everything computed from the merged exports.
@@ -591,10 +585,11 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     Ok(CarriedIds { persons, courses, next_person, next_course, publication })
 }
 
-/// Analyses every export the current publication holds together with `adding`, and publishes
-/// the result in its place; when it commits, the added exports are accepted (moved under
-/// `exports/` and named in the database as held). Nothing is accepted otherwise: the caller
-/// gives up `adding` ([`discard`]) or tries again.
+/// Analyses the store's records together with the exports of `adding` (staged, in arrival
+/// order) and publishes the result. Only when the analysis has succeeded are the added exports'
+/// records imported into the store (each in one transaction, named in `exports` as held) and
+/// their files removed: an export whose analysis fails is never held, and the previous
+/// publication stands.
 ///
 /// Ids are carried over from the publication being replaced; if another one (a second server,
 /// `conduct publish` beside a server) commits meanwhile, this one is prepared again from it.
@@ -602,35 +597,45 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
     if !conn.is_postgres() {
         sweep_tables(conn)?;
     }
+    import_kept_exports(conn, data_dir)?;
+    // The added exports not yet held (one whose import committed before its process stopped is
+    // queued again, and held once).
+    let mut pending = Vec::new();
+    for s in adding {
+        if held(conn, &s.name)? {
+            retire(s);
+        } else {
+            pending.push((s, read_export(&s.dir)?));
+        }
+    }
     for _ in 0..3 {
         // The publication first: if another commits after this, the commit below sees it.
         let expected = meta_number(conn, "publication")?.unwrap_or(0);
-        let mut held = accepted(conn, data_dir)?;
-        // An export the database already holds (its publication committed but the move out of
-        // pending/ failed, and it was queued again) is held once.
-        for s in adding {
-            if !held.iter().any(|(n, _)| *n == s.name) {
-                held.push((s.name.clone(), s.dir.clone()));
-            }
+        let mut records = conduct_store::load_export(conn).map_err(DatasetError::Store)?;
+        for (_, (export, _)) in &pending {
+            merge(&mut records, export.clone());
         }
-        held.sort();
-        let a = analyse(read_exports(held.iter().map(|(_, d)| d.as_path()))?)?;
-        let names: Vec<String> = held.into_iter().map(|(n, _)| n).collect();
-        match publish_once(conn, &a, expected, &names) {
+        let a = analyse(records)?;
+        for (s, (export, summary)) in pending.drain(..) {
+            conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
+            conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
+            retire(s);
+        }
+        let analysed_import = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+        match publish_once(conn, &a, expected, analysed_import) {
             Err(DatasetError::Conflict) => continue,
-            Err(e) => return Err(e),
-            Ok(p) => {
-                for s in adding {
-                    // Committed: if the move fails, `accepted` finds it where it is.
-                    if let Err(e) = promote(data_dir, s) {
-                        say!("conduct: {e}");
-                    }
-                }
-                return Ok(p);
-            }
+            other => return other,
         }
     }
     Err(DatasetError::Refused("other publications kept committing while this one was prepared; try again".into()))
+}
+
+/// Whether the store holds records imported after the current publication was analysed (a
+/// workspace filled by `conduct ingest`, or an import whose publication did not commit): the
+/// dashboard publishes them when it starts.
+pub fn behind(conn: &mut Conn) -> Result<bool, DatasetError> {
+    let last = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    Ok(last > meta_number(conn, "published_import")?.unwrap_or(0))
 }
 
 /// Rows of one table written per transaction while a publication fills its copies (SQLite):
@@ -666,7 +671,7 @@ fn sweep_tables(conn: &mut Conn) -> Result<(), DatasetError> {
     Ok(())
 }
 
-fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]) -> Result<Published, DatasetError> {
+fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i64) -> Result<Published, DatasetError> {
     let e = &a.export;
     let ids = carried_ids(conn, a)?;
     if ids.publication != expected {
@@ -896,7 +901,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
     };
     let tables: [TableRows<'_>; 10] = [
         (
-            "forces",
+            "force_figures",
             &[
                 "name",
                 "incidents",
@@ -915,7 +920,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
             &forces,
         ),
         (
-            "incidents",
+            "published_incidents",
             &[
                 "force",
                 "incident_ref",
@@ -998,7 +1003,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
             &course_forces,
         ),
         (
-            "orders",
+            "published_orders",
             &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"],
             &orders,
         ),
@@ -1007,7 +1012,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
     ];
     debug_assert!(tables.iter().map(|t| t.0).eq(crate::schema::ANALYSIS.iter().map(|t| t.0)));
     // What the commit records besides the tables: where retired ids lead, the figures of the
-    // publication, and the exports it holds.
+    // publication, and the last import it analysed.
     let finish = |c: &mut Conn| -> Result<(), DatasetError> {
         // Retired ids lead to their successors; ids that led to one retired now lead on.
         for (old, new) in ids.persons.retired.iter().chain(&ids.courses.retired) {
@@ -1022,14 +1027,11 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, exports: &[String]
             ("publication", (ids.publication + 1).to_string()),
             ("next_person", ids.next_person.to_string()),
             ("next_course", ids.next_course.to_string()),
-            ("exports_listed", "1".to_string()),
+            ("published_import", analysed_import.to_string()),
         ] {
             c.execute("DELETE FROM meta WHERE key = ?", &[k.into()])?;
             c.execute("INSERT INTO meta (key, value) VALUES (?, ?)", &[k.into(), v.into()])?;
         }
-        c.execute("DELETE FROM exports", &[])?;
-        let names: Vec<Vec<Value>> = exports.iter().map(|n| vec![n.into()]).collect();
-        c.bulk_insert("exports", &["name"], &names)?;
         Ok(())
     };
 

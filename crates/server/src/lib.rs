@@ -27,7 +27,8 @@ pub mod ids;
 pub mod openapi;
 pub mod pages;
 pub mod queue;
-pub mod schema;
+/// The tables of the dashboard and of the published analysis, owned by `conduct-store`.
+pub use conduct_store::schema;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -294,7 +295,7 @@ pub fn state_with(config: Config, limits: dataset::Limits) -> Result<Shared, db:
     let pool = db::pool(&config.database, config.pool_size + 2)?;
     let key = {
         let mut c = db::get(&pool)?;
-        schema::migrate(&mut c)?;
+        conduct_store::migrate(&mut c).map_err(|e| db::DbError { message: e.to_string() })?;
         auth::pseudonym_key(&mut c)?
     };
     let auditor = Auditor::start(pool.clone());
@@ -335,6 +336,7 @@ pub fn serve_with(config: Config, limits: dataset::Limits) -> Result<(), Box<dyn
             let _ = writeln!(out, "listening on http://{addr}").and_then(|()| out.flush());
         }
         tokio::spawn(api::resume_interrupted(state.clone()));
+        tokio::spawn(catch_up(state.clone()));
         tokio::spawn(record_counted_refusals(state.clone()));
         say!("conduct serve: {} ; data folder {}", config.database.describe(), config.data_dir.display());
         axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
@@ -344,6 +346,39 @@ pub fn serve_with(config: Config, limits: dataset::Limits) -> Result<(), Box<dyn
             .await?;
         Ok::<(), Box<dyn std::error::Error>>(())
     })
+}
+
+/// Publishes the store's records if they were imported after the current publication was
+/// analysed: a workspace filled by `conduct ingest`, or an import whose publication did not
+/// commit. Uploads queued meanwhile publish them anyway.
+async fn catch_up(state: Shared) {
+    let (data_dir, pool) = (state.config.data_dir.clone(), state.pool.clone());
+    let result = tokio::task::spawn_blocking(move || -> Result<Option<dataset::Published>, dataset::DatasetError> {
+        let mut c = db::get(&pool)?;
+        if !dataset::behind(&mut c)? {
+            return Ok(None);
+        }
+        say!("conduct serve: the database holds records not yet published: publishing them");
+        dataset::publish(&mut c, &data_dir, &[]).map(Some)
+    })
+    .await;
+    match result {
+        Ok(Ok(Some(p))) => {
+            let _ = state
+                .record(vec![Entry {
+                    actor: "conduct".into(),
+                    action: "publish".into(),
+                    object: "store".into(),
+                    force: "-".into(),
+                    outcome: "published".into(),
+                    detail: serde_json::to_string(&p).unwrap_or_default(),
+                }])
+                .await;
+        }
+        Ok(Ok(None)) => {}
+        Ok(Err(e)) => say!("conduct serve: error: publishing the stored records: {e}"),
+        Err(e) => say!("conduct serve: error: publishing the stored records stopped: {e}"),
+    }
 }
 
 /// Every minute, writes the counts of refusals whose window has closed (see

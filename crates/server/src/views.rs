@@ -598,7 +598,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
     let incidents = c.query(
         "SELECT ci.force, ci.incident_ref, ci.hidden, i.recorded_date, i.occurred_date, i.offence_code, i.offence_description, \
          i.domestic_abuse, i.cyber, i.linked_refs, i.outcome_type, i.outcome_date, i.narrative \
-         FROM course_incidents ci JOIN incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref \
+         FROM course_incidents ci JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref \
          WHERE ci.course_id = ? ORDER BY i.recorded_date, ci.force, ci.incident_ref",
         &[id.into()],
     )?;
@@ -619,7 +619,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
                 people.push(Record::from_row(&p));
             }
             for o in c.query(
-                "SELECT force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status FROM orders WHERE force = ? AND incident_ref = ?",
+                "SELECT force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status FROM published_orders WHERE force = ? AND incident_ref = ?",
                 &[r[0].clone(), r[1].clone()],
             )? {
                 orders.push(Order {
@@ -1045,7 +1045,7 @@ const FORCE_COLUMNS: &str =
 /// A force's overview: trend, outcomes, hidden repeats and the triage summary (aggregates only).
 pub fn overview(c: &mut Conn, force: &str) -> Result<ForceOverview, ApiError> {
     let f = force_of(force).ok_or_else(|| ApiError::not_found(format!("unknown force {force:?}")))?;
-    let row = c.query_one(&format!("SELECT {FORCE_COLUMNS} FROM forces WHERE name = ?"), &[f.name().into()])?;
+    let row = c.query_one(&format!("SELECT {FORCE_COLUMNS} FROM force_figures WHERE name = ?"), &[f.name().into()])?;
     match row {
         Some(r) => {
             let stored: StoredOverview = serde_json::from_str(&r[12].text()).unwrap_or_default();
@@ -1067,7 +1067,7 @@ pub struct National {
 /// Every force side by side (aggregates only).
 pub fn national(c: &mut Conn) -> Result<National, ApiError> {
     let columns = FORCE_COLUMNS.replace(", overview", ", '{}'");
-    let rows = c.query(&format!("SELECT {columns} FROM forces ORDER BY name"), &[])?;
+    let rows = c.query(&format!("SELECT {columns} FROM force_figures ORDER BY name"), &[])?;
     let forces: Vec<ForceSummary> = rows.iter().map(|r| ForceSummary::from_row(r)).collect();
     let published = c.query_one("SELECT value FROM meta WHERE key = 'published_at'", &[])?.map(|r| r[0].text());
     Ok(National { published_at: published, forces })

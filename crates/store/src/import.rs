@@ -7,10 +7,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use conduct_domain::{Incident, Involvement, Order};
-use conduct_ingest::{Batch, Ingest, Inputs, KnownIncidents, Summary};
-use rusqlite::{Transaction, params};
+use conduct_ingest::{Batch, Export, Ingest, Inputs, KnownIncidents, Summary};
 
 use crate::Store;
+use crate::db::{Conn, Value};
 use crate::error::{Error, ErrorKind};
 
 /// What an import did to one table.
@@ -111,7 +111,7 @@ fn invalid(list: &[&str]) -> Option<String> {
     (!list.is_empty()).then(|| list.join(";"))
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let day = conduct_domain::Date::from_days_since_epoch((secs / 86_400) as i32);
     let s = secs % 86_400;
@@ -128,11 +128,9 @@ fn stall_after() -> Option<u64> {
     std::env::var("CONDUCT_FAILPOINT_IMPORT_STALL").ok()?.parse().ok()
 }
 
-struct Writer<'t> {
-    tx: &'t Transaction<'t>,
-    written: u64,
-    #[cfg(feature = "failpoints")]
-    stall: Option<u64>,
+/// Writes rows on SQLite, inside the import's transaction (begun on the connection).
+struct SqliteWriter<'t> {
+    tx: &'t rusqlite::Connection,
     changed: [u64; 3],
     /// Per table: it was empty when the import began, so rows are appended with plain INSERTs
     /// and its key index is rebuilt once the table's rows are in (the reader has already
@@ -189,7 +187,7 @@ trait Bind {
     fn bind(&self, stmt: &mut rusqlite::CachedStatement<'_>, at: usize) -> rusqlite::Result<()>;
 }
 
-impl Writer<'_> {
+impl SqliteWriter<'_> {
     fn begin(&self) -> rusqlite::Result<()> {
         for (t, (_, _, index, _)) in TABLES.iter().enumerate() {
             if self.bulk[t] {
@@ -236,34 +234,21 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn write(&mut self, batch: &Batch) -> rusqlite::Result<()> {
+    fn write(&mut self, batch: Rows<'_>) -> rusqlite::Result<()> {
         let started = Instant::now();
         let index_before = self.index_time;
-        let n = match batch {
-            Batch::Incidents(rows) => {
-                self.rows(rows)?;
-                rows.len()
-            }
-            Batch::People(rows) => {
+        match batch {
+            Rows::Incidents(rows) => self.rows(rows)?,
+            Rows::People(rows) => {
                 self.index_before(Some(1))?;
                 self.rows(rows)?;
-                rows.len()
             }
-            Batch::Orders(rows) => {
+            Rows::Orders(rows) => {
                 self.index_before(Some(2))?;
                 self.rows(rows)?;
-                rows.len()
-            }
-        };
-        self.written += n as u64;
-        self.write_time += started.elapsed() - (self.index_time - index_before);
-        #[cfg(feature = "failpoints")]
-        if self.stall.is_some_and(|s| self.written >= s) {
-            eprintln!("failpoint: import stalled inside its transaction after {} rows", self.written);
-            loop {
-                std::thread::sleep(std::time::Duration::from_secs(3600));
             }
         }
+        self.write_time += started.elapsed() - (self.index_time - index_before);
         Ok(())
     }
 }
@@ -364,20 +349,312 @@ impl Bind for Order {
     }
 }
 
+/// A slice of accepted records of one table, as the writers take them.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    Incidents(&'a [Incident]),
+    People(&'a [Involvement]),
+    Orders(&'a [Order]),
+}
+
+impl<'a> Rows<'a> {
+    fn of(batch: &'a Batch) -> Rows<'a> {
+        match batch {
+            Batch::Incidents(v) => Rows::Incidents(v),
+            Batch::People(v) => Rows::People(v),
+            Batch::Orders(v) => Rows::Orders(v),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Rows::Incidents(v) => v.len(),
+            Rows::People(v) => v.len(),
+            Rows::Orders(v) => v.len(),
+        }
+    }
+}
+
+/// Writes rows on PostgreSQL (or any dialect of [`crate::db`]): multi-row upserts that touch a
+/// row only when something differs, so the count of rows changed tells new-or-updated rows from
+/// unchanged ones, as on SQLite.
+struct PortableWriter {
+    changed: [u64; 3],
+    write_time: Duration,
+}
+
+/// Rows per statement on the portable path (PostgreSQL allows 65,535 parameters).
+const PORTABLE_ROWS_PER_STATEMENT: usize = 256;
+
+fn portable_upsert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+    let key = 2;
+    let one = format!("({})", vec!["?"; columns.len()].join(", "));
+    let sets: Vec<String> = columns[key..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let ours: Vec<String> = columns[key..].iter().map(|c| format!("{table}.{c}")).collect();
+    let theirs: Vec<String> = columns[key..].iter().map(|c| format!("excluded.{c}")).collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
+        columns.join(", "),
+        vec![one.as_str(); rows].join(", "),
+        columns[..key].join(", "),
+        sets.join(", "),
+        ours.join(", "),
+        theirs.join(", ")
+    )
+}
+
+impl PortableWriter {
+    fn table<R>(&mut self, conn: &mut Conn, t: usize, rows: &[R], row: fn(&R) -> Vec<Value>) -> Result<(), crate::db::DbError> {
+        let (table, columns, _, _) = TABLES[t];
+        for chunk in rows.chunks(PORTABLE_ROWS_PER_STATEMENT) {
+            let params: Vec<Value> = chunk.iter().flat_map(row).collect();
+            self.changed[t] += conn.execute(&portable_upsert_sql(table, columns, chunk.len()), &params)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, conn: &mut Conn, batch: Rows<'_>) -> Result<(), crate::db::DbError> {
+        let started = Instant::now();
+        match batch {
+            Rows::Incidents(v) => self.table(conn, 0, v, crate::rows::incident_row)?,
+            Rows::People(v) => self.table(conn, 1, v, crate::rows::involvement_row)?,
+            Rows::Orders(v) => self.table(conn, 2, v, crate::rows::order_row)?,
+        }
+        self.write_time += started.elapsed();
+        Ok(())
+    }
+}
+
+/// Where an import's records come from.
+enum Source<'a, 'k> {
+    /// Files, read and validated on a second thread while this one writes.
+    Files { inputs: &'a Inputs, ingest: Ingest, keep: Option<&'k mut dyn FnMut(Batch)> },
+    /// Records already read and validated (the dashboard's uploads), with their summary.
+    Records { export: &'a Export, summary: Summary },
+}
+
+/// Records handed to a writer at a time, for records already in memory.
+const RECORDS_PER_BATCH: usize = 4096;
+
+/// Imports `source` into the database behind `conn` as one transaction. On any error the
+/// transaction is rolled back. `path` names the database in errors.
+fn import_into(conn: &mut Conn, path: &std::path::Path, source: Source<'_, '_>) -> Result<(ImportReport, Option<Ingest>), Error> {
+    let started_at = now();
+    let started = Instant::now();
+    let postgres = conn.is_postgres();
+    conn.batch(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).map_err(|e| Error::from(e).at(path))?;
+    let result = import_begun(conn, path, source, started_at, started);
+    match result {
+        Ok((report, ingest)) => {
+            let committed = Instant::now();
+            conn.batch("COMMIT").map_err(|e| Error::from(e).at(path))?;
+            let timings = Timings { commit: committed.elapsed(), total: started.elapsed(), ..report.timings };
+            Ok((ImportReport { timings, ..report }, ingest))
+        }
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn import_begun(
+    conn: &mut Conn,
+    path: &std::path::Path,
+    source: Source<'_, '_>,
+    started_at: String,
+    started: Instant,
+) -> Result<(ImportReport, Option<Ingest>), Error> {
+    let db = |e: crate::db::DbError| Error::from(e).at(path);
+    let sql = |e: rusqlite::Error| Error::new(ErrorKind::Sqlite(e), path);
+    if conn.is_postgres() {
+        // One import at a time, as SQLite's write lock (taken by BEGIN IMMEDIATE) gives, so
+        // that what is counted and known here stays true until the commit.
+        conn.batch("SELECT pg_advisory_xact_lock(7270114)").map_err(db)?;
+    }
+    let needs_known = matches!(&source, Source::Files { inputs, .. } if !(inputs.people.is_empty() && inputs.orders.is_empty()));
+    let known = if needs_known { known_incidents(conn).map_err(|e| e.at(path))? } else { KnownIncidents::default() };
+    let before = crate::counts(conn).map_err(|e| e.at(path))?;
+    #[cfg(feature = "failpoints")]
+    let stall = stall_after();
+    let mut written = 0u64;
+    let mut on_written = |n: usize| {
+        written += n as u64;
+        #[cfg(feature = "failpoints")]
+        if stall.is_some_and(|s| written >= s) {
+            eprintln!("failpoint: import stalled inside its transaction after {written} rows");
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+    };
+    let (summary, ingest, changed, read_time, write_time, index_time) = match conn {
+        Conn::Sqlite(c) => {
+            let bulk = [before.incidents == 0, before.people == 0, before.orders == 0];
+            let mut writer =
+                SqliteWriter { tx: c, changed: [0; 3], bulk, indexed: [false; 3], write_time: Duration::ZERO, index_time: Duration::ZERO };
+            writer.begin().map_err(sql)?;
+            let mut write = |rows: Rows<'_>| -> Result<(), Error> {
+                writer.write(rows).map_err(sql)?;
+                on_written(rows.len());
+                Ok(())
+            };
+            let (summary, ingest, read_time) = feed(source, &known, &mut write, path)?;
+            writer.index_before(None).map_err(sql)?;
+            (summary, ingest, writer.changed, read_time, writer.write_time, writer.index_time)
+        }
+        Conn::Postgres(_) => {
+            let mut writer = PortableWriter { changed: [0; 3], write_time: Duration::ZERO };
+            let mut write = |rows: Rows<'_>| -> Result<(), Error> {
+                writer.write(conn, rows).map_err(db)?;
+                on_written(rows.len());
+                Ok(())
+            };
+            let (summary, ingest, read_time) = feed(source, &known, &mut write, path)?;
+            (summary, ingest, writer.changed, read_time, writer.write_time, Duration::ZERO)
+        }
+    };
+    let after = crate::counts(conn).map_err(|e| e.at(path))?;
+    let accepted = |table: conduct_ingest::Table| -> u64 { summary.files.iter().filter(|f| f.table == table).map(|f| f.accepted).sum() };
+    let changes = |before: u64, after: u64, changed: u64, accepted: u64| {
+        let new = after - before;
+        Changes { new, updated: changed - new, unchanged: accepted.saturating_sub(changed) }
+    };
+    let incidents = changes(before.incidents, after.incidents, changed[0], accepted(conduct_ingest::Table::Incidents));
+    let people = changes(before.people, after.people, changed[1], accepted(conduct_ingest::Table::People));
+    let orders = changes(before.orders, after.orders, changed[2], accepted(conduct_ingest::Table::Orders));
+    let import_id = conn.query_one("SELECT coalesce(max(id), 0) + 1 FROM imports", &[]).map_err(db)?.and_then(|r| r[0].int()).unwrap_or(1);
+    let n = |x: u64| Value::Int(x as i64);
+    conn.execute(
+        "INSERT INTO imports (id, started_at, finished_at, rows_read, rows_accepted, rows_rejected,
+            incidents_new, incidents_updated, people_new, people_updated, orders_new, orders_updated, summary)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            Value::Int(import_id),
+            started_at.into(),
+            now().into(),
+            n(summary.read()),
+            n(summary.accepted()),
+            n(summary.rejected()),
+            n(incidents.new),
+            n(incidents.updated),
+            n(people.new),
+            n(people.updated),
+            n(orders.new),
+            n(orders.updated),
+            summary.to_json().to_string().into(),
+        ],
+    )
+    .map_err(db)?;
+    let timings = Timings { read: read_time, write: write_time, index: index_time, commit: Duration::ZERO, total: started.elapsed() };
+    Ok((ImportReport { summary, incidents, people, orders, import_id, timings }, ingest))
+}
+
+/// Hands the source's records to `write`, table by table: from a reader thread for files, in
+/// slices for records in memory. Returns the summary, the ingest (for files) and the time spent
+/// reading.
+fn feed(
+    source: Source<'_, '_>,
+    known: &KnownIncidents,
+    write: &mut dyn FnMut(Rows<'_>) -> Result<(), Error>,
+    path: &std::path::Path,
+) -> Result<(Summary, Option<Ingest>, Duration), Error> {
+    match source {
+        Source::Records { export, summary } => {
+            for chunk in export.incidents.chunks(RECORDS_PER_BATCH) {
+                write(Rows::Incidents(chunk))?;
+            }
+            for chunk in export.people.chunks(RECORDS_PER_BATCH) {
+                write(Rows::People(chunk))?;
+            }
+            for chunk in export.orders.chunks(RECORDS_PER_BATCH) {
+                write(Rows::Orders(chunk))?;
+            }
+            Ok((summary, None, Duration::ZERO))
+        }
+        Source::Files { inputs, mut ingest, mut keep } => {
+            let (send, receive) = mpsc::sync_channel::<Batch>(32);
+            let (read_result, write_result) = std::thread::scope(|scope| {
+                let reader = scope.spawn(move || {
+                    let t = Instant::now();
+                    let mut sink = |b: Batch| send.send(b).is_ok();
+                    let read = ingest.run(inputs, known, &mut sink);
+                    (read, t.elapsed(), ingest)
+                });
+                let mut write_result = Ok(());
+                for batch in receive.iter() {
+                    if let Err(e) = write(Rows::of(&batch)) {
+                        write_result = Err(e);
+                        break;
+                    }
+                    if let Some(keep) = keep.as_mut() {
+                        keep(batch);
+                    }
+                }
+                drop(receive);
+                (reader.join().expect("the reader thread does not panic"), write_result)
+            });
+            write_result?;
+            let (read_result, read_time, ingest) = read_result;
+            let summary = read_result.map_err(|e| Error::new(ErrorKind::Ingest(Box::new(e)), path))?;
+            Ok((summary, Some(ingest), read_time))
+        }
+    }
+}
+
+/// The incidents the database holds, for checking that people and orders refer to one.
+fn known_incidents(conn: &mut Conn) -> Result<KnownIncidents, Error> {
+    let mut known = KnownIncidents::default();
+    match conn {
+        Conn::Sqlite(c) => {
+            let mut stmt = c.prepare("SELECT force_id, incident_ref FROM incidents")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let id: u8 = row.get(0)?;
+                let r: String = row.get(1)?;
+                if let Some(f) = conduct_domain::Force::from_id(id) {
+                    known.insert(f, &r);
+                }
+            }
+        }
+        Conn::Postgres(_) => {
+            for row in conn.query("SELECT force_id, incident_ref FROM incidents", &[])? {
+                if let Some(f) = row[0].int().and_then(|i| u8::try_from(i).ok()).and_then(conduct_domain::Force::from_id) {
+                    known.insert(f, &row[1].text());
+                }
+            }
+        }
+    }
+    Ok(known)
+}
+
+/// Imports records already read and validated (with the summary of that read) into the
+/// database behind `conn`, as one transaction: the dashboard's uploads, which are validated
+/// and reported before they are imported. `name` names the database in errors.
+///
+/// # Errors
+///
+/// [`ErrorKind::Db`] or [`ErrorKind::Sqlite`] when a write fails; nothing is imported then.
+pub fn import_records(conn: &mut Conn, name: &std::path::Path, export: &Export, summary: Summary) -> Result<ImportReport, Error> {
+    import_into(conn, name, Source::Records { export, summary }).map(|(report, _)| report)
+}
+
 impl Store {
     /// Imports an export as one transaction. `ingest` decides where rejects and warnings go
     /// (and carries the progress counter). On any error nothing is committed.
     ///
-    /// When no other connection has the workspace open, the import runs in rollback-journal
-    /// mode: a bulk load writes each page once into the database file, where WAL would write it
-    /// twice (log, then checkpoint). The journal still holds every page the import overwrites,
-    /// so a killed import is rolled back when the workspace is next opened. WAL is restored
-    /// afterwards; if the switch is refused (a reader is attached) the import runs in WAL.
+    /// When no other connection has an SQLite workspace open, the import runs in
+    /// rollback-journal mode: a bulk load writes each page once into the database file, where
+    /// WAL would write it twice (log, then checkpoint). The journal still holds every page the
+    /// import overwrites, so a killed import is rolled back when the workspace is next opened.
+    /// WAL is restored afterwards; if the switch is refused (a reader is attached) the import
+    /// runs in WAL.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Ingest`] when a file cannot be read at all and [`ErrorKind::Sqlite`] when a
-    /// write fails; either way the transaction is rolled back and nothing is imported.
+    /// [`ErrorKind::Ingest`] when a file cannot be read at all and [`ErrorKind::Sqlite`] or
+    /// [`ErrorKind::Db`] when a write fails; either way the transaction is rolled back and
+    /// nothing is imported.
     pub fn import(&mut self, inputs: &Inputs, ingest: Ingest) -> Result<ImportReport, Error> {
         self.import_journalled(inputs, ingest, None).map(|(report, _)| report)
     }
@@ -400,19 +677,34 @@ impl Store {
         self.import_journalled(inputs, ingest, Some(keep))
     }
 
+    /// [`import_records`] into this store.
+    ///
+    /// # Errors
+    ///
+    /// As [`import_records`].
+    pub fn import_records(&mut self, export: &Export, summary: Summary) -> Result<ImportReport, Error> {
+        let path = self.path.clone();
+        import_records(&mut self.conn, &path, export, summary)
+    }
+
     fn import_journalled(
         &mut self,
         inputs: &Inputs,
         ingest: Ingest,
         keep: Option<&mut dyn FnMut(Batch)>,
     ) -> Result<(ImportReport, Ingest), Error> {
-        let journal = |conn: &rusqlite::Connection, mode: &str| -> Option<String> {
-            conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0)).ok()
+        let journal = |conn: &mut Conn, mode: &str| -> Option<String> {
+            match conn {
+                Conn::Sqlite(c) => c.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0)).ok(),
+                Conn::Postgres(_) => None,
+            }
         };
-        let switched = journal(&self.conn, "DELETE").is_some_and(|m| m.eq_ignore_ascii_case("delete"));
-        let result = self.import_in_transaction(inputs, ingest, keep);
+        let switched = journal(&mut self.conn, "DELETE").is_some_and(|m| m.eq_ignore_ascii_case("delete"));
+        let path = self.path.clone();
+        let result = import_into(&mut self.conn, &path, Source::Files { inputs, ingest, keep })
+            .map(|(report, ingest)| (report, ingest.expect("a file import returns its ingest")));
         if switched {
-            let restored = journal(&self.conn, "WAL");
+            let restored = journal(&mut self.conn, "WAL");
             if result.is_ok() && !restored.is_some_and(|m| m.eq_ignore_ascii_case("wal")) {
                 return Err(Error::new(
                     ErrorKind::Corrupt("could not return the workspace to WAL mode after the import".into()),
@@ -421,116 +713,5 @@ impl Store {
             }
         }
         result
-    }
-
-    fn import_in_transaction(
-        &mut self,
-        inputs: &Inputs,
-        mut ingest: Ingest,
-        mut keep: Option<&mut dyn FnMut(Batch)>,
-    ) -> Result<(ImportReport, Ingest), Error> {
-        let path = self.path.clone();
-        let sql = |e| Error::new(ErrorKind::Sqlite(e), &path);
-        let started_at = now();
-        let started = Instant::now();
-        let before = self.counts()?;
-        let known = if inputs.people.is_empty() && inputs.orders.is_empty() {
-            KnownIncidents::default()
-        } else {
-            self.known_incidents().map_err(sql)?
-        };
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
-        let bulk = [before.incidents == 0, before.people == 0, before.orders == 0];
-        let mut writer = Writer {
-            tx: &tx,
-            written: 0,
-            #[cfg(feature = "failpoints")]
-            stall: stall_after(),
-            changed: [0; 3],
-            bulk,
-            indexed: [false; 3],
-            write_time: Duration::ZERO,
-            index_time: Duration::ZERO,
-        };
-        writer.begin().map_err(sql)?;
-        let (send, receive) = mpsc::sync_channel::<Batch>(32);
-        let (read_result, write_result) = std::thread::scope(|scope| {
-            let reader = scope.spawn(move || {
-                let t = Instant::now();
-                let mut sink = |b: Batch| send.send(b).is_ok();
-                let read = ingest.run(inputs, &known, &mut sink);
-                (read, t.elapsed(), ingest)
-            });
-            let mut write_result = Ok(());
-            for batch in receive.iter() {
-                if let Err(e) = writer.write(&batch) {
-                    write_result = Err(e);
-                    break;
-                }
-                if let Some(keep) = keep.as_mut() {
-                    keep(batch);
-                }
-            }
-            drop(receive);
-            (reader.join().expect("the reader thread does not panic"), write_result)
-        });
-        write_result.map_err(sql)?;
-        let (read_result, read_time, ingest) = read_result;
-        let summary = read_result.map_err(|e| Error::new(ErrorKind::Ingest(Box::new(e)), &path))?;
-        writer.index_before(None).map_err(sql)?;
-        let count = |table: &str| -> rusqlite::Result<u64> {
-            tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).map(|n| n as u64)
-        };
-        let accepted =
-            |table: conduct_ingest::Table| -> u64 { summary.files.iter().filter(|f| f.table == table).map(|f| f.accepted).sum() };
-        let changes = |before: u64, after: u64, changed: u64, accepted: u64| {
-            let new = after - before;
-            Changes { new, updated: changed - new, unchanged: accepted - changed }
-        };
-        let incidents =
-            changes(before.incidents, count("incidents").map_err(sql)?, writer.changed[0], accepted(conduct_ingest::Table::Incidents));
-        let people = changes(before.people, count("people").map_err(sql)?, writer.changed[1], accepted(conduct_ingest::Table::People));
-        let orders = changes(before.orders, count("orders").map_err(sql)?, writer.changed[2], accepted(conduct_ingest::Table::Orders));
-        tx.execute(
-            "INSERT INTO imports (started_at, finished_at, rows_read, rows_accepted, rows_rejected,
-                incidents_new, incidents_updated, people_new, people_updated, orders_new, orders_updated, summary)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                started_at,
-                now(),
-                summary.read() as i64,
-                summary.accepted() as i64,
-                summary.rejected() as i64,
-                incidents.new as i64,
-                incidents.updated as i64,
-                people.new as i64,
-                people.updated as i64,
-                orders.new as i64,
-                orders.updated as i64,
-                summary.to_json().to_string(),
-            ],
-        )
-        .map_err(sql)?;
-        let import_id = tx.last_insert_rowid();
-        let timings =
-            Timings { read: read_time, write: writer.write_time, index: writer.index_time, commit: Duration::ZERO, total: Duration::ZERO };
-        let committed = Instant::now();
-        tx.commit().map_err(sql)?;
-        let timings = Timings { commit: committed.elapsed(), total: started.elapsed(), ..timings };
-        Ok((ImportReport { summary, incidents, people, orders, import_id, timings }, ingest))
-    }
-
-    fn known_incidents(&self) -> rusqlite::Result<KnownIncidents> {
-        let mut known = KnownIncidents::default();
-        let mut stmt = self.conn.prepare("SELECT force_id, incident_ref FROM incidents")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let id: u8 = row.get(0)?;
-            let r: String = row.get(1)?;
-            if let Some(f) = conduct_domain::Force::from_id(id) {
-                known.insert(f, &r);
-            }
-        }
-        Ok(known)
     }
 }

@@ -1,5 +1,8 @@
-//! Conduct's embedded workspace store: a single SQLite file (`conduct.db` in the workspace
-//! directory) with versioned migrations.
+//! Conduct's one store: the schema, its migrations and the imported records, for the command
+//! line's workspace (an SQLite file, `conduct.db` in the workspace directory) and the
+//! dashboard's database (the same file, or PostgreSQL) alike. [`db`] is the small SQL layer over
+//! both dialects; [`migrate()`] makes or upgrades the schema; [`schema`] lists the dashboard's
+//! and the published analysis's tables; [`rows`] says how a record is a row.
 //!
 //! An import is one transaction: the export is read on one thread while this one writes, and
 //! nothing becomes visible until the whole import commits, so a process killed mid-import
@@ -9,26 +12,30 @@
 pub mod db;
 mod error;
 mod import;
+mod load;
 mod migrate;
 pub mod rows;
+pub mod schema;
 
 pub use error::{Error, ErrorKind};
-pub use import::{Changes, ImportReport, Timings};
+pub use import::{Changes, ImportReport, Timings, import_records};
+pub use load::load_export;
+pub use migrate::{LATEST as SCHEMA_VERSION, migrate};
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use db::{Conn, Url};
 
 /// The name of the database file inside a workspace directory.
 pub const DATABASE_FILE: &str = "conduct.db";
 
-/// An open workspace.
+/// An open store.
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     path: PathBuf,
 }
 
-/// Row counts of the workspace's tables.
+/// Row counts of the store's record tables.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Incidents held.
@@ -39,6 +46,15 @@ pub struct Counts {
     pub orders: u64,
     /// Imports recorded.
     pub imports: u64,
+}
+
+/// Row counts of the record tables behind `conn`.
+pub(crate) fn counts(conn: &mut Conn) -> Result<Counts, Error> {
+    let mut count = |table: &str| -> Result<u64, Error> {
+        let n = conn.query_one(&format!("SELECT count(*) FROM {table}"), &[])?;
+        Ok(n.and_then(|r| r[0].int()).unwrap_or(0) as u64)
+    };
+    Ok(Counts { incidents: count("incidents")?, people: count("people")?, orders: count("orders")?, imports: count("imports")? })
 }
 
 impl Store {
@@ -52,30 +68,42 @@ impl Store {
         Store::open(&dir.join(DATABASE_FILE))
     }
 
-    /// Opens (creating if needed) a database file and brings its schema up to date.
+    /// Opens (creating if needed) an SQLite database file and brings its schema up to date.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Sqlite`] when the file cannot be opened or migrated, [`ErrorKind::NewerSchema`]
-    /// when a newer Conduct wrote it, [`ErrorKind::Corrupt`] when its forces disagree with this build's.
+    /// [`ErrorKind::Db`] when the file cannot be opened or migrated, [`ErrorKind::NewerSchema`]
+    /// when a newer Conduct wrote it, [`ErrorKind::Corrupt`] when its forces disagree with this
+    /// build's.
     pub fn open(path: &Path) -> Result<Store, Error> {
-        let sql = |e| Error::new(ErrorKind::Sqlite(e), path);
-        let mut conn = Connection::open(path).map_err(sql)?;
-        // WAL lets readers (the dashboard) work while an import runs; an import that has the
-        // file to itself switches to a rollback journal for its duration (see `import`).
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
-        conn.pragma_update(None, "cache_size", -262_144).map_err(sql)?;
-        conn.pragma_update(None, "temp_store", "MEMORY").map_err(sql)?;
-        // Helper threads for SQLite's sorter, which builds the key indexes after a bulk load.
-        conn.pragma_update(None, "threads", 2).map_err(sql)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sql)?;
-        migrate::migrate(&mut conn).map_err(|e| e.at(path))?;
-        Ok(Store { conn, path: path.to_path_buf() })
+        Store::open_url(&Url::Sqlite(path.to_path_buf()))
     }
 
-    /// The database file.
+    /// Opens a store on SQLite or PostgreSQL and brings its schema up to date.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`].
+    pub fn open_url(url: &Url) -> Result<Store, Error> {
+        let path = match url {
+            Url::Sqlite(p) => p.clone(),
+            Url::Postgres(_) => PathBuf::from(url.describe()),
+        };
+        let mut conn = Conn::open(url).map_err(|e| Error::from(e).at(&path))?;
+        if let Conn::Sqlite(c) = &conn {
+            let sql = |e| Error::new(ErrorKind::Sqlite(e), &path);
+            // A bulk import and the reads after it: a large page cache, sorts in memory, and
+            // helper threads for SQLite's sorter, which builds the key indexes after a bulk load.
+            c.pragma_update(None, "cache_size", -262_144).map_err(sql)?;
+            c.pragma_update(None, "temp_store", "MEMORY").map_err(sql)?;
+            c.pragma_update(None, "threads", 2).map_err(sql)?;
+            c.busy_timeout(std::time::Duration::from_secs(30)).map_err(sql)?;
+        }
+        migrate(&mut conn).map_err(|e| e.at(&path))?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file (for PostgreSQL: its description, without password).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -84,41 +112,56 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Sqlite`] when the query fails.
-    pub fn schema_version(&self) -> Result<u32, Error> {
-        migrate::version(&self.conn).map_err(|e| e.at(&self.path))
+    /// [`ErrorKind::Db`] when the query fails.
+    pub fn schema_version(&mut self) -> Result<u32, Error> {
+        migrate::version(&mut self.conn).map_err(|e| Error::from(e).at(&self.path))
     }
 
     /// Row counts.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Sqlite`] when a query fails.
-    pub fn counts(&self) -> Result<Counts, Error> {
-        let count = |table: &str| -> Result<u64, Error> {
-            self.conn
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
-                .map(|n| n as u64)
-                .map_err(|e| Error::new(ErrorKind::Sqlite(e), &self.path))
-        };
-        Ok(Counts { incidents: count("incidents")?, people: count("people")?, orders: count("orders")?, imports: count("imports")? })
+    /// [`ErrorKind::Db`] when a query fails.
+    pub fn counts(&mut self) -> Result<Counts, Error> {
+        counts(&mut self.conn).map_err(|e| e.at(&self.path))
     }
 
-    /// Runs SQLite's own integrity check; `Ok(())` when the file is sound.
+    /// Runs SQLite's own integrity check; `Ok(())` when the file is sound (PostgreSQL: always).
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Sqlite`] when the check cannot run, [`ErrorKind::Corrupt`] with SQLite's report
+    /// [`ErrorKind::Db`] when the check cannot run, [`ErrorKind::Corrupt`] with SQLite's report
     /// when it fails.
-    pub fn integrity_check(&self) -> Result<(), Error> {
-        let result: String =
-            self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| Error::new(ErrorKind::Sqlite(e), &self.path))?;
+    pub fn integrity_check(&mut self) -> Result<(), Error> {
+        if self.conn.is_postgres() {
+            return Ok(());
+        }
+        let result = self.conn.query_one("PRAGMA integrity_check", &[]).map_err(|e| Error::from(e).at(&self.path))?;
+        let result = result.map(|r| r[0].text()).unwrap_or_default();
         if result == "ok" { Ok(()) } else { Err(Error::new(ErrorKind::Corrupt(result), &self.path)) }
     }
 
-    /// The underlying connection, for read queries by later stages.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// Every record the store holds ([`load_export`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`load_export`].
+    pub fn load_export(&mut self) -> Result<conduct_ingest::Export, Error> {
+        load_export(&mut self.conn).map_err(|e| e.at(&self.path))
+    }
+
+    /// The connection, for the stages that read and write the store's other tables.
+    pub fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// The SQLite connection of a workspace (`None` on PostgreSQL), for read queries in tests
+    /// and tools.
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.conn {
+            Conn::Sqlite(c) => Some(c),
+            Conn::Postgres(_) => None,
+        }
     }
 }
 
@@ -129,26 +172,30 @@ mod tests {
     #[test]
     fn a_new_workspace_is_migrated_and_seeded() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_workspace(dir.path()).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
-        let forces: i64 = store.connection().query_row("SELECT count(*) FROM forces", [], |r| r.get(0)).unwrap();
+        let mut store = Store::open_workspace(dir.path()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let forces: i64 = store.sqlite().unwrap().query_row("SELECT count(*) FROM forces", [], |r| r.get(0)).unwrap();
         assert_eq!(forces as usize, conduct_domain::Force::all_entries().count());
         assert_eq!(store.counts().unwrap(), Counts::default());
         store.integrity_check().unwrap();
         // Opening again applies nothing twice.
         drop(store);
-        let again = Store::open_workspace(dir.path()).unwrap();
-        assert_eq!(again.schema_version().unwrap(), 1);
+        let mut again = Store::open_workspace(dir.path()).unwrap();
+        assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
     }
 
     #[test]
     fn a_workspace_from_a_newer_conduct_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_workspace(dir.path()).unwrap();
-        store.connection().execute("INSERT INTO schema_migrations (version, name) VALUES (99, 'future')", []).unwrap();
+        store
+            .sqlite()
+            .unwrap()
+            .execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')", [])
+            .unwrap();
         drop(store);
         let err = Store::open_workspace(dir.path()).err().expect("refused");
-        assert!(matches!(err.kind(), ErrorKind::NewerSchema { found: 99, known: 1 }), "{err}");
+        assert!(matches!(err.kind(), ErrorKind::NewerSchema { found: 99, known: SCHEMA_VERSION }), "{err}");
         assert!(err.to_string().contains("upgrade Conduct"));
     }
 
@@ -156,7 +203,7 @@ mod tests {
     fn a_workspace_whose_forces_disagree_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_workspace(dir.path()).unwrap();
-        store.connection().execute("UPDATE forces SET name = 'Atlantis' WHERE id = 0", []).unwrap();
+        store.sqlite().unwrap().execute("UPDATE forces SET name = 'Atlantis' WHERE id = 0", []).unwrap();
         drop(store);
         let err = Store::open_workspace(dir.path()).err().expect("refused");
         assert!(err.to_string().contains("append-only"), "{err}");

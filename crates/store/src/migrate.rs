@@ -1,70 +1,227 @@
-//! Versioned schema migrations: numbered SQL files applied in order, each in its own
-//! transaction, recorded in `schema_migrations`. A workspace newer than this build is refused.
+//! Versioned schema migrations, one sequence for every front end and both dialects: numbered
+//! steps applied in order, each in its own transaction, recorded in `schema_migrations`. A
+//! database newer than this build is refused.
+//!
+//! 1. `initial`: the contract's record tables and the import log (`migrations/0001_initial.sql`;
+//!    on PostgreSQL each record table also has a `seq` column that keeps the order rows were
+//!    first imported in, which SQLite's rowid gives for free).
+//! 2. `dashboard`: accounts, access, the audit log and uploads ([`crate::schema`]).
+//!
+//! After the steps, the analysis tables a publication replaces are made if missing. A database
+//! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
+//! no `schema_migrations`) is adopted: its analysis tables named `forces`, `incidents` and
+//! `orders` are renamed to `force_figures`, `published_incidents` and `published_orders`, and
+//! the steps run as for a new database.
 
-use rusqlite::Connection;
-
+use crate::db::{Conn, DbError};
 use crate::error::{Error, ErrorKind};
+use crate::schema;
 
-/// The migrations, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "initial", include_str!("../migrations/0001_initial.sql"))];
+/// The steps, in order. Never edit one that has shipped: add the next.
+const MIGRATIONS: &[(u32, &str)] = &[(1, "initial"), (2, "dashboard")];
 
-pub(crate) fn version(conn: &Connection) -> Result<u32, Error> {
-    Ok(conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
+/// The newest schema version this build knows.
+pub const LATEST: u32 = 2;
+
+/// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
+/// 3 a dashboard of the earlier layout understood, so such a build refuses this database
+/// instead of misreading it.
+const DASHBOARD_MARK: i64 = 4;
+
+const INITIAL_SQLITE: &str = include_str!("../migrations/0001_initial.sql");
+
+fn initial_sql(postgres: bool) -> String {
+    if !postgres {
+        return INITIAL_SQLITE.to_string();
+    }
+    let mut sql = INITIAL_SQLITE.replace("INTEGER", "BIGINT");
+    for table in ["incidents", "people", "orders"] {
+        sql = sql.replace(&format!("CREATE TABLE {table} (\n"), &format!("CREATE TABLE {table} (\n    seq BIGSERIAL,\n"));
+    }
+    sql
 }
 
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), Error> {
-    conn.execute_batch(
+/// The schema version (the last step applied).
+pub(crate) fn version(conn: &mut Conn) -> Result<u32, DbError> {
+    let v = conn.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])?;
+    Ok(v.and_then(|r| r[0].int()).unwrap_or(0) as u32)
+}
+
+fn now() -> String {
+    crate::import::now()
+}
+
+/// Creates or upgrades the schema of the database behind `conn`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Db`] when a statement fails, [`ErrorKind::NewerSchema`] when a newer Conduct
+/// wrote the database, [`ErrorKind::Corrupt`] when its forces disagree with this build's. The
+/// errors name no file: the caller adds it ([`Error::at`]).
+pub fn migrate(conn: &mut Conn) -> Result<(), Error> {
+    let postgres = conn.is_postgres();
+    if postgres {
+        // Two processes starting at once must not both create the schema.
+        conn.batch("SELECT pg_advisory_lock(7270111)")?;
+    }
+    let result = migrate_locked(conn);
+    if postgres {
+        conn.batch("SELECT pg_advisory_unlock(7270111)")?;
+    }
+    result
+}
+
+fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
+    let postgres = conn.is_postgres();
+    conn.batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version    INTEGER PRIMARY KEY,
+            version    BIGINT PRIMARY KEY,
             name       TEXT NOT NULL,
-            applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+            applied_at TEXT NOT NULL
         )",
     )?;
     let current = version(conn)?;
-    let known = MIGRATIONS.last().map_or(0, |m| m.0);
-    if current > known {
-        return Err(Error::new(ErrorKind::NewerSchema { found: current, known }, std::path::Path::new("")));
+    if current > LATEST {
+        return Err(Error::new(ErrorKind::NewerSchema { found: current, known: LATEST }, std::path::Path::new("")));
     }
-    for &(v, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        if v == 1 {
-            seed_forces(&tx)?;
+    if current == 0 {
+        adopt_dashboard(conn)?;
+    }
+    for &(v, name) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        conn.transaction(|c| -> Result<(), Error> {
+            match v {
+                1 => {
+                    c.batch(&initial_sql(postgres))?;
+                    for f in conduct_domain::Force::all_entries() {
+                        c.execute("INSERT INTO forces (id, name) VALUES (?, ?)", &[i64::from(f.id()).into(), f.name().into()])?;
+                    }
+                }
+                2 => {
+                    c.batch(schema::TABLES)?;
+                    c.execute("DELETE FROM meta WHERE key = 'schema_version'", &[])?;
+                    c.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", &[DASHBOARD_MARK.to_string().into()])?;
+                }
+                _ => unreachable!("a step without SQL"),
+            }
+            c.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                &[i64::from(v).into(), name.into(), now().into()],
+            )?;
+            Ok(())
+        })?;
+    }
+    // Every open: the guard (replaced in place) and any analysis table a publication has not
+    // made yet.
+    conn.batch(if postgres { schema::POSTGRES_GUARD } else { schema::SQLITE_GUARD })?;
+    let have = schema::tables_like(conn, "")?;
+    for (table, columns) in schema::ANALYSIS {
+        if !have.iter().any(|t| t == table) {
+            conn.batch(&schema::table_ddl(table, columns, ""))?;
         }
-        tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)", (v, name))?;
-        tx.commit()?;
     }
     check_forces(conn)
 }
 
+/// A database the dashboard made before the store owned the schema: refuse one newer than that
+/// layout, and rename its analysis tables out of the record tables' way.
+fn adopt_dashboard(conn: &mut Conn) -> Result<(), Error> {
+    let have = schema::tables_like(conn, "")?;
+    if !have.iter().any(|t| t == "meta") {
+        return Ok(());
+    }
+    let mark = conn.query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[])?.and_then(|r| r[0].int());
+    match mark {
+        Some(v) if v > 3 => {
+            return Err(Error::new(ErrorKind::NewerSchema { found: v as u32, known: LATEST }, std::path::Path::new("")));
+        }
+        _ => {}
+    }
+    conn.transaction(|c| -> Result<(), DbError> {
+        for (old, new) in [("forces", "force_figures"), ("incidents", "published_incidents"), ("orders", "published_orders")] {
+            if have.iter().any(|t| t == old) && !have.iter().any(|t| t == new) {
+                c.batch(&format!("ALTER TABLE {old} RENAME TO {new}"))?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
 /// Stored force ids are positions in `forces.csv`, which is append-only: check that the
-/// workspace agrees with this build, and add forces appended since it was created.
-fn check_forces(conn: &Connection) -> Result<(), Error> {
-    let stored: Vec<(u8, String)> = conn
-        .prepare("SELECT id, name FROM forces ORDER BY id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, name) in &stored {
-        let ours = conduct_domain::Force::from_id(*id).map(|f| f.name());
+/// database agrees with this build, and add forces appended since it was created.
+fn check_forces(conn: &mut Conn) -> Result<(), Error> {
+    let stored = conn.query("SELECT id, name FROM forces ORDER BY id", &[])?;
+    for row in &stored {
+        let (id, name) = (row[0].int().unwrap_or(-1), row[1].text());
+        let ours = u8::try_from(id).ok().and_then(conduct_domain::Force::from_id).map(|f| f.name());
         if ours != Some(name.as_str()) {
             return Err(Error::new(
                 ErrorKind::Corrupt(format!(
-                    "force id {id} is {name:?} in the workspace but {ours:?} in this build (forces.csv must be append-only)"
+                    "force id {id} is {name:?} in the database but {ours:?} in this build (forces.csv must be append-only)"
                 )),
                 std::path::Path::new(""),
             ));
         }
     }
     for f in conduct_domain::Force::all_entries().skip(stored.len()) {
-        conn.execute("INSERT INTO forces (id, name) VALUES (?1, ?2)", (f.id(), f.name()))?;
+        conn.execute("INSERT INTO forces (id, name) VALUES (?, ?)", &[i64::from(f.id()).into(), f.name().into()])?;
     }
     Ok(())
 }
 
-fn seed_forces(conn: &Connection) -> Result<(), Error> {
-    let mut stmt = conn.prepare("INSERT INTO forces (id, name) VALUES (?1, ?2)")?;
-    for f in conduct_domain::Force::all_entries() {
-        stmt.execute((f.id(), f.name()))?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Url, Value};
+
+    fn count(c: &mut Conn, sql: &str) -> i64 {
+        c.query_one(sql, &[]).unwrap().and_then(|r| r[0].int()).unwrap()
     }
-    Ok(())
+
+    #[test]
+    fn a_dashboard_database_of_the_earlier_layout_is_adopted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("s.db"))).unwrap();
+        // What a dashboard of schema version 3 left: its own version mark, and analysis tables
+        // under the names the record tables now have.
+        c.batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('schema_version', '3'), ('publication', '5');
+             CREATE TABLE forces (name TEXT PRIMARY KEY, incidents BIGINT NOT NULL, overview TEXT NOT NULL);
+             INSERT INTO forces VALUES ('Kent', 12, '{}');
+             CREATE TABLE incidents (force TEXT NOT NULL, incident_ref TEXT NOT NULL);
+             INSERT INTO incidents VALUES ('Kent', 'K-1');
+             CREATE TABLE orders (force TEXT NOT NULL, order_ref TEXT NOT NULL);",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        assert_eq!(version(&mut c).unwrap(), LATEST);
+        assert_eq!(count(&mut c, "SELECT incidents FROM force_figures WHERE name = 'Kent'"), 12, "the figures are kept, renamed");
+        assert_eq!(count(&mut c, "SELECT count(*) FROM published_incidents"), 1);
+        assert_eq!(count(&mut c, "SELECT count(*) FROM published_orders"), 0);
+        assert_eq!(
+            count(&mut c, "SELECT count(*) FROM forces") as usize,
+            conduct_domain::Force::all_entries().count(),
+            "the record tables"
+        );
+        assert_eq!(count(&mut c, "SELECT count(*) FROM incidents"), 0);
+        assert_eq!(count(&mut c, "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'publication'"), 5, "the publication stands");
+        assert_eq!(count(&mut c, "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'schema_version'"), DASHBOARD_MARK);
+        // Opening again changes nothing.
+        migrate(&mut c).unwrap();
+        assert_eq!(count(&mut c, "SELECT count(*) FROM schema_migrations"), LATEST as i64);
+        // A newer Conduct's database is refused.
+        c.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 'x')", &[Value::Int(99)]).unwrap();
+        let e = migrate(&mut c).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::NewerSchema { found: 99, .. }), "{e}");
+    }
+
+    #[test]
+    fn a_dashboard_database_newer_than_the_earlier_layout_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("s.db"))).unwrap();
+        c.batch("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '7');").unwrap();
+        let e = migrate(&mut c).unwrap_err();
+        assert!(e.to_string().contains("upgrade Conduct"), "{e}");
+    }
 }

@@ -1,24 +1,20 @@
-//! The server's schema, the same on SQLite and PostgreSQL but for the append-only guard on the
-//! audit log (a trigger in each dialect), and its versioned migration.
+//! The tables of the dashboard (accounts, access, the audit log, uploads) and of the published
+//! analysis, beside the record tables of `migrations/`: one schema, made by
+//! [`crate::migrate`] on SQLite and PostgreSQL alike. They are the same on both dialects but for
+//! the append-only guard on the audit log (a trigger in each).
 //!
-//! Three kinds of table: accounts and access (users, sessions, grants), the audit log, and the
-//! published analysis (forces, incidents, records, persons, courses, orders, breaches and the
-//! term frequencies the linkage explanations need). The analysis tables are replaced as a whole
-//! each time an export is published (see [`crate::dataset::publish`]): on SQLite a publication
-//! fills copies of them named with a suffix ([`analysis_ddl`]) and swaps them in, so their
-//! indexes are named with that suffix afterwards; the migration creates an analysis table
-//! (with its indexes) only when it is missing.
+//! The analysis tables (persons, courses, the review list, breaches, per-force figures and the
+//! term frequencies the linkage explanations need) are replaced as a whole by each publication
+//! (the server's `dataset::publish`): on SQLite a publication fills copies of them named with a
+//! suffix ([`analysis_ddl`]) and swaps them in, so their indexes are named with that suffix
+//! afterwards; [`crate::migrate`] creates an analysis table (with its indexes) only when it is
+//! missing. The published copies of incidents and orders are `published_incidents` and
+//! `published_orders`, and the per-force figures `force_figures`: the names `incidents`,
+//! `orders` and `forces` belong to the imported records.
 
 use crate::db::{Conn, Result};
 
-/// The schema version this build writes. 2 added `upload_rejects` (every rejected row of an
-/// upload, not only the 500 its report lists) and `id_successors` (where a person or course id
-/// that a publication retired now leads); 3 added `exports` (the exports the current
-/// publication holds) and `upload_exports` (the export each upload staged). An older database
-/// is upgraded in place.
-pub const VERSION: i64 = 3;
-
-const TABLES: &str = "
+pub(crate) const TABLES: &str = "
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -90,14 +86,14 @@ CREATE TABLE IF NOT EXISTS upload_exports (
 );
 ";
 
-const SQLITE_GUARD: &str = "
+pub(crate) const SQLITE_GUARD: &str = "
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ";
 
-const POSTGRES_GUARD: &str = "
+pub(crate) const POSTGRES_GUARD: &str = "
 CREATE OR REPLACE FUNCTION conduct_audit_append_only() RETURNS trigger AS $$
 BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS audit_append_only ON audit;
@@ -111,11 +107,11 @@ FOR EACH STATEMENT EXECUTE FUNCTION conduct_audit_append_only();
 /// The analysis tables: (name, columns), replaced as a whole by each publication.
 pub const ANALYSIS: [(&str, &str); 10] = [
     (
-        "forces",
+        "force_figures",
         "name TEXT PRIMARY KEY, incidents BIGINT NOT NULL, courses BIGINT NOT NULL, hidden_repeats BIGINT NOT NULL, linked_repeats BIGINT NOT NULL, urgent BIGINT NOT NULL, high BIGINT NOT NULL, review BIGINT NOT NULL, routine BIGINT NOT NULL, breaches BIGINT NOT NULL, charged BIGINT NOT NULL, outcomes BIGINT NOT NULL, overview TEXT NOT NULL",
     ),
     (
-        "incidents",
+        "published_incidents",
         "force TEXT NOT NULL, incident_ref TEXT NOT NULL, recorded_date TEXT NOT NULL, occurred_date TEXT, offence_code TEXT NOT NULL, offence_description TEXT, domestic_abuse BIGINT, cyber BIGINT, linked_refs TEXT, outcome_type BIGINT, outcome_date TEXT, narrative TEXT, PRIMARY KEY (force, incident_ref)",
     ),
     ("course_incidents", "course_id TEXT NOT NULL, force TEXT NOT NULL, incident_ref TEXT NOT NULL, hidden BIGINT NOT NULL"),
@@ -133,7 +129,7 @@ pub const ANALYSIS: [(&str, &str); 10] = [
         "force TEXT NOT NULL, course_id TEXT NOT NULL, triage_rank BIGINT NOT NULL, priority_rank BIGINT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, stalking BIGINT NOT NULL, cross_force BIGINT NOT NULL, breaches BIGINT NOT NULL, hidden BIGINT NOT NULL, pos BIGINT NOT NULL, PRIMARY KEY (force, course_id)",
     ),
     (
-        "orders",
+        "published_orders",
         "force TEXT NOT NULL, order_ref TEXT NOT NULL, order_type TEXT NOT NULL, incident_ref TEXT NOT NULL, applied_date TEXT, granted_date TEXT, expires_date TEXT, status TEXT, PRIMARY KEY (force, order_ref)",
     ),
     (
@@ -160,7 +156,7 @@ pub const ANALYSIS_INDEXES: [(&str, &str, &str); 17] = [
     ("course_forces_priority", "course_forces", "force, priority_rank, pos"),
     ("course_forces_last", "course_forces", "force, last_date"),
     ("course_forces_reports", "course_forces", "force, reports"),
-    ("orders_incident", "orders", "force, incident_ref"),
+    ("published_orders_incident", "published_orders", "force, incident_ref"),
     ("breaches_course", "breaches", "course_id"),
 ];
 
@@ -174,7 +170,7 @@ pub fn analysis_ddl(suffix: &str) -> String {
     sql
 }
 
-fn table_ddl(table: &str, columns: &str, suffix: &str) -> String {
+pub(crate) fn table_ddl(table: &str, columns: &str, suffix: &str) -> String {
     let mut sql = format!("CREATE TABLE {table}{suffix} ({columns});\n");
     for (index, on, cols) in ANALYSIS_INDEXES.iter().filter(|(_, on, _)| *on == table) {
         sql.push_str(&format!("CREATE INDEX {index}{suffix} ON {on}{suffix} ({cols});\n"));
@@ -190,81 +186,4 @@ pub fn tables_like(conn: &mut Conn, prefix: &str) -> Result<Vec<String>> {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, length(?)) = ?"
     };
     Ok(conn.query(sql, &[prefix.into(), prefix.into()])?.iter().map(|r| r[0].text()).collect())
-}
-
-/// Creates or upgrades the schema. Refuses a database written by a newer version.
-pub fn migrate(conn: &mut Conn) -> Result<()> {
-    let postgres = conn.is_postgres();
-    if postgres {
-        // Two servers starting at once must not both create the schema.
-        conn.batch("SELECT pg_advisory_lock(7270111)")?;
-    }
-    let result = (|| {
-        conn.batch(TABLES)?;
-        for (table, columns) in ANALYSIS {
-            if !tables_like(conn, table)?.iter().any(|t| t == table) {
-                conn.batch(&table_ddl(table, columns, ""))?;
-            }
-        }
-        conn.batch(if postgres { POSTGRES_GUARD } else { SQLITE_GUARD })?;
-        let found = conn.query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[])?;
-        match found.and_then(|r| r[0].int()) {
-            None => {
-                conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", &[VERSION.to_string().into()])?;
-            }
-            Some(v) if v > VERSION => {
-                return Err(crate::db::DbError {
-                    message: format!("the database has schema version {v}; this conduct understands up to {VERSION}: upgrade conduct"),
-                });
-            }
-            // Every change so far only added tables, which the CREATEs above have made.
-            Some(v) if v < VERSION => {
-                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", &[VERSION.to_string().into()])?;
-            }
-            Some(_) => {}
-        }
-        Ok(())
-    })();
-    if postgres {
-        conn.batch("SELECT pg_advisory_unlock(7270111)")?;
-    }
-    result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::{Url, Value};
-
-    fn version(c: &mut Conn) -> Option<i64> {
-        c.query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[]).unwrap().and_then(|r| r[0].int())
-    }
-
-    #[test]
-    fn a_version_1_database_is_upgraded_and_a_newer_one_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut c = Conn::open(&Url::Sqlite(dir.path().join("s.db"))).unwrap();
-        migrate(&mut c).unwrap();
-        assert_eq!(version(&mut c), Some(VERSION));
-        // What a version-1 server left: no upload_rejects or id_successors table.
-        c.batch("DROP TABLE upload_rejects; DROP TABLE id_successors; DROP TABLE exports; DROP TABLE upload_exports").unwrap();
-        c.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'", &[]).unwrap();
-        migrate(&mut c).unwrap();
-        assert_eq!(version(&mut c), Some(VERSION));
-        let n = c.query_one("SELECT COUNT(*) FROM upload_rejects", &[]).unwrap().unwrap();
-        assert_eq!(n[0], Value::Int(0));
-        assert_eq!(c.query_one("SELECT COUNT(*) FROM exports", &[]).unwrap().unwrap()[0], Value::Int(0));
-        // The analysis tables are made once, with their indexes, and not again.
-        let indexes = |c: &mut Conn| {
-            c.query_one("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'", &[]).unwrap().unwrap()[0]
-                .clone()
-        };
-        let before = indexes(&mut c);
-        migrate(&mut c).unwrap();
-        assert_eq!(indexes(&mut c), before);
-        assert_eq!(before, Value::Int(ANALYSIS_INDEXES.len() as i64 + 1), "id_successors_current and the analysis indexes");
-        c.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", &[(VERSION + 1).to_string().into()]).unwrap();
-        let e = migrate(&mut c).unwrap_err();
-        assert!(e.message.contains("upgrade conduct"), "{}", e.message);
-    }
 }
