@@ -132,8 +132,17 @@ fn a_workspace_made_by_ingest_is_served_without_importing_again() {
     // Rejected rows of the fixture are not incidents; every accepted one is published.
     let held: i64 = column(&ws, "SELECT count(*) FROM incidents")[0].parse().unwrap();
     assert_eq!(incidents, held, "the workspace's incidents are published");
-    drop(server);
     assert_eq!(imports(&ws), ["1"], "and not imported again");
+    // A newer export ingested into the workspace while it is served is published within a
+    // minute (the server looks every 30 s).
+    ok(conduct().arg("ingest").arg(data("good-v2")).arg("--workspace").arg(&ws).arg("--report-dir").arg(tmp.path().join("r2")));
+    let t = std::time::Instant::now();
+    while column(&ws, "SELECT value FROM meta WHERE key = 'published_import'") != ["2"] {
+        assert!(t.elapsed() < std::time::Duration::from_secs(90), "the second import was never published");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    assert_eq!(column(&ws, "SELECT count(*) FROM published_incidents"), column(&ws, "SELECT count(*) FROM incidents"));
+    drop(server);
     // The workspace is the dashboard's database: its audit trail is checked the same way.
     ok(conduct().args(["audit", "verify", "--workspace"]).arg(&ws));
 }

@@ -348,10 +348,33 @@ pub fn serve_with(config: Config, limits: dataset::Limits) -> Result<(), Box<dyn
     })
 }
 
-/// Publishes the store's records if they were imported after the current publication was
-/// analysed: a workspace filled by `conduct ingest`, or an import whose publication did not
-/// commit. Uploads queued meanwhile publish them anyway.
+/// Publishes the store's records whenever some were imported after the current publication was
+/// analysed: a workspace filled by `conduct ingest` (before the server started, or beside it),
+/// or an import whose publication did not commit. Looks at start and then every 30 seconds;
+/// uploads publish their own exports at once. After a failure it waits twice as long each
+/// time (up to an hour), so a store whose analysis fails is not analysed again every 30 s.
 async fn catch_up(state: Shared) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    let (mut skip, mut backoff) = (0u32, 1u32);
+    loop {
+        tick.tick().await;
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if state.queue.is_empty() {
+            if publish_if_behind(&state).await {
+                backoff = 1;
+            } else {
+                skip = backoff;
+                backoff = (backoff * 2).min(120);
+            }
+        }
+    }
+}
+
+/// Publishes the store's records if they are behind; false when that failed.
+async fn publish_if_behind(state: &Shared) -> bool {
     let (data_dir, pool) = (state.config.data_dir.clone(), state.pool.clone());
     let result = tokio::task::spawn_blocking(move || -> Result<Option<dataset::Published>, dataset::DatasetError> {
         let mut c = db::get(&pool)?;
@@ -374,10 +397,17 @@ async fn catch_up(state: Shared) {
                     detail: serde_json::to_string(&p).unwrap_or_default(),
                 }])
                 .await;
+            true
         }
-        Ok(Ok(None)) => {}
-        Ok(Err(e)) => say!("conduct serve: error: publishing the stored records: {e}"),
-        Err(e) => say!("conduct serve: error: publishing the stored records stopped: {e}"),
+        Ok(Ok(None)) => true,
+        Ok(Err(e)) => {
+            say!("conduct serve: error: publishing the stored records: {e}");
+            false
+        }
+        Err(e) => {
+            say!("conduct serve: error: publishing the stored records stopped: {e}");
+            false
+        }
     }
 }
 
