@@ -7,7 +7,7 @@
 //! serialises it as its JSON answer, and the dashboard's pages read its fields. The field names
 //! are the JSON's; an `Option` is `null` when empty unless it says it is left out.
 
-use conduct_domain::{Force, PartialDate, Role as PersonRole};
+use conduct_domain::{Force, Role as PersonRole};
 use conduct_ingest::Involvement;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -684,12 +684,12 @@ fn involvement(r: &[Value]) -> Option<Involvement> {
     p.middle_names = r[7].text();
     p.surname = r[8].text();
     p.date_of_birth = r[9].text();
-    p.dob = PartialDate::parse(&p.date_of_birth);
+    p.dob = conduct_store::rows::dob_of(&p.date_of_birth);
     p.sex = r[10].text();
     p.address = r[11].text();
     p.postcode = r[12].text();
     p.phone = r[13].text();
-    p.phone_canonical = if p.phone.is_empty() { None } else { conduct_domain::value::canonical_phone(&p.phone) };
+    p.phone_canonical = conduct_store::rows::phone_canonical_of(&p.phone);
     p.email = r[14].text();
     p.online_handles = r[15].text();
     p.pnc_id = r[16].text();
