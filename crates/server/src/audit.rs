@@ -236,8 +236,8 @@ pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verificati
 
 /// Parses `SEQ:HASH`.
 pub fn parse_head(s: &str) -> std::result::Result<(i64, String), DbError> {
-    let (a, b) = s.split_once(':').ok_or_else(|| DbError { message: format!("expected SEQ:HASH, got {s:?}") })?;
-    let seq = a.trim().parse().map_err(|_| DbError { message: format!("expected a number before ':', got {a:?}") })?;
+    let (a, b) = s.split_once(':').ok_or_else(|| DbError::new(format!("expected SEQ:HASH, got {s:?}")))?;
+    let seq = a.trim().parse().map_err(|_| DbError::new(format!("expected a number before ':', got {a:?}")))?;
     Ok((seq, b.trim().to_string()))
 }
 

@@ -285,7 +285,7 @@ pub fn router(state: Shared) -> axum::Router {
 /// Opens the database, migrates it and builds the shared state, with the upload limits the
 /// environment sets ([`dataset::Limits::from_env`]).
 pub fn state(config: Config) -> Result<Shared, db::DbError> {
-    let limits = dataset::Limits::from_env().map_err(|message| db::DbError { message })?;
+    let limits = dataset::Limits::from_env().map_err(db::DbError::new)?;
     state_with(config, limits)
 }
 
@@ -295,7 +295,7 @@ pub fn state_with(config: Config, limits: dataset::Limits) -> Result<Shared, db:
     let pool = db::pool(&config.database, config.pool_size + 2)?;
     let key = {
         let mut c = db::get(&pool)?;
-        conduct_store::migrate(&mut c).map_err(|e| db::DbError { message: e.to_string() })?;
+        conduct_store::migrate(&mut c).map_err(|e| db::DbError::caused(e.to_string(), e))?;
         auth::pseudonym_key(&mut c)?
     };
     let auditor = Auditor::start(pool.clone());

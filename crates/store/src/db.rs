@@ -138,11 +138,25 @@ impl Url {
     }
 }
 
-/// A database error, with the statement's first words for context.
+/// A database error: what failed, in words that name the statement's first words or the
+/// database, and the driver's (or file system's) own error when there is one.
 #[derive(Debug)]
 pub struct DbError {
-    /// What failed.
+    /// What failed, including the source's text, so that `{error}` alone says what happened.
     pub message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl DbError {
+    /// An error of this layer's own (no driver error behind it).
+    pub fn new(message: impl Into<String>) -> DbError {
+        DbError { message: message.into(), source: None }
+    }
+
+    /// An error caused by `source` (kept, and returned by [`std::error::Error::source`]).
+    pub fn caused(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> DbError {
+        DbError { message: message.into(), source: Some(Box::new(source)) }
+    }
 }
 
 impl fmt::Display for DbError {
@@ -151,7 +165,11 @@ impl fmt::Display for DbError {
     }
 }
 
-impl std::error::Error for DbError {}
+impl std::error::Error for DbError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 fn context(sql: &str) -> String {
     let s: String = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
@@ -159,12 +177,12 @@ fn context(sql: &str) -> String {
 }
 
 fn sqlite_err(sql: &str, e: rusqlite::Error) -> DbError {
-    DbError { message: format!("SQLite: {e} (in \"{}…\")", context(sql)) }
+    DbError::caused(format!("SQLite: {e} (in \"{}…\")", context(sql)), e)
 }
 
 fn pg_err(sql: &str, e: postgres::Error) -> DbError {
     let detail = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
-    DbError { message: format!("PostgreSQL: {detail} (in \"{}…\")", context(sql)) }
+    DbError::caused(format!("PostgreSQL: {detail} (in \"{}…\")", context(sql)), e)
 }
 
 /// Result of a database call.
@@ -284,7 +302,7 @@ impl Conn {
         match url {
             Url::Sqlite(path) => {
                 let mut c = rusqlite::Connection::open(path)
-                    .map_err(|e| DbError { message: format!("cannot open SQLite database {}: {e}", path.display()) })?;
+                    .map_err(|e| DbError::caused(format!("cannot open SQLite database {}: {e}", path.display()), e))?;
                 c.busy_handler(Some(busy_wait)).map_err(|e| sqlite_err("busy handler", e))?;
                 c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;")
                     .map_err(|e| sqlite_err("PRAGMA", e))?;
@@ -293,7 +311,7 @@ impl Conn {
             }
             Url::Postgres(s) => {
                 let c = postgres::Client::connect(s, postgres::NoTls)
-                    .map_err(|e| DbError { message: format!("cannot connect to {}: {e}", url.describe()) })?;
+                    .map_err(|e| DbError::caused(format!("cannot connect to {}: {e}", url.describe()), e))?;
                 Ok(Conn::Postgres(c))
             }
         }
@@ -436,11 +454,11 @@ impl Conn {
                     }
                     buf.push(b'\n');
                     if buf.len() > 1 << 20 {
-                        w.write_all(&buf).map_err(|e| DbError { message: format!("PostgreSQL COPY {table}: {e}") })?;
+                        w.write_all(&buf).map_err(|e| DbError::caused(format!("PostgreSQL COPY {table}: {e}"), e))?;
                         buf.clear();
                     }
                 }
-                w.write_all(&buf).map_err(|e| DbError { message: format!("PostgreSQL COPY {table}: {e}") })?;
+                w.write_all(&buf).map_err(|e| DbError::caused(format!("PostgreSQL COPY {table}: {e}"), e))?;
                 w.finish().map_err(|e| pg_err(&sql, e))?;
                 Ok(())
             }
@@ -483,7 +501,7 @@ pub type Pool = r2d2::Pool<Manager>;
 pub fn pool(url: &Url, size: u32) -> Result<Pool> {
     if let Url::Sqlite(p) = url {
         if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbError { message: format!("cannot create {}: {e}", dir.display()) })?;
+            std::fs::create_dir_all(dir).map_err(|e| DbError::caused(format!("cannot create {}: {e}", dir.display()), e))?;
         }
     }
     // One connection first, so that a bad URL fails with the database's own message.
@@ -493,17 +511,28 @@ pub fn pool(url: &Url, size: u32) -> Result<Pool> {
         .min_idle(Some(1))
         .connection_timeout(std::time::Duration::from_secs(30))
         .build(Manager { url: url.clone() })
-        .map_err(|e| DbError { message: format!("connection pool for {}: {e}", url.describe()) })
+        .map_err(|e| DbError::caused(format!("connection pool for {}: {e}", url.describe()), e))
 }
 
 /// A connection from the pool.
 pub fn get(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>> {
-    pool.get().map_err(|e| DbError { message: format!("no database connection: {e}") })
+    pool.get().map_err(|e| DbError::caused(format!("no database connection: {e}"), e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_statement_keeps_the_driver_error_as_its_source() {
+        use std::error::Error as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("t.db"))).unwrap();
+        let e = c.query("SELECT x FROM no_such_table", &[]).unwrap_err();
+        assert!(e.message.contains("no such table") && e.message.contains("SELECT x FROM"), "{e}");
+        assert!(e.source().and_then(|s| s.downcast_ref::<rusqlite::Error>()).is_some(), "the rusqlite error is kept");
+        assert!(DbError::new("mine").source().is_none());
+    }
 
     #[test]
     fn placeholders_are_numbered_for_postgres() {
@@ -530,7 +559,7 @@ mod tests {
         assert_eq!(got, vec![vec![Value::Int(69), Value::Int(69)]]);
         let r: std::result::Result<(), DbError> = c.transaction(|c| {
             c.execute("DELETE FROM t", &[])?;
-            Err(DbError { message: "stop".into() })
+            Err(DbError::new("stop"))
         });
         assert!(r.is_err());
         assert_eq!(c.query("SELECT COUNT(*) FROM t", &[]).unwrap()[0][0], Value::Int(70), "rolled back");
