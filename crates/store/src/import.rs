@@ -375,41 +375,54 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// Writes rows on PostgreSQL (or any dialect of [`crate::db`]): multi-row upserts that touch a
-/// row only when something differs, so the count of rows changed tells new-or-updated rows from
-/// unchanged ones, as on SQLite.
+/// Writes rows on PostgreSQL: each batch is copied (`COPY`) into a temporary table of the same
+/// columns, then upserted from it in one statement that touches a row only when something
+/// differs, so the count of rows changed tells new-or-updated rows from unchanged ones, as on
+/// SQLite. The temporary tables go with the transaction.
 struct PortableWriter {
     changed: [u64; 3],
     write_time: Duration,
+    /// Per table: its temporary table has been made in this transaction.
+    staged: [bool; 3],
+    /// Per table: it was empty when the import began, so rows are copied straight in (the
+    /// reader has already refused duplicate keys).
+    bulk: [bool; 3],
 }
 
-/// Rows per statement on the portable path (PostgreSQL allows 65,535 parameters).
-const PORTABLE_ROWS_PER_STATEMENT: usize = 256;
-
-fn portable_upsert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+/// The upsert of a table's rows from its temporary table.
+fn upsert_from_sql(table: &str, staging: &str, columns: &[&str]) -> String {
     let key = 2;
-    let one = format!("({})", vec!["?"; columns.len()].join(", "));
     let sets: Vec<String> = columns[key..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
     let ours: Vec<String> = columns[key..].iter().map(|c| format!("{table}.{c}")).collect();
     let theirs: Vec<String> = columns[key..].iter().map(|c| format!("excluded.{c}")).collect();
     format!(
-        "INSERT INTO {table} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
-        columns.join(", "),
-        vec![one.as_str(); rows].join(", "),
+        "INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY ctid ON CONFLICT ({}) DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})",
         columns[..key].join(", "),
         sets.join(", "),
         ours.join(", "),
-        theirs.join(", ")
+        theirs.join(", "),
+        cols = columns.join(", "),
     )
 }
 
 impl PortableWriter {
     fn table<R>(&mut self, conn: &mut Conn, t: usize, rows: &[R], row: fn(&R) -> Vec<Value>) -> Result<(), crate::db::DbError> {
         let (table, columns, _, _) = TABLES[t];
-        for chunk in rows.chunks(PORTABLE_ROWS_PER_STATEMENT) {
-            let params: Vec<Value> = chunk.iter().flat_map(row).collect();
-            self.changed[t] += conn.execute(&portable_upsert_sql(table, columns, chunk.len()), &params)?;
+        let values: Vec<Vec<Value>> = rows.iter().map(row).collect();
+        if self.bulk[t] {
+            conn.bulk_insert(table, columns, &values)?;
+            self.changed[t] += values.len() as u64;
+            return Ok(());
         }
+        let staging = format!("import_{table}");
+        if self.staged[t] {
+            conn.batch(&format!("TRUNCATE {staging}"))?;
+        } else {
+            conn.batch(&format!("CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {} FROM {table} WITH NO DATA", columns.join(", ")))?;
+            self.staged[t] = true;
+        }
+        conn.bulk_insert(&staging, columns, &values)?;
+        self.changed[t] += conn.execute(&upsert_from_sql(table, &staging, columns), &[])?;
         Ok(())
     }
 
@@ -504,7 +517,8 @@ fn import_begun(
             (summary, ingest, writer.changed, read_time, writer.write_time, writer.index_time)
         }
         Conn::Postgres(_) => {
-            let mut writer = PortableWriter { changed: [0; 3], write_time: Duration::ZERO };
+            let bulk = [before.incidents == 0, before.people == 0, before.orders == 0];
+            let mut writer = PortableWriter { changed: [0; 3], write_time: Duration::ZERO, staged: [false; 3], bulk };
             let mut write = |rows: Rows<'_>| -> Result<(), Error> {
                 writer.write(conn, rows).map_err(db)?;
                 on_written(rows.len());

@@ -6,6 +6,8 @@
 //!    on PostgreSQL each record table also has a `seq` column that keeps the order rows were
 //!    first imported in, which SQLite's rowid gives for free).
 //! 2. `dashboard`: accounts, access, the audit log and uploads ([`crate::schema`]).
+//! 3. `record_order`: on PostgreSQL, an index on each record table's `seq`, by which the
+//!    records are read back page by page (SQLite's rowid needs none).
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -18,10 +20,10 @@ use crate::error::{Error, ErrorKind};
 use crate::schema;
 
 /// The steps, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[(u32, &str)] = &[(1, "initial"), (2, "dashboard")];
+const MIGRATIONS: &[(u32, &str)] = &[(1, "initial"), (2, "dashboard"), (3, "record_order")];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 2;
+pub const LATEST: u32 = 3;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -101,6 +103,12 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                     c.execute("DELETE FROM meta WHERE key = 'schema_version'", &[])?;
                     c.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", &[DASHBOARD_MARK.to_string().into()])?;
                 }
+                3 if postgres => {
+                    for table in ["incidents", "people", "orders"] {
+                        c.batch(&format!("CREATE INDEX IF NOT EXISTS {table}_seq ON {table} (seq)"))?;
+                    }
+                }
+                3 => {}
                 _ => unreachable!("a step without SQL"),
             }
             c.execute(
