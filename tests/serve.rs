@@ -1011,3 +1011,25 @@ fn serve_reads_never_fail_during_a_publication_on_sqlite() {
 fn serve_reads_never_fail_during_a_publication_on_postgres() {
     reads_during_a_publication(Backend::Postgres, 30_000);
 }
+
+/// An upload whose people name an incident of an earlier export is read as `conduct ingest`
+/// reads it into a workspace: the store knows that incident, so the row is not an orphan.
+#[test]
+fn regression_people_of_an_incident_uploaded_earlier_were_rejected_as_orphans() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 200, &[]).unwrap();
+    let pw = server.add_user("admin", "admin", None);
+    let mut admin = signed_in(&server, "admin", &pw);
+    let (i, p) = small_export("EARLY", 2);
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", i), ("people", "people.csv", p)]);
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(wait_published(&mut admin, r["id"].as_i64().unwrap())["status"], "published");
+    let (i, mut p) = small_export("LATE", 1);
+    p.extend_from_slice(b"EARLY-W0,Merseyside,EARLY-0,witness,,Wyn,,Early,1990-03-03,F,,,,,,,\n");
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", i), ("people", "people.csv", p)]);
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(r["report"]["rejected"], 0, "{r}");
+    assert_eq!(wait_published(&mut admin, r["id"].as_i64().unwrap())["status"], "published");
+    assert_eq!(count(&server.database, "SELECT COUNT(*) FROM people WHERE record_id = 'EARLY-W0'"), 1, "held by the store");
+    assert_eq!(count(&server.database, "SELECT COUNT(*) FROM records WHERE record_id = 'EARLY-W0'"), 1, "and published");
+}

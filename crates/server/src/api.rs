@@ -450,8 +450,14 @@ async fn stage_and_validate(
     }
     let staged = inputs.clone();
     let limits = state.limits;
-    let validation =
-        tokio::task::spawn_blocking(move || dataset::validate(&staged, &limits)).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let pool = state.pool.clone();
+    let validation = tokio::task::spawn_blocking(move || {
+        // People and orders may refer to incidents of an earlier export, as in a workspace.
+        let known = conduct_store::known_incidents(&mut *crate::db::get(&pool)?).map_err(DatasetError::Store)?;
+        dataset::validate(&staged, &limits, &known)
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
     let user = ctx.user.clone();
     let mut rejects = Vec::new();
     let (status, message, report, validation) = match validation {

@@ -157,7 +157,9 @@ impl Validation {
 /// Reads an export through the same validation as `conduct ingest`, within `limits`: at most
 /// [`Limits::max_stored_rejects`] rejects kept (all counted and tallied), and an export of more
 /// than [`Limits::max_upload_rows`] rows refused (the read stops once it has accepted more).
-pub fn validate(inputs: &Inputs, limits: &Limits) -> Result<Validation, DatasetError> {
+/// `known` holds the incidents the store already has, which people and orders may refer to, as
+/// for `conduct ingest` into a workspace.
+pub fn validate(inputs: &Inputs, limits: &Limits, known: &conduct_ingest::KnownIncidents) -> Result<Validation, DatasetError> {
     let kept = conduct_ingest::Limits { max_findings_kept: limits.max_stored_rejects, ..Default::default() };
     let mut ingest = Ingest::new().with_limits(kept);
     let mut export = Export::default();
@@ -168,7 +170,7 @@ pub fn validate(inputs: &Inputs, limits: &Limits) -> Result<Validation, DatasetE
             limits.max_upload_rows
         ))
     };
-    let read = ingest.run(inputs, &conduct_ingest::KnownIncidents::default(), &mut |b| {
+    let read = ingest.run(inputs, known, &mut |b| {
         rows += match &b {
             conduct_ingest::Batch::Incidents(v) => v.len(),
             conduct_ingest::Batch::People(v) => v.len(),
@@ -384,7 +386,7 @@ pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), Datas
                 dir.display()
             )));
         }
-        let (export, summary) = read_export(&at)?;
+        let (export, summary) = read_export(conn, &at)?;
         conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
         conn.execute("DELETE FROM exports WHERE name = ?", &[name.into()])?;
         conn.execute("INSERT INTO exports (name) VALUES (?)", &[name.into()])?;
@@ -425,13 +427,24 @@ pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
     Ok(())
 }
 
-/// Reads one export folder as the store will hold it: every accepted row, the rejects only
-/// counted (they were reported when the export was uploaded).
-fn read_export(dir: &Path) -> Result<(Export, Summary), DatasetError> {
-    Ingest::new()
+/// Reads one export folder as the store will hold it: every accepted row (people and orders
+/// may refer to incidents the store holds), the rejects only counted (they were reported when
+/// the export was uploaded).
+fn read_export(conn: &mut Conn, dir: &Path) -> Result<(Export, Summary), DatasetError> {
+    let known = conduct_store::known_incidents(conn).map_err(DatasetError::Store)?;
+    let mut export = Export::default();
+    let summary = Ingest::new()
         .with_limits(conduct_ingest::Limits { max_findings_kept: 0, ..Default::default() })
-        .read_whole(&inputs_in(dir)?)
-        .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))
+        .run(&inputs_in(dir)?, &known, &mut |b| {
+            match b {
+                conduct_ingest::Batch::Incidents(v) => export.incidents.extend(v),
+                conduct_ingest::Batch::People(v) => export.people.extend(v),
+                conduct_ingest::Batch::Orders(v) => export.orders.extend(v),
+            }
+            true
+        })
+        .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))?;
+    Ok((export, summary))
 }
 
 /// Adds `later` to `merged` as the store would import it: a row replaces an earlier one with
@@ -605,7 +618,7 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
         if held(conn, &s.name)? {
             retire(s);
         } else {
-            pending.push((s, read_export(&s.dir)?));
+            pending.push((s, read_export(conn, &s.dir)?));
         }
     }
     for _ in 0..3 {

@@ -457,7 +457,8 @@ pub fn publish_export(
     actor: &str,
 ) -> Result<(dataset::Validation, dataset::Published), dataset::DatasetError> {
     dataset::reconcile(conn, data_dir)?;
-    let v = dataset::validate(inputs, &dataset::Limits::for_cli())?;
+    let known = conduct_store::known_incidents(conn).map_err(dataset::DatasetError::Store)?;
+    let v = dataset::validate(inputs, &dataset::Limits::for_cli(), &known)?;
     if v.summary.accepted() == 0 {
         return Err(dataset::DatasetError::Refused("no usable rows: nothing was imported".into()));
     }

@@ -616,8 +616,13 @@ fn feed(
     }
 }
 
-/// The incidents the database holds, for checking that people and orders refer to one.
-fn known_incidents(conn: &mut Conn) -> Result<KnownIncidents, Error> {
+/// The incidents the database holds, for checking that the people and orders of a new export
+/// refer to one (of this export or of an earlier one).
+///
+/// # Errors
+///
+/// [`ErrorKind::Db`] or [`ErrorKind::Sqlite`] when the query fails.
+pub fn known_incidents(conn: &mut Conn) -> Result<KnownIncidents, Error> {
     let mut known = KnownIncidents::default();
     match conn {
         Conn::Sqlite(c) => {

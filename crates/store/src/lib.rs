@@ -18,7 +18,7 @@ pub mod rows;
 pub mod schema;
 
 pub use error::{Error, ErrorKind};
-pub use import::{Changes, ImportReport, Timings, import_records};
+pub use import::{Changes, ImportReport, Timings, import_records, known_incidents};
 pub use load::load_export;
 pub use migrate::{LATEST as SCHEMA_VERSION, migrate};
 
