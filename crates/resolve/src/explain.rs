@@ -9,8 +9,8 @@ use crate::compare::{COMPARISONS, compare, field};
 use crate::model::{Model, TermFrequencies, probability};
 use crate::normalise::Features;
 
-/// One comparison's contribution.
-#[derive(Clone, Debug, PartialEq)]
+/// One comparison's contribution (serialised as the dashboard's person page shows it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Step {
     /// The comparison.
     pub comparison: &'static str,

@@ -489,7 +489,7 @@ mod tests {
                 a: "R1".into(),
                 b: "R2".into(),
                 prior: -10.5,
-                steps: vec![ComparisonStep {
+                steps: vec![conduct_resolve::explain::Step {
                     comparison: "surname",
                     level: "exact".into(),
                     values: ("smith".into(), "smith".into()),

@@ -708,7 +708,7 @@ pub struct Explanation {
     /// The prior match weight, `log2(λ/(1-λ))`, in bits.
     pub prior: f64,
     /// Each comparison in turn.
-    pub steps: Vec<ComparisonStep>,
+    pub steps: Vec<conduct_resolve::explain::Step>,
     /// The total match weight, in bits.
     pub match_weight: f64,
     /// Its probability.
@@ -717,23 +717,6 @@ pub struct Explanation {
     pub threshold: f64,
     /// Why clustering would refuse to join the two, if it would (`comparison: level`).
     pub refused_by: Option<String>,
-}
-
-/// One comparison of an [`Explanation`].
-#[derive(Debug, Serialize)]
-pub struct ComparisonStep {
-    /// The comparison.
-    pub comparison: &'static str,
-    /// The level it reached ("missing" when either side is empty).
-    pub level: String,
-    /// The two normalised values compared (`a`'s, `b`'s).
-    pub values: (String, String),
-    /// The level's weight, in bits.
-    pub weight: f64,
-    /// The term-frequency adjustment, in bits.
-    pub tf_adjustment: f64,
-    /// The match weight so far, prior included.
-    pub cumulative: f64,
 }
 
 /// The linkage explanation of `b` against `a` under the published model.
@@ -756,18 +739,7 @@ fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Explanation
         a: a.record_id.clone(),
         b: b.record_id.clone(),
         prior: w.prior,
-        steps: w
-            .steps
-            .into_iter()
-            .map(|s| ComparisonStep {
-                comparison: s.comparison,
-                level: s.level,
-                values: s.values,
-                weight: s.weight,
-                tf_adjustment: s.tf_adjustment,
-                cumulative: s.cumulative,
-            })
-            .collect(),
+        steps: w.steps,
         match_weight: w.total,
         probability: w.probability,
         threshold: w.threshold,
