@@ -386,7 +386,9 @@ pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), Datas
                 dir.display()
             )));
         }
-        let (export, summary) = read_export(conn, &at)?;
+        // Each export may refer to incidents of the ones imported before it.
+        let known = conduct_store::known_incidents(conn).map_err(DatasetError::Store)?;
+        let (export, summary) = read_export(&known, &at)?;
         conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
         conn.execute("DELETE FROM exports WHERE name = ?", &[name.into()])?;
         conn.execute("INSERT INTO exports (name) VALUES (?)", &[name.into()])?;
@@ -428,14 +430,13 @@ pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
 }
 
 /// Reads one export folder as the store will hold it: every accepted row (people and orders
-/// may refer to incidents the store holds), the rejects only counted (they were reported when
-/// the export was uploaded).
-fn read_export(conn: &mut Conn, dir: &Path) -> Result<(Export, Summary), DatasetError> {
-    let known = conduct_store::known_incidents(conn).map_err(DatasetError::Store)?;
+/// may refer to `known`, the incidents the store holds), the rejects only counted (they were
+/// reported when the export was uploaded).
+fn read_export(known: &conduct_ingest::KnownIncidents, dir: &Path) -> Result<(Export, Summary), DatasetError> {
     let mut export = Export::default();
     let summary = Ingest::new()
         .with_limits(conduct_ingest::Limits { max_findings_kept: 0, ..Default::default() })
-        .run(&inputs_in(dir)?, &known, &mut |b| {
+        .run(&inputs_in(dir)?, known, &mut |b| {
             match b {
                 conduct_ingest::Batch::Incidents(v) => export.incidents.extend(v),
                 conduct_ingest::Batch::People(v) => export.people.extend(v),
@@ -614,13 +615,15 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
     // The added exports not yet held (one whose import committed before its process stopped is
     // queued again, and held once).
     let mut pending = Vec::new();
+    let known = conduct_store::known_incidents(conn).map_err(DatasetError::Store)?;
     for s in adding {
         if held(conn, &s.name)? {
             retire(s);
         } else {
-            pending.push((s, read_export(conn, &s.dir)?));
+            pending.push((s, read_export(&known, &s.dir)?));
         }
     }
+    drop(known);
     for _ in 0..3 {
         // The publication first: if another commits after this, the commit below sees it.
         let expected = meta_number(conn, "publication")?.unwrap_or(0);

@@ -49,10 +49,6 @@ pub(crate) fn version(conn: &mut Conn) -> Result<u32, DbError> {
     Ok(v.and_then(|r| r[0].int()).unwrap_or(0) as u32)
 }
 
-fn now() -> String {
-    crate::import::now()
-}
-
 /// Creates or upgrades the schema of the database behind `conn`.
 ///
 /// # Errors
@@ -113,7 +109,7 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
             }
             c.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                &[i64::from(v).into(), name.into(), now().into()],
+                &[i64::from(v).into(), name.into(), crate::import::now().into()],
             )?;
             Ok(())
         })?;
