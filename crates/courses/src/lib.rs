@@ -11,6 +11,7 @@
 mod breach;
 mod build;
 pub mod eval;
+pub mod narrative;
 mod output;
 mod signals;
 #[cfg(test)]
