@@ -1361,9 +1361,9 @@ mod tests {
         truth: Vec<Behaviour>,
     }
 
-    fn labelled() -> Vec<Row> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/narratives/labelled.csv");
-        let mut reader = csv::Reader::from_path(&path).expect("tests/data/narratives/labelled.csv");
+    fn labelled(file: &str) -> Vec<Row> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/narratives").join(file);
+        let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let headers = reader.headers().expect("a header").clone();
         let column = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
         let (id, narrative) = (column("id"), column("narrative"));
@@ -1420,16 +1420,10 @@ mod tests {
         (figures, wrong)
     }
 
-    /// Scores the narrative reader and the old word search on `tests/data/narratives/labelled.csv`
-    /// and prints both (`cargo test -p conduct-courses labelled_set -- --nocapture`).
-    #[test]
-    fn labelled_set_precision_and_recall() {
-        let rows = labelled();
-        assert!(rows.len() >= 150, "the labelled set holds {} narratives", rows.len());
-        let reader = |t: &str| found(t);
-        let (before, _) = score(&rows, word_search::flags);
-        let (after, wrong) = score(&rows, reader);
-        println!("narratives: {}", rows.len());
+    fn print(name: &str, rows: &[Row]) -> Vec<(Behaviour, f64, f64, usize, usize, usize)> {
+        let (before, _) = score(rows, word_search::flags);
+        let (after, wrong) = score(rows, found);
+        println!("{name}: {} narratives", rows.len());
         println!("| behaviour | narratives with it | before: precision | before: recall | after: precision | after: recall |");
         println!("|---|---|---|---|---|---|");
         for ((b, p0, r0, ..), (_, p, r, tp, _, fn_)) in before.iter().zip(&after) {
@@ -1438,6 +1432,19 @@ mod tests {
         for w in &wrong {
             println!("  {w}");
         }
+        after
+    }
+
+    /// Scores the narrative reader and the old word search on `tests/data/narratives/labelled.csv`
+    /// (the targets: precision at least 0.95 and recall at least 0.90 per behaviour) and, for
+    /// information, on `heldout.csv`, written after the rules were fixed; prints both
+    /// (`cargo test -p conduct-courses labelled_set -- --nocapture`).
+    #[test]
+    fn labelled_set_precision_and_recall() {
+        let rows = labelled("labelled.csv");
+        assert!(rows.len() >= 150, "the labelled set holds {} narratives", rows.len());
+        let after = print("labelled.csv", &rows);
+        print("heldout.csv", &labelled("heldout.csv"));
         for (b, p, r, ..) in &after {
             assert!(*p >= 0.95, "{b}: precision {p:.3} < 0.95");
             assert!(*r >= 0.90, "{b}: recall {r:.3} < 0.90");
