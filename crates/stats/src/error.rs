@@ -44,13 +44,35 @@ pub enum ErrorKind {
     /// A period that reads but lies (partly) outside the years a date can hold; the text as
     /// given.
     PeriodOutOfRange(String),
+    /// A workbook (`.ods`, `.xlsx`) the spreadsheet reader could not open or read: its message.
+    Spreadsheet(String),
+    /// No sheet of a workbook has a header naming the table's key columns in its first
+    /// `searched` rows: the sheets searched.
+    NoTable {
+        /// The workbook's sheets.
+        sheets: Vec<String>,
+        /// How many rows of each were searched.
+        searched: usize,
+    },
+    /// A file refused before it was read, as too large or not a regular file: why.
+    TooLarge(String),
+    /// An outcomes table whose only count is for the other basis than the one asked for: the
+    /// basis asked for, and the header of the count the file has.
+    OtherOutcomeBasis {
+        /// The basis asked for (`--outcomes-by`).
+        wanted: crate::tables::OutcomeBasis,
+        /// The header of the count column the file has, as written.
+        found: String,
+    },
 }
 
-/// An error, with the file, line (1-based; the header is line 1) and column where it has them.
+/// An error, with the file, sheet (in a workbook), line (1-based: the CSV line, or the
+/// spreadsheet row) and column where it has them.
 #[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,
     file: Option<PathBuf>,
+    sheet: Option<String>,
     line: Option<u64>,
     column: Option<String>,
 }
@@ -58,12 +80,18 @@ pub struct Error {
 impl Error {
     /// An error with no place attached.
     pub fn new(kind: ErrorKind) -> Error {
-        Error { kind, file: None, line: None, column: None }
+        Error { kind, file: None, sheet: None, line: None, column: None }
     }
 
     /// The same error, placed in a file.
     pub fn in_file(mut self, file: &Path) -> Error {
         self.file = Some(file.to_path_buf());
+        self
+    }
+
+    /// The same error, placed in a sheet of its workbook (its line is then a row of the sheet).
+    pub fn in_sheet(mut self, sheet: &str) -> Error {
+        self.sheet = Some(sheet.to_string());
         self
     }
 
@@ -84,7 +112,12 @@ impl Error {
         self.file.as_deref()
     }
 
-    /// The line, if the error has one.
+    /// The sheet of a workbook, if the error is in one.
+    pub fn sheet(&self) -> Option<&str> {
+        self.sheet.as_deref()
+    }
+
+    /// The line (the spreadsheet row, in a sheet), if the error has one.
     pub fn line(&self) -> Option<u64> {
         self.line
     }
@@ -117,6 +150,24 @@ impl Error {
             ErrorKind::PeriodOutOfRange(s) => {
                 format!("the period {s:?} is outside the supported range: {}", crate::period::SUPPORTED_RANGE)
             }
+            ErrorKind::Spreadsheet(m) => format!("cannot read the spreadsheet: {m}"),
+            ErrorKind::TooLarge(m) => format!("refused: {m}"),
+            ErrorKind::NoTable { sheets, searched } => format!(
+                "no sheet holds the table: none of {} has a header row naming the financial year, quarter, force \
+                 and offence code in its first {searched} rows",
+                if sheets.is_empty() {
+                    "its sheets (it has none)".to_string()
+                } else {
+                    format!("its sheets ({})", sheets.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "))
+                }
+            ),
+            ErrorKind::OtherOutcomeBasis { wanted, found } => format!(
+                "no count of {} (expected one of: {}); the file counts {} (column {found:?}): give --outcomes-by {} to use it",
+                wanted.counts(),
+                wanted.headers().join(", "),
+                wanted.other().counts(),
+                wanted.other().flag()
+            ),
         }
     }
 }
@@ -125,8 +176,13 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(file) = &self.file {
             write!(f, "{}", file.display())?;
-            if let Some(line) = self.line {
-                write!(f, ", line {line}")?;
+            if let Some(sheet) = &self.sheet {
+                write!(f, ", sheet {sheet:?}")?;
+            }
+            match (self.line, &self.sheet) {
+                (Some(row), Some(_)) => write!(f, ", row {row}")?,
+                (Some(line), None) => write!(f, ", line {line}")?,
+                (None, _) => {}
             }
             if let Some(c) = &self.column {
                 write!(f, ", column {c:?}")?;

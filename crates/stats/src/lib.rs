@@ -3,8 +3,9 @@
 //!
 //! - [`tables`]: the model — recorded crime and outcomes by force, financial quarter and
 //!   offence, each cell a [`Tally`] that keeps suppressed (`..`) cells apart from zero.
-//! - [`published`]: reads and writes the published CSV layout (header aliases, non-force rows,
-//!   rejected rows with file/line/column).
+//! - [`published`]: reads the published tables as CSV, `.ods` or `.xlsx` (every sheet that
+//!   holds the table, title rows above the header skipped, either outcome count) and writes
+//!   the CSV layout (header aliases, non-force rows, rejected rows with file/sheet/line/column).
 //! - [`incidents`]: builds the same tables from incidents and orders read by `conduct-ingest`.
 //! - [`period`]: financial quarters and periods ("year to September 2023", "2022/23",
 //!   "calendar year 2023").
@@ -19,9 +20,10 @@ pub mod figures;
 pub mod incidents;
 pub mod period;
 pub mod published;
+mod source;
 pub mod tables;
 
 pub use error::{Error, ErrorKind};
 pub use figures::{Area, Change, Figures, QuarterFigures, Rate, quarterly};
 pub use period::{FinancialQuarter, Period, PeriodKind};
-pub use tables::{Count, OrderTally, Source, Tables, Tally};
+pub use tables::{Count, OrderTally, OutcomeBasis, Source, Tables, Tally};

@@ -1,15 +1,26 @@
 //! Reads and writes the Home Office's published open-data tables: recorded crime (`Financial
 //! Year`, `Financial Quarter`, `Force Name`, `Offence Description`, `Offence Group`, `Offence
 //! Subgroup`, `Offence Code`, `Number of Offences`) and outcomes (the same keys plus `Outcome
-//! Description`, `Outcome Group`, `Outcome Type` and a count).
+//! Description`, `Outcome Group`, `Outcome Type` and two counts: `Force outcomes for offences
+//! recorded in quarter` and `Force outcomes for offences closed in quarter`).
 //!
-//! Headers are matched case-insensitively, ignoring spacing and punctuation, against lists of
-//! accepted names ([`RECORDED_COUNT_NAMES`], [`OUTCOME_COUNT_NAMES`]…); the wording of the
-//! outcomes count is not confirmed, so the column actually used is reported. A suppressed cell
-//! (`..`) is kept as suppressed, never read as zero. Force names go through
-//! [`Force::resolve`]: non-force bodies (Action Fraud, CIFAS, UK Finance) are kept out of every
-//! force and national figure but counted and reported; an unknown name is a rejected row naming
-//! file, line and column. For every file, rows read = used + non-force + rejected.
+//! A table is read from CSV, or from every sheet of an `.ods` or `.xlsx` workbook that holds it
+//! (the recorded-crime tables are published as one sheet per financial year, with title and
+//! note rows above the header and a notes sheet beside them): the header is the first row,
+//! among the first [`HEADER_SEARCH_ROWS`], that names the financial year, quarter, force and
+//! offence code; sheets without one are listed and left out, and the rows above the header are
+//! skipped and counted. [`ReadSummary`] says which sheets and rows were used.
+//!
+//! Headers are matched case-insensitively, ignoring spacing, punctuation and bracketed notes
+//! (`[note 3]`), against lists of accepted names ([`RECORDED_COUNT_NAMES`],
+//! [`OUTCOME_COUNT_NAMES`]…). Of the two outcome counts, the one of the [`OutcomeBasis`] asked
+//! for is used (offences recorded in the quarter by default) and the other named as not used; a
+//! single count under another heading is read as the recorded basis and the column used is
+//! reported. A suppressed cell (`..`) is kept as suppressed, never read as zero. Force names go
+//! through [`Force::resolve`]: non-force bodies (Action Fraud, CIFAS, UK Finance) are kept out
+//! of every force and national figure but counted and reported; an unknown name is a rejected
+//! row naming file, sheet, line (or row) and column. For every file, rows read = used +
+//! non-force + rejected.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +28,10 @@ use conduct_domain::{Force, ForceKind, OffenceCode, OutcomeType};
 
 use crate::error::{Error, ErrorKind};
 use crate::period::{FinancialQuarter, parse_financial_year, parse_quarter};
+pub use crate::source::{Format, MAX_EXPANSION, MAX_SPREADSHEET_BYTES, MAX_UNPACKED_BYTES, MIN_EXPANSION_ALLOWANCE};
+use crate::source::{Next, Row, Rows, Workbook};
 use crate::tables::{Count, Source, Tables, Tally};
+pub use crate::tables::{OUTCOMES_CLOSED_IN_QUARTER, OUTCOMES_RECORDED_IN_QUARTER, OutcomeBasis};
 
 /// Header names accepted for the financial year.
 pub const YEAR_NAMES: [&str; 3] = ["Financial Year", "Year", "FY"];
@@ -35,7 +49,9 @@ pub const OFFENCE_GROUP_NAMES: [&str; 1] = ["Offence Group"];
 pub const OFFENCE_SUBGROUP_NAMES: [&str; 2] = ["Offence Subgroup", "Offence Sub-group"];
 /// Header names accepted for the recorded-crime count, in order of preference.
 pub const RECORDED_COUNT_NAMES: [&str; 6] = ["Number of Offences", "Offences", "Number of Crimes", "Recorded Offences", "Count", "Number"];
-/// Header names accepted for the outcomes count, in order of preference (wording unconfirmed).
+/// Header names accepted for a single outcomes count under another heading than the published
+/// two ([`OutcomeBasis::headers`]), in order of preference; read as outcomes of offences
+/// recorded in the quarter.
 pub const OUTCOME_COUNT_NAMES: [&str; 9] = [
     "Number of Outcomes",
     "Outcomes",
@@ -54,6 +70,10 @@ pub const OUTCOME_DESCRIPTION_NAMES: [&str; 2] = ["Outcome Description", "Outcom
 /// Header names accepted for the outcome group.
 pub const OUTCOME_GROUP_NAMES: [&str; 1] = ["Outcome Group"];
 
+/// How many rows of a file or sheet are searched for the header: title and note rows above it
+/// are skipped.
+pub const HEADER_SEARCH_ROWS: usize = 50;
+
 /// Which published table a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableKind {
@@ -63,6 +83,64 @@ pub enum TableKind {
     Outcomes,
 }
 
+/// What was read from one CSV file or one sheet of a workbook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SheetRead {
+    /// The sheet's name; `None` for a CSV file.
+    pub sheet: Option<String>,
+    /// The line (the spreadsheet row, in a sheet) of the header.
+    pub header_line: u64,
+    /// Non-blank rows above the header (titles, notes), skipped.
+    pub above_header: u64,
+    /// The first and last line (row) of the data read, if any.
+    pub data_lines: Option<(u64, u64)>,
+    /// Data rows read from it.
+    pub read: u64,
+    /// Rows of it counted in force (and national) figures.
+    pub used: u64,
+    /// Rows below the header with text in one cell only (titles, notes, footnotes), skipped:
+    /// their lines (rows).
+    pub note_rows: Vec<u64>,
+    /// The header of the column the counts were read from, as written.
+    pub count_column: String,
+}
+
+impl SheetRead {
+    /// What was read, in words: `sheet "2022/23": header on row 4, 2 title rows above it
+    /// skipped, data rows 5-120 (116 rows, 116 used)`.
+    pub fn describe(&self) -> String {
+        let (place, unit) = match &self.sheet {
+            Some(s) => (format!("sheet {s:?}: "), "row"),
+            None => (String::new(), "line"),
+        };
+        let mut t = format!("{place}header on {unit} {}", self.header_line);
+        if self.above_header > 0 {
+            t.push_str(&format!(", {} title or note {} above it skipped", self.above_header, plural(self.above_header, unit)));
+        }
+        match self.data_lines {
+            Some((a, b)) => {
+                t.push_str(&format!(", data {unit}s {a}-{b} ({} {} read, {} used)", self.read, plural(self.read, "row"), self.used))
+            }
+            None => t.push_str(", no data rows"),
+        }
+        if !self.note_rows.is_empty() {
+            let shown: Vec<String> = self.note_rows.iter().take(5).map(u64::to_string).collect();
+            let more = if self.note_rows.len() > 5 { ", …" } else { "" };
+            t.push_str(&format!(
+                ", {} note {} below the header skipped ({unit} {}{more})",
+                self.note_rows.len(),
+                plural(self.note_rows.len() as u64, unit),
+                shown.join(", ")
+            ));
+        }
+        t
+    }
+}
+
+fn plural(n: u64, unit: &str) -> String {
+    if n == 1 { unit.to_string() } else { format!("{unit}s") }
+}
+
 /// What reading one file found. `read` = `used` + `non_force` + `rejected`.
 #[derive(Debug)]
 pub struct ReadSummary {
@@ -70,7 +148,9 @@ pub struct ReadSummary {
     pub file: PathBuf,
     /// Which table.
     pub table: TableKind,
-    /// Data rows read (not counting the header).
+    /// The file's format.
+    pub format: Format,
+    /// Data rows read (not counting the header, the rows above it, blank rows or note rows).
     pub read: u64,
     /// Rows counted in force (and national) figures.
     pub used: u64,
@@ -80,9 +160,19 @@ pub struct ReadSummary {
     pub rejected: u64,
     /// Rows whose count was suppressed (`..`), among the used and non-force rows.
     pub suppressed: u64,
-    /// The header of the column the counts were read from, as written in the file.
+    /// The header of the column the counts were read from, as written in the file (the
+    /// distinct headers, joined with "; ", when sheets differ).
     pub count_column: String,
-    /// The rejected rows, with file, line, column and reason.
+    /// For an outcomes table: which count was used.
+    pub outcome_basis: Option<OutcomeBasis>,
+    /// For an outcomes table: the header of the other basis's count, present and not used.
+    pub unused_count_column: Option<String>,
+    /// The CSV file, or each sheet of a workbook that held the table, in order.
+    pub sheets: Vec<SheetRead>,
+    /// Sheets of a workbook that did not hold the table (no header in their first
+    /// [`HEADER_SEARCH_ROWS`] rows), not read.
+    pub skipped_sheets: Vec<String>,
+    /// The rejected rows, with file, sheet, line and column and reason.
     pub rejects: Vec<Error>,
     /// Notes about the file as a whole (columns ignored, community-safety-partnership rows…).
     pub notes: Vec<String>,
@@ -93,10 +183,53 @@ impl ReadSummary {
     pub fn balances(&self) -> bool {
         self.read == self.used + self.non_force + self.rejected
     }
+
+    /// Which sheets and rows were read, one line each, then the sheets left out.
+    pub fn describe(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.sheets.iter().map(SheetRead::describe).collect();
+        if !self.skipped_sheets.is_empty() {
+            let names: Vec<String> = self.skipped_sheets.iter().map(|s| format!("{s:?}")).collect();
+            v.push(format!(
+                "not read (no table header in the first {HEADER_SEARCH_ROWS} rows): {} {}",
+                plural(names.len() as u64, "sheet"),
+                names.join(", ")
+            ));
+        }
+        v
+    }
 }
 
+/// A header or name, compared: lower case, letters and digits only, bracketed notes
+/// (`[note 3]`) left out.
 fn normalise(h: &str) -> String {
-    h.trim_start_matches('\u{feff}').chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    let mut out = String::new();
+    let mut depth = 0u32;
+    for c in h.trim_start_matches('\u{feff}').chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            c if depth == 0 && c.is_alphanumeric() => out.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Where rows are read from: a file, and the sheet in a workbook.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    file: &'a Path,
+    sheet: Option<&'a str>,
+}
+
+impl Place<'_> {
+    fn err(&self, kind: ErrorKind) -> Error {
+        let e = Error::new(kind).in_file(self.file);
+        match self.sheet {
+            Some(s) => e.in_sheet(s),
+            None => e,
+        }
+    }
 }
 
 struct Header {
@@ -105,6 +238,12 @@ struct Header {
 }
 
 impl Header {
+    fn of(record: &csv::StringRecord) -> Header {
+        let names: Vec<String> =
+            record.iter().map(|h| h.trim_start_matches('\u{feff}').split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+        Header { keys: names.iter().map(|n| normalise(n)).collect(), names }
+    }
+
     /// The first accepted name present, in order of preference: its index.
     fn find(&self, accepted: &[&str]) -> Option<usize> {
         accepted.iter().find_map(|a| {
@@ -113,8 +252,13 @@ impl Header {
         })
     }
 
-    fn require(&self, what: &'static str, accepted: &[&'static str], file: &Path) -> Result<usize, Error> {
-        self.find(accepted).ok_or_else(|| Error::new(ErrorKind::MissingColumn { what, expected: accepted.to_vec() }).in_file(file))
+    fn require(&self, what: &'static str, accepted: &[&'static str], place: Place<'_>) -> Result<usize, Error> {
+        self.find(accepted).ok_or_else(|| place.err(ErrorKind::MissingColumn { what, expected: accepted.to_vec() }))
+    }
+
+    /// How many of the four key columns (year, quarter, force, offence code) it names.
+    fn keys_named(&self) -> usize {
+        [&YEAR_NAMES[..], &QUARTER_NAMES, &FORCE_NAMES, &OFFENCE_CODE_NAMES].iter().filter(|n| self.find(n).is_some()).count()
     }
 }
 
@@ -160,100 +304,347 @@ fn is_total(name: &str) -> bool {
     matches!(normalise(name).as_str(), "englandandwales" | "england" | "wales" | "total" | "englandandwalestotal" | "national")
 }
 
-/// Reads a published recorded-crime table into `tables`.
+/// Reads a published recorded-crime table (CSV, or every sheet of an `.ods` or `.xlsx`
+/// workbook that holds it) into `tables`.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Io`] when the file cannot be opened, [`ErrorKind::Csv`] when its header is not
-/// CSV, [`ErrorKind::MissingColumn`] when a column the table needs is absent. A bad row is kept
-/// in the summary, not returned.
+/// [`ErrorKind::Io`] when the file cannot be opened, [`ErrorKind::Csv`] when it is not CSV,
+/// [`ErrorKind::Spreadsheet`] when a workbook cannot be read, [`ErrorKind::TooLarge`] when it
+/// is refused unread, [`ErrorKind::MissingColumn`] when a column the table needs is absent
+/// ([`ErrorKind::NoTable`] when no sheet of a workbook has a header). A bad row is kept in the
+/// summary, not returned.
 pub fn read_recorded(path: &Path, tables: &mut Tables) -> Result<ReadSummary, Error> {
-    read(path, TableKind::Recorded, tables)
+    read(path, TableKind::Recorded, OutcomeBasis::Recorded, tables)
 }
 
-/// Reads a published outcomes table into `tables`.
+/// Reads a published outcomes table into `tables`, counting outcomes of offences recorded in
+/// each quarter (as [`read_outcomes_by`] with [`OutcomeBasis::Recorded`]).
 ///
 /// # Errors
 ///
-/// As [`read_recorded`].
+/// As [`read_outcomes_by`].
 pub fn read_outcomes(path: &Path, tables: &mut Tables) -> Result<ReadSummary, Error> {
-    read(path, TableKind::Outcomes, tables)
+    read_outcomes_by(path, tables, OutcomeBasis::Recorded)
 }
 
-fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummary, Error> {
-    let file = std::fs::File::open(path).map_err(|e| Error::new(ErrorKind::Io(e)).in_file(path))?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(std::io::BufReader::new(file));
-    let csv_err = |e: csv::Error| Error::new(ErrorKind::Csv(e)).in_file(path);
-    let names: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
-    let header = Header { keys: names.iter().map(|n| normalise(n)).collect(), names };
-    let year = header.require("financial year", &YEAR_NAMES, path)?;
-    let quarter = header.require("financial quarter", &QUARTER_NAMES, path)?;
-    let force = header.require("force name", &FORCE_NAMES, path)?;
-    let code = header.require("offence code", &OFFENCE_CODE_NAMES, path)?;
-    let description = header.find(&OFFENCE_DESCRIPTION_NAMES);
-    let group = header.find(&OFFENCE_GROUP_NAMES);
-    let subgroup = header.find(&OFFENCE_SUBGROUP_NAMES);
-    let (count, outcome) = match table {
-        TableKind::Recorded => (header.require("count", &RECORDED_COUNT_NAMES, path)?, None),
-        TableKind::Outcomes => {
-            let count = header.require("outcomes count", &OUTCOME_COUNT_NAMES, path)?;
-            let ty = header.find(&OUTCOME_TYPE_NAMES);
-            let desc = header.find(&OUTCOME_DESCRIPTION_NAMES);
-            if ty.is_none() && desc.is_none() {
-                header.require("outcome type", &OUTCOME_TYPE_NAMES, path)?;
+/// Reads a published outcomes table into `tables`, taking the count of `basis` and setting
+/// [`Tables::outcome_basis`].
+///
+/// # Errors
+///
+/// As [`read_recorded`], and [`ErrorKind::OtherOutcomeBasis`] when the file counts outcomes
+/// only on the other basis.
+pub fn read_outcomes_by(path: &Path, tables: &mut Tables, basis: OutcomeBasis) -> Result<ReadSummary, Error> {
+    read(path, TableKind::Outcomes, basis, tables)
+}
+
+/// The columns of a table, by index.
+struct Columns {
+    year: usize,
+    quarter: usize,
+    force: usize,
+    code: usize,
+    description: Option<usize>,
+    group: Option<usize>,
+    subgroup: Option<usize>,
+    count: usize,
+    /// Outcome type and description (one or both), for an outcomes table.
+    outcome: Option<(Option<usize>, Option<usize>)>,
+    /// The other basis's count, for an outcomes table.
+    other_count: Option<usize>,
+}
+
+impl Columns {
+    fn of(header: &Header, table: TableKind, basis: OutcomeBasis, place: Place<'_>) -> Result<Columns, Error> {
+        let year = header.require("financial year", &YEAR_NAMES, place)?;
+        let quarter = header.require("financial quarter", &QUARTER_NAMES, place)?;
+        let force = header.require("force name", &FORCE_NAMES, place)?;
+        let code = header.require("offence code", &OFFENCE_CODE_NAMES, place)?;
+        let description = header.find(&OFFENCE_DESCRIPTION_NAMES);
+        let group = header.find(&OFFENCE_GROUP_NAMES);
+        let subgroup = header.find(&OFFENCE_SUBGROUP_NAMES);
+        let (count, outcome, other_count) = match table {
+            TableKind::Recorded => (header.require("count", &RECORDED_COUNT_NAMES, place)?, None, None),
+            TableKind::Outcomes => {
+                let (count, other) = outcome_count(header, basis, place)?;
+                let ty = header.find(&OUTCOME_TYPE_NAMES);
+                let desc = header.find(&OUTCOME_DESCRIPTION_NAMES);
+                if ty.is_none() && desc.is_none() {
+                    header.require("outcome type", &OUTCOME_TYPE_NAMES, place)?;
+                }
+                (count, Some((ty, desc)), other)
             }
-            (count, Some((ty, desc)))
-        }
+        };
+        Ok(Columns { year, quarter, force, code, description, group, subgroup, count, outcome, other_count })
+    }
+}
+
+/// The outcomes count column of `basis`, and the other basis's when present. A single count
+/// under a generic name ([`OUTCOME_COUNT_NAMES`]) counts outcomes of offences recorded in the
+/// quarter.
+fn outcome_count(header: &Header, basis: OutcomeBasis, place: Place<'_>) -> Result<(usize, Option<usize>), Error> {
+    let recorded = header.find(OutcomeBasis::Recorded.headers());
+    let closed = header.find(OutcomeBasis::Closed.headers());
+    let generic = header.find(&OUTCOME_COUNT_NAMES).filter(|i| Some(*i) != closed);
+    let recorded_or_generic = recorded.or(generic);
+    let (own, other) = match basis {
+        OutcomeBasis::Recorded => (recorded_or_generic, closed),
+        OutcomeBasis::Closed => (closed, recorded_or_generic),
     };
+    match (own, other) {
+        (Some(i), o) => Ok((i, o.filter(|o| *o != i))),
+        (None, Some(o)) => Err(place.err(ErrorKind::OtherOutcomeBasis { wanted: basis, found: header.names[o].clone() })),
+        (None, None) => {
+            let mut expected = basis.headers().to_vec();
+            if basis == OutcomeBasis::Recorded {
+                expected.extend(OUTCOME_COUNT_NAMES);
+            }
+            Err(place.err(ErrorKind::MissingColumn { what: "outcomes count", expected }))
+        }
+    }
+}
+
+/// A header row found, or the best near-miss when none was.
+enum Found {
+    Header { header: Header, line: u64, above: u64 },
+    NotFound(Option<(usize, Header)>),
+}
+
+/// Reads rows until one names all four key columns (among the first [`HEADER_SEARCH_ROWS`]
+/// non-blank rows); the rows before it are titles or notes.
+fn find_header(rows: &mut Rows, row: &mut Row) -> Result<Found, Error> {
+    let mut best: Option<(usize, Header)> = None;
+    let mut above = 0u64;
+    let mut searched = 0;
+    while searched < HEADER_SEARCH_ROWS {
+        match rows.next(row)? {
+            Next::End => break,
+            Next::Bad(_) => {
+                above += 1;
+                searched += 1;
+                continue;
+            }
+            Next::Row => {}
+        }
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        searched += 1;
+        let header = Header::of(&row.cells);
+        let named = header.keys_named();
+        if named == 4 {
+            return Ok(Found::Header { header, line: row.line, above });
+        }
+        if best.as_ref().is_none_or(|(n, _)| named > *n) {
+            best = Some((named, header));
+        }
+        above += 1;
+    }
+    Ok(Found::NotFound(best))
+}
+
+fn read(path: &Path, table: TableKind, basis: OutcomeBasis, tables: &mut Tables) -> Result<ReadSummary, Error> {
+    let format = Format::of(path)?;
     let mut s = ReadSummary {
         file: path.to_path_buf(),
         table,
+        format,
         read: 0,
         used: 0,
         non_force: 0,
         rejected: 0,
         suppressed: 0,
-        count_column: header.names[count].clone(),
+        count_column: String::new(),
+        outcome_basis: (table == TableKind::Outcomes).then_some(basis),
+        unused_count_column: None,
+        sheets: Vec::new(),
+        skipped_sheets: Vec::new(),
         rejects: Vec::new(),
         notes: Vec::new(),
     };
-    if header.keys.iter().any(|k| k == "cspname") {
-        s.notes.push("rows are by community safety partnership (CSP Name); they are summed to forces".into());
-    }
-    let mut used_cols = vec![year, quarter, force, code, count];
-    used_cols.extend([description, group, subgroup].into_iter().flatten());
-    if let Some((t, d)) = outcome {
-        used_cols.extend([t, d, header.find(&OUTCOME_GROUP_NAMES)].into_iter().flatten());
-    }
-    let ignored: Vec<&str> = (0..header.names.len())
-        .filter(|i| !used_cols.contains(i) && header.keys[*i] != "cspname")
-        .map(|i| header.names[i].as_str())
-        .collect();
-    if !ignored.is_empty() {
-        s.notes.push(format!("columns not used: {}", ignored.join(", ")));
-    }
-    tables.source = Source::Published;
-    let mut record = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                // A malformed row (bad UTF-8, say): reject it and read on; a broken file stops.
-                let line = e.position().map_or(0, |p| p.line());
-                if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                    s.read += 1;
-                    s.rejected += 1;
-                    s.rejects.push(Error::new(ErrorKind::Csv(e)).in_file(path).at(line, ""));
+    let mut row = Row { line: 0, cells: csv::StringRecord::new() };
+    let mut notes = Notes::default();
+    if format == Format::Csv {
+        let place = Place { file: path, sheet: None };
+        let mut rows = Rows::csv(path)?;
+        match find_header(&mut rows, &mut row)? {
+            Found::Header { header, line, above } => {
+                let columns = Columns::of(&header, table, basis, place)?;
+                let sheet = read_rows(&mut rows, &mut row, &header, &columns, place, (line, above), &mut s, &mut notes, tables)?;
+                s.sheets.push(sheet);
+            }
+            Found::NotFound(best) => {
+                let header = best.map_or_else(|| Header { names: Vec::new(), keys: Vec::new() }, |b| b.1);
+                return Err(Columns::of(&header, table, basis, place).err().unwrap_or_else(|| missing_year(place)));
+            }
+        }
+    } else {
+        let mut book = Workbook::open(path, format)?;
+        let names = book.sheet_names();
+        let mut best: Option<(usize, Header, String)> = None;
+        for name in &names {
+            let place = Place { file: path, sheet: Some(name) };
+            let mut rows = match book.rows(name) {
+                Ok(r) => r,
+                // A chart or dialog sheet holds no cells: not the table.
+                Err(_) => {
+                    s.skipped_sheets.push(name.clone());
                     continue;
                 }
-                return Err(csv_err(e));
+            };
+            match find_header(&mut rows, &mut row)? {
+                Found::Header { header, line, above } => {
+                    let columns = Columns::of(&header, table, basis, place)?;
+                    let sheet = read_rows(&mut rows, &mut row, &header, &columns, place, (line, above), &mut s, &mut notes, tables)?;
+                    s.sheets.push(sheet);
+                }
+                Found::NotFound(b) => {
+                    s.skipped_sheets.push(name.clone());
+                    if let Some((n, h)) = b.filter(|(n, _)| *n > 0 && best.as_ref().is_none_or(|x| *n > x.0)) {
+                        best = Some((n, h, name.clone()));
+                    }
+                }
+            }
+        }
+        if s.sheets.is_empty() {
+            if let Some((_, header, name)) = best {
+                let place = Place { file: path, sheet: Some(&name) };
+                return Err(Columns::of(&header, table, basis, place).err().unwrap_or_else(|| missing_year(place)));
+            }
+            return Err(Error::new(ErrorKind::NoTable { sheets: names, searched: HEADER_SEARCH_ROWS }).in_file(path));
+        }
+    }
+    tables.source = Source::Published;
+    if table == TableKind::Outcomes {
+        tables.outcome_basis = basis;
+    }
+    let mut counts: Vec<&str> = Vec::new();
+    for sh in &s.sheets {
+        if !counts.contains(&sh.count_column.as_str()) {
+            counts.push(&sh.count_column);
+        }
+    }
+    s.count_column = counts.join("; ");
+    notes.finish(&mut s, basis);
+    Ok(s)
+}
+
+/// The error of a header naming no financial year. (A near miss of a header always fails in
+/// [`Columns::of`], which names the column missing; this is its fallback.)
+fn missing_year(place: Place<'_>) -> Error {
+    place.err(ErrorKind::MissingColumn { what: "financial year", expected: YEAR_NAMES.to_vec() })
+}
+
+/// Notes gathered over the sheets of a file, said once.
+#[derive(Default)]
+struct Notes {
+    csp: bool,
+    ignored: Vec<String>,
+    generic_count: Option<String>,
+    unused_count: Option<String>,
+}
+
+impl Notes {
+    fn finish(self, s: &mut ReadSummary, basis: OutcomeBasis) {
+        if self.csp {
+            s.notes.push("rows are by community safety partnership (CSP Name); they are summed to forces".into());
+        }
+        if !self.ignored.is_empty() {
+            s.notes.push(format!("columns not used: {}", self.ignored.join(", ")));
+        }
+        if let Some(g) = self.generic_count {
+            s.notes.push(format!("the single outcomes count {g:?} is read as {}", OutcomeBasis::Recorded.counts()));
+        }
+        if let Some(u) = &self.unused_count {
+            s.notes.push(format!(
+                "outcomes counted as {} (column {:?}); column {u:?} ({}) not used: --outcomes-by {} uses it",
+                basis.counts(),
+                s.count_column,
+                basis.other().counts(),
+                basis.other().flag()
+            ));
+        } else if s.table == TableKind::Outcomes {
+            s.notes.push(format!("outcomes counted as {} (column {:?})", basis.counts(), s.count_column));
+        }
+        s.unused_count_column = self.unused_count;
+    }
+}
+
+/// Reads the data rows of one CSV file or sheet after its header.
+#[allow(clippy::too_many_arguments)]
+fn read_rows(
+    rows: &mut Rows,
+    record: &mut Row,
+    header: &Header,
+    columns: &Columns,
+    place: Place<'_>,
+    (header_line, above_header): (u64, u64),
+    s: &mut ReadSummary,
+    notes: &mut Notes,
+    tables: &mut Tables,
+) -> Result<SheetRead, Error> {
+    let Columns { year, quarter, force, code, description, group, subgroup, count, outcome, other_count } = *columns;
+    let in_sheet = place.sheet.is_some();
+    notes.csp |= header.keys.iter().any(|k| k == "cspname");
+    let mut used_cols = vec![year, quarter, force, code, count];
+    used_cols.extend([description, group, subgroup, other_count].into_iter().flatten());
+    if let Some((t, d)) = outcome {
+        used_cols.extend([t, d, header.find(&OUTCOME_GROUP_NAMES)].into_iter().flatten());
+        if header.find(OutcomeBasis::Recorded.headers()) != Some(count) && header.find(OutcomeBasis::Closed.headers()) != Some(count) {
+            notes.generic_count.get_or_insert_with(|| header.names[count].clone());
+        }
+        if let Some(o) = other_count {
+            notes.unused_count.get_or_insert_with(|| header.names[o].clone());
+        }
+    }
+    for i in 0..header.names.len() {
+        if !used_cols.contains(&i) && header.keys[i] != "cspname" && !header.keys[i].is_empty() && !notes.ignored.contains(&header.names[i])
+        {
+            notes.ignored.push(header.names[i].clone());
+        }
+    }
+    let mut sheet = SheetRead {
+        sheet: place.sheet.map(str::to_string),
+        header_line,
+        above_header,
+        data_lines: None,
+        read: 0,
+        used: 0,
+        note_rows: Vec::new(),
+        count_column: header.names[count].clone(),
+    };
+    loop {
+        match rows.next(record)? {
+            Next::End => break,
+            Next::Bad(e) => {
+                s.read += 1;
+                s.rejected += 1;
+                sheet.read += 1;
+                sheet.data_lines = Some((sheet.data_lines.map_or(record.line, |d| d.0), record.line));
+                s.rejects.push(e);
+                continue;
+            }
+            Next::Row => {}
+        }
+        let line = record.line;
+        let record = &record.cells;
+        if in_sheet {
+            // A blank row, or a title, note or footnote in one cell: not a table row.
+            match record.iter().filter(|c| !c.trim().is_empty()).count() {
+                0 => continue,
+                1 => {
+                    sheet.note_rows.push(line);
+                    continue;
+                }
+                _ => {}
             }
         }
         s.read += 1;
-        let line = record.position().map_or(0, |p| p.line());
+        sheet.read += 1;
+        sheet.data_lines = Some((sheet.data_lines.map_or(line, |d| d.0), line));
         let cell = |i: usize| record.get(i).unwrap_or("").trim();
-        let reject = |kind: ErrorKind, col: usize| Error::new(kind).in_file(path).at(line, &header.names[col]);
+        let reject = |kind: ErrorKind, col: usize| place.err(kind).at(line, &header.names[col]);
         let row = (|| -> Result<Option<Count>, Error> {
             let f = match Force::resolve(cell(force)) {
                 Ok(f) => f,
@@ -278,14 +669,14 @@ fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummar
             match outcome {
                 None => tables.recorded_cell(f, q, o, c),
                 Some((ty, desc)) => {
-                    let ot = match ty {
-                        Some(i) if !cell(i).is_empty() || desc.is_none() => {
-                            parse_outcome_type(cell(i)).ok_or_else(|| reject(ErrorKind::BadOutcomeType(cell(i).into()), i))?
-                        }
-                        _ => {
-                            let i = desc.expect("checked above");
-                            by_description(cell(i)).ok_or_else(|| reject(ErrorKind::BadOutcomeType(cell(i).into()), i))?
-                        }
+                    let by_type =
+                        |i: usize| parse_outcome_type(cell(i)).ok_or_else(|| reject(ErrorKind::BadOutcomeType(cell(i).into()), i));
+                    let ot = match (ty, desc) {
+                        (Some(i), None) => by_type(i)?,
+                        (Some(i), Some(_)) if !cell(i).is_empty() => by_type(i)?,
+                        (_, Some(i)) => by_description(cell(i)).ok_or_else(|| reject(ErrorKind::BadOutcomeType(cell(i).into()), i))?,
+                        // Columns::of requires an outcome type or description column.
+                        (None, None) => return Err(reject(ErrorKind::BadOutcomeType(String::new()), count)),
                     };
                     tables.outcome_cell(f, q, o, ot, c);
                 }
@@ -296,6 +687,7 @@ fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummar
         match row {
             Ok(Some(c)) => {
                 s.used += 1;
+                sheet.used += 1;
                 s.suppressed += u64::from(is_suppressed(c));
             }
             Ok(None) => {
@@ -308,7 +700,7 @@ fn read(path: &Path, table: TableKind, tables: &mut Tables) -> Result<ReadSummar
             }
         }
     }
-    Ok(s)
+    Ok(sheet)
 }
 
 /// The header of a recorded-crime table as Conduct writes it.

@@ -122,6 +122,87 @@ pub enum Source {
     Incidents,
 }
 
+/// Which count of a published outcomes table the outcome figures use. The published outcomes
+/// open data carry two counts on every row: outcomes assigned in the quarter to offences
+/// *recorded* in that quarter ("Force outcomes for offences recorded in quarter"), and outcomes
+/// of investigations *closed* in the quarter, whenever the offence was recorded ("Force
+/// outcomes for offences closed in quarter"). A rate for offences recorded in a period uses the
+/// first; the second answers a different question, and the two are never mixed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OutcomeBasis {
+    /// Outcomes of offences recorded in each quarter (the default; a force export is counted
+    /// this way too).
+    #[default]
+    Recorded,
+    /// Outcomes of investigations closed in each quarter, whenever the offence was recorded.
+    Closed,
+}
+
+/// The published headers of the count of outcomes of offences recorded in the quarter.
+pub const OUTCOMES_RECORDED_IN_QUARTER: &str = "Force outcomes for offences recorded in quarter";
+/// The published headers of the count of outcomes of offences closed in the quarter.
+pub const OUTCOMES_CLOSED_IN_QUARTER: &str = "Force outcomes for offences closed in quarter";
+
+impl OutcomeBasis {
+    /// The value of `--outcomes-by` that chooses it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            OutcomeBasis::Recorded => "recorded",
+            OutcomeBasis::Closed => "closed",
+        }
+    }
+
+    /// The other basis.
+    pub fn other(self) -> OutcomeBasis {
+        match self {
+            OutcomeBasis::Recorded => OutcomeBasis::Closed,
+            OutcomeBasis::Closed => OutcomeBasis::Recorded,
+        }
+    }
+
+    /// What the count counts, in words.
+    pub fn counts(self) -> &'static str {
+        match self {
+            OutcomeBasis::Recorded => "outcomes of offences recorded in the quarter",
+            OutcomeBasis::Closed => "outcomes of investigations closed in the quarter",
+        }
+    }
+
+    /// The header names of this basis's count column, in order of preference (the published
+    /// wording first). The generic names of a single-count extract ([`OUTCOME_COUNT_NAMES`])
+    /// are read as the recorded basis, as Conduct has always written its own tables.
+    ///
+    /// [`OUTCOME_COUNT_NAMES`]: crate::published::OUTCOME_COUNT_NAMES
+    pub fn headers(self) -> &'static [&'static str] {
+        match self {
+            OutcomeBasis::Recorded => &[
+                OUTCOMES_RECORDED_IN_QUARTER,
+                "Force outcomes for offences recorded in the quarter",
+                "Outcomes for offences recorded in quarter",
+                "Outcomes for offences recorded in the quarter",
+            ],
+            OutcomeBasis::Closed => &[
+                OUTCOMES_CLOSED_IN_QUARTER,
+                "Force outcomes for offences closed in the quarter",
+                "Outcomes for offences closed in quarter",
+                "Outcomes for offences closed in the quarter",
+            ],
+        }
+    }
+
+    /// How the outcome figures were counted, as a report's caveat says it.
+    pub fn caveat(self) -> &'static str {
+        match self {
+            OutcomeBasis::Recorded => {
+                "Outcomes are those assigned to the offences recorded in each quarter (the published count                  \"Force outcomes for offences recorded in quarter\"), so a rate is the share of the offences                  recorded in the period that ended so. Outcomes counted by the quarter an investigation closed                  answer a different question and are not used (conduct --outcomes-by closed gives that view)."
+            }
+            OutcomeBasis::Closed => {
+                "Outcomes are counted by the quarter the investigation closed (the published count \"Force                  outcomes for offences closed in quarter\", chosen with --outcomes-by closed), whenever the                  offence was recorded: a rate here sets the outcomes of investigations closed in the period                  against the offences recorded in it, two different sets of cases, so it is not the share of                  those offences that ended so. Rates for offences recorded in the period are the default                  (--outcomes-by recorded)."
+            }
+        }
+    }
+}
+
 /// A fast hasher for the small fixed-size keys of the table cells (the FxHash mix): the keys
 /// are our own small integers, never attacker-chosen, and counting ten million incidents spends
 /// most of its time hashing them.
@@ -218,6 +299,8 @@ pub struct Tables {
     outcomes_supplied: bool,
     /// Where the tables came from.
     pub source: Source,
+    /// Which count the outcome cells hold (set by the outcomes reader).
+    pub outcome_basis: OutcomeBasis,
 }
 
 fn class_slot(c: OffenceClass) -> usize {
