@@ -440,7 +440,7 @@ fn rules() -> &'static HashMap<&'static str, Vec<Rule>> {
             }
         }
         for list in map.values_mut() {
-            list.sort_by(|a, b| b.words.len().cmp(&a.words.len()));
+            list.sort_by_key(|r| std::cmp::Reverse(r.words.len()));
         }
         map
     })
@@ -1171,10 +1171,12 @@ impl Sentence<'_> {
         Status::Affirmed
     }
 
-    /// The clause as written, trimmed to about 100 characters around the cue.
+    /// The clause as written (the sentence when the clause is under five words, "he then
+    /// punched her" rather than "punched her"), trimmed to about 100 characters around the cue.
     fn phrase(&self, cs: usize, ce: usize, start: usize, end: usize) -> String {
         const MAX: usize = 100;
         let toks = self.toks;
+        let (cs, ce) = if self.words_between(cs, ce) < 5 { (0, toks.len()) } else { (cs, ce) };
         let mut a = cs;
         while a < start && !toks[a].word {
             a += 1;
@@ -1386,8 +1388,11 @@ mod tests {
             .collect()
     }
 
+    /// Per behaviour: precision, recall, true positives, false positives, false negatives.
+    type Figures = Vec<(Behaviour, f64, f64, usize, usize, usize)>;
+
     /// Precision and recall per behaviour, and the rows each method got wrong.
-    fn score(rows: &[Row], method: impl Fn(&str) -> Vec<Behaviour>) -> (Vec<(Behaviour, f64, f64, usize, usize, usize)>, Vec<String>) {
+    fn score(rows: &[Row], method: impl Fn(&str) -> Vec<Behaviour>) -> (Figures, Vec<String>) {
         let mut wrong = Vec::new();
         let mut counts: Vec<(usize, usize, usize)> = vec![(0, 0, 0); Behaviour::ALL.len()];
         for row in rows {
@@ -1420,7 +1425,7 @@ mod tests {
         (figures, wrong)
     }
 
-    fn print(name: &str, rows: &[Row]) -> Vec<(Behaviour, f64, f64, usize, usize, usize)> {
+    fn print(name: &str, rows: &[Row]) -> Figures {
         let (before, _) = score(rows, word_search::flags);
         let (after, wrong) = score(rows, found);
         println!("{name}: {} narratives", rows.len());

@@ -1,46 +1,44 @@
 //! What a course's reports say about it, in words a reviewer can check: stalking indicators
 //! (FOUR: fixated, obsessive, unwanted, repeated; stalking behaviours in the narrative; the
 //! domestic-abuse counting rule) and escalation (intervals shortening, threats or violence
-//! appearing, more serious offences).
+//! appearing, more serious offences). Narratives are read by [`crate::narrative`]: only what a
+//! narrative reports as having happened counts, and each signal quotes the words that say it.
 
 use conduct_domain::Incident;
 use conduct_domain::{Date, OffenceClass};
 
 use crate::build::{Course, day};
-
-/// Narrative words that describe stalking behaviours (College of Policing; S-DASH items).
-const STALKING_WORDS: &[&str] = &[
-    "follow",
-    "loiter",
-    "turned up",
-    "turning up",
-    "turns up",
-    "monitor",
-    "watching",
-    "watched",
-    "waiting outside",
-    "tracking",
-    "tracked",
-    "turned up at",
-    "sat outside",
-    "outside her",
-    "outside his",
-    "outside the",
-];
-
-/// Words of threat.
-const THREAT_WORDS: &[&str] = &["threat", "threaten", "kill", "going to hurt", "knife"];
-
-/// Words of violence.
-const VIOLENCE_WORDS: &[&str] = &["punch", "assault", "hit her", "hit him", "kicked", "strangl", "choke", "injur", "attacked"];
+use crate::narrative::{self, Behaviour};
 
 /// The day the April 2020 counting rule took effect: harassment in a domestic-abuse context is
 /// recorded as stalking from then on (reference/domain.md; wording UNCONFIRMED).
 pub const DOMESTIC_ABUSE_STALKING_RULE: (i32, u32, u32) = (2020, 4, 1);
 
-fn contains_any(text: &str, words: &[&'static str]) -> Option<&'static str> {
-    let t = text.to_lowercase();
-    words.iter().find(|w| t.contains(*w)).copied()
+/// A behaviour read in a report's narrative: what, the first report that says it, and the words
+/// that say it, so that a reviewer can check it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sighting {
+    /// The behaviour.
+    pub behaviour: Behaviour,
+    /// What was found, in words ("following", "loitering", "threat to kill", "assault"…).
+    pub cue: &'static str,
+    /// The recorded date of the report.
+    pub date: Date,
+    /// The clause of the narrative that says it, as written (about 100 characters at most).
+    pub phrase: String,
+}
+
+/// The behaviours each report's narrative affirms (see [`crate::narrative`]: negated, denied,
+/// feared, asked-about, planned and other people's actions do not count), in report order.
+fn sightings<'a>(reports: &'a [&Incident]) -> impl Iterator<Item = Sighting> + 'a {
+    reports.iter().flat_map(|r| {
+        narrative::affirmed(&r.narrative).into_iter().map(|m| Sighting {
+            behaviour: m.behaviour,
+            cue: m.cue,
+            date: r.recorded_date,
+            phrase: m.phrase,
+        })
+    })
 }
 
 /// Reasons to review a course recorded as harassment, malicious communications or controlling
@@ -51,8 +49,9 @@ pub struct StalkingSignals {
     pub recorded_as_stalking: bool,
     /// FOUR indicators present, by name.
     pub four: Vec<&'static str>,
-    /// Stalking behaviours named in narratives, with the first date each was seen.
-    pub behaviours: Vec<(&'static str, Date)>,
+    /// Stalking behaviours (following, watching or loitering, turning up) that narratives
+    /// report, each with the first report that does and its words.
+    pub behaviours: Vec<Sighting>,
     /// Domestic-abuse harassment recorded after the April 2020 counting rule.
     pub domestic_abuse_after_rule: bool,
 }
@@ -81,12 +80,10 @@ pub fn stalking_signals(incidents: &[Incident], course: &Course) -> StalkingSign
     if days.windows(3).any(|w| w[2] - w[0] <= 30) {
         four.insert(if four[0] == "fixated" { 1 } else { 0 }, "obsessive");
     }
-    let mut behaviours: Vec<(&'static str, Date)> = Vec::new();
-    for r in &reports {
-        if let Some(w) = contains_any(&r.narrative, STALKING_WORDS) {
-            if !behaviours.iter().any(|(b, _)| *b == w) {
-                behaviours.push((w, r.recorded_date));
-            }
+    let mut behaviours: Vec<Sighting> = Vec::new();
+    for s in sightings(&reports) {
+        if s.behaviour.is_stalking() && !behaviours.iter().any(|b| b.behaviour == s.behaviour) {
+            behaviours.push(s);
         }
     }
     let (y, m, d) = DOMESTIC_ABUSE_STALKING_RULE;
@@ -105,10 +102,10 @@ pub struct Escalation {
     /// Median interval (days) between reports in the earlier half, then in the later half,
     /// when the later is at most half the earlier.
     pub intervals_shortening: Option<(f64, f64)>,
-    /// First report naming a threat, and the word.
-    pub first_threat: Option<(Date, &'static str)>,
-    /// First report naming violence, and the word.
-    pub first_violence: Option<(Date, &'static str)>,
+    /// First report whose narrative says a threat was made, and its words.
+    pub first_threat: Option<Sighting>,
+    /// First report whose narrative says violence was used, and its words.
+    pub first_violence: Option<Sighting>,
     /// First report of stalking involving fear of violence (8/65) or a violent offence code
     /// after earlier reports without one.
     pub more_serious_offence: Option<(Date, String)>,
@@ -143,12 +140,17 @@ pub fn escalation(incidents: &[Incident], course: &Course) -> Escalation {
             out.intervals_shortening = Some((e, l));
         }
     }
-    for r in &reports {
-        if out.first_threat.is_none() {
-            out.first_threat = contains_any(&r.narrative, THREAT_WORDS).map(|w| (r.recorded_date, w));
+    for s in sightings(&reports) {
+        let first = match s.behaviour {
+            Behaviour::Threat => &mut out.first_threat,
+            Behaviour::Violence => &mut out.first_violence,
+            _ => continue,
+        };
+        if first.is_none() {
+            *first = Some(s);
         }
-        if out.first_violence.is_none() {
-            out.first_violence = contains_any(&r.narrative, VIOLENCE_WORDS).map(|w| (r.recorded_date, w));
+        if out.first_threat.is_some() && out.first_violence.is_some() {
+            break;
         }
     }
     if let Some(pos) = reports.iter().position(|r| is_violent(r.offence_code.as_str())) {
@@ -160,4 +162,82 @@ pub fn escalation(incidents: &[Incident], course: &Course) -> Escalation {
     let last = *days.last().expect("a course has reports");
     out.recent_reports = days.iter().filter(|&&d| last - d <= 90).count();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use conduct_domain::{Force, OffenceCode};
+
+    use super::*;
+    use crate::Suspect;
+
+    fn report(day: &str, narrative: &str) -> Incident {
+        Incident {
+            force: Force::resolve("Kent").expect("a force"),
+            incident_ref: day.into(),
+            recorded_date: Date::parse(day).expect("a date"),
+            occurred_date: None,
+            offence_code: OffenceCode::parse("8L").expect("a code"),
+            offence_description: String::new(),
+            domestic_abuse: None,
+            cyber: None,
+            linked_refs: Vec::new(),
+            outcome_type: None,
+            outcome_date: None,
+            narrative: narrative.into(),
+            invalid: Vec::new(),
+        }
+    }
+
+    fn course(n: usize) -> Course {
+        Course {
+            id: "C000001".into(),
+            victim: 1,
+            suspect: Suspect::Known(2),
+            incidents: (0..n).collect(),
+            hidden: Vec::new(),
+            linked_by_force: 0,
+            forces: vec![Force::resolve("Kent").expect("a force")],
+        }
+    }
+
+    #[test]
+    fn denied_and_negated_words_are_not_signals() {
+        let reports = [
+            report("2023-01-01", "Suspect denies following her. No threats were made."),
+            report("2023-01-20", "Victim states he never hit her; she is worried he might turn up."),
+        ];
+        let c = course(reports.len());
+        assert!(stalking_signals(&reports, &c).behaviours.is_empty());
+        let esc = escalation(&reports, &c);
+        assert_eq!((esc.first_threat, esc.first_violence), (None, None));
+    }
+
+    #[test]
+    fn signals_quote_the_words_and_date_of_the_first_report_that_affirms_them() {
+        let reports = [
+            report("2023-01-01", "No threats were made; suspect sat outside her house all evening."),
+            report("2023-02-01", "Suspect told her he would kill her. He then punched her."),
+            report("2023-03-01", "Suspect threatened her again and followed her home."),
+        ];
+        let c = course(reports.len());
+        let s = stalking_signals(&reports, &c);
+        let seen: Vec<(Behaviour, String, &str)> =
+            s.behaviours.iter().map(|b| (b.behaviour, b.date.to_string(), b.phrase.as_str())).collect();
+        assert_eq!(
+            seen,
+            [
+                (Behaviour::WatchingOrLoitering, "2023-01-01".to_string(), "suspect sat outside her house all evening"),
+                (Behaviour::Following, "2023-03-01".to_string(), "Suspect threatened her again and followed her home"),
+            ]
+        );
+        let esc = escalation(&reports, &c);
+        let t = esc.first_threat.expect("a threat");
+        assert_eq!(
+            (t.cue, t.date.to_string(), t.phrase.as_str()),
+            ("threat to kill", "2023-02-01".into(), "Suspect told her he would kill her")
+        );
+        let v = esc.first_violence.expect("violence");
+        assert_eq!((v.date.to_string(), v.phrase.as_str()), ("2023-02-01".into(), "He then punched her"));
+    }
 }

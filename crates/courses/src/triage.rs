@@ -96,11 +96,11 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
                 let kind = if o.order_type == OrderType::Other { "order".to_string() } else { o.order_type.to_string() };
                 reasons.push(format!("{kind} {}{granted}{until} — possible breach {}", o.order_ref, incidents[b.incident].recorded_date));
             }
-            if let Some((d, w)) = esc.first_threat {
-                reasons.push(format!("threat ({w}) first reported {d}"));
+            if let Some(t) = &esc.first_threat {
+                reasons.push(format!("{} first reported {}: \"{}\"", t.cue, t.date, t.phrase));
             }
-            if let Some((d, w)) = esc.first_violence {
-                reasons.push(format!("violence ({w}) first reported {d}"));
+            if let Some(v) = &esc.first_violence {
+                reasons.push(format!("violence first reported {}: \"{}\"", v.date, v.phrase));
             }
             if let Some((d, code)) = &esc.more_serious_offence {
                 reasons.push(format!("more serious offence ({code}) from {d}"));
@@ -113,8 +113,8 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
                 if stalking.four.len() == 4 {
                     why.push("all four FOUR indicators (fixated, obsessive, unwanted, repeated)".to_string());
                 }
-                for (b, d) in &stalking.behaviours {
-                    why.push(format!("\"{b}\" in a narrative from {d}"));
+                for s in &stalking.behaviours {
+                    why.push(format!("{} in a narrative from {}: \"{}\"", s.behaviour, s.date, s.phrase));
                 }
                 if stalking.domestic_abuse_after_rule {
                     why.push("domestic-abuse harassment recorded after April 2020, when such harassment is recorded as stalking".into());
@@ -131,8 +131,8 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
             let last_day = day(&incidents[*course.incidents.last().expect("reports")]);
             let recent = |d: conduct_domain::Date| last_day - d.days_since_epoch() <= 90;
             let priority = if !own.is_empty()
-                || esc.first_threat.is_some_and(|(d, w)| w == "kill" && recent(d))
-                || esc.first_violence.is_some_and(|(d, _)| recent(d))
+                || esc.first_threat.as_ref().is_some_and(|t| t.cue == "threat to kill" && recent(t.date))
+                || esc.first_violence.as_ref().is_some_and(|v| recent(v.date))
             {
                 Priority::Urgent
             } else if esc.intervals_shortening.is_some()
