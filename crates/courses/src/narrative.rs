@@ -239,6 +239,9 @@ enum Check {
     Watch,
     /// "monitor": not "monitor the situation", "baby monitor".
     Monitor,
+    /// Being somewhere ("sat", "waiting", "hiding"): watching when the clause puts it near
+    /// her place ("opposite her flat", "at the end of her road", "in the victim's garden").
+    Presence,
     /// "track": not "track record", "on track", "tracking number".
     Track,
     /// "turn up", "show up": not "turned up the music", "turned up nothing".
@@ -283,6 +286,7 @@ use Behaviour::{Following, Threat, TurningUp, Violence, WatchingOrLoitering as W
 const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("follow|follows|followed|following", Following, "following", Check::Following),
     ("trailed|trailing|tailed|tailing", Following, "following", Check::Plain),
+    ("walked|walking|walks|drove|driving|drives behind", Following, "following", Check::Plain),
     ("loiter|loiters|loitered|loitering", Watching, "loitering", Check::Plain),
     ("hanging|hangs|hung|hang around|about", Watching, "hanging around", Check::Plain),
     ("lurking|lurked|lurks|lurk", Watching, "lurking", Check::Plain),
@@ -302,14 +306,18 @@ const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("waiting|waited|waits|wait for her|him|the outside", Watching, "waiting outside", Check::Plain),
     ("waiting|waited|waits|wait for the victim outside", Watching, "waiting outside", Check::Plain),
     ("drove|drives|driving|driven|drive past", Watching, "driving past", Check::Plain),
+    ("sat|sitting|sits|parked|waiting|waited|waits|stood|standing|hiding|hid|hides|lurking", Watching, "waiting outside", Check::Presence),
     ("turned|turning|turns|turn up", TurningUp, "turning up", Check::TurnUp),
     ("showed|shows|showing|show up", TurningUp, "turning up", Check::TurnUp),
     ("appeared|appears|appearing|appear at", TurningUp, "turning up", Check::Plain),
     ("him appearing", TurningUp, "turning up", Check::Nominal),
+    ("keeps|kept|keep appearing", TurningUp, "turning up", Check::Plain),
+    ("appearing|appears|appeared wherever|everywhere", TurningUp, "turning up", Check::Plain),
     ("arrived|arrives|arriving|arrive at|unannounced|uninvited", TurningUp, "turning up", Check::Plain),
     ("called|calls|calling|call at|round", TurningUp, "calling at her address", Check::Plain),
     ("came|comes|coming round", TurningUp, "turning up", Check::Plain),
     ("came|comes|coming to her", TurningUp, "turning up", Check::Plain),
+    ("came|comes|coming to the house|address|flat|home", TurningUp, "turning up", Check::Plain),
     (
         "attended|attends|attending|attend her|the|victim's address|home|house|flat|workplace|work",
         TurningUp,
@@ -319,7 +327,13 @@ const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("visit|visits to her", TurningUp, "visiting", Check::Plain),
     ("visited|visiting her", TurningUp, "visiting", Check::Plain),
     (
-        "knocked|knocking|knocks|knock|banged|banging|bangs|bang|hammering|hammered|hammers on|at her|the door|window|windows",
+        "knocked|knocking|knocks|knock|banged|banging|bangs|bang|hammering|hammered|hammers on|at her|the|victim's door|window|windows",
+        TurningUp,
+        "at her door",
+        Check::Plain,
+    ),
+    (
+        "knocked|knocking|knocks|knock|banged|banging|bangs|bang|hammering|hammered|hammers on|at the victim's door|window|windows",
         TurningUp,
         "at her door",
         Check::Plain,
@@ -329,10 +343,11 @@ const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("through the letterbox", TurningUp, "at her door", Check::Nominal),
     ("threat|threats", Threat, "threat", Check::Threat),
     ("threaten|threatens|threatened|threatening", Threat, "threat", Check::Threat),
-    ("watch your back", Threat, "threat", Check::Nominal),
+    ("watch|watching your|her|his back", Threat, "threat", Check::Nominal),
+    ("throat-slitting|death-threat|death-threats", Threat, "threat", Check::Nominal),
     ("knife|knives|blade|machete|gun|firearm|weapon|hammer|axe|bat|screwdriver", Threat, "threat with a weapon", Check::Weapon),
     (
-        "kill|hurt|harm|stab|burn|shoot|smash|beat|batter|hit|punch|kick|strangle|slit|murder|regret|dead|find",
+        "kill|hurt|harm|stab|burn|shoot|smash|beat|batter|hit|punch|kick|strangle|slit|murder|regret|dead|find|sorry|hell",
         Threat,
         "threat",
         Check::Harm,
@@ -393,10 +408,11 @@ const MARKERS: &[(&str, Kind)] = &[
     ("threatened|threatening|threatens|threaten the victim with", Kind::Modal),
     // Other people, other times.
     ("history of", Kind::History),
-    ("conviction|convictions|convicted|previous|previouses|record|cautions|caution for|of", Kind::History),
+    ("conviction|convictions|convicted|previous|previouses|record|cautions|caution|cautioned|arrested for|of", Kind::History),
     ("known to police for", Kind::History),
     ("against a|his former|previous partner|partners", Kind::PostHistory),
     ("previous|former|other partners|women", Kind::PostHistory),
+    ("another woman|partner|victim", Kind::PostHistory),
 ];
 
 /// Words that end a clause: what is on either side of them is judged apart.
@@ -553,6 +569,9 @@ enum Side {
     Suspect,
     Victim,
     Police,
+    /// A thing, after "by" ("hit by a car"): an accident, not violence; a car that follows is
+    /// the suspect's.
+    Thing,
 }
 
 const SUSPECT_SIDE: &[&str] = &[
@@ -561,6 +580,7 @@ const SUSPECT_SIDE: &[&str] = &[
     "him",
     "male",
     "man",
+    "ex",
     "ex-partner",
     "ex-boyfriend",
     "ex-husband",
@@ -710,6 +730,10 @@ const THINGS: &[&str] = &[
     "ball",
     "bonnet",
     "doorbell",
+    "dog",
+    "cat",
+    "pet",
+    "horse",
     "floor",
     "traffic",
     "button",
@@ -877,9 +901,21 @@ impl Sentence<'_> {
                     ) || prev.ends_with("'s"));
                 if noun
                     || matches!(next, "out" | "your" | "list")
+                    || (matches!(next, "her" | "his") && next2 == "back")
                     || MEDIA.contains(&next)
                     || (matches!(next, "the" | "a" | "some" | "his" | "her") && MEDIA.contains(&next2))
                 {
+                    return None;
+                }
+            }
+            Check::Presence => {
+                let near = |j: usize| {
+                    let (w, n) = (self.word(j), self.word(j + 1));
+                    (matches!(w, "outside" | "opposite" | "near" | "across") && n != "court")
+                        || (w == "end" && self.word(j + 1) == "of")
+                        || (matches!(w, "in" | "at") && (n == "her" || n == "victim's" || (n == "the" && self.word(j + 2) == "victim's")))
+                };
+                if !(end..(end + 8).min(ce)).any(near) {
                     return None;
                 }
             }
@@ -891,6 +927,9 @@ impl Sentence<'_> {
             Check::Track => {
                 if matches!(next, "record" | "number" | "suit") || prev == "on" {
                     return None;
+                }
+                if matches!(next, "device" | "devices" | "app" | "software") {
+                    actor = false;
                 }
             }
             Check::TurnUp => {
@@ -936,7 +975,7 @@ impl Sentence<'_> {
                     "threatened",
                     "threatening",
                 ];
-                if !(cs..ce).any(|j| SHOWN.contains(&self.word(j))) {
+                if !(0..self.toks.len()).any(|j| SHOWN.contains(&self.word(j))) {
                     return None;
                 }
             }
@@ -953,8 +992,13 @@ impl Sentence<'_> {
             }
         }
         let mut status = self.judge(start, end, cs, ce, behaviour, check);
-        if status == Status::Affirmed && actor && self.actor(start, end, cs, ce, transitive) != Side::Suspect {
-            status = Status::OtherPerson;
+        if status == Status::Affirmed && actor {
+            match self.actor(start, end, cs, ce, transitive) {
+                Side::Suspect => {}
+                Side::Thing if behaviour != Behaviour::Violence => {}
+                Side::Thing => return None,
+                Side::Victim | Side::Police => status = Status::OtherPerson,
+            }
         }
         if behaviour == Behaviour::Threat && (start..ce).any(|j| KILL.contains(&self.word(j))) {
             name = "threat to kill";
@@ -992,7 +1036,7 @@ impl Sentence<'_> {
                 }
                 seen += 1;
                 let w = self.word(j);
-                if matches!(w, "will" | "would" | "shall" | "gonna")
+                if matches!(w, "will" | "would" | "shall" | "gonna" | "deserves" | "deserve")
                     || w.ends_with("'ll")
                     || w.ends_with("'d")
                     || (w == "going" && self.word(j + 1) == "to")
@@ -1046,6 +1090,11 @@ impl Sentence<'_> {
                 continue;
             }
             if VICTIM_SIDE.contains(&w) {
+                // "as she walked home and followed her": a "she" further back is usually the
+                // subject of another clause.
+                if w == "she" && self.words_between(j + 1, to) > 2 {
+                    continue;
+                }
                 let mut v = j;
                 while v > from && matches!(self.word(v - 1), "the") {
                     v -= 1;
@@ -1080,10 +1129,15 @@ impl Sentence<'_> {
                     a += 1;
                 }
                 let agent = self.word(a);
+                // "by a car", "by a dark car": a thing; "by the suspect at her home": a person.
+                let person = SUSPECT_SIDE.contains(&agent) && !THINGS.contains(&agent);
+                let thing = !person && (THINGS.contains(&agent) || THINGS.contains(&self.word(a + 1)));
                 return if POLICE_SIDE.contains(&agent) {
                     Side::Police
                 } else if VICTIM_SIDE.contains(&agent) {
                     Side::Victim
+                } else if thing {
+                    Side::Thing
                 } else {
                     Side::Suspect
                 };
