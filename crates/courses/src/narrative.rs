@@ -1496,7 +1496,8 @@ mod tests {
 
     /// Scores the narrative reader and the old word search on `tests/data/narratives/labelled.csv`
     /// (the targets: precision at least 0.95 and recall at least 0.90 per behaviour) and, for
-    /// information, on `heldout.csv`, written after the rules were fixed; prints both
+    /// information, on `heldout.csv` and `fresh.csv`, each written before the rules had seen it
+    /// (see the README beside them); prints all three
     /// (`cargo test -p conduct-courses labelled_set -- --nocapture`).
     #[test]
     fn labelled_set_precision_and_recall() {
@@ -1504,6 +1505,7 @@ mod tests {
         assert!(rows.len() >= 150, "the labelled set holds {} narratives", rows.len());
         let after = print("labelled.csv", &rows);
         print("heldout.csv", &labelled("heldout.csv"));
+        print("fresh.csv", &labelled("fresh.csv"));
         for (b, p, r, ..) in &after {
             assert!(*p >= 0.95, "{b}: precision {p:.3} < 0.95");
             assert!(*r >= 0.90, "{b}: recall {r:.3} < 0.90");
