@@ -273,6 +273,9 @@ enum Kind {
     Cond,
     /// A modal or intention: what follows has not happened (not applied to threats).
     Modal,
+    /// "threatened to", "threatened her with": what follows is threatened, not done (not
+    /// applied to threats).
+    Intent,
     /// Conduct towards other people in the past.
     History,
     /// The same, named after the behaviour ("against a former partner").
@@ -298,6 +301,12 @@ const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("track|tracks|tracked|tracking", Watching, "tracking", Check::Track),
     ("tracker|trackers|airtag|airtags|gps", Watching, "tracking", Check::Nominal),
     (
+        "reading|read|reads|accessing|accessed|accesses|checking|checked|checks her|the|victim's|ip's messages|emails|texts|phone|accounts|account",
+        Watching,
+        "monitoring",
+        Check::Plain,
+    ),
+    (
         "waiting|waited|waits|wait|sat|sitting|sits|parked|parking|stood|standing|stands|been|was|is|lurking outside",
         Watching,
         "waiting outside",
@@ -318,8 +327,9 @@ const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("came|comes|coming round", TurningUp, "turning up", Check::Plain),
     ("came|comes|coming to her", TurningUp, "turning up", Check::Plain),
     ("came|comes|coming to the house|address|flat|home", TurningUp, "turning up", Check::Plain),
+    ("went|goes|going|gone to the|her|victim's|ip's address|house|home|flat|workplace", TurningUp, "turning up", Check::Plain),
     (
-        "attended|attends|attending|attend her|the|victim's address|home|house|flat|workplace|work",
+        "attended|attends|attending|attend her|the|victim's|ip's address|home|house|flat|workplace|work",
         TurningUp,
         "attending her address",
         Check::Plain,
@@ -327,7 +337,7 @@ const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("visit|visits to her", TurningUp, "visiting", Check::Plain),
     ("visited|visiting her", TurningUp, "visiting", Check::Plain),
     (
-        "knocked|knocking|knocks|knock|banged|banging|bangs|bang|hammering|hammered|hammers on|at her|the|victim's door|window|windows",
+        "knocked|knocking|knocks|knock|banged|banging|bangs|bang|hammering|hammered|hammers on|at her|the|victim's|ip's door|window|windows",
         TurningUp,
         "at her door",
         Check::Plain,
@@ -347,7 +357,7 @@ const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("throat-slitting|death-threat|death-threats", Threat, "threat", Check::Nominal),
     ("knife|knives|blade|machete|gun|firearm|weapon|hammer|axe|bat|screwdriver", Threat, "threat with a weapon", Check::Weapon),
     (
-        "kill|hurt|harm|stab|burn|shoot|smash|beat|batter|hit|punch|kick|strangle|slit|murder|regret|dead|find|sorry|hell",
+        "kill|hurt|harm|stab|burn|shoot|smash|beat|batter|hit|punch|kick|strangle|slit|murder|regret|dead|find|sorry|hell|hospital",
         Threat,
         "threat",
         Check::Harm,
@@ -362,8 +372,8 @@ const CUES: &[(&str, Behaviour, &str, Check)] = &[
     ("assaulted|assaulting|assaults", Violence, "assault", Check::Strong),
     ("assault|strangulation|abh|gbh|violence|violent", Violence, "violence", Check::Nominal),
     ("injury|injuries|injured|bruising|bruises|bruised|wounds|wounded", Violence, "injury", Check::Nominal),
-    ("spat|spitting|spits|spit at|on", Violence, "spitting", Check::Plain),
-    ("hands|hand around|round her|his|the|victim's neck|throat", Violence, "strangling", Check::Plain),
+    ("spat|spitting|spits|spit at|on|in", Violence, "spitting", Check::Plain),
+    ("hands|hand around|round her|his|the|victim's|ip's neck|throat", Violence, "strangling", Check::Plain),
     ("threw|thrown a punch", Violence, "violence", Check::Plain),
 ];
 
@@ -403,9 +413,9 @@ const MARKERS: &[(&str, Kind)] = &[
     // The future, intentions, and threats to do something.
     ("might|may|could|would|will|shall|gonna", Kind::Modal),
     ("going|wants|want|wanted|intends|intend|plans|plan to", Kind::Modal),
-    ("threatened|threatening|threatens|threaten to", Kind::Modal),
-    ("threatened|threatening|threatens|threaten her|him|victim|them with", Kind::Modal),
-    ("threatened|threatening|threatens|threaten the victim with", Kind::Modal),
+    ("threatened|threatening|threatens|threaten to", Kind::Intent),
+    ("threatened|threatening|threatens|threaten her|him|victim|them|ip with", Kind::Intent),
+    ("threatened|threatening|threatens|threaten the victim with", Kind::Intent),
     // Other people, other times.
     ("history of", Kind::History),
     ("conviction|convictions|convicted|previous|previouses|record|cautions|caution|cautioned|arrested for|of", Kind::History),
@@ -417,8 +427,8 @@ const MARKERS: &[(&str, Kind)] = &[
 
 /// Words that end a clause: what is on either side of them is judged apart.
 const TERMS: &[&str] = &[
-    "but", "however", "although", "though", "yet", "whereas", "except", "despite", "then", "because", "after", "when", "while", "which",
-    "who", "whom", "instead", "whilst", "later",
+    "but", "however", "although", "though", "yet", "whereas", "except", "despite", "because", "after", "when", "while", "which", "who",
+    "whom", "instead", "whilst", "later",
 ];
 
 /// Words that start a new clause after "and" or a comma.
@@ -492,6 +502,10 @@ fn is_term(toks: &[Tok], k: usize) -> bool {
     let t = &toks[k];
     if t.word && TERMS.contains(&t.lower.as_str()) {
         return true;
+    }
+    // ", then punched her" starts a clause; "her son then assaulted him" does not.
+    if t.lower == "then" {
+        return k > 0 && matches!(toks[k - 1].lower.as_str(), "," | "and");
     }
     if t.lower == "and" || t.lower == "," {
         let next = word(toks, k + 1);
@@ -598,7 +612,8 @@ const SUSPECT_SIDE: &[&str] = &[
     "defendant",
     "stranger",
 ];
-const VICTIM_SIDE: &[&str] = &["victim", "complainant", "she", "caller", "informant", "i"];
+/// "IP", the injured party, is how many forces' logs name the victim.
+const VICTIM_SIDE: &[&str] = &["victim", "complainant", "she", "caller", "informant", "i", "ip"];
 const POLICE_SIDE: &[&str] = &["officers", "officer", "police", "pc", "ps", "dc", "ds", "sgt"];
 /// People named through someone else ("victim's brother", "suspect's friend").
 const PEOPLE: &[&str] = &[
@@ -685,6 +700,7 @@ const PERSON_OBJECT: &[&str] = &[
     "neighbour",
     "witness",
     "ex-partner",
+    "ip",
 ];
 const THINGS: &[&str] = &[
     "door",
@@ -746,8 +762,10 @@ const THINGS: &[&str] = &[
     "fridge",
 ];
 const FILLERS: &[&str] = &["the", "a", "an", "repeatedly", "again", "twice", "several", "times", "hard", "also", "once", "violently"];
-const PREPOSITIONS: &[&str] =
-    &["during", "at", "in", "outside", "near", "while", "whilst", "when", "as", "from", "with", "by", "after", "before", "and", "inside"];
+const PREPOSITIONS: &[&str] = &[
+    "during", "at", "in", "outside", "near", "while", "whilst", "when", "as", "from", "with", "by", "after", "before", "and", "inside",
+    "to", "into", "onto", "against", "over",
+];
 const SPEECH: &[&str] = &[
     "said",
     "says",
@@ -913,7 +931,8 @@ impl Sentence<'_> {
                     let (w, n) = (self.word(j), self.word(j + 1));
                     (matches!(w, "outside" | "opposite" | "near" | "across") && n != "court")
                         || (w == "end" && self.word(j + 1) == "of")
-                        || (matches!(w, "in" | "at") && (n == "her" || n == "victim's" || (n == "the" && self.word(j + 2) == "victim's")))
+                        || (matches!(w, "in" | "at" | "on")
+                            && (matches!(n, "her" | "victim's" | "ip's") || (n == "the" && self.word(j + 2) == "victim's")))
                 };
                 if !(end..(end + 8).min(ce)).any(near) {
                     return None;
@@ -1006,6 +1025,12 @@ impl Sentence<'_> {
         Some(Mention { behaviour, status, cue: name, phrase: self.phrase(cs, ce, start, end) })
     }
 
+    /// Whether the victim is named within two words after `end` ("assaulting IP", "towards the
+    /// victim"); "her" is not enough, as it may be another woman.
+    fn names_the_victim(&self, end: usize) -> bool {
+        (end..end + 3).any(|j| matches!(self.word(j), "victim" | "ip" | "complainant" | "victim's" | "ip's"))
+    }
+
     /// Whether a victim word comes before `start` in the clause ("victim was followed by …").
     fn victim_before(&self, start: usize, cs: usize) -> bool {
         (cs..start).any(|j| VICTIM_SIDE.contains(&self.word(j)))
@@ -1081,7 +1106,7 @@ impl Sentence<'_> {
                     o -= 1;
                 }
                 let owner = if o > from { self.word(o - 1) } else { "" };
-                if matches!(owner, "victim's" | "her" | "complainant's") {
+                if matches!(owner, "victim's" | "her" | "complainant's" | "ip's") {
                     return Some(Side::Victim);
                 }
                 if matches!(owner, "suspect's" | "his" | "ex") {
@@ -1206,8 +1231,12 @@ impl Sentence<'_> {
                 }
                 Kind::Hypo if distance <= 8 => return Status::Hypothetical,
                 Kind::Cond if distance <= 8 && check != Check::Harm => return Status::Hypothetical,
-                Kind::Modal if distance <= 3 && behaviour != Behaviour::Threat => return Status::Hypothetical,
-                Kind::History if distance <= 8 => return Status::History,
+                Kind::Modal if distance <= 2 && behaviour != Behaviour::Threat && check != Check::Nominal => {
+                    return Status::Hypothetical;
+                }
+                Kind::Intent if distance <= 3 && behaviour != Behaviour::Threat => return Status::Hypothetical,
+                // "cautioned for assaulting IP": past conduct against this victim is hers.
+                Kind::History if distance <= 8 && !self.names_the_victim(end) => return Status::History,
                 _ => {}
             }
         }
