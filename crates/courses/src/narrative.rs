@@ -35,8 +35,10 @@
 //! burn her house down", "told her she would regret it", "wrote that she was dead"). Threats to
 //! harm himself are not counted as threats to the victim.
 //!
-//! The rules are measured on a labelled set written by hand (`tests/data/narratives/`); see
-//! `docs/benchmarks.md`, "Narrative signals".
+//! "IP" (the injured party, as many forces write) is the victim. The rules are measured on
+//! narratives written by hand (`tests/data/narratives/`): they meet precision 0.95 and recall
+//! 0.90 per behaviour on the set they were developed on, and reach lower recall on text they had
+//! not seen (see `docs/benchmarks.md`, "Narrative signals"): wording with no cue here is missed.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -1376,6 +1378,73 @@ mod tests {
         let long = format!("Suspect followed her {} home.", "and on and on ".repeat(20));
         let m = affirmed(&long);
         assert!(m[0].phrase.chars().count() <= 102 && m[0].phrase.ends_with('…'), "{:?}", m[0].phrase);
+    }
+
+    #[test]
+    fn random_text_does_not_panic_and_quotes_come_from_it() {
+        const PIECES: &[&str] = &[
+            "he",
+            "she",
+            "IP",
+            "victim",
+            "suspect",
+            "not",
+            "no",
+            "never",
+            "without",
+            "denies",
+            "if",
+            "whether",
+            "followed",
+            "following",
+            "turned up",
+            "threatened to",
+            "kill",
+            "hit",
+            "her",
+            "the",
+            "by",
+            "was",
+            "and",
+            "but",
+            "then",
+            ",",
+            ".",
+            ";",
+            ":",
+            "'",
+            "’",
+            "…",
+            "\n",
+            "é",
+            "Ⅻ",
+            "3.5",
+            "ex-partner",
+            "victim's",
+            "watch your back",
+            "outside",
+            "opposite",
+            "would",
+            "'ll",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..(seed % 24) {
+                let pick = (seed.rotate_left(k as u32 * 5) % PIECES.len() as u64) as usize;
+                text.push_str(PIECES[pick]);
+                if seed.rotate_left(k as u32) % 3 != 0 {
+                    text.push(' ');
+                }
+            }
+            for m in mentions(&text) {
+                let quoted = m.phrase.trim_matches('…');
+                assert!(text.contains(quoted), "{text:?} does not contain {:?}", m.phrase);
+            }
+        }
     }
 
     #[test]
