@@ -120,9 +120,24 @@ fn foi_year(year: Option<&str>) -> anyhow::Result<Option<i32>> {
     Ok(Some(first))
 }
 
-/// Loads the data for a report, saying how many rows could not be used.
+/// Loads the data for a report, saying on stderr which files, sheets and rows were read and
+/// how many rows could not be used.
 fn loaded(data: &DataArgs) -> anyhow::Result<conduct_stats::Tables> {
     let l = load(data)?;
+    for f in &l.read.files {
+        let Some(from) = f.get("read_from").and_then(|r| r.as_array()) else { continue };
+        let mut line = format!("conduct: read {} ({} table", f["file"].as_str().unwrap_or(""), f["table"].as_str().unwrap_or(""));
+        if let Some(c) = f.get("count_column").and_then(|c| c.as_str()) {
+            line.push_str(&format!(", counts from column {c:?}"));
+        }
+        note!("{line}): {} rows used", f["used"]);
+        for r in from {
+            note!("  {}", r.as_str().unwrap_or(""));
+        }
+        for n in f["notes"].as_array().into_iter().flatten() {
+            note!("  note: {}", n.as_str().unwrap_or(""));
+        }
+    }
     if !l.read.rejects.is_empty() {
         note!("conduct: {} rows could not be used (run `conduct stats` to list them in rejects.csv)", l.read.rejects.len());
     }

@@ -1,6 +1,7 @@
 //! `conduct stats`: statistics in the Home Office's published layout, from a force export
 //! (`--incidents`, `--orders`) or from the published tables themselves (`--recorded`,
-//! `--outcomes`). Writes recorded.csv and outcomes.csv in the open-data layout, the derived
+//! `--outcomes`, each a CSV file or an `.ods`/`.xlsx` workbook; `--outcomes-by` chooses which
+//! of the published outcome counts is used). Writes recorded.csv and outcomes.csv in the open-data layout, the derived
 //! figures (figures.csv, outcome_groups.csv, orders.csv, coverage.csv), rejects.csv and
 //! summary.json, and prints what was read and used.
 
@@ -11,17 +12,46 @@ use anyhow::{Context, bail};
 use conduct_ingest::{FileSummary, Reject};
 use conduct_stats::incidents::read_export;
 use conduct_stats::published::{self, ReadSummary, TableKind};
-use conduct_stats::{Period, Tables};
+use conduct_stats::{OutcomeBasis, Period, Tables};
+
+/// Which of the two published outcome counts the figures use.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutcomesBy {
+    /// "Force outcomes for offences recorded in quarter": outcomes of the offences recorded in
+    /// each quarter, so a rate is the share of the offences recorded in a period that ended so.
+    #[default]
+    Recorded,
+    /// "Force outcomes for offences closed in quarter": outcomes of investigations closed in
+    /// each quarter, whenever the offence was recorded (a different question; labelled so).
+    Closed,
+}
+
+impl OutcomesBy {
+    /// The stats crate's basis.
+    pub fn basis(self) -> OutcomeBasis {
+        match self {
+            OutcomesBy::Recorded => OutcomeBasis::Recorded,
+            OutcomesBy::Closed => OutcomeBasis::Closed,
+        }
+    }
+}
 
 /// Where the statistics come from: the published tables, or a force export.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct DataArgs {
-    /// Home Office recorded-crime table (open-data layout), repeatable.
-    #[arg(long = "recorded", value_name = "PRC.csv")]
+    /// Home Office recorded-crime table (open-data layout) as published: CSV, or an .ods/.xlsx
+    /// workbook (every sheet holding the table is read; title rows above the header are
+    /// skipped). Repeatable.
+    #[arg(long = "recorded", value_name = "FILE")]
     pub recorded: Vec<PathBuf>,
-    /// Home Office outcomes table (open-data layout), repeatable.
-    #[arg(long = "outcomes", value_name = "OUT.csv")]
+    /// Home Office outcomes table (open-data layout) as published: CSV, .ods or .xlsx.
+    /// Repeatable.
+    #[arg(long = "outcomes", value_name = "FILE")]
     pub outcomes: Vec<PathBuf>,
+    /// Which published outcome count to use: outcomes of offences recorded in each quarter
+    /// (rates for offences recorded in a period), or of investigations closed in each quarter.
+    #[arg(long = "outcomes-by", value_enum, value_name = "BASIS", default_value_t = OutcomesBy::Recorded)]
+    pub outcomes_by: OutcomesBy,
     /// Incidents file of a force export (data contract), repeatable.
     #[arg(long = "incidents", value_name = "FILE", conflicts_with_all = ["recorded", "outcomes"])]
     pub incidents: Vec<PathBuf>,
@@ -89,17 +119,49 @@ impl Read {
 }
 
 fn published_json(s: &ReadSummary) -> serde_json::Value {
+    let sheets: Vec<serde_json::Value> = s
+        .sheets
+        .iter()
+        .map(|sh| {
+            serde_json::json!({
+                "sheet": sh.sheet, "header_line": sh.header_line, "above_header": sh.above_header,
+                "first_data_line": sh.data_lines.map(|d| d.0), "last_data_line": sh.data_lines.map(|d| d.1),
+                "read": sh.read, "used": sh.used, "note_rows": sh.note_rows, "count_column": sh.count_column,
+            })
+        })
+        .collect();
     serde_json::json!({
         "file": s.file.display().to_string(),
         "table": match s.table { TableKind::Recorded => "recorded", TableKind::Outcomes => "outcomes" },
+        "format": s.format.name(),
         "read": s.read, "used": s.used, "non_force": s.non_force, "rejected": s.rejected,
-        "suppressed": s.suppressed, "count_column": s.count_column, "notes": s.notes,
+        "suppressed": s.suppressed, "count_column": s.count_column,
+        "outcome_basis": s.outcome_basis.map(|b| b.counts()),
+        "unused_count_column": s.unused_count_column,
+        "sheets": sheets, "skipped_sheets": s.skipped_sheets, "read_from": s.describe(), "notes": s.notes,
     })
+}
+
+/// Where a rejected row is: the file, and the sheet of a workbook (`file, sheet "2022/23"`).
+fn reject_place(e: &conduct_stats::Error) -> String {
+    let file = e.file().map(|p| p.display().to_string()).unwrap_or_default();
+    match e.sheet() {
+        Some(sheet) => format!("{file}, sheet {sheet:?}"),
+        None => file,
+    }
 }
 
 /// Reads the data named by `args` into tables.
 pub fn load(args: &DataArgs) -> anyhow::Result<Loaded> {
     if !args.incidents.is_empty() {
+        if args.outcomes_by != OutcomesBy::Recorded {
+            return Err(crate::Usage(
+                "--outcomes-by closed reads the published outcomes tables (--outcomes); a force export's outcomes are \
+                 counted by the quarter each offence was recorded"
+                    .into(),
+            )
+            .into());
+        }
         let read = read_export(&args.incidents, &args.orders)?;
         return Ok(Loaded { read: Read::of_export(&read.summary.files, &read.rejects), tables: read.tables });
     }
@@ -114,11 +176,11 @@ pub fn load(args: &DataArgs) -> anyhow::Result<Loaded> {
     for (path, kind) in kinds {
         let s = match kind {
             TableKind::Recorded => published::read_recorded(path, &mut loaded.tables),
-            TableKind::Outcomes => published::read_outcomes(path, &mut loaded.tables),
+            TableKind::Outcomes => published::read_outcomes_by(path, &mut loaded.tables, args.outcomes_by.basis()),
         }?;
         for e in &s.rejects {
             loaded.read.rejects.push([
-                e.file().map(|p| p.display().to_string()).unwrap_or_default(),
+                reject_place(e),
                 e.line().map(|l| l.to_string()).unwrap_or_default(),
                 e.column().unwrap_or("").to_string(),
                 e.reason(),
@@ -143,7 +205,8 @@ pub fn parse_periods(given: &[String]) -> anyhow::Result<Vec<Period>> {
 }
 
 /// Writes `rejects.csv` (file, line, column, reason) into `dir`, every cell made inert for
-/// spreadsheets.
+/// spreadsheets. A row of a workbook names its sheet with the file (`recorded.ods, sheet
+/// "2022-23"`) and its spreadsheet row as the line.
 pub fn write_rejects(dir: &Path, rejects: &[[String; 4]]) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join("rejects.csv");
@@ -189,7 +252,10 @@ pub fn write(args: &Args, tables: &Tables, read: &Read) -> anyhow::Result<serde_
         "rejected": read.rejects.len(),
         "non_force_rows_kept_out": non_force,
         "periods": periods.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        "outcome_basis": "outcomes assigned to offences recorded in each quarter",
+        "outcome_basis": match tables.outcome_basis {
+            OutcomeBasis::Recorded => "outcomes assigned to offences recorded in each quarter",
+            OutcomeBasis::Closed => "outcomes of investigations closed in each quarter, whenever the offence was recorded",
+        },
         "outputs": outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     });
     let summary_path = args.out.join("summary.json");
@@ -213,6 +279,9 @@ pub fn print(args: &Args, tables: &Tables, read: &Read, summary: &serde_json::Va
                 out!(", counts from column {c:?}")?;
             }
             outln!()?;
+            for r in f.get("read_from").and_then(|r| r.as_array()).into_iter().flatten() {
+                outln!("          {}", r.as_str().unwrap_or(""))?;
+            }
             for n in f["notes"].as_array().into_iter().flatten() {
                 outln!("          note: {}", n.as_str().unwrap_or(""))?;
             }

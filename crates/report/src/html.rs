@@ -186,8 +186,19 @@ fn charts(tables: &Tables, area: Area) -> String {
     s.push_str("<figure>");
     s.push_str(&line_chart("Stalking and harassment offences recorded, by quarter", &quarters, &trend, &markers, ""));
     s.push_str("<figcaption>Red dashed lines mark changes in recording practice; see the notes.</figcaption></figure>\n<figure>");
-    s.push_str(&line_chart("Outcomes as a share of S&H offences recorded in each quarter", &quarters, &rates, &markers, "%"));
-    s.push_str("<figcaption>Outcomes assigned to offences recorded in each quarter ÷ offences recorded in it (forces that supplied outcomes).</figcaption></figure>\n");
+    if tables.outcome_basis == conduct_stats::OutcomeBasis::Closed {
+        s.push_str(&line_chart(
+            "Outcomes of investigations closed in each quarter, against S&H offences recorded in it",
+            &quarters,
+            &rates,
+            &markers,
+            "%",
+        ));
+        s.push_str("<figcaption>Outcomes of investigations closed in each quarter (whenever the offence was recorded) ÷ offences recorded in it (forces that supplied outcomes); --outcomes-by closed.</figcaption></figure>\n");
+    } else {
+        s.push_str(&line_chart("Outcomes as a share of S&H offences recorded in each quarter", &quarters, &rates, &markers, "%"));
+        s.push_str("<figcaption>Outcomes assigned to offences recorded in each quarter ÷ offences recorded in it (forces that supplied outcomes).</figcaption></figure>\n");
+    }
     s
 }
 
@@ -244,7 +255,12 @@ fn figures_table(tables: &Tables, area: Area, period: Period) -> String {
     for c in CHANGES {
         notes.push(format!("{}: {}", c.label, c.caveat));
     }
-    notes.push("Rates are for offences recorded in the period: outcomes assigned to them ÷ offences recorded.".into());
+    notes.push(match tables.outcome_basis {
+        conduct_stats::OutcomeBasis::Recorded => {
+            "Rates are for offences recorded in the period: outcomes assigned to them ÷ offences recorded.".into()
+        }
+        conduct_stats::OutcomeBasis::Closed => conduct_stats::OutcomeBasis::Closed.caveat().into(),
+    });
     s.push_str("<ul class=\"notes\">");
     for n in notes {
         write!(s, "<li>{}</li>", escape(&n)).unwrap();

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use conduct_domain::{Force, OffenceClass};
 use conduct_stats::counting_rules::{self, CountingRuleChange};
 use conduct_stats::tables::STALKING_AND_HARASSMENT_CLASSES;
-use conduct_stats::{Area, Change, Figures, Period, Rate, Source, Tables, Tally};
+use conduct_stats::{Area, Change, Figures, OutcomeBasis, Period, Rate, Source, Tables, Tally};
 
 use crate::error::{Error, ErrorKind};
 use crate::words::{Direction, FOLD_CHANGE_AT_LEAST, SLIGHT_CHANGE_PERCENT, fold_words, number_word, percent, thousands};
@@ -142,15 +142,27 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
 
     // Charges.
     let charge = now.charge_rate(&HARASSMENT);
+    let closed = tables.outcome_basis == OutcomeBasis::Closed;
     match (&charge, rate_percent(&charge)) {
         (Some(r), Some(pc)) => {
-            write!(
-                s,
-                "Of the harassment offences recorded in {p}, {} resulted in a charge or summons, or {}",
-                count_words(r.numerator),
-                percent(pc)
-            )
-            .unwrap();
+            if closed {
+                write!(
+                    s,
+                    "Counting outcomes by the quarter the investigation closed, {} harassment investigations closed in {p} \
+                     ended in a charge or summons, equal to {} of the harassment offences recorded in it",
+                    count_words(r.numerator),
+                    percent(pc)
+                )
+                .unwrap();
+            } else {
+                write!(
+                    s,
+                    "Of the harassment offences recorded in {p}, {} resulted in a charge or summons, or {}",
+                    count_words(r.numerator),
+                    percent(pc)
+                )
+                .unwrap();
+            }
             match rate_percent(&before.charge_rate(&HARASSMENT)).filter(|_| have_before) {
                 Some(b) => writeln!(s, ", {} the year before.\n", compared(pc, b)).unwrap(),
                 None => writeln!(s, ".\n").unwrap(),
@@ -187,7 +199,18 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
 
     // Victim does not support action.
     let vdns = now.victim_does_not_support_rate(&STALKING_AND_HARASSMENT_CLASSES);
-    if let (Some(r), Some(pc)) = (&vdns, rate_percent(&vdns)) {
+    if let (Some(r), Some(pc), true) = (&vdns, rate_percent(&vdns), closed) {
+        writeln!(
+            s,
+            "Counting outcomes by the quarter the investigation closed, {} stalking and harassment investigations \
+             closed in {p} with the victim not supporting police action (outcome types 14 and 16), equal to {} of the \
+             {} stalking and harassment offences recorded in it.\n",
+            count_words(r.numerator),
+            percent(pc),
+            count_words(r.denominator)
+        )
+        .unwrap();
+    } else if let (Some(r), Some(pc)) = (&vdns, rate_percent(&vdns)) {
         writeln!(
             s,
             "The victim did not support police action in {} of {} stalking and harassment cases recorded \
@@ -229,6 +252,14 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
         }
         let nc = rate_percent(&nat.charge_rate(&HARASSMENT));
         match (nc, rate_percent(&charge)) {
+            (Some(n), Some(f)) if closed => writeln!(
+                s,
+                ". Nationally, charges or summonses in harassment investigations closed in the period came to {} of \
+                 the harassment offences recorded in it ({name}: {}).\n",
+                percent(n),
+                percent(f)
+            )
+            .unwrap(),
             (Some(n), Some(f)) => {
                 let cmp = if percent(f) == percent(n) {
                     "in line with"
@@ -245,21 +276,42 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
                 )
                 .unwrap();
             }
+            (Some(n), None) if closed => writeln!(
+                s,
+                ". Nationally, charges or summonses in harassment investigations closed in the period came to {} of \
+                 the harassment offences recorded in it.\n",
+                percent(n)
+            )
+            .unwrap(),
             (Some(n), None) => {
                 writeln!(s, ". Nationally {} of harassment offences resulted in a charge or summons.\n", percent(n)).unwrap()
             }
             _ => writeln!(s, ".\n").unwrap(),
         }
-        if let Some(pc) = rate_percent(&nat.charge_rate(&STALKING_AND_HARASSMENT_CLASSES)) {
-            writeln!(s, "Across all stalking and harassment offences, {} nationally resulted in a charge or summons.\n", percent(pc))
-                .unwrap();
+        match rate_percent(&nat.charge_rate(&STALKING_AND_HARASSMENT_CLASSES)) {
+            Some(pc) if closed => writeln!(
+                s,
+                "Across all stalking and harassment offences, charges or summonses in investigations closed in the \
+                 period came to {} of the offences recorded in it nationally.\n",
+                percent(pc)
+            )
+            .unwrap(),
+            Some(pc) => {
+                writeln!(s, "Across all stalking and harassment offences, {} nationally resulted in a charge or summons.\n", percent(pc))
+                    .unwrap()
+            }
+            None => {}
         }
     }
 
     // Outcomes table.
     let groups = now.outcome_groups(&STALKING_AND_HARASSMENT_CLASSES);
     if groups.iter().any(|(_, r)| r.numerator.count > 0) {
-        writeln!(s, "## Outcomes of stalking and harassment offences recorded in {p}\n").unwrap();
+        if closed {
+            writeln!(s, "## Outcomes of stalking and harassment investigations closed in {p}\n").unwrap();
+        } else {
+            writeln!(s, "## Outcomes of stalking and harassment offences recorded in {p}\n").unwrap();
+        }
         writeln!(s, "| Outcome group | Offences | Share |\n|---|---:|---:|").unwrap();
         for (g, r) in groups.iter().filter(|(_, r)| r.numerator.count > 0 || !r.numerator.is_exact()) {
             writeln!(s, "| {g} | {} | {} |", count_words(r.numerator), r.percent().map_or_else(String::new, percent)).unwrap();
@@ -269,11 +321,20 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
 
     // Caveats.
     let days = period.days();
-    notes.push(format!(
-        "Rates are for offences recorded in the period: outcomes assigned to offences recorded in {p}, divided \
-         by the offences recorded in it. Outcomes counted by the quarter an investigation closed answer a \
-         different question and are not used. Per-day figures divide by the {days} days of the period."
-    ));
+    if closed {
+        notes.push(format!("{} Per-day figures divide by the {days} days of the period.", OutcomeBasis::Closed.caveat()));
+    } else {
+        let column = match tables.source {
+            Source::Published => " (the published count \"Force outcomes for offences recorded in quarter\")",
+            _ => "",
+        };
+        notes.push(format!(
+            "Rates are for offences recorded in the period: outcomes assigned to offences recorded in {p}{column}, \
+             divided by the offences recorded in it. Outcomes counted by the quarter an investigation closed answer \
+             a different question and are not used (--outcomes-by closed gives that view). Per-day figures divide \
+             by the {days} days of the period."
+        ));
+    }
     let present = 44 - nat.missing_forces.len();
     if !nat.missing_forces.is_empty() {
         notes.push(format!(

@@ -4,8 +4,10 @@
 //! national figures — the forces missing from the total.
 //!
 //! Every rate here is *for offences recorded in the period*: outcomes assigned to offences
-//! recorded in the period ÷ offences recorded in it. A [`Rate`] carries its numerator and
-//! denominator and says in words which denominator it uses. Forces that supplied no outcome
+//! recorded in the period ÷ offences recorded in it — unless the outcomes were read by the
+//! quarter investigations closed ([`OutcomeBasis::Closed`], `--outcomes-by closed`), when the
+//! numerator is the outcomes of investigations closed in the period and the rate says so. A
+//! [`Rate`] carries its numerator and denominator and says in words which it uses. Forces that supplied no outcome
 //! data are left out of both sides of a national rate and listed.
 
 use std::collections::BTreeMap;
@@ -13,7 +15,7 @@ use std::collections::BTreeMap;
 use conduct_domain::{Force, OffenceClass, OutcomeType};
 
 use crate::period::Period;
-use crate::tables::{OffenceIndex, OrderTally, STALKING_AND_HARASSMENT_CLASSES, Tables, Tally};
+use crate::tables::{OffenceIndex, OrderTally, OutcomeBasis, STALKING_AND_HARASSMENT_CLASSES, Tables, Tally};
 
 /// Whose figures: one force, or England and Wales (the 44 forces, never non-force bodies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -41,7 +43,9 @@ pub struct Rate {
     pub numerator: Tally,
     /// Offences recorded.
     pub denominator: Tally,
-    /// Which denominator, in words ("harassment offences recorded in the year to September 2023").
+    /// Which denominator, in words ("harassment offences recorded in the year to September
+    /// 2023"), followed by the numerator's basis when outcomes are counted by the quarter the
+    /// investigation closed.
     pub denominator_is: String,
 }
 
@@ -102,6 +106,8 @@ pub struct Figures {
     pub forces_without_outcomes: Vec<Force>,
     /// Stalking protection orders (with interim orders), when order data was supplied.
     pub orders: Option<OrderTally>,
+    /// Which count the outcomes are (the tables').
+    pub outcome_basis: OutcomeBasis,
 }
 
 impl Figures {
@@ -196,6 +202,7 @@ impl Figures {
             incomplete_forces,
             forces_without_outcomes,
             orders,
+            outcome_basis: tables.outcome_basis,
         }
     }
 
@@ -251,6 +258,9 @@ impl Figures {
         let mut denominator_is = format!("{what} offences recorded in {}", self.period.in_words());
         if !self.forces_without_outcomes.is_empty() {
             denominator_is.push_str(" by the forces that supplied outcomes");
+        }
+        if self.outcome_basis == OutcomeBasis::Closed {
+            denominator_is.push_str("; outcomes of investigations closed in the period, whenever the offence was recorded");
         }
         Some(Rate {
             numerator: self.outcome_count(classes, which),

@@ -773,14 +773,20 @@ pub fn write_recorded(path: &Path, tables: &Tables) -> Result<u64, Error> {
     Ok(n)
 }
 
-/// Writes the outcomes table in the published layout (outcomes of offences recorded in each
-/// quarter).
+/// Writes the outcomes table in the published layout: outcomes of offences recorded in each
+/// quarter under [`OUTCOMES_HEADER`]'s "Number of Outcomes", or, when the tables hold outcomes
+/// of investigations closed in each quarter, under the published heading of that count
+/// ([`OUTCOMES_CLOSED_IN_QUARTER`]), so that reading the file back takes the same count.
 ///
 /// # Errors
 ///
 /// [`ErrorKind::Csv`], naming the file, when it cannot be created or written.
 pub fn write_outcomes(path: &Path, tables: &Tables) -> Result<u64, Error> {
-    let mut w = writer(path, &OUTCOMES_HEADER)?;
+    let mut header = OUTCOMES_HEADER;
+    if tables.outcome_basis == OutcomeBasis::Closed {
+        header[OUTCOMES_HEADER.len() - 1] = OUTCOMES_CLOSED_IN_QUARTER;
+    }
+    let mut w = writer(path, &header)?;
     let err = |e: csv::Error| Error::new(ErrorKind::Csv(e)).in_file(path);
     let mut n = 0;
     for (f, q, o, ot, t) in tables.outcome_rows() {

@@ -194,10 +194,17 @@ impl OutcomeBasis {
     pub fn caveat(self) -> &'static str {
         match self {
             OutcomeBasis::Recorded => {
-                "Outcomes are those assigned to the offences recorded in each quarter (the published count                  \"Force outcomes for offences recorded in quarter\"), so a rate is the share of the offences                  recorded in the period that ended so. Outcomes counted by the quarter an investigation closed                  answer a different question and are not used (conduct --outcomes-by closed gives that view)."
+                "Outcomes are those assigned to the offences recorded in each quarter (the published count \
+                 \"Force outcomes for offences recorded in quarter\"), so a rate is the share of the offences recorded \
+                 in the period that ended so. Outcomes counted by the quarter an investigation closed answer a \
+                 different question and are not used (--outcomes-by closed gives that view)."
             }
             OutcomeBasis::Closed => {
-                "Outcomes are counted by the quarter the investigation closed (the published count \"Force                  outcomes for offences closed in quarter\", chosen with --outcomes-by closed), whenever the                  offence was recorded: a rate here sets the outcomes of investigations closed in the period                  against the offences recorded in it, two different sets of cases, so it is not the share of                  those offences that ended so. Rates for offences recorded in the period are the default                  (--outcomes-by recorded)."
+                "Outcomes are counted by the quarter the investigation closed (the published count \"Force outcomes \
+                 for offences closed in quarter\", chosen with --outcomes-by closed), whenever the offence was \
+                 recorded: a rate here sets the outcomes of investigations closed in the period against the offences \
+                 recorded in it, two different sets of cases, so it is not the share of those offences that ended \
+                 so. Rates for offences recorded in the period are the default (--outcomes-by recorded)."
             }
         }
     }
