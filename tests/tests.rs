@@ -4,6 +4,7 @@
 mod cli;
 mod courses;
 mod e2e;
+mod homeoffice;
 mod ingest;
 mod linkage;
 mod report;
