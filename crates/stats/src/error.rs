@@ -72,7 +72,8 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     file: Option<PathBuf>,
-    sheet: Option<String>,
+    /// Boxed to keep the error small (clippy's `result_large_err`).
+    sheet: Option<Box<str>>,
     line: Option<u64>,
     column: Option<String>,
 }
@@ -91,7 +92,7 @@ impl Error {
 
     /// The same error, placed in a sheet of its workbook (its line is then a row of the sheet).
     pub fn in_sheet(mut self, sheet: &str) -> Error {
-        self.sheet = Some(sheet.to_string());
+        self.sheet = Some(sheet.into());
         self
     }
 

@@ -932,4 +932,124 @@ mod tests {
         let d = &back.recorded_rows()[0].2;
         assert_eq!((d.description.as_str(), d.group.as_str(), d.subgroup.as_str()), ("=1+1", "@grp", "-sub"));
     }
+
+    #[test]
+    fn the_header_is_found_below_title_rows_and_bracketed_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "titled.csv",
+            "Police recorded crime by police force area\n\
+             Source: Home Office,,\n\
+             ,,,,,\n\
+             Financial Year,Financial Quarter,Force Name,Offence Code,Number of Offences [note 2]\n\
+             2022/23,3,Kent,8L,4\n\
+             2022/23,4,Kent,8L,5\n",
+        );
+        let mut t = Tables::new();
+        let s = read_recorded(&p, &mut t).unwrap();
+        assert_eq!((s.read, s.used, s.rejected), (2, 2, 0), "{:?}", s.rejects);
+        assert_eq!(s.count_column, "Number of Offences [note 2]");
+        assert_eq!(s.format, Format::Csv);
+        let sheet = &s.sheets[0];
+        assert_eq!((sheet.header_line, sheet.above_header, sheet.data_lines), (4, 2, Some((5, 6))));
+        assert_eq!(s.describe(), ["header on line 4, 2 title or note lines above it skipped, data lines 5-6 (2 rows read, 2 used)"]);
+        // A bad row below a found header is placed on its own line.
+        let p = write(
+            dir.path(),
+            "bad.csv",
+            "A title\nFinancial Year,Financial Quarter,Force Name,Offence Code,Number of Offences\n2022/23,9,Kent,8L,4\n",
+        );
+        let s = read_recorded(&p, &mut Tables::new()).unwrap();
+        assert_eq!((s.rejects[0].line(), s.rejects[0].column()), (Some(3), Some("Financial Quarter")));
+        // No header in the first rows: the best near miss names the column it lacks.
+        let p =
+            write(dir.path(), "near.csv", "A title\nFinancial Year,Financial Quarter,Offence Code,Number of Offences\n2022/23,1,8L,4\n");
+        let e = read_recorded(&p, &mut Tables::new()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::MissingColumn { what: "force name", .. }), "{e}");
+    }
+
+    #[test]
+    fn both_outcome_counts_are_read_and_the_basis_chooses_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let both = write(
+            dir.path(),
+            "both.csv",
+            &format!(
+                "Financial Year,Financial Quarter,Force Name,Offence Code,Outcome Type,{OUTCOMES_RECORDED_IN_QUARTER},{OUTCOMES_CLOSED_IN_QUARTER}\n\
+                 2022/23,3,Merseyside,8L,1,5,7\n\
+                 2022/23,4,Merseyside,8L,1,..,2\n"
+            ),
+        );
+        let h = [conduct_domain::OffenceClass::Harassment];
+        let m = Force::resolve("Merseyside").unwrap();
+        let p = crate::period::Period::financial_year(2022);
+        for (basis, count, other, charges, suppressed) in [
+            (OutcomeBasis::Recorded, OUTCOMES_RECORDED_IN_QUARTER, OUTCOMES_CLOSED_IN_QUARTER, 5, 1),
+            (OutcomeBasis::Closed, OUTCOMES_CLOSED_IN_QUARTER, OUTCOMES_RECORDED_IN_QUARTER, 9, 0),
+        ] {
+            let mut t = Tables::new();
+            let s = read_outcomes_by(&both, &mut t, basis).unwrap();
+            assert_eq!((s.count_column.as_str(), s.unused_count_column.as_deref(), s.outcome_basis), (count, Some(other), Some(basis)));
+            assert_eq!(s.suppressed, suppressed);
+            assert_eq!(t.outcome_basis, basis);
+            assert!(s.notes.iter().any(|n| n.contains(other) && n.contains("not used")), "{:?}", s.notes);
+            let f = crate::figures::Figures::compute(&t, crate::figures::Area::Force(m), p);
+            assert_eq!(f.outcome_count(&h, OutcomeType::is_charge_or_summons).count, charges);
+        }
+        // The closed count alone: the recorded view is refused, naming the column there is.
+        let closed = write(
+            dir.path(),
+            "closed.csv",
+            &format!(
+                "Financial Year,Financial Quarter,Force Name,Offence Code,Outcome Type,{OUTCOMES_CLOSED_IN_QUARTER}\n2022/23,3,Kent,8L,1,5\n"
+            ),
+        );
+        let e = read_outcomes(&closed, &mut Tables::new()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::OtherOutcomeBasis { wanted: OutcomeBasis::Recorded, .. }), "{e}");
+        assert!(e.to_string().contains("--outcomes-by closed"), "{e}");
+        assert_eq!(read_outcomes_by(&closed, &mut Tables::new(), OutcomeBasis::Closed).unwrap().used, 1);
+        // A generic single count is the recorded view, said in a note.
+        let generic = write(
+            dir.path(),
+            "generic.csv",
+            "Financial Year,Financial Quarter,Force Name,Offence Code,Outcome Type,Count\n2022/23,3,Kent,8L,1,5\n",
+        );
+        let s = read_outcomes(&generic, &mut Tables::new()).unwrap();
+        assert!(s.notes.iter().any(|n| n.contains("single outcomes count \"Count\"")), "{:?}", s.notes);
+        let e = read_outcomes_by(&generic, &mut Tables::new(), OutcomeBasis::Closed).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::OtherOutcomeBasis { wanted: OutcomeBasis::Closed, .. }), "{e}");
+    }
+
+    #[test]
+    fn a_workbook_that_would_unpack_past_its_limit_is_refused_unread() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.xlsx");
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        let zeros = vec![b' '; 1 << 20];
+        for _ in 0..(MIN_EXPANSION_ALLOWANCE >> 20) + 1 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+        let e = read_recorded(&path, &mut Tables::new()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::TooLarge(_)), "{e}");
+        assert!(e.to_string().contains("decompression bomb"), "{e}");
+        // Not a zip at all, named .xlsx: a spreadsheet error naming the file.
+        let fake = write(dir.path(), "fake.xlsx", "Financial Year\n");
+        let e = read_recorded(&fake, &mut Tables::new()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Spreadsheet(_)) && e.to_string().starts_with(&fake.display().to_string()), "{e}");
+        // A folder is refused, whatever its name.
+        let e = read_recorded(dir.path(), &mut Tables::new()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::TooLarge(_) | ErrorKind::Io(_)), "{e}");
+    }
+
+    #[test]
+    fn an_error_in_a_sheet_names_file_sheet_row_and_column() {
+        let e = Error::new(ErrorKind::BadQuarter("9".into())).in_file(Path::new("prc.ods")).in_sheet("2022-23").at(7, "Financial Quarter");
+        assert_eq!(e.to_string(), "prc.ods, sheet \"2022-23\", row 7, column \"Financial Quarter\": financial quarter \"9\" is not 1-4");
+        assert_eq!(e.sheet(), Some("2022-23"));
+    }
 }

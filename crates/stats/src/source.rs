@@ -50,6 +50,11 @@ impl Format {
     /// first bytes (a zip archive holding an OpenDocument `mimetype` is ODS, another zip is
     /// XLSX, anything else is read as CSV).
     pub(crate) fn of(path: &Path) -> Result<Format, Error> {
+        // A device or a pipe would be read for ever: only regular files are tables.
+        let meta = std::fs::metadata(path).map_err(|e| Error::new(ErrorKind::Io(e)).in_file(path))?;
+        if !meta.is_file() {
+            return Err(Error::new(ErrorKind::TooLarge(format!("{} is not a regular file", path.display()))).in_file(path));
+        }
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("ods") => return Ok(Format::Ods),
@@ -222,7 +227,7 @@ fn check_unpacked_size<R: Read + Seek>(path: &Path, reader: &mut R, size: u64) -
         let entry = zip.by_index_raw(i).map_err(|e| spreadsheet_error(path, format!("not a spreadsheet (zip archive): {e}")))?;
         total = total.saturating_add(entry.size());
     }
-    let allowed = size.saturating_mul(MAX_EXPANSION).max(MIN_EXPANSION_ALLOWANCE).min(MAX_UNPACKED_BYTES);
+    let allowed = size.saturating_mul(MAX_EXPANSION).clamp(MIN_EXPANSION_ALLOWANCE, MAX_UNPACKED_BYTES);
     if total > allowed {
         return Err(Error::new(ErrorKind::TooLarge(format!(
             "the workbook would unpack to {total} bytes from {size}, over the {allowed}-byte limit \
