@@ -70,10 +70,16 @@ fn value(s: &str) -> Cell {
     }
 }
 
-fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), Box<dyn Error>> {
+/// A CSV file's header and rows.
+type Table = (Vec<String>, Vec<Vec<String>>);
+
+/// What the generator returns.
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+fn read_csv(path: &Path) -> Result<Table> {
     let mut r = csv::Reader::from_path(path)?;
     let header = r.headers()?.iter().map(str::to_string).collect();
-    let rows = r.records().map(|r| r.map(|r| r.iter().map(str::to_string).collect())).collect::<Result<_, _>>()?;
+    let rows = r.records().map(|r| r.map(|r| r.iter().map(str::to_string).collect())).collect::<std::result::Result<_, _>>()?;
     Ok((header, rows))
 }
 
@@ -87,7 +93,7 @@ fn previous(year: &str, quarter: &str) -> Option<(String, String)> {
 
 /// The outcome rows with both counts: outcomes.csv's count as recorded in quarter, and the same
 /// key's count one quarter earlier as closed in quarter.
-pub fn outcome_rows(source: &Path) -> Result<Vec<Vec<String>>, Box<dyn Error>> {
+pub fn outcome_rows(source: &Path) -> Result<Vec<Vec<String>>> {
     let (header, rows) = read_csv(&source.join("outcomes.csv"))?;
     assert_eq!(header.len(), 11, "outcomes.csv has one count");
     // Key: force, offence code, outcome type; and the quarter.
@@ -145,7 +151,7 @@ fn year_sheets(title: &str, header: &[String], rows: &[Vec<String>], numeric: &[
 }
 
 /// The sheets of each workbook, by file name.
-pub fn workbooks(source: &Path) -> Result<Vec<(&'static str, Vec<Sheet>)>, Box<dyn Error>> {
+pub fn workbooks(source: &Path) -> Result<Vec<(&'static str, Vec<Sheet>)>> {
     let (rec_header, rec_rows) = read_csv(&source.join("recorded.csv"))?;
     let out_rows = outcome_rows(source)?;
     let out_header: Vec<String> = OUTCOMES_HEADER.iter().map(|h| h.to_string()).collect();
@@ -179,7 +185,7 @@ pub fn workbooks(source: &Path) -> Result<Vec<(&'static str, Vec<Sheet>)>, Box<d
     ])
 }
 
-fn write_ods(path: &Path, sheets: &[Sheet]) -> Result<(), Box<dyn Error>> {
+fn write_ods(path: &Path, sheets: &[Sheet]) -> Result<()> {
     let mut book = spreadsheet_ods::WorkBook::new_empty();
     for s in sheets {
         let mut sheet = spreadsheet_ods::Sheet::new(s.name.as_str());
@@ -199,7 +205,7 @@ fn write_ods(path: &Path, sheets: &[Sheet]) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn write_xlsx(path: &Path, sheets: &[Sheet]) -> Result<(), Box<dyn Error>> {
+fn write_xlsx(path: &Path, sheets: &[Sheet]) -> Result<()> {
     let mut book = rust_xlsxwriter::Workbook::new();
     for s in sheets {
         let sheet = book.add_worksheet();
@@ -225,7 +231,7 @@ fn write_xlsx(path: &Path, sheets: &[Sheet]) -> Result<(), Box<dyn Error>> {
 
 /// Writes every fixture built from `source` (the folder holding recorded.csv and outcomes.csv)
 /// into `out`; returns the files written.
-pub fn generate(source: &Path, out: &Path) -> Result<Vec<PathBuf>, Box<dyn Error>> {
+pub fn generate(source: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out)?;
     let mut written = Vec::new();
     for (name, sheets) in workbooks(source)? {
