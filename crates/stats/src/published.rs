@@ -481,18 +481,17 @@ fn read(path: &Path, table: TableKind, basis: OutcomeBasis, tables: &mut Tables)
         }
     } else {
         let mut book = Workbook::open(path, format)?;
-        let names = book.sheet_names();
+        let sheets = book.sheet_names();
         let mut best: Option<(usize, Header, String)> = None;
-        for name in &names {
+        for (name, is_worksheet) in &sheets {
             let place = Place { file: path, sheet: Some(name) };
-            let mut rows = match book.rows(name) {
-                Ok(r) => r,
-                // A chart or dialog sheet holds no cells: not the table.
-                Err(_) => {
-                    s.skipped_sheets.push(name.clone());
-                    continue;
-                }
-            };
+            if !is_worksheet {
+                // A chart, dialog or macro sheet holds no table.
+                s.skipped_sheets.push(name.clone());
+                continue;
+            }
+            // A worksheet that cannot be read stops the file: it may hold a year of the table.
+            let mut rows = book.rows(name)?;
             match find_header(&mut rows, &mut row)? {
                 Found::Header { header, line, above } => {
                     let columns = Columns::of(&header, table, basis, place)?;
@@ -512,6 +511,7 @@ fn read(path: &Path, table: TableKind, basis: OutcomeBasis, tables: &mut Tables)
                 let place = Place { file: path, sheet: Some(&name) };
                 return Err(Columns::of(&header, table, basis, place).err().unwrap_or_else(|| missing_year(place)));
             }
+            let names = sheets.into_iter().map(|s| s.0).collect();
             return Err(Error::new(ErrorKind::NoTable { sheets: names, searched: HEADER_SEARCH_ROWS }).in_file(path));
         }
     }

@@ -202,9 +202,10 @@ impl Workbook {
         Ok(Workbook { sheets, path: path.to_path_buf() })
     }
 
-    /// The names of the sheets, in workbook order.
-    pub(crate) fn sheet_names(&self) -> Vec<String> {
-        self.sheets.sheet_names()
+    /// The names of the sheets, in workbook order, each with whether it is a worksheet (a chart,
+    /// dialog or macro sheet holds no table).
+    pub(crate) fn sheet_names(&self) -> Vec<(String, bool)> {
+        self.sheets.sheets_metadata().iter().map(|s| (s.name.clone(), s.typ == calamine::SheetType::WorkSheet)).collect()
     }
 
     /// The rows of one sheet.
