@@ -177,6 +177,7 @@ fn stats_say_which_sheets_and_rows_were_read() {
             "column \"Force outcomes for offences closed in quarter\" (outcomes of investigations closed in the quarter) not used",
         ],
     );
+    assert!(!text.contains("both hold rows"), "each year is on one sheet:\n{text}");
     let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap()).unwrap();
     let files = summary["files"].as_array().unwrap();
     let (recorded, outcomes) = (&files[0], &files[1]);
@@ -417,4 +418,32 @@ fn fixtures_match_their_generator() {
             assert!(x == y, "{name}, sheet {sheet}: cells differ from the generator's; regenerate (see generate.rs)");
         }
     }
+}
+
+/// Two sheets holding the same financial year (a totals sheet, a copy) would count it twice:
+/// the rows are read as given, and the summary says so.
+#[test]
+fn a_year_held_by_two_sheets_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("prc.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for name in ["2022-23", "All years"] {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name).unwrap();
+        for (c, h) in ["Financial Year", "Financial Quarter", "Force Name", "Offence Code", "Number of Offences"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_string(1, 0, "2022/23").unwrap();
+        sheet.write_number(1, 1, 1.0).unwrap();
+        sheet.write_string(1, 2, "Kent").unwrap();
+        sheet.write_string(1, 3, "8L").unwrap();
+        sheet.write_number(1, 4, 5.0).unwrap();
+    }
+    book.save(&path).unwrap();
+    let out = ok(conduct().arg("stats").arg("--recorded").arg(&path).arg("--out").arg(tmp.path().join("out")));
+    assert_contains(
+        "overlap",
+        &String::from_utf8_lossy(&out.stdout),
+        &["sheets \"2022-23\" and \"All years\" both hold rows for financial year 2022/23: their counts are added together"],
+    );
 }

@@ -539,6 +539,9 @@ fn missing_year(place: Place<'_>) -> Error {
 /// Notes gathered over the sheets of a file, said once.
 #[derive(Default)]
 struct Notes {
+    /// The sheet each financial year was first read from, and years read from two sheets.
+    years: std::collections::BTreeMap<i32, String>,
+    overlaps: Vec<String>,
     csp: bool,
     ignored: Vec<String>,
     generic_count: Option<String>,
@@ -546,7 +549,26 @@ struct Notes {
 }
 
 impl Notes {
+    /// Notes the financial years a sheet held; a year another sheet held too is said, as the
+    /// two sheets' counts are added together (a totals or duplicate sheet would count twice).
+    fn years_of(&mut self, sheet: Option<&str>, years: std::collections::BTreeSet<i32>) {
+        let Some(sheet) = sheet else { return };
+        for y in years {
+            match self.years.get(&y) {
+                Some(first) => self.overlaps.push(format!(
+                    "sheets {first:?} and {sheet:?} both hold rows for financial year {}: their counts are added together \
+                     (check that neither is a total or a copy of the other)",
+                    crate::period::financial_year_label(y)
+                )),
+                None => {
+                    self.years.insert(y, sheet.to_string());
+                }
+            }
+        }
+    }
+
     fn finish(self, s: &mut ReadSummary, basis: OutcomeBasis) {
+        s.notes.extend(self.overlaps);
         if self.csp {
             s.notes.push("rows are by community safety partnership (CSP Name); they are summed to forces".into());
         }
@@ -614,6 +636,7 @@ fn read_rows(
         note_rows: Vec::new(),
         count_column: header.names[count].clone(),
     };
+    let mut years = std::collections::BTreeSet::new();
     loop {
         match rows.next(record)? {
             Next::End => break,
@@ -645,7 +668,7 @@ fn read_rows(
         sheet.data_lines = Some((sheet.data_lines.map_or(line, |d| d.0), line));
         let cell = |i: usize| record.get(i).unwrap_or("").trim();
         let reject = |kind: ErrorKind, col: usize| place.err(kind).at(line, &header.names[col]);
-        let row = (|| -> Result<Option<Count>, Error> {
+        let row = (|| -> Result<Option<(Count, i32)>, Error> {
             let f = match Force::resolve(cell(force)) {
                 Ok(f) => f,
                 Err(_) if is_total(cell(force)) => {
@@ -681,11 +704,12 @@ fn read_rows(
                     tables.outcome_cell(f, q, o, ot, c);
                 }
             }
-            Ok(Some(c))
+            Ok(Some((c, y)))
         })();
         let is_suppressed = |c: Count| c == Count::Suppressed;
         match row {
-            Ok(Some(c)) => {
+            Ok(Some((c, y))) => {
+                years.insert(y);
                 s.used += 1;
                 sheet.used += 1;
                 s.suppressed += u64::from(is_suppressed(c));
@@ -700,6 +724,7 @@ fn read_rows(
             }
         }
     }
+    notes.years_of(place.sheet, years);
     Ok(sheet)
 }
 
