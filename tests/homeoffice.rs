@@ -91,8 +91,12 @@ fn stories_reproduce_the_reference_figures_from_every_published_layout() {
         assert_contains(what, &mersey, &MERSEYSIDE);
         // Same figures, same words: the story does not depend on the file format.
         assert_eq!(met_story, met, "{what}: the Met story differs from the CSV fixture's");
-        // What was read is said on stderr.
-        assert_contains(what, &stderr, &["conduct: read", "rows used"]);
+        // What was read is said on stderr, unless it was a plain CSV table read as it stands.
+        if what.contains("alias") {
+            assert!(stderr.is_empty(), "{what}: {stderr}");
+        } else {
+            assert_contains(what, &stderr, &["conduct: read", "rows used"]);
+        }
         if outcomes.extension().is_some_and(|e| e == "ods" || e == "xlsx") || what.contains("both") {
             assert_contains(what, &stderr, &["Force outcomes for offences recorded in quarter"]);
         }

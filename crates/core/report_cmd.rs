@@ -120,11 +120,15 @@ fn foi_year(year: Option<&str>) -> anyhow::Result<Option<i32>> {
     Ok(Some(first))
 }
 
-/// Loads the data for a report, saying on stderr which files, sheets and rows were read and
-/// how many rows could not be used.
+/// Loads the data for a report, saying on stderr which files, sheets and rows were read (for a
+/// workbook, a table below title rows, or outcomes with two counts; a plain CSV table read as it
+/// stands is not remarked on) and how many rows could not be used.
 fn loaded(data: &DataArgs) -> anyhow::Result<conduct_stats::Tables> {
     let l = load(data)?;
     for f in &l.read.files {
+        if f.get("plain_csv").and_then(|p| p.as_bool()).unwrap_or(true) {
+            continue;
+        }
         let Some(from) = f.get("read_from").and_then(|r| r.as_array()) else { continue };
         let mut line = format!("conduct: read {} ({} table", f["file"].as_str().unwrap_or(""), f["table"].as_str().unwrap_or(""));
         if let Some(c) = f.get("count_column").and_then(|c| c.as_str()) {

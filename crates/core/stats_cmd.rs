@@ -139,7 +139,19 @@ fn published_json(s: &ReadSummary) -> serde_json::Value {
         "outcome_basis": s.outcome_basis.map(|b| b.counts()),
         "unused_count_column": s.unused_count_column,
         "sheets": sheets, "skipped_sheets": s.skipped_sheets, "read_from": s.describe(), "notes": s.notes,
+        "plain_csv": is_plain_csv(s),
     })
+}
+
+/// Whether a file was a CSV table read as it stands: the header on its first line, nothing
+/// skipped, one count column. `conduct report` says what it read only when it was not (a
+/// workbook's sheets, title rows, a second outcome count), and is otherwise quiet as before.
+fn is_plain_csv(s: &ReadSummary) -> bool {
+    s.format == published::Format::Csv
+        && s.skipped_sheets.is_empty()
+        && s.unused_count_column.is_none()
+        && s.outcome_basis.is_none_or(|b| b == OutcomeBasis::Recorded)
+        && s.sheets.iter().all(|sh| sh.header_line == 1 && sh.above_header == 0 && sh.note_rows.is_empty())
 }
 
 /// Where a rejected row is: the file, and the sheet of a workbook (`file, sheet "2022/23"`).
