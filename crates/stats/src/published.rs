@@ -1066,6 +1066,10 @@ mod tests {
         let fake = write(dir.path(), "fake.xlsx", "Financial Year\n");
         let e = read_recorded(&fake, &mut Tables::new()).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::Spreadsheet(_)) && e.to_string().starts_with(&fake.display().to_string()), "{e}");
+        // An old binary Excel workbook is named as such.
+        let xls = write(dir.path(), "prc.xls", "x");
+        let e = read_recorded(&xls, &mut Tables::new()).unwrap_err();
+        assert!(e.to_string().contains("save it as .xlsx or .ods"), "{e}");
         // A folder is refused, whatever its name.
         let e = read_recorded(dir.path(), &mut Tables::new()).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::TooLarge(_) | ErrorKind::Io(_)), "{e}");

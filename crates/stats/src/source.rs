@@ -55,15 +55,25 @@ impl Format {
         if !meta.is_file() {
             return Err(Error::new(ErrorKind::TooLarge(format!("{} is not a regular file", path.display()))).in_file(path));
         }
+        let old_excel = || {
+            Error::new(ErrorKind::Spreadsheet(
+                "an Excel 97-2003 (.xls) or binary (.xlsb) workbook is not read: save it as .xlsx or .ods".into(),
+            ))
+            .in_file(path)
+        };
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("ods") => return Ok(Format::Ods),
             Some("xlsx" | "xlsm") => return Ok(Format::Xlsx),
             Some("csv" | "txt") => return Ok(Format::Csv),
+            Some("xls" | "xlsb") => return Err(old_excel()),
             _ => {}
         }
         let mut head = [0u8; 4];
         let n = File::open(path).and_then(|mut f| read_up_to(&mut f, &mut head)).map_err(|e| Error::new(ErrorKind::Io(e)).in_file(path))?;
+        if head[..n] == [0xd0, 0xcf, 0x11, 0xe0] {
+            return Err(old_excel());
+        }
         if head[..n] != *b"PK\x03\x04" {
             return Ok(Format::Csv);
         }
