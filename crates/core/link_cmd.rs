@@ -17,14 +17,33 @@ use conduct_resolve::{LinkOptions, Model};
 pub struct LinkArgs {
     /// The people file (CSV, JSON Lines or Parquet, per the data contract); repeat the option
     /// for several files (a split export), linked as one in the order given.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present_any = ["verify", "retrain"])]
     pub people: Vec<PathBuf>,
     /// The incidents file. Accepted for the stable interface; linkage does not use it yet.
     #[arg(long)]
     pub incidents: Option<PathBuf>,
-    /// Output folder for persons.csv, pairs.csv and model.json (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
+    /// Output folder for persons.csv, pairs.csv and model.json (created if missing). With
+    /// --update or --retrain: persons.csv for every record of the population, and model.json.
+    #[arg(long, required_unless_present = "verify")]
+    pub out: Option<PathBuf>,
+    /// The workspace that holds the linked population (for --update, --verify, --retrain).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Add the people files' records to the population linked in --workspace (linking
+    /// everything it holds on first use) instead of linking them on their own: only the new
+    /// and changed records and the persons they could join are re-clustered, and person ids
+    /// last. One transaction: a batch that fails changes nothing.
+    #[arg(long, requires = "workspace")]
+    pub update: bool,
+    /// Re-link the population held in --workspace from scratch with the model in force and
+    /// report how far the incremental persons have drifted from it. Changes nothing.
+    #[arg(long, requires = "workspace", conflicts_with_all = ["update", "retrain"])]
+    pub verify: bool,
+    /// Re-estimate the model (or take --model) and re-link the whole population held in
+    /// --workspace, keeping person ids by the documented rule; with --update, after adding the
+    /// batch. Reports how far the model moved.
+    #[arg(long, requires = "workspace")]
+    pub retrain: bool,
     /// Use this model (a model.json from an earlier run) instead of estimating one.
     #[arg(long)]
     pub model: Option<PathBuf>,
@@ -88,6 +107,12 @@ pub fn names(paths: &[PathBuf]) -> String {
 
 /// Runs `conduct link`.
 pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
+    if let Some(workspace) = args.workspace.clone().filter(|_| args.update || args.verify || args.retrain) {
+        return crate::population_cmd::run(&args, &workspace);
+    }
+    if args.workspace.is_some() {
+        return Err(crate::Usage("--workspace is for --update, --verify or --retrain".into()).into());
+    }
     let started = Instant::now();
     let file = conduct_ingest::read_people_files(&args.people).with_context(|| format!("reading {}", names(&args.people)))?;
     let read_time = started.elapsed();
@@ -100,7 +125,7 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
 
 /// The link options `args` ask for: the defaults of `conduct run` ([`conduct_pipeline::Options`])
 /// with the arguments given.
-fn options(args: &LinkArgs) -> anyhow::Result<LinkOptions> {
+pub fn options(args: &LinkArgs) -> anyhow::Result<LinkOptions> {
     let mut options = LinkOptions { seed: args.seed, max_block_size: args.max_block_size, ..conduct_pipeline::Options::default().link };
     if let Some(t) = args.threshold {
         options.threshold_weight = t;
@@ -123,9 +148,10 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: Duration, source:
     let started = Instant::now();
     let (persons, linked) = conduct_pipeline::link(&file.rows, &file.rejects, &options(args)?)?;
     let link_time = started.elapsed();
-    let write_time = write_link(&args.out, &file.rows, &persons, &linked)?;
+    let out = args.out.as_deref().context("--out is required")?;
+    let write_time = write_link(out, &file.rows, &persons, &linked)?;
     let summary = LinkSummary { rows: file.rows.len(), rejected: file.rejects.len(), warnings: file.warnings.len(), read_time, write_time };
-    note_link(&summary, source, &persons, &linked, &args.out, read_time + link_time + write_time, args.incidents.is_some());
+    note_link(&summary, source, &persons, &linked, out, read_time + link_time + write_time, args.incidents.is_some());
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&link_json(&summary, &persons, &linked))?)?;
     }

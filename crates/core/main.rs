@@ -12,6 +12,7 @@ mod courses_cmd;
 mod demo;
 mod ingest;
 mod link_cmd;
+mod population_cmd;
 mod progress;
 mod report_cmd;
 mod run_cmd;
@@ -51,6 +52,8 @@ enum Command {
     Status(ingest::StatusArgs),
     /// Link people records into persons: probabilistic record linkage that explains itself.
     Link(link_cmd::LinkArgs),
+    /// A person's history in a linked population: merges, splits, and where its id went.
+    History(population_cmd::HistoryArgs),
     /// Show how two people records score against each other, comparison by comparison.
     Explain(link_cmd::ExplainArgs),
     /// Link reports into courses of conduct, find hidden repeats and breaches, and rank for review.
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Status(a) => ingest::status(a),
         Command::Link(a) => link_cmd::run_link(a),
         Command::Explain(a) => link_cmd::run_explain(a),
+        Command::History(a) => population_cmd::history(a),
         Command::Eval(EvalCommand::Persons(a)) => link_cmd::run_eval_persons(a),
         Command::Courses(a) => courses_cmd::run(a),
         Command::Eval(EvalCommand::Courses(a)) => courses_cmd::eval(a),

@@ -231,6 +231,17 @@ impl<'a> Clusterer<'a> {
         find(&mut self.parent, x)
     }
 
+    /// Joins the groups of `a` and `b` without any check. Only for records that no pair given
+    /// to [`Clusterer::add`] will touch (rows present as associates only, already known to be
+    /// one person): the joined group keeps the profiles of `a`'s group alone.
+    pub fn join_unchecked(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (find(&mut self.parent, a), find(&mut self.parent, b));
+        if ra != rb {
+            self.parent[rb as usize] = ra;
+            self.size[ra as usize] += self.size[rb as usize];
+        }
+    }
+
     /// Applies the pairs at or above `threshold`, strongest first (ties by record order).
     /// Returns the merges made.
     pub fn add(&mut self, pairs: &[(u32, u32, f32)], threshold: f64) -> u64 {

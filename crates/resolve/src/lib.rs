@@ -266,31 +266,16 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
 
     let w = model.weights();
     // Term-frequency adjustments per record, looked up once rather than once per pair.
-    let tf_adjust: Vec<[f32; 2]> =
-        feats.par_iter().map(|f| [tf.adjustment(0, f.forename_h, &w) as f32, tf.adjustment(1, f.surname_h, &w) as f32]).collect();
-    let scored: Vec<(u32, u32, f32)> = pairs
-        .par_iter()
-        .zip(patterns.par_iter())
-        .map(|(&(a, b), &p)| {
-            let p = unpack(p);
-            let weight = w.pattern(&p);
-            let adj = tf_adjust[a as usize];
-            let extra =
-                if p[compare::field::FORENAME] == 1 { adj[0] } else { 0.0 } + if p[compare::field::SURNAME] == 1 { adj[1] } else { 0.0 };
-            (a, b, (weight as f32) + extra)
-        })
-        .collect();
+    let tf_adjust = tf_adjustments(&feats, &tf, &w);
+    let scored: Vec<(u32, u32, f32)> =
+        pairs.par_iter().zip(patterns.par_iter()).map(|(&(a, b), &p)| (a, b, pair_weight(&w, tf_adjust[a as usize], &unpack(p)))).collect();
     drop(patterns);
     drop(pairs);
     stats.pairs_above_threshold = scored.iter().filter(|p| f64::from(p.2) >= model.threshold_weight).count() as u64;
     lap(&mut stats, "score");
 
-    let veto = cluster::Veto::from_weights(&w, model.veto_weight);
-    let mut clusterer = cluster::Clusterer::new(&feats, &veto);
-    clusterer.add(&scored, model.threshold_weight);
-    let boosted = shared_associates(rows, &feats, &scored, &mut clusterer, model.threshold_weight);
-    stats.joined_by_shared_associate = clusterer.add(&boosted, model.threshold_weight);
-    let clustering = clusterer.finish();
+    let (clustering, joined) = cluster_scored(rows, &feats, &scored, &model, &[]);
+    stats.joined_by_shared_associate = joined;
     stats.refused_by_reason = clustering.refused_by_reason.clone();
     stats.persons = clustering.persons as u64;
     let mut sizes = vec![0u32; clustering.persons];
@@ -303,6 +288,46 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     let keep = options.keep_pairs_from_weight;
     let pairs = scored.into_iter().filter(|p| f64::from(p.2) >= keep).map(|(a, b, weight)| ScoredPair { a, b, weight }).collect();
     Ok(Linkage { person: clustering.person, pairs, model, stats })
+}
+
+/// Every record's term-frequency adjustments for exact forename and surname agreement, as
+/// [`pair_weight`] takes them.
+pub fn tf_adjustments(feats: &[normalise::Features], tf: &TermFrequencies, w: &model::Weights) -> Vec<[f32; 2]> {
+    feats.par_iter().map(|f| [tf.adjustment(0, f.forename_h, w) as f32, tf.adjustment(1, f.surname_h, w) as f32]).collect()
+}
+
+/// A pair's match weight from its comparison levels `p`: the model's weight of the pattern,
+/// plus the first record's term-frequency adjustments (`adj`, from [`tf_adjustments`]) where
+/// forename or surname agree exactly. Every scored pair, in a full link or an update, is
+/// weighed by this.
+pub fn pair_weight(w: &model::Weights, adj: [f32; 2], p: &compare::Pattern) -> f32 {
+    let extra = if p[compare::field::FORENAME] == 1 { adj[0] } else { 0.0 } + if p[compare::field::SURNAME] == 1 { adj[1] } else { 0.0 };
+    (w.pattern(p) as f32) + extra
+}
+
+/// Clusters scored pairs `(a, b, weight)` of `rows` as [`link`] does: strongest first under the
+/// model's veto, then the second pass on shared associates. `fixed` are pairs of rows already
+/// known to be one person that are present only as associates (an update re-clusters some
+/// persons and needs the others' rows of the same reports): they are joined first, without
+/// checks, and no pair in `scored` may touch them. Returns the clustering and the joins the
+/// second pass made.
+pub fn cluster_scored(
+    rows: &[Involvement],
+    feats: &[normalise::Features],
+    scored: &[(u32, u32, f32)],
+    model: &Model,
+    fixed: &[(u32, u32)],
+) -> (cluster::Clustering, u64) {
+    let w = model.weights();
+    let veto = cluster::Veto::from_weights(&w, model.veto_weight);
+    let mut clusterer = cluster::Clusterer::new(feats, &veto);
+    for &(a, b) in fixed {
+        clusterer.join_unchecked(a, b);
+    }
+    clusterer.add(scored, model.threshold_weight);
+    let boosted = shared_associates(rows, feats, scored, &mut clusterer, model.threshold_weight);
+    let joined = clusterer.add(&boosted, model.threshold_weight);
+    (clusterer.finish(), joined)
 }
 
 /// The second pass's evidence: candidate pairs below the threshold, of one force but not one

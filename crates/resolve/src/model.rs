@@ -357,16 +357,7 @@ impl TermFrequencies {
                     persons += 1.0;
                 }
             }
-            m.into_iter()
-                .map(|(h, (cr, cp))| {
-                    // People, shrunk toward the reference; never above the records' own
-                    // frequency (counting people only removes a person's own repeats) nor the
-                    // people's (a file may show a name rare; only many people show it common).
-                    let people_f = cp / persons;
-                    let shrunk = (cp + TF_PRIOR_PEOPLE * r) / (persons + TF_PRIOR_PEOPLE);
-                    (h, (cr / records).min(people_f).min(shrunk))
-                })
-                .collect::<HashMap<u64, f64>>()
+            m.into_iter().map(|(h, (cr, cp))| (h, shrunk_frequency(cr, cp, records, persons, r))).collect::<HashMap<u64, f64>>()
         };
         TermFrequencies { forename: tally(0, reference[0]), surname: tally(1, reference[1]) }
     }
@@ -404,6 +395,18 @@ impl TermFrequencies {
         let table = if which == 0 { &self.forename } else { &self.surname };
         table.get(&h).copied().unwrap_or(0.0)
     }
+}
+
+/// The frequency [`TermFrequencies::count`] gives a value held by `records_with` of `records`
+/// records and `people_with` of `people` people, `reference` being the typical name's
+/// frequency: the people's frequency, shrunk toward the reference; never above the records'
+/// own frequency (counting people only removes a person's own repeats) nor the people's (a
+/// file may show a name rare; only many people show it common). An update keeps these counts
+/// and asks this for the same frequency a full count gives.
+pub fn shrunk_frequency(records_with: f64, people_with: f64, records: f64, people: f64, reference: f64) -> f64 {
+    let people_f = people_with / people;
+    let shrunk = (people_with + TF_PRIOR_PEOPLE * reference) / (people + TF_PRIOR_PEOPLE);
+    (records_with / records).min(people_f).min(shrunk)
 }
 
 /// The reference frequencies of forenames and surnames: the shipped default model's u of exact

@@ -111,7 +111,8 @@ fn invalid(list: &[&str]) -> Option<String> {
     (!list.is_empty()).then(|| list.join(";"))
 }
 
-pub(crate) fn now() -> String {
+/// The time now, as the store records it (`2026-12-01T10:20:30Z`, UTC).
+pub fn now() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let day = conduct_domain::Date::from_days_since_epoch((secs / 86_400) as i32);
     let s = secs % 86_400;
@@ -645,6 +646,54 @@ pub fn known_incidents(conn: &mut Conn) -> Result<KnownIncidents, Error> {
         }
     }
     Ok(known)
+}
+
+/// Runs `work` as one write transaction on `conn` (SQLite: `BEGIN IMMEDIATE`, which takes the
+/// write lock; PostgreSQL: `BEGIN` and the import lock), committed when it returns `Ok` and
+/// rolled back otherwise. For work that must land with an import or not at all, such as the
+/// population index written beside the people rows it indexes ([`import_records_in`]). `path`
+/// names the database in errors.
+///
+/// # Errors
+///
+/// What `work` returns, or [`ErrorKind::Db`] when the transaction cannot begin or commit.
+pub fn write_transaction<T, E: From<Error>>(
+    conn: &mut Conn,
+    path: &std::path::Path,
+    work: impl FnOnce(&mut Conn) -> Result<T, E>,
+) -> Result<T, E> {
+    let postgres = conn.is_postgres();
+    conn.batch(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).map_err(|e| Error::from(e).at(path))?;
+    let result = if postgres {
+        match conn.batch("SELECT pg_advisory_xact_lock(7270114)") {
+            Ok(()) => work(conn),
+            Err(e) => Err(Error::from(e).at(path).into()),
+        }
+    } else {
+        work(conn)
+    };
+    match result {
+        Ok(t) => {
+            conn.batch("COMMIT").map_err(|e| Error::from(e).at(path))?;
+            Ok(t)
+        }
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// [`import_records`] inside a transaction the caller has begun ([`write_transaction`]): the
+/// rows are written and the import logged, and become visible only when that transaction
+/// commits.
+///
+/// # Errors
+///
+/// [`ErrorKind::Db`] or [`ErrorKind::Sqlite`] when a write fails; the caller's transaction
+/// should then be rolled back (as [`write_transaction`] does).
+pub fn import_records_in(conn: &mut Conn, name: &std::path::Path, export: &Export, summary: Summary) -> Result<ImportReport, Error> {
+    import_begun(conn, name, Source::Records { export, summary }, now(), Instant::now()).map(|(report, _)| report)
 }
 
 /// Imports records already read and validated (with the summary of that read) into the

@@ -31,6 +31,21 @@ fn each_row(conn: &mut Conn, table: &str, columns: &[&str], take: &mut dyn FnMut
     }
 }
 
+/// The people rows the store holds, in first-import order, read page by page.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Db`] when a query fails, [`crate::ErrorKind::BadRow`] when a stored value cannot be read
+/// back.
+pub fn load_people(conn: &mut Conn) -> Result<Vec<conduct_domain::Involvement>, Error> {
+    let mut people = Vec::new();
+    each_row(conn, "people", PEOPLE_COLUMNS, &mut |r| {
+        people.push(rows::involvement_from_row(r)?);
+        Ok(())
+    })?;
+    Ok(people)
+}
+
 /// Every record the store holds, in the order first imported.
 ///
 /// # Errors

@@ -9,6 +9,9 @@
 //! 3. `record_order`: on PostgreSQL, an index on each record table's `seq`, by which the
 //!    records are read back page by page (SQLite's rowid needs none).
 //!
+//! 4. `population`: the population index of incremental linkage (`migrations/0004_population.sql`;
+//!    see conduct-population) and an index of people by incident.
+//!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
 //! no `schema_migrations`) is adopted: its analysis tables named `forces`, `incidents` and
@@ -20,10 +23,10 @@ use crate::error::{Error, ErrorKind};
 use crate::schema;
 
 /// The steps, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[(u32, &str)] = &[(1, "initial"), (2, "dashboard"), (3, "record_order")];
+const MIGRATIONS: &[(u32, &str)] = &[(1, "initial"), (2, "dashboard"), (3, "record_order"), (4, "population")];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 3;
+pub const LATEST: u32 = 4;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -31,6 +34,13 @@ pub const LATEST: u32 = 3;
 const DASHBOARD_MARK: i64 = 4;
 
 const INITIAL_SQLITE: &str = include_str!("../migrations/0001_initial.sql");
+const POPULATION_SQLITE: &str = include_str!("../migrations/0004_population.sql");
+
+/// The population step in the dialect: on PostgreSQL integers are 64-bit and there is no
+/// `WITHOUT ROWID`.
+fn population_sql(postgres: bool) -> String {
+    if postgres { POPULATION_SQLITE.replace("INTEGER", "BIGINT").replace(") WITHOUT ROWID;", ");") } else { POPULATION_SQLITE.to_string() }
+}
 
 fn initial_sql(postgres: bool) -> String {
     if !postgres {
@@ -105,6 +115,7 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                     }
                 }
                 3 => {}
+                4 => c.batch(&population_sql(postgres))?,
                 _ => unreachable!("a step without SQL"),
             }
             c.execute(

@@ -1,0 +1,177 @@
+//! `conduct link --update`, `--verify` and `--retrain`, and `conduct history`: incremental
+//! linkage from the command line. The work is in `conduct-population`; this reads the batch,
+//! calls it, writes persons.csv and model.json, and prints the summary.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use conduct_population::{Options, Report, Retrained};
+use conduct_store::Store;
+
+use crate::link_cmd::{LinkArgs, names};
+
+/// Arguments of `conduct history`.
+#[derive(clap::Args)]
+pub struct HistoryArgs {
+    /// The person id (as persons.csv writes it, e.g. P0000123).
+    pub person: String,
+    /// The workspace that holds the linked population.
+    #[arg(long, value_name = "DIR", default_value_os_t = crate::default_workspace())]
+    pub workspace: PathBuf,
+    /// Print the history as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `conduct link` with `--update`, `--verify` or `--retrain` on `workspace`.
+pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    if args.update && args.people.is_empty() {
+        return Err(crate::Usage("--update needs the batch: --people FILE".into()).into());
+    }
+    let link = crate::link_cmd::options(args)?;
+    let mut store = Store::open_workspace(workspace).with_context(|| format!("opening the workspace {}", workspace.display()))?;
+    if args.verify {
+        let v = conduct_population::verify(&mut store, &link)?;
+        note!(
+            "verify: {} records; incremental {} persons, full re-link with the model in force {} persons ({:.1}s)",
+            v.records,
+            v.persons_incremental,
+            v.persons_full,
+            v.seconds
+        );
+        note!(
+            "pairwise agreement (incremental against full): precision {:.5}, recall {:.5}, F1 {:.5} ({} pairs incremental, {} full, {} both)",
+            v.agreement.precision,
+            v.agreement.recall,
+            v.agreement.f1,
+            v.agreement.pairs_first,
+            v.agreement.pairs_second,
+            v.agreement.pairs_both
+        );
+        if args.json {
+            outln!("{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let out = args.out.as_deref().context("--out is required")?;
+    let mut report: Option<Report> = None;
+    let mut retrained: Option<Retrained> = None;
+    if args.update {
+        let file = conduct_ingest::read_people_files(&args.people).with_context(|| format!("reading {}", names(&args.people)))?;
+        note!(
+            "read {} rows from {} ({} rejected and not added; {} warnings)",
+            file.rows.len(),
+            names(&args.people),
+            file.rejects.len(),
+            file.warnings.len()
+        );
+        for r in file.rejects.iter().take(5) {
+            note!("  rejected: {} line {}: {}", r.file.display(), r.line, r.reason);
+        }
+        if file.rejects.len() > 5 {
+            note!("  … and {} more rejected rows", file.rejects.len() - 5);
+        }
+        let summary = conduct_ingest::Summary { files: file.summaries.clone() };
+        let r = conduct_population::update(&mut store, &file.rows, summary, &Options { link: link.clone(), retrain: args.retrain })?;
+        retrained = r.retrained.clone();
+        report = Some(r);
+    } else if args.retrain {
+        retrained = Some(conduct_population::retrain(&mut store, link.model.clone(), &link)?);
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let written = Instant::now();
+    let rows = conduct_population::write_persons(&mut store, &out.join("persons.csv"))?;
+    conduct_population::model_in_force(&mut store)?.save(&out.join("model.json"))?;
+    if let Some(r) = &report {
+        note_update(r);
+    }
+    if let Some(t) = &retrained {
+        note!(
+            "retrained: {}; largest level weight change {} {:+.2} bits, prior {:+.2} bits; {} records moved ({} merges, {} splits); agreement with the persons before: F1 {:.5}",
+            t.model_used,
+            t.largest_weight_change.0,
+            t.largest_weight_change.1,
+            t.prior_change,
+            t.records_moved,
+            t.merges,
+            t.splits,
+            t.agreement.f1
+        );
+    }
+    note!(
+        "wrote {} ({rows} records) and model.json in {:.2}s; total {:.2}s",
+        out.join("persons.csv").display(),
+        written.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    if args.json {
+        let v = serde_json::json!({ "update": report, "retrained": retrained, "persons_csv_rows": rows });
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn note_update(r: &Report) {
+    if r.first {
+        note!(
+            "batch 1: linked everything the workspace holds from scratch ({} records, {} persons); model: {}",
+            r.records,
+            r.persons,
+            r.model_used
+        );
+    } else {
+        note!(
+            "batch {}: {} rows: {} new, {} changed, {} unchanged; {} existing records compared, {} persons re-clustered ({} records, {} associates read)",
+            r.batch,
+            r.rows,
+            r.new,
+            r.changed,
+            r.unchanged,
+            r.candidates,
+            r.touched_persons,
+            r.reclustered,
+            r.associates
+        );
+        note!(
+            "persons: {} new, {} merges, {} splits; population {} records, {} persons",
+            r.new_persons,
+            r.merges,
+            r.splits,
+            r.records,
+            r.persons
+        );
+    }
+    let t: Vec<String> = r.stages.iter().map(|(n, s)| format!("{n} {s:.2}s")).collect();
+    note!("time: {}", t.join(", "));
+}
+
+/// Runs `conduct history`.
+pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let mut store =
+        Store::open_workspace(&args.workspace).with_context(|| format!("opening the workspace {}", args.workspace.display()))?;
+    let h = conduct_population::history(&mut store, &args.person)?;
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&h)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if h.current != h.asked {
+        outln!("{} was merged into {}: its records are now under {}", h.asked, h.current, h.current)?;
+    }
+    outln!("{}: {} records: {}", h.current, h.records.len(), h.records.join(", "))?;
+    if h.events.is_empty() {
+        outln!("no merges or splits")?;
+    }
+    for e in &h.events {
+        let what = match e.kind.as_str() {
+            "merge" => format!("{} merged into {}", e.other, e.person),
+            "split" => format!("{} split off {}", e.other, e.person),
+            k => format!("{k}: {} / {}", e.person, e.other),
+        };
+        outln!("{} batch {}: {} ({} records: {})", e.at, e.batch, what, e.records.len(), e.records.join(", "))?;
+        outln!("    {}", e.reason)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

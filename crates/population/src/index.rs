@@ -1,0 +1,268 @@
+//! The population index's rows: what an update reads and writes, in SQL both dialects take.
+
+use std::collections::BTreeSet;
+
+use conduct_domain::Involvement;
+use conduct_resolve::block::{RULES, neighbourhood_order};
+use conduct_resolve::normalise::Features;
+use conduct_store::db::{Conn, Value};
+use conduct_store::rows::{PEOPLE, involvement_from_row};
+
+use crate::Error;
+use crate::ids::PersonNumber;
+use crate::names::Totals;
+
+/// A record's number in the index (`population_records.rec`).
+pub type Rec = i64;
+
+/// The `population` row.
+#[derive(Clone, Debug)]
+pub struct State {
+    /// The model in force, as JSON.
+    pub model: String,
+    /// The engine that built the index ([`crate::engine`]).
+    pub engine: String,
+    /// The next person id to give.
+    pub next_person: PersonNumber,
+    /// Batches linked so far.
+    pub batches: i64,
+    /// When the population was first linked.
+    pub created_at: String,
+    /// The name counts' totals.
+    pub totals: Totals,
+}
+
+/// The population row, if the workspace has a linked population.
+pub fn state(c: &mut Conn) -> Result<Option<State>, Error> {
+    let row = c.query_one(
+        "SELECT model, engine, next_person, batches, created_at, forename_records, forename_people, surname_records, surname_people
+         FROM population WHERE id = 1",
+        &[],
+    )?;
+    Ok(row.map(|r| State {
+        model: r[0].text(),
+        engine: r[1].text(),
+        next_person: r[2].int().unwrap_or(1),
+        batches: r[3].int().unwrap_or(0),
+        created_at: r[4].text(),
+        totals: Totals {
+            forename_records: r[5].int().unwrap_or(0),
+            forename_people: r[6].int().unwrap_or(0),
+            surname_records: r[7].int().unwrap_or(0),
+            surname_people: r[8].int().unwrap_or(0),
+        },
+    }))
+}
+
+/// Writes the population row (replacing it).
+pub fn put_state(c: &mut Conn, s: &State) -> Result<(), Error> {
+    c.execute("DELETE FROM population WHERE id = 1", &[])?;
+    c.execute(
+        "INSERT INTO population (id, model, engine, next_person, batches, created_at, updated_at,
+             forename_records, forename_people, surname_records, surname_people)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            s.model.clone().into(),
+            s.engine.clone().into(),
+            Value::Int(s.next_person),
+            Value::Int(s.batches),
+            s.created_at.clone().into(),
+            conduct_store::now().into(),
+            Value::Int(s.totals.forename_records),
+            Value::Int(s.totals.forename_people),
+            Value::Int(s.totals.surname_records),
+            Value::Int(s.totals.surname_people),
+        ],
+    )?;
+    Ok(())
+}
+
+/// A rule's key as stored: the rule number in the top five bits, 59 bits of the key below.
+pub fn stored_key(rule: usize, key: u64) -> i64 {
+    (((rule as u64) << 59) | (key & ((1 << 59) - 1))) as i64
+}
+
+/// A record's keys as stored, one per rule that gives it one: `(key, neighbourhood order)`.
+pub fn keys_of(f: &Features) -> Vec<(i64, i64)> {
+    if !f.identifying {
+        return Vec::new();
+    }
+    let nb = neighbourhood_order(f) as i64;
+    RULES
+        .iter()
+        .enumerate()
+        .filter_map(|(r, rule)| {
+            let k = (rule.key)(f);
+            (k != 0).then(|| (stored_key(r, k), nb))
+        })
+        .collect()
+}
+
+/// Adds records' keys.
+pub fn insert_keys(c: &mut Conn, recs: &[(Rec, &Features)]) -> Result<(), Error> {
+    let mut rows: Vec<Vec<Value>> = Vec::with_capacity(1 << 16);
+    for &(rec, f) in recs {
+        for (k, nb) in keys_of(f) {
+            rows.push(vec![Value::Int(k), Value::Int(nb), Value::Int(rec)]);
+        }
+        if rows.len() >= 1 << 16 {
+            c.bulk_insert("population_keys", &["k", "nb", "rec"], &rows)?;
+            rows.clear();
+        }
+    }
+    c.bulk_insert("population_keys", &["k", "nb", "rec"], &rows)?;
+    Ok(())
+}
+
+/// Removes a record's keys (computed from the features it was indexed with).
+pub fn delete_keys(c: &mut Conn, rec: Rec, f: &Features) -> Result<(), Error> {
+    for (k, nb) in keys_of(f) {
+        c.execute("DELETE FROM population_keys WHERE k = ? AND nb = ? AND rec = ?", &[Value::Int(k), Value::Int(nb), Value::Int(rec)])?;
+    }
+    Ok(())
+}
+
+/// The records a new record with key `k` (neighbourhood order `nb`) is compared with: every
+/// holder of the key when there are at most `cap`, else the nearest `window` on each side in
+/// neighbourhood order (as a full link splits an oversized block).
+pub fn candidates(c: &mut Conn, k: i64, nb: i64, cap: usize, window: usize, out: &mut BTreeSet<Rec>) -> Result<(), Error> {
+    let some = c.query("SELECT rec FROM population_keys WHERE k = ? LIMIT ?", &[Value::Int(k), Value::Int(cap as i64 + 1)])?;
+    if some.len() <= cap {
+        out.extend(some.iter().filter_map(|r| r[0].int()));
+        return Ok(());
+    }
+    let w = Value::Int(window as i64);
+    for sql in [
+        "SELECT rec FROM population_keys WHERE k = ? AND nb >= ? ORDER BY nb, rec LIMIT ?",
+        "SELECT rec FROM population_keys WHERE k = ? AND nb < ? ORDER BY nb DESC, rec DESC LIMIT ?",
+    ] {
+        out.extend(c.query(sql, &[Value::Int(k), Value::Int(nb), w.clone()])?.iter().filter_map(|r| r[0].int()));
+    }
+    Ok(())
+}
+
+/// A stored record: its number, person and row.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    /// Its number in the index.
+    pub rec: Rec,
+    /// Its person.
+    pub person: PersonNumber,
+    /// The people row.
+    pub row: Involvement,
+}
+
+/// The columns of a stored record's query: rec, person, then the people row.
+fn select() -> String {
+    let cols: Vec<String> = PEOPLE.names.iter().map(|n| format!("p.{n}")).collect();
+    format!(
+        "SELECT r.rec, r.person, {} FROM population_records r JOIN people p ON p.force_id = r.force_id AND p.record_id = r.record_id",
+        cols.join(", ")
+    )
+}
+
+fn stored(rows: Vec<Vec<Value>>) -> Result<Vec<Stored>, Error> {
+    rows.into_iter()
+        .map(|r| {
+            Ok(Stored {
+                rec: r[0].int().ok_or_else(|| Error::new(crate::ErrorKind::Corrupt("a record without a number".into())))?,
+                person: r[1].int().ok_or_else(|| Error::new(crate::ErrorKind::Corrupt("a record without a person".into())))?,
+                row: involvement_from_row(&r[2..])?,
+            })
+        })
+        .collect()
+}
+
+/// The stored record with this key, if the population holds it.
+pub fn by_key(c: &mut Conn, force: u8, record_id: &str) -> Result<Option<Stored>, Error> {
+    let rows =
+        c.query(&format!("{} WHERE r.force_id = ? AND r.record_id = ?", select()), &[Value::Int(i64::from(force)), record_id.into()])?;
+    Ok(stored(rows)?.pop())
+}
+
+/// The stored records with these numbers.
+pub fn by_rec(c: &mut Conn, recs: impl IntoIterator<Item = Rec>) -> Result<Vec<Stored>, Error> {
+    let sql = format!("{} WHERE r.rec = ?", select());
+    let mut out = Vec::new();
+    for rec in recs {
+        out.extend(stored(c.query(&sql, &[Value::Int(rec)])?)?);
+    }
+    Ok(out)
+}
+
+/// The numbers of a person's records.
+pub fn recs_of(c: &mut Conn, person: PersonNumber) -> Result<Vec<Rec>, Error> {
+    Ok(c.query("SELECT rec FROM population_records WHERE person = ?", &[Value::Int(person)])?.iter().filter_map(|r| r[0].int()).collect())
+}
+
+/// The stored records of a report (force and incident reference).
+pub fn of_report(c: &mut Conn, force: u8, incident_ref: &str) -> Result<Vec<Stored>, Error> {
+    let rows = c.query(
+        &format!("{} WHERE p.force_id = ? AND p.incident_ref = ?", select()),
+        &[Value::Int(i64::from(force)), incident_ref.into()],
+    )?;
+    stored(rows)
+}
+
+/// The next record number.
+pub fn next_rec(c: &mut Conn) -> Result<Rec, Error> {
+    Ok(c.query_one("SELECT coalesce(max(rec), 0) + 1 FROM population_records", &[])?.and_then(|r| r[0].int()).unwrap_or(1))
+}
+
+/// Adds records: `(rec, force, record_id, person)`.
+pub fn insert_records(c: &mut Conn, recs: &[(Rec, u8, &str, PersonNumber)], batch: i64) -> Result<(), Error> {
+    for chunk in recs.chunks(1 << 16) {
+        let rows: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|&(rec, force, id, person)| {
+                vec![Value::Int(rec), Value::Int(i64::from(force)), id.into(), Value::Int(person), Value::Int(batch)]
+            })
+            .collect();
+        c.bulk_insert("population_records", &["rec", "force_id", "record_id", "person", "batch"], &rows)?;
+    }
+    Ok(())
+}
+
+/// Moves records to another person.
+pub fn set_person(c: &mut Conn, rec: Rec, person: PersonNumber) -> Result<(), Error> {
+    c.execute("UPDATE population_records SET person = ? WHERE rec = ?", &[Value::Int(person), Value::Int(rec)])?;
+    Ok(())
+}
+
+/// Records that `from` now redirects to `to`, and points earlier redirects to `from` at `to`.
+pub fn redirect(c: &mut Conn, from: PersonNumber, to: PersonNumber, batch: i64) -> Result<(), Error> {
+    c.execute("UPDATE person_redirects SET to_person = ? WHERE to_person = ?", &[Value::Int(to), Value::Int(from)])?;
+    c.execute("DELETE FROM person_redirects WHERE from_person = ?", &[Value::Int(from)])?;
+    c.execute(
+        "INSERT INTO person_redirects (from_person, to_person, batch) VALUES (?, ?, ?)",
+        &[Value::Int(from), Value::Int(to), Value::Int(batch)],
+    )?;
+    Ok(())
+}
+
+/// Records an event.
+#[allow(clippy::too_many_arguments)]
+pub fn event(
+    c: &mut Conn,
+    batch: i64,
+    kind: &str,
+    person: PersonNumber,
+    other: PersonNumber,
+    records: &[String],
+    reason: &str,
+) -> Result<(), Error> {
+    let records = serde_json::to_string(records).unwrap_or_else(|_| "[]".into());
+    c.execute(
+        "INSERT INTO person_events (at, batch, kind, person, other, records, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        &[
+            conduct_store::now().into(),
+            Value::Int(batch),
+            kind.into(),
+            Value::Int(person),
+            Value::Int(other),
+            records.into(),
+            reason.into(),
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,862 @@
+//! The update, the re-link, the check, and what the index says about a person.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+use std::time::Instant;
+
+use conduct_domain::Involvement;
+use conduct_ingest::{Export, Summary};
+use conduct_resolve::block::{RULES, WINDOW, block};
+use conduct_resolve::compare::{COMPARISONS, Pattern, compare};
+use conduct_resolve::normalise::{Features, NICKNAMES_CSV, Nicknames, normalise};
+use conduct_resolve::{LinkOptions, Model, SHARED_ASSOCIATE_WEIGHT, cluster_scored, pair_weight, tf_adjustments};
+use conduct_store::Store;
+use conduct_store::db::{Conn, Value};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ids::{PersonNumber, assign, person_label};
+use crate::index::{self, Rec, State, Stored};
+use crate::names::{self, Totals};
+use crate::{Error, ErrorKind};
+
+/// How to update.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The linkage options of a full link (the first batch, a re-link); `model`, when given, must
+    /// be the model in force unless `retrain` is set.
+    pub link: LinkOptions,
+    /// After adding the batch, re-estimate the model (or take `link.model`) and re-link the
+    /// whole population with it, keeping ids by the rule of [`crate::ids`].
+    pub retrain: bool,
+}
+
+/// What an update did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// The batch's number in this workspace (1 for the first).
+    pub batch: i64,
+    /// Whether this was the first batch (a full link of everything the store holds).
+    pub first: bool,
+    /// Rows in the batch.
+    pub rows: usize,
+    /// Records new to the population.
+    pub new: usize,
+    /// Records held before whose row changed.
+    pub changed: usize,
+    /// Records held before, unchanged (left alone).
+    pub unchanged: usize,
+    /// Existing records compared with new or changed ones.
+    pub candidates: usize,
+    /// Persons whose records were re-clustered.
+    pub touched_persons: usize,
+    /// Records re-clustered (new, changed, and those of the touched persons).
+    pub reclustered: usize,
+    /// Records of the same reports read as associates.
+    pub associates: usize,
+    /// Persons created.
+    pub new_persons: usize,
+    /// Merges of existing persons.
+    pub merges: usize,
+    /// Splits of existing persons.
+    pub splits: usize,
+    /// Records in the population after the update.
+    pub records: i64,
+    /// Persons in the population after the update.
+    pub persons: i64,
+    /// The model used, in words.
+    pub model_used: String,
+    /// Wall time per stage, in seconds.
+    pub stages: Vec<(&'static str, f64)>,
+    /// The re-link, when `--retrain` was given.
+    pub retrained: Option<Retrained>,
+}
+
+/// A re-link with a re-estimated (or given) model.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Retrained {
+    /// How the new model was obtained.
+    pub model_used: String,
+    /// The largest change of a comparison level's weight (bits), with the comparison and level.
+    pub largest_weight_change: (String, f64),
+    /// The change of the prior (bits).
+    pub prior_change: f64,
+    /// Records whose person changed.
+    pub records_moved: usize,
+    /// Merges and splits made.
+    pub merges: usize,
+    /// Splits made.
+    pub splits: usize,
+    /// Agreement of the persons before with those after.
+    pub agreement: Agreement,
+}
+
+/// Pairwise agreement of two assignments of the same records to persons.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Agreement {
+    /// Pairs one person in the first.
+    pub pairs_first: u64,
+    /// Pairs one person in the second.
+    pub pairs_second: u64,
+    /// Pairs one person in both.
+    pub pairs_both: u64,
+    /// `pairs_both / pairs_first` (1 when there are none).
+    pub precision: f64,
+    /// `pairs_both / pairs_second` (1 when there are none).
+    pub recall: f64,
+    /// Their harmonic mean.
+    pub f1: f64,
+}
+
+impl Agreement {
+    /// The pairwise agreement of `first` and `second` (person per record, same records).
+    pub fn of(first: &[PersonNumber], second: &[PersonNumber]) -> Agreement {
+        fn pairs(n: u64) -> u64 {
+            n * n.saturating_sub(1) / 2
+        }
+        let mut a: HashMap<PersonNumber, u64> = HashMap::new();
+        let mut b: HashMap<PersonNumber, u64> = HashMap::new();
+        let mut ab: HashMap<(PersonNumber, PersonNumber), u64> = HashMap::new();
+        for (&x, &y) in first.iter().zip(second) {
+            *a.entry(x).or_default() += 1;
+            *b.entry(y).or_default() += 1;
+            *ab.entry((x, y)).or_default() += 1;
+        }
+        let (pa, pb, both) =
+            (a.values().map(|&n| pairs(n)).sum(), b.values().map(|&n| pairs(n)).sum(), ab.values().map(|&n| pairs(n)).sum());
+        let ratio = |x: u64, y: u64| if y == 0 { 1.0 } else { x as f64 / y as f64 };
+        let (precision, recall) = (ratio(both, pa), ratio(both, pb));
+        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        Agreement { pairs_first: pa, pairs_second: pb, pairs_both: both, precision, recall, f1 }
+    }
+}
+
+/// `conduct link --verify`: the incremental state against a full re-link.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Verification {
+    /// Records in the population.
+    pub records: usize,
+    /// Persons in the incremental state.
+    pub persons_incremental: usize,
+    /// Persons a full re-link with the model in force finds.
+    pub persons_full: usize,
+    /// Agreement: `first` the incremental state, `second` the full re-link.
+    pub agreement: Agreement,
+    /// Seconds the re-link took.
+    pub seconds: f64,
+}
+
+/// One merge or split in a person's history.
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    /// When.
+    pub at: String,
+    /// In which batch.
+    pub batch: i64,
+    /// `merge` (`other` joined `person`, its id redirecting) or `split` (`other` was split off
+    /// `person`).
+    pub kind: String,
+    /// The surviving or original person.
+    pub person: String,
+    /// The person merged in, or split off.
+    pub other: String,
+    /// The records that moved.
+    pub records: Vec<String>,
+    /// Why, with the deciding comparisons.
+    pub reason: String,
+}
+
+/// What the index says about a person id.
+#[derive(Clone, Debug, Serialize)]
+pub struct History {
+    /// The id asked about.
+    pub asked: String,
+    /// The id its records are under now (itself, unless it was merged into another).
+    pub current: String,
+    /// The current person's records.
+    pub records: Vec<String>,
+    /// Every merge and split that involved the id asked about or the current one, in order.
+    pub events: Vec<Event>,
+}
+
+/// The engine that builds the index: the blocking rules and the nickname table, by name and
+/// content. An index built by another is refused ([`ErrorKind::EngineMismatch`]).
+pub fn engine() -> String {
+    let rules: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+    let digest = xxhash_rust::xxh3::xxh3_64(format!("{}\n{NICKNAMES_CSV}", rules.join("\n")).as_bytes());
+    format!("conduct-resolve blocking v1, {} rules, {digest:016x}", RULES.len())
+}
+
+/// Whether two models weigh pairs alike (their notes aside).
+fn same_model(a: &Model, b: &Model) -> bool {
+    (a.version, a.lambda, &a.comparisons, a.threshold_weight, a.veto_weight)
+        == (b.version, b.lambda, &b.comparisons, b.threshold_weight, b.veto_weight)
+}
+
+fn corrupt(what: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Corrupt(what.into()))
+}
+
+/// Adds a batch of people rows to the population held in `store` (linking everything the store
+/// holds on first use), as one transaction with the import of the rows.
+///
+/// # Errors
+///
+/// [`ErrorKind::DuplicateRecord`] for a batch naming a record twice, [`ErrorKind::ModelMismatch`]
+/// when `options` gives a model other than the one in force without `retrain`,
+/// [`ErrorKind::EngineMismatch`] for an index built by another engine (unless `retrain`), and
+/// the store's errors. Nothing is changed then.
+pub fn update(store: &mut Store, people: &[Involvement], summary: Summary, options: &Options) -> Result<Report, Error> {
+    let path = store.path().to_path_buf();
+    conduct_store::write_transaction(store.conn(), &path, |c| {
+        let mut report = update_in(c, &path, people, summary, options)?;
+        if options.retrain && !report.first {
+            let started = Instant::now();
+            report.retrained = Some(relink(c, options.link.model.clone(), &options.link, report.batch)?);
+            report.stages.push(("retrain", started.elapsed().as_secs_f64()));
+            report.persons = live_persons(c)?;
+        }
+        failpoint();
+        Ok(report)
+    })
+}
+
+/// A test hook: with `CONDUCT_FAILPOINT_UPDATE_STALL` set, the update stops after all its
+/// writes and before its commit, says so on stderr and waits, so a test can kill it there.
+/// Only in a build with the `failpoints` feature.
+fn failpoint() {
+    #[cfg(feature = "failpoints")]
+    if std::env::var_os("CONDUCT_FAILPOINT_UPDATE_STALL").is_some() {
+        eprintln!("failpoint: update stalled before its commit");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+}
+
+fn live_persons(c: &mut Conn) -> Result<i64, Error> {
+    let next = c.query_one("SELECT next_person FROM population WHERE id = 1", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
+    let gone = c.query_one("SELECT count(*) FROM person_redirects", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    Ok(next - 1 - gone)
+}
+
+fn record_count(c: &mut Conn) -> Result<i64, Error> {
+    Ok(c.query_one("SELECT count(*) FROM population_records", &[])?.and_then(|r| r[0].int()).unwrap_or(0))
+}
+
+/// A record to (re-)cluster, in the order of the local arrays.
+struct Local {
+    rec: Rec,
+    row: Involvement,
+    feats: Features,
+    /// Its person before the update (None for a new record).
+    old: Option<PersonNumber>,
+}
+
+fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary, options: &Options) -> Result<Report, Error> {
+    let mut clock = Instant::now();
+    let mut stages: Vec<(&'static str, f64)> = Vec::new();
+    let mut lap = |name: &'static str| {
+        stages.push((name, clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+    let mut seen: HashSet<(u8, &str)> = HashSet::with_capacity(people.len());
+    for r in people {
+        if !seen.insert((r.force.id(), r.record_id.as_str())) {
+            return Err(Error::new(ErrorKind::DuplicateRecord(format!("{} of {}", r.record_id, r.force.name()))));
+        }
+    }
+    let Some(mut st) = index::state(c)? else {
+        let mut report = first(c, path, people, summary, &options.link)?;
+        report.stages.splice(0..0, stages);
+        return Ok(report);
+    };
+    if st.engine != engine() {
+        return Err(Error::new(ErrorKind::EngineMismatch { stored: st.engine, current: engine() }));
+    }
+    let model: Model = serde_json::from_str(&st.model).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))?;
+    if let Some(given) = &options.link.model
+        && !options.retrain
+        && !same_model(given, &model)
+    {
+        return Err(Error::new(ErrorKind::ModelMismatch));
+    }
+    let batch = st.batches + 1;
+    let nick = Nicknames::builtin();
+
+    // 1. New, changed and unchanged rows; the changed rows' old features (to take their keys
+    //    and name counts out) and persons.
+    let mut report =
+        Report { batch, rows: people.len(), model_used: format!("the model in force ({})", model.notes.source), ..Report::default() };
+    let mut work: Vec<Local> = Vec::new();
+    let mut leaving: Vec<(Rec, Features)> = Vec::new();
+    let mut next_rec = index::next_rec(c)?;
+    for r in people {
+        match index::by_key(c, r.force.id(), &r.record_id)? {
+            None => {
+                work.push(Local { rec: next_rec, row: r.clone(), feats: Features::default(), old: None });
+                next_rec += 1;
+                report.new += 1;
+            }
+            Some(s) if s.row == *r => report.unchanged += 1,
+            Some(s) => {
+                leaving.push((s.rec, normalise(&s.row, &nick)));
+                work.push(Local { rec: s.rec, row: r.clone(), feats: Features::default(), old: Some(s.person) });
+                report.changed += 1;
+            }
+        }
+    }
+    lap("classify");
+    conduct_store::import_records_in(c, path, &Export { people: people.to_vec(), ..Export::default() }, summary)?;
+    lap("import");
+    if work.is_empty() {
+        st.batches = batch;
+        index::put_state(c, &st)?;
+        report.records = record_count(c)?;
+        report.persons = live_persons(c)?;
+        report.stages = stages;
+        return Ok(report);
+    }
+    let feats: Vec<Features> = work.par_iter().map(|w| normalise(&w.row, &nick)).collect();
+    for (w, f) in work.iter_mut().zip(feats) {
+        w.feats = f;
+    }
+    for (rec, f) in &leaving {
+        index::delete_keys(c, *rec, f)?;
+    }
+    {
+        let mut changes: Vec<(&Features, i64)> = leaving.iter().map(|(_, f)| (f, -1)).collect();
+        changes.extend(work.iter().map(|w| (&w.feats, 1)));
+        names::apply(c, &changes, &mut st.totals)?;
+    }
+    lap("counts");
+
+    // 2. Candidates through the index.
+    let cap = options.link.max_block_size.max(2);
+    let work_recs: BTreeSet<Rec> = work.iter().map(|w| w.rec).collect();
+    let mut cand_of: Vec<BTreeSet<Rec>> = Vec::with_capacity(work.len());
+    for w in &work {
+        let mut set = BTreeSet::new();
+        for (k, nb) in index::keys_of(&w.feats) {
+            index::candidates(c, k, nb, cap, WINDOW, &mut set)?;
+        }
+        set.retain(|r| !work_recs.contains(r));
+        cand_of.push(set);
+    }
+    let all_cands: BTreeSet<Rec> = cand_of.iter().flatten().copied().collect();
+    report.candidates = all_cands.len();
+    let mut loaded: BTreeMap<Rec, (Stored, Features)> = BTreeMap::new();
+    for s in index::by_rec(c, all_cands.iter().copied())? {
+        let f = normalise(&s.row, &nick);
+        loaded.insert(s.rec, (s, f));
+    }
+    lap("candidates");
+
+    // 3. Score new against existing; the persons they could join are touched.
+    let w8 = model.weights();
+    let tf = names::frequencies(c, work.iter().map(|w| &w.feats).chain(loaded.values().map(|v| &v.1)), &st.totals)?;
+    let reach = model.threshold_weight - SHARED_ASSOCIATE_WEIGHT;
+    let mut touched: BTreeSet<PersonNumber> = work.iter().filter_map(|w| w.old).collect();
+    for (w, cands) in work.iter().zip(&cand_of) {
+        let adj = tf_adjustments(std::slice::from_ref(&w.feats), &tf, &w8)[0];
+        for rec in cands {
+            if let Some((s, f)) = loaded.get(rec) {
+                let wt = pair_weight(&w8, adj, &compare(&w.feats, f));
+                if f64::from(wt) >= reach {
+                    touched.insert(s.person);
+                }
+            }
+        }
+    }
+    report.touched_persons = touched.len();
+    lap("score");
+
+    // 4. Every record of the touched persons joins the new ones.
+    let mut members: BTreeSet<Rec> = BTreeSet::new();
+    for &p in &touched {
+        members.extend(index::recs_of(c, p)?);
+    }
+    members.retain(|r| !work_recs.contains(r));
+    let missing: Vec<Rec> = members.iter().copied().filter(|r| !loaded.contains_key(r)).collect();
+    let extra = index::by_rec(c, missing)?;
+    let extra_feats: Vec<Features> = extra.par_iter().map(|s| normalise(&s.row, &nick)).collect();
+    for (s, f) in extra.into_iter().zip(extra_feats) {
+        loaded.insert(s.rec, (s, f));
+    }
+    let mut local = work;
+    for rec in &members {
+        if let Some((s, f)) = loaded.remove(rec) {
+            local.push(Local { rec: s.rec, row: s.row, feats: f, old: Some(s.person) });
+        }
+    }
+    drop(loaded);
+    let n_s = local.len();
+    report.reclustered = n_s;
+
+    // 5. Pairs among them, as a full link blocks and weighs them.
+    let feats_s: Vec<Features> = local.iter().map(|l| l.feats.clone()).collect();
+    let tf = names::frequencies(c, &feats_s, &st.totals)?;
+    let blocking = block(&feats_s, RULES, cap);
+    let adj = tf_adjustments(&feats_s, &tf, &w8);
+    let patterns: Vec<Pattern> = blocking.pairs.par_iter().map(|&(a, b)| compare(&feats_s[a as usize], &feats_s[b as usize])).collect();
+    let scored: Vec<(u32, u32, f32)> =
+        blocking.pairs.iter().zip(&patterns).map(|(&(a, b), p)| (a, b, pair_weight(&w8, adj[a as usize], p))).collect();
+    drop(blocking);
+    lap("recluster pairs");
+
+    // 6. Associates: the other records of the reports of records that a shared associate
+    //    could join (pairs below the threshold that the lift would carry over it).
+    let lift = SHARED_ASSOCIATE_WEIGHT as f32;
+    let thr = model.threshold_weight;
+    let mut reports: BTreeSet<(u8, String)> = BTreeSet::new();
+    for &(a, b, w) in &scored {
+        if f64::from(w) < thr && f64::from(w + lift) >= thr {
+            for x in [a, b] {
+                let r = &local[x as usize].row;
+                reports.insert((r.force.id(), r.incident_ref.clone()));
+            }
+        }
+    }
+    let in_s: HashSet<Rec> = local.iter().map(|l| l.rec).collect();
+    let mut companions: BTreeMap<Rec, Stored> = BTreeMap::new();
+    for (force, incident) in &reports {
+        for s in index::of_report(c, *force, incident)? {
+            if !in_s.contains(&s.rec) {
+                companions.insert(s.rec, s);
+            }
+        }
+    }
+    report.associates = companions.len();
+    let mut rows_l: Vec<Involvement> = local.iter().map(|l| l.row.clone()).collect();
+    let mut feats_l = feats_s;
+    let mut fixed: Vec<(u32, u32)> = Vec::new();
+    let mut first_of: HashMap<PersonNumber, u32> = HashMap::new();
+    for s in companions.into_values() {
+        let i = rows_l.len() as u32;
+        feats_l.push(normalise(&s.row, &nick));
+        rows_l.push(s.row);
+        match first_of.get(&s.person) {
+            Some(&j) => fixed.push((j, i)),
+            None => {
+                first_of.insert(s.person, i);
+            }
+        }
+    }
+    let (clustering, _) = cluster_scored(&rows_l, &feats_l, &scored, &model, &fixed);
+    let mut dense: HashMap<u32, u32> = HashMap::new();
+    let group: Vec<u32> = clustering.person[..n_s]
+        .iter()
+        .map(|&g| {
+            let n = dense.len() as u32;
+            *dense.entry(g).or_insert(n)
+        })
+        .collect();
+    lap("cluster");
+
+    // 7. Ids, history, and the writes.
+    let old: Vec<Option<PersonNumber>> = local.iter().map(|l| l.old).collect();
+    let before_next = st.next_person;
+    let a = assign(&old, &group, dense.len(), &mut st.next_person);
+    report.new_persons = (st.next_person - before_next) as usize;
+    let new_recs: Vec<(Rec, u8, &str, PersonNumber)> = local
+        .iter()
+        .zip(&group)
+        .filter(|(l, _)| l.old.is_none())
+        .map(|(l, &g)| (l.rec, l.row.force.id(), l.row.record_id.as_str(), a.person[g as usize]))
+        .collect();
+    index::insert_records(c, &new_recs, batch)?;
+    for (l, &g) in local.iter().zip(&group) {
+        let p = a.person[g as usize];
+        if l.old.is_some() && l.old != Some(p) {
+            index::set_person(c, l.rec, p)?;
+        }
+    }
+    let keyed: Vec<(Rec, &Features)> = local.iter().filter(|l| work_recs.contains(&l.rec)).map(|l| (l.rec, &l.feats)).collect();
+    index::insert_keys(c, &keyed)?;
+    let history = Words { local: &local, group: &group, scored: &scored, patterns: &patterns, model: &model };
+    for &(from, to) in &a.redirects {
+        index::redirect(c, from, to, batch)?;
+        let moved = history.records_of(|l| l.old == Some(from));
+        let reason = history.why_merged(from, to, &a.person);
+        index::event(c, batch, "merge", to, from, &moved, &reason)?;
+        report.merges += 1;
+    }
+    for &(from, g) in &a.splits {
+        let to = a.person[g];
+        let moved = history.records_where(|i| local[i].old == Some(from) && group[i] == g as u32);
+        let reason = history.why_split(from, g as u32, &a.person);
+        index::event(c, batch, "split", from, to, &moved, &reason)?;
+        report.splits += 1;
+    }
+    st.batches = batch;
+    index::put_state(c, &st)?;
+    report.records = record_count(c)?;
+    report.persons = live_persons(c)?;
+    lap("write");
+    report.stages = stages;
+    Ok(report)
+}
+
+/// Words for the history's events.
+struct Words<'a> {
+    local: &'a [Local],
+    group: &'a [u32],
+    scored: &'a [(u32, u32, f32)],
+    patterns: &'a [Pattern],
+    model: &'a Model,
+}
+
+impl Words<'_> {
+    fn records_of(&self, keep: impl Fn(&Local) -> bool) -> Vec<String> {
+        self.local.iter().filter(|l| keep(l)).map(|l| l.row.record_id.clone()).collect()
+    }
+
+    fn records_where(&self, keep: impl Fn(usize) -> bool) -> Vec<String> {
+        (0..self.local.len()).filter(|&i| keep(i)).map(|i| self.local[i].row.record_id.clone()).collect()
+    }
+
+    /// The strongest pair across the two sides (`side` true for one, false for the other)
+    /// within records `within`, with its levels.
+    fn strongest(&self, within: impl Fn(usize) -> bool, side: impl Fn(usize) -> bool) -> Option<(usize, usize, f32, &Pattern)> {
+        self.scored
+            .iter()
+            .zip(self.patterns)
+            .filter(|((a, b, _), _)| {
+                let (a, b) = (*a as usize, *b as usize);
+                within(a) && within(b) && side(a) != side(b)
+            })
+            .max_by(|x, y| x.0.2.total_cmp(&y.0.2))
+            .map(|(&(a, b, w), p)| (a as usize, b as usize, w, p))
+    }
+
+    fn pair_words(&self, a: usize, b: usize, w: f32, p: &Pattern) -> String {
+        let levels: Vec<String> = p
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| **l > 0)
+            .map(|(c, &l)| format!("{} {}", COMPARISONS[c].name, COMPARISONS[c].levels[l as usize - 1]))
+            .collect();
+        format!("{} ~ {}: {:.1} bits ({})", self.local[a].row.record_id, self.local[b].row.record_id, w, levels.join(", "))
+    }
+
+    fn why_merged(&self, from: PersonNumber, to: PersonNumber, person: &[PersonNumber]) -> String {
+        let Some(g) = person.iter().position(|&p| p == to) else { return String::new() };
+        let within = |i: usize| self.group[i] as usize == g;
+        match self.strongest(within, |i| self.local[i].old == Some(from)) {
+            Some((a, b, w, p)) => format!(
+                "{} joined {} on {} (threshold {:.1} bits)",
+                person_label(from),
+                person_label(to),
+                self.pair_words(a, b, w, p),
+                self.model.threshold_weight
+            ),
+            None => format!("{} joined {} through a shared associate", person_label(from), person_label(to)),
+        }
+    }
+
+    fn why_split(&self, from: PersonNumber, g: u32, person: &[PersonNumber]) -> String {
+        let kept = person.iter().position(|&p| p == from).map(|k| k as u32);
+        let within = |i: usize| self.local[i].old == Some(from) || (self.group[i] == g) || Some(self.group[i]) == kept;
+        match self.strongest(|i| within(i) && (self.group[i] == g || Some(self.group[i]) == kept), |i| self.group[i] == g) {
+            Some((a, b, w, p)) => format!(
+                "re-clustered with the batch: the strongest link between the parts is {}; a join below the threshold ({:.1} bits) or refused as a contradiction",
+                self.pair_words(a, b, w, p),
+                self.model.threshold_weight
+            ),
+            None => "re-clustered with the batch: no candidate pair links the parts".into(),
+        }
+    }
+}
+
+/// The first batch: everything the store holds (this batch and any people imported before) is
+/// linked from scratch and indexed.
+fn first(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary, link: &LinkOptions) -> Result<Report, Error> {
+    let started = Instant::now();
+    let before = c.query_one("SELECT count(*) FROM people", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    conduct_store::import_records_in(c, path, &Export { people: people.to_vec(), ..Export::default() }, summary)?;
+    let import = started.elapsed().as_secs_f64();
+    let all = conduct_store::load_people(c)?;
+    let linkage = conduct_resolve::link(&all, link)?;
+    let linked = started.elapsed().as_secs_f64() - import;
+    let person: Vec<PersonNumber> = linkage.person.iter().map(|&p| i64::from(p) + 1).collect();
+    let next_person = person.iter().copied().max().unwrap_or(0) + 1;
+    let model_used = linkage.stats.model_used.clone();
+    write_all(c, &all, &person, &linkage.model, next_person, 1, None)?;
+    let persons = live_persons(c)?;
+    Ok(Report {
+        batch: 1,
+        first: true,
+        rows: people.len(),
+        new: all.len(),
+        unchanged: before as usize,
+        records: all.len() as i64,
+        persons,
+        new_persons: (next_person - 1) as usize,
+        model_used,
+        stages: vec![("import", import), ("link", linked), ("write", started.elapsed().as_secs_f64() - import - linked)],
+        ..Report::default()
+    })
+}
+
+/// Writes a whole population's index (into empty tables): records in `all`'s order as
+/// `1..=n`, their keys, the name counts and the population row.
+fn write_all(
+    c: &mut Conn,
+    all: &[Involvement],
+    person: &[PersonNumber],
+    model: &Model,
+    next_person: PersonNumber,
+    batches: i64,
+    created_at: Option<String>,
+) -> Result<State, Error> {
+    let nick = Nicknames::builtin();
+    let feats: Vec<Features> = all.par_iter().map(|r| normalise(r, &nick)).collect();
+    let recs: Vec<(Rec, u8, &str, PersonNumber)> =
+        all.iter().zip(person).enumerate().map(|(i, (r, &p))| (i as Rec + 1, r.force.id(), r.record_id.as_str(), p)).collect();
+    c.execute("DELETE FROM population_records", &[])?;
+    c.execute("DELETE FROM population_keys", &[])?;
+    c.execute("DELETE FROM population_identities", &[])?;
+    c.execute("DELETE FROM population_names", &[])?;
+    index::insert_records(c, &recs, batches)?;
+    let keyed: Vec<(Rec, &Features)> = feats.iter().enumerate().map(|(i, f)| (i as Rec + 1, f)).collect();
+    index::insert_keys(c, &keyed)?;
+    let (ids, name_rows, totals): (_, _, Totals) = names::count_all(&feats);
+    names::write_all(c, &ids, &name_rows)?;
+    let st = State {
+        model: serde_json::to_string(model).map_err(|e| corrupt(format!("the model cannot be written: {e}")))?,
+        engine: engine(),
+        next_person,
+        batches,
+        created_at: created_at.unwrap_or_else(conduct_store::now),
+        totals,
+    };
+    index::put_state(c, &st)?;
+    Ok(st)
+}
+
+/// Every record of the population with its person, in record order.
+fn everything(c: &mut Conn) -> Result<Vec<Stored>, Error> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let recs: Vec<Rec> = c
+            .query("SELECT rec FROM population_records WHERE rec > ? ORDER BY rec LIMIT 65536", &[Value::Int(after)])?
+            .iter()
+            .filter_map(|r| r[0].int())
+            .collect();
+        let Some(&last) = recs.last() else { break };
+        out.extend(index::by_rec(c, recs)?);
+        after = last;
+    }
+    Ok(out)
+}
+
+/// Re-links the whole population with `model` (or a model fitted afresh), keeping ids by the
+/// rule of [`crate::ids`], inside the caller's transaction.
+fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) -> Result<Retrained, Error> {
+    let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+    let old_model: Option<Model> = serde_json::from_str(&st.model).ok();
+    let all = everything(c)?;
+    let rows: Vec<Involvement> = all.iter().map(|s| s.row.clone()).collect();
+    let options = LinkOptions { model, ..link.clone() };
+    let linkage = conduct_resolve::link(&rows, &options)?;
+    let groups = linkage.person.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let old: Vec<Option<PersonNumber>> = all.iter().map(|s| Some(s.person)).collect();
+    let mut next = st.next_person;
+    let a = assign(&old, &linkage.person, groups, &mut next);
+    let person: Vec<PersonNumber> = linkage.person.iter().map(|&g| a.person[g as usize]).collect();
+    let before: Vec<PersonNumber> = all.iter().map(|s| s.person).collect();
+    let agreement = Agreement::of(&before, &person);
+    // Records keep their numbers: rewrite the index over them.
+    let moved = before.iter().zip(&person).filter(|(x, y)| x != y).count();
+    let recs: Vec<(Rec, PersonNumber)> = all.iter().map(|s| s.rec).zip(person.iter().copied()).collect();
+    let nick = Nicknames::builtin();
+    let feats: Vec<Features> = rows.par_iter().map(|r| normalise(r, &nick)).collect();
+    c.execute("DELETE FROM population_keys", &[])?;
+    c.execute("DELETE FROM population_identities", &[])?;
+    c.execute("DELETE FROM population_names", &[])?;
+    for (&(rec, p), &b) in recs.iter().zip(&before) {
+        if p != b {
+            index::set_person(c, rec, p)?;
+        }
+    }
+    let keyed: Vec<(Rec, &Features)> = recs.iter().map(|r| r.0).zip(feats.iter()).collect();
+    index::insert_keys(c, &keyed)?;
+    let (ids, name_rows, totals) = names::count_all(&feats);
+    names::write_all(c, &ids, &name_rows)?;
+    let reason = format!("re-linked with {}", linkage.stats.model_used);
+    for &(from, to) in &a.redirects {
+        index::redirect(c, from, to, batch)?;
+        let moved: Vec<String> = all.iter().filter(|s| s.person == from).map(|s| s.row.record_id.clone()).collect();
+        index::event(c, batch, "merge", to, from, &moved, &reason)?;
+    }
+    for &(from, g) in &a.splits {
+        let moved: Vec<String> = all
+            .iter()
+            .zip(&linkage.person)
+            .filter(|(s, gg)| s.person == from && **gg as usize == g)
+            .map(|(s, _)| s.row.record_id.clone())
+            .collect();
+        index::event(c, batch, "split", from, a.person[g], &moved, &reason)?;
+    }
+    let model_json = serde_json::to_string(&linkage.model).map_err(|e| corrupt(format!("the model cannot be written: {e}")))?;
+    let (largest_weight_change, prior_change) = match &old_model {
+        Some(m) => drift(m, &linkage.model),
+        None => (("(no readable model before)".into(), f64::NAN), f64::NAN),
+    };
+    index::put_state(
+        c,
+        &State { model: model_json, engine: engine(), next_person: next, batches: st.batches, created_at: st.created_at, totals },
+    )?;
+    Ok(Retrained {
+        model_used: linkage.stats.model_used,
+        largest_weight_change,
+        prior_change,
+        records_moved: moved,
+        merges: a.redirects.len(),
+        splits: a.splits.len(),
+        agreement,
+    })
+}
+
+/// The largest change of a level's weight between two models, and the change of the prior.
+fn drift(a: &Model, b: &Model) -> ((String, f64), f64) {
+    let (wa, wb) = (a.weights(), b.weights());
+    let mut best = (String::new(), 0.0f64);
+    for (c, spec) in COMPARISONS.iter().enumerate() {
+        for (l, name) in spec.levels.iter().enumerate() {
+            let d = wb.level[c][l + 1] - wa.level[c][l + 1];
+            if d.is_finite() && d.abs() > best.1.abs() {
+                best = (format!("{} {}", spec.name, name), d);
+            }
+        }
+    }
+    (best, wb.prior - wa.prior)
+}
+
+/// `conduct link --retrain` without a batch: re-estimates the model (or takes `model`) and
+/// re-links the whole population, keeping ids, as one transaction.
+///
+/// # Errors
+///
+/// [`ErrorKind::NoPopulation`] when the workspace has none; the store's errors.
+pub fn retrain(store: &mut Store, model: Option<Model>, link: &LinkOptions) -> Result<Retrained, Error> {
+    let path = store.path().to_path_buf();
+    conduct_store::write_transaction(store.conn(), &path, |c| {
+        let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+        let r = relink(c, model, link, st.batches)?;
+        Ok(r)
+    })
+}
+
+/// `conduct link --verify`: re-links the whole population from scratch with the model in force
+/// and compares the persons with the incremental state. Changes nothing.
+///
+/// # Errors
+///
+/// [`ErrorKind::NoPopulation`] when the workspace has none; the store's errors.
+pub fn verify(store: &mut Store, link: &LinkOptions) -> Result<Verification, Error> {
+    let c = store.conn();
+    let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+    let model: Model = serde_json::from_str(&st.model).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))?;
+    let all = everything(c)?;
+    let started = Instant::now();
+    let rows: Vec<Involvement> = all.iter().map(|s| s.row.clone()).collect();
+    let linkage = conduct_resolve::link(&rows, &LinkOptions { model: Some(model), ..link.clone() })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let incremental: Vec<PersonNumber> = all.iter().map(|s| s.person).collect();
+    let full: Vec<PersonNumber> = linkage.person.iter().map(|&p| i64::from(p)).collect();
+    let count = |v: &[PersonNumber]| v.iter().collect::<HashSet<_>>().len();
+    Ok(Verification {
+        records: all.len(),
+        persons_incremental: count(&incremental),
+        persons_full: count(&full),
+        agreement: Agreement::of(&incremental, &full),
+        seconds,
+    })
+}
+
+/// The model in force in the workspace.
+///
+/// # Errors
+///
+/// [`ErrorKind::NoPopulation`]; [`ErrorKind::Corrupt`] when it cannot be read.
+pub fn model_in_force(store: &mut Store) -> Result<Model, Error> {
+    let st = index::state(store.conn())?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+    serde_json::from_str(&st.model).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))
+}
+
+/// What the index says about person `asked` (`P0000123`).
+///
+/// # Errors
+///
+/// [`ErrorKind::UnknownPerson`] when no such id was ever given; [`ErrorKind::NoPopulation`].
+pub fn history(store: &mut Store, asked: &str) -> Result<History, Error> {
+    let c = store.conn();
+    let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+    let p = crate::ids::parse_person(asked)
+        .filter(|&p| p < st.next_person)
+        .ok_or_else(|| Error::new(ErrorKind::UnknownPerson(asked.to_string())))?;
+    let current = c
+        .query_one("SELECT to_person FROM person_redirects WHERE from_person = ?", &[Value::Int(p)])?
+        .and_then(|r| r[0].int())
+        .unwrap_or(p);
+    let records: Vec<String> = c
+        .query("SELECT record_id FROM population_records WHERE person = ? ORDER BY rec", &[Value::Int(current)])?
+        .iter()
+        .map(|r| r[0].text())
+        .collect();
+    let rows = c.query(
+        "SELECT at, batch, kind, person, other, records, reason FROM person_events
+         WHERE person IN (?, ?) OR other IN (?, ?) ORDER BY id",
+        &[Value::Int(p), Value::Int(current), Value::Int(p), Value::Int(current)],
+    )?;
+    let events = rows
+        .iter()
+        .map(|r| Event {
+            at: r[0].text(),
+            batch: r[1].int().unwrap_or(0),
+            kind: r[2].text(),
+            person: person_label(r[3].int().unwrap_or(0)),
+            other: person_label(r[4].int().unwrap_or(0)),
+            records: serde_json::from_str(&r[5].text()).unwrap_or_default(),
+            reason: r[6].text(),
+        })
+        .collect();
+    Ok(History { asked: person_label(p), current: person_label(current), records, events })
+}
+
+/// Writes `persons.csv` (`record_id,person_id`) for every record of the population, in record
+/// order, without holding the population in memory. Returns the rows written.
+///
+/// # Errors
+///
+/// [`ErrorKind::NoPopulation`]; [`ErrorKind::Io`] when the file cannot be written.
+pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
+    let io = |e: std::io::Error| Error::new(ErrorKind::Io(std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display()))));
+    let csv_err = |e: csv::Error| io(std::io::Error::other(e.to_string()));
+    let c = store.conn();
+    index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    w.write_record(["record_id", "person_id"]).map_err(csv_err)?;
+    let mut n = 0u64;
+    let mut after = 0i64;
+    let mut label = String::with_capacity(8);
+    loop {
+        let page =
+            c.query("SELECT rec, record_id, person FROM population_records WHERE rec > ? ORDER BY rec LIMIT 262144", &[Value::Int(after)])?;
+        let Some(last) = page.last() else { break };
+        after = last[0].int().unwrap_or(i64::MAX);
+        for r in &page {
+            use std::fmt::Write as _;
+            label.clear();
+            let _ = write!(label, "P{:07}", r[2].int().unwrap_or(0));
+            let id = r[1].text();
+            w.write_record([conduct_domain::cell::inert(&id).as_ref(), label.as_str()]).map_err(csv_err)?;
+            n += 1;
+        }
+    }
+    w.flush().map_err(io)?;
+    Ok(n)
+}
