@@ -7,6 +7,7 @@ mod e2e;
 mod homeoffice;
 mod ingest;
 mod linkage;
+mod population;
 mod report;
 mod serve;
 mod store;

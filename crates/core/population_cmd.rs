@@ -136,10 +136,11 @@ fn note_update(r: &Report) {
             r.associates
         );
         note!(
-            "persons: {} new, {} merges, {} splits; population {} records, {} persons",
+            "persons: {} new, {} merges, {} splits, {} moves; population {} records, {} persons",
             r.new_persons,
             r.merges,
             r.splits,
+            r.moves,
             r.records,
             r.persons
         );
@@ -168,6 +169,7 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         let what = match e.kind.as_str() {
             "merge" => format!("{} merged into {}", e.other, e.person),
             "split" => format!("{} split off {}", e.other, e.person),
+            "move" => format!("records of {} moved to {}", e.other, e.person),
             k => format!("{k}: {} / {}", e.person, e.other),
         };
         outln!("{} batch {}: {} ({} records: {})", e.at, e.batch, what, e.records.len(), e.records.join(", "))?;

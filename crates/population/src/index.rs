@@ -122,15 +122,54 @@ pub fn delete_keys(c: &mut Conn, rec: Rec, f: &Features) -> Result<(), Error> {
     Ok(())
 }
 
-/// The records a new record with key `k` (neighbourhood order `nb`) is compared with: every
-/// holder of the key when there are at most `cap`, else the nearest `window` on each side in
-/// neighbourhood order (as a full link splits an oversized block).
-pub fn candidates(c: &mut Conn, k: i64, nb: i64, cap: usize, window: usize, out: &mut BTreeSet<Rec>) -> Result<(), Error> {
-    let some = c.query("SELECT rec FROM population_keys WHERE k = ? LIMIT ?", &[Value::Int(k), Value::Int(cap as i64 + 1)])?;
-    if some.len() <= cap {
-        out.extend(some.iter().filter_map(|r| r[0].int()));
-        return Ok(());
+/// The records each new record is compared with, for many records at once, in a few statements
+/// instead of one per key: for each key, every holder of it when there are at most `cap`, else the
+/// nearest `window` on each side in neighbourhood order (as a full link splits an oversized
+/// block). `keys`
+/// are `(record, key, neighbourhood order)`; the result has one set per record `0..n`.
+pub fn candidates_all(c: &mut Conn, keys: &[(usize, i64, i64)], n: usize, cap: usize, window: usize) -> Result<Vec<BTreeSet<Rec>>, Error> {
+    let mut out = vec![BTreeSet::new(); n];
+    c.batch(
+        "CREATE TEMP TABLE IF NOT EXISTS update_keys (i INTEGER NOT NULL, k INTEGER NOT NULL, nb INTEGER NOT NULL);
+         CREATE TEMP TABLE IF NOT EXISTS update_big (k INTEGER PRIMARY KEY);
+         DELETE FROM update_keys; DELETE FROM update_big;",
+    )?;
+    for chunk in keys.chunks(1 << 16) {
+        let rows: Vec<Vec<Value>> = chunk.iter().map(|&(i, k, nb)| vec![Value::Int(i as i64), Value::Int(k), Value::Int(nb)]).collect();
+        c.bulk_insert("update_keys", &["i", "k", "nb"], &rows)?;
     }
+    // Blocks over the cap: counted no further than the cap.
+    c.execute(
+        "INSERT INTO update_big (k)
+         SELECT d.k FROM (SELECT DISTINCT k FROM update_keys) d
+         WHERE (SELECT count(*) FROM (SELECT 1 FROM population_keys p WHERE p.k = d.k LIMIT ?) x) > ?",
+        &[Value::Int(cap as i64 + 1), Value::Int(cap as i64)],
+    )?;
+    for r in c.query(
+        "SELECT b.i, p.rec FROM update_keys b JOIN population_keys p ON p.k = b.k
+         WHERE NOT EXISTS (SELECT 1 FROM update_big g WHERE g.k = b.k)",
+        &[],
+    )? {
+        if let (Some(i), Some(rec)) = (r[0].int(), r[1].int())
+            && let Some(set) = out.get_mut(i as usize)
+        {
+            set.insert(rec);
+        }
+    }
+    let big: Vec<(i64, i64, i64)> = c
+        .query("SELECT b.i, b.k, b.nb FROM update_keys b JOIN update_big g ON g.k = b.k", &[])?
+        .iter()
+        .filter_map(|r| Some((r[0].int()?, r[1].int()?, r[2].int()?)))
+        .collect();
+    for (i, k, nb) in big {
+        if let Some(set) = out.get_mut(i as usize) {
+            window_of(c, k, nb, window, set)?;
+        }
+    }
+    Ok(out)
+}
+
+fn window_of(c: &mut Conn, k: i64, nb: i64, window: usize, out: &mut BTreeSet<Rec>) -> Result<(), Error> {
     let w = Value::Int(window as i64);
     for sql in [
         "SELECT rec FROM population_keys WHERE k = ? AND nb >= ? ORDER BY nb, rec LIMIT ?",

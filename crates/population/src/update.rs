@@ -60,6 +60,8 @@ pub struct Report {
     pub merges: usize,
     /// Splits of existing persons.
     pub splits: usize,
+    /// Moves of records from one existing person to another (both going on).
+    pub moves: usize,
     /// Records in the population after the update.
     pub records: i64,
     /// Persons in the population after the update.
@@ -153,8 +155,8 @@ pub struct Event {
     pub at: String,
     /// In which batch.
     pub batch: i64,
-    /// `merge` (`other` joined `person`, its id redirecting) or `split` (`other` was split off
-    /// `person`).
+    /// `merge` (`other` joined `person`, its id redirecting), `split` (`other` was split off
+    /// `person`) or `move` (records of `other` joined `person`, both going on).
     pub kind: String,
     /// The surviving or original person.
     pub person: String,
@@ -187,10 +189,29 @@ pub fn engine() -> String {
     format!("conduct-resolve blocking v1, {} rules, {digest:016x}", RULES.len())
 }
 
-/// Whether two models weigh pairs alike (their notes aside).
+/// The model in force for a population of `rows` records. λ, the chance that two records drawn
+/// at random are one person, falls as the population grows (a person's records do not grow with
+/// it): the shipped default model is re-derived for `rows` ([`Model::default_for`]), as a full
+/// link of that many rows would take it; a fitted or given model has its λ scaled by
+/// `(n − 1)/(rows − 1)` from the `n` rows it was fitted on. Everything else is as stored.
+pub fn model_for(stored: &Model, rows: usize) -> Model {
+    let mut m = stored.clone();
+    if rows < 2 {
+        return m;
+    }
+    if stored.notes.source == "default" {
+        m.lambda = Model::default_for(rows).lambda;
+    } else if stored.notes.rows > 1 && stored.notes.rows as usize != rows {
+        m.lambda = (stored.lambda * (stored.notes.rows as f64 - 1.0) / (rows as f64 - 1.0)).clamp(1e-12, 0.5);
+    }
+    m
+}
+
+/// Whether two models are one model in force: the same comparisons, threshold and veto. λ and
+/// the notes aside: λ follows the population's size ([`model_for`]), so the model.json written
+/// after one batch is still the model in force after the next.
 fn same_model(a: &Model, b: &Model) -> bool {
-    (a.version, a.lambda, &a.comparisons, a.threshold_weight, a.veto_weight)
-        == (b.version, b.lambda, &b.comparisons, b.threshold_weight, b.veto_weight)
+    (a.version, &a.comparisons, a.threshold_weight, a.veto_weight) == (b.version, &b.comparisons, b.threshold_weight, b.veto_weight)
 }
 
 fn corrupt(what: impl Into<String>) -> Error {
@@ -283,6 +304,7 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     }
     let batch = st.batches + 1;
     let nick = Nicknames::builtin();
+    let held = record_count(c)? as usize;
 
     // 1. New, changed and unchanged rows; the changed rows' old features (to take their keys
     //    and name counts out) and persons.
@@ -324,6 +346,8 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     for (rec, f) in &leaving {
         index::delete_keys(c, *rec, f)?;
     }
+    // The model in force, for the population this batch makes.
+    let model = model_for(&model, held + report.new);
     {
         let mut changes: Vec<(&Features, i64)> = leaving.iter().map(|(_, f)| (f, -1)).collect();
         changes.extend(work.iter().map(|w| (&w.feats, 1)));
@@ -334,14 +358,11 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     // 2. Candidates through the index.
     let cap = options.link.max_block_size.max(2);
     let work_recs: BTreeSet<Rec> = work.iter().map(|w| w.rec).collect();
-    let mut cand_of: Vec<BTreeSet<Rec>> = Vec::with_capacity(work.len());
-    for w in &work {
-        let mut set = BTreeSet::new();
-        for (k, nb) in index::keys_of(&w.feats) {
-            index::candidates(c, k, nb, cap, WINDOW, &mut set)?;
-        }
+    let keys: Vec<(usize, i64, i64)> =
+        work.iter().enumerate().flat_map(|(i, w)| index::keys_of(&w.feats).into_iter().map(move |(k, nb)| (i, k, nb))).collect();
+    let mut cand_of = index::candidates_all(c, &keys, work.len(), cap, WINDOW)?;
+    for set in &mut cand_of {
         set.retain(|r| !work_recs.contains(r));
-        cand_of.push(set);
     }
     let all_cands: BTreeSet<Rec> = cand_of.iter().flatten().copied().collect();
     report.candidates = all_cands.len();
@@ -390,6 +411,9 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
         }
     }
     drop(loaded);
+    // In record order (the order records were first imported), as a full link of the population
+    // sees them: blocking windows and clustering break ties by that order.
+    local.sort_by_key(|l| l.rec);
     let n_s = local.len();
     report.reclustered = n_s;
 
@@ -488,6 +512,24 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
         index::event(c, batch, "split", from, to, &moved, &reason)?;
         report.splits += 1;
     }
+    // Records that moved between two persons that both go on (neither merged nor split off).
+    let redirected: HashSet<PersonNumber> = a.redirects.iter().map(|r| r.0).collect();
+    let split_ids: HashSet<PersonNumber> = a.splits.iter().map(|&(_, g)| a.person[g]).collect();
+    let mut moves: BTreeMap<(PersonNumber, PersonNumber), Vec<usize>> = BTreeMap::new();
+    for (i, l) in local.iter().enumerate() {
+        if let Some(o) = l.old {
+            let p = a.person[group[i] as usize];
+            if p != o && !redirected.contains(&o) && !split_ids.contains(&p) {
+                moves.entry((o, p)).or_default().push(i);
+            }
+        }
+    }
+    for ((from, to), idx) in moves {
+        let moved: Vec<String> = idx.iter().map(|&i| local[i].row.record_id.clone()).collect();
+        let reason = history.why_moved(&idx, to, &a.person);
+        index::event(c, batch, "move", to, from, &moved, &reason)?;
+        report.moves += 1;
+    }
     st.batches = batch;
     index::put_state(c, &st)?;
     report.records = record_count(c)?;
@@ -551,6 +593,21 @@ impl Words<'_> {
                 self.model.threshold_weight
             ),
             None => format!("{} joined {} through a shared associate", person_label(from), person_label(to)),
+        }
+    }
+
+    fn why_moved(&self, moved: &[usize], to: PersonNumber, person: &[PersonNumber]) -> String {
+        let Some(g) = person.iter().position(|&p| p == to) else { return String::new() };
+        let within = |i: usize| self.group[i] as usize == g;
+        match self.strongest(within, |i| moved.contains(&i)) {
+            Some((a, b, w, p)) => format!(
+                "re-clustered with the batch: {} records joined {} on {} (threshold {:.1} bits)",
+                moved.len(),
+                person_label(to),
+                self.pair_words(a, b, w, p),
+                self.model.threshold_weight
+            ),
+            None => format!("re-clustered with the batch: {} records joined {} through a shared associate", moved.len(), person_label(to)),
         }
     }
 
@@ -762,6 +819,7 @@ pub fn verify(store: &mut Store, link: &LinkOptions) -> Result<Verification, Err
     let all = everything(c)?;
     let started = Instant::now();
     let rows: Vec<Involvement> = all.iter().map(|s| s.row.clone()).collect();
+    let model = model_for(&model, rows.len());
     let linkage = conduct_resolve::link(&rows, &LinkOptions { model: Some(model), ..link.clone() })?;
     let seconds = started.elapsed().as_secs_f64();
     let incremental: Vec<PersonNumber> = all.iter().map(|s| s.person).collect();
@@ -782,8 +840,10 @@ pub fn verify(store: &mut Store, link: &LinkOptions) -> Result<Verification, Err
 ///
 /// [`ErrorKind::NoPopulation`]; [`ErrorKind::Corrupt`] when it cannot be read.
 pub fn model_in_force(store: &mut Store) -> Result<Model, Error> {
-    let st = index::state(store.conn())?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
-    serde_json::from_str(&st.model).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))
+    let c = store.conn();
+    let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+    let m: Model = serde_json::from_str(&st.model).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))?;
+    Ok(model_for(&m, record_count(c)? as usize))
 }
 
 /// What the index says about person `asked` (`P0000123`).
@@ -835,14 +895,34 @@ pub fn history(store: &mut Store, asked: &str) -> Result<History, Error> {
 pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
     let io = |e: std::io::Error| Error::new(ErrorKind::Io(std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display()))));
     let csv_err = |e: csv::Error| io(std::io::Error::other(e.to_string()));
-    let c = store.conn();
-    index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+    index::state(store.conn())?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
     let file = std::fs::File::create(path).map_err(io)?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
     w.write_record(["record_id", "person_id"]).map_err(csv_err)?;
     let mut n = 0u64;
     let mut after = 0i64;
     let mut label = String::with_capacity(8);
+    if let Some(db) = store.sqlite() {
+        // SQLite: one streaming statement, no row held beyond the one being written.
+        let sql = |e: rusqlite::Error| Error::from(conduct_store::Error::from(e));
+        let mut stmt = db.prepare("SELECT record_id, person FROM population_records ORDER BY rec").map_err(sql)?;
+        let mut rows = stmt.query([]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            use std::fmt::Write as _;
+            label.clear();
+            let _ = write!(label, "P{:07}", r.get::<_, i64>(1).map_err(sql)?);
+            let id = r
+                .get_ref(0)
+                .map_err(sql)?
+                .as_str()
+                .map_err(|e| sql(rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))))?;
+            w.write_record([conduct_domain::cell::inert(id).as_ref(), label.as_str()]).map_err(csv_err)?;
+            n += 1;
+        }
+        w.flush().map_err(io)?;
+        return Ok(n);
+    }
+    let c = store.conn();
     loop {
         let page =
             c.query("SELECT rec, record_id, person FROM population_records WHERE rec > ? ORDER BY rec LIMIT 262144", &[Value::Int(after)])?;

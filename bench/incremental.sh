@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Incremental linkage (issue 14), two measurements. Needs target/release/conduct.
+#
+#   bench/incremental.sh equivalence [INCIDENTS]   # default 100000 (about 200k people rows)
+#     A synthetic world in 10 batches of consecutive rows (the order an export is written in),
+#     each added with `conduct link --update`; then `--verify` (agreement with a full re-link
+#     under the model in force), a full `conduct link` of the whole file (model fitted on it),
+#     and both scored against the truth.
+#
+#   bench/incremental.sh speed [BASE_ROWS] [BATCH_ROWS] [TRIALS]   # default 1000000 10000 5
+#     A population of BASE_ROWS people rows linked once (batch 1), then a batch of BATCH_ROWS
+#     new rows added to a copy of that workspace, TRIALS times: wall time and peak memory of the
+#     whole command (reading the batch, the update, writing persons.csv for every record).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/conduct
+tmp=${TMPDIR:-/tmp}/conduct-incremental
+mkdir -p "$tmp"
+mode=${1:-equivalence}
+
+split_rows() { # FILE FIRST_ROW COUNT OUT  (rows counted after the header, from 1)
+  awk -v a="$2" -v n="$3" 'NR == 1 || (NR - 1 >= a && NR - 1 < a + n) { print } NR - 1 >= a + n { exit }' "$1" > "$4"
+}
+
+if [ "$mode" = equivalence ]; then
+  n=${2:-100000}
+  rm -rf "$tmp/eq" && mkdir -p "$tmp/eq" && cd "$tmp/eq"
+  "$bin" synth --incidents "$n" --seed 11 --out world > /dev/null 2>&1
+  rows=$(( $(wc -l < world/people.csv) - 1 ))
+  per=$(( (rows + 9) / 10 ))
+  for i in $(seq 0 9); do split_rows world/people.csv $(( i * per + 1 )) "$per" "b$i.csv"; done
+  start=$(date +%s.%N)
+  for i in $(seq 0 9); do
+    /usr/bin/time -f "batch $i: %e s, %M KB" "$bin" link --update --people "b$i.csv" --workspace ws --out inc 2> "err$i" > /dev/null
+    grep -E "^batch $i:|^persons:" "err$i" | tail -2 | sed 's/^/  /'; tail -1 "err$i"
+  done
+  echo "10 batches in $(echo "$(date +%s.%N) - $start" | bc) s"
+  "$bin" link --workspace ws --verify 2>&1 | tail -2
+  "$bin" link --people world/people.csv --out full 2> full.err > /dev/null
+  echo "incremental against the truth:"; "$bin" eval persons --truth world/people.csv --predicted inc/persons.csv | sed 's/^/  /'
+  echo "full link (model fitted on the whole file) against the truth:"; "$bin" eval persons --truth world/people.csv --predicted full/persons.csv | sed 's/^/  /'
+  python3 - <<'PY'
+import csv
+def load(p): return {r['record_id']: r['person_id'] for r in csv.DictReader(open(p))}
+a, b = load('inc/persons.csv'), load('full/persons.csv')
+from collections import Counter
+pa, pb, ab = Counter(a.values()), Counter(b.values()), Counter((a[k], b[k]) for k in a)
+pairs = lambda c: sum(n * (n - 1) // 2 for n in c.values())
+x, y, z = pairs(pa), pairs(pb), pairs(ab)
+print(f"incremental against the full link (fitted model): pairwise precision {z/x:.5f} recall {z/y:.5f} F1 {2*z/(x+y):.5f}")
+PY
+  exit 0
+fi
+
+base=${2:-1000000}
+batch=${3:-10000}
+trials=${4:-5}
+dir="$tmp/speed-$base-$batch"
+mkdir -p "$dir" && cd "$dir"
+if [ ! -s world/people.csv ]; then
+  "$bin" synth --incidents $(( (base + batch) * 52 / 100 )) --seed 21 --out world > /dev/null 2>&1
+fi
+rows=$(( $(wc -l < world/people.csv) - 1 ))
+[ "$rows" -ge $(( base + batch )) ] || { echo "the world has only $rows rows" >&2; exit 1; }
+if [ ! -s base.csv ]; then split_rows world/people.csv 1 "$base" base.csv; fi
+split_rows world/people.csv $(( base + 1 )) "$batch" batch.csv
+if [ ! -f ws/conduct.db ]; then
+  /usr/bin/time -f "first link of $base rows: %e s, %M KB" "$bin" link --update --people base.csv --workspace ws --out first 2> first.err > /dev/null
+  tail -1 first.err; grep "^time:" first.err
+fi
+for t in $(seq 1 "$trials"); do
+  rm -rf trial && cp -r ws trial
+  sync
+  /usr/bin/time -f "add $batch rows to $base: %e s, %M KB" "$bin" link --update --people batch.csv --workspace trial --out out 2> add.err > /dev/null
+  tail -1 add.err; grep -E "^(batch|time)" add.err | sed 's/^/  /'
+done
+rm -rf trial
