@@ -33,6 +33,7 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
     }
     let link = crate::link_cmd::options(args)?;
     let mut store = Store::open_workspace(workspace).with_context(|| format!("opening the workspace {}", workspace.display()))?;
+    let opened = started.elapsed();
     if args.verify {
         let v = conduct_population::verify(&mut store, &link)?;
         note!(
@@ -74,6 +75,7 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
         if file.rejects.len() > 5 {
             note!("  … and {} more rejected rows", file.rejects.len() - 5);
         }
+        note!("opened the workspace in {:.2}s, read the batch in {:.2}s", opened.as_secs_f64(), (started.elapsed() - opened).as_secs_f64());
         let summary = conduct_ingest::Summary { files: file.summaries.clone() };
         let r = conduct_population::update(&mut store, &file.rows, summary, &Options { link: link.clone(), retrain: args.retrain })?;
         retrained = r.retrained.clone();

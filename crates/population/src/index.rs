@@ -98,26 +98,55 @@ pub fn keys_of(f: &Features) -> Vec<(i64, i64)> {
         .collect()
 }
 
-/// Adds records' keys.
+/// The two key tables: the large one, and the recent keys not yet merged into it.
+const KEY_TABLES: [&str; 2] = ["population_keys", "population_keys_recent"];
+
+/// Adds records' keys to the recent keys ([`merge_keys`] moves them into the large table).
+pub fn insert_recent_keys(c: &mut Conn, recs: &[(Rec, &Features)]) -> Result<(), Error> {
+    insert_keys_into(c, KEY_TABLES[1], recs)
+}
+
+/// Moves the recent keys into the large table, in key order, when they have grown past an
+/// eighth of it (or always, with `force`). Returns whether it did.
+pub fn merge_keys(c: &mut Conn, force: bool) -> Result<bool, Error> {
+    let count = |c: &mut Conn, t: &str| -> Result<i64, Error> {
+        Ok(c.query_one(&format!("SELECT count(*) FROM {t}"), &[])?.and_then(|r| r[0].int()).unwrap_or(0))
+    };
+    let recent = count(c, KEY_TABLES[1])?;
+    if recent == 0 || (!force && recent * 8 < count(c, KEY_TABLES[0])?) {
+        return Ok(false);
+    }
+    c.execute("INSERT INTO population_keys (k, nb, rec) SELECT k, nb, rec FROM population_keys_recent ORDER BY k, nb, rec", &[])?;
+    c.execute("DELETE FROM population_keys_recent", &[])?;
+    Ok(true)
+}
+
+/// Adds records' keys to the large table (a whole population at once).
 pub fn insert_keys(c: &mut Conn, recs: &[(Rec, &Features)]) -> Result<(), Error> {
+    insert_keys_into(c, KEY_TABLES[0], recs)
+}
+
+fn insert_keys_into(c: &mut Conn, table: &str, recs: &[(Rec, &Features)]) -> Result<(), Error> {
     let mut rows: Vec<Vec<Value>> = Vec::with_capacity(1 << 16);
     for &(rec, f) in recs {
         for (k, nb) in keys_of(f) {
             rows.push(vec![Value::Int(k), Value::Int(nb), Value::Int(rec)]);
         }
         if rows.len() >= 1 << 16 {
-            c.bulk_insert("population_keys", &["k", "nb", "rec"], &rows)?;
+            c.bulk_insert(table, &["k", "nb", "rec"], &rows)?;
             rows.clear();
         }
     }
-    c.bulk_insert("population_keys", &["k", "nb", "rec"], &rows)?;
+    c.bulk_insert(table, &["k", "nb", "rec"], &rows)?;
     Ok(())
 }
 
 /// Removes a record's keys (computed from the features it was indexed with).
 pub fn delete_keys(c: &mut Conn, rec: Rec, f: &Features) -> Result<(), Error> {
     for (k, nb) in keys_of(f) {
-        c.execute("DELETE FROM population_keys WHERE k = ? AND nb = ? AND rec = ?", &[Value::Int(k), Value::Int(nb), Value::Int(rec)])?;
+        for t in KEY_TABLES {
+            c.execute(&format!("DELETE FROM {t} WHERE k = ? AND nb = ? AND rec = ?"), &[Value::Int(k), Value::Int(nb), Value::Int(rec)])?;
+        }
     }
     Ok(())
 }
@@ -138,22 +167,28 @@ pub fn candidates_all(c: &mut Conn, keys: &[(usize, i64, i64)], n: usize, cap: u
         let rows: Vec<Vec<Value>> = chunk.iter().map(|&(i, k, nb)| vec![Value::Int(i as i64), Value::Int(k), Value::Int(nb)]).collect();
         c.bulk_insert("update_keys", &["i", "k", "nb"], &rows)?;
     }
-    // Blocks over the cap: counted no further than the cap.
+    // Blocks over the cap (in both key tables together): counted no further than the cap.
+    let limit = Value::Int(cap as i64 + 1);
     c.execute(
         "INSERT INTO update_big (k)
          SELECT d.k FROM (SELECT DISTINCT k FROM update_keys) d
-         WHERE (SELECT count(*) FROM (SELECT 1 FROM population_keys p WHERE p.k = d.k LIMIT ?) x) > ?",
-        &[Value::Int(cap as i64 + 1), Value::Int(cap as i64)],
+         WHERE (SELECT count(*) FROM (SELECT 1 FROM population_keys p WHERE p.k = d.k LIMIT ?) x)
+             + (SELECT count(*) FROM (SELECT 1 FROM population_keys_recent p WHERE p.k = d.k LIMIT ?) y) > ?",
+        &[limit.clone(), limit, Value::Int(cap as i64)],
     )?;
-    for r in c.query(
-        "SELECT b.i, p.rec FROM update_keys b JOIN population_keys p ON p.k = b.k
-         WHERE NOT EXISTS (SELECT 1 FROM update_big g WHERE g.k = b.k)",
-        &[],
-    )? {
-        if let (Some(i), Some(rec)) = (r[0].int(), r[1].int())
-            && let Some(set) = out.get_mut(i as usize)
-        {
-            set.insert(rec);
+    for t in KEY_TABLES {
+        for r in c.query(
+            &format!(
+                "SELECT b.i, p.rec FROM update_keys b JOIN {t} p ON p.k = b.k
+                 WHERE NOT EXISTS (SELECT 1 FROM update_big g WHERE g.k = b.k)"
+            ),
+            &[],
+        )? {
+            if let (Some(i), Some(rec)) = (r[0].int(), r[1].int())
+                && let Some(set) = out.get_mut(i as usize)
+            {
+                set.insert(rec);
+            }
         }
     }
     let big: Vec<(i64, i64, i64)> = c
@@ -169,14 +204,23 @@ pub fn candidates_all(c: &mut Conn, keys: &[(usize, i64, i64)], n: usize, cap: u
     Ok(out)
 }
 
+/// The `window` nearest holders of key `k` on each side of `nb`, over both key tables.
 fn window_of(c: &mut Conn, k: i64, nb: i64, window: usize, out: &mut BTreeSet<Rec>) -> Result<(), Error> {
     let w = Value::Int(window as i64);
-    for sql in [
-        "SELECT rec FROM population_keys WHERE k = ? AND nb >= ? ORDER BY nb, rec LIMIT ?",
-        "SELECT rec FROM population_keys WHERE k = ? AND nb < ? ORDER BY nb DESC, rec DESC LIMIT ?",
-    ] {
-        out.extend(c.query(sql, &[Value::Int(k), Value::Int(nb), w.clone()])?.iter().filter_map(|r| r[0].int()));
+    let (mut above, mut below): (Vec<(i64, i64)>, Vec<(i64, i64)>) = (Vec::new(), Vec::new());
+    for t in KEY_TABLES {
+        let mut get = |sql: String, into: &mut Vec<(i64, i64)>| -> Result<(), Error> {
+            into.extend(
+                c.query(&sql, &[Value::Int(k), Value::Int(nb), w.clone()])?.iter().filter_map(|r| Some((r[0].int()?, r[1].int()?))),
+            );
+            Ok(())
+        };
+        get(format!("SELECT nb, rec FROM {t} WHERE k = ? AND nb >= ? ORDER BY nb, rec LIMIT ?"), &mut above)?;
+        get(format!("SELECT nb, rec FROM {t} WHERE k = ? AND nb < ? ORDER BY nb DESC, rec DESC LIMIT ?"), &mut below)?;
     }
+    above.sort_unstable();
+    below.sort_unstable_by(|a, b| b.cmp(a));
+    out.extend(above.iter().take(window).chain(below.iter().take(window)).map(|x| x.1));
     Ok(())
 }
 
@@ -212,35 +256,67 @@ fn stored(rows: Vec<Vec<Value>>) -> Result<Vec<Stored>, Error> {
         .collect()
 }
 
-/// The stored record with this key, if the population holds it.
-pub fn by_key(c: &mut Conn, force: u8, record_id: &str) -> Result<Option<Stored>, Error> {
-    let rows =
-        c.query(&format!("{} WHERE r.force_id = ? AND r.record_id = ?", select()), &[Value::Int(i64::from(force)), record_id.into()])?;
-    Ok(stored(rows)?.pop())
+/// Fills the temporary table `name` (made if missing, emptied first) with `rows`.
+fn temp(c: &mut Conn, name: &str, ddl: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<(), Error> {
+    c.batch(&format!("CREATE TEMP TABLE IF NOT EXISTS {name} ({ddl}); DELETE FROM {name};"))?;
+    for chunk in rows.chunks(1 << 16) {
+        c.bulk_insert(name, columns, chunk)?;
+    }
+    Ok(())
 }
 
-/// The stored records with these numbers.
-pub fn by_rec(c: &mut Conn, recs: impl IntoIterator<Item = Rec>) -> Result<Vec<Stored>, Error> {
-    let sql = format!("{} WHERE r.rec = ?", select());
-    let mut out = Vec::new();
-    for rec in recs {
-        out.extend(stored(c.query(&sql, &[Value::Int(rec)])?)?);
+/// The stored records with these keys, in one statement: `(index into keys, record)`.
+pub fn by_keys(c: &mut Conn, keys: &[(u8, &str)]) -> Result<Vec<(usize, Stored)>, Error> {
+    let rows = keys.iter().enumerate().map(|(i, &(f, id))| vec![Value::Int(i as i64), Value::Int(i64::from(f)), id.into()]).collect();
+    temp(c, "update_ids", "i INTEGER NOT NULL, force_id INTEGER NOT NULL, record_id TEXT NOT NULL", &["i", "force_id", "record_id"], rows)?;
+    let cols: Vec<String> = PEOPLE.names.iter().map(|n| format!("p.{n}")).collect();
+    let found = c.query(
+        &format!(
+            "SELECT u.i, r.rec, r.person, {} FROM update_ids u
+             JOIN population_records r ON r.force_id = u.force_id AND r.record_id = u.record_id
+             JOIN people p ON p.force_id = r.force_id AND p.record_id = r.record_id",
+            cols.join(", ")
+        ),
+        &[],
+    )?;
+    let mut out = Vec::with_capacity(found.len());
+    for mut r in found {
+        let i = r.remove(0).int().unwrap_or(-1);
+        if let (Ok(i), Some(s)) = (usize::try_from(i), stored(vec![r])?.pop()) {
+            out.push((i, s));
+        }
     }
     Ok(out)
 }
 
-/// The numbers of a person's records.
-pub fn recs_of(c: &mut Conn, person: PersonNumber) -> Result<Vec<Rec>, Error> {
-    Ok(c.query("SELECT rec FROM population_records WHERE person = ?", &[Value::Int(person)])?.iter().filter_map(|r| r[0].int()).collect())
+/// The stored records with these numbers, in one statement, in record order.
+pub fn by_recs(c: &mut Conn, recs: &[Rec]) -> Result<Vec<Stored>, Error> {
+    temp(c, "update_recs", "rec INTEGER PRIMARY KEY", &["rec"], recs.iter().map(|&r| vec![Value::Int(r)]).collect())?;
+    // `IN` rather than a join: SQLite then looks the records up by number instead of scanning.
+    stored(c.query(&format!("{} WHERE r.rec IN (SELECT rec FROM update_recs) ORDER BY r.rec", select()), &[])?)
 }
 
-/// The stored records of a report (force and incident reference).
-pub fn of_report(c: &mut Conn, force: u8, incident_ref: &str) -> Result<Vec<Stored>, Error> {
-    let rows = c.query(
-        &format!("{} WHERE p.force_id = ? AND p.incident_ref = ?", select()),
-        &[Value::Int(i64::from(force)), incident_ref.into()],
-    )?;
-    stored(rows)
+/// The numbers of the records of these persons, in one statement.
+pub fn recs_of_persons(c: &mut Conn, persons: &[PersonNumber]) -> Result<Vec<Rec>, Error> {
+    temp(c, "update_persons", "person INTEGER PRIMARY KEY", &["person"], persons.iter().map(|&p| vec![Value::Int(p)]).collect())?;
+    Ok(c.query("SELECT rec FROM population_records WHERE person IN (SELECT person FROM update_persons)", &[])?
+        .iter()
+        .filter_map(|r| r[0].int())
+        .collect())
+}
+
+/// The stored records of these reports (force and incident reference), in one statement.
+pub fn of_reports(c: &mut Conn, reports: &[(u8, &str)]) -> Result<Vec<Stored>, Error> {
+    let rows = reports.iter().map(|&(f, r)| vec![Value::Int(i64::from(f)), r.into()]).collect();
+    temp(c, "update_reports", "force_id INTEGER NOT NULL, incident_ref TEXT NOT NULL", &["force_id", "incident_ref"], rows)?;
+    // Two steps, each by an index: the reports' people rows (by incident), then their records.
+    let keys: Vec<(u8, String)> = c
+        .query("SELECT p.force_id, p.record_id FROM update_reports u JOIN people p ON p.force_id = u.force_id AND p.incident_ref = u.incident_ref", &[])?
+        .iter()
+        .filter_map(|r| Some((u8::try_from(r[0].int()?).ok()?, r[1].text())))
+        .collect();
+    let keys: Vec<(u8, &str)> = keys.iter().map(|(f, id)| (*f, id.as_str())).collect();
+    Ok(by_keys(c, &keys)?.into_iter().map(|(_, s)| s).collect())
 }
 
 /// The next record number.

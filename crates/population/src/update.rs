@@ -62,6 +62,9 @@ pub struct Report {
     pub splits: usize,
     /// Moves of records from one existing person to another (both going on).
     pub moves: usize,
+    /// Whether the recent keys were merged into the large key table this time (when they have
+    /// grown past an eighth of it).
+    pub keys_merged: bool,
     /// Records in the population after the update.
     pub records: i64,
     /// Persons in the population after the update.
@@ -229,7 +232,9 @@ fn corrupt(what: impl Into<String>) -> Error {
 /// the store's errors. Nothing is changed then.
 pub fn update(store: &mut Store, people: &[Involvement], summary: Summary, options: &Options) -> Result<Report, Error> {
     let path = store.path().to_path_buf();
-    conduct_store::write_transaction(store.conn(), &path, |c| {
+    let started = Instant::now();
+    let mut work_time = 0.0;
+    let mut report = conduct_store::write_transaction(store.conn(), &path, |c| {
         let mut report = update_in(c, &path, people, summary, options)?;
         if options.retrain && !report.first {
             let started = Instant::now();
@@ -238,8 +243,11 @@ pub fn update(store: &mut Store, people: &[Involvement], summary: Summary, optio
             report.persons = live_persons(c)?;
         }
         failpoint();
-        Ok(report)
-    })
+        work_time = started.elapsed().as_secs_f64();
+        Ok::<_, Error>(report)
+    })?;
+    report.stages.push(("commit", started.elapsed().as_secs_f64() - work_time));
+    Ok(report)
 }
 
 /// A test hook: with `CONDUCT_FAILPOINT_UPDATE_STALL` set, the update stops after all its
@@ -313,8 +321,15 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     let mut work: Vec<Local> = Vec::new();
     let mut leaving: Vec<(Rec, Features)> = Vec::new();
     let mut next_rec = index::next_rec(c)?;
-    for r in people {
-        match index::by_key(c, r.force.id(), &r.record_id)? {
+    let keys: Vec<(u8, &str)> = people.iter().map(|r| (r.force.id(), r.record_id.as_str())).collect();
+    let mut held_before: Vec<Option<Stored>> = vec![None; people.len()];
+    for (i, s) in index::by_keys(c, &keys)? {
+        if let Some(slot) = held_before.get_mut(i) {
+            *slot = Some(s);
+        }
+    }
+    for (r, held) in people.iter().zip(held_before) {
+        match held {
             None => {
                 work.push(Local { rec: next_rec, row: r.clone(), feats: Features::default(), old: None });
                 next_rec += 1;
@@ -366,11 +381,12 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     }
     let all_cands: BTreeSet<Rec> = cand_of.iter().flatten().copied().collect();
     report.candidates = all_cands.len();
-    let mut loaded: BTreeMap<Rec, (Stored, Features)> = BTreeMap::new();
-    for s in index::by_rec(c, all_cands.iter().copied())? {
-        let f = normalise(&s.row, &nick);
-        loaded.insert(s.rec, (s, f));
-    }
+    lap("candidate keys");
+    let all_cands: Vec<Rec> = all_cands.into_iter().collect();
+    let found = index::by_recs(c, &all_cands)?;
+    lap("candidates");
+    let found_feats: Vec<Features> = found.par_iter().map(|s| normalise(&s.row, &nick)).collect();
+    let mut loaded: BTreeMap<Rec, (Stored, Features)> = found.into_iter().zip(found_feats).map(|(s, f)| (s.rec, (s, f))).collect();
     lap("candidates");
 
     // 3. Score new against existing; the persons they could join are touched.
@@ -393,13 +409,11 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     lap("score");
 
     // 4. Every record of the touched persons joins the new ones.
-    let mut members: BTreeSet<Rec> = BTreeSet::new();
-    for &p in &touched {
-        members.extend(index::recs_of(c, p)?);
-    }
+    let touched: Vec<PersonNumber> = touched.into_iter().collect();
+    let mut members: BTreeSet<Rec> = index::recs_of_persons(c, &touched)?.into_iter().collect();
     members.retain(|r| !work_recs.contains(r));
     let missing: Vec<Rec> = members.iter().copied().filter(|r| !loaded.contains_key(r)).collect();
-    let extra = index::by_rec(c, missing)?;
+    let extra = index::by_recs(c, &missing)?;
     let extra_feats: Vec<Features> = extra.par_iter().map(|s| normalise(&s.row, &nick)).collect();
     for (s, f) in extra.into_iter().zip(extra_feats) {
         loaded.insert(s.rec, (s, f));
@@ -443,11 +457,10 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     }
     let in_s: HashSet<Rec> = local.iter().map(|l| l.rec).collect();
     let mut companions: BTreeMap<Rec, Stored> = BTreeMap::new();
-    for (force, incident) in &reports {
-        for s in index::of_report(c, *force, incident)? {
-            if !in_s.contains(&s.rec) {
-                companions.insert(s.rec, s);
-            }
+    let wanted: Vec<(u8, &str)> = reports.iter().map(|(f, r)| (*f, r.as_str())).collect();
+    for s in index::of_reports(c, &wanted)? {
+        if !in_s.contains(&s.rec) {
+            companions.insert(s.rec, s);
         }
     }
     report.associates = companions.len();
@@ -455,9 +468,11 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     let mut feats_l = feats_s;
     let mut fixed: Vec<(u32, u32)> = Vec::new();
     let mut first_of: HashMap<PersonNumber, u32> = HashMap::new();
-    for s in companions.into_values() {
+    let companions: Vec<Stored> = companions.into_values().collect();
+    feats_l.par_extend(companions.par_iter().map(|s| normalise(&s.row, &nick)));
+    lap("associates");
+    for s in companions {
         let i = rows_l.len() as u32;
-        feats_l.push(normalise(&s.row, &nick));
         rows_l.push(s.row);
         match first_of.get(&s.person) {
             Some(&j) => fixed.push((j, i)),
@@ -496,7 +511,8 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
         }
     }
     let keyed: Vec<(Rec, &Features)> = local.iter().filter(|l| work_recs.contains(&l.rec)).map(|l| (l.rec, &l.feats)).collect();
-    index::insert_keys(c, &keyed)?;
+    index::insert_recent_keys(c, &keyed)?;
+    report.keys_merged = index::merge_keys(c, false)?;
     let history = Words { local: &local, group: &group, scored: &scored, patterns: &patterns, model: &model };
     for &(from, to) in &a.redirects {
         index::redirect(c, from, to, batch)?;
@@ -672,6 +688,7 @@ fn write_all(
         all.iter().zip(person).enumerate().map(|(i, (r, &p))| (i as Rec + 1, r.force.id(), r.record_id.as_str(), p)).collect();
     c.execute("DELETE FROM population_records", &[])?;
     c.execute("DELETE FROM population_keys", &[])?;
+    c.execute("DELETE FROM population_keys_recent", &[])?;
     c.execute("DELETE FROM population_identities", &[])?;
     c.execute("DELETE FROM population_names", &[])?;
     index::insert_records(c, &recs, batches)?;
@@ -702,7 +719,7 @@ fn everything(c: &mut Conn) -> Result<Vec<Stored>, Error> {
             .filter_map(|r| r[0].int())
             .collect();
         let Some(&last) = recs.last() else { break };
-        out.extend(index::by_rec(c, recs)?);
+        out.extend(index::by_recs(c, &recs)?);
         after = last;
     }
     Ok(out)
@@ -730,6 +747,7 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
     let nick = Nicknames::builtin();
     let feats: Vec<Features> = rows.par_iter().map(|r| normalise(r, &nick)).collect();
     c.execute("DELETE FROM population_keys", &[])?;
+    c.execute("DELETE FROM population_keys_recent", &[])?;
     c.execute("DELETE FROM population_identities", &[])?;
     c.execute("DELETE FROM population_names", &[])?;
     for (&(rec, p), &b) in recs.iter().zip(&before) {

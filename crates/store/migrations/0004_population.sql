@@ -36,6 +36,16 @@ CREATE TABLE population_keys (
     PRIMARY KEY (k, nb, rec)
 ) WITHOUT ROWID;
 
+-- Keys of records added since the last merge: a small table whose pages stay in cache, so that
+-- a batch's keys are not written into random pages of the large one; merged into it (in key
+-- order) when it grows past an eighth of its size.
+CREATE TABLE population_keys_recent (
+    k   INTEGER NOT NULL,
+    nb  INTEGER NOT NULL,
+    rec INTEGER NOT NULL,
+    PRIMARY KEY (k, nb, rec)
+) WITHOUT ROWID;
+
 CREATE TABLE population_identities (
     forename_h INTEGER NOT NULL,
     surname_h  INTEGER NOT NULL,
