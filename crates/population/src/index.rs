@@ -207,7 +207,9 @@ pub fn candidates_all(c: &mut Conn, keys: &[(usize, i64, i64)], n: usize, cap: u
 /// The `window` nearest holders of key `k` on each side of `nb`, over both key tables.
 fn window_of(c: &mut Conn, k: i64, nb: i64, window: usize, out: &mut BTreeSet<Rec>) -> Result<(), Error> {
     let w = Value::Int(window as i64);
-    let (mut above, mut below): (Vec<(i64, i64)>, Vec<(i64, i64)>) = (Vec::new(), Vec::new());
+    // (neighbourhood order, record) on each side.
+    let mut above: Vec<(i64, i64)> = Vec::new();
+    let mut below: Vec<(i64, i64)> = Vec::new();
     for t in KEY_TABLES {
         let mut get = |sql: String, into: &mut Vec<(i64, i64)>| -> Result<(), Error> {
             into.extend(

@@ -32,6 +32,10 @@ pub struct Totals {
 /// An identity: forename hash, surname hash, year of birth, month and day.
 pub type Identity = (u64, u64, u32, u32);
 
+/// A row of `population_names`: which (0 forename, 1 surname), the value's hash, the records
+/// and the people holding it.
+pub type NameCount = (u8, u64, i64, i64);
+
 /// A record's identity, if it has a forename or a surname.
 pub fn identity(f: &Features) -> Option<Identity> {
     (f.forename_h != 0 || f.surname_h != 0)
@@ -51,7 +55,7 @@ fn people_of(years: &[u32]) -> i64 {
 
 /// Counts for a whole population at once (a first link or a re-link): rows for
 /// `population_identities` and `population_names`, and the totals.
-pub fn count_all(feats: &[Features]) -> (Vec<(Identity, i64)>, Vec<(u8, u64, i64, i64)>, Totals) {
+pub fn count_all(feats: &[Features]) -> (Vec<(Identity, i64)>, Vec<NameCount>, Totals) {
     let mut ids: BTreeMap<Identity, i64> = BTreeMap::new();
     let mut records: BTreeMap<(u8, u64), (i64, i64)> = BTreeMap::new();
     let mut t = Totals::default();
@@ -94,7 +98,7 @@ pub fn count_all(feats: &[Features]) -> (Vec<(Identity, i64)>, Vec<(u8, u64, i64
 }
 
 /// Writes counts made by [`count_all`] into empty tables.
-pub fn write_all(c: &mut Conn, ids: &[(Identity, i64)], names: &[(u8, u64, i64, i64)]) -> Result<(), Error> {
+pub fn write_all(c: &mut Conn, ids: &[(Identity, i64)], names: &[NameCount]) -> Result<(), Error> {
     for chunk in ids.chunks(1 << 16) {
         let rows: Vec<Vec<Value>> = chunk
             .iter()

@@ -157,9 +157,10 @@ fn neighbourhood_key(f: &Features) -> (u64, u64, u64, u64) {
     (dob_key(f.dob), f.pc_district.max(f.pc_unit), f.forename_group, f.surname_phon)
 }
 
-/// [`neighbourhood_key`] packed into one number that sorts the same way on its first part (the
-/// date of birth key, 27 bits) and by 12 bits of each hash after it: the order in which an
-/// update pairs a new record with its neighbours in an oversized block of the population.
+/// The neighbourhood key (date of birth, postcode district, forename group, surname sound) packed
+/// into one number that sorts the same way on its first part (the date of birth key, 28 bits)
+/// and by the top 12 bits of each hash after it: the order in which an update pairs a new record
+/// with its neighbours in an oversized block of the population.
 pub fn neighbourhood_order(f: &Features) -> u64 {
     let (d, pc, fg, sp) = neighbourhood_key(f);
     (d.min((1 << 28) - 1) << 36) | ((pc >> 52) << 24) | ((fg >> 52) << 12) | (sp >> 52)
