@@ -347,3 +347,66 @@ fn verify_reports_agreement_and_changes_nothing() {
     assert_eq!(h.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&h.stderr).contains("no person P9999999"));
 }
+
+/// `conduct ingest` into a workspace that holds a linked population adds the export's people to
+/// it in the import's transaction; the same export again changes nothing.
+#[test]
+fn ingest_into_a_linked_workspace_adds_its_people_to_the_population() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let out = tmp.path().join("out");
+    update(&ws, &data("small/repeat-victim/people.csv"), &out);
+    let linked = persons(&out);
+    let reports = tmp.path().join("r");
+    let said = ok(conduct().arg("ingest").arg(data("good")).arg("--workspace").arg(&ws).arg("--report-dir").arg(&reports));
+    let text = String::from_utf8_lossy(&said.stderr);
+    assert!(text.contains("linked population: batch 2"), "{text}");
+    let people = crate::util::column(&ws, "SELECT count(*) FROM people");
+    assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM population_records"), people, "every people row is in the population");
+    assert!(reports.join("summary.json").exists());
+    let again = ok(conduct().arg("ingest").arg(data("good")).arg("--workspace").arg(&ws).arg("--report-dir").arg(&reports));
+    let text = String::from_utf8_lossy(&again.stderr);
+    assert!(text.contains("0 people rows new, 0 changed"), "{text}");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing changed"));
+    // The persons linked before keep their ids.
+    let all = tmp.path().join("all");
+    ok(conduct()
+        .args(["link", "--workspace"])
+        .arg(&ws)
+        .args(["--update", "--people"])
+        .arg(data("small/repeat-victim/people.csv"))
+        .arg("--out")
+        .arg(&all));
+    let now = persons(&all);
+    for (r, p) in &linked {
+        assert_eq!(&now[r], p, "{r} kept its person");
+    }
+}
+
+/// One population on both dialects: the same batches, added to an SQLite store and to a
+/// PostgreSQL one, give the same persons and the same history.
+#[test]
+fn the_same_batches_give_the_same_persons_on_sqlite_and_postgres() {
+    use conduct_store::db::Url;
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(pg) = crate::serve::pg_database("population") else { return };
+    let people = data("small/one-family/people.csv");
+    let batches = split(&people, 4, tmp.path());
+    let mut results = Vec::new();
+    for url in [Url::Sqlite(tmp.path().join("conduct.db")), Url::Postgres(pg.url.clone())] {
+        let mut store = conduct_store::Store::open_url(&url).unwrap();
+        let mut events = 0;
+        for b in &batches {
+            let file = conduct_ingest::read_people_files(std::slice::from_ref(b)).unwrap();
+            let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, retrain: false };
+            let r = conduct_population::update(&mut store, &file.rows, conduct_ingest::Summary { files: file.summaries }, &options)
+                .unwrap_or_else(|e| panic!("{url:?}: {e}"));
+            events += r.merges + r.splits + r.moves;
+        }
+        let out = tmp.path().join(format!("persons-{}.csv", results.len()));
+        conduct_population::write_persons(&mut store, &out).unwrap();
+        let v = conduct_population::verify(&mut store, &conduct_pipeline::Options::default().link).unwrap();
+        results.push((std::fs::read_to_string(&out).unwrap(), events, v.agreement.f1));
+    }
+    assert_eq!(results[0], results[1], "SQLite and PostgreSQL agree");
+}

@@ -105,6 +105,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// `report_dir`.
 pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits: Limits) -> anyhow::Result<ImportReport> {
     let mut store = Store::open_workspace(workspace).with_context(|| format!("opening workspace {}", workspace.display()))?;
+    if conduct_population::has_population(&mut store)? {
+        return import_into_population(&mut store, inputs, report_dir, limits);
+    }
     let ingest = Ingest::with_findings_dir(report_dir)?.with_limits(limits);
     let progress = ingest.progress();
     let total: u64 = inputs
@@ -119,6 +122,46 @@ pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits:
     let report = store.import(inputs, ingest);
     bar.finish();
     let report = report?;
+    std::fs::write(report_dir.join("summary.json"), serde_json::to_string_pretty(&report_json(&report, report_dir))?)
+        .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
+    Ok(report)
+}
+
+/// The import of a workspace that holds a linked population (`conduct link --update`): the
+/// export is read whole, then imported and its people rows added to the population in one
+/// transaction, as `conduct link --update` adds a batch (a changed row is re-linked with its
+/// new values). Rejects, warnings and summary.json are written as for any import.
+fn import_into_population(store: &mut Store, inputs: &Inputs, report_dir: &Path, limits: Limits) -> anyhow::Result<ImportReport> {
+    let known = conduct_store::known_incidents(store.conn())?;
+    let mut ingest = Ingest::with_findings_dir(report_dir)?.with_limits(limits);
+    let mut export = conduct_ingest::Export::default();
+    let summary = ingest.run(inputs, &known, &mut |b| {
+        match b {
+            Batch::Incidents(v) => export.incidents.extend(v),
+            Batch::People(v) => export.people.extend(v),
+            Batch::Orders(v) => export.orders.extend(v),
+        }
+        true
+    })?;
+    let (report, update) = conduct_population::update_export(
+        store,
+        &export,
+        summary,
+        &conduct_population::Options { link: conduct_pipeline::Options::default().link, retrain: false },
+    )?;
+    note!(
+        "linked population: batch {}: {} people rows new, {} changed, {} unchanged; {} persons new, {} merges, {} splits, {} moves; {} records, {} persons",
+        update.batch,
+        update.new,
+        update.changed,
+        update.unchanged,
+        update.new_persons,
+        update.merges,
+        update.splits,
+        update.moves,
+        update.records,
+        update.persons
+    );
     std::fs::write(report_dir.join("summary.json"), serde_json::to_string_pretty(&report_json(&report, report_dir))?)
         .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
     Ok(report)

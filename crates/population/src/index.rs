@@ -158,11 +158,12 @@ pub fn delete_keys(c: &mut Conn, rec: Rec, f: &Features) -> Result<(), Error> {
 /// are `(record, key, neighbourhood order)`; the result has one set per record `0..n`.
 pub fn candidates_all(c: &mut Conn, keys: &[(usize, i64, i64)], n: usize, cap: usize, window: usize) -> Result<Vec<BTreeSet<Rec>>, Error> {
     let mut out = vec![BTreeSet::new(); n];
-    c.batch(
+    c.batch(&dialect(
+        c,
         "CREATE TEMP TABLE IF NOT EXISTS update_keys (i INTEGER NOT NULL, k INTEGER NOT NULL, nb INTEGER NOT NULL);
          CREATE TEMP TABLE IF NOT EXISTS update_big (k INTEGER PRIMARY KEY);
          DELETE FROM update_keys; DELETE FROM update_big;",
-    )?;
+    ))?;
     for chunk in keys.chunks(1 << 16) {
         let rows: Vec<Vec<Value>> = chunk.iter().map(|&(i, k, nb)| vec![Value::Int(i as i64), Value::Int(k), Value::Int(nb)]).collect();
         c.bulk_insert("update_keys", &["i", "k", "nb"], &rows)?;
@@ -258,9 +259,15 @@ fn stored(rows: Vec<Vec<Value>>) -> Result<Vec<Stored>, Error> {
         .collect()
 }
 
+/// DDL of a temporary table in the connection's dialect: keys and hashes are 64-bit, which
+/// PostgreSQL's `INTEGER` is not (SQLite's `INTEGER PRIMARY KEY` stays the row id).
+pub(crate) fn dialect(c: &Conn, ddl: &str) -> String {
+    if c.is_postgres() { ddl.replace("INTEGER", "BIGINT") } else { ddl.to_string() }
+}
+
 /// Fills the temporary table `name` (made if missing, emptied first) with `rows`.
 fn temp(c: &mut Conn, name: &str, ddl: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<(), Error> {
-    c.batch(&format!("CREATE TEMP TABLE IF NOT EXISTS {name} ({ddl}); DELETE FROM {name};"))?;
+    c.batch(&dialect(c, &format!("CREATE TEMP TABLE IF NOT EXISTS {name} ({ddl}); DELETE FROM {name};")))?;
     for chunk in rows.chunks(1 << 16) {
         c.bulk_insert(name, columns, chunk)?;
     }
@@ -370,7 +377,8 @@ pub fn event(
 ) -> Result<(), Error> {
     let records = serde_json::to_string(records).unwrap_or_else(|_| "[]".into());
     c.execute(
-        "INSERT INTO person_events (at, batch, kind, person, other, records, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO person_events (id, at, batch, kind, person, other, records, reason)
+         SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM person_events",
         &[
             conduct_store::now().into(),
             Value::Int(batch),

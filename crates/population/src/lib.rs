@@ -37,8 +37,8 @@ use std::fmt;
 
 pub use ids::{PersonNumber, parse_person, person_label};
 pub use update::{
-    Agreement, Event, History, Options, Report, Retrained, Verification, engine, history, model_for, model_in_force, retrain, update,
-    verify, write_persons,
+    Agreement, Event, History, Options, Report, Retrained, Verification, engine, has_population, history, model_for, model_in_force,
+    retrain, update, update_export, verify, write_persons,
 };
 
 /// What went wrong, for the user to act on.

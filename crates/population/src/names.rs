@@ -211,7 +211,10 @@ pub fn frequencies<'a>(c: &mut Conn, feats: impl IntoIterator<Item = &'a Feature
     let mut entries = Vec::with_capacity(wanted.len() * 2);
     // The adjustment reads a value's frequency as a forename and as a surname: both, in one
     // statement through a temporary table of the values wanted.
-    c.batch("CREATE TEMP TABLE IF NOT EXISTS update_names (which INTEGER NOT NULL, h INTEGER NOT NULL); DELETE FROM update_names;")?;
+    c.batch(&crate::index::dialect(
+        c,
+        "CREATE TEMP TABLE IF NOT EXISTS update_names (which INTEGER NOT NULL, h INTEGER NOT NULL); DELETE FROM update_names;",
+    ))?;
     let rows: Vec<Vec<Value>> = wanted.iter().flat_map(|&x| [vec![Value::Int(0), h(x)], vec![Value::Int(1), h(x)]]).collect();
     for chunk in rows.chunks(1 << 16) {
         c.bulk_insert("update_names", &["which", "h"], chunk)?;

@@ -217,6 +217,13 @@ fn same_model(a: &Model, b: &Model) -> bool {
     (a.version, &a.comparisons, a.threshold_weight, a.veto_weight) == (b.version, &b.comparisons, b.threshold_weight, b.veto_weight)
 }
 
+/// The stored model in force, checked against this engine's comparisons.
+fn read_model(json: &str) -> Result<Model, Error> {
+    let m: Model = serde_json::from_str(json).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))?;
+    m.check().map_err(|e| corrupt(format!("the model in force does not fit this engine ({e}): rebuild with --retrain")))?;
+    Ok(m)
+}
+
 fn corrupt(what: impl Into<String>) -> Error {
     Error::new(ErrorKind::Corrupt(what.into()))
 }
@@ -231,11 +238,28 @@ fn corrupt(what: impl Into<String>) -> Error {
 /// [`ErrorKind::EngineMismatch`] for an index built by another engine (unless `retrain`), and
 /// the store's errors. Nothing is changed then.
 pub fn update(store: &mut Store, people: &[Involvement], summary: Summary, options: &Options) -> Result<Report, Error> {
+    let export = Export { people: people.to_vec(), ..Export::default() };
+    update_export(store, &export, summary, options).map(|(_, report)| report)
+}
+
+/// [`update`] for a whole export (incidents, people and orders, as `conduct ingest` reads it):
+/// the export is imported and its people rows added to the population in one transaction.
+/// Returns the import's report with the update's.
+///
+/// # Errors
+///
+/// As [`update`].
+pub fn update_export(
+    store: &mut Store,
+    export: &Export,
+    summary: Summary,
+    options: &Options,
+) -> Result<(conduct_store::ImportReport, Report), Error> {
     let path = store.path().to_path_buf();
     let started = Instant::now();
     let mut work_time = 0.0;
-    let mut report = conduct_store::write_transaction(store.conn(), &path, |c| {
-        let mut report = update_in(c, &path, people, summary, options)?;
+    let (import, mut report) = conduct_store::write_transaction(store.conn(), &path, |c| {
+        let (import, mut report) = update_in(c, &path, export, summary, options)?;
         if options.retrain && !report.first {
             let started = Instant::now();
             report.retrained = Some(relink(c, options.link.model.clone(), &options.link, report.batch)?);
@@ -244,10 +268,19 @@ pub fn update(store: &mut Store, people: &[Involvement], summary: Summary, optio
         }
         failpoint();
         work_time = started.elapsed().as_secs_f64();
-        Ok::<_, Error>(report)
+        Ok::<_, Error>((import, report))
     })?;
     report.stages.push(("commit", started.elapsed().as_secs_f64() - work_time));
-    Ok(report)
+    Ok((import, report))
+}
+
+/// Whether the store holds a linked population (so that an import should update it).
+///
+/// # Errors
+///
+/// The store's, when the query fails.
+pub fn has_population(store: &mut Store) -> Result<bool, Error> {
+    Ok(index::state(store.conn())?.is_some())
 }
 
 /// A test hook: with `CONDUCT_FAILPOINT_UPDATE_STALL` set, the update stops after all its
@@ -282,7 +315,14 @@ struct Local {
     old: Option<PersonNumber>,
 }
 
-fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary, options: &Options) -> Result<Report, Error> {
+fn update_in(
+    c: &mut Conn,
+    path: &Path,
+    export: &Export,
+    summary: Summary,
+    options: &Options,
+) -> Result<(conduct_store::ImportReport, Report), Error> {
+    let people = &export.people;
     let mut clock = Instant::now();
     let mut stages: Vec<(&'static str, f64)> = Vec::new();
     let mut lap = |name: &'static str| {
@@ -296,14 +336,19 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
         }
     }
     let Some(mut st) = index::state(c)? else {
-        let mut report = first(c, path, people, summary, &options.link)?;
+        let (import, mut report) = first(c, path, export, summary, &options.link)?;
         report.stages.splice(0..0, stages);
-        return Ok(report);
+        return Ok((import, report));
     };
     if st.engine != engine() {
+        if options.retrain {
+            // The keys are another engine's: import the rows, add the new ones to the population
+            // as persons of their own, and let the re-link that follows rebuild everything.
+            return append_for_relink(c, path, export, summary, st, &mut stages);
+        }
         return Err(Error::new(ErrorKind::EngineMismatch { stored: st.engine, current: engine() }));
     }
-    let model: Model = serde_json::from_str(&st.model).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))?;
+    let model = read_model(&st.model)?;
     if let Some(given) = &options.link.model
         && !options.retrain
         && !same_model(given, &model)
@@ -344,7 +389,7 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
         }
     }
     lap("classify");
-    conduct_store::import_records_in(c, path, &Export { people: people.to_vec(), ..Export::default() }, summary)?;
+    let import = conduct_store::import_records_in(c, path, export, summary)?;
     lap("import");
     if work.is_empty() {
         st.batches = batch;
@@ -352,7 +397,7 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
         report.records = record_count(c)?;
         report.persons = live_persons(c)?;
         report.stages = stages;
-        return Ok(report);
+        return Ok((import, report));
     }
     let feats: Vec<Features> = work.par_iter().map(|w| normalise(&w.row, &nick)).collect();
     for (w, f) in work.iter_mut().zip(feats) {
@@ -516,7 +561,7 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     let history = Words { local: &local, group: &group, scored: &scored, patterns: &patterns, model: &model };
     for &(from, to) in &a.redirects {
         index::redirect(c, from, to, batch)?;
-        let moved = history.records_of(|l| l.old == Some(from));
+        let moved = history.records_where(|i| local[i].old == Some(from) && a.person[group[i] as usize] == to);
         let reason = history.why_merged(from, to, &a.person);
         index::event(c, batch, "merge", to, from, &moved, &reason)?;
         report.merges += 1;
@@ -528,14 +573,16 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
         index::event(c, batch, "split", from, to, &moved, &reason)?;
         report.splits += 1;
     }
-    // Records that moved between two persons that both go on (neither merged nor split off).
-    let redirected: HashSet<PersonNumber> = a.redirects.iter().map(|r| r.0).collect();
-    let split_ids: HashSet<PersonNumber> = a.splits.iter().map(|&(_, g)| a.person[g]).collect();
+    // Every other record whose person changed moved from one person to another: those of a
+    // merged person that went elsewhere than its successor, and records between two persons
+    // that both go on.
+    let successor: HashMap<PersonNumber, PersonNumber> = a.redirects.iter().copied().collect();
+    let split_off: HashSet<(PersonNumber, PersonNumber)> = a.splits.iter().map(|&(from, g)| (from, a.person[g])).collect();
     let mut moves: BTreeMap<(PersonNumber, PersonNumber), Vec<usize>> = BTreeMap::new();
     for (i, l) in local.iter().enumerate() {
         if let Some(o) = l.old {
             let p = a.person[group[i] as usize];
-            if p != o && !redirected.contains(&o) && !split_ids.contains(&p) {
+            if p != o && successor.get(&o) != Some(&p) && !split_off.contains(&(o, p)) {
                 moves.entry((o, p)).or_default().push(i);
             }
         }
@@ -552,7 +599,49 @@ fn update_in(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary
     report.persons = live_persons(c)?;
     lap("write");
     report.stages = stages;
-    Ok(report)
+    Ok((import, report))
+}
+
+/// `--update --retrain` on an index built by another engine: the batch is imported and its new
+/// records added, each a person of its own, without reading the stale keys; the re-link that
+/// follows in the same transaction links and re-keys the whole population.
+fn append_for_relink(
+    c: &mut Conn,
+    path: &Path,
+    export: &Export,
+    summary: Summary,
+    mut st: State,
+    stages: &mut Vec<(&'static str, f64)>,
+) -> Result<(conduct_store::ImportReport, Report), Error> {
+    let people = &export.people;
+    let keys: Vec<(u8, &str)> = people.iter().map(|r| (r.force.id(), r.record_id.as_str())).collect();
+    let held: HashSet<usize> = index::by_keys(c, &keys)?.into_iter().map(|(i, _)| i).collect();
+    let import = conduct_store::import_records_in(c, path, export, summary)?;
+    let batch = st.batches + 1;
+    let mut rec = index::next_rec(c)?;
+    let mut new = Vec::new();
+    for (i, r) in people.iter().enumerate() {
+        if !held.contains(&i) {
+            new.push((rec, r.force.id(), r.record_id.as_str(), st.next_person));
+            rec += 1;
+            st.next_person += 1;
+        }
+    }
+    index::insert_records(c, &new, batch)?;
+    st.batches = batch;
+    index::put_state(c, &st)?;
+    let report = Report {
+        batch,
+        rows: people.len(),
+        new: new.len(),
+        unchanged: people.len() - new.len(),
+        new_persons: new.len(),
+        records: record_count(c)?,
+        model_used: "re-linked with --retrain (the index was another engine's)".into(),
+        stages: std::mem::take(stages),
+        ..Report::default()
+    };
+    Ok((import, report))
 }
 
 /// Words for the history's events.
@@ -565,10 +654,6 @@ struct Words<'a> {
 }
 
 impl Words<'_> {
-    fn records_of(&self, keep: impl Fn(&Local) -> bool) -> Vec<String> {
-        self.local.iter().filter(|l| keep(l)).map(|l| l.row.record_id.clone()).collect()
-    }
-
     fn records_where(&self, keep: impl Fn(usize) -> bool) -> Vec<String> {
         (0..self.local.len()).filter(|&i| keep(i)).map(|i| self.local[i].row.record_id.clone()).collect()
     }
@@ -643,10 +728,17 @@ impl Words<'_> {
 
 /// The first batch: everything the store holds (this batch and any people imported before) is
 /// linked from scratch and indexed.
-fn first(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary, link: &LinkOptions) -> Result<Report, Error> {
+fn first(
+    c: &mut Conn,
+    path: &Path,
+    export: &Export,
+    summary: Summary,
+    link: &LinkOptions,
+) -> Result<(conduct_store::ImportReport, Report), Error> {
     let started = Instant::now();
+    let people = &export.people;
     let before = c.query_one("SELECT count(*) FROM people", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
-    conduct_store::import_records_in(c, path, &Export { people: people.to_vec(), ..Export::default() }, summary)?;
+    let import_report = conduct_store::import_records_in(c, path, export, summary)?;
     let import = started.elapsed().as_secs_f64();
     let all = conduct_store::load_people(c)?;
     let linkage = conduct_resolve::link(&all, link)?;
@@ -656,19 +748,22 @@ fn first(c: &mut Conn, path: &Path, people: &[Involvement], summary: Summary, li
     let model_used = linkage.stats.model_used.clone();
     write_all(c, &all, &person, &linkage.model, next_person, 1, None)?;
     let persons = live_persons(c)?;
-    Ok(Report {
-        batch: 1,
-        first: true,
-        rows: people.len(),
-        new: all.len(),
-        unchanged: before as usize,
-        records: all.len() as i64,
-        persons,
-        new_persons: (next_person - 1) as usize,
-        model_used,
-        stages: vec![("import", import), ("link", linked), ("write", started.elapsed().as_secs_f64() - import - linked)],
-        ..Report::default()
-    })
+    Ok((
+        import_report,
+        Report {
+            batch: 1,
+            first: true,
+            rows: people.len(),
+            new: all.len(),
+            unchanged: before as usize,
+            records: all.len() as i64,
+            persons,
+            new_persons: (next_person - 1) as usize,
+            model_used,
+            stages: vec![("import", import), ("link", linked), ("write", started.elapsed().as_secs_f64() - import - linked)],
+            ..Report::default()
+        },
+    ))
 }
 
 /// Writes a whole population's index (into empty tables): records in `all`'s order as
@@ -729,7 +824,7 @@ fn everything(c: &mut Conn) -> Result<Vec<Stored>, Error> {
 /// rule of [`crate::ids`], inside the caller's transaction.
 fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) -> Result<Retrained, Error> {
     let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
-    let old_model: Option<Model> = serde_json::from_str(&st.model).ok();
+    let old_model: Option<Model> = read_model(&st.model).ok();
     let all = everything(c)?;
     let rows: Vec<Involvement> = all.iter().map(|s| s.row.clone()).collect();
     let options = LinkOptions { model, ..link.clone() };
@@ -762,7 +857,8 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
     let reason = format!("re-linked with {}", linkage.stats.model_used);
     for &(from, to) in &a.redirects {
         index::redirect(c, from, to, batch)?;
-        let moved: Vec<String> = all.iter().filter(|s| s.person == from).map(|s| s.row.record_id.clone()).collect();
+        let moved: Vec<String> =
+            all.iter().zip(&person).filter(|(s, p)| s.person == from && **p == to).map(|(s, _)| s.row.record_id.clone()).collect();
         index::event(c, batch, "merge", to, from, &moved, &reason)?;
     }
     for &(from, g) in &a.splits {
@@ -833,7 +929,7 @@ pub fn retrain(store: &mut Store, model: Option<Model>, link: &LinkOptions) -> R
 pub fn verify(store: &mut Store, link: &LinkOptions) -> Result<Verification, Error> {
     let c = store.conn();
     let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
-    let model: Model = serde_json::from_str(&st.model).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))?;
+    let model = read_model(&st.model)?;
     let all = everything(c)?;
     let started = Instant::now();
     let rows: Vec<Involvement> = all.iter().map(|s| s.row.clone()).collect();
@@ -860,7 +956,7 @@ pub fn verify(store: &mut Store, link: &LinkOptions) -> Result<Verification, Err
 pub fn model_in_force(store: &mut Store) -> Result<Model, Error> {
     let c = store.conn();
     let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
-    let m: Model = serde_json::from_str(&st.model).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))?;
+    let m = read_model(&st.model)?;
     Ok(model_for(&m, record_count(c)? as usize))
 }
 

@@ -158,12 +158,13 @@ fn neighbourhood_key(f: &Features) -> (u64, u64, u64, u64) {
 }
 
 /// The neighbourhood key (date of birth, postcode district, forename group, surname sound) packed
-/// into one number that sorts the same way on its first part (the date of birth key, 28 bits)
+/// into one number that sorts the same way on its first part (the date of birth key, 27 bits,
+/// so that the number stays positive as a signed 64-bit value; years past 2047 all sort last)
 /// and by the top 12 bits of each hash after it: the order in which an update pairs a new record
 /// with its neighbours in an oversized block of the population.
 pub fn neighbourhood_order(f: &Features) -> u64 {
     let (d, pc, fg, sp) = neighbourhood_key(f);
-    (d.min((1 << 28) - 1) << 36) | ((pc >> 52) << 24) | ((fg >> 52) << 12) | (sp >> 52)
+    (d.min((1 << 27) - 1) << 36) | ((pc >> 52) << 24) | ((fg >> 52) << 12) | (sp >> 52)
 }
 
 /// Neighbours each record of an oversized block is paired with.

@@ -673,10 +673,15 @@ pub fn write_transaction<T, E: From<Error>>(
         work(conn)
     };
     match result {
-        Ok(t) => {
-            conn.batch("COMMIT").map_err(|e| Error::from(e).at(path))?;
-            Ok(t)
-        }
+        Ok(t) => match conn.batch("COMMIT") {
+            Ok(()) => Ok(t),
+            Err(e) => {
+                // A refused commit leaves the transaction open: end it, so that the connection
+                // (a pooled one, on the server) is not left inside it.
+                let _ = conn.batch("ROLLBACK");
+                Err(Error::from(e).at(path).into())
+            }
+        },
         Err(e) => {
             let _ = conn.batch("ROLLBACK");
             Err(e)
