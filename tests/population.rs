@@ -410,3 +410,20 @@ fn the_same_batches_give_the_same_persons_on_sqlite_and_postgres() {
     }
     assert_eq!(results[0], results[1], "SQLite and PostgreSQL agree");
 }
+
+/// An import that would leave the population's index behind (the dashboard's, or any direct use
+/// of the store) is refused with a reason, and changes nothing.
+#[test]
+fn a_plain_import_into_a_linked_workspace_is_refused_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    update(&ws, &data("small/ten-rows/people.csv"), &tmp.path().join("out"));
+    let before = crate::util::column(&ws, "SELECT count(*) FROM people");
+    let mut store = crate::util::store(&ws);
+    let (export, summary) = conduct_ingest::Ingest::new().read_whole(&conduct_ingest::Inputs::in_folder(&data("good")).unwrap()).unwrap();
+    let e = store.import_records(&export, summary).unwrap_err();
+    assert!(matches!(e.kind(), conduct_store::ErrorKind::PopulationHeld), "{e}");
+    assert!(e.to_string().contains("conduct ingest"), "{e}");
+    drop(store);
+    assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM people"), before);
+}

@@ -24,6 +24,9 @@ pub enum ErrorKind {
     Corrupt(String),
     /// A file or directory could not be used.
     Io(std::io::Error),
+    /// The store holds a linked population (incremental linkage) whose index a plain import
+    /// would leave behind: import through the path that keeps it.
+    PopulationHeld,
     /// A stored row could not be turned back into a record ([`crate::rows`]).
     BadRow {
         /// The table.
@@ -87,6 +90,11 @@ impl fmt::Display for Error {
             ),
             ErrorKind::Corrupt(m) => write!(f, "{}: integrity check failed: {m}", self.path.display()),
             ErrorKind::Io(e) => write!(f, "{}: {e}", self.path.display()),
+            ErrorKind::PopulationHeld => write!(
+                f,
+                "{}: this store holds a population linked incrementally (conduct link --update); import with `conduct ingest` or `conduct link --update`, which keep its index, not here (nothing was imported)",
+                self.path.display()
+            ),
             ErrorKind::BadRow { table, column, key, reason } => {
                 if !self.path.as_os_str().is_empty() {
                     write!(f, "{}: ", self.path.display())?;
@@ -107,7 +115,7 @@ impl std::error::Error for Error {
             ErrorKind::Db(e) => Some(e),
             ErrorKind::Ingest(e) => Some(&**e),
             ErrorKind::Io(e) => Some(e),
-            ErrorKind::NewerSchema { .. } | ErrorKind::Corrupt(_) | ErrorKind::BadRow { .. } => None,
+            ErrorKind::NewerSchema { .. } | ErrorKind::Corrupt(_) | ErrorKind::BadRow { .. } | ErrorKind::PopulationHeld => None,
         }
     }
 }

@@ -457,7 +457,14 @@ fn import_into(conn: &mut Conn, path: &std::path::Path, source: Source<'_, '_>) 
     let started = Instant::now();
     let postgres = conn.is_postgres();
     conn.batch(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).map_err(|e| Error::from(e).at(path))?;
-    let result = import_begun(conn, path, source, started_at, started);
+    // A linked population's index is kept by the import that updates it (conduct-population's
+    // `update_export`, through `import_records_in`); an import here would leave it behind.
+    let held = conn.query_one("SELECT count(*) FROM population", &[]).map(|r| r.and_then(|r| r[0].int()).unwrap_or(0) > 0);
+    let result = match held {
+        Ok(true) => Err(Error::new(ErrorKind::PopulationHeld, path)),
+        Ok(false) => import_begun(conn, path, source, started_at, started),
+        Err(e) => Err(Error::from(e).at(path)),
+    };
     match result {
         Ok((report, ingest)) => {
             let committed = Instant::now();
