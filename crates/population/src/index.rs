@@ -391,3 +391,47 @@ pub fn event(
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(c: &mut Conn, table: &str, rows: &[(i64, i64, i64)]) {
+        let rows: Vec<Vec<Value>> = rows.iter().map(|&(k, nb, rec)| vec![Value::Int(k), Value::Int(nb), Value::Int(rec)]).collect();
+        c.bulk_insert(table, &["k", "nb", "rec"], &rows).unwrap();
+    }
+
+    /// Candidates as a full link's blocking gives them: a small block whole, an oversized one
+    /// (counted over both key tables) by the nearest `window` on each side in neighbourhood
+    /// order, wherever the holders' keys are kept.
+    #[test]
+    fn candidates_are_the_block_or_its_window_over_both_key_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = conduct_store::Store::open_workspace(dir.path()).unwrap();
+        let c = store.conn();
+        // Key 7: a small block of 3, two of them recent. Key 9: 12 holders at nb 10, 20, … 120,
+        // half of them recent. Key 5: 3 in the large table and 2 recent, over the cap of 4 only
+        // when both tables are counted.
+        put(c, "population_keys", &[(7, 1, 100), (9, 10, 1), (9, 30, 3), (9, 50, 5), (9, 70, 7), (9, 90, 9), (9, 110, 11)]);
+        put(c, "population_keys", &[(5, 1, 51), (5, 2, 52), (5, 3, 53)]);
+        put(c, "population_keys_recent", &[(7, 2, 101), (7, 3, 102)]);
+        put(c, "population_keys_recent", &[(9, 20, 2), (9, 40, 4), (9, 60, 6), (9, 80, 8), (9, 100, 10), (9, 120, 12)]);
+        put(c, "population_keys_recent", &[(5, 40, 54), (5, 50, 55)]);
+        let keys = [(0, 7, 0), (1, 9, 65), (2, 5, 4), (3, 404, 1)];
+        let got = candidates_all(c, &keys, 4, 4, 2).unwrap();
+        assert_eq!(got[0], BTreeSet::from([100, 101, 102]), "a small block, whole");
+        assert_eq!(got[1], BTreeSet::from([5, 6, 7, 8]), "two on each side of nb 65");
+        assert_eq!(got[2], BTreeSet::from([52, 53, 54, 55]), "oversized over both tables: a window");
+        assert!(got[3].is_empty(), "an unknown key has no candidates");
+        // A probe past the end takes what there is on its side.
+        let got = candidates_all(c, &[(0, 9, 1000)], 1, 4, 2).unwrap();
+        assert_eq!(got[0], BTreeSet::from([11, 12]));
+    }
+
+    #[test]
+    fn stored_keys_keep_the_rule_apart() {
+        let k = 0x0123_4567_89ab_cdef_u64;
+        assert_ne!(stored_key(0, k), stored_key(1, k));
+        assert_eq!(stored_key(3, k) as u64 >> 59, 3);
+    }
+}
