@@ -398,7 +398,7 @@ fn the_same_batches_give_the_same_persons_on_sqlite_and_postgres() {
         let mut events = 0;
         for b in &batches {
             let file = conduct_ingest::read_people_files(std::slice::from_ref(b)).unwrap();
-            let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, retrain: false };
+            let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
             let r = conduct_population::update(&mut store, &file.rows, conduct_ingest::Summary { files: file.summaries }, &options)
                 .unwrap_or_else(|e| panic!("{url:?}: {e}"));
             events += r.merges + r.splits + r.moves;
@@ -426,4 +426,59 @@ fn a_plain_import_into_a_linked_workspace_is_refused_and_changes_nothing() {
     assert!(e.to_string().contains("conduct ingest"), "{e}");
     drop(store);
     assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM people"), before);
+}
+
+/// A force withdraws records: the record that bridged two sets of a woman's reports is
+/// withdrawn, so they part again (the larger keeps the id); a person whose only record is
+/// withdrawn is retired; the people rows go, and the history says so.
+#[test]
+fn withdrawn_records_leave_the_population_and_their_persons_are_reclustered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
+    let batch = tmp.path().join("b1.csv");
+    std::fs::write(
+        &batch,
+        format!(
+            "{header}M1,Merseyside,M-1,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M2,Merseyside,M-2,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M3,Merseyside,M-3,victim,Aisling,Brennan-Keogh,1991-02-17,PR8 8BL,07700900777,aisling.bk@example.org\n\
+             M4,Merseyside,M-4,victim,Aisling,Brennan-Keogh,1991-02-17,L20 8DX,07700900401,aisling.bk@example.org\n\
+             M5,Merseyside,M-4,suspect,Terence,Oduya,1979-08-30,L4 0TH,07700900555,\n"
+        ),
+    )
+    .unwrap();
+    let ws = tmp.path().join("ws");
+    let out = tmp.path().join("out");
+    update(&ws, &batch, &out);
+    let p1 = persons(&out);
+    assert_eq!(p1["M1"], p1["M3"], "one person while the bridge stands: {p1:?}");
+    let withdrawn = tmp.path().join("withdrawn.csv");
+    std::fs::write(&withdrawn, "force,record_id\nMerseyside,M4\nMerseyside,M5\nMerseyside,NOT-HELD\n").unwrap();
+    let said = ok(conduct().args(["link", "--update", "--withdrawn"]).arg(&withdrawn).arg("--workspace").arg(&ws).arg("--out").arg(&out));
+    let text = String::from_utf8_lossy(&said.stderr);
+    assert!(text.contains("2 withdrawn (1 named but not held)"), "{text}");
+    let p2 = persons(&out);
+    assert!(!p2.contains_key("M4") && !p2.contains_key("M5"), "withdrawn records leave persons.csv: {p2:?}");
+    assert_ne!(p2["M1"], p2["M3"], "without the bridge the two sets part: {p2:?}");
+    assert_eq!(p2["M1"], p1["M1"], "the larger part keeps the id");
+    assert_eq!(p2["M1"], p2["M2"]);
+    assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM people"), ["3"], "the people rows go too");
+    let h = String::from_utf8_lossy(&ok(conduct().arg("history").arg(&p1["M1"]).arg("--workspace").arg(&ws)).stdout).to_string();
+    assert!(h.contains(&format!("records of {} withdrawn", p1["M1"])), "{h}");
+    assert!(h.contains(&format!("{} split off {}", p2["M3"], p1["M1"])), "{h}");
+    let h = String::from_utf8_lossy(&ok(conduct().arg("history").arg(&p1["M5"]).arg("--workspace").arg(&ws)).stdout).to_string();
+    assert!(h.contains("every record was withdrawn; the id is retired"), "{h}");
+    // A record both in a batch and withdrawn is refused, and nothing changes.
+    let refused = run(conduct()
+        .args(["link", "--update", "--people"])
+        .arg(&batch)
+        .arg("--withdrawn")
+        .arg(&withdrawn)
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("--out")
+        .arg(tmp.path().join("o2")));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("both in the batch and withdrawn"));
+    assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM people"), ["3"]);
 }

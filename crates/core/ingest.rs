@@ -147,7 +147,7 @@ fn import_into_population(store: &mut Store, inputs: &Inputs, report_dir: &Path,
         store,
         &export,
         summary,
-        &conduct_population::Options { link: conduct_pipeline::Options::default().link, retrain: false },
+        &conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() },
     )?;
     note!(
         "linked population: batch {}: {} people rows new, {} changed, {} unchanged; {} persons new, {} merges, {} splits, {} moves; {} records, {} persons",

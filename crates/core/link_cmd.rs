@@ -17,7 +17,7 @@ use conduct_resolve::{LinkOptions, Model};
 pub struct LinkArgs {
     /// The people file (CSV, JSON Lines or Parquet, per the data contract); repeat the option
     /// for several files (a split export), linked as one in the order given.
-    #[arg(long, required_unless_present_any = ["verify", "retrain"])]
+    #[arg(long, required_unless_present_any = ["verify", "retrain", "withdrawn"])]
     pub people: Vec<PathBuf>,
     /// The incidents file. Accepted for the stable interface; linkage does not use it yet.
     #[arg(long)]
@@ -44,6 +44,11 @@ pub struct LinkArgs {
     /// batch. Reports how far the model moved.
     #[arg(long, requires = "workspace")]
     pub retrain: bool,
+    /// With --update: a CSV file of records the forces have withdrawn (columns force and
+    /// record_id). They are taken out of the population and the workspace, their persons'
+    /// other records are re-clustered, and each withdrawal is kept in the history.
+    #[arg(long, value_name = "FILE", requires = "update")]
+    pub withdrawn: Option<PathBuf>,
     /// Use this model (a model.json from an earlier run) instead of estimating one.
     #[arg(long)]
     pub model: Option<PathBuf>,

@@ -28,9 +28,13 @@ pub struct HistoryArgs {
 /// Runs `conduct link` with `--update`, `--verify` or `--retrain` on `workspace`.
 pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    if args.update && args.people.is_empty() {
-        return Err(crate::Usage("--update needs the batch: --people FILE".into()).into());
+    if args.update && args.people.is_empty() && args.withdrawn.is_none() {
+        return Err(crate::Usage("--update needs the batch: --people FILE (or --withdrawn FILE)".into()).into());
     }
+    let withdrawn = match &args.withdrawn {
+        Some(path) => read_withdrawn(path)?,
+        None => Vec::new(),
+    };
     let link = crate::link_cmd::options(args)?;
     let mut store = Store::open_workspace(workspace).with_context(|| format!("opening the workspace {}", workspace.display()))?;
     let opened = started.elapsed();
@@ -61,7 +65,11 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
     let mut report: Option<Report> = None;
     let mut retrained: Option<Retrained> = None;
     if args.update {
-        let file = conduct_ingest::read_people_files(&args.people).with_context(|| format!("reading {}", names(&args.people)))?;
+        let file = if args.people.is_empty() {
+            conduct_ingest::PeopleFile { rows: Vec::new(), rejects: Vec::new(), warnings: Vec::new(), summaries: Vec::new() }
+        } else {
+            conduct_ingest::read_people_files(&args.people).with_context(|| format!("reading {}", names(&args.people)))?
+        };
         note!(
             "read {} rows from {} ({} rejected and not added; {} warnings)",
             file.rows.len(),
@@ -77,7 +85,8 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
         }
         note!("opened the workspace in {:.2}s, read the batch in {:.2}s", opened.as_secs_f64(), (started.elapsed() - opened).as_secs_f64());
         let summary = conduct_ingest::Summary { files: file.summaries.clone() };
-        let r = conduct_population::update(&mut store, &file.rows, summary, &Options { link: link.clone(), retrain: args.retrain })?;
+        let r =
+            conduct_population::update(&mut store, &file.rows, summary, &Options { link: link.clone(), retrain: args.retrain, withdrawn })?;
         retrained = r.retrained.clone();
         report = Some(r);
     } else if args.retrain {
@@ -116,6 +125,33 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads a withdrawn-records file: CSV with columns force and record_id (any order, other
+/// columns ignored).
+fn read_withdrawn(path: &Path) -> anyhow::Result<Vec<(conduct_domain::Force, String)>> {
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let headers = r.headers().with_context(|| format!("reading {}", path.display()))?.clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+            .with_context(|| format!("{}: no column {name} (the file needs force and record_id)", path.display()))
+    };
+    let (cf, cr) = (col("force")?, col("record_id")?);
+    let mut out = Vec::new();
+    for (n, rec) in r.records().enumerate() {
+        let line = n + 2;
+        let rec = rec.with_context(|| format!("{}: line {line}", path.display()))?;
+        let force = conduct_domain::Force::resolve(rec.get(cf).unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!("{}: line {line}, column force: {e}", path.display()))?;
+        let id = rec.get(cr).unwrap_or("").trim();
+        if id.is_empty() {
+            anyhow::bail!("{}: line {line}, column record_id: empty", path.display());
+        }
+        out.push((force, id.to_string()));
+    }
+    Ok(out)
+}
+
 fn note_update(r: &Report) {
     if r.first {
         note!(
@@ -126,12 +162,14 @@ fn note_update(r: &Report) {
         );
     } else {
         note!(
-            "batch {}: {} rows: {} new, {} changed, {} unchanged; {} existing records compared, {} persons re-clustered ({} records, {} associates read)",
+            "batch {}: {} rows: {} new, {} changed, {} unchanged; {} withdrawn ({} named but not held); {} existing records compared, {} persons re-clustered ({} records, {} associates read)",
             r.batch,
             r.rows,
             r.new,
             r.changed,
             r.unchanged,
+            r.withdrawn,
+            r.withdrawn_not_held,
             r.candidates,
             r.touched_persons,
             r.reclustered,
@@ -160,7 +198,9 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
         outln!("{}", serde_json::to_string_pretty(&h)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if h.current != h.asked {
+    if h.current == "(withdrawn)" {
+        outln!("{}: every record was withdrawn; the id is retired", h.asked)?;
+    } else if h.current != h.asked {
         outln!("{} was merged into {}: its records are now under {}", h.asked, h.current, h.current)?;
     }
     outln!("{}: {} records: {}", h.current, h.records.len(), h.records.join(", "))?;
@@ -172,6 +212,7 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
             "merge" => format!("{} merged into {}", e.other, e.person),
             "split" => format!("{} split off {}", e.other, e.person),
             "move" => format!("records of {} moved to {}", e.other, e.person),
+            "withdraw" => format!("records of {} withdrawn", e.person),
             k => format!("{k}: {} / {}", e.person, e.other),
         };
         outln!("{} batch {}: {} ({} records: {})", e.at, e.batch, what, e.records.len(), e.records.join(", "))?;

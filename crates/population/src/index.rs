@@ -347,6 +347,13 @@ pub fn insert_records(c: &mut Conn, recs: &[(Rec, u8, &str, PersonNumber)], batc
     Ok(())
 }
 
+/// Takes a withdrawn record out of the population and out of the store's people rows.
+pub fn delete_record(c: &mut Conn, rec: Rec, force: u8, record_id: &str) -> Result<(), Error> {
+    c.execute("DELETE FROM population_records WHERE rec = ?", &[Value::Int(rec)])?;
+    c.execute("DELETE FROM people WHERE force_id = ? AND record_id = ?", &[Value::Int(i64::from(force)), record_id.into()])?;
+    Ok(())
+}
+
 /// Moves records to another person.
 pub fn set_person(c: &mut Conn, rec: Rec, person: PersonNumber) -> Result<(), Error> {
     c.execute("UPDATE population_records SET person = ? WHERE rec = ?", &[Value::Int(person), Value::Int(rec)])?;

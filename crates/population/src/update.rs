@@ -29,6 +29,9 @@ pub struct Options {
     /// After adding the batch, re-estimate the model (or take `link.model`) and re-link the
     /// whole population with it, keeping ids by the rule of [`crate::ids`].
     pub retrain: bool,
+    /// Records the forces have withdrawn (force and record_id): taken out of the population and
+    /// the store, their persons' other records re-clustered, each withdrawal in the history.
+    pub withdrawn: Vec<(conduct_domain::Force, String)>,
 }
 
 /// What an update did.
@@ -46,6 +49,10 @@ pub struct Report {
     pub changed: usize,
     /// Records held before, unchanged (left alone).
     pub unchanged: usize,
+    /// Records withdrawn (taken out of the population and the store).
+    pub withdrawn: usize,
+    /// Records named as withdrawn that the population did not hold.
+    pub withdrawn_not_held: usize,
     /// Existing records compared with new or changed ones.
     pub candidates: usize,
     /// Persons whose records were re-clustered.
@@ -159,7 +166,8 @@ pub struct Event {
     /// In which batch.
     pub batch: i64,
     /// `merge` (`other` joined `person`, its id redirecting), `split` (`other` was split off
-    /// `person`) or `move` (records of `other` joined `person`, both going on).
+    /// `person`), `move` (records of `other` joined `person`, both going on) or `withdraw`
+    /// (records of `person` withdrawn by the force; `other` empty).
     pub kind: String,
     /// The surviving or original person.
     pub person: String,
@@ -388,10 +396,30 @@ fn update_in(
             }
         }
     }
+    // Withdrawn records: what the population holds of them.
+    let mut gone: Vec<(Stored, Features)> = Vec::new();
+    if !options.withdrawn.is_empty() {
+        let in_batch: HashSet<(u8, &str)> = keys.iter().copied().collect();
+        let wkeys: Vec<(u8, &str)> = options.withdrawn.iter().map(|(f, id)| (f.id(), id.as_str())).collect();
+        if let Some((f, id)) = wkeys.iter().find(|k| in_batch.contains(k)) {
+            let force = conduct_domain::Force::from_id(*f).map_or("?", |f| f.name());
+            return Err(Error::new(ErrorKind::DuplicateRecord(format!("{id} of {force}, both in the batch and withdrawn"))));
+        }
+        for (_, s) in index::by_keys(c, &wkeys)? {
+            let f = normalise(&s.row, &nick);
+            gone.push((s, f));
+        }
+        report.withdrawn = gone.len();
+        report.withdrawn_not_held = wkeys.len() - gone.len();
+    }
     lap("classify");
     let import = conduct_store::import_records_in(c, path, export, summary)?;
     lap("import");
-    if work.is_empty() {
+    for (s, f) in &gone {
+        index::delete_keys(c, s.rec, f)?;
+        index::delete_record(c, s.rec, s.row.force.id(), &s.row.record_id)?;
+    }
+    if work.is_empty() && gone.is_empty() {
         st.batches = batch;
         index::put_state(c, &st)?;
         report.records = record_count(c)?;
@@ -407,9 +435,10 @@ fn update_in(
         index::delete_keys(c, *rec, f)?;
     }
     // The model in force, for the population this batch makes.
-    let model = model_for(&model, held + report.new);
+    let model = model_for(&model, (held + report.new).saturating_sub(gone.len()));
     {
         let mut changes: Vec<(&Features, i64)> = leaving.iter().map(|(_, f)| (f, -1)).collect();
+        changes.extend(gone.iter().map(|(_, f)| (f, -1)));
         changes.extend(work.iter().map(|w| (&w.feats, 1)));
         names::apply(c, &changes, &mut st.totals)?;
     }
@@ -439,6 +468,7 @@ fn update_in(
     let tf = names::frequencies(c, work.iter().map(|w| &w.feats).chain(loaded.values().map(|v| &v.1)), &st.totals)?;
     let reach = model.threshold_weight - SHARED_ASSOCIATE_WEIGHT;
     let mut touched: BTreeSet<PersonNumber> = work.iter().filter_map(|w| w.old).collect();
+    touched.extend(gone.iter().map(|(s, _)| s.person));
     for (w, cands) in work.iter().zip(&cand_of) {
         let adj = tf_adjustments(std::slice::from_ref(&w.feats), &tf, &w8)[0];
         for rec in cands {
@@ -592,6 +622,25 @@ fn update_in(
         let reason = history.why_moved(&idx, to, &a.person);
         index::event(c, batch, "move", to, from, &moved, &reason)?;
         report.moves += 1;
+    }
+    // Withdrawals: an event on each person that lost records; a person left with none is gone
+    // (its id redirects to 0, "withdrawn", and is never given again).
+    let mut lost: BTreeMap<PersonNumber, Vec<String>> = BTreeMap::new();
+    for (s, _) in &gone {
+        lost.entry(s.person).or_default().push(s.row.record_id.clone());
+    }
+    let remaining: HashSet<PersonNumber> = local.iter().filter_map(|l| l.old).collect();
+    for (p, records) in lost {
+        let left = remaining.contains(&p);
+        let reason = if left {
+            format!("{} records withdrawn by the force; the person's other records were re-clustered", records.len())
+        } else {
+            format!("{} records withdrawn by the force; none left, so the id is retired", records.len())
+        };
+        index::event(c, batch, "withdraw", p, 0, &records, &reason)?;
+        if !left {
+            index::redirect(c, p, 0, batch)?;
+        }
     }
     st.batches = batch;
     index::put_state(c, &st)?;
@@ -992,12 +1041,16 @@ pub fn history(store: &mut Store, asked: &str) -> Result<History, Error> {
             batch: r[1].int().unwrap_or(0),
             kind: r[2].text(),
             person: person_label(r[3].int().unwrap_or(0)),
-            other: person_label(r[4].int().unwrap_or(0)),
+            other: match r[4].int().unwrap_or(0) {
+                0 => String::new(),
+                o => person_label(o),
+            },
             records: serde_json::from_str(&r[5].text()).unwrap_or_default(),
             reason: r[6].text(),
         })
         .collect();
-    Ok(History { asked: person_label(p), current: person_label(current), records, events })
+    let current = if current == 0 { "(withdrawn)".to_string() } else { person_label(current) };
+    Ok(History { asked: person_label(p), current, records, events })
 }
 
 /// Writes `persons.csv` (`record_id,person_id`) for every record of the population, in record
