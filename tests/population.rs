@@ -243,6 +243,15 @@ fn a_batch_with_another_model_is_refused_and_changes_nothing() {
     let other_path = tmp.path().join("other.json");
     std::fs::write(&other_path, serde_json::to_vec(&other).unwrap()).unwrap();
     let out2 = tmp.path().join("out2");
+    // A threshold of its own for one batch is a usage error.
+    let usage = run(conduct()
+        .args(["link", "--update", "--threshold", "9", "--people"])
+        .arg(&batches[1])
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("--out")
+        .arg(&out2));
+    assert_eq!(usage.status.code(), Some(2), "{}", String::from_utf8_lossy(&usage.stderr));
     let refused = run(conduct()
         .args(["link", "--update", "--people"])
         .arg(&batches[1])

@@ -31,6 +31,23 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
     if args.update && args.people.is_empty() && args.withdrawn.is_none() {
         return Err(crate::Usage("--update needs the batch: --people FILE (or --withdrawn FILE)".into()).into());
     }
+    if args.update && !args.retrain {
+        // Both belong to the population: the threshold to the model in force, the block cap to
+        // the index's blocking. Changing either for one batch would link it unlike the rest.
+        if args.threshold.is_some() {
+            return Err(crate::Usage(
+                "--threshold with --update: the threshold is the model in force's; give --retrain to change it".into(),
+            )
+            .into());
+        }
+        if args.max_block_size != conduct_resolve::LinkOptions::default().max_block_size {
+            return Err(crate::Usage(
+                "--max-block-size with --update: the population is blocked with the default cap; give --retrain to re-link with another"
+                    .into(),
+            )
+            .into());
+        }
+    }
     let withdrawn = match &args.withdrawn {
         Some(path) => read_withdrawn(path)?,
         None => Vec::new(),

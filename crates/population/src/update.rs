@@ -977,9 +977,16 @@ pub fn retrain(store: &mut Store, model: Option<Model>, link: &LinkOptions) -> R
 /// [`ErrorKind::NoPopulation`] when the workspace has none; the store's errors.
 pub fn verify(store: &mut Store, link: &LinkOptions) -> Result<Verification, Error> {
     let c = store.conn();
-    let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
-    let model = read_model(&st.model)?;
-    let all = everything(c)?;
+    // One snapshot: the records and persons read page by page are those of one committed state,
+    // even while an update runs beside (SQLite: a read transaction; PostgreSQL: repeatable read).
+    c.batch(if c.is_postgres() { "BEGIN ISOLATION LEVEL REPEATABLE READ" } else { "BEGIN" })?;
+    let read = (|| -> Result<_, Error> {
+        let st = index::state(c)?.ok_or_else(|| Error::new(ErrorKind::NoPopulation))?;
+        let model = read_model(&st.model)?;
+        Ok((model, everything(c)?))
+    })();
+    let _ = c.batch("COMMIT");
+    let (model, all) = read?;
     let started = Instant::now();
     let rows: Vec<Involvement> = all.iter().map(|s| s.row.clone()).collect();
     let model = model_for(&model, rows.len());
