@@ -122,8 +122,7 @@ pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits:
     let report = store.import(inputs, ingest);
     bar.finish();
     let report = report?;
-    std::fs::write(report_dir.join("summary.json"), serde_json::to_string_pretty(&report_json(&report, report_dir))?)
-        .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
+    write_summary(&report, report_dir)?;
     Ok(report)
 }
 
@@ -133,16 +132,7 @@ pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits:
 /// new values). Rejects, warnings and summary.json are written as for any import.
 fn import_into_population(store: &mut Store, inputs: &Inputs, report_dir: &Path, limits: Limits) -> anyhow::Result<ImportReport> {
     let known = conduct_store::known_incidents(store.conn())?;
-    let mut ingest = Ingest::with_findings_dir(report_dir)?.with_limits(limits);
-    let mut export = conduct_ingest::Export::default();
-    let summary = ingest.run(inputs, &known, &mut |b| {
-        match b {
-            Batch::Incidents(v) => export.incidents.extend(v),
-            Batch::People(v) => export.people.extend(v),
-            Batch::Orders(v) => export.orders.extend(v),
-        }
-        true
-    })?;
+    let (export, summary) = Ingest::with_findings_dir(report_dir)?.with_limits(limits).read_whole_knowing(inputs, &known)?;
     let (report, update) = conduct_population::update_export(
         store,
         &export,
@@ -162,8 +152,7 @@ fn import_into_population(store: &mut Store, inputs: &Inputs, report_dir: &Path,
         update.records,
         update.persons
     );
-    std::fs::write(report_dir.join("summary.json"), serde_json::to_string_pretty(&report_json(&report, report_dir))?)
-        .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
+    write_summary(&report, report_dir)?;
     Ok(report)
 }
 
@@ -201,11 +190,17 @@ pub fn import_keeping(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> a
     let (report, ingest) = result?;
     conduct_ingest::write_rejects(&report_dir.join("rejects.csv"), ingest.rejects())?;
     conduct_ingest::write_warnings(&report_dir.join("warnings.csv"), ingest.warnings())?;
-    std::fs::write(report_dir.join("summary.json"), serde_json::to_string_pretty(&report_json(&report, report_dir))?)
-        .with_context(|| format!("writing {}", report_dir.join("summary.json").display()))?;
+    write_summary(&report, report_dir)?;
     export.summary = report.summary.clone();
     export.rejects = ingest.rejects().to_vec();
     Ok((report, export))
+}
+
+/// Writes summary.json ([`report_json`]) into `report_dir`.
+fn write_summary(report: &ImportReport, report_dir: &Path) -> anyhow::Result<()> {
+    let path = report_dir.join("summary.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report_json(report, report_dir))?)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 pub fn report_json(report: &ImportReport, report_dir: &Path) -> serde_json::Value {

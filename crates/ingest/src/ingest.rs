@@ -232,8 +232,18 @@ impl Ingest {
     ///
     /// As [`Ingest::run`].
     pub fn read_whole(&mut self, inputs: &Inputs) -> Result<(Export, Summary), Error> {
+        self.read_whole_knowing(inputs, &KnownIncidents::default())
+    }
+
+    /// [`Ingest::read_whole`], with `known` the incidents already held (so that people and
+    /// orders of an earlier export's incidents are not orphans).
+    ///
+    /// # Errors
+    ///
+    /// As [`Ingest::run`].
+    pub fn read_whole_knowing(&mut self, inputs: &Inputs, known: &KnownIncidents) -> Result<(Export, Summary), Error> {
         let mut export = Export::default();
-        let summary = self.run(inputs, &KnownIncidents::default(), &mut |b| {
+        let summary = self.run(inputs, known, &mut |b| {
             match b {
                 Batch::Incidents(v) => export.incidents.extend(v),
                 Batch::People(v) => export.people.extend(v),

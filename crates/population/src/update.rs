@@ -9,7 +9,7 @@ use conduct_ingest::{Export, Summary};
 use conduct_resolve::block::{RULES, WINDOW, block};
 use conduct_resolve::compare::{COMPARISONS, Pattern, compare};
 use conduct_resolve::normalise::{Features, NICKNAMES_CSV, Nicknames, normalise};
-use conduct_resolve::{LinkOptions, Model, SHARED_ASSOCIATE_WEIGHT, cluster_scored, pair_weight, tf_adjustments};
+use conduct_resolve::{LinkOptions, Model, SHARED_ASSOCIATE_WEIGHT, cluster_scored, pair_weight, tf_adjustment, tf_adjustments};
 use conduct_store::Store;
 use conduct_store::db::{Conn, Value};
 use rayon::prelude::*;
@@ -470,7 +470,7 @@ fn update_in(
     let mut touched: BTreeSet<PersonNumber> = work.iter().filter_map(|w| w.old).collect();
     touched.extend(gone.iter().map(|(s, _)| s.person));
     for (w, cands) in work.iter().zip(&cand_of) {
-        let adj = tf_adjustments(std::slice::from_ref(&w.feats), &tf, &w8)[0];
+        let adj = tf_adjustment(&w.feats, &tf, &w8);
         for rec in cands {
             if let Some((s, f)) = loaded.get(rec) {
                 let wt = pair_weight(&w8, adj, &compare(&w.feats, f));

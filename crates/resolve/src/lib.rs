@@ -293,7 +293,12 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
 /// Every record's term-frequency adjustments for exact forename and surname agreement, as
 /// [`pair_weight`] takes them.
 pub fn tf_adjustments(feats: &[normalise::Features], tf: &TermFrequencies, w: &model::Weights) -> Vec<[f32; 2]> {
-    feats.par_iter().map(|f| [tf.adjustment(0, f.forename_h, w) as f32, tf.adjustment(1, f.surname_h, w) as f32]).collect()
+    feats.par_iter().map(|f| tf_adjustment(f, tf, w)).collect()
+}
+
+/// One record's term-frequency adjustments ([`tf_adjustments`]).
+pub fn tf_adjustment(f: &normalise::Features, tf: &TermFrequencies, w: &model::Weights) -> [f32; 2] {
+    [tf.adjustment(0, f.forename_h, w) as f32, tf.adjustment(1, f.surname_h, w) as f32]
 }
 
 /// A pair's match weight from its comparison levels `p`: the model's weight of the pattern,
