@@ -491,3 +491,27 @@ fn withdrawn_records_leave_the_population_and_their_persons_are_reclustered() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("both in the batch and withdrawn"));
     assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM people"), ["3"]);
 }
+
+/// Rows of a batch that the reader sets aside are not added and not lost: rejects.csv lists each
+/// with its reason, and the good rows go in.
+#[test]
+fn rejected_rows_of_a_batch_are_listed_with_their_reasons() {
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("b.csv");
+    std::fs::write(
+        &batch,
+        "record_id,force,incident_ref,role,forename,surname,date_of_birth\n\
+         K1,Kent,K-1,victim,Joanna,Whitcombe,1984-11-02\n\
+         K2,Atlantis,K-2,victim,Joanna,Whitcombe,1984-11-02\n",
+    )
+    .unwrap();
+    let ws = tmp.path().join("ws");
+    let out = tmp.path().join("out");
+    let said = update(&ws, &batch, &out);
+    assert!(String::from_utf8_lossy(&said.stderr).contains("1 rejected and not added"));
+    assert_eq!(persons(&out).keys().collect::<Vec<_>>(), ["K1"]);
+    let rejects = read_csv(&out.join("rejects.csv"));
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(rejects[0]["line"], "3");
+    assert!(rejects[0]["reason"].to_lowercase().contains("force"), "{rejects:?}");
+}

@@ -94,11 +94,12 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
             file.rejects.len(),
             file.warnings.len()
         );
-        for r in file.rejects.iter().take(5) {
-            note!("  rejected: {} line {}: {}", r.file.display(), r.line, r.reason);
-        }
-        if file.rejects.len() > 5 {
-            note!("  … and {} more rejected rows", file.rejects.len() - 5);
+        // Rows set aside are not linked, and not lost: each is listed with its reason.
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        conduct_ingest::write_rejects(&out.join("rejects.csv"), &file.rejects)?;
+        conduct_ingest::write_warnings(&out.join("warnings.csv"), &file.warnings)?;
+        if !file.rejects.is_empty() {
+            note!("rejected rows, with reasons: {}", out.join("rejects.csv").display());
         }
         note!("opened the workspace in {:.2}s, read the batch in {:.2}s", opened.as_secs_f64(), (started.elapsed() - opened).as_secs_f64());
         let summary = conduct_ingest::Summary { files: file.summaries.clone() };
