@@ -1,0 +1,1 @@
+//! Cross-force linkage without handing over identities.
