@@ -1033,3 +1033,148 @@ fn regression_people_of_an_incident_uploaded_earlier_were_rejected_as_orphans() 
     assert_eq!(count(&server.database, "SELECT COUNT(*) FROM people WHERE record_id = 'EARLY-W0'"), 1, "held by the store");
     assert_eq!(count(&server.database, "SELECT COUNT(*) FROM records WHERE record_id = 'EARLY-W0'"), 1, "and published");
 }
+
+/// A CSV field, quoted.
+fn csv_field(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The XSS corpus, sent the ways a user can send data (an export's references, names,
+/// narratives and orders, an upload's file name, a sign-in's username, which the audit log
+/// keeps): every page showing it shows it as text.
+#[test]
+fn serve_pages_show_hostile_data_as_text() {
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    const IMG: &str = "\"><img src=x onerror=alert(1)>";
+    const QUOTE: &str = "' onmouseover='alert(1)' x='";
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 400, &[]).unwrap();
+    let pw = server.add_user("admin", "admin", None);
+    let mut admin = signed_in(&server, "admin", &pw);
+    let mut incidents = String::from(
+        "force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative\n",
+    );
+    let mut people = String::from(
+        "record_id,force,incident_ref,role,local_person_id,forename,middle_names,surname,date_of_birth,sex,address,postcode,phone,email,online_handles,pnc_id,ni_number\n",
+    );
+    let refs = [format!("X1{SCRIPT}"), format!("X2{IMG}"), format!("X3{QUOTE}")];
+    for (i, r) in refs.iter().enumerate() {
+        incidents.push_str(&format!(
+            "Merseyside,{},2023-0{}-10,,8L,{},Y,N,,,,{}\n",
+            csv_field(r),
+            i + 4,
+            csv_field(IMG),
+            csv_field(&format!("He said {SCRIPT} and {QUOTE} and {IMG}"))
+        ));
+        people.push_str(&format!(
+            "{},Merseyside,{},victim,,{},,{},1980-01-01,F,,{},,,,,\n",
+            csv_field(&format!("XV{i}{QUOTE}")),
+            csv_field(r),
+            csv_field(SCRIPT),
+            csv_field(&format!("O{QUOTE}")),
+            csv_field(IMG)
+        ));
+        people.push_str(&format!(
+            "{},Merseyside,{},suspect,,Sam,,{},1979-02-02,M,,,,,,,\n",
+            csv_field(&format!("XS{i}{IMG}")),
+            csv_field(r),
+            csv_field(&format!("Hostile{SCRIPT}"))
+        ));
+    }
+    let orders = format!(
+        "force,order_ref,order_type,incident_ref,applied_date,granted_date,expires_date,status\nMerseyside,{},SPO,{},,2023-04-20,2024-04-20,granted\n",
+        csv_field(&format!("O1{SCRIPT}{IMG}")),
+        csv_field(&refs[0])
+    );
+    let (s, r) = admin.upload(&[
+        ("incidents", "incidents.csv", incidents.into_bytes()),
+        ("people", "people.csv", people.into_bytes()),
+        ("orders", "orders.csv", orders.into_bytes()),
+    ]);
+    assert_eq!(s, 202, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    assert_eq!(wait_published(&mut admin, id)["status"], "published");
+    // A sign-in as a hostile username, which the audit log records.
+    assert_eq!(Client::new(&server.base).login(&format!("u{SCRIPT}{QUOTE}"), "wrong-password-0123"), 401);
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+    let one = |c: &mut conduct_server::db::Conn, sql: &str| {
+        c.query_one(sql, &[conduct_server::db::Value::Text(refs[0].clone())]).unwrap().expect("a row")[0].text()
+    };
+    let course = one(&mut c, "SELECT course_id FROM course_incidents WHERE incident_ref = ?");
+    let person = one(&mut c, "SELECT person_id FROM records WHERE incident_ref = ? AND role = 'victim'");
+    // An upload whose file name is hostile, refused on the import page.
+    let boundary = "conduct-test-boundary-7f3a";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"incidents\"; filename=\"{SCRIPT}.txt\"\r\n\r\nx\r\n--{boundary}--\r\n",
+        admin.csrf.clone().unwrap()
+    );
+    let r = admin
+        .agent
+        .post(format!("{}/import", server.base))
+        .header("Cookie", admin.cookie_header())
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .send(body.as_bytes());
+    let (s, refused) = admin.finish(r);
+    assert_eq!(s, 422, "{refused}");
+    let mut pages = vec![("/import (refused)".to_string(), refused.as_str().unwrap().to_string())];
+    for path in [
+        format!("/imports/{id}"),
+        "/import".into(),
+        "/triage?force=Merseyside&sort=recent".into(),
+        format!("/courses/{course}"),
+        format!("/persons/{person}"),
+        "/audit".into(),
+        "/forces/Merseyside".into(),
+        "/national".into(),
+    ] {
+        let (s, page) = admin.get(&path);
+        assert_eq!(s, 200, "{path}: {page}");
+        pages.push((path, page.as_str().unwrap().to_string()));
+    }
+    let all: String = pages.iter().map(|(_, p)| p.as_str()).collect();
+    for (path, page) in &pages {
+        for raw in [SCRIPT, IMG, "<img", "<script"] {
+            assert!(!page.contains(raw), "{path} shows {raw:?} raw");
+        }
+        for tag in tags(page) {
+            // Outside its double-quoted values, a tag holds names only: no `'`, no handler.
+            for (k, part) in tag.split('"').enumerate() {
+                if k % 2 == 0 {
+                    assert!(!part.contains('\''), "{path}: a ' outside a value in <{tag}>");
+                    assert!(!part.split_whitespace().any(|w| w.starts_with("on")), "{path}: a handler in <{tag}>");
+                } else if part.starts_with("javascript:") {
+                    panic!("{path}: a javascript: value in <{tag}>");
+                }
+            }
+        }
+    }
+    // The data is shown, escaped: each payload reached some page.
+    for shown in ["&lt;script&gt;alert(1)&lt;/script&gt;", "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;", QUOTE] {
+        assert!(all.contains(shown), "no page shows {shown:?}");
+    }
+    let course_page = &pages.iter().find(|(p, _)| p.starts_with("/courses/")).unwrap().1;
+    assert!(course_page.contains("He said &lt;script&gt;"), "the narrative is on the course page");
+    let audit = &pages.iter().find(|(p, _)| p == "/audit").unwrap().1;
+    assert!(audit.contains("u&lt;script&gt;"), "the hostile username is in the audit log, escaped");
+}
+
+/// The text of each tag of a page, between `<` and `>` (a page's text and values have them
+/// escaped); comments, the doctype and the stylesheet's text are skipped.
+fn tags(page: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = page;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let end = rest.find('>').expect("a closed tag");
+        let tag = &rest[..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with("style") {
+            rest = &rest[rest.find("</style>").expect("a closed style")..];
+        }
+        if !tag.starts_with('!') && !tag.starts_with('/') {
+            out.push(tag);
+        }
+    }
+    out
+}

@@ -1,7 +1,13 @@
 //! The dashboard's pages: server-rendered HTML over the same views as the API, with charts and
 //! time lines drawn as inline SVG. No JavaScript is needed; forms carry the session's CSRF token.
+//!
+//! Every page is a `maud` template, checked when the crate compiles. One escaping rule: every
+//! value spliced into a page goes through maud's escaper (`&`, `<`, `>` and `"`), in text and
+//! in attributes alike, and maud always writes attribute values between double quotes, so a
+//! `'` cannot end one. Nothing here writes user data as pre-escaped markup: the only
+//! `PreEscaped` is the constant stylesheet. Paths built from ids are percent-encoded first
+//! ([`url_part`]), so a link always stays on this site.
 
-use std::fmt::Write;
 use std::net::SocketAddr;
 
 use axum::extract::rejection::FormRejection;
@@ -10,12 +16,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use conduct_domain::{Date, Force};
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 use serde_json::Value as Json;
 
 use crate::api::{self, Credentials, GrantRequest, PageQuery};
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::views::{self, CoursePage, Explanation, OutcomeGroup, Quarter, Reference, TriageQuery};
+use crate::views::{
+    self, AuditPage, CoursePage, Explanation, ForceOverview, National, OutcomeGroup, PersonPage, Quarter, Reference, TriagePage,
+    TriageQuery, Upload, UploadList,
+};
 use crate::{Ctx, Shared};
 
 /// The page routes.
@@ -33,22 +43,6 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/national", get(national_page))
         .route("/audit", get(audit_page))
         .route("/grants", post(grant_post))
-}
-
-/// HTML-escapes text.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
-    }
-    o
 }
 
 /// A JSON value as text: strings as they are, null as nothing, anything else as JSON.
@@ -70,11 +64,19 @@ fn num(v: Option<i64>) -> String {
     v.map_or(String::new(), |n| n.to_string())
 }
 
+/// A coordinate, to one decimal.
+fn f1(x: f64) -> String {
+    format!("{x:.1}")
+}
+
+/// Text percent-encoded for one segment or value of a URL: only unreserved characters stay.
 fn url_part(s: &str) -> String {
     s.bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
+
+const PRIORITIES: [&str; 4] = ["urgent", "high", "review", "routine"];
 
 const STYLE: &str = "
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f6f4}
@@ -94,38 +96,66 @@ ul.reasons{margin:0;padding-left:1.1em}.muted{color:#666}.pager{margin:.8em 0;di
 details{background:#fff;border:1px solid #ddd;border-radius:4px;margin:.4em 0;padding:.3em .6em}code{font-size:.92em}
 ";
 
-fn layout(title: &str, ctx: Option<&Ctx>, body: &str) -> String {
-    let nav = match ctx {
-        Some(c) => {
-            let home = c.user.force.map_or_else(|| "/national".to_string(), |f| format!("/forces/{}", url_part(f.name())));
-            let mut n = format!("<a href=\"{home}\">Overview</a><a href=\"/triage\">Triage</a><a href=\"/national\">National</a>");
-            if c.user.role != Role::Reviewer {
-                n.push_str("<a href=\"/import\">Import</a>");
-            }
-            if c.user.role == Role::Admin {
-                n.push_str("<a href=\"/audit\">Audit</a>");
-            }
-            let force = c.user.force.map_or(String::new(), |f| format!(", {}", esc(f.name())));
-            let _ = write!(
-                n,
-                "<span class=\"who\">{} ({}{force})</span><form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form>",
-                esc(&c.user.username),
-                c.user.role.as_str(),
-                esc(&c.csrf)
-            );
-            n
+/// The links of a signed-in user's header.
+fn nav(c: &Ctx) -> Markup {
+    let home = c.user.force.map_or_else(|| "/national".to_string(), |f| format!("/forces/{}", url_part(f.name())));
+    html! {
+        a href=(home) { "Overview" }
+        a href="/triage" { "Triage" }
+        a href="/national" { "National" }
+        @if c.user.role != Role::Reviewer {
+            a href="/import" { "Import" }
         }
-        None => String::new(),
-    };
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{} — Conduct</title><style>{STYLE}</style></head><body><header><strong>Conduct</strong>{nav}</header><main>{body}</main></body></html>",
-        esc(title)
-    )
+        @if c.user.role == Role::Admin {
+            a href="/audit" { "Audit" }
+        }
+        span.who {
+            (c.user.username) " (" (c.user.role.as_str())
+            @if let Some(f) = c.user.force { ", " (f.name()) }
+            ")"
+        }
+        form method="post" action="/logout" {
+            input type="hidden" name="csrf" value=(c.csrf);
+            button { "Sign out" }
+        }
+    }
 }
 
-fn page(title: &str, ctx: &Ctx, body: &str) -> Response {
+/// A whole page: head, header (with the user's links when signed in) and `body`.
+fn layout(title: &str, ctx: Option<&Ctx>, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) " — Conduct" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    strong { "Conduct" }
+                    @if let Some(c) = ctx { (nav(c)) }
+                }
+                main { (body) }
+            }
+        }
+    }
+    .into_string()
+}
+
+fn page(title: &str, ctx: &Ctx, body: Markup) -> Response {
     Html(layout(title, Some(ctx), body)).into_response()
+}
+
+/// An error's page: its status, its public message and any report it carries.
+fn error_html(ctx: Option<&Ctx>, e: &ApiError) -> String {
+    let body = html! {
+        h1 { (e.status.as_u16()) " " (crate::status_text(e.status)) }
+        p.err { (e.public_message()) }
+        @if let Some(d) = &e.detail { (report_html(d, d["upload_id"].as_i64())) }
+    };
+    layout(crate::status_text(e.status), ctx, body)
 }
 
 /// A failed view as a page (sign-in redirect for 401).
@@ -136,12 +166,7 @@ fn error_page(ctx: Option<&Ctx>, e: ApiError) -> Response {
     if e.status.is_server_error() {
         say!("conduct serve: error: {}", e.message);
     }
-    let mut body =
-        format!("<h1>{} {}</h1><p class=\"err\">{}</p>", e.status.as_u16(), crate::status_text(e.status), esc(&e.public_message()));
-    if let Some(d) = &e.detail {
-        body.push_str(&report_html(d, d["upload_id"].as_i64()));
-    }
-    (e.status, Html(layout(crate::status_text(e.status), ctx, &body))).into_response()
+    (e.status, Html(error_html(ctx, &e))).into_response()
 }
 
 /// The signed-in user, or a redirect to the sign-in page.
@@ -164,19 +189,18 @@ async fn home(PageCtx(ctx): PageCtx) -> Response {
 const LOGIN_CSRF: &str = "conduct_login";
 
 fn login_html(message: Option<&str>, token: &str) -> String {
-    let m = message.map_or(String::new(), |m| format!("<p class=\"err\" role=\"alert\">{}</p>", esc(m)));
-    layout(
-        "Sign in",
-        None,
-        &format!(
-            "<form class=\"login\" method=\"post\" action=\"/login\"><h1>Sign in</h1>{m}\
-             <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
-             <label>Username <input name=\"username\" autocomplete=\"username\" required autofocus></label>\
-             <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-             <button type=\"submit\">Sign in</button>\
-             <p class=\"muted\">Every view of a person's records is recorded in the audit log.</p></form>"
-        ),
-    )
+    let body = html! {
+        form.login method="post" action="/login" {
+            h1 { "Sign in" }
+            @if let Some(m) = message { p.err role="alert" { (m) } }
+            input type="hidden" name="csrf" value=(token);
+            label { "Username " input name="username" autocomplete="username" required autofocus; }
+            label { "Password " input name="password" type="password" autocomplete="current-password" required; }
+            button type="submit" { "Sign in" }
+            p.muted { "Every view of a person's records is recorded in the audit log." }
+        }
+    };
+    layout("Sign in", None, body)
 }
 
 /// The sign-in form; its CSRF token is a double-submit cookie (there is no session yet).
@@ -240,82 +264,99 @@ async fn logout(State(state): State<Shared>, PageCtx(ctx): PageCtx, headers: Hea
     ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response()
 }
 
-fn card(label: &str, value: &str) -> String {
-    format!("<div class=\"card\">{}<b>{}</b></div>", esc(label), esc(value))
+fn card(label: &str, value: impl Render) -> Markup {
+    html! { div.card { (label) b { (value) } } }
 }
 
 /// Recorded reports per quarter (bars) and charges (line), as SVG.
-fn trend_svg(quarters: &[Quarter]) -> String {
+fn trend_svg(quarters: &[Quarter]) -> Markup {
     if quarters.is_empty() {
-        return "<p class=\"muted\">No reports.</p>".into();
+        return html! { p.muted { "No reports." } };
     }
     let (w, h, left, bottom) = (900.0, 260.0, 50.0, 40.0);
     let max = quarters.iter().map(|q| q.recorded as f64).fold(1.0, f64::max);
     let step = (w - left - 10.0) / quarters.len() as f64;
     let y = |v: f64| h - bottom - v / max * (h - bottom - 20.0);
-    let mut o = format!(
-        "<svg role=\"img\" aria-label=\"Reports recorded and charged per quarter\" viewBox=\"0 0 {w} {h}\" width=\"100%\" style=\"max-width:{w}px;background:#fff\">"
-    );
-    let _ = write!(
-        o,
-        "<text x=\"{left}\" y=\"14\" font-size=\"12\">recorded per quarter (bars), charged or summonsed (line); max {max}</text>"
-    );
-    let mut line = String::new();
-    for (i, q) in quarters.iter().enumerate() {
-        let r = q.recorded as f64;
-        let c = q.charged as f64;
-        let x = left + i as f64 * step;
-        let _ = write!(
-            o,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#8ab6d6\"><title>{}: {r} recorded, {c} charged</title></rect>",
-            x + 1.0,
-            y(r),
-            (step - 2.0).max(1.0),
-            h - bottom - y(r),
-            esc(&q.quarter)
-        );
-        let _ = write!(line, "{}{:.1},{:.1}", if line.is_empty() { "" } else { " " }, x + step / 2.0, y(c));
-        if quarters.len() <= 16 || i % (quarters.len() / 8).max(1) == 0 {
-            let _ = write!(
-                o,
-                "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" transform=\"rotate(30 {:.1} {})\">{}</text>",
-                x,
-                h - bottom + 12.0,
-                x,
-                h - bottom + 12.0,
-                esc(&q.quarter)
-            );
+    let line = quarters
+        .iter()
+        .enumerate()
+        .map(|(i, q)| format!("{:.1},{:.1}", left + i as f64 * step + step / 2.0, y(q.charged as f64)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let labelled = |i: usize| quarters.len() <= 16 || i % (quarters.len() / 8).max(1) == 0;
+    html! {
+        svg role="img" aria-label="Reports recorded and charged per quarter" viewBox={ "0 0 " (w) " " (h) } width="100%"
+            style={ "max-width:" (w) "px;background:#fff" } {
+            text x=(left) y="14" font-size="12" { "recorded per quarter (bars), charged or summonsed (line); max " (max) }
+            @for (i, q) in quarters.iter().enumerate() {
+                @let (r, c, x) = (q.recorded as f64, q.charged as f64, left + i as f64 * step);
+                rect x=(f1(x + 1.0)) y=(f1(y(r))) width=(f1((step - 2.0).max(1.0))) height=(f1(h - bottom - y(r))) fill="#8ab6d6" {
+                    title { (q.quarter) ": " (r) " recorded, " (c) " charged" }
+                }
+                @if labelled(i) {
+                    text x=(f1(x)) y=(h - bottom + 12.0) font-size="10" transform={ "rotate(30 " (f1(x)) " " (h - bottom + 12.0) ")" } {
+                        (q.quarter)
+                    }
+                }
+            }
+            polyline points=(line) fill="none" stroke="#b00020" stroke-width="2" {}
+            line x1=(left) y1=(h - bottom) x2=(w) y2=(h - bottom) stroke="#444" {}
         }
     }
-    let _ = write!(o, "<polyline points=\"{line}\" fill=\"none\" stroke=\"#b00020\" stroke-width=\"2\"/>");
-    let _ = write!(o, "<line x1=\"{left}\" y1=\"{}\" x2=\"{w}\" y2=\"{}\" stroke=\"#444\"/></svg>", h - bottom, h - bottom);
-    o
 }
 
-fn bars_svg(groups: &[OutcomeGroup]) -> String {
+fn bars_svg(groups: &[OutcomeGroup]) -> Markup {
     if groups.is_empty() {
-        return "<p class=\"muted\">No outcomes assigned.</p>".into();
+        return html! { p.muted { "No outcomes assigned." } };
     }
     let max = groups.iter().map(|g| g.count as f64).fold(1.0, f64::max);
     let h = 24.0 * groups.len() as f64 + 10.0;
-    let mut o = format!(
-        "<svg role=\"img\" aria-label=\"Outcomes by group\" viewBox=\"0 0 900 {h}\" width=\"100%\" style=\"max-width:900px;background:#fff\">"
-    );
-    for (i, g) in groups.iter().enumerate() {
-        let n = g.count as f64;
-        let y = 5.0 + i as f64 * 24.0;
-        let _ = write!(
-            o,
-            "<text x=\"5\" y=\"{:.1}\" font-size=\"12\">{}</text><rect x=\"420\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\" fill=\"#457b9d\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{n}</text>",
-            y + 13.0,
-            esc(&g.group),
-            n / max * 420.0,
-            425.0 + n / max * 420.0,
-            y + 13.0
-        );
+    html! {
+        svg role="img" aria-label="Outcomes by group" viewBox={ "0 0 900 " (h) } width="100%" style="max-width:900px;background:#fff" {
+            @for (i, g) in groups.iter().enumerate() {
+                @let (n, y) = (g.count as f64, 5.0 + i as f64 * 24.0);
+                text x="5" y=(f1(y + 13.0)) font-size="12" { (g.group) }
+                rect x="420" y=(f1(y)) width=(f1(n / max * 420.0)) height="18" fill="#457b9d" {}
+                text x=(f1(425.0 + n / max * 420.0)) y=(f1(y + 13.0)) font-size="12" { (n) }
+            }
+        }
     }
-    o.push_str("</svg>");
-    o
+}
+
+/// A force's overview: its figures, its triage counts, its trend and its outcomes.
+fn force_html(v: &ForceOverview) -> Markup {
+    let f = &v.summary;
+    let name = &f.force;
+    html! {
+        h1 { (name) ": overview" }
+        div.cards {
+            (card("S&H reports", f.incidents))
+            (card("Courses of conduct", num(f.courses)))
+            (card("Hidden repeats", num(f.hidden_repeats)))
+            (card("Linked at the time", num(f.linked_repeats)))
+            (card("Possible breaches", num(f.possible_breaches)))
+            (card("Charged / outcomes", format!("{} / {}", f.charged, f.outcomes_assigned)))
+        }
+        h2 { "Triage" }
+        div.cards {
+            @for p in PRIORITIES {
+                div.card {
+                    a class={ "p-" (p) } href={ "/triage?force=" (url_part(name)) "&priority=" (p) } { (p) }
+                    b { (num(f.triage.of(p))) }
+                }
+            }
+        }
+        @if let Some(h) = f.hidden_share {
+            p.note {
+                (format!("{:.0}", h * 100.0))
+                "% of this force's repeat reports were never linked to the earlier reports of their course when recorded."
+            }
+        }
+        h2 { "Trend" }
+        (trend_svg(v.quarters.as_deref().unwrap_or_default()))
+        h2 { "Outcomes" }
+        (bars_svg(v.outcome_groups.as_deref().unwrap_or_default()))
+    }
 }
 
 async fn force_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath(force): UrlPath<String>) -> Response {
@@ -323,107 +364,25 @@ async fn force_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath(
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let f = &v.summary;
-    let name = &f.force;
-    let mut b = format!("<h1>{}: overview</h1><div class=\"cards\">", esc(name));
-    b.push_str(&card("S&H reports", &f.incidents.to_string()));
-    b.push_str(&card("Courses of conduct", &num(f.courses)));
-    b.push_str(&card("Hidden repeats", &num(f.hidden_repeats)));
-    b.push_str(&card("Linked at the time", &num(f.linked_repeats)));
-    b.push_str(&card("Possible breaches", &num(f.possible_breaches)));
-    b.push_str(&card("Charged / outcomes", &format!("{} / {}", f.charged, f.outcomes_assigned)));
-    b.push_str("</div><h2>Triage</h2><div class=\"cards\">");
-    for p in ["urgent", "high", "review", "routine"] {
-        let link = format!("<a class=\"p-{p}\" href=\"/triage?force={}&amp;priority={p}\">{p}</a>", url_part(name));
-        let _ = write!(b, "<div class=\"card\">{link}<b>{}</b></div>", esc(&num(f.triage.of(p))));
-    }
-    b.push_str("</div>");
-    if let Some(h) = f.hidden_share {
-        let _ = write!(
-            b,
-            "<p class=\"note\">{:.0}% of this force's repeat reports were never linked to the earlier reports of their course when recorded.</p>",
-            h * 100.0
-        );
-    }
-    b.push_str("<h2>Trend</h2>");
-    b.push_str(&trend_svg(v.quarters.as_deref().unwrap_or_default()));
-    b.push_str("<h2>Outcomes</h2>");
-    b.push_str(&bars_svg(v.outcome_groups.as_deref().unwrap_or_default()));
-    page(&format!("{name} overview"), &ctx, &b)
+    page(&format!("{} overview", v.summary.force), &ctx, force_html(&v))
 }
 
-/// Links to the previous and next pages of a list of `total` rows, `per` a page, at `page`.
-fn pager(base: &str, page: u64, per: u64, total: i64, next_page: Option<u64>) -> String {
+/// Links to the previous and next pages of a list of `total` rows, `per` a page, at `page`;
+/// `base` is the list's path and query, ending in `?` or `&`.
+fn pager(base: &str, page: u64, per: u64, total: i64, next_page: Option<u64>) -> Markup {
     let total = u64::try_from(total).unwrap_or(0);
-    let mut o = format!("<div class=\"pager\"><span>{total} in all; page {page} of {}</span>", total.div_ceil(per).max(1));
-    if page > 1 {
-        let _ = write!(o, "<a href=\"{base}page={}\">previous</a>", page - 1);
+    html! {
+        div.pager {
+            span { (total) " in all; page " (page) " of " (total.div_ceil(per).max(1)) }
+            @if page > 1 { a href={ (base) "page=" (page - 1) } { "previous" } }
+            @if next_page.is_some() { a href={ (base) "page=" (page + 1) } rel="next" { "next" } }
+        }
     }
-    if next_page.is_some() {
-        let _ = write!(o, "<a href=\"{base}page={}\" rel=\"next\">next</a>", page + 1);
-    }
-    o.push_str("</div>");
-    o
 }
 
-async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q): Query<TriageQuery>) -> Response {
-    let user = ctx.user.clone();
-    let q2 = q.clone();
-    let totals = state.totals.clone();
-    let v = match state.view(move |c| views::triage(c, &user, &q2, &totals)).await {
-        Ok(v) => v,
-        Err(e) => return error_page(Some(&ctx), e),
-    };
+/// The review list with its filters; `all_forces` when the reader may choose any force.
+fn triage_html(v: &TriagePage, q: &TriageQuery, all_forces: bool) -> Markup {
     let force_name = v.force.unwrap_or("");
-    let mut b =
-        format!("<h1>Triage{}</h1>", if force_name.is_empty() { ": all forces".to_string() } else { format!(": {}", esc(force_name)) });
-    b.push_str("<form class=\"filters\" method=\"get\" action=\"/triage\">");
-    if ctx.user.sees_all_forces() {
-        b.push_str("<label>Force <select name=\"force\"><option value=\"\">all forces</option>");
-        for f in Force::all() {
-            let sel = if f.name() == force_name { " selected" } else { "" };
-            let _ = write!(b, "<option{sel}>{}</option>", esc(f.name()));
-        }
-        b.push_str("</select></label>");
-    }
-    b.push_str("<label>Priority <select name=\"priority\"><option value=\"\">any</option>");
-    for p in ["urgent", "high", "review", "routine"] {
-        let sel = if q.priority.as_deref() == Some(p) { " selected" } else { "" };
-        let _ = write!(b, "<option{sel}>{p}</option>");
-    }
-    b.push_str("</select></label><label>Sort <select name=\"sort\">");
-    for (k, label) in [("rank", "review order"), ("recent", "latest report"), ("reports", "most reports")] {
-        let sel = if q.sort.as_deref().unwrap_or("rank") == k { " selected" } else { "" };
-        let _ = write!(b, "<option value=\"{k}\"{sel}>{label}</option>");
-    }
-    b.push_str("</select></label>");
-    for (k, label, on) in [
-        ("stalking", "review as stalking", &q.stalking),
-        ("cross_force", "crosses forces", &q.cross_force),
-        ("breach", "possible breach", &q.breach),
-        ("hidden", "hidden repeats", &q.hidden),
-    ] {
-        let checked = if on.is_some() { " checked" } else { "" };
-        let _ = write!(b, "<label><span><input type=\"checkbox\" name=\"{k}\" value=\"1\"{checked}> {label}</span></label>");
-    }
-    b.push_str("<button type=\"submit\">Filter</button></form>");
-    b.push_str("<table id=\"triage\"><thead><tr><th>Course</th><th>Priority</th><th>Why</th><th class=\"n\">Reports</th><th class=\"n\">Hidden</th><th>First – latest</th><th>Forces</th></tr></thead><tbody>");
-    for r in &v.items {
-        let (id, p) = (&r.course_id, &r.priority);
-        let reasons: String = r.reason_list().iter().map(|x| format!("<li>{}</li>", esc(x))).collect();
-        let _ = write!(
-            b,
-            "<tr><td><a href=\"/courses/{}\">{}</a></td><td class=\"p-{p}\">{p}</td><td><ul class=\"reasons\">{reasons}</ul></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{} – {}</td><td>{}</td></tr>",
-            url_part(id),
-            esc(id),
-            esc(&num(r.reports)),
-            esc(&num(r.hidden_repeats)),
-            esc(&r.first_date),
-            esc(&r.last_date),
-            esc(&r.forces.join(", "))
-        );
-    }
-    b.push_str("</tbody></table>");
     let mut base = String::from("/triage?");
     for (k, val) in [
         ("force", &q.force),
@@ -435,11 +394,77 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
         ("hidden", &q.hidden),
     ] {
         if let Some(x) = val.as_deref().filter(|x| !x.is_empty()) {
-            let _ = write!(base, "{k}={}&amp;", url_part(x));
+            base.push_str(&format!("{k}={}&", url_part(x)));
         }
     }
-    b.push_str(&pager(&base, v.page, v.per_page, v.total, v.next_page));
-    page("Triage", &ctx, &b)
+    html! {
+        h1 { "Triage" @if force_name.is_empty() { ": all forces" } @else { ": " (force_name) } }
+        form.filters method="get" action="/triage" {
+            @if all_forces {
+                label { "Force "
+                    select name="force" {
+                        option value="" { "all forces" }
+                        @for f in Force::all() { option selected[f.name() == force_name] { (f.name()) } }
+                    }
+                }
+            }
+            label { "Priority "
+                select name="priority" {
+                    option value="" { "any" }
+                    @for p in PRIORITIES { option selected[q.priority.as_deref() == Some(p)] { (p) } }
+                }
+            }
+            label { "Sort "
+                select name="sort" {
+                    @for (k, label) in [("rank", "review order"), ("recent", "latest report"), ("reports", "most reports")] {
+                        option value=(k) selected[q.sort.as_deref().unwrap_or("rank") == k] { (label) }
+                    }
+                }
+            }
+            @for (k, label, on) in [
+                ("stalking", "review as stalking", &q.stalking),
+                ("cross_force", "crosses forces", &q.cross_force),
+                ("breach", "possible breach", &q.breach),
+                ("hidden", "hidden repeats", &q.hidden),
+            ] {
+                label { span { input type="checkbox" name=(k) value="1" checked[on.is_some()]; " " (label) } }
+            }
+            button type="submit" { "Filter" }
+        }
+        table #triage {
+            thead {
+                tr {
+                    th { "Course" } th { "Priority" } th { "Why" } th.n { "Reports" } th.n { "Hidden" } th { "First – latest" }
+                    th { "Forces" }
+                }
+            }
+            tbody {
+                @for r in &v.items {
+                    tr {
+                        td { a href={ "/courses/" (url_part(&r.course_id)) } { (r.course_id) } }
+                        td class={ "p-" (r.priority) } { (r.priority) }
+                        td { ul.reasons { @for x in r.reason_list() { li { (x) } } } }
+                        td.n { (num(r.reports)) }
+                        td.n { (num(r.hidden_repeats)) }
+                        td { (r.first_date) " – " (r.last_date) }
+                        td { (r.forces.join(", ")) }
+                    }
+                }
+            }
+        }
+        (pager(&base, v.page, v.per_page, v.total, v.next_page))
+    }
+}
+
+async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q): Query<TriageQuery>) -> Response {
+    let user = ctx.user.clone();
+    let q2 = q.clone();
+    let totals = state.totals.clone();
+    let v = match state.view(move |c| views::triage(c, &user, &q2, &totals)).await {
+        Ok(v) => v,
+        Err(e) => return error_page(Some(&ctx), e),
+    };
+    page("Triage", &ctx, triage_html(&v, &q, ctx.user.sees_all_forces()))
 }
 
 fn days(d: &str) -> Option<i32> {
@@ -447,14 +472,14 @@ fn days(d: &str) -> Option<i32> {
 }
 
 /// The course's reports on a time axis, one lane per force, with order periods shaded.
-fn timeline_svg(v: &CoursePage) -> String {
+fn timeline_svg(v: &CoursePage) -> Markup {
     let (reports, orders) = (&v.timeline, &v.orders);
     let mut all: Vec<i32> = reports.iter().filter_map(|r| days(&r.recorded_date)).collect();
     for o in orders {
         all.extend(days(text(&o.granted_date)));
     }
     let (Some(&lo), Some(&hi)) = (all.iter().min(), all.iter().max()) else {
-        return "<p class=\"muted\">No reports you may see.</p>".into();
+        return html! { p.muted { "No reports you may see." } };
     };
     let (lo, hi) = (lo - 14, (hi + 14).max(lo + 60));
     let mut lanes: Vec<&str> = Vec::new();
@@ -466,97 +491,149 @@ fn timeline_svg(v: &CoursePage) -> String {
     let (w, left, lane_h) = (900.0, 170.0, 46.0);
     let h = 40.0 + lane_h * lanes.len().max(1) as f64;
     let x = |d: i32| left + (d - lo) as f64 / (hi - lo) as f64 * (w - left - 20.0);
-    let mut o = format!(
-        "<svg id=\"timeline\" role=\"img\" aria-label=\"Time line of the course\" viewBox=\"0 0 {w} {h}\" width=\"100%\" style=\"max-width:{w}px;background:#fff\">"
-    );
-    for ord in orders {
-        let (Some(g), e) = (days(text(&ord.granted_date)), days(text(&ord.expires_date))) else { continue };
-        let e = e.unwrap_or(hi).min(hi);
-        let _ = write!(
-            o,
-            "<rect class=\"order\" x=\"{:.1}\" y=\"20\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#f4c7c3\" opacity=\"0.6\"><title>{} {} in force {} – {}</title></rect>",
-            x(g),
-            (x(e) - x(g)).max(2.0),
-            h - 40.0,
-            esc(&ord.order_type),
-            esc(&ord.order_ref),
-            esc(text(&ord.granted_date)),
-            esc(text(&ord.expires_date))
-        );
-    }
-    for (i, lane) in lanes.iter().enumerate() {
-        let y = 20.0 + lane_h * (i as f64 + 0.5);
-        let _ = write!(
-            o,
-            "<text x=\"5\" y=\"{:.1}\" font-size=\"12\">{}</text><line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{}\" y2=\"{y:.1}\" stroke=\"#bbb\"/>",
-            y + 4.0,
-            esc(lane),
-            w - 20.0
-        );
-    }
-    for r in reports {
-        let Some(d) = days(&r.recorded_date) else { continue };
-        let lane = lanes.iter().position(|l| *l == r.force).unwrap_or(0);
-        let y = 20.0 + lane_h * (lane as f64 + 0.5);
-        let (hidden, breach) = (r.hidden_repeat, r.possible_breach);
-        let fill = if breach {
-            "#b00020"
-        } else if hidden {
-            "#fff"
-        } else {
-            "#1d3557"
-        };
-        let mut flags = Vec::new();
-        if hidden {
-            flags.push("hidden repeat");
+    let lane_y = |i: usize| 20.0 + lane_h * (i as f64 + 0.5);
+    let shaded: Vec<_> = orders
+        .iter()
+        .filter_map(|o| {
+            let g = days(text(&o.granted_date))?;
+            let e = days(text(&o.expires_date)).unwrap_or(hi).min(hi);
+            Some((o, x(g), (x(e) - x(g)).max(2.0)))
+        })
+        .collect();
+    let dots: Vec<_> = reports
+        .iter()
+        .filter_map(|r| {
+            let d = days(&r.recorded_date)?;
+            let lane = lanes.iter().position(|l| *l == r.force).unwrap_or(0);
+            let fill = if r.possible_breach {
+                "#b00020"
+            } else if r.hidden_repeat {
+                "#fff"
+            } else {
+                "#1d3557"
+            };
+            let flags = [(r.hidden_repeat, "hidden repeat"), (r.possible_breach, "possible breach")]
+                .into_iter()
+                .filter_map(|(on, flag)| on.then_some(flag))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some((r, x(d), lane_y(lane), fill, flags))
+        })
+        .collect();
+    let (lo_d, hi_d) = (Date::from_days_since_epoch(lo), Date::from_days_since_epoch(hi));
+    html! {
+        svg #timeline role="img" aria-label="Time line of the course" viewBox={ "0 0 " (w) " " (h) } width="100%"
+            style={ "max-width:" (w) "px;background:#fff" } {
+            @for (o, gx, width) in &shaded {
+                rect.order x=(f1(*gx)) y="20" width=(f1(*width)) height=(f1(h - 40.0)) fill="#f4c7c3" opacity="0.6" {
+                    title { (o.order_type) " " (o.order_ref) " in force " (text(&o.granted_date)) " – " (text(&o.expires_date)) }
+                }
+            }
+            @for (i, lane) in lanes.iter().enumerate() {
+                text x="5" y=(f1(lane_y(i) + 4.0)) font-size="12" { (lane) }
+                line x1=(left) y1=(f1(lane_y(i))) x2=(w - 20.0) y2=(f1(lane_y(i))) stroke="#bbb" {}
+            }
+            @for (r, cx, cy, fill, flags) in &dots {
+                circle.report cx=(f1(*cx)) cy=(f1(*cy)) r="7" fill=(fill) stroke="#1d3557" stroke-width="2" {
+                    title {
+                        (r.recorded_date) " " (r.incident_ref) " " (r.offence_code)
+                        @if !flags.is_empty() { " (" (flags) ")" }
+                    }
+                }
+            }
+            text x=(left) y=(f1(h - 5.0)) font-size="11" { (Date::iso_str(&lo_d.iso())) }
+            text x=(f1(w - 20.0)) y=(f1(h - 5.0)) font-size="11" text-anchor="end" { (Date::iso_str(&hi_d.iso())) }
         }
-        if breach {
-            flags.push("possible breach");
-        }
-        let _ = write!(
-            o,
-            "<circle class=\"report\" cx=\"{:.1}\" cy=\"{y:.1}\" r=\"7\" fill=\"{fill}\" stroke=\"#1d3557\" stroke-width=\"2\"><title>{} {} {}{}</title></circle>",
-            x(d),
-            esc(&r.recorded_date),
-            esc(&r.incident_ref),
-            esc(&r.offence_code),
-            if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) }
-        );
+        p.muted { "Filled: report; hollow: a repeat never linked at the time; red: may breach an order; shaded: an order in force." }
     }
-    let lo_d = Date::from_days_since_epoch(lo);
-    let hi_d = Date::from_days_since_epoch(hi);
-    let _ = write!(
-        o,
-        "<text x=\"{left}\" y=\"{:.1}\" font-size=\"11\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text></svg>",
-        h - 5.0,
-        Date::iso_str(&lo_d.iso()),
-        w - 20.0,
-        h - 5.0,
-        Date::iso_str(&hi_d.iso())
-    );
-    o.push_str("<p class=\"muted\">Filled: report; hollow: a repeat never linked at the time; red: may breach an order; shaded: an order in force.</p>");
-    o
 }
 
-fn held_elsewhere(list: &[Reference], what: &str) -> String {
-    if list.is_empty() {
-        return String::new();
+fn held_elsewhere(list: &[Reference], what: &str) -> Markup {
+    html! {
+        @if !list.is_empty() {
+            h2 { "Held by other forces" }
+            p.note {
+                "Other forces hold matching " (what) ". You see them only as references until access is granted and recorded."
+            }
+            table {
+                tr { th { "Force" } th { "Reference" } th.n { "Count" } }
+                @for e in list {
+                    tr { td { (e.force) } td { code { (e.reference) } } td.n { (e.count().map_or(String::new(), |n| n.to_string())) } }
+                }
+            }
+        }
     }
-    let mut b = format!(
-        "<h2>Held by other forces</h2><p class=\"note\">Other forces hold matching {what}. You see them only as references until access is granted and recorded.</p><table><tr><th>Force</th><th>Reference</th><th class=\"n\">Count</th></tr>"
-    );
-    for e in list {
-        let n = e.count().map_or(String::new(), |n| n.to_string());
-        let _ = write!(b, "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{n}</td></tr>", esc(&e.force), esc(&e.reference));
-    }
-    b.push_str("</table>");
-    b
 }
 
-fn person_link(id: &Option<String>) -> String {
-    match id.as_deref() {
-        None | Some("") => "<span class=\"muted\">unknown</span>".into(),
-        Some(id) => format!("<a href=\"/persons/{}\">{}</a>", url_part(id), esc(id)),
+fn person_link(id: &Option<String>) -> Markup {
+    html! {
+        @match id.as_deref() {
+            None | Some("") => span.muted { "unknown" },
+            Some(id) => a href={ "/persons/" (url_part(id)) } { (id) },
+        }
+    }
+}
+
+/// A course: its people, why it is on the list, its time line, reports, orders and references.
+fn course_html(v: &CoursePage) -> Markup {
+    let p = &v.priority;
+    html! {
+        h1 { "Course " (v.course_id) " " span class={ "p-" (p) } { (p) } }
+        p {
+            "Victim " (person_link(&v.victim)) " · suspect " (person_link(&v.suspect)) " · " (num(v.reports)) " reports ("
+            (num(v.hidden_repeats)) " hidden repeats) · " (v.first_date) " – " (v.last_date) " · " (v.forces.join(", "))
+        }
+        (redirected(&v.redirected_from, "course"))
+        @if !v.reasons.is_empty() {
+            h2 { "Why it is on the list" }
+            ul.reasons { @for x in &v.reasons { li { (x) } } }
+        }
+        h2 { "Time line" }
+        (timeline_svg(v))
+        h2 { "Reports" }
+        table {
+            tr { th { "Recorded" } th { "Force" } th { "Reference" } th { "Offence" } th { "Flags" } th { "Outcome" } th { "Narrative" } }
+            @for r in &v.timeline {
+                @let flags = [
+                    (r.hidden_repeat, "hidden repeat"),
+                    (r.possible_breach, "possible breach"),
+                    (r.domestic_abuse == Some(true), "domestic abuse"),
+                    (r.cyber == Some(true), "online"),
+                ]
+                .into_iter()
+                .filter_map(|(on, flag)| on.then_some(flag))
+                .collect::<Vec<_>>()
+                .join(", ");
+                tr {
+                    td { (r.recorded_date) } td { (r.force) } td { (r.incident_ref) }
+                    td { (r.offence_code) " " (text(&r.offence_description)) }
+                    td { (flags) } td { (num(r.outcome_type)) } td { (text(&r.narrative)) }
+                }
+            }
+        }
+        h2 { "People named" }
+        table {
+            tr { th { "Role" } th { "Person" } th { "Name" } th { "Date of birth" } th { "Reference" } }
+            @for p in &v.people {
+                tr {
+                    td { (text(&p.role)) } td { (person_link(&p.person_id)) } td { (text(&p.forename)) " " (text(&p.surname)) }
+                    td { (text(&p.date_of_birth)) } td { (text(&p.incident_ref)) }
+                }
+            }
+        }
+        @if !v.orders.is_empty() {
+            h2 { "Orders" }
+            table {
+                tr { th { "Order" } th { "Type" } th { "Granted" } th { "Expires" } th { "Status" } }
+                @for o in &v.orders {
+                    tr {
+                        td { (o.order_ref) } td { (o.order_type) } td { (text(&o.granted_date)) } td { (text(&o.expires_date)) }
+                        td { (text(&o.status)) }
+                    }
+                }
+            }
+        }
+        (held_elsewhere(&v.held_elsewhere, "reports"))
     }
 }
 
@@ -566,82 +643,7 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let p = &v.priority;
-    let mut b = format!(
-        "<h1>Course {} <span class=\"p-{p}\">{p}</span></h1><p>Victim {} · suspect {} · {} reports ({} hidden repeats) · {} – {} · {}</p>",
-        esc(&v.course_id),
-        person_link(&v.victim),
-        person_link(&v.suspect),
-        esc(&num(v.reports)),
-        esc(&num(v.hidden_repeats)),
-        esc(&v.first_date),
-        esc(&v.last_date),
-        esc(&v.forces.join(", "))
-    );
-    b.push_str(&redirected(&v.redirected_from, "course"));
-    let reasons: String = v.reasons.iter().map(|x| format!("<li>{}</li>", esc(x))).collect();
-    if !reasons.is_empty() {
-        let _ = write!(b, "<h2>Why it is on the list</h2><ul class=\"reasons\">{reasons}</ul>");
-    }
-    b.push_str("<h2>Time line</h2>");
-    b.push_str(&timeline_svg(&v));
-    b.push_str("<h2>Reports</h2><table><tr><th>Recorded</th><th>Force</th><th>Reference</th><th>Offence</th><th>Flags</th><th>Outcome</th><th>Narrative</th></tr>");
-    for r in &v.timeline {
-        let flags: Vec<&str> = [
-            (r.hidden_repeat, "hidden repeat"),
-            (r.possible_breach, "possible breach"),
-            (r.domestic_abuse == Some(true), "domestic abuse"),
-            (r.cyber == Some(true), "online"),
-        ]
-        .into_iter()
-        .filter_map(|(on, flag)| on.then_some(flag))
-        .collect();
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&r.recorded_date),
-            esc(&r.force),
-            esc(&r.incident_ref),
-            esc(&r.offence_code),
-            esc(text(&r.offence_description)),
-            esc(&flags.join(", ")),
-            esc(&num(r.outcome_type)),
-            esc(text(&r.narrative))
-        );
-    }
-    b.push_str(
-        "</table><h2>People named</h2><table><tr><th>Role</th><th>Person</th><th>Name</th><th>Date of birth</th><th>Reference</th></tr>",
-    );
-    for p in &v.people {
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>",
-            esc(text(&p.role)),
-            person_link(&p.person_id),
-            esc(text(&p.forename)),
-            esc(text(&p.surname)),
-            esc(text(&p.date_of_birth)),
-            esc(text(&p.incident_ref))
-        );
-    }
-    b.push_str("</table>");
-    if !v.orders.is_empty() {
-        b.push_str("<h2>Orders</h2><table><tr><th>Order</th><th>Type</th><th>Granted</th><th>Expires</th><th>Status</th></tr>");
-        for o in &v.orders {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&o.order_ref),
-                esc(&o.order_type),
-                esc(text(&o.granted_date)),
-                esc(text(&o.expires_date)),
-                esc(text(&o.status))
-            );
-        }
-        b.push_str("</table>");
-    }
-    b.push_str(&held_elsewhere(&v.held_elsewhere, "reports"));
-    page(&format!("Course {}", v.course_id), &ctx, &b)
+    page(&format!("Course {}", v.course_id), &ctx, course_html(&v))
 }
 
 /// A weight as shown: one JSON cannot carry (infinite or not a number) is shown as 0.
@@ -649,36 +651,79 @@ fn finite(x: f64) -> f64 {
     if x.is_finite() { x } else { 0.0 }
 }
 
-fn waterfall_html(w: &Explanation) -> String {
-    let mut b = format!(
-        "<details><summary>{} against {}: match weight {:.2} (threshold {:.2}), probability {:.4}{}</summary><table><tr><th>Comparison</th><th>Level</th><th>Values</th><th class=\"n\">Weight</th><th class=\"n\">Running total</th></tr>",
-        esc(&w.b),
-        esc(&w.a),
-        finite(w.match_weight),
-        finite(w.threshold),
-        finite(w.probability),
-        w.refused_by.as_ref().map_or(String::new(), |r| format!("; clustering refuses: {}", esc(r)))
-    );
-    let _ = write!(
-        b,
-        "<tr><td>prior</td><td></td><td></td><td class=\"n\">{:.2}</td><td class=\"n\">{:.2}</td></tr>",
-        finite(w.prior),
-        finite(w.prior)
-    );
-    for st in &w.steps {
-        let weight = finite(st.weight) + finite(st.tf_adjustment);
-        let vals = format!("{} | {}", st.values.0, st.values.1);
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{weight:+.2}</td><td class=\"n\">{:.2}</td></tr>",
-            esc(st.comparison),
-            esc(&st.level),
-            esc(&vals),
-            finite(st.cumulative)
-        );
+fn waterfall_html(w: &Explanation) -> Markup {
+    html! {
+        details {
+            summary {
+                (w.b) " against " (w.a) ": match weight " (format!("{:.2}", finite(w.match_weight)))
+                " (threshold " (format!("{:.2}", finite(w.threshold))) "), probability " (format!("{:.4}", finite(w.probability)))
+                @if let Some(r) = &w.refused_by { "; clustering refuses: " (r) }
+            }
+            table {
+                tr { th { "Comparison" } th { "Level" } th { "Values" } th.n { "Weight" } th.n { "Running total" } }
+                tr { td { "prior" } td {} td {} td.n { (format!("{:.2}", finite(w.prior))) } td.n { (format!("{:.2}", finite(w.prior))) } }
+                @for st in &w.steps {
+                    tr {
+                        td { (st.comparison) } td { (st.level) } td { (st.values.0) " | " (st.values.1) }
+                        td.n { (format!("{:+.2}", finite(st.weight) + finite(st.tf_adjustment))) }
+                        td.n { (format!("{:.2}", finite(st.cumulative))) }
+                    }
+                }
+            }
+        }
     }
-    b.push_str("</table></details>");
-    b
+}
+
+/// A person: the records merged into them, why, their courses and references.
+fn person_html(v: &PersonPage) -> Markup {
+    html! {
+        h1 { "Person " (text(&v.person_id)) }
+        (redirected(&v.redirected_from, "person"))
+        p { (v.records.len()) " records merged into this person that you may see." }
+        table #records {
+            tr {
+                th { "Record" } th { "Force" } th { "Role" } th { "Name" } th { "Date of birth" } th { "Sex" } th { "Postcode" }
+                th { "Phone" } th { "PNC" } th { "Incident" }
+            }
+            @for r in &v.records {
+                @let name = [&r.forename, &r.middle_names, &r.surname]
+                    .into_iter()
+                    .map(text)
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                tr {
+                    td { (text(&r.record_id)) } td { (text(&r.force)) } td { (text(&r.role)) } td { (name) }
+                    td { (text(&r.date_of_birth)) } td { (text(&r.sex)) } td { (text(&r.postcode)) } td { (text(&r.phone)) }
+                    td { (text(&r.pnc_id)) } td { (text(&r.incident_ref)) }
+                }
+            }
+        }
+        @if !v.explanations.is_empty() {
+            h2 { "Why these records are one person" }
+            p.muted {
+                "Each record compared with " (text(&v.explained_against))
+                ": each comparison's level and its weight (bits), under the published model."
+            }
+            @for w in &v.explanations { (waterfall_html(w)) }
+        }
+        @if !v.courses.is_empty() {
+            h2 { "Courses of conduct" }
+            table {
+                tr { th { "Course" } th { "As" } th { "Priority" } th.n { "Reports" } th { "First – latest" } }
+                @for c in &v.courses {
+                    tr {
+                        td { a href={ "/courses/" (url_part(&c.course_id)) } { (c.course_id) } }
+                        td { (c.part.as_str()) }
+                        td class={ "p-" (c.priority) } { (c.priority) }
+                        td.n { (num(c.reports)) }
+                        td { (c.first_date) " – " (c.last_date) }
+                    }
+                }
+            }
+        }
+        (held_elsewhere(&v.held_elsewhere, "records"))
+    }
 }
 
 async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath(id): UrlPath<String>) -> Response {
@@ -687,183 +732,129 @@ async fn person_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let mut b = format!("<h1>Person {}</h1>", esc(text(&v.person_id)));
-    b.push_str(&redirected(&v.redirected_from, "person"));
-    let _ = write!(b, "<p>{} records merged into this person that you may see.</p>", v.records.len());
-    b.push_str("<table id=\"records\"><tr><th>Record</th><th>Force</th><th>Role</th><th>Name</th><th>Date of birth</th><th>Sex</th><th>Postcode</th><th>Phone</th><th>PNC</th><th>Incident</th></tr>");
-    for r in &v.records {
-        let name = [&r.forename, &r.middle_names, &r.surname].into_iter().map(text).filter(|x| !x.is_empty()).collect::<Vec<_>>().join(" ");
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(text(&r.record_id)),
-            esc(text(&r.force)),
-            esc(text(&r.role)),
-            esc(&name),
-            esc(text(&r.date_of_birth)),
-            esc(text(&r.sex)),
-            esc(text(&r.postcode)),
-            esc(text(&r.phone)),
-            esc(text(&r.pnc_id)),
-            esc(text(&r.incident_ref))
-        );
-    }
-    b.push_str("</table>");
-    if !v.explanations.is_empty() {
-        let _ = write!(
-            b,
-            "<h2>Why these records are one person</h2><p class=\"muted\">Each record compared with {}: each comparison's level and its weight (bits), under the published model.</p>",
-            esc(text(&v.explained_against))
-        );
-        for w in &v.explanations {
-            b.push_str(&waterfall_html(w));
-        }
-    }
-    if !v.courses.is_empty() {
-        b.push_str("<h2>Courses of conduct</h2><table><tr><th>Course</th><th>As</th><th>Priority</th><th class=\"n\">Reports</th><th>First – latest</th></tr>");
-        for c in &v.courses {
-            let id = &c.course_id;
-            let _ = write!(
-                b,
-                "<tr><td><a href=\"/courses/{}\">{}</a></td><td>{}</td><td class=\"p-{}\">{}</td><td class=\"n\">{}</td><td>{} – {}</td></tr>",
-                url_part(id),
-                esc(id),
-                c.part.as_str(),
-                esc(&c.priority),
-                esc(&c.priority),
-                esc(&num(c.reports)),
-                esc(&c.first_date),
-                esc(&c.last_date)
-            );
-        }
-        b.push_str("</table>");
-    }
-    b.push_str(&held_elsewhere(&v.held_elsewhere, "records"));
-    page(&format!("Person {}", text(&v.person_id)), &ctx, &b)
+    page(&format!("Person {}", text(&v.person_id)), &ctx, person_html(&v))
 }
 
 /// A note when the id asked for was retired by a later publication and led here.
-fn redirected(from: &Option<String>, what: &str) -> String {
-    from.as_deref().map_or(String::new(), |from| {
-        format!("<p class=\"note\" id=\"redirected\">{} is no longer in use: a later publication placed most of that {what}'s records in this one.</p>", esc(from))
-    })
+fn redirected(from: &Option<String>, what: &str) -> Markup {
+    html! {
+        @if let Some(from) = from {
+            p.note #redirected {
+                (from) " is no longer in use: a later publication placed most of that " (what) "'s records in this one."
+            }
+        }
+    }
 }
 
 /// A validation report; with the upload's id, a link to download every rejected row.
-fn report_html(r: &Json, upload: Option<i64>) -> String {
-    let mut b = String::new();
-    if r.get("accepted").is_some() {
-        let _ = write!(
-            b,
-            "<div class=\"cards\" id=\"report\">{}{}{}{}</div>",
-            card("Rows read", &s(&r["read"])),
-            card("Accepted", &s(&r["accepted"])),
-            card("Rejected", &s(&r["rejected"])),
-            card("Warnings", &s(&r["warnings"]))
-        );
-    }
-    if let Some(files) = r["files"].as_array() {
-        b.push_str("<h2>Files</h2><table><tr><th>File</th><th>Table</th><th>Format</th><th class=\"n\">Read</th><th class=\"n\">Accepted</th><th class=\"n\">Rejected</th><th class=\"n\">Warnings</th></tr>");
-        for f in files {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                esc(&s(&f["file"])),
-                esc(&s(&f["table"])),
-                esc(&s(&f["format"])),
-                esc(&s(&f["read"])),
-                esc(&s(&f["accepted"])),
-                esc(&s(&f["rejected"])),
-                esc(&s(&f["warnings"]))
-            );
-        }
-        b.push_str("</table>");
-    }
-    let reasons: Vec<(&Json, &Json)> = r["files"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|f| f["reject_reasons"].as_array().into_iter().flatten().map(move |k| (f, k)))
-        .collect();
-    if !reasons.is_empty() {
-        b.push_str("<h2>Rejected rows by reason</h2><table id=\"reject-reasons\"><tr><th>File</th><th>Column</th><th>Reason</th><th class=\"n\">Rows</th></tr>");
-        for (f, k) in reasons {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
-                esc(&s(&f["file"])),
-                esc(&s(&k["column"])),
-                esc(&s(&k["reason"])),
-                esc(&s(&k["count"]))
-            );
-        }
-        b.push_str("</table>");
-    }
-    if let Some(rej) = r["rejects"].as_array().filter(|a| !a.is_empty()) {
-        let _ = write!(b, "<h2>Rejected rows</h2><p class=\"muted\">{} listed of {} rejected.", rej.len(), esc(&s(&r["rejected"])));
-        if let Some(id) = upload {
-            let stored = r["rejects_stored"].as_u64().unwrap_or(u64::MAX);
-            if stored < r["rejected"].as_u64().unwrap_or(0) {
-                let _ = write!(
-                    b,
-                    " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download the first {stored} (CSV)</a>; the rest are counted by reason above."
-                );
-            } else {
-                let _ = write!(
-                    b,
-                    " <a id=\"rejects-csv\" href=\"/api/imports/{id}/rejects.csv\" download>Download all {} (CSV)</a>",
-                    esc(&s(&r["rejected"]))
-                );
+fn report_html(r: &Json, upload: Option<i64>) -> Markup {
+    let files = r["files"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let reasons: Vec<(&Json, &Json)> =
+        files.iter().flat_map(|f| f["reject_reasons"].as_array().into_iter().flatten().map(move |k| (f, k))).collect();
+    let rejects = r["rejects"].as_array().filter(|a| !a.is_empty());
+    let rejected = s(&r["rejected"]);
+    let stored = r["rejects_stored"].as_u64().unwrap_or(u64::MAX);
+    let all_stored = stored >= r["rejected"].as_u64().unwrap_or(0);
+    html! {
+        @if r.get("accepted").is_some() {
+            div.cards #report {
+                (card("Rows read", s(&r["read"])))
+                (card("Accepted", s(&r["accepted"])))
+                (card("Rejected", &rejected))
+                (card("Warnings", s(&r["warnings"])))
             }
         }
-        b.push_str("</p><table id=\"rejects\"><tr><th>File</th><th class=\"n\">Line</th><th>Column</th><th>Reason</th></tr>");
-        for x in rej {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&s(&x["file"])),
-                esc(&s(&x["line"])),
-                esc(&s(&x["column"])),
-                esc(&s(&x["reason"]))
-            );
+        @if r["files"].is_array() {
+            h2 { "Files" }
+            table {
+                tr {
+                    th { "File" } th { "Table" } th { "Format" } th.n { "Read" } th.n { "Accepted" } th.n { "Rejected" }
+                    th.n { "Warnings" }
+                }
+                @for f in files {
+                    tr {
+                        td { (s(&f["file"])) } td { (s(&f["table"])) } td { (s(&f["format"])) } td.n { (s(&f["read"])) }
+                        td.n { (s(&f["accepted"])) } td.n { (s(&f["rejected"])) } td.n { (s(&f["warnings"])) }
+                    }
+                }
+            }
         }
-        b.push_str("</table>");
+        @if !reasons.is_empty() {
+            h2 { "Rejected rows by reason" }
+            table #reject-reasons {
+                tr { th { "File" } th { "Column" } th { "Reason" } th.n { "Rows" } }
+                @for (f, k) in &reasons {
+                    tr { td { (s(&f["file"])) } td { (s(&k["column"])) } td { (s(&k["reason"])) } td.n { (s(&k["count"])) } }
+                }
+            }
+        }
+        @if let Some(rej) = rejects {
+            h2 { "Rejected rows" }
+            p.muted {
+                (rej.len()) " listed of " (rejected) " rejected."
+                @if let Some(id) = upload {
+                    @if all_stored {
+                        " " a #rejects-csv href={ "/api/imports/" (id) "/rejects.csv" } download { "Download all " (rejected) " (CSV)" }
+                    } @else {
+                        " " a #rejects-csv href={ "/api/imports/" (id) "/rejects.csv" } download { "Download the first " (stored) " (CSV)" }
+                        "; the rest are counted by reason above."
+                    }
+                }
+            }
+            table #rejects {
+                tr { th { "File" } th.n { "Line" } th { "Column" } th { "Reason" } }
+                @for x in rej {
+                    tr { td { (s(&x["file"])) } td.n { (s(&x["line"])) } td { (s(&x["column"])) } td { (s(&x["reason"])) } }
+                }
+            }
+        }
     }
-    b
+}
+
+/// The import form (not for reviewers) and the recent uploads.
+fn import_html(ctx: &Ctx, list: &UploadList) -> Markup {
+    html! {
+        h1 { "Import an export" }
+        @if ctx.user.role == Role::Reviewer {
+            p.note { "Reviewers do not import exports." }
+        } @else {
+            p {
+                "Upload the force's incidents and people files (and orders, if any) as CSV, JSON Lines or Parquet, in the data contract's columns. "
+                "Every row is checked; rejected rows are listed with their line, column and reason, and nothing is imported unless some rows are usable."
+            }
+            form method="post" action="/import" enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                label { "Incidents " input type="file" name="incidents" accept=".csv,.jsonl,.parquet" required; }
+                label { "People " input type="file" name="people" accept=".csv,.jsonl,.parquet" required; }
+                label { "Orders " input type="file" name="orders" accept=".csv,.jsonl,.parquet"; }
+                button type="submit" { "Upload and check" }
+            }
+        }
+        h2 { "Recent uploads" }
+        table {
+            tr { th { "Upload" } th { "When" } th { "By" } th { "Status" } }
+            @for u in &list.items {
+                @let id = num(u.id);
+                tr { td { a href={ "/imports/" (id) } { (id) } } td { (u.at) } td { (u.username) } td { (u.status) } }
+            }
+        }
+    }
 }
 
 async fn import_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Response {
     let user = ctx.user.clone();
     let list = state.db(move |c| views::uploads(c, &user)).await.unwrap_or_default();
-    let mut b = String::from("<h1>Import an export</h1>");
-    if ctx.user.role == Role::Reviewer {
-        b.push_str("<p class=\"note\">Reviewers do not import exports.</p>");
-    } else {
-        let _ = write!(
-            b,
-            "<p>Upload the force's incidents and people files (and orders, if any) as CSV, JSON Lines or Parquet, in the data contract's columns. \
-             Every row is checked; rejected rows are listed with their line, column and reason, and nothing is imported unless some rows are usable.</p>\
-             <form method=\"post\" action=\"/import\" enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <label>Incidents <input type=\"file\" name=\"incidents\" accept=\".csv,.jsonl,.parquet\" required></label>\
-             <label>People <input type=\"file\" name=\"people\" accept=\".csv,.jsonl,.parquet\" required></label>\
-             <label>Orders <input type=\"file\" name=\"orders\" accept=\".csv,.jsonl,.parquet\"></label>\
-             <button type=\"submit\">Upload and check</button></form>",
-            esc(&ctx.csrf)
-        );
+    page("Import", &ctx, import_html(&ctx, &list))
+}
+
+/// An upload refused before analysis: why, and the validation report if there is one.
+fn refused_html(e: &ApiError) -> Markup {
+    html! {
+        h1 { "The upload was refused" }
+        p.err role="alert" { (e.public_message()) }
+        @if let Some(d) = &e.detail { (report_html(d, d["upload_id"].as_i64())) }
+        p { a href="/import" { "Back to import" } }
     }
-    b.push_str("<h2>Recent uploads</h2><table><tr><th>Upload</th><th>When</th><th>By</th><th>Status</th></tr>");
-    for u in &list.items {
-        let id = num(u.id);
-        let _ = write!(
-            b,
-            "<tr><td><a href=\"/imports/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&u.at),
-            esc(&u.username),
-            esc(&u.status)
-        );
-    }
-    b.push_str("</table>");
-    page("Import", &ctx, &b)
 }
 
 async fn import_post(State(state): State<Shared>, PageCtx(ctx): PageCtx, headers: HeaderMap, form: Multipart) -> Response {
@@ -874,13 +865,23 @@ async fn import_post(State(state): State<Shared>, PageCtx(ctx): PageCtx, headers
             if e.status.is_server_error() {
                 return error_page(Some(&ctx), e);
             }
-            let mut b = format!("<h1>The upload was refused</h1><p class=\"err\" role=\"alert\">{}</p>", esc(&e.public_message()));
-            if let Some(d) = &e.detail {
-                b.push_str(&report_html(d, d["upload_id"].as_i64()));
-            }
-            b.push_str("<p><a href=\"/import\">Back to import</a></p>");
-            (e.status, Html(layout("Upload refused", Some(&ctx), &b))).into_response()
+            (e.status, Html(layout("Upload refused", Some(&ctx), refused_html(&e)))).into_response()
         }
+    }
+}
+
+/// One upload: its status and its validation report.
+fn upload_html(id: i64, v: &Upload) -> Markup {
+    html! {
+        h1 { "Upload " (id) }
+        p #status { "Status: " strong { (v.status) } }
+        @if v.status == "analysing" {
+            p.note {
+                "The export was accepted and is being analysed with every other export; this page shows the outcome when you reload it."
+            }
+        }
+        @if let Some(m) = v.report["refused"].as_str() { p.err { (m) } }
+        (report_html(&v.report, Some(id)))
     }
 }
 
@@ -890,16 +891,33 @@ async fn upload_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let status = &v.status;
-    let mut b = format!("<h1>Upload {id}</h1><p id=\"status\">Status: <strong>{}</strong></p>", esc(status));
-    if status == "analysing" {
-        b.push_str("<p class=\"note\">The export was accepted and is being analysed with every other export; this page shows the outcome when you reload it.</p>");
+    page(&format!("Upload {id}"), &ctx, upload_html(id, &v))
+}
+
+/// Every force's figures side by side.
+fn national_html(v: &National) -> Markup {
+    let pct = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.1}%", x * 100.0));
+    html! {
+        h1 { "National comparison" }
+        p.muted {
+            "Published " (text(&v.published_at))
+            ". Counts are of stalking and harassment reports in the exports imported; forces without an export are absent, not zero."
+        }
+        table #national {
+            tr {
+                th { "Force" } th.n { "Reports" } th.n { "Courses" } th.n { "Hidden repeats" } th.n { "Share of repeats hidden" }
+                th.n { "Urgent" } th.n { "Possible breaches" } th.n { "Charge rate" }
+            }
+            @for f in &v.forces {
+                tr {
+                    td { a href={ "/forces/" (url_part(&f.force)) } { (f.force) } }
+                    td.n { (f.incidents) } td.n { (num(f.courses)) } td.n { (num(f.hidden_repeats)) } td.n { (pct(f.hidden_share)) }
+                    td.n { (num(f.triage.urgent)) } td.n { (num(f.possible_breaches)) } td.n { (pct(f.charge_rate)) }
+                }
+            }
+        }
+        p.muted { "Charge rate: charged or summonsed among reports with an outcome assigned." }
     }
-    if let Some(m) = v.report["refused"].as_str() {
-        let _ = write!(b, "<p class=\"err\">{}</p>", esc(m));
-    }
-    b.push_str(&report_html(&v.report, Some(id)));
-    page(&format!("Upload {id}"), &ctx, &b)
 }
 
 async fn national_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Response {
@@ -907,30 +925,35 @@ async fn national_page(State(state): State<Shared>, PageCtx(ctx): PageCtx) -> Re
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let mut b = format!(
-        "<h1>National comparison</h1><p class=\"muted\">Published {}. Counts are of stalking and harassment reports in the exports imported; forces without an export are absent, not zero.</p>",
-        esc(text(&v.published_at))
-    );
-    b.push_str("<table id=\"national\"><tr><th>Force</th><th class=\"n\">Reports</th><th class=\"n\">Courses</th><th class=\"n\">Hidden repeats</th><th class=\"n\">Share of repeats hidden</th><th class=\"n\">Urgent</th><th class=\"n\">Possible breaches</th><th class=\"n\">Charge rate</th></tr>");
-    for f in &v.forces {
-        let name = &f.force;
-        let pct = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.1}%", x * 100.0));
-        let _ = write!(
-            b,
-            "<tr><td><a href=\"/forces/{}\">{}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            url_part(name),
-            esc(name),
-            f.incidents,
-            esc(&num(f.courses)),
-            esc(&num(f.hidden_repeats)),
-            pct(f.hidden_share),
-            esc(&num(f.triage.urgent)),
-            esc(&num(f.possible_breaches)),
-            pct(f.charge_rate)
-        );
+    page("National comparison", &ctx, national_html(&v))
+}
+
+/// The audit log, a page at a time, with the form granting a reviewer a force.
+fn audit_html(ctx: &Ctx, v: &AuditPage) -> Markup {
+    html! {
+        h1 { "Audit log" }
+        p.muted { "Append-only and hash-chained: " code { "conduct audit verify" } " finds any edited or deleted entry." }
+        h2 { "Grant a reviewer access to a force" }
+        form.filters method="post" action="/grants" {
+            input type="hidden" name="csrf" value=(ctx.csrf);
+            label { "Reviewer " input name="username" required; }
+            label { "Force " input name="force" required; }
+            label { "Reason " input name="reason" required size="40"; }
+            button { "Grant" }
+        }
+        table #audit {
+            tr {
+                th.n { "#" } th { "When" } th { "Who" } th { "Action" } th { "Object" } th { "Force" } th { "Outcome" } th { "Detail" }
+            }
+            @for e in &v.items {
+                tr {
+                    td.n { (num(e.seq)) } td { (e.at) } td { (e.actor) } td { (e.action) } td { (e.object) } td { (e.force) }
+                    td { (e.outcome) } td { (e.detail) }
+                }
+            }
+        }
+        (pager("/audit?", v.page, v.per_page, v.total, v.next_page))
     }
-    b.push_str("</table><p class=\"muted\">Charge rate: charged or summonsed among reports with an outcome assigned.</p>");
-    page("National comparison", &ctx, &b)
 }
 
 async fn audit_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q): Query<PageQuery>) -> Response {
@@ -939,34 +962,7 @@ async fn audit_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q)
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    let mut b = String::from(
-        "<h1>Audit log</h1><p class=\"muted\">Append-only and hash-chained: <code>conduct audit verify</code> finds any edited or deleted entry.</p>",
-    );
-    let _ = write!(
-        b,
-        "<h2>Grant a reviewer access to a force</h2><form class=\"filters\" method=\"post\" action=\"/grants\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <label>Reviewer <input name=\"username\" required></label><label>Force <input name=\"force\" required></label>\
-         <label>Reason <input name=\"reason\" required size=\"40\"></label><button>Grant</button></form>",
-        esc(&ctx.csrf)
-    );
-    b.push_str("<table id=\"audit\"><tr><th class=\"n\">#</th><th>When</th><th>Who</th><th>Action</th><th>Object</th><th>Force</th><th>Outcome</th><th>Detail</th></tr>");
-    for e in &v.items {
-        let _ = write!(
-            b,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            num(e.seq),
-            esc(&e.at),
-            esc(&e.actor),
-            esc(&e.action),
-            esc(&e.object),
-            esc(&e.force),
-            esc(&e.outcome),
-            esc(&e.detail)
-        );
-    }
-    b.push_str("</table>");
-    b.push_str(&pager("/audit?", v.page, v.per_page, v.total, v.next_page));
-    page("Audit log", &ctx, &b)
+    page("Audit log", &ctx, audit_html(&ctx, &v))
 }
 
 #[derive(serde::Deserialize)]
@@ -985,5 +981,339 @@ async fn grant_post(State(state): State<Shared>, PageCtx(ctx): PageCtx, Form(f):
     match api::give_grant(&state, &ctx, GrantRequest { username: f.username, force: f.force, reason: f.reason }).await {
         Ok(_) => Redirect::to("/audit").into_response(),
         Err(e) => error_page(Some(&ctx), state.refusal(e).await),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The XSS corpus through every page that shows user-controlled data: names, narratives,
+    //! references, upload file names, force names, audit entries, messages. Each payload fills
+    //! every text field of the views; the pages must show it as text and nothing else.
+
+    use conduct_resolve::explain::Step;
+    use serde_json::json;
+
+    use super::*;
+    use crate::auth::User;
+    use crate::views::{
+        AccessOutcome, Breach, CoursePart, ForceSummary, LoggedEntry, Order, PersonCourse, Record, Report, TriageCounts, TriageRow,
+    };
+
+    /// Payloads, each aimed at a different place: text, a double-quoted attribute, a
+    /// single-quoted attribute, a link, an SVG `<title>`, the page's `<title>`.
+    const CORPUS: &[&str] = &[
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "' onmouseover='alert(1)' x='",
+        "x' autofocus onfocus='alert(1)",
+        "javascript:alert(1)",
+        "</title><script>alert(1)</script>",
+        "</textarea><svg onload=alert(1)>",
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+    ];
+
+    fn ctx(x: &str, role: Role) -> Ctx {
+        Ctx {
+            user: User { id: 1, username: x.into(), role, force: Some(Force::all().next().expect("a force")), grants: vec![] },
+            csrf: x.into(),
+            token: "t".into(),
+        }
+    }
+
+    fn report_json(x: &str) -> Json {
+        json!({
+            "read": x, "accepted": 1, "rejected": 2, "warnings": x, "rejects_stored": 1, "refused": x, "upload_id": 7,
+            "files": [{"file": x, "table": x, "format": x, "read": 1, "accepted": x, "rejected": 1, "warnings": 0,
+                       "reject_reasons": [{"column": x, "reason": x, "count": 1}]}],
+            "rejects": [{"file": x, "line": 3, "column": x, "reason": x}],
+        })
+    }
+
+    fn record(x: &str) -> Record {
+        let t = Some(x.to_string());
+        Record {
+            force: t.clone(),
+            record_id: t.clone(),
+            incident_ref: t.clone(),
+            role: t.clone(),
+            person_id: t.clone(),
+            local_person_id: t.clone(),
+            forename: t.clone(),
+            middle_names: t.clone(),
+            surname: t.clone(),
+            date_of_birth: t.clone(),
+            sex: t.clone(),
+            address: t.clone(),
+            postcode: t.clone(),
+            phone: t.clone(),
+            email: t.clone(),
+            online_handles: t.clone(),
+            pnc_id: t.clone(),
+            ni_number: t,
+        }
+    }
+
+    fn course(x: &str) -> CoursePage {
+        let t = Some(x.to_string());
+        let report = |date: &str, breach: bool| Report {
+            force: x.into(),
+            incident_ref: x.into(),
+            hidden_repeat: !breach,
+            recorded_date: date.into(),
+            occurred_date: t.clone(),
+            offence_code: x.into(),
+            offence_description: t.clone(),
+            domestic_abuse: Some(true),
+            cyber: Some(true),
+            linked_refs: vec![x.into()],
+            outcome_type: Some(1),
+            outcome_date: t.clone(),
+            narrative: t.clone(),
+            possible_breach: breach,
+        };
+        CoursePage {
+            course_id: x.into(),
+            forces: vec![x.into(), x.into()],
+            victim: t.clone(),
+            suspect: t.clone(),
+            first_date: x.into(),
+            last_date: x.into(),
+            reports: Some(2),
+            hidden_repeats: Some(1),
+            cross_force: true,
+            priority: x.into(),
+            reasons: vec![x.into()],
+            review_as_stalking: true,
+            possible_breaches: Some(1),
+            access: AccessOutcome::PartlyPseudonymous,
+            timeline: vec![report("2024-01-02", false), report("2024-03-04", true)],
+            people: vec![record(x)],
+            orders: vec![Order {
+                force: x.into(),
+                order_ref: x.into(),
+                order_type: x.into(),
+                incident_ref: x.into(),
+                applied_date: t.clone(),
+                granted_date: Some("2024-02-01".into()),
+                expires_date: Some("2025-02-01".into()),
+                status: t.clone(),
+            }],
+            breaches: vec![Breach { force: x.into(), incident_ref: x.into(), order_force: x.into(), order_ref: x.into() }],
+            held_elsewhere: vec![Reference { force: x.into(), reference: x.into(), reports: Some(3), records: None }],
+            redirected_from: t,
+        }
+    }
+
+    fn person(x: &str) -> PersonPage {
+        let t = Some(x.to_string());
+        PersonPage {
+            person_id: t.clone(),
+            access: AccessOutcome::Allowed,
+            records: vec![record(x), record(x)],
+            explanations: vec![Explanation {
+                a: x.into(),
+                b: x.into(),
+                prior: -10.0,
+                steps: vec![Step {
+                    comparison: "forename",
+                    level: x.into(),
+                    values: (x.into(), x.into()),
+                    weight: 3.0,
+                    tf_adjustment: 0.5,
+                    cumulative: -6.5,
+                }],
+                match_weight: 4.0,
+                probability: 0.9,
+                threshold: 3.0,
+                refused_by: t.clone(),
+            }],
+            explained_against: t.clone(),
+            courses: vec![PersonCourse {
+                course_id: x.into(),
+                priority: x.into(),
+                forces: vec![x.into()],
+                first_date: x.into(),
+                last_date: x.into(),
+                reports: Some(2),
+                part: CoursePart::Suspect,
+            }],
+            held_elsewhere: vec![Reference { force: x.into(), reference: x.into(), reports: None, records: Some(1) }],
+            redirected_from: t,
+        }
+    }
+
+    fn summary(x: &str) -> ForceSummary {
+        ForceSummary {
+            force: x.into(),
+            incidents: 5,
+            courses: Some(2),
+            hidden_repeats: Some(1),
+            linked_repeats: Some(1),
+            triage: TriageCounts { urgent: Some(1), high: None, review: Some(1), routine: None },
+            possible_breaches: Some(1),
+            charged: 1,
+            outcomes_assigned: 3,
+            charge_rate: Some(0.25),
+            hidden_share: Some(0.5),
+        }
+    }
+
+    fn triage(x: &str) -> (TriagePage, TriageQuery) {
+        let row = TriageRow {
+            course_id: x.into(),
+            priority: x.into(),
+            reasons: serde_json::value::to_raw_value(&[x]).expect("JSON"),
+            first_date: x.into(),
+            last_date: x.into(),
+            reports: Some(2),
+            reports_in_force: Some(2),
+            hidden_repeats: Some(1),
+            cross_force: false,
+            forces: vec![x.into()],
+            review_as_stalking: false,
+            possible_breaches: None,
+            victim: x.into(),
+            suspect: Some(x.into()),
+        };
+        let page = TriagePage { force: None, page: 2, per_page: 1, total: 3, next_page: Some(3), items: vec![row] };
+        let t = Some(x.to_string());
+        let q = TriageQuery {
+            force: t.clone(),
+            priority: t.clone(),
+            sort: t.clone(),
+            stalking: t.clone(),
+            cross_force: t.clone(),
+            breach: t.clone(),
+            hidden: t,
+            ..TriageQuery::default()
+        };
+        (page, q)
+    }
+
+    /// Every page that shows user-controlled data, with `x` in every text field.
+    fn pages(x: &str) -> Vec<(&'static str, String)> {
+        let (admin, reviewer) = (ctx(x, Role::Admin), ctx(x, Role::Reviewer));
+        let (tp, tq) = triage(x);
+        let mut refused = ApiError::bad_request(x);
+        refused.detail = Some(report_json(x));
+        let upload = Upload { id: Some(7), at: x.into(), username: x.into(), status: x.into(), report: report_json(x) };
+        let list = UploadList { items: vec![Upload { report: Json::Null, ..upload }] };
+        let upload = Upload { id: Some(7), at: x.into(), username: x.into(), status: x.into(), report: report_json(x) };
+        let overview = ForceOverview {
+            summary: summary(x),
+            quarters: Some(vec![Quarter { quarter: x.into(), recorded: 4, charged: 1 }]),
+            outcome_groups: Some(vec![OutcomeGroup { group: x.into(), count: 3 }]),
+        };
+        let national = National { published_at: Some(x.into()), forces: vec![summary(x)] };
+        let entry = LoggedEntry {
+            seq: Some(1),
+            at: x.into(),
+            actor: x.into(),
+            action: x.into(),
+            object: x.into(),
+            force: x.into(),
+            outcome: x.into(),
+            detail: x.into(),
+            hash: x.into(),
+        };
+        let audit = AuditPage { page: 2, per_page: 1, total: 3, next_page: Some(3), items: vec![entry] };
+        vec![
+            ("login", login_html(Some(x), x)),
+            ("error", error_html(Some(&admin), &refused)),
+            ("force", layout(x, Some(&admin), force_html(&overview))),
+            ("triage", layout(x, Some(&admin), triage_html(&tp, &tq, true))),
+            ("course", layout(x, Some(&admin), course_html(&course(x)))),
+            ("person", layout(x, Some(&admin), person_html(&person(x)))),
+            ("import", layout(x, Some(&admin), import_html(&admin, &list))),
+            ("import (reviewer)", layout(x, Some(&reviewer), import_html(&reviewer, &list))),
+            ("refused", layout(x, Some(&admin), refused_html(&refused))),
+            ("upload", layout(x, Some(&admin), upload_html(7, &upload))),
+            ("national", layout(x, Some(&admin), national_html(&national))),
+            ("audit", layout(x, Some(&admin), audit_html(&admin, &audit))),
+        ]
+    }
+
+    /// The tags of a page, each as its name and its attributes; panics on anything that is not
+    /// a well-formed tag with double-quoted attribute values (what an injection would leave).
+    fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+        let mut out = Vec::new();
+        let mut rest = html;
+        while let Some(i) = rest.find('<') {
+            rest = &rest[i + 1..];
+            if rest.starts_with('!') || rest.starts_with('/') {
+                rest = &rest[rest.find('>').expect("a closed tag") + 1..];
+                continue;
+            }
+            let end = rest.find(|c: char| c.is_whitespace() || c == '>').expect("a tag name");
+            let name = rest[..end].to_ascii_lowercase();
+            rest = &rest[end..];
+            let mut attrs = Vec::new();
+            loop {
+                rest = rest.trim_start();
+                if let Some(r) = rest.strip_prefix('>') {
+                    rest = r;
+                    break;
+                }
+                let end = rest.find(|c: char| c.is_whitespace() || c == '=' || c == '>').expect("an attribute");
+                let attr = rest[..end].to_ascii_lowercase();
+                assert!(!attr.is_empty() && attr.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "attribute {attr:?} in <{name}>");
+                rest = &rest[end..];
+                let value = match rest.strip_prefix("=\"") {
+                    Some(r) => {
+                        let close = r.find('"').expect("a closing quote");
+                        rest = &r[close + 1..];
+                        r[..close].to_string()
+                    }
+                    None => {
+                        assert!(!rest.starts_with('='), "an unquoted value for {attr} in <{name}>");
+                        String::new()
+                    }
+                };
+                attrs.push((attr, value));
+            }
+            if name == "style" {
+                rest = &rest[rest.find("</style>").expect("a closed style") + 8..];
+            }
+            out.push((name, attrs));
+        }
+        out
+    }
+
+    const ELEMENTS: &[&str] = &[
+        "html", "head", "meta", "title", "style", "body", "header", "main", "strong", "a", "span", "form", "input", "button", "h1", "h2",
+        "p", "div", "b", "label", "select", "option", "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "code", "details",
+        "summary", "svg", "text", "rect", "polyline", "line", "circle",
+    ];
+
+    #[test]
+    fn the_xss_corpus_shows_as_text_on_every_page() {
+        for x in CORPUS {
+            for (what, html) in pages(x) {
+                if x.contains(['<', '"', '&']) {
+                    assert!(!html.contains(x), "{what} page shows {x:?} raw");
+                }
+                assert!(html.contains(&maud::html! { (x) }.into_string()), "{what} page does not show {x:?} escaped");
+                for (name, attrs) in tags(&html) {
+                    assert!(ELEMENTS.contains(&name.as_str()), "{what} page has a <{name}> element after {x:?}");
+                    for (attr, value) in attrs {
+                        assert!(!attr.starts_with("on"), "{what} page has an {attr} attribute after {x:?}");
+                        if ["href", "action", "src"].contains(&attr.as_str()) {
+                            assert!(value.starts_with('/') && !value.starts_with("//"), "{what} page links off the site: {value:?}");
+                            assert!(!value.contains(['\'', ' ', '<']), "{what} page has a raw {value:?} in a link");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn links_carry_ids_percent_encoded() {
+        let html = course_html(&course("a b/../'\"<x>")).into_string();
+        assert!(html.contains("href=\"/persons/a%20b%2F..%2F%27%22%3Cx%3E\""), "{html}");
+        let (tp, tq) = triage("x&y");
+        let html = triage_html(&tp, &tq, false).into_string();
+        assert!(html.contains("href=\"/courses/x%26y\""), "{html}");
+        assert!(html.contains("href=\"/triage?force=x%26y&amp;priority=x%26y&amp;"), "{html}");
     }
 }
