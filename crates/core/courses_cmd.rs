@@ -21,12 +21,15 @@ pub struct ExportArgs {
     /// Orders file(s) of the export.
     #[arg(long)]
     pub orders: Vec<PathBuf>,
+    /// Risk-assessment file(s) of the export: DASH, S-DASH and SASH screenings (optional).
+    #[arg(long)]
+    pub risk_assessments: Vec<PathBuf>,
 }
 
 impl ExportArgs {
     /// The files as ingest's inputs.
     pub fn inputs(self) -> Inputs {
-        Inputs { incidents: self.incidents, people: self.people, orders: self.orders }
+        Inputs { incidents: self.incidents, people: self.people, orders: self.orders, risk_assessments: self.risk_assessments }
     }
 }
 
@@ -55,7 +58,14 @@ pub fn read_export(inputs: &Inputs) -> anyhow::Result<Export> {
     let mut ingest = Ingest::new();
     let (read, summary) = ingest.read_whole(inputs)?;
     let rejects = ingest.rejects().to_vec();
-    Ok(Export { incidents: read.incidents, people: read.people, orders: read.orders, summary, rejects })
+    Ok(Export {
+        incidents: read.incidents,
+        people: read.people,
+        orders: read.orders,
+        risk_assessments: read.risk_assessments,
+        summary,
+        rejects,
+    })
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

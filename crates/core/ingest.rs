@@ -11,7 +11,8 @@ use conduct_store::{ImportReport, Store};
 /// Arguments of `conduct ingest`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A folder holding incidents.*, people.* and orders.* (csv, jsonl or parquet).
+    /// A folder holding incidents.*, people.*, orders.* and risk_assessments.* (csv, jsonl or
+    /// parquet).
     pub folder: Option<PathBuf>,
     /// Incidents files (repeatable).
     #[arg(long = "incidents")]
@@ -22,6 +23,9 @@ pub struct Args {
     /// Orders files (repeatable).
     #[arg(long = "orders")]
     pub orders: Vec<PathBuf>,
+    /// Risk-assessment files: DASH, S-DASH and SASH screenings (repeatable, optional).
+    #[arg(long = "risk-assessments")]
+    pub risk_assessments: Vec<PathBuf>,
     /// Workspace folder (default: $CONDUCT_WORKSPACE or ./conduct-workspace).
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -87,6 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     inputs.incidents.extend(args.incidents);
     inputs.people.extend(args.people);
     inputs.orders.extend(args.orders);
+    inputs.risk_assessments.extend(args.risk_assessments);
     if inputs.incidents.is_empty() && inputs.people.is_empty() && inputs.orders.is_empty() {
         bail!("no input files: give a folder holding incidents.csv, people.csv, orders.csv, or --incidents/--people/--orders");
     }
@@ -115,6 +120,7 @@ pub fn import_with(workspace: &Path, inputs: &Inputs, report_dir: &Path, limits:
         .iter()
         .chain(&inputs.people)
         .chain(&inputs.orders)
+        .chain(&inputs.risk_assessments)
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
@@ -167,10 +173,11 @@ pub fn import_keeping(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> a
     let ingest = Ingest::new();
     let progress = ingest.progress();
     let size = |files: &[PathBuf]| files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum::<u64>();
-    let bar =
-        crate::progress::ByteBar::start("importing", size(&inputs.incidents) + size(&inputs.people) + size(&inputs.orders), move || {
-            progress.bytes()
-        });
+    let bar = crate::progress::ByteBar::start(
+        "importing",
+        size(&inputs.incidents) + size(&inputs.people) + size(&inputs.orders) + size(&inputs.risk_assessments),
+        move || progress.bytes(),
+    );
     // Room reserved once from the files' sizes (a CSV row is 100 bytes or more), as
     // `conduct_ingest::read_people_files` does: growing by doubling would touch fresh memory
     // twice over.
@@ -193,6 +200,7 @@ pub fn import_keeping(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> a
     write_summary(&report, report_dir)?;
     export.summary = report.summary.clone();
     export.rejects = ingest.rejects().to_vec();
+    export.risk_assessments = ingest.risk_assessments().to_vec();
     Ok((report, export))
 }
 

@@ -10,6 +10,9 @@
 //!    Threads of one victim whose suspects look like one person that linkage split (the same
 //!    folded surname and forename initial in some row of each, and no two different dates of
 //!    birth between them) are one thread: a course is not split because the suspect's records were.
+//!    A stalking-or-harassment report (rules 2 and 3) is one whose principal offence code, or
+//!    one of its `secondary_offence_codes`, is in the subgroup: stalking recorded beside
+//!    criminal damage counts as a principal stalking report would.
 //! 2. **Unknown suspect.** A stalking-or-harassment report whose victim V is known but which names
 //!    no suspect joins V's thread that is nearest in time, if it falls within
 //!    [`Options::window_days`] of a report of that thread (so a single known-suspect report can
@@ -174,7 +177,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
     let window = options.window_days;
     let mut unattached: HashMap<PersonId, Vec<usize>> = HashMap::new();
     for &i in &order {
-        if !suspects[i].is_empty() || !incidents[i].offence_code.class().is_stalking_or_harassment() {
+        if !suspects[i].is_empty() || !incidents[i].is_stalking_or_harassment() {
             continue;
         }
         let d = day(&incidents[i]);

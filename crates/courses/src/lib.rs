@@ -21,5 +21,5 @@ mod triage;
 pub use breach::{Breach, find_breaches};
 pub use build::{Course, Courses, Options, PersonId, Suspect, course_id, find_courses, span};
 pub use output::{ForceRepeats, Found, PersonName, WriteError, hidden_by_force};
-pub use signals::{Escalation, Sighting, StalkingSignals, escalation, stalking_signals};
+pub use signals::{Escalation, HiddenStalking, Sighting, StalkingSignals, escalation, stalking_signals};
 pub use triage::{Priority, Review, triage};

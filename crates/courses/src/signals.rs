@@ -54,13 +54,35 @@ pub struct StalkingSignals {
     pub behaviours: Vec<Sighting>,
     /// Domestic-abuse harassment recorded after the April 2020 counting rule.
     pub domestic_abuse_after_rule: bool,
+    /// Reports whose principal crime is outside the stalking-and-harassment subgroup but which
+    /// carry stalking as an additional classification (`secondary_offence_codes`), in report
+    /// order: stalking hidden under another crime.
+    pub stalking_under_other_crime: Vec<HiddenStalking>,
+}
+
+/// A report recorded under another crime with stalking as an additional classification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HiddenStalking {
+    /// The recorded date of the report.
+    pub date: Date,
+    /// The force's reference.
+    pub incident_ref: String,
+    /// The principal offence code, as recorded.
+    pub principal: String,
+    /// The secondary stalking code, as recorded.
+    pub secondary: String,
 }
 
 impl StalkingSignals {
-    /// Whether the course should be reviewed as stalking: not recorded as such, and all four
-    /// FOUR indicators, or a stalking behaviour, or the domestic-abuse rule.
+    /// Whether the course should be reviewed as stalking: not recorded as such (as a principal
+    /// crime), and all four FOUR indicators, or a stalking behaviour, or the domestic-abuse
+    /// rule, or stalking recorded only as an additional classification of another crime.
     pub fn review_as_stalking(&self) -> bool {
-        !self.recorded_as_stalking && (self.four.len() == 4 || !self.behaviours.is_empty() || self.domestic_abuse_after_rule)
+        !self.recorded_as_stalking
+            && (self.four.len() == 4
+                || !self.behaviours.is_empty()
+                || self.domestic_abuse_after_rule
+                || !self.stalking_under_other_crime.is_empty())
     }
 }
 
@@ -88,12 +110,27 @@ pub fn stalking_signals(incidents: &[Incident], course: &Course) -> StalkingSign
     }
     let (y, m, d) = DOMESTIC_ABUSE_STALKING_RULE;
     let rule = Date::new(y, m, d).expect("a real date");
+    let harassment = |c: &conduct_domain::OffenceCode| matches!(c.class(), OffenceClass::Harassment | OffenceClass::AggravatedHarassment);
     let domestic_abuse_after_rule = reports.iter().any(|r| {
         r.domestic_abuse == Some(true)
             && r.recorded_date >= rule
-            && matches!(r.offence_code.class(), OffenceClass::Harassment | OffenceClass::AggravatedHarassment)
+            && (harassment(&r.offence_code)
+                || r.stalking_or_harassment_only_secondary() && r.secondary_offence_codes.iter().any(harassment))
     });
-    StalkingSignals { recorded_as_stalking, four, behaviours, domestic_abuse_after_rule }
+    let stalking_under_other_crime = reports
+        .iter()
+        .filter(|r| !r.offence_code.class().is_stalking_or_harassment())
+        .filter_map(|r| {
+            let s = r.secondary_offence_codes.iter().find(|c| c.class() == OffenceClass::Stalking)?;
+            Some(HiddenStalking {
+                date: r.recorded_date,
+                incident_ref: r.incident_ref.clone(),
+                principal: r.offence_code.as_str().to_string(),
+                secondary: s.as_str().to_string(),
+            })
+        })
+        .collect();
+    StalkingSignals { recorded_as_stalking, four, behaviours, domestic_abuse_after_rule, stalking_under_other_crime }
 }
 
 /// Signs that a course is escalating.
@@ -185,6 +222,7 @@ mod tests {
             outcome_type: None,
             outcome_date: None,
             narrative: narrative.into(),
+            secondary_offence_codes: Vec::new(),
             invalid: Vec::new(),
         }
     }

@@ -1,7 +1,7 @@
 //! Rules on small hand-made cases: each test pins one rule of `build`, `breach` or `triage`.
 
 use conduct_domain::{Date, Force, OffenceCode, OrderStatus, OrderType, Role};
-use conduct_domain::{Incident, Involvement, Order};
+use conduct_domain::{Incident, Involvement, Order, RiskAssessment, RiskGrade, RiskTool};
 
 use crate::{Options, Priority, Suspect, find_breaches, find_courses, triage};
 
@@ -23,6 +23,7 @@ fn incident(force: &str, r: &str, day: &str, code: &str, links: &[&str], narrati
         outcome_type: None,
         outcome_date: None,
         narrative: narrative.into(),
+        secondary_offence_codes: Vec::new(),
         invalid: Vec::new(),
     }
 }
@@ -309,11 +310,122 @@ fn triage_puts_breaches_first_and_says_why() {
     let orders = vec![order("Kent", "A0", "2023-04-01", "2025-04-01")];
     let found = w.courses();
     let breaches = find_breaches(&w.incidents, &orders, &found);
-    let reviews = triage(&w.incidents, &orders, &found.courses, &breaches);
+    let reviews = triage(&w.incidents, &orders, &[], &found.courses, &breaches);
     assert_eq!(reviews[0].priority, Priority::Urgent);
     let text = reviews[0].reasons.join("; ");
     assert!(text.starts_with("4 reports in 152 days"), "{text}");
     assert!(text.contains("SPO SPO-1 granted 2023-04-01, in force until 2025-04-01 — possible breach 2023-05-01"), "{text}");
     assert_eq!(reviews[1].priority, Priority::Review);
     assert!(reviews[1].reasons.iter().any(|r| r.contains("review as stalking") && r.contains("loiter")), "{:?}", reviews[1].reasons);
+}
+
+fn screening(r: &str, day: &str, tool: RiskTool, grade: Option<RiskGrade>, yes: &[&str]) -> RiskAssessment {
+    RiskAssessment {
+        force: Force::resolve("Kent").unwrap(),
+        incident_ref: r.into(),
+        assessed_date: date(day),
+        tool,
+        grade,
+        yes_answers: yes.iter().map(|s| s.to_string()).collect(),
+        assessor_notes: String::new(),
+        invalid: Vec::new(),
+    }
+}
+
+fn secondary(i: &mut Incident, codes: &[&str]) {
+    i.secondary_offence_codes = codes.iter().map(|c| OffenceCode::parse(c).unwrap()).collect();
+}
+
+#[test]
+fn screenings_are_cited_in_words_and_a_high_grade_raises_priority() {
+    let mut w = World::new();
+    for (k, d) in ["2022-06-03", "2022-07-15", "2022-08-20"].iter().enumerate() {
+        w.report("Kent", &format!("A{k}"), d, 1, Some(2));
+    }
+    w.report("Kent", "B0", "2022-03-01", 3, Some(4));
+    w.report("Kent", "B1", "2022-04-01", 3, Some(4));
+    let found = w.courses();
+    let without = triage(&w.incidents, &[], &[], &found.courses, &[]);
+    assert!(without.iter().all(|r| r.priority == Priority::Routine && !r.no_sdash), "no screenings exported: no S-DASH reason");
+    let screenings = vec![
+        screening("A2", "2022-08-24", RiskTool::SDash, Some(RiskGrade::High), &["frightened", "visits_3_per_week", "threats"]),
+        screening("A1", "2022-07-16", RiskTool::Dash, Some(RiskGrade::Medium), &["q8"]),
+        screening("Z9", "2022-07-16", RiskTool::SDash, Some(RiskGrade::High), &[]),
+    ];
+    let reviews = triage(&w.incidents, &[], &screenings, &found.courses, &[]);
+    let a = reviews.iter().find(|r| w.refs(&found.courses[r.course])[0] == "A0").unwrap();
+    assert_eq!(a.priority, Priority::High, "{:?}", a.reasons);
+    assert_eq!(a.screenings, [1, 0], "by date");
+    assert_eq!(
+        a.reasons[1..3],
+        [
+            "DASH 2022-07-16 graded medium: question 8 (constant contact, following or stalking)".to_string(),
+            "S-DASH 2022-08-24 graded high: victim very frightened; visits more than 3 times a week; threats of physical or sexual violence"
+                .to_string(),
+        ]
+    );
+    assert!(!a.no_sdash);
+    let b = reviews.iter().find(|r| w.refs(&found.courses[r.course])[0] == "B0").unwrap();
+    assert_eq!(b.priority, Priority::Review, "the force screens, this course has no S-DASH");
+    assert!(b.no_sdash && b.screenings.is_empty());
+    assert!(
+        b.reasons.contains(&"2 reports and no S-DASH recorded (College of Policing: screen with S-DASH from the second report)".into())
+    );
+    // A screening graded medium does not raise a course.
+    let medium = vec![screening("B1", "2022-04-02", RiskTool::SDash, Some(RiskGrade::Medium), &["loitering"])];
+    let reviews = triage(&w.incidents, &[], &medium, &found.courses, &[]);
+    let b = reviews.iter().find(|r| w.refs(&found.courses[r.course])[0] == "B0").unwrap();
+    assert_eq!(b.priority, Priority::Routine);
+    assert!(b.reasons.contains(&"S-DASH 2022-04-02 graded medium: loitering".into()), "{:?}", b.reasons);
+}
+
+#[test]
+fn many_screenings_are_cited_up_to_a_limit_and_the_rest_counted() {
+    let mut w = World::new();
+    w.report("Kent", "A0", "2022-01-01", 1, Some(2));
+    w.report("Kent", "A1", "2022-01-20", 1, Some(2));
+    let screenings: Vec<RiskAssessment> =
+        (1..=8).map(|d| screening("A1", &format!("2022-02-{d:02}"), RiskTool::SDash, None, &["loitering"])).collect();
+    let found = w.courses();
+    let r = &triage(&w.incidents, &[], &screenings, &found.courses, &[])[0];
+    assert_eq!(r.screenings.len(), 8);
+    let cited: Vec<&String> = r.reasons.iter().filter(|s| s.starts_with("S-DASH")).collect();
+    assert_eq!(cited.len(), crate::triage::MAX_SCREENINGS_CITED);
+    assert!(cited[0].starts_with("S-DASH 2022-02-04"), "the latest are cited: {cited:?}");
+    assert!(r.reasons.contains(&"3 earlier screenings not listed".into()), "{:?}", r.reasons);
+}
+
+#[test]
+fn stalking_recorded_beside_another_crime_makes_a_course_and_a_reason_to_review_as_stalking() {
+    let mut w = World::new();
+    // Unknown suspect: criminal damage with harassment as a secondary code joins the victim's chain.
+    secondary(w.report_with("Kent", "V0", "2022-03-01", "58A", &[], "", 1, None), &["8L"]);
+    w.report("Kent", "V1", "2022-03-20", 1, None);
+    // Without the secondary code the damage is not a stalking-or-harassment report: no course.
+    w.report_with("Kent", "X0", "2022-03-01", "58A", &[], "", 5, None);
+    w.report("Kent", "X1", "2022-03-20", 5, None);
+    // Known suspect: stalking recorded only beside criminal damage.
+    w.report("Kent", "S0", "2022-06-01", 3, Some(4));
+    secondary(w.report_with("Kent", "S1", "2022-07-01", "58A", &[], "", 3, Some(4)), &["8Q"]);
+    let found = w.courses();
+    let refs: Vec<Vec<&str>> = found.courses.iter().map(|c| w.refs(c)).collect();
+    assert_eq!(refs, [vec!["V0", "V1"], vec!["S0", "S1"]]);
+    let reviews = triage(&w.incidents, &[], &[], &found.courses, &[]);
+    let s = reviews.iter().find(|r| r.course == 1).unwrap();
+    assert!(s.stalking.review_as_stalking());
+    assert_eq!(s.priority, Priority::Review);
+    assert!(
+        s.reasons
+            .iter()
+            .any(|r| r == "review as stalking: stalking (8Q) recorded only beside another crime (58A) in report S1 of 2022-07-01"),
+        "{:?}",
+        s.reasons
+    );
+    let v = reviews.iter().find(|r| r.course == 0).unwrap();
+    assert!(!v.stalking.review_as_stalking(), "harassment beside criminal damage is not a stalking flag");
+    // Stalking recorded as the principal crime in another report: it is recorded as stalking.
+    w.incidents[4].offence_code = OffenceCode::parse("8Q").unwrap();
+    let found = w.courses();
+    let reviews = triage(&w.incidents, &[], &[], &found.courses, &[]);
+    assert!(reviews.iter().all(|r| !r.stalking.review_as_stalking()));
 }

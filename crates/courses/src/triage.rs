@@ -2,19 +2,29 @@
 //! in plain words. There is no hidden score: the order is a small set of written rules, drawing on
 //! S-DASH and SASH items (constant contact, threats, escalation, previous orders).
 //!
+//! Risk screenings (`risk_assessments`: DASH, S-DASH, SASH) done for the course's reports are
+//! cited in words, one reason per screening ("S-DASH 2022-08-24: victim very frightened;
+//! visits more than 3 times a week"; the latest [`MAX_SCREENINGS_CITED`], with a count of the
+//! earlier ones). A course of stalking-or-harassment reports of a force that exported
+//! screenings, none of them S-DASH, has the reason "no S-DASH recorded" (College of Policing
+//! practice: screen with S-DASH from the second report). A force with no screening in the
+//! export is taken to have exported none, and its courses get no such reason.
+//!
 //! Priority (first match wins):
 //! 1. **Urgent** — a possible breach of a protective order; or a threat to kill, or violence, in
 //!    the last 90 days of the course.
 //! 2. **High** — escalating (intervals at least halving, or threats or violence appearing, or a
-//!    more serious offence); or five or more reports in 90 days.
+//!    more serious offence); or five or more reports in 90 days; or a screening graded high.
 //! 3. **Review** — should be reviewed as stalking (FOUR indicators, stalking behaviours, the
-//!    domestic-abuse counting rule); or crosses forces.
+//!    domestic-abuse counting rule, stalking recorded only beside another crime); or crosses
+//!    forces; or no S-DASH recorded.
 //! 4. **Routine** — every other course.
 //!
 //! Within a priority, courses with more recent last reports come first, then more reports.
 
-use conduct_domain::OrderType;
-use conduct_domain::{Incident, Order};
+use std::collections::{HashMap, HashSet};
+
+use conduct_domain::{Force, Incident, Order, OrderType, RiskAssessment, RiskGrade, RiskTool};
 
 use crate::breach::Breach;
 use crate::build::{Course, day, span};
@@ -60,18 +70,42 @@ pub struct Review {
     pub escalation: Escalation,
     /// Possible breaches in this course: indices into the breaches.
     pub breaches: Vec<usize>,
+    /// Risk screenings done for its reports: indices into the risk assessments, by date.
+    pub screenings: Vec<usize>,
+    /// Its force exported screenings, its reports are of the stalking-or-harassment kind, and
+    /// none of its reports has an S-DASH.
+    pub no_sdash: bool,
 }
+
+/// Screenings cited one by one in a course's reasons; earlier ones are counted.
+pub const MAX_SCREENINGS_CITED: usize = 5;
 
 fn days_word(n: i32) -> String {
     if n == 1 { "1 day".into() } else { format!("{n} days") }
 }
 
-/// Orders the courses for review, with reasons.
-pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], breaches: &[Breach]) -> Vec<Review> {
-    let mut breaches_of_incident: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+/// Orders the courses for review, with reasons. `screenings` are the export's risk
+/// assessments (empty when it had none); a screening whose incident is in no course is not used.
+pub fn triage(
+    incidents: &[Incident],
+    orders: &[Order],
+    screenings: &[RiskAssessment],
+    courses: &[Course],
+    breaches: &[Breach],
+) -> Vec<Review> {
+    let mut breaches_of_incident: HashMap<usize, Vec<usize>> = HashMap::new();
     for (k, b) in breaches.iter().enumerate() {
         breaches_of_incident.entry(b.incident).or_default().push(k);
     }
+    let incident_at: HashMap<(Force, &str), usize> =
+        incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
+    let mut screenings_of_incident: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, a) in screenings.iter().enumerate() {
+        if let Some(&i) = incident_at.get(&(a.force, a.incident_ref.as_str())) {
+            screenings_of_incident.entry(i).or_default().push(k);
+        }
+    }
+    let screening_forces: HashSet<Force> = screenings.iter().map(|a| a.force).collect();
     let mut out: Vec<Review> = courses
         .iter()
         .enumerate()
@@ -96,6 +130,27 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
                 let kind = if o.order_type == OrderType::Other { "order".to_string() } else { o.order_type.to_string() };
                 reasons.push(format!("{kind} {}{granted}{until} — possible breach {}", o.order_ref, incidents[b.incident].recorded_date));
             }
+            let mut screened: Vec<usize> =
+                course.incidents.iter().flat_map(|i| screenings_of_incident.get(i).into_iter().flatten().copied()).collect();
+            screened.sort_by_key(|&k| (screenings[k].assessed_date, k));
+            let earlier = screened.len().saturating_sub(MAX_SCREENINGS_CITED);
+            for &k in &screened[earlier..] {
+                reasons.push(screenings[k].in_words());
+            }
+            if earlier > 0 {
+                let s = if earlier == 1 { "" } else { "s" };
+                reasons.push(format!("{earlier} earlier screening{s} not listed"));
+            }
+            let graded_high = screened.iter().any(|&k| screenings[k].grade == Some(RiskGrade::High));
+            let no_sdash = course.forces.iter().any(|f| screening_forces.contains(f))
+                && course.incidents.iter().any(|&i| incidents[i].is_stalking_or_harassment())
+                && !screened.iter().any(|&k| screenings[k].tool == RiskTool::SDash);
+            if no_sdash {
+                reasons.push(format!(
+                    "{} reports and no S-DASH recorded (College of Policing: screen with S-DASH from the second report)",
+                    course.incidents.len()
+                ));
+            }
             if let Some(t) = &esc.first_threat {
                 reasons.push(format!("{} first reported {}: \"{}\"", t.cue, t.date, t.phrase));
             }
@@ -119,6 +174,14 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
                 if stalking.domestic_abuse_after_rule {
                     why.push("domestic-abuse harassment recorded after April 2020, when such harassment is recorded as stalking".into());
                 }
+                if let Some(h) = stalking.stalking_under_other_crime.first() {
+                    let more = stalking.stalking_under_other_crime.len() - 1;
+                    let also = if more == 0 { String::new() } else { format!(" (and {more} more such reports)") };
+                    why.push(format!(
+                        "stalking ({}) recorded only beside another crime ({}) in report {} of {}{also}",
+                        h.secondary, h.principal, h.incident_ref, h.date
+                    ));
+                }
                 reasons.push(format!("review as stalking: {}", why.join("; ")));
             }
             if course.is_cross_force() {
@@ -140,14 +203,15 @@ pub fn triage(incidents: &[Incident], orders: &[Order], courses: &[Course], brea
                 || esc.first_violence.is_some()
                 || esc.more_serious_offence.is_some()
                 || esc.recent_reports >= 5
+                || graded_high
             {
                 Priority::High
-            } else if stalking.review_as_stalking() || course.is_cross_force() {
+            } else if stalking.review_as_stalking() || course.is_cross_force() || no_sdash {
                 Priority::Review
             } else {
                 Priority::Routine
             };
-            Review { course: c, priority, reasons, stalking, escalation: esc, breaches: own }
+            Review { course: c, priority, reasons, stalking, escalation: esc, breaches: own, screenings: screened, no_sdash }
         })
         .collect();
     out.sort_by(|a, b| {

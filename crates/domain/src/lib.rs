@@ -5,7 +5,8 @@
 //! finer codes mapped onto the stalking-and-harassment subgroup), an [`OutcomeType`] (0–22),
 //! a [`Role`], a protective [`OrderType`] and [`OrderStatus`], and a calendar [`Date`].
 //! The records made of them — an [`Incident`], a person's [`Involvement`] in it, a protective
-//! [`Order`] — are here too, so a stage that uses records needs no reader.
+//! [`Order`], a [`RiskAssessment`] (a DASH, S-DASH or SASH screening) — are here too, so a
+//! stage that uses records needs no reader.
 //! Tables that the reference marks as unconfirmed live in `data/*.csv`, not in `match` arms.
 //! [`cell`] holds the one rule that keeps every CSV cell Conduct writes inert in a spreadsheet.
 //! A value that does not read as one of these types is the crate's one [`Error`], whose
@@ -20,6 +21,7 @@ pub mod offence;
 pub mod order;
 pub mod outcome;
 pub mod record;
+pub mod risk;
 pub mod role;
 pub mod value;
 
@@ -30,4 +32,5 @@ pub use offence::{OffenceClass, OffenceCode};
 pub use order::{OrderStatus, OrderType};
 pub use outcome::OutcomeType;
 pub use record::{Incident, Involvement, Order};
+pub use risk::{RiskAssessment, RiskGrade, RiskTool};
 pub use role::Role;

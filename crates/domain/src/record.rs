@@ -33,8 +33,32 @@ pub struct Incident {
     pub outcome_date: Option<Date>,
     /// Short free-text summary.
     pub narrative: String,
+    /// Home Office codes recorded in addition to the principal `offence_code` (stalking
+    /// recorded beside criminal damage, say), in the order given, each once. Never counted in
+    /// the Home Office tables, which count the principal crime.
+    pub secondary_offence_codes: Vec<OffenceCode>,
     /// Names of optional columns whose values were invalid (and are kept as unknown).
     pub invalid: Vec<&'static str>,
+}
+
+impl Incident {
+    /// Whether the report is of the stalking-and-harassment kind: its principal code, or one
+    /// of its secondary codes, is in the subgroup.
+    pub fn is_stalking_or_harassment(&self) -> bool {
+        self.offence_code.class().is_stalking_or_harassment() || self.secondary_stalking_or_harassment().is_some()
+    }
+
+    /// The first secondary code in the stalking-and-harassment subgroup, if any.
+    pub fn secondary_stalking_or_harassment(&self) -> Option<&OffenceCode> {
+        self.secondary_offence_codes.iter().find(|c| c.class().is_stalking_or_harassment())
+    }
+
+    /// Whether stalking or harassment is recorded only as an additional classification: the
+    /// principal code is outside the subgroup and a secondary code is in it (the super-complaint's
+    /// "stalking recorded as a lesser crime").
+    pub fn stalking_or_harassment_only_secondary(&self) -> bool {
+        !self.offence_code.class().is_stalking_or_harassment() && self.secondary_stalking_or_harassment().is_some()
+    }
 }
 
 /// One person's involvement in an incident (a row of people.csv).

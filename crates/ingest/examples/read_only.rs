@@ -8,6 +8,7 @@ fn main() {
         incidents: vec![dir.join("incidents.csv")],
         people: vec![dir.join("people.csv")],
         orders: vec![dir.join("orders.csv")],
+        risk_assessments: Vec::new(),
     };
     let t = std::time::Instant::now();
     let mut ingest = conduct_ingest::Ingest::new();

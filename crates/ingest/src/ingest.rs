@@ -1,12 +1,15 @@
-//! Reads a whole export — incidents, then people, then orders — checking what no single row
-//! can check on its own: a duplicate `incident_ref` (or `record_id`, `order_ref`) within a
-//! force, and people or orders that point at an incident that exists neither in this import
-//! nor in the workspace. Accepted records go to a sink in batches (the store writes them);
-//! rejects and warnings go to files or memory; the [`Summary`] balances for every file.
+//! Reads a whole export — incidents, then people, then orders, then risk assessments —
+//! checking what no single row can check on its own: a duplicate `incident_ref` (or
+//! `record_id`, `order_ref`, screening) within a force, and people, orders or screenings that
+//! point at an incident that exists neither in this import nor in the workspace. Accepted
+//! incidents, people and orders go to a sink in batches (the store writes them); accepted risk
+//! assessments, a few per course at most, are kept by the [`Ingest`] for the caller
+//! ([`Ingest::risk_assessments`]); rejects and warnings go to files or memory; the [`Summary`]
+//! balances for every file.
 
 use std::path::{Path, PathBuf};
 
-use conduct_domain::{Date, Force, Incident, Involvement, Order};
+use conduct_domain::{Date, Force, Incident, Involvement, Order, RiskAssessment};
 
 use crate::error::{Error, ErrorKind};
 use crate::keys::KeyIndex;
@@ -25,11 +28,13 @@ pub struct Inputs {
     pub people: Vec<PathBuf>,
     /// Orders files.
     pub orders: Vec<PathBuf>,
+    /// Risk-assessment files (optional).
+    pub risk_assessments: Vec<PathBuf>,
 }
 
 impl Inputs {
     /// The export files in a folder, in name order: a file belongs to a table when its name
-    /// (any case) is the table's name, or starts with it followed by `-`, `_`, `.` or a digit
+    /// (any case) is the table's name (`incidents`, `people`, `orders`, `risk_assessments`), or starts with it followed by `-`, `_`, `.` or a digit
     /// (`incidents.csv`, `incidents-2025.csv`, `people_000.jsonl`), and ends in an extension
     /// the reader knows (`.csv`, `.txt`, `.jsonl`, `.ndjson`, `.json`, `.parquet`, `.pq`).
     /// Anything else in the folder is left alone.
@@ -59,6 +64,8 @@ impl Inputs {
                 inputs.people.push(p);
             } else if of("orders") {
                 inputs.orders.push(p);
+            } else if of("risk_assessments") {
+                inputs.risk_assessments.push(p);
             }
         }
         Ok(inputs)
@@ -144,6 +151,7 @@ pub struct Ingest {
     batch_size: usize,
     today: Date,
     limits: Limits,
+    risk_assessments: Vec<RiskAssessment>,
 }
 
 impl Default for Ingest {
@@ -171,6 +179,7 @@ impl Ingest {
             batch_size: 8192,
             today: today(),
             limits,
+            risk_assessments: Vec::new(),
         }
     }
 
@@ -225,6 +234,17 @@ impl Ingest {
         self.warnings.items()
     }
 
+    /// The risk assessments accepted by the last [`Ingest::run`], in file order. They are
+    /// not handed to the sink: a screening is a few rows per course, held in memory whole.
+    pub fn risk_assessments(&self) -> &[RiskAssessment] {
+        &self.risk_assessments
+    }
+
+    /// Takes the accepted risk assessments out of the ingest.
+    pub fn take_risk_assessments(&mut self) -> Vec<RiskAssessment> {
+        std::mem::take(&mut self.risk_assessments)
+    }
+
     /// Reads every file of `inputs` whole into memory (for the stages that need every record
     /// at once). Rejects and warnings are kept as this ingest keeps them.
     ///
@@ -251,6 +271,7 @@ impl Ingest {
             }
             true
         })?;
+        export.risk_assessments = self.take_risk_assessments();
         Ok((export, summary))
     }
 
@@ -304,6 +325,7 @@ impl Ingest {
             summary.files.push(s);
             file_index += 1;
         }
+        self.risk_assessments.clear();
         let mut orders = KeyIndex::default();
         for path in &inputs.orders {
             files.push(path.clone());
@@ -316,6 +338,27 @@ impl Ingest {
                     return Err(duplicate("order_ref", &o.order_ref, o.force, &files, f, l, 1));
                 }
                 Ok((Accepted::Order(o), warnings))
+            })?;
+            summary.files.push(s);
+            file_index += 1;
+        }
+        // A screening is one tool on one day for one incident: the same again is a duplicate.
+        let mut screenings = KeyIndex::default();
+        let mut key = String::new();
+        for path in &inputs.risk_assessments {
+            files.push(path.clone());
+            let s = self.read_file(path, Table::RiskAssessments, sink, &mut |row, line| {
+                let (r, warnings) = validate::risk_assessment(row, today, &mut lk)?;
+                if !exists(r.force, &r.incident_ref, &incidents) {
+                    return Err(orphan(&r.incident_ref, r.force, 1));
+                }
+                key.clear();
+                key.push_str(&format!("{}\u{1f}{}\u{1f}{}", r.incident_ref, r.tool, r.assessed_date));
+                if let Some((f, l)) = screenings.first_or_insert(r.force.id(), &key, file_index, line) {
+                    let what = format!("{} screening of {} on {}", r.tool, shown(&r.incident_ref), r.assessed_date);
+                    return Err(duplicate_screening(&what, r.force, &files, f, l));
+                }
+                Ok((Accepted::RiskAssessment(r), warnings))
             })?;
             summary.files.push(s);
             file_index += 1;
@@ -370,7 +413,9 @@ impl Ingest {
                                 };
                                 self.warnings.push(w, warning_row)?;
                             }
-                            if let Some(full) = batch.push(record) {
+                            if let Accepted::RiskAssessment(r) = record {
+                                self.risk_assessments.push(r);
+                            } else if let Some(full) = batch.push(record) {
                                 if !sink(full) {
                                     return Err(Error::new(ErrorKind::Stopped, path, Some(line)));
                                 }
@@ -454,6 +499,13 @@ fn duplicate(
     }
 }
 
+fn duplicate_screening(what: &str, force: Force, files: &[PathBuf], first_file: u32, first_line: u64) -> validate::RowFault {
+    let same_file = first_file as usize + 1 == files.len();
+    let place =
+        if same_file { format!("line {first_line}") } else { format!("line {first_line} of {}", files[first_file as usize].display()) };
+    validate::RowFault { column: Some(1), reason: format!("duplicate {what} in {force}: first seen on {place}; the first is kept") }
+}
+
 fn orphan(incident_ref: &str, force: Force, column: usize) -> validate::RowFault {
     validate::RowFault {
         column: Some(column),
@@ -470,6 +522,7 @@ enum Accepted {
     Incident(Incident),
     Involvement(Involvement),
     Order(Order),
+    RiskAssessment(RiskAssessment),
 }
 
 struct Pending {
@@ -489,6 +542,7 @@ impl Pending {
             Table::Incidents => Batch::Incidents(Vec::with_capacity(size)),
             Table::People => Batch::People(Vec::with_capacity(size)),
             Table::Orders => Batch::Orders(Vec::with_capacity(size)),
+            Table::RiskAssessments => unreachable!("risk assessments are kept by the ingest, not batched"),
         });
         let len = match (b, record) {
             (Batch::Incidents(v), Accepted::Incident(r)) => {
@@ -535,6 +589,8 @@ pub struct Export {
     pub people: Vec<Involvement>,
     /// Accepted orders.
     pub orders: Vec<Order>,
+    /// Accepted risk assessments.
+    pub risk_assessments: Vec<RiskAssessment>,
 }
 
 /// Reads one people file on its own — no incidents file, no workspace — as person linkage does

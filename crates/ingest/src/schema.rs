@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::Path;
 
-/// One of the three input tables of the data contract.
+/// One of the input tables of the data contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Table {
     /// incidents.csv: one row per recorded crime or incident.
@@ -12,6 +12,8 @@ pub enum Table {
     People,
     /// orders.csv: protective orders.
     Orders,
+    /// risk_assessments.csv: DASH, S-DASH and SASH screenings (optional).
+    RiskAssessments,
 }
 
 /// A contract column: its name and whether a row is unusable without it.
@@ -45,6 +47,7 @@ pub const INCIDENT_COLUMNS: &[Column] = &[
     opt("outcome_type"),
     opt("outcome_date"),
     opt("narrative"),
+    opt("secondary_offence_codes"),
 ];
 
 /// People columns.
@@ -80,6 +83,10 @@ pub const ORDER_COLUMNS: &[Column] = &[
     opt("status"),
 ];
 
+/// Risk-assessment columns.
+pub const RISK_ASSESSMENT_COLUMNS: &[Column] =
+    &[req("force"), req("incident_ref"), req("assessed_date"), req("tool"), opt("grade"), opt("yes_answers"), opt("assessor_notes")];
+
 /// Ground-truth columns that evaluation data may carry. They are recognised (so they are not
 /// reported as unexpected) and never read into records: linkage must not see them.
 pub const GROUND_TRUTH_COLUMNS: &[&str] = &["true_person_id", "true_course_id", "true_breach_order_ref"];
@@ -91,6 +98,7 @@ impl Table {
             Table::Incidents => INCIDENT_COLUMNS,
             Table::People => PEOPLE_COLUMNS,
             Table::Orders => ORDER_COLUMNS,
+            Table::RiskAssessments => RISK_ASSESSMENT_COLUMNS,
         }
     }
 
@@ -100,6 +108,7 @@ impl Table {
             Table::Incidents => "incidents",
             Table::People => "people",
             Table::Orders => "orders",
+            Table::RiskAssessments => "risk_assessments",
         }
     }
 
@@ -109,6 +118,7 @@ impl Table {
             Table::Incidents => 1,
             Table::People => 0,
             Table::Orders => 1,
+            Table::RiskAssessments => 1,
         }
     }
 }

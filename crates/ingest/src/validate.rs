@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use conduct_domain::value::{canonical_email, canonical_phone, parse_bool};
 use conduct_domain::{
-    Date, Force, ForceKind, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, PartialDate, Role,
+    Date, Force, ForceKind, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, PartialDate, RiskAssessment,
+    RiskGrade, RiskTool, Role,
 };
 
 use crate::limits::shown;
@@ -85,9 +86,25 @@ impl Lookups {
 
     fn offence_code(&mut self, row: &mut RawRow, table: Table, c: usize) -> Result<OffenceCode, RowFault> {
         let v = required(row, table, c)?;
-        cached(&mut self.codes, &v, |v| OffenceCode::parse(v).map_err(|e| e.to_string()))
-            .map_err(|reason| RowFault { column: Some(c), reason })
+        self.code(&v).map_err(|reason| RowFault { column: Some(c), reason })
     }
+
+    fn code(&mut self, v: &str) -> Result<OffenceCode, String> {
+        cached(&mut self.codes, v, |v| OffenceCode::parse(v).map_err(|e| e.to_string()))
+    }
+}
+
+/// Longest list of `;`-separated items (secondary codes, yes answers) read from one cell;
+/// the rest are left out with a warning. No real record holds more.
+const MAX_LIST_ITEMS: usize = 64;
+
+/// The items of a `;`-separated cell, trimmed, empty ones skipped, at most
+/// [`MAX_LIST_ITEMS`]; and whether there were more.
+fn list_items(v: &str) -> (Vec<&str>, bool) {
+    let mut items: Vec<&str> = v.split(';').map(str::trim).filter(|t| !t.is_empty()).collect();
+    let over = items.len() > MAX_LIST_ITEMS;
+    items.truncate(MAX_LIST_ITEMS);
+    (items, over)
 }
 
 /// The earliest date any record may carry (DESIGN.md, "Plausible values").
@@ -200,6 +217,26 @@ pub(crate) fn incident(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Check
     if outcome_date.is_some_and(|o| o < recorded_date) {
         w.add(10, "outcome dated before the crime was recorded; kept as given");
     }
+    let secondary = take(row, 12);
+    let mut secondary_offence_codes: Vec<OffenceCode> = Vec::new();
+    if !secondary.is_empty() {
+        let (items, over) = list_items(&secondary);
+        let mut bad = Vec::new();
+        for item in items {
+            match lk.code(item) {
+                Ok(c) if c == offence_code || secondary_offence_codes.contains(&c) => {}
+                Ok(c) => secondary_offence_codes.push(c),
+                Err(_) => bad.push(shown(item)),
+            }
+        }
+        if !bad.is_empty() {
+            w.add(12, format!("{} not a Home Office offence code; left out, the other codes kept", plural_list(&bad)));
+            invalid.push("secondary_offence_codes");
+        }
+        if over {
+            w.add(12, format!("more than {MAX_LIST_ITEMS} codes; the first {MAX_LIST_ITEMS} read, the rest left out"));
+        }
+    }
     Ok((
         Incident {
             force,
@@ -214,6 +251,7 @@ pub(crate) fn incident(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Check
             outcome_type,
             outcome_date,
             narrative: take(row, 11),
+            secondary_offence_codes,
             invalid,
         },
         w.0,
@@ -394,4 +432,199 @@ pub(crate) fn order(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Checked<
         }
     }
     Ok((Order { force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status, invalid }, w.0))
+}
+
+/// "\"X\" is" or "\"X\", \"Y\" are", for warnings that name the values left out.
+fn plural_list(items: &[String]) -> String {
+    if items.len() == 1 { format!("{} is", items[0]) } else { format!("{} are", items.join(", ")) }
+}
+
+/// Validates a risk_assessments row: the force, incident and date are required (a date must be
+/// a real day, not after today and not before 1900), the tool must be one of the contract's;
+/// a grade that is none of `standard`, `medium`, `high` is kept as unknown, and a yes answer
+/// that is not one of the tool's question ids is left out; each with a warning.
+pub(crate) fn risk_assessment(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Checked<RiskAssessment> {
+    let t = Table::RiskAssessments;
+    let mut w = Warnings(Vec::new());
+    recoded_warnings(row, &mut w);
+    let force = lk.force(row, t, 0)?;
+    let incident_ref = required(row, t, 1)?;
+    let assessed = required(row, t, 2)?;
+    let assessed_date =
+        Date::parse(&assessed).map_err(|e| RowFault { column: Some(2), reason: format!("assessed_date {}: {e}", shown(&assessed)) })?;
+    if !plausible_past(assessed_date, today) {
+        let when = if assessed_date < earliest() { "before 1900".to_string() } else { format!("after today ({today})") };
+        return Err(RowFault {
+            column: Some(2),
+            reason: format!("assessed_date {assessed_date} is {when}: not a plausible date of screening"),
+        });
+    }
+    let tool_text = required(row, t, 3)?;
+    let tool = RiskTool::parse(&tool_text).ok_or_else(|| RowFault {
+        column: Some(3),
+        reason: format!("{} is not a screening tool (DASH, S-DASH, SASH or other)", shown(&tool_text)),
+    })?;
+    let mut invalid = Vec::new();
+    let grade_text = take(row, 4);
+    let grade = if grade_text.is_empty() {
+        None
+    } else {
+        let g = RiskGrade::parse(&grade_text);
+        if g.is_none() {
+            w.add(4, format!("{} is not a grade (standard, medium, high); kept as unknown", shown(&grade_text)));
+            invalid.push("grade");
+        }
+        g
+    };
+    let answers = take(row, 5);
+    let mut yes_answers: Vec<String> = Vec::new();
+    let (items, over) = list_items(&answers);
+    let mut bad: Vec<String> = Vec::new();
+    let mut why = String::new();
+    for item in items {
+        match tool.answer(item) {
+            Ok(a) if yes_answers.contains(&a) => {}
+            Ok(a) => yes_answers.push(a),
+            Err(e) => {
+                bad.push(shown(item));
+                why = e;
+            }
+        }
+    }
+    if !bad.is_empty() {
+        w.add(5, format!("{} {why}; left out, the other answers kept", plural_list(&bad)));
+        invalid.push("yes_answers");
+    }
+    if over {
+        w.add(5, format!("more than {MAX_LIST_ITEMS} answers; the first {MAX_LIST_ITEMS} read, the rest left out"));
+    }
+    Ok((RiskAssessment { force, incident_ref, assessed_date, tool, grade, yes_answers, assessor_notes: take(row, 6), invalid }, w.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn today() -> Date {
+        Date::new(2026, 1, 1).unwrap()
+    }
+
+    fn raw(cells: &[&str]) -> RawRow {
+        RawRow { line: 2, fields: cells.iter().map(|c| c.to_string()).collect(), ..RawRow::default() }
+    }
+
+    fn screening(cells: &[&str]) -> Checked<RiskAssessment> {
+        risk_assessment(&mut raw(cells), today(), &mut Lookups::default())
+    }
+
+    #[test]
+    fn a_screening_row_is_read_with_its_answers_in_the_tools_ids() {
+        let (r, w) =
+            screening(&["Kent", "K-1", "2022-08-24", "S-DASH", "High", "Frightened; visits-3-per-week;;threats;frightened", "notes"])
+                .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(r.tool, RiskTool::SDash);
+        assert_eq!(r.grade, Some(RiskGrade::High));
+        assert_eq!(r.yes_answers, ["frightened", "visits_3_per_week", "threats"], "canonical, each once, in the order given");
+        assert_eq!(r.assessor_notes, "notes");
+        let (d, _) = screening(&["Kent", "K-1", "2022-08-24", "dash", "", "Q8;q27", ""]).unwrap();
+        assert_eq!((d.tool, d.grade, d.yes_answers), (RiskTool::Dash, None, vec!["q8".to_string(), "q27".to_string()]));
+    }
+
+    #[test]
+    fn a_screening_without_a_usable_tool_date_force_or_incident_is_rejected_at_its_column() {
+        for (cells, column, words) in [
+            (["Kent", "K-1", "2022-08-24", "MARAC", "", "", ""], 3, "not a screening tool"),
+            (["Kent", "K-1", "2022-08-24", "", "", "", ""], 3, "required value tool"),
+            (["Kent", "K-1", "24/08/2022", "DASH", "", "", ""], 2, "assessed_date"),
+            (["Kent", "K-1", "2022-02-30", "DASH", "", "", ""], 2, "no such day"),
+            (["Kent", "K-1", "2031-01-01", "DASH", "", "", ""], 2, "after today"),
+            (["Kent", "K-1", "1850-01-01", "DASH", "", "", ""], 2, "before 1900"),
+            (["Kentshire", "K-1", "2022-08-24", "DASH", "", "", ""], 0, "Kent"),
+            (["Action Fraud", "K-1", "2022-08-24", "DASH", "", "", ""], 0, "not a police force"),
+            (["Kent", " ", "2022-08-24", "DASH", "", "", ""], 1, "required value incident_ref"),
+        ] {
+            let e = screening(&cells).unwrap_err();
+            assert_eq!(e.column, Some(column), "{cells:?}: {e:?}");
+            assert!(e.reason.contains(words), "{cells:?}: {}", e.reason);
+        }
+    }
+
+    #[test]
+    fn a_bad_grade_or_answer_costs_only_that_value() {
+        let (r, w) = screening(&["Kent", "K-1", "2022-08-24", "S-DASH", "severe", "frightened;sleepless;q3", ""]).unwrap();
+        assert_eq!(r.grade, None);
+        assert_eq!(r.yes_answers, ["frightened"]);
+        assert_eq!(r.invalid, ["grade", "yes_answers"]);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].column, 4);
+        assert!(w[1].reason.starts_with("\"sleepless\", \"q3\" are not an S-DASH question id"), "{}", w[1].reason);
+        let (s, w) = screening(&["Kent", "K-1", "2022-08-24", "SASH", "", "q13;q16;q17", ""]).unwrap();
+        assert_eq!(s.yes_answers, ["q13", "q16"]);
+        assert!(w[0].reason.contains("q1 to q16"), "{}", w[0].reason);
+        let many = vec!["frightened"; 100].join(";") + ";q1";
+        let (_, w) = screening(&["Kent", "K-1", "2022-08-24", "S-DASH", "", &many, ""]).unwrap();
+        assert!(w.iter().any(|w| w.reason.starts_with("more than 64 answers")), "{w:?}");
+    }
+
+    #[test]
+    fn secondary_offence_codes_are_read_each_once_and_a_bad_one_is_a_warning() {
+        let mut cells = vec!["Kent", "K-1", "2022-08-24", "", "58A", "Criminal damage", "", "", "", "", "", "", "8Q; 8q ;ZZZ!;58A;8/66;"];
+        let (i, w) = incident(&mut raw(&cells), today(), &mut Lookups::default()).unwrap();
+        let codes: Vec<&str> = i.secondary_offence_codes.iter().map(|c| c.as_str()).collect();
+        assert_eq!(codes, ["8Q", "8/66"], "the principal code and repeats are left out");
+        assert!(i.stalking_or_harassment_only_secondary() && i.is_stalking_or_harassment());
+        assert_eq!(i.invalid, ["secondary_offence_codes"]);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].column, 12);
+        cells[12] = "";
+        let (plain, w) = incident(&mut raw(&cells), today(), &mut Lookups::default()).unwrap();
+        assert!(plain.secondary_offence_codes.is_empty() && w.is_empty() && !plain.is_stalking_or_harassment());
+    }
+
+    proptest! {
+        /// Whatever the cells hold, a screening row is accepted or rejected, never a panic; an
+        /// accepted one holds only its tool's question ids, each once, at most 64, and a
+        /// required column the reject names is one of the four required ones.
+        #[test]
+        fn adversarial_screening_rows_never_panic_and_keep_only_valid_answers(
+            force in prop::sample::select(vec!["Kent", "kent", "Kentshire", "", "Action Fraud", "Met"]),
+            incident_ref in "[ -~]{0,12}",
+            date in prop_oneof![Just("2022-08-24".to_string()), Just("2099-01-01".to_string()), "[0-9/ -]{0,12}"],
+            tool in prop_oneof![
+                prop::sample::select(vec!["DASH", "S-DASH", "s dash", "SASH", "other", "MARAC", ""]).prop_map(String::from),
+                "\\PC{0,8}"
+            ],
+            grade in "\\PC{0,8}",
+            answers in prop::collection::vec(
+                prop_oneof![
+                    prop::sample::select(vec!["frightened", "threats", "q8", "Q08", "q0", "q99", "loitering", ";", ""]).prop_map(String::from),
+                    "\\PC{0,6}"
+                ],
+                0..80,
+            ),
+            notes in "\\PC{0,20}",
+        ) {
+            let answers = answers.join(";");
+            let cells = [force, &incident_ref, &date, &tool, &grade, &answers, &notes];
+            match screening(&cells) {
+                Ok((r, warnings)) => {
+                    prop_assert!(r.yes_answers.len() <= MAX_LIST_ITEMS);
+                    for a in &r.yes_answers {
+                        let again = r.tool.answer(a);
+                        prop_assert_eq!(again.as_deref(), Ok(a.as_str()), "an answer is canonical for its tool");
+                    }
+                    let mut unique = r.yes_answers.clone();
+                    unique.sort();
+                    unique.dedup();
+                    prop_assert_eq!(unique.len(), r.yes_answers.len());
+                    prop_assert!(r.assessed_date <= today().add_days(1));
+                    prop_assert_eq!(r.invalid.is_empty(), warnings.iter().all(|w| w.column != 4 && w.column != 5 || w.reason.starts_with("more than")));
+                }
+                Err(e) => prop_assert!(matches!(e.column, Some(0..=3)), "{:?}", e),
+            }
+        }
+    }
 }

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use conduct_courses::{Breach, Courses, Review, find_breaches, find_courses, triage};
-use conduct_domain::{Incident, Involvement, Order};
+use conduct_domain::{Incident, Involvement, Order, RiskAssessment};
 use conduct_ingest::{FileSummary, Reject, Summary, Table};
 use conduct_resolve::LinkOptions;
 use conduct_stats::Tables;
@@ -39,6 +39,8 @@ pub struct Export {
     pub people: Vec<Involvement>,
     /// Accepted orders.
     pub orders: Vec<Order>,
+    /// Accepted risk assessments (DASH, S-DASH, SASH screenings), cited by the triage.
+    pub risk_assessments: Vec<RiskAssessment>,
     /// Per file: rows read, accepted, rejected (empty for records merged from several reads).
     pub summary: Summary,
     /// Rows the read set aside. Those of the people files that name a record become persons of
@@ -49,7 +51,13 @@ pub struct Export {
 impl From<conduct_ingest::Export> for Export {
     /// Records without a read's findings (the server's merge of several exports).
     fn from(records: conduct_ingest::Export) -> Export {
-        Export { incidents: records.incidents, people: records.people, orders: records.orders, ..Export::default() }
+        Export {
+            incidents: records.incidents,
+            people: records.people,
+            orders: records.orders,
+            risk_assessments: records.risk_assessments,
+            ..Export::default()
+        }
     }
 }
 
@@ -171,8 +179,8 @@ fn statistics(export: &Export) -> Statistics {
     let orders_supplied = export.files_of(Table::Orders).next().is_some();
     Statistics {
         tables: Tables::from_records(&export.incidents, &export.orders, orders_supplied),
-        files: export.summary.files.iter().filter(|f| f.table != Table::People).cloned().collect(),
-        rejects: export.rejects_of(Table::People, true),
+        files: export.summary.files.iter().filter(|f| matches!(f.table, Table::Incidents | Table::Orders)).cloned().collect(),
+        rejects: [Table::Incidents, Table::Orders].into_iter().flat_map(|t| export.rejects_of(t, false)).collect(),
     }
 }
 
@@ -181,7 +189,7 @@ fn find(export: &Export, persons: Persons, linked: Option<Linked>, statistics: S
     let t = Instant::now();
     let courses = find_courses(&export.incidents, &export.people, persons.of_row(), &options.courses);
     let breaches = find_breaches(&export.incidents, &export.orders, &courses);
-    let reviews = triage(&export.incidents, &export.orders, &courses.courses, &breaches);
+    let reviews = triage(&export.incidents, &export.orders, &export.risk_assessments, &courses.courses, &breaches);
     let stages = vec![("courses", t.elapsed())];
     Analysis { persons, linked, courses, breaches, reviews, statistics, stages }
 }

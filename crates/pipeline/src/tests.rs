@@ -74,7 +74,14 @@ fn read(dir: &Path) -> Export {
     let inputs = Inputs::in_folder(dir).unwrap();
     let mut ingest = Ingest::new();
     let (records, summary) = ingest.read_whole(&inputs).unwrap();
-    Export { incidents: records.incidents, people: records.people, orders: records.orders, summary, rejects: ingest.rejects().to_vec() }
+    Export {
+        incidents: records.incidents,
+        people: records.people,
+        orders: records.orders,
+        risk_assessments: records.risk_assessments,
+        summary,
+        rejects: ingest.rejects().to_vec(),
+    }
 }
 
 /// Every file under `dir` (name and bytes), in name order.

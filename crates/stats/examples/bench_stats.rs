@@ -71,6 +71,7 @@ fn main() {
                 outcome_type: OutcomeType::new(rng.below(25) as u8),
                 outcome_date: None,
                 narrative: narratives[(done + i) % narratives.len()].to_string(),
+                secondary_offence_codes: Vec::new(),
                 invalid: Vec::new(),
             })
             .collect();

@@ -138,7 +138,7 @@ pub struct ExportRead {
 /// [`ErrorKind::Ingest`], with the ingest crate's error as its source, when a file cannot be
 /// read at all; rejected rows are in [`ExportRead::rejects`], not errors.
 pub fn read_export(incidents: &[PathBuf], orders: &[PathBuf]) -> Result<ExportRead, Error> {
-    let inputs = Inputs { incidents: incidents.to_vec(), people: Vec::new(), orders: orders.to_vec() };
+    let inputs = Inputs { incidents: incidents.to_vec(), people: Vec::new(), orders: orders.to_vec(), risk_assessments: Vec::new() };
     let mut tables = Tables::new();
     tables.source = Source::Incidents;
     if !orders.is_empty() {

@@ -493,7 +493,7 @@ fn import_begun(
         // that what is counted and known here stays true until the commit.
         conn.batch("SELECT pg_advisory_xact_lock(7270114)").map_err(db)?;
     }
-    let needs_known = matches!(&source, Source::Files { inputs, .. } if !(inputs.people.is_empty() && inputs.orders.is_empty()));
+    let needs_known = matches!(&source, Source::Files { inputs, .. } if !(inputs.people.is_empty() && inputs.orders.is_empty() && inputs.risk_assessments.is_empty()));
     let known = if needs_known { known_incidents(conn).map_err(|e| e.at(path))? } else { KnownIncidents::default() };
     let before = crate::counts(conn).map_err(|e| e.at(path))?;
     #[cfg(feature = "failpoints")]

@@ -323,6 +323,7 @@ pub fn incident_from_row(row: &[Value]) -> Result<Incident, Error> {
         outcome_type,
         outcome_date: r.date(11)?,
         narrative: r.text(12)?,
+        secondary_offence_codes: Vec::new(),
         invalid: r.invalid(13)?,
     })
 }
@@ -489,6 +490,7 @@ mod tests {
                         outcome_type,
                         outcome_date,
                         narrative,
+                        secondary_offence_codes: Vec::new(),
                         invalid,
                     }
                 },
@@ -667,7 +669,12 @@ mod tests {
 
     fn fixture(set: &str) -> Inputs {
         let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data")).join(set);
-        Inputs { incidents: vec![dir.join("incidents.csv")], people: vec![dir.join("people.csv")], orders: vec![dir.join("orders.csv")] }
+        Inputs {
+            incidents: vec![dir.join("incidents.csv")],
+            people: vec![dir.join("people.csv")],
+            orders: vec![dir.join("orders.csv")],
+            risk_assessments: Vec::new(),
+        }
     }
 
     /// What `Store::import` writes reads back as exactly what conduct-ingest reads from the same
@@ -730,6 +737,7 @@ mod tests {
             outcome_type: OutcomeType::new(14),
             outcome_date: None,
             narrative: String::new(),
+            secondary_offence_codes: Vec::new(),
             invalid: vec!["cyber"],
         };
         let row = incident_row(&good);
