@@ -17,7 +17,7 @@ use conduct_resolve::{LinkOptions, Model};
 pub struct LinkArgs {
     /// The people file (CSV, JSON Lines or Parquet, per the data contract); repeat the option
     /// for several files (a split export), linked as one in the order given.
-    #[arg(long, required_unless_present_any = ["verify", "retrain", "withdrawn"])]
+    #[arg(long, required_unless_present_any = ["verify", "retrain", "withdrawn", "encodings"])]
     pub people: Vec<PathBuf>,
     /// The incidents file. Accepted for the stable interface; linkage does not use it yet.
     #[arg(long)]
@@ -26,6 +26,11 @@ pub struct LinkArgs {
     /// --update or --retrain: persons.csv for every record of the population, and model.json.
     #[arg(long, required_unless_present = "verify")]
     pub out: Option<PathBuf>,
+    /// Link these parties' encodings (from `conduct encode`) at a hub, without any secret:
+    /// writes OUT/links-FORCE.csv per party (only the links that touch its records) and
+    /// OUT/summary.json.
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["people", "update", "verify", "retrain", "workspace", "model", "threshold"])]
+    pub encodings: Vec<PathBuf>,
     /// The workspace that holds the linked population (for --update, --verify, --retrain).
     #[arg(long, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
@@ -112,6 +117,9 @@ pub fn names(paths: &[PathBuf]) -> String {
 
 /// Runs `conduct link`.
 pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
+    if !args.encodings.is_empty() {
+        return crate::encode_cmd::hub(&args);
+    }
     if let Some(workspace) = args.workspace.clone().filter(|_| args.update || args.verify || args.retrain) {
         return crate::population_cmd::run(&args, &workspace);
     }

@@ -10,6 +10,7 @@ mod out;
 
 mod courses_cmd;
 mod demo;
+mod encode_cmd;
 mod ingest;
 mod link_cmd;
 mod population_cmd;
@@ -54,6 +55,9 @@ enum Command {
     Link(link_cmd::LinkArgs),
     /// A person's history in a linked population: merges, splits, and where its id went.
     History(population_cmd::HistoryArgs),
+    /// Encode a force's people records for cross-force linkage: keyed encodings to send to a
+    /// hub, and the keymap that stays with the force.
+    Encode(encode_cmd::EncodeArgs),
     /// Show how two people records score against each other, comparison by comparison.
     Explain(link_cmd::ExplainArgs),
     /// Link reports into courses of conduct, find hidden repeats and breaches, and rank for review.
@@ -83,6 +87,8 @@ enum EvalCommand {
     Persons(link_cmd::EvalPersonsArgs),
     /// Score courses.csv against true_course_id: pairwise F1, hidden-repeat and breach recall.
     Courses(courses_cmd::EvalArgs),
+    /// Score a hub's cross-force links (or a plaintext persons.csv) on cross-force pairs.
+    Encodings(encode_cmd::EvalEncodingsArgs),
 }
 
 /// A mistake in the command line that clap cannot see (a period that cannot be read, or lies
@@ -113,6 +119,8 @@ fn main() -> ExitCode {
         Command::Status(a) => ingest::status(a),
         Command::Link(a) => link_cmd::run_link(a),
         Command::Explain(a) => link_cmd::run_explain(a),
+        Command::Encode(a) => encode_cmd::encode(a),
+        Command::Eval(EvalCommand::Encodings(a)) => encode_cmd::eval(a),
         Command::History(a) => population_cmd::history(a),
         Command::Eval(EvalCommand::Persons(a)) => link_cmd::run_eval_persons(a),
         Command::Courses(a) => courses_cmd::run(a),
