@@ -65,7 +65,9 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     }
     let force = match &args.force {
         Some(f) => conduct_domain::Force::resolve(f).map_err(|e| crate::Usage(format!("--force: {e}")))?.name(),
-        None if forces.len() <= 1 => forces.keys().next().copied().ok_or_else(|| anyhow::anyhow!("{}: no people rows to encode", names(&args.people)))?,
+        None if forces.len() <= 1 => {
+            forces.keys().next().copied().ok_or_else(|| anyhow::anyhow!("{}: no people rows to encode", names(&args.people)))?
+        }
         None => {
             let list: Vec<String> = forces.iter().map(|(f, n)| format!("{f} ({n} rows)")).collect();
             return Err(crate::Usage(format!(
@@ -126,7 +128,11 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     if other_forces > 0 {
         note!("{other_forces} rows of other forces left out (--force {force})");
     }
-    note!("send {} to the hub; keep {} (it maps pseudonyms back to records)", args.out.join("encodings.parquet").display(), keymap.display());
+    note!(
+        "send {} to the hub; keep {} (it maps pseudonyms back to records)",
+        args.out.join("encodings.parquet").display(),
+        keymap.display()
+    );
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&json)?)?;
     }
@@ -139,11 +145,17 @@ pub fn hub(args: &LinkArgs) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let parties = args.encodings.iter().map(|p| conduct_pprl::read_encodings(p)).collect::<Result<Vec<_>, _>>()?;
     let read = t.elapsed();
-    let opts = HubOptions { max_block: args.max_block_size.max(2) * 4, seed: args.seed, ..HubOptions::default() };
+    let opts =
+        HubOptions { max_block: args.max_block_size.max(2) * 4, seed: args.seed, keep_pairs: args.all_pairs, ..HubOptions::default() };
     let result = conduct_pprl::link_parties(&parties, &opts)?;
     conduct_pprl::write_links(out, &parties, &result)?;
     let r = &result.report;
-    note!("read {} parties' encodings ({} records) in {:.2}s", parties.len(), parties.iter().map(|p| p.records.len()).sum::<usize>(), read.as_secs_f64());
+    note!(
+        "read {} parties' encodings ({} records) in {:.2}s",
+        parties.len(),
+        parties.iter().map(|p| p.records.len()).sum::<usize>(),
+        read.as_secs_f64()
+    );
     note!(
         "{} candidate pairs ({} field similarities), {} blocks over the cap set aside ({} records); prior of a match {:.3e}",
         r.candidate_pairs,
@@ -152,7 +164,12 @@ pub fn hub(args: &LinkArgs) -> anyhow::Result<ExitCode> {
         r.oversized_records,
         r.match_prior
     );
-    note!("{} pairs at even odds or better; {} joins vetoed; {} persons found in two or more parties", r.linking_pairs, r.vetoed_joins, r.cross_force_persons);
+    note!(
+        "{} pairs at even odds or better; {} joins vetoed; {} persons found in two or more parties",
+        r.linking_pairs,
+        r.vetoed_joins,
+        r.cross_force_persons
+    );
     for p in &r.parties {
         note!(
             "  {:<24} {} records ({} with nothing encoded), {} linked to another party, {} duplicate nominals -> {}",
@@ -175,7 +192,7 @@ pub fn hub(args: &LinkArgs) -> anyhow::Result<ExitCode> {
 #[derive(clap::Args)]
 pub struct EvalEncodingsArgs {
     /// People files with record_id, force and the true person column (ground truth).
-    #[arg(long, required = true)]
+    #[arg(long, required = true, num_args = 1..)]
     pub truth: Vec<PathBuf>,
     /// The true person column.
     #[arg(long, default_value = "true_person_id")]
@@ -184,7 +201,7 @@ pub struct EvalEncodingsArgs {
     #[arg(long, required_unless_present = "persons")]
     pub links: Option<PathBuf>,
     /// The parties' keymap.csv files (record_id,pseudonym), to map the links back.
-    #[arg(long, requires = "links")]
+    #[arg(long, requires = "links", num_args = 1..)]
     pub keymap: Vec<PathBuf>,
     /// Score a plaintext persons.csv on the same cross-force pairs instead (for comparison).
     #[arg(long, conflicts_with = "links")]

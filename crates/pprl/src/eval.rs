@@ -32,6 +32,9 @@ pub struct CrossScores {
     pub f1: f64,
 }
 
+/// Pairs of records (indices into the truth), the smaller first.
+pub type Pairs = HashSet<(u32, u32)>;
+
 /// The truth: per record_id, its force and true person.
 pub struct Truth {
     index: HashMap<String, u32>,
@@ -68,7 +71,10 @@ impl Truth {
                 let id = row.get(c[0]).unwrap_or("").to_string();
                 let n = t.force.len() as u32;
                 if t.index.insert(id.clone(), n).is_some() {
-                    return Err(Error::new(ErrorKind::Input(format!("record_id {id:?} appears twice; scoring needs unique record ids")), Some(path)));
+                    return Err(Error::new(
+                        ErrorKind::Input(format!("record_id {id:?} appears twice; scoring needs unique record ids")),
+                        Some(path),
+                    ));
                 }
                 t.force.push(row.get(c[1]).unwrap_or("").trim().to_string());
                 t.person.push(row.get(c[2]).unwrap_or("").trim().to_string());
@@ -97,8 +103,11 @@ impl Truth {
                 }
             }
         }
-        let predicted: HashSet<(u32, u32)> =
-            predicted.iter().copied().filter(|&(a, b)| inside(a) && inside(b) && self.force[a as usize] != self.force[b as usize]).collect();
+        let predicted: HashSet<(u32, u32)> = predicted
+            .iter()
+            .copied()
+            .filter(|&(a, b)| inside(a) && inside(b) && self.force[a as usize] != self.force[b as usize])
+            .collect();
         let correct = predicted.intersection(&true_pairs).count() as u64;
         let (p, t) = (predicted.len() as u64, true_pairs.len() as u64);
         let precision = if p == 0 { 1.0 } else { correct as f64 / p as f64 };
@@ -129,7 +138,7 @@ impl Truth {
 /// # Errors
 ///
 /// A file that cannot be read, or a pseudonym or record_id that the keymaps or truth lack.
-pub fn pairs_from_links(truth: &Truth, links: &[PathBuf], keymaps: &[PathBuf]) -> Result<(HashSet<(u32, u32)>, HashSet<u32>), Error> {
+pub fn pairs_from_links(truth: &Truth, links: &[PathBuf], keymaps: &[PathBuf]) -> Result<(Pairs, HashSet<u32>), Error> {
     let mut by_pseudonym: HashMap<String, u32> = HashMap::new();
     let mut scope = HashSet::new();
     for path in keymaps {

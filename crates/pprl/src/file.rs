@@ -62,7 +62,10 @@ pub fn write_encodings(path: &Path, force: &str, settings: &Settings, records: &
         WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_dictionary_enabled(false)
-            .set_key_value_metadata(Some(vec![KeyValue::new(SETTINGS_KEY.into(), json), KeyValue::new(PARTY_KEY.into(), force.to_string())]))
+            .set_key_value_metadata(Some(vec![
+                KeyValue::new(SETTINGS_KEY.into(), json),
+                KeyValue::new(PARTY_KEY.into(), force.to_string()),
+            ]))
             .build(),
     );
     let file = File::create(path).map_err(|e| Error::new(ErrorKind::Io(e), Some(path)))?;
@@ -149,7 +152,8 @@ fn read_inner(path: &Path, file: File, size: u64) -> Result<Encodings, Error> {
     let Some(json) = get(SETTINGS_KEY) else {
         return Err(damaged(path, "not a Conduct encodings file: it carries no encoding settings (make it with `conduct encode`)"));
     };
-    let settings: Settings = serde_json::from_str(&json).map_err(|e| damaged(path, format!("the encoding settings cannot be read: {e}")))?;
+    let settings: Settings =
+        serde_json::from_str(&json).map_err(|e| damaged(path, format!("the encoding settings cannot be read: {e}")))?;
     settings.check().map_err(|m| damaged(path, format!("encodings this version cannot link: {m}")))?;
     let force = get(PARTY_KEY).ok_or_else(|| damaged(path, "the file does not say which party made it"))?;
     let rows = usize::try_from(meta.file_metadata().num_rows()).map_err(|_| damaged(path, "a negative row count"))?;
@@ -172,7 +176,10 @@ fn read_inner(path: &Path, file: File, size: u64) -> Result<Encodings, Error> {
         })
         .collect();
     if got != expected {
-        return Err(damaged(path, "its columns are not the ones its settings describe; the file was not written by `conduct encode` or was altered"));
+        return Err(damaged(
+            path,
+            "its columns are not the ones its settings describe; the file was not written by `conduct encode` or was altered",
+        ));
     }
     // Bound what the Parquet layer will allocate before it reads.
     let mut decoded = 0u64;
@@ -206,7 +213,10 @@ fn read_inner(path: &Path, file: File, size: u64) -> Result<Encodings, Error> {
                     let mut vals: Vec<ByteArray> = Vec::new();
                     let (got, _, _) = r.read_records(n, None, None, &mut vals).map_err(perr(path))?;
                     if got != n || vals.len() != n {
-                        return Err(damaged(path, format!("column {name} holds {} of {n} values in row group {g}; the file is truncated", vals.len())));
+                        return Err(damaged(
+                            path,
+                            format!("column {name} holds {} of {n} values in row group {g}; the file is truncated", vals.len()),
+                        ));
                     }
                     for (i, v) in vals.iter().enumerate() {
                         let s = std::str::from_utf8(v.data()).map_err(|_| damaged(path, format!("column {name}: a value is not UTF-8")))?;
@@ -216,7 +226,10 @@ fn read_inner(path: &Path, file: File, size: u64) -> Result<Encodings, Error> {
                             }
                             records[base + i].pseudonym = s.to_string();
                         } else if s != force {
-                            return Err(damaged(path, format!("row {}: force {s:?}, but the file is {force:?}'s; one file holds one party", base + i + 1)));
+                            return Err(damaged(
+                                path,
+                                format!("row {}: force {s:?}, but the file is {force:?}'s; one file holds one party", base + i + 1),
+                            ));
                         }
                     }
                 }
@@ -226,10 +239,12 @@ fn read_inner(path: &Path, file: File, size: u64) -> Result<Encodings, Error> {
                     };
                     let mut vals: Vec<FixedLenByteArray> = Vec::new();
                     let optional = c != expected.len() - 1;
-                    let (got, _, _) =
-                        r.read_records(n, optional.then_some(&mut defs), None, &mut vals).map_err(perr(path))?;
+                    let (got, _, _) = r.read_records(n, optional.then_some(&mut defs), None, &mut vals).map_err(perr(path))?;
                     if got != n {
-                        return Err(damaged(path, format!("column {name} holds {got} of {n} rows in row group {g}; the file is truncated")));
+                        return Err(damaged(
+                            path,
+                            format!("column {name} holds {got} of {n} rows in row group {g}; the file is truncated"),
+                        ));
                     }
                     let mut it = vals.iter();
                     for i in 0..n {

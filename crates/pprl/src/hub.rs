@@ -33,7 +33,13 @@ use crate::{Error, ErrorKind};
 /// Dice coefficients at or above which a field's comparison reaches levels 1, 2, …; below the
 /// last is the last level plus one. Level 0 is "missing on either side".
 pub const DICE_LEVELS: [f64; 7] = [0.95, 0.88, 0.8, 0.7, 0.6, 0.45, 0.3];
-const LEVELS: usize = DICE_LEVELS.len() + 2;
+/// Levels beyond the Dice levels, for the forename and the date of birth: one record has an
+/// initial (a partial date), and it agrees with the other's forename (full date), or it does
+/// not.
+pub const INITIAL_AGREES: usize = DICE_LEVELS.len() + 2;
+/// See [`INITIAL_AGREES`].
+pub const INITIAL_DIFFERS: usize = DICE_LEVELS.len() + 3;
+const LEVELS: usize = DICE_LEVELS.len() + 4;
 
 /// The hub's options; each has the default a user gets.
 #[derive(Clone, Debug)]
@@ -46,11 +52,13 @@ pub struct HubOptions {
     pub u_sample: usize,
     /// Seed of the random pairs.
     pub seed: u64,
+    /// Keep every scored pair in the result (for `--all-pairs`).
+    pub keep_pairs: bool,
 }
 
 impl Default for HubOptions {
     fn default() -> HubOptions {
-        HubOptions { max_block: 64, veto_weight: -10.0, u_sample: 1_000_000, seed: 42 }
+        HubOptions { max_block: 64, veto_weight: -10.0, u_sample: 1_000_000, seed: 42, keep_pairs: false }
     }
 }
 
@@ -102,8 +110,12 @@ pub struct HubReport {
     /// The estimated probability that two records drawn at random are the same person (the
     /// prior of every pair's weight).
     pub match_prior: f64,
-    /// The per-field model.
+    /// The per-field model of pairs across parties.
     pub model: Vec<FieldModel>,
+    /// The prior of a pair inside one party.
+    pub within_match_prior: f64,
+    /// The per-field model of pairs inside one party.
+    pub within_model: Vec<FieldModel>,
     /// Pairs at even odds or better.
     pub linking_pairs: u64,
     /// Joins refused by the veto.
@@ -130,11 +142,30 @@ pub struct Link {
     pub cross_force_person_id: String,
 }
 
+/// A candidate pair as scored: the records (party index, pseudonym), the level of each field
+/// (0 missing; 1… the Dice levels; then initial or partial date agreeing, differing), the
+/// weight, and whether a contradiction vetoed it.
+#[derive(Clone, Debug)]
+pub struct ScoredPair {
+    /// First record: party index and pseudonym.
+    pub a: (usize, String),
+    /// Second record.
+    pub b: (usize, String),
+    /// Per field, its level.
+    pub levels: Vec<u8>,
+    /// log₂ odds.
+    pub weight: f64,
+    /// A contradiction vetoed it.
+    pub vetoed: bool,
+}
+
 /// The hub's answer: per party (in the order given), its links; and the report.
 #[derive(Clone, Debug)]
 pub struct HubResult {
     /// Per party, the links that touch its records.
     pub links: Vec<Vec<Link>>,
+    /// Every candidate pair scored, for the hub's own diagnosis (`--all-pairs`): never sent.
+    pub pairs: Vec<ScoredPair>,
     /// What was done.
     pub report: HubReport,
 }
@@ -149,7 +180,10 @@ pub struct HubResult {
 /// with fewer than two parties.
 pub fn check_parties(parties: &[Encodings]) -> Result<(), Error> {
     if parties.len() < 2 {
-        return Err(Error::new(ErrorKind::Input(format!("{} encodings file given; the hub links two or more parties", parties.len())), None));
+        return Err(Error::new(
+            ErrorKind::Input(format!("{} encodings file given; the hub links two or more parties", parties.len())),
+            None,
+        ));
     }
     let first = &parties[0];
     let mut seen: HashSet<&str> = HashSet::new();
@@ -197,9 +231,23 @@ pub fn check_parties(parties: &[Encodings]) -> Result<(), Error> {
 /// All records' filters, field by field, flat.
 struct Flat {
     words: Vec<usize>,
+    /// The forename and surname fields, when they can be compared crosswise.
+    swap: Option<(usize, usize)>,
+    /// The forename field, whose filters with fewer than `initial_bits` bits are initials.
+    initials: Option<usize>,
+    initial_bits: u16,
+    /// The date-of-birth field, whose filters with fewer than `partial_dob_bits` bits are
+    /// partial dates.
+    dob: Option<usize>,
+    partial_dob_bits: u16,
+    overlap: Vec<bool>,
     bits: Vec<Vec<u64>>,
     pop: Vec<Vec<u16>>,
     party: Vec<u16>,
+    /// Each party's records, as a range of indices.
+    ranges: Vec<(usize, usize)>,
+    /// The fields' names.
+    names: Vec<String>,
 }
 
 impl Flat {
@@ -226,7 +274,30 @@ impl Flat {
                 }
             }
         }
-        Flat { words, bits, pop, party }
+        let overlap = parties[0].settings.fields.iter().map(|f| f.measure == crate::encode::Measure::Overlap).collect();
+        let fields = &parties[0].settings.fields;
+        let at = |n: &str| fields.iter().position(|f| f.name == n);
+        let swap = at("forename").zip(at("surname")).filter(|&(a, b)| fields[a].bits == fields[b].bits);
+        let initials = at("forename");
+        let initial_bits = initials.map_or(0, |f| (3 * fields[f].k) as u16);
+        let dob = at("dob");
+        let partial_dob_bits = dob.map_or(0, |f| (6 * fields[f].k) as u16);
+        let mut ranges = Vec::with_capacity(parties.len());
+        let mut start = 0;
+        for p in parties {
+            ranges.push((start, start + p.records.len()));
+            start += p.records.len();
+        }
+        let names = fields.iter().map(|f| f.name.clone()).collect();
+        Flat { words, swap, initials, initial_bits, dob, partial_dob_bits, overlap, bits, pop, party, ranges, names }
+    }
+
+    fn dice(&self, f: usize, g: usize, a: usize, b: usize) -> f64 {
+        let (pa, pb) = (self.pop[f][a], self.pop[g][b]);
+        let w = self.words[f];
+        let (x, y) = (&self.bits[f][a * w..(a + 1) * w], &self.bits[g][b * w..(b + 1) * w]);
+        let both: u32 = x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum();
+        2.0 * f64::from(both) / f64::from(u32::from(pa) + u32::from(pb))
     }
 
     /// The pair's levels, 4 bits per field, and the number of fields compared.
@@ -242,9 +313,35 @@ impl Flat {
             compared += 1;
             let (x, y) = (&self.bits[f][a * w..(a + 1) * w], &self.bits[f][b * w..(b + 1) * w]);
             let both: u32 = x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum();
-            let dice = 2.0 * f64::from(both) / f64::from(u32::from(pa) + u32::from(pb));
-            let level = DICE_LEVELS.iter().position(|t| dice >= *t).unwrap_or(DICE_LEVELS.len()) + 1;
+            let dice = if self.overlap[f] {
+                f64::from(both) / f64::from(pa.min(pb))
+            } else {
+                2.0 * f64::from(both) / f64::from(u32::from(pa) + u32::from(pb))
+            };
+            let mut level = DICE_LEVELS.iter().position(|t| dice >= *t).unwrap_or(DICE_LEVELS.len()) + 1;
+            // An initial against a forename, or a partial date of birth (a year, a year and
+            // month) against a full one: compared by containment, at levels of their own.
+            let partial = (Some(f) == self.initials && pa.min(pb) < self.initial_bits)
+                || (Some(f) == self.dob && pa.min(pb) < self.partial_dob_bits && pa.max(pb) >= self.partial_dob_bits);
+            if partial {
+                let overlap = f64::from(both) / f64::from(pa.min(pb));
+                level = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS };
+            }
             pat |= (level as u64) << (4 * f);
+        }
+        // Forename and surname swapped: when both crosswise comparisons beat the straight
+        // ones, the pair is compared crosswise (as plaintext linkage does).
+        if let Some((fo, su)) = self.swap {
+            let ok = |x: usize, y: usize| self.pop[x][a] > 0 && self.pop[y][b] > 0;
+            if ok(fo, su) && ok(su, fo) {
+                let lv = |d: f64| DICE_LEVELS.iter().position(|t| d >= *t).unwrap_or(DICE_LEVELS.len()) as u64 + 1;
+                let (l1, l2) = (lv(self.dice(fo, su, a, b)), lv(self.dice(su, fo, a, b)));
+                let (s1, s2) = ((pat >> (4 * fo)) & 0xf, (pat >> (4 * su)) & 0xf);
+                if l1 + l2 < s1 + s2 {
+                    pat &= !((0xf << (4 * fo)) | (0xf << (4 * su)));
+                    pat |= (l1 << (4 * fo)) | (l2 << (4 * su));
+                }
+            }
         }
         (pat, compared)
     }
@@ -262,6 +359,7 @@ fn splitmix(x: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+#[derive(Clone)]
 struct Model {
     log_prior: f64,
     lambda: f64,
@@ -289,6 +387,7 @@ fn rule_masks(settings: &crate::encode::Settings) -> Vec<u32> {
             for (i, f) in settings.fields.iter().enumerate() {
                 let used = rule.fields.iter().any(|&x| match f.name.as_str() {
                     "name" => x == c::FORENAME || x == c::SURNAME,
+                    "salted-forename" => x == c::FORENAME || x == c::SURNAME,
                     "forename" => x == c::FORENAME,
                     "surname" => x == c::SURNAME,
                     "dob" => x == c::DOB,
@@ -309,9 +408,31 @@ fn rule_masks(settings: &crate::encode::Settings) -> Vec<u32> {
         .collect()
 }
 
-fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &HubOptions) -> Model {
+/// The m used where the encodings are too few to estimate it (and EM's starting point): per
+/// level, how often the same person's two records show it — mostly near-identical, sometimes a
+/// typo or nickname, rarely unrelated, an initial usually agreeing.
+const DEFAULT_M: [f64; LEVELS] = [1.0, 0.35, 0.4, 0.1, 0.05, 0.03, 0.02, 0.015, 0.01, 0.02, 0.005];
+
+/// The default m of a field people change (address, postcode, phone, e-mail, handles): the
+/// same person's records often carry unrelated values (they moved; a new phone).
+const DEFAULT_M_CHANGEABLE: [f64; LEVELS] = [1.0, 0.3, 0.25, 0.05, 0.03, 0.02, 0.02, 0.03, 0.28, 0.01, 0.01];
+
+/// The fewest pairs an estimate of m is made from; below it, [`DEFAULT_M`] stands (EM on a
+/// few dozen pairs of a force-sized export fits noise).
+const MIN_SESSION_PAIRS: f64 = 200.0;
+
+/// Which pairs a model is for: records of two parties, or of one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Within,
+    Cross,
+}
+
+fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &HubOptions, kind: Kind) -> Model {
     let nf = flat.words.len();
     let n = flat.party.len();
+    let within: f64 = flat.ranges.iter().map(|&(s, e)| (e - s) as f64 * (e - s).saturating_sub(1) as f64 / 2.0).sum();
+    let all = n as f64 * n.saturating_sub(1) as f64 / 2.0;
     // u from random pairs: almost all are two different people.
     let samples = opts.u_sample.min(n.saturating_mul(n.saturating_sub(1)) / 2).max(1);
     let chunks = 64;
@@ -322,8 +443,14 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
             let mut cnt = vec![[0.0; LEVELS]; nf];
             for _ in 0..samples.div_ceil(chunks) {
                 let a = (splitmix(&mut rng) % n as u64) as usize;
-                let b = (splitmix(&mut rng) % n as u64) as usize;
-                if a == b {
+                let b = match kind {
+                    Kind::Cross => (splitmix(&mut rng) % n as u64) as usize,
+                    Kind::Within => {
+                        let (s, e) = flat.ranges[flat.party[a] as usize];
+                        s + (splitmix(&mut rng) % (e - s) as u64) as usize
+                    }
+                };
+                if a == b || (kind == Kind::Cross && flat.party[a] == flat.party[b]) {
                     continue;
                 }
                 let (pat, _) = flat.pattern(a, b);
@@ -344,18 +471,30 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
     }
     for uf in &mut u {
         let total: f64 = uf[1..].iter().sum();
-        for l in 1..LEVELS {
+        for x in &mut uf[1..] {
             // Half a pair of smoothing: a level never seen between strangers is rare, not impossible.
-            uf[l] = (uf[l] + 0.5) / (total + 0.5 * (LEVELS - 1) as f64);
+            *x = (*x + 0.5) / (total + 0.5 * (LEVELS - 1) as f64);
         }
         uf[0] = 1.0;
     }
     // m by EM, u held, one session per blocking rule (as Splink trains): the pairs that agree
     // on the rule's key, with the rule's fields left out, give m for the other fields. A
     // field's m is the mean over the sessions that could see it.
+    //
+    // Sessions blocked on a national identifier (PNC id, NI number) come first where they
+    // are large enough: relatives share surnames, addresses, postcodes and (twins) dates of
+    // birth, so sessions blocked on those hold look-alike pairs that EM half counts as
+    // matches, and "a different forename" then looks common among true matches. Identifiers
+    // are not shared by relatives.
     let mut m_sum = vec![[0.0; LEVELS]; nf];
     let mut sessions = vec![0.0; nf];
+    let mut id_sum = vec![[0.0; LEVELS]; nf];
+    let mut id_sessions = vec![0.0; nf];
     for (r, &mask) in masks.iter().enumerate().take(64) {
+        let by_identifier = RULES.get(r).is_some_and(|rule| {
+            use conduct_resolve::compare::field as c;
+            rule.fields.iter().all(|&x| x == c::PNC || x == c::NI)
+        });
         let mut distinct: HashMap<u64, f64> = HashMap::new();
         for (p, &a) in patterns.iter().zip(agree) {
             if a & (1 << r) == 0 {
@@ -370,19 +509,25 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
             *distinct.entry(pat).or_default() += 1.0;
         }
         let total: f64 = distinct.values().sum();
-        if total < 20.0 {
+        if total < MIN_SESSION_PAIRS {
             continue;
         }
         let distinct: Vec<(u64, f64)> = distinct.into_iter().collect();
         let m = em(&distinct, &u, nf);
         for f in 0..nf {
             let seen: f64 = distinct.iter().filter(|(p, _)| level(*p, f) != 0).map(|d| d.1).sum();
-            if mask & (1 << f) != 0 || seen < 20.0 {
+            if mask & (1 << f) != 0 || seen < MIN_SESSION_PAIRS {
                 continue;
             }
             sessions[f] += 1.0;
             for l in 1..LEVELS {
                 m_sum[f][l] += m[f][l];
+            }
+            if by_identifier && seen >= 100.0 {
+                id_sessions[f] += 1.0;
+                for l in 1..LEVELS {
+                    id_sum[f][l] += m[f][l];
+                }
             }
         }
     }
@@ -390,12 +535,27 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
         .map(|f| {
             let mut row = [1.0; LEVELS];
             for l in 1..LEVELS {
-                // A field no session could see (none of the records has it) weighs nothing.
-                row[l] = if sessions[f] > 0.0 { m_sum[f][l] / sessions[f] } else { u[f][l] };
+                // A field no session could estimate (a force-sized export, or a field few records
+                // have) takes the default: what true matches show in police data.
+                row[l] = if id_sessions[f] > 0.0 {
+                    id_sum[f][l] / id_sessions[f]
+                } else if sessions[f] > 0.0 {
+                    m_sum[f][l] / sessions[f]
+                } else if matches!(flat.names[f].as_str(), "address" | "postcode" | "phone" | "email" | "handles") {
+                    DEFAULT_M_CHANGEABLE[l]
+                } else {
+                    DEFAULT_M[l]
+                };
             }
             row
         })
         .collect();
+    // Refinement, leaving one group of related fields out at a time: m of a field is read off
+    // the candidate pairs that the *other* groups alone make near-certain matches. EM's m
+    // for a field is pulled toward the look-alike pairs the field itself helped to call
+    // matches (across forces, "moved house" read as rare among matches when a third of true
+    // cross-force pairs have moved); evidence from the other fields does not have that pull.
+    let m = refine(patterns, &m, &u, nf, &groups(flat));
     // The prior is that of two records drawn at random, since every field's agreement now
     // counts as evidence: the expected matches among the candidates (blocking is taken to miss
     // few) over all pairs, found as a fixed point with m and u held.
@@ -407,7 +567,10 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
         .iter()
         .map(|(&pat, &c)| ((0..nf).filter(|&f| level(pat, f) != 0).map(|f| (m[f][level(pat, f)] / u[f][level(pat, f)]).ln()).sum(), c))
         .collect();
-    let all_pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
+    let all_pairs = match kind {
+        Kind::Cross => all - within,
+        Kind::Within => within,
+    };
     let mut prior = (patterns.len() as f64 * 0.5 / all_pairs.max(1.0)).clamp(1e-15, 0.5);
     for _ in 0..200 {
         let odds = (prior / (1.0 - prior)).ln();
@@ -431,10 +594,68 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
     Model { log_prior: (prior / (1.0 - prior)).log2(), lambda: prior, w, m, u }
 }
 
+/// Groups of fields whose values go together (a name and its parts; an address and its
+/// postcode; an e-mail and the handles, often built from the name): left out together.
+fn groups(flat: &Flat) -> Vec<usize> {
+    flat.names
+        .iter()
+        .map(|n| match n.as_str() {
+            "forename" | "surname" | "name" | "email" | "handles" => 0,
+            "address" | "postcode" => 1,
+            "dob" => 2,
+            "sex" => 3,
+            "phone" => 4,
+            "ids" => 5,
+            _ => 6,
+        })
+        .collect()
+}
+
+fn refine(patterns: &[u64], m: &[[f64; LEVELS]], u: &[[f64; LEVELS]], nf: usize, group: &[usize]) -> Vec<[f64; LEVELS]> {
+    let mut distinct: HashMap<u64, f64> = HashMap::new();
+    for p in patterns {
+        *distinct.entry(*p).or_default() += 1.0;
+    }
+    let mut m = m.to_vec();
+    for _ in 0..2 {
+        let mut next = m.clone();
+        // Only the fields that change over a life (address, postcode, phone): the personal ones
+        // (names, date of birth, sex, identifiers) keep EM's estimate, since
+        // relatives at one address would make "a different forename" or "a date far apart"
+        // look common among matches.
+        for f in (0..nf).filter(|&f| matches!(group[f], 1 | 4)) {
+            let mut acc = [0.0; LEVELS];
+            for (&pat, &c) in &distinct {
+                let l = level(pat, f);
+                if l == 0 {
+                    continue;
+                }
+                // The other groups' evidence, without any prior: a pair must carry 20 bits
+                // from them (odds of a million to one before the prior of ~1e-5).
+                let other: f64 = (0..nf)
+                    .filter(|&g| group[g] != group[f] && level(pat, g) != 0)
+                    .map(|g| (m[g][level(pat, g)] / u[g][level(pat, g)]).log2())
+                    .sum();
+                if other >= 20.0 {
+                    acc[l] += c;
+                }
+            }
+            let total: f64 = acc[1..].iter().sum();
+            if total >= MIN_SESSION_PAIRS {
+                for l in 1..LEVELS {
+                    next[f][l] = (acc[l] + 2.0 * m[f][l]) / (total + 2.0);
+                }
+            }
+        }
+        m = next;
+    }
+    m
+}
+
 /// EM for m with u held, over distinct patterns and their counts.
 fn em(distinct: &[(u64, f64)], u: &[[f64; LEVELS]], nf: usize) -> Vec<[f64; LEVELS]> {
     let total: f64 = distinct.iter().map(|d| d.1).sum::<f64>().max(1.0);
-    let start = [1.0, 0.6, 0.15, 0.1, 0.05, 0.04, 0.03, 0.02, 0.01];
+    let start = DEFAULT_M;
     let mut m = vec![start; nf];
     let mut lambda: f64 = 0.3;
     for _ in 0..200 {
@@ -470,6 +691,131 @@ fn em(distinct: &[(u64, f64)], u: &[[f64; LEVELS]], nf: usize) -> Vec<[f64; LEVE
         }
     }
     m
+}
+
+/// Contradictions: levels that say two records are two people whatever else agrees, as
+/// plaintext linkage has them ([`conduct_resolve::cluster`]): forenames that share almost
+/// nothing (Dice below the last level's floor, neither an initial; a nickname shares its formal
+/// name's group tokens), a different sex, dates of birth far apart. Twins (same surname, date of
+/// birth and address) and parent and child at one address stay apart. A shared identifier (PNC
+/// id or NI number at the top two levels) overrides.
+struct Contradictions {
+    forename: Option<usize>,
+    sex: Option<usize>,
+    dob: Option<usize>,
+    ids: Option<usize>,
+    /// Bits set in a forename filter below which it is an initial or a two-letter name.
+    initial_bits: u16,
+}
+
+impl Contradictions {
+    fn new(settings: &crate::encode::Settings, model: &Model) -> Contradictions {
+        // As in plaintext linkage, a level vetoes only where the model itself says true matches
+        // almost never show it: in a file where forenames are replaced by clerical error
+        // (FEBRL), a different forename is common among matches and does not veto.
+        let vetoes = |f: usize| model.w[f][DICE_LEVELS.len() + 1] <= conduct_resolve::cluster::VETO_WEIGHT;
+        let at = |n: &str| settings.fields.iter().position(|f| f.name == n).filter(|&f| vetoes(f));
+        let k = settings.fields.iter().find(|f| f.name == "forename").map_or(10, |f| f.k);
+        let ids = settings.fields.iter().position(|f| f.name == "ids");
+        Contradictions { forename: at("forename"), sex: at("sex"), dob: at("dob"), ids, initial_bits: (6 * k) as u16 }
+    }
+
+    fn between(&self, flat: &Flat, a: usize, b: usize, pat: u64) -> bool {
+        let last = DICE_LEVELS.len() + 1;
+        if self.ids.is_some_and(|f| matches!(level(pat, f), 1 | 2)) {
+            return false;
+        }
+        let forename = self
+            .forename
+            .is_some_and(|f| level(pat, f) == last && flat.pop[f][a] >= self.initial_bits && flat.pop[f][b] >= self.initial_bits);
+        forename || self.sex.is_some_and(|f| level(pat, f) == last) || self.dob.is_some_and(|f| level(pat, f) == last)
+    }
+}
+
+/// Term frequencies of whole names, from the keyed "forename + surname" blocking token: two
+/// records that share it have the same name, and how many records share it says how common
+/// the name is. An agreement on a common name is weaker evidence than on a rare one (as
+/// Splink's term-frequency adjustments make it); the hub sees only the counts, never a name.
+struct NameFrequencies {
+    token: Vec<u64>,
+    /// Per name token, the name's frequency (shrunk toward a typical name's).
+    count: HashMap<u64, f64>,
+    /// The name fields.
+    fields: Vec<usize>,
+}
+
+impl NameFrequencies {
+    fn new(parties: &[Encodings], flat: &Flat) -> NameFrequencies {
+        let rules = &parties[0].settings.blocking_rules;
+        let at = |name: &str| rules.iter().position(|r| r == name);
+        let (name_rule, year_rule) = (at(RULES[0].name), at(RULES[1].name));
+        let tokens = |rule: Option<usize>| -> Vec<u64> {
+            parties.iter().flat_map(|p| p.records.iter().map(move |r| rule.and_then(|i| r.blocks.get(i).copied()).unwrap_or(0))).collect()
+        };
+        let token = tokens(name_rule);
+        let year = tokens(year_rule);
+        // Per name: its records, and its people (records collapsed on name and birth year, as
+        // plaintext linkage collapses on identity), so one victim's 125 reports do not make her
+        // name common.
+        let mut records_with: HashMap<u64, u32> = HashMap::new();
+        let mut identities: HashSet<(u64, u64)> = HashSet::new();
+        for (&t, &y) in token.iter().zip(&year) {
+            if t != 0 {
+                *records_with.entry(t).or_default() += 1;
+                identities.insert((t, y));
+            }
+        }
+        // A record without a birth year joins the name's dated identities (or is one person
+        // when none is dated).
+        let mut people_with: HashMap<u64, u32> = HashMap::new();
+        for &(t, y) in &identities {
+            if y != 0 {
+                *people_with.entry(t).or_default() += 1;
+            }
+        }
+        let named: u32 = records_with.values().sum();
+        let people = (identities.len() as f64).max(1.0) * flat.party.len() as f64 / f64::from(named.max(1));
+        let [rf, rs] = conduct_resolve::model::reference_frequencies();
+        let count = records_with
+            .iter()
+            .map(|(&t, &r)| {
+                let p = f64::from(people_with.get(&t).copied().unwrap_or(1).max(1));
+                (t, conduct_resolve::model::shrunk_frequency(f64::from(r), p, flat.party.len() as f64, people, rf * rs))
+            })
+            .collect();
+        let fields = parties[0]
+            .settings
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matches!(f.name.as_str(), "name" | "forename" | "surname"))
+            .map(|(i, _)| i)
+            .collect();
+        NameFrequencies { token, count, fields }
+    }
+
+    /// What to add to a pair's weight: when both records carry the same name token, the name
+    /// fields' evidence becomes log₂(m / max(u, share of records with that name)).
+    fn adjustment(&self, model: &Model, a: u32, b: u32, pat: u64) -> f64 {
+        let (ta, tb) = (self.token[a as usize], self.token[b as usize]);
+        if ta == 0 || ta != tb || self.fields.is_empty() {
+            return 0.0;
+        }
+        let share = self.count.get(&ta).copied().unwrap_or(0.0);
+        let (mut m, mut u) = (1.0, 1.0);
+        for &f in &self.fields {
+            let l = level(pat, f);
+            if l == 0 {
+                return 0.0;
+            }
+            m *= model.m[f][l];
+            u *= model.u[f][l];
+        }
+        if share <= u {
+            return 0.0;
+        }
+        (m / share).log2() - (m / u).log2()
+    }
 }
 
 /// Candidate pairs by the keyed blocking tokens, each once; and the blocks set aside.
@@ -561,8 +907,33 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
     let t = std::time::Instant::now();
     let patterns: Vec<u64> = scored.iter().map(|s| s.0).collect();
     let masks = rule_masks(&parties[0].settings);
-    let model = estimate(&flat, &patterns, &agree, &masks, opts);
-    let weights: Vec<f64> = patterns.par_iter().map(|p| model.weight(*p)).collect();
+    // Two models: pairs across parties, and pairs inside one. They differ: inside a force, the
+    // same person's records mostly share an address; across forces the same person has
+    // mostly moved, so "a different postcode" is common among true cross-force matches.
+    let cross: Vec<bool> = pairs.iter().map(|&(a, b)| flat.party[a as usize] != flat.party[b as usize]).collect();
+    let subset = |want: bool| -> (Vec<u64>, Vec<u64>) {
+        patterns.iter().zip(&agree).zip(&cross).filter(|(_, c)| **c == want).map(|((p, a), _)| (*p, *a)).unzip()
+    };
+    let (cp, ca) = subset(true);
+    let (wp, wa) = subset(false);
+    let cross_model = estimate(&flat, &cp, &ca, &masks, opts, Kind::Cross);
+    // Too few pairs inside parties to estimate from: the cross-party model serves them.
+    let within_model = if wp.len() >= 100 { estimate(&flat, &wp, &wa, &masks, opts, Kind::Within) } else { cross_model.clone() };
+    let models = [within_model, cross_model];
+    let tf = NameFrequencies::new(parties, &flat);
+    let contra = [Contradictions::new(&parties[0].settings, &models[0]), Contradictions::new(&parties[0].settings, &models[1])];
+    let weights: Vec<f64> = pairs
+        .par_iter()
+        .zip(&patterns)
+        .zip(&cross)
+        .map(|((&(a, b), p), &c)| {
+            let model = &models[usize::from(c)];
+            let w = model.weight(*p) + tf.adjustment(model, a, b, *p);
+            // A contradiction weighs as a veto: the pair never links, and its two records
+            // never join one person.
+            if contra[usize::from(c)].between(&flat, a as usize, b as usize, *p) { w.min(opts.veto_weight - 1.0) } else { w }
+        })
+        .collect();
     seconds.push(("model".to_string(), t.elapsed().as_secs_f64()));
     let t = std::time::Instant::now();
     let n = flat.party.len();
@@ -610,11 +981,14 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
     }
     // Direct weights of the pairs that linked, for the output.
     let direct: HashMap<(u32, u32), f64> = order.iter().map(|&i| (pairs[i], weights[i])).collect();
-    let offsets: Vec<usize> = parties.iter().scan(0, |s, p| {
-        let o = *s;
-        *s += p.records.len();
-        Some(o)
-    }).collect();
+    let offsets: Vec<usize> = parties
+        .iter()
+        .scan(0, |s, p| {
+            let o = *s;
+            *s += p.records.len();
+            Some(o)
+        })
+        .collect();
     let record = |i: u32| {
         let p = flat.party[i as usize] as usize;
         (p, &parties[p].records[i as usize - offsets[p]])
@@ -639,10 +1013,14 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
         if seen_party.len() < 2 {
             continue;
         }
-        let key = m.iter().map(|&x| {
-            let (p, r) = record(x);
-            (parties[p].force.clone(), r.pseudonym.clone())
-        }).min().expect("members");
+        let key = m
+            .iter()
+            .map(|&x| {
+                let (p, r) = record(x);
+                (parties[p].force.clone(), r.pseudonym.clone())
+            })
+            .min()
+            .expect("members");
         persons.push((key.0, key.1, m.clone()));
     }
     persons.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
@@ -671,10 +1049,24 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
         }
     }
     for l in &mut links {
-        l.sort_unstable_by(|a, b| (&a.pseudonym, &a.other_force, &a.other_pseudonym).cmp(&(&b.pseudonym, &b.other_force, &b.other_pseudonym)));
+        l.sort_unstable_by(|a, b| {
+            (&a.pseudonym, &a.other_force, &a.other_pseudonym).cmp(&(&b.pseudonym, &b.other_force, &b.other_pseudonym))
+        });
     }
     seconds.push(("clustering".to_string(), t.elapsed().as_secs_f64()));
     let fields = &parties[0].settings.fields;
+    let field_models = |m: &Model| -> Vec<FieldModel> {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(f, spec)| FieldModel {
+                field: spec.name.clone(),
+                levels: DICE_LEVELS.to_vec(),
+                m: m.m[f][1..].to_vec(),
+                u: m.u[f][1..].to_vec(),
+            })
+            .collect()
+    };
     let report = HubReport {
         parties: parties
             .iter()
@@ -693,18 +1085,46 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
         field_comparisons,
         oversized_blocks,
         oversized_records,
-        match_prior: model.lambda,
+        match_prior: models[1].lambda,
+        within_match_prior: models[0].lambda,
+        within_model: field_models(&models[0]),
         model: fields
             .iter()
             .enumerate()
-            .map(|(f, spec)| FieldModel { field: spec.name.clone(), levels: DICE_LEVELS.to_vec(), m: model.m[f][1..].to_vec(), u: model.u[f][1..].to_vec() })
+            .map(|(f, spec)| FieldModel {
+                field: spec.name.clone(),
+                levels: DICE_LEVELS.to_vec(),
+                m: models[1].m[f][1..].to_vec(),
+                u: models[1].u[f][1..].to_vec(),
+            })
             .collect(),
         linking_pairs,
         vetoed_joins: vetoed,
         cross_force_persons: persons.len(),
         seconds,
     };
-    Ok(HubResult { links, report })
+    let pairs = if opts.keep_pairs {
+        pairs
+            .iter()
+            .zip(&patterns)
+            .zip(&weights)
+            .zip(&cross)
+            .map(|(((&(a, b), &p), &w), &c)| {
+                let (pa, ra) = record(a);
+                let (pb, rb) = record(b);
+                ScoredPair {
+                    a: (pa, ra.pseudonym.clone()),
+                    b: (pb, rb.pseudonym.clone()),
+                    levels: (0..fields.len()).map(|f| level(p, f) as u8).collect(),
+                    weight: w,
+                    vetoed: contra[usize::from(c)].between(&flat, a as usize, b as usize, p),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(HubResult { links, pairs, report })
 }
 
 /// The file name of a party's links: `links-FORCE.csv`, spaces as `-`.
@@ -727,6 +1147,27 @@ pub fn write_links(dir: &Path, parties: &[Encodings], result: &HubResult) -> Res
         for l in links {
             let weight = l.weight.map(|w| format!("{w:.3}")).unwrap_or_default();
             w.write_record([&l.pseudonym, &l.other_force, &l.other_pseudonym, &weight, &l.cross_force_person_id]).map_err(cerr)?;
+        }
+        w.flush().map_err(|e| Error::new(ErrorKind::Io(e), Some(&path)))?;
+    }
+    if !result.pairs.is_empty() {
+        let path = dir.join("pairs.csv");
+        let cerr = |e: csv::Error| Error::new(ErrorKind::Csv(e), Some(&path));
+        let mut w = csv::Writer::from_path(&path).map_err(cerr)?;
+        let mut head: Vec<String> = ["force_a", "pseudonym_a", "force_b", "pseudonym_b", "weight", "vetoed"].map(String::from).to_vec();
+        head.extend(parties[0].settings.fields.iter().map(|f| format!("level_{}", f.name)));
+        w.write_record(&head).map_err(cerr)?;
+        for p in &result.pairs {
+            let mut row = vec![
+                parties[p.a.0].force.clone(),
+                p.a.1.clone(),
+                parties[p.b.0].force.clone(),
+                p.b.1.clone(),
+                format!("{:.3}", p.weight),
+                p.vetoed.to_string(),
+            ];
+            row.extend(p.levels.iter().map(u8::to_string));
+            w.write_record(&row).map_err(cerr)?;
         }
         w.flush().map_err(|e| Error::new(ErrorKind::Io(e), Some(&path)))?;
     }

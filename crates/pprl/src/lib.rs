@@ -21,6 +21,6 @@ pub mod secret;
 
 pub use encode::{EncodeSummary, Encoder, Hardening, Settings, encode_people};
 pub use error::{Error, ErrorKind};
-pub use hub::{HubOptions, HubReport, HubResult, link_parties, write_links};
 pub use file::{Encodings, read_encodings, write_encodings};
+pub use hub::{HubOptions, HubReport, HubResult, link_parties, write_links};
 pub use secret::Secret;

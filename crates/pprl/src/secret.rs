@@ -44,7 +44,12 @@ impl Secret {
     pub fn read(path: &Path) -> Result<Secret, Error> {
         let bytes = std::fs::read(path).map_err(|e| {
             let why = if e.kind() == std::io::ErrorKind::NotFound { "does not exist".to_string() } else { e.to_string() };
-            Error::new(ErrorKind::Secret(format!("the secret file {why}; make one with `openssl rand -hex 32 > FILE` and share it between the parties out of band")), Some(path))
+            Error::new(
+                ErrorKind::Secret(format!(
+                    "the secret file {why}; make one with `openssl rand -hex 32 > FILE` and share it between the parties out of band"
+                )),
+                Some(path),
+            )
         })?;
         Secret::from_bytes(bytes).map_err(|m| Error::new(ErrorKind::Secret(m), Some(path)))
     }
