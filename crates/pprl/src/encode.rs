@@ -189,14 +189,52 @@ fn splitmix(x: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// One field's tokens, written one after another into one buffer (no allocation per token).
+#[derive(Default)]
+pub struct Sink {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Sink {
+    fn push(&mut self, token: &[u8]) {
+        self.bytes.extend_from_slice(token);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn push_tagged(&mut self, tag: u8, rest: &[u8]) {
+        self.bytes.push(tag);
+        self.bytes.extend_from_slice(rest);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        use std::io::Write as _;
+        let _ = self.bytes.write_fmt(args);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// The tokens, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(self.ends.iter().copied()).map(|(a, b)| &self.bytes[a..b])
+    }
+
+    /// Whether there is no token.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
 /// Letter pairs of ` s `, padded so that first and last letters count.
-fn bigrams(s: &str, tag: u8, out: &mut Vec<Vec<u8>>) {
+fn bigrams(s: &str, tag: u8, out: &mut Sink) {
     if s.is_empty() {
         return;
     }
-    let b: Vec<u8> = std::iter::once(b' ').chain(s.bytes()).chain(std::iter::once(b' ')).collect();
-    for w in b.windows(2) {
-        out.push(vec![tag, w[0], w[1]]);
+    let mut prev = b' ';
+    for c in s.bytes().chain(std::iter::once(b' ')) {
+        out.push(&[tag, prev, c]);
+        prev = c;
     }
 }
 
@@ -240,52 +278,63 @@ impl Encoder {
         mac.update(&[0x1f]);
         mac.update(record_id.as_bytes());
         let out = mac.finalize().into_bytes();
-        out[..16].iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(32);
+        for b in &out[..16] {
+            hex.push(char::from(HEX[usize::from(b >> 4)]));
+            hex.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+        hex
     }
 
     /// The tokens of each field of a normalised record, in field order.
     pub fn tokens(&self, f: &Features) -> Vec<Vec<Vec<u8>>> {
+        self.sinks(f).iter().map(|s| s.iter().map(<[u8]>::to_vec).collect()).collect()
+    }
+
+    /// The tokens of each field, in field order, each field's in one buffer.
+    pub fn sinks(&self, f: &Features) -> Vec<Sink> {
         self.settings
             .fields
             .iter()
             .map(|spec| {
-                let mut t = Vec::new();
+                let mut t = Sink::default();
                 match spec.name.as_str() {
                     "forename" => {
                         if f.forename.len() == 1 {
                             // An initial is its leading letter pair alone: contained in the
                             // filter of every forename that starts with it.
-                            t.push(vec![b'f', b' ', f.forename.as_bytes()[0]]);
+                            t.push(&[b'f', b' ', f.forename.as_bytes()[0]]);
                         } else {
                             bigrams(&f.forename, b'f', &mut t);
                             self.nickname_token(f, &mut t);
                         }
                     }
                     "surname" => bigrams(&f.surname, b'f', &mut t),
-                    "sex" if f.sex != 0 => t.push(vec![b'x', f.sex]),
+                    "sex" if f.sex != 0 => t.push(&[b'x', f.sex]),
                     "dob" => {
                         let d = f.dob;
                         if d.year != 0 {
-                            t.push(format!("y{}", d.year).into_bytes());
+                            t.fmt(format_args!("y{}", d.year));
                             if d.month != 0 {
-                                t.push(format!("m{}", d.month).into_bytes());
-                                t.push(format!("ym{}-{}", d.year, d.month).into_bytes());
+                                t.fmt(format_args!("m{}", d.month));
+                                t.fmt(format_args!("ym{}-{}", d.year, d.month));
                             }
                             if d.day != 0 {
-                                t.push(format!("d{}", d.day).into_bytes());
-                                t.push(format!("yd{}-{}", d.year, d.day).into_bytes());
+                                t.fmt(format_args!("d{}", d.day));
+                                t.fmt(format_args!("yd{}-{}", d.year, d.day));
                             }
                             // Month and day as values, wherever written: a transposed date keeps them.
                             for v in [d.month, d.day].into_iter().filter(|v| *v != 0) {
-                                t.push(format!("v{v}").into_bytes());
+                                t.fmt(format_args!("v{v}"));
                             }
                             if d.month != 0 && d.day != 0 {
-                                t.push(format!("md{}-{}", d.month, d.day).into_bytes());
+                                t.fmt(format_args!("md{}-{}", d.month, d.day));
                                 // Day and month transposed still share this token.
-                                t.push(format!("dm{}-{}", d.month.min(d.day), d.month.max(d.day)).into_bytes());
+                                t.fmt(format_args!("dm{}-{}", d.month.min(d.day), d.month.max(d.day)));
                             }
                             // The decade and the year's digits: a year typo keeps some.
-                            t.push(format!("c{}", d.year / 10).into_bytes());
+                            t.fmt(format_args!("c{}", d.year / 10));
                         }
                     }
                     "address" => bigrams(&f.address, b'a', &mut t),
@@ -312,7 +361,7 @@ impl Encoder {
             .collect()
     }
 
-    fn nickname_token(&self, f: &Features, t: &mut Vec<Vec<u8>>) {
+    fn nickname_token(&self, f: &Features, t: &mut Sink) {
         if f.forename.is_empty() {
             return;
         }
@@ -320,9 +369,7 @@ impl Encoder {
         // of their filters not to look like two different forenames.
         let g = self.nicknames.group_of(&f.forename);
         for tag in [b'g', b'h', b'j'] {
-            let mut tok = vec![tag];
-            tok.extend_from_slice(g.as_bytes());
-            t.push(tok);
+            t.push_tagged(tag, g.as_bytes());
         }
     }
 
@@ -335,7 +382,7 @@ impl Encoder {
 
     /// Encodes one normalised record under `pseudonym`.
     pub fn encode_features(&self, f: &Features, pseudonym: String) -> EncodedRecord {
-        let tokens = self.tokens(f);
+        let tokens = self.sinks(f);
         let flip_seed = SipHasher13::new_with_keys(self.flip_key.0, self.flip_key.1).hash(pseudonym.as_bytes());
         let filters = self
             .settings
@@ -351,7 +398,7 @@ impl Encoder {
                 let bits = u64::from(spec.bits);
                 let mut words = vec![0u64; spec.bits as usize / 64];
                 let sip = SipHasher13::new_with_keys(key.0, key.1);
-                for tok in toks {
+                for tok in toks.iter() {
                     let h = sip.hash(tok);
                     let mut x = h.h1;
                     for _ in 0..spec.k {
