@@ -9,6 +9,7 @@ mod ingest;
 mod linkage;
 mod population;
 mod report;
+mod risk;
 mod serve;
 mod store;
 mod synth;
