@@ -231,10 +231,7 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             say!("conduct serve: error: {}", self.message);
         }
-        let mut body = serde_json::json!({ "error": self.public_message(), "status": self.status.as_u16() });
-        if let Some(d) = self.detail {
-            body["detail"] = d;
-        }
+        let body = openapi::ErrorBody { error: self.public_message(), status: self.status.as_u16(), detail: self.detail };
         let mut r = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
