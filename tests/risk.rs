@@ -178,3 +178,22 @@ fn a_folder_export_brings_its_risk_assessments_into_the_import() {
     let tables: Vec<&str> = summary["files"].as_array().unwrap().iter().map(|f| f["table"].as_str().unwrap()).collect();
     assert_eq!(tables, ["incidents", "people", "risk_assessments"], "the jsonl/ subfolder is not read: {summary}");
 }
+
+#[test]
+fn the_workspace_holds_screenings_and_secondary_codes_and_a_second_import_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    for _ in 0..2 {
+        ok(conduct().arg("ingest").arg(data("risk")).arg("--workspace").arg(&ws));
+        assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM risk_assessments"), ["4"]);
+    }
+    assert_eq!(crate::util::column(&ws, "SELECT secondary_offence_codes FROM incidents WHERE incident_ref = 'KEN-401'"), ["8Q;8/66"]);
+    assert_eq!(
+        crate::util::column(&ws, "SELECT tool || ' ' || grade || ' ' || yes_answers FROM risk_assessments WHERE incident_ref = 'KEN-103'"),
+        ["S-DASH high frightened;visits_3_per_week;threats"]
+    );
+    let export = crate::util::store(&ws).load_export().unwrap();
+    assert_eq!(export.risk_assessments.len(), 4);
+    let damage = export.incidents.iter().find(|i| i.incident_ref == "KEN-102").unwrap();
+    assert!(damage.stalking_or_harassment_only_secondary(), "read back with its secondary code");
+}
