@@ -197,3 +197,20 @@ fn the_workspace_holds_screenings_and_secondary_codes_and_a_second_import_change
     let damage = export.incidents.iter().find(|i| i.incident_ref == "KEN-102").unwrap();
     assert!(damage.stalking_or_harassment_only_secondary(), "read back with its secondary code");
 }
+
+#[test]
+fn a_postgresql_store_holds_screenings_and_secondary_codes_as_sqlite_does() {
+    let Some(pg) = crate::serve::pg_database("risk") else { return };
+    let mut store = conduct_store::Store::open_url(&conduct_store::db::Url::Postgres(pg.url.clone())).unwrap();
+    let inputs = conduct_ingest::Inputs::in_folder(&data("risk")).unwrap();
+    for _ in 0..2 {
+        store.import(&inputs, conduct_ingest::Ingest::new()).unwrap();
+    }
+    let export = store.load_export().unwrap();
+    let screened: Vec<String> = export.risk_assessments.iter().map(|r| r.in_words()).collect();
+    assert_eq!(screened.len(), 4, "{screened:?}");
+    assert!(screened.contains(&"S-DASH 2022-11-13 graded standard: loitering".to_string()), "{screened:?}");
+    let codes: Vec<&str> =
+        export.incidents.iter().find(|i| i.incident_ref == "KEN-401").unwrap().secondary_offence_codes.iter().map(|c| c.as_str()).collect();
+    assert_eq!(codes, ["8Q", "8/66"]);
+}
