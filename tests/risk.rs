@@ -62,6 +62,17 @@ fn screenings_are_cited_in_words_raise_priority_and_their_bad_rows_are_rejected_
     assert!(reasons.contains("S-DASH 2022-09-11: victim very frightened"), "{reasons}");
     assert!(reasons.contains("review as stalking: stalking (8Q) recorded only beside another crime (58A) in report KEN-102"), "{reasons}");
     assert!(!reasons.contains("no S-DASH"), "{reasons}");
+    // Its time line carries the screenings and the secondary code, for the course page.
+    let course =
+        read_csv(&out.join("courses/courses.csv")).into_iter().find(|r| r["incident_ref"] == "KEN-101").unwrap()["course_id"].clone();
+    let timeline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("courses/timelines").join(format!("{course}.json"))).unwrap()).unwrap();
+    let screenings: Vec<(&str, &str)> =
+        timeline["screenings"].as_array().unwrap().iter().map(|s| (s["date"].as_str().unwrap(), s["tool"].as_str().unwrap())).collect();
+    assert_eq!(screenings, [("2022-07-16", "DASH"), ("2022-08-24", "S-DASH"), ("2022-09-11", "S-DASH")]);
+    let damage = timeline["reports"].as_array().unwrap().iter().find(|r| r["incident_ref"] == "KEN-102").unwrap();
+    assert_eq!(damage["secondary_offence_codes"], serde_json::json!(["8Q"]));
+    assert!(damage["flags"].as_array().unwrap().contains(&serde_json::json!("stalking_or_harassment_only_secondary")), "{damage}");
     // Amira Khan: a course only because the criminal damage carries harassment as a secondary
     // code; never screened, in a force that screens.
     let (priority, reasons) = &triage["KEN-201"];
