@@ -654,7 +654,7 @@ fn scenario(backend: Backend) {
             }
         }
     }
-    assert!(log.contains("GET /api/persons/{id} 403"), "requests are logged by route");
+    assert!(log.contains("request{method=GET route=/api/persons/{id}}: answered status=403 ms="), "requests are logged by route");
 
     // The audit trail verifies, and an edit is found.
     let out = ok(&mut server.cmd(&["audit", "verify"]));
@@ -1157,6 +1157,12 @@ fn serve_pages_show_hostile_data_as_text() {
     assert!(course_page.contains("He said &lt;script&gt;"), "the narrative is on the course page");
     let audit = &pages.iter().find(|(p, _)| p == "/audit").unwrap().1;
     assert!(audit.contains("u&lt;script&gt;"), "the hostile username is in the audit log, escaped");
+    // Each request is logged with its route template, status and time, never with the ids in
+    // its path.
+    let log = server.log_text();
+    let answered: Vec<&str> = log.lines().filter(|l| l.contains("answered")).collect();
+    assert!(answered.iter().any(|l| l.contains("route=/courses/{id}") && l.contains("status=200") && l.contains(" ms=")), "{log}");
+    assert!(answered.iter().all(|l| !l.contains(&course) && !l.contains(&person)), "{log}");
 }
 
 /// The text of each tag of a page, between `<` and `>` (a page's text and values have them

@@ -10,6 +10,7 @@ mod linkage;
 mod population;
 mod pprl;
 mod report;
+mod risk;
 mod serve;
 mod store;
 mod synth;

@@ -142,10 +142,11 @@ pub fn print_courses(
     let hidden: usize = found.courses.iter().map(|c| c.hidden.len()).sum();
     let cross = found.courses.iter().filter(|c| c.is_cross_force()).count();
     outln!(
-        "read       {} incidents, {} people rows, {} orders ({read_secs:.1} s; {} rows rejected)",
+        "read       {} incidents, {} people rows, {} orders, {} risk screenings ({read_secs:.1} s; {} rows rejected)",
         export.incidents.len(),
         export.people.len(),
         export.orders.len(),
+        export.risk_assessments.len(),
         export.summary.rejected()
     )?;
     outln!("courses    {} holding {reports} reports ({:.1} s)", found.courses.len(), stage(analysis, "courses"))?;

@@ -258,7 +258,7 @@ pub fn write(args: &Args, tables: &Tables, read: &Read) -> anyhow::Result<serde_
         .iter()
         .map(|(n, t)| (n.clone(), serde_json::json!({"count": t.count, "suppressed_cells": t.suppressed})))
         .collect();
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "files": read.files,
         "rows_used": read.used,
         "rejected": read.rejects.len(),
@@ -270,6 +270,14 @@ pub fn write(args: &Args, tables: &Tables, read: &Read) -> anyhow::Result<serde_
         },
         "outputs": outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     });
+    if tables.source == conduct_stats::Source::Incidents {
+        // A separate, labelled count: never part of the Home Office figures.
+        summary["also_recorded_as_stalking_or_harassment"] = serde_json::json!({
+            "count": tables.also_recorded(None, |_| true),
+            "label": conduct_stats::tables::ALSO_RECORDED_LABEL,
+            "meaning": "incidents whose principal crime is outside the stalking and harassment subgroup and whose secondary_offence_codes hold a code in it; not in the Home Office figures",
+        });
+    }
     let summary_path = args.out.join("summary.json");
     std::fs::write(&summary_path, serde_json::to_string_pretty(&summary)?)
         .with_context(|| format!("writing {}", summary_path.display()))?;
@@ -300,6 +308,9 @@ pub fn print(args: &Args, tables: &Tables, read: &Read, summary: &serde_json::Va
         }
         for (n, t) in tables.non_force() {
             outln!("kept out of force figures: {n} ({} offences)", t.count)?;
+        }
+        if let Some(n) = summary["also_recorded_as_stalking_or_harassment"]["count"].as_u64() {
+            outln!("{}: {n} (counted apart, not in the Home Office figures)", conduct_stats::tables::ALSO_RECORDED_LABEL)?;
         }
         let periods: Vec<String> =
             summary["periods"].as_array().into_iter().flatten().map(|p| p.as_str().unwrap_or("").to_string()).collect();

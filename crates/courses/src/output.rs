@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use conduct_domain::Force;
-use conduct_domain::{Incident, Order};
+use conduct_domain::{Incident, Order, RiskAssessment};
 
 use crate::breach::Breach;
 use crate::build::{Course, Courses, Suspect, span};
@@ -66,6 +66,8 @@ pub struct Found<'a> {
     pub breaches: &'a [Breach],
     /// The review list.
     pub reviews: &'a [Review],
+    /// The risk screenings the review list cites ([`Review::screenings`] index them).
+    pub risk_assessments: &'a [RiskAssessment],
     /// person number → person_id.
     pub person: PersonName<'a>,
 }
@@ -301,6 +303,9 @@ impl Found<'_> {
                     if r.cyber == Some(true) {
                         flags.push("cyber");
                     }
+                    if r.stalking_or_harassment_only_secondary() {
+                        flags.push("stalking_or_harassment_only_secondary");
+                    }
                     serde_json::json!({
                         "date": r.recorded_date.to_string(),
                         "occurred_date": r.occurred_date.map(|d| d.to_string()),
@@ -309,6 +314,7 @@ impl Found<'_> {
                         "offence_code": r.offence_code.as_str(),
                         "offence": r.offence_code.description().unwrap_or(&r.offence_description),
                         "outcome_type": r.outcome_type.map(|o| o.number()),
+                        "secondary_offence_codes": r.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
                         "flags": flags,
                         "narrative": r.narrative,
                     })
@@ -323,6 +329,18 @@ impl Found<'_> {
                 "reasons": review.map(|r| r.reasons.clone()).unwrap_or_default(),
                 "orders": orders,
                 "reports": reports,
+                "screenings": review.map(|r| r.screenings.iter().map(|&k| {
+                    let a = &self.risk_assessments[k];
+                    serde_json::json!({
+                        "date": a.assessed_date.to_string(),
+                        "force": a.force.name(),
+                        "incident_ref": a.incident_ref,
+                        "tool": a.tool.as_str(),
+                        "grade": a.grade.map(|g| g.as_str()),
+                        "yes_answers": a.yes_answers,
+                        "in_words": a.in_words(),
+                    })
+                }).collect::<Vec<_>>()).unwrap_or_default(),
             });
             let path = dir.join(format!("{}.json", c.id));
             let f = std::fs::File::create(&path).map_err(|e| werr(&path)(&e))?;

@@ -97,8 +97,12 @@ pub fn triage(
     for (k, b) in breaches.iter().enumerate() {
         breaches_of_incident.entry(b.incident).or_default().push(k);
     }
-    let incident_at: HashMap<(Force, &str), usize> =
-        incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
+    // Only an export with screenings pays for the index of its incidents.
+    let incident_at: HashMap<(Force, &str), usize> = if screenings.is_empty() {
+        HashMap::new()
+    } else {
+        incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect()
+    };
     let mut screenings_of_incident: HashMap<usize, Vec<usize>> = HashMap::new();
     for (k, a) in screenings.iter().enumerate() {
         if let Some(&i) = incident_at.get(&(a.force, a.incident_ref.as_str())) {

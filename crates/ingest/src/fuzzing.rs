@@ -29,7 +29,8 @@ pub enum Input {
     Parquet,
 }
 
-/// Reads `bytes` as an incidents file, then as a people file, of the given format, through
+/// Reads `bytes` as an incidents file, then as a people file, then as a risk-assessments file,
+/// of the given format, through
 /// the whole ingest (validation, duplicate and reference checks), with small limits so that
 /// the limits' own paths are reached. It must never panic; every row must be accepted or
 /// rejected, and the summary must balance.
@@ -46,21 +47,23 @@ pub fn read(input: Input, bytes: &[u8]) {
     };
     let limits =
         Limits { max_field_bytes: 256, max_record_bytes: 1024, max_expansion: 50, decoded_floor_bytes: 1 << 20, max_findings_kept: 10 };
-    for table in ["incidents", "people"] {
+    for table in ["incidents", "people", "risk_assessments"] {
         let path: PathBuf = dir.join(format!("{table}.{ext}"));
         if std::fs::write(&path, bytes).is_err() {
             continue;
         }
-        let inputs = if table == "incidents" {
-            Inputs { incidents: vec![path], ..Inputs::default() }
-        } else {
-            Inputs { people: vec![path], ..Inputs::default() }
+        let inputs = match table {
+            "incidents" => Inputs { incidents: vec![path], ..Inputs::default() },
+            "people" => Inputs { people: vec![path], ..Inputs::default() },
+            _ => Inputs { risk_assessments: vec![path], ..Inputs::default() },
         };
-        if let Ok((_, summary)) = Ingest::new().with_limits(limits).read_whole(&inputs) {
+        if let Ok((export, summary)) = Ingest::new().with_limits(limits).read_whole(&inputs) {
             for f in &summary.files {
                 assert!(f.balances(), "read {} != accepted {} + rejected {}", f.read, f.accepted, f.rejected);
                 assert_eq!(f.reject_reasons.total(), f.rejected, "every reject is tallied");
             }
+            // Without incidents every screening is an orphan: validated, then rejected.
+            assert!(export.risk_assessments.is_empty(), "a screening of no incident was accepted");
         }
         if table == "people" {
             // As linkage reads a people file: on its own, no reference checks.

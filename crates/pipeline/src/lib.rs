@@ -204,6 +204,7 @@ impl Analysis {
             courses: &self.courses,
             breaches: &self.breaches,
             reviews: &self.reviews,
+            risk_assessments: &export.risk_assessments,
             person,
         }
     }

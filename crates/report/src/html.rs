@@ -15,9 +15,10 @@ use conduct_stats::{Area, Change, Figures, FinancialQuarter, Period, QuarterFigu
 use crate::error::Error;
 use crate::words::{percent, thousands};
 
-/// Escapes text for HTML and SVG.
+/// Escapes text for HTML and SVG, by the dashboard's one rule: maud's escaper (`&`, `<`, `>` and
+/// `"`). Every attribute here is written between double quotes, so a `'` cannot end one.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    maud::html! { (s) }.into_string()
 }
 
 /// A file name for an area's page: `index.html`, or `force-merseyside.html`.
@@ -320,6 +321,11 @@ mod tests {
     use super::*;
     use conduct_domain::{Force, OffenceCode, OutcomeType};
     use conduct_stats::Count;
+
+    #[test]
+    fn text_is_escaped_by_the_dashboard_rule() {
+        assert_eq!(escape("<script>\"&'"), "&lt;script&gt;&quot;&amp;'");
+    }
 
     #[test]
     fn pages_hold_svg_charts_with_counting_rule_markers_and_no_script() {

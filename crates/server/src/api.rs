@@ -41,11 +41,13 @@ pub fn routes() -> axum::Router<Shared> {
 }
 
 /// Login form or JSON body.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct Credentials {
     /// Username.
+    #[schema(max_length = 64)]
     pub username: String,
     /// Password.
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 
@@ -151,7 +153,7 @@ pub fn unreadable_login(status: StatusCode, why: &str) -> ApiError {
 }
 
 /// Who is signed in (`GET /api/me`, and the answer to `POST /api/login`).
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Me {
     /// Their username.
     pub username: String,
@@ -179,14 +181,14 @@ impl Me {
 }
 
 /// The answer to `POST /api/logout`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct SignedOut {
     /// Always true: the session is ended.
     pub signed_out: bool,
 }
 
 /// The answer to `POST /api/grants`: the grant made.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Granted {
     /// Always true: the grant is recorded.
     pub granted: bool,
@@ -196,7 +198,9 @@ pub struct Granted {
     pub force: &'static str,
 }
 
-async fn login(
+#[utoipa::path(post, path = "/api/login", summary = "Sign in", security(()), request_body = Credentials,
+    responses((status = 200, description = "signed in; the session cookie is set", body = Me), (status = 401, description = "error", body = crate::openapi::ErrorBody), (status = 413, description = "error", body = crate::openapi::ErrorBody), (status = 422, description = "error", body = crate::openapi::ErrorBody), (status = 429, description = "error", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn login(
     State(state): State<Shared>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
@@ -212,7 +216,9 @@ fn csrf_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
 }
 
-async fn logout(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap) -> Result<Response, ApiError> {
+#[utoipa::path(post, path = "/api/logout", summary = "Sign out", params(("X-CSRF-Token" = String, Header, description = "the csrf_token from /api/login or /api/me")),
+    responses((status = 200, description = "signed out", body = SignedOut)))]
+pub(crate) async fn logout(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap) -> Result<Response, ApiError> {
     ctx.check_csrf(csrf_header(&headers))?;
     let token = ctx.token.clone();
     state.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
@@ -221,62 +227,111 @@ async fn logout(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap) -> Re
     Ok(([(header::SET_COOKIE, cookie)], Json(SignedOut { signed_out: true })).into_response())
 }
 
-async fn me(ctx: Ctx) -> Json<Me> {
+#[utoipa::path(get, path = "/api/me", summary = "Who is signed in", responses((status = 200, description = "the user", body = Me)))]
+pub(crate) async fn me(ctx: Ctx) -> Json<Me> {
     Json(Me::of(&ctx.user, &ctx.csrf))
 }
 
-async fn forces(State(state): State<Shared>, _ctx: Ctx) -> Result<Json<views::National>, ApiError> {
+#[utoipa::path(get, path = "/api/forces", summary = "National comparison: every force's aggregates",
+    responses((status = 200, description = "forces", body = views::National)))]
+pub(crate) async fn forces(State(state): State<Shared>, _ctx: Ctx) -> Result<Json<views::National>, ApiError> {
     Ok(Json(state.db(views::national).await?))
 }
 
-async fn force(State(state): State<Shared>, _ctx: Ctx, UrlPath(force): UrlPath<String>) -> Result<Json<views::ForceOverview>, ApiError> {
+#[utoipa::path(get, path = "/api/forces/{force}", summary = "A force's overview: trend, outcomes, hidden repeats, triage summary",
+    params(("force" = String, Path, description = "force name")),
+    responses((status = 200, description = "overview", body = views::ForceOverview)))]
+pub(crate) async fn force(
+    State(state): State<Shared>,
+    _ctx: Ctx,
+    UrlPath(force): UrlPath<String>,
+) -> Result<Json<views::ForceOverview>, ApiError> {
     Ok(Json(state.db(move |c| views::overview(c, &force)).await?))
 }
 
-async fn triage(State(state): State<Shared>, ctx: Ctx, Query(q): Query<TriageQuery>) -> Result<Json<views::TriagePage>, ApiError> {
+#[utoipa::path(get, path = "/api/triage", summary = "Courses in review order, each with its reasons", params(TriageQuery),
+    responses((status = 200, description = "a page of courses", body = views::TriagePage), (status = 400, description = "error", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn triage(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    Query(q): Query<TriageQuery>,
+) -> Result<Json<views::TriagePage>, ApiError> {
     let totals = state.totals.clone();
     Ok(Json(state.view(move |c| views::triage(c, &ctx.user, &q, &totals)).await?))
 }
 
-async fn course(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<views::CoursePage>, ApiError> {
+#[utoipa::path(get, path = "/api/courses/{id}", summary = "A course: time line, people, orders, breaches",
+    params(("id" = String, Path, description = "course id, e.g. C000001")),
+    responses((status = 200, description = "the course", body = views::CoursePage)))]
+pub(crate) async fn course(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<views::CoursePage>, ApiError> {
     let key = state.key.clone();
     Ok(Json(state.view(move |c| views::course(c, &ctx.user, &key, &id)).await?))
 }
 
-async fn person(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<String>) -> Result<Json<views::PersonPage>, ApiError> {
+#[utoipa::path(get, path = "/api/persons/{id}", summary = "A person: merged records with the linkage explanation",
+    params(("id" = String, Path, description = "person id, e.g. P000001")),
+    responses((status = 200, description = "the person", body = views::PersonPage)))]
+pub(crate) async fn person(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<views::PersonPage>, ApiError> {
     let key = state.key.clone();
     Ok(Json(state.view(move |c| views::person(c, &ctx.user, &key, &id)).await?))
 }
 
 /// Page of a paged list.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1-based page.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
-    /// Rows per page.
+    /// Rows per page (at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
-async fn audit_log(State(state): State<Shared>, ctx: Ctx, Query(q): Query<PageQuery>) -> Result<Json<views::AuditPage>, ApiError> {
+#[utoipa::path(get, path = "/api/audit", summary = "The audit log, newest first (administrators)", params(PageQuery),
+    responses((status = 200, description = "a page of entries", body = views::AuditPage)))]
+pub(crate) async fn audit_log(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<views::AuditPage>, ApiError> {
     Ok(Json(state.view(move |c| views::audit_log(c, &ctx.user, q.page, q.per_page)).await?))
 }
 
-async fn imports(State(state): State<Shared>, ctx: Ctx) -> Result<Json<views::UploadList>, ApiError> {
+#[utoipa::path(get, path = "/api/imports", summary = "Recent uploads (yours; administrators: everyone's)",
+    responses((status = 200, description = "uploads", body = views::UploadList)))]
+pub(crate) async fn imports(State(state): State<Shared>, ctx: Ctx) -> Result<Json<views::UploadList>, ApiError> {
     Ok(Json(state.db(move |c| views::uploads(c, &ctx.user)).await?))
 }
 
-async fn import(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Json<views::Upload>, ApiError> {
+#[utoipa::path(get, path = "/api/imports/{id}", summary = "One upload: status and validation report",
+    params(("id" = i64, Path, description = "upload id")),
+    responses((status = 200, description = "the upload", body = views::Upload)))]
+pub(crate) async fn import(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Json<views::Upload>, ApiError> {
     Ok(Json(state.db(move |c| views::upload(c, &ctx.user, id)).await?))
 }
 
-async fn import_rejects(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Response, ApiError> {
+#[utoipa::path(get, path = "/api/imports/{id}/rejects.csv",
+    summary = "The rejected rows stored with an upload, as CSV: file, line, column, reason, key",
+    description = "Up to CONDUCT_MAX_STORED_REJECTS (10,000 by default); the report lists the first 500 and counts every one by reason.",
+    params(("id" = i64, Path, description = "upload id")),
+    responses((status = 200, description = "the rejected rows", content_type = "text/csv", body = String)))]
+pub(crate) async fn import_rejects(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Response, ApiError> {
     let body = state.view(move |c| views::upload_rejects(c, &ctx.user, id)).await?;
     let disposition = format!("attachment; filename=\"upload-{id}-rejects.csv\"");
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }
 
 /// A grant of access to a force's identifiable data.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct GrantRequest {
     /// The reviewer.
     pub username: String,
@@ -286,7 +341,15 @@ pub struct GrantRequest {
     pub reason: String,
 }
 
-async fn grant(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, Json(g): Json<GrantRequest>) -> Result<Json<Granted>, ApiError> {
+#[utoipa::path(post, path = "/api/grants", summary = "Grant a reviewer access to a force's identifiable data (administrators)",
+    params(("X-CSRF-Token" = String, Header, description = "the csrf_token from /api/login or /api/me")), request_body = GrantRequest,
+    responses((status = 200, description = "granted", body = Granted), (status = 400, description = "error", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn grant(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Json(g): Json<GrantRequest>,
+) -> Result<Json<Granted>, ApiError> {
     ctx.check_csrf(csrf_header(&headers))?;
     match give_grant(&state, &ctx, g).await {
         Ok(v) => Ok(Json(v)),
@@ -327,8 +390,24 @@ pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Gr
     }
 }
 
+/// The files of an upload (`POST /api/imports`), as multipart form fields: CSV, JSON Lines or
+/// Parquet, by file name.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The incidents file.
+    #[schema(value_type = String, format = Binary)]
+    incidents: Vec<u8>,
+    /// The people file.
+    #[schema(value_type = String, format = Binary)]
+    people: Vec<u8>,
+    /// The orders file, if any.
+    #[schema(value_type = Option<String>, format = Binary)]
+    orders: Option<Vec<u8>>,
+}
+
 /// The result of an upload (the answer to `POST /api/imports`).
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Uploaded {
     /// Upload id.
     pub id: i64,
@@ -726,7 +805,10 @@ async fn analyse_uploads(state: &Shared, batch: Vec<Queued>) {
     }
 }
 
-async fn upload(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
+#[utoipa::path(post, path = "/api/imports", summary = "Upload an export: validated at once, analysed in the background",
+    params(("X-CSRF-Token" = String, Header, description = "the csrf_token from /api/login or /api/me")), request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 202, description = "accepted; analysing", body = Uploaded), (status = 400, description = "error", body = crate::openapi::ErrorBody), (status = 413, description = "error", body = crate::openapi::ErrorBody), (status = 422, description = "error", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn upload(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
     let up = receive_upload(&state, &ctx, &headers, form).await;
     match up {
         Ok(u) => Ok((StatusCode::ACCEPTED, Json(u)).into_response()),

@@ -231,10 +231,7 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             say!("conduct serve: error: {}", self.message);
         }
-        let mut body = serde_json::json!({ "error": self.public_message(), "status": self.status.as_u16() });
-        if let Some(d) = self.detail {
-            body["detail"] = d;
-        }
+        let body = openapi::ErrorBody { error: self.public_message(), status: self.status.as_u16(), detail: self.detail };
         let mut r = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
@@ -245,12 +242,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Security headers on every answer, and one log line per request: method, route template
-/// (never the ids in the path), status and time. No query strings, no bodies.
-async fn guard(matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
-    let t = Instant::now();
-    let method = req.method().clone();
-    let route = matched.map_or_else(|| "(unmatched)".to_string(), |m| m.as_str().to_string());
+/// Security headers on every answer.
+async fn guard(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -263,23 +256,50 @@ async fn guard(matched: Option<MatchedPath>, req: Request, next: Next) -> Respon
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if std::env::var_os("CONDUCT_QUIET").is_none() {
-        say!("{} {method} {route} {} {:.1}ms", audit::now(), res.status().as_u16(), t.elapsed().as_secs_f64() * 1000.0);
-    }
     res
+}
+
+/// One `tracing` span per request, with the method and the route template (never the ids in
+/// the path, nor query strings or bodies), and one event when it is answered: status and time.
+fn request_log<S>(router: axum::Router<S>) -> axum::Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let trace = tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let route = req.extensions().get::<MatchedPath>().map_or("(unmatched)", |m| m.as_str());
+            tracing::info_span!("request", method = %req.method(), route = %route)
+        })
+        .on_request(())
+        .on_response(|res: &Response, latency: std::time::Duration, _: &tracing::Span| {
+            tracing::info!(status = res.status().as_u16(), ms = %format_args!("{:.1}", latency.as_secs_f64() * 1000.0), "answered");
+        })
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(());
+    router.layer(trace)
+}
+
+/// Request logs on stderr (`tracing`'s plain text format), unless `CONDUCT_QUIET` is set
+/// (benchmarks: no subscriber, and a span costs next to nothing). A subscriber already set by
+/// the caller is kept.
+fn init_request_log() {
+    if std::env::var_os("CONDUCT_QUIET").is_none() {
+        let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_target(false).try_init();
+    }
 }
 
 /// The router: pages, API and the OpenAPI document.
 pub fn router(state: Shared) -> axum::Router {
     let limit = state.config.max_upload_bytes;
-    axum::Router::new()
+    let routes = axum::Router::new()
         .merge(pages::routes())
         .merge(api::routes())
         .route("/openapi.json", axum::routing::get(openapi::document))
         .fallback(|| async { ApiError::not_found("no such page") })
         .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn(guard))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(guard));
+    request_log(routes).with_state(state)
 }
 
 /// Opens the database, migrates it and builds the shared state, with the upload limits the
@@ -323,6 +343,7 @@ pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 
 /// As [`serve`], with the upload limits given.
 pub fn serve_with(config: Config, limits: dataset::Limits) -> Result<(), Box<dyn std::error::Error>> {
+    init_request_log();
     // Connections are opened outside the runtime: the PostgreSQL client blocks on its own.
     let state = state_with(config.clone(), limits)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(64).build()?;

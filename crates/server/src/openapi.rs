@@ -1,9 +1,18 @@
-//! The OpenAPI 3.1 description of the JSON API, served at `/openapi.json`. Written by hand next
-//! to the routes; a test checks that every route in [`crate::api::routes`] is described and
-//! every described path answers.
+//! The OpenAPI 3.1 description of the JSON API, served at `/openapi.json`, derived from the
+//! code with utoipa: each route's `#[utoipa::path]` beside its handler in [`crate::api`], and
+//! every answer's schema from the type the handler answers with (its fields, their types and
+//! their doc comments), so the document cannot drift from the routes. A test checks that every
+//! route in [`crate::api::routes`] is described and that the typed answers are as described.
+
+use std::sync::OnceLock;
 
 use axum::Json;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::OpenApi as _;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+use crate::api;
 
 /// The paths described, with their methods (the test compares these with the router).
 pub const PATHS: &[(&str, &str)] = &[
@@ -23,278 +32,79 @@ pub const PATHS: &[(&str, &str)] = &[
     ("get", "/api/audit"),
 ];
 
-fn err() -> Value {
-    json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+/// What every refusal answers (the API's errors are written from this type).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in words (an internal error only says that the server failed).
+    pub error: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// More, where there is more: the validation report of a refused upload, say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Value>,
 }
 
-fn ok(desc: &str, schema: Value) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": schema}}})
+/// The session cookie, the API's one way of signing in.
+struct Session;
+
+impl utoipa::Modify for Session {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::SESSION_COOKIE)));
+        doc.components.get_or_insert_with(Default::default).add_security_scheme("session", scheme);
+    }
 }
 
-fn page_params() -> Vec<Value> {
-    vec![
-        json!({"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}),
-        json!({"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
-    ]
-}
+/// The refusals any route may answer: not signed in, not allowed, not found, failed.
+struct CommonErrors;
 
-fn path_param(name: &str, desc: &str) -> Value {
-    json!({"name": name, "in": "path", "required": true, "description": desc, "schema": {"type": "string"}})
-}
-
-fn csrf() -> Value {
-    json!({"name": "X-CSRF-Token", "in": "header", "required": true, "description": "the csrf_token from /api/login or /api/me",
-        "schema": {"type": "string"}})
-}
-
-/// The schemas of the answers, by name (one `json!` each: together they are past its
-/// recursion limit).
-fn schemas() -> Value {
-    let schemas = [
-        (
-            "Error",
-            json!({"type": "object", "required": ["error", "status"], "properties": {"error": {"type": "string"},
-                "status": {"type": "integer"}, "detail": {}}}),
-        ),
-        (
-            "Me",
-            json!({"type": "object", "required": ["username", "role", "force", "grants", "csrf_token"],
-                "properties": {"username": {"type": "string"}, "role": {"type": "string", "enum": ["analyst", "reviewer", "admin"]},
-                "force": {"type": ["string", "null"]}, "grants": {"type": "array", "items": {"type": "string"}},
-                "csrf_token": {"type": "string"}}}),
-        ),
-        (
-            "SignedOut",
-            json!({"type": "object", "required": ["signed_out"], "properties": {"signed_out": {"type": "boolean", "const": true}}}),
-        ),
-        (
-            "Granted",
-            json!({"type": "object", "required": ["granted", "username", "force"], "properties": {"granted": {"type": "boolean",
-                "const": true}, "username": {"type": "string"}, "force": {"type": "string"}}}),
-        ),
-        (
-            "Page",
-            json!({"type": "object", "required": ["page", "per_page", "total", "next_page", "items"],
-                "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
-                "next_page": {"type": ["integer", "null"]}, "items": {"type": "array", "items": {"type": "object"}}}}),
-        ),
-        (
-            "TriageRow",
-            json!({"type": "object", "properties": {"course_id": {"type": "string"}, "priority": {"type": "string"},
-                "reasons": {"type": "array", "items": {"type": "string"}}, "first_date": {"type": "string"},
-                "last_date": {"type": "string"}, "reports": {"type": "integer"}, "reports_in_force": {"type": "integer"},
-                "hidden_repeats": {"type": "integer"}, "cross_force": {"type": "boolean"}, "forces": {"type": "array",
-                "items": {"type": "string"}}, "review_as_stalking": {"type": "boolean"}, "possible_breaches": {"type": "integer"},
-                "victim": {"type": "string"}, "suspect": {"type": ["string", "null"]}}}),
-        ),
-        (
-            "Access",
-            json!({"type": "string", "enum": ["allowed", "pseudonymous", "partly pseudonymous"],
-                "description": "what the reader was shown: every force's part identifiable, none of it (references only), or some"}),
-        ),
-        (
-            "Reference",
-            json!({"type": "object",
-                "description": "another force holds matching records: a pseudonymous reference only, with a count of reports (courses) or records (persons)",
-                "required": ["force", "reference"], "properties": {"force": {"type": "string"}, "reference": {"type": "string"},
-                "records": {"type": "integer"}, "reports": {"type": "integer"}}}),
-        ),
-        (
-            "Report",
-            json!({"type": "object", "description": "a report (incident) of the course, of a force the reader may see",
-                "properties": {"force": {"type": "string"}, "incident_ref": {"type": "string"}, "hidden_repeat": {"type": "boolean"},
-                "recorded_date": {"type": "string"}, "occurred_date": {"type": ["string", "null"]}, "offence_code": {"type": "string"},
-                "offence_description": {"type": ["string", "null"]}, "domestic_abuse": {"type": ["boolean", "null"]},
-                "cyber": {"type": ["boolean", "null"]}, "linked_refs": {"type": "array", "items": {"type": "string"}},
-                "outcome_type": {"type": ["integer", "null"]}, "outcome_date": {"type": ["string", "null"]},
-                "narrative": {"type": ["string", "null"]}, "possible_breach": {"type": "boolean"}}}),
-        ),
-        (
-            "Record",
-            json!({"type": "object", "description": "a force's record of a person in a report, as exported (null where empty)",
-                "properties": {"force": {"type": ["string", "null"]}, "record_id": {"type": ["string", "null"]},
-                "incident_ref": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]}, "person_id": {"type": ["string",
-                "null"]}, "local_person_id": {"type": ["string", "null"]}, "forename": {"type": ["string", "null"]},
-                "middle_names": {"type": ["string", "null"]}, "surname": {"type": ["string", "null"]},
-                "date_of_birth": {"type": ["string", "null"]}, "sex": {"type": ["string", "null"]}, "address": {"type": ["string",
-                "null"]}, "postcode": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]}, "email": {"type": ["string",
-                "null"]}, "online_handles": {"type": ["string", "null"]}, "pnc_id": {"type": ["string", "null"]},
-                "ni_number": {"type": ["string", "null"]}}}),
-        ),
-        (
-            "Order",
-            json!({"type": "object", "properties": {"force": {"type": "string"}, "order_ref": {"type": "string"},
-                "order_type": {"type": "string"}, "incident_ref": {"type": "string"}, "applied_date": {"type": ["string", "null"]},
-                "granted_date": {"type": ["string", "null"]}, "expires_date": {"type": ["string", "null"]}, "status": {"type": ["string",
-                "null"]}}}),
-        ),
-        (
-            "Breach",
-            json!({"type": "object", "description": "a report that may breach an order", "properties": {"force": {"type": "string"},
-                "incident_ref": {"type": "string"}, "order_force": {"type": "string"}, "order_ref": {"type": "string"}}}),
-        ),
-        (
-            "Course",
-            json!({"type": "object", "properties": {"course_id": {"type": "string"}, "forces": {"type": "array",
-                "items": {"type": "string"}}, "victim": {"type": ["string", "null"]}, "suspect": {"type": ["string", "null"]},
-                "first_date": {"type": "string"}, "last_date": {"type": "string"}, "reports": {"type": "integer"},
-                "hidden_repeats": {"type": "integer"}, "cross_force": {"type": "boolean"}, "priority": {"type": "string"},
-                "reasons": {"type": "array", "items": {"type": "string"}}, "review_as_stalking": {"type": "boolean"},
-                "possible_breaches": {"type": "integer"}, "access": {"$ref": "#/components/schemas/Access"}, "timeline": {"type": "array",
-                "items": {"$ref": "#/components/schemas/Report"}}, "people": {"type": "array",
-                "items": {"$ref": "#/components/schemas/Record"}}, "orders": {"type": "array",
-                "items": {"$ref": "#/components/schemas/Order"}}, "breaches": {"type": "array",
-                "items": {"$ref": "#/components/schemas/Breach"}}, "held_elsewhere": {"type": "array",
-                "items": {"$ref": "#/components/schemas/Reference"}}, "redirected_from": {"type": "string",
-                "description": "present only when the id asked for was retired by a later publication and led here"}}}),
-        ),
-        (
-            "Explanation",
-            json!({"type": "object", "description": "why record b was merged with record a: the linkage waterfall, in bits",
-                "properties": {"a": {"type": "string"}, "b": {"type": "string"}, "prior": {"type": "number"}, "steps": {"type": "array",
-                "items": {"$ref": "#/components/schemas/ComparisonStep"}}, "match_weight": {"type": "number"},
-                "probability": {"type": "number"}, "threshold": {"type": "number"}, "refused_by": {"type": ["string", "null"]}}}),
-        ),
-        (
-            "ComparisonStep",
-            json!({"type": "object", "properties": {"comparison": {"type": "string"}, "level": {"type": "string"},
-                "values": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}, "weight": {"type": "number"},
-                "tf_adjustment": {"type": "number"}, "cumulative": {"type": "number"}}}),
-        ),
-        (
-            "PersonCourse",
-            json!({"type": "object", "properties": {"course_id": {"type": "string"}, "priority": {"type": "string"},
-                "forces": {"type": "array", "items": {"type": "string"}}, "first_date": {"type": "string"},
-                "last_date": {"type": "string"}, "reports": {"type": "integer"}, "as": {"type": "string", "enum": ["victim",
-                "suspect"]}}}),
-        ),
-        (
-            "Person",
-            json!({"type": "object", "properties": {"person_id": {"type": ["string", "null"]},
-                "access": {"$ref": "#/components/schemas/Access"}, "records": {"type": "array",
-                "items": {"$ref": "#/components/schemas/Record"}}, "explanations": {"type": "array",
-                "items": {"$ref": "#/components/schemas/Explanation"}}, "explained_against": {"type": ["string", "null"]},
-                "courses": {"type": "array", "items": {"$ref": "#/components/schemas/PersonCourse"}}, "held_elsewhere": {"type": "array",
-                "items": {"$ref": "#/components/schemas/Reference"}}, "redirected_from": {"type": "string",
-                "description": "present only when the id asked for was retired by a later publication and led here"}}}),
-        ),
-        (
-            "ForceSummary",
-            json!({"type": "object", "properties": {"force": {"type": "string"}, "incidents": {"type": "integer"},
-                "courses": {"type": "integer"}, "hidden_repeats": {"type": "integer"}, "linked_repeats": {"type": "integer"},
-                "triage": {"type": "object", "properties": {"urgent": {"type": "integer"}, "high": {"type": "integer"},
-                "review": {"type": "integer"}, "routine": {"type": "integer"}}}, "possible_breaches": {"type": "integer"},
-                "charged": {"type": "integer"}, "outcomes_assigned": {"type": "integer"}, "charge_rate": {"type": ["number", "null"]},
-                "hidden_share": {"type": ["number", "null"]}}}),
-        ),
-        (
-            "ForceOverview",
-            json!({"allOf": [{"$ref": "#/components/schemas/ForceSummary"}, {"type": "object",
-                "properties": { "quarters": {"type": ["array", "null"], "items": {"type": "object",
-                "properties": {"quarter": {"type": "string"}, "recorded": {"type": "integer"}, "charged": {"type": "integer"}}}},
-                "outcome_groups": {"type": ["array", "null"], "items": {"type": "object", "properties": {"group": {"type": "string"},
-                "count": {"type": "integer"}}}}}}]}),
-        ),
-        (
-            "National",
-            json!({"type": "object", "properties": {"published_at": {"type": ["string", "null"]}, "forces": {"type": "array",
-                "items": {"$ref": "#/components/schemas/ForceSummary"}}}}),
-        ),
-        (
-            "AuditEntry",
-            json!({"type": "object", "properties": {"seq": {"type": "integer"}, "at": {"type": "string"}, "actor": {"type": "string"},
-                "action": {"type": "string"}, "object": {"type": "string"}, "force": {"type": "string"}, "outcome": {"type": "string"},
-                "detail": {"type": "string"}, "hash": {"type": "string"}}}),
-        ),
-        (
-            "Upload",
-            json!({"type": "object", "properties": {"id": {"type": "integer"}, "at": {"type": "string"}, "username": {"type": "string"},
-                "status": {"type": "string"}, "report": {"type": ["object", "null"], "description": "the validation report as stored"}}}),
-        ),
-        (
-            "UploadList",
-            json!({"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Upload"}}}}),
-        ),
-        (
-            "Uploaded",
-            json!({"type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"}, "report": {"type": "object",
-                "description": "the validation report"}}}),
-        ),
-    ];
-    Value::Object(schemas.into_iter().map(|(name, schema)| (name.to_string(), schema)).collect())
-}
-
-/// The document.
-pub fn spec() -> Value {
-    let common = json!({"401": err(), "403": err(), "404": err(), "500": err()});
-    let with = |mut responses: Value| {
-        if let (Some(r), Some(c)) = (responses.as_object_mut(), common.as_object()) {
-            for (k, v) in c {
-                r.entry(k.clone()).or_insert(v.clone());
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        let failure = ResponseBuilder::new().description("error").content("application/json", content).build();
+        for item in doc.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                for code in ["401", "403", "404", "500"] {
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| RefOr::T(failure.clone()));
+                }
             }
         }
-        responses
-    };
-    let mut triage_params = vec![
-        json!({"name": "force", "in": "query", "description": "force name (analysts: always their own)", "schema": {"type": "string"}}),
-        json!({"name": "priority", "in": "query", "schema": {"type": "string", "enum": ["urgent", "high", "review", "routine"]}}),
-        json!({"name": "stalking", "in": "query", "description": "only courses to review as stalking", "schema": {"type": "boolean"}}),
-        json!({"name": "cross_force", "in": "query", "schema": {"type": "boolean"}}),
-        json!({"name": "breach", "in": "query", "schema": {"type": "boolean"}}),
-        json!({"name": "hidden", "in": "query", "schema": {"type": "boolean"}}),
-        json!({"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["rank", "recent", "reports"], "default": "rank"}}),
-    ];
-    triage_params.extend(page_params());
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Conduct API",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "Courses of conduct in stalking and harassment records. Sign in with POST /api/login; the session is a cookie. \
-                Every read of identifiable data is recorded in a hash-chained audit log. Analysts see their own force's identifiable data only; \
-                other forces' matches appear as pseudonymous references."
-        },
-        "components": {
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": crate::SESSION_COOKIE}},
-            "schemas": schemas()
-        },
-        "security": [{"session": []}],
-        "paths": {
-            "/api/login": {"post": {"summary": "Sign in", "security": [], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["username", "password"],
-                "properties": {"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 1024}}}}}},
-                "responses": {"200": ok("signed in; the session cookie is set", json!({"$ref": "#/components/schemas/Me"})), "401": err(),
-                    "413": err(), "422": err(), "429": err()}}},
-            "/api/logout": {"post": {"summary": "Sign out", "parameters": [csrf()], "responses": with(json!({"200": ok("signed out", json!({"$ref": "#/components/schemas/SignedOut"}))}))}},
-            "/api/me": {"get": {"summary": "Who is signed in", "responses": with(json!({"200": ok("the user", json!({"$ref": "#/components/schemas/Me"}))}))}},
-            "/api/forces": {"get": {"summary": "National comparison: every force's aggregates", "responses": with(json!({"200": ok("forces", json!({"$ref": "#/components/schemas/National"}))}))}},
-            "/api/forces/{force}": {"get": {"summary": "A force's overview: trend, outcomes, hidden repeats, triage summary", "parameters": [path_param("force", "force name")],
-                "responses": with(json!({"200": ok("overview", json!({"$ref": "#/components/schemas/ForceOverview"}))}))}},
-            "/api/triage": {"get": {"summary": "Courses in review order, each with its reasons", "parameters": triage_params,
-                "responses": with(json!({"200": ok("a page of courses", json!({"allOf": [{"$ref": "#/components/schemas/Page"}, {"properties": {"force": {"type": ["string", "null"], "description": "the force listed; null for all forces"}, "items": {"items": {"$ref": "#/components/schemas/TriageRow"}}}}]})), "400": err()}))}},
-            "/api/courses/{id}": {"get": {"summary": "A course: time line, people, orders, breaches", "parameters": [path_param("id", "course id, e.g. C000001")],
-                "responses": with(json!({"200": ok("the course", json!({"$ref": "#/components/schemas/Course"}))}))}},
-            "/api/persons/{id}": {"get": {"summary": "A person: merged records with the linkage explanation", "parameters": [path_param("id", "person id, e.g. P000001")],
-                "responses": with(json!({"200": ok("the person", json!({"$ref": "#/components/schemas/Person"}))}))}},
-            "/api/imports": {
-                "get": {"summary": "Recent uploads (yours; administrators: everyone's)", "responses": with(json!({"200": ok("uploads", json!({"$ref": "#/components/schemas/UploadList"}))}))},
-                "post": {"summary": "Upload an export: validated at once, analysed in the background", "parameters": [csrf()],
-                    "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["incidents", "people"], "properties": {
-                        "incidents": {"type": "string", "format": "binary"}, "people": {"type": "string", "format": "binary"}, "orders": {"type": "string", "format": "binary"}}}}}},
-                    "responses": with(json!({"202": ok("accepted; analysing", json!({"$ref": "#/components/schemas/Uploaded"})), "400": err(), "413": err(), "422": err()}))}
-            },
-            "/api/imports/{id}": {"get": {"summary": "One upload: status and validation report", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-                "responses": with(json!({"200": ok("the upload", json!({"$ref": "#/components/schemas/Upload"}))}))}},
-            "/api/imports/{id}/rejects.csv": {"get": {"summary": "The rejected rows stored with an upload (up to CONDUCT_MAX_STORED_REJECTS, 10,000 by default; the report lists the first 500 and counts every one by reason), as CSV: file, line, column, reason, key",
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-                "responses": with(json!({"200": {"description": "the rejected rows", "content": {"text/csv": {"schema": {"type": "string"}}}}}))}},
-            "/api/grants": {"post": {"summary": "Grant a reviewer access to a force's identifiable data (administrators)", "parameters": [csrf()],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["username", "force", "reason"], "properties": {
-                    "username": {"type": "string"}, "force": {"type": "string"}, "reason": {"type": "string"}}}}}},
-                "responses": with(json!({"200": ok("granted", json!({"$ref": "#/components/schemas/Granted"})), "400": err()}))}},
-            "/api/audit": {"get": {"summary": "The audit log, newest first (administrators)", "parameters": page_params(),
-                "responses": with(json!({"200": ok("a page of entries", json!({"allOf": [{"$ref": "#/components/schemas/Page"}, {"properties": {"items": {"items": {"$ref": "#/components/schemas/AuditEntry"}}}}]}))}))}}
-        }
-    })
+    }
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Conduct API",
+        description = "Courses of conduct in stalking and harassment records. Sign in with POST /api/login; the session is a cookie. \
+            Every read of identifiable data is recorded in a hash-chained audit log. Analysts see their own force's identifiable data only; \
+            other forces' matches appear as pseudonymous references."
+    ),
+    paths(
+        api::login,
+        api::logout,
+        api::me,
+        api::forces,
+        api::force,
+        api::triage,
+        api::course,
+        api::person,
+        api::imports,
+        api::upload,
+        api::import,
+        api::import_rejects,
+        api::grant,
+        api::audit_log
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Session, &CommonErrors),
+    security(("session" = []))
+)]
+struct ApiDoc;
+
+/// The document, as JSON.
+pub fn spec() -> Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).expect("the document is JSON")).clone()
 }
 
 /// `GET /openapi.json`.
@@ -304,6 +114,8 @@ pub async fn document() -> Json<Value> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -51,25 +51,34 @@ fn refused(user: &User, object: &str, forces: &str) -> ApiError {
 }
 
 /// Query of the triage list.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TriageQuery {
     /// Force (analysts: their own, whatever is asked).
     pub force: Option<String>,
     /// urgent, high, review or routine.
+    #[param(pattern = "^(urgent|high|review|routine)$")]
     pub priority: Option<String>,
     /// Only courses to review as stalking.
+    #[param(value_type = Option<bool>)]
     pub stalking: Option<String>,
     /// Only courses crossing forces.
+    #[param(value_type = Option<bool>)]
     pub cross_force: Option<String>,
     /// Only courses with a possible breach.
+    #[param(value_type = Option<bool>)]
     pub breach: Option<String>,
     /// Only courses with hidden repeats.
+    #[param(value_type = Option<bool>)]
     pub hidden: Option<String>,
     /// rank (default), recent or reports.
+    #[param(pattern = "^(rank|recent|reports)$")]
     pub sort: Option<String>,
     /// 1-based page.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Rows per page (at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
@@ -216,7 +225,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
 }
 
 /// A page of the triage list (serialised straight to JSON: the list is the busiest route).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TriagePage {
     /// The force listed, or null for all forces.
     pub force: Option<&'static str>,
@@ -233,13 +242,14 @@ pub struct TriagePage {
 }
 
 /// One course in the triage list.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TriageRow {
     /// The course.
     pub course_id: String,
     /// urgent, high, review or routine.
     pub priority: String,
     /// Why it has its priority: a JSON array of sentences, passed through as published.
+    #[schema(value_type = Vec<String>)]
     pub reasons: Box<RawValue>,
     /// Its first report's recorded date.
     pub first_date: String,
@@ -315,7 +325,7 @@ fn opt(v: &Value) -> Option<String> {
 
 /// What a reader of a course or person spanning several forces was shown, as the view's
 /// `access` and the read's audit outcome say.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum AccessOutcome {
     /// Every force's part identifiable.
     #[serde(rename = "allowed")]
@@ -354,7 +364,7 @@ impl AccessOutcome {
 /// One course as its reader may see it (`GET /api/courses/{id}`, the course page): the reports
 /// of the forces they may see on a time line, the people named in them, their orders and
 /// breaches, and references for the reports other forces hold.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CoursePage {
     /// The course (the current id, when a retired one was asked for).
     pub course_id: String,
@@ -401,7 +411,7 @@ pub struct CoursePage {
 }
 
 /// One report (incident) of a course, on its time line.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Report {
     /// The force that recorded it.
     pub force: String,
@@ -455,7 +465,7 @@ impl Report {
 }
 
 /// One force's record of a person in a report, as exported (each column null when empty).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Record {
     /// The force holding it.
     pub force: Option<String>,
@@ -525,7 +535,7 @@ impl Record {
 }
 
 /// A protective or restraining order made on a report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Order {
     /// The force that holds it.
     pub force: String,
@@ -546,7 +556,7 @@ pub struct Order {
 }
 
 /// A report that may breach an order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Breach {
     /// The force that recorded the report.
     pub force: String,
@@ -560,7 +570,7 @@ pub struct Breach {
 
 /// Another force's part of a course or person that the reader may not see: a pseudonymous
 /// reference and a count, either of reports (courses) or of records (persons).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Reference {
     /// The force.
     pub force: String,
@@ -699,7 +709,7 @@ fn involvement(r: &[Value]) -> Option<Involvement> {
 
 /// Why a record was merged into a person: the linkage waterfall of record `b` against record
 /// `a` under the published model.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     /// The record compared against (the person's first the reader may see).
     pub a: String,
@@ -708,6 +718,7 @@ pub struct Explanation {
     /// The prior match weight, `log2(λ/(1-λ))`, in bits.
     pub prior: f64,
     /// Each comparison in turn.
+    #[schema(value_type = Vec<ComparisonStep>)]
     pub steps: Vec<conduct_resolve::explain::Step>,
     /// The total match weight, in bits.
     pub match_weight: f64,
@@ -717,6 +728,26 @@ pub struct Explanation {
     pub threshold: f64,
     /// Why clustering would refuse to join the two, if it would (`comparison: level`).
     pub refused_by: Option<String>,
+}
+
+/// One comparison of a linkage explanation, as [`conduct_resolve::explain::Step`] is answered
+/// (the description of that type in the API document; a test keeps the two alike).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ComparisonStep {
+    /// The comparison.
+    comparison: String,
+    /// The level's label ("missing" when either side is empty).
+    level: String,
+    /// The two normalised values compared.
+    #[schema(min_items = 2, max_items = 2)]
+    values: Vec<String>,
+    /// `log2(m/u)` of the level (0 when missing).
+    weight: f64,
+    /// Term-frequency adjustment (exact forename or surname only).
+    tf_adjustment: f64,
+    /// Total so far, prior included.
+    cumulative: f64,
 }
 
 /// The linkage explanation of `b` against `a` under the published model.
@@ -750,7 +781,7 @@ fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Explanation
 /// One person as their reader may see them (`GET /api/persons/{id}`, the person page): the
 /// records merged into them that the reader may see, each explained against the first, the
 /// courses they are in, and references for the records other forces hold.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PersonPage {
     /// The person (the current id, when a retired one was asked for); null when the reader may
     /// see none of the forces holding their records.
@@ -773,7 +804,7 @@ pub struct PersonPage {
 }
 
 /// A course a person is in.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PersonCourse {
     /// The course.
     pub course_id: String,
@@ -793,7 +824,7 @@ pub struct PersonCourse {
 }
 
 /// The part a person plays in a course.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CoursePart {
     /// The person harmed.
@@ -894,7 +925,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonP
 
 /// A force's published figures (aggregates only), as the national comparison lists them
 /// (`GET /api/forces`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ForceSummary {
     /// The force.
     pub force: String,
@@ -921,7 +952,7 @@ pub struct ForceSummary {
 }
 
 /// Courses by triage priority.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TriageCounts {
     /// Urgent.
     pub urgent: Option<i64>,
@@ -948,7 +979,7 @@ impl TriageCounts {
 
 /// A force's overview (`GET /api/forces/{force}`, the force page): its figures, its trend per
 /// quarter and its outcomes (aggregates only).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ForceOverview {
     /// The figures.
     #[serde(flatten)]
@@ -961,7 +992,7 @@ pub struct ForceOverview {
 }
 
 /// A financial quarter's reports.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Quarter {
     /// The quarter, as `2023/24 Q1`.
     pub quarter: String,
@@ -972,7 +1003,7 @@ pub struct Quarter {
 }
 
 /// The reports given outcomes of one group.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct OutcomeGroup {
     /// The group, in words.
     pub group: String,
@@ -1028,7 +1059,7 @@ pub fn overview(c: &mut Conn, force: &str) -> Result<ForceOverview, ApiError> {
 }
 
 /// Every force side by side (`GET /api/forces`, the national page).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct National {
     /// When the current publication was made; null before the first.
     pub published_at: Option<String>,
@@ -1046,7 +1077,7 @@ pub fn national(c: &mut Conn) -> Result<National, ApiError> {
 }
 
 /// A page of the audit log, newest first (`GET /api/audit`, the audit page).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     /// 1-based page.
     pub page: u64,
@@ -1061,7 +1092,7 @@ pub struct AuditPage {
 }
 
 /// An entry of the audit log as stored: its place in the chain and its hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoggedEntry {
     /// Its place: 1, 2, 3, … without gaps.
     pub seq: Option<i64>,
@@ -1145,7 +1176,7 @@ fn via(requested: &str, id: &str) -> Option<String> {
 }
 
 /// The uploads a user may see (`GET /api/imports`, the import page).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct UploadList {
     /// The latest 50 uploads, newest first, of those the user may see.
     pub items: Vec<Upload>,
@@ -1153,7 +1184,7 @@ pub struct UploadList {
 
 /// One upload (`GET /api/imports/{id}`, the upload page): who sent it, what became of it, and
 /// its validation report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Upload {
     /// Its id.
     pub id: Option<i64>,

@@ -2,7 +2,9 @@
 //! CSV: `figures.csv` (count, change on the year before, per day, n-fold change against k years
 //! earlier, charge/summons and victim-does-not-support rates), `outcome_groups.csv` (every
 //! outcome group's share), `orders.csv` (SPOs applied, granted, breaches indicated) and
-//! `coverage.csv` (forces missing from national figures, or without outcome data).
+//! `coverage.csv` (forces missing from national figures, or without outcome data); and, from a
+//! force export, `also_recorded.csv`: incidents recorded under another crime with stalking or
+//! harassment as a secondary classification, a separate count never in the Home Office figures.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,7 @@ use conduct_domain::OffenceClass;
 use crate::error::{Error, ErrorKind};
 use crate::figures::{Area, Change, Figures};
 use crate::period::Period;
-use crate::tables::{STALKING_AND_HARASSMENT_CLASSES, Tables};
+use crate::tables::{ALSO_RECORDED_LABEL, STALKING_AND_HARASSMENT_CLASSES, Source, Tables};
 
 /// How the derived figures are computed: for which periods, and how far back the n-fold
 /// comparison looks.
@@ -197,5 +199,31 @@ pub fn write_derived(dir: &Path, tables: &Tables, periods: &[Period], fold_years
     for (w, p) in [(&mut fw, &fp), (&mut gw, &gp), (&mut ow, &op), (&mut cw, &cp)] {
         w.flush().map_err(|e| Error::new(ErrorKind::Io(e)).in_file(p))?;
     }
-    Ok(vec![fp, gp, op, cp])
+    let mut written = vec![fp, gp, op, cp];
+    if tables.source == Source::Incidents {
+        written.push(write_also_recorded(dir, tables, periods)?);
+    }
+    Ok(written)
+}
+
+/// Writes `also_recorded.csv`: per area and period, the incidents recorded under another crime
+/// with a secondary stalking-or-harassment code ([`Tables::also_recorded`]).
+fn write_also_recorded(dir: &Path, tables: &Tables, periods: &[Period]) -> Result<PathBuf, Error> {
+    let path = dir.join("also_recorded.csv");
+    let heading = format!("Incidents {ALSO_RECORDED_LABEL}");
+    let mut w = open(&path, &["Area", "Period", &heading, "Note"])?;
+    let note = "principal crime outside the stalking and harassment subgroup; not in the Home Office figures";
+    for &period in periods {
+        for area in areas(tables) {
+            let force = match area {
+                Area::Force(f) => Some(f),
+                _ => None,
+            };
+            let n = tables.also_recorded(force, |q| period.contains(q));
+            w.write_record([area.name(), &period.to_string(), &n.to_string(), note])
+                .map_err(|e| Error::new(ErrorKind::Csv(e)).in_file(&path))?;
+        }
+    }
+    w.flush().map_err(|e| Error::new(ErrorKind::Io(e)).in_file(&path))?;
+    Ok(path)
 }

@@ -4,6 +4,11 @@
 //! period, how many…", as the published outcomes-for-offences-recorded table does); and
 //! stalking protection orders (SPOs and interim SPOs) applied for and granted, by quarter.
 //!
+//! An incident is counted under its principal `offence_code` only. One whose principal crime is
+//! outside the stalking-and-harassment subgroup but whose `secondary_offence_codes` hold one in
+//! it is counted apart ([`Tables::also_recorded`], "also recorded as stalking or harassment"),
+//! never in the Home Office figures.
+//!
 //! An incident with no outcome type is counted as outcome type 0 (not yet assigned), which
 //! every rate leaves out of its numerators. Breaches: the data contract has no breach field, so
 //! an incident counts as a breach only when its offence description or narrative names a
@@ -42,6 +47,9 @@ impl Tables {
         cell.recorded.get_or_insert_default().count += 1;
         cell.add_outcome(outcome, Count::Value(1));
         self.set_outcomes_supplied();
+        if i.stalking_or_harassment_only_secondary() {
+            self.add_also_recorded(i.force, q);
+        }
         if names_spo_breach(&i.offence_description) || names_spo_breach(&i.narrative) {
             self.add_orders(i.force, q, OrderTally { breaches_indicated: 1, ..OrderTally::default() });
         }
@@ -169,5 +177,44 @@ mod tests {
         assert!(names_spo_breach("suspect breached the SPO"));
         assert!(!names_spo_breach("Suspect is subject to an order not to contact the victim."));
         assert!(!names_spo_breach("Harassment"));
+    }
+
+    fn incident(r: &str, code: &str, secondary: &[&str]) -> Incident {
+        Incident {
+            force: Force::resolve("Kent").unwrap(),
+            incident_ref: r.into(),
+            recorded_date: conduct_domain::Date::new(2022, 7, 15).unwrap(),
+            occurred_date: None,
+            offence_code: OffenceCode::parse(code).unwrap(),
+            offence_description: String::new(),
+            domestic_abuse: None,
+            cyber: None,
+            linked_refs: Vec::new(),
+            outcome_type: None,
+            outcome_date: None,
+            narrative: String::new(),
+            secondary_offence_codes: secondary.iter().map(|c| OffenceCode::parse(c).unwrap()).collect(),
+            invalid: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_secondary_stalking_code_is_counted_apart_and_never_in_the_home_office_figures() {
+        let incidents = [
+            incident("K1", "58A", &["8Q"]),
+            incident("K2", "58A", &["8L", "8Q"]),
+            incident("K3", "8L", &["8Q"]),
+            incident("K4", "58A", &["37/1"]),
+            incident("K5", "58A", &[]),
+        ];
+        let t = Tables::from_incidents(&incidents);
+        let kent = Force::resolve("Kent").unwrap();
+        let q = FinancialQuarter::of(conduct_domain::Date::new(2022, 7, 15).unwrap());
+        assert_eq!(t.also_recorded(None, |_| true), 2, "K1 and K2; K3's principal crime is harassment already");
+        assert_eq!(t.also_recorded(Some(kent), |x| x == q), 2);
+        assert_eq!(t.also_recorded(Some(kent), |x| x != q), 0);
+        let rows = t.recorded_rows();
+        let count = |code: &str| rows.iter().filter(|r| r.2.code == code).map(|r| r.3.count).sum::<u64>();
+        assert_eq!((count("8L"), count("8Q"), count("58A")), (1, 0, 4), "the tables count the principal crime only");
     }
 }

@@ -308,7 +308,14 @@ pub struct Tables {
     pub source: Source,
     /// Which count the outcome cells hold (set by the outcomes reader).
     pub outcome_basis: OutcomeBasis,
+    /// Incidents whose principal crime is outside the stalking-and-harassment subgroup but
+    /// which carry a secondary code in it, by force and quarter recorded. A separate count,
+    /// never in the Home Office figures (which count the principal crime).
+    also_recorded: BTreeMap<(Force, FinancialQuarter), u64>,
 }
+
+/// The label of [`Tables::also_recorded`] wherever it is written.
+pub const ALSO_RECORDED_LABEL: &str = "also recorded as stalking or harassment";
 
 fn class_slot(c: OffenceClass) -> usize {
     match c {
@@ -362,6 +369,19 @@ impl Tables {
             self.class_index[slot] = Some(i);
         }
         i
+    }
+
+    /// Counts an incident recorded under another crime with stalking or harassment as a
+    /// secondary classification ([`Tables::also_recorded`]).
+    pub fn add_also_recorded(&mut self, force: Force, quarter: FinancialQuarter) {
+        *self.also_recorded.entry((force, quarter)).or_default() += 1;
+    }
+
+    /// Incidents recorded under another crime with a secondary stalking-or-harassment code, in
+    /// `force` (every force with `None`) and the quarters `within` accepts. Never part of the
+    /// Home Office figures; written separately, labelled [`ALSO_RECORDED_LABEL`].
+    pub fn also_recorded(&self, force: Option<Force>, within: impl Fn(FinancialQuarter) -> bool) -> u64 {
+        self.also_recorded.iter().filter(|((f, q), _)| force.is_none_or(|g| g == *f) && within(*q)).map(|(_, n)| n).sum()
     }
 
     /// The offences seen, by index.

@@ -79,6 +79,7 @@ pub(crate) const INCIDENT_COLUMNS: &[&str] = &[
     "outcome_date",
     "narrative",
     "invalid",
+    "secondary_offence_codes",
 ];
 pub(crate) const PEOPLE_COLUMNS: &[&str] = &[
     "force_id",
@@ -300,7 +301,8 @@ impl Bind for Incident {
             .value(r.outcome_type.map(|o| o.number()))?
             .date(r.outcome_date)?
             .text(&r.narrative)?
-            .value(invalid(&r.invalid))?;
+            .value(invalid(&r.invalid))?
+            .value(crate::rows::codes_text(&r.secondary_offence_codes))?;
         Ok(())
     }
 }
@@ -509,6 +511,11 @@ fn import_begun(
             }
         }
     };
+    // Screenings are few: written after the reader has finished, in the same transaction.
+    let held_screenings: &[conduct_domain::RiskAssessment] = match &source {
+        Source::Records { export, .. } => &export.risk_assessments,
+        Source::Files { .. } => &[],
+    };
     let (summary, ingest, changed, read_time, write_time, index_time) = match conn {
         Conn::Sqlite(c) => {
             let bulk = [before.incidents == 0, before.people == 0, before.orders == 0];
@@ -536,6 +543,8 @@ fn import_begun(
             (summary, ingest, writer.changed, read_time, writer.write_time, Duration::ZERO)
         }
     };
+    let screenings = ingest.as_ref().map_or(held_screenings, Ingest::risk_assessments);
+    write_screenings(conn, screenings).map_err(db)?;
     let after = crate::counts(conn).map_err(|e| e.at(path))?;
     let accepted = |table: conduct_ingest::Table| -> u64 { summary.files.iter().filter(|f| f.table == table).map(|f| f.accepted).sum() };
     let changes = |before: u64, after: u64, changed: u64, accepted: u64| {
@@ -570,6 +579,26 @@ fn import_begun(
     .map_err(db)?;
     let timings = Timings { read: read_time, write: write_time, index: index_time, commit: Duration::ZERO, total: started.elapsed() };
     Ok((ImportReport { summary, incidents, people, orders, import_id, timings }, ingest))
+}
+
+/// Upserts risk screenings on their key (incident, tool, day): the same screening imported
+/// again is updated in place. The statement is the same in both dialects.
+fn write_screenings(conn: &mut Conn, screenings: &[conduct_domain::RiskAssessment]) -> Result<(), crate::db::DbError> {
+    if screenings.is_empty() {
+        return Ok(());
+    }
+    let columns = crate::rows::RISK_ASSESSMENTS.names;
+    let marks = vec!["?"; columns.len()].join(", ");
+    let sets: Vec<String> = columns[4..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let sql = format!(
+        "INSERT INTO risk_assessments ({}) VALUES ({marks}) ON CONFLICT (force_id, incident_ref, tool, assessed_date) DO UPDATE SET {}",
+        columns.join(", "),
+        sets.join(", ")
+    );
+    for r in screenings {
+        conn.execute(&sql, &crate::rows::risk_assessment_row(r))?;
+    }
+    Ok(())
 }
 
 /// Hands the source's records to `write`, table by table: from a reader thread for files, in

@@ -66,5 +66,10 @@ pub fn load_export(conn: &mut Conn) -> Result<Export, Error> {
         export.orders.push(rows::order_from_row(r)?);
         Ok(())
     })?;
+    // Screenings are few: read in one query, by incident and day.
+    let sql = format!("{} ORDER BY force_id, incident_ref, assessed_date, tool", rows::RISK_ASSESSMENTS.select_sql());
+    for r in conn.query(&sql, &[])? {
+        export.risk_assessments.push(rows::risk_assessment_from_row(&r)?);
+    }
     Ok(export)
 }

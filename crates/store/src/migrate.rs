@@ -11,6 +11,8 @@
 //!
 //! 4. `population`: the population index of incremental linkage (`migrations/0004_population.sql`;
 //!    see conduct-population) and an index of people by incident.
+//! 5. `risk_screening`: incidents' `secondary_offence_codes` and the `risk_assessments` table
+//!    (`migrations/0005_risk_screening.sql`).
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -23,10 +25,10 @@ use crate::error::{Error, ErrorKind};
 use crate::schema;
 
 /// The steps, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[(u32, &str)] = &[(1, "initial"), (2, "dashboard"), (3, "record_order"), (4, "population")];
+const MIGRATIONS: &[(u32, &str)] = &[(1, "initial"), (2, "dashboard"), (3, "record_order"), (4, "population"), (5, "risk_screening")];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 4;
+pub const LATEST: u32 = 5;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -35,6 +37,12 @@ const DASHBOARD_MARK: i64 = 4;
 
 const INITIAL_SQLITE: &str = include_str!("../migrations/0001_initial.sql");
 const POPULATION_SQLITE: &str = include_str!("../migrations/0004_population.sql");
+const RISK_SCREENING_SQLITE: &str = include_str!("../migrations/0005_risk_screening.sql");
+
+/// The risk-screening step in the dialect: on PostgreSQL integers are 64-bit.
+fn risk_screening_sql(postgres: bool) -> String {
+    if postgres { RISK_SCREENING_SQLITE.replace("INTEGER", "BIGINT") } else { RISK_SCREENING_SQLITE.to_string() }
+}
 
 /// The population step in the dialect: on PostgreSQL integers are 64-bit and there is no
 /// `WITHOUT ROWID`.
@@ -116,6 +124,7 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                 }
                 3 => {}
                 4 => c.batch(&population_sql(postgres))?,
+                5 => c.batch(&risk_screening_sql(postgres))?,
                 _ => unreachable!("a step without SQL"),
             }
             c.execute(

@@ -21,7 +21,10 @@
 use std::path::Path;
 
 use conduct_domain::value::canonical_phone;
-use conduct_domain::{Date, Force, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
+use conduct_domain::{
+    Date, Force, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, PartialDate, RiskAssessment, RiskGrade,
+    RiskTool, Role,
+};
 
 use crate::db::{Row, Value};
 use crate::error::{Error, ErrorKind};
@@ -41,6 +44,12 @@ pub const INCIDENTS: Columns = Columns { table: "incidents", names: crate::impor
 pub const PEOPLE: Columns = Columns { table: "people", names: crate::import::PEOPLE_COLUMNS };
 /// The columns of an order's row ([`order_row`], [`order_from_row`]).
 pub const ORDERS: Columns = Columns { table: "orders", names: crate::import::ORDER_COLUMNS };
+/// The columns of a risk screening's row ([`risk_assessment_row`], [`risk_assessment_from_row`]).
+/// The key is the first four: force, incident, day and tool.
+pub const RISK_ASSESSMENTS: Columns = Columns {
+    table: "risk_assessments",
+    names: &["force_id", "incident_ref", "assessed_date", "tool", "grade", "yes_answers", "assessor_notes", "invalid"],
+};
 
 impl Columns {
     /// The column names joined by `, `, for a statement's column list.
@@ -98,7 +107,57 @@ pub fn incident_row(r: &Incident) -> Row {
         date(r.outcome_date),
         opt_text(&r.narrative),
         list(&r.invalid),
+        codes_text(&r.secondary_offence_codes).map_or(Value::Null, Value::Text),
     ]
+}
+
+/// A risk screening as a row of [`RISK_ASSESSMENTS`]: the tool and grade in the contract's
+/// spellings, the yes answers `;`-joined (NULL when none).
+pub fn risk_assessment_row(r: &RiskAssessment) -> Row {
+    vec![
+        force(r.force),
+        req_text(&r.incident_ref),
+        date(Some(r.assessed_date)),
+        req_text(r.tool.as_str()),
+        r.grade.map_or(Value::Null, |g| Value::Text(g.as_str().to_string())),
+        list(&r.yes_answers),
+        opt_text(&r.assessor_notes),
+        list(&r.invalid),
+    ]
+}
+
+/// A risk screening from a row of [`RISK_ASSESSMENTS`].
+///
+/// # Errors
+///
+/// [`ErrorKind::BadRow`] when the row is not as wide as [`RISK_ASSESSMENTS`] or a value cannot
+/// be turned back: an unknown force id, a date, tool or grade that is not one, or an `invalid`
+/// name that is no column of the contract's table.
+pub fn risk_assessment_from_row(row: &[Value]) -> Result<RiskAssessment, Error> {
+    let r = Reader::new(RISK_ASSESSMENTS, conduct_ingest::Table::RiskAssessments, row)?;
+    let tool_text = r.text(3)?;
+    let tool = RiskTool::parse(&tool_text).ok_or_else(|| r.bad(3, format!("{tool_text:?} is not a screening tool")))?;
+    let grade_text = r.text(4)?;
+    let grade = if grade_text.is_empty() {
+        None
+    } else {
+        Some(RiskGrade::parse(&grade_text).ok_or_else(|| r.bad(4, format!("{grade_text:?} is not a grade")))?)
+    };
+    Ok(RiskAssessment {
+        force: r.force(0)?,
+        incident_ref: r.text(1)?,
+        assessed_date: r.required_date(2)?,
+        tool,
+        grade,
+        yes_answers: r.list(5)?,
+        assessor_notes: r.text(6)?,
+        invalid: r.invalid(7)?,
+    })
+}
+
+/// Secondary offence codes as stored: `;`-joined, `None` (NULL) when there are none.
+pub(crate) fn codes_text(codes: &[OffenceCode]) -> Option<String> {
+    (!codes.is_empty()).then(|| codes.iter().map(OffenceCode::as_str).collect::<Vec<_>>().join(";"))
 }
 
 /// An involvement as a row of [`PEOPLE`]. `dob` and `phone_canonical` are not stored (they are
@@ -323,8 +382,12 @@ pub fn incident_from_row(row: &[Value]) -> Result<Incident, Error> {
         outcome_type,
         outcome_date: r.date(11)?,
         narrative: r.text(12)?,
-        secondary_offence_codes: Vec::new(),
         invalid: r.invalid(13)?,
+        secondary_offence_codes: r
+            .list(14)?
+            .iter()
+            .map(|c| OffenceCode::parse(c).map_err(|e| r.bad(14, e.to_string())))
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -467,14 +530,15 @@ mod tests {
             (
                 prop::option::of(any_date()),
                 any_text(),
-                any_invalid(&["occurred_date", "domestic_abuse", "cyber", "outcome_type", "outcome_date"]),
+                any_invalid(&["occurred_date", "domestic_abuse", "cyber", "outcome_type", "outcome_date", "secondary_offence_codes"]),
+                prop::collection::vec(any_offence_code(), 0..3),
             ),
         )
             .prop_map(
                 |(
                     (force, incident_ref, recorded_date, occurred_date, offence_code, offence_description),
                     (domestic_abuse, cyber, linked_refs, outcome_type),
-                    (outcome_date, narrative, invalid),
+                    (outcome_date, narrative, invalid, secondary_offence_codes),
                 )| {
                     let linked_refs = linked_refs.into_iter().filter(|r| *r != incident_ref).collect();
                     Incident {
@@ -490,7 +554,7 @@ mod tests {
                         outcome_type,
                         outcome_date,
                         narrative,
-                        secondary_offence_codes: Vec::new(),
+                        secondary_offence_codes,
                         invalid,
                     }
                 },
@@ -720,6 +784,29 @@ mod tests {
         }
         // The fixtures exercise what is derived or joined, not only empty values.
         assert!(invalid > 0 && dobs > 0 && phones > 0 && outcomes > 0 && links > 0, "{invalid} {dobs} {phones} {outcomes} {links}");
+    }
+
+    #[test]
+    fn a_screening_is_a_row_and_back_and_a_bad_tool_names_its_column() {
+        let r = RiskAssessment {
+            force: Force::resolve("Kent").unwrap(),
+            incident_ref: "KEN-1".into(),
+            assessed_date: Date::new(2022, 8, 24).unwrap(),
+            tool: RiskTool::SDash,
+            grade: Some(RiskGrade::High),
+            yes_answers: vec!["frightened".into(), "threats".into()],
+            assessor_notes: "he waits outside".into(),
+            invalid: vec!["grade"],
+        };
+        let row = risk_assessment_row(&r);
+        assert_eq!(row[5], Value::Text("frightened;threats".into()));
+        assert_eq!(risk_assessment_from_row(&row).unwrap(), r);
+        let bare = RiskAssessment { grade: None, yes_answers: Vec::new(), assessor_notes: String::new(), invalid: Vec::new(), ..r };
+        assert_eq!(risk_assessment_from_row(&risk_assessment_row(&bare)).unwrap(), bare);
+        let mut broken = row.clone();
+        broken[3] = Value::Text("MARAC".into());
+        let e = risk_assessment_from_row(&broken).unwrap_err().to_string();
+        assert!(e.contains("tool") && e.contains("MARAC"), "{e}");
     }
 
     #[test]
