@@ -143,8 +143,10 @@ impl Settings {
                 return Err(format!("field {} has {} bits and k = {} (bits a multiple of 64 up to 8192, k 1 to 64)", f.name, f.bits, f.k));
             }
         }
-        if self.blocking_rules.len() > 64 {
-            return Err(format!("{} blocking rules (at most 64)", self.blocking_rules.len()));
+        // The hub reads each token by its rule (which fields it is made of, which is the full
+        // name): the rules must be this version's, in this order.
+        if !self.blocking_rules.iter().map(String::as_str).eq(RULES.iter().map(|r| r.name)) {
+            return Err("blocking rules other than this version's (encoded by another version of Conduct)".into());
         }
         if self.flips_per_10k > 2_000 {
             return Err(format!("{} flips per 10,000 bits (at most 2,000)", self.flips_per_10k));
