@@ -79,6 +79,10 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let rows: Vec<conduct_domain::Involvement> = file.rows.iter().filter(|r| r.force.name() == force).cloned().collect();
+    if rows.is_empty() && !file.rows.is_empty() {
+        let list: Vec<String> = forces.iter().map(|(f, n)| format!("{f} ({n} rows)")).collect();
+        return Err(crate::Usage(format!("the people files hold no rows of {force}; they hold {}", list.join(", "))).into());
+    }
     let other_forces = file.rows.len() - rows.len();
     let hardening = match args.hardening {
         HardeningArg::Default => Hardening::Default,

@@ -462,7 +462,7 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
     let within: f64 = flat.ranges.iter().map(|&(s, e)| (e - s) as f64 * (e - s).saturating_sub(1) as f64 / 2.0).sum();
     let all = n as f64 * n.saturating_sub(1) as f64 / 2.0;
     // u from random pairs: almost all are two different people.
-    let samples = opts.u_sample.min(n.saturating_mul(n.saturating_sub(1)) / 2).max(1);
+    let samples = if n < 2 { 0 } else { opts.u_sample.min(n.saturating_mul(n - 1) / 2).max(1) };
     let chunks = 64;
     let counts: Vec<Vec<[f64; LEVELS]>> = (0..chunks)
         .into_par_iter()
@@ -946,9 +946,19 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
     };
     let (cp, ca) = subset(true);
     let (wp, wa) = subset(false);
-    let cross_model = estimate(&flat, &cp, &ca, &masks, opts, Kind::Cross);
-    // Too few pairs inside parties to estimate from: the cross-party model serves them.
-    let within_model = if wp.len() >= 100 { estimate(&flat, &wp, &wa, &masks, opts, Kind::Within) } else { cross_model.clone() };
+    // Each model from its own pairs; where one kind has none, the other's serves it. (Small
+    // exports are handled inside: fewer than 200 pairs and the default m stands.)
+    let (cross_model, within_model) = match (cp.is_empty(), wp.is_empty()) {
+        (false, false) => (estimate(&flat, &cp, &ca, &masks, opts, Kind::Cross), estimate(&flat, &wp, &wa, &masks, opts, Kind::Within)),
+        (true, false) => {
+            let w = estimate(&flat, &wp, &wa, &masks, opts, Kind::Within);
+            (w.clone(), w)
+        }
+        _ => {
+            let c = estimate(&flat, &cp, &ca, &masks, opts, Kind::Cross);
+            (c.clone(), c)
+        }
+    };
     let models = [within_model, cross_model];
     let tf = NameFrequencies::new(parties, &flat);
     let contra = [Contradictions::new(&parties[0].settings, &models[0]), Contradictions::new(&parties[0].settings, &models[1])];
