@@ -8,6 +8,7 @@ mod homeoffice;
 mod ingest;
 mod linkage;
 mod population;
+mod pprl_attack;
 mod pprl;
 mod report;
 mod risk;

@@ -8,6 +8,7 @@
 #[macro_use]
 mod out;
 
+mod attack_cmd;
 mod courses_cmd;
 mod demo;
 mod encode_cmd;
@@ -89,6 +90,8 @@ enum EvalCommand {
     Courses(courses_cmd::EvalArgs),
     /// Score a hub's cross-force links (or a plaintext persons.csv) on cross-force pairs.
     Encodings(encode_cmd::EvalEncodingsArgs),
+    /// Re-identification attack on one party's encodings with a plaintext population.
+    Attack(attack_cmd::AttackArgs),
 }
 
 /// A mistake in the command line that clap cannot see (a period that cannot be read, or lies
@@ -121,6 +124,7 @@ fn main() -> ExitCode {
         Command::Explain(a) => link_cmd::run_explain(a),
         Command::Encode(a) => encode_cmd::encode(a),
         Command::Eval(EvalCommand::Encodings(a)) => encode_cmd::eval(a),
+        Command::Eval(EvalCommand::Attack(a)) => attack_cmd::attack(a),
         Command::History(a) => population_cmd::history(a),
         Command::Eval(EvalCommand::Persons(a)) => link_cmd::run_eval_persons(a),
         Command::Courses(a) => courses_cmd::run(a),

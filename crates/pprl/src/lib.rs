@@ -12,6 +12,7 @@
 //! What the hub can learn, and what the encodings resist, is in `DESIGN.md` ("Cross-force
 //! linkage from keyed encodings").
 
+pub mod attack;
 pub mod encode;
 mod error;
 pub mod eval;
