@@ -6,7 +6,7 @@
 //! in attributes alike, and maud always writes attribute values between double quotes, so a
 //! `'` cannot end one. Nothing here writes user data as pre-escaped markup: the only
 //! `PreEscaped` is the constant stylesheet. Paths built from ids are percent-encoded first
-//! ([`url_part`]), so a link always stays on this site.
+//! (`url_part`), so a link always stays on this site.
 
 use std::net::SocketAddr;
 
