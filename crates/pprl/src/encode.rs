@@ -21,6 +21,7 @@
 
 use conduct_domain::Involvement;
 use conduct_resolve::block::RULES;
+use conduct_resolve::model::SplitMix;
 use conduct_resolve::normalise::{Features, Nicknames, normalise};
 use hmac::{Hmac, KeyInit, Mac};
 use rayon::prelude::*;
@@ -181,14 +182,6 @@ pub struct Encoder {
     flip_key: (u64, u64),
     pseudonym_key: [u8; 32],
     nicknames: Nicknames,
-}
-
-fn splitmix(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// One field's tokens, written one after another into one buffer (no allocation per token).
@@ -402,9 +395,9 @@ impl Encoder {
                 let sip = SipHasher13::new_with_keys(key.0, key.1);
                 for tok in toks.iter() {
                     let h = sip.hash(tok);
-                    let mut x = h.h1;
+                    let mut g = SplitMix::from_state(h.h1);
                     for _ in 0..spec.k {
-                        let r = splitmix(&mut x) ^ h.h2;
+                        let r = g.next_u64() ^ h.h2;
                         let pos = ((u128::from(r) * u128::from(bits)) >> 64) as usize;
                         words[pos / 64] |= 1 << (pos % 64);
                     }
@@ -440,13 +433,14 @@ impl Encoder {
 
 /// Flips each bit with probability `per_10k` / 10,000, by a generator seeded with `seed`:
 /// gaps between flips are drawn from the geometric distribution.
-fn flip(words: &mut [u64], per_10k: u32, mut seed: u64) {
+fn flip(words: &mut [u64], per_10k: u32, seed: u64) {
+    let mut g = SplitMix::from_state(seed);
     let p = f64::from(per_10k) / 10_000.0;
     let total = words.len() * 64;
     let ln_q = (1.0 - p).ln();
     let mut pos = 0usize;
     loop {
-        let u = ((splitmix(&mut seed) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        let u = ((g.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
         pos += (u.ln() / ln_q) as usize;
         if pos >= total {
             break;

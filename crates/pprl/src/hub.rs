@@ -40,6 +40,13 @@ pub const INITIAL_AGREES: usize = DICE_LEVELS.len() + 2;
 /// See [`INITIAL_AGREES`].
 pub const INITIAL_DIFFERS: usize = DICE_LEVELS.len() + 3;
 const LEVELS: usize = DICE_LEVELS.len() + 4;
+/// The level of a similarity given as the fraction `num / (1000 · den)`: the first of
+/// [`DICE_LEVELS`] it reaches, counted from 1, compared in integers (Dice ≥ t ⟺
+/// 2000·|A∩B| ≥ 1000t·(|A|+|B|)).
+fn similarity_level(num: u32, den: u32) -> usize {
+    DICE_MILLI.iter().position(|&t| num >= t * den).unwrap_or(DICE_MILLI.len()) + 1
+}
+
 /// [`DICE_LEVELS`] in thousandths, for comparisons in integers.
 const DICE_MILLI: [u32; 7] = [950, 880, 800, 700, 600, 450, 300];
 
@@ -321,11 +328,12 @@ impl Flat {
         &self.bits[start..start + self.words[f]]
     }
 
-    fn dice(&self, f: usize, g: usize, a: usize, b: usize) -> f64 {
+    /// The Dice level of record `a`'s field `f` against record `b`'s field `g`.
+    fn dice_level(&self, f: usize, g: usize, a: usize, b: usize) -> u64 {
         let (pa, pb) = (self.pop(f, a), self.pop(g, b));
         let (x, y) = (self.filter(f, a), self.filter(g, b));
         let both: u32 = x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum();
-        2.0 * f64::from(both) / f64::from(u32::from(pa) + u32::from(pb))
+        similarity_level(both * 2000, u32::from(pa) + u32::from(pb)) as u64
     }
 
     /// The pair's levels, 4 bits per field, and the number of fields compared.
@@ -341,10 +349,10 @@ impl Flat {
             compared += 1;
             let (x, y) = (self.filter(f, a), self.filter(f, b));
             let both: u32 = x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum();
-            // Dice ≥ t, in integers: 2·both·1000 ≥ t·1000·(|A|+|B|) (overlap: both·1000 ≥ t·1000·min).
+            // Overlap: |A∩B| / min(|A|,|B|); Dice: 2|A∩B| / (|A|+|B|).
             let (num, den) =
                 if self.overlap[f] { (both * 1000, u32::from(pa.min(pb))) } else { (both * 2000, u32::from(pa) + u32::from(pb)) };
-            let mut level = DICE_MILLI.iter().position(|&t| num >= t * den).unwrap_or(DICE_MILLI.len()) + 1;
+            let mut level = similarity_level(num, den);
             // An initial against a forename, or a partial date of birth (a year, a year and
             // month) against a full one: compared by containment, at levels of their own.
             let partial = (Some(f) == self.initials && pa.min(pb) < self.initial_bits)
@@ -362,8 +370,7 @@ impl Flat {
             // Only worth a look when neither name agrees well as written.
             let poor = ((pat >> (4 * fo)) & 0xf) >= 4 && ((pat >> (4 * su)) & 0xf) >= 4;
             if poor && ok(fo, su) && ok(su, fo) {
-                let lv = |d: f64| DICE_LEVELS.iter().position(|t| d >= *t).unwrap_or(DICE_LEVELS.len()) as u64 + 1;
-                let (l1, l2) = (lv(self.dice(fo, su, a, b)), lv(self.dice(su, fo, a, b)));
+                let (l1, l2) = (self.dice_level(fo, su, a, b), self.dice_level(su, fo, a, b));
                 let (s1, s2) = ((pat >> (4 * fo)) & 0xf, (pat >> (4 * su)) & 0xf);
                 if l1 + l2 < s1 + s2 {
                     pat &= !((0xf << (4 * fo)) | (0xf << (4 * su)));
@@ -377,14 +384,6 @@ impl Flat {
 
 fn level(pat: u64, f: usize) -> usize {
     ((pat >> (4 * f)) & 0xf) as usize
-}
-
-fn splitmix(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[derive(Clone)]
@@ -467,15 +466,15 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
     let counts: Vec<Vec<[f64; LEVELS]>> = (0..chunks)
         .into_par_iter()
         .map(|c| {
-            let mut rng = opts.seed ^ (c as u64).wrapping_mul(0xA24B_AED4_963E_E407);
+            let mut rng = conduct_resolve::model::SplitMix::from_state(opts.seed ^ (c as u64).wrapping_mul(0xA24B_AED4_963E_E407));
             let mut cnt = vec![[0.0; LEVELS]; nf];
             for _ in 0..samples.div_ceil(chunks) {
-                let a = (splitmix(&mut rng) % n as u64) as usize;
+                let a = (rng.next_u64() % n as u64) as usize;
                 let b = match kind {
-                    Kind::Cross => (splitmix(&mut rng) % n as u64) as usize,
+                    Kind::Cross => (rng.next_u64() % n as u64) as usize,
                     Kind::Within => {
                         let (s, e) = flat.ranges[flat.party[a] as usize];
-                        s + (splitmix(&mut rng) % (e - s) as u64) as usize
+                        s + (rng.next_u64() % (e - s) as u64) as usize
                     }
                 };
                 if a == b || (kind == Kind::Cross && flat.party[a] == flat.party[b]) {
@@ -583,14 +582,14 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
     // for a field is pulled toward the look-alike pairs the field itself helped to call
     // matches (across forces, "moved house" read as rare among matches when a third of true
     // cross-force pairs have moved); evidence from the other fields does not have that pull.
-    let m = refine(patterns, &m, &u, nf, &groups(flat));
-    // The prior is that of two records drawn at random, since every field's agreement now
-    // counts as evidence: the expected matches among the candidates (blocking is taken to miss
-    // few) over all pairs, found as a fixed point with m and u held.
     let mut cand: HashMap<u64, f64> = HashMap::new();
     for p in patterns {
         *cand.entry(*p).or_default() += 1.0;
     }
+    let m = refine(&cand, &m, &u, nf, &groups(flat));
+    // The prior is that of two records drawn at random, since every field's agreement now
+    // counts as evidence: the expected matches among the candidates (blocking is taken to miss
+    // few) over all pairs, found as a fixed point with m and u held.
     let lr: Vec<(f64, f64)> = cand
         .iter()
         .map(|(&pat, &c)| ((0..nf).filter(|&f| level(pat, f) != 0).map(|f| (m[f][level(pat, f)] / u[f][level(pat, f)]).ln()).sum(), c))
@@ -639,11 +638,8 @@ fn groups(flat: &Flat) -> Vec<usize> {
         .collect()
 }
 
-fn refine(patterns: &[u64], m: &[[f64; LEVELS]], u: &[[f64; LEVELS]], nf: usize, group: &[usize]) -> Vec<[f64; LEVELS]> {
-    let mut distinct: HashMap<u64, f64> = HashMap::new();
-    for p in patterns {
-        *distinct.entry(*p).or_default() += 1.0;
-    }
+/// `distinct`: the candidates' patterns, each with how many candidates show it.
+fn refine(distinct: &HashMap<u64, f64>, m: &[[f64; LEVELS]], u: &[[f64; LEVELS]], nf: usize, group: &[usize]) -> Vec<[f64; LEVELS]> {
     let mut m = m.to_vec();
     for _ in 0..2 {
         let mut next = m.clone();
@@ -653,7 +649,7 @@ fn refine(patterns: &[u64], m: &[[f64; LEVELS]], u: &[[f64; LEVELS]], nf: usize,
         // look common among matches.
         for f in (0..nf).filter(|&f| matches!(group[f], 1 | 4)) {
             let mut acc = [0.0; LEVELS];
-            for (&pat, &c) in &distinct {
+            for (&pat, &c) in distinct {
                 let l = level(pat, f);
                 if l == 0 {
                     continue;

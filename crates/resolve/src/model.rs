@@ -431,6 +431,12 @@ impl SplitMix {
         SplitMix(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
 
+    /// A generator whose state is `state` as given (its first output is the mix of
+    /// `state` plus the golden-ratio step): for keyed seeds that are already random.
+    pub fn from_state(state: u64) -> SplitMix {
+        SplitMix(state)
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
