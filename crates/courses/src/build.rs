@@ -39,11 +39,13 @@ pub struct Options {
     /// How far apart (days) an unknown-suspect report may be from a report of the course it
     /// joins, or from the previous report of a victim-only chain.
     pub window_days: i32,
+    /// How long each force's urgent and high lists may be ([`crate::ListSizes`]).
+    pub list_sizes: crate::ListSizes,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { window_days: 180 }
+        Options { window_days: 180, list_sizes: crate::ListSizes::default() }
     }
 }
 

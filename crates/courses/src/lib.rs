@@ -17,9 +17,11 @@ mod signals;
 #[cfg(test)]
 mod tests;
 mod triage;
+mod withdrawal;
 
 pub use breach::{Breach, find_breaches};
 pub use build::{Course, Courses, Options, PersonId, Suspect, course_id, find_courses, span};
 pub use output::{ForceRepeats, Found, PersonName, WriteError, hidden_by_force};
 pub use signals::{Escalation, HiddenStalking, Sighting, StalkingSignals, escalation, stalking_signals};
-pub use triage::{Priority, Review, triage};
+pub use triage::{ListSizes, Priority, Review, triage, triage_sized};
+pub use withdrawal::{ForceWithdrawals, Withdrawal, victim_withdrew, withdrawal, withdrawals_by_force};

@@ -1,6 +1,7 @@
 //! Writes what was found: courses.csv (contract), course_summary.csv, triage.csv,
-//! hidden_repeats.csv (per force: the inspectors' headline), breaches.csv and one timeline JSON per
-//! course (the dashboard draws these).
+//! hidden_repeats.csv (per force: the inspectors' headline), withdrawal_by_force.csv (per force:
+//! courses in which the victim withdrew beside offences with outcome 14 or 16), breaches.csv and
+//! one timeline JSON per course (the dashboard draws these).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use conduct_domain::{Incident, Order, RiskAssessment};
 use crate::breach::Breach;
 use crate::build::{Course, Courses, Suspect, span};
 use crate::triage::Review;
+use crate::withdrawal::{victim_withdrew, withdrawal, withdrawals_by_force};
 
 /// A file that could not be written.
 #[derive(Debug)]
@@ -121,10 +123,16 @@ impl Found<'_> {
         let courses = &self.courses.courses;
         csv_file(
             &dir.join("courses.csv"),
-            &["course_id", "force", "incident_ref", "hidden_repeat"],
+            &["course_id", "force", "incident_ref", "hidden_repeat", "victim_withdrew"],
             courses.iter().flat_map(|c| {
                 c.incidents.iter().map(move |&i| {
-                    vec![c.id.clone(), inc[i].force.name().to_string(), inc[i].incident_ref.clone(), c.hidden.contains(&i).to_string()]
+                    vec![
+                        c.id.clone(),
+                        inc[i].force.name().to_string(),
+                        inc[i].incident_ref.clone(),
+                        c.hidden.contains(&i).to_string(),
+                        victim_withdrew(&inc[i]).to_string(),
+                    ]
                 })
             }),
         )?;
@@ -149,6 +157,13 @@ impl Found<'_> {
                 "offence_codes",
                 "priority",
                 "flags",
+                "priority_by_rules",
+                "victim_withdrew_date",
+                "victim_withdrew_outcome",
+                "victim_withdrew_incident_ref",
+                "victim_withdrew_after_report",
+                "victim_withdrew_days_after_first",
+                "reports_since_withdrawal",
             ],
             courses.iter().enumerate().map(|(n, c)| {
                 let (first, last) = span(inc, c);
@@ -168,9 +183,15 @@ impl Found<'_> {
                 if matches!(c.suspect, Suspect::Unknown) {
                     flags.push("suspect_unknown");
                 }
+                let withdrew = withdrawal(inc, c);
+                if withdrew.is_some() {
+                    flags.push("victim_withdrew");
+                }
                 let mut priority = String::new();
+                let mut by_rules = String::new();
                 if let Some((_, r)) = review_of[n] {
                     priority = r.priority.as_str().to_string();
+                    by_rules = r.by_rules.as_str().to_string();
                     if r.stalking.review_as_stalking() {
                         flags.push("review_as_stalking");
                     }
@@ -194,12 +215,19 @@ impl Found<'_> {
                     codes.join(";"),
                     priority,
                     flags.join(";"),
+                    by_rules,
+                    withdrew.as_ref().map_or_else(String::new, |w| w.date.to_string()),
+                    withdrew.as_ref().map_or_else(String::new, |w| w.outcome.to_string()),
+                    withdrew.as_ref().map_or_else(String::new, |w| inc[w.incident].incident_ref.clone()),
+                    withdrew.as_ref().map_or_else(String::new, |w| w.position.to_string()),
+                    withdrew.as_ref().map_or_else(String::new, |w| w.days_after_first.to_string()),
+                    withdrew.as_ref().map_or_else(String::new, |w| w.reports_since.to_string()),
                 ]
             }),
         )?;
         csv_file(
             &dir.join("triage.csv"),
-            &["rank", "course_id", "priority", "reports", "last_date", "reasons"],
+            &["rank", "course_id", "priority", "reports", "last_date", "reasons", "priority_by_rules"],
             self.reviews.iter().enumerate().map(|(rank, r)| {
                 let c = &courses[r.course];
                 vec![
@@ -209,6 +237,7 @@ impl Found<'_> {
                     c.incidents.len().to_string(),
                     span(inc, c).1.to_string(),
                     r.reasons.join("; "),
+                    r.by_rules.as_str().to_string(),
                 ]
             }),
         )?;
@@ -224,6 +253,32 @@ impl Found<'_> {
                     r.hidden.to_string(),
                     share,
                     r.cross_force.to_string(),
+                ]
+            }),
+        )?;
+        let share = |s: Option<f64>| s.map_or_else(String::new, |s| format!("{s:.3}"));
+        csv_file(
+            &dir.join("withdrawal_by_force.csv"),
+            &[
+                "force",
+                "courses",
+                "courses_victim_withdrew",
+                "course_withdrawal_share",
+                "courses_withdrew_reports_since",
+                "offences",
+                "offences_victim_withdrew",
+                "offence_withdrawal_share",
+            ],
+            withdrawals_by_force(inc, courses).into_iter().map(|(force, w)| {
+                vec![
+                    force.to_string(),
+                    w.courses.to_string(),
+                    w.courses_victim_withdrew.to_string(),
+                    share(w.course_share()),
+                    w.courses_withdrew_reports_since.to_string(),
+                    w.offences.to_string(),
+                    w.offences_victim_withdrew.to_string(),
+                    share(w.offence_share()),
                 ]
             }),
         )?;
@@ -306,6 +361,9 @@ impl Found<'_> {
                     if r.stalking_or_harassment_only_secondary() {
                         flags.push("stalking_or_harassment_only_secondary");
                     }
+                    if victim_withdrew(r) {
+                        flags.push("victim_withdrew");
+                    }
                     serde_json::json!({
                         "date": r.recorded_date.to_string(),
                         "occurred_date": r.occurred_date.map(|d| d.to_string()),
@@ -326,6 +384,19 @@ impl Found<'_> {
                 "suspect_person_id": self.suspect(c.suspect),
                 "forces": c.forces.iter().map(|f| f.name()).collect::<Vec<_>>(),
                 "priority": review.map(|r| r.priority.as_str()),
+                "priority_by_rules": review.map(|r| r.by_rules.as_str()),
+                "withdrawal": withdrawal(inc, c).map(|w| serde_json::json!({
+                    "date": w.date.to_string(),
+                    "outcome_date_recorded": w.outcome_date_recorded,
+                    "outcome_type": w.outcome.number(),
+                    "incident_ref": inc[w.incident].incident_ref,
+                    "force": inc[w.incident].force.name(),
+                    "after_report": w.position,
+                    "of_reports": w.reports,
+                    "days_after_first": w.days_after_first,
+                    "reports_since": w.reports_since,
+                    "withdrawn_reports": w.withdrawn_reports,
+                })),
                 "reasons": review.map(|r| r.reasons.clone()).unwrap_or_default(),
                 "orders": orders,
                 "reports": reports,

@@ -314,7 +314,10 @@ fn triage_puts_breaches_first_and_says_why() {
     assert_eq!(reviews[0].priority, Priority::Urgent);
     let text = reviews[0].reasons.join("; ");
     assert!(text.starts_with("4 reports in 152 days"), "{text}");
-    assert!(text.contains("SPO SPO-1 granted 2023-04-01, in force until 2025-04-01 — possible breach 2023-05-01"), "{text}");
+    assert!(
+        text.contains("2 possible breaches of SPO SPO-1 (granted 2023-04-01, in force until 2025-04-01), 2023-05-01 to 2023-06-01"),
+        "{text}"
+    );
     assert_eq!(reviews[1].priority, Priority::Review);
     assert!(reviews[1].reasons.iter().any(|r| r.contains("review as stalking") && r.contains("loiter")), "{:?}", reviews[1].reasons);
 }
@@ -428,4 +431,208 @@ fn stalking_recorded_beside_another_crime_makes_a_course_and_a_reason_to_review_
     let found = w.courses();
     let reviews = triage(&w.incidents, &[], &[], &found.courses, &[]);
     assert!(reviews.iter().all(|r| !r.stalking.review_as_stalking()));
+}
+
+fn withdrew(i: &mut Incident, outcome: u8, on: Option<&str>) {
+    i.outcome_type = conduct_domain::OutcomeType::new(outcome);
+    i.outcome_date = on.map(date);
+}
+
+#[test]
+fn a_victim_who_withdrew_while_reports_kept_coming_is_a_reason_and_a_step_up() {
+    // Seven reports; the third (K2) gets outcome 16 on 2023-03-02; K3–K6 came after she
+    // withdrew. No three reports within 30 days, so not all four FOUR indicators: routine.
+    let mut w = World::new();
+    for (k, d) in ["2023-01-10", "2023-02-01", "2023-02-20", "2023-04-01", "2023-06-01", "2023-09-01", "2023-12-01"].iter().enumerate() {
+        w.report("Kent", &format!("K{k}"), d, 1, Some(2));
+    }
+    withdrew(&mut w.incidents[2], 16, Some("2023-03-02"));
+    // Another course, same shape, no withdrawal: stays routine.
+    for (k, d) in ["2023-01-10", "2023-02-01", "2023-02-20", "2023-04-01", "2023-06-01", "2023-09-01", "2023-12-01"].iter().enumerate() {
+        w.report("Kent", &format!("L{k}"), d, 5, Some(6));
+    }
+    let found = w.courses();
+    let c = &found.courses[0];
+    let wd = crate::withdrawal(&w.incidents, c).expect("she withdrew");
+    assert_eq!(w.incidents[wd.incident].incident_ref, "K2");
+    assert_eq!((wd.position, wd.reports, wd.days_after_first, wd.reports_since), (3, 7, 51, 4));
+    let reviews = triage(&w.incidents, &[], &[], &found.courses, &[]);
+    let of =
+        |id: &str| reviews.iter().find(|r| found.courses[r.course].incidents.iter().any(|&i| w.incidents[i].incident_ref == id)).unwrap();
+    let r = of("K0");
+    assert!(
+        r.reasons.contains(
+            &"victim withdrew support on 2023-03-02 (outcome 16 on report K2, after report 3 of 7, 51 days after the first report); 4 reports since"
+                .to_string()
+        ),
+        "{:?}",
+        r.reasons
+    );
+    assert_eq!(r.priority, Priority::Review, "routine raised one step");
+    assert_eq!(of("L0").priority, Priority::Routine);
+    assert!(of("L0").withdrawal.is_none());
+}
+
+#[test]
+fn a_withdrawal_at_the_last_report_is_said_but_raises_nothing() {
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    w.report("Kent", "K2", "2023-01-21", 1, Some(2));
+    // No outcome date: the report's own date stands in for it, and the reason says so.
+    withdrew(&mut w.incidents[1], 14, None);
+    let found = w.courses();
+    let reviews = triage(&w.incidents, &[], &[], &found.courses, &[]);
+    assert_eq!(reviews[0].priority, Priority::Routine);
+    let text = reviews[0].reasons.join("; ");
+    assert!(
+        text.contains("victim withdrew support (outcome date not recorded; report of 2023-01-21) (outcome 14 on report K2, after report 2 of 2, 20 days after the first report); no reports since"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_earliest_withdrawal_counts_whatever_report_it_is_on() {
+    // K3's outcome came before K2's: she first withdrew on 2023-04-01.
+    let mut w = World::new();
+    for (k, d) in ["2023-01-01", "2023-02-01", "2023-03-01", "2023-05-01"].iter().enumerate() {
+        w.report("Kent", &format!("K{}", k + 1), d, 1, Some(2));
+    }
+    withdrew(&mut w.incidents[1], 16, Some("2023-08-01"));
+    withdrew(&mut w.incidents[2], 16, Some("2023-04-01"));
+    let found = w.courses();
+    let wd = crate::withdrawal(&w.incidents, &found.courses[0]).unwrap();
+    assert_eq!((w.incidents[wd.incident].incident_ref.as_str(), wd.date.to_string()), ("K3", "2023-04-01".into()));
+    assert_eq!((wd.position, wd.reports_since, wd.withdrawn_reports), (3, 1, 2));
+}
+
+#[test]
+fn withdrawals_by_force_set_courses_beside_offences() {
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    w.report("Kent", "K2", "2023-02-01", 1, Some(2));
+    w.report("Kent", "K3", "2023-03-01", 3, Some(4));
+    w.report("Kent", "K4", "2023-04-01", 3, Some(4));
+    w.report("Kent", "K5", "2023-04-01", 7, Some(8)); // a lone report: an offence, no course
+    w.report_with("Kent", "K6", "2023-05-01", "105A", &[], "", 9, Some(8)); // not S&H: no offence here
+    withdrew(&mut w.incidents[1], 16, Some("2023-02-10"));
+    withdrew(&mut w.incidents[4], 14, Some("2023-04-10"));
+    withdrew(&mut w.incidents[5], 16, Some("2023-05-10"));
+    let found = w.courses();
+    let by = crate::withdrawals_by_force(&w.incidents, &found.courses);
+    let kent = &by["Kent"];
+    assert_eq!((kent.courses, kent.courses_victim_withdrew, kent.offences, kent.offences_victim_withdrew), (2, 1, 5, 2));
+    assert_eq!((kent.course_share(), kent.offence_share()), (Some(0.5), Some(0.4)));
+}
+
+/// Issue 17 item 6: one course's reasons said "interim SPO … — possible breach DATE" 80 times.
+#[test]
+fn reasons_do_not_repeat_a_breach_eighty_times() {
+    let mut w = World::new();
+    w.report("Kent", "K0", "2022-01-01", 1, Some(2));
+    let start = date("2022-02-01").days_since_epoch();
+    for k in 0..80 {
+        let d = Date::from_days_since_epoch(start + 5 * k).to_string();
+        w.report("Kent", &format!("K{}", k + 1), &d, 1, Some(2));
+    }
+    let mut interim = order("Kent", "K0", "2022-01-15", "2022-01-15");
+    interim.order_ref = "ISPO-7".into();
+    interim.order_type = OrderType::InterimSpo;
+    interim.expires_date = None;
+    let mut full = order("Kent", "K0", "2023-03-03", "2025-03-03");
+    full.order_ref = "SPO-9".into();
+    let orders = vec![interim, full];
+    let found = w.courses();
+    let breaches = find_breaches(&w.incidents, &orders, &found);
+    assert_eq!(breaches.len(), 80 + 1, "every report breaches the interim order; the last also the full one");
+    let reviews = triage(&w.incidents, &orders, &[], &found.courses, &breaches);
+    let reasons = &reviews[0].reasons;
+    let about: Vec<&String> = reasons.iter().filter(|r| r.contains("breach")).collect();
+    assert_eq!(
+        about,
+        [
+            "80 possible breaches of interim SPO ISPO-7 (granted 2022-01-15, with no expiry recorded), 2022-02-01 to 2023-03-03",
+            "SPO SPO-9 granted 2023-03-03, in force until 2025-03-03 — possible breach 2023-03-03",
+        ]
+    );
+}
+
+/// A world of `n` Kent courses, each of two reports a threat apart (so each is high by the
+/// rules), the course k's last report k days after 2023-01-01.
+fn many_high_courses(w: &mut World, force: &str, n: u32, people_from: u32) {
+    let start = date("2023-01-01").days_since_epoch();
+    for k in 0..n {
+        let (v, s) = (people_from + 2 * k, people_from + 1 + 2 * k);
+        let d = |x: i32| Date::from_days_since_epoch(start + x).to_string();
+        w.report(force, &format!("{force}-{k}-a"), &d(k as i32), v, Some(s));
+        w.report_with(force, &format!("{force}-{k}-b"), &d(k as i32 + 30), "8L", &[], "Suspect threatened to smash her car", v, Some(s));
+    }
+}
+
+#[test]
+fn a_forces_high_list_holds_its_places_and_the_rest_move_down_with_a_reason() {
+    let mut w = World::new();
+    many_high_courses(&mut w, "Kent", 400, 1000);
+    many_high_courses(&mut w, "Essex", 8, 5000);
+    let found = w.courses();
+    let reviews = triage(&w.incidents, &[], &[], &found.courses, &[]);
+    let count = |force: &str, p: Priority| {
+        reviews.iter().filter(|r| r.priority == p && w.incidents[found.courses[r.course].incidents[0]].force.name() == force).count()
+    };
+    // Kent: 400 courses, 4% is 16 high places; Essex has 8 courses, under its 10 places.
+    assert_eq!((count("Kent", Priority::High), count("Kent", Priority::Review)), (16, 384));
+    assert_eq!(count("Essex", Priority::High), 8);
+    let kept: Vec<&crate::Review> = reviews.iter().filter(|r| r.priority == Priority::High).collect();
+    let latest =
+        kept.iter().filter(|r| found.courses[r.course].incidents.iter().any(|&i| w.incidents[i].incident_ref == "Kent-399-b")).count();
+    assert_eq!(latest, 1, "the most recent courses keep the places");
+    let moved = reviews.iter().find(|r| r.priority == Priority::Review).unwrap();
+    assert_eq!(moved.by_rules, Priority::High);
+    assert_eq!(
+        moved.reasons[1],
+        "high by the rules, but Kent's high list is full (16 places: 4% of its 400 courses, at least 10): listed as review"
+    );
+    // Without limits, the rules alone.
+    let unlimited = crate::triage_sized(&w.incidents, &[], &[], &found.courses, &[], &crate::ListSizes::unlimited());
+    assert!(unlimited.iter().all(|r| r.priority == Priority::High && r.reasons.iter().all(|x| !x.contains("list is full"))));
+}
+
+#[test]
+fn an_urgent_course_beyond_the_places_heads_the_high_list_and_a_high_screening_stays_high() {
+    let mut w = World::new();
+    // Ten courses with a threat to kill in their last 90 days: urgent by the rules.
+    let start = date("2023-01-01").days_since_epoch();
+    for k in 0..10u32 {
+        let d = |x: i32| Date::from_days_since_epoch(start + x).to_string();
+        w.report("Kent", &format!("U{k}a"), &d(k as i32), 10 + 2 * k, Some(11 + 2 * k));
+        w.report_with(
+            "Kent",
+            &format!("U{k}b"),
+            &d(k as i32 + 10),
+            "8L",
+            &[],
+            "Suspect told her he would kill her",
+            10 + 2 * k,
+            Some(11 + 2 * k),
+        );
+    }
+    many_high_courses(&mut w, "Kent", 20, 1000);
+    let sizes = crate::ListSizes { urgent_share: 0.0, urgent_at_least: 2, high_share: 0.0, high_at_least: 3 };
+    let found = w.courses();
+    let graded = found.courses.iter().position(|c| w.incidents[c.incidents[0]].incident_ref == "Kent-0-a").unwrap();
+    let screenings = [screening("Kent-0-b", "2023-02-01", RiskTool::SDash, Some(RiskGrade::High), &["frightened"])];
+    let reviews = crate::triage_sized(&w.incidents, &[], &screenings, &found.courses, &[], &sizes);
+    let by = |p: Priority| reviews.iter().filter(|r| r.priority == p).count();
+    // 2 urgent; 3 high places taken by urgent courses moved down, and the graded-high course
+    // stays high beyond them.
+    assert_eq!((by(Priority::Urgent), by(Priority::High)), (2, 4));
+    let high: Vec<&crate::Review> = reviews.iter().filter(|r| r.priority == Priority::High).collect();
+    assert!(high[..3].iter().all(|r| r.by_rules == Priority::Urgent), "moved-down urgent courses head the high list");
+    assert!(high[0].reasons[1].starts_with("urgent by the rules, but Kent's urgent list is full (2 places"), "{:?}", high[0].reasons);
+    assert!(high.iter().any(|r| r.course == graded), "the force graded it high: it stays high");
+    let twice = reviews.iter().find(|r| r.by_rules == Priority::Urgent && r.priority == Priority::Review).unwrap();
+    assert!(twice.reasons[1].starts_with("urgent by the rules, but Kent's urgent list is full"), "{:?}", twice.reasons);
+    assert_eq!(
+        twice.reasons[2],
+        "urgent by the rules and moved to high, but Kent's high list is full (3 places: 0% of its 30 courses, at least 3): listed as review"
+    );
 }

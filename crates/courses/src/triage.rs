@@ -20,7 +20,20 @@
 //!    forces; or no S-DASH recorded.
 //! 4. **Routine** — every other course.
 //!
-//! Within a priority, courses with more recent last reports come first, then more reports.
+//! A victim who withdrew support (outcome 14 or 16, [`crate::withdrawal`]) while reports kept
+//! arriving raises the course one step (routine to review, review to high), never above high;
+//! every withdrawal is a reason ("victim withdrew support on 2023-03-02 (outcome 16 on report
+//! K-3, after report 3 of 7, 45 days after the first report); 4 reports since").
+//!
+//! Then each force's urgent and high lists are sized for the people who work them
+//! ([`ListSizes`]): the courses beyond its places move down one step, with a reason saying so.
+//!
+//! Possible breaches are one reason per order ("12 possible breaches of interim SPO ISPO-7
+//! (granted 2022-01-01, with no expiry recorded), 2022-01-03 to 2023-05-09"), never one per
+//! breach.
+//!
+//! Within a priority, courses the sizing moved down come first, then those meeting more of the
+//! urgent and high rules, then more recent last reports, then more reports.
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +42,7 @@ use conduct_domain::{Force, Incident, Order, OrderType, RiskAssessment, RiskGrad
 use crate::breach::Breach;
 use crate::build::{Course, day, span};
 use crate::signals::{Escalation, StalkingSignals, escalation, stalking_signals};
+use crate::withdrawal::{Withdrawal, withdrawal};
 
 /// How soon a course should be reviewed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,8 +74,13 @@ impl Priority {
 pub struct Review {
     /// Index into the courses.
     pub course: usize,
-    /// Its priority.
+    /// Its priority, once its force's lists are sized ([`ListSizes`]).
     pub priority: Priority,
+    /// The priority the rules give it before the lists are sized.
+    pub by_rules: Priority,
+    /// How many of the urgent and high rules it meets (a withdrawal with reports since counts
+    /// as one); ranks courses within a priority.
+    pub grounds: usize,
     /// Reasons, most important first.
     pub reasons: Vec<String>,
     /// The stalking signals read from it.
@@ -75,6 +94,10 @@ pub struct Review {
     /// Its force exported screenings, its reports are of the stalking-or-harassment kind, and
     /// none of its reports has an S-DASH.
     pub no_sdash: bool,
+    /// When the victim stopped supporting action (outcome 14 or 16), if they did.
+    pub withdrawal: Option<Withdrawal>,
+    /// A screening of its reports was graded high by the force.
+    pub graded_high: bool,
 }
 
 /// Screenings cited one by one in a course's reasons; earlier ones are counted.
@@ -84,14 +107,28 @@ fn days_word(n: i32) -> String {
     if n == 1 { "1 day".into() } else { format!("{n} days") }
 }
 
-/// Orders the courses for review, with reasons. `screenings` are the export's risk
-/// assessments (empty when it had none); a screening whose incident is in no course is not used.
+/// Orders the courses for review, with reasons, and sizes each force's urgent and high lists
+/// by [`ListSizes::default`]. `screenings` are the export's risk assessments (empty when it had
+/// none); a screening whose incident is in no course is not used.
 pub fn triage(
     incidents: &[Incident],
     orders: &[Order],
     screenings: &[RiskAssessment],
     courses: &[Course],
     breaches: &[Breach],
+) -> Vec<Review> {
+    triage_sized(incidents, orders, screenings, courses, breaches, &ListSizes::default())
+}
+
+/// [`triage`] with the urgent and high lists sized by `sizes` ([`ListSizes::unlimited`] gives
+/// the priorities of the rules alone).
+pub fn triage_sized(
+    incidents: &[Incident],
+    orders: &[Order],
+    screenings: &[RiskAssessment],
+    courses: &[Course],
+    breaches: &[Breach],
+    sizes: &ListSizes,
 ) -> Vec<Review> {
     let mut breaches_of_incident: HashMap<usize, Vec<usize>> = HashMap::new();
     for (k, b) in breaches.iter().enumerate() {
@@ -126,14 +163,7 @@ pub fn triage(
                 summary.push_str(&format!(", intervals shortening from about {early:.0} to {late:.0} days"));
             }
             reasons.push(summary);
-            for &k in &own {
-                let b = &breaches[k];
-                let o = &orders[b.order];
-                let granted = o.granted_date.map_or_else(String::new, |g| format!(" granted {g}"));
-                let until = o.expires_date.map_or_else(|| " with no expiry recorded".to_string(), |e| format!(", in force until {e}"));
-                let kind = if o.order_type == OrderType::Other { "order".to_string() } else { o.order_type.to_string() };
-                reasons.push(format!("{kind} {}{granted}{until} — possible breach {}", o.order_ref, incidents[b.incident].recorded_date));
-            }
+            reasons.extend(breach_reasons(incidents, orders, breaches, &own));
             let mut screened: Vec<usize> =
                 course.incidents.iter().flat_map(|i| screenings_of_incident.get(i).into_iter().flatten().copied()).collect();
             screened.sort_by_key(|&k| (screenings[k].assessed_date, k));
@@ -155,6 +185,11 @@ pub fn triage(
                     course.incidents.len()
                 ));
             }
+            let withdrew = withdrawal(incidents, course);
+            if let Some(w) = &withdrew {
+                reasons.push(w.in_words(incidents));
+            }
+            let withdrew_while_reports_continued = withdrew.as_ref().is_some_and(|w| w.reports_since > 0);
             if let Some(t) = &esc.first_threat {
                 reasons.push(format!("{} first reported {}: \"{}\"", t.cue, t.date, t.phrase));
             }
@@ -197,38 +232,221 @@ pub fn triage(
             }
             let last_day = day(&incidents[*course.incidents.last().expect("reports")]);
             let recent = |d: conduct_domain::Date| last_day - d.days_since_epoch() <= 90;
-            let priority = if !own.is_empty()
-                || esc.first_threat.as_ref().is_some_and(|t| t.cue == "threat to kill" && recent(t.date))
-                || esc.first_violence.as_ref().is_some_and(|v| recent(v.date))
-            {
+            let urgent = [
+                !own.is_empty(),
+                esc.first_threat.as_ref().is_some_and(|t| t.cue == "threat to kill" && recent(t.date)),
+                esc.first_violence.as_ref().is_some_and(|v| recent(v.date)),
+            ];
+            let high = [
+                esc.intervals_shortening.is_some(),
+                esc.first_threat.is_some(),
+                esc.first_violence.is_some(),
+                esc.more_serious_offence.is_some(),
+                esc.recent_reports >= 5,
+                graded_high,
+            ];
+            let mut priority = if urgent.contains(&true) {
                 Priority::Urgent
-            } else if esc.intervals_shortening.is_some()
-                || esc.first_threat.is_some()
-                || esc.first_violence.is_some()
-                || esc.more_serious_offence.is_some()
-                || esc.recent_reports >= 5
-                || graded_high
-            {
+            } else if high.contains(&true) {
                 Priority::High
             } else if stalking.review_as_stalking() || course.is_cross_force() || no_sdash {
                 Priority::Review
             } else {
                 Priority::Routine
             };
-            Review { course: c, priority, reasons, stalking, escalation: esc, breaches: own, screenings: screened, no_sdash }
+            // A victim who withdrew while the reports kept coming raises the course a step,
+            // never above high.
+            if withdrew_while_reports_continued && priority > Priority::High {
+                priority = if priority == Priority::Routine { Priority::Review } else { Priority::High };
+            }
+            let grounds = urgent.iter().chain(&high).filter(|&&g| g).count() + usize::from(withdrew_while_reports_continued);
+            Review {
+                course: c,
+                priority,
+                by_rules: priority,
+                grounds,
+                reasons,
+                stalking,
+                escalation: esc,
+                breaches: own,
+                screenings: screened,
+                no_sdash,
+                withdrawal: withdrew,
+                graded_high,
+            }
         })
         .collect();
-    out.sort_by(|a, b| {
-        let key = |r: &Review| {
-            let c = &courses[r.course];
-            (
-                r.priority,
-                std::cmp::Reverse(day(&incidents[*c.incidents.last().expect("reports")])),
-                std::cmp::Reverse(c.incidents.len()),
-                r.course,
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    size_lists(incidents, courses, &mut out, sizes);
+    out.sort_by_key(|r| review_order(incidents, courses, r));
     out
+}
+
+/// The order of the review list: priority, then the priority the rules gave (a course moved
+/// down by [`ListSizes`] heads the list it joins), then more grounds, the most recent last
+/// report, the longest course.
+fn review_order(
+    incidents: &[Incident],
+    courses: &[Course],
+    r: &Review,
+) -> (Priority, Priority, std::cmp::Reverse<usize>, std::cmp::Reverse<i32>, std::cmp::Reverse<usize>, usize) {
+    let c = &courses[r.course];
+    (
+        r.priority,
+        r.by_rules,
+        std::cmp::Reverse(r.grounds),
+        std::cmp::Reverse(day(&incidents[*c.incidents.last().expect("reports")])),
+        std::cmp::Reverse(c.incidents.len()),
+        r.course,
+    )
+}
+
+/// How long a force's urgent and high lists may be: the people who work them are few, and a
+/// list in which half the courses are "high" tells them nothing.
+///
+/// A course belongs to the list of the force that recorded its latest report (the force the
+/// victim last turned to). A force's urgent list holds at most
+/// `max(urgent_at_least, ⌈urgent_share × its courses⌉)` courses and its high list at most
+/// `max(high_at_least, ⌈high_share × its courses⌉)`. The courses the rules make urgent are
+/// ranked (more grounds, then the most recent last report, then the longest course); those
+/// beyond the urgent places move to high, at its head, with a reason saying why. Then the
+/// high list (the rules' high courses after those moved down) is cut the same way, the rest
+/// moving to review. A course whose screening the force graded high is never moved below
+/// high (DESIGN.md: the force's grading is not Conduct's to overrule).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListSizes {
+    /// Share of the force's courses its urgent list may hold.
+    pub urgent_share: f64,
+    /// Urgent places a force has however few its courses.
+    pub urgent_at_least: usize,
+    /// Share of the force's courses its high list may hold.
+    pub high_share: f64,
+    /// High places a force has however few its courses.
+    pub high_at_least: usize,
+}
+
+impl Default for ListSizes {
+    /// Urgent: 1% of a force's courses (at least 3); high: 4% (at least 10). Together the top
+    /// 5%, the share in which issue 17 asks the early-warning measure to find the courses
+    /// heading for serious violence.
+    fn default() -> Self {
+        ListSizes { urgent_share: 0.01, urgent_at_least: 3, high_share: 0.04, high_at_least: 10 }
+    }
+}
+
+impl ListSizes {
+    /// No limit: the priorities of the rules alone.
+    pub fn unlimited() -> ListSizes {
+        ListSizes { urgent_share: 1.0, urgent_at_least: usize::MAX, high_share: 1.0, high_at_least: usize::MAX }
+    }
+
+    /// Urgent places for a force with `courses` courses.
+    pub fn urgent_places(&self, courses: usize) -> usize {
+        places(self.urgent_share, self.urgent_at_least, courses)
+    }
+
+    /// High places for a force with `courses` courses.
+    pub fn high_places(&self, courses: usize) -> usize {
+        places(self.high_share, self.high_at_least, courses)
+    }
+}
+
+fn places(share: f64, at_least: usize, courses: usize) -> usize {
+    let by_share = (share.clamp(0.0, 1.0) * courses as f64).ceil() as usize;
+    by_share.max(at_least)
+}
+
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if (p - p.round()).abs() < 1e-9 { format!("{p:.0}%") } else { format!("{p:.1}%") }
+}
+
+/// Cuts each force's urgent and high lists to [`ListSizes`] (see there).
+fn size_lists(incidents: &[Incident], courses: &[Course], reviews: &mut [Review], sizes: &ListSizes) {
+    let force_of = |r: &Review| incidents[*courses[r.course].incidents.last().expect("reports")].force;
+    let mut of_force: HashMap<Force, Vec<usize>> = HashMap::new();
+    for (k, r) in reviews.iter().enumerate() {
+        of_force.entry(force_of(r)).or_default().push(k);
+    }
+    for (force, ks) in of_force {
+        let n = ks.len();
+        for (level, next, limit, share, at_least) in [
+            (Priority::Urgent, Priority::High, sizes.urgent_places(n), sizes.urgent_share, sizes.urgent_at_least),
+            (Priority::High, Priority::Review, sizes.high_places(n), sizes.high_share, sizes.high_at_least),
+        ] {
+            let mut on: Vec<usize> = ks.iter().copied().filter(|&k| reviews[k].priority == level).collect();
+            if on.len() <= limit {
+                continue;
+            }
+            on.sort_by_key(|&k| review_order(incidents, courses, &reviews[k]));
+            let mut kept = 0;
+            for k in on {
+                let r = &mut reviews[k];
+                let stays = kept < limit || (level == Priority::High && r.graded_high);
+                if stays {
+                    kept += 1;
+                    continue;
+                }
+                let (was, at) = if r.by_rules == level {
+                    (format!("{} by the rules", level.as_str()), 1)
+                } else {
+                    (format!("{} by the rules and moved to {}", r.by_rules.as_str(), level.as_str()), 2)
+                };
+                let floor = if at_least == usize::MAX { String::new() } else { format!(", at least {at_least}") };
+                r.reasons.insert(
+                    at.min(r.reasons.len()),
+                    format!(
+                        "{was}, but {}'s {} list is full ({limit} places: {} of its {n} courses{floor}): listed as {}",
+                        force.name(),
+                        level.as_str(),
+                        percent(share),
+                        next.as_str()
+                    ),
+                );
+                r.priority = next;
+            }
+        }
+    }
+}
+
+/// One reason per order a course may breach: its single possible breach as "SPO SPO-1 granted
+/// 2023-04-01, in force until 2025-04-01 — possible breach 2023-05-01", or many as "12 possible
+/// breaches of interim SPO ISPO-7 (granted 2022-01-01, with no expiry recorded), 2022-01-03 to
+/// 2023-05-09". Orders in the order of their first possible breach.
+fn breach_reasons(incidents: &[Incident], orders: &[Order], breaches: &[Breach], own: &[usize]) -> Vec<String> {
+    let mut by_order: Vec<(usize, Vec<conduct_domain::Date>)> = Vec::new();
+    for &k in own {
+        let b = &breaches[k];
+        let d = incidents[b.incident].recorded_date;
+        match by_order.iter_mut().find(|(o, _)| *o == b.order) {
+            Some((_, ds)) => ds.push(d),
+            None => by_order.push((b.order, vec![d])),
+        }
+    }
+    for (_, ds) in &mut by_order {
+        ds.sort_unstable();
+    }
+    by_order.sort_by_key(|(o, ds)| (ds[0], *o));
+    by_order
+        .into_iter()
+        .map(|(o, ds)| {
+            let o = &orders[o];
+            let kind = if o.order_type == OrderType::Other { "order".to_string() } else { o.order_type.to_string() };
+            if let [d] = ds[..] {
+                let granted = o.granted_date.map_or_else(String::new, |g| format!(" granted {g}"));
+                let until = o.expires_date.map_or_else(|| " with no expiry recorded".to_string(), |e| format!(", in force until {e}"));
+                format!("{kind} {}{granted}{until} — possible breach {d}", o.order_ref)
+            } else {
+                let mut terms: Vec<String> = o.granted_date.map(|g| format!("granted {g}")).into_iter().collect();
+                terms.push(o.expires_date.map_or_else(|| "with no expiry recorded".to_string(), |e| format!("in force until {e}")));
+                format!(
+                    "{} possible breaches of {kind} {} ({}), {} to {}",
+                    ds.len(),
+                    o.order_ref,
+                    terms.join(", "),
+                    ds[0],
+                    ds[ds.len() - 1]
+                )
+            }
+        })
+        .collect()
 }

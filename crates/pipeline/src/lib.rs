@@ -20,7 +20,7 @@ mod persons;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use conduct_courses::{Breach, Courses, Review, find_breaches, find_courses, triage};
+use conduct_courses::{Breach, Courses, Review, find_breaches, find_courses, triage_sized};
 use conduct_domain::{Incident, Involvement, Order, RiskAssessment};
 use conduct_ingest::{FileSummary, Reject, Summary, Table};
 use conduct_resolve::LinkOptions;
@@ -189,7 +189,8 @@ fn find(export: &Export, persons: Persons, linked: Option<Linked>, statistics: S
     let t = Instant::now();
     let courses = find_courses(&export.incidents, &export.people, persons.of_row(), &options.courses);
     let breaches = find_breaches(&export.incidents, &export.orders, &courses);
-    let reviews = triage(&export.incidents, &export.orders, &export.risk_assessments, &courses.courses, &breaches);
+    let reviews =
+        triage_sized(&export.incidents, &export.orders, &export.risk_assessments, &courses.courses, &breaches, &options.courses.list_sizes);
     let stages = vec![("courses", t.elapsed())];
     Analysis { persons, linked, courses, breaches, reviews, statistics, stages }
 }
