@@ -111,3 +111,109 @@ fn courses_without_persons_lists_rejected_people_rows_as_run_does() {
         "and the same courses"
     );
 }
+
+/// Issue 17 items 3 and 6, through the real binary on the hand-written export in
+/// `tests/data/withdrawal/` (its README gives every expected figure, worked by hand): a victim
+/// who withdrew after report 3 of 7 while reports kept coming, a victim-only course withdrawn at
+/// its last report, and a course with 44 possible breaches of one interim SPO.
+#[test]
+fn a_victim_who_withdrew_is_shown_per_course_and_per_force_and_breaches_are_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("courses");
+    let data = |f: &str| crate::util::data(&format!("withdrawal/{f}"));
+    ok(conduct()
+        .arg("courses")
+        .arg("--incidents")
+        .arg(data("incidents.csv"))
+        .arg("--people")
+        .arg(data("people.csv"))
+        .arg("--orders")
+        .arg(data("orders.csv"))
+        .arg("--out")
+        .arg(&out));
+    let rows = read_csv(&out.join("courses.csv"));
+    let course_of = |r: &str| rows.iter().find(|x| x["incident_ref"] == r).unwrap()["course_id"].clone();
+    let joanne = course_of("LAN-23-04412");
+    let withdrawn: Vec<&str> =
+        rows.iter().filter(|x| x["course_id"] == joanne && x["victim_withdrew"] == "true").map(|x| x["incident_ref"].as_str()).collect();
+    assert_eq!(withdrawn, ["LAN-23-08877"]);
+
+    let triage = read_csv(&out.join("triage.csv"));
+    let t = triage.iter().find(|r| r["course_id"] == joanne).unwrap();
+    assert!(
+        t["reasons"].contains(
+            "victim withdrew support on 2023-03-02 (outcome 16 on report LAN-23-08877, after report 3 of 7, 52 days after the first report); 4 reports since"
+        ),
+        "{}",
+        t["reasons"]
+    );
+    assert_eq!((t["priority"].as_str(), t["priority_by_rules"].as_str()), ("review", "review"), "routine raised a step");
+
+    let summary = read_csv(&out.join("course_summary.csv"));
+    let s = summary.iter().find(|r| r["course_id"] == joanne).unwrap();
+    let got: Vec<&str> = [
+        "victim_withdrew_date",
+        "victim_withdrew_outcome",
+        "victim_withdrew_incident_ref",
+        "victim_withdrew_after_report",
+        "victim_withdrew_days_after_first",
+        "reports_since_withdrawal",
+    ]
+    .iter()
+    .map(|c| s[*c].as_str())
+    .collect();
+    assert_eq!(got, ["2023-03-02", "16", "LAN-23-08877", "3", "52", "4"]);
+    assert!(s["flags"].split(';').any(|f| f == "victim_withdrew"), "{}", s["flags"]);
+    let rachel = summary.iter().find(|r| r["course_id"] == course_of("LAN-23-11873")).unwrap();
+    assert_eq!((rachel["victim_withdrew_outcome"].as_str(), rachel["reports_since_withdrawal"].as_str()), ("14", "0"));
+    let priya = summary.iter().find(|r| r["course_id"] == course_of("CUM-22-01001")).unwrap();
+    assert_eq!(priya["victim_withdrew_date"], "", "no withdrawal, nothing written");
+
+    let timeline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("timelines").join(format!("{joanne}.json"))).unwrap()).unwrap();
+    let w = &timeline["withdrawal"];
+    assert_eq!(
+        (&w["date"], &w["incident_ref"], &w["after_report"], &w["of_reports"], &w["days_after_first"], &w["reports_since"]),
+        (
+            &serde_json::json!("2023-03-02"),
+            &serde_json::json!("LAN-23-08877"),
+            &serde_json::json!(3),
+            &serde_json::json!(7),
+            &serde_json::json!(52),
+            &serde_json::json!(4)
+        )
+    );
+
+    let by_force: Vec<Vec<String>> = read_csv(&out.join("withdrawal_by_force.csv"))
+        .into_iter()
+        .map(|r| {
+            [
+                "force",
+                "courses",
+                "courses_victim_withdrew",
+                "course_withdrawal_share",
+                "courses_withdrew_reports_since",
+                "offences",
+                "offences_victim_withdrew",
+                "offence_withdrawal_share",
+            ]
+            .iter()
+            .map(|c| r[*c].clone())
+            .collect()
+        })
+        .collect();
+    assert_eq!(
+        by_force,
+        [["Cumbria", "1", "0", "0.000", "0", "45", "0", "0.000"], ["Lancashire", "2", "2", "1.000", "1", "12", "3", "0.250"]]
+    );
+
+    // 44 possible breaches of one order: one line, with the first and last date.
+    let priya = triage.iter().find(|r| r["course_id"] == course_of("CUM-22-01001")).unwrap();
+    assert_eq!(priya["priority"], "urgent");
+    let breach_reasons: Vec<&str> = priya["reasons"].split("; ").filter(|r| r.contains("breach")).collect();
+    assert_eq!(
+        breach_reasons,
+        ["44 possible breaches of interim SPO ISPO-CUM-0042 (granted 2022-01-20, with no expiry recorded), 2022-02-01 to 2023-06-11"]
+    );
+    assert_eq!(read_csv(&out.join("breaches.csv")).len(), 44, "every breach is still listed in breaches.csv");
+}
