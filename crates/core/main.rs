@@ -12,6 +12,7 @@ mod attack_cmd;
 mod courses_cmd;
 mod demo;
 mod encode_cmd;
+mod export_cmd;
 mod ingest;
 mod link_cmd;
 mod population_cmd;
@@ -63,6 +64,9 @@ enum Command {
     Explain(link_cmd::ExplainArgs),
     /// Link reports into courses of conduct, find hidden repeats and breaches, and rank for review.
     Courses(courses_cmd::Args),
+    /// Export a course of conduct, a person's network or a force's courses for the analyst's
+    /// tools: an i2 Analyst's Notebook chart (ANX), GraphML (Gephi, yEd, Neo4j) or Parquet.
+    Export(export_cmd::Args),
     /// Score outputs against ground truth.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Persons(a)) => link_cmd::run_eval_persons(a),
         Command::Courses(a) => courses_cmd::run(a),
         Command::Eval(EvalCommand::Courses(a)) => courses_cmd::eval(a),
+        Command::Export(a) => export_cmd::run(a),
         Command::Stats(a) => stats_cmd::run(a),
         Command::Report(a) => report_cmd::run(a),
         Command::Serve(a) => serve_cmd::serve(a),

@@ -1,0 +1,313 @@
+//! Parquet: one file for each CSV that `conduct courses` writes (courses, course_summary,
+//! triage, hidden_repeats, breaches, and any table it comes to write), and for persons.csv.
+//!
+//! The CSV files are written by their owner, [`conduct_courses::Found::write`] (and
+//! [`conduct_pipeline::Persons::write_csv`]), into a scratch folder for the selection, and each
+//! is turned into Parquet row for row and column for column, so that the two never disagree.
+//! Columns are typed by their name: dates (`date`, `*_date`) as `DATE` (Arrow's `date32`),
+//! counts, ranks and day counts as `INT64`, flags (`hidden_repeat`, `victim_withdrew`) as
+//! `BOOLEAN`, shares as `DOUBLE`; an empty cell of a typed column is a null. A column whose
+//! cells do not all read as its type, and any column of a name not known here, is kept as
+//! text, and said so in [`Written::notes`]. Text is as the records hold it: the CSV files make
+//! cells inert for spreadsheets with a leading apostrophe, which is taken off again
+//! ([`conduct_domain::cell::restore`]); a Parquet file is not opened by a spreadsheet.
+//!
+//! The rows are those of the selection: every row of the CSV files when everything is
+//! selected; otherwise the selected courses (triage ranks them within the selection), hidden
+//! repeats counted over them, the breaches of the selected reports, and the persons rows of
+//! the people in the selected reports.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use conduct_courses::Courses;
+use conduct_domain::Date;
+use conduct_domain::cell::restore;
+use parquet::basic::Compression;
+use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+
+use crate::{Error, ErrorKind, Network, Written};
+
+/// The type a column's name gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Type {
+    Text,
+    Int,
+    Date,
+    Flag,
+    Share,
+}
+
+/// The type of a column called `name`.
+fn type_of(name: &str) -> Type {
+    const INT: [&str; 8] =
+        ["rank", "reports", "linked_by_force", "hidden_repeats", "courses", "repeats", "cross_force_courses", "offences"];
+    if name == "date" || name.ends_with("_date") {
+        Type::Date
+    } else if matches!(name, "hidden_repeat" | "victim_withdrew") {
+        Type::Flag
+    } else if name.ends_with("_share") || name.ends_with("_rate") {
+        Type::Share
+    } else if INT.contains(&name)
+        || ["courses_", "offences_", "reports_"].iter().any(|p| name.starts_with(p))
+        || name.contains("days")
+        || name.ends_with("_outcome")
+        || name.ends_with("_after_report")
+    {
+        Type::Int
+    } else {
+        Type::Text
+    }
+}
+
+/// A table read from a CSV file: its header and its rows of text.
+struct Csv {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+/// The cells of one column: `None` is a null.
+enum Cells {
+    Text(Vec<String>),
+    Int(Vec<Option<i64>>),
+    Date(Vec<Option<i32>>),
+    Flag(Vec<Option<bool>>),
+    Share(Vec<Option<f64>>),
+}
+
+/// Column `c` of `csv` as `ty`, or why not (the first cell that does not read as `ty`).
+fn typed(csv: &Csv, c: usize, ty: Type) -> Result<Cells, String> {
+    fn each<T>(csv: &Csv, c: usize, what: &str, f: impl Fn(&str) -> Option<T>) -> Result<Vec<Option<T>>, String> {
+        csv.rows
+            .iter()
+            .map(|r| {
+                let s = r[c].as_str();
+                if s.is_empty() { Ok(None) } else { f(s).map(Some).ok_or_else(|| format!("{s:?} is not {what}")) }
+            })
+            .collect()
+    }
+    Ok(match ty {
+        Type::Text => Cells::Text(csv.rows.iter().map(|r| r[c].clone()).collect()),
+        Type::Int => Cells::Int(each(csv, c, "an integer", |s| s.parse().ok())?),
+        Type::Date => Cells::Date(each(csv, c, "a date", |s| Date::parse(s).ok().map(Date::days_since_epoch))?),
+        Type::Flag => Cells::Flag(each(csv, c, "true or false", |s| match s {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        })?),
+        Type::Share => Cells::Share(each(csv, c, "a number", |s| s.parse().ok())?),
+    })
+}
+
+/// Writes one Parquet file per CSV table of the selection into the folder `dir` (created if
+/// need be): `persons.parquet`, `courses.parquet`, `course_summary.parquet`, ….
+///
+/// # Errors
+///
+/// [`ErrorKind::Write`] when the folder, the scratch CSV files or a Parquet file cannot be
+/// written.
+pub fn write_parquet(network: &Network, dir: &Path) -> Result<Written, Error> {
+    let werr = |what: String| move |e: std::io::Error| Error::new(ErrorKind::Write, what.clone(), e);
+    std::fs::create_dir_all(dir).map_err(werr(format!("creating {}", dir.display())))?;
+    let scratch = tempfile::Builder::new()
+        .prefix(".conduct-export-")
+        .tempdir_in(dir)
+        .map_err(werr(format!("creating a scratch folder in {}", dir.display())))?;
+    write_csv(network, scratch.path())?;
+
+    let mut names: Vec<String> = std::fs::read_dir(scratch.path())
+        .map_err(werr(format!("listing {}", scratch.path().display())))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".csv")).map(str::to_string))
+        .collect();
+    names.sort();
+    let mut written = Written::default();
+    for name in names {
+        let csv = read_csv(&scratch.path().join(format!("{name}.csv")))?;
+        let mut columns = Vec::new();
+        for (c, column) in csv.header.iter().enumerate() {
+            let ty = type_of(column);
+            let cells = typed(&csv, c, ty).unwrap_or_else(|why| {
+                written.notes.push(format!("{name}.{column}: kept as text ({why})"));
+                Cells::Text(csv.rows.iter().map(|r| r[c].clone()).collect())
+            });
+            columns.push((column.as_str(), cells));
+        }
+        let path = dir.join(format!("{name}.parquet"));
+        write_table(&path, &columns, csv.rows.len(), network.title())?;
+        written.files.push((path, csv.rows.len() as u64));
+    }
+    Ok(written)
+}
+
+/// Writes the CSV files of the selection into `dir`, by the code that writes them for
+/// `conduct courses` (the timelines it writes beside them are not used).
+fn write_csv(network: &Network, dir: &Path) -> Result<(), Error> {
+    let analysis = network.analysis;
+    let export = network.export;
+    let name = |p: u32| analysis.persons.id(p);
+    let werr = |e: &dyn std::error::Error| Error::message(ErrorKind::Write, format!("writing the CSV tables: {e}"));
+    if network.all {
+        analysis.found(export, &name).write(dir).map_err(|e| werr(&e))?;
+        return analysis.persons.write_csv(&dir.join("persons.csv"), &export.people).map_err(|e| werr(&e));
+    }
+    // The selected courses, their reviews and breaches, renumbered among themselves.
+    let all = &analysis.courses;
+    let mut courses =
+        Courses { serial_suspects: all.serial_suspects.clone(), repeat_victims: all.repeat_victims.clone(), ..Courses::default() };
+    courses.courses = network.courses.iter().map(|&c| all.courses[c].clone()).collect();
+    let course_at: HashMap<usize, usize> = network.courses.iter().enumerate().map(|(k, &c)| (c, k)).collect();
+    let breach_at: HashMap<usize, usize> = network.breaches.iter().enumerate().map(|(k, &b)| (b, k)).collect();
+    let breaches: Vec<_> = network.breaches.iter().map(|&b| analysis.breaches[b].clone()).collect();
+    let reviews: Vec<_> = analysis
+        .reviews
+        .iter()
+        .filter_map(|r| {
+            let &k = course_at.get(&r.course)?;
+            let mut r = r.clone();
+            r.course = k;
+            r.breaches = r.breaches.iter().filter_map(|b| breach_at.get(b).copied()).collect();
+            Some(r)
+        })
+        .collect();
+    let mut found = analysis.found(export, &name);
+    found.courses = &courses;
+    found.breaches = &breaches;
+    found.reviews = &reviews;
+    found.write(dir).map_err(|e| werr(&e))?;
+
+    let path = dir.join("persons.csv");
+    let mut w = csv::Writer::from_path(&path).map_err(|e| werr(&e))?;
+    w.write_record(["record_id", "person_id"]).map_err(|e| werr(&e))?;
+    for &row in &network.people {
+        let id = analysis.persons.id(analysis.persons.of_row()[row]);
+        w.write_record([conduct_domain::cell::inert(&export.people[row].record_id).as_ref(), id.as_str()]).map_err(|e| werr(&e))?;
+    }
+    w.flush().map_err(|e| Error::new(ErrorKind::Write, format!("writing {}", path.display()), e))
+}
+
+/// Reads a CSV file written above, restoring the cells made inert for spreadsheets.
+fn read_csv(path: &Path) -> Result<Csv, Error> {
+    let err = |e: csv::Error| Error::new(ErrorKind::Write, format!("reading back {}", path.display()), e);
+    let mut r = csv::Reader::from_path(path).map_err(err)?;
+    let header = r.headers().map_err(err)?.iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.map(|rec| rec.iter().map(|c| restore(c).into_owned()).collect()))
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    Ok(Csv { header, rows })
+}
+
+/// Rows per row group.
+const GROUP: usize = 1 << 20;
+
+/// Writes `columns` (each of `rows` cells) as the Parquet file `path`.
+fn write_table(path: &Path, columns: &[(&str, Cells)], rows: usize, selection: &str) -> Result<(), Error> {
+    let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Write, format!("writing {}", path.display()), e);
+    let fields: String = columns
+        .iter()
+        .map(|(name, cells)| {
+            let ty = match cells {
+                Cells::Text(_) => "required binary",
+                Cells::Int(_) => "optional int64",
+                Cells::Date(_) => "optional int32",
+                Cells::Flag(_) => "optional boolean",
+                Cells::Share(_) => "optional double",
+            };
+            let annotation = match cells {
+                Cells::Text(_) => " (UTF8)",
+                Cells::Date(_) => " (DATE)",
+                _ => "",
+            };
+            format!("{ty} {name}{annotation}; ")
+        })
+        .collect();
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(&format!("message conduct {{ {fields}}}")).map_err(perr)?);
+    let props = Arc::new(
+        WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_key_value_metadata(Some(vec![KeyValue::new("conduct.selection".into(), selection.to_string())]))
+            .build(),
+    );
+    let file = File::create(path).map_err(|e| Error::new(ErrorKind::Write, format!("creating {}", path.display()), e))?;
+    let mut writer = SerializedFileWriter::new(file, schema, props).map_err(perr)?;
+    let mut start = 0;
+    // An empty table is still a file with its schema (and one empty row group).
+    loop {
+        let end = (start + GROUP).min(rows);
+        let mut group = writer.next_row_group().map_err(perr)?;
+        let mut c = 0;
+        while let Some(mut col) = group.next_column().map_err(perr)? {
+            fn split<T: Copy>(v: &[Option<T>]) -> (Vec<T>, Vec<i16>) {
+                (v.iter().flatten().copied().collect(), v.iter().map(|x| i16::from(x.is_some())).collect())
+            }
+            match &columns[c].1 {
+                Cells::Text(v) => {
+                    let values: Vec<ByteArray> = v[start..end].iter().map(|s| ByteArray::from(s.as_str())).collect();
+                    col.typed::<ByteArrayType>().write_batch(&values, None, None).map_err(perr)?;
+                }
+                Cells::Int(v) => {
+                    let (values, defs) = split(&v[start..end]);
+                    col.typed::<Int64Type>().write_batch(&values, Some(&defs), None).map_err(perr)?;
+                }
+                Cells::Date(v) => {
+                    let (values, defs) = split(&v[start..end]);
+                    col.typed::<Int32Type>().write_batch(&values, Some(&defs), None).map_err(perr)?;
+                }
+                Cells::Flag(v) => {
+                    let (values, defs) = split(&v[start..end]);
+                    col.typed::<BoolType>().write_batch(&values, Some(&defs), None).map_err(perr)?;
+                }
+                Cells::Share(v) => {
+                    let (values, defs) = split(&v[start..end]);
+                    col.typed::<DoubleType>().write_batch(&values, Some(&defs), None).map_err(perr)?;
+                }
+            }
+            col.close().map_err(perr)?;
+            c += 1;
+        }
+        group.close().map_err(perr)?;
+        start = end;
+        if start >= rows {
+            break;
+        }
+    }
+    writer.close().map_err(perr)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Type, type_of};
+
+    #[test]
+    fn columns_are_typed_by_name() {
+        for (name, ty) in [
+            ("date", Type::Date),
+            ("first_date", Type::Date),
+            ("victim_withdrew_date", Type::Date),
+            ("rank", Type::Int),
+            ("reports", Type::Int),
+            ("hidden_repeats", Type::Int),
+            ("courses_victim_withdrew", Type::Int),
+            ("reports_since_withdrawal", Type::Int),
+            ("victim_withdrew_days_after_first", Type::Int),
+            ("hidden_repeat", Type::Flag),
+            ("victim_withdrew", Type::Flag),
+            ("hidden_share", Type::Share),
+            ("course_withdrawal_share", Type::Share),
+            ("course_id", Type::Text),
+            ("person_id", Type::Text),
+            ("reasons", Type::Text),
+            ("flags", Type::Text),
+        ] {
+            assert_eq!(type_of(name), ty, "{name}");
+        }
+    }
+}
