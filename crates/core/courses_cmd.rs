@@ -161,7 +161,10 @@ pub fn print_courses(
     for p in [conduct_courses::Priority::Urgent, conduct_courses::Priority::High, conduct_courses::Priority::Review] {
         outln!("{:<10} {} courses", p.as_str(), analysis.reviews.iter().filter(|r| r.priority == p).count())?;
     }
-    outln!("written    {}/{{courses,course_summary,triage,hidden_repeats,breaches}}.csv, timelines/ ({write_secs:.1} s)", out.display())?;
+    outln!(
+        "written    {}/{{courses,course_summary,triage,hidden_repeats,withdrawal_by_force,breaches}}.csv, timelines/ ({write_secs:.1} s)",
+        out.display()
+    )?;
     Ok(())
 }
 
