@@ -4,6 +4,7 @@
 mod cli;
 mod courses;
 mod e2e;
+mod export;
 mod homeoffice;
 mod ingest;
 mod linkage;
