@@ -12,7 +12,8 @@
 //! - The course's withdrawal is the earliest: by its outcome date where one is recorded, else by
 //!   the report's recorded date (the outcome cannot come before the report), ties by position.
 //! - Its *date* is the outcome date, or, when none is recorded, the report's recorded date (and
-//!   [`Withdrawal::outcome_date_recorded`] says so).
+//!   [`Withdrawal::outcome_date_recorded`] says so). An outcome dated before its report, which
+//!   the import keeps with a warning, is taken as given.
 //! - *Reports since* are the course's reports after the withdrawn one (in course order) recorded
 //!   after the withdrawal's date: reports that arrived after the victim had stopped supporting
 //!   action.
