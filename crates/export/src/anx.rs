@@ -20,6 +20,10 @@
 //! `Identity` is unique (the person_id, the force and reference of a report or order), so that
 //! i2 never merges two people who share a name; the name is the item's `Label`.
 //!
+//! A report's narrative is its `Description` (i2 shows it in the item's properties); its other
+//! fields are attributes, flags (hidden repeat, possible breach, domestic abuse, cyber) shown on
+//! the chart when set.
+//!
 //! Dates: a report's recorded date, an order's granted (else applied) date, and a link's date
 //! (the later report's, the breaching report's) are the item's `DateTime`, at midnight with
 //! `TimeSet="false"`; dates among the attributes are ISO text.
