@@ -237,8 +237,13 @@ fn parquet_of_every_course_reads_back_typed_with_the_csv_rows() {
     for must in ["persons", "courses", "course_summary", "triage", "hidden_repeats", "breaches"] {
         assert!(tables.iter().any(|t| t == must), "conduct courses wrote {must}.csv");
     }
-    let read: Vec<&String> = v.as_object().unwrap().keys().collect();
+    let read: Vec<&String> = v.as_object().unwrap().keys().filter(|t| *t != "pairs").collect();
     assert_eq!(read, tables.iter().collect::<Vec<_>>(), "one Parquet file for every CSV file");
+    // The scored pairs of the linkage (conduct run's link/pairs.csv), with their numbers typed.
+    let pairs = &v["pairs"];
+    assert!(pairs["rows"].as_u64().unwrap() > 0, "pairs.parquet");
+    assert_eq!(pairs["columns"], serde_json::json!(["record_id_l", "record_id_r", "match_weight", "match_probability"]));
+    assert_eq!((pairs["types"]["match_weight"].as_str(), pairs["types"]["match_probability"].as_str()), (Some("double"), Some("double")));
     assert!(std::fs::read_dir(&pq).unwrap().all(|e| e.unwrap().file_name().to_str().unwrap().ends_with(".parquet")), "no scratch left");
 
     let expected_types = [

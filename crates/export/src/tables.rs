@@ -1,12 +1,14 @@
 //! Parquet: one file for each CSV that `conduct courses` writes (courses, course_summary,
-//! triage, hidden_repeats, breaches, and any table it comes to write), and for persons.csv.
+//! triage, hidden_repeats, breaches, and any table it comes to write), for persons.csv, and,
+//! for everything when the people were linked here, for the scored pairs (`conduct run`'s
+//! link/pairs.csv).
 //!
 //! The CSV files are written by their owner, [`conduct_courses::Found::write`] (and
 //! [`conduct_pipeline::Persons::write_csv`]), into a scratch folder for the selection, and each
 //! is turned into Parquet row for row and column for column, so that the two never disagree.
 //! Columns are typed by their name: dates (`date`, `*_date`) as `DATE` (Arrow's `date32`),
 //! counts, ranks and day counts as `INT64`, flags (`hidden_repeat`, `victim_withdrew`) as
-//! `BOOLEAN`, shares as `DOUBLE`; an empty cell of a typed column is a null. A column whose
+//! `BOOLEAN`, shares, match weights and probabilities as `DOUBLE`; an empty cell of a typed column is a null. A column whose
 //! cells do not all read as its type, and any column of a name not known here, is kept as
 //! text, and said so in [`Written::notes`]. Text is as the records hold it: the CSV files make
 //! cells inert for spreadsheets with a leading apostrophe, which is taken off again
@@ -51,7 +53,7 @@ fn type_of(name: &str) -> Type {
         Type::Date
     } else if matches!(name, "hidden_repeat" | "victim_withdrew") {
         Type::Flag
-    } else if name.ends_with("_share") || name.ends_with("_rate") {
+    } else if ["_share", "_rate", "_weight", "_probability"].iter().any(|s| name.ends_with(s)) {
         Type::Share
     } else if INT.contains(&name)
         || ["courses_", "offences_", "reports_"].iter().any(|p| name.starts_with(p))
@@ -154,6 +156,10 @@ fn write_csv(network: &Network, dir: &Path) -> Result<(), Error> {
     let werr = |e: &dyn std::error::Error| Error::message(ErrorKind::Write, format!("writing the CSV tables: {e}"));
     if network.all {
         analysis.found(export, &name).write(dir).map_err(|e| werr(&e))?;
+        // The scored pairs, as `conduct run` writes link/pairs.csv (when linkage ran here).
+        if let Some(linked) = &analysis.linked {
+            linked.write_pairs(&dir.join("pairs.csv"), &export.people).map_err(|e| werr(&e))?;
+        }
         return analysis.persons.write_csv(&dir.join("persons.csv"), &export.people).map_err(|e| werr(&e));
     }
     // The selected courses, their reviews and breaches, renumbered among themselves.
@@ -302,6 +308,9 @@ mod tests {
             ("victim_withdrew", Type::Flag),
             ("hidden_share", Type::Share),
             ("course_withdrawal_share", Type::Share),
+            ("match_weight", Type::Share),
+            ("match_probability", Type::Share),
+            ("record_id_l", Type::Text),
             ("course_id", Type::Text),
             ("person_id", Type::Text),
             ("reasons", Type::Text),
