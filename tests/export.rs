@@ -352,6 +352,14 @@ fn a_persons_network_and_a_forces_courses() {
         m
     });
     assert_eq!(v["courses"]["rows"].as_u64().unwrap() as usize, rows.values().sum::<usize>(), "every report of those courses");
+
+    // With the persons of the earlier linkage given (--persons), nothing is linked again and
+    // the same courses come out.
+    let given = tmp.path().join("force-given");
+    export_world(&world, &["--persons", courses.join("persons.csv").to_str().unwrap(), "--force", &force, "--format", "parquet"], &given);
+    let w = check("parquet", &given);
+    assert_eq!(w["course_summary"]["cells"], v["course_summary"]["cells"]);
+    assert_eq!(w["courses"]["cells"], v["courses"]["cells"]);
 }
 
 #[test]
