@@ -1184,3 +1184,86 @@ fn tags(page: &str) -> Vec<&str> {
     }
     out
 }
+
+/// Screenings uploaded to the dashboard were read and then dropped: the upload form treated a
+/// risk_assessments file as orders, and the publication read each export without its
+/// screenings, so no triage reason cited one and no course page showed one. Pinned with the
+/// hand-written Kent fixture (tests/data/risk) and one report of the same victim in Essex.
+#[test]
+fn regression_screenings_uploaded_to_the_dashboard_never_reached_its_triage() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 200, &[]).unwrap();
+    let pw = server.add_user("admin", "admin", None);
+    let kpw = server.add_user("kent", "analyst", Some("Kent"));
+    let mut admin = signed_in(&server, "admin", &pw);
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/risk");
+    let read = |f: &str| std::fs::read(fixture.join(f)).unwrap();
+    // The same victim and suspect reported once in Essex: a course across two forces.
+    let mut incidents = read("incidents.csv");
+    incidents
+        .extend_from_slice(b"Essex,ESX-9,2022-10-05,2022-10-04,8Q,Stalking,,N,,,,He waited outside her sister's house in Chelmsford,\n");
+    let mut people = read("people.csv");
+    people.extend_from_slice(
+        b"RE01,Essex,ESX-9,victim,EX77,Sarah,,Hughes,1990-03-14,F,12 Mill Lane Ashford,TN24 8QA,07700 900111,,,,\n\
+          RE02,Essex,ESX-9,suspect,EX78,Mark,,Dawson,1987-11-02,M,,,07700 900222,,,,\n",
+    );
+    let (s, r) = admin.upload(&[
+        ("incidents", "incidents.csv", incidents),
+        ("people", "people.csv", people),
+        ("risk_assessments", "risk_assessments.csv", read("risk_assessments.csv")),
+    ]);
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(wait_published(&mut admin, r["id"].as_i64().unwrap())["status"], "published");
+    let course_of = |reference: &str| {
+        let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+        c.query_one("SELECT course_id FROM course_incidents WHERE incident_ref = ?", &[reference.into()]).unwrap().expect("in a course")[0]
+            .text()
+    };
+    let course = course_of("KEN-103");
+    assert_eq!(course_of("ESX-9"), course, "the Essex report is in the same course");
+
+    let check = |c: &mut Client, when: &str| {
+        let (s, v) = c.get(&format!("/api/courses/{course}"));
+        assert_eq!(s, 200, "{when}: {v}");
+        let screenings = v["screenings"].as_array().unwrap();
+        let sdash = screenings.iter().find(|x| x["tool"] == "S-DASH" && x["incident_ref"] == "KEN-103");
+        let sdash = sdash.unwrap_or_else(|| panic!("{when}: no S-DASH on the course: {v}"));
+        assert_eq!(sdash["grade"], "high", "{when}");
+        assert!(strings(&sdash["yes_answers"]).iter().any(|a| a.contains("frightened")), "{when}: {sdash}");
+        assert!(strings(&v["reasons"]).iter().any(|r| r.contains("S-DASH 2022-08-24")), "{when}: the triage cites it: {v}");
+        let report = v["timeline"].as_array().unwrap().iter().find(|x| x["incident_ref"] == "KEN-102").expect("KEN-102 shown");
+        assert_eq!(strings(&report["secondary_offence_codes"]), ["8Q"], "{when}");
+        v
+    };
+    check(&mut admin, "first publication");
+    // A Kent analyst sees Kent's reports and screenings, and Essex's report as a day, a force
+    // and an offence class only.
+    let mut kent = signed_in(&server, "kent", &kpw);
+    let v = check(&mut kent, "Kent analyst");
+    assert!(v["timeline"].as_array().unwrap().iter().all(|x| x["force"] == "Kent"), "{v}");
+    assert_eq!(v["other_forces_reports"], json!([{"force": "Essex", "recorded_date": "2022-10-05", "offence_class": "Stalking"}]));
+    let (s, page) = kent.get(&format!("/courses/{course}"));
+    assert_eq!(s, 200);
+    let page = page.as_str().unwrap();
+    assert!(page.contains("Essex (not yours)") && page.contains("rect class=\"other\""), "Essex's report is drawn");
+    assert!(page.contains("polygon class=\"screening\"") && page.contains("id=\"screenings\""), "the screenings are drawn and listed");
+    assert!(!page.contains("ESX-9") && !page.contains("Chelmsford"), "nothing more of Essex's report");
+    // The filter for stalking recorded under another crime finds the course.
+    let (s, t) = kent.get("/api/triage?secondary=1&per_page=200");
+    assert_eq!(s, 200, "{t}");
+    assert!(t["items"].as_array().unwrap().iter().any(|x| x["course_id"] == course.as_str()), "{t}");
+    let (_, all) = kent.get("/api/triage?per_page=200");
+    assert!(t["total"].as_i64().unwrap() < all["total"].as_i64().unwrap(), "the filter filters: {t}");
+    // The force's overview counts them apart (KEN-102 and KEN-201: criminal damage with 8Q or
+    // 8L as a secondary code; the synthetic world records none).
+    let (s, o) = kent.get("/api/forces/Kent");
+    assert_eq!(s, 200, "{o}");
+    assert_eq!(o["recorded_under_another_crime"], 2, "{o}");
+
+    // A later export is published with the store's records: the screenings are still there.
+    let (i, p) = small_export("LATER", 1);
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", i), ("people", "people.csv", p)]);
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(wait_published(&mut admin, r["id"].as_i64().unwrap())["status"], "published");
+    check(&mut admin, "next publication");
+}

@@ -104,7 +104,8 @@ pub fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
 pub struct PublishArgs {
     #[command(flatten)]
     pub at: Where,
-    /// Folder holding incidents.*, people.* and orders.* (or give the files).
+    /// Folder holding incidents.*, people.*, and optionally orders.* and risk_assessments.*
+    /// (or give the files).
     pub folder: Option<PathBuf>,
     /// Incidents file(s).
     #[arg(long)]
@@ -115,6 +116,9 @@ pub struct PublishArgs {
     /// Orders file(s).
     #[arg(long)]
     pub orders: Vec<PathBuf>,
+    /// Risk screening file(s) (DASH, S-DASH, SASH; the contract's risk_assessments).
+    #[arg(long)]
+    pub risk_assessments: Vec<PathBuf>,
 }
 
 pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
@@ -125,6 +129,7 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     inputs.incidents.extend(a.incidents);
     inputs.people.extend(a.people);
     inputs.orders.extend(a.orders);
+    inputs.risk_assessments.extend(a.risk_assessments);
     if inputs.incidents.is_empty() || inputs.people.is_empty() {
         bail!("give an export: a folder holding incidents and people files, or --incidents and --people");
     }

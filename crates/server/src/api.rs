@@ -404,6 +404,9 @@ pub struct UploadForm {
     /// The orders file, if any.
     #[schema(value_type = Option<String>, format = Binary)]
     orders: Option<Vec<u8>>,
+    /// The risk screenings file (DASH, S-DASH, SASH), if any.
+    #[schema(value_type = Option<String>, format = Binary)]
+    risk_assessments: Option<Vec<u8>>,
 }
 
 /// The result of an upload (the answer to `POST /api/imports`).
@@ -423,7 +426,8 @@ fn refuse(status: StatusCode, message: String, report: Option<Json_>) -> ApiErro
     e
 }
 
-/// Receives an upload (multipart fields `incidents`, `people`, `orders`, and for forms `csrf`),
+/// Receives an upload (multipart fields `incidents`, `people`, `orders`, `risk_assessments`, and
+/// for forms `csrf`),
 /// validates it, and when it may be used keeps it and starts the analysis. Refused uploads
 /// leave nothing behind but their record in the uploads list and the audit log.
 pub async fn receive_upload(state: &Shared, ctx: &Ctx, headers: &HeaderMap, mut form: Multipart) -> Result<Uploaded, ApiError> {
@@ -469,8 +473,10 @@ async fn stage_and_validate(
             csrf_field = Some(field.text().await.map_err(|e| ApiError::bad_request(e.body_text()))?);
             continue;
         }
-        if !matches!(name.as_str(), "incidents" | "people" | "orders") {
-            return Err(ApiError::bad_request(format!("unexpected form field {name:?}: send incidents, people and (optionally) orders")));
+        if !matches!(name.as_str(), "incidents" | "people" | "orders" | "risk_assessments") {
+            return Err(ApiError::bad_request(format!(
+                "unexpected form field {name:?}: send incidents, people and (optionally) orders and risk_assessments"
+            )));
         }
         let file_name = field.file_name().unwrap_or("").to_string();
         if file_name.is_empty() {
@@ -506,7 +512,8 @@ async fn stage_and_validate(
         match name.as_str() {
             "incidents" => inputs.incidents.push(path),
             "people" => inputs.people.push(path),
-            _ => inputs.orders.push(path),
+            "orders" => inputs.orders.push(path),
+            _ => inputs.risk_assessments.push(path),
         }
     }
     ctx.check_csrf(csrf_header(headers).or(csrf_field.as_deref()))?;
@@ -524,7 +531,7 @@ async fn stage_and_validate(
     if inputs.incidents.is_empty() || inputs.people.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "an export needs an incidents file and a people file (orders are optional)",
+            "an export needs an incidents file and a people file (orders and risk assessments are optional)",
         ));
     }
     let staged = inputs.clone();

@@ -194,13 +194,15 @@ pub fn validate(inputs: &Inputs, limits: &Limits, known: &conduct_ingest::KnownI
     if summary.read() > limits.max_upload_rows {
         return Err(too_many());
     }
+    // Screenings are not handed to the sink: the ingest holds them whole.
+    export.risk_assessments = ingest.take_risk_assessments();
     Ok(Validation { summary, rejects: ingest.rejects().to_vec(), export })
 }
 
 /// Messages name the uploaded file, not the server's folder it was staged in.
 fn without_folder(message: &str, inputs: &Inputs) -> String {
     let mut m = message.to_string();
-    for p in inputs.incidents.iter().chain(&inputs.people).chain(&inputs.orders) {
+    for p in inputs.incidents.iter().chain(&inputs.people).chain(&inputs.orders).chain(&inputs.risk_assessments) {
         if let (Some(dir), Some(name)) = (p.parent(), p.file_name()) {
             m = m.replace(&p.display().to_string(), &name.to_string_lossy());
             m = m.replace(&dir.display().to_string(), "");
@@ -217,6 +219,7 @@ pub fn forces_of(export: &Export) -> Vec<Force> {
         .map(|i| i.force)
         .chain(export.people.iter().map(|p| p.force))
         .chain(export.orders.iter().map(|o| o.force))
+        .chain(export.risk_assessments.iter().map(|r| r.force))
         .collect();
     f.sort();
     f.dedup();
@@ -300,7 +303,12 @@ pub fn stage_copy(data_dir: &Path, inputs: &Inputs) -> Result<Staged, DatasetErr
     let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
     std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
     let copied = (|| {
-        for (kind, files) in [("incidents", &inputs.incidents), ("people", &inputs.people), ("orders", &inputs.orders)] {
+        for (kind, files) in [
+            ("incidents", &inputs.incidents),
+            ("people", &inputs.people),
+            ("orders", &inputs.orders),
+            ("risk_assessments", &inputs.risk_assessments),
+        ] {
             for (i, f) in files.iter().enumerate() {
                 let mut head = [0u8; 64];
                 let n = std::fs::File::open(f).and_then(|mut r| std::io::Read::read(&mut r, &mut head)).unwrap_or(0);
@@ -433,27 +441,18 @@ pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
 /// may refer to `known`, the incidents the store holds), the rejects only counted (they were
 /// reported when the export was uploaded).
 fn read_export(known: &conduct_ingest::KnownIncidents, dir: &Path) -> Result<(Export, Summary), DatasetError> {
-    let mut export = Export::default();
-    let summary = Ingest::new()
+    Ingest::new()
         .with_limits(conduct_ingest::Limits { max_findings_kept: 0, ..Default::default() })
-        .run(&inputs_in(dir)?, known, &mut |b| {
-            match b {
-                conduct_ingest::Batch::Incidents(v) => export.incidents.extend(v),
-                conduct_ingest::Batch::People(v) => export.people.extend(v),
-                conduct_ingest::Batch::Orders(v) => export.orders.extend(v),
-            }
-            true
-        })
-        .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))?;
-    Ok((export, summary))
+        .read_whole_knowing(&inputs_in(dir)?, known)
+        .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))
 }
 
 /// Adds `later` to `merged` as the store would import it: a row replaces an earlier one with
-/// the same key (incident_ref, record_id or order_ref within its force) in place, and a new
-/// row goes after every earlier one.
+/// the same key (incident_ref, record_id or order_ref within its force; a screening's incident,
+/// tool and day) in place, and a new row goes after every earlier one.
 pub fn merge(merged: &mut Export, later: Export) {
-    fn upsert<T>(rows: &mut Vec<T>, later: Vec<T>, key: impl Fn(&T) -> (Force, String)) {
-        let mut at: HashMap<(Force, String), usize> = rows.iter().enumerate().map(|(i, r)| (key(r), i)).collect();
+    fn upsert<T, K: std::hash::Hash + Eq>(rows: &mut Vec<T>, later: Vec<T>, key: impl Fn(&T) -> K) {
+        let mut at: HashMap<K, usize> = rows.iter().enumerate().map(|(i, r)| (key(r), i)).collect();
         for row in later {
             match at.get(&key(&row)) {
                 Some(&i) => rows[i] = row,
@@ -467,6 +466,7 @@ pub fn merge(merged: &mut Export, later: Export) {
     upsert(&mut merged.incidents, later.incidents, |i| (i.force, i.incident_ref.clone()));
     upsert(&mut merged.people, later.people, |p| (p.force, p.record_id.clone()));
     upsert(&mut merged.orders, later.orders, |o| (o.force, o.order_ref.clone()));
+    upsert(&mut merged.risk_assessments, later.risk_assessments, |r| (r.force, r.incident_ref.clone(), r.tool, r.assessed_date));
 }
 
 /// Everything computed from the merged exports.
@@ -736,6 +736,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             stalking.into(),
             breaches.into(),
             serde_json::to_string(&reasons).unwrap_or_default().into(),
+            c.incidents.iter().filter(|&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
         ]);
         for &i in &c.incidents {
             let inc = &e.incidents[i];
@@ -755,6 +756,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 c.is_cross_force().into(),
                 breaches.into(),
                 c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count().into(),
+                in_force.iter().filter(|&&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
             ]);
             let fig = per_force.entry(*f).or_default();
             fig.courses += 1;
@@ -801,9 +803,11 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             i.outcome_type.map_or(Value::Null, |o| Value::Int(o.number() as i64)),
             opt_date(i.outcome_date),
             Value::opt_text(&i.narrative),
+            Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
         ]);
         let fig = per_force.entry(i.force).or_default();
         fig.incidents += 1;
+        fig.under_another_crime += usize::from(i.stalking_or_harassment_only_secondary());
         let (fy, q) = i.recorded_date.financial_year_quarter();
         let cell = fig.quarters.entry((fy, q)).or_default();
         cell.0 += 1;
@@ -903,6 +907,24 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         })
         .collect();
 
+    // Screenings, shown on the course pages' time lines (the triage already cites them).
+    let screenings: Vec<Vec<Value>> = e
+        .risk_assessments
+        .iter()
+        .map(|r| {
+            vec![
+                r.force.name().into(),
+                (&r.incident_ref).into(),
+                date(r.assessed_date).into(),
+                r.tool.as_str().into(),
+                r.grade.map_or(Value::Null, |g| g.as_str().into()),
+                Value::opt_text(&r.yes_answers.iter().map(|a| r.tool.answer_words(a)).collect::<Vec<_>>().join(";")),
+                r.in_words().into(),
+                Value::opt_text(&r.assessor_notes),
+            ]
+        })
+        .collect();
+
     let forces: Vec<Vec<Value>> = per_force.iter().map(|(f, fig)| fig.row(*f)).collect();
     let tf: Vec<Vec<Value>> = a.tf.entries().map(|(w, h, v)| vec![Value::Int(w as i64), Value::Int(h as i64), Value::Real(v)]).collect();
     let model = serde_json::to_string(&a.found.linked.as_ref().map(|l| &l.model)).map_err(|e| DatasetError::Io(e.to_string()))?;
@@ -915,7 +937,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         orders: orders.len(),
         breaches: breach_rows.len(),
     };
-    let tables: [TableRows<'_>; 10] = [
+    let tables: [TableRows<'_>; 11] = [
         (
             "force_figures",
             &[
@@ -950,6 +972,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "outcome_type",
                 "outcome_date",
                 "narrative",
+                "secondary_offence_codes",
             ],
             &incidents,
         ),
@@ -997,6 +1020,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "stalking",
                 "breaches",
                 "reasons",
+                "secondary",
                 "pos",
             ],
             &courses,
@@ -1014,6 +1038,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "cross_force",
                 "breaches",
                 "hidden",
+                "secondary",
                 "pos",
             ],
             &course_forces,
@@ -1025,6 +1050,11 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         ),
         ("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], &breach_rows),
         ("term_frequencies", &["which", "hash", "frequency"], &tf),
+        (
+            "published_screenings",
+            &["force", "incident_ref", "assessed_date", "tool", "grade", "yes_answers", "in_words", "assessor_notes"],
+            &screenings,
+        ),
     ];
     debug_assert!(tables.iter().map(|t| t.0).eq(crate::schema::ANALYSIS.iter().map(|t| t.0)));
     // What the commit records besides the tables: where retired ids lead, the figures of the
@@ -1142,6 +1172,9 @@ struct ForceFigures {
     breaches: usize,
     charged: usize,
     outcomes: usize,
+    /// Reports recorded under another crime with stalking or harassment only as a secondary
+    /// code (counted apart from the Home Office figures).
+    under_another_crime: usize,
     /// (financial year, quarter) → (recorded, charged)
     quarters: BTreeMap<(i32, u32), (usize, usize)>,
     outcome_groups: BTreeMap<&'static str, usize>,
@@ -1158,7 +1191,11 @@ impl ForceFigures {
             .collect();
         let outcomes: Vec<serde_json::Value> =
             self.outcome_groups.iter().map(|(g, n)| serde_json::json!({ "group": g, "count": n })).collect();
-        let overview = serde_json::json!({ "quarters": quarters, "outcome_groups": outcomes });
+        let overview = serde_json::json!({
+            "quarters": quarters,
+            "outcome_groups": outcomes,
+            "recorded_under_another_crime": self.under_another_crime,
+        });
         vec![
             f.name().into(),
             self.incidents.into(),

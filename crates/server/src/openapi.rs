@@ -271,6 +271,7 @@ mod tests {
                 outcome_type: Some(1),
                 outcome_date: None,
                 narrative: None,
+                secondary_offence_codes: vec!["8Q".into()],
                 possible_breach: true,
             }],
             people: vec![record("Essex")],
@@ -291,6 +292,21 @@ mod tests {
                 order_ref: "O1".into(),
             }],
             held_elsewhere: vec![reference(Some(2), None)],
+            other_forces_reports: vec![OtherReport {
+                force: "Kent".into(),
+                recorded_date: "2023-02-03".into(),
+                offence_class: "Harassment".into(),
+            }],
+            screenings: vec![Screening {
+                force: "Essex".into(),
+                incident_ref: "I1".into(),
+                assessed_date: "2023-01-03".into(),
+                tool: "S-DASH".into(),
+                grade: Some("high".into()),
+                yes_answers: vec!["victim very frightened".into()],
+                in_words: "S-DASH 2023-01-03: high; victim very frightened".into(),
+                assessor_notes: None,
+            }],
             redirected_from: Some("C999999".into()),
         };
         let person = PersonPage {
@@ -344,6 +360,7 @@ mod tests {
             summary: summary(),
             quarters: Some(vec![Quarter { quarter: "2023/24 Q1".into(), recorded: 4, charged: 1 }]),
             outcome_groups: Some(vec![OutcomeGroup { group: "charged or summonsed".into(), count: 2 }]),
+            recorded_under_another_crime: Some(1),
         };
         let triage = TriagePage {
             force: Some("Essex"),

@@ -352,6 +352,13 @@ fn force_html(v: &ForceOverview) -> Markup {
                 "% of this force's repeat reports were never linked to the earlier reports of their course when recorded."
             }
         }
+        @if let Some(n) = v.recorded_under_another_crime.filter(|&n| n > 0) {
+            p.note #under-another-crime {
+                (n) " reports were recorded under another crime (criminal damage, assault, …) with stalking or harassment only as "
+                "an additional classification. They are in this force's courses and reports, and counted apart: the Home Office "
+                "figures count the principal offence only."
+            }
+        }
         h2 { "Trend" }
         (trend_svg(v.quarters.as_deref().unwrap_or_default()))
         h2 { "Outcomes" }
@@ -392,6 +399,7 @@ fn triage_html(v: &TriagePage, q: &TriageQuery, all_forces: bool) -> Markup {
         ("cross_force", &q.cross_force),
         ("breach", &q.breach),
         ("hidden", &q.hidden),
+        ("secondary", &q.secondary),
     ] {
         if let Some(x) = val.as_deref().filter(|x| !x.is_empty()) {
             base.push_str(&format!("{k}={}&", url_part(x)));
@@ -426,6 +434,7 @@ fn triage_html(v: &TriagePage, q: &TriageQuery, all_forces: bool) -> Markup {
                 ("cross_force", "crosses forces", &q.cross_force),
                 ("breach", "possible breach", &q.breach),
                 ("hidden", "hidden repeats", &q.hidden),
+                ("secondary", "recorded under another crime", &q.secondary),
             ] {
                 label { span { input type="checkbox" name=(k) value="1" checked[on.is_some()]; " " (label) } }
             }
@@ -471,10 +480,14 @@ fn days(d: &str) -> Option<i32> {
     Date::parse(d).ok().map(|d| d.days_since_epoch())
 }
 
-/// The course's reports on a time axis, one lane per force, with order periods shaded.
+/// The course's reports on a time axis, one lane per force, with order periods shaded; the
+/// reports of forces the reader may not see drawn as grey squares in their own lanes (force,
+/// day and offence class only), and risk screenings as triangles above the report lanes.
 fn timeline_svg(v: &CoursePage) -> Markup {
-    let (reports, orders) = (&v.timeline, &v.orders);
+    let (reports, orders, others, screenings) = (&v.timeline, &v.orders, &v.other_forces_reports, &v.screenings);
     let mut all: Vec<i32> = reports.iter().filter_map(|r| days(&r.recorded_date)).collect();
+    all.extend(others.iter().filter_map(|r| days(&r.recorded_date)));
+    all.extend(screenings.iter().filter_map(|s| days(&s.assessed_date)));
     for o in orders {
         all.extend(days(text(&o.granted_date)));
     }
@@ -482,16 +495,24 @@ fn timeline_svg(v: &CoursePage) -> Markup {
         return html! { p.muted { "No reports you may see." } };
     };
     let (lo, hi) = (lo - 14, (hi + 14).max(lo + 60));
-    let mut lanes: Vec<&str> = Vec::new();
+    // Lanes: the reader's forces first, then the others' (labelled as not visible).
+    let mut lanes: Vec<(&str, bool)> = Vec::new();
     for r in reports {
-        if !lanes.contains(&r.force.as_str()) {
-            lanes.push(&r.force);
+        if !lanes.iter().any(|l| l.0 == r.force) {
+            lanes.push((&r.force, true));
+        }
+    }
+    for r in others {
+        if !lanes.iter().any(|l| l.0 == r.force) {
+            lanes.push((&r.force, false));
         }
     }
     let (w, left, lane_h) = (900.0, 170.0, 46.0);
-    let h = 40.0 + lane_h * lanes.len().max(1) as f64;
+    let top = if screenings.is_empty() { 20.0 } else { 44.0 };
+    let h = top + 20.0 + lane_h * lanes.len().max(1) as f64;
     let x = |d: i32| left + (d - lo) as f64 / (hi - lo) as f64 * (w - left - 20.0);
-    let lane_y = |i: usize| 20.0 + lane_h * (i as f64 + 0.5);
+    let lane_y = |i: usize| top + lane_h * (i as f64 + 0.5);
+    let lane_of = |force: &str| lanes.iter().position(|l| l.0 == force).unwrap_or(0);
     let shaded: Vec<_> = orders
         .iter()
         .filter_map(|o| {
@@ -504,7 +525,6 @@ fn timeline_svg(v: &CoursePage) -> Markup {
         .iter()
         .filter_map(|r| {
             let d = days(&r.recorded_date)?;
-            let lane = lanes.iter().position(|l| *l == r.force).unwrap_or(0);
             let fill = if r.possible_breach {
                 "#b00020"
             } else if r.hidden_repeat {
@@ -517,7 +537,20 @@ fn timeline_svg(v: &CoursePage) -> Markup {
                 .filter_map(|(on, flag)| on.then_some(flag))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Some((r, x(d), lane_y(lane), fill, flags))
+            Some((r, x(d), lane_y(lane_of(&r.force)), fill, flags))
+        })
+        .collect();
+    let squares: Vec<_> = others.iter().filter_map(|r| Some((r, x(days(&r.recorded_date)?), lane_y(lane_of(&r.force))))).collect();
+    let triangles: Vec<_> = screenings
+        .iter()
+        .filter_map(|s| {
+            let cx = x(days(&s.assessed_date)?);
+            let fill = match s.grade.as_deref() {
+                Some("high") => "#b00020",
+                Some("medium") => "#e07a00",
+                _ => "#6c757d",
+            };
+            Some((s, format!("{},{} {},{} {},{}", f1(cx - 7.0), f1(32.0), f1(cx + 7.0), f1(32.0), f1(cx), f1(20.0)), fill))
         })
         .collect();
     let (lo_d, hi_d) = (Date::from_days_since_epoch(lo), Date::from_days_since_epoch(hi));
@@ -525,13 +558,28 @@ fn timeline_svg(v: &CoursePage) -> Markup {
         svg #timeline role="img" aria-label="Time line of the course" viewBox={ "0 0 " (w) " " (h) } width="100%"
             style={ "max-width:" (w) "px;background:#fff" } {
             @for (o, gx, width) in &shaded {
-                rect.order x=(f1(*gx)) y="20" width=(f1(*width)) height=(f1(h - 40.0)) fill="#f4c7c3" opacity="0.6" {
+                rect.order x=(f1(*gx)) y=(f1(top)) width=(f1(*width)) height=(f1(h - top - 20.0)) fill="#f4c7c3" opacity="0.6" {
                     title { (o.order_type) " " (o.order_ref) " in force " (text(&o.granted_date)) " – " (text(&o.expires_date)) }
                 }
             }
-            @for (i, lane) in lanes.iter().enumerate() {
-                text x="5" y=(f1(lane_y(i) + 4.0)) font-size="12" { (lane) }
+            @if !triangles.is_empty() {
+                text x="5" y="30" font-size="12" { "Screenings" }
+            }
+            @for (sc, points, fill) in &triangles {
+                polygon.screening points=(points) fill=(fill) stroke="#333" stroke-width="1" {
+                    title { (sc.in_words) " (" (sc.force) " " (sc.incident_ref) ")" }
+                }
+            }
+            @for (i, (lane, visible)) in lanes.iter().enumerate() {
+                text x="5" y=(f1(lane_y(i) + 4.0)) font-size="12" fill=(if *visible { "#000" } else { "#6c757d" }) {
+                    (lane) @if !visible { " (not yours)" }
+                }
                 line x1=(left) y1=(f1(lane_y(i))) x2=(w - 20.0) y2=(f1(lane_y(i))) stroke="#bbb" {}
+            }
+            @for (r, cx, cy) in &squares {
+                rect.other x=(f1(cx - 6.0)) y=(f1(cy - 6.0)) width="12" height="12" fill="#adb5bd" stroke="#6c757d" stroke-width="2" {
+                    title { (r.recorded_date) " " (r.force) ": " (r.offence_class) }
+                }
             }
             @for (r, cx, cy, fill, flags) in &dots {
                 circle.report cx=(f1(*cx)) cy=(f1(*cy)) r="7" fill=(fill) stroke="#1d3557" stroke-width="2" {
@@ -544,7 +592,12 @@ fn timeline_svg(v: &CoursePage) -> Markup {
             text x=(left) y=(f1(h - 5.0)) font-size="11" { (Date::iso_str(&lo_d.iso())) }
             text x=(f1(w - 20.0)) y=(f1(h - 5.0)) font-size="11" text-anchor="end" { (Date::iso_str(&hi_d.iso())) }
         }
-        p.muted { "Filled: report; hollow: a repeat never linked at the time; red: may breach an order; shaded: an order in force." }
+        p.muted {
+            "Filled: report; hollow: a repeat never linked at the time; red: may breach an order; shaded: an order in force"
+            @if !squares.is_empty() { "; grey square: another force's report (its day and offence class only)" }
+            @if !triangles.is_empty() { "; triangle: a risk screening (red: high, orange: medium)" }
+            "."
+        }
     }
 }
 
@@ -606,8 +659,35 @@ fn course_html(v: &CoursePage) -> Markup {
                 .join(", ");
                 tr {
                     td { (r.recorded_date) } td { (r.force) } td { (r.incident_ref) }
-                    td { (r.offence_code) " " (text(&r.offence_description)) }
+                    td {
+                        (r.offence_code) " " (text(&r.offence_description))
+                        @if !r.secondary_offence_codes.is_empty() {
+                            br; span.muted { "also recorded as " (r.secondary_offence_codes.join(", ")) }
+                        }
+                    }
                     td { (flags) } td { (num(r.outcome_type)) } td { (text(&r.narrative)) }
+                }
+            }
+        }
+        @if !v.screenings.is_empty() {
+            h2 { "Risk screenings" }
+            table #screenings {
+                tr { th { "Date" } th { "Force" } th { "Report" } th { "Tool" } th { "Grade" } th { "Answered yes" } th { "Assessor's notes" } }
+                @for sc in &v.screenings {
+                    tr {
+                        td { (sc.assessed_date) } td { (sc.force) } td { (sc.incident_ref) } td { (sc.tool) } td { (text(&sc.grade)) }
+                        td { (sc.yes_answers.join("; ")) } td { (text(&sc.assessor_notes)) }
+                    }
+                }
+            }
+        }
+        @if !v.other_forces_reports.is_empty() {
+            h2 { "Other forces' reports" }
+            p.note { "Reports of this course held by forces whose records you may not see: their day and offence class only." }
+            table #other-reports {
+                tr { th { "Recorded" } th { "Force" } th { "Offence" } }
+                @for r in &v.other_forces_reports {
+                    tr { td { (r.recorded_date) } td { (r.force) } td { (r.offence_class) } }
                 }
             }
         }
@@ -827,6 +907,7 @@ fn import_html(ctx: &Ctx, list: &UploadList) -> Markup {
                 label { "Incidents " input type="file" name="incidents" accept=".csv,.jsonl,.parquet" required; }
                 label { "People " input type="file" name="people" accept=".csv,.jsonl,.parquet" required; }
                 label { "Orders " input type="file" name="orders" accept=".csv,.jsonl,.parquet"; }
+                label { "Risk screenings " input type="file" name="risk_assessments" accept=".csv,.jsonl,.parquet"; }
                 button type="submit" { "Upload and check" }
             }
         }
@@ -996,7 +1077,8 @@ mod tests {
     use super::*;
     use crate::auth::User;
     use crate::views::{
-        AccessOutcome, Breach, CoursePart, ForceSummary, LoggedEntry, Order, PersonCourse, Record, Report, TriageCounts, TriageRow,
+        AccessOutcome, Breach, CoursePart, ForceSummary, LoggedEntry, Order, OtherReport, PersonCourse, Record, Report, Screening,
+        TriageCounts, TriageRow,
     };
 
     /// Payloads, each aimed at a different place: text, a double-quoted attribute, a
@@ -1069,6 +1151,7 @@ mod tests {
             outcome_type: Some(1),
             outcome_date: t.clone(),
             narrative: t.clone(),
+            secondary_offence_codes: vec![x.into()],
             possible_breach: breach,
         };
         CoursePage {
@@ -1100,6 +1183,17 @@ mod tests {
             }],
             breaches: vec![Breach { force: x.into(), incident_ref: x.into(), order_force: x.into(), order_ref: x.into() }],
             held_elsewhere: vec![Reference { force: x.into(), reference: x.into(), reports: Some(3), records: None }],
+            other_forces_reports: vec![OtherReport { force: x.into(), recorded_date: "2024-02-02".into(), offence_class: x.into() }],
+            screenings: vec![Screening {
+                force: x.into(),
+                incident_ref: x.into(),
+                assessed_date: "2024-01-03".into(),
+                tool: x.into(),
+                grade: t.clone(),
+                yes_answers: vec![x.into()],
+                in_words: x.into(),
+                assessor_notes: t.clone(),
+            }],
             redirected_from: t,
         }
     }
@@ -1203,6 +1297,7 @@ mod tests {
             summary: summary(x),
             quarters: Some(vec![Quarter { quarter: x.into(), recorded: 4, charged: 1 }]),
             outcome_groups: Some(vec![OutcomeGroup { group: x.into(), count: 3 }]),
+            recorded_under_another_crime: Some(1),
         };
         let national = National { published_at: Some(x.into()), forces: vec![summary(x)] };
         let entry = LoggedEntry {
@@ -1282,7 +1377,7 @@ mod tests {
     const ELEMENTS: &[&str] = &[
         "html", "head", "meta", "title", "style", "body", "header", "main", "strong", "a", "span", "form", "input", "button", "h1", "h2",
         "p", "div", "b", "label", "select", "option", "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "code", "details",
-        "summary", "svg", "text", "rect", "polyline", "line", "circle",
+        "summary", "svg", "text", "rect", "polyline", "polygon", "line", "circle", "br",
     ];
 
     #[test]

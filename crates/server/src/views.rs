@@ -71,6 +71,10 @@ pub struct TriageQuery {
     /// Only courses with hidden repeats.
     #[param(value_type = Option<bool>)]
     pub hidden: Option<String>,
+    /// Only courses with a report recorded under another crime, with stalking or harassment
+    /// only as a secondary offence code.
+    #[param(value_type = Option<bool>)]
+    pub secondary: Option<String>,
     /// rank (default), recent or reports.
     #[param(pattern = "^(rank|recent|reports)$")]
     pub sort: Option<String>,
@@ -173,6 +177,9 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     }
     if flag(&q.hidden) {
         cond.push("hidden > 0");
+    }
+    if flag(&q.secondary) {
+        cond.push("secondary > 0");
     }
     let order = match q.sort.as_deref().unwrap_or("rank") {
         "rank" | "" => rank,
@@ -405,9 +412,49 @@ pub struct CoursePage {
     pub breaches: Vec<Breach>,
     /// The forces whose reports of the course the reader may not see, as references.
     pub held_elsewhere: Vec<Reference>,
+    /// Those forces' reports, as much of each as the reader may see (force, date, offence
+    /// class), oldest first: drawn on the time line beside the reader's own.
+    pub other_forces_reports: Vec<OtherReport>,
+    /// Risk screenings (DASH, S-DASH, SASH) recorded on the reports the reader may see, oldest
+    /// first.
+    pub screenings: Vec<Screening>,
     /// The retired id asked for, when it led here (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirected_from: Option<String>,
+}
+
+/// A report of a course held by a force whose reports the reader may not see: only its force,
+/// day and the class of its offence.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OtherReport {
+    /// The force that recorded it.
+    pub force: String,
+    /// When it was recorded.
+    pub recorded_date: String,
+    /// The class of its offence in words (Stalking, Harassment, Malicious communications, …;
+    /// "Other offence" for one outside the stalking-and-harassment subgroup).
+    pub offence_class: String,
+}
+
+/// A risk screening recorded on a report of a course.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Screening {
+    /// The force that recorded it.
+    pub force: String,
+    /// The report it was made on.
+    pub incident_ref: String,
+    /// The day of the screening.
+    pub assessed_date: String,
+    /// DASH, S-DASH or SASH.
+    pub tool: String,
+    /// standard, medium or high, if graded.
+    pub grade: Option<String>,
+    /// The questions answered yes, in words.
+    pub yes_answers: Vec<String>,
+    /// The screening in one line, as the triage reasons cite it.
+    pub in_words: String,
+    /// The assessor's notes, if exported.
+    pub assessor_notes: Option<String>,
 }
 
 /// One report (incident) of a course, on its time line.
@@ -439,6 +486,8 @@ pub struct Report {
     pub outcome_date: Option<String>,
     /// The officer's narrative, if exported.
     pub narrative: Option<String>,
+    /// Additional classifications (Home Office codes) recorded besides the principal offence.
+    pub secondary_offence_codes: Vec<String>,
     /// Whether it may breach an order.
     pub possible_breach: bool,
 }
@@ -459,6 +508,7 @@ impl Report {
             outcome_type: r[10].int(),
             outcome_date: opt(&r[11]),
             narrative: opt(&r[12]),
+            secondary_offence_codes: split(&r[13].text()),
             possible_breach,
         }
     }
@@ -607,7 +657,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
     }
     let incidents = c.query(
         "SELECT ci.force, ci.incident_ref, ci.hidden, i.recorded_date, i.occurred_date, i.offence_code, i.offence_description, \
-         i.domestic_abuse, i.cyber, i.linked_refs, i.outcome_type, i.outcome_date, i.narrative \
+         i.domestic_abuse, i.cyber, i.linked_refs, i.outcome_type, i.outcome_date, i.narrative, i.secondary_offence_codes \
          FROM course_incidents ci JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref \
          WHERE ci.course_id = ? ORDER BY i.recorded_date, ci.force, ci.incident_ref",
         &[id.into()],
@@ -617,6 +667,8 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
     let mut elsewhere: std::collections::BTreeMap<String, (String, usize)> = Default::default();
     let mut people = Vec::new();
     let mut orders = Vec::new();
+    let mut others = Vec::new();
+    let mut screenings = Vec::new();
     for r in &incidents {
         let force = force_of(&r[0].text());
         if force.is_some_and(|f| full.contains(&f)) {
@@ -643,9 +695,30 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
                     status: opt(&o[7]),
                 });
             }
+            for s in c.query(
+                "SELECT force, incident_ref, assessed_date, tool, grade, yes_answers, in_words, assessor_notes FROM published_screenings \
+                 WHERE force = ? AND incident_ref = ? ORDER BY assessed_date, tool",
+                &[r[0].clone(), r[1].clone()],
+            )? {
+                screenings.push(Screening {
+                    force: s[0].text(),
+                    incident_ref: s[1].text(),
+                    assessed_date: s[2].text(),
+                    tool: s[3].text(),
+                    grade: opt(&s[4]),
+                    yes_answers: split(&s[5].text()),
+                    in_words: s[6].text(),
+                    assessor_notes: opt(&s[7]),
+                });
+            }
         } else if let Some(f) = force {
             let e = elsewhere.entry(f.name().to_string()).or_insert_with(|| (pseudonym(key, "course", f, id), 0));
             e.1 += 1;
+            let class = match conduct_domain::OffenceCode::parse(&r[5].text()).map(|o| o.class()) {
+                Ok(c) if c.is_stalking_or_harassment() => c.label(),
+                _ => "Other offence",
+            };
+            others.push(OtherReport { force: f.name().to_string(), recorded_date: r[3].text(), offence_class: class.to_string() });
         }
     }
     // Breaches of orders of forces the user may see, within reports they may see.
@@ -677,6 +750,11 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
         orders,
         breaches: breach_list,
         held_elsewhere,
+        other_forces_reports: others,
+        screenings: {
+            screenings.sort_by(|a, b| a.assessed_date.cmp(&b.assessed_date));
+            screenings
+        },
         redirected_from: (requested != id).then(|| requested.to_string()),
     };
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
@@ -989,6 +1067,10 @@ pub struct ForceOverview {
     pub quarters: Option<Vec<Quarter>>,
     /// Reports per outcome group (null when the publication stored none).
     pub outcome_groups: Option<Vec<OutcomeGroup>>,
+    /// Reports recorded under another crime (criminal damage, assault, …) with stalking or
+    /// harassment only as a secondary offence code: counted apart, never in the Home Office
+    /// figures (null when the publication stored none).
+    pub recorded_under_another_crime: Option<u64>,
 }
 
 /// A financial quarter's reports.
@@ -1018,6 +1100,8 @@ struct StoredOverview {
     quarters: Option<Vec<Quarter>>,
     #[serde(default)]
     outcome_groups: Option<Vec<OutcomeGroup>>,
+    #[serde(default)]
+    recorded_under_another_crime: Option<u64>,
 }
 
 impl ForceSummary {
@@ -1052,7 +1136,12 @@ pub fn overview(c: &mut Conn, force: &str) -> Result<ForceOverview, ApiError> {
     match row {
         Some(r) => {
             let stored: StoredOverview = serde_json::from_str(&r[12].text()).unwrap_or_default();
-            Ok(ForceOverview { summary: ForceSummary::from_row(&r), quarters: stored.quarters, outcome_groups: stored.outcome_groups })
+            Ok(ForceOverview {
+                summary: ForceSummary::from_row(&r),
+                quarters: stored.quarters,
+                outcome_groups: stored.outcome_groups,
+                recorded_under_another_crime: stored.recorded_under_another_crime,
+            })
         }
         None => Err(ApiError::not_found(format!("nothing published for {}", f.name()))),
     }

@@ -13,6 +13,10 @@
 //!    see conduct-population) and an index of people by incident.
 //! 5. `risk_screening`: incidents' `secondary_offence_codes` and the `risk_assessments` table
 //!    (`migrations/0005_risk_screening.sql`).
+//! 6. `published_screening`: the analysis tables a dashboard already has gain the columns the
+//!    course pages and filters show secondary offence codes with
+//!    ([`schema::ADDED_ANALYSIS_COLUMNS`]); the screenings' own table is made as any missing
+//!    analysis table is.
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -25,10 +29,11 @@ use crate::error::{Error, ErrorKind};
 use crate::schema;
 
 /// The steps, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[(u32, &str)] = &[(1, "initial"), (2, "dashboard"), (3, "record_order"), (4, "population"), (5, "risk_screening")];
+const MIGRATIONS: &[(u32, &str)] =
+    &[(1, "initial"), (2, "dashboard"), (3, "record_order"), (4, "population"), (5, "risk_screening"), (6, "published_screening")];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 5;
+pub const LATEST: u32 = 6;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -125,6 +130,15 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                 3 => {}
                 4 => c.batch(&population_sql(postgres))?,
                 5 => c.batch(&risk_screening_sql(postgres))?,
+                6 => {
+                    // Only tables that exist: a new database makes them below, whole.
+                    let have = schema::tables_like(c, "")?;
+                    for (table, column) in schema::ADDED_ANALYSIS_COLUMNS {
+                        if have.iter().any(|t| t == table) {
+                            c.batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))?;
+                        }
+                    }
+                }
                 _ => unreachable!("a step without SQL"),
             }
             c.execute(
@@ -238,6 +252,35 @@ mod tests {
         c.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 'x')", &[Value::Int(99)]).unwrap();
         let e = migrate(&mut c).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::NewerSchema { found: 99, .. }), "{e}");
+    }
+
+    #[test]
+    fn analysis_tables_of_schema_5_gain_the_columns_of_step_6() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("s.db"))).unwrap();
+        migrate(&mut c).unwrap();
+        // What a database published at schema 5 held: the analysis tables without the step's
+        // columns (abridged to a few columns each), and no screenings table.
+        c.batch(
+            "DELETE FROM schema_migrations WHERE version = 6;
+             DROP TABLE published_incidents; DROP TABLE courses; DROP TABLE course_forces; DROP TABLE published_screenings;
+             CREATE TABLE published_incidents (force TEXT NOT NULL, incident_ref TEXT NOT NULL);
+             INSERT INTO published_incidents VALUES ('Kent', 'K-1');
+             CREATE TABLE courses (course_id TEXT PRIMARY KEY, reports BIGINT NOT NULL);
+             INSERT INTO courses VALUES ('C000001', 3);
+             CREATE TABLE course_forces (force TEXT NOT NULL, course_id TEXT NOT NULL);
+             INSERT INTO course_forces VALUES ('Kent', 'C000001');",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        assert_eq!(version(&mut c).unwrap(), LATEST);
+        assert_eq!(count(&mut c, "SELECT count(*) FROM published_incidents WHERE secondary_offence_codes IS NULL"), 1, "the rows are kept");
+        assert_eq!(count(&mut c, "SELECT secondary FROM courses WHERE course_id = 'C000001'"), 0);
+        assert_eq!(count(&mut c, "SELECT secondary FROM course_forces WHERE course_id = 'C000001'"), 0);
+        assert_eq!(count(&mut c, "SELECT count(*) FROM published_screenings"), 0, "the new table is made");
+        // Opening again changes nothing (the columns are not added twice).
+        migrate(&mut c).unwrap();
+        assert_eq!(count(&mut c, "SELECT count(*) FROM schema_migrations"), LATEST as i64);
     }
 
     #[test]

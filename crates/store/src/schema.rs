@@ -105,14 +105,14 @@ FOR EACH STATEMENT EXECUTE FUNCTION conduct_audit_append_only();
 ";
 
 /// The analysis tables: (name, columns), replaced as a whole by each publication.
-pub const ANALYSIS: [(&str, &str); 10] = [
+pub const ANALYSIS: [(&str, &str); 11] = [
     (
         "force_figures",
         "name TEXT PRIMARY KEY, incidents BIGINT NOT NULL, courses BIGINT NOT NULL, hidden_repeats BIGINT NOT NULL, linked_repeats BIGINT NOT NULL, urgent BIGINT NOT NULL, high BIGINT NOT NULL, review BIGINT NOT NULL, routine BIGINT NOT NULL, breaches BIGINT NOT NULL, charged BIGINT NOT NULL, outcomes BIGINT NOT NULL, overview TEXT NOT NULL",
     ),
     (
         "published_incidents",
-        "force TEXT NOT NULL, incident_ref TEXT NOT NULL, recorded_date TEXT NOT NULL, occurred_date TEXT, offence_code TEXT NOT NULL, offence_description TEXT, domestic_abuse BIGINT, cyber BIGINT, linked_refs TEXT, outcome_type BIGINT, outcome_date TEXT, narrative TEXT, PRIMARY KEY (force, incident_ref)",
+        "force TEXT NOT NULL, incident_ref TEXT NOT NULL, recorded_date TEXT NOT NULL, occurred_date TEXT, offence_code TEXT NOT NULL, offence_description TEXT, domestic_abuse BIGINT, cyber BIGINT, linked_refs TEXT, outcome_type BIGINT, outcome_date TEXT, narrative TEXT, secondary_offence_codes TEXT, PRIMARY KEY (force, incident_ref)",
     ),
     ("course_incidents", "course_id TEXT NOT NULL, force TEXT NOT NULL, incident_ref TEXT NOT NULL, hidden BIGINT NOT NULL"),
     (
@@ -122,11 +122,11 @@ pub const ANALYSIS: [(&str, &str); 10] = [
     ("persons", "person_id TEXT PRIMARY KEY, records BIGINT NOT NULL, forces TEXT NOT NULL"),
     (
         "courses",
-        "course_id TEXT PRIMARY KEY, forces TEXT NOT NULL, victim TEXT NOT NULL, suspect TEXT, first_date TEXT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, hidden BIGINT NOT NULL, cross_force BIGINT NOT NULL, priority TEXT NOT NULL, priority_rank BIGINT NOT NULL, triage_rank BIGINT NOT NULL, stalking BIGINT NOT NULL, breaches BIGINT NOT NULL, reasons TEXT NOT NULL, pos BIGINT NOT NULL",
+        "course_id TEXT PRIMARY KEY, forces TEXT NOT NULL, victim TEXT NOT NULL, suspect TEXT, first_date TEXT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, hidden BIGINT NOT NULL, cross_force BIGINT NOT NULL, priority TEXT NOT NULL, priority_rank BIGINT NOT NULL, triage_rank BIGINT NOT NULL, stalking BIGINT NOT NULL, breaches BIGINT NOT NULL, reasons TEXT NOT NULL, secondary BIGINT NOT NULL DEFAULT 0, pos BIGINT NOT NULL",
     ),
     (
         "course_forces",
-        "force TEXT NOT NULL, course_id TEXT NOT NULL, triage_rank BIGINT NOT NULL, priority_rank BIGINT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, stalking BIGINT NOT NULL, cross_force BIGINT NOT NULL, breaches BIGINT NOT NULL, hidden BIGINT NOT NULL, pos BIGINT NOT NULL, PRIMARY KEY (force, course_id)",
+        "force TEXT NOT NULL, course_id TEXT NOT NULL, triage_rank BIGINT NOT NULL, priority_rank BIGINT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, stalking BIGINT NOT NULL, cross_force BIGINT NOT NULL, breaches BIGINT NOT NULL, hidden BIGINT NOT NULL, secondary BIGINT NOT NULL DEFAULT 0, pos BIGINT NOT NULL, PRIMARY KEY (force, course_id)",
     ),
     (
         "published_orders",
@@ -137,10 +137,23 @@ pub const ANALYSIS: [(&str, &str); 10] = [
         "course_id TEXT NOT NULL, force TEXT NOT NULL, incident_ref TEXT NOT NULL, order_force TEXT NOT NULL, order_ref TEXT NOT NULL",
     ),
     ("term_frequencies", "which BIGINT NOT NULL, hash BIGINT NOT NULL, frequency DOUBLE PRECISION NOT NULL, PRIMARY KEY (which, hash)"),
+    (
+        "published_screenings",
+        "force TEXT NOT NULL, incident_ref TEXT NOT NULL, assessed_date TEXT NOT NULL, tool TEXT NOT NULL, grade TEXT, yes_answers TEXT, in_words TEXT NOT NULL, assessor_notes TEXT",
+    ),
+];
+
+/// Columns added to analysis tables after they first shipped (schema step 6): (table, column
+/// and type). A database whose tables predate them gains them when it is opened; tables made
+/// since have them from [`ANALYSIS`].
+pub const ADDED_ANALYSIS_COLUMNS: [(&str, &str); 3] = [
+    ("published_incidents", "secondary_offence_codes TEXT"),
+    ("courses", "secondary BIGINT NOT NULL DEFAULT 0"),
+    ("course_forces", "secondary BIGINT NOT NULL DEFAULT 0"),
 ];
 
 /// The analysis tables' indexes: (name, table, columns).
-pub const ANALYSIS_INDEXES: [(&str, &str, &str); 17] = [
+pub const ANALYSIS_INDEXES: [(&str, &str, &str); 18] = [
     ("course_incidents_course", "course_incidents", "course_id"),
     ("records_person", "records", "person_id"),
     ("records_incident", "records", "force, incident_ref"),
@@ -158,6 +171,7 @@ pub const ANALYSIS_INDEXES: [(&str, &str, &str); 17] = [
     ("course_forces_reports", "course_forces", "force, reports"),
     ("published_orders_incident", "published_orders", "force, incident_ref"),
     ("breaches_course", "breaches", "course_id"),
+    ("published_screenings_incident", "published_screenings", "force, incident_ref"),
 ];
 
 /// SQL creating the analysis tables and their indexes, every name followed by `suffix` (empty
