@@ -1201,10 +1201,14 @@ fn regression_screenings_uploaded_to_the_dashboard_never_reached_its_triage() {
     // The same victim and suspect reported once in Essex: a course across two forces.
     let mut incidents = read("incidents.csv");
     incidents
+        .extend_from_slice(b"Kent,KEN-105,2022-09-05,2022-09-04,8L,Harassment,,Y,,16,2022-09-06,He followed her home from the station,\n");
+    incidents
         .extend_from_slice(b"Essex,ESX-9,2022-10-05,2022-10-04,8Q,Stalking,,N,,,,He waited outside her sister's house in Chelmsford,\n");
     let mut people = read("people.csv");
     people.extend_from_slice(
-        b"RE01,Essex,ESX-9,victim,EX77,Sarah,,Hughes,1990-03-14,F,12 Mill Lane Ashford,TN24 8QA,07700 900111,,,,\n\
+        b"RK51,Kent,KEN-105,victim,KN1001,Sarah,,Hughes,1990-03-14,F,12 Mill Lane Ashford,TN24 8QA,07700 900111,,,,\n\
+          RK52,Kent,KEN-105,suspect,KN2001,Mark,,Dawson,1987-11-02,M,,,07700 900222,,,,\n\
+          RE01,Essex,ESX-9,victim,EX77,Sarah,,Hughes,1990-03-14,F,12 Mill Lane Ashford,TN24 8QA,07700 900111,,,,\n\
           RE02,Essex,ESX-9,suspect,EX78,Mark,,Dawson,1987-11-02,M,,,07700 900222,,,,\n",
     );
     let (s, r) = admin.upload(&[
@@ -1259,6 +1263,15 @@ fn regression_screenings_uploaded_to_the_dashboard_never_reached_its_triage() {
     let (s, o) = kent.get("/api/forces/Kent");
     assert_eq!(s, 200, "{o}");
     assert_eq!(o["recorded_under_another_crime"], 2, "{o}");
+    // The victim's withdrawal (KEN-105, before two more reports) is a reason on the course,
+    // and the force's shares are on its overview.
+    assert!(strings(&v["reasons"]).iter().any(|r| r.contains("victim withdrew support on 2022-09-06")), "{v}");
+    let w = &o["withdrawal"];
+    assert!(w["courses_victim_withdrew"].as_u64().unwrap() >= 1 && w["courses_withdrew_reports_since"].as_u64().unwrap() >= 1, "{o}");
+    assert!(w["offences_victim_withdrew"].as_u64().unwrap() >= 1, "{o}");
+    assert!(w["courses_victim_withdrew"].as_u64() <= w["courses"].as_u64(), "{o}");
+    let (_, page) = kent.get("/forces/Kent");
+    assert!(page.as_str().unwrap().contains("id=\"withdrawal\""), "the force page says it");
 
     // A later export is published with the store's records: the screenings are still there.
     let (i, p) = small_export("LATER", 1);

@@ -925,6 +925,12 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         })
         .collect();
 
+    // Victims who withdrew (outcomes 14 and 16): per force, by course and by offence.
+    for (name, w) in conduct_courses::withdrawals_by_force(&e.incidents, &a.found.courses.courses) {
+        if let Ok(f) = Force::resolve(name) {
+            per_force.entry(f).or_default().withdrawal = Some(w);
+        }
+    }
     let forces: Vec<Vec<Value>> = per_force.iter().map(|(f, fig)| fig.row(*f)).collect();
     let tf: Vec<Vec<Value>> = a.tf.entries().map(|(w, h, v)| vec![Value::Int(w as i64), Value::Int(h as i64), Value::Real(v)]).collect();
     let model = serde_json::to_string(&a.found.linked.as_ref().map(|l| &l.model)).map_err(|e| DatasetError::Io(e.to_string()))?;
@@ -1175,6 +1181,8 @@ struct ForceFigures {
     /// Reports recorded under another crime with stalking or harassment only as a secondary
     /// code (counted apart from the Home Office figures).
     under_another_crime: usize,
+    /// Courses and offences in which the victim withdrew support.
+    withdrawal: Option<conduct_courses::ForceWithdrawals>,
     /// (financial year, quarter) → (recorded, charged)
     quarters: BTreeMap<(i32, u32), (usize, usize)>,
     outcome_groups: BTreeMap<&'static str, usize>,
@@ -1195,6 +1203,13 @@ impl ForceFigures {
             "quarters": quarters,
             "outcome_groups": outcomes,
             "recorded_under_another_crime": self.under_another_crime,
+            "withdrawal": self.withdrawal.as_ref().map(|w| serde_json::json!({
+                "courses": w.courses,
+                "courses_victim_withdrew": w.courses_victim_withdrew,
+                "courses_withdrew_reports_since": w.courses_withdrew_reports_since,
+                "offences": w.offences,
+                "offences_victim_withdrew": w.offences_victim_withdrew,
+            })),
         });
         vec![
             f.name().into(),

@@ -361,6 +361,13 @@ mod tests {
             quarters: Some(vec![Quarter { quarter: "2023/24 Q1".into(), recorded: 4, charged: 1 }]),
             outcome_groups: Some(vec![OutcomeGroup { group: "charged or summonsed".into(), count: 2 }]),
             recorded_under_another_crime: Some(1),
+            withdrawal: Some(Withdrawals {
+                courses: 10,
+                courses_victim_withdrew: 4,
+                courses_withdrew_reports_since: 2,
+                offences: 30,
+                offences_victim_withdrew: 6,
+            }),
         };
         let triage = TriagePage {
             force: Some("Essex"),

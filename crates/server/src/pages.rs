@@ -359,6 +359,14 @@ fn force_html(v: &ForceOverview) -> Markup {
                 "figures count the principal offence only."
             }
         }
+        @if let Some(w) = v.withdrawal.as_ref().filter(|w| w.courses > 0 || w.offences > 0) {
+            p.note #withdrawal {
+                "Victims withdrew support (outcomes 14 and 16) in " (share(w.courses_victim_withdrew, w.courses)) " of courses of conduct ("
+                (w.courses_victim_withdrew) " of " (w.courses) "; in " (w.courses_withdrew_reports_since)
+                " of them reports kept arriving), against " (share(w.offences_victim_withdrew, w.offences)) " of offences ("
+                (w.offences_victim_withdrew) " of " (w.offences) ")."
+            }
+        }
         h2 { "Trend" }
         (trend_svg(v.quarters.as_deref().unwrap_or_default()))
         h2 { "Outcomes" }
@@ -616,6 +624,11 @@ fn held_elsewhere(list: &[Reference], what: &str) -> Markup {
             }
         }
     }
+}
+
+/// `n` of `of` as a whole percentage (a dash when `of` is 0).
+fn share(n: u64, of: u64) -> String {
+    if of == 0 { "–".into() } else { format!("{:.0}%", n as f64 * 100.0 / of as f64) }
 }
 
 fn person_link(id: &Option<String>) -> Markup {
@@ -1078,7 +1091,7 @@ mod tests {
     use crate::auth::User;
     use crate::views::{
         AccessOutcome, Breach, CoursePart, ForceSummary, LoggedEntry, Order, OtherReport, PersonCourse, Record, Report, Screening,
-        TriageCounts, TriageRow,
+        TriageCounts, TriageRow, Withdrawals,
     };
 
     /// Payloads, each aimed at a different place: text, a double-quoted attribute, a
@@ -1298,6 +1311,13 @@ mod tests {
             quarters: Some(vec![Quarter { quarter: x.into(), recorded: 4, charged: 1 }]),
             outcome_groups: Some(vec![OutcomeGroup { group: x.into(), count: 3 }]),
             recorded_under_another_crime: Some(1),
+            withdrawal: Some(Withdrawals {
+                courses: 10,
+                courses_victim_withdrew: 4,
+                courses_withdrew_reports_since: 2,
+                offences: 30,
+                offences_victim_withdrew: 6,
+            }),
         };
         let national = National { published_at: Some(x.into()), forces: vec![summary(x)] };
         let entry = LoggedEntry {

@@ -1071,6 +1071,26 @@ pub struct ForceOverview {
     /// harassment only as a secondary offence code: counted apart, never in the Home Office
     /// figures (null when the publication stored none).
     pub recorded_under_another_crime: Option<u64>,
+    /// Victims who withdrew support (outcomes 14 and 16), by course of conduct and by offence
+    /// (null when the publication stored none).
+    pub withdrawal: Option<Withdrawals>,
+}
+
+/// A force's courses and offences in which the victim withdrew support (Home Office outcome
+/// types 14 and 16).
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct Withdrawals {
+    /// Courses with at least one report recorded by the force.
+    pub courses: u64,
+    /// Of those, courses in which one of the force's reports carries outcome 14 or 16.
+    pub courses_victim_withdrew: u64,
+    /// Of those, courses with reports recorded after the withdrawal.
+    pub courses_withdrew_reports_since: u64,
+    /// Stalking and harassment offences the force recorded (principal code, as the Home
+    /// Office counts them).
+    pub offences: u64,
+    /// Of those, offences with outcome 14 or 16.
+    pub offences_victim_withdrew: u64,
 }
 
 /// A financial quarter's reports.
@@ -1102,6 +1122,8 @@ struct StoredOverview {
     outcome_groups: Option<Vec<OutcomeGroup>>,
     #[serde(default)]
     recorded_under_another_crime: Option<u64>,
+    #[serde(default)]
+    withdrawal: Option<Withdrawals>,
 }
 
 impl ForceSummary {
@@ -1141,6 +1163,7 @@ pub fn overview(c: &mut Conn, force: &str) -> Result<ForceOverview, ApiError> {
                 quarters: stored.quarters,
                 outcome_groups: stored.outcome_groups,
                 recorded_under_another_crime: stored.recorded_under_another_crime,
+                withdrawal: stored.withdrawal,
             })
         }
         None => Err(ApiError::not_found(format!("nothing published for {}", f.name()))),
