@@ -26,18 +26,7 @@ fn check(kind: &str, path: &Path) -> Value {
 
 /// `conduct export` on the good fixture (a course of three Merseyside reports and an order).
 fn export_good(args: &[&str], out: &Path) -> std::process::Output {
-    let g = data("good");
-    ok(conduct()
-        .arg("export")
-        .arg("--incidents")
-        .arg(g.join("incidents.csv"))
-        .arg("--people")
-        .arg(g.join("people.csv"))
-        .arg("--orders")
-        .arg(g.join("orders.csv"))
-        .args(args)
-        .arg("--out")
-        .arg(out))
+    export_world(&data("good"), args, out)
 }
 
 fn count(items: &[Value], field: &str, value: &str) -> usize {
@@ -199,6 +188,7 @@ fn world(tmp: &Path, incidents: &str, seed: &str) -> (PathBuf, PathBuf) {
     (world, courses)
 }
 
+/// `conduct export` on the export in folder `world` (incidents, people and orders CSV).
 fn export_world(world: &Path, args: &[&str], out: &Path) -> std::process::Output {
     ok(conduct()
         .arg("export")

@@ -1203,13 +1203,13 @@ impl ForceFigures {
             "quarters": quarters,
             "outcome_groups": outcomes,
             "recorded_under_another_crime": self.under_another_crime,
-            "withdrawal": self.withdrawal.as_ref().map(|w| serde_json::json!({
-                "courses": w.courses,
-                "courses_victim_withdrew": w.courses_victim_withdrew,
-                "courses_withdrew_reports_since": w.courses_withdrew_reports_since,
-                "offences": w.offences,
-                "offences_victim_withdrew": w.offences_victim_withdrew,
-            })),
+            "withdrawal": self.withdrawal.as_ref().map(|w| crate::views::Withdrawals {
+                courses: w.courses as u64,
+                courses_victim_withdrew: w.courses_victim_withdrew as u64,
+                courses_withdrew_reports_since: w.courses_withdrew_reports_since as u64,
+                offences: w.offences as u64,
+                offences_victim_withdrew: w.offences_victim_withdrew as u64,
+            }),
         });
         vec![
             f.name().into(),

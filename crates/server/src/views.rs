@@ -668,7 +668,6 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
     let mut people = Vec::new();
     let mut orders = Vec::new();
     let mut others = Vec::new();
-    let mut screenings = Vec::new();
     for r in &incidents {
         let force = force_of(&r[0].text());
         if force.is_some_and(|f| full.contains(&f)) {
@@ -695,22 +694,6 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
                     status: opt(&o[7]),
                 });
             }
-            for s in c.query(
-                "SELECT force, incident_ref, assessed_date, tool, grade, yes_answers, in_words, assessor_notes FROM published_screenings \
-                 WHERE force = ? AND incident_ref = ? ORDER BY assessed_date, tool",
-                &[r[0].clone(), r[1].clone()],
-            )? {
-                screenings.push(Screening {
-                    force: s[0].text(),
-                    incident_ref: s[1].text(),
-                    assessed_date: s[2].text(),
-                    tool: s[3].text(),
-                    grade: opt(&s[4]),
-                    yes_answers: split(&s[5].text()),
-                    in_words: s[6].text(),
-                    assessor_notes: opt(&s[7]),
-                });
-            }
         } else if let Some(f) = force {
             let e = elsewhere.entry(f.name().to_string()).or_insert_with(|| (pseudonym(key, "course", f, id), 0));
             e.1 += 1;
@@ -721,6 +704,29 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
             others.push(OtherReport { force: f.name().to_string(), recorded_date: r[3].text(), offence_class: class.to_string() });
         }
     }
+    // Screenings on the reports the user may see, oldest first (one query for the course;
+    // same-day screenings in the order of their reports).
+    let screenings: Vec<Screening> = c
+        .query(
+            "SELECT s.force, s.incident_ref, s.assessed_date, s.tool, s.grade, s.yes_answers, s.in_words, s.assessor_notes \
+             FROM course_incidents ci JOIN published_screenings s ON s.force = ci.force AND s.incident_ref = ci.incident_ref \
+             JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref \
+             WHERE ci.course_id = ? ORDER BY s.assessed_date, i.recorded_date, s.force, s.incident_ref, s.tool",
+            &[id.into()],
+        )?
+        .iter()
+        .filter(|s| force_of(&s[0].text()).is_some_and(|f| full.contains(&f)))
+        .map(|s| Screening {
+            force: s[0].text(),
+            incident_ref: s[1].text(),
+            assessed_date: s[2].text(),
+            tool: s[3].text(),
+            grade: opt(&s[4]),
+            yes_answers: split(&s[5].text()),
+            in_words: s[6].text(),
+            assessor_notes: opt(&s[7]),
+        })
+        .collect();
     // Breaches of orders of forces the user may see, within reports they may see.
     let breach_list: Vec<Breach> = breaches
         .iter()
@@ -751,10 +757,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
         breaches: breach_list,
         held_elsewhere,
         other_forces_reports: others,
-        screenings: {
-            screenings.sort_by(|a, b| a.assessed_date.cmp(&b.assessed_date));
-            screenings
-        },
+        screenings,
         redirected_from: (requested != id).then(|| requested.to_string()),
     };
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
