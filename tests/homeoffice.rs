@@ -17,6 +17,9 @@ use crate::util::{conduct, data, ok, read_csv, run};
 #[allow(dead_code)]
 mod generate;
 
+#[path = "data/homeoffice/national.rs"]
+mod national;
+
 /// The (recorded, outcomes) pairs that hold the reference figures: the workbooks, the CSV
 /// layout with both outcome counts, the original single-count CSV, and a mixture.
 fn layouts() -> Vec<(&'static str, PathBuf, PathBuf)> {
@@ -450,4 +453,80 @@ fn a_year_held_by_two_sheets_is_said() {
         &String::from_utf8_lossy(&out.stdout),
         &["sheets \"2022-23\" and \"All years\" both hold rows for financial year 2022/23: their counts are added together"],
     );
+}
+
+/// The England and Wales paragraph with the whole table (issue 16 item 2): every force from
+/// 2002/03, written by `data/homeoffice/national.rs` around the five-force fixture. The story
+/// carries what the published local stories carry nationally (about 271,000 harassment
+/// offences, the highest since comparable records began in 2002/03; about 679,000 stalking and
+/// harassment offences, 3.4% charged or summonsed; Devon and Cornwall named as missing from
+/// outcomes), from the CSV and the published workbook layouts, and the Met's and Merseyside's
+/// own figures come out unchanged beside them.
+#[test]
+fn the_national_paragraph_carries_england_and_wales_from_the_whole_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("national");
+    national::write(&data("homeoffice"), &dir).unwrap();
+    generate::generate(&dir, &dir).unwrap();
+    let national = [
+        "Across England and Wales, about 271,000 harassment offences were recorded in the year to September 2023, \
+         up from about 257,000 the year before, the highest number since comparable records began in 2002/03.",
+        "All stalking and harassment offences recorded in England and Wales in the year to September 2023 came to at least \
+         679,000. Of those recorded by the forces that supplied outcome data (all but Devon and Cornwall), 3.4% resulted \
+         in a charge or summons.",
+        "No outcome data for the year to September 2023 from: Devon and Cornwall. They are left out of national rates",
+    ];
+    let mut first: Option<String> = None;
+    for (what, r, o) in [
+        ("csv", "recorded.csv", "outcomes.csv"),
+        ("csv, both outcome counts", "recorded.csv", "outcomes-both.csv"),
+        ("xlsx", "recorded.xlsx", "outcomes.xlsx"),
+        ("ods", "recorded.ods", "outcomes.ods"),
+    ] {
+        let (mersey, _) = story("Merseyside", &dir.join(r), &dir.join(o), &[]);
+        assert_contains(what, &mersey, &national);
+        assert_contains(what, &mersey, &MERSEYSIDE);
+        assert_contains(what, &mersey, &["so Merseyside's rate was above the national figure"]);
+        assert!(!mersey.contains("are missing"), "{what}: every force is in the table:\n{mersey}");
+        let (met, _) = story("Metropolitan Police", &dir.join(r), &dir.join(o), &[]);
+        assert_contains(what, &met, &MET);
+        assert_contains(what, &met, &national);
+        match &first {
+            None => first = Some(mersey),
+            Some(f) => assert_eq!(&mersey, f, "{what}: the story differs from the CSV's"),
+        }
+    }
+    // The national figures to the digit, in figures.csv.
+    let out = tmp.path().join("stats");
+    ok(conduct()
+        .args(["stats", "--period", "year to September 2023", "--recorded"])
+        .arg(dir.join("recorded.csv"))
+        .arg("--outcomes")
+        .arg(dir.join("outcomes.csv"))
+        .arg("--out")
+        .arg(&out));
+    let rows = read_csv(&out.join("figures.csv"));
+    let get = |offence: &str| rows.iter().find(|r| r["Area"] == "England and Wales" && r["Offence"] == offence).unwrap();
+    let h = get("Harassment");
+    // 240,500 from the other 39 forces + 14,837 + 10,056 + 4,100 + 1,300 + 60.
+    assert_eq!((h["Number of Offences"].as_str(), h["Missing Forces"].as_str()), ("270853", ""));
+    let all = get("Stalking and harassment (all)");
+    assert_eq!((all["Charge/Summons %"].as_str(), all["Forces Without Outcomes"].as_str()), ("3.4", "Devon and Cornwall"));
+    assert_eq!(all["Suppressed Cells"], "1", "Cumbria's suppressed 8M cell: a lower bound");
+}
+
+/// With only some forces in the table, the paragraph does not call their total England and
+/// Wales's, and makes no claim about the highest since records began.
+#[test]
+fn a_partial_table_is_not_called_england_and_wales() {
+    let (mersey, _) = story("Merseyside", &data("homeoffice/recorded.csv"), &data("homeoffice/outcomes.csv"), &[]);
+    assert_contains(
+        "five forces",
+        &mersey,
+        &[
+            "Across the 5 police forces in the data (39 of England and Wales's 44 are missing; see the notes), 30,353 harassment",
+            "All stalking and harassment offences recorded in those forces",
+        ],
+    );
+    assert!(!mersey.contains("Across England and Wales") && !mersey.contains("highest"), "{mersey}");
 }

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use conduct_ingest::{FileSummary, Reject};
-use conduct_stats::incidents::read_export;
+use conduct_stats::breaches::FoundBreaches;
+use conduct_stats::incidents::read_export_with;
 use conduct_stats::published::{self, ReadSummary, TableKind};
 use conduct_stats::{OutcomeBasis, Period, Tables};
 
@@ -58,6 +59,12 @@ pub struct DataArgs {
     /// Orders file of a force export, for stalking protection orders, repeatable.
     #[arg(long = "orders", value_name = "FILE", requires = "incidents")]
     pub orders: Vec<PathBuf>,
+    /// breaches.csv written by `conduct courses` for the same export: reports in which a
+    /// stalking protection order's subject contacted its protected person while the order was in
+    /// force. Counted beside the breaches the records name, as "found by analysis", never added
+    /// to them or to any Home Office figure.
+    #[arg(long = "breaches", value_name = "FILE", requires = "incidents")]
+    pub breaches: Option<PathBuf>,
 }
 
 /// Arguments of `conduct stats`.
@@ -143,6 +150,29 @@ fn published_json(s: &ReadSummary) -> serde_json::Value {
     })
 }
 
+/// What a breaches file gave: its rows, those of SPOs, the reports matched with the export's
+/// incidents, and those not found in it (a breaches file of another export, or an older one).
+fn breaches_json(path: &Path, f: &FoundBreaches) -> serde_json::Value {
+    let mut notes = Vec::new();
+    if f.unmatched() > 0 {
+        notes.push(format!(
+            "{} reports of the breaches file are not incidents of this export and are not counted (was it written for another export?)",
+            f.unmatched()
+        ));
+    }
+    if f.other_orders > 0 {
+        let what = if f.other_orders == 1 { "1 row is a breach".to_string() } else { format!("{} rows are breaches", f.other_orders) };
+        notes.push(format!("{what} of other orders (not stalking protection orders), not counted"));
+    }
+    serde_json::json!({
+        "file": path.display().to_string(), "table": "breaches (found by analysis)",
+        "read": f.rows, "used": f.matched, "rejected": f.rejects.len(),
+        "spo_rows": f.spo_rows, "other_orders": f.other_orders, "reports": f.reports(), "matched": f.matched,
+        "unmatched": f.unmatched(), "notes": notes, "plain_csv": f.unmatched() == 0,
+        "read_from": [format!("{} reports found to breach a stalking protection order, {} of them incidents of this export", f.reports(), f.matched)],
+    })
+}
+
 /// Whether a file was a CSV table read as it stands: the header on its first line, nothing
 /// skipped, one count column. `conduct report` says what it read only when it was not (a
 /// workbook's sheets, title rows, a second outcome count), and is otherwise quiet as before.
@@ -165,6 +195,14 @@ fn reject_place(e: &conduct_stats::Error) -> String {
 
 /// Reads the data named by `args` into tables.
 pub fn load(args: &DataArgs) -> anyhow::Result<Loaded> {
+    // clap's `requires` does not hold these (a flattened group's Vec argument): said here.
+    if args.incidents.is_empty() && (!args.orders.is_empty() || args.breaches.is_some()) {
+        let which = if args.breaches.is_some() { "--breaches" } else { "--orders" };
+        return Err(crate::Usage(format!(
+            "{which} belongs to a force export: give its incidents with --incidents (the published tables hold no orders or breaches)"
+        ))
+        .into());
+    }
     if !args.incidents.is_empty() {
         if args.outcomes_by != OutcomesBy::Recorded {
             return Err(crate::Usage(
@@ -174,8 +212,21 @@ pub fn load(args: &DataArgs) -> anyhow::Result<Loaded> {
             )
             .into());
         }
-        let read = read_export(&args.incidents, &args.orders)?;
-        return Ok(Loaded { read: Read::of_export(&read.summary.files, &read.rejects), tables: read.tables });
+        let mut found = args.breaches.as_deref().map(FoundBreaches::read).transpose()?;
+        let read = read_export_with(&args.incidents, &args.orders, found.as_mut())?;
+        let mut r = Read::of_export(&read.summary.files, &read.rejects);
+        if let (Some(f), Some(path)) = (&found, &args.breaches) {
+            r.files.push(breaches_json(path, f));
+            for e in &f.rejects {
+                r.rejects.push([
+                    reject_place(e),
+                    e.line().map(|l| l.to_string()).unwrap_or_default(),
+                    e.column().unwrap_or("").to_string(),
+                    e.reason(),
+                ]);
+            }
+        }
+        return Ok(Loaded { read: r, tables: read.tables });
     }
     let mut loaded = Loaded { tables: Tables::new(), read: Read::default() };
     if args.recorded.is_empty() && !args.outcomes.is_empty() {
@@ -270,6 +321,18 @@ pub fn write(args: &Args, tables: &Tables, read: &Read) -> anyhow::Result<serde_
         },
         "outputs": outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     });
+    if tables.breaches_analysed() {
+        // Found by analysis: beside the breaches the records name, never added to them.
+        let found: u64 = periods
+            .iter()
+            .map(|p| conduct_stats::Figures::compute(tables, conduct_stats::Area::National, *p).breaches_found.unwrap_or(0))
+            .sum();
+        summary["spo_breaches_found_by_analysis"] = serde_json::json!({
+            "count_in_periods": found,
+            "meaning": conduct_report::foi::BREACHES_FOUND_NOTE,
+            "not_in": "the breaches recorded (orders.csv 'Breaches Indicated') or any Home Office figure",
+        });
+    }
     if tables.source == conduct_stats::Source::Incidents {
         // A separate, labelled count: never part of the Home Office figures.
         summary["also_recorded_as_stalking_or_harassment"] = serde_json::json!({

@@ -12,6 +12,13 @@ use conduct_stats::{Area, Figures, Period, Tables};
 use crate::error::{Error, ErrorKind};
 use crate::words::thousands;
 
+/// What "breaches found by analysis" are, wherever a report gives them.
+pub const BREACHES_FOUND_NOTE: &str = "Breaches found by analysis are reports in which the subject of a stalking protection \
+     order (full or interim) is the suspect and its protected person the victim, about conduct on a day the order was granted \
+     and unexpired, found by Conduct linking the people in the records (`conduct courses`, breaches.csv); each report is \
+     counted once, in the year it was recorded. Contact through a third party is not found, and a report is a possible \
+     breach for a person to confirm.";
+
 /// Choices for the FOI answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FoiOptions {
@@ -62,8 +69,19 @@ pub fn foi(tables: &Tables, force: Force, options: &FoiOptions) -> Result<String
     )
     .unwrap();
     let orders = tables.orders_supplied();
-    writeln!(s, "| Reporting year | Stalking offences recorded | SPOs applied for | SPOs granted | Breaches recorded |").unwrap();
-    writeln!(s, "|---|---:|---:|---:|---:|").unwrap();
+    let analysed = tables.breaches_analysed();
+    if analysed {
+        writeln!(
+            s,
+            "| Reporting year | Stalking offences recorded | SPOs applied for | SPOs granted | Breaches recorded | \
+             Breaches found by analysis |"
+        )
+        .unwrap();
+        writeln!(s, "|---|---:|---:|---:|---:|---:|").unwrap();
+    } else {
+        writeln!(s, "| Reporting year | Stalking offences recorded | SPOs applied for | SPOs granted | Breaches recorded |").unwrap();
+        writeln!(s, "|---|---:|---:|---:|---:|").unwrap();
+    }
     let mut notes = Vec::new();
     let mut suppressed = 0;
     for y in &years {
@@ -83,7 +101,11 @@ pub fn foi(tables: &Tables, force: Force, options: &FoiOptions) -> Result<String
             Some(o) => (thousands(o.applied), thousands(o.granted), thousands(o.breaches_indicated)),
             None => ("not held".into(), "not held".into(), "not held".into()),
         };
-        writeln!(s, "| {y} | {stalking} | {a} | {g} | {b} |").unwrap();
+        match (analysed, f.breaches_found) {
+            (true, Some(n)) => writeln!(s, "| {y} | {stalking} | {a} | {g} | {b} | {} |", thousands(n)).unwrap(),
+            (true, None) => writeln!(s, "| {y} | {stalking} | {a} | {g} | {b} | not held |").unwrap(),
+            (false, _) => writeln!(s, "| {y} | {stalking} | {a} | {g} | {b} |").unwrap(),
+        }
     }
     writeln!(s).unwrap();
     notes.push(
@@ -105,6 +127,9 @@ pub fn foi(tables: &Tables, force: Force, options: &FoiOptions) -> Result<String
              those figures would come from the force's own orders records, which were not supplied."
                 .into(),
         );
+    }
+    if analysed {
+        notes.push(format!("{BREACHES_FOUND_NOTE} They are not a recorded figure and are never added to the breaches recorded: a report may be counted in either, both or neither."));
     }
     if suppressed > 0 {
         notes.push(format!("{suppressed} published cells were suppressed (`..`); figures that include them are lower bounds."));

@@ -222,87 +222,42 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
         .unwrap();
     }
 
-    // SPOs, when order data was supplied.
+    // SPOs, when order data was supplied; breaches found by analysis beside the recorded ones.
     if let Some(o) = now.orders {
-        writeln!(
+        write!(
             s,
-            "In {p} {name} applied for {} and {} granted; {} named a breach of an order.\n",
+            "In {p} {name} applied for {} and {} granted; {} named a breach of an order",
             plural(o.applied, "stalking protection order", "stalking protection orders"),
             plural(o.granted, "was", "were"),
             plural(o.breaches_indicated, "incident", "incidents")
         )
         .unwrap();
         notes.push(
-            "Breaches are counted only where an incident's offence description or narrative names a breach \
+            "Breaches recorded are counted only where an incident's offence description or narrative names a breach \
              of a stalking protection order; the records have no breach field, so this is a lower bound."
                 .into(),
         );
     }
+    if let Some(n) = now.breaches_found {
+        let lead = if now.orders.is_some() { "; separately, " } else { "In {p}, " };
+        write!(
+            s,
+            "{}Conduct's analysis of the records found {} in which an order's subject contacted the person it \
+             protects while the order was in force (found by analysis, not a recorded figure)",
+            lead.replace("{p}", &p),
+            plural(n, "report", "reports")
+        )
+        .unwrap();
+        notes.push(crate::foi::BREACHES_FOUND_NOTE.into());
+    }
+    if now.orders.is_some() || now.breaches_found.is_some() {
+        writeln!(s, ".\n").unwrap();
+    }
 
     // National comparison.
-    let nh = nat.count(&HARASSMENT);
-    if nh.count > 0 {
-        write!(s, "Across England and Wales, {} harassment offences were recorded in {p}", count_words(nh)).unwrap();
-        let nb = nat_before.count(&HARASSMENT);
-        let comparable = nat.comparable_with(&nat_before);
-        let national_change = Change { before: nb.count, now: nh.count };
-        if let Some(pc) = national_change.percent().filter(|_| comparable) {
-            let d = Direction::of(pc);
-            write!(s, ", {} from {} the year before", d.words(), count_words(nb)).unwrap();
-        }
-        let nc = rate_percent(&nat.charge_rate(&HARASSMENT));
-        match (nc, rate_percent(&charge)) {
-            (Some(n), Some(f)) if closed => writeln!(
-                s,
-                ". Nationally, charges or summonses in harassment investigations closed in the period came to {} of \
-                 the harassment offences recorded in it ({name}: {}).\n",
-                percent(n),
-                percent(f)
-            )
-            .unwrap(),
-            (Some(n), Some(f)) => {
-                let cmp = if percent(f) == percent(n) {
-                    "in line with"
-                } else if f > n {
-                    "above"
-                } else {
-                    "below"
-                };
-                writeln!(
-                    s,
-                    ". Nationally {} of harassment offences resulted in a charge or summons, so {name}'s rate \
-                     was {cmp} the national figure.\n",
-                    percent(n)
-                )
-                .unwrap();
-            }
-            (Some(n), None) if closed => writeln!(
-                s,
-                ". Nationally, charges or summonses in harassment investigations closed in the period came to {} of \
-                 the harassment offences recorded in it.\n",
-                percent(n)
-            )
-            .unwrap(),
-            (Some(n), None) => {
-                writeln!(s, ". Nationally {} of harassment offences resulted in a charge or summons.\n", percent(n)).unwrap()
-            }
-            _ => writeln!(s, ".\n").unwrap(),
-        }
-        match rate_percent(&nat.charge_rate(&STALKING_AND_HARASSMENT_CLASSES)) {
-            Some(pc) if closed => writeln!(
-                s,
-                "Across all stalking and harassment offences, charges or summonses in investigations closed in the \
-                 period came to {} of the offences recorded in it nationally.\n",
-                percent(pc)
-            )
-            .unwrap(),
-            Some(pc) => {
-                writeln!(s, "Across all stalking and harassment offences, {} nationally resulted in a charge or summons.\n", percent(pc))
-                    .unwrap()
-            }
-            None => {}
-        }
-    }
+    let (paragraph, national_rules) = national(tables, &nat, &nat_before, Some((name, rate_percent(&charge))));
+    s.push_str(&paragraph);
+    rules.extend(national_rules);
 
     // Outcomes table.
     let groups = now.outcome_groups(&STALKING_AND_HARASSMENT_CLASSES);
@@ -346,7 +301,9 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
     if !nat.incomplete_forces.is_empty() {
         notes.push(format!("Data for only part of {p} from: {}; national figures include what there is.", list(&nat.incomplete_forces)));
     }
-    if !nat.forces_without_outcomes.is_empty() {
+    if !nat.has_outcomes() {
+        notes.push(format!("The data hold no outcomes for {p}, so no rates are given."));
+    } else if !nat.forces_without_outcomes.is_empty() {
         notes.push(format!(
             "No outcome data for {p} from: {}. They are left out of national rates (numerator and denominator).",
             list(&nat.forces_without_outcomes)
@@ -390,6 +347,131 @@ pub fn story(tables: &Tables, force: Force, period: Period, options: &StoryOptio
     Ok(s)
 }
 
+/// A national count as published stories write it: to the nearest thousand from 100,000
+/// ("about 271,000"), exactly below. When suppressed cells are left out of it, it is a lower
+/// bound: "at least" with the count rounded down ("at least 679,000" for 679,353).
+fn national_count_words(t: Tally) -> String {
+    let n = t.count;
+    match (t.is_exact(), n >= 100_000 && n % 1000 != 0) {
+        (true, true) => format!("about {}", thousands((n + 500) / 1000 * 1000)),
+        (false, true) => format!("at least {}", thousands(n / 1000 * 1000)),
+        _ => count_words(t),
+    }
+}
+
+/// The England and Wales paragraph: national harassment and its change, where it stands since
+/// comparable records began (only when the table holds every force, since a partial table's
+/// total is not England and Wales's), the national charge/summons rate for harassment (set
+/// against `force`'s, when a force's story carries it), and all stalking and harassment
+/// offences with their charge/summons rate, naming the forces with no outcome data that the
+/// rate leaves out. Returns the paragraph and the counting-rule changes its comparisons cross.
+fn national(tables: &Tables, nat: &Figures, nat_before: &Figures, force: Option<(&str, Option<f64>)>) -> (String, Vec<CountingRuleChange>) {
+    let mut s = String::new();
+    let mut rules = Vec::new();
+    let nh = nat.count(&HARASSMENT);
+    if nh.count == 0 {
+        return (s, rules);
+    }
+    let p = nat.period.in_words();
+    let closed = tables.outcome_basis == OutcomeBasis::Closed;
+    let whole = nat.missing_forces.is_empty();
+    let all = Force::all().count();
+    let place = if whole {
+        "England and Wales".to_string()
+    } else {
+        format!(
+            "the {} police forces in the data ({} of England and Wales's {all} are missing; see the notes)",
+            all - nat.missing_forces.len(),
+            nat.missing_forces.len()
+        )
+    };
+    write!(s, "Across {place}, {} harassment offences were recorded in {p}", national_count_words(nh)).unwrap();
+    let nb = nat_before.count(&HARASSMENT);
+    if let Some(pc) = (Change { before: nb.count, now: nh.count }).percent().filter(|_| nat.comparable_with(nat_before)) {
+        write!(s, ", {} from {} the year before", Direction::of(pc).words(), national_count_words(nb)).unwrap();
+        rules.extend(counting_rules::separating(nat.period, nat_before.period));
+    }
+    if whole {
+        let standing = nat.standing(tables, &HARASSMENT);
+        let began = counting_rules::comparable_records_began().financial_year_label();
+        if let (true, Some(earliest)) = (standing.is_highest(), standing.earliest()) {
+            if standing.from_records_began {
+                write!(s, ", the highest number since comparable records began in {began}").unwrap();
+            } else {
+                write!(
+                    s,
+                    ", the highest of the {} years of comparable figures in the data, which go back to {}",
+                    standing.compared.len() + 1,
+                    earliest.in_words()
+                )
+                .unwrap();
+            }
+            rules.extend(counting_rules::separating(nat.period, earliest));
+        } else if let Some((when, t)) = standing.last_at_least().filter(|(when, _)| *when != nat.period.earlier(1)) {
+            write!(s, ", the highest since {}, when {} were recorded", when.in_words(), national_count_words(*t)).unwrap();
+            rules.extend(counting_rules::separating(nat.period, *when));
+        }
+    }
+    let nc = rate_percent(&nat.charge_rate(&HARASSMENT));
+    let (local_name, local_rate) = force.unzip();
+    match (nc, local_rate.flatten()) {
+        (Some(n), Some(f)) if closed => writeln!(
+            s,
+            ". Nationally, charges or summonses in harassment investigations closed in the period came to {} of \
+             the harassment offences recorded in it ({}: {}).\n",
+            percent(n),
+            local_name.unwrap_or_default(),
+            percent(f)
+        )
+        .unwrap(),
+        (Some(n), Some(f)) => {
+            let cmp = if percent(f) == percent(n) {
+                "in line with"
+            } else if f > n {
+                "above"
+            } else {
+                "below"
+            };
+            writeln!(
+                s,
+                ". Nationally {} of harassment offences resulted in a charge or summons, so {}'s rate was {cmp} the \
+                 national figure.\n",
+                percent(n),
+                local_name.unwrap_or_default()
+            )
+            .unwrap();
+        }
+        (Some(n), None) if closed => writeln!(
+            s,
+            ". Nationally, charges or summonses in harassment investigations closed in the period came to {} of \
+             the harassment offences recorded in it.\n",
+            percent(n)
+        )
+        .unwrap(),
+        (Some(n), None) => writeln!(s, ". Nationally {} of harassment offences resulted in a charge or summons.\n", percent(n)).unwrap(),
+        _ => writeln!(s, ".\n").unwrap(),
+    }
+    let sh = nat.stalking_and_harassment();
+    let where_ = if whole { "in England and Wales".to_string() } else { "in those forces".to_string() };
+    write!(s, "All stalking and harassment offences recorded {where_} in {p} came to {}", national_count_words(sh)).unwrap();
+    let without = if nat.forces_without_outcomes.is_empty() {
+        String::new()
+    } else {
+        format!(" by the forces that supplied outcome data (all but {})", list(&nat.forces_without_outcomes))
+    };
+    match rate_percent(&nat.charge_rate(&STALKING_AND_HARASSMENT_CLASSES)) {
+        Some(pc) if closed => writeln!(
+            s,
+            "; charges or summonses in investigations closed in the period came to {} of those recorded{without}.\n",
+            percent(pc)
+        )
+        .unwrap(),
+        Some(pc) => writeln!(s, ". Of those recorded{without}, {} resulted in a charge or summons.\n", percent(pc)).unwrap(),
+        None => writeln!(s, ".\n").unwrap(),
+    }
+    (s, rules)
+}
+
 /// `1 order`, `2 orders`; for verbs (`was`/`were`) the number is written first too.
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
@@ -403,7 +485,7 @@ fn list(forces: &[Force]) -> String {
 mod tests {
     use super::*;
     use conduct_domain::{OffenceCode, OutcomeType};
-    use conduct_stats::Count;
+    use conduct_stats::{Count, FinancialQuarter};
 
     #[test]
     fn a_force_with_no_data_is_an_error_and_a_lone_year_has_no_change() {
@@ -420,5 +502,60 @@ mod tests {
         assert!(s.contains("no change on the year before is given"));
         let other = Force::resolve("Kent").unwrap();
         assert!(matches!(story(&t, other, p, &StoryOptions::default()).unwrap_err().kind(), ErrorKind::NoData { .. }));
+    }
+
+    /// Every force with harassment from `first` (a financial year) to 2023/24 Q2, 1,000 a
+    /// quarter each, and 3,000 more a quarter in the year to September of `peak`, if any.
+    fn whole_table(first: i32, peak: Option<i32>, last: u64) -> Tables {
+        let mut t = Tables::new();
+        let h = OffenceCode::parse("8L").unwrap();
+        let now = Period::parse("year to September 2023").unwrap();
+        for f in Force::all() {
+            for i in FinancialQuarter::new(first, 1).unwrap().index()..=FinancialQuarter::new(2023, 2).unwrap().index() {
+                let q = FinancialQuarter::from_index(i);
+                let peak = peak.is_some_and(|y| Period::year_to(FinancialQuarter::new(y, 2).unwrap()).contains(q));
+                let n = if now.contains(q) {
+                    last
+                } else if peak {
+                    4_000
+                } else {
+                    1_000
+                };
+                t.add_recorded(f, q, &h, Count::Value(n));
+            }
+        }
+        t
+    }
+
+    fn national_words(t: &Tables) -> String {
+        let p = Period::parse("year to September 2023").unwrap();
+        story(t, Force::resolve("Kent").unwrap(), p, &StoryOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn the_national_total_is_placed_against_every_comparable_year() {
+        // From 2002/03: the highest since comparable records began, rounded as published.
+        let s = national_words(&whole_table(2002, None, 1_541));
+        assert!(
+            s.contains(
+                "Across England and Wales, about 271,000 harassment offences were recorded in the year to September 2023, \
+                 up from 176,000 the year before, the highest number since comparable records began in 2002/03."
+            ),
+            "{s}"
+        );
+        assert!(s.contains("2017/18") && s.contains("April 2020"), "the rule changes crossed are caveats: {s}");
+        // The data start later: the highest of the years in the data, not since 2002/03.
+        let s = national_words(&whole_table(2010, None, 1_541));
+        assert!(
+            s.contains("the highest of the 13 years of comparable figures in the data, which go back to the year to September 2011"),
+            "{s}"
+        );
+        assert!(!s.contains("records began"), "{s}");
+        // An earlier year was higher: the highest since then.
+        let s = national_words(&whole_table(2002, Some(2015), 2_500));
+        assert!(s.contains("the highest since the year to September 2015, when 704,000 were recorded."), "{s}");
+        // Lower than the year before: no claim.
+        let s = national_words(&whole_table(2002, Some(2022), 2_500));
+        assert!(!s.contains("highest"), "{s}");
     }
 }

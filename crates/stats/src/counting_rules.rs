@@ -56,6 +56,17 @@ pub const CHANGES: [CountingRuleChange; 3] = [
     },
 ];
 
+/// The first financial quarter of comparable recorded-crime figures, as (financial year,
+/// quarter): the National Crime Recording Standard came in from April 2002, and published
+/// stories call a figure "the highest since comparable records began in 2002/03"
+/// (`reference/domain.md`). A period starting before it is never compared with one after.
+pub const COMPARABLE_RECORDS_BEGAN: (i32, u32) = (2002, 1);
+
+/// [`COMPARABLE_RECORDS_BEGAN`] as a quarter.
+pub fn comparable_records_began() -> FinancialQuarter {
+    FinancialQuarter::new(COMPARABLE_RECORDS_BEGAN.0, COMPARABLE_RECORDS_BEGAN.1).expect("valid quarter")
+}
+
 /// The changes that separate two periods (or fall within either).
 pub fn separating(a: Period, b: Period) -> Vec<CountingRuleChange> {
     CHANGES.iter().copied().filter(|c| c.separates(a, b)).collect()

@@ -1,7 +1,8 @@
 //! Writes the derived figures for every force and for England and Wales, for any periods, as
 //! CSV: `figures.csv` (count, change on the year before, per day, n-fold change against k years
 //! earlier, charge/summons and victim-does-not-support rates), `outcome_groups.csv` (every
-//! outcome group's share), `orders.csv` (SPOs applied, granted, breaches indicated) and
+//! outcome group's share), `orders.csv` (SPOs applied, granted, breaches indicated by the
+//! records' text and, beside them and never added to them, breaches found by analysis) and
 //! `coverage.csv` (forces missing from national figures, or without outcome data); and, from a
 //! force export, `also_recorded.csv`: incidents recorded under another crime with stalking or
 //! harassment as a secondary classification, a separate count never in the Home Office figures.
@@ -112,7 +113,7 @@ pub fn write_derived(dir: &Path, tables: &Tables, periods: &[Period], fold_years
     let cp = dir.join("coverage.csv");
     let mut fw = open(&fp, &FIGURES_HEADER)?;
     let mut gw = open(&gp, &["Area", "Period", "Offence", "Outcome Group", "Number of Outcomes", "Rate %", "Rate Denominator"])?;
-    let mut ow = open(&op, &["Area", "Period", "SPOs Applied", "SPOs Granted", "Breaches Indicated"])?;
+    let mut ow = open(&op, &["Area", "Period", "SPOs Applied", "SPOs Granted", "Breaches Indicated", "Breaches Found By Analysis"])?;
     let mut cw = open(&cp, &["Period", "Force Name", "Coverage"])?;
     let err = |p: &Path| {
         let p = p.to_path_buf();
@@ -172,13 +173,15 @@ pub fn write_derived(dir: &Path, tables: &Tables, periods: &[Period], fold_years
                     .map_err(err(&gp))?;
                 }
             }
-            if let Some(o) = now.orders {
+            if now.orders.is_some() || now.breaches_found.is_some() {
+                let n = |f: fn(&crate::tables::OrderTally) -> u64| now.orders.as_ref().map_or_else(String::new, |o| f(o).to_string());
                 ow.write_record([
                     area.name(),
                     &period.to_string(),
-                    &o.applied.to_string(),
-                    &o.granted.to_string(),
-                    &o.breaches_indicated.to_string(),
+                    &n(|o| o.applied),
+                    &n(|o| o.granted),
+                    &n(|o| o.breaches_indicated),
+                    &now.breaches_found.map_or_else(String::new, |b| b.to_string()),
                 ])
                 .map_err(err(&op))?;
             }

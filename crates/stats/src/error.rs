@@ -64,6 +64,10 @@ pub enum ErrorKind {
         /// The header of the count column the file has, as written.
         found: String,
     },
+    /// A breaches file's order type that is none of the data contract's (as written).
+    BadOrderType(String),
+    /// A breaches file's row with no incident reference.
+    BadIncidentRef(String),
 }
 
 /// An error, with the file, sheet (in a workbook), line (1-based: the CSV line, or the
@@ -142,6 +146,8 @@ impl Error {
             ErrorKind::BadQuarter(s) => format!("financial quarter {s:?} is not 1-4"),
             ErrorKind::BadOffenceCode(s) => format!("offence code {s:?} is not a Home Office code"),
             ErrorKind::BadOutcomeType(s) => format!("outcome type {s:?} is not 0-22"),
+            ErrorKind::BadOrderType(s) => format!("order type {s:?} is not an order type of the data contract"),
+            ErrorKind::BadIncidentRef(_) => "no incident reference".to_string(),
             ErrorKind::BadCount(s) => format!("count {s:?} is neither a whole number up to a trillion nor '..' (suppressed)"),
             ErrorKind::Ingest(e) => e.to_string(),
             ErrorKind::BadPeriod(s) => format!(

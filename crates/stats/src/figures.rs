@@ -108,6 +108,11 @@ pub struct Figures {
     pub orders: Option<OrderTally>,
     /// Which count the outcomes are (the tables').
     pub outcome_basis: OutcomeBasis,
+    /// Reports recorded in the period that Conduct's analysis found to breach a stalking
+    /// protection order in force ([`OrderTally::breaches_found`]), when the analysis was
+    /// supplied: found by analysis, beside (never added to) the recorded
+    /// [`OrderTally::breaches_indicated`].
+    pub breaches_found: Option<u64>,
 }
 
 impl Figures {
@@ -191,6 +196,15 @@ impl Figures {
             }
             o
         });
+        let breaches_found = tables.breaches_analysed().then(|| {
+            let mut n = 0u64;
+            for (&(f, q), t) in &tables.orders {
+                if in_area(f) && period.contains(q) {
+                    n = n.saturating_add(t.breaches_found);
+                }
+            }
+            n
+        });
         Figures {
             area,
             period,
@@ -203,6 +217,7 @@ impl Figures {
             forces_without_outcomes,
             orders,
             outcome_basis: tables.outcome_basis,
+            breaches_found,
         }
     }
 
@@ -290,6 +305,65 @@ impl Figures {
             }
         }
         groups.into_iter().filter_map(|g| self.rate(classes, |o| o.group() == g).map(|r| (g, r))).collect()
+    }
+}
+
+/// Where a count stands against the same period of earlier years: how far back comparable
+/// figures go, and the latest earlier year that was at least as high ("the highest since…").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// The count now.
+    pub now: Tally,
+    /// Earlier years compared, nearest first: each a year before the last, with the same
+    /// coverage ([`Figures::comparable_with`]) and starting no earlier than comparable records
+    /// began ([`crate::counting_rules::COMPARABLE_RECORDS_BEGAN`]).
+    pub compared: Vec<(Period, Tally)>,
+    /// Whether the comparison reaches back to when comparable records began: the year before
+    /// the earliest compared would start before them (so nothing comparable is left out).
+    pub from_records_began: bool,
+}
+
+impl Standing {
+    /// The latest earlier year whose count was at least the count now; `None` when the count
+    /// now is the highest of every year compared.
+    pub fn last_at_least(&self) -> Option<&(Period, Tally)> {
+        self.compared.iter().find(|(_, t)| t.count >= self.now.count)
+    }
+
+    /// Whether the count now is above every earlier year compared (and there was one).
+    pub fn is_highest(&self) -> bool {
+        !self.compared.is_empty() && self.last_at_least().is_none()
+    }
+
+    /// The earliest year compared.
+    pub fn earliest(&self) -> Option<Period> {
+        self.compared.last().map(|(p, _)| *p)
+    }
+}
+
+impl Figures {
+    /// Where the count of `classes` in these figures stands against the same period of each
+    /// earlier year, walking back while the years are comparable (all four quarters, the same
+    /// forces) and no earlier than comparable records began. Counting-rule changes between the
+    /// years are not a stop: published stories compare across them and say so
+    /// ([`crate::counting_rules::separating`]).
+    pub fn standing(&self, tables: &Tables, classes: &[OffenceClass]) -> Standing {
+        let began = crate::counting_rules::comparable_records_began();
+        let mut compared = Vec::new();
+        let mut from_records_began = false;
+        for k in 1u32.. {
+            let Ok(p) = self.period.earlier(k).check() else { break };
+            if p.start() < began {
+                from_records_began = true;
+                break;
+            }
+            let f = Figures::compute(tables, self.area, p);
+            if !self.comparable_with(&f) {
+                break;
+            }
+            compared.push((p, f.count(classes)));
+        }
+        Standing { now: self.count(classes), compared, from_records_began }
     }
 }
 
@@ -401,5 +475,51 @@ mod tests {
         assert!((c.percent().unwrap() + 4.018).abs() < 0.001);
         assert!(Change { before: 890, now: 10_056 }.fold().unwrap() > 11.0);
         assert_eq!(Change { before: 0, now: 5 }.percent(), None);
+    }
+
+    /// Harassment in every force from April 2002: the year to September 2023 is the highest
+    /// since comparable records began, unless an earlier year matched it; a force missing from
+    /// an earlier year stops the comparison there.
+    #[test]
+    fn standing_walks_back_to_when_comparable_records_began() {
+        let h = OffenceCode::parse("8L").unwrap();
+        let p = Period::parse("year to September 2023").unwrap();
+        let build = |peak: Option<i32>, gap: Option<Force>| {
+            let mut t = Tables::new();
+            for f in Force::all() {
+                for i in FinancialQuarter::new(2002, 1).unwrap().index()..=FinancialQuarter::new(2023, 2).unwrap().index() {
+                    let q = FinancialQuarter::from_index(i);
+                    if gap == Some(f) && q.year() == 2010 {
+                        continue;
+                    }
+                    // Rising by one a quarter; a peak year matches the latest year's count.
+                    let n = if peak.is_some_and(|y| Period::year_to(FinancialQuarter::new(y, 2).unwrap()).contains(q)) {
+                        (i - FinancialQuarter::new(2002, 1).unwrap().index()) as u64 + 100
+                    } else {
+                        (i - FinancialQuarter::new(2002, 1).unwrap().index()) as u64
+                    };
+                    t.add_recorded(f, q, &h, Count::Value(n));
+                }
+            }
+            t
+        };
+        let t = build(None, None);
+        let now = Figures::compute(&t, Area::National, p);
+        let s = now.standing(&t, &[OffenceClass::Harassment]);
+        assert!(s.is_highest() && s.from_records_began, "{s:?}");
+        // Years to September 2022 back to 2003: the year to September 2003 starts in 2002/03 Q3.
+        assert_eq!(s.compared.len(), 20);
+        assert_eq!(s.earliest().unwrap().to_string(), "year to September 2003");
+        // A year as high as now: the highest since then, not since records began.
+        let t = build(Some(2016), None);
+        let s = Figures::compute(&t, Area::National, p).standing(&t, &[OffenceClass::Harassment]);
+        assert!(!s.is_highest());
+        assert_eq!(s.last_at_least().unwrap().0.to_string(), "year to September 2016");
+        // A force missing in 2010/11: the years before are not comparable and are not claimed.
+        let kent = Force::resolve("Kent").unwrap();
+        let t = build(None, Some(kent));
+        let s = Figures::compute(&t, Area::National, p).standing(&t, &[OffenceClass::Harassment]);
+        assert!(s.is_highest() && !s.from_records_began, "{s:?}");
+        assert_eq!(s.earliest().unwrap().to_string(), "year to September 2012");
     }
 }

@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use conduct_domain::{Force, Incident, OffenceCode, Order, OutcomeType};
 use conduct_ingest::{Batch, Ingest, Inputs, KnownIncidents, Reject, Summary};
 
+use crate::breaches::FoundBreaches;
 use crate::error::{Error, ErrorKind};
 use crate::period::FinancialQuarter;
 use crate::tables::{Count, OrderTally, Source, Tables};
@@ -146,17 +147,38 @@ pub struct ExportRead {
 /// [`ErrorKind::Ingest`], with the ingest crate's error as its source, when a file cannot be
 /// read at all; rejected rows are in [`ExportRead::rejects`], not errors.
 pub fn read_export(incidents: &[PathBuf], orders: &[PathBuf]) -> Result<ExportRead, Error> {
+    read_export_with(incidents, orders, None)
+}
+
+/// [`read_export`], counting also the reports that `found` (a `conduct courses` breaches file)
+/// says breach a stalking protection order, each in the quarter it was recorded
+/// ([`crate::OrderTally::breaches_found`]); `found` is left holding which were matched.
+///
+/// # Errors
+///
+/// As [`read_export`].
+pub fn read_export_with(incidents: &[PathBuf], orders: &[PathBuf], mut found: Option<&mut FoundBreaches>) -> Result<ExportRead, Error> {
     let inputs = Inputs { incidents: incidents.to_vec(), people: Vec::new(), orders: orders.to_vec(), risk_assessments: Vec::new() };
     let mut tables = Tables::new();
     tables.source = Source::Incidents;
     if !orders.is_empty() {
         tables.set_orders_supplied();
     }
+    if found.is_some() {
+        tables.set_breaches_analysed();
+    }
     let mut ingest = Ingest::new();
     let summary = ingest
         .run(&inputs, &KnownIncidents::default(), &mut |batch| {
             match batch {
-                Batch::Incidents(v) => v.iter().for_each(|i| tables.add_incident(i)),
+                Batch::Incidents(v) => {
+                    for i in v.iter() {
+                        tables.add_incident(i);
+                        if found.as_mut().is_some_and(|f| f.take(i)) {
+                            tables.add_found_breach(i.force, FinancialQuarter::of(i.recorded_date));
+                        }
+                    }
+                }
                 Batch::Orders(v) => v.iter().for_each(|o| tables.add_order(o)),
                 Batch::People(_) => {}
             }

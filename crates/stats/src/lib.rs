@@ -11,8 +11,11 @@
 //!   "calendar year 2023").
 //! - [`figures`]: derived figures for a force or England and Wales over a period.
 //! - [`derived`]: writes those figures as CSV.
+//! - [`breaches`]: breaches of stalking protection orders found by `conduct courses`, counted
+//!   beside the recorded figure, never in it.
 //! - [`counting_rules`]: the recording-practice changes that move the numbers.
 
+pub mod breaches;
 pub mod counting_rules;
 pub mod derived;
 mod error;
@@ -24,6 +27,6 @@ mod source;
 pub mod tables;
 
 pub use error::{Error, ErrorKind};
-pub use figures::{Area, Change, Figures, QuarterFigures, Rate, quarterly};
+pub use figures::{Area, Change, Figures, QuarterFigures, Rate, Standing, quarterly};
 pub use period::{FinancialQuarter, Period, PeriodKind};
 pub use tables::{Count, OrderTally, OutcomeBasis, Source, Tables, Tally};

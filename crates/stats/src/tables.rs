@@ -99,6 +99,12 @@ pub struct OrderTally {
     /// Incidents recorded in the quarter whose record names a breach of a stalking protection
     /// order. The data contract has no breach field, so this is a lower bound.
     pub breaches_indicated: u64,
+    /// Reports recorded in the quarter that Conduct's analysis found to breach a stalking
+    /// protection order (full or interim) in force: the order's subject as suspect, its
+    /// protected person as victim, on a day it was granted and unexpired (`conduct courses`'
+    /// breaches). Counted only when the analysis was supplied ([`Tables::breaches_analysed`]);
+    /// found by analysis, never a recorded figure, and never added to one.
+    pub breaches_found: u64,
 }
 
 impl OrderTally {
@@ -107,6 +113,7 @@ impl OrderTally {
         self.applied = self.applied.saturating_add(o.applied);
         self.granted = self.granted.saturating_add(o.granted);
         self.breaches_indicated = self.breaches_indicated.saturating_add(o.breaches_indicated);
+        self.breaches_found = self.breaches_found.saturating_add(o.breaches_found);
     }
 }
 
@@ -304,6 +311,7 @@ pub struct Tables {
     pub(crate) orders: CellMap<(Force, FinancialQuarter), OrderTally>,
     orders_supplied: bool,
     outcomes_supplied: bool,
+    breaches_analysed: bool,
     /// Where the tables came from.
     pub source: Source,
     /// Which count the outcome cells hold (set by the outcomes reader).
@@ -421,6 +429,24 @@ impl Tables {
     pub fn add_orders(&mut self, force: Force, quarter: FinancialQuarter, t: OrderTally) {
         self.orders_supplied = true;
         self.orders.entry((force, quarter)).or_default().merge(t);
+    }
+
+    /// Marks the breaches found by analysis as supplied (even when there were none), so that
+    /// no breach found is a zero rather than a figure not held.
+    pub fn set_breaches_analysed(&mut self) {
+        self.breaches_analysed = true;
+    }
+
+    /// Whether breaches found by analysis were supplied ([`OrderTally::breaches_found`]).
+    pub fn breaches_analysed(&self) -> bool {
+        self.breaches_analysed
+    }
+
+    /// Counts one report found by analysis to breach a stalking protection order, in the
+    /// quarter it was recorded.
+    pub fn add_found_breach(&mut self, force: Force, quarter: FinancialQuarter) {
+        self.breaches_analysed = true;
+        self.orders.entry((force, quarter)).or_default().merge(OrderTally { breaches_found: 1, ..OrderTally::default() });
     }
 
     /// Marks order data as supplied even when it held no stalking protection orders.
