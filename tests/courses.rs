@@ -217,3 +217,60 @@ fn a_victim_who_withdrew_is_shown_per_course_and_per_force_and_breaches_are_one_
     );
     assert_eq!(read_csv(&out.join("breaches.csv")).len(), 44, "every breach is still listed in breaches.csv");
 }
+
+/// Issue 17 item 7: where a course that ended in serious violence stood in the review list the
+/// day before, on a hand-written export (tests/data/early_warning/README.md works the figures).
+#[test]
+fn the_day_before_the_stabbing_her_course_heads_the_list_and_a_course_with_no_signs_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = |f: &str| crate::util::data(&format!("early_warning/{f}"));
+    let eval = |as_of: bool, out: &std::path::Path| {
+        let mut c = conduct();
+        c.args(["eval", "triage"])
+            .arg("--incidents")
+            .arg(data("incidents.csv"))
+            .arg("--people")
+            .arg(data("people.csv"))
+            .arg("--risk-assessments")
+            .arg(data("risk_assessments.csv"))
+            .arg("--truth")
+            .arg(data("incidents.csv"))
+            .arg("--out")
+            .arg(out);
+        if as_of {
+            c.arg("--as-of");
+        }
+        ok(&mut c)
+    };
+    let out = tmp.path().join("as-of");
+    let o = eval(true, &out);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("top 5% of the list   1 (50.0%)"), "{text}");
+    let rows = read_csv(&out.join("early_warning.csv"));
+    assert_eq!(rows.len(), 2);
+    let kd = rows.iter().find(|r| r["true_course_id"] == "KD").unwrap();
+    let got: Vec<&str> = ["list_date", "course_reports", "rank", "courses", "top_5_percent", "top_1_percent", "priority"]
+        .iter()
+        .map(|c| kd[*c].as_str())
+        .collect();
+    assert_eq!(got, ["2024-04-19", "25", "1", "37", "true", "false", "urgent"]);
+    for why in ["threat to kill first reported 2024-04-13", "S-DASH 2024-04-03 graded high", "after report 8 of 25", "17 reports since"] {
+        assert!(kd["reasons"].contains(why), "{why}: {}", kd["reasons"]);
+    }
+    assert!(!kd["reasons"].contains("stabbed"), "the violent report is not in the list of the day before");
+    let sl = rows.iter().find(|r| r["true_course_id"] == "SL").unwrap();
+    let got: Vec<&str> = ["list_date", "course_reports", "courses", "top_5_percent", "priority"].iter().map(|c| sl[*c].as_str()).collect();
+    assert_eq!(got, ["2024-06-19", "2", "38", "false", "review"]);
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("early_warning.json")).unwrap()).unwrap();
+    assert_eq!(
+        (&summary["violent_courses_evaluated"], &summary["top_5_percent"], &summary["top_1_percent"], &summary["urgent_or_high"]),
+        (&serde_json::json!(2), &serde_json::json!(1), &serde_json::json!(0), &serde_json::json!(1))
+    );
+
+    // Ranked in the list of the whole export, the course has the stabbing in it.
+    let whole = tmp.path().join("whole");
+    eval(false, &whole);
+    let rows = read_csv(&whole.join("early_warning.csv"));
+    let kd = rows.iter().find(|r| r["true_course_id"] == "KD").unwrap();
+    assert_eq!((kd["course_reports"].as_str(), kd["list_date"].as_str()), ("26", "2024-06-20"));
+}

@@ -15,7 +15,19 @@ fn synth_then_ingest_accepts_every_row() {
         assert!(file["read"].as_u64().unwrap() > 0, "{file}");
         assert_eq!(file["read"], file["accepted"], "{file}");
     }
-    assert_eq!(s["files"].as_array().unwrap().len(), 3);
+    // incidents, people, orders and the screenings (risk_assessments.csv).
+    assert_eq!(s["files"].as_array().unwrap().len(), 4);
+    // Every ground-truth column is set aside unread, whether ingest knows its name or not.
+    let incidents = s["files"].as_array().unwrap().iter().find(|f| f["table"] == "incidents").unwrap();
+    let unread: Vec<&str> = ["ground_truth_columns", "ignored_columns"]
+        .iter()
+        .flat_map(|k| incidents[*k].as_array().unwrap().iter().map(|v| v.as_str().unwrap()))
+        .collect();
+    for column in
+        ["true_course_id", "true_breach_order_ref", "true_course_risk", "true_serious_violence", "true_recorded_under_other_crime"]
+    {
+        assert!(unread.contains(&column), "{column} not set aside: {incidents}");
+    }
 }
 
 #[test]
@@ -24,7 +36,7 @@ fn same_seed_same_files() {
     for run in ["a", "b"] {
         ok(conduct().args(["synth", "--incidents", "2000", "--seed", "5", "--out"]).arg(tmp.path().join(run)));
     }
-    for file in ["incidents.csv", "people.csv", "orders.csv"] {
+    for file in ["incidents.csv", "people.csv", "orders.csv", "risk_assessments.csv"] {
         let a = std::fs::read(tmp.path().join("a").join(file)).unwrap();
         let b = std::fs::read(tmp.path().join("b").join(file)).unwrap();
         assert!(a == b, "{file} differs between runs with the same seed");

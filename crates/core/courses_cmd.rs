@@ -185,6 +185,228 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = s.breaches {
         v["breaches"] = b.to_json();
     }
+    for (flag, score) in &s.flags {
+        v["flags"][flag] = score.to_json();
+    }
     outln!("{}", serde_json::to_string_pretty(&v)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `conduct eval triage`.
+#[derive(clap::Args)]
+pub struct EvalTriageArgs {
+    #[command(flatten)]
+    pub export: ExportArgs,
+    /// persons.csv from `conduct link`; when not given, the people are linked first (once, on
+    /// the whole export).
+    #[arg(long)]
+    pub persons: Option<PathBuf>,
+    /// Incidents file with true_serious_violence (and true_course_id): the reports in which a
+    /// course ended in serious violence. Read only here, never by the analysis.
+    #[arg(long)]
+    pub truth: PathBuf,
+    /// Rank each such course as of the day before its violent report: the courses and review
+    /// list are built again from the reports, orders, outcomes and screenings recorded before
+    /// that day. Without it, the courses are ranked in the list of the whole export, which has
+    /// seen the violence.
+    #[arg(long)]
+    pub as_of: bool,
+    /// Evaluate at most this many as-of days, evenly spread over the violent reports' days in
+    /// date order (each day is one rebuild of the courses and the review list).
+    #[arg(long)]
+    pub max_dates: Option<usize>,
+    /// Folder to write early_warning.csv (one row per course) and early_warning.json into.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// One violent course and where it stood.
+struct Row {
+    report: conduct_courses::eval::ViolentReport,
+    standing: conduct_courses::early_warning::Standing,
+    shape: conduct_courses::early_warning::ListShape,
+    list_day: conduct_domain::Date,
+}
+
+pub fn eval_triage(args: EvalTriageArgs) -> anyhow::Result<ExitCode> {
+    use conduct_courses::early_warning::{AsOf, ListShape, Pair, Standing, standings};
+    use rayon::prelude::*;
+    let t = Instant::now();
+    let violent = conduct_courses::eval::violent_reports(&args.truth)?;
+    let export = read_export(&args.export.inputs())?;
+    if export.incidents.is_empty() {
+        bail!("no usable incidents were read");
+    }
+    let options = Options::default();
+    let analysis = match &args.persons {
+        Some(p) => conduct_pipeline::analyse_with_persons(&export, Persons::read_csv(p, &export.people)?, &options),
+        None => conduct_pipeline::analyse(&export, &options)?,
+    };
+    let person_of = analysis.persons.of_row();
+    // The victim and suspect of each violent report, by its people rows.
+    let mut rows_of: std::collections::HashMap<(conduct_domain::Force, &str), Vec<usize>> = std::collections::HashMap::new();
+    for (k, p) in export.people.iter().enumerate() {
+        rows_of.entry((p.force, p.incident_ref.as_str())).or_default().push(k);
+    }
+    let pair_of = |v: &conduct_courses::eval::ViolentReport| -> Option<Pair> {
+        let rows = rows_of.get(&(v.force, v.incident_ref.as_str()))?;
+        let of_role = |role: conduct_domain::Role| rows.iter().find(|&&k| export.people[k].role == role).map(|&k| person_of[k]);
+        Some(Pair { victim: of_role(conduct_domain::Role::Victim)?, suspect: of_role(conduct_domain::Role::Suspect) })
+    };
+    // The as-of days: one rebuild per day, evenly thinned to --max-dates.
+    let mut days: Vec<conduct_domain::Date> = violent.iter().map(|v| v.date).collect();
+    days.dedup();
+    if let Some(max) = args.max_dates {
+        if max > 0 && days.len() > max {
+            let n = days.len();
+            days = (0..max).map(|k| days[k * n / max]).collect();
+        }
+    }
+    let last_day = export.incidents.iter().map(|i| i.recorded_date).max().expect("incidents");
+    let evaluate = |day: conduct_domain::Date, reports: Vec<&conduct_courses::eval::ViolentReport>| -> Vec<Row> {
+        let pairs: Vec<Option<Pair>> = reports.iter().map(|v| pair_of(v)).collect();
+        let wanted: Vec<Pair> = pairs.iter().flatten().copied().collect();
+        let (shape, found) = if args.as_of {
+            let records = AsOf::new(&export.incidents, &export.people, person_of, &export.orders, &export.risk_assessments, day);
+            standings(&records, &options.courses, &wanted)
+        } else {
+            let records = AsOf {
+                incidents: export.incidents.clone(),
+                people: export.people.clone(),
+                person_of: person_of.to_vec(),
+                orders: export.orders.clone(),
+                screenings: export.risk_assessments.clone(),
+            };
+            standings(&records, &options.courses, &wanted)
+        };
+        let mut found = found.into_iter();
+        let none = Standing {
+            course_id: None,
+            rank: None,
+            priority: None,
+            by_rules: None,
+            reports: 0,
+            reasons: String::new(),
+            suspect_matched: false,
+        };
+        reports
+            .into_iter()
+            .zip(pairs)
+            .map(|(v, p)| Row {
+                report: v.clone(),
+                standing: if p.is_some() { found.next().expect("one standing per pair") } else { none.clone() },
+                shape,
+                list_day: if args.as_of { day.add_days(-1) } else { last_day },
+            })
+            .collect()
+    };
+    let rows: Vec<Row> = if args.as_of {
+        days.par_iter().flat_map_iter(|&d| evaluate(d, violent.iter().filter(|v| v.date == d).collect())).collect()
+    } else {
+        evaluate(last_day, violent.iter().collect())
+    };
+    let n = rows.len();
+    let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+    let top1 = rows.iter().filter(|r| r.standing.within(0.01, r.shape.courses)).count();
+    let top5 = rows.iter().filter(|r| r.standing.within(0.05, r.shape.courses)).count();
+    let in_list = rows.iter().filter(|r| r.standing.rank.is_some()).count();
+    let urgent_or_high = rows
+        .iter()
+        .filter(|r| matches!(r.standing.priority, Some(conduct_courses::Priority::Urgent | conduct_courses::Priority::High)))
+        .count();
+    // The lists those courses were ranked in, each counted once.
+    let mut lists: Vec<(conduct_domain::Date, ListShape)> = rows.iter().map(|r| (r.list_day, r.shape)).collect();
+    lists.sort_by_key(|l| l.0);
+    lists.dedup_by_key(|l| l.0);
+    let list_courses: usize = lists.iter().map(|l| l.1.courses).sum();
+    let list_share = |f: fn(&ListShape) -> usize| {
+        if list_courses == 0 { 0.0 } else { lists.iter().map(|l| f(&l.1)).sum::<usize>() as f64 / list_courses as f64 }
+    };
+    let summary = serde_json::json!({
+        "as_of": if args.as_of { "day before each violent report" } else { "whole export" },
+        "violent_reports_in_truth": violent.len(),
+        "violent_courses_evaluated": n,
+        "as_of_days": lists.len(),
+        "in_a_course": in_list,
+        "top_1_percent": top1,
+        "top_1_percent_share": share(top1),
+        "top_5_percent": top5,
+        "top_5_percent_share": share(top5),
+        "urgent_or_high": urgent_or_high,
+        "urgent_or_high_share": share(urgent_or_high),
+        "lists": {
+            "courses_mean": if lists.is_empty() { 0.0 } else { list_courses as f64 / lists.len() as f64 },
+            "urgent_share": list_share(|l| l.urgent),
+            "high_share": list_share(|l| l.high),
+            "urgent_or_high_share": list_share(|l| l.urgent + l.high),
+        },
+        "seconds": t.elapsed().as_secs_f64(),
+    });
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        let path = out.join("early_warning.csv");
+        let mut w = csv::Writer::from_path(&path).with_context(|| format!("writing {}", path.display()))?;
+        w.write_record([
+            "true_course_id",
+            "force",
+            "incident_ref",
+            "violence_date",
+            "list_date",
+            "course_id",
+            "suspect_matched",
+            "course_reports",
+            "rank",
+            "courses",
+            "rank_share",
+            "top_1_percent",
+            "top_5_percent",
+            "priority",
+            "priority_by_rules",
+            "reasons",
+        ])?;
+        for r in &rows {
+            let s = &r.standing;
+            w.write_record([
+                r.report.true_course_id.clone(),
+                r.report.force.name().to_string(),
+                r.report.incident_ref.clone(),
+                r.report.date.to_string(),
+                r.list_day.to_string(),
+                s.course_id.clone().unwrap_or_default(),
+                s.suspect_matched.to_string(),
+                s.reports.to_string(),
+                s.rank.map_or_else(String::new, |k| k.to_string()),
+                r.shape.courses.to_string(),
+                s.rank.map_or_else(String::new, |k| format!("{:.4}", k as f64 / r.shape.courses.max(1) as f64)),
+                s.within(0.01, r.shape.courses).to_string(),
+                s.within(0.05, r.shape.courses).to_string(),
+                s.priority.map_or("", |p| p.as_str()).to_string(),
+                s.by_rules.map_or("", |p| p.as_str()).to_string(),
+                conduct_domain::cell::inert(&s.reasons).to_string(),
+            ])?;
+        }
+        w.flush()?;
+        std::fs::write(out.join("early_warning.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
+    }
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    outln!(
+        "{n} courses ended in serious violence ({} as-of days); as of {}:",
+        lists.len(),
+        if args.as_of { "the day before the violent report" } else { "the end of the export" }
+    )?;
+    outln!("  in a course          {in_list} ({})", pct(share(in_list)))?;
+    outln!("  top 1% of the list   {top1} ({})", pct(share(top1)))?;
+    outln!("  top 5% of the list   {top5} ({})", pct(share(top5)))?;
+    outln!("  urgent or high       {urgent_or_high} ({})", pct(share(urgent_or_high)))?;
+    outln!(
+        "  lists: {:.0} courses on average, {} urgent, {} high ({} urgent or high)",
+        summary["lists"]["courses_mean"].as_f64().unwrap_or(0.0),
+        pct(list_share(|l| l.urgent)),
+        pct(list_share(|l| l.high)),
+        pct(list_share(|l| l.urgent + l.high))
+    )?;
+    if args.out.is_none() {
+        outln!("{}", serde_json::to_string_pretty(&summary)?)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -92,6 +92,9 @@ enum EvalCommand {
     Persons(link_cmd::EvalPersonsArgs),
     /// Score courses.csv against true_course_id: pairwise F1, hidden-repeat and breach recall.
     Courses(courses_cmd::EvalArgs),
+    /// Early warning: where each course that ended in serious violence (true_serious_violence)
+    /// stood in the review list, with --as-of the day before the violent report.
+    Triage(courses_cmd::EvalTriageArgs),
     /// Score a hub's cross-force links (or a plaintext persons.csv) on cross-force pairs.
     Encodings(encode_cmd::EvalEncodingsArgs),
     /// Re-identification attack on one party's encodings with a plaintext population.
@@ -133,6 +136,7 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Persons(a)) => link_cmd::run_eval_persons(a),
         Command::Courses(a) => courses_cmd::run(a),
         Command::Eval(EvalCommand::Courses(a)) => courses_cmd::eval(a),
+        Command::Eval(EvalCommand::Triage(a)) => courses_cmd::eval_triage(a),
         Command::Export(a) => export_cmd::run(a),
         Command::Stats(a) => stats_cmd::run(a),
         Command::Report(a) => report_cmd::run(a),

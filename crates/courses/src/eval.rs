@@ -71,7 +71,19 @@ pub struct CourseScores {
     pub hidden: Score,
     /// Possible breaches, when both sides have them.
     pub breaches: Option<Score>,
+    /// Course flags of course_summary.csv scored against the truth, when both sides have them
+    /// ([`FLAG_TRUTH`]): over true courses, a flagged course counting for the true course most
+    /// of its reports belong to.
+    pub flags: Vec<(&'static str, Score)>,
 }
+
+/// The course flags scored, each with the truth it is scored against: `screened_high` (a
+/// screening of the course graded high by the force) against a high `true_course_risk`;
+/// `stalking_under_other_crime` (stalking recorded only beside another crime) against a report
+/// recorded under another crime (`true_recorded_under_other_crime`), whether or not the force
+/// added a secondary code.
+pub const FLAG_TRUTH: [(&str, &str); 2] =
+    [("screened_high", "true_course_risk"), ("stalking_under_other_crime", "true_recorded_under_other_crime")];
 
 fn read(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), EvalError> {
     let err = |m: String| EvalError { path: path.to_path_buf(), message: m };
@@ -111,6 +123,10 @@ pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> 
         column(&h, "true_course_id", truth)?,
     );
     let cb = column(&h, "true_breach_order_ref", truth).ok();
+    let flag_truth: Vec<(&'static str, usize)> =
+        FLAG_TRUTH.iter().filter_map(|&(flag, col)| column(&h, col, truth).ok().map(|c| (flag, c))).collect();
+    // The true courses each flag should find.
+    let mut flag_actual: HashMap<&'static str, HashSet<String>> = HashMap::new();
     let mut id: HashMap<(Force, String), u32> = HashMap::new();
     let mut true_course: Vec<Option<String>> = Vec::new();
     let mut members: HashMap<String, Vec<u32>> = HashMap::new();
@@ -125,6 +141,12 @@ pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> 
         true_course.push((!course.is_empty()).then(|| course.to_string()));
         if !course.is_empty() {
             members.entry(course.to_string()).or_default().push(n);
+            for &(flag, c) in &flag_truth {
+                let v = r[c].trim();
+                if (flag == "screened_high" && v == "high") || (flag != "screened_high" && v == "true") {
+                    flag_actual.entry(flag).or_default().insert(course.to_string());
+                }
+            }
         }
         if let Some(cb) = cb {
             if !r[cb].trim().is_empty() {
@@ -177,6 +199,38 @@ pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> 
             predicted_hidden.insert(n);
         }
     }
+    // The true course most of a predicted course's reports belong to (ties: the first by id).
+    let majority = |m: &[u32]| -> Option<String> {
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for &n in m {
+            if let Some(c) = &true_course[n as usize] {
+                *count.entry(c.as_str()).or_default() += 1;
+            }
+        }
+        count.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|(c, _)| c.to_string())
+    };
+    let summary_file = predicted.with_file_name("course_summary.csv");
+    let mut flags = Vec::new();
+    if !flag_truth.is_empty() && summary_file.exists() {
+        let (h, rows) = read_written(&summary_file)?;
+        let (sc, sf) = (column(&h, "course_id", &summary_file)?, column(&h, "flags", &summary_file)?);
+        for &(flag, _) in &flag_truth {
+            let mut found: HashSet<String> = HashSet::new();
+            for r in rows.iter().filter(|r| r[sf].split(';').any(|f| f.trim() == flag)) {
+                let m = courses.get(&r[sc]).map(Vec::as_slice).unwrap_or_default();
+                found.insert(majority(m).unwrap_or_else(|| format!("predicted:{}", &r[sc])));
+            }
+            let actual = flag_actual.remove(flag).unwrap_or_default();
+            flags.push((
+                flag,
+                Score {
+                    true_positives: found.intersection(&actual).count() as u64,
+                    predicted: found.len() as u64,
+                    actual: actual.len() as u64,
+                },
+            ));
+        }
+    }
     let mut pairs: HashSet<u64> = HashSet::new();
     for m in courses.values_mut() {
         m.sort_unstable();
@@ -222,5 +276,46 @@ pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> 
     } else {
         None
     };
-    Ok(CourseScores { pairs, hidden, breaches })
+    Ok(CourseScores { pairs, hidden, breaches, flags })
+}
+
+/// A report that ended its course in serious violence (`true_serious_violence` in a synthetic
+/// incidents file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViolentReport {
+    /// Its force.
+    pub force: Force,
+    /// Its reference.
+    pub incident_ref: String,
+    /// When it was recorded.
+    pub date: Date,
+    /// Its true course.
+    pub true_course_id: String,
+}
+
+/// The reports of `truth` marked `true_serious_violence`, in date order.
+pub fn violent_reports(truth: &Path) -> Result<Vec<ViolentReport>, EvalError> {
+    let (h, rows) = read(truth)?;
+    let (cf, cr, cd, ct, cv) = (
+        column(&h, "force", truth)?,
+        column(&h, "incident_ref", truth)?,
+        column(&h, "recorded_date", truth)?,
+        column(&h, "true_course_id", truth)?,
+        column(&h, "true_serious_violence", truth)?,
+    );
+    let mut out = Vec::new();
+    for (line, r) in rows.iter().enumerate() {
+        if !matches!(r[cv].trim(), "true" | "1" | "yes") {
+            continue;
+        }
+        let date = Date::parse(&r[cd]).map_err(|e| EvalError { path: truth.to_path_buf(), message: format!("line {}: {e}", line + 2) })?;
+        out.push(ViolentReport {
+            force: force(&r[cf], truth, line)?,
+            incident_ref: r[cr].trim().to_string(),
+            date,
+            true_course_id: r[ct].trim().to_string(),
+        });
+    }
+    out.sort_by(|a, b| (a.date, &a.true_course_id).cmp(&(b.date, &b.true_course_id)));
+    Ok(out)
 }

@@ -201,6 +201,12 @@ impl Found<'_> {
                     if !r.breaches.is_empty() {
                         flags.push("possible_breach");
                     }
+                    if !r.stalking.stalking_under_other_crime.is_empty() {
+                        flags.push("stalking_under_other_crime");
+                    }
+                    if r.graded_high {
+                        flags.push("screened_high");
+                    }
                 }
                 vec![
                     c.id.clone(),

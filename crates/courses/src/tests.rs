@@ -556,10 +556,10 @@ fn reasons_do_not_repeat_a_breach_eighty_times() {
     );
 }
 
-/// A world of `n` Kent courses, each of two reports a threat apart (so each is high by the
-/// rules), the course k's last report k days after 2023-01-01.
-fn many_high_courses(w: &mut World, force: &str, n: u32, people_from: u32) {
-    let start = date("2023-01-01").days_since_epoch();
+/// A world of `n` courses, each of two reports a threat apart (so each is high by the rules),
+/// the course k's first report k days after `from`.
+fn many_high_courses(w: &mut World, force: &str, n: u32, people_from: u32, from: &str) {
+    let start = date(from).days_since_epoch();
     for k in 0..n {
         let (v, s) = (people_from + 2 * k, people_from + 1 + 2 * k);
         let d = |x: i32| Date::from_days_since_epoch(start + x).to_string();
@@ -571,8 +571,10 @@ fn many_high_courses(w: &mut World, force: &str, n: u32, people_from: u32) {
 #[test]
 fn a_forces_high_list_holds_its_places_and_the_rest_move_down_with_a_reason() {
     let mut w = World::new();
-    many_high_courses(&mut w, "Kent", 400, 1000);
-    many_high_courses(&mut w, "Essex", 8, 5000);
+    many_high_courses(&mut w, "Kent", 400, 1000, "2023-01-01");
+    // Essex's courses are live on the list's day (Kent's last report, 2024-03-05); Kent's
+    // first 219 are quiet (no report in the 180 days before it) and wait at review.
+    many_high_courses(&mut w, "Essex", 8, 5000, "2024-01-01");
     let found = w.courses();
     let reviews = triage(&w.incidents, &[], &[], &found.courses, &[]);
     let count = |force: &str, p: Priority| {
@@ -580,6 +582,8 @@ fn a_forces_high_list_holds_its_places_and_the_rest_move_down_with_a_reason() {
     };
     // Kent: 400 courses, 4% is 16 high places; Essex has 8 courses, under its 10 places.
     assert_eq!((count("Kent", Priority::High), count("Kent", Priority::Review)), (16, 384));
+    let quiet = reviews.iter().filter(|r| r.reasons.iter().any(|x| x.starts_with("high by the signs, but quiet"))).count();
+    assert_eq!(quiet, 219);
     assert_eq!(count("Essex", Priority::High), 8);
     let kept: Vec<&crate::Review> = reviews.iter().filter(|r| r.priority == Priority::High).collect();
     let latest =
@@ -591,9 +595,10 @@ fn a_forces_high_list_holds_its_places_and_the_rest_move_down_with_a_reason() {
         moved.reasons[1],
         "high by the rules, but Kent's high list is full (16 places: 4% of its 400 courses, at least 10): listed as review"
     );
-    // Without limits, the rules alone.
+    // Without limits, the rules alone: the live courses high, the quiet ones at review.
     let unlimited = crate::triage_sized(&w.incidents, &[], &[], &found.courses, &[], &crate::ListSizes::unlimited());
-    assert!(unlimited.iter().all(|r| r.priority == Priority::High && r.reasons.iter().all(|x| !x.contains("list is full"))));
+    assert!(unlimited.iter().all(|r| r.reasons.iter().all(|x| !x.contains("list is full"))));
+    assert_eq!(unlimited.iter().filter(|r| r.priority == Priority::High).count(), 400 - 219 + 8);
 }
 
 #[test]
@@ -615,7 +620,7 @@ fn an_urgent_course_beyond_the_places_heads_the_high_list_and_a_high_screening_s
             Some(11 + 2 * k),
         );
     }
-    many_high_courses(&mut w, "Kent", 20, 1000);
+    many_high_courses(&mut w, "Kent", 20, 1000, "2023-01-01");
     let sizes = crate::ListSizes { urgent_share: 0.0, urgent_at_least: 2, high_share: 0.0, high_at_least: 3 };
     let found = w.courses();
     let graded = found.courses.iter().position(|c| w.incidents[c.incidents[0]].incident_ref == "Kent-0-a").unwrap();
@@ -635,4 +640,90 @@ fn an_urgent_course_beyond_the_places_heads_the_high_list_and_a_high_screening_s
         twice.reasons[2],
         "urgent by the rules and moved to high, but Kent's high list is full (3 places: 0% of its 30 courses, at least 3): listed as review"
     );
+}
+
+/// Issue 17 item 7: "as of" a day is what the records held the evening before: later reports,
+/// outcomes, grants and screenings are not yet known.
+#[test]
+fn records_as_of_a_day_know_nothing_from_that_day_on() {
+    use crate::early_warning::AsOf;
+    let mut w = World::new();
+    w.report("Kent", "K1", "2023-01-01", 1, Some(2));
+    withdrew(w.report("Kent", "K2", "2023-02-01", 1, Some(2)), 16, Some("2023-03-20"));
+    withdrew(w.report("Kent", "K3", "2023-02-10", 1, Some(2)), 16, Some("2023-02-20"));
+    w.report("Kent", "K4", "2023-03-15", 1, Some(2));
+    let mut granted_later = order("Kent", "K1", "2023-03-10", "2025-01-01");
+    granted_later.applied_date = Some(date("2023-01-05"));
+    let mut applied_later = order("Kent", "K3", "2023-03-20", "2025-01-01");
+    applied_later.applied_date = Some(date("2023-03-01"));
+    let mut expired_later = order("Kent", "K2", "2023-02-02", "2023-03-05");
+    expired_later.status = Some(OrderStatus::Expired);
+    let screenings = vec![
+        screening("K2", "2023-02-27", RiskTool::SDash, Some(RiskGrade::High), &[]),
+        screening("K3", "2023-02-28", RiskTool::SDash, Some(RiskGrade::High), &[]),
+    ];
+    let records =
+        AsOf::new(&w.incidents, &w.people, &w.ids, &[granted_later, applied_later, expired_later], &screenings, date("2023-02-28"));
+    let refs: Vec<&str> = records.incidents.iter().map(|i| i.incident_ref.as_str()).collect();
+    assert_eq!(refs, ["K1", "K2", "K3"]);
+    assert_eq!(records.people.len(), 6);
+    assert_eq!(records.person_of, [1, 2, 1, 2, 1, 2]);
+    // K2's outcome (dated 2023-03-20) is not yet assigned; K3's (2023-02-20) is.
+    assert_eq!((records.incidents[1].outcome_type, records.incidents[2].outcome_date), (None, Some(date("2023-02-20"))));
+    // The order applied for on 2023-03-01 is unknown; the one granted on 2023-03-10 is pending;
+    // the one that expires on 2023-03-05 is still in force.
+    let orders: Vec<(&str, Option<OrderStatus>, Option<Date>)> =
+        records.orders.iter().map(|o| (o.incident_ref.as_str(), o.status, o.granted_date)).collect();
+    assert_eq!(orders, [("K1", Some(OrderStatus::Applied), None), ("K2", Some(OrderStatus::Granted), Some(date("2023-02-02")))]);
+    assert_eq!(records.screenings.len(), 1, "the screening of 2023-02-28 is done on the day itself");
+}
+
+/// The course of the violent report's victim and suspect is found in the list built from the
+/// records of the day before, with its place in it.
+#[test]
+fn standings_find_the_pairs_course_and_its_place() {
+    use crate::early_warning::{AsOf, Pair, standings};
+    let mut w = World::new();
+    for (k, d) in ["2023-01-01", "2023-02-01", "2023-02-20", "2023-03-01"].iter().enumerate() {
+        w.report("Kent", &format!("Q{k}"), d, 10 + k as u32, Some(20 + k as u32));
+        w.report("Kent", &format!("Q{k}b"), d, 10 + k as u32, Some(20 + k as u32));
+    }
+    w.report("Kent", "V1", "2023-02-25", 1, Some(2));
+    w.report_with("Kent", "V2", "2023-03-02", "8L", &[], "He told her he would kill her", 1, Some(2));
+    w.report_with("Kent", "V3", "2023-03-05", "5D", &[], "Suspect stabbed her", 1, Some(2));
+    let records = AsOf::new(&w.incidents, &w.people, &w.ids, &[], &[], date("2023-03-05"));
+    let pairs = [Pair { victim: 1, suspect: Some(2) }, Pair { victim: 99, suspect: None }, Pair { victim: 13, suspect: Some(7) }];
+    let (shape, found) = standings(&records, &Options::default(), &pairs);
+    assert_eq!(shape.courses, 5);
+    let her = &found[0];
+    assert_eq!((her.rank, her.priority, her.reports, her.suspect_matched), (Some(1), Some(Priority::Urgent), 2, true));
+    assert!(her.reasons.contains("threat to kill first reported 2023-03-02"), "{}", her.reasons);
+    assert!(her.within(0.2, shape.courses) && !her.within(0.1, shape.courses));
+    assert_eq!((found[1].rank, found[1].course_id.as_deref()), (None, None), "no course: not in the list");
+    assert!(!found[2].suspect_matched && found[2].rank.is_some(), "another suspect: the victim's latest course");
+}
+
+/// A course gone quiet (no report in the 180 days before the latest report in the export) is
+/// at most review, whatever its signs; a threat to kill is urgent only within 90 days of it.
+#[test]
+fn a_quiet_course_waits_at_review_and_recent_means_recent_to_the_list() {
+    let mut w = World::new();
+    w.report("Kent", "A1", "2022-01-01", 1, Some(2));
+    w.report_with("Kent", "A2", "2022-02-01", "8L", &[], "Suspect threatened to kill her", 1, Some(2));
+    w.report("Kent", "B1", "2023-03-01", 3, Some(4));
+    w.report_with("Kent", "B2", "2023-04-01", "8L", &[], "Suspect threatened to kill her", 3, Some(4));
+    w.report("Kent", "C1", "2023-06-01", 5, Some(6));
+    w.report("Kent", "C2", "2023-08-01", 5, Some(6));
+    let found = w.courses();
+    let reviews = crate::triage_sized(&w.incidents, &[], &[], &found.courses, &[], &crate::ListSizes::unlimited());
+    let of = |r: &str| reviews.iter().find(|x| w.refs(&found.courses[x.course])[0] == r).unwrap();
+    let a = of("A1");
+    assert_eq!((a.priority, a.grounds), (Priority::Review, 0));
+    assert_eq!(
+        a.reasons[1],
+        "high by the signs, but quiet: no report since 2022-02-01, 546 days before the latest report in the export (2023-08-01)"
+    );
+    // B's threat is 122 days before the list's day: no longer urgent, still high.
+    assert_eq!(of("B1").priority, Priority::High);
+    assert_eq!(reviews[0].course, of("B1").course, "the live course with a threat heads the list");
 }

@@ -12,13 +12,17 @@
 //!
 //! Priority (first match wins):
 //! 1. **Urgent** — a possible breach of a protective order; or a threat to kill, or violence, in
-//!    the last 90 days of the course.
+//!    the 90 days before the list's day (the latest report in the export).
 //! 2. **High** — escalating (intervals at least halving, or threats or violence appearing, or a
 //!    more serious offence); or five or more reports in 90 days; or a screening graded high.
 //! 3. **Review** — should be reviewed as stalking (FOUR indicators, stalking behaviours, the
 //!    domestic-abuse counting rule, stalking recorded only beside another crime); or crosses
 //!    forces; or no S-DASH recorded.
 //! 4. **Routine** — every other course.
+//!
+//! A course with no report in the [`QUIET_DAYS`] before the list's day is *quiet*: at most
+//! review, with a reason saying why, and no grounds in the ranking (the team works the live
+//! courses first; issue 17 item 7 measured it).
 //!
 //! A victim who withdrew support (outcome 14 or 16, [`crate::withdrawal`]) while reports kept
 //! arriving raises the course one step (routine to review, review to high), never above high;
@@ -100,6 +104,14 @@ pub struct Review {
     pub graded_high: bool,
 }
 
+/// A threat to kill or violence makes a course urgent when reported within this many days of
+/// the list's date (the latest report in the export).
+pub const RECENT_DAYS: i32 = 90;
+
+/// A course with no report in this many days before the list's date is *quiet*: its signs
+/// give it no more than review.
+pub const QUIET_DAYS: i32 = 180;
+
 /// Screenings cited one by one in a course's reasons; earlier ones are counted.
 pub const MAX_SCREENINGS_CITED: usize = 5;
 
@@ -147,6 +159,9 @@ pub fn triage_sized(
         }
     }
     let screening_forces: HashSet<Force> = screenings.iter().map(|a| a.force).collect();
+    // The list is drawn up on the day of the latest report in the export: "recent" and
+    // "quiet" are counted back from it, not from each course's own last report.
+    let list_day = incidents.iter().map(day).max().unwrap_or(0);
     let mut out: Vec<Review> = courses
         .iter()
         .enumerate()
@@ -231,7 +246,8 @@ pub fn triage_sized(
                 reasons.push(format!("{} of {} repeats never linked by the force", course.hidden.len(), course.incidents.len() - 1));
             }
             let last_day = day(&incidents[*course.incidents.last().expect("reports")]);
-            let recent = |d: conduct_domain::Date| last_day - d.days_since_epoch() <= 90;
+            let recent = |d: conduct_domain::Date| list_day - d.days_since_epoch() <= RECENT_DAYS;
+            let quiet = list_day - last_day > QUIET_DAYS;
             let urgent = [
                 !own.is_empty(),
                 esc.first_threat.as_ref().is_some_and(|t| t.cue == "threat to kill" && recent(t.date)),
@@ -259,7 +275,22 @@ pub fn triage_sized(
             if withdrew_while_reports_continued && priority > Priority::High {
                 priority = if priority == Priority::Routine { Priority::Review } else { Priority::High };
             }
-            let grounds = urgent.iter().chain(&high).filter(|&&g| g).count() + usize::from(withdrew_while_reports_continued);
+            // A course gone quiet is not heading anywhere today: whatever its signs, it waits
+            // behind the live courses, at review.
+            if quiet && priority < Priority::Review {
+                reasons.insert(
+                    1,
+                    format!(
+                        "{} by the signs, but quiet: no report since {last}, {} before the latest report in the export ({})",
+                        priority.as_str(),
+                        days_word(list_day - last_day),
+                        conduct_domain::Date::from_days_since_epoch(list_day)
+                    ),
+                );
+                priority = Priority::Review;
+            }
+            let grounds =
+                if quiet { 0 } else { urgent.iter().chain(&high).filter(|&&g| g).count() + usize::from(withdrew_while_reports_continued) };
             Review {
                 course: c,
                 priority,

@@ -24,6 +24,7 @@ pub(crate) const OFFENCES: &[(&str, &str, &str)] = &[
     ("58C", "Criminal damage to a vehicle", "Criminal damage to vehicle"),
     ("9A", "Public fear, alarm or distress", "Public order - fear/alarm/distress"),
     ("49", "Other theft", "Theft - other"),
+    ("5D", "Assault with intent to cause serious harm", "Wounding with intent - GBH s.18"),
 ];
 
 /// Offence indices.
@@ -43,6 +44,7 @@ pub(crate) mod off {
     pub const DAMAGE_CAR: u8 = 12;
     pub const PUBLIC_ORDER: u8 = 13;
     pub const THEFT: u8 = 14;
+    pub const SERIOUS: u8 = 15;
 }
 
 /// One recorded incident (before references are assigned).
@@ -78,6 +80,16 @@ pub(crate) struct Incident {
     pub order_source: bool,
     /// Sequence number within the force (and year, for year-based formats).
     pub seq: u32,
+    /// Additional classification recorded beside the principal offence (`""` for none).
+    pub secondary: &'static str,
+    /// Ground truth: a report of a course of conduct recorded under a crime outside the
+    /// stalking-and-harassment subgroup.
+    pub under_other_crime: bool,
+    /// A sentence added to the narrative before the violence ([`crate::risk`]): 0 none,
+    /// 1 a threat to kill.
+    pub precursor: u8,
+    /// Ground truth: the report in which the course ended in serious violence.
+    pub serious_violence: bool,
 }
 
 impl Incident {
@@ -105,6 +117,10 @@ impl Incident {
             breach: NONE,
             order_source: false,
             seq: 0,
+            secondary: "",
+            under_other_crime: false,
+            precursor: 0,
+            serious_violence: false,
         }
     }
 

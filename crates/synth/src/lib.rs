@@ -11,13 +11,19 @@
 //! Files written by [`generate`]:
 //! - `incidents.csv`: force, incident_ref, recorded_date, occurred_date, offence_code,
 //!   offence_description, domestic_abuse, cyber, linked_refs, outcome_type, outcome_date,
-//!   narrative, true_course_id (`C000123`, empty outside courses), true_breach_order_ref
-//!   (the order_ref the incident breaches, empty otherwise). Rows are in recorded-date order.
+//!   narrative, secondary_offence_codes, true_course_id (`C000123`, empty outside courses),
+//!   true_breach_order_ref (the order_ref the incident breaches, empty otherwise),
+//!   true_course_risk (the course's hidden risk: standard, medium, high), true_serious_violence
+//!   (`true` on the report in which a course ended in serious violence),
+//!   true_recorded_under_other_crime (`true` on a course report recorded under a crime outside
+//!   the stalking-and-harassment subgroup). Rows are in recorded-date order.
 //! - `people.csv`: record_id, force, incident_ref, role, local_person_id, forename,
 //!   middle_names, surname, date_of_birth, sex, address, postcode, phone, email,
 //!   online_handles, pnc_id, ni_number, true_person_id (`TP0000123`).
 //! - `orders.csv`: force, order_ref, order_type, incident_ref, applied_date, granted_date,
 //!   expires_date, status.
+//! - `risk_assessments.csv`: force, incident_ref, assessed_date, tool (DASH, S-DASH), grade,
+//!   yes_answers, assessor_notes: the screenings of the forces that export them.
 //! - `truth.json`: the [`SynthSummary`].
 //!
 //! A breach (ground truth) is a later report of the same course, by the order's subject
@@ -32,6 +38,7 @@ mod incidents;
 mod names;
 mod orders;
 mod people;
+mod risk;
 mod rng;
 mod scenario;
 mod write;
@@ -105,13 +112,24 @@ pub struct SynthSummary {
     pub charge_rate: f64,
     /// Share of assigned outcomes that are types 14 or 16 (victim does not support action).
     pub victim_not_supporting_rate: f64,
+    /// Rows of risk_assessments.csv (DASH and S-DASH screenings).
+    pub screenings: usize,
+    /// Screenings the force graded high.
+    pub screenings_graded_high: usize,
+    /// Courses whose hidden risk is high (`true_course_risk`).
+    pub high_risk_courses: usize,
+    /// Courses that end in serious violence (`true_serious_violence` on their last report).
+    pub serious_violence_courses: usize,
+    /// Course reports recorded under a crime outside the stalking-and-harassment subgroup
+    /// (`true_recorded_under_other_crime`).
+    pub recorded_under_other_crime: usize,
 }
 
 impl SynthSummary {
     /// The summary as a JSON object (the content of truth.json).
     pub fn to_json(&self) -> String {
         let mut s = String::from("{\n");
-        let ints: [(&str, usize); 22] = [
+        let ints: [(&str, usize); 27] = [
             ("seed", self.seed as usize),
             ("incidents", self.incidents),
             ("people", self.people),
@@ -133,6 +151,11 @@ impl SynthSummary {
             ("nominals", self.nominals),
             ("duplicate_nominals", self.duplicate_nominals),
             ("outcomes_assigned", self.outcomes_assigned),
+            ("screenings", self.screenings),
+            ("screenings_graded_high", self.screenings_graded_high),
+            ("high_risk_courses", self.high_risk_courses),
+            ("serious_violence_courses", self.serious_violence_courses),
+            ("recorded_under_other_crime", self.recorded_under_other_crime),
             ("_", 0),
         ];
         for (k, v) in ints.iter().filter(|(k, _)| *k != "_") {
@@ -150,7 +173,7 @@ impl SynthSummary {
 }
 
 /// Generates the synthetic world described by `config` into `out_dir` (created if needed):
-/// `incidents.csv`, `people.csv`, `orders.csv` and `truth.json`.
+/// `incidents.csv`, `people.csv`, `orders.csv`, `risk_assessments.csv` and `truth.json`.
 ///
 /// # Errors
 ///
@@ -169,9 +192,11 @@ pub fn generate(config: &SynthConfig, out_dir: &Path) -> Result<SynthSummary, Sy
     let mut sc = scenario::Scenario::new(config.seed, config.incidents, &world, &names);
     sc.run(config.incidents);
     sc.outcomes();
+    let screenings = risk::escalate(&mut sc, config.seed);
     write::assign_refs(&mut sc);
     let mut wrng = sc.rng.fork(0x0057_5249_5445);
-    let written = write::write_all(&sc, out_dir, &mut wrng)?;
+    let mut xrng = rng::Rng::new(config.seed ^ 0x4e41_5252_4154_4956);
+    let written = write::write_all(&sc, &screenings, out_dir, &mut wrng, &mut xrng)?;
 
     let mut summary = SynthSummary {
         seed: config.seed,
@@ -187,6 +212,11 @@ pub fn generate(config: &SynthConfig, out_dir: &Path) -> Result<SynthSummary, Sy
         orders_granted: sc.orders.iter().filter(|o| o.granted.is_some()).count(),
         nominals: written.nominals,
         duplicate_nominals: written.duplicate_nominals,
+        screenings: screenings.len(),
+        screenings_graded_high: screenings.iter().filter(|a| a.grade == 2).count(),
+        high_risk_courses: sc.courses.iter().filter(|c| c.risk == 2).count(),
+        serious_violence_courses: sc.courses.iter().filter(|c| c.violent).count(),
+        recorded_under_other_crime: sc.incidents.iter().filter(|i| i.under_other_crime).count(),
         ..SynthSummary::default()
     };
     // Look-alike pairs count only where both people appear in people.csv.

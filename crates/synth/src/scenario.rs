@@ -25,6 +25,10 @@ pub(crate) struct CourseInfo {
     pub cross_force: bool,
     pub victim: u32,
     pub suspect: u32,
+    /// Hidden risk: 0 standard, 1 medium, 2 high ([`crate::risk`]).
+    pub risk: u8,
+    /// Whether the course ends in serious violence (its last report).
+    pub violent: bool,
 }
 
 /// Everything generated, before references are assigned and files written.
@@ -279,7 +283,7 @@ impl<'a> Scenario<'a> {
             }
             self.incidents.push(inc);
         }
-        self.courses.push(CourseInfo { len: len as u32, cross_force: cross, victim, suspect });
+        self.courses.push(CourseInfo { len: len as u32, cross_force: cross, victim, suspect, risk: 0, violent: false });
         len
     }
 

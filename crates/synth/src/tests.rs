@@ -31,6 +31,7 @@ struct World {
     incidents: Vec<Row>,
     people: Vec<Row>,
     orders: Vec<Row>,
+    screenings: Vec<Row>,
 }
 
 fn world() -> &'static World {
@@ -43,6 +44,7 @@ fn world() -> &'static World {
             incidents: read(&d.join("incidents.csv")),
             people: read(&d.join("people.csv")),
             orders: read(&d.join("orders.csv")),
+            screenings: read(&d.join("risk_assessments.csv")),
         };
         let _ = std::fs::remove_dir_all(&d);
         w
@@ -59,7 +61,7 @@ fn deterministic_bytes() {
     let (a, b) = (dir("det-a"), dir("det-b"));
     generate(&cfg, &a).unwrap();
     generate(&cfg, &b).unwrap();
-    for f in ["incidents.csv", "people.csv", "orders.csv", "truth.json"] {
+    for f in ["incidents.csv", "people.csv", "orders.csv", "risk_assessments.csv", "truth.json"] {
         assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f} differs");
     }
     let c = dir("det-c");
@@ -293,4 +295,73 @@ fn name_tables_are_heavy_tailed() {
     let surnames: Vec<&str> = w.people.iter().map(|p| p["surname"].as_str()).collect();
     let smith = surnames.iter().filter(|s| s.eq_ignore_ascii_case("smith")).count() as f64 / surnames.len() as f64;
     assert!((0.01..0.06).contains(&smith), "Smith share {smith}");
+}
+
+/// Issue 17 item 7: serious violence is ground truth at the end of a course, and the signs a
+/// force has before it are noisy: non-violent courses show them too, and some violent courses
+/// show none.
+#[test]
+fn serious_violence_ends_a_course_and_its_signs_are_noisy() {
+    let w = world();
+    let by_course = courses(w);
+    let key = |r: &Row| (r["force"].clone(), r["incident_ref"].clone());
+    let high_screened: BTreeSet<(String, String)> = w.screenings.iter().filter(|a| a["grade"] == "high").map(key).collect();
+    let threat = |r: &Row| r["narrative"].contains("kill");
+    let violent: Vec<&Row> = w.incidents.iter().filter(|r| r["true_serious_violence"] == "true").collect();
+    assert_eq!(violent.len(), w.summary.serious_violence_courses);
+    assert!(violent.len() >= 20, "{} violent courses", violent.len());
+    let (mut signless, mut violent_courses) = (0, BTreeSet::new());
+    for v in &violent {
+        assert_eq!(v["offence_code"], "5D");
+        let course = &by_course[v["true_course_id"].as_str()];
+        let last = course.iter().map(|r| date(&r["recorded_date"])).max().unwrap();
+        assert_eq!(date(&v["recorded_date"]), last, "the violence is the last report of its course");
+        let before: Vec<&&Row> = course.iter().filter(|r| r["true_serious_violence"] != "true").collect();
+        if !before.iter().any(|r| threat(r) || high_screened.contains(&key(r))) {
+            signless += 1;
+        }
+        violent_courses.insert(v["true_course_id"].as_str());
+    }
+    assert!(signless > 0, "some violent courses show no threat to kill and no high screening");
+    // Many more courses that never end in violence show the same signs.
+    let quiet_with_signs = by_course
+        .iter()
+        .filter(|(c, rs)| !violent_courses.contains(*c) && rs.iter().any(|r| threat(r) || high_screened.contains(&key(r))))
+        .count();
+    assert!(quiet_with_signs > 2 * violent_courses.len(), "{quiet_with_signs} non-violent courses with signs");
+    // Hidden risk is written on every course report and is high for a minority of courses.
+    let high = by_course.values().filter(|rs| rs[0]["true_course_risk"] == "high").count();
+    assert_eq!(high, w.summary.high_risk_courses);
+    assert!((0.05..0.25).contains(&(high as f64 / by_course.len() as f64)), "{high} of {}", by_course.len());
+    assert!(by_course.values().flatten().all(|r| ["standard", "medium", "high"].contains(&r["true_course_risk"].as_str())));
+}
+
+/// Screenings name incidents of the world, and secondary codes sit only beside a principal
+/// crime outside the stalking-and-harassment subgroup; the truth of a report recorded under
+/// another crime does not depend on whether the force added one.
+#[test]
+fn screenings_and_secondary_codes_are_consistent() {
+    let w = world();
+    let refs: BTreeMap<(String, String), &Row> = w.incidents.iter().map(|r| ((r["force"].clone(), r["incident_ref"].clone()), r)).collect();
+    assert_eq!(w.screenings.len(), w.summary.screenings);
+    for a in &w.screenings {
+        let inc = refs[&(a["force"].clone(), a["incident_ref"].clone())];
+        assert!(date(&a["assessed_date"]) >= date(&inc["recorded_date"]));
+        assert!(["DASH", "S-DASH"].contains(&a["tool"].as_str()));
+    }
+    let subgroup = ["8L", "8M", "8Q", "8R", "8U", "8/65", "8/66", "195/12", "8/67"];
+    let mut with_code = 0;
+    for r in &w.incidents {
+        if !r["secondary_offence_codes"].is_empty() {
+            assert!(!subgroup.contains(&r["offence_code"].as_str()), "{r:?}");
+        }
+        if r["true_recorded_under_other_crime"] == "true" {
+            assert!(!r["true_course_id"].is_empty() && !subgroup.contains(&r["offence_code"].as_str()));
+            with_code += usize::from(!r["secondary_offence_codes"].is_empty());
+        }
+    }
+    let under = w.summary.recorded_under_other_crime;
+    assert!(under > 0 && with_code > 0 && with_code < under, "{with_code} of {under} carry a secondary code");
+    // Decoys: one-off reports with a stalking code beside another crime.
+    assert!(w.incidents.iter().any(|r| r["true_course_id"].is_empty() && r["secondary_offence_codes"] == "8Q"));
 }

@@ -11,6 +11,7 @@ use crate::dates::{self, END};
 use crate::error::SynthError;
 use crate::incidents::{self, OFFENCES};
 use crate::people::{self, Appearance, NONE, RowBuf};
+use crate::risk::{self, Screening};
 use crate::rng::Rng;
 use crate::scenario::Scenario;
 
@@ -99,8 +100,15 @@ fn nominal(out: &mut String, code: &str, style: u8, n: u32) {
     .unwrap();
 }
 
-/// Writes the three CSV files into `dir`.
-pub(crate) fn write_all(s: &Scenario<'_>, dir: &Path, rng: &mut Rng) -> Result<Written, SynthError> {
+/// Writes the four CSV files into `dir`: `rng` draws what the world has always drawn (so the
+/// people are the same with or without [`crate::risk`]), `xrng` the narratives' additions.
+pub(crate) fn write_all(
+    s: &Scenario<'_>,
+    screenings: &[Screening],
+    dir: &Path,
+    rng: &mut Rng,
+    xrng: &mut Rng,
+) -> Result<Written, SynthError> {
     let days = Days::new();
     // Incident references as text.
     let refs: Vec<String> = s
@@ -136,8 +144,12 @@ pub(crate) fn write_all(s: &Scenario<'_>, dir: &Path, rng: &mut Rng) -> Result<W
         "outcome_type",
         "outcome_date",
         "narrative",
+        "secondary_offence_codes",
         "true_course_id",
         "true_breach_order_ref",
+        "true_course_risk",
+        "true_serious_violence",
+        "true_recorded_under_other_crime",
     ])
     .map_err(err)?;
     let mut narrative = String::new();
@@ -165,6 +177,7 @@ pub(crate) fn write_all(s: &Scenario<'_>, dir: &Path, rng: &mut Rng) -> Result<W
             t => write!(outcome, "{t}").unwrap(),
         }
         incidents::write_narrative(rng, inc, &mut narrative);
+        risk::amend_narrative(xrng, inc, &mut narrative);
         let (code, desc, alt) = OFFENCES[inc.offence as usize];
         let d = rng.f();
         let desc_owned;
@@ -193,8 +206,12 @@ pub(crate) fn write_all(s: &Scenario<'_>, dir: &Path, rng: &mut Rng) -> Result<W
             outcome.as_str(),
             if inc.outcome < 254 { days.get(inc.outcome_date) } else { "" },
             narrative.as_str(),
+            inc.secondary,
             course.as_str(),
             if inc.breach != NONE { order_refs[inc.breach as usize].as_str() } else { "" },
+            if inc.course != NONE { risk::RISK[s.courses[inc.course as usize].risk as usize] } else { "" },
+            if inc.serious_violence { "true" } else { "" },
+            if inc.under_other_crime { "true" } else { "" },
         ])
         .map_err(err)?;
     }
@@ -324,6 +341,27 @@ pub(crate) fn write_all(s: &Scenario<'_>, dir: &Path, rng: &mut Rng) -> Result<W
             ord.granted.map_or("", |d| days.get(d)),
             ord.expires.map_or("", |d| days.get(d)),
             ord.status.as_str(),
+        ])
+        .map_err(err)?;
+    }
+    w.flush().map_err(|e| SynthError::io(&path, e))?;
+    drop(w);
+
+    // risk_assessments.csv: the screenings of the forces that export them.
+    let path = dir.join("risk_assessments.csv");
+    let mut w = open(&path)?;
+    let err = |e| SynthError::csv(&path, e);
+    w.write_record(["force", "incident_ref", "assessed_date", "tool", "grade", "yes_answers", "assessor_notes"]).map_err(err)?;
+    for a in screenings {
+        let inc = &s.incidents[a.incident as usize];
+        w.write_record([
+            s.world.forces[inc.force as usize].name,
+            refs[a.incident as usize].as_str(),
+            days.get(a.day),
+            ["DASH", "S-DASH"][a.tool as usize],
+            risk::RISK[a.grade as usize],
+            a.answers.join(";").as_str(),
+            "",
         ])
         .map_err(err)?;
     }
