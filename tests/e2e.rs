@@ -84,3 +84,49 @@ fn dashboard_in_chromium() {
     );
     let _ = Client::new(&server.base);
 }
+
+/// A team's morning (issue 18): `tests/e2e/morning.mjs` against a server on the hand-written
+/// export of `tests/data/workflow/`. Screenshots go to `CONDUCT_SHOTS` (the ones in
+/// `docs/screenshots/workflow-*.png` were taken so).
+#[test]
+fn a_teams_morning_in_chromium() {
+    if !crate::util::require(std::env::var("CONDUCT_E2E").as_deref() != Ok("skip"), "CONDUCT_E2E=skip: the browser test is skipped") {
+        return;
+    }
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists() && e2e.join("node_modules/playwright-core").exists(),
+        "the browser test needs {chromium} and playwright-core: `apt-get install chromium` and `npm ci --prefix tests/e2e` (or CONDUCT_E2E=skip)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::workflow::start_on_first_export(dir.path(), Backend::Sqlite).unwrap();
+    let alice = server.add_user("alice", "analyst", Some("City of London"));
+    let bob = server.add_user("bob", "analyst", Some("City of London"));
+    let course_of = |reference: &str| {
+        let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+        c.query_one("SELECT course_id FROM course_incidents WHERE incident_ref = ?", &[reference.into()]).unwrap().unwrap()[0].text()
+    };
+    let shots = std::env::var("CONDUCT_SHOTS").map_or_else(|_| dir.path().join("shots"), Into::into);
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = Command::new("node")
+        .arg(e2e.join("morning.mjs"))
+        .current_dir(&e2e)
+        .env("CONDUCT_BASE", &server.base)
+        .env("CONDUCT_ALICE", "alice")
+        .env("CONDUCT_ALICE_PASS", &alice)
+        .env("CONDUCT_BOB", "bob")
+        .env("CONDUCT_BOB_PASS", &bob)
+        .env("CONDUCT_COURSE_A", course_of("1003"))
+        .env("CONDUCT_COURSE_B", course_of("1102"))
+        .env("CONDUCT_LATER_EXPORT", crate::util::data("workflow/later"))
+        .env("CONDUCT_SHOTS", &shots)
+        .output()
+        .expect("node runs");
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser checks failed:\n{text}\nserver log:\n{}", server.log_text());
+    assert!(text.contains("all browser checks passed"), "{text}");
+    for name in ["unassigned-urgent", "triage-new-since-review", "course"] {
+        assert!(shots.join(format!("workflow-{name}.png")).exists(), "screenshot {name}");
+    }
+}

@@ -17,3 +17,4 @@ mod serve;
 mod store;
 mod synth;
 mod util;
+mod workflow;

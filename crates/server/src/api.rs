@@ -32,6 +32,10 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/api/forces/{force}", get(force))
         .route("/api/triage", get(triage))
         .route("/api/courses/{id}", get(course))
+        .route("/api/courses/{id}/assign", post(assign))
+        .route("/api/courses/{id}/reviews", post(review))
+        .route("/api/review-times.csv", get(review_times))
+        .route("/api/search", get(search))
         .route("/api/persons/{id}", get(person))
         .route("/api/imports", get(imports).post(upload))
         .route("/api/imports/{id}", get(import))
@@ -282,6 +286,112 @@ pub(crate) async fn person(
 ) -> Result<Json<views::PersonPage>, ApiError> {
     let key = state.key.clone();
     Ok(Json(state.view(move |c| views::person(c, &ctx.user, &key, &id)).await?))
+}
+
+/// Who is to have a course in the analyst's force.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct AssignRequest {
+    /// `me`, a colleague's username (an analyst of the same force), or empty to unassign.
+    pub assignee: String,
+}
+
+/// Whom a course was assigned to.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Assigned {
+    /// The course (the current id, when a retired one was given).
+    pub course_id: String,
+    /// The analyst who has it now; null when nobody.
+    pub assigned_to: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/courses/{id}/assign", summary = "Assign a course (its part in your force) to you or a colleague (analysts)",
+    params(("id" = String, Path, description = "course id"), ("X-CSRF-Token" = String, Header, description = "the session's csrf_token")),
+    request_body = AssignRequest,
+    responses((status = 200, description = "assigned", body = Assigned), (status = 400, description = "error", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn assign(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    Json(a): Json<AssignRequest>,
+) -> Result<Json<Assigned>, ApiError> {
+    ctx.check_csrf(csrf_header(&headers))?;
+    Ok(Json(assign_course(&state, &ctx, id, a.assignee).await?))
+}
+
+/// Assigns a course, audited either way (the API and the course page's form).
+pub async fn assign_course(state: &Shared, ctx: &Ctx, id: String, assignee: String) -> Result<Assigned, ApiError> {
+    let user = ctx.user.clone();
+    state
+        .view(move |c| {
+            let ((course_id, assigned_to), entries) = crate::workflow::assign(c, &user, &id, &assignee)?;
+            Ok((Assigned { course_id, assigned_to }, entries))
+        })
+        .await
+}
+
+/// A review of a course by the analyst's force.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct ReviewRequest {
+    /// What was decided.
+    pub decision: crate::workflow::Decision,
+    /// A note (required when the decision is `other`; at most 4,000 characters).
+    #[serde(default)]
+    pub note: String,
+}
+
+#[utoipa::path(post, path = "/api/courses/{id}/reviews", summary = "Record a review of a course by your force (analysts)",
+    description = "The course leaves the open list until something new arrives: a report, a possible breach, another force's report.",
+    params(("id" = String, Path, description = "course id"), ("X-CSRF-Token" = String, Header, description = "the session's csrf_token")),
+    request_body = ReviewRequest,
+    responses((status = 200, description = "recorded", body = crate::workflow::ReviewEntry), (status = 400, description = "error", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn review(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    body: Result<Json<ReviewRequest>, JsonRejection>,
+) -> Result<Json<crate::workflow::ReviewEntry>, ApiError> {
+    ctx.check_csrf(csrf_header(&headers))?;
+    let Json(r) = body.map_err(|e| ApiError::bad_request(format!("a review is {{\"decision\": …, \"note\": …}}: {}", e.body_text())))?;
+    Ok(Json(review_course(&state, &ctx, id, r).await?))
+}
+
+/// Records a review, audited either way (the API and the course page's form).
+pub async fn review_course(state: &Shared, ctx: &Ctx, id: String, r: ReviewRequest) -> Result<crate::workflow::ReviewEntry, ApiError> {
+    let user = ctx.user.clone();
+    state.view(move |c| crate::workflow::record_review(c, &user, &id, r.decision, &r.note)).await
+}
+
+/// Query of the review-times export.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForceQuery {
+    /// Force (analysts: their own, whatever is asked; others: every force when absent).
+    pub force: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/review-times.csv",
+    summary = "Courses that turned urgent, with when they were first reviewed, as CSV for inspectors",
+    description = "One row per force's part of a course: force, course_id, urgent_since, first_review_at, hours_to_first_review, first_decision.",
+    params(ForceQuery),
+    responses((status = 200, description = "the courses", content_type = "text/csv", body = String)))]
+pub(crate) async fn review_times(State(state): State<Shared>, ctx: Ctx, Query(q): Query<ForceQuery>) -> Result<Response, ApiError> {
+    let body = state.view(move |c| crate::workflow::review_times_csv(c, &ctx.user, q.force.as_deref())).await?;
+    let disposition = "attachment; filename=\"review-times.csv\"".to_string();
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+}
+
+#[utoipa::path(get, path = "/api/search",
+    summary = "Find a person or course in the forces you may see, by name (fuzzy), reference, id or date of birth",
+    params(crate::search::SearchQuery),
+    responses((status = 200, description = "what was found", body = crate::search::SearchPage), (status = 400, description = "error", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn search(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    Query(q): Query<crate::search::SearchQuery>,
+) -> Result<Json<crate::search::SearchPage>, ApiError> {
+    Ok(Json(state.view(move |c| crate::search::search(c, &ctx.user, &q)).await?))
 }
 
 /// Page of a paged list.

@@ -545,6 +545,9 @@ struct CarriedIds {
     persons: crate::ids::Assigned,
     /// By course index.
     courses: crate::ids::Assigned,
+    /// By course index: the publication in which the course last gained or lost a report (this
+    /// one, unless it kept its id with exactly the reports it had).
+    course_changed: Vec<i64>,
     /// Next fresh person number.
     next_person: u64,
     /// Next fresh course number.
@@ -595,8 +598,34 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
             old_course.get(inc.force.name()).and_then(|m| m.get(&inc.incident_ref)).into_iter().flatten().map(move |old| (ci, old.as_str()))
         })
     });
-    let courses = crate::ids::assign(a.found.courses.courses.len(), &crate::ids::overlaps(members), &mut next_course, crate::ids::course);
-    Ok(CarriedIds { persons, courses, next_person, next_course, publication })
+    let overlaps = crate::ids::overlaps(members);
+    let courses = crate::ids::assign(a.found.courses.courses.len(), &overlaps, &mut next_course, crate::ids::course);
+    // A course is unchanged when it kept its id and holds exactly the reports that id held.
+    let mut old_size: HashMap<&str, u64> = HashMap::new();
+    for ids in old_course.values().flat_map(|m| m.values()) {
+        for id in ids {
+            *old_size.entry(id.as_str()).or_default() += 1;
+        }
+    }
+    let old_changed: HashMap<String, i64> =
+        conn.query("SELECT course_id, changed FROM courses", &[])?.iter().map(|r| (r[0].text(), r[1].int().unwrap_or(0))).collect();
+    let course_changed = a
+        .found
+        .courses
+        .courses
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let id = courses.labels[ci].as_str();
+            let n = c.incidents.len() as u64;
+            let same = overlaps.get(&(ci, id)) == Some(&n) && old_size.get(id) == Some(&n);
+            match old_changed.get(id) {
+                Some(&changed) if same => changed,
+                _ => publication + 1,
+            }
+        })
+        .collect();
+    Ok(CarriedIds { persons, courses, course_changed, next_person, next_course, publication })
 }
 
 /// Analyses the store's records together with the exports of `adding` (staged, in arrival
@@ -737,6 +766,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             breaches.into(),
             serde_json::to_string(&reasons).unwrap_or_default().into(),
             c.incidents.iter().filter(|&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
+            ids.course_changed[ci].into(),
         ]);
         for &i in &c.incidents {
             let inc = &e.incidents[i];
@@ -757,6 +787,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 breaches.into(),
                 c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count().into(),
                 in_force.iter().filter(|&&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
+                ids.course_changed[ci].into(),
             ]);
             let fig = per_force.entry(*f).or_default();
             fig.courses += 1;
@@ -1027,6 +1058,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "breaches",
                 "reasons",
                 "secondary",
+                "changed",
                 "pos",
             ],
             &courses,
@@ -1045,6 +1077,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "breaches",
                 "hidden",
                 "secondary",
+                "changed",
                 "pos",
             ],
             &course_forces,
@@ -1065,6 +1098,10 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     debug_assert!(tables.iter().map(|t| t.0).eq(crate::schema::ANALYSIS.iter().map(|t| t.0)));
     // What the commit records besides the tables: where retired ids lead, the figures of the
     // publication, and the last import it analysed.
+    let now = crate::audit::now();
+    let urgent: Vec<(String, String)> =
+        course_forces.iter().filter(|r| r[3].int() == Some(0)).map(|r| (r[0].text(), r[1].text())).collect();
+    let label_of: HashMap<&str, usize> = course_label.iter().enumerate().map(|(ci, l)| (l.as_str(), ci)).collect();
     let finish = |c: &mut Conn| -> Result<(), DatasetError> {
         // Retired ids lead to their successors; ids that led to one retired now lead on.
         for (old, new) in ids.persons.retired.iter().chain(&ids.courses.retired) {
@@ -1072,9 +1109,27 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             c.execute("DELETE FROM id_successors WHERE old_id = ?", &[old.into()])?;
             c.execute("INSERT INTO id_successors (old_id, current_id) VALUES (?, ?)", &[old.into(), new.into()])?;
         }
+        // The review workflow follows the ids and learns what is new since each review.
+        crate::workflow::after_publication(c, &ids.courses.retired, &urgent, &now, &|id: &str| {
+            label_of.get(id).map(|&ci| {
+                let course = &a.found.courses.courses[ci];
+                let mut content = crate::workflow::Content::default();
+                for &i in &course.incidents {
+                    let inc = &e.incidents[i];
+                    content.reports.insert(crate::workflow::report_key(inc.force.name(), &inc.incident_ref));
+                }
+                if let Some(rank) = review_of[ci] {
+                    for &b in &a.found.reviews[rank].breaches {
+                        let inc = &e.incidents[a.found.breaches[b].incident];
+                        content.breaches.insert(crate::workflow::report_key(inc.force.name(), &inc.incident_ref));
+                    }
+                }
+                content
+            })
+        })?;
         for (k, v) in [
             ("model", model.clone()),
-            ("published_at", crate::audit::now()),
+            ("published_at", now.clone()),
             ("published", serde_json::to_string(&published).unwrap_or_default()),
             ("publication", (ids.publication + 1).to_string()),
             ("next_person", ids.next_person.to_string()),

@@ -27,9 +27,11 @@ pub mod ids;
 pub mod openapi;
 pub mod pages;
 pub mod queue;
+pub mod search;
 /// The tables of the dashboard and of the published analysis, owned by `conduct-store`.
 pub use conduct_store::schema;
 pub mod views;
+pub mod workflow;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -23,6 +23,10 @@ pub const PATHS: &[(&str, &str)] = &[
     ("get", "/api/forces/{force}"),
     ("get", "/api/triage"),
     ("get", "/api/courses/{id}"),
+    ("post", "/api/courses/{id}/assign"),
+    ("post", "/api/courses/{id}/reviews"),
+    ("get", "/api/review-times.csv"),
+    ("get", "/api/search"),
     ("get", "/api/persons/{id}"),
     ("get", "/api/imports"),
     ("post", "/api/imports"),
@@ -87,6 +91,10 @@ impl utoipa::Modify for CommonErrors {
         api::force,
         api::triage,
         api::course,
+        api::assign,
+        api::review,
+        api::review_times,
+        api::search,
         api::person,
         api::imports,
         api::upload,
@@ -242,6 +250,16 @@ mod tests {
             ni_number: None,
         };
         let reference = |reports, records| Reference { force: "Kent".into(), reference: "REF-0A1B".into(), reports, records };
+        let review = crate::workflow::ReviewEntry {
+            id: 1,
+            force: "Essex".into(),
+            reviewer: "ana".into(),
+            at: "2026-01-01T00:00:00.000Z".into(),
+            decision: crate::workflow::Decision::SdashRequested,
+            decision_label: crate::workflow::Decision::SdashRequested.label(),
+            note: None,
+            recorded_as: Some("C000009".into()),
+        };
         let course = CoursePage {
             course_id: "C000001".into(),
             forces: vec!["Essex".into(), "Kent".into()],
@@ -307,6 +325,15 @@ mod tests {
                 in_words: "S-DASH 2023-01-03: high; victim very frightened".into(),
                 assessor_notes: None,
             }],
+            workflow: crate::workflow::CourseWorkflow {
+                force: Some("Essex".into()),
+                assigned_to: Some("ana".into()),
+                may_act: true,
+                colleagues: vec!["ana".into(), "bo".into()],
+                since_review: Some(crate::workflow::SinceReview { reports: 2, possible_breaches: 1, other_forces_reports: 0 }),
+                since_review_words: Some("new since review: 2 reports, 1 a possible breach".into()),
+                reviews: vec![review.clone()],
+            },
             redirected_from: Some("C999999".into()),
         };
         let person = PersonPage {
@@ -368,6 +395,14 @@ mod tests {
                 offences: 30,
                 offences_victim_withdrew: 6,
             }),
+            review_times: crate::workflow::ReviewTimes {
+                urgent: 3,
+                reviewed: 2,
+                within_7_days: 2,
+                median_hours: Some(5.5),
+                waiting: 1,
+                longest_wait_hours: None,
+            },
         };
         let triage = TriagePage {
             force: Some("Essex"),
@@ -390,6 +425,15 @@ mod tests {
                 possible_breaches: Some(0),
                 victim: "P000001".into(),
                 suspect: Some("P000002".into()),
+                assigned_to: Some("ana".into()),
+                review: Some(crate::views::ReviewMark {
+                    at: "2026-01-01T00:00:00.000Z".into(),
+                    reviewer: "ana".into(),
+                    decision: "spo_considered".into(),
+                    settled: false,
+                    since: crate::workflow::SinceReview { reports: 1, possible_breaches: 0, other_forces_reports: 1 },
+                    since_words: Some("new since review: 1 report; 1 report from another force".into()),
+                }),
             }],
         };
         let audit = AuditPage {
@@ -437,6 +481,36 @@ mod tests {
             ),
             ("post", "/api/grants", "200", serde_json::to_value(Granted { granted: true, username: "rev".into(), force: "Kent" }).unwrap()),
             ("get", "/api/audit", "200", serde_json::to_value(&audit).unwrap()),
+            (
+                "post",
+                "/api/courses/{id}/assign",
+                "200",
+                serde_json::to_value(crate::api::Assigned { course_id: "C000001".into(), assigned_to: None }).unwrap(),
+            ),
+            ("post", "/api/courses/{id}/reviews", "200", serde_json::to_value(&review).unwrap()),
+            (
+                "get",
+                "/api/search",
+                "200",
+                serde_json::to_value(crate::search::SearchPage {
+                    kind: Some(crate::search::SearchKind::DateOfBirth),
+                    forces: vec!["Essex".into()],
+                    persons: vec![crate::search::Found {
+                        person_id: "P0000001".into(),
+                        force: "Essex".into(),
+                        name: "Amy Lowther".into(),
+                        date_of_birth: None,
+                        incident_ref: "1001".into(),
+                        role: "victim".into(),
+                        why: "date of birth".into(),
+                        score: 1.0,
+                        courses: vec!["C000001".into()],
+                    }],
+                    courses: vec![],
+                    truncated: false,
+                })
+                .unwrap(),
+            ),
         ];
         for (method, path, status, v) in &cases {
             let schema = answer(method, path, status);

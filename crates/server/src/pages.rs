@@ -26,6 +26,7 @@ use crate::views::{
     self, AuditPage, CoursePage, Explanation, ForceOverview, National, OutcomeGroup, PersonPage, Quarter, Reference, TriagePage,
     TriageQuery, Upload, UploadList,
 };
+use crate::workflow::Decision;
 use crate::{Ctx, Shared};
 
 /// The page routes.
@@ -37,10 +38,13 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/forces/{force}", get(force_page))
         .route("/triage", get(triage_page))
         .route("/courses/{id}", get(course_page))
+        .route("/courses/{id}/assign", post(assign_post))
+        .route("/courses/{id}/review", post(review_post))
         .route("/persons/{id}", get(person_page))
         .route("/import", get(import_page).post(import_post))
         .route("/imports/{id}", get(upload_page))
         .route("/national", get(national_page))
+        .route("/search", get(search_page))
         .route("/audit", get(audit_page))
         .route("/grants", post(grant_post))
 }
@@ -94,6 +98,8 @@ ul.reasons{margin:0;padding-left:1.1em}.muted{color:#666}.pager{margin:.8em 0;di
 .login{max-width:22em;margin:4em auto;background:#fff;padding:1.5em;border:1px solid #ddd;border-radius:6px}
 .login label{margin-bottom:.8em}input,select,button{font:inherit;padding:.25em .4em}
 details{background:#fff;border:1px solid #ddd;border-radius:4px;margin:.4em 0;padding:.3em .6em}code{font-size:.92em}
+#workflow form{display:flex;gap:.8em;flex-wrap:wrap;align-items:end;margin:.5em 0}.new-since strong,td.work .new{color:#b00020}
+nav.queues{margin:-.2em 0 .8em}
 ";
 
 /// The links of a signed-in user's header.
@@ -103,6 +109,7 @@ fn nav(c: &Ctx) -> Markup {
         a href=(home) { "Overview" }
         a href="/triage" { "Triage" }
         a href="/national" { "National" }
+        a href="/search" { "Search" }
         @if c.user.role != Role::Reviewer {
             a href="/import" { "Import" }
         }
@@ -367,6 +374,18 @@ fn force_html(v: &ForceOverview) -> Markup {
                 (w.offences_victim_withdrew) " of " (w.offences) ")."
             }
         }
+        @let t = &v.review_times;
+        h2 { "Time to first review of urgent courses" }
+        p.note #review-times {
+            @if t.urgent == 0 {
+                "No course of this force has turned urgent since the dashboard began keeping count."
+            } @else {
+                (t.urgent) " courses turned urgent; " (t.reviewed) " reviewed since (" (t.within_7_days) " within 7 days"
+                @if let Some(m) = t.median_hours { "; median " (format!("{m:.1}")) " hours" } "); " (t.waiting) " waiting"
+                @if let Some(h) = t.longest_wait_hours { ", the longest for " (format!("{h:.1}")) " hours" } ". "
+            }
+            a href={ "/api/review-times.csv?force=" (url_part(name)) } { "Per course, as CSV" }
+        }
         h2 { "Trend" }
         (trend_svg(v.quarters.as_deref().unwrap_or_default()))
         h2 { "Outcomes" }
@@ -408,13 +427,27 @@ fn triage_html(v: &TriagePage, q: &TriageQuery, all_forces: bool) -> Markup {
         ("breach", &q.breach),
         ("hidden", &q.hidden),
         ("secondary", &q.secondary),
+        ("state", &q.state),
+        ("assigned", &q.assigned),
+        ("new_since_visit", &q.new_since_visit),
     ] {
         if let Some(x) = val.as_deref().filter(|x| !x.is_empty()) {
             base.push_str(&format!("{k}={}&", url_part(x)));
         }
     }
+    let state = q.state.as_deref().filter(|s| !s.is_empty()).unwrap_or("open");
+    let assigned = q.assigned.as_deref().unwrap_or("");
     html! {
         h1 { "Triage" @if force_name.is_empty() { ": all forces" } @else { ": " (force_name) } }
+        @if !all_forces {
+            nav.queues aria-label="work queues" {
+                a href="/triage?assigned=me&state=all" { "My courses" } " · "
+                a href="/triage?priority=urgent&assigned=none" { "Unassigned urgent" } " · "
+                a href="/triage?new_since_visit=1&state=all" { "New since my last visit" } " · "
+                a href="/triage?state=reviewed" { "Reviewed, nothing new" } " · "
+                a href="/triage?state=all" { "Everything" }
+            }
+        }
         form.filters method="get" action="/triage" {
             @if all_forces {
                 label { "Force "
@@ -429,6 +462,23 @@ fn triage_html(v: &TriagePage, q: &TriageQuery, all_forces: bool) -> Markup {
                     option value="" { "any" }
                     @for p in PRIORITIES { option selected[q.priority.as_deref() == Some(p)] { (p) } }
                 }
+            }
+            label { "Reviews "
+                select name="state" {
+                    @for (k, label) in [("open", "open (not reviewed, or new since)"), ("reviewed", "reviewed, nothing new"), ("all", "all")] {
+                        option value=(k) selected[state == k] { (label) }
+                    }
+                }
+            }
+            @if !all_forces {
+                label { "Assigned "
+                    select name="assigned" {
+                        @for (k, label) in [("", "anyone or nobody"), ("me", "to me"), ("none", "to nobody")] {
+                            option value=(k) selected[assigned == k] { (label) }
+                        }
+                    }
+                }
+                label { span { input type="checkbox" name="new_since_visit" value="1" checked[q.new_since_visit.is_some()]; " new since my last visit" } }
             }
             label { "Sort "
                 select name="sort" {
@@ -452,7 +502,7 @@ fn triage_html(v: &TriagePage, q: &TriageQuery, all_forces: bool) -> Markup {
             thead {
                 tr {
                     th { "Course" } th { "Priority" } th { "Why" } th.n { "Reports" } th.n { "Hidden" } th { "First – latest" }
-                    th { "Forces" }
+                    th { "Forces" } @if !all_forces { th { "Work" } }
                 }
             }
             tbody {
@@ -465,6 +515,15 @@ fn triage_html(v: &TriagePage, q: &TriageQuery, all_forces: bool) -> Markup {
                         td.n { (num(r.hidden_repeats)) }
                         td { (r.first_date) " – " (r.last_date) }
                         td { (r.forces.join(", ")) }
+                        @if !all_forces {
+                            td.work {
+                                @if let Some(a) = &r.assigned_to { div { "assigned to " (a) } }
+                                @if let Some(m) = &r.review {
+                                    div { "reviewed " (m.at.get(..10).unwrap_or(&m.at)) " by " (m.reviewer) ": " (decision_label(&m.decision)) }
+                                    @if let Some(w) = &m.since_words { div.new { strong { (w) } } }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -482,6 +541,14 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
         Err(e) => return error_page(Some(&ctx), e),
     };
     page("Triage", &ctx, triage_html(&v, &q, ctx.user.sees_all_forces()))
+}
+
+/// A stored decision in words (the stored word itself when unknown).
+fn decision_label(d: &str) -> &str {
+    match Decision::parse(d) {
+        Some(x) => x.label(),
+        None => d,
+    }
 }
 
 fn days(d: &str) -> Option<i32> {
@@ -641,7 +708,7 @@ fn person_link(id: &Option<String>) -> Markup {
 }
 
 /// A course: its people, why it is on the list, its time line, reports, orders and references.
-fn course_html(v: &CoursePage) -> Markup {
+fn course_html(v: &CoursePage, csrf: &str) -> Markup {
     let p = &v.priority;
     html! {
         h1 { "Course " (v.course_id) " " span class={ "p-" (p) } { (p) } }
@@ -650,6 +717,7 @@ fn course_html(v: &CoursePage) -> Markup {
             (num(v.hidden_repeats)) " hidden repeats) · " (v.first_date) " – " (v.last_date) " · " (v.forces.join(", "))
         }
         (redirected(&v.redirected_from, "course"))
+        (workflow_html(v, csrf))
         @if !v.reasons.is_empty() {
             h2 { "Why it is on the list" }
             ul.reasons { @for x in &v.reasons { li { (x) } } }
@@ -736,7 +804,157 @@ async fn course_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, UrlPath
         Ok(v) => v,
         Err(e) => return error_page(Some(&ctx), e),
     };
-    page(&format!("Course {}", v.course_id), &ctx, course_html(&v))
+    page(&format!("Course {}", v.course_id), &ctx, course_html(&v, &ctx.csrf))
+}
+
+/// A course's work in the reader's force: who has it, what is new since the force's last
+/// review, the forms to take it and record a review, and every force's reviews.
+fn workflow_html(v: &CoursePage, csrf: &str) -> Markup {
+    let w = &v.workflow;
+    let action = |what: &str| format!("/courses/{}/{what}", url_part(&v.course_id));
+    html! {
+        section #workflow {
+            h2 { "Review" }
+            @if let Some(words) = &w.since_review_words { p.new-since { strong { (words) } } }
+            @if let Some(f) = &w.force {
+                p { (f) ": " @match &w.assigned_to { Some(a) => { "assigned to " strong { (a) } }, None => "assigned to nobody" } }
+            }
+            @if w.may_act {
+                form.inline #assign method="post" action=(action("assign")) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { "Assign to "
+                        select name="assignee" {
+                            option value="" { "nobody" }
+                            @for u in &w.colleagues { option value=(u) selected[w.assigned_to.as_deref() == Some(u.as_str())] { (u) } }
+                        }
+                    }
+                    " " button type="submit" { "Assign" }
+                }
+                form #review method="post" action=(action("review")) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label { "Decision "
+                        select name="decision" {
+                            @for d in Decision::ALL { option value=(d.as_str()) { (d.label()) } }
+                        }
+                    }
+                    label { " Note " textarea name="note" rows="2" cols="60" maxlength=(crate::workflow::MAX_NOTE_CHARS) {} }
+                    " " button type="submit" { "Record review" }
+                }
+            }
+            @if w.reviews.is_empty() {
+                p.muted { "Not reviewed yet." }
+            } @else {
+                table #reviews {
+                    tr { th { "When" } th { "Force" } th { "Reviewer" } th { "Decision" } th { "Note" } }
+                    @for r in &w.reviews {
+                        tr {
+                            td { (r.at) } td { (r.force) } td { (r.reviewer) } td { (r.decision_label) }
+                            td {
+                                @match &r.note { Some(n) => (n), None => span.muted { "(another force's note)" } }
+                                @if let Some(old) = &r.recorded_as { br; span.muted { "recorded on " (old) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Search: a form, and what it found.
+fn search_html(q: &crate::search::SearchQuery, v: &crate::search::SearchPage) -> Markup {
+    html! {
+        h1 { "Search" }
+        form.filters #search method="get" action="/search" {
+            label { "Name, reference, id or date of birth "
+                input type="search" name="q" value=(q.q.as_deref().unwrap_or("")) size="40" maxlength="200" autofocus;
+            }
+            button type="submit" { "Search" }
+        }
+        p.muted { "Searches the records of: " (if v.forces.is_empty() { "no force (ask an administrator for access)".to_string() } else { v.forces.join(", ") }) }
+        @if v.kind.is_some() {
+            @if !v.courses.is_empty() {
+                h2 { "Courses" }
+                ul #found-courses { @for id in &v.courses { li { a href={ "/courses/" (url_part(id)) } { (id) } } } }
+            }
+            h2 { "Persons" }
+            @if v.persons.is_empty() {
+                p { "Nobody found." }
+            } @else {
+                table #found {
+                    tr { th { "Person" } th { "Name" } th { "Date of birth" } th { "Force" } th { "Report" } th { "Role" } th { "Why" } th { "Courses" } }
+                    @for p in &v.persons {
+                        tr {
+                            td { a href={ "/persons/" (url_part(&p.person_id)) } { (p.person_id) } }
+                            td { (p.name) } td { (text(&p.date_of_birth)) } td { (p.force) } td { (p.incident_ref) } td { (p.role) }
+                            td { (p.why) }
+                            td { @for (k, id) in p.courses.iter().enumerate() { @if k > 0 { ", " } a href={ "/courses/" (url_part(id)) } { (id) } } }
+                        }
+                    }
+                }
+                @if v.truncated { p.note { "More matched than the " (crate::search::MAX_PERSONS) " shown: add to the search." } }
+            }
+        }
+    }
+}
+
+async fn search_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q): Query<crate::search::SearchQuery>) -> Response {
+    let (user, q2) = (ctx.user.clone(), q.clone());
+    match state.view(move |c| crate::search::search(c, &user, &q2)).await {
+        Ok(v) => page("Search", &ctx, search_html(&q, &v)),
+        Err(e) => error_page(Some(&ctx), e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    assignee: String,
+}
+
+async fn assign_post(
+    State(state): State<Shared>,
+    PageCtx(ctx): PageCtx,
+    UrlPath(id): UrlPath<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(Some(&f.csrf)) {
+        return error_page(Some(&ctx), e);
+    }
+    match api::assign_course(&state, &ctx, id, f.assignee).await {
+        Ok(a) => Redirect::to(&format!("/courses/{}", url_part(&a.course_id))).into_response(),
+        Err(e) => error_page(Some(&ctx), e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn review_post(
+    State(state): State<Shared>,
+    PageCtx(ctx): PageCtx,
+    UrlPath(id): UrlPath<String>,
+    Form(f): Form<ReviewForm>,
+) -> Response {
+    if let Err(e) = ctx.check_csrf(Some(&f.csrf)) {
+        return error_page(Some(&ctx), e);
+    }
+    let Some(decision) = Decision::parse(&f.decision) else {
+        return error_page(Some(&ctx), ApiError::bad_request(format!("no such decision {:?}", f.decision)));
+    };
+    let back = format!("/courses/{}", url_part(&id));
+    match api::review_course(&state, &ctx, id, api::ReviewRequest { decision, note: f.note }).await {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => error_page(Some(&ctx), e),
+    }
 }
 
 /// A weight as shown: one JSON cannot carry (infinite or not a number) is shown as 0.
@@ -1207,6 +1425,24 @@ mod tests {
                 in_words: x.into(),
                 assessor_notes: t.clone(),
             }],
+            workflow: crate::workflow::CourseWorkflow {
+                force: Some(x.into()),
+                assigned_to: Some(x.into()),
+                may_act: true,
+                colleagues: vec![x.into()],
+                since_review: Some(crate::workflow::SinceReview { reports: 1, possible_breaches: 1, other_forces_reports: 1 }),
+                since_review_words: Some(x.into()),
+                reviews: vec![crate::workflow::ReviewEntry {
+                    id: 1,
+                    force: x.into(),
+                    reviewer: x.into(),
+                    at: x.into(),
+                    decision: Decision::Other,
+                    decision_label: Decision::Other.label(),
+                    note: Some(x.into()),
+                    recorded_as: Some(x.into()),
+                }],
+            },
             redirected_from: t,
         }
     }
@@ -1281,6 +1517,15 @@ mod tests {
             possible_breaches: None,
             victim: x.into(),
             suspect: Some(x.into()),
+            assigned_to: Some(x.into()),
+            review: Some(crate::views::ReviewMark {
+                at: x.into(),
+                reviewer: x.into(),
+                decision: x.into(),
+                settled: false,
+                since: crate::workflow::SinceReview::default(),
+                since_words: Some(x.into()),
+            }),
         };
         let page = TriagePage { force: None, page: 2, per_page: 1, total: 3, next_page: Some(3), items: vec![row] };
         let t = Some(x.to_string());
@@ -1291,7 +1536,10 @@ mod tests {
             stalking: t.clone(),
             cross_force: t.clone(),
             breach: t.clone(),
-            hidden: t,
+            hidden: t.clone(),
+            state: t.clone(),
+            assigned: t.clone(),
+            new_since_visit: t,
             ..TriageQuery::default()
         };
         (page, q)
@@ -1318,6 +1566,14 @@ mod tests {
                 offences: 30,
                 offences_victim_withdrew: 6,
             }),
+            review_times: crate::workflow::ReviewTimes {
+                urgent: 3,
+                reviewed: 2,
+                within_7_days: 1,
+                median_hours: Some(30.5),
+                waiting: 1,
+                longest_wait_hours: Some(12.0),
+            },
         };
         let national = National { published_at: Some(x.into()), forces: vec![summary(x)] };
         let entry = LoggedEntry {
@@ -1337,7 +1593,35 @@ mod tests {
             ("error", error_html(Some(&admin), &refused)),
             ("force", layout(x, Some(&admin), force_html(&overview))),
             ("triage", layout(x, Some(&admin), triage_html(&tp, &tq, true))),
-            ("course", layout(x, Some(&admin), course_html(&course(x)))),
+            ("triage (analyst)", layout(x, Some(&admin), triage_html(&tp, &tq, false))),
+            (
+                "search",
+                layout(
+                    x,
+                    Some(&admin),
+                    search_html(
+                        &crate::search::SearchQuery { q: Some(x.into()) },
+                        &crate::search::SearchPage {
+                            kind: Some(crate::search::SearchKind::Name),
+                            forces: vec![x.into()],
+                            persons: vec![crate::search::Found {
+                                person_id: x.into(),
+                                force: x.into(),
+                                name: x.into(),
+                                date_of_birth: Some(x.into()),
+                                incident_ref: x.into(),
+                                role: x.into(),
+                                why: x.into(),
+                                score: 1.0,
+                                courses: vec![x.into(), x.into()],
+                            }],
+                            courses: vec![x.into()],
+                            truncated: true,
+                        },
+                    ),
+                ),
+            ),
+            ("course", layout(x, Some(&admin), course_html(&course(x), x))),
             ("person", layout(x, Some(&admin), person_html(&person(x)))),
             ("import", layout(x, Some(&admin), import_html(&admin, &list))),
             ("import (reviewer)", layout(x, Some(&reviewer), import_html(&reviewer, &list))),
@@ -1397,7 +1681,7 @@ mod tests {
     const ELEMENTS: &[&str] = &[
         "html", "head", "meta", "title", "style", "body", "header", "main", "strong", "a", "span", "form", "input", "button", "h1", "h2",
         "p", "div", "b", "label", "select", "option", "table", "thead", "tbody", "tr", "th", "td", "ul", "li", "code", "details",
-        "summary", "svg", "text", "rect", "polyline", "polygon", "line", "circle", "br",
+        "summary", "svg", "text", "rect", "polyline", "polygon", "line", "circle", "br", "section", "textarea", "nav",
     ];
 
     #[test]
@@ -1424,7 +1708,7 @@ mod tests {
 
     #[test]
     fn links_carry_ids_percent_encoded() {
-        let html = course_html(&course("a b/../'\"<x>")).into_string();
+        let html = course_html(&course("a b/../'\"<x>"), "t").into_string();
         assert!(html.contains("href=\"/persons/a%20b%2F..%2F%27%22%3Cx%3E\""), "{html}");
         let (tp, tq) = triage("x&y");
         let html = triage_html(&tp, &tq, false).into_string();

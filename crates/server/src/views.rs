@@ -75,6 +75,16 @@ pub struct TriageQuery {
     /// only as a secondary offence code.
     #[param(value_type = Option<bool>)]
     pub secondary: Option<String>,
+    /// open (default: not reviewed, or something new since the force's latest review),
+    /// reviewed (reviewed and nothing new since) or all.
+    #[param(pattern = "^(open|reviewed|all)$")]
+    pub state: Option<String>,
+    /// Only courses assigned to: `me`, `none` (nobody), or a username.
+    pub assigned: Option<String>,
+    /// Only courses that gained a report after the last publication the user had seen when
+    /// they last opened the list ("new since my last visit").
+    #[param(value_type = Option<bool>)]
+    pub new_since_visit: Option<String>,
     /// rank (default), recent or reports.
     #[param(pattern = "^(rank|recent|reports)$")]
     pub sort: Option<String>,
@@ -181,20 +191,77 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     if flag(&q.secondary) {
         cond.push("secondary > 0");
     }
+    // The review workflow's filters (one force's part of a course; on the all-forces list, a
+    // course is settled when every force holding it has settled it).
+    let mut live = false;
+    let state = q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("open");
+    let this = if force.is_some() { "course_forces.force" } else { "cf.force" };
+    let settled_here =
+        format!("EXISTS (SELECT 1 FROM review_state s WHERE s.force = {this} AND s.course_id = {from}.course_id AND s.settled = 1)");
+    let none_open = format!("NOT EXISTS (SELECT 1 FROM course_forces cf WHERE cf.course_id = courses.course_id AND NOT {settled_here})");
+    let mut workflow_cond = Vec::new();
+    match state {
+        "all" => {}
+        "open" | "reviewed" => {
+            // Skipped while nothing is settled in the scope: the list stays on its fast path.
+            let any = match force {
+                Some(f) => c.query_one("SELECT 1 FROM review_state WHERE force = ? AND settled = 1 LIMIT 1", &[f.name().into()])?,
+                None => c.query_one("SELECT 1 FROM review_state WHERE settled = 1 LIMIT 1", &[])?,
+            };
+            let reviewed = state == "reviewed";
+            if any.is_some() || reviewed {
+                live = true;
+                workflow_cond.push(match (force.is_some(), reviewed) {
+                    (true, false) => format!("NOT {settled_here}"),
+                    (true, true) => settled_here.clone(),
+                    (false, false) => format!("NOT {none_open}"),
+                    (false, true) => none_open.clone(),
+                });
+            }
+        }
+        other => return Err(ApiError::bad_request(format!("state is open, reviewed or all, not {other:?}"))),
+    }
+    if let Some(a) = q.assigned.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        live = true;
+        let scope = if force.is_some() { "a.force = course_forces.force AND " } else { "" };
+        let exists = format!("EXISTS (SELECT 1 FROM assignments a WHERE {scope}a.course_id = {from}.course_id");
+        match a {
+            "none" => workflow_cond.push(format!("NOT {exists})")),
+            who => {
+                workflow_cond.push(format!("{exists} AND a.assignee = ?)"));
+                params.push(if who == "me" { user.username.as_str().into() } else { who.into() });
+            }
+        }
+    }
+    // Every list read rolls the user's last visit forward (once per publication).
+    let previous = crate::workflow::visit(c, user)?;
+    if flag(&q.new_since_visit) {
+        live = true;
+        workflow_cond.push("changed > ?".to_string());
+        params.push(Value::Int(previous));
+    }
     let order = match q.sort.as_deref().unwrap_or("rank") {
         "rank" | "" => rank,
         "recent" => last,
         "reports" => reports,
         other => return Err(ApiError::bad_request(format!("sort is rank, recent or reports, not {other:?}"))),
     };
+    let plain = cond.clone();
+    cond.extend(workflow_cond.iter().map(String::as_str));
     let filter = if cond.is_empty() { String::new() } else { format!(" WHERE {}", cond.join(" AND ")) };
     let published = Totals::publication(c)?;
-    let total = totals.count(c, &published, &format!("SELECT COUNT(*) FROM {from}{filter}"), &params)?;
+    let count_sql = format!("SELECT COUNT(*) FROM {from}{filter}");
+    // Reviews and assignments change between publications: those counts are not kept.
+    let total = if live {
+        c.query_one(&count_sql, &params)?.and_then(|r| r[0].int()).unwrap_or(0)
+    } else {
+        totals.count(c, &published, &count_sql, &params)?
+    };
     let offset = ((page - 1) * per_page) as i64;
     // In review order with at most a priority filter (the common case), a page is a range of
     // positions; otherwise an OFFSET over the filtered, sorted index.
-    let by_position = order == rank && cond.iter().all(|c| *c == "force = ?" || *c == "priority_rank = ?");
-    let (page_sql, p2) = if by_position {
+    let by_position = !live && order == rank && plain.iter().all(|c| *c == "force = ?" || *c == "priority_rank = ?");
+    let (page_sql, mut p2) = if by_position {
         let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
         let range =
             if filter.is_empty() { " WHERE pos >= ? AND pos < ?".to_string() } else { format!("{filter} AND pos >= ? AND pos < ?") };
@@ -208,12 +275,26 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         p.push(Value::Int(offset));
         (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"), p)
     };
+    // The force's workflow on each row of the page: who has it, its latest review and what is
+    // new since (the all-forces list shows none: each force works its own part).
+    let (workflow_columns, workflow_join) = match force {
+        Some(f) => {
+            p2.push(f.name().into());
+            p2.push(f.name().into());
+            (
+                "a.assignee, s.settled, s.new_reports, s.new_breaches, s.new_cross_force, r.at, r.reviewer, r.decision",
+                "LEFT JOIN assignments a ON a.force = ? AND a.course_id = c.course_id \
+                 LEFT JOIN review_state s ON s.force = ? AND s.course_id = c.course_id LEFT JOIN reviews r ON r.id = s.review_id",
+            )
+        }
+        None => ("NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL", ""),
+    };
     let rows = c.query(
         &format!(
             "SELECT c.course_id, c.priority, c.reasons, c.first_date, c.last_date, c.reports, p.reports, c.hidden, c.cross_force, c.forces, \
-             c.stalking, c.breaches, c.victim, c.suspect \
+             c.stalking, c.breaches, c.victim, c.suspect, {workflow_columns} \
              FROM (SELECT course_id, reports, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM ({page_sql}) q) p \
-             JOIN courses c ON c.course_id = p.course_id ORDER BY p.n"
+             JOIN courses c ON c.course_id = p.course_id {workflow_join} ORDER BY p.n"
         ),
         &p2,
     )?;
@@ -280,6 +361,28 @@ pub struct TriageRow {
     pub victim: String,
     /// The suspect's person id, when one is known.
     pub suspect: Option<String>,
+    /// Who has it in the force listed; null when nobody (or on the all-forces list).
+    pub assigned_to: Option<String>,
+    /// The force's latest review of it and what is new since; null when never reviewed (or on
+    /// the all-forces list).
+    pub review: Option<ReviewMark>,
+}
+
+/// A force's latest review of a course, on its row of the triage list.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewMark {
+    /// When (UTC).
+    pub at: String,
+    /// Who.
+    pub reviewer: String,
+    /// What was decided.
+    pub decision: String,
+    /// Whether nothing has arrived since (the course has left the open list).
+    pub settled: bool,
+    /// What arrived since, as counted by the latest publication.
+    pub since: crate::workflow::SinceReview,
+    /// That in words ("new since review: 2 reports, 1 a possible breach"); null when nothing.
+    pub since_words: Option<String>,
 }
 
 impl TriageRow {
@@ -318,6 +421,22 @@ impl TriageRow {
                 Value::Null => None,
                 _ => Some(take_text(&mut r[13])),
             },
+            assigned_to: opt(&r[14]),
+            review: r[15].int().map(|settled| {
+                let since = crate::workflow::SinceReview {
+                    reports: r[16].int().unwrap_or(0) as u64,
+                    possible_breaches: r[17].int().unwrap_or(0) as u64,
+                    other_forces_reports: r[18].int().unwrap_or(0) as u64,
+                };
+                ReviewMark {
+                    at: r[19].text(),
+                    reviewer: r[20].text(),
+                    decision: r[21].text(),
+                    settled: settled == 1,
+                    since_words: (!since.is_empty()).then(|| format!("new since review: {}", since.in_words())),
+                    since,
+                }
+            }),
         }
     }
 }
@@ -418,6 +537,9 @@ pub struct CoursePage {
     /// Risk screenings (DASH, S-DASH, SASH) recorded on the reports the reader may see, oldest
     /// first.
     pub screenings: Vec<Screening>,
+    /// Who has it in the reader's force, its reviews, and what is new since the reader's force
+    /// last reviewed it.
+    pub workflow: crate::workflow::CourseWorkflow,
     /// The retired id asked for, when it led here (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirected_from: Option<String>,
@@ -736,6 +858,9 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
     let held_elsewhere: Vec<Reference> =
         elsewhere.into_iter().map(|(force, (reference, n))| Reference { force, reference, reports: Some(n), records: None }).collect();
     let outcome = AccessOutcome::of(full.len(), forces.len());
+    let course_forces = split(&row[1].text());
+    let workflow =
+        crate::workflow::of_course(c, user, id, &course_forces, |f| force_of(f).is_some_and(|f| user.access(f) == Access::Full))?;
     let v = CoursePage {
         course_id: row[0].text(),
         forces: split(&row[1].text()),
@@ -758,6 +883,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
         held_elsewhere,
         other_forces_reports: others,
         screenings,
+        workflow,
         redirected_from: (requested != id).then(|| requested.to_string()),
     };
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
@@ -1077,6 +1203,9 @@ pub struct ForceOverview {
     /// Victims who withdrew support (outcomes 14 and 16), by course of conduct and by offence
     /// (null when the publication stored none).
     pub withdrawal: Option<Withdrawals>,
+    /// How long the force's courses that turned urgent waited for their first review (the
+    /// per-course list: `GET /api/review-times.csv`).
+    pub review_times: crate::workflow::ReviewTimes,
 }
 
 /// A force's courses and offences in which the victim withdrew support (Home Office outcome
@@ -1161,7 +1290,9 @@ pub fn overview(c: &mut Conn, force: &str) -> Result<ForceOverview, ApiError> {
     match row {
         Some(r) => {
             let stored: StoredOverview = serde_json::from_str(&r[12].text()).unwrap_or_default();
+            let urgent = crate::workflow::urgent_courses(c, Some(f.name()))?;
             Ok(ForceOverview {
+                review_times: crate::workflow::review_times(&urgent, &crate::audit::now()),
                 summary: ForceSummary::from_row(&r),
                 quarters: stored.quarters,
                 outcome_groups: stored.outcome_groups,
@@ -1269,7 +1400,7 @@ fn inert(cell: &str) -> String {
 
 /// Looks `id` up with `fetch`; when nothing is found and a later publication retired the id,
 /// looks up the id it now leads to. Gives what was found and the id it was found under.
-fn following<T>(
+pub(crate) fn following<T>(
     c: &mut Conn,
     id: &str,
     mut fetch: impl FnMut(&mut Conn, &str) -> Result<Option<T>, ApiError>,

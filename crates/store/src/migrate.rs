@@ -17,6 +17,10 @@
 //!    course pages and filters show secondary offence codes with
 //!    ([`schema::ADDED_ANALYSIS_COLUMNS`]); the screenings' own table is made as any missing
 //!    analysis table is.
+//! 7. `review_workflow`: the review workflow's tables (assignments, reviews, what is new since
+//!    a review, when courses turned urgent, users' last visits: [`schema::WORKFLOW_TABLES`]),
+//!    and the `changed` column of the course tables a dashboard already has
+//!    ([`schema::WORKFLOW_ANALYSIS_COLUMNS`]).
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -29,11 +33,18 @@ use crate::error::{Error, ErrorKind};
 use crate::schema;
 
 /// The steps, in order. Never edit one that has shipped: add the next.
-const MIGRATIONS: &[(u32, &str)] =
-    &[(1, "initial"), (2, "dashboard"), (3, "record_order"), (4, "population"), (5, "risk_screening"), (6, "published_screening")];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, "initial"),
+    (2, "dashboard"),
+    (3, "record_order"),
+    (4, "population"),
+    (5, "risk_screening"),
+    (6, "published_screening"),
+    (7, "review_workflow"),
+];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 6;
+pub const LATEST: u32 = 7;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -134,6 +145,15 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                     // Only tables that exist: a new database makes them below, whole.
                     let have = schema::tables_like(c, "")?;
                     for (table, column) in schema::ADDED_ANALYSIS_COLUMNS {
+                        if have.iter().any(|t| t == table) {
+                            c.batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))?;
+                        }
+                    }
+                }
+                7 => {
+                    c.batch(schema::WORKFLOW_TABLES)?;
+                    let have = schema::tables_like(c, "")?;
+                    for (table, column) in schema::WORKFLOW_ANALYSIS_COLUMNS {
                         if have.iter().any(|t| t == table) {
                             c.batch(&format!("ALTER TABLE {table} ADD COLUMN {column}"))?;
                         }
@@ -262,7 +282,7 @@ mod tests {
         // What a database published at schema 5 held: the analysis tables without the step's
         // columns (abridged to a few columns each), and no screenings table.
         c.batch(
-            "DELETE FROM schema_migrations WHERE version = 6;
+            "DELETE FROM schema_migrations WHERE version >= 6;
              DROP TABLE published_incidents; DROP TABLE courses; DROP TABLE course_forces; DROP TABLE published_screenings;
              CREATE TABLE published_incidents (force TEXT NOT NULL, incident_ref TEXT NOT NULL);
              INSERT INTO published_incidents VALUES ('Kent', 'K-1');
@@ -277,6 +297,8 @@ mod tests {
         assert_eq!(count(&mut c, "SELECT count(*) FROM published_incidents WHERE secondary_offence_codes IS NULL"), 1, "the rows are kept");
         assert_eq!(count(&mut c, "SELECT secondary FROM courses WHERE course_id = 'C000001'"), 0);
         assert_eq!(count(&mut c, "SELECT secondary FROM course_forces WHERE course_id = 'C000001'"), 0);
+        assert_eq!(count(&mut c, "SELECT changed FROM courses WHERE course_id = 'C000001'"), 0, "step 7's column");
+        assert_eq!(count(&mut c, "SELECT count(*) FROM reviews"), 0, "step 7's tables");
         assert_eq!(count(&mut c, "SELECT count(*) FROM published_screenings"), 0, "the new table is made");
         // Opening again changes nothing (the columns are not added twice).
         migrate(&mut c).unwrap();

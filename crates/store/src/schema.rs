@@ -122,11 +122,11 @@ pub const ANALYSIS: [(&str, &str); 11] = [
     ("persons", "person_id TEXT PRIMARY KEY, records BIGINT NOT NULL, forces TEXT NOT NULL"),
     (
         "courses",
-        "course_id TEXT PRIMARY KEY, forces TEXT NOT NULL, victim TEXT NOT NULL, suspect TEXT, first_date TEXT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, hidden BIGINT NOT NULL, cross_force BIGINT NOT NULL, priority TEXT NOT NULL, priority_rank BIGINT NOT NULL, triage_rank BIGINT NOT NULL, stalking BIGINT NOT NULL, breaches BIGINT NOT NULL, reasons TEXT NOT NULL, secondary BIGINT NOT NULL DEFAULT 0, pos BIGINT NOT NULL",
+        "course_id TEXT PRIMARY KEY, forces TEXT NOT NULL, victim TEXT NOT NULL, suspect TEXT, first_date TEXT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, hidden BIGINT NOT NULL, cross_force BIGINT NOT NULL, priority TEXT NOT NULL, priority_rank BIGINT NOT NULL, triage_rank BIGINT NOT NULL, stalking BIGINT NOT NULL, breaches BIGINT NOT NULL, reasons TEXT NOT NULL, secondary BIGINT NOT NULL DEFAULT 0, changed BIGINT NOT NULL DEFAULT 0, pos BIGINT NOT NULL",
     ),
     (
         "course_forces",
-        "force TEXT NOT NULL, course_id TEXT NOT NULL, triage_rank BIGINT NOT NULL, priority_rank BIGINT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, stalking BIGINT NOT NULL, cross_force BIGINT NOT NULL, breaches BIGINT NOT NULL, hidden BIGINT NOT NULL, secondary BIGINT NOT NULL DEFAULT 0, pos BIGINT NOT NULL, PRIMARY KEY (force, course_id)",
+        "force TEXT NOT NULL, course_id TEXT NOT NULL, triage_rank BIGINT NOT NULL, priority_rank BIGINT NOT NULL, last_date TEXT NOT NULL, reports BIGINT NOT NULL, stalking BIGINT NOT NULL, cross_force BIGINT NOT NULL, breaches BIGINT NOT NULL, hidden BIGINT NOT NULL, secondary BIGINT NOT NULL DEFAULT 0, changed BIGINT NOT NULL DEFAULT 0, pos BIGINT NOT NULL, PRIMARY KEY (force, course_id)",
     ),
     (
         "published_orders",
@@ -151,6 +151,66 @@ pub const ADDED_ANALYSIS_COLUMNS: [(&str, &str); 3] = [
     ("courses", "secondary BIGINT NOT NULL DEFAULT 0"),
     ("course_forces", "secondary BIGINT NOT NULL DEFAULT 0"),
 ];
+
+/// Columns added to analysis tables by schema step 7 (`review_workflow`): the publication in
+/// which a course last gained a report (the "new since my last visit" queue).
+pub const WORKFLOW_ANALYSIS_COLUMNS: [(&str, &str); 2] =
+    [("courses", "changed BIGINT NOT NULL DEFAULT 0"), ("course_forces", "changed BIGINT NOT NULL DEFAULT 0")];
+
+/// The review workflow's tables (schema step 7), kept across publications: who a course is
+/// assigned to in each force, the reviews recorded on it (with what the course held when
+/// reviewed), what is new since each force's latest review (recomputed by every publication),
+/// when each force's part of a course first turned urgent and was first reviewed after, and
+/// which publication each user last saw the list of. Course ids are the published ids, which
+/// survive republication; a publication that retires an id moves its rows to the successor.
+pub(crate) const WORKFLOW_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS assignments (
+    force       TEXT NOT NULL,
+    course_id   TEXT NOT NULL,
+    assignee    TEXT NOT NULL,
+    assigned_by TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    PRIMARY KEY (force, course_id)
+);
+CREATE INDEX IF NOT EXISTS assignments_assignee ON assignments (assignee, force);
+CREATE TABLE IF NOT EXISTS reviews (
+    id          BIGINT PRIMARY KEY,
+    force       TEXT NOT NULL,
+    course_id   TEXT NOT NULL,
+    recorded_as TEXT NOT NULL,
+    reviewer    TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    publication BIGINT NOT NULL,
+    decision    TEXT NOT NULL,
+    note        TEXT NOT NULL,
+    snapshot    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_course ON reviews (course_id, force);
+CREATE TABLE IF NOT EXISTS review_state (
+    force           TEXT NOT NULL,
+    course_id       TEXT NOT NULL,
+    review_id       BIGINT NOT NULL,
+    settled         BIGINT NOT NULL,
+    new_reports     BIGINT NOT NULL,
+    new_breaches    BIGINT NOT NULL,
+    new_cross_force BIGINT NOT NULL,
+    PRIMARY KEY (force, course_id)
+);
+CREATE INDEX IF NOT EXISTS review_state_settled ON review_state (force, settled);
+CREATE TABLE IF NOT EXISTS urgent_courses (
+    force           TEXT NOT NULL,
+    course_id       TEXT NOT NULL,
+    since           TEXT NOT NULL,
+    first_review_at TEXT,
+    first_decision  TEXT,
+    PRIMARY KEY (force, course_id)
+);
+CREATE TABLE IF NOT EXISTS visits (
+    user_id  BIGINT PRIMARY KEY,
+    seen     BIGINT NOT NULL,
+    previous BIGINT NOT NULL
+);
+";
 
 /// The analysis tables' indexes: (name, table, columns).
 pub const ANALYSIS_INDEXES: [(&str, &str, &str); 18] = [

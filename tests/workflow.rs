@@ -1,0 +1,270 @@
+//! The review workflow (issue 18): a force's team takes courses, records reviews, and sees
+//! what is new when the next export arrives; inspectors see how long urgent courses waited.
+//! On the hand-written export of `tests/data/workflow/` (one small force), on SQLite and
+//! PostgreSQL.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::serve::{Backend, Client, Server, signed_in, start};
+
+/// A server whose first publication is `tests/data/workflow/first` (no synthetic world).
+pub fn start_on_first_export(dir: &Path, backend: Backend) -> Option<Server> {
+    let world = dir.join("world");
+    std::fs::create_dir_all(&world).unwrap();
+    for f in ["incidents.csv", "people.csv"] {
+        std::fs::copy(crate::util::data(&format!("workflow/first/{f}")), world.join(f)).unwrap();
+    }
+    // `start` publishes the folder as it is when it already holds incidents.
+    start(dir, backend, 8, &[])
+}
+
+/// The later export's files, for an upload.
+pub fn later_export() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    ["incidents", "people", "orders"]
+        .into_iter()
+        .map(|f| {
+            let name: &'static str = match f {
+                "incidents" => "incidents.csv",
+                "people" => "people.csv",
+                _ => "orders.csv",
+            };
+            (f, name, std::fs::read(crate::util::data(&format!("workflow/later/{name}"))).unwrap())
+        })
+        .collect()
+}
+
+fn items(v: &Value) -> Vec<Value> {
+    v["items"].as_array().unwrap_or_else(|| panic!("a list: {v}")).clone()
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    items(v).iter().map(|r| r["course_id"].as_str().unwrap().to_string()).collect()
+}
+
+/// The course holding report `reference` of City of London.
+fn course_of(server: &Server, reference: &str) -> String {
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+    c.query_one("SELECT course_id FROM course_incidents WHERE force = 'City of London' AND incident_ref = ?", &[reference.into()])
+        .unwrap()
+        .unwrap_or_else(|| panic!("report {reference} is in a course"))[0]
+        .text()
+}
+
+fn wait_published(c: &mut Client, id: i64) -> Value {
+    for _ in 0..600 {
+        let (_, v) = c.get(&format!("/api/imports/{id}"));
+        if v["status"] != "queued" && v["status"] != "analysing" {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("upload {id} not published in a minute");
+}
+
+fn morning(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = start_on_first_export(dir.path(), backend) else { return };
+    let admin_pw = server.add_user("admin", "admin", None);
+    let alice_pw = server.add_user("alice", "analyst", Some("City of London"));
+    let bob_pw = server.add_user("bob", "analyst", Some("City of London"));
+    let kent_pw = server.add_user("kent", "analyst", Some("Kent"));
+    let reviewer_pw = server.add_user("inspector", "reviewer", None);
+    let mut admin = signed_in(&server, "admin", &admin_pw);
+    let mut alice = signed_in(&server, "alice", &alice_pw);
+    let mut bob = signed_in(&server, "bob", &bob_pw);
+    let (amy, nadia) = (course_of(&server, "1003"), course_of(&server, "1102"));
+    assert_ne!(amy, nadia);
+
+    // Both courses are urgent and unassigned; nobody has anything yet.
+    let (s, t) = alice.get("/api/triage?priority=urgent&assigned=none");
+    assert_eq!(s, 200, "{t}");
+    let urgent = ids(&t);
+    assert!(urgent.contains(&amy) && urgent.contains(&nadia), "both urgent and unassigned: {t}");
+    let (_, mine) = alice.get("/api/triage?assigned=me");
+    assert_eq!(mine["total"], 0, "{mine}");
+
+    // Alice takes Amy Lowther's course; she gives Nadia Rahman's to Bob.
+    let (s, a) = alice.post(&format!("/api/courses/{amy}/assign"), &json!({"assignee": "me"}), true);
+    assert_eq!((s, &a["assigned_to"]), (200, &json!("alice")), "{a}");
+    let (s, a) = alice.post(&format!("/api/courses/{nadia}/assign"), &json!({"assignee": "bob"}), true);
+    assert_eq!((s, &a["assigned_to"]), (200, &json!("bob")), "{a}");
+    // Not without the CSRF token, not to an analyst of another force, not by another force.
+    let (s, _) = alice.post(&format!("/api/courses/{amy}/assign"), &json!({"assignee": "me"}), false);
+    assert_eq!(s, 403);
+    let (s, e) = alice.post(&format!("/api/courses/{amy}/assign"), &json!({"assignee": "kent"}), true);
+    assert_eq!(s, 400, "{e}");
+    let mut kent = signed_in(&server, "kent", &kent_pw);
+    let (s, e) = kent.post(&format!("/api/courses/{amy}/reviews"), &json!({"decision": "no_further_action"}), true);
+    assert_eq!(s, 403, "another force's analyst records nothing: {e}");
+    let mut inspector = signed_in(&server, "inspector", &reviewer_pw);
+    let (s, _) = inspector.post(&format!("/api/courses/{amy}/reviews"), &json!({"decision": "no_further_action"}), true);
+    assert_eq!(s, 403, "a reviewer reads, a force's analysts act");
+    let (_, mine) = alice.get("/api/triage?assigned=me");
+    assert_eq!(ids(&mine), [amy.clone()], "{mine}");
+    let (_, bobs) = bob.get("/api/triage?assigned=me");
+    assert_eq!(ids(&bobs), [nadia.clone()], "{bobs}");
+    let (_, unassigned) = alice.get("/api/triage?priority=urgent&assigned=none");
+    assert!(!ids(&unassigned).contains(&amy) && !ids(&unassigned).contains(&nadia), "{unassigned}");
+
+    // They record their reviews. A bad decision, or "other" without a note, is refused.
+    let (s, e) = alice.post(&format!("/api/courses/{amy}/reviews"), &json!({"decision": "closed"}), true);
+    assert_eq!(s, 400, "{e}");
+    let (s, e) = alice.post(&format!("/api/courses/{amy}/reviews"), &json!({"decision": "other", "note": "  "}), true);
+    assert_eq!(s, 400, "{e}");
+    let (s, r) = alice.post(
+        &format!("/api/courses/{amy}/reviews"),
+        &json!({"decision": "referred_to_stalking_team", "note": "Threat to kill; referred to the stalking clinic"}),
+        true,
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["decision"], "referred_to_stalking_team");
+    let (s, r) =
+        bob.post(&format!("/api/courses/{nadia}/reviews"), &json!({"decision": "safeguarding_referral", "note": "IDVA contacted"}), true);
+    assert_eq!(s, 200, "{r}");
+
+    // Reviewed and nothing new: both leave the open list, and are listed as reviewed.
+    let (_, open) = alice.get("/api/triage?per_page=200");
+    assert!(!ids(&open).contains(&amy) && !ids(&open).contains(&nadia), "{open}");
+    let (_, reviewed) = alice.get("/api/triage?state=reviewed");
+    let mut got = ids(&reviewed);
+    got.sort();
+    let mut want = vec![amy.clone(), nadia.clone()];
+    want.sort();
+    assert_eq!(got, want, "{reviewed}");
+    let row = items(&reviewed).into_iter().find(|r| r["course_id"] == amy.as_str()).unwrap();
+    assert_eq!(row["review"]["settled"], true, "{row}");
+    assert_eq!(row["assigned_to"], "alice", "{row}");
+    let (_, everything) = alice.get("/api/triage?state=all&per_page=200");
+    assert_eq!(everything["total"].as_i64(), Some(open["total"].as_i64().unwrap() + 2), "{everything}");
+    let (_, c) = alice.get(&format!("/api/courses/{amy}"));
+    assert_eq!(c["workflow"]["since_review"], json!({"reports": 0, "possible_breaches": 0, "other_forces_reports": 0}), "{c}");
+    assert_eq!(c["workflow"]["reviews"][0]["note"], "Threat to kill; referred to the stalking clinic");
+
+    // The inspectors' figure: two urgent courses, both reviewed within a week.
+    let (s, o) = inspector.get("/api/forces/City%20of%20London");
+    assert_eq!(s, 200, "{o}");
+    let t = &o["review_times"];
+    assert_eq!(
+        (t["urgent"].as_u64(), t["reviewed"].as_u64(), t["within_7_days"].as_u64(), t["waiting"].as_u64()),
+        (Some(2), Some(2), Some(2), Some(0)),
+        "{o}"
+    );
+    let (s, csv) = inspector.get("/api/review-times.csv?force=City%20of%20London");
+    assert_eq!(s, 200);
+    let csv = csv.as_str().unwrap().to_string();
+    assert!(csv.starts_with("force,course_id,urgent_since,first_review_at,hours_to_first_review,first_decision\n"), "{csv}");
+    assert!(csv.contains(&format!("City of London,{amy},")) && csv.contains("referred_to_stalking_team"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    let (s, _) = kent.get("/api/review-times.csv?force=City%20of%20London");
+    assert_eq!(s, 403, "an analyst lists their own force only");
+
+    // The next export arrives: two more reports on Amy Lowther's course, the second after an
+    // SPO was granted.
+    let (s, up) = admin.upload(&later_export());
+    assert_eq!(s, 202, "{up}");
+    assert_eq!(wait_published(&mut admin, up["id"].as_i64().unwrap())["status"], "published");
+    assert_eq!(course_of(&server, "1005"), amy, "the course keeps its id");
+    let (_, open) = alice.get("/api/triage?per_page=200");
+    let row = items(&open).into_iter().find(|r| r["course_id"] == amy.as_str()).unwrap_or_else(|| panic!("back on the open list: {open}"));
+    assert_eq!(row["review"]["since_words"], "new since review: 2 reports, 1 a possible breach", "{row}");
+    assert_eq!(row["review"]["settled"], false);
+    assert!(!ids(&open).contains(&nadia), "nothing new on Nadia Rahman's course: it stays settled");
+    let (_, c) = alice.get(&format!("/api/courses/{amy}"));
+    assert_eq!(c["workflow"]["since_review_words"], "new since review: 2 reports, 1 a possible breach", "{c}");
+    assert_eq!(c["workflow"]["assigned_to"], "alice");
+    // "New since my last visit": the course that changed, not the one that did not.
+    let (_, new) = alice.get("/api/triage?new_since_visit=1&state=all");
+    assert!(ids(&new).contains(&amy) && !ids(&new).contains(&nadia), "{new}");
+    // Its page says so, and another force's reader of the history sees no note.
+    let (s, page) = alice.get(&format!("/courses/{amy}"));
+    assert_eq!(s, 200);
+    let page = page.as_str().unwrap();
+    assert!(page.contains("new since review: 2 reports, 1 a possible breach") && page.contains("id=\"review\""), "{page}");
+    let (_, c) = inspector.get(&format!("/api/courses/{amy}"));
+    assert_eq!(c["workflow"]["reviews"][0]["note"], Value::Null, "a reviewer without a grant sees no note: {c}");
+    assert_eq!(c["workflow"]["may_act"], false);
+
+    // A second review settles it again.
+    let (s, _) =
+        alice.post(&format!("/api/courses/{amy}/reviews"), &json!({"decision": "spo_considered", "note": "Breach referred to CPS"}), true);
+    assert_eq!(s, 200);
+    let (_, open) = alice.get("/api/triage?per_page=200");
+    assert!(!ids(&open).contains(&amy), "{open}");
+
+    // Every action is in the audit log, refusals too.
+    let (_, log) = admin.get("/api/audit?per_page=200");
+    let log = items(&log);
+    let has = |actor: &str, action: &str, outcome: &str| {
+        log.iter().any(|e| e["actor"] == actor && e["action"] == action && e["outcome"] == outcome)
+    };
+    assert!(has("alice", "assign", "allowed") && has("alice", "review", "allowed") && has("bob", "review", "allowed"));
+    assert!(has("kent", "review", "denied") && has("inspector", "review", "denied") && has("alice", "assign", "denied"));
+}
+
+/// Search in a force's own records: by a misspelt name, a reference, a date of birth; another
+/// force's analyst finds nothing of them; the audit log names what was shown, not the words.
+#[test]
+fn search_finds_people_and_courses_in_your_own_force_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_on_first_export(dir.path(), Backend::Sqlite).unwrap();
+    let admin_pw = server.add_user("admin", "admin", None);
+    let alice_pw = server.add_user("alice", "analyst", Some("City of London"));
+    let kent_pw = server.add_user("kent", "analyst", Some("Kent"));
+    let mut alice = signed_in(&server, "alice", &alice_pw);
+    let amy = course_of(&server, "1003");
+    let persons = |v: &Value| v["persons"].as_array().unwrap().clone();
+
+    let (s, v) = alice.get("/api/search?q=amy%20lowthar");
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["kind"], "name");
+    let found = persons(&v);
+    assert_eq!(found.len(), 1, "one person, however many records: {v}");
+    assert_eq!(found[0]["name"], "Amy Lowther");
+    assert_eq!(found[0]["courses"], json!([amy.clone()]), "{v}");
+    let amy_person = found[0]["person_id"].as_str().unwrap().to_string();
+    // A surname alone finds her; a nickname form of a forename finds nobody who is not there.
+    let (_, v) = alice.get("/api/search?q=Lowther");
+    assert_eq!(persons(&v).len(), 1, "{v}");
+    let (_, v) = alice.get("/api/search?q=Zebedee%20Quartermaine");
+    assert!(persons(&v).is_empty(), "{v}");
+    // A reference finds the report's course and people; a date of birth, the person.
+    let (_, v) = alice.get("/api/search?q=1003");
+    assert_eq!(v["kind"], "reference");
+    assert_eq!(v["courses"], json!([amy.clone()]), "{v}");
+    assert_eq!(persons(&v).len(), 2, "victim and suspect of report 1003: {v}");
+    let (_, v) = alice.get("/api/search?q=03/05/1994");
+    assert_eq!(v["kind"], "date_of_birth");
+    assert_eq!(persons(&v).iter().map(|p| p["person_id"].clone()).collect::<Vec<_>>(), [json!(amy_person)], "{v}");
+    // The page shows the same.
+    let (s, page) = alice.get("/search?q=amy+lowthar");
+    assert_eq!(s, 200);
+    assert!(page.as_str().unwrap().contains(&format!("href=\"/persons/{amy_person}\"")), "{page}");
+    // Kent's analyst searches Kent only.
+    let mut kent = signed_in(&server, "kent", &kent_pw);
+    for q in ["Lowther", "1003", "1994-05-03"] {
+        let (s, v) = kent.get(&format!("/api/search?q={q}"));
+        assert_eq!(s, 200, "{v}");
+        assert!(persons(&v).is_empty() && v["courses"].as_array().unwrap().is_empty(), "{q}: {v}");
+    }
+    let (s, _) = kent.get(&format!("/api/search?q={}", "x".repeat(201)));
+    assert_eq!(s, 400, "a bounded query");
+    // Audited: the kind and the persons shown, not the name searched for.
+    let mut admin = signed_in(&server, "admin", &admin_pw);
+    let (_, log) = admin.get("/api/audit?per_page=200");
+    let searches: Vec<Value> = items(&log).into_iter().filter(|e| e["action"] == "search" && e["actor"] == "alice").collect();
+    assert_eq!(searches.len(), 6, "{searches:?}");
+    assert!(searches.iter().any(|e| e["detail"].as_str().unwrap().contains(&amy_person)), "{searches:?}");
+    assert!(searches.iter().all(|e| !e["detail"].as_str().unwrap().to_lowercase().contains("lowth")), "{searches:?}");
+}
+
+#[test]
+fn a_team_reviews_courses_and_sees_what_is_new_on_sqlite() {
+    morning(Backend::Sqlite);
+}
+
+#[test]
+fn a_team_reviews_courses_and_sees_what_is_new_on_postgres() {
+    morning(Backend::Postgres);
+}
