@@ -47,6 +47,13 @@ fn dashboard_in_chromium() {
         }
     }
     let other_person = other_person.expect("a person held only by another force");
+    // The priority to filter the list by: the highest the force has any course at (a world's
+    // force may have no urgent course on the list's day).
+    let (_, overview) = admin.get(&format!("/api/forces/{}", force.replace(' ', "%20")));
+    let priority = ["urgent", "high", "review", "routine"]
+        .into_iter()
+        .find(|p| overview["triage"][p].as_i64() > Some(0))
+        .unwrap_or_else(|| panic!("the force has courses: {overview}"));
     let pw = server.add_user("analyst", "analyst", Some(&force));
     let foreign = dir.path().join("foreign");
     std::fs::create_dir_all(&foreign).unwrap();
@@ -62,6 +69,7 @@ fn dashboard_in_chromium() {
         .env("CONDUCT_USER", "analyst")
         .env("CONDUCT_PASS", &pw)
         .env("CONDUCT_OTHER", &other_person)
+        .env("CONDUCT_PRIORITY", priority)
         .env("CONDUCT_FOREIGN_EXPORT", &foreign)
         .env("CONDUCT_SHOTS", &shots)
         .output()

@@ -4,6 +4,7 @@
 //   CONDUCT_BASE        http://127.0.0.1:PORT
 //   CONDUCT_USER/PASS   an analyst's sign-in
 //   CONDUCT_OTHER       a person held only by another force (must be refused with 403)
+//   CONDUCT_PRIORITY    a priority the analyst's force has courses at (the list is filtered by it)
 //   CONDUCT_FOREIGN_EXPORT  a folder with another force's incidents.csv and people.csv
 //   CONDUCT_SHOTS       folder for screenshots of the main pages
 // Exits 0 when every check passes; prints each step.
@@ -47,11 +48,12 @@ try {
   const rows = page.locator('#triage tbody tr');
   check(await rows.count() > 0, 'the triage list has rows');
   check(await rows.first().locator('ul.reasons li').count() > 0, 'the first row gives its reasons');
-  await page.selectOption('select[name=priority]', 'urgent');
+  const priority = env('CONDUCT_PRIORITY');
+  await page.selectOption('select[name=priority]', priority);
   await page.click('form.filters button');
-  await page.waitForURL(/priority=urgent/);
+  await page.waitForURL(new RegExp(`priority=${priority}`));
   const prios = await page.locator('#triage tbody tr td:nth-child(2)').allTextContents();
-  check(prios.length > 0 && prios.every((p) => p === 'urgent'), `filtered to urgent (${prios.length} rows)`);
+  check(prios.length > 0 && prios.every((p) => p === priority), `filtered to ${priority} (${prios.length} rows)`);
   await shot('triage');
 
   // A course's time line.
