@@ -29,6 +29,18 @@ fn every_force_gets_a_story_and_html_pages() {
     let index = std::fs::read_to_string(tmp.path().join("html/index.html")).unwrap();
     assert!(index.contains("<svg"), "charts are inline SVG");
     assert!(!index.contains("<script"), "readable without JavaScript");
+    // Issue 16 item 3: every chart as a standalone SVG and PNG, and its data as a table.
+    let page = std::fs::read_to_string(tmp.path().join("html/force-merseyside.html")).unwrap();
+    for stem in ["force-merseyside-trend", "force-merseyside-outcomes", "england-and-wales-trend"] {
+        let svg = std::fs::read_to_string(tmp.path().join(format!("html/charts/{stem}.svg"))).unwrap();
+        assert!(svg.starts_with("<?xml") && svg.contains("<title id=\"t\">") && svg.contains("Source: Home Office"), "{stem}");
+        let png = std::fs::read(tmp.path().join(format!("html/charts/{stem}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{stem}");
+        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1920, "{stem}: twice the SVG's 960");
+    }
+    assert_eq!(page.matches("The data in this chart").count(), 2, "both charts' data");
+    assert!(page.contains("<th scope=\"row\">2022/23 Q3</th>"), "a quarter's row");
+    assert!(page.contains("href=\"charts/force-merseyside-trend.png\""));
 }
 
 #[test]

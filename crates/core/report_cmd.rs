@@ -206,7 +206,12 @@ pub fn run_on(args: Args, tables: &conduct_stats::Tables) -> anyhow::Result<Exit
         ReportCommand::Html(a) => {
             let period = periods(&a.period.into_iter().collect::<Vec<_>>(), tables)?[0];
             let files = conduct_report::html(&a.out, tables, period)?;
-            note!("{} pages for {period} written to {}", files.len(), a.out.display());
+            let pages = files.iter().filter(|f| f.extension().is_some_and(|e| e == "html")).count();
+            note!(
+                "{pages} pages for {period} written to {}, with {} charts as SVG and PNG in charts/",
+                a.out.display(),
+                (files.len() - pages) / 2
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@ use conduct_stats::counting_rules::CHANGES;
 use conduct_stats::tables::STALKING_AND_HARASSMENT_CLASSES;
 use conduct_stats::{Area, Change, Figures, FinancialQuarter, Period, QuarterFigures, Tables, quarterly};
 
+use crate::chart::{Chart, Series};
 use crate::error::Error;
 use crate::words::{percent, thousands};
 
@@ -32,127 +33,25 @@ pub fn page_name(area: Area) -> String {
     }
 }
 
-/// One line of a chart.
-pub struct Series<'a> {
-    /// Legend label.
-    pub label: &'a str,
-    /// Stroke colour.
-    pub colour: &'a str,
-    /// One value per x position; `None` leaves a gap.
-    pub values: Vec<Option<f64>>,
-}
-
-fn nice_ceiling(x: f64) -> f64 {
-    if x <= 0.0 {
-        return 1.0;
-    }
-    let mag = 10f64.powf(x.log10().floor());
-    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
-        if m * mag >= x {
-            return m * mag;
-        }
-    }
-    10.0 * mag
-}
-
-/// A line chart as an SVG element: quarters along x (labelled at each financial year's first
-/// quarter), vertical dashed markers at `markers` (x index, label), `unit` appended to y ticks.
-pub fn line_chart(title: &str, quarters: &[FinancialQuarter], series: &[Series], markers: &[(usize, &str)], unit: &str) -> String {
-    let (w, h) = (760.0, 340.0);
-    let (left, right, top, bottom) = (64.0, 16.0, 36.0, 92.0);
-    let pw = w - left - right;
-    let ph = h - top - bottom;
-    let n = quarters.len().max(2);
-    let max = series.iter().flat_map(|s| s.values.iter().flatten()).fold(0.0f64, |a, b| a.max(*b));
-    let ymax = nice_ceiling(max);
-    let x = |i: usize| left + pw * i as f64 / (n - 1) as f64;
-    let y = |v: f64| top + ph * (1.0 - v / ymax);
-    let mut s = String::new();
-    write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{t}">"#,
-        t = escape(title)
-    )
-    .unwrap();
-    write!(s, r#"<title>{}</title><text x="{left}" y="20" font-size="14" font-weight="bold">{}</text>"#, escape(title), escape(title))
-        .unwrap();
-    for k in 0..=5 {
-        let v = ymax * f64::from(k) / 5.0;
-        let yy = y(v);
-        let label = if unit == "%" { format!("{v:.0}%") } else { thousands(v.round() as u64) };
-        write!(
-            s,
-            r##"<line x1="{left}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="#ddd"/><text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="end">{label}</text>"##,
-            x2 = left + pw,
-            tx = left - 6.0,
-            ty = yy + 4.0
-        )
-        .unwrap();
-    }
-    for (i, q) in quarters.iter().enumerate() {
-        if q.quarter() == 1 || quarters.len() <= 8 {
-            let label = if quarters.len() <= 8 { q.label() } else { q.financial_year_label() };
-            write!(s, r#"<text x="{xx:.1}" y="{yy}" font-size="11" text-anchor="middle">{label}</text>"#, xx = x(i), yy = top + ph + 16.0)
-                .unwrap();
-        }
-    }
-    for (k, (i, label)) in markers.iter().enumerate() {
-        let xx = x(*i);
-        // Labels step down so that neighbours do not overlap; they start at their line unless
-        // that would run past the right edge (about 5.5 px a character at this size).
-        let width = 5.5 * label.chars().count() as f64;
-        let (tx, anchor) = if xx + 3.0 + width > w - right { (xx - 3.0, "end") } else { (xx + 3.0, "start") };
-        write!(
-            s,
-            r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{top}" y2="{yb}" stroke="#b00" stroke-dasharray="5,4"/><text x="{tx:.1}" y="{ty}" font-size="10" fill="#b00" text-anchor="{anchor}">{l}</text>"##,
-            yb = top + ph,
-            ty = top + 10.0 + 12.0 * k as f64,
-            l = escape(label)
-        )
-        .unwrap();
-    }
-    for (k, sr) in series.iter().enumerate() {
-        let mut d = String::new();
-        let mut pen_down = false;
-        for (i, v) in sr.values.iter().enumerate() {
-            match v {
-                Some(v) => {
-                    write!(d, "{}{:.1},{:.1} ", if pen_down { "L" } else { "M" }, x(i), y(*v)).unwrap();
-                    pen_down = true;
-                }
-                None => pen_down = false,
-            }
-        }
-        if !d.is_empty() {
-            write!(s, r#"<path d="{}" fill="none" stroke="{}" stroke-width="2"/>"#, d.trim_end(), sr.colour).unwrap();
-        }
-        // Two legend entries a row: the longest label ("Racially or religiously aggravated
-        // harassment") needs about 300 px.
-        let lx = left + (k % 2) as f64 * 340.0;
-        let ly = top + ph + 36.0 + (k / 2) as f64 * 15.0;
-        write!(
-            s,
-            r#"<rect x="{lx}" y="{ry}" width="12" height="4" fill="{c}"/><text x="{tx}" y="{ly}" font-size="11">{l}</text>"#,
-            ry = ly - 5.0,
-            c = sr.colour,
-            tx = lx + 16.0,
-            l = escape(sr.label)
-        )
-        .unwrap();
-    }
-    s.push_str("</svg>");
-    s
-}
-
 const COLOURS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#333333"];
 
-fn charts(tables: &Tables, area: Area) -> String {
+/// The file stem of an area's charts: `england-and-wales`, `force-merseyside`.
+fn chart_stem(area: Area) -> String {
+    match area {
+        Area::National => "england-and-wales".into(),
+        Area::Force(_) => page_name(area).trim_end_matches(".html").to_string(),
+    }
+}
+
+/// The charts of an area: stalking and harassment offences by quarter, and outcome rates by
+/// quarter of recording, each with its file stem (`force-merseyside-trend`).
+pub fn charts(tables: &Tables, area: Area) -> Vec<(String, Chart<'static>)> {
     let series: BTreeMap<FinancialQuarter, QuarterFigures> = quarterly(tables, area);
     let (Some(first), Some(last)) = (series.keys().next().copied(), series.keys().next_back().copied()) else {
-        return String::new();
+        return Vec::new();
     };
     let quarters: Vec<FinancialQuarter> = (first.index()..=last.index()).map(FinancialQuarter::from_index).collect();
-    let markers: Vec<(usize, &str)> = CHANGES
+    let markers: Vec<(usize, &'static str)> = CHANGES
         .iter()
         .filter_map(|c| {
             let i = c.quarter().index() - first.index();
@@ -179,26 +78,64 @@ fn charts(tables: &Tables, area: Area) -> String {
             })
             .collect()
     };
-    let rates = [
+    let rates = vec![
         Series { label: "Charged/summonsed", colour: COLOURS[0], values: rate(|f| f.charges.count) },
         Series { label: "Victim does not support action (14, 16)", colour: COLOURS[1], values: rate(|f| f.victim_does_not_support.count) },
     ];
-    let mut s = String::new();
-    s.push_str("<figure>");
-    s.push_str(&line_chart("Stalking and harassment offences recorded, by quarter", &quarters, &trend, &markers, ""));
-    s.push_str("<figcaption>Red dashed lines mark changes in recording practice; see the notes.</figcaption></figure>\n<figure>");
-    if tables.outcome_basis == conduct_stats::OutcomeBasis::Closed {
-        s.push_str(&line_chart(
-            "Outcomes of investigations closed in each quarter, against S&H offences recorded in it",
-            &quarters,
-            &rates,
-            &markers,
-            "%",
+    let source = match tables.source {
+        conduct_stats::Source::Incidents => "Source: the force's incident records, counted by Conduct.",
+        _ => "Source: Home Office, police recorded crime and crime outcomes open data. Chart: Conduct.",
+    };
+    let name = area.name();
+    let stem = chart_stem(area);
+    let closed = tables.outcome_basis == conduct_stats::OutcomeBasis::Closed;
+    let mut out = vec![(
+        format!("{stem}-trend"),
+        Chart {
+            title: format!("Stalking and harassment offences recorded, {name}"),
+            subtitle: "Offences recorded in each financial quarter, by offence".into(),
+            quarters: quarters.clone(),
+            series: trend,
+            markers: markers.clone(),
+            unit: "",
+            source: source.into(),
+        },
+    )];
+    if rates.iter().any(|r| r.values.iter().any(Option::is_some)) {
+        out.push((
+            format!("{stem}-outcomes"),
+            Chart {
+                title: format!("Outcomes of stalking and harassment offences, {name}"),
+                subtitle: if closed {
+                    "Outcomes of investigations closed in each quarter, as % of S&H offences recorded in it (forces that supplied outcomes)"
+                        .into()
+                } else {
+                    "% of S&H offences recorded in each quarter that ended so (forces that supplied outcomes)".into()
+                },
+                quarters,
+                series: rates,
+                markers,
+                unit: "%",
+                source: source.into(),
+            },
         ));
-        s.push_str("<figcaption>Outcomes of investigations closed in each quarter (whenever the offence was recorded) ÷ offences recorded in it (forces that supplied outcomes); --outcomes-by closed.</figcaption></figure>\n");
-    } else {
-        s.push_str(&line_chart("Outcomes as a share of S&H offences recorded in each quarter", &quarters, &rates, &markers, "%"));
-        s.push_str("<figcaption>Outcomes assigned to offences recorded in each quarter ÷ offences recorded in it (forces that supplied outcomes).</figcaption></figure>\n");
+    }
+    out
+}
+
+/// The charts of an area as HTML: each inlined as SVG, with links to its standalone SVG and PNG
+/// in `charts/` and its data as a table.
+fn charts_html(charts: &[(String, Chart)]) -> String {
+    let mut s = String::new();
+    for (stem, c) in charts {
+        writeln!(
+            s,
+            "<figure>{}<figcaption>Download: <a href=\"charts/{stem}.svg\">SVG</a> · <a href=\"charts/{stem}.png\">PNG</a>. \
+             <details><summary>The data in this chart</summary>{}</details></figcaption></figure>",
+            c.svg(),
+            c.data_table()
+        )
+        .unwrap();
     }
     s
 }
@@ -270,19 +207,23 @@ fn figures_table(tables: &Tables, area: Area, period: Period) -> String {
     s
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:800px;margin:2em auto;padding:0 1em;color:#222}\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}\
 td:first-child,th:first-child{text-align:left}caption{font-weight:bold;text-align:left}\
-figure{margin:1.5em 0}svg{max-width:100%;height:auto}.notes{font-size:90%}";
+figure{margin:1.5em 0}svg{max-width:100%;height:auto}.notes{font-size:90%}\
+details{margin:.5em 0}summary{cursor:pointer}.chart-data{font-size:85%}";
 
 /// Writes the report into `out_dir` for `period`: `index.html` (England and Wales, with links)
-/// and one page per force in the tables. Returns the files written.
+/// and one page per force in the tables, and each page's charts as standalone SVG and PNG in
+/// `charts/`. Returns the files written (pages, then each page's charts).
 ///
 /// # Errors
 ///
 /// [`ErrorKind::Io`](crate::ErrorKind::Io), naming the file, when the folder or a page cannot be written.
 pub fn html(out_dir: &Path, tables: &Tables, period: Period) -> Result<Vec<PathBuf>, Error> {
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(e, out_dir))?;
+    let charts_dir = out_dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(|e| Error::io(e, &charts_dir))?;
     let mut forces: Vec<_> = tables.forces().into_iter().collect();
     forces.sort_by_key(|f| f.name());
     let areas = std::iter::once(Area::National).chain(forces.iter().map(|f| Area::Force(*f)));
@@ -300,7 +241,18 @@ pub fn html(out_dir: &Path, tables: &Tables, period: Period) -> Result<Vec<PathB
             s.push_str("<p><a href=\"index.html\">England and Wales</a></p>\n");
         }
         s.push_str(&figures_table(tables, area, period));
-        s.push_str(&charts(tables, area));
+        let area_charts = charts(tables, area);
+        s.push_str(&charts_html(&area_charts));
+        for (stem, c) in &area_charts {
+            let svg = c.svg();
+            let path = charts_dir.join(format!("{stem}.svg"));
+            std::fs::write(&path, format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n")).map_err(|e| Error::io(e, &path))?;
+            written.push(path);
+            let path = charts_dir.join(format!("{stem}.png"));
+            let png = crate::chart::png(&svg).map_err(|e| Error::io(std::io::Error::other(e), &path))?;
+            std::fs::write(&path, png).map_err(|e| Error::io(e, &path))?;
+            written.push(path);
+        }
         if area == Area::National {
             s.push_str("<h2>Forces</h2><ul>");
             for f in &forces {
@@ -338,7 +290,14 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let files = html(dir.path(), &t, Period::financial_year(2021)).unwrap();
-        assert_eq!(files.len(), 2);
+        let pages = files.iter().filter(|f| f.extension().is_some_and(|e| e == "html")).count();
+        assert_eq!(pages, 2);
+        for chart in ["force-city-of-london-trend", "force-city-of-london-outcomes", "england-and-wales-trend"] {
+            for ext in ["svg", "png"] {
+                let f = dir.path().join(format!("charts/{chart}.{ext}"));
+                assert!(files.contains(&f) && std::fs::metadata(&f).unwrap().len() > 1000, "{}", f.display());
+            }
+        }
         let page = std::fs::read_to_string(dir.path().join("force-city-of-london.html")).unwrap();
         assert!(page.contains("<svg") && !page.contains("<script"));
         assert!(page.contains("April 2020"), "the April 2020 change is marked");

@@ -3,6 +3,7 @@
 //! about stalking ([`foi()`]), and an HTML report with server-side SVG charts ([`html()`]).
 //! Figures come from `conduct-stats`; wording rules live in [`words`].
 
+pub mod chart;
 mod error;
 pub mod foi;
 pub mod html;
