@@ -89,7 +89,14 @@ pub const RISK_ASSESSMENT_COLUMNS: &[Column] =
 
 /// Ground-truth columns that evaluation data may carry. They are recognised (so they are not
 /// reported as unexpected) and never read into records: linkage must not see them.
-pub const GROUND_TRUTH_COLUMNS: &[&str] = &["true_person_id", "true_course_id", "true_breach_order_ref"];
+pub const GROUND_TRUTH_COLUMNS: &[&str] = &[
+    "true_person_id",
+    "true_course_id",
+    "true_breach_order_ref",
+    "true_course_risk",
+    "true_serious_violence",
+    "true_recorded_under_other_crime",
+];
 
 impl Table {
     /// The contract's columns for this table.
