@@ -6,7 +6,7 @@
 //! dotted line and a lone point drawn as a dot, so a line never silently stops or vanishes.
 //!
 //! The same SVG is inlined in the HTML report and written as a standalone file; [`png`] renders
-//! it at twice its size (1,920 pixels wide) for print and social media. [`data_table`] gives
+//! it at twice its size (1,920 pixels wide) for print and social media. [`Chart::data_table`] gives
 //! its data as an HTML table for screen readers and for anyone who wants the numbers.
 
 use std::fmt::Write as _;
