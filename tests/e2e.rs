@@ -3,15 +3,16 @@
 //! and `npm ci --prefix tests/e2e` (`.ci/run` installs both); `CONDUCT_E2E=skip` skips it on a
 //! machine without them (saying so; with `CI=true` it fails instead).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::serve::{Backend, Client, signed_in, start};
 
-#[test]
-fn dashboard_in_chromium() {
+/// The folder of the browser scripts, or None when `CONDUCT_E2E=skip` (a failure in CI);
+/// panics when Chromium or playwright-core is missing.
+fn browser_tests() -> Option<PathBuf> {
     if !crate::util::require(std::env::var("CONDUCT_E2E").as_deref() != Ok("skip"), "CONDUCT_E2E=skip: the browser test is skipped") {
-        return;
+        return None;
     }
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -19,6 +20,12 @@ fn dashboard_in_chromium() {
         Path::new(&chromium).exists() && e2e.join("node_modules/playwright-core").exists(),
         "the browser test needs {chromium} and playwright-core: `apt-get install chromium` and `npm ci --prefix tests/e2e` (or CONDUCT_E2E=skip)"
     );
+    Some(e2e)
+}
+
+#[test]
+fn dashboard_in_chromium() {
+    let Some(e2e) = browser_tests() else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), Backend::Sqlite, 1500, &[]).unwrap();
     let admin_pw = server.add_user("admin", "admin", None);
@@ -98,23 +105,12 @@ fn dashboard_in_chromium() {
 /// `docs/screenshots/workflow-*.png` were taken so).
 #[test]
 fn a_teams_morning_in_chromium() {
-    if !crate::util::require(std::env::var("CONDUCT_E2E").as_deref() != Ok("skip"), "CONDUCT_E2E=skip: the browser test is skipped") {
-        return;
-    }
-    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists() && e2e.join("node_modules/playwright-core").exists(),
-        "the browser test needs {chromium} and playwright-core: `apt-get install chromium` and `npm ci --prefix tests/e2e` (or CONDUCT_E2E=skip)"
-    );
+    let Some(e2e) = browser_tests() else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = crate::workflow::start_on_first_export(dir.path(), Backend::Sqlite).unwrap();
     let alice = server.add_user("alice", "analyst", Some("City of London"));
     let bob = server.add_user("bob", "analyst", Some("City of London"));
-    let course_of = |reference: &str| {
-        let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
-        c.query_one("SELECT course_id FROM course_incidents WHERE incident_ref = ?", &[reference.into()]).unwrap().unwrap()[0].text()
-    };
+    let course_of = |reference: &str| crate::workflow::course_of(&server, reference);
     let shots = std::env::var("CONDUCT_SHOTS").map_or_else(|_| dir.path().join("shots"), Into::into);
     std::fs::create_dir_all(&shots).unwrap();
     let out = Command::new("node")

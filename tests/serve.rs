@@ -335,7 +335,8 @@ fn filtered_export(dir: &Path, force: &str) -> PathBuf {
     out
 }
 
-fn wait_published(c: &mut Client, id: i64) -> Value {
+/// Waits until upload `id` is no longer being analysed (at most 120 s), and gives it.
+pub fn wait_published(c: &mut Client, id: i64) -> Value {
     let t = Instant::now();
     loop {
         let (s, v) = c.get(&format!("/api/imports/{id}"));

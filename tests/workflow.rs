@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::serve::{Backend, Client, Server, signed_in, start};
+use crate::serve::{Backend, Server, signed_in, start, wait_published};
 
 /// A server whose first publication is `tests/data/workflow/first` (no synthetic world).
 pub fn start_on_first_export(dir: &Path, backend: Backend) -> Option<Server> {
@@ -44,23 +44,12 @@ fn ids(v: &Value) -> Vec<String> {
 }
 
 /// The course holding report `reference` of City of London.
-fn course_of(server: &Server, reference: &str) -> String {
+pub fn course_of(server: &Server, reference: &str) -> String {
     let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
     c.query_one("SELECT course_id FROM course_incidents WHERE force = 'City of London' AND incident_ref = ?", &[reference.into()])
         .unwrap()
         .unwrap_or_else(|| panic!("report {reference} is in a course"))[0]
         .text()
-}
-
-fn wait_published(c: &mut Client, id: i64) -> Value {
-    for _ in 0..600 {
-        let (_, v) = c.get(&format!("/api/imports/{id}"));
-        if v["status"] != "queued" && v["status"] != "analysing" {
-            return v;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("upload {id} not published in a minute");
 }
 
 fn morning(backend: Backend) {

@@ -378,8 +378,13 @@ pub struct ForceQuery {
     responses((status = 200, description = "the courses", content_type = "text/csv", body = String)))]
 pub(crate) async fn review_times(State(state): State<Shared>, ctx: Ctx, Query(q): Query<ForceQuery>) -> Result<Response, ApiError> {
     let body = state.view(move |c| crate::workflow::review_times_csv(c, &ctx.user, q.force.as_deref())).await?;
-    let disposition = "attachment; filename=\"review-times.csv\"".to_string();
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+    Ok(csv_attachment(body, "review-times.csv"))
+}
+
+/// A CSV download named `file_name`.
+fn csv_attachment(body: Vec<u8>, file_name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
 }
 
 #[utoipa::path(get, path = "/api/search",
@@ -436,8 +441,7 @@ pub(crate) async fn import(State(state): State<Shared>, ctx: Ctx, UrlPath(id): U
     responses((status = 200, description = "the rejected rows", content_type = "text/csv", body = String)))]
 pub(crate) async fn import_rejects(State(state): State<Shared>, ctx: Ctx, UrlPath(id): UrlPath<i64>) -> Result<Response, ApiError> {
     let body = state.view(move |c| views::upload_rejects(c, &ctx.user, id)).await?;
-    let disposition = format!("attachment; filename=\"upload-{id}-rejects.csv\"");
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+    Ok(csv_attachment(body, &format!("upload-{id}-rejects.csv")))
 }
 
 /// A grant of access to a force's identifiable data.

@@ -259,14 +259,7 @@ fn list(ids: &[&str]) -> String {
 }
 
 fn entry(user: &User, forces: &str, detail: &str) -> Entry {
-    Entry {
-        actor: user.username.clone(),
-        action: "search".into(),
-        object: "search".into(),
-        force: forces.into(),
-        outcome: "allowed".into(),
-        detail: detail.into(),
-    }
+    crate::views::entry(user, "search", "search", forces, "allowed", detail)
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ use crate::error::ApiError;
 /// A view and the audit entries reading it leaves.
 pub type Viewed<T> = Result<(T, Vec<Entry>), ApiError>;
 
-fn entry(user: &User, action: &str, object: &str, force: &str, outcome: &str, detail: &str) -> Entry {
+/// An audit entry of `user`'s.
+pub(crate) fn entry(user: &User, action: &str, object: &str, force: &str, outcome: &str, detail: &str) -> Entry {
     Entry {
         actor: user.username.clone(),
         action: action.into(),
@@ -859,8 +860,13 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
         elsewhere.into_iter().map(|(force, (reference, n))| Reference { force, reference, reports: Some(n), records: None }).collect();
     let outcome = AccessOutcome::of(full.len(), forces.len());
     let course_forces = split(&row[1].text());
+    // What the course holds, from the rows read above, for what is new since a review.
+    let content = crate::workflow::Content {
+        reports: incidents.iter().map(|r| crate::workflow::report_key(&r[0].text(), &r[1].text())).collect(),
+        breaches: breaches.iter().map(|b| crate::workflow::report_key(&b[0].text(), &b[1].text())).collect(),
+    };
     let workflow =
-        crate::workflow::of_course(c, user, id, &course_forces, |f| force_of(f).is_some_and(|f| user.access(f) == Access::Full))?;
+        crate::workflow::of_course(c, user, id, &course_forces, &content, |f| force_of(f).is_some_and(|f| user.access(f) == Access::Full))?;
     let v = CoursePage {
         course_id: row[0].text(),
         forces: split(&row[1].text()),

@@ -19,11 +19,10 @@ use std::collections::BTreeSet;
 use conduct_domain::Force;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::Entry;
 use crate::auth::{Role, User};
 use crate::db::{Conn, DbError, Value};
 use crate::error::ApiError;
-use crate::views::Viewed;
+use crate::views::{Viewed, entry};
 
 /// What a review decided: a short list a stalking team uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -211,17 +210,6 @@ pub struct CourseWorkflow {
     pub reviews: Vec<ReviewEntry>,
 }
 
-fn entry(user: &User, action: &str, object: &str, force: &str, outcome: &str, detail: &str) -> Entry {
-    Entry {
-        actor: user.username.clone(),
-        action: action.into(),
-        object: object.into(),
-        force: force.into(),
-        outcome: outcome.into(),
-        detail: detail.into(),
-    }
-}
-
 /// The course `id` (following a retired id) and the forces holding it, or not found.
 fn course_forces(c: &mut Conn, id: &str) -> Result<(String, Vec<String>), ApiError> {
     let found = crate::views::following(c, id, |c, id| {
@@ -350,13 +338,15 @@ pub fn record_review(c: &mut Conn, user: &User, id: &str, decision: Decision, no
     Ok((v, vec![entry(user, "review", &object, force.name(), "allowed", decision.as_str())]))
 }
 
-/// The workflow part of course `id`'s page for `user` (the id is the current one). `visible`:
-/// whether the reader may see a force's identifiable data (review notes).
+/// The workflow part of course `id`'s page for `user` (the id is the current one), whose page
+/// has read what the course holds (`now`). `visible`: whether the reader may see a force's
+/// identifiable data (review notes).
 pub fn of_course(
     c: &mut Conn,
     user: &User,
     id: &str,
     forces: &[String],
+    now: &Content,
     visible: impl Fn(&str) -> bool,
 ) -> Result<CourseWorkflow, ApiError> {
     let mut w = CourseWorkflow::default();
@@ -398,7 +388,7 @@ pub fn of_course(
         }
         if let Some((_, snapshot)) = reviews.iter().find(|(r, _)| r.force == own) {
             let then: Content = serde_json::from_str(snapshot).unwrap_or_default();
-            let since = SinceReview::between(&then, &Content::published(c, id)?, own);
+            let since = SinceReview::between(&then, now, own);
             w.since_review_words = (!since.is_empty()).then(|| format!("new since review: {}", since.in_words()));
             w.since_review = Some(since);
         }
