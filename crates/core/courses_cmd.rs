@@ -280,15 +280,7 @@ pub fn eval_triage(args: EvalTriageArgs) -> anyhow::Result<ExitCode> {
             standings(&records, &options.courses, &wanted)
         };
         let mut found = found.into_iter();
-        let none = Standing {
-            course_id: None,
-            rank: None,
-            priority: None,
-            by_rules: None,
-            reports: 0,
-            reasons: String::new(),
-            suspect_matched: false,
-        };
+        let none = Standing::default();
         reports
             .into_iter()
             .zip(pairs)

@@ -92,8 +92,8 @@ pub struct Pair {
     pub suspect: Option<PersonId>,
 }
 
-/// Where a pair's course stood in a review list.
-#[derive(Clone, Debug, PartialEq)]
+/// Where a pair's course stood in a review list (the default: in no course).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Standing {
     /// The course found (`None` when the victim had no course yet: fewer than two reports).
     pub course_id: Option<String>,
@@ -153,15 +153,7 @@ pub fn standings(records: &AsOf, options: &Options, pairs: &[Pair]) -> (ListShap
             let matched = of_victim.iter().copied().find(|&c| p.suspect.is_some_and(|s| found.courses[c].suspect == Suspect::Known(s)));
             let course = matched.or_else(|| of_victim.iter().copied().max_by_key(|&c| (last_day(c), std::cmp::Reverse(rank_of[c]))));
             match course {
-                None => Standing {
-                    course_id: None,
-                    rank: None,
-                    priority: None,
-                    by_rules: None,
-                    reports: 0,
-                    reasons: String::new(),
-                    suspect_matched: false,
-                },
+                None => Standing::default(),
                 Some(c) => {
                     let r = &reviews[rank_of[c]];
                     Standing {
