@@ -158,7 +158,7 @@ fn median(v: &mut [i32]) -> f64 {
 
 /// Violent offence codes (Home Office classes 1–5 and 8 violence against the person, excluding
 /// the harassment subgroup), used only to say an offence was more serious than harassment.
-fn is_violent(code: &str) -> bool {
+pub(crate) fn is_violent(code: &str) -> bool {
     let digits: String = code.chars().take_while(char::is_ascii_digit).collect();
     matches!(digits.as_str(), "1" | "2" | "3" | "4" | "5" | "37" | "105" | "106") || code == "8N" || code == "8/65"
 }

@@ -727,3 +727,38 @@ fn a_quiet_course_waits_at_review_and_recent_means_recent_to_the_list() {
     assert_eq!(of("B1").priority, Priority::High);
     assert_eq!(reviews[0].course, of("B1").course, "the live course with a threat heads the list");
 }
+
+#[test]
+fn a_cross_force_course_says_what_each_force_holds_from_dates_and_offence_codes_alone() {
+    let mut w = World::new();
+    w.report("Merseyside", "M1", "2023-02-10", 1, Some(2));
+    w.report_with("Cheshire", "C1", "2022-07-25", "8L", &[], "", 1, Some(2));
+    w.report_with("Cheshire", "C2", "2022-08-01", "8/65", &[], "", 1, Some(2));
+    w.report_with("Cheshire", "C3", "2022-08-09", "8R", &[], "", 1, Some(2));
+    w.report_with("Cheshire", "C4", "2022-08-20", "8N", &[], "", 1, Some(2));
+    w.report_with("Cheshire", "C5", "2022-08-27", "8L", &[], "", 1, Some(2));
+    let found = w.courses();
+    assert_eq!(found.courses.len(), 1);
+    let reviews = triage(&w.incidents, &[], &[], &found.courses, &[]);
+    let reasons = &reviews[0].reasons;
+    let at = reasons.iter().position(|r| r == "crosses forces: Cheshire, Merseyside").expect("the forces are named");
+    assert_eq!(
+        reasons[at + 1..at + 3],
+        [
+            "Cheshire holds 5 reports about the same pair between 2022-07-25 and 2022-08-27, one a threat, one violent".to_string(),
+            "Merseyside holds 1 report about the same pair, on 2023-02-10".to_string(),
+        ]
+    );
+    // Narratives play no part: the same course with words in every report says the same.
+    let mut w2 = World::new();
+    for (k, i) in w.incidents.iter().enumerate() {
+        let mut i = i.clone();
+        i.narrative = format!("He told her he would kill her ({k})");
+        w2.incidents.push(i);
+    }
+    w2.people = w.people.clone();
+    w2.ids = w.ids.clone();
+    let c = &w2.courses().courses[0];
+    let cheshire = Force::resolve("Cheshire").unwrap();
+    assert_eq!(crate::force_holds(&w2.incidents, c, cheshire), reasons[at + 1]);
+}

@@ -18,6 +18,11 @@
 //! 3. **Review** — should be reviewed as stalking (FOUR indicators, stalking behaviours, the
 //!    domestic-abuse counting rule, stalking recorded only beside another crime); or crosses
 //!    forces; or no S-DASH recorded.
+//!
+//! A course that crosses forces says what each force holds of it ([`force_holds`]: "Cheshire
+//! holds 5 reports about the same pair between 2022-07-25 and 2022-08-27, one a threat"), from
+//! the reports' dates and offence codes alone, so that a force that sees another force's reports
+//! only through the hub (`conduct courses --cross-force-links`) gives the same reason.
 //! 4. **Routine** — every other course.
 //!
 //! A course with no report in the [`QUIET_DAYS`] before the list's day is *quiet*: at most
@@ -44,8 +49,9 @@ use std::collections::{HashMap, HashSet};
 use conduct_domain::{Force, Incident, Order, OrderType, RiskAssessment, RiskGrade, RiskTool};
 
 use crate::breach::Breach;
+use crate::build::Suspect;
 use crate::build::{Course, day, span};
-use crate::signals::{Escalation, StalkingSignals, escalation, stalking_signals};
+use crate::signals::{Escalation, StalkingSignals, escalation, is_violent, stalking_signals};
 use crate::withdrawal::{Withdrawal, withdrawal};
 
 /// How soon a course should be reviewed.
@@ -241,6 +247,7 @@ pub fn triage_sized(
             if course.is_cross_force() {
                 let names: Vec<&str> = course.forces.iter().map(|f| f.name()).collect();
                 reasons.push(format!("crosses forces: {}", names.join(", ")));
+                reasons.extend(course.forces.iter().map(|&f| force_holds(incidents, course, f)));
             }
             if !course.hidden.is_empty() {
                 reasons.push(format!("{} of {} repeats never linked by the force", course.hidden.len(), course.incidents.len() - 1));
@@ -437,6 +444,52 @@ fn size_lists(incidents: &[Incident], courses: &[Course], reviews: &mut [Review]
             }
         }
     }
+}
+
+/// What one force of a cross-force course holds, from nothing but each report's force,
+/// recorded date and offence codes (what another force may pass on through the hub, so a
+/// force working from the hub's links says the same as one holding every force's records):
+/// "Cheshire holds 5 reports about the same pair between 2022-07-25 and 2022-08-27, one a
+/// threat". A *threat* is a report whose principal offence is stalking involving fear of
+/// violence (8/65) or a threat to kill (Home Office class 3); *violent*, one of the violent
+/// codes [`crate::signals`] uses for "more serious offence", other than those. A course with
+/// the suspect unknown is "about the same victim".
+pub fn force_holds(incidents: &[Incident], course: &Course, force: Force) -> String {
+    let reports: Vec<&Incident> = course.incidents.iter().map(|&i| &incidents[i]).filter(|r| r.force == force).collect();
+    let (Some(first), Some(last)) = (reports.iter().map(|r| r.recorded_date).min(), reports.iter().map(|r| r.recorded_date).max()) else {
+        return format!("{} holds no report of this course", force.name());
+    };
+    let threat = |r: &Incident| is_threat(r.offence_code.as_str());
+    let threats = reports.iter().filter(|r| threat(r)).count();
+    let violent = reports.iter().filter(|r| !threat(r) && is_violent(r.offence_code.as_str())).count();
+    let about = if matches!(course.suspect, Suspect::Known(_)) { "the same pair" } else { "the same victim" };
+    let n = reports.len();
+    let mut s = if n == 1 {
+        format!("{} holds 1 report about {about}, on {first}", force.name())
+    } else {
+        format!("{} holds {n} reports about {about} between {first} and {last}", force.name())
+    };
+    let one = n == 1;
+    match threats {
+        0 => {}
+        1 if one => s.push_str(", a threat"),
+        1 => s.push_str(", one a threat"),
+        k => s.push_str(&format!(", {k} threats")),
+    }
+    match violent {
+        0 => {}
+        1 if one => s.push_str(", violent"),
+        1 => s.push_str(", one violent"),
+        k => s.push_str(&format!(", {k} violent")),
+    }
+    s
+}
+
+/// Stalking involving fear of violence (8/65) or a threat to kill (Home Office class 3: `3`,
+/// `3A`, `3/1`…).
+fn is_threat(code: &str) -> bool {
+    let digits: String = code.chars().take_while(char::is_ascii_digit).collect();
+    code == "8/65" || digits == "3"
 }
 
 /// One reason per order a course may breach: its single possible breach as "SPO SPO-1 granted
