@@ -13,6 +13,7 @@ mod pprl;
 mod pprl_attack;
 mod report;
 mod risk;
+mod run_breaches;
 mod serve;
 mod store;
 mod synth;

@@ -48,7 +48,13 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
 
     note!("analyse: link people into persons, find courses of conduct, build the tables");
     let options = conduct_pipeline::Options::default();
-    let analysis = conduct_pipeline::analyse(&export, &options)?;
+    let mut analysis = conduct_pipeline::analyse(&export, &options)?;
+    // The SPO breaches the analysis found (courses/breaches.csv) are counted in the statistics,
+    // the stories and the FOI answers beside the breaches the records name, labelled as found
+    // by analysis and never added to them or to the Home Office tables. They are known before
+    // anything is written, so the statistics need not wait for courses/ to be written.
+    let found_pairs = analysis.breaches.iter().map(|b| (b.order, b.incident));
+    analysis.statistics.tables.add_found_breaches(&export.incidents, &export.orders, found_pairs);
     for (name, d) in &analysis.stages {
         seconds.push((if *name == "statistics" { "statistics (beside link)" } else { name }, d.as_secs_f64()));
     }
@@ -77,10 +83,10 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         note_link(write_link()?);
         bail!("no usable incidents were read");
     }
-    let statistics = &analysis.statistics;
-    if statistics.used() == 0 {
+    if analysis.statistics.used() == 0 {
         bail!("nothing usable was read for the statistics");
     }
+    let statistics = &analysis.statistics;
     // Who is who (persons.csv, pairs.csv), the courses (one timeline file per course) and the
     // statistics, stories and report are written side by side; what they say is printed
     // afterwards, in order.
@@ -91,7 +97,12 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         fold_years: options.stats.fold_years,
         json: false,
     };
-    let read = crate::stats_cmd::Read::of_export(&statistics.files, &statistics.rejects);
+    let mut read = crate::stats_cmd::Read::of_export(&statistics.files, &statistics.rejects);
+    read.files.push(crate::stats_cmd::analysed_breaches_json(
+        &out.join("courses").join("breaches.csv"),
+        &export.orders,
+        &analysis.breaches,
+    ));
     let write_stats = || -> anyhow::Result<serde_json::Value> {
         let summary = crate::stats_cmd::write(&stats_args, &statistics.tables, &read)?;
         let report = |command| crate::report_cmd::run_on(crate::report_cmd::Args { command }, &statistics.tables);
@@ -103,6 +114,7 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
             data: stats_args.data.clone(),
             out: Some(out.join("stories")),
         }))?;
+        write_foi(&statistics.tables, &out.join("foi"))?;
         report(crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {
             out: out.join("report"),
             period: None,
@@ -126,6 +138,31 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     Ok(Stages { seconds, import })
 }
 
+/// Writes the answer to the standard stalking FOI request for every force in the data into
+/// `dir` (`force-*.md`), for the three financial years to the latest one the export covers to
+/// its end (the year of its latest quarter when that is a fourth quarter, the year before
+/// otherwise), with the SPO breaches found by analysis beside the recorded ones.
+fn write_foi(tables: &conduct_stats::Tables, dir: &Path) -> anyhow::Result<()> {
+    let Some(latest) = tables.latest_quarter() else { return Ok(()) };
+    let year = if latest.quarter() == 4 { latest.year() } else { latest.year() - 1 };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let options = conduct_report::FoiOptions { latest_year: Some(year) };
+    let mut n = 0;
+    for force in tables.forces() {
+        match conduct_report::foi(tables, force, &options) {
+            Ok(text) => {
+                let page = conduct_report::html::page_name(conduct_stats::Area::Force(force)).replace(".html", ".md");
+                let path = dir.join(page);
+                std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+                n += 1;
+            }
+            Err(e) => note!("conduct: FOI answer for {}: {e}", force.name()),
+        }
+    }
+    note!("{n} FOI answers to {} written to {}", conduct_stats::period::financial_year_label(year), dir.display());
+    Ok(())
+}
+
 /// Prints where everything is.
 pub fn print_outputs(out: &Path, stages: &Stages) -> anyhow::Result<()> {
     outln!()?;
@@ -140,6 +177,7 @@ pub fn print_outputs(out: &Path, stages: &Stages) -> anyhow::Result<()> {
         ("courses/timelines/", "one timeline per course"),
         ("stats/", "Home Office tables and derived figures"),
         ("stories/", "one local story per force"),
+        ("foi/", "one answer to the standard stalking FOI request per force"),
         ("report/index.html", "charts and tables, national and per force"),
     ] {
         outln!("  {path:<28} {what}")?;

@@ -173,6 +173,28 @@ fn breaches_json(path: &Path, f: &FoundBreaches) -> serde_json::Value {
     })
 }
 
+/// The SPO breaches an analysis found in memory (`conduct run`: the courses stage's
+/// `breaches`, written to `written`): the rows of `breaches.csv`, those of full and interim
+/// SPOs, and the reports they name, each once, as [`Tables::add_found_breaches`] counts them.
+pub fn analysed_breaches_json(written: &Path, orders: &[conduct_domain::Order], breaches: &[conduct_courses::Breach]) -> serde_json::Value {
+    let spo: Vec<&conduct_courses::Breach> =
+        breaches.iter().filter(|b| orders.get(b.order).is_some_and(|o| o.order_type.is_spo())).collect();
+    let reports = spo.iter().map(|b| b.incident).collect::<std::collections::HashSet<_>>().len();
+    let other = breaches.len() - spo.len();
+    let mut notes = Vec::new();
+    if other > 0 {
+        let what = if other == 1 { "1 row is a breach".to_string() } else { format!("{other} rows are breaches") };
+        notes.push(format!("{what} of other orders (not stalking protection orders), not counted"));
+    }
+    serde_json::json!({
+        "file": written.display().to_string(), "table": "breaches (found by analysis)",
+        "read": breaches.len(), "used": reports, "rejected": 0,
+        "spo_rows": spo.len(), "other_orders": other, "reports": reports, "matched": reports, "unmatched": 0,
+        "notes": notes, "plain_csv": true,
+        "read_from": [format!("{reports} reports found by this run's analysis to breach a stalking protection order")],
+    })
+}
+
 /// Whether a file was a CSV table read as it stands: the header on its first line, nothing
 /// skipped, one count column. `conduct report` says what it read only when it was not (a
 /// workbook's sheets, title rows, a second outcome count), and is otherwise quiet as before.
