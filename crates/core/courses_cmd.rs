@@ -48,6 +48,111 @@ pub struct Args {
     /// Days within which an unknown-suspect report joins a victim's course.
     #[arg(long, default_value_t = Options::default().courses.window_days)]
     pub window_days: i32,
+    /// The hub's links for this force's records (`links-FORCE.csv`, or the hub's folder
+    /// holding it), with `reports-FORCE.csv` beside it: the other forces' reports about the
+    /// same people join the courses, as those forces sent them (their name, their report
+    /// pseudonym, the date and the offence codes; no narrative, no names).
+    #[arg(long, requires = "keymap", value_name = "FILE_OR_DIR")]
+    pub cross_force_links: Option<PathBuf>,
+    /// The keymap.csv `conduct encode` wrote for this force (record_id,pseudonym): maps the
+    /// links back to the force's records.
+    #[arg(long, requires = "cross_force_links")]
+    pub keymap: Option<PathBuf>,
+}
+
+/// Other forces' reports, as records the course builder takes: one incident per report (force,
+/// report pseudonym as its reference, date, offence codes; nothing else), one people row per
+/// linked record (its role, its record id `FORCE:PSEUDONYM`), and the force's own person each
+/// row stands for.
+struct External {
+    incidents: Vec<conduct_domain::Incident>,
+    people: Vec<conduct_domain::Involvement>,
+    /// Per people row, the own record it is linked to.
+    own_record: Vec<String>,
+    /// Parties the links name that are not police forces (their reports are left out).
+    not_forces: Vec<String>,
+}
+
+/// The single force of an export, for the cross-force mode.
+fn own_force(export: &Export) -> anyhow::Result<conduct_domain::Force> {
+    let mut forces: Vec<conduct_domain::Force> = export.incidents.iter().map(|i| i.force).collect();
+    forces.sort();
+    forces.dedup();
+    match forces[..] {
+        [f] => Ok(f),
+        _ => Err(crate::Usage(format!(
+            "--cross-force-links: the export holds {} forces ({}); one force's export is read with the hub's links for that force",
+            forces.len(),
+            forces.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+        ))
+        .into()),
+    }
+}
+
+/// Reads what the hub sent back for `force` and turns it into [`External`] records. Checks that
+/// every own record the links name is in the export.
+fn external(
+    links: &Path,
+    keymap: &Path,
+    force: conduct_domain::Force,
+    export: &Export,
+) -> anyhow::Result<(External, conduct_pprl::Received)> {
+    use conduct_domain::{Date, Force, Incident, Involvement, OffenceCode, Role};
+    let received = conduct_pprl::read_received(links, keymap, &force.name().replace(' ', "-"))?;
+    let records: std::collections::HashSet<&str> = export.people.iter().map(|p| p.record_id.as_str()).collect();
+    for l in &received.links {
+        if !records.contains(l.record_id.as_str()) {
+            bail!(
+                "{}: names record {} (through {}), which is not in the people files read: the keymap is not this export's",
+                keymap.display(),
+                l.record_id,
+                received.links_file.display()
+            );
+        }
+    }
+    let own_of = received.own_record_of();
+    let mut out = External { incidents: Vec::new(), people: Vec::new(), own_record: Vec::new(), not_forces: Vec::new() };
+    let mut placed: std::collections::HashSet<(Force, String)> = std::collections::HashSet::new();
+    for (n, r) in received.reports.iter().enumerate() {
+        let at = || format!("{} line {}", received.reports_file.display(), n + 2);
+        let Ok(other) = Force::resolve(&r.other_force.replace('-', " ")).or_else(|_| Force::resolve(&r.other_force)) else {
+            if !out.not_forces.contains(&r.other_force) {
+                out.not_forces.push(r.other_force.clone());
+            }
+            continue;
+        };
+        if other == force {
+            bail!("{}: a report of {} itself", at(), force.name());
+        }
+        let f = &r.facts;
+        if placed.insert((other, f.reference.clone())) {
+            let mut codes = f.offence_codes.split(';').map(OffenceCode::parse);
+            let offence_code = codes.next().expect("split gives one").map_err(|e| anyhow::anyhow!("{}: {e}", at()))?;
+            let secondary_offence_codes = codes.collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{}: {e}", at()))?;
+            out.incidents.push(Incident {
+                force: other,
+                incident_ref: f.reference.clone(),
+                recorded_date: Date::parse(&f.date).map_err(|e| anyhow::anyhow!("{}: {e}", at()))?,
+                occurred_date: None,
+                offence_code,
+                offence_description: String::new(),
+                domestic_abuse: None,
+                cyber: None,
+                linked_refs: Vec::new(),
+                outcome_type: None,
+                outcome_date: None,
+                narrative: String::new(),
+                secondary_offence_codes,
+                invalid: Vec::new(),
+            });
+        }
+        let role =
+            Role::parse(&f.role).ok_or_else(|| anyhow::anyhow!("{}: role {:?} is not victim, suspect, witness or other", at(), f.role))?;
+        let own = own_of[&(r.other_force.as_str(), r.other_pseudonym.as_str())];
+        out.people.push(Involvement::new(&format!("{}:{}", r.other_force, r.other_pseudonym), other, &f.reference, role));
+        out.own_record.push(own.to_string());
+    }
+    Ok((out, received))
 }
 
 /// Reads an export through the same validation as `conduct ingest`, keeping the rows it set
@@ -72,6 +177,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let export = read_export(&args.export.inputs())?;
     let read_secs = t.elapsed().as_secs_f64();
+    // Everything the hub sent is read and checked before anything is written.
+    let cross = match (&args.cross_force_links, &args.keymap) {
+        (Some(links), Some(keymap)) => {
+            if export.incidents.is_empty() {
+                bail!("no usable incidents were read");
+            }
+            let force = own_force(&export)?;
+            Some(external(links, keymap, force, &export)?)
+        }
+        _ => None,
+    };
     let persons = match &args.persons {
         Some(p) => {
             let persons = Persons::read_csv(p, &export.people)?;
@@ -89,13 +205,55 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     options.courses.window_days = args.window_days;
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let analysis = match persons {
+    let mut analysis = match persons {
         Some(persons) => conduct_pipeline::analyse_with_persons(&export, persons, &options),
         None => conduct_pipeline::analyse(&export, &options)?,
     };
+    // With the hub's links: the other forces' reports join, each row the person of the own
+    // record it is linked to, and the courses are found again over both.
+    let mut whole = None;
+    if let Some((ext, received)) = &cross {
+        let row_of: std::collections::HashMap<&str, usize> =
+            export.people.iter().enumerate().map(|(k, p)| (p.record_id.as_str(), k)).collect();
+        let of_row = analysis.persons.of_row();
+        let extra: Vec<u32> = ext.own_record.iter().map(|r| of_row[row_of[r.as_str()]]).collect();
+        let mut all = export.clone();
+        all.incidents.extend(ext.incidents.iter().cloned());
+        all.people.extend(ext.people.iter().cloned());
+        let again = conduct_pipeline::analyse_with_persons(&all, analysis.persons.with_rows(&extra), &options);
+        let local = std::mem::replace(&mut analysis, again);
+        analysis.linked = local.linked;
+        analysis.stages.retain(|(n, _)| *n != "statistics");
+        analysis.stages.splice(0..0, local.stages.into_iter().filter(|(n, _)| *n == "link"));
+        let persons_of = |f: &str| ext.people.iter().filter(|p| p.force.name() == f).count();
+        let mut forces: Vec<&str> = ext.incidents.iter().map(|i| i.force.name()).collect();
+        forces.dedup();
+        forces.sort_unstable();
+        forces.dedup();
+        for f in forces {
+            note!(
+                "cross-force: {} reports of {f} ({} records linked to this force's) from {}",
+                ext.incidents.iter().filter(|i| i.force.name() == f).count(),
+                persons_of(f),
+                received.reports_file.display()
+            );
+        }
+        if !ext.not_forces.is_empty() {
+            note!("cross-force: reports of parties that are not police forces left out: {}", ext.not_forces.join(", "));
+        }
+        whole = Some((all, local.persons));
+    }
+    let read = &export;
+    let (export, analysis) = match &whole {
+        Some((all, _)) => (all, &analysis),
+        None => (&export, &analysis),
+    };
     if let Some(linked) = &analysis.linked {
         let persons = out.join("persons.csv");
-        analysis.persons.write_csv(&persons, &export.people)?;
+        // The force's own rows only: the other forces' rows stand for these persons.
+        let own = whole.as_ref().map_or(&analysis.persons, |(_, p)| p);
+        let rows = &export.people[..export.people.len() - cross.as_ref().map_or(0, |(e, _)| e.people.len())];
+        own.write_csv(&persons, rows)?;
         // Which model linked them, and why, as `conduct link` says it (issue 12).
         linked.model.save(&out.join("model.json"))?;
         for line in linked.stats.to_text().lines().filter(|l| l.starts_with("model:") || l.starts_with("warning:")) {
@@ -103,14 +261,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         outln!(
             "linked     {} people rows into {} persons ({:.1} s); {}",
-            export.people.len(),
+            rows.len(),
             analysis.persons.linked_count(),
-            stage(&analysis, "link"),
+            stage(analysis, "link"),
             persons.display()
         )?;
     }
-    let write_secs = write_courses(&export, &analysis, out)?;
-    print_courses(&export, &analysis, read_secs, write_secs, out)?;
+    let write_secs = write_courses(export, analysis, out)?;
+    print_courses(read, analysis, read_secs, write_secs, out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -28,6 +28,13 @@ pub struct EncodeArgs {
     /// allows another party holding the shared secret to test).
     #[arg(long, value_name = "KEY")]
     pub force_secret_file: Option<PathBuf>,
+    /// The force's incidents file(s): send, beside each record's encodings, its role, its
+    /// report's reference pseudonymised with the force's own key, the report's recorded date
+    /// and its offence codes (no narrative, no description, no outcome), so that another force
+    /// linked to the record can build cross-force courses of conduct (`conduct courses
+    /// --cross-force-links`). Optional.
+    #[arg(long, num_args = 1..)]
+    pub incidents: Vec<PathBuf>,
     /// Encode only this force's rows (needed when the file holds several forces).
     #[arg(long)]
     pub force: Option<String>,
@@ -93,8 +100,22 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let (encoded, summary) = conduct_pprl::encode_people(&encoder, &rows);
     let encode_time = t.elapsed();
+    // The reports, read before anything is written, so a bad incidents file leaves nothing.
+    let (facts, without_report, incident_rejects) = if args.incidents.is_empty() {
+        (Vec::new(), 0, 0)
+    } else {
+        let inputs = conduct_ingest::Inputs { incidents: args.incidents.clone(), ..conduct_ingest::Inputs::default() };
+        let mut ingest = conduct_ingest::Ingest::new();
+        let (read, _) = ingest.read_whole(&inputs).with_context(|| format!("reading {}", names(&args.incidents)))?;
+        let own: Vec<conduct_domain::Incident> = read.incidents.into_iter().filter(|i| i.force.name() == force).collect();
+        if own.is_empty() {
+            return Err(crate::Usage(format!("{}: no incidents of {force}", names(&args.incidents))).into());
+        }
+        let (facts, missing) = conduct_pprl::report_facts(&encoder, &rows, &own);
+        (facts, missing, ingest.rejects().len())
+    };
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    conduct_pprl::write_encodings(&args.out.join("encodings.parquet"), force, encoder.settings(), &encoded)?;
+    conduct_pprl::write_encodings_with_reports(&args.out.join("encodings.parquet"), force, encoder.settings(), &encoded, &facts)?;
     let keymap = args.out.join("keymap.csv");
     let mut w = csv::Writer::from_path(&keymap).with_context(|| format!("writing {}", keymap.display()))?;
     w.write_record(["record_id", "pseudonym"])?;
@@ -109,6 +130,9 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
         "empty": summary.empty,
         "fields": summary.fields.iter().map(|(f, n)| serde_json::json!({"field": f, "records": n})).collect::<Vec<_>>(),
         "rejected_rows": file.rejects.len(),
+        "reports_sent": facts.iter().flatten().count(),
+        "records_without_report": if args.incidents.is_empty() { serde_json::Value::Null } else { without_report.into() },
+        "incident_rows_rejected": incident_rejects,
         "other_forces_rows": other_forces,
         "hardening": encoder.settings().hardening,
         "key_check": encoder.settings().key_check,
@@ -128,6 +152,14 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     }
     if !file.rejects.is_empty() {
         note!("{} rows rejected and not encoded, with reasons: {}", file.rejects.len(), args.out.join("rejects.csv").display());
+    }
+    if !args.incidents.is_empty() {
+        note!(
+            "sent beside the encodings: {} records' role, report pseudonym, date and offence codes; {without_report} records' reports are not in {}{}",
+            facts.iter().flatten().count(),
+            names(&args.incidents),
+            if incident_rejects > 0 { format!(" ({incident_rejects} incident rows rejected)") } else { String::new() }
+        );
     }
     if other_forces > 0 {
         note!("{other_forces} rows of other forces left out (--force {force})");
@@ -153,6 +185,9 @@ pub fn hub(args: &LinkArgs) -> anyhow::Result<ExitCode> {
         HubOptions { max_block: args.max_block_size.max(2) * 4, seed: args.seed, keep_pairs: args.all_pairs, ..HubOptions::default() };
     let result = conduct_pprl::link_parties(&parties, &opts)?;
     conduct_pprl::write_links(out, &parties, &result)?;
+    // What the parties sent about their reports, passed on only to the parties whose records
+    // are linked to them.
+    let reports = conduct_pprl::write_reports(out, &parties, &result)?;
     let r = &result.report;
     note!(
         "read {} parties' encodings ({} records) in {:.2}s",
@@ -183,6 +218,14 @@ pub fn hub(args: &LinkArgs) -> anyhow::Result<ExitCode> {
             p.linked_records,
             p.own_duplicates,
             out.join(conduct_pprl::hub::links_file_name(&p.force)).display()
+        );
+    }
+    for ((p, party), n) in r.parties.iter().zip(&parties).zip(&reports) {
+        let sent = if party.reports.is_empty() { "sent no reports" } else { "sent its reports" };
+        note!(
+            "  {:<24} {sent}; receives {n} linked records' reports -> {}",
+            p.force,
+            out.join(conduct_pprl::hub::reports_file_name(&p.force)).display()
         );
     }
     note!("{}", r.seconds.iter().map(|(s, t)| format!("{s} {t:.2}s")).collect::<Vec<_>>().join(", "));

@@ -94,6 +94,15 @@ impl Persons {
         Ok(Persons { of_row, linked: names.len() as u32, rejected: Vec::new(), ids: Ids::Given(names), unlisted })
     }
 
+    /// These persons with rows appended after the accepted ones (`of_rows`: the person number
+    /// of each, one of these persons): the rows of other forces' reports that `conduct courses
+    /// --cross-force-links` adds, each the person of the force's own record it is linked to.
+    pub fn with_rows(&self, of_rows: &[u32]) -> Persons {
+        let mut p = self.clone();
+        p.of_row.extend_from_slice(of_rows);
+        p
+    }
+
     /// The person number of each accepted people row, in row order.
     pub fn of_row(&self) -> &[u32] {
         &self.of_row

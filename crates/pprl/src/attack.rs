@@ -704,7 +704,13 @@ mod tests {
         let party: Vec<(String, &Features)> = population.iter().step_by(3).enumerate().map(|(i, f)| (format!("r{i}"), f)).collect();
         let records: Vec<EncodedRecord> = party.iter().map(|(id, f)| encoder.encode_features(f, encoder.pseudonym("Kent", id))).collect();
         let truth: HashMap<String, Features> = records.iter().zip(&party).map(|(r, (_, f))| (r.pseudonym.clone(), (*f).clone())).collect();
-        let enc = Encodings { path: "kent.parquet".into(), force: "Kent".into(), settings: encoder.settings().clone(), records };
+        let enc = Encodings {
+            path: "kent.parquet".into(),
+            force: "Kent".into(),
+            settings: encoder.settings().clone(),
+            records,
+            reports: Vec::new(),
+        };
         let attack = attack(&enc, &population, &AttackOptions::default()).unwrap();
         let s = score(&enc, &attack, &truth);
         assert_eq!(s.records, enc.records.len());
@@ -719,7 +725,7 @@ mod tests {
         let secret = Secret::from_bytes(b"the parties' shared secret 9876543210".to_vec()).unwrap();
         let mut settings = Encoder::new(Hardening::None, &secret, None, "Kent").settings().clone();
         settings.fields.retain(|f| !FIELDS.contains(&f.name.as_str()));
-        let enc = Encodings { path: "x.parquet".into(), force: "Kent".into(), settings, records: Vec::new() };
+        let enc = Encodings { path: "x.parquet".into(), force: "Kent".into(), settings, records: Vec::new(), reports: Vec::new() };
         assert!(attack(&enc, &[], &AttackOptions::default()).is_err());
     }
 }

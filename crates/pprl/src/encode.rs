@@ -19,7 +19,9 @@
 //! is) while re-encoding the same record gives the same bits. What this does and does not
 //! resist is measured by `conduct eval attack` (DESIGN.md).
 
-use conduct_domain::Involvement;
+use std::collections::HashMap;
+
+use conduct_domain::{Incident, Involvement};
 use conduct_resolve::block::RULES;
 use conduct_resolve::model::SplitMix;
 use conduct_resolve::normalise::{Features, Nicknames, normalise};
@@ -30,6 +32,7 @@ use sha2::Sha256;
 use siphasher::sip128::SipHasher13;
 
 use crate::Secret;
+use crate::file::ReportFacts;
 
 /// The encodings' schema version: a hub refuses files of another.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -282,6 +285,18 @@ impl Encoder {
         hex
     }
 
+    /// The pseudonym of report `incident_ref` in `force`: HMAC-SHA256 with the pseudonym key
+    /// (the force's own), 16 bytes as hex; separated from record pseudonyms by its own
+    /// delimiter byte, so no reference and record id share one.
+    pub fn reference_pseudonym(&self, force: &str, incident_ref: &str) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.pseudonym_key).expect("HMAC takes any key length");
+        mac.update(force.as_bytes());
+        mac.update(&[0x1e]);
+        mac.update(incident_ref.as_bytes());
+        let out = mac.finalize().into_bytes();
+        out[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The tokens of each field of a normalised record, in field order.
     pub fn tokens(&self, f: &Features) -> Vec<Vec<Vec<u8>>> {
         self.sinks(f).iter().map(|s| s.iter().map(<[u8]>::to_vec).collect()).collect()
@@ -475,6 +490,34 @@ pub fn encode_people(encoder: &Encoder, rows: &[Involvement]) -> (Vec<EncodedRec
         .map(|(i, f)| (f.name.clone(), encoded.iter().filter(|e| e.filters[i].is_some()).count()))
         .collect();
     (encoded, summary)
+}
+
+/// What the force sends about each row's report, beside its encodings (`conduct encode
+/// --incidents`): the row's role, the report's reference pseudonymised with the force's own key
+/// ([`Encoder::reference_pseudonym`]), its recorded date and its offence codes. Nothing else of
+/// the report (no narrative, description, outcome, links or flags). A row whose report is not
+/// among `incidents` gets `None`; the second value counts them.
+pub fn report_facts(encoder: &Encoder, rows: &[Involvement], incidents: &[Incident]) -> (Vec<Option<ReportFacts>>, usize) {
+    let index: HashMap<(&str, &str), &Incident> = incidents.iter().map(|i| ((i.force.name(), i.incident_ref.as_str()), i)).collect();
+    let mut missing = 0;
+    let facts = rows
+        .iter()
+        .map(|r| {
+            let Some(i) = index.get(&(r.force.name(), r.incident_ref.as_str())) else {
+                missing += 1;
+                return None;
+            };
+            let codes: Vec<&str> =
+                std::iter::once(i.offence_code.as_str()).chain(i.secondary_offence_codes.iter().map(|c| c.as_str())).collect();
+            Some(ReportFacts {
+                role: r.role.as_str().to_string(),
+                reference: encoder.reference_pseudonym(r.force.name(), &i.incident_ref),
+                date: i.recorded_date.to_string(),
+                offence_codes: codes.join(";"),
+            })
+        })
+        .collect();
+    (facts, missing)
 }
 
 #[cfg(test)]

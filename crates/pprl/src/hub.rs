@@ -1195,6 +1195,50 @@ pub fn links_file_name(force: &str) -> String {
     format!("links-{}.csv", force.replace(' ', "-"))
 }
 
+/// The file name of the reports a party receives: `reports-FORCE.csv`, spaces as `-`.
+pub fn reports_file_name(force: &str) -> String {
+    format!("reports-{}.csv", force.replace(' ', "-"))
+}
+
+/// Writes to `dir/reports-FORCE.csv`, for each party, what the other parties sent about the
+/// reports of their records that are linked to this party's records (the records named in
+/// its links file, and no other): `other_force, other_pseudonym, reference_pseudonym, role,
+/// date, offence_codes`, one row per other record, in the order of the links. A party gets a
+/// header-only file when no linked record's party sent reports. Returns the rows written per
+/// party (in the order given).
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] or [`ErrorKind::Csv`] naming the file that could not be written.
+pub fn write_reports(dir: &Path, parties: &[Encodings], result: &HubResult) -> Result<Vec<usize>, Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::new(ErrorKind::Io(e), Some(dir)))?;
+    let index: HashMap<&str, usize> = parties.iter().enumerate().map(|(k, p)| (p.force.as_str(), k)).collect();
+    let rows_of: Vec<HashMap<&str, usize>> =
+        parties.iter().map(|p| p.records.iter().enumerate().map(|(i, r)| (r.pseudonym.as_str(), i)).collect()).collect();
+    let mut written = Vec::with_capacity(parties.len());
+    for (p, links) in parties.iter().zip(&result.links) {
+        let path = dir.join(reports_file_name(&p.force));
+        let cerr = |e: csv::Error| Error::new(ErrorKind::Csv(e), Some(&path));
+        let mut w = csv::Writer::from_path(&path).map_err(cerr)?;
+        w.write_record(["other_force", "other_pseudonym", "reference_pseudonym", "role", "date", "offence_codes"]).map_err(cerr)?;
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut n = 0;
+        for l in links {
+            if !seen.insert((l.other_force.as_str(), l.other_pseudonym.as_str())) {
+                continue;
+            }
+            let Some(&k) = index.get(l.other_force.as_str()) else { continue };
+            let Some(&i) = rows_of[k].get(l.other_pseudonym.as_str()) else { continue };
+            let Some(Some(f)) = parties[k].reports.get(i) else { continue };
+            w.write_record([&l.other_force, &l.other_pseudonym, &f.reference, &f.role, &f.date, &f.offence_codes]).map_err(cerr)?;
+            n += 1;
+        }
+        w.flush().map_err(|e| Error::new(ErrorKind::Io(e), Some(&path)))?;
+        written.push(n);
+    }
+    Ok(written)
+}
+
 /// Writes each party's links to `dir/links-FORCE.csv`, and the report to `dir/summary.json`.
 ///
 /// # Errors
