@@ -8,6 +8,7 @@ mod export;
 mod homeoffice;
 mod ingest;
 mod linkage;
+mod parquet_twins;
 mod population;
 mod pprl;
 mod pprl_attack;

@@ -18,6 +18,9 @@ pub struct Args {
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Also write X.parquet beside every X.csv of the run (as `conduct run --parquet`).
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -29,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let world_summary = crate::synth::generate(&synth)?;
     let synth_secs = t.elapsed().as_secs_f64();
     let inputs = crate::ingest::inputs_in(&world)?;
-    let stages = crate::run_cmd::pipeline(&inputs, &args.out)?;
+    let stages = crate::run_cmd::pipeline(&inputs, &args.out, args.parquet)?;
 
     outln!()?;
     outln!("Conduct demo: {}", args.out.display())?;

@@ -56,6 +56,19 @@ pub struct Args {
     pub out: PathBuf,
 }
 
+/// `--parquet` of `conduct run`, `stats`, `ingest` and `link`: writes `X.parquet` beside every
+/// `X.csv` in `dir` ([`conduct_export::parquet_twins`]) and says so on stderr, with any column
+/// kept as text.
+pub fn parquet_beside(dir: &std::path::Path, source: &str) -> anyhow::Result<()> {
+    let written = conduct_export::parquet_twins(dir, source)?;
+    let rows: u64 = written.files.iter().map(|f| f.1).sum();
+    note!("{} Parquet files ({rows} rows) written beside the CSV files in {}", written.files.len(), dir.display());
+    for n in &written.notes {
+        note!("conduct: {n}");
+    }
+    Ok(())
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let selection = match (&args.course, &args.person, &args.force) {
         (Some(c), _, _) => Selection::Course(c.clone()),

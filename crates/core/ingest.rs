@@ -36,6 +36,10 @@ pub struct Args {
     /// Print the summary as JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also write rejects.parquet and warnings.parquet beside rejects.csv and warnings.csv
+    /// (typed columns, for pandas, Polars or DuckDB).
+    #[arg(long)]
+    pub parquet: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -98,6 +102,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let workspace = args.workspace.unwrap_or_else(crate::default_workspace);
     let report_dir = args.report_dir.unwrap_or_else(|| workspace.join("imports").join("latest"));
     let report = import_with(&workspace, &inputs, &report_dir, args.limits.limits())?;
+    if args.parquet {
+        crate::export_cmd::parquet_beside(&report_dir, "import")?;
+    }
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report_json(&report, &report_dir))?)?;
     } else {

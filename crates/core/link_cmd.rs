@@ -76,6 +76,10 @@ pub struct LinkArgs {
     /// Print the summary as JSON on stdout (the text summary still goes to stderr).
     #[arg(long)]
     pub json: bool,
+    /// Also write persons.parquet and pairs.parquet beside persons.csv and pairs.csv (typed
+    /// columns, for pandas, Polars or DuckDB).
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 /// Arguments of `conduct explain`.
@@ -163,6 +167,9 @@ pub fn link_file(file: &conduct_ingest::PeopleFile, read_time: Duration, source:
     let link_time = started.elapsed();
     let out = args.out.as_deref().context("--out is required")?;
     let write_time = write_link(out, &file.rows, &persons, &linked)?;
+    if args.parquet {
+        crate::export_cmd::parquet_beside(out, "link")?;
+    }
     let summary = LinkSummary { rows: file.rows.len(), rejected: file.rejects.len(), warnings: file.warnings.len(), read_time, write_time };
     note_link(&summary, source, &persons, &linked, out, read_time + link_time + write_time, args.incidents.is_some());
     if args.json {

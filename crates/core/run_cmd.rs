@@ -17,6 +17,10 @@ pub struct Args {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    /// Also write X.parquet beside every X.csv of import/, link/, courses/ and stats/ (typed
+    /// columns, for pandas, Polars or DuckDB).
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 /// Time per stage of a run, in seconds.
@@ -30,7 +34,7 @@ pub struct Stages {
 /// Runs every stage into `out`: workspace/, import/, link/, courses/, stats/, stories/, report/.
 /// The export is read once: the import keeps it in memory for the analysis
 /// ([`conduct_pipeline::analyse`]).
-pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
+pub fn pipeline(inputs: &Inputs, out: &Path, parquet: bool) -> anyhow::Result<Stages> {
     let mut seconds = Vec::new();
 
     note!("import");
@@ -96,6 +100,7 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
         periods: options.stats.periods.iter().map(|p| p.to_string()).collect(),
         fold_years: options.stats.fold_years,
         json: false,
+        parquet: false,
     };
     let mut read = crate::stats_cmd::Read::of_export(&statistics.files, &statistics.rejects);
     read.files.push(crate::stats_cmd::analysed_breaches_json(
@@ -132,6 +137,11 @@ pub fn pipeline(inputs: &Inputs, out: &Path) -> anyhow::Result<Stages> {
     note_link(link_written?);
     let courses_secs = courses_written?;
     let stats_summary = stats_written?;
+    if parquet {
+        for dir in ["import", "link", "courses", "stats"] {
+            crate::export_cmd::parquet_beside(&out.join(dir), dir)?;
+        }
+    }
     seconds.push(("write", t.elapsed().as_secs_f64()));
     crate::courses_cmd::print_courses(&export, &analysis, import.timings.read.as_secs_f64(), courses_secs, &out.join("courses"))?;
     crate::stats_cmd::print(&stats_args, &statistics.tables, &read, &stats_summary)?;
@@ -187,7 +197,7 @@ pub fn print_outputs(out: &Path, stages: &Stages) -> anyhow::Result<()> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let stages = pipeline(&args.export.inputs(), &args.out)?;
+    let stages = pipeline(&args.export.inputs(), &args.out, args.parquet)?;
     print_outputs(&args.out, &stages)?;
     Ok(crate::ingest::exit_code(&stages.import))
 }

@@ -85,6 +85,10 @@ pub struct Args {
     /// Print the summary as JSON on stdout instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also write X.parquet beside every X.csv written (typed columns, for pandas, Polars or
+    /// DuckDB; a suppressed count is a null, with a Suppressed column beside it).
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 /// What loading found: the tables, and what was read to build them.
@@ -313,6 +317,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     parse_periods(&args.periods)?;
     let loaded = load(&args.data)?;
     let summary = write(&args, &loaded.tables, &loaded.read)?;
+    if args.parquet {
+        crate::export_cmd::parquet_beside(&args.out, "stats")?;
+    }
     print(&args, &loaded.tables, &loaded.read, &summary)
 }
 

@@ -9,7 +9,10 @@
 //!   for every attribute;
 //! - Parquet ([`write_parquet`]): one file for each CSV that `conduct courses` writes
 //!   (persons, courses, course_summary, triage, hidden_repeats, breaches, …), row for row, with
-//!   typed columns (dates as `DATE`, counts as `INT64`, flags as `BOOLEAN`), for the selection.
+//!   typed columns (dates as `DATE`, counts as `INT64`, flags as `BOOLEAN`), for the selection;
+//!   and a Parquet twin of every other CSV file Conduct writes ([`parquet_twins`]: the
+//!   statistics, the import's rejects and warnings, linkage's persons and pairs), which
+//!   `--parquet` on `conduct run`, `stats`, `ingest` and `link` writes beside each CSV file.
 //!
 //! ```text
 //! Export + Analysis ──▶ Network::select(Selection) ──▶ write_anx / write_graphml / write_parquet
@@ -48,7 +51,7 @@ use conduct_pipeline::{Analysis, Export};
 pub use anx::write_anx;
 pub use error::{Error, ErrorKind};
 pub use graphml::write_graphml;
-pub use tables::write_parquet;
+pub use tables::{parquet_twins, write_parquet};
 
 /// What to export.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -43,6 +43,9 @@ enum Type {
     Date,
     Flag,
     Share,
+    /// A count of a published table: `INT64`, with `..` (a suppressed cell) a null beside a
+    /// `BOOLEAN` column `Suppressed` that is true there.
+    Count,
 }
 
 /// The type of a column called `name`.
@@ -67,6 +70,45 @@ fn type_of(name: &str) -> Type {
     }
 }
 
+/// The type of column `name` of the table `table` (a CSV file's stem): the tables of
+/// `conduct stats` by their published headings, the rest ([`type_of`]) by the names Conduct
+/// gives its columns (`line` of rejects.csv and warnings.csv is a count).
+fn type_in(table: &str, name: &str) -> Type {
+    const STATS_INT: [&str; 16] = [
+        "Financial Quarter",
+        "Outcome Type",
+        "Suppressed Cells",
+        "Year Before",
+        "Change",
+        "Earlier Number of Offences",
+        "Charge/Summons",
+        "Victim Does Not Support",
+        "Rate Denominator",
+        "Number of Outcomes",
+        "SPOs Applied",
+        "SPOs Granted",
+        "Breaches Indicated",
+        "Breaches Found By Analysis",
+        "Number of Offences",
+        "Incidents also recorded as stalking or harassment",
+    ];
+    match (table, name) {
+        ("recorded" | "outcomes", "Number of Offences" | "Number of Outcomes")
+        | ("outcomes", "Force outcomes for offences recorded in quarter" | "Force outcomes for offences closed in quarter") => Type::Count,
+        ("recorded" | "outcomes" | "figures" | "outcome_groups" | "orders" | "coverage" | "also_recorded", _) => {
+            if name.ends_with(" %") || name.ends_with("% Year Before") || matches!(name, "Per Day" | "Fold Change") {
+                Type::Share
+            } else if STATS_INT.contains(&name) {
+                Type::Int
+            } else {
+                Type::Text
+            }
+        }
+        (_, "line") => Type::Int,
+        _ => type_of(name),
+    }
+}
+
 /// A table read from a CSV file: its header and its rows of text.
 struct Csv {
     header: Vec<String>,
@@ -74,8 +116,11 @@ struct Csv {
 }
 
 /// The cells of one column: `None` is a null.
+#[derive(Clone)]
 enum Cells {
     Text(Vec<String>),
+    /// A count with its suppressed cells (`..`) as nulls, and which they were.
+    Count(Vec<Option<i64>>, Vec<Option<bool>>),
     Int(Vec<Option<i64>>),
     Date(Vec<Option<i32>>),
     Flag(Vec<Option<bool>>),
@@ -103,6 +148,11 @@ fn typed(csv: &Csv, c: usize, ty: Type) -> Result<Cells, String> {
             _ => None,
         })?),
         Type::Share => Cells::Share(each(csv, c, "a number", |s| s.parse().ok())?),
+        Type::Count => {
+            let counts = each(csv, c, "a count or ..", |s| if s == ".." { Some(None) } else { s.parse().ok().map(Some) })?;
+            let suppressed = counts.iter().map(|n| n.map(|n| n.is_none())).collect();
+            Cells::Count(counts.into_iter().map(Option::flatten).collect(), suppressed)
+        }
     })
 }
 
@@ -130,21 +180,68 @@ pub fn write_parquet(network: &Network, dir: &Path) -> Result<Written, Error> {
     names.sort();
     let mut written = Written::default();
     for name in names {
-        let csv = read_csv(&scratch.path().join(format!("{name}.csv")))?;
-        let mut columns = Vec::new();
-        for (c, column) in csv.header.iter().enumerate() {
-            let ty = type_of(column);
-            let cells = typed(&csv, c, ty).unwrap_or_else(|why| {
-                written.notes.push(format!("{name}.{column}: kept as text ({why})"));
-                Cells::Text(csv.rows.iter().map(|r| r[c].clone()).collect())
-            });
-            columns.push((column.as_str(), cells));
-        }
-        let path = dir.join(format!("{name}.parquet"));
-        write_table(&path, &columns, csv.rows.len(), network.title())?;
-        written.files.push((path, csv.rows.len() as u64));
+        twin(&scratch.path().join(format!("{name}.csv")), &dir.join(format!("{name}.parquet")), network.title(), &mut written)?;
     }
     Ok(written)
+}
+
+/// Writes a Parquet twin of every CSV file in the folder `dir` (not below it), as `X.parquet`
+/// beside `X.csv`, row for row and column for column, each column typed by the table it is in
+/// and its name: the tables of `conduct stats` (recorded.csv, outcomes.csv, figures.csv,
+/// outcome_groups.csv, orders.csv, coverage.csv, also_recorded.csv, rejects.csv), of the
+/// import (rejects.csv, warnings.csv), of linkage (persons.csv, pairs.csv) and of `conduct
+/// courses`. The published tables' counts are `INT64` with a suppressed cell (`..`) a null and
+/// a `BOOLEAN` column `Suppressed` (true there) beside them; dates are `DATE`, flags
+/// `BOOLEAN`, rates, shares and weights `DOUBLE`, the rest text. A column whose cells do not
+/// all read as its type is kept as text and said so in [`Written::notes`]. `source` is stored
+/// in each file's metadata (`conduct.selection`), saying what the table is of.
+///
+/// # Errors
+///
+/// [`ErrorKind::Write`] when the folder cannot be listed, a CSV file cannot be read back or a
+/// Parquet file cannot be written; each names the file.
+pub fn parquet_twins(dir: &Path, source: &str) -> Result<Written, Error> {
+    let werr = |e: std::io::Error| Error::new(ErrorKind::Write, format!("listing {}", dir.display()), e);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(werr)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".csv")).map(str::to_string))
+        .collect();
+    names.sort();
+    let mut written = Written::default();
+    for name in names {
+        twin(&dir.join(format!("{name}.csv")), &dir.join(format!("{name}.parquet")), source, &mut written)?;
+    }
+    Ok(written)
+}
+
+/// Writes the CSV file `csv` as the Parquet file `out`, typing its columns by the file's stem
+/// and their names ([`type_in`]).
+fn twin(csv_path: &Path, out: &Path, source: &str, written: &mut Written) -> Result<(), Error> {
+    let name = csv_path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let csv = read_csv(csv_path)?;
+    let mut columns = Vec::new();
+    for (c, column) in csv.header.iter().enumerate() {
+        let cells = typed(&csv, c, type_in(name, column)).unwrap_or_else(|why| {
+            written.notes.push(format!("{name}.{column}: kept as text ({why})"));
+            Cells::Text(csv.rows.iter().map(|r| r[c].clone()).collect())
+        });
+        columns.push((column.clone(), cells));
+    }
+    // A published table's count: which of its cells were suppressed, in a column beside it.
+    let mut at = 0;
+    while at < columns.len() {
+        if let Cells::Count(_, suppressed) = &mut columns[at].1 {
+            let suppressed = std::mem::take(suppressed);
+            columns.insert(at + 1, ("Suppressed".to_string(), Cells::Flag(suppressed)));
+        }
+        at += 1;
+    }
+    let columns: Vec<(&str, Cells)> = columns.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
+    write_table(out, &columns, csv.rows.len(), source)?;
+    written.files.push((out.to_path_buf(), csv.rows.len() as u64));
+    Ok(())
 }
 
 /// Writes the CSV files of the selection into `dir`, by the code that writes them for
@@ -216,25 +313,28 @@ const GROUP: usize = 1 << 20;
 /// Writes `columns` (each of `rows` cells) as the Parquet file `path`.
 fn write_table(path: &Path, columns: &[(&str, Cells)], rows: usize, selection: &str) -> Result<(), Error> {
     let perr = |e: parquet::errors::ParquetError| Error::new(ErrorKind::Write, format!("writing {}", path.display()), e);
-    let fields: String = columns
+    // Built, not parsed from a message string: the published tables' headings have spaces,
+    // `/` and `%` in them.
+    let fields = columns
         .iter()
         .map(|(name, cells)| {
-            let ty = match cells {
-                Cells::Text(_) => "required binary",
-                Cells::Int(_) => "optional int64",
-                Cells::Date(_) => "optional int32",
-                Cells::Flag(_) => "optional boolean",
-                Cells::Share(_) => "optional double",
+            use parquet::basic::{LogicalType, Repetition, Type as Physical};
+            let (physical, logical, repetition) = match cells {
+                Cells::Text(_) => (Physical::BYTE_ARRAY, Some(LogicalType::String), Repetition::REQUIRED),
+                Cells::Int(_) | Cells::Count(..) => (Physical::INT64, None, Repetition::OPTIONAL),
+                Cells::Date(_) => (Physical::INT32, Some(LogicalType::Date), Repetition::OPTIONAL),
+                Cells::Flag(_) => (Physical::BOOLEAN, None, Repetition::OPTIONAL),
+                Cells::Share(_) => (Physical::DOUBLE, None, Repetition::OPTIONAL),
             };
-            let annotation = match cells {
-                Cells::Text(_) => " (UTF8)",
-                Cells::Date(_) => " (DATE)",
-                _ => "",
-            };
-            format!("{ty} {name}{annotation}; ")
+            parquet::schema::types::Type::primitive_type_builder(name, physical)
+                .with_repetition(repetition)
+                .with_logical_type(logical)
+                .build()
+                .map(Arc::new)
         })
-        .collect();
-    let schema = Arc::new(parquet::schema::parser::parse_message_type(&format!("message conduct {{ {fields}}}")).map_err(perr)?);
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(perr)?;
+    let schema = Arc::new(parquet::schema::types::Type::group_type_builder("conduct").with_fields(fields).build().map_err(perr)?);
     let props = Arc::new(
         WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
@@ -273,6 +373,10 @@ fn write_table(path: &Path, columns: &[(&str, Cells)], rows: usize, selection: &
                 Cells::Share(v) => {
                     let (values, defs) = split(&v[start..end]);
                     col.typed::<DoubleType>().write_batch(&values, Some(&defs), None).map_err(perr)?;
+                }
+                Cells::Count(v, _) => {
+                    let (values, defs) = split(&v[start..end]);
+                    col.typed::<Int64Type>().write_batch(&values, Some(&defs), None).map_err(perr)?;
                 }
             }
             col.close().map_err(perr)?;
