@@ -245,3 +245,175 @@ fn febrl4_from_encodings_alone_reaches_the_plaintext_tools_accuracy() {
     assert!(s["f1"].as_f64().unwrap() >= 0.999, "{s}");
     assert_eq!(s["true_pairs"], 5000);
 }
+
+/// Encodes both fixture forces with their reports (`--incidents`) and links them; returns the
+/// hub's folder and the two encode folders.
+fn fixture_with_reports(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let key = secret(dir);
+    let (c, m, hub) = (dir.join("cheshire"), dir.join("merseyside"), dir.join("hub"));
+    let incidents = |f: &str| data(&format!("pprl/{f}-incidents.csv")).display().to_string();
+    encode(&data("pprl/cheshire.csv"), &key, &c, &["--incidents", &incidents("cheshire")]);
+    encode(&data("pprl/merseyside.csv"), &key, &m, &["--incidents", &incidents("merseyside")]);
+    ok(conduct().args(["link", "--encodings"]).arg(c.join("encodings.parquet")).arg(m.join("encodings.parquet")).arg("--out").arg(&hub));
+    (hub, c, m)
+}
+
+/// `conduct courses` on Merseyside's export with extra arguments.
+fn merseyside_courses(out: &Path, extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    run(conduct()
+        .args(["courses", "--incidents"])
+        .arg(data("pprl/merseyside-incidents.csv"))
+        .arg("--people")
+        .arg(data("pprl/merseyside.csv"))
+        .arg("--out")
+        .arg(out)
+        .args(extra))
+}
+
+/// The triage reasons of the course holding report `incident_ref`, and the course's
+/// (force, count) of reports.
+fn course_of(out: &Path, incident_ref: &str) -> (Vec<String>, BTreeMap<String, usize>, String) {
+    let courses = read_csv(&out.join("courses.csv"));
+    let id =
+        courses.iter().find(|r| r["incident_ref"] == incident_ref).unwrap_or_else(|| panic!("{incident_ref} is in no course"))["course_id"]
+            .clone();
+    let mut forces: BTreeMap<String, usize> = BTreeMap::new();
+    for r in courses.iter().filter(|r| r["course_id"] == id) {
+        *forces.entry(r["force"].clone()).or_default() += 1;
+    }
+    let triage = read_csv(&out.join("triage.csv"));
+    let row = triage.iter().find(|r| r["course_id"] == id).expect("every course is on the list");
+    (row["reasons"].split("; ").map(String::from).collect(), forces, row["priority"].clone())
+}
+
+#[test]
+fn the_hubs_links_bring_another_forces_reports_into_a_forces_courses_as_pooled_mode_sees_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, c, m) = fixture_with_reports(dir.path());
+    let cross = dir.path().join("cross");
+    let out = merseyside_courses(
+        &cross,
+        &["--cross-force-links".as_ref(), hub.as_os_str(), "--keymap".as_ref(), m.join("keymap.csv").as_os_str()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // What the fixture says Cheshire holds about Louise and Darren: the reports in which the
+    // victim is Louise (with Darren or no one named as suspect).
+    let people = read_csv(&data("pprl/cheshire.csv"));
+    let refs: BTreeSet<&str> =
+        people.iter().filter(|r| r["true_person_id"] == "LOUISE" && r["role"] == "victim").map(|r| r["incident_ref"].as_str()).collect();
+    let incidents = read_csv(&data("pprl/cheshire-incidents.csv"));
+    let held: Vec<&HashMap<String, String>> = incidents.iter().filter(|i| refs.contains(i["incident_ref"].as_str())).collect();
+    let dates: BTreeSet<&str> = held.iter().map(|i| i["recorded_date"].as_str()).collect();
+    let threats = held.iter().filter(|i| i["offence_code"] == "8/65").count();
+    assert_eq!(threats, 1, "the fixture has one report of stalking involving fear of violence");
+    let expected = format!(
+        "Cheshire holds {} reports about the same pair between {} and {}, one a threat",
+        held.len(),
+        dates.first().unwrap(),
+        dates.last().unwrap()
+    );
+    let (reasons, forces, priority) = course_of(&cross, "MER-23-1001");
+    assert!(reasons.contains(&expected), "{expected:?} not in {reasons:?}");
+    assert_eq!(forces.get("Cheshire"), Some(&held.len()), "Cheshire's reports are in Merseyside's course: {forces:?}");
+    // Cheshire's rows name Cheshire and its report pseudonyms, never its references.
+    let received = read_csv(&hub.join("reports-Merseyside.csv"));
+    let pseudonyms: BTreeSet<&str> = received.iter().map(|r| r["reference_pseudonym"].as_str()).collect();
+    for r in read_csv(&cross.join("courses.csv")).iter().filter(|r| r["force"] == "Cheshire") {
+        assert!(pseudonyms.contains(r["incident_ref"].as_str()), "{r:?}");
+    }
+
+    // Pooled mode: both forces' records in one `conduct courses`.
+    let pooled = dir.path().join("pooled");
+    ok(conduct()
+        .args(["courses", "--incidents"])
+        .arg(data("pprl/merseyside-incidents.csv"))
+        .arg("--incidents")
+        .arg(data("pprl/cheshire-incidents.csv"))
+        .args(["--people"])
+        .arg(data("pprl/merseyside.csv"))
+        .arg("--people")
+        .arg(data("pprl/cheshire.csv"))
+        .arg("--out")
+        .arg(&pooled));
+    let (pooled_reasons, pooled_forces, pooled_priority) = course_of(&pooled, "MER-23-1001");
+    let holds = |r: &[String]| r.iter().filter(|x| x.contains(" holds ") || x.starts_with("crosses forces")).cloned().collect::<Vec<_>>();
+    assert_eq!(holds(&reasons), holds(&pooled_reasons), "the cross-force reasons differ from pooled mode's");
+    assert_eq!(forces, pooled_forces);
+    assert_eq!(priority, pooled_priority);
+    assert_eq!(reasons[0], pooled_reasons[0], "the same number of reports over the same days");
+
+    // Nothing that identifies Cheshire's people, or says what happened, reaches Merseyside: not
+    // in what the hub sends it, not in what its courses write. Checked: every Cheshire value
+    // that Merseyside's own records do not hold (names, dates of birth, addresses, phones,
+    // e-mails, handles, references, narratives).
+    let mine: String = [data("pprl/merseyside.csv"), data("pprl/merseyside-incidents.csv")]
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap().to_lowercase())
+        .collect();
+    let fields =
+        ["forename", "middle_names", "surname", "date_of_birth", "address", "postcode", "phone", "email", "online_handles", "incident_ref"];
+    let mut secrets: BTreeSet<String> = people.iter().flat_map(|r| fields.iter().map(|f| r[*f].to_lowercase())).collect();
+    secrets.extend(incidents.iter().flat_map(|i| [i["narrative"].to_lowercase(), i["incident_ref"].to_lowercase()]));
+    // And each word of them (a street, a town, a word of a narrative) that cannot be read in
+    // the hex of a pseudonym.
+    let words: Vec<String> =
+        secrets.iter().flat_map(|s| s.split(|c: char| !c.is_alphanumeric()).map(String::from).collect::<Vec<_>>()).collect();
+    secrets.extend(words.into_iter().filter(|w| w.chars().count() >= 4 && w.chars().any(|c| c.is_alphabetic() && c > 'f')));
+    secrets.retain(|s| s.chars().count() >= 3 && !mine.contains(s.as_str()));
+    assert!(secrets.len() > 40, "the check has something to look for: {secrets:?}");
+    let mut files = vec![hub.join("links-Merseyside.csv"), hub.join("reports-Merseyside.csv")];
+    let mut stack = vec![cross.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { stack.push(p) } else { files.push(p) }
+        }
+    }
+    assert!(files.len() > 5, "{files:?}");
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap().to_lowercase();
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{} holds Cheshire's {s:?}", f.display());
+        }
+    }
+    // Cheshire's keymap maps its own pseudonyms back; Merseyside could not.
+    let theirs: BTreeSet<String> = read_csv(&c.join("keymap.csv")).into_iter().map(|r| r["pseudonym"].clone()).collect();
+    let ours: BTreeSet<String> = read_csv(&m.join("keymap.csv")).into_iter().map(|r| r["pseudonym"].clone()).collect();
+    assert!(received.iter().all(|r| theirs.contains(&r["other_pseudonym"]) && !ours.contains(&r["other_pseudonym"])));
+}
+
+#[test]
+fn links_of_another_party_or_a_keymap_that_does_not_match_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, c, m) = fixture_with_reports(dir.path());
+    let cases: [(&str, PathBuf, PathBuf, &str); 3] = [
+        ("another party's links", hub.join("links-Cheshire.csv"), m.join("keymap.csv"), "links-Cheshire.csv"),
+        ("another party's keymap", hub.clone(), c.join("keymap.csv"), "cheshire/keymap.csv"),
+        ("no reports beside the links", dir.path().join("bare/links-Merseyside.csv"), m.join("keymap.csv"), "reports-Merseyside.csv"),
+    ];
+    std::fs::create_dir_all(dir.path().join("bare")).unwrap();
+    std::fs::copy(hub.join("links-Merseyside.csv"), dir.path().join("bare/links-Merseyside.csv")).unwrap();
+    for (what, links, keymap, named) in cases {
+        let out_dir = dir.path().join(format!("out-{}", what.replace(' ', "-")));
+        let out =
+            merseyside_courses(&out_dir, &["--cross-force-links".as_ref(), links.as_os_str(), "--keymap".as_ref(), keymap.as_os_str()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        assert!(err.contains(named), "{what}: the error names {named}: {err}");
+        assert!(!out_dir.exists(), "{what}: nothing is written");
+    }
+    // A links file whose pseudonyms are another export's, under this party's name.
+    let forged = dir.path().join("forged");
+    std::fs::create_dir_all(&forged).unwrap();
+    std::fs::copy(hub.join("links-Cheshire.csv"), forged.join("links-Merseyside.csv")).unwrap();
+    std::fs::copy(hub.join("reports-Cheshire.csv"), forged.join("reports-Merseyside.csv")).unwrap();
+    let out_dir = dir.path().join("out-forged");
+    let out = merseyside_courses(
+        &out_dir,
+        &["--cross-force-links".as_ref(), forged.as_os_str(), "--keymap".as_ref(), m.join("keymap.csv").as_os_str()],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("keymap.csv") && err.contains("other encodings"), "{err}");
+    assert!(!out_dir.exists());
+}
