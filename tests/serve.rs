@@ -190,6 +190,11 @@ impl Client {
         self.cookie.as_ref().map_or(String::new(), |c| format!("{}={c}", conduct_server::SESSION_COOKIE))
     }
 
+    /// The session cookie's value, once signed in.
+    pub fn cookie(&self) -> Option<&str> {
+        self.cookie.as_deref()
+    }
+
     /// GET.
     pub fn get(&mut self, path: &str) -> Answer {
         let r = self.agent.get(format!("{}{path}", self.base)).header("Cookie", self.cookie_header()).call();

@@ -1,6 +1,7 @@
 //! Integration tests: drive the real `conduct` binary on fixtures in `tests/data/`, one topic
 //! per module, as ripgrep does.
 
+mod api_fuzz;
 mod cli;
 mod courses;
 mod e2e;

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path as UrlPath, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ use crate::audit::Entry;
 use crate::auth::{self, Role, User};
 use crate::dataset::{self, DatasetError};
 use crate::error::ApiError;
+use crate::extract::{JsonBody, Query, UrlPath};
 use crate::views::{self, TriageQuery};
 use crate::{Ctx, Shared};
 
@@ -265,7 +266,7 @@ pub(crate) async fn triage(
 }
 
 #[utoipa::path(get, path = "/api/courses/{id}", summary = "A course: time line, people, orders, breaches",
-    params(("id" = String, Path, description = "course id, e.g. C000001")),
+    params(("id" = String, Path, description = "course id, e.g. C000001", example = "C000001")),
     responses((status = 200, description = "the course", body = views::CoursePage)))]
 pub(crate) async fn course(
     State(state): State<Shared>,
@@ -277,7 +278,7 @@ pub(crate) async fn course(
 }
 
 #[utoipa::path(get, path = "/api/persons/{id}", summary = "A person: merged records with the linkage explanation",
-    params(("id" = String, Path, description = "person id, e.g. P000001")),
+    params(("id" = String, Path, description = "person id, e.g. P000001", example = "P000001")),
     responses((status = 200, description = "the person", body = views::PersonPage)))]
 pub(crate) async fn person(
     State(state): State<Shared>,
@@ -305,7 +306,7 @@ pub struct Assigned {
 }
 
 #[utoipa::path(post, path = "/api/courses/{id}/assign", summary = "Assign a course (its part in your force) to you or a colleague (analysts)",
-    params(("id" = String, Path, description = "course id"), ("X-CSRF-Token" = String, Header, description = "the session's csrf_token")),
+    params(("id" = String, Path, description = "course id", example = "C000001"), ("X-CSRF-Token" = String, Header, description = "the session's csrf_token")),
     request_body = AssignRequest,
     responses((status = 200, description = "assigned", body = Assigned), (status = 400, description = "error", body = crate::openapi::ErrorBody)))]
 pub(crate) async fn assign(
@@ -313,7 +314,7 @@ pub(crate) async fn assign(
     ctx: Ctx,
     headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
-    Json(a): Json<AssignRequest>,
+    JsonBody(a): JsonBody<AssignRequest>,
 ) -> Result<Json<Assigned>, ApiError> {
     ctx.check_csrf(csrf_header(&headers))?;
     Ok(Json(assign_course(&state, &ctx, id, a.assignee).await?))
@@ -342,7 +343,7 @@ pub struct ReviewRequest {
 
 #[utoipa::path(post, path = "/api/courses/{id}/reviews", summary = "Record a review of a course by your force (analysts)",
     description = "The course leaves the open list until something new arrives: a report, a possible breach, another force's report.",
-    params(("id" = String, Path, description = "course id"), ("X-CSRF-Token" = String, Header, description = "the session's csrf_token")),
+    params(("id" = String, Path, description = "course id", example = "C000001"), ("X-CSRF-Token" = String, Header, description = "the session's csrf_token")),
     request_body = ReviewRequest,
     responses((status = 200, description = "recorded", body = crate::workflow::ReviewEntry), (status = 400, description = "error", body = crate::openapi::ErrorBody)))]
 pub(crate) async fn review(
@@ -403,8 +404,8 @@ pub(crate) async fn search(
 #[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// 1-based page.
-    #[param(minimum = 1)]
+    /// 1-based page (at most 10,000,000).
+    #[param(minimum = 1, maximum = 10_000_000)]
     pub page: Option<u64>,
     /// Rows per page (at most 200).
     #[param(minimum = 1, maximum = 200)]
@@ -462,7 +463,7 @@ pub(crate) async fn grant(
     State(state): State<Shared>,
     ctx: Ctx,
     headers: HeaderMap,
-    Json(g): Json<GrantRequest>,
+    JsonBody(g): JsonBody<GrantRequest>,
 ) -> Result<Json<Granted>, ApiError> {
     ctx.check_csrf(csrf_header(&headers))?;
     match give_grant(&state, &ctx, g).await {
@@ -929,7 +930,12 @@ async fn analyse_uploads(state: &Shared, batch: Vec<Queued>) {
 #[utoipa::path(post, path = "/api/imports", summary = "Upload an export: validated at once, analysed in the background",
     params(("X-CSRF-Token" = String, Header, description = "the csrf_token from /api/login or /api/me")), request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 202, description = "accepted; analysing", body = Uploaded), (status = 400, description = "error", body = crate::openapi::ErrorBody), (status = 413, description = "error", body = crate::openapi::ErrorBody), (status = 422, description = "error", body = crate::openapi::ErrorBody)))]
-pub(crate) async fn upload(State(state): State<Shared>, ctx: Ctx, headers: HeaderMap, form: Multipart) -> Result<Response, ApiError> {
+pub(crate) async fn upload(
+    State(state): State<Shared>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    crate::extract::Multipart(form): crate::extract::Multipart,
+) -> Result<Response, ApiError> {
     let up = receive_upload(&state, &ctx, &headers, form).await;
     match up {
         Ok(u) => Ok((StatusCode::ACCEPTED, Json(u)).into_response()),

@@ -23,6 +23,7 @@ pub mod dataset;
 /// The database layer, owned by `conduct-store` (one store for the CLI and the server).
 pub use conduct_store::db;
 pub mod error;
+pub mod extract;
 pub mod ids;
 pub mod openapi;
 pub mod pages;

@@ -58,7 +58,8 @@ impl utoipa::Modify for Session {
     }
 }
 
-/// The refusals any route may answer: not signed in, not allowed, not found, failed.
+/// The refusals any route may answer: a malformed request (a query string, path id or body
+/// the route cannot read), not signed in, not allowed, not found, failed.
 struct CommonErrors;
 
 impl utoipa::Modify for CommonErrors {
@@ -67,7 +68,7 @@ impl utoipa::Modify for CommonErrors {
         let failure = ResponseBuilder::new().description("error").content("application/json", content).build();
         for item in doc.paths.paths.values_mut() {
             for op in [&mut item.get, &mut item.post].into_iter().flatten() {
-                for code in ["401", "403", "404", "500"] {
+                for code in ["400", "401", "403", "404", "500"] {
                     op.responses.responses.entry(code.to_string()).or_insert_with(|| RefOr::T(failure.clone()));
                 }
             }

@@ -89,8 +89,8 @@ pub struct TriageQuery {
     /// rank (default), recent or reports.
     #[param(pattern = "^(rank|recent|reports)$")]
     pub sort: Option<String>,
-    /// 1-based page.
-    #[param(minimum = 1)]
+    /// 1-based page (at most 10,000,000).
+    #[param(minimum = 1, maximum = 10_000_000)]
     pub page: Option<u64>,
     /// Rows per page (at most 200).
     #[param(minimum = 1, maximum = 200)]
@@ -101,9 +101,17 @@ fn flag(s: &Option<String>) -> bool {
     matches!(s.as_deref().map(str::trim), Some("1" | "true" | "yes" | "on"))
 }
 
-/// Page number and size, bounded.
-pub fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
-    (page.unwrap_or(1).max(1), per_page.unwrap_or(50).clamp(1, 200))
+/// The highest page number a list accepts: far past the end of any list (10M pages of up to
+/// 200 rows), and small enough that its first row's position fits the databases' integers.
+pub const MAX_PAGE: u64 = 10_000_000;
+
+/// Page number and size, bounded; a page number past [`MAX_PAGE`] is refused.
+pub fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64), ApiError> {
+    let page = page.unwrap_or(1).max(1);
+    if page > MAX_PAGE {
+        return Err(ApiError::bad_request(format!("page is at most {MAX_PAGE}")));
+    }
+    Ok((page, per_page.unwrap_or(50).clamp(1, 200)))
 }
 
 /// Totals of list queries, kept until the next publication: a publication is the only thing
@@ -152,7 +160,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         }
         _ => asked,
     };
-    let (page, per_page) = paging(q.page, q.per_page);
+    let (page, per_page) = paging(q.page, q.per_page)?;
     let mut cond = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     // The page is chosen on one table (course_forces for a force, courses for all), whose
@@ -1371,7 +1379,7 @@ pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<
     if user.role != Role::Admin {
         return Err(ApiError::forbidden("the audit log is for administrators").audited(entry(user, "read", "audit", "-", "denied", "")));
     }
-    let (page, per_page) = paging(page, per_page);
+    let (page, per_page) = paging(page, per_page)?;
     // Entries are numbered 1, 2, 3, … without gaps (verify checks it), so the newest-first page k
     // is a range of sequence numbers below the head, not an OFFSET over the whole log.
     let total = c.query_one("SELECT COALESCE(MAX(seq), 0) FROM audit", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
