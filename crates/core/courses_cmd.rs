@@ -98,7 +98,7 @@ fn external(
     export: &Export,
 ) -> anyhow::Result<(External, conduct_pprl::Received)> {
     use conduct_domain::{Date, Force, Incident, Involvement, OffenceCode, Role};
-    let received = conduct_pprl::read_received(links, keymap, &force.name().replace(' ', "-"))?;
+    let received = conduct_pprl::read_received(links, keymap, force.name())?;
     let records: std::collections::HashSet<&str> = export.people.iter().map(|p| p.record_id.as_str()).collect();
     for l in &received.links {
         if !records.contains(l.record_id.as_str()) {

@@ -452,8 +452,8 @@ fn size_lists(incidents: &[Incident], courses: &[Course], reviews: &mut [Review]
 /// "Cheshire holds 5 reports about the same pair between 2022-07-25 and 2022-08-27, one a
 /// threat". A *threat* is a report whose principal offence is stalking involving fear of
 /// violence (8/65) or a threat to kill (Home Office class 3); *violent*, one of the violent
-/// codes [`crate::signals`] uses for "more serious offence", other than those. A course with
-/// the suspect unknown is "about the same victim".
+/// codes the escalation signs use for "more serious offence" ([`crate::Escalation`]), other
+/// than those. A course with the suspect unknown is "about the same victim".
 pub fn force_holds(incidents: &[Incident], course: &Course, force: Force) -> String {
     let reports: Vec<&Incident> = course.incidents.iter().map(|&i| &incidents[i]).filter(|r| r.force == force).collect();
     let (Some(first), Some(last)) = (reports.iter().map(|r| r.recorded_date).min(), reports.iter().map(|r| r.recorded_date).max()) else {

@@ -215,3 +215,60 @@ pub fn read_received(links: &Path, keymap: &Path, force: &str) -> Result<Receive
     out.reports = reports;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    const HEAD: &str = "other_force,other_pseudonym,reference_pseudonym,role,date,offence_codes\n";
+
+    fn fixture(dir: &Path, reports: &str) -> PathBuf {
+        write(dir, "keymap.csv", "record_id,pseudonym\nA-1,aa\nA-2,bb\n");
+        write(
+            dir,
+            "links-Avon-and-Somerset.csv",
+            "pseudonym,other_force,other_pseudonym,weight,cross_force_person_id\n\
+             aa,Cheshire,c1,,XF1\nbb,Cheshire,c1,4.5,XF1\naa,Cheshire,c2,2.0,XF1\nbb,Cheshire,c2,1.0,XF1\n",
+        );
+        write(dir, "reports-Avon-and-Somerset.csv", &format!("{HEAD}{reports}"))
+    }
+
+    #[test]
+    fn each_other_record_stands_for_the_own_record_it_is_most_directly_linked_to() {
+        let dir = tempfile::tempdir().unwrap();
+        fixture(dir.path(), "Cheshire,c1,0123abcd,victim,2022-07-25,8L\nCheshire,c2,0123abcd,suspect,2022-07-25,8L\n");
+        let r = read_received(dir.path(), &dir.path().join("keymap.csv"), "Avon and Somerset").unwrap();
+        let own = r.own_record_of();
+        assert_eq!((own[&("Cheshire", "c1")], own[&("Cheshire", "c2")]), ("A-2", "A-1"));
+        assert_eq!(r.reports.len(), 2);
+    }
+
+    #[test]
+    fn reports_that_disagree_or_are_not_about_linked_records_and_files_of_others_are_refused() {
+        let cases = [
+            ("Cheshire,c9,0123abcd,victim,2022-07-25,8L\n", "does not link"),
+            ("Cheshire,c1,0123abcd,victim,2022-07-25,8L\nCheshire,c2,0123abcd,suspect,2022-07-26,8L\n", "line 3"),
+            ("Cheshire,c1,0123abcd,victim,2022-07-25,threatened her\n", "not Home Office codes"),
+            ("Cheshire,c1,Louise,victim,2022-07-25,8L\n", "not hex"),
+        ];
+        for (reports, why) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            fixture(dir.path(), reports);
+            let e = read_received(dir.path(), &dir.path().join("keymap.csv"), "Avon and Somerset").unwrap_err().to_string();
+            assert!(e.contains("reports-Avon-and-Somerset.csv") && e.contains(why), "{why}: {e}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let links = fixture(dir.path(), "").with_file_name("links-Avon-and-Somerset.csv");
+        let e = read_received(&links, &dir.path().join("keymap.csv"), "Cheshire").unwrap_err().to_string();
+        assert!(e.contains("links of party Avon-and-Somerset, not of Cheshire"), "{e}");
+        write(dir.path(), "keymap.csv", "record_id,pseudonym\nA-1,aa\n");
+        let e = read_received(dir.path(), &dir.path().join("keymap.csv"), "Avon and Somerset").unwrap_err().to_string();
+        assert!(e.contains("keymap.csv") && e.contains("pseudonym bb"), "{e}");
+    }
+}
