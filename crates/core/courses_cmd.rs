@@ -73,6 +73,71 @@ struct External {
     not_forces: Vec<String>,
 }
 
+/// What the hub sent back for a force, read and checked against its keymap and export
+/// ([`read_cross_force`]), as records the course builder takes.
+pub struct CrossForce {
+    ext: External,
+    received: conduct_pprl::Received,
+}
+
+/// Reads what the hub sent back for the force of `export` (`links`: its links file or the
+/// hub's folder; `keymap`: its keymap.csv from `conduct encode`), checked before anything is
+/// written: the export must be one force's, the files that force's, every own record the links
+/// name in the export.
+pub fn read_cross_force(links: &Path, keymap: &Path, export: &Export) -> anyhow::Result<CrossForce> {
+    if export.incidents.is_empty() {
+        bail!("no usable incidents were read");
+    }
+    let force = own_force(export)?;
+    let (ext, received) = external(links, keymap, force, export)?;
+    Ok(CrossForce { ext, received })
+}
+
+/// Takes the other forces' reports into an analysis of the force's own export: each other
+/// force's report is a report of that force, each of its linked records a people row standing
+/// for the person of the own record it is linked to, and the courses, breaches and review list
+/// are found again over both. Linkage (persons, model, pairs) and the statistics stay the
+/// force's own. Returns the export with the other forces' reports (for writing the courses),
+/// the analysis, and the persons of the force's own rows (for persons.csv).
+pub fn take_in(
+    export: &Export,
+    analysis: conduct_pipeline::Analysis,
+    cross: &CrossForce,
+    options: &Options,
+) -> (Export, conduct_pipeline::Analysis, Persons) {
+    let ext = &cross.ext;
+    let row_of: std::collections::HashMap<&str, usize> = export.people.iter().enumerate().map(|(k, p)| (p.record_id.as_str(), k)).collect();
+    let of_row = analysis.persons.of_row();
+    let extra: Vec<u32> = ext.own_record.iter().map(|r| of_row[row_of[r.as_str()]]).collect();
+    let mut all = export.clone();
+    all.incidents.extend(ext.incidents.iter().cloned());
+    all.people.extend(ext.people.iter().cloned());
+    let mut again = conduct_pipeline::analyse_with_persons(&all, analysis.persons.with_rows(&extra), options);
+    again.linked = analysis.linked;
+    again.statistics = analysis.statistics;
+    again.stages = analysis
+        .stages
+        .into_iter()
+        .filter(|(n, _)| *n != "courses")
+        .chain(again.stages.into_iter().filter(|(n, _)| *n == "courses"))
+        .collect();
+    let mut forces: Vec<&str> = ext.incidents.iter().map(|i| i.force.name()).collect();
+    forces.sort_unstable();
+    forces.dedup();
+    for f in forces {
+        note!(
+            "cross-force: {} reports of {f} ({} records linked to this force's) from {}",
+            ext.incidents.iter().filter(|i| i.force.name() == f).count(),
+            ext.people.iter().filter(|p| p.force.name() == f).count(),
+            cross.received.reports_file.display()
+        );
+    }
+    if !ext.not_forces.is_empty() {
+        note!("cross-force: reports of parties that are not police forces left out: {}", ext.not_forces.join(", "));
+    }
+    (all, again, analysis.persons)
+}
+
 /// The single force of an export, for the cross-force mode.
 fn own_force(export: &Export) -> anyhow::Result<conduct_domain::Force> {
     let mut forces: Vec<conduct_domain::Force> = export.incidents.iter().map(|i| i.force).collect();
@@ -179,13 +244,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let read_secs = t.elapsed().as_secs_f64();
     // Everything the hub sent is read and checked before anything is written.
     let cross = match (&args.cross_force_links, &args.keymap) {
-        (Some(links), Some(keymap)) => {
-            if export.incidents.is_empty() {
-                bail!("no usable incidents were read");
-            }
-            let force = own_force(&export)?;
-            Some(external(links, keymap, force, &export)?)
-        }
+        (Some(links), Some(keymap)) => Some(read_cross_force(links, keymap, &export)?),
         _ => None,
     };
     let persons = match &args.persons {
@@ -205,44 +264,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     options.courses.window_days = args.window_days;
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let mut analysis = match persons {
+    let analysis = match persons {
         Some(persons) => conduct_pipeline::analyse_with_persons(&export, persons, &options),
         None => conduct_pipeline::analyse(&export, &options)?,
     };
-    // With the hub's links: the other forces' reports join, each row the person of the own
-    // record it is linked to, and the courses are found again over both.
-    let mut whole = None;
-    if let Some((ext, received)) = &cross {
-        let row_of: std::collections::HashMap<&str, usize> =
-            export.people.iter().enumerate().map(|(k, p)| (p.record_id.as_str(), k)).collect();
-        let of_row = analysis.persons.of_row();
-        let extra: Vec<u32> = ext.own_record.iter().map(|r| of_row[row_of[r.as_str()]]).collect();
-        let mut all = export.clone();
-        all.incidents.extend(ext.incidents.iter().cloned());
-        all.people.extend(ext.people.iter().cloned());
-        let again = conduct_pipeline::analyse_with_persons(&all, analysis.persons.with_rows(&extra), &options);
-        let local = std::mem::replace(&mut analysis, again);
-        analysis.linked = local.linked;
-        analysis.stages.retain(|(n, _)| *n != "statistics");
-        analysis.stages.splice(0..0, local.stages.into_iter().filter(|(n, _)| *n == "link"));
-        let persons_of = |f: &str| ext.people.iter().filter(|p| p.force.name() == f).count();
-        let mut forces: Vec<&str> = ext.incidents.iter().map(|i| i.force.name()).collect();
-        forces.dedup();
-        forces.sort_unstable();
-        forces.dedup();
-        for f in forces {
-            note!(
-                "cross-force: {} reports of {f} ({} records linked to this force's) from {}",
-                ext.incidents.iter().filter(|i| i.force.name() == f).count(),
-                persons_of(f),
-                received.reports_file.display()
-            );
+    let (analysis, whole) = match &cross {
+        Some(c) => {
+            let (all, with, own) = take_in(&export, analysis, c, &options);
+            (with, Some((all, own)))
         }
-        if !ext.not_forces.is_empty() {
-            note!("cross-force: reports of parties that are not police forces left out: {}", ext.not_forces.join(", "));
-        }
-        whole = Some((all, local.persons));
-    }
+        None => (analysis, None),
+    };
     let read = &export;
     let (export, analysis) = match &whole {
         Some((all, _)) => (all, &analysis),
@@ -252,7 +284,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let persons = out.join("persons.csv");
         // The force's own rows only: the other forces' rows stand for these persons.
         let own = whole.as_ref().map_or(&analysis.persons, |(_, p)| p);
-        let rows = &export.people[..export.people.len() - cross.as_ref().map_or(0, |(e, _)| e.people.len())];
+        let rows = &read.people;
         own.write_csv(&persons, rows)?;
         // Which model linked them, and why, as `conduct link` says it (issue 12).
         linked.model.save(&out.join("model.json"))?;
