@@ -376,6 +376,20 @@ fn the_hubs_links_bring_another_forces_reports_into_a_forces_courses_as_pooled_m
             assert!(!text.contains(s.as_str()), "{} holds Cheshire's {s:?}", f.display());
         }
     }
+    // Only the reports of Cheshire records linked to Merseyside's are passed on: each row's
+    // record is in Merseyside's links, and the Cheshire people Merseyside does not hold (the
+    // first Sarah Jones, Gemma Lowe, …) are not there.
+    let links: BTreeSet<(String, String)> =
+        read_csv(&hub.join("links-Merseyside.csv")).into_iter().map(|r| (r["other_force"].clone(), r["other_pseudonym"].clone())).collect();
+    assert!(received.iter().all(|r| links.contains(&(r["other_force"].clone(), r["other_pseudonym"].clone()))));
+    let back = keymaps(&[&c]);
+    let truth = truth();
+    let sent: BTreeSet<&str> = received.iter().map(|r| truth[&back[&r["other_pseudonym"]]].as_str()).collect();
+    let merseyside: BTreeSet<String> = read_csv(&data("pprl/merseyside.csv")).into_iter().map(|r| r["true_person_id"].clone()).collect();
+    assert!(sent.contains("LOUISE") && sent.contains("DARREN"), "{sent:?}");
+    for p in &sent {
+        assert!(merseyside.contains(*p), "{p}'s Cheshire reports were sent to Merseyside, which does not hold {p}");
+    }
     // Cheshire's keymap maps its own pseudonyms back; Merseyside could not.
     let theirs: BTreeSet<String> = read_csv(&c.join("keymap.csv")).into_iter().map(|r| r["pseudonym"].clone()).collect();
     let ours: BTreeSet<String> = read_csv(&m.join("keymap.csv")).into_iter().map(|r| r["pseudonym"].clone()).collect();
