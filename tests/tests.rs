@@ -8,6 +8,7 @@ mod e2e;
 mod export;
 mod homeoffice;
 mod ingest;
+mod journalist;
 mod linkage;
 mod parquet_twins;
 mod population;

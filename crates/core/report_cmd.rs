@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use conduct_domain::{Force, ForceKind};
 use conduct_report::{FoiOptions, StoryOptions};
-use conduct_stats::Period;
 use conduct_stats::period::parse_financial_year;
+use conduct_stats::{Area, Period};
 
 use crate::stats_cmd::{DataArgs, load, parse_periods, periods};
 
@@ -53,6 +53,11 @@ pub struct StoryArgs {
     /// Where to write: a file for one story (default: stdout), a folder with --all-forces.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write the charts the story goes with into this folder: the force's offences by
+    /// quarter and outcome rates, and England and Wales's (every force's with --all-forces), each as a standalone SVG and a 1,920-px PNG with its title, source
+    /// line and the counting-rule breaks labelled.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
 }
 
 /// Arguments of `conduct report foi`.
@@ -151,6 +156,13 @@ fn loaded(data: &DataArgs) -> anyhow::Result<conduct_stats::Tables> {
     Ok(l.tables)
 }
 
+/// Writes the charts of `areas` into `dir` for `conduct report story --charts`, and says where.
+fn write_charts(dir: &std::path::Path, tables: &conduct_stats::Tables, areas: &[Area]) -> anyhow::Result<()> {
+    let files = conduct_report::html::write_charts(dir, tables, areas)?;
+    note!("{} charts as SVG and PNG written to {}", files.len() / 2, dir.display());
+    Ok(())
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let data = match &args.command {
@@ -193,9 +205,16 @@ pub fn run_on(args: Args, tables: &conduct_stats::Tables) -> anyhow::Result<Exit
                     }
                 }
                 note!("{n} stories for {period} written to {}", dir.display());
+                if let Some(charts) = &a.charts {
+                    let areas: Vec<Area> = std::iter::once(Area::National).chain(tables.forces().into_iter().map(Area::Force)).collect();
+                    write_charts(charts, tables, &areas)?;
+                }
             } else {
                 let f = force(a.force.as_deref().expect("clap requires --force"))?;
                 emit(&conduct_report::story(tables, f, period, &options)?, a.out.as_ref())?;
+                if let Some(charts) = &a.charts {
+                    write_charts(charts, tables, &[Area::Force(f), Area::National])?;
+                }
             }
         }
         ReportCommand::Foi(a) => {

@@ -118,6 +118,7 @@ pub fn pipeline(inputs: &Inputs, out: &Path, parquet: bool) -> anyhow::Result<St
             fold_years: options.stats.fold_years,
             data: stats_args.data.clone(),
             out: Some(out.join("stories")),
+            charts: None,
         }))?;
         write_foi(&statistics.tables, &out.join("foi"))?;
         report(crate::report_cmd::ReportCommand::Html(crate::report_cmd::HtmlArgs {

@@ -43,6 +43,39 @@ fn chart_stem(area: Area) -> String {
     }
 }
 
+/// Writes each of `charts` as a standalone SVG and a PNG at twice its size into `dir`
+/// (`<stem>.svg`, `<stem>.png`); returns the files written.
+fn write_chart_files(dir: &Path, charts: &[(String, Chart)]) -> Result<Vec<PathBuf>, Error> {
+    let mut written = Vec::new();
+    for (stem, c) in charts {
+        let svg = c.svg();
+        let path = dir.join(format!("{stem}.svg"));
+        std::fs::write(&path, format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n")).map_err(|e| Error::io(e, &path))?;
+        written.push(path);
+        let path = dir.join(format!("{stem}.png"));
+        let png = crate::chart::png(&svg).map_err(|e| Error::io(std::io::Error::other(e), &path))?;
+        std::fs::write(&path, png).map_err(|e| Error::io(e, &path))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Writes the charts of `areas` ([`charts`]) into the folder `dir` (created if need be), each as
+/// a standalone SVG and a 1,920-px PNG, as [`html`] writes them into its `charts/`: what a
+/// story's publisher needs beside the text. Returns the files written.
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Io`] when the folder or a file cannot be written.
+pub fn write_charts(dir: &Path, tables: &Tables, areas: &[Area]) -> Result<Vec<PathBuf>, Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e, dir))?;
+    let mut written = Vec::new();
+    for area in areas {
+        written.extend(write_chart_files(dir, &charts(tables, *area))?);
+    }
+    Ok(written)
+}
+
 /// The charts of an area: stalking and harassment offences by quarter, and outcome rates by
 /// quarter of recording, each with its file stem (`force-merseyside-trend`).
 pub fn charts(tables: &Tables, area: Area) -> Vec<(String, Chart<'static>)> {
@@ -243,16 +276,7 @@ pub fn html(out_dir: &Path, tables: &Tables, period: Period) -> Result<Vec<PathB
         s.push_str(&figures_table(tables, area, period));
         let area_charts = charts(tables, area);
         s.push_str(&charts_html(&area_charts));
-        for (stem, c) in &area_charts {
-            let svg = c.svg();
-            let path = charts_dir.join(format!("{stem}.svg"));
-            std::fs::write(&path, format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n")).map_err(|e| Error::io(e, &path))?;
-            written.push(path);
-            let path = charts_dir.join(format!("{stem}.png"));
-            let png = crate::chart::png(&svg).map_err(|e| Error::io(std::io::Error::other(e), &path))?;
-            std::fs::write(&path, png).map_err(|e| Error::io(e, &path))?;
-            written.push(path);
-        }
+        written.extend(write_chart_files(&charts_dir, &area_charts)?);
         if area == Area::National {
             s.push_str("<h2>Forces</h2><ul>");
             for f in &forces {
