@@ -7,7 +7,7 @@
 #   bench/serve_load.sh [INCIDENTS] [DATABASE] [SECONDS] [CONNECTIONS]
 #
 # INCIDENTS defaults to 1,000,000; DATABASE to sqlite (or a postgres:// URL); SECONDS to 20;
-# CONNECTIONS to 200. Needs wrk (apt-get install wrk). wrk and the server share the machine.
+# CONNECTIONS to 200; CONDUCT_BIN names the binary to run (default: a fresh release build). Needs wrk (apt-get install wrk). wrk and the server share the machine.
 set -euo pipefail
 n=${1:-1000000}
 database=${2:-sqlite}
@@ -16,8 +16,13 @@ conns=${4:-200}
 dir=${BENCH_DIR:-/tmp/conduct-bench}
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet
-bin=$PWD/target/release/conduct
+# CONDUCT_BIN runs a given binary instead (e.g. a copy of the build before a change, to compare).
+if [ -n "${CONDUCT_BIN:-}" ]; then
+  bin=$(realpath "$CONDUCT_BIN")
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/conduct
+fi
 world="$dir/world-$n"
 if [ ! -f "$world/people.csv" ]; then
   "$bin" synth --incidents "$n" --seed 1 --out "$world" >/dev/null

@@ -7,7 +7,7 @@
 //! and prepared multi-row inserts on SQLite.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
@@ -295,6 +295,24 @@ fn busy_wait(count: i32) -> bool {
     true
 }
 
+/// Where an SQLite database keeps its audit log: a file beside it, named after it with
+/// `-audit` (`conduct-server.db` → `conduct-server-audit.db`), attached to every connection as
+/// the schema `audit_log`, where the table `audit` is found by its plain name.
+///
+/// Why apart: SQLite drops a connection's page cache (and its memory map) whenever another
+/// connection has written to the same database file since its last read. The audit log is
+/// written by nearly every request, so with it in the main file every list read began with a
+/// cold cache; with it apart, only publications and workflow changes do. Keep the two files
+/// together when copying a database.
+pub fn audit_file(db: &Path) -> PathBuf {
+    let stem = db.file_stem().map_or_else(|| "conduct".into(), |s| s.to_string_lossy().into_owned());
+    let name = match db.extension() {
+        Some(ext) => format!("{stem}-audit.{}", ext.to_string_lossy()),
+        None => format!("{stem}-audit"),
+    };
+    db.with_file_name(name)
+}
+
 impl Conn {
     /// Opens a connection and sets it up (SQLite: WAL, a busy handler that waits up to
     /// [`busy_timeout_ms`]).
@@ -304,8 +322,16 @@ impl Conn {
                 let mut c = rusqlite::Connection::open(path)
                     .map_err(|e| DbError::caused(format!("cannot open SQLite database {}: {e}", path.display()), e))?;
                 c.busy_handler(Some(busy_wait)).map_err(|e| sqlite_err("busy handler", e))?;
-                c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;")
-                    .map_err(|e| sqlite_err("PRAGMA", e))?;
+                // The audit log lives in its own file (see [`audit_file`]), attached to every
+                // connection, so that its constant appends leave the other tables' pages cached.
+                let audit = audit_file(path);
+                c.execute("ATTACH DATABASE ?1 AS audit_log", [audit.to_string_lossy()])
+                    .map_err(|e| DbError::caused(format!("cannot open the audit log's SQLite database {}: {e}", audit.display()), e))?;
+                c.execute_batch(
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;
+                     PRAGMA audit_log.journal_mode=WAL; PRAGMA audit_log.synchronous=NORMAL;",
+                )
+                .map_err(|e| sqlite_err("PRAGMA", e))?;
                 c.set_prepared_statement_cache_capacity(256);
                 Ok(Conn::Sqlite(c))
             }
@@ -315,6 +341,12 @@ impl Conn {
                 Ok(Conn::Postgres(c))
             }
         }
+    }
+
+    /// SQLite: the file behind the schema `name` (`main`, `audit_log`); None on PostgreSQL.
+    pub fn sqlite_file(&mut self, name: &str) -> Option<String> {
+        let rows = self.query("PRAGMA database_list", &[]).ok()?;
+        rows.into_iter().find(|r| r.get(1).is_some_and(|n| n.text() == name)).and_then(|r| r.get(2).map(Value::text))
     }
 
     /// Whether this is PostgreSQL.

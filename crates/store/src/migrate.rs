@@ -21,6 +21,10 @@
 //!    a review, when courses turned urgent, users' last visits: [`schema::WORKFLOW_TABLES`]),
 //!    and the `changed` column of the course tables a dashboard already has
 //!    ([`schema::WORKFLOW_ANALYSIS_COLUMNS`]).
+//! 8. `audit_apart`: on SQLite, the audit log moves to its own file beside the database
+//!    ([`crate::db::audit_file`]): its entries are copied there, in order and unchanged, and
+//!    committed, before the main file's table is dropped; run again after a crash between the
+//!    two, it copies what is missing and drops. On PostgreSQL nothing changes.
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -41,10 +45,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, "risk_screening"),
     (6, "published_screening"),
     (7, "review_workflow"),
+    (8, "audit_apart"),
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 7;
+pub const LATEST: u32 = 8;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -120,6 +125,9 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
         adopt_dashboard(conn)?;
     }
     for &(v, name) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        if v == 8 && !postgres {
+            copy_audit_apart(conn)?;
+        }
         conn.transaction(|c| -> Result<(), Error> {
             match v {
                 1 => {
@@ -159,6 +167,12 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                         }
                     }
                 }
+                8 if postgres => {}
+                8 => {
+                    if schema_has(c, "main", "audit")? {
+                        c.batch("DROP TABLE main.audit")?;
+                    }
+                }
                 _ => unreachable!("a step without SQL"),
             }
             c.execute(
@@ -168,8 +182,17 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
             Ok(())
         })?;
     }
-    // Every open: the guard (replaced in place) and any analysis table a publication has not
-    // made yet.
+    // Every open: the audit log's own file is there (SQLite), the guard (replaced in place),
+    // and any analysis table a publication has not made yet.
+    if !postgres && !schema_has(conn, "audit_log", "audit")? {
+        let file = conn.sqlite_file("audit_log").unwrap_or_default();
+        return Err(Error::new(
+            ErrorKind::Corrupt(format!(
+                "the audit log is missing: its file {file} was not found beside the database (restore it from the backup the database came from)"
+            )),
+            std::path::Path::new(""),
+        ));
+    }
     conn.batch(if postgres { schema::POSTGRES_GUARD } else { schema::SQLITE_GUARD })?;
     let have = schema::tables_like(conn, "")?;
     for (table, columns) in schema::ANALYSIS {
@@ -178,6 +201,27 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
         }
     }
     check_forces(conn)
+}
+
+/// Whether the SQLite schema `db` (`main`, `audit_log`) holds the table `table`.
+fn schema_has(conn: &mut Conn, db: &str, table: &str) -> Result<bool, DbError> {
+    Ok(conn.query_one(&format!("SELECT 1 FROM {db}.sqlite_master WHERE type = 'table' AND name = ?"), &[table.into()])?.is_some())
+}
+
+/// Step 8's first half, committed on its own: the main file's audit entries that the audit
+/// log's file does not hold yet, copied there unchanged (so that a crash before the main
+/// table is dropped loses nothing, and a second run copies nothing twice).
+fn copy_audit_apart(conn: &mut Conn) -> Result<(), DbError> {
+    conn.transaction(|c| {
+        c.batch(schema::SQLITE_AUDIT_APART)?;
+        if schema_has(c, "main", "audit")? {
+            c.batch(
+                "INSERT INTO audit_log.audit SELECT seq, at, actor, action, object, force, outcome, detail, prev_hash, hash FROM main.audit \
+                 WHERE seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_log.audit) ORDER BY seq",
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// A database the dashboard made before the store owned the schema: refuse one newer than that
@@ -303,6 +347,66 @@ mod tests {
         // Opening again changes nothing (the columns are not added twice).
         migrate(&mut c).unwrap();
         assert_eq!(count(&mut c, "SELECT count(*) FROM schema_migrations"), LATEST as i64);
+    }
+
+    /// What a database of schema 7 held: the audit log in the main file.
+    fn schema_7_with_audit(c: &mut Conn) {
+        c.batch(
+            "DELETE FROM schema_migrations WHERE version = 8;
+             CREATE TABLE main.audit (seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                 object TEXT NOT NULL, force TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+             INSERT INTO main.audit VALUES (1, 't1', 'amy', 'read', 'triage', 'Kent', 'allowed', 'page 1', 'h0', 'h1'),
+                 (2, 't2', 'amy', 'read', 'course/C000001', 'Kent', 'allowed', '', 'h1', 'h2'),
+                 (3, 't3', 'bob', 'refused', 'course/C000002', 'Essex', 'denied', '', 'h2', 'h3');",
+        )
+        .unwrap();
+    }
+
+    fn entries(c: &mut Conn) -> Vec<String> {
+        c.query("SELECT seq, at, actor, action, object, force, outcome, detail, prev_hash, hash FROM audit ORDER BY seq", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.iter().map(Value::text).collect::<Vec<_>>().join("|"))
+            .collect()
+    }
+
+    #[test]
+    fn the_audit_log_moves_to_its_own_file_unchanged_and_stays_append_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conduct-server.db");
+        let mut c = Conn::open(&Url::Sqlite(path.clone())).unwrap();
+        migrate(&mut c).unwrap();
+        assert!(dir.path().join("conduct-server-audit.db").exists(), "the audit file is beside the database");
+        assert_eq!(entries(&mut c).len(), 0);
+
+        // From schema 7: the entries move unchanged and in order, and stay append-only.
+        c.batch("DROP TABLE audit_log.audit").unwrap();
+        schema_7_with_audit(&mut c);
+        let before = entries(&mut c);
+        assert_eq!(before.len(), 3);
+        migrate(&mut c).unwrap();
+        assert_eq!(version(&mut c).unwrap(), LATEST);
+        assert!(!schema_has(&mut c, "main", "audit").unwrap(), "the main file's table is dropped");
+        assert_eq!(entries(&mut c), before);
+        assert!(c.execute("UPDATE audit SET actor = 'nobody' WHERE seq = 2", &[]).is_err(), "append-only in its new file");
+        assert!(c.execute("DELETE FROM audit WHERE seq = 3", &[]).is_err(), "append-only in its new file");
+
+        // A crash between the two halves: 2 of the 3 entries copied, the main table not dropped.
+        // Run again, the step copies the third once and drops.
+        c.batch("DROP TRIGGER audit_log.audit_no_delete; DELETE FROM audit_log.audit WHERE seq = 3;").unwrap();
+        schema_7_with_audit(&mut c);
+        migrate(&mut c).unwrap();
+        assert_eq!(entries(&mut c), before, "every entry once");
+        assert!(!schema_has(&mut c, "main", "audit").unwrap());
+
+        // A database whose audit file was lost is refused, naming the file.
+        drop(c);
+        for f in ["conduct-server-audit.db", "conduct-server-audit.db-wal", "conduct-server-audit.db-shm"] {
+            let _ = std::fs::remove_file(dir.path().join(f));
+        }
+        let mut c = Conn::open(&Url::Sqlite(path)).unwrap();
+        let e = migrate(&mut c).unwrap_err();
+        assert!(e.to_string().contains("audit log is missing") && e.to_string().contains("conduct-server-audit.db"), "{e}");
     }
 
     #[test]

@@ -87,10 +87,27 @@ CREATE TABLE IF NOT EXISTS upload_exports (
 ";
 
 pub(crate) const SQLITE_GUARD: &str = "
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+CREATE TRIGGER IF NOT EXISTS audit_log.audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+CREATE TRIGGER IF NOT EXISTS audit_log.audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+
+/// SQLite: the audit log's table in its own file (the schema `audit_log`, attached to every
+/// connection: [`crate::db::audit_file`]), with the columns of `audit` in [`TABLES`].
+pub(crate) const SQLITE_AUDIT_APART: &str = "
+CREATE TABLE IF NOT EXISTS audit_log.audit (
+    seq       BIGINT PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    object    TEXT NOT NULL,
+    force     TEXT NOT NULL,
+    outcome   TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
 ";
 
 pub(crate) const POSTGRES_GUARD: &str = "
