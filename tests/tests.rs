@@ -21,4 +21,5 @@ mod serve;
 mod store;
 mod synth;
 mod util;
+mod workbook_fuzz;
 mod workflow;

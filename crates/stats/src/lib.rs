@@ -20,6 +20,8 @@ pub mod counting_rules;
 pub mod derived;
 mod error;
 pub mod figures;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod incidents;
 pub mod period;
 pub mod published;

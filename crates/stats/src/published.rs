@@ -28,7 +28,7 @@ use conduct_domain::{Force, ForceKind, OffenceCode, OutcomeType};
 
 use crate::error::{Error, ErrorKind};
 use crate::period::{FinancialQuarter, parse_financial_year, parse_quarter};
-pub use crate::source::{Format, MAX_EXPANSION, MAX_SPREADSHEET_BYTES, MAX_UNPACKED_BYTES, MIN_EXPANSION_ALLOWANCE};
+pub use crate::source::{Format, MAX_EXPANSION, MAX_SHEET_CELLS, MAX_SPREADSHEET_BYTES, MAX_UNPACKED_BYTES, MIN_EXPANSION_ALLOWANCE};
 use crate::source::{Next, Row, Rows, Workbook};
 use crate::tables::{Count, Source, Tables, Tally};
 pub use crate::tables::{OUTCOMES_CLOSED_IN_QUARTER, OUTCOMES_RECORDED_IN_QUARTER, OutcomeBasis};

@@ -24,6 +24,9 @@ pub const MAX_EXPANSION: u64 = 200;
 pub const MIN_EXPANSION_ALLOWANCE: u64 = 16 * 1024 * 1024;
 /// The most a workbook may unpack to, whatever its size (4 GiB).
 pub const MAX_UNPACKED_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// The most cells the used area of one `.xlsx` sheet may span (25 million): a full Excel sheet
+/// of 1,048,576 rows is 23 columns of it, and the published tables have at most 12 columns.
+pub const MAX_SHEET_CELLS: u64 = 25_000_000;
 
 /// The format of a published table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,6 +208,10 @@ impl Workbook {
         let mut reader = BufReader::new(file);
         check_unpacked_size(path, &mut reader, size)?;
         reader.rewind().map_err(io)?;
+        if format == Format::Ods {
+            check_ods_cells(path, &mut reader)?;
+            reader.rewind().map_err(io)?;
+        }
         let sheets = guarded(path, || match format {
             Format::Ods => calamine::open_workbook_from_rs(reader).map(calamine::Sheets::Ods).map_err(|e| spreadsheet_error(path, e)),
             _ => calamine::open_workbook_from_rs(reader).map(calamine::Sheets::Xlsx).map_err(|e| spreadsheet_error(path, e)),
@@ -218,13 +225,128 @@ impl Workbook {
         self.sheets.sheets_metadata().iter().map(|s| (s.name.clone(), s.typ == calamine::SheetType::WorkSheet)).collect()
     }
 
-    /// The rows of one sheet.
+    /// The rows of one sheet. An `.xlsx` sheet is read cell by cell and refused when its cells
+    /// span more than [`MAX_SHEET_CELLS`] (calamine would allocate the whole span); calamine's
+    /// `.ods` reader caps a sheet at 100 million cells itself.
     pub(crate) fn rows(&mut self, name: &str) -> Result<Rows, Error> {
         let path = self.path.clone();
         let sheets = &mut self.sheets;
-        let range = guarded(&path, || sheets.worksheet_range(name).map_err(|e| spreadsheet_error(&path, e).in_sheet(name)))?;
+        let range = guarded(&path, || match sheets {
+            calamine::Sheets::Xlsx(x) => xlsx_range(x, &path, name),
+            other => other.worksheet_range(name).map_err(|e| spreadsheet_error(&path, e).in_sheet(name)),
+        })?;
         let first_row = range.start().map_or(1, |(r, _)| u64::from(r) + 1);
         Ok(Rows::Sheet { range, next: 0, first_row })
+    }
+}
+
+/// The cells of an `.xlsx` sheet, read one by one so that their span is known before anything
+/// the size of the span is allocated: a sheet with a cell in A1 and one in XFD1048576 is a
+/// kilobyte of XML, and calamine's `worksheet_range` would allocate 17 billion cells for it
+/// (the process aborted, out of memory).
+fn xlsx_range<RS: Read + Seek>(x: &mut calamine::Xlsx<RS>, path: &Path, name: &str) -> Result<Range<Data>, Error> {
+    let err = |e: calamine::XlsxError| spreadsheet_error(path, e).in_sheet(name);
+    let mut reader = x.worksheet_cells_reader(name).map_err(err)?;
+    let mut cells = Vec::new();
+    let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0, u32::MAX, 0);
+    while let Some(cell) = reader.next_cell().map_err(err)? {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        (top, bottom, left, right) = (top.min(row), bottom.max(row), left.min(column), right.max(column));
+        let span = (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1);
+        if span > MAX_SHEET_CELLS {
+            return Err(Error::new(ErrorKind::TooLarge(format!(
+                "the sheet's cells span rows {} to {} and columns {} to {} ({span} cells), over the limit of \
+                 {MAX_SHEET_CELLS} cells for a sheet",
+                top + 1,
+                bottom + 1,
+                left + 1,
+                right + 1
+            )))
+            .in_file(path)
+            .in_sheet(name));
+        }
+        cells.push(calamine::Cell::new((row, column), Data::from(cell.get_value().clone())));
+    }
+    Ok(Range::from_sparse(cells))
+}
+
+/// Refuses an `.ods` workbook whose sheets together span more than [`MAX_SHEET_CELLS`] cells:
+/// calamine reads every sheet of an `.ods` when it opens it, repeating a row or a cell as many
+/// times as `table:number-rows-repeated` and `table:number-columns-repeated` say, so a
+/// kilobyte of XML can ask for a hundred million cells (gigabytes). The span is counted here
+/// from those attributes as calamine counts it, streaming `content.xml`, before calamine
+/// allocates anything: from a sheet's first row with a value to its last, times its widest row
+/// up to its last cell with a value (a cell written as an element with content, or with a value
+/// type, counts; empty rows and cells at the end of a sheet or row do not, as in calamine).
+fn check_ods_cells<R: Read + Seek>(path: &Path, reader: &mut R) -> Result<(), Error> {
+    use quick_xml::events::Event;
+    const MAX_ROWS: u64 = 1_048_576;
+    const MAX_COLUMNS: u64 = 16_384;
+    let bad = |e: &dyn std::fmt::Display| spreadsheet_error(path, format!("not a spreadsheet: {e}"));
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| bad(&e))?;
+    // No content: calamine says what is missing.
+    let Ok(content) = zip.by_name("content.xml") else { return Ok(()) };
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(content));
+    let repeats = |e: &quick_xml::events::BytesStart, name: &str| -> u64 {
+        e.try_get_attribute(name).ok().flatten().and_then(|a| a.value.trim().parse().ok()).unwrap_or(1)
+    };
+    let mut buf = Vec::new();
+    let mut total: u64 = 0;
+    let mut sheet = String::new();
+    // The sheet: rows so far, its first and last rows with a value (end exclusive), its width.
+    let (mut rows, mut first, mut last, mut width) = (0u64, None::<u64>, 0u64, 0u64);
+    // The row: its repeat count, the column reached, the end of its last cell with a value.
+    let (mut repeat, mut column, mut row_width) = (1u64, 0u64, 0u64);
+    loop {
+        let event = xml.read_event_into(&mut buf).map_err(|e| bad(&e))?;
+        let is_start = matches!(event, Event::Start(_));
+        match event {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                "table:table" if is_start => {
+                    sheet = e.try_get_attribute("table:name").ok().flatten().map(|a| a.value.into_owned()).unwrap_or_default();
+                    (rows, first, last, width) = (0, None, 0, 0);
+                }
+                "table:table-row" if is_start => {
+                    repeat = repeats(&e, "table:number-rows-repeated").min(MAX_ROWS.saturating_sub(rows));
+                    (column, row_width) = (0, 0);
+                }
+                "table:table-cell" | "table:covered-table-cell" => {
+                    column = column.saturating_add(repeats(&e, "table:number-columns-repeated")).min(MAX_COLUMNS);
+                    if is_start || e.try_get_attribute("office:value-type").ok().flatten().is_some() {
+                        row_width = column;
+                    }
+                }
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                "table:table-row" => {
+                    if row_width > 0 {
+                        first.get_or_insert(rows);
+                        last = rows + repeat;
+                        width = width.max(row_width);
+                    }
+                    rows += repeat;
+                }
+                "table:table" => {
+                    let cells = first.map_or(0, |f| (last - f).saturating_mul(width));
+                    total = total.saturating_add(cells);
+                    if total > MAX_SHEET_CELLS {
+                        return Err(Error::new(ErrorKind::TooLarge(format!(
+                            "the workbook's sheets span {total} cells up to sheet {sheet:?} ({cells} in it), over the \
+                             limit of {MAX_SHEET_CELLS} cells (an .ods is read whole)"
+                        )))
+                        .in_file(path));
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+        buf.clear();
     }
 }
 
