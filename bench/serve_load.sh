@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): the dashboard's list endpoints under 200 concurrent clients on
+# Benchmark (not a test): the dashboard's list endpoints, the review queues and the course page
+# under 200 concurrent clients on
 # loopback, against a server holding a synthetic world of INCIDENTS incidents. Prints wrk's
 # latency percentiles (p50, p99) per endpoint. Every triage read writes its audit entry before
 # answering, so this measures the audit trail's group commit too.
@@ -63,6 +64,10 @@ run "analyst triage list, any page" "$analyst" "/api/triage?per_page=50&page=%d"
 run "analyst triage list, urgent first page" "$analyst" "/api/triage?priority=urgent&page=%d" 1
 run "all forces' triage list, first 20 pages" "$admin" "/api/triage?per_page=50&page=%d" 20
 run "all forces' triage list, any page" "$admin" "/api/triage?per_page=50&page=%d" "$all_pages"
+courses=$(curl -s -H "Cookie: $admin" "$base/api/triage?state=all&per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+run "analyst's queue: my courses" "$analyst" "/api/triage?assigned=me&page=%d" 1
+run "analyst's queue: new since my last visit" "$analyst" "/api/triage?new_since_visit=1&per_page=50&page=%d" "$a_pages"
+run "a course page (time line, people, orders, workflow), any course" "$admin" "/api/courses/C%06d" "$courses"
 run "national comparison" "$admin" "/api/forces?x=%d" 1
 run "audit log, first 20 pages" "$admin" "/api/audit?per_page=50&page=%d" 20
 "$bin" audit verify --data "$data" --database "$db" | tail -2

@@ -233,20 +233,27 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     if let Some(a) = q.assigned.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         live = true;
         let scope = if force.is_some() { "a.force = course_forces.force AND " } else { "" };
-        let exists = format!("EXISTS (SELECT 1 FROM assignments a WHERE {scope}a.course_id = {from}.course_id");
         match a {
-            "none" => workflow_cond.push(format!("NOT {exists})")),
+            "none" => workflow_cond.push(format!("NOT EXISTS (SELECT 1 FROM assignments a WHERE {scope}a.course_id = {from}.course_id)")),
             who => {
-                workflow_cond.push(format!("{exists} AND a.assignee = ?)"));
+                // Driven from the assignments (a handful per analyst, indexed by assignee), not
+                // by testing every course of the list.
+                let scope = if force.is_some() { " AND a.force = CAST(? AS TEXT)" } else { "" };
+                workflow_cond
+                    .push(format!("course_id IN (SELECT a.course_id FROM assignments a WHERE a.assignee = CAST(? AS TEXT){scope})"));
                 params.push(if who == "me" { user.username.as_str().into() } else { who.into() });
+                if let Some(f) = force {
+                    params.push(f.name().into());
+                }
             }
         }
     }
     // Every list read rolls the user's last visit forward (once per publication).
     let previous = crate::workflow::visit(c, user)?;
     if flag(&q.new_since_visit) {
-        live = true;
-        workflow_cond.push("changed > ?".to_string());
+        // What changed is fixed per publication (and `previous` is in the key): its count is
+        // kept like the plain list's.
+        workflow_cond.push("changed > CAST(? AS BIGINT)".to_string());
         params.push(Value::Int(previous));
     }
     let order = match q.sort.as_deref().unwrap_or("rank") {
@@ -269,7 +276,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     let offset = ((page - 1) * per_page) as i64;
     // In review order with at most a priority filter (the common case), a page is a range of
     // positions; otherwise an OFFSET over the filtered, sorted index.
-    let by_position = !live && order == rank && plain.iter().all(|c| *c == FORCE_IS || *c == PRIORITY_IS);
+    let by_position = workflow_cond.is_empty() && order == rank && plain.iter().all(|c| *c == FORCE_IS || *c == PRIORITY_IS);
     let (page_sql, mut p2) = if by_position {
         let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
         let range =
