@@ -127,6 +127,25 @@ fn morning(backend: Backend) {
     assert_eq!(row["assigned_to"], "alice", "{row}");
     let (_, everything) = alice.get("/api/triage?state=all&per_page=200");
     assert_eq!(everything["total"].as_i64(), Some(open["total"].as_i64().unwrap() + 2), "{everything}");
+    // Page by page, one course a page (the open list steps over settled positions): every
+    // open course once, in review order, and the page count agrees with the total.
+    let mut paged = Vec::new();
+    let mut page = Some(1);
+    while let Some(p) = page {
+        let (s, v) = alice.get(&format!("/api/triage?per_page=1&page={p}"));
+        assert_eq!(s, 200, "{v}");
+        paged.extend(ids(&v));
+        page = v["next_page"].as_u64();
+    }
+    let want: Vec<String> = ids(&everything).into_iter().filter(|i| *i != amy && *i != nadia).collect();
+    assert_eq!(paged, want, "the open list, page by page");
+    for priority in ["urgent", "high", "review", "routine"] {
+        let (_, open_p) = alice.get(&format!("/api/triage?priority={priority}&per_page=200"));
+        let (_, all_p) = alice.get(&format!("/api/triage?priority={priority}&per_page=200&state=all"));
+        let want: Vec<String> = ids(&all_p).into_iter().filter(|i| *i != amy && *i != nadia).collect();
+        assert_eq!(ids(&open_p), want, "{priority}");
+        assert_eq!(open_p["total"].as_u64(), Some(want.len() as u64), "{priority}");
+    }
     let (_, c) = alice.get(&format!("/api/courses/{amy}"));
     assert_eq!(c["workflow"]["since_review"], json!({"reports": 0, "possible_breaches": 0, "other_forces_reports": 0}), "{c}");
     assert_eq!(c["workflow"]["reviews"][0]["note"], "Threat to kill; referred to the stalking clinic");

@@ -209,6 +209,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         format!("EXISTS (SELECT 1 FROM review_state s WHERE s.force = {this} AND s.course_id = {from}.course_id AND s.settled = 1)");
     let none_open = format!("NOT EXISTS (SELECT 1 FROM course_forces cf WHERE cf.course_id = courses.course_id AND NOT {settled_here})");
     let mut workflow_cond = Vec::new();
+    let mut exclude_settled = false;
     match state {
         "all" => {}
         "open" | "reviewed" => {
@@ -218,7 +219,11 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
                 None => c.query_one("SELECT 1 FROM review_state WHERE settled = 1 LIMIT 1", &[])?,
             };
             let reviewed = state == "reviewed";
-            if any.is_some() || reviewed {
+            if any.is_some() && !reviewed {
+                // Decided below: the open list in review order leaves its settled courses out
+                // by position; any other open list filters them in SQL.
+                exclude_settled = true;
+            } else if reviewed {
                 live = true;
                 workflow_cond.push(match (force.is_some(), reviewed) {
                     (true, false) => format!("NOT {settled_here}"),
@@ -263,6 +268,24 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         other => return Err(ApiError::bad_request(format!("sort is rank, recent or reports, not {other:?}"))),
     };
     let plain = cond.clone();
+    // In review order with at most a priority filter (the common case), a page is a range of
+    // positions; otherwise an OFFSET over the filtered, sorted index. The open list (settled
+    // courses left out) stays on positions: the settled courses are few (each is an analyst's
+    // review), so they are read with their positions and stepped over, instead of testing
+    // every course of the list against the reviews.
+    let by_position = workflow_cond.is_empty() && order == rank && plain.iter().all(|c| *c == FORCE_IS || *c == PRIORITY_IS);
+    let settled = if exclude_settled && by_position {
+        Some(settled_positions(c, force, &plain, &params)?)
+    } else {
+        if exclude_settled {
+            live = true;
+            workflow_cond.push(match force {
+                Some(_) => format!("NOT {settled_here}"),
+                None => format!("NOT {none_open}"),
+            });
+        }
+        None
+    };
     cond.extend(workflow_cond.iter().map(String::as_str));
     let filter = if cond.is_empty() { String::new() } else { format!(" WHERE {}", cond.join(" AND ")) };
     let published = Totals::publication(c)?;
@@ -271,19 +294,20 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     let total = if live {
         c.query_one(&count_sql, &params)?.and_then(|r| r[0].int()).unwrap_or(0)
     } else {
-        totals.count(c, &published, &count_sql, &params)?
+        totals.count(c, &published, &count_sql, &params)? - settled.as_ref().map_or(0, |s| s.positions.len() as i64)
     };
     let offset = ((page - 1) * per_page) as i64;
-    // In review order with at most a priority filter (the common case), a page is a range of
-    // positions; otherwise an OFFSET over the filtered, sorted index.
-    let by_position = workflow_cond.is_empty() && order == rank && plain.iter().all(|c| *c == FORCE_IS || *c == PRIORITY_IS);
     let (page_sql, mut p2) = if by_position {
         let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
         let range =
             if filter.is_empty() { " WHERE pos >= ? AND pos < ?".to_string() } else { format!("{filter} AND pos >= ? AND pos < ?") };
+        let (start, end) = match &settled {
+            Some(s) => open_range(&s.positions, first, offset, per_page as i64),
+            None => (first + offset, first + offset + per_page as i64),
+        };
         let mut p = params.clone();
-        p.push(Value::Int(first + offset));
-        p.push(Value::Int(first + offset + per_page as i64));
+        p.push(Value::Int(start));
+        p.push(Value::Int(end));
         (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{range} ORDER BY pos"), p)
     } else {
         let mut p = params.clone();
@@ -314,7 +338,8 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         ),
         &p2,
     )?;
-    let items: Vec<TriageRow> = rows.into_iter().map(TriageRow::from_row).collect();
+    let items: Vec<TriageRow> =
+        rows.into_iter().filter(|r| settled.as_ref().is_none_or(|s| !s.ids.contains(&r[0].text()))).map(TriageRow::from_row).collect();
     let fname = force.map_or("-".to_string(), |f| f.name().to_string());
     let shown = items.len();
     let v = TriagePage {
@@ -326,6 +351,89 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         items,
     };
     Ok((v, vec![entry(user, "read", "triage", &fname, "allowed", &format!("page {page}, {shown} courses"))]))
+}
+
+/// The settled courses of a list's scope (one force's part settled by that force; on the
+/// all-forces list, courses every force holding them has settled): their positions in review
+/// order, ascending, and their ids.
+struct Settled {
+    positions: Vec<i64>,
+    ids: std::collections::HashSet<String>,
+}
+
+/// Reads the settled courses of the list `plain` (its force and priority conditions, with
+/// their `params`) describes.
+fn settled_positions(c: &mut Conn, force: Option<Force>, plain: &[&str], params: &[Value]) -> Result<Settled, DbError> {
+    let priority = plain.contains(&PRIORITY_IS).then(|| params.last().cloned()).flatten();
+    let rows = match force {
+        Some(f) => {
+            let mut p: Vec<Value> = vec![f.name().into()];
+            let by_priority = match priority {
+                Some(v) => {
+                    p.push(v);
+                    " AND cf.priority_rank = CAST(? AS BIGINT)"
+                }
+                None => "",
+            };
+            c.query(
+                &format!(
+                    "SELECT cf.pos, cf.course_id FROM review_state s JOIN course_forces cf ON cf.force = s.force AND cf.course_id = s.course_id \
+                     WHERE s.force = CAST(? AS TEXT) AND s.settled = 1{by_priority}"
+                ),
+                &p,
+            )?
+        }
+        None => {
+            let mut p = Vec::new();
+            let by_priority = match priority {
+                Some(v) => {
+                    p.push(v);
+                    " AND c.priority_rank = CAST(? AS BIGINT)"
+                }
+                None => "",
+            };
+            // Settled by every force that holds it: as many settled parts as the course has.
+            c.query(
+                &format!(
+                    "SELECT c.pos, c.course_id FROM courses c JOIN (SELECT course_id, COUNT(*) AS n FROM review_state WHERE settled = 1 GROUP BY course_id) s \
+                     ON s.course_id = c.course_id WHERE s.n = (SELECT COUNT(*) FROM course_forces cf WHERE cf.course_id = c.course_id){by_priority}"
+                ),
+                &p,
+            )?
+        }
+    };
+    let mut positions: Vec<i64> = rows.iter().filter_map(|r| r[0].int()).collect();
+    positions.sort_unstable();
+    Ok(Settled { positions, ids: rows.iter().map(|r| r[1].text()).collect() })
+}
+
+/// The range of positions `[start, end)` that holds the open rows `offset .. offset + n` of a
+/// list whose rows sit at consecutive positions from `first`, with the rows at `settled`
+/// (ascending) left out: `end - start` is `n` plus the settled rows stepped over inside.
+fn open_range(settled: &[i64], first: i64, offset: i64, n: i64) -> (i64, i64) {
+    let before = |p: i64| settled.partition_point(|&s| s < p) as i64;
+    // The first open row at or after the open index `offset`: its position less the settled
+    // rows before it is `first + offset`.
+    let mut start = first + offset;
+    loop {
+        let next = first + offset + before(start);
+        if next == start {
+            break;
+        }
+        start = next;
+    }
+    while settled.binary_search(&start).is_ok() {
+        start += 1;
+    }
+    let mut end = start + n;
+    loop {
+        let next = start + n + (before(end) - before(start));
+        if next == end {
+            break;
+        }
+        end = next;
+    }
+    (start, end)
 }
 
 /// The triage list's equality filters. The bound value is wrapped in a CAST, not compared bare:
@@ -1530,5 +1638,38 @@ pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         ApiError::internal(e.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The open rows `offset .. offset + n` of a list at positions `first ..= last` with
+    /// `settled` left out, found by walking it.
+    fn walked(settled: &[i64], first: i64, last: i64, offset: i64, n: i64) -> Vec<i64> {
+        (first..=last).filter(|p| !settled.contains(p)).skip(offset as usize).take(n as usize).collect()
+    }
+
+    #[test]
+    fn the_open_list_steps_over_settled_positions_as_a_walk_would() {
+        // Every settled set of a 12-row list starting at 5 (4,096 sets), every offset and
+        // page size 1 to 4: the range holds exactly the walk's rows and the settled ones
+        // between them.
+        let (first, last) = (5_i64, 16_i64);
+        for mask in 0u32..(1 << 12) {
+            let settled: Vec<i64> = (0..12).filter(|b| mask & (1 << b) != 0).map(|b| first + b as i64).collect();
+            for n in 1..=4 {
+                for offset in 0..=12 {
+                    let (start, end) = open_range(&settled, first, offset, n);
+                    let got: Vec<i64> = (start..end.min(last + 1)).filter(|p| !settled.contains(p)).collect();
+                    assert_eq!(got, walked(&settled, first, last, offset, n), "settled {settled:?}, offset {offset}, n {n}");
+                    let want = walked(&settled, first, last, offset, n);
+                    if let Some(&w) = want.first() {
+                        assert_eq!(start, w, "the range starts at the first open row");
+                    }
+                }
+            }
+        }
     }
 }

@@ -200,6 +200,13 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
             conn.batch(&schema::table_ddl(table, columns, ""))?;
         }
     }
+    // PostgreSQL keeps its analysis tables across publications: an index added since they were
+    // made is made now (SQLite makes every index with each publication's tables).
+    if postgres {
+        for (index, on, cols) in schema::ANALYSIS_INDEXES {
+            conn.batch(&format!("CREATE INDEX IF NOT EXISTS {index} ON {on} ({cols})"))?;
+        }
+    }
     check_forces(conn)
 }
 

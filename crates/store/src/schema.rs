@@ -230,7 +230,7 @@ CREATE TABLE IF NOT EXISTS visits (
 ";
 
 /// The analysis tables' indexes: (name, table, columns).
-pub const ANALYSIS_INDEXES: [(&str, &str, &str); 18] = [
+pub const ANALYSIS_INDEXES: [(&str, &str, &str); 19] = [
     ("course_incidents_course", "course_incidents", "course_id"),
     ("records_person", "records", "person_id"),
     ("records_incident", "records", "force, incident_ref"),
@@ -246,6 +246,7 @@ pub const ANALYSIS_INDEXES: [(&str, &str, &str); 18] = [
     ("course_forces_priority", "course_forces", "force, priority_rank, pos"),
     ("course_forces_last", "course_forces", "force, last_date"),
     ("course_forces_reports", "course_forces", "force, reports"),
+    ("course_forces_course", "course_forces", "course_id"),
     ("published_orders_incident", "published_orders", "force, incident_ref"),
     ("breaches_course", "breaches", "course_id"),
     ("published_screenings_incident", "published_screenings", "force, incident_ref"),
