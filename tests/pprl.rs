@@ -431,3 +431,45 @@ fn links_of_another_party_or_a_keymap_that_does_not_match_are_refused_and_nothin
     assert!(err.contains("keymap.csv") && err.contains("other encodings"), "{err}");
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn conduct_run_takes_the_hubs_links_into_its_courses_and_keeps_its_statistics_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, _, m) = fixture_with_reports(dir.path());
+    let run_with = |out: &Path, links: &Path| {
+        run(conduct()
+            .args(["run", "--incidents"])
+            .arg(data("pprl/merseyside-incidents.csv"))
+            .arg("--people")
+            .arg(data("pprl/merseyside.csv"))
+            .arg("--out")
+            .arg(out)
+            .arg("--cross-force-links")
+            .arg(links)
+            .arg("--keymap")
+            .arg(m.join("keymap.csv")))
+    };
+    let (with, alone) = (dir.path().join("with"), dir.path().join("alone"));
+    let out = run_with(&with, &hub);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(conduct()
+        .args(["run", "--incidents"])
+        .arg(data("pprl/merseyside-incidents.csv"))
+        .arg("--people")
+        .arg(data("pprl/merseyside.csv"))
+        .arg("--out")
+        .arg(&alone));
+    let (reasons, forces, _) = course_of(&with.join("courses"), "MER-23-1001");
+    assert!(reasons.iter().any(|r| r.starts_with("Cheshire holds 5 reports about the same pair")), "{reasons:?}");
+    assert_eq!(forces.get("Merseyside"), Some(&3));
+    // Alone, Merseyside's three reports are a course of its own; the statistics do not change.
+    let (_, alone_forces, _) = course_of(&alone.join("courses"), "MER-23-1001");
+    assert_eq!(alone_forces.into_iter().collect::<Vec<_>>(), [("Merseyside".to_string(), 3)]);
+    assert_eq!(std::fs::read(with.join("stats/figures.csv")).unwrap(), std::fs::read(alone.join("stats/figures.csv")).unwrap());
+    // Another party's links: refused before anything is written.
+    let bad = dir.path().join("bad");
+    let out = run_with(&bad, &hub.join("links-Cheshire.csv"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("links-Cheshire.csv"));
+    assert!(!bad.exists());
+}

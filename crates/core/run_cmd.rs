@@ -21,6 +21,14 @@ pub struct Args {
     /// columns, for pandas, Polars or DuckDB).
     #[arg(long)]
     pub parquet: bool,
+    /// The hub's links for this force's records, with the other forces' reports beside them
+    /// (as `conduct courses --cross-force-links`): they join the courses; linkage and the
+    /// statistics stay the force's own.
+    #[arg(long, requires = "keymap", value_name = "FILE_OR_DIR")]
+    pub cross_force_links: Option<PathBuf>,
+    /// The keymap.csv `conduct encode` wrote for this force (with --cross-force-links).
+    #[arg(long, requires = "cross_force_links")]
+    pub keymap: Option<PathBuf>,
 }
 
 /// Time per stage of a run, in seconds.
@@ -35,6 +43,17 @@ pub struct Stages {
 /// The export is read once: the import keeps it in memory for the analysis
 /// ([`conduct_pipeline::analyse`]).
 pub fn pipeline(inputs: &Inputs, out: &Path, parquet: bool) -> anyhow::Result<Stages> {
+    pipeline_across(inputs, out, parquet, None)
+}
+
+/// [`pipeline`] with what the hub sent back for the force, read beforehand
+/// ([`crate::courses_cmd::read_cross_force`]): the other forces' reports join the courses.
+pub fn pipeline_across(
+    inputs: &Inputs,
+    out: &Path,
+    parquet: bool,
+    cross: Option<&crate::courses_cmd::CrossForce>,
+) -> anyhow::Result<Stages> {
     let mut seconds = Vec::new();
 
     note!("import");
@@ -53,6 +72,16 @@ pub fn pipeline(inputs: &Inputs, out: &Path, parquet: bool) -> anyhow::Result<St
     note!("analyse: link people into persons, find courses of conduct, build the tables");
     let options = conduct_pipeline::Options::default();
     let mut analysis = conduct_pipeline::analyse(&export, &options)?;
+    // With the hub's links, the courses (and link/persons.csv) hold the other forces' linked
+    // records too; linkage and the statistics stay the force's own.
+    let export = match cross {
+        Some(c) => {
+            let (all, with, _) = crate::courses_cmd::take_in(&export, analysis, c, &options);
+            analysis = with;
+            all
+        }
+        None => export,
+    };
     // The SPO breaches the analysis found (courses/breaches.csv) are counted in the statistics,
     // the stories and the FOI answers beside the breaches the records name, labelled as found
     // by analysis and never added to them or to the Home Office tables. They are known before
@@ -198,7 +227,15 @@ pub fn print_outputs(out: &Path, stages: &Stages) -> anyhow::Result<()> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let stages = pipeline(&args.export.inputs(), &args.out, args.parquet)?;
+    let inputs = args.export.inputs();
+    // What the hub sent is checked against the export before anything is written.
+    let cross = match (&args.cross_force_links, &args.keymap) {
+        (Some(links), Some(keymap)) => {
+            Some(crate::courses_cmd::read_cross_force(links, keymap, &crate::courses_cmd::read_export(&inputs)?)?)
+        }
+        _ => None,
+    };
+    let stages = pipeline_across(&inputs, &args.out, args.parquet, cross.as_ref())?;
     print_outputs(&args.out, &stages)?;
     Ok(crate::ingest::exit_code(&stages.import))
 }
