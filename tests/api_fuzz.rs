@@ -62,7 +62,12 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document() {
         let tail: Vec<&str> = text.lines().rev().take(80).collect::<Vec<_>>().into_iter().rev().collect();
         assert!(passed, "schemathesis as {user} found failures:\n{}\nserver log:\n{}", tail.join("\n"), server.log_text());
         // It did test something: the summary counts the cases it generated.
-        let cases = text.lines().find(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.contains(" generated")).unwrap_or_default().trim().to_string();
+        let cases = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.contains(" generated"))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         assert!(!cases.is_empty() && !cases.starts_with("0 "), "schemathesis as {user} ran nothing:\n{text}");
         println!("schemathesis as {user}: {cases}");
     }
