@@ -3,7 +3,7 @@
 //! writes the outputs and prints what was done.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -175,6 +175,31 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes the hub's answer into `out`: each party's links and, passed on only to the parties
+/// whose records are linked to them, what the other parties sent about their reports. Every
+/// file is written into a scratch folder inside `out` first and moved into place only when all
+/// are written, so that a failed write (a full disk, say) leaves no party's links without the
+/// reports beside them, nor a half-written file. Returns the reports passed on per party.
+fn write_answers(out: &Path, parties: &[conduct_pprl::Encodings], result: &conduct_pprl::HubResult) -> anyhow::Result<Vec<usize>> {
+    let scratch = out.join(format!(".hub-writing-{}", std::process::id()));
+    let written = (|| -> anyhow::Result<Vec<usize>> {
+        std::fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+        conduct_pprl::write_links(&scratch, parties, result)?;
+        let reports = conduct_pprl::write_reports(&scratch, parties, result)?;
+        Ok(reports)
+    })();
+    let moved = written.and_then(|reports| {
+        for entry in std::fs::read_dir(&scratch).with_context(|| format!("reading {}", scratch.display()))? {
+            let from = entry.with_context(|| format!("reading {}", scratch.display()))?.path();
+            let to = out.join(from.file_name().unwrap_or_default());
+            std::fs::rename(&from, &to).with_context(|| format!("moving {} to {}", from.display(), to.display()))?;
+        }
+        Ok(reports)
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    moved
+}
+
 /// Runs `conduct link --encodings`: the hub.
 pub fn hub(args: &LinkArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.as_ref().ok_or_else(|| crate::Usage("--encodings needs --out DIR".into()))?;
@@ -184,10 +209,7 @@ pub fn hub(args: &LinkArgs) -> anyhow::Result<ExitCode> {
     let opts =
         HubOptions { max_block: args.max_block_size.max(2) * 4, seed: args.seed, keep_pairs: args.all_pairs, ..HubOptions::default() };
     let result = conduct_pprl::link_parties(&parties, &opts)?;
-    conduct_pprl::write_links(out, &parties, &result)?;
-    // What the parties sent about their reports, passed on only to the parties whose records
-    // are linked to them.
-    let reports = conduct_pprl::write_reports(out, &parties, &result)?;
+    let reports = write_answers(out, &parties, &result)?;
     let r = &result.report;
     note!(
         "read {} parties' encodings ({} records) in {:.2}s",
