@@ -195,9 +195,20 @@ impl Client {
         self.cookie.as_deref()
     }
 
-    /// GET.
+    /// GET. Once, on a fresh connection, when the pooled one was closed under it: as a browser
+    /// does for an idempotent request. The server may close a keep-alive connection after
+    /// answering a request whose body it did not read (a refused or bodiless POST), and reusing
+    /// it failed `serve_every_role_on_sqlite` once in CI ("Peer disconnected" on the GET after
+    /// sign-out). A server that is down fails the second try too.
     pub fn get(&mut self, path: &str) -> Answer {
-        let r = self.agent.get(format!("{}{path}", self.base)).header("Cookie", self.cookie_header()).call();
+        let url = format!("{}{path}", self.base);
+        let r = match self.agent.get(&url).header("Cookie", self.cookie_header()).call() {
+            Err(ureq::Error::Io(_)) => {
+                self.fresh_connections();
+                self.agent.get(&url).header("Cookie", self.cookie_header()).call()
+            }
+            r => r,
+        };
         self.finish(r)
     }
 
