@@ -225,12 +225,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
                 exclude_settled = true;
             } else if reviewed {
                 live = true;
-                workflow_cond.push(match (force.is_some(), reviewed) {
-                    (true, false) => format!("NOT {settled_here}"),
-                    (true, true) => settled_here.clone(),
-                    (false, false) => format!("NOT {none_open}"),
-                    (false, true) => none_open.clone(),
-                });
+                workflow_cond.push(if force.is_some() { settled_here.clone() } else { none_open.clone() });
             }
         }
         other => return Err(ApiError::bad_request(format!("state is open, reviewed or all, not {other:?}"))),

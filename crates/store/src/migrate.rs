@@ -220,7 +220,7 @@ fn schema_has(conn: &mut Conn, db: &str, table: &str) -> Result<bool, DbError> {
 /// table is dropped loses nothing, and a second run copies nothing twice).
 fn copy_audit_apart(conn: &mut Conn) -> Result<(), DbError> {
     conn.transaction(|c| {
-        c.batch(schema::SQLITE_AUDIT_APART)?;
+        c.batch(&schema::sqlite_audit_apart())?;
         if schema_has(c, "main", "audit")? {
             c.batch(
                 "INSERT INTO audit_log.audit SELECT seq, at, actor, action, object, force, outcome, detail, prev_hash, hash FROM main.audit \

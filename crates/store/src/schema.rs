@@ -94,21 +94,12 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ";
 
 /// SQLite: the audit log's table in its own file (the schema `audit_log`, attached to every
-/// connection: [`crate::db::audit_file`]), with the columns of `audit` in [`TABLES`].
-pub(crate) const SQLITE_AUDIT_APART: &str = "
-CREATE TABLE IF NOT EXISTS audit_log.audit (
-    seq       BIGINT PRIMARY KEY,
-    at        TEXT NOT NULL,
-    actor     TEXT NOT NULL,
-    action    TEXT NOT NULL,
-    object    TEXT NOT NULL,
-    force     TEXT NOT NULL,
-    outcome   TEXT NOT NULL,
-    detail    TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash      TEXT NOT NULL
-);
-";
+/// connection: [`crate::db::audit_file`]): the `audit` table of [`TABLES`], made there.
+pub(crate) fn sqlite_audit_apart() -> String {
+    let start = TABLES.find("CREATE TABLE IF NOT EXISTS audit (").expect("TABLES makes the audit table");
+    let end = start + TABLES[start..].find(");").expect("the audit table's statement ends") + 2;
+    TABLES[start..end].replacen("EXISTS audit (", "EXISTS audit_log.audit (", 1)
+}
 
 pub(crate) const POSTGRES_GUARD: &str = "
 CREATE OR REPLACE FUNCTION conduct_audit_append_only() RETURNS trigger AS $$
