@@ -120,7 +120,12 @@ pub fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64), Ap
 #[derive(Default)]
 pub struct Totals {
     map: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+    positions: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<i64>>>>,
 }
+
+/// How many filtered lists' positions [`Totals::positions`] keeps at once (each at most a
+/// list's length of integers: about 1 MB for the all-forces list of the 1M-incident world).
+const KEPT_POSITION_LISTS: usize = 64;
 
 impl Totals {
     /// Which publication is current (the key totals are kept under).
@@ -141,6 +146,26 @@ impl Totals {
         }
         map.insert(key, n);
         Ok(n)
+    }
+
+    /// The positions (ascending) of the rows the one-column query `sql` with `params` returns,
+    /// read once per `published`: a filtered list's rows in review order, so that any page of
+    /// it is found without an OFFSET over the filter. At most [`KEPT_POSITION_LISTS`] lists
+    /// are kept; past that, all are dropped and each is read again when next asked for.
+    pub fn positions(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<std::sync::Arc<Vec<i64>>, DbError> {
+        let key = format!("{published}\u{1f}{sql}\u{1f}{params:?}");
+        if let Some(list) = self.positions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(list.clone());
+        }
+        let mut list: Vec<i64> = c.query(sql, params)?.iter().filter_map(|r| r[0].int()).collect();
+        list.sort_unstable();
+        let list = std::sync::Arc::new(list);
+        let mut map = self.positions.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= KEPT_POSITION_LISTS || map.keys().next().is_some_and(|k| !k.starts_with(&format!("{published}\u{1f}"))) {
+            map.clear();
+        }
+        map.insert(key, list.clone());
+        Ok(list)
     }
 }
 
@@ -173,6 +198,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         }
         None => ("courses", "triage_rank", "last_date DESC, triage_rank", "reports DESC, triage_rank"),
     };
+    let mut priority = None;
     if let Some(p) = q.priority.as_deref().filter(|s| !s.is_empty()) {
         let p = p.trim().to_ascii_lowercase();
         let rank = match p.as_str() {
@@ -184,6 +210,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         };
         cond.push(PRIORITY_IS);
         params.push(Value::Int(rank));
+        priority = Some(rank);
     }
     if flag(&q.stalking) {
         cond.push("stalking = 1");
@@ -230,6 +257,14 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         }
         other => return Err(ApiError::bad_request(format!("state is open, reviewed or all, not {other:?}"))),
     }
+    // Every list read rolls the user's last visit forward (once per publication).
+    let previous = crate::workflow::visit(c, user)?;
+    if flag(&q.new_since_visit) {
+        // What changed is fixed per publication (and `previous` is in the key): the list it
+        // leaves is kept like the plain list's.
+        cond.push(CHANGED_SINCE);
+        params.push(Value::Int(previous));
+    }
     if let Some(a) = q.assigned.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         live = true;
         let scope = if force.is_some() { "a.force = course_forces.force AND " } else { "" };
@@ -248,14 +283,6 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
             }
         }
     }
-    // Every list read rolls the user's last visit forward (once per publication).
-    let previous = crate::workflow::visit(c, user)?;
-    if flag(&q.new_since_visit) {
-        // What changed is fixed per publication (and `previous` is in the key): its count is
-        // kept like the plain list's.
-        workflow_cond.push("changed > CAST(? AS BIGINT)".to_string());
-        params.push(Value::Int(previous));
-    }
     let order = match q.sort.as_deref().unwrap_or("rank") {
         "rank" | "" => rank,
         "recent" => last,
@@ -263,14 +290,18 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         other => return Err(ApiError::bad_request(format!("sort is rank, recent or reports, not {other:?}"))),
     };
     let plain = cond.clone();
-    // In review order with at most a priority filter (the common case), a page is a range of
-    // positions; otherwise an OFFSET over the filtered, sorted index. The open list (settled
-    // courses left out) stays on positions: the settled courses are few (each is an analyst's
-    // review), so they are read with their positions and stepped over, instead of testing
-    // every course of the list against the reviews.
-    let by_position = workflow_cond.is_empty() && order == rank && plain.iter().all(|c| *c == FORCE_IS || *c == PRIORITY_IS);
+    // In review order, a page is found by position: with at most a priority filter (the common
+    // case) the list's rows sit at consecutive positions, so a page is a range of them; with
+    // other fixed filters (the flags, new since the last visit), the list's positions are read
+    // once per publication and a page is picked from them. Filters on the workflow (assigned,
+    // reviewed) and other orders take an OFFSET over the filtered, sorted index. The open list
+    // (settled courses left out) stays on positions: the settled courses are few (each is an
+    // analyst's review), so they are read with their positions and stepped over, instead of
+    // testing every course of the list against the reviews.
+    let by_position = workflow_cond.is_empty() && order == rank;
+    let contiguous = by_position && plain.iter().all(|c| *c == FORCE_IS || *c == PRIORITY_IS);
     let settled = if exclude_settled && by_position {
-        Some(settled_positions(c, force, &plain, &params)?)
+        Some(settled_positions(c, force, priority)?)
     } else {
         if exclude_settled {
             live = true;
@@ -286,13 +317,28 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     let published = Totals::publication(c)?;
     let count_sql = format!("SELECT COUNT(*) FROM {from}{filter}");
     // Reviews and assignments change between publications: those counts are not kept.
-    let total = if live {
-        c.query_one(&count_sql, &params)?.and_then(|r| r[0].int()).unwrap_or(0)
-    } else {
-        totals.count(c, &published, &count_sql, &params)? - settled.as_ref().map_or(0, |s| s.positions.len() as i64)
+    let counted = |c: &mut Conn| -> Result<i64, DbError> {
+        Ok(if live {
+            c.query_one(&count_sql, &params)?.and_then(|r| r[0].int()).unwrap_or(0)
+        } else {
+            totals.count(c, &published, &count_sql, &params)? - settled.as_ref().map_or(0, |s| s.positions.len() as i64)
+        })
     };
     let offset = ((page - 1) * per_page) as i64;
-    let (page_sql, mut p2) = if by_position {
+    let (page_sql, mut p2, total) = if by_position && !contiguous {
+        let list = totals.positions(c, &published, &format!("SELECT pos FROM {from}{filter}"), &params)?;
+        let no_settled = Vec::new();
+        let (chosen, open) = open_page(&list, settled.as_ref().map_or(&no_settled, |s| &s.positions), offset, per_page as i64);
+        // The page's rows by their positions, bound as a fixed number of parameters (padded
+        // with a position no row has) so that the statement is prepared once per page size.
+        let slots = chosen.len().next_power_of_two().max(8);
+        let mut p: Vec<Value> = force.map(|f| f.name().into()).into_iter().collect();
+        p.extend(chosen.iter().map(|&pos| Value::Int(pos)));
+        p.resize(p.len() + slots - chosen.len(), Value::Int(-1));
+        let scope = if force.is_some() { format!("{FORCE_IS} AND ") } else { String::new() };
+        let marks = vec!["?"; slots].join(", ");
+        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from} WHERE {scope}pos IN ({marks}) ORDER BY pos"), p, open)
+    } else if by_position {
         let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
         let range =
             if filter.is_empty() { " WHERE pos >= ? AND pos < ?".to_string() } else { format!("{filter} AND pos >= ? AND pos < ?") };
@@ -303,12 +349,12 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         let mut p = params.clone();
         p.push(Value::Int(start));
         p.push(Value::Int(end));
-        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{range} ORDER BY pos"), p)
+        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{range} ORDER BY pos"), p, counted(c)?)
     } else {
         let mut p = params.clone();
         p.push(Value::Int(per_page as i64));
         p.push(Value::Int(offset));
-        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"), p)
+        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"), p, counted(c)?)
     };
     // The force's workflow on each row of the page: who has it, its latest review and what is
     // new since (the all-forces list shows none: each force works its own part).
@@ -356,10 +402,10 @@ struct Settled {
     ids: std::collections::HashSet<String>,
 }
 
-/// Reads the settled courses of the list `plain` (its force and priority conditions, with
-/// their `params`) describes.
-fn settled_positions(c: &mut Conn, force: Option<Force>, plain: &[&str], params: &[Value]) -> Result<Settled, DbError> {
-    let priority = plain.contains(&PRIORITY_IS).then(|| params.last().cloned()).flatten();
+/// Reads the settled courses of one force's list (all forces' for `None`), of one priority
+/// rank or of all.
+fn settled_positions(c: &mut Conn, force: Option<Force>, priority: Option<i64>) -> Result<Settled, DbError> {
+    let priority = priority.map(Value::Int);
     let rows = match force {
         Some(f) => {
             let mut p: Vec<Value> = vec![f.name().into()];
@@ -431,6 +477,18 @@ fn open_range(settled: &[i64], first: i64, offset: i64, n: i64) -> (i64, i64) {
     (start, end)
 }
 
+/// The positions of the open rows `offset .. offset + n` of a filtered list whose rows sit at
+/// `list` (ascending), with the rows at `settled` (ascending; some may not be in the list) left
+/// out; and how many open rows the list has.
+fn open_page(list: &[i64], settled: &[i64], offset: i64, n: i64) -> (Vec<i64>, i64) {
+    // The settled rows' places in the list (ascending), stepped over as positions are.
+    let skip: Vec<i64> = settled.iter().filter_map(|p| list.binary_search(p).ok().map(|i| i as i64)).collect();
+    let (start, end) = open_range(&skip, 0, offset, n);
+    let len = list.len() as i64;
+    let chosen = (start.min(len)..end.min(len)).filter(|i| skip.binary_search(i).is_err()).map(|i| list[i as usize]).collect();
+    (chosen, len - skip.len() as i64)
+}
+
 /// The triage list's equality filters. The bound value is wrapped in a CAST, not compared bare:
 /// SQLite (built with STAT4, as rusqlite bundles it) marks a bare `column = ?` on an index that
 /// a range or order follows as a value the plan may depend on, and then re-prepares the cached
@@ -439,6 +497,8 @@ fn open_range(settled: &[i64], first: i64, offset: i64, n: i64) -> (i64, i64) {
 const FORCE_IS: &str = "force = CAST(? AS TEXT)";
 /// See [`FORCE_IS`].
 const PRIORITY_IS: &str = "priority_rank = CAST(? AS BIGINT)";
+/// Changed by a publication after the user's previous visit (see [`FORCE_IS`] on the CAST).
+const CHANGED_SINCE: &str = "changed > CAST(? AS BIGINT)";
 
 /// A page of the triage list (serialised straight to JSON: the list is the busiest route).
 #[derive(Serialize, utoipa::ToSchema)]
@@ -918,21 +978,45 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
     let mut people = Vec::new();
     let mut orders = Vec::new();
     let mut others = Vec::new();
+    // The people and orders of every report of the course, read once each and handed out per
+    // report below (a course of 100 reports is then two reads, not two hundred).
+    let by_report = |rows: Vec<Vec<Value>>, force: usize, reference: usize| {
+        let mut map: std::collections::HashMap<(String, String), Vec<Vec<Value>>> = Default::default();
+        for r in rows {
+            map.entry((r[force].text(), r[reference].text())).or_default().push(r);
+        }
+        map
+    };
+    let mut records_of = by_report(
+        c.query(
+            &format!(
+                "SELECT {RECORD_COLUMNS} FROM records WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = ?) \
+                 AND role IN ('victim', 'suspect') ORDER BY role DESC, record_id"
+            ),
+            &[id.into()],
+        )?,
+        0,
+        2,
+    );
+    let mut orders_of = by_report(
+        c.query(
+            "SELECT force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status FROM published_orders \
+             WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = ?)",
+            &[id.into()],
+        )?,
+        0,
+        3,
+    );
     for r in &incidents {
         let force = force_of(&r[0].text());
         if force.is_some_and(|f| full.contains(&f)) {
             let is_breach = breaches.iter().any(|b| b[0].text() == r[0].text() && b[1].text() == r[1].text());
             reports.push(Report::from_row(r, is_breach));
-            for p in c.query(
-                &format!("SELECT {RECORD_COLUMNS} FROM records WHERE force = ? AND incident_ref = ? AND role IN ('victim', 'suspect') ORDER BY role DESC, record_id"),
-                &[r[0].clone(), r[1].clone()],
-            )? {
+            let report = (r[0].text(), r[1].text());
+            for p in records_of.remove(&report).unwrap_or_default() {
                 people.push(Record::from_row(&p));
             }
-            for o in c.query(
-                "SELECT force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status FROM published_orders WHERE force = ? AND incident_ref = ?",
-                &[r[0].clone(), r[1].clone()],
-            )? {
+            for o in orders_of.remove(&report).unwrap_or_default() {
                 orders.push(Order {
                     force: o[0].text(),
                     order_ref: o[1].text(),
@@ -1666,5 +1750,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_filtered_list_pages_over_its_kept_positions_as_a_walk_would() {
+        // A filtered list of 8 rows at scattered positions; every set of settled courses drawn
+        // from 10 positions (8 in the list, 2 not: settled courses the filter leaves out),
+        // every offset and page size 1 to 3: the page is the walk's, and the count is right.
+        let list = [2_i64, 3, 7, 11, 12, 20, 21, 30];
+        let candidates = [2_i64, 3, 5, 7, 11, 12, 20, 21, 25, 30];
+        for mask in 0u32..(1 << candidates.len()) {
+            let settled: Vec<i64> = (0..candidates.len()).filter(|b| mask & (1 << b) != 0).map(|b| candidates[b]).collect();
+            let open: Vec<i64> = list.iter().copied().filter(|p| !settled.contains(p)).collect();
+            for n in 1..=3 {
+                for offset in 0..=9 {
+                    let (page, total) = open_page(&list, &settled, offset, n);
+                    let want: Vec<i64> = open.iter().copied().skip(offset as usize).take(n as usize).collect();
+                    assert_eq!(page, want, "settled {settled:?}, offset {offset}, n {n}");
+                    assert_eq!(total, open.len() as i64);
+                }
+            }
+        }
+        assert_eq!(open_page(&[], &[1, 2], 0, 50), (vec![], 0), "an empty list");
     }
 }

@@ -192,8 +192,75 @@ pub type Result<T> = std::result::Result<T, DbError>;
 pub enum Conn {
     /// SQLite.
     Sqlite(rusqlite::Connection),
-    /// PostgreSQL.
-    Postgres(postgres::Client),
+    /// PostgreSQL (boxed: the client and its statements are larger than a SQLite handle).
+    Postgres(Box<PgConn>),
+}
+
+/// A PostgreSQL connection with its prepared statements, kept like SQLite's statement cache: a
+/// statement given as text is parsed and planned by the server once per connection, and then
+/// runs in one round trip instead of two.
+pub struct PgConn {
+    client: postgres::Client,
+    statements: std::collections::HashMap<String, postgres::Statement>,
+}
+
+/// How many prepared statements a PostgreSQL connection keeps (past that, all are closed and
+/// prepared again as used: statements built per call, like a bulk load's, cannot fill it).
+const PG_STATEMENTS: usize = 256;
+
+impl PgConn {
+    /// The prepared statement for `sql` (with `?` placeholders), prepared on first use.
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(numbered(sql).as_str()).map_err(|e| pg_err(sql, e))?;
+        if self.statements.len() >= PG_STATEMENTS {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_string(), st.clone());
+        Ok(st)
+    }
+
+    /// Runs `run` with the prepared statement for `sql`. A statement the server no longer
+    /// accepts (its plan invalidated by a change of a table's columns) is prepared afresh and
+    /// run once more; any failure drops it from the cache.
+    fn with_statement<T>(
+        &mut self,
+        sql: &str,
+        run: impl Fn(&mut postgres::Client, &postgres::Statement) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let st = self.statement(sql)?;
+        match run(&mut self.client, &st) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                self.statements.remove(sql);
+                // "cached plan must not change result type"; inside a transaction the retry
+                // fails too (the transaction is aborted), and the first error is the one told.
+                if e.code() != Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED) {
+                    return Err(pg_err(sql, e));
+                }
+                let st = self.statement(sql)?;
+                run(&mut self.client, &st).map_err(|_| {
+                    self.statements.remove(sql);
+                    pg_err(sql, e)
+                })
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for PgConn {
+    type Target = postgres::Client;
+    fn deref(&self) -> &postgres::Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
 }
 
 impl ToSql for Value {
@@ -338,7 +405,7 @@ impl Conn {
             Url::Postgres(s) => {
                 let c = postgres::Client::connect(s, postgres::NoTls)
                     .map_err(|e| DbError::caused(format!("cannot connect to {}: {e}", url.describe()), e))?;
-                Ok(Conn::Postgres(c))
+                Ok(Conn::Postgres(Box::new(PgConn { client: c, statements: Default::default() })))
             }
         }
     }
@@ -363,7 +430,7 @@ impl Conn {
             }
             Conn::Postgres(c) => {
                 let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                c.execute(numbered(sql).as_str(), &refs).map_err(|e| pg_err(sql, e))
+                c.with_statement(sql, |client, st| client.execute(st, &refs))
             }
         }
     }
@@ -394,7 +461,7 @@ impl Conn {
             }
             Conn::Postgres(c) => {
                 let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                let rows = c.query(numbered(sql).as_str(), &refs).map_err(|e| pg_err(sql, e))?;
+                let rows = c.with_statement(sql, |client, st| client.query(st, &refs))?;
                 Ok(rows.iter().map(|r| (0..r.len()).map(|i| pg_value(r, i)).collect()).collect())
             }
         }
