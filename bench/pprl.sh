@@ -11,6 +11,12 @@
 #     the parties; scored on cross-force pairs against the same score for plaintext linkage
 #     (`conduct link` of the pooled file) on the same records.
 #
+#   bench/pprl.sh attack [INCIDENTS]         # default 100000 (Metropolitan Police: about 19.6k rows)
+#     The re-identification attack (`conduct eval attack`, both variants) on the Metropolitan
+#     Police's encodings of a synthetic world (seed 42), unhardened, with the default hardening
+#     and the diffused one (HARDENINGS="…" to choose), with the same world and another (seed 7)
+#     as the attacker's population.
+#
 #   bench/pprl.sh speed [INCIDENTS]          # default 500000 (about 970k people rows)
 #     Encoding throughput (records/s, every force of the world encoded in turn), and the hub's
 #     time, peak memory and field-similarity rate for all the world's forces at once.
@@ -44,7 +50,7 @@ score() { # PEOPLE_FILE HUBDIR ENCODEDIR
 case "$mode" in
 febrl4)
   f=$root/../shared/data/febrl/febrl4-people.csv
-  for h in default none; do
+  for h in default diffused none; do
     d="$tmp/febrl4-$h" && rm -rf "$d" && mkdir -p "$d"
     mapfile -t files < <(encode_all "$f" "$d" "$h")
     /usr/bin/time -f "hub: %e s, %M KB" "$bin" link --encodings "${files[@]}" --out "$d/hub" 2> "$d/hub.err" > /dev/null
@@ -59,7 +65,7 @@ synth)
   p=$d/world/people.csv
   "$bin" link --people "$p" --out "$d/plain" 2> /dev/null > /dev/null
   echo "plaintext linkage, pooled: $("$bin" eval encodings --truth "$p" --persons "$d/plain/persons.csv")"
-  for h in default none; do
+  for h in default diffused none; do
     rm -rf "$d/$h" && mkdir -p "$d/$h"
     mapfile -t files < <(encode_all "$p" "$d/$h" "$h")
     "$bin" link --encodings "${files[@]}" --out "$d/$h/hub" 2> "$d/$h/hub.err" > /dev/null
@@ -93,5 +99,27 @@ print(f"hub: {sum(p['records'] for p in r['parties'])} records, {len(r['parties'
       + ", ".join(f"{k} {v:.2f} s" for k, v in r['seconds']))
 PY
   ;;
-*) echo "usage: bench/pprl.sh febrl4 | synth [INCIDENTS] | speed [INCIDENTS]" >&2; exit 2 ;;
+attack)
+  n=${2:-100000}
+  d="$tmp/attack-$n" && mkdir -p "$d"
+  for seed in 42 7; do
+    [ -s "$d/w$seed/people.csv" ] || "$bin" synth --incidents "$n" --seed "$seed" --out "$d/w$seed" > /dev/null 2>&1
+  done
+  for h in ${HARDENINGS:-none default diffused}; do
+    rm -rf "$d/met-$h"
+    "$bin" encode --people "$d/w42/people.csv" --force 'Metropolitan Police' --secret-file "$key" --hardening "$h" --out "$d/met-$h" 2> /dev/null
+    for w in w42 w7; do
+      "$bin" eval attack --encodings "$d/met-$h/encodings.parquet" --population "$d/$w/people.csv" --truth "$d/w42/people.csv" \
+        --keymap "$d/met-$h/keymap.csv" --variant both --json 2> /dev/null > "$d/$h-$w.json"
+      python3 - "$d/$h-$w.json" "$h" "$w" <<'PY'
+import json, sys
+for a in json.load(open(sys.argv[1]))['attacks']:
+    print(f"hardening {sys.argv[2]}, population {sys.argv[3]}, {a['variant']:9}: forename {100*a['forename_share']:.2f}%, "
+          f"surname {100*a['surname_share']:.2f}%, full name {100*a['full_name_share']:.2f}%, date of birth {100*a['dob_share']:.2f}%, "
+          f"name + date of birth {100*a['reidentified_share']:.2f}% of {a['records']} records")
+PY
+    done
+  done
+  ;;
+*) echo "usage: bench/pprl.sh febrl4 | synth [INCIDENTS] | attack [INCIDENTS] | speed [INCIDENTS]" >&2; exit 2 ;;
 esac

@@ -38,8 +38,9 @@ pub struct EncodeArgs {
     /// Encode only this force's rows (needed when the file holds several forces).
     #[arg(long)]
     pub force: Option<String>,
-    /// `default` (names in one filter, 1% of bits flipped per record) or `none` (plain
-    /// per-field Bloom filters, for measuring what hardening buys; not for sending).
+    /// `default` (1% of bits flipped per record), `diffused` (the flips, then a keyed diffusion
+    /// layer on the name filters) or `none` (plain per-field Bloom filters, for measuring what
+    /// hardening buys; not for sending).
     #[arg(long, value_enum, default_value = "default")]
     pub hardening: HardeningArg,
     /// Output folder: encodings.parquet (what the force sends), keymap.csv (record_id,
@@ -58,6 +59,9 @@ pub enum HardeningArg {
     Default,
     /// Plain per-field Bloom filters.
     None,
+    /// The default's flips, then a keyed diffusion layer on the name filters (resists the
+    /// re-identification attack; costs nickname matches).
+    Diffused,
 }
 
 /// Runs `conduct encode`.
@@ -94,6 +98,7 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     let hardening = match args.hardening {
         HardeningArg::Default => Hardening::Default,
         HardeningArg::None => Hardening::None,
+        HardeningArg::Diffused => Hardening::Diffused,
     };
     let encoder = Encoder::new(hardening, &secret, force_secret.as_ref(), force);
     let read = started.elapsed();

@@ -9,7 +9,9 @@
 //!    [`HubOptions::max_block`] are set aside and counted (the work stays near-linear).
 //!    Pairs inside one party are candidates too: duplicate nominals are linked like any pair.
 //! 3. **Comparison:** per field, the Dice coefficient of the two filters, cut into levels
-//!    ([`DICE_LEVELS`]); a field either record lacks is no evidence either way.
+//!    ([`DICE_LEVELS`]); a field either record lacks is no evidence either way. For a diffused
+//!    field the bits the Bloom filters share are estimated from the bits in which their images
+//!    differ ([`crate::encode::distance_table`]) and their sent set-bit counts.
 //! 4. **The model, from the encodings alone.** `u` (how often each level occurs between two
 //!    records of different people) from random pairs of records; `m` and the share of true
 //!    pairs among the candidates by expectation–maximisation over the candidates' patterns
@@ -250,6 +252,9 @@ struct Flat {
     dob: Option<usize>,
     partial_dob_bits: u16,
     overlap: Vec<bool>,
+    /// Per field, for a diffused one, the estimated Bloom filter distance per count of
+    /// differing output bits ([`crate::encode::distance_table`]).
+    distance: Vec<Option<Vec<f32>>>,
     /// Record-major: each record's filters one after another (`stride` words), so that one
     /// pair's comparison reads two contiguous runs of memory, not twenty scattered ones.
     bits: Vec<u64>,
@@ -266,7 +271,8 @@ struct Flat {
 
 impl Flat {
     fn new(parties: &[Encodings]) -> Flat {
-        let words = parties[0].settings.words();
+        let words: Vec<usize> = parties[0].settings.fields.iter().map(crate::encode::FieldSpec::compared_words).collect();
+        let specs = &parties[0].settings.fields;
         let n: usize = parties.iter().map(|p| p.records.len()).sum();
         let stride: usize = words.iter().sum();
         let offset: Vec<usize> = words
@@ -286,8 +292,8 @@ impl Flat {
                 for (f, w) in words.iter().enumerate() {
                     match &r.filters[f] {
                         Some(x) => {
-                            bits.extend_from_slice(x);
-                            pops.push(x.iter().map(|v| v.count_ones() as u16).sum());
+                            bits.extend_from_slice(&x[..*w]);
+                            pops.push(specs[f].pop(x) as u16);
                         }
                         None => {
                             bits.extend(std::iter::repeat_n(0, *w));
@@ -312,7 +318,27 @@ impl Flat {
             start += p.records.len();
         }
         let names = fields.iter().map(|f| f.name.clone()).collect();
-        Flat { words, swap, initials, initial_bits, dob, partial_dob_bits, overlap, bits, stride, offset, pops, party, ranges, names }
+        let distance = fields
+            .iter()
+            .map(|f| (f.diffusion > 0).then(|| crate::encode::distance_table(f.bits, f.diffusion, f.compared_bits()).0))
+            .collect();
+        Flat {
+            words,
+            swap,
+            initials,
+            initial_bits,
+            dob,
+            partial_dob_bits,
+            overlap,
+            distance,
+            bits,
+            stride,
+            offset,
+            pops,
+            party,
+            ranges,
+            names,
+        }
     }
 
     /// Record `a`'s set-bit count in field `f` (0: missing).
@@ -328,12 +354,25 @@ impl Flat {
         &self.bits[start..start + self.words[f]]
     }
 
+    /// Bits record `a`'s field `f` and record `b`'s field `g` have in common (in thousandths):
+    /// counted, or estimated from the differing bits of their diffused images.
+    #[inline]
+    fn common(&self, f: usize, g: usize, a: usize, b: usize) -> u32 {
+        let (x, y) = (self.filter(f, a), self.filter(g, b));
+        match &self.distance[f] {
+            None => x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum::<u32>() * 1000,
+            Some(table) => {
+                let differ: u32 = x.iter().zip(y).map(|(p, q)| (p ^ q).count_ones()).sum();
+                let (pa, pb) = (f32::from(self.pop(f, a)), f32::from(self.pop(g, b)));
+                (((pa + pb - table[differ as usize]) / 2.0).clamp(0.0, pa.min(pb)) * 1000.0) as u32
+            }
+        }
+    }
+
     /// The Dice level of record `a`'s field `f` against record `b`'s field `g`.
     fn dice_level(&self, f: usize, g: usize, a: usize, b: usize) -> u64 {
         let (pa, pb) = (self.pop(f, a), self.pop(g, b));
-        let (x, y) = (self.filter(f, a), self.filter(g, b));
-        let both: u32 = x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum();
-        similarity_level(both * 2000, u32::from(pa) + u32::from(pb)) as u64
+        similarity_level(self.common(f, g, a, b) * 2, u32::from(pa) + u32::from(pb)) as u64
     }
 
     /// The pair's levels, 4 bits per field, and the number of fields compared.
@@ -347,18 +386,16 @@ impl Flat {
                 continue;
             }
             compared += 1;
-            let (x, y) = (self.filter(f, a), self.filter(f, b));
-            let both: u32 = x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum();
+            let both = self.common(f, f, a, b);
             // Overlap: |A∩B| / min(|A|,|B|); Dice: 2|A∩B| / (|A|+|B|).
-            let (num, den) =
-                if self.overlap[f] { (both * 1000, u32::from(pa.min(pb))) } else { (both * 2000, u32::from(pa) + u32::from(pb)) };
+            let (num, den) = if self.overlap[f] { (both, u32::from(pa.min(pb))) } else { (both * 2, u32::from(pa) + u32::from(pb)) };
             let mut level = similarity_level(num, den);
             // An initial against a forename, or a partial date of birth (a year, a year and
             // month) against a full one: compared by containment, at levels of their own.
             let partial = (Some(f) == self.initials && pa.min(pb) < self.initial_bits)
                 || (Some(f) == self.dob && pa.min(pb) < self.partial_dob_bits && pa.max(pb) >= self.partial_dob_bits);
             if partial {
-                let overlap = f64::from(both) / f64::from(pa.min(pb));
+                let overlap = f64::from(both) / 1000.0 / f64::from(pa.min(pb));
                 level = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS };
             }
             pat |= (level as u64) << (4 * f);
