@@ -4,7 +4,8 @@
 #
 #   bench/pprl.sh febrl4
 #     FEBRL4 (../shared/data/febrl/febrl4-people.csv) split by force (Kent, Essex): each half
-#     encoded, linked at the hub, and scored on cross-force pairs; for both hardenings.
+#     encoded, linked at the hub, and scored on cross-force pairs; for each hardening: diffused
+#     (the default), flips (the default before encodings schema 3) and none.
 #
 #   bench/pprl.sh synth [INCIDENTS]          # default 20000 (about 39k people rows, 43 forces)
 #     A synthetic world split by force: every force encodes its own records, the hub links all
@@ -13,12 +14,13 @@
 #
 #   bench/pprl.sh attack [INCIDENTS]         # default 100000 (Metropolitan Police: about 19.6k rows)
 #     The re-identification attack (`conduct eval attack`, both variants) on the Metropolitan
-#     Police's encodings of a synthetic world (seed 42), unhardened, with the default hardening
-#     and the diffused one (HARDENINGS="…" to choose), with the same world and another (seed 7)
-#     as the attacker's population.
+#     Police's encodings of a synthetic world (seed 42), unhardened, with the flips alone and
+#     with the default (diffused) hardening (HARDENINGS="…" to choose), with the same world and
+#     another (seed 7) as the attacker's population.
 #
 #   bench/pprl.sh speed [INCIDENTS]          # default 500000 (about 970k people rows)
-#     Encoding throughput (records/s, every force of the world encoded in turn), and the hub's
+#     Encoding throughput (records/s, every force of the world encoded in turn, with the
+#     default hardening or HARDENING=flips|none), and the hub's
 #     time, peak memory and field-similarity rate for all the world's forces at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +52,7 @@ score() { # PEOPLE_FILE HUBDIR ENCODEDIR
 case "$mode" in
 febrl4)
   f=$root/../shared/data/febrl/febrl4-people.csv
-  for h in default diffused none; do
+  for h in diffused flips none; do
     d="$tmp/febrl4-$h" && rm -rf "$d" && mkdir -p "$d"
     mapfile -t files < <(encode_all "$f" "$d" "$h")
     /usr/bin/time -f "hub: %e s, %M KB" "$bin" link --encodings "${files[@]}" --out "$d/hub" 2> "$d/hub.err" > /dev/null
@@ -65,7 +67,7 @@ synth)
   p=$d/world/people.csv
   "$bin" link --people "$p" --out "$d/plain" 2> /dev/null > /dev/null
   echo "plaintext linkage, pooled: $("$bin" eval encodings --truth "$p" --persons "$d/plain/persons.csv")"
-  for h in default diffused none; do
+  for h in diffused flips none; do
     rm -rf "$d/$h" && mkdir -p "$d/$h"
     mapfile -t files < <(encode_all "$p" "$d/$h" "$h")
     "$bin" link --encodings "${files[@]}" --out "$d/$h/hub" 2> "$d/$h/hub.err" > /dev/null
@@ -80,7 +82,7 @@ speed)
   rm -rf "$d/enc" && mkdir -p "$d/enc"
   # Encoding: the sum of the forces' own encode times (reported by each run), and the wall time.
   start=$(date +%s.%N)
-  mapfile -t files < <(encode_all "$p" "$d/enc" default)
+  mapfile -t files < <(encode_all "$p" "$d/enc" "${HARDENING:-diffused}")
   wall=$(echo "$(date +%s.%N) - $start" | bc)
   python3 - "$d/enc" "$wall" <<'PY'
 import json, glob, sys
@@ -105,7 +107,7 @@ attack)
   for seed in 42 7; do
     [ -s "$d/w$seed/people.csv" ] || "$bin" synth --incidents "$n" --seed "$seed" --out "$d/w$seed" > /dev/null 2>&1
   done
-  for h in ${HARDENINGS:-none default diffused}; do
+  for h in ${HARDENINGS:-none flips diffused}; do
     rm -rf "$d/met-$h"
     "$bin" encode --people "$d/w42/people.csv" --force 'Metropolitan Police' --secret-file "$key" --hardening "$h" --out "$d/met-$h" 2> /dev/null
     for w in w42 w7; do

@@ -12,7 +12,8 @@
 #     pairs compared with the accelerated Dice coefficient and matched one-to-one by the greedy
 #     solver, at Dice 0.75 and 0.8 (THRESHOLDS="..." to change).
 #   Conduct: `conduct encode` per force, `conduct link` at the hub, `conduct eval encodings`,
-#     with the default hardening and with `--hardening none` (plain per-field Bloom filters).
+#     with the default hardening (`--hardening diffused`) and with `--hardening none` (plain
+#     per-field Bloom filters).
 # Both are scored pairwise on cross-force pairs. Encode time is both parties' together; records/s
 # is all records over it. Timings are wall clock on this machine (both tools use every core).
 #
@@ -88,7 +89,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 grep -v "generating CLKs" anonlink.log >&2 || true
 
 # --- Conduct -----------------------------------------------------------------------------------
-for hardening in default none; do
+for hardening in diffused none; do
   enc=()
   t0=$(now)
   for force in "${forces[@]}"; do

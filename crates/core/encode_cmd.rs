@@ -38,10 +38,12 @@ pub struct EncodeArgs {
     /// Encode only this force's rows (needed when the file holds several forces).
     #[arg(long)]
     pub force: Option<String>,
-    /// `default` (1% of bits flipped per record), `diffused` (the flips, then a keyed diffusion
-    /// layer on the name filters) or `none` (plain per-field Bloom filters, for measuring what
-    /// hardening buys; not for sending).
-    #[arg(long, value_enum, default_value = "default")]
+    /// `diffused` (the default: 1% of bits flipped per record, then a keyed diffusion layer on
+    /// the name filters; the nickname group reaches the hub through a blocking token), `flips`
+    /// (the flips alone, the default before encodings schema 3: falls to the re-identification
+    /// attack) or `none` (plain per-field Bloom filters, for measuring what hardening buys; not
+    /// for sending).
+    #[arg(long, value_enum, default_value = "diffused")]
     pub hardening: HardeningArg,
     /// Output folder: encodings.parquet (what the force sends), keymap.csv (record_id,
     /// pseudonym: stays with the force), rejects.csv and summary.json (stay too).
@@ -55,13 +57,15 @@ pub struct EncodeArgs {
 /// `--hardening`.
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum HardeningArg {
-    /// Names in one filter, 1% of bits flipped per record.
-    Default,
+    /// 1% of bits flipped per record, then a keyed diffusion layer on the name filters
+    /// (resists the re-identification attack). The default.
+    #[value(alias = "default")]
+    Diffused,
+    /// 1% of bits flipped per record, names left as Bloom filters (the default before
+    /// encodings schema 3; falls to the clustered attack).
+    Flips,
     /// Plain per-field Bloom filters.
     None,
-    /// The default's flips, then a keyed diffusion layer on the name filters (resists the
-    /// re-identification attack; costs nickname matches).
-    Diffused,
 }
 
 /// Runs `conduct encode`.
@@ -96,9 +100,9 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     }
     let other_forces = file.rows.len() - rows.len();
     let hardening = match args.hardening {
-        HardeningArg::Default => Hardening::Default,
+        HardeningArg::Diffused => Hardening::Default,
+        HardeningArg::Flips => Hardening::Flips,
         HardeningArg::None => Hardening::None,
-        HardeningArg::Diffused => Hardening::Diffused,
     };
     let encoder = Encoder::new(hardening, &secret, force_secret.as_ref(), force);
     let read = started.elapsed();

@@ -34,11 +34,12 @@
 //!    date best fits its date-of-birth filter (anchored by the records whose decoded name only
 //!    one person has). A recovered name is a recovered date wherever the name is rare.
 //!
-//! Against diffused filters (`--hardening diffused`) the attack reads what the hub
-//! reads: the images' overlaps, whose expectation it derives from the Bloom overlap it expects
-//! (an image bit is the parity of `t` Bloom bits), with their binomial variance; clusters are
-//! formed and compared by the hub's estimated Dice; a cluster's set-bit count is its records'
-//! median less what the flips add.
+//! Against diffused filters (the default hardening, `--hardening diffused`) the attack reads
+//! what the hub reads: the images' overlaps, whose expectation it derives from the Bloom
+//! overlap it expects (an image bit is the parity of `t` Bloom bits), with their binomial
+//! variance; clusters are formed and compared by the hub's estimated Dice; a cluster's set-bit
+//! count is its records' median less what the flips add. It does not read the short-form
+//! tokens ([`crate::encode::SHORT_FORM_TOKENS`]).
 //!
 //! Scoring ([`score`]) compares decoded values with the records' true values; the attack
 //! itself never sees them.
@@ -896,9 +897,9 @@ mod tests {
     fn diffused_hardening_defeats_counting_but_not_a_vocabulary_of_look_alike_names() {
         let none = attack_small(Hardening::None, Variant::Clustered);
         assert!(none.full_name_share > 0.9, "the attack works: {:.3}", none.full_name_share);
-        let plain = attack_small(Hardening::Diffused, Variant::Plain);
+        let plain = attack_small(Hardening::Default, Variant::Plain);
         assert!(plain.full_name_share < 0.1, "plain: full names recovered: {:.3}", plain.full_name_share);
-        let clustered = attack_small(Hardening::Diffused, Variant::Clustered);
+        let clustered = attack_small(Hardening::Default, Variant::Clustered);
         assert!(clustered.full_name_share < 0.95, "clustered: full names recovered: {:.3}", clustered.full_name_share);
     }
 

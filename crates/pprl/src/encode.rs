@@ -13,21 +13,32 @@
 //! when a record has the names swapped; an initial is encoded as its leading letter pair alone,
 //! so that it is contained in the filter of every forename it could stand for.
 //!
-//! Hardening, in two steps:
+//! Hardening, in two steps, both on by default (`--hardening diffused`, [`Hardening::Default`],
+//! since schema 3):
 //!
-//! 1. **Flips** (the default, [`Hardening::Default`]). Each filter has 1% of its bits flipped,
-//!    by a generator seeded from the record's own keyed pseudonym, so two records with the same
-//!    value carry different patterns (counting identical patterns says nothing about how common
-//!    a value is) while re-encoding the same record gives the same bits. They do not resist
-//!    the clustered attack (80% of full names recovered, `docs/benchmarks.md`).
-//! 2. **Diffusion** of the forename and surname filters ([`Hardening::Diffused`], `--hardening
-//!    diffused`; Armknecht, Heng and Schnell 2023): each of the 512 bits sent is the XOR of
-//!    [`DIFFUSION_T`] (8) bits of the flipped Bloom filter at keyed positions, so a sent bit
-//!    belongs to no letter pair and the image is about half set whatever the name; the Bloom
-//!    filter's set-bit count is sent beside it (one more word). The clustered attack recovers
-//!    about 1% of full names from it. Not the default: it hides what a nickname shares with its
-//!    formal name ("Lou" and "Louise" look like two different forenames), which the hub's
-//!    forename veto then keeps apart.
+//! 1. **Flips.** Each filter has 1% of its bits flipped, by a generator seeded from the
+//!    record's own keyed pseudonym, so two records with the same value carry different
+//!    patterns (counting identical patterns says nothing about how common a value is) while
+//!    re-encoding the same record gives the same bits. Alone (`--hardening flips`,
+//!    [`Hardening::Flips`], the default of schemas 1 and 2) they do not resist the clustered
+//!    attack (65.5% of records re-identified, `docs/benchmarks.md`).
+//! 2. **Diffusion** of the forename and surname filters (Armknecht, Heng and Schnell 2023):
+//!    each of the 512 bits sent is the XOR of [`DIFFUSION_T`] (8) bits of the flipped Bloom
+//!    filter at keyed positions, so a sent bit belongs to no letter pair and the image is about
+//!    half set whatever the name; the Bloom filter's set-bit count is sent beside it (one more
+//!    word). The clustered attack re-identifies about 0.5% of records from it.
+//!
+//! Diffusion hides what a nickname or a short form shares with its formal name: "Bob" and
+//! "Robert", or "Lou" and "Louise", differ in more letter pairs than the hub can still estimate
+//! through it, look like two different forenames, and the hub's forename veto would keep them
+//! apart. The default encoding therefore sends, beside the blocking tokens and keyed like them
+//! (SipHash with the blocking key), the [`SHORT_FORM_TOKENS`]: the forename itself when it
+//! has 3 to 5 letters, and its first 3, 4 and 5 letters when it is longer, each with the
+//! surname's sound and the birth year. The hub lifts a far-apart diffused forename to a
+//! nickname's level ([`crate::hub::NICKNAME_LEVEL`]) when the two records share the blocking
+//! token "forename group + surname sound + birth year" (one nickname group; already sent) or
+//! when one's whole forename token is among the other's prefix tokens (a short form); it
+//! blocks on neither.
 //!
 //! **What the hub can learn.** Of each record: the pseudonym; which fields it has; per field
 //! the number of bits its Bloom filter sets (about the value's length in letter pairs, blurred
@@ -38,6 +49,14 @@
 //! values within a few letter pairs of each other and says only "far apart" once they differ
 //! in more than about seven. The date of birth, address, postcode, phone, e-mail, handles and
 //! identifiers are never diffused (diffusing the date cost 0.02 F1 on the synthetic world).
+//! From the short-form tokens (default hardening): which records share a forename prefix of
+//! 3, 4 or 5 letters, or have a forename of 3 to 5 letters that is such a prefix, together with
+//! the surname's sound and the birth year. Records sharing a surname sound and birth year are
+//! already grouped by the blocking tokens ("forename group + surname sound + birth year", "name
+//! sounds + birth year"); the new tokens split those groups by forename prefix. A token never
+//! stands for a forename alone (a forename-only token would let anyone count forenames and
+//! align them with a population's, the attack the diffusion defeats), and the forename's
+//! length was already readable from its set-bit count.
 //! Anyone with the hub's view and a population (the attack) can count clusters of
 //! near-identical names and align the most frequent with the population's most frequent
 //! names: that much remains under any hardening the hub can still link through.
@@ -59,25 +78,45 @@ use crate::file::ReportFacts;
 
 /// The encodings' schema version: a hub refuses files of another. Version 2: a field's
 /// filter may be diffused ([`FieldSpec::diffusion`]) and then carries its set-bit count in one
-/// more word, which a version-1 hub would misread.
-pub const SCHEMA_VERSION: u32 = 2;
+/// more word, which a version-1 hub would misread. Version 3: the default hardening is the
+/// diffused one (a version-2 file's `default` meant the flips alone), whose tokens end with
+/// the [`SHORT_FORM_TOKENS`].
+pub const SCHEMA_VERSION: u32 = 3;
 
-/// Input bits XORed into each output bit of a diffused filter ([`Hardening::Diffused`]).
+/// Input bits XORed into each output bit of a diffused filter ([`Hardening::Default`]).
 /// Measured on the synthetic world (`docs/benchmarks.md`): 8 recovers about as much linkage
 /// as 4 while leaving the attack far less; 16 costs more F1 for no measured gain in resistance.
 pub const DIFFUSION_T: u32 = 8;
+
+/// Keyed tokens sent after the blocking rules' with the default (diffused) hardening, in this
+/// order, for the hub to see what a short form shares with its full forename ("Lou",
+/// "Louise"), which diffusion hides: the forename itself when it has 3 to 5 letters, then its
+/// first 3, 4 and 5 letters when it is longer; each with the surname's sound and the birth
+/// year, as the blocking token "forename group + surname sound + birth year" is. The hub
+/// blocks on none of them: two records are a forename and its short form when one's whole
+/// forename token is among the other's prefix tokens.
+pub const SHORT_FORM_TOKENS: [&str; 4] = [
+    "forename of 3 to 5 letters + surname sound + birth year",
+    "forename's first 3 letters + surname sound + birth year",
+    "forename's first 4 letters + surname sound + birth year",
+    "forename's first 5 letters + surname sound + birth year",
+];
 
 /// How much the encodings are hardened against re-identification.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Hardening {
-    /// 1% of each filter's bits flipped per record, seeded by the record's pseudonym.
+    /// The default since schema 3 (`--hardening diffused`): 1% of each filter's bits flipped
+    /// per record, seeded by the record's pseudonym, then the forename and surname filters
+    /// pass through a keyed diffusion layer ([`DIFFUSION_T`]). What a nickname shares with its
+    /// formal name, which diffusion hides, reaches the hub through the keyed blocking token
+    /// "forename group + surname sound + birth year" (see the module docs).
     #[default]
+    #[serde(alias = "diffused")]
     Default,
-    /// The default's flips, then the forename and surname filters pass through a keyed
-    /// diffusion layer ([`DIFFUSION_T`]). Resists the attack; not the default because it
-    /// hides what a nickname shares with its formal name (see `docs/benchmarks.md`).
-    Diffused,
+    /// The flips alone (`--hardening flips`; the default of schemas 1 and 2): falls to the
+    /// clustered attack, kept to measure what diffusion buys.
+    Flips,
     /// No flips: the plain per-field Bloom filters of the literature, offered to measure what
     /// hardening buys, not to be sent.
     None,
@@ -182,7 +221,7 @@ impl Settings {
             f("handles", 512, 6),
             f("ids", 512, 6),
         ]);
-        if hardening == Hardening::Diffused {
+        if hardening == Hardening::Default {
             // The names only: diffusing the date of birth as well (t = 8) cost 0.02 F1 on the
             // synthetic world, since a date with one part wrong differs from the true date in
             // about as many bits as two unrelated names.
@@ -195,7 +234,12 @@ impl Settings {
             hardening,
             flips_per_10k: if hardening == Hardening::None { 0 } else { 100 },
             fields,
-            blocking_rules: RULES.iter().map(|r| r.name.to_string()).collect(),
+            blocking_rules: RULES
+                .iter()
+                .map(|r| r.name)
+                .chain(SHORT_FORM_TOKENS.into_iter().filter(|_| hardening == Hardening::Default))
+                .map(str::to_string)
+                .collect(),
             key_check: secret.check_value(),
         }
     }
@@ -230,7 +274,9 @@ impl Settings {
         }
         // The hub reads each token by its rule (which fields it is made of, which is the full
         // name): the rules must be this version's, in this order.
-        if !self.blocking_rules.iter().map(String::as_str).eq(RULES.iter().map(|r| r.name)) {
+        let rules = RULES.iter().map(|r| r.name);
+        let names = self.blocking_rules.iter().map(String::as_str);
+        if !names.clone().eq(rules.clone()) && !names.eq(rules.chain(SHORT_FORM_TOKENS)) {
             return Err("blocking rules other than this version's (encoded by another version of Conduct)".into());
         }
         if self.flips_per_10k > 2_000 {
@@ -541,8 +587,42 @@ impl Encoder {
                 block.hash(&buf).h1 | 1
             })
             .collect();
+        let mut blocks: Vec<u64> = blocks;
+        if self.settings.blocking_rules.len() > RULES.len() {
+            blocks.extend(short_form_tokens(f, &block));
+        }
         EncodedRecord { pseudonym, filters, blocks }
     }
+}
+
+/// The [`SHORT_FORM_TOKENS`] of a record (0 where one does not apply): keyed like the blocking
+/// tokens, over the forename or its prefix, the surname's sound and the birth year, so that a
+/// whole forename token and a prefix token agree when the strings do.
+fn short_form_tokens(f: &Features, block: &SipHasher13) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    let letters = f.forename.chars().count();
+    if f.forename.is_empty() || f.surname_phon == 0 {
+        return out;
+    }
+    let token = |k: usize| {
+        let mut buf: Vec<u8> = Vec::with_capacity(32);
+        buf.push(0xf5);
+        let end = f.forename.char_indices().nth(k).map_or(f.forename.len(), |(i, _)| i);
+        buf.extend_from_slice(&f.forename.as_bytes()[..end]);
+        buf.push(0);
+        buf.extend_from_slice(&f.surname_phon.to_le_bytes());
+        buf.extend_from_slice(&f.dob.year.to_le_bytes());
+        block.hash(&buf).h1 | 1
+    };
+    if (3..=5).contains(&letters) {
+        out[0] = token(letters);
+    }
+    for (slot, k) in (3..=5).enumerate() {
+        if letters > k {
+            out[slot + 1] = token(k);
+        }
+    }
+    out
 }
 
 /// Flips each bit with probability `per_10k` / 10,000, by a generator seeded with `seed`:
@@ -798,7 +878,7 @@ mod tests {
 
     #[test]
     fn flips_make_equal_values_differ_but_stay_similar() {
-        let e = Encoder::new(Hardening::Default, &secret("0123456789abcdef0123"), None, "Kent");
+        let e = Encoder::new(Hardening::Flips, &secret("0123456789abcdef0123"), None, "Kent");
         let f = features("Jane", "Smith");
         let (x, y) = (e.encode_features(&f, "p1".into()), e.encode_features(&f, "p2".into()));
         let (nx, ny) = (x.filters[1].as_ref().unwrap(), y.filters[1].as_ref().unwrap());
@@ -812,7 +892,7 @@ mod tests {
     #[test]
     fn diffusion_keeps_near_values_near_and_hides_what_unrelated_values_share() {
         let s = secret("0123456789abcdef0123");
-        let (plain, hard) = (Encoder::new(Hardening::None, &s, None, "Kent"), Encoder::new(Hardening::Diffused, &s, None, "Kent"));
+        let (plain, hard) = (Encoder::new(Hardening::None, &s, None, "Kent"), Encoder::new(Hardening::Default, &s, None, "Kent"));
         let spec = &hard.settings().fields[1];
         assert_eq!((spec.name.as_str(), spec.diffusion), ("surname", DIFFUSION_T));
         assert_eq!(hard.settings().fields.iter().filter(|f| f.diffusion > 0).count(), 2, "forename and surname");
@@ -845,14 +925,25 @@ mod tests {
 
     #[test]
     fn settings_of_the_previous_schema_are_refused() {
-        let mut old = Settings::new(Hardening::Diffused, &secret("0123456789abcdef0123"));
+        let mut old = Settings::new(Hardening::Default, &secret("0123456789abcdef0123"));
         assert!(old.check().is_ok());
-        old.schema = 1;
-        assert!(old.check().unwrap_err().contains("schema 1"));
+        old.schema = 2;
+        assert!(old.check().unwrap_err().contains("schema 2"));
         // A file of the old schema read with this version's fields still fails on its schema.
         let json = serde_json::to_string(&old).unwrap();
         let back: Settings = serde_json::from_str(&json).unwrap();
         assert!(back.check().is_err());
+        // A schema-2 file's `default` was the flips alone, its `diffused` today's default:
+        // both read, and both are refused on their schema, not misread.
+        for (label, diffused) in [("default", false), ("diffused", true)] {
+            let mut s = Settings::new(if diffused { Hardening::Default } else { Hardening::Flips }, &secret("0123456789abcdef0123"));
+            s.schema = 2;
+            let json =
+                serde_json::to_string(&s).unwrap().replace(if diffused { "\"default\"" } else { "\"flips\"" }, &format!("\"{label}\""));
+            assert!(json.contains(&format!("\"hardening\":\"{label}\"")), "{json}");
+            let back: Settings = serde_json::from_str(&json).unwrap();
+            assert!(back.check().unwrap_err().contains("schema 2"));
+        }
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! 3. **Comparison:** per field, the Dice coefficient of the two filters, cut into levels
 //!    ([`DICE_LEVELS`]); a field either record lacks is no evidence either way. For a diffused
 //!    field the bits the Bloom filters share are estimated from the bits in which their images
-//!    differ ([`crate::encode::distance_table`]) and their sent set-bit counts.
+//!    differ ([`crate::encode::distance_table`]) and their sent set-bit counts. A diffused
+//!    forename that looks far apart is lifted to [`NICKNAME_LEVEL`] when the records' keyed
+//!    tokens say one nickname group or a short form ([`crate::encode::SHORT_FORM_TOKENS`]).
 //! 4. **The model, from the encodings alone.** `u` (how often each level occurs between two
 //!    records of different people) from random pairs of records; `m` and the share of true
 //!    pairs among the candidates by expectation–maximisation over the candidates' patterns
@@ -42,6 +44,18 @@ pub const INITIAL_AGREES: usize = DICE_LEVELS.len() + 2;
 /// See [`INITIAL_AGREES`].
 pub const INITIAL_DIFFERS: usize = DICE_LEVELS.len() + 3;
 const LEVELS: usize = DICE_LEVELS.len() + 4;
+/// The level a diffused forename takes, at worst, when the two records share the keyed
+/// blocking token "forename group + surname sound + birth year" (so their forenames are in one
+/// nickname group): Dice ≥ 0.6, about where a plain Bloom filter with the nickname group's
+/// tokens puts a nickname against its formal name (Lou/Louise 0.71, Steve/Stephen 0.60,
+/// Bob/Robert 0.47).
+pub const NICKNAME_LEVEL: usize = 5;
+/// The blocking rule whose keyed token carries the forename's nickname group
+/// ([`NICKNAME_LEVEL`]).
+pub const NICKNAME_RULE: &str = "forename group + surname sound + birth year";
+/// Tokens per record the hub reads for nicknames and short forms: the group token, then the
+/// [`crate::encode::SHORT_FORM_TOKENS`].
+const NICK: usize = 5;
 /// The level of a similarity given as the fraction `num / (1000 · den)`: the first of
 /// [`DICE_LEVELS`] it reaches, counted from 1, compared in integers (Dice ≥ t ⟺
 /// 2000·|A∩B| ≥ 1000t·(|A|+|B|)).
@@ -246,6 +260,13 @@ struct Flat {
     swap: Option<(usize, usize)>,
     /// The forename field, whose filters with fewer than `initial_bits` bits are initials.
     initials: Option<usize>,
+    /// For a diffused forename field: the field, and per record (record-major, [`NICK`]
+    /// each) its keyed token of the rule "forename group + surname sound + birth year" and its
+    /// [`crate::encode::SHORT_FORM_TOKENS`] (0: none). Two records sharing the first have
+    /// forenames of one nickname group; one whose whole-forename token is among the other's
+    /// prefix tokens has a short form of the other's forename. The diffused filters show
+    /// neither.
+    nickname: Option<(usize, Vec<u64>)>,
     initial_bits: u16,
     /// The date-of-birth field, whose filters with fewer than `partial_dob_bits` bits are
     /// partial dates.
@@ -308,6 +329,18 @@ impl Flat {
         let at = |n: &str| fields.iter().position(|f| f.name == n);
         let swap = at("forename").zip(at("surname")).filter(|&(a, b)| fields[a].bits == fields[b].bits);
         let initials = at("forename");
+        let rules = &parties[0].settings.blocking_rules;
+        let group_rule = rules.iter().position(|r| r == NICKNAME_RULE);
+        let short = rules.iter().position(|r| r == crate::encode::SHORT_FORM_TOKENS[0]);
+        let nickname = initials.filter(|&f| fields[f].diffusion > 0).zip(group_rule).map(|(f, g)| {
+            let at = |x: &crate::encode::EncodedRecord, i: Option<usize>| i.and_then(|i| x.blocks.get(i).copied()).unwrap_or(0);
+            let tokens = parties
+                .iter()
+                .flat_map(|p| p.records.iter())
+                .flat_map(|x| (0..NICK).map(move |k| if k == 0 { at(x, Some(g)) } else { at(x, short.map(|s| s + k - 1)) }))
+                .collect();
+            (f, tokens)
+        });
         let initial_bits = initials.map_or(0, |f| (3 * fields[f].k) as u16);
         let dob = at("dob");
         let partial_dob_bits = dob.map_or(0, |f| (6 * fields[f].k) as u16);
@@ -326,6 +359,7 @@ impl Flat {
             words,
             swap,
             initials,
+            nickname,
             initial_bits,
             dob,
             partial_dob_bits,
@@ -369,6 +403,14 @@ impl Flat {
         }
     }
 
+    /// Whether two records' nickname tokens ([`Flat::nickname`]) say their forenames are one
+    /// nickname group, or one a short form of the other.
+    #[inline]
+    fn nicknames(x: &[u64], y: &[u64]) -> bool {
+        let short = |w: u64, p: &[u64]| w != 0 && p[2..].contains(&w);
+        (x[0] != 0 && x[0] == y[0]) || short(x[1], y) || short(y[1], x)
+    }
+
     /// The Dice level of record `a`'s field `f` against record `b`'s field `g`.
     fn dice_level(&self, f: usize, g: usize, a: usize, b: usize) -> u64 {
         let (pa, pb) = (self.pop(f, a), self.pop(g, b));
@@ -399,6 +441,15 @@ impl Flat {
                 level = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS };
             }
             pat |= (level as u64) << (4 * f);
+        }
+        // A diffused forename far from the other's, in one nickname group with it (the keyed
+        // group token agrees): a nickname, not another person ("Lou", "Louise").
+        if let Some((fo, tokens)) = &self.nickname {
+            let l = level(pat, *fo);
+            if l > NICKNAME_LEVEL && l <= DICE_LEVELS.len() + 1 && Flat::nicknames(&tokens[a * NICK..][..NICK], &tokens[b * NICK..][..NICK])
+            {
+                pat = (pat & !(0xf << (4 * fo))) | (NICKNAME_LEVEL as u64) << (4 * fo);
+            }
         }
         // Forename and surname swapped: when both crosswise comparisons beat the straight
         // ones, the pair is compared crosswise (as plaintext linkage does).
@@ -882,7 +933,8 @@ impl NameFrequencies {
 /// Candidate pairs by the keyed blocking tokens, each once; and the blocks set aside.
 fn candidates(parties: &[Encodings], opts: &HubOptions) -> (Vec<(u32, u32)>, Vec<u64>, u64, u64) {
     let blocks: Vec<&[u64]> = parties.iter().flat_map(|p| p.records.iter().map(|r| r.blocks.as_slice())).collect();
-    let rules = parties[0].settings.blocking_rules.len();
+    // The blocking rules' tokens; the short-form tokens after them are read, not blocked on.
+    let rules = parties[0].settings.blocking_rules.len().min(RULES.len());
     let mut oversized: Vec<HashSet<u64>> = vec![HashSet::new(); rules];
     let (mut big_blocks, mut big_records) = (0, 0);
     let mut pairs: Vec<(u32, u32)> = Vec::new();
@@ -1319,4 +1371,88 @@ pub fn write_links(dir: &Path, parties: &[Encodings], result: &HubResult) -> Res
     let json = serde_json::to_string_pretty(&result.report).expect("report serialises");
     std::fs::write(&path, json + "\n").map_err(|e| Error::new(ErrorKind::Io(e), Some(&path)))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Secret;
+    use crate::encode::{Encoder, Hardening};
+    use conduct_resolve::normalise::{Dob, Features, Nicknames, hash_str, phonetic_key};
+
+    fn person(nick: &Nicknames, forename: &str, surname: &str, year: u16) -> Features {
+        Features {
+            forename: forename.into(),
+            forename_h: hash_str(forename),
+            forename_group: hash_str(nick.group_of(forename)),
+            forename_phon: hash_str(&phonetic_key(forename)),
+            surname: surname.into(),
+            surname_h: hash_str(surname),
+            surname_phon: hash_str(&phonetic_key(surname)),
+            dob: Dob { year, month: 4, day: 12 },
+            // One postcode, so that every pair is a candidate (surname sound + postcode).
+            pc_unit: hash_str("wa71nx"),
+            ..Features::default()
+        }
+    }
+
+    /// The levels the hub gives the forenames of two parties' records: Cheshire's `a`
+    /// against Merseyside's `b`, for each hardening.
+    fn forename_level(hardening: Hardening, a: &Features, b: &Features) -> (u8, bool) {
+        let secret = Secret::from_bytes(b"0123456789abcdef0123".to_vec()).unwrap();
+        let party = |force: &str, f: &Features| {
+            let e = Encoder::new(hardening, &secret, None, force);
+            Encodings {
+                path: format!("{force}.parquet").into(),
+                force: force.into(),
+                settings: e.settings().clone(),
+                records: vec![e.encode_features(f, format!("{force}-1"))],
+                reports: Vec::new(),
+            }
+        };
+        let opts = HubOptions { keep_pairs: true, u_sample: 10, ..HubOptions::default() };
+        let r = link_parties(&[party("Cheshire", a), party("Merseyside", b)], &opts).unwrap();
+        let p = r.pairs.first().expect("the pair is a candidate");
+        (p.levels[0], p.vetoed)
+    }
+
+    #[test]
+    fn the_nickname_rule_is_this_versions_and_keyed_on_the_forename_group() {
+        let rule = RULES.iter().find(|r| r.name == NICKNAME_RULE).expect("the rule exists");
+        let nick = Nicknames::builtin();
+        let (bob, robert, lucy) = (
+            person(&nick, "bob", "hargreaves", 1988),
+            person(&nick, "robert", "hargreaves", 1988),
+            person(&nick, "lucy", "hargreaves", 1988),
+        );
+        assert_eq!((rule.key)(&bob), (rule.key)(&robert));
+        assert_ne!((rule.key)(&bob), (rule.key)(&lucy));
+    }
+
+    #[test]
+    fn a_diffused_nickname_or_short_form_agrees_through_the_keyed_tokens_and_is_not_vetoed() {
+        let nick = Nicknames::builtin();
+        let p = |f: &str| person(&nick, f, "hargreaves", 1988);
+        // Diffused (the default): the filters alone put these far apart; the group token (Bob,
+        // Robert) or the short-form tokens (Lou, Louise: not one group in the table) lift the
+        // forename to the nickname level.
+        for (a, b) in [("bob", "robert"), ("lou", "louise"), ("louise", "lou"), ("chris", "christopher")] {
+            let (level, vetoed) = forename_level(Hardening::Default, &p(a), &p(b));
+            // Chris and Christopher share enough letter pairs to be near without the tokens.
+            assert!(usize::from(level) == NICKNAME_LEVEL || (a == "chris" && usize::from(level) < NICKNAME_LEVEL), "{a}/{b}: {level}");
+            assert!(!vetoed, "{a}/{b}");
+        }
+        // Another forename, same surname and year; or a short form of another person's
+        // surname or year: no token in common, the forenames stay far apart.
+        for (a, b) in [(p("lucy"), p("louise")), (p("amy"), p("louise")), (p("lou"), person(&nick, "louise", "hargreaves", 1990))] {
+            let (level, _) = forename_level(Hardening::Default, &a, &b);
+            assert!(usize::from(level) > NICKNAME_LEVEL, "{} {}: {level}", a.forename, b.forename);
+        }
+        // The flips alone keep letter pairs and the group's tokens in the filter, where the
+        // hub reads them; they send no short-form tokens.
+        let (level, vetoed) = forename_level(Hardening::Flips, &p("bob"), &p("robert"));
+        assert!(usize::from(level) <= DICE_LEVELS.len() && !vetoed, "{level}");
+        let secret = Secret::from_bytes(b"0123456789abcdef0123".to_vec()).unwrap();
+        assert_eq!(Encoder::new(Hardening::Flips, &secret, None, "Kent").settings().blocking_rules.len(), RULES.len());
+    }
 }
