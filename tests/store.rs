@@ -130,8 +130,13 @@ fn a_workspace_made_by_ingest_is_served_without_importing_again() {
     let good = std::fs::read_to_string(data("good/incidents.csv")).unwrap().lines().count() as i64 - 1;
     assert!(good > 0);
     // Rejected rows of the fixture are not incidents; every accepted one is published.
-    let held: i64 = column(&ws, "SELECT count(*) FROM incidents")[0].parse().unwrap();
-    assert_eq!(incidents, held, "the workspace's incidents are published");
+    // The force figures count stalking and harassment offences by principal crime, as the Home
+    // Office does (until they were taken from conduct-stats, every incident held).
+    let held = column(&ws, "SELECT offence_code FROM incidents")
+        .iter()
+        .filter(|c| crate::force_figures::counts_as_stalking_or_harassment(c))
+        .count();
+    assert_eq!(incidents, held as i64, "the workspace's incidents are published");
     assert_eq!(imports(&ws), ["1"], "and not imported again");
     // A newer export ingested into the workspace while it is served is published within a
     // minute (the server looks every 30 s).

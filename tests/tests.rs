@@ -6,6 +6,7 @@ mod cli;
 mod courses;
 mod e2e;
 mod export;
+mod force_figures;
 mod homeoffice;
 mod ingest;
 mod journalist;

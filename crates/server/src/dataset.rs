@@ -836,22 +836,15 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             Value::opt_text(&i.narrative),
             Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
         ]);
+        // Every force with a report has a row, even one whose reports are all recorded under
+        // other crimes (its Home Office figures are then zeros).
         let fig = per_force.entry(i.force).or_default();
-        fig.incidents += 1;
         fig.under_another_crime += usize::from(i.stalking_or_harassment_only_secondary());
-        let (fy, q) = i.recorded_date.financial_year_quarter();
-        let cell = fig.quarters.entry((fy, q)).or_default();
-        cell.0 += 1;
-        if let Some(o) = i.outcome_type {
-            *fig.outcome_groups.entry(o.group()).or_default() += 1;
-        }
-        if let Some(o) = i.outcome_type.filter(|o| o.is_assigned()) {
-            fig.outcomes += 1;
-            if o.is_charge_or_summons() {
-                fig.charged += 1;
-                cell.1 += 1;
-            }
-        }
+    }
+    // The Home Office figures are the pipeline's tables (`conduct_stats`), the ones `conduct
+    // stats` and `conduct run` write as recorded.csv and outcomes.csv, never counted again here.
+    for ((f, q), v) in a.found.statistics.tables.stalking_and_harassment_by_quarter() {
+        per_force.entry(f).or_default().add_quarter(q, &v);
     }
 
     let mut records = Vec::with_capacity(e.people.len());
@@ -1220,8 +1213,14 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
 /// A table of a publication: name, columns, rows.
 type TableRows<'a> = (&'a str, &'a [&'a str], &'a [Vec<Value>]);
 
+/// A force's row of `force_figures`. The Home Office figures (`incidents`, `charged`,
+/// `outcomes`, `quarters`, `outcomes_by_type`) are those of the stalking-and-harassment
+/// subgroup in the pipeline's tables ([`conduct_stats::Tables::stalking_and_harassment_by_quarter`]):
+/// offences counted under their principal crime in the quarter recorded, and the outcomes
+/// assigned to them. The rest are counted from the force's courses and reports.
 #[derive(Default)]
 struct ForceFigures {
+    /// Stalking and harassment offences recorded (principal crime, as the Home Office counts).
     incidents: usize,
     courses: usize,
     hidden: usize,
@@ -1231,29 +1230,58 @@ struct ForceFigures {
     review: usize,
     routine: usize,
     breaches: usize,
+    /// Of the offences recorded, those charged or summonsed (outcome type 1).
     charged: usize,
+    /// Of the offences recorded, those with an outcome assigned (every type but 0).
     outcomes: usize,
     /// Reports recorded under another crime with stalking or harassment only as a secondary
     /// code (counted apart from the Home Office figures).
     under_another_crime: usize,
     /// Courses and offences in which the victim withdrew support.
     withdrawal: Option<conduct_courses::ForceWithdrawals>,
-    /// (financial year, quarter) → (recorded, charged)
-    quarters: BTreeMap<(i32, u32), (usize, usize)>,
-    outcome_groups: BTreeMap<&'static str, usize>,
+    /// Quarter → (offences recorded, of those charged).
+    quarters: BTreeMap<conduct_stats::FinancialQuarter, (usize, usize)>,
+    /// Outcome type → offences given it (type 0: not yet assigned).
+    outcomes_by_type: BTreeMap<conduct_domain::OutcomeType, usize>,
 }
 
 impl ForceFigures {
+    /// Adds a quarter of the force's stalking-and-harassment figures from the tables.
+    fn add_quarter(&mut self, q: conduct_stats::FinancialQuarter, v: &conduct_stats::RecordedAndOutcomes) {
+        let n = |t: conduct_stats::Tally| usize::try_from(t.count).unwrap_or(usize::MAX);
+        let (recorded, charged) = (n(v.recorded), n(v.charged()));
+        self.incidents += recorded;
+        self.charged += charged;
+        self.outcomes += n(v.assigned());
+        let cell = self.quarters.entry(q).or_default();
+        cell.0 += recorded;
+        cell.1 += charged;
+        for (o, t) in &v.outcomes {
+            *self.outcomes_by_type.entry(*o).or_default() += n(*t);
+        }
+    }
+
     fn row(&self, f: Force) -> Vec<Value> {
         let quarters: Vec<serde_json::Value> = self
             .quarters
             .iter()
-            .map(|(&(fy, q), &(recorded, charged))| {
-                serde_json::json!({ "quarter": format!("{fy}/{:02} Q{q}", (fy + 1) % 100), "recorded": recorded, "charged": charged })
-            })
+            .map(|(q, &(recorded, charged))| serde_json::json!({ "quarter": q.label(), "recorded": recorded, "charged": charged }))
             .collect();
-        let outcomes: Vec<serde_json::Value> =
-            self.outcome_groups.iter().map(|(g, n)| serde_json::json!({ "group": g, "count": n })).collect();
+        // Outcome groups as the published tables order them: by each group's first outcome
+        // type, type 0 (not yet assigned) last, so that the groups add up to the offences.
+        let mut groups: Vec<(&'static str, usize)> = Vec::new();
+        let assigned_first = self
+            .outcomes_by_type
+            .iter()
+            .filter(|(o, _)| o.is_assigned())
+            .chain(self.outcomes_by_type.iter().filter(|(o, _)| !o.is_assigned()));
+        for (o, &n) in assigned_first.filter(|(_, n)| **n > 0) {
+            match groups.iter_mut().find(|(g, _)| *g == o.group()) {
+                Some((_, count)) => *count += n,
+                None => groups.push((o.group(), n)),
+            }
+        }
+        let outcomes: Vec<serde_json::Value> = groups.iter().map(|(g, n)| serde_json::json!({ "group": g, "count": n })).collect();
         let overview = serde_json::json!({
             "quarters": quarters,
             "outcome_groups": outcomes,

@@ -192,6 +192,7 @@ pub fn read_export_with(incidents: &[PathBuf], orders: &[PathBuf], mut found: Op
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tables::Tally;
 
     #[test]
     fn breach_wording() {
@@ -217,6 +218,53 @@ mod tests {
             narrative: String::new(),
             secondary_offence_codes: secondary.iter().map(|c| OffenceCode::parse(c).unwrap()).collect(),
             invalid: Vec::new(),
+        }
+    }
+
+    /// The per-force, per-quarter stalking-and-harassment figures the dashboard reads are the
+    /// published rows of the subgroup summed: principal codes only (finer codes folded), every
+    /// outcome counted against the quarter recorded, no outcome as type 0, and a quarter with
+    /// nothing recorded a zero.
+    #[test]
+    fn stalking_and_harassment_by_quarter_sums_the_published_rows_of_the_subgroup() {
+        let on = |mut i: Incident, y: i32, m: u32, outcome: Option<u8>| {
+            i.recorded_date = conduct_domain::Date::new(y, m, 15).unwrap();
+            i.outcome_type = outcome.map(|o| OutcomeType::new(o).unwrap());
+            i
+        };
+        let incidents = [
+            on(incident("K1", "8L", &[]), 2022, 7, Some(1)),
+            on(incident("K2", "8/65", &[]), 2022, 8, Some(14)),
+            on(incident("K3", "8Q", &[]), 2022, 9, None),
+            on(incident("K4", "58A", &["8Q"]), 2022, 9, Some(1)),
+            on(incident("K5", "105A", &[]), 2023, 2, Some(1)),
+            on(incident("K6", "8R", &[]), 2023, 3, Some(1)),
+        ];
+        let t = Tables::from_incidents(&incidents);
+        let kent = Force::resolve("Kent").unwrap();
+        let by = t.stalking_and_harassment_by_quarter();
+        let q = |y, n| FinancialQuarter::new(y, n).unwrap();
+        assert_eq!(
+            by.keys().map(|k| (k.0, k.1.label())).collect::<Vec<_>>(),
+            [(kent, "2022/23 Q2".to_string()), (kent, "2022/23 Q3".to_string()), (kent, "2022/23 Q4".to_string())]
+        );
+        let q2 = &by[&(kent, q(2022, 2))];
+        assert_eq!(q2.recorded.count, 3, "K1, K2 (8/65 is stalking) and K3; K4's principal crime is criminal damage");
+        assert_eq!((q2.charged().count, q2.assigned().count), (1, 2));
+        assert_eq!(q2.outcomes[&OutcomeType::new(0).unwrap()].count, 1, "K3 has no outcome yet: type 0");
+        let q3 = &by[&(kent, q(2022, 3))];
+        assert_eq!((q3.recorded, q3.assigned()), (Tally::default(), Tally::default()), "nothing recorded: a zero, not a gap");
+        let q4 = &by[&(kent, q(2022, 4))];
+        assert_eq!((q4.recorded.count, q4.charged().count), (1, 1), "K6; K5 is an assault");
+        // The same figures as the rows recorded.csv and outcomes.csv are written from.
+        let sh = |o: &crate::tables::Offence| o.class.is_stalking_or_harassment();
+        for (&(f, quarter), v) in &by {
+            let recorded: u64 = t.recorded_rows().iter().filter(|r| (r.0, r.1) == (f, quarter) && sh(r.2)).map(|r| r.3.count).sum();
+            assert_eq!(v.recorded.count, recorded);
+            for o in OutcomeType::all() {
+                let rows: u64 = t.outcome_rows().iter().filter(|r| (r.0, r.1, r.3) == (f, quarter, o) && sh(r.2)).map(|r| r.4.count).sum();
+                assert_eq!(v.outcomes.get(&o).map_or(0, |t| t.count), rows, "{quarter} type {o}");
+            }
         }
     }
 

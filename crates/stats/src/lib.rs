@@ -31,4 +31,4 @@ pub mod tables;
 pub use error::{Error, ErrorKind};
 pub use figures::{Area, Change, Figures, QuarterFigures, Rate, Standing, quarterly};
 pub use period::{FinancialQuarter, Period, PeriodKind};
-pub use tables::{Count, OrderTally, OutcomeBasis, Source, Tables, Tally};
+pub use tables::{Count, OrderTally, OutcomeBasis, RecordedAndOutcomes, Source, Tables, Tally};

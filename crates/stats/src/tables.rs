@@ -294,6 +294,40 @@ impl Cell {
     }
 }
 
+/// Offences recorded in one force and quarter, and the outcomes assigned to them by outcome
+/// type ([`Tables::stalking_and_harassment_by_quarter`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordedAndOutcomes {
+    /// Offences recorded.
+    pub recorded: Tally,
+    /// Outcomes of those offences, by type (type 0: not yet assigned). Types with nothing
+    /// counted are left out.
+    pub outcomes: BTreeMap<OutcomeType, Tally>,
+}
+
+impl RecordedAndOutcomes {
+    /// Outcomes of the chosen types.
+    pub fn outcomes_of(&self, which: impl Fn(OutcomeType) -> bool) -> Tally {
+        let mut t = Tally::default();
+        for (o, n) in &self.outcomes {
+            if which(*o) {
+                t.merge(*n);
+            }
+        }
+        t
+    }
+
+    /// Outcomes assigned (every type but 0, which the Home Office leaves out of totals).
+    pub fn assigned(&self) -> Tally {
+        self.outcomes_of(OutcomeType::is_assigned)
+    }
+
+    /// Charged or summonsed (type 1).
+    pub fn charged(&self) -> Tally {
+        self.outcomes_of(OutcomeType::is_charge_or_summons)
+    }
+}
+
 /// An offence's index in [`Tables::offences`]. A `u32`, not a `u16`: a published table may
 /// name any number of well-formed codes (a hostile one named 70,000 and overflowed a `u16`),
 /// and there are fewer than `u32::MAX` of them (1,110 digit strings × 703 letter suffixes ×
@@ -508,6 +542,36 @@ impl Tables {
             self.cells.iter().flat_map(|(k, c)| c.outcomes().map(move |(o, t)| (k.0, k.1, &self.offences[k.2 as usize], o, t))).collect();
         v.sort_by(|a, b| (a.0.name(), a.1, &a.2.code, a.3).cmp(&(b.0.name(), b.1, &b.2.code, b.3)));
         v
+    }
+
+    /// Per force and financial quarter, the offences of the stalking-and-harassment subgroup
+    /// recorded (8L, 8M, 8Q, 8R, 8U, finer codes folded onto them; an incident counts under its
+    /// principal crime only, as the Home Office counts it) and the outcomes of those offences by
+    /// outcome type, counted against the quarter the offence was recorded in
+    /// ([`Tables::outcome_basis`]; type 0, not yet assigned, included). These are exactly the
+    /// sums of the rows of `recorded.csv` and `outcomes.csv` ([`write_recorded`],
+    /// [`write_outcomes`]) whose offence is in the subgroup, so a figure read from here agrees
+    /// with the published files. For a force export every quarter from the export's first to
+    /// its last is present for every force in it, zero where the force recorded nothing
+    /// ([`Tables::cover_export_quarters`]); in published tables an absent row stays absent.
+    ///
+    /// [`write_recorded`]: crate::published::write_recorded
+    /// [`write_outcomes`]: crate::published::write_outcomes
+    pub fn stalking_and_harassment_by_quarter(&self) -> BTreeMap<(Force, FinancialQuarter), RecordedAndOutcomes> {
+        let mut out: BTreeMap<(Force, FinancialQuarter), RecordedAndOutcomes> = BTreeMap::new();
+        for (&(force, quarter, offence), cell) in &self.cells {
+            if !self.class_of(offence).is_stalking_or_harassment() {
+                continue;
+            }
+            let e = out.entry((force, quarter)).or_default();
+            if let Some(t) = cell.recorded {
+                e.recorded.merge(t);
+            }
+            for (o, t) in cell.outcomes() {
+                e.outcomes.entry(o).or_default().merge(t);
+            }
+        }
+        out
     }
 
     /// Order cells, sorted by force and quarter.

@@ -1,0 +1,125 @@
+//! The dashboard's force figures are the Home Office tables Conduct publishes: for every force,
+//! the stalking-and-harassment offences recorded, per quarter recorded and charged, the outcome
+//! groups, the outcomes assigned and the charges that `conduct serve` shows are the sums of
+//! that force's rows of the subgroup in the `recorded.csv` and `outcomes.csv` that `conduct
+//! stats` writes from the same export. The dashboard reads them from the pipeline's tables
+//! (`conduct_stats`) and never counts them again, so the two cannot disagree.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::serve::{Backend, signed_in, start};
+use crate::util::{conduct, ok, read_csv};
+
+/// The offence codes of the "Stalking and harassment" subgroup as the tables publish them
+/// (finer codes folded onto these), `reference/domain.md`.
+const SUBGROUP: [&str; 5] = ["8L", "8M", "8Q", "8R", "8U"];
+
+/// One force's figures: (quarter, recorded, charged) oldest first; outcome group → count;
+/// recorded; outcomes assigned; charged.
+#[derive(Debug, Default, PartialEq)]
+struct Figures {
+    quarters: BTreeMap<String, (u64, u64)>,
+    groups: BTreeMap<String, u64>,
+    recorded: u64,
+    assigned: u64,
+    charged: u64,
+}
+
+/// Every force's figures from the published files.
+fn published(recorded: &std::path::Path, outcomes: &std::path::Path) -> BTreeMap<String, Figures> {
+    let mut by_force: BTreeMap<String, Figures> = BTreeMap::new();
+    let count = |r: &std::collections::HashMap<String, String>, column: &str| -> u64 {
+        r[column].parse().unwrap_or_else(|_| panic!("an exact count in {column}: {r:?}"))
+    };
+    let quarter = |r: &std::collections::HashMap<String, String>| format!("{} Q{}", r["Financial Year"], r["Financial Quarter"]);
+    for r in read_csv(recorded).iter().filter(|r| SUBGROUP.contains(&r["Offence Code"].as_str())) {
+        let f = by_force.entry(r["Force Name"].clone()).or_default();
+        let n = count(r, "Number of Offences");
+        f.recorded += n;
+        f.quarters.entry(quarter(r)).or_default().0 += n;
+    }
+    for r in read_csv(outcomes).iter().filter(|r| SUBGROUP.contains(&r["Offence Code"].as_str())) {
+        let f = by_force.entry(r["Force Name"].clone()).or_default();
+        let n = count(r, "Number of Outcomes");
+        if n == 0 {
+            continue;
+        }
+        *f.groups.entry(r["Outcome Group"].clone()).or_default() += n;
+        if r["Outcome Type"] != "0" {
+            f.assigned += n;
+        }
+        if r["Outcome Type"] == "1" {
+            f.charged += n;
+            f.quarters.entry(quarter(r)).or_default().1 += n;
+        }
+    }
+    by_force
+}
+
+#[test]
+fn dashboard_force_figures_equal_the_published_recorded_and_outcomes_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 1500, &[]).unwrap();
+    let world = dir.path().join("world");
+    let stats = dir.path().join("stats");
+    ok(conduct().arg("stats").arg("--incidents").arg(world.join("incidents.csv")).arg("--out").arg(&stats));
+    let want = published(&stats.join("recorded.csv"), &stats.join("outcomes.csv"));
+
+    // The world holds what the old, separate count got wrong: reports whose principal crime is
+    // outside the subgroup, reports with no outcome yet, and finer codes folded onto a class.
+    let rows = read_csv(&world.join("incidents.csv"));
+    let code = |r: &std::collections::HashMap<String, String>| conduct_domain::OffenceCode::parse(&r["offence_code"]).unwrap();
+    assert!(rows.iter().any(|r| !code(r).class().is_stalking_or_harassment()), "reports recorded under other crimes");
+    assert!(rows.iter().any(|r| r["outcome_type"].is_empty()), "reports with no outcome yet");
+    assert!(rows.iter().any(|r| code(r).class().is_stalking_or_harassment() && !SUBGROUP.contains(&r["offence_code"].as_str())));
+
+    let pw = server.add_user("admin", "admin", None);
+    let mut admin = signed_in(&server, "admin", &pw);
+    let (s, national) = admin.get("/api/forces");
+    assert_eq!(s, 200, "{national}");
+    let forces = national["forces"].as_array().unwrap();
+    let shown: BTreeSet<&str> = forces.iter().map(|f| f["force"].as_str().unwrap()).collect();
+    assert!(want.keys().all(|f| shown.contains(f.as_str())), "every force of the tables is on the dashboard: {shown:?}");
+    let mut compared = 0;
+    for f in forces {
+        let name = f["force"].as_str().unwrap();
+        let (s, o) = admin.get(&format!("/api/forces/{}", name.replace(' ', "%20")));
+        assert_eq!(s, 200, "{o}");
+        let n = |v: &Value| v.as_u64().unwrap_or_else(|| panic!("{name}: a count, not {v}"));
+        let quarters: BTreeMap<String, (u64, u64)> = o["quarters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| (q["quarter"].as_str().unwrap().to_string(), (n(&q["recorded"]), n(&q["charged"]))))
+            .collect();
+        let groups: BTreeMap<String, u64> =
+            o["outcome_groups"].as_array().unwrap().iter().map(|g| (g["group"].as_str().unwrap().to_string(), n(&g["count"]))).collect();
+        let got =
+            Figures { quarters, groups, recorded: n(&o["incidents"]), assigned: n(&o["outcomes_assigned"]), charged: n(&o["charged"]) };
+        let expected = want.get(name).unwrap_or_else(|| panic!("{name} is in the published tables"));
+        assert_eq!(&got, expected, "{name}: the dashboard against recorded.csv and outcomes.csv");
+        // The national page shows the same numbers as the force's own.
+        assert_eq!((n(&f["incidents"]), n(&f["outcomes_assigned"]), n(&f["charged"])), (got.recorded, got.assigned, got.charged), "{name}");
+        // Every offence is in one outcome group (type 0 is "not yet assigned").
+        assert_eq!(got.groups.values().sum::<u64>(), got.recorded, "{name}");
+        compared += 1;
+    }
+    assert!(compared >= 2, "more than one force compared");
+    let recorded: u64 = want.values().map(|f| f.recorded).sum();
+    assert!(recorded > 0 && recorded < rows.len() as u64, "the dashboard counts the subgroup's offences, not every report");
+}
+
+/// Whether an offence code counts as a stalking or harassment offence recorded: its class is in
+/// the subgroup (finer codes such as 8/65 included). An incident counts under its principal
+/// code only, as the Home Office counts it.
+pub fn counts_as_stalking_or_harassment(code: &str) -> bool {
+    conduct_domain::OffenceCode::parse(code).is_ok_and(|c| c.class().is_stalking_or_harassment())
+}
+
+/// The stalking and harassment offences recorded in an incidents file (every row accepted):
+/// what the dashboard's force figures add up to.
+pub fn stalking_and_harassment_recorded(incidents: &std::path::Path) -> i64 {
+    read_csv(incidents).iter().filter(|r| counts_as_stalking_or_harassment(&r["offence_code"])).count() as i64
+}
