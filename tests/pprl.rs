@@ -22,10 +22,15 @@ fn encode(people: &Path, key: &Path, out: &Path, extra: &[&str]) {
 
 /// Encodes both fixture forces and links them; returns the hub's folder and the encode dirs.
 fn fixture_linked(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    fixture_linked_with(dir, &[])
+}
+
+/// [`fixture_linked`], encoding with `extra` arguments (a hardening).
+fn fixture_linked_with(dir: &Path, extra: &[&str]) -> (PathBuf, PathBuf, PathBuf) {
     let key = secret(dir);
     let (c, m, hub) = (dir.join("cheshire"), dir.join("merseyside"), dir.join("hub"));
-    encode(&data("pprl/cheshire.csv"), &key, &c, &[]);
-    encode(&data("pprl/merseyside.csv"), &key, &m, &[]);
+    encode(&data("pprl/cheshire.csv"), &key, &c, extra);
+    encode(&data("pprl/merseyside.csv"), &key, &m, extra);
     ok(conduct().args(["link", "--encodings"]).arg(c.join("encodings.parquet")).arg(m.join("encodings.parquet")).arg("--out").arg(&hub));
     (hub, c, m)
 }
@@ -76,6 +81,28 @@ fn encodings_link_the_same_victim_across_forces_and_keep_relatives_apart() {
         assert_eq!(r["other_force"], "Merseyside");
     }
     // Scored against the truth by the evaluation command.
+    let out = ok(conduct()
+        .args(["eval", "encodings", "--json", "--truth"])
+        .arg(data("pprl/cheshire.csv"))
+        .arg(data("pprl/merseyside.csv"))
+        .arg("--links")
+        .arg(&hub)
+        .arg("--keymap")
+        .arg(c.join("keymap.csv"))
+        .arg(m.join("keymap.csv")));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["precision"], 1.0, "{s}");
+    assert!(s["recall"].as_f64().unwrap() >= 0.9, "{s}");
+}
+
+/// The former default (`--hardening flips`), kept for comparison, still links the fixture: the
+/// hub's nickname tokens are for diffused forenames only, the flips keep the letter pairs.
+#[test]
+fn the_former_default_flips_still_link_the_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, c, m) = fixture_linked_with(dir.path(), &["--hardening", "flips"]);
+    let enc = conduct_pprl::read_encodings(&c.join("encodings.parquet")).unwrap();
+    assert_eq!(enc.settings.hardening, conduct_pprl::Hardening::Flips);
     let out = ok(conduct()
         .args(["eval", "encodings", "--json", "--truth"])
         .arg(data("pprl/cheshire.csv"))
@@ -154,10 +181,12 @@ fn the_hub_refuses_encodings_it_cannot_link_and_writes_nothing() {
     let key = secret(dir.path());
     let other_key = dir.path().join("other.key");
     std::fs::write(&other_key, "9b2e7c41d08f35a6e1c94b7d20f8a3c5\n").unwrap();
-    let (c, m, m2) = (dir.path().join("c"), dir.path().join("m"), dir.path().join("m2"));
+    let (c, m, m2, m3) = (dir.path().join("c"), dir.path().join("m"), dir.path().join("m2"), dir.path().join("m3"));
     encode(&data("pprl/cheshire.csv"), &key, &c, &[]);
     encode(&data("pprl/merseyside.csv"), &other_key, &m, &[]);
     encode(&data("pprl/merseyside.csv"), &key, &m2, &["--hardening", "none"]);
+    // The former default (flips alone) against today's (diffused): other settings.
+    encode(&data("pprl/merseyside.csv"), &key, &m3, &["--hardening", "flips"]);
     let truncated = dir.path().join("truncated.parquet");
     let bytes = std::fs::read(c.join("encodings.parquet")).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
@@ -166,6 +195,7 @@ fn the_hub_refuses_encodings_it_cannot_link_and_writes_nothing() {
     let cases: Vec<(Vec<PathBuf>, &str, &str)> = vec![
         (vec![c.join("encodings.parquet"), m.join("encodings.parquet")], "another secret", "m/encodings.parquet"),
         (vec![c.join("encodings.parquet"), m2.join("encodings.parquet")], "other encoding settings", "m2/encodings.parquet"),
+        (vec![c.join("encodings.parquet"), m3.join("encodings.parquet")], "other encoding settings", "m3/encodings.parquet"),
         (vec![c.join("encodings.parquet"), c.join("encodings.parquet")], "given twice", "c/encodings.parquet"),
         (vec![c.join("encodings.parquet"), truncated.clone()], "", "truncated.parquet"),
         (vec![c.join("encodings.parquet"), not_parquet.clone()], "", "people.parquet"),
