@@ -150,7 +150,7 @@ impl Totals {
 
     /// The positions (ascending) of the rows the one-column query `sql` with `params` returns,
     /// read once per `published`: a filtered list's rows in review order, so that any page of
-    /// it is found without an OFFSET over the filter. At most [`KEPT_POSITION_LISTS`] lists
+    /// it is found without an OFFSET over the filter. At most `KEPT_POSITION_LISTS` (64) lists
     /// are kept; past that, all are dropped and each is read again when next asked for.
     pub fn positions(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<std::sync::Arc<Vec<i64>>, DbError> {
         let key = format!("{published}\u{1f}{sql}\u{1f}{params:?}");
