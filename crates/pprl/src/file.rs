@@ -29,9 +29,11 @@ use crate::{Error, ErrorKind};
 pub const SETTINGS_KEY: &str = "conduct.pprl.settings";
 /// The metadata key of the party's name.
 pub const PARTY_KEY: &str = "conduct.pprl.force";
-/// The metadata key of the content digest (SHA-256 over every record, hex): a damaged file is
-/// refused rather than linked with altered bits.
-pub const DIGEST_KEY: &str = "conduct.pprl.digest";
+/// The metadata key of the content digest (SHA-256, hex, over the settings as stored, the
+/// party's name, the reports mark and every record): a damaged file is refused rather than
+/// linked with altered bits or read under altered settings. (Files from before the digest
+/// covered the metadata carry `conduct.pprl.digest` instead, and are refused: encode again.)
+pub const DIGEST_KEY: &str = "conduct.pprl.sha256";
 /// The metadata key that says the file carries [`ReportFacts`] (value `1`).
 pub const REPORTS_KEY: &str = "conduct.pprl.reports";
 /// The columns of [`ReportFacts`], after `blocks`.
@@ -99,11 +101,17 @@ impl ReportFacts {
     }
 }
 
-/// SHA-256 over the records as read or written: pseudonym, and each filter and the tokens;
-/// then, when the file carries reports, each record's report facts.
-fn digest(records: &[EncodedRecord], reports: &[Option<ReportFacts>]) -> String {
+/// SHA-256 over the file's metadata as stored (the settings' JSON text, the party, and whether
+/// reports are marked), then the records as read or written: pseudonym, and each filter and
+/// the tokens; then, when the file carries reports, each record's report facts.
+fn digest(settings_json: &str, force: &str, with_reports: bool, records: &[EncodedRecord], reports: &[Option<ReportFacts>]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
+    for text in [settings_json, force] {
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
+    }
+    h.update([u8::from(with_reports)]);
     for r in records {
         h.update((r.pseudonym.len() as u32).to_le_bytes());
         h.update(r.pseudonym.as_bytes());
@@ -187,6 +195,7 @@ pub fn write_encodings_with_reports(
     schema.push('}');
     let schema = Arc::new(parquet::schema::parser::parse_message_type(&schema).map_err(perr(path))?);
     let json = serde_json::to_string(settings).expect("settings serialise");
+    let sealed = digest(&json, force, with_reports, records, reports);
     let mut meta = vec![KeyValue::new(SETTINGS_KEY.into(), json), KeyValue::new(PARTY_KEY.into(), force.to_string())];
     if with_reports {
         meta.push(KeyValue::new(REPORTS_KEY.into(), "1".to_string()));
@@ -261,7 +270,7 @@ pub fn write_encodings_with_reports(
         }
         group.close().map_err(perr(path))?;
     }
-    writer.append_key_value_metadata(KeyValue::new(DIGEST_KEY.into(), digest(records, reports)));
+    writer.append_key_value_metadata(KeyValue::new(DIGEST_KEY.into(), sealed));
     writer.close().map_err(perr(path))?;
     Ok(())
 }
@@ -471,7 +480,7 @@ fn read_inner(path: &Path, file: File, size: u64) -> Result<Encodings, Error> {
                 "the file carries no content digest: it was written by an earlier version of `conduct encode`, or altered; encode again",
             ));
         }
-        Some(d) if d != digest(&records, &reports) => {
+        Some(d) if d != digest(&json, &force, with_reports, &records, &reports) => {
             return Err(damaged(path, "the file is damaged: its content does not match the digest written with it"));
         }
         Some(_) => {}
