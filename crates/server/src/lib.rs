@@ -245,9 +245,32 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Security headers on every answer.
+/// The largest request body read in full before its handler runs ([`guard`]).
+const SMALL_BODY: u64 = 64 * 1024;
+
+/// Security headers on every answer; and a small request body (a declared length of at most
+/// [`SMALL_BODY`]) is read before the handler runs, so that an answer given without reading it
+/// (a sign-out that needs only its header, a refusal before the form is parsed) still leaves
+/// the connection open for the client's next request. Left unread, the HTTP layer may close a
+/// keep-alive connection whose body had not all arrived, and a client that reuses it sees
+/// "peer disconnected" on a request it never got answered. Larger bodies (uploads) stream to
+/// their handler as before.
 async fn guard(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
+    let small = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > 0 && n <= SMALL_BODY);
+    let mut res = if small {
+        let (parts, body) = req.into_parts();
+        match axum::body::to_bytes(body, SMALL_BODY as usize).await {
+            Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+            Err(_) => ApiError::bad_request("the request body could not be read in full").into_response(),
+        }
+    } else {
+        next.run(req).await
+    };
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
