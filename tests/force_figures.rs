@@ -102,6 +102,15 @@ fn dashboard_force_figures_equal_the_published_recorded_and_outcomes_tables() {
         assert_eq!(&got, expected, "{name}: the dashboard against recorded.csv and outcomes.csv");
         // The national page shows the same numbers as the force's own.
         assert_eq!((n(&f["incidents"]), n(&f["outcomes_assigned"]), n(&f["charged"])), (got.recorded, got.assigned, got.charged), "{name}");
+        // The charge rate is the Home Office's: charged over offences recorded, not over
+        // outcomes assigned.
+        match expected.recorded {
+            0 => assert!(f["charge_rate"].is_null(), "{name}: no offence recorded, so no rate: {}", f["charge_rate"]),
+            recorded => {
+                let rate = f["charge_rate"].as_f64().unwrap_or_else(|| panic!("{name}: a rate, not {}", f["charge_rate"]));
+                assert!((rate - expected.charged as f64 / recorded as f64).abs() < 1e-9, "{name}: charge rate {rate}");
+            }
+        }
         // Every offence is in one outcome group (type 0 is "not yet assigned").
         assert_eq!(got.groups.values().sum::<u64>(), got.recorded, "{name}");
         compared += 1;

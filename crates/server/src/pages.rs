@@ -1228,7 +1228,7 @@ fn national_html(v: &National) -> Markup {
                 }
             }
         }
-        p.muted { "Charge rate: charged or summonsed among reports with an outcome assigned." }
+        p.muted { "Charge rate: charged or summonsed as a share of the stalking and harassment offences recorded, as the Home Office states it." }
     }
 }
 

@@ -1369,7 +1369,9 @@ pub struct ForceSummary {
     pub charged: i64,
     /// Reports with an outcome assigned.
     pub outcomes_assigned: i64,
-    /// Charged among outcomes assigned; null when none is assigned.
+    /// Charged or summonsed as a share of the offences recorded (`incidents`), as the Home
+    /// Office states a charge rate (`conduct_stats` `Figures::charge_rate`); null when none
+    /// is recorded.
     pub charge_rate: Option<f64>,
     /// Hidden among repeat reports; null when there are no repeats.
     pub hidden_share: Option<f64>,
@@ -1481,9 +1483,10 @@ impl ForceSummary {
         let outcomes = r[11].int().unwrap_or(0);
         let charged = r[10].int().unwrap_or(0);
         let (h, l) = (r[3].int().unwrap_or(0), r[4].int().unwrap_or(0));
+        let incidents = r[1].int().unwrap_or(0);
         ForceSummary {
             force: r[0].text(),
-            incidents: r[1].int().unwrap_or(0),
+            incidents,
             courses: r[2].int(),
             hidden_repeats: r[3].int(),
             linked_repeats: r[4].int(),
@@ -1491,7 +1494,7 @@ impl ForceSummary {
             possible_breaches: r[9].int(),
             charged,
             outcomes_assigned: outcomes,
-            charge_rate: (outcomes > 0).then(|| charged as f64 / outcomes as f64),
+            charge_rate: (incidents > 0).then(|| charged as f64 / incidents as f64),
             hidden_share: (h + l > 0).then(|| h as f64 / (h + l) as f64),
         }
     }
