@@ -9,6 +9,10 @@
 #
 # INCIDENTS defaults to 1,000,000; DATABASE to sqlite (or a postgres:// URL); SECONDS to 20;
 # CONNECTIONS to 200; CONDUCT_BIN names the binary to run (default: a fresh release build). Needs wrk (apt-get install wrk). wrk and the server share the machine.
+# THINK_MS (default 0): each client waits about that long (uniform 0.5-1.5x) after an answer
+# before asking again, as an analyst reading a page does. With 0 (a closed loop at saturation)
+# the latency is set by throughput: p50 is about CONNECTIONS / requests per second.
+# ENDPOINTS: a space-separated subset of the endpoint keys below (default: all).
 set -euo pipefail
 n=${1:-1000000}
 database=${2:-sqlite}
@@ -65,19 +69,23 @@ fi
 a_pages=$(pages "$analyst" "/api/triage?per_page=50")
 all_pages=$(pages "$admin" "/api/triage?per_page=50")
 echo "world: $n incidents; analyst's triage pages: $a_pages; all forces' pages: $all_pages; $conns connections, ${secs}s each"
-run() { # name cookie template maxpage
-  echo "== $1"
-  wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -H "Cookie: $2" -s bench/serve_load.lua "$base" -- "$3" "$4" \
+think=${THINK_MS:-0}
+endpoints=" ${ENDPOINTS:-list urgent all20 all mine new course national audit} "
+echo "think time: ${think} ms (0: closed loop at saturation)"
+run() { # key name cookie template maxpage
+  case "$endpoints" in *" $1 "*) ;; *) return 0 ;; esac
+  echo "== $2"
+  wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -H "Cookie: $3" -s bench/serve_load.lua "$base" -- "$4" "$5" "$think" \
     | grep -E '^\s+(50|99)%|Requests/sec|Non-2xx|Socket errors'
 }
-run "analyst triage list, any page" "$analyst" "/api/triage?per_page=50&page=%d" "$a_pages"
-run "analyst triage list, urgent first page" "$analyst" "/api/triage?priority=urgent&page=%d" 1
-run "all forces' triage list, first 20 pages" "$admin" "/api/triage?per_page=50&page=%d" 20
-run "all forces' triage list, any page" "$admin" "/api/triage?per_page=50&page=%d" "$all_pages"
+run list "analyst triage list, any page" "$analyst" "/api/triage?per_page=50&page=%d" "$a_pages"
+run urgent "analyst triage list, urgent first page" "$analyst" "/api/triage?priority=urgent&page=%d" 1
+run all20 "all forces' triage list, first 20 pages" "$admin" "/api/triage?per_page=50&page=%d" 20
+run all "all forces' triage list, any page" "$admin" "/api/triage?per_page=50&page=%d" "$all_pages"
 courses=$(curl -s -H "Cookie: $admin" "$base/api/triage?state=all&per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
-run "analyst's queue: my courses" "$analyst" "/api/triage?assigned=me&page=%d" 1
-run "analyst's queue: new since my last visit" "$analyst" "/api/triage?new_since_visit=1&per_page=50&page=%d" "$a_pages"
-run "a course page (time line, people, orders, workflow), any course" "$admin" "/api/courses/C%06d" "$courses"
-run "national comparison" "$admin" "/api/forces?x=%d" 1
-run "audit log, first 20 pages" "$admin" "/api/audit?per_page=50&page=%d" 20
+run mine "analyst's queue: my courses" "$analyst" "/api/triage?assigned=me&page=%d" 1
+run new "analyst's queue: new since my last visit" "$analyst" "/api/triage?new_since_visit=1&per_page=50&page=%d" "$a_pages"
+run course "a course page (time line, people, orders, workflow), any course" "$admin" "/api/courses/C%06d" "$courses"
+run national "national comparison" "$admin" "/api/forces?x=%d" 1
+run audit "audit log, first 20 pages" "$admin" "/api/audit?per_page=50&page=%d" 20
 "$bin" audit verify --data "$data" --database "$db" | tail -2
