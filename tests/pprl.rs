@@ -36,6 +36,20 @@ fn fixture_linked_with(dir: &Path, extra: &[&str]) -> (PathBuf, PathBuf, PathBuf
 }
 
 /// The fixture's truth: record_id → true person.
+/// The hub's links for the fixture scored against its truth by `conduct eval encodings`.
+fn fixture_scores(hub: &Path, c: &Path, m: &Path) -> serde_json::Value {
+    let out = ok(conduct()
+        .args(["eval", "encodings", "--json", "--truth"])
+        .arg(data("pprl/cheshire.csv"))
+        .arg(data("pprl/merseyside.csv"))
+        .arg("--links")
+        .arg(hub)
+        .arg("--keymap")
+        .arg(c.join("keymap.csv"))
+        .arg(m.join("keymap.csv")));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn truth() -> HashMap<String, String> {
     ["pprl/cheshire.csv", "pprl/merseyside.csv"]
         .iter()
@@ -81,16 +95,7 @@ fn encodings_link_the_same_victim_across_forces_and_keep_relatives_apart() {
         assert_eq!(r["other_force"], "Merseyside");
     }
     // Scored against the truth by the evaluation command.
-    let out = ok(conduct()
-        .args(["eval", "encodings", "--json", "--truth"])
-        .arg(data("pprl/cheshire.csv"))
-        .arg(data("pprl/merseyside.csv"))
-        .arg("--links")
-        .arg(&hub)
-        .arg("--keymap")
-        .arg(c.join("keymap.csv"))
-        .arg(m.join("keymap.csv")));
-    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = fixture_scores(&hub, &c, &m);
     assert_eq!(s["precision"], 1.0, "{s}");
     assert!(s["recall"].as_f64().unwrap() >= 0.9, "{s}");
 }
@@ -103,16 +108,7 @@ fn the_former_default_flips_still_link_the_fixture() {
     let (hub, c, m) = fixture_linked_with(dir.path(), &["--hardening", "flips"]);
     let enc = conduct_pprl::read_encodings(&c.join("encodings.parquet")).unwrap();
     assert_eq!(enc.settings.hardening, conduct_pprl::Hardening::Flips);
-    let out = ok(conduct()
-        .args(["eval", "encodings", "--json", "--truth"])
-        .arg(data("pprl/cheshire.csv"))
-        .arg(data("pprl/merseyside.csv"))
-        .arg("--links")
-        .arg(&hub)
-        .arg("--keymap")
-        .arg(c.join("keymap.csv"))
-        .arg(m.join("keymap.csv")));
-    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = fixture_scores(&hub, &c, &m);
     assert_eq!(s["precision"], 1.0, "{s}");
     assert!(s["recall"].as_f64().unwrap() >= 0.9, "{s}");
 }
