@@ -1,7 +1,7 @@
 //! Courses of conduct through the real binary. Person linkage is scored on its own; here the
 //! course rules are scored given the true people (an upper bound the linked pipeline approaches).
 
-use crate::util::{conduct, ok, read_csv};
+use crate::util::{conduct, ok, read_csv, timeline};
 
 #[test]
 fn course_rules_recover_true_courses_given_true_people() {
@@ -33,8 +33,16 @@ fn course_rules_recover_true_courses_given_true_people() {
         assert!(out.join(f).exists(), "{f}");
     }
     let first = read_csv(&out.join("courses.csv"))[0]["course_id"].clone();
-    let timeline: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("timelines").join(format!("{first}.json"))).unwrap()).unwrap();
+    let timeline = timeline(&out, &first);
+    // One line per course, in course order, as course_summary.csv lists them.
+    let ids: Vec<String> = std::fs::read_to_string(out.join("timelines.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["course_id"].as_str().unwrap().to_string())
+        .collect();
+    let mut summary_ids: Vec<String> = read_csv(&out.join("course_summary.csv")).into_iter().map(|r| r["course_id"].clone()).collect();
+    summary_ids.sort();
+    assert_eq!(ids, summary_ids);
     assert!(timeline["reports"].as_array().unwrap().len() >= 2);
     let triage = read_csv(&out.join("triage.csv"));
     assert!(triage.iter().all(|r| !r["reasons"].is_empty()), "every course has its reasons");
@@ -169,8 +177,7 @@ fn a_victim_who_withdrew_is_shown_per_course_and_per_force_and_breaches_are_one_
     let priya = summary.iter().find(|r| r["course_id"] == course_of("CUM-22-01001")).unwrap();
     assert_eq!(priya["victim_withdrew_date"], "", "no withdrawal, nothing written");
 
-    let timeline: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("timelines").join(format!("{joanne}.json"))).unwrap()).unwrap();
+    let timeline = timeline(&out, &joanne);
     let w = &timeline["withdrawal"];
     assert_eq!(
         (&w["date"], &w["incident_ref"], &w["after_report"], &w["of_reports"], &w["days_after_first"], &w["reports_since"]),

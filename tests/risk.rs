@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::util::{conduct, data, ok, read_csv};
+use crate::util::{conduct, data, ok, read_csv, timeline};
 
 fn run_on(out: &Path, risk: &Path) {
     ok(conduct()
@@ -65,8 +65,7 @@ fn screenings_are_cited_in_words_raise_priority_and_their_bad_rows_are_rejected_
     // Its time line carries the screenings and the secondary code, for the course page.
     let course =
         read_csv(&out.join("courses/courses.csv")).into_iter().find(|r| r["incident_ref"] == "KEN-101").unwrap()["course_id"].clone();
-    let timeline: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("courses/timelines").join(format!("{course}.json"))).unwrap()).unwrap();
+    let timeline = timeline(&out.join("courses"), &course);
     let screenings: Vec<(&str, &str)> =
         timeline["screenings"].as_array().unwrap().iter().map(|s| (s["date"].as_str().unwrap(), s["tool"].as_str().unwrap())).collect();
     assert_eq!(screenings, [("2022-07-16", "DASH"), ("2022-08-24", "S-DASH"), ("2022-09-11", "S-DASH")]);

@@ -118,3 +118,13 @@ pub fn summary(report_dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(report_dir.join("summary.json")).expect("summary.json written");
     serde_json::from_str(&text).expect("summary.json is JSON")
 }
+
+/// The timeline of `course` in a courses folder's `timelines.jsonl` (one JSON per line, in
+/// course order); every line must parse and the course must be there.
+pub fn timeline(courses_dir: &Path, course: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(courses_dir.join("timelines.jsonl")).unwrap();
+    let all: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let found: Vec<&serde_json::Value> = all.iter().filter(|t| t["course_id"] == course).collect();
+    assert_eq!(found.len(), 1, "{course} has one timeline");
+    found[0].clone()
+}

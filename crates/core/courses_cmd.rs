@@ -42,7 +42,7 @@ pub struct Args {
     /// linked first (and OUT/persons.csv is written).
     #[arg(long)]
     pub persons: Option<PathBuf>,
-    /// Output folder for courses.csv, course_summary.csv, triage.csv, timelines/ …
+    /// Output folder for courses.csv, course_summary.csv, triage.csv, timelines.jsonl …
     #[arg(long)]
     pub out: PathBuf,
     /// Days within which an unknown-suspect report joins a victim's course.
@@ -352,7 +352,7 @@ pub fn print_courses(
         outln!("{:<10} {} courses", p.as_str(), analysis.reviews.iter().filter(|r| r.priority == p).count())?;
     }
     outln!(
-        "written    {}/{{courses,course_summary,triage,hidden_repeats,withdrawal_by_force,breaches}}.csv, timelines/ ({write_secs:.1} s)",
+        "written    {}/{{courses,course_summary,triage,hidden_repeats,withdrawal_by_force,breaches}}.csv, timelines.jsonl ({write_secs:.1} s)",
         out.display()
     )?;
     Ok(())

@@ -214,7 +214,7 @@ pub fn print_outputs(out: &Path, stages: &Stages) -> anyhow::Result<()> {
         ("courses/courses.csv", "course_id,force,incident_ref"),
         ("courses/triage.csv", "courses in review order, each with its reasons"),
         ("courses/hidden_repeats.csv", "repeats each force never linked"),
-        ("courses/timelines/", "one timeline per course"),
+        ("courses/timelines.jsonl", "one timeline per course, one JSON per line"),
         ("stats/", "Home Office tables and derived figures"),
         ("stories/", "one local story per force"),
         ("foi/", "one answer to the standard stalking FOI request per force"),
