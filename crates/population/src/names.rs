@@ -114,10 +114,15 @@ pub fn write_all(c: &mut Conn, ids: &[(Identity, i64)], names: &[NameCount]) -> 
     Ok(())
 }
 
-/// The years of birth of a name's identities, as stored.
-fn years(c: &mut Conn, fh: u64, sh: u64) -> Result<Vec<u32>, Error> {
-    let rows = c.query("SELECT year FROM population_identities WHERE forename_h = ? AND surname_h = ?", &[h(fh), h(sh)])?;
-    Ok(rows.iter().map(|r| r[0].int().unwrap_or(0) as u32).collect())
+/// A name's identities as stored: `(year, month and day) → records`.
+fn identities_of(c: &mut Conn, fh: u64, sh: u64) -> Result<BTreeMap<(u32, u32), i64>, Error> {
+    let rows =
+        c.query("SELECT year, month_day, records FROM population_identities WHERE forename_h = ? AND surname_h = ?", &[h(fh), h(sh)])?;
+    Ok(rows.iter().map(|r| ((r[0].int().unwrap_or(0) as u32, r[1].int().unwrap_or(0) as u32), r[2].int().unwrap_or(0))).collect())
+}
+
+fn years_of(ids: &BTreeMap<(u32, u32), i64>) -> Vec<u32> {
+    ids.keys().map(|&(y, _)| y).collect()
 }
 
 /// Applies records leaving (`-1`) and arriving (`+1`) to the stored counts and `totals`.
@@ -139,27 +144,25 @@ pub fn apply(c: &mut Conn, changes: &[(&Features, i64)], totals: &mut Totals) ->
     }
     let touched: BTreeSet<(u64, u64)> = by_identity.keys().map(|&(f, s, _, _)| (f, s)).collect();
     for (fh, sh) in touched {
-        let before = people_of(&years(c, fh, sh)?);
+        // The name's identities, read once: the people it stands for before, the records of
+        // each identity changed, and the people after, from the same rows as written.
+        let mut ids = identities_of(c, fh, sh)?;
+        let before = people_of(&years_of(&ids));
         for (&(f, s, y, md), &d) in by_identity.range((fh, sh, 0, 0)..=(fh, sh, u32::MAX, u32::MAX)) {
             debug_assert_eq!((f, s), (fh, sh));
             if d == 0 {
                 continue;
             }
             let key = [h(fh), h(sh), Value::Int(i64::from(y)), Value::Int(i64::from(md))];
-            let now = c
-                .query_one(
-                    "SELECT records FROM population_identities WHERE forename_h = ? AND surname_h = ? AND year = ? AND month_day = ?",
-                    &key,
-                )?
-                .and_then(|r| r[0].int())
-                .unwrap_or(0)
-                + d;
+            let now = ids.get(&(y, md)).copied().unwrap_or(0) + d;
             if now < 0 {
                 return Err(Error::new(crate::ErrorKind::Corrupt("an identity's record count fell below zero".into())));
             }
             if now == 0 {
+                ids.remove(&(y, md));
                 c.execute("DELETE FROM population_identities WHERE forename_h = ? AND surname_h = ? AND year = ? AND month_day = ?", &key)?;
             } else {
+                ids.insert((y, md), now);
                 let mut p = key.to_vec();
                 p.push(Value::Int(now));
                 c.execute(
@@ -169,7 +172,7 @@ pub fn apply(c: &mut Conn, changes: &[(&Features, i64)], totals: &mut Totals) ->
                 )?;
             }
         }
-        let after = people_of(&years(c, fh, sh)?);
+        let after = people_of(&years_of(&ids));
         let d = after - before;
         if d != 0 {
             if fh != 0 {

@@ -533,7 +533,8 @@ fn update_in(
     let in_s: HashSet<Rec> = local.iter().map(|l| l.rec).collect();
     let mut companions: BTreeMap<Rec, Stored> = BTreeMap::new();
     let wanted: Vec<(u8, &str)> = reports.iter().map(|(f, r)| (*f, r.as_str())).collect();
-    for s in index::of_reports(c, &wanted)? {
+    let at_hand: HashSet<(u8, &str)> = local.iter().map(|l| (l.row.force.id(), l.row.record_id.as_str())).collect();
+    for s in index::of_reports(c, &wanted, |f, id| at_hand.contains(&(f, id)))? {
         if !in_s.contains(&s.rec) {
             companions.insert(s.rec, s);
         }
@@ -587,7 +588,8 @@ fn update_in(
     }
     let keyed: Vec<(Rec, &Features)> = local.iter().filter(|l| work_recs.contains(&l.rec)).map(|l| (l.rec, &l.feats)).collect();
     index::insert_recent_keys(c, &keyed)?;
-    report.keys_merged = index::merge_keys(c, false)?;
+    report.records = held as i64 + report.new as i64 - gone.len() as i64;
+    report.keys_merged = index::merge_keys(c, report.records, &keyed)?;
     let history = Words { local: &local, group: &group, scored: &scored, patterns: &patterns, model: &model };
     for &(from, to) in &a.redirects {
         index::redirect(c, from, to, batch)?;
@@ -644,7 +646,6 @@ fn update_in(
     }
     st.batches = batch;
     index::put_state(c, &st)?;
-    report.records = record_count(c)?;
     report.persons = live_persons(c)?;
     lap("write");
     report.stages = stages;
@@ -1060,6 +1061,21 @@ pub fn history(store: &mut Store, asked: &str) -> Result<History, Error> {
     Ok(History { asked: person_label(p), current, records, events })
 }
 
+/// One row of `persons.csv`, byte for byte as the `csv` crate writes `[inert(id), label]`: an
+/// id without a comma, quote or line break (nearly all) is written as it is, any other through
+/// the crate.
+fn persons_row(out: &mut impl std::io::Write, id: &str, person: PersonNumber) -> std::io::Result<()> {
+    let cell = conduct_domain::cell::inert(id);
+    if cell.is_empty() || cell.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([cell.as_ref(), person_label(person).as_str()]).map_err(|e| std::io::Error::other(e.to_string()))?;
+        return out.write_all(&w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?);
+    }
+    out.write_all(cell.as_bytes())?;
+    // As person_label writes it.
+    writeln!(out, ",P{person:07}")
+}
+
 /// Writes `persons.csv` (`record_id,person_id`) for every record of the population, in record
 /// order, without holding the population in memory. Returns the rows written.
 ///
@@ -1077,23 +1093,23 @@ pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
     let mut after = 0i64;
     let mut label = String::with_capacity(8);
     if let Some(db) = store.sqlite() {
-        // SQLite: one streaming statement, no row held beyond the one being written.
+        // SQLite: one streaming statement, no row held beyond the one being written; each row
+        // written as the CSV writer would write it, without it for the ids that need no quotes.
         let sql = |e: rusqlite::Error| Error::from(conduct_store::Error::from(e));
+        w.flush().map_err(io)?;
+        let mut out = w.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
         let mut stmt = db.prepare("SELECT record_id, person FROM population_records ORDER BY rec").map_err(sql)?;
         let mut rows = stmt.query([]).map_err(sql)?;
         while let Some(r) = rows.next().map_err(sql)? {
-            use std::fmt::Write as _;
-            label.clear();
-            let _ = write!(label, "P{:07}", r.get::<_, i64>(1).map_err(sql)?);
             let id = r
                 .get_ref(0)
                 .map_err(sql)?
                 .as_str()
                 .map_err(|e| sql(rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))))?;
-            w.write_record([conduct_domain::cell::inert(id).as_ref(), label.as_str()]).map_err(csv_err)?;
+            persons_row(&mut out, id, r.get::<_, i64>(1).map_err(sql)?).map_err(io)?;
             n += 1;
         }
-        w.flush().map_err(io)?;
+        std::io::Write::flush(&mut out).map_err(io)?;
         return Ok(n);
     }
     let c = store.conn();
@@ -1113,4 +1129,43 @@ pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
     }
     w.flush().map_err(io)?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A persons.csv row is byte for byte what the CSV writer writes, for plain ids and for
+    /// those that need quotes or an apostrophe.
+    #[test]
+    fn persons_rows_are_what_the_csv_writer_writes() {
+        let ids = [
+            "R0001",
+            "ESX-2025-1/2",
+            "",
+            "a,b",
+            "say \"hi\"",
+            "line\nbreak",
+            "cr\r",
+            "=1+1",
+            "+44 7700",
+            "-R1",
+            "@x",
+            "'=1",
+            "12",
+            "-3.5",
+            " sp",
+            "ünï",
+        ];
+        for id in ids {
+            for person in [1, 1234567, 12345678, 0] {
+                let mut want = csv::Writer::from_writer(Vec::new());
+                want.write_record([conduct_domain::cell::inert(id).as_ref(), person_label(person).as_str()]).unwrap();
+                let want = want.into_inner().unwrap();
+                let mut got = Vec::new();
+                persons_row(&mut got, id, person).unwrap();
+                assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "{id:?} {person}");
+            }
+        }
+    }
 }
