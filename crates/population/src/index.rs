@@ -387,6 +387,11 @@ pub fn by_recs(c: &mut Conn, recs: &[Rec]) -> Result<Vec<Stored>, Error> {
     if let Conn::Sqlite(db) = c {
         return by_recs_sqlite(db, recs);
     }
+    by_recs_sql(c, recs)
+}
+
+/// [`by_recs`] in SQL both dialects take, through a temporary table.
+fn by_recs_sql(c: &mut Conn, recs: &[Rec]) -> Result<Vec<Stored>, Error> {
     temp(c, "update_recs", "rec INTEGER PRIMARY KEY", &["rec"], recs.iter().map(|&r| vec![Value::Int(r)]).collect())?;
     // `IN` rather than a join: SQLite then looks the records up by number instead of scanning.
     stored(c.query(&format!("{} WHERE r.rec IN (SELECT rec FROM update_recs) ORDER BY r.rec", select()), &[])?)
@@ -403,24 +408,28 @@ fn by_recs_sqlite(db: &rusqlite::Connection, recs: &[Rec]) -> Result<Vec<Stored>
     let n = st.column_count();
     let mut out = Vec::with_capacity(sorted.len());
     let mut row: Vec<Value> = Vec::with_capacity(n);
+    let mut push = |r: &rusqlite::Row<'_>| -> Result<(), Error> {
+        row.clear();
+        for i in 0..n {
+            use rusqlite::types::ValueRef;
+            row.push(match r.get_ref(i).map_err(sqlite_error)? {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(x) => Value::Int(x),
+                ValueRef::Real(x) => Value::Real(x),
+                ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            });
+        }
+        out.push(Stored {
+            rec: row[0].int().ok_or_else(|| Error::new(crate::ErrorKind::Corrupt("a record without a number".into())))?,
+            person: row[1].int().ok_or_else(|| Error::new(crate::ErrorKind::Corrupt("a record without a person".into())))?,
+            row: involvement_from_row(&row[2..])?,
+        });
+        Ok(())
+    };
     for rec in sorted {
         let mut rows = st.query([rec]).map_err(sqlite_error)?;
-        while let Some(r) = rows.next().map_err(sqlite_error)? {
-            row.clear();
-            for i in 0..n {
-                use rusqlite::types::ValueRef;
-                row.push(match r.get_ref(i).map_err(sqlite_error)? {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(x) => Value::Int(x),
-                    ValueRef::Real(x) => Value::Real(x),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                });
-            }
-            out.push(Stored {
-                rec: row[0].int().ok_or_else(|| Error::new(crate::ErrorKind::Corrupt("a record without a number".into())))?,
-                person: row[1].int().ok_or_else(|| Error::new(crate::ErrorKind::Corrupt("a record without a person".into())))?,
-                row: involvement_from_row(&row[2..])?,
-            });
+        if let Some(r) = rows.next().map_err(sqlite_error)? {
+            push(r)?;
         }
     }
     Ok(out)
@@ -592,6 +601,48 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// Records read by number are their own rows, on SQLite's path as on the SQL one, whether or
+    /// not a people row's row id is the record's number (it is not once rows are re-imported or
+    /// withdrawn).
+    #[test]
+    fn records_by_number_are_their_own_rows_whatever_the_row_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("b.csv");
+        std::fs::write(
+            &csv,
+            "record_id,force,incident_ref,role,forename,surname,date_of_birth\n\
+             K1,Kent,K-1,victim,Joanna,Whitcombe,1984-11-02\n\
+             K2,Kent,K-2,victim,Darren,Price,1979-04-09\n\
+             K3,Kent,K-3,suspect,Marcus,Oyelaran,1950-06-30\n\
+             K4,Kent,K-4,victim,Ann,Lee,1991-03-04\n",
+        )
+        .unwrap();
+        let file = conduct_ingest::read_people_files(&[csv]).unwrap();
+        let mut store = conduct_store::Store::open_workspace(&dir.path().join("ws")).unwrap();
+        let summary = conduct_ingest::Summary { files: file.summaries.clone() };
+        crate::update(&mut store, &file.rows, summary, &crate::Options::default()).unwrap();
+        let c = store.conn();
+        let recs = [1, 2, 3, 4, 99];
+        let before = by_recs_sql(c, &recs).unwrap();
+        assert_eq!(before.len(), 4);
+        // K2's row moves to a new row id, and K3's takes row id 2.
+        c.batch(
+            "UPDATE people SET rowid = 5 WHERE record_id = 'K2';
+             UPDATE people SET rowid = 2 WHERE record_id = 'K3';",
+        )
+        .unwrap();
+        let rowid_of = |c: &mut Conn, id: &str| {
+            c.query_one(&format!("SELECT rowid FROM people WHERE record_id = '{id}'"), &[]).unwrap().unwrap()[0].int()
+        };
+        assert_eq!((rowid_of(c, "K2"), rowid_of(c, "K3")), (Some(5), Some(2)));
+        for got in [by_recs(c, &recs).unwrap(), by_recs_sql(c, &recs).unwrap()] {
+            assert_eq!(got.len(), before.len());
+            for (a, b) in got.iter().zip(&before) {
+                assert_eq!((a.rec, a.person, &a.row), (b.rec, b.person, &b.row));
+            }
+        }
     }
 
     #[test]
