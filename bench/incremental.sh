@@ -11,6 +11,12 @@
 #     A population of BASE_ROWS people rows linked once (batch 1), then a batch of BATCH_ROWS
 #     new rows added to a copy of that workspace, TRIALS times: wall time and peak memory of the
 #     whole command (reading the batch, the update, writing persons.csv for every record).
+#
+#   bench/incremental.sh compare OLD_BIN NEW_BIN [ROUNDS] [BASE_ROWS] [BATCH_ROWS]   # default 4
+#     On the workspace `speed` linked (run it first), the same update by two builds, alternated
+#     ROUNDS times on fresh copies (a loaded machine shifts both alike): wall and CPU time, peak
+#     RSS split into the process's own memory and the memory-mapped database, the stage times,
+#     and whether the two persons.csv are identical.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/conduct
@@ -49,6 +55,35 @@ pairs = lambda c: sum(n * (n - 1) // 2 for n in c.values())
 x, y, z = pairs(pa), pairs(pb), pairs(ab)
 print(f"incremental against the full link (fitted model): pairwise precision {z/x:.5f} recall {z/y:.5f} F1 {2*z/(x+y):.5f}")
 PY
+  exit 0
+fi
+
+if [ "$mode" = compare ]; then
+  old=$(realpath "$2"); new=$(realpath "$3"); rounds=${4:-4}
+  dir="$tmp/speed-${5:-1000000}-${6:-10000}"
+  [ -f "$dir/ws/conduct.db" ] || { echo "no linked workspace in $dir: run speed first" >&2; exit 1; }
+  cd "$dir"
+  for r in $(seq 1 "$rounds"); do
+    for b in old new; do
+      bin=${!b}
+      rm -rf trial && cp -r ws trial && sync
+      /usr/bin/time -f "%e %U %S" -o time.out "$bin" link --update --people batch.csv --workspace trial --out "out-$b" > /dev/null 2> "cmp-$b.err" &
+      pid=$!; anon=0; file=0
+      while kill -0 "$pid" 2> /dev/null; do
+        # The update is the child of /usr/bin/time.
+        child=$(cat "/proc/$pid/task/$pid/children" 2> /dev/null || true); child=${child%% *}
+        read -r a f < <(awk '/^RssAnon/ { a = $2 } /^RssFile/ { f = $2 } END { print a + 0, f + 0 }' "/proc/${child:-$pid}/status" 2> /dev/null || echo 0 0)
+        [ "$a" -gt "$anon" ] && anon=$a; [ "$f" -gt "$file" ] && file=$f
+        sleep 0.01
+      done
+      wait "$pid" || true
+      read -r e u s < time.out
+      echo "$b: wall $e s, cpu $(echo "$u + $s" | bc) s, peak anonymous $((anon / 1024)) MB, file-backed $((file / 1024)) MB, load $(cut -d' ' -f1 /proc/loadavg)"
+      grep -E "^time" "cmp-$b.err" | sed 's/^/  /'
+    done
+  done
+  cmp -s out-old/persons.csv out-new/persons.csv && echo "persons.csv identical" || echo "persons.csv DIFFERS"
+  rm -rf trial
   exit 0
 fi
 
