@@ -46,18 +46,21 @@ fn chart_stem(area: Area) -> String {
 /// Writes each of `charts` as a standalone SVG and a PNG at twice its size into `dir`
 /// (`<stem>.svg`, `<stem>.png`); returns the files written.
 fn write_chart_files(dir: &Path, charts: &[(String, Chart)]) -> Result<Vec<PathBuf>, Error> {
-    let mut written = Vec::new();
-    for (stem, c) in charts {
-        let svg = c.svg();
-        let path = dir.join(format!("{stem}.svg"));
-        std::fs::write(&path, format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n")).map_err(|e| Error::io(e, &path))?;
-        written.push(path);
-        let path = dir.join(format!("{stem}.png"));
-        let png = crate::chart::png(&svg).map_err(|e| Error::io(std::io::Error::other(e), &path))?;
-        std::fs::write(&path, png).map_err(|e| Error::io(e, &path))?;
-        written.push(path);
-    }
-    Ok(written)
+    use rayon::prelude::*;
+    let written: Vec<[PathBuf; 2]> = charts
+        .par_iter()
+        .map(|(stem, c)| {
+            let svg = c.svg();
+            let svg_path = dir.join(format!("{stem}.svg"));
+            std::fs::write(&svg_path, format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}\n"))
+                .map_err(|e| Error::io(e, &svg_path))?;
+            let png_path = dir.join(format!("{stem}.png"));
+            let png = crate::chart::png(&svg).map_err(|e| Error::io(std::io::Error::other(e), &png_path))?;
+            std::fs::write(&png_path, png).map_err(|e| Error::io(e, &png_path))?;
+            Ok([svg_path, png_path])
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(written.into_iter().flatten().collect())
 }
 
 /// Writes the charts of `areas` ([`charts`]) into the folder `dir` (created if need be), each as
