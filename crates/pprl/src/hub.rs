@@ -34,6 +34,8 @@ use conduct_resolve::block::RULES;
 use crate::file::Encodings;
 use crate::{Error, ErrorKind};
 
+mod kernel;
+
 /// Dice coefficients at or above which a field's comparison reaches levels 1, 2, …; below the
 /// last is the last level plus one. Level 0 is "missing on either side".
 pub const DICE_LEVELS: [f64; 7] = [0.95, 0.88, 0.8, 0.7, 0.6, 0.45, 0.3];
@@ -56,14 +58,8 @@ pub const NICKNAME_RULE: &str = "forename group + surname sound + birth year";
 /// Tokens per record the hub reads for nicknames and short forms: the group token, then the
 /// [`crate::encode::SHORT_FORM_TOKENS`].
 const NICK: usize = 5;
-/// The level of a similarity given as the fraction `num / (1000 · den)`: the first of
-/// [`DICE_LEVELS`] it reaches, counted from 1, compared in integers (Dice ≥ t ⟺
+/// [`DICE_LEVELS`] in thousandths, for comparisons in integers (Dice ≥ t ⟺
 /// 2000·|A∩B| ≥ 1000t·(|A|+|B|)).
-fn similarity_level(num: u32, den: u32) -> usize {
-    DICE_MILLI.iter().position(|&t| num >= t * den).unwrap_or(DICE_MILLI.len()) + 1
-}
-
-/// [`DICE_LEVELS`] in thousandths, for comparisons in integers.
 const DICE_MILLI: [u32; 7] = [950, 880, 800, 700, 600, 450, 300];
 
 /// The hub's options; each has the default a user gets.
@@ -258,8 +254,6 @@ struct Flat {
     words: Vec<usize>,
     /// The forename and surname fields, when they can be compared crosswise.
     swap: Option<(usize, usize)>,
-    /// The forename field, whose filters with fewer than `initial_bits` bits are initials.
-    initials: Option<usize>,
     /// For a diffused forename field: the field, and per record (record-major, [`NICK`]
     /// each) its keyed token of the rule "forename group + surname sound + birth year" and its
     /// [`crate::encode::SHORT_FORM_TOKENS`] (0: none). Two records sharing the first have
@@ -267,20 +261,20 @@ struct Flat {
     /// prefix tokens has a short form of the other's forename. The diffused filters show
     /// neither.
     nickname: Option<(usize, Vec<u64>)>,
-    initial_bits: u16,
-    /// The date-of-birth field, whose filters with fewer than `partial_dob_bits` bits are
-    /// partial dates.
-    dob: Option<usize>,
-    partial_dob_bits: u16,
-    overlap: Vec<bool>,
-    /// Per field, for a diffused one, the estimated Bloom filter distance per count of
-    /// differing output bits ([`crate::encode::distance_table`]).
-    distance: Vec<Option<Vec<f32>>>,
+    /// How each field is compared: where it lies in a record, Dice or overlap, its distance
+    /// table when diffused, when a filter is partial (an initial, a partial date of birth).
+    cmp: Vec<kernel::FieldCmp>,
+    /// The diffused fields' tables, one after another: the estimated Bloom filter distance per
+    /// count of differing output bits ([`crate::encode::distance_table`]).
+    tables: Vec<f32>,
+    /// The compilation of the comparison kernel this CPU runs best.
+    kernel: kernel::Kernel,
+    /// Whether the fields are the default settings' (the kernel has code for each).
+    shape: kernel::Shape,
     /// Record-major: each record's filters one after another (`stride` words), so that one
     /// pair's comparison reads two contiguous runs of memory, not twenty scattered ones.
     bits: Vec<u64>,
     stride: usize,
-    offset: Vec<usize>,
     /// Record-major too: each record's set-bit count per field (0 = field missing).
     pops: Vec<u16>,
     party: Vec<u16>,
@@ -324,7 +318,6 @@ impl Flat {
                 }
             }
         }
-        let overlap = parties[0].settings.fields.iter().map(|f| f.measure == crate::encode::Measure::Overlap).collect();
         let fields = &parties[0].settings.fields;
         let at = |n: &str| fields.iter().position(|f| f.name == n);
         let swap = at("forename").zip(at("surname")).filter(|&(a, b)| fields[a].bits == fields[b].bits);
@@ -351,122 +344,42 @@ impl Flat {
             start += p.records.len();
         }
         let names = fields.iter().map(|f| f.name.clone()).collect();
-        let distance = fields
+        let mut tables = Vec::new();
+        let cmp = fields
             .iter()
-            .map(|f| (f.diffusion > 0).then(|| crate::encode::distance_table(f.bits, f.diffusion, f.compared_bits()).0))
-            .collect();
-        Flat {
-            words,
-            swap,
-            initials,
-            nickname,
-            initial_bits,
-            dob,
-            partial_dob_bits,
-            overlap,
-            distance,
-            bits,
-            stride,
-            offset,
-            pops,
-            party,
-            ranges,
-            names,
-        }
+            .enumerate()
+            .map(|(f, spec)| {
+                let table = if spec.diffusion > 0 {
+                    let t = crate::encode::distance_table(spec.bits, spec.diffusion, spec.compared_bits()).0;
+                    tables.extend_from_slice(&t);
+                    (tables.len() - t.len(), t.len())
+                } else {
+                    (0, 0)
+                };
+                let partial = if Some(f) == initials {
+                    (initial_bits, 0)
+                } else if Some(f) == dob {
+                    (partial_dob_bits, partial_dob_bits)
+                } else {
+                    (0, 0)
+                };
+                kernel::FieldCmp {
+                    off: offset[f],
+                    words: words[f],
+                    overlap: spec.measure == crate::encode::Measure::Overlap,
+                    table,
+                    partial,
+                }
+            })
+            .collect::<Vec<_>>();
+        let shape = kernel::Shape::of(&cmp);
+        Flat { words, swap, nickname, cmp, tables, kernel: kernel::Kernel::best(), shape, bits, stride, pops, party, ranges, names }
     }
 
     /// Record `a`'s set-bit count in field `f` (0: missing).
     #[inline]
     fn pop(&self, f: usize, a: usize) -> u16 {
         self.pops[a * self.words.len() + f]
-    }
-
-    /// Record `a`'s filter of field `f`.
-    #[inline]
-    fn filter(&self, f: usize, a: usize) -> &[u64] {
-        let start = a * self.stride + self.offset[f];
-        &self.bits[start..start + self.words[f]]
-    }
-
-    /// Bits record `a`'s field `f` and record `b`'s field `g` have in common (in thousandths):
-    /// counted, or estimated from the differing bits of their diffused images.
-    #[inline]
-    fn common(&self, f: usize, g: usize, a: usize, b: usize) -> u32 {
-        let (x, y) = (self.filter(f, a), self.filter(g, b));
-        match &self.distance[f] {
-            None => x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum::<u32>() * 1000,
-            Some(table) => {
-                let differ: u32 = x.iter().zip(y).map(|(p, q)| (p ^ q).count_ones()).sum();
-                let (pa, pb) = (f32::from(self.pop(f, a)), f32::from(self.pop(g, b)));
-                (((pa + pb - table[differ as usize]) / 2.0).clamp(0.0, pa.min(pb)) * 1000.0) as u32
-            }
-        }
-    }
-
-    /// Whether two records' nickname tokens ([`Flat::nickname`]) say their forenames are one
-    /// nickname group, or one a short form of the other.
-    #[inline]
-    fn nicknames(x: &[u64], y: &[u64]) -> bool {
-        let short = |w: u64, p: &[u64]| w != 0 && p[2..].contains(&w);
-        (x[0] != 0 && x[0] == y[0]) || short(x[1], y) || short(y[1], x)
-    }
-
-    /// The Dice level of record `a`'s field `f` against record `b`'s field `g`.
-    fn dice_level(&self, f: usize, g: usize, a: usize, b: usize) -> u64 {
-        let (pa, pb) = (self.pop(f, a), self.pop(g, b));
-        similarity_level(self.common(f, g, a, b) * 2, u32::from(pa) + u32::from(pb)) as u64
-    }
-
-    /// The pair's levels, 4 bits per field, and the number of fields compared.
-    #[inline]
-    fn pattern(&self, a: usize, b: usize) -> (u64, u32) {
-        let mut pat = 0u64;
-        let mut compared = 0;
-        for f in 0..self.words.len() {
-            let (pa, pb) = (self.pop(f, a), self.pop(f, b));
-            if pa == 0 || pb == 0 {
-                continue;
-            }
-            compared += 1;
-            let both = self.common(f, f, a, b);
-            // Overlap: |A∩B| / min(|A|,|B|); Dice: 2|A∩B| / (|A|+|B|).
-            let (num, den) = if self.overlap[f] { (both, u32::from(pa.min(pb))) } else { (both * 2, u32::from(pa) + u32::from(pb)) };
-            let mut level = similarity_level(num, den);
-            // An initial against a forename, or a partial date of birth (a year, a year and
-            // month) against a full one: compared by containment, at levels of their own.
-            let partial = (Some(f) == self.initials && pa.min(pb) < self.initial_bits)
-                || (Some(f) == self.dob && pa.min(pb) < self.partial_dob_bits && pa.max(pb) >= self.partial_dob_bits);
-            if partial {
-                let overlap = f64::from(both) / 1000.0 / f64::from(pa.min(pb));
-                level = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS };
-            }
-            pat |= (level as u64) << (4 * f);
-        }
-        // A diffused forename far from the other's, in one nickname group with it (the keyed
-        // group token agrees): a nickname, not another person ("Lou", "Louise").
-        if let Some((fo, tokens)) = &self.nickname {
-            let l = level(pat, *fo);
-            if l > NICKNAME_LEVEL && l <= DICE_LEVELS.len() + 1 && Flat::nicknames(&tokens[a * NICK..][..NICK], &tokens[b * NICK..][..NICK])
-            {
-                pat = (pat & !(0xf << (4 * fo))) | (NICKNAME_LEVEL as u64) << (4 * fo);
-            }
-        }
-        // Forename and surname swapped: when both crosswise comparisons beat the straight
-        // ones, the pair is compared crosswise (as plaintext linkage does).
-        if let Some((fo, su)) = self.swap {
-            let ok = |x: usize, y: usize| self.pop(x, a) > 0 && self.pop(y, b) > 0;
-            // Only worth a look when neither name agrees well as written.
-            let poor = ((pat >> (4 * fo)) & 0xf) >= 4 && ((pat >> (4 * su)) & 0xf) >= 4;
-            if poor && ok(fo, su) && ok(su, fo) {
-                let (l1, l2) = (self.dice_level(fo, su, a, b), self.dice_level(su, fo, a, b));
-                let (s1, s2) = ((pat >> (4 * fo)) & 0xf, (pat >> (4 * su)) & 0xf);
-                if l1 + l2 < s1 + s2 {
-                    pat &= !((0xf << (4 * fo)) | (0xf << (4 * su)));
-                    pat |= (l1 << (4 * fo)) | (l2 << (4 * su));
-                }
-            }
-        }
-        (pat, compared)
     }
 }
 
@@ -1016,7 +929,11 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
     let flat = Flat::new(parties);
     seconds.push(("laying out".to_string(), t.elapsed().as_secs_f64()));
     let t = std::time::Instant::now();
-    let scored: Vec<(u64, u32)> = pairs.par_iter().map(|&(a, b)| flat.pattern(a as usize, b as usize)).collect();
+    let mut scored: Vec<(u64, u32)> = vec![(0, 0); pairs.len()];
+    scored.par_chunks_mut(4096).zip(pairs.par_chunks(4096)).for_each(|(out, batch)| {
+        let mut out = out.iter_mut();
+        flat.each(batch.iter().map(|&(a, b)| (a as usize, b as usize)), |r| *out.next().expect("one result per pair") = r);
+    });
     let field_comparisons: u64 = scored.iter().map(|s| u64::from(s.1)).sum();
     seconds.push(("comparing".to_string(), t.elapsed().as_secs_f64()));
     let t = std::time::Instant::now();
@@ -1254,12 +1171,28 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
 
 /// The comparison kernel's own rate, without the memory traffic of scattered candidate pairs:
 /// every pair among the first `records` records of `encodings` (in memory, record-major, as the
-/// hub holds them) is compared field by field, in parallel. Returns the field similarities
-/// evaluated (fields both records have) and the seconds taken. Used by
-/// `examples/comparison_rate.rs`; anonlink's published rates are measured the same way.
+/// hub holds them) is compared field by field, in parallel, with the kernel the hub would use
+/// on this CPU. Returns the field similarities evaluated (fields both records have) and the
+/// seconds taken. Used by `examples/comparison_rate.rs`; anonlink's published rates are
+/// measured the same way.
 pub fn comparison_rate(encodings: &Encodings, records: usize) -> (u64, f64) {
+    comparison_rate_with(encodings, records, kernel::Kernel::best().name()).expect("the best kernel is available")
+}
+
+/// The compilations of the comparison kernel this CPU can run, slowest first: `portable`
+/// always; on x86-64 `popcnt`, `avx2` and `avx512` (with VPOPCNTDQ) where the CPU has the
+/// features. The hub runs the last.
+pub fn comparison_kernels() -> Vec<&'static str> {
+    kernel::Kernel::available().into_iter().map(kernel::Kernel::name).collect()
+}
+
+/// [`comparison_rate`] with the kernel named (one of [`comparison_kernels`]); `None` when this
+/// CPU cannot run it.
+pub fn comparison_rate_with(encodings: &Encodings, records: usize, kernel: &str) -> Option<(u64, f64)> {
+    let kernel = kernel::Kernel::available().into_iter().find(|k| k.name() == kernel)?;
     let one = Encodings { records: encodings.records.iter().take(records).cloned().collect(), ..encodings.clone() };
-    let flat = Flat::new(std::slice::from_ref(&one));
+    let mut flat = Flat::new(std::slice::from_ref(&one));
+    flat.kernel = kernel;
     let n = one.records.len();
     let t = std::time::Instant::now();
     let evaluated: u64 = (0..n)
@@ -1267,16 +1200,15 @@ pub fn comparison_rate(encodings: &Encodings, records: usize) -> (u64, f64) {
         .map(|a| {
             let mut sum = 0u64;
             let mut sink = 0u64;
-            for b in a + 1..n {
-                let (p, c) = flat.pattern(a, b);
+            flat.each((a + 1..n).map(|b| (a, b)), |(p, c)| {
                 sink ^= p;
                 sum += u64::from(c);
-            }
+            });
             std::hint::black_box(sink);
             sum
         })
         .sum();
-    (evaluated, t.elapsed().as_secs_f64())
+    Some((evaluated, t.elapsed().as_secs_f64()))
 }
 
 /// The file name of a party's links: `links-FORCE.csv`, spaces as `-`.

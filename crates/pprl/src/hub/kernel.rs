@@ -1,0 +1,607 @@
+//! The comparison kernel: a pair's level in every field ([`Flat::pattern_in`]), pairs taken
+//! in batches ([`Flat::each`]).
+//!
+//! One Rust source, compiled more than once: portably, and on x86-64 also with POPCNT, with
+//! AVX2 and with AVX-512 (VPOPCNTDQ), where the filters' set-bit counts are single
+//! instructions or vectors of them. The fields of the default settings each get code of their
+//! own ([`Shape`]); any other settings go through a loop over the fields. Which one runs is chosen once per batch of pairs from the
+//! CPU features found at run time ([`Kernel`]), never per word. The counts of set bits are
+//! exact whatever the instructions, so every variant gives the same levels; the tests below
+//! check that on random filters, against each other and against the kernel as it was before
+//! the variants (`pattern_before`).
+
+use super::{DICE_LEVELS, DICE_MILLI, Flat, INITIAL_AGREES, INITIAL_DIFFERS, NICK, NICKNAME_LEVEL, level};
+
+/// How one field is compared, as the kernel reads it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FieldCmp {
+    /// The field's first word in a record.
+    pub(super) off: usize,
+    /// Its words.
+    pub(super) words: usize,
+    /// Overlap (|A∩B| / min) rather than Dice.
+    pub(super) overlap: bool,
+    /// A diffused field: where its distance table starts in [`Flat::tables`], and its length
+    /// (0: not diffused, the common bits are counted).
+    pub(super) table: (usize, usize),
+    /// The smaller filter is partial (an initial, a partial date) when it has fewer set bits
+    /// than the first and the larger has at least the second.
+    pub(super) partial: (u16, u16),
+}
+
+/// The fields' shapes (words, diffused or not), when they are those of the default
+/// settings ([`Shape::of`]): the kernel then has code for each field of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// Forename, surname (diffused or not), sex, date of birth, address, postcode, phone,
+    /// e-mail, handles, identifiers: 8, 8, 1, 8, 16, 4, 4, 8, 8, 8 words.
+    Default { names_diffused: bool },
+    /// Any other.
+    Other,
+}
+
+impl Shape {
+    /// The shape of these fields.
+    pub(super) fn of(cmp: &[FieldCmp]) -> Shape {
+        const WORDS: [usize; 10] = [8, 8, 1, 8, 16, 4, 4, 8, 8, 8];
+        let words_match = cmp.len() == WORDS.len() && cmp.iter().zip(WORDS).all(|(c, w)| c.words == w);
+        let diffused: Vec<bool> = cmp.iter().map(|c| c.table.1 > 0).collect();
+        match diffused.as_slice() {
+            [a, b, rest @ ..] if words_match && a == b && rest.iter().all(|d| !d) => Shape::Default { names_diffused: *a },
+            _ => Shape::Other,
+        }
+    }
+}
+
+/// Which compilation of the kernel runs. Only [`Kernel::available`] makes one, after
+/// detecting the CPU features it needs; the calls that rely on that are in [`Flat::each`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Kernel(Variant);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Popcnt,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Kernel {
+    /// The kernels this CPU can run, slowest first: the portable one always.
+    pub(super) fn available() -> Vec<Kernel> {
+        let mut out = vec![Kernel(Variant::Portable)];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("popcnt") {
+                out.push(Kernel(Variant::Popcnt));
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    out.push(Kernel(Variant::Avx2));
+                }
+                if std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("avx512vpopcntdq")
+                {
+                    out.push(Kernel(Variant::Avx512));
+                }
+            }
+        }
+        out
+    }
+
+    /// The fastest kernel this CPU can run.
+    pub(super) fn best() -> Kernel {
+        *Kernel::available().last().expect("the portable kernel")
+    }
+
+    /// Its name: `portable`, `popcnt`, `avx2`, `avx512`.
+    pub(super) fn name(self) -> &'static str {
+        match self.0 {
+            Variant::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Variant::Popcnt => "popcnt",
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx2 => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx512 => "avx512",
+        }
+    }
+}
+
+/// Set bits of `x[i] & y[i]` (of `x[i] ^ y[i]` with `XOR`) over the words, in chunks of eight
+/// words that the compiler turns into vectors where the CPU has a vector popcount.
+///
+/// The filter lengths of the default settings (1, 4, 8 and 16 words) are counted by code of
+/// their own, with no loop: the others by the general loop.
+#[inline(always)]
+fn count<const XOR: bool>(x: &[u64], y: &[u64]) -> u32 {
+    match (x.len(), y.len()) {
+        (8, 8) => fixed::<XOR, 8>(x, y),
+        (16, 16) => fixed::<XOR, 16>(x, y),
+        (4, 4) => fixed::<XOR, 4>(x, y),
+        (1, 1) => fixed::<XOR, 1>(x, y),
+        _ => count_any::<XOR>(x, y),
+    }
+}
+
+/// [`count`] of exactly `N` words.
+#[inline(always)]
+fn fixed<const XOR: bool, const N: usize>(x: &[u64], y: &[u64]) -> u32 {
+    let (x, y): (&[u64; N], &[u64; N]) = (x.try_into().expect("N words"), y.try_into().expect("N words"));
+    let mut acc = [0u64; N];
+    for i in 0..N {
+        acc[i] = u64::from(if XOR { x[i] ^ y[i] } else { x[i] & y[i] }.count_ones());
+    }
+    acc.iter().sum::<u64>() as u32
+}
+
+/// [`count`] of any number of words.
+#[inline(always)]
+fn count_any<const XOR: bool>(x: &[u64], y: &[u64]) -> u32 {
+    let op = |p: u64, q: u64| if XOR { p ^ q } else { p & q };
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    let mut acc = [0u64; 8];
+    for (p, q) in xc.zip(yc) {
+        for i in 0..8 {
+            acc[i] += u64::from(op(p[i], q[i]).count_ones());
+        }
+    }
+    let mut n = acc.iter().sum::<u64>() as u32;
+    for (p, q) in xr.iter().zip(yr) {
+        n += op(*p, *q).count_ones();
+    }
+    n
+}
+
+/// The level of a similarity given as the fraction `num / (1000 · den)`: the first of
+/// [`DICE_LEVELS`] it reaches, counted from 1, compared in integers. Found in a table by the
+/// thousandths `⌊num / den⌋`, since for a whole threshold `t`, `num ≥ t · den` exactly when
+/// `⌊num / den⌋ ≥ t`; at 1000 thousandths or more, the first level (a zero `den` passes every
+/// threshold, as before).
+#[inline(always)]
+fn similarity_level(num: u32, den: u32) -> u64 {
+    let q = num.checked_div(den).unwrap_or(u32::MAX).min(1000);
+    u64::from(LEVEL_OF_MILLI[q as usize])
+}
+
+/// [`similarity_level`] by thousandths, 0 to 1000.
+static LEVEL_OF_MILLI: [u8; 1001] = {
+    let mut t = [0u8; 1001];
+    let mut q = 0;
+    while q <= 1000 {
+        let mut level = 1;
+        let mut i = 0;
+        while i < DICE_MILLI.len() {
+            if (q as u32) < DICE_MILLI[i] {
+                level += 1;
+            }
+            i += 1;
+        }
+        t[q] = level;
+        q += 1;
+    }
+    t
+};
+
+impl Flat {
+    /// Bits filters `x` (set-bit count `pa`) and `y` (`pb`) have in common, in thousandths:
+    /// counted, or for a diffused field estimated ([`Flat::estimate`]) from the bits in which
+    /// they differ.
+    #[inline(always)]
+    fn common_in(&self, cmp: &FieldCmp, x: &[u64], y: &[u64], pa: u16, pb: u16) -> u32 {
+        if cmp.table.1 == 0 { count::<false>(x, y) * 1000 } else { self.estimate(cmp, count::<true>(x, y), pa, pb) }
+    }
+
+    /// The bits two diffused filters' Bloom filters have in common, in thousandths, estimated
+    /// from their set-bit counts `pa`, `pb` and the count of bits in which the images differ,
+    /// through the field's distance table.
+    #[inline(always)]
+    fn estimate(&self, cmp: &FieldCmp, differ: u32, pa: u16, pb: u16) -> u32 {
+        let table = &self.tables[cmp.table.0..][..cmp.table.1];
+        let (pa, pb) = (f32::from(pa), f32::from(pb));
+        // As `.clamp(0.0, min) * 1000.0) as u32` before, in fewer instructions: the value is
+        // finite (or NaN, which both make 0) and between 0 and 65,535,000, where they agree.
+        (((pa + pb - table[differ as usize]) / 2.0).max(0.0).min(pa.min(pb)) * 1000.0) as i32 as u32
+    }
+
+    /// Field `f` of the pair (`ra`, `qa`: record a's filters and set-bit counts): its level
+    /// OR-ed into `pat` and `compared` counted, when both records have it. A field of `W`
+    /// words, diffused when `DIFFUSED`; with `W` 0, of any shape (read from the field).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn field_in<const W: usize, const DIFFUSED: bool>(
+        &self,
+        f: usize,
+        ra: &[u64],
+        rb: &[u64],
+        qa: &[u16],
+        qb: &[u16],
+        pat: &mut u64,
+        compared: &mut u32,
+    ) {
+        let (pa, pb) = (qa[f], qb[f]);
+        if pa == 0 || pb == 0 {
+            return;
+        }
+        let cmp = &self.cmp[f];
+        *compared += 1;
+        let words = if W == 0 { cmp.words } else { W };
+        let (x, y) = (&ra[cmp.off..][..words], &rb[cmp.off..][..words]);
+        let both = if W == 0 {
+            self.common_in(cmp, x, y, pa, pb)
+        } else if DIFFUSED {
+            self.estimate(cmp, fixed::<true, W>(x, y), pa, pb)
+        } else {
+            fixed::<false, W>(x, y) * 1000
+        };
+        let (lo, hi) = (pa.min(pb), pa.max(pb));
+        // Overlap: |A∩B| / min(|A|,|B|); Dice: 2|A∩B| / (|A|+|B|).
+        let (num, den) = if cmp.overlap { (both, u32::from(lo)) } else { (both * 2, u32::from(pa) + u32::from(pb)) };
+        let mut l = similarity_level(num, den);
+        // An initial against a forename, or a partial date of birth (a year, a year and
+        // month) against a full one: compared by containment, at levels of their own.
+        if lo < cmp.partial.0 && hi >= cmp.partial.1 {
+            let overlap = f64::from(both) / 1000.0 / f64::from(lo);
+            l = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS } as u64;
+        }
+        *pat |= l << (4 * f);
+    }
+
+    /// The pair's levels, 4 bits per field, and the number of fields compared: the kernel, to
+    /// be inlined into each compilation of it.
+    #[inline(always)]
+    fn pattern_in(&self, a: usize, b: usize) -> (u64, u32) {
+        let nf = self.cmp.len();
+        let (ra, rb) = (&self.bits[a * self.stride..][..self.stride], &self.bits[b * self.stride..][..self.stride]);
+        let (qa, qb) = (&self.pops[a * nf..][..nf], &self.pops[b * nf..][..nf]);
+        let mut pat = 0u64;
+        let mut compared = 0;
+        // The shapes of the default settings' fields, with the names diffused or not: the
+        // fields one after another, each with code of its own (no loop, no dispatch on its
+        // shape, a branch of its own for "missing"); any other settings, the general loop.
+        macro_rules! fields {
+            ($d:expr) => {{
+                self.field_in::<8, $d>(0, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<8, $d>(1, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<1, false>(2, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<8, false>(3, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<16, false>(4, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<4, false>(5, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<4, false>(6, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<8, false>(7, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<8, false>(8, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_in::<8, false>(9, ra, rb, qa, qb, &mut pat, &mut compared);
+            }};
+        }
+        match self.shape {
+            Shape::Default { names_diffused: true } => fields!(true),
+            Shape::Default { names_diffused: false } => fields!(false),
+            Shape::Other => {
+                for f in 0..nf {
+                    self.field_in::<0, false>(f, ra, rb, qa, qb, &mut pat, &mut compared);
+                }
+            }
+        }
+        // A diffused forename far from the other's, in one nickname group with it (the keyed
+        // group token agrees): a nickname, not another person ("Lou", "Louise").
+        if let Some((fo, tokens)) = &self.nickname {
+            let l = level(pat, *fo);
+            if l > NICKNAME_LEVEL && l <= DICE_LEVELS.len() + 1 && Flat::nicknames(&tokens[a * NICK..][..NICK], &tokens[b * NICK..][..NICK])
+            {
+                pat = (pat & !(0xf << (4 * fo))) | (NICKNAME_LEVEL as u64) << (4 * fo);
+            }
+        }
+        // Forename and surname swapped: when both crosswise comparisons beat the straight
+        // ones, the pair is compared crosswise (as plaintext linkage does).
+        if let Some((fo, su)) = self.swap {
+            let (s1, s2) = ((pat >> (4 * fo)) & 0xf, (pat >> (4 * su)) & 0xf);
+            // Only worth a look when neither name agrees well as written.
+            if s1 >= 4 && s2 >= 4 && qa[fo] > 0 && qb[su] > 0 && qa[su] > 0 && qb[fo] > 0 {
+                let (l1, l2) = (self.cross_in(fo, su, ra, rb, qa, qb), self.cross_in(su, fo, ra, rb, qa, qb));
+                if l1 + l2 < s1 + s2 {
+                    pat &= !((0xf << (4 * fo)) | (0xf << (4 * su)));
+                    pat |= (l1 << (4 * fo)) | (l2 << (4 * su));
+                }
+            }
+        }
+        (pat, compared)
+    }
+
+    /// The Dice level of record a's field `f` against record b's field `g` (`ra`, `qa`: a's
+    /// filters and set-bit counts), with f's comparison. A method, not a closure: a closure
+    /// would be compiled once, without the CPU features of the kernel that calls it.
+    #[inline(always)]
+    fn cross_in(&self, f: usize, g: usize, ra: &[u64], rb: &[u64], qa: &[u16], qb: &[u16]) -> u64 {
+        let (cf, cg) = (&self.cmp[f], &self.cmp[g]);
+        let common = self.common_in(cf, &ra[cf.off..][..cf.words], &rb[cg.off..][..cg.words], qa[f], qb[g]);
+        similarity_level(common * 2, u32::from(qa[f]) + u32::from(qb[g]))
+    }
+
+    /// [`Flat::pattern_in`] for each pair, in order, handing each result to `out`.
+    #[inline(always)]
+    fn each_in(&self, pairs: impl Iterator<Item = (usize, usize)>, mut out: impl FnMut((u64, u32))) {
+        for (a, b) in pairs {
+            out(self.pattern_in(a, b));
+        }
+    }
+
+    /// [`Flat::each_in`] compiled with the CPU features popcnt.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must have those features.
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    #[target_feature(enable = "popcnt")]
+    unsafe fn each_popcnt(&self, pairs: impl Iterator<Item = (usize, usize)>, out: impl FnMut((u64, u32))) {
+        self.each_in(pairs, out);
+    }
+
+    /// [`Flat::each_in`] compiled with the CPU features popcnt, avx2.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must have those features.
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    #[target_feature(enable = "popcnt,avx2")]
+    unsafe fn each_avx2(&self, pairs: impl Iterator<Item = (usize, usize)>, out: impl FnMut((u64, u32))) {
+        self.each_in(pairs, out);
+    }
+
+    /// [`Flat::each_in`] compiled with the CPU features popcnt, avx2, avx512f, avx512vl, avx512vpopcntdq.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must have those features.
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    #[target_feature(enable = "popcnt,avx2,avx512f,avx512vl,avx512vpopcntdq")]
+    unsafe fn each_avx512(&self, pairs: impl Iterator<Item = (usize, usize)>, out: impl FnMut((u64, u32))) {
+        self.each_in(pairs, out);
+    }
+
+    /// Each pair's levels (4 bits per field) and number of fields compared, in order, handed
+    /// to `out`; with the kernel [`Flat::kernel`], chosen once for the whole batch.
+    #[allow(unsafe_code)]
+    pub(super) fn each(&self, pairs: impl Iterator<Item = (usize, usize)>, out: impl FnMut((u64, u32))) {
+        match self.kernel.0 {
+            Variant::Portable => self.each_in(pairs, out),
+            // SAFETY: a `Kernel` of this variant is made only by `Kernel::available`, after
+            // `is_x86_feature_detected!("popcnt")` found the feature `each_popcnt` enables.
+            #[cfg(target_arch = "x86_64")]
+            Variant::Popcnt => unsafe { self.each_popcnt(pairs, out) },
+            // SAFETY: made only by `Kernel::available`, after `is_x86_feature_detected!` found
+            // popcnt and avx2, the features `each_avx2` enables.
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx2 => unsafe { self.each_avx2(pairs, out) },
+            // SAFETY: made only by `Kernel::available`, after `is_x86_feature_detected!` found
+            // popcnt, avx512f, avx512vl and avx512vpopcntdq; and, implied by avx512f on every
+            // CPU and checked by the detection too, avx2: the features `each_avx512` enables.
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx512 => unsafe { self.each_avx512(pairs, out) },
+        }
+    }
+
+    /// One pair's levels and number of fields compared ([`Flat::each`]).
+    pub(super) fn pattern(&self, a: usize, b: usize) -> (u64, u32) {
+        let mut r = (0, 0);
+        self.each(std::iter::once((a, b)), |p| r = p);
+        r
+    }
+
+    /// Whether two records' nickname tokens ([`Flat::nickname`]) say their forenames are one
+    /// nickname group, or one a short form of the other.
+    #[inline(always)]
+    pub(super) fn nicknames(x: &[u64], y: &[u64]) -> bool {
+        let short = |w: u64, p: &[u64]| w != 0 && p[2..].contains(&w);
+        (x[0] != 0 && x[0] == y[0]) || short(x[1], y) || short(y[1], x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The level as it was found before (commit 90ddfae).
+    fn level_before(num: u32, den: u32) -> usize {
+        DICE_MILLI.iter().position(|&t| num >= t * den).unwrap_or(DICE_MILLI.len()) + 1
+    }
+    use conduct_resolve::model::SplitMix;
+
+    /// What the kernel before the compiled variants (commit 90ddfae) read beside the filters,
+    /// made as it made them.
+    struct Before {
+        words: Vec<usize>,
+        offset: Vec<usize>,
+        distance: Vec<Option<Vec<f32>>>,
+        overlap: Vec<bool>,
+        initials: Option<usize>,
+        initial_bits: u16,
+        dob: Option<usize>,
+        partial_dob_bits: u16,
+    }
+
+    impl Before {
+        fn new(settings: &crate::Settings) -> Before {
+            let fields = &settings.fields;
+            let words: Vec<usize> = fields.iter().map(crate::encode::FieldSpec::compared_words).collect();
+            let offset = words
+                .iter()
+                .scan(0, |o, w| {
+                    let x = *o;
+                    *o += w;
+                    Some(x)
+                })
+                .collect();
+            let at = |n: &str| fields.iter().position(|f| f.name == n);
+            let (initials, dob) = (at("forename"), at("dob"));
+            Before {
+                words,
+                offset,
+                distance: fields
+                    .iter()
+                    .map(|f| (f.diffusion > 0).then(|| crate::encode::distance_table(f.bits, f.diffusion, f.compared_bits()).0))
+                    .collect(),
+                overlap: fields.iter().map(|f| f.measure == crate::encode::Measure::Overlap).collect(),
+                initials,
+                initial_bits: initials.map_or(0, |f| (3 * fields[f].k) as u16),
+                dob,
+                partial_dob_bits: dob.map_or(0, |f| (6 * fields[f].k) as u16),
+            }
+        }
+
+        /// The kernel as it was, kept to pin that every compilation gives the same levels.
+        fn pattern(&self, flat: &Flat, a: usize, b: usize) -> (u64, u32) {
+            let filter = |f: usize, a: usize| &flat.bits[a * flat.stride + self.offset[f]..][..self.words[f]];
+            let common = |f: usize, g: usize, a: usize, b: usize| -> u32 {
+                let (x, y) = (filter(f, a), filter(g, b));
+                match &self.distance[f] {
+                    None => x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum::<u32>() * 1000,
+                    Some(table) => {
+                        let differ: u32 = x.iter().zip(y).map(|(p, q)| (p ^ q).count_ones()).sum();
+                        let (pa, pb) = (f32::from(flat.pop(f, a)), f32::from(flat.pop(g, b)));
+                        (((pa + pb - table[differ as usize]) / 2.0).clamp(0.0, pa.min(pb)) * 1000.0) as u32
+                    }
+                }
+            };
+            let dice_level = |f: usize, g: usize, a: usize, b: usize| -> u64 {
+                let (pa, pb) = (flat.pop(f, a), flat.pop(g, b));
+                level_before(common(f, g, a, b) * 2, u32::from(pa) + u32::from(pb)) as u64
+            };
+            let mut pat = 0u64;
+            let mut compared = 0;
+            for f in 0..self.words.len() {
+                let (pa, pb) = (flat.pop(f, a), flat.pop(f, b));
+                if pa == 0 || pb == 0 {
+                    continue;
+                }
+                compared += 1;
+                let both = common(f, f, a, b);
+                let (num, den) = if self.overlap[f] { (both, u32::from(pa.min(pb))) } else { (both * 2, u32::from(pa) + u32::from(pb)) };
+                let mut level = level_before(num, den);
+                let partial = (Some(f) == self.initials && pa.min(pb) < self.initial_bits)
+                    || (Some(f) == self.dob && pa.min(pb) < self.partial_dob_bits && pa.max(pb) >= self.partial_dob_bits);
+                if partial {
+                    let overlap = f64::from(both) / 1000.0 / f64::from(pa.min(pb));
+                    level = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS };
+                }
+                pat |= (level as u64) << (4 * f);
+            }
+            if let Some((fo, tokens)) = &flat.nickname {
+                let l = super::level(pat, *fo);
+                if l > NICKNAME_LEVEL
+                    && l <= DICE_LEVELS.len() + 1
+                    && Flat::nicknames(&tokens[a * NICK..][..NICK], &tokens[b * NICK..][..NICK])
+                {
+                    pat = (pat & !(0xf << (4 * fo))) | (NICKNAME_LEVEL as u64) << (4 * fo);
+                }
+            }
+            if let Some((fo, su)) = flat.swap {
+                let ok = |x: usize, y: usize| flat.pop(x, a) > 0 && flat.pop(y, b) > 0;
+                let poor = ((pat >> (4 * fo)) & 0xf) >= 4 && ((pat >> (4 * su)) & 0xf) >= 4;
+                if poor && ok(fo, su) && ok(su, fo) {
+                    let (l1, l2) = (dice_level(fo, su, a, b), dice_level(su, fo, a, b));
+                    let (s1, s2) = ((pat >> (4 * fo)) & 0xf, (pat >> (4 * su)) & 0xf);
+                    if l1 + l2 < s1 + s2 {
+                        pat &= !((0xf << (4 * fo)) | (0xf << (4 * su)));
+                        pat |= (l1 << (4 * fo)) | (l2 << (4 * su));
+                    }
+                }
+            }
+            (pat, compared)
+        }
+    }
+
+    #[test]
+    fn the_level_table_gives_the_first_threshold_reached() {
+        let mut rng = SplitMix::from_state(7);
+        for _ in 0..200_000 {
+            let den = (rng.next_u64() % 2048) as u32;
+            let num = (rng.next_u64() % (2001 * u64::from(den.max(1)))) as u32;
+            assert_eq!(similarity_level(num, den), level_before(num, den) as u64, "{num}/{den}");
+        }
+    }
+
+    /// Records whose filters are random, with the set-bit density of each field varied from
+    /// empty to full, and often one record's filter a near copy of another's (so that every
+    /// level, initials, partial dates, nicknames and swapped names occur).
+    fn random_flat(hardening: crate::Hardening, n: usize, seed: u64) -> (Flat, Before) {
+        let secret = crate::Secret::from_bytes(b"0123456789abcdef0123".to_vec()).unwrap();
+        let settings = crate::Encoder::new(hardening, &secret, None, "Kent").settings().clone();
+        let mut rng = SplitMix::from_state(seed);
+        let mut records: Vec<crate::encode::EncodedRecord> = Vec::with_capacity(n);
+        for i in 0..n {
+            let like = (i > 0 && rng.next_u64() % 2 == 0).then(|| records[(rng.next_u64() % i as u64) as usize].clone());
+            let mut filters = Vec::with_capacity(settings.fields.len());
+            for (f, spec) in settings.fields.iter().enumerate() {
+                let words = spec.stored_words();
+                let missing = rng.next_u64() % 6 == 0;
+                let filter = if missing {
+                    None
+                } else if let Some(Some(x)) = like.as_ref().map(|r| r.filters[f].clone()) {
+                    // A near copy: a few bits flipped.
+                    let mut x = x;
+                    for _ in 0..rng.next_u64() % 12 {
+                        let bit = rng.next_u64() % (spec.compared_words() as u64 * 64);
+                        x[(bit / 64) as usize] ^= 1 << (bit % 64);
+                    }
+                    Some(x)
+                } else {
+                    let density = rng.next_u64() % 65;
+                    let mut x: Vec<u64> =
+                        (0..words).map(|_| (0..64).fold(0u64, |w, k| w | u64::from(rng.next_u64() % 64 < density) << k)).collect();
+                    if spec.diffusion > 0 {
+                        // The Bloom filter's set-bit count, sent beside the diffused image:
+                        // sometimes small (an initial).
+                        x[spec.compared_words()] = rng.next_u64() % u64::from(spec.bits / 2);
+                    }
+                    Some(x)
+                };
+                filters.push(filter);
+            }
+            // Nickname and short-form tokens from a small alphabet, so that they often agree.
+            let blocks: Vec<u64> = (0..settings.blocking_rules.len()).map(|_| rng.next_u64() % 4).collect();
+            records.push(crate::encode::EncodedRecord { pseudonym: format!("r{i}"), filters, blocks });
+        }
+        let enc = crate::Encodings { path: "random.parquet".into(), force: "Kent".into(), settings, records, reports: Vec::new() };
+        (Flat::new(std::slice::from_ref(&enc)), Before::new(&enc.settings))
+    }
+
+    #[test]
+    fn every_kernel_gives_the_levels_of_the_kernel_before() {
+        let kernels = Kernel::available();
+        eprintln!("kernels on this CPU: {:?}", kernels.iter().map(|k| k.name()).collect::<Vec<_>>());
+        for (hardening, seed) in [(crate::Hardening::Default, 1), (crate::Hardening::Flips, 2), (crate::Hardening::None, 3)] {
+            let (mut flat, old) = random_flat(hardening, 300, seed);
+            let n = flat.party.len();
+            let pairs: Vec<(usize, usize)> = (0..n).flat_map(|a| (0..n).map(move |b| (a, b))).collect();
+            let before: Vec<(u64, u32)> = pairs.iter().map(|&(a, b)| old.pattern(&flat, a, b)).collect();
+            let mut levels = std::collections::HashSet::new();
+            for &(p, _) in &before {
+                for f in 0..flat.cmp.len() {
+                    levels.insert(level(p, f));
+                }
+            }
+            // The random records reach every level, so each branch of the kernel is compared.
+            assert_eq!(levels.len(), super::super::LEVELS, "{hardening:?}: levels reached {levels:?}");
+            // Each compilation, with the default settings' own code and with the general loop.
+            let shapes = [flat.shape, Shape::Other];
+            assert!(matches!(shapes[0], Shape::Default { .. }), "{hardening:?}: {:?}", shapes[0]);
+            for (&k, &shape) in kernels.iter().flat_map(|k| shapes.iter().map(move |s| (k, s))) {
+                flat.kernel = k;
+                flat.shape = shape;
+                let mut now = Vec::with_capacity(pairs.len());
+                flat.each(pairs.iter().copied(), |r| now.push(r));
+                for (i, (x, y)) in now.iter().zip(&before).enumerate() {
+                    assert_eq!(x, y, "{hardening:?}, kernel {} ({shape:?}): pair {:?}", k.name(), pairs[i]);
+                }
+                assert_eq!(now.len(), before.len());
+                assert_eq!(flat.pattern(3, 7), before[3 * n + 7]);
+            }
+        }
+    }
+}
