@@ -2,13 +2,14 @@
 //! in batches ([`Flat::each`]).
 //!
 //! One Rust source, compiled more than once: portably, and on x86-64 also with POPCNT, with
-//! AVX2 and with AVX-512 (VPOPCNTDQ), where the filters' set-bit counts are single
-//! instructions or vectors of them. The fields of the default settings each get code of their
-//! own ([`Shape`]); any other settings go through a loop over the fields. Which one runs is chosen once per batch of pairs from the
-//! CPU features found at run time ([`Kernel`]), never per word. The counts of set bits are
+//! AVX2 and with AVX-512 (VPOPCNTDQ; where the compiler has it, Rust 1.89 and later: see
+//! `build.rs`), where the filters' set-bit counts are single instructions or vectors of them.
+//! Which one runs is chosen once per batch of pairs from the CPU features found at run time
+//! ([`Kernel`]), never per word. The fields of the default settings each get code of their own
+//! ([`Shape`]); other settings go through a loop over the fields. The counts of set bits are
 //! exact whatever the instructions, so every variant gives the same levels; the tests below
 //! check that on random filters, against each other and against the kernel as it was before
-//! the variants (`pattern_before`).
+//! the variants (`Before`).
 
 use super::{DICE_LEVELS, DICE_MILLI, Flat, INITIAL_AGREES, INITIAL_DIFFERS, NICK, NICKNAME_LEVEL, level};
 
@@ -65,7 +66,7 @@ enum Variant {
     Popcnt,
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", pprl_avx512))]
     Avx512,
 }
 
@@ -80,6 +81,7 @@ impl Kernel {
                 if std::arch::is_x86_feature_detected!("avx2") {
                     out.push(Kernel(Variant::Avx2));
                 }
+                #[cfg(pprl_avx512)]
                 if std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512vl")
                     && std::arch::is_x86_feature_detected!("avx512vpopcntdq")
@@ -104,7 +106,7 @@ impl Kernel {
             Variant::Popcnt => "popcnt",
             #[cfg(target_arch = "x86_64")]
             Variant::Avx2 => "avx2",
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", pprl_avx512))]
             Variant::Avx512 => "avx512",
         }
     }
@@ -357,7 +359,7 @@ impl Flat {
     /// # Safety
     ///
     /// The CPU must have those features.
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", pprl_avx512))]
     #[allow(unsafe_code)]
     #[target_feature(enable = "popcnt,avx2,avx512f,avx512vl,avx512vpopcntdq")]
     unsafe fn each_avx512(&self, pairs: impl Iterator<Item = (usize, usize)>, out: impl FnMut((u64, u32))) {
@@ -381,7 +383,7 @@ impl Flat {
             // SAFETY: made only by `Kernel::available`, after `is_x86_feature_detected!` found
             // popcnt, avx512f, avx512vl and avx512vpopcntdq; and, implied by avx512f on every
             // CPU and checked by the detection too, avx2: the features `each_avx512` enables.
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", pprl_avx512))]
             Variant::Avx512 => unsafe { self.each_avx512(pairs, out) },
         }
     }
