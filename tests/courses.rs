@@ -43,6 +43,27 @@ fn course_rules_recover_true_courses_given_true_people() {
     let mut summary_ids: Vec<String> = read_csv(&out.join("course_summary.csv")).into_iter().map(|r| r["course_id"].clone()).collect();
     summary_ids.sort();
     assert_eq!(ids, summary_ids);
+    // A line's keys, in the order they have always been written (alphabetical), and its dates
+    // as text.
+    let line = std::fs::read_to_string(out.join("timelines.jsonl")).unwrap().lines().next().unwrap().to_string();
+    let keys = [
+        "course_id",
+        "forces",
+        "orders",
+        "priority",
+        "priority_by_rules",
+        "reasons",
+        "reports",
+        "screenings",
+        "suspect_person_id",
+        "victim_person_id",
+        "withdrawal",
+    ];
+    let at: Vec<usize> = keys.iter().map(|k| line.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k} in {line}"))).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
+    let first: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let date = first["reports"][0]["date"].as_str().unwrap();
+    assert!(date.len() == 10 && date.as_bytes()[4] == b'-', "{date}");
     assert!(timeline["reports"].as_array().unwrap().len() >= 2);
     let triage = read_csv(&out.join("triage.csv"));
     assert!(triage.iter().all(|r| !r["reasons"].is_empty()), "every course has its reasons");

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use conduct_domain::Force;
-use conduct_domain::{Incident, Order, RiskAssessment};
+use conduct_domain::{Date, Incident, Order, RiskAssessment};
 
 use crate::breach::Breach;
 use crate::build::{Course, Courses, Suspect, span};
@@ -324,7 +324,7 @@ impl Found<'_> {
         for r in self.reviews {
             review_of[r.course] = Some(r);
         }
-        let timeline = |n: usize| -> serde_json::Value {
+        let timeline = |n: usize| -> Timeline<'_> {
             let c = &self.courses.courses[n];
             let review = review_of[n];
             let breach_incidents: Vec<usize> =
@@ -333,16 +333,18 @@ impl Found<'_> {
             for &i in &c.incidents {
                 for &o in order_by_incident.get(&(inc[i].force, inc[i].incident_ref.as_str())).into_iter().flatten() {
                     let o = &self.orders[o];
-                    orders.push(serde_json::json!({
-                        "order_ref": o.order_ref, "force": o.force.name(), "order_type": o.order_type.as_str(),
-                        "applied_date": o.applied_date.map(|d| d.to_string()),
-                        "granted_date": o.granted_date.map(|d| d.to_string()),
-                        "expires_date": o.expires_date.map(|d| d.to_string()),
-                        "status": o.status.map(|s| s.as_str()),
-                    }));
+                    orders.push(TimelineOrder {
+                        applied_date: o.applied_date,
+                        expires_date: o.expires_date,
+                        force: o.force.name(),
+                        granted_date: o.granted_date,
+                        order_ref: &o.order_ref,
+                        order_type: o.order_type.as_str(),
+                        status: o.status.map(|s| s.as_str()),
+                    });
                 }
             }
-            let reports: Vec<serde_json::Value> = c
+            let reports = c
                 .incidents
                 .iter()
                 .enumerate()
@@ -371,55 +373,62 @@ impl Found<'_> {
                     if victim_withdrew(r) {
                         flags.push("victim_withdrew");
                     }
-                    serde_json::json!({
-                        "date": r.recorded_date.to_string(),
-                        "occurred_date": r.occurred_date.map(|d| d.to_string()),
-                        "force": r.force.name(),
-                        "incident_ref": r.incident_ref,
-                        "offence_code": r.offence_code.as_str(),
-                        "offence": r.offence_code.description().unwrap_or(&r.offence_description),
-                        "outcome_type": r.outcome_type.map(|o| o.number()),
-                        "secondary_offence_codes": r.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-                        "flags": flags,
-                        "narrative": r.narrative,
-                    })
+                    TimelineReport {
+                        date: r.recorded_date,
+                        flags,
+                        force: r.force.name(),
+                        incident_ref: &r.incident_ref,
+                        narrative: &r.narrative,
+                        occurred_date: r.occurred_date,
+                        offence: r.offence_code.description().unwrap_or(&r.offence_description),
+                        offence_code: r.offence_code.as_str(),
+                        outcome_type: r.outcome_type.map(|o| o.number()),
+                        secondary_offence_codes: r.secondary_offence_codes.iter().map(|c| c.as_str()).collect(),
+                    }
                 })
                 .collect();
-            serde_json::json!({
-                "course_id": c.id,
-                "victim_person_id": (self.person)(c.victim),
-                "suspect_person_id": self.suspect(c.suspect),
-                "forces": c.forces.iter().map(|f| f.name()).collect::<Vec<_>>(),
-                "priority": review.map(|r| r.priority.as_str()),
-                "priority_by_rules": review.map(|r| r.by_rules.as_str()),
-                "withdrawal": withdrawal(inc, c).map(|w| serde_json::json!({
-                    "date": w.date.to_string(),
-                    "outcome_date_recorded": w.outcome_date_recorded,
-                    "outcome_type": w.outcome.number(),
-                    "incident_ref": inc[w.incident].incident_ref,
-                    "force": inc[w.incident].force.name(),
-                    "after_report": w.position,
-                    "of_reports": w.reports,
-                    "days_after_first": w.days_after_first,
-                    "reports_since": w.reports_since,
-                    "withdrawn_reports": w.withdrawn_reports,
-                })),
-                "reasons": review.map(|r| r.reasons.clone()).unwrap_or_default(),
-                "orders": orders,
-                "reports": reports,
-                "screenings": review.map(|r| r.screenings.iter().map(|&k| {
-                    let a = &self.risk_assessments[k];
-                    serde_json::json!({
-                        "date": a.assessed_date.to_string(),
-                        "force": a.force.name(),
-                        "incident_ref": a.incident_ref,
-                        "tool": a.tool.as_str(),
-                        "grade": a.grade.map(|g| g.as_str()),
-                        "yes_answers": a.yes_answers,
-                        "in_words": a.in_words(),
+            Timeline {
+                course_id: &c.id,
+                forces: c.forces.iter().map(|f| f.name()).collect(),
+                orders,
+                priority: review.map(|r| r.priority.as_str()),
+                priority_by_rules: review.map(|r| r.by_rules.as_str()),
+                reasons: review.map_or(&[], |r| &r.reasons),
+                reports,
+                screenings: review
+                    .map(|r| {
+                        r.screenings
+                            .iter()
+                            .map(|&k| {
+                                let a = &self.risk_assessments[k];
+                                TimelineScreening {
+                                    date: a.assessed_date,
+                                    force: a.force.name(),
+                                    grade: a.grade.map(|g| g.as_str()),
+                                    in_words: a.in_words(),
+                                    incident_ref: &a.incident_ref,
+                                    tool: a.tool.as_str(),
+                                    yes_answers: &a.yes_answers,
+                                }
+                            })
+                            .collect()
                     })
-                }).collect::<Vec<_>>()).unwrap_or_default(),
-            })
+                    .unwrap_or_default(),
+                suspect_person_id: self.suspect(c.suspect),
+                victim_person_id: (self.person)(c.victim),
+                withdrawal: withdrawal(inc, c).map(|w| TimelineWithdrawal {
+                    after_report: w.position,
+                    date: w.date,
+                    days_after_first: w.days_after_first,
+                    force: inc[w.incident].force.name(),
+                    incident_ref: &inc[w.incident].incident_ref,
+                    of_reports: w.reports,
+                    outcome_date_recorded: w.outcome_date_recorded,
+                    outcome_type: w.outcome.number(),
+                    reports_since: w.reports_since,
+                    withdrawn_reports: w.withdrawn_reports,
+                }),
+            }
         };
         // Both cores build and serialise a chunk of timelines; the chunk is written in order.
         use rayon::prelude::*;
@@ -430,7 +439,7 @@ impl Found<'_> {
             let lines: Vec<Vec<u8>> = (start..n.min(start + 4096))
                 .into_par_iter()
                 .map(|k| {
-                    let mut line = serde_json::to_vec(&timeline(k)).expect("a JSON value always serialises");
+                    let mut line = serde_json::to_vec(&timeline(k)).expect("a timeline serialises: its keys are names, its dates text");
                     line.push(b'\n');
                     line
                 })
@@ -440,5 +449,93 @@ impl Found<'_> {
             }
         }
         out.flush().map_err(|e| werr(path)(&e))
+    }
+}
+
+// A course's timeline, one line of timelines.jsonl: typed, serialised without building a JSON
+// tree first. Fields in alphabetical order, the order they have always been written in.
+
+#[derive(serde::Serialize)]
+struct Timeline<'a> {
+    course_id: &'a str,
+    forces: Vec<&'static str>,
+    orders: Vec<TimelineOrder<'a>>,
+    priority: Option<&'static str>,
+    priority_by_rules: Option<&'static str>,
+    reasons: &'a [String],
+    reports: Vec<TimelineReport<'a>>,
+    screenings: Vec<TimelineScreening<'a>>,
+    suspect_person_id: String,
+    victim_person_id: String,
+    withdrawal: Option<TimelineWithdrawal<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct TimelineOrder<'a> {
+    #[serde(serialize_with = "maybe_day")]
+    applied_date: Option<Date>,
+    #[serde(serialize_with = "maybe_day")]
+    expires_date: Option<Date>,
+    force: &'static str,
+    #[serde(serialize_with = "maybe_day")]
+    granted_date: Option<Date>,
+    order_ref: &'a str,
+    order_type: &'static str,
+    status: Option<&'static str>,
+}
+
+#[derive(serde::Serialize)]
+struct TimelineReport<'a> {
+    #[serde(serialize_with = "day")]
+    date: Date,
+    flags: Vec<&'static str>,
+    force: &'static str,
+    incident_ref: &'a str,
+    narrative: &'a str,
+    #[serde(serialize_with = "maybe_day")]
+    occurred_date: Option<Date>,
+    offence: &'a str,
+    offence_code: &'a str,
+    outcome_type: Option<u8>,
+    secondary_offence_codes: Vec<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct TimelineScreening<'a> {
+    #[serde(serialize_with = "day")]
+    date: Date,
+    force: &'static str,
+    grade: Option<&'static str>,
+    in_words: String,
+    incident_ref: &'a str,
+    tool: &'static str,
+    yes_answers: &'a [String],
+}
+
+#[derive(serde::Serialize)]
+struct TimelineWithdrawal<'a> {
+    after_report: usize,
+    #[serde(serialize_with = "day")]
+    date: Date,
+    days_after_first: i32,
+    force: &'static str,
+    incident_ref: &'a str,
+    of_reports: usize,
+    outcome_date_recorded: bool,
+    outcome_type: u8,
+    reports_since: usize,
+    withdrawn_reports: usize,
+}
+
+/// A date as `YYYY-MM-DD` text.
+fn day<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(d)
+}
+
+/// A date as text, or null.
+fn maybe_day<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
     }
 }
