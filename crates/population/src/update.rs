@@ -1089,15 +1089,13 @@ pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
     let file = std::fs::File::create(path).map_err(io)?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
     w.write_record(["record_id", "person_id"]).map_err(csv_err)?;
+    w.flush().map_err(io)?;
+    // Every row written by `persons_row`, on both databases.
+    let mut out = w.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
     let mut n = 0u64;
-    let mut after = 0i64;
-    let mut label = String::with_capacity(8);
     if let Some(db) = store.sqlite() {
-        // SQLite: one streaming statement, no row held beyond the one being written; each row
-        // written as the CSV writer would write it, without it for the ids that need no quotes.
+        // SQLite: one streaming statement, no row held beyond the one being written.
         let sql = |e: rusqlite::Error| Error::from(conduct_store::Error::from(e));
-        w.flush().map_err(io)?;
-        let mut out = w.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
         let mut stmt = db.prepare("SELECT record_id, person FROM population_records ORDER BY rec").map_err(sql)?;
         let mut rows = stmt.query([]).map_err(sql)?;
         while let Some(r) = rows.next().map_err(sql)? {
@@ -1109,25 +1107,23 @@ pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
             persons_row(&mut out, id, r.get::<_, i64>(1).map_err(sql)?).map_err(io)?;
             n += 1;
         }
-        std::io::Write::flush(&mut out).map_err(io)?;
-        return Ok(n);
-    }
-    let c = store.conn();
-    loop {
-        let page =
-            c.query("SELECT rec, record_id, person FROM population_records WHERE rec > ? ORDER BY rec LIMIT 262144", &[Value::Int(after)])?;
-        let Some(last) = page.last() else { break };
-        after = last[0].int().unwrap_or(i64::MAX);
-        for r in &page {
-            use std::fmt::Write as _;
-            label.clear();
-            let _ = write!(label, "P{:07}", r[2].int().unwrap_or(0));
-            let id = r[1].text();
-            w.write_record([conduct_domain::cell::inert(&id).as_ref(), label.as_str()]).map_err(csv_err)?;
-            n += 1;
+    } else {
+        let c = store.conn();
+        let mut after = 0i64;
+        loop {
+            let page = c.query(
+                "SELECT rec, record_id, person FROM population_records WHERE rec > ? ORDER BY rec LIMIT 262144",
+                &[Value::Int(after)],
+            )?;
+            let Some(last) = page.last() else { break };
+            after = last[0].int().unwrap_or(i64::MAX);
+            for r in &page {
+                persons_row(&mut out, &r[1].text(), r[2].int().unwrap_or(0)).map_err(io)?;
+                n += 1;
+            }
         }
     }
-    w.flush().map_err(io)?;
+    std::io::Write::flush(&mut out).map_err(io)?;
     Ok(n)
 }
 
