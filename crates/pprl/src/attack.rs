@@ -38,8 +38,14 @@
 //! what the hub reads: the images' overlaps, whose expectation it derives from the Bloom
 //! overlap it expects (an image bit is the parity of `t` Bloom bits), with their binomial
 //! variance; clusters are formed and compared by the hub's estimated Dice; a cluster's set-bit
-//! count is its records' median less what the flips add. It does not read the short-form
-//! tokens ([`crate::encode::SHORT_FORM_TOKENS`]).
+//! count is its records' median less what the flips add.
+//!
+//! It reads the short-form tokens ([`crate::encode::SHORT_FORM_TOKENS`]) the default encoding
+//! sends, as anyone holding the file can ([`ShortForms`]): which of them a record has gives its
+//! forename's length away (3, 4, 5, or 6 letters or more), so decoding keeps to values of that
+//! length; and records sharing a token share the forename, or its first 3, 4 or 5 letters, so a
+//! record decoded with confidence tells the others theirs (`--without-short-forms` measures
+//! what they add).
 //!
 //! Scoring ([`score`]) compares decoded values with the records' true values; the attack
 //! itself never sees them.
@@ -50,7 +56,7 @@ use conduct_resolve::normalise::{Features, Nicknames};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::encode::{Comparer, Encoder};
+use crate::encode::{Comparer, Encoder, SHORT_FORM_TOKENS};
 use crate::file::Encodings;
 use crate::{Error, ErrorKind, Hardening, Secret};
 
@@ -91,11 +97,13 @@ pub struct AttackOptions {
     /// How much likelier (in log units) the best value must be than the next for a
     /// decoding to be confident.
     pub margin: f32,
+    /// Read the short-form tokens where the file has them ([`ShortForms`]).
+    pub short_forms: bool,
 }
 
 impl Default for AttackOptions {
     fn default() -> AttackOptions {
-        AttackOptions { variant: Variant::Plain, align: 10, rounds: 3, anchors: 150, max_dob_values: 3000, margin: 3.0 }
+        AttackOptions { variant: Variant::Plain, align: 10, rounds: 3, anchors: 150, max_dob_values: 3000, margin: 3.0, short_forms: true }
     }
 }
 
@@ -126,6 +134,10 @@ pub struct FieldAttack {
     /// See `through_names`.
     #[serde(skip_serializing_if = "is_zero")]
     pub name_anchors: usize,
+    /// Forename: records decoded in the last round through what the short-form tokens tell
+    /// (the forename, or a prefix of it, of a record sharing the token), beyond the anchors.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub through_short_forms: usize,
 }
 
 /// The attack's result.
@@ -314,11 +326,106 @@ fn shared(a: &[usize], b: &[usize], mult: &[u32]) -> u32 {
     s
 }
 
-/// Decodes filters by their overlaps with the anchors (aligned pattern ↔ value pairs): a
-/// filter of value `v` shares with an anchor's pattern about `k` bits per token `v` shares
-/// with the anchor's value, plus what chance gives; the value whose expected overlaps are
-/// nearest the observed ones (among values whose tokens would set about as many bits as the
-/// filter has) is the decoding. Confident when clearly nearer than the next value.
+/// What decoding a field needs in one round: the anchors (aligned pattern ↔ value pairs), and
+/// how a filter of a given value is expected to overlap them. A filter of value `v` shares with
+/// an anchor's pattern about `k` bits per token `v` shares with the anchor's value, plus what
+/// chance gives.
+struct Fit<'a> {
+    mult: &'a [u32],
+    anchors: &'a [(&'a [u64], &'a [usize])],
+    /// The anchors' set-bit counts.
+    ba: Vec<f64>,
+    scheme: Scheme,
+    diffused: Option<(u32, u32)>,
+    /// Tolerance on a value's expected set-bit count, and the variance of it.
+    tol: f32,
+    len_var: f32,
+    /// Records the population counts (for the prior).
+    total: usize,
+}
+
+impl<'a> Fit<'a> {
+    fn new(values: &[Value], mult: &'a [u32], anchors: &'a [(&'a [u64], &'a [usize])], scheme: Scheme, cmp: &Comparer) -> Fit<'a> {
+        let mf = f64::from(scheme.m);
+        Fit {
+            mult,
+            anchors,
+            ba: anchors.iter().map(|(p, _)| f64::from(cmp.pop(p))).collect(),
+            scheme,
+            diffused: cmp.diffusion(),
+            tol: 4.0 + 2.0 * (mf * scheme.flip) as f32,
+            len_var: 3.0 + 2.0 * (mf * scheme.flip) as f32,
+            total: values.iter().map(|v| v.count).sum(),
+        }
+    }
+
+    /// The set-bit count a filter of a value with these units is expected to have (after flips).
+    fn expected_len(&self, units: &[usize]) -> f32 {
+        let Scheme { k, m, flip, .. } = self.scheme;
+        let mf = f64::from(m);
+        let b = mf * (1.0 - (1.0 - 1.0 / mf).powf(f64::from(k * units.iter().map(|&u| self.mult[u]).sum::<u32>())));
+        (b + (mf - b) * flip - b * flip) as f32
+    }
+
+    /// Minus the log of the value's share of the population: the prior.
+    fn prior(&self, v: &Value) -> f32 {
+        (self.total as f32 / v.count as f32).ln()
+    }
+
+    /// A filter of a value with these `units` (expected set-bit count `bv`): its expected
+    /// overlap with each anchor and the variance of it. For a diffused field the overlap read
+    /// is that of the images (bits set in both), whose expectation follows from the Bloom
+    /// filters' expected overlap c and set-bit counts a, b: an image bit is the parity of its
+    /// t inputs, so P(both set) = (1 − (1−2a/m)^t − (1−2b/m)^t + (1−2(a+b−2c)/m)^t) / 4.
+    fn expect<'s>(&'s self, units: &'s [usize], bv: f32) -> impl Iterator<Item = (f32, f32)> + 's {
+        let Scheme { k, m, flip, .. } = self.scheme;
+        let mf = f64::from(m);
+        let mult = self.mult;
+        let diffused = self.diffused;
+        self.anchors.iter().zip(&self.ba).map(move |((_, au), &b)| {
+            let ks = f64::from(k * shared(units, au, mult)).min(f64::from(bv)).min(b);
+            let chance = (f64::from(bv) - ks).max(0.0) * (b - ks).max(0.0) / mf;
+            let c = ks * (1.0 - 2.0 * flip) + chance;
+            match diffused {
+                None => (c as f32, (c + 2.0) as f32),
+                Some((t, l)) => {
+                    let a = f64::from(bv);
+                    let parity = |x: f64| (1.0 - 2.0 * x / mf).max(-1.0).powi(t as i32);
+                    let q = ((1.0 - parity(a) - parity(b) + parity(a + b - 2.0 * c)) / 4.0).clamp(0.0, 1.0);
+                    let l = f64::from(l);
+                    ((q * l) as f32, (q * (1.0 - q) * l + 2.0) as f32)
+                }
+            }
+        })
+    }
+
+    /// Bits a filter shares with each anchor: counted, or for diffused filters estimated.
+    fn observe(&self, f: &[u64], cmp: &Comparer) -> Vec<f32> {
+        self.anchors.iter().map(|(p, _)| cmp.overlap(p, f) as f32).collect()
+    }
+
+    /// About minus the log-likelihood of a filter with set-bit count `b` and anchor overlaps
+    /// `obs` being of a value with these expected overlaps, expected set-bit count and prior:
+    /// overlaps as Poisson-like counts, the popcount as normal around its expectation.
+    fn distance(&self, obs: &[f32], expect: impl Iterator<Item = (f32, f32)>, b: f32, len: f32, prior: f32) -> f32 {
+        let mut d = 0f32;
+        for (o, (x, var)) in obs.iter().zip(expect) {
+            d += (o - x) * (o - x) / var;
+        }
+        let dl = len - b;
+        0.5 * d + 0.5 * dl * dl / self.len_var + prior
+    }
+}
+
+/// The forename length classes the short-form tokens tell, per filter and per population value
+/// ([`ShortForms`]).
+type Told<'a> = (&'a [Option<u8>], &'a [Option<u8>]);
+
+/// Decodes filters by their overlaps with the anchors ([`Fit`]): the value whose expected
+/// overlaps are nearest the observed ones (among values whose tokens would set about as many
+/// bits as the filter has, and, where the short-form tokens tell a forename's length
+/// (`told`: per filter, per value), of that length) is the decoding. Confident when clearly
+/// nearer than the next value.
 fn match_anchors(
     values: &[Value],
     mult: &[u32],
@@ -326,82 +433,44 @@ fn match_anchors(
     anchors: &[(&[u64], &[usize])],
     field: Scheme,
     cmp: &Comparer,
+    told: Option<Told<'_>>,
 ) -> Vec<Option<Decoded>> {
-    let Scheme { k, m, flip, margin } = field;
     if anchors.is_empty() {
         return vec![None; filters.len()];
     }
-    let mf = f64::from(m);
-    let expected_bits = |t: u32| mf * (1.0 - (1.0 - 1.0 / mf).powf(f64::from(k * t)));
+    let fit = Fit::new(values, mult, anchors, field, cmp);
     // Values by expected popcount (after flips).
-    let mut by_len: Vec<(f32, usize)> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let b = expected_bits(v.units.iter().map(|&u| mult[u]).sum());
-            ((b + (mf - b) * flip - b * flip) as f32, i)
-        })
-        .collect();
+    let mut by_len: Vec<(f32, usize)> = values.iter().enumerate().map(|(i, v)| (fit.expected_len(&v.units), i)).collect();
     by_len.sort_by(|a, b| a.0.total_cmp(&b.0));
     let na = anchors.len();
-    let ba: Vec<f64> = anchors.iter().map(|(p, _)| f64::from(cmp.pop(p))).collect();
-    // Expected overlaps and their variances, value-major. For a diffused field the overlap
-    // read is that of the images (bits set in both), whose expectation follows from the Bloom
-    // filters' expected overlap c and set-bit counts a, b: an image bit is the parity of its
-    // t inputs, so P(both set) = (1 − (1−2a/m)^t − (1−2b/m)^t + (1−2(a+b−2c)/m)^t) / 4.
-    let diffused = cmp.diffusion();
-    let expect: Vec<(f32, f32)> = by_len
-        .par_iter()
-        .flat_map_iter(|&(bv, v)| {
-            let units = &values[v].units;
-            anchors.iter().zip(&ba).map(move |((_, au), &b)| {
-                let ks = f64::from(k * shared(units, au, mult)).min(f64::from(bv)).min(b);
-                let chance = (f64::from(bv) - ks).max(0.0) * (b - ks).max(0.0) / mf;
-                let c = ks * (1.0 - 2.0 * flip) + chance;
-                match diffused {
-                    None => (c as f32, (c + 2.0) as f32),
-                    Some((t, l)) => {
-                        let a = f64::from(bv);
-                        let parity = |x: f64| (1.0 - 2.0 * x / mf).max(-1.0).powi(t as i32);
-                        let q = ((1.0 - parity(a) - parity(b) + parity(a + b - 2.0 * c)) / 4.0).clamp(0.0, 1.0);
-                        let l = f64::from(l);
-                        ((q * l) as f32, (q * (1.0 - q) * l + 2.0) as f32)
-                    }
-                }
-            })
-        })
-        .collect();
+    // Expected overlaps and their variances, value-major.
+    let expect: Vec<(f32, f32)> = by_len.par_iter().flat_map_iter(|&(bv, v)| fit.expect(&values[v].units, bv)).collect();
     let lens: Vec<f32> = by_len.iter().map(|x| x.0).collect();
-    // Minus the log of the value's share of the population: the prior.
-    let total: usize = values.iter().map(|v| v.count).sum();
-    let prior: Vec<f32> = by_len.iter().map(|&(_, v)| (total as f32 / values[v].count as f32).ln()).collect();
-    let tol = 4.0 + 2.0 * (mf * flip) as f32;
-    let len_var = 3.0 + 2.0 * (mf * flip) as f32;
-    let mut cache: HashMap<&[u64], Option<Decoded>> = HashMap::new();
-    let distinct: Vec<&[u64]> = filters.iter().copied().filter(|f| cache.insert(f, None).is_none()).collect();
+    let prior: Vec<f32> = by_len.iter().map(|&(_, v)| fit.prior(&values[v])).collect();
+    let told_of = |i: usize| told.and_then(|(f, _)| f[i]);
+    let mut cache: HashMap<(&[u64], Option<u8>), Option<Decoded>> = HashMap::new();
+    let distinct: Vec<(&[u64], Option<u8>)> =
+        filters.iter().enumerate().map(|(i, f)| (*f, told_of(i))).filter(|key| cache.insert(*key, None).is_none()).collect();
     let out: Vec<Option<Decoded>> = distinct
         .par_iter()
         .with_min_len(16)
-        .map(|f| {
+        .map(|&(f, letters)| {
             let b = cmp.pop(f) as f32;
-            // Bits shared with each anchor: counted, or for diffused filters estimated, with
-            // the estimate's variance (a saturated comparison tells nothing and weighs nothing).
-            let obs: Vec<f32> = anchors.iter().map(|(p, _)| cmp.overlap(p, f) as f32).collect();
-            let lo = lens.partition_point(|&l| l < b - tol);
-            let hi = lens.partition_point(|&l| l <= b + tol);
+            // Bits shared with each anchor (a saturated comparison tells nothing and weighs
+            // nothing).
+            let obs = fit.observe(f, cmp);
+            let lo = lens.partition_point(|&l| l < b - fit.tol);
+            let hi = lens.partition_point(|&l| l <= b + fit.tol);
             let mut best = (f32::MAX, 0usize, usize::MAX);
             let mut second = f32::MAX;
             for j in lo..hi {
-                let e = &expect[j * na..(j + 1) * na];
-                // About minus the log-likelihood: overlaps as Poisson-like counts, the
-                // popcount as normal around its expectation.
-                let mut d = 0f32;
-                for (o, (x, var)) in obs.iter().zip(e) {
-                    d += (o - x) * (o - x) / var;
-                }
-                let dl = lens[j] - b;
-                let d = 0.5 * d + 0.5 * dl * dl / len_var + prior[j];
                 let v = by_len[j].1;
+                if let (Some(n), Some((_, of_value))) = (letters, told)
+                    && of_value[v] != Some(n)
+                {
+                    continue;
+                }
+                let d = fit.distance(&obs, expect[j * na..(j + 1) * na].iter().copied(), b, lens[j], prior[j]);
                 let count = values[v].count;
                 if d < best.0 || (d == best.0 && count > best.1) {
                     second = second.min(best.0);
@@ -410,13 +479,155 @@ fn match_anchors(
                     second = second.min(d);
                 }
             }
-            (best.2 != usize::MAX).then_some(Decoded { value: best.2, confident: second - best.0 >= margin })
+            (best.2 != usize::MAX).then_some(Decoded { value: best.2, confident: second - best.0 >= field.margin })
         })
         .collect();
-    for (f, d) in distinct.iter().zip(out) {
-        cache.insert(f, d);
+    for (key, d) in distinct.iter().zip(out) {
+        cache.insert(*key, d);
     }
-    filters.iter().map(|f| cache[f]).collect()
+    filters.iter().enumerate().map(|(i, f)| cache[&(*f, told_of(i))]).collect()
+}
+
+/// Where the file's blocking tokens hold the [`SHORT_FORM_TOKENS`] (whole forename, its first
+/// 3, 4 and 5 letters; each with the surname's sound and the birth year), when it has them.
+fn short_form_rules(enc: &Encodings) -> Option<[usize; 4]> {
+    let mut out = [0; 4];
+    for (o, name) in out.iter_mut().zip(SHORT_FORM_TOKENS) {
+        *o = enc.settings.blocking_rules.iter().position(|r| r == name)?;
+    }
+    Some(out)
+}
+
+/// A forename's length class as the short-form tokens give it away: 3, 4 or 5 letters, or 6
+/// for six or more; `None` for a value of fewer than 3 letters (it has no token).
+fn letters_class(forename: &str) -> Option<u8> {
+    let n = forename.chars().count();
+    (n >= 3).then(|| n.min(6) as u8)
+}
+
+/// The first `k` letters of `s` (all of it when shorter).
+fn first_letters(s: &str, k: usize) -> &str {
+    s.char_indices().nth(k).map_or(s, |(i, _)| &s[..i])
+}
+
+/// What the short-form tokens ([`SHORT_FORM_TOKENS`]) tell an attacker holding the file,
+/// without the key:
+/// - **which ones a record has** gives its forename's length away: the whole-forename token
+///   alone is a name of 3 letters; with the 3-letter prefix, 4; with the 3- and 4-letter
+///   prefixes, 5; the three prefixes without the whole token, 6 or more. Decoding keeps to
+///   values of that length ([`match_anchors`]).
+/// - **records sharing a token** share the string under it (with the surname's sound and the
+///   birth year): once one of them is decoded, the others' forename, or its first 3, 4 or 5
+///   letters, is known, and each is decoded among the values that fit
+///   ([`ShortForms::propagate`]).
+struct ShortForms {
+    /// Per record of the field (as `record_filters`): the length class its tokens tell.
+    told: Vec<Option<u8>>,
+    /// Per population value: its length class.
+    told_values: Vec<Option<u8>>,
+    /// Per record of the field: its four tokens (0: absent).
+    tokens: Vec<[u64; 4]>,
+    /// Population values by their first three letters.
+    by_prefix: HashMap<String, Vec<usize>>,
+}
+
+impl ShortForms {
+    fn new(enc: &Encodings, rules: [usize; 4], records: &[(usize, &[u64])], values: &[Value]) -> ShortForms {
+        let tokens: Vec<[u64; 4]> =
+            records.iter().map(|&(i, _)| rules.map(|r| enc.records[i].blocks.get(r).copied().unwrap_or(0))).collect();
+        let told = tokens
+            .iter()
+            .map(|t| match t.map(|x| x != 0) {
+                [true, false, false, false] => Some(3),
+                [true, true, false, false] => Some(4),
+                [true, true, true, false] => Some(5),
+                [false, true, true, true] => Some(6),
+                _ => None,
+            })
+            .collect();
+        let mut by_prefix: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, v) in values.iter().enumerate() {
+            if letters_class(&v.value).is_some() {
+                by_prefix.entry(first_letters(&v.value, 3).to_string()).or_default().push(i);
+            }
+        }
+        ShortForms { told, told_values: values.iter().map(|v| letters_class(&v.value)).collect(), tokens, by_prefix }
+    }
+
+    /// The strings under the tokens of `decoded`'s confident forenames: per token, the string
+    /// most of its confidently decoded records give (ties: the smaller string).
+    fn known<'v>(&self, decoded: &[Option<Decoded>], values: &'v [Value]) -> HashMap<u64, &'v str> {
+        let mut votes: HashMap<u64, HashMap<&str, usize>> = HashMap::new();
+        for (d, t) in decoded.iter().zip(&self.tokens) {
+            let Some(d) = d.filter(|d| d.confident) else { continue };
+            let s = values[d.value].value.as_str();
+            for (slot, &token) in t.iter().enumerate() {
+                if token != 0 {
+                    let under = if slot == 0 { s } else { first_letters(s, slot + 2) };
+                    *votes.entry(token).or_default().entry(under).or_default() += 1;
+                }
+            }
+        }
+        votes.into_iter().filter_map(|(t, v)| v.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0))).map(|(s, _)| (t, s))).collect()
+    }
+
+    /// Decodes the records whose forename is not confidently decoded through the strings their
+    /// tokens share with confidently decoded records: among the values of the told length that
+    /// fit every known string (the whole forename, or its first 3, 4 or 5 letters), the one
+    /// that best explains the filter ([`Fit`]); confident when it is the only one or clearly
+    /// the best. Repeated while it decodes more (a decoded record tells its own tokens).
+    /// Returns the records decoded so.
+    fn propagate(&self, decoded: &mut [Option<Decoded>], filters: &[&[u64]], values: &[Value], fit: &Fit, cmp: &Comparer) -> usize {
+        let exact: HashMap<&str, usize> = values.iter().enumerate().map(|(i, v)| (v.value.as_str(), i)).collect();
+        let mut total = 0;
+        for _ in 0..4 {
+            let known = self.known(decoded, values);
+            let found: Vec<(usize, Decoded)> = (0..decoded.len())
+                .into_par_iter()
+                .filter(|&i| !decoded[i].is_some_and(|d| d.confident))
+                .filter_map(|i| {
+                    let t = &self.tokens[i];
+                    let whole = (t[0] != 0).then(|| known.get(&t[0])).flatten();
+                    let prefixes: Vec<&str> = (1..4).filter(|&s| t[s] != 0).filter_map(|s| known.get(&t[s]).copied()).collect();
+                    let candidates: Vec<usize> = match whole {
+                        Some(w) => exact.get(w).copied().into_iter().collect(),
+                        None => {
+                            let longest = prefixes.iter().max_by_key(|p| p.len())?;
+                            self.by_prefix
+                                .get(first_letters(longest, 3))?
+                                .iter()
+                                .copied()
+                                .filter(|&v| prefixes.iter().all(|p| values[v].value.starts_with(p)))
+                                .collect()
+                        }
+                    };
+                    let candidates: Vec<usize> =
+                        candidates.into_iter().filter(|&v| self.told[i].is_none_or(|n| self.told_values[v] == Some(n))).collect();
+                    let f = filters[i];
+                    let (b, obs) = (cmp.pop(f) as f32, fit.observe(f, cmp));
+                    let mut scored: Vec<(f32, usize)> = candidates
+                        .iter()
+                        .map(|&v| {
+                            let len = fit.expected_len(&values[v].units);
+                            (fit.distance(&obs, fit.expect(&values[v].units, len), b, len, fit.prior(&values[v])), v)
+                        })
+                        .collect();
+                    scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(values[b.1].count.cmp(&values[a.1].count)));
+                    let &(best, v) = scored.first()?;
+                    let confident = scored.get(1).is_none_or(|s| s.0 - best >= fit.scheme.margin);
+                    confident.then_some((i, Decoded { value: v, confident }))
+                })
+                .collect();
+            if found.is_empty() {
+                break;
+            }
+            total += found.len();
+            for (i, d) in found {
+                decoded[i] = Some(d);
+            }
+        }
+        total
+    }
 }
 
 /// Pairs the most frequent patterns with population values of a similar relative frequency
@@ -529,6 +740,12 @@ pub fn attack(enc: &Encodings, population: &[Features], opts: &AttackOptions) ->
     let mut decoded: Vec<Vec<Option<Decoded>>> = vec![Vec::new(); fields.len()];
     let mut stats: Vec<Vec<[usize; 3]>> = vec![Vec::new(); fields.len()];
     let mut first_aligned = vec![0usize; fields.len()];
+    // The short-form tokens, when the file has them and the attack reads them.
+    let short_forms = match (opts.short_forms, short_form_rules(enc), fields.iter().position(|f| f.0 == "forename")) {
+        (true, Some(rules), Some(x)) => Some(ShortForms::new(enc, rules, &record_filters[x], &values[x])),
+        _ => None,
+    };
+    let mut through_short_forms = 0;
     let mut previous: [Vec<(&[u64], &[usize])>; 2] = [Vec::new(), Vec::new()];
     for round in 0..=opts.rounds {
         // Anchors per key space: the first round's aligned pairs; then the confident
@@ -571,14 +788,15 @@ pub fn attack(enc: &Encodings, population: &[Features], opts: &AttackOptions) ->
         for (x, &(name, fi, _)) in fields.iter().enumerate() {
             let s = space_of(name);
             let filters: Vec<&[u64]> = record_filters[x].iter().map(|(_, f)| *f).collect();
-            decoded[x] = match_anchors(
-                &values[x],
-                &spaces[s].mult,
-                &filters,
-                &anchors[s],
-                Scheme { k: spec[fi].k, m: spec[fi].bits, flip, margin: opts.margin },
-                &Comparer::new(&spec[fi]),
-            );
+            let scheme = Scheme { k: spec[fi].k, m: spec[fi].bits, flip, margin: opts.margin };
+            let cmp = Comparer::new(&spec[fi]);
+            let tokens = short_forms.as_ref().filter(|_| name == "forename");
+            let told = tokens.map(|t| (t.told.as_slice(), t.told_values.as_slice()));
+            decoded[x] = match_anchors(&values[x], &spaces[s].mult, &filters, &anchors[s], scheme, &cmp, told);
+            if let Some(t) = tokens {
+                let fit = Fit::new(&values[x], &spaces[s].mult, &anchors[s], scheme, &cmp);
+                through_short_forms = t.propagate(&mut decoded[x], &filters, &values[x], &fit, &cmp);
+            }
             let d = &decoded[x];
             stats[x].push([anchors[s].len(), d.iter().flatten().count(), d.iter().flatten().filter(|d| d.confident).count()]);
         }
@@ -607,6 +825,7 @@ pub fn attack(enc: &Encodings, population: &[Features], opts: &AttackOptions) ->
                 decoded: per_record,
                 through_names: 0,
                 name_anchors: 0,
+                through_short_forms: if name == "forename" { through_short_forms } else { 0 },
             }
         })
         .collect();
@@ -939,6 +1158,93 @@ mod tests {
         assert!(s.surname_share > 0.6, "surnames recovered: {:.3}", s.surname_share);
         assert!(s.forename_share > 0.6, "forenames recovered: {:.3}", s.forename_share);
         assert!(s.full_name_share > 0.4, "full names recovered: {:.3}", s.full_name_share);
+    }
+
+    /// Records of `forenames` (surname Smith, born 1980) encoded with the default hardening,
+    /// with the population values `values` (each once).
+    fn short_form_case(forenames: &[&str], values: &[&str]) -> (Encodings, Vec<Value>) {
+        use conduct_resolve::normalise::{hash_str, phonetic_key};
+        let secret = Secret::from_bytes(b"the parties' shared secret 9876543210".to_vec()).unwrap();
+        let encoder = Encoder::new(Hardening::Default, &secret, None, "Kent");
+        let records = forenames
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let f = Features {
+                    forename: (*name).into(),
+                    surname: "smith".into(),
+                    forename_h: hash_str(name),
+                    surname_h: hash_str("smith"),
+                    surname_phon: hash_str(&phonetic_key("smith")),
+                    dob: Dob { year: 1980, month: 3, day: 4 },
+                    ..Features::default()
+                };
+                encoder.encode_features(&f, encoder.pseudonym("Kent", &format!("r{i}")))
+            })
+            .collect();
+        let enc = Encodings {
+            path: "kent.parquet".into(),
+            force: "Kent".into(),
+            settings: encoder.settings().clone(),
+            records,
+            reports: Vec::new(),
+        };
+        let values = values.iter().map(|v| Value { value: (*v).into(), count: 1, units: Vec::new() }).collect();
+        (enc, values)
+    }
+
+    #[test]
+    fn the_short_form_tokens_a_record_has_give_its_forenames_length_away() {
+        let names = ["al", "lou", "mark", "karen", "louise", "christopher"];
+        let (enc, values) = short_form_case(&names, &names);
+        let rules = short_form_rules(&enc).expect("the default hardening sends the short-form tokens");
+        let field = enc.settings.fields.iter().position(|f| f.name == "forename").unwrap();
+        let records: Vec<(usize, &[u64])> =
+            enc.records.iter().enumerate().map(|(i, r)| (i, r.filters[field].as_deref().unwrap())).collect();
+        let sf = ShortForms::new(&enc, rules, &records, &values);
+        assert_eq!(sf.told, [None, Some(3), Some(4), Some(5), Some(6), Some(6)]);
+        assert_eq!(sf.told, sf.told_values, "the tokens tell each record's length class");
+        // Files without the tokens (other hardenings) tell nothing.
+        let secret = Secret::from_bytes(b"the parties' shared secret 9876543210".to_vec()).unwrap();
+        let flips = Encoder::new(Hardening::Flips, &secret, None, "Kent");
+        assert!(short_form_rules(&Encodings { settings: flips.settings().clone(), ..enc }).is_none());
+    }
+
+    #[test]
+    fn a_decoded_forename_tells_the_records_sharing_its_short_form_tokens_theirs() {
+        // One person's records: Louise (decoded), Lou (her short form: its whole-forename token
+        // is Louise's 3-letter prefix token) and Louise again (all her tokens shared); Lucy
+        // shares none of the strings and stays undecoded.
+        let (enc, values) = short_form_case(&["louise", "lou", "louise", "lucy"], &["louise", "lou", "louis", "lucy", "louisa"]);
+        let rules = short_form_rules(&enc).unwrap();
+        let field = enc.settings.fields.iter().position(|f| f.name == "forename").unwrap();
+        let records: Vec<(usize, &[u64])> =
+            enc.records.iter().enumerate().map(|(i, r)| (i, r.filters[field].as_deref().unwrap())).collect();
+        let filters: Vec<&[u64]> = records.iter().map(|r| r.1).collect();
+        let sf = ShortForms::new(&enc, rules, &records, &values);
+        let cmp = Comparer::new(&enc.settings.fields[field]);
+        let spec = &enc.settings.fields[field];
+        let fit = Fit::new(&values, &[], &[], Scheme { k: spec.k, m: spec.bits, flip: 0.01, margin: 3.0 }, &cmp);
+        let mut decoded = vec![Some(Decoded { value: 0, confident: true }), None, None, None];
+        let n = sf.propagate(&mut decoded, &filters, &values, &fit, &cmp);
+        let got: Vec<Option<&str>> = decoded.iter().map(|d| d.map(|d| values[d.value].value.as_str())).collect();
+        // "louise" against "louisa": both fit the prefixes and the length; the filter decides
+        // (with no anchors, only through the set-bit count, which ties): not confident, so
+        // the third record is decoded only if one of them is clearly better.
+        assert_eq!(got[1], Some("lou"), "the short form is decoded exactly");
+        assert_eq!(got[3], None, "a record sharing no string stays undecoded");
+        assert!(n >= 1 && n == got.iter().skip(1).flatten().count(), "{n} decoded: {got:?}");
+        // Without a rival of the same prefix and length, the repeat record is decoded too.
+        let (enc, values) = short_form_case(&["louise", "lou", "louise", "lucy"], &["louise", "lou", "louis", "lucy"]);
+        let records: Vec<(usize, &[u64])> =
+            enc.records.iter().enumerate().map(|(i, r)| (i, r.filters[field].as_deref().unwrap())).collect();
+        let filters: Vec<&[u64]> = records.iter().map(|r| r.1).collect();
+        let sf = ShortForms::new(&enc, rules, &records, &values);
+        let fit = Fit::new(&values, &[], &[], Scheme { k: spec.k, m: spec.bits, flip: 0.01, margin: 3.0 }, &cmp);
+        let mut decoded = vec![Some(Decoded { value: 0, confident: true }), None, None, None];
+        assert_eq!(sf.propagate(&mut decoded, &filters, &values, &fit, &cmp), 2);
+        let got: Vec<Option<&str>> = decoded.iter().map(|d| d.map(|d| values[d.value].value.as_str())).collect();
+        assert_eq!(got, [Some("louise"), Some("lou"), Some("louise"), None]);
     }
 
     #[test]
