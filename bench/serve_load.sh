@@ -13,6 +13,8 @@
 # before asking again, as an analyst reading a page does. With 0 (a closed loop at saturation)
 # the latency is set by throughput: p50 is about CONNECTIONS / requests per second.
 # ENDPOINTS: a space-separated subset of the endpoint keys below (default: all).
+# After each endpoint's run it checks that the audit log gained an entry for every answer wrk
+# counted (exits 1 if not), and prints the load average.
 set -euo pipefail
 n=${1:-1000000}
 database=${2:-sqlite}
@@ -72,11 +74,32 @@ echo "world: $n incidents; analyst's triage pages: $a_pages; all forces' pages: 
 think=${THINK_MS:-0}
 endpoints=" ${ENDPOINTS:-list urgent all20 all mine new course national audit} "
 echo "think time: ${think} ms (0: closed loop at saturation)"
+# The audit log's head (its last sequence number; reading it adds one entry).
+audit_head() { curl -s -H "Cookie: $admin" "$base/api/audit?per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
+audit_short=0
 run() { # key name cookie template maxpage
   case "$endpoints" in *" $1 "*) ;; *) return 0 ;; esac
   echo "== $2"
-  wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -H "Cookie: $3" -s bench/serve_load.lua "$base" -- "$4" "$5" "$think" \
-    | grep -E '^\s+(50|99)%|Requests/sec|Non-2xx|Socket errors'
+  local before after out answered entries
+  before=$(audit_head)
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -H "Cookie: $3" -s bench/serve_load.lua "$base" -- "$4" "$5" "$think")
+  echo "$out" | grep -E '^\s+(50|99)%|Requests/sec|Non-2xx|Socket errors'
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  # Every read answered must have left its audit entry (written before the answer): the entries
+  # written during the run are at least the answers wrk counted, and at most that plus the
+  # requests still in flight when it stopped (one per connection). The national comparison
+  # shows no identifiable data and is not audited.
+  [ "$1" = national ] && return 0
+  sleep 1
+  after=$(audit_head)
+  answered=$(echo "$out" | sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p')
+  entries=$((after - before - 1))
+  if [ "$entries" -ge "$answered" ] && [ "$entries" -le $((answered + conns)) ]; then
+    echo "audit: $entries entries written for $answered answers (at most $conns more in flight): complete"
+  else
+    echo "audit: $entries entries written for $answered answers: MISSING ENTRIES"
+    audit_short=1
+  fi
 }
 run list "analyst triage list, any page" "$analyst" "/api/triage?per_page=50&page=%d" "$a_pages"
 run urgent "analyst triage list, urgent first page" "$analyst" "/api/triage?priority=urgent&page=%d" 1
@@ -89,3 +112,4 @@ run course "a course page (time line, people, orders, workflow), any course" "$a
 run national "national comparison" "$admin" "/api/forces?x=%d" 1
 run audit "audit log, first 20 pages" "$admin" "/api/audit?per_page=50&page=%d" 20
 "$bin" audit verify --data "$data" --database "$db" | tail -2
+[ "$audit_short" = 0 ] || { echo "some answered reads left no audit entry" >&2; exit 1; }

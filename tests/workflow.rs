@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::serve::{Backend, Server, signed_in, start, wait_published};
+use crate::serve::{Backend, Client, Server, signed_in, spawn_serve, start, wait_published};
 
 /// A server whose first publication is `tests/data/workflow/first` (no synthetic world).
 pub fn start_on_first_export(dir: &Path, backend: Backend) -> Option<Server> {
@@ -296,4 +296,106 @@ fn a_team_reviews_courses_and_sees_what_is_new_on_sqlite() {
 #[test]
 fn a_team_reviews_courses_and_sees_what_is_new_on_postgres() {
     morning(Backend::Postgres);
+}
+
+/// The lists a reviewed course must leave: (what, query). Each is read before the review (so
+/// that a server keeps its settled courses) and again after it.
+const KEPT_LISTS: [(&str, &str); 4] = [
+    ("the open list", "/api/triage?per_page=200"),
+    ("the open list, one course a page", "/api/triage?per_page=1"),
+    ("the open urgent list", "/api/triage?priority=urgent&per_page=200"),
+    ("the open list new since my last visit", "/api/triage?new_since_visit=1&per_page=200"),
+];
+
+/// Every course of `list` on `client`'s server, page by page; and the total it states.
+fn whole(client: &mut Client, list: &str) -> (Vec<String>, i64) {
+    let (mut got, mut page, mut total) = (Vec::new(), Some(1), 0);
+    while let Some(p) = page {
+        let (s, v) = client.get(&format!("{list}&page={p}"));
+        assert_eq!(s, 200, "{list}: {v}");
+        got.extend(ids(&v));
+        total = v["total"].as_i64().unwrap();
+        page = v["next_page"].as_u64();
+    }
+    (got, total)
+}
+
+/// What a server keeps of the workflow for its lists (settled courses, assignments, reviews;
+/// issue 18 item 5) is read again after every assignment and review: an assigned course shows
+/// who has it, and a reviewed course leaves every open list, at once, on the server that
+/// recorded the change and on another server sharing the database, which learns of it only
+/// through the database. Assignments and reviews alternate between the two servers.
+fn a_review_leaves_the_kept_lists_at_once(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = start_on_first_export(dir.path(), backend) else { return };
+    let alice_pw = server.add_user("alice", "analyst", Some("City of London"));
+    let admin_pw = server.add_user("admin", "admin", None);
+    let second = spawn_serve(server.data.clone(), server.database.clone(), dir.path().join("second.log"), &[], &[], None);
+    let mut analysts = [signed_in(&server, "alice", &alice_pw), signed_in(&second, "alice", &alice_pw)];
+    let mut admins = [signed_in(&server, "admin", &admin_pw), signed_in(&second, "admin", &admin_pw)];
+    let (everything, _) = whole(&mut analysts[0], "/api/triage?state=all&per_page=200");
+    assert_eq!(everything.len(), 3, "the export's three courses: {everything:?}");
+    let mut reviewed: Vec<String> = Vec::new();
+    for round in 0..3 {
+        // Read (and kept) on both servers before the review.
+        let mut before = Vec::new();
+        for client in analysts.iter_mut() {
+            for (what, list) in KEPT_LISTS {
+                let (got, total) = whole(client, list);
+                assert_eq!(total, got.len() as i64, "{what}: {got:?}");
+                assert!(reviewed.iter().all(|r| !got.contains(r)), "{what} holds no reviewed course: {got:?}");
+                before.push(got);
+            }
+        }
+        for client in admins.iter_mut() {
+            before.push(whole(client, "/api/triage?per_page=200").0);
+        }
+        // The first open course, of the urgent ones while there are some (so that the urgent
+        // list changes too), is reviewed on one server, then the other.
+        let (urgent, _) = whole(&mut analysts[0], "/api/triage?priority=urgent&per_page=200");
+        let target = urgent.first().or(before[0].first()).unwrap().clone();
+        // Assigned on one server: the open list says who has it at once, on both.
+        let (s, a) = analysts[(round + 1) % 2].post(&format!("/api/courses/{target}/assign"), &json!({"assignee": "me"}), true);
+        assert_eq!(s, 200, "{a}");
+        for client in analysts.iter_mut() {
+            let (_, open) = client.get("/api/triage?per_page=200");
+            assert!(open["next_page"].is_null(), "one page holds the open list: {open}");
+            let row = items(&open).into_iter().find(|r| r["course_id"] == target.as_str());
+            let row = row.unwrap_or_else(|| panic!("{target} is open: {open}"));
+            assert_eq!(row["assigned_to"], "alice", "round {round}: {row}");
+        }
+        let (s, r) = analysts[round % 2].post(&format!("/api/courses/{target}/reviews"), &json!({"decision": "no_further_action"}), true);
+        assert_eq!(s, 200, "{r}");
+        reviewed.push(target.clone());
+        // At once, on both servers: every list is what it was less the reviewed course (each
+        // course of this export is City of London's alone, so the all-forces list drops it too).
+        let mut after = Vec::new();
+        for client in analysts.iter_mut() {
+            for (_, list) in KEPT_LISTS {
+                after.push((list, whole(client, list)));
+            }
+        }
+        for client in admins.iter_mut() {
+            after.push(("all forces", whole(client, "/api/triage?per_page=200")));
+        }
+        for (was, (what, (got, total))) in before.iter().zip(after) {
+            let want: Vec<String> = was.iter().filter(|i| **i != target).cloned().collect();
+            assert_eq!(got, want, "round {round}: {what} less {target}");
+            assert_eq!(total, want.len() as i64, "round {round}: {what}'s total");
+        }
+        for client in analysts.iter_mut() {
+            let (settled, _) = whole(client, "/api/triage?state=reviewed&per_page=200");
+            assert!(settled.contains(&target), "listed as reviewed: {settled:?}");
+        }
+    }
+}
+
+#[test]
+fn a_review_leaves_the_kept_lists_at_once_on_sqlite() {
+    a_review_leaves_the_kept_lists_at_once(Backend::Sqlite);
+}
+
+#[test]
+fn a_review_leaves_the_kept_lists_at_once_on_postgres() {
+    a_review_leaves_the_kept_lists_at_once(Backend::Postgres);
 }

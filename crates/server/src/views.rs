@@ -116,16 +116,91 @@ pub fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64), Ap
 
 /// Totals of list queries, kept until the next publication: a publication is the only thing
 /// that changes them, and counting a large force's courses on every page costs more than the
-/// page itself.
+/// page itself. Also what the lists show of the review workflow (each scope's settled courses,
+/// each force's assignments and reviews), kept until the next assignment, review or
+/// publication (`ReadState::workflow_key`).
 #[derive(Default)]
 pub struct Totals {
     map: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     positions: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<i64>>>>,
+    settled: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Settled>>>,
+    any_settled: std::sync::Mutex<std::collections::HashMap<String, bool>>,
+    workflow: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ForceWorkflow>>>,
 }
 
 /// How many filtered lists' positions [`Totals::positions`] keeps at once (each at most a
 /// list's length of integers: about 1 MB for the all-forces list of the 1M-incident world).
 const KEPT_POSITION_LISTS: usize = 64;
+
+/// How many scopes' settled courses (or forces' workflows) [`Totals`] keeps at once (a force,
+/// or all forces, by priority or not: at most 45 × 5 in use; each as many entries as the scope
+/// has settled, assigned or reviewed courses).
+const KEPT_SETTLED_SCOPES: usize = 512;
+
+/// What a list read needs of the database's state besides the list, read in one round trip
+/// ([`ReadState::read`]): which publication is current, the review workflow's version, and the
+/// reader's last visit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadState {
+    /// When the current publication was made (the key totals are kept under).
+    pub published_at: String,
+    /// The current publication's number.
+    pub publication: i64,
+    /// The review workflow's version ([`crate::workflow::WORKFLOW_VERSION_KEY`]).
+    pub workflow_version: i64,
+    /// The reader's visit row: the publication they saw last, and the one before.
+    pub visit: Option<(i64, i64)>,
+}
+
+impl ReadState {
+    /// Reads it for user `user_id`.
+    pub fn read(c: &mut Conn, user_id: i64) -> Result<ReadState, DbError> {
+        let r = c
+            .query_one(
+                "SELECT (SELECT value FROM meta WHERE key = 'published_at'), (SELECT value FROM meta WHERE key = 'publication'), \
+                 (SELECT value FROM meta WHERE key = 'workflow_version'), \
+                 (SELECT seen FROM visits WHERE user_id = CAST(? AS BIGINT)), (SELECT previous FROM visits WHERE user_id = CAST(? AS BIGINT))",
+                &[Value::Int(user_id), Value::Int(user_id)],
+            )?
+            .unwrap_or_default();
+        let at = |i: usize| r.get(i).cloned().unwrap_or(Value::Null);
+        Ok(ReadState {
+            published_at: at(0).text(),
+            publication: at(1).int().unwrap_or(0),
+            workflow_version: at(2).int().unwrap_or(0),
+            visit: at(3).int().map(|seen| (seen, at(4).int().unwrap_or(0))),
+        })
+    }
+
+    /// The key what the lists show of the workflow is kept under: it changes with a
+    /// publication and with every assignment and review (each raises the workflow's version in
+    /// its own transaction).
+    fn workflow_key(&self) -> String {
+        format!("{}/{}", self.published_at, self.workflow_version)
+    }
+}
+
+/// The value kept in `map` under `key` (whose prefix up to the first `\u{1f}` is `prefix`, the
+/// state it was read in), or `make`'s, then kept. Keys of another state are dropped with the
+/// first of a new one, and all are dropped when `limit` are kept.
+fn kept<T: Clone>(
+    map: &std::sync::Mutex<std::collections::HashMap<String, T>>,
+    prefix: &str,
+    key: String,
+    limit: usize,
+    make: impl FnOnce() -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(v.clone());
+    }
+    let v = make()?;
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= limit || map.keys().next().is_some_and(|k| k.split('\u{1f}').next() != Some(prefix)) {
+        map.clear();
+    }
+    map.insert(key, v.clone());
+    Ok(v)
+}
 
 impl Totals {
     /// Which publication is current (the key totals are kept under).
@@ -135,17 +210,9 @@ impl Totals {
 
     /// The count (a one-number query) `sql` with `params`, computed once per `published`.
     pub fn count(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<i64, DbError> {
-        let key = format!("{published}\u{1f}{sql}\u{1f}{params:?}");
-        if let Some(&n) = self.map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(n);
-        }
-        let n = c.query_one(sql, params)?.and_then(|r| r[0].int()).unwrap_or(0);
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 10_000 || map.keys().next().is_some_and(|k| !k.starts_with(&format!("{published}\u{1f}"))) {
-            map.clear();
-        }
-        map.insert(key, n);
-        Ok(n)
+        kept(&self.map, published, format!("{published}\u{1f}{sql}\u{1f}{params:?}"), 10_000, || {
+            Ok(c.query_one(sql, params)?.and_then(|r| r[0].int()).unwrap_or(0))
+        })
     }
 
     /// The positions (ascending) of the rows the one-column query `sql` with `params` returns,
@@ -153,20 +220,86 @@ impl Totals {
     /// it is found without an OFFSET over the filter. At most `KEPT_POSITION_LISTS` (64) lists
     /// are kept; past that, all are dropped and each is read again when next asked for.
     pub fn positions(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<std::sync::Arc<Vec<i64>>, DbError> {
-        let key = format!("{published}\u{1f}{sql}\u{1f}{params:?}");
-        if let Some(list) = self.positions.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(list.clone());
-        }
-        let mut list: Vec<i64> = c.query(sql, params)?.iter().filter_map(|r| r[0].int()).collect();
-        list.sort_unstable();
-        let list = std::sync::Arc::new(list);
-        let mut map = self.positions.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= KEPT_POSITION_LISTS || map.keys().next().is_some_and(|k| !k.starts_with(&format!("{published}\u{1f}"))) {
-            map.clear();
-        }
-        map.insert(key, list.clone());
-        Ok(list)
+        kept(&self.positions, published, format!("{published}\u{1f}{sql}\u{1f}{params:?}"), KEPT_POSITION_LISTS, || {
+            let mut list: Vec<i64> = c.query(sql, params)?.iter().filter_map(|r| r[0].int()).collect();
+            list.sort_unstable();
+            Ok(std::sync::Arc::new(list))
+        })
     }
+
+    /// The settled courses of a list's scope (`force`, all forces for `None`; of one priority
+    /// rank or of all), kept under `state`'s publication and workflow version: read again only
+    /// after an assignment, a review or a publication. A course reviewed through any server
+    /// sharing the database leaves the list at once, since the review raises the version in its
+    /// own transaction and every list read reads the version first. (Read while a review
+    /// commits, the courses may be newer than the version they are kept under; never older.)
+    fn settled(
+        &self,
+        c: &mut Conn,
+        state: &ReadState,
+        force: Option<Force>,
+        priority: Option<i64>,
+    ) -> Result<std::sync::Arc<Settled>, DbError> {
+        let version = state.workflow_key();
+        let key = format!("{version}\u{1f}{}\u{1f}{priority:?}", force.map_or("", |f| f.name()));
+        kept(&self.settled, &version, key, KEPT_SETTLED_SCOPES, || Ok(std::sync::Arc::new(settled_positions(c, force, priority)?)))
+    }
+
+    /// Whether anything is settled in `force`'s part of the courses (any force's, for `None`),
+    /// kept like [`Totals::settled`]: while nothing is, the open list stays on its fast path.
+    fn any_settled(&self, c: &mut Conn, state: &ReadState, force: Option<Force>) -> Result<bool, DbError> {
+        let version = state.workflow_key();
+        let key = format!("{version}\u{1f}{}", force.map_or("", |f| f.name()));
+        kept(&self.any_settled, &version, key, KEPT_SETTLED_SCOPES, || {
+            Ok(match force {
+                Some(f) => c.query_one("SELECT 1 FROM review_state WHERE force = ? AND settled = 1 LIMIT 1", &[f.name().into()])?,
+                None => c.query_one("SELECT 1 FROM review_state WHERE settled = 1 LIMIT 1", &[])?,
+            }
+            .is_some())
+        })
+    }
+
+    /// `force`'s workflow on each of its courses that has one (who has it, its latest review
+    /// and what is new since), kept like [`Totals::settled`]: a list page takes its rows'
+    /// workflow from here instead of joining the workflow's tables, which PostgreSQL's plan for
+    /// the page scanned whole on every page (every review and assignment of the force).
+    fn workflow(&self, c: &mut Conn, state: &ReadState, force: Force) -> Result<std::sync::Arc<ForceWorkflow>, DbError> {
+        let version = state.workflow_key();
+        let key = format!("{version}\u{1f}{}", force.name());
+        kept(&self.workflow, &version, key, KEPT_SETTLED_SCOPES, || {
+            let mut rows: std::collections::HashMap<String, Vec<Value>> = Default::default();
+            let blank = || vec![Value::Null; WORKFLOW_COLUMNS];
+            for r in c.query("SELECT course_id, assignee FROM assignments WHERE force = CAST(? AS TEXT)", &[force.name().into()])? {
+                let mut r = r.into_iter();
+                let (id, assignee) = (r.next().unwrap_or(Value::Null).text(), r.next().unwrap_or(Value::Null));
+                rows.entry(id).or_insert_with(blank)[0] = assignee;
+            }
+            for r in c.query(
+                "SELECT s.course_id, s.settled, s.new_reports, s.new_breaches, s.new_cross_force, r.at, r.reviewer, r.decision \
+                 FROM review_state s LEFT JOIN reviews r ON r.id = s.review_id WHERE s.force = CAST(? AS TEXT)",
+                &[force.name().into()],
+            )? {
+                let mut r = r.into_iter();
+                let id = r.next().unwrap_or(Value::Null).text();
+                let row = rows.entry(id).or_insert_with(blank);
+                for (slot, v) in row[1..].iter_mut().zip(r) {
+                    *slot = v;
+                }
+            }
+            Ok(std::sync::Arc::new(ForceWorkflow { rows }))
+        })
+    }
+}
+
+/// What the triage list shows of a force's workflow on a course, in the order of
+/// [`TriageRow`]'s last columns: assignee, settled, new reports, new breaches, new cross-force
+/// reports, and the latest review's time, reviewer and decision.
+const WORKFLOW_COLUMNS: usize = 8;
+
+/// A force's workflow on each of its courses that has an assignment or a review: course id →
+/// [`WORKFLOW_COLUMNS`] values (NULL where there is none).
+struct ForceWorkflow {
+    rows: std::collections::HashMap<String, Vec<Value>>,
 }
 
 /// The triage list: courses in review order, each with its reasons.
@@ -230,6 +363,8 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     // The review workflow's filters (one force's part of a course; on the all-forces list, a
     // course is settled when every force holding it has settled it).
     let mut live = false;
+    // The publication, the workflow's version and the user's last visit, in one round trip.
+    let read = ReadState::read(c, user.id)?;
     let state = q.state.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("open");
     let this = if force.is_some() { "course_forces.force" } else { "cf.force" };
     let settled_here =
@@ -241,12 +376,9 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         "all" => {}
         "open" | "reviewed" => {
             // Skipped while nothing is settled in the scope: the list stays on its fast path.
-            let any = match force {
-                Some(f) => c.query_one("SELECT 1 FROM review_state WHERE force = ? AND settled = 1 LIMIT 1", &[f.name().into()])?,
-                None => c.query_one("SELECT 1 FROM review_state WHERE settled = 1 LIMIT 1", &[])?,
-            };
+            let any = totals.any_settled(c, &read, force)?;
             let reviewed = state == "reviewed";
-            if any.is_some() && !reviewed {
+            if any && !reviewed {
                 // Decided below: the open list in review order leaves its settled courses out
                 // by position; any other open list filters them in SQL.
                 exclude_settled = true;
@@ -258,7 +390,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         other => return Err(ApiError::bad_request(format!("state is open, reviewed or all, not {other:?}"))),
     }
     // Every list read rolls the user's last visit forward (once per publication).
-    let previous = crate::workflow::visit(c, user)?;
+    let previous = crate::workflow::visit_at(c, user, read.publication, read.visit)?;
     if flag(&q.new_since_visit) {
         // What changed is fixed per publication (and `previous` is in the key): the list it
         // leaves is kept like the plain list's.
@@ -301,7 +433,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     let by_position = workflow_cond.is_empty() && order == rank;
     let contiguous = by_position && plain.iter().all(|c| *c == FORCE_IS || *c == PRIORITY_IS);
     let settled = if exclude_settled && by_position {
-        Some(settled_positions(c, force, priority)?)
+        Some(totals.settled(c, &read, force, priority)?)
     } else {
         if exclude_settled {
             live = true;
@@ -314,7 +446,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     };
     cond.extend(workflow_cond.iter().map(String::as_str));
     let filter = if cond.is_empty() { String::new() } else { format!(" WHERE {}", cond.join(" AND ")) };
-    let published = Totals::publication(c)?;
+    let published = read.published_at.clone();
     let count_sql = format!("SELECT COUNT(*) FROM {from}{filter}");
     // Reviews and assignments change between publications: those counts are not kept.
     let counted = |c: &mut Conn| -> Result<i64, DbError> {
@@ -325,7 +457,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         })
     };
     let offset = ((page - 1) * per_page) as i64;
-    let (page_sql, mut p2, total) = if by_position && !contiguous {
+    let (page_sql, p2, total) = if by_position && !contiguous {
         let list = totals.positions(c, &published, &format!("SELECT pos FROM {from}{filter}"), &params)?;
         let no_settled = Vec::new();
         let (chosen, open) = open_page(&list, settled.as_ref().map_or(&no_settled, |s| &s.positions), offset, per_page as i64);
@@ -356,31 +488,32 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         p.push(Value::Int(offset));
         (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"), p, counted(c)?)
     };
-    // The force's workflow on each row of the page: who has it, its latest review and what is
-    // new since (the all-forces list shows none: each force works its own part).
-    let (workflow_columns, workflow_join) = match force {
-        Some(f) => {
-            p2.push(f.name().into());
-            p2.push(f.name().into());
-            (
-                "a.assignee, s.settled, s.new_reports, s.new_breaches, s.new_cross_force, r.at, r.reviewer, r.decision",
-                "LEFT JOIN assignments a ON a.force = CAST(? AS TEXT) AND a.course_id = c.course_id \
-                 LEFT JOIN review_state s ON s.force = CAST(? AS TEXT) AND s.course_id = c.course_id LEFT JOIN reviews r ON r.id = s.review_id",
-            )
-        }
-        None => ("NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL", ""),
-    };
     let rows = c.query(
         &format!(
             "SELECT c.course_id, c.priority, c.reasons, c.first_date, c.last_date, c.reports, p.reports, c.hidden, c.cross_force, c.forces, \
-             c.stalking, c.breaches, c.victim, c.suspect, {workflow_columns} \
+             c.stalking, c.breaches, c.victim, c.suspect \
              FROM (SELECT course_id, reports, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM ({page_sql}) q) p \
-             JOIN courses c ON c.course_id = p.course_id {workflow_join} ORDER BY p.n"
+             JOIN courses c ON c.course_id = p.course_id ORDER BY p.n"
         ),
         &p2,
     )?;
-    let items: Vec<TriageRow> =
-        rows.into_iter().filter(|r| settled.as_ref().is_none_or(|s| !s.ids.contains(&r[0].text()))).map(TriageRow::from_row).collect();
+    // The force's workflow on each row of the page: who has it, its latest review and what is
+    // new since (the all-forces list shows none: each force works its own part).
+    let workflow = match force {
+        Some(f) => Some(totals.workflow(c, &read, f)?),
+        None => None,
+    };
+    let items: Vec<TriageRow> = rows
+        .into_iter()
+        .filter(|r| settled.as_ref().is_none_or(|s| !s.ids.contains(&r[0].text())))
+        .map(|mut r| {
+            match workflow.as_ref().and_then(|w| w.rows.get(&r[0].text())) {
+                Some(w) => r.extend(w.iter().cloned()),
+                None => r.resize(r.len() + WORKFLOW_COLUMNS, Value::Null),
+            }
+            TriageRow::from_row(r)
+        })
+        .collect();
     let fname = force.map_or("-".to_string(), |f| f.name().to_string());
     let shown = items.len();
     let v = TriagePage {

@@ -266,7 +266,7 @@ pub fn assign(c: &mut Conn, user: &User, id: &str, assignee: &str) -> Viewed<(St
                 &[force.name().into(), id.as_str().into(), name.into(), user.username.as_str().into(), now.as_str().into()],
             )?;
         }
-        Ok(())
+        bump_workflow_version(c)
     })?;
     let detail = assignee.as_deref().map_or_else(|| "unassigned".to_string(), |n| format!("to {n}"));
     Ok(((id, assignee), vec![entry(user, "assign", &object, force.name(), "allowed", &detail)]))
@@ -323,6 +323,7 @@ pub fn record_review(c: &mut Conn, user: &User, id: &str, decision: Decision, no
             "UPDATE urgent_courses SET first_review_at = ?, first_decision = ? WHERE force = ? AND course_id = ? AND first_review_at IS NULL",
             &[at.as_str().into(), decision.as_str().into(), force.name().into(), id.as_str().into()],
         )?;
+        bump_workflow_version(c)?;
         Ok(next)
     })?;
     let v = ReviewEntry {
@@ -397,14 +398,41 @@ pub fn of_course(
     Ok(w)
 }
 
+/// The key in `meta` of the review workflow's version: a number raised by every change of who
+/// has a course or of what its reviews say (an assignment, a review; a publication, which
+/// recomputes what is new since each review), in the transaction that makes the change. A
+/// server that keeps what it read of the workflow (the triage list's settled courses and each
+/// force's assignments and reviews, see [`crate::views::Totals`]) reads it again when the
+/// number has moved, whichever server process sharing the database made the change.
+pub const WORKFLOW_VERSION_KEY: &str = "workflow_version";
+
+/// Raises the workflow's version ([`WORKFLOW_VERSION_KEY`]); called last in the transaction of
+/// every assignment, review and publication (last, so that the row's lock is held briefly).
+pub fn bump_workflow_version(c: &mut Conn) -> Result<(), DbError> {
+    c.execute(
+        "INSERT INTO meta (key, value) VALUES (?, '1') \
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
+        &[WORKFLOW_VERSION_KEY.into()],
+    )?;
+    Ok(())
+}
+
 /// Rolls `user`'s last visit forward to the current publication, and gives the publication
 /// they had seen before it: "new since my last visit" is what changed after that one.
 pub fn visit(c: &mut Conn, user: &User) -> Result<i64, DbError> {
     let current =
         c.query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?.and_then(|r| r[0].text().parse::<i64>().ok()).unwrap_or(0);
-    match c.query_one("SELECT seen, previous FROM visits WHERE user_id = ?", &[user.id.into()])? {
-        Some(r) => {
-            let (seen, previous) = (r[0].int().unwrap_or(0), r[1].int().unwrap_or(0));
+    let seen = c.query_one("SELECT seen, previous FROM visits WHERE user_id = ?", &[user.id.into()])?;
+    let seen = seen.map(|r| (r[0].int().unwrap_or(0), r[1].int().unwrap_or(0)));
+    visit_at(c, user, current, seen)
+}
+
+/// As [`visit`], with the current publication and the user's visit row (seen, previous) read
+/// already (by [`crate::views::ReadState`], in the same round trip as the rest of a list's
+/// state): writes only when the visit rolls forward, once per publication.
+pub fn visit_at(c: &mut Conn, user: &User, current: i64, row: Option<(i64, i64)>) -> Result<i64, DbError> {
+    match row {
+        Some((seen, previous)) => {
             if seen < current {
                 c.execute("UPDATE visits SET seen = ?, previous = ? WHERE user_id = ?", &[current.into(), seen.into(), user.id.into()])?;
                 Ok(seen)
@@ -477,7 +505,7 @@ pub fn after_publication(
             ],
         )?;
     }
-    Ok(())
+    bump_workflow_version(c)
 }
 
 /// How long one force's urgent courses waited for their first review.
