@@ -13,10 +13,13 @@
 #     whole command (reading the batch, the update, writing persons.csv for every record).
 #
 #   bench/incremental.sh compare OLD_BIN NEW_BIN [ROUNDS] [BASE_ROWS] [BATCH_ROWS]   # default 4
-#     On the workspace `speed` linked (run it first), the same update by two builds, alternated
+#     On the population `speed` linked (run it first), the same update by two builds, alternated
 #     ROUNDS times on fresh copies (a loaded machine shifts both alike): wall and CPU time, peak
 #     RSS split into the process's own memory and the memory-mapped database, the stage times,
-#     and whether the two persons.csv are identical.
+#     and whether the two persons.csv are identical. Each build updates a workspace it linked
+#     itself (linked once per binary, kept as ws-CHECKSUM): a build whose schema is older than
+#     the other's cannot open the other's workspace, and one whose index holds more (stored
+#     features) must be timed on an index that holds it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/conduct
@@ -63,10 +66,20 @@ if [ "$mode" = compare ]; then
   dir="$tmp/speed-${5:-1000000}-${6:-10000}"
   [ -f "$dir/ws/conduct.db" ] || { echo "no linked workspace in $dir: run speed first" >&2; exit 1; }
   cd "$dir"
+  for b in old new; do
+    bin=${!b}; sum=$(sha1sum "$bin" | cut -c1-12)
+    if [ ! -f "ws-$sum/conduct.db" ]; then
+      /usr/bin/time -f "$b: first link of the base: %e s, %M KB" "$bin" link --update --people base.csv --workspace "ws-$sum" --out "first-$sum" 2> "first-$sum.err" > /dev/null
+      tail -1 "first-$sum.err"
+    fi
+    declare "ws_$b=ws-$sum"
+  done
+  cmp -s "first-$(sha1sum "$old" | cut -c1-12)/persons.csv" "first-$(sha1sum "$new" | cut -c1-12)/persons.csv" \
+    && echo "first link: persons.csv identical" || echo "first link: persons.csv DIFFERS"
   for r in $(seq 1 "$rounds"); do
     for b in old new; do
-      bin=${!b}
-      rm -rf trial && cp -r ws trial && sync
+      bin=${!b}; base=ws_$b
+      rm -rf trial && cp -r "${!base}" trial && sync
       /usr/bin/time -f "%e %U %S" -o time.out "$bin" link --update --people batch.csv --workspace trial --out "out-$b" > /dev/null 2> "cmp-$b.err" &
       pid=$!; anon=0; file=0
       while kill -0 "$pid" 2> /dev/null; do

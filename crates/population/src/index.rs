@@ -7,6 +7,7 @@ use conduct_resolve::block::{RULES, neighbourhood_order};
 use conduct_resolve::normalise::Features;
 use conduct_store::db::{Conn, Value};
 use conduct_store::rows::{PEOPLE, involvement_from_row};
+use rayon::prelude::*;
 
 use crate::Error;
 use crate::ids::PersonNumber;
@@ -435,6 +436,66 @@ fn by_recs_sqlite(db: &rusqlite::Connection, recs: &[Rec]) -> Result<Vec<Stored>
     Ok(out)
 }
 
+/// The stored features of these records, with their persons, in record order: `(record,
+/// person, stored text)`, the text `None` where the index holds none (a record indexed before
+/// schema step 9). Records the index does not hold are left out.
+pub fn features_of(c: &mut Conn, recs: &[Rec]) -> Result<Vec<(Rec, PersonNumber, Option<String>)>, Error> {
+    let mut sorted = recs.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if let Conn::Sqlite(db) = c {
+        // Record by record through one prepared statement, in record order.
+        let mut st = db
+            .prepare_cached(
+                "SELECT r.person, f.f FROM population_records r LEFT JOIN population_features f ON f.rec = r.rec WHERE r.rec = ?1",
+            )
+            .map_err(sqlite_error)?;
+        let mut out = Vec::with_capacity(sorted.len());
+        for rec in sorted {
+            let mut rows = st.query([rec]).map_err(sqlite_error)?;
+            if let Some(r) = rows.next().map_err(sqlite_error)? {
+                let text = match r.get_ref(1).map_err(sqlite_error)? {
+                    rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_owned),
+                    _ => None,
+                };
+                out.push((rec, r.get::<_, i64>(0).map_err(sqlite_error)?, text));
+            }
+        }
+        return Ok(out);
+    }
+    temp(c, "update_recs", "rec INTEGER PRIMARY KEY", &["rec"], sorted.iter().map(|&r| vec![Value::Int(r)]).collect())?;
+    Ok(c.query(
+        "SELECT r.rec, r.person, f.f FROM population_records r LEFT JOIN population_features f ON f.rec = r.rec
+         WHERE r.rec IN (SELECT rec FROM update_recs) ORDER BY r.rec",
+        &[],
+    )?
+    .into_iter()
+    .filter_map(|r| {
+        let text = match &r[2] {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        };
+        Some((r[0].int()?, r[1].int()?, text))
+    })
+    .collect())
+}
+
+/// Stores records' features (in record order), replacing any stored before when `replace`.
+pub fn put_features(c: &mut Conn, recs: &[(Rec, &Features)], replace: bool) -> Result<(), Error> {
+    let mut rows: Vec<(Rec, String)> = recs.par_iter().map(|&(rec, f)| (rec, crate::features::encode(f))).collect();
+    rows.sort_unstable_by_key(|r| r.0);
+    if replace {
+        for (rec, _) in &rows {
+            c.execute("DELETE FROM population_features WHERE rec = ?", &[Value::Int(*rec)])?;
+        }
+    }
+    for chunk in rows.chunks(1 << 16) {
+        let values: Vec<Vec<Value>> = chunk.iter().map(|(rec, f)| vec![Value::Int(*rec), f.as_str().into()]).collect();
+        c.bulk_insert("population_features", &["rec", "f"], &values)?;
+    }
+    Ok(())
+}
+
 /// The numbers of the records of these persons, in one statement.
 pub fn recs_of_persons(c: &mut Conn, persons: &[PersonNumber]) -> Result<Vec<Rec>, Error> {
     temp(c, "update_persons", "person INTEGER PRIMARY KEY", &["person"], persons.iter().map(|&p| vec![Value::Int(p)]).collect())?;
@@ -482,6 +543,7 @@ pub fn insert_records(c: &mut Conn, recs: &[(Rec, u8, &str, PersonNumber)], batc
 /// Takes a withdrawn record out of the population and out of the store's people rows.
 pub fn delete_record(c: &mut Conn, rec: Rec, force: u8, record_id: &str) -> Result<(), Error> {
     c.execute("DELETE FROM population_records WHERE rec = ?", &[Value::Int(rec)])?;
+    c.execute("DELETE FROM population_features WHERE rec = ?", &[Value::Int(rec)])?;
     c.execute("DELETE FROM people WHERE force_id = ? AND record_id = ?", &[Value::Int(i64::from(force)), record_id.into()])?;
     Ok(())
 }

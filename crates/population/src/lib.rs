@@ -5,11 +5,13 @@
 //! person and blocking keys, the model in force, the name counts behind the term-frequency
 //! adjustment, and the history of merges and splits. It is written in the same transaction as
 //! the people rows it indexes ([`conduct_store::write_transaction`]), so it cannot disagree with
-//! them, and a process killed mid-update leaves the previous state. The records' normalised
-//! features are not stored a second time: they are a pure function of the stored row
-//! ([`conduct_resolve::normalise::normalise`]), recomputed for the few records an update reads,
-//! and the engine that computed the keys is recorded ([`engine`]) so that an index built by a
-//! different normalisation or set of blocking rules is refused, not silently mixed.
+//! them, and a process killed mid-update leaves the previous state. Each record's normalised
+//! features ([`conduct_resolve::normalise::normalise`] of its row) are stored too, in the same
+//! transaction (schema step 9, `population_features`), so that an update reads its candidates
+//! ready to compare; a record indexed before that step has none, and is normalised from its row
+//! when an update reads it (its features then stored). The engine that computed the keys is
+//! recorded ([`engine`]) so that an index built by a different normalisation or set of blocking
+//! rules is refused, not silently mixed.
 //!
 //! An update ([`update`]):
 //! 1. imports the batch's people rows; rows already held unchanged are left alone, changed rows
@@ -28,6 +30,7 @@
 //! has drifted from it; [`retrain`] re-estimates the model, re-links, and keeps ids by the same
 //! rule.
 
+mod features;
 pub mod ids;
 mod index;
 mod names;

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::ids::{PersonNumber, assign, person_label};
 use crate::index::{self, Rec, State, Stored};
 use crate::names::{self, Totals};
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, features};
 
 /// How to update.
 #[derive(Clone, Debug, Default)]
@@ -323,6 +323,49 @@ struct Local {
     old: Option<PersonNumber>,
 }
 
+/// An indexed record as an update compares it.
+struct Held {
+    person: PersonNumber,
+    /// Its features: as stored, or normalised from its row when the index holds none it can read.
+    feats: Features,
+    /// Its row, when it was read (boxed: most records are compared without it, and the
+    /// features alone are large).
+    row: Option<Box<Involvement>>,
+    /// Normalised from its row for want of stored features (`Some`), and whether an unreadable
+    /// text is stored that the features must replace.
+    backfill: Option<bool>,
+}
+
+/// Records as an update compares them, by number: their persons and stored features, each
+/// record the index holds no readable features for normalised from its row instead (a
+/// population indexed before schema step 9). Records the index does not hold are left out.
+fn read_held(c: &mut Conn, recs: &[Rec], nick: &Nicknames) -> Result<BTreeMap<Rec, Held>, Error> {
+    let raw = index::features_of(c, recs)?;
+    let decoded: Vec<Option<Features>> = raw.par_iter().map(|(_, _, text)| text.as_deref().and_then(features::decode)).collect();
+    let mut out: Vec<(Rec, Held)> = Vec::with_capacity(raw.len());
+    let mut unstored: HashMap<Rec, bool> = HashMap::new();
+    for ((rec, person, text), f) in raw.into_iter().zip(decoded) {
+        match f {
+            Some(feats) => out.push((rec, Held { person, feats, row: None, backfill: None })),
+            None => {
+                unstored.insert(rec, text.is_some());
+            }
+        }
+    }
+    if !unstored.is_empty() {
+        let recs: Vec<Rec> = unstored.keys().copied().collect();
+        let rows = index::by_recs(c, &recs)?;
+        let feats: Vec<Features> = rows.par_iter().map(|s| normalise(&s.row, nick)).collect();
+        for (s, feats) in rows.into_iter().zip(feats) {
+            let replace = unstored.get(&s.rec).copied().unwrap_or(false);
+            out.push((s.rec, Held { person: s.person, feats, row: Some(Box::new(s.row)), backfill: Some(replace) }));
+        }
+    }
+    // In record order: the map is then built without splitting nodes.
+    out.sort_by_key(|h| h.0);
+    Ok(out.into_iter().collect())
+}
+
 fn update_in(
     c: &mut Conn,
     path: &Path,
@@ -457,25 +500,22 @@ fn update_in(
     report.candidates = all_cands.len();
     lap("candidate keys");
     let all_cands: Vec<Rec> = all_cands.into_iter().collect();
-    let found = index::by_recs(c, &all_cands)?;
-    lap("candidates");
-    let found_feats: Vec<Features> = found.par_iter().map(|s| normalise(&s.row, &nick)).collect();
-    let mut loaded: BTreeMap<Rec, (Stored, Features)> = found.into_iter().zip(found_feats).map(|(s, f)| (s.rec, (s, f))).collect();
+    let mut loaded = read_held(c, &all_cands, &nick)?;
     lap("candidates");
 
     // 3. Score new against existing; the persons they could join are touched.
     let w8 = model.weights();
-    let tf = names::frequencies(c, work.iter().map(|w| &w.feats).chain(loaded.values().map(|v| &v.1)), &st.totals)?;
+    let tf = names::frequencies(c, work.iter().map(|w| &w.feats).chain(loaded.values().map(|h| &h.feats)), &st.totals)?;
     let reach = model.threshold_weight - SHARED_ASSOCIATE_WEIGHT;
     let mut touched: BTreeSet<PersonNumber> = work.iter().filter_map(|w| w.old).collect();
     touched.extend(gone.iter().map(|(s, _)| s.person));
     for (w, cands) in work.iter().zip(&cand_of) {
         let adj = tf_adjustment(&w.feats, &tf, &w8);
         for rec in cands {
-            if let Some((s, f)) = loaded.get(rec) {
-                let wt = pair_weight(&w8, adj, &compare(&w.feats, f));
+            if let Some(h) = loaded.get(rec) {
+                let wt = pair_weight(&w8, adj, &compare(&w.feats, &h.feats));
                 if f64::from(wt) >= reach {
-                    touched.insert(s.person);
+                    touched.insert(h.person);
                 }
             }
         }
@@ -488,15 +528,23 @@ fn update_in(
     let mut members: BTreeSet<Rec> = index::recs_of_persons(c, &touched)?.into_iter().collect();
     members.retain(|r| !work_recs.contains(r));
     let missing: Vec<Rec> = members.iter().copied().filter(|r| !loaded.contains_key(r)).collect();
-    let extra = index::by_recs(c, &missing)?;
-    let extra_feats: Vec<Features> = extra.par_iter().map(|s| normalise(&s.row, &nick)).collect();
-    for (s, f) in extra.into_iter().zip(extra_feats) {
-        loaded.insert(s.rec, (s, f));
+    loaded.extend(read_held(c, &missing, &nick)?);
+    // Their rows: the clustering reads their reports, the history their record ids.
+    let rowless: Vec<Rec> = members.iter().copied().filter(|r| loaded.get(r).is_some_and(|h| h.row.is_none())).collect();
+    for s in index::by_recs(c, &rowless)? {
+        if let Some(h) = loaded.get_mut(&s.rec) {
+            h.row = Some(Box::new(s.row));
+        }
     }
+    // Records normalised from their rows because the index held no features for them (a
+    // population indexed before schema step 9): their features are stored with this update.
+    let backfill: Vec<(Rec, Features, bool)> =
+        loaded.iter().filter_map(|(&rec, h)| h.backfill.map(|replace| (rec, h.feats.clone(), replace))).collect();
     let mut local = work;
-    for rec in &members {
-        if let Some((s, f)) = loaded.remove(rec) {
-            local.push(Local { rec: s.rec, row: s.row, feats: f, old: Some(s.person) });
+    local.reserve(members.len());
+    for &rec in &members {
+        if let Some(Held { person, feats, row: Some(row), .. }) = loaded.remove(&rec) {
+            local.push(Local { rec, row: *row, feats, old: Some(person) });
         }
     }
     drop(loaded);
@@ -588,6 +636,14 @@ fn update_in(
     }
     let keyed: Vec<(Rec, &Features)> = local.iter().filter(|l| work_recs.contains(&l.rec)).map(|l| (l.rec, &l.feats)).collect();
     index::insert_recent_keys(c, &keyed)?;
+    // Features: the new records', the changed records' in place of those before, and those
+    // normalised for want of stored ones.
+    for replace in [false, true] {
+        let mut put: Vec<(Rec, &Features)> =
+            local.iter().filter(|l| work_recs.contains(&l.rec) && l.old.is_some() == replace).map(|l| (l.rec, &l.feats)).collect();
+        put.extend(backfill.iter().filter(|b| b.2 == replace).map(|b| (b.0, &b.1)));
+        index::put_features(c, &put, replace)?;
+    }
     report.records = held as i64 + report.new as i64 - gone.len() as i64;
     report.keys_merged = index::merge_keys(c, report.records, &keyed)?;
     let history = Words { local: &local, group: &group, scored: &scored, patterns: &patterns, model: &model };
@@ -836,9 +892,11 @@ fn write_all(
     c.execute("DELETE FROM population_keys_recent", &[])?;
     c.execute("DELETE FROM population_identities", &[])?;
     c.execute("DELETE FROM population_names", &[])?;
+    c.execute("DELETE FROM population_features", &[])?;
     index::insert_records(c, &recs, batches)?;
     let keyed: Vec<(Rec, &Features)> = feats.iter().enumerate().map(|(i, f)| (i as Rec + 1, f)).collect();
     index::insert_keys(c, &keyed)?;
+    index::put_features(c, &keyed, false)?;
     let (ids, name_rows, totals): (_, _, Totals) = names::count_all(&feats);
     names::write_all(c, &ids, &name_rows)?;
     let st = State {
@@ -895,6 +953,7 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
     c.execute("DELETE FROM population_keys_recent", &[])?;
     c.execute("DELETE FROM population_identities", &[])?;
     c.execute("DELETE FROM population_names", &[])?;
+    c.execute("DELETE FROM population_features", &[])?;
     for (&(rec, p), &b) in recs.iter().zip(&before) {
         if p != b {
             index::set_person(c, rec, p)?;
@@ -902,6 +961,7 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
     }
     let keyed: Vec<(Rec, &Features)> = recs.iter().map(|r| r.0).zip(feats.iter()).collect();
     index::insert_keys(c, &keyed)?;
+    index::put_features(c, &keyed, false)?;
     let (ids, name_rows, totals) = names::count_all(&feats);
     names::write_all(c, &ids, &name_rows)?;
     let reason = format!("re-linked with {}", linkage.stats.model_used);
@@ -1130,6 +1190,121 @@ pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixture(name: &str) -> Vec<Involvement> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/small").join(name).join("people.csv");
+        conduct_ingest::read_people_files(&[path]).unwrap().rows
+    }
+
+    fn add(store: &mut Store, rows: &[Involvement]) -> Report {
+        update(store, rows, Summary::default(), &Options::default()).unwrap()
+    }
+
+    fn persons_file(store: &mut Store, dir: &Path) -> String {
+        let path = dir.join("persons.csv");
+        write_persons(store, &path).unwrap();
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// Every stored text of the population that reads back reads as normalising the record's
+    /// row gives it; returns how many records have one, and how many have one that does not
+    /// read.
+    fn stored_agree_with_rows(store: &mut Store) -> (usize, usize) {
+        let c = store.conn();
+        let recs: Vec<Rec> = c.query("SELECT rec FROM population_records", &[]).unwrap().iter().filter_map(|r| r[0].int()).collect();
+        let rows: HashMap<Rec, Involvement> = index::by_recs(c, &recs).unwrap().into_iter().map(|s| (s.rec, s.row)).collect();
+        let nick = Nicknames::builtin();
+        let (mut stored, mut unreadable) = (0, 0);
+        for (rec, _, text) in index::features_of(c, &recs).unwrap() {
+            match text.as_deref().map(features::decode) {
+                Some(Some(f)) => {
+                    assert_eq!(format!("{f:?}"), format!("{:?}", normalise(&rows[&rec], &nick)), "record {rec}");
+                    stored += 1;
+                }
+                Some(None) => unreadable += 1,
+                None => {}
+            }
+        }
+        (stored, unreadable)
+    }
+
+    /// Updates store every record's features, and they are what normalising its row gives.
+    #[test]
+    fn stored_features_are_the_rows_normalised() {
+        for name in ["repeat-victim", "one-family", "father-son"] {
+            let rows = fixture(name);
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = Store::open_workspace(&dir.path().join("ws")).unwrap();
+            let per = rows.len().div_ceil(4);
+            for chunk in rows.chunks(per) {
+                add(&mut store, chunk);
+                let held = record_count(store.conn()).unwrap() as usize;
+                assert_eq!(stored_agree_with_rows(&mut store), (held, 0), "{name}: every record has its features");
+            }
+            // A changed row: its features are replaced.
+            let mut changed = rows[1].clone();
+            changed.forename = "Zebedee".into();
+            changed.address = "1 New Road".into();
+            let r = add(&mut store, &[changed]);
+            assert_eq!(r.changed, 1);
+            assert_eq!(stored_agree_with_rows(&mut store), (rows.len(), 0), "{name}: the changed record's features replaced");
+        }
+    }
+
+    /// A workspace whose population was indexed before schema step 9 (no features stored), or
+    /// whose stored text cannot be read, updates to the same persons.csv as one with every
+    /// record's features stored, and stores the features it had to normalise.
+    #[test]
+    fn a_population_indexed_before_features_were_stored_updates_the_same() {
+        for name in ["repeat-victim", "one-family", "father-son"] {
+            let rows = fixture(name);
+            let cut = rows.len() * 4 / 5;
+            let (before, last) = rows.split_at(cut);
+            let dir = tempfile::tempdir().unwrap();
+            let mut want = None;
+            for case in ["stored", "before step 9", "unreadable"] {
+                let ws = dir.path().join(case);
+                let mut store = Store::open_workspace(&ws).unwrap();
+                for chunk in before.chunks(before.len().div_ceil(3)) {
+                    add(&mut store, chunk);
+                }
+                match case {
+                    "before step 9" => {
+                        // As a workspace of schema 8 is: no table, and step 9 not applied.
+                        store.conn().batch("DROP TABLE population_features; DELETE FROM schema_migrations WHERE version = 9;").unwrap();
+                        drop(store);
+                        store = Store::open_workspace(&ws).unwrap();
+                        assert_eq!(stored_agree_with_rows(&mut store), (0, 0), "reopened: the table made, empty");
+                    }
+                    "unreadable" => {
+                        store.conn().batch("UPDATE population_features SET f = '9' || f WHERE rec % 2 = 0").unwrap();
+                        assert_eq!(stored_agree_with_rows(&mut store), (cut - cut / 2, cut / 2));
+                    }
+                    _ => {}
+                }
+                let r = add(&mut store, last);
+                assert!(r.candidates > 0, "{name}: the batch has candidates among the records held");
+                let got = persons_file(&mut store, &ws);
+                match &want {
+                    None => want = Some(got),
+                    Some(w) => assert_eq!(&got, w, "{name}, {case}: persons.csv"),
+                }
+                let (stored, unreadable) = stored_agree_with_rows(&mut store);
+                match case {
+                    // The batch's records, and every record it read (its candidates at least).
+                    "before step 9" => {
+                        assert!(stored >= last.len() + r.candidates && unreadable == 0, "{name}: {stored} stored, {r:?}");
+                    }
+                    // Those it read are replaced; the others stay as they were.
+                    "unreadable" => {
+                        assert_eq!(stored + unreadable, rows.len(), "{name}");
+                        assert!(unreadable < cut / 2, "{name}: {unreadable} unreadable");
+                    }
+                    _ => assert_eq!((stored, unreadable), (rows.len(), 0), "{name}"),
+                }
+            }
+        }
+    }
 
     /// A persons.csv row is byte for byte what the CSV writer writes, for plain ids and for
     /// those that need quotes or an apostrophe.

@@ -25,6 +25,10 @@
 //!    ([`crate::db::audit_file`]): its entries are copied there, in order and unchanged, and
 //!    committed, before the main file's table is dropped; run again after a crash between the
 //!    two, it copies what is missing and drops. On PostgreSQL nothing changes.
+//! 9. `population_features`: each indexed record's normalised features, as conduct-population
+//!    stores them ([`POPULATION_FEATURES`]), so that an update reads its candidates ready to
+//!    compare. Made empty: a population indexed before it has no features stored, and an update
+//!    normalises such records from their rows (and stores what it normalised).
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -46,10 +50,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (6, "published_screening"),
     (7, "review_workflow"),
     (8, "audit_apart"),
+    (9, "population_features"),
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 8;
+pub const LATEST: u32 = 9;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -59,6 +64,14 @@ const DASHBOARD_MARK: i64 = 4;
 const INITIAL_SQLITE: &str = include_str!("../migrations/0001_initial.sql");
 const POPULATION_SQLITE: &str = include_str!("../migrations/0004_population.sql");
 const RISK_SCREENING_SQLITE: &str = include_str!("../migrations/0005_risk_screening.sql");
+
+/// Step 9: a record's features beside its row in `population_records` (by `rec`), kept in a
+/// table of their own so that the scans of `population_records` (persons.csv, a person's
+/// records) do not read them. `f` is conduct-population's text of the features.
+const POPULATION_FEATURES: &str = "CREATE TABLE IF NOT EXISTS population_features (
+    rec INTEGER PRIMARY KEY,
+    f   TEXT NOT NULL
+)";
 
 /// The risk-screening step in the dialect: on PostgreSQL integers are 64-bit.
 fn risk_screening_sql(postgres: bool) -> String {
@@ -173,6 +186,7 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                         c.batch("DROP TABLE main.audit")?;
                     }
                 }
+                9 => c.batch(&if postgres { POPULATION_FEATURES.replace("INTEGER", "BIGINT") } else { POPULATION_FEATURES.to_string() })?,
                 _ => unreachable!("a step without SQL"),
             }
             c.execute(
@@ -359,7 +373,7 @@ mod tests {
     /// What a database of schema 7 held: the audit log in the main file.
     fn schema_7_with_audit(c: &mut Conn) {
         c.batch(
-            "DELETE FROM schema_migrations WHERE version = 8;
+            "DELETE FROM schema_migrations WHERE version >= 8;
              CREATE TABLE main.audit (seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
                  object TEXT NOT NULL, force TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
              INSERT INTO main.audit VALUES (1, 't1', 'amy', 'read', 'triage', 'Kent', 'allowed', 'page 1', 'h0', 'h1'),
@@ -414,6 +428,33 @@ mod tests {
         let mut c = Conn::open(&Url::Sqlite(path)).unwrap();
         let e = migrate(&mut c).unwrap_err();
         assert!(e.to_string().contains("audit log is missing") && e.to_string().contains("conduct-server-audit.db"), "{e}");
+    }
+
+    /// A workspace of schema 8 holding a linked population gains the features table, empty,
+    /// and keeps its population; opening again changes nothing.
+    #[test]
+    fn a_population_of_schema_8_gains_an_empty_features_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("conduct.db"))).unwrap();
+        migrate(&mut c).unwrap();
+        c.batch(
+            "DELETE FROM schema_migrations WHERE version = 9; DROP TABLE population_features;
+             INSERT INTO population_records (rec, force_id, record_id, person, batch) VALUES (1, 1, 'R1', 1, 1), (2, 1, 'R2', 1, 1);",
+        )
+        .unwrap();
+        assert!(!schema_has(&mut c, "main", "population_features").unwrap());
+        migrate(&mut c).unwrap();
+        assert_eq!(version(&mut c).unwrap(), LATEST);
+        assert_eq!(count(&mut c, "SELECT count(*) FROM population_features"), 0, "made empty");
+        assert_eq!(count(&mut c, "SELECT count(*) FROM population_records"), 2, "the population is kept");
+        c.execute("INSERT INTO population_features (rec, f) VALUES (?, ?)", &[Value::Int(1), "1x".into()]).unwrap();
+        assert!(
+            c.execute("INSERT INTO population_features (rec, f) VALUES (?, ?)", &[Value::Int(1), "1y".into()]).is_err(),
+            "one text per record"
+        );
+        migrate(&mut c).unwrap();
+        assert_eq!(count(&mut c, "SELECT count(*) FROM schema_migrations"), LATEST as i64);
+        assert_eq!(count(&mut c, "SELECT count(*) FROM population_features"), 1);
     }
 
     #[test]
