@@ -316,6 +316,97 @@ pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Bl
     out
 }
 
+/// The partition (of `parts`) that owns rule `rule`'s block of records holding `key`: every
+/// record holding that key meets the others there. A hash of (rule, key), so that the blocks
+/// spread over the partitions; it only chooses where a block is worked on, never which records
+/// are in it.
+pub fn owner(rule: usize, key: u64, parts: u32) -> u32 {
+    let mut buf = [0u8; 16];
+    buf[..8].copy_from_slice(&(rule as u64).to_le_bytes());
+    buf[8..].copy_from_slice(&key.to_le_bytes());
+    (xxh3_64(&buf) % u64::from(parts.max(1))) as u32
+}
+
+/// Partition `part` of `parts`' share of a partitioned link (`docs/scale.md`): the candidate
+/// pairs of the blocks it owns ([`owner`]), made as [`block`] makes them (every pair of a block
+/// of at most `max_block` records; in an oversized block, each record with its next [`WINDOW`]
+/// neighbours in the neighbourhood order), each with its comparison pattern and the rules
+/// agreeing on it, packed as [`crate::model::patterns`] packs them. A pair that several
+/// blocks produce comes out of each (in one partition or several): [`merge_partitions`] keeps
+/// one. The union over the partitions is [`block`]'s pairs, whatever `parts` is.
+pub fn partition_pairs(feats: &[Features], rules: &[BlockingRule], max_block: usize, part: u32, parts: u32) -> Vec<(u32, u32, u64)> {
+    let nr = rules.len();
+    assert!(nr <= 32, "at most 32 blocking rules");
+    let mut keys: Vec<u64> = vec![0; feats.len() * nr];
+    if nr > 0 {
+        keys.par_chunks_mut(nr).zip(feats.par_iter()).for_each(|(k, f)| {
+            if f.identifying {
+                for (k, r) in k.iter_mut().zip(rules) {
+                    *k = (r.key)(f);
+                }
+            }
+        });
+    }
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for r in 0..nr {
+        let mut order: Vec<(u64, u32)> = keys
+            .chunks(nr)
+            .enumerate()
+            .filter(|(_, k)| k[r] != 0 && owner(r, k[r], parts) == part)
+            .map(|(i, k)| (k[r], i as u32))
+            .collect();
+        order.par_sort_unstable();
+        let mut s = 0;
+        while s < order.len() {
+            let mut e = s + 1;
+            while e < order.len() && order[e].0 == order[s].0 {
+                e += 1;
+            }
+            let members: Vec<u32> = order[s..e].iter().map(|x| x.1).collect();
+            if members.len() > max_block {
+                // As `block` orders an oversized block: by neighbourhood key, then row.
+                let mut m = members;
+                m.sort_unstable_by_key(|&i| (neighbourhood_key(&feats[i as usize]), i));
+                for x in 0..m.len() {
+                    for y in x + 1..(x + 1 + WINDOW).min(m.len()) {
+                        pairs.push((m[x].min(m[y]), m[x].max(m[y])));
+                    }
+                }
+            } else {
+                for x in 0..members.len() {
+                    for y in x + 1..members.len() {
+                        pairs.push((members[x].min(members[y]), members[x].max(members[y])));
+                    }
+                }
+            }
+            s = e;
+        }
+    }
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let agreeing = |a: u32, b: u32| {
+        let (ka, kb) = (&keys[a as usize * nr..][..nr], &keys[b as usize * nr..][..nr]);
+        (0..nr).filter(|&r| ka[r] != 0 && ka[r] == kb[r]).fold(0u32, |m, r| m | 1 << r)
+    };
+    pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            let p = crate::compare::pack(&crate::compare::compare(&feats[a as usize], &feats[b as usize]));
+            (a, b, p | (u64::from(agreeing(a, b)) << crate::model::TRAIN_SHIFT))
+        })
+        .collect()
+}
+
+/// The partitions' pairs ([`partition_pairs`]) as one set: each pair once, in row order, with
+/// its pattern (the same from every partition that made it: it depends only on the two
+/// records). What [`crate::link_from_pairs`] takes.
+pub fn merge_partitions(parts: Vec<Vec<(u32, u32, u64)>>) -> (Vec<(u32, u32)>, Vec<u64>) {
+    let mut all: Vec<(u32, u32, u64)> = parts.into_iter().flatten().collect();
+    all.par_sort_unstable();
+    all.dedup_by_key(|p| (p.0, p.1));
+    all.into_iter().map(|(a, b, p)| ((a, b), p)).unzip()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +430,64 @@ mod tests {
         pairs.dedup();
         assert_eq!(before, pairs.len(), "no pair twice");
         assert_eq!(pairs, vec![(0, 1), (0, 2), (1, 2)]);
+    }
+
+    /// Rows of a small force's export as it looks: one family's surname in most rows, a
+    /// repeat victim, and a block large enough to be windowed at the cap used.
+    fn skewed_rows() -> Vec<conduct_domain::Involvement> {
+        let forenames = ["John", "Jon", "Mary", "Michael", "Mike", "Sarah", "Sara", "Paul", "Karen", "Lee"];
+        (0..120)
+            .map(|i: usize| {
+                let surname = if i % 10 < 7 { "Smith" } else { ["Jones", "Taylor", "Brown"][i % 3] };
+                let dob = format!("19{:02}-0{}-1{}", 60 + i % 25, 1 + i % 9, i % 10);
+                person(forenames[i * 7 % 10], surname, &dob)
+            })
+            .chain((0..30).map(|_| person("Louise", "Smith", "1985-03-04")))
+            .collect()
+    }
+
+    #[test]
+    fn the_partitions_pairs_together_are_the_single_process_pairs_whatever_the_partitions() {
+        let n = Nicknames::builtin();
+        let rows = skewed_rows();
+        let f: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
+        for max_block in [4, 16, 1000] {
+            let whole = block(&f, RULES, max_block);
+            let patterns = crate::model::patterns(&f, &whole);
+            let mut expected: Vec<(u32, u32, u64)> = whole.pairs.iter().zip(&patterns).map(|(&(a, b), &p)| (a, b, p)).collect();
+            expected.sort_unstable();
+            assert!(expected.len() > 100, "the fixture makes blocks: {}", expected.len());
+            for parts in [1, 2, 3, 7] {
+                let (pairs, pats) = merge_partitions((0..parts).map(|p| partition_pairs(&f, RULES, max_block, p, parts)).collect());
+                let got: Vec<(u32, u32, u64)> = pairs.into_iter().zip(pats).map(|((a, b), p)| (a, b, p)).collect();
+                assert_eq!(got, expected, "{parts} partitions, blocks capped at {max_block}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_link_from_the_partitions_pairs_finds_the_persons_the_single_process_link_finds() {
+        let rows = skewed_rows();
+        let n = Nicknames::builtin();
+        let f: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
+        let options = crate::LinkOptions::default();
+        let whole = crate::link(&rows, &options).unwrap();
+        assert!(whole.stats.persons_with_several_records > 0, "the fixture links records");
+        for parts in [2, 5] {
+            let (pairs, pats) =
+                merge_partitions((0..parts).map(|p| partition_pairs(&f, RULES, options.max_block_size, p, parts)).collect());
+            let split = crate::link_from_pairs(&rows, pairs, pats, &options).unwrap();
+            assert_eq!(split.person, whole.person, "{parts} partitions");
+            let sorted = |l: &crate::Linkage| {
+                let mut v: Vec<(u32, u32, u32)> = l.pairs.iter().map(|p| (p.a, p.b, p.weight.to_bits())).collect();
+                v.sort_unstable();
+                v
+            };
+            assert_eq!(sorted(&split), sorted(&whole), "the same scored pairs");
+        }
+        // Pairs that do not fit the rows are refused, not linked.
+        assert!(crate::link_from_pairs(&rows, vec![(3, 2)], vec![0], &options).is_err());
+        assert!(crate::link_from_pairs(&rows, vec![(0, 1)], vec![], &options).is_err());
     }
 
     #[test]

@@ -208,7 +208,59 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     let pairs = std::mem::take(&mut blocking.pairs);
     drop(blocking);
     lap(&mut stats, "compare");
+    link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)
+}
 
+/// [`link`] from candidate pairs and their comparison patterns found elsewhere: by the
+/// partitions of a partitioned link ([`block::partition_pairs`], merged by
+/// [`block::merge_partitions`]), each pair once, `a < b`. The model is fitted (or given), the
+/// pairs scored and clustered as [`link`] does; the result depends on the pairs as a set,
+/// not on their order.
+///
+/// # Errors
+///
+/// As [`link`]; [`ErrorKind::BadOptions`] when a pair names a row that is not there.
+pub fn link_from_pairs(
+    rows: &[Involvement],
+    pairs: Vec<(u32, u32)>,
+    patterns: Vec<u64>,
+    options: &LinkOptions,
+) -> Result<Linkage, ResolveError> {
+    if let Some(m) = &options.model {
+        m.check()?;
+    }
+    if pairs.len() != patterns.len() || pairs.iter().any(|&(a, b)| a >= b || b as usize >= rows.len()) {
+        return Err(ResolveError::new(ErrorKind::BadOptions("candidate pairs that do not fit these rows".into()), ""));
+    }
+    let mut stats = LinkStats { rows: rows.len() as u64, ..Default::default() };
+    let mut clock = Instant::now();
+    let mut lap = |stats: &mut LinkStats, name: &'static str| {
+        stats.stages.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+    let nicknames = Nicknames::builtin();
+    let (feats, warnings) = normalise::normalise_all(rows, &nicknames);
+    stats.field_warnings = warnings;
+    stats.rows_without_identifiers = feats.iter().filter(|f| !f.identifying).count() as u64;
+    let tf = TermFrequencies::count(&feats);
+    stats.candidate_pairs = pairs.len() as u64;
+    lap(&mut stats, "normalise");
+    link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)
+}
+
+/// What [`link`] does once the candidate pairs are compared: fit (or take) the model, score,
+/// cluster.
+#[allow(clippy::too_many_arguments)]
+fn link_compared(
+    rows: &[Involvement],
+    feats: &[normalise::Features],
+    tf: &TermFrequencies,
+    pairs: Vec<(u32, u32)>,
+    patterns: Vec<u64>,
+    options: &LinkOptions,
+    mut stats: LinkStats,
+    lap: &mut impl FnMut(&mut LinkStats, &'static str),
+) -> Result<Linkage, ResolveError> {
     let n_rows = feats.len();
     let model = match &options.model {
         Some(m) => {
@@ -236,7 +288,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
                     m
                 }
                 None => {
-                    let (u, drawn) = model::estimate_u(&feats, options.random_pairs, options.seed);
+                    let (u, drawn) = model::estimate_u(feats, options.random_pairs, options.seed);
                     let n = n_rows as f64;
                     let mut m = model::fit(&counts, RULES, &u, n * (n - 1.0) / 2.0, options.em_iterations, options.threshold_weight);
                     m.notes.random_pairs = drawn;
@@ -244,7 +296,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
                     m.notes.rows = n_rows as u64;
                     m.veto_weight = options.veto_weight;
                     m.notes.given_names_pairs =
-                        model::estimate_u_given_names(&mut m, &feats, model::GIVEN_NAMES_SAMPLE.min(options.random_pairs), options.seed);
+                        model::estimate_u_given_names(&mut m, feats, model::GIVEN_NAMES_SAMPLE.min(options.random_pairs), options.seed);
                     stats.model_used = format!("fitted on this file ({} rows, {} EM runs)", n_rows, m.notes.em_runs);
                     if m.notes.em_runs_not_converged > 0 {
                         stats.model_warnings.push(format!(
@@ -266,7 +318,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
 
     let w = model.weights();
     // Term-frequency adjustments per record, looked up once rather than once per pair.
-    let tf_adjust = tf_adjustments(&feats, &tf, &w);
+    let tf_adjust = tf_adjustments(feats, tf, &w);
     let scored: Vec<(u32, u32, f32)> =
         pairs.par_iter().zip(patterns.par_iter()).map(|(&(a, b), &p)| (a, b, pair_weight(&w, tf_adjust[a as usize], &unpack(p)))).collect();
     drop(patterns);
@@ -274,7 +326,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     stats.pairs_above_threshold = scored.iter().filter(|p| f64::from(p.2) >= model.threshold_weight).count() as u64;
     lap(&mut stats, "score");
 
-    let (clustering, joined) = cluster_scored(rows, &feats, &scored, &model, &[]);
+    let (clustering, joined) = cluster_scored(rows, feats, &scored, &model, &[]);
     stats.joined_by_shared_associate = joined;
     stats.refused_by_reason = clustering.refused_by_reason.clone();
     stats.persons = clustering.persons as u64;
