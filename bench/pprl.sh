@@ -16,7 +16,8 @@
 #     The re-identification attack (`conduct eval attack`, both variants) on the Metropolitan
 #     Police's encodings of a synthetic world (seed 42), unhardened, with the flips alone and
 #     with the default (diffused) hardening (HARDENINGS="…" to choose), with the same world and
-#     another (seed 7) as the attacker's population.
+#     another (seed 7) as the attacker's population. ATTACK_ARGS="--without-short-forms"
+#     runs the attack without reading the default encoding's short-form tokens.
 #
 #   bench/pprl.sh speed [INCIDENTS]          # default 500000 (about 970k people rows)
 #     Encoding throughput (records/s, every force of the world encoded in turn, with the
@@ -112,7 +113,7 @@ attack)
     "$bin" encode --people "$d/w42/people.csv" --force 'Metropolitan Police' --secret-file "$key" --hardening "$h" --out "$d/met-$h" 2> /dev/null
     for w in w42 w7; do
       "$bin" eval attack --encodings "$d/met-$h/encodings.parquet" --population "$d/$w/people.csv" --truth "$d/w42/people.csv" \
-        --keymap "$d/met-$h/keymap.csv" --variant both --json 2> /dev/null > "$d/$h-$w.json"
+        --keymap "$d/met-$h/keymap.csv" --variant both ${ATTACK_ARGS:-} --json 2> /dev/null > "$d/$h-$w.json"
       python3 - "$d/$h-$w.json" "$h" "$w" <<'PY'
 import json, sys
 for a in json.load(open(sys.argv[1]))['attacks']:

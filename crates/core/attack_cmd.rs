@@ -38,6 +38,10 @@ pub struct AttackArgs {
     /// Refinement rounds (confident decodings re-aligned and learned again).
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// Ignore the short-form tokens the default encoding sends (what they tell of a
+    /// forename's length and prefix), to measure what reading them adds.
+    #[arg(long)]
+    pub without_short_forms: bool,
     /// Print the scores as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -75,7 +79,13 @@ pub fn attack(args: AttackArgs) -> anyhow::Result<ExitCode> {
     };
     let mut results = Vec::new();
     for variant in variants {
-        let opts = AttackOptions { variant, align: args.align, rounds: args.rounds, ..AttackOptions::default() };
+        let opts = AttackOptions {
+            variant,
+            align: args.align,
+            rounds: args.rounds,
+            short_forms: !args.without_short_forms,
+            ..AttackOptions::default()
+        };
         let t = Instant::now();
         let a = conduct_pprl::attack::attack(&enc, &population, &opts)?;
         note!("{} attack in {:.2}s", variant.name(), t.elapsed().as_secs_f64());
@@ -114,6 +124,9 @@ pub fn attack(args: AttackArgs) -> anyhow::Result<ExitCode> {
                 outln!("  {:<9} {} patterns, {} population values, {} aligned by frequency", f.field, f.patterns, f.values, f.aligned)?;
                 let r: Vec<String> = f.rounds.iter().map(|[l, d, c]| format!("{l}/{d}/{c}")).collect();
                 outln!("            per round (anchors/records decoded/confident): {}", r.join(" "))?;
+                if f.through_short_forms > 0 {
+                    outln!("            decoded through the short-form tokens (last round): {}", f.through_short_forms)?;
+                }
             }
             let pct = |x: f64| 100.0 * x;
             outln!("  forename recovered        {:>7} ({:.2}%; {} records have one)", s.forename, pct(s.forename_share), s.with_forename)?;

@@ -55,8 +55,10 @@
 //! already grouped by the blocking tokens ("forename group + surname sound + birth year", "name
 //! sounds + birth year"); the new tokens split those groups by forename prefix. A token never
 //! stands for a forename alone (a forename-only token would let anyone count forenames and
-//! align them with a population's, the attack the diffusion defeats), and the forename's
-//! length was already readable from its set-bit count.
+//! align them with a population's, the attack the diffusion defeats). Which of the four tokens
+//! a record has tells its forename's length exactly for 3, 4 and 5 letters, and "6 or more"
+//! otherwise (the set-bit count told it only roughly); the attack reads both that and the
+//! shared prefixes ([`crate::attack`], `docs/benchmarks.md` for what they add).
 //! Anyone with the hub's view and a population (the attack) can count clusters of
 //! near-identical names and align the most frequent with the population's most frequent
 //! names: that much remains under any hardening the hub can still link through.
