@@ -41,7 +41,7 @@
 //! count is its records' median less what the flips add.
 //!
 //! It reads the short-form tokens ([`crate::encode::SHORT_FORM_TOKENS`]) the default encoding
-//! sends, as anyone holding the file can ([`ShortForms`]): which of them a record has gives its
+//! sends, as anyone holding the file can (`ShortForms`): which of them a record has gives its
 //! forename's length away (3, 4, 5, or 6 letters or more), so decoding keeps to values of that
 //! length; and records sharing a token share the forename, or its first 3, 4 or 5 letters, so a
 //! record decoded with confidence tells the others theirs (`--without-short-forms` measures
@@ -97,7 +97,7 @@ pub struct AttackOptions {
     /// How much likelier (in log units) the best value must be than the next for a
     /// decoding to be confident.
     pub margin: f32,
-    /// Read the short-form tokens where the file has them ([`ShortForms`]).
+    /// Read the short-form tokens where the file has them (`ShortForms` in this module).
     pub short_forms: bool,
 }
 
