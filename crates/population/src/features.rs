@@ -15,7 +15,7 @@
 //! number, followed by its bytes. A text this build cannot read (another format mark, or
 //! damaged) reads as absent, and the record is normalised from its row instead.
 
-use conduct_resolve::normalise::{Dob, Features, address_words, hash_str, phonetic_key, uk_postcode_parts};
+use conduct_resolve::normalise::{Dob, Features, address_words, hash_str, nominal_key, phonetic_key, uk_postcode_parts};
 use std::fmt::Write as _;
 
 /// The format mark: the first character of every stored text.
@@ -148,21 +148,12 @@ pub fn decode(s: &str) -> Option<Features> {
     f.ni = ni.into();
     let nominal = r.text()?;
     f.force = u8::try_from(r.num()?).ok()?;
-    if !nominal.is_empty() {
-        f.nominal = xxhash_rust::xxh3::xxh3_64(format!("{}\u{1f}{nominal}", f.force).as_bytes()) | 1;
-    }
+    f.nominal = nominal_key(f.force, nominal);
     f.nominal_id = nominal.into();
     if r.at != s.len() {
         return None;
     }
-    f.identifying = f.forename_h != 0
-        || f.surname_h != 0
-        || f.dob.year != 0
-        || f.phone != 0
-        || f.email_h != 0
-        || !f.handles.is_empty()
-        || f.pnc_h != 0
-        || f.ni_h != 0;
+    f.identifying = f.has_identifiers();
     Some(f)
 }
 

@@ -1067,32 +1067,11 @@ mod tests {
                 ..Features::default()
             })
             .collect();
-        let secret = Secret::from_bytes(b"the parties' shared secret 9876543210".to_vec()).unwrap();
-        let encoder = Encoder::new(hardening, &secret, None, "Kent");
         // Each person reported three times (a repeat victim), so that the clustered attack has
         // groups to take majorities of.
-        let party: Vec<(String, &Features)> =
-            population.iter().step_by(3).flat_map(|f| std::iter::repeat_n(f, 2)).enumerate().map(|(i, f)| (format!("r{i}"), f)).collect();
-        let records: Vec<EncodedRecord> = party
-            .iter()
-            .map(|(id, f)| {
-                // The blocking tokens (which the clustered attack reads) need the names' keys.
-                use conduct_resolve::normalise::{hash_str, phonetic_key};
-                let mut f = (*f).clone();
-                f.forename_h = hash_str(&f.forename);
-                f.surname_h = hash_str(&f.surname);
-                f.surname_phon = hash_str(&phonetic_key(&f.surname));
-                encoder.encode_features(&f, encoder.pseudonym("Kent", id))
-            })
-            .collect();
-        let truth: HashMap<String, Features> = records.iter().zip(&party).map(|(r, (_, f))| (r.pseudonym.clone(), (*f).clone())).collect();
-        let enc = Encodings {
-            path: "kent.parquet".into(),
-            force: "Kent".into(),
-            settings: encoder.settings().clone(),
-            records,
-            reports: Vec::new(),
-        };
+        let party: Vec<&Features> = population.iter().step_by(3).flat_map(|f| std::iter::repeat_n(f, 2)).collect();
+        let enc = kent_encodings(hardening, party.iter().copied());
+        let truth: HashMap<String, Features> = enc.records.iter().zip(&party).map(|(r, f)| (r.pseudonym.clone(), (*f).clone())).collect();
         let a = attack(&enc, &population, &AttackOptions { variant, ..AttackOptions::default() }).unwrap();
         let s = score(&enc, &a, &truth);
         eprintln!(
@@ -1162,33 +1141,36 @@ mod tests {
 
     /// Records of `forenames` (surname Smith, born 1980) encoded with the default hardening,
     /// with the population values `values` (each once).
-    fn short_form_case(forenames: &[&str], values: &[&str]) -> (Encodings, Vec<Value>) {
+    /// Kent's encodings of `people` (records `r0`, `r1`, …), with the names' keys filled in
+    /// as normalising fills them: the blocking tokens (which the clustered attack reads) need them.
+    fn kent_encodings<'a>(hardening: Hardening, people: impl Iterator<Item = &'a Features>) -> Encodings {
         use conduct_resolve::normalise::{hash_str, phonetic_key};
         let secret = Secret::from_bytes(b"the parties' shared secret 9876543210".to_vec()).unwrap();
-        let encoder = Encoder::new(Hardening::Default, &secret, None, "Kent");
-        let records = forenames
-            .iter()
+        let encoder = Encoder::new(hardening, &secret, None, "Kent");
+        let records = people
             .enumerate()
-            .map(|(i, name)| {
-                let f = Features {
-                    forename: (*name).into(),
-                    surname: "smith".into(),
-                    forename_h: hash_str(name),
-                    surname_h: hash_str("smith"),
-                    surname_phon: hash_str(&phonetic_key("smith")),
-                    dob: Dob { year: 1980, month: 3, day: 4 },
-                    ..Features::default()
-                };
+            .map(|(i, f)| {
+                let mut f = f.clone();
+                f.forename_h = hash_str(&f.forename);
+                f.surname_h = hash_str(&f.surname);
+                f.surname_phon = hash_str(&phonetic_key(&f.surname));
                 encoder.encode_features(&f, encoder.pseudonym("Kent", &format!("r{i}")))
             })
             .collect();
-        let enc = Encodings {
-            path: "kent.parquet".into(),
-            force: "Kent".into(),
-            settings: encoder.settings().clone(),
-            records,
-            reports: Vec::new(),
-        };
+        Encodings { path: "kent.parquet".into(), force: "Kent".into(), settings: encoder.settings().clone(), records, reports: Vec::new() }
+    }
+
+    fn short_form_case(forenames: &[&str], values: &[&str]) -> (Encodings, Vec<Value>) {
+        let people: Vec<Features> = forenames
+            .iter()
+            .map(|name| Features {
+                forename: (*name).into(),
+                surname: "smith".into(),
+                dob: Dob { year: 1980, month: 3, day: 4 },
+                ..Features::default()
+            })
+            .collect();
+        let enc = kent_encodings(Hardening::Default, people.iter());
         let values = values.iter().map(|v| Value { value: (*v).into(), count: 1, units: Vec::new() }).collect();
         (enc, values)
     }

@@ -173,11 +173,9 @@ pub const WINDOW: usize = 8;
 /// Position of a record that is not in an oversized block (see [`block`]).
 const NOT_WINDOWED: u32 = u32::MAX;
 
-/// Applies `rules` to the records. Blocks with more than `max_block` records are split by
-/// sorted neighbourhood (see [`WINDOW`]) and reported. Records that are not
-/// [`Features::identifying`] get no keys. Each pair comes out once, credited to the first rule
-/// that finds it.
-pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Blocking {
+/// Every record's key under every rule, record-major (`keys[i * rules + r]`, 0 = none);
+/// records that are not [`Features::identifying`] get none.
+fn keys_of(feats: &[Features], rules: &[BlockingRule]) -> Vec<u64> {
     let nr = rules.len();
     assert!(nr <= 32, "at most 32 blocking rules");
     // Filled in place: a collected flat_map would grow and copy a 260 MB vector.
@@ -191,6 +189,16 @@ pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Bl
             }
         });
     }
+    keys
+}
+
+/// Applies `rules` to the records. Blocks with more than `max_block` records are split by
+/// sorted neighbourhood (see [`WINDOW`]) and reported. Records that are not
+/// [`Features::identifying`] get no keys. Each pair comes out once, credited to the first rule
+/// that finds it.
+pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Blocking {
+    let nr = rules.len();
+    let keys = keys_of(feats, rules);
     // Every record's place in the neighbourhood order, computed once: oversized blocks sort
     // their members by it instead of re-reading features per comparison.
     let rank: Vec<u32> = {
@@ -336,17 +344,7 @@ pub fn owner(rule: usize, key: u64, parts: u32) -> u32 {
 /// one. The union over the partitions is [`block`]'s pairs, whatever `parts` is.
 pub fn partition_pairs(feats: &[Features], rules: &[BlockingRule], max_block: usize, part: u32, parts: u32) -> Vec<(u32, u32, u64)> {
     let nr = rules.len();
-    assert!(nr <= 32, "at most 32 blocking rules");
-    let mut keys: Vec<u64> = vec![0; feats.len() * nr];
-    if nr > 0 {
-        keys.par_chunks_mut(nr).zip(feats.par_iter()).for_each(|(k, f)| {
-            if f.identifying {
-                for (k, r) in k.iter_mut().zip(rules) {
-                    *k = (r.key)(f);
-                }
-            }
-        });
-    }
+    let keys = keys_of(feats, rules);
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     for r in 0..nr {
         let mut order: Vec<(u64, u32)> = keys

@@ -183,20 +183,12 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     if options.max_block_size < 2 {
         return Err(ResolveError::new(ErrorKind::BadOptions("max block size must be at least 2".into()), ""));
     }
-    if let Some(m) = &options.model {
-        m.check()?;
-    }
-    let mut stats = LinkStats { rows: rows.len() as u64, ..Default::default() };
-    let mut clock = Instant::now();
+    let (feats, tf, mut stats, started) = prepare(rows, options)?;
+    let mut clock = started;
     let mut lap = |stats: &mut LinkStats, name: &'static str| {
         stats.stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-    let nicknames = Nicknames::builtin();
-    let (feats, warnings) = normalise::normalise_all(rows, &nicknames);
-    stats.field_warnings = warnings;
-    stats.rows_without_identifiers = feats.iter().filter(|f| !f.identifying).count() as u64;
-    let tf = TermFrequencies::count(&feats);
     lap(&mut stats, "normalise");
 
     let mut blocking = block::block(&feats, RULES, options.max_block_size);
@@ -226,26 +218,37 @@ pub fn link_from_pairs(
     patterns: Vec<u64>,
     options: &LinkOptions,
 ) -> Result<Linkage, ResolveError> {
-    if let Some(m) = &options.model {
-        m.check()?;
-    }
     if pairs.len() != patterns.len() || pairs.iter().any(|&(a, b)| a >= b || b as usize >= rows.len()) {
         return Err(ResolveError::new(ErrorKind::BadOptions("candidate pairs that do not fit these rows".into()), ""));
     }
-    let mut stats = LinkStats { rows: rows.len() as u64, ..Default::default() };
-    let mut clock = Instant::now();
+    let (feats, tf, mut stats, started) = prepare(rows, options)?;
+    let mut clock = started;
     let mut lap = |stats: &mut LinkStats, name: &'static str| {
         stats.stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-    let nicknames = Nicknames::builtin();
-    let (feats, warnings) = normalise::normalise_all(rows, &nicknames);
-    stats.field_warnings = warnings;
-    stats.rows_without_identifiers = feats.iter().filter(|f| !f.identifying).count() as u64;
-    let tf = TermFrequencies::count(&feats);
     stats.candidate_pairs = pairs.len() as u64;
     lap(&mut stats, "normalise");
     link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)
+}
+
+/// The opening [`link`] and [`link_from_pairs`] share: check the given model, normalise the
+/// rows and count term frequencies. Returns the start time so the first stage's lap covers
+/// the normalising.
+fn prepare(
+    rows: &[Involvement],
+    options: &LinkOptions,
+) -> Result<(Vec<normalise::Features>, TermFrequencies, LinkStats, Instant), ResolveError> {
+    if let Some(m) = &options.model {
+        m.check()?;
+    }
+    let started = Instant::now();
+    let mut stats = LinkStats { rows: rows.len() as u64, ..Default::default() };
+    let (feats, warnings) = normalise::normalise_all(rows, &Nicknames::builtin());
+    stats.field_warnings = warnings;
+    stats.rows_without_identifiers = feats.iter().filter(|f| !f.identifying).count() as u64;
+    let tf = TermFrequencies::count(&feats);
+    Ok((feats, tf, stats, started))
 }
 
 /// What [`link`] does once the candidate pairs are compared: fit (or take) the model, score,

@@ -109,6 +109,26 @@ pub struct Features {
     pub identifying: bool,
 }
 
+impl Features {
+    /// Whether these features carry anything that identifies a person: the rule behind
+    /// [`Features::identifying`], for whoever rebuilds features from stored parts.
+    pub fn has_identifiers(&self) -> bool {
+        self.forename_h != 0
+            || self.surname_h != 0
+            || self.dob.year != 0
+            || self.phone != 0
+            || self.email_h != 0
+            || !self.handles.is_empty()
+            || self.pnc_h != 0
+            || self.ni_h != 0
+    }
+}
+
+/// The hash of a force's local nominal id ([`Features::nominal`]); 0 for no id.
+pub fn nominal_key(force: u8, nominal: &str) -> u64 {
+    if nominal.is_empty() { 0 } else { xxh3_64(format!("{force}\u{1f}{nominal}").as_bytes()) | 1 }
+}
+
 /// Hash of a non-empty string; 0 for the empty string.
 pub fn hash_str(s: &str) -> u64 {
     if s.is_empty() { 0 } else { xxh3_64(s.as_bytes()) | 1 }
@@ -648,18 +668,9 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     f.ni = ni.into_boxed_str();
     f.force = row.force.id();
     let nominal = row.local_person_id.trim();
-    if !nominal.is_empty() {
-        f.nominal = xxh3_64(format!("{}\u{1f}{nominal}", row.force.id()).as_bytes()) | 1;
-        f.nominal_id = nominal.into();
-    }
-    f.identifying = f.forename_h != 0
-        || f.surname_h != 0
-        || f.dob.year != 0
-        || f.phone != 0
-        || f.email_h != 0
-        || !f.handles.is_empty()
-        || f.pnc_h != 0
-        || f.ni_h != 0;
+    f.nominal = nominal_key(f.force, nominal);
+    f.nominal_id = nominal.into();
+    f.identifying = f.has_identifiers();
     f
 }
 
