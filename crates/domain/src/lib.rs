@@ -17,6 +17,7 @@ mod data;
 pub mod date;
 mod error;
 pub mod force;
+pub mod ids;
 pub mod offence;
 pub mod order;
 pub mod outcome;

@@ -625,11 +625,11 @@ fn update_in(
         .iter()
         .zip(&group)
         .filter(|(l, _)| l.old.is_none())
-        .map(|(l, &g)| (l.rec, l.row.force.id(), l.row.record_id.as_str(), a.person[g as usize]))
+        .map(|(l, &g)| (l.rec, l.row.force.id(), l.row.record_id.as_str(), a.ids[g as usize]))
         .collect();
     index::insert_records(c, &new_recs, batch)?;
     for (l, &g) in local.iter().zip(&group) {
-        let p = a.person[g as usize];
+        let p = a.ids[g as usize];
         if l.old.is_some() && l.old != Some(p) {
             index::set_person(c, l.rec, p)?;
         }
@@ -649,15 +649,15 @@ fn update_in(
     let history = Words { local: &local, group: &group, scored: &scored, patterns: &patterns, model: &model };
     for &(from, to) in &a.redirects {
         index::redirect(c, from, to, batch)?;
-        let moved = history.records_where(|i| local[i].old == Some(from) && a.person[group[i] as usize] == to);
-        let reason = history.why_merged(from, to, &a.person);
+        let moved = history.records_where(|i| local[i].old == Some(from) && a.ids[group[i] as usize] == to);
+        let reason = history.why_merged(from, to, &a.ids);
         index::event(c, batch, "merge", to, from, &moved, &reason)?;
         report.merges += 1;
     }
     for &(from, g) in &a.splits {
-        let to = a.person[g];
+        let to = a.ids[g];
         let moved = history.records_where(|i| local[i].old == Some(from) && group[i] == g as u32);
-        let reason = history.why_split(from, g as u32, &a.person);
+        let reason = history.why_split(from, g as u32, &a.ids);
         index::event(c, batch, "split", from, to, &moved, &reason)?;
         report.splits += 1;
     }
@@ -665,11 +665,11 @@ fn update_in(
     // merged person that went elsewhere than its successor, and records between two persons
     // that both go on.
     let successor: HashMap<PersonNumber, PersonNumber> = a.redirects.iter().copied().collect();
-    let split_off: HashSet<(PersonNumber, PersonNumber)> = a.splits.iter().map(|&(from, g)| (from, a.person[g])).collect();
+    let split_off: HashSet<(PersonNumber, PersonNumber)> = a.splits.iter().map(|&(from, g)| (from, a.ids[g])).collect();
     let mut moves: BTreeMap<(PersonNumber, PersonNumber), Vec<usize>> = BTreeMap::new();
     for (i, l) in local.iter().enumerate() {
         if let Some(o) = l.old {
-            let p = a.person[group[i] as usize];
+            let p = a.ids[group[i] as usize];
             if p != o && successor.get(&o) != Some(&p) && !split_off.contains(&(o, p)) {
                 moves.entry((o, p)).or_default().push(i);
             }
@@ -677,7 +677,7 @@ fn update_in(
     }
     for ((from, to), idx) in moves {
         let moved: Vec<String> = idx.iter().map(|&i| local[i].row.record_id.clone()).collect();
-        let reason = history.why_moved(&idx, to, &a.person);
+        let reason = history.why_moved(&idx, to, &a.ids);
         index::event(c, batch, "move", to, from, &moved, &reason)?;
         report.moves += 1;
     }
@@ -941,7 +941,7 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
     let old: Vec<Option<PersonNumber>> = all.iter().map(|s| Some(s.person)).collect();
     let mut next = st.next_person;
     let a = assign(&old, &linkage.person, groups, &mut next);
-    let person: Vec<PersonNumber> = linkage.person.iter().map(|&g| a.person[g as usize]).collect();
+    let person: Vec<PersonNumber> = linkage.person.iter().map(|&g| a.ids[g as usize]).collect();
     let before: Vec<PersonNumber> = all.iter().map(|s| s.person).collect();
     let agreement = Agreement::of(&before, &person);
     // Records keep their numbers: rewrite the index over them.
@@ -978,7 +978,7 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
             .filter(|(s, gg)| s.person == from && **gg as usize == g)
             .map(|(s, _)| s.row.record_id.clone())
             .collect();
-        index::event(c, batch, "split", from, a.person[g], &moved, &reason)?;
+        index::event(c, batch, "split", from, a.ids[g], &moved, &reason)?;
     }
     let model_json = serde_json::to_string(&linkage.model).map_err(|e| corrupt(format!("the model cannot be written: {e}")))?;
     let (largest_weight_change, prior_change) = match &old_model {

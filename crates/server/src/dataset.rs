@@ -578,7 +578,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         .people
         .iter()
         .zip(a.found.persons.of_row())
-        .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n as usize, old.as_str())));
+        .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n, old.as_str())));
     let persons = a.found.persons.of_row().iter().max().map_or(0, |&m| m as usize + 1);
     let persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
     drop(old_person);
@@ -595,7 +595,12 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         let old_course = &old_course;
         c.incidents.iter().flat_map(move |&i| {
             let inc = &e.incidents[i];
-            old_course.get(inc.force.name()).and_then(|m| m.get(&inc.incident_ref)).into_iter().flatten().map(move |old| (ci, old.as_str()))
+            old_course
+                .get(inc.force.name())
+                .and_then(|m| m.get(&inc.incident_ref))
+                .into_iter()
+                .flatten()
+                .map(move |old| (ci as u32, old.as_str()))
         })
     });
     let overlaps = crate::ids::overlaps(members);
@@ -618,7 +623,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         .map(|(ci, c)| {
             let id = courses.labels[ci].as_str();
             let n = c.incidents.len() as u64;
-            let same = overlaps.get(&(ci, id)) == Some(&n) && old_size.get(id) == Some(&n);
+            let same = crate::ids::number(id).and_then(|k| overlaps.get(&(ci as u32, k))) == Some(&n) && old_size.get(id) == Some(&n);
             match old_changed.get(id) {
                 Some(&changed) if same => changed,
                 _ => publication + 1,

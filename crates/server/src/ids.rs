@@ -3,24 +3,23 @@
 //! Each publication links every export afresh, so linkage numbers its persons and courses from
 //! one again. Analysts bookmark a course, write its id in a case note, or are sent a link to a
 //! person: those must still mean the same records after the next upload. So before a new
-//! analysis is published, each of its groups (a person: people records; a course: incidents)
-//! takes over the published id whose group shares most members with it, one to one, largest
-//! overlaps first, provided it holds more than half of that id's members; a group with no predecessor, or whose predecessor went to a larger
+//! analysis is published, its groups (a person: people records; a course: incidents) take over
+//! the published ids by the one rule Conduct uses wherever it regroups under lasting ids,
+//! [`conduct_domain::ids`] (the incremental update of a population uses it too): an id stays with
+//! the group holding most of its members, largest overlaps first, so a bookmark never follows a
+//! minority fragment; a group with no predecessor, or whose predecessor went to a larger
 //! successor, gets a fresh number. Numbers are never reused: the next one is kept in `meta`,
 //! so an id that disappears (two persons found to be one) cannot later name someone else;
 //! instead it is recorded as leading to the id that took most of its members, and the views
 //! follow it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-/// How many members each (new group, old id) pair shares, from each member's new group and
-/// the old id it was published under.
-pub fn overlaps<'a>(members: impl IntoIterator<Item = (usize, &'a str)>) -> HashMap<(usize, &'a str), u64> {
-    let mut counts: HashMap<(usize, &str), u64> = HashMap::new();
-    for m in members {
-        *counts.entry(m).or_default() += 1;
-    }
-    counts
+/// How many members each (new group, old id number) pair shares, from each member's new group
+/// and the id it was published under. Ids are compared by their numbers (every published id
+/// was made by [`person`] or [`course`], so the number gives the id back).
+pub fn overlaps<'a>(members: impl IntoIterator<Item = (u32, &'a str)>) -> BTreeMap<(u32, u64), u64> {
+    conduct_domain::ids::overlaps(members.into_iter().filter_map(|(g, id)| Some((g, number(id)?))))
 }
 
 /// The ids of one publication's groups, and what became of the ids they replace.
@@ -33,45 +32,17 @@ pub struct Assigned {
     pub retired: Vec<(String, String)>,
 }
 
-/// Labels for `groups` new groups: old ids carried over by overlap (largest first, ties by
-/// group then id, so the result is deterministic), fresh ids from `next` for the rest, in
-/// group order. `next` is advanced past every fresh number used.
-pub fn assign(groups: usize, overlaps: &HashMap<(usize, &str), u64>, next: &mut u64, fresh: impl Fn(u64) -> String) -> Assigned {
-    let mut ranked: Vec<(u64, usize, &str)> = overlaps.iter().map(|(&(g, old), &n)| (n, g, old)).collect();
-    ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
-    // An id goes only to a group holding more than half of its members, so that when a
-    // person splits, a bookmark never follows a minority fragment.
-    let mut old_size: HashMap<&str, u64> = HashMap::new();
-    for (&(_, old), &n) in overlaps {
-        *old_size.entry(old).or_default() += n;
-    }
-    let mut label: Vec<Option<String>> = vec![None; groups];
-    let mut taken: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for &(n, g, old) in &ranked {
-        if label[g].is_none() && !taken.contains(old) && 2 * n > old_size[old] {
-            taken.insert(old);
-            label[g] = Some(old.to_string());
-        }
-    }
-    let labels: Vec<String> = label
-        .into_iter()
-        .map(|l| {
-            l.unwrap_or_else(|| {
-                let id = fresh(*next);
-                *next += 1;
-                id
-            })
-        })
-        .collect();
-    // Each old id that was not carried over leads to where most of its members went (the same
-    // ranking, largest first).
-    let mut retired = Vec::new();
-    for (_, g, old) in ranked {
-        if !taken.contains(old) {
-            taken.insert(old);
-            retired.push((old.to_string(), labels[g].clone()));
-        }
-    }
+/// Labels for `groups` new groups by [`conduct_domain::ids::assign`]: old ids carried over,
+/// fresh numbers from `next` for the rest, in group order, each written by `label`. `next` is
+/// advanced past every fresh number used.
+pub fn assign(groups: usize, overlaps: &BTreeMap<(u32, u64), u64>, next: &mut u64, label: impl Fn(u64) -> String) -> Assigned {
+    let a = conduct_domain::ids::assign(groups, overlaps, || {
+        let n = *next;
+        *next += 1;
+        n
+    });
+    let labels = a.ids.iter().map(|&n| label(n)).collect();
+    let mut retired: Vec<(String, String)> = a.redirects.iter().map(|&(old, to)| (label(old), label(to))).collect();
     retired.sort();
     Assigned { labels, retired }
 }
@@ -104,7 +75,7 @@ mod tests {
         let ids = assign(4, &overlaps(members), &mut next, person);
         // Group 0 keeps P1 (two shared); group 1 then takes P2 (P1 is taken); P3 stays;
         // the new group gets number 4, and the counter moves on.
-        assert_eq!(ids.labels, vec!["P1", "P2", "P3", "P0000004"]);
+        assert_eq!(ids.labels, vec!["P0000001", "P0000002", "P0000003", "P0000004"]);
         assert!(ids.retired.is_empty());
         assert_eq!(next, 5);
     }
@@ -128,8 +99,8 @@ mod tests {
         let members = [(0, "P1"), (0, "P1"), (0, "P2"), (0, "P2"), (0, "P2"), (0, "P2"), (1, "P1")];
         let mut next = 3;
         let ids = assign(2, &overlaps(members), &mut next, person);
-        assert_eq!(ids.labels, vec!["P2", "P0000003"]);
-        assert_eq!(ids.retired, vec![("P1".to_string(), "P2".to_string())]);
+        assert_eq!(ids.labels, vec!["P0000002", "P0000003"]);
+        assert_eq!(ids.retired, vec![("P0000001".to_string(), "P0000002".to_string())]);
     }
 
     #[test]

@@ -1,0 +1,172 @@
+//! Ids that last: which earlier id each group of a new grouping keeps.
+//!
+//! One rule for every place Conduct regroups records under ids that analysts bookmark: an
+//! incremental update of the population (persons), and a publication on the dashboard (persons
+//! and courses). The rule (one greedy pass, deterministic):
+//!
+//! - Each earlier id has a **home**: the new group holding most of its members (ties: the group
+//!   that comes first). Only its home can keep an id, so a bookmark never follows a minority
+//!   fragment.
+//! - Overlaps are taken largest first (ties: the smaller, i.e. older, id; then the group that
+//!   comes first); a group keeps an earlier id when the group has none yet, the id is not yet
+//!   kept, and the group is the id's home.
+//! - So when two ids' members come together (a merge), the surviving id is the one sharing more
+//!   members with the merged group (on a tie, the older), and the other **redirects** to it; when
+//!   an id's members part (a split), the part with most of them keeps the id and the other parts
+//!   get fresh ids.
+//! - Every earlier id that no group keeps redirects to its home's id. Fresh ids come from the
+//!   caller's counter, which only grows: an id is never given twice.
+
+use std::collections::BTreeMap;
+
+/// What [`assign`] decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment<Id> {
+    /// The id of each group, by group number.
+    pub ids: Vec<Id>,
+    /// Earlier ids no group kept, each with the id of its home: `(earlier, successor)`, in id
+    /// order.
+    pub redirects: Vec<(Id, Id)>,
+    /// Groups given a fresh id that hold members of an earlier id kept by another group (a
+    /// split): `(earlier, group)`.
+    pub splits: Vec<(Id, usize)>,
+}
+
+/// Gives each of `groups` groups an id under the rule above. `overlaps` counts, per (group,
+/// earlier id), the members they share (members without an earlier id are not counted);
+/// `fresh` makes a new id each time it is called, in group order.
+pub fn assign<Id: Ord + Clone>(groups: usize, overlaps: &BTreeMap<(u32, Id), u64>, mut fresh: impl FnMut() -> Id) -> Assignment<Id> {
+    // Each earlier id's home: the group sharing most with it, the first such group on a tie.
+    let mut home: BTreeMap<&Id, (u64, u32)> = BTreeMap::new();
+    for ((g, id), &n) in overlaps {
+        let e = home.entry(id).or_insert((n, *g));
+        if n > e.0 || (n == e.0 && *g < e.1) {
+            *e = (n, *g);
+        }
+    }
+    let mut ranked: Vec<(u64, &Id, u32)> = overlaps.iter().map(|((g, id), &n)| (n, id, *g)).collect();
+    ranked.sort_by(|x, y| y.0.cmp(&x.0).then_with(|| x.1.cmp(y.1)).then(x.2.cmp(&y.2)));
+    let mut kept: Vec<Option<Id>> = vec![None; groups];
+    let mut taken: BTreeMap<&Id, u32> = BTreeMap::new();
+    for &(_, id, g) in &ranked {
+        let Some(slot) = kept.get_mut(g as usize) else { continue };
+        if slot.is_none() && !taken.contains_key(id) && home[id].1 == g {
+            *slot = Some(id.clone());
+            taken.insert(id, g);
+        }
+    }
+    // Groups given a fresh id that hold members of an earlier id another group kept.
+    let splits: Vec<(Id, usize)> = overlaps
+        .keys()
+        .filter(|(g, id)| kept.get(*g as usize).is_some_and(Option::is_none) && taken.contains_key(id))
+        .map(|(g, id)| (id.clone(), *g as usize))
+        .collect();
+    let ids: Vec<Id> = kept.into_iter().map(|k| k.unwrap_or_else(&mut fresh)).collect();
+    let redirects = home
+        .iter()
+        .filter(|(id, _)| !taken.contains_key(*id))
+        .filter_map(|(id, &(_, g))| Some(((*id).clone(), ids.get(g as usize)?.clone())))
+        .collect();
+    Assignment { ids, redirects, splits }
+}
+
+/// Counts, per (group, earlier id), the members they share: `members` gives each member's
+/// new group and the id it had (a member with no earlier id is left out).
+pub fn overlaps<Id: Ord>(members: impl IntoIterator<Item = (u32, Id)>) -> BTreeMap<(u32, Id), u64> {
+    let mut counts = BTreeMap::new();
+    for m in members {
+        *counts.entry(m).or_default() += 1;
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fresh_from(next: &mut i64) -> impl FnMut() -> i64 + '_ {
+        move || {
+            let id = *next;
+            *next += 1;
+            id
+        }
+    }
+
+    fn of(old: &[Option<i64>], group: &[u32]) -> BTreeMap<(u32, i64), u64> {
+        overlaps(old.iter().zip(group).filter_map(|(o, &g)| Some((g, (*o)?))))
+    }
+
+    #[test]
+    fn a_merge_keeps_the_larger_id_and_redirects_the_other() {
+        // Id 7 (2 members) and id 3 (3 members) and a new member, now one group.
+        let mut next = 10;
+        let a = assign(1, &of(&[Some(7), Some(7), Some(3), Some(3), Some(3), None], &[0; 6]), fresh_from(&mut next));
+        assert_eq!(a.ids, vec![3]);
+        assert_eq!(a.redirects, vec![(7, 3)]);
+        assert!(a.splits.is_empty());
+        assert_eq!(next, 10, "no fresh id");
+        // On a tie, the older id survives.
+        assert_eq!(assign(1, &of(&[Some(7), Some(3)], &[0, 0]), fresh_from(&mut next)).ids, vec![3]);
+    }
+
+    #[test]
+    fn a_split_leaves_the_id_with_the_larger_part() {
+        let mut next = 9;
+        let a = assign(2, &of(&[Some(5), Some(5), Some(5), Some(5), None], &[1, 0, 1, 1, 0]), fresh_from(&mut next));
+        assert_eq!(a.ids, vec![9, 5]);
+        assert_eq!(a.splits, vec![(5, 0)]);
+        assert!(a.redirects.is_empty());
+        assert_eq!(next, 10);
+        // A three-way split with no majority: the largest part keeps the id.
+        let a =
+            assign(3, &of(&[Some(5), Some(5), Some(5), Some(5), Some(5), Some(5), Some(5)], &[2, 0, 1, 0, 1, 0, 2]), fresh_from(&mut next));
+        assert_eq!(a.ids, vec![5, 10, 11]);
+        assert_eq!(a.splits, vec![(5, 1), (5, 2)]);
+    }
+
+    #[test]
+    fn an_id_does_not_follow_a_minority_fragment() {
+        // Id 1 = {a, b, c}, id 2 = {d, e, f, g}. Group 0 = {b, c, d, e, f, g} keeps 2; group 1 =
+        // {a} holds one of id 1's three members: it gets a fresh id, and 1 leads to 2.
+        let mut next = 3;
+        let old = [Some(1), Some(1), Some(2), Some(2), Some(2), Some(2), Some(1)];
+        let a = assign(2, &of(&old, &[0, 0, 0, 0, 0, 0, 1]), fresh_from(&mut next));
+        assert_eq!(a.ids, vec![2, 3]);
+        assert_eq!(a.redirects, vec![(1, 2)]);
+        assert!(a.splits.is_empty(), "id 1 was not kept: its fragment is not a split of a kept id");
+    }
+
+    proptest! {
+        /// Whatever the regrouping: every group gets an id; no two groups share one; a fresh id
+        /// is never an earlier one; every earlier id is either kept, by its home, or redirected
+        /// once to its home's id.
+        #[test]
+        fn ids_are_never_shared_or_reused(recs in proptest::collection::vec((proptest::option::of(1i64..8), 0u32..5), 0..40)) {
+            let old: Vec<Option<i64>> = recs.iter().map(|r| r.0).collect();
+            let group: Vec<u32> = recs.iter().map(|r| r.1).collect();
+            let ov = of(&old, &group);
+            let mut next = 100;
+            let a = assign(5, &ov, fresh_from(&mut next));
+            prop_assert_eq!(a.ids.len(), 5);
+            let mut seen = std::collections::BTreeSet::new();
+            for &p in &a.ids {
+                prop_assert!(seen.insert(p), "id {} given twice", p);
+                prop_assert!(p < 8 || (100..next).contains(&p));
+            }
+            for o in old.iter().flatten().collect::<std::collections::BTreeSet<_>>() {
+                let most = ov.iter().filter(|((_, id), _)| id == o).map(|(_, &n)| n).max().unwrap();
+                let home = ov.iter().find(|((_, id), n)| id == o && **n == most).map(|((g, _), _)| *g as usize).unwrap();
+                let kept = a.ids.iter().position(|p| p == o);
+                let redirected: Vec<(i64, i64)> = a.redirects.iter().filter(|r| r.0 == *o).copied().collect();
+                match kept {
+                    Some(g) => {
+                        prop_assert_eq!(g, home, "id {} kept away from its home", o);
+                        prop_assert!(redirected.is_empty());
+                    }
+                    None => prop_assert_eq!(redirected, vec![(*o, a.ids[home])]),
+                }
+            }
+        }
+    }
+}
