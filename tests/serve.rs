@@ -622,9 +622,9 @@ fn scenario(backend: Backend) {
         kept += usize::from(now["reports"] == row["reports"] && now["victim"] == row["victim"]);
     }
     assert!(kept >= 190, "{kept} of 200 courses kept their id, reports and victim");
+    let mut db = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
     // A retired id leads on. Which ids a publication retires is `ids::assign`'s unit test;
     // here the record of two retirements is written directly, as a publication would.
-    let mut db = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
     for (old, new) in [("P9999999", victim.as_str()), ("C999999", course.as_str())] {
         db.execute("INSERT INTO id_successors (old_id, current_id) VALUES (?, ?)", &[old.into(), new.into()]).unwrap();
     }
@@ -1370,4 +1370,76 @@ fn regression_a_post_answered_without_reading_its_body_closed_the_connection() {
         assert_eq!(status, "HTTP/1.1 200 OK", "round {round}");
         assert!(String::from_utf8_lossy(&page).contains("Sign in"), "round {round}");
     }
+}
+
+/// An export of Merseyside incidents `H-{ref}` with one victim each, from `(record, ref, date of
+/// birth, postcode, phone, e-mail)`.
+fn aisling_export(rows: &[(&str, &str, &str, &str, &str, &str)]) -> (Vec<u8>, Vec<u8>) {
+    let mut incidents = String::from(
+        "force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative\n",
+    );
+    let mut people = String::from(
+        "record_id,force,incident_ref,role,local_person_id,forename,middle_names,surname,date_of_birth,sex,address,postcode,phone,email,online_handles,pnc_id,ni_number\n",
+    );
+    for (record, incident, dob, postcode, phone, email) in rows {
+        incidents.push_str(&format!("Merseyside,H-{incident},2023-04-0{incident},,8L,Harassment,Y,N,,,,\n"));
+        people.push_str(&format!(
+            "H-{record},Merseyside,H-{incident},victim,,Aisling,,Brennan-Keogh,{dob},F,,{postcode},{phone},{email},,,\n"
+        ));
+    }
+    (incidents.into_bytes(), people.into_bytes())
+}
+
+/// The person id each of the export's records is published under.
+fn published_persons(database: &str) -> std::collections::BTreeMap<String, String> {
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(database)).unwrap();
+    c.query("SELECT record_id, person_id FROM records WHERE record_id LIKE 'H-%'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].text(), r[1].text()))
+        .collect()
+}
+
+/// A new export that bridges two published persons merges them: the merge is an event of that
+/// publication in the history of ids, the retired id leads to the kept one, and the kept
+/// person's page lists the merge.
+#[test]
+fn serve_a_merge_made_by_a_new_export_is_in_the_persons_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Backend::Sqlite, 200, &[]).unwrap();
+    let pw = server.add_user("admin", "admin", None);
+    let mut admin = signed_in(&server, "admin", &pw);
+    // The same woman twice under her old address and phone, once under her new ones: nothing
+    // links the third record to the first two but her name (as in the population's test).
+    let (i, p) = aisling_export(&[
+        ("M1", "1", "", "L20 8DX", "07700900401", ""),
+        ("M2", "2", "", "L20 8DX", "07700900401", ""),
+        ("M3", "3", "1991-02-17", "PR8 8BL", "07700900777", "aisling.bk@example.org"),
+    ]);
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", i), ("people", "people.csv", p)]);
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(wait_published(&mut admin, r["id"].as_i64().unwrap())["status"], "published");
+    let p1 = published_persons(&server.database);
+    assert_eq!(p1.len(), 3, "{p1:?}");
+    assert_eq!(p1["H-M1"], p1["H-M2"], "{p1:?}");
+    assert_ne!(p1["H-M1"], p1["H-M3"], "the fixture no longer has two persons to merge: {p1:?}");
+    // A report that carries both her old phone and her date of birth and new e-mail.
+    let (i, p) = aisling_export(&[("M4", "4", "1991-02-17", "L20 8DX", "07700900401", "aisling.bk@example.org")]);
+    let (s, r) = admin.upload(&[("incidents", "incidents.csv", i), ("people", "people.csv", p)]);
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(wait_published(&mut admin, r["id"].as_i64().unwrap())["status"], "published");
+    let p2 = published_persons(&server.database);
+    assert!(p2.values().all(|id| *id == p1["H-M1"]), "one person now, under the larger person's id: {p2:?}");
+    let publication = count(&server.database, "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'publication'");
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+    let events = c.query("SELECT publication, kind, other_id, members FROM id_events WHERE id = ?", &[p1["H-M1"].as_str().into()]).unwrap();
+    let events: Vec<(i64, String, String, i64)> =
+        events.iter().map(|r| (r[0].int().unwrap(), r[1].text(), r[2].text(), r[3].int().unwrap())).collect();
+    assert_eq!(events, vec![(publication, "merge".to_string(), p1["H-M3"].clone(), 1)], "the merge, of the one record of H-M3's person");
+    let (s, page) = admin.get(&format!("/api/persons/{}", p1["H-M1"]));
+    assert_eq!(s, 200, "{page}");
+    let h = &page["history"][0];
+    assert_eq!((&h["kind"], &h["other_id"], &h["records"]), (&json!("merge"), &json!(p1["H-M3"]), &json!(1)), "{page}");
+    let (s, page) = admin.get(&format!("/api/persons/{}", p1["H-M3"]));
+    assert_eq!((s, &page["person_id"]), (200, &json!(p1["H-M1"])), "the retired id leads to the kept one: {page}");
 }

@@ -30,6 +30,22 @@ pub struct Assigned {
     /// Old ids not carried over, each with the new id of the group holding most of its
     /// members (two persons found to be one: the smaller's id now leads to the larger's).
     pub retired: Vec<(String, String)>,
+    /// The merges and splits, for the history of ids.
+    pub events: Vec<IdEvent>,
+}
+
+/// A merge or a split a publication made of the ids it carried over.
+#[derive(Debug, PartialEq)]
+pub struct IdEvent {
+    /// `merge`: the members of `other_id` (retired, leading to `id`) joined `id`; `split`: some
+    /// members of `other_id` (kept by its larger part) left it for the fresh `id`.
+    pub kind: &'static str,
+    /// The id the members are under now.
+    pub id: String,
+    /// The id they came from.
+    pub other_id: String,
+    /// How many members moved.
+    pub members: u64,
 }
 
 /// Labels for `groups` new groups by [`conduct_domain::ids::assign`]: old ids carried over,
@@ -41,10 +57,23 @@ pub fn assign(groups: usize, overlaps: &BTreeMap<(u32, u64), u64>, next: &mut u6
         *next += 1;
         n
     });
-    let labels = a.ids.iter().map(|&n| label(n)).collect();
+    let labels: Vec<String> = a.ids.iter().map(|&n| label(n)).collect();
     let mut retired: Vec<(String, String)> = a.redirects.iter().map(|&(old, to)| (label(old), label(to))).collect();
     retired.sort();
-    Assigned { labels, retired }
+    let group_of: std::collections::HashMap<u64, u32> = a.ids.iter().enumerate().map(|(g, &n)| (n, g as u32)).collect();
+    let shared = |g: u32, old: u64| overlaps.get(&(g, old)).copied().unwrap_or(0);
+    let mut events: Vec<IdEvent> = a
+        .redirects
+        .iter()
+        .map(|&(old, to)| IdEvent { kind: "merge", id: label(to), other_id: label(old), members: shared(group_of[&to], old) })
+        .collect();
+    events.extend(a.splits.iter().map(|&(old, g)| IdEvent {
+        kind: "split",
+        id: labels[g].clone(),
+        other_id: label(old),
+        members: shared(g as u32, old),
+    }));
+    Assigned { labels, retired, events }
 }
 
 /// The number in an id such as `P0000042` or `C000042` (42), if it has one.
@@ -90,6 +119,21 @@ mod tests {
         assert_eq!(ids.labels, vec!["P0000001", "P0000003", "P0000004"]);
         // P0000002 is retired and leads to the person it joined.
         assert_eq!(ids.retired, vec![("P0000002".to_string(), "P0000001".to_string())]);
+        assert_eq!(
+            ids.events,
+            vec![IdEvent { kind: "merge", id: "P0000001".into(), other_id: "P0000002".into(), members: 1 }],
+            "one member of P0000002 joined P0000001"
+        );
+    }
+
+    #[test]
+    fn a_split_is_an_event_of_the_fresh_id() {
+        // P5 = {a, b, c}: now {a, b} and {c}. The larger part keeps P5; {c} is split off.
+        let members = [(0, "P0000005"), (0, "P0000005"), (1, "P0000005")];
+        let mut next = 6;
+        let ids = assign(2, &overlaps(members), &mut next, person);
+        assert_eq!(ids.labels, vec!["P0000005", "P0000006"]);
+        assert_eq!(ids.events, vec![IdEvent { kind: "split", id: "P0000006".into(), other_id: "P0000005".into(), members: 1 }]);
     }
 
     #[test]

@@ -370,6 +370,14 @@ mod tests {
             }],
             held_elsewhere: vec![reference(None, Some(3))],
             redirected_from: None,
+            history: vec![crate::views::IdChange {
+                publication: 2,
+                at: "2026-12-03T16:00:00Z".into(),
+                kind: "merge".into(),
+                id: "P0000001".into(),
+                other_id: "P0000002".into(),
+                records: 3,
+            }],
         };
         let summary = || ForceSummary {
             force: "Essex".into(),

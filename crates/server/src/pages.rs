@@ -1034,6 +1034,34 @@ fn person_html(v: &PersonPage) -> Markup {
             }
         }
         (held_elsewhere(&v.held_elsewhere, "records"))
+        @if !v.history.is_empty() {
+            h2 { "History of this id" }
+            table #history {
+                tr { th.n { "Publication" } th { "Published" } th { "What happened" } th.n { "Records" } }
+                @for e in &v.history {
+                    tr {
+                        td.n { (e.publication) }
+                        td { (e.at) }
+                        td { (id_change(e, v.person_id.as_deref().unwrap_or(""))) }
+                        td.n { (e.records) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One entry of a person's id history, in words, with a link to the other person.
+fn id_change(e: &views::IdChange, this: &str) -> Markup {
+    let link = |id: &str| html! { a href={ "/persons/" (url_part(id)) } { (id) } };
+    html! {
+        @match (e.kind.as_str(), e.id == this) {
+            ("merge", true) => { "merged with " (e.other_id) ", whose id now leads here" }
+            ("merge", false) => { "merged into " (link(&e.id)) }
+            ("split", true) => { "split off from " (link(&e.other_id)) }
+            ("split", false) => { "records split off to " (link(&e.id)) }
+            _ => { (e.kind) " " (e.other_id) " → " (e.id) }
+        }
     }
 }
 
@@ -1482,6 +1510,14 @@ mod tests {
             }],
             held_elsewhere: vec![Reference { force: x.into(), reference: x.into(), reports: None, records: Some(1) }],
             redirected_from: t,
+            history: vec![crate::views::IdChange {
+                publication: 2,
+                at: x.into(),
+                kind: "split".into(),
+                id: x.into(),
+                other_id: x.into(),
+                records: 1,
+            }],
         }
     }
 

@@ -1358,6 +1358,28 @@ pub struct PersonPage {
     /// The retired id asked for, when it led here (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirected_from: Option<String>,
+    /// What publications did to this id: the persons merged into it and the records split off
+    /// it or from which it was split, oldest first (empty when the reader may see none of the
+    /// person's records).
+    pub history: Vec<IdChange>,
+}
+
+/// A merge or split a publication made of a person's id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IdChange {
+    /// The publication that made it (numbered from 1).
+    pub publication: i64,
+    /// When it was published (UTC, RFC 3339).
+    pub at: String,
+    /// `merge`: the records of `other_id` joined `id`, and `other_id` leads there; `split`:
+    /// records of `other_id` left it for the new `id`.
+    pub kind: String,
+    /// The id the records are under since.
+    pub id: String,
+    /// The id they came from.
+    pub other_id: String,
+    /// How many records moved.
+    pub records: i64,
 }
 
 /// A course a person is in.
@@ -1459,6 +1481,25 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonP
         .into_iter()
         .map(|(f, (reference, n))| Reference { force: f.to_string(), reference, reports: None, records: Some(n) })
         .collect();
+    let history: Vec<IdChange> = if full.is_empty() {
+        Vec::new()
+    } else {
+        c.query(
+            "SELECT publication, at, kind, id, other_id, members FROM id_events WHERE id = ? OR other_id = ? \
+             ORDER BY publication, kind, id, other_id",
+            &[id.into(), id.into()],
+        )?
+        .iter()
+        .map(|r| IdChange {
+            publication: r[0].int().unwrap_or(0),
+            at: r[1].text(),
+            kind: r[2].text(),
+            id: r[3].text(),
+            other_id: r[4].text(),
+            records: r[5].int().unwrap_or(0),
+        })
+        .collect()
+    };
     let outcome = AccessOutcome::of(full.len(), forces.len());
     let shown = format!("{} records shown", records.len());
     let v = PersonPage {
@@ -1470,6 +1511,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonP
         courses,
         held_elsewhere,
         redirected_from: (requested != id).then(|| requested.to_string()),
+        history,
     };
     let names: Vec<&str> = full.iter().map(|f| f.name()).collect();
     let fname = if names.is_empty() { "-".to_string() } else { names.join(";") };

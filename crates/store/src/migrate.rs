@@ -29,6 +29,8 @@
 //!    stores them ([`POPULATION_FEATURES`]), so that an update reads its candidates ready to
 //!    compare. Made empty: a population indexed before it has no features stored, and an update
 //!    normalises such records from their rows (and stores what it normalised).
+//! 10. `id_history`: the dashboard's history of its ids ([`ID_EVENTS`]): each merge and split
+//!    a publication made of the person and course ids it carried over.
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -51,10 +53,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (7, "review_workflow"),
     (8, "audit_apart"),
     (9, "population_features"),
+    (10, "id_history"),
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 9;
+pub const LATEST: u32 = 10;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -64,6 +67,21 @@ const DASHBOARD_MARK: i64 = 4;
 const INITIAL_SQLITE: &str = include_str!("../migrations/0001_initial.sql");
 const POPULATION_SQLITE: &str = include_str!("../migrations/0004_population.sql");
 const RISK_SCREENING_SQLITE: &str = include_str!("../migrations/0005_risk_screening.sql");
+
+/// Step 10: the history of the dashboard's ids: each merge and split a publication made of the
+/// person and course ids it carried over (`conduct-server`'s `ids`), shown on a person's page.
+/// `id` is the id the members are under now; `other_id` the id they came from (a merge: the
+/// retired id, which leads to `id`; a split: the id kept by the larger part).
+const ID_EVENTS: &str = "CREATE TABLE IF NOT EXISTS id_events (
+    publication BIGINT NOT NULL,
+    at          TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    other_id    TEXT NOT NULL,
+    members     BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS id_events_id ON id_events (id);
+CREATE INDEX IF NOT EXISTS id_events_other ON id_events (other_id)";
 
 /// Step 9: a record's features beside its row in `population_records` (by `rec`), kept in a
 /// table of their own so that the scans of `population_records` (persons.csv, a person's
@@ -186,6 +204,7 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                         c.batch("DROP TABLE main.audit")?;
                     }
                 }
+                10 => c.batch(ID_EVENTS)?,
                 9 => c.batch(&if postgres { POPULATION_FEATURES.replace("INTEGER", "BIGINT") } else { POPULATION_FEATURES.to_string() })?,
                 _ => unreachable!("a step without SQL"),
             }
@@ -438,7 +457,7 @@ mod tests {
         let mut c = Conn::open(&Url::Sqlite(dir.path().join("conduct.db"))).unwrap();
         migrate(&mut c).unwrap();
         c.batch(
-            "DELETE FROM schema_migrations WHERE version = 9; DROP TABLE population_features;
+            "DELETE FROM schema_migrations WHERE version >= 9; DROP TABLE population_features; DROP TABLE id_events;
              INSERT INTO population_records (rec, force_id, record_id, person, batch) VALUES (1, 1, 'R1', 1, 1), (2, 1, 'R2', 1, 1);",
         )
         .unwrap();
@@ -446,6 +465,7 @@ mod tests {
         migrate(&mut c).unwrap();
         assert_eq!(version(&mut c).unwrap(), LATEST);
         assert_eq!(count(&mut c, "SELECT count(*) FROM population_features"), 0, "made empty");
+        assert_eq!(count(&mut c, "SELECT count(*) FROM id_events"), 0, "step 10's table, made empty");
         assert_eq!(count(&mut c, "SELECT count(*) FROM population_records"), 2, "the population is kept");
         c.execute("INSERT INTO population_features (rec, f) VALUES (?, ?)", &[Value::Int(1), "1x".into()]).unwrap();
         assert!(
