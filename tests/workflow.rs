@@ -113,6 +113,31 @@ fn morning(backend: Backend) {
         bob.post(&format!("/api/courses/{nadia}/reviews"), &json!({"decision": "safeguarding_referral", "note": "IDVA contacted"}), true);
     assert_eq!(s, 200, "{r}");
 
+    // The course page's workflow (read in one query with the reviews): who has it, to whom
+    // it may go, the reviews newest first; another force's analyst may not act on it and is
+    // offered nobody.
+    let (s, c) = bob.get(&format!("/api/courses/{amy}"));
+    assert_eq!(s, 200, "{c}");
+    let w = &c["workflow"];
+    assert_eq!((&w["force"], &w["assigned_to"], &w["may_act"]), (&json!("City of London"), &json!("alice"), &json!(true)), "{w}");
+    assert_eq!(w["colleagues"], json!(["alice", "bob"]), "the force's analysts, by name: {w}");
+    assert_eq!(w["reviews"].as_array().map(Vec::len), Some(1), "{w}");
+    assert_eq!((&w["reviews"][0]["reviewer"], &w["reviews"][0]["decision"]), (&json!("alice"), &json!("referred_to_stalking_team")), "{w}");
+    assert_eq!(w["since_review"], json!({"reports": 0, "possible_breaches": 0, "other_forces_reports": 0}), "{w}");
+    let (_, c) = admin.get(&format!("/api/courses/{nadia}"));
+    let w = &c["workflow"];
+    assert_eq!((&w["assigned_to"], &w["may_act"], &w["colleagues"]), (&Value::Null, &json!(false), &json!([])), "{w}");
+    assert_eq!(w["reviews"][0]["reviewer"], "bob", "{w}");
+    let (s, c) = kent.get(&format!("/api/courses/{amy}"));
+    if s == 200 {
+        let w = &c["workflow"];
+        assert_eq!(
+            (&w["force"], &w["may_act"], &w["colleagues"], &w["assigned_to"]),
+            (&json!("Kent"), &json!(false), &json!([]), &Value::Null),
+            "{w}"
+        );
+    }
+
     // Reviewed and nothing new: both leave the open list, and are listed as reviewed.
     let (_, open) = alice.get("/api/triage?per_page=200");
     assert!(!ids(&open).contains(&amy) && !ids(&open).contains(&nadia), "{open}");
@@ -221,6 +246,9 @@ fn morning(backend: Backend) {
     assert_eq!(s, 200);
     let (_, open) = alice.get("/api/triage?per_page=200");
     assert!(!ids(&open).contains(&amy), "{open}");
+    let (_, c) = alice.get(&format!("/api/courses/{amy}"));
+    let decisions: Vec<&Value> = c["workflow"]["reviews"].as_array().unwrap().iter().map(|r| &r["decision"]).collect();
+    assert_eq!(decisions, [&json!("spo_considered"), &json!("referred_to_stalking_team")], "newest first: {c}");
 
     // Every action is in the audit log, refusals too.
     let (_, log) = admin.get("/api/audit?per_page=200");
@@ -388,6 +416,80 @@ fn a_review_leaves_the_kept_lists_at_once(backend: Backend) {
             assert!(settled.contains(&target), "listed as reviewed: {settled:?}");
         }
     }
+}
+
+/// What the database's `courses` holds of each course, as the triage list shows it.
+fn published_rows(server: &Server) -> std::collections::HashMap<String, Value> {
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+    let rows = c.query("SELECT course_id, priority, reports, last_date, breaches, forces FROM courses", &[]).unwrap();
+    rows.iter()
+        .map(|r| {
+            let row = json!({"priority": r[1].text(), "reports": r[2].int(), "last_date": r[3].text(), "possible_breaches": r[4].int(),
+                "forces": r[5].text().split(';').filter(|f| !f.is_empty()).collect::<Vec<_>>()});
+            (r[0].text(), row)
+        })
+        .collect()
+}
+
+/// A list's rows as [`published_rows`] has them.
+fn shown_rows(client: &mut Client, list: &str) -> std::collections::HashMap<String, Value> {
+    let (s, v) = client.get(list);
+    assert_eq!(s, 200, "{v}");
+    assert!(v["next_page"].is_null(), "one page: {v}");
+    items(&v)
+        .into_iter()
+        .map(|r| {
+            let row = json!({"priority": r["priority"], "reports": r["reports"], "last_date": r["last_date"],
+                "possible_breaches": r["possible_breaches"], "forces": r["forces"]});
+            (r["course_id"].as_str().unwrap().to_string(), row)
+        })
+        .collect()
+}
+
+/// The triage list's rows are filled from the courses' columns a server keeps per publication
+/// (issue 18 item 5): a publication made through one server shows at once on another server
+/// sharing the database, which learns of it only through the database, and on the first.
+fn a_publication_renews_the_kept_courses_at_once(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = start_on_first_export(dir.path(), backend) else { return };
+    let alice_pw = server.add_user("alice", "analyst", Some("City of London"));
+    let admin_pw = server.add_user("admin", "admin", None);
+    let second = spawn_serve(server.data.clone(), server.database.clone(), dir.path().join("second.log"), &[], &[], None);
+    let mut analysts = [signed_in(&server, "alice", &alice_pw), signed_in(&second, "alice", &alice_pw)];
+    let mut admins = [signed_in(&server, "admin", &admin_pw), signed_in(&second, "admin", &admin_pw)];
+    const LISTS: [&str; 2] = ["/api/triage?state=all&per_page=200", "/api/triage?priority=urgent&state=all&per_page=200"];
+    // Each list read twice on each server (the second from what the first kept).
+    let check = |analysts: &mut [Client; 2], admins: &mut [Client; 2], when: &str| {
+        let published = published_rows(&server);
+        for client in analysts.iter_mut().chain(admins.iter_mut()) {
+            for list in LISTS.iter().chain(&LISTS) {
+                let shown = shown_rows(client, list);
+                assert!(!shown.is_empty(), "{when}: {list} lists courses");
+                for (id, row) in shown {
+                    assert_eq!(Some(&row), published.get(&id), "{when}: {list}: course {id} as published");
+                }
+            }
+        }
+        published
+    };
+    let before = check(&mut analysts, &mut admins, "first publication");
+    let amy = course_of(&server, "1003");
+    let (s, up) = admins[0].upload(&later_export());
+    assert_eq!(s, 202, "{up}");
+    assert_eq!(wait_published(&mut admins[0], up["id"].as_i64().unwrap())["status"], "published");
+    let after = check(&mut analysts, &mut admins, "after the later export");
+    assert_eq!(course_of(&server, "1005"), amy, "the course keeps its id");
+    assert_ne!(before.get(&amy), after.get(&amy), "the later export changed Amy Lowther's course: {:?}", after.get(&amy));
+}
+
+#[test]
+fn a_publication_renews_the_kept_courses_at_once_on_sqlite() {
+    a_publication_renews_the_kept_courses_at_once(Backend::Sqlite);
+}
+
+#[test]
+fn a_publication_renews_the_kept_courses_at_once_on_postgres() {
+    a_publication_renews_the_kept_courses_at_once(Backend::Postgres);
 }
 
 #[test]

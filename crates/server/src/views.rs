@@ -118,7 +118,8 @@ pub fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64), Ap
 /// that changes them, and counting a large force's courses on every page costs more than the
 /// page itself. Also what the lists show of the review workflow (each scope's settled courses,
 /// each force's assignments and reviews), kept until the next assignment, review or
-/// publication (`ReadState::workflow_key`).
+/// publication (`ReadState::workflow_key`); and the courses' display columns, kept until the
+/// next publication, so that a list page reads only its rows' ids from the database.
 #[derive(Default)]
 pub struct Totals {
     map: std::sync::Mutex<std::collections::HashMap<String, i64>>,
@@ -126,6 +127,93 @@ pub struct Totals {
     settled: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Settled>>>,
     any_settled: std::sync::Mutex<std::collections::HashMap<String, bool>>,
     workflow: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ForceWorkflow>>>,
+    courses: std::sync::Mutex<KeptCourses>,
+}
+
+/// How many courses' display columns [`Totals`] keeps at once (past that, all are dropped and
+/// read again as pages ask for them): the 1M-incident world has about 123,000 courses, at
+/// a few hundred bytes each.
+const KEPT_COURSES: usize = 250_000;
+
+/// The triage list's display columns of the courses pages have shown, kept for one
+/// publication: a publication is the only thing that changes a course's row, and every list
+/// read learns the current publication first ([`ReadState`]), so a publication made through any
+/// server sharing the database empties them at the next read.
+#[derive(Default)]
+struct KeptCourses {
+    /// The publication (number, time) they were read in.
+    publication: (i64, String),
+    rows: std::collections::HashMap<String, std::sync::Arc<KeptCourse>>,
+}
+
+/// One course's columns on the triage list, as `courses` holds them (see [`TriageRow`]).
+struct KeptCourse {
+    priority: Box<str>,
+    reasons: Box<str>,
+    first_date: Box<str>,
+    last_date: Box<str>,
+    reports: Option<i64>,
+    hidden: Option<i64>,
+    cross_force: Option<i64>,
+    forces: Box<str>,
+    stalking: Option<i64>,
+    breaches: Option<i64>,
+    victim: Box<str>,
+    suspect: Option<Box<str>>,
+}
+
+/// The columns [`KeptCourse`] is read from, the course id first.
+const KEPT_COURSE_COLUMNS: &str =
+    "course_id, priority, reasons, first_date, last_date, reports, hidden, cross_force, forces, stalking, breaches, victim, suspect";
+
+impl KeptCourse {
+    fn from_row(mut r: Vec<Value>) -> (String, KeptCourse) {
+        let text = |v: &mut Value| take_text(v).into_boxed_str();
+        let id = take_text(&mut r[0]);
+        let kept = KeptCourse {
+            priority: text(&mut r[1]),
+            reasons: text(&mut r[2]),
+            first_date: text(&mut r[3]),
+            last_date: text(&mut r[4]),
+            reports: r[5].int(),
+            hidden: r[6].int(),
+            cross_force: r[7].int(),
+            forces: text(&mut r[8]),
+            stalking: r[9].int(),
+            breaches: r[10].int(),
+            victim: text(&mut r[11]),
+            suspect: match r[12] {
+                Value::Null => None,
+                _ => Some(text(&mut r[12])),
+            },
+        };
+        (id, kept)
+    }
+
+    /// The row [`TriageRow::from_row`] reads (before the workflow's columns), for course `id`
+    /// with `reports_in_force` reports in the force listed.
+    fn row(&self, id: String, reports_in_force: Value) -> Vec<Value> {
+        let text = |s: &str| Value::Text(s.to_string());
+        let int = |i: Option<i64>| i.map_or(Value::Null, Value::Int);
+        let mut r = Vec::with_capacity(14 + WORKFLOW_COLUMNS);
+        r.extend([
+            Value::Text(id),
+            text(&self.priority),
+            text(&self.reasons),
+            text(&self.first_date),
+            text(&self.last_date),
+            int(self.reports),
+            reports_in_force,
+            int(self.hidden),
+            int(self.cross_force),
+            text(&self.forces),
+            int(self.stalking),
+            int(self.breaches),
+            text(&self.victim),
+            self.suspect.as_deref().map_or(Value::Null, text),
+        ]);
+        r
+    }
 }
 
 /// How many filtered lists' positions [`Totals::positions`] keeps at once (each at most a
@@ -257,6 +345,53 @@ impl Totals {
             }
             .is_some())
         })
+    }
+
+    /// The display columns of the courses `ids` (in their order; `None` for an id no course
+    /// has), from those kept for `state`'s publication, reading the others in one query.
+    /// Read while a publication commits, a row may be newer than the publication it is kept
+    /// under, never older: the publication is read first, and rows read for an older one than
+    /// those kept are not kept.
+    fn courses(&self, c: &mut Conn, state: &ReadState, ids: &[String]) -> Result<Vec<Option<std::sync::Arc<KeptCourse>>>, DbError> {
+        let publication = (state.publication, state.published_at.clone());
+        let mut found: Vec<Option<std::sync::Arc<KeptCourse>>> = {
+            let kept = self.courses.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.publication == publication { ids.iter().map(|id| kept.rows.get(id).cloned()).collect() } else { vec![None; ids.len()] }
+        };
+        let missing: Vec<&String> = ids.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(id, _)| id).collect();
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        // Bound as a fixed number of parameters (padded with an id no course has), so that the
+        // statement is prepared once per size.
+        let mut read: std::collections::HashMap<String, std::sync::Arc<KeptCourse>> = Default::default();
+        for chunk in missing.chunks(256) {
+            let slots = chunk.len().next_power_of_two().max(8);
+            let mut p: Vec<Value> = chunk.iter().map(|id| Value::from(id.as_str())).collect();
+            p.resize(slots, Value::Text(String::new()));
+            let marks = vec!["?"; slots].join(", ");
+            for r in c.query(&format!("SELECT {KEPT_COURSE_COLUMNS} FROM courses WHERE course_id IN ({marks})"), &p)? {
+                let (id, course) = KeptCourse::from_row(r);
+                read.insert(id, std::sync::Arc::new(course));
+            }
+        }
+        for (id, slot) in ids.iter().zip(found.iter_mut()) {
+            if slot.is_none() {
+                *slot = read.get(id).cloned();
+            }
+        }
+        let mut kept = self.courses.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.publication != publication && kept.publication.0 <= publication.0 {
+            kept.publication = publication.clone();
+            kept.rows.clear();
+        }
+        if kept.publication == publication {
+            if kept.rows.len() + read.len() > KEPT_COURSES {
+                kept.rows.clear();
+            }
+            kept.rows.extend(read);
+        }
+        Ok(found)
     }
 
     /// `force`'s workflow on each of its courses that has one (who has it, its latest review
@@ -469,7 +604,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         p.resize(p.len() + slots - chosen.len(), Value::Int(-1));
         let scope = if force.is_some() { format!("{FORCE_IS} AND ") } else { String::new() };
         let marks = vec!["?"; slots].join(", ");
-        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from} WHERE {scope}pos IN ({marks}) ORDER BY pos"), p, open)
+        (format!("SELECT course_id, reports FROM {from} WHERE {scope}pos IN ({marks}) ORDER BY pos"), p, open)
     } else if by_position {
         let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
         let range =
@@ -481,22 +616,24 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         let mut p = params.clone();
         p.push(Value::Int(start));
         p.push(Value::Int(end));
-        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{range} ORDER BY pos"), p, counted(c)?)
+        (format!("SELECT course_id, reports FROM {from}{range} ORDER BY pos"), p, counted(c)?)
     } else {
         let mut p = params.clone();
         p.push(Value::Int(per_page as i64));
         p.push(Value::Int(offset));
-        (format!("SELECT course_id, reports, triage_rank, last_date FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"), p, counted(c)?)
+        (format!("SELECT course_id, reports FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"), p, counted(c)?)
     };
-    let rows = c.query(
-        &format!(
-            "SELECT c.course_id, c.priority, c.reasons, c.first_date, c.last_date, c.reports, p.reports, c.hidden, c.cross_force, c.forces, \
-             c.stalking, c.breaches, c.victim, c.suspect \
-             FROM (SELECT course_id, reports, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM ({page_sql}) q) p \
-             JOIN courses c ON c.course_id = p.course_id ORDER BY p.n"
-        ),
-        &p2,
-    )?;
+    // The page's ids in order (each query above orders by the list's order: a position is a
+    // row's place in review order), and their display columns from those kept in memory.
+    let page_rows = c.query(&page_sql, &p2)?;
+    let page_ids: Vec<String> = page_rows.iter().map(|r| r[0].text()).collect();
+    let display = totals.courses(c, &read, &page_ids)?;
+    let rows: Vec<Vec<Value>> = page_rows
+        .into_iter()
+        .zip(page_ids)
+        .zip(display)
+        .filter_map(|((mut r, id), course)| Some(course?.row(id, std::mem::replace(&mut r[1], Value::Null))))
+        .collect();
     // The force's workflow on each row of the page: who has it, its latest review and what is
     // new since (the all-forces list shows none: each force works its own part).
     let workflow = match force {

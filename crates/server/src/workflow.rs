@@ -352,41 +352,60 @@ pub fn of_course(
 ) -> Result<CourseWorkflow, ApiError> {
     let mut w = CourseWorkflow::default();
     let mut reviews = Vec::new();
-    for r in c.query(
-        "SELECT id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = ? ORDER BY id DESC",
-        &[id.into()],
-    )? {
-        let Some(decision) = Decision::parse(&r[4].text()) else { continue };
-        let force = r[1].text();
-        let recorded_as = r[6].text();
-        reviews.push((
-            ReviewEntry {
-                id: r[0].int().unwrap_or(0),
-                note: visible(&force).then(|| r[5].text()),
-                force,
-                reviewer: r[2].text(),
-                at: r[3].text(),
-                decision,
-                decision_label: decision.label(),
-                recorded_as: (recorded_as != id).then_some(recorded_as),
-            },
-            r[7].text(),
-        ));
-    }
-    if let (Role::Analyst, Some(own)) = (user.role, user.force) {
-        let own = own.name();
-        w.force = Some(own.to_string());
-        w.may_act = forces.iter().any(|f| f == own);
-        w.assigned_to = c
-            .query_one("SELECT assignee FROM assignments WHERE force = ? AND course_id = ?", &[own.into(), id.into()])?
-            .map(|r| r[0].text());
-        if w.may_act {
-            w.colleagues = c
-                .query("SELECT username FROM users WHERE role = 'analyst' AND force = ? AND disabled = 0 ORDER BY username", &[own.into()])?
-                .iter()
-                .map(|r| r[0].text())
-                .collect();
+    const REVIEWS: &str = "SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = ?";
+    // An analyst's page also shows who in their force has the course and, when they may act
+    // on it, to whom they may give it: read with the reviews, in one round trip (rows of kind
+    // 1 and 2, the name in the reviewer's column).
+    let own = match (user.role, user.force) {
+        (Role::Analyst, Some(own)) => Some(own.name()),
+        _ => None,
+    };
+    let may_act = own.is_some_and(|own| forces.iter().any(|f| f == own));
+    let rows = match own {
+        None => c.query(&format!("{REVIEWS} ORDER BY 2 DESC"), &[id.into()])?,
+        Some(own) => {
+            let assignee =
+                "SELECT 1, NULL, NULL, assignee, NULL, NULL, NULL, NULL, NULL FROM assignments WHERE force = ? AND course_id = ?";
+            let colleagues = "SELECT 2, NULL, NULL, username, NULL, NULL, NULL, NULL, NULL FROM users \
+                              WHERE role = 'analyst' AND force = ? AND disabled = 0";
+            let mut params: Vec<Value> = vec![id.into(), own.into(), id.into()];
+            let mut sql = format!("{REVIEWS} UNION ALL {assignee}");
+            if may_act {
+                sql.push_str(" UNION ALL ");
+                sql.push_str(colleagues);
+                params.push(own.into());
+            }
+            sql.push_str(" ORDER BY 1, 2 DESC, 4");
+            c.query(&sql, &params)?
         }
+    };
+    for r in rows {
+        match r[0].int() {
+            Some(1) => w.assigned_to = Some(r[3].text()),
+            Some(2) => w.colleagues.push(r[3].text()),
+            _ => {
+                let Some(decision) = Decision::parse(&r[5].text()) else { continue };
+                let force = r[2].text();
+                let recorded_as = r[7].text();
+                reviews.push((
+                    ReviewEntry {
+                        id: r[1].int().unwrap_or(0),
+                        note: visible(&force).then(|| r[6].text()),
+                        force,
+                        reviewer: r[3].text(),
+                        at: r[4].text(),
+                        decision,
+                        decision_label: decision.label(),
+                        recorded_as: (recorded_as != id).then_some(recorded_as),
+                    },
+                    r[8].text(),
+                ));
+            }
+        }
+    }
+    if let Some(own) = own {
+        w.force = Some(own.to_string());
+        w.may_act = may_act;
         if let Some((_, snapshot)) = reviews.iter().find(|(r, _)| r.force == own) {
             let then: Content = serde_json::from_str(snapshot).unwrap_or_default();
             let since = SinceReview::between(&then, now, own);

@@ -202,7 +202,16 @@ pub enum Conn {
 pub struct PgConn {
     client: postgres::Client,
     statements: std::collections::HashMap<String, postgres::Statement>,
+    /// When it was last handed back to the pool unbroken (see [`CHECKED_WITHIN`]).
+    returned: Option<std::time::Instant>,
 }
+
+/// A pooled PostgreSQL connection handed back unbroken less than this long ago is handed out
+/// again without a test (an empty query, one round trip, which every request paid before);
+/// one idle for longer is tested first. A connection that fails while in use (the server
+/// restarted, the backend was ended) is seen closed when handed back and dropped, so it fails
+/// one request at most. The same rule and window as HikariCP's `aliveBypassWindowMs`.
+const CHECKED_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// How many prepared statements a PostgreSQL connection keeps (past that, all are closed and
 /// prepared again as used: statements built per call, like a bulk load's, cannot fill it).
@@ -405,7 +414,7 @@ impl Conn {
             Url::Postgres(s) => {
                 let c = postgres::Client::connect(s, postgres::NoTls)
                     .map_err(|e| DbError::caused(format!("cannot connect to {}: {e}", url.describe()), e))?;
-                Ok(Conn::Postgres(Box::new(PgConn { client: c, statements: Default::default() })))
+                Ok(Conn::Postgres(Box::new(PgConn { client: c, statements: Default::default(), returned: None })))
             }
         }
     }
@@ -578,17 +587,32 @@ impl r2d2::ManageConnection for Manager {
         Conn::open(&self.url)
     }
 
+    /// Called on every check-out: a PostgreSQL connection idle for [`CHECKED_WITHIN`] or more
+    /// (or never handed back) is tested with an empty query; one handed back since is not.
     fn is_valid(&self, conn: &mut Conn) -> Result<()> {
         match conn {
             Conn::Sqlite(_) => Ok(()),
-            Conn::Postgres(c) => c.batch_execute("").map_err(|e| pg_err("", e)),
+            Conn::Postgres(c) => {
+                if c.returned.is_some_and(|t| t.elapsed() < CHECKED_WITHIN) {
+                    return Ok(());
+                }
+                c.batch_execute("").map_err(|e| pg_err("", e))
+            }
         }
     }
 
+    /// Called on every check-in: a PostgreSQL connection whose socket has closed (a statement
+    /// found it so) is dropped; any other is marked as handed back now.
     fn has_broken(&self, conn: &mut Conn) -> bool {
         match conn {
             Conn::Sqlite(_) => false,
-            Conn::Postgres(c) => c.is_closed(),
+            Conn::Postgres(c) => {
+                let broken = c.is_closed();
+                if !broken {
+                    c.returned = Some(std::time::Instant::now());
+                }
+                broken
+            }
         }
     }
 }
@@ -645,6 +669,40 @@ mod tests {
         let pg = Url::parse("postgres://u:secret@localhost/db");
         assert!(matches!(pg, Url::Postgres(_)));
         assert_eq!(pg.describe(), "PostgreSQL localhost/db");
+    }
+
+    /// A pooled PostgreSQL connection whose backend ends while it sits in the pool fails one
+    /// check-out at most (one handed back within [`CHECKED_WITHIN`] is not tested first): its
+    /// failed statement closes it, it is dropped when handed back, and the next check-out has a
+    /// new backend. Skipped without `CONDUCT_TEST_POSTGRES`.
+    #[test]
+    fn a_connection_ended_in_the_pool_fails_one_checkout_at_most() {
+        let Ok(url) = std::env::var("CONDUCT_TEST_POSTGRES") else { return };
+        let url = Url::parse(&url);
+        let pool = pool(&url, 1).unwrap();
+        let pid = |c: &mut Conn| c.query_one("SELECT pg_backend_pid()", &[]).map(|r| r.and_then(|r| r[0].int()).unwrap());
+        let first = pid(&mut get(&pool).unwrap()).unwrap();
+        let mut other = Conn::open(&url).unwrap();
+        let ended = other.query_one("SELECT CAST(pg_terminate_backend(CAST(? AS INTEGER)) AS INTEGER)", &[first.into()]).unwrap();
+        assert_eq!(ended.map(|r| r[0].int()), Some(Some(1)), "the pooled connection's backend is told to end");
+        // Until it has (the signal is asynchronous).
+        let gone = (0..500).any(|_| {
+            let left = other.query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = CAST(? AS INTEGER)", &[first.into()]);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            left.unwrap().and_then(|r| r[0].int()) == Some(0)
+        });
+        assert!(gone, "backend {first} ended");
+        let mut failures = 0;
+        let second = loop {
+            match pid(&mut get(&pool).unwrap()) {
+                Ok(p) => break p,
+                Err(e) => {
+                    failures += 1;
+                    assert!(failures <= 1, "the ended connection was handed out again: {e}");
+                }
+            }
+        };
+        assert_ne!(second, first, "a new backend");
     }
 
     #[test]
