@@ -7,7 +7,9 @@
 //! ([`Ingest::risk_assessments`]); rejects and warnings go to files or memory; the [`Summary`]
 //! balances for every file.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
 
 use conduct_domain::{Date, Force, Incident, Involvement, Order, RiskAssessment};
 
@@ -16,7 +18,7 @@ use crate::keys::KeyIndex;
 use crate::limits::{Limits, cut, shown};
 use crate::report::{FileSummary, Reject, Summary, Warning};
 use crate::schema::Table;
-use crate::source::{Progress, RowEvent, Source};
+use crate::source::{Progress, RawRow, RowEvent, Source};
 use crate::validate;
 
 /// The files of one import.
@@ -152,6 +154,10 @@ pub struct Ingest {
     today: Date,
     limits: Limits,
     risk_assessments: Vec<RiskAssessment>,
+    /// Threads that validate rows (1: the reading thread does it all).
+    threads: usize,
+    /// Rows per chunk handed to a validation thread.
+    chunk_rows: usize,
 }
 
 impl Default for Ingest {
@@ -180,7 +186,20 @@ impl Ingest {
             today: today(),
             limits,
             risk_assessments: Vec::new(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS)),
+            chunk_rows: CHUNK_ROWS,
         }
+    }
+
+    /// The same ingest validating rows on `threads` threads beside the one that reads them
+    /// (the default is one per core, at most eight); 1 (or 0) reads and validates on the
+    /// calling thread alone. Either way the records, rejects, warnings, summary and errors are
+    /// the same, in the same order: only the validation of each row on its own is spread out,
+    /// while the rows are split from the file, and checked against earlier rows, in order on
+    /// the reading thread.
+    pub fn with_threads(mut self, threads: usize) -> Ingest {
+        self.threads = threads.max(1);
+        self
     }
 
     /// The same ingest with other limits ([`Limits`]).
@@ -289,30 +308,29 @@ impl Ingest {
     pub fn run(&mut self, inputs: &Inputs, known: &KnownIncidents, sink: &mut dyn FnMut(Batch) -> bool) -> Result<Summary, Error> {
         self.limits.check()?;
         let mut summary = Summary::default();
-        let mut lk = validate::Lookups::default();
-        let today = self.today;
         let mut incidents = KeyIndex::default();
         let mut file_index = 0u32;
         let mut files: Vec<PathBuf> = Vec::new();
         for path in &inputs.incidents {
             files.push(path.clone());
-            let s = self.read_file(path, Table::Incidents, sink, &mut |row, line| {
-                let (incident, warnings) = validate::incident(row, today, &mut lk)?;
+            let validate: Validate = |row, today, lk| validate::incident(row, today, lk).map(|(r, w)| (Accepted::Incident(r), w));
+            let s = self.read_file(path, Table::Incidents, sink, validate, &mut |record, line| {
+                let Accepted::Incident(incident) = record else { return Ok(()) };
                 if let Some((f, l)) = incidents.first_or_insert(incident.force.id(), &incident.incident_ref, file_index, line) {
                     return Err(duplicate("incident_ref", &incident.incident_ref, incident.force, &files, f, l, 1));
                 }
-                Ok((Accepted::Incident(incident), warnings))
+                Ok(())
             })?;
             summary.files.push(s);
             file_index += 1;
         }
         let exists = |force: Force, r: &str, seen: &KeyIndex| seen.contains(force.id(), r) || known.contains(force, r);
         let mut people = KeyIndex::default();
-        let today = self.today;
         for path in &inputs.people {
             files.push(path.clone());
-            let s = self.read_file(path, Table::People, sink, &mut |row, line| {
-                let (p, warnings) = validate::involvement(row, today, &mut lk)?;
+            let validate: Validate = |row, today, lk| validate::involvement(row, today, lk).map(|(r, w)| (Accepted::Involvement(r), w));
+            let s = self.read_file(path, Table::People, sink, validate, &mut |record, line| {
+                let Accepted::Involvement(p) = record else { return Ok(()) };
                 if !exists(p.force, &p.incident_ref, &incidents) {
                     return Err(orphan(&p.incident_ref, p.force, 2));
                 }
@@ -320,7 +338,7 @@ impl Ingest {
                 if let Some((f, l)) = people.first_or_insert(0, &p.record_id, file_index, line) {
                     return Err(duplicate("record_id", &p.record_id, p.force, &files, f, l, 0));
                 }
-                Ok((Accepted::Involvement(p), warnings))
+                Ok(())
             })?;
             summary.files.push(s);
             file_index += 1;
@@ -329,15 +347,16 @@ impl Ingest {
         let mut orders = KeyIndex::default();
         for path in &inputs.orders {
             files.push(path.clone());
-            let s = self.read_file(path, Table::Orders, sink, &mut |row, line| {
-                let (o, warnings) = validate::order(row, today, &mut lk)?;
+            let validate: Validate = |row, today, lk| validate::order(row, today, lk).map(|(r, w)| (Accepted::Order(r), w));
+            let s = self.read_file(path, Table::Orders, sink, validate, &mut |record, line| {
+                let Accepted::Order(o) = record else { return Ok(()) };
                 if !exists(o.force, &o.incident_ref, &incidents) {
                     return Err(orphan(&o.incident_ref, o.force, 3));
                 }
                 if let Some((f, l)) = orders.first_or_insert(o.force.id(), &o.order_ref, file_index, line) {
                     return Err(duplicate("order_ref", &o.order_ref, o.force, &files, f, l, 1));
                 }
-                Ok((Accepted::Order(o), warnings))
+                Ok(())
             })?;
             summary.files.push(s);
             file_index += 1;
@@ -347,8 +366,10 @@ impl Ingest {
         let mut key = String::new();
         for path in &inputs.risk_assessments {
             files.push(path.clone());
-            let s = self.read_file(path, Table::RiskAssessments, sink, &mut |row, line| {
-                let (r, warnings) = validate::risk_assessment(row, today, &mut lk)?;
+            let validate: Validate =
+                |row, today, lk| validate::risk_assessment(row, today, lk).map(|(r, w)| (Accepted::RiskAssessment(r), w));
+            let s = self.read_file(path, Table::RiskAssessments, sink, validate, &mut |record, line| {
+                let Accepted::RiskAssessment(r) = record else { return Ok(()) };
                 if !exists(r.force, &r.incident_ref, &incidents) {
                     return Err(orphan(&r.incident_ref, r.force, 1));
                 }
@@ -358,7 +379,7 @@ impl Ingest {
                     let what = format!("{} screening of {} on {}", r.tool, shown(&r.incident_ref), r.assessed_date);
                     return Err(duplicate_screening(&what, r.force, &files, f, l));
                 }
-                Ok((Accepted::RiskAssessment(r), warnings))
+                Ok(())
             })?;
             summary.files.push(s);
             file_index += 1;
@@ -368,71 +389,38 @@ impl Ingest {
         Ok(summary)
     }
 
+    /// Reads one file, handing accepted records to `sink` in batches. Each row is validated on
+    /// its own by `validate` and then checked against the rows before it by `check`, in file
+    /// order. With more than one thread ([`Ingest::with_threads`]) the validation runs on
+    /// worker threads, a chunk of rows at a time, while this thread reads the next rows; the
+    /// rows are split from the file, and checked, counted and reported, on this thread alone
+    /// and in file order, so records, rejects, warnings and errors are the same as when read
+    /// on one thread.
     fn read_file(
         &mut self,
         path: &Path,
         table: Table,
         sink: &mut dyn FnMut(Batch) -> bool,
-        accept: &mut Accept<'_>,
+        validate: Validate,
+        check: &mut Check<'_>,
     ) -> Result<FileSummary, Error> {
         let (mut source, mut summary) = Source::open(path, table, &self.progress, &self.limits)?;
-        let max_field = self.limits.max_field_bytes;
-        let mut batch = Pending::new(table, self.batch_size);
-        let key_column = table.key_column();
-        let mut row = crate::source::RawRow::default();
-        // The row's key, kept aside before validation moves the cells out, for reject reports.
-        let mut key = String::new();
-        while let Some(event) = source.next_row(&mut row, &mut summary)? {
-            summary.read += 1;
-            match event {
-                RowEvent::Bad { line, reason } => {
-                    summary.rejected += 1;
-                    summary.reject_reasons.add("", &reason);
-                    let r = Reject { file: path.to_path_buf(), line, column: String::new(), reason, key: String::new() };
-                    self.rejects.push(r, reject_row)?;
-                }
-                RowEvent::Row => {
-                    let line = row.line;
-                    key.clear();
-                    key.push_str(&cut(row.fields[key_column].trim()));
-                    let checked = match cells_within_limits(&mut row, key_column, max_field) {
-                        Ok(()) => accept(&mut row, line),
-                        Err(fault) => Err(fault),
-                    };
-                    match checked {
-                        Ok((record, faults)) => {
-                            summary.accepted += 1;
-                            summary.warnings += faults.len() as u64;
-                            for f in faults {
-                                summary.warning_reasons.add(&source.column_names[f.column], &f.reason);
-                                let w = Warning {
-                                    file: path.to_path_buf(),
-                                    line,
-                                    column: source.column_names[f.column].clone(),
-                                    reason: f.reason,
-                                };
-                                self.warnings.push(w, warning_row)?;
-                            }
-                            if let Accepted::RiskAssessment(r) = record {
-                                self.risk_assessments.push(r);
-                            } else if let Some(full) = batch.push(record) {
-                                if !sink(full) {
-                                    return Err(Error::new(ErrorKind::Stopped, path, Some(line)));
-                                }
-                            }
-                        }
-                        Err(fault) => {
-                            summary.rejected += 1;
-                            let column = fault.column.map(|c| source.column_names[c].clone()).unwrap_or_default();
-                            summary.reject_reasons.add(&column, &fault.reason);
-                            let r = Reject { file: path.to_path_buf(), line, column, reason: fault.reason, key: key.clone() };
-                            self.rejects.push(r, reject_row)?;
-                        }
-                    }
-                }
+        let prepare = Prepare { key_column: table.key_column(), max_field: self.limits.max_field_bytes, today: self.today, validate };
+        let mut settle = Settle { path, column_names: &source.column_names.clone(), batch: Pending::new(table, self.batch_size) };
+        let mut row = RawRow::default();
+        if self.threads <= 1 {
+            let mut lk = validate::Lookups::default();
+            while let Some(event) = source.next_row(&mut row, &mut summary)? {
+                let step = match event {
+                    RowEvent::Bad { line, reason } => Step::Bad { line, reason },
+                    RowEvent::Row => prepare.row(&mut row, &mut lk),
+                };
+                settle.step(self, step, check, sink, &mut summary)?;
             }
+        } else {
+            self.read_in_parallel(&mut source, &mut summary, &mut row, &prepare, &mut settle, check, sink)?;
         }
-        if let Some(rest) = batch.take() {
+        if let Some(rest) = settle.batch.take() {
             if !sink(rest) {
                 return Err(Error::new(ErrorKind::Stopped, path, None));
             }
@@ -441,6 +429,211 @@ impl Ingest {
             summary.notes.push("the file has a header but no rows".into());
         }
         Ok(summary)
+    }
+
+    /// The body of [`Ingest::read_file`] on several threads: this thread reads rows into
+    /// chunks and sends each to the workers, which validate it and send it back on a channel of
+    /// its own; the chunks are settled here in the order they were read. At most
+    /// `IN_FLIGHT_PER_WORKER` chunks per worker are out at once, so memory stays bounded. A
+    /// file that cannot be read further ends the read after every chunk before it is settled,
+    /// as on one thread.
+    #[allow(clippy::too_many_arguments)]
+    fn read_in_parallel(
+        &mut self,
+        source: &mut Source,
+        summary: &mut FileSummary,
+        row: &mut RawRow,
+        prepare: &Prepare,
+        settle: &mut Settle<'_>,
+        check: &mut Check<'_>,
+        sink: &mut dyn FnMut(Batch) -> bool,
+    ) -> Result<(), Error> {
+        type Job = (Vec<Item>, mpsc::SyncSender<Vec<Step>>);
+        let workers = self.threads;
+        let chunk_rows = self.chunk_rows.max(1);
+        let path = settle.path;
+        let (jobs, queue) = mpsc::sync_channel::<Job>(workers * IN_FLIGHT_PER_WORKER);
+        let queue = Mutex::new(queue);
+        std::thread::scope(|scope| {
+            // Owned by this closure, so dropped when it returns, however it returns: the
+            // workers then find the queue closed and end before the scope joins them.
+            let jobs = jobs;
+            for _ in 0..workers {
+                let queue = &queue;
+                scope.spawn(move || {
+                    let mut lk = validate::Lookups::default();
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((items, done)) = job else { return };
+                        let steps = items
+                            .into_iter()
+                            .map(|item| match item {
+                                Item::Bad { line, reason } => Step::Bad { line, reason },
+                                Item::Row(mut row) => prepare.row(&mut row, &mut lk),
+                            })
+                            .collect();
+                        // The reader may have stopped and gone: then nobody needs this chunk.
+                        let _ = done.send(steps);
+                    }
+                });
+            }
+            let mut out: VecDeque<mpsc::Receiver<Vec<Step>>> = VecDeque::new();
+            let mut settle_oldest = |out: &mut VecDeque<mpsc::Receiver<Vec<Step>>>, this: &mut Ingest, summary: &mut FileSummary| {
+                let Some(next) = out.pop_front() else { return Ok(()) };
+                let steps = next.recv().map_err(|_| {
+                    Error::new(ErrorKind::Io(std::io::Error::other("a validation thread stopped without an answer")), path, None)
+                })?;
+                for step in steps {
+                    settle.step(this, step, check, sink, summary)?;
+                }
+                Ok::<(), Error>(())
+            };
+            loop {
+                let mut items = Vec::with_capacity(chunk_rows);
+                let mut end = None;
+                while items.len() < chunk_rows {
+                    match source.next_row(row, summary) {
+                        Ok(Some(RowEvent::Row)) => items.push(Item::Row(std::mem::take(row))),
+                        Ok(Some(RowEvent::Bad { line, reason })) => items.push(Item::Bad { line, reason }),
+                        Ok(None) => {
+                            end = Some(Ok(()));
+                            break;
+                        }
+                        Err(e) => {
+                            end = Some(Err(e));
+                            break;
+                        }
+                    }
+                }
+                if !items.is_empty() {
+                    let (done, answer) = mpsc::sync_channel(1);
+                    if jobs.send((items, done)).is_err() {
+                        return Err(Error::new(ErrorKind::Io(std::io::Error::other("the validation threads stopped")), path, None));
+                    }
+                    out.push_back(answer);
+                }
+                if let Some(end) = end {
+                    while !out.is_empty() {
+                        settle_oldest(&mut out, self, summary)?;
+                    }
+                    return end;
+                }
+                while out.len() >= workers * IN_FLIGHT_PER_WORKER {
+                    settle_oldest(&mut out, self, summary)?;
+                }
+            }
+        })
+    }
+}
+
+/// Rows per chunk handed to a validation worker, and chunks out per worker at once.
+const CHUNK_ROWS: usize = 1024;
+/// Most validation threads an ingest starts by default.
+const MAX_THREADS: usize = 8;
+const IN_FLIGHT_PER_WORKER: usize = 4;
+
+/// Validates one row on its own, on any thread: the record and its warnings, or why the row is
+/// rejected. `Lookups` is a cache, so each thread may keep its own.
+type Validate = fn(&mut RawRow, Date, &mut validate::Lookups) -> Result<(Accepted, Vec<validate::ValueFault>), validate::RowFault>;
+
+/// Checks a validated record against the rows read before it, in file order (duplicate keys,
+/// references to incidents): nothing, or why the row is rejected.
+type Check<'a> = dyn FnMut(&Accepted, u64) -> Result<(), validate::RowFault> + 'a;
+
+/// A row as read from the file, before validation.
+enum Item {
+    Row(RawRow),
+    Bad { line: u64, reason: String },
+}
+
+/// A row after validation, before the checks against earlier rows.
+enum Step {
+    /// A row that could not be read at all.
+    Bad { line: u64, reason: String },
+    /// A row read and validated: its line, its key (kept aside for reject reports before
+    /// validation moved the cells out) and what validation made of it.
+    Row { line: u64, key: String, checked: Result<(Accepted, Vec<validate::ValueFault>), validate::RowFault> },
+}
+
+/// What validating a row of one file needs; shared by the worker threads.
+struct Prepare {
+    key_column: usize,
+    max_field: usize,
+    today: Date,
+    validate: Validate,
+}
+
+impl Prepare {
+    fn row(&self, row: &mut RawRow, lk: &mut validate::Lookups) -> Step {
+        let line = row.line;
+        let key = cut(row.fields[self.key_column].trim());
+        let checked = match cells_within_limits(row, self.key_column, self.max_field) {
+            Ok(()) => (self.validate)(row, self.today, lk),
+            Err(fault) => Err(fault),
+        };
+        Step::Row { line, key, checked }
+    }
+}
+
+/// Settles validated rows in file order: the checks against earlier rows, the counts, the
+/// rejects and warnings, and the batches of accepted records.
+struct Settle<'a> {
+    path: &'a Path,
+    column_names: &'a [String],
+    batch: Pending,
+}
+
+impl Settle<'_> {
+    fn step(
+        &mut self,
+        ingest: &mut Ingest,
+        step: Step,
+        check: &mut Check<'_>,
+        sink: &mut dyn FnMut(Batch) -> bool,
+        summary: &mut FileSummary,
+    ) -> Result<(), Error> {
+        let path = self.path;
+        summary.read += 1;
+        let (line, key, checked) = match step {
+            Step::Bad { line, reason } => {
+                summary.rejected += 1;
+                summary.reject_reasons.add("", &reason);
+                let r = Reject { file: path.to_path_buf(), line, column: String::new(), reason, key: String::new() };
+                return ingest.rejects.push(r, reject_row);
+            }
+            Step::Row { line, key, checked } => (line, key, checked),
+        };
+        let checked = checked.and_then(|(record, faults)| check(&record, line).map(|()| (record, faults)));
+        match checked {
+            Ok((record, faults)) => {
+                summary.accepted += 1;
+                summary.warnings += faults.len() as u64;
+                for f in faults {
+                    summary.warning_reasons.add(&self.column_names[f.column], &f.reason);
+                    let w = Warning { file: path.to_path_buf(), line, column: self.column_names[f.column].clone(), reason: f.reason };
+                    ingest.warnings.push(w, warning_row)?;
+                }
+                if let Accepted::RiskAssessment(r) = record {
+                    ingest.risk_assessments.push(r);
+                } else if let Some(full) = self.batch.push(record) {
+                    if !sink(full) {
+                        return Err(Error::new(ErrorKind::Stopped, path, Some(line)));
+                    }
+                }
+            }
+            Err(fault) => {
+                summary.rejected += 1;
+                let column = fault.column.map(|c| self.column_names[c].clone()).unwrap_or_default();
+                summary.reject_reasons.add(&column, &fault.reason);
+                let r = Reject { file: path.to_path_buf(), line, column, reason: fault.reason, key };
+                ingest.rejects.push(r, reject_row)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -512,10 +705,6 @@ fn orphan(incident_ref: &str, force: Force, column: usize) -> validate::RowFault
         reason: format!("no incident {} in {force}, neither in this import nor in the workspace", shown(incident_ref)),
     }
 }
-
-/// Validates one row (and checks it against rows seen before): the record and its warnings,
-/// or why the row is rejected.
-type Accept<'a> = dyn FnMut(&mut crate::source::RawRow, u64) -> Result<(Accepted, Vec<validate::ValueFault>), validate::RowFault> + 'a;
 
 #[allow(clippy::large_enum_variant)] // one record, moved once into its batch
 enum Accepted {
@@ -622,8 +811,6 @@ pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
     let bytes: u64 = paths.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
     let estimate = (bytes / 100).min(20_000_000) as usize;
     let mut rows = Vec::with_capacity(estimate);
-    let today = ingest.today;
-    let mut lk = validate::Lookups::default();
     let mut summaries = Vec::with_capacity(paths.len());
     for path in paths {
         summaries.push(ingest.read_file(
@@ -635,16 +822,18 @@ pub fn read_people_files(paths: &[PathBuf]) -> Result<PeopleFile, Error> {
                 }
                 true
             },
-            &mut |row, _line| {
-                let (p, w) = validate::involvement(row, today, &mut lk)?;
-                Ok((Accepted::Involvement(p), w))
-            },
+            |row, today, lk| validate::involvement(row, today, lk).map(|(r, w)| (Accepted::Involvement(r), w)),
+            &mut |_, _| Ok(()),
         )?);
     }
     let Findings::Memory(rejects, _) = ingest.rejects else { unreachable!() };
     let Findings::Memory(warnings, _) = ingest.warnings else { unreachable!() };
     Ok(PeopleFile { rows, rejects, warnings, summaries })
 }
+
+#[cfg(test)]
+#[path = "parallel_tests.rs"]
+mod parallel_tests;
 
 #[cfg(test)]
 mod tests {
