@@ -111,5 +111,7 @@ run new "analyst's queue: new since my last visit" "$analyst" "/api/triage?new_s
 run course "a course page (time line, people, orders, workflow), any course" "$admin" "/api/courses/C%06d" "$courses"
 run national "national comparison" "$admin" "/api/forces?x=%d" 1
 run audit "audit log, first 20 pages" "$admin" "/api/audit?per_page=50&page=%d" 20
+# The server's resident memory after the runs (what it keeps: totals, positions, courses' rows).
+echo "server resident memory: $(( $(ps -o rss= -p "$pid") / 1024 )) MB"
 "$bin" audit verify --data "$data" --database "$db" | tail -2
 [ "$audit_short" = 0 ] || { echo "some answered reads left no audit entry" >&2; exit 1; }
