@@ -587,7 +587,7 @@ impl r2d2::ManageConnection for Manager {
         Conn::open(&self.url)
     }
 
-    /// Called on every check-out: a PostgreSQL connection idle for [`CHECKED_WITHIN`] or more
+    /// Called on every check-out: a PostgreSQL connection idle for 500 ms (`CHECKED_WITHIN`) or more
     /// (or never handed back) is tested with an empty query; one handed back since is not.
     fn is_valid(&self, conn: &mut Conn) -> Result<()> {
         match conn {

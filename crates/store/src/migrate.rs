@@ -30,7 +30,7 @@
 //!    compare. Made empty: a population indexed before it has no features stored, and an update
 //!    normalises such records from their rows (and stores what it normalised).
 //! 10. `id_history`: the dashboard's history of its ids ([`ID_EVENTS`]): each merge and split
-//!    a publication made of the person and course ids it carried over.
+//!     a publication made of the person and course ids it carried over.
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
