@@ -348,6 +348,27 @@ fn whole(client: &mut Client, list: &str) -> (Vec<String>, i64) {
     (got, total)
 }
 
+/// The first export served twice on one database: the test's server and a second one, which
+/// learns what the first changes only through the database, with the analyst alice (City of
+/// London) and an admin signed in on each (the first server's client first). None when the
+/// backend is skipped.
+struct TwoServers {
+    server: Server,
+    second: Server,
+    analysts: [Client; 2],
+    admins: [Client; 2],
+}
+
+fn two_servers(dir: &Path, backend: Backend) -> Option<TwoServers> {
+    let server = start_on_first_export(dir, backend)?;
+    let alice_pw = server.add_user("alice", "analyst", Some("City of London"));
+    let admin_pw = server.add_user("admin", "admin", None);
+    let second = spawn_serve(server.data.clone(), server.database.clone(), dir.join("second.log"), &[], &[], None);
+    let analysts = [signed_in(&server, "alice", &alice_pw), signed_in(&second, "alice", &alice_pw)];
+    let admins = [signed_in(&server, "admin", &admin_pw), signed_in(&second, "admin", &admin_pw)];
+    Some(TwoServers { server, second, analysts, admins })
+}
+
 /// What a server keeps of the workflow for its lists (settled courses, assignments, reviews;
 /// issue 18 item 5) is read again after every assignment and review: an assigned course shows
 /// who has it, and a reviewed course leaves every open list, at once, on the server that
@@ -355,12 +376,7 @@ fn whole(client: &mut Client, list: &str) -> (Vec<String>, i64) {
 /// through the database. Assignments and reviews alternate between the two servers.
 fn a_review_leaves_the_kept_lists_at_once(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(server) = start_on_first_export(dir.path(), backend) else { return };
-    let alice_pw = server.add_user("alice", "analyst", Some("City of London"));
-    let admin_pw = server.add_user("admin", "admin", None);
-    let second = spawn_serve(server.data.clone(), server.database.clone(), dir.path().join("second.log"), &[], &[], None);
-    let mut analysts = [signed_in(&server, "alice", &alice_pw), signed_in(&second, "alice", &alice_pw)];
-    let mut admins = [signed_in(&server, "admin", &admin_pw), signed_in(&second, "admin", &admin_pw)];
+    let Some(TwoServers { server: _server, second: _second, mut analysts, mut admins }) = two_servers(dir.path(), backend) else { return };
     let (everything, _) = whole(&mut analysts[0], "/api/triage?state=all&per_page=200");
     assert_eq!(everything.len(), 3, "the export's three courses: {everything:?}");
     let mut reviewed: Vec<String> = Vec::new();
@@ -451,12 +467,7 @@ fn shown_rows(client: &mut Client, list: &str) -> std::collections::HashMap<Stri
 /// sharing the database, which learns of it only through the database, and on the first.
 fn a_publication_renews_the_kept_courses_at_once(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(server) = start_on_first_export(dir.path(), backend) else { return };
-    let alice_pw = server.add_user("alice", "analyst", Some("City of London"));
-    let admin_pw = server.add_user("admin", "admin", None);
-    let second = spawn_serve(server.data.clone(), server.database.clone(), dir.path().join("second.log"), &[], &[], None);
-    let mut analysts = [signed_in(&server, "alice", &alice_pw), signed_in(&second, "alice", &alice_pw)];
-    let mut admins = [signed_in(&server, "admin", &admin_pw), signed_in(&second, "admin", &admin_pw)];
+    let Some(TwoServers { server, second: _second, mut analysts, mut admins }) = two_servers(dir.path(), backend) else { return };
     const LISTS: [&str; 2] = ["/api/triage?state=all&per_page=200", "/api/triage?priority=urgent&state=all&per_page=200"];
     // Each list read twice on each server (the second from what the first kept).
     let check = |analysts: &mut [Client; 2], admins: &mut [Client; 2], when: &str| {
