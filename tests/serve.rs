@@ -1403,10 +1403,9 @@ fn published_persons(database: &str) -> std::collections::BTreeMap<String, Strin
 /// A new export that bridges two published persons merges them: the merge is an event of that
 /// publication in the history of ids, the retired id leads to the kept one, and the kept
 /// person's page lists the merge.
-#[test]
-fn serve_a_merge_made_by_a_new_export_is_in_the_persons_history() {
+fn a_merge_made_by_a_new_export_is_in_the_persons_history(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), Backend::Sqlite, 200, &[]).unwrap();
+    let Some(server) = start(dir.path(), backend, 200, &[]) else { return };
     let pw = server.add_user("admin", "admin", None);
     let mut admin = signed_in(&server, "admin", &pw);
     // The same woman twice under her old address and phone, once under her new ones: nothing
@@ -1442,4 +1441,14 @@ fn serve_a_merge_made_by_a_new_export_is_in_the_persons_history() {
     assert_eq!((&h["kind"], &h["other_id"], &h["records"]), (&json!("merge"), &json!(p1["H-M3"]), &json!(1)), "{page}");
     let (s, page) = admin.get(&format!("/api/persons/{}", p1["H-M3"]));
     assert_eq!((s, &page["person_id"]), (200, &json!(p1["H-M1"])), "the retired id leads to the kept one: {page}");
+}
+
+#[test]
+fn serve_a_merge_made_by_a_new_export_is_in_the_persons_history_on_sqlite() {
+    a_merge_made_by_a_new_export_is_in_the_persons_history(Backend::Sqlite);
+}
+
+#[test]
+fn serve_a_merge_made_by_a_new_export_is_in_the_persons_history_on_postgres() {
+    a_merge_made_by_a_new_export_is_in_the_persons_history(Backend::Postgres);
 }

@@ -1107,20 +1107,25 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             c.execute("DELETE FROM id_successors WHERE old_id = ?", &[old.into()])?;
             c.execute("INSERT INTO id_successors (old_id, current_id) VALUES (?, ?)", &[old.into(), new.into()])?;
         }
-        // The history of ids: each merge and split, with this publication and its time.
-        for e in ids.persons.events.iter().chain(&ids.courses.events) {
-            c.execute(
-                "INSERT INTO id_events (publication, at, kind, id, other_id, members) VALUES (?, ?, ?, ?, ?, ?)",
-                &[
+        // The history of ids: each merge and split, with this publication and its time, in one
+        // bulk insert as the analysis tables are written.
+        let events: Vec<Vec<Value>> = ids
+            .persons
+            .events
+            .iter()
+            .chain(&ids.courses.events)
+            .map(|e| {
+                vec![
                     (ids.publication + 1).into(),
                     now.as_str().into(),
                     e.kind.into(),
                     e.id.as_str().into(),
                     e.other_id.as_str().into(),
                     (e.members as i64).into(),
-                ],
-            )?;
-        }
+                ]
+            })
+            .collect();
+        c.bulk_insert("id_events", &["publication", "at", "kind", "id", "other_id", "members"], &events)?;
         // The review workflow follows the ids and learns what is new since each review.
         crate::workflow::after_publication(c, &ids.courses.retired, &urgent, &now, &|id: &str| {
             label_of.get(id).map(|&ci| {
