@@ -643,3 +643,46 @@ fn regression_fuzz_parquet_dictionary_claiming_billions_of_values_is_refused() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dictionary page claims"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Runs `conduct ingest` on one Parquet fixture under a deadline, so that a return of a hang
+/// fails the test instead of holding the suite.
+fn ingest_parquet_within_a_minute(tmp: &Path, flag: &str, fixture: &str) -> std::process::Output {
+    let mut cmd = conduct();
+    cmd.arg("ingest").arg("--workspace").arg(tmp.join("ws")).arg("--report-dir").arg(tmp.join("r"));
+    cmd.arg(flag).arg(data(&format!("parquet/{fixture}")));
+    crate::util::run_within(&mut cmd, std::time::Duration::from_secs(60))
+}
+
+/// Regression (found by the parquet_reader fuzzer in CI, where it held the run for more than
+/// twenty minutes): a 1.5 KB Parquet file whose page header declares a list of two billion
+/// eight-byte values. The parquet crate skips such a list one value at a time, and past the
+/// end of the file each skip read nothing and reported no error. Such a header is refused,
+/// exit 1, naming the file and the page.
+#[test]
+fn regression_fuzz_parquet_page_header_declaring_more_than_the_file_holds_is_refused_not_a_hang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ingest_parquet_within_a_minute(tmp.path(), "--people", "hang-page-header-list-past-the-end.parquet");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("hang-page-header-list-past-the-end.parquet"), "the error names the file: {stderr}");
+    assert!(stderr.contains("damaged") && stderr.contains("page"), "{stderr}");
+}
+
+/// Regression (the same bug's wider form, written by hand: tests/data/parquet/make_hostile.py):
+/// the parquet crate takes a boolean in a list to occupy no bytes, so nine bytes declaring a
+/// list of two billion booleans, in the footer or in a page header, cost it seconds of empty
+/// steps each (3.8 s and 11 s measured), and lists of such lists hours. Both are refused
+/// before the crate reads them, exit 1, naming where the damage is.
+#[test]
+fn regression_parquet_declaring_billions_of_booleans_is_refused_before_the_crate_reads_it() {
+    for (fixture, place) in [
+        ("hostile-footer-billions-of-booleans.parquet", "footer"),
+        ("hostile-page-header-billions-of-booleans.parquet", "row group 0, column record_id: the header of page 1"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = ingest_parquet_within_a_minute(tmp.path(), "--people", fixture);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{fixture}: {stderr}");
+        assert!(stderr.contains(place) && stderr.contains("2147483647 elements"), "{fixture}: {stderr}");
+    }
+}

@@ -43,6 +43,39 @@ pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("the conduct binary runs")
 }
 
+/// Runs a command that must end within `deadline`: a command that hangs is killed and the
+/// test fails, rather than holding the suite until CI's own limit. The deadline bounds a hang,
+/// it is not a speed check; give it room for a loaded machine.
+pub fn run_within(cmd: &mut Command, deadline: std::time::Duration) -> Output {
+    use std::process::Stdio;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the conduct binary runs");
+    // Drain both pipes on threads so that a chatty child cannot block on a full pipe.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the child can be waited on") {
+            break status;
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the command did not end within {deadline:?}: {cmd:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
+}
+
 /// Runs a command that must succeed.
 pub fn ok(cmd: &mut Command) -> Output {
     let out = run(cmd);

@@ -18,6 +18,7 @@ mod limits;
 mod report;
 mod schema;
 mod source;
+mod thrift_check;
 mod validate;
 
 // The records live in `conduct-domain`; re-exported so that callers of this crate compile unchanged.
