@@ -1431,7 +1431,8 @@ fn a_merge_made_by_a_new_export_is_in_the_persons_history(backend: Backend) {
     assert!(p2.values().all(|id| *id == p1["H-M1"]), "one person now, under the larger person's id: {p2:?}");
     let publication = count(&server.database, "SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'publication'");
     let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
-    let events = c.query("SELECT publication, kind, other_id, members FROM id_events WHERE id = ?", &[p1["H-M1"].as_str().into()]).unwrap();
+    let events =
+        c.query("SELECT publication, kind, other_id, members, reason FROM id_events WHERE id = ?", &[p1["H-M1"].as_str().into()]).unwrap();
     let events: Vec<(i64, String, String, i64)> =
         events.iter().map(|r| (r[0].int().unwrap(), r[1].text(), r[2].text(), r[3].int().unwrap())).collect();
     assert_eq!(events, vec![(publication, "merge".to_string(), p1["H-M3"].clone(), 1)], "the merge, of the one record of H-M3's person");
@@ -1439,6 +1440,14 @@ fn a_merge_made_by_a_new_export_is_in_the_persons_history(backend: Backend) {
     assert_eq!(s, 200, "{page}");
     let h = &page["history"][0];
     assert_eq!((&h["kind"], &h["other_id"], &h["records"]), (&json!("merge"), &json!(p1["H-M3"]), &json!(1)), "{page}");
+    // Why: M3 joined on the report M4, which shares her date of birth and e-mail address; the
+    // reason names those comparisons and no record or value.
+    let why = h["reason"].as_str().unwrap();
+    assert!(why.starts_with(&format!("{} joined {}: the strongest pair across them", p1["H-M3"], p1["H-M1"])), "{why}");
+    assert!(why.contains("over the threshold") && why.contains("date_of_birth exact") && why.contains("email exact"), "{why}");
+    assert!(!why.contains("M4") && !why.contains("1991") && !why.contains("example.org"), "no record or value: {why}");
+    let (s, html) = admin.get(&format!("/persons/{}", p1["H-M1"]));
+    assert!(s == 200 && html.as_str().is_some_and(|h| h.contains("email exact")), "the person page shows the reason: {html}");
     let (s, page) = admin.get(&format!("/api/persons/{}", p1["H-M3"]));
     assert_eq!((s, &page["person_id"]), (200, &json!(p1["H-M1"])), "the retired id leads to the kept one: {page}");
 }

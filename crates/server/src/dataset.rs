@@ -580,7 +580,21 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         .zip(a.found.persons.of_row())
         .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n, old.as_str())));
     let persons = a.found.persons.of_row().iter().max().map_or(0, |&m| m as usize + 1);
-    let persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
+    let mut persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
+    // Each merge and split with its deciding comparisons, under the model just linked with.
+    if let (false, Some(linked)) = (persons.events.is_empty(), &a.found.linked) {
+        let old: Vec<Option<&str>> =
+            e.people.iter().map(|p| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(String::as_str)).collect();
+        let x = crate::ids::Explainer {
+            rows: &e.people,
+            group: a.found.persons.of_row(),
+            old: &old,
+            labels: &persons.labels,
+            model: &linked.model,
+            tf: &a.tf,
+        };
+        crate::ids::explain_person_events(&mut persons.events, &x);
+    }
     drop(old_person);
     // Published course(s) of each (force, incident_ref).
     let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
@@ -1122,10 +1136,11 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                     e.id.as_str().into(),
                     e.other_id.as_str().into(),
                     (e.members as i64).into(),
+                    e.reason.as_str().into(),
                 ]
             })
             .collect();
-        c.bulk_insert("id_events", &["publication", "at", "kind", "id", "other_id", "members"], &events)?;
+        c.bulk_insert("id_events", &["publication", "at", "kind", "id", "other_id", "members", "reason"], &events)?;
         // The review workflow follows the ids and learns what is new since each review.
         crate::workflow::after_publication(c, &ids.courses.retired, &urgent, &now, &|id: &str| {
             label_of.get(id).map(|&ci| {

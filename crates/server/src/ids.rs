@@ -46,6 +46,9 @@ pub struct IdEvent {
     pub other_id: String,
     /// How many members moved.
     pub members: u64,
+    /// Why, for a person's merge or split: the deciding comparisons ([`explain_person_events`]);
+    /// empty for a course's, which follow their persons.
+    pub reason: String,
 }
 
 /// Labels for `groups` new groups by [`conduct_domain::ids::assign`]: old ids carried over,
@@ -65,15 +68,130 @@ pub fn assign(groups: usize, overlaps: &BTreeMap<(u32, u64), u64>, next: &mut u6
     let mut events: Vec<IdEvent> = a
         .redirects
         .iter()
-        .map(|&(old, to)| IdEvent { kind: "merge", id: label(to), other_id: label(old), members: shared(group_of[&to], old) })
+        .map(|&(old, to)| IdEvent {
+            kind: "merge",
+            id: label(to),
+            other_id: label(old),
+            members: shared(group_of[&to], old),
+            reason: String::new(),
+        })
         .collect();
     events.extend(a.splits.iter().map(|&(old, g)| IdEvent {
         kind: "split",
         id: labels[g].clone(),
         other_id: label(old),
         members: shared(g as u32, old),
+        reason: String::new(),
     }));
     Assigned { labels, retired, events }
+}
+
+/// The most records of each side a reason compares: the pairs examined per event are at most
+/// its square.
+const REASON_SIDE: usize = 30;
+
+/// What a publication knows to explain its person events with.
+pub struct Explainer<'a> {
+    /// The people rows linked, in row order.
+    pub rows: &'a [conduct_domain::Involvement],
+    /// Each row's new group (person number).
+    pub group: &'a [u32],
+    /// Each row's published person id before this publication, if it had one.
+    pub old: &'a [Option<&'a str>],
+    /// The labels of the new groups ([`Assigned::labels`]).
+    pub labels: &'a [String],
+    /// The model the rows were linked with, and their names' frequencies.
+    pub model: &'a conduct_resolve::Model,
+    /// Term frequencies of the rows' names.
+    pub tf: &'a conduct_resolve::model::TermFrequencies,
+}
+
+/// Gives each person merge and split its reason: the strongest pair of records across the two
+/// sides (for a merge, the retired id's records against the rest of the person; for a split,
+/// the part that left against the part that kept the id) under the model the publication
+/// linked with, and the comparisons on which it scores. It names no record and no value, only
+/// forces and comparisons: the history is shown to readers of any force that holds the person,
+/// and either side may hold records of a force the reader may not see. Each side contributes
+/// its first [`REASON_SIDE`] records.
+pub fn explain_person_events(events: &mut [IdEvent], x: &Explainer) {
+    use std::collections::{HashMap, HashSet};
+    let group_of_label: HashMap<&str, u32> = x.labels.iter().enumerate().map(|(g, l)| (l.as_str(), g as u32)).collect();
+    let involved: HashSet<u32> = events
+        .iter()
+        .flat_map(|e| [group_of_label.get(e.id.as_str()), group_of_label.get(e.other_id.as_str())])
+        .flatten()
+        .copied()
+        .collect();
+    let mut rows_of: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, g) in x.group.iter().enumerate() {
+        if involved.contains(g) {
+            rows_of.entry(*g).or_default().push(i);
+        }
+    }
+    let nick = conduct_resolve::normalise::Nicknames::builtin();
+    let none = Vec::new();
+    for e in events.iter_mut() {
+        let rows = |label: &str| group_of_label.get(label).and_then(|g| rows_of.get(g)).unwrap_or(&none);
+        let (left, right): (Vec<usize>, Vec<usize>) = match e.kind {
+            // The retired id's records, and the rest of the person they joined.
+            "merge" => rows(&e.id).iter().partition(|&&i| x.old[i] == Some(e.other_id.as_str())),
+            // The part that left, and the part that kept the id.
+            _ => (rows(&e.id).clone(), rows(&e.other_id).clone()),
+        };
+        let best = strongest(&left, &right, x, &nick);
+        e.reason = match (e.kind, best) {
+            (_, None) => String::new(),
+            ("merge", Some((w, forces, agreeing, refused))) if w.total >= w.threshold && refused.is_none() => format!(
+                "{} joined {}: the strongest pair across them ({forces}) scores {:.1} bits, over the threshold of {:.1}, on {agreeing}",
+                e.other_id, e.id, w.total, w.threshold
+            ),
+            ("merge", Some((w, forces, agreeing, _))) => format!(
+                "{} joined {} through records linked to both: no pair across them joins on its own (the strongest, {forces}, scores {:.1} bits against a threshold of {:.1}, on {agreeing})",
+                e.other_id, e.id, w.total, w.threshold
+            ),
+            (_, Some((w, forces, agreeing, refused))) => format!(
+                "{} left {}: the strongest pair across the parts ({forces}) scores {:.1} bits against a threshold of {:.1}, on {agreeing}{}",
+                e.id,
+                e.other_id,
+                w.total,
+                w.threshold,
+                refused.map(|r| format!("; clustering refuses to join them ({r})")).unwrap_or_default()
+            ),
+        };
+    }
+}
+
+/// The strongest pair across `left` and `right` (their first [`REASON_SIDE`] rows each): its
+/// waterfall, its forces in words, its agreeing comparisons in words and the contradiction
+/// that would refuse it, if any.
+fn strongest(
+    left: &[usize],
+    right: &[usize],
+    x: &Explainer,
+    nick: &conduct_resolve::normalise::Nicknames,
+) -> Option<(conduct_resolve::explain::Waterfall, String, String, Option<String>)> {
+    let features = |side: &[usize]| -> Vec<(usize, conduct_resolve::normalise::Features)> {
+        side.iter().take(REASON_SIDE).map(|&i| (i, conduct_resolve::normalise::normalise(&x.rows[i], nick))).collect()
+    };
+    let (l, r) = (features(left), features(right));
+    let mut best: Option<(conduct_resolve::explain::Waterfall, usize, usize)> = None;
+    for (i, a) in &l {
+        for (j, b) in &r {
+            let w = conduct_resolve::explain::explain(a, b, x.model, x.tf);
+            if best.as_ref().is_none_or(|(bw, _, _)| w.total > bw.total) {
+                best = Some((w, *i, *j));
+            }
+        }
+    }
+    let (w, i, j) = best?;
+    let (fi, fj) = (x.rows[i].force.name(), x.rows[j].force.name());
+    let a = |force: &str| if force.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
+    let forces = if fi == fj { format!("two {fi} records") } else { format!("{} {fi} record and {} {fj} record", a(fi), a(fj)) };
+    let agreeing: Vec<String> =
+        w.steps.iter().filter(|s| s.weight + s.tf_adjustment > 0.0).map(|s| format!("{} {}", s.comparison, s.level)).collect();
+    let agreeing = if agreeing.is_empty() { "no agreeing comparison".to_string() } else { agreeing.join(", ") };
+    let refused = w.contradiction.map(|(c, l)| format!("{c}: {l}"));
+    Some((w, forces, agreeing, refused))
 }
 
 /// The number in an id such as `P0000042` or `C000042` (42), if it has one.
@@ -121,7 +239,7 @@ mod tests {
         assert_eq!(ids.retired, vec![("P0000002".to_string(), "P0000001".to_string())]);
         assert_eq!(
             ids.events,
-            vec![IdEvent { kind: "merge", id: "P0000001".into(), other_id: "P0000002".into(), members: 1 }],
+            vec![IdEvent { kind: "merge", id: "P0000001".into(), other_id: "P0000002".into(), members: 1, reason: String::new() }],
             "one member of P0000002 joined P0000001"
         );
     }
@@ -133,7 +251,10 @@ mod tests {
         let mut next = 6;
         let ids = assign(2, &overlaps(members), &mut next, person);
         assert_eq!(ids.labels, vec!["P0000005", "P0000006"]);
-        assert_eq!(ids.events, vec![IdEvent { kind: "split", id: "P0000006".into(), other_id: "P0000005".into(), members: 1 }]);
+        assert_eq!(
+            ids.events,
+            vec![IdEvent { kind: "split", id: "P0000006".into(), other_id: "P0000005".into(), members: 1, reason: String::new() }]
+        );
     }
 
     #[test]
@@ -145,6 +266,52 @@ mod tests {
         let ids = assign(2, &overlaps(members), &mut next, person);
         assert_eq!(ids.labels, vec!["P0000002", "P0000003"]);
         assert_eq!(ids.retired, vec![("P0000001".to_string(), "P0000002".to_string())]);
+    }
+
+    fn row(id: &str, force: &str, fore: &str, sur: &str, dob: &str) -> conduct_domain::Involvement {
+        let force = conduct_domain::Force::resolve(force).unwrap();
+        let mut p = conduct_domain::Involvement::new(id, force, "X-1", conduct_domain::Role::Victim);
+        (p.forename, p.surname, p.date_of_birth, p.dob) = (fore.into(), sur.into(), dob.into(), conduct_domain::PartialDate::parse(dob));
+        p
+    }
+
+    /// A merge names the forces of its strongest pair and the comparisons it agrees on, and no
+    /// record or value; a split says how far below the threshold its parts are.
+    #[test]
+    fn a_merge_and_a_split_are_explained_by_their_strongest_pair() {
+        // Old P1 = {R1 (Kent)}, P2 = {R2 (Essex)}, P3 = {R3, R4}. Now R1 and R2 are one person
+        // (group 0, keeping P1), and R4 (another woman) has left R3 (group 1 keeps P3, group
+        // 2 is new).
+        let rows = [
+            row("R1", "Kent", "Harriet", "Okonkwo", "1990-02-03"),
+            row("R2", "Essex", "Harriet", "Okonkwo", "1990-02-03"),
+            row("R3", "Kent", "Ann", "Lee", "1985-07-05"),
+            row("R4", "Kent", "Zoe", "Ray", "1970-11-30"),
+        ];
+        let group = [0, 0, 1, 2];
+        let old = [Some("P0000001"), Some("P0000002"), Some("P0000003"), Some("P0000003")];
+        let members = [(0, "P0000001"), (0, "P0000002"), (1, "P0000003"), (2, "P0000003")];
+        let mut next = 4;
+        let mut ids = assign(3, &overlaps(members), &mut next, person);
+        assert_eq!(ids.labels, ["P0000001", "P0000003", "P0000004"]);
+        let model = conduct_resolve::Model::default_for(rows.len());
+        let (_, tf) = conduct_resolve::features(&rows);
+        let x = Explainer { rows: &rows, group: &group, old: &old, labels: &ids.labels, model: &model, tf: &tf };
+        explain_person_events(&mut ids.events, &x);
+        let why = |kind: &str| ids.events.iter().find(|e| e.kind == kind).unwrap().reason.clone();
+        let merge = why("merge");
+        assert!(
+            merge.starts_with("P0000002 joined P0000001: the strongest pair across them (an Essex record and a Kent record)"),
+            "{merge}"
+        );
+        assert!(
+            merge.contains("over the threshold") && merge.contains("forename exact") && merge.contains("date_of_birth exact"),
+            "{merge}"
+        );
+        assert!(!merge.contains("R1") && !merge.contains("Harriet") && !merge.contains("1990"), "no record or value: {merge}");
+        let split = why("split");
+        assert!(split.starts_with("P0000004 left P0000003: the strongest pair across the parts (two Kent records) scores -"), "{split}");
+        assert!(split.contains("against a threshold of"), "{split}");
     }
 
     #[test]

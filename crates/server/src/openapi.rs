@@ -377,6 +377,7 @@ mod tests {
                 id: "P0000001".into(),
                 other_id: "P0000002".into(),
                 records: 3,
+                reason: "P0000002 joined P0000001: the strongest pair across them (a Kent record and an Essex record) scores 21.4 bits, over the threshold of 6.6, on forename exact, surname exact, date of birth exact".into(),
             }],
         };
         let summary = || ForceSummary {

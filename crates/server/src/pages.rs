@@ -1037,13 +1037,14 @@ fn person_html(v: &PersonPage) -> Markup {
         @if !v.history.is_empty() {
             h2 { "History of this id" }
             table #history {
-                tr { th.n { "Publication" } th { "Published" } th { "What happened" } th.n { "Records" } }
+                tr { th.n { "Publication" } th { "Published" } th { "What happened" } th.n { "Records" } th { "Why" } }
                 @for e in &v.history {
                     tr {
                         td.n { (e.publication) }
                         td { (e.at) }
                         td { (id_change(e, v.person_id.as_deref().unwrap_or(""))) }
                         td.n { (e.records) }
+                        td.why { (e.reason) }
                     }
                 }
             }
@@ -1517,6 +1518,7 @@ mod tests {
                 id: x.into(),
                 other_id: x.into(),
                 records: 1,
+                reason: x.into(),
             }],
         }
     }

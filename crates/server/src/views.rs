@@ -1517,6 +1517,11 @@ pub struct IdChange {
     pub other_id: String,
     /// How many records moved.
     pub records: i64,
+    /// Why: the strongest pair of records across the two sides under the model the
+    /// publication linked with, its score against the threshold and the comparisons it agrees
+    /// on (forces and comparisons only, no record or value); empty for events published
+    /// before reasons were kept.
+    pub reason: String,
 }
 
 /// A course a person is in.
@@ -1622,7 +1627,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonP
         Vec::new()
     } else {
         c.query(
-            "SELECT publication, at, kind, id, other_id, members FROM id_events WHERE id = ? OR other_id = ? \
+            "SELECT publication, at, kind, id, other_id, members, reason FROM id_events WHERE id = ? OR other_id = ? \
              ORDER BY publication, kind, id, other_id",
             &[id.into(), id.into()],
         )?
@@ -1634,6 +1639,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonP
             id: r[3].text(),
             other_id: r[4].text(),
             records: r[5].int().unwrap_or(0),
+            reason: r[6].text(),
         })
         .collect()
     };

@@ -31,6 +31,8 @@
 //!    normalises such records from their rows (and stores what it normalised).
 //! 10. `id_history`: the dashboard's history of its ids ([`ID_EVENTS`]): each merge and split
 //!     a publication made of the person and course ids it carried over.
+//! 11. `id_history_reasons`: each event of that history gains its reason ([`ID_EVENT_REASON`]),
+//!     empty for the events published before it.
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -54,10 +56,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (8, "audit_apart"),
     (9, "population_features"),
     (10, "id_history"),
+    (11, "id_history_reasons"),
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 10;
+pub const LATEST: u32 = 11;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -82,6 +85,11 @@ const ID_EVENTS: &str = "CREATE TABLE IF NOT EXISTS id_events (
 );
 CREATE INDEX IF NOT EXISTS id_events_id ON id_events (id);
 CREATE INDEX IF NOT EXISTS id_events_other ON id_events (other_id)";
+
+/// Step 11: why a publication made a merge or split of person ids: the deciding comparison, as
+/// the dashboard's person page states it (`conduct-server`'s `ids`); empty where none is known
+/// (events published before this step, and course ids, which follow their persons).
+const ID_EVENT_REASON: &str = "ALTER TABLE id_events ADD COLUMN reason TEXT NOT NULL DEFAULT ''";
 
 /// Step 9: a record's features beside its row in `population_records` (by `rec`), kept in a
 /// table of their own so that the scans of `population_records` (persons.csv, a person's
@@ -205,6 +213,9 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                     }
                 }
                 10 => c.batch(ID_EVENTS)?,
+                // Once only, should the step be run again over its own column.
+                11 if has_column(c, postgres, "id_events", "reason")? => {}
+                11 => c.batch(ID_EVENT_REASON)?,
                 9 => c.batch(&if postgres { POPULATION_FEATURES.replace("INTEGER", "BIGINT") } else { POPULATION_FEATURES.to_string() })?,
                 _ => unreachable!("a step without SQL"),
             }
@@ -246,6 +257,16 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
 /// Whether the SQLite schema `db` (`main`, `audit_log`) holds the table `table`.
 fn schema_has(conn: &mut Conn, db: &str, table: &str) -> Result<bool, DbError> {
     Ok(conn.query_one(&format!("SELECT 1 FROM {db}.sqlite_master WHERE type = 'table' AND name = ?"), &[table.into()])?.is_some())
+}
+
+/// Whether `table` has `column`, in either dialect.
+fn has_column(conn: &mut Conn, postgres: bool, table: &str, column: &str) -> Result<bool, DbError> {
+    let sql = if postgres {
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?"
+    } else {
+        "SELECT 1 FROM pragma_table_info(?) WHERE name = ?"
+    };
+    Ok(conn.query_one(sql, &[table.into(), column.into()])?.is_some())
 }
 
 /// Step 8's first half, committed on its own: the main file's audit entries that the audit
@@ -447,6 +468,24 @@ mod tests {
         let mut c = Conn::open(&Url::Sqlite(path)).unwrap();
         let e = migrate(&mut c).unwrap_err();
         assert!(e.to_string().contains("audit log is missing") && e.to_string().contains("conduct-server-audit.db"), "{e}");
+    }
+
+    /// A dashboard of schema 10 keeps its id history, each event gaining an empty reason.
+    #[test]
+    fn id_events_of_schema_10_gain_an_empty_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("conduct.db"))).unwrap();
+        migrate(&mut c).unwrap();
+        c.batch(
+            "DELETE FROM schema_migrations WHERE version >= 11; ALTER TABLE id_events DROP COLUMN reason;
+             INSERT INTO id_events (publication, at, kind, id, other_id, members) VALUES (2, 't', 'merge', 'P0000001', 'P0000002', 1);",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        assert_eq!(version(&mut c).unwrap(), LATEST);
+        let rows = c.query("SELECT id, reason FROM id_events", &[]).unwrap();
+        assert_eq!(rows.len(), 1, "the event is kept");
+        assert_eq!((rows[0][0].text(), rows[0][1].text()), ("P0000001".to_string(), String::new()));
     }
 
     /// A workspace of schema 8 holding a linked population gains the features table, empty,
