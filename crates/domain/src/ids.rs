@@ -18,18 +18,68 @@
 //!   caller's counter, which only grows: an id is never given twice.
 
 use std::collections::BTreeMap;
+use std::fmt;
+
+/// What an event in a history of ids did. Stored and shown as its word ([`Change::as_str`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// Two ids' members came together; the one not kept redirects to the one kept.
+    Merge,
+    /// Some members of an id left it for a fresh id; the larger part kept it.
+    Split,
+    /// Some members of an id joined another, both ids going on (the population's re-clustering).
+    Move,
+    /// A force withdrew an id's records (the population only).
+    Withdraw,
+}
+
+impl Change {
+    /// Every kind, in the order above.
+    pub const ALL: [Change; 4] = [Change::Merge, Change::Split, Change::Move, Change::Withdraw];
+
+    /// `merge`, `split`, `move` or `withdraw`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Merge => "merge",
+            Change::Split => "split",
+            Change::Move => "move",
+            Change::Withdraw => "withdraw",
+        }
+    }
+
+    /// The kind a word names, as [`Change::as_str`] writes it.
+    pub fn parse(word: &str) -> Option<Change> {
+        Change::ALL.into_iter().find(|c| c.as_str() == word)
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What [`assign`] decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Assignment<Id> {
     /// The id of each group, by group number.
     pub ids: Vec<Id>,
-    /// Earlier ids no group kept, each with the id of its home: `(earlier, successor)`, in id
-    /// order.
-    pub redirects: Vec<(Id, Id)>,
+    /// Earlier ids no group kept, each leading to the id of its home, in id order.
+    pub redirects: Vec<Redirect<Id>>,
     /// Groups given a fresh id that hold members of an earlier id kept by another group (a
     /// split): `(earlier, group)`.
     pub splits: Vec<(Id, usize)>,
+}
+
+/// An earlier id no group kept: it leads to the id of its home.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Redirect<Id> {
+    /// The id retired.
+    pub earlier: Id,
+    /// The id it leads to: its home's.
+    pub successor: Id,
+    /// Its home: the group holding most of its members.
+    pub home: usize,
 }
 
 /// Gives each of `groups` groups an id under the rule above. `overlaps` counts, per (group,
@@ -65,7 +115,7 @@ pub fn assign<Id: Ord + Clone>(groups: usize, overlaps: &BTreeMap<(u32, Id), u64
     let redirects = home
         .iter()
         .filter(|(id, _)| !taken.contains_key(*id))
-        .filter_map(|(id, &(_, g))| Some(((*id).clone(), ids.get(g as usize)?.clone())))
+        .filter_map(|(id, &(_, g))| Some(Redirect { earlier: (*id).clone(), successor: ids.get(g as usize)?.clone(), home: g as usize }))
         .collect();
     Assignment { ids, redirects, splits }
 }
@@ -103,7 +153,7 @@ mod tests {
         let mut next = 10;
         let a = assign(1, &of(&[Some(7), Some(7), Some(3), Some(3), Some(3), None], &[0; 6]), fresh_from(&mut next));
         assert_eq!(a.ids, vec![3]);
-        assert_eq!(a.redirects, vec![(7, 3)]);
+        assert_eq!(a.redirects, vec![Redirect { earlier: 7, successor: 3, home: 0 }]);
         assert!(a.splits.is_empty());
         assert_eq!(next, 10, "no fresh id");
         // On a tie, the older id survives.
@@ -133,7 +183,7 @@ mod tests {
         let old = [Some(1), Some(1), Some(2), Some(2), Some(2), Some(2), Some(1)];
         let a = assign(2, &of(&old, &[0, 0, 0, 0, 0, 0, 1]), fresh_from(&mut next));
         assert_eq!(a.ids, vec![2, 3]);
-        assert_eq!(a.redirects, vec![(1, 2)]);
+        assert_eq!(a.redirects, vec![Redirect { earlier: 1, successor: 2, home: 0 }]);
         assert!(a.splits.is_empty(), "id 1 was not kept: its fragment is not a split of a kept id");
     }
 
@@ -158,13 +208,13 @@ mod tests {
                 let most = ov.iter().filter(|((_, id), _)| id == o).map(|(_, &n)| n).max().unwrap();
                 let home = ov.iter().find(|((_, id), n)| id == o && **n == most).map(|((g, _), _)| *g as usize).unwrap();
                 let kept = a.ids.iter().position(|p| p == o);
-                let redirected: Vec<(i64, i64)> = a.redirects.iter().filter(|r| r.0 == *o).copied().collect();
+                let redirected: Vec<Redirect<i64>> = a.redirects.iter().filter(|r| r.earlier == *o).copied().collect();
                 match kept {
                     Some(g) => {
                         prop_assert_eq!(g, home, "id {} kept away from its home", o);
                         prop_assert!(redirected.is_empty());
                     }
-                    None => prop_assert_eq!(redirected, vec![(*o, a.ids[home])]),
+                    None => prop_assert_eq!(redirected, vec![Redirect { earlier: *o, successor: a.ids[home], home }]),
                 }
             }
         }

@@ -570,7 +570,7 @@ pub fn redirect(c: &mut Conn, from: PersonNumber, to: PersonNumber, batch: i64) 
 pub fn event(
     c: &mut Conn,
     batch: i64,
-    kind: &str,
+    kind: conduct_domain::ids::Change,
     person: PersonNumber,
     other: PersonNumber,
     records: &[String],
@@ -583,7 +583,7 @@ pub fn event(
         &[
             conduct_store::now().into(),
             Value::Int(batch),
-            kind.into(),
+            kind.as_str().into(),
             Value::Int(person),
             Value::Int(other),
             records.into(),

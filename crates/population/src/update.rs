@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use conduct_domain::Involvement;
+use conduct_domain::ids::Change;
 use conduct_ingest::{Export, Summary};
 use conduct_resolve::block::{RULES, WINDOW, block};
 use conduct_resolve::compare::{COMPARISONS, Pattern, compare};
@@ -647,24 +648,25 @@ fn update_in(
     report.records = held as i64 + report.new as i64 - gone.len() as i64;
     report.keys_merged = index::merge_keys(c, report.records, &keyed)?;
     let history = Words { local: &local, group: &group, scored: &scored, patterns: &patterns, model: &model };
-    for &(from, to) in &a.redirects {
+    for r in &a.redirects {
+        let (from, to) = (r.earlier, r.successor);
         index::redirect(c, from, to, batch)?;
-        let moved = history.records_where(|i| local[i].old == Some(from) && a.ids[group[i] as usize] == to);
-        let reason = history.why_merged(from, to, &a.ids);
-        index::event(c, batch, "merge", to, from, &moved, &reason)?;
+        let moved = history.records_where(|i| local[i].old == Some(from) && group[i] as usize == r.home);
+        let reason = history.why_merged(from, to, r.home);
+        index::event(c, batch, Change::Merge, to, from, &moved, &reason)?;
         report.merges += 1;
     }
     for &(from, g) in &a.splits {
         let to = a.ids[g];
         let moved = history.records_where(|i| local[i].old == Some(from) && group[i] == g as u32);
         let reason = history.why_split(from, g as u32, &a.ids);
-        index::event(c, batch, "split", from, to, &moved, &reason)?;
+        index::event(c, batch, Change::Split, from, to, &moved, &reason)?;
         report.splits += 1;
     }
     // Every other record whose person changed moved from one person to another: those of a
     // merged person that went elsewhere than its successor, and records between two persons
     // that both go on.
-    let successor: HashMap<PersonNumber, PersonNumber> = a.redirects.iter().copied().collect();
+    let successor: HashMap<PersonNumber, PersonNumber> = a.redirects.iter().map(|r| (r.earlier, r.successor)).collect();
     let split_off: HashSet<(PersonNumber, PersonNumber)> = a.splits.iter().map(|&(from, g)| (from, a.ids[g])).collect();
     let mut moves: BTreeMap<(PersonNumber, PersonNumber), Vec<usize>> = BTreeMap::new();
     for (i, l) in local.iter().enumerate() {
@@ -678,7 +680,7 @@ fn update_in(
     for ((from, to), idx) in moves {
         let moved: Vec<String> = idx.iter().map(|&i| local[i].row.record_id.clone()).collect();
         let reason = history.why_moved(&idx, to, &a.ids);
-        index::event(c, batch, "move", to, from, &moved, &reason)?;
+        index::event(c, batch, Change::Move, to, from, &moved, &reason)?;
         report.moves += 1;
     }
     // Withdrawals: an event on each person that lost records; a person left with none is gone
@@ -695,7 +697,7 @@ fn update_in(
         } else {
             format!("{} records withdrawn by the force; none left, so the id is retired", records.len())
         };
-        index::event(c, batch, "withdraw", p, 0, &records, &reason)?;
+        index::event(c, batch, Change::Withdraw, p, 0, &records, &reason)?;
         if !left {
             index::redirect(c, p, 0, batch)?;
         }
@@ -788,9 +790,8 @@ impl Words<'_> {
         format!("{} ~ {}: {:.1} bits ({})", self.local[a].row.record_id, self.local[b].row.record_id, w, levels.join(", "))
     }
 
-    fn why_merged(&self, from: PersonNumber, to: PersonNumber, person: &[PersonNumber]) -> String {
-        let Some(g) = person.iter().position(|&p| p == to) else { return String::new() };
-        let within = |i: usize| self.group[i] as usize == g;
+    fn why_merged(&self, from: PersonNumber, to: PersonNumber, home: usize) -> String {
+        let within = |i: usize| self.group[i] as usize == home;
         match self.strongest(within, |i| self.local[i].old == Some(from)) {
             Some((a, b, w, p)) => format!(
                 "{} joined {} on {} (threshold {:.1} bits)",
@@ -965,11 +966,12 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
     let (ids, name_rows, totals) = names::count_all(&feats);
     names::write_all(c, &ids, &name_rows)?;
     let reason = format!("re-linked with {}", linkage.stats.model_used);
-    for &(from, to) in &a.redirects {
+    for r in &a.redirects {
+        let (from, to) = (r.earlier, r.successor);
         index::redirect(c, from, to, batch)?;
         let moved: Vec<String> =
             all.iter().zip(&person).filter(|(s, p)| s.person == from && **p == to).map(|(s, _)| s.row.record_id.clone()).collect();
-        index::event(c, batch, "merge", to, from, &moved, &reason)?;
+        index::event(c, batch, Change::Merge, to, from, &moved, &reason)?;
     }
     for &(from, g) in &a.splits {
         let moved: Vec<String> = all
@@ -978,7 +980,7 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
             .filter(|(s, gg)| s.person == from && **gg as usize == g)
             .map(|(s, _)| s.row.record_id.clone())
             .collect();
-        index::event(c, batch, "split", from, a.ids[g], &moved, &reason)?;
+        index::event(c, batch, Change::Split, from, a.ids[g], &moved, &reason)?;
     }
     let model_json = serde_json::to_string(&linkage.model).map_err(|e| corrupt(format!("the model cannot be written: {e}")))?;
     let (largest_weight_change, prior_change) = match &old_model {

@@ -1132,7 +1132,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 vec![
                     (ids.publication + 1).into(),
                     now.as_str().into(),
-                    e.kind.into(),
+                    e.kind.as_str().into(),
                     e.id.as_str().into(),
                     e.other_id.as_str().into(),
                     (e.members as i64).into(),

@@ -15,6 +15,8 @@
 
 use std::collections::BTreeMap;
 
+use conduct_domain::ids::Change;
+
 /// How many members each (new group, old id number) pair shares, from each member's new group
 /// and the id it was published under. Ids are compared by their numbers (every published id
 /// was made by [`person`] or [`course`], so the number gives the id back).
@@ -39,7 +41,7 @@ pub struct Assigned {
 pub struct IdEvent {
     /// `merge`: the members of `other_id` (retired, leading to `id`) joined `id`; `split`: some
     /// members of `other_id` (kept by its larger part) left it for the fresh `id`.
-    pub kind: &'static str,
+    pub kind: Change,
     /// The id the members are under now.
     pub id: String,
     /// The id they came from.
@@ -61,26 +63,25 @@ pub fn assign(groups: usize, overlaps: &BTreeMap<(u32, u64), u64>, next: &mut u6
         n
     });
     let labels: Vec<String> = a.ids.iter().map(|&n| label(n)).collect();
-    let mut retired: Vec<(String, String)> = a.redirects.iter().map(|&(old, to)| (label(old), label(to))).collect();
+    let mut retired: Vec<(String, String)> = a.redirects.iter().map(|r| (label(r.earlier), label(r.successor))).collect();
     retired.sort();
-    let group_of: std::collections::HashMap<u64, u32> = a.ids.iter().enumerate().map(|(g, &n)| (n, g as u32)).collect();
-    let shared = |g: u32, old: u64| overlaps.get(&(g, old)).copied().unwrap_or(0);
+    let shared = |g: usize, old: u64| overlaps.get(&(g as u32, old)).copied().unwrap_or(0);
     let mut events: Vec<IdEvent> = a
         .redirects
         .iter()
-        .map(|&(old, to)| IdEvent {
-            kind: "merge",
-            id: label(to),
-            other_id: label(old),
-            members: shared(group_of[&to], old),
+        .map(|r| IdEvent {
+            kind: Change::Merge,
+            id: label(r.successor),
+            other_id: label(r.earlier),
+            members: shared(r.home, r.earlier),
             reason: String::new(),
         })
         .collect();
     events.extend(a.splits.iter().map(|&(old, g)| IdEvent {
-        kind: "split",
+        kind: Change::Split,
         id: labels[g].clone(),
         other_id: label(old),
-        members: shared(g as u32, old),
+        members: shared(g, old),
         reason: String::new(),
     }));
     Assigned { labels, retired, events }
@@ -134,18 +135,18 @@ pub fn explain_person_events(events: &mut [IdEvent], x: &Explainer) {
         let rows = |label: &str| group_of_label.get(label).and_then(|g| rows_of.get(g)).unwrap_or(&none);
         let (left, right): (Vec<usize>, Vec<usize>) = match e.kind {
             // The retired id's records, and the rest of the person they joined.
-            "merge" => rows(&e.id).iter().partition(|&&i| x.old[i] == Some(e.other_id.as_str())),
+            Change::Merge => rows(&e.id).iter().partition(|&&i| x.old[i] == Some(e.other_id.as_str())),
             // The part that left, and the part that kept the id.
             _ => (rows(&e.id).clone(), rows(&e.other_id).clone()),
         };
         let best = strongest(&left, &right, x, &nick);
         e.reason = match (e.kind, best) {
             (_, None) => String::new(),
-            ("merge", Some((w, forces, agreeing, refused))) if w.total >= w.threshold && refused.is_none() => format!(
+            (Change::Merge, Some((w, forces, agreeing, refused))) if w.total >= w.threshold && refused.is_none() => format!(
                 "{} joined {}: the strongest pair across them ({forces}) scores {:.1} bits, over the threshold of {:.1}, on {agreeing}",
                 e.other_id, e.id, w.total, w.threshold
             ),
-            ("merge", Some((w, forces, agreeing, _))) => format!(
+            (Change::Merge, Some((w, forces, agreeing, _))) => format!(
                 "{} joined {} through records linked to both: no pair across them joins on its own (the strongest, {forces}, scores {:.1} bits against a threshold of {:.1}, on {agreeing})",
                 e.other_id, e.id, w.total, w.threshold
             ),
@@ -239,7 +240,7 @@ mod tests {
         assert_eq!(ids.retired, vec![("P0000002".to_string(), "P0000001".to_string())]);
         assert_eq!(
             ids.events,
-            vec![IdEvent { kind: "merge", id: "P0000001".into(), other_id: "P0000002".into(), members: 1, reason: String::new() }],
+            vec![IdEvent { kind: Change::Merge, id: "P0000001".into(), other_id: "P0000002".into(), members: 1, reason: String::new() }],
             "one member of P0000002 joined P0000001"
         );
     }
@@ -253,7 +254,7 @@ mod tests {
         assert_eq!(ids.labels, vec!["P0000005", "P0000006"]);
         assert_eq!(
             ids.events,
-            vec![IdEvent { kind: "split", id: "P0000006".into(), other_id: "P0000005".into(), members: 1, reason: String::new() }]
+            vec![IdEvent { kind: Change::Split, id: "P0000006".into(), other_id: "P0000005".into(), members: 1, reason: String::new() }]
         );
     }
 
@@ -298,8 +299,8 @@ mod tests {
         let (_, tf) = conduct_resolve::features(&rows);
         let x = Explainer { rows: &rows, group: &group, old: &old, labels: &ids.labels, model: &model, tf: &tf };
         explain_person_events(&mut ids.events, &x);
-        let why = |kind: &str| ids.events.iter().find(|e| e.kind == kind).unwrap().reason.clone();
-        let merge = why("merge");
+        let why = |kind: Change| ids.events.iter().find(|e| e.kind == kind).unwrap().reason.clone();
+        let merge = why(Change::Merge);
         assert!(
             merge.starts_with("P0000002 joined P0000001: the strongest pair across them (an Essex record and a Kent record)"),
             "{merge}"
@@ -309,7 +310,7 @@ mod tests {
             "{merge}"
         );
         assert!(!merge.contains("R1") && !merge.contains("Harriet") && !merge.contains("1990"), "no record or value: {merge}");
-        let split = why("split");
+        let split = why(Change::Split);
         assert!(split.starts_with("P0000004 left P0000003: the strongest pair across the parts (two Kent records) scores -"), "{split}");
         assert!(split.contains("against a threshold of"), "{split}");
     }
