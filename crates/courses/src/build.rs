@@ -117,11 +117,6 @@ struct Thread {
     incidents: Vec<usize>,
 }
 
-/// The printable id of course number `n` (1-based): `C000001`.
-pub fn course_id(n: u64) -> String {
-    format!("C{n:06}")
-}
-
 /// Finds the courses of conduct. `person_of` gives the resolved person of each people row (same
 /// order as `people`).
 pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &[PersonId], options: &Options) -> Courses {
@@ -248,7 +243,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         key(a).cmp(&key(b))
     });
     for (n, c) in courses.iter_mut().enumerate() {
-        c.id = course_id(n as u64 + 1);
+        c.id = conduct_domain::ids::CourseId::from_index(u32::try_from(n).unwrap_or(u32::MAX)).to_string();
     }
 
     let mut victims_of: HashMap<PersonId, Vec<PersonId>> = HashMap::new();

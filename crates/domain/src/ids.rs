@@ -20,6 +20,57 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// A person's id, one numbering everywhere Conduct prints or reads one: numbered from 1,
+/// written `P` and at least seven digits (`P0000001`). Linkage numbers its persons from 0 in row
+/// order; [`PersonId::from_index`] turns that number into the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PersonId(u64);
+
+/// A course of conduct's id: numbered from 1, written `C` and at least six digits (`C000001`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CourseId(u64);
+
+macro_rules! numbered_id {
+    ($ty:ident, $prefix:literal, $width:literal) => {
+        impl $ty {
+            /// The id numbered `n`; none for 0, which numbers nothing.
+            pub fn new(n: u64) -> Option<$ty> {
+                (n > 0).then_some($ty(n))
+            }
+
+            /// The id of the thing numbered `i` from 0 (the `i`-th found).
+            pub fn from_index(i: u32) -> $ty {
+                $ty(u64::from(i) + 1)
+            }
+
+            /// Its number, from 1.
+            pub fn number(self) -> u64 {
+                self.0
+            }
+
+            #[doc = concat!("Reads an id as written (`", $prefix, "0000123`), with a lower-case letter or")]
+            /// none (the bare number, as a user may type it); none for anything else or for 0.
+            pub fn parse(text: &str) -> Option<$ty> {
+                let t = text.trim();
+                let digits = t.strip_prefix($prefix).or_else(|| t.strip_prefix(&$prefix.to_ascii_lowercase())).unwrap_or(t);
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                digits.parse().ok().and_then($ty::new)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "{:0", $width, "}"), self.0)
+            }
+        }
+    };
+}
+
+numbered_id!(PersonId, "P", 7);
+numbered_id!(CourseId, "C", 6);
+
 /// What an event in a history of ids did. Stored and shown as its word ([`Change::as_str`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Change {
@@ -145,6 +196,31 @@ mod tests {
 
     fn of(old: &[Option<i64>], group: &[u32]) -> BTreeMap<(u32, i64), u64> {
         overlaps(old.iter().zip(group).filter_map(|(o, &g)| Some((g, (*o)?))))
+    }
+
+    #[test]
+    fn ids_are_written_and_read_back_in_one_numbering() {
+        assert_eq!(PersonId::from_index(0).to_string(), "P0000001");
+        assert_eq!(PersonId::new(123).unwrap().to_string(), "P0000123");
+        assert_eq!(PersonId::new(12_345_678).unwrap().to_string(), "P12345678");
+        assert_eq!(CourseId::from_index(41).to_string(), "C000042");
+        assert_eq!(PersonId::new(0), None);
+        for (text, n) in
+            [("P0000123", Some(123)), ("p123", Some(123)), ("123", Some(123)), ("P0", None), ("Q12", None), ("", None), ("P-1", None)]
+        {
+            assert_eq!(PersonId::parse(text).map(PersonId::number), n, "{text:?}");
+        }
+        assert_eq!(CourseId::parse("C000042").map(CourseId::number), Some(42));
+        assert_eq!(CourseId::parse("P000042"), None, "a person's id is not a course's");
+    }
+
+    proptest! {
+        /// Every id reads back as itself.
+        #[test]
+        fn an_id_reads_back_as_itself(n in 1u64..u64::MAX) {
+            prop_assert_eq!(PersonId::parse(&PersonId::new(n).unwrap().to_string()), PersonId::new(n));
+            prop_assert_eq!(CourseId::parse(&CourseId::new(n).unwrap().to_string()), CourseId::new(n));
+        }
     }
 
     #[test]

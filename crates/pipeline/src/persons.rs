@@ -7,8 +7,9 @@ use std::path::Path;
 
 use conduct_domain::Involvement;
 use conduct_domain::cell::{inert, restore};
+use conduct_domain::ids::PersonId;
 use conduct_ingest::Reject;
-use conduct_resolve::{LinkOptions, LinkStats, Model, ScoredPair, person_id};
+use conduct_resolve::{LinkOptions, LinkStats, Model, ScoredPair};
 use rayon::prelude::*;
 
 use crate::error::{Error, ErrorKind};
@@ -28,7 +29,7 @@ pub struct Persons {
 /// How person numbers are written.
 #[derive(Clone, Debug)]
 enum Ids {
-    /// `P0000001` for 0 ([`conduct_resolve::person_id`]).
+    /// `P0000001` for 0 ([`PersonId::from_index`]).
     Numbered,
     /// As named in a persons file, by number.
     Given(Vec<String>),
@@ -132,7 +133,7 @@ impl Persons {
     /// The person_id of person number `n`.
     pub fn id(&self, n: u32) -> String {
         match &self.ids {
-            Ids::Numbered => person_id(n),
+            Ids::Numbered => PersonId::from_index(n).to_string(),
             Ids::Given(names) => names[n as usize].clone(),
         }
     }

@@ -3,22 +3,26 @@
 //! redirects to it; the largest part of a split keeps the id; an id never follows a minority
 //! fragment; ids are never reused).
 
-/// A person id: numbered from 1, written `P0000001`.
+use conduct_domain::ids::PersonId;
+
+/// A person's number in the index: the number of its [`PersonId`] (from 1), as the store keeps
+/// integers.
 pub type PersonNumber = i64;
 
-/// The printed form of a person id.
-pub fn person_label(p: PersonNumber) -> String {
-    format!("P{p:07}")
+/// The person id numbered `p`, if `p` numbers one (from 1).
+pub fn person_id(p: PersonNumber) -> Option<PersonId> {
+    u64::try_from(p).ok().and_then(PersonId::new)
 }
 
-/// Reads a printed person id (`P0000123`, or the bare number).
+/// The printed form of a person id ([`PersonId`]); a number that is no id (0, "withdrawn") as
+/// the number.
+pub fn person_label(p: PersonNumber) -> String {
+    person_id(p).map_or_else(|| p.to_string(), |id| id.to_string())
+}
+
+/// Reads a printed person id (`P0000123`, or the bare number: [`PersonId::parse`]).
 pub fn parse_person(s: &str) -> Option<PersonNumber> {
-    let t = s.trim();
-    let digits = t.strip_prefix('P').or_else(|| t.strip_prefix('p')).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok().filter(|&n| n > 0)
+    PersonId::parse(s).and_then(|p| PersonNumber::try_from(p.number()).ok())
 }
 
 /// What the rule decided: the id of each group ([`Assignment::ids`]), the ids no group kept with

@@ -1134,8 +1134,11 @@ fn persons_row(out: &mut impl std::io::Write, id: &str, person: PersonNumber) ->
         return out.write_all(&w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?);
     }
     out.write_all(cell.as_bytes())?;
-    // As person_label writes it.
-    writeln!(out, ",P{person:07}")
+    // As person_label writes it, without a String per row.
+    match crate::ids::person_id(person) {
+        Some(id) => writeln!(out, ",{id}"),
+        None => writeln!(out, ",{person}"),
+    }
 }
 
 /// Writes `persons.csv` (`record_id,person_id`) for every record of the population, in record

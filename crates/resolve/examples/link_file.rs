@@ -37,8 +37,12 @@ fn main() {
         }
     }
     if let Ok(truth) = conduct_resolve::eval::read_assignment(&path, "true_person_id") {
-        let predicted: HashMap<String, String> =
-            file.rows.iter().zip(&linkage.person).map(|(r, &p)| (r.record_id.clone(), conduct_resolve::person_id(p))).collect();
+        let predicted: HashMap<String, String> = file
+            .rows
+            .iter()
+            .zip(&linkage.person)
+            .map(|(r, &p)| (r.record_id.clone(), conduct_domain::ids::PersonId::from_index(p).to_string()))
+            .collect();
         let s = conduct_resolve::eval::score(&truth, &predicted);
         if let Some(k) = std::env::var_os("SHOW_ERRORS") {
             // Print up to k missed and k wrongly joined pairs with their waterfalls.

@@ -44,7 +44,7 @@ fn write_persons(path: &str, rows: &[conduct_domain::Involvement], person: &[u32
     let mut write = || -> Result<(), csv::Error> {
         w.write_record(["record_id", "person_id"])?;
         for (r, &p) in rows.iter().zip(person) {
-            w.write_record([r.record_id.as_str(), conduct_resolve::person_id(p).as_str()])?;
+            w.write_record([r.record_id.as_str(), conduct_domain::ids::PersonId::from_index(p).to_string().as_str()])?;
         }
         w.flush()?;
         Ok(())

@@ -30,6 +30,6 @@ fn main() {
     let mut w = std::io::BufWriter::new(std::fs::File::create(&persons).expect("persons.csv"));
     writeln!(w, "record_id,person_id").unwrap();
     for (r, &p) in file.rows.iter().zip(&linkage.person) {
-        writeln!(w, "{},{}", r.record_id, conduct_resolve::person_id(p)).unwrap();
+        writeln!(w, "{},{}", r.record_id, conduct_domain::ids::PersonId::from_index(p)).unwrap();
     }
 }

@@ -168,11 +168,6 @@ pub struct Linkage {
     pub stats: LinkStats,
 }
 
-/// The printable id of person number `n` (`P0000001` for 0).
-pub fn person_id(n: u32) -> String {
-    format!("P{:07}", u64::from(n) + 1)
-}
-
 /// Links `rows`: which rows are the same person.
 ///
 /// # Errors

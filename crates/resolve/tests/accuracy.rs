@@ -7,8 +7,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use conduct_domain::ids::PersonId;
 use conduct_resolve::eval::{Scores, read_assignment, score};
-use conduct_resolve::{LinkOptions, Linkage, link, person_id};
+use conduct_resolve::{LinkOptions, Linkage, link};
 
 /// The FEBRL files in `../shared` beside the repository (not an absolute path).
 fn febrl_dir() -> PathBuf {
@@ -21,7 +22,7 @@ fn run(path: &Path) -> (Vec<conduct_domain::Involvement>, Linkage, Scores) {
     assert_eq!(linkage.person.len(), file.rows.len(), "one person per row");
     let truth = read_assignment(path, "true_person_id").expect("truth reads");
     let predicted: HashMap<String, String> =
-        file.rows.iter().zip(&linkage.person).map(|(r, &p)| (r.record_id.clone(), person_id(p))).collect();
+        file.rows.iter().zip(&linkage.person).map(|(r, &p)| (r.record_id.clone(), PersonId::from_index(p).to_string())).collect();
     let s = score(&truth, &predicted);
     eprintln!(
         "{}: pairwise precision {:.5} recall {:.5} F1 {:.5}; B-cubed F1 {:.5}",

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use conduct_domain::ids::Change;
+use conduct_domain::ids::{Change, CourseId, PersonId};
 
 /// How many members each (new group, old id number) pair shares, from each member's new group
 /// and the id it was published under. Ids are compared by their numbers (every published id
@@ -195,19 +195,19 @@ fn strongest(
     Some((w, forces, agreeing, refused))
 }
 
-/// The number in an id such as `P0000042` or `C000042` (42), if it has one.
+/// The number in an id such as `P0000042` or `C000042` (42), if it is one.
 pub fn number(id: &str) -> Option<u64> {
-    id.get(1..).and_then(|d| d.parse().ok())
+    PersonId::parse(id).map(PersonId::number).or_else(|| CourseId::parse(id).map(CourseId::number))
 }
 
-/// A person id for number `n` (1-based): `P0000001`, as linkage prints them.
+/// A person id for number `n` (from 1): `P0000001` ([`PersonId`]).
 pub fn person(n: u64) -> String {
-    conduct_resolve::person_id(u32::try_from(n - 1).expect("fewer than 2^32 person ids"))
+    PersonId::new(n).map_or_else(|| n.to_string(), |p| p.to_string())
 }
 
-/// A course id for number `n` (1-based): `C000001`, as course finding prints them.
+/// A course id for number `n` (from 1): `C000001` ([`CourseId`]).
 pub fn course(n: u64) -> String {
-    conduct_courses::course_id(n)
+    CourseId::new(n).map_or_else(|| n.to_string(), |c| c.to_string())
 }
 
 #[cfg(test)]
