@@ -119,7 +119,25 @@ pub(crate) fn default_workspace() -> PathBuf {
     std::env::var_os("CONDUCT_WORKSPACE").map_or_else(|| PathBuf::from("conduct-workspace"), PathBuf::from)
 }
 
+/// Switches transparent huge pages off for this process, unless the user has said how mimalloc
+/// should treat them (`MIMALLOC_ALLOW_THP`, which then decides).
+///
+/// mimalloc asks the kernel for huge pages, and the kernel zeroes each 2 MB page whole the first
+/// time it is touched: a quarter of the CPU samples of an incremental update, and system time of
+/// 3–11 s in a link or a run at 1M. Without them (idle machine, 2026-12-03; docs/benchmarks.md):
+/// `conduct link` of 1M people rows 7.7–8.2 s against 9.0–9.6 s, `conduct run` of the
+/// 1M-incident world 30.2–30.5 s against 32.7–33.1 s, outputs identical; an incremental update
+/// of 10,000 rows no different beyond the noise (about 1.0–1.2 s either way).
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // A kernel without the flag (before 3.15) keeps its pages as they were: nothing to report.
+        let _ = rustix::thread::disable_transparent_huge_pages(true);
+    }
+}
+
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
