@@ -113,7 +113,7 @@ pub struct Explainer<'a> {
 /// linked with, and the comparisons on which it scores. It names no record and no value, only
 /// forces and comparisons: the history is shown to readers of any force that holds the person,
 /// and either side may hold records of a force the reader may not see. Each side contributes
-/// its first [`REASON_SIDE`] records.
+/// its first thirty records.
 pub fn explain_person_events(events: &mut [IdEvent], x: &Explainer) {
     use std::collections::{HashMap, HashSet};
     let group_of_label: HashMap<&str, u32> = x.labels.iter().enumerate().map(|(g, l)| (l.as_str(), g as u32)).collect();
