@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use conduct_domain::{Force, OrderStatus};
 use conduct_domain::{Incident, Order};
 
-use crate::build::{Courses, PersonId, conduct_day};
+use crate::build::{Courses, PersonIndex, conduct_day};
 
 /// A report that may breach an order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,9 +23,9 @@ pub struct Breach {
     /// Index of the incident (the possible breach).
     pub incident: usize,
     /// The subject (suspect).
-    pub subject: PersonId,
+    pub subject: PersonIndex,
     /// The protected person (victim).
-    pub protected: PersonId,
+    pub protected: PersonIndex,
 }
 
 /// Finds reports that fall within an order's period with its subject as suspect and its protected
@@ -33,7 +33,7 @@ pub struct Breach {
 pub fn find_breaches(incidents: &[Incident], orders: &[Order], found: &Courses) -> Vec<Breach> {
     let index: HashMap<(Force, &str), usize> = incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
     // Reports by (suspect, victim).
-    let mut by_pair: HashMap<(PersonId, PersonId), Vec<usize>> = HashMap::new();
+    let mut by_pair: HashMap<(PersonIndex, PersonIndex), Vec<usize>> = HashMap::new();
     for i in 0..incidents.len() {
         for &s in &found.suspects[i] {
             for &v in &found.victims[i] {

@@ -30,8 +30,9 @@ use std::collections::HashMap;
 use conduct_domain::{Date, Force, Role};
 use conduct_domain::{Incident, Involvement};
 
-/// A resolved person (the `person_id` of persons.csv, as a number).
-pub type PersonId = u32;
+/// A resolved person as linkage numbers them: from 0, in the order found. Its printed id (the
+/// `person_id` of persons.csv) is [`conduct_domain::ids::PersonId::from_index`] of it.
+pub type PersonIndex = u32;
 
 /// Tunable rules. The defaults are documented in `DESIGN.md`.
 #[derive(Clone, Debug)]
@@ -53,7 +54,7 @@ impl Default for Options {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Suspect {
     /// A resolved suspect.
-    Known(PersonId),
+    Known(PersonIndex),
     /// No suspect named in any report (victim-only chain).
     Unknown,
 }
@@ -64,7 +65,7 @@ pub struct Course {
     /// `C000001`…, numbered by first report.
     pub id: String,
     /// The resolved victim.
-    pub victim: PersonId,
+    pub victim: PersonIndex,
     /// The resolved suspect, or unknown.
     pub suspect: Suspect,
     /// Its reports: indices into the incidents given to [`find_courses`], in date order.
@@ -90,13 +91,13 @@ pub struct Courses {
     /// The courses, by first report.
     pub courses: Vec<Course>,
     /// Suspects with courses against two or more victims: (suspect, number of victims).
-    pub serial_suspects: Vec<(PersonId, usize)>,
+    pub serial_suspects: Vec<(PersonIndex, usize)>,
     /// Victims with courses by two or more known suspects: (victim, number of suspects).
-    pub repeat_victims: Vec<(PersonId, usize)>,
+    pub repeat_victims: Vec<(PersonIndex, usize)>,
     /// For each incident, the resolved victims and suspects named in it.
-    pub victims: Vec<Vec<PersonId>>,
+    pub victims: Vec<Vec<PersonIndex>>,
     /// See `victims`.
-    pub suspects: Vec<Vec<PersonId>>,
+    pub suspects: Vec<Vec<PersonIndex>>,
     /// People rows that point at no incident given (counted, not used).
     pub unplaced_people: usize,
 }
@@ -112,20 +113,20 @@ pub(crate) fn conduct_day(i: &Incident) -> i32 {
 }
 
 struct Thread {
-    victim: PersonId,
+    victim: PersonIndex,
     suspect: Suspect,
     incidents: Vec<usize>,
 }
 
 /// Finds the courses of conduct. `person_of` gives the resolved person of each people row (same
 /// order as `people`).
-pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &[PersonId], options: &Options) -> Courses {
+pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &[PersonIndex], options: &Options) -> Courses {
     assert_eq!(people.len(), person_of.len(), "one person id per people row");
     let index: HashMap<(Force, &str), usize> = incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
-    let mut victims: Vec<Vec<PersonId>> = vec![Vec::new(); incidents.len()];
-    let mut suspects: Vec<Vec<PersonId>> = vec![Vec::new(); incidents.len()];
+    let mut victims: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents.len()];
+    let mut suspects: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents.len()];
     let mut unplaced_people = 0;
-    let mut rows_of: HashMap<PersonId, u32> = HashMap::new();
+    let mut rows_of: HashMap<PersonIndex, u32> = HashMap::new();
     for &p in person_of {
         *rows_of.entry(p).or_insert(0) += 1;
     }
@@ -147,7 +148,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
     }
 
     // 1. Threads of known suspect → victim.
-    let mut by_pair: HashMap<(PersonId, PersonId), usize> = HashMap::new();
+    let mut by_pair: HashMap<(PersonIndex, PersonIndex), usize> = HashMap::new();
     let mut threads: Vec<Thread> = Vec::new();
     let order = date_order(incidents);
     for &i in &order {
@@ -165,14 +166,14 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         }
     }
     merge_split_suspects(&mut threads, people, person_of);
-    let mut threads_of_victim: HashMap<PersonId, Vec<usize>> = HashMap::new();
+    let mut threads_of_victim: HashMap<PersonIndex, Vec<usize>> = HashMap::new();
     for (t, th) in threads.iter().enumerate() {
         threads_of_victim.entry(th.victim).or_default().push(t);
     }
 
     // 2. Unknown-suspect stalking/harassment reports join the nearest thread of their victim.
     let window = options.window_days;
-    let mut unattached: HashMap<PersonId, Vec<usize>> = HashMap::new();
+    let mut unattached: HashMap<PersonIndex, Vec<usize>> = HashMap::new();
     for &i in &order {
         if !suspects[i].is_empty() || !incidents[i].is_stalking_or_harassment() {
             continue;
@@ -196,7 +197,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
     }
 
     // 3. Victim-only chains.
-    let mut victims_sorted: Vec<PersonId> = unattached.keys().copied().collect();
+    let mut victims_sorted: Vec<PersonIndex> = unattached.keys().copied().collect();
     victims_sorted.sort_unstable();
     for v in victims_sorted {
         let reports = &unattached[&v];
@@ -246,16 +247,16 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         c.id = conduct_domain::ids::CourseId::from_index(u32::try_from(n).unwrap_or(u32::MAX)).to_string();
     }
 
-    let mut victims_of: HashMap<PersonId, Vec<PersonId>> = HashMap::new();
-    let mut suspects_of: HashMap<PersonId, Vec<PersonId>> = HashMap::new();
+    let mut victims_of: HashMap<PersonIndex, Vec<PersonIndex>> = HashMap::new();
+    let mut suspects_of: HashMap<PersonIndex, Vec<PersonIndex>> = HashMap::new();
     for c in &courses {
         if let Suspect::Known(s) = c.suspect {
             victims_of.entry(s).or_default().push(c.victim);
             suspects_of.entry(c.victim).or_default().push(s);
         }
     }
-    let several = |m: HashMap<PersonId, Vec<PersonId>>| {
-        let mut v: Vec<(PersonId, usize)> = m
+    let several = |m: HashMap<PersonIndex, Vec<PersonIndex>>| {
+        let mut v: Vec<(PersonIndex, usize)> = m
             .into_iter()
             .map(|(k, mut vs)| {
                 vs.sort_unstable();
@@ -334,8 +335,8 @@ impl<'a> Profile<'a> {
 /// (an undated "D Whitcombe" cannot bring a Darren born 1984 and one born 1958 together). The
 /// joined thread keeps the suspect of its largest part (the earliest on a tie). Threads stay
 /// in their order; emptied ones are removed.
-fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], person_of: &[PersonId]) {
-    let mut suspects: HashMap<PersonId, Profile<'_>> = HashMap::new();
+fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], person_of: &[PersonIndex]) {
+    let mut suspects: HashMap<PersonIndex, Profile<'_>> = HashMap::new();
     for t in threads.iter() {
         if let Suspect::Known(s) = t.suspect {
             suspects.entry(s).or_default();
@@ -360,14 +361,14 @@ fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], perso
             }
         }
     }
-    let mut by_victim: HashMap<PersonId, Vec<usize>> = HashMap::new();
+    let mut by_victim: HashMap<PersonIndex, Vec<usize>> = HashMap::new();
     for (t, th) in threads.iter().enumerate() {
         if matches!(th.suspect, Suspect::Known(_)) {
             by_victim.entry(th.victim).or_default().push(t);
         }
     }
     let mut into: Vec<usize> = (0..threads.len()).collect();
-    let mut victims: Vec<&PersonId> = by_victim.keys().collect();
+    let mut victims: Vec<&PersonIndex> = by_victim.keys().collect();
     victims.sort_unstable();
     for v in victims {
         let ts = &by_victim[v];
@@ -406,7 +407,7 @@ fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], perso
     threads.retain(|t| !t.incidents.is_empty());
 }
 
-fn flush_chain(threads: &mut Vec<Thread>, victim: PersonId, chain: &mut Vec<usize>) {
+fn flush_chain(threads: &mut Vec<Thread>, victim: PersonIndex, chain: &mut Vec<usize>) {
     if chain.len() >= 2 {
         threads.push(Thread { victim, suspect: Suspect::Unknown, incidents: std::mem::take(chain) });
     }

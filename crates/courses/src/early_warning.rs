@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use conduct_domain::{Date, Force, Incident, Involvement, Order, OrderStatus, RiskAssessment};
 
-use crate::build::{Options, PersonId, Suspect, find_courses};
+use crate::build::{Options, PersonIndex, Suspect, find_courses};
 use crate::{Priority, find_breaches, triage_sized};
 
 /// The records of an export as they stood at the end of the day before a date.
@@ -24,7 +24,7 @@ pub struct AsOf {
     /// Their people rows.
     pub people: Vec<Involvement>,
     /// The person of each of those rows.
-    pub person_of: Vec<PersonId>,
+    pub person_of: Vec<PersonIndex>,
     /// Orders applied for before the date, with grants and expiries not yet known taken off.
     pub orders: Vec<Order>,
     /// Screenings done before the date.
@@ -37,7 +37,7 @@ impl AsOf {
     pub fn new(
         incidents: &[Incident],
         people: &[Involvement],
-        person_of: &[PersonId],
+        person_of: &[PersonIndex],
         orders: &[Order],
         screenings: &[RiskAssessment],
         day: Date,
@@ -57,7 +57,7 @@ impl AsOf {
                 i
             })
             .collect();
-        let (people, person_of): (Vec<Involvement>, Vec<PersonId>) = people
+        let (people, person_of): (Vec<Involvement>, Vec<PersonIndex>) = people
             .iter()
             .zip(person_of)
             .filter(|(p, _)| kept.contains(&(p.force, p.incident_ref.as_str())))
@@ -87,9 +87,9 @@ impl AsOf {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pair {
     /// The victim.
-    pub victim: PersonId,
+    pub victim: PersonIndex,
     /// The suspect, if the report names one.
-    pub suspect: Option<PersonId>,
+    pub suspect: Option<PersonIndex>,
 }
 
 /// Where a pair's course stood in a review list (the default: in no course).

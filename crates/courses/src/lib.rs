@@ -21,7 +21,7 @@ mod triage;
 mod withdrawal;
 
 pub use breach::{Breach, find_breaches};
-pub use build::{Course, Courses, Options, PersonId, Suspect, find_courses, span};
+pub use build::{Course, Courses, Options, PersonIndex, Suspect, find_courses, span};
 pub use output::{ForceRepeats, Found, PersonName, WriteError, hidden_by_force};
 pub use signals::{Escalation, HiddenStalking, Sighting, StalkingSignals, escalation, stalking_signals};
 pub use triage::{ListSizes, Priority, QUIET_DAYS, RECENT_DAYS, Review, force_holds, triage, triage_sized};
