@@ -481,7 +481,8 @@ pub fn uk_postcode_parts(pc: &str) -> Option<(&str, &str)> {
     }
     let outward = &b[..n - 3];
     let letters = outward.iter().take_while(|c| c.is_ascii_uppercase()).count();
-    if !(1..=2).contains(&letters) || !outward[letters].is_ascii_digit() {
+    // The outward code needs a digit after its letters: "AB" + "1CD" has none (it panicked).
+    if !(1..=2).contains(&letters) || !outward.get(letters).is_some_and(u8::is_ascii_digit) {
         return None;
     }
     if !outward[letters..].iter().all(u8::is_ascii_alphanumeric) {
@@ -766,6 +767,35 @@ mod tests {
         assert_eq!(uk_postcode_parts("SW1A1AA"), Some(("SW1A", "SW1A1")));
         assert_eq!(uk_postcode_parts("M11AE"), Some(("M1", "M11")));
         assert_eq!(uk_postcode_parts("2119"), None);
+    }
+
+    /// Regression (found in CI by the population's random-rows proptest): a postcode of two
+    /// letters and an inward code (`AB 1CD`) indexed past its outward code and panicked, so a
+    /// people row carrying one stopped any linkage. It is not a UK postcode: no parts.
+    #[test]
+    fn uk_postcode_parts_of_two_letters_and_an_inward_code_panicked() {
+        for pc in ["AB1CD", "A1CD", "AB12CD"] {
+            let _ = uk_postcode_parts(pc);
+        }
+        assert_eq!(uk_postcode_parts("AB1CD"), None);
+        assert_eq!(uk_postcode_parts("A1CD"), None);
+        assert_eq!(uk_postcode_parts("AB12CD"), Some(("AB1", "AB12")));
+        let nick = Nicknames::builtin();
+        let force = conduct_domain::Force::resolve("Kent").unwrap();
+        let mut row = Involvement::new("R1", force, "K-1", conduct_domain::Role::Victim);
+        row.postcode = "AB 1CD".into();
+        let _ = normalise(&row, &nick);
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, splitting it as a postcode does not panic, and parts, when given,
+        /// are prefixes of it.
+        #[test]
+        fn any_postcode_text_splits_without_a_panic(pc in "[A-Z0-9]{0,8}") {
+            if let Some((district, sector)) = uk_postcode_parts(&pc) {
+                proptest::prop_assert!(pc.starts_with(sector) && sector.starts_with(district));
+            }
+        }
     }
 
     #[test]
