@@ -922,7 +922,7 @@ fn parquet_text(f: &parquet::record::Field) -> String {
 }
 
 /// Writes rows of optional strings as a Parquet file with one optional UTF-8 column per name
-/// (used by `conduct synth --format parquet` and by tests of the Parquet reader).
+/// (used by the tests of the Parquet reader, to write an export in that format).
 ///
 /// # Errors
 ///
