@@ -1159,19 +1159,12 @@ pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
     let mut out = w.into_inner().map_err(|e| io(std::io::Error::other(e.to_string())))?;
     let mut n = 0u64;
     if let Some(db) = store.sqlite() {
-        // SQLite: one streaming statement, no row held beyond the one being written.
-        let sql = |e: rusqlite::Error| Error::from(conduct_store::Error::from(e));
-        let mut stmt = db.prepare("SELECT record_id, person FROM population_records ORDER BY rec").map_err(sql)?;
-        let mut rows = stmt.query([]).map_err(sql)?;
-        while let Some(r) = rows.next().map_err(sql)? {
-            let id = r
-                .get_ref(0)
-                .map_err(sql)?
-                .as_str()
-                .map_err(|e| sql(rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))))?;
-            persons_row(&mut out, id, r.get::<_, i64>(1).map_err(sql)?).map_err(io)?;
-            n += 1;
-        }
+        let readers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        n = write_persons_sqlite(db, store.path(), &mut out, Split { readers, parallel_from: PARALLEL_FROM, part_records: PART_RECORDS })
+            .map_err(|e| match e {
+            Part::Sql(e) => Error::from(conduct_store::Error::from(e)),
+            Part::Io(e) => io(e),
+        })?;
     } else {
         let c = store.conn();
         let mut after = 0i64;
@@ -1190,6 +1183,121 @@ pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
     }
     std::io::Write::flush(&mut out).map_err(io)?;
     Ok(n)
+}
+
+/// Why a part of persons.csv could not be made.
+enum Part {
+    Sql(rusqlite::Error),
+    Io(std::io::Error),
+}
+
+impl From<rusqlite::Error> for Part {
+    fn from(e: rusqlite::Error) -> Part {
+        Part::Sql(e)
+    }
+}
+
+impl From<std::io::Error> for Part {
+    fn from(e: std::io::Error) -> Part {
+        Part::Io(e)
+    }
+}
+
+/// Records per part of persons.csv read by one reader at a time.
+const PART_RECORDS: i64 = 1 << 16;
+
+/// Below this many records, persons.csv is read on the one connection (a second costs more to
+/// open than it saves).
+const PARALLEL_FROM: i64 = 1 << 18;
+
+/// Rows of `population_records` with `from <= rec < to`, in record order, as persons.csv rows.
+fn persons_part(db: &rusqlite::Connection, from: i64, to: i64, out: &mut impl std::io::Write) -> Result<u64, Part> {
+    let mut stmt = db.prepare_cached("SELECT record_id, person FROM population_records WHERE rec >= ?1 AND rec < ?2 ORDER BY rec")?;
+    let mut rows = stmt.query([from, to])?;
+    let mut n = 0u64;
+    while let Some(r) = rows.next()? {
+        let id =
+            r.get_ref(0)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))?;
+        persons_row(out, id, r.get::<_, i64>(1)?)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// How persons.csv is read from SQLite: by how many reader connections, from how large a
+/// population (by record number), in parts of how many records.
+#[derive(Clone, Copy)]
+struct Split {
+    readers: usize,
+    parallel_from: i64,
+    part_records: i64,
+}
+
+/// persons.csv from SQLite. A population of `parallel_from` records or more is read in parts of
+/// `part_records` records by `readers` reader connections (one per core, at most four), each part formatted on its reader's thread and written here
+/// in record order (at most three parts per reader wait in memory). While they read, this
+/// connection holds the database's write lock (an empty `BEGIN IMMEDIATE`), so that no other
+/// process commits in between: every reader sees the same committed population.
+fn write_persons_sqlite(
+    db: &rusqlite::Connection,
+    path: &Path,
+    out: &mut impl std::io::Write,
+    Split { readers, parallel_from, part_records }: Split,
+) -> Result<u64, Part> {
+    db.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let (lo, hi) =
+            db.query_row("SELECT (SELECT min(rec) FROM population_records), (SELECT max(rec) FROM population_records)", [], |r| {
+                Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get::<_, Option<i64>>(1)?.unwrap_or(-1)))
+            })?;
+        let conns: Vec<rusqlite::Connection> =
+            if readers > 1 && hi - lo >= parallel_from { (0..readers).map_while(|_| open_reader(path).ok()).collect() } else { Vec::new() };
+        if conns.len() < 2 {
+            return persons_part(db, lo, hi.saturating_add(1), out);
+        }
+        let step = part_records.max(1);
+        let parts: Vec<(i64, i64)> = (lo..=hi).step_by(step as usize).map(|a| (a, a.saturating_add(step).min(hi + 1))).collect();
+        let k = conns.len();
+        std::thread::scope(|scope| {
+            let mut inboxes = Vec::with_capacity(k);
+            for (w, conn) in conns.into_iter().enumerate() {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<u8>, u64), Part>>(2);
+                inboxes.push(rx);
+                let mine: Vec<(i64, i64)> = parts.iter().copied().skip(w).step_by(k).collect();
+                scope.spawn(move || {
+                    for (a, b) in mine {
+                        let mut buf = Vec::with_capacity(step as usize * 24);
+                        let part = persons_part(&conn, a, b, &mut buf).map(|n| (buf, n));
+                        let failed = part.is_err();
+                        if tx.send(part).is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+            }
+            let mut n = 0u64;
+            for i in 0..parts.len() {
+                // A reader that stops early has sent its error first; a closed inbox is a bug.
+                let (buf, rows) = inboxes[i % k].recv().map_err(|_| Part::Io(std::io::Error::other("a persons.csv reader stopped")))??;
+                out.write_all(&buf)?;
+                n += rows;
+            }
+            Ok(n)
+        })
+    })();
+    let end = db.execute_batch("ROLLBACK");
+    let n = result?;
+    end?;
+    Ok(n)
+}
+
+/// A connection that only reads the workspace at `path`, for a part of persons.csv.
+fn open_reader(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let c = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    c.busy_timeout(std::time::Duration::from_secs(30))?;
+    c.pragma_update(None, "mmap_size", 4_294_967_296i64)?;
+    Ok(c)
 }
 
 #[cfg(test)]
@@ -1308,6 +1416,43 @@ mod tests {
                     _ => assert_eq!((stored, unreadable), (rows.len(), 0), "{name}"),
                 }
             }
+        }
+    }
+
+    /// persons.csv read in parts by several reader connections is byte for byte the file read on
+    /// one, for parts of every size and with gaps in the record numbers (withdrawn records); the
+    /// write lock held while they read is given back, so the next update commits.
+    #[test]
+    fn persons_read_in_parts_by_several_readers_are_the_same_file() {
+        for name in ["repeat-victim", "one-family", "father-son"] {
+            let rows = fixture(name);
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = Store::open_workspace(dir.path()).unwrap();
+            let (first, last) = rows.split_at(rows.len() / 2);
+            add(&mut store, first);
+            let withdrawn: Vec<(conduct_domain::Force, String)> = first.iter().step_by(3).map(|r| (r.force, r.record_id.clone())).collect();
+            let options = Options { withdrawn: withdrawn.clone(), ..Options::default() };
+            assert_eq!(update(&mut store, last, Summary::default(), &options).unwrap().withdrawn, withdrawn.len());
+            let read = |store: &mut Store, split: Split| {
+                let mut out = Vec::new();
+                let n = write_persons_sqlite(store.sqlite().unwrap(), store.path(), &mut out, split).ok().expect("read");
+                (n, String::from_utf8(out).unwrap())
+            };
+            let one = read(&mut store, Split { readers: 1, parallel_from: 0, part_records: 1 });
+            assert_eq!(one.0 as usize, rows.len() - withdrawn.len(), "{name}");
+            assert_eq!(one.1.lines().count(), rows.len() - withdrawn.len(), "{name}");
+            for readers in [2, 3] {
+                for part_records in [1, 2, 7, 1 << 16] {
+                    let split = Split { readers, parallel_from: 0, part_records };
+                    assert_eq!(read(&mut store, split), one, "{name}: {readers} readers, parts of {part_records}");
+                }
+            }
+            // Below the size to split from, the one connection reads it all, the same.
+            assert_eq!(read(&mut store, Split { readers: 2, parallel_from: i64::MAX, part_records: 1 }), one, "{name}");
+            let mut back = first[0].clone();
+            back.record_id.push_str("-again");
+            assert_eq!(add(&mut store, &[back]).new, 1, "{name}: the next update commits");
+            assert_eq!(persons_file(&mut store, dir.path()).lines().count(), rows.len() - withdrawn.len() + 2, "{name}");
         }
     }
 
