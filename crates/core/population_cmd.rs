@@ -103,8 +103,12 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
         }
         note!("opened the workspace in {:.2}s, read the batch in {:.2}s", opened.as_secs_f64(), (started.elapsed() - opened).as_secs_f64());
         let summary = conduct_ingest::Summary { files: file.summaries.clone() };
-        let r =
-            conduct_population::update(&mut store, &file.rows, summary, &Options { link: link.clone(), retrain: args.retrain, withdrawn })?;
+        let r = conduct_population::update(
+            &mut store,
+            &file.rows,
+            summary,
+            &Options { link: link.clone(), retrain: args.retrain, withdrawn, reader_threads: None },
+        )?;
         retrained = r.retrained.clone();
         report = Some(r);
     } else if args.retrain {

@@ -166,6 +166,137 @@ pub fn candidates_all(c: &mut Conn, keys: &[(usize, i64, i64)], n: usize, cap: u
     candidates_sql(c, keys, n, cap, window)
 }
 
+/// Connections that read the workspace at `path` as it was last committed, for an update's
+/// reads beside its own connection: up to `n`, fewer when one cannot be opened (the update then
+/// reads on its own connection, to the same result). The update's connection holds the write
+/// lock from its first statement, so nothing commits while they read, and they see the
+/// population as the update found it: the caller uses them only for reads of tables the update
+/// has not yet written.
+pub fn readers(path: &std::path::Path, n: usize) -> Vec<rusqlite::Connection> {
+    (0..n).map_while(|_| open_reader(path).ok()).collect()
+}
+
+/// A connection that only reads the workspace at `path`.
+pub fn open_reader(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let c = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    c.busy_timeout(std::time::Duration::from_secs(30))?;
+    c.pragma_update(None, "mmap_size", 4_294_967_296i64)?;
+    // One read transaction for all its reads: one snapshot, and no locking of the write-ahead
+    // log's index for each statement (which made a reader slower than no reader).
+    c.execute_batch("BEGIN")?;
+    Ok(c)
+}
+
+/// `items` cut into `parts` runs of about equal length, each cut moved forward past items
+/// with the same `key` (so that a key's items are in one run); some runs may be empty.
+fn runs<T, K: PartialEq>(items: &[T], parts: usize, key: impl Fn(&T) -> K) -> Vec<&[T]> {
+    let mut cuts = vec![0];
+    for p in 1..parts.max(1) {
+        let mut at = (items.len() * p / parts).max(*cuts.last().unwrap_or(&0));
+        while at > 0 && at < items.len() && key(&items[at]) == key(&items[at - 1]) {
+            at += 1;
+        }
+        cuts.push(at);
+    }
+    cuts.push(items.len());
+    cuts.windows(2).map(|w| &items[w[0]..w[1]]).collect()
+}
+
+/// `work` on each run of `items`: the first run on `own`, the others each on a reader, at once.
+fn on_readers<'a, T: Sync, R: Send>(
+    own: &rusqlite::Connection,
+    readers: &mut [rusqlite::Connection],
+    parts: Vec<&'a [T]>,
+    work: impl Fn(&rusqlite::Connection, &'a [T]) -> rusqlite::Result<R> + Sync,
+) -> rusqlite::Result<Vec<R>> {
+    let work = &work;
+    std::thread::scope(|scope| {
+        let mut parts = parts.into_iter();
+        let first = parts.next().unwrap_or(&[]);
+        let others: Vec<_> = readers.iter_mut().zip(parts).map(|(r, part)| scope.spawn(move || work(r, part))).collect();
+        let mut out = vec![work(own, first)?];
+        for h in others {
+            out.push(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        }
+        Ok(out)
+    })
+}
+
+/// [`candidates_all`], the keys shared between the update's connection and `readers` (by key,
+/// so that each block is read whole by one of them). On PostgreSQL, or without readers, as
+/// [`candidates_all`].
+///
+/// # Errors
+///
+/// The database's.
+pub fn candidates_on(
+    c: &mut Conn,
+    readers: &mut [rusqlite::Connection],
+    keys: &[(usize, i64, i64)],
+    n: usize,
+    cap: usize,
+    window: usize,
+) -> Result<Vec<BTreeSet<Rec>>, Error> {
+    let Conn::Sqlite(db) = c else { return candidates_all(c, keys, n, cap, window) };
+    if readers.is_empty() {
+        return candidates_all(c, keys, n, cap, window);
+    }
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable_by_key(|&(_, k, _)| k);
+    let parts = runs(&sorted, readers.len() + 1, |&(_, k, _)| k);
+    let found = on_readers(db, readers, parts, |db, part| candidates_sqlite(db, part, n, cap, window)).map_err(sqlite_error)?;
+    let mut out = vec![BTreeSet::new(); n];
+    for sets in found {
+        for (all, set) in out.iter_mut().zip(sets) {
+            all.extend(set);
+        }
+    }
+    Ok(out)
+}
+
+/// [`features_of`], the records shared between the update's connection and `readers` (see
+/// [`candidates_on`]).
+///
+/// # Errors
+///
+/// The database's.
+pub fn features_on(
+    c: &mut Conn,
+    readers: &mut [rusqlite::Connection],
+    recs: &[Rec],
+) -> Result<Vec<(Rec, PersonNumber, Option<String>)>, Error> {
+    let Conn::Sqlite(db) = c else { return features_of(c, recs) };
+    if readers.is_empty() {
+        return features_of(c, recs);
+    }
+    let mut sorted = recs.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let parts = runs(&sorted, readers.len() + 1, |&r| r);
+    Ok(on_readers(db, readers, parts, features_sqlite).map_err(sqlite_error)?.into_iter().flatten().collect())
+}
+
+/// [`features_of`] on SQLite: record by record through one prepared statement, in the order
+/// given (sorted, without repeats).
+fn features_sqlite(db: &rusqlite::Connection, sorted: &[Rec]) -> rusqlite::Result<Vec<(Rec, PersonNumber, Option<String>)>> {
+    let mut st = db.prepare_cached(
+        "SELECT r.person, f.f FROM population_records r LEFT JOIN population_features f ON f.rec = r.rec WHERE r.rec = ?1",
+    )?;
+    let mut out = Vec::with_capacity(sorted.len());
+    for &rec in sorted {
+        let mut rows = st.query([rec])?;
+        if let Some(r) = rows.next()? {
+            let text = match r.get_ref(1)? {
+                rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_owned),
+                _ => None,
+            };
+            out.push((rec, r.get::<_, i64>(0)?, text));
+        }
+    }
+    Ok(out)
+}
+
 /// [`candidates_all`] in SQL both dialects take, through temporary tables.
 fn candidates_sql(c: &mut Conn, keys: &[(usize, i64, i64)], n: usize, cap: usize, window: usize) -> Result<Vec<BTreeSet<Rec>>, Error> {
     let mut out = vec![BTreeSet::new(); n];
@@ -444,24 +575,7 @@ pub fn features_of(c: &mut Conn, recs: &[Rec]) -> Result<Vec<(Rec, PersonNumber,
     sorted.sort_unstable();
     sorted.dedup();
     if let Conn::Sqlite(db) = c {
-        // Record by record through one prepared statement, in record order.
-        let mut st = db
-            .prepare_cached(
-                "SELECT r.person, f.f FROM population_records r LEFT JOIN population_features f ON f.rec = r.rec WHERE r.rec = ?1",
-            )
-            .map_err(sqlite_error)?;
-        let mut out = Vec::with_capacity(sorted.len());
-        for rec in sorted {
-            let mut rows = st.query([rec]).map_err(sqlite_error)?;
-            if let Some(r) = rows.next().map_err(sqlite_error)? {
-                let text = match r.get_ref(1).map_err(sqlite_error)? {
-                    rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_owned),
-                    _ => None,
-                };
-                out.push((rec, r.get::<_, i64>(0).map_err(sqlite_error)?, text));
-            }
-        }
-        return Ok(out);
+        return features_sqlite(db, &sorted).map_err(sqlite_error);
     }
     temp(c, "update_recs", "rec INTEGER PRIMARY KEY", &["rec"], sorted.iter().map(|&r| vec![Value::Int(r)]).collect())?;
     Ok(c.query(
@@ -634,12 +748,35 @@ mod tests {
         }
     }
 
-    /// The two paths agree on random blocks around the cap, with probes anywhere.
+    /// Runs cover the items in their order, and each key's items fall in one run.
+    #[test]
+    fn runs_cover_the_items_and_keep_each_key_in_one_run() {
+        use proptest::prelude::*;
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config { cases: 256, ..Default::default() });
+        runner
+            .run(&(proptest::collection::vec(0i64..6, 0..40), 1usize..6), |(mut keys, parts)| {
+                keys.sort_unstable();
+                let r = runs(&keys, parts, |&k| k);
+                prop_assert_eq!(r.len(), parts);
+                prop_assert_eq!(r.concat(), keys.clone());
+                for (i, a) in r.iter().enumerate() {
+                    for b in &r[i + 1..] {
+                        prop_assert!(a.iter().all(|k| !b.contains(k)), "{:?}", r);
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// The two paths agree on random blocks around the cap, with probes anywhere, and so does
+    /// SQLite's path shared with reader connections.
     #[test]
     fn sqlite_candidates_agree_with_the_sql_ones() {
         use proptest::prelude::*;
         let dir = tempfile::tempdir().unwrap();
         let mut store = conduct_store::Store::open_workspace(dir.path()).unwrap();
+        let db_path = store.path().to_path_buf();
         let c = std::cell::RefCell::new(store.conn());
         let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config { cases: 64, ..Default::default() });
         let holders = proptest::collection::vec((0i64..4, 0i64..40, 0i64..1000, any::<bool>()), 0..80);
@@ -659,7 +796,12 @@ mod tests {
                 let keys: Vec<(usize, i64, i64)> = probes.iter().enumerate().map(|(i, &(k, nb))| (i, k, nb)).collect();
                 let a = candidates_all(c, &keys, keys.len(), 5, 3).unwrap();
                 let b = candidates_sql(c, &keys, keys.len(), 5, 3).unwrap();
-                prop_assert_eq!(a, b);
+                prop_assert_eq!(&a, &b);
+                // Shared with two readers (opened after the writes: each reads one snapshot).
+                let mut readers = readers(&db_path, 2);
+                prop_assert_eq!(readers.len(), 2);
+                let d = candidates_on(c, &mut readers, &keys, keys.len(), 5, 3).unwrap();
+                prop_assert_eq!(&a, &d);
                 Ok(())
             })
             .unwrap();

@@ -33,6 +33,12 @@ pub struct Options {
     /// Records the forces have withdrawn (force and record_id): taken out of the population and
     /// the store, their persons' other records re-clustered, each withdrawal in the history.
     pub withdrawn: Vec<(conduct_domain::Force, String)>,
+    /// Reader connections that share an update's reads of its candidates on SQLite (each on its
+    /// own thread, beside the update's connection): `None` for one per further core (at most
+    /// three) when the batch has 1,000 rows or more, `Some(0)` for none. They are
+    /// used only while they see what the update's connection sees: not when the batch changes
+    /// or withdraws records. The result is the same either way.
+    pub reader_threads: Option<usize>,
 }
 
 /// What an update did.
@@ -56,6 +62,9 @@ pub struct Report {
     pub withdrawn_not_held: usize,
     /// Existing records compared with new or changed ones.
     pub candidates: usize,
+    /// Reader connections that shared the reads of those candidates with the update's own
+    /// (0: it read them alone; see [`Options::reader_threads`]).
+    pub readers: usize,
     /// Persons whose records were re-clustered.
     pub touched_persons: usize,
     /// Records re-clustered (new, changed, and those of the touched persons).
@@ -315,6 +324,10 @@ fn record_count(c: &mut Conn) -> Result<i64, Error> {
     Ok(c.query_one("SELECT count(*) FROM population_records", &[])?.and_then(|r| r[0].int()).unwrap_or(0))
 }
 
+/// The batch size from which an update reads its candidates on reader connections beside its
+/// own (each costs about a millisecond to open), unless [`Options::reader_threads`] says.
+const READERS_FROM: usize = 1000;
+
 /// A record to (re-)cluster, in the order of the local arrays.
 struct Local {
     rec: Rec,
@@ -340,8 +353,8 @@ struct Held {
 /// Records as an update compares them, by number: their persons and stored features, each
 /// record the index holds no readable features for normalised from its row instead (a
 /// population indexed before schema step 9). Records the index does not hold are left out.
-fn read_held(c: &mut Conn, recs: &[Rec], nick: &Nicknames) -> Result<BTreeMap<Rec, Held>, Error> {
-    let raw = index::features_of(c, recs)?;
+fn read_held(c: &mut Conn, readers: &mut [rusqlite::Connection], recs: &[Rec], nick: &Nicknames) -> Result<BTreeMap<Rec, Held>, Error> {
+    let raw = index::features_on(c, readers, recs)?;
     let decoded: Vec<Option<Features>> = raw.par_iter().map(|(_, _, text)| text.as_deref().and_then(features::decode)).collect();
     let mut out: Vec<(Rec, Held)> = Vec::with_capacity(raw.len());
     let mut unstored: HashMap<Rec, bool> = HashMap::new();
@@ -493,7 +506,19 @@ fn update_in(
     let work_recs: BTreeSet<Rec> = work.iter().map(|w| w.rec).collect();
     let keys: Vec<(usize, i64, i64)> =
         work.iter().enumerate().flat_map(|(i, w)| index::keys_of(&w.feats).into_iter().map(move |(k, nb)| (i, k, nb))).collect();
-    let mut cand_of = index::candidates_all(c, &keys, work.len(), cap, WINDOW)?;
+    // Until the writes below, the index the update reads is the one last committed but for the
+    // keys, records and features of changed and withdrawn records taken out above. With none
+    // of those, reader connections see the same index, and a large batch's reads of candidates
+    // are shared with them (one per further core).
+    let wanted = match options.reader_threads {
+        Some(n) => n,
+        None if work.len() >= READERS_FROM => std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) - 1,
+        None => 0,
+    };
+    let mut readers =
+        if leaving.is_empty() && gone.is_empty() && wanted > 0 && !c.is_postgres() { index::readers(path, wanted) } else { Vec::new() };
+    report.readers = readers.len();
+    let mut cand_of = index::candidates_on(c, &mut readers, &keys, work.len(), cap, WINDOW)?;
     for set in &mut cand_of {
         set.retain(|r| !work_recs.contains(r));
     }
@@ -501,7 +526,7 @@ fn update_in(
     report.candidates = all_cands.len();
     lap("candidate keys");
     let all_cands: Vec<Rec> = all_cands.into_iter().collect();
-    let mut loaded = read_held(c, &all_cands, &nick)?;
+    let mut loaded = read_held(c, &mut readers, &all_cands, &nick)?;
     lap("candidates");
 
     // 3. Score new against existing; the persons they could join are touched.
@@ -529,7 +554,8 @@ fn update_in(
     let mut members: BTreeSet<Rec> = index::recs_of_persons(c, &touched)?.into_iter().collect();
     members.retain(|r| !work_recs.contains(r));
     let missing: Vec<Rec> = members.iter().copied().filter(|r| !loaded.contains_key(r)).collect();
-    loaded.extend(read_held(c, &missing, &nick)?);
+    loaded.extend(read_held(c, &mut readers, &missing, &nick)?);
+    drop(readers);
     // Their rows: the clustering reads their reports, the history their record ids.
     let rowless: Vec<Rec> = members.iter().copied().filter(|r| loaded.get(r).is_some_and(|h| h.row.is_none())).collect();
     for s in index::by_recs(c, &rowless)? {
@@ -1251,7 +1277,7 @@ fn write_persons_sqlite(
                 Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get::<_, Option<i64>>(1)?.unwrap_or(-1)))
             })?;
         let conns: Vec<rusqlite::Connection> =
-            if readers > 1 && hi - lo >= parallel_from { (0..readers).map_while(|_| open_reader(path).ok()).collect() } else { Vec::new() };
+            if readers > 1 && hi - lo >= parallel_from { index::readers(path, readers) } else { Vec::new() };
         if conns.len() < 2 {
             return persons_part(db, lo, hi.saturating_add(1), out);
         }
@@ -1289,15 +1315,6 @@ fn write_persons_sqlite(
     let n = result?;
     end?;
     Ok(n)
-}
-
-/// A connection that only reads the workspace at `path`, for a part of persons.csv.
-fn open_reader(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
-    use rusqlite::OpenFlags;
-    let c = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    c.busy_timeout(std::time::Duration::from_secs(30))?;
-    c.pragma_update(None, "mmap_size", 4_294_967_296i64)?;
-    Ok(c)
 }
 
 #[cfg(test)]
@@ -1453,6 +1470,52 @@ mod tests {
             back.record_id.push_str("-again");
             assert_eq!(add(&mut store, &[back]).new, 1, "{name}: the next update commits");
             assert_eq!(persons_file(&mut store, dir.path()).lines().count(), rows.len() - withdrawn.len() + 2, "{name}");
+        }
+    }
+
+    /// An update that reads its candidates on reader connections beside its own gives the same
+    /// persons, history and counts as one that reads them alone: batch by batch, on the
+    /// real-shaped fixtures, with readers asked for on every batch (they are used on the batches
+    /// of new records only, not on one that changes a record).
+    #[test]
+    fn candidates_read_on_reader_connections_give_the_same_persons() {
+        for name in ["repeat-victim", "one-family", "father-son"] {
+            let rows = fixture(name);
+            let dir = tempfile::tempdir().unwrap();
+            let mut seen: Vec<Vec<(Report, String, String)>> = Vec::new();
+            for readers in [0, 2] {
+                let ws = dir.path().join(format!("readers-{readers}"));
+                let mut store = Store::open_workspace(&ws).unwrap();
+                let options = Options { reader_threads: Some(readers), ..Options::default() };
+                let mut changed = rows[rows.len() / 3].clone();
+                changed.address = "2 Other Street".into();
+                let batches = rows.chunks(rows.len().div_ceil(4)).map(<[Involvement]>::to_vec).chain([vec![changed]]);
+                let mut got = Vec::new();
+                for (b, batch) in batches.enumerate() {
+                    let mut r = update(&mut store, &batch, Summary::default(), &options).unwrap();
+                    let expect = if readers == 0 || b == 0 || r.changed > 0 { 0 } else { readers };
+                    assert_eq!(r.readers, expect, "{name}, batch {b}: {r:?}");
+                    if b > 0 && r.changed == 0 {
+                        assert!(r.candidates > 0, "{name}, batch {b}: candidates among the records held");
+                    }
+                    r.readers = 0;
+                    r.stages.clear();
+                    let history: Vec<String> = store
+                        .conn()
+                        .query("SELECT batch, kind, person, other, records, reason FROM person_events ORDER BY id", &[])
+                        .unwrap()
+                        .iter()
+                        .map(|e| format!("{e:?}"))
+                        .collect();
+                    got.push((r, persons_file(&mut store, &ws), history.join("\n")));
+                }
+                seen.push(got);
+            }
+            for (b, (alone, shared)) in seen[0].iter().zip(&seen[1]).enumerate() {
+                assert_eq!(format!("{:?}", alone.0), format!("{:?}", shared.0), "{name}, batch {b}: the report");
+                assert_eq!(alone.1, shared.1, "{name}, batch {b}: persons.csv");
+                assert_eq!(alone.2, shared.2, "{name}, batch {b}: the history");
+            }
         }
     }
 
