@@ -183,14 +183,17 @@ pub fn open_reader(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connect
     c.busy_timeout(std::time::Duration::from_secs(30))?;
     c.pragma_update(None, "mmap_size", 4_294_967_296i64)?;
     // One read transaction for all its reads: one snapshot, and no locking of the write-ahead
-    // log's index for each statement (which made a reader slower than no reader).
+    // log's index for each statement (which made a reader slower than no reader). Its first
+    // read takes the snapshot now, and says now if the file cannot be read.
     c.execute_batch("BEGIN")?;
+    c.query_row("SELECT count(*) FROM (SELECT 1 FROM population_records LIMIT 1)", [], |_| Ok(()))?;
     Ok(c)
 }
 
 /// `items` cut into `parts` runs of about equal length, each cut moved forward past items
 /// with the same `key` (so that a key's items are in one run); some runs may be empty.
-fn runs<T, K: PartialEq>(items: &[T], parts: usize, key: impl Fn(&T) -> K) -> Vec<&[T]> {
+fn runs<T, K: PartialOrd>(items: &[T], parts: usize, key: impl Fn(&T) -> K) -> Vec<&[T]> {
+    debug_assert!(items.windows(2).all(|w| key(&w[0]) <= key(&w[1])), "runs of items sorted by key");
     let mut cuts = vec![0];
     for p in 1..parts.max(1) {
         let mut at = (items.len() * p / parts).max(*cuts.last().unwrap_or(&0));

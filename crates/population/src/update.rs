@@ -35,7 +35,7 @@ pub struct Options {
     pub withdrawn: Vec<(conduct_domain::Force, String)>,
     /// Reader connections that share an update's reads of its candidates on SQLite (each on its
     /// own thread, beside the update's connection): `None` for one per further core (at most
-    /// three) when the batch has 1,000 rows or more, `Some(0)` for none. They are
+    /// three) when the batch has 1,000 new records or more, `Some(0)` for none. They are
     /// used only while they see what the update's connection sees: not when the batch changes
     /// or withdraws records. The result is the same either way.
     pub reader_threads: Option<usize>,
@@ -1187,10 +1187,11 @@ pub fn write_persons(store: &mut Store, path: &Path) -> Result<u64, Error> {
     if let Some(db) = store.sqlite() {
         let readers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
         n = write_persons_sqlite(db, store.path(), &mut out, Split { readers, parallel_from: PARALLEL_FROM, part_records: PART_RECORDS })
+            .map(|(n, _)| n)
             .map_err(|e| match e {
-            Part::Sql(e) => Error::from(conduct_store::Error::from(e)),
-            Part::Io(e) => io(e),
-        })?;
+                Part::Sql(e) => Error::from(conduct_store::Error::from(e)),
+                Part::Io(e) => io(e),
+            })?;
     } else {
         let c = store.conn();
         let mut after = 0i64;
@@ -1259,62 +1260,78 @@ struct Split {
     part_records: i64,
 }
 
-/// persons.csv from SQLite. A population of `parallel_from` records or more is read in parts of
-/// `part_records` records by `readers` reader connections (one per core, at most four), each part formatted on its reader's thread and written here
-/// in record order (at most three parts per reader wait in memory). While they read, this
-/// connection holds the database's write lock (an empty `BEGIN IMMEDIATE`), so that no other
-/// process commits in between: every reader sees the same committed population.
+/// persons.csv from SQLite, in one read transaction. A population of `parallel_from` records or
+/// more is read in parts of `part_records` records by `readers` reader connections (one per
+/// core, at most four), each part formatted on its reader's thread and written here in record
+/// order (at most three parts per reader wait in memory). Returns the rows written and the
+/// readers that read them (0: this connection alone).
 fn write_persons_sqlite(
     db: &rusqlite::Connection,
     path: &Path,
     out: &mut impl std::io::Write,
     Split { readers, parallel_from, part_records }: Split,
-) -> Result<u64, Part> {
-    db.execute_batch("BEGIN IMMEDIATE")?;
-    let result = (|| {
-        let (lo, hi) =
-            db.query_row("SELECT (SELECT min(rec) FROM population_records), (SELECT max(rec) FROM population_records)", [], |r| {
-                Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get::<_, Option<i64>>(1)?.unwrap_or(-1)))
-            })?;
-        let conns: Vec<rusqlite::Connection> =
-            if readers > 1 && hi - lo >= parallel_from { index::readers(path, readers) } else { Vec::new() };
-        if conns.len() < 2 {
-            return persons_part(db, lo, hi.saturating_add(1), out);
-        }
-        let step = part_records.max(1);
-        let parts: Vec<(i64, i64)> = (lo..=hi).step_by(step as usize).map(|a| (a, a.saturating_add(step).min(hi + 1))).collect();
-        let k = conns.len();
-        std::thread::scope(|scope| {
-            let mut inboxes = Vec::with_capacity(k);
-            for (w, conn) in conns.into_iter().enumerate() {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<u8>, u64), Part>>(2);
-                inboxes.push(rx);
-                let mine: Vec<(i64, i64)> = parts.iter().copied().skip(w).step_by(k).collect();
-                scope.spawn(move || {
-                    for (a, b) in mine {
-                        let mut buf = Vec::with_capacity(step as usize * 24);
-                        let part = persons_part(&conn, a, b, &mut buf).map(|n| (buf, n));
-                        let failed = part.is_err();
-                        if tx.send(part).is_err() || failed {
-                            return;
-                        }
-                    }
-                });
-            }
-            let mut n = 0u64;
-            for i in 0..parts.len() {
-                // A reader that stops early has sent its error first; a closed inbox is a bug.
-                let (buf, rows) = inboxes[i % k].recv().map_err(|_| Part::Io(std::io::Error::other("a persons.csv reader stopped")))??;
-                out.write_all(&buf)?;
-                n += rows;
-            }
-            Ok(n)
+) -> Result<(u64, usize), Part> {
+    let bounds = || {
+        db.query_row("SELECT (SELECT min(rec) FROM population_records), (SELECT max(rec) FROM population_records)", [], |r| {
+            Ok((r.get::<_, Option<i64>>(0)?.unwrap_or(0), r.get::<_, Option<i64>>(1)?.unwrap_or(-1)))
         })
-    })();
-    let end = db.execute_batch("ROLLBACK");
-    let n = result?;
-    end?;
-    Ok(n)
+    };
+    // Outside the transaction, only to choose the way.
+    let (lo, hi) = bounds()?;
+    let parallel = readers > 1 && hi - lo >= parallel_from;
+    db.execute_batch("BEGIN")?;
+    let _end = Rollback(db);
+    // Readers on other connections must see what this one sees: this connection takes the
+    // write lock of the workspace's database (not of the attached audit log) with a write of
+    // nothing, so that no other process commits while they read. When it cannot (a read-only
+    // file, a writer that keeps it), the file is read on this connection alone.
+    let conns = if parallel && db.execute_batch("UPDATE main.population SET id = id WHERE 0").is_ok() {
+        index::readers(path, readers)
+    } else {
+        Vec::new()
+    };
+    let (lo, hi) = bounds()?;
+    if conns.len() < 2 {
+        return Ok((persons_part(db, lo, hi.saturating_add(1), out)?, 0));
+    }
+    let step = part_records.max(1);
+    let parts: Vec<(i64, i64)> = (lo..=hi).step_by(step as usize).map(|a| (a, a.saturating_add(step).min(hi + 1))).collect();
+    let k = conns.len();
+    std::thread::scope(|scope| {
+        let mut inboxes = Vec::with_capacity(k);
+        for (w, conn) in conns.into_iter().enumerate() {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<u8>, u64), Part>>(2);
+            inboxes.push(rx);
+            let mine: Vec<(i64, i64)> = parts.iter().copied().skip(w).step_by(k).collect();
+            scope.spawn(move || {
+                for (a, b) in mine {
+                    let mut buf = Vec::with_capacity(step as usize * 24);
+                    let part = persons_part(&conn, a, b, &mut buf).map(|n| (buf, n));
+                    let failed = part.is_err();
+                    if tx.send(part).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        }
+        let mut n = 0u64;
+        for i in 0..parts.len() {
+            // A reader that stops early has sent its error first (a panic ends the scope).
+            let (buf, rows) = inboxes[i % k].recv().map_err(|_| Part::Io(std::io::Error::other("a persons.csv reader stopped")))??;
+            out.write_all(&buf)?;
+            n += rows;
+        }
+        Ok((n, k))
+    })
+}
+
+/// Ends a connection's transaction when dropped: on every return, and on unwinding.
+struct Rollback<'a>(&'a rusqlite::Connection);
+
+impl Drop for Rollback<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
+    }
 }
 
 #[cfg(test)]
@@ -1334,6 +1351,41 @@ mod tests {
         let path = dir.join("persons.csv");
         write_persons(store, &path).unwrap();
         std::fs::read_to_string(path).unwrap()
+    }
+
+    /// A persons.csv that keeps what is written, checks on its first write whether another
+    /// connection can take the workspace's write lock, and fails after `fail_after` writes.
+    struct Probe {
+        path: std::path::PathBuf,
+        bytes: Vec<u8>,
+        locked: Option<bool>,
+        fail_after: Option<usize>,
+    }
+
+    impl std::io::Write for Probe {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.locked.is_none() {
+                let other = rusqlite::Connection::open(&self.path).unwrap();
+                other.busy_timeout(std::time::Duration::ZERO).unwrap();
+                let got = other.execute_batch("BEGIN IMMEDIATE");
+                self.locked = Some(got.is_err());
+                if got.is_ok() {
+                    other.execute_batch("ROLLBACK").unwrap();
+                }
+            }
+            if let Some(n) = self.fail_after.as_mut() {
+                if *n == 0 {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                *n -= 1;
+            }
+            self.bytes.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 
     /// Every stored text of the population that reads back reads as normalising the record's
@@ -1450,22 +1502,31 @@ mod tests {
             let withdrawn: Vec<(conduct_domain::Force, String)> = first.iter().step_by(3).map(|r| (r.force, r.record_id.clone())).collect();
             let options = Options { withdrawn: withdrawn.clone(), ..Options::default() };
             assert_eq!(update(&mut store, last, Summary::default(), &options).unwrap().withdrawn, withdrawn.len());
+            // The file, the readers used, and whether another connection could take the write
+            // lock while the rows were being written.
             let read = |store: &mut Store, split: Split| {
-                let mut out = Vec::new();
-                let n = write_persons_sqlite(store.sqlite().unwrap(), store.path(), &mut out, split).ok().expect("read");
-                (n, String::from_utf8(out).unwrap())
+                let mut out = Probe { path: store.path().to_path_buf(), bytes: Vec::new(), locked: None, fail_after: None };
+                let (n, used) = write_persons_sqlite(store.sqlite().unwrap(), store.path(), &mut out, split).ok().expect("read");
+                assert_eq!(n as usize, out.bytes.iter().filter(|&&b| b == b'\n').count());
+                (String::from_utf8(out.bytes).unwrap(), used, out.locked)
             };
-            let one = read(&mut store, Split { readers: 1, parallel_from: 0, part_records: 1 });
-            assert_eq!(one.0 as usize, rows.len() - withdrawn.len(), "{name}");
-            assert_eq!(one.1.lines().count(), rows.len() - withdrawn.len(), "{name}");
+            let (one, used, locked) = read(&mut store, Split { readers: 1, parallel_from: 0, part_records: 1 });
+            assert_eq!((used, locked), (0, Some(false)), "{name}: one connection, and no write lock taken");
+            assert_eq!(one.lines().count(), rows.len() - withdrawn.len(), "{name}");
             for readers in [2, 3] {
                 for part_records in [1, 2, 7, 1 << 16] {
                     let split = Split { readers, parallel_from: 0, part_records };
-                    assert_eq!(read(&mut store, split), one, "{name}: {readers} readers, parts of {part_records}");
+                    let (got, used, locked) = read(&mut store, split);
+                    assert_eq!(got, one, "{name}: {readers} readers, parts of {part_records}");
+                    assert_eq!((used, locked), (readers, Some(true)), "{name}: {readers} readers, and no commit while they read");
                 }
             }
             // Below the size to split from, the one connection reads it all, the same.
-            assert_eq!(read(&mut store, Split { readers: 2, parallel_from: i64::MAX, part_records: 1 }), one, "{name}");
+            assert_eq!(read(&mut store, Split { readers: 2, parallel_from: i64::MAX, part_records: 1 }), (one, 0, Some(false)), "{name}");
+            // A file that cannot be written: the error, and the lock given back.
+            let mut failing = Probe { path: store.path().to_path_buf(), bytes: Vec::new(), locked: None, fail_after: Some(3) };
+            let split = Split { readers: 2, parallel_from: 0, part_records: 2 };
+            assert!(matches!(write_persons_sqlite(store.sqlite().unwrap(), store.path(), &mut failing, split), Err(Part::Io(_))), "{name}");
             let mut back = first[0].clone();
             back.record_id.push_str("-again");
             assert_eq!(add(&mut store, &[back]).new, 1, "{name}: the next update commits");
@@ -1476,7 +1537,7 @@ mod tests {
     /// An update that reads its candidates on reader connections beside its own gives the same
     /// persons, history and counts as one that reads them alone: batch by batch, on the
     /// real-shaped fixtures, with readers asked for on every batch (they are used on the batches
-    /// of new records only, not on one that changes a record).
+    /// of new records only, not on one that changes or withdraws a record).
     #[test]
     fn candidates_read_on_reader_connections_give_the_same_persons() {
         for name in ["repeat-victim", "one-family", "father-son"] {
@@ -1486,14 +1547,29 @@ mod tests {
             for readers in [0, 2] {
                 let ws = dir.path().join(format!("readers-{readers}"));
                 let mut store = Store::open_workspace(&ws).unwrap();
-                let options = Options { reader_threads: Some(readers), ..Options::default() };
                 let mut changed = rows[rows.len() / 3].clone();
                 changed.address = "2 Other Street".into();
-                let batches = rows.chunks(rows.len().div_ceil(4)).map(<[Involvement]>::to_vec).chain([vec![changed]]);
+                // Last, new records with a withdrawal: readers not used either.
+                let again: Vec<Involvement> = rows[..5]
+                    .iter()
+                    .map(|r| {
+                        let mut r = r.clone();
+                        r.record_id.push_str("-again");
+                        r
+                    })
+                    .collect();
+                let gone = vec![(rows[7].force, rows[7].record_id.clone())];
+                let batches = rows
+                    .chunks(rows.len().div_ceil(4))
+                    .map(|c| (c.to_vec(), Vec::new()))
+                    .chain([(vec![changed], Vec::new()), (again, gone)]);
                 let mut got = Vec::new();
-                for (b, batch) in batches.enumerate() {
+                for (b, (batch, withdrawn)) in batches.enumerate() {
+                    let withdrawing = withdrawn.len();
+                    let options = Options { reader_threads: Some(readers), withdrawn, ..Options::default() };
                     let mut r = update(&mut store, &batch, Summary::default(), &options).unwrap();
-                    let expect = if readers == 0 || b == 0 || r.changed > 0 { 0 } else { readers };
+                    assert_eq!(r.withdrawn, withdrawing, "{name}, batch {b}");
+                    let expect = if readers == 0 || b == 0 || r.changed > 0 || r.withdrawn > 0 { 0 } else { readers };
                     assert_eq!(r.readers, expect, "{name}, batch {b}: {r:?}");
                     if b > 0 && r.changed == 0 {
                         assert!(r.candidates > 0, "{name}, batch {b}: candidates among the records held");
