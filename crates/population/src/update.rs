@@ -673,19 +673,19 @@ fn update_in(
     }
     report.records = held as i64 + report.new as i64 - gone.len() as i64;
     report.keys_merged = index::merge_keys(c, report.records, &keyed)?;
-    let history = Words { local: &local, group: &group, scored: &scored, patterns: &patterns, model: &model };
+    let history = Words::new(&local, &group, &a.ids, &scored, &patterns, &model);
     for r in &a.redirects {
         let (from, to) = (r.earlier, r.successor);
         index::redirect(c, from, to, batch)?;
-        let moved = history.records_where(|i| local[i].old == Some(from) && group[i] as usize == r.home);
+        let moved = history.records_of(r.home as u32, from);
         let reason = history.why_merged(from, to, r.home);
         index::event(c, batch, Change::Merge, to, from, &moved, &reason)?;
         report.merges += 1;
     }
     for &(from, g) in &a.splits {
         let to = a.ids[g];
-        let moved = history.records_where(|i| local[i].old == Some(from) && group[i] == g as u32);
-        let reason = history.why_split(from, g as u32, &a.ids);
+        let moved = history.records_of(g as u32, from);
+        let reason = history.why_split(from, g as u32);
         index::event(c, batch, Change::Split, from, to, &moved, &reason)?;
         report.splits += 1;
     }
@@ -705,7 +705,7 @@ fn update_in(
     }
     for ((from, to), idx) in moves {
         let moved: Vec<String> = idx.iter().map(|&i| local[i].row.record_id.clone()).collect();
-        let reason = history.why_moved(&idx, to, &a.ids);
+        let reason = history.why_moved(&idx, to);
         index::event(c, batch, Change::Move, to, from, &moved, &reason)?;
         report.moves += 1;
     }
@@ -778,30 +778,64 @@ fn append_for_relink(
     Ok((import, report))
 }
 
-/// Words for the history's events.
+/// Words for the history's events. Each event looks only at its own groups' records and
+/// pairs (indexed once), so a batch's events cost in proportion to the records and pairs they
+/// name, not to the batch's pairs for each event.
 struct Words<'a> {
     local: &'a [Local],
     group: &'a [u32],
     scored: &'a [(u32, u32, f32)],
     patterns: &'a [Pattern],
     model: &'a Model,
+    /// Each group's records, in record order.
+    members: Vec<Vec<usize>>,
+    /// The pairs between two groups (the lower group first; both the same for pairs within one),
+    /// in the order of `scored`.
+    between: HashMap<(u32, u32), Vec<usize>>,
+    /// Each person's group after the update (its first, as a search from the start finds it).
+    group_of: HashMap<PersonNumber, u32>,
 }
 
-impl Words<'_> {
-    fn records_where(&self, keep: impl Fn(usize) -> bool) -> Vec<String> {
-        (0..self.local.len()).filter(|&i| keep(i)).map(|i| self.local[i].row.record_id.clone()).collect()
+impl<'a> Words<'a> {
+    fn new(
+        local: &'a [Local],
+        group: &'a [u32],
+        ids: &[PersonNumber],
+        scored: &'a [(u32, u32, f32)],
+        patterns: &'a [Pattern],
+        model: &'a Model,
+    ) -> Words<'a> {
+        let groups = group.iter().map(|&g| g as usize + 1).max().unwrap_or(0).max(ids.len());
+        let mut members = vec![Vec::new(); groups];
+        for (i, &g) in group.iter().enumerate() {
+            members[g as usize].push(i);
+        }
+        let mut between: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+        for (k, &(a, b, _)) in scored.iter().enumerate() {
+            let (x, y) = (group[a as usize], group[b as usize]);
+            between.entry((x.min(y), x.max(y))).or_default().push(k);
+        }
+        let mut group_of = HashMap::with_capacity(ids.len());
+        for (g, &p) in ids.iter().enumerate() {
+            group_of.entry(p).or_insert(g as u32);
+        }
+        Words { local, group, scored, patterns, model, members, between, group_of }
     }
 
-    /// The strongest pair across the two sides (`side` true for one, false for the other)
-    /// within records `within`, with its levels.
-    fn strongest(&self, within: impl Fn(usize) -> bool, side: impl Fn(usize) -> bool) -> Option<(usize, usize, f32, &Pattern)> {
-        self.scored
+    /// The record ids of group `g`'s records that belonged to `from` before the update.
+    fn records_of(&self, g: u32, from: PersonNumber) -> Vec<String> {
+        let members = self.members.get(g as usize).map_or(&[][..], Vec::as_slice);
+        members.iter().filter(|&&i| self.local[i].old == Some(from)).map(|&i| self.local[i].row.record_id.clone()).collect()
+    }
+
+    /// The strongest pair between groups `x` and `y` (the same group for pairs within one)
+    /// across the two sides (`side` true for one, false for the other), with its levels.
+    fn strongest(&self, x: u32, y: u32, side: impl Fn(usize) -> bool) -> Option<(usize, usize, f32, &Pattern)> {
+        let pairs = self.between.get(&(x.min(y), x.max(y)))?;
+        pairs
             .iter()
-            .zip(self.patterns)
-            .filter(|((a, b, _), _)| {
-                let (a, b) = (*a as usize, *b as usize);
-                within(a) && within(b) && side(a) != side(b)
-            })
+            .map(|&k| (&self.scored[k], &self.patterns[k]))
+            .filter(|((a, b, _), _)| side(*a as usize) != side(*b as usize))
             .max_by(|x, y| x.0.2.total_cmp(&y.0.2))
             .map(|(&(a, b, w), p)| (a as usize, b as usize, w, p))
     }
@@ -817,8 +851,8 @@ impl Words<'_> {
     }
 
     fn why_merged(&self, from: PersonNumber, to: PersonNumber, home: usize) -> String {
-        let within = |i: usize| self.group[i] as usize == home;
-        match self.strongest(within, |i| self.local[i].old == Some(from)) {
+        let home = home as u32;
+        match self.strongest(home, home, |i| self.local[i].old == Some(from)) {
             Some((a, b, w, p)) => format!(
                 "{} joined {} on {} (threshold {:.1} bits)",
                 person_label(from),
@@ -830,10 +864,10 @@ impl Words<'_> {
         }
     }
 
-    fn why_moved(&self, moved: &[usize], to: PersonNumber, person: &[PersonNumber]) -> String {
-        let Some(g) = person.iter().position(|&p| p == to) else { return String::new() };
-        let within = |i: usize| self.group[i] as usize == g;
-        match self.strongest(within, |i| moved.contains(&i)) {
+    fn why_moved(&self, moved: &[usize], to: PersonNumber) -> String {
+        let Some(&g) = self.group_of.get(&to) else { return String::new() };
+        let moved: HashSet<usize> = moved.iter().copied().collect();
+        match self.strongest(g, g, |i| moved.contains(&i)) {
             Some((a, b, w, p)) => format!(
                 "re-clustered with the batch: {} records joined {} on {} (threshold {:.1} bits)",
                 moved.len(),
@@ -845,10 +879,11 @@ impl Words<'_> {
         }
     }
 
-    fn why_split(&self, from: PersonNumber, g: u32, person: &[PersonNumber]) -> String {
-        let kept = person.iter().position(|&p| p == from).map(|k| k as u32);
-        let within = |i: usize| self.local[i].old == Some(from) || (self.group[i] == g) || Some(self.group[i]) == kept;
-        match self.strongest(|i| within(i) && (self.group[i] == g || Some(self.group[i]) == kept), |i| self.group[i] == g) {
+    fn why_split(&self, from: PersonNumber, g: u32) -> String {
+        // The pairs between the part that left (group `g`) and the part that kept the id.
+        let strongest =
+            self.group_of.get(&from).filter(|&&kept| kept != g).and_then(|&kept| self.strongest(g, kept, |i| self.group[i] == g));
+        match strongest {
             Some((a, b, w, p)) => format!(
                 "re-clustered with the batch: the strongest link between the parts is {}; a join below the threshold ({:.1} bits) or refused as a contradiction",
                 self.pair_words(a, b, w, p),
@@ -1627,5 +1662,105 @@ mod tests {
                 assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "{id:?} {person}");
             }
         }
+    }
+
+    /// The history's words found through the groups' own pairs are those found by scanning
+    /// every pair of the batch for each event (as they were before the index): on random
+    /// groups, earlier persons, ids and scored pairs with tied weights.
+    #[test]
+    fn history_words_through_each_groups_pairs_are_those_of_a_scan_of_every_pair() {
+        use proptest::prelude::*;
+        // The words as found before: every pair scanned per event.
+        fn scan<'a>(
+            w: &'a Words,
+            within: impl Fn(usize) -> bool,
+            side: impl Fn(usize) -> bool,
+        ) -> Option<(usize, usize, f32, &'a Pattern)> {
+            w.scored
+                .iter()
+                .zip(w.patterns)
+                .filter(|((a, b, _), _)| {
+                    let (a, b) = (*a as usize, *b as usize);
+                    within(a) && within(b) && side(a) != side(b)
+                })
+                .max_by(|x, y| x.0.2.total_cmp(&y.0.2))
+                .map(|(&(a, b, w), p)| (a as usize, b as usize, w, p))
+        }
+        let said = |found: Option<(usize, usize, f32, &Pattern)>, w: &Words| found.map(|(a, b, wt, p)| w.pair_words(a, b, wt, p));
+        let row = fixture("repeat-victim").remove(0);
+        let model = Model::default_for(1000);
+        let case = (2usize..24, 1u32..6).prop_flat_map(|(n, groups)| {
+            (
+                proptest::collection::vec(0..groups, n),
+                proptest::collection::vec(proptest::option::of(1i64..6), n),
+                proptest::collection::vec(prop_oneof![(1i64..6), (100i64..103)], groups as usize),
+                proptest::collection::vec((0..n as u32, 0..n as u32, -3i32..4, any::<bool>()), 0..60),
+                proptest::collection::vec(any::<bool>(), n),
+            )
+        });
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config { cases: 512, ..Default::default() });
+        runner
+            .run(&case, |(group, old, ids, pairs, moved_mask)| {
+                let local: Vec<Local> = old
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &old)| {
+                        let mut row = row.clone();
+                        row.record_id = format!("R{i}");
+                        Local { rec: i as Rec, row, feats: Features::default(), old }
+                    })
+                    .collect();
+                let scored: Vec<(u32, u32, f32)> =
+                    pairs.iter().filter(|p| p.0 != p.1).map(|&(a, b, w, _)| (a, b, w as f32 * 2.5)).collect();
+                let patterns: Vec<Pattern> = pairs
+                    .iter()
+                    .filter(|p| p.0 != p.1)
+                    .map(|&(_, _, _, agree)| {
+                        let mut p = Pattern::default();
+                        p[0] = u8::from(agree);
+                        p
+                    })
+                    .collect();
+                let w = Words::new(&local, &group, &ids, &scored, &patterns, &model);
+                let moved: Vec<usize> = (0..local.len()).filter(|&i| moved_mask[i]).collect();
+                for from in 1..6 {
+                    for (g, &to) in ids.iter().enumerate() {
+                        let home = g;
+                        let want = said(scan(&w, |i| group[i] as usize == home, |i| local[i].old == Some(from)), &w);
+                        let got = w.why_merged(from, to, home);
+                        prop_assert_eq!(want.is_some(), !got.ends_with("through a shared associate"), "merge {} into {}", from, home);
+                        if let Some(words) = want {
+                            prop_assert!(got.contains(&words), "{} / {}", got, words);
+                        }
+                        let records: Vec<String> = (0..local.len())
+                            .filter(|&i| local[i].old == Some(from) && group[i] as usize == g)
+                            .map(|i| local[i].row.record_id.clone())
+                            .collect();
+                        prop_assert_eq!(w.records_of(g as u32, from), records);
+                        // A split off `from` into group g: the pairs between g and the group that kept it.
+                        let kept = ids.iter().position(|&p| p == from).map(|k| k as u32);
+                        let g = g as u32;
+                        let within = |i: usize| local[i].old == Some(from) || group[i] == g || Some(group[i]) == kept;
+                        let want = said(scan(&w, |i| within(i) && (group[i] == g || Some(group[i]) == kept), |i| group[i] == g), &w);
+                        let got = w.why_split(from, g);
+                        prop_assert_eq!(want.is_some(), !got.ends_with("no candidate pair links the parts"));
+                        if let Some(words) = want {
+                            prop_assert!(got.contains(&words), "{} / {}", got, words);
+                        }
+                    }
+                }
+                for &to in &ids {
+                    let got = w.why_moved(&moved, to);
+                    match ids.iter().position(|&p| p == to) {
+                        None => prop_assert_eq!(got, String::new()),
+                        Some(g) => match said(scan(&w, |i| group[i] as usize == g, |i| moved.contains(&i)), &w) {
+                            Some(words) => prop_assert!(got.contains(&words), "{} / {}", got, words),
+                            None => prop_assert!(got.ends_with("through a shared associate")),
+                        },
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }
