@@ -276,7 +276,15 @@ pub fn update_export(
     let path = store.path().to_path_buf();
     let started = Instant::now();
     let mut work_time = 0.0;
-    let (import, mut report) = conduct_store::write_transaction(store.conn(), &path, |c| {
+    // The write-ahead log's checkpoint (copying the update's pages into the database file and
+    // syncing it, most of a commit's time) is not run by this commit: `write_persons` runs it
+    // on a connection of its own beside its reads, and otherwise the next commit or the closing
+    // of the workspace does.
+    let automatic = store.sqlite().and_then(|db| {
+        let pages = db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get::<_, i64>(0)).ok()?;
+        db.pragma_update(None, "wal_autocheckpoint", 0).ok().map(|()| pages)
+    });
+    let done = conduct_store::write_transaction(store.conn(), &path, |c| {
         let (import, mut report) = update_in(c, &path, export, summary, options)?;
         if options.retrain && !report.first {
             let started = Instant::now();
@@ -287,9 +295,26 @@ pub fn update_export(
         failpoint();
         work_time = started.elapsed().as_secs_f64();
         Ok::<_, Error>((import, report))
-    })?;
+    });
+    if let (Some(pages), Some(db)) = (automatic, store.sqlite()) {
+        let _ = db.pragma_update(None, "wal_autocheckpoint", pages);
+    }
+    let (import, mut report) = done?;
     report.stages.push(("commit", started.elapsed().as_secs_f64() - work_time));
     Ok((import, report))
+}
+
+/// Copies what the workspace's write-ahead log holds into the database file, on a connection of
+/// its own, without waiting for readers or writers (what it cannot copy now, a later checkpoint
+/// does). Returns whether it ran.
+fn checkpoint(path: &Path) -> bool {
+    let Ok(db) = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return false;
+    };
+    db.query_row("PRAGMA main.wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0)).is_ok_and(|busy| busy == 0)
 }
 
 /// Whether the store holds a linked population (so that an import should update it).
@@ -1300,7 +1325,17 @@ struct Split {
 /// core, at most four), each part formatted on its reader's thread and written here in record
 /// order (at most three parts per reader wait in memory). Returns the rows written and the
 /// readers that read them (0: this connection alone).
-fn write_persons_sqlite(
+fn write_persons_sqlite(db: &rusqlite::Connection, path: &Path, out: &mut impl std::io::Write, split: Split) -> Result<(u64, usize), Part> {
+    // The checkpoint an update left to this (see `update_export`), beside the reads: it is
+    // mostly waiting for the disk.
+    std::thread::scope(|scope| {
+        scope.spawn(|| checkpoint(path));
+        persons_sqlite(db, path, out, split)
+    })
+}
+
+/// [`write_persons_sqlite`]'s reads and writes.
+fn persons_sqlite(
     db: &rusqlite::Connection,
     path: &Path,
     out: &mut impl std::io::Write,
@@ -1662,6 +1697,40 @@ mod tests {
                 assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap(), "{id:?} {person}");
             }
         }
+    }
+
+    /// An update leaves the write-ahead log's checkpoint to persons.csv, which copies the
+    /// update's pages into the database file beside its reads, and turns automatic checkpoints
+    /// back on as they were.
+    #[test]
+    fn an_update_leaves_its_checkpoint_to_persons_csv() {
+        let rows = fixture("repeat-victim");
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_workspace(dir.path()).unwrap();
+        // The records the database file holds without its log.
+        let in_file = |store: &Store| -> i64 {
+            let copy = tempfile::tempdir().unwrap();
+            std::fs::copy(store.path(), copy.path().join("alone.db")).unwrap();
+            let db = rusqlite::Connection::open(copy.path().join("alone.db")).unwrap();
+            db.query_row("SELECT count(*) FROM population_records", [], |r| r.get(0)).unwrap_or(0)
+        };
+        let automatic =
+            |store: &Store| -> i64 { store.sqlite().unwrap().query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).unwrap() };
+        let (first, last) = rows.split_at(rows.len() / 2);
+        // A checkpoint at every commit, but for the update's.
+        store.sqlite().unwrap().pragma_update(None, "wal_autocheckpoint", 1).unwrap();
+        let before = automatic(&store);
+        let held = add(&mut store, first).records;
+        assert_eq!(automatic(&store), before, "automatic checkpoints back on");
+        assert_eq!(in_file(&store), 0, "the first batch's pages wait in the log");
+        persons_file(&mut store, dir.path());
+        assert_eq!(in_file(&store), held, "persons.csv checkpointed the first batch");
+        let all = add(&mut store, last).records;
+        assert!(all > held);
+        assert_eq!(automatic(&store), before);
+        assert_eq!(in_file(&store), held, "the second batch's pages wait in the log");
+        persons_file(&mut store, dir.path());
+        assert_eq!(in_file(&store), all, "persons.csv checkpointed the second batch");
     }
 
     /// The history's words found through the groups' own pairs are those found by scanning
