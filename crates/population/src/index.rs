@@ -525,6 +525,28 @@ pub fn by_recs(c: &mut Conn, recs: &[Rec]) -> Result<Vec<Stored>, Error> {
     by_recs_sql(c, recs)
 }
 
+/// [`by_recs`], the records shared between the update's connection and `readers` (see
+/// [`candidates_on`]). On PostgreSQL, or without readers, as [`by_recs`].
+///
+/// # Errors
+///
+/// As [`by_recs`].
+pub fn by_recs_on(c: &mut Conn, readers: &mut [rusqlite::Connection], recs: &[Rec]) -> Result<Vec<Stored>, Error> {
+    let Conn::Sqlite(db) = c else { return by_recs(c, recs) };
+    if readers.is_empty() {
+        return by_recs(c, recs);
+    }
+    let mut sorted = recs.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let parts = runs(&sorted, readers.len() + 1, |&r| r);
+    let mut out = Vec::with_capacity(sorted.len());
+    for part in on_readers(db, readers, parts, |db, part| Ok(by_recs_sqlite(db, part))).map_err(sqlite_error)? {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
 /// [`by_recs`] in SQL both dialects take, through a temporary table.
 fn by_recs_sql(c: &mut Conn, recs: &[Rec]) -> Result<Vec<Stored>, Error> {
     temp(c, "update_recs", "rec INTEGER PRIMARY KEY", &["rec"], recs.iter().map(|&r| vec![Value::Int(r)]).collect())?;

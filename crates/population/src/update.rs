@@ -33,7 +33,8 @@ pub struct Options {
     /// Records the forces have withdrawn (force and record_id): taken out of the population and
     /// the store, their persons' other records re-clustered, each withdrawal in the history.
     pub withdrawn: Vec<(conduct_domain::Force, String)>,
-    /// Reader connections that share an update's reads of its candidates on SQLite (each on its
+    /// Reader connections that share an update's reads of its candidates (their keys, features
+    /// and, for the persons re-clustered, their rows) on SQLite (each on its
     /// own thread, beside the update's connection): `None` for one per further core (at most
     /// three) when the batch has 1,000 new records or more, `Some(0)` for none. They are
     /// used only while they see what the update's connection sees: not when the batch changes
@@ -62,7 +63,8 @@ pub struct Report {
     pub withdrawn_not_held: usize,
     /// Existing records compared with new or changed ones.
     pub candidates: usize,
-    /// Reader connections that shared the reads of those candidates with the update's own
+    /// Reader connections that shared the reads of those candidates (and of the re-clustered
+    /// records' rows) with the update's own
     /// (0: it read them alone; see [`Options::reader_threads`]).
     pub readers: usize,
     /// Persons whose records were re-clustered.
@@ -560,17 +562,20 @@ fn update_in(
     let reach = model.threshold_weight - SHARED_ASSOCIATE_WEIGHT;
     let mut touched: BTreeSet<PersonNumber> = work.iter().filter_map(|w| w.old).collect();
     touched.extend(gone.iter().map(|(s, _)| s.person));
-    for (w, cands) in work.iter().zip(&cand_of) {
-        let adj = tf_adjustment(&w.feats, &tf, &w8);
-        for rec in cands {
-            if let Some(h) = loaded.get(rec) {
-                let wt = pair_weight(&w8, adj, &compare(&w.feats, &h.feats));
-                if f64::from(wt) >= reach {
-                    touched.insert(h.person);
-                }
-            }
-        }
-    }
+    let within_reach: Vec<Vec<PersonNumber>> = work
+        .par_iter()
+        .zip(&cand_of)
+        .map(|(w, cands)| {
+            let adj = tf_adjustment(&w.feats, &tf, &w8);
+            cands
+                .iter()
+                .filter_map(|rec| loaded.get(rec))
+                .filter(|h| f64::from(pair_weight(&w8, adj, &compare(&w.feats, &h.feats))) >= reach)
+                .map(|h| h.person)
+                .collect()
+        })
+        .collect();
+    touched.extend(within_reach.into_iter().flatten());
     report.touched_persons = touched.len();
     lap("score");
 
@@ -580,10 +585,12 @@ fn update_in(
     members.retain(|r| !work_recs.contains(r));
     let missing: Vec<Rec> = members.iter().copied().filter(|r| !loaded.contains_key(r)).collect();
     loaded.extend(read_held(c, &mut readers, &missing, &nick)?);
-    drop(readers);
-    // Their rows: the clustering reads their reports, the history their record ids.
+    // Their rows: the clustering reads their reports, the history their record ids. (Readers
+    // are used only for a batch that changes no record, so these rows are as committed.)
     let rowless: Vec<Rec> = members.iter().copied().filter(|r| loaded.get(r).is_some_and(|h| h.row.is_none())).collect();
-    for s in index::by_recs(c, &rowless)? {
+    let rows = index::by_recs_on(c, &mut readers, &rowless)?;
+    drop(readers);
+    for s in rows {
         if let Some(h) = loaded.get_mut(&s.rec) {
             h.row = Some(Box::new(s.row));
         }
