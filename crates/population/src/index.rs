@@ -181,7 +181,7 @@ pub fn open_reader(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connect
     use rusqlite::OpenFlags;
     let c = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     c.busy_timeout(std::time::Duration::from_secs(30))?;
-    c.pragma_update(None, "mmap_size", 4_294_967_296i64)?;
+    c.pragma_update(None, "mmap_size", conduct_store::MMAP_BYTES)?;
     // One read transaction for all its reads: one snapshot, and no locking of the write-ahead
     // log's index for each statement (which made a reader slower than no reader). Its first
     // read takes the snapshot now, and says now if the file cannot be read.

@@ -403,10 +403,11 @@ impl Conn {
                 let audit = audit_file(path);
                 c.execute("ATTACH DATABASE ?1 AS audit_log", [audit.to_string_lossy()])
                     .map_err(|e| DbError::caused(format!("cannot open the audit log's SQLite database {}: {e}", audit.display()), e))?;
-                c.execute_batch(
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=4294967296; PRAGMA cache_size=-16384;
+                c.execute_batch(&format!(
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA mmap_size={}; PRAGMA cache_size=-16384;
                      PRAGMA audit_log.journal_mode=WAL; PRAGMA audit_log.synchronous=NORMAL;",
-                )
+                    crate::MMAP_BYTES
+                ))
                 .map_err(|e| sqlite_err("PRAGMA", e))?;
                 c.set_prepared_statement_cache_capacity(256);
                 Ok(Conn::Sqlite(c))
