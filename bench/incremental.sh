@@ -8,6 +8,8 @@
 #     and both scored against the truth.
 #
 #   bench/incremental.sh speed [BASE_ROWS] [BATCH_ROWS] [TRIALS]   # default 1000000 10000 5
+#     (STEP_ROWS=N: the base is linked N rows first, then grown N rows at a time with --update,
+#     for a base too large to link at once: 10M rows on this 24 GiB machine)
 #     A population of BASE_ROWS people rows linked once (batch 1), then a batch of BATCH_ROWS
 #     new rows added to a copy of that workspace, TRIALS times: wall time and peak memory of the
 #     whole command (reading the batch, the update, writing persons.csv for every record).
@@ -112,6 +114,21 @@ rows=$(( $(wc -l < world/people.csv) - 1 ))
 [ "$rows" -ge $(( base + batch )) ] || { echo "the world has only $rows rows" >&2; exit 1; }
 if [ ! -s base.csv ]; then split_rows world/people.csv 1 "$base" base.csv; fi
 split_rows world/people.csv $(( base + 1 )) "$batch" batch.csv
+if [ "${STEP_ROWS:-0}" -gt 0 ] && { [ ! -f ws/conduct.db ] || [ -f steps.done ]; }; then
+  # A base too large to link at once on this machine (a full link of 3M rows peaks at 8.8 GB)
+  # is grown as a force's exports would grow it: STEP_ROWS rows linked first, then the rest
+  # added STEP_ROWS at a time with --update. Steps done are noted in steps.done, so an
+  # interrupted growth resumes where it stopped.
+  for first in $(seq 1 "$STEP_ROWS" "$base"); do
+    grep -qx "$first" steps.done 2> /dev/null && continue
+    split_rows base.csv "$first" "$STEP_ROWS" step.csv
+    /usr/bin/time -f "base rows $first-$(( first + STEP_ROWS - 1 )): %e s, %M KB" "$bin" link --update --people step.csv --workspace ws --out first 2> first.err > /dev/null \
+      || { cat first.err >&2; exit 1; }
+    tail -1 first.err; grep -E "^(batch|time)" first.err | sed 's/^/  /'
+    echo "$first" >> steps.done
+  done
+  rm -f step.csv
+fi
 if [ ! -f ws/conduct.db ]; then
   /usr/bin/time -f "first link of $base rows: %e s, %M KB" "$bin" link --update --people base.csv --workspace ws --out first 2> first.err > /dev/null
   tail -1 first.err; grep "^time:" first.err
