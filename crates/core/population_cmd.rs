@@ -107,7 +107,8 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
             &mut store,
             &file.rows,
             summary,
-            &Options { link: link.clone(), retrain: args.retrain, withdrawn, reader_threads: None },
+            // persons.csv is written next, and runs the checkpoint beside its reads.
+            &Options { link: link.clone(), retrain: args.retrain, withdrawn, reader_threads: None, checkpoint_later: true },
         )?;
         retrained = r.retrained.clone();
         report = Some(r);

@@ -40,6 +40,12 @@ pub struct Options {
     /// used only while they see what the update's connection sees: not when the batch changes
     /// or withdraws records. The result is the same either way.
     pub reader_threads: Option<usize>,
+    /// Leave the write-ahead log's checkpoint (copying the update's pages into the database
+    /// file and syncing it: most of a commit's time) to the [`write_persons`] that the caller
+    /// runs next, which does it on a connection of its own beside its reads. For a caller that
+    /// writes persons.csv straight after, as `conduct link --update` does; otherwise (the
+    /// default) the commit checkpoints as SQLite does by itself.
+    pub checkpoint_later: bool,
 }
 
 /// What an update did.
@@ -278,11 +284,8 @@ pub fn update_export(
     let path = store.path().to_path_buf();
     let started = Instant::now();
     let mut work_time = 0.0;
-    // The write-ahead log's checkpoint (copying the update's pages into the database file and
-    // syncing it, most of a commit's time) is not run by this commit: `write_persons` runs it
-    // on a connection of its own beside its reads, and otherwise the next commit or the closing
-    // of the workspace does.
-    let automatic = store.sqlite().and_then(|db| {
+    // With `checkpoint_later`, the commit runs no checkpoint: `write_persons` will.
+    let automatic = store.sqlite().filter(|_| options.checkpoint_later).and_then(|db| {
         let pages = db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get::<_, i64>(0)).ok()?;
         db.pragma_update(None, "wal_autocheckpoint", 0).ok().map(|()| pages)
     });
@@ -308,15 +311,15 @@ pub fn update_export(
 
 /// Copies what the workspace's write-ahead log holds into the database file, on a connection of
 /// its own, without waiting for readers or writers (what it cannot copy now, a later checkpoint
-/// does). Returns whether it ran.
-fn checkpoint(path: &Path) -> bool {
+/// does). An error only leaves the copying to a later checkpoint.
+fn checkpoint(path: &Path) {
     let Ok(db) = rusqlite::Connection::open_with_flags(
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     ) else {
-        return false;
+        return;
     };
-    db.query_row("PRAGMA main.wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0)).is_ok_and(|busy| busy == 0)
+    let _ = db.query_row("PRAGMA main.wal_checkpoint(PASSIVE)", [], |_| Ok(()));
 }
 
 /// Whether the store holds a linked population (so that an import should update it).
@@ -898,8 +901,8 @@ impl<'a> Words<'a> {
 
     fn why_moved(&self, moved: &[usize], to: PersonNumber) -> String {
         let Some(&g) = self.group_of.get(&to) else { return String::new() };
-        let moved: HashSet<usize> = moved.iter().copied().collect();
-        match self.strongest(g, g, |i| moved.contains(&i)) {
+        let side: HashSet<usize> = moved.iter().copied().collect();
+        match self.strongest(g, g, |i| side.contains(&i)) {
             Some((a, b, w, p)) => format!(
                 "re-clustered with the batch: {} records joined {} on {} (threshold {:.1} bits)",
                 moved.len(),
@@ -1706,11 +1709,12 @@ mod tests {
         }
     }
 
-    /// An update leaves the write-ahead log's checkpoint to persons.csv, which copies the
-    /// update's pages into the database file beside its reads, and turns automatic checkpoints
-    /// back on as they were.
+    /// An update asked to leaves the write-ahead log's checkpoint to persons.csv, which copies
+    /// the update's pages into the database file beside its reads, and turns automatic
+    /// checkpoints back on as they were; one not asked to checkpoints at its commit (as
+    /// `conduct ingest`'s, which writes no persons.csv).
     #[test]
-    fn an_update_leaves_its_checkpoint_to_persons_csv() {
+    fn an_update_asked_to_leaves_its_checkpoint_to_persons_csv() {
         let rows = fixture("repeat-victim");
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_workspace(dir.path()).unwrap();
@@ -1723,21 +1727,29 @@ mod tests {
         };
         let automatic =
             |store: &Store| -> i64 { store.sqlite().unwrap().query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).unwrap() };
-        let (first, last) = rows.split_at(rows.len() / 2);
+        let later = |store: &mut Store, rows: &[Involvement]| {
+            update(store, rows, Summary::default(), &Options { checkpoint_later: true, ..Options::default() }).unwrap().records
+        };
+        let third = rows.len() / 3;
+        let (first, rest) = rows.split_at(third);
+        let (second, last) = rest.split_at(third);
         // A checkpoint at every commit, but for the update's.
         store.sqlite().unwrap().pragma_update(None, "wal_autocheckpoint", 1).unwrap();
         let before = automatic(&store);
-        let held = add(&mut store, first).records;
+        let held = later(&mut store, first);
         assert_eq!(automatic(&store), before, "automatic checkpoints back on");
         assert_eq!(in_file(&store), 0, "the first batch's pages wait in the log");
         persons_file(&mut store, dir.path());
         assert_eq!(in_file(&store), held, "persons.csv checkpointed the first batch");
-        let all = add(&mut store, last).records;
-        assert!(all > held);
+        let more = later(&mut store, second);
+        assert!(more > held);
         assert_eq!(automatic(&store), before);
         assert_eq!(in_file(&store), held, "the second batch's pages wait in the log");
         persons_file(&mut store, dir.path());
-        assert_eq!(in_file(&store), all, "persons.csv checkpointed the second batch");
+        assert_eq!(in_file(&store), more, "persons.csv checkpointed the second batch");
+        let all = add(&mut store, last).records;
+        assert!(all > more);
+        assert_eq!(in_file(&store), all, "an update not asked to defer checkpoints at its commit");
     }
 
     /// The history's words found through the groups' own pairs are those found by scanning

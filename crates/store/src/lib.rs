@@ -176,6 +176,16 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// The workspace's connection maps the whole file as asked: the bundled SQLite was built
+    /// with `.cargo/config.toml`'s cap (without it SQLite silently caps the mapping at 2 GB).
+    #[test]
+    fn a_workspace_maps_the_whole_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_workspace(dir.path()).unwrap();
+        let mapped: i64 = store.sqlite().unwrap().query_row("PRAGMA mmap_size", [], |r| r.get(0)).unwrap();
+        assert_eq!(mapped, MMAP_BYTES, "SQLite built without LIBSQLITE3_FLAGS=-DSQLITE_MAX_MMAP_SIZE (see .cargo/config.toml)");
+    }
+
     #[test]
     fn a_new_workspace_is_migrated_and_seeded() {
         let dir = tempfile::tempdir().unwrap();
