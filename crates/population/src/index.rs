@@ -226,6 +226,21 @@ fn on_readers<'a, T: Sync, R: Send>(
     })
 }
 
+/// `work` on the record numbers `recs` (sorted, without repeats), cut into runs of about equal
+/// length: the first run on `own`, the others each on a reader, at once.
+fn on_record_runs<R: Send>(
+    own: &rusqlite::Connection,
+    readers: &mut [rusqlite::Connection],
+    recs: &[Rec],
+    work: impl Fn(&rusqlite::Connection, &[Rec]) -> rusqlite::Result<R> + Sync,
+) -> rusqlite::Result<Vec<R>> {
+    let mut sorted = recs.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let parts = runs(&sorted, readers.len() + 1, |&r| r);
+    on_readers(own, readers, parts, work)
+}
+
 /// [`candidates_all`], the keys shared between the update's connection and `readers` (by key,
 /// so that each block is read whole by one of them). On PostgreSQL, or without readers, as
 /// [`candidates_all`].
@@ -273,11 +288,7 @@ pub fn features_on(
     if readers.is_empty() {
         return features_of(c, recs);
     }
-    let mut sorted = recs.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let parts = runs(&sorted, readers.len() + 1, |&r| r);
-    Ok(on_readers(db, readers, parts, features_sqlite).map_err(sqlite_error)?.into_iter().flatten().collect())
+    Ok(on_record_runs(db, readers, recs, features_sqlite).map_err(sqlite_error)?.into_iter().flatten().collect())
 }
 
 /// [`features_of`] on SQLite: record by record through one prepared statement, in the order
@@ -536,12 +547,8 @@ pub fn by_recs_on(c: &mut Conn, readers: &mut [rusqlite::Connection], recs: &[Re
     if readers.is_empty() {
         return by_recs(c, recs);
     }
-    let mut sorted = recs.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let parts = runs(&sorted, readers.len() + 1, |&r| r);
-    let mut out = Vec::with_capacity(sorted.len());
-    for part in on_readers(db, readers, parts, |db, part| Ok(by_recs_sqlite(db, part))).map_err(sqlite_error)? {
+    let mut out = Vec::with_capacity(recs.len());
+    for part in on_record_runs(db, readers, recs, |db, part| Ok(by_recs_sqlite(db, part))).map_err(sqlite_error)? {
         out.extend(part?);
     }
     Ok(out)
