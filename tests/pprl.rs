@@ -499,3 +499,190 @@ fn conduct_run_takes_the_hubs_links_into_its_courses_and_keeps_its_statistics_it
     assert!(String::from_utf8_lossy(&out.stderr).contains("links-Cheshire.csv"));
     assert!(!bad.exists());
 }
+
+/// Every text value of every table of a published database, lowercased, one string (to look for
+/// what must not be there).
+fn database_text(database: &str) -> String {
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(database)).unwrap();
+    let mut text = String::new();
+    for t in conduct_server::schema::tables_like(&mut c, "").unwrap() {
+        for row in c.query(&format!("SELECT * FROM {t}"), &[]).unwrap() {
+            for v in row.iter() {
+                text.push_str(&v.text().to_lowercase());
+                text.push('\n');
+            }
+        }
+    }
+    text
+}
+
+/// The dashboard in the cross-force mode (issue 15): Merseyside's own server publishes its own
+/// export, then what the hub sent back; Cheshire's reports about the same pair join the course
+/// as the CLI's `conduct courses --cross-force-links` puts them there (same reasons), shown to
+/// Merseyside's analyst as another force's reports (force, date, offence class), while the
+/// database holds no Cheshire identity, no Cheshire figures and no Cheshire person.
+fn the_dashboard_takes_the_hubs_links_into_a_forces_courses(backend: crate::serve::Backend) {
+    use crate::serve::{Backend, pg_database, signed_in, spawn_serve};
+    let dir = tempfile::tempdir().unwrap();
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match pg_database("crossforce") {
+            Some(pg) => Some(pg),
+            None => return,
+        },
+    };
+    let (hub, c, m) = fixture_with_reports(dir.path());
+    let data_dir = dir.path().join("data");
+    let database = pg.as_ref().map_or_else(|| data_dir.join("conduct-server.db").display().to_string(), |p| p.url.clone());
+    let publish =
+        |args: &[&std::ffi::OsStr]| run(conduct().arg("publish").args(args).arg("--data").arg(&data_dir).arg("--database").arg(&database));
+    let mine = [data("pprl/merseyside-incidents.csv"), data("pprl/merseyside.csv")];
+    let out = publish(&["--incidents".as_ref(), mine[0].as_os_str(), "--people".as_ref(), mine[1].as_os_str()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let course_of_first = |database: &str| {
+        let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(database)).unwrap();
+        let id = c.query_one("SELECT course_id FROM course_incidents WHERE incident_ref = 'MER-23-1001'", &[]).unwrap().unwrap()[0].text();
+        let n = c.query_one("SELECT count(*) FROM course_incidents WHERE course_id = ?", &[id.as_str().into()]).unwrap().unwrap()[0].int();
+        (id, n.unwrap())
+    };
+    let (alone_id, alone_reports) = course_of_first(&database);
+
+    let receive = |links: &Path, keymap: &Path| {
+        publish(&["--cross-force-links".as_ref(), links.as_os_str(), "--keymap".as_ref(), keymap.as_os_str()])
+    };
+    let out = receive(&hub, &m.join("keymap.csv"));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let received = read_csv(&hub.join("reports-Merseyside.csv"));
+    assert!(said.contains(&format!("held {} report rows from the hub for Merseyside (Cheshire)", received.len())), "{said}");
+
+    // The same course as the command line's cross-force mode, with the same reasons.
+    let cli = dir.path().join("cli");
+    ok(&mut merseyside_courses_cmd(&cli, &hub, &m.join("keymap.csv")));
+    let (cli_reasons, cli_forces, cli_priority) = course_of(&cli, "MER-23-1001");
+    let (id, reports) = course_of_first(&database);
+    assert_eq!(id, alone_id, "the course keeps its id when another force's reports join it");
+    let cheshire = cli_forces["Cheshire"];
+    assert_eq!(reports, alone_reports + cheshire as i64, "Cheshire's {cheshire} reports join the course");
+
+    // The scratch database outlives the server (`pg`, dropped at the end).
+    let server = spawn_serve(data_dir.clone(), database.clone(), dir.path().join("serve.log"), &[], &[], None);
+    let pw = server.add_user("mer", "analyst", Some("Merseyside"));
+    let mut analyst = signed_in(&server, "mer", &pw);
+    let (s, page) = analyst.get(&format!("/api/courses/{id}"));
+    assert_eq!(s, 200, "{page}");
+    let reasons: Vec<String> = page["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect();
+    assert_eq!(reasons, cli_reasons, "the dashboard gives the command line's reasons");
+    assert_eq!(page["priority"].as_str().unwrap().to_lowercase(), cli_priority.to_lowercase());
+    assert!(reasons.iter().any(|r| r.starts_with(&format!("Cheshire holds {cheshire} reports about the same pair"))), "{reasons:?}");
+    assert_eq!(page["cross_force"], true);
+    let others = page["other_forces_reports"].as_array().unwrap();
+    assert_eq!(others.len(), cheshire, "{page}");
+    assert!(others.iter().all(|o| o["force"] == "Cheshire" && o["recorded_date"].as_str().is_some_and(|d| d.len() == 10)), "{page}");
+    assert_eq!(page["held_elsewhere"][0]["force"], "Cheshire");
+    assert_eq!(page["held_elsewhere"][0]["reports"], cheshire);
+    assert!(page["timeline"].as_array().unwrap().iter().all(|r| r["force"] == "Merseyside"), "{page}");
+    // The overview and the lists are Merseyside's alone.
+    let (s, forces) = analyst.get("/api/forces");
+    assert_eq!(s, 200, "{forces}");
+    assert!(!forces.to_string().contains("Cheshire"), "no figures of Cheshire: {forces}");
+    let (s, overview) = analyst.get("/api/forces/Merseyside");
+    assert_eq!(s, 200, "{overview}");
+    let x = &overview["cross_force"];
+    let distinct: BTreeSet<&str> = received.iter().map(|r| r["reference_pseudonym"].as_str()).collect();
+    assert_eq!(
+        (x["report_rows"].as_u64(), x["reports_taken_in"].as_u64()),
+        (Some(received.len() as u64), Some(distinct.len() as u64)),
+        "{x}"
+    );
+    assert_eq!((&x["forces"], &x["rows_left_out"]), (&serde_json::json!(["Cheshire"]), &serde_json::json!(0)), "{x}");
+    let (s, html) = analyst.get("/forces/Merseyside");
+    let html = html.as_str().unwrap_or_default().to_string();
+    assert!(s == 200 && html.contains("From the cross-force hub, received"), "{html}");
+    drop(server);
+
+    // What the database holds of Cheshire: its name and pseudonyms, dates and codes; none of
+    // the values that identify its people or say what happened.
+    // (The audit log names the files received, under this test's own folder.)
+    let text = database_text(&database).replace(&dir.path().display().to_string().to_lowercase(), "");
+    let people = read_csv(&data("pprl/cheshire.csv"));
+    let incidents = read_csv(&data("pprl/cheshire-incidents.csv"));
+    let mine_text: String = mine.iter().map(|p| std::fs::read_to_string(p).unwrap().to_lowercase()).collect();
+    let fields = ["forename", "surname", "date_of_birth", "address", "postcode", "phone", "email", "online_handles", "incident_ref"];
+    let mut secrets: BTreeSet<String> = people.iter().flat_map(|r| fields.iter().map(|f| r[*f].to_lowercase())).collect();
+    secrets.extend(incidents.iter().flat_map(|i| [i["narrative"].to_lowercase(), i["incident_ref"].to_lowercase()]));
+    secrets.retain(|s| s.chars().count() >= 3 && !mine_text.contains(s.as_str()));
+    assert!(secrets.len() > 40, "{secrets:?}");
+    // A one-word value is looked for as a word ("lowe" is in "allowed"), a longer one as text.
+    let words: BTreeSet<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+    for s in &secrets {
+        let found = if s.chars().all(char::is_alphanumeric) { words.contains(s.as_str()) } else { text.contains(s.as_str()) };
+        assert!(!found, "the database holds Cheshire's {s:?}");
+    }
+    let mut db = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&database)).unwrap();
+    let n = |db: &mut conduct_server::db::Conn, sql: &str| db.query_one(sql, &[]).unwrap().unwrap()[0].int().unwrap();
+    assert_eq!(n(&mut db, "SELECT count(*) FROM records WHERE force <> 'Merseyside'"), 0);
+    assert_eq!(n(&mut db, "SELECT count(*) FROM persons WHERE forces <> 'Merseyside'"), 0);
+    assert_eq!(n(&mut db, "SELECT count(*) FROM course_forces WHERE force <> 'Merseyside'"), 0);
+    assert_eq!(n(&mut db, "SELECT count(*) FROM force_figures WHERE name <> 'Merseyside'"), 0);
+    assert_eq!(
+        n(&mut db, "SELECT count(*) FROM incidents i JOIN forces f ON f.id = i.force_id WHERE f.name <> 'Merseyside'"),
+        0,
+        "the record tables hold the force's own"
+    );
+
+    // Receiving the same result again changes nothing but the log of receipts.
+    let before = (course_of_first(&database), n(&mut db, "SELECT count(*) FROM published_incidents"));
+    let out = receive(&hub, &m.join("keymap.csv"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!((course_of_first(&database), n(&mut db, "SELECT count(*) FROM published_incidents")), before);
+    assert_eq!(n(&mut db, "SELECT count(*) FROM cross_force_receipts"), 2);
+    let audited = n(&mut db, "SELECT count(*) FROM audit WHERE action = 'cross-force receipt'");
+    assert_eq!(audited, 2, "each receipt is audited");
+
+    // Another party's keymap is refused, naming it, and nothing changes.
+    let out = receive(&hub, &c.join("keymap.csv"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cheshire/keymap.csv"), "{err}");
+    assert_eq!(n(&mut db, "SELECT count(*) FROM cross_force_receipts"), 2);
+    assert_eq!(course_of_first(&database), before.0);
+
+    // A store that comes to hold a second force's records is no longer one force's server:
+    // the reports held are left out of the next publication, counted and said, and a new
+    // receipt is refused.
+    let theirs = [data("pprl/cheshire-incidents.csv"), data("pprl/cheshire.csv")];
+    let out = publish(&["--incidents".as_ref(), theirs[0].as_os_str(), "--people".as_ref(), theirs[1].as_os_str()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{} report rows held from the hub were left out", received.len())), "{err}");
+    let out = receive(&hub, &m.join("keymap.csv"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("records of 2 forces"), "{err}");
+}
+
+fn merseyside_courses_cmd(out: &Path, links: &Path, keymap: &Path) -> std::process::Command {
+    let mut c = conduct();
+    c.args(["courses", "--incidents"])
+        .arg(data("pprl/merseyside-incidents.csv"))
+        .arg("--people")
+        .arg(data("pprl/merseyside.csv"))
+        .arg("--out")
+        .arg(out)
+        .arg("--cross-force-links")
+        .arg(links)
+        .arg("--keymap")
+        .arg(keymap);
+    c
+}
+
+#[test]
+fn the_dashboard_takes_the_hubs_links_into_a_forces_courses_on_sqlite() {
+    the_dashboard_takes_the_hubs_links_into_a_forces_courses(crate::serve::Backend::Sqlite);
+}
+
+#[test]
+fn the_dashboard_takes_the_hubs_links_into_a_forces_courses_on_postgres() {
+    the_dashboard_takes_the_hubs_links_into_a_forces_courses(crate::serve::Backend::Postgres);
+}

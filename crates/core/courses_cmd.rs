@@ -60,23 +60,10 @@ pub struct Args {
     pub keymap: Option<PathBuf>,
 }
 
-/// Other forces' reports, as records the course builder takes: one incident per report (force,
-/// report pseudonym as its reference, date, offence codes; nothing else), one people row per
-/// linked record (its role, its record id `FORCE:PSEUDONYM`), and the force's own person each
-/// row stands for.
-struct External {
-    incidents: Vec<conduct_domain::Incident>,
-    people: Vec<conduct_domain::Involvement>,
-    /// Per people row, the own record it is linked to.
-    own_record: Vec<String>,
-    /// Parties the links name that are not police forces (their reports are left out).
-    not_forces: Vec<String>,
-}
-
 /// What the hub sent back for a force, read and checked against its keymap and export
-/// ([`read_cross_force`]), as records the course builder takes.
+/// ([`read_cross_force`]): the other forces' reports, each with the own record it stands for.
 pub struct CrossForce {
-    ext: External,
+    reports: conduct_pprl::OtherReports,
     received: conduct_pprl::Received,
 }
 
@@ -89,53 +76,44 @@ pub fn read_cross_force(links: &Path, keymap: &Path, export: &Export) -> anyhow:
         bail!("no usable incidents were read");
     }
     let force = own_force(export)?;
-    let (ext, received) = external(links, keymap, force, export)?;
-    Ok(CrossForce { ext, received })
+    let received = conduct_pprl::read_received(links, keymap, force.name())?;
+    let records: std::collections::HashSet<&str> = export.people.iter().map(|p| p.record_id.as_str()).collect();
+    for l in &received.links {
+        if !records.contains(l.record_id.as_str()) {
+            bail!(
+                "{}: names record {} (through {}), which is not in the people files read: the keymap is not this export's",
+                keymap.display(),
+                l.record_id,
+                received.links_file.display()
+            );
+        }
+    }
+    let reports = received.reports_for(force)?;
+    Ok(CrossForce { reports, received })
 }
 
-/// Takes the other forces' reports into an analysis of the force's own export: each other
-/// force's report is a report of that force, each of its linked records a people row standing
-/// for the person of the own record it is linked to, and the courses, breaches and review list
-/// are found again over both. Linkage (persons, model, pairs) and the statistics stay the
-/// force's own. Returns the export with the other forces' reports (for writing the courses),
-/// the analysis, and the persons of the force's own rows (for persons.csv).
+/// Takes the other forces' reports into an analysis of the force's own export
+/// ([`conduct_pipeline::take_in`]) and says what was taken. Returns the export with the other
+/// forces' reports (for writing the courses), the analysis, and the persons of the force's own
+/// rows (for persons.csv).
 pub fn take_in(
     export: &Export,
     analysis: conduct_pipeline::Analysis,
     cross: &CrossForce,
     options: &Options,
 ) -> (Export, conduct_pipeline::Analysis, Persons) {
-    let ext = &cross.ext;
-    let row_of: std::collections::HashMap<&str, usize> = export.people.iter().enumerate().map(|(k, p)| (p.record_id.as_str(), k)).collect();
-    let of_row = analysis.persons.of_row();
-    let extra: Vec<u32> = ext.own_record.iter().map(|r| of_row[row_of[r.as_str()]]).collect();
-    let mut all = export.clone();
-    all.incidents.extend(ext.incidents.iter().cloned());
-    all.people.extend(ext.people.iter().cloned());
-    let mut again = conduct_pipeline::analyse_with_persons(&all, analysis.persons.with_rows(&extra), options);
-    again.linked = analysis.linked;
-    again.statistics = analysis.statistics;
-    again.stages = analysis
-        .stages
-        .into_iter()
-        .filter(|(n, _)| *n != "courses")
-        .chain(again.stages.into_iter().filter(|(n, _)| *n == "courses"))
-        .collect();
-    let mut forces: Vec<&str> = ext.incidents.iter().map(|i| i.force.name()).collect();
-    forces.sort_unstable();
-    forces.dedup();
-    for f in forces {
+    let t = conduct_pipeline::take_in(export, analysis, &cross.reports.reports, options);
+    for (f, (reports, records)) in &t.per_force {
         note!(
-            "cross-force: {} reports of {f} ({} records linked to this force's) from {}",
-            ext.incidents.iter().filter(|i| i.force.name() == f).count(),
-            ext.people.iter().filter(|p| p.force.name() == f).count(),
+            "cross-force: {reports} reports of {} ({records} records linked to this force's) from {}",
+            f.name(),
             cross.received.reports_file.display()
         );
     }
-    if !ext.not_forces.is_empty() {
-        note!("cross-force: reports of parties that are not police forces left out: {}", ext.not_forces.join(", "));
+    if !cross.reports.not_forces.is_empty() {
+        note!("cross-force: reports of parties that are not police forces left out: {}", cross.reports.not_forces.join(", "));
     }
-    (all, again, analysis.persons)
+    (t.export, t.analysis, t.own_persons)
 }
 
 /// The single force of an export, for the cross-force mode.
@@ -152,72 +130,6 @@ fn own_force(export: &Export) -> anyhow::Result<conduct_domain::Force> {
         ))
         .into()),
     }
-}
-
-/// Reads what the hub sent back for `force` and turns it into [`External`] records. Checks that
-/// every own record the links name is in the export.
-fn external(
-    links: &Path,
-    keymap: &Path,
-    force: conduct_domain::Force,
-    export: &Export,
-) -> anyhow::Result<(External, conduct_pprl::Received)> {
-    use conduct_domain::{Date, Force, Incident, Involvement, OffenceCode, Role};
-    let received = conduct_pprl::read_received(links, keymap, force.name())?;
-    let records: std::collections::HashSet<&str> = export.people.iter().map(|p| p.record_id.as_str()).collect();
-    for l in &received.links {
-        if !records.contains(l.record_id.as_str()) {
-            bail!(
-                "{}: names record {} (through {}), which is not in the people files read: the keymap is not this export's",
-                keymap.display(),
-                l.record_id,
-                received.links_file.display()
-            );
-        }
-    }
-    let own_of = received.own_record_of();
-    let mut out = External { incidents: Vec::new(), people: Vec::new(), own_record: Vec::new(), not_forces: Vec::new() };
-    let mut placed: std::collections::HashSet<(Force, String)> = std::collections::HashSet::new();
-    for (n, r) in received.reports.iter().enumerate() {
-        let at = || format!("{} line {}", received.reports_file.display(), n + 2);
-        let Ok(other) = Force::resolve(&r.other_force.replace('-', " ")).or_else(|_| Force::resolve(&r.other_force)) else {
-            if !out.not_forces.contains(&r.other_force) {
-                out.not_forces.push(r.other_force.clone());
-            }
-            continue;
-        };
-        if other == force {
-            bail!("{}: a report of {} itself", at(), force.name());
-        }
-        let f = &r.facts;
-        if placed.insert((other, f.reference.clone())) {
-            let mut codes = f.offence_codes.split(';').map(OffenceCode::parse);
-            let offence_code = codes.next().expect("split gives one").map_err(|e| anyhow::anyhow!("{}: {e}", at()))?;
-            let secondary_offence_codes = codes.collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{}: {e}", at()))?;
-            out.incidents.push(Incident {
-                force: other,
-                incident_ref: f.reference.clone(),
-                recorded_date: Date::parse(&f.date).map_err(|e| anyhow::anyhow!("{}: {e}", at()))?,
-                occurred_date: None,
-                offence_code,
-                offence_description: String::new(),
-                domestic_abuse: None,
-                cyber: None,
-                linked_refs: Vec::new(),
-                outcome_type: None,
-                outcome_date: None,
-                narrative: String::new(),
-                secondary_offence_codes,
-                invalid: Vec::new(),
-            });
-        }
-        let role =
-            Role::parse(&f.role).ok_or_else(|| anyhow::anyhow!("{}: role {:?} is not victim, suspect, witness or other", at(), f.role))?;
-        let own = own_of[&(r.other_force.as_str(), r.other_pseudonym.as_str())];
-        out.people.push(Involvement::new(&format!("{}:{}", r.other_force, r.other_pseudonym), other, &f.reference, role));
-        out.own_record.push(own.to_string());
-    }
-    Ok((out, received))
 }
 
 /// Reads an export through the same validation as `conduct ingest`, keeping the rows it set

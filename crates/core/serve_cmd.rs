@@ -119,6 +119,63 @@ pub struct PublishArgs {
     /// Risk screening file(s) (DASH, S-DASH, SASH; the contract's risk_assessments).
     #[arg(long)]
     pub risk_assessments: Vec<PathBuf>,
+    /// The cross-force mode: what the hub sent back for the force whose records the store
+    /// holds (`links-FORCE.csv`, or the hub's folder holding it, with `reports-FORCE.csv`
+    /// beside it). It replaces what was held from the hub before, and the other forces' reports
+    /// join the courses as those forces sent them (their name, their report pseudonym, the date
+    /// and the offence codes; no narrative, no names). Given with or without an export (an
+    /// export is published first).
+    #[arg(long, requires = "keymap", value_name = "FILE_OR_DIR")]
+    pub cross_force_links: Option<PathBuf>,
+    /// The keymap.csv `conduct encode` wrote for this force (record_id,pseudonym): maps the
+    /// hub's links back to the force's records.
+    #[arg(long, requires = "cross_force_links")]
+    pub keymap: Option<PathBuf>,
+}
+
+fn published_line(p: &conduct_server::dataset::Published, at: &Where, seconds: f64) -> anyhow::Result<()> {
+    outln!(
+        "published {} incidents, {} people rows, {} persons, {} courses, {} orders, {} possible breaches to {} ({:.1} s)",
+        p.incidents,
+        p.records,
+        p.persons,
+        p.courses,
+        p.orders,
+        p.breaches,
+        at.url().describe(),
+        seconds
+    )?;
+    let x = &p.cross_force;
+    if x.reports > 0 || x.left_out > 0 {
+        outln!("cross-force: {} reports of other forces ({} records) joined the courses", x.reports, x.records)?;
+    }
+    if let (n @ 1.., Some(why)) = (x.left_out, &x.why_left_out) {
+        note!("cross-force: {n} report rows held from the hub were left out: {why}");
+    }
+    Ok(())
+}
+
+/// `conduct publish --cross-force-links … --keymap …`: reads what the hub sent back for the
+/// store's force and holds it (see [`conduct_server::receive_cross_force`]).
+fn receive_cross_force(a: &PublishArgs, links: &std::path::Path, keymap: &std::path::Path, actor: &str) -> anyhow::Result<()> {
+    let mut c = a.at.open()?;
+    let t = std::time::Instant::now();
+    let force = conduct_server::own_force(&mut c)?;
+    let received = conduct_pprl::read_received(links, keymap, force.name())?;
+    let reports = received.reports_for(force)?;
+    if !reports.not_forces.is_empty() {
+        note!("cross-force: reports of parties that are not police forces left out: {}", reports.not_forces.join(", "));
+    }
+    let source = format!("{} and {} (keymap {})", received.links_file.display(), received.reports_file.display(), keymap.display());
+    let (receipt, p) =
+        conduct_server::receive_cross_force(&mut c, &a.at.data(), force, &reports.reports, &source, &reports.not_forces, actor)?;
+    outln!(
+        "held {} report rows from the hub for {} ({})",
+        receipt.reports,
+        receipt.own_force,
+        if receipt.forces.is_empty() { "no other force".to_string() } else { receipt.forces.replace(';', ", ") }
+    )?;
+    published_line(&p, &a.at, t.elapsed().as_secs_f64())
 }
 
 pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
@@ -126,16 +183,23 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
         Some(f) => conduct_server::dataset::inputs_in(f)?,
         None => conduct_ingest::Inputs::default(),
     };
-    inputs.incidents.extend(a.incidents);
-    inputs.people.extend(a.people);
-    inputs.orders.extend(a.orders);
-    inputs.risk_assessments.extend(a.risk_assessments);
+    inputs.incidents.extend(a.incidents.iter().cloned());
+    inputs.people.extend(a.people.iter().cloned());
+    inputs.orders.extend(a.orders.iter().cloned());
+    inputs.risk_assessments.extend(a.risk_assessments.iter().cloned());
+    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+    let export_given = !(inputs.incidents.is_empty() && inputs.people.is_empty() && inputs.orders.is_empty());
+    if let (Some(links), Some(keymap), false) = (&a.cross_force_links, &a.keymap, export_given) {
+        receive_cross_force(&a, links, keymap, &actor)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if inputs.incidents.is_empty() || inputs.people.is_empty() {
-        bail!("give an export: a folder holding incidents and people files, or --incidents and --people");
+        bail!(
+            "give an export: a folder holding incidents and people files, or --incidents and --people (or only --cross-force-links and --keymap)"
+        );
     }
     let mut c = a.at.open()?;
     let t = std::time::Instant::now();
-    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
     let (v, p) = conduct_server::publish_export(&mut c, &a.at.data(), &inputs, &actor)?;
     outln!(
         "read {} rows: {} accepted, {} rejected, {} warnings",
@@ -152,17 +216,11 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     if rejected > listed {
         outln!("  … and {} more rejects", rejected - listed)?;
     }
-    outln!(
-        "published {} incidents, {} people rows, {} persons, {} courses, {} orders, {} possible breaches to {} ({:.1} s)",
-        p.incidents,
-        p.records,
-        p.persons,
-        p.courses,
-        p.orders,
-        p.breaches,
-        a.at.url().describe(),
-        t.elapsed().as_secs_f64()
-    )?;
+    published_line(&p, &a.at, t.elapsed().as_secs_f64())?;
+    drop(c);
+    if let (Some(links), Some(keymap)) = (&a.cross_force_links, &a.keymap) {
+        receive_cross_force(&a, links, keymap, &actor)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

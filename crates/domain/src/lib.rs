@@ -13,6 +13,7 @@
 //! [`ErrorKind`] says what to fix.
 
 pub mod cell;
+pub mod cross_force;
 mod data;
 pub mod date;
 mod error;
@@ -26,6 +27,7 @@ pub mod risk;
 pub mod role;
 pub mod value;
 
+pub use cross_force::OtherForceReport;
 pub use date::{Date, PartialDate};
 pub use error::{Error, ErrorKind};
 pub use force::{Force, ForceKind};

@@ -14,6 +14,7 @@
 //! review list and the tables are written by the crates that own them
 //! ([`conduct_courses::Found::write`], [`conduct_stats::derived::write_derived`]).
 
+pub mod cross_force;
 mod error;
 mod persons;
 
@@ -26,6 +27,7 @@ use conduct_ingest::{FileSummary, Reject, Summary, Table};
 use conduct_resolve::LinkOptions;
 use conduct_stats::Tables;
 
+pub use cross_force::{TakenIn, take_in};
 pub use error::{Error, ErrorKind};
 pub use persons::{Linked, Persons, link};
 

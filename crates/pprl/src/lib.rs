@@ -27,5 +27,5 @@ pub use encode::{EncodeSummary, Encoder, Hardening, Settings, encode_people, rep
 pub use error::{Error, ErrorKind};
 pub use file::{Encodings, ReportFacts, read_encodings, write_encodings, write_encodings_with_reports};
 pub use hub::{HubOptions, HubReport, HubResult, link_parties, write_links, write_reports};
-pub use received::{Received, ReceivedLink, ReceivedReport, read_received};
+pub use received::{OtherReports, Received, ReceivedLink, ReceivedReport, read_received};
 pub use secret::Secret;

@@ -70,6 +70,65 @@ impl Received {
     }
 }
 
+/// The other forces' reports a force received, as records of its own analysis can take them
+/// ([`Received::reports_for`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OtherReports {
+    /// One per report row of the file, in file order, each with the own record it stands for.
+    pub reports: Vec<conduct_domain::OtherForceReport>,
+    /// Parties the links name that are not police forces (probation, health, victim services):
+    /// their reports are left out, and named here so that the caller can say so.
+    pub not_forces: Vec<String>,
+}
+
+impl Received {
+    /// The reports received, as the force `force` takes them into its courses: each report
+    /// row with its other force resolved, its facts parsed (date, offence codes, role), and the
+    /// own record it stands for ([`Received::own_record_of`]). Reports of parties that are not
+    /// police forces are left out and named ([`OtherReports::not_forces`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Input`] naming the reports file and line: a report of `force` itself, or a
+    /// fact that does not parse (a date, an offence code, a role).
+    pub fn reports_for(&self, force: conduct_domain::Force) -> Result<OtherReports, Error> {
+        use conduct_domain::{Date, Force, OffenceCode, OtherForceReport, Role};
+        let own_of = self.own_record_of();
+        let mut out = OtherReports::default();
+        for (n, r) in self.reports.iter().enumerate() {
+            let at = |m: String| input(&self.reports_file, format!("line {}: {m}", n + 2));
+            let Ok(other) = Force::resolve(&r.other_force.replace('-', " ")).or_else(|_| Force::resolve(&r.other_force)) else {
+                if !out.not_forces.contains(&r.other_force) {
+                    out.not_forces.push(r.other_force.clone());
+                }
+                continue;
+            };
+            if other == force {
+                return Err(at(format!("a report of {} itself", force.name())));
+            }
+            let f = &r.facts;
+            let mut codes = f.offence_codes.split(';').map(OffenceCode::parse);
+            let offence_code = codes.next().unwrap_or_else(|| OffenceCode::parse("")).map_err(|e| at(e.to_string()))?;
+            let secondary_offence_codes = codes.collect::<Result<Vec<_>, _>>().map_err(|e| at(e.to_string()))?;
+            let role = Role::parse(&f.role).ok_or_else(|| at(format!("role {:?} is not victim, suspect, witness or other", f.role)))?;
+            let own = own_of
+                .get(&(r.other_force.as_str(), r.other_pseudonym.as_str()))
+                .ok_or_else(|| at(format!("record {} of {} is not linked to any own record", r.other_pseudonym, r.other_force)))?;
+            out.reports.push(OtherForceReport {
+                own_record: own.to_string(),
+                force: other,
+                pseudonym: r.other_pseudonym.clone(),
+                reference: f.reference.clone(),
+                recorded_date: Date::parse(&f.date).map_err(|e| at(e.to_string()))?,
+                offence_code,
+                secondary_offence_codes,
+                role,
+            });
+        }
+        Ok(out)
+    }
+}
+
 fn better(a: Option<f64>, b: Option<f64>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => a > b,

@@ -471,28 +471,77 @@ pub fn merge(merged: &mut Export, later: Export) {
 
 /// Everything computed from the merged exports.
 pub struct Analysis {
-    /// The rows.
+    /// The rows: the store's records, then the other forces' reports the hub passed on (the
+    /// cross-force mode), if any.
     pub export: conduct_pipeline::Export,
     /// Persons (with the linkage model, kept for explanations), courses, breaches and the
     /// review list ([`conduct_pipeline::analyse`]).
     pub found: conduct_pipeline::Analysis,
     /// Term frequencies of names (kept for explanations).
     pub tf: TermFrequencies,
+    /// How many of the export's incidents are the store's own (the rest are other forces'
+    /// reports from the hub).
+    pub own_incidents: usize,
+    /// How many of the export's people rows are the store's own.
+    pub own_people: usize,
+    /// What was done with the other forces' reports held.
+    pub cross_force: CrossForceUse,
+}
+
+/// The other forces' reports a publication took into its courses (the cross-force mode).
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct CrossForceUse {
+    /// Reports of other forces taken in.
+    pub reports: usize,
+    /// Their records (each standing for the person of an own record).
+    pub records: usize,
+    /// Report rows held but left out: their own record is no longer held, or the store now
+    /// holds records of more than the one force they were received for.
+    pub left_out: usize,
+    /// Why rows were left out, when some were.
+    pub why_left_out: Option<String>,
 }
 
 /// Links people into persons and finds courses, breaches and the review list: the pipeline of
 /// `conduct run` ([`conduct_pipeline::analyse`]), keeping no scored pairs (the server shows
-/// none).
-pub fn analyse(export: Export) -> Result<Analysis, DatasetError> {
+/// none). `cross_force`: the other forces' reports held from the hub, with the force they were
+/// received for; they join the courses ([`conduct_pipeline::take_in`]) when the records are
+/// all of that force, and are left out (counted) otherwise.
+pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::OtherForceReport>)>) -> Result<Analysis, DatasetError> {
     let defaults = conduct_pipeline::Options::default();
     let options = conduct_pipeline::Options {
         link: conduct_resolve::LinkOptions { keep_pairs_from_weight: f64::INFINITY, ..defaults.link },
         ..defaults
     };
+    let held_forces = forces_of(&export);
     let export = conduct_pipeline::Export::from(export);
     let found = conduct_pipeline::analyse(&export, &options).map_err(DatasetError::Linkage)?;
     let (_, tf) = conduct_resolve::features(&export.people);
-    Ok(Analysis { export, found, tf })
+    let (own_incidents, own_people) = (export.incidents.len(), export.people.len());
+    let Some((own, reports)) = cross_force.filter(|(_, r)| !r.is_empty()) else {
+        return Ok(Analysis { export, found, tf, own_incidents, own_people, cross_force: CrossForceUse::default() });
+    };
+    let others: Vec<&str> = held_forces.iter().filter(|f| **f != own).map(|f| f.name()).collect();
+    if !others.is_empty() {
+        let use_ = CrossForceUse {
+            left_out: reports.len(),
+            why_left_out: Some(format!(
+                "they were received for {}, and the store now also holds records of {}",
+                own.name(),
+                others.join(", ")
+            )),
+            ..CrossForceUse::default()
+        };
+        return Ok(Analysis { export, found, tf, own_incidents, own_people, cross_force: use_ });
+    }
+    let t = conduct_pipeline::take_in(&export, found, &reports, &options);
+    let use_ = CrossForceUse {
+        reports: t.per_force.values().map(|c| c.0).sum(),
+        records: t.per_force.values().map(|c| c.1).sum(),
+        left_out: t.unmatched,
+        why_left_out: (t.unmatched > 0).then(|| "the own records they were linked to are not held".to_string()),
+    };
+    Ok(Analysis { export: t.export, found: t.analysis, tf, own_incidents, own_people, cross_force: use_ })
 }
 
 fn opt_date(d: Option<conduct_domain::Date>) -> Value {
@@ -532,6 +581,9 @@ pub struct Published {
     pub orders: usize,
     /// Possible breaches.
     pub breaches: usize,
+    /// Other forces' reports from the cross-force hub taken into the courses (and those held
+    /// but left out).
+    pub cross_force: CrossForceUse,
 }
 
 /// A number kept in `meta` (publication counter, next fresh ids), if set.
@@ -574,25 +626,20 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         old_person.entry(r[0].text()).or_default().insert(r[1].text(), id);
     }
     let mut next_person = (meta_number(conn, "next_person")?.unwrap_or(1).max(1) as u64).max(highest + 1);
-    let members = e
-        .people
+    // The store's own people rows (the other forces' records from the hub, after them, stand
+    // for persons of these and hold no id of their own).
+    let (people, of_row) = (&e.people[..a.own_people], &a.found.persons.of_row()[..a.own_people]);
+    let members = people
         .iter()
-        .zip(a.found.persons.of_row())
+        .zip(of_row)
         .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n, old.as_str())));
-    let persons = a.found.persons.of_row().iter().max().map_or(0, |&m| m as usize + 1);
+    let persons = of_row.iter().max().map_or(0, |&m| m as usize + 1);
     let mut persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
     // Each merge and split with its deciding comparisons, under the model just linked with.
     if let (false, Some(linked)) = (persons.events.is_empty(), &a.found.linked) {
         let old: Vec<Option<&str>> =
-            e.people.iter().map(|p| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(String::as_str)).collect();
-        let x = crate::ids::Explainer {
-            rows: &e.people,
-            group: a.found.persons.of_row(),
-            old: &old,
-            labels: &persons.labels,
-            model: &linked.model,
-            tf: &a.tf,
-        };
+            people.iter().map(|p| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(String::as_str)).collect();
+        let x = crate::ids::Explainer { rows: people, group: of_row, old: &old, labels: &persons.labels, model: &linked.model, tf: &a.tf };
         crate::ids::explain_person_events(&mut persons.events, &x);
     }
     drop(old_person);
@@ -679,7 +726,7 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
         for (_, (export, _)) in &pending {
             merge(&mut records, export.clone());
         }
-        let a = analyse(records)?;
+        let a = analyse(records, conduct_store::cross_force::held(conn).map_err(DatasetError::Store)?)?;
         for (s, (export, summary)) in pending.drain(..) {
             conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
             conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
@@ -754,6 +801,10 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     }
     let mut breach_rows = Vec::new();
     let mut per_force: BTreeMap<Force, ForceFigures> = BTreeMap::new();
+    // The forces whose records the store holds. Another force's reports from the hub (the
+    // cross-force mode) are shown on the courses they join, but that force has no row of
+    // figures and no list of courses here: its records are not held.
+    let own_forces: std::collections::HashSet<Force> = e.incidents[..a.own_incidents].iter().map(|i| i.force).collect();
     for (ci, c) in a.found.courses.courses.iter().enumerate() {
         let (first, last) = conduct_courses::span(&e.incidents, c);
         let (priority, reasons, stalking, breaches, rank) = match review_of[ci] {
@@ -791,7 +842,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             let inc = &e.incidents[i];
             course_incidents.push(vec![cid.into(), inc.force.name().into(), (&inc.incident_ref).into(), c.hidden.contains(&i).into()]);
         }
-        for f in &c.forces {
+        for f in c.forces.iter().filter(|f| own_forces.contains(f)) {
             let in_force: Vec<&usize> = c.incidents.iter().filter(|&&i| e.incidents[i].force == *f).collect();
             let last_here = in_force.iter().map(|&&i| e.incidents[i].recorded_date).max().unwrap_or(last);
             course_forces.push(vec![
@@ -833,13 +884,15 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                     ord.force.name().into(),
                     (&ord.order_ref).into(),
                 ]);
-                per_force.entry(inc.force).or_default().breaches += 1;
+                if own_forces.contains(&inc.force) {
+                    per_force.entry(inc.force).or_default().breaches += 1;
+                }
             }
         }
     }
 
     let mut incidents = Vec::with_capacity(e.incidents.len());
-    for i in &e.incidents {
+    for (k, i) in e.incidents.iter().enumerate() {
         incidents.push(vec![
             i.force.name().into(),
             (&i.incident_ref).into(),
@@ -856,7 +909,11 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
         ]);
         // Every force with a report has a row, even one whose reports are all recorded under
-        // other crimes (its Home Office figures are then zeros).
+        // other crimes (its Home Office figures are then zeros); not the other forces whose
+        // reports the hub passed on.
+        if k >= a.own_incidents {
+            continue;
+        }
         let fig = per_force.entry(i.force).or_default();
         fig.under_another_crime += usize::from(i.stalking_or_harassment_only_secondary());
     }
@@ -868,7 +925,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
 
     let mut records = Vec::with_capacity(e.people.len());
     let mut persons: BTreeMap<u32, (usize, Vec<Force>)> = BTreeMap::new();
-    for (p, &n) in e.people.iter().zip(a.found.persons.of_row()) {
+    for (p, &n) in e.people[..a.own_people].iter().zip(a.found.persons.of_row()) {
         records.push(vec![
             p.force.name().into(),
             (&p.record_id).into(),
@@ -970,7 +1027,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
 
     // Victims who withdrew (outcomes 14 and 16): per force, by course and by offence.
     for (name, w) in conduct_courses::withdrawals_by_force(&e.incidents, &a.found.courses.courses) {
-        if let Ok(f) = Force::resolve(name) {
+        if let Some(f) = Force::resolve(name).ok().filter(|f| own_forces.contains(f)) {
             per_force.entry(f).or_default().withdrawal = Some(w);
         }
     }
@@ -979,12 +1036,13 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     let model = serde_json::to_string(&a.found.linked.as_ref().map(|l| &l.model)).map_err(|e| DatasetError::Io(e.to_string()))?;
 
     let published = Published {
-        incidents: incidents.len(),
+        incidents: a.own_incidents,
         records: records.len(),
         persons: persons.len(),
         courses: courses.len(),
         orders: orders.len(),
         breaches: breach_rows.len(),
+        cross_force: a.cross_force.clone(),
     };
     let tables: [TableRows<'_>; 11] = [
         (

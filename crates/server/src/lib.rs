@@ -533,6 +533,96 @@ pub fn publish_export(
     }
 }
 
+/// The one force whose records the store holds: the cross-force mode is for a force's own
+/// server, which holds no other force's identities.
+///
+/// # Errors
+///
+/// [`dataset::DatasetError::Refused`] when the store holds no incidents, or those of several
+/// forces.
+pub fn own_force(conn: &mut Conn) -> Result<conduct_domain::Force, dataset::DatasetError> {
+    let forces: Vec<String> = conn
+        .query("SELECT name FROM forces WHERE id IN (SELECT DISTINCT force_id FROM incidents) ORDER BY name", &[])?
+        .iter()
+        .map(|r| r[0].text())
+        .collect();
+    match &forces[..] {
+        [one] => conduct_domain::Force::resolve(one).map_err(|e| dataset::DatasetError::Refused(format!("force {one:?} held: {e}"))),
+        [] => Err(dataset::DatasetError::Refused(
+            "the store holds no records yet: publish the force's own export before what the cross-force hub sent back".into(),
+        )),
+        many => Err(dataset::DatasetError::Refused(format!(
+            "the store holds records of {} forces ({}): the cross-force mode is for one force's own server, which holds only its own records",
+            many.len(),
+            many.join(", ")
+        ))),
+    }
+}
+
+/// Holds what the cross-force hub sent back for the store's force (`reports`, read from the
+/// hub's files and the force's keymap by the caller; `source` names those files; `left_out`
+/// the parties whose reports were left out) in place of what was held before, and republishes
+/// so that the other forces' reports join the courses. Every own record the reports are linked
+/// to must be held: a hub result about records the store does not hold is refused whole (the
+/// keymap or the links are of another export), and nothing changes.
+///
+/// # Errors
+///
+/// [`dataset::DatasetError::Refused`] when the store is not one force's ([`own_force`]), the
+/// reports were read for another force, or they name an own record the store does not hold;
+/// the database's or the publication's error otherwise.
+pub fn receive_cross_force(
+    conn: &mut Conn,
+    data_dir: &std::path::Path,
+    force: conduct_domain::Force,
+    reports: &[conduct_domain::OtherForceReport],
+    source: &str,
+    left_out: &[String],
+    actor: &str,
+) -> Result<(conduct_store::cross_force::Receipt, dataset::Published), dataset::DatasetError> {
+    let own = own_force(conn)?;
+    if own != force {
+        return Err(dataset::DatasetError::Refused(format!(
+            "the hub's result was read for {}, but the store holds the records of {}",
+            force.name(),
+            own.name()
+        )));
+    }
+    let held: std::collections::HashSet<String> = conn
+        .query("SELECT p.record_id FROM people p JOIN forces f ON f.id = p.force_id WHERE f.name = ?", &[own.name().into()])?
+        .iter()
+        .map(|r| r[0].text())
+        .collect();
+    let missing: Vec<&str> = reports.iter().map(|r| r.own_record.as_str()).filter(|r| !held.contains(*r)).collect();
+    if let Some(first) = missing.first() {
+        return Err(dataset::DatasetError::Refused(format!(
+            "{source}: links {} report rows to records this store does not hold (the first: record {first}): the keymap or the links are of another export; nothing was changed",
+            missing.len()
+        )));
+    }
+    let receipt = conduct_store::cross_force::hold(conn, own, reports, source, left_out).map_err(dataset::DatasetError::Store)?;
+    dataset::reconcile(conn, data_dir)?;
+    let published = dataset::publish(conn, data_dir, &[])?;
+    audit::append(
+        conn,
+        &[Entry {
+            actor: actor.into(),
+            action: "cross-force receipt".into(),
+            object: "cross-force".into(),
+            force: own.name().into(),
+            outcome: "published".into(),
+            detail: format!(
+                "{} report rows of {} held; {} reports taken into courses, {} left out",
+                receipt.reports,
+                if receipt.forces.is_empty() { "no force" } else { receipt.forces.as_str() },
+                published.cross_force.reports,
+                published.cross_force.left_out
+            ),
+        }],
+    )?;
+    Ok((receipt, published))
+}
+
 /// State for handlers that need the raw state.
 pub type St = State<Shared>;
 

@@ -398,6 +398,15 @@ mod tests {
             quarters: Some(vec![Quarter { quarter: "2023/24 Q1".into(), recorded: 4, charged: 1 }]),
             outcome_groups: Some(vec![OutcomeGroup { group: "charged or summonsed".into(), count: 2 }]),
             recorded_under_another_crime: Some(1),
+            cross_force: Some(crate::views::CrossForceReceived {
+                received_at: "2026-12-04T10:00:00Z".into(),
+                report_rows: 7,
+                forces: vec!["Cheshire".into()],
+                parties_left_out: Vec::new(),
+                reports_taken_in: 5,
+                rows_left_out: 0,
+                why_left_out: None,
+            }),
             withdrawal: Some(Withdrawals {
                 courses: 10,
                 courses_victim_withdrew: 4,

@@ -374,6 +374,21 @@ fn force_html(v: &ForceOverview) -> Markup {
                 (w.offences_victim_withdrew) " of " (w.offences) ")."
             }
         }
+        @if let Some(x) = &v.cross_force {
+            p.note #cross-force {
+                "From the cross-force hub, received " (x.received_at) ": " (x.report_rows) " records in reports of "
+                @if x.forces.is_empty() { "no other force" } @else { (x.forces.join(", ")) }
+                " linked to this force's people; " (x.reports_taken_in) " of those forces' reports joined this force's courses "
+                "(their force, date and offence only)."
+                @if x.rows_left_out > 0 {
+                    " " (x.rows_left_out) " were left out"
+                    @if let Some(why) = &x.why_left_out { ": " (why) } "."
+                }
+                @if !x.parties_left_out.is_empty() {
+                    " Reports of " (x.parties_left_out.join(", ")) " (not police forces) were left out."
+                }
+            }
+        }
         @let t = &v.review_times;
         h2 { "Time to first review of urgent courses" }
         p.note #review-times {
@@ -1597,6 +1612,15 @@ mod tests {
             quarters: Some(vec![Quarter { quarter: x.into(), recorded: 4, charged: 1 }]),
             outcome_groups: Some(vec![OutcomeGroup { group: x.into(), count: 3 }]),
             recorded_under_another_crime: Some(1),
+            cross_force: Some(crate::views::CrossForceReceived {
+                received_at: x.into(),
+                report_rows: 3,
+                forces: vec![x.into()],
+                parties_left_out: vec![x.into()],
+                reports_taken_in: 2,
+                rows_left_out: 1,
+                why_left_out: Some(x.into()),
+            }),
             withdrawal: Some(Withdrawals {
                 courses: 10,
                 courses_victim_withdrew: 4,

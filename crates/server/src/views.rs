@@ -1743,6 +1743,53 @@ pub struct ForceOverview {
     /// How long the force's courses that turned urgent waited for their first review (the
     /// per-course list: `GET /api/review-times.csv`).
     pub review_times: crate::workflow::ReviewTimes,
+    /// What the force last received from the cross-force hub (the cross-force mode; null when
+    /// it never received anything).
+    pub cross_force: Option<CrossForceReceived>,
+}
+
+/// The last result of the cross-force hub a force's server received, and what the current
+/// publication did with it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CrossForceReceived {
+    /// When it was received (UTC).
+    pub received_at: String,
+    /// Report rows of other forces it held (one per linked record and report).
+    pub report_rows: u64,
+    /// The other forces they are of.
+    pub forces: Vec<String>,
+    /// Parties whose reports were left out (not police forces).
+    pub parties_left_out: Vec<String>,
+    /// Other forces' reports (each once) the current publication took in: each joins the
+    /// courses of the persons its records were linked to.
+    pub reports_taken_in: u64,
+    /// Report rows the current publication left out, and why.
+    pub rows_left_out: u64,
+    /// Why they were left out (null when none were).
+    pub why_left_out: Option<String>,
+}
+
+/// What the force `force` last received from the hub, with what the current publication took in.
+fn cross_force_received(c: &mut Conn, force: &str) -> Result<Option<CrossForceReceived>, ApiError> {
+    let Some(r) =
+        conduct_store::cross_force::receipts(c).map_err(|e| ApiError::internal(e.to_string()))?.into_iter().find(|r| r.own_force == force)
+    else {
+        return Ok(None);
+    };
+    let published: serde_json::Value = c
+        .query_one("SELECT value FROM meta WHERE key = 'published'", &[])?
+        .and_then(|v| serde_json::from_str(&v[0].text()).ok())
+        .unwrap_or_default();
+    let x = &published["cross_force"];
+    Ok(Some(CrossForceReceived {
+        received_at: r.received_at,
+        report_rows: r.reports,
+        forces: split(&r.forces),
+        parties_left_out: split(&r.left_out),
+        reports_taken_in: x["reports"].as_u64().unwrap_or(0),
+        rows_left_out: x["left_out"].as_u64().unwrap_or(0),
+        why_left_out: x["why_left_out"].as_str().map(str::to_string),
+    }))
 }
 
 /// A force's courses and offences in which the victim withdrew support (Home Office outcome
@@ -1829,7 +1876,9 @@ pub fn overview(c: &mut Conn, force: &str) -> Result<ForceOverview, ApiError> {
         Some(r) => {
             let stored: StoredOverview = serde_json::from_str(&r[12].text()).unwrap_or_default();
             let urgent = crate::workflow::urgent_courses(c, Some(f.name()))?;
+            let cross_force = cross_force_received(c, f.name())?;
             Ok(ForceOverview {
+                cross_force,
                 review_times: crate::workflow::review_times(&urgent, &crate::audit::now()),
                 summary: ForceSummary::from_row(&r),
                 quarters: stored.quarters,

@@ -9,6 +9,7 @@
 //! leaves the previous state intact. Rows are upserted on the contract's keys: re-importing the
 //! same files changes nothing, and a newer export of the same force updates rows in place.
 
+pub mod cross_force;
 pub mod db;
 mod error;
 mod import;

@@ -33,6 +33,8 @@
 //!     a publication made of the person and course ids it carried over.
 //! 11. `id_history_reasons`: each event of that history gains its reason ([`ID_EVENT_REASON`]),
 //!     empty for the events published before it.
+//! 12. `cross_force`: what a force holds from the cross-force hub ([`crate::cross_force`]):
+//!     the other forces' reports about records linked to its own, and the log of receipts.
 //!
 //! After the steps, the analysis tables a publication replaces are made if missing. A database
 //! the dashboard made before the store owned its schema (it has `meta.schema_version` 1 to 3 and
@@ -57,10 +59,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (9, "population_features"),
     (10, "id_history"),
     (11, "id_history_reasons"),
+    (12, "cross_force"),
 ];
 
 /// The newest schema version this build knows.
-pub const LATEST: u32 = 11;
+pub const LATEST: u32 = 12;
 
 /// What the dashboard's own version mark (`meta.schema_version`) says from now on: above the
 /// 3 a dashboard of the earlier layout understood, so such a build refuses this database
@@ -216,6 +219,11 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
                 // Once only, should the step be run again over its own column.
                 11 if has_column(c, postgres, "id_events", "reason")? => {}
                 11 => c.batch(ID_EVENT_REASON)?,
+                12 => c.batch(&if postgres {
+                    crate::cross_force::TABLES.replace("INTEGER", "BIGINT")
+                } else {
+                    crate::cross_force::TABLES.to_string()
+                })?,
                 9 => c.batch(&if postgres { POPULATION_FEATURES.replace("INTEGER", "BIGINT") } else { POPULATION_FEATURES.to_string() })?,
                 _ => unreachable!("a step without SQL"),
             }
