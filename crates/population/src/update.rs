@@ -289,22 +289,31 @@ pub fn update_export(
         let pages = db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get::<_, i64>(0)).ok()?;
         db.pragma_update(None, "wal_autocheckpoint", 0).ok().map(|()| pages)
     });
-    let done = conduct_store::write_transaction(store.conn(), &path, |c| {
-        let (import, mut report) = update_in(c, &path, export, summary, options)?;
-        if options.retrain && !report.first {
-            let started = Instant::now();
-            report.retrained = Some(relink(c, options.link.model.clone(), &options.link, report.batch)?);
-            report.stages.push(("retrain", started.elapsed().as_secs_f64()));
-            report.persons = live_persons(c)?;
-        }
-        failpoint();
-        work_time = started.elapsed().as_secs_f64();
-        Ok::<_, Error>((import, report))
-    });
+    // The setting is the connection's: it is restored however the transaction ends, a panic
+    // included (a caller that catches it and keeps the connection would otherwise never
+    // checkpoint again, and the log would grow batch by batch).
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        conduct_store::write_transaction(store.conn(), &path, |c| {
+            let (import, mut report) = update_in(c, &path, export, summary, options)?;
+            if options.retrain && !report.first {
+                let started = Instant::now();
+                report.retrained = Some(relink(c, options.link.model.clone(), &options.link, report.batch)?);
+                report.stages.push(("retrain", started.elapsed().as_secs_f64()));
+                report.persons = live_persons(c)?;
+            }
+            failpoint();
+            work_time = started.elapsed().as_secs_f64();
+            Ok::<_, Error>((import, report))
+        })
+    }));
     if let (Some(pages), Some(db)) = (automatic, store.sqlite()) {
         let _ = db.pragma_update(None, "wal_autocheckpoint", pages);
     }
-    let (import, mut report) = done?;
+    let (import, mut report) = done.unwrap_or_else(|panic| {
+        // Nor is the transaction left open on the connection.
+        let _ = store.conn().batch("ROLLBACK");
+        std::panic::resume_unwind(panic)
+    })?;
     report.stages.push(("commit", started.elapsed().as_secs_f64() - work_time));
     Ok((import, report))
 }
@@ -331,10 +340,20 @@ pub fn has_population(store: &mut Store) -> Result<bool, Error> {
     Ok(index::state(store.conn())?.is_some())
 }
 
+#[cfg(test)]
+thread_local! {
+    /// A unit test's panic inside an update's transaction, just before its commit.
+    static PANIC_BEFORE_COMMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// A test hook: with `CONDUCT_FAILPOINT_UPDATE_STALL` set, the update stops after all its
 /// writes and before its commit, says so on stderr and waits, so a test can kill it there.
 /// Only in a build with the `failpoints` feature.
 fn failpoint() {
+    #[cfg(test)]
+    if PANIC_BEFORE_COMMIT.with(std::cell::Cell::get) {
+        panic!("a test's panic before the commit");
+    }
     #[cfg(feature = "failpoints")]
     if std::env::var_os("CONDUCT_FAILPOINT_UPDATE_STALL").is_some() {
         eprintln!("failpoint: update stalled before its commit");
@@ -1750,6 +1769,31 @@ mod tests {
         let all = add(&mut store, last).records;
         assert!(all > more);
         assert_eq!(in_file(&store), all, "an update not asked to defer checkpoints at its commit");
+    }
+
+    /// An update that defers its checkpoint and panics inside its transaction still turns
+    /// automatic checkpoints back on (the connection may be kept by a caller that catches the
+    /// panic), rolls its transaction back, and leaves the previous state.
+    #[test]
+    fn regression_a_panicking_update_left_automatic_checkpoints_off() {
+        let rows = fixture("repeat-victim");
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_workspace(dir.path()).unwrap();
+        let half = rows.len() / 2;
+        let held = add(&mut store, &rows[..half]).records;
+        let automatic =
+            |store: &Store| -> i64 { store.sqlite().unwrap().query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).unwrap() };
+        let before = automatic(&store);
+        assert!(before > 0);
+        PANIC_BEFORE_COMMIT.with(|p| p.set(true));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            update(&mut store, &rows[half..], Summary::default(), &Options { checkpoint_later: true, ..Options::default() })
+        }));
+        PANIC_BEFORE_COMMIT.with(|p| p.set(false));
+        assert!(panicked.is_err(), "the update panicked");
+        assert_eq!(automatic(&store), before, "automatic checkpoints back on after the panic");
+        let count: i64 = store.sqlite().unwrap().query_row("SELECT count(*) FROM population_records", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, held, "the batch was not committed");
     }
 
     /// The history's words found through the groups' own pairs are those found by scanning
