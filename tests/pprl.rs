@@ -538,7 +538,16 @@ fn the_dashboard_takes_the_hubs_links_into_a_forces_courses(backend: crate::serv
         |args: &[&std::ffi::OsStr]| run(conduct().arg("publish").args(args).arg("--data").arg(&data_dir).arg("--database").arg(&database));
     let mine = [data("pprl/merseyside-incidents.csv"), data("pprl/merseyside.csv")];
     let out = publish(&["--incidents".as_ref(), mine[0].as_os_str(), "--people".as_ref(), mine[1].as_os_str()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // The publication says where its time went, stage by stage.
+    let stages = err.lines().find_map(|l| l.split_once("stages (s): ")).map(|x| x.1.to_string()).unwrap_or_default();
+    let names: Vec<&str> = stages.split(", ").filter_map(|s| s.split(' ').next()).collect();
+    let expected: &[&str] = match backend {
+        Backend::Sqlite => &["read", "analyse", "import", "ids", "rows", "write", "commit", "tidy"],
+        Backend::Postgres => &["read", "analyse", "import", "ids", "rows", "write", "tidy"],
+    };
+    assert_eq!(names, expected, "{err}");
     let course_of_first = |database: &str| {
         let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(database)).unwrap();
         let id = c.query_one("SELECT course_id FROM course_incidents WHERE incident_ref = 'MER-23-1001'", &[]).unwrap().unwrap()[0].text();

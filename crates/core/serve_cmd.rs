@@ -145,6 +145,10 @@ fn published_line(p: &conduct_server::dataset::Published, at: &Where, seconds: f
         at.url().describe(),
         seconds
     )?;
+    let stages: Vec<String> = p.stages.iter().map(|(n, t)| format!("{n} {t:.1}")).collect();
+    if !stages.is_empty() {
+        note!("stages (s): {}", stages.join(", "));
+    }
     let x = &p.cross_force;
     if x.reports > 0 || x.left_out > 0 {
         outln!("cross-force: {} reports of other forces ({} records) joined the courses", x.reports, x.records)?;

@@ -584,6 +584,14 @@ pub struct Published {
     /// Other forces' reports from the cross-force hub taken into the courses (and those held
     /// but left out).
     pub cross_force: CrossForceUse,
+    /// Wall time per stage, in seconds, in order: `read` (the store's records back, with the
+    /// exports added), `analyse` (the pipeline), `import` (the added exports into the record
+    /// tables), `ids` (carried over), `rows` (the published rows built), `write` (the analysis
+    /// tables filled; on SQLite into copies, in short transactions), `commit` (the copies
+    /// swapped in, ids and meta; on PostgreSQL part of `write`), `tidy` (replaced tables
+    /// dropped, planner statistics). Not stored with the publication.
+    #[serde(skip)]
+    pub stages: Vec<(&'static str, f64)>,
 }
 
 /// A number kept in `meta` (publication counter, next fresh ids), if set.
@@ -722,19 +730,34 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
     for _ in 0..3 {
         // The publication first: if another commits after this, the commit below sees it.
         let expected = meta_number(conn, "publication")?.unwrap_or(0);
+        let mut stages = Vec::new();
+        let mut t = std::time::Instant::now();
+        let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, f64)>| {
+            stages.push((name, t.elapsed().as_secs_f64()));
+            t = std::time::Instant::now();
+        };
         let mut records = conduct_store::load_export(conn).map_err(DatasetError::Store)?;
         for (_, (export, _)) in &pending {
             merge(&mut records, export.clone());
         }
-        let a = analyse(records, conduct_store::cross_force::held(conn).map_err(DatasetError::Store)?)?;
+        let held = conduct_store::cross_force::held(conn).map_err(DatasetError::Store)?;
+        lap("read", &mut stages);
+        let a = analyse(records, held)?;
+        lap("analyse", &mut stages);
         for (s, (export, summary)) in pending.drain(..) {
             conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
             conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
             retire(s);
         }
         let analysed_import = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+        lap("import", &mut stages);
         match publish_once(conn, &a, expected, analysed_import) {
             Err(DatasetError::Conflict) => continue,
+            Ok(mut p) => {
+                stages.append(&mut p.stages);
+                p.stages = stages;
+                return Ok(p);
+            }
             other => return other,
         }
     }
@@ -784,10 +807,17 @@ fn sweep_tables(conn: &mut Conn) -> Result<(), DatasetError> {
 
 fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i64) -> Result<Published, DatasetError> {
     let e = &a.export;
+    let mut stages = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, f64)>| {
+        stages.push((name, t.elapsed().as_secs_f64()));
+        t = std::time::Instant::now();
+    };
     let ids = carried_ids(conn, a)?;
     if ids.publication != expected {
         return Err(DatasetError::Conflict);
     }
+    lap("ids", &mut stages);
     let (person_label, course_label) = (&ids.persons.labels, &ids.courses.labels);
     let pid = |n: u32| person_label[n as usize].clone();
 
@@ -1043,6 +1073,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         orders: orders.len(),
         breaches: breach_rows.len(),
         cross_force: a.cross_force.clone(),
+        stages: Vec::new(),
     };
     let tables: [TableRows<'_>; 11] = [
         (
@@ -1172,6 +1203,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     let urgent: Vec<(String, String)> =
         course_forces.iter().filter(|r| r[3].int() == Some(0)).map(|r| (r[0].text(), r[1].text())).collect();
     let label_of: HashMap<&str, usize> = course_label.iter().enumerate().map(|(ci, l)| (l.as_str(), ci)).collect();
+    lap("rows", &mut stages);
     let finish = |c: &mut Conn| -> Result<(), DatasetError> {
         // Retired ids lead to their successors; ids that led to one retired now lead on.
         for (old, new) in ids.persons.retired.iter().chain(&ids.courses.retired) {
@@ -1248,13 +1280,15 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             }
             finish(c)
         })?;
+        lap("write", &mut stages);
         // Fresh statistics for the planner after replacing every analysis table. The
         // publication has committed: a failure here must not make the caller discard an export
         // the database now names as held.
         if let Err(e) = conn.batch("ANALYZE") {
             say!("conduct: statistics after publishing: {e}");
         }
-        return Ok(published);
+        lap("tidy", &mut stages);
+        return Ok(Published { stages, ..published });
     }
 
     // SQLite has one writer at a time, and a transaction writing every table would keep every
@@ -1271,6 +1305,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 std::thread::sleep(PAUSE_BETWEEN_WRITES);
             }
         }
+        lap("write", &mut stages);
         conn.transaction(|c| -> Result<(), DatasetError> {
             // SQLite's single writer serialises publications. The one this was prepared
             // against must still be the latest.
@@ -1289,6 +1324,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         }
         return Err(e);
     }
+    lap("commit", &mut stages);
     // Committed. The replaced tables go one by one (each a short write), then fresh statistics
     // for the planner, sampled so that they cost milliseconds whatever the size.
     // Neither changes what was published: a failure is logged (the next publication sweeps).
@@ -1304,7 +1340,8 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             say!("conduct: statistics of {t}: {e}");
         }
     }
-    Ok(published)
+    lap("tidy", &mut stages);
+    Ok(Published { stages, ..published })
 }
 
 /// A table of a publication: name, columns, rows.
