@@ -170,6 +170,8 @@ pub struct Linked {
     pub stats: LinkStats,
     /// Scored candidate pairs (row numbers into the people rows linked).
     pub pairs: Vec<ScoredPair>,
+    /// The term frequencies of names the pairs were scored with.
+    pub tf: conduct_resolve::model::TermFrequencies,
 }
 
 impl Linked {
@@ -210,7 +212,7 @@ impl Linked {
 pub fn link(people: &[Involvement], rejects: &[Reject], options: &LinkOptions) -> Result<(Persons, Linked), Error> {
     let linkage = conduct_resolve::link(people, options).map_err(|e| Error::new(ErrorKind::Linkage, "linking people into persons", e))?;
     let persons = Persons::linked(linkage.person, people, rejects);
-    Ok((persons, Linked { model: linkage.model, stats: linkage.stats, pairs: linkage.pairs }))
+    Ok((persons, Linked { model: linkage.model, stats: linkage.stats, pairs: linkage.pairs, tf: linkage.tf }))
 }
 
 /// Rows formatted per parallel chunk when writing persons.csv and pairs.csv.

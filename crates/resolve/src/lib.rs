@@ -166,6 +166,9 @@ pub struct Linkage {
     pub model: Model,
     /// Counts and timings.
     pub stats: LinkStats,
+    /// The term frequencies of names the pairs were scored with (kept so that a caller
+    /// explaining a decision need not normalise every row again).
+    pub tf: TermFrequencies,
 }
 
 /// Links `rows`: which rows are the same person.
@@ -195,7 +198,8 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
     let pairs = std::mem::take(&mut blocking.pairs);
     drop(blocking);
     lap(&mut stats, "compare");
-    link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)
+    let linkage = link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)?;
+    Ok(Linkage { tf, ..linkage })
 }
 
 /// [`link`] from candidate pairs and their comparison patterns found elsewhere: by the
@@ -224,7 +228,8 @@ pub fn link_from_pairs(
     };
     stats.candidate_pairs = pairs.len() as u64;
     lap(&mut stats, "normalise");
-    link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)
+    let linkage = link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)?;
+    Ok(Linkage { tf, ..linkage })
 }
 
 /// The opening [`link`] and [`link_from_pairs`] share: check the given model, normalise the
@@ -337,7 +342,7 @@ fn link_compared(
 
     let keep = options.keep_pairs_from_weight;
     let pairs = scored.into_iter().filter(|p| f64::from(p.2) >= keep).map(|(a, b, weight)| ScoredPair { a, b, weight }).collect();
-    Ok(Linkage { person: clustering.person, pairs, model, stats })
+    Ok(Linkage { person: clustering.person, pairs, model, stats, tf: TermFrequencies::default() })
 }
 
 /// Every record's term-frequency adjustments for exact forename and surname agreement, as

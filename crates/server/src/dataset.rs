@@ -515,8 +515,9 @@ pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::O
     };
     let held_forces = forces_of(&export);
     let export = conduct_pipeline::Export::from(export);
-    let found = conduct_pipeline::analyse(&export, &options).map_err(DatasetError::Linkage)?;
-    let (_, tf) = conduct_resolve::features(&export.people);
+    let mut found = conduct_pipeline::analyse(&export, &options).map_err(DatasetError::Linkage)?;
+    // The name counts linkage scored with (kept for explanations), not counted again.
+    let tf = found.linked.as_mut().map(|l| std::mem::take(&mut l.tf)).unwrap_or_default();
     let (own_incidents, own_people) = (export.incidents.len(), export.people.len());
     let Some((own, reports)) = cross_force.filter(|(_, r)| !r.is_empty()) else {
         return Ok(Analysis { export, found, tf, own_incidents, own_people, cross_force: CrossForceUse::default() });
@@ -584,7 +585,9 @@ pub struct Published {
     /// Other forces' reports from the cross-force hub taken into the courses (and those held
     /// but left out).
     pub cross_force: CrossForceUse,
-    /// Wall time per stage, in seconds, in order: `read` (the store's records back, with the
+    /// Wall time per stage, in seconds, in order: `validate` (`conduct publish`'s reading of
+    /// the export it adds), `open` (tidying, and the added exports read from their staged
+    /// copies unless given), `read` (the store's records back, with the
     /// exports added), `analyse` (the pipeline), `import` (the added exports into the record
     /// tables), `ids` (carried over), `rows` (the published rows built), `write` (the analysis
     /// tables filled; on SQLite into copies, in short transactions), `commit` (the copies
@@ -711,6 +714,18 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
 /// Ids are carried over from the publication being replaced; if another one (a second server,
 /// `conduct publish` beside a server) commits meanwhile, this one is prepared again from it.
 pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Published, DatasetError> {
+    publish_read(conn, data_dir, adding.iter().map(|s| (s, None)).collect())
+}
+
+/// [`publish`], with the records of an added export given when its caller has just read them
+/// (`conduct publish`, which validated the same files a moment before): they are not read
+/// again from the staged copy. An export given `None` is read from its staged copy.
+pub fn publish_read(
+    conn: &mut Conn,
+    data_dir: &Path,
+    adding: Vec<(&Staged, Option<(Export, Summary)>)>,
+) -> Result<Published, DatasetError> {
+    let started = std::time::Instant::now();
     if !conn.is_postgres() {
         sweep_tables(conn)?;
     }
@@ -719,18 +734,23 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
     // queued again, and held once).
     let mut pending = Vec::new();
     let known = conduct_store::known_incidents(conn).map_err(DatasetError::Store)?;
-    for s in adding {
+    for (s, read) in adding {
         if held(conn, &s.name)? {
             retire(s);
         } else {
-            pending.push((s, read_export(&known, &s.dir)?));
+            let read = match read {
+                Some(read) => read,
+                None => read_export(&known, &s.dir)?,
+            };
+            pending.push((s, read));
         }
     }
     drop(known);
+    let opened = started.elapsed().as_secs_f64();
     for _ in 0..3 {
         // The publication first: if another commits after this, the commit below sees it.
         let expected = meta_number(conn, "publication")?.unwrap_or(0);
-        let mut stages = Vec::new();
+        let mut stages = vec![("open", opened)];
         let mut t = std::time::Instant::now();
         let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, f64)>| {
             stages.push((name, t.elapsed().as_secs_f64()));

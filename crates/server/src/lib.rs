@@ -503,16 +503,23 @@ pub fn publish_export(
     inputs: &conduct_ingest::Inputs,
     actor: &str,
 ) -> Result<(dataset::Validation, dataset::Published), dataset::DatasetError> {
+    let started = Instant::now();
     dataset::reconcile(conn, data_dir)?;
     let known = conduct_store::known_incidents(conn).map_err(dataset::DatasetError::Store)?;
-    let v = dataset::validate(inputs, &dataset::Limits::for_cli(), &known)?;
+    let mut v = dataset::validate(inputs, &dataset::Limits::for_cli(), &known)?;
+    drop(known);
     if v.summary.accepted() == 0 {
         return Err(dataset::DatasetError::Refused("no usable rows: nothing was imported".into()));
     }
     let staged = dataset::stage_copy(data_dir, inputs)?;
-    match dataset::publish(conn, data_dir, std::slice::from_ref(&staged)) {
-        Ok(p) => {
-            let forces: Vec<&str> = dataset::forces_of(&v.export).iter().map(|f| f.name()).collect();
+    let forces: Vec<&str> = dataset::forces_of(&v.export).iter().map(|f| f.name()).collect();
+    // The records just read are the publication's: the staged copy is kept for a publication
+    // that does not commit, and is not read again here.
+    let read = (std::mem::take(&mut v.export), v.summary.clone());
+    let validated = started.elapsed().as_secs_f64();
+    match dataset::publish_read(conn, data_dir, vec![(&staged, Some(read))]) {
+        Ok(mut p) => {
+            p.stages.insert(0, ("validate", validated));
             audit::append(
                 conn,
                 &[Entry {
