@@ -267,6 +267,9 @@ struct Flat {
     /// The diffused fields' tables, one after another: the estimated Bloom filter distance per
     /// count of differing output bits ([`crate::encode::distance_table`]).
     tables: Vec<f32>,
+    /// Level thresholds packed for the default settings' fields ([`kernel::Rows`]; empty for
+    /// other settings).
+    rows: kernel::Rows,
     /// The compilation of the comparison kernel this CPU runs best.
     kernel: kernel::Kernel,
     /// Whether the fields are the default settings' (the kernel has code for each).
@@ -345,7 +348,7 @@ impl Flat {
         }
         let names = fields.iter().map(|f| f.name.clone()).collect();
         let mut tables = Vec::new();
-        let cmp = fields
+        let mut cmp = fields
             .iter()
             .enumerate()
             .map(|(f, spec)| {
@@ -369,11 +372,13 @@ impl Flat {
                     overlap: spec.measure == crate::encode::Measure::Overlap,
                     table,
                     partial,
+                    near: 0,
                 }
             })
             .collect::<Vec<_>>();
-        let shape = kernel::Shape::of(&cmp);
-        Flat { words, swap, nickname, cmp, tables, kernel: kernel::Kernel::best(), shape, bits, stride, pops, party, ranges, names }
+        let max_pop = pops.iter().copied().max().unwrap_or(0);
+        let (shape, rows) = kernel::Shape::of(&mut cmp, &tables, max_pop);
+        Flat { words, swap, nickname, cmp, tables, rows, kernel: kernel::Kernel::best(), shape, bits, stride, pops, party, ranges, names }
     }
 
     /// Record `a`'s set-bit count in field `f` (0: missing).

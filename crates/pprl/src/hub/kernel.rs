@@ -28,6 +28,9 @@ pub(super) struct FieldCmp {
     /// The smaller filter is partial (an initial, a partial date) when it has fewer set bits
     /// than the first and the larger has at least the second.
     pub(super) partial: (u16, u16),
+    /// A diffused field of the default settings' shape: where its rows start in
+    /// [`Rows::near`].
+    pub(super) near: usize,
 }
 
 /// The fields' shapes (words, diffused or not), when they are those of the default
@@ -42,16 +45,126 @@ pub(super) enum Shape {
 }
 
 impl Shape {
-    /// The shape of these fields.
-    pub(super) fn of(cmp: &[FieldCmp]) -> Shape {
+    /// The shape of these fields, and the level thresholds the kernel reads for it
+    /// ([`Rows`]): the default settings' shape needs every field compared by Dice, every
+    /// set-bit count at most [`MAX_POP`] (`max_pop`: the largest of any record) and, for
+    /// diffused names, 512-bit images whose estimated Dice levels never fall as more bits
+    /// differ ([`near_rows`]); each diffused name's [`FieldCmp::near`] is set.
+    pub(super) fn of(cmp: &mut [FieldCmp], tables: &[f32], max_pop: u16) -> (Shape, Rows) {
         const WORDS: [usize; 10] = [8, 8, 1, 8, 16, 4, 4, 8, 8, 8];
         let words_match = cmp.len() == WORDS.len() && cmp.iter().zip(WORDS).all(|(c, w)| c.words == w);
+        let fits = cmp.iter().all(|c| !c.overlap) && usize::from(max_pop) <= MAX_POP;
         let diffused: Vec<bool> = cmp.iter().map(|c| c.table.1 > 0).collect();
-        match diffused.as_slice() {
-            [a, b, rest @ ..] if words_match && a == b && rest.iter().all(|d| !d) => Shape::Default { names_diffused: *a },
-            _ => Shape::Other,
+        let names_diffused = match diffused.as_slice() {
+            [a, b, rest @ ..] if words_match && fits && a == b && rest.iter().all(|d| !d) => *a,
+            _ => return (Shape::Other, Rows::default()),
+        };
+        let mut rows = Rows { dice: dice_rows(), near: Vec::new() };
+        if names_diffused {
+            // Forename and surname have one table when their settings are alike: their rows once.
+            let mut made: Vec<((usize, usize), usize)> = Vec::new();
+            for c in &mut cmp[..2] {
+                let table = &tables[c.table.0..][..c.table.1];
+                if let Some(&(_, at)) = made.iter().find(|((o, l), _)| tables[*o..][..*l] == *table) {
+                    c.near = at;
+                    continue;
+                }
+                let Some(near) = near_rows(table) else { return (Shape::Other, Rows::default()) };
+                c.near = rows.near.len();
+                rows.near.extend(near);
+                made.push((c.table, c.near));
+            }
         }
+        (Shape::Default { names_diffused }, rows)
     }
+}
+
+/// The largest set-bit count the default settings' rows allow for (a full 1,024-bit filter).
+pub(super) const MAX_POP: usize = 1024;
+
+/// Seven level thresholds packed in 16-bit lanes, four to a word (the eighth lane idle), so
+/// that a field's level is counted by a subtraction or addition, a mask and a popcount per
+/// word, with no division and no floating point: a lane's top bit (its guard, [`GUARD`]) is
+/// left set by `lane − x` exactly when `lane − 0x8000 ≥ x` and set by `lane + x` exactly when
+/// `x ≥ 0x8000 − lane`, every lane staying within its 16 bits.
+pub(super) type Row = [u64; 2];
+
+/// Each lane's top bit.
+const GUARD: u64 = 0x8000_8000_8000_8000;
+/// A number in every lane, by multiplication.
+const LANES: u64 = 0x0001_0001_0001_0001;
+
+/// The default settings' level thresholds ([`Shape::of`]).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Rows {
+    /// By the sum `s` of two set-bit counts (0 to 2·[`MAX_POP`]): lane `i` is
+    /// `0x8000 + ⌈t_i·s / 2000⌉ − 1` (`t_i` the thresholds [`DICE_MILLI`]; the idle lane
+    /// 0x7fff), so `(lane − c) & GUARD` is set exactly when `c < ⌈t_i·s/2000⌉`, i.e. when `c`
+    /// common bits fall short of Dice `t_i`: `2000·c < t_i·s`.
+    dice: Vec<Row>,
+    /// For each diffused table, by `s` as `dice`: lane `i` is `0x7fff − D_i(s)`, `D_i(s)` the
+    /// most differing bits at which the estimate still reaches Dice `t_i` (−1: none), so
+    /// `(lane + d) & GUARD` is set exactly when `d` differing bits fall short (the idle lane 0).
+    near: Vec<Row>,
+}
+
+/// [`Rows::dice`].
+fn dice_rows() -> Vec<Row> {
+    (0..=2 * MAX_POP as u32)
+        .map(|s| {
+            let mut lanes = [0x7fffu64; 8];
+            for (lane, t) in lanes.iter_mut().zip(DICE_MILLI) {
+                *lane = 0x8000 + (t * s).div_ceil(2000) as u64 - 1;
+            }
+            pack(lanes)
+        })
+        .collect()
+}
+
+/// Eight lanes in a row, lane `i` at bits `16·(i mod 4)` of word `i / 4`.
+fn pack(lanes: [u64; 8]) -> Row {
+    let word = |l: &[u64]| l.iter().enumerate().fold(0u64, |w, (i, &x)| w | x << (16 * i));
+    [word(&lanes[..4]), word(&lanes[4..])]
+}
+
+/// The bits in common, in thousandths, that [`Flat::estimate`] gives for `d` differing bits
+/// (distance `t` from the table) and set-bit counts summing to `s`, before it is held to the
+/// smaller count: `min(x, lo)` then ×1000 and truncation equals ×1000 and truncation then
+/// `min(·, 1000·lo)`, since rounding is monotone and 1000·lo is exact in `f32`.
+fn unclamped(s: u32, t: f32) -> u32 {
+    (((s as f32 - t) / 2.0).max(0.0) * 1000.0) as i32 as u32
+}
+
+/// [`Rows::near`] for a diffused field's distance table of 513 entries (a 512-bit image),
+/// or `None` when the estimate's level for some sum `s` would fall as more bits differ (the
+/// thresholds could not say it; the general loop then compares).
+fn near_rows(table: &[f32]) -> Option<Vec<Row>> {
+    if table.len() != 8 * 64 + 1 {
+        return None;
+    }
+    let mut rows = Vec::with_capacity(2 * MAX_POP + 1);
+    for s in 0..=2 * MAX_POP as u32 {
+        // D_i: the most differing bits with at most i thresholds missed.
+        let mut most = [-1i64; 7];
+        let mut before = 0;
+        for (d, &t) in table.iter().enumerate() {
+            let e = unclamped(s, t);
+            let missed = DICE_MILLI.iter().filter(|&&m| u64::from(2 * e) < u64::from(m) * u64::from(s)).count();
+            if missed < before {
+                return None;
+            }
+            before = missed;
+            for m in &mut most[missed..] {
+                *m = d as i64;
+            }
+        }
+        let mut lanes = [0u64; 8];
+        for (lane, m) in lanes.iter_mut().zip(most) {
+            *lane = (0x7fff - m) as u64;
+        }
+        rows.push(pack(lanes));
+    }
+    Some(rows)
 }
 
 /// Which compilation of the kernel runs. Only [`Kernel::available`] makes one, after
@@ -209,12 +322,31 @@ impl Flat {
         (((pa + pb - table[differ as usize]) / 2.0).max(0.0).min(pa.min(pb)) * 1000.0) as i32 as u32
     }
 
-    /// Field `f` of the pair (`ra`, `qa`: record a's filters and set-bit counts): its level
-    /// OR-ed into `pat` and `compared` counted, when both records have it. A field of `W`
-    /// words, diffused when `DIFFUSED`; with `W` 0, of any shape (read from the field).
+    /// The Dice level of `c` common bits of two filters whose set-bit counts sum to `s`
+    /// ([`Rows::dice`]); the default settings' shape only.
+    #[inline(always)]
+    fn counted_level(&self, c: u32, s: usize) -> u64 {
+        let (r, x) = (&self.rows.dice[s], u64::from(c) * LANES);
+        1 + u64::from(((r[0] - x) & GUARD).count_ones() + ((r[1] - x) & GUARD).count_ones())
+    }
+
+    /// The Dice level [`Flat::estimate`] gives two diffused filters whose images differ in `d`
+    /// bits, with set-bit counts summing to `s`, the smaller `lo` ([`Rows::near`] from
+    /// `near`): a threshold is missed when the estimate falls short of it, or when `lo` bits in
+    /// common (the most the estimate is allowed) would.
+    #[inline(always)]
+    fn diffused_level(&self, near: usize, d: u32, s: usize, lo: u16) -> u64 {
+        let (r, n) = (&self.rows.dice[s], &self.rows.near[near + s]);
+        let (x, y) = (u64::from(lo) * LANES, u64::from(d) * LANES);
+        1 + u64::from((((r[0] - x) | (n[0] + y)) & GUARD).count_ones() + (((r[1] - x) | (n[1] + y)) & GUARD).count_ones())
+    }
+
+    /// Field `f` of the pair (`ra`, `qa`: record a's filters and set-bit counts), of `W` words,
+    /// diffused when `DIFFUSED`, in the default settings' shape: its level OR-ed into `pat`
+    /// and `compared` counted, when both records have it.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn field_in<const W: usize, const DIFFUSED: bool>(
+    fn field_fixed<const W: usize, const DIFFUSED: bool>(
         &self,
         f: usize,
         ra: &[u64],
@@ -230,15 +362,32 @@ impl Flat {
         }
         let cmp = &self.cmp[f];
         *compared += 1;
-        let words = if W == 0 { cmp.words } else { W };
-        let (x, y) = (&ra[cmp.off..][..words], &rb[cmp.off..][..words]);
-        let both = if W == 0 {
-            self.common_in(cmp, x, y, pa, pb)
-        } else if DIFFUSED {
-            self.estimate(cmp, fixed::<true, W>(x, y), pa, pb)
-        } else {
-            fixed::<false, W>(x, y) * 1000
-        };
+        let (x, y) = (&ra[cmp.off..][..W], &rb[cmp.off..][..W]);
+        let (lo, hi) = (pa.min(pb), pa.max(pb));
+        let s = usize::from(pa) + usize::from(pb);
+        let counted = fixed::<DIFFUSED, W>(x, y);
+        let mut l = if DIFFUSED { self.diffused_level(cmp.near, counted, s, lo) } else { self.counted_level(counted, s) };
+        // An initial against a forename, or a partial date of birth: as in `field_any`.
+        if lo < cmp.partial.0 && hi >= cmp.partial.1 {
+            let both = if DIFFUSED { self.estimate(cmp, counted, pa, pb) } else { counted * 1000 };
+            let overlap = f64::from(both) / 1000.0 / f64::from(lo);
+            l = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS } as u64;
+        }
+        *pat |= l << (4 * f);
+    }
+
+    /// Field `f` of the pair, of any shape (read from the field): as [`Flat::field_fixed`].
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn field_any(&self, f: usize, ra: &[u64], rb: &[u64], qa: &[u16], qb: &[u16], pat: &mut u64, compared: &mut u32) {
+        let (pa, pb) = (qa[f], qb[f]);
+        if pa == 0 || pb == 0 {
+            return;
+        }
+        let cmp = &self.cmp[f];
+        *compared += 1;
+        let (x, y) = (&ra[cmp.off..][..cmp.words], &rb[cmp.off..][..cmp.words]);
+        let both = self.common_in(cmp, x, y, pa, pb);
         let (lo, hi) = (pa.min(pb), pa.max(pb));
         // Overlap: |A∩B| / min(|A|,|B|); Dice: 2|A∩B| / (|A|+|B|).
         let (num, den) = if cmp.overlap { (both, u32::from(lo)) } else { (both * 2, u32::from(pa) + u32::from(pb)) };
@@ -253,9 +402,11 @@ impl Flat {
     }
 
     /// The pair's levels, 4 bits per field, and the number of fields compared: the kernel, to
-    /// be inlined into each compilation of it.
+    /// be inlined into each compilation of it. `SHAPE` is [`Shape`] as a number, chosen once
+    /// per batch ([`Flat::each_in`]): 1 the default settings with diffused names, 2 with
+    /// plain names, 0 any other (the general loop).
     #[inline(always)]
-    fn pattern_in(&self, a: usize, b: usize) -> (u64, u32) {
+    fn pattern_in<const SHAPE: u8>(&self, a: usize, b: usize) -> (u64, u32) {
         let nf = self.cmp.len();
         let (ra, rb) = (&self.bits[a * self.stride..][..self.stride], &self.bits[b * self.stride..][..self.stride]);
         let (qa, qb) = (&self.pops[a * nf..][..nf], &self.pops[b * nf..][..nf]);
@@ -266,24 +417,24 @@ impl Flat {
         // shape, a branch of its own for "missing"); any other settings, the general loop.
         macro_rules! fields {
             ($d:expr) => {{
-                self.field_in::<8, $d>(0, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<8, $d>(1, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<1, false>(2, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<8, false>(3, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<16, false>(4, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<4, false>(5, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<4, false>(6, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<8, false>(7, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<8, false>(8, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_in::<8, false>(9, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<8, $d>(0, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<8, $d>(1, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<1, false>(2, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<8, false>(3, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<16, false>(4, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<4, false>(5, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<4, false>(6, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<8, false>(7, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<8, false>(8, ra, rb, qa, qb, &mut pat, &mut compared);
+                self.field_fixed::<8, false>(9, ra, rb, qa, qb, &mut pat, &mut compared);
             }};
         }
-        match self.shape {
-            Shape::Default { names_diffused: true } => fields!(true),
-            Shape::Default { names_diffused: false } => fields!(false),
-            Shape::Other => {
+        match SHAPE {
+            1 => fields!(true),
+            2 => fields!(false),
+            _ => {
                 for f in 0..nf {
-                    self.field_in::<0, false>(f, ra, rb, qa, qb, &mut pat, &mut compared);
+                    self.field_any(f, ra, rb, qa, qb, &mut pat, &mut compared);
                 }
             }
         }
@@ -302,7 +453,11 @@ impl Flat {
             let (s1, s2) = ((pat >> (4 * fo)) & 0xf, (pat >> (4 * su)) & 0xf);
             // Only worth a look when neither name agrees well as written.
             if s1 >= 4 && s2 >= 4 && qa[fo] > 0 && qb[su] > 0 && qa[su] > 0 && qb[fo] > 0 {
-                let (l1, l2) = (self.cross_in(fo, su, ra, rb, qa, qb), self.cross_in(su, fo, ra, rb, qa, qb));
+                let (l1, l2) = match SHAPE {
+                    1 => (self.cross_fixed::<true>(fo, su, ra, rb, qa, qb), self.cross_fixed::<true>(su, fo, ra, rb, qa, qb)),
+                    2 => (self.cross_fixed::<false>(fo, su, ra, rb, qa, qb), self.cross_fixed::<false>(su, fo, ra, rb, qa, qb)),
+                    _ => (self.cross_in(fo, su, ra, rb, qa, qb), self.cross_in(su, fo, ra, rb, qa, qb)),
+                };
                 if l1 + l2 < s1 + s2 {
                     pat &= !((0xf << (4 * fo)) | (0xf << (4 * su)));
                     pat |= (l1 << (4 * fo)) | (l2 << (4 * su));
@@ -322,11 +477,35 @@ impl Flat {
         similarity_level(common * 2, u32::from(qa[f]) + u32::from(qb[g]))
     }
 
+    /// [`Flat::cross_in`] of the default settings' names (8 words, diffused when `DIFFUSED`).
+    #[inline(always)]
+    fn cross_fixed<const DIFFUSED: bool>(&self, f: usize, g: usize, ra: &[u64], rb: &[u64], qa: &[u16], qb: &[u16]) -> u64 {
+        let (cf, cg) = (&self.cmp[f], &self.cmp[g]);
+        let counted = fixed::<DIFFUSED, 8>(&ra[cf.off..][..8], &rb[cg.off..][..8]);
+        let s = usize::from(qa[f]) + usize::from(qb[g]);
+        if DIFFUSED { self.diffused_level(cf.near, counted, s, qa[f].min(qb[g])) } else { self.counted_level(counted, s) }
+    }
+
     /// [`Flat::pattern_in`] for each pair, in order, handing each result to `out`.
     #[inline(always)]
     fn each_in(&self, pairs: impl Iterator<Item = (usize, usize)>, mut out: impl FnMut((u64, u32))) {
-        for (a, b) in pairs {
-            out(self.pattern_in(a, b));
+        // Loops, not closures: a closure might be compiled without the kernel's CPU features.
+        match self.shape {
+            Shape::Default { names_diffused: true } => {
+                for (a, b) in pairs {
+                    out(self.pattern_in::<1>(a, b));
+                }
+            }
+            Shape::Default { names_diffused: false } => {
+                for (a, b) in pairs {
+                    out(self.pattern_in::<2>(a, b));
+                }
+            }
+            Shape::Other => {
+                for (a, b) in pairs {
+                    out(self.pattern_in::<0>(a, b));
+                }
+            }
         }
     }
 
@@ -525,6 +704,33 @@ mod tests {
             let den = (rng.next_u64() % 2048) as u32;
             let num = (rng.next_u64() % (2001 * u64::from(den.max(1)))) as u32;
             assert_eq!(similarity_level(num, den), level_before(num, den) as u64, "{num}/{den}");
+        }
+    }
+
+    /// The packed thresholds give the level the estimate and the division gave, for every
+    /// sum of set-bit counts the rows have, every count of differing (common) bits and, for
+    /// the diffused names, smaller counts at both ends and at random between.
+    #[test]
+    fn the_rows_give_the_levels_of_the_division() {
+        let (flat, _) = random_flat(crate::Hardening::Default, 2, 1);
+        assert_eq!(flat.shape, Shape::Default { names_diffused: true });
+        let mut rng = SplitMix::from_state(5);
+        for s in 2..=2 * MAX_POP as u32 {
+            for c in 0..=s / 2 {
+                assert_eq!(flat.counted_level(c, s as usize), similarity_level(c * 2000, s), "{c} of {s}");
+            }
+            let (least, most) = (s.saturating_sub(MAX_POP as u32).max(1), s / 2);
+            for f in [0, 1] {
+                let cmp = &flat.cmp[f];
+                for d in 0..=512 {
+                    for lo in [least, most, least + (rng.next_u64() % u64::from(most - least + 1)) as u32] {
+                        let (pa, pb) = (lo as u16, (s - lo) as u16);
+                        let before = similarity_level(flat.estimate(cmp, d, pa, pb) * 2, s);
+                        assert_eq!(flat.diffused_level(cmp.near, d, s as usize, pa), before, "field {f}: {d} differing, {pa} and {pb}");
+                        assert_eq!(flat.diffused_level(cmp.near, d, s as usize, pa.min(pb)), before);
+                    }
+                }
+            }
         }
     }
 
