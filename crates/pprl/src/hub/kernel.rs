@@ -53,31 +53,38 @@ impl Shape {
     pub(super) fn of(cmp: &mut [FieldCmp], tables: &[f32], max_pop: u16) -> (Shape, Rows) {
         const WORDS: [usize; 10] = [8, 8, 1, 8, 16, 4, 4, 8, 8, 8];
         let words_match = cmp.len() == WORDS.len() && cmp.iter().zip(WORDS).all(|(c, w)| c.words == w);
-        let fits = cmp.iter().all(|c| !c.overlap) && usize::from(max_pop) <= MAX_POP;
+        let fits = cmp.iter().all(|c| !c.overlap)
+            && usize::from(max_pop) <= MAX_POP
+            && cmp.iter().enumerate().all(|(f, c)| f == 0 || f == 3 || c.partial == (0, 0));
         let diffused: Vec<bool> = cmp.iter().map(|c| c.table.1 > 0).collect();
         let names_diffused = match diffused.as_slice() {
             [a, b, rest @ ..] if words_match && fits && a == b && rest.iter().all(|d| !d) => *a,
             _ => return (Shape::Other, Rows::default()),
         };
-        let mut rows = Rows { dice: dice_rows(), near: Vec::new() };
+        let mut rows = Rows { dice: dice_rows(), ..Rows::default() };
         if names_diffused {
             // Forename and surname have one table when their settings are alike: their rows once.
             let mut made: Vec<((usize, usize), usize)> = Vec::new();
-            for c in &mut cmp[..2] {
+            for (f, c) in cmp[..2].iter_mut().enumerate() {
                 let table = &tables[c.table.0..][..c.table.1];
                 if let Some(&(_, at)) = made.iter().find(|((o, l), _)| tables[*o..][..*l] == *table) {
                     c.near = at;
                     continue;
                 }
                 let Some(near) = near_rows(table) else { return (Shape::Other, Rows::default()) };
-                c.near = rows.near.len();
-                rows.near.extend(near);
+                c.near = f;
+                rows.near[f] = near;
                 made.push((c.table, c.near));
             }
         }
         (Shape::Default { names_diffused }, rows)
     }
 }
+
+/// Words of a record in the default settings' shape (the fields' [`Shape::of`] words).
+const STRIDE: usize = 73;
+/// Fields of the default settings.
+const FIELDS: usize = 10;
 
 /// The largest set-bit count the default settings' rows allow for (a full 1,024-bit filter).
 pub(super) const MAX_POP: usize = 1024;
@@ -94,31 +101,53 @@ const GUARD: u64 = 0x8000_8000_8000_8000;
 /// A number in every lane, by multiplication.
 const LANES: u64 = 0x0001_0001_0001_0001;
 
+/// Rows of [`Rows`] for sums of set-bit counts 0 to 2·[`MAX_POP`], and as many more (never
+/// read): a power of two, so that a sum masked by `ROWS − 1` needs no bounds check.
+const ROWS: usize = 4 * MAX_POP;
+
+/// A table of [`ROWS`] rows.
+type Table = Box<[Row; ROWS]>;
+
+/// A table of zeros.
+fn zeros() -> Table {
+    vec![[0u64; 2]; ROWS].into_boxed_slice().try_into().expect("ROWS rows")
+}
+
 /// The default settings' level thresholds ([`Shape::of`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(super) struct Rows {
     /// By the sum `s` of two set-bit counts (0 to 2·[`MAX_POP`]): lane `i` is
     /// `0x8000 + ⌈t_i·s / 2000⌉ − 1` (`t_i` the thresholds [`DICE_MILLI`]; the idle lane
     /// 0x7fff), so `(lane − c) & GUARD` is set exactly when `c < ⌈t_i·s/2000⌉`, i.e. when `c`
     /// common bits fall short of Dice `t_i`: `2000·c < t_i·s`.
-    dice: Vec<Row>,
-    /// For each diffused table, by `s` as `dice`: lane `i` is `0x7fff − D_i(s)`, `D_i(s)` the
+    dice: Table,
+    /// For the diffused forename (0) and surname (1; or the forename's, when alike:
+    /// [`FieldCmp::near`] says which), by `s` as `dice`: lane `i` is `0x7fff − D_i(s)`, `D_i(s)` the
     /// most differing bits at which the estimate still reaches Dice `t_i` (−1: none), so
     /// `(lane + d) & GUARD` is set exactly when `d` differing bits fall short (the idle lane 0).
-    near: Vec<Row>,
+    near: [Table; 2],
+}
+
+impl Default for Rows {
+    fn default() -> Rows {
+        Rows { dice: zeros(), near: [zeros(), zeros()] }
+    }
 }
 
 /// [`Rows::dice`].
-fn dice_rows() -> Vec<Row> {
-    (0..=2 * MAX_POP as u32)
-        .map(|s| {
+fn dice_rows() -> Table {
+    let mut rows = zeros();
+    for (s, row) in rows.iter_mut().enumerate().take(2 * MAX_POP + 1) {
+        *row = {
+            let s = s as u32;
             let mut lanes = [0x7fffu64; 8];
             for (lane, t) in lanes.iter_mut().zip(DICE_MILLI) {
                 *lane = 0x8000 + (t * s).div_ceil(2000) as u64 - 1;
             }
             pack(lanes)
-        })
-        .collect()
+        };
+    }
+    rows
 }
 
 /// Eight lanes in a row, lane `i` at bits `16·(i mod 4)` of word `i / 4`.
@@ -138,11 +167,11 @@ fn unclamped(s: u32, t: f32) -> u32 {
 /// [`Rows::near`] for a diffused field's distance table of 513 entries (a 512-bit image),
 /// or `None` when the estimate's level for some sum `s` would fall as more bits differ (the
 /// thresholds could not say it; the general loop then compares).
-fn near_rows(table: &[f32]) -> Option<Vec<Row>> {
+fn near_rows(table: &[f32]) -> Option<Table> {
     if table.len() != 8 * 64 + 1 {
         return None;
     }
-    let mut rows = Vec::with_capacity(2 * MAX_POP + 1);
+    let mut rows = zeros();
     for s in 0..=2 * MAX_POP as u32 {
         // D_i: the most differing bits with at most i thresholds missed.
         let mut most = [-1i64; 7];
@@ -162,7 +191,7 @@ fn near_rows(table: &[f32]) -> Option<Vec<Row>> {
         for (lane, m) in lanes.iter_mut().zip(most) {
             *lane = (0x7fff - m) as u64;
         }
-        rows.push(pack(lanes));
+        rows[s as usize] = pack(lanes);
     }
     Some(rows)
 }
@@ -326,7 +355,7 @@ impl Flat {
     /// ([`Rows::dice`]); the default settings' shape only.
     #[inline(always)]
     fn counted_level(&self, c: u32, s: usize) -> u64 {
-        let (r, x) = (&self.rows.dice[s], u64::from(c) * LANES);
+        let (r, x) = (&self.rows.dice[s & (ROWS - 1)], u64::from(c) * LANES);
         1 + u64::from(((r[0] - x) & GUARD).count_ones() + ((r[1] - x) & GUARD).count_ones())
     }
 
@@ -336,44 +365,52 @@ impl Flat {
     /// common (the most the estimate is allowed) would.
     #[inline(always)]
     fn diffused_level(&self, near: usize, d: u32, s: usize, lo: u16) -> u64 {
-        let (r, n) = (&self.rows.dice[s], &self.rows.near[near + s]);
+        let (r, n) = (&self.rows.dice[s & (ROWS - 1)], &self.rows.near[near & 1][s & (ROWS - 1)]);
         let (x, y) = (u64::from(lo) * LANES, u64::from(d) * LANES);
         1 + u64::from((((r[0] - x) | (n[0] + y)) & GUARD).count_ones() + (((r[1] - x) | (n[1] + y)) & GUARD).count_ones())
     }
 
-    /// Field `f` of the pair (`ra`, `qa`: record a's filters and set-bit counts), of `W` words,
-    /// diffused when `DIFFUSED`, in the default settings' shape: its level OR-ed into `pat`
-    /// and `compared` counted, when both records have it.
-    #[allow(clippy::too_many_arguments)]
+    /// Field `F` of the pair (`ra`, `qa`: record a's filters and set-bit counts), at word
+    /// `OFF` of a record, of `W` words, diffused when `DIFFUSED`, in the default settings'
+    /// shape: its level OR-ed into `pat` when both records have it (the number compared is
+    /// counted from `pat`). With `PARTIAL`, the field may be partial (an initial, a partial
+    /// date); the others are not ([`Shape::of`]). With `BRANCHLESS`, a field often missing on
+    /// one side of a pair is compared anyway (its missing filter is zeros) and its level
+    /// dropped, rather than branched around at a price of a mispredicted branch.
     #[inline(always)]
-    fn field_fixed<const W: usize, const DIFFUSED: bool>(
+    fn field_fixed<const F: usize, const OFF: usize, const W: usize, const DIFFUSED: bool, const PARTIAL: bool, const BRANCHLESS: bool>(
         &self,
-        f: usize,
-        ra: &[u64],
-        rb: &[u64],
-        qa: &[u16],
-        qb: &[u16],
+        ra: &[u64; STRIDE],
+        rb: &[u64; STRIDE],
+        qa: &[u16; FIELDS],
+        qb: &[u16; FIELDS],
         pat: &mut u64,
-        compared: &mut u32,
     ) {
-        let (pa, pb) = (qa[f], qb[f]);
-        if pa == 0 || pb == 0 {
+        let (pa, pb) = (qa[F], qb[F]);
+        let present = pa != 0 && pb != 0;
+        if !BRANCHLESS && !present {
             return;
         }
-        let cmp = &self.cmp[f];
-        *compared += 1;
-        let (x, y) = (&ra[cmp.off..][..W], &rb[cmp.off..][..W]);
+        let x: &[u64; W] = ra[OFF..OFF + W].try_into().expect("W words");
+        let y: &[u64; W] = rb[OFF..OFF + W].try_into().expect("W words");
         let (lo, hi) = (pa.min(pb), pa.max(pb));
         let s = usize::from(pa) + usize::from(pb);
         let counted = fixed::<DIFFUSED, W>(x, y);
-        let mut l = if DIFFUSED { self.diffused_level(cmp.near, counted, s, lo) } else { self.counted_level(counted, s) };
-        // An initial against a forename, or a partial date of birth: as in `field_any`.
-        if lo < cmp.partial.0 && hi >= cmp.partial.1 {
-            let both = if DIFFUSED { self.estimate(cmp, counted, pa, pb) } else { counted * 1000 };
-            let overlap = f64::from(both) / 1000.0 / f64::from(lo);
-            l = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS } as u64;
+        let mut l = if DIFFUSED { self.diffused_level(self.cmp[F].near, counted, s, lo) } else { self.counted_level(counted, s) };
+        // An initial against a forename, or a partial date of birth: as in `field_any` (a
+        // missing filter, `lo` 0, is never partial).
+        if PARTIAL {
+            let partial = self.cmp[F].partial;
+            if lo.wrapping_sub(1) < partial.0.saturating_sub(1) && hi >= partial.1 {
+                let both = if DIFFUSED { self.estimate(&self.cmp[F], counted, pa, pb) } else { counted * 1000 };
+                let overlap = f64::from(both) / 1000.0 / f64::from(lo);
+                l = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS } as u64;
+            }
         }
-        *pat |= l << (4 * f);
+        if BRANCHLESS {
+            l &= u64::from(present).wrapping_neg();
+        }
+        *pat |= l << (4 * F);
     }
 
     /// Field `f` of the pair, of any shape (read from the field): as [`Flat::field_fixed`].
@@ -415,23 +452,32 @@ impl Flat {
         // The shapes of the default settings' fields, with the names diffused or not: the
         // fields one after another, each with code of its own (no loop, no dispatch on its
         // shape, a branch of its own for "missing"); any other settings, the general loop.
-        macro_rules! fields {
-            ($d:expr) => {{
-                self.field_fixed::<8, $d>(0, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<8, $d>(1, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<1, false>(2, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<8, false>(3, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<16, false>(4, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<4, false>(5, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<4, false>(6, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<8, false>(7, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<8, false>(8, ra, rb, qa, qb, &mut pat, &mut compared);
-                self.field_fixed::<8, false>(9, ra, rb, qa, qb, &mut pat, &mut compared);
-            }};
-        }
         match SHAPE {
-            1 => fields!(true),
-            2 => fields!(false),
+            1 | 2 => {
+                // The default settings' fields at their places in a record: no bounds to check.
+                let (ra, rb): (&[u64; STRIDE], &[u64; STRIDE]) = (ra.try_into().expect("stride"), rb.try_into().expect("stride"));
+                let (qa, qb): (&[u16; FIELDS], &[u16; FIELDS]) = (qa.try_into().expect("fields"), qb.try_into().expect("fields"));
+                let p = &mut pat;
+                if SHAPE == 1 {
+                    self.field_fixed::<0, 0, 8, true, true, false>(ra, rb, qa, qb, p);
+                    self.field_fixed::<1, 8, 8, true, false, false>(ra, rb, qa, qb, p);
+                } else {
+                    self.field_fixed::<0, 0, 8, false, true, false>(ra, rb, qa, qb, p);
+                    self.field_fixed::<1, 8, 8, false, false, false>(ra, rb, qa, qb, p);
+                }
+                self.field_fixed::<2, 16, 1, false, false, true>(ra, rb, qa, qb, p);
+                self.field_fixed::<3, 17, 8, false, true, true>(ra, rb, qa, qb, p);
+                self.field_fixed::<4, 25, 16, false, false, true>(ra, rb, qa, qb, p);
+                self.field_fixed::<5, 41, 4, false, false, true>(ra, rb, qa, qb, p);
+                self.field_fixed::<6, 45, 4, false, false, true>(ra, rb, qa, qb, p);
+                self.field_fixed::<7, 49, 8, false, false, false>(ra, rb, qa, qb, p);
+                self.field_fixed::<8, 57, 8, false, false, false>(ra, rb, qa, qb, p);
+                self.field_fixed::<9, 65, 8, false, false, false>(ra, rb, qa, qb, p);
+                // Every level of a field compared is 1 or more: the fields compared are the
+                // nibbles not 0.
+                let m = pat | pat >> 1;
+                compared = ((m | m >> 2) & 0x1111_1111_1111_1111).count_ones();
+            }
             _ => {
                 for f in 0..nf {
                     self.field_any(f, ra, rb, qa, qb, &mut pat, &mut compared);
@@ -449,22 +495,65 @@ impl Flat {
         }
         // Forename and surname swapped: when both crosswise comparisons beat the straight
         // ones, the pair is compared crosswise (as plaintext linkage does).
-        if let Some((fo, su)) = self.swap {
-            let (s1, s2) = ((pat >> (4 * fo)) & 0xf, (pat >> (4 * su)) & 0xf);
-            // Only worth a look when neither name agrees well as written.
-            if s1 >= 4 && s2 >= 4 && qa[fo] > 0 && qb[su] > 0 && qa[su] > 0 && qb[fo] > 0 {
-                let (l1, l2) = match SHAPE {
-                    1 => (self.cross_fixed::<true>(fo, su, ra, rb, qa, qb), self.cross_fixed::<true>(su, fo, ra, rb, qa, qb)),
-                    2 => (self.cross_fixed::<false>(fo, su, ra, rb, qa, qb), self.cross_fixed::<false>(su, fo, ra, rb, qa, qb)),
-                    _ => (self.cross_in(fo, su, ra, rb, qa, qb), self.cross_in(su, fo, ra, rb, qa, qb)),
-                };
-                if l1 + l2 < s1 + s2 {
-                    pat &= !((0xf << (4 * fo)) | (0xf << (4 * su)));
-                    pat |= (l1 << (4 * fo)) | (l2 << (4 * su));
+        match (SHAPE, self.swap) {
+            (1, Some((0, 1))) => self.swap_fixed::<true>(ra, rb, qa, qb, &mut pat),
+            (2, Some((0, 1))) => self.swap_fixed::<false>(ra, rb, qa, qb, &mut pat),
+            (_, Some((fo, su))) => {
+                let (s1, s2) = ((pat >> (4 * fo)) & 0xf, (pat >> (4 * su)) & 0xf);
+                // Only worth a look when neither name agrees well as written.
+                if s1 >= 4 && s2 >= 4 && qa[fo] > 0 && qb[su] > 0 && qa[su] > 0 && qb[fo] > 0 {
+                    let (l1, l2) = match SHAPE {
+                        1 => (self.cross_fixed::<true>(fo, su, ra, rb, qa, qb), self.cross_fixed::<true>(su, fo, ra, rb, qa, qb)),
+                        2 => (self.cross_fixed::<false>(fo, su, ra, rb, qa, qb), self.cross_fixed::<false>(su, fo, ra, rb, qa, qb)),
+                        _ => (self.cross_in(fo, su, ra, rb, qa, qb), self.cross_in(su, fo, ra, rb, qa, qb)),
+                    };
+                    if l1 + l2 < s1 + s2 {
+                        pat &= !((0xf << (4 * fo)) | (0xf << (4 * su)));
+                        pat |= (l1 << (4 * fo)) | (l2 << (4 * su));
+                    }
                 }
             }
+            (_, None) => {}
         }
         (pat, compared)
+    }
+
+    /// The crosswise comparison of [`Flat::pattern_in`] for the default settings' shape with
+    /// the forename and surname its fields 0 and 1 (at words 0 and 8): at their places, no
+    /// bounds to check. Levels of 4 or more for both names say both records have both (a
+    /// field either lacks is at level 0), so the set-bit counts need no look.
+    #[inline(always)]
+    fn swap_fixed<const DIFFUSED: bool>(&self, ra: &[u64], rb: &[u64], qa: &[u16], qb: &[u16], pat: &mut u64) {
+        let (s1, s2) = (*pat & 0xf, (*pat >> 4) & 0xf);
+        if s1 < 4 || s2 < 4 {
+            return;
+        }
+        let (ra, rb): (&[u64; STRIDE], &[u64; STRIDE]) = (ra.try_into().expect("stride"), rb.try_into().expect("stride"));
+        let (qa, qb): (&[u16; FIELDS], &[u16; FIELDS]) = (qa.try_into().expect("fields"), qb.try_into().expect("fields"));
+        let l1 = self.cross_at::<DIFFUSED, 0, 8>(ra, rb, qa[0], qb[1], self.cmp[0].near);
+        let l2 = self.cross_at::<DIFFUSED, 8, 0>(ra, rb, qa[1], qb[0], self.cmp[1].near);
+        if l1 + l2 < s1 + s2 {
+            *pat = (*pat & !0xff) | l1 | l2 << 4;
+        }
+    }
+
+    /// The Dice level of record a's 8 words at `OA` (set-bit count `pa`) against record b's
+    /// at `OB` (`pb`), for [`Flat::swap_fixed`]; `near`: a's field's rows when `DIFFUSED`. A
+    /// method, not a closure (see [`Flat::cross_in`]).
+    #[inline(always)]
+    fn cross_at<const DIFFUSED: bool, const OA: usize, const OB: usize>(
+        &self,
+        ra: &[u64; STRIDE],
+        rb: &[u64; STRIDE],
+        pa: u16,
+        pb: u16,
+        near: usize,
+    ) -> u64 {
+        let x: &[u64; 8] = ra[OA..OA + 8].try_into().expect("8 words");
+        let y: &[u64; 8] = rb[OB..OB + 8].try_into().expect("8 words");
+        let counted = fixed::<DIFFUSED, 8>(x, y);
+        let s = usize::from(pa) + usize::from(pb);
+        if DIFFUSED { self.diffused_level(near, counted, s, pa.min(pb)) } else { self.counted_level(counted, s) }
     }
 
     /// The Dice level of record a's field `f` against record b's field `g` (`ra`, `qa`: a's
