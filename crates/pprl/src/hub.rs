@@ -348,7 +348,7 @@ impl Flat {
         }
         let names = fields.iter().map(|f| f.name.clone()).collect();
         let mut tables = Vec::new();
-        let mut cmp = fields
+        let cmp = fields
             .iter()
             .enumerate()
             .map(|(f, spec)| {
@@ -372,12 +372,11 @@ impl Flat {
                     overlap: spec.measure == crate::encode::Measure::Overlap,
                     table,
                     partial,
-                    near: 0,
                 }
             })
             .collect::<Vec<_>>();
         let max_pop = pops.iter().copied().max().unwrap_or(0);
-        let (shape, rows) = kernel::Shape::of(&mut cmp, &tables, max_pop);
+        let (shape, rows) = kernel::Shape::of(&cmp, &tables, max_pop);
         Flat { words, swap, nickname, cmp, tables, rows, kernel: kernel::Kernel::best(), shape, bits, stride, pops, party, ranges, names }
     }
 

@@ -28,9 +28,6 @@ pub(super) struct FieldCmp {
     /// The smaller filter is partial (an initial, a partial date) when it has fewer set bits
     /// than the first and the larger has at least the second.
     pub(super) partial: (u16, u16),
-    /// A diffused field of the default settings' shape: where its rows start in
-    /// [`Rows::near`].
-    pub(super) near: usize,
 }
 
 /// The fields' shapes (words, diffused or not), when they are those of the default
@@ -49,8 +46,8 @@ impl Shape {
     /// ([`Rows`]): the default settings' shape needs every field compared by Dice, every
     /// set-bit count at most [`MAX_POP`] (`max_pop`: the largest of any record) and, for
     /// diffused names, 512-bit images whose estimated Dice levels never fall as more bits
-    /// differ ([`near_rows`]); each diffused name's [`FieldCmp::near`] is set.
-    pub(super) fn of(cmp: &mut [FieldCmp], tables: &[f32], max_pop: u16) -> (Shape, Rows) {
+    /// differ ([`near_rows`]), the forename's table the surname's.
+    pub(super) fn of(cmp: &[FieldCmp], tables: &[f32], max_pop: u16) -> (Shape, Rows) {
         const WORDS: [usize; 10] = [8, 8, 1, 8, 16, 4, 4, 8, 8, 8];
         let words_match = cmp.len() == WORDS.len() && cmp.iter().zip(WORDS).all(|(c, w)| c.words == w);
         let fits = cmp.iter().all(|c| !c.overlap)
@@ -63,18 +60,15 @@ impl Shape {
         };
         let mut rows = Rows { dice: dice_rows(), ..Rows::default() };
         if names_diffused {
-            // Forename and surname have one table when their settings are alike: their rows once.
-            let mut made: Vec<((usize, usize), usize)> = Vec::new();
-            for (f, c) in cmp[..2].iter_mut().enumerate() {
-                let table = &tables[c.table.0..][..c.table.1];
-                if let Some(&(_, at)) = made.iter().find(|((o, l), _)| tables[*o..][..*l] == *table) {
-                    c.near = at;
-                    continue;
+            let (f, g) = (&cmp[0].table, &cmp[1].table);
+            let (forename, surname) = (&tables[f.0..][..f.1], &tables[g.0..][..g.1]);
+            match near_rows(forename) {
+                Some(near) if forename == surname => {
+                    for (row, (dice, near)) in rows.names.iter_mut().zip(rows.dice.iter().zip(near.iter())) {
+                        *row = [dice[0], dice[1], near[0], near[1]];
+                    }
                 }
-                let Some(near) = near_rows(table) else { return (Shape::Other, Rows::default()) };
-                c.near = f;
-                rows.near[f] = near;
-                made.push((c.table, c.near));
+                _ => return (Shape::Other, Rows::default()),
             }
         }
         (Shape::Default { names_diffused }, rows)
@@ -113,6 +107,9 @@ fn zeros() -> Table {
     vec![[0u64; 2]; ROWS].into_boxed_slice().try_into().expect("ROWS rows")
 }
 
+/// A row of [`Row`]s side by side: [`Rows::names`].
+type Rows2 = Box<[[u64; 4]; ROWS]>;
+
 /// The default settings' level thresholds ([`Shape::of`]).
 #[derive(Clone, Debug)]
 pub(super) struct Rows {
@@ -121,16 +118,17 @@ pub(super) struct Rows {
     /// 0x7fff), so `(lane − c) & GUARD` is set exactly when `c < ⌈t_i·s/2000⌉`, i.e. when `c`
     /// common bits fall short of Dice `t_i`: `2000·c < t_i·s`.
     dice: Table,
-    /// For the diffused forename (0) and surname (1; or the forename's, when alike:
-    /// [`FieldCmp::near`] says which), by `s` as `dice`: lane `i` is `0x7fff − D_i(s)`, `D_i(s)` the
-    /// most differing bits at which the estimate still reaches Dice `t_i` (−1: none), so
-    /// `(lane + d) & GUARD` is set exactly when `d` differing bits fall short (the idle lane 0).
-    near: [Table; 2],
+    /// For the diffused names (one distance table for both), by `s` as `dice`: `dice`'s row,
+    /// then the row whose lane `i` is `0x7fff − D_i(s)`, `D_i(s)` the most differing bits at
+    /// which the estimate still reaches Dice `t_i` (−1: none), so `(lane + d) & GUARD` is set
+    /// exactly when `d` differing bits fall short (the idle lane 0): one row of 32 bytes read
+    /// per comparison.
+    names: Rows2,
 }
 
 impl Default for Rows {
     fn default() -> Rows {
-        Rows { dice: zeros(), near: [zeros(), zeros()] }
+        Rows { dice: zeros(), names: vec![[0u64; 4]; ROWS].into_boxed_slice().try_into().expect("ROWS rows") }
     }
 }
 
@@ -164,7 +162,7 @@ fn unclamped(s: u32, t: f32) -> u32 {
     (((s as f32 - t) / 2.0).max(0.0) * 1000.0) as i32 as u32
 }
 
-/// [`Rows::near`] for a diffused field's distance table of 513 entries (a 512-bit image),
+/// The second half of [`Rows::names`] for a diffused field's distance table of 513 entries (a 512-bit image),
 /// or `None` when the estimate's level for some sum `s` would fall as more bits differ (the
 /// thresholds could not say it; the general loop then compares).
 fn near_rows(table: &[f32]) -> Option<Table> {
@@ -359,15 +357,14 @@ impl Flat {
         1 + u64::from(((r[0] - x) & GUARD).count_ones() + ((r[1] - x) & GUARD).count_ones())
     }
 
-    /// The Dice level [`Flat::estimate`] gives two diffused filters whose images differ in `d`
-    /// bits, with set-bit counts summing to `s`, the smaller `lo` ([`Rows::near`] from
-    /// `near`): a threshold is missed when the estimate falls short of it, or when `lo` bits in
-    /// common (the most the estimate is allowed) would.
+    /// The Dice level [`Flat::estimate`] gives two diffused names whose images differ in `d`
+    /// bits, with set-bit counts summing to `s`, the smaller `lo` ([`Rows::names`]): a
+    /// threshold is missed when the estimate falls short of it, or when `lo` bits in common
+    /// (the most the estimate is allowed) would.
     #[inline(always)]
-    fn diffused_level(&self, near: usize, d: u32, s: usize, lo: u16) -> u64 {
-        let (r, n) = (&self.rows.dice[s & (ROWS - 1)], &self.rows.near[near & 1][s & (ROWS - 1)]);
-        let (x, y) = (u64::from(lo) * LANES, u64::from(d) * LANES);
-        1 + u64::from((((r[0] - x) | (n[0] + y)) & GUARD).count_ones() + (((r[1] - x) | (n[1] + y)) & GUARD).count_ones())
+    fn diffused_level(&self, d: u32, s: usize, lo: u16) -> u64 {
+        let (r, x, y) = (&self.rows.names[s & (ROWS - 1)], u64::from(lo) * LANES, u64::from(d) * LANES);
+        1 + u64::from((((r[0] - x) | (r[2] + y)) & GUARD).count_ones() + (((r[1] - x) | (r[3] + y)) & GUARD).count_ones())
     }
 
     /// Field `F` of the pair (`ra`, `qa`: record a's filters and set-bit counts), at word
@@ -396,7 +393,7 @@ impl Flat {
         let (lo, hi) = (pa.min(pb), pa.max(pb));
         let s = usize::from(pa) + usize::from(pb);
         let counted = fixed::<DIFFUSED, W>(x, y);
-        let mut l = if DIFFUSED { self.diffused_level(self.cmp[F].near, counted, s, lo) } else { self.counted_level(counted, s) };
+        let mut l = if DIFFUSED { self.diffused_level(counted, s, lo) } else { self.counted_level(counted, s) };
         // An initial against a forename, or a partial date of birth: as in `field_any` (a
         // missing filter, `lo` 0, is never partial).
         if PARTIAL {
@@ -530,15 +527,15 @@ impl Flat {
         }
         let (ra, rb): (&[u64; STRIDE], &[u64; STRIDE]) = (ra.try_into().expect("stride"), rb.try_into().expect("stride"));
         let (qa, qb): (&[u16; FIELDS], &[u16; FIELDS]) = (qa.try_into().expect("fields"), qb.try_into().expect("fields"));
-        let l1 = self.cross_at::<DIFFUSED, 0, 8>(ra, rb, qa[0], qb[1], self.cmp[0].near);
-        let l2 = self.cross_at::<DIFFUSED, 8, 0>(ra, rb, qa[1], qb[0], self.cmp[1].near);
+        let l1 = self.cross_at::<DIFFUSED, 0, 8>(ra, rb, qa[0], qb[1]);
+        let l2 = self.cross_at::<DIFFUSED, 8, 0>(ra, rb, qa[1], qb[0]);
         if l1 + l2 < s1 + s2 {
             *pat = (*pat & !0xff) | l1 | l2 << 4;
         }
     }
 
     /// The Dice level of record a's 8 words at `OA` (set-bit count `pa`) against record b's
-    /// at `OB` (`pb`), for [`Flat::swap_fixed`]; `near`: a's field's rows when `DIFFUSED`. A
+    /// at `OB` (`pb`), for [`Flat::swap_fixed`]. A
     /// method, not a closure (see [`Flat::cross_in`]).
     #[inline(always)]
     fn cross_at<const DIFFUSED: bool, const OA: usize, const OB: usize>(
@@ -547,13 +544,12 @@ impl Flat {
         rb: &[u64; STRIDE],
         pa: u16,
         pb: u16,
-        near: usize,
     ) -> u64 {
         let x: &[u64; 8] = ra[OA..OA + 8].try_into().expect("8 words");
         let y: &[u64; 8] = rb[OB..OB + 8].try_into().expect("8 words");
         let counted = fixed::<DIFFUSED, 8>(x, y);
         let s = usize::from(pa) + usize::from(pb);
-        if DIFFUSED { self.diffused_level(near, counted, s, pa.min(pb)) } else { self.counted_level(counted, s) }
+        if DIFFUSED { self.diffused_level(counted, s, pa.min(pb)) } else { self.counted_level(counted, s) }
     }
 
     /// The Dice level of record a's field `f` against record b's field `g` (`ra`, `qa`: a's
@@ -572,7 +568,7 @@ impl Flat {
         let (cf, cg) = (&self.cmp[f], &self.cmp[g]);
         let counted = fixed::<DIFFUSED, 8>(&ra[cf.off..][..8], &rb[cg.off..][..8]);
         let s = usize::from(qa[f]) + usize::from(qb[g]);
-        if DIFFUSED { self.diffused_level(cf.near, counted, s, qa[f].min(qb[g])) } else { self.counted_level(counted, s) }
+        if DIFFUSED { self.diffused_level(counted, s, qa[f].min(qb[g])) } else { self.counted_level(counted, s) }
     }
 
     /// [`Flat::pattern_in`] for each pair, in order, handing each result to `out`.
@@ -815,8 +811,8 @@ mod tests {
                     for lo in [least, most, least + (rng.next_u64() % u64::from(most - least + 1)) as u32] {
                         let (pa, pb) = (lo as u16, (s - lo) as u16);
                         let before = similarity_level(flat.estimate(cmp, d, pa, pb) * 2, s);
-                        assert_eq!(flat.diffused_level(cmp.near, d, s as usize, pa), before, "field {f}: {d} differing, {pa} and {pb}");
-                        assert_eq!(flat.diffused_level(cmp.near, d, s as usize, pa.min(pb)), before);
+                        assert_eq!(flat.diffused_level(d, s as usize, pa), before, "field {f}: {d} differing, {pa} and {pb}");
+                        assert_eq!(flat.diffused_level(d, s as usize, pa.min(pb)), before);
                     }
                 }
             }
