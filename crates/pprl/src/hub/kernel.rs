@@ -328,6 +328,18 @@ static LEVEL_OF_MILLI: [u8; 1001] = {
     t
 };
 
+/// Whether `both` thousandths of a bit in common are at least 0.45 of `lo` set bits, as
+/// `f64::from(both) / 1000.0 / f64::from(lo) >= 0.45` (the general loop's test) says, without
+/// its two divisions: in integers, `both ≥ 450·lo`, except at equality, where the divisions'
+/// rounding decides. Elsewhere the two agree: `both` is at most `1000·lo` (the estimate is
+/// held to `lo`), so the quotient is at most 1 and differs from 0.45 by at least
+/// 1/(1000·lo) ≥ 1/1,024,000, far more than two roundings (2⁻⁵²) and the literal's own.
+#[inline(always)]
+fn contained(both: u32, lo: u16) -> bool {
+    let t = 450 * u32::from(lo);
+    if both == t { f64::from(both) / 1000.0 / f64::from(lo) >= 0.45 } else { both > t }
+}
+
 impl Flat {
     /// Bits filters `x` (set-bit count `pa`) and `y` (`pb`) have in common, in thousandths:
     /// counted, or for a diffused field estimated ([`Flat::estimate`]) from the bits in which
@@ -400,8 +412,7 @@ impl Flat {
             let partial = self.cmp[F].partial;
             if lo.wrapping_sub(1) < partial.0.saturating_sub(1) && hi >= partial.1 {
                 let both = if DIFFUSED { self.estimate(&self.cmp[F], counted, pa, pb) } else { counted * 1000 };
-                let overlap = f64::from(both) / 1000.0 / f64::from(lo);
-                l = if overlap >= 0.45 { INITIAL_AGREES } else { INITIAL_DIFFERS } as u64;
+                l = if contained(both, lo) { INITIAL_AGREES } else { INITIAL_DIFFERS } as u64;
             }
         }
         if BRANCHLESS {
@@ -789,6 +800,20 @@ mod tests {
             let den = (rng.next_u64() % 2048) as u32;
             let num = (rng.next_u64() % (2001 * u64::from(den.max(1)))) as u32;
             assert_eq!(similarity_level(num, den), level_before(num, den) as u64, "{num}/{den}");
+        }
+    }
+
+    /// The containment test in integers agrees with the divisions, at and about every
+    /// equality and at random.
+    #[test]
+    fn containment_in_integers_is_the_division() {
+        let before = |both: u32, lo: u16| f64::from(both) / 1000.0 / f64::from(lo) >= 0.45;
+        let mut rng = SplitMix::from_state(11);
+        for lo in 1..=MAX_POP as u16 {
+            let t = 450 * u32::from(lo);
+            for both in (t - 3..=t + 3).chain((0..20).map(|_| (rng.next_u64() % (1000 * u64::from(lo) + 1)) as u32)) {
+                assert_eq!(contained(both, lo), before(both, lo), "{both} of {lo}");
+            }
         }
     }
 
