@@ -673,9 +673,12 @@ impl Flat {
     /// Whether two records' nickname tokens ([`Flat::nickname`]) say their forenames are one
     /// nickname group, or one a short form of the other.
     #[inline(always)]
+    /// Every test is made, none skipped by a branch (a branch on the other record's
+    /// tokens, one pair to the next, is hard to predict).
     pub(super) fn nicknames(x: &[u64], y: &[u64]) -> bool {
-        let short = |w: u64, p: &[u64]| w != 0 && p[2..].contains(&w);
-        (x[0] != 0 && x[0] == y[0]) || short(x[1], y) || short(y[1], x)
+        let (x, y): (&[u64; NICK], &[u64; NICK]) = (x.try_into().expect("NICK tokens"), y.try_into().expect("NICK tokens"));
+        let short = |w: u64, p: &[u64; NICK]| (w != 0) & ((w == p[2]) | (w == p[3]) | (w == p[4]));
+        ((x[0] != 0) & (x[0] == y[0])) | short(x[1], y) | short(y[1], x)
     }
 }
 
@@ -688,6 +691,12 @@ mod tests {
         DICE_MILLI.iter().position(|&t| num >= t * den).unwrap_or(DICE_MILLI.len()) + 1
     }
     use conduct_resolve::model::SplitMix;
+
+    /// [`Flat::nicknames`] as it was (with branches).
+    fn nicknames_before(x: &[u64], y: &[u64]) -> bool {
+        let short = |w: u64, p: &[u64]| w != 0 && p[2..].contains(&w);
+        (x[0] != 0 && x[0] == y[0]) || short(x[1], y) || short(y[1], x)
+    }
 
     /// What the kernel before the compiled variants (commit 90ddfae) read beside the filters,
     /// made as it made them.
@@ -772,7 +781,7 @@ mod tests {
                 let l = super::level(pat, *fo);
                 if l > NICKNAME_LEVEL
                     && l <= DICE_LEVELS.len() + 1
-                    && Flat::nicknames(&tokens[a * NICK..][..NICK], &tokens[b * NICK..][..NICK])
+                    && nicknames_before(&tokens[a * NICK..][..NICK], &tokens[b * NICK..][..NICK])
                 {
                     pat = (pat & !(0xf << (4 * fo))) | (NICKNAME_LEVEL as u64) << (4 * fo);
                 }
