@@ -567,7 +567,9 @@ fn the_dashboard_takes_the_hubs_links_into_a_forces_courses(backend: crate::serv
 
     // The same course as the command line's cross-force mode, with the same reasons.
     let cli = dir.path().join("cli");
-    ok(&mut merseyside_courses_cmd(&cli, &hub, &m.join("keymap.csv")));
+    let keymap = m.join("keymap.csv");
+    let out = merseyside_courses(&cli, &["--cross-force-links".as_ref(), hub.as_os_str(), "--keymap".as_ref(), keymap.as_os_str()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (cli_reasons, cli_forces, cli_priority) = course_of(&cli, "MER-23-1001");
     let (id, reports) = course_of_first(&database);
     assert_eq!(id, alone_id, "the course keeps its id when another force's reports join it");
@@ -669,21 +671,6 @@ fn the_dashboard_takes_the_hubs_links_into_a_forces_courses(backend: crate::serv
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("records of 2 forces"), "{err}");
-}
-
-fn merseyside_courses_cmd(out: &Path, links: &Path, keymap: &Path) -> std::process::Command {
-    let mut c = conduct();
-    c.args(["courses", "--incidents"])
-        .arg(data("pprl/merseyside-incidents.csv"))
-        .arg("--people")
-        .arg(data("pprl/merseyside.csv"))
-        .arg("--out")
-        .arg(out)
-        .arg("--cross-force-links")
-        .arg(links)
-        .arg("--keymap")
-        .arg(keymap);
-    c
 }
 
 #[test]
