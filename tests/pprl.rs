@@ -544,8 +544,8 @@ fn the_dashboard_takes_the_hubs_links_into_a_forces_courses(backend: crate::serv
     let stages = err.lines().find_map(|l| l.split_once("stages (s): ")).map(|x| x.1.to_string()).unwrap_or_default();
     let names: Vec<&str> = stages.split(", ").filter_map(|s| s.split(' ').next()).collect();
     let expected: &[&str] = match backend {
-        Backend::Sqlite => &["validate", "open", "read", "analyse", "import", "ids", "rows", "write", "commit", "tidy"],
-        Backend::Postgres => &["validate", "open", "read", "analyse", "import", "ids", "rows", "write", "tidy"],
+        Backend::Sqlite => &["validate", "open", "read", "analyse", "import", "ids", "rows", "compare", "write", "commit", "tidy"],
+        Backend::Postgres => &["validate", "open", "read", "analyse", "import", "ids", "rows", "compare", "write", "tidy"],
     };
     assert_eq!(names, expected, "{err}");
     let course_of_first = |database: &str| {

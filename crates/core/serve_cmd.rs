@@ -131,6 +131,11 @@ pub struct PublishArgs {
     /// hub's links back to the force's records.
     #[arg(long, requires = "cross_force_links")]
     pub keymap: Option<PathBuf>,
+    /// Write every analysis table whole. By default a table where few rows changed (a new
+    /// export's reports and records, the persons they join) is written by those rows only,
+    /// and the rest whole; the published content is the same either way.
+    #[arg(long)]
+    pub rewrite: bool,
 }
 
 fn published_line(p: &conduct_server::dataset::Published, at: &Where, seconds: f64) -> anyhow::Result<()> {
@@ -148,6 +153,11 @@ fn published_line(p: &conduct_server::dataset::Published, at: &Where, seconds: f
     let stages: Vec<String> = p.stages.iter().map(|(n, t)| format!("{n} {t:.1}")).collect();
     if !stages.is_empty() {
         note!("stages (s): {}", stages.join(", "));
+    }
+    // How each analysis table was written: by its changes (rows deleted and inserted) or whole.
+    let tables: Vec<String> = p.tables.iter().map(|(t, w)| format!("{t} {w}")).collect();
+    if !tables.is_empty() {
+        note!("tables: {}", tables.join(", "));
     }
     let x = &p.cross_force;
     if x.reports > 0 || x.left_out > 0 {
@@ -204,7 +214,8 @@ pub fn publish(a: PublishArgs) -> anyhow::Result<ExitCode> {
     }
     let mut c = a.at.open()?;
     let t = std::time::Instant::now();
-    let (v, p) = conduct_server::publish_export(&mut c, &a.at.data(), &inputs, &actor)?;
+    let writes = if a.rewrite { conduct_server::dataset::Writes::Whole } else { conduct_server::dataset::Writes::Changes };
+    let (v, p) = conduct_server::publish_export(&mut c, &a.at.data(), &inputs, &actor, writes)?;
     outln!(
         "read {} rows: {} accepted, {} rejected, {} warnings",
         v.summary.read(),

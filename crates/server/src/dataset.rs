@@ -595,6 +595,46 @@ pub struct Published {
     /// dropped, planner statistics). Not stored with the publication.
     #[serde(skip)]
     pub stages: Vec<(&'static str, f64)>,
+    /// How each analysis table was written, in the order of [`crate::schema::ANALYSIS`]. Not
+    /// stored with the publication.
+    #[serde(skip)]
+    pub tables: Vec<(&'static str, Written)>,
+}
+
+/// How a publication writes the analysis tables.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// By the rows that changed, where few did; whole otherwise (see [`crate::changes`]).
+    #[default]
+    Changes,
+    /// Every table whole (`conduct publish --rewrite`).
+    Whole,
+}
+
+/// How a publication wrote one analysis table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// By its changes.
+    Changed {
+        /// Rows deleted (held, and not in the publication).
+        deleted: usize,
+        /// Rows inserted (in the publication, and not held).
+        inserted: usize,
+    },
+    /// Whole.
+    Whole {
+        /// The rows written.
+        rows: usize,
+    },
+}
+
+impl std::fmt::Display for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Written::Changed { deleted, inserted } => write!(f, "-{deleted} +{inserted}"),
+            Written::Whole { rows } => write!(f, "whole {rows}"),
+        }
+    }
 }
 
 /// A number kept in `meta` (publication counter, next fresh ids), if set.
@@ -714,7 +754,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
 /// Ids are carried over from the publication being replaced; if another one (a second server,
 /// `conduct publish` beside a server) commits meanwhile, this one is prepared again from it.
 pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Published, DatasetError> {
-    publish_read(conn, data_dir, adding.iter().map(|s| (s, None)).collect())
+    publish_read(conn, data_dir, adding.iter().map(|s| (s, None)).collect(), Writes::Changes)
 }
 
 /// [`publish`], with the records of an added export given when its caller has just read them
@@ -724,6 +764,7 @@ pub fn publish_read(
     conn: &mut Conn,
     data_dir: &Path,
     adding: Vec<(&Staged, Option<(Export, Summary)>)>,
+    writes: Writes,
 ) -> Result<Published, DatasetError> {
     let started = std::time::Instant::now();
     if !conn.is_postgres() {
@@ -771,7 +812,7 @@ pub fn publish_read(
         }
         let analysed_import = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
         lap("import", &mut stages);
-        match publish_once(conn, &a, expected, analysed_import) {
+        match publish_once(conn, &a, expected, analysed_import, writes) {
             Err(DatasetError::Conflict) => continue,
             Ok(mut p) => {
                 stages.append(&mut p.stages);
@@ -825,7 +866,7 @@ fn sweep_tables(conn: &mut Conn) -> Result<(), DatasetError> {
     Ok(())
 }
 
-fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i64) -> Result<Published, DatasetError> {
+fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i64, writes: Writes) -> Result<Published, DatasetError> {
     let e = &a.export;
     let mut stages = Vec::new();
     let mut t = std::time::Instant::now();
@@ -1094,6 +1135,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         breaches: breach_rows.len(),
         cross_force: a.cross_force.clone(),
         stages: Vec::new(),
+        tables: Vec::new(),
     };
     let tables: [TableRows<'_>; 11] = [
         (
@@ -1287,18 +1329,33 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     if conn.is_postgres() {
         // Readers keep their snapshot while this commits (MVCC), and nothing else writes these
         // tables, so one transaction costs nobody a wait.
-        conn.transaction(|c| -> Result<(), DatasetError> {
+        let written = conn.transaction(|c| -> Result<Vec<(&'static str, Written)>, DatasetError> {
             // Publications are serialised by a lock held to commit. The one this was prepared
             // against must still be the latest.
             c.batch("SELECT pg_advisory_xact_lock(7270112)")?;
             if meta_number(c, "publication")?.unwrap_or(0) != expected {
                 return Err(DatasetError::Conflict);
             }
-            for (t, columns, rows) in &tables {
-                c.execute(&format!("DELETE FROM {t}"), &[])?;
-                c.bulk_insert(t, columns, rows)?;
+            // Compared under the lock: no other publication changes the tables meanwhile, so
+            // the rows' keys (ctid) stay theirs until deleted.
+            let changes = compare(c, &tables, writes, usize::MAX)?;
+            lap("compare", &mut stages);
+            let mut written = Vec::new();
+            for (((t, columns, rows), changes), (name, _)) in tables.iter().zip(changes).zip(crate::schema::ANALYSIS) {
+                written.push(match changes {
+                    Some(changes) => {
+                        crate::changes::apply(c, t, columns, rows, &changes)?;
+                        (name, Written::Changed { deleted: changes.delete.len(), inserted: changes.insert.len() })
+                    }
+                    None => {
+                        c.execute(&format!("DELETE FROM {t}"), &[])?;
+                        c.bulk_insert(t, columns, rows)?;
+                        (name, Written::Whole { rows: rows.len() })
+                    }
+                });
             }
-            finish(c)
+            finish(c)?;
+            Ok(written)
         })?;
         lap("write", &mut stages);
         // Fresh statistics for the planner after replacing every analysis table. The
@@ -1308,18 +1365,29 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             say!("conduct: statistics after publishing: {e}");
         }
         lap("tidy", &mut stages);
-        return Ok(Published { stages, ..published });
+        return Ok(Published { stages, tables: written, ..published });
     }
 
     // SQLite has one writer at a time, and a transaction writing every table would keep every
     // other writer (the audit log, sign-ins, uploads) waiting for as long as it takes. So the
     // rows go into copies of the tables, two thousand per transaction with a pause between, and one short
     // transaction swaps the copies in.
+    // The tables where few rows change are changed in the swapping transaction (compared
+    // now, outside it: only publications write these tables, and the one that commits first
+    // makes this one start again). The rest are filled as copies.
+    let changes = compare(conn, &tables, writes, IN_PLACE_ROWS)?;
+    lap("compare", &mut stages);
     let tag = format!("{}_{}", owner_tag().replace('-', "_"), crate::audit::hex(&crate::auth::random_bytes::<4>()));
     let filling = format!("{FILLING}{tag}");
+    let copied: Vec<&str> = tables.iter().zip(&changes).filter(|(_, ch)| ch.is_none()).map(|((t, _, _), _)| *t).collect();
     let filled = (|| -> Result<(), DatasetError> {
-        conn.transaction(|c| c.batch(&crate::schema::analysis_ddl(&filling)))?;
-        for (t, columns, rows) in &tables {
+        conn.transaction(|c| {
+            for (t, columns) in crate::schema::ANALYSIS.iter().filter(|(t, _)| copied.contains(t)) {
+                c.batch(&crate::schema::table_ddl(t, columns, &filling))?;
+            }
+            Ok::<_, DatasetError>(())
+        })?;
+        for ((t, columns, rows), _) in tables.iter().zip(&changes).filter(|(_, ch)| ch.is_none()) {
             for chunk in rows.chunks(ROWS_PER_WRITE) {
                 conn.transaction(|c| c.bulk_insert(&format!("{t}{filling}"), columns, chunk))?;
                 std::thread::sleep(PAUSE_BETWEEN_WRITES);
@@ -1332,14 +1400,17 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             if meta_number(c, "publication")?.unwrap_or(0) != expected {
                 return Err(DatasetError::Conflict);
             }
-            for (t, _, _) in &tables {
-                c.batch(&format!("ALTER TABLE {t} RENAME TO {t}{REPLACED}{tag}; ALTER TABLE {t}{filling} RENAME TO {t}"))?;
+            for ((t, columns, rows), changes) in tables.iter().zip(&changes) {
+                match changes {
+                    Some(changes) => crate::changes::apply(c, t, columns, rows, changes)?,
+                    None => c.batch(&format!("ALTER TABLE {t} RENAME TO {t}{REPLACED}{tag}; ALTER TABLE {t}{filling} RENAME TO {t}"))?,
+                }
             }
             finish(c)
         })
     })();
     if let Err(e) = filled {
-        for (t, _, _) in &tables {
+        for t in &copied {
             let _ = conn.batch(&format!("DROP TABLE IF EXISTS {t}{filling}"));
         }
         return Err(e);
@@ -1348,7 +1419,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     // Committed. The replaced tables go one by one (each a short write), then fresh statistics
     // for the planner, sampled so that they cost milliseconds whatever the size.
     // Neither changes what was published: a failure is logged (the next publication sweeps).
-    for (t, _, _) in &tables {
+    for t in &copied {
         if let Err(e) = conn.batch(&format!("DROP TABLE IF EXISTS {t}{REPLACED}{tag}")) {
             say!("conduct: dropping the replaced {t}: {e}");
         }
@@ -1361,7 +1432,54 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         }
     }
     lap("tidy", &mut stages);
-    Ok(Published { stages, ..published })
+    let written = tables
+        .iter()
+        .zip(&changes)
+        .zip(crate::schema::ANALYSIS)
+        .map(|(((_, _, rows), ch), (name, _))| {
+            (
+                name,
+                match ch {
+                    Some(ch) => Written::Changed { deleted: ch.delete.len(), inserted: ch.insert.len() },
+                    None => Written::Whole { rows: rows.len() },
+                },
+            )
+        })
+        .collect();
+    Ok(Published { stages, tables: written, ..published })
+}
+
+/// The most rows a publication on SQLite changes inside its swapping transaction, which holds
+/// the single write lock (other writers wait up to [`conduct_store::db::busy_timeout_ms`]):
+/// about a second of writing. Tables past it are written as copies.
+const IN_PLACE_ROWS: usize = 100_000;
+
+/// Each table's changes (see [`crate::changes`]), or `None` for a table to be written whole:
+/// every table for [`Writes::Whole`]; one where more than [`crate::changes::in_place_limit`]
+/// of its rows change; and, smallest tables first, those that would take the changes past
+/// `budget` rows in all.
+fn compare(
+    c: &mut Conn,
+    tables: &[TableRows<'_>],
+    writes: Writes,
+    budget: usize,
+) -> Result<Vec<Option<crate::changes::RowChanges>>, DatasetError> {
+    let mut out: Vec<Option<crate::changes::RowChanges>> = (0..tables.len()).map(|_| None).collect();
+    if writes == Writes::Whole {
+        return Ok(out);
+    }
+    let mut order: Vec<usize> = (0..tables.len()).collect();
+    order.sort_by_key(|&i| tables[i].2.len());
+    let mut left = budget;
+    for i in order {
+        let (t, columns, rows) = tables[i];
+        let limit = crate::changes::in_place_limit(rows.len()).min(left);
+        if let Some(ch) = crate::changes::row_changes(c, t, columns, rows, limit)? {
+            left -= ch.len();
+            out[i] = Some(ch);
+        }
+    }
+    Ok(out)
 }
 
 /// A table of a publication: name, columns, rows.

@@ -19,6 +19,7 @@ macro_rules! say {
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod dataset;
 /// The database layer, owned by `conduct-store` (one store for the CLI and the server).
 pub use conduct_store::db;
@@ -496,12 +497,14 @@ pub fn status_text(s: StatusCode) -> &'static str {
 /// Adds an export to the data folder and republishes the analysis of every export (for the
 /// command line: `conduct publish`). The export must have usable rows. It is staged first and
 /// accepted only when the publication commits: a publication killed on the way leaves nothing
-/// that a later one would read (see [`dataset::Staged`]).
+/// that a later one would read (see [`dataset::Staged`]). `writes` says how the analysis tables
+/// are written (by their changes unless told to write them whole).
 pub fn publish_export(
     conn: &mut Conn,
     data_dir: &std::path::Path,
     inputs: &conduct_ingest::Inputs,
     actor: &str,
+    writes: dataset::Writes,
 ) -> Result<(dataset::Validation, dataset::Published), dataset::DatasetError> {
     let started = Instant::now();
     dataset::reconcile(conn, data_dir)?;
@@ -517,7 +520,7 @@ pub fn publish_export(
     // that does not commit, and is not read again here.
     let read = (std::mem::take(&mut v.export), v.summary.clone());
     let validated = started.elapsed().as_secs_f64();
-    match dataset::publish_read(conn, data_dir, vec![(&staged, Some(read))]) {
+    match dataset::publish_read(conn, data_dir, vec![(&staged, Some(read))], writes) {
         Ok(mut p) => {
             p.stages.insert(0, ("validate", validated));
             audit::append(

@@ -477,6 +477,51 @@ impl Conn {
         }
     }
 
+    /// Runs a query and hands each row to `each` as it is read, keeping none of them: for
+    /// comparing a table too large to hold twice. The scan stops early when `each` returns
+    /// `Ok(false)`.
+    pub fn scan(&mut self, sql: &str, params: &[Value], mut each: impl FnMut(&[Value]) -> Result<bool>) -> Result<()> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql).map_err(|e| sqlite_err(sql, e))?;
+                let n = st.column_count();
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter())).map_err(|e| sqlite_err(sql, e))?;
+                let mut row = Vec::with_capacity(n);
+                while let Some(r) = rows.next().map_err(|e| sqlite_err(sql, e))? {
+                    row.clear();
+                    for i in 0..n {
+                        use rusqlite::types::ValueRef;
+                        row.push(match r.get_ref(i).map_err(|e| sqlite_err(sql, e))? {
+                            ValueRef::Null => Value::Null,
+                            ValueRef::Integer(x) => Value::Int(x),
+                            ValueRef::Real(x) => Value::Real(x),
+                            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                            ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+                        });
+                    }
+                    if !each(&row)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Conn::Postgres(c) => {
+                use postgres::fallible_iterator::FallibleIterator;
+                let st = c.statement(sql)?;
+                let mut rows = c.client.query_raw(&st, params.iter()).map_err(|e| pg_err(sql, e))?;
+                let mut row = Vec::new();
+                while let Some(r) = rows.next().map_err(|e| pg_err(sql, e))? {
+                    row.clear();
+                    row.extend((0..r.len()).map(|i| pg_value(&r, i)));
+                    if !each(&row)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// The first row, if any.
     pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())

@@ -112,7 +112,8 @@ CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
 FOR EACH STATEMENT EXECUTE FUNCTION conduct_audit_append_only();
 ";
 
-/// The analysis tables: (name, columns), replaced as a whole by each publication.
+/// The analysis tables: (name, columns), rewritten by each publication (as a whole, or by the
+/// rows that changed).
 pub const ANALYSIS: [(&str, &str); 11] = [
     (
         "force_figures",
@@ -253,7 +254,9 @@ pub fn analysis_ddl(suffix: &str) -> String {
     sql
 }
 
-pub(crate) fn table_ddl(table: &str, columns: &str, suffix: &str) -> String {
+/// SQL creating one table and its indexes (an analysis table's when `columns` are its columns
+/// in [`ANALYSIS`]), every name followed by `suffix`.
+pub fn table_ddl(table: &str, columns: &str, suffix: &str) -> String {
     let mut sql = format!("CREATE TABLE {table}{suffix} ({columns});\n");
     for (index, on, cols) in ANALYSIS_INDEXES.iter().filter(|(_, on, _)| *on == table) {
         sql.push_str(&format!("CREATE INDEX {index}{suffix} ON {on}{suffix} ({cols});\n"));
