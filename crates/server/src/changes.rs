@@ -98,24 +98,38 @@ fn changes_by(
     if rows.len().saturating_sub(held) > limit || held.saturating_sub(rows.len()) > limit {
         return Ok(None);
     }
-    let mut by_hash: Vec<(u64, u32)> = rows.iter().enumerate().map(|(i, r)| (row_hash(r), i as u32)).collect();
-    by_hash.sort_unstable();
+    // Held rows are mostly in the publication's order (each was written in it, and a new
+    // export's rows come after or between them): each held row is first compared with the row
+    // after the last one matched, and only a row that differs is looked for by its hash, in
+    // an index of the publication's rows built at the first such row.
+    let mut by_hash: Option<Vec<(u64, u32)>> = None;
     let mut kept = vec![false; rows.len()];
-    let (mut changes, mut matched, mut over) = (RowChanges::default(), 0usize, false);
+    let (mut changes, mut matched, mut over, mut next) = (RowChanges::default(), 0usize, false, 0usize);
     let sql = format!("SELECT {}, {} FROM {table}", row_key(c), columns.join(", "));
     c.scan(&sql, &[], |row| {
         let (key, values) = (&row[0], &row[1..]);
-        let h = row_hash(values);
-        let start = by_hash.partition_point(|&(x, _)| x < h);
-        let found = by_hash[start..]
-            .iter()
-            .take_while(|&&(x, _)| x == h)
-            .map(|&(_, i)| i as usize)
-            .find(|&i| !kept[i] && rows[i].as_slice() == values);
+        let found = if next < rows.len() && !kept[next] && rows[next].as_slice() == values {
+            Some(next)
+        } else {
+            let by_hash = by_hash.get_or_insert_with(|| {
+                use rayon::prelude::*;
+                let mut v: Vec<(u64, u32)> = rows.par_iter().enumerate().map(|(i, r)| (row_hash(r), i as u32)).collect();
+                v.par_sort_unstable();
+                v
+            });
+            let h = row_hash(values);
+            let start = by_hash.partition_point(|&(x, _)| x < h);
+            by_hash[start..]
+                .iter()
+                .take_while(|&&(x, _)| x == h)
+                .map(|&(_, i)| i as usize)
+                .find(|&i| !kept[i] && rows[i].as_slice() == values)
+        };
         match found {
             Some(i) => {
                 kept[i] = true;
                 matched += 1;
+                next = i + 1;
             }
             None => changes.delete.push(key.clone()),
         }
@@ -192,6 +206,9 @@ mod tests {
         table(&mut c, &held);
         let same = row_changes(&mut c, "t", &["k", "n", "x"], &held, 10).unwrap().unwrap();
         assert_eq!(same.len(), 0);
+        // In another order (every held row then found by its hash), still nothing.
+        let reversed: Vec<_> = held.iter().rev().cloned().collect();
+        assert_eq!(row_changes(&mut c, "t", &["k", "n", "x"], &reversed, 10).unwrap().unwrap().len(), 0);
 
         let mut new = held.clone();
         new[5] = row("k5", Some(-1), 0.5); // changed, same key

@@ -486,18 +486,26 @@ impl Conn {
                 let mut st = c.prepare_cached(sql).map_err(|e| sqlite_err(sql, e))?;
                 let n = st.column_count();
                 let mut rows = st.query(rusqlite::params_from_iter(params.iter())).map_err(|e| sqlite_err(sql, e))?;
-                let mut row = Vec::with_capacity(n);
+                // One row's values, their text buffers reused from row to row.
+                let mut row = vec![Value::Null; n];
                 while let Some(r) = rows.next().map_err(|e| sqlite_err(sql, e))? {
-                    row.clear();
-                    for i in 0..n {
+                    for (i, slot) in row.iter_mut().enumerate() {
                         use rusqlite::types::ValueRef;
-                        row.push(match r.get_ref(i).map_err(|e| sqlite_err(sql, e))? {
-                            ValueRef::Null => Value::Null,
-                            ValueRef::Integer(x) => Value::Int(x),
-                            ValueRef::Real(x) => Value::Real(x),
-                            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                            ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
-                        });
+                        match r.get_ref(i).map_err(|e| sqlite_err(sql, e))? {
+                            ValueRef::Null => *slot = Value::Null,
+                            ValueRef::Integer(x) => *slot = Value::Int(x),
+                            ValueRef::Real(x) => *slot = Value::Real(x),
+                            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                let t = String::from_utf8_lossy(t);
+                                match slot {
+                                    Value::Text(s) => {
+                                        s.clear();
+                                        s.push_str(&t);
+                                    }
+                                    _ => *slot = Value::Text(t.into_owned()),
+                                }
+                            }
+                        }
                     }
                     if !each(&row)? {
                         break;
