@@ -16,6 +16,9 @@ use std::hash::{Hash, Hasher};
 
 use conduct_store::db::{Conn, DbError, Value};
 
+/// A table of a publication: name, columns, rows.
+pub(crate) type TableRows<'a> = (&'a str, &'a [&'a str], &'a [Vec<Value>]);
+
 /// What turns the rows a table holds into a publication's.
 #[derive(Debug, Default)]
 pub(crate) struct RowChanges {
@@ -145,6 +148,43 @@ fn changes_by(
     Ok(Some(changes))
 }
 
+/// SQLite's `data_version` of the main database: it changes when another connection commits
+/// to it. `None` on PostgreSQL, where tables are compared under the publication's lock.
+///
+/// # Errors
+/// A failed query.
+pub(crate) fn data_version(c: &mut Conn) -> Result<Option<i64>, DbError> {
+    if c.is_postgres() {
+        return Ok(None);
+    }
+    Ok(c.query_one("PRAGMA main.data_version", &[])?.and_then(|r| r[0].int()))
+}
+
+/// `changes` made good for the transaction `c` is in (which holds the write lock): when another
+/// connection has committed since `version` was read before the comparison (a sign-in, a
+/// review, or anything that could have moved rows, such as a `VACUUM`), each table to be changed
+/// in place is compared again, here, so that no row key is used that may name another row.
+/// Returns whether it compared again.
+///
+/// # Errors
+/// A failed read.
+pub(crate) fn still_current(
+    c: &mut Conn,
+    tables: &[TableRows<'_>],
+    changes: &mut [Option<RowChanges>],
+    version: Option<i64>,
+) -> Result<bool, DbError> {
+    if data_version(c)? == version {
+        return Ok(false);
+    }
+    for ((t, columns, rows), ch) in tables.iter().zip(changes.iter_mut()) {
+        if ch.is_some() {
+            *ch = row_changes(c, t, columns, rows, usize::MAX)?;
+        }
+    }
+    Ok(true)
+}
+
 /// Row keys deleted per statement (padded with NULL, which matches no row, so that the
 /// statement is prepared once).
 const KEYS_PER_DELETE: usize = 256;
@@ -221,6 +261,45 @@ mod tests {
         let mut want = new.clone();
         want.sort_by_key(|r| r[0].text());
         assert_eq!(all(&mut c), want);
+    }
+
+    /// Another connection rewrote the table between the comparison and the swap (the rows'
+    /// keys now name other rows): the changes are compared again under the lock, and the table
+    /// ends with the publication's rows.
+    #[test]
+    fn changes_are_compared_again_when_another_connection_committed_since() {
+        let (dir, mut c) = sqlite();
+        let held: Vec<_> = (0..100).map(|i| row(&format!("k{i}"), Some(i), 0.0)).collect();
+        table(&mut c, &held);
+        let mut new = held.clone();
+        new[3][1] = Value::Int(-3);
+        let version = data_version(&mut c).unwrap();
+        let mut changes = vec![row_changes(&mut c, "t", &["k", "n", "x"], &new, 10).unwrap()];
+        // Same rows, other keys: deleted and written again in reverse order, as a VACUUM or a
+        // rebuild might leave them.
+        let mut other = Conn::open(&conduct_store::db::Url::Sqlite(dir.path().join("t.db"))).unwrap();
+        other
+            .transaction(|o| {
+                o.batch("DELETE FROM t")?;
+                let reversed: Vec<_> = held.iter().rev().cloned().collect();
+                o.bulk_insert("t", &["k", "n", "x"], &reversed)
+            })
+            .unwrap();
+        let tables = [("t", &["k", "n", "x"][..], &new[..])];
+        let again = c
+            .transaction(|c| -> Result<bool, DbError> {
+                let again = still_current(c, &tables, &mut changes, version)?;
+                apply(c, "t", &["k", "n", "x"], &new, changes[0].as_ref().unwrap())?;
+                Ok(again)
+            })
+            .unwrap();
+        assert!(again);
+        let mut want = new.clone();
+        want.sort_by_key(|r| r[0].text());
+        assert_eq!(all(&mut c), want);
+        // Nothing committed meanwhile: the changes stand as compared.
+        let version = data_version(&mut c).unwrap();
+        assert!(!c.transaction(|c| still_current(c, &tables, &mut changes, version)).unwrap());
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub use conduct_ingest::Export;
 use conduct_ingest::{Ingest, Inputs, Summary};
 use conduct_resolve::model::TermFrequencies;
 
+use crate::changes::TableRows;
 use crate::db::{Conn, DbError, Value};
 
 /// Why an upload or a publication failed.
@@ -1375,7 +1376,8 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     // The tables where few rows change are changed in the swapping transaction (compared
     // now, outside it: only publications write these tables, and the one that commits first
     // makes this one start again). The rest are filled as copies.
-    let changes = compare(conn, &tables, writes, IN_PLACE_ROWS)?;
+    let version = crate::changes::data_version(conn)?;
+    let mut changes = compare(conn, &tables, writes, IN_PLACE_ROWS)?;
     lap("compare", &mut stages);
     let tag = format!("{}_{}", owner_tag().replace('-', "_"), crate::audit::hex(&crate::auth::random_bytes::<4>()));
     let filling = format!("{FILLING}{tag}");
@@ -1400,6 +1402,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             if meta_number(c, "publication")?.unwrap_or(0) != expected {
                 return Err(DatasetError::Conflict);
             }
+            crate::changes::still_current(c, &tables, &mut changes, version)?;
             for ((t, columns, rows), changes) in tables.iter().zip(&changes) {
                 match changes {
                     Some(changes) => crate::changes::apply(c, t, columns, rows, changes)?,
@@ -1481,9 +1484,6 @@ fn compare(
     }
     Ok(out)
 }
-
-/// A table of a publication: name, columns, rows.
-type TableRows<'a> = (&'a str, &'a [&'a str], &'a [Vec<Value>]);
 
 /// A force's row of `force_figures`. The Home Office figures (`incidents`, `charged`,
 /// `outcomes`, `quarters`, `outcomes_by_type`) are those of the stalking-and-harassment
