@@ -660,6 +660,14 @@ struct CarriedIds {
     publication: i64,
 }
 
+/// A value read back as text, borrowed when it is text.
+fn text_of(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v {
+        Value::Text(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        v => std::borrow::Cow::Owned(v.text()),
+    }
+}
+
 /// Ids for `a`'s persons and courses, carried over from the publication it replaces (see
 /// [`crate::ids`]), and the next fresh numbers.
 fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError> {
@@ -672,11 +680,16 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     // Published person of each (force, record_id).
     let mut old_person: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut highest = highest_retired('P');
-    for r in conn.query("SELECT force, record_id, person_id FROM records", &[])? {
-        let id = r[2].text();
+    conn.scan("SELECT force, record_id, person_id FROM records", &[], |r| {
+        let (force, record, id) = (text_of(&r[0]), text_of(&r[1]), text_of(&r[2]));
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
-        old_person.entry(r[0].text()).or_default().insert(r[1].text(), id);
-    }
+        let by_record = match old_person.get_mut(force.as_ref()) {
+            Some(m) => m,
+            None => old_person.entry(force.into_owned()).or_default(),
+        };
+        by_record.insert(record.into_owned(), id.into_owned());
+        Ok(true)
+    })?;
     let mut next_person = (meta_number(conn, "next_person")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     // The store's own people rows (the other forces' records from the hub, after them, stand
     // for persons of these and hold no id of their own).
@@ -698,11 +711,16 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     // Published course(s) of each (force, incident_ref).
     let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
     let mut highest = highest_retired('C');
-    for r in conn.query("SELECT force, incident_ref, course_id FROM course_incidents", &[])? {
-        let id = r[2].text();
+    conn.scan("SELECT force, incident_ref, course_id FROM course_incidents", &[], |r| {
+        let (force, incident, id) = (text_of(&r[0]), text_of(&r[1]), text_of(&r[2]));
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
-        old_course.entry(r[0].text()).or_default().entry(r[1].text()).or_default().push(id);
-    }
+        let by_incident = match old_course.get_mut(force.as_ref()) {
+            Some(m) => m,
+            None => old_course.entry(force.into_owned()).or_default(),
+        };
+        by_incident.entry(incident.into_owned()).or_default().push(id.into_owned());
+        Ok(true)
+    })?;
     let mut next_course = (meta_number(conn, "next_course")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     let members = a.found.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
         let old_course = &old_course;
@@ -983,29 +1001,34 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         }
     }
 
-    let mut incidents = Vec::with_capacity(e.incidents.len());
-    for (k, i) in e.incidents.iter().enumerate() {
-        incidents.push(vec![
-            i.force.name().into(),
-            (&i.incident_ref).into(),
-            date(i.recorded_date).into(),
-            opt_date(i.occurred_date),
-            i.offence_code.as_str().into(),
-            Value::opt_text(&i.offence_description),
-            opt_bool(i.domestic_abuse),
-            opt_bool(i.cyber),
-            Value::opt_text(&i.linked_refs.join(";")),
-            i.outcome_type.map_or(Value::Null, |o| Value::Int(o.number() as i64)),
-            opt_date(i.outcome_date),
-            Value::opt_text(&i.narrative),
-            Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
-        ]);
-        // Every force with a report has a row, even one whose reports are all recorded under
-        // other crimes (its Home Office figures are then zeros); not the other forces whose
-        // reports the hub passed on.
-        if k >= a.own_incidents {
-            continue;
-        }
+    // The largest tables' rows are built on every core (each row on its own; the figures
+    // counted from them after).
+    use rayon::prelude::*;
+    let incidents: Vec<Vec<Value>> = e
+        .incidents
+        .par_iter()
+        .map(|i| {
+            vec![
+                i.force.name().into(),
+                (&i.incident_ref).into(),
+                date(i.recorded_date).into(),
+                opt_date(i.occurred_date),
+                i.offence_code.as_str().into(),
+                Value::opt_text(&i.offence_description),
+                opt_bool(i.domestic_abuse),
+                opt_bool(i.cyber),
+                Value::opt_text(&i.linked_refs.join(";")),
+                i.outcome_type.map_or(Value::Null, |o| Value::Int(o.number() as i64)),
+                opt_date(i.outcome_date),
+                Value::opt_text(&i.narrative),
+                Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
+            ]
+        })
+        .collect();
+    // Every force with a report has a row, even one whose reports are all recorded under other
+    // crimes (its Home Office figures are then zeros); not the other forces whose reports the
+    // hub passed on.
+    for i in &e.incidents[..a.own_incidents] {
         let fig = per_force.entry(i.force).or_default();
         fig.under_another_crime += usize::from(i.stalking_or_harassment_only_secondary());
     }
@@ -1015,30 +1038,37 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         per_force.entry(f).or_default().add_quarter(q, &v);
     }
 
-    let mut records = Vec::with_capacity(e.people.len());
-    let mut persons: BTreeMap<u32, (usize, Vec<Force>)> = BTreeMap::new();
-    for (p, &n) in e.people[..a.own_people].iter().zip(a.found.persons.of_row()) {
-        records.push(vec![
-            p.force.name().into(),
-            (&p.record_id).into(),
-            (&p.incident_ref).into(),
-            p.role.as_str().into(),
-            pid(n).into(),
-            Value::opt_text(&p.local_person_id),
-            Value::opt_text(&p.forename),
-            Value::opt_text(&p.middle_names),
-            Value::opt_text(&p.surname),
-            Value::opt_text(&p.date_of_birth),
-            Value::opt_text(&p.sex),
-            Value::opt_text(&p.address),
-            Value::opt_text(&p.postcode),
-            Value::opt_text(&p.phone),
-            Value::opt_text(&p.email),
-            Value::opt_text(&p.online_handles),
-            Value::opt_text(&p.pnc_id),
-            Value::opt_text(&p.ni_number),
-        ]);
-        let entry = persons.entry(n).or_default();
+    let (own_people, of_row) = (&e.people[..a.own_people], a.found.persons.of_row());
+    let records: Vec<Vec<Value>> = own_people
+        .par_iter()
+        .zip(of_row.par_iter())
+        .map(|(p, &n)| {
+            vec![
+                p.force.name().into(),
+                (&p.record_id).into(),
+                (&p.incident_ref).into(),
+                p.role.as_str().into(),
+                pid(n).into(),
+                Value::opt_text(&p.local_person_id),
+                Value::opt_text(&p.forename),
+                Value::opt_text(&p.middle_names),
+                Value::opt_text(&p.surname),
+                Value::opt_text(&p.date_of_birth),
+                Value::opt_text(&p.sex),
+                Value::opt_text(&p.address),
+                Value::opt_text(&p.postcode),
+                Value::opt_text(&p.phone),
+                Value::opt_text(&p.email),
+                Value::opt_text(&p.online_handles),
+                Value::opt_text(&p.pnc_id),
+                Value::opt_text(&p.ni_number),
+            ]
+        })
+        .collect();
+    // Per person number: its records and their forces, in the order first seen.
+    let mut persons: Vec<(usize, Vec<Force>)> = vec![(0, Vec::new()); of_row.iter().max().map_or(0, |&m| m as usize + 1)];
+    for (p, &n) in own_people.iter().zip(of_row) {
+        let entry = &mut persons[n as usize];
         entry.0 += 1;
         if !entry.1.contains(&p.force) {
             entry.1.push(p.force);
@@ -1046,9 +1076,11 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     }
     let persons: Vec<Vec<Value>> = persons
         .into_iter()
+        .enumerate()
+        .filter(|(_, (count, _))| *count > 0)
         .map(|(n, (count, forces))| {
             let names: Vec<&str> = forces.iter().map(|f| f.name()).collect();
-            vec![pid(n).into(), count.into(), names.join(";").into()]
+            vec![pid(n as u32).into(), count.into(), names.join(";").into()]
         })
         .collect();
 
