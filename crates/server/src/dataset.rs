@@ -452,22 +452,66 @@ fn read_export(known: &conduct_ingest::KnownIncidents, dir: &Path) -> Result<(Ex
 /// the same key (incident_ref, record_id or order_ref within its force; a screening's incident,
 /// tool and day) in place, and a new row goes after every earlier one.
 pub fn merge(merged: &mut Export, later: Export) {
-    fn upsert<T, K: std::hash::Hash + Eq>(rows: &mut Vec<T>, later: Vec<T>, key: impl Fn(&T) -> K) {
-        let mut at: HashMap<K, usize> = rows.iter().enumerate().map(|(i, r)| (key(r), i)).collect();
-        for row in later {
-            match at.get(&key(&row)) {
-                Some(&i) => rows[i] = row,
-                None => {
-                    at.insert(key(&row), rows.len());
-                    rows.push(row);
-                }
+    use std::hash::{Hash, Hasher};
+    fn hash(parts: impl Hash) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        parts.hash(&mut h);
+        h.finish()
+    }
+    upsert(
+        &mut merged.incidents,
+        later.incidents,
+        |i| hash((i.force, &i.incident_ref)),
+        |a, b| (a.force, &a.incident_ref) == (b.force, &b.incident_ref),
+    );
+    upsert(&mut merged.people, later.people, |p| hash((p.force, &p.record_id)), |a, b| (a.force, &a.record_id) == (b.force, &b.record_id));
+    upsert(&mut merged.orders, later.orders, |o| hash((o.force, &o.order_ref)), |a, b| (a.force, &a.order_ref) == (b.force, &b.order_ref));
+    upsert(
+        &mut merged.risk_assessments,
+        later.risk_assessments,
+        |r| hash((r.force, &r.incident_ref, r.tool, r.assessed_date)),
+        |a, b| (a.force, &a.incident_ref, a.tool, a.assessed_date) == (b.force, &b.incident_ref, b.tool, b.assessed_date),
+    );
+}
+
+/// Adds `later` to `rows` (whose keys are distinct, as the store's are): a later row replaces
+/// the row with the same key in place, and rows with new keys go after every earlier one, in
+/// the order their keys first appear (the last of a key's rows is the one kept). `hash` picks
+/// the bucket of a row's key and `same` decides equal keys. Only the later rows are indexed
+/// (a weekly export against a store of millions), and the held rows are read without copying
+/// their keys.
+fn upsert<T>(rows: &mut Vec<T>, later: Vec<T>, hash: impl Fn(&T) -> u64, same: impl Fn(&T, &T) -> bool) {
+    const END: usize = usize::MAX;
+    // The later rows, one per key, each bucket a chain through `next`.
+    let mut slots: Vec<Option<T>> = Vec::with_capacity(later.len());
+    let mut next: Vec<usize> = Vec::with_capacity(later.len());
+    let mut head: HashMap<u64, usize> = HashMap::with_capacity(later.len());
+    for row in later {
+        let h = hash(&row);
+        let mut at = head.get(&h).copied().unwrap_or(END);
+        while at != END && !slots[at].as_ref().is_some_and(|s| same(s, &row)) {
+            at = next[at];
+        }
+        if at != END {
+            slots[at] = Some(row);
+        } else {
+            next.push(head.get(&h).copied().unwrap_or(END));
+            head.insert(h, slots.len());
+            slots.push(Some(row));
+        }
+    }
+    if !rows.is_empty() {
+        for r in rows.iter_mut() {
+            let mut at = head.get(&hash(r)).copied().unwrap_or(END);
+            while at != END && !slots[at].as_ref().is_some_and(|s| same(s, r)) {
+                at = next[at];
+            }
+            if let Some(row) = slots.get_mut(at).and_then(Option::take) {
+                *r = row;
             }
         }
     }
-    upsert(&mut merged.incidents, later.incidents, |i| (i.force, i.incident_ref.clone()));
-    upsert(&mut merged.people, later.people, |p| (p.force, p.record_id.clone()));
-    upsert(&mut merged.orders, later.orders, |o| (o.force, o.order_ref.clone()));
-    upsert(&mut merged.risk_assessments, later.risk_assessments, |r| (r.force, r.incident_ref.clone(), r.tool, r.assessed_date));
+    rows.extend(slots.into_iter().flatten());
 }
 
 /// Everything computed from the merged exports.
@@ -1613,5 +1657,34 @@ impl ForceFigures {
             self.outcomes.into(),
             overview.to_string().into(),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `upsert` against the rule it keeps: replace in place, append new keys in first-seen
+    /// order, the last row of a key kept; with every key in one bucket, and with real hashes.
+    #[test]
+    fn upsert_replaces_in_place_and_appends_new_keys_in_order() {
+        type Row = (&'static str, u32);
+        let held: Vec<Row> = vec![("a", 1), ("b", 1), ("c", 1)];
+        let later: Vec<Row> = vec![("d", 2), ("b", 2), ("e", 2), ("d", 3), ("a", 2), ("b", 3)];
+        let want: Vec<Row> = vec![("a", 2), ("b", 3), ("c", 1), ("d", 3), ("e", 2)];
+        let real = |r: &Row| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            r.0.hash(&mut h);
+            h.finish()
+        };
+        for hash in [real as fn(&Row) -> u64, |_: &Row| 7] {
+            let mut rows = held.clone();
+            upsert(&mut rows, later.clone(), hash, |a, b| a.0 == b.0);
+            assert_eq!(rows, want);
+            let mut empty = Vec::new();
+            upsert(&mut empty, later.clone(), hash, |a, b| a.0 == b.0);
+            assert_eq!(empty, vec![("d", 3), ("b", 3), ("e", 2), ("a", 2)]);
+        }
     }
 }
