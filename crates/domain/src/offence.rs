@@ -124,6 +124,19 @@ impl OffenceCode {
         }
     }
 
+    /// Reads a report's codes as the cross-force files and the store write them: the principal
+    /// code, then any secondary ones, `;`-separated (`8L;58A`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::BadOffenceCode`] for the first code that is not well-formed (an empty list
+    /// names the empty principal code).
+    pub fn parse_list(list: &str) -> Result<(OffenceCode, Vec<OffenceCode>), Error> {
+        let mut codes = list.split(';').map(OffenceCode::parse);
+        let principal = codes.next().unwrap_or_else(|| OffenceCode::parse(""))?;
+        Ok((principal, codes.collect::<Result<Vec<_>, _>>()?))
+    }
+
     /// The code as recorded (upper-cased, spaces removed).
     pub fn as_str(&self) -> &str {
         &self.code
@@ -162,6 +175,17 @@ impl fmt::Display for OffenceCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_of_codes_is_the_principal_then_the_secondary_ones() {
+        let (principal, secondary) = OffenceCode::parse_list("8l;58A; 8Q").unwrap();
+        assert_eq!(principal.as_str(), "8L");
+        assert_eq!(secondary.iter().map(OffenceCode::as_str).collect::<Vec<_>>(), ["58A", "8Q"]);
+        assert!(OffenceCode::parse_list("8Q").unwrap().1.is_empty());
+        assert!(OffenceCode::parse_list("").is_err());
+        assert!(OffenceCode::parse_list("8L;threatened to kill her").is_err());
+        assert!(OffenceCode::parse_list("8L;").is_err(), "an empty secondary code is not a code");
+    }
 
     #[test]
     fn subgroup_codes_and_finer_codes_map() {

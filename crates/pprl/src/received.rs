@@ -107,9 +107,7 @@ impl Received {
                 return Err(at(format!("a report of {} itself", force.name())));
             }
             let f = &r.facts;
-            let mut codes = f.offence_codes.split(';').map(OffenceCode::parse);
-            let offence_code = codes.next().unwrap_or_else(|| OffenceCode::parse("")).map_err(|e| at(e.to_string()))?;
-            let secondary_offence_codes = codes.collect::<Result<Vec<_>, _>>().map_err(|e| at(e.to_string()))?;
+            let (offence_code, secondary_offence_codes) = OffenceCode::parse_list(&f.offence_codes).map_err(|e| at(e.to_string()))?;
             let role = Role::parse(&f.role).ok_or_else(|| at(format!("role {:?} is not victim, suspect, witness or other", f.role)))?;
             let own = own_of
                 .get(&(r.other_force.as_str(), r.other_pseudonym.as_str()))

@@ -558,13 +558,15 @@ pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::O
         link: conduct_resolve::LinkOptions { keep_pairs_from_weight: f64::INFINITY, ..defaults.link },
         ..defaults
     };
-    let held_forces = forces_of(&export);
+    // The forces the store holds records of, when there are hub reports to take in.
+    let cross_force = cross_force.filter(|(_, r)| !r.is_empty());
+    let held_forces = if cross_force.is_some() { forces_of(&export) } else { Vec::new() };
     let export = conduct_pipeline::Export::from(export);
     let mut found = conduct_pipeline::analyse(&export, &options).map_err(DatasetError::Linkage)?;
     // The name counts linkage scored with (kept for explanations), not counted again.
     let tf = found.linked.as_mut().map(|l| std::mem::take(&mut l.tf)).unwrap_or_default();
     let (own_incidents, own_people) = (export.incidents.len(), export.people.len());
-    let Some((own, reports)) = cross_force.filter(|(_, r)| !r.is_empty()) else {
+    let Some((own, reports)) = cross_force else {
         return Ok(Analysis { export, found, tf, own_incidents, own_people, cross_force: CrossForceUse::default() });
     };
     let others: Vec<&str> = held_forces.iter().filter(|f| **f != own).map(|f| f.name()).collect();
@@ -679,6 +681,24 @@ impl std::fmt::Display for Written {
             Written::Changed { deleted, inserted } => write!(f, "-{deleted} +{inserted}"),
             Written::Whole { rows } => write!(f, "whole {rows}"),
         }
+    }
+}
+
+/// The wall time of a publication's stages, each from the end of the one before.
+struct Laps {
+    since: std::time::Instant,
+    stages: Vec<(&'static str, f64)>,
+}
+
+impl Laps {
+    fn new() -> Laps {
+        Laps { since: std::time::Instant::now(), stages: Vec::new() }
+    }
+
+    /// Ends the stage `name`.
+    fn lap(&mut self, name: &'static str) {
+        self.stages.push((name, self.since.elapsed().as_secs_f64()));
+        self.since = std::time::Instant::now();
     }
 }
 
@@ -854,32 +874,28 @@ pub fn publish_read(
     for _ in 0..3 {
         // The publication first: if another commits after this, the commit below sees it.
         let expected = meta_number(conn, "publication")?.unwrap_or(0);
-        let mut stages = vec![("open", opened)];
-        let mut t = std::time::Instant::now();
-        let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, f64)>| {
-            stages.push((name, t.elapsed().as_secs_f64()));
-            t = std::time::Instant::now();
-        };
+        let mut laps = Laps::new();
+        laps.stages.push(("open", opened));
         let mut records = conduct_store::load_export(conn).map_err(DatasetError::Store)?;
         for (_, (export, _)) in &pending {
             merge(&mut records, export.clone());
         }
         let held = conduct_store::cross_force::held(conn).map_err(DatasetError::Store)?;
-        lap("read", &mut stages);
+        laps.lap("read");
         let a = analyse(records, held)?;
-        lap("analyse", &mut stages);
+        laps.lap("analyse");
         for (s, (export, summary)) in pending.drain(..) {
             conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
             conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
             retire(s);
         }
         let analysed_import = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
-        lap("import", &mut stages);
+        laps.lap("import");
         match publish_once(conn, &a, expected, analysed_import, writes) {
             Err(DatasetError::Conflict) => continue,
             Ok(mut p) => {
-                stages.append(&mut p.stages);
-                p.stages = stages;
+                laps.stages.append(&mut p.stages);
+                p.stages = laps.stages;
                 return Ok(p);
             }
             other => return other,
@@ -931,17 +947,12 @@ fn sweep_tables(conn: &mut Conn) -> Result<(), DatasetError> {
 
 fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i64, writes: Writes) -> Result<Published, DatasetError> {
     let e = &a.export;
-    let mut stages = Vec::new();
-    let mut t = std::time::Instant::now();
-    let mut lap = |name: &'static str, stages: &mut Vec<(&'static str, f64)>| {
-        stages.push((name, t.elapsed().as_secs_f64()));
-        t = std::time::Instant::now();
-    };
+    let mut laps = Laps::new();
     let ids = carried_ids(conn, a)?;
     if ids.publication != expected {
         return Err(DatasetError::Conflict);
     }
-    lap("ids", &mut stages);
+    laps.lap("ids");
     let (person_label, course_label) = (&ids.persons.labels, &ids.courses.labels);
     let pid = |n: u32| person_label[n as usize].clone();
 
@@ -1342,7 +1353,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     let urgent: Vec<(String, String)> =
         course_forces.iter().filter(|r| r[3].int() == Some(0)).map(|r| (r[0].text(), r[1].text())).collect();
     let label_of: HashMap<&str, usize> = course_label.iter().enumerate().map(|(ci, l)| (l.as_str(), ci)).collect();
-    lap("rows", &mut stages);
+    laps.lap("rows");
     let finish = |c: &mut Conn| -> Result<(), DatasetError> {
         // Retired ids lead to their successors; ids that led to one retired now lead on.
         for (old, new) in ids.persons.retired.iter().chain(&ids.courses.retired) {
@@ -1416,7 +1427,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             // Compared under the lock: no other publication changes the tables meanwhile, so
             // the rows' keys (ctid) stay theirs until deleted.
             let changes = compare(c, &tables, writes, usize::MAX)?;
-            lap("compare", &mut stages);
+            laps.lap("compare");
             let mut written = Vec::new();
             for (((t, columns, rows), changes), (name, _)) in tables.iter().zip(changes).zip(crate::schema::ANALYSIS) {
                 written.push(match changes {
@@ -1434,15 +1445,15 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             finish(c)?;
             Ok(written)
         })?;
-        lap("write", &mut stages);
+        laps.lap("write");
         // Fresh statistics for the planner after replacing every analysis table. The
         // publication has committed: a failure here must not make the caller discard an export
         // the database now names as held.
         if let Err(e) = conn.batch("ANALYZE") {
             say!("conduct: statistics after publishing: {e}");
         }
-        lap("tidy", &mut stages);
-        return Ok(Published { stages, tables: written, ..published });
+        laps.lap("tidy");
+        return Ok(Published { stages: laps.stages, tables: written, ..published });
     }
 
     // SQLite has one writer at a time, and a transaction writing every table would keep every
@@ -1454,7 +1465,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     // makes this one start again). The rest are filled as copies.
     let version = crate::changes::data_version(conn)?;
     let mut changes = compare(conn, &tables, writes, IN_PLACE_ROWS)?;
-    lap("compare", &mut stages);
+    laps.lap("compare");
     let tag = format!("{}_{}", owner_tag().replace('-', "_"), crate::audit::hex(&crate::auth::random_bytes::<4>()));
     let filling = format!("{FILLING}{tag}");
     let copied: Vec<&str> = tables.iter().zip(&changes).filter(|(_, ch)| ch.is_none()).map(|((t, _, _), _)| *t).collect();
@@ -1471,7 +1482,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 std::thread::sleep(PAUSE_BETWEEN_WRITES);
             }
         }
-        lap("write", &mut stages);
+        laps.lap("write");
         conn.transaction(|c| -> Result<(), DatasetError> {
             // SQLite's single writer serialises publications. The one this was prepared
             // against must still be the latest.
@@ -1494,7 +1505,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         }
         return Err(e);
     }
-    lap("commit", &mut stages);
+    laps.lap("commit");
     // Committed. The replaced tables go one by one (each a short write), then fresh statistics
     // for the planner, sampled so that they cost milliseconds whatever the size.
     // Neither changes what was published: a failure is logged (the next publication sweeps).
@@ -1510,7 +1521,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             say!("conduct: statistics of {t}: {e}");
         }
     }
-    lap("tidy", &mut stages);
+    laps.lap("tidy");
     let written = tables
         .iter()
         .zip(&changes)
@@ -1525,7 +1536,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             )
         })
         .collect();
-    Ok(Published { stages, tables: written, ..published })
+    Ok(Published { stages: laps.stages, tables: written, ..published })
 }
 
 /// The most rows a publication on SQLite changes inside its swapping transaction, which holds

@@ -131,11 +131,8 @@ pub fn held(conn: &mut Conn) -> Result<Option<(Force, Vec<OtherForceReport>)>, E
     for r in &rows {
         let key = format!("{} {}", r[2].text(), r[4].text());
         let force = Force::resolve(&r[2].text()).map_err(|e| bad("force", key.clone(), e.to_string()))?;
-        let codes = r[6].text();
-        let mut codes = codes.split(';').map(OffenceCode::parse);
-        let offence_code =
-            codes.next().unwrap_or_else(|| OffenceCode::parse("")).map_err(|e| bad("offence_codes", key.clone(), e.to_string()))?;
-        let secondary_offence_codes = codes.collect::<Result<Vec<_>, _>>().map_err(|e| bad("offence_codes", key.clone(), e.to_string()))?;
+        let (offence_code, secondary_offence_codes) =
+            OffenceCode::parse_list(&r[6].text()).map_err(|e| bad("offence_codes", key.clone(), e.to_string()))?;
         out.push(OtherForceReport {
             own_record: r[1].text(),
             force,
