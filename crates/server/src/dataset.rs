@@ -452,66 +452,25 @@ fn read_export(known: &conduct_ingest::KnownIncidents, dir: &Path) -> Result<(Ex
 /// the same key (incident_ref, record_id or order_ref within its force; a screening's incident,
 /// tool and day) in place, and a new row goes after every earlier one.
 pub fn merge(merged: &mut Export, later: Export) {
-    use std::hash::{Hash, Hasher};
-    fn hash(parts: impl Hash) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
-        parts.hash(&mut h);
-        h.finish()
-    }
-    upsert(
-        &mut merged.incidents,
-        later.incidents,
-        |i| hash((i.force, &i.incident_ref)),
-        |a, b| (a.force, &a.incident_ref) == (b.force, &b.incident_ref),
-    );
-    upsert(&mut merged.people, later.people, |p| hash((p.force, &p.record_id)), |a, b| (a.force, &a.record_id) == (b.force, &b.record_id));
-    upsert(&mut merged.orders, later.orders, |o| hash((o.force, &o.order_ref)), |a, b| (a.force, &a.order_ref) == (b.force, &b.order_ref));
-    upsert(
-        &mut merged.risk_assessments,
-        later.risk_assessments,
-        |r| hash((r.force, &r.incident_ref, r.tool, r.assessed_date)),
-        |a, b| (a.force, &a.incident_ref, a.tool, a.assessed_date) == (b.force, &b.incident_ref, b.tool, b.assessed_date),
-    );
+    upsert(&mut merged.incidents, later.incidents, |i| (i.force, i.incident_ref.clone()));
+    upsert(&mut merged.people, later.people, |p| (p.force, p.record_id.clone()));
+    upsert(&mut merged.orders, later.orders, |o| (o.force, o.order_ref.clone()));
+    upsert(&mut merged.risk_assessments, later.risk_assessments, |r| (r.force, r.incident_ref.clone(), r.tool, r.assessed_date));
 }
 
-/// Adds `later` to `rows` (whose keys are distinct, as the store's are): a later row replaces
-/// the row with the same key in place, and rows with new keys go after every earlier one, in
-/// the order their keys first appear (the last of a key's rows is the one kept). `hash` picks
-/// the bucket of a row's key and `same` decides equal keys. Only the later rows are indexed
-/// (a weekly export against a store of millions), and the held rows are read without copying
-/// their keys.
-fn upsert<T>(rows: &mut Vec<T>, later: Vec<T>, hash: impl Fn(&T) -> u64, same: impl Fn(&T, &T) -> bool) {
-    const END: usize = usize::MAX;
-    // The later rows, one per key, each bucket a chain through `next`.
-    let mut slots: Vec<Option<T>> = Vec::with_capacity(later.len());
-    let mut next: Vec<usize> = Vec::with_capacity(later.len());
-    let mut head: HashMap<u64, usize> = HashMap::with_capacity(later.len());
+/// Adds `later` to `rows`: a row replaces the earlier one with the same key in place, and a row
+/// with a new key goes after every earlier one.
+fn upsert<T, K: std::hash::Hash + Eq>(rows: &mut Vec<T>, later: Vec<T>, key: impl Fn(&T) -> K) {
+    let mut at: HashMap<K, usize> = rows.iter().enumerate().map(|(i, r)| (key(r), i)).collect();
     for row in later {
-        let h = hash(&row);
-        let mut at = head.get(&h).copied().unwrap_or(END);
-        while at != END && !slots[at].as_ref().is_some_and(|s| same(s, &row)) {
-            at = next[at];
-        }
-        if at != END {
-            slots[at] = Some(row);
-        } else {
-            next.push(head.get(&h).copied().unwrap_or(END));
-            head.insert(h, slots.len());
-            slots.push(Some(row));
-        }
-    }
-    if !rows.is_empty() {
-        for r in rows.iter_mut() {
-            let mut at = head.get(&hash(r)).copied().unwrap_or(END);
-            while at != END && !slots[at].as_ref().is_some_and(|s| same(s, r)) {
-                at = next[at];
-            }
-            if let Some(row) = slots.get_mut(at).and_then(Option::take) {
-                *r = row;
+        match at.get(&key(&row)) {
+            Some(&i) => rows[i] = row,
+            None => {
+                at.insert(key(&row), rows.len());
+                rows.push(row);
             }
         }
     }
-    rows.extend(slots.into_iter().flatten());
 }
 
 /// Everything computed from the merged exports.
@@ -724,14 +683,6 @@ struct CarriedIds {
     publication: i64,
 }
 
-/// A value read back as text, borrowed when it is text.
-fn text_of(v: &Value) -> std::borrow::Cow<'_, str> {
-    match v {
-        Value::Text(s) => std::borrow::Cow::Borrowed(s.as_str()),
-        v => std::borrow::Cow::Owned(v.text()),
-    }
-}
-
 /// Ids for `a`'s persons and courses, carried over from the publication it replaces (see
 /// [`crate::ids`]), and the next fresh numbers.
 fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError> {
@@ -744,16 +695,11 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     // Published person of each (force, record_id).
     let mut old_person: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut highest = highest_retired('P');
-    conn.scan("SELECT force, record_id, person_id FROM records", &[], |r| {
-        let (force, record, id) = (text_of(&r[0]), text_of(&r[1]), text_of(&r[2]));
+    for r in conn.query("SELECT force, record_id, person_id FROM records", &[])? {
+        let id = r[2].text();
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
-        let by_record = match old_person.get_mut(force.as_ref()) {
-            Some(m) => m,
-            None => old_person.entry(force.into_owned()).or_default(),
-        };
-        by_record.insert(record.into_owned(), id.into_owned());
-        Ok(true)
-    })?;
+        old_person.entry(r[0].text()).or_default().insert(r[1].text(), id);
+    }
     let mut next_person = (meta_number(conn, "next_person")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     // The store's own people rows (the other forces' records from the hub, after them, stand
     // for persons of these and hold no id of their own).
@@ -775,16 +721,11 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
     // Published course(s) of each (force, incident_ref).
     let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
     let mut highest = highest_retired('C');
-    conn.scan("SELECT force, incident_ref, course_id FROM course_incidents", &[], |r| {
-        let (force, incident, id) = (text_of(&r[0]), text_of(&r[1]), text_of(&r[2]));
+    for r in conn.query("SELECT force, incident_ref, course_id FROM course_incidents", &[])? {
+        let id = r[2].text();
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
-        let by_incident = match old_course.get_mut(force.as_ref()) {
-            Some(m) => m,
-            None => old_course.entry(force.into_owned()).or_default(),
-        };
-        by_incident.entry(incident.into_owned()).or_default().push(id.into_owned());
-        Ok(true)
-    })?;
+        old_course.entry(r[0].text()).or_default().entry(r[1].text()).or_default().push(id);
+    }
     let mut next_course = (meta_number(conn, "next_course")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     let members = a.found.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
         let old_course = &old_course;
@@ -1428,25 +1369,20 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             // the rows' keys (ctid) stay theirs until deleted.
             let changes = compare(c, &tables, writes, usize::MAX)?;
             laps.lap("compare");
-            let mut written = Vec::new();
-            for (((t, columns, rows), changes), (name, _)) in tables.iter().zip(changes).zip(crate::schema::ANALYSIS) {
-                written.push(match changes {
-                    Some(changes) => {
-                        crate::changes::apply(c, t, columns, rows, &changes)?;
-                        (name, Written::Changed { deleted: changes.delete.len(), inserted: changes.insert.len() })
-                    }
+            for ((t, columns, rows), changes) in tables.iter().zip(&changes) {
+                match changes {
+                    Some(changes) => crate::changes::apply(c, t, columns, rows, changes)?,
                     None => {
                         c.execute(&format!("DELETE FROM {t}"), &[])?;
                         c.bulk_insert(t, columns, rows)?;
-                        (name, Written::Whole { rows: rows.len() })
                     }
-                });
+                }
             }
             finish(c)?;
-            Ok(written)
+            Ok(written(&tables, &changes))
         })?;
         laps.lap("write");
-        // Fresh statistics for the planner after replacing every analysis table. The
+        // Fresh statistics for the planner after rewriting the analysis tables. The
         // publication has committed: a failure here must not make the caller discard an export
         // the database now names as held.
         if let Err(e) = conn.batch("ANALYZE") {
@@ -1458,11 +1394,10 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
 
     // SQLite has one writer at a time, and a transaction writing every table would keep every
     // other writer (the audit log, sign-ins, uploads) waiting for as long as it takes. So the
-    // rows go into copies of the tables, two thousand per transaction with a pause between, and one short
-    // transaction swaps the copies in.
-    // The tables where few rows change are changed in the swapping transaction (compared
-    // now, outside it: only publications write these tables, and the one that commits first
-    // makes this one start again). The rest are filled as copies.
+    // tables where few rows change are compared now, outside any transaction, and changed in
+    // one short transaction at the end (compared again there if another connection committed
+    // meanwhile); the rest go into copies, two thousand rows per transaction with a pause
+    // between, which that transaction swaps in.
     let version = crate::changes::data_version(conn)?;
     let mut changes = compare(conn, &tables, writes, IN_PLACE_ROWS)?;
     laps.lap("compare");
@@ -1522,21 +1457,24 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         }
     }
     laps.lap("tidy");
-    let written = tables
+    Ok(Published { stages: laps.stages, tables: written(&tables, &changes), ..published })
+}
+
+/// How each table was written: by `changes` where it has them, whole otherwise (named as in
+/// [`crate::schema::ANALYSIS`], the tables' order).
+fn written(tables: &[TableRows<'_>], changes: &[Option<crate::changes::RowChanges>]) -> Vec<(&'static str, Written)> {
+    tables
         .iter()
-        .zip(&changes)
+        .zip(changes)
         .zip(crate::schema::ANALYSIS)
         .map(|(((_, _, rows), ch), (name, _))| {
-            (
-                name,
-                match ch {
-                    Some(ch) => Written::Changed { deleted: ch.delete.len(), inserted: ch.insert.len() },
-                    None => Written::Whole { rows: rows.len() },
-                },
-            )
+            let how = match ch {
+                Some(ch) => Written::Changed { deleted: ch.delete.len(), inserted: ch.insert.len() },
+                None => Written::Whole { rows: rows.len() },
+            };
+            (name, how)
         })
-        .collect();
-    Ok(Published { stages: laps.stages, tables: written, ..published })
+        .collect()
 }
 
 /// The most rows a publication on SQLite changes inside its swapping transaction, which holds
@@ -1676,26 +1614,17 @@ mod tests {
     use super::*;
 
     /// `upsert` against the rule it keeps: replace in place, append new keys in first-seen
-    /// order, the last row of a key kept; with every key in one bucket, and with real hashes.
+    /// order, the last row of a key kept.
     #[test]
     fn upsert_replaces_in_place_and_appends_new_keys_in_order() {
         type Row = (&'static str, u32);
         let held: Vec<Row> = vec![("a", 1), ("b", 1), ("c", 1)];
         let later: Vec<Row> = vec![("d", 2), ("b", 2), ("e", 2), ("d", 3), ("a", 2), ("b", 3)];
-        let want: Vec<Row> = vec![("a", 2), ("b", 3), ("c", 1), ("d", 3), ("e", 2)];
-        let real = |r: &Row| {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::hash::DefaultHasher::new();
-            r.0.hash(&mut h);
-            h.finish()
-        };
-        for hash in [real as fn(&Row) -> u64, |_: &Row| 7] {
-            let mut rows = held.clone();
-            upsert(&mut rows, later.clone(), hash, |a, b| a.0 == b.0);
-            assert_eq!(rows, want);
-            let mut empty = Vec::new();
-            upsert(&mut empty, later.clone(), hash, |a, b| a.0 == b.0);
-            assert_eq!(empty, vec![("d", 3), ("b", 3), ("e", 2), ("a", 2)]);
-        }
+        let mut rows = held.clone();
+        upsert(&mut rows, later.clone(), |r| r.0);
+        assert_eq!(rows, vec![("a", 2), ("b", 3), ("c", 1), ("d", 3), ("e", 2)]);
+        let mut empty = Vec::new();
+        upsert(&mut empty, later, |r| r.0);
+        assert_eq!(empty, vec![("d", 3), ("b", 3), ("e", 2), ("a", 2)]);
     }
 }
