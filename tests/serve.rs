@@ -1511,8 +1511,20 @@ fn a_republication_written_by_its_changes_equals_one_written_whole(backend: Back
         ]),
     );
     let merging = write_export("merge", aisling_export(&[("M4", "4", "1991-02-17", "L20 8DX", "07700900401", "aisling.bk@example.org")]));
-    let mut last_tables = String::new();
-    for export in [data("good"), two_persons, merging] {
+    // The same references and record ids in another force, as forces' formats collide (`H-1`,
+    // `H-M1`): rows equal in every column but the force, which the comparison must not match.
+    let (i, p) = aisling_export(&[
+        ("M1", "1", "", "L20 8DX", "07700900401", ""),
+        ("M2", "2", "", "L20 8DX", "07700900401", ""),
+        ("M3", "3", "1991-02-17", "PR8 8BL", "07700900777", "aisling.bk@example.org"),
+        ("M4", "4", "1991-02-17", "L20 8DX", "07700900401", "aisling.bk@example.org"),
+    ]);
+    let cheshire = |b: Vec<u8>| {
+        String::from_utf8(b).unwrap().replace(",Merseyside,", ",Cheshire,").replace("\nMerseyside,", "\nCheshire,").into_bytes()
+    };
+    let twin = write_export("twin", (cheshire(i), cheshire(p)));
+    let mut merge_tables = String::new();
+    for export in [data("good"), two_persons, merging.clone(), twin] {
         for (data_dir, db, rewrite) in [(&changes_dir, &changes_db, false), (&whole_dir, &whole_db, true)] {
             let mut cmd = conduct();
             cmd.arg("publish").arg(&export).arg("--data").arg(data_dir).arg("--database").arg(db);
@@ -1525,8 +1537,8 @@ fn a_republication_written_by_its_changes_equals_one_written_whole(backend: Back
             let tables = err.lines().find_map(|l| l.split_once("tables: ")).map(|x| x.1.to_string()).unwrap_or_default();
             if rewrite {
                 assert!(tables.split(", ").all(|t| t.contains(" whole ")), "--rewrite writes every table whole: {tables}");
-            } else {
-                last_tables = tables;
+            } else if export == merging {
+                merge_tables = tables;
             }
         }
         let (by_changes, whole) = (analysis_tables(&changes_db), analysis_tables(&whole_db));
@@ -1537,17 +1549,24 @@ fn a_republication_written_by_its_changes_equals_one_written_whole(backend: Back
     // The merge: M3's record moves to the kept person (a row deleted, one inserted), M4's
     // record is added; M3's person is deleted.
     let written = |table: &str| -> (usize, usize) {
-        let w = last_tables
+        let w = merge_tables
             .split(", ")
             .find_map(|t| t.strip_prefix(&format!("{table} ")))
-            .unwrap_or_else(|| panic!("{table} in {last_tables}"));
-        let (d, i) =
-            w.strip_prefix('-').and_then(|w| w.split_once(" +")).unwrap_or_else(|| panic!("{table} written by its changes: {last_tables}"));
+            .unwrap_or_else(|| panic!("{table} in {merge_tables}"));
+        let (d, i) = w
+            .strip_prefix('-')
+            .and_then(|w| w.split_once(" +"))
+            .unwrap_or_else(|| panic!("{table} written by its changes: {merge_tables}"));
         (d.parse().unwrap(), i.parse().unwrap())
     };
-    assert_eq!(written("records"), (1, 2), "{last_tables}");
+    assert_eq!(written("records"), (1, 2), "{merge_tables}");
     let (deleted, inserted) = written("persons");
-    assert!(deleted >= 2 && inserted >= 1, "the retired person and the kept one's changed row: {last_tables}");
+    assert!(deleted >= 2 && inserted >= 1, "the retired person and the kept one's changed row: {merge_tables}");
+    // Both forces' copies of each record are published, each under its own force.
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&changes_db)).unwrap();
+    let twins = c.query("SELECT force, count(*) FROM records WHERE record_id LIKE 'H-M%' GROUP BY force ORDER BY force", &[]).unwrap();
+    let twins: Vec<(String, i64)> = twins.iter().map(|r| (r[0].text(), r[1].int().unwrap())).collect();
+    assert_eq!(twins, vec![("Cheshire".to_string(), 4), ("Merseyside".to_string(), 4)]);
 }
 
 #[test]
