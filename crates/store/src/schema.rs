@@ -258,10 +258,22 @@ pub fn analysis_ddl(suffix: &str) -> String {
 /// in [`ANALYSIS`]), every name followed by `suffix`.
 pub fn table_ddl(table: &str, columns: &str, suffix: &str) -> String {
     let mut sql = format!("CREATE TABLE {table}{suffix} ({columns});\n");
-    for (index, on, cols) in ANALYSIS_INDEXES.iter().filter(|(_, on, _)| *on == table) {
-        sql.push_str(&format!("CREATE INDEX {index}{suffix} ON {on}{suffix} ({cols});\n"));
+    for index in index_ddl(table, suffix) {
+        sql.push_str(&index);
+        sql.push_str(";\n");
     }
     sql
+}
+
+/// SQL creating the indexes of one analysis table ([`ANALYSIS_INDEXES`]), a statement each,
+/// every name followed by `suffix`: what [`table_ddl`] makes after the table, for a copy
+/// filled before its indexes are made.
+pub fn index_ddl(table: &str, suffix: &str) -> Vec<String> {
+    ANALYSIS_INDEXES
+        .iter()
+        .filter(|(_, on, _)| *on == table)
+        .map(|(index, on, cols)| format!("CREATE INDEX {index}{suffix} ON {on}{suffix} ({cols})"))
+        .collect()
 }
 
 /// The tables of the database whose names start with `prefix`.
