@@ -818,15 +818,39 @@ pub fn publish_read(
         let mut laps = Laps::new();
         laps.stages.push(("open", opened));
         let mut records = conduct_store::load_export(conn).map_err(DatasetError::Store)?;
-        for (_, (export, _)) in &pending {
-            merge(&mut records, export.clone());
+        // A first publication of one export (the store holds no records) analyses the export's
+        // own rows, not a copy (a copy of the 1M-incident world took seconds), and imports the
+        // rows it analysed. Merged into nothing an export is itself: the reader sets aside
+        // every row whose key it has seen (test `an_export_merged_into_nothing_is_itself`).
+        let first = pending.len() == 1
+            && records.incidents.is_empty()
+            && records.people.is_empty()
+            && records.orders.is_empty()
+            && records.risk_assessments.is_empty();
+        if first {
+            records = std::mem::take(&mut pending[0].1.0);
+        } else {
+            for (_, (export, _)) in &pending {
+                merge(&mut records, export.clone());
+            }
         }
         let held = conduct_store::cross_force::held(conn).map_err(DatasetError::Store)?;
         laps.lap("read");
         let a = analyse(records, held)?;
         laps.lap("analyse");
         for (s, (export, summary)) in pending.drain(..) {
-            conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
+            let rows = if first {
+                let e = &a.export;
+                conduct_store::Records {
+                    incidents: &e.incidents[..a.own_incidents],
+                    people: &e.people[..a.own_people],
+                    orders: &e.orders,
+                    risk_assessments: &e.risk_assessments,
+                }
+            } else {
+                conduct_store::Records::from(&export)
+            };
+            conduct_store::import_rows(conn, Path::new("the database"), rows, summary).map_err(DatasetError::Store)?;
             conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
             retire(s);
         }
@@ -1661,5 +1685,57 @@ mod tests {
         let mut empty = Vec::new();
         upsert(&mut empty, later, |r| r.0);
         assert_eq!(empty, vec![("d", 3), ("b", 3), ("e", 2), ("a", 2)]);
+    }
+
+    /// A first publication analyses its one export as read instead of merging it into the empty
+    /// store's records (`publish_read`): the same only while the reader sets aside every row
+    /// whose key it has seen. An export repeating a key in each of its four files, and reusing
+    /// each in a second force (no repeat but for a record id, which the contract makes unique
+    /// across the file), is read, and merged into nothing it is unchanged.
+    #[test]
+    fn an_export_merged_into_nothing_is_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write(
+            "incidents.csv",
+            "force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative
+Kent,K-1,2023-04-02,2023-04-01,8L,Harassment,Y,N,,,,first
+Kent,K-1,2023-04-03,2023-04-01,8Q,Stalking,Y,N,,,,repeated
+Essex,K-1,2023-04-04,2023-04-01,8L,Harassment,Y,N,,,,another force
+Kent,K-2,2023-05-02,2023-05-01,8L,Harassment,Y,N,,,,second
+",
+        );
+        write(
+            "people.csv",
+            "record_id,force,incident_ref,role,local_person_id,forename,middle_names,surname,date_of_birth,sex,address,postcode,phone,email,online_handles,pnc_id,ni_number
+P1,Kent,K-1,victim,,Jane,,Doe,1985-07-05,F,,,,,,,
+P1,Kent,K-2,victim,,Jean,,Doe,1985-07-05,F,,,,,,,
+P1,Essex,K-1,victim,,Jane,,Doe,1985-07-05,F,,,,,,,
+P2,Kent,K-2,suspect,,John,,Roe,1983-01-12,M,,,,,,,
+",
+        );
+        write(
+            "orders.csv",
+            "force,order_ref,order_type,incident_ref,applied_date,granted_date,expires_date,status
+Kent,O-1,SPO,K-1,2023-06-05,2023-07-01,2025-07-01,granted
+Kent,O-1,SPO,K-2,2023-06-06,2023-07-02,2025-07-02,granted
+Essex,O-1,SPO,K-1,2023-06-05,2023-07-01,2025-07-01,granted
+",
+        );
+        write(
+            "risk_assessments.csv",
+            "force,incident_ref,assessed_date,tool,grade,yes_answers,assessor_notes
+Kent,K-1,2023-04-03,DASH,medium,q8,first
+Kent,K-1,2023-04-03,DASH,high,q8;q12,repeated
+Kent,K-1,2023-04-03,S-DASH,high,,another tool
+Essex,K-1,2023-04-03,DASH,medium,q8,another force
+",
+        );
+        let (export, _) = read_export(&conduct_ingest::KnownIncidents::default(), dir.path()).unwrap();
+        let counts = (export.incidents.len(), export.people.len(), export.orders.len(), export.risk_assessments.len());
+        assert_eq!(counts, (3, 2, 2, 3), "each repeated key set aside");
+        let mut merged = Export::default();
+        merge(&mut merged, export.clone());
+        assert_eq!(merged, export);
     }
 }

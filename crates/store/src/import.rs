@@ -446,7 +446,27 @@ enum Source<'a, 'k> {
     /// Files, read and validated on a second thread while this one writes.
     Files { inputs: &'a Inputs, ingest: Ingest, keep: Option<&'k mut dyn FnMut(Batch)> },
     /// Records already read and validated (the dashboard's uploads), with their summary.
-    Records { export: &'a Export, summary: Summary },
+    Records { export: Records<'a>, summary: Summary },
+}
+
+/// Records already read and validated, borrowed: an export's ([`From<&Export>`]), or one
+/// export's rows within a larger set (a first publication imports the rows it analysed).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Records<'a> {
+    /// Incidents.
+    pub incidents: &'a [Incident],
+    /// People rows.
+    pub people: &'a [Involvement],
+    /// Orders.
+    pub orders: &'a [Order],
+    /// Risk screenings.
+    pub risk_assessments: &'a [conduct_domain::RiskAssessment],
+}
+
+impl<'a> From<&'a Export> for Records<'a> {
+    fn from(e: &'a Export) -> Records<'a> {
+        Records { incidents: &e.incidents, people: &e.people, orders: &e.orders, risk_assessments: &e.risk_assessments }
+    }
 }
 
 /// Records handed to a writer at a time, for records already in memory.
@@ -513,7 +533,7 @@ fn import_begun(
     };
     // Screenings are few: written after the reader has finished, in the same transaction.
     let held_screenings: &[conduct_domain::RiskAssessment] = match &source {
-        Source::Records { export, .. } => &export.risk_assessments,
+        Source::Records { export, .. } => export.risk_assessments,
         Source::Files { .. } => &[],
     };
     let (summary, ingest, changed, read_time, write_time, index_time) = match conn {
@@ -734,7 +754,7 @@ pub fn write_transaction<T, E: From<Error>>(
 /// [`ErrorKind::Db`] or [`ErrorKind::Sqlite`] when a write fails; the caller's transaction
 /// should then be rolled back (as [`write_transaction`] does).
 pub fn import_records_in(conn: &mut Conn, name: &std::path::Path, export: &Export, summary: Summary) -> Result<ImportReport, Error> {
-    import_begun(conn, name, Source::Records { export, summary }, now(), Instant::now()).map(|(report, _)| report)
+    import_begun(conn, name, Source::Records { export: export.into(), summary }, now(), Instant::now()).map(|(report, _)| report)
 }
 
 /// Imports records already read and validated (with the summary of that read) into the
@@ -745,7 +765,16 @@ pub fn import_records_in(conn: &mut Conn, name: &std::path::Path, export: &Expor
 ///
 /// [`ErrorKind::Db`] or [`ErrorKind::Sqlite`] when a write fails; nothing is imported then.
 pub fn import_records(conn: &mut Conn, name: &std::path::Path, export: &Export, summary: Summary) -> Result<ImportReport, Error> {
-    import_into(conn, name, Source::Records { export, summary }).map(|(report, _)| report)
+    import_rows(conn, name, export.into(), summary)
+}
+
+/// [`import_records`] of borrowed rows.
+///
+/// # Errors
+///
+/// As [`import_records`].
+pub fn import_rows(conn: &mut Conn, name: &std::path::Path, records: Records<'_>, summary: Summary) -> Result<ImportReport, Error> {
+    import_into(conn, name, Source::Records { export: records, summary }).map(|(report, _)| report)
 }
 
 impl Store {

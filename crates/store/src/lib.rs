@@ -19,7 +19,9 @@ pub mod rows;
 pub mod schema;
 
 pub use error::{Error, ErrorKind};
-pub use import::{Changes, ImportReport, Timings, import_records, import_records_in, known_incidents, now, write_transaction};
+pub use import::{
+    Changes, ImportReport, Records, Timings, import_records, import_records_in, import_rows, known_incidents, now, write_transaction,
+};
 pub use load::{load_export, load_people};
 pub use migrate::{LATEST as SCHEMA_VERSION, migrate};
 
