@@ -98,6 +98,13 @@ fn store_holds_the_same_records_on_sqlite_and_postgres() {
         let counts = store.counts().unwrap();
         assert_eq!(counts.imports, 3);
         held.push(((v2.incidents, v2.people, v2.orders), after));
+        // A row the store cannot read back as a record (written by something other than
+        // Conduct) ends the read with an error naming it.
+        store.conn().execute("UPDATE people SET role = 'bystander' WHERE record_id = 'G2'", &[]).unwrap();
+        let e = store.load_export().unwrap_err();
+        let bad_row =
+            matches!(e.kind(), conduct_store::ErrorKind::BadRow { table: "people", column: "role", key, .. } if key.contains("G2"));
+        assert!(bad_row, "{url:?}: {e}");
     }
     if let [(sqlite_changes, sqlite), (pg_changes, pg)] = &held[..] {
         assert_eq!(sqlite_changes, pg_changes, "the same changes on both");

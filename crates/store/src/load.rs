@@ -8,27 +8,22 @@ use crate::error::Error;
 use crate::import::{INCIDENT_COLUMNS, ORDER_COLUMNS, PEOPLE_COLUMNS};
 use crate::rows;
 
-/// Rows read per query: the records are read in pages so that the rows in flight stay small
-/// beside the records they become.
-const PAGE: i64 = 20_000;
-
 /// Reads the rows of `table` in the order they were first imported (a later import's row
-/// replaced an earlier one in place, as a newer export of the same records should), page by
-/// page, handing each to `take`.
+/// replaced an earlier one in place, as a newer export of the same records should), one at a
+/// time as the database hands them over, giving each to `take` (which stops the read with an
+/// error).
 fn each_row(conn: &mut Conn, table: &str, columns: &[&str], take: &mut dyn FnMut(&[Value]) -> Result<(), Error>) -> Result<(), Error> {
     let order = if conn.is_postgres() { "seq" } else { "rowid" };
-    let sql = format!("SELECT {order}, {} FROM {table} WHERE {order} > ? ORDER BY {order} LIMIT {PAGE}", columns.join(", "));
-    let mut after = i64::MIN;
-    loop {
-        let page = conn.query(&sql, &[Value::Int(after)])?;
-        for row in &page {
-            take(&row[1..])?;
+    let sql = format!("SELECT {} FROM {table} ORDER BY {order}", columns.join(", "));
+    let mut failed = None;
+    conn.scan(&sql, &[], |row| match take(row) {
+        Ok(()) => Ok(true),
+        Err(e) => {
+            failed = Some(e);
+            Ok(false)
         }
-        match page.last() {
-            Some(last) if page.len() as i64 == PAGE => after = last[0].int().unwrap_or(i64::MAX),
-            _ => return Ok(()),
-        }
-    }
+    })?;
+    failed.map_or(Ok(()), Err)
 }
 
 /// The people rows the store holds, in first-import order, read page by page.
