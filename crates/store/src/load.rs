@@ -26,7 +26,7 @@ fn each_row(conn: &mut Conn, table: &str, columns: &[&str], take: &mut dyn FnMut
     failed.map_or(Ok(()), Err)
 }
 
-/// The people rows the store holds, in first-import order, read page by page.
+/// The people rows the store holds, in first-import order, read one at a time.
 ///
 /// # Errors
 ///

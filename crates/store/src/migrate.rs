@@ -7,7 +7,7 @@
 //!    first imported in, which SQLite's rowid gives for free).
 //! 2. `dashboard`: accounts, access, the audit log and uploads ([`crate::schema`]).
 //! 3. `record_order`: on PostgreSQL, an index on each record table's `seq`, by which the
-//!    records are read back page by page (SQLite's rowid needs none).
+//!    records are read back in that order (SQLite's rowid needs none).
 //!
 //! 4. `population`: the population index of incremental linkage (`migrations/0004_population.sql`;
 //!    see conduct-population) and an index of people by incident.
