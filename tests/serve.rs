@@ -1602,3 +1602,117 @@ fn serve_a_republication_written_by_its_changes_equals_one_written_whole_on_sqli
 fn serve_a_republication_written_by_its_changes_equals_one_written_whole_on_postgres() {
     a_republication_written_by_its_changes_equals_one_written_whole(Backend::Postgres);
 }
+
+/// The rows of one course read with their own queries, as the page showed them before it read
+/// them in one statement: (force, incident_ref) of the time line; record ids of the people,
+/// report by report; (force, order_ref) of the orders, report by report; breaches, sorted;
+/// (force, incident_ref, tool, assessed_date) of the screenings.
+#[allow(clippy::type_complexity)]
+fn course_rows_one_by_one(
+    c: &mut conduct_server::db::Conn,
+    id: &str,
+) -> (Vec<(String, String)>, Vec<String>, Vec<(String, String)>, Vec<Vec<String>>, Vec<Vec<String>>) {
+    let texts = |rows: Vec<Vec<conduct_server::db::Value>>| -> Vec<Vec<String>> {
+        rows.iter().map(|r| r.iter().map(|v| v.text()).collect()).collect()
+    };
+    let timeline: Vec<(String, String)> = texts(
+        c.query(
+            "SELECT ci.force, ci.incident_ref FROM course_incidents ci JOIN published_incidents i \
+             ON i.force = ci.force AND i.incident_ref = ci.incident_ref WHERE ci.course_id = ? ORDER BY i.recorded_date, ci.force, ci.incident_ref",
+            &[id.into()],
+        )
+        .unwrap(),
+    )
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1].clone()))
+    .collect();
+    let (mut people, mut orders) = (Vec::new(), Vec::new());
+    for (force, reference) in &timeline {
+        let p = [force.as_str().into(), reference.as_str().into()];
+        for r in texts(
+            c.query(
+                "SELECT record_id FROM records WHERE force = ? AND incident_ref = ? AND role IN ('victim', 'suspect') ORDER BY role DESC, record_id",
+                &p,
+            )
+            .unwrap(),
+        ) {
+            people.push(r[0].clone());
+        }
+        for r in texts(
+            c.query("SELECT force, order_ref FROM published_orders WHERE force = ? AND incident_ref = ? ORDER BY order_ref", &p).unwrap(),
+        ) {
+            orders.push((r[0].clone(), r[1].clone()));
+        }
+    }
+    let mut breaches =
+        texts(c.query("SELECT force, incident_ref, order_force, order_ref FROM breaches WHERE course_id = ?", &[id.into()]).unwrap());
+    breaches.sort();
+    let screenings = texts(
+        c.query(
+            "SELECT s.force, s.incident_ref, s.tool, s.assessed_date FROM course_incidents ci JOIN published_screenings s \
+             ON s.force = ci.force AND s.incident_ref = ci.incident_ref JOIN published_incidents i ON i.force = ci.force \
+             AND i.incident_ref = ci.incident_ref WHERE ci.course_id = ? ORDER BY s.assessed_date, i.recorded_date, s.force, s.incident_ref, s.tool",
+            &[id.into()],
+        )
+        .unwrap(),
+    );
+    (timeline, people, orders, breaches, screenings)
+}
+
+/// A course page reads its course, reports, people, orders, breaches and screenings in one
+/// statement of six parts (issue 18: one round trip instead of six on PostgreSQL). Every course
+/// with a breach, an order or a screening, and the first 40 courses, show on their pages the
+/// rows their own queries find, in the same order.
+fn a_course_page_shows_the_rows_its_own_queries_find(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = start(dir.path(), backend, 3000, &[]) else { return };
+    let pw = server.add_user("admin", "admin", None);
+    let mut admin = signed_in(&server, "admin", &pw);
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+    let ids =
+        |c: &mut conduct_server::db::Conn, sql: &str| -> Vec<String> { c.query(sql, &[]).unwrap().iter().map(|r| r[0].text()).collect() };
+    let with_breach = ids(&mut c, "SELECT DISTINCT course_id FROM breaches");
+    let with_order = ids(
+        &mut c,
+        "SELECT DISTINCT ci.course_id FROM course_incidents ci JOIN published_orders o ON o.force = ci.force AND o.incident_ref = ci.incident_ref",
+    );
+    let with_screening = ids(
+        &mut c,
+        "SELECT DISTINCT ci.course_id FROM course_incidents ci JOIN published_screenings s ON s.force = ci.force AND s.incident_ref = ci.incident_ref",
+    );
+    for (what, found) in [("breach", &with_breach), ("order", &with_order), ("screening", &with_screening)] {
+        assert!(!found.is_empty(), "the fixture has no course with a {what}");
+    }
+    let mut courses: BTreeSet<String> = ids(&mut c, "SELECT course_id FROM courses ORDER BY course_id LIMIT 40").into_iter().collect();
+    courses.extend(with_breach.into_iter().chain(with_order).chain(with_screening));
+    let strs = |v: &Value, keys: &[&str]| -> Vec<Vec<String>> {
+        v.as_array().unwrap().iter().map(|r| keys.iter().map(|k| r[*k].as_str().unwrap_or_default().to_string()).collect()).collect()
+    };
+    for id in &courses {
+        let (s, page) = admin.get(&format!("/api/courses/{id}"));
+        assert_eq!(s, 200, "{page}");
+        let (timeline, people, orders, breaches, screenings) = course_rows_one_by_one(&mut c, id);
+        let pairs = |v: Vec<Vec<String>>| -> Vec<(String, String)> { v.into_iter().map(|r| (r[0].clone(), r[1].clone())).collect() };
+        assert_eq!(pairs(strs(&page["timeline"], &["force", "incident_ref"])), timeline, "{id}: time line");
+        assert_eq!(page["reports"], json!(timeline.len()), "{id}: the course's row");
+        let got_people: Vec<String> = strs(&page["people"], &["record_id"]).into_iter().map(|r| r[0].clone()).collect();
+        assert_eq!(got_people, people, "{id}: people");
+        assert_eq!(pairs(strs(&page["orders"], &["force", "order_ref"])), orders, "{id}: orders");
+        let mut got_breaches = strs(&page["breaches"], &["force", "incident_ref", "order_force", "order_ref"]);
+        got_breaches.sort();
+        assert_eq!(got_breaches, breaches, "{id}: breaches");
+        assert_eq!(strs(&page["screenings"], &["force", "incident_ref", "tool", "assessed_date"]), screenings, "{id}: screenings");
+    }
+    let (s, _) = admin.get("/api/courses/C999999");
+    assert_eq!(s, 404, "a course not published");
+}
+
+#[test]
+fn serve_a_course_page_shows_the_rows_its_own_queries_find_on_sqlite() {
+    a_course_page_shows_the_rows_its_own_queries_find(Backend::Sqlite);
+}
+
+#[test]
+fn serve_a_course_page_shows_the_rows_its_own_queries_find_on_postgres() {
+    a_course_page_shows_the_rows_its_own_queries_find(Backend::Postgres);
+}
