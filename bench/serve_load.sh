@@ -13,6 +13,9 @@
 # before asking again, as an analyst reading a page does. With 0 (a closed loop at saturation)
 # the latency is set by throughput: p50 is about CONNECTIONS / requests per second.
 # ENDPOINTS: a space-separated subset of the endpoint keys below (default: all).
+# ROUNDS (default 1): runs each endpoint that many times in a row. The server starts with
+# nothing kept in memory (each list's rows and courses' columns are read as pages first ask for
+# them), so a first round includes that warm-up and later rounds show the steady state.
 # After each endpoint's run it checks that the audit log gained an entry for every answer wrk
 # counted (exits 1 if not), and prints the load average.
 set -euo pipefail
@@ -77,9 +80,14 @@ echo "think time: ${think} ms (0: closed loop at saturation)"
 # The audit log's head (its last sequence number; reading it adds one entry).
 audit_head() { curl -s -H "Cookie: $admin" "$base/api/audit?per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
 audit_short=0
+rounds=${ROUNDS:-1}
 run() { # key name cookie template maxpage
+  local r
+  for r in $(seq 1 "$rounds"); do run_once "$@" "$r"; done
+}
+run_once() { # key name cookie template maxpage round
   case "$endpoints" in *" $1 "*) ;; *) return 0 ;; esac
-  echo "== $2"
+  if [ "$rounds" = 1 ]; then echo "== $2"; else echo "== $2 (round $6 of $rounds)"; fi
   local before after out answered entries
   before=$(audit_head)
   out=$(wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -H "Cookie: $3" -s bench/serve_load.lua "$base" -- "$4" "$5" "$think")

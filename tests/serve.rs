@@ -1716,3 +1716,81 @@ fn serve_a_course_page_shows_the_rows_its_own_queries_find_on_sqlite() {
 fn serve_a_course_page_shows_the_rows_its_own_queries_find_on_postgres() {
     a_course_page_shows_the_rows_its_own_queries_find(Backend::Postgres);
 }
+
+/// The courses of a list in the published review order: all forces' (`None`) or one force's.
+fn published_list(database: &str, force: Option<&str>) -> Vec<String> {
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(database)).unwrap();
+    let rows = match force {
+        Some(f) => c.query("SELECT course_id FROM course_forces WHERE force = ? ORDER BY pos", &[f.into()]),
+        None => c.query("SELECT course_id FROM courses ORDER BY pos", &[]),
+    };
+    rows.unwrap().iter().map(|r| r[0].text()).collect()
+}
+
+/// A list, page by page (`list` ends with `page=`).
+fn paged_list(client: &mut Client, list: &str) -> Vec<String> {
+    let (mut got, mut page) = (Vec::new(), Some(1));
+    while let Some(p) = page {
+        let (s, v) = client.get(&format!("{list}{p}"));
+        assert_eq!(s, 200, "{v}");
+        got.extend(v["items"].as_array().unwrap().iter().map(|r| r["course_id"].as_str().unwrap().to_string()));
+        page = v["next_page"].as_u64();
+    }
+    got
+}
+
+/// A list's page is picked from the list's rows a server keeps per publication (issue 18 item
+/// 5). A publication that adds a course of eight reports moves the rest down the lists; both
+/// servers sharing the database, each having kept the lists before, then show every list in the
+/// new order, the new course on it.
+fn a_list_shows_a_new_publication_at_once(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(server) = start(dir.path(), backend, 600, &[]) else { return };
+    let admin_pw = server.add_user("admin", "admin", None);
+    let ana_pw = server.add_user("ana", "analyst", Some("Merseyside"));
+    let second = spawn_serve(server.data.clone(), server.database.clone(), dir.path().join("second.log"), &[], &[], None);
+    let mut clients = [
+        (signed_in(&server, "admin", &admin_pw), None),
+        (signed_in(&second, "admin", &admin_pw), None),
+        (signed_in(&server, "ana", &ana_pw), Some("Merseyside")),
+        (signed_in(&second, "ana", &ana_pw), Some("Merseyside")),
+    ];
+    const LIST: &str = "/api/triage?state=all&per_page=7&page=";
+    for (client, force) in clients.iter_mut() {
+        assert_eq!(paged_list(client, LIST), published_list(&server.database, *force), "before: {force:?}");
+    }
+    let before = published_list(&server.database, None);
+    let mut incidents = String::from(
+        "force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative\n",
+    );
+    let mut people = String::from(
+        "record_id,force,incident_ref,role,local_person_id,forename,middle_names,surname,date_of_birth,sex,address,postcode,phone,email,online_handles,pnc_id,ni_number\n",
+    );
+    for i in 1..=8 {
+        incidents.push_str(&format!("Merseyside,WL-{i},2025-0{i}-11,,8Q,Stalking,Y,N,,,,\n"));
+        people.push_str(&format!("WL-V{i},Merseyside,WL-{i},victim,,Dana,,Whitlock,1985-03-03,F,4 Quarry Lane,L20 8DX,07700900123,,,,\n"));
+        people.push_str(&format!("WL-S{i},Merseyside,WL-{i},suspect,,Ryan,,Colebrook,1982-07-07,M,9 Mill Road,L21 1AA,07700900456,,,,\n"));
+    }
+    let (s, r) =
+        clients[0].0.upload(&[("incidents", "incidents.csv", incidents.into_bytes()), ("people", "people.csv", people.into_bytes())]);
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(wait_published(&mut clients[0].0, r["id"].as_i64().unwrap())["status"], "published");
+    let after = published_list(&server.database, None);
+    let new: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+    assert!(!new.is_empty(), "the export made a new course");
+    let first_new = after.iter().position(|id| new.contains(&id)).unwrap();
+    assert!(first_new + 1 < after.len(), "a course listed after the new one moved down");
+    for (client, force) in clients.iter_mut() {
+        assert_eq!(paged_list(client, LIST), published_list(&server.database, *force), "after: {force:?}");
+    }
+}
+
+#[test]
+fn serve_a_list_shows_a_new_publication_at_once_on_sqlite() {
+    a_list_shows_a_new_publication_at_once(Backend::Sqlite);
+}
+
+#[test]
+fn serve_a_list_shows_a_new_publication_at_once_on_postgres() {
+    a_list_shows_a_new_publication_at_once(Backend::Postgres);
+}

@@ -447,6 +447,18 @@ fn published_rows(server: &Server) -> std::collections::HashMap<String, Value> {
         .collect()
 }
 
+/// The courses of one force's list (all forces' for `None`), of urgent ones only or all, in the
+/// published review order.
+fn published_order(server: &Server, force: Option<&str>, urgent: bool) -> Vec<String> {
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
+    let urgent = if urgent { " AND priority_rank = 0" } else { "" };
+    let rows = match force {
+        Some(f) => c.query(&format!("SELECT course_id FROM course_forces WHERE force = ?{urgent} ORDER BY pos"), &[f.into()]),
+        None => c.query(&format!("SELECT course_id FROM courses WHERE 1 = 1{urgent} ORDER BY pos"), &[]),
+    };
+    rows.unwrap().iter().map(|r| r[0].text()).collect()
+}
+
 /// A list's rows as [`published_rows`] has them.
 fn shown_rows(client: &mut Client, list: &str) -> std::collections::HashMap<String, Value> {
     let (s, v) = client.get(list);
@@ -472,13 +484,18 @@ fn a_publication_renews_the_kept_courses_at_once(backend: Backend) {
     // Each list read twice on each server (the second from what the first kept).
     let check = |analysts: &mut [Client; 2], admins: &mut [Client; 2], when: &str| {
         let published = published_rows(&server);
-        for client in analysts.iter_mut().chain(admins.iter_mut()) {
+        for (i, client) in analysts.iter_mut().chain(admins.iter_mut()).enumerate() {
             for list in LISTS.iter().chain(&LISTS) {
                 let shown = shown_rows(client, list);
                 assert!(!shown.is_empty(), "{when}: {list} lists courses");
                 for (id, row) in shown {
                     assert_eq!(Some(&row), published.get(&id), "{when}: {list}: course {id} as published");
                 }
+                // In the published review order, every course of the list (the rows of a page
+                // are picked from each list's rows kept per publication).
+                let scope = if i < 2 { Some("City of London") } else { None };
+                let (ids, _) = whole(client, list);
+                assert_eq!(ids, published_order(&server, scope, list.contains("urgent")), "{when}: {list}, in order");
             }
         }
         published

@@ -128,6 +128,10 @@ pub struct Totals {
     any_settled: std::sync::Mutex<std::collections::HashMap<String, bool>>,
     workflow: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ForceWorkflow>>>,
     courses: std::sync::Mutex<KeptCourses>,
+    lists: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ListRows>>>,
+    /// Held while a list's rows are read, so that the clients asking for them at once after a
+    /// publication wait for one read instead of each making their own.
+    reading_list: std::sync::Mutex<()>,
 }
 
 /// How many courses' display columns [`Totals`] keeps at once (past that, all are dropped and
@@ -219,6 +223,42 @@ impl KeptCourse {
 /// How many filtered lists' positions [`Totals::positions`] keeps at once (each at most a
 /// list's length of integers: about 1 MB for the all-forces list of the 1M-incident world).
 const KEPT_POSITION_LISTS: usize = 64;
+
+/// One row of a list's scope in review order: what a page of the list reads of it.
+struct ListRow {
+    /// Its position in review order (`pos`).
+    pos: i64,
+    course_id: Box<str>,
+    /// Reports in the course (of the force, on a force's list).
+    reports: Option<i64>,
+    /// Its priority's rank ([`priority_rank`](crate::dataset::priority_rank)).
+    priority: i64,
+}
+
+/// Every row of one force's list (`course_forces`) or of all forces' (`courses`), by position,
+/// kept for one publication ([`Totals::list`]): a page in review order is then picked from
+/// memory, and reading the list costs one round trip (the request's state) instead of two.
+struct ListRows {
+    rows: Vec<ListRow>,
+}
+
+impl ListRows {
+    /// The row at position `pos`.
+    fn at(&self, pos: i64) -> Option<&ListRow> {
+        self.rows.binary_search_by_key(&pos, |r| r.pos).ok().map(|i| &self.rows[i])
+    }
+
+    /// The rows at positions `start..end`, in order.
+    fn range(&self, start: i64, end: i64) -> &[ListRow] {
+        let from = self.rows.partition_point(|r| r.pos < start);
+        let to = self.rows.partition_point(|r| r.pos < end).max(from);
+        &self.rows[from..to]
+    }
+}
+
+/// How many scopes' rows [`Totals::list`] keeps at once: every force's and all forces' (at
+/// 1M incidents, 262,000 rows in all, about 15 MB).
+const KEPT_LISTS: usize = 64;
 
 /// How many scopes' settled courses (or forces' workflows) [`Totals`] keeps at once (a force,
 /// or all forces, by priority or not: at most 45 × 5 in use; each as many entries as the scope
@@ -312,6 +352,37 @@ impl Totals {
             let mut list: Vec<i64> = c.query(sql, params)?.iter().filter_map(|r| r[0].int()).collect();
             list.sort_unstable();
             Ok(std::sync::Arc::new(list))
+        })
+    }
+
+    /// The rows of `force`'s list (all forces' for `None`) in review order, read once per
+    /// `published` (see [`ListRows`]). Read while a publication commits, they may be newer than
+    /// the publication they are kept under, never older, as [`Totals::positions`].
+    fn list(&self, c: &mut Conn, published: &str, force: Option<Force>) -> Result<std::sync::Arc<ListRows>, DbError> {
+        let key = format!("{published}\u{1f}{}", force.map_or("", |f| f.name()));
+        if let Some(v) = self.lists.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(v.clone());
+        }
+        let _one = self.reading_list.lock().unwrap_or_else(|e| e.into_inner());
+        kept(&self.lists, published, key, KEPT_LISTS, || {
+            let rows = match force {
+                Some(f) => c.query(
+                    &format!("SELECT pos, course_id, reports, priority_rank FROM course_forces WHERE {FORCE_IS} ORDER BY pos"),
+                    &[f.name().into()],
+                )?,
+                None => c.query("SELECT pos, course_id, reports, priority_rank FROM courses ORDER BY pos", &[])?,
+            };
+            let mut rows: Vec<ListRow> = rows
+                .into_iter()
+                .map(|mut r| ListRow {
+                    pos: r[0].int().unwrap_or(-1),
+                    course_id: take_text(&mut r[1]).into_boxed_str(),
+                    reports: r[2].int(),
+                    priority: r[3].int().unwrap_or(-1),
+                })
+                .collect();
+            rows.sort_by_key(|r| r.pos);
+            Ok(std::sync::Arc::new(ListRows { rows }))
         })
     }
 
@@ -592,48 +663,44 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         })
     };
     let offset = ((page - 1) * per_page) as i64;
-    let (page_sql, p2, total) = if by_position && !contiguous {
+    let int = |i: Option<i64>| i.map_or(Value::Null, Value::Int);
+    let (chosen_rows, total): (Vec<(String, Value)>, i64) = if by_position && !contiguous {
         let list = totals.positions(c, &published, &format!("SELECT pos FROM {from}{filter}"), &params)?;
         let no_settled = Vec::new();
         let (chosen, open) = open_page(&list, settled.as_ref().map_or(&no_settled, |s| &s.positions), offset, per_page as i64);
-        // The page's rows by their positions, bound as a fixed number of parameters (padded
-        // with a position no row has) so that the statement is prepared once per page size.
-        let slots = chosen.len().next_power_of_two().max(8);
-        let mut p: Vec<Value> = force.map(|f| f.name().into()).into_iter().collect();
-        p.extend(chosen.iter().map(|&pos| Value::Int(pos)));
-        p.resize(p.len() + slots - chosen.len(), Value::Int(-1));
-        let scope = if force.is_some() { format!("{FORCE_IS} AND ") } else { String::new() };
-        let marks = vec!["?"; slots].join(", ");
-        (format!("SELECT course_id, reports FROM {from} WHERE {scope}pos IN ({marks}) ORDER BY pos"), p, open)
+        // The page's rows by their positions, from the list's rows kept in memory.
+        let rows = totals.list(c, &published, force)?;
+        (chosen.iter().filter_map(|&pos| rows.at(pos)).map(|r| (r.course_id.to_string(), int(r.reports))).collect(), open)
     } else if by_position {
         let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
-        let range =
-            if filter.is_empty() { " WHERE pos >= ? AND pos < ?".to_string() } else { format!("{filter} AND pos >= ? AND pos < ?") };
         let (start, end) = match &settled {
             Some(s) => open_range(&s.positions, first, offset, per_page as i64),
             None => (first + offset, first + offset + per_page as i64),
         };
-        let mut p = params.clone();
-        p.push(Value::Int(start));
-        p.push(Value::Int(end));
-        (format!("SELECT course_id, reports FROM {from}{range} ORDER BY pos"), p, counted(c)?)
+        // The rows at those positions (of the priority asked for, whose rows are consecutive),
+        // from the list's rows kept in memory.
+        let rows = totals.list(c, &published, force)?;
+        let page = rows
+            .range(start, end)
+            .iter()
+            .filter(|r| priority.is_none_or(|p| r.priority == p))
+            .map(|r| (r.course_id.to_string(), int(r.reports)))
+            .collect();
+        (page, counted(c)?)
     } else {
         let mut p = params.clone();
         p.push(Value::Int(per_page as i64));
         p.push(Value::Int(offset));
-        (format!("SELECT course_id, reports FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?"), p, counted(c)?)
+        let sql = format!("SELECT course_id, reports FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?");
+        let page = c.query(&sql, &p)?.into_iter().map(|mut r| (take_text(&mut r[0]), std::mem::replace(&mut r[1], Value::Null))).collect();
+        (page, counted(c)?)
     };
-    // The page's ids in order (each query above orders by the list's order: a position is a
-    // row's place in review order), and their display columns from those kept in memory.
-    let page_rows = c.query(&page_sql, &p2)?;
-    let page_ids: Vec<String> = page_rows.iter().map(|r| r[0].text()).collect();
+    // The page's ids in order (each list above is in the list's order: a position is a row's
+    // place in review order), and their display columns from those kept in memory.
+    let page_ids: Vec<String> = chosen_rows.iter().map(|r| r.0.clone()).collect();
     let display = totals.courses(c, &read, &page_ids)?;
-    let rows: Vec<Vec<Value>> = page_rows
-        .into_iter()
-        .zip(page_ids)
-        .zip(display)
-        .filter_map(|((mut r, id), course)| Some(course?.row(id, std::mem::replace(&mut r[1], Value::Null))))
-        .collect();
+    let rows: Vec<Vec<Value>> =
+        chosen_rows.into_iter().zip(display).filter_map(|((id, reports), course)| Some(course?.row(id, reports))).collect();
     // The force's workflow on each row of the page: who has it, its latest review and what is
     // new since (the all-forces list shows none: each force works its own part).
     let workflow = match force {
