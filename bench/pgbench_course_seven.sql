@@ -1,0 +1,11 @@
+-- pgbench script (not a test): a course page's seven reads as seven statements, for a random
+-- course of the 1M world. docs/benchmarks.md, session 25:
+--   pgbench -n -M prepared -c 8 -j 2 -T 10 -f bench/pgbench_course_seven.sql postgres://…/bench_load
+\set n random(1, 123098)
+SELECT course_id, forces, victim, suspect, first_date, last_date, reports, hidden, cross_force, priority, reasons, stalking, breaches FROM courses WHERE course_id = 'C' || lpad(:n::text, 6, '0');
+SELECT ci.force, ci.incident_ref, ci.hidden, i.recorded_date, i.occurred_date, i.offence_code, i.offence_description, i.domestic_abuse, i.cyber, i.linked_refs, i.outcome_type, i.outcome_date, i.narrative, i.secondary_offence_codes FROM course_incidents ci JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref WHERE ci.course_id = 'C' || lpad(:n::text, 6, '0') ORDER BY i.recorded_date, ci.force, ci.incident_ref;
+SELECT force, incident_ref, order_force, order_ref FROM breaches WHERE course_id = 'C' || lpad(:n::text, 6, '0');
+SELECT force, record_id, incident_ref, role, person_id, local_person_id, forename, middle_names, surname, date_of_birth, sex, address, postcode, phone, email, online_handles, pnc_id, ni_number FROM records WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = 'C' || lpad(:n::text, 6, '0')) AND role IN ('victim', 'suspect') ORDER BY role DESC, record_id;
+SELECT force, order_ref, order_type, incident_ref, applied_date, granted_date, expires_date, status FROM published_orders WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = 'C' || lpad(:n::text, 6, '0'));
+SELECT s.force, s.incident_ref, s.assessed_date, s.tool, s.grade, s.yes_answers, s.in_words, s.assessor_notes FROM course_incidents ci JOIN published_screenings s ON s.force = ci.force AND s.incident_ref = ci.incident_ref JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref WHERE ci.course_id = 'C' || lpad(:n::text, 6, '0') ORDER BY s.assessed_date, i.recorded_date, s.force, s.incident_ref, s.tool;
+SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = 'C' || lpad(:n::text, 6, '0') ORDER BY 2 DESC;
