@@ -129,9 +129,10 @@ pub struct Totals {
     workflow: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ForceWorkflow>>>,
     courses: std::sync::Mutex<KeptCourses>,
     lists: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<ListRows>>>,
-    /// Held while a list's rows are read, so that the clients asking for them at once after a
-    /// publication wait for one read instead of each making their own.
-    reading_list: std::sync::Mutex<()>,
+    /// Per list (as [`Totals::list`] keys them), held while its rows are read, so that the
+    /// clients asking for them at once after a publication wait for one read instead of each
+    /// making their own, and a slow list (all forces') keeps no other list waiting.
+    reading_list: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<std::sync::Mutex<()>>>>,
 }
 
 /// How many courses' display columns [`Totals`] keeps at once (past that, all are dropped and
@@ -257,7 +258,7 @@ impl ListRows {
 }
 
 /// How many scopes' rows [`Totals::list`] keeps at once: every force's and all forces' (at
-/// 1M incidents, 262,000 rows in all, about 15 MB).
+/// 1M incidents, 262,000 rows in all, about 20 MB).
 const KEPT_LISTS: usize = 64;
 
 /// How many scopes' settled courses (or forces' workflows) [`Totals`] keeps at once (a force,
@@ -363,7 +364,14 @@ impl Totals {
         if let Some(v) = self.lists.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(v.clone());
         }
-        let _one = self.reading_list.lock().unwrap_or_else(|e| e.into_inner());
+        let one = {
+            let mut reading = self.reading_list.lock().unwrap_or_else(|e| e.into_inner());
+            if reading.len() >= KEPT_LISTS {
+                reading.clear();
+            }
+            reading.entry(key.clone()).or_default().clone()
+        };
+        let _one = one.lock().unwrap_or_else(|e| e.into_inner());
         kept(&self.lists, published, key, KEPT_LISTS, || {
             let rows = match force {
                 Some(f) => c.query(
