@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::serve::{Backend, Client, Server, signed_in, spawn_serve, start, wait_published};
+use crate::serve::{Backend, Client, Server, published_list, signed_in, spawn_serve, start, wait_published, whole};
 
 /// A server whose first publication is `tests/data/workflow/first` (no synthetic world).
 pub fn start_on_first_export(dir: &Path, backend: Backend) -> Option<Server> {
@@ -335,19 +335,6 @@ const KEPT_LISTS: [(&str, &str); 4] = [
     ("the open list new since my last visit", "/api/triage?new_since_visit=1&per_page=200"),
 ];
 
-/// Every course of `list` on `client`'s server, page by page; and the total it states.
-fn whole(client: &mut Client, list: &str) -> (Vec<String>, i64) {
-    let (mut got, mut page, mut total) = (Vec::new(), Some(1), 0);
-    while let Some(p) = page {
-        let (s, v) = client.get(&format!("{list}&page={p}"));
-        assert_eq!(s, 200, "{list}: {v}");
-        got.extend(ids(&v));
-        total = v["total"].as_i64().unwrap();
-        page = v["next_page"].as_u64();
-    }
-    (got, total)
-}
-
 /// The first export served twice on one database: the test's server and a second one, which
 /// learns what the first changes only through the database, with the analyst alice (City of
 /// London) and an admin signed in on each (the first server's client first). None when the
@@ -447,18 +434,6 @@ fn published_rows(server: &Server) -> std::collections::HashMap<String, Value> {
         .collect()
 }
 
-/// The courses of one force's list (all forces' for `None`), of urgent ones only or all, in the
-/// published review order.
-fn published_order(server: &Server, force: Option<&str>, urgent: bool) -> Vec<String> {
-    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
-    let urgent = if urgent { " AND priority_rank = 0" } else { "" };
-    let rows = match force {
-        Some(f) => c.query(&format!("SELECT course_id FROM course_forces WHERE force = ?{urgent} ORDER BY pos"), &[f.into()]),
-        None => c.query(&format!("SELECT course_id FROM courses WHERE 1 = 1{urgent} ORDER BY pos"), &[]),
-    };
-    rows.unwrap().iter().map(|r| r[0].text()).collect()
-}
-
 /// A list's rows as [`published_rows`] has them.
 fn shown_rows(client: &mut Client, list: &str) -> std::collections::HashMap<String, Value> {
     let (s, v) = client.get(list);
@@ -495,7 +470,7 @@ fn a_publication_renews_the_kept_courses_at_once(backend: Backend) {
                 // are picked from each list's rows kept per publication).
                 let scope = if i < 2 { Some("City of London") } else { None };
                 let (ids, _) = whole(client, list);
-                assert_eq!(ids, published_order(&server, scope, list.contains("urgent")), "{when}: {list}, in order");
+                assert_eq!(ids, published_list(&server.database, scope, list.contains("urgent")), "{when}: {list}, in order");
             }
         }
         published

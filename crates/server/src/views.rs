@@ -380,7 +380,8 @@ impl Totals {
                 )?,
                 None => c.query("SELECT pos, course_id, reports, priority_rank FROM courses ORDER BY pos", &[])?,
             };
-            let mut rows: Vec<ListRow> = rows
+            // In position order (the statements' ORDER BY), as `ListRows` looks rows up.
+            let rows = rows
                 .into_iter()
                 .map(|mut r| ListRow {
                     pos: r[0].int().unwrap_or(-1),
@@ -389,7 +390,6 @@ impl Totals {
                     priority: r[3].int().unwrap_or(-1),
                 })
                 .collect();
-            rows.sort_by_key(|r| r.pos);
             Ok(std::sync::Arc::new(ListRows { rows }))
         })
     }
@@ -1210,8 +1210,31 @@ pub struct Record {
     pub ni_number: Option<String>,
 }
 
-const RECORD_COLUMNS: &str = "force, record_id, incident_ref, role, person_id, local_person_id, forename, middle_names, surname, \
-     date_of_birth, sex, address, postcode, phone, email, online_handles, pnc_id, ni_number";
+/// The columns a [`Record`] is read from, in order (the person page's read and the course
+/// page's people).
+const RECORD_COLUMNS: [(&str, Kind); 18] = {
+    use Kind::Text;
+    [
+        ("force", Text),
+        ("record_id", Text),
+        ("incident_ref", Text),
+        ("role", Text),
+        ("person_id", Text),
+        ("local_person_id", Text),
+        ("forename", Text),
+        ("middle_names", Text),
+        ("surname", Text),
+        ("date_of_birth", Text),
+        ("sex", Text),
+        ("address", Text),
+        ("postcode", Text),
+        ("phone", Text),
+        ("email", Text),
+        ("online_handles", Text),
+        ("pnc_id", Text),
+        ("ni_number", Text),
+    ]
+};
 
 impl Record {
     /// A row selected with [`RECORD_COLUMNS`].
@@ -1364,26 +1387,7 @@ const COURSE_PARTS: [Part; 6] = {
         Part {
             // Victims before suspects (`role DESC`), then by record.
             order: &["CASE WHEN role = 'victim' THEN '0' ELSE '1' END", "record_id"],
-            columns: &[
-                ("force", Text),
-                ("record_id", Text),
-                ("incident_ref", Text),
-                ("role", Text),
-                ("person_id", Text),
-                ("local_person_id", Text),
-                ("forename", Text),
-                ("middle_names", Text),
-                ("surname", Text),
-                ("date_of_birth", Text),
-                ("sex", Text),
-                ("address", Text),
-                ("postcode", Text),
-                ("phone", Text),
-                ("email", Text),
-                ("online_handles", Text),
-                ("pnc_id", Text),
-                ("ni_number", Text),
-            ],
+            columns: &RECORD_COLUMNS,
             from: "records WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = ?) \
                    AND role IN ('victim', 'suspect')",
         },
@@ -1823,10 +1827,14 @@ impl CoursePart {
 /// One person: the records merged into them that the user may see, each explained against the
 /// first, the courses they are in, and which other forces hold records of them.
 pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonPage> {
-    let select = format!("SELECT {RECORD_COLUMNS} FROM records WHERE person_id = ? ORDER BY force, record_id");
+    static SELECT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let columns: Vec<&str> = RECORD_COLUMNS.iter().map(|c| c.0).collect();
+        format!("SELECT {} FROM records WHERE person_id = ? ORDER BY force, record_id", columns.join(", "))
+    });
+    let select = SELECT.as_str();
     let requested = id;
     let (rows, id) = following(c, id, |c, id| {
-        let rows = c.query(&select, &[id.into()])?;
+        let rows = c.query(select, &[id.into()])?;
         Ok((!rows.is_empty()).then_some(rows))
     })?
     .ok_or_else(|| ApiError::not_found(format!("no person {requested}")))?;
