@@ -94,7 +94,11 @@ pub fn pg_database(tag: &str) -> Option<PgDatabase> {
     }
     let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::Postgres(admin.clone()))
         .unwrap_or_else(|e| panic!("PostgreSQL is needed for this test ({e}); start it (.ci/run does) or set CONDUCT_TEST_POSTGRES=skip"));
-    let name = format!("conduct_test_{tag}_{}_{}", std::process::id(), Instant::now().elapsed().subsec_nanos());
+    // Unique within this process by a counter (the tests run on threads of one process); the
+    // process id tells concurrent runs apart.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("conduct_test_{tag}_{}_{n}", std::process::id());
     c.batch(&format!("CREATE DATABASE {name}")).expect("create a scratch database");
     let base = admin.rsplit_once('/').map_or(admin.as_str(), |x| x.0).to_string();
     Some(PgDatabase { url: format!("{base}/{name}"), admin, name })
