@@ -9,7 +9,7 @@ use std::time::Instant;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use conduct_domain::Force;
@@ -256,13 +256,11 @@ pub(crate) async fn force(
 
 #[utoipa::path(get, path = "/api/triage", summary = "Courses in review order, each with its reasons", params(TriageQuery),
     responses((status = 200, description = "a page of courses", body = views::TriagePage), (status = 400, description = "error", body = crate::openapi::ErrorBody)))]
-pub(crate) async fn triage(
-    State(state): State<Shared>,
-    ctx: Ctx,
-    Query(q): Query<TriageQuery>,
-) -> Result<Json<views::TriagePage>, ApiError> {
+pub(crate) async fn triage(State(state): State<Shared>, ctx: Ctx, Query(q): Query<TriageQuery>) -> Result<Response, ApiError> {
     let totals = state.totals.clone();
-    Ok(Json(state.view(move |c| views::triage(c, &ctx.user, &q, &totals)).await?))
+    let list = state.view(move |c| views::triage(c, &ctx.user, &q, &totals)).await?;
+    let body = list.to_json().map_err(|e| ApiError::internal(format!("the triage page could not be written: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
 
 #[utoipa::path(get, path = "/api/courses/{id}", summary = "A course: time line, people, orders, breaches",

@@ -552,7 +552,10 @@ async fn triage_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q
     let q2 = q.clone();
     let totals = state.totals.clone();
     let v = match state.view(move |c| views::triage(c, &user, &q2, &totals)).await {
-        Ok(v) => v,
+        Ok(v) => match v.typed() {
+            Ok(v) => v,
+            Err(e) => return error_page(Some(&ctx), ApiError::internal(format!("the triage page could not be read back: {e}"))),
+        },
         Err(e) => return error_page(Some(&ctx), e),
     };
     page("Triage", &ctx, triage_html(&v, &q, ctx.user.sees_all_forces()))

@@ -116,7 +116,7 @@ impl Content {
 }
 
 /// What a course gained since a force's latest review of it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SinceReview {
     /// New reports recorded by the reviewing force.
     pub reports: u64,
