@@ -1377,8 +1377,10 @@ enum Kind {
     Text,
 }
 
-/// One part of a course page's read: the rows of one table for the course (`?`: its id), with
-/// their order within the part and their columns in the order the page reads them.
+/// One part of a course page's read: the rows of one table for the course (`?`: its id, bound
+/// in a CAST for the reason [`FORCE_IS`] gives: without it, SQLite re-prepared the parts on
+/// every page, 7 % of the server's CPU under load), with their order within the part and their
+/// columns in the order the page reads them.
 struct Part {
     order: &'static [&'static str],
     columns: &'static [(&'static str, Kind)],
@@ -1407,7 +1409,7 @@ const COURSE_PARTS: [Part; 6] = {
                 ("stalking", Int),
                 ("breaches", Int),
             ],
-            from: "courses WHERE course_id = ?",
+            from: "courses WHERE course_id = CAST(? AS TEXT)",
         },
         Part {
             order: &["i.recorded_date", "ci.force", "ci.incident_ref"],
@@ -1428,18 +1430,18 @@ const COURSE_PARTS: [Part; 6] = {
                 ("i.secondary_offence_codes", Text),
             ],
             from: "course_incidents ci JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref \
-                   WHERE ci.course_id = ?",
+                   WHERE ci.course_id = CAST(? AS TEXT)",
         },
         Part {
             order: &["force", "incident_ref", "order_force", "order_ref"],
             columns: &[("force", Text), ("incident_ref", Text), ("order_force", Text), ("order_ref", Text)],
-            from: "breaches WHERE course_id = ?",
+            from: "breaches WHERE course_id = CAST(? AS TEXT)",
         },
         Part {
             // Victims before suspects (`role DESC`), then by record.
             order: &["CASE WHEN role = 'victim' THEN '0' ELSE '1' END", "record_id"],
             columns: &RECORD_COLUMNS,
-            from: "records WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = ?) \
+            from: "records WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = CAST(? AS TEXT)) \
                    AND role IN ('victim', 'suspect')",
         },
         Part {
@@ -1454,7 +1456,7 @@ const COURSE_PARTS: [Part; 6] = {
                 ("expires_date", Text),
                 ("status", Text),
             ],
-            from: "published_orders WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = ?)",
+            from: "published_orders WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = CAST(? AS TEXT))",
         },
         Part {
             // Oldest first; same-day screenings in the order of their reports.
@@ -1470,7 +1472,7 @@ const COURSE_PARTS: [Part; 6] = {
                 ("s.assessor_notes", Text),
             ],
             from: "course_incidents ci JOIN published_screenings s ON s.force = ci.force AND s.incident_ref = ci.incident_ref \
-                   JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref WHERE ci.course_id = ?",
+                   JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref WHERE ci.course_id = CAST(? AS TEXT)",
         },
     ]
 };
@@ -2465,6 +2467,49 @@ mod tests {
                 course_id, priority, reasons, first_date, last_date, reports, reports_in_force, hidden_repeats,
                 cross_force, forces, review_as_stalking, possible_breaches, victim, suspect, assigned_to, review,
             }
+        }
+    }
+
+    /// The course page's statements on SQLite, and the reviews statement beside them, each run
+    /// for several courses on a database whose statistics (`ANALYZE`, which a publication
+    /// runs) cover their indexes: none is prepared again. With `course_id = ?` bare, SQLite
+    /// (STAT4) re-prepared them whenever another course's id was bound, on every page.
+    #[test]
+    fn regression_the_course_page_prepared_its_statements_again_on_every_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        {
+            let mut c = Conn::open(&crate::db::Url::Sqlite(path.clone())).unwrap();
+            conduct_store::migrate(&mut c).unwrap();
+        }
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        // One course holds most reports (the repeat victim), so the statistics tell ids apart.
+        let course = |i: usize| if i % 10 < 7 { "C1".to_string() } else { format!("C{}", i % 40) };
+        for i in 0..400 {
+            let (id, reference) = (course(i), format!("R{i}"));
+            raw.execute("INSERT INTO course_incidents VALUES (?1, 'Kent', ?2, 0)", [&id, &reference]).unwrap();
+            raw.execute("INSERT INTO published_incidents (force, incident_ref, recorded_date, offence_code) VALUES ('Kent', ?1, '2024-01-01', '8Q')", [&reference]).unwrap();
+            raw.execute(
+                "INSERT INTO breaches (course_id, force, incident_ref, order_force, order_ref) VALUES (?1, 'Kent', ?2, 'Kent', 'O1')",
+                [&id, &reference],
+            )
+            .unwrap();
+            raw.execute(
+                "INSERT INTO reviews VALUES (?1, 'Kent', ?2, 'x', 'a', '2024-01-01', 1, 'no_further_action', '', '')",
+                rusqlite::params![i as i64, id],
+            )
+            .unwrap();
+        }
+        raw.execute_batch("ANALYZE").unwrap();
+        let reviews = "SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = CAST(? AS TEXT) ORDER BY 2 DESC";
+        let read = CourseRead::new();
+        for sql in read.alone.iter().map(String::as_str).chain([reviews]) {
+            let mut st = raw.prepare(sql).unwrap();
+            for id in ["C1", "C2", "C17", "C1", "C39", "none"] {
+                let mut rows = st.query([id]).unwrap();
+                while rows.next().unwrap().is_some() {}
+            }
+            assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0, "prepared again: {sql}");
         }
     }
 

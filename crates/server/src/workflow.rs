@@ -352,7 +352,8 @@ pub fn of_course(
 ) -> Result<CourseWorkflow, ApiError> {
     let mut w = CourseWorkflow::default();
     let mut reviews = Vec::new();
-    const REVIEWS: &str = "SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = ?";
+    const REVIEWS: &str =
+        "SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = CAST(? AS TEXT)";
     // An analyst's page also shows who in their force has the course and, when they may act
     // on it, to whom they may give it: read with the reviews, in one round trip (rows of kind
     // 1 and 2, the name in the reviewer's column).
@@ -364,10 +365,9 @@ pub fn of_course(
     let rows = match own {
         None => c.query(&format!("{REVIEWS} ORDER BY 2 DESC"), &[id.into()])?,
         Some(own) => {
-            let assignee =
-                "SELECT 1, NULL, NULL, assignee, NULL, NULL, NULL, NULL, NULL FROM assignments WHERE force = ? AND course_id = ?";
+            let assignee = "SELECT 1, NULL, NULL, assignee, NULL, NULL, NULL, NULL, NULL FROM assignments WHERE force = CAST(? AS TEXT) AND course_id = CAST(? AS TEXT)";
             let colleagues = "SELECT 2, NULL, NULL, username, NULL, NULL, NULL, NULL, NULL FROM users \
-                              WHERE role = 'analyst' AND force = ? AND disabled = 0";
+                              WHERE role = 'analyst' AND force = CAST(? AS TEXT) AND disabled = 0";
             let mut params: Vec<Value> = vec![id.into(), own.into(), id.into()];
             let mut sql = format!("{REVIEWS} UNION ALL {assignee}");
             if may_act {
