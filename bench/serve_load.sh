@@ -75,7 +75,7 @@ a_pages=$(pages "$analyst" "/api/triage?per_page=50")
 all_pages=$(pages "$admin" "/api/triage?per_page=50")
 echo "world: $n incidents; analyst's triage pages: $a_pages; all forces' pages: $all_pages; $conns connections, ${secs}s each"
 think=${THINK_MS:-0}
-endpoints=" ${ENDPOINTS:-list urgent all20 all mine new course national audit} "
+endpoints=" ${ENDPOINTS:-list urgent all20 all mine new course person national audit} "
 echo "think time: ${think} ms (0: closed loop at saturation)"
 # The audit log's head (its last sequence number; reading it adds one entry).
 audit_head() { curl -s -H "Cookie: $admin" "$base/api/audit?per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
@@ -117,6 +117,13 @@ courses=$(curl -s -H "Cookie: $admin" "$base/api/triage?state=all&per_page=1" | 
 run mine "analyst's queue: my courses" "$analyst" "/api/triage?assigned=me&page=%d" 1
 run new "analyst's queue: new since my last visit" "$analyst" "/api/triage?new_since_visit=1&per_page=50&page=%d" "$a_pages"
 run course "a course page (time line, people, orders, workflow), any course" "$admin" "/api/courses/C%06d" "$courses"
+# Person ids run P0000001 … up to the number of persons.
+if [ "$database" = sqlite ]; then
+  persons=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM persons").fetchone()[0])' "$db")
+else
+  persons=$(psql "$db" -Atc "SELECT COUNT(*) FROM persons")
+fi
+run person "a person page (records, linkage waterfall, courses, id history), any person" "$admin" "/api/persons/P%07d" "$persons"
 run national "national comparison" "$admin" "/api/forces?x=%d" 1
 run audit "audit log, first 20 pages" "$admin" "/api/audit?per_page=50&page=%d" 20
 # The server's resident memory after the runs (what it keeps: totals, positions, courses' rows).
