@@ -777,7 +777,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         next_page: (page * per_page < total as u64).then_some(page + 1),
         items: Vec::new(),
     };
-    let v = TriageList { page: page_head, items, shown };
+    let v = TriageList { page: page_head, items };
     Ok((v, vec![entry(user, "read", "triage", &fname, "allowed", &format!("page {page}, {shown} courses"))]))
 }
 
@@ -896,21 +896,9 @@ pub struct TriageList {
     page: TriagePage,
     /// The items, a JSON array of [`TriageRow`]s.
     items: String,
-    /// How many items.
-    shown: usize,
 }
 
 impl TriageList {
-    /// How many rows the page holds.
-    pub fn len(&self) -> usize {
-        self.shown
-    }
-
-    /// Whether the page holds no rows.
-    pub fn is_empty(&self) -> bool {
-        self.shown == 0
-    }
-
     /// The page as JSON: [`TriagePage`]'s `Serialize` for its fields, the rows as written.
     ///
     /// # Errors
@@ -2482,6 +2470,29 @@ mod tests {
         }
     }
 
+    /// A database in `dir` with the schema's tables (`conduct_store::migrate`), opened plainly.
+    fn migrated_sqlite(dir: &tempfile::TempDir) -> rusqlite::Connection {
+        let path = dir.path().join("t.db");
+        let mut c = Conn::open(&crate::db::Url::Sqlite(path.clone())).unwrap();
+        conduct_store::migrate(&mut c).unwrap();
+        rusqlite::Connection::open(&path).unwrap()
+    }
+
+    /// Analyses `raw` (as a publication does), then runs each statement for each of `ids` (every
+    /// `?` bound to it) and asserts SQLite never prepared it again.
+    fn assert_never_prepared_again(raw: &rusqlite::Connection, statements: &[&str], ids: &[&str]) {
+        raw.execute_batch("ANALYZE").unwrap();
+        for sql in statements {
+            let mut st = raw.prepare(sql).unwrap();
+            let n = st.parameter_count();
+            for id in ids {
+                let mut rows = st.query(rusqlite::params_from_iter(vec![id; n])).unwrap();
+                while rows.next().unwrap().is_some() {}
+            }
+            assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0, "prepared again: {sql}");
+        }
+    }
+
     /// The course page's statements on SQLite, and the reviews statement beside them, each run
     /// for several courses on a database whose statistics (`ANALYZE`, which a publication
     /// runs) cover their indexes: none is prepared again. With `course_id = ?` bare, SQLite
@@ -2489,12 +2500,7 @@ mod tests {
     #[test]
     fn regression_the_course_page_prepared_its_statements_again_on_every_page() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        {
-            let mut c = Conn::open(&crate::db::Url::Sqlite(path.clone())).unwrap();
-            conduct_store::migrate(&mut c).unwrap();
-        }
-        let raw = rusqlite::Connection::open(&path).unwrap();
+        let raw = migrated_sqlite(&dir);
         // One course holds most reports (the repeat victim), so the statistics tell ids apart.
         let course = |i: usize| if i % 10 < 7 { "C1".to_string() } else { format!("C{}", i % 40) };
         for i in 0..400 {
@@ -2512,17 +2518,10 @@ mod tests {
             )
             .unwrap();
         }
-        raw.execute_batch("ANALYZE").unwrap();
-        let reviews = "SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = CAST(? AS TEXT) ORDER BY 2 DESC";
+        let reviews = format!("{} ORDER BY 2 DESC", crate::workflow::REVIEWS);
         let read = CourseRead::new();
-        for sql in read.alone.iter().map(String::as_str).chain([reviews]) {
-            let mut st = raw.prepare(sql).unwrap();
-            for id in ["C1", "C2", "C17", "C1", "C39", "none"] {
-                let mut rows = st.query([id]).unwrap();
-                while rows.next().unwrap().is_some() {}
-            }
-            assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0, "prepared again: {sql}");
-        }
+        let statements: Vec<&str> = read.alone.iter().map(String::as_str).chain([reviews.as_str()]).collect();
+        assert_never_prepared_again(&raw, &statements, &["C1", "C2", "C17", "C1", "C39", "none"]);
     }
 
     /// The person page's three statements, run for several persons on an analysed database
@@ -2531,12 +2530,7 @@ mod tests {
     #[test]
     fn regression_the_person_page_prepared_its_statements_again_on_every_page() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        {
-            let mut c = Conn::open(&crate::db::Url::Sqlite(path.clone())).unwrap();
-            conduct_store::migrate(&mut c).unwrap();
-        }
-        let raw = rusqlite::Connection::open(&path).unwrap();
+        let raw = migrated_sqlite(&dir);
         // One person is in most records, courses and id changes (the repeat victim).
         let person = |i: usize| if i % 10 < 7 { "P1".to_string() } else { format!("P{}", i % 40) };
         for i in 0..400 {
@@ -2559,16 +2553,11 @@ mod tests {
             )
             .unwrap();
         }
-        raw.execute_batch("ANALYZE").unwrap();
-        for sql in [PERSON_RECORDS.as_str(), PERSON_COURSES, PERSON_HISTORY] {
-            let mut st = raw.prepare(sql).unwrap();
-            let n = st.parameter_count();
-            for id in ["P1", "P2", "P17", "P1", "P39", "none"] {
-                let mut rows = st.query(rusqlite::params_from_iter(vec![id; n])).unwrap();
-                while rows.next().unwrap().is_some() {}
-            }
-            assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0, "prepared again: {sql}");
-        }
+        assert_never_prepared_again(
+            &raw,
+            &[PERSON_RECORDS.as_str(), PERSON_COURSES, PERSON_HISTORY],
+            &["P1", "P2", "P17", "P1", "P39", "none"],
+        );
     }
 
     proptest! {
@@ -2592,7 +2581,7 @@ mod tests {
             }
             items.push(']');
             let page = |items| TriagePage { force, page: 3, per_page: 50, total: 1234, next_page, items };
-            let list = TriageList { page: page(Vec::new()), items, shown: rows.len() };
+            let list = TriageList { page: page(Vec::new()), items };
             let expected = serde_json::to_vec(&page(rows.clone())).unwrap();
             prop_assert_eq!(String::from_utf8(list.to_json().unwrap()).unwrap(), String::from_utf8(expected.clone()).unwrap());
             let typed = list.typed().unwrap();

@@ -339,6 +339,11 @@ pub fn record_review(c: &mut Conn, user: &User, id: &str, decision: Decision, no
     Ok((v, vec![entry(user, "review", &object, force.name(), "allowed", decision.as_str())]))
 }
 
+/// A course's reviews, as [`of_course`] reads them (kind 0 in the first column; bound in a
+/// CAST for the reason `FORCE_IS` in `views.rs` gives).
+pub(crate) const REVIEWS: &str =
+    "SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = CAST(? AS TEXT)";
+
 /// The workflow part of course `id`'s page for `user` (the id is the current one), whose page
 /// has read what the course holds (`now`). `visible`: whether the reader may see a force's
 /// identifiable data (review notes).
@@ -352,8 +357,6 @@ pub fn of_course(
 ) -> Result<CourseWorkflow, ApiError> {
     let mut w = CourseWorkflow::default();
     let mut reviews = Vec::new();
-    const REVIEWS: &str =
-        "SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = CAST(? AS TEXT)";
     // An analyst's page also shows who in their force has the course and, when they may act
     // on it, to whom they may give it: read with the reviews, in one round trip (rows of kind
     // 1 and 2, the name in the reviewer's column).
