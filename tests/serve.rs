@@ -1904,3 +1904,153 @@ fn serve_a_list_shows_a_new_publication_at_once_on_sqlite() {
 fn serve_a_list_shows_a_new_publication_at_once_on_postgres() {
     a_list_shows_a_new_publication_at_once(Backend::Postgres);
 }
+
+/// Every page's statements, run in turn for several objects (the biggest course and person,
+/// the first ones, ids that do not exist) on a published SQLite database, which a publication
+/// has analysed: SQLite never prepares one of them again (`conduct_store::db::reprepared_here`).
+/// With STAT4 statistics a value bound bare where the planner consults them (`course_id = ?` on
+/// an index an `ORDER BY` follows) makes SQLite prepare the statement again whenever another
+/// value is bound, which is every page; the course page lost 7 % of the server's CPU to it
+/// before this check walked every page instead of the ones a profile happened to show.
+#[test]
+fn serve_no_page_prepares_its_statements_again_on_sqlite() {
+    use conduct_server::auth::{Role, User};
+    use conduct_server::db::{Conn, Url, last_reprepared_here, reprepared_here};
+    use conduct_server::views::{self, Totals, TriageQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    ok(conduct().args(["synth", "--incidents", "1500", "--seed", "7", "--out"]).arg(&world));
+    let data_dir = dir.path().join("data");
+    let db = data_dir.join("conduct-server.db");
+    ok(conduct().arg("publish").arg(&world).arg("--data").arg(&data_dir).arg("--database").arg(&db));
+    let mut c = Conn::open(&Url::Sqlite(db)).unwrap();
+    let column = |c: &mut Conn, sql: &str| -> Vec<String> { c.query(sql, &[]).unwrap().iter().map(|r| r[0].text()).collect() };
+    let mut courses = column(&mut c, "SELECT course_id FROM courses ORDER BY reports DESC, course_id LIMIT 3");
+    courses.extend(column(&mut c, "SELECT course_id FROM courses ORDER BY course_id LIMIT 3"));
+    courses.push("C999999".into());
+    let mut persons = column(&mut c, "SELECT person_id FROM records GROUP BY person_id ORDER BY count(*) DESC, person_id LIMIT 3");
+    persons.extend(column(&mut c, "SELECT person_id FROM persons ORDER BY person_id LIMIT 3"));
+    persons.push("P9999999".into());
+    let force_name = column(&mut c, "SELECT force FROM course_incidents GROUP BY force ORDER BY count(*) DESC, force LIMIT 1").remove(0);
+    let force = conduct_domain::Force::resolve(&force_name).unwrap();
+    let surnames = column(&mut c, &format!("SELECT surname FROM records WHERE force = '{force_name}' AND surname <> '' LIMIT 2"));
+    let references = column(&mut c, &format!("SELECT incident_ref FROM records WHERE force = '{force_name}' LIMIT 2"));
+    let dobs = column(&mut c, &format!("SELECT date_of_birth FROM records WHERE force = '{force_name}' AND date_of_birth <> '' LIMIT 2"));
+    use conduct_server::auth;
+    auth::add_user(&mut c, "admin", "admin-password-0123", Role::Admin, None).unwrap();
+    auth::add_user(&mut c, "analyst", "analyst-password-0123", Role::Analyst, Some(force)).unwrap();
+    let admin: User = auth::check_login(&mut c, "admin", "admin-password-0123").unwrap().unwrap();
+    let analyst: User = auth::check_login(&mut c, "analyst", "analyst-password-0123").unwrap().unwrap();
+    let totals = Totals::default();
+    let key = b"a key for pseudonyms, long enough";
+    // Runs one page, and notes the statement SQLite prepared again, if any.
+    let mut checked = 0;
+    let mut again = BTreeSet::new();
+    let mut page = |c: &mut Conn, what: &str, run: &mut dyn FnMut(&mut Conn)| {
+        let before = reprepared_here();
+        run(c);
+        if reprepared_here() != before {
+            again.insert(format!("{what}: {}", last_reprepared_here().unwrap_or_default()));
+        }
+        checked += 1;
+    };
+    let queries = |f: &str| -> Vec<TriageQuery> {
+        let q = |s: &str| -> TriageQuery {
+            let mut fields = serde_json::Map::new();
+            for (k, v) in s.split('&').filter_map(|p| p.split_once('=')) {
+                let v =
+                    if k.starts_with("page") || k == "per_page" { json!(v.parse::<u64>().unwrap()) } else { json!(v.replace("{f}", f)) };
+                fields.insert(k.to_string(), v);
+            }
+            serde_json::from_value(Value::Object(fields)).unwrap()
+        };
+        [
+            "",
+            "page=2&per_page=10",
+            "priority=urgent",
+            "priority=high&page=2",
+            "stalking=1",
+            "cross_force=1",
+            "breach=1",
+            "hidden=1",
+            "secondary=1",
+            "state=all",
+            "state=reviewed",
+            "assigned=me",
+            "assigned=none&priority=urgent",
+            "new_since_visit=1",
+            "sort=recent",
+            "sort=reports",
+            "force={f}",
+            "force={f}&priority=urgent&page=3",
+        ]
+        .into_iter()
+        .map(q)
+        .collect()
+    };
+    // Twice round, so that every statement runs again for other values after its first
+    // preparation, and once more after reviews and assignments change what the lists read.
+    for round in 0..3 {
+        for user in [&admin, &analyst] {
+            for q in queries(&force_name) {
+                page(&mut c, &format!("the triage list {q:?} as {}", user.username), &mut |c| {
+                    let _ = views::triage(c, user, &q, &totals);
+                });
+            }
+            for id in &courses {
+                page(&mut c, &format!("course {id} as {}", user.username), &mut |c| {
+                    let _ = views::course(c, user, key, id);
+                });
+            }
+            for id in &persons {
+                page(&mut c, &format!("person {id} as {}", user.username), &mut |c| {
+                    let _ = views::person(c, user, key, id);
+                });
+            }
+            for text in surnames.iter().chain(&references).chain(&dobs).chain(&persons).chain(&courses) {
+                let q = conduct_server::search::SearchQuery { q: Some(text.clone()) };
+                page(&mut c, &format!("a search as {}", user.username), &mut |c| {
+                    let _ = conduct_server::search::search(c, user, &q);
+                });
+            }
+            page(&mut c, "the review times", &mut |c| {
+                let _ = conduct_server::workflow::review_times_csv(c, user, Some(&force_name));
+                let _ = conduct_server::workflow::review_times_csv(c, user, None);
+            });
+            page(&mut c, "the audit log", &mut |c| {
+                let _ = views::audit_log(c, user, Some(round + 1), Some(20));
+            });
+            page(&mut c, "the uploads", &mut |c| {
+                let _ = views::uploads(c, user);
+                let _ = views::upload(c, user, round as i64);
+                let _ = views::upload_rejects(c, user, round as i64);
+            });
+            page(&mut c, "a session", &mut |c| {
+                let (token, _) = auth::start_session(c, user).unwrap();
+                assert!(auth::session(c, &token).unwrap().is_some());
+                auth::end_session(c, &token).unwrap();
+                let _ = auth::pseudonym_key(c);
+            });
+            page(&mut c, "the visit", &mut |c| {
+                let _ = conduct_server::workflow::visit(c, user);
+            });
+        }
+        page(&mut c, "the force overview", &mut |c| {
+            let _ = views::overview(c, &force_name);
+        });
+        page(&mut c, "the national comparison", &mut |c| {
+            let _ = views::national(c);
+        });
+        if round == 1 {
+            for id in courses.iter().take(4) {
+                page(&mut c, &format!("an assignment and a review of {id}"), &mut |c| {
+                    let _ = conduct_server::workflow::assign(c, &analyst, id, "analyst");
+                    let _ =
+                        conduct_server::workflow::record_review(c, &analyst, id, conduct_server::workflow::Decision::NoFurtherAction, "x");
+                });
+            }
+        }
+    }
+    assert!(checked > 300, "{checked} pages walked");
+    assert!(again.is_empty(), "SQLite prepared statements again:\n{}", again.into_iter().collect::<Vec<_>>().join("\n"));
+}

@@ -273,9 +273,11 @@ pub fn start_session(conn: &mut Conn, user: &User) -> Result<(String, String), D
 
 /// The user and CSRF token of a live session.
 pub fn session(conn: &mut Conn, token: &str) -> Result<Option<(User, String)>, DbError> {
+    // The values in CASTs: bare, SQLite (STAT4) prepared this statement, which every request
+    // runs, again each time.
     let row = conn.query_one(
         "SELECT u.id, u.username, u.role, u.force, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+         WHERE s.token_hash = CAST(? AS TEXT) AND s.expires_at > CAST(? AS BIGINT) AND u.disabled = 0",
         &[token_hash(token).into(), unix_now().into()],
     )?;
     match row {

@@ -230,7 +230,8 @@ pub fn search(c: &mut Conn, user: &User, q: &SearchQuery) -> Viewed<SearchPage> 
         let person = r[4].text();
         let courses = c
             .query(
-                "SELECT course_id FROM courses WHERE victim = ? OR suspect = ? ORDER BY course_id",
+                // In CASTs: bare, SQLite (STAT4) prepared the statement again for every person.
+                "SELECT course_id FROM courses WHERE victim = CAST(? AS TEXT) OR suspect = CAST(? AS TEXT) ORDER BY course_id",
                 &[person.as_str().into(), person.as_str().into()],
             )?
             .iter()

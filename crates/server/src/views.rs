@@ -739,7 +739,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         let mut p = params.clone();
         p.push(Value::Int(per_page as i64));
         p.push(Value::Int(offset));
-        let sql = format!("SELECT course_id, reports FROM {from}{filter} ORDER BY {order} LIMIT ? OFFSET ?");
+        let sql = format!("SELECT course_id, reports FROM {from}{filter} ORDER BY {order} {LIMIT_OFFSET}");
         let page = c.query(&sql, &p)?.into_iter().map(|mut r| (take_text(&mut r[0]), r[1].int())).collect();
         (page, counted(c)?)
     };
@@ -886,6 +886,10 @@ const FORCE_IS: &str = "force = CAST(? AS TEXT)";
 const PRIORITY_IS: &str = "priority_rank = CAST(? AS BIGINT)";
 /// Changed by a publication after the user's previous visit (see [`FORCE_IS`] on the CAST).
 const CHANGED_SINCE: &str = "changed > CAST(? AS BIGINT)";
+/// A page's rows. SQLite reads a bound `LIMIT ?` to plan the sort, marking it as a value the
+/// plan depends on as [`FORCE_IS`] says of a bare `column = ?`: the statement was prepared
+/// again on every page. It does not look into a CAST.
+pub(crate) const LIMIT_OFFSET: &str = "LIMIT CAST(? AS BIGINT) OFFSET CAST(? AS BIGINT)";
 
 /// A page of the triage list as [`triage`] gives it: the page's fields, and its rows already
 /// written as JSON (copied from each course's row, written once per publication), since the
@@ -2275,7 +2279,9 @@ pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<
     let total = c.query_one("SELECT COALESCE(MAX(seq), 0) FROM audit", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
     let top = total - ((page - 1) * per_page) as i64;
     let rows = c.query(
-        "SELECT seq, at, actor, action, object, force, outcome, detail, hash FROM audit WHERE seq <= ? ORDER BY seq DESC LIMIT ?",
+        // The CASTs, as [`FORCE_IS`] and [`LIMIT_OFFSET`] say: bare, the statement was prepared again
+        // on every page.
+        "SELECT seq, at, actor, action, object, force, outcome, detail, hash FROM audit WHERE seq <= CAST(? AS BIGINT) ORDER BY seq DESC LIMIT CAST(? AS BIGINT)",
         &[Value::Int(top), Value::Int(per_page as i64)],
     )?;
     let items: Vec<LoggedEntry> = rows

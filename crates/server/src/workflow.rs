@@ -582,7 +582,8 @@ pub struct UrgentCourse {
 pub fn urgent_courses(c: &mut Conn, force: Option<&str>) -> Result<Vec<UrgentCourse>, DbError> {
     let (sql, params): (&str, Vec<Value>) = match force {
         Some(f) => (
-            "SELECT force, course_id, since, first_review_at, first_decision FROM urgent_courses WHERE force = ? ORDER BY since, course_id",
+            // In a CAST: bare, SQLite (STAT4) prepared the statement again on every page.
+            "SELECT force, course_id, since, first_review_at, first_decision FROM urgent_courses WHERE force = CAST(? AS TEXT) ORDER BY since, course_id",
             vec![f.into()],
         ),
         None => {

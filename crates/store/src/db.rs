@@ -176,6 +176,39 @@ fn context(sql: &str) -> String {
     s
 }
 
+thread_local! {
+    /// How many times SQLite prepared a statement again on this thread (see [`reprepared_here`]).
+    static REPREPARED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The last statement counted in [`REPREPARED`].
+    static LAST_REPREPARED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// How many times, since this thread began, SQLite prepared one of [`Conn`]'s statements again
+/// before running it: once the schema changed under a cached statement, or, with STAT4
+/// statistics (as rusqlite bundles SQLite), whenever a value bound where the planner consulted
+/// them differs from the last. The second kind is a cost on every page of the dashboard (7 % of
+/// the server's CPU on the course page before it bound its id in a `CAST`), so a test walks
+/// every page and asserts this stays 0. Counted on the calling thread, so that concurrent work
+/// elsewhere in the process does not disturb such a count. Always 0 on PostgreSQL.
+pub fn reprepared_here() -> u64 {
+    REPREPARED.with(std::cell::Cell::get)
+}
+
+/// The text of the last statement [`reprepared_here`] counted on this thread (a statement's
+/// text holds no bound values).
+pub fn last_reprepared_here() -> Option<String> {
+    LAST_REPREPARED.with(|l| l.borrow().clone())
+}
+
+/// Adds the re-preparations of `st` (the text `sql`) since its last run to this thread's count.
+fn count_reprepared(st: &rusqlite::Statement<'_>, sql: &str) {
+    let n = st.reset_status(rusqlite::StatementStatus::RePrepare);
+    if n > 0 {
+        REPREPARED.with(|c| c.set(c.get() + n as u64));
+        LAST_REPREPARED.with(|l| *l.borrow_mut() = Some(sql.to_string()));
+    }
+}
+
 fn sqlite_err(sql: &str, e: rusqlite::Error) -> DbError {
     DbError::caused(format!("SQLite: {e} (in \"{}…\")", context(sql)), e)
 }
@@ -436,7 +469,9 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(sql).map_err(|e| sqlite_err(sql, e))?;
-                st.execute(rusqlite::params_from_iter(params.iter())).map(|n| n as u64).map_err(|e| sqlite_err(sql, e))
+                let n = st.execute(rusqlite::params_from_iter(params.iter())).map(|n| n as u64).map_err(|e| sqlite_err(sql, e));
+                count_reprepared(&st, sql);
+                n
             }
             Conn::Postgres(c) => {
                 let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
@@ -467,6 +502,8 @@ impl Conn {
                     }
                     out.push(row);
                 }
+                drop(rows);
+                count_reprepared(&st, sql);
                 Ok(out)
             }
             Conn::Postgres(c) => {
@@ -511,6 +548,8 @@ impl Conn {
                         break;
                     }
                 }
+                drop(rows);
+                count_reprepared(&st, sql);
                 Ok(())
             }
             Conn::Postgres(c) => {
