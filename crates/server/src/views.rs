@@ -1378,11 +1378,29 @@ struct Part {
     order: &'static [&'static str],
     columns: &'static [(&'static str, Kind)],
     from: &'static str,
+    /// `from` in PostgreSQL's one statement, where `ci` is [`COURSE_REPORTS`] (and its columns
+    /// stand for `i.`'s).
+    shared_from: &'static str,
 }
 
-/// The course page's parts, by tag: the course, its reports, breaches, people, orders and
-/// screenings.
-const COURSE_PARTS: [Part; 6] = {
+/// The course's reports with their incidents' columns (`ci`), read once at the head of
+/// PostgreSQL's one statement for the parts that join them: reading `course_incidents` four
+/// times and `published_incidents` twice made the statement 8-10 % slower (pgbench, 1M world,
+/// 8 clients).
+const COURSE_REPORTS: &str = "WITH ci AS MATERIALIZED (SELECT ci.force, ci.incident_ref, ci.hidden, i.recorded_date, i.occurred_date, \
+    i.offence_code, i.offence_description, i.domestic_abuse, i.cyber, i.linked_refs, i.outcome_type, i.outcome_date, i.narrative, \
+    i.secondary_offence_codes FROM course_incidents ci JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref \
+    WHERE ci.course_id = CAST(? AS TEXT))";
+
+/// A column or sort key of a part as PostgreSQL's one statement names it: the incident's
+/// columns (`i.`) are [`COURSE_REPORTS`]'s (`ci.`).
+fn shared(column: &str) -> String {
+    column.strip_prefix("i.").map_or_else(|| column.to_string(), |c| format!("ci.{c}"))
+}
+
+/// The course page's parts, by tag: the course, its reports, breaches, people, orders,
+/// screenings and reviews.
+const COURSE_PARTS: [Part; 7] = {
     use Kind::{Int, Text};
     [
         Part {
@@ -1403,6 +1421,7 @@ const COURSE_PARTS: [Part; 6] = {
                 ("breaches", Int),
             ],
             from: "courses WHERE course_id = CAST(? AS TEXT)",
+            shared_from: "courses WHERE course_id = CAST(? AS TEXT)",
         },
         Part {
             order: &["i.recorded_date", "ci.force", "ci.incident_ref"],
@@ -1424,11 +1443,13 @@ const COURSE_PARTS: [Part; 6] = {
             ],
             from: "course_incidents ci JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref \
                    WHERE ci.course_id = CAST(? AS TEXT)",
+            shared_from: "ci",
         },
         Part {
             order: &["force", "incident_ref", "order_force", "order_ref"],
             columns: &[("force", Text), ("incident_ref", Text), ("order_force", Text), ("order_ref", Text)],
             from: "breaches WHERE course_id = CAST(? AS TEXT)",
+            shared_from: "breaches WHERE course_id = CAST(? AS TEXT)",
         },
         Part {
             // Victims before suspects (`role DESC`), then by record.
@@ -1436,6 +1457,7 @@ const COURSE_PARTS: [Part; 6] = {
             columns: &RECORD_COLUMNS,
             from: "records WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = CAST(? AS TEXT)) \
                    AND role IN ('victim', 'suspect')",
+            shared_from: "records WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM ci) AND role IN ('victim', 'suspect')",
         },
         Part {
             order: &["force", "incident_ref", "order_ref"],
@@ -1450,6 +1472,7 @@ const COURSE_PARTS: [Part; 6] = {
                 ("status", Text),
             ],
             from: "published_orders WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM course_incidents WHERE course_id = CAST(? AS TEXT))",
+            shared_from: "published_orders WHERE (force, incident_ref) IN (SELECT force, incident_ref FROM ci)",
         },
         Part {
             // Oldest first; same-day screenings in the order of their reports.
@@ -1466,12 +1489,31 @@ const COURSE_PARTS: [Part; 6] = {
             ],
             from: "course_incidents ci JOIN published_screenings s ON s.force = ci.force AND s.incident_ref = ci.incident_ref \
                    JOIN published_incidents i ON i.force = ci.force AND i.incident_ref = ci.incident_ref WHERE ci.course_id = CAST(? AS TEXT)",
+            shared_from: "ci JOIN published_screenings s ON s.force = ci.force AND s.incident_ref = ci.incident_ref",
+        },
+        Part {
+            // The columns `workflow::of_course` takes, in its order; newest first is its sort.
+            // In this statement, not one of the workflow's own: a round trip less on
+            // PostgreSQL, where it cost 16-18 % of pgbench's pages per second.
+            order: &[],
+            columns: &[
+                ("id", Int),
+                ("force", Text),
+                ("reviewer", Text),
+                ("at", Text),
+                ("decision", Text),
+                ("note", Text),
+                ("recorded_as", Text),
+                ("snapshot", Text),
+            ],
+            from: "reviews WHERE course_id = CAST(? AS TEXT)",
+            shared_from: "reviews WHERE course_id = CAST(? AS TEXT)",
         },
     ]
 };
 
 /// The statements of a course page's read. On PostgreSQL, one statement of all
-/// [`COURSE_PARTS`] sharing its columns: the tag, then sort keys, numbers and texts, each part's
+/// [`COURSE_PARTS`] (after [`COURSE_REPORTS`]) sharing its columns: the tag, then sort keys, numbers and texts, each part's
 /// columns placed in the next free ones of their kind (others NULL). On SQLite, where a
 /// statement costs no round trip, one statement per part: the shared one made the page 40 %
 /// slower there (five sorts into temporary B-trees instead of each part read in order).
@@ -1492,11 +1534,10 @@ impl CourseRead {
         let mut selects = Vec::new();
         let mut at = Vec::new();
         for (tag, part) in COURSE_PARTS.iter().enumerate() {
-            let mut cells = vec!["NULL"; 1 + sorts + ints + texts];
-            let tag = tag.to_string();
-            cells[0] = &tag;
+            let mut cells = vec!["NULL".to_string(); 1 + sorts + ints + texts];
+            cells[0] = tag.to_string();
             for (i, o) in part.order.iter().enumerate() {
-                cells[1 + i] = o;
+                cells[1 + i] = shared(o);
             }
             let (mut int, mut text) = (1 + sorts, 1 + sorts + ints);
             let mut places = Vec::new();
@@ -1505,11 +1546,11 @@ impl CourseRead {
                     Kind::Int => &mut int,
                     Kind::Text => &mut text,
                 };
-                cells[*place] = column;
+                cells[*place] = shared(column);
                 places.push(*place);
                 *place += 1;
             }
-            selects.push(format!("SELECT {} FROM {}", cells.join(", "), part.from));
+            selects.push(format!("SELECT {} FROM {}", cells.join(", "), part.shared_from));
             at.push(places);
         }
         let order: Vec<String> = (1..=1 + sorts).map(|i| i.to_string()).collect();
@@ -1521,13 +1562,15 @@ impl CourseRead {
                 format!("SELECT {} FROM {}{order}", columns.join(", "), p.from)
             })
             .collect();
-        CourseRead { sql: format!("{} ORDER BY {}", selects.join(" UNION ALL "), order.join(", ")), at, alone }
+        CourseRead { sql: format!("{COURSE_REPORTS} {} ORDER BY {}", selects.join(" UNION ALL "), order.join(", ")), at, alone }
     }
 }
 
-/// Everything a course page shows but its workflow ([`CourseRead`]); each part's rows in the
-/// column order its reader takes. On PostgreSQL one round trip instead of six: pgbench of the
-/// six against the one statement, 1M world, 8 clients, 3,480-3,490 against 5,660-5,720 pages/s.
+/// Everything a course page shows but its workflow's assignments ([`CourseRead`]): the course,
+/// its reports, the people and orders in them, its breaches, screenings and reviews; each
+/// part's rows in the column order its reader takes. On PostgreSQL one round trip instead of
+/// seven: pgbench of six statements against one, 1M world, 8 clients, 3,480-3,490 against
+/// 5,660-5,720 pages/s.
 struct CourseRows {
     course: Vec<Value>,
     incidents: Vec<Vec<Value>>,
@@ -1535,15 +1578,16 @@ struct CourseRows {
     records: Vec<Vec<Value>>,
     orders: Vec<Vec<Value>>,
     screenings: Vec<Vec<Value>>,
+    reviews: Vec<Vec<Value>>,
 }
 
 impl CourseRows {
     /// The rows of course `id`, if it is published.
     fn read(c: &mut Conn, id: &str) -> Result<Option<CourseRows>, crate::db::DbError> {
         static READ: std::sync::LazyLock<CourseRead> = std::sync::LazyLock::new(CourseRead::new);
-        let mut parts: [Vec<Vec<Value>>; 6] = Default::default();
+        let mut parts: [Vec<Vec<Value>>; 7] = Default::default();
         if c.is_postgres() {
-            let params: Vec<Value> = COURSE_PARTS.iter().map(|_| id.into()).collect();
+            let params: Vec<Value> = READ.sql.matches('?').map(|_| id.into()).collect();
             for mut r in c.query(&READ.sql, &params)? {
                 let Some(tag) = r[0].int().and_then(|t| usize::try_from(t).ok()).filter(|&t| t < parts.len()) else { continue };
                 parts[tag].push(READ.at[tag].iter().map(|&i| std::mem::replace(&mut r[i], Value::Null)).collect());
@@ -1557,8 +1601,8 @@ impl CourseRows {
                 }
             }
         }
-        let [course, incidents, breaches, records, orders, screenings] = parts;
-        Ok(course.into_iter().next().map(|course| CourseRows { course, incidents, breaches, records, orders, screenings }))
+        let [course, incidents, breaches, records, orders, screenings, reviews] = parts;
+        Ok(course.into_iter().next().map(|course| CourseRows { course, incidents, breaches, records, orders, screenings, reviews }))
     }
 }
 
@@ -1567,7 +1611,7 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
     let requested = id;
     let (read, id) =
         following(c, id, |c, id| Ok(CourseRows::read(c, id)?))?.ok_or_else(|| ApiError::not_found(format!("no course {requested}")))?;
-    let CourseRows { course: row, incidents, breaches, records, orders: order_rows, screenings: screening_rows } = read;
+    let CourseRows { course: row, incidents, breaches, records, orders: order_rows, screenings: screening_rows, reviews } = read;
     let id = id.as_str();
     let forces: Vec<Force> = split(&row[1].text()).iter().filter_map(|f| force_of(f)).collect();
     let full: Vec<Force> = forces.iter().copied().filter(|f| user.access(*f) == Access::Full).collect();
@@ -1652,8 +1696,9 @@ pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CourseP
         reports: incidents.iter().map(|r| crate::workflow::report_key(&r[0].text(), &r[1].text())).collect(),
         breaches: breaches.iter().map(|b| crate::workflow::report_key(&b[0].text(), &b[1].text())).collect(),
     };
-    let workflow =
-        crate::workflow::of_course(c, user, id, &course_forces, &content, |f| force_of(f).is_some_and(|f| user.access(f) == Access::Full))?;
+    let workflow = crate::workflow::of_course(c, user, id, &course_forces, &content, reviews, |f| {
+        force_of(f).is_some_and(|f| user.access(f) == Access::Full)
+    })?;
     let v = CoursePage {
         course_id: row[0].text(),
         forces: split(&row[1].text()),
@@ -2499,7 +2544,7 @@ mod tests {
         }
     }
 
-    /// The course page's statements on SQLite, and the reviews statement beside them, each run
+    /// The course page's statements on SQLite (its reviews among them), each run
     /// for several courses on a database whose statistics (`ANALYZE`, which a publication
     /// runs) cover their indexes: none is prepared again. With `course_id = ?` bare, SQLite
     /// (STAT4) re-prepared them whenever another course's id was bound, on every page.
@@ -2524,9 +2569,8 @@ mod tests {
             )
             .unwrap();
         }
-        let reviews = format!("{} ORDER BY 2 DESC", crate::workflow::REVIEWS);
         let read = CourseRead::new();
-        let statements: Vec<&str> = read.alone.iter().map(String::as_str).chain([reviews.as_str()]).collect();
+        let statements: Vec<&str> = read.alone.iter().map(String::as_str).collect();
         assert_never_prepared_again(&raw, &statements, &["C1", "C2", "C17", "C1", "C39", "none"]);
     }
 

@@ -339,73 +339,67 @@ pub fn record_review(c: &mut Conn, user: &User, id: &str, decision: Decision, no
     Ok((v, vec![entry(user, "review", &object, force.name(), "allowed", decision.as_str())]))
 }
 
-/// A course's reviews, as [`of_course`] reads them (kind 0 in the first column; bound in a
-/// CAST for the reason `FORCE_IS` in `views.rs` gives).
-pub(crate) const REVIEWS: &str =
-    "SELECT 0, id, force, reviewer, at, decision, note, recorded_as, snapshot FROM reviews WHERE course_id = CAST(? AS TEXT)";
-
 /// The workflow part of course `id`'s page for `user` (the id is the current one), whose page
-/// has read what the course holds (`now`). `visible`: whether the reader may see a force's
-/// identifiable data (review notes).
+/// has read what the course holds (`now`) and its reviews (`review_rows`, in any order, each
+/// `id, force, reviewer, at, decision, note, recorded_as, snapshot` of the table `reviews`:
+/// read with the rest of the course, on PostgreSQL in the same statement). `visible`: whether
+/// the reader may see a force's identifiable data (review notes).
 pub fn of_course(
     c: &mut Conn,
     user: &User,
     id: &str,
     forces: &[String],
     now: &Content,
+    review_rows: Vec<Vec<Value>>,
     visible: impl Fn(&str) -> bool,
 ) -> Result<CourseWorkflow, ApiError> {
     let mut w = CourseWorkflow::default();
     let mut reviews = Vec::new();
     // An analyst's page also shows who in their force has the course and, when they may act
-    // on it, to whom they may give it: read with the reviews, in one round trip (rows of kind
-    // 1 and 2, the name in the reviewer's column).
+    // on it, to whom they may give it: read in one round trip (rows of kind 1 and 2).
     let own = match (user.role, user.force) {
         (Role::Analyst, Some(own)) => Some(own.name()),
         _ => None,
     };
     let may_act = own.is_some_and(|own| forces.iter().any(|f| f == own));
-    let rows = match own {
-        None => c.query(&format!("{REVIEWS} ORDER BY 2 DESC"), &[id.into()])?,
-        Some(own) => {
-            let assignee = "SELECT 1, NULL, NULL, assignee, NULL, NULL, NULL, NULL, NULL FROM assignments WHERE force = CAST(? AS TEXT) AND course_id = CAST(? AS TEXT)";
-            let colleagues = "SELECT 2, NULL, NULL, username, NULL, NULL, NULL, NULL, NULL FROM users \
-                              WHERE role = 'analyst' AND force = CAST(? AS TEXT) AND disabled = 0";
-            let mut params: Vec<Value> = vec![id.into(), own.into(), id.into()];
-            let mut sql = format!("{REVIEWS} UNION ALL {assignee}");
-            if may_act {
-                sql.push_str(" UNION ALL ");
-                sql.push_str(colleagues);
-                params.push(own.into());
-            }
-            sql.push_str(" ORDER BY 1, 2 DESC, 4");
-            c.query(&sql, &params)?
+    if let Some(own) = own {
+        let assignee = "SELECT 1, assignee FROM assignments WHERE force = CAST(? AS TEXT) AND course_id = CAST(? AS TEXT)";
+        let colleagues = "SELECT 2, username FROM users WHERE role = 'analyst' AND force = CAST(? AS TEXT) AND disabled = 0";
+        let mut params: Vec<Value> = vec![own.into(), id.into()];
+        let mut sql = assignee.to_string();
+        if may_act {
+            sql.push_str(" UNION ALL ");
+            sql.push_str(colleagues);
+            params.push(own.into());
         }
-    };
-    for r in rows {
-        match r[0].int() {
-            Some(1) => w.assigned_to = Some(r[3].text()),
-            Some(2) => w.colleagues.push(r[3].text()),
-            _ => {
-                let Some(decision) = Decision::parse(&r[5].text()) else { continue };
-                let force = r[2].text();
-                let recorded_as = r[7].text();
-                reviews.push((
-                    ReviewEntry {
-                        id: r[1].int().unwrap_or(0),
-                        note: visible(&force).then(|| r[6].text()),
-                        force,
-                        reviewer: r[3].text(),
-                        at: r[4].text(),
-                        decision,
-                        decision_label: decision.label(),
-                        recorded_as: (recorded_as != id).then_some(recorded_as),
-                    },
-                    r[8].text(),
-                ));
+        sql.push_str(" ORDER BY 1, 2");
+        for r in c.query(&sql, &params)? {
+            match r[0].int() {
+                Some(1) => w.assigned_to = Some(r[1].text()),
+                _ => w.colleagues.push(r[1].text()),
             }
         }
     }
+    for r in review_rows {
+        let Some(decision) = Decision::parse(&r[4].text()) else { continue };
+        let force = r[1].text();
+        let recorded_as = r[6].text();
+        reviews.push((
+            ReviewEntry {
+                id: r[0].int().unwrap_or(0),
+                note: visible(&force).then(|| r[5].text()),
+                force,
+                reviewer: r[2].text(),
+                at: r[3].text(),
+                decision,
+                decision_label: decision.label(),
+                recorded_as: (recorded_as != id).then_some(recorded_as),
+            },
+            r[7].text(),
+        ));
+    }
+    // Newest first.
+    reviews.sort_by_key(|(r, _)| std::cmp::Reverse(r.id));
     if let Some(own) = own {
         w.force = Some(own.to_string());
         w.may_act = may_act;
