@@ -291,6 +291,15 @@ fn search_finds_people_and_courses_in_your_own_force_only() {
     assert_eq!(v["kind"], "reference");
     assert_eq!(v["courses"], json!([amy.clone()]), "{v}");
     assert_eq!(persons(&v).len(), 2, "victim and suspect of report 1003: {v}");
+    // A person's id finds the person, a course's id the course (each by its index).
+    let (_, v) = alice.get(&format!("/api/search?q={amy_person}"));
+    assert_eq!(
+        persons(&v).iter().map(|p| (p["person_id"].clone(), p["why"].clone())).collect::<Vec<_>>(),
+        [(json!(amy_person), json!("person id"))],
+        "{v}"
+    );
+    let (_, v) = alice.get(&format!("/api/search?q={amy}"));
+    assert_eq!(v["courses"], json!([amy.clone()]), "{v}");
     let (_, v) = alice.get("/api/search?q=03/05/1994");
     assert_eq!(v["kind"], "date_of_birth");
     assert_eq!(persons(&v).iter().map(|p| p["person_id"].clone()).collect::<Vec<_>>(), [json!(amy_person)], "{v}");
@@ -311,7 +320,7 @@ fn search_finds_people_and_courses_in_your_own_force_only() {
     let mut admin = signed_in(&server, "admin", &admin_pw);
     let (_, log) = admin.get("/api/audit?per_page=200");
     let searches: Vec<Value> = items(&log).into_iter().filter(|e| e["action"] == "search" && e["actor"] == "alice").collect();
-    assert_eq!(searches.len(), 6, "{searches:?}");
+    assert_eq!(searches.len(), 8, "{searches:?}");
     assert!(searches.iter().any(|e| e["detail"].as_str().unwrap().contains(&amy_person)), "{searches:?}");
     assert!(searches.iter().all(|e| !e["detail"].as_str().unwrap().to_lowercase().contains("lowth")), "{searches:?}");
 }
