@@ -1942,6 +1942,7 @@ fn serve_no_page_prepares_its_statements_again_on_sqlite() {
     let admin: User = auth::check_login(&mut c, "admin", "admin-password-0123").unwrap().unwrap();
     let analyst: User = auth::check_login(&mut c, "analyst", "analyst-password-0123").unwrap().unwrap();
     let totals = Totals::default();
+    let vocabulary = conduct_server::search::Vocabulary::default();
     let key = b"a key for pseudonyms, long enough";
     // Runs one page, and notes the statement SQLite prepared again, if any.
     let mut checked = 0;
@@ -2010,7 +2011,7 @@ fn serve_no_page_prepares_its_statements_again_on_sqlite() {
             for text in surnames.iter().chain(&references).chain(&dobs).chain(&persons).chain(&courses) {
                 let q = conduct_server::search::SearchQuery { q: Some(text.clone()) };
                 page(&mut c, &format!("a search as {}", user.username), &mut |c| {
-                    let _ = conduct_server::search::search(c, user, &q);
+                    let _ = conduct_server::search::search(c, user, &q, &vocabulary);
                 });
             }
             page(&mut c, "the review times", &mut |c| {

@@ -395,7 +395,8 @@ pub(crate) async fn search(
     ctx: Ctx,
     Query(q): Query<crate::search::SearchQuery>,
 ) -> Result<Json<crate::search::SearchPage>, ApiError> {
-    Ok(Json(state.view(move |c| crate::search::search(c, &ctx.user, &q)).await?))
+    let vocabulary = state.vocabulary.clone();
+    Ok(Json(state.view(move |c| crate::search::search(c, &ctx.user, &q, &vocabulary)).await?))
 }
 
 /// Page of a paged list.

@@ -90,6 +90,8 @@ pub struct AppState {
     pub limits: dataset::Limits,
     /// List totals, per publication.
     pub totals: Arc<views::Totals>,
+    /// The names and dates of birth search picks from, per publication.
+    pub vocabulary: Arc<search::Vocabulary>,
     /// Permits for blocking database tasks, one per pooled connection.
     pub slots: tokio::sync::Semaphore,
     /// Recently checked sessions: token → (user, CSRF token, when checked).
@@ -358,6 +360,7 @@ pub fn state_with(config: Config, limits: dataset::Limits) -> Result<Shared, db:
         analysing: std::sync::atomic::AtomicBool::new(false),
         limits,
         totals: Arc::default(),
+        vocabulary: Arc::default(),
         sessions: Default::default(),
     }))
 }

@@ -917,8 +917,8 @@ fn search_html(q: &crate::search::SearchQuery, v: &crate::search::SearchPage) ->
 }
 
 async fn search_page(State(state): State<Shared>, PageCtx(ctx): PageCtx, Query(q): Query<crate::search::SearchQuery>) -> Response {
-    let (user, q2) = (ctx.user.clone(), q.clone());
-    match state.view(move |c| crate::search::search(c, &user, &q2)).await {
+    let (user, q2, vocabulary) = (ctx.user.clone(), q.clone(), state.vocabulary.clone());
+    match state.view(move |c| crate::search::search(c, &user, &q2, &vocabulary)).await {
         Ok(v) => page("Search", &ctx, search_html(&q, &v)),
         Err(e) => error_page(Some(&ctx), e),
     }

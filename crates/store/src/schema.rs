@@ -222,13 +222,17 @@ CREATE TABLE IF NOT EXISTS visits (
 ";
 
 /// The analysis tables' indexes: (name, table, columns).
-pub const ANALYSIS_INDEXES: [(&str, &str, &str); 21] = [
+pub const ANALYSIS_INDEXES: [(&str, &str, &str); 24] = [
     ("course_incidents_course", "course_incidents", "course_id"),
     // Search by reference, which compares references whatever their case.
     ("course_incidents_ref", "course_incidents", "lower(incident_ref)"),
     ("records_person", "records", "person_id"),
     ("records_incident", "records", "force, incident_ref"),
     ("records_ref", "records", "lower(incident_ref)"),
+    // Search by name and date of birth, which reads the records holding the names it matched.
+    ("records_surname", "records", "surname"),
+    ("records_forename", "records", "forename"),
+    ("records_dob", "records", "date_of_birth"),
     ("courses_pos", "courses", "pos, course_id, reports, triage_rank, last_date"),
     ("courses_rank", "courses", "triage_rank, course_id, reports, last_date, changed"),
     ("courses_priority", "courses", "priority_rank, pos"),
