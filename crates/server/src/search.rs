@@ -432,8 +432,8 @@ mod tests {
     }
 
     /// Search through the [`Vocabulary`] finds what comparing every record finds, on records
-    /// shaped like a real export's: one family's surname in 30 % of them, written six ways
-    /// (case, spaces, an apostrophe, a typo), nicknames, initials, accents, empty and missing
+    /// shaped like a real export's: one family's surname in 30 % of them, written four ways
+    /// (case, a leading space, a typo), apostrophes, nicknames, initials, accents, empty and missing
     /// names, the same person in several records under different spellings, dates of birth in
     /// three layouts and some not dates at all. Searched by every surname and forename held,
     /// each with a letter dropped, nicknames, initials with a surname, full names, and dates in
