@@ -262,10 +262,9 @@ fn morning(backend: Backend) {
 
 /// Search in a force's own records: by a misspelt name, a reference, a date of birth; another
 /// force's analyst finds nothing of them; the audit log names what was shown, not the words.
-#[test]
-fn search_finds_people_and_courses_in_your_own_force_only() {
+fn search_finds_people_and_courses_in_your_own_force_only(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_on_first_export(dir.path(), Backend::Sqlite).unwrap();
+    let Some(server) = start_on_first_export(dir.path(), backend) else { return };
     let admin_pw = server.add_user("admin", "admin", None);
     let alice_pw = server.add_user("alice", "analyst", Some("City of London"));
     let kent_pw = server.add_user("kent", "analyst", Some("Kent"));
@@ -323,6 +322,16 @@ fn search_finds_people_and_courses_in_your_own_force_only() {
     assert_eq!(searches.len(), 8, "{searches:?}");
     assert!(searches.iter().any(|e| e["detail"].as_str().unwrap().contains(&amy_person)), "{searches:?}");
     assert!(searches.iter().all(|e| !e["detail"].as_str().unwrap().to_lowercase().contains("lowth")), "{searches:?}");
+}
+
+#[test]
+fn search_finds_people_and_courses_in_your_own_force_only_on_sqlite() {
+    search_finds_people_and_courses_in_your_own_force_only(Backend::Sqlite);
+}
+
+#[test]
+fn search_finds_people_and_courses_in_your_own_force_only_on_postgres() {
+    search_finds_people_and_courses_in_your_own_force_only(Backend::Postgres);
 }
 
 #[test]
