@@ -889,7 +889,7 @@ const CHANGED_SINCE: &str = "changed > CAST(? AS BIGINT)";
 /// A page's rows. SQLite reads a bound `LIMIT ?` to plan the sort, marking it as a value the
 /// plan depends on as [`FORCE_IS`] says of a bare `column = ?`: the statement was prepared
 /// again on every page. It does not look into a CAST.
-pub(crate) const LIMIT_OFFSET: &str = "LIMIT CAST(? AS BIGINT) OFFSET CAST(? AS BIGINT)";
+const LIMIT_OFFSET: &str = "LIMIT CAST(? AS BIGINT) OFFSET CAST(? AS BIGINT)";
 
 /// A page of the triage list as [`triage`] gives it: the page's fields, and its rows already
 /// written as JSON (copied from each course's row, written once per publication), since the

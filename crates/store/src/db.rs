@@ -45,6 +45,15 @@ impl Value {
         }
     }
 
+    /// [`Value::text`], borrowed when the value is a text: for reading a [`Conn::scan`]'s row
+    /// without copying it.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Value::Text(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(other.text()),
+        }
+    }
+
     /// The float, if it is a number.
     pub fn real(&self) -> Option<f64> {
         match self {
