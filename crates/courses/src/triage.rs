@@ -48,6 +48,8 @@ use std::collections::{HashMap, HashSet};
 
 use conduct_domain::{Force, Incident, Order, OrderType, RiskAssessment, RiskGrade, RiskTool};
 
+use rayon::prelude::*;
+
 use crate::breach::Breach;
 use crate::build::Suspect;
 use crate::build::{Course, day, span};
@@ -168,8 +170,10 @@ pub fn triage_sized(
     // The list is drawn up on the day of the latest report in the export: "recent" and
     // "quiet" are counted back from it, not from each course's own last report.
     let list_day = incidents.iter().map(day).max().unwrap_or(0);
+    // Each course is read on its own (its narratives most of the cost), on every core; the
+    // list keeps the courses' order, then is sorted below.
     let mut out: Vec<Review> = courses
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(c, course)| {
             let stalking = stalking_signals(incidents, course);
