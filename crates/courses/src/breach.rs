@@ -8,7 +8,7 @@
 //! nobody. Contact through a third party is not detected: the contract carries no field that shows
 //! it, and guessing from narratives would name people wrongly.
 
-use std::collections::HashMap;
+use crate::HashMap;
 
 use conduct_domain::{Force, OrderStatus};
 use conduct_domain::{Incident, Order};
@@ -33,7 +33,7 @@ pub struct Breach {
 pub fn find_breaches(incidents: &[Incident], orders: &[Order], found: &Courses) -> Vec<Breach> {
     let index: HashMap<(Force, &str), usize> = incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
     // Reports by (suspect, victim).
-    let mut by_pair: HashMap<(PersonIndex, PersonIndex), Vec<usize>> = HashMap::new();
+    let mut by_pair: HashMap<(PersonIndex, PersonIndex), Vec<usize>> = HashMap::default();
     for i in 0..incidents.len() {
         for &s in &found.suspects[i] {
             for &v in &found.victims[i] {

@@ -25,7 +25,7 @@
 //!    force); otherwise it is a *hidden* repeat — including every report recorded by a second
 //!    force, which `linked_refs` cannot reach.
 
-use std::collections::HashMap;
+use crate::HashMap;
 
 use conduct_domain::{Date, Force, Role};
 use conduct_domain::{Incident, Involvement};
@@ -126,7 +126,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
     let mut victims: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents.len()];
     let mut suspects: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents.len()];
     let mut unplaced_people = 0;
-    let mut rows_of: HashMap<PersonIndex, u32> = HashMap::new();
+    let mut rows_of: HashMap<PersonIndex, u32> = HashMap::default();
     for &p in person_of {
         *rows_of.entry(p).or_insert(0) += 1;
     }
@@ -148,7 +148,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
     }
 
     // 1. Threads of known suspect → victim.
-    let mut by_pair: HashMap<(PersonIndex, PersonIndex), usize> = HashMap::new();
+    let mut by_pair: HashMap<(PersonIndex, PersonIndex), usize> = HashMap::default();
     let mut threads: Vec<Thread> = Vec::new();
     let order = date_order(incidents);
     for &i in &order {
@@ -166,14 +166,14 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         }
     }
     merge_split_suspects(&mut threads, people, person_of);
-    let mut threads_of_victim: HashMap<PersonIndex, Vec<usize>> = HashMap::new();
+    let mut threads_of_victim: HashMap<PersonIndex, Vec<usize>> = HashMap::default();
     for (t, th) in threads.iter().enumerate() {
         threads_of_victim.entry(th.victim).or_default().push(t);
     }
 
     // 2. Unknown-suspect stalking/harassment reports join the nearest thread of their victim.
     let window = options.window_days;
-    let mut unattached: HashMap<PersonIndex, Vec<usize>> = HashMap::new();
+    let mut unattached: HashMap<PersonIndex, Vec<usize>> = HashMap::default();
     for &i in &order {
         if !suspects[i].is_empty() || !incidents[i].is_stalking_or_harassment() {
             continue;
@@ -247,8 +247,8 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         c.id = conduct_domain::ids::CourseId::from_index(u32::try_from(n).unwrap_or(u32::MAX)).to_string();
     }
 
-    let mut victims_of: HashMap<PersonIndex, Vec<PersonIndex>> = HashMap::new();
-    let mut suspects_of: HashMap<PersonIndex, Vec<PersonIndex>> = HashMap::new();
+    let mut victims_of: HashMap<PersonIndex, Vec<PersonIndex>> = HashMap::default();
+    let mut suspects_of: HashMap<PersonIndex, Vec<PersonIndex>> = HashMap::default();
     for c in &courses {
         if let Suspect::Known(s) = c.suspect {
             victims_of.entry(s).or_default().push(c.victim);
@@ -336,7 +336,7 @@ impl<'a> Profile<'a> {
 /// joined thread keeps the suspect of its largest part (the earliest on a tie). Threads stay
 /// in their order; emptied ones are removed.
 fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], person_of: &[PersonIndex]) {
-    let mut suspects: HashMap<PersonIndex, Profile<'_>> = HashMap::new();
+    let mut suspects: HashMap<PersonIndex, Profile<'_>> = HashMap::default();
     for t in threads.iter() {
         if let Suspect::Known(s) = t.suspect {
             suspects.entry(s).or_default();
@@ -361,7 +361,7 @@ fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], perso
             }
         }
     }
-    let mut by_victim: HashMap<PersonIndex, Vec<usize>> = HashMap::new();
+    let mut by_victim: HashMap<PersonIndex, Vec<usize>> = HashMap::default();
     for (t, th) in threads.iter().enumerate() {
         if matches!(th.suspect, Suspect::Known(_)) {
             by_victim.entry(th.victim).or_default().push(t);
@@ -379,7 +379,7 @@ fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], perso
         // looks like, and the group then holds what both say.
         let mut order = ts.clone();
         order.sort_by_key(|&t| (std::cmp::Reverse(threads[t].incidents.len()), t));
-        let mut groups: HashMap<usize, Profile<'_>> = HashMap::new();
+        let mut groups: HashMap<usize, Profile<'_>> = HashMap::default();
         for (k, &t) in order.iter().enumerate() {
             let Suspect::Known(st) = threads[t].suspect else { continue };
             let mine = suspects[&st].clone();

@@ -8,6 +8,10 @@
 //! (from person linkage, or a `persons.csv`). The rules are documented on each function and in
 //! `DESIGN.md`; nothing here is a black-box score.
 
+/// The hash maps of the course rules: keyed by row indexes, person numbers and references of the
+/// caller's own data, so a fast fixed hash (foldhash) serves; nothing depends on their order.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 mod breach;
 mod build;
 pub mod early_warning;

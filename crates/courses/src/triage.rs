@@ -44,7 +44,9 @@
 //! Within a priority, courses the sizing moved down come first, then those meeting more of the
 //! urgent and high rules, then more recent last reports, then more reports.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::HashMap;
 
 use conduct_domain::{Force, Incident, Order, OrderType, RiskAssessment, RiskGrade, RiskTool};
 
@@ -150,17 +152,17 @@ pub fn triage_sized(
     breaches: &[Breach],
     sizes: &ListSizes,
 ) -> Vec<Review> {
-    let mut breaches_of_incident: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut breaches_of_incident: HashMap<usize, Vec<usize>> = HashMap::default();
     for (k, b) in breaches.iter().enumerate() {
         breaches_of_incident.entry(b.incident).or_default().push(k);
     }
     // Only an export with screenings pays for the index of its incidents.
     let incident_at: HashMap<(Force, &str), usize> = if screenings.is_empty() {
-        HashMap::new()
+        HashMap::default()
     } else {
         incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect()
     };
-    let mut screenings_of_incident: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut screenings_of_incident: HashMap<usize, Vec<usize>> = HashMap::default();
     for (k, a) in screenings.iter().enumerate() {
         if let Some(&i) = incident_at.get(&(a.force, a.incident_ref.as_str())) {
             screenings_of_incident.entry(i).or_default().push(k);
@@ -405,7 +407,7 @@ fn percent(share: f64) -> String {
 /// Cuts each force's urgent and high lists to [`ListSizes`] (see there).
 fn size_lists(incidents: &[Incident], courses: &[Course], reviews: &mut [Review], sizes: &ListSizes) {
     let force_of = |r: &Review| incidents[*courses[r.course].incidents.last().expect("reports")].force;
-    let mut of_force: HashMap<Force, Vec<usize>> = HashMap::new();
+    let mut of_force: HashMap<Force, Vec<usize>> = HashMap::default();
     for (k, r) in reviews.iter().enumerate() {
         of_force.entry(force_of(r)).or_default().push(k);
     }

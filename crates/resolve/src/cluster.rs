@@ -246,9 +246,9 @@ impl<'a> Clusterer<'a> {
     /// Returns the merges made.
     pub fn add(&mut self, pairs: &[(u32, u32, f32)], threshold: f64) -> u64 {
         let keep = |p: &(u32, u32, f32)| f64::from(p.2) >= threshold;
-        let mut edges: Vec<(u32, u32, f32)> = Vec::with_capacity(pairs.par_iter().filter(|p| keep(p)).count());
-        edges.extend(pairs.iter().copied().filter(keep));
-        edges.sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+        let mut edges: Vec<(u32, u32, f32)> = pairs.par_iter().copied().filter(keep).collect();
+        // A total order (weight, then the pair), so sorting on every core gives the one order.
+        edges.par_sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
         self.out.pairs_considered += edges.len() as u64;
         let before = self.out.merges;
         let (feats, veto) = (self.feats, self.veto);

@@ -408,7 +408,7 @@ fn shared_associates(
     // Forename: exact, nickname or alias, one keying error; surname: exact, one keying error.
     let close = |l: u8, most: u8| (1..=most).contains(&l);
     let wanted: Vec<(u32, u32, f32)> = scored
-        .iter()
+        .par_iter()
         .copied()
         .filter(|&(a, b, w)| {
             let (fa, fb) = (&feats[a as usize], &feats[b as usize]);
