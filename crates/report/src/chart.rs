@@ -340,15 +340,54 @@ impl Chart<'_> {
     }
 }
 
+/// The system's fonts, held in memory when they are few (at most [`FONTS_IN_MEMORY`] bytes of
+/// files): a font database of file paths reads a font's whole file again each time text is
+/// laid out in it, which was most of the time spent drawing a run's 90 charts.
 fn fonts() -> Arc<resvg::usvg::fontdb::Database> {
     static FONTS: OnceLock<Arc<resvg::usvg::fontdb::Database>> = OnceLock::new();
     FONTS
         .get_or_init(|| {
             let mut db = resvg::usvg::fontdb::Database::new();
             db.load_system_fonts();
-            Arc::new(db)
+            Arc::new(in_memory(&db).unwrap_or(db))
         })
         .clone()
+}
+
+/// The most bytes of font files [`fonts`] reads into memory.
+const FONTS_IN_MEMORY: u64 = 64 << 20;
+
+/// The same faces as `db`, in the same order and with the same generic families, each file read
+/// once into memory; `None` when the files are more than [`FONTS_IN_MEMORY`] bytes or one cannot
+/// be read (the database of paths is then used as it is).
+fn in_memory(db: &resvg::usvg::fontdb::Database) -> Option<resvg::usvg::fontdb::Database> {
+    use resvg::usvg::fontdb::{Database, Family, Source};
+    let mut paths: Vec<&std::path::Path> = Vec::new();
+    for face in db.faces() {
+        match &face.source {
+            Source::File(path) => {
+                if !paths.contains(&path.as_path()) {
+                    paths.push(path);
+                }
+            }
+            // Only files come from the system's folders; anything else, keep the database as is.
+            _ => return None,
+        }
+    }
+    let size: u64 = paths.iter().map(|p| std::fs::metadata(p).map_or(u64::MAX, |m| m.len())).fold(0, u64::saturating_add);
+    if size > FONTS_IN_MEMORY {
+        return None;
+    }
+    let mut memory = Database::new();
+    for path in paths {
+        memory.load_font_data(std::fs::read(path).ok()?);
+    }
+    memory.set_serif_family(db.family_name(&Family::Serif));
+    memory.set_sans_serif_family(db.family_name(&Family::SansSerif));
+    memory.set_cursive_family(db.family_name(&Family::Cursive));
+    memory.set_fantasy_family(db.family_name(&Family::Fantasy));
+    memory.set_monospace_family(db.family_name(&Family::Monospace));
+    (memory.len() == db.len()).then_some(memory)
 }
 
 /// Renders an SVG document as PNG at [`PNG_SCALE`] times its size, its text in the system's
@@ -369,6 +408,32 @@ pub fn png(svg: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fonts held in memory are the system's, face for face in the same order (so text is
+    /// set in the same face, and a glyph missing from it falls back to the same other face),
+    /// with the same generic families.
+    #[test]
+    fn fonts_in_memory_are_the_systems_face_for_face() {
+        use resvg::usvg::fontdb::{Database, Family};
+        let mut files = Database::new();
+        files.load_system_fonts();
+        let memory = in_memory(&files).filter(|_| !files.is_empty());
+        let Some(memory) = memory else {
+            let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+            let why = "no system fonts, or more than FONTS_IN_MEMORY bytes of them";
+            assert!(!ci, "{why}, and CI=true requires every test to run");
+            eprintln!("SKIPPED: fonts_in_memory_are_the_systems_face_for_face: {why}");
+            return;
+        };
+        let faces = |db: &Database| -> Vec<String> {
+            db.faces().map(|f| format!("{:?} {} {:?} {:?} {:?}", f.families, f.index, f.style, f.weight, f.stretch)).collect()
+        };
+        assert_eq!(faces(&memory), faces(&files));
+        for family in [Family::Serif, Family::SansSerif, Family::Cursive, Family::Fantasy, Family::Monospace] {
+            assert_eq!(memory.family_name(&family), files.family_name(&family));
+        }
+        assert!(memory.faces().all(|f| matches!(f.source, resvg::usvg::fontdb::Source::Binary(_))));
+    }
 
     fn quarters(from: (i32, u32), n: i32) -> Vec<FinancialQuarter> {
         let first = FinancialQuarter::new(from.0, from.1).unwrap().index();
