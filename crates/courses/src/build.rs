@@ -29,6 +29,7 @@ use crate::HashMap;
 
 use conduct_domain::{Date, Force, Role};
 use conduct_domain::{Incident, Involvement};
+use rayon::prelude::*;
 
 /// A resolved person as linkage numbers them: from 0, in the order found. Its printed id (the
 /// `person_id` of persons.csv) is [`conduct_domain::ids::PersonId::from_index`] of it.
@@ -215,7 +216,7 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
 
     // Courses: threads of two or more reports, numbered by first report.
     let mut courses: Vec<Course> = threads
-        .into_iter()
+        .into_par_iter()
         .filter(|t| t.incidents.len() >= 2)
         .map(|mut t| {
             t.incidents.sort_by_key(|&i| (day(&incidents[i]), incidents[i].force, incidents[i].incident_ref.as_str()));
@@ -231,15 +232,12 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
         })
         .filter(|c| c.incidents.len() >= 2)
         .collect();
-    courses.sort_by(|a, b| {
+    // Stable on every core, as `sort_by` is on one; the reference is borrowed, not copied for
+    // every comparison.
+    courses.par_sort_by(|a, b| {
         let key = |c: &Course| {
-            (
-                day(&incidents[c.incidents[0]]),
-                incidents[c.incidents[0]].force,
-                incidents[c.incidents[0]].incident_ref.clone(),
-                c.victim,
-                c.suspect,
-            )
+            let first = &incidents[c.incidents[0]];
+            (day(first), first.force, first.incident_ref.as_str(), c.victim, c.suspect)
         };
         key(a).cmp(&key(b))
     });
@@ -416,7 +414,8 @@ fn flush_chain(threads: &mut Vec<Thread>, victim: PersonIndex, chain: &mut Vec<u
 
 fn date_order(incidents: &[Incident]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..incidents.len()).collect();
-    order.sort_by_key(|&i| (day(&incidents[i]), incidents[i].force, incidents[i].incident_ref.as_str()));
+    // Stable on every core, as `sort_by_key` is on one.
+    order.par_sort_by_key(|&i| (day(&incidents[i]), incidents[i].force, incidents[i].incident_ref.as_str()));
     order
 }
 
