@@ -515,3 +515,95 @@ fn rejected_rows_of_a_batch_are_listed_with_their_reasons() {
     assert_eq!(rejects[0]["line"], "3");
     assert!(rejects[0]["reason"].to_lowercase().contains("force"), "{rejects:?}");
 }
+
+/// Writes an export folder: incidents (harassment reports of Merseyside, each `ref,date`) and
+/// people rows (already with their header).
+fn export_folder(dir: &Path, reports: &[(&str, &str)], people: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut incidents = String::from(
+        "force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative\n",
+    );
+    for (r, d) in reports {
+        incidents.push_str(&format!("Merseyside,{r},{d},{d},8L,Harassment,N,N,,,,\n"));
+    }
+    std::fs::write(dir.join("incidents.csv"), incidents).unwrap();
+    std::fs::write(dir.join("people.csv"), people).unwrap();
+}
+
+/// The dashboard's published person of each record, as `record_id=person_id`.
+fn published_persons(ws: &Path) -> BTreeMap<String, String> {
+    crate::util::column(ws, "SELECT record_id || '=' || person_id FROM records")
+        .into_iter()
+        .filter_map(|l| l.split_once('=').map(|(r, p)| (r.to_string(), p.to_string())))
+        .collect()
+}
+
+/// A workspace holding a linked population is published with the population's persons under
+/// its ids (before, the publication refused to import into it: "this store holds a population
+/// linked incrementally"); a later export that bridges two persons merges them in the
+/// population and on the dashboard alike, the retired id leading to the survivor, and the
+/// merge in the dashboard's history with its deciding comparisons.
+#[test]
+fn publishing_a_linked_workspace_shows_the_populations_persons_under_their_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
+    let first = tmp.path().join("e1");
+    // The woman of `a_bridging_record_merges_two_persons_and_the_old_id_redirects`, three
+    // harassment reports of hers with no suspect named, and another woman's report.
+    export_folder(
+        &first,
+        &[("M-1", "2024-01-05"), ("M-2", "2024-02-09"), ("M-3", "2024-03-14"), ("M-5", "2024-03-20")],
+        &format!(
+            "{header}M1,Merseyside,M-1,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M2,Merseyside,M-2,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M3,Merseyside,M-3,victim,Aisling,Brennan-Keogh,1991-02-17,PR8 8BL,07700900777,aisling.bk@example.org\n\
+             O1,Merseyside,M-5,victim,Olumide,Adeyemi,1979-10-02,L8 1XY,07700900555,\n"
+        ),
+    );
+    let ws = tmp.path().join("ws");
+    let out = tmp.path().join("out");
+    update(&ws, &first.join("people.csv"), &out);
+    let linked = persons(&out);
+    if linked["M1"] == linked["M3"] {
+        panic!("the fixture no longer has two persons to merge: {linked:?}");
+    }
+    ok(conduct().arg("publish").arg(&first).arg("--workspace").arg(&ws));
+    assert_eq!(published_persons(&ws), linked, "the dashboard shows the population's persons under its ids");
+    assert_eq!(crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'persons_from'"), ["population"]);
+
+    // A report that carries both her old phone and her date of birth and new e-mail.
+    let second = tmp.path().join("e2");
+    export_folder(
+        &second,
+        &[("M-4", "2024-04-20")],
+        &format!("{header}M4,Merseyside,M-4,victim,Aisling,Brennan-Keogh,1991-02-17,L20 8DX,07700900401,aisling.bk@example.org\n"),
+    );
+    let said = ok(conduct().arg("publish").arg(&second).arg("--workspace").arg(&ws));
+    let stages = String::from_utf8_lossy(&said.stdout).into_owned() + &String::from_utf8_lossy(&said.stderr);
+    assert!(stages.contains("update"), "the export went through the population's update: {stages}");
+    let now = published_persons(&ws);
+    let survivor = &linked["M1"];
+    for r in ["M1", "M2", "M3", "M4"] {
+        assert_eq!(&now[r], survivor, "{r} is one person now, under the id of the part with more records: {now:?}");
+    }
+    assert_eq!(now["O1"], linked["O1"], "a person untouched keeps the id");
+    // The dashboard's persons are the population's, record for record.
+    let population = crate::util::column(&ws, "SELECT record_id || '=' || printf('P%07d', person) FROM population_records");
+    let dashboard: Vec<String> = now.iter().map(|(r, p)| format!("{r}={p}")).collect();
+    assert_eq!(dashboard, population);
+    // The retired id leads to the survivor, and the merge is in the history with its reason.
+    let retired = &linked["M3"];
+    assert_eq!(
+        crate::util::column(&ws, &format!("SELECT current_id FROM id_successors WHERE old_id = '{retired}'")),
+        std::slice::from_ref(survivor)
+    );
+    let merges = crate::util::column(
+        &ws,
+        &format!("SELECT kind || ' ' || id || ' ' || other_id || ' ' || reason FROM id_events WHERE other_id = '{retired}'"),
+    );
+    assert_eq!(merges.len(), 1, "{merges:?}");
+    assert!(merges[0].starts_with(&format!("merge {survivor} {retired} ")), "{merges:?}");
+    assert!(merges[0].contains("bits"), "the reason names the deciding comparisons: {merges:?}");
+    // One course of her four reports, under the one victim.
+    assert_eq!(crate::util::column(&ws, "SELECT victim || ' ' || reports FROM courses"), [format!("{survivor} 4")]);
+}

@@ -95,6 +95,14 @@ impl Persons {
         Ok(Persons { of_row, linked: names.len() as u32, rejected: Vec::new(), ids: Ids::Given(names), unlisted })
     }
 
+    /// Persons numbered by whoever linked them (a linked population, whose ids last):
+    /// `of_row[i]` is the person number of accepted people row `i`, below `names.len()`, and
+    /// `names[n]` the person_id of number `n`.
+    pub fn given(of_row: Vec<u32>, names: Vec<String>) -> Persons {
+        debug_assert!(of_row.iter().all(|&n| (n as usize) < names.len()));
+        Persons { of_row, linked: names.len() as u32, rejected: Vec::new(), ids: Ids::Given(names), unlisted: 0 }
+    }
+
     /// These persons with rows appended after the accepted ones (`of_rows`: the person number
     /// of each, one of these persons): the rows of other forces' reports that `conduct courses
     /// --cross-force-links` adds, each the person of the force's own record it is linked to.

@@ -34,14 +34,16 @@ mod features;
 pub mod ids;
 mod index;
 mod names;
+mod published;
 mod update;
 
 use std::fmt;
 
 pub use ids::{PersonNumber, parse_person, person_label};
+pub use published::{IdChange, IdChanges, Snapshot, changes_since, holds_population, snapshot};
 pub use update::{
     Agreement, Event, History, Options, Report, Retrained, Verification, engine, has_population, history, model_for, model_in_force,
-    retrain, update, update_export, verify, write_persons,
+    retrain, update, update_export, update_export_in, verify, write_persons,
 };
 
 /// What went wrong, for the user to act on.

@@ -244,7 +244,7 @@ fn same_model(a: &Model, b: &Model) -> bool {
 }
 
 /// The stored model in force, checked against this engine's comparisons.
-fn read_model(json: &str) -> Result<Model, Error> {
+pub(crate) fn read_model(json: &str) -> Result<Model, Error> {
     let m: Model = serde_json::from_str(json).map_err(|e| corrupt(format!("the model in force cannot be read: {e}")))?;
     m.check().map_err(|e| corrupt(format!("the model in force does not fit this engine ({e}): rebuild with --retrain")))?;
     Ok(m)
@@ -282,19 +282,40 @@ pub fn update_export(
     options: &Options,
 ) -> Result<(conduct_store::ImportReport, Report), Error> {
     let path = store.path().to_path_buf();
-    let started = Instant::now();
-    let mut work_time = 0.0;
     // With `checkpoint_later`, the commit runs no checkpoint: `write_persons` will.
     let automatic = store.sqlite().filter(|_| options.checkpoint_later).and_then(|db| {
         let pages = db.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get::<_, i64>(0)).ok()?;
         db.pragma_update(None, "wal_autocheckpoint", 0).ok().map(|()| pages)
     });
-    // The setting is the connection's: it is restored however the transaction ends, a panic
+    // The setting is the connection's: it is restored however the update ends, a panic
     // included (a caller that catches it and keeps the connection would otherwise never
     // checkpoint again, and the log would grow batch by batch).
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| update_export_in(store.conn(), &path, export, summary, options)));
+    if let (Some(pages), Some(db)) = (automatic, store.sqlite()) {
+        let _ = db.pragma_update(None, "wal_autocheckpoint", pages);
+    }
+    done.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// [`update_export`] on a connection the caller holds (the dashboard's, which publishes the
+/// population's persons), `path` naming its database in errors. [`Options::checkpoint_later`]
+/// is not followed here: the commit checkpoints as SQLite does by itself.
+///
+/// # Errors
+///
+/// As [`update`].
+pub fn update_export_in(
+    conn: &mut Conn,
+    path: &Path,
+    export: &Export,
+    summary: Summary,
+    options: &Options,
+) -> Result<(conduct_store::ImportReport, Report), Error> {
+    let started = Instant::now();
+    let mut work_time = 0.0;
     let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        conduct_store::write_transaction(store.conn(), &path, |c| {
-            let (import, mut report) = update_in(c, &path, export, summary, options)?;
+        conduct_store::write_transaction(conn, path, |c| {
+            let (import, mut report) = update_in(c, path, export, summary, options)?;
             if options.retrain && !report.first {
                 let started = Instant::now();
                 report.retrained = Some(relink(c, options.link.model.clone(), &options.link, report.batch)?);
@@ -306,12 +327,9 @@ pub fn update_export(
             Ok::<_, Error>((import, report))
         })
     }));
-    if let (Some(pages), Some(db)) = (automatic, store.sqlite()) {
-        let _ = db.pragma_update(None, "wal_autocheckpoint", pages);
-    }
     let (import, mut report) = done.unwrap_or_else(|panic| {
         // Nor is the transaction left open on the connection.
-        let _ = store.conn().batch("ROLLBACK");
+        let _ = conn.batch("ROLLBACK");
         std::panic::resume_unwind(panic)
     })?;
     report.stages.push(("commit", started.elapsed().as_secs_f64() - work_time));

@@ -32,6 +32,8 @@ pub enum DatasetError {
     Linkage(conduct_pipeline::Error),
     /// The store (importing records, reading them back) failed.
     Store(conduct_store::Error),
+    /// The linked population the store holds refused an export, or could not be read.
+    Population(conduct_population::Error),
     /// The database failed.
     Db(DbError),
     /// A file operation failed.
@@ -47,6 +49,7 @@ impl std::fmt::Display for DatasetError {
             DatasetError::Unreadable(s) | DatasetError::Refused(s) | DatasetError::Io(s) => f.write_str(s),
             DatasetError::Linkage(e) => f.write_str(&e.chain()),
             DatasetError::Store(e) => write!(f, "{e}"),
+            DatasetError::Population(e) => write!(f, "{e}"),
             DatasetError::Db(e) => write!(f, "{e}"),
             DatasetError::Conflict => f.write_str("another publication was committed meanwhile"),
         }
@@ -490,6 +493,17 @@ pub struct Analysis {
     pub own_people: usize,
     /// What was done with the other forces' reports held.
     pub cross_force: CrossForceUse,
+    /// The linked population the persons are from, when the store holds one ([`analyse_held`]).
+    pub population: Option<HeldPopulation>,
+}
+
+/// The linked population an analysis took its persons from.
+#[derive(Debug, Clone, Copy)]
+pub struct HeldPopulation {
+    /// Batches it had linked.
+    pub batches: i64,
+    /// The next person number it will give.
+    pub next_person: conduct_population::PersonNumber,
 }
 
 /// The other forces' reports a publication took into its courses (the cross-force mode).
@@ -512,21 +526,93 @@ pub struct CrossForceUse {
 /// received for; they join the courses ([`conduct_pipeline::take_in`]) when the records are
 /// all of that force, and are left out (counted) otherwise.
 pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::OtherForceReport>)>) -> Result<Analysis, DatasetError> {
+    let options = analysis_options();
+    let export = conduct_pipeline::Export::from(export);
+    let found = conduct_pipeline::analyse(&export, &options).map_err(DatasetError::Linkage)?;
+    Ok(cross_forced(export, found, None, cross_force, &options))
+}
+
+/// [`analyse`] of a store that holds a linked population (see [`conduct_population`]): its
+/// persons are the population's, under the population's ids, and nothing is linked again.
+///
+/// # Errors
+///
+/// [`DatasetError::Refused`] when a held people row is not in the population (the index and
+/// the records disagree: `conduct link --workspace … --verify` says how far).
+pub fn analyse_held(
+    export: Export,
+    population: conduct_population::Snapshot,
+    cross_force: Option<(Force, Vec<conduct_domain::OtherForceReport>)>,
+) -> Result<Analysis, DatasetError> {
+    let options = analysis_options();
+    let export = conduct_pipeline::Export::from(export);
+    // Persons numbered from 0 in the order of their first row, each named by its id.
+    let mut dense: HashMap<conduct_population::PersonNumber, u32> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut of_row = Vec::with_capacity(export.people.len());
+    for p in &export.people {
+        let Some(number) = population.person_of(p.force, &p.record_id) else {
+            return Err(DatasetError::Refused(format!(
+                "a people row of {} held in the store is not in its linked population: the index and the records disagree \
+                 (`conduct link --workspace WORKSPACE --verify` says how far; `--retrain` rebuilds the index)",
+                p.force.name()
+            )));
+        };
+        let n = *dense.entry(number).or_insert_with(|| {
+            names.push(conduct_population::person_label(number));
+            names.len() as u32 - 1
+        });
+        of_row.push(n);
+    }
+    let persons = conduct_pipeline::Persons::given(of_row, names);
+    let mut found = conduct_pipeline::analyse_with_persons(&export, persons, &options);
+    let batches = population.batches;
+    let next_person = population.next_person;
+    found.linked = Some(conduct_pipeline::Linked {
+        model: population.model,
+        stats: conduct_resolve::LinkStats::default(),
+        pairs: Vec::new(),
+        tf: population.tf,
+    });
+    Ok(cross_forced(export, found, Some(HeldPopulation { batches, next_person }), cross_force, &options))
+}
+
+/// The pipeline's options for a publication: scored pairs are not kept.
+fn analysis_options() -> conduct_pipeline::Options {
     let defaults = conduct_pipeline::Options::default();
-    let options = conduct_pipeline::Options {
-        link: conduct_resolve::LinkOptions { keep_pairs_from_weight: f64::INFINITY, ..defaults.link },
-        ..defaults
-    };
+    conduct_pipeline::Options { link: conduct_resolve::LinkOptions { keep_pairs_from_weight: f64::INFINITY, ..defaults.link }, ..defaults }
+}
+
+/// An analysis with the other forces' reports held from the hub taken into its courses.
+fn cross_forced(
+    export: conduct_pipeline::Export,
+    mut found: conduct_pipeline::Analysis,
+    population: Option<HeldPopulation>,
+    cross_force: Option<(Force, Vec<conduct_domain::OtherForceReport>)>,
+    options: &conduct_pipeline::Options,
+) -> Analysis {
     // The forces the store holds records of, when there are hub reports to take in.
     let cross_force = cross_force.filter(|(_, r)| !r.is_empty());
-    let held_forces = if cross_force.is_some() { forces_of(&export) } else { Vec::new() };
-    let export = conduct_pipeline::Export::from(export);
-    let mut found = conduct_pipeline::analyse(&export, &options).map_err(DatasetError::Linkage)?;
+    let held_forces = if cross_force.is_some() {
+        let mut f: Vec<Force> = export
+            .incidents
+            .iter()
+            .map(|i| i.force)
+            .chain(export.people.iter().map(|p| p.force))
+            .chain(export.orders.iter().map(|o| o.force))
+            .chain(export.risk_assessments.iter().map(|r| r.force))
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    } else {
+        Vec::new()
+    };
     // The name counts linkage scored with (kept for explanations), not counted again.
     let tf = found.linked.as_mut().map(|l| std::mem::take(&mut l.tf)).unwrap_or_default();
     let (own_incidents, own_people) = (export.incidents.len(), export.people.len());
     let Some((own, reports)) = cross_force else {
-        return Ok(Analysis { export, found, tf, own_incidents, own_people, cross_force: CrossForceUse::default() });
+        return Analysis { export, found, tf, own_incidents, own_people, cross_force: CrossForceUse::default(), population };
     };
     let others: Vec<&str> = held_forces.iter().filter(|f| **f != own).map(|f| f.name()).collect();
     if !others.is_empty() {
@@ -539,16 +625,16 @@ pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::O
             )),
             ..CrossForceUse::default()
         };
-        return Ok(Analysis { export, found, tf, own_incidents, own_people, cross_force: use_ });
+        return Analysis { export, found, tf, own_incidents, own_people, cross_force: use_, population };
     }
-    let t = conduct_pipeline::take_in(&export, found, &reports, &options);
+    let t = conduct_pipeline::take_in(&export, found, &reports, options);
     let use_ = CrossForceUse {
         reports: t.per_force.values().map(|c| c.0).sum(),
         records: t.per_force.values().map(|c| c.1).sum(),
         left_out: t.unmatched,
         why_left_out: (t.unmatched > 0).then(|| "the own records they were linked to are not held".to_string()),
     };
-    Ok(Analysis { export: t.export, found: t.analysis, tf, own_incidents, own_people, cross_force: use_ })
+    Analysis { export: t.export, found: t.analysis, tf, own_incidents, own_people, cross_force: use_, population }
 }
 
 fn opt_date(d: Option<conduct_domain::Date>) -> Value {
@@ -593,7 +679,9 @@ pub struct Published {
     pub cross_force: CrossForceUse,
     /// Wall time per stage, in seconds, in order: `validate` (`conduct publish`'s reading of
     /// the export it adds), `open` (tidying, and the added exports read from their staged
-    /// copies unless given), `read` (the store's records back, with the
+    /// copies unless given), `update` (on a store holding a linked population only: the added
+    /// exports imported and linked to its persons, in place of `import`), `read` (the store's
+    /// records back, with the
     /// exports added), `analyse` (the pipeline), `import` (the added exports into the record
     /// tables), `ids` (carried over), `rows` (the published rows built), `write` (the analysis
     /// tables filled; on SQLite into copies, in short transactions), `commit` (the copies
@@ -681,6 +769,8 @@ struct CarriedIds {
     next_course: u64,
     /// The number of the publication they were carried over from (0: none yet).
     publication: i64,
+    /// Whether the person ids are the linked population's ([`population_ids`]).
+    from_population: bool,
 }
 
 /// Ids for `a`'s persons and courses, carried over from the publication it replaces (see
@@ -688,6 +778,11 @@ struct CarriedIds {
 fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError> {
     let e = &a.export;
     let publication = meta_number(conn, "publication")?.unwrap_or(0);
+    if let Some(held) = a.population
+        && (publication == 0 || persons_from_population(conn)?)
+    {
+        return population_ids(conn, a, held, publication);
+    }
     // Retired ids count as issued: a fresh number is above all of them too.
     let retired: Vec<String> = conn.query("SELECT old_id FROM id_successors", &[])?.iter().map(|r| r[0].text()).collect();
     let highest_retired =
@@ -718,6 +813,52 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
         crate::ids::explain_person_events(&mut persons.events, &x);
     }
     drop(old_person);
+    let (courses, course_changed, next_course) = carried_course_ids(conn, a, publication, &highest_retired)?;
+    Ok(CarriedIds { persons, courses, course_changed, next_person, next_course, publication, from_population: false })
+}
+
+/// Whether the published persons are a linked population's, under its ids (meta
+/// `persons_from`); a dashboard that published persons of its own linkage before the store came
+/// to hold a population goes on carrying its own ids over.
+fn persons_from_population(conn: &mut Conn) -> Result<bool, DatasetError> {
+    Ok(conn.query_one("SELECT value FROM meta WHERE key = 'persons_from'", &[])?.is_some_and(|r| r[0].text() == "population"))
+}
+
+/// The ids of an analysis whose persons are a linked population's: each person keeps the
+/// population's id (which never renumbers: a merge keeps the id sharing most records, a split
+/// leaves it with the larger part), the ids the population retired since the last publication
+/// lead to their successors, and its merges, splits, moves and withdrawals are the history.
+/// Courses are carried over as always.
+fn population_ids(conn: &mut Conn, a: &Analysis, held: HeldPopulation, publication: i64) -> Result<CarriedIds, DatasetError> {
+    let shown = meta_number(conn, "population_batch")?.unwrap_or(0);
+    let changes = conduct_population::changes_since(conn, shown).map_err(DatasetError::Population)?;
+    let persons = &a.found.persons;
+    let labels = (0..persons.linked_count()).map(|n| persons.id(n)).collect();
+    let retired = changes.retired;
+    let events = changes
+        .events
+        .into_iter()
+        .map(|c| crate::ids::IdEvent { kind: c.kind, id: c.id, other_id: c.other_id, members: c.members, reason: c.reason })
+        .collect();
+    let persons = crate::ids::Assigned { labels, retired, events };
+    let retired: Vec<String> = conn.query("SELECT old_id FROM id_successors", &[])?.iter().map(|r| r[0].text()).collect();
+    let highest_retired =
+        |prefix: char| retired.iter().filter(|id| id.starts_with(prefix)).filter_map(|id| crate::ids::number(id)).max().unwrap_or(0);
+    let (courses, course_changed, next_course) = carried_course_ids(conn, a, publication, &highest_retired)?;
+    let next_person = u64::try_from(held.next_person).unwrap_or(1).max(1);
+    Ok(CarriedIds { persons, courses, course_changed, next_person, next_course, publication, from_population: true })
+}
+
+/// Course ids carried over from the publication `publication` (see [`carried_ids`]): by course
+/// index, the id, and the publication in which the course last changed; and the next fresh
+/// course number.
+fn carried_course_ids(
+    conn: &mut Conn,
+    a: &Analysis,
+    publication: i64,
+    highest_retired: &dyn Fn(char) -> u64,
+) -> Result<(crate::ids::Assigned, Vec<i64>, u64), DatasetError> {
+    let e = &a.export;
     // Published course(s) of each (force, incident_ref).
     let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
     let mut highest = highest_retired('C');
@@ -766,7 +907,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
             }
         })
         .collect();
-    Ok(CarriedIds { persons, courses, course_changed, next_person, next_course, publication })
+    Ok((courses, course_changed, next_course))
 }
 
 /// Analyses the store's records together with the exports of `adding` (staged, in arrival
@@ -812,17 +953,37 @@ pub fn publish_read(
     }
     drop(known);
     let opened = started.elapsed().as_secs_f64();
+    // A store holding a linked population takes each added export through the population's
+    // update: imported and linked to the persons held in one transaction (new records only,
+    // against the index), so the analysis below takes the population's persons and links
+    // nothing again.
+    let population = conduct_population::holds_population(conn).map_err(DatasetError::Population)?;
+    let updating = std::time::Instant::now();
+    if population {
+        let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
+        for (s, (export, summary)) in pending.drain(..) {
+            conduct_population::update_export_in(conn, Path::new("the database"), &export, summary, &options)
+                .map_err(DatasetError::Population)?;
+            conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
+            retire(s);
+        }
+    }
+    let updated = updating.elapsed().as_secs_f64();
     for _ in 0..3 {
         // The publication first: if another commits after this, the commit below sees it.
         let expected = meta_number(conn, "publication")?.unwrap_or(0);
         let mut laps = Laps::new();
         laps.stages.push(("open", opened));
+        if population {
+            laps.stages.push(("update", updated));
+        }
         let mut records = conduct_store::load_export(conn).map_err(DatasetError::Store)?;
         // A first publication of one export (the store holds no records) analyses the export's
         // own rows, not a copy (a copy of the 1M-incident world took seconds), and imports the
         // rows it analysed. Merged into nothing an export is itself: the reader sets aside
         // every row whose key it has seen (test `an_export_merged_into_nothing_is_itself`).
-        let first = pending.len() == 1
+        let first = !population
+            && pending.len() == 1
             && records.incidents.is_empty()
             && records.people.is_empty()
             && records.orders.is_empty()
@@ -836,7 +997,13 @@ pub fn publish_read(
         }
         let held = conduct_store::cross_force::held(conn).map_err(DatasetError::Store)?;
         laps.lap("read");
-        let a = analyse(records, held)?;
+        let a = if population {
+            let snapshot = conduct_population::snapshot(conn).map_err(DatasetError::Population)?;
+            let snapshot = snapshot.ok_or_else(|| DatasetError::Refused("the store's linked population is gone".into()))?;
+            analyse_held(records, snapshot, held)?
+        } else {
+            analyse(records, held)?
+        };
         laps.lap("analyse");
         for (s, (export, summary)) in pending.drain(..) {
             let rows = if first {
@@ -1368,7 +1535,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 content
             })
         })?;
-        for (k, v) in [
+        let mut meta = vec![
             ("model", model.clone()),
             ("published_at", now.clone()),
             ("published", serde_json::to_string(&published).unwrap_or_default()),
@@ -1376,7 +1543,16 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             ("next_person", ids.next_person.to_string()),
             ("next_course", ids.next_course.to_string()),
             ("published_import", analysed_import.to_string()),
-        ] {
+        ];
+        // Whose persons these are: a linked population's (under its ids, and the last of its
+        // batches shown, whose merges and splits are in the history), or this linkage's.
+        if let Some(held) = a.population.filter(|_| ids.from_population) {
+            meta.push(("persons_from", "population".to_string()));
+            meta.push(("population_batch", held.batches.to_string()));
+        } else {
+            meta.push(("persons_from", "linkage".to_string()));
+        }
+        for (k, v) in meta {
             c.execute("DELETE FROM meta WHERE key = ?", &[k.into()])?;
             c.execute("INSERT INTO meta (key, value) VALUES (?, ?)", &[k.into(), v.into()])?;
         }

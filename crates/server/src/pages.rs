@@ -1079,6 +1079,9 @@ fn id_change(e: &views::IdChange, this: &str) -> Markup {
             ("merge", false) => { "merged into " (link(&e.id)) }
             ("split", true) => { "split off from " (link(&e.other_id)) }
             ("split", false) => { "records split off to " (link(&e.id)) }
+            ("move", true) => { "records moved here from " (link(&e.other_id)) }
+            ("move", false) => { "records moved to " (link(&e.id)) }
+            ("withdraw", _) => { "records withdrawn by their force" }
             _ => { (e.kind) " " (e.other_id) " → " (e.id) }
         }
     }
