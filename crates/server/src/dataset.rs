@@ -681,8 +681,8 @@ pub struct Published {
     /// the export it adds), `open` (tidying, and the added exports read from their staged
     /// copies unless given), `update` (on a store holding a linked population only: the added
     /// exports imported and linked to its persons, in place of `import`), `read` (the store's
-    /// records back, with the
-    /// exports added), `analyse` (the pipeline), `import` (the added exports into the record
+    /// records back, with the exports added), `persons` (with a linked population only: its
+    /// persons, model and name counts read), `analyse` (the pipeline), `import` (the added exports into the record
     /// tables), `ids` (carried over), `rows` (the published rows built), `write` (the analysis
     /// tables filled; on SQLite into copies, in short transactions), `commit` (the copies
     /// swapped in, ids and meta; on PostgreSQL part of `write`), `tidy` (replaced tables
@@ -1000,6 +1000,7 @@ pub fn publish_read(
         let a = if population {
             let snapshot = conduct_population::snapshot(conn).map_err(DatasetError::Population)?;
             let snapshot = snapshot.ok_or_else(|| DatasetError::Refused("the store's linked population is gone".into()))?;
+            laps.lap("persons");
             analyse_held(records, snapshot, held)?
         } else {
             analyse(records, held)?
