@@ -607,3 +607,103 @@ fn publishing_a_linked_workspace_shows_the_populations_persons_under_their_ids()
     // One course of her four reports, under the one victim.
     assert_eq!(crate::util::column(&ws, "SELECT victim || ' ' || reports FROM courses"), [format!("{survivor} 4")]);
 }
+
+/// A dashboard that published persons of its own linkage before its store came to hold a
+/// population keeps its own ids: the population numbers its persons afresh, so adopting its
+/// ids then would hand an id the dashboard had shown (or retired) to somebody else.
+#[test]
+fn a_dashboard_published_before_its_population_keeps_its_own_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
+    let aisling_new = "Aisling,Brennan-Keogh,1991-02-17";
+    // Aisling twice as two persons (old phone; new phone, e-mail and date of birth), and Olu.
+    let first = tmp.path().join("e1");
+    export_folder(
+        &first,
+        &[("M-1", "2024-01-05"), ("M-3", "2024-03-14"), ("M-5", "2024-03-20")],
+        &format!(
+            "{header}M1,Merseyside,M-1,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M3,Merseyside,M-3,victim,{aisling_new},PR8 8BL,07700900777,aisling.bk@example.org\n\
+             O1,Merseyside,M-5,victim,Olumide,Adeyemi,1979-10-02,L8 1XY,07700900555,\n"
+        ),
+    );
+    let ws = tmp.path().join("ws");
+    ok(conduct().arg("publish").arg(&first).arg("--workspace").arg(&ws));
+    let before = published_persons(&ws);
+    if before["M1"] == before["M3"] {
+        panic!("the fixture no longer has two persons to merge: {before:?}");
+    }
+    // The bridging report merges them on the dashboard: the id of M3 is retired.
+    let second = tmp.path().join("e2");
+    export_folder(
+        &second,
+        &[("M-4", "2024-04-20")],
+        &format!("{header}M4,Merseyside,M-4,victim,{aisling_new},L20 8DX,07700900401,aisling.bk@example.org\n"),
+    );
+    ok(conduct().arg("publish").arg(&second).arg("--workspace").arg(&ws));
+    let shown = published_persons(&ws);
+    assert_eq!(shown["M1"], shown["M3"], "{shown:?}");
+    let retired = &before["M3"];
+    assert_eq!(crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'persons_from'"), ["linkage"]);
+    // The population is made afterwards, over everything the store holds, numbered afresh.
+    let out = tmp.path().join("out");
+    update(&ws, &first.join("people.csv"), &out);
+    let linked = persons(&out);
+    assert_ne!(shown["O1"], linked["O1"], "the two numberings must differ, or the test asserts nothing: {shown:?} {linked:?}");
+    // A third export, published into the store that now holds the population.
+    let third = tmp.path().join("e3");
+    export_folder(
+        &third,
+        &[("M-6", "2024-05-02")],
+        &format!("{header}N1,Merseyside,M-6,victim,Nkechi,Obi,1990-12-12,L1 2AB,07700900123,\n"),
+    );
+    let said = ok(conduct().arg("publish").arg(&third).arg("--workspace").arg(&ws));
+    assert!(String::from_utf8_lossy(&said.stderr).contains("update"), "it went through the population's update");
+    let now = published_persons(&ws);
+    for r in ["M1", "M3", "M4", "O1"] {
+        assert_eq!(now[r], shown[r], "{r} keeps the id the dashboard showed");
+    }
+    let fresh = &now["N1"];
+    assert!(!shown.values().any(|id| id == fresh) && fresh != retired, "the new person has an id never shown: {now:?}");
+    assert_eq!(crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'persons_from'"), ["linkage"]);
+    assert_eq!(
+        crate::util::column(&ws, &format!("SELECT current_id FROM id_successors WHERE old_id = '{retired}'")),
+        std::slice::from_ref(&shown["M1"]),
+        "the retired id still leads to the survivor"
+    );
+}
+
+/// A people row held but missing from the population (the index and the records disagree)
+/// refuses the publication with a way out, rather than publishing the row under no person or a
+/// person made up for it; the publication before stands.
+#[test]
+fn a_people_row_missing_from_the_population_refuses_the_publication() {
+    let tmp = tempfile::tempdir().unwrap();
+    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
+    let first = tmp.path().join("e1");
+    export_folder(
+        &first,
+        &[("M-1", "2024-01-05"), ("M-5", "2024-03-20")],
+        &format!(
+            "{header}M1,Merseyside,M-1,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             O1,Merseyside,M-5,victim,Olumide,Adeyemi,1979-10-02,L8 1XY,07700900555,\n"
+        ),
+    );
+    let ws = tmp.path().join("ws");
+    update(&ws, &first.join("people.csv"), &tmp.path().join("out"));
+    ok(conduct().arg("publish").arg(&first).arg("--workspace").arg(&ws));
+    let published = crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'publication'");
+    crate::util::store(&ws).sqlite().unwrap().execute("DELETE FROM population_records WHERE record_id = 'M1'", []).unwrap();
+    let second = tmp.path().join("e2");
+    export_folder(
+        &second,
+        &[("M-6", "2024-05-02")],
+        &format!("{header}N1,Merseyside,M-6,victim,Nkechi,Obi,1990-12-12,L1 2AB,07700900123,\n"),
+    );
+    let out = run(conduct().arg("publish").arg(&second).arg("--workspace").arg(&ws));
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("not in its linked population") && said.contains("--verify"), "{said}");
+    assert!(!said.contains("Aisling") && !said.contains("M1"), "no identifier in the message: {said}");
+    assert_eq!(crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'publication'"), published, "the publication before stands");
+}
