@@ -748,6 +748,29 @@ pub fn get(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>> {
 mod tests {
     use super::*;
 
+    /// Through a query and a scan: valid text, a narrative with non-ASCII letters, and bytes
+    /// that are not UTF-8 (a blob, or text written by another program).
+    #[test]
+    fn invalid_utf8_in_the_store_is_read_with_replacement_characters() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&Url::Sqlite(dir.path().join("t.db"))).unwrap();
+        let Conn::Sqlite(db) = &c else { unreachable!() };
+        db.execute_batch("CREATE TABLE t (n INTEGER, x)").unwrap();
+        db.execute("INSERT INTO t VALUES (1, ?)", ["Siân followed her to Bootle"]).unwrap();
+        db.execute("INSERT INTO t VALUES (2, ?)", [b"ab\xffcd".to_vec()]).unwrap();
+        db.execute("INSERT INTO t VALUES (3, CAST(? AS TEXT))", [b"\xc3(".to_vec()]).unwrap();
+        let want = ["Siân followed her to Bootle", "ab\u{fffd}cd", "\u{fffd}("];
+        let got: Vec<String> = c.query("SELECT x FROM t ORDER BY n", &[]).unwrap().iter().map(|r| r[0].text()).collect();
+        assert_eq!(got, want);
+        let mut scanned = Vec::new();
+        c.scan("SELECT x FROM t ORDER BY n", &[], |r| {
+            scanned.push(r[0].text());
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(scanned, want);
+    }
+
     #[test]
     fn a_failed_statement_keeps_the_driver_error_as_its_source() {
         use std::error::Error as _;
