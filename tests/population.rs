@@ -707,3 +707,63 @@ fn a_people_row_missing_from_the_population_refuses_the_publication() {
     assert!(!said.contains("Aisling") && !said.contains("M1"), "no identifier in the message: {said}");
     assert_eq!(crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'publication'"), published, "the publication before stands");
 }
+
+/// The same on PostgreSQL: a population linked in a PostgreSQL store (through the library: no
+/// command makes one there) is published by `conduct publish --database postgres://…` with its
+/// persons under its ids, and a bridging export merges two of them on both sides.
+#[test]
+fn publishing_a_linked_population_on_postgres_shows_its_persons_under_their_ids() {
+    use conduct_store::db::{Conn, Url};
+    let Some(pg) = crate::serve::pg_database("population_publish") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
+    let first = tmp.path().join("e1");
+    export_folder(
+        &first,
+        &[("M-1", "2024-01-05"), ("M-2", "2024-02-09"), ("M-3", "2024-03-14"), ("M-5", "2024-03-20")],
+        &format!(
+            "{header}M1,Merseyside,M-1,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M2,Merseyside,M-2,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M3,Merseyside,M-3,victim,Aisling,Brennan-Keogh,1991-02-17,PR8 8BL,07700900777,aisling.bk@example.org\n\
+             O1,Merseyside,M-5,victim,Olumide,Adeyemi,1979-10-02,L8 1XY,07700900555,\n"
+        ),
+    );
+    let mut store = conduct_store::Store::open_url(&Url::Postgres(pg.url.clone())).unwrap();
+    let file = conduct_ingest::read_people_files(&[first.join("people.csv")]).unwrap();
+    let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
+    conduct_population::update(&mut store, &file.rows, conduct_ingest::Summary { files: file.summaries }, &options).unwrap();
+    let out = tmp.path().join("persons.csv");
+    conduct_population::write_persons(&mut store, &out).unwrap();
+    drop(store);
+    let linked: BTreeMap<String, String> = read_csv(&out).into_iter().map(|r| (r["record_id"].clone(), r["person_id"].clone())).collect();
+    if linked["M1"] == linked["M3"] {
+        panic!("the fixture no longer has two persons to merge: {linked:?}");
+    }
+    let data_dir = tmp.path().join("data");
+    let publish = |export: &Path| ok(conduct().arg("publish").arg(export).arg("--database").arg(&pg.url).arg("--data").arg(&data_dir));
+    let published = || -> BTreeMap<String, String> {
+        let mut c = Conn::open(&Url::Postgres(pg.url.clone())).unwrap();
+        c.query("SELECT record_id, person_id FROM records", &[]).unwrap().iter().map(|r| (r[0].text(), r[1].text())).collect()
+    };
+    publish(&first);
+    assert_eq!(published(), linked, "the dashboard shows the population's persons under its ids");
+    let second = tmp.path().join("e2");
+    export_folder(
+        &second,
+        &[("M-4", "2024-04-20")],
+        &format!("{header}M4,Merseyside,M-4,victim,Aisling,Brennan-Keogh,1991-02-17,L20 8DX,07700900401,aisling.bk@example.org\n"),
+    );
+    publish(&second);
+    let now = published();
+    for r in ["M1", "M2", "M3", "M4"] {
+        assert_eq!(now[r], linked["M1"], "{r}: {now:?}");
+    }
+    assert_eq!(now["O1"], linked["O1"]);
+    let mut c = Conn::open(&Url::Postgres(pg.url.clone())).unwrap();
+    let successor = c.query("SELECT current_id FROM id_successors WHERE old_id = ?", &[linked["M3"].as_str().into()]).unwrap();
+    assert_eq!(successor.iter().map(|r| r[0].text()).collect::<Vec<_>>(), [linked["M1"].clone()]);
+    let merges = c.query("SELECT kind, reason FROM id_events WHERE other_id = ?", &[linked["M3"].as_str().into()]).unwrap();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0][0].text(), "merge");
+    assert!(merges[0][1].text().contains("bits"), "{}", merges[0][1].text());
+}
