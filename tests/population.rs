@@ -530,6 +530,35 @@ fn export_folder(dir: &Path, reports: &[(&str, &str)], people: &str) {
     std::fs::write(dir.join("people.csv"), people).unwrap();
 }
 
+/// The people header of the hand-written exports below.
+const PEOPLE_HEADER: &str = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
+
+/// The woman of `a_bridging_record_merges_two_persons_and_the_old_id_redirects`: three
+/// harassment reports of hers with no suspect named (two under her old address and phone, one
+/// under her new ones, nothing but her name linking them), and another woman's report.
+fn two_women(dir: &Path) {
+    export_folder(
+        dir,
+        &[("M-1", "2024-01-05"), ("M-2", "2024-02-09"), ("M-3", "2024-03-14"), ("M-5", "2024-03-20")],
+        &format!(
+            "{PEOPLE_HEADER}M1,Merseyside,M-1,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M2,Merseyside,M-2,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
+             M3,Merseyside,M-3,victim,Aisling,Brennan-Keogh,1991-02-17,PR8 8BL,07700900777,aisling.bk@example.org\n\
+             O1,Merseyside,M-5,victim,Olumide,Adeyemi,1979-10-02,L8 1XY,07700900555,\n"
+        ),
+    );
+}
+
+/// Her next report, carrying both her old phone and her date of birth and new e-mail: it bridges
+/// the two persons of [`two_women`].
+fn her_bridging_report(dir: &Path) {
+    export_folder(
+        dir,
+        &[("M-4", "2024-04-20")],
+        &format!("{PEOPLE_HEADER}M4,Merseyside,M-4,victim,Aisling,Brennan-Keogh,1991-02-17,L20 8DX,07700900401,aisling.bk@example.org\n"),
+    );
+}
+
 /// The dashboard's published person of each record, as `record_id=person_id`.
 fn published_persons(ws: &Path) -> BTreeMap<String, String> {
     crate::util::column(ws, "SELECT record_id || '=' || person_id FROM records")
@@ -546,20 +575,8 @@ fn published_persons(ws: &Path) -> BTreeMap<String, String> {
 #[test]
 fn publishing_a_linked_workspace_shows_the_populations_persons_under_their_ids() {
     let tmp = tempfile::tempdir().unwrap();
-    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
     let first = tmp.path().join("e1");
-    // The woman of `a_bridging_record_merges_two_persons_and_the_old_id_redirects`, three
-    // harassment reports of hers with no suspect named, and another woman's report.
-    export_folder(
-        &first,
-        &[("M-1", "2024-01-05"), ("M-2", "2024-02-09"), ("M-3", "2024-03-14"), ("M-5", "2024-03-20")],
-        &format!(
-            "{header}M1,Merseyside,M-1,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
-             M2,Merseyside,M-2,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
-             M3,Merseyside,M-3,victim,Aisling,Brennan-Keogh,1991-02-17,PR8 8BL,07700900777,aisling.bk@example.org\n\
-             O1,Merseyside,M-5,victim,Olumide,Adeyemi,1979-10-02,L8 1XY,07700900555,\n"
-        ),
-    );
+    two_women(&first);
     let ws = tmp.path().join("ws");
     let out = tmp.path().join("out");
     update(&ws, &first.join("people.csv"), &out);
@@ -571,13 +588,8 @@ fn publishing_a_linked_workspace_shows_the_populations_persons_under_their_ids()
     assert_eq!(published_persons(&ws), linked, "the dashboard shows the population's persons under its ids");
     assert_eq!(crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'persons_from'"), ["population"]);
 
-    // A report that carries both her old phone and her date of birth and new e-mail.
     let second = tmp.path().join("e2");
-    export_folder(
-        &second,
-        &[("M-4", "2024-04-20")],
-        &format!("{header}M4,Merseyside,M-4,victim,Aisling,Brennan-Keogh,1991-02-17,L20 8DX,07700900401,aisling.bk@example.org\n"),
-    );
+    her_bridging_report(&second);
     let said = ok(conduct().arg("publish").arg(&second).arg("--workspace").arg(&ws));
     let stages = String::from_utf8_lossy(&said.stdout).into_owned() + &String::from_utf8_lossy(&said.stderr);
     assert!(stages.contains("update"), "the export went through the population's update: {stages}");
@@ -614,7 +626,7 @@ fn publishing_a_linked_workspace_shows_the_populations_persons_under_their_ids()
 #[test]
 fn a_dashboard_published_before_its_population_keeps_its_own_ids() {
     let tmp = tempfile::tempdir().unwrap();
-    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
+    let header = PEOPLE_HEADER;
     let aisling_new = "Aisling,Brennan-Keogh,1991-02-17";
     // Aisling twice as two persons (old phone; new phone, e-mail and date of birth), and Olu.
     let first = tmp.path().join("e1");
@@ -679,7 +691,7 @@ fn a_dashboard_published_before_its_population_keeps_its_own_ids() {
 #[test]
 fn a_people_row_missing_from_the_population_refuses_the_publication() {
     let tmp = tempfile::tempdir().unwrap();
-    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
+    let header = PEOPLE_HEADER;
     let first = tmp.path().join("e1");
     export_folder(
         &first,
@@ -716,18 +728,8 @@ fn publishing_a_linked_population_on_postgres_shows_its_persons_under_their_ids(
     use conduct_store::db::{Conn, Url};
     let Some(pg) = crate::serve::pg_database("population_publish") else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let header = "record_id,force,incident_ref,role,forename,surname,date_of_birth,postcode,phone,email\n";
     let first = tmp.path().join("e1");
-    export_folder(
-        &first,
-        &[("M-1", "2024-01-05"), ("M-2", "2024-02-09"), ("M-3", "2024-03-14"), ("M-5", "2024-03-20")],
-        &format!(
-            "{header}M1,Merseyside,M-1,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
-             M2,Merseyside,M-2,victim,Aisling,Brennan-Keogh,,L20 8DX,07700900401,\n\
-             M3,Merseyside,M-3,victim,Aisling,Brennan-Keogh,1991-02-17,PR8 8BL,07700900777,aisling.bk@example.org\n\
-             O1,Merseyside,M-5,victim,Olumide,Adeyemi,1979-10-02,L8 1XY,07700900555,\n"
-        ),
-    );
+    two_women(&first);
     let mut store = conduct_store::Store::open_url(&Url::Postgres(pg.url.clone())).unwrap();
     let file = conduct_ingest::read_people_files(&[first.join("people.csv")]).unwrap();
     let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
@@ -748,11 +750,7 @@ fn publishing_a_linked_population_on_postgres_shows_its_persons_under_their_ids(
     publish(&first);
     assert_eq!(published(), linked, "the dashboard shows the population's persons under its ids");
     let second = tmp.path().join("e2");
-    export_folder(
-        &second,
-        &[("M-4", "2024-04-20")],
-        &format!("{header}M4,Merseyside,M-4,victim,Aisling,Brennan-Keogh,1991-02-17,L20 8DX,07700900401,aisling.bk@example.org\n"),
-    );
+    her_bridging_report(&second);
     publish(&second);
     let now = published();
     for r in ["M1", "M2", "M3", "M4"] {

@@ -217,13 +217,23 @@ fn without_folder(message: &str, inputs: &Inputs) -> String {
 
 /// The forces an export holds records of.
 pub fn forces_of(export: &Export) -> Vec<Force> {
-    let mut f: Vec<Force> = export
-        .incidents
+    forces_in(&export.incidents, &export.people, &export.orders, &export.risk_assessments)
+}
+
+/// The forces of these records, each once, in order ([`forces_of`], and of the pipeline's
+/// export in [`cross_forced`]).
+fn forces_in(
+    incidents: &[conduct_domain::Incident],
+    people: &[conduct_domain::Involvement],
+    orders: &[conduct_domain::Order],
+    risk_assessments: &[conduct_domain::RiskAssessment],
+) -> Vec<Force> {
+    let mut f: Vec<Force> = incidents
         .iter()
         .map(|i| i.force)
-        .chain(export.people.iter().map(|p| p.force))
-        .chain(export.orders.iter().map(|o| o.force))
-        .chain(export.risk_assessments.iter().map(|r| r.force))
+        .chain(people.iter().map(|p| p.force))
+        .chain(orders.iter().map(|o| o.force))
+        .chain(risk_assessments.iter().map(|r| r.force))
         .collect();
     f.sort();
     f.dedup();
@@ -594,17 +604,7 @@ fn cross_forced(
     // The forces the store holds records of, when there are hub reports to take in.
     let cross_force = cross_force.filter(|(_, r)| !r.is_empty());
     let held_forces = if cross_force.is_some() {
-        let mut f: Vec<Force> = export
-            .incidents
-            .iter()
-            .map(|i| i.force)
-            .chain(export.people.iter().map(|p| p.force))
-            .chain(export.orders.iter().map(|o| o.force))
-            .chain(export.risk_assessments.iter().map(|r| r.force))
-            .collect();
-        f.sort();
-        f.dedup();
-        f
+        forces_in(&export.incidents, &export.people, &export.orders, &export.risk_assessments)
     } else {
         Vec::new()
     };
