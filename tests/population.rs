@@ -730,14 +730,17 @@ fn publishing_a_linked_population_on_postgres_shows_its_persons_under_their_ids(
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("e1");
     two_women(&first);
-    let mut store = conduct_store::Store::open_url(&Url::Postgres(pg.url.clone())).unwrap();
-    let file = conduct_ingest::read_people_files(&[first.join("people.csv")]).unwrap();
-    let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
-    conduct_population::update(&mut store, &file.rows, conduct_ingest::Summary { files: file.summaries }, &options).unwrap();
-    let out = tmp.path().join("persons.csv");
-    conduct_population::write_persons(&mut store, &out).unwrap();
-    drop(store);
-    let linked: BTreeMap<String, String> = read_csv(&out).into_iter().map(|r| (r["record_id"].clone(), r["person_id"].clone())).collect();
+    // The population is made in the dashboard's database from the command line.
+    let out = tmp.path().join("linked");
+    ok(conduct()
+        .args(["link", "--update", "--people"])
+        .arg(first.join("people.csv"))
+        .arg("--database")
+        .arg(&pg.url)
+        .arg("--out")
+        .arg(&out));
+    let linked: BTreeMap<String, String> =
+        read_csv(&out.join("persons.csv")).into_iter().map(|r| (r["record_id"].clone(), r["person_id"].clone())).collect();
     if linked["M1"] == linked["M3"] {
         panic!("the fixture no longer has two persons to merge: {linked:?}");
     }
@@ -764,4 +767,70 @@ fn publishing_a_linked_population_on_postgres_shows_its_persons_under_their_ids(
     assert_eq!(merges.len(), 1);
     assert_eq!(merges[0][0].text(), "merge");
     assert!(merges[0][1].text().contains("bits"), "{}", merges[0][1].text());
+    // `conduct history --database` reads the same history.
+    let h = ok(conduct().arg("history").arg(&linked["M3"]).arg("--database").arg(&pg.url));
+    let h = String::from_utf8_lossy(&h.stdout);
+    assert!(h.contains(&format!("{} was merged into {}", linked["M3"], linked["M1"])), "{h}");
+}
+
+/// `--database` names the store instead of `--workspace`: an SQLite file given so holds the
+/// same population, ids and history as the workspace whose database it is. Without --update,
+/// --verify or --retrain the option is a mistake (exit 2), and so is giving both.
+#[test]
+fn link_update_takes_the_population_from_a_database_as_from_a_workspace() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, second) = (tmp.path().join("e1"), tmp.path().join("e2"));
+    two_women(&first);
+    her_bridging_report(&second);
+    let ws = tmp.path().join("ws");
+    let db = ws.join(conduct_store::DATABASE_FILE);
+    let by_workspace = tmp.path().join("w");
+    update(&ws, &first.join("people.csv"), &by_workspace);
+    let by_database = tmp.path().join("d");
+    let link = |people: &Path, out: &Path| {
+        ok(conduct().args(["link", "--update", "--people"]).arg(people).arg("--database").arg(&db).arg("--out").arg(out))
+    };
+    link(&second.join("people.csv"), &by_database);
+    let p1 = persons(&by_workspace);
+    let p2 = persons(&by_database);
+    assert_ne!(p1["M1"], p1["M3"], "the fixture has two persons to merge: {p1:?}");
+    assert_eq!(p2["M3"], p1["M1"], "the batch through --database joined the workspace's population: {p2:?}");
+    let h = ok(conduct().arg("history").arg(&p1["M3"]).arg("--database").arg(&db));
+    let h = String::from_utf8_lossy(&h.stdout);
+    assert!(h.contains(&format!("{} was merged into {}", p1["M3"], p1["M1"])), "{h}");
+    let verify = ok(conduct().args(["link", "--verify", "--database"]).arg(&db));
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("pairwise agreement"));
+
+    let usage = |args: &[&std::ffi::OsStr]| {
+        let o = run(conduct().args(args));
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        err
+    };
+    let people = first.join("people.csv");
+    let err = usage(&[
+        "link".as_ref(),
+        "--people".as_ref(),
+        people.as_os_str(),
+        "--out".as_ref(),
+        "o".as_ref(),
+        "--database".as_ref(),
+        db.as_os_str(),
+    ]);
+    assert!(err.contains("--database is for --update"), "{err}");
+    let err = usage(&[
+        "link".as_ref(),
+        "--update".as_ref(),
+        "--people".as_ref(),
+        people.as_os_str(),
+        "--out".as_ref(),
+        "o".as_ref(),
+        "--database".as_ref(),
+        db.as_os_str(),
+        "--workspace".as_ref(),
+        ws.as_os_str(),
+    ]);
+    assert!(err.contains("cannot be used with"), "{err}");
+    let err = usage(&["link".as_ref(), "--update".as_ref(), "--people".as_ref(), people.as_os_str(), "--out".as_ref(), "o".as_ref()]);
+    assert!(err.contains("--workspace <DIR>|--database <URL>"), "{err}");
 }

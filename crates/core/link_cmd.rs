@@ -14,6 +14,7 @@ use conduct_resolve::{LinkOptions, Model};
 
 /// Arguments of `conduct link`.
 #[derive(clap::Args)]
+#[command(group = clap::ArgGroup::new("population").args(["workspace", "database"]))]
 pub struct LinkArgs {
     /// The people file (CSV, JSON Lines or Parquet, per the data contract); repeat the option
     /// for several files (a split export), linked as one in the order given.
@@ -29,29 +30,34 @@ pub struct LinkArgs {
     /// Link these parties' encodings (from `conduct encode`) at a hub, without any secret:
     /// writes OUT/links-FORCE.csv per party (only the links that touch its records) and
     /// OUT/summary.json.
-    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["people", "update", "verify", "retrain", "workspace", "model", "threshold"])]
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["people", "update", "verify", "retrain", "workspace", "database", "model", "threshold"])]
     pub encodings: Vec<PathBuf>,
     /// The workspace that holds the linked population (for --update, --verify, --retrain).
     #[arg(long, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
-    /// Add the people files' records to the population linked in --workspace (linking
-    /// everything it holds on first use) instead of linking them on their own: only the new
-    /// and changed records and the persons they could join are re-clustered, and person ids
-    /// last. One transaction: a batch that fails changes nothing.
-    #[arg(long, requires = "workspace")]
+    /// The database that holds the linked population, instead of --workspace: an SQLite file
+    /// or postgres://user@host/db. The dashboard's database (`conduct serve --database`) can
+    /// be one: its publications then show the population's persons under their ids.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// Add the people files' records to the population held in --workspace or --database
+    /// (linking everything it holds on first use) instead of linking them on their own: only
+    /// the new and changed records and the persons they could join are re-clustered, and
+    /// person ids last. One transaction: a batch that fails changes nothing.
+    #[arg(long, requires = "population")]
     pub update: bool,
-    /// Re-link the population held in --workspace from scratch with the model in force and
-    /// report how far the incremental persons have drifted from it. Changes nothing.
-    #[arg(long, requires = "workspace", conflicts_with_all = ["update", "retrain"])]
+    /// Re-link the population held in --workspace or --database from scratch with the model in
+    /// force and report how far the incremental persons have drifted from it. Changes nothing.
+    #[arg(long, requires = "population", conflicts_with_all = ["update", "retrain"])]
     pub verify: bool,
     /// Re-estimate the model (or take --model) and re-link the whole population held in
-    /// --workspace, keeping person ids by the documented rule; with --update, after adding the
-    /// batch. Reports how far the model moved.
-    #[arg(long, requires = "workspace")]
+    /// --workspace or --database, keeping person ids by the documented rule; with --update,
+    /// after adding the batch. Reports how far the model moved.
+    #[arg(long, requires = "population")]
     pub retrain: bool,
     /// With --update: a CSV file of records the forces have withdrawn (columns force and
-    /// record_id). They are taken out of the population and the workspace, their persons'
-    /// other records are re-clustered, and each withdrawal is kept in the history.
+    /// record_id). They are taken out of the population and the store, their persons' other
+    /// records are re-clustered, and each withdrawal is kept in the history.
     #[arg(long, value_name = "FILE", requires = "update")]
     pub withdrawn: Option<PathBuf>,
     /// Use this model (a model.json from an earlier run) instead of estimating one.
@@ -124,11 +130,12 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
     if !args.encodings.is_empty() {
         return crate::encode_cmd::hub(&args);
     }
-    if let Some(workspace) = args.workspace.clone().filter(|_| args.update || args.verify || args.retrain) {
-        return crate::population_cmd::run(&args, &workspace);
-    }
-    if args.workspace.is_some() {
-        return Err(crate::Usage("--workspace is for --update, --verify or --retrain".into()).into());
+    if let Some(at) = crate::population_cmd::Held::of(args.workspace.as_deref(), args.database.as_deref()) {
+        if args.update || args.verify || args.retrain {
+            return crate::population_cmd::run(&args, &at);
+        }
+        let given = if args.workspace.is_some() { "--workspace" } else { "--database" };
+        return Err(crate::Usage(format!("{given} is for --update, --verify or --retrain")).into());
     }
     let started = Instant::now();
     let file = conduct_ingest::read_people_files(&args.people).with_context(|| format!("reading {}", names(&args.people)))?;

@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use conduct_population::{Options, Report, Retrained};
 use conduct_store::Store;
+use conduct_store::db::Url;
 
 use crate::link_cmd::{LinkArgs, names};
 
@@ -20,13 +21,53 @@ pub struct HistoryArgs {
     /// The workspace that holds the linked population.
     #[arg(long, value_name = "DIR", default_value_os_t = crate::default_workspace())]
     pub workspace: PathBuf,
+    /// The database that holds the linked population, instead of --workspace: an SQLite file
+    /// or postgres://user@host/db.
+    #[arg(long, value_name = "URL", conflicts_with = "workspace")]
+    pub database: Option<String>,
     /// Print the history as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
-/// Runs `conduct link` with `--update`, `--verify` or `--retrain` on `workspace`.
-pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
+/// Where a linked population is held: a workspace folder, or a database named by URL.
+pub enum Held {
+    /// A workspace folder (its database is WORKSPACE/conduct.db).
+    Workspace(PathBuf),
+    /// An SQLite file or a PostgreSQL database.
+    Database(Url),
+}
+
+impl Held {
+    /// `--workspace` or `--database`, whichever is given (clap lets only one through).
+    pub fn of(workspace: Option<&Path>, database: Option<&str>) -> Option<Held> {
+        match (workspace, database) {
+            (Some(w), _) => Some(Held::Workspace(w.to_path_buf())),
+            (None, Some(d)) => Some(Held::Database(Url::parse(d))),
+            (None, None) => None,
+        }
+    }
+
+    /// Opens the store, creating the workspace folder or the SQLite file if missing.
+    fn open(&self) -> anyhow::Result<Store> {
+        match self {
+            Held::Workspace(w) => Store::open_workspace(w).with_context(|| format!("opening the workspace {}", w.display())),
+            // The description names no password.
+            Held::Database(url) => Store::open_url(url).with_context(|| format!("opening the database ({})", url.describe())),
+        }
+    }
+
+    /// For messages: "the workspace" or "the database".
+    fn kind(&self) -> &'static str {
+        match self {
+            Held::Workspace(_) => "the workspace",
+            Held::Database(_) => "the database",
+        }
+    }
+}
+
+/// Runs `conduct link` with `--update`, `--verify` or `--retrain` on the population held `at`.
+pub fn run(args: &LinkArgs, at: &Held) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     if args.update && args.people.is_empty() && args.withdrawn.is_none() {
         return Err(crate::Usage("--update needs the batch: --people FILE (or --withdrawn FILE)".into()).into());
@@ -53,7 +94,7 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
         None => Vec::new(),
     };
     let link = crate::link_cmd::options(args)?;
-    let mut store = Store::open_workspace(workspace).with_context(|| format!("opening the workspace {}", workspace.display()))?;
+    let mut store = at.open()?;
     let opened = started.elapsed();
     if args.verify {
         let v = conduct_population::verify(&mut store, &link)?;
@@ -101,7 +142,7 @@ pub fn run(args: &LinkArgs, workspace: &Path) -> anyhow::Result<ExitCode> {
         if !file.rejects.is_empty() {
             note!("rejected rows, with reasons: {}", out.join("rejects.csv").display());
         }
-        note!("opened the workspace in {:.2}s, read the batch in {:.2}s", opened.as_secs_f64(), (started.elapsed() - opened).as_secs_f64());
+        note!("opened {} in {:.2}s, read the batch in {:.2}s", at.kind(), opened.as_secs_f64(), (started.elapsed() - opened).as_secs_f64());
         let summary = conduct_ingest::Summary { files: file.summaries.clone() };
         let r = conduct_population::update(
             &mut store,
@@ -178,7 +219,7 @@ fn read_withdrawn(path: &Path) -> anyhow::Result<Vec<(conduct_domain::Force, Str
 fn note_update(r: &Report) {
     if r.first {
         note!(
-            "batch 1: linked everything the workspace holds from scratch ({} records, {} persons); model: {}",
+            "batch 1: linked everything the store holds from scratch ({} records, {} persons); model: {}",
             r.records,
             r.persons,
             r.model_used
@@ -214,8 +255,11 @@ fn note_update(r: &Report) {
 
 /// Runs `conduct history`.
 pub fn history(args: HistoryArgs) -> anyhow::Result<ExitCode> {
-    let mut store =
-        Store::open_workspace(&args.workspace).with_context(|| format!("opening the workspace {}", args.workspace.display()))?;
+    let at = match &args.database {
+        Some(d) => Held::Database(Url::parse(d)),
+        None => Held::Workspace(args.workspace.clone()),
+    };
+    let mut store = at.open()?;
     let h = conduct_population::history(&mut store, &args.person)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&h)?)?;
