@@ -17,8 +17,9 @@ use serde_json::{Value as Json_, json};
 
 use crate::audit::Entry;
 use crate::auth::{self, Role, User};
-use crate::dataset::{self, DatasetError};
+use crate::dataset;
 use crate::error::ApiError;
+use crate::error::{Error, ErrorKind};
 use crate::extract::{JsonBody, Query, UrlPath};
 use crate::views::{self, TriageQuery};
 use crate::{Ctx, Shared};
@@ -489,8 +490,8 @@ pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Gr
     let r = state
         .db(move |c| match auth::grant(c, &username, force, &reason, &by) {
             Ok(()) => Ok(Ok(())),
-            Err(auth::AuthError::Invalid(m)) => Ok(Err(m)),
-            Err(auth::AuthError::Db(e)) => Err(e.into()),
+            Err(e) if e.kind() == ErrorKind::Invalid => Ok(Err(e.to_string())),
+            Err(e) => Err(ApiError::internal(e.to_string())),
         })
         .await?;
     match r {
@@ -653,7 +654,7 @@ async fn stage_and_validate(
     let pool = state.pool.clone();
     let validation = tokio::task::spawn_blocking(move || {
         // People and orders may refer to incidents of an earlier export, as in a workspace.
-        let known = conduct_store::known_incidents(&mut *crate::db::get(&pool)?).map_err(DatasetError::Store)?;
+        let known = conduct_store::known_incidents(&mut *crate::db::get(&pool)?).map_err(Error::from)?;
         dataset::validate(&staged, &limits, &known)
     })
     .await
@@ -872,12 +873,12 @@ async fn analyse_uploads(state: &Shared, batch: Vec<Queued>) {
     while let Some(batch) = work.pop_front() {
         let staged: Vec<dataset::Staged> = batch.iter().filter_map(|q| q.staged.clone()).collect();
         let (data_dir, pool) = (state.config.data_dir.clone(), state.pool.clone());
-        let result = tokio::task::spawn_blocking(move || -> Result<dataset::Published, DatasetError> {
+        let result = tokio::task::spawn_blocking(move || -> Result<dataset::Published, Error> {
             let mut c = crate::db::get(&pool)?;
             dataset::publish(&mut c, &data_dir, &staged)
         })
         .await
-        .unwrap_or_else(|e| Err(DatasetError::Io(format!("the analysis stopped: {e}"))));
+        .unwrap_or_else(|e| Err(Error::caused(ErrorKind::Internal, format!("the analysis stopped: {e}"), e)));
         let ids: Vec<i64> = batch.iter().map(|q| q.id).collect();
         let together = if ids.len() > 1 {
             format!(" (one analysis for uploads {})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))

@@ -24,6 +24,7 @@ use conduct_domain::Force;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::Error;
 use crate::audit::hex;
 use crate::db::{Conn, DbError, Value};
 
@@ -104,32 +105,6 @@ impl User {
     }
 }
 
-/// Why an account could not be made or used.
-#[derive(Debug)]
-pub enum AuthError {
-    /// Bad input, in words.
-    Invalid(String),
-    /// Database failure.
-    Db(DbError),
-}
-
-impl std::fmt::Display for AuthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AuthError::Invalid(s) => f.write_str(s),
-            AuthError::Db(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for AuthError {}
-
-impl From<DbError> for AuthError {
-    fn from(e: DbError) -> Self {
-        AuthError::Db(e)
-    }
-}
-
 /// Random bytes from the operating system.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
@@ -181,27 +156,27 @@ pub fn stored_username(name: &str) -> String {
 }
 
 /// Creates an account. Analysts must have a force; passwords must be at least 12 characters.
-pub fn add_user(conn: &mut Conn, username: &str, password: &str, role: Role, force: Option<Force>) -> Result<i64, AuthError> {
+pub fn add_user(conn: &mut Conn, username: &str, password: &str, role: Role, force: Option<Force>) -> Result<i64, Error> {
     let username = username.trim();
     if username.is_empty()
         || username.len() > MAX_USERNAME_BYTES
         || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
     {
-        return Err(AuthError::Invalid("a username is 1–64 letters, digits or . _ - @".into()));
+        return Err(Error::invalid("a username is 1–64 letters, digits or . _ - @"));
     }
     if password.chars().count() < 12 {
-        return Err(AuthError::Invalid("a password must be at least 12 characters".into()));
+        return Err(Error::invalid("a password must be at least 12 characters"));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(AuthError::Invalid(format!("a password is at most {MAX_PASSWORD_BYTES} bytes")));
+        return Err(Error::invalid(format!("a password is at most {MAX_PASSWORD_BYTES} bytes")));
     }
     if role == Role::Analyst && force.is_none() {
-        return Err(AuthError::Invalid("an analyst belongs to one force: give --force".into()));
+        return Err(Error::invalid("an analyst belongs to one force: give --force"));
     }
     let hash = hash_password(password);
-    conn.transaction(|c| -> Result<i64, AuthError> {
+    conn.transaction(|c| -> Result<i64, Error> {
         if c.query_one("SELECT id FROM users WHERE username = ?", &[username.into()])?.is_some() {
-            return Err(AuthError::Invalid(format!("there is already a user {username:?}")));
+            return Err(Error::invalid(format!("there is already a user {username:?}")));
         }
         let id = c.query_one("SELECT COALESCE(MAX(id), 0) + 1 FROM users", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
         c.execute(
@@ -295,14 +270,14 @@ pub fn end_session(conn: &mut Conn, token: &str) -> Result<(), DbError> {
 }
 
 /// Grants `username` access to `force`'s identifiable data.
-pub fn grant(conn: &mut Conn, username: &str, force: Force, reason: &str, by: &str) -> Result<(), AuthError> {
+pub fn grant(conn: &mut Conn, username: &str, force: Force, reason: &str, by: &str) -> Result<(), Error> {
     if reason.trim().len() < 5 {
-        return Err(AuthError::Invalid("a grant needs a reason (at least 5 characters)".into()));
+        return Err(Error::invalid("a grant needs a reason (at least 5 characters)"));
     }
     let row = conn.query_one("SELECT id, role FROM users WHERE username = ?", &[username.into()])?;
-    let Some(r) = row else { return Err(AuthError::Invalid(format!("no user {username:?}"))) };
+    let Some(r) = row else { return Err(Error::invalid(format!("no user {username:?}"))) };
     if Role::parse(&r[1].text()) != Some(Role::Reviewer) {
-        return Err(AuthError::Invalid("access is granted to cross-force reviewers only".into()));
+        return Err(Error::invalid("access is granted to cross-force reviewers only"));
     }
     conn.execute("DELETE FROM grants WHERE user_id = ? AND force = ?", &[r[0].clone(), force.name().into()])?;
     conn.execute(

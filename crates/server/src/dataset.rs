@@ -19,54 +19,12 @@ use conduct_ingest::{Ingest, Inputs, Summary};
 use conduct_resolve::model::TermFrequencies;
 
 use crate::changes::TableRows;
-use crate::db::{Conn, DbError, Value};
-
-/// Why an upload or a publication failed.
-#[derive(Debug)]
-pub enum DatasetError {
-    /// The files could not be read as an export (wrong format, unreadable, not what they claim).
-    Unreadable(String),
-    /// The export was read but may not be used (nothing usable, another force's records, …).
-    Refused(String),
-    /// The analysis (person linkage) failed.
-    Linkage(conduct_pipeline::Error),
-    /// The store (importing records, reading them back) failed.
-    Store(conduct_store::Error),
-    /// The linked population the store holds refused an export, or could not be read.
-    Population(conduct_population::Error),
-    /// The database failed.
-    Db(DbError),
-    /// A file operation failed.
-    Io(String),
-    /// Another publication committed while this one was being prepared (its ids were
-    /// carried over from a state that is gone); [`publish`] prepares it again.
-    Conflict,
-}
-
-impl std::fmt::Display for DatasetError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DatasetError::Unreadable(s) | DatasetError::Refused(s) | DatasetError::Io(s) => f.write_str(s),
-            DatasetError::Linkage(e) => f.write_str(&e.chain()),
-            DatasetError::Store(e) => write!(f, "{e}"),
-            DatasetError::Population(e) => write!(f, "{e}"),
-            DatasetError::Db(e) => write!(f, "{e}"),
-            DatasetError::Conflict => f.write_str("another publication was committed meanwhile"),
-        }
-    }
-}
-
-impl std::error::Error for DatasetError {}
-
-impl From<DbError> for DatasetError {
-    fn from(e: DbError) -> Self {
-        DatasetError::Db(e)
-    }
-}
+use crate::db::{Conn, Value};
+pub use crate::error::{Error, ErrorKind};
 
 /// The export files in a folder (the same rule as `conduct ingest`: [`Inputs::in_folder`]).
-pub fn inputs_in(folder: &Path) -> Result<Inputs, DatasetError> {
-    Inputs::in_folder(folder).map_err(|e| DatasetError::Io(format!("reading {}: {e}", folder.display())))
+pub fn inputs_in(folder: &Path) -> Result<Inputs, Error> {
+    Inputs::in_folder(folder).map_err(|e| Error::io("reading", folder, e))
 }
 
 /// What one upload may cost the server. Defaults: [`Limits::default`]; `conduct serve` reads
@@ -163,13 +121,13 @@ impl Validation {
 /// than [`Limits::max_upload_rows`] rows refused (the read stops once it has accepted more).
 /// `known` holds the incidents the store already has, which people and orders may refer to, as
 /// for `conduct ingest` into a workspace.
-pub fn validate(inputs: &Inputs, limits: &Limits, known: &conduct_ingest::KnownIncidents) -> Result<Validation, DatasetError> {
+pub fn validate(inputs: &Inputs, limits: &Limits, known: &conduct_ingest::KnownIncidents) -> Result<Validation, Error> {
     let kept = conduct_ingest::Limits { max_findings_kept: limits.max_stored_rejects, ..Default::default() };
     let mut ingest = Ingest::new().with_limits(kept);
     let mut export = Export::default();
     let mut rows = 0u64;
     let too_many = || {
-        DatasetError::Refused(format!(
+        Error::refused(format!(
             "the export holds more than {} rows, the most one upload may hold (CONDUCT_MAX_UPLOAD_ROWS): nothing was imported; split it, or publish it with `conduct publish`",
             limits.max_upload_rows
         ))
@@ -193,7 +151,7 @@ pub fn validate(inputs: &Inputs, limits: &Limits, known: &conduct_ingest::KnownI
     let summary = match read {
         Ok(s) => s,
         Err(_) if rows > limits.max_upload_rows => return Err(too_many()),
-        Err(e) => return Err(DatasetError::Unreadable(without_folder(&e.to_string(), inputs))),
+        Err(e) => return Err(Error::caused(ErrorKind::Unreadable, without_folder(&e.to_string(), inputs), e)),
     };
     if summary.read() > limits.max_upload_rows {
         return Err(too_many());
@@ -296,12 +254,17 @@ fn pending_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("pending")
 }
 
-fn io(what: &str, p: &Path, e: std::io::Error) -> DatasetError {
-    DatasetError::Io(format!("{what} {}: {e}", p.display()))
+fn io(what: &str, p: &Path, e: std::io::Error) -> Error {
+    Error::io(what, p, e)
+}
+
+/// [`ErrorKind::Conflict`].
+fn conflict() -> Error {
+    Error::new(ErrorKind::Conflict, "another publication was committed meanwhile")
 }
 
 /// Stages an export whose files are in `from` (a folder this process owns, moved, not copied).
-pub fn stage_folder(data_dir: &Path, from: &Path) -> Result<Staged, DatasetError> {
+pub fn stage_folder(data_dir: &Path, from: &Path) -> Result<Staged, Error> {
     let name = new_export_name();
     let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
     std::fs::create_dir_all(pending_dir(data_dir)).map_err(|e| io("creating", &pending_dir(data_dir), e))?;
@@ -312,7 +275,7 @@ pub fn stage_folder(data_dir: &Path, from: &Path) -> Result<Staged, DatasetError
 /// Stages a copy of an export's files (for `conduct publish`), each named for the format the
 /// reader detects (a .txt CSV is kept as .csv), so that [`inputs_in`] finds it again at every
 /// later publication.
-pub fn stage_copy(data_dir: &Path, inputs: &Inputs) -> Result<Staged, DatasetError> {
+pub fn stage_copy(data_dir: &Path, inputs: &Inputs) -> Result<Staged, Error> {
     let name = new_export_name();
     let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
     std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
@@ -372,14 +335,14 @@ pub fn staged(data_dir: &Path) -> Vec<(String, String, PathBuf)> {
 }
 
 /// Whether the store holds an export of this name (its records were imported).
-fn held(conn: &mut Conn, name: &str) -> Result<bool, DatasetError> {
+fn held(conn: &mut Conn, name: &str) -> Result<bool, Error> {
     Ok(conn.query_one("SELECT 1 FROM exports WHERE name = ?", &[name.into()])?.is_some())
 }
 
 /// A data folder from before the store held the records: the exports kept as files under
 /// `DATA/exports/` (those the database names as held, or every folder there if it names none)
 /// are imported into the store once, oldest first, and not read again.
-pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
+pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), Error> {
     if conn.query_one("SELECT 1 FROM meta WHERE key = 'kept_exports_imported'", &[])?.is_some() {
         return Ok(());
     }
@@ -403,15 +366,18 @@ pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), Datas
     for name in &names {
         let at = dir.join(name);
         if !at.is_dir() {
-            return Err(DatasetError::Io(format!(
-                "export {name}, which the published analysis holds, is missing from {}: restore it from a backup of the data folder",
-                dir.display()
-            )));
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "export {name}, which the published analysis holds, is missing from {}: restore it from a backup of the data folder",
+                    dir.display()
+                ),
+            ));
         }
         // Each export may refer to incidents of the ones imported before it.
-        let known = conduct_store::known_incidents(conn).map_err(DatasetError::Store)?;
+        let known = conduct_store::known_incidents(conn).map_err(Error::from)?;
         let (export, summary) = read_export(&known, &at)?;
-        conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(DatasetError::Store)?;
+        conduct_store::import_records(conn, Path::new("the database"), &export, summary).map_err(Error::from)?;
         conn.execute("DELETE FROM exports WHERE name = ?", &[name.into()])?;
         conn.execute("INSERT INTO exports (name) VALUES (?)", &[name.into()])?;
     }
@@ -429,7 +395,7 @@ pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), Datas
 /// Tidies the data folder after processes that stopped: staged exports whose records the store
 /// holds are removed, and so are staged exports of stopped processes that no upload waits for.
 /// Exports staged by a live process are left alone.
-pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
+pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), Error> {
     let waiting = staged(data_dir);
     if waiting.is_empty() {
         return Ok(());
@@ -454,11 +420,11 @@ pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), DatasetError> {
 /// Reads one export folder as the store will hold it: every accepted row (people and orders
 /// may refer to `known`, the incidents the store holds), the rejects only counted (they were
 /// reported when the export was uploaded).
-fn read_export(known: &conduct_ingest::KnownIncidents, dir: &Path) -> Result<(Export, Summary), DatasetError> {
+fn read_export(known: &conduct_ingest::KnownIncidents, dir: &Path) -> Result<(Export, Summary), Error> {
     Ingest::new()
         .with_limits(conduct_ingest::Limits { max_findings_kept: 0, ..Default::default() })
         .read_whole_knowing(&inputs_in(dir)?, known)
-        .map_err(|e| DatasetError::Unreadable(format!("export {}: {e}", dir.display())))
+        .map_err(|e| Error::caused(ErrorKind::Unreadable, format!("export {}: {e}", dir.display()), e))
 }
 
 /// Adds `later` to `merged` as the store would import it: a row replaces an earlier one with
@@ -535,10 +501,10 @@ pub struct CrossForceUse {
 /// none). `cross_force`: the other forces' reports held from the hub, with the force they were
 /// received for; they join the courses ([`conduct_pipeline::take_in`]) when the records are
 /// all of that force, and are left out (counted) otherwise.
-pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::OtherForceReport>)>) -> Result<Analysis, DatasetError> {
+pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::OtherForceReport>)>) -> Result<Analysis, Error> {
     let options = analysis_options();
     let export = conduct_pipeline::Export::from(export);
-    let found = conduct_pipeline::analyse(&export, &options).map_err(DatasetError::Linkage)?;
+    let found = conduct_pipeline::analyse(&export, &options).map_err(Error::from)?;
     Ok(cross_forced(export, found, None, cross_force, &options))
 }
 
@@ -547,13 +513,13 @@ pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::O
 ///
 /// # Errors
 ///
-/// [`DatasetError::Refused`] when a held people row is not in the population (the index and
+/// [`ErrorKind::Refused`] when a held people row is not in the population (the index and
 /// the records disagree: `conduct link --workspace … --verify` says how far).
 pub fn analyse_held(
     export: Export,
     population: conduct_population::Snapshot,
     cross_force: Option<(Force, Vec<conduct_domain::OtherForceReport>)>,
-) -> Result<Analysis, DatasetError> {
+) -> Result<Analysis, Error> {
     let options = analysis_options();
     let export = conduct_pipeline::Export::from(export);
     // Persons numbered from 0 in the order of their first row, each named by its id.
@@ -562,7 +528,7 @@ pub fn analyse_held(
     let mut of_row = Vec::with_capacity(export.people.len());
     for p in &export.people {
         let Some(number) = population.person_of(p.force, &p.record_id) else {
-            return Err(DatasetError::Refused(format!(
+            return Err(Error::refused(format!(
                 "a people row of {} held in the store is not in its linked population: the index and the records disagree \
                  (`conduct link --workspace WORKSPACE --verify` says how far; `--retrain` rebuilds the index)",
                 p.force.name()
@@ -750,7 +716,7 @@ impl Laps {
 }
 
 /// A number kept in `meta` (publication counter, next fresh ids), if set.
-fn meta_number(conn: &mut Conn, key: &str) -> Result<Option<i64>, DatasetError> {
+fn meta_number(conn: &mut Conn, key: &str) -> Result<Option<i64>, Error> {
     Ok(conn.query_one("SELECT value FROM meta WHERE key = ?", &[key.into()])?.and_then(|r| r[0].int()))
 }
 
@@ -775,7 +741,7 @@ struct CarriedIds {
 
 /// Ids for `a`'s persons and courses, carried over from the publication it replaces (see
 /// [`crate::ids`]), and the next fresh numbers.
-fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError> {
+fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, Error> {
     let e = &a.export;
     let publication = meta_number(conn, "publication")?.unwrap_or(0);
     if let Some(held) = a.population
@@ -820,7 +786,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, DatasetError
 /// Whether the published persons are a linked population's, under its ids (meta
 /// `persons_from`); a dashboard that published persons of its own linkage before the store came
 /// to hold a population goes on carrying its own ids over.
-fn persons_from_population(conn: &mut Conn) -> Result<bool, DatasetError> {
+fn persons_from_population(conn: &mut Conn) -> Result<bool, Error> {
     Ok(conn.query_one("SELECT value FROM meta WHERE key = 'persons_from'", &[])?.is_some_and(|r| r[0].text() == "population"))
 }
 
@@ -829,9 +795,9 @@ fn persons_from_population(conn: &mut Conn) -> Result<bool, DatasetError> {
 /// leaves it with the larger part), the ids the population retired since the last publication
 /// lead to their successors, and its merges, splits, moves and withdrawals are the history.
 /// Courses are carried over as always.
-fn population_ids(conn: &mut Conn, a: &Analysis, held: HeldPopulation, publication: i64) -> Result<CarriedIds, DatasetError> {
+fn population_ids(conn: &mut Conn, a: &Analysis, held: HeldPopulation, publication: i64) -> Result<CarriedIds, Error> {
     let shown = meta_number(conn, "population_batch")?.unwrap_or(0);
-    let changes = conduct_population::changes_since(conn, shown).map_err(DatasetError::Population)?;
+    let changes = conduct_population::changes_since(conn, shown).map_err(Error::from)?;
     let persons = &a.found.persons;
     let labels = (0..persons.linked_count()).map(|n| persons.id(n)).collect();
     let retired = changes.retired;
@@ -857,7 +823,7 @@ fn carried_course_ids(
     a: &Analysis,
     publication: i64,
     highest_retired: &dyn Fn(char) -> u64,
-) -> Result<(crate::ids::Assigned, Vec<i64>, u64), DatasetError> {
+) -> Result<(crate::ids::Assigned, Vec<i64>, u64), Error> {
     let e = &a.export;
     // Published course(s) of each (force, incident_ref).
     let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
@@ -918,7 +884,7 @@ fn carried_course_ids(
 ///
 /// Ids are carried over from the publication being replaced; if another one (a second server,
 /// `conduct publish` beside a server) commits meanwhile, this one is prepared again from it.
-pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Published, DatasetError> {
+pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Published, Error> {
     publish_read(conn, data_dir, adding.iter().map(|s| (s, None)).collect(), Writes::Changes)
 }
 
@@ -930,7 +896,7 @@ pub fn publish_read(
     data_dir: &Path,
     adding: Vec<(&Staged, Option<(Export, Summary)>)>,
     writes: Writes,
-) -> Result<Published, DatasetError> {
+) -> Result<Published, Error> {
     let started = std::time::Instant::now();
     if !conn.is_postgres() {
         sweep_tables(conn)?;
@@ -939,7 +905,7 @@ pub fn publish_read(
     // The added exports not yet held (one whose import committed before its process stopped is
     // queued again, and held once).
     let mut pending = Vec::new();
-    let known = conduct_store::known_incidents(conn).map_err(DatasetError::Store)?;
+    let known = conduct_store::known_incidents(conn).map_err(Error::from)?;
     for (s, read) in adding {
         if held(conn, &s.name)? {
             retire(s);
@@ -957,13 +923,12 @@ pub fn publish_read(
     // update: imported and linked to the persons held in one transaction (new records only,
     // against the index), so the analysis below takes the population's persons and links
     // nothing again.
-    let population = conduct_population::holds_population(conn).map_err(DatasetError::Population)?;
+    let population = conduct_population::holds_population(conn).map_err(Error::from)?;
     let updating = std::time::Instant::now();
     if population {
         let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
         for (s, (export, summary)) in pending.drain(..) {
-            conduct_population::update_export_in(conn, Path::new("the database"), &export, summary, &options)
-                .map_err(DatasetError::Population)?;
+            conduct_population::update_export_in(conn, Path::new("the database"), &export, summary, &options).map_err(Error::from)?;
             conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
             retire(s);
         }
@@ -977,7 +942,7 @@ pub fn publish_read(
         if population {
             laps.stages.push(("update", updated));
         }
-        let mut records = conduct_store::load_export(conn).map_err(DatasetError::Store)?;
+        let mut records = conduct_store::load_export(conn).map_err(Error::from)?;
         // A first publication of one export (the store holds no records) analyses the export's
         // own rows, not a copy (a copy of the 1M-incident world took seconds), and imports the
         // rows it analysed. Merged into nothing an export is itself: the reader sets aside
@@ -995,11 +960,11 @@ pub fn publish_read(
                 merge(&mut records, export.clone());
             }
         }
-        let held = conduct_store::cross_force::held(conn).map_err(DatasetError::Store)?;
+        let held = conduct_store::cross_force::held(conn).map_err(Error::from)?;
         laps.lap("read");
         let a = if population {
-            let snapshot = conduct_population::snapshot(conn).map_err(DatasetError::Population)?;
-            let snapshot = snapshot.ok_or_else(|| DatasetError::Refused("the store's linked population is gone".into()))?;
+            let snapshot = conduct_population::snapshot(conn).map_err(Error::from)?;
+            let snapshot = snapshot.ok_or_else(|| Error::refused("the store's linked population is gone"))?;
             laps.lap("persons");
             analyse_held(records, snapshot, held)?
         } else {
@@ -1018,14 +983,14 @@ pub fn publish_read(
             } else {
                 conduct_store::Records::from(&export)
             };
-            conduct_store::import_rows(conn, Path::new("the database"), rows, summary).map_err(DatasetError::Store)?;
+            conduct_store::import_rows(conn, Path::new("the database"), rows, summary).map_err(Error::from)?;
             conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
             retire(s);
         }
         let analysed_import = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
         laps.lap("import");
         match publish_once(conn, &a, expected, analysed_import, writes) {
-            Err(DatasetError::Conflict) => continue,
+            Err(e) if e.kind() == ErrorKind::Conflict => continue,
             Ok(mut p) => {
                 laps.stages.append(&mut p.stages);
                 p.stages = laps.stages;
@@ -1034,13 +999,13 @@ pub fn publish_read(
             other => return other,
         }
     }
-    Err(DatasetError::Refused("other publications kept committing while this one was prepared; try again".into()))
+    Err(Error::refused("other publications kept committing while this one was prepared; try again"))
 }
 
 /// Whether the store holds records imported after the current publication was analysed (a
 /// workspace filled by `conduct ingest`, or an import whose publication did not commit): the
 /// dashboard publishes them when it starts.
-pub fn behind(conn: &mut Conn) -> Result<bool, DatasetError> {
+pub fn behind(conn: &mut Conn) -> Result<bool, Error> {
     let last = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
     Ok(last > meta_number(conn, "published_import")?.unwrap_or(0))
 }
@@ -1065,7 +1030,7 @@ const REPLACED: &str = "__o_";
 
 /// Drops the copies that publications left behind: replaced tables (the publication committed
 /// and stopped before dropping them), and copies being filled by a process that has stopped.
-fn sweep_tables(conn: &mut Conn) -> Result<(), DatasetError> {
+fn sweep_tables(conn: &mut Conn) -> Result<(), Error> {
     for t in crate::schema::tables_like(conn, "")? {
         let drop = if let Some((_, rest)) = t.split_once(REPLACED) {
             !rest.is_empty()
@@ -1082,12 +1047,12 @@ fn sweep_tables(conn: &mut Conn) -> Result<(), DatasetError> {
     Ok(())
 }
 
-fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i64, writes: Writes) -> Result<Published, DatasetError> {
+fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i64, writes: Writes) -> Result<Published, Error> {
     let e = &a.export;
     let mut laps = Laps::new();
     let ids = carried_ids(conn, a)?;
     if ids.publication != expected {
-        return Err(DatasetError::Conflict);
+        return Err(conflict());
     }
     laps.lap("ids");
     let (person_label, course_label) = (&ids.persons.labels, &ids.courses.labels);
@@ -1349,7 +1314,8 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     }
     let forces: Vec<Vec<Value>> = per_force.iter().map(|(f, fig)| fig.row(*f)).collect();
     let tf: Vec<Vec<Value>> = a.tf.entries().map(|(w, h, v)| vec![Value::Int(w as i64), Value::Int(h as i64), Value::Real(v)]).collect();
-    let model = serde_json::to_string(&a.found.linked.as_ref().map(|l| &l.model)).map_err(|e| DatasetError::Io(e.to_string()))?;
+    let model = serde_json::to_string(&a.found.linked.as_ref().map(|l| &l.model))
+        .map_err(|e| Error::caused(ErrorKind::Internal, format!("writing the model as JSON: {e}"), e))?;
 
     let published = Published {
         incidents: a.own_incidents,
@@ -1491,7 +1457,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         course_forces.iter().filter(|r| r[3].int() == Some(0)).map(|r| (r[0].text(), r[1].text())).collect();
     let label_of: HashMap<&str, usize> = course_label.iter().enumerate().map(|(ci, l)| (l.as_str(), ci)).collect();
     laps.lap("rows");
-    let finish = |c: &mut Conn| -> Result<(), DatasetError> {
+    let finish = |c: &mut Conn| -> Result<(), Error> {
         // Retired ids lead to their successors; ids that led to one retired now lead on.
         for (old, new) in ids.persons.retired.iter().chain(&ids.courses.retired) {
             c.execute("UPDATE id_successors SET current_id = ? WHERE current_id = ?", &[new.into(), old.into()])?;
@@ -1563,12 +1529,12 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     if conn.is_postgres() {
         // Readers keep their snapshot while this commits (MVCC), and nothing else writes these
         // tables, so one transaction costs nobody a wait.
-        let written = conn.transaction(|c| -> Result<Vec<(&'static str, Written)>, DatasetError> {
+        let written = conn.transaction(|c| -> Result<Vec<(&'static str, Written)>, Error> {
             // Publications are serialised by a lock held to commit. The one this was prepared
             // against must still be the latest.
             c.batch("SELECT pg_advisory_xact_lock(7270112)")?;
             if meta_number(c, "publication")?.unwrap_or(0) != expected {
-                return Err(DatasetError::Conflict);
+                return Err(conflict());
             }
             // Compared under the lock: no other publication changes the tables meanwhile, so
             // the rows' keys (ctid) stay theirs until deleted.
@@ -1613,7 +1579,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     // A copy of at most `indexed_after_rows()` rows is filled first and indexed after.
     let indexed_after: Vec<&str> =
         tables.iter().filter(|(t, _, rows)| copied.contains(t) && rows.len() <= indexed_after_rows()).map(|(t, _, _)| *t).collect();
-    let filled = (|| -> Result<(), DatasetError> {
+    let filled = (|| -> Result<(), Error> {
         conn.transaction(|c| {
             for (t, columns) in crate::schema::ANALYSIS.iter().filter(|(t, _)| copied.contains(t)) {
                 if indexed_after.contains(t) {
@@ -1622,7 +1588,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                     c.batch(&crate::schema::table_ddl(t, columns, &filling))?;
                 }
             }
-            Ok::<_, DatasetError>(())
+            Ok::<_, Error>(())
         })?;
         for ((t, columns, rows), _) in tables.iter().zip(&changes).filter(|(_, ch)| ch.is_none()) {
             let copy = format!("{t}{filling}");
@@ -1631,7 +1597,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 // Slices of ROWS_PER_WRITE rows while the transaction has held the lock less than
                 // HOLD_PER_WRITE: the pauses and commits between 2,048-row transactions were a
                 // fifth of the 1M world's write stage.
-                conn.transaction(|c| -> Result<(), DatasetError> {
+                conn.transaction(|c| -> Result<(), Error> {
                     let began = std::time::Instant::now();
                     while !rest.is_empty() {
                         let (slice, after) = rest.split_at(ROWS_PER_WRITE.min(rest.len()));
@@ -1653,11 +1619,11 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             }
         }
         laps.lap("write");
-        conn.transaction(|c| -> Result<(), DatasetError> {
+        conn.transaction(|c| -> Result<(), Error> {
             // SQLite's single writer serialises publications. The one this was prepared
             // against must still be the latest.
             if meta_number(c, "publication")?.unwrap_or(0) != expected {
-                return Err(DatasetError::Conflict);
+                return Err(conflict());
             }
             crate::changes::still_current(c, &tables, &mut changes, version)?;
             for ((t, columns, rows), changes) in tables.iter().zip(&changes) {
@@ -1747,7 +1713,7 @@ fn compare(
     tables: &[TableRows<'_>],
     writes: Writes,
     budget: usize,
-) -> Result<Vec<Option<crate::changes::RowChanges>>, DatasetError> {
+) -> Result<Vec<Option<crate::changes::RowChanges>>, Error> {
     let mut out: Vec<Option<crate::changes::RowChanges>> = (0..tables.len()).map(|_| None).collect();
     if writes == Writes::Whole {
         return Ok(out);

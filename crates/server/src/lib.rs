@@ -24,6 +24,7 @@ pub mod dataset;
 /// The database layer, owned by `conduct-store` (one store for the CLI and the server).
 pub use conduct_store::db;
 pub mod error;
+pub use error::{Error, ErrorKind};
 pub mod extract;
 pub mod ids;
 pub mod openapi;
@@ -427,7 +428,7 @@ async fn catch_up(state: Shared) {
 /// Publishes the store's records if they are behind; false when that failed.
 async fn publish_if_behind(state: &Shared) -> bool {
     let (data_dir, pool) = (state.config.data_dir.clone(), state.pool.clone());
-    let result = tokio::task::spawn_blocking(move || -> Result<Option<dataset::Published>, dataset::DatasetError> {
+    let result = tokio::task::spawn_blocking(move || -> Result<Option<dataset::Published>, Error> {
         let mut c = db::get(&pool)?;
         if !dataset::behind(&mut c)? {
             return Ok(None);
@@ -508,14 +509,14 @@ pub fn publish_export(
     inputs: &conduct_ingest::Inputs,
     actor: &str,
     writes: dataset::Writes,
-) -> Result<(dataset::Validation, dataset::Published), dataset::DatasetError> {
+) -> Result<(dataset::Validation, dataset::Published), Error> {
     let started = Instant::now();
     dataset::reconcile(conn, data_dir)?;
-    let known = conduct_store::known_incidents(conn).map_err(dataset::DatasetError::Store)?;
+    let known = conduct_store::known_incidents(conn).map_err(Error::from)?;
     let mut v = dataset::validate(inputs, &dataset::Limits::for_cli(), &known)?;
     drop(known);
     if v.summary.accepted() == 0 {
-        return Err(dataset::DatasetError::Refused("no usable rows: nothing was imported".into()));
+        return Err(Error::refused("no usable rows: nothing was imported"));
     }
     let staged = dataset::stage_copy(data_dir, inputs)?;
     let forces: Vec<&str> = dataset::forces_of(&v.export).iter().map(|f| f.name()).collect();
@@ -551,20 +552,20 @@ pub fn publish_export(
 ///
 /// # Errors
 ///
-/// [`dataset::DatasetError::Refused`] when the store holds no incidents, or those of several
+/// [`ErrorKind::Refused`] when the store holds no incidents, or those of several
 /// forces.
-pub fn own_force(conn: &mut Conn) -> Result<conduct_domain::Force, dataset::DatasetError> {
+pub fn own_force(conn: &mut Conn) -> Result<conduct_domain::Force, Error> {
     let forces: Vec<String> = conn
         .query("SELECT name FROM forces WHERE id IN (SELECT DISTINCT force_id FROM incidents) ORDER BY name", &[])?
         .iter()
         .map(|r| r[0].text())
         .collect();
     match &forces[..] {
-        [one] => conduct_domain::Force::resolve(one).map_err(|e| dataset::DatasetError::Refused(format!("force {one:?} held: {e}"))),
-        [] => Err(dataset::DatasetError::Refused(
-            "the store holds no records yet: publish the force's own export before what the cross-force hub sent back".into(),
-        )),
-        many => Err(dataset::DatasetError::Refused(format!(
+        [one] => conduct_domain::Force::resolve(one).map_err(|e| Error::refused(format!("force {one:?} held: {e}"))),
+        [] => {
+            Err(Error::refused("the store holds no records yet: publish the force's own export before what the cross-force hub sent back"))
+        }
+        many => Err(Error::refused(format!(
             "the store holds records of {} forces ({}): the cross-force mode is for one force's own server, which holds only its own records",
             many.len(),
             many.join(", ")
@@ -581,7 +582,7 @@ pub fn own_force(conn: &mut Conn) -> Result<conduct_domain::Force, dataset::Data
 ///
 /// # Errors
 ///
-/// [`dataset::DatasetError::Refused`] when the store is not one force's ([`own_force`]), the
+/// [`ErrorKind::Refused`] when the store is not one force's ([`own_force`]), the
 /// reports were read for another force, or they name an own record the store does not hold;
 /// the database's or the publication's error otherwise.
 pub fn receive_cross_force(
@@ -592,10 +593,10 @@ pub fn receive_cross_force(
     source: &str,
     left_out: &[String],
     actor: &str,
-) -> Result<(conduct_store::cross_force::Receipt, dataset::Published), dataset::DatasetError> {
+) -> Result<(conduct_store::cross_force::Receipt, dataset::Published), Error> {
     let own = own_force(conn)?;
     if own != force {
-        return Err(dataset::DatasetError::Refused(format!(
+        return Err(Error::refused(format!(
             "the hub's result was read for {}, but the store holds the records of {}",
             force.name(),
             own.name()
@@ -608,12 +609,12 @@ pub fn receive_cross_force(
         .collect();
     let missing: Vec<&str> = reports.iter().map(|r| r.own_record.as_str()).filter(|r| !held.contains(*r)).collect();
     if let Some(first) = missing.first() {
-        return Err(dataset::DatasetError::Refused(format!(
+        return Err(Error::refused(format!(
             "{source}: links {} report rows to records this store does not hold (the first: record {first}): the keymap or the links are of another export; nothing was changed",
             missing.len()
         )));
     }
-    let receipt = conduct_store::cross_force::hold(conn, own, reports, source, left_out).map_err(dataset::DatasetError::Store)?;
+    let receipt = conduct_store::cross_force::hold(conn, own, reports, source, left_out).map_err(Error::from)?;
     dataset::reconcile(conn, data_dir)?;
     let published = dataset::publish(conn, data_dir, &[])?;
     audit::append(
