@@ -44,8 +44,12 @@ pub enum ErrorKind {
     /// A period that reads but lies (partly) outside the years a date can hold; the text as
     /// given.
     PeriodOutOfRange(String),
-    /// A workbook (`.ods`, `.xlsx`) the spreadsheet reader could not open or read: its message.
+    /// A workbook (`.ods`, `.xlsx`) that is not one, or that the checks before the spreadsheet
+    /// reader refused: why.
     Spreadsheet(String),
+    /// A workbook the spreadsheet reader (calamine) could not open or read: its error. Boxed
+    /// to keep the error small.
+    Workbook(Box<calamine::Error>),
     /// No sheet of a workbook has a header naming the table's key columns in its first
     /// `searched` rows: the sheets searched.
     NoTable {
@@ -158,6 +162,7 @@ impl Error {
                 format!("the period {s:?} is outside the supported range: {}", crate::period::SUPPORTED_RANGE)
             }
             ErrorKind::Spreadsheet(m) => format!("cannot read the spreadsheet: {m}"),
+            ErrorKind::Workbook(e) => format!("cannot read the spreadsheet: {e}"),
             ErrorKind::TooLarge(m) => format!("refused: {m}"),
             ErrorKind::NoTable { sheets, searched } => format!(
                 "no sheet holds the table: none of {} has a header row naming the financial year, quarter, force \
@@ -209,6 +214,7 @@ impl std::error::Error for Error {
             ErrorKind::Csv(e) => Some(e),
             ErrorKind::Ingest(e) => Some(&**e),
             ErrorKind::UnknownForce(u) => Some(u),
+            ErrorKind::Workbook(e) => Some(&**e),
             _ => None,
         }
     }

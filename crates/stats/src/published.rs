@@ -1046,6 +1046,26 @@ mod tests {
         assert!(matches!(e.kind(), ErrorKind::OtherOutcomeBasis { wanted: OutcomeBasis::Closed, .. }), "{e}");
     }
 
+    /// Issue 13: the spreadsheet reader's error was kept as text only; it is now the source,
+    /// and the message still names the file and what calamine said.
+    #[test]
+    fn a_workbook_the_reader_cannot_open_keeps_its_error_as_the_source() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.xlsx");
+        // A zip archive, small and sound, holding no workbook.
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        z.start_file("readme.txt", zip::write::SimpleFileOptions::default()).unwrap();
+        z.write_all(b"no workbook here").unwrap();
+        z.finish().unwrap();
+        let e = read_recorded(&path, &mut Tables::new()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Workbook(_)), "{e:?}");
+        assert!(e.to_string().starts_with(&path.display().to_string()), "{e}");
+        let source = std::error::Error::source(&e).expect("calamine's error is the source");
+        assert!(source.downcast_ref::<calamine::Error>().is_some(), "{source:?}");
+        assert!(e.to_string().contains(&source.to_string()), "{e}");
+    }
+
     #[test]
     fn a_workbook_that_would_unpack_past_its_limit_is_refused_unread() {
         use std::io::Write as _;

@@ -182,6 +182,11 @@ fn spreadsheet_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Spreadsheet(e.to_string())).in_file(path)
 }
 
+/// The spreadsheet reader's own error, kept as the source.
+fn workbook_error(path: &Path, e: impl Into<calamine::Error>) -> Error {
+    Error::new(ErrorKind::Workbook(Box::new(e.into()))).in_file(path)
+}
+
 /// Runs a call into the spreadsheet reader, turning a panic in it into an error naming the
 /// file: a malformed workbook must not stop the program.
 fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
@@ -213,8 +218,8 @@ impl Workbook {
             reader.rewind().map_err(io)?;
         }
         let sheets = guarded(path, || match format {
-            Format::Ods => calamine::open_workbook_from_rs(reader).map(calamine::Sheets::Ods).map_err(|e| spreadsheet_error(path, e)),
-            _ => calamine::open_workbook_from_rs(reader).map(calamine::Sheets::Xlsx).map_err(|e| spreadsheet_error(path, e)),
+            Format::Ods => calamine::open_workbook_from_rs(reader).map(calamine::Sheets::Ods).map_err(|e| workbook_error(path, e)),
+            _ => calamine::open_workbook_from_rs(reader).map(calamine::Sheets::Xlsx).map_err(|e| workbook_error(path, e)),
         })?;
         Ok(Workbook { sheets, path: path.to_path_buf() })
     }
@@ -233,7 +238,7 @@ impl Workbook {
         let sheets = &mut self.sheets;
         let range = guarded(&path, || match sheets {
             calamine::Sheets::Xlsx(x) => xlsx_range(x, &path, name),
-            other => other.worksheet_range(name).map_err(|e| spreadsheet_error(&path, e).in_sheet(name)),
+            other => other.worksheet_range(name).map_err(|e| workbook_error(&path, e).in_sheet(name)),
         })?;
         let first_row = range.start().map_or(1, |(r, _)| u64::from(r) + 1);
         Ok(Rows::Sheet { range, next: 0, first_row })
@@ -245,7 +250,7 @@ impl Workbook {
 /// kilobyte of XML, and calamine's `worksheet_range` would allocate 17 billion cells for it
 /// (the process aborted, out of memory).
 fn xlsx_range<RS: Read + Seek>(x: &mut calamine::Xlsx<RS>, path: &Path, name: &str) -> Result<Range<Data>, Error> {
-    let err = |e: calamine::XlsxError| spreadsheet_error(path, e).in_sheet(name);
+    let err = |e: calamine::XlsxError| workbook_error(path, e).in_sheet(name);
     let mut reader = x.worksheet_cells_reader(name).map_err(err)?;
     let mut cells = Vec::new();
     let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0, u32::MAX, 0);
