@@ -113,6 +113,11 @@ fn force(name: &str, path: &Path, line: usize) -> Result<Force, EvalError> {
 }
 
 /// Scores `predicted` (courses.csv) against `truth` (an incidents file with `true_course_id`).
+///
+/// # Errors
+///
+/// [`EvalError`] naming the file when either cannot be read as CSV, lacks a column it needs,
+/// or has a row whose force, date or course cannot be read.
 pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> {
     let (h, rows) = read(truth)?;
     let (cf, cr, cd, cl, ct) = (
@@ -294,6 +299,11 @@ pub struct ViolentReport {
 }
 
 /// The reports of `truth` marked `true_serious_violence`, in date order.
+///
+/// # Errors
+///
+/// [`EvalError`] naming the file when it cannot be read as CSV, lacks a column it needs, or
+/// has a row whose force or date cannot be read.
 pub fn violent_reports(truth: &Path) -> Result<Vec<ViolentReport>, EvalError> {
     let (h, rows) = read(truth)?;
     let (cf, cr, cd, ct, cv) = (

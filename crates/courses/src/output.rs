@@ -117,6 +117,11 @@ impl Found<'_> {
     }
 
     /// Writes every output into `dir`.
+    ///
+    /// # Errors
+    ///
+    /// [`WriteError`] naming the file when `dir` cannot be made or a file in it cannot be
+    /// written.
     pub fn write(&self, dir: &Path) -> Result<(), WriteError> {
         std::fs::create_dir_all(dir).map_err(|e| werr(dir)(&e))?;
         let inc = self.incidents;

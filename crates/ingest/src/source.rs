@@ -71,6 +71,13 @@ enum Rows {
 
 impl Source {
     /// Opens a file of the given table, filling in what the header tells the summary.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] when the file or its CSV header cannot be read, [`ErrorKind::Unsupported`]
+    /// when it is not a regular file, [`ErrorKind::Encoding`] when it is UTF-16 or mostly NUL bytes,
+    /// [`ErrorKind::Limit`] when the CSV header is too long or the Parquet file would decode past
+    /// the limit, [`ErrorKind::Parquet`] or [`ErrorKind::Damaged`] when the Parquet file is damaged.
     pub fn open(path: &Path, table: Table, progress: &Progress, limits: &Limits) -> Result<(Source, FileSummary), Error> {
         let io = |e| Error::new(ErrorKind::Io(e), path, None);
         let mut file = File::open(path).map_err(io)?;
@@ -140,6 +147,12 @@ impl Source {
     }
 
     /// The next row, read into `row`, or `None` at the end of the file.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] when the file cannot be read on, [`ErrorKind::Parquet`] or
+    /// [`ErrorKind::Damaged`] when a Parquet row cannot be decoded, [`ErrorKind::Limit`] when the
+    /// Parquet rows decode past their limit. A row that is merely unreadable is [`RowEvent::Bad`].
     pub fn next_row(&mut self, row: &mut RawRow, summary: &mut FileSummary) -> Result<Option<RowEvent>, Error> {
         let width = self.column_names.len();
         row.fields.resize_with(width, String::new);

@@ -34,6 +34,10 @@ pub struct State {
 }
 
 /// The population row, if the workspace has a linked population.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when the query fails.
 pub fn state(c: &mut Conn) -> Result<Option<State>, Error> {
     let row = c.query_one(
         "SELECT model, engine, next_person, batches, created_at, forename_records, forename_people, surname_records, surname_people
@@ -56,6 +60,10 @@ pub fn state(c: &mut Conn) -> Result<Option<State>, Error> {
 }
 
 /// Writes the population row (replacing it).
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a statement fails.
 pub fn put_state(c: &mut Conn, s: &State) -> Result<(), Error> {
     c.execute("DELETE FROM population WHERE id = 1", &[])?;
     c.execute(
@@ -103,6 +111,10 @@ pub fn keys_of(f: &Features) -> Vec<(i64, i64)> {
 const KEY_TABLES: [&str; 2] = ["population_keys", "population_keys_recent"];
 
 /// Adds records' keys to the recent keys ([`merge_keys`] moves them into the large table).
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when an insert fails.
 pub fn insert_recent_keys(c: &mut Conn, recs: &[(Rec, &Features)]) -> Result<(), Error> {
     insert_keys_into(c, KEY_TABLES[1], recs)
 }
@@ -111,6 +123,10 @@ pub fn insert_recent_keys(c: &mut Conn, recs: &[(Rec, &Features)]) -> Result<(),
 /// eighth of it. The large table is not counted (a scan of every key, 0.1 s at a million
 /// records): its size is estimated as `records` times the keys per record of `keyed` (the
 /// batch just added), less the recent keys. Returns whether it merged.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when the count, the copy or the delete fails.
 pub fn merge_keys(c: &mut Conn, records: i64, keyed: &[(Rec, &Features)]) -> Result<bool, Error> {
     let recent = c.query_one("SELECT count(*) FROM population_keys_recent", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
     if recent == 0 || keyed.is_empty() {
@@ -127,6 +143,10 @@ pub fn merge_keys(c: &mut Conn, records: i64, keyed: &[(Rec, &Features)]) -> Res
 }
 
 /// Adds records' keys to the large table (a whole population at once).
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when an insert fails.
 pub fn insert_keys(c: &mut Conn, recs: &[(Rec, &Features)]) -> Result<(), Error> {
     insert_keys_into(c, KEY_TABLES[0], recs)
 }
@@ -145,6 +165,10 @@ fn insert_keys_into(c: &mut Conn, table: &str, recs: &[(Rec, &Features)]) -> Res
 }
 
 /// Removes a record's keys (computed from the features it was indexed with).
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a delete fails.
 pub fn delete_keys(c: &mut Conn, rec: Rec, f: &Features) -> Result<(), Error> {
     for (k, nb) in keys_of(f) {
         for t in KEY_TABLES {
@@ -159,6 +183,11 @@ pub fn delete_keys(c: &mut Conn, rec: Rec, f: &Features) -> Result<(), Error> {
 /// nearest `window` on each side in neighbourhood order (as a full link splits an oversized
 /// block). `keys`
 /// are `(record, key, neighbourhood order)`; the result has one set per record `0..n`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a query (or the temporary table of keys)
+/// fails.
 pub fn candidates_all(c: &mut Conn, keys: &[(usize, i64, i64)], n: usize, cap: usize, window: usize) -> Result<Vec<BTreeSet<Rec>>, Error> {
     if let Conn::Sqlite(db) = c {
         return candidates_sqlite(db, keys, n, cap, window).map_err(sqlite_error);
@@ -177,6 +206,11 @@ pub fn readers(path: &std::path::Path, n: usize) -> Vec<rusqlite::Connection> {
 }
 
 /// A connection that only reads the workspace at `path`.
+///
+/// # Errors
+///
+/// The [`rusqlite::Error`] when the file cannot be opened read-only, set up, or read (no
+/// `population_records` table, say).
 pub fn open_reader(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let c = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
@@ -505,6 +539,12 @@ fn temp(c: &mut Conn, name: &str, ddl: &str, columns: &[&str], rows: Vec<Vec<Val
 }
 
 /// The stored records with these keys, in one statement: `(index into keys, record)`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a statement fails or a people row cannot be
+/// read back, [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) when a record has no number or
+/// person.
 pub fn by_keys(c: &mut Conn, keys: &[(u8, &str)]) -> Result<Vec<(usize, Stored)>, Error> {
     let rows = keys.iter().enumerate().map(|(i, &(f, id))| vec![Value::Int(i as i64), Value::Int(i64::from(f)), id.into()]).collect();
     temp(c, "update_ids", "i INTEGER NOT NULL, force_id INTEGER NOT NULL, record_id TEXT NOT NULL", &["i", "force_id", "record_id"], rows)?;
@@ -529,6 +569,12 @@ pub fn by_keys(c: &mut Conn, keys: &[(u8, &str)]) -> Result<Vec<(usize, Stored)>
 }
 
 /// The stored records with these numbers, in one statement, in record order.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a statement fails or a people row cannot be
+/// read back, [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) when a record has no number or
+/// person.
 pub fn by_recs(c: &mut Conn, recs: &[Rec]) -> Result<Vec<Stored>, Error> {
     if let Conn::Sqlite(db) = c {
         return by_recs_sqlite(db, recs);
@@ -602,6 +648,10 @@ fn by_recs_sqlite(db: &rusqlite::Connection, recs: &[Rec]) -> Result<Vec<Stored>
 /// The stored features of these records, with their persons, in record order: `(record,
 /// person, stored text)`, the text `None` where the index holds none (a record indexed before
 /// schema step 9). Records the index does not hold are left out.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a statement fails.
 pub fn features_of(c: &mut Conn, recs: &[Rec]) -> Result<Vec<(Rec, PersonNumber, Option<String>)>, Error> {
     let mut sorted = recs.to_vec();
     sorted.sort_unstable();
@@ -627,6 +677,10 @@ pub fn features_of(c: &mut Conn, recs: &[Rec]) -> Result<Vec<(Rec, PersonNumber,
 }
 
 /// Stores records' features (in record order), replacing any stored before when `replace`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a delete or an insert fails.
 pub fn put_features(c: &mut Conn, recs: &[(Rec, &Features)], replace: bool) -> Result<(), Error> {
     let mut rows: Vec<(Rec, String)> = recs.par_iter().map(|&(rec, f)| (rec, crate::features::encode(f))).collect();
     rows.sort_unstable_by_key(|r| r.0);
@@ -643,6 +697,10 @@ pub fn put_features(c: &mut Conn, recs: &[(Rec, &Features)], replace: bool) -> R
 }
 
 /// The numbers of the records of these persons, in one statement.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a statement fails.
 pub fn recs_of_persons(c: &mut Conn, persons: &[PersonNumber]) -> Result<Vec<Rec>, Error> {
     temp(c, "update_persons", "person INTEGER PRIMARY KEY", &["person"], persons.iter().map(|&p| vec![Value::Int(p)]).collect())?;
     Ok(c.query("SELECT rec FROM population_records WHERE person IN (SELECT person FROM update_persons)", &[])?
@@ -653,6 +711,10 @@ pub fn recs_of_persons(c: &mut Conn, persons: &[PersonNumber]) -> Result<Vec<Rec
 
 /// The stored records of these reports (force and incident reference), in one statement, but
 /// those `skip` says are already at hand (by force and record id: their rows are not read).
+///
+/// # Errors
+///
+/// As [`by_keys`].
 pub fn of_reports(c: &mut Conn, reports: &[(u8, &str)], skip: impl Fn(u8, &str) -> bool) -> Result<Vec<Stored>, Error> {
     let rows = reports.iter().map(|&(f, r)| vec![Value::Int(i64::from(f)), r.into()]).collect();
     temp(c, "update_reports", "force_id INTEGER NOT NULL, incident_ref TEXT NOT NULL", &["force_id", "incident_ref"], rows)?;
@@ -668,11 +730,19 @@ pub fn of_reports(c: &mut Conn, reports: &[(u8, &str)], skip: impl Fn(u8, &str) 
 }
 
 /// The next record number.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when the query fails.
 pub fn next_rec(c: &mut Conn) -> Result<Rec, Error> {
     Ok(c.query_one("SELECT coalesce(max(rec), 0) + 1 FROM population_records", &[])?.and_then(|r| r[0].int()).unwrap_or(1))
 }
 
 /// Adds records: `(rec, force, record_id, person)`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when an insert fails.
 pub fn insert_records(c: &mut Conn, recs: &[(Rec, u8, &str, PersonNumber)], batch: i64) -> Result<(), Error> {
     for chunk in recs.chunks(1 << 16) {
         let rows: Vec<Vec<Value>> = chunk
@@ -687,6 +757,10 @@ pub fn insert_records(c: &mut Conn, recs: &[(Rec, u8, &str, PersonNumber)], batc
 }
 
 /// Takes a withdrawn record out of the population and out of the store's people rows.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a delete fails.
 pub fn delete_record(c: &mut Conn, rec: Rec, force: u8, record_id: &str) -> Result<(), Error> {
     c.execute("DELETE FROM population_records WHERE rec = ?", &[Value::Int(rec)])?;
     c.execute("DELETE FROM population_features WHERE rec = ?", &[Value::Int(rec)])?;
@@ -695,12 +769,20 @@ pub fn delete_record(c: &mut Conn, rec: Rec, force: u8, record_id: &str) -> Resu
 }
 
 /// Moves records to another person.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when the update fails.
 pub fn set_person(c: &mut Conn, rec: Rec, person: PersonNumber) -> Result<(), Error> {
     c.execute("UPDATE population_records SET person = ? WHERE rec = ?", &[Value::Int(person), Value::Int(rec)])?;
     Ok(())
 }
 
 /// Records that `from` now redirects to `to`, and points earlier redirects to `from` at `to`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a statement fails.
 pub fn redirect(c: &mut Conn, from: PersonNumber, to: PersonNumber, batch: i64) -> Result<(), Error> {
     c.execute("UPDATE person_redirects SET to_person = ? WHERE to_person = ?", &[Value::Int(to), Value::Int(from)])?;
     c.execute("DELETE FROM person_redirects WHERE from_person = ?", &[Value::Int(from)])?;
@@ -712,6 +794,10 @@ pub fn redirect(c: &mut Conn, from: PersonNumber, to: PersonNumber, batch: i64) 
 }
 
 /// Records an event.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when the insert fails.
 #[allow(clippy::too_many_arguments)]
 pub fn event(
     c: &mut Conn,

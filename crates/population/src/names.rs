@@ -98,6 +98,10 @@ pub fn count_all(feats: &[Features]) -> (Vec<(Identity, i64)>, Vec<NameCount>, T
 }
 
 /// Writes counts made by [`count_all`] into empty tables.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when an insert fails.
 pub fn write_all(c: &mut Conn, ids: &[(Identity, i64)], names: &[NameCount]) -> Result<(), Error> {
     for chunk in ids.chunks(1 << 16) {
         let rows: Vec<Vec<Value>> = chunk
@@ -126,6 +130,12 @@ fn years_of(ids: &BTreeMap<(u32, u32), i64>) -> Vec<u32> {
 }
 
 /// Applies records leaving (`-1`) and arriving (`+1`) to the stored counts and `totals`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a statement fails,
+/// [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) when an identity's stored record count would
+/// fall below zero.
 pub fn apply(c: &mut Conn, changes: &[(&Features, i64)], totals: &mut Totals) -> Result<(), Error> {
     let mut by_identity: BTreeMap<Identity, i64> = BTreeMap::new();
     let mut name_delta: BTreeMap<(u8, u64), (i64, i64)> = BTreeMap::new();
@@ -201,6 +211,11 @@ pub fn apply(c: &mut Conn, changes: &[(&Features, i64)], totals: &mut Totals) ->
 
 /// The term frequencies of the names of `feats`, from the stored counts and `totals`: each the
 /// frequency a full count over the population gives.
+///
+/// # Errors
+///
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when the temporary table of names cannot be filled
+/// or the query fails.
 pub fn frequencies<'a>(c: &mut Conn, feats: impl IntoIterator<Item = &'a Features>, totals: &Totals) -> Result<TermFrequencies, Error> {
     let mut wanted: BTreeSet<u64> = BTreeSet::new();
     for f in feats {

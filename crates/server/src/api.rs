@@ -66,6 +66,11 @@ pub struct Credentials {
 /// Failed attempts are stored one by one, which the limiter bounds per address (to its limit,
 /// plus at most one per database slot for attempts checked at the same moment) and
 /// [`auth::MAX_STORED_PER_WINDOW`] bounds across all addresses; past it they are counted.
+///
+/// # Errors
+///
+/// [`ApiError`] 422 when the username or password is over its limit, 429 (with `retry_after`)
+/// when locked out, 401 when they do not match; 500 when the database or the audit log fails.
 pub async fn sign_in(state: &Shared, addr: SocketAddr, creds: Credentials) -> Result<(User, String, String), ApiError> {
     let username = creds.username.trim().to_string();
     let addr_key = auth::address_key(addr.ip());
@@ -320,6 +325,10 @@ pub(crate) async fn assign(
 }
 
 /// Assigns a course, audited either way (the API and the course page's form).
+///
+/// # Errors
+///
+/// As [`crate::workflow::assign`], through [`AppState::view`](crate::AppState::view).
 pub async fn assign_course(state: &Shared, ctx: &Ctx, id: String, assignee: String) -> Result<Assigned, ApiError> {
     let user = ctx.user.clone();
     state
@@ -358,6 +367,10 @@ pub(crate) async fn review(
 }
 
 /// Records a review, audited either way (the API and the course page's form).
+///
+/// # Errors
+///
+/// As [`crate::workflow::record_review`], through [`AppState::view`](crate::AppState::view).
 pub async fn review_course(state: &Shared, ctx: &Ctx, id: String, r: ReviewRequest) -> Result<crate::workflow::ReviewEntry, ApiError> {
     let user = ctx.user.clone();
     state.view(move |c| crate::workflow::record_review(c, &user, &id, r.decision, &r.note)).await
@@ -473,6 +486,11 @@ pub(crate) async fn grant(
 }
 
 /// Records a grant (administrators only), audited either way.
+///
+/// # Errors
+///
+/// [`ApiError`] 403 (audited) when the user is not an administrator; 400 when the force is unknown
+/// or the grant not valid ([`auth::grant`]); 500 when the database or the audit log fails.
 pub async fn give_grant(state: &Shared, ctx: &Ctx, g: GrantRequest) -> Result<Granted, ApiError> {
     let entry = |outcome: &str, detail: &str, force: &str| Entry {
         actor: ctx.user.username.clone(),
@@ -545,6 +563,12 @@ fn refuse(status: StatusCode, message: String, report: Option<Json_>) -> ApiErro
 /// for forms `csrf`),
 /// validates it, and when it may be used keeps it and starts the analysis. Refused uploads
 /// leave nothing behind but their record in the uploads list and the audit log.
+///
+/// # Errors
+///
+/// [`ApiError`] 413 over the size limit, 400 (or the parser's 4xx) when the form cannot be read,
+/// 403 on a wrong CSRF token or (audited) for a reviewer, 422 when a file or the export is refused
+/// (the report in its detail); 500 when staging, the database or the audit log fails.
 pub async fn receive_upload(state: &Shared, ctx: &Ctx, headers: &HeaderMap, mut form: Multipart) -> Result<Uploaded, ApiError> {
     let staging = state.config.data_dir.join("staging").join(crate::audit::hex(&auth::random_bytes::<8>()));
     std::fs::create_dir_all(&staging).map_err(|e| ApiError::internal(format!("creating {}: {e}", staging.display())))?;

@@ -76,6 +76,10 @@ pub fn now() -> String {
 }
 
 /// Appends entries in one transaction, chained onto the current head.
+///
+/// # Errors
+///
+/// A [`DbError`] when the transaction fails (nothing is appended then).
 pub fn append(conn: &mut Conn, entries: &[Entry]) -> Result<()> {
     conn.transaction(|c| {
         if c.is_postgres() {
@@ -142,6 +146,11 @@ impl Auditor {
     }
 
     /// Records `entry` and waits until it is committed.
+    ///
+    /// # Errors
+    ///
+    /// The error's text when the writer has stopped, or the batch holding the entry could not be
+    /// committed.
     pub async fn record(&self, entry: Entry) -> std::result::Result<(), String> {
         let (reply, wait) = oneshot::channel();
         self.tx.send((entry, reply)).map_err(|_| "the audit writer has stopped".to_string())?;
@@ -173,6 +182,11 @@ impl Verification {
 
 /// Walks the whole log checking sequence, links and hashes; `expect` is a head recorded earlier
 /// that must still be present.
+///
+/// # Errors
+///
+/// A [`DbError`] when the log cannot be read; a broken chain is not an error but the
+/// [`Verification`]'s problems.
 pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verification> {
     let mut v = Verification::default();
     let mut prev_seq = 0i64;
@@ -235,6 +249,10 @@ pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verificati
 }
 
 /// Parses `SEQ:HASH`.
+///
+/// # Errors
+///
+/// A [`DbError`] when `s` is not a number, a `:` and a hash.
 pub fn parse_head(s: &str) -> std::result::Result<(i64, String), DbError> {
     let (a, b) = s.split_once(':').ok_or_else(|| DbError::new(format!("expected SEQ:HASH, got {s:?}")))?;
     let seq = a.trim().parse().map_err(|_| DbError::new(format!("expected a number before ':', got {a:?}")))?;

@@ -156,6 +156,12 @@ pub fn stored_username(name: &str) -> String {
 }
 
 /// Creates an account. Analysts must have a force; passwords must be at least 12 characters.
+///
+/// # Errors
+///
+/// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) when the username or password is not valid,
+/// an analyst is given no force, or the username is taken; [`ErrorKind::Db`](crate::ErrorKind::Db)
+/// when the database fails.
 pub fn add_user(conn: &mut Conn, username: &str, password: &str, role: Role, force: Option<Force>) -> Result<i64, Error> {
     let username = username.trim();
     if username.is_empty()
@@ -199,6 +205,10 @@ fn user_from_row(conn: &mut Conn, r: &[Value]) -> Result<User, DbError> {
 }
 
 /// Checks a username and password; the user when they match.
+///
+/// # Errors
+///
+/// A [`DbError`] when the database fails (wrong credentials are `Ok(None)`).
 pub fn check_login(conn: &mut Conn, username: &str, password: &str) -> Result<Option<User>, DbError> {
     let row = conn
         .query_one("SELECT id, username, role, force, password_hash FROM users WHERE username = ? AND disabled = 0", &[username.into()])?;
@@ -229,6 +239,10 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Starts a session; returns (token for the cookie, CSRF token).
+///
+/// # Errors
+///
+/// A [`DbError`] when expired sessions cannot be deleted or the new one cannot be stored.
 pub fn start_session(conn: &mut Conn, user: &User) -> Result<(String, String), DbError> {
     let token = hex(&random_bytes::<32>());
     let csrf = hex(&random_bytes::<32>());
@@ -247,6 +261,10 @@ pub fn start_session(conn: &mut Conn, user: &User) -> Result<(String, String), D
 }
 
 /// The user and CSRF token of a live session.
+///
+/// # Errors
+///
+/// A [`DbError`] when the database fails (an unknown or expired session is `Ok(None)`).
 pub fn session(conn: &mut Conn, token: &str) -> Result<Option<(User, String)>, DbError> {
     // The values in CASTs: bare, SQLite (STAT4) prepared this statement, which every request
     // runs, again each time.
@@ -265,11 +283,21 @@ pub fn session(conn: &mut Conn, token: &str) -> Result<Option<(User, String)>, D
 }
 
 /// Ends a session.
+///
+/// # Errors
+///
+/// A [`DbError`] when the delete fails.
 pub fn end_session(conn: &mut Conn, token: &str) -> Result<(), DbError> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?", &[token_hash(token).into()]).map(|_| ())
 }
 
 /// Grants `username` access to `force`'s identifiable data.
+///
+/// # Errors
+///
+/// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) when the reason is under 5 characters, there is
+/// no such user, or the user is not a reviewer; [`ErrorKind::Db`](crate::ErrorKind::Db) when the
+/// database fails.
 pub fn grant(conn: &mut Conn, username: &str, force: Force, reason: &str, by: &str) -> Result<(), Error> {
     if reason.trim().len() < 5 {
         return Err(Error::invalid("a grant needs a reason (at least 5 characters)"));
@@ -288,6 +316,10 @@ pub fn grant(conn: &mut Conn, username: &str, force: Force, reason: &str, by: &s
 }
 
 /// The key pseudonymous references are made with: random, made once per database.
+///
+/// # Errors
+///
+/// A [`DbError`] when the key cannot be read or stored.
 pub fn pseudonym_key(conn: &mut Conn) -> Result<Vec<u8>, DbError> {
     if let Some(r) = conn.query_one("SELECT value FROM meta WHERE key = 'pseudonym_key'", &[])? {
         return Ok(r[0].text().into_bytes());

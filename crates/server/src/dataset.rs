@@ -23,6 +23,10 @@ use crate::db::{Conn, Value};
 pub use crate::error::{Error, ErrorKind};
 
 /// The export files in a folder (the same rule as `conduct ingest`: [`Inputs::in_folder`]).
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] when the folder cannot be read.
 pub fn inputs_in(folder: &Path) -> Result<Inputs, Error> {
     Inputs::in_folder(folder).map_err(|e| Error::io("reading", folder, e))
 }
@@ -51,6 +55,10 @@ impl Default for Limits {
 impl Limits {
     /// The defaults, with any of `CONDUCT_MAX_STORED_REJECTS` and `CONDUCT_MAX_UPLOAD_ROWS`
     /// that is set; a value that is not a number is an error.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the variable when one is set to something that is not a whole number.
     pub fn from_env() -> Result<Limits, String> {
         let mut l = Limits::default();
         let read = |name: &str| -> Result<Option<u64>, String> {
@@ -121,6 +129,11 @@ impl Validation {
 /// than [`Limits::max_upload_rows`] rows refused (the read stops once it has accepted more).
 /// `known` holds the incidents the store already has, which people and orders may refer to, as
 /// for `conduct ingest` into a workspace.
+///
+/// # Errors
+///
+/// [`ErrorKind::Unreadable`] when the files cannot be read as an export, [`ErrorKind::Refused`]
+/// when it holds more than [`Limits::max_upload_rows`] rows.
 pub fn validate(inputs: &Inputs, limits: &Limits, known: &conduct_ingest::KnownIncidents) -> Result<Validation, Error> {
     let kept = conduct_ingest::Limits { max_findings_kept: limits.max_stored_rejects, ..Default::default() };
     let mut ingest = Ingest::new().with_limits(kept);
@@ -264,6 +277,10 @@ fn conflict() -> Error {
 }
 
 /// Stages an export whose files are in `from` (a folder this process owns, moved, not copied).
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] when the pending folder cannot be made or `from` cannot be moved into it.
 pub fn stage_folder(data_dir: &Path, from: &Path) -> Result<Staged, Error> {
     let name = new_export_name();
     let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
@@ -275,6 +292,11 @@ pub fn stage_folder(data_dir: &Path, from: &Path) -> Result<Staged, Error> {
 /// Stages a copy of an export's files (for `conduct publish`), each named for the format the
 /// reader detects (a .txt CSV is kept as .csv), so that [`inputs_in`] finds it again at every
 /// later publication.
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] when the folder cannot be made or a file cannot be copied (what was copied
+/// is removed).
 pub fn stage_copy(data_dir: &Path, inputs: &Inputs) -> Result<Staged, Error> {
     let name = new_export_name();
     let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
@@ -342,6 +364,12 @@ fn held(conn: &mut Conn, name: &str) -> Result<bool, Error> {
 /// A data folder from before the store held the records: the exports kept as files under
 /// `DATA/exports/` (those the database names as held, or every folder there if it names none)
 /// are imported into the store once, oldest first, and not read again.
+///
+/// # Errors
+///
+/// [`ErrorKind::Db`] when the database fails, [`ErrorKind::Io`] when the exports folder cannot be
+/// read or an export it should hold is missing, [`ErrorKind::Unreadable`] when an export cannot be
+/// read, [`ErrorKind::Store`] when its records cannot be imported.
 pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), Error> {
     if conn.query_one("SELECT 1 FROM meta WHERE key = 'kept_exports_imported'", &[])?.is_some() {
         return Ok(());
@@ -395,6 +423,11 @@ pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), Error
 /// Tidies the data folder after processes that stopped: staged exports whose records the store
 /// holds are removed, and so are staged exports of stopped processes that no upload waits for.
 /// Exports staged by a live process are left alone.
+///
+/// # Errors
+///
+/// [`ErrorKind::Db`] when the held or queued exports cannot be read (files that cannot be
+/// removed are left).
 pub fn reconcile(conn: &mut Conn, data_dir: &Path) -> Result<(), Error> {
     let waiting = staged(data_dir);
     if waiting.is_empty() {
@@ -501,6 +534,10 @@ pub struct CrossForceUse {
 /// none). `cross_force`: the other forces' reports held from the hub, with the force they were
 /// received for; they join the courses ([`conduct_pipeline::take_in`]) when the records are
 /// all of that force, and are left out (counted) otherwise.
+///
+/// # Errors
+///
+/// [`ErrorKind::Linkage`] when the pipeline fails (its options or model refused).
 pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::OtherForceReport>)>) -> Result<Analysis, Error> {
     let options = analysis_options();
     let export = conduct_pipeline::Export::from(export);
@@ -884,6 +921,13 @@ fn carried_course_ids(
 ///
 /// Ids are carried over from the publication being replaced; if another one (a second server,
 /// `conduct publish` beside a server) commits meanwhile, this one is prepared again from it.
+///
+/// # Errors
+///
+/// [`ErrorKind::Db`] or [`ErrorKind::Store`] when the database fails; [`ErrorKind::Unreadable`]
+/// or [`ErrorKind::Io`] for an unreadable staged export; [`ErrorKind::Population`] or
+/// [`ErrorKind::Linkage`] when linking fails; [`ErrorKind::Internal`] when the model cannot be
+/// written; [`ErrorKind::Refused`] when the population disagrees or publications kept conflicting.
 pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Published, Error> {
     publish_read(conn, data_dir, adding.iter().map(|s| (s, None)).collect(), Writes::Changes)
 }
@@ -891,6 +935,10 @@ pub fn publish(conn: &mut Conn, data_dir: &Path, adding: &[Staged]) -> Result<Pu
 /// [`publish`], with the records of an added export given when its caller has just read them
 /// (`conduct publish`, which validated the same files a moment before): they are not read
 /// again from the staged copy. An export given `None` is read from its staged copy.
+///
+/// # Errors
+///
+/// As [`publish`].
 pub fn publish_read(
     conn: &mut Conn,
     data_dir: &Path,
@@ -1005,6 +1053,10 @@ pub fn publish_read(
 /// Whether the store holds records imported after the current publication was analysed (a
 /// workspace filled by `conduct ingest`, or an import whose publication did not commit): the
 /// dashboard publishes them when it starts.
+///
+/// # Errors
+///
+/// [`ErrorKind::Db`] when the query fails.
 pub fn behind(conn: &mut Conn) -> Result<bool, Error> {
     let last = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
     Ok(last > meta_number(conn, "published_import")?.unwrap_or(0))

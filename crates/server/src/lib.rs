@@ -108,6 +108,11 @@ pub type Shared = Arc<AppState>;
 
 impl AppState {
     /// Runs `f` on a pooled connection off the async threads.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] 500 when no database slot or connection can be had or the task fails; otherwise
+    /// the error `f` returns.
     pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -126,6 +131,10 @@ impl AppState {
     }
 
     /// Records audit entries, failing the request if they cannot be written.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] 500 when an entry cannot be written (the audit writer failed or stopped).
     pub async fn record(&self, entries: Vec<Entry>) -> Result<(), ApiError> {
         for e in entries {
             self.auditor.record(e).await.map_err(|e| ApiError::internal(format!("audit log: {e}")))?;
@@ -135,6 +144,11 @@ impl AppState {
 
     /// Runs a view: its audit entries are committed before its data is returned; a refusal's
     /// entry is committed before the refusal.
+    ///
+    /// # Errors
+    ///
+    /// As [`AppState::db`] and [`AppState::record`]; a refusal's [`ApiError`] after its audit entry is
+    /// written (or a 500 if it cannot be).
     pub async fn view<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
@@ -189,6 +203,10 @@ pub struct Ctx {
 
 impl Ctx {
     /// Checks the CSRF token sent with a state-changing request.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError`] 403 when the token is missing or not the session's.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), ApiError> {
         match sent {
             Some(s) if auth::same_token(s, &self.csrf) => Ok(()),
@@ -334,12 +352,22 @@ pub fn router(state: Shared) -> axum::Router {
 
 /// Opens the database, migrates it and builds the shared state, with the upload limits the
 /// environment sets ([`dataset::Limits::from_env`]).
+///
+/// # Errors
+///
+/// A [`DbError`](db::DbError) when a limit set in the environment is not a number; otherwise as
+/// [`state_with`].
 pub fn state(config: Config) -> Result<Shared, db::DbError> {
     let limits = dataset::Limits::from_env().map_err(db::DbError::new)?;
     state_with(config, limits)
 }
 
 /// As [`state`], with the upload limits given.
+///
+/// # Errors
+///
+/// A [`DbError`](db::DbError) when the database cannot be reached, migrated, or its pseudonym key
+/// read or stored.
 pub fn state_with(config: Config, limits: dataset::Limits) -> Result<Shared, db::DbError> {
     // Two connections beyond the request slots: the audit writer's and a publication's.
     let pool = db::pool(&config.database, config.pool_size + 2)?;
@@ -368,11 +396,20 @@ pub fn state_with(config: Config, limits: dataset::Limits) -> Result<Shared, db:
 
 /// Serves until interrupted, with the upload limits the environment sets. Prints
 /// `listening on http://ADDR` once the socket is bound.
+///
+/// # Errors
+///
+/// When a limit set in the environment is not a number; otherwise as [`serve_with`].
 pub fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     serve_with(config, dataset::Limits::from_env()?)
 }
 
 /// As [`serve`], with the upload limits given.
+///
+/// # Errors
+///
+/// When the state cannot be built ([`state_with`]), the runtime cannot start, the address cannot
+/// be bound, or serving fails.
 pub fn serve_with(config: Config, limits: dataset::Limits) -> Result<(), Box<dyn std::error::Error>> {
     init_request_log();
     // Connections are opened outside the runtime: the PostgreSQL client blocks on its own.
@@ -503,6 +540,12 @@ pub fn status_text(s: StatusCode) -> &'static str {
 /// accepted only when the publication commits: a publication killed on the way leaves nothing
 /// that a later one would read (see [`dataset::Staged`]). `writes` says how the analysis tables
 /// are written (by their changes unless told to write them whole).
+///
+/// # Errors
+///
+/// [`ErrorKind::Refused`] when the export has no usable rows; as [`dataset::validate`],
+/// [`dataset::stage_copy`] and [`dataset::publish`] otherwise; [`ErrorKind::Db`] when the tidying
+/// or the audit entry fails, [`ErrorKind::Store`] when the held incidents cannot be read.
 pub fn publish_export(
     conn: &mut Conn,
     data_dir: &std::path::Path,

@@ -239,6 +239,10 @@ fn records_holding(
 
 /// Searches the records of the forces `user` may see identifiably; `vocabulary` is kept across
 /// searches (one per server).
+///
+/// # Errors
+///
+/// [`ApiError`] 400 when the search is longer than 200 characters; 500 when the database fails.
 pub fn search(c: &mut Conn, user: &User, q: &SearchQuery, vocabulary: &Vocabulary) -> Viewed<SearchPage> {
     let forces: Vec<Force> = Force::all().filter(|f| user.access(*f) == Access::Full).collect();
     let names: Vec<String> = forces.iter().map(|f| f.name().to_string()).collect();

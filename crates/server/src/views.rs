@@ -106,6 +106,10 @@ fn flag(s: &Option<String>) -> bool {
 pub const MAX_PAGE: u64 = 10_000_000;
 
 /// Page number and size, bounded; a page number past [`MAX_PAGE`] is refused.
+///
+/// # Errors
+///
+/// [`ApiError`] 400 when `page` is past [`MAX_PAGE`].
 pub fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64), ApiError> {
     let page = page.unwrap_or(1).max(1);
     if page > MAX_PAGE {
@@ -301,6 +305,10 @@ pub struct ReadState {
 
 impl ReadState {
     /// Reads it for user `user_id`.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when the query fails.
     pub fn read(c: &mut Conn, user_id: i64) -> Result<ReadState, DbError> {
         let r = c
             .query_one(
@@ -351,11 +359,19 @@ fn kept<T: Clone>(
 
 impl Totals {
     /// Which publication is current (the key totals are kept under).
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when the query fails.
     pub fn publication(c: &mut Conn) -> Result<String, DbError> {
         Ok(c.query_one("SELECT value FROM meta WHERE key = 'published_at'", &[])?.map(|r| r[0].text()).unwrap_or_default())
     }
 
     /// The count (a one-number query) `sql` with `params`, computed once per `published`.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when the count is not kept and its query fails.
     pub fn count(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<i64, DbError> {
         kept(&self.map, published, format!("{published}\u{1f}{sql}\u{1f}{params:?}"), 10_000, || {
             Ok(c.query_one(sql, params)?.and_then(|r| r[0].int()).unwrap_or(0))
@@ -366,6 +382,10 @@ impl Totals {
     /// read once per `published`: a filtered list's rows in review order, so that any page of
     /// it is found without an OFFSET over the filter. At most `KEPT_POSITION_LISTS` (64) lists
     /// are kept; past that, all are dropped and each is read again when next asked for.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when the list is not kept and its query fails.
     pub fn positions(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<std::sync::Arc<Vec<i64>>, DbError> {
         kept(&self.positions, published, format!("{published}\u{1f}{sql}\u{1f}{params:?}"), KEPT_POSITION_LISTS, || {
             let mut list: Vec<i64> = c.query(sql, params)?.iter().filter_map(|r| r[0].int()).collect();
@@ -558,6 +578,12 @@ struct ForceWorkflow {
 }
 
 /// The triage list: courses in review order, each with its reasons.
+///
+/// # Errors
+///
+/// [`ApiError`] 400 when the force, priority, state, sort or page asked is not one; 403 when an
+/// analyst's account has no force, or (audited) they ask for another force's list; 500 when the
+/// database fails.
 pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Viewed<TriageList> {
     let asked = match q.force.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(name) => Some(force_of(name).ok_or_else(|| ApiError::bad_request(format!("unknown force {name:?}")))?),
@@ -1607,6 +1633,11 @@ impl CourseRows {
 }
 
 /// One course: its reports on a time line, the people in them, its orders and breaches.
+///
+/// # Errors
+///
+/// [`ApiError`] 404 when there is no such course; 403 (audited) when an analyst may see none of
+/// its forces; 500 when the database fails.
 pub fn course(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<CoursePage> {
     let requested = id;
     let (read, id) =
@@ -1940,6 +1971,11 @@ const PERSON_HISTORY: &str = "SELECT publication, at, kind, id, other_id, member
 
 /// One person: the records merged into them that the user may see, each explained against the
 /// first, the courses they are in, and which other forces hold records of them.
+///
+/// # Errors
+///
+/// [`ApiError`] 404 when there is no such person or no published model; 403 (audited) when an
+/// analyst may see none of its forces; 500 when the database fails or the model cannot be read.
 pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonPage> {
     let select = PERSON_RECORDS.as_str();
     let requested = id;
@@ -2235,6 +2271,11 @@ const FORCE_COLUMNS: &str =
     "name, incidents, courses, hidden_repeats, linked_repeats, urgent, high, review, routine, breaches, charged, outcomes, overview";
 
 /// A force's overview: trend, outcomes, hidden repeats and the triage summary (aggregates only).
+///
+/// # Errors
+///
+/// [`ApiError`] 404 when the force is unknown or nothing is published for it; 500 when the
+/// database fails.
 pub fn overview(c: &mut Conn, force: &str) -> Result<ForceOverview, ApiError> {
     let f = force_of(force).ok_or_else(|| ApiError::not_found(format!("unknown force {force:?}")))?;
     let row = c.query_one(&format!("SELECT {FORCE_COLUMNS} FROM force_figures WHERE name = ?"), &[f.name().into()])?;
@@ -2267,6 +2308,10 @@ pub struct National {
 }
 
 /// Every force side by side (aggregates only).
+///
+/// # Errors
+///
+/// [`ApiError`] 500 when the database fails.
 pub fn national(c: &mut Conn) -> Result<National, ApiError> {
     let columns = FORCE_COLUMNS.replace(", overview", ", '{}'");
     let rows = c.query(&format!("SELECT {columns} FROM force_figures ORDER BY name"), &[])?;
@@ -2314,6 +2359,11 @@ pub struct LoggedEntry {
 }
 
 /// The audit log, newest first (administrators).
+///
+/// # Errors
+///
+/// [`ApiError`] 403 (audited) when the user is not an administrator, 400 when the page is past
+/// [`MAX_PAGE`], 500 when the database fails.
 pub fn audit_log(c: &mut Conn, user: &User, page: Option<u64>, per_page: Option<u64>) -> Viewed<AuditPage> {
     if user.role != Role::Admin {
         return Err(ApiError::forbidden("the audit log is for administrators").audited(entry(user, "read", "audit", "-", "denied", "")));
@@ -2418,12 +2468,21 @@ fn may_see_upload(user: &User, row: &[Value]) -> bool {
 }
 
 /// The uploads a user may see: their own (administrators: everyone's), the latest 50 first.
+///
+/// # Errors
+///
+/// [`ApiError`] 500 when the database fails.
 pub fn uploads(c: &mut Conn, user: &User) -> Result<UploadList, ApiError> {
     let rows = c.query("SELECT id, at, username, status, report FROM uploads ORDER BY id DESC LIMIT 50", &[])?;
     Ok(UploadList { items: rows.iter().filter(|r| may_see_upload(user, r)).map(|r| Upload::from_row(r)).collect() })
 }
 
 /// One upload, if the user may see it (404 otherwise: another user's uploads are not revealed).
+///
+/// # Errors
+///
+/// [`ApiError`] 404 when there is no such upload or it is another user's; 500 when the database
+/// fails.
 pub fn upload(c: &mut Conn, user: &User, id: i64) -> Result<Upload, ApiError> {
     c.query("SELECT id, at, username, status, report FROM uploads WHERE id = ?", &[id.into()])?
         .iter()
@@ -2436,6 +2495,10 @@ pub fn upload(c: &mut Conn, user: &User, id: i64) -> Result<Upload, ApiError> {
 /// (`file,line,column,reason,key`): the report lists at most 500; this is every one stored (all
 /// of them unless there were more than `CONDUCT_MAX_STORED_REJECTS`; the report counts the
 /// rest by reason). The read is audited (reasons can quote values).
+///
+/// # Errors
+///
+/// As [`upload`]; [`ApiError`] 500 when the rejects cannot be read or written as CSV.
 pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
     upload(c, user, id)?;
     let rows = c.query("SELECT file, line, col, reason, row_key FROM upload_rejects WHERE upload_id = ? ORDER BY n", &[id.into()])?;

@@ -103,6 +103,10 @@ pub fn report_key(force: &str, incident_ref: &str) -> String {
 
 impl Content {
     /// What the published tables hold for `course_id` now.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when a query fails.
     pub fn published(c: &mut Conn, course_id: &str) -> Result<Content, DbError> {
         let mut content = Content::default();
         for r in c.query("SELECT force, incident_ref FROM course_incidents WHERE course_id = ?", &[course_id.into()])? {
@@ -237,6 +241,12 @@ fn acting_force(c: &mut Conn, user: &User, action: &str, id: &str) -> Result<(St
 /// Assigns course `id` (its part in the analyst's force) to `assignee`: "me", a colleague's
 /// username, or "" to take it off anyone's list.
 /// Gives the current course id and the analyst who has it now.
+///
+/// # Errors
+///
+/// [`ApiError`] 404 when there is no such course; 403 (audited) when the user is not an analyst of
+/// a force holding it; 400 (audited) when the assignee is not an analyst of that force; 500 when
+/// the database fails.
 pub fn assign(c: &mut Conn, user: &User, id: &str, assignee: &str) -> Viewed<(String, Option<String>)> {
     let (id, force) = acting_force(c, user, "assign", id)?;
     let object = format!("course/{id}");
@@ -274,6 +284,11 @@ pub fn assign(c: &mut Conn, user: &User, id: &str, assignee: &str) -> Viewed<(St
 
 /// Records a review of course `id` by the analyst's force: the decision, a note, and what the
 /// course holds now (so that what arrives later shows as new).
+///
+/// # Errors
+///
+/// [`ApiError`] 404 and 403 as [`assign`]; 400 (audited) when the note is too long, or missing
+/// for the decision "other"; 500 when the database fails.
 pub fn record_review(c: &mut Conn, user: &User, id: &str, decision: Decision, note: &str) -> Viewed<ReviewEntry> {
     let (id, force) = acting_force(c, user, "review", id)?;
     let object = format!("course/{id}");
@@ -344,6 +359,10 @@ pub fn record_review(c: &mut Conn, user: &User, id: &str, decision: Decision, no
 /// `id, force, reviewer, at, decision, note, recorded_as, snapshot` of the table `reviews`:
 /// read with the rest of the course, on PostgreSQL in the same statement). `visible`: whether
 /// the reader may see a force's identifiable data (review notes).
+///
+/// # Errors
+///
+/// [`ApiError`] 500 when the database fails.
 pub fn of_course(
     c: &mut Conn,
     user: &User,
@@ -424,6 +443,10 @@ pub const WORKFLOW_VERSION_KEY: &str = "workflow_version";
 
 /// Raises the workflow's version ([`WORKFLOW_VERSION_KEY`]); called last in the transaction of
 /// every assignment, review and publication (last, so that the row's lock is held briefly).
+///
+/// # Errors
+///
+/// A [`DbError`] when the statement fails.
 pub fn bump_workflow_version(c: &mut Conn) -> Result<(), DbError> {
     c.execute(
         "INSERT INTO meta (key, value) VALUES (?, '1') \
@@ -435,6 +458,10 @@ pub fn bump_workflow_version(c: &mut Conn) -> Result<(), DbError> {
 
 /// Rolls `user`'s last visit forward to the current publication, and gives the publication
 /// they had seen before it: "new since my last visit" is what changed after that one.
+///
+/// # Errors
+///
+/// A [`DbError`] when a query fails; otherwise as [`visit_at`].
 pub fn visit(c: &mut Conn, user: &User) -> Result<i64, DbError> {
     let current =
         c.query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?.and_then(|r| r[0].text().parse::<i64>().ok()).unwrap_or(0);
@@ -446,6 +473,10 @@ pub fn visit(c: &mut Conn, user: &User) -> Result<i64, DbError> {
 /// As [`visit`], with the current publication and the user's visit row (seen, previous) read
 /// already (by [`crate::views::ReadState`], in the same round trip as the rest of a list's
 /// state): writes only when the visit rolls forward, once per publication.
+///
+/// # Errors
+///
+/// A [`DbError`] when the visit row cannot be written.
 pub fn visit_at(c: &mut Conn, user: &User, current: i64, row: Option<(i64, i64)>) -> Result<i64, DbError> {
     match row {
         Some((seen, previous)) => {
@@ -470,6 +501,10 @@ pub fn visit_at(c: &mut Conn, user: &User, current: i64, row: Option<(i64, i64)>
 /// id move to its successor; each force's part of a course that is urgent now and never was
 /// is marked urgent since `now`; and what each force's latest review misses is recomputed
 /// from `content_of` (the new publication's content of a course id; `None` when it has none).
+///
+/// # Errors
+///
+/// A [`DbError`] when a statement fails.
 pub fn after_publication(
     c: &mut Conn,
     retired: &[(String, String)],
@@ -573,6 +608,10 @@ pub struct UrgentCourse {
 }
 
 /// Every urgent course part of `force` (every force's when `None`), oldest first.
+///
+/// # Errors
+///
+/// A [`DbError`] when the query fails.
 pub fn urgent_courses(c: &mut Conn, force: Option<&str>) -> Result<Vec<UrgentCourse>, DbError> {
     let (sql, params): (&str, Vec<Value>) = match force {
         Some(f) => (
@@ -618,6 +657,11 @@ pub fn review_times(rows: &[UrgentCourse], now: &str) -> ReviewTimes {
 }
 
 /// The urgent course parts of the forces `user` may list, as CSV for inspectors.
+///
+/// # Errors
+///
+/// [`ApiError`] 400 when the force is unknown; 403 when an analyst's account has no force, or
+/// (audited) they ask for another force; 500 when the database fails or the CSV cannot be written.
 pub fn review_times_csv(c: &mut Conn, user: &User, force: Option<&str>) -> Viewed<Vec<u8>> {
     let asked = match force.map(str::trim).filter(|s| !s.is_empty()) {
         Some(name) => Some(Force::resolve(name).map_err(|_| ApiError::bad_request(format!("unknown force {name:?}")))?),

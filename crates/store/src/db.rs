@@ -434,6 +434,11 @@ pub fn audit_file(db: &Path) -> PathBuf {
 impl Conn {
     /// Opens a connection and sets it up (SQLite: WAL, a busy handler that waits up to
     /// [`busy_timeout_ms`]).
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when the SQLite file or its audit log cannot be opened or set up, or the
+    /// PostgreSQL server cannot be reached.
     pub fn open(url: &Url) -> Result<Conn> {
         match url {
             Url::Sqlite(path) => {
@@ -474,6 +479,10 @@ impl Conn {
     }
 
     /// Runs one statement; returns the rows changed.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when the statement cannot be prepared or fails.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         match self {
             Conn::Sqlite(c) => {
@@ -490,6 +499,10 @@ impl Conn {
     }
 
     /// Runs a query and returns every row.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when the query cannot be prepared or run, or a row cannot be read.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         match self {
             Conn::Sqlite(c) => {
@@ -526,6 +539,11 @@ impl Conn {
     /// Runs a query and hands each row to `each` as it is read, keeping none of them: for
     /// comparing a table too large to hold twice. The scan stops early when `each` returns
     /// `Ok(false)`.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when the query cannot be prepared or run or a row cannot be read, and the
+    /// error `each` returns, which ends the scan.
     pub fn scan(&mut self, sql: &str, params: &[Value], mut each: impl FnMut(&[Value]) -> Result<bool>) -> Result<()> {
         match self {
             Conn::Sqlite(c) => {
@@ -579,11 +597,19 @@ impl Conn {
     }
 
     /// The first row, if any.
+    ///
+    /// # Errors
+    ///
+    /// As [`Conn::query`].
     pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
 
     /// Runs several statements separated by `;` (no parameters).
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when a statement fails.
     pub fn batch(&mut self, sql: &str) -> Result<()> {
         match self {
             Conn::Sqlite(c) => c.execute_batch(sql).map_err(|e| sqlite_err(sql, e)),
@@ -592,6 +618,11 @@ impl Conn {
     }
 
     /// Runs `f` in a transaction: committed if it returns Ok, rolled back otherwise.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] (as `E`) when the transaction cannot begin or commit; the error `f` returns,
+    /// after rolling back.
     pub fn transaction<T, E: From<DbError>>(
         &mut self,
         f: impl FnOnce(&mut Conn) -> std::result::Result<T, E>,
@@ -611,6 +642,10 @@ impl Conn {
     }
 
     /// Appends rows to a table: `COPY` on PostgreSQL, prepared multi-row inserts on SQLite.
+    ///
+    /// # Errors
+    ///
+    /// A [`DbError`] when an insert (SQLite) or the `COPY` (PostgreSQL) fails.
     pub fn bulk_insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
@@ -723,6 +758,11 @@ impl r2d2::ManageConnection for Manager {
 pub type Pool = r2d2::Pool<Manager>;
 
 /// A pool of `size` connections to `url`; fails at once if the database cannot be reached.
+///
+/// # Errors
+///
+/// A [`DbError`] when the SQLite file's folder cannot be made, the first connection cannot be
+/// opened ([`Conn::open`]), or the pool cannot be built.
 pub fn pool(url: &Url, size: u32) -> Result<Pool> {
     if let Url::Sqlite(p) = url {
         if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -740,6 +780,10 @@ pub fn pool(url: &Url, size: u32) -> Result<Pool> {
 }
 
 /// A connection from the pool.
+///
+/// # Errors
+///
+/// A [`DbError`] when no connection can be had within the pool's timeout (30 s).
 pub fn get(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>> {
     pool.get().map_err(|e| DbError::caused(format!("no database connection: {e}"), e))
 }

@@ -284,6 +284,10 @@ pub fn index_ddl(table: &str, suffix: &str) -> Vec<String> {
 }
 
 /// The tables of the database whose names start with `prefix`.
+///
+/// # Errors
+///
+/// A [`DbError`](crate::db::DbError) when the query fails.
 pub fn tables_like(conn: &mut Conn, prefix: &str) -> Result<Vec<String>> {
     let sql = if conn.is_postgres() {
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND substr(tablename, 1, length(?)) = ?"
