@@ -98,6 +98,16 @@ fn store_holds_the_same_records_on_sqlite_and_postgres() {
         let counts = store.counts().unwrap();
         assert_eq!(counts.imports, 3);
         held.push(((v2.incidents, v2.people, v2.orders), after));
+        // Inside a transaction the records are read on its own connection, and so with its
+        // writes not yet committed (on SQLite the people are otherwise read on a second
+        // connection, which would not see them).
+        store.conn().execute("BEGIN", &[]).unwrap();
+        store.conn().execute("UPDATE people SET forename = 'Uncommitted' WHERE record_id = 'G1'", &[]).unwrap();
+        let inside = store.load_export().unwrap();
+        store.conn().execute("ROLLBACK", &[]).unwrap();
+        let g1 = |e: &conduct_ingest::Export| e.people.iter().find(|p| p.record_id == "G1").map(|p| p.forename.clone());
+        assert_eq!(g1(&inside).as_deref(), Some("Uncommitted"), "{url:?}: the transaction's own write is read");
+        assert_ne!(g1(&store.load_export().unwrap()).as_deref(), Some("Uncommitted"), "{url:?}: rolled back");
         // A row the store cannot read back as a record (written by something other than
         // Conduct) ends the read with an error naming it.
         store.conn().execute("UPDATE people SET role = 'bystander' WHERE record_id = 'G2'", &[]).unwrap();
