@@ -4,26 +4,11 @@
 //! `true_breach_order_ref`, precision and recall of possible breaches.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use conduct_domain::{Date, Force};
 
-/// An evaluation input that could not be read.
-#[derive(Debug)]
-pub struct EvalError {
-    /// The file.
-    pub path: PathBuf,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for EvalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
-    }
-}
-
-impl std::error::Error for EvalError {}
+use crate::Error;
 
 /// Precision, recall and F1 with the counts behind them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -85,40 +70,37 @@ pub struct CourseScores {
 pub const FLAG_TRUTH: [(&str, &str); 2] =
     [("screened_high", "true_course_risk"), ("stalking_under_other_crime", "true_recorded_under_other_crime")];
 
-fn read(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), EvalError> {
-    let err = |m: String| EvalError { path: path.to_path_buf(), message: m };
-    let mut r = csv::ReaderBuilder::new().flexible(false).from_path(path).map_err(|e| err(e.to_string()))?;
-    let header = r.headers().map_err(|e| err(e.to_string()))?.clone();
-    let rows = r.records().collect::<Result<Vec<_>, _>>().map_err(|e| err(e.to_string()))?;
+fn read(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), Error> {
+    let err = |e: csv::Error| Error::read(path, e);
+    let mut r = csv::ReaderBuilder::new().flexible(false).from_path(path).map_err(err)?;
+    let header = r.headers().map_err(err)?.clone();
+    let rows = r.records().collect::<Result<Vec<_>, _>>().map_err(err)?;
     Ok((header, rows))
 }
 
 /// Reads a file Conduct wrote (courses.csv, breaches.csv): every cell back as it was before
 /// [`conduct_domain::cell::inert`] made it safe for spreadsheets.
-fn read_written(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), EvalError> {
+fn read_written(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), Error> {
     let (header, rows) = read(path)?;
     let rows = rows.iter().map(|r| r.iter().map(|c| conduct_domain::cell::restore(c)).collect()).collect();
     Ok((header, rows))
 }
 
-fn column(header: &csv::StringRecord, name: &str, path: &Path) -> Result<usize, EvalError> {
-    header
-        .iter()
-        .position(|h| h.trim().eq_ignore_ascii_case(name))
-        .ok_or_else(|| EvalError { path: path.to_path_buf(), message: format!("no column {name:?}") })
+fn column(header: &csv::StringRecord, name: &str, path: &Path) -> Result<usize, Error> {
+    header.iter().position(|h| h.trim().eq_ignore_ascii_case(name)).ok_or_else(|| Error::input(path, format!("no column {name:?}")))
 }
 
-fn force(name: &str, path: &Path, line: usize) -> Result<Force, EvalError> {
-    Force::resolve(name).map_err(|e| EvalError { path: path.to_path_buf(), message: format!("line {}: {e}", line + 2) })
+fn force(name: &str, path: &Path, line: usize) -> Result<Force, Error> {
+    Force::resolve(name).map_err(|e| Error::input(path, format!("line {}: {e}", line + 2)))
 }
 
 /// Scores `predicted` (courses.csv) against `truth` (an incidents file with `true_course_id`).
 ///
 /// # Errors
 ///
-/// [`EvalError`] naming the file when either cannot be read as CSV, lacks a column it needs,
+/// [`Error`] naming the file when either cannot be read as CSV, lacks a column it needs,
 /// or has a row whose force, date or course cannot be read.
-pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> {
+pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, Error> {
     let (h, rows) = read(truth)?;
     let (cf, cr, cd, cl, ct) = (
         column(&h, "force", truth)?,
@@ -194,10 +176,7 @@ pub fn score(truth: &Path, predicted: &Path) -> Result<CourseScores, EvalError> 
     for (line, r) in rows.iter().enumerate() {
         let key = (force(&r[pf], predicted, line)?, r[pr].trim().to_string());
         let Some(&n) = id.get(&key) else {
-            return Err(EvalError {
-                path: predicted.to_path_buf(),
-                message: format!("line {}: incident {} of {} is not in the truth file", line + 2, key.1, key.0),
-            });
+            return Err(Error::input(predicted, format!("line {}: incident {} of {} is not in the truth file", line + 2, key.1, key.0)));
         };
         courses.entry(r[pc].to_string()).or_default().push(n);
         if ph.is_some_and(|c| r[c].trim() == "true") {
@@ -302,9 +281,9 @@ pub struct ViolentReport {
 ///
 /// # Errors
 ///
-/// [`EvalError`] naming the file when it cannot be read as CSV, lacks a column it needs, or
+/// [`Error`] naming the file when it cannot be read as CSV, lacks a column it needs, or
 /// has a row whose force or date cannot be read.
-pub fn violent_reports(truth: &Path) -> Result<Vec<ViolentReport>, EvalError> {
+pub fn violent_reports(truth: &Path) -> Result<Vec<ViolentReport>, Error> {
     let (h, rows) = read(truth)?;
     let (cf, cr, cd, ct, cv) = (
         column(&h, "force", truth)?,
@@ -318,7 +297,7 @@ pub fn violent_reports(truth: &Path) -> Result<Vec<ViolentReport>, EvalError> {
         if !matches!(r[cv].trim(), "true" | "1" | "yes") {
             continue;
         }
-        let date = Date::parse(&r[cd]).map_err(|e| EvalError { path: truth.to_path_buf(), message: format!("line {}: {e}", line + 2) })?;
+        let date = Date::parse(&r[cd]).map_err(|e| Error::input(truth, format!("line {}: {e}", line + 2)))?;
         out.push(ViolentReport {
             force: force(&r[cf], truth, line)?,
             incident_ref: r[cr].trim().to_string(),

@@ -15,6 +15,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>
 mod breach;
 mod build;
 pub mod early_warning;
+mod error;
 pub mod eval;
 pub mod narrative;
 mod output;
@@ -26,7 +27,8 @@ mod withdrawal;
 
 pub use breach::{Breach, find_breaches};
 pub use build::{Course, Courses, Options, PersonIndex, Suspect, find_courses, span};
-pub use output::{ForceRepeats, Found, PersonName, WriteError, hidden_by_force};
+pub use error::{Error, ErrorKind};
+pub use output::{ForceRepeats, Found, PersonName, hidden_by_force};
 pub use signals::{Escalation, HiddenStalking, Sighting, StalkingSignals, escalation, stalking_signals};
 pub use triage::{ListSizes, Priority, QUIET_DAYS, RECENT_DAYS, Review, force_holds, triage, triage_sized};
 pub use withdrawal::{ForceWithdrawals, Withdrawal, victim_withdrew, withdrawal, withdrawals_by_force};

@@ -6,51 +6,31 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use conduct_domain::Force;
 use conduct_domain::{Date, Incident, Order, RiskAssessment};
 
+use crate::Error;
 use crate::breach::Breach;
 use crate::build::{Course, Courses, Suspect, span};
 use crate::triage::Review;
 use crate::withdrawal::{victim_withdrew, withdrawal, withdrawals_by_force};
 
-/// A file that could not be written.
-#[derive(Debug)]
-pub struct WriteError {
-    /// The file.
-    pub path: PathBuf,
-    /// What went wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
-    }
-}
-
-impl std::error::Error for WriteError {}
-
-fn werr(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> WriteError + '_ {
-    move |e| WriteError { path: path.to_path_buf(), message: e.to_string() }
-}
-
 /// Writes a CSV file, every cell made inert for spreadsheets by the one rule of
 /// [`conduct_domain::cell::inert`] (ids, references and reasons come from the export).
-fn csv_file(path: &Path, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<(), WriteError> {
-    let e = werr(path);
-    let mut w = csv::Writer::from_path(path).map_err(|x| e(&x))?;
-    w.write_record(header).map_err(|x| e(&x))?;
+fn csv_file(path: &Path, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<(), Error> {
+    let e = |x| Error::write(path, x);
+    let mut w = csv::Writer::from_path(path).map_err(e)?;
+    w.write_record(header).map_err(e)?;
     for row in rows {
         w.write_record(row.iter().map(|c| match conduct_domain::cell::inert(c) {
             Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
             Cow::Owned(s) => Cow::Owned(s.into_bytes()),
         }))
-        .map_err(|x| e(&x))?;
+        .map_err(e)?;
     }
-    w.flush().map_err(|x| e(&x))
+    w.flush().map_err(|x| Error::write(path, x))
 }
 
 /// Turns a person number back into the person_id it came from.
@@ -120,10 +100,10 @@ impl Found<'_> {
     ///
     /// # Errors
     ///
-    /// [`WriteError`] naming the file when `dir` cannot be made or a file in it cannot be
+    /// [`Error`] naming the file when `dir` cannot be made or a file in it cannot be
     /// written.
-    pub fn write(&self, dir: &Path) -> Result<(), WriteError> {
-        std::fs::create_dir_all(dir).map_err(|e| werr(dir)(&e))?;
+    pub fn write(&self, dir: &Path) -> Result<(), Error> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
         let inc = self.incidents;
         let courses = &self.courses.courses;
         csv_file(
@@ -318,7 +298,7 @@ impl Found<'_> {
     /// pandas' `read_json(lines=True)` and DuckDB's `read_json` read it as it is). One file,
     /// not one per course: at a million incidents creating 120,000 small files cost more than
     /// everything else written.
-    fn write_timelines(&self, path: &Path) -> Result<(), WriteError> {
+    fn write_timelines(&self, path: &Path) -> Result<(), Error> {
         let inc = self.incidents;
         // Orders whose source incident is in the course, and breaches by incident.
         let mut order_by_incident: BTreeMap<(Force, &str), Vec<usize>> = BTreeMap::new();
@@ -437,7 +417,7 @@ impl Found<'_> {
         };
         // Both cores build and serialise a chunk of timelines; the chunk is written in order.
         use rayon::prelude::*;
-        let f = std::fs::File::create(path).map_err(|e| werr(path)(&e))?;
+        let f = std::fs::File::create(path).map_err(|e| Error::write(path, e))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
         let n = self.courses.courses.len();
         for start in (0..n).step_by(4096) {
@@ -450,10 +430,10 @@ impl Found<'_> {
                 })
                 .collect();
             for line in &lines {
-                out.write_all(line).map_err(|e| werr(path)(&e))?;
+                out.write_all(line).map_err(|e| Error::write(path, e))?;
             }
         }
-        out.flush().map_err(|e| werr(path)(&e))
+        out.flush().map_err(|e| Error::write(path, e))
     }
 }
 
