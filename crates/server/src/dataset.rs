@@ -1773,6 +1773,28 @@ fn compare(
     let mut order: Vec<usize> = (0..tables.len()).collect();
     order.sort_by_key(|&i| tables[i].2.len());
     let mut left = budget;
+    // SQLite with no transaction open: the largest table (the records) is compared on a second
+    // connection beside the others. Each is compared up to the whole budget, and the budget is
+    // then spent in the same order as one after the other would (a table's changes are found,
+    // or not, whatever the limit, so the outcome is the same).
+    if let (Some(url), Some((&largest, rest))) = (c.second_reader(), order.split_last()) {
+        let found = |c: &mut Conn, i: usize| -> Result<Option<crate::changes::RowChanges>, Error> {
+            let (t, columns, rows) = tables[i];
+            Ok(crate::changes::row_changes(c, t, columns, rows, crate::changes::in_place_limit(rows.len()).min(budget))?)
+        };
+        let (beside, others) = std::thread::scope(|scope| {
+            let beside = scope.spawn(|| found(&mut Conn::open(&url)?, largest));
+            let others: Result<Vec<_>, Error> = rest.iter().map(|&i| found(c, i)).collect();
+            (beside.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), others)
+        });
+        for (i, ch) in rest.iter().copied().zip(others?).chain([(largest, beside?)]) {
+            if let Some(ch) = ch.filter(|ch| ch.len() <= left) {
+                left -= ch.len();
+                out[i] = Some(ch);
+            }
+        }
+        return Ok(out);
+    }
     for i in order {
         let (t, columns, rows) = tables[i];
         let limit = crate::changes::in_place_limit(rows.len()).min(left);
@@ -1886,6 +1908,44 @@ impl ForceFigures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tables compared with the largest on a second connection (SQLite, no transaction
+    /// open) give the same changes, under every budget, as compared one after the other on one
+    /// connection (inside a transaction).
+    #[test]
+    fn tables_compared_on_two_connections_change_as_on_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&crate::db::Url::Sqlite(dir.path().join("t.db"))).unwrap();
+        let row = |k: usize, v: &str| vec![Value::Int(k as i64), Value::Text(format!("{v}{k}"))];
+        let mut held_and_new = Vec::new();
+        for (t, n, changed) in [("small", 10, 2), ("mid", 3000, 500), ("big", 20000, 2000)] {
+            c.batch(&format!("CREATE TABLE {t} (k INTEGER, v TEXT)")).unwrap();
+            let held: Vec<Vec<Value>> = (0..n).map(|k| row(k, "v")).collect();
+            c.bulk_insert(t, &["k", "v"], &held).unwrap();
+            held_and_new.push((t, (0..n).map(|k| row(k, if k % (n / changed) == 0 { "w" } else { "v" })).collect::<Vec<_>>()));
+        }
+        let tables: Vec<TableRows<'_>> = held_and_new.iter().map(|(t, rows)| (*t, &["k", "v"][..], &rows[..])).collect();
+        let seen = |r: Vec<Option<crate::changes::RowChanges>>| -> Vec<Option<(Vec<Value>, Vec<usize>)>> {
+            r.into_iter().map(|ch| ch.map(|ch| (ch.delete, ch.insert))).collect()
+        };
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        assert_eq!(c.second_reader().is_some(), cores > 1, "outside a transaction the second connection reads");
+        for budget in [usize::MAX, 6000, 5000, 1100, 600, 10] {
+            let two = seen(compare(&mut c, &tables, Writes::Changes, budget).unwrap());
+            c.batch("BEGIN").unwrap();
+            assert!(c.second_reader().is_none(), "inside a transaction one connection reads");
+            let one = seen(compare(&mut c, &tables, Writes::Changes, budget).unwrap());
+            c.batch("COMMIT").unwrap();
+            assert_eq!(two, one, "budget {budget}");
+            // The largest table's changes stand or fall with what the smaller ones left.
+            assert_eq!(
+                one[2].is_some(),
+                budget >= 4 + 1000 + 4000,
+                "budget {budget}: {:?}",
+                one.iter().map(Option::is_some).collect::<Vec<_>>()
+            );
+        }
+    }
 
     /// `upsert` against the rule it keeps: replace in place, append new keys in first-seen
     /// order, the last row of a key kept.

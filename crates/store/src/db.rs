@@ -473,6 +473,18 @@ impl Conn {
         rows.into_iter().find(|r| r.get(1).is_some_and(|n| n.text() == name)).and_then(|r| r.get(2).map(Value::text))
     }
 
+    /// Where a second connection may read this one's database beside it, on another core: an
+    /// SQLite file (not in memory) with no transaction open on this connection (a second
+    /// connection would not see its writes), on a machine with a second core; `None` otherwise
+    /// (PostgreSQL included). Reading outside a transaction, each connection sees what a table
+    /// held when its read began, as reads one after the other on one connection do.
+    pub fn second_reader(&self) -> Option<Url> {
+        let Conn::Sqlite(c) = self else { return None };
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let path = c.path().filter(|p| !p.is_empty())?;
+        (cores > 1 && c.is_autocommit()).then(|| Url::Sqlite(PathBuf::from(path)))
+    }
+
     /// Whether this is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         matches!(self, Conn::Postgres(_))

@@ -51,10 +51,10 @@ pub fn load_export(conn: &mut Conn) -> Result<Export, Error> {
     // The people rows, the largest table, on a second connection beside the rest: each table's
     // rows are decoded on their own core (1M incidents, 1.94M people rows: 5.6-6.1 s on one
     // connection, 4.2-4.4 s so; docs/benchmarks.md, session 30).
-    if let Some(path) = second_reader(conn) {
+    if let Some(url) = conn.second_reader() {
         return std::thread::scope(|scope| {
             let people = scope.spawn(move || -> Result<Vec<conduct_domain::Involvement>, Error> {
-                let mut other = Conn::open(&crate::db::Url::Sqlite(path))?;
+                let mut other = Conn::open(&url)?;
                 load_people(&mut other)
             });
             let export = load_except_people(conn);
@@ -67,18 +67,6 @@ pub fn load_export(conn: &mut Conn) -> Result<Export, Error> {
     let mut export = load_except_people(conn)?;
     export.people = load_people(conn)?;
     Ok(export)
-}
-
-/// The file of an SQLite connection that a second connection may read beside it: a file (not
-/// in memory), with no transaction open on `conn` (a second connection would not see its
-/// writes), on a machine with a second core. Reading outside a transaction, the two connections
-/// see what the tables held when each read began, as the tables read one after the other on one
-/// connection do.
-fn second_reader(conn: &Conn) -> Option<std::path::PathBuf> {
-    let Conn::Sqlite(c) = conn else { return None };
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let path = c.path().filter(|p| !p.is_empty())?;
-    (cores > 1 && c.is_autocommit()).then(|| std::path::PathBuf::from(path))
 }
 
 /// [`load_export`] of every table but the people.
