@@ -833,4 +833,11 @@ fn link_update_takes_the_population_from_a_database_as_from_a_workspace() {
     assert!(err.contains("cannot be used with"), "{err}");
     let err = usage(&["link".as_ref(), "--update".as_ref(), "--people".as_ref(), people.as_os_str(), "--out".as_ref(), "o".as_ref()]);
     assert!(err.contains("--workspace <DIR>|--database <URL>"), "{err}");
+    // A database that cannot be reached is named, without its password (nothing listens on
+    // port 1).
+    let o = run(conduct().args(["history", "P0000001", "--database", "postgres://analyst:s3cret-pw@127.0.0.1:1/conduct"]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("opening the database") && err.contains("127.0.0.1:1/conduct"), "{err}");
+    assert!(!err.contains("s3cret-pw"), "the password is not printed: {err}");
 }

@@ -52,8 +52,8 @@ impl Held {
     fn open(&self) -> anyhow::Result<Store> {
         match self {
             Held::Workspace(w) => Store::open_workspace(w).with_context(|| format!("opening the workspace {}", w.display())),
-            // The description names no password.
-            Held::Database(url) => Store::open_url(url).with_context(|| format!("opening the database ({})", url.describe())),
+            // The store's error names the database (without a password).
+            Held::Database(url) => Store::open_url(url).context("opening the database"),
         }
     }
 
