@@ -267,10 +267,6 @@ fn pending_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("pending")
 }
 
-fn io(what: &str, p: &Path, e: std::io::Error) -> Error {
-    Error::io(what, p, e)
-}
-
 /// [`ErrorKind::Conflict`].
 fn conflict() -> Error {
     Error::new(ErrorKind::Conflict, "another publication was committed meanwhile")
@@ -284,8 +280,8 @@ fn conflict() -> Error {
 pub fn stage_folder(data_dir: &Path, from: &Path) -> Result<Staged, Error> {
     let name = new_export_name();
     let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
-    std::fs::create_dir_all(pending_dir(data_dir)).map_err(|e| io("creating", &pending_dir(data_dir), e))?;
-    std::fs::rename(from, &dir).map_err(|e| io("staging", &dir, e))?;
+    std::fs::create_dir_all(pending_dir(data_dir)).map_err(|e| Error::io("creating", &pending_dir(data_dir), e))?;
+    std::fs::rename(from, &dir).map_err(|e| Error::io("staging", &dir, e))?;
     Ok(Staged { name, dir })
 }
 
@@ -300,7 +296,7 @@ pub fn stage_folder(data_dir: &Path, from: &Path) -> Result<Staged, Error> {
 pub fn stage_copy(data_dir: &Path, inputs: &Inputs) -> Result<Staged, Error> {
     let name = new_export_name();
     let dir = pending_dir(data_dir).join(format!("{name}.{}", owner_tag()));
-    std::fs::create_dir_all(&dir).map_err(|e| io("creating", &dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
     let copied = (|| {
         for (kind, files) in [
             ("incidents", &inputs.incidents),
@@ -312,7 +308,7 @@ pub fn stage_copy(data_dir: &Path, inputs: &Inputs) -> Result<Staged, Error> {
                 let mut head = [0u8; 64];
                 let n = std::fs::File::open(f).and_then(|mut r| std::io::Read::read(&mut r, &mut head)).unwrap_or(0);
                 let ext = conduct_ingest::Format::detect(f, &head[..n]).name();
-                std::fs::copy(f, dir.join(format!("{kind}-{i:03}.{ext}"))).map_err(|e| io("copying", f, e))?;
+                std::fs::copy(f, dir.join(format!("{kind}-{i:03}.{ext}"))).map_err(|e| Error::io("copying", f, e))?;
             }
         }
         Ok(())
@@ -380,7 +376,7 @@ pub fn import_kept_exports(conn: &mut Conn, data_dir: &Path) -> Result<(), Error
         conn.query("SELECT name FROM exports ORDER BY name", &[])?.iter().map(|r| r[0].text()).collect()
     } else if dir.is_dir() {
         let mut v: Vec<String> = std::fs::read_dir(&dir)
-            .map_err(|e| io("reading", &dir, e))?
+            .map_err(|e| Error::io("reading", &dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_dir())
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -551,7 +547,7 @@ pub fn analyse(export: Export, cross_force: Option<(Force, Vec<conduct_domain::O
 /// # Errors
 ///
 /// [`ErrorKind::Refused`] when a held people row is not in the population (the index and
-/// the records disagree: `conduct link --workspace … --verify` says how far).
+/// the records disagree: `conduct link --verify` says how far).
 pub fn analyse_held(
     export: Export,
     population: conduct_population::Snapshot,
@@ -567,7 +563,7 @@ pub fn analyse_held(
         let Some(number) = population.person_of(p.force, &p.record_id) else {
             return Err(Error::refused(format!(
                 "a people row of {} held in the store is not in its linked population: the index and the records disagree \
-                 (`conduct link --workspace WORKSPACE --verify` says how far; `--retrain` rebuilds the index)",
+                 (`conduct link --verify` on the store, by --workspace or --database, says how far; `--retrain` rebuilds the index)",
                 p.force.name()
             )));
         };
@@ -786,10 +782,7 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, Error> {
     {
         return population_ids(conn, a, held, publication);
     }
-    // Retired ids count as issued: a fresh number is above all of them too.
-    let retired: Vec<String> = conn.query("SELECT old_id FROM id_successors", &[])?.iter().map(|r| r[0].text()).collect();
-    let highest_retired =
-        |prefix: char| retired.iter().filter(|id| id.starts_with(prefix)).filter_map(|id| crate::ids::number(id)).max().unwrap_or(0);
+    let highest_retired = highest_retired(conn)?;
     // Published person of each (force, record_id).
     let mut old_person: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut highest = highest_retired('P');
@@ -820,6 +813,13 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, Error> {
     Ok(CarriedIds { persons, courses, course_changed, next_person, next_course, publication, from_population: false })
 }
 
+/// The highest number of the retired ids with each prefix (`P` persons, `C` courses): retired
+/// ids count as issued, so a fresh number is above all of them too.
+fn highest_retired(conn: &mut Conn) -> Result<impl Fn(char) -> u64 + use<>, Error> {
+    let retired: Vec<String> = conn.query("SELECT old_id FROM id_successors", &[])?.iter().map(|r| r[0].text()).collect();
+    Ok(move |prefix: char| retired.iter().filter(|id| id.starts_with(prefix)).filter_map(|id| crate::ids::number(id)).max().unwrap_or(0))
+}
+
 /// Whether the published persons are a linked population's, under its ids (meta
 /// `persons_from`); a dashboard that published persons of its own linkage before the store came
 /// to hold a population goes on carrying its own ids over.
@@ -844,9 +844,7 @@ fn population_ids(conn: &mut Conn, a: &Analysis, held: HeldPopulation, publicati
         .map(|c| crate::ids::IdEvent { kind: c.kind, id: c.id, other_id: c.other_id, members: c.members, reason: c.reason })
         .collect();
     let persons = crate::ids::Assigned { labels, retired, events };
-    let retired: Vec<String> = conn.query("SELECT old_id FROM id_successors", &[])?.iter().map(|r| r[0].text()).collect();
-    let highest_retired =
-        |prefix: char| retired.iter().filter(|id| id.starts_with(prefix)).filter_map(|id| crate::ids::number(id)).max().unwrap_or(0);
+    let highest_retired = highest_retired(conn)?;
     let (courses, course_changed, next_course) = carried_course_ids(conn, a, publication, &highest_retired)?;
     let next_person = u64::try_from(held.next_person).unwrap_or(1).max(1);
     Ok(CarriedIds { persons, courses, course_changed, next_person, next_course, publication, from_population: true })
@@ -1772,33 +1770,31 @@ fn compare(
     }
     let mut order: Vec<usize> = (0..tables.len()).collect();
     order.sort_by_key(|&i| tables[i].2.len());
-    let mut left = budget;
-    // SQLite with no transaction open: the largest table (the records) is compared on a second
-    // connection beside the others. Each is compared up to the whole budget, and the budget is
-    // then spent in the same order as one after the other would (a table's changes are found,
-    // or not, whatever the limit, so the outcome is the same).
-    if let (Some(url), Some((&largest, rest))) = (c.second_reader(), order.split_last()) {
-        let found = |c: &mut Conn, i: usize| -> Result<Option<crate::changes::RowChanges>, Error> {
-            let (t, columns, rows) = tables[i];
-            Ok(crate::changes::row_changes(c, t, columns, rows, crate::changes::in_place_limit(rows.len()).min(budget))?)
-        };
-        let (beside, others) = std::thread::scope(|scope| {
-            let beside = scope.spawn(|| found(&mut Conn::open(&url)?, largest));
-            let others: Result<Vec<_>, Error> = rest.iter().map(|&i| found(c, i)).collect();
-            (beside.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), others)
-        });
-        for (i, ch) in rest.iter().copied().zip(others?).chain([(largest, beside?)]) {
-            if let Some(ch) = ch.filter(|ch| ch.len() <= left) {
-                left -= ch.len();
-                out[i] = Some(ch);
-            }
-        }
-        return Ok(out);
-    }
-    for i in order {
+    // Each table is compared up to the whole budget, then the budget is spent in order of size
+    // (a table's changes are found, or not, whatever the limit, so what each table gets is as
+    // if each were compared with what the smaller ones left).
+    let found = |c: &mut Conn, i: usize| -> Result<Option<crate::changes::RowChanges>, Error> {
         let (t, columns, rows) = tables[i];
-        let limit = crate::changes::in_place_limit(rows.len()).min(left);
-        if let Some(ch) = crate::changes::row_changes(c, t, columns, rows, limit)? {
+        Ok(crate::changes::row_changes(c, t, columns, rows, crate::changes::in_place_limit(rows.len()).min(budget))?)
+    };
+    // SQLite with no transaction open: the largest table (the records) is compared on a second
+    // connection beside the others.
+    let compared: Vec<Option<crate::changes::RowChanges>> = match (c.second_reader(), order.split_last()) {
+        (Some(url), Some((&largest, rest))) => {
+            let (beside, others) = std::thread::scope(|scope| {
+                let beside = scope.spawn(|| found(&mut Conn::open(&url)?, largest));
+                let others: Result<Vec<_>, Error> = rest.iter().map(|&i| found(c, i)).collect();
+                (beside.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), others)
+            });
+            let mut compared = others?;
+            compared.push(beside?);
+            compared
+        }
+        _ => order.iter().map(|&i| found(c, i)).collect::<Result<_, _>>()?,
+    };
+    let mut left = budget;
+    for (i, ch) in order.into_iter().zip(compared) {
+        if let Some(ch) = ch.filter(|ch| ch.len() <= left) {
             left -= ch.len();
             out[i] = Some(ch);
         }
