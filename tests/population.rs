@@ -559,6 +559,15 @@ fn her_bridging_report(dir: &Path) {
     );
 }
 
+/// A report by someone never seen before, in a later export.
+fn a_new_victim(dir: &Path) {
+    export_folder(
+        dir,
+        &[("M-6", "2024-05-02")],
+        &format!("{PEOPLE_HEADER}N1,Merseyside,M-6,victim,Nkechi,Obi,1990-12-12,L1 2AB,07700900123,\n"),
+    );
+}
+
 /// The dashboard's published person of each record, as `record_id=person_id`.
 fn published_persons(ws: &Path) -> BTreeMap<String, String> {
     crate::util::column(ws, "SELECT record_id || '=' || person_id FROM records")
@@ -664,11 +673,7 @@ fn a_dashboard_published_before_its_population_keeps_its_own_ids() {
     assert_ne!(shown["O1"], linked["O1"], "the two numberings must differ, or the test asserts nothing: {shown:?} {linked:?}");
     // A third export, published into the store that now holds the population.
     let third = tmp.path().join("e3");
-    export_folder(
-        &third,
-        &[("M-6", "2024-05-02")],
-        &format!("{header}N1,Merseyside,M-6,victim,Nkechi,Obi,1990-12-12,L1 2AB,07700900123,\n"),
-    );
+    a_new_victim(&third);
     let said = ok(conduct().arg("publish").arg(&third).arg("--workspace").arg(&ws));
     assert!(String::from_utf8_lossy(&said.stderr).contains("update"), "it went through the population's update");
     let now = published_persons(&ws);
@@ -707,11 +712,7 @@ fn a_people_row_missing_from_the_population_refuses_the_publication() {
     let published = crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'publication'");
     crate::util::store(&ws).sqlite().unwrap().execute("DELETE FROM population_records WHERE record_id = 'M1'", []).unwrap();
     let second = tmp.path().join("e2");
-    export_folder(
-        &second,
-        &[("M-6", "2024-05-02")],
-        &format!("{header}N1,Merseyside,M-6,victim,Nkechi,Obi,1990-12-12,L1 2AB,07700900123,\n"),
-    );
+    a_new_victim(&second);
     let out = run(conduct().arg("publish").arg(&second).arg("--workspace").arg(&ws));
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
@@ -720,8 +721,8 @@ fn a_people_row_missing_from_the_population_refuses_the_publication() {
     assert_eq!(crate::util::column(&ws, "SELECT value FROM meta WHERE key = 'publication'"), published, "the publication before stands");
 }
 
-/// The same on PostgreSQL: a population linked in a PostgreSQL store (through the library: no
-/// command makes one there) is published by `conduct publish --database postgres://…` with its
+/// The same on PostgreSQL: a population linked in a PostgreSQL store (`conduct link --update
+/// --database postgres://…`) is published by `conduct publish --database postgres://…` with its
 /// persons under its ids, and a bridging export merges two of them on both sides.
 #[test]
 fn publishing_a_linked_population_on_postgres_shows_its_persons_under_their_ids() {
