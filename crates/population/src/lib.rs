@@ -52,7 +52,7 @@ pub enum ErrorKind {
     /// The store failed (reading, writing, or the import of the batch).
     Store(conduct_store::Error),
     /// Linkage refused its options or model.
-    Resolve(conduct_resolve::ResolveError),
+    Resolve(conduct_resolve::Error),
     /// The index was built by a different linkage engine (normalisation or blocking rules).
     EngineMismatch {
         /// The engine that built the index.
@@ -135,8 +135,8 @@ impl From<conduct_store::db::DbError> for Error {
     }
 }
 
-impl From<conduct_resolve::ResolveError> for Error {
-    fn from(e: conduct_resolve::ResolveError) -> Error {
+impl From<conduct_resolve::Error> for Error {
+    fn from(e: conduct_resolve::Error) -> Error {
         Error::new(ErrorKind::Resolve(e))
     }
 }

@@ -21,20 +21,20 @@ pub enum ErrorKind {
 
 /// An error from person resolution, with what it was about.
 #[derive(Debug)]
-pub struct ResolveError {
+pub struct Error {
     kind: ErrorKind,
     context: String,
 }
 
-impl ResolveError {
+impl Error {
     /// A new error of `kind` about `context` (a path, a record id, …).
-    pub fn new(kind: ErrorKind, context: impl Into<String>) -> ResolveError {
-        ResolveError { kind, context: context.into() }
+    pub fn new(kind: ErrorKind, context: impl Into<String>) -> Error {
+        Error { kind, context: context.into() }
     }
 
     /// The same error, about `context` (a path) instead.
-    pub fn about(self, context: impl Into<String>) -> ResolveError {
-        ResolveError { context: context.into(), ..self }
+    pub fn about(self, context: impl Into<String>) -> Error {
+        Error { context: context.into(), ..self }
     }
 
     /// What went wrong.
@@ -43,7 +43,7 @@ impl ResolveError {
     }
 }
 
-impl fmt::Display for ResolveError {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.context.is_empty() {
             write!(f, "{}: ", self.context)?;
@@ -59,7 +59,7 @@ impl fmt::Display for ResolveError {
     }
 }
 
-impl std::error::Error for ResolveError {
+impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io(e) => Some(e),
@@ -77,13 +77,13 @@ mod tests {
 
     #[test]
     fn io_and_csv_failures_keep_their_errors_as_sources() {
-        let e = ResolveError::new(ErrorKind::Io(std::io::Error::from(std::io::ErrorKind::NotFound)), "model.json");
+        let e = Error::new(ErrorKind::Io(std::io::Error::from(std::io::ErrorKind::NotFound)), "model.json");
         let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).expect("the source is the io::Error itself");
         assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
 
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["a", "b"]).unwrap();
-        let e = ResolveError::new(ErrorKind::Csv(w.write_record(["a"]).unwrap_err()), "truth.csv");
+        let e = Error::new(ErrorKind::Csv(w.write_record(["a"]).unwrap_err()), "truth.csv");
         assert!(e.source().and_then(|s| s.downcast_ref::<csv::Error>()).is_some(), "{e}");
         assert!(e.to_string().starts_with("truth.csv: "), "{e}");
     }

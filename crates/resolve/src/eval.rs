@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::error::{ErrorKind, ResolveError};
+use crate::error::{Error, ErrorKind};
 
 /// Scores of a predicted assignment against the truth.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -93,7 +93,7 @@ pub fn score(truth: &HashMap<String, String>, predicted: &HashMap<String, String
 ///
 /// [`crate::ErrorKind::Csv`] when the file cannot be read as CSV, [`crate::ErrorKind::BadOptions`]
 /// when it lacks `record_id` or `column`.
-pub fn read_assignment(path: &Path, column: &str) -> Result<HashMap<String, String>, ResolveError> {
+pub fn read_assignment(path: &Path, column: &str) -> Result<HashMap<String, String>, Error> {
     read(path, column, false)
 }
 
@@ -104,21 +104,21 @@ pub fn read_assignment(path: &Path, column: &str) -> Result<HashMap<String, Stri
 /// # Errors
 ///
 /// As [`read_assignment`].
-pub fn read_written_assignment(path: &Path, column: &str) -> Result<HashMap<String, String>, ResolveError> {
+pub fn read_written_assignment(path: &Path, column: &str) -> Result<HashMap<String, String>, Error> {
     read(path, column, true)
 }
 
-fn read(path: &Path, column: &str, written: bool) -> Result<HashMap<String, String>, ResolveError> {
+fn read(path: &Path, column: &str, written: bool) -> Result<HashMap<String, String>, Error> {
     let ctx = || path.display().to_string();
-    let mut rdr = csv::Reader::from_path(path).map_err(|e| ResolveError::new(ErrorKind::Csv(e), ctx()))?;
-    let headers = rdr.headers().map_err(|e| ResolveError::new(ErrorKind::Csv(e), ctx()))?.clone();
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| Error::new(ErrorKind::Csv(e), ctx()))?;
+    let headers = rdr.headers().map_err(|e| Error::new(ErrorKind::Csv(e), ctx()))?.clone();
     let find = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(id_col), Some(val_col)) = (find("record_id"), find(column)) else {
-        return Err(ResolveError::new(ErrorKind::BadOptions(format!("needs columns record_id and {column}")), ctx()));
+        return Err(Error::new(ErrorKind::BadOptions(format!("needs columns record_id and {column}")), ctx()));
     };
     let mut out = HashMap::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| ResolveError::new(ErrorKind::Csv(e), ctx()))?;
+        let rec = rec.map_err(|e| Error::new(ErrorKind::Csv(e), ctx()))?;
         let cell = |i: usize| {
             let c = rec.get(i).unwrap_or("").trim();
             if written { conduct_domain::cell::restore(c).trim().to_string() } else { c.to_string() }

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use conduct_domain::Involvement;
 use rayon::prelude::*;
 
-pub use error::{ErrorKind, ResolveError};
+pub use error::{Error, ErrorKind};
 pub use model::Model;
 
 use crate::block::{RULES, RuleStats};
@@ -177,9 +177,9 @@ pub struct Linkage {
 ///
 /// [`ErrorKind::BadOptions`] for a block size under 2, and [`ErrorKind::ModelMismatch`] when
 /// `options` gives a model that does not fit this engine.
-pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, ResolveError> {
+pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Error> {
     if options.max_block_size < 2 {
-        return Err(ResolveError::new(ErrorKind::BadOptions("max block size must be at least 2".into()), ""));
+        return Err(Error::new(ErrorKind::BadOptions("max block size must be at least 2".into()), ""));
     }
     let (feats, tf, mut stats, started) = prepare(rows, options)?;
     let mut clock = started;
@@ -211,14 +211,9 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Reso
 /// # Errors
 ///
 /// As [`link`]; [`ErrorKind::BadOptions`] when a pair names a row that is not there.
-pub fn link_from_pairs(
-    rows: &[Involvement],
-    pairs: Vec<(u32, u32)>,
-    patterns: Vec<u64>,
-    options: &LinkOptions,
-) -> Result<Linkage, ResolveError> {
+pub fn link_from_pairs(rows: &[Involvement], pairs: Vec<(u32, u32)>, patterns: Vec<u64>, options: &LinkOptions) -> Result<Linkage, Error> {
     if pairs.len() != patterns.len() || pairs.iter().any(|&(a, b)| a >= b || b as usize >= rows.len()) {
-        return Err(ResolveError::new(ErrorKind::BadOptions("candidate pairs that do not fit these rows".into()), ""));
+        return Err(Error::new(ErrorKind::BadOptions("candidate pairs that do not fit these rows".into()), ""));
     }
     let (feats, tf, mut stats, started) = prepare(rows, options)?;
     let mut clock = started;
@@ -235,10 +230,7 @@ pub fn link_from_pairs(
 /// The opening [`link`] and [`link_from_pairs`] share: check the given model, normalise the
 /// rows and count term frequencies. Returns the start time so the first stage's lap covers
 /// the normalising.
-fn prepare(
-    rows: &[Involvement],
-    options: &LinkOptions,
-) -> Result<(Vec<normalise::Features>, TermFrequencies, LinkStats, Instant), ResolveError> {
+fn prepare(rows: &[Involvement], options: &LinkOptions) -> Result<(Vec<normalise::Features>, TermFrequencies, LinkStats, Instant), Error> {
     if let Some(m) = &options.model {
         m.check()?;
     }
@@ -263,7 +255,7 @@ fn link_compared(
     options: &LinkOptions,
     mut stats: LinkStats,
     lap: &mut impl FnMut(&mut LinkStats, &'static str),
-) -> Result<Linkage, ResolveError> {
+) -> Result<Linkage, Error> {
     let n_rows = feats.len();
     let model = match &options.model {
         Some(m) => {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{Blocking, BlockingRule};
 use crate::compare::{COMPARISONS, N_COMPARISONS, Pattern, compare, field, pack, unpack};
-use crate::error::{ErrorKind, ResolveError};
+use crate::error::{Error, ErrorKind};
 use crate::normalise::Features;
 
 /// m and u of one level.
@@ -220,8 +220,8 @@ impl Model {
     ///
     /// [`ErrorKind::ModelMismatch`] naming the first comparison, level count or probability
     /// that does not fit.
-    pub fn check(&self) -> Result<(), ResolveError> {
-        let mismatch = |s: String| Err(ResolveError::new(ErrorKind::ModelMismatch(s), ""));
+    pub fn check(&self) -> Result<(), Error> {
+        let mismatch = |s: String| Err(Error::new(ErrorKind::ModelMismatch(s), ""));
         if self.comparisons.len() != N_COMPARISONS {
             return mismatch(format!("{} comparisons, expected {N_COMPARISONS}", self.comparisons.len()));
         }
@@ -263,10 +263,9 @@ impl Model {
     /// # Errors
     ///
     /// [`ErrorKind::Io`] when the file cannot be written (with its path).
-    pub fn save(&self, path: &std::path::Path) -> Result<(), ResolveError> {
-        let text =
-            serde_json::to_string_pretty(self).map_err(|e| ResolveError::new(ErrorKind::ModelFormat(e), path.display().to_string()))?;
-        std::fs::write(path, text).map_err(|e| ResolveError::new(ErrorKind::Io(e), path.display().to_string()))
+    pub fn save(&self, path: &std::path::Path) -> Result<(), Error> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| Error::new(ErrorKind::ModelFormat(e), path.display().to_string()))?;
+        std::fs::write(path, text).map_err(|e| Error::new(ErrorKind::Io(e), path.display().to_string()))
     }
 
     /// Reads and checks a model written by [`Model::save`].
@@ -276,10 +275,10 @@ impl Model {
     /// [`ErrorKind::Io`] when the file cannot be read, [`ErrorKind::ModelFormat`] when it is not
     /// a model's JSON, [`ErrorKind::ModelMismatch`] when it is another engine's model; each with
     /// the path.
-    pub fn load(path: &std::path::Path) -> Result<Model, ResolveError> {
+    pub fn load(path: &std::path::Path) -> Result<Model, Error> {
         let ctx = || path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ResolveError::new(ErrorKind::Io(e), ctx()))?;
-        let model: Model = serde_json::from_str(&text).map_err(|e| ResolveError::new(ErrorKind::ModelFormat(e), ctx()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::new(ErrorKind::Io(e), ctx()))?;
+        let model: Model = serde_json::from_str(&text).map_err(|e| Error::new(ErrorKind::ModelFormat(e), ctx()))?;
         model.check().map_err(|e| e.about(ctx()))?;
         Ok(model)
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// What went wrong while generating.
 #[derive(Debug)]
-pub enum SynthErrorKind {
+pub enum ErrorKind {
     /// Reading or writing a file failed.
     Io {
         /// The file or directory concerned.
@@ -26,41 +26,49 @@ pub enum SynthErrorKind {
 
 /// An error from [`crate::generate`].
 #[derive(Debug)]
-pub struct SynthError {
+pub struct Error {
+    kind: ErrorKind,
+}
+
+impl Error {
+    pub(crate) fn config(message: impl Into<String>) -> Error {
+        Error { kind: ErrorKind::Config(message.into()) }
+    }
+
     /// What went wrong.
-    pub kind: SynthErrorKind,
-}
-
-impl SynthError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> SynthError {
-        SynthError { kind: SynthErrorKind::Io { path: path.into(), source } }
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
     }
 
-    pub(crate) fn csv(path: impl Into<PathBuf>, source: csv::Error) -> SynthError {
-        SynthError { kind: SynthErrorKind::Csv { path: path.into(), source } }
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error { kind: ErrorKind::Io { path: path.into(), source } }
+    }
+
+    pub(crate) fn csv(path: impl Into<PathBuf>, source: csv::Error) -> Error {
+        Error { kind: ErrorKind::Csv { path: path.into(), source } }
     }
 }
 
-impl fmt::Display for SynthError {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            SynthErrorKind::Io { path, source } => {
+            ErrorKind::Io { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())
             }
-            SynthErrorKind::Csv { path, source } => {
+            ErrorKind::Csv { path, source } => {
                 write!(f, "cannot write CSV {}: {source}", path.display())
             }
-            SynthErrorKind::Config(msg) => write!(f, "invalid synth configuration: {msg}"),
+            ErrorKind::Config(msg) => write!(f, "invalid synth configuration: {msg}"),
         }
     }
 }
 
-impl std::error::Error for SynthError {
+impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            SynthErrorKind::Io { source, .. } => Some(source),
-            SynthErrorKind::Csv { source, .. } => Some(source),
-            SynthErrorKind::Config(_) => None,
+            ErrorKind::Io { source, .. } => Some(source),
+            ErrorKind::Csv { source, .. } => Some(source),
+            ErrorKind::Config(_) => None,
         }
     }
 }
@@ -72,7 +80,7 @@ mod tests {
 
     #[test]
     fn an_io_failure_keeps_the_io_error_as_its_source() {
-        let e = SynthError::io("out/incidents.csv", std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        let e = Error::io("out/incidents.csv", std::io::Error::from(std::io::ErrorKind::PermissionDenied));
         let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).expect("the source is the io::Error itself");
         assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
         assert!(e.to_string().starts_with("cannot write out/incidents.csv: "), "{e}");

@@ -46,7 +46,7 @@ mod write;
 use std::fmt::Write as _;
 use std::path::Path;
 
-pub use error::{SynthError, SynthErrorKind};
+pub use error::{Error, ErrorKind};
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,16 +177,16 @@ impl SynthSummary {
 ///
 /// # Errors
 ///
-/// [`SynthErrorKind::Config`] when the configuration cannot be honoured (no incidents, or too
-/// many), [`SynthErrorKind::Io`] or [`SynthErrorKind::Csv`], naming the file, when writing fails.
-pub fn generate(config: &SynthConfig, out_dir: &Path) -> Result<SynthSummary, SynthError> {
+/// [`ErrorKind::Config`] when the configuration cannot be honoured (no incidents, or too
+/// many), [`ErrorKind::Io`] or [`ErrorKind::Csv`], naming the file, when writing fails.
+pub fn generate(config: &SynthConfig, out_dir: &Path) -> Result<SynthSummary, Error> {
     if config.incidents == 0 {
-        return Err(SynthError { kind: SynthErrorKind::Config("incidents must be at least 1".into()) });
+        return Err(Error::config("incidents must be at least 1"));
     }
     if config.incidents > u32::MAX as usize / 4 {
-        return Err(SynthError { kind: SynthErrorKind::Config("too many incidents".into()) });
+        return Err(Error::config("too many incidents"));
     }
-    std::fs::create_dir_all(out_dir).map_err(|e| SynthError::io(out_dir, e))?;
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
     let world = geo::World::load();
     let names = names::Names::load();
     let mut sc = scenario::Scenario::new(config.seed, config.incidents, &world, &names);
@@ -257,7 +257,7 @@ pub fn generate(config: &SynthConfig, out_dir: &Path) -> Result<SynthSummary, Sy
         summary.victim_not_supporting_rate = not_support as f64 / summary.outcomes_assigned as f64;
     }
     let path = out_dir.join("truth.json");
-    std::fs::write(&path, summary.to_json()).map_err(|e| SynthError::io(&path, e))?;
+    std::fs::write(&path, summary.to_json()).map_err(|e| Error::io(&path, e))?;
     Ok(summary)
 }
 

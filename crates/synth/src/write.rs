@@ -8,7 +8,7 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use crate::dates::{self, END};
-use crate::error::SynthError;
+use crate::error::Error;
 use crate::incidents::{self, OFFENCES};
 use crate::people::{self, Appearance, NONE, RowBuf};
 use crate::risk::{self, Screening};
@@ -43,8 +43,8 @@ impl Days {
     }
 }
 
-fn open(path: &Path) -> Result<csv::Writer<BufWriter<File>>, SynthError> {
-    let file = File::create(path).map_err(|e| SynthError::io(path, e))?;
+fn open(path: &Path) -> Result<csv::Writer<BufWriter<File>>, Error> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
     Ok(csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file)))
 }
 
@@ -102,13 +102,7 @@ fn nominal(out: &mut String, code: &str, style: u8, n: u32) {
 
 /// Writes the four CSV files into `dir`: `rng` draws what the world has always drawn (so the
 /// people are the same with or without [`crate::risk`]), `xrng` the narratives' additions.
-pub(crate) fn write_all(
-    s: &Scenario<'_>,
-    screenings: &[Screening],
-    dir: &Path,
-    rng: &mut Rng,
-    xrng: &mut Rng,
-) -> Result<Written, SynthError> {
+pub(crate) fn write_all(s: &Scenario<'_>, screenings: &[Screening], dir: &Path, rng: &mut Rng, xrng: &mut Rng) -> Result<Written, Error> {
     let days = Days::new();
     // Incident references as text.
     let refs: Vec<String> = s
@@ -130,7 +124,7 @@ pub(crate) fn write_all(
     // incidents.csv
     let path = dir.join("incidents.csv");
     let mut w = open(&path)?;
-    let err = |e| SynthError::csv(&path, e);
+    let err = |e| Error::csv(&path, e);
     w.write_record([
         "force",
         "incident_ref",
@@ -215,13 +209,13 @@ pub(crate) fn write_all(
         ])
         .map_err(err)?;
     }
-    w.flush().map_err(|e| SynthError::io(&path, e))?;
+    w.flush().map_err(|e| Error::io(&path, e))?;
     drop(w);
 
     // people.csv
     let path = dir.join("people.csv");
     let mut w = open(&path)?;
-    let err = |e| SynthError::csv(&path, e);
+    let err = |e| Error::csv(&path, e);
     w.write_record([
         "record_id",
         "force",
@@ -318,14 +312,14 @@ pub(crate) fn write_all(
             .map_err(err)?;
         }
     }
-    w.flush().map_err(|e| SynthError::io(&path, e))?;
+    w.flush().map_err(|e| Error::io(&path, e))?;
     drop(w);
     written.seen = seen;
 
     // orders.csv
     let path = dir.join("orders.csv");
     let mut w = open(&path)?;
-    let err = |e| SynthError::csv(&path, e);
+    let err = |e| Error::csv(&path, e);
     w.write_record(["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"])
         .map_err(err)?;
     let mut oidx: Vec<usize> = (0..s.orders.len()).collect();
@@ -344,13 +338,13 @@ pub(crate) fn write_all(
         ])
         .map_err(err)?;
     }
-    w.flush().map_err(|e| SynthError::io(&path, e))?;
+    w.flush().map_err(|e| Error::io(&path, e))?;
     drop(w);
 
     // risk_assessments.csv: the screenings of the forces that export them.
     let path = dir.join("risk_assessments.csv");
     let mut w = open(&path)?;
-    let err = |e| SynthError::csv(&path, e);
+    let err = |e| Error::csv(&path, e);
     w.write_record(["force", "incident_ref", "assessed_date", "tool", "grade", "yes_answers", "assessor_notes"]).map_err(err)?;
     for a in screenings {
         let inc = &s.incidents[a.incident as usize];
@@ -365,6 +359,6 @@ pub(crate) fn write_all(
         ])
         .map_err(err)?;
     }
-    w.flush().map_err(|e| SynthError::io(&path, e))?;
+    w.flush().map_err(|e| Error::io(&path, e))?;
     Ok(written)
 }
