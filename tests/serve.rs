@@ -1130,7 +1130,7 @@ fn serve_pages_show_hostile_data_as_text() {
     assert_eq!(Client::new(&server.base).login(&format!("u{SCRIPT}{QUOTE}"), "wrong-password-0123"), 401);
     let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::parse(&server.database)).unwrap();
     let one = |c: &mut conduct_server::db::Conn, sql: &str| {
-        c.query_one(sql, &[conduct_server::db::Value::Text(refs[0].clone())]).unwrap().expect("a row")[0].text()
+        c.query_one(sql, &[conduct_server::db::Value::from(&refs[0])]).unwrap().expect("a row")[0].text()
     };
     let course = one(&mut c, "SELECT course_id FROM course_incidents WHERE incident_ref = ?");
     let person = one(&mut c, "SELECT person_id FROM records WHERE incident_ref = ? AND role = 'victim'");

@@ -626,7 +626,7 @@ fn by_recs_sqlite(db: &rusqlite::Connection, recs: &[Rec]) -> Result<Vec<Stored>
                 ValueRef::Null => Value::Null,
                 ValueRef::Integer(x) => Value::Int(x),
                 ValueRef::Real(x) => Value::Real(x),
-                ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Text(t) | ValueRef::Blob(t) => Value::from(conduct_store::db::utf8(t).as_ref()),
             });
         }
         out.push(Stored {
@@ -668,7 +668,7 @@ pub fn features_of(c: &mut Conn, recs: &[Rec]) -> Result<Vec<(Rec, PersonNumber,
     .into_iter()
     .filter_map(|r| {
         let text = match &r[2] {
-            Value::Text(t) => Some(t.clone()),
+            Value::Text(t) => Some(t.to_string()),
             _ => None,
         };
         Some((r[0].int()?, r[1].int()?, text))

@@ -556,7 +556,7 @@ pub fn analyse_held(
     let options = analysis_options();
     let export = conduct_pipeline::Export::from(export);
     // Persons numbered from 0 in the order of their first row, each named by its id.
-    let mut dense: HashMap<conduct_population::PersonNumber, u32> = HashMap::new();
+    let mut dense: HashMap<conduct_population::PersonNumber, u32, foldhash::fast::RandomState> = HashMap::default();
     let mut names: Vec<String> = Vec::new();
     let mut of_row = Vec::with_capacity(export.people.len());
     for p in &export.people {
@@ -637,7 +637,7 @@ fn cross_forced(
 }
 
 fn opt_date(d: Option<conduct_domain::Date>) -> Value {
-    d.map_or(Value::Null, |d| Value::Text(conduct_domain::Date::iso_str(&d.iso()).to_string()))
+    d.map_or(Value::Null, |d| Value::from(conduct_domain::Date::iso_str(&d.iso())))
 }
 
 fn date(d: conduct_domain::Date) -> String {
@@ -1912,7 +1912,7 @@ mod tests {
     fn tables_compared_on_two_connections_change_as_on_one() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Conn::open(&crate::db::Url::Sqlite(dir.path().join("t.db"))).unwrap();
-        let row = |k: usize, v: &str| vec![Value::Int(k as i64), Value::Text(format!("{v}{k}"))];
+        let row = |k: usize, v: &str| vec![Value::Int(k as i64), Value::from(format!("{v}{k}"))];
         let mut held_and_new = Vec::new();
         for (t, n, changed) in [("small", 10, 2), ("mid", 3000, 500), ("big", 20000, 2000)] {
             c.batch(&format!("CREATE TABLE {t} (k INTEGER, v TEXT)")).unwrap();

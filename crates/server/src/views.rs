@@ -485,7 +485,7 @@ impl Totals {
         for chunk in missing.chunks(256) {
             let slots = chunk.len().next_power_of_two().max(8);
             let mut p: Vec<Value> = chunk.iter().map(|id| Value::from(id.as_str())).collect();
-            p.resize(slots, Value::Text(String::new()));
+            p.resize(slots, Value::from(""));
             let marks = vec!["?"; slots].join(", ");
             for r in c.query(&format!("SELECT {KEPT_COURSE_COLUMNS} FROM courses WHERE course_id IN ({marks})"), &p)? {
                 let (id, course) = KeptCourse::from_row(r)?;
@@ -1039,7 +1039,7 @@ impl TriageRow {
 
 fn take_text(v: &mut Value) -> String {
     match std::mem::replace(v, Value::Null) {
-        Value::Text(s) => s,
+        Value::Text(s) => s.into_string(),
         other => other.text(),
     }
 }

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use compact_str::CompactString;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 /// A value bound to or read from a statement.
@@ -20,8 +21,10 @@ pub enum Value {
     Int(i64),
     /// A float (DOUBLE PRECISION).
     Real(f64),
-    /// Text.
-    Text(String),
+    /// Text. Up to 24 bytes are held inline, without an allocation of their own: most of a
+    /// record's fields (a force, a reference, a date, a name, a postcode) are that short, and a
+    /// publication builds a row of them for every record it holds.
+    Text(CompactString),
 }
 
 impl Value {
@@ -38,7 +41,7 @@ impl Value {
     /// The text (numbers are formatted; NULL is empty).
     pub fn text(&self) -> String {
         match self {
-            Value::Text(s) => s.clone(),
+            Value::Text(s) => s.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Real(f) => f.to_string(),
             Value::Null => String::new(),
@@ -66,23 +69,23 @@ impl Value {
 
     /// Text, or NULL when empty.
     pub fn opt_text(s: &str) -> Value {
-        if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) }
+        if s.is_empty() { Value::Null } else { Value::Text(CompactString::from(s)) }
     }
 }
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
-        Value::Text(s.to_string())
+        Value::Text(CompactString::from(s))
     }
 }
 impl From<String> for Value {
     fn from(s: String) -> Value {
-        Value::Text(s)
+        Value::Text(CompactString::from(s))
     }
 }
 impl From<&String> for Value {
     fn from(s: &String) -> Value {
-        Value::Text(s.clone())
+        Value::Text(CompactString::from(s.as_str()))
     }
 }
 impl From<i64> for Value {
@@ -177,6 +180,17 @@ impl fmt::Display for DbError {
 impl std::error::Error for DbError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A stored text as a string: borrowed when it is valid UTF-8, as everything Conduct writes is
+/// (checked by `str::from_utf8`, whose walk is quicker than the lossy conversion's, which
+/// showed in a publication's profile); a text written by something else has its invalid bytes
+/// replaced.
+pub fn utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -377,7 +391,7 @@ fn pg_value(row: &postgres::Row, i: usize) -> Value {
         Type::BOOL => row.get::<_, Option<bool>>(i).map(|x| Value::Int(x as i64)),
         Type::FLOAT8 => row.get::<_, Option<f64>>(i).map(Value::Real),
         Type::FLOAT4 => row.get::<_, Option<f32>>(i).map(|x| Value::Real(x as f64)),
-        _ => row.try_get::<_, Option<String>>(i).ok().flatten().map(Value::Text),
+        _ => row.try_get::<_, Option<&str>>(i).ok().flatten().map(|t| Value::Text(CompactString::from(t))),
     };
     v.unwrap_or(Value::Null)
 }
@@ -530,8 +544,8 @@ impl Conn {
                             ValueRef::Null => Value::Null,
                             ValueRef::Integer(x) => Value::Int(x),
                             ValueRef::Real(x) => Value::Real(x),
-                            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                            ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+                            ValueRef::Text(t) => Value::from(utf8(t).as_ref()),
+                            ValueRef::Blob(b) => Value::from(utf8(b).as_ref()),
                         });
                     }
                     out.push(row);
@@ -572,13 +586,13 @@ impl Conn {
                             ValueRef::Integer(x) => *slot = Value::Int(x),
                             ValueRef::Real(x) => *slot = Value::Real(x),
                             ValueRef::Text(t) | ValueRef::Blob(t) => {
-                                let t = String::from_utf8_lossy(t);
+                                let t = utf8(t);
                                 match slot {
                                     Value::Text(s) => {
                                         s.clear();
                                         s.push_str(&t);
                                     }
-                                    _ => *slot = Value::Text(t.into_owned()),
+                                    _ => *slot = Value::Text(CompactString::from(t)),
                                 }
                             }
                         }
@@ -802,6 +816,25 @@ pub fn get(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_stored_text_is_borrowed_when_valid_and_its_invalid_bytes_replaced_otherwise() {
+        assert!(matches!(utf8("Llŷr Ó Súilleabháin".as_bytes()), std::borrow::Cow::Borrowed("Llŷr Ó Súilleabháin")));
+        assert_eq!(utf8(b"ab\xffcd"), "ab\u{fffd}cd");
+    }
+
+    #[test]
+    fn a_short_text_is_held_inline_and_a_value_is_three_words() {
+        // A publication builds a row of values for every record it holds: a force, a
+        // reference, a date or a name must not cost an allocation of its own.
+        for short in ["Cheshire", "2024-02-29", "CH/2024/000123", "abcdefghijklmnopqrstuvwx"] {
+            let Value::Text(s) = Value::from(short) else { unreachable!() };
+            assert!(!s.is_heap_allocated(), "{short:?} was allocated");
+        }
+        let Value::Text(long) = Value::from("a narrative longer than twenty-four bytes") else { unreachable!() };
+        assert!(long.is_heap_allocated());
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+    }
+
     use super::*;
 
     /// Through a query and a scan: valid text, a narrative with non-ASCII letters, and bytes
@@ -857,7 +890,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Conn::open(&Url::Sqlite(dir.path().join("t.db"))).unwrap();
         c.batch("CREATE TABLE t (a BIGINT, b TEXT, c DOUBLE PRECISION)").unwrap();
-        let rows: Vec<Vec<Value>> = (0..70).map(|i| vec![Value::Int(i), Value::Text(format!("r{i}")), Value::Null]).collect();
+        let rows: Vec<Vec<Value>> = (0..70).map(|i| vec![Value::Int(i), Value::from(format!("r{i}")), Value::Null]).collect();
         c.bulk_insert("t", &["a", "b", "c"], &rows).unwrap();
         let got = c.query("SELECT COUNT(*), MAX(a) FROM t WHERE b <> ?", &["r3".into()]).unwrap();
         assert_eq!(got, vec![vec![Value::Int(69), Value::Int(69)]]);

@@ -71,11 +71,11 @@ fn opt_text(s: &str) -> Value {
 
 /// Required text: stored as it is, even when empty.
 fn req_text(s: &str) -> Value {
-    Value::Text(s.to_string())
+    Value::from(s)
 }
 
 fn date(d: Option<Date>) -> Value {
-    d.map_or(Value::Null, |d| Value::Text(Date::iso_str(&d.iso()).to_string()))
+    d.map_or(Value::Null, |d| Value::from(Date::iso_str(&d.iso())))
 }
 
 fn flag(b: Option<bool>) -> Value {
@@ -83,7 +83,7 @@ fn flag(b: Option<bool>) -> Value {
 }
 
 fn list(items: &[impl AsRef<str>]) -> Value {
-    if items.is_empty() { Value::Null } else { Value::Text(items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(";")) }
+    if items.is_empty() { Value::Null } else { Value::from(items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(";")) }
 }
 
 fn force(f: Force) -> Value {
@@ -107,7 +107,7 @@ pub fn incident_row(r: &Incident) -> Row {
         date(r.outcome_date),
         opt_text(&r.narrative),
         list(&r.invalid),
-        codes_text(&r.secondary_offence_codes).map_or(Value::Null, Value::Text),
+        codes_text(&r.secondary_offence_codes).map_or(Value::Null, Value::from),
     ]
 }
 
@@ -119,7 +119,7 @@ pub fn risk_assessment_row(r: &RiskAssessment) -> Row {
         req_text(&r.incident_ref),
         date(Some(r.assessed_date)),
         req_text(r.tool.as_str()),
-        r.grade.map_or(Value::Null, |g| Value::Text(g.as_str().to_string())),
+        r.grade.map_or(Value::Null, |g| Value::from(g.as_str())),
         list(&r.yes_answers),
         opt_text(&r.assessor_notes),
         list(&r.invalid),
@@ -195,7 +195,7 @@ pub fn order_row(r: &Order) -> Row {
         date(r.applied_date),
         date(r.granted_date),
         date(r.expires_date),
-        r.status.map_or(Value::Null, |s| Value::Text(s.as_str().to_string())),
+        r.status.map_or(Value::Null, |s| Value::from(s.as_str())),
         list(&r.invalid),
     ]
 }
@@ -266,7 +266,7 @@ impl<'r> Reader<'r> {
     fn text(&self, c: usize) -> Result<String, Error> {
         match &self.row[c] {
             Value::Null => Ok(String::new()),
-            Value::Text(s) => Ok(s.clone()),
+            Value::Text(s) => Ok(s.to_string()),
             Value::Int(i) => Ok(i.to_string()),
             Value::Real(f) => Err(self.bad(c, format!("{f} is a number, not text"))),
         }
