@@ -129,12 +129,6 @@ impl From<conduct_store::Error> for Error {
     }
 }
 
-impl From<conduct_store::db::DbError> for Error {
-    fn from(e: conduct_store::db::DbError) -> Error {
-        Error::new(ErrorKind::Store(e.into()))
-    }
-}
-
 impl From<conduct_resolve::Error> for Error {
     fn from(e: conduct_resolve::Error) -> Error {
         Error::new(ErrorKind::Resolve(e))

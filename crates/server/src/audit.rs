@@ -17,7 +17,8 @@ use std::thread;
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
-use crate::db::{Conn, DbError, Pool, Result, Value};
+use crate::db::{Conn, Pool, Result, Value};
+use conduct_store::Error as StoreError;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -79,7 +80,7 @@ pub fn now() -> String {
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the transaction fails (nothing is appended then).
+/// A [`StoreError`] when the transaction fails (nothing is appended then).
 pub fn append(conn: &mut Conn, entries: &[Entry]) -> Result<()> {
     conn.transaction(|c| {
         if c.is_postgres() {
@@ -185,7 +186,7 @@ impl Verification {
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the log cannot be read; a broken chain is not an error but the
+/// A [`StoreError`] when the log cannot be read; a broken chain is not an error but the
 /// [`Verification`]'s problems.
 pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verification> {
     let mut v = Verification::default();
@@ -252,10 +253,10 @@ pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verificati
 ///
 /// # Errors
 ///
-/// A [`DbError`] when `s` is not a number, a `:` and a hash.
-pub fn parse_head(s: &str) -> std::result::Result<(i64, String), DbError> {
-    let (a, b) = s.split_once(':').ok_or_else(|| DbError::new(format!("expected SEQ:HASH, got {s:?}")))?;
-    let seq = a.trim().parse().map_err(|_| DbError::new(format!("expected a number before ':', got {a:?}")))?;
+/// A [`StoreError`] when `s` is not a number, a `:` and a hash.
+pub fn parse_head(s: &str) -> std::result::Result<(i64, String), StoreError> {
+    let (a, b) = s.split_once(':').ok_or_else(|| StoreError::db(format!("expected SEQ:HASH, got {s:?}")))?;
+    let seq = a.trim().parse().map_err(|_| StoreError::db(format!("expected a number before ':', got {a:?}")))?;
     Ok((seq, b.trim().to_string()))
 }
 

@@ -26,7 +26,8 @@ use sha2::{Digest, Sha256};
 
 use crate::Error;
 use crate::audit::hex;
-use crate::db::{Conn, DbError, Value};
+use crate::db::{Conn, Value};
+use conduct_store::Error as StoreError;
 
 /// A user's role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,7 +194,7 @@ pub fn add_user(conn: &mut Conn, username: &str, password: &str, role: Role, for
     })
 }
 
-fn user_from_row(conn: &mut Conn, r: &[Value]) -> Result<User, DbError> {
+fn user_from_row(conn: &mut Conn, r: &[Value]) -> Result<User, StoreError> {
     let id = r[0].int().unwrap_or(0);
     let force = Force::resolve(&r[3].text()).ok();
     let grants = conn
@@ -208,8 +209,8 @@ fn user_from_row(conn: &mut Conn, r: &[Value]) -> Result<User, DbError> {
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the database fails (wrong credentials are `Ok(None)`).
-pub fn check_login(conn: &mut Conn, username: &str, password: &str) -> Result<Option<User>, DbError> {
+/// A [`StoreError`] when the database fails (wrong credentials are `Ok(None)`).
+pub fn check_login(conn: &mut Conn, username: &str, password: &str) -> Result<Option<User>, StoreError> {
     let row = conn
         .query_one("SELECT id, username, role, force, password_hash FROM users WHERE username = ? AND disabled = 0", &[username.into()])?;
     match row {
@@ -242,8 +243,8 @@ fn token_hash(token: &str) -> String {
 ///
 /// # Errors
 ///
-/// A [`DbError`] when expired sessions cannot be deleted or the new one cannot be stored.
-pub fn start_session(conn: &mut Conn, user: &User) -> Result<(String, String), DbError> {
+/// A [`StoreError`] when expired sessions cannot be deleted or the new one cannot be stored.
+pub fn start_session(conn: &mut Conn, user: &User) -> Result<(String, String), StoreError> {
     let token = hex(&random_bytes::<32>());
     let csrf = hex(&random_bytes::<32>());
     conn.execute("DELETE FROM sessions WHERE expires_at < ?", &[unix_now().into()])?;
@@ -264,8 +265,8 @@ pub fn start_session(conn: &mut Conn, user: &User) -> Result<(String, String), D
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the database fails (an unknown or expired session is `Ok(None)`).
-pub fn session(conn: &mut Conn, token: &str) -> Result<Option<(User, String)>, DbError> {
+/// A [`StoreError`] when the database fails (an unknown or expired session is `Ok(None)`).
+pub fn session(conn: &mut Conn, token: &str) -> Result<Option<(User, String)>, StoreError> {
     // The values in CASTs: bare, SQLite (STAT4) prepared this statement, which every request
     // runs, again each time.
     let row = conn.query_one(
@@ -286,8 +287,8 @@ pub fn session(conn: &mut Conn, token: &str) -> Result<Option<(User, String)>, D
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the delete fails.
-pub fn end_session(conn: &mut Conn, token: &str) -> Result<(), DbError> {
+/// A [`StoreError`] when the delete fails.
+pub fn end_session(conn: &mut Conn, token: &str) -> Result<(), StoreError> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?", &[token_hash(token).into()]).map(|_| ())
 }
 
@@ -319,8 +320,8 @@ pub fn grant(conn: &mut Conn, username: &str, force: Force, reason: &str, by: &s
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the key cannot be read or stored.
-pub fn pseudonym_key(conn: &mut Conn) -> Result<Vec<u8>, DbError> {
+/// A [`StoreError`] when the key cannot be read or stored.
+pub fn pseudonym_key(conn: &mut Conn) -> Result<Vec<u8>, StoreError> {
     if let Some(r) = conn.query_one("SELECT value FROM meta WHERE key = 'pseudonym_key'", &[])? {
         return Ok(r[0].text().into_bytes());
     }

@@ -14,7 +14,8 @@
 
 use std::hash::{Hash, Hasher};
 
-use conduct_store::db::{Conn, DbError, Value};
+use conduct_store::Error as StoreError;
+use conduct_store::db::{Conn, Value};
 
 /// A table of a publication: name, columns, rows.
 pub(crate) type TableRows<'a> = (&'a str, &'a [&'a str], &'a [Vec<Value>]);
@@ -83,7 +84,7 @@ pub(crate) fn row_changes(
     columns: &[&str],
     rows: &[Vec<Value>],
     limit: usize,
-) -> Result<Option<RowChanges>, DbError> {
+) -> Result<Option<RowChanges>, StoreError> {
     changes_by(c, table, columns, rows, limit, row_hash)
 }
 
@@ -95,7 +96,7 @@ fn changes_by(
     rows: &[Vec<Value>],
     limit: usize,
     row_hash: fn(&[Value]) -> u64,
-) -> Result<Option<RowChanges>, DbError> {
+) -> Result<Option<RowChanges>, StoreError> {
     // More rows to insert than the limit whatever is held: no need to read the table.
     let held = c.query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?.and_then(|r| r[0].int()).unwrap_or(0) as usize;
     if rows.len().saturating_sub(held) > limit || held.saturating_sub(rows.len()) > limit {
@@ -153,7 +154,7 @@ fn changes_by(
 ///
 /// # Errors
 /// A failed query.
-pub(crate) fn data_version(c: &mut Conn) -> Result<Option<i64>, DbError> {
+pub(crate) fn data_version(c: &mut Conn) -> Result<Option<i64>, StoreError> {
     if c.is_postgres() {
         return Ok(None);
     }
@@ -173,7 +174,7 @@ pub(crate) fn still_current(
     tables: &[TableRows<'_>],
     changes: &mut [Option<RowChanges>],
     version: Option<i64>,
-) -> Result<bool, DbError> {
+) -> Result<bool, StoreError> {
     if data_version(c)? == version {
         return Ok(false);
     }
@@ -194,7 +195,7 @@ const KEYS_PER_DELETE: usize = 256;
 ///
 /// # Errors
 /// A failed statement.
-pub(crate) fn apply(c: &mut Conn, table: &str, columns: &[&str], rows: &[Vec<Value>], changes: &RowChanges) -> Result<(), DbError> {
+pub(crate) fn apply(c: &mut Conn, table: &str, columns: &[&str], rows: &[Vec<Value>], changes: &RowChanges) -> Result<(), StoreError> {
     for chunk in changes.delete.chunks(KEYS_PER_DELETE) {
         if c.is_postgres() {
             // One array of tids: `{"(0,1)","(0,2)"}`.
@@ -287,7 +288,7 @@ mod tests {
             .unwrap();
         let tables = [("t", &["k", "n", "x"][..], &new[..])];
         let again = c
-            .transaction(|c| -> Result<bool, DbError> {
+            .transaction(|c| -> Result<bool, StoreError> {
                 let again = still_current(c, &tables, &mut changes, version)?;
                 apply(c, "t", &["k", "n", "x"], &new, changes[0].as_ref().unwrap())?;
                 Ok(again)

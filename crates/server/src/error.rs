@@ -7,7 +7,6 @@
 use axum::http::StatusCode;
 
 use crate::audit::Entry;
-use crate::db::DbError;
 
 /// Why a publication, an upload's analysis or an account change failed: what went wrong
 /// ([`Error::kind`]), in words the user can act on, and the error that caused it, if another
@@ -99,15 +98,10 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<DbError> for Error {
-    fn from(e: DbError) -> Self {
-        Error::caused(ErrorKind::Db, e.to_string(), e)
-    }
-}
-
 impl From<conduct_store::Error> for Error {
     fn from(e: conduct_store::Error) -> Self {
-        Error::caused(ErrorKind::Store, e.to_string(), e)
+        let kind = if e.is_db() { ErrorKind::Db } else { ErrorKind::Store };
+        Error::caused(kind, e.to_string(), e)
     }
 }
 
@@ -218,7 +212,8 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Invalid);
         assert!(e.to_string().contains("at least 12 characters"), "{e}");
         assert!(std::error::Error::source(&e).is_none());
-        let db = Error::from(crate::db::DbError::new("the disk is full"));
+        let db = Error::from(conduct_store::Error::db("the disk is full"));
+        assert_eq!(Error::from(conduct_store::Error::db("x").at(std::path::Path::new("w/conduct.db"))).kind(), ErrorKind::Db);
         assert_eq!(db.kind(), ErrorKind::Db);
         assert!(std::error::Error::source(&db).is_some_and(|s| s.to_string().contains("the disk is full")));
     }

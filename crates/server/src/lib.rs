@@ -355,10 +355,10 @@ pub fn router(state: Shared) -> axum::Router {
 ///
 /// # Errors
 ///
-/// A [`DbError`](db::DbError) when a limit set in the environment is not a number; otherwise as
+/// A [`conduct_store::Error`] when a limit set in the environment is not a number; otherwise as
 /// [`state_with`].
-pub fn state(config: Config) -> Result<Shared, db::DbError> {
-    let limits = dataset::Limits::from_env().map_err(db::DbError::new)?;
+pub fn state(config: Config) -> Result<Shared, conduct_store::Error> {
+    let limits = dataset::Limits::from_env().map_err(conduct_store::Error::db)?;
     state_with(config, limits)
 }
 
@@ -366,14 +366,14 @@ pub fn state(config: Config) -> Result<Shared, db::DbError> {
 ///
 /// # Errors
 ///
-/// A [`DbError`](db::DbError) when the database cannot be reached, migrated, or its pseudonym key
+/// A [`conduct_store::Error`] when the database cannot be reached, migrated, or its pseudonym key
 /// read or stored.
-pub fn state_with(config: Config, limits: dataset::Limits) -> Result<Shared, db::DbError> {
+pub fn state_with(config: Config, limits: dataset::Limits) -> Result<Shared, conduct_store::Error> {
     // Two connections beyond the request slots: the audit writer's and a publication's.
     let pool = db::pool(&config.database, config.pool_size + 2)?;
     let key = {
         let mut c = db::get(&pool)?;
-        conduct_store::migrate(&mut c).map_err(|e| db::DbError::caused(e.to_string(), e))?;
+        conduct_store::migrate(&mut c)?;
         auth::pseudonym_key(&mut c)?
     };
     let auditor = Auditor::start(pool.clone());

@@ -171,7 +171,7 @@ struct Words {
 impl Vocabulary {
     /// The current publication's words, read when a publication (made by any server sharing
     /// the database) has replaced the ones kept.
-    fn words(&self, c: &mut Conn) -> Result<std::sync::Arc<Words>, crate::db::DbError> {
+    fn words(&self, c: &mut Conn) -> Result<std::sync::Arc<Words>, conduct_store::Error> {
         let r = c.query_one(
             "SELECT (SELECT value FROM meta WHERE key = 'published_at'), (SELECT value FROM meta WHERE key = 'publication')",
             &[],
@@ -181,7 +181,7 @@ impl Vocabulary {
         if let Some(w) = lock().as_ref().filter(|w| w.publication == publication) {
             return Ok(w.clone());
         }
-        let mut distinct = |column: &str| -> Result<Vec<String>, crate::db::DbError> {
+        let mut distinct = |column: &str| -> Result<Vec<String>, conduct_store::Error> {
             let mut values = Vec::new();
             c.scan(&format!("SELECT DISTINCT {column} FROM records WHERE {column} IS NOT NULL AND {column} <> ''"), &[], |r| {
                 values.push(r[0].text());
@@ -221,7 +221,7 @@ fn records_holding(
     values: &[&str],
     seen: &mut std::collections::HashSet<(String, String)>,
     mut each: impl FnMut(&[Value]),
-) -> Result<(), crate::db::DbError> {
+) -> Result<(), conduct_store::Error> {
     let marks = vec!["CAST(? AS TEXT)"; VALUES_PER_READ].join(", ");
     let sql = format!("SELECT {} FROM records WHERE {column} IN ({marks}) AND force IN ({})", scope.columns, scope.in_forces);
     for chunk in values.chunks(VALUES_PER_READ) {

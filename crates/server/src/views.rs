@@ -14,8 +14,9 @@ use serde_json::value::RawValue;
 
 use crate::audit::Entry;
 use crate::auth::{Access, Role, User, pseudonym};
-use crate::db::{Conn, DbError, Value};
+use crate::db::{Conn, Value};
 use crate::error::ApiError;
+use conduct_store::Error as StoreError;
 
 /// A view and the audit entries reading it leaves.
 pub type Viewed<T> = Result<(T, Vec<Entry>), ApiError>;
@@ -183,7 +184,7 @@ const NO_WORKFLOW_END: &str = ",\"assigned_to\":null,\"review\":null}";
 impl KeptCourse {
     /// A row of [`KEPT_COURSE_COLUMNS`]: its id and its kept row. Reasons that are not JSON are
     /// shown as none.
-    fn from_row(mut r: Vec<Value>) -> Result<(String, KeptCourse), DbError> {
+    fn from_row(mut r: Vec<Value>) -> Result<(String, KeptCourse), StoreError> {
         let id = take_text(&mut r[0]);
         let row = TriageRow {
             course_id: id.clone(),
@@ -210,10 +211,10 @@ impl KeptCourse {
     }
 
     /// `row`'s two parts (its `reports_in_force`, `assigned_to` and `review` are not kept).
-    fn new(row: &TriageRow) -> Result<KeptCourse, DbError> {
+    fn new(row: &TriageRow) -> Result<KeptCourse, StoreError> {
         let row = TriageRow { reports_in_force: Some(i64::MIN), assigned_to: None, review: None, ..row.clone() };
-        let json = serde_json::to_string(&row).map_err(|e| DbError::caused("a triage row could not be written as JSON", e))?;
-        let unsplit = || DbError::new("a triage row's JSON has not the fields in the order the list copies them");
+        let json = serde_json::to_string(&row).map_err(|e| StoreError::db_caused("a triage row could not be written as JSON", e))?;
+        let unsplit = || StoreError::db("a triage row's JSON has not the fields in the order the list copies them");
         let body = json.strip_suffix(NO_WORKFLOW_END).ok_or_else(unsplit)?;
         let cut = body.rfind(REPORTS_IN_FORCE_MARK).ok_or_else(unsplit)?;
         let mark_value = REPORTS_IN_FORCE_MARK.len() - ",".len();
@@ -308,8 +309,8 @@ impl ReadState {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when the query fails.
-    pub fn read(c: &mut Conn, user_id: i64) -> Result<ReadState, DbError> {
+    /// A [`StoreError`] when the query fails.
+    pub fn read(c: &mut Conn, user_id: i64) -> Result<ReadState, StoreError> {
         let r = c
             .query_one(
                 "SELECT (SELECT value FROM meta WHERE key = 'published_at'), (SELECT value FROM meta WHERE key = 'publication'), \
@@ -343,8 +344,8 @@ fn kept<T: Clone>(
     prefix: &str,
     key: String,
     limit: usize,
-    make: impl FnOnce() -> Result<T, DbError>,
-) -> Result<T, DbError> {
+    make: impl FnOnce() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return Ok(v.clone());
     }
@@ -362,8 +363,8 @@ impl Totals {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when the query fails.
-    pub fn publication(c: &mut Conn) -> Result<String, DbError> {
+    /// A [`StoreError`] when the query fails.
+    pub fn publication(c: &mut Conn) -> Result<String, StoreError> {
         Ok(c.query_one("SELECT value FROM meta WHERE key = 'published_at'", &[])?.map(|r| r[0].text()).unwrap_or_default())
     }
 
@@ -371,8 +372,8 @@ impl Totals {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when the count is not kept and its query fails.
-    pub fn count(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<i64, DbError> {
+    /// A [`StoreError`] when the count is not kept and its query fails.
+    pub fn count(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<i64, StoreError> {
         kept(&self.map, published, format!("{published}\u{1f}{sql}\u{1f}{params:?}"), 10_000, || {
             Ok(c.query_one(sql, params)?.and_then(|r| r[0].int()).unwrap_or(0))
         })
@@ -385,8 +386,8 @@ impl Totals {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when the list is not kept and its query fails.
-    pub fn positions(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<std::sync::Arc<Vec<i64>>, DbError> {
+    /// A [`StoreError`] when the list is not kept and its query fails.
+    pub fn positions(&self, c: &mut Conn, published: &str, sql: &str, params: &[Value]) -> Result<std::sync::Arc<Vec<i64>>, StoreError> {
         kept(&self.positions, published, format!("{published}\u{1f}{sql}\u{1f}{params:?}"), KEPT_POSITION_LISTS, || {
             let mut list: Vec<i64> = c.query(sql, params)?.iter().filter_map(|r| r[0].int()).collect();
             list.sort_unstable();
@@ -397,7 +398,7 @@ impl Totals {
     /// The rows of `force`'s list (all forces' for `None`) in review order, read once per
     /// `published` (see [`ListRows`]). Read while a publication commits, they may be newer than
     /// the publication they are kept under, never older, as [`Totals::positions`].
-    fn list(&self, c: &mut Conn, published: &str, force: Option<Force>) -> Result<std::sync::Arc<ListRows>, DbError> {
+    fn list(&self, c: &mut Conn, published: &str, force: Option<Force>) -> Result<std::sync::Arc<ListRows>, StoreError> {
         let key = format!("{published}\u{1f}{}", force.map_or("", |f| f.name()));
         if let Some(v) = self.lists.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(v.clone());
@@ -444,7 +445,7 @@ impl Totals {
         state: &ReadState,
         force: Option<Force>,
         priority: Option<i64>,
-    ) -> Result<std::sync::Arc<Settled>, DbError> {
+    ) -> Result<std::sync::Arc<Settled>, StoreError> {
         let version = state.workflow_key();
         let key = format!("{version}\u{1f}{}\u{1f}{priority:?}", force.map_or("", |f| f.name()));
         kept(&self.settled, &version, key, KEPT_SETTLED_SCOPES, || Ok(std::sync::Arc::new(settled_positions(c, force, priority)?)))
@@ -452,7 +453,7 @@ impl Totals {
 
     /// Whether anything is settled in `force`'s part of the courses (any force's, for `None`),
     /// kept like [`Totals::settled`]: while nothing is, the open list stays on its fast path.
-    fn any_settled(&self, c: &mut Conn, state: &ReadState, force: Option<Force>) -> Result<bool, DbError> {
+    fn any_settled(&self, c: &mut Conn, state: &ReadState, force: Option<Force>) -> Result<bool, StoreError> {
         let version = state.workflow_key();
         let key = format!("{version}\u{1f}{}", force.map_or("", |f| f.name()));
         kept(&self.any_settled, &version, key, KEPT_SETTLED_SCOPES, || {
@@ -469,7 +470,7 @@ impl Totals {
     /// Read while a publication commits, a row may be newer than the publication it is kept
     /// under, never older: the publication is read first, and rows read for an older one than
     /// those kept are not kept.
-    fn courses(&self, c: &mut Conn, state: &ReadState, ids: &[String]) -> Result<Vec<Option<std::sync::Arc<KeptCourse>>>, DbError> {
+    fn courses(&self, c: &mut Conn, state: &ReadState, ids: &[String]) -> Result<Vec<Option<std::sync::Arc<KeptCourse>>>, StoreError> {
         let publication = (state.publication, state.published_at.clone());
         let mut found: Vec<Option<std::sync::Arc<KeptCourse>>> = {
             let kept = self.courses.lock().unwrap_or_else(|e| e.into_inner());
@@ -515,7 +516,7 @@ impl Totals {
     /// and what is new since), kept like [`Totals::settled`]: a list page takes its rows'
     /// workflow from here instead of joining the workflow's tables, which PostgreSQL's plan for
     /// the page scanned whole on every page (every review and assignment of the force).
-    fn workflow(&self, c: &mut Conn, state: &ReadState, force: Force) -> Result<std::sync::Arc<ForceWorkflow>, DbError> {
+    fn workflow(&self, c: &mut Conn, state: &ReadState, force: Force) -> Result<std::sync::Arc<ForceWorkflow>, StoreError> {
         let version = state.workflow_key();
         let key = format!("{version}\u{1f}{}", force.name());
         kept(&self.workflow, &version, key, KEPT_SETTLED_SCOPES, || {
@@ -564,9 +565,10 @@ struct CourseWork {
 }
 
 impl CourseWork {
-    fn new(assigned_to: &Option<String>, review: &Option<ReviewMark>) -> Result<CourseWork, DbError> {
-        let json =
-            |v: Result<String, serde_json::Error>| v.map_err(|e| DbError::caused("a course's workflow could not be written as JSON", e));
+    fn new(assigned_to: &Option<String>, review: &Option<ReviewMark>) -> Result<CourseWork, StoreError> {
+        let json = |v: Result<String, serde_json::Error>| {
+            v.map_err(|e| StoreError::db_caused("a course's workflow could not be written as JSON", e))
+        };
         let (a, r) = (json(serde_json::to_string(assigned_to))?, json(serde_json::to_string(review))?);
         Ok(CourseWork { json: format!(",\"assigned_to\":{a},\"review\":{r}").into() })
     }
@@ -730,7 +732,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     let published = read.published_at.clone();
     let count_sql = format!("SELECT COUNT(*) FROM {from}{filter}");
     // Reviews and assignments change between publications: those counts are not kept.
-    let counted = |c: &mut Conn| -> Result<i64, DbError> {
+    let counted = |c: &mut Conn| -> Result<i64, StoreError> {
         Ok(if live {
             c.query_one(&count_sql, &params)?.and_then(|r| r[0].int()).unwrap_or(0)
         } else {
@@ -817,7 +819,7 @@ struct Settled {
 
 /// Reads the settled courses of one force's list (all forces' for `None`), of one priority
 /// rank or of all.
-fn settled_positions(c: &mut Conn, force: Option<Force>, priority: Option<i64>) -> Result<Settled, DbError> {
+fn settled_positions(c: &mut Conn, force: Option<Force>, priority: Option<i64>) -> Result<Settled, StoreError> {
     let priority = priority.map(Value::Int);
     let rows = match force {
         Some(f) => {
@@ -1609,7 +1611,7 @@ struct CourseRows {
 
 impl CourseRows {
     /// The rows of course `id`, if it is published.
-    fn read(c: &mut Conn, id: &str) -> Result<Option<CourseRows>, crate::db::DbError> {
+    fn read(c: &mut Conn, id: &str) -> Result<Option<CourseRows>, conduct_store::Error> {
         static READ: std::sync::LazyLock<CourseRead> = std::sync::LazyLock::new(CourseRead::new);
         let mut parts: [Vec<Vec<Value>>; 7] = Default::default();
         if c.is_postgres() {
@@ -2515,9 +2517,9 @@ pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
     Ok((body, vec![entry(user, "read", &format!("upload/{id}/rejects"), force, "allowed", &format!("{} rejected rows", rows.len()))]))
 }
 
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        ApiError::internal(e.message)
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::internal(e.to_string())
     }
 }
 

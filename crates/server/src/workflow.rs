@@ -20,9 +20,10 @@ use conduct_domain::Force;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, User};
-use crate::db::{Conn, DbError, Value};
+use crate::db::{Conn, Value};
 use crate::error::ApiError;
 use crate::views::{Viewed, entry};
+use conduct_store::Error as StoreError;
 
 /// What a review decided: a short list a stalking team uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -106,8 +107,8 @@ impl Content {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when a query fails.
-    pub fn published(c: &mut Conn, course_id: &str) -> Result<Content, DbError> {
+    /// A [`StoreError`] when a query fails.
+    pub fn published(c: &mut Conn, course_id: &str) -> Result<Content, StoreError> {
         let mut content = Content::default();
         for r in c.query("SELECT force, incident_ref FROM course_incidents WHERE course_id = ?", &[course_id.into()])? {
             content.reports.insert(report_key(&r[0].text(), &r[1].text()));
@@ -268,7 +269,7 @@ pub fn assign(c: &mut Conn, user: &User, id: &str, assignee: &str) -> Viewed<(St
         }
     }
     let now = crate::audit::now();
-    c.transaction(|c| -> Result<(), DbError> {
+    c.transaction(|c| -> Result<(), StoreError> {
         c.execute("DELETE FROM assignments WHERE force = ? AND course_id = ?", &[force.name().into(), id.as_str().into()])?;
         if let Some(name) = &assignee {
             c.execute(
@@ -301,13 +302,13 @@ pub fn record_review(c: &mut Conn, user: &User, id: &str, decision: Decision, no
         return Err(bad("a review decided as \"other\" needs a note saying what".into()));
     }
     let at = crate::audit::now();
-    let review = c.transaction(|c| -> Result<i64, DbError> {
+    let review = c.transaction(|c| -> Result<i64, StoreError> {
         if c.is_postgres() {
             // Reviews are numbered in order: one writer at a time (SQLite has only one).
             c.batch("SELECT pg_advisory_xact_lock(7270113)")?;
         }
         let content = Content::published(c, &id)?;
-        let snapshot = serde_json::to_string(&content).map_err(|e| DbError::new(e.to_string()))?;
+        let snapshot = serde_json::to_string(&content).map_err(|e| StoreError::db(e.to_string()))?;
         let next = c.query_one("SELECT coalesce(max(id), 0) + 1 FROM reviews", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
         let publication = c
             .query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?
@@ -446,8 +447,8 @@ pub const WORKFLOW_VERSION_KEY: &str = "workflow_version";
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the statement fails.
-pub fn bump_workflow_version(c: &mut Conn) -> Result<(), DbError> {
+/// A [`StoreError`] when the statement fails.
+pub fn bump_workflow_version(c: &mut Conn) -> Result<(), StoreError> {
     c.execute(
         "INSERT INTO meta (key, value) VALUES (?, '1') \
          ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
@@ -461,8 +462,8 @@ pub fn bump_workflow_version(c: &mut Conn) -> Result<(), DbError> {
 ///
 /// # Errors
 ///
-/// A [`DbError`] when a query fails; otherwise as [`visit_at`].
-pub fn visit(c: &mut Conn, user: &User) -> Result<i64, DbError> {
+/// A [`StoreError`] when a query fails; otherwise as [`visit_at`].
+pub fn visit(c: &mut Conn, user: &User) -> Result<i64, StoreError> {
     let current =
         c.query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?.and_then(|r| r[0].text().parse::<i64>().ok()).unwrap_or(0);
     let seen = c.query_one("SELECT seen, previous FROM visits WHERE user_id = ?", &[user.id.into()])?;
@@ -476,8 +477,8 @@ pub fn visit(c: &mut Conn, user: &User) -> Result<i64, DbError> {
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the visit row cannot be written.
-pub fn visit_at(c: &mut Conn, user: &User, current: i64, row: Option<(i64, i64)>) -> Result<i64, DbError> {
+/// A [`StoreError`] when the visit row cannot be written.
+pub fn visit_at(c: &mut Conn, user: &User, current: i64, row: Option<(i64, i64)>) -> Result<i64, StoreError> {
     match row {
         Some((seen, previous)) => {
             if seen < current {
@@ -504,14 +505,14 @@ pub fn visit_at(c: &mut Conn, user: &User, current: i64, row: Option<(i64, i64)>
 ///
 /// # Errors
 ///
-/// A [`DbError`] when a statement fails.
+/// A [`StoreError`] when a statement fails.
 pub fn after_publication(
     c: &mut Conn,
     retired: &[(String, String)],
     urgent: &[(String, String)],
     now: &str,
     content_of: &dyn Fn(&str) -> Option<Content>,
-) -> Result<(), DbError> {
+) -> Result<(), StoreError> {
     for (old, new) in retired {
         c.execute("UPDATE reviews SET course_id = ? WHERE course_id = ?", &[new.into(), old.into()])?;
         for table in ["assignments", "urgent_courses"] {
@@ -611,8 +612,8 @@ pub struct UrgentCourse {
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the query fails.
-pub fn urgent_courses(c: &mut Conn, force: Option<&str>) -> Result<Vec<UrgentCourse>, DbError> {
+/// A [`StoreError`] when the query fails.
+pub fn urgent_courses(c: &mut Conn, force: Option<&str>) -> Result<Vec<UrgentCourse>, StoreError> {
     let (sql, params): (&str, Vec<Value>) = match force {
         Some(f) => (
             // In a CAST: bare, SQLite (STAT4) prepared the statement again on every page.

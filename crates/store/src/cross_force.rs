@@ -7,7 +7,7 @@
 
 use conduct_domain::{Date, Force, OffenceCode, OtherForceReport, Role};
 
-use crate::db::{Conn, DbError, Value};
+use crate::db::{Conn, Value};
 use crate::error::{Error, ErrorKind};
 
 /// Step 12's tables, in SQLite's dialect (`INTEGER` becomes `BIGINT` on PostgreSQL).
@@ -104,7 +104,7 @@ pub fn hold(conn: &mut Conn, own_force: Force, reports: &[OtherForceReport], sou
                 receipt.left_out.as_str().into(),
             ],
         )?;
-        Ok::<_, DbError>(())
+        Ok::<_, Error>(())
     })?;
     Ok(receipt)
 }

@@ -6,10 +6,11 @@
 //! both. For PostgreSQL the placeholders become `$1, $2, …`. Bulk loads use `COPY` on PostgreSQL
 //! and prepared multi-row inserts on SQLite.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use compact_str::CompactString;
+
+use crate::Error;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 /// A value bound to or read from a statement.
@@ -150,39 +151,6 @@ impl Url {
     }
 }
 
-/// A database error: what failed, in words that name the statement's first words or the
-/// database, and the driver's (or file system's) own error when there is one.
-#[derive(Debug)]
-pub struct DbError {
-    /// What failed, including the source's text, so that `{error}` alone says what happened.
-    pub message: String,
-    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
-}
-
-impl DbError {
-    /// An error of this layer's own (no driver error behind it).
-    pub fn new(message: impl Into<String>) -> DbError {
-        DbError { message: message.into(), source: None }
-    }
-
-    /// An error caused by `source` (kept, and returned by [`std::error::Error::source`]).
-    pub fn caused(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> DbError {
-        DbError { message: message.into(), source: Some(Box::new(source)) }
-    }
-}
-
-impl fmt::Display for DbError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for DbError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
-
 /// A stored text as a string: borrowed when it is valid UTF-8, as everything Conduct writes is
 /// (checked by `str::from_utf8`, whose walk is quicker than the lossy conversion's, which
 /// showed in a publication's profile); a text written by something else has its invalid bytes
@@ -232,17 +200,17 @@ fn count_reprepared(st: &rusqlite::Statement<'_>, sql: &str) {
     }
 }
 
-fn sqlite_err(sql: &str, e: rusqlite::Error) -> DbError {
-    DbError::caused(format!("SQLite: {e} (in \"{}…\")", context(sql)), e)
+fn sqlite_err(sql: &str, e: rusqlite::Error) -> Error {
+    Error::db_caused(format!("SQLite: {e} (in \"{}…\")", context(sql)), e)
 }
 
-fn pg_err(sql: &str, e: postgres::Error) -> DbError {
+fn pg_err(sql: &str, e: postgres::Error) -> Error {
     let detail = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
-    DbError::caused(format!("PostgreSQL: {detail} (in \"{}…\")", context(sql)), e)
+    Error::db_caused(format!("PostgreSQL: {detail} (in \"{}…\")", context(sql)), e)
 }
 
 /// Result of a database call.
-pub type Result<T> = std::result::Result<T, DbError>;
+pub type Result<T> = std::result::Result<T, Error>;
 
 /// One open connection.
 pub enum Conn {
@@ -451,19 +419,19 @@ impl Conn {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when the SQLite file or its audit log cannot be opened or set up, or the
+    /// A [`Error`] when the SQLite file or its audit log cannot be opened or set up, or the
     /// PostgreSQL server cannot be reached.
     pub fn open(url: &Url) -> Result<Conn> {
         match url {
             Url::Sqlite(path) => {
                 let mut c = rusqlite::Connection::open(path)
-                    .map_err(|e| DbError::caused(format!("cannot open SQLite database {}: {e}", path.display()), e))?;
+                    .map_err(|e| Error::db_caused(format!("cannot open SQLite database {}: {e}", path.display()), e))?;
                 c.busy_handler(Some(busy_wait)).map_err(|e| sqlite_err("busy handler", e))?;
                 // The audit log lives in its own file (see [`audit_file`]), attached to every
                 // connection, so that its constant appends leave the other tables' pages cached.
                 let audit = audit_file(path);
                 c.execute("ATTACH DATABASE ?1 AS audit_log", [audit.to_string_lossy()])
-                    .map_err(|e| DbError::caused(format!("cannot open the audit log's SQLite database {}: {e}", audit.display()), e))?;
+                    .map_err(|e| Error::db_caused(format!("cannot open the audit log's SQLite database {}: {e}", audit.display()), e))?;
                 c.execute_batch(&format!(
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA mmap_size={}; PRAGMA cache_size=-16384;
                      PRAGMA audit_log.journal_mode=WAL; PRAGMA audit_log.synchronous=NORMAL;",
@@ -475,7 +443,7 @@ impl Conn {
             }
             Url::Postgres(s) => {
                 let c = postgres::Client::connect(s, postgres::NoTls)
-                    .map_err(|e| DbError::caused(format!("cannot connect to {}: {e}", url.describe()), e))?;
+                    .map_err(|e| Error::db_caused(format!("cannot connect to {}: {e}", url.describe()), e))?;
                 Ok(Conn::Postgres(Box::new(PgConn { client: c, statements: Default::default(), returned: None })))
             }
         }
@@ -508,7 +476,7 @@ impl Conn {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when the statement cannot be prepared or fails.
+    /// A [`Error`] when the statement cannot be prepared or fails.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         match self {
             Conn::Sqlite(c) => {
@@ -528,7 +496,7 @@ impl Conn {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when the query cannot be prepared or run, or a row cannot be read.
+    /// A [`Error`] when the query cannot be prepared or run, or a row cannot be read.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         match self {
             Conn::Sqlite(c) => {
@@ -568,7 +536,7 @@ impl Conn {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when the query cannot be prepared or run or a row cannot be read, and the
+    /// A [`Error`] when the query cannot be prepared or run or a row cannot be read, and the
     /// error `each` returns, which ends the scan.
     pub fn scan(&mut self, sql: &str, params: &[Value], mut each: impl FnMut(&[Value]) -> Result<bool>) -> Result<()> {
         match self {
@@ -635,7 +603,7 @@ impl Conn {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when a statement fails.
+    /// A [`Error`] when a statement fails.
     pub fn batch(&mut self, sql: &str) -> Result<()> {
         match self {
             Conn::Sqlite(c) => c.execute_batch(sql).map_err(|e| sqlite_err(sql, e)),
@@ -647,12 +615,9 @@ impl Conn {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] (as `E`) when the transaction cannot begin or commit; the error `f` returns,
+    /// A [`Error`] (as `E`) when the transaction cannot begin or commit; the error `f` returns,
     /// after rolling back.
-    pub fn transaction<T, E: From<DbError>>(
-        &mut self,
-        f: impl FnOnce(&mut Conn) -> std::result::Result<T, E>,
-    ) -> std::result::Result<T, E> {
+    pub fn transaction<T, E: From<Error>>(&mut self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, E>) -> std::result::Result<T, E> {
         let begin = if self.is_postgres() { "BEGIN" } else { "BEGIN IMMEDIATE" };
         self.batch(begin)?;
         match f(self) {
@@ -671,7 +636,7 @@ impl Conn {
     ///
     /// # Errors
     ///
-    /// A [`DbError`] when an insert (SQLite) or the `COPY` (PostgreSQL) fails.
+    /// A [`Error`] when an insert (SQLite) or the `COPY` (PostgreSQL) fails.
     pub fn bulk_insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
@@ -725,11 +690,11 @@ impl Conn {
                     }
                     buf.push(b'\n');
                     if buf.len() > 1 << 20 {
-                        w.write_all(&buf).map_err(|e| DbError::caused(format!("PostgreSQL COPY {table}: {e}"), e))?;
+                        w.write_all(&buf).map_err(|e| Error::db_caused(format!("PostgreSQL COPY {table}: {e}"), e))?;
                         buf.clear();
                     }
                 }
-                w.write_all(&buf).map_err(|e| DbError::caused(format!("PostgreSQL COPY {table}: {e}"), e))?;
+                w.write_all(&buf).map_err(|e| Error::db_caused(format!("PostgreSQL COPY {table}: {e}"), e))?;
                 w.finish().map_err(|e| pg_err(&sql, e))?;
                 Ok(())
             }
@@ -744,7 +709,7 @@ pub struct Manager {
 
 impl r2d2::ManageConnection for Manager {
     type Connection = Conn;
-    type Error = DbError;
+    type Error = Error;
 
     fn connect(&self) -> Result<Conn> {
         Conn::open(&self.url)
@@ -787,12 +752,12 @@ pub type Pool = r2d2::Pool<Manager>;
 ///
 /// # Errors
 ///
-/// A [`DbError`] when the SQLite file's folder cannot be made, the first connection cannot be
+/// A [`Error`] when the SQLite file's folder cannot be made, the first connection cannot be
 /// opened ([`Conn::open`]), or the pool cannot be built.
 pub fn pool(url: &Url, size: u32) -> Result<Pool> {
     if let Url::Sqlite(p) = url {
         if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbError::caused(format!("cannot create {}: {e}", dir.display()), e))?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::db_caused(format!("cannot create {}: {e}", dir.display()), e))?;
         }
     }
     // One connection first, so that a bad URL fails with the database's own message.
@@ -802,16 +767,16 @@ pub fn pool(url: &Url, size: u32) -> Result<Pool> {
         .min_idle(Some(1))
         .connection_timeout(std::time::Duration::from_secs(30))
         .build(Manager { url: url.clone() })
-        .map_err(|e| DbError::caused(format!("connection pool for {}: {e}", url.describe()), e))
+        .map_err(|e| Error::db_caused(format!("connection pool for {}: {e}", url.describe()), e))
 }
 
 /// A connection from the pool.
 ///
 /// # Errors
 ///
-/// A [`DbError`] when no connection can be had within the pool's timeout (30 s).
+/// A [`Error`] when no connection can be had within the pool's timeout (30 s).
 pub fn get(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>> {
-    pool.get().map_err(|e| DbError::caused(format!("no database connection: {e}"), e))
+    pool.get().map_err(|e| Error::db_caused(format!("no database connection: {e}"), e))
 }
 
 #[cfg(test)]
@@ -866,9 +831,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Conn::open(&Url::Sqlite(dir.path().join("t.db"))).unwrap();
         let e = c.query("SELECT x FROM no_such_table", &[]).unwrap_err();
-        assert!(e.message.contains("no such table") && e.message.contains("SELECT x FROM"), "{e}");
+        assert!(e.to_string().contains("no such table") && e.to_string().contains("SELECT x FROM"), "{e}");
         assert!(e.source().and_then(|s| s.downcast_ref::<rusqlite::Error>()).is_some(), "the rusqlite error is kept");
-        assert!(DbError::new("mine").source().is_none());
+        assert!(Error::db("mine").source().is_none());
     }
 
     #[test]
@@ -894,9 +859,9 @@ mod tests {
         c.bulk_insert("t", &["a", "b", "c"], &rows).unwrap();
         let got = c.query("SELECT COUNT(*), MAX(a) FROM t WHERE b <> ?", &["r3".into()]).unwrap();
         assert_eq!(got, vec![vec![Value::Int(69), Value::Int(69)]]);
-        let r: std::result::Result<(), DbError> = c.transaction(|c| {
+        let r: std::result::Result<(), Error> = c.transaction(|c| {
             c.execute("DELETE FROM t", &[])?;
-            Err(DbError::new("stop"))
+            Err(Error::db("stop"))
         });
         assert!(r.is_err());
         assert_eq!(c.query("SELECT COUNT(*) FROM t", &[]).unwrap()[0][0], Value::Int(70), "rolled back");

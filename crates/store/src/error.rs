@@ -9,8 +9,15 @@ use std::path::{Path, PathBuf};
 pub enum ErrorKind {
     /// SQLite reported an error.
     Sqlite(rusqlite::Error),
-    /// The database (SQLite or PostgreSQL, through [`crate::db`]) reported an error.
-    Db(crate::db::DbError),
+    /// The database (SQLite or PostgreSQL, through [`crate::db`]) reported an error, or what a
+    /// statement returned could not be used.
+    Db {
+        /// What failed, in words that name the statement's first words or the database, with
+        /// the source's text, so that `{error}` alone says what happened.
+        message: String,
+        /// The driver's (or file system's) own error, when there is one.
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
     /// Reading the export failed (the import was rolled back).
     Ingest(Box<conduct_ingest::Error>),
     /// The workspace was written by a newer Conduct with a schema this one does not know.
@@ -62,6 +69,23 @@ impl Error {
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
     }
+
+    /// A database error of the store's own ([`ErrorKind::Db`]), with no error behind it.
+    pub fn db(message: impl Into<String>) -> Error {
+        Error { kind: ErrorKind::Db { message: message.into(), source: None }, path: PathBuf::new() }
+    }
+
+    /// A database error caused by `source` (kept, and returned by
+    /// [`std::error::Error::source`]); `message` includes the source's text.
+    pub fn db_caused(message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error { kind: ErrorKind::Db { message: message.into(), source: Some(Box::new(source)) }, path: PathBuf::new() }
+    }
+
+    /// Whether the database failed ([`ErrorKind::Db`] or [`ErrorKind::Sqlite`]), rather than
+    /// the records or the workspace.
+    pub fn is_db(&self) -> bool {
+        matches!(self.kind, ErrorKind::Db { .. } | ErrorKind::Sqlite(_))
+    }
 }
 
 impl From<rusqlite::Error> for Error {
@@ -70,19 +94,13 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-impl From<crate::db::DbError> for Error {
-    fn from(e: crate::db::DbError) -> Error {
-        Error { kind: ErrorKind::Db(e), path: PathBuf::new() }
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::Ingest(e) => write!(f, "{e} (nothing was imported)"),
             ErrorKind::Sqlite(e) => write!(f, "{}: {e}", self.path.display()),
-            ErrorKind::Db(e) if self.path.as_os_str().is_empty() => write!(f, "{e}"),
-            ErrorKind::Db(e) => write!(f, "{}: {e}", self.path.display()),
+            ErrorKind::Db { message, .. } if self.path.as_os_str().is_empty() => f.write_str(message),
+            ErrorKind::Db { message, .. } => write!(f, "{}: {message}", self.path.display()),
             ErrorKind::NewerSchema { found, known } => write!(
                 f,
                 "{}: the workspace has schema version {found}, newer than this Conduct knows ({known}); upgrade Conduct",
@@ -112,7 +130,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Sqlite(e) => Some(e),
-            ErrorKind::Db(e) => Some(e),
+            ErrorKind::Db { source, .. } => source.as_deref().map(|e| e as &(dyn std::error::Error + 'static)),
             ErrorKind::Ingest(e) => Some(&**e),
             ErrorKind::Io(e) => Some(e),
             ErrorKind::NewerSchema { .. } | ErrorKind::Corrupt(_) | ErrorKind::BadRow { .. } | ErrorKind::PopulationHeld => None,

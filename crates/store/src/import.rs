@@ -409,7 +409,7 @@ fn upsert_from_sql(table: &str, staging: &str, columns: &[&str]) -> String {
 }
 
 impl PortableWriter {
-    fn table<R>(&mut self, conn: &mut Conn, t: usize, rows: &[R], row: fn(&R) -> Vec<Value>) -> Result<(), crate::db::DbError> {
+    fn table<R>(&mut self, conn: &mut Conn, t: usize, rows: &[R], row: fn(&R) -> Vec<Value>) -> Result<(), crate::Error> {
         let (table, columns, _, _) = TABLES[t];
         let values: Vec<Vec<Value>> = rows.iter().map(row).collect();
         if self.bulk[t] {
@@ -429,7 +429,7 @@ impl PortableWriter {
         Ok(())
     }
 
-    fn write(&mut self, conn: &mut Conn, batch: Rows<'_>) -> Result<(), crate::db::DbError> {
+    fn write(&mut self, conn: &mut Conn, batch: Rows<'_>) -> Result<(), crate::Error> {
         let started = Instant::now();
         match batch {
             Rows::Incidents(v) => self.table(conn, 0, v, crate::rows::incident_row)?,
@@ -478,19 +478,19 @@ fn import_into(conn: &mut Conn, path: &std::path::Path, source: Source<'_, '_>) 
     let started_at = now();
     let started = Instant::now();
     let postgres = conn.is_postgres();
-    conn.batch(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).map_err(|e| Error::from(e).at(path))?;
+    conn.batch(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).map_err(|e| e.at(path))?;
     // A linked population's index is kept by the import that updates it (conduct-population's
     // `update_export`, through `import_records_in`); an import here would leave it behind.
     let held = conn.query_one("SELECT count(*) FROM population", &[]).map(|r| r.and_then(|r| r[0].int()).unwrap_or(0) > 0);
     let result = match held {
         Ok(true) => Err(Error::new(ErrorKind::PopulationHeld, path)),
         Ok(false) => import_begun(conn, path, source, started_at, started),
-        Err(e) => Err(Error::from(e).at(path)),
+        Err(e) => Err(e.at(path)),
     };
     match result {
         Ok((report, ingest)) => {
             let committed = Instant::now();
-            conn.batch("COMMIT").map_err(|e| Error::from(e).at(path))?;
+            conn.batch("COMMIT").map_err(|e| e.at(path))?;
             let timings = Timings { commit: committed.elapsed(), total: started.elapsed(), ..report.timings };
             Ok((ImportReport { timings, ..report }, ingest))
         }
@@ -508,7 +508,7 @@ fn import_begun(
     started_at: String,
     started: Instant,
 ) -> Result<(ImportReport, Option<Ingest>), Error> {
-    let db = |e: crate::db::DbError| Error::from(e).at(path);
+    let db = |e: crate::Error| e.at(path);
     let sql = |e: rusqlite::Error| Error::new(ErrorKind::Sqlite(e), path);
     if conn.is_postgres() {
         // One import at a time, as SQLite's write lock (taken by BEGIN IMMEDIATE) gives, so
@@ -603,7 +603,7 @@ fn import_begun(
 
 /// Upserts risk screenings on their key (incident, tool, day): the same screening imported
 /// again is updated in place. The statement is the same in both dialects.
-fn write_screenings(conn: &mut Conn, screenings: &[conduct_domain::RiskAssessment]) -> Result<(), crate::db::DbError> {
+fn write_screenings(conn: &mut Conn, screenings: &[conduct_domain::RiskAssessment]) -> Result<(), crate::Error> {
     if screenings.is_empty() {
         return Ok(());
     }
@@ -719,11 +719,11 @@ pub fn write_transaction<T, E: From<Error>>(
     work: impl FnOnce(&mut Conn) -> Result<T, E>,
 ) -> Result<T, E> {
     let postgres = conn.is_postgres();
-    conn.batch(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).map_err(|e| Error::from(e).at(path))?;
+    conn.batch(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).map_err(|e| e.at(path))?;
     let result = if postgres {
         match conn.batch("SELECT pg_advisory_xact_lock(7270114)") {
             Ok(()) => work(conn),
-            Err(e) => Err(Error::from(e).at(path).into()),
+            Err(e) => Err(e.at(path).into()),
         }
     } else {
         work(conn)
@@ -735,7 +735,7 @@ pub fn write_transaction<T, E: From<Error>>(
                 // A refused commit leaves the transaction open: end it, so that the connection
                 // (a pooled one, on the server) is not left inside it.
                 let _ = conn.batch("ROLLBACK");
-                Err(Error::from(e).at(path).into())
+                Err(e.at(path).into())
             }
         },
         Err(e) => {

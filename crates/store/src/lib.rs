@@ -99,7 +99,7 @@ impl Store {
             Url::Sqlite(p) => p.clone(),
             Url::Postgres(_) => PathBuf::from(url.describe()),
         };
-        let mut conn = Conn::open(url).map_err(|e| Error::from(e).at(&path))?;
+        let mut conn = Conn::open(url).map_err(|e| e.at(&path))?;
         if let Conn::Sqlite(c) = &conn {
             let sql = |e| Error::new(ErrorKind::Sqlite(e), &path);
             // A bulk import and the reads after it: a large page cache, sorts in memory, and
@@ -124,7 +124,7 @@ impl Store {
     ///
     /// [`ErrorKind::Db`] when the query fails.
     pub fn schema_version(&mut self) -> Result<u32, Error> {
-        migrate::version(&mut self.conn).map_err(|e| Error::from(e).at(&self.path))
+        migrate::version(&mut self.conn).map_err(|e| e.at(&self.path))
     }
 
     /// Row counts.
@@ -146,7 +146,7 @@ impl Store {
         if self.conn.is_postgres() {
             return Ok(());
         }
-        let result = self.conn.query_one("PRAGMA integrity_check", &[]).map_err(|e| Error::from(e).at(&self.path))?;
+        let result = self.conn.query_one("PRAGMA integrity_check", &[]).map_err(|e| e.at(&self.path))?;
         let result = result.map(|r| r[0].text()).unwrap_or_default();
         if result == "ok" { Ok(()) } else { Err(Error::new(ErrorKind::Corrupt(result), &self.path)) }
     }

@@ -42,7 +42,7 @@
 //! `orders` are renamed to `force_figures`, `published_incidents` and `published_orders`, and
 //! the steps run as for a new database.
 
-use crate::db::{Conn, DbError};
+use crate::db::Conn;
 use crate::error::{Error, ErrorKind};
 use crate::schema;
 
@@ -125,7 +125,7 @@ fn initial_sql(postgres: bool) -> String {
 }
 
 /// The schema version (the last step applied).
-pub(crate) fn version(conn: &mut Conn) -> Result<u32, DbError> {
+pub(crate) fn version(conn: &mut Conn) -> Result<u32, Error> {
     let v = conn.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])?;
     Ok(v.and_then(|r| r[0].int()).unwrap_or(0) as u32)
 }
@@ -263,12 +263,12 @@ fn migrate_locked(conn: &mut Conn) -> Result<(), Error> {
 }
 
 /// Whether the SQLite schema `db` (`main`, `audit_log`) holds the table `table`.
-fn schema_has(conn: &mut Conn, db: &str, table: &str) -> Result<bool, DbError> {
+fn schema_has(conn: &mut Conn, db: &str, table: &str) -> Result<bool, Error> {
     Ok(conn.query_one(&format!("SELECT 1 FROM {db}.sqlite_master WHERE type = 'table' AND name = ?"), &[table.into()])?.is_some())
 }
 
 /// Whether `table` has `column`, in either dialect.
-fn has_column(conn: &mut Conn, postgres: bool, table: &str, column: &str) -> Result<bool, DbError> {
+fn has_column(conn: &mut Conn, postgres: bool, table: &str, column: &str) -> Result<bool, Error> {
     let sql = if postgres {
         "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?"
     } else {
@@ -280,7 +280,7 @@ fn has_column(conn: &mut Conn, postgres: bool, table: &str, column: &str) -> Res
 /// Step 8's first half, committed on its own: the main file's audit entries that the audit
 /// log's file does not hold yet, copied there unchanged (so that a crash before the main
 /// table is dropped loses nothing, and a second run copies nothing twice).
-fn copy_audit_apart(conn: &mut Conn) -> Result<(), DbError> {
+fn copy_audit_apart(conn: &mut Conn) -> Result<(), Error> {
     conn.transaction(|c| {
         c.batch(&schema::sqlite_audit_apart())?;
         if schema_has(c, "main", "audit")? {
@@ -307,7 +307,7 @@ fn adopt_dashboard(conn: &mut Conn) -> Result<(), Error> {
         }
         _ => {}
     }
-    conn.transaction(|c| -> Result<(), DbError> {
+    conn.transaction(|c| -> Result<(), Error> {
         for (old, new) in [("forces", "force_figures"), ("incidents", "published_incidents"), ("orders", "published_orders")] {
             if have.iter().any(|t| t == old) && !have.iter().any(|t| t == new) {
                 c.batch(&format!("ALTER TABLE {old} RENAME TO {new}"))?;

@@ -287,7 +287,7 @@ pub fn index_ddl(table: &str, suffix: &str) -> Vec<String> {
 ///
 /// # Errors
 ///
-/// A [`DbError`](crate::db::DbError) when the query fails.
+/// A [`Error`](crate::Error) when the query fails.
 pub fn tables_like(conn: &mut Conn, prefix: &str) -> Result<Vec<String>> {
     let sql = if conn.is_postgres() {
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND substr(tablename, 1, length(?)) = ?"
