@@ -10,6 +10,9 @@
 //! courses cross forces.
 
 use std::collections::{BTreeMap, HashMap};
+
+/// The maps keyed by every record or report held: foldhash, seeded per process, not SipHash.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::path::{Path, PathBuf};
 
 use conduct_courses::Priority;
@@ -556,7 +559,7 @@ pub fn analyse_held(
     let options = analysis_options();
     let export = conduct_pipeline::Export::from(export);
     // Persons numbered from 0 in the order of their first row, each named by its id.
-    let mut dense: HashMap<conduct_population::PersonNumber, u32, foldhash::fast::RandomState> = HashMap::default();
+    let mut dense: FastMap<conduct_population::PersonNumber, u32> = FastMap::default();
     let mut names: Vec<String> = Vec::new();
     let mut of_row = Vec::with_capacity(export.people.len());
     for p in &export.people {
@@ -861,13 +864,19 @@ fn carried_course_ids(
 ) -> Result<(crate::ids::Assigned, Vec<i64>, u64), Error> {
     let e = &a.export;
     // Published course(s) of each (force, incident_ref).
-    let mut old_course: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
+    let mut old_course: FastMap<String, FastMap<Box<str>, Vec<String>>> = FastMap::default();
     let mut highest = highest_retired('C');
-    for r in conn.query("SELECT force, incident_ref, course_id FROM course_incidents", &[])? {
+    conn.scan("SELECT force, incident_ref, course_id FROM course_incidents", &[], |r| {
         let id = r[2].text();
         highest = highest.max(crate::ids::number(&id).unwrap_or(0));
-        old_course.entry(r[0].text()).or_default().entry(r[1].text()).or_default().push(id);
-    }
+        let force = r[0].as_text();
+        let of_force = match old_course.get_mut(force.as_ref()) {
+            Some(m) => m,
+            None => old_course.entry(force.into_owned()).or_default(),
+        };
+        of_force.entry(r[1].as_text().into()).or_default().push(id);
+        Ok(true)
+    })?;
     let mut next_course = (meta_number(conn, "next_course")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     let members = a.found.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
         let old_course = &old_course;
@@ -875,7 +884,7 @@ fn carried_course_ids(
             let inc = &e.incidents[i];
             old_course
                 .get(inc.force.name())
-                .and_then(|m| m.get(&inc.incident_ref))
+                .and_then(|m| m.get(inc.incident_ref.as_str()))
                 .into_iter()
                 .flatten()
                 .map(move |old| (ci as u32, old.as_str()))
@@ -884,13 +893,13 @@ fn carried_course_ids(
     let overlaps = crate::ids::overlaps(members);
     let courses = crate::ids::assign(a.found.courses.courses.len(), &overlaps, &mut next_course, crate::ids::course);
     // A course is unchanged when it kept its id and holds exactly the reports that id held.
-    let mut old_size: HashMap<&str, u64> = HashMap::new();
+    let mut old_size: FastMap<&str, u64> = FastMap::default();
     for ids in old_course.values().flat_map(|m| m.values()) {
         for id in ids {
             *old_size.entry(id.as_str()).or_default() += 1;
         }
     }
-    let old_changed: HashMap<String, i64> =
+    let old_changed: FastMap<String, i64> =
         conn.query("SELECT course_id, changed FROM courses", &[])?.iter().map(|r| (r[0].text(), r[1].int().unwrap_or(0))).collect();
     let course_changed = a
         .found
@@ -1106,7 +1115,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     }
     laps.lap("ids");
     let (person_label, course_label) = (&ids.persons.labels, &ids.courses.labels);
-    let pid = |n: u32| person_label[n as usize].clone();
+    let pid = |n: u32| Value::from(person_label[n as usize].as_str());
 
     // Per incident: its course(s) and whether it is a hidden repeat there.
     let mut course_incidents = Vec::new();
@@ -1136,9 +1145,9 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         courses.push(vec![
             cid.into(),
             forces.join(";").into(),
-            pid(c.victim).into(),
+            pid(c.victim),
             match c.suspect {
-                conduct_courses::Suspect::Known(s) => pid(s).into(),
+                conduct_courses::Suspect::Known(s) => pid(s),
                 conduct_courses::Suspect::Unknown => Value::Null,
             },
             date(first).into(),
@@ -1255,7 +1264,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 (&p.record_id).into(),
                 (&p.incident_ref).into(),
                 p.role.as_str().into(),
-                pid(n).into(),
+                pid(n),
                 Value::opt_text(&p.local_person_id),
                 Value::opt_text(&p.forename),
                 Value::opt_text(&p.middle_names),
@@ -1287,7 +1296,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         .filter(|(_, (count, _))| *count > 0)
         .map(|(n, (count, forces))| {
             let names: Vec<&str> = forces.iter().map(|f| f.name()).collect();
-            vec![pid(n as u32).into(), count.into(), names.join(";").into()]
+            vec![pid(n as u32), count.into(), names.join(";").into()]
         })
         .collect();
 
