@@ -1788,18 +1788,15 @@ fn compare(
     };
     // SQLite with no transaction open: the largest table (the records) is compared on a second
     // connection beside the others.
-    let compared: Vec<Option<crate::changes::RowChanges>> = match (c.second_reader(), order.split_last()) {
-        (Some(url), Some((&largest, rest))) => {
-            let (beside, others) = std::thread::scope(|scope| {
-                let beside = scope.spawn(|| found(&mut Conn::open(&url)?, largest));
-                let others: Result<Vec<_>, Error> = rest.iter().map(|&i| found(c, i)).collect();
-                (beside.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), others)
-            });
+    let compared: Vec<Option<crate::changes::RowChanges>> = match order.split_last() {
+        Some((&largest, rest)) => {
+            let (beside, others) =
+                c.read_beside(|c| found(c, largest), |c| rest.iter().map(|&i| found(c, i)).collect::<Result<Vec<_>, Error>>());
             let mut compared = others?;
             compared.push(beside?);
             compared
         }
-        _ => order.iter().map(|&i| found(c, i)).collect::<Result<_, _>>()?,
+        None => Vec::new(),
     };
     let mut left = budget;
     for (i, ch) in order.into_iter().zip(compared) {

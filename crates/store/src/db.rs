@@ -467,6 +467,33 @@ impl Conn {
         (cores > 1 && c.is_autocommit()).then(|| Url::Sqlite(PathBuf::from(path)))
     }
 
+    /// Runs `here` on this connection and, at the same time, `beside` on a second connection to
+    /// the same database on another thread, when a second connection may read
+    /// ([`Conn::second_reader`]); otherwise `here`, then `beside`, both on this connection. So a
+    /// read of several tables can give the largest its own core, with one rule for when it may.
+    /// A panic on the other thread is resumed here.
+    ///
+    /// # Errors
+    ///
+    /// The second connection's failure to open is `beside`'s error.
+    pub fn read_beside<A: Send, B, E: From<Error> + Send>(
+        &mut self,
+        beside: impl FnOnce(&mut Conn) -> std::result::Result<A, E> + Send,
+        here: impl FnOnce(&mut Conn) -> B,
+    ) -> (std::result::Result<A, E>, B) {
+        match self.second_reader() {
+            Some(url) => std::thread::scope(|scope| {
+                let other = scope.spawn(move || beside(&mut Conn::open(&url)?));
+                let b = here(self);
+                (other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), b)
+            }),
+            None => {
+                let b = here(self);
+                (beside(self), b)
+            }
+        }
+    }
+
     /// Whether this is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         matches!(self, Conn::Postgres(_))

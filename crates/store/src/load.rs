@@ -51,21 +51,9 @@ pub fn load_export(conn: &mut Conn) -> Result<Export, Error> {
     // The people rows, the largest table, on a second connection beside the rest: each table's
     // rows are decoded on their own core (1M incidents, 1.94M people rows: 5.6-6.1 s on one
     // connection, 4.2-4.4 s so; docs/benchmarks.md, session 30).
-    if let Some(url) = conn.second_reader() {
-        return std::thread::scope(|scope| {
-            let people = scope.spawn(move || -> Result<Vec<conduct_domain::Involvement>, Error> {
-                let mut other = Conn::open(&url)?;
-                load_people(&mut other)
-            });
-            let export = load_except_people(conn);
-            let people = people.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            let mut export = export?;
-            export.people = people?;
-            Ok(export)
-        });
-    }
-    let mut export = load_except_people(conn)?;
-    export.people = load_people(conn)?;
+    let (people, export) = conn.read_beside(load_people, load_except_people);
+    let mut export = export?;
+    export.people = people?;
     Ok(export)
 }
 
