@@ -18,7 +18,6 @@ use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
 use crate::db::{Conn, Pool, Result, Value};
-use conduct_store::Error as StoreError;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -80,7 +79,7 @@ pub fn now() -> String {
 ///
 /// # Errors
 ///
-/// A [`StoreError`] when the transaction fails (nothing is appended then).
+/// A [`conduct_store::Error`] when the transaction fails (nothing is appended then).
 pub fn append(conn: &mut Conn, entries: &[Entry]) -> Result<()> {
     conn.transaction(|c| {
         if c.is_postgres() {
@@ -186,7 +185,7 @@ impl Verification {
 ///
 /// # Errors
 ///
-/// A [`StoreError`] when the log cannot be read; a broken chain is not an error but the
+/// A [`conduct_store::Error`] when the log cannot be read; a broken chain is not an error but the
 /// [`Verification`]'s problems.
 pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verification> {
     let mut v = Verification::default();
@@ -253,10 +252,11 @@ pub fn verify(conn: &mut Conn, expect: Option<(i64, &str)>) -> Result<Verificati
 ///
 /// # Errors
 ///
-/// A [`StoreError`] when `s` is not a number, a `:` and a hash.
-pub fn parse_head(s: &str) -> std::result::Result<(i64, String), StoreError> {
-    let (a, b) = s.split_once(':').ok_or_else(|| StoreError::db(format!("expected SEQ:HASH, got {s:?}")))?;
-    let seq = a.trim().parse().map_err(|_| StoreError::db(format!("expected a number before ':', got {a:?}")))?;
+/// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) when `s` is not a number, a `:` and a
+/// hash (it is what the user typed, not what the database said).
+pub fn parse_head(s: &str) -> std::result::Result<(i64, String), crate::Error> {
+    let (a, b) = s.split_once(':').ok_or_else(|| crate::Error::invalid(format!("expected SEQ:HASH, got {s:?}")))?;
+    let seq = a.trim().parse().map_err(|_| crate::Error::invalid(format!("expected a number before ':', got {a:?}")))?;
     Ok((seq, b.trim().to_string()))
 }
 

@@ -204,6 +204,15 @@ mod tests {
     /// Accounts had an error type of their own; a request that is not valid is now the crate's
     /// one error, of kind `Invalid`, with no source, and a database failure keeps its cause.
     #[test]
+    fn what_the_user_typed_wrong_is_invalid_not_a_database_error() {
+        for head in ["12", "x:abc"] {
+            let e = crate::audit::parse_head(head).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Invalid, "{head}: {e}");
+        }
+        assert_eq!(crate::audit::parse_head(" 7 : ab12 ").unwrap(), (7, "ab12".to_string()));
+    }
+
+    #[test]
     fn an_account_request_that_is_not_valid_is_of_kind_invalid() {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Conn::open(&Url::Sqlite(dir.path().join("a.db"))).unwrap();

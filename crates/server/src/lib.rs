@@ -355,11 +355,11 @@ pub fn router(state: Shared) -> axum::Router {
 ///
 /// # Errors
 ///
-/// A [`conduct_store::Error`] when a limit set in the environment is not a number; otherwise as
-/// [`state_with`].
-pub fn state(config: Config) -> Result<Shared, conduct_store::Error> {
-    let limits = dataset::Limits::from_env().map_err(conduct_store::Error::db)?;
-    state_with(config, limits)
+/// [`ErrorKind::Invalid`] when a limit set in the environment is not a number; otherwise
+/// [`state_with`]'s error, as [`ErrorKind::Db`].
+pub fn state(config: Config) -> Result<Shared, Error> {
+    let limits = dataset::Limits::from_env().map_err(Error::invalid)?;
+    Ok(state_with(config, limits)?)
 }
 
 /// As [`state`], with the upload limits given.
