@@ -621,13 +621,7 @@ fn by_recs_sqlite(db: &rusqlite::Connection, recs: &[Rec]) -> Result<Vec<Stored>
     let mut push = |r: &rusqlite::Row<'_>| -> Result<(), Error> {
         row.clear();
         for i in 0..n {
-            use rusqlite::types::ValueRef;
-            row.push(match r.get_ref(i).map_err(sqlite_error)? {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(x) => Value::Int(x),
-                ValueRef::Real(x) => Value::Real(x),
-                ValueRef::Text(t) | ValueRef::Blob(t) => Value::from(conduct_store::db::utf8(t).as_ref()),
-            });
+            row.push(Value::from_sqlite(r.get_ref(i).map_err(sqlite_error)?));
         }
         out.push(Stored {
             rec: row[0].int().ok_or_else(|| Error::new(crate::ErrorKind::Corrupt("a record without a number".into())))?,

@@ -68,6 +68,17 @@ impl Value {
         }
     }
 
+    /// A value SQLite returned (a blob read as text, as the schema stores none).
+    pub fn from_sqlite(v: rusqlite::types::ValueRef<'_>) -> Value {
+        use rusqlite::types::ValueRef;
+        match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(x) => Value::Int(x),
+            ValueRef::Real(x) => Value::Real(x),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Value::from(utf8(t).as_ref()),
+        }
+    }
+
     /// Text, or NULL when empty.
     pub fn opt_text(s: &str) -> Value {
         if s.is_empty() { Value::Null } else { Value::Text(CompactString::from(s)) }
@@ -534,14 +545,7 @@ impl Conn {
                 while let Some(r) = rows.next().map_err(|e| sqlite_err(sql, e))? {
                     let mut row = Vec::with_capacity(n);
                     for i in 0..n {
-                        use rusqlite::types::ValueRef;
-                        row.push(match r.get_ref(i).map_err(|e| sqlite_err(sql, e))? {
-                            ValueRef::Null => Value::Null,
-                            ValueRef::Integer(x) => Value::Int(x),
-                            ValueRef::Real(x) => Value::Real(x),
-                            ValueRef::Text(t) => Value::from(utf8(t).as_ref()),
-                            ValueRef::Blob(b) => Value::from(utf8(b).as_ref()),
-                        });
+                        row.push(Value::from_sqlite(r.get_ref(i).map_err(|e| sqlite_err(sql, e))?));
                     }
                     out.push(row);
                 }
