@@ -129,7 +129,7 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<ExitCode> {
     let mut w = csv::Writer::from_path(&keymap).with_context(|| format!("writing {}", keymap.display()))?;
     w.write_record(["record_id", "pseudonym"])?;
     for (r, e) in rows.iter().zip(&encoded) {
-        w.write_record([&r.record_id, &e.pseudonym])?;
+        w.write_record([r.record_id.as_str(), e.pseudonym.as_str()])?;
     }
     w.flush()?;
     conduct_ingest::write_rejects(&args.out.join("rejects.csv"), &file.rejects)?;

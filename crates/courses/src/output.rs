@@ -114,7 +114,7 @@ impl Found<'_> {
                     vec![
                         c.id.clone(),
                         inc[i].force.name().to_string(),
-                        inc[i].incident_ref.clone(),
+                        inc[i].incident_ref.to_string(),
                         c.hidden.contains(&i).to_string(),
                         victim_withdrew(&inc[i]).to_string(),
                     ]
@@ -209,7 +209,7 @@ impl Found<'_> {
                     by_rules,
                     withdrew.as_ref().map_or_else(String::new, |w| w.date.to_string()),
                     withdrew.as_ref().map_or_else(String::new, |w| w.outcome.to_string()),
-                    withdrew.as_ref().map_or_else(String::new, |w| inc[w.incident].incident_ref.clone()),
+                    withdrew.as_ref().map_or_else(String::new, |w| inc[w.incident].incident_ref.to_string()),
                     withdrew.as_ref().map_or_else(String::new, |w| w.position.to_string()),
                     withdrew.as_ref().map_or_else(String::new, |w| w.days_after_first.to_string()),
                     withdrew.as_ref().map_or_else(String::new, |w| w.reports_since.to_string()),
@@ -284,7 +284,7 @@ impl Found<'_> {
                     o.order_ref.clone(),
                     o.order_type.to_string(),
                     i.force.name().to_string(),
-                    i.incident_ref.clone(),
+                    i.incident_ref.to_string(),
                     i.occurred_date.unwrap_or(i.recorded_date).to_string(),
                     (self.person)(b.subject),
                     (self.person)(b.protected),

@@ -124,7 +124,7 @@ pub fn stalking_signals(incidents: &[Incident], course: &Course) -> StalkingSign
             let s = r.secondary_offence_codes.iter().find(|c| c.class() == OffenceClass::Stalking)?;
             Some(HiddenStalking {
                 date: r.recorded_date,
-                incident_ref: r.incident_ref.clone(),
+                incident_ref: r.incident_ref.to_string(),
                 principal: r.offence_code.as_str().to_string(),
                 secondary: s.as_str().to_string(),
             })
@@ -215,7 +215,7 @@ mod tests {
             recorded_date: Date::parse(day).expect("a date"),
             occurred_date: None,
             offence_code: OffenceCode::parse("8L").expect("a code"),
-            offence_description: String::new(),
+            offence_description: Default::default(),
             domestic_abuse: None,
             cyber: None,
             linked_refs: Vec::new(),

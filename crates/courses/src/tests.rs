@@ -16,10 +16,10 @@ fn incident(force: &str, r: &str, day: &str, code: &str, links: &[&str], narrati
         recorded_date: date(day),
         occurred_date: None,
         offence_code: OffenceCode::parse(code).unwrap(),
-        offence_description: String::new(),
+        offence_description: Default::default(),
         domestic_abuse: None,
         cyber: None,
-        linked_refs: links.iter().map(|s| s.to_string()).collect(),
+        linked_refs: links.iter().map(|&s| s.into()).collect(),
         outcome_type: None,
         outcome_date: None,
         narrative: narrative.into(),
@@ -34,7 +34,7 @@ fn person(force: &str, incident: &str, role: Role, n: usize) -> Involvement {
 
 /// A row with a name (so that it identifies someone), "Person{id}".
 fn named(mut p: Involvement, id: u32) -> Involvement {
-    p.surname = format!("Person{id}");
+    p.surname = format!("Person{id}").into();
     p.forename = "A".into();
     p
 }
@@ -753,7 +753,7 @@ fn a_cross_force_course_says_what_each_force_holds_from_dates_and_offence_codes_
     let mut w2 = World::new();
     for (k, i) in w.incidents.iter().enumerate() {
         let mut i = i.clone();
-        i.narrative = format!("He told her he would kill her ({k})");
+        i.narrative = format!("He told her he would kill her ({k})").into();
         w2.incidents.push(i);
     }
     w2.people = w.people.clone();

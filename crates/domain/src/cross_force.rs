@@ -40,17 +40,17 @@ impl OtherForceReport {
     pub fn incident(&self) -> Incident {
         Incident {
             force: self.force,
-            incident_ref: self.reference.clone(),
+            incident_ref: self.reference.as_str().into(),
             recorded_date: self.recorded_date,
             occurred_date: None,
             offence_code: self.offence_code.clone(),
-            offence_description: String::new(),
+            offence_description: crate::Text::default(),
             domestic_abuse: None,
             cyber: None,
             linked_refs: Vec::new(),
             outcome_type: None,
             outcome_date: None,
-            narrative: String::new(),
+            narrative: crate::Text::default(),
             secondary_offence_codes: self.secondary_offence_codes.clone(),
             invalid: Vec::new(),
         }

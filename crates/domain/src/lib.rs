@@ -37,3 +37,8 @@ pub use outcome::OutcomeType;
 pub use record::{Incident, Involvement, Order};
 pub use risk::{RiskAssessment, RiskGrade, RiskTool};
 pub use role::Role;
+
+/// A record's text as read (a name, a reference, a postcode): held inline up to 24 bytes, so
+/// that most fields of the millions of people rows an export holds need no allocation of
+/// their own (`compact_str`'s `CompactString`; it reads as a `&str`).
+pub type Text = compact_str::CompactString;

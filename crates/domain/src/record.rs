@@ -4,7 +4,7 @@
 //! incidents, involvements and orders without pulling in the readers (and Parquet) of
 //! `conduct-ingest`, which makes them.
 
-use crate::{Date, Force, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role};
+use crate::{Date, Force, OffenceCode, OrderStatus, OrderType, OutcomeType, PartialDate, Role, Text};
 
 /// A recorded crime or incident.
 #[derive(Clone, Debug, PartialEq)]
@@ -12,7 +12,7 @@ pub struct Incident {
     /// The recording force.
     pub force: Force,
     /// The force's reference, unique within the force.
-    pub incident_ref: String,
+    pub incident_ref: Text,
     /// When the force recorded it.
     pub recorded_date: Date,
     /// When it happened (start of a range), if known.
@@ -20,19 +20,19 @@ pub struct Incident {
     /// The Home Office offence code.
     pub offence_code: OffenceCode,
     /// The offence as described in the export.
-    pub offence_description: String,
+    pub offence_description: Text,
     /// The force's domestic-abuse flag; `None` is unknown.
     pub domestic_abuse: Option<bool>,
     /// Online or technology-enabled element; `None` is unknown.
     pub cyber: Option<bool>,
     /// Same-force incident_refs the recording officer linked this report to.
-    pub linked_refs: Vec<String>,
+    pub linked_refs: Vec<Text>,
     /// The Home Office outcome type, if assigned.
     pub outcome_type: Option<OutcomeType>,
     /// When the outcome was assigned.
     pub outcome_date: Option<Date>,
     /// Short free-text summary.
-    pub narrative: String,
+    pub narrative: Text,
     /// Home Office codes recorded in addition to the principal `offence_code` (stalking
     /// recorded beside criminal damage, say), in the order given, each once. Never counted in
     /// the Home Office tables, which count the principal crime.
@@ -65,43 +65,43 @@ impl Incident {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Involvement {
     /// Unique per row; answers refer to it.
-    pub record_id: String,
+    pub record_id: Text,
     /// The recording force.
     pub force: Force,
     /// The incident this involvement belongs to.
-    pub incident_ref: String,
+    pub incident_ref: Text,
     /// Victim, suspect, witness or other.
     pub role: Role,
     /// The force's own nominal id.
-    pub local_person_id: String,
+    pub local_person_id: Text,
     /// Forename as recorded.
-    pub forename: String,
+    pub forename: Text,
     /// Middle names as recorded.
-    pub middle_names: String,
+    pub middle_names: Text,
     /// Surname as recorded.
-    pub surname: String,
+    pub surname: Text,
     /// Date of birth as written.
-    pub date_of_birth: String,
+    pub date_of_birth: Text,
     /// Its components, when the text was date-like (even if not a real date).
     pub dob: Option<PartialDate>,
     /// Sex: `M`, `F`, or the recorded text when it is neither.
-    pub sex: String,
+    pub sex: Text,
     /// Address as recorded.
-    pub address: String,
+    pub address: Text,
     /// Postcode, upper-cased with single spaces.
-    pub postcode: String,
+    pub postcode: Text,
     /// Phone as recorded.
-    pub phone: String,
+    pub phone: Text,
     /// Phone in canonical form (`+447700900123`), when it is a valid number.
-    pub phone_canonical: Option<String>,
+    pub phone_canonical: Option<Text>,
     /// E-mail as recorded.
-    pub email: String,
+    pub email: Text,
     /// `;`-separated online handles.
-    pub online_handles: String,
+    pub online_handles: Text,
     /// Police National Computer id.
-    pub pnc_id: String,
+    pub pnc_id: Text,
     /// National Insurance number or other national identifier.
-    pub ni_number: String,
+    pub ni_number: Text,
     /// Names of optional columns whose values were invalid.
     pub invalid: Vec<&'static str>,
 }
@@ -137,21 +137,21 @@ impl Involvement {
             force,
             incident_ref: incident_ref.into(),
             role,
-            local_person_id: String::new(),
-            forename: String::new(),
-            middle_names: String::new(),
-            surname: String::new(),
-            date_of_birth: String::new(),
+            local_person_id: Text::default(),
+            forename: Text::default(),
+            middle_names: Text::default(),
+            surname: Text::default(),
+            date_of_birth: Text::default(),
             dob: None,
-            sex: String::new(),
-            address: String::new(),
-            postcode: String::new(),
-            phone: String::new(),
+            sex: Text::default(),
+            address: Text::default(),
+            postcode: Text::default(),
+            phone: Text::default(),
             phone_canonical: None,
-            email: String::new(),
-            online_handles: String::new(),
-            pnc_id: String::new(),
-            ni_number: String::new(),
+            email: Text::default(),
+            online_handles: Text::default(),
+            pnc_id: Text::default(),
+            ni_number: Text::default(),
             invalid: Vec::new(),
         }
     }

@@ -327,10 +327,10 @@ impl Graph {
         for &i in &network.reports {
             let r = &incidents[i];
             let in_courses = courses_of.get(&i).map(Vec::as_slice).unwrap_or_default();
-            let offence = r.offence_code.description().map_or_else(|| r.offence_description.clone(), str::to_string);
+            let offence = r.offence_code.description().map_or_else(|| r.offence_description.to_string(), str::to_string);
             let mut attrs = vec![
                 (Attr::Force, Value::Text(r.force.name().to_string())),
-                (Attr::IncidentRef, Value::Text(r.incident_ref.clone())),
+                (Attr::IncidentRef, Value::Text(r.incident_ref.to_string())),
                 (Attr::RecordedDate, Value::Date(r.recorded_date)),
             ];
             if let Some(d) = r.occurred_date {
@@ -348,7 +348,7 @@ impl Graph {
                 attrs.push((Attr::OutcomeType, Value::Int(i64::from(o.number()))));
             }
             if !r.narrative.is_empty() {
-                attrs.push((Attr::Narrative, Value::Text(r.narrative.clone())));
+                attrs.push((Attr::Narrative, Value::Text(r.narrative.to_string())));
             }
             if !in_courses.is_empty() {
                 let ids: Vec<&str> = in_courses.iter().map(|&c| courses[c].id.as_str()).collect();

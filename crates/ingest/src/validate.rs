@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use conduct_domain::value::{canonical_email, canonical_phone, parse_bool};
 use conduct_domain::{
     Date, Force, ForceKind, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, PartialDate, RiskAssessment,
-    RiskGrade, RiskTool, Role,
+    RiskGrade, RiskTool, Role, Text,
 };
 
 use crate::limits::shown;
@@ -198,8 +198,8 @@ pub(crate) fn incident(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Check
     let domestic_abuse = w.boolean(row, 6, &mut invalid, t);
     let cyber = w.boolean(row, 7, &mut invalid, t);
     let links = take(row, 8);
-    let mut linked_refs: Vec<String> =
-        links.split(';').map(str::trim).filter(|r| !r.is_empty() && *r != incident_ref).map(String::from).collect();
+    let mut linked_refs: Vec<Text> =
+        links.split(';').map(str::trim).filter(|r| !r.is_empty() && *r != incident_ref).map(Text::from).collect();
     linked_refs.sort();
     linked_refs.dedup();
     let outcome = take(row, 9);
@@ -240,17 +240,17 @@ pub(crate) fn incident(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Check
     Ok((
         Incident {
             force,
-            incident_ref,
+            incident_ref: incident_ref.into(),
             recorded_date,
             occurred_date,
             offence_code,
-            offence_description: take(row, 5),
+            offence_description: take(row, 5).into(),
             domestic_abuse,
             cyber,
             linked_refs,
             outcome_type,
             outcome_date,
-            narrative: take(row, 11),
+            narrative: take(row, 11).into(),
             secondary_offence_codes,
             invalid,
         },
@@ -351,25 +351,25 @@ pub(crate) fn involvement(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Ch
     }
     Ok((
         Involvement {
-            record_id,
+            record_id: record_id.into(),
             force,
-            incident_ref,
+            incident_ref: incident_ref.into(),
             role,
-            local_person_id: take(row, 4),
-            forename: take(row, 5),
-            middle_names: take(row, 6),
-            surname: take(row, 7),
-            date_of_birth,
+            local_person_id: take(row, 4).into(),
+            forename: take(row, 5).into(),
+            middle_names: take(row, 6).into(),
+            surname: take(row, 7).into(),
+            date_of_birth: date_of_birth.into(),
             dob,
-            sex,
-            address: take(row, 10),
-            postcode: postcode(take(row, 11)),
-            phone,
-            phone_canonical,
-            email,
-            online_handles: take(row, 14),
-            pnc_id: identifier(take(row, 15)),
-            ni_number: identifier(take(row, 16)),
+            sex: sex.into(),
+            address: take(row, 10).into(),
+            postcode: postcode(take(row, 11)).into(),
+            phone: phone.into(),
+            phone_canonical: phone_canonical.map(Into::into),
+            email: email.into(),
+            online_handles: take(row, 14).into(),
+            pnc_id: identifier(take(row, 15)).into(),
+            ni_number: identifier(take(row, 16)).into(),
             invalid,
         },
         w.0,

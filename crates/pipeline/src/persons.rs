@@ -85,7 +85,7 @@ impl Persons {
         let of_row = people
             .iter()
             .map(|p| {
-                of_record.get(&p.record_id).copied().unwrap_or_else(|| {
+                of_record.get(p.record_id.as_str()).copied().unwrap_or_else(|| {
                     unlisted += 1;
                     names.push(format!("unlinked:{}", p.record_id));
                     names.len() as u32 - 1

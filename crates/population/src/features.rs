@@ -197,7 +197,7 @@ mod tests {
         r.address = address.into();
         r.postcode = postcode.into();
         r.phone = phone.into();
-        r.phone_canonical = conduct_domain::value::canonical_phone(phone);
+        r.phone_canonical = conduct_domain::value::canonical_phone(phone).map(Into::into);
         r.email = email.into();
         r.online_handles = handles.into();
         r.pnc_id = pnc.into();

@@ -673,7 +673,7 @@ fn update_in(
         if f64::from(w) < thr && f64::from(w + lift) >= thr {
             for x in [a, b] {
                 let r = &local[x as usize].row;
-                reports.insert((r.force.id(), r.incident_ref.clone()));
+                reports.insert((r.force.id(), r.incident_ref.to_string()));
             }
         }
     }
@@ -776,7 +776,7 @@ fn update_in(
         }
     }
     for ((from, to), idx) in moves {
-        let moved: Vec<String> = idx.iter().map(|&i| local[i].row.record_id.clone()).collect();
+        let moved: Vec<String> = idx.iter().map(|&i| local[i].row.record_id.to_string()).collect();
         let reason = history.why_moved(&idx, to);
         index::event(c, batch, Change::Move, to, from, &moved, &reason)?;
         report.moves += 1;
@@ -785,7 +785,7 @@ fn update_in(
     // (its id redirects to 0, "withdrawn", and is never given again).
     let mut lost: BTreeMap<PersonNumber, Vec<String>> = BTreeMap::new();
     for (s, _) in &gone {
-        lost.entry(s.person).or_default().push(s.row.record_id.clone());
+        lost.entry(s.person).or_default().push(s.row.record_id.to_string());
     }
     let remaining: HashSet<PersonNumber> = local.iter().filter_map(|l| l.old).collect();
     for (p, records) in lost {
@@ -897,7 +897,7 @@ impl<'a> Words<'a> {
     /// The record ids of group `g`'s records that belonged to `from` before the update.
     fn records_of(&self, g: u32, from: PersonNumber) -> Vec<String> {
         let members = self.members.get(g as usize).map_or(&[][..], Vec::as_slice);
-        members.iter().filter(|&&i| self.local[i].old == Some(from)).map(|&i| self.local[i].row.record_id.clone()).collect()
+        members.iter().filter(|&&i| self.local[i].old == Some(from)).map(|&i| self.local[i].row.record_id.to_string()).collect()
     }
 
     /// The strongest pair between groups `x` and `y` (the same group for pairs within one)
@@ -1103,7 +1103,7 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
         let (from, to) = (r.earlier, r.successor);
         index::redirect(c, from, to, batch)?;
         let moved: Vec<String> =
-            all.iter().zip(&person).filter(|(s, p)| s.person == from && **p == to).map(|(s, _)| s.row.record_id.clone()).collect();
+            all.iter().zip(&person).filter(|(s, p)| s.person == from && **p == to).map(|(s, _)| s.row.record_id.to_string()).collect();
         index::event(c, batch, Change::Merge, to, from, &moved, &reason)?;
     }
     for &(from, g) in &a.splits {
@@ -1111,7 +1111,7 @@ fn relink(c: &mut Conn, model: Option<Model>, link: &LinkOptions, batch: i64) ->
             .iter()
             .zip(&linkage.person)
             .filter(|(s, gg)| s.person == from && **gg as usize == g)
-            .map(|(s, _)| s.row.record_id.clone())
+            .map(|(s, _)| s.row.record_id.to_string())
             .collect();
         index::event(c, batch, Change::Split, from, a.ids[g], &moved, &reason)?;
     }
@@ -1616,7 +1616,8 @@ mod tests {
             let mut store = Store::open_workspace(dir.path()).unwrap();
             let (first, last) = rows.split_at(rows.len() / 2);
             add(&mut store, first);
-            let withdrawn: Vec<(conduct_domain::Force, String)> = first.iter().step_by(3).map(|r| (r.force, r.record_id.clone())).collect();
+            let withdrawn: Vec<(conduct_domain::Force, String)> =
+                first.iter().step_by(3).map(|r| (r.force, r.record_id.to_string())).collect();
             let options = Options { withdrawn: withdrawn.clone(), ..Options::default() };
             assert_eq!(update(&mut store, last, Summary::default(), &options).unwrap().withdrawn, withdrawn.len());
             // The file, the readers used, and whether another connection could take the write
@@ -1675,7 +1676,7 @@ mod tests {
                         r
                     })
                     .collect();
-                let gone = vec![(rows[7].force, rows[7].record_id.clone())];
+                let gone = vec![(rows[7].force, rows[7].record_id.to_string())];
                 let batches = rows
                     .chunks(rows.len().div_ceil(4))
                     .map(|c| (c.to_vec(), Vec::new()))
@@ -1856,7 +1857,7 @@ mod tests {
                     .enumerate()
                     .map(|(i, &old)| {
                         let mut row = row.clone();
-                        row.record_id = format!("R{i}");
+                        row.record_id = format!("R{i}").into();
                         Local { rec: i as Rec, row, feats: Features::default(), old }
                     })
                     .collect();
@@ -1884,7 +1885,7 @@ mod tests {
                         }
                         let records: Vec<String> = (0..local.len())
                             .filter(|&i| local[i].old == Some(from) && group[i] as usize == g)
-                            .map(|i| local[i].row.record_id.clone())
+                            .map(|i| local[i].row.record_id.to_string())
                             .collect();
                         prop_assert_eq!(w.records_of(g as u32, from), records);
                         // A split off `from` into group g: the pairs between g and the group that kept it.

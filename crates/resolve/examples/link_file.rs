@@ -41,7 +41,7 @@ fn main() {
             .rows
             .iter()
             .zip(&linkage.person)
-            .map(|(r, &p)| (r.record_id.clone(), conduct_domain::ids::PersonId::from_index(p).to_string()))
+            .map(|(r, &p)| (r.record_id.to_string(), conduct_domain::ids::PersonId::from_index(p).to_string()))
             .collect();
         let s = conduct_resolve::eval::score(&truth, &predicted);
         if let Some(k) = std::env::var_os("SHOW_ERRORS") {
@@ -115,7 +115,7 @@ fn main() {
                     }
                 }
             }
-            let truth_of = |i: usize| truth.get(&file.rows[i].record_id).map(String::as_str);
+            let truth_of = |i: usize| truth.get(file.rows[i].record_id.as_str()).map(String::as_str);
             let mut shown = 0;
             for p in &linkage.pairs {
                 let (a, b) = (p.a as usize, p.b as usize);

@@ -508,7 +508,7 @@ mod tests {
             ("", "", ""),
         ] {
             let mut r = person(f, s, d);
-            r.record_id = format!("R{}", v.len());
+            r.record_id = format!("R{}", v.len()).into();
             v.push(r);
         }
         v
@@ -569,7 +569,7 @@ mod tests {
         .enumerate()
         {
             let mut r = person(f, s, d);
-            r.record_id = format!("R{k}");
+            r.record_id = format!("R{k}").into();
             r.incident_ref = inc.into();
             v.push(r);
         }

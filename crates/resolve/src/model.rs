@@ -911,7 +911,7 @@ mod tests {
                     sharing += 1;
                     "smith.john@example.org".into()
                 } else {
-                    format!("john{i}@example.org")
+                    format!("john{i}@example.org").into()
                 };
                 normalise(&r, &n)
             })

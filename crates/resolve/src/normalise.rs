@@ -640,8 +640,12 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     f.address_numbers = hash_str(&numbers.join(" "));
     f.address_words = address_words(&addr);
     f.address = addr.into_boxed_str();
-    let phone = row.phone_canonical.clone().or_else(|| conduct_domain::value::canonical_phone(&row.phone));
-    f.phone = phone.and_then(|p| p.trim_start_matches('+').parse::<u64>().ok()).unwrap_or(0);
+    let digits = |p: &str| p.trim_start_matches('+').parse::<u64>().ok();
+    f.phone = match &row.phone_canonical {
+        Some(p) => digits(p),
+        None => conduct_domain::value::canonical_phone(&row.phone).and_then(|p| digits(&p)),
+    }
+    .unwrap_or(0);
     if let Some(e) = conduct_domain::value::canonical_email(&row.email) {
         f.email_h = hash_str(&e);
         f.email_local_h = hash_str(e.split('@').next().unwrap_or(""));

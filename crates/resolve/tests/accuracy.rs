@@ -22,7 +22,7 @@ fn run(path: &Path) -> (Vec<conduct_domain::Involvement>, Linkage, Scores) {
     assert_eq!(linkage.person.len(), file.rows.len(), "one person per row");
     let truth = read_assignment(path, "true_person_id").expect("truth reads");
     let predicted: HashMap<String, String> =
-        file.rows.iter().zip(&linkage.person).map(|(r, &p)| (r.record_id.clone(), PersonId::from_index(p).to_string())).collect();
+        file.rows.iter().zip(&linkage.person).map(|(r, &p)| (r.record_id.to_string(), PersonId::from_index(p).to_string())).collect();
     let s = score(&truth, &predicted);
     eprintln!(
         "{}: pairwise precision {:.5} recall {:.5} F1 {:.5}; B-cubed F1 {:.5}",
@@ -123,7 +123,7 @@ fn synthetic_world_links_and_keeps_lookalikes_apart() {
     let (rows, linkage, s) = run(&path);
     let truth = read_assignment(&path, "true_person_id").unwrap();
     let person_of_truth: HashMap<&str, HashSet<u32>> = rows.iter().zip(&linkage.person).fold(HashMap::new(), |mut m, (r, &p)| {
-        m.entry(truth[&r.record_id].as_str()).or_default().insert(p);
+        m.entry(truth[r.record_id.as_str()].as_str()).or_default().insert(p);
         m
     });
     let merged =

@@ -801,13 +801,13 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, Error> {
     let members = people
         .iter()
         .zip(of_row)
-        .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(|old| (n, old.as_str())));
+        .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(p.record_id.as_str())).map(|old| (n, old.as_str())));
     let persons = of_row.iter().max().map_or(0, |&m| m as usize + 1);
     let mut persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
     // Each merge and split with its deciding comparisons, under the model just linked with.
     if let (false, Some(linked)) = (persons.events.is_empty(), &a.found.linked) {
         let old: Vec<Option<&str>> =
-            people.iter().map(|p| old_person.get(p.force.name()).and_then(|m| m.get(&p.record_id)).map(String::as_str)).collect();
+            people.iter().map(|p| old_person.get(p.force.name()).and_then(|m| m.get(p.record_id.as_str())).map(String::as_str)).collect();
         let x = crate::ids::Explainer { rows: people, group: of_row, old: &old, labels: &persons.labels, model: &linked.model, tf: &a.tf };
         crate::ids::explain_person_events(&mut persons.events, &x);
     }

@@ -1767,21 +1767,21 @@ fn involvement(r: &[Value]) -> Option<Involvement> {
     let force = force_of(&r[0].text())?;
     let role = PersonRole::parse(&r[3].text()).unwrap_or(PersonRole::Other);
     let mut p = Involvement::new(&r[1].text(), force, &r[2].text(), role);
-    p.local_person_id = r[5].text();
-    p.forename = r[6].text();
-    p.middle_names = r[7].text();
-    p.surname = r[8].text();
-    p.date_of_birth = r[9].text();
+    p.local_person_id = r[5].text().into();
+    p.forename = r[6].text().into();
+    p.middle_names = r[7].text().into();
+    p.surname = r[8].text().into();
+    p.date_of_birth = r[9].text().into();
     p.dob = conduct_store::rows::dob_of(&p.date_of_birth);
-    p.sex = r[10].text();
-    p.address = r[11].text();
-    p.postcode = r[12].text();
-    p.phone = r[13].text();
+    p.sex = r[10].text().into();
+    p.address = r[11].text().into();
+    p.postcode = r[12].text().into();
+    p.phone = r[13].text().into();
     p.phone_canonical = conduct_store::rows::phone_canonical_of(&p.phone);
-    p.email = r[14].text();
-    p.online_handles = r[15].text();
-    p.pnc_id = r[16].text();
-    p.ni_number = r[17].text();
+    p.email = r[14].text().into();
+    p.online_handles = r[15].text().into();
+    p.pnc_id = r[16].text().into();
+    p.ni_number = r[17].text().into();
     Some(p)
 }
 
@@ -1851,8 +1851,8 @@ fn explain(c: &mut Conn, a: &Involvement, b: &Involvement) -> Result<Explanation
     let tf = conduct_resolve::model::TermFrequencies::from_entries(entries);
     let w = conduct_resolve::explain::explain(&fa, &fb, &model, &tf);
     Ok(Explanation {
-        a: a.record_id.clone(),
-        b: b.record_id.clone(),
+        a: a.record_id.to_string(),
+        b: b.record_id.to_string(),
         prior: w.prior,
         steps: w.steps,
         match_weight: w.total,
@@ -2054,7 +2054,7 @@ pub fn person(c: &mut Conn, user: &User, key: &[u8], id: &str) -> Viewed<PersonP
         access: outcome,
         records,
         explanations,
-        explained_against: people.first().map(|p| p.record_id.clone()),
+        explained_against: people.first().map(|p| p.record_id.to_string()),
         courses,
         held_elsewhere,
         redirected_from: (requested != id).then(|| requested.to_string()),

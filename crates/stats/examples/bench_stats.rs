@@ -60,17 +60,17 @@ fn main() {
         let incidents: Vec<Incident> = (0..m)
             .map(|i| Incident {
                 force: forces[rng.below(forces.len() as u64) as usize],
-                incident_ref: String::new(),
+                incident_ref: Default::default(),
                 recorded_date: Date::from_days_since_epoch(start + rng.below(span as u64) as i32),
                 occurred_date: None,
                 offence_code: codes[rng.below(codes.len() as u64) as usize].clone(),
-                offence_description: String::new(),
+                offence_description: Default::default(),
                 domestic_abuse: None,
                 cyber: None,
                 linked_refs: Vec::new(),
                 outcome_type: OutcomeType::new(rng.below(25) as u8),
                 outcome_date: None,
-                narrative: narratives[(done + i) % narratives.len()].to_string(),
+                narrative: narratives[(done + i) % narratives.len()].into(),
                 secondary_offence_codes: Vec::new(),
                 invalid: Vec::new(),
             })

@@ -95,6 +95,11 @@ impl From<String> for Value {
         Value::Text(CompactString::from(s))
     }
 }
+impl From<&CompactString> for Value {
+    fn from(s: &CompactString) -> Value {
+        Value::Text(s.clone())
+    }
+}
 impl From<&String> for Value {
     fn from(s: &String) -> Value {
         Value::Text(CompactString::from(s.as_str()))
