@@ -21,7 +21,7 @@ pub use conduct_ingest::Export;
 use conduct_ingest::{Ingest, Inputs, Summary};
 use conduct_resolve::model::TermFrequencies;
 
-use crate::changes::TableRows;
+use crate::changes::{Rows, TableRows};
 use crate::db::{Conn, Value};
 pub use crate::error::{Error, ErrorKind};
 
@@ -1217,30 +1217,26 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         }
     }
 
-    // The largest tables' rows are built on every core (each row on its own; the figures
-    // counted from them after).
-    use rayon::prelude::*;
-    let incidents: Vec<Vec<Value>> = e
-        .incidents
-        .par_iter()
-        .map(|i| {
-            vec![
-                i.force.name().into(),
-                (&i.incident_ref).into(),
-                date(i.recorded_date).into(),
-                opt_date(i.occurred_date),
-                i.offence_code.as_str().into(),
-                Value::opt_text(&i.offence_description),
-                opt_bool(i.domestic_abuse),
-                opt_bool(i.cyber),
-                Value::opt_text(&i.linked_refs.join(";")),
-                i.outcome_type.map_or(Value::Null, |o| Value::Int(o.number() as i64)),
-                opt_date(i.outcome_date),
-                Value::opt_text(&i.narrative),
-                Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
-            ]
-        })
-        .collect();
+    // The largest tables' rows (the incidents and the records) are made one at a time as the
+    // comparison and the writes read them, not built and held.
+    let incident_row = |k: usize, row: &mut Vec<Value>| {
+        let i = &e.incidents[k];
+        row.extend([
+            i.force.name().into(),
+            (&i.incident_ref).into(),
+            date(i.recorded_date).into(),
+            opt_date(i.occurred_date),
+            i.offence_code.as_str().into(),
+            Value::opt_text(&i.offence_description),
+            opt_bool(i.domestic_abuse),
+            opt_bool(i.cyber),
+            Value::opt_text(&i.linked_refs.join(";")),
+            i.outcome_type.map_or(Value::Null, |o| Value::Int(o.number() as i64)),
+            opt_date(i.outcome_date),
+            Value::opt_text(&i.narrative),
+            Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
+        ]);
+    };
     // Every force with a report has a row, even one whose reports are all recorded under other
     // crimes (its Home Office figures are then zeros); not the other forces whose reports the
     // hub passed on.
@@ -1255,32 +1251,29 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     }
 
     let (own_people, of_row) = (&e.people[..a.own_people], a.found.persons.of_row());
-    let records: Vec<Vec<Value>> = own_people
-        .par_iter()
-        .zip(of_row.par_iter())
-        .map(|(p, &n)| {
-            vec![
-                p.force.name().into(),
-                (&p.record_id).into(),
-                (&p.incident_ref).into(),
-                p.role.as_str().into(),
-                pid(n),
-                Value::opt_text(&p.local_person_id),
-                Value::opt_text(&p.forename),
-                Value::opt_text(&p.middle_names),
-                Value::opt_text(&p.surname),
-                Value::opt_text(&p.date_of_birth),
-                Value::opt_text(&p.sex),
-                Value::opt_text(&p.address),
-                Value::opt_text(&p.postcode),
-                Value::opt_text(&p.phone),
-                Value::opt_text(&p.email),
-                Value::opt_text(&p.online_handles),
-                Value::opt_text(&p.pnc_id),
-                Value::opt_text(&p.ni_number),
-            ]
-        })
-        .collect();
+    let record_row = |k: usize, row: &mut Vec<Value>| {
+        let (p, n) = (&own_people[k], of_row[k]);
+        row.extend([
+            p.force.name().into(),
+            (&p.record_id).into(),
+            (&p.incident_ref).into(),
+            p.role.as_str().into(),
+            pid(n),
+            Value::opt_text(&p.local_person_id),
+            Value::opt_text(&p.forename),
+            Value::opt_text(&p.middle_names),
+            Value::opt_text(&p.surname),
+            Value::opt_text(&p.date_of_birth),
+            Value::opt_text(&p.sex),
+            Value::opt_text(&p.address),
+            Value::opt_text(&p.postcode),
+            Value::opt_text(&p.phone),
+            Value::opt_text(&p.email),
+            Value::opt_text(&p.online_handles),
+            Value::opt_text(&p.pnc_id),
+            Value::opt_text(&p.ni_number),
+        ]);
+    };
     // Per person number: its records and their forces, in the order first seen.
     let mut persons: Vec<(usize, Vec<Force>)> = vec![(0, Vec::new()); of_row.iter().max().map_or(0, |&m| m as usize + 1)];
     for (p, &n) in own_people.iter().zip(of_row) {
@@ -1378,7 +1371,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
 
     let published = Published {
         incidents: a.own_incidents,
-        records: records.len(),
+        records: own_people.len(),
         persons: persons.len(),
         courses: courses.len(),
         orders: orders.len(),
@@ -1405,7 +1398,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "outcomes",
                 "overview",
             ],
-            &forces,
+            Rows::Held(&forces),
         ),
         (
             "published_incidents",
@@ -1424,9 +1417,9 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "narrative",
                 "secondary_offence_codes",
             ],
-            &incidents,
+            Rows::Made { len: e.incidents.len(), make: &incident_row },
         ),
-        ("course_incidents", &["course_id", "force", "incident_ref", "hidden"], &course_incidents),
+        ("course_incidents", &["course_id", "force", "incident_ref", "hidden"], Rows::Held(&course_incidents)),
         (
             "records",
             &[
@@ -1449,9 +1442,9 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "pnc_id",
                 "ni_number",
             ],
-            &records,
+            Rows::Made { len: own_people.len(), make: &record_row },
         ),
-        ("persons", &["person_id", "records", "forces"], &persons),
+        ("persons", &["person_id", "records", "forces"], Rows::Held(&persons)),
         (
             "courses",
             &[
@@ -1474,7 +1467,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "changed",
                 "pos",
             ],
-            &courses,
+            Rows::Held(&courses),
         ),
         (
             "course_forces",
@@ -1493,19 +1486,19 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 "changed",
                 "pos",
             ],
-            &course_forces,
+            Rows::Held(&course_forces),
         ),
         (
             "published_orders",
             &["force", "order_ref", "order_type", "incident_ref", "applied_date", "granted_date", "expires_date", "status"],
-            &orders,
+            Rows::Held(&orders),
         ),
-        ("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], &breach_rows),
-        ("term_frequencies", &["which", "hash", "frequency"], &tf),
+        ("breaches", &["course_id", "force", "incident_ref", "order_force", "order_ref"], Rows::Held(&breach_rows)),
+        ("term_frequencies", &["which", "hash", "frequency"], Rows::Held(&tf)),
         (
             "published_screenings",
             &["force", "incident_ref", "assessed_date", "tool", "grade", "yes_answers", "in_words", "assessor_notes"],
-            &screenings,
+            Rows::Held(&screenings),
         ),
     ];
     debug_assert!(tables.iter().map(|t| t.0).eq(crate::schema::ANALYSIS.iter().map(|t| t.0)));
@@ -1601,10 +1594,10 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             laps.lap("compare");
             for ((t, columns, rows), changes) in tables.iter().zip(&changes) {
                 match changes {
-                    Some(changes) => crate::changes::apply(c, t, columns, rows, changes)?,
+                    Some(changes) => crate::changes::apply(c, t, columns, *rows, changes)?,
                     None => {
                         c.execute(&format!("DELETE FROM {t}"), &[])?;
-                        c.bulk_insert(t, columns, rows)?;
+                        rows.insert_into(c, t, columns)?;
                     }
                 }
             }
@@ -1651,17 +1644,17 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         })?;
         for ((t, columns, rows), _) in tables.iter().zip(&changes).filter(|(_, ch)| ch.is_none()) {
             let copy = format!("{t}{filling}");
-            let mut rest = &rows[..];
-            while !rest.is_empty() {
+            let (mut at, len) = (0, rows.len());
+            while at < len {
                 // Slices of ROWS_PER_WRITE rows while the transaction has held the lock less than
                 // HOLD_PER_WRITE: the pauses and commits between 2,048-row transactions were a
                 // fifth of the 1M world's write stage.
                 conn.transaction(|c| -> Result<(), Error> {
                     let began = std::time::Instant::now();
-                    while !rest.is_empty() {
-                        let (slice, after) = rest.split_at(ROWS_PER_WRITE.min(rest.len()));
-                        c.bulk_insert(&copy, columns, slice)?;
-                        rest = after;
+                    while at < len {
+                        let end = (at + ROWS_PER_WRITE).min(len);
+                        c.bulk_insert(&copy, columns, &rows.slice(at..end))?;
+                        at = end;
                         if began.elapsed() >= HOLD_PER_WRITE {
                             break;
                         }
@@ -1687,7 +1680,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             crate::changes::still_current(c, &tables, &mut changes, version)?;
             for ((t, columns, rows), changes) in tables.iter().zip(&changes) {
                 match changes {
-                    Some(changes) => crate::changes::apply(c, t, columns, rows, changes)?,
+                    Some(changes) => crate::changes::apply(c, t, columns, *rows, changes)?,
                     None => c.batch(&format!("ALTER TABLE {t} RENAME TO {t}{REPLACED}{tag}; ALTER TABLE {t}{filling} RENAME TO {t}"))?,
                 }
             }
@@ -1926,7 +1919,7 @@ mod tests {
             c.bulk_insert(t, &["k", "v"], &held).unwrap();
             held_and_new.push((t, (0..n).map(|k| row(k, if k % (n / changed) == 0 { "w" } else { "v" })).collect::<Vec<_>>()));
         }
-        let tables: Vec<TableRows<'_>> = held_and_new.iter().map(|(t, rows)| (*t, &["k", "v"][..], &rows[..])).collect();
+        let tables: Vec<TableRows<'_>> = held_and_new.iter().map(|(t, rows)| (*t, &["k", "v"][..], Rows::Held(&rows[..]))).collect();
         let seen = |r: Vec<Option<crate::changes::RowChanges>>| -> Vec<Option<(Vec<Value>, Vec<usize>)>> {
             r.into_iter().map(|ch| ch.map(|ch| (ch.delete, ch.insert))).collect()
         };
