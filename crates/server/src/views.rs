@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::audit::Entry;
 use crate::auth::{Access, Role, User, pseudonym};
 use crate::db::{Conn, Value};
-use crate::error::ApiError;
+use crate::error::{ApiError, Error, ErrorKind};
 use conduct_store::Error as StoreError;
 
 /// A view and the audit entries reading it leaves.
@@ -184,7 +184,7 @@ const NO_WORKFLOW_END: &str = ",\"assigned_to\":null,\"review\":null}";
 impl KeptCourse {
     /// A row of [`KEPT_COURSE_COLUMNS`]: its id and its kept row. Reasons that are not JSON are
     /// shown as none.
-    fn from_row(mut r: Vec<Value>) -> Result<(String, KeptCourse), StoreError> {
+    fn from_row(mut r: Vec<Value>) -> Result<(String, KeptCourse), Error> {
         let id = take_text(&mut r[0]);
         let row = TriageRow {
             course_id: id.clone(),
@@ -211,10 +211,11 @@ impl KeptCourse {
     }
 
     /// `row`'s two parts (its `reports_in_force`, `assigned_to` and `review` are not kept).
-    fn new(row: &TriageRow) -> Result<KeptCourse, StoreError> {
+    fn new(row: &TriageRow) -> Result<KeptCourse, Error> {
         let row = TriageRow { reports_in_force: Some(i64::MIN), assigned_to: None, review: None, ..row.clone() };
-        let json = serde_json::to_string(&row).map_err(|e| StoreError::db_caused("a triage row could not be written as JSON", e))?;
-        let unsplit = || StoreError::db("a triage row's JSON has not the fields in the order the list copies them");
+        let json = serde_json::to_string(&row)
+            .map_err(|e| Error::caused(ErrorKind::Internal, format!("a triage row could not be written as JSON: {e}"), e))?;
+        let unsplit = || Error::new(ErrorKind::Internal, "a triage row's JSON has not the fields in the order the list copies them");
         let body = json.strip_suffix(NO_WORKFLOW_END).ok_or_else(unsplit)?;
         let cut = body.rfind(REPORTS_IN_FORCE_MARK).ok_or_else(unsplit)?;
         let mark_value = REPORTS_IN_FORCE_MARK.len() - ",".len();
@@ -339,13 +340,13 @@ impl ReadState {
 /// The value kept in `map` under `key` (whose prefix up to the first `\u{1f}` is `prefix`, the
 /// state it was read in), or `make`'s, then kept. Keys of another state are dropped with the
 /// first of a new one, and all are dropped when `limit` are kept.
-fn kept<T: Clone>(
+fn kept<T: Clone, E>(
     map: &std::sync::Mutex<std::collections::HashMap<String, T>>,
     prefix: &str,
     key: String,
     limit: usize,
-    make: impl FnOnce() -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
+    make: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
     if let Some(v) = map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return Ok(v.clone());
     }
@@ -470,7 +471,7 @@ impl Totals {
     /// Read while a publication commits, a row may be newer than the publication it is kept
     /// under, never older: the publication is read first, and rows read for an older one than
     /// those kept are not kept.
-    fn courses(&self, c: &mut Conn, state: &ReadState, ids: &[String]) -> Result<Vec<Option<std::sync::Arc<KeptCourse>>>, StoreError> {
+    fn courses(&self, c: &mut Conn, state: &ReadState, ids: &[String]) -> Result<Vec<Option<std::sync::Arc<KeptCourse>>>, Error> {
         let publication = (state.publication, state.published_at.clone());
         let mut found: Vec<Option<std::sync::Arc<KeptCourse>>> = {
             let kept = self.courses.lock().unwrap_or_else(|e| e.into_inner());
@@ -516,7 +517,7 @@ impl Totals {
     /// and what is new since), kept like [`Totals::settled`]: a list page takes its rows'
     /// workflow from here instead of joining the workflow's tables, which PostgreSQL's plan for
     /// the page scanned whole on every page (every review and assignment of the force).
-    fn workflow(&self, c: &mut Conn, state: &ReadState, force: Force) -> Result<std::sync::Arc<ForceWorkflow>, StoreError> {
+    fn workflow(&self, c: &mut Conn, state: &ReadState, force: Force) -> Result<std::sync::Arc<ForceWorkflow>, Error> {
         let version = state.workflow_key();
         let key = format!("{version}\u{1f}{}", force.name());
         kept(&self.workflow, &version, key, KEPT_SETTLED_SCOPES, || {
@@ -565,9 +566,9 @@ struct CourseWork {
 }
 
 impl CourseWork {
-    fn new(assigned_to: &Option<String>, review: &Option<ReviewMark>) -> Result<CourseWork, StoreError> {
+    fn new(assigned_to: &Option<String>, review: &Option<ReviewMark>) -> Result<CourseWork, Error> {
         let json = |v: Result<String, serde_json::Error>| {
-            v.map_err(|e| StoreError::db_caused("a course's workflow could not be written as JSON", e))
+            v.map_err(|e| Error::caused(ErrorKind::Internal, format!("a course's workflow could not be written as JSON: {e}"), e))
         };
         let (a, r) = (json(serde_json::to_string(assigned_to))?, json(serde_json::to_string(review))?);
         Ok(CourseWork { json: format!(",\"assigned_to\":{a},\"review\":{r}").into() })
@@ -2519,6 +2520,14 @@ pub fn upload_rejects(c: &mut Conn, user: &User, id: i64) -> Viewed<Vec<u8>> {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        ApiError::internal(e.to_string())
+    }
+}
+
+/// A failure of the server's own while a page was read (a row its cache could not write as
+/// JSON, or the store's error carried through): 500 with its message.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
         ApiError::internal(e.to_string())
     }
 }

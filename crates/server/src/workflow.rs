@@ -302,13 +302,15 @@ pub fn record_review(c: &mut Conn, user: &User, id: &str, decision: Decision, no
         return Err(bad("a review decided as \"other\" needs a note saying what".into()));
     }
     let at = crate::audit::now();
-    let review = c.transaction(|c| -> Result<i64, StoreError> {
+    let review = c.transaction(|c| -> Result<i64, crate::error::Error> {
         if c.is_postgres() {
             // Reviews are numbered in order: one writer at a time (SQLite has only one).
             c.batch("SELECT pg_advisory_xact_lock(7270113)")?;
         }
         let content = Content::published(c, &id)?;
-        let snapshot = serde_json::to_string(&content).map_err(|e| StoreError::db(e.to_string()))?;
+        let snapshot = serde_json::to_string(&content).map_err(|e| {
+            crate::error::Error::caused(crate::error::ErrorKind::Internal, format!("a review's snapshot could not be written as JSON: {e}"), e)
+        })?;
         let next = c.query_one("SELECT coalesce(max(id), 0) + 1 FROM reviews", &[])?.and_then(|r| r[0].int()).unwrap_or(1);
         let publication = c
             .query_one("SELECT value FROM meta WHERE key = 'publication'", &[])?
