@@ -127,16 +127,17 @@ pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &
     let mut victims: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents.len()];
     let mut suspects: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents.len()];
     let mut unplaced_people = 0;
-    let mut rows_of: HashMap<PersonIndex, u32> = HashMap::default();
+    // Rows per person (persons are numbered densely from 0).
+    let mut rows_of: Vec<u32> = vec![0; person_of.iter().max().map_or(0, |&m| m as usize + 1)];
     for &p in person_of {
-        *rows_of.entry(p).or_insert(0) += 1;
+        rows_of[p as usize] += 1;
     }
     for (p, &person) in people.iter().zip(person_of) {
         match index.get(&(p.force, p.incident_ref.as_str())) {
             Some(&i) => match p.role {
                 Role::Victim => victims[i].push(person),
                 // "Unknown male": no one that can be followed from report to report.
-                Role::Suspect if !identifying(p) && rows_of[&person] == 1 => {}
+                Role::Suspect if !identifying(p) && rows_of[person as usize] == 1 => {}
                 Role::Suspect => suspects[i].push(person),
                 Role::Witness | Role::Other => {}
             },
@@ -334,10 +335,20 @@ impl<'a> Profile<'a> {
 /// joined thread keeps the suspect of its largest part (the earliest on a tie). Threads stay
 /// in their order; emptied ones are removed.
 fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], person_of: &[PersonIndex]) {
+    let mut by_victim: HashMap<PersonIndex, Vec<usize>> = HashMap::default();
+    for (t, th) in threads.iter().enumerate() {
+        if matches!(th.suspect, Suspect::Known(_)) {
+            by_victim.entry(th.victim).or_default().push(t);
+        }
+    }
+    // Only the suspects of a victim with two threads or more can be joined: only theirs are
+    // read from the people rows.
     let mut suspects: HashMap<PersonIndex, Profile<'_>> = HashMap::default();
-    for t in threads.iter() {
-        if let Suspect::Known(s) = t.suspect {
-            suspects.entry(s).or_default();
+    for ts in by_victim.values().filter(|ts| ts.len() >= 2) {
+        for &t in ts {
+            if let Suspect::Known(s) = threads[t].suspect {
+                suspects.entry(s).or_default();
+            }
         }
     }
     if suspects.is_empty() {
@@ -357,12 +368,6 @@ fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], perso
             if !dob.is_empty() && !e.dobs.contains(&dob) {
                 e.dobs.push(dob);
             }
-        }
-    }
-    let mut by_victim: HashMap<PersonIndex, Vec<usize>> = HashMap::default();
-    for (t, th) in threads.iter().enumerate() {
-        if matches!(th.suspect, Suspect::Known(_)) {
-            by_victim.entry(th.victim).or_default().push(t);
         }
     }
     let mut into: Vec<usize> = (0..threads.len()).collect();

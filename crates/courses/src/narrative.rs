@@ -178,7 +178,10 @@ fn tokenize(text: &str) -> Vec<Tok> {
                 j += 1;
             }
             let end = chars.get(j).map_or(text.len(), |n| n.0);
-            let lower = text[start..end].to_lowercase().replace('’', "'");
+            let mut lower = text[start..end].to_lowercase();
+            if lower.contains('’') {
+                lower = lower.replace('’', "'");
+            }
             out.push(Tok { lower, start, end, word: true, capital: c.is_uppercase() });
             k = j;
         } else {

@@ -29,16 +29,23 @@ pub struct Sighting {
 }
 
 /// The behaviours each report's narrative affirms (see [`crate::narrative`]: negated, denied,
-/// feared, asked-about, planned and other people's actions do not count), in report order.
-fn sightings<'a>(reports: &'a [&Incident]) -> impl Iterator<Item = Sighting> + 'a {
-    reports.iter().flat_map(|r| {
-        narrative::affirmed(&r.narrative).into_iter().map(|m| Sighting {
-            behaviour: m.behaviour,
-            cue: m.cue,
-            date: r.recorded_date,
-            phrase: m.phrase,
+/// feared, asked-about, planned and other people's actions do not count), in report order. The
+/// triage reads them once per course for both [`stalking_signals`] and [`escalation`]: the
+/// narratives are most of its cost.
+pub(crate) fn sightings(incidents: &[Incident], course: &Course) -> Vec<Sighting> {
+    course
+        .incidents
+        .iter()
+        .map(|&i| &incidents[i])
+        .flat_map(|r| {
+            narrative::affirmed(&r.narrative).into_iter().map(|m| Sighting {
+                behaviour: m.behaviour,
+                cue: m.cue,
+                date: r.recorded_date,
+                phrase: m.phrase,
+            })
         })
-    })
+        .collect()
 }
 
 /// Reasons to review a course recorded as harassment, malicious communications or controlling
@@ -92,6 +99,11 @@ impl StalkingSignals {
 /// *unwanted* — reported by the victim (every course here is); *fixated* — five or more reports
 /// against the same victim; *obsessive* — three or more reports within 30 days.
 pub fn stalking_signals(incidents: &[Incident], course: &Course) -> StalkingSignals {
+    stalking_signals_seen(incidents, course, &sightings(incidents, course))
+}
+
+/// [`stalking_signals`] with the course's [`sightings`] read already.
+pub(crate) fn stalking_signals_seen(incidents: &[Incident], course: &Course, seen: &[Sighting]) -> StalkingSignals {
     let reports: Vec<&Incident> = course.incidents.iter().map(|&i| &incidents[i]).collect();
     let recorded_as_stalking = reports.iter().any(|r| r.offence_code.class() == OffenceClass::Stalking);
     let mut four = vec!["repeated", "unwanted"];
@@ -103,9 +115,9 @@ pub fn stalking_signals(incidents: &[Incident], course: &Course) -> StalkingSign
         four.insert(if four[0] == "fixated" { 1 } else { 0 }, "obsessive");
     }
     let mut behaviours: Vec<Sighting> = Vec::new();
-    for s in sightings(&reports) {
+    for s in seen {
         if s.behaviour.is_stalking() && !behaviours.iter().any(|b| b.behaviour == s.behaviour) {
-            behaviours.push(s);
+            behaviours.push(s.clone());
         }
     }
     let (y, m, d) = DOMESTIC_ABUSE_STALKING_RULE;
@@ -165,6 +177,11 @@ pub(crate) fn is_violent(code: &str) -> bool {
 
 /// Reads the escalation signs of a course.
 pub fn escalation(incidents: &[Incident], course: &Course) -> Escalation {
+    escalation_seen(incidents, course, &sightings(incidents, course))
+}
+
+/// [`escalation`] with the course's [`sightings`] read already.
+pub(crate) fn escalation_seen(incidents: &[Incident], course: &Course, seen: &[Sighting]) -> Escalation {
     let reports: Vec<&Incident> = course.incidents.iter().map(|&i| &incidents[i]).collect();
     let days: Vec<i32> = reports.iter().map(|r| day(r)).collect();
     let mut out = Escalation::default();
@@ -177,14 +194,14 @@ pub fn escalation(incidents: &[Incident], course: &Course) -> Escalation {
             out.intervals_shortening = Some((e, l));
         }
     }
-    for s in sightings(&reports) {
+    for s in seen {
         let first = match s.behaviour {
             Behaviour::Threat => &mut out.first_threat,
             Behaviour::Violence => &mut out.first_violence,
             _ => continue,
         };
         if first.is_none() {
-            *first = Some(s);
+            *first = Some(s.clone());
         }
         if out.first_threat.is_some() && out.first_violence.is_some() {
             break;

@@ -55,7 +55,7 @@ use rayon::prelude::*;
 use crate::breach::Breach;
 use crate::build::Suspect;
 use crate::build::{Course, day, span};
-use crate::signals::{Escalation, StalkingSignals, escalation, is_violent, stalking_signals};
+use crate::signals::{Escalation, StalkingSignals, escalation_seen, is_violent, sightings, stalking_signals_seen};
 use crate::withdrawal::{Withdrawal, withdrawal};
 
 /// How soon a course should be reviewed.
@@ -178,8 +178,9 @@ pub fn triage_sized(
         .par_iter()
         .enumerate()
         .map(|(c, course)| {
-            let stalking = stalking_signals(incidents, course);
-            let esc = escalation(incidents, course);
+            let seen = sightings(incidents, course);
+            let stalking = stalking_signals_seen(incidents, course, &seen);
+            let esc = escalation_seen(incidents, course, &seen);
             let own: Vec<usize> =
                 course.incidents.iter().flat_map(|i| breaches_of_incident.get(i).into_iter().flatten().copied()).collect();
             let mut reasons = Vec::new();
