@@ -147,25 +147,10 @@ mod tests {
             let incidents: Vec<Incident> = (0..n)
                 .map(|_| {
                     let force = forces[next(2) as usize];
-                    let incident_ref = format!("{}", next(9)).into();
+                    let incident_ref = format!("{}", next(9));
                     let recorded_date = day(next(400));
                     let occurred_date = (next(3) == 0).then(|| day(next(400)));
-                    Incident {
-                        force,
-                        incident_ref,
-                        recorded_date,
-                        occurred_date,
-                        offence_code: OffenceCode::parse("8L").unwrap(),
-                        offence_description: Default::default(),
-                        domestic_abuse: None,
-                        cyber: None,
-                        linked_refs: Vec::new(),
-                        outcome_type: None,
-                        outcome_date: None,
-                        narrative: Default::default(),
-                        secondary_offence_codes: Vec::new(),
-                        invalid: Vec::new(),
-                    }
+                    Incident { occurred_date, ..Incident::new(force, &incident_ref, recorded_date, OffenceCode::parse("8L").unwrap()) }
                 })
                 .collect();
             let mut people = |k: u64| -> Vec<PersonIndex> {

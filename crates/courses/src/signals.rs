@@ -227,20 +227,13 @@ mod tests {
 
     fn report(day: &str, narrative: &str) -> Incident {
         Incident {
-            force: Force::resolve("Kent").expect("a force"),
-            incident_ref: day.into(),
-            recorded_date: Date::parse(day).expect("a date"),
-            occurred_date: None,
-            offence_code: OffenceCode::parse("8L").expect("a code"),
-            offence_description: Default::default(),
-            domestic_abuse: None,
-            cyber: None,
-            linked_refs: Vec::new(),
-            outcome_type: None,
-            outcome_date: None,
             narrative: narrative.into(),
-            secondary_offence_codes: Vec::new(),
-            invalid: Vec::new(),
+            ..Incident::new(
+                Force::resolve("Kent").expect("a force"),
+                day,
+                Date::parse(day).expect("a date"),
+                OffenceCode::parse("8L").expect("a code"),
+            )
         }
     }
 

@@ -11,20 +11,9 @@ fn date(s: &str) -> Date {
 
 fn incident(force: &str, r: &str, day: &str, code: &str, links: &[&str], narrative: &str) -> Incident {
     Incident {
-        force: Force::resolve(force).unwrap(),
-        incident_ref: r.into(),
-        recorded_date: date(day),
-        occurred_date: None,
-        offence_code: OffenceCode::parse(code).unwrap(),
-        offence_description: Default::default(),
-        domestic_abuse: None,
-        cyber: None,
         linked_refs: links.iter().map(|&s| s.into()).collect(),
-        outcome_type: None,
-        outcome_date: None,
         narrative: narrative.into(),
-        secondary_offence_codes: Vec::new(),
-        invalid: Vec::new(),
+        ..Incident::new(Force::resolve(force).unwrap(), r, date(day), OffenceCode::parse(code).unwrap())
     }
 }
 

@@ -39,20 +39,8 @@ impl OtherForceReport {
     /// date and offence codes, and nothing else.
     pub fn incident(&self) -> Incident {
         Incident {
-            force: self.force,
-            incident_ref: self.reference.as_str().into(),
-            recorded_date: self.recorded_date,
-            occurred_date: None,
-            offence_code: self.offence_code.clone(),
-            offence_description: crate::Text::default(),
-            domestic_abuse: None,
-            cyber: None,
-            linked_refs: Vec::new(),
-            outcome_type: None,
-            outcome_date: None,
-            narrative: crate::Text::default(),
             secondary_offence_codes: self.secondary_offence_codes.clone(),
-            invalid: Vec::new(),
+            ..Incident::new(self.force, &self.reference, self.recorded_date, self.offence_code.clone())
         }
     }
 

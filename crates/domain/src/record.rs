@@ -42,6 +42,26 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// A report with only its required fields; every optional field empty.
+    pub fn new(force: Force, incident_ref: &str, recorded_date: Date, offence_code: OffenceCode) -> Incident {
+        Incident {
+            force,
+            incident_ref: incident_ref.into(),
+            recorded_date,
+            occurred_date: None,
+            offence_code,
+            offence_description: Text::default(),
+            domestic_abuse: None,
+            cyber: None,
+            linked_refs: Vec::new(),
+            outcome_type: None,
+            outcome_date: None,
+            narrative: Text::default(),
+            secondary_offence_codes: Vec::new(),
+            invalid: Vec::new(),
+        }
+    }
+
     /// Whether the report is of the stalking-and-harassment kind: its principal code, or one
     /// of its secondary codes, is in the subgroup.
     pub fn is_stalking_or_harassment(&self) -> bool {

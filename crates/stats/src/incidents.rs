@@ -204,20 +204,13 @@ mod tests {
 
     fn incident(r: &str, code: &str, secondary: &[&str]) -> Incident {
         Incident {
-            force: Force::resolve("Kent").unwrap(),
-            incident_ref: r.into(),
-            recorded_date: conduct_domain::Date::new(2022, 7, 15).unwrap(),
-            occurred_date: None,
-            offence_code: OffenceCode::parse(code).unwrap(),
-            offence_description: Default::default(),
-            domestic_abuse: None,
-            cyber: None,
-            linked_refs: Vec::new(),
-            outcome_type: None,
-            outcome_date: None,
-            narrative: Default::default(),
             secondary_offence_codes: secondary.iter().map(|c| OffenceCode::parse(c).unwrap()).collect(),
-            invalid: Vec::new(),
+            ..Incident::new(
+                Force::resolve("Kent").unwrap(),
+                r,
+                conduct_domain::Date::new(2022, 7, 15).unwrap(),
+                OffenceCode::parse(code).unwrap(),
+            )
         }
     }
 
