@@ -10,7 +10,7 @@
 
 use crate::HashMap;
 
-use conduct_domain::{Force, OrderStatus};
+use conduct_domain::{Date, Force, OrderStatus};
 use conduct_domain::{Incident, Order};
 
 use crate::build::{Courses, PersonIndex, conduct_day};
@@ -33,13 +33,14 @@ pub struct Breach {
 pub fn find_breaches(incidents: &[Incident], orders: &[Order], found: &Courses) -> Vec<Breach> {
     // The orders that can protect anyone, each with the report it arose from: only their
     // references are looked for among the reports (not every report indexed by reference).
-    let in_force: Vec<(usize, &Order)> = orders
+    let in_force: Vec<(usize, &Order, Date)> = orders
         .iter()
         .enumerate()
-        .filter(|(_, o)| !matches!(o.status, Some(OrderStatus::Refused | OrderStatus::Withdrawn)) && o.granted_date.is_some())
+        .filter(|(_, o)| !matches!(o.status, Some(OrderStatus::Refused | OrderStatus::Withdrawn)))
+        .filter_map(|(k, o)| Some((k, o, o.granted_date?)))
         .collect();
     let mut source_of: HashMap<(Force, &str), Option<usize>> =
-        in_force.iter().map(|(_, o)| ((o.force, o.incident_ref.as_str()), None)).collect();
+        in_force.iter().map(|(_, o, _)| ((o.force, o.incident_ref.as_str()), None)).collect();
     for (i, r) in incidents.iter().enumerate() {
         if let Some(slot) = source_of.get_mut(&(r.force, r.incident_ref.as_str())) {
             // The last report of a reference, as an index of every report kept (references are
@@ -49,7 +50,7 @@ pub fn find_breaches(incidents: &[Incident], orders: &[Order], found: &Courses) 
     }
     // Reports by (suspect, victim), for the pairs some order names only.
     let mut by_pair: HashMap<(PersonIndex, PersonIndex), Vec<usize>> = HashMap::default();
-    for &(_, o) in &in_force {
+    for &(_, o, _) in &in_force {
         if let Some(Some(source)) = source_of.get(&(o.force, o.incident_ref.as_str())) {
             for &s in &found.suspects[*source] {
                 for &v in &found.victims[*source] {
@@ -70,8 +71,7 @@ pub fn find_breaches(incidents: &[Incident], orders: &[Order], found: &Courses) 
         }
     }
     let mut out = Vec::new();
-    for (o, order) in in_force {
-        let Some(granted) = order.granted_date else { continue };
+    for (o, order, granted) in in_force {
         let Some(&Some(source)) = source_of.get(&(order.force, order.incident_ref.as_str())) else { continue };
         let (from, to) = (granted.days_since_epoch(), order.expires_date.map_or(i32::MAX, |e| e.days_since_epoch()));
         for &subject in &found.suspects[source] {
@@ -94,7 +94,7 @@ pub fn find_breaches(incidents: &[Incident], orders: &[Order], found: &Courses) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use conduct_domain::{Date, OffenceCode, OrderType};
+    use conduct_domain::{OffenceCode, OrderType};
 
     /// The rule as the module states it, every order against every report, with no index.
     fn by_the_rule(incidents: &[Incident], orders: &[Order], found: &Courses) -> Vec<Breach> {
