@@ -154,6 +154,10 @@ fn published_line(p: &conduct_server::dataset::Published, at: &Where, seconds: f
     if !stages.is_empty() {
         note!("stages (s): {}", stages.join(", "));
     }
+    let update: Vec<String> = p.update_stages.iter().map(|(n, t)| format!("{n} {t:.2}")).collect();
+    if !update.is_empty() {
+        note!("update stages (s): {}", update.join(", "));
+    }
     // How each analysis table was written: by its changes (rows deleted and inserted) or whole.
     let tables: Vec<String> = p.tables.iter().map(|(t, w)| format!("{t} {w}")).collect();
     if !tables.is_empty() {

@@ -691,6 +691,11 @@ pub struct Published {
     /// dropped, planner statistics). Not stored with the publication.
     #[serde(skip)]
     pub stages: Vec<(&'static str, f64)>,
+    /// The `update` stage's own stages (with a linked population only), in seconds, summed
+    /// over the exports added: those of [`conduct_population::Report::stages`]. Not stored
+    /// with the publication.
+    #[serde(skip)]
+    pub update_stages: Vec<(&'static str, f64)>,
     /// How each analysis table was written, in the order of [`crate::schema::ANALYSIS`]. Not
     /// stored with the publication.
     #[serde(skip)]
@@ -730,6 +735,36 @@ impl std::fmt::Display for Written {
             Written::Changed { deleted, inserted } => write!(f, "-{deleted} +{inserted}"),
             Written::Whole { rows } => write!(f, "whole {rows}"),
         }
+    }
+}
+
+/// One person's records in a publication, and the forces they are of, in the order first seen.
+#[derive(Clone, Default)]
+struct PersonSeen {
+    records: u32,
+    first: Option<Force>,
+    more: Vec<Force>,
+}
+
+impl PersonSeen {
+    /// Counts a record of `force`.
+    fn saw(&mut self, force: Force) {
+        self.records += 1;
+        match self.first {
+            None => self.first = Some(force),
+            Some(f) if f == force || self.more.contains(&force) => {}
+            Some(_) => self.more.push(force),
+        }
+    }
+
+    /// The forces' names, `;` between them.
+    fn forces(&self) -> String {
+        let mut names = self.first.map(|f| f.name().to_string()).unwrap_or_default();
+        for f in &self.more {
+            names.push(';');
+            names.push_str(f.name());
+        }
+        names
     }
 }
 
@@ -980,10 +1015,18 @@ pub fn publish_read(
     // nothing again.
     let population = conduct_population::holds_population(conn).map_err(Error::from)?;
     let updating = std::time::Instant::now();
+    let mut update_stages: Vec<(&'static str, f64)> = Vec::new();
     if population {
         let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
         for (s, (export, summary)) in pending.drain(..) {
-            conduct_population::update_export_in(conn, Path::new("the database"), &export, summary, &options).map_err(Error::from)?;
+            let (_, report) =
+                conduct_population::update_export_in(conn, Path::new("the database"), &export, summary, &options).map_err(Error::from)?;
+            for (name, t) in report.stages {
+                match update_stages.iter_mut().find(|(n, _)| *n == name) {
+                    Some(s) => s.1 += t,
+                    None => update_stages.push((name, t)),
+                }
+            }
             conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
             retire(s);
         }
@@ -1049,6 +1092,7 @@ pub fn publish_read(
             Ok(mut p) => {
                 laps.stages.append(&mut p.stages);
                 p.stages = laps.stages;
+                p.update_stages = update_stages;
                 return Ok(p);
             }
             other => return other,
@@ -1117,8 +1161,9 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     let (person_label, course_label) = (&ids.persons.labels, &ids.courses.labels);
     let pid = |n: u32| Value::from(person_label[n as usize].as_str());
 
-    // Per incident: its course(s) and whether it is a hidden repeat there.
-    let mut course_incidents = Vec::new();
+    // Per incident: its course(s) and whether it is a hidden repeat there, made as they are read
+    // (`course_incidents_row`) from where each course's reports start in that table.
+    let mut course_incident_ends: Vec<usize> = Vec::with_capacity(a.found.courses.courses.len() + 1);
     let mut course_forces: Vec<Vec<Value>> = Vec::new();
     let mut courses: Vec<Vec<Value>> = Vec::new();
     let mut review_of: Vec<Option<usize>> = vec![None; a.found.courses.courses.len()];
@@ -1164,10 +1209,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             c.incidents.iter().filter(|&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
             ids.course_changed[ci].into(),
         ]);
-        for &i in &c.incidents {
-            let inc = &e.incidents[i];
-            course_incidents.push(vec![cid.into(), inc.force.name().into(), (&inc.incident_ref).into(), c.hidden.contains(&i).into()]);
-        }
+        course_incident_ends.push(course_incident_ends.last().map_or(0, |&at| at) + c.incidents.len());
         for f in c.forces.iter().filter(|f| own_forces.contains(f)) {
             let in_force: Vec<&usize> = c.incidents.iter().filter(|&&i| e.incidents[i].force == *f).collect();
             let last_here = in_force.iter().map(|&&i| e.incidents[i].recorded_date).max().unwrap_or(last);
@@ -1274,24 +1316,27 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             Value::opt_text(&p.ni_number),
         ]);
     };
-    // Per person number: its records and their forces, in the order first seen.
-    let mut persons: Vec<(usize, Vec<Force>)> = vec![(0, Vec::new()); of_row.iter().max().map_or(0, |&m| m as usize + 1)];
+    // Per person number: its records and their forces, in the order first seen (the first
+    // held inline: a person of more than one force is rare, and a list each would be a million
+    // allocations at the 1M world). The persons' rows are made as they are read
+    // (`person_row`), for the numbers with records.
+    let mut persons: Vec<PersonSeen> = vec![PersonSeen::default(); of_row.iter().max().map_or(0, |&m| m as usize + 1)];
     for (p, &n) in own_people.iter().zip(of_row) {
-        let entry = &mut persons[n as usize];
-        entry.0 += 1;
-        if !entry.1.contains(&p.force) {
-            entry.1.push(p.force);
-        }
+        persons[n as usize].saw(p.force);
     }
-    let persons: Vec<Vec<Value>> = persons
-        .into_iter()
-        .enumerate()
-        .filter(|(_, (count, _))| *count > 0)
-        .map(|(n, (count, forces))| {
-            let names: Vec<&str> = forces.iter().map(|f| f.name()).collect();
-            vec![pid(n as u32), count.into(), names.join(";").into()]
-        })
-        .collect();
+    let live: Vec<u32> = (0..persons.len() as u32).filter(|&n| persons[n as usize].records > 0).collect();
+    let person_row = |k: usize, row: &mut Vec<Value>| {
+        let n = live[k];
+        let seen = &persons[n as usize];
+        row.extend([pid(n), Value::Int(i64::from(seen.records)), seen.forces().into()]);
+    };
+    let course_incident_row = |k: usize, row: &mut Vec<Value>| {
+        let ci = course_incident_ends.partition_point(|&end| end <= k);
+        let c = &a.found.courses.courses[ci];
+        let i = c.incidents[k - ci.checked_sub(1).map_or(0, |before| course_incident_ends[before])];
+        let inc = &e.incidents[i];
+        row.extend([(&course_label[ci]).into(), inc.force.name().into(), (&inc.incident_ref).into(), c.hidden.contains(&i).into()]);
+    };
 
     // Positions in review order — over all courses, and within each force — so that a page of
     // the triage list is an index range rather than an OFFSET walk.
@@ -1372,12 +1417,13 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     let published = Published {
         incidents: a.own_incidents,
         records: own_people.len(),
-        persons: persons.len(),
+        persons: live.len(),
         courses: courses.len(),
         orders: orders.len(),
         breaches: breach_rows.len(),
         cross_force: a.cross_force.clone(),
         stages: Vec::new(),
+        update_stages: Vec::new(),
         tables: Vec::new(),
     };
     let tables: [TableRows<'_>; 11] = [
@@ -1419,7 +1465,11 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             ],
             Rows::Made { len: e.incidents.len(), make: &incident_row },
         ),
-        ("course_incidents", &["course_id", "force", "incident_ref", "hidden"], Rows::Held(&course_incidents)),
+        (
+            "course_incidents",
+            &["course_id", "force", "incident_ref", "hidden"],
+            Rows::Made { len: course_incident_ends.last().map_or(0, |&n| n), make: &course_incident_row },
+        ),
         (
             "records",
             &[
@@ -1444,7 +1494,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             ],
             Rows::Made { len: own_people.len(), make: &record_row },
         ),
-        ("persons", &["person_id", "records", "forces"], Rows::Held(&persons)),
+        ("persons", &["person_id", "records", "forces"], Rows::Made { len: live.len(), make: &person_row }),
         (
             "courses",
             &[
@@ -1962,6 +2012,24 @@ mod tests {
     /// whose key it has seen. An export repeating a key in each of its four files, and reusing
     /// each in a second force (no repeat but for a record id, which the contract makes unique
     /// across the file), is read, and merged into nothing it is unchanged.
+    /// A person's forces are named once each, in the order their records came, and every
+    /// record is counted: what the persons table's `forces` and `records` columns say.
+    #[test]
+    fn a_persons_forces_are_named_once_in_the_order_seen() {
+        let force = |name: &str| Force::resolve(name).unwrap();
+        let mut seen = PersonSeen::default();
+        assert_eq!((seen.records, seen.forces().as_str()), (0, ""));
+        for name in ["Kent", "Kent", "Essex", "Kent", "Surrey", "Essex"] {
+            seen.saw(force(name));
+        }
+        assert_eq!(seen.records, 6);
+        assert_eq!(seen.forces(), ["Kent", "Essex", "Surrey"].map(|n| force(n).name()).join(";"));
+        let mut one = PersonSeen::default();
+        one.saw(force("Essex"));
+        one.saw(force("Essex"));
+        assert_eq!((one.records, one.forces()), (2, force("Essex").name().to_string()));
+    }
+
     #[test]
     fn an_export_merged_into_nothing_is_itself() {
         let dir = tempfile::tempdir().unwrap();
