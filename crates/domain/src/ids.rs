@@ -173,12 +173,21 @@ pub fn assign<Id: Ord + Clone>(groups: usize, overlaps: &BTreeMap<(u32, Id), u64
 
 /// Counts, per (group, earlier id), the members they share: `members` gives each member's
 /// new group and the id it had (a member with no earlier id is left out).
+///
+/// The members are sorted and counted in runs, and the map built from the sorted counts in one
+/// pass: a publication of the 1M world counts half a million reports of its courses, and an
+/// entry looked up in the map for each took a third of a second.
 pub fn overlaps<Id: Ord>(members: impl IntoIterator<Item = (u32, Id)>) -> BTreeMap<(u32, Id), u64> {
-    let mut counts = BTreeMap::new();
+    let mut members: Vec<(u32, Id)> = members.into_iter().collect();
+    members.sort_unstable();
+    let mut counts: Vec<((u32, Id), u64)> = Vec::new();
     for m in members {
-        *counts.entry(m).or_default() += 1;
+        match counts.last_mut() {
+            Some((last, n)) if *last == m => *n += 1,
+            _ => counts.push((m, 1)),
+        }
     }
-    counts
+    counts.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -212,6 +221,18 @@ mod tests {
         }
         assert_eq!(CourseId::parse("C000042").map(CourseId::number), Some(42));
         assert_eq!(CourseId::parse("P000042"), None, "a person's id is not a course's");
+    }
+
+    proptest! {
+        /// The counts are those of one entry per member, in any order, with any repeats.
+        #[test]
+        fn overlaps_count_every_member_once(members in proptest::collection::vec((0u32..6, 0i64..6), 0..200)) {
+            let mut plain: BTreeMap<(u32, i64), u64> = BTreeMap::new();
+            for &m in &members {
+                *plain.entry(m).or_default() += 1;
+            }
+            prop_assert_eq!(overlaps(members), plain);
+        }
     }
 
     proptest! {
