@@ -86,6 +86,11 @@ fn store_holds_the_same_records_on_sqlite_and_postgres() {
         let r = store.import(&inputs("good"), conduct_ingest::Ingest::new()).unwrap();
         assert_eq!(r.incidents.new as usize, first.incidents.len(), "{url:?}");
         assert_eq!(store.load_export().unwrap(), first, "{url:?}: the records read back are the records read");
+        // What a publication reads beside the people rows (its linked population) is read on the
+        // same store, and the records are read as ever.
+        let count = |c: &mut conduct_store::db::Conn| c.query_one("SELECT count(*) FROM incidents", &[]).unwrap().and_then(|r| r[0].int());
+        let (read, counted) = conduct_store::load_export_then(store.conn(), count);
+        assert_eq!((read.unwrap(), counted), (first.clone(), Some(first.incidents.len() as i64)), "{url:?}");
         let again = store.import(&inputs("good"), conduct_ingest::Ingest::new()).unwrap();
         assert!(!again.changed_anything(), "{url:?}: re-importing changes nothing");
         assert_eq!(again.incidents.unchanged as usize, first.incidents.len());
@@ -115,6 +120,8 @@ fn store_holds_the_same_records_on_sqlite_and_postgres() {
         let bad_row =
             matches!(e.kind(), conduct_store::ErrorKind::BadRow { table: "people", column: "role", key, .. } if key.contains("G2"));
         assert!(bad_row, "{url:?}: {e}");
+        let (read, ran) = conduct_store::load_export_then(store.conn(), |_| true);
+        assert!(read.is_err() && ran, "{url:?}: the read fails, and what follows it still ran");
     }
     if let [(sqlite_changes, sqlite), (pg_changes, pg)] = &held[..] {
         assert_eq!(sqlite_changes, pg_changes, "the same changes on both");

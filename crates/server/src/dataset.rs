@@ -683,8 +683,8 @@ pub struct Published {
     /// the export it adds), `open` (tidying, and the added exports read from their staged
     /// copies unless given), `update` (on a store holding a linked population only: the added
     /// exports imported and linked to its persons, in place of `import`), `read` (the store's
-    /// records back, with the exports added), `persons` (with a linked population only: its
-    /// persons, model and name counts read), `analyse` (the pipeline), `import` (the added exports into the record
+    /// records back, with the exports added, and with a linked population its persons, model and
+    /// name counts, read beside the people rows), `analyse` (the pipeline), `import` (the added exports into the record
     /// tables), `ids` (carried over), `rows` (the published rows built), `write` (the analysis
     /// tables filled; on SQLite into copies, in short transactions), `commit` (the copies
     /// swapped in, ids and meta; on PostgreSQL part of `write`), `tidy` (replaced tables
@@ -1040,7 +1040,12 @@ pub fn publish_read(
         if population {
             laps.stages.push(("update", updated));
         }
-        let mut records = conduct_store::load_export(conn).map_err(Error::from)?;
+        // With a linked population, its persons, model and name counts are read on this
+        // connection while the people rows are still being read on the second.
+        let (records, snapshot) =
+            conduct_store::load_export_then(conn, |c| population.then(|| conduct_population::snapshot(c)).transpose());
+        let mut records = records.map_err(Error::from)?;
+        let snapshot = snapshot.map_err(Error::from)?.flatten();
         // A first publication of one export (the store holds no records) analyses the export's
         // own rows, not a copy (a copy of the 1M-incident world took seconds), and imports the
         // rows it analysed. Merged into nothing an export is itself: the reader sets aside
@@ -1061,9 +1066,7 @@ pub fn publish_read(
         let held = conduct_store::cross_force::held(conn).map_err(Error::from)?;
         laps.lap("read");
         let a = if population {
-            let snapshot = conduct_population::snapshot(conn).map_err(Error::from)?;
             let snapshot = snapshot.ok_or_else(|| Error::refused("the store's linked population is gone"))?;
-            laps.lap("persons");
             analyse_held(records, snapshot, held)?
         } else {
             analyse(records, held)?

@@ -22,7 +22,7 @@ pub use error::{Error, ErrorKind};
 pub use import::{
     Changes, ImportReport, Records, Timings, import_records, import_records_in, import_rows, known_incidents, now, write_transaction,
 };
-pub use load::{load_export, load_people};
+pub use load::{load_export, load_export_then, load_people};
 pub use migrate::{LATEST as SCHEMA_VERSION, migrate};
 
 use std::path::{Path, PathBuf};
