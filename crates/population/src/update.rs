@@ -582,8 +582,15 @@ fn update_in(
         None if work.len() >= READERS_FROM => std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) - 1,
         None => 0,
     };
-    let mut readers =
-        if leaving.is_empty() && gone.is_empty() && wanted > 0 && !c.is_postgres() { index::readers(path, wanted) } else { Vec::new() };
+    // Readers open the connection's own file: `path` only names the database in messages (a
+    // publication's is "the database").
+    // (Asked on SQLite only: the question is a PRAGMA, which on PostgreSQL would fail and abort
+    // the transaction.)
+    let file = if c.is_postgres() { None } else { c.sqlite_file("main").filter(|f| !f.is_empty()) };
+    let mut readers = match file {
+        Some(file) if leaving.is_empty() && gone.is_empty() && wanted > 0 => index::readers(Path::new(&file), wanted),
+        _ => Vec::new(),
+    };
     report.readers = readers.len();
     let mut cand_of = index::candidates_on(c, &mut readers, &keys, work.len(), cap, WINDOW)?;
     for set in &mut cand_of {
@@ -1650,6 +1657,22 @@ mod tests {
             assert_eq!(add(&mut store, &[back]).new, 1, "{name}: the next update commits");
             assert_eq!(persons_file(&mut store, dir.path()).lines().count(), rows.len() - withdrawn.len() + 2, "{name}");
         }
+    }
+
+    /// A publication's update names its database "the database" in messages, not by its file:
+    /// its candidates are still read on reader connections, which open the connection's own file
+    /// (they read alone before, as no file of that name exists).
+    #[test]
+    fn an_update_named_apart_from_its_file_still_reads_beside_it() {
+        let rows = fixture("repeat-victim");
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_workspace(&dir.path().join("ws")).unwrap();
+        let (first, second) = rows.split_at(rows.len() / 2);
+        update(&mut store, first, Summary::default(), &Options::default()).unwrap();
+        let export = Export { people: second.to_vec(), ..Export::default() };
+        let options = Options { reader_threads: Some(1), ..Options::default() };
+        let (_, r) = update_export_in(store.conn(), Path::new("the database"), &export, Summary::default(), &options).unwrap();
+        assert_eq!(r.readers, 1, "{r:?}");
     }
 
     /// An update that reads its candidates on reader connections beside its own gives the same
