@@ -583,9 +583,8 @@ fn update_in(
         None => 0,
     };
     // Readers open the connection's own file: `path` only names the database in messages (a
-    // publication's is "the database").
-    // (Asked on SQLite only: the question is a PRAGMA, which on PostgreSQL would fail and abort
-    // the transaction.)
+    // publication's is "the database"). Asked on SQLite only: the question is a PRAGMA, which
+    // on PostgreSQL would fail and abort the transaction.
     let file = if c.is_postgres() { None } else { c.sqlite_file("main").filter(|f| !f.is_empty()) };
     let mut readers = match file {
         Some(file) if leaving.is_empty() && gone.is_empty() && wanted > 0 => index::readers(Path::new(&file), wanted),

@@ -1165,7 +1165,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     let pid = |n: u32| Value::from(person_label[n as usize].as_str());
 
     // Per incident: its course(s) and whether it is a hidden repeat there, made as they are read
-    // (`course_incidents_row`) from where each course's reports start in that table.
+    // (`course_incident_row`), found by where each course's rows end in that table.
     let mut course_incident_ends: Vec<usize> = Vec::with_capacity(a.found.courses.courses.len() + 1);
     let mut course_forces: Vec<Vec<Value>> = Vec::new();
     let mut courses: Vec<Vec<Value>> = Vec::new();
@@ -2010,11 +2010,6 @@ mod tests {
         assert_eq!(empty, vec![("d", 3), ("b", 3), ("e", 2), ("a", 2)]);
     }
 
-    /// A first publication analyses its one export as read instead of merging it into the empty
-    /// store's records (`publish_read`): the same only while the reader sets aside every row
-    /// whose key it has seen. An export repeating a key in each of its four files, and reusing
-    /// each in a second force (no repeat but for a record id, which the contract makes unique
-    /// across the file), is read, and merged into nothing it is unchanged.
     /// A person's forces are named once each, in the order their records came, and every
     /// record is counted: what the persons table's `forces` and `records` columns say.
     #[test]
@@ -2033,6 +2028,11 @@ mod tests {
         assert_eq!((one.records, one.forces()), (2, force("Essex").name().to_string()));
     }
 
+    /// A first publication analyses its one export as read instead of merging it into the empty
+    /// store's records (`publish_read`): the same only while the reader sets aside every row
+    /// whose key it has seen. An export repeating a key in each of its four files, and reusing
+    /// each in a second force (no repeat but for a record id, which the contract makes unique
+    /// across the file), is read, and merged into nothing it is unchanged.
     #[test]
     fn an_export_merged_into_nothing_is_itself() {
         let dir = tempfile::tempdir().unwrap();
