@@ -175,8 +175,8 @@ pub fn assign<Id: Ord + Clone>(groups: usize, overlaps: &BTreeMap<(u32, Id), u64
 /// new group and the id it had (a member with no earlier id is left out).
 ///
 /// The members are sorted and counted in runs, and the map built from the sorted counts in one
-/// pass: a publication of the 1M world counts half a million reports of its courses, and an
-/// entry looked up in the map for each took a third of a second.
+/// pass rather than by a map entry per member: a publication of the 1M world counts half a
+/// million reports of its courses, and this took about 0.1 s off its ids stage (0.9 -> 0.8 s).
 pub fn overlaps<Id: Ord>(members: impl IntoIterator<Item = (u32, Id)>) -> BTreeMap<(u32, Id), u64> {
     let mut members: Vec<(u32, Id)> = members.into_iter().collect();
     members.sort_unstable();
