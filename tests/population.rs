@@ -842,3 +842,225 @@ fn link_update_takes_the_population_from_a_database_as_from_a_workspace() {
     assert!(err.contains("opening the database") && err.contains("127.0.0.1:1/conduct"), "{err}");
     assert!(!err.contains("s3cret-pw"), "the password is not printed: {err}");
 }
+
+/// One export a force sends, for [`publications_keep_ids_through_any_sequence_of_exports`].
+#[derive(Clone, Debug)]
+enum Sent {
+    /// The next reports not sent yet (this many, or the rest), with their people rows.
+    New(usize),
+    /// An export sent before, sent again with what is held now: nothing changes.
+    Again(usize),
+    /// A report sent again with one of its people given another held record's surname.
+    Change(usize, usize),
+    /// A report sent again with one of its people given another held record's name, date of
+    /// birth, postcode and phone: the two persons are bridged.
+    Bridge(usize, usize),
+}
+
+/// A fixture's reports and people rows, as CSV records with their header.
+struct Fixture {
+    incidents: (csv::StringRecord, Vec<csv::StringRecord>),
+    people: (csv::StringRecord, Vec<csv::StringRecord>),
+}
+
+fn fixture_rows(name: &str) -> Fixture {
+    let read = |file: &str| {
+        let mut r = csv::Reader::from_path(data(&format!("small/{name}/{file}"))).unwrap();
+        (r.headers().unwrap().clone(), r.records().map(Result::unwrap).collect::<Vec<_>>())
+    };
+    Fixture { incidents: read("incidents.csv"), people: read("people.csv") }
+}
+
+fn write_rows(path: &Path, header: &csv::StringRecord, rows: &[&csv::StringRecord]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(header).unwrap();
+    for r in rows {
+        w.write_record(*r).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// What a publication shows: each record's person, each person's record count, each course's
+/// reports, and where retired ids lead.
+#[derive(Debug, PartialEq)]
+struct Shown {
+    records: BTreeMap<String, String>,
+    persons: BTreeMap<String, String>,
+    courses: BTreeMap<String, BTreeSet<String>>,
+    successors: BTreeMap<String, String>,
+}
+
+fn shown(ws: &Path) -> Shown {
+    let pairs = |sql: &str| -> Vec<(String, String)> {
+        crate::util::column(ws, sql).into_iter().map(|l| l.split_once('=').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
+    };
+    let mut courses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (c, i) in pairs("SELECT course_id || '=' || incident_ref FROM course_incidents") {
+        courses.entry(c).or_default().insert(i);
+    }
+    for c in crate::util::column(ws, "SELECT course_id FROM courses") {
+        courses.entry(c).or_default();
+    }
+    Shown {
+        records: pairs("SELECT record_id || '=' || person_id FROM records").into_iter().collect(),
+        persons: pairs("SELECT person_id || '=' || records FROM persons").into_iter().collect(),
+        courses,
+        successors: pairs("SELECT old_id || '=' || current_id FROM id_successors").into_iter().collect(),
+    }
+}
+
+/// Ids last on the dashboard whatever a force sends, in whatever order: over random sequences of
+/// exports of the real-shaped fixtures (new reports, exports sent again, changed people rows,
+/// rows that bridge two persons), each published into a workspace holding a linked population,
+/// after every publication the published records are exactly the store's people rows, each
+/// under the population's person; the persons' counts are their records'; every retired id
+/// leads to one that is shown; a person or course id that goes on holds some of what it held;
+/// an id that disappears without a successor is never shown again, and a new id was never shown
+/// before; an export sent again changes no table.
+#[test]
+fn publications_keep_ids_through_any_sequence_of_exports() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let fixtures: Vec<Fixture> = ["repeat-victim", "one-family", "father-son"].into_iter().map(fixture_rows).collect();
+    let sent = prop_oneof![
+        3 => (1usize..40).prop_map(Sent::New),
+        1 => any::<usize>().prop_map(Sent::Again),
+        1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Sent::Change(a, b)),
+        1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Sent::Bridge(a, b)),
+    ];
+    let mut runner = TestRunner::new(Config { cases: 12, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&(0..fixtures.len(), prop::collection::vec(sent, 1..7)), |(f, steps)| {
+            let fx = &fixtures[f];
+            let (ih, incidents) = (&fx.incidents.0, &fx.incidents.1);
+            let (ph, people) = (&fx.people.0, &fx.people.1);
+            let col = |h: &csv::StringRecord, name: &str| h.iter().position(|c| c == name).unwrap();
+            let (i_ref, p_id, p_ref) = (col(ih, "incident_ref"), col(ph, "record_id"), col(ph, "incident_ref"));
+            let tmp = tempfile::tempdir().unwrap();
+            let ws = tmp.path().join("ws");
+            // The people rows as last sent, by record_id; the reports sent, in order.
+            let mut held: BTreeMap<String, csv::StringRecord> = BTreeMap::new();
+            let (mut next, mut exports) = (0usize, Vec::<Vec<usize>>::new());
+            let mut before: Option<Shown> = None;
+            let mut ever: BTreeSet<String> = BTreeSet::new();
+            for (n, step) in steps.iter().enumerate() {
+                let nth = |i: usize| held.keys().nth(i % held.len().max(1)).cloned();
+                let (reports, changed): (Vec<usize>, Option<csv::StringRecord>) = match step {
+                    Sent::New(k) => {
+                        let end = (next + k).min(incidents.len());
+                        let r: Vec<usize> = (next..end).collect();
+                        next = end;
+                        (r, None)
+                    }
+                    Sent::Again(i) if !exports.is_empty() => (exports[i % exports.len()].clone(), None),
+                    Sent::Change(a, b) | Sent::Bridge(a, b) if !held.is_empty() => {
+                        let (id, other) = (nth(*a).unwrap(), nth(*b).unwrap());
+                        let mut row: Vec<String> = held[&id].iter().map(String::from).collect();
+                        let from = &held[&other];
+                        let copied: &[&str] = match step {
+                            Sent::Change(..) => &["surname"],
+                            _ => &["forename", "surname", "date_of_birth", "postcode", "phone"],
+                        };
+                        for c in copied {
+                            row[col(ph, c)] = from[col(ph, c)].to_string();
+                        }
+                        let report = incidents.iter().position(|i| i[i_ref] == row[p_ref]).unwrap();
+                        (vec![report], Some(csv::StringRecord::from(row)))
+                    }
+                    _ => continue,
+                };
+                if reports.is_empty() {
+                    continue;
+                }
+                // The export: its reports, and their people rows as held (the changed one as
+                // changed, and new rows as the fixture has them).
+                let refs: BTreeSet<&str> = reports.iter().map(|&i| &incidents[i][i_ref]).collect();
+                if let Some(c) = &changed {
+                    held.insert(c[p_id].to_string(), c.clone());
+                }
+                let rows: Vec<csv::StringRecord> = people
+                    .iter()
+                    .filter(|p| refs.contains(&p[p_ref]))
+                    .map(|p| held.get(&p[p_id]).cloned().unwrap_or_else(|| p.clone()))
+                    .collect();
+                let dir = tmp.path().join(format!("export-{n}"));
+                std::fs::create_dir_all(&dir).unwrap();
+                write_rows(&dir.join("incidents.csv"), ih, &reports.iter().map(|&i| &incidents[i]).collect::<Vec<_>>());
+                write_rows(&dir.join("people.csv"), ph, &rows.iter().collect::<Vec<_>>());
+                if before.is_none() {
+                    // The population linked first, then published (as `bench/republish.sh` does).
+                    ok(conduct()
+                        .args(["link", "--update", "--people"])
+                        .arg(dir.join("people.csv"))
+                        .arg("--workspace")
+                        .arg(&ws)
+                        .arg("--out")
+                        .arg(tmp.path().join("first")));
+                }
+                let out = ok(conduct().arg("publish").arg(&dir).arg("--workspace").arg(&ws));
+                for r in &rows {
+                    held.insert(r[p_id].to_string(), r.clone());
+                }
+                if matches!(step, Sent::New(_)) {
+                    exports.push(reports.clone());
+                }
+                let now = shown(&ws);
+                // The records are the people rows held, each under the population's person.
+                prop_assert!(now.records.keys().eq(held.keys()), "{step:?}: the published records are those held");
+                let population: BTreeMap<String, String> =
+                    crate::util::column(&ws, "SELECT record_id || '=' || person FROM population_records")
+                        .into_iter()
+                        .map(|l| {
+                            let (r, p) = l.split_once('=').unwrap();
+                            (r.to_string(), conduct_population::person_label(p.parse().unwrap()))
+                        })
+                        .collect();
+                prop_assert_eq!(&now.records, &population, "{:?}: records under the population's persons", step);
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                for p in now.records.values() {
+                    *counts.entry(p.clone()).or_default() += 1;
+                }
+                let persons: BTreeMap<String, usize> = now.persons.iter().map(|(p, n)| (p.clone(), n.parse().unwrap())).collect();
+                prop_assert_eq!(&persons, &counts, "{:?}: each person's records", step);
+                for (old, current) in &now.successors {
+                    let shown_now = now.persons.contains_key(current) || now.courses.contains_key(current);
+                    prop_assert!(shown_now, "{step:?}: {old} leads to {current}, which is not shown");
+                }
+                let ids_now: BTreeSet<String> = now.persons.keys().chain(now.courses.keys()).cloned().collect();
+                if let Some(was) = &before {
+                    if matches!(step, Sent::Again(_)) {
+                        let stderr = String::from_utf8_lossy(&out.stderr);
+                        let tables = stderr.lines().find(|l| l.starts_with("tables:")).unwrap_or_default().to_string();
+                        prop_assert!(tables.split(", ").all(|t| t.ends_with("-0 +0")), "{step:?}: sent again, yet {tables}");
+                        prop_assert!(&now == was, "{step:?}: sent again, yet the publication changed");
+                    }
+                    for (id, recs) in
+                        was.persons.keys().map(|p| (p, was.records.iter().filter(|(_, q)| *q == p).map(|(r, _)| r).collect::<Vec<_>>()))
+                    {
+                        if now.persons.contains_key(id) {
+                            prop_assert!(recs.iter().any(|r| now.records.get(*r) == Some(id)), "{step:?}: {id} kept none of its records");
+                        } else {
+                            prop_assert!(now.successors.contains_key(id), "{step:?}: person {id} disappeared without a successor");
+                        }
+                    }
+                    for (id, reports) in &was.courses {
+                        if let Some(now_reports) = now.courses.get(id) {
+                            prop_assert!(
+                                reports.is_empty() || !reports.is_disjoint(now_reports),
+                                "{step:?}: course {id} kept none of its reports"
+                            );
+                        }
+                    }
+                }
+                for id in ids_now
+                    .difference(&before.as_ref().map(|b| b.persons.keys().chain(b.courses.keys()).cloned().collect()).unwrap_or_default())
+                {
+                    prop_assert!(!ever.contains(id), "{step:?}: {id} shown again after it disappeared");
+                }
+                ever.extend(ids_now);
+                before = Some(now);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
