@@ -211,11 +211,70 @@ pub struct History {
 }
 
 /// The engine that builds the index: the blocking rules and the nickname table, by name and
-/// content. An index built by another is refused ([`ErrorKind::EngineMismatch`]).
+/// content, and what normalisation makes of a set of probe rows (their blocking keys and their
+/// stored features). An index built by another is refused
+/// ([`ErrorKind::EngineMismatch`]): its keys and stored features are what another normaliser
+/// made, and a changed record's old keys, found by normalising its stored row again, would not
+/// be the ones it was indexed under.
 pub fn engine() -> String {
+    static ENGINE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| engine_of(&probes_normalised())).clone()
+}
+
+/// [`engine`] with the probe rows normalised as given.
+fn engine_of(probes: &str) -> String {
     let rules: Vec<&str> = RULES.iter().map(|r| r.name).collect();
-    let digest = xxhash_rust::xxh3::xxh3_64(format!("{}\n{NICKNAMES_CSV}", rules.join("\n")).as_bytes());
+    let digest = xxhash_rust::xxh3::xxh3_64(format!("{}\n{NICKNAMES_CSV}\n{probes}", rules.join("\n")).as_bytes());
     format!("conduct-resolve blocking v1, {} rules, {digest:016x}", RULES.len())
+}
+
+/// Probe rows for [`engine`], one per line (forename, middle names, surname, date of birth,
+/// sex, address, postcode, phone, e-mail, handles, PNC id, NI number, local id): accents,
+/// hyphens and apostrophes, a nickname, partial and other-order dates, abbreviations in
+/// addresses, UK and other postcodes and phones, and a row of nothing. Synthetic values.
+const PROBES: &str = "\
+Se\u{e1}n|Mary-Kate|O'Brien-Smith|1985-03-07|F|Flat 2, 14 St. John's Rd, Liverpool|l1 8jq|07700 900123|Sean.OBrien@Example.ORG|@seanob;twitter:sean_ob|12/345678A|QQ 12 34 56 C|N-1234
+Bob||Smith|1972|M|7 High St|SW1A 1AA|+44 20 7946 0958||||| 
+Zo\u{eb}|Ann Marie|MacDonald|31/12/1999|female|Apartment 5b The Maltings, Church Lane|BT1 5GS|0151 496 0000|z@x.co.uk|instagram:zoe|||
+Jean-Luc||Dupont|1960-7-4||12 rue de la Paix, Paris|75002|+33 1 23 45 67 89|||||
+Liz|Elizabeth|Ni Bhriain|1990-02-30|F|The Old Rectory|CH1 2HS|07700900555|||99/1A||X1
+||||||||||||";
+
+/// What this build's normalisation makes of [`PROBES`]: per row, its blocking keys and its
+/// stored features.
+fn probes_normalised() -> String {
+    let nick = Nicknames::builtin();
+    let mut out = String::new();
+    let Some(force) = conduct_domain::Force::all().next() else { return out };
+    for (i, line) in PROBES.lines().enumerate() {
+        let f: Vec<&str> = line.split('|').map(str::trim).collect();
+        let at = |k: usize| conduct_domain::Text::from(f.get(k).copied().unwrap_or(""));
+        let row = Involvement {
+            record_id: format!("probe-{i}").into(),
+            force,
+            incident_ref: "probe".into(),
+            role: conduct_domain::Role::Victim,
+            local_person_id: at(12),
+            forename: at(0),
+            middle_names: at(1),
+            surname: at(2),
+            date_of_birth: at(3),
+            dob: conduct_store::rows::dob_of(&at(3)),
+            sex: at(4),
+            address: at(5),
+            postcode: at(6),
+            phone: at(7),
+            phone_canonical: conduct_store::rows::phone_canonical_of(&at(7)),
+            email: at(8),
+            online_handles: at(9),
+            pnc_id: at(10),
+            ni_number: at(11),
+            invalid: Vec::new(),
+        };
+        let feats = normalise(&row, &nick);
+        out.push_str(&format!("{:?} {}\n", index::keys_of(&feats), crate::features::encode(&feats)));
+    }
+    out
 }
 
 /// The model in force for a population of `rows` records. λ, the chance that two records drawn
@@ -1935,6 +1994,57 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// The engine names what normalisation makes of the probe rows: any change to it (here, one
+    /// character of one probe's output) is another engine. The probes reach the normaliser:
+    /// every row but the empty one gives blocking keys.
+    #[test]
+    fn the_engine_changes_with_what_normalisation_makes_of_the_probes() {
+        let probes = probes_normalised();
+        assert_eq!(engine(), engine_of(&probes));
+        assert_eq!(probes, probes_normalised(), "the same every time");
+        let lines: Vec<&str> = probes.lines().collect();
+        assert_eq!(lines.len(), PROBES.lines().count());
+        for (i, line) in lines.iter().enumerate() {
+            let keyless = line.starts_with("[] ");
+            assert_eq!(keyless, i + 1 == lines.len(), "probe {i}: {line}");
+        }
+        let altered = probes.replacen(',', ";", 1);
+        assert_ne!(engine_of(&altered), engine_of(&probes));
+    }
+
+    /// A population indexed by another engine (a build whose normaliser made other keys) is
+    /// refused, changing nothing; `--retrain` rebuilds it under this engine, with the persons a
+    /// fresh link gives.
+    #[test]
+    fn a_population_of_another_engine_is_refused_until_retrained() {
+        let rows = fixture("repeat-victim");
+        let (first, last) = rows.split_at(rows.len() / 2);
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_workspace(&dir.path().join("ws")).unwrap();
+        add(&mut store, first);
+        let older = "conduct-resolve blocking v1, 9 rules, 0123456789abcdef";
+        store.conn().execute("UPDATE population SET engine = ?", &[older.into()]).unwrap();
+        let before = persons_file(&mut store, dir.path());
+        let e = update(&mut store, last, Summary::default(), &Options::default()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::EngineMismatch { .. }), "{e}");
+        assert!(e.to_string().contains("--retrain"), "{e}");
+        assert_eq!(persons_file(&mut store, dir.path()), before, "refused, nothing changed");
+        update(&mut store, last, Summary::default(), &Options { retrain: true, ..Options::default() }).unwrap();
+        assert_eq!(index::state(store.conn()).unwrap().unwrap().engine, engine());
+        let mut fresh = Store::open_workspace(&dir.path().join("fresh")).unwrap();
+        add(&mut fresh, &rows);
+        let persons = |s: &mut Store| -> Vec<BTreeSet<String>> {
+            let mut of: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+            for r in s.conn().query("SELECT record_id, person FROM population_records", &[]).unwrap() {
+                of.entry(r[1].int().unwrap()).or_default().insert(r[0].text());
+            }
+            let mut v: Vec<_> = of.into_values().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(persons(&mut store), persons(&mut fresh), "rebuilt as a fresh link of every record");
     }
 
     /// One step of a force's exports, for [`ids_last_through_any_sequence_of_exports`].
