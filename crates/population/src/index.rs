@@ -9,9 +9,9 @@ use conduct_store::db::{Conn, Value};
 use conduct_store::rows::{PEOPLE, involvement_from_row};
 use rayon::prelude::*;
 
-use crate::Error;
 use crate::ids::PersonNumber;
 use crate::names::Totals;
+use crate::{Error, ErrorKind};
 
 /// A record's number in the index (`population_records.rec`).
 pub type Rec = i64;
@@ -164,15 +164,29 @@ fn insert_keys_into(c: &mut Conn, table: &str, recs: &[(Rec, &Features)]) -> Res
     Ok(())
 }
 
-/// Removes a record's keys (computed from the features it was indexed with).
+/// Removes a record's keys (computed from the features it was indexed with: its stored row,
+/// normalised again). Each key is in one of the two key tables; a key in neither means the
+/// index was not built from this row as this build normalises it (the row or the index was
+/// changed outside Conduct), and the keys it was built with would stay behind, finding the
+/// record by what it no longer says.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a delete fails.
+/// [`ErrorKind::Store`](crate::ErrorKind::Store) when a delete fails;
+/// [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) when a key is in neither table.
 pub fn delete_keys(c: &mut Conn, rec: Rec, f: &Features) -> Result<(), Error> {
     for (k, nb) in keys_of(f) {
+        let mut deleted = 0;
         for t in KEY_TABLES {
-            c.execute(&format!("DELETE FROM {t} WHERE k = ? AND nb = ? AND rec = ?"), &[Value::Int(k), Value::Int(nb), Value::Int(rec)])?;
+            deleted += c.execute(
+                &format!("DELETE FROM {t} WHERE k = ? AND nb = ? AND rec = ?"),
+                &[Value::Int(k), Value::Int(nb), Value::Int(rec)],
+            )?;
+        }
+        if deleted == 0 {
+            return Err(Error::new(ErrorKind::Corrupt(format!(
+                "record {rec}'s blocking keys are not those its stored row gives; rebuild the index with conduct link --update --retrain (without a batch), then add the batch"
+            ))));
         }
     }
     Ok(())

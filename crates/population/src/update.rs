@@ -2047,6 +2047,35 @@ mod tests {
         assert_eq!(persons(&mut store), persons(&mut fresh), "rebuilt as a fresh link of every record");
     }
 
+    /// A stored people row changed outside Conduct no longer gives the keys its record was
+    /// indexed under: changing that record again is refused as a damaged index, changing
+    /// nothing (its old keys would otherwise stay behind), until a re-link without a batch
+    /// rebuilds the keys; then the change goes through.
+    #[test]
+    fn a_record_whose_keys_are_not_its_rows_is_refused_until_relinked() {
+        let rows = fixture("repeat-victim");
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_workspace(&dir.path().join("ws")).unwrap();
+        add(&mut store, &rows);
+        let target = &rows[0];
+        store.conn().execute("UPDATE people SET surname = 'Quennell' WHERE record_id = ?", &[target.record_id.as_str().into()]).unwrap();
+        let before = persons_file(&mut store, dir.path());
+        let mut changed = target.clone();
+        changed.address = "3 Elsewhere Lane".into();
+        let e = update(&mut store, std::slice::from_ref(&changed), Summary::default(), &Options::default()).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Corrupt(_)), "{e}");
+        assert!(e.to_string().contains("--retrain"), "{e}");
+        assert_eq!(persons_file(&mut store, dir.path()), before, "refused, nothing changed");
+        let held = store
+            .conn()
+            .query_one("SELECT surname, address FROM people WHERE record_id = ?", &[target.record_id.as_str().into()])
+            .unwrap()
+            .unwrap();
+        assert_eq!((held[0].text(), held[1].text()), ("Quennell".to_string(), target.address.to_string()));
+        update(&mut store, &[], Summary::default(), &Options { retrain: true, ..Options::default() }).unwrap();
+        assert_eq!(update(&mut store, &[changed], Summary::default(), &Options::default()).unwrap().changed, 1);
+    }
+
     /// One step of a force's exports, for [`ids_last_through_any_sequence_of_exports`].
     #[derive(Clone, Debug)]
     enum Step {
