@@ -1067,3 +1067,75 @@ fn publications_keep_ids_through_any_sequence_of_exports() {
         })
         .unwrap();
 }
+
+/// Records grouped by person, and reports grouped by course with the course's priority.
+type Partitions = (BTreeSet<BTreeSet<String>>, BTreeSet<(BTreeSet<String>, String)>);
+
+/// Records grouped by published person, and reports grouped by published course (ids left
+/// out), with each course's priority: what a publication shows, whatever it numbered.
+fn partitions(ws: &Path) -> Partitions {
+    let pairs = |sql: &str| -> Vec<(String, String)> {
+        crate::util::column(ws, sql).into_iter().map(|l| l.split_once('=').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
+    };
+    let mut persons: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (r, p) in pairs("SELECT record_id || '=' || person_id FROM records") {
+        persons.entry(p).or_default().insert(r);
+    }
+    let mut courses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (c, i) in pairs("SELECT course_id || '=' || incident_ref FROM course_incidents") {
+        courses.entry(c).or_default().insert(i);
+    }
+    let priority: BTreeMap<String, String> = pairs("SELECT course_id || '=' || priority FROM courses").into_iter().collect();
+    (persons.into_values().collect(), courses.into_iter().map(|(c, i)| (i, priority[&c].clone())).collect())
+}
+
+/// A dashboard that links every record again at each publication shows the same persons and
+/// courses (with the same priorities) however the reports arrived: the real-shaped fixtures
+/// split at random into exports published one after another give what one publication of the
+/// whole gives.
+#[test]
+fn publications_in_any_split_show_what_one_publication_of_the_whole_shows() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let fixtures: Vec<Fixture> = ["repeat-victim", "one-family", "father-son"].into_iter().map(fixture_rows).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut whole = Vec::new();
+    for (f, name) in ["repeat-victim", "one-family", "father-son"].into_iter().enumerate() {
+        let ws = tmp.path().join(format!("whole-{f}"));
+        ok(conduct().arg("publish").arg(data(&format!("small/{name}"))).arg("--workspace").arg(&ws));
+        whole.push(partitions(&ws));
+    }
+    let mut runner = TestRunner::new(Config { cases: 8, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&(0..fixtures.len(), 2usize..5, prop::collection::vec(any::<u8>(), 200)), |(f, k, export_of)| {
+            let fx = &fixtures[f];
+            let (ih, incidents) = (&fx.incidents.0, &fx.incidents.1);
+            let (ph, people) = (&fx.people.0, &fx.people.1);
+            let i_ref = ih.iter().position(|c| c == "incident_ref").unwrap();
+            let p_ref = ph.iter().position(|c| c == "incident_ref").unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let ws = dir.path().join("ws");
+            for e in 0..k {
+                let mine: Vec<&csv::StringRecord> = incidents
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| export_of[i % export_of.len()] as usize % k == e)
+                    .map(|(_, r)| r)
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let refs: BTreeSet<&str> = mine.iter().map(|r| &r[i_ref]).collect();
+                let export = dir.path().join(format!("export-{e}"));
+                std::fs::create_dir_all(&export).unwrap();
+                write_rows(&export.join("incidents.csv"), ih, &mine);
+                write_rows(&export.join("people.csv"), ph, &people.iter().filter(|p| refs.contains(&p[p_ref])).collect::<Vec<_>>());
+                ok(conduct().arg("publish").arg(&export).arg("--workspace").arg(&ws));
+            }
+            let (persons, courses) = partitions(&ws);
+            prop_assert!(persons == whole[f].0, "fixture {f} in {k} exports: other persons");
+            prop_assert!(courses == whole[f].1, "fixture {f} in {k} exports: other courses");
+            Ok(())
+        })
+        .unwrap();
+}
