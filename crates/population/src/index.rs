@@ -185,7 +185,7 @@ pub fn delete_keys(c: &mut Conn, rec: Rec, f: &Features) -> Result<(), Error> {
         }
         if deleted == 0 {
             return Err(Error::new(ErrorKind::Corrupt(format!(
-                "record {rec}'s blocking keys are not those its stored row gives; rebuild the index with conduct link --update --retrain (without a batch), then add the batch"
+                "record {rec}'s blocking keys are not those its stored row gives; rebuild the index with conduct link --retrain, then add the batch"
             ))));
         }
     }
