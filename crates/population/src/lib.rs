@@ -98,7 +98,7 @@ impl fmt::Display for Error {
             ErrorKind::Resolve(e) => write!(f, "{e}"),
             ErrorKind::EngineMismatch { stored, current } => write!(
                 f,
-                "the population index was built by another linkage engine ({stored}; this build is {current}): rebuild it with --retrain"
+                "the population index was built by another linkage engine ({stored}; this build is {current}): rebuild it with conduct link --retrain (and --workspace or --database)"
             ),
             ErrorKind::ModelMismatch => {
                 write!(f, "the model given is not the one in force in this workspace: give --retrain to re-estimate and re-link with it")
