@@ -392,8 +392,8 @@ fn ingest_into_a_linked_workspace_adds_its_people_to_the_population() {
     }
 }
 
-/// One population on both dialects: the same batches, added to an SQLite store and to a
-/// PostgreSQL one, give the same persons and the same history.
+/// One population on both dialects: the same batches, a changed row and a withdrawal, added to
+/// an SQLite store and to a PostgreSQL one, give the same persons and the same history.
 #[test]
 fn the_same_batches_give_the_same_persons_on_sqlite_and_postgres() {
     use conduct_store::db::Url;
@@ -412,6 +412,16 @@ fn the_same_batches_give_the_same_persons_on_sqlite_and_postgres() {
                 .unwrap_or_else(|e| panic!("{url:?}: {e}"));
             events += r.merges + r.splits + r.moves;
         }
+        // Then a changed row and a withdrawal: their old keys deleted on either dialect.
+        let rows = conduct_ingest::read_people_files(std::slice::from_ref(&people)).unwrap().rows;
+        let mut changed = rows[2].clone();
+        changed.address = "9 Changed Row".into();
+        let withdrawn = vec![(rows[5].force, rows[5].record_id.to_string())];
+        let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, withdrawn, ..Default::default() };
+        let r = conduct_population::update(&mut store, &[changed], conduct_ingest::Summary::default(), &options)
+            .unwrap_or_else(|e| panic!("{url:?}: {e}"));
+        assert_eq!((r.changed, r.withdrawn), (1, 1), "{url:?}");
+        events += r.merges + r.splits + r.moves;
         let out = tmp.path().join(format!("persons-{}.csv", results.len()));
         conduct_population::write_persons(&mut store, &out).unwrap();
         let v = conduct_population::verify(&mut store, &conduct_pipeline::Options::default().link).unwrap();
