@@ -900,10 +900,13 @@ struct Shown {
     successors: BTreeMap<String, String>,
 }
 
+/// The rows of a query of two columns joined by `=` (`a || '=' || b`), as pairs.
+fn pairs(ws: &Path, sql: &str) -> Vec<(String, String)> {
+    crate::util::column(ws, sql).into_iter().map(|l| l.split_once('=').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
+}
+
 fn shown(ws: &Path) -> Shown {
-    let pairs = |sql: &str| -> Vec<(String, String)> {
-        crate::util::column(ws, sql).into_iter().map(|l| l.split_once('=').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
-    };
+    let pairs = |sql: &str| pairs(ws, sql);
     let mut courses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (c, i) in pairs("SELECT course_id || '=' || incident_ref FROM course_incidents") {
         courses.entry(c).or_default().insert(i);
@@ -1019,14 +1022,10 @@ fn publications_keep_ids_through_any_sequence_of_exports() {
                 // The records are the people rows held, each under the population's person.
                 prop_assert!(now.records.keys().eq(held.keys()), "{step:?}: the published records are those held");
                 if linked {
-                    let population: BTreeMap<String, String> =
-                        crate::util::column(&ws, "SELECT record_id || '=' || person FROM population_records")
-                            .into_iter()
-                            .map(|l| {
-                                let (r, p) = l.split_once('=').unwrap();
-                                (r.to_string(), conduct_population::person_label(p.parse().unwrap()))
-                            })
-                            .collect();
+                    let population: BTreeMap<String, String> = pairs(&ws, "SELECT record_id || '=' || person FROM population_records")
+                        .into_iter()
+                        .map(|(r, p)| (r, conduct_population::person_label(p.parse().unwrap())))
+                        .collect();
                     prop_assert_eq!(&now.records, &population, "{:?}: records under the population's persons", step);
                 }
                 let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -1084,19 +1083,13 @@ type Partitions = (BTreeSet<BTreeSet<String>>, BTreeSet<(BTreeSet<String>, Strin
 /// Records grouped by published person, and reports grouped by published course (ids left
 /// out), with each course's priority: what a publication shows, whatever it numbered.
 fn partitions(ws: &Path) -> Partitions {
-    let pairs = |sql: &str| -> Vec<(String, String)> {
-        crate::util::column(ws, sql).into_iter().map(|l| l.split_once('=').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
-    };
-    let mut persons: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (r, p) in pairs("SELECT record_id || '=' || person_id FROM records") {
-        persons.entry(p).or_default().insert(r);
+    let shown = shown(ws);
+    let mut persons: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (r, p) in &shown.records {
+        persons.entry(p).or_default().insert(r.clone());
     }
-    let mut courses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (c, i) in pairs("SELECT course_id || '=' || incident_ref FROM course_incidents") {
-        courses.entry(c).or_default().insert(i);
-    }
-    let priority: BTreeMap<String, String> = pairs("SELECT course_id || '=' || priority FROM courses").into_iter().collect();
-    (persons.into_values().collect(), courses.into_iter().map(|(c, i)| (i, priority[&c].clone())).collect())
+    let priority: BTreeMap<String, String> = pairs(ws, "SELECT course_id || '=' || priority FROM courses").into_iter().collect();
+    (persons.into_values().collect(), shown.courses.into_iter().map(|(c, i)| (i, priority[&c].clone())).collect())
 }
 
 /// A dashboard that links every record again at each publication shows the same persons and
