@@ -277,7 +277,9 @@ fn identifying(p: &Involvement) -> bool {
     let name = |s: &str| letters(s) && !conduct_domain::value::is_placeholder_name(s);
     name(&p.forename)
         || name(&p.surname)
-        || [&p.date_of_birth, &p.phone, &p.email, &p.online_handles, &p.pnc_id, &p.ni_number, &p.local_person_id].iter().any(|s| letters(s))
+        || [p.date_of_birth(), p.phone(), &p.email, &p.online_handles, &p.pnc_id, &p.ni_number, &p.local_person_id]
+            .iter()
+            .any(|s| letters(s))
 }
 
 /// Folded surname and forename of a row (letters only, lower case), when it has both.
@@ -364,7 +366,7 @@ fn merge_split_suspects(threads: &mut Vec<Thread>, people: &[Involvement], perso
                     e.names.push(k);
                 }
             }
-            let dob = p.date_of_birth.trim();
+            let dob = p.date_of_birth().trim();
             if !dob.is_empty() && !e.dobs.contains(&dob) {
                 e.dobs.push(dob);
             }

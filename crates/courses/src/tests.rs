@@ -177,7 +177,7 @@ fn a_suspect_split_by_linkage_does_not_split_the_course() {
         let p = &mut w.people[row];
         p.forename = forename.into();
         p.surname = surname.into();
-        p.date_of_birth = dob.into();
+        p.set_date_of_birth(dob);
     };
     for (row, (f, s, d)) in [
         (1, ("Darren", "Whitcombe", "1984-11-02")),
@@ -231,7 +231,7 @@ fn an_undated_suspect_does_not_bring_father_and_son_into_one_course() {
         let p = &mut w.people[2 * k + 1];
         p.forename = f.into();
         p.surname = s.into();
-        p.date_of_birth = d.into();
+        p.set_date_of_birth(d);
     }
     let found = w.courses();
     let all: Vec<_> = found.courses.iter().map(|c| (w.refs(c), c.suspect)).collect();

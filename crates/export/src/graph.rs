@@ -422,7 +422,7 @@ impl Graph {
             if names.len() > 1 {
                 attrs.push((Attr::OtherNames, Value::Text(names[1..].join("; "))));
             }
-            if let Some(d) = first(|r| r.date_of_birth.as_str()) {
+            if let Some(d) = first(|r| r.date_of_birth().as_str()) {
                 attrs.push((Attr::DateOfBirth, Value::Text(d)));
             }
             if let Some(s) = first(|r| r.sex.as_str()) {

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use conduct_domain::value::{canonical_email, canonical_phone, parse_bool};
+use conduct_domain::value::{canonical_email, parse_bool};
 use conduct_domain::{
     Date, Force, ForceKind, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, PartialDate, RiskAssessment,
     RiskGrade, RiskTool, Role, Text,
@@ -306,41 +306,42 @@ pub(crate) fn involvement(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Ch
         reason: format!("{} is not a role (victim, suspect, witness or other)", shown(&role_text)),
     })?;
     let mut invalid = Vec::new();
+    let mut p = Involvement::new(&record_id, force, &incident_ref, role);
+    // The components and the canonical phone are derived by the setters, as for every
+    // involvement; the warnings below only say what they found.
     let date_of_birth = take(row, 8);
-    let dob = if date_of_birth.is_empty() {
-        None
-    } else {
-        match PartialDate::parse(&date_of_birth) {
+    let dob_given = !date_of_birth.is_empty();
+    p.set_date_of_birth(date_of_birth);
+    if dob_given {
+        match p.dob() {
+            None if PartialDate::parse(p.date_of_birth()) == Some(PartialDate::default()) => {
+                w.add(8, "a placeholder (all zeros), not a date; kept as given and marked invalid");
+                invalid.push("date_of_birth");
+            }
             None => {
                 w.add(8, "not a date; kept as given and marked invalid");
                 invalid.push("date_of_birth");
-                None
             }
-            Some(p) if p == PartialDate::default() => {
-                w.add(8, "a placeholder (all zeros), not a date; kept as given and marked invalid");
-                invalid.push("date_of_birth");
-                None
-            }
-            Some(p) => {
-                if !is_iso_shaped(&date_of_birth) {
-                    w.add(8, format!("not ISO 8601 (YYYY-MM-DD, YYYY-MM or YYYY); read as {p} and marked invalid"));
+            Some(d) => {
+                if !is_iso_shaped(p.date_of_birth()) {
+                    w.add(8, format!("not ISO 8601 (YYYY-MM-DD, YYYY-MM or YYYY); read as {d} and marked invalid"));
                     invalid.push("date_of_birth");
-                } else if !p.is_plausible(this_year) {
+                } else if !d.is_plausible(this_year) {
                     w.add(8, "impossible date of birth; components kept for comparison and marked invalid");
                     invalid.push("date_of_birth");
                 }
-                Some(p)
             }
         }
-    };
+    }
     let sex = sex(take(row, 9)).unwrap_or_else(|given| {
         w.add(9, "not a recognised sex (M/F/male/female/unknown); kept as given");
         invalid.push("sex");
         given
     });
     let phone = take(row, 12);
-    let phone_canonical = if phone.is_empty() { None } else { canonical_phone(&phone) };
-    if !phone.is_empty() && phone_canonical.is_none() {
+    let phone_given = !phone.is_empty();
+    p.set_phone(phone);
+    if phone_given && p.phone_canonical().is_none() {
         w.add(12, "not a valid phone number; kept as given and marked invalid");
         invalid.push("phone");
     }
@@ -349,31 +350,19 @@ pub(crate) fn involvement(row: &mut RawRow, today: Date, lk: &mut Lookups) -> Ch
         w.add(13, "not a valid e-mail address; kept as given and marked invalid");
         invalid.push("email");
     }
-    Ok((
-        Involvement {
-            record_id: record_id.into(),
-            force,
-            incident_ref: incident_ref.into(),
-            role,
-            local_person_id: take(row, 4).into(),
-            forename: take(row, 5).into(),
-            middle_names: take(row, 6).into(),
-            surname: take(row, 7).into(),
-            date_of_birth: date_of_birth.into(),
-            dob,
-            sex: sex.into(),
-            address: take(row, 10).into(),
-            postcode: postcode(take(row, 11)).into(),
-            phone: phone.into(),
-            phone_canonical: phone_canonical.map(Into::into),
-            email: email.into(),
-            online_handles: take(row, 14).into(),
-            pnc_id: identifier(take(row, 15)).into(),
-            ni_number: identifier(take(row, 16)).into(),
-            invalid,
-        },
-        w.0,
-    ))
+    p.local_person_id = take(row, 4).into();
+    p.forename = take(row, 5).into();
+    p.middle_names = take(row, 6).into();
+    p.surname = take(row, 7).into();
+    p.sex = sex.into();
+    p.address = take(row, 10).into();
+    p.postcode = postcode(take(row, 11)).into();
+    p.email = email.into();
+    p.online_handles = take(row, 14).into();
+    p.pnc_id = identifier(take(row, 15)).into();
+    p.ni_number = identifier(take(row, 16)).into();
+    p.invalid = invalid;
+    Ok((p, w.0))
 }
 
 /// Whether a date of birth is written the contract's way: `YYYY-MM-DD` (a time may follow),

@@ -249,28 +249,20 @@ fn probes_normalised() -> String {
     for (i, line) in PROBES.lines().enumerate() {
         let f: Vec<&str> = line.split('|').map(str::trim).collect();
         let at = |k: usize| conduct_domain::Text::from(f.get(k).copied().unwrap_or(""));
-        let row = Involvement {
-            record_id: format!("probe-{i}").into(),
-            force,
-            incident_ref: "probe".into(),
-            role: conduct_domain::Role::Victim,
-            local_person_id: at(12),
-            forename: at(0),
-            middle_names: at(1),
-            surname: at(2),
-            date_of_birth: at(3),
-            dob: conduct_store::rows::dob_of(&at(3)),
-            sex: at(4),
-            address: at(5),
-            postcode: at(6),
-            phone: at(7),
-            phone_canonical: conduct_store::rows::phone_canonical_of(&at(7)),
-            email: at(8),
-            online_handles: at(9),
-            pnc_id: at(10),
-            ni_number: at(11),
-            invalid: Vec::new(),
-        };
+        let mut row = Involvement::new(&format!("probe-{i}"), force, "probe", conduct_domain::Role::Victim);
+        row.local_person_id = at(12);
+        row.forename = at(0);
+        row.middle_names = at(1);
+        row.surname = at(2);
+        row.set_date_of_birth(at(3));
+        row.sex = at(4);
+        row.address = at(5);
+        row.postcode = at(6);
+        row.set_phone(at(7));
+        row.email = at(8);
+        row.online_handles = at(9);
+        row.pnc_id = at(10);
+        row.ni_number = at(11);
         let feats = normalise(&row, &nick);
         out.push_str(&format!("{:?} {}\n", index::keys_of(&feats), crate::features::encode(&feats)));
     }
@@ -2170,12 +2162,10 @@ mod tests {
                             r.forename = o.forename.clone();
                             r.middle_names = o.middle_names.clone();
                             r.surname = o.surname.clone();
-                            r.date_of_birth = o.date_of_birth.clone();
-                            r.dob = o.dob;
+                            r.set_date_of_birth(o.date_of_birth().clone());
                             r.address = o.address.clone();
                             r.postcode = o.postcode.clone();
-                            r.phone = o.phone.clone();
-                            r.phone_canonical = o.phone_canonical.clone();
+                            r.set_phone(o.phone().clone());
                             r.email = o.email.clone();
                             (vec![r], Vec::new())
                         }

@@ -79,12 +79,12 @@ fn main() {
                                             ra.forename,
                                             ra.middle_names,
                                             ra.surname,
-                                            ra.date_of_birth,
+                                            ra.date_of_birth(),
                                             ra.sex,
                                             rb.forename,
                                             rb.middle_names,
                                             rb.surname,
-                                            rb.date_of_birth,
+                                            rb.date_of_birth(),
                                             rb.sex
                                         );
                                     }

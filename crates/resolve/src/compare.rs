@@ -469,8 +469,7 @@ pub(crate) mod tests {
         let mut p = Involvement::new(&format!("{fore}-{sur}-{dob}"), force, "X", conduct_domain::Role::Victim);
         p.forename = fore.into();
         p.surname = sur.into();
-        p.date_of_birth = dob.into();
-        p.dob = conduct_domain::PartialDate::parse(dob);
+        p.set_date_of_birth(dob);
         p
     }
 

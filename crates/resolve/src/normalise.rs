@@ -615,7 +615,7 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     f.surname_h = hash_str(&sur);
     f.surname_phon = hash_str(&phonetic_key(&sur));
     f.surname = sur.into_boxed_str();
-    if let Some(d) = row.dob {
+    if let Some(d) = row.dob() {
         f.dob = Dob { year: d.year.unwrap_or(0), month: d.month.unwrap_or(0), day: d.day.unwrap_or(0) };
         if f.dob.year == 0 {
             f.dob = Dob::default();
@@ -641,11 +641,8 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
     f.address_words = address_words(&addr);
     f.address = addr.into_boxed_str();
     let digits = |p: &str| p.trim_start_matches('+').parse::<u64>().ok();
-    f.phone = match &row.phone_canonical {
-        Some(p) => digits(p),
-        None => conduct_domain::value::canonical_phone(&row.phone).and_then(|p| digits(&p)),
-    }
-    .unwrap_or(0);
+    // The canonical form is derived from the text with it (`Involvement::set_phone`).
+    f.phone = row.phone_canonical().and_then(|p| digits(p)).unwrap_or(0);
     if let Some(e) = conduct_domain::value::canonical_email(&row.email) {
         f.email_h = hash_str(&e);
         f.email_local_h = hash_str(e.split('@').next().unwrap_or(""));
@@ -707,10 +704,10 @@ pub fn normalise_all(rows: &[Involvement], nicknames: &Nicknames) -> (Vec<Featur
     let mut other: Vec<(&'static str, u64)> = Vec::new();
     for (r, f) in rows.iter().zip(&feats) {
         let bad = [
-            !r.date_of_birth.trim().is_empty() && f.dob.year == 0,
+            !r.date_of_birth().trim().is_empty() && f.dob.year == 0,
             !r.sex.trim().is_empty() && f.sex == 0,
             false,
-            !r.phone.trim().is_empty() && f.phone == 0,
+            !r.phone().trim().is_empty() && f.phone == 0,
             !r.email.trim().is_empty() && f.email_h == 0,
             !r.forename.trim().is_empty() && f.forename_h == 0,
             !r.surname.trim().is_empty() && f.surname_h == 0,

@@ -272,7 +272,8 @@ mod tests {
     fn row(id: &str, force: &str, fore: &str, sur: &str, dob: &str) -> conduct_domain::Involvement {
         let force = conduct_domain::Force::resolve(force).unwrap();
         let mut p = conduct_domain::Involvement::new(id, force, "X-1", conduct_domain::Role::Victim);
-        (p.forename, p.surname, p.date_of_birth, p.dob) = (fore.into(), sur.into(), dob.into(), conduct_domain::PartialDate::parse(dob));
+        (p.forename, p.surname) = (fore.into(), sur.into());
+        p.set_date_of_birth(dob);
         p
     }
 

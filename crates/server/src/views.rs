@@ -1772,13 +1772,11 @@ fn involvement(r: &[Value]) -> Option<Involvement> {
     p.forename = r[6].text().into();
     p.middle_names = r[7].text().into();
     p.surname = r[8].text().into();
-    p.date_of_birth = r[9].text().into();
-    p.dob = conduct_store::rows::dob_of(&p.date_of_birth);
+    p.set_date_of_birth(r[9].text());
     p.sex = r[10].text().into();
     p.address = r[11].text().into();
     p.postcode = r[12].text().into();
-    p.phone = r[13].text().into();
-    p.phone_canonical = conduct_store::rows::phone_canonical_of(&p.phone);
+    p.set_phone(r[13].text());
     p.email = r[14].text().into();
     p.online_handles = r[15].text().into();
     p.pnc_id = r[16].text().into();

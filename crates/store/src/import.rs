@@ -320,11 +320,11 @@ impl Bind for Involvement {
             .text(&r.forename)?
             .text(&r.middle_names)?
             .text(&r.surname)?
-            .text(&r.date_of_birth)?
+            .text(r.date_of_birth())?
             .text(&r.sex)?
             .text(&r.address)?
             .text(&r.postcode)?
-            .text(&r.phone)?
+            .text(r.phone())?
             .text(&r.email)?
             .text(&r.online_handles)?
             .text(&r.pnc_id)?

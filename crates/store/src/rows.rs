@@ -20,10 +20,9 @@
 
 use std::path::Path;
 
-use conduct_domain::value::canonical_phone;
 use conduct_domain::{
-    Date, Force, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, PartialDate, RiskAssessment, RiskGrade,
-    RiskTool, Role, Text,
+    Date, Force, Incident, Involvement, OffenceCode, Order, OrderStatus, OrderType, OutcomeType, RiskAssessment, RiskGrade, RiskTool, Role,
+    Text,
 };
 
 use crate::db::{Row, Value};
@@ -172,11 +171,11 @@ pub fn involvement_row(r: &Involvement) -> Row {
         opt_text(&r.forename),
         opt_text(&r.middle_names),
         opt_text(&r.surname),
-        opt_text(&r.date_of_birth),
+        opt_text(r.date_of_birth()),
         opt_text(&r.sex),
         opt_text(&r.address),
         opt_text(&r.postcode),
-        opt_text(&r.phone),
+        opt_text(r.phone()),
         opt_text(&r.email),
         opt_text(&r.online_handles),
         opt_text(&r.pnc_id),
@@ -200,22 +199,9 @@ pub fn order_row(r: &Order) -> Row {
     ]
 }
 
-/// The date-of-birth components of an involvement, derived from `date_of_birth` as
-/// conduct-ingest derives them when it reads a people row: `None` when the text is empty, not
-/// date-like, or the all-zeros placeholder; otherwise its components, even when they make no
-/// real date.
-pub fn dob_of(date_of_birth: &str) -> Option<PartialDate> {
-    if date_of_birth.is_empty() {
-        return None;
-    }
-    PartialDate::parse(date_of_birth).filter(|p| *p != PartialDate::default())
-}
-
-/// The canonical phone number of an involvement, derived from `phone` as conduct-ingest
-/// derives it: `None` when the text is empty or not a valid number.
-pub fn phone_canonical_of(phone: &str) -> Option<Text> {
-    if phone.is_empty() { None } else { canonical_phone(phone).map(Text::from) }
-}
+/// The derivations every [`Involvement`] applies to its date of birth and phone (kept here
+/// under the names the store's readers have used).
+pub use conduct_domain::record::{dob_of, phone_canonical_of};
 
 /// Reads the values of one row, naming the table, the column and the record's key in its errors.
 struct Reader<'r> {
@@ -409,30 +395,24 @@ pub fn incident_from_row(row: &[Value]) -> Result<Incident, Error> {
 /// column.
 pub fn involvement_from_row(row: &[Value]) -> Result<Involvement, Error> {
     let r = Reader::new(PEOPLE, conduct_ingest::Table::People, row)?;
-    let date_of_birth = r.compact(8)?;
-    let phone = r.compact(12)?;
-    Ok(Involvement {
-        force: r.force(0)?,
-        record_id: r.compact(1)?,
-        incident_ref: r.compact(2)?,
-        role: r.required(3, Role::parse, "a role (victim, suspect, witness or other)")?,
-        local_person_id: r.compact(4)?,
-        forename: r.compact(5)?,
-        middle_names: r.compact(6)?,
-        surname: r.compact(7)?,
-        dob: dob_of(&date_of_birth),
-        date_of_birth,
-        sex: r.compact(9)?,
-        address: r.compact(10)?,
-        postcode: r.compact(11)?,
-        phone_canonical: phone_canonical_of(&phone),
-        phone,
-        email: r.compact(13)?,
-        online_handles: r.compact(14)?,
-        pnc_id: r.compact(15)?,
-        ni_number: r.compact(16)?,
-        invalid: r.invalid(17)?,
-    })
+    let mut p = Involvement::new("", r.force(0)?, "", r.required(3, Role::parse, "a role (victim, suspect, witness or other)")?);
+    p.record_id = r.compact(1)?;
+    p.incident_ref = r.compact(2)?;
+    p.local_person_id = r.compact(4)?;
+    p.forename = r.compact(5)?;
+    p.middle_names = r.compact(6)?;
+    p.surname = r.compact(7)?;
+    p.set_date_of_birth(r.compact(8)?);
+    p.sex = r.compact(9)?;
+    p.address = r.compact(10)?;
+    p.postcode = r.compact(11)?;
+    p.set_phone(r.compact(12)?);
+    p.email = r.compact(13)?;
+    p.online_handles = r.compact(14)?;
+    p.pnc_id = r.compact(15)?;
+    p.ni_number = r.compact(16)?;
+    p.invalid = r.invalid(17)?;
+    Ok(p)
 }
 
 /// An order from a row of [`ORDERS`] (the columns in that order).
@@ -610,27 +590,23 @@ mod tests {
                     (force, record_id, incident_ref, role, local_person_id, forename, middle_names, surname),
                     (date_of_birth, sex, address, postcode, phone, email, online_handles, pnc_id),
                     (ni_number, invalid),
-                )| Involvement {
-                    record_id: record_id.into(),
-                    force,
-                    incident_ref: incident_ref.into(),
-                    role,
-                    local_person_id: local_person_id.into(),
-                    forename: forename.into(),
-                    middle_names: middle_names.into(),
-                    surname: surname.into(),
-                    dob: dob_of(&date_of_birth),
-                    date_of_birth: date_of_birth.into(),
-                    sex: sex.into(),
-                    address: address.into(),
-                    postcode: postcode.into(),
-                    phone_canonical: phone_canonical_of(&phone),
-                    phone: phone.into(),
-                    email: email.into(),
-                    online_handles: online_handles.into(),
-                    pnc_id: pnc_id.into(),
-                    ni_number: ni_number.into(),
-                    invalid,
+                )| {
+                    let mut p = Involvement::new(&record_id, force, &incident_ref, role);
+                    p.local_person_id = local_person_id.into();
+                    p.forename = forename.into();
+                    p.middle_names = middle_names.into();
+                    p.surname = surname.into();
+                    p.set_date_of_birth(date_of_birth);
+                    p.sex = sex.into();
+                    p.address = address.into();
+                    p.postcode = postcode.into();
+                    p.set_phone(phone);
+                    p.email = email.into();
+                    p.online_handles = online_handles.into();
+                    p.pnc_id = pnc_id.into();
+                    p.ni_number = ni_number.into();
+                    p.invalid = invalid;
+                    p
                 },
             )
     }
@@ -736,7 +712,14 @@ mod tests {
             let incidents: Vec<Incident> =
                 incidents.into_iter().enumerate().map(|(i, r)| Incident { incident_ref: format!("{}#{i}", r.incident_ref).into(), ..r }).collect();
             let people: Vec<Involvement> =
-                people.into_iter().enumerate().map(|(i, r)| Involvement { record_id: format!("{}#{i}", r.record_id).into(), ..r }).collect();
+                people
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut r)| {
+                    r.record_id = format!("{}#{i}", r.record_id).into();
+                    r
+                })
+                .collect();
             let orders: Vec<Order> =
                 orders.into_iter().enumerate().map(|(i, r)| Order { order_ref: format!("{}#{i}", r.order_ref), ..r }).collect();
             let (_dir, mut conn) = fresh_workspace();
@@ -792,8 +775,8 @@ mod tests {
                 assert_eq!(&involvement_from_row(row).unwrap(), record, "{set}");
                 assert_eq!(&involvement_row(record), row, "{set}: same representation");
                 invalid += record.invalid.len();
-                dobs += usize::from(record.dob.is_some());
-                phones += usize::from(record.phone_canonical.is_some());
+                dobs += usize::from(record.dob().is_some());
+                phones += usize::from(record.phone_canonical().is_some());
             }
             let rows = select_in_order(&mut conn, ORDERS);
             assert_eq!(rows.len(), export.orders.len(), "{set}");
