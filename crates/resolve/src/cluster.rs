@@ -1,7 +1,8 @@
 //! Clustering that resists chaining: which records are one person.
 //!
 //! Method: constrained greedy agglomeration. Candidate pairs at or above the model's threshold
-//! are taken strongest first (ties by record order, so the result is deterministic); each pair
+//! are taken strongest first (ties by the records' ranks: in a link, by force and record id, so
+//! the same records in any order, or sent in several exports, give the same persons); each pair
 //! joins its two groups unless records of one group *contradict* records of the other
 //! ("cannot-link"): for some comparison, at least [`VETO_SHARE`] of the record pairs across the
 //! two groups on which both records have a value for it ([`comparable`]). A contradiction is a comparison level that the fitted model itself says
@@ -195,6 +196,9 @@ pub struct Clusterer<'a> {
     prof: Vec<u64>,
     // Per record: [`comparable`].
     comp: Vec<u8>,
+    // Per record: its place in the order that breaks ties between pairs of equal weight
+    // ([`Clusterer::ordered_by`]; by default the records' own order).
+    rank: Vec<u32>,
     out: Clustering,
     reasons: Vec<((&'static str, &'static str), u64)>,
 }
@@ -221,9 +225,24 @@ impl<'a> Clusterer<'a> {
             index: vec![HashMap::default(); n],
             prof: feats.par_iter().map(profile).collect(),
             comp: feats.iter().map(comparable).collect(),
+            rank: (0..n as u32).collect(),
             out: Clustering::default(),
             reasons: Vec::new(),
         }
+    }
+
+    /// Breaks ties between pairs of equal weight by `rank` (a place per record, all different)
+    /// instead of by the records' positions: given ranks that follow what the records are
+    /// rather than where they sit (as [`crate::cluster_scored`] gives, by force and record id),
+    /// the same records in any order cluster alike.
+    ///
+    /// # Panics
+    ///
+    /// When `rank` does not hold one place per record.
+    pub fn ordered_by(mut self, rank: Vec<u32>) -> Clusterer<'a> {
+        assert_eq!(rank.len(), self.feats.len(), "one rank per record");
+        self.rank = rank;
+        self
     }
 
     /// The group (its root record) of record `x`, as it stands.
@@ -242,19 +261,31 @@ impl<'a> Clusterer<'a> {
         }
     }
 
-    /// Applies the pairs at or above `threshold`, strongest first (ties by record order).
-    /// Returns the merges made.
+    /// Applies the pairs at or above `threshold`, strongest first (ties by the records' ranks,
+    /// [`Clusterer::ordered_by`]; a pair is the same pair either way round). Returns the merges
+    /// made.
     pub fn add(&mut self, pairs: &[(u32, u32, f32)], threshold: f64) -> u64 {
         let keep = |p: &(u32, u32, f32)| f64::from(p.2) >= threshold;
-        let mut edges: Vec<(u32, u32, f32)> = pairs.par_iter().copied().filter(keep).collect();
-        // A total order (weight, then the pair), so sorting on every core gives the one order.
-        edges.par_sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+        let rank = &self.rank;
+        // Each pair with its records' ranks, lower first.
+        let mut edges: Vec<(u32, u32, f32, u32, u32)> = pairs
+            .par_iter()
+            .copied()
+            .filter(keep)
+            .map(|(a, b, w)| {
+                let (ra, rb) = (rank[a as usize], rank[b as usize]);
+                (a, b, w, ra.min(rb), ra.max(rb))
+            })
+            .collect();
+        // A total order (weight, then the pair's ranks), so sorting on every core gives the one
+        // order.
+        edges.par_sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.3.cmp(&y.3)).then(x.4.cmp(&y.4)));
         self.out.pairs_considered += edges.len() as u64;
         let before = self.out.merges;
         let (feats, veto) = (self.feats, self.veto);
         let (parent, size, reps, index, prof, comp) =
             (&mut self.parent, &mut self.size, &mut self.reps, &mut self.index, &self.prof, &self.comp);
-        for &(a, b, _) in &edges {
+        for &(a, b, ..) in &edges {
             let (ra, rb) = (find(parent, a), find(parent, b));
             if ra == rb {
                 continue;

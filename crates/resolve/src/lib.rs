@@ -372,7 +372,7 @@ pub fn cluster_scored(
 ) -> (cluster::Clustering, u64) {
     let w = model.weights();
     let veto = cluster::Veto::from_weights(&w, model.veto_weight);
-    let mut clusterer = cluster::Clusterer::new(feats, &veto);
+    let mut clusterer = cluster::Clusterer::new(feats, &veto).ordered_by(record_order(rows));
     for &(a, b) in fixed {
         clusterer.join_unchecked(a, b);
     }
@@ -380,6 +380,29 @@ pub fn cluster_scored(
     let boosted = shared_associates(rows, feats, scored, &mut clusterer, model.threshold_weight);
     let joined = clusterer.add(&boosted, model.threshold_weight);
     (clusterer.finish(), joined)
+}
+
+/// Each row's place when the rows are ordered by what they are, not where they sit: by a hash
+/// of force and record id, then by force and record id themselves (the hash only spreads them;
+/// equal keys, which a reader refuses, keep their positions). Ties between pairs of equal
+/// weight are broken in this order, so the same rows in any order, in one file or sent in
+/// several exports, cluster alike.
+pub fn record_order(rows: &[Involvement]) -> Vec<u32> {
+    let key = |r: &Involvement| xxhash_rust::xxh3::xxh3_64_with_seed(r.record_id.as_bytes(), u64::from(r.force.id()));
+    let hashes: Vec<u64> = rows.par_iter().map(key).collect();
+    let mut by: Vec<u32> = (0..rows.len() as u32).collect();
+    by.par_sort_unstable_by(|&a, &b| {
+        let (x, y) = (&rows[a as usize], &rows[b as usize]);
+        hashes[a as usize]
+            .cmp(&hashes[b as usize])
+            .then_with(|| (x.force.id(), x.record_id.as_str()).cmp(&(y.force.id(), y.record_id.as_str())))
+            .then(a.cmp(&b))
+    });
+    let mut rank = vec![0u32; rows.len()];
+    for (k, &i) in by.iter().enumerate() {
+        rank[i as usize] = k as u32;
+    }
+    rank
 }
 
 /// The second pass's evidence: candidate pairs below the threshold, of one force but not one
