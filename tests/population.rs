@@ -900,18 +900,69 @@ struct Shown {
     successors: BTreeMap<String, String>,
 }
 
-/// The rows of a query of two columns joined by `=` (`a || '=' || b`), as pairs.
-fn pairs(ws: &Path, sql: &str) -> Vec<(String, String)> {
-    crate::util::column(ws, sql).into_iter().map(|l| l.split_once('=').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
+/// A store the publication tests read: a workspace, or the dashboard's PostgreSQL database.
+trait Queried {
+    /// One column of a query's rows, sorted, as text.
+    fn column(&self, sql: &str) -> Vec<String>;
 }
 
-fn shown(ws: &Path) -> Shown {
+impl Queried for Path {
+    fn column(&self, sql: &str) -> Vec<String> {
+        crate::util::column(self, sql)
+    }
+}
+
+impl Queried for std::path::PathBuf {
+    fn column(&self, sql: &str) -> Vec<String> {
+        crate::util::column(self, sql)
+    }
+}
+
+/// Where a publication test publishes: a workspace (SQLite), or a PostgreSQL database with the
+/// dashboard's data folder beside it.
+enum Place {
+    Workspace(std::path::PathBuf),
+    Postgres { db: crate::serve::PgDatabase, data: std::path::PathBuf },
+}
+
+impl Place {
+    /// The options that name this store to `conduct link --update` and `conduct publish`.
+    fn args(&self, publish: bool) -> Vec<std::ffi::OsString> {
+        match self {
+            Place::Workspace(ws) => vec!["--workspace".into(), ws.into()],
+            Place::Postgres { db, data } if publish => vec!["--database".into(), (&db.url).into(), "--data".into(), data.into()],
+            Place::Postgres { db, .. } => vec!["--database".into(), (&db.url).into()],
+        }
+    }
+}
+
+impl Queried for Place {
+    fn column(&self, sql: &str) -> Vec<String> {
+        match self {
+            Place::Workspace(ws) => crate::util::column(ws, sql),
+            Place::Postgres { db, .. } => {
+                use conduct_store::db::{Conn, Url};
+                let mut c = Conn::open(&Url::Postgres(db.url.clone())).unwrap();
+                let mut v: Vec<String> = c.query(sql, &[]).unwrap().iter().map(|r| r[0].text()).collect();
+                v.sort();
+                v
+            }
+        }
+    }
+}
+
+/// The rows of a query of two columns joined by `=` (`a || '=' || b`), as pairs.
+fn pairs(ws: &(impl Queried + ?Sized), sql: &str) -> Vec<(String, String)> {
+    ws.column(sql).into_iter().map(|l| l.split_once('=').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect()
+}
+
+fn shown(ws: &(impl Queried + ?Sized)) -> Shown {
     let pairs = |sql: &str| pairs(ws, sql);
     let mut courses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (c, i) in pairs("SELECT course_id || '=' || incident_ref FROM course_incidents") {
         courses.entry(c).or_default().insert(i);
     }
-    for c in crate::util::column(ws, "SELECT course_id FROM courses") {
+    for c in ws.column("SELECT course_id FROM courses") {
         courses.entry(c).or_default();
     }
     Shown {
@@ -933,6 +984,24 @@ fn shown(ws: &Path) -> Shown {
 /// before; an export sent again changes no table.
 #[test]
 fn publications_keep_ids_through_any_sequence_of_exports() {
+    keep_ids_through_any_sequence_of_exports(12, &|tmp| Some(Place::Workspace(tmp.join("ws"))));
+}
+
+/// The same on PostgreSQL: the population linked and the exports published in the dashboard's
+/// PostgreSQL database (`--database postgres://…`), a fresh database for each sequence.
+#[test]
+fn publications_keep_ids_through_any_sequence_of_exports_on_postgres() {
+    if crate::serve::pg_database("ids_probe").is_none() {
+        return;
+    }
+    keep_ids_through_any_sequence_of_exports(6, &|tmp| {
+        Some(Place::Postgres { db: crate::serve::pg_database("ids")?, data: tmp.join("data") })
+    });
+}
+
+/// [`publications_keep_ids_through_any_sequence_of_exports`] over `cases` random sequences, each
+/// published into the store `place` makes in its scratch folder.
+fn keep_ids_through_any_sequence_of_exports(cases: u32, place: &dyn Fn(&Path) -> Option<Place>) {
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestRunner};
     let fixtures: Vec<Fixture> = ["repeat-victim", "one-family", "father-son"].into_iter().map(fixture_rows).collect();
@@ -942,7 +1011,7 @@ fn publications_keep_ids_through_any_sequence_of_exports() {
         1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Sent::Change(a, b)),
         1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Sent::Bridge(a, b)),
     ];
-    let mut runner = TestRunner::new(Config { cases: 12, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     runner
         .run(&(0..fixtures.len(), any::<bool>(), prop::collection::vec(sent, 1..7)), |(f, linked, steps)| {
             let fx = &fixtures[f];
@@ -951,7 +1020,7 @@ fn publications_keep_ids_through_any_sequence_of_exports() {
             let col = |h: &csv::StringRecord, name: &str| h.iter().position(|c| c == name).unwrap();
             let (i_ref, p_id, p_ref) = (col(ih, "incident_ref"), col(ph, "record_id"), col(ph, "incident_ref"));
             let tmp = tempfile::tempdir().unwrap();
-            let ws = tmp.path().join("ws");
+            let ws = place(tmp.path()).expect("the store this test publishes into");
             // The people rows as last sent, by record_id; the reports sent, in order.
             let mut held: BTreeMap<String, csv::StringRecord> = BTreeMap::new();
             let (mut next, mut exports) = (0usize, Vec::<Vec<usize>>::new());
@@ -1006,12 +1075,11 @@ fn publications_keep_ids_through_any_sequence_of_exports() {
                     ok(conduct()
                         .args(["link", "--update", "--people"])
                         .arg(dir.join("people.csv"))
-                        .arg("--workspace")
-                        .arg(&ws)
+                        .args(ws.args(false))
                         .arg("--out")
                         .arg(tmp.path().join("first")));
                 }
-                let out = ok(conduct().arg("publish").arg(&dir).arg("--workspace").arg(&ws));
+                let out = ok(conduct().arg("publish").arg(&dir).args(ws.args(true)));
                 for r in &rows {
                     held.insert(r[p_id].to_string(), r.clone());
                 }
@@ -1082,7 +1150,7 @@ type Partitions = (BTreeSet<BTreeSet<String>>, BTreeSet<(BTreeSet<String>, Strin
 
 /// Records grouped by published person, and reports grouped by published course (ids left
 /// out), with each course's priority: what a publication shows, whatever it numbered.
-fn partitions(ws: &Path) -> Partitions {
+fn partitions(ws: &(impl Queried + ?Sized)) -> Partitions {
     let shown = shown(ws);
     let mut persons: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for (r, p) in &shown.records {
@@ -1098,6 +1166,23 @@ fn partitions(ws: &Path) -> Partitions {
 /// whole gives.
 #[test]
 fn publications_in_any_split_show_what_one_publication_of_the_whole_shows() {
+    in_any_split_as_the_whole(8, &|tmp| Some(Place::Workspace(tmp.join("ws"))));
+}
+
+/// The same with the split exports published into PostgreSQL (a fresh database for each split),
+/// against the whole published into a workspace: the two databases show the same persons and
+/// courses.
+#[test]
+fn publications_in_any_split_on_postgres_show_what_one_publication_of_the_whole_shows() {
+    if crate::serve::pg_database("split_probe").is_none() {
+        return;
+    }
+    in_any_split_as_the_whole(4, &|tmp| Some(Place::Postgres { db: crate::serve::pg_database("split")?, data: tmp.join("data") }));
+}
+
+/// [`publications_in_any_split_show_what_one_publication_of_the_whole_shows`] over `cases`
+/// random splits, each published into the store `place` makes in its scratch folder.
+fn in_any_split_as_the_whole(cases: u32, place: &dyn Fn(&Path) -> Option<Place>) {
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestRunner};
     let fixtures: Vec<Fixture> = ["repeat-victim", "one-family", "father-son"].into_iter().map(fixture_rows).collect();
@@ -1108,7 +1193,7 @@ fn publications_in_any_split_show_what_one_publication_of_the_whole_shows() {
         ok(conduct().arg("publish").arg(data(&format!("small/{name}"))).arg("--workspace").arg(&ws));
         whole.push(partitions(&ws));
     }
-    let mut runner = TestRunner::new(Config { cases: 8, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     runner
         .run(&(0..fixtures.len(), 2usize..5, prop::collection::vec(any::<u8>(), 200)), |(f, k, export_of)| {
             let fx = &fixtures[f];
@@ -1117,7 +1202,7 @@ fn publications_in_any_split_show_what_one_publication_of_the_whole_shows() {
             let i_ref = ih.iter().position(|c| c == "incident_ref").unwrap();
             let p_ref = ph.iter().position(|c| c == "incident_ref").unwrap();
             let dir = tempfile::tempdir().unwrap();
-            let ws = dir.path().join("ws");
+            let ws = place(dir.path()).expect("the store this test publishes into");
             for e in 0..k {
                 let mine: Vec<&csv::StringRecord> = incidents
                     .iter()
@@ -1133,7 +1218,7 @@ fn publications_in_any_split_show_what_one_publication_of_the_whole_shows() {
                 std::fs::create_dir_all(&export).unwrap();
                 write_rows(&export.join("incidents.csv"), ih, &mine);
                 write_rows(&export.join("people.csv"), ph, &people.iter().filter(|p| refs.contains(&p[p_ref])).collect::<Vec<_>>());
-                ok(conduct().arg("publish").arg(&export).arg("--workspace").arg(&ws));
+                ok(conduct().arg("publish").arg(&export).args(ws.args(true)));
             }
             let (persons, courses) = partitions(&ws);
             prop_assert!(persons == whole[f].0, "fixture {f} in {k} exports: other persons");
