@@ -197,8 +197,10 @@ pub struct Clusterer<'a> {
     // Per record: [`comparable`].
     comp: Vec<u8>,
     // Per record: its place in the order that breaks ties between pairs of equal weight
-    // ([`Clusterer::ordered_by`]; by default the records' own order).
+    // ([`Clusterer::ordered_by`]; by default the records' own order), and the record at each
+    // place.
     rank: Vec<u32>,
+    record_at: Vec<u32>,
     out: Clustering,
     reasons: Vec<((&'static str, &'static str), u64)>,
 }
@@ -226,6 +228,7 @@ impl<'a> Clusterer<'a> {
             prof: feats.par_iter().map(profile).collect(),
             comp: feats.iter().map(comparable).collect(),
             rank: (0..n as u32).collect(),
+            record_at: (0..n as u32).collect(),
             out: Clustering::default(),
             reasons: Vec::new(),
         }
@@ -241,7 +244,13 @@ impl<'a> Clusterer<'a> {
     /// When `rank` does not hold one place per record.
     pub fn ordered_by(mut self, rank: Vec<u32>) -> Clusterer<'a> {
         assert_eq!(rank.len(), self.feats.len(), "one rank per record");
+        let mut record_at = vec![u32::MAX; rank.len()];
+        for (i, &r) in rank.iter().enumerate() {
+            assert!(record_at.get(r as usize) == Some(&u32::MAX), "ranks are places 0..n, each once");
+            record_at[r as usize] = i as u32;
+        }
         self.rank = rank;
+        self.record_at = record_at;
         self
     }
 
@@ -266,26 +275,28 @@ impl<'a> Clusterer<'a> {
     /// made.
     pub fn add(&mut self, pairs: &[(u32, u32, f32)], threshold: f64) -> u64 {
         let keep = |p: &(u32, u32, f32)| f64::from(p.2) >= threshold;
-        let rank = &self.rank;
-        // Each pair with its records' ranks, lower first.
-        let mut edges: Vec<(u32, u32, f32, u32, u32)> = pairs
+        let (rank, record_at) = (&self.rank, &self.record_at);
+        // Each pair as its records' ranks, lower first (the records are found again by
+        // `record_at`).
+        let mut edges: Vec<(u32, u32, f32)> = pairs
             .par_iter()
             .copied()
             .filter(keep)
             .map(|(a, b, w)| {
                 let (ra, rb) = (rank[a as usize], rank[b as usize]);
-                (a, b, w, ra.min(rb), ra.max(rb))
+                (ra.min(rb), ra.max(rb), w)
             })
             .collect();
         // A total order (weight, then the pair's ranks), so sorting on every core gives the one
         // order.
-        edges.par_sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.3.cmp(&y.3)).then(x.4.cmp(&y.4)));
+        edges.par_sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
         self.out.pairs_considered += edges.len() as u64;
         let before = self.out.merges;
         let (feats, veto) = (self.feats, self.veto);
         let (parent, size, reps, index, prof, comp) =
             (&mut self.parent, &mut self.size, &mut self.reps, &mut self.index, &self.prof, &self.comp);
-        for &(a, b, ..) in &edges {
+        for &(a, b, _) in &edges {
+            let (a, b) = (record_at[a as usize], record_at[b as usize]);
             let (ra, rb) = (find(parent, a), find(parent, b));
             if ra == rb {
                 continue;

@@ -389,17 +389,22 @@ pub fn cluster_scored(
 /// several exports, cluster alike.
 pub fn record_order(rows: &[Involvement]) -> Vec<u32> {
     let key = |r: &Involvement| xxhash_rust::xxh3::xxh3_64_with_seed(r.record_id.as_bytes(), u64::from(r.force.id()));
-    let hashes: Vec<u64> = rows.par_iter().map(key).collect();
-    let mut by: Vec<u32> = (0..rows.len() as u32).collect();
-    by.par_sort_unstable_by(|&a, &b| {
-        let (x, y) = (&rows[a as usize], &rows[b as usize]);
-        hashes[a as usize]
-            .cmp(&hashes[b as usize])
-            .then_with(|| (x.force.id(), x.record_id.as_str()).cmp(&(y.force.id(), y.record_id.as_str())))
-            .then(a.cmp(&b))
-    });
+    let mut by: Vec<(u64, u32)> = rows.par_iter().enumerate().map(|(i, r)| (key(r), i as u32)).collect();
+    by.par_sort_unstable();
+    // Rows of one hash (different keys, or a key given twice) in the order of their keys.
+    let mut at = 0;
+    while at < by.len() {
+        let end = at + by[at..].iter().take_while(|x| x.0 == by[at].0).count();
+        if end - at > 1 {
+            by[at..end].sort_by(|x, y| {
+                let (p, q) = (&rows[x.1 as usize], &rows[y.1 as usize]);
+                (p.force.id(), p.record_id.as_str(), x.1).cmp(&(q.force.id(), q.record_id.as_str(), y.1))
+            });
+        }
+        at = end;
+    }
     let mut rank = vec![0u32; rows.len()];
-    for (k, &i) in by.iter().enumerate() {
+    for (k, &(_, i)) in by.iter().enumerate() {
         rank[i as usize] = k as u32;
     }
     rank
@@ -535,6 +540,35 @@ mod tests {
             v.push(r);
         }
         v
+    }
+
+    /// The ranks are a permutation, and follow the records, not their positions: the same
+    /// records in any order rank alike (a key given twice keeps its rows' order).
+    #[test]
+    fn records_rank_by_what_they_are_in_any_order() {
+        let kent = conduct_domain::Force::resolve("Kent").unwrap();
+        let met = conduct_domain::Force::resolve("Metropolitan Police").unwrap();
+        let mut rows: Vec<Involvement> = (0..300)
+            .map(|i| Involvement::new(&format!("R{}", i % 150), if i < 150 { kent } else { met }, "X", conduct_domain::Role::Victim))
+            .collect();
+        let key = |r: &Involvement| (r.force.id(), r.record_id.to_string());
+        let ranked = |rows: &[Involvement]| -> std::collections::BTreeMap<(u8, String), u32> {
+            let rank = record_order(rows);
+            let mut seen = rank.clone();
+            seen.sort_unstable();
+            assert!(seen.iter().copied().eq(0..rows.len() as u32), "a permutation");
+            rows.iter().zip(rank).map(|(r, k)| (key(r), k)).collect()
+        };
+        let first = ranked(&rows);
+        assert_eq!(first.len(), 300);
+        for seed in 1..20u64 {
+            let mut x = seed;
+            for i in (1..rows.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                rows.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
+            }
+            assert_eq!(ranked(&rows), first, "order {seed}");
+        }
     }
 
     #[test]
