@@ -15,8 +15,8 @@
 //! - `role`, `order_type` and `status` are the contract's spellings ([`Role::as_str`]…);
 //! - `linked_refs` and `invalid` are `;`-joined lists, NULL when empty;
 //! - an involvement's date-of-birth components and canonical phone are not stored: they are
-//!   derived again by the rules conduct-ingest applies when it reads a row ([`dob_of`],
-//!   [`phone_canonical_of`]).
+//!   derived again whenever a row is read, by the rules every involvement applies
+//!   ([`conduct_domain::record::dob_of`], [`conduct_domain::record::phone_canonical_of`]).
 
 use std::path::Path;
 
@@ -198,10 +198,6 @@ pub fn order_row(r: &Order) -> Row {
         list(&r.invalid),
     ]
 }
-
-/// The derivations every [`Involvement`] applies to its date of birth and phone (kept here
-/// under the names the store's readers have used).
-pub use conduct_domain::record::{dob_of, phone_canonical_of};
 
 /// Reads the values of one row, naming the table, the column and the record's key in its errors.
 struct Reader<'r> {
@@ -386,7 +382,7 @@ pub fn incident_from_row(row: &[Value]) -> Result<Incident, Error> {
 }
 
 /// An involvement from a row of [`PEOPLE`] (the columns in that order), with `dob` and
-/// `phone_canonical` derived again ([`dob_of`], [`phone_canonical_of`]).
+/// `phone_canonical` derived again by [`Involvement::set_date_of_birth`] and [`Involvement::set_phone`].
 ///
 /// # Errors
 ///
