@@ -283,6 +283,16 @@ struct Flat {
     party: Vec<u16>,
     /// Each party's records, as a range of indices.
     ranges: Vec<(usize, usize)>,
+    /// Each record's rank when the records are ordered by what they are, (force, pseudonym),
+    /// not by where they sit: ties between pairs of equal weight are broken in this order, and
+    /// the model's random pairs are drawn in it, so the same parties' files in any order (rows
+    /// re-sorted, the parties named the other way round) link alike.
+    rank: Vec<u32>,
+    /// The record at each rank ([`Flat::rank`]'s inverse).
+    at: Vec<u32>,
+    /// Each party's records as a range of ranks: the parties ordered by force, each one's
+    /// records by pseudonym.
+    ranked_ranges: Vec<(usize, usize)>,
     /// The fields' names.
     names: Vec<String>,
 }
@@ -346,6 +356,7 @@ impl Flat {
             ranges.push((start, start + p.records.len()));
             start += p.records.len();
         }
+        let (rank, at, ranked_ranges) = record_order(parties, &ranges);
         let names = fields.iter().map(|f| f.name.clone()).collect();
         let mut tables = Vec::new();
         let cmp = fields
@@ -377,7 +388,31 @@ impl Flat {
             .collect::<Vec<_>>();
         let max_pop = pops.iter().copied().max().unwrap_or(0);
         let (shape, rows) = kernel::Shape::of(&cmp, &tables, max_pop);
-        Flat { words, swap, nickname, cmp, tables, rows, kernel: kernel::Kernel::best(), shape, bits, stride, pops, party, ranges, names }
+        Flat {
+            words,
+            swap,
+            nickname,
+            cmp,
+            tables,
+            rows,
+            kernel: kernel::Kernel::best(),
+            shape,
+            bits,
+            stride,
+            pops,
+            party,
+            ranges,
+            rank,
+            at,
+            ranked_ranges,
+            names,
+        }
+    }
+
+    /// The pair `(a, b)` with its records in rank order ([`Flat::rank`]): a pair is compared,
+    /// weighed and taken the same way round whatever the records' positions.
+    fn oriented(&self, (a, b): (u32, u32)) -> (u32, u32) {
+        if self.rank[a as usize] <= self.rank[b as usize] { (a, b) } else { (b, a) }
     }
 
     /// Record `a`'s set-bit count in field `f` (0: missing).
@@ -385,6 +420,31 @@ impl Flat {
     fn pop(&self, f: usize, a: usize) -> u16 {
         self.pops[a * self.words.len() + f]
     }
+}
+
+/// Every record's rank by (force, pseudonym), the record at each rank, and each party's range
+/// of ranks ([`Flat::rank`]). Forces are distinct and a party's pseudonyms are too
+/// ([`check_parties`]), so the order is total and compares the values themselves.
+fn record_order(parties: &[Encodings], ranges: &[(usize, usize)]) -> (Vec<u32>, Vec<u32>, Vec<(usize, usize)>) {
+    let n = ranges.last().map_or(0, |r| r.1);
+    let mut by_force: Vec<usize> = (0..parties.len()).collect();
+    by_force.sort_by(|&x, &y| parties[x].force.cmp(&parties[y].force));
+    let mut at: Vec<u32> = Vec::with_capacity(n);
+    let mut ranked_ranges = vec![(0, 0); parties.len()];
+    for p in by_force {
+        let (s, e) = ranges[p];
+        let records = &parties[p].records;
+        let mut own: Vec<u32> = (s as u32..e as u32).collect();
+        own.par_sort_unstable_by(|&x, &y| records[x as usize - s].pseudonym.cmp(&records[y as usize - s].pseudonym));
+        let start = at.len();
+        at.extend(own);
+        ranked_ranges[p] = (start, at.len());
+    }
+    let mut rank = vec![0u32; n];
+    for (k, &i) in at.iter().enumerate() {
+        rank[i as usize] = k as u32;
+    }
+    (rank, at, ranked_ranges)
 }
 
 fn level(pat: u64, f: usize) -> usize {
@@ -473,13 +533,15 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
         .map(|c| {
             let mut rng = conduct_resolve::model::SplitMix::from_state(opts.seed ^ (c as u64).wrapping_mul(0xA24B_AED4_963E_E407));
             let mut cnt = vec![[0.0; LEVELS]; nf];
+            // Drawn as ranks, not positions ([`Flat::rank`]): the same records in any order
+            // give the same pairs.
             for _ in 0..samples.div_ceil(chunks) {
-                let a = (rng.next_u64() % n as u64) as usize;
+                let a = flat.at[(rng.next_u64() % n as u64) as usize] as usize;
                 let b = match kind {
-                    Kind::Cross => (rng.next_u64() % n as u64) as usize,
+                    Kind::Cross => flat.at[(rng.next_u64() % n as u64) as usize] as usize,
                     Kind::Within => {
-                        let (s, e) = flat.ranges[flat.party[a] as usize];
-                        s + (rng.next_u64() % (e - s) as u64) as usize
+                        let (s, e) = flat.ranked_ranges[flat.party[a] as usize];
+                        flat.at[s + (rng.next_u64() % (e - s) as u64) as usize] as usize
                     }
                 };
                 if a == b || (kind == Kind::Cross && flat.party[a] == flat.party[b]) {
@@ -544,7 +606,9 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
         if total < MIN_SESSION_PAIRS {
             continue;
         }
-        let distinct: Vec<(u64, f64)> = distinct.into_iter().collect();
+        // In the patterns' order, so that the sums are made alike on every run.
+        let mut distinct: Vec<(u64, f64)> = distinct.into_iter().collect();
+        distinct.sort_unstable_by_key(|d| d.0);
         let m = em(&distinct, &u, nf);
         for f in 0..nf {
             let seen: f64 = distinct.iter().filter(|(p, _)| level(*p, f) != 0).map(|d| d.1).sum();
@@ -591,13 +655,15 @@ fn estimate(flat: &Flat, patterns: &[u64], agree: &[u64], masks: &[u32], opts: &
     for p in patterns {
         *cand.entry(*p).or_default() += 1.0;
     }
+    let mut cand: Vec<(u64, f64)> = cand.into_iter().collect();
+    cand.sort_unstable_by_key(|c| c.0);
     let m = refine(&cand, &m, &u, nf, &groups(flat));
     // The prior is that of two records drawn at random, since every field's agreement now
     // counts as evidence: the expected matches among the candidates (blocking is taken to miss
     // few) over all pairs, found as a fixed point with m and u held.
     let lr: Vec<(f64, f64)> = cand
         .iter()
-        .map(|(&pat, &c)| ((0..nf).filter(|&f| level(pat, f) != 0).map(|f| (m[f][level(pat, f)] / u[f][level(pat, f)]).ln()).sum(), c))
+        .map(|&(pat, c)| ((0..nf).filter(|&f| level(pat, f) != 0).map(|f| (m[f][level(pat, f)] / u[f][level(pat, f)]).ln()).sum(), c))
         .collect();
     let all_pairs = match kind {
         Kind::Cross => all - within,
@@ -643,8 +709,9 @@ fn groups(flat: &Flat) -> Vec<usize> {
         .collect()
 }
 
-/// `distinct`: the candidates' patterns, each with how many candidates show it.
-fn refine(distinct: &HashMap<u64, f64>, m: &[[f64; LEVELS]], u: &[[f64; LEVELS]], nf: usize, group: &[usize]) -> Vec<[f64; LEVELS]> {
+/// `distinct`: the candidates' patterns, each with how many candidates show it, in the
+/// patterns' order.
+fn refine(distinct: &[(u64, f64)], m: &[[f64; LEVELS]], u: &[[f64; LEVELS]], nf: usize, group: &[usize]) -> Vec<[f64; LEVELS]> {
     let mut m = m.to_vec();
     for _ in 0..2 {
         let mut next = m.clone();
@@ -654,7 +721,7 @@ fn refine(distinct: &HashMap<u64, f64>, m: &[[f64; LEVELS]], u: &[[f64; LEVELS]]
         // look common among matches.
         for f in (0..nf).filter(|&f| matches!(group[f], 1 | 4)) {
             let mut acc = [0.0; LEVELS];
-            for (&pat, &c) in distinct {
+            for &(pat, c) in distinct {
                 let l = level(pat, f);
                 if l == 0 {
                     continue;
@@ -931,6 +998,9 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
     seconds.push(("blocking".to_string(), t.elapsed().as_secs_f64()));
     let t = std::time::Instant::now();
     let flat = Flat::new(parties);
+    // Each pair the same way round whatever the records' positions.
+    let mut pairs = pairs;
+    pairs.par_iter_mut().for_each(|p| *p = flat.oriented(*p));
     seconds.push(("laying out".to_string(), t.elapsed().as_secs_f64()));
     let t = std::time::Instant::now();
     let mut scored: Vec<(u64, u32)> = vec![(0, 0); pairs.len()];
@@ -1002,7 +1072,10 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
     }
     let mut order: Vec<usize> = (0..pairs.len()).filter(|&i| weights[i] >= 0.0).collect();
     let linking_pairs = order.len() as u64;
-    order.sort_unstable_by(|&x, &y| weights[y].total_cmp(&weights[x]).then(pairs[x].cmp(&pairs[y])));
+    // Strongest first; pairs of equal weight (father and son agree on all but the date of
+    // birth) in the records' rank order, not their positions.
+    let ranked = |i: usize| (flat.rank[pairs[i].0 as usize], flat.rank[pairs[i].1 as usize]);
+    order.par_sort_unstable_by(|&x, &y| weights[y].total_cmp(&weights[x]).then(ranked(x).cmp(&ranked(y))));
     let mut groups = Groups { parent: (0..n as u32).collect(), members: (0..n as u32).map(|i| vec![i]).collect() };
     let mut vetoed = 0u64;
     for &i in &order {
@@ -1087,7 +1160,7 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
                     pseudonym: rx.pseudonym.clone(),
                     other_force: parties[py].force.clone(),
                     other_pseudonym: ry.pseudonym.clone(),
-                    weight: direct.get(&(x.min(y), x.max(y))).copied(),
+                    weight: direct.get(&flat.oriented((x, y))).copied(),
                     cross_force_person_id: id.clone(),
                 });
             }
@@ -1150,12 +1223,12 @@ pub fn link_parties(parties: &[Encodings], opts: &HubOptions) -> Result<HubResul
         seconds,
     };
     let pairs = if opts.keep_pairs {
-        pairs
-            .iter()
-            .zip(&patterns)
-            .zip(&weights)
-            .zip(&cross)
-            .map(|(((&(a, b), &p), &w), &c)| {
+        // In the records' rank order, as the clustering reads them.
+        let mut kept: Vec<usize> = (0..pairs.len()).collect();
+        kept.par_sort_unstable_by_key(|&i| ranked(i));
+        kept.iter()
+            .map(|&i| (pairs[i], patterns[i], weights[i], cross[i]))
+            .map(|((a, b), p, w, c)| {
                 let (pa, ra) = record(a);
                 let (pb, rb) = record(b);
                 ScoredPair {
