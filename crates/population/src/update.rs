@@ -10,7 +10,9 @@ use conduct_ingest::{Export, Summary};
 use conduct_resolve::block::{RULES, WINDOW, block};
 use conduct_resolve::compare::{COMPARISONS, Pattern, compare};
 use conduct_resolve::normalise::{Features, NICKNAMES_CSV, Nicknames, normalise};
-use conduct_resolve::{LinkOptions, Model, SHARED_ASSOCIATE_WEIGHT, cluster_scored, pair_weight, tf_adjustment, tf_adjustments};
+use conduct_resolve::{
+    LinkOptions, Model, SHARED_ASSOCIATE_WEIGHT, cluster_scored, pair_weight, record_order, tf_adjustment, tf_adjustments,
+};
 use conduct_store::Store;
 use conduct_store::db::{Conn, Value};
 use rayon::prelude::*;
@@ -704,16 +706,18 @@ fn update_in(
         }
     }
     drop(loaded);
-    // In record order (the order records were first imported), as a full link of the population
-    // sees them: blocking windows and clustering break ties by that order.
+    // In record order (the order records were first imported), so that the work is laid out
+    // alike on every run. Blocking windows and the clustering break ties by the records' ranks
+    // ([`record_order`]), as a full link of the population does, not by these positions.
     local.sort_by_key(|l| l.rec);
     let n_s = local.len();
     report.reclustered = n_s;
 
     // 5. Pairs among them, as a full link blocks and weighs them.
     let feats_s: Vec<Features> = local.iter().map(|l| l.feats.clone()).collect();
+    let mut rows_l: Vec<Involvement> = local.iter().map(|l| l.row.clone()).collect();
     let tf = names::frequencies(c, &feats_s, &st.totals)?;
-    let blocking = block(&feats_s, RULES, cap);
+    let blocking = block(&feats_s, &record_order(&rows_l), RULES, cap);
     let adj = tf_adjustments(&feats_s, &tf, &w8);
     let patterns: Vec<Pattern> = blocking.pairs.par_iter().map(|&(a, b)| compare(&feats_s[a as usize], &feats_s[b as usize])).collect();
     let scored: Vec<(u32, u32, f32)> =
@@ -744,7 +748,6 @@ fn update_in(
         }
     }
     report.associates = companions.len();
-    let mut rows_l: Vec<Involvement> = local.iter().map(|l| l.row.clone()).collect();
     let mut feats_l = feats_s;
     let mut fixed: Vec<(u32, u32)> = Vec::new();
     let mut first_of: HashMap<PersonNumber, u32> = HashMap::new();
@@ -761,7 +764,7 @@ fn update_in(
             }
         }
     }
-    let (clustering, _) = cluster_scored(&rows_l, &feats_l, &scored, &model, &fixed);
+    let (clustering, _) = cluster_scored(&rows_l, &record_order(&rows_l), &feats_l, &scored, &model, &fixed);
     let mut dense: HashMap<u32, u32> = HashMap::new();
     let group: Vec<u32> = clustering.person[..n_s]
         .iter()

@@ -76,7 +76,9 @@ fn main() {
                 _ => fail(format!("partition {} of {}: want I < K, whole numbers", args[2], args[3])),
             };
             let (feats, _) = conduct_resolve::features(&rows);
-            let pairs = conduct_resolve::block::partition_pairs(&feats, conduct_resolve::block::RULES, options.max_block_size, i, k);
+            let order = conduct_resolve::record_order(&rows);
+            let pairs =
+                conduct_resolve::block::partition_pairs(&feats, &order, conduct_resolve::block::RULES, options.max_block_size, i, k);
             let file = std::fs::File::create(&args[4]).unwrap_or_else(|e| fail(format!("{}: {e}", args[4])));
             let mut w = BufWriter::new(file);
             for &(a, b, p) in &pairs {

@@ -193,20 +193,23 @@ fn keys_of(feats: &[Features], rules: &[BlockingRule]) -> Vec<u64> {
 }
 
 /// Applies `rules` to the records. Blocks with more than `max_block` records are split by
-/// sorted neighbourhood (see [`WINDOW`]) and reported. Records that are not
-/// [`Features::identifying`] get no keys. Each pair comes out once, credited to the first rule
-/// that finds it.
-pub fn block(feats: &[Features], rules: &[BlockingRule], max_block: usize) -> Blocking {
+/// sorted neighbourhood (see [`WINDOW`]) and reported; records of one neighbourhood key (one
+/// victim's many reports) sit in the order of `ranks` (each record's rank,
+/// [`crate::record_order`]), not of their positions, so the same records in any order make the
+/// same pairs. Records that are not [`Features::identifying`] get no keys. Each pair comes out
+/// once, credited to the first rule that finds it.
+pub fn block(feats: &[Features], ranks: &[u32], rules: &[BlockingRule], max_block: usize) -> Blocking {
+    assert_eq!(ranks.len(), feats.len(), "one rank per record");
     let nr = rules.len();
     let keys = keys_of(feats, rules);
     // Every record's place in the neighbourhood order, computed once: oversized blocks sort
     // their members by it instead of re-reading features per comparison.
     let rank: Vec<u32> = {
-        let mut by: Vec<((u64, u64, u64, u64), u32)> =
-            feats.par_iter().enumerate().map(|(i, f)| (neighbourhood_key(f), i as u32)).collect();
+        type Place = ((u64, u64, u64, u64), u32, u32);
+        let mut by: Vec<Place> = feats.par_iter().zip(ranks).enumerate().map(|(i, (f, &o))| (neighbourhood_key(f), o, i as u32)).collect();
         by.par_sort_unstable();
         let mut rank = vec![0u32; feats.len()];
-        for (k, &(_, i)) in by.iter().enumerate() {
+        for (k, &(_, _, i)) in by.iter().enumerate() {
             rank[i as usize] = k as u32;
         }
         rank
@@ -338,11 +341,19 @@ pub fn owner(rule: usize, key: u64, parts: u32) -> u32 {
 /// Partition `part` of `parts`' share of a partitioned link (`docs/scale.md`): the candidate
 /// pairs of the blocks it owns ([`owner`]), made as [`block`] makes them (every pair of a block
 /// of at most `max_block` records; in an oversized block, each record with its next [`WINDOW`]
-/// neighbours in the neighbourhood order), each with its comparison pattern and the rules
+/// neighbours in the neighbourhood order, ties by `ranks` as in [`block`]), each with its comparison pattern and the rules
 /// agreeing on it, packed as [`crate::model::patterns`] packs them. A pair that several
 /// blocks produce comes out of each (in one partition or several): [`merge_partitions`] keeps
 /// one. The union over the partitions is [`block`]'s pairs, whatever `parts` is.
-pub fn partition_pairs(feats: &[Features], rules: &[BlockingRule], max_block: usize, part: u32, parts: u32) -> Vec<(u32, u32, u64)> {
+pub fn partition_pairs(
+    feats: &[Features],
+    ranks: &[u32],
+    rules: &[BlockingRule],
+    max_block: usize,
+    part: u32,
+    parts: u32,
+) -> Vec<(u32, u32, u64)> {
+    assert_eq!(ranks.len(), feats.len(), "one rank per record");
     let nr = rules.len();
     let keys = keys_of(feats, rules);
     let mut pairs: Vec<(u32, u32)> = Vec::new();
@@ -362,9 +373,9 @@ pub fn partition_pairs(feats: &[Features], rules: &[BlockingRule], max_block: us
             }
             let members: Vec<u32> = order[s..e].iter().map(|x| x.1).collect();
             if members.len() > max_block {
-                // As `block` orders an oversized block: by neighbourhood key, then row.
+                // As `block` orders an oversized block: by neighbourhood key, then rank.
                 let mut m = members;
-                m.sort_unstable_by_key(|&i| (neighbourhood_key(&feats[i as usize]), i));
+                m.sort_unstable_by_key(|&i| (neighbourhood_key(&feats[i as usize]), ranks[i as usize], i));
                 for x in 0..m.len() {
                     for y in x + 1..(x + 1 + WINDOW).min(m.len()) {
                         pairs.push((m[x].min(m[y]), m[x].max(m[y])));
@@ -421,7 +432,7 @@ mod tests {
             person("Mary", "Jones", "1990-05-06"),
         ];
         let f: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
-        let b = block(&f, RULES, 100);
+        let b = block(&f, &crate::record_order(&rows), RULES, 100);
         let mut pairs = b.pairs.clone();
         pairs.sort_unstable();
         let before = pairs.len();
@@ -450,13 +461,14 @@ mod tests {
         let rows = skewed_rows();
         let f: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
         for max_block in [4, 16, 1000] {
-            let whole = block(&f, RULES, max_block);
+            let order = crate::record_order(&rows);
+            let whole = block(&f, &order, RULES, max_block);
             let patterns = crate::model::patterns(&f, &whole);
             let mut expected: Vec<(u32, u32, u64)> = whole.pairs.iter().zip(&patterns).map(|(&(a, b), &p)| (a, b, p)).collect();
             expected.sort_unstable();
             assert!(expected.len() > 100, "the fixture makes blocks: {}", expected.len());
             for parts in [1, 2, 3, 7] {
-                let (pairs, pats) = merge_partitions((0..parts).map(|p| partition_pairs(&f, RULES, max_block, p, parts)).collect());
+                let (pairs, pats) = merge_partitions((0..parts).map(|p| partition_pairs(&f, &order, RULES, max_block, p, parts)).collect());
                 let got: Vec<(u32, u32, u64)> = pairs.into_iter().zip(pats).map(|((a, b), p)| (a, b, p)).collect();
                 assert_eq!(got, expected, "{parts} partitions, blocks capped at {max_block}");
             }
@@ -471,9 +483,10 @@ mod tests {
         let options = crate::LinkOptions::default();
         let whole = crate::link(&rows, &options).unwrap();
         assert!(whole.stats.persons_with_several_records > 0, "the fixture links records");
+        let order = crate::record_order(&rows);
         for parts in [2, 5] {
             let (pairs, pats) =
-                merge_partitions((0..parts).map(|p| partition_pairs(&f, RULES, options.max_block_size, p, parts)).collect());
+                merge_partitions((0..parts).map(|p| partition_pairs(&f, &order, RULES, options.max_block_size, p, parts)).collect());
             let split = crate::link_from_pairs(&rows, pairs, pats, &options).unwrap();
             assert_eq!(split.person, whole.person, "{parts} partitions");
             let sorted = |l: &crate::Linkage| {
@@ -488,12 +501,45 @@ mod tests {
         assert!(crate::link_from_pairs(&rows, vec![(0, 1)], vec![], &options).is_err());
     }
 
+    /// Regression: an oversized block's records of one neighbourhood key (a repeat victim's
+    /// reports) were windowed in the order of their positions, so the same export in another
+    /// order made other candidate pairs. They are windowed in their ranks' order.
+    #[test]
+    fn regression_an_oversized_block_made_other_pairs_from_the_records_in_another_order() {
+        let n = Nicknames::builtin();
+        let mut rows = skewed_rows();
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.record_id = format!("R{i}").into();
+        }
+        let pairs = |rows: &[conduct_domain::Involvement]| -> std::collections::BTreeSet<(String, String)> {
+            let f: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
+            let b = block(&f, &crate::record_order(rows), RULES, 4);
+            assert!(b.rules.iter().any(|r| r.oversized_blocks > 0), "the cap windows a block");
+            b.pairs
+                .iter()
+                .map(|&(a, b)| {
+                    let (x, y) = (rows[a as usize].record_id.to_string(), rows[b as usize].record_id.to_string());
+                    (x.clone().min(y.clone()), x.max(y))
+                })
+                .collect()
+        };
+        let first = pairs(&rows);
+        for seed in 1..20u64 {
+            let mut x = seed;
+            for i in (1..rows.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                rows.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
+            }
+            assert_eq!(pairs(&rows), first, "order {seed}");
+        }
+    }
+
     #[test]
     fn oversized_blocks_are_split_and_counted() {
         let n = Nicknames::builtin();
         let rows: Vec<_> = (0..20).map(|i| person("John", "Smith", &format!("19{:02}-01-01", 50 + i))).collect();
         let f: Vec<Features> = rows.iter().map(|r| normalise(r, &n)).collect();
-        let b = block(&f, RULES, 3);
+        let b = block(&f, &crate::record_order(&rows), RULES, 3);
         assert_eq!(b.rules[0].oversized_blocks, 1);
         assert_eq!(b.rules[0].oversized_records, 20);
         // Sorted by date of birth, each record is paired with its next WINDOW neighbours.

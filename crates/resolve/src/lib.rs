@@ -187,9 +187,10 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Erro
         stats.stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
+    let order = record_order(rows);
     lap(&mut stats, "normalise");
 
-    let mut blocking = block::block(&feats, RULES, options.max_block_size);
+    let mut blocking = block::block(&feats, &order, RULES, options.max_block_size);
     stats.rules = std::mem::take(&mut blocking.rules);
     stats.candidate_pairs = blocking.pairs.len() as u64;
     lap(&mut stats, "block");
@@ -198,7 +199,7 @@ pub fn link(rows: &[Involvement], options: &LinkOptions) -> Result<Linkage, Erro
     let pairs = std::mem::take(&mut blocking.pairs);
     drop(blocking);
     lap(&mut stats, "compare");
-    let linkage = link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)?;
+    let linkage = link_compared(rows, &order, &feats, &tf, pairs, patterns, options, stats, &mut lap)?;
     Ok(Linkage { tf, ..linkage })
 }
 
@@ -222,8 +223,9 @@ pub fn link_from_pairs(rows: &[Involvement], pairs: Vec<(u32, u32)>, patterns: V
         clock = Instant::now();
     };
     stats.candidate_pairs = pairs.len() as u64;
+    let order = record_order(rows);
     lap(&mut stats, "normalise");
-    let linkage = link_compared(rows, &feats, &tf, pairs, patterns, options, stats, &mut lap)?;
+    let linkage = link_compared(rows, &order, &feats, &tf, pairs, patterns, options, stats, &mut lap)?;
     Ok(Linkage { tf, ..linkage })
 }
 
@@ -244,10 +246,11 @@ fn prepare(rows: &[Involvement], options: &LinkOptions) -> Result<(Vec<normalise
 }
 
 /// What [`link`] does once the candidate pairs are compared: fit (or take) the model, score,
-/// cluster.
+/// cluster. `order` is each row's rank ([`record_order`]).
 #[allow(clippy::too_many_arguments)]
 fn link_compared(
     rows: &[Involvement],
+    order: &[u32],
     feats: &[normalise::Features],
     tf: &TermFrequencies,
     pairs: Vec<(u32, u32)>,
@@ -283,15 +286,20 @@ fn link_compared(
                     m
                 }
                 None => {
-                    let (u, drawn) = model::estimate_u(feats, options.random_pairs, options.seed);
+                    let (u, drawn) = model::estimate_u(feats, order, options.random_pairs, options.seed);
                     let n = n_rows as f64;
                     let mut m = model::fit(&counts, RULES, &u, n * (n - 1.0) / 2.0, options.em_iterations, options.threshold_weight);
                     m.notes.random_pairs = drawn;
                     m.notes.seed = options.seed;
                     m.notes.rows = n_rows as u64;
                     m.veto_weight = options.veto_weight;
-                    m.notes.given_names_pairs =
-                        model::estimate_u_given_names(&mut m, feats, model::GIVEN_NAMES_SAMPLE.min(options.random_pairs), options.seed);
+                    m.notes.given_names_pairs = model::estimate_u_given_names(
+                        &mut m,
+                        feats,
+                        order,
+                        model::GIVEN_NAMES_SAMPLE.min(options.random_pairs),
+                        options.seed,
+                    );
                     stats.model_used = format!("fitted on this file ({} rows, {} EM runs)", n_rows, m.notes.em_runs);
                     if m.notes.em_runs_not_converged > 0 {
                         stats.model_warnings.push(format!(
@@ -321,7 +329,7 @@ fn link_compared(
     stats.pairs_above_threshold = scored.iter().filter(|p| f64::from(p.2) >= model.threshold_weight).count() as u64;
     lap(&mut stats, "score");
 
-    let (clustering, joined) = cluster_scored(rows, feats, &scored, &model, &[]);
+    let (clustering, joined) = cluster_scored(rows, order, feats, &scored, &model, &[]);
     stats.joined_by_shared_associate = joined;
     stats.refused_by_reason = clustering.refused_by_reason.clone();
     stats.persons = clustering.persons as u64;
@@ -358,13 +366,15 @@ pub fn pair_weight(w: &model::Weights, adj: [f32; 2], p: &compare::Pattern) -> f
 }
 
 /// Clusters scored pairs `(a, b, weight)` of `rows` as [`link`] does: strongest first under the
-/// model's veto, then the second pass on shared associates. `fixed` are pairs of rows already
+/// model's veto (pairs of equal weight in the order of the rows' ranks, `order`, from
+/// [`record_order`]), then the second pass on shared associates. `fixed` are pairs of rows already
 /// known to be one person that are present only as associates (an update re-clusters some
 /// persons and needs the others' rows of the same reports): they are joined first, without
 /// checks, and no pair in `scored` may touch them. Returns the clustering and the joins the
 /// second pass made.
 pub fn cluster_scored(
     rows: &[Involvement],
+    order: &[u32],
     feats: &[normalise::Features],
     scored: &[(u32, u32, f32)],
     model: &Model,
@@ -372,7 +382,7 @@ pub fn cluster_scored(
 ) -> (cluster::Clustering, u64) {
     let w = model.weights();
     let veto = cluster::Veto::from_weights(&w, model.veto_weight);
-    let mut clusterer = cluster::Clusterer::new(feats, &veto).ordered_by(record_order(rows));
+    let mut clusterer = cluster::Clusterer::new(feats, &veto).ordered_by(order.to_vec());
     for &(a, b) in fixed {
         clusterer.join_unchecked(a, b);
     }

@@ -454,26 +454,51 @@ impl SplitMix {
 /// Level counts per comparison (index 0 counts missing).
 type LevelCounts = [[f64; 8]; N_COMPARISONS];
 
+/// The record at each rank: the inverse of `order` (each record's rank, as
+/// [`crate::record_order`] gives).
+///
+/// # Panics
+///
+/// When `order` is not a permutation of `0..n`.
+fn records_by_rank(order: &[u32]) -> Vec<u32> {
+    let mut at = vec![u32::MAX; order.len()];
+    for (i, &r) in order.iter().enumerate() {
+        assert!(at.get(r as usize) == Some(&u32::MAX), "ranks are places 0..n, each once");
+        at[r as usize] = i as u32;
+    }
+    at
+}
+
 /// Estimates u from `n` random pairs (fewer when there are not that many pairs), seeded.
-/// Returns per comparison the u of each level (level 0 excluded), smoothed so none is zero.
-pub fn estimate_u(feats: &[Features], n: usize, seed: u64) -> (Vec<Vec<f64>>, u64) {
+/// The pairs are drawn as ranks (`order`, each record's rank, from [`crate::record_order`]),
+/// not positions, so the same records in any order give the same u. Returns per comparison the
+/// u of each level (level 0 excluded), smoothed so none is zero.
+///
+/// # Panics
+///
+/// When `order` does not give each record a distinct rank `0..n`.
+pub fn estimate_u(feats: &[Features], order: &[u32], n: usize, seed: u64) -> (Vec<Vec<f64>>, u64) {
+    assert_eq!(order.len(), feats.len(), "one rank per record");
     let len = feats.len() as u64;
     if len < 2 {
         return (COMPARISONS.iter().map(|c| vec![1.0 / c.levels.len() as f64; c.levels.len()]).collect(), 0);
     }
+    let at = records_by_rank(order);
     let all = len * (len - 1) / 2;
     let n = (n as u64).min(all);
+    // Each pair the same way round, the lower rank first.
+    let pair = |i: u64, j: u64| (at[i.min(j) as usize], at[i.max(j) as usize]);
     let pairs: Vec<(u32, u32)> = if n == all {
-        (0..len as u32).flat_map(|i| (i + 1..len as u32).map(move |j| (i, j))).collect()
+        (0..len).flat_map(|i| (i + 1..len).map(move |j| (i, j))).map(|(i, j)| pair(i, j)).collect()
     } else {
         let mut rng = SplitMix::new(seed);
         (0..n)
             .map(|_| {
                 loop {
-                    let i = rng.below(len) as u32;
-                    let j = rng.below(len) as u32;
+                    let i = rng.below(len);
+                    let j = rng.below(len);
                     if i != j {
-                        break (i.min(j), i.max(j));
+                        break pair(i, j);
                     }
                 }
             })
@@ -553,19 +578,26 @@ pub const MIN_GIVEN_NAMES_PAIRS: f64 = 200.0;
 /// "different" level stand for different people. That holds only where the fitted model says
 /// true matches almost never show a different date of birth (its weight at or below the veto
 /// weight), so nothing is estimated otherwise: in FEBRL, where clerical error changes whole
-/// dates, "same names, different DOB" is mostly one person. Returns the pairs used.
-pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], n: usize, seed: u64) -> u64 {
+/// dates, "same names, different DOB" is mostly one person. The pairs are drawn by rank
+/// (`order`, as [`estimate_u`] takes it), not by position. Returns the pairs used.
+///
+/// # Panics
+///
+/// When `order` does not give each record a rank.
+pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], order: &[u32], n: usize, seed: u64) -> u64 {
+    assert_eq!(order.len(), feats.len(), "one rank per record");
     let w = model.weights();
     let different = COMPARISONS[field::DOB].levels.len();
     if w.level[field::DOB][different] > model.veto_weight {
         return 0;
     }
-    // Records grouped by (forename, surname).
-    let mut keyed: Vec<(u64, u32)> = feats
+    // Records grouped by (forename, surname), each group in rank order.
+    let mut keyed: Vec<(u64, u32, u32)> = feats
         .par_iter()
+        .zip(order)
         .enumerate()
-        .filter(|(_, f)| f.forename_h != 0 && f.surname_h != 0 && f.dob.year != 0)
-        .map(|(i, f)| (f.forename_h.rotate_left(17) ^ f.surname_h, i as u32))
+        .filter(|(_, (f, _))| f.forename_h != 0 && f.surname_h != 0 && f.dob.year != 0)
+        .map(|(i, (f, &o))| (f.forename_h.rotate_left(17) ^ f.surname_h, o, i as u32))
         .collect();
     keyed.par_sort_unstable();
     // Groups of two or more, with the running count of pairs they hold.
@@ -598,8 +630,8 @@ pub fn estimate_u_given_names(model: &mut Model, feats: &[Features], n: usize, s
             let size = (e - s) as u64;
             let i = rng.below(size);
             let j = (i + 1 + rng.below(size - 1)) % size;
-            let (x, y) = (keyed[s + i as usize].1, keyed[s + j as usize].1);
-            (x.min(y), x.max(y))
+            // The lower rank first.
+            (keyed[s + i.min(j) as usize].2, keyed[s + i.max(j) as usize].2)
         })
         .collect();
     let (counts, used) = count_levels(feats, pairs, |p| names_agree(p) && p[field::DOB] as usize == different);
@@ -884,6 +916,55 @@ mod tests {
         assert!(w.level[field::FORENAME][1] > 5.0 && w.level[field::FORENAME][7] < 0.0);
     }
 
+    /// Each record's rank as its position.
+    fn in_place(feats: &[Features]) -> Vec<u32> {
+        (0..feats.len() as u32).collect()
+    }
+
+    /// Regression: u was estimated from random pairs drawn by position, so the same file in
+    /// another order fitted another model. Drawn by rank, the same records give the same u
+    /// (and the same u given the names) in any order.
+    #[test]
+    fn regression_the_same_records_in_another_order_gave_another_u() {
+        use crate::compare::tests::person;
+        use crate::normalise::{Nicknames, normalise};
+        let n = Nicknames::builtin();
+        let names = ["John", "Jon", "Mary", "Sarah", "Paul"];
+        let feats: Vec<Features> = (0..300u64)
+            .map(|i| {
+                let mut r = person(
+                    names[(i % 5) as usize],
+                    ["Smith", "Jones"][(i % 2) as usize],
+                    &format!("{}-{:02}-{:02}", 1940 + i % 60, 1 + i % 12, 1 + i % 28),
+                );
+                r.email = format!("x{}@example.org", i % 7).into();
+                normalise(&r, &n)
+            })
+            .collect();
+        let fit = |feats: &[Features], order: &[u32]| {
+            let (u, drawn) = estimate_u(feats, order, 5_000, 3);
+            let mut model = police_model();
+            let used = estimate_u_given_names(&mut model, feats, order, 5_000, 3);
+            let given: Vec<Option<u64>> =
+                model.comparisons[field::EMAIL].levels.iter().map(|l| l.u_given_names.map(f64::to_bits)).collect();
+            (u.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>(), drawn, used, given)
+        };
+        let first = fit(&feats, &in_place(&feats));
+        assert_eq!(first.1, 5_000);
+        assert!(first.2 > 0 && first.3.iter().any(Option::is_some), "the fixture estimates u given the names");
+        for seed in 1..10u64 {
+            // Record at position k of the shuffle is `perm[k]`; its rank stays its first position.
+            let mut perm: Vec<u32> = in_place(&feats);
+            let mut x = seed;
+            for i in (1..perm.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                perm.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
+            }
+            let shuffled: Vec<Features> = perm.iter().map(|&k| feats[k as usize].clone()).collect();
+            assert_eq!(fit(&shuffled, &perm), first, "order {seed}");
+        }
+    }
+
     /// A police-data model: a different date of birth is a veto level; an exact e-mail is rare
     /// among random pairs.
     fn police_model() -> Model {
@@ -918,7 +999,7 @@ mod tests {
             .collect();
         let share = f64::from(sharing) / 400.0;
         let mut model = police_model();
-        let used = estimate_u_given_names(&mut model, &feats, 50_000, 1);
+        let used = estimate_u_given_names(&mut model, &feats, &in_place(&feats), 50_000, 1);
         assert!(used > 10_000, "{used}");
         let exact = model.comparisons[field::EMAIL].levels[0].u_given_names.unwrap();
         assert!((exact - share * share).abs() < 0.02, "{exact} vs {}", share * share);
@@ -938,7 +1019,7 @@ mod tests {
         assert_eq!(w.of(&p, field::EMAIL), w.level[field::EMAIL][1]);
         // Where a different date of birth is no veto (FEBRL), nothing is estimated.
         let mut febrl = Model::prior(5.0);
-        assert_eq!(estimate_u_given_names(&mut febrl, &feats, 50_000, 1), 0);
+        assert_eq!(estimate_u_given_names(&mut febrl, &feats, &in_place(&feats), 50_000, 1), 0);
         assert!(febrl.comparisons[field::EMAIL].levels.iter().all(|l| l.u_given_names.is_none()));
     }
 
