@@ -11,7 +11,7 @@ use conduct_resolve::block::{RULES, WINDOW, block};
 use conduct_resolve::compare::{COMPARISONS, Pattern, compare};
 use conduct_resolve::normalise::{Features, NICKNAMES_CSV, Nicknames, normalise};
 use conduct_resolve::{
-    LinkOptions, Model, SHARED_ASSOCIATE_WEIGHT, cluster_scored, pair_weight, record_order, tf_adjustment, tf_adjustments,
+    LinkOptions, Model, SHARED_ASSOCIATE_WEIGHT, cluster_scored, pair_adjustment, pair_weight, record_order, tf_adjustment, tf_adjustments,
 };
 use conduct_store::Store;
 use conduct_store::db::{Conn, Value};
@@ -669,7 +669,10 @@ fn update_in(
             cands
                 .iter()
                 .filter_map(|rec| loaded.get(rec))
-                .filter(|h| f64::from(pair_weight(&w8, adj, &compare(&w.feats, &h.feats))) >= reach)
+                .filter(|h| {
+                    let adj = pair_adjustment(adj, tf_adjustment(&h.feats, &tf, &w8));
+                    f64::from(pair_weight(&w8, adj, &compare(&w.feats, &h.feats))) >= reach
+                })
                 .map(|h| h.person)
                 .collect()
         })
@@ -720,8 +723,12 @@ fn update_in(
     let blocking = block(&feats_s, &record_order(&rows_l), RULES, cap);
     let adj = tf_adjustments(&feats_s, &tf, &w8);
     let patterns: Vec<Pattern> = blocking.pairs.par_iter().map(|&(a, b)| compare(&feats_s[a as usize], &feats_s[b as usize])).collect();
-    let scored: Vec<(u32, u32, f32)> =
-        blocking.pairs.iter().zip(&patterns).map(|(&(a, b), p)| (a, b, pair_weight(&w8, adj[a as usize], p))).collect();
+    let scored: Vec<(u32, u32, f32)> = blocking
+        .pairs
+        .iter()
+        .zip(&patterns)
+        .map(|(&(a, b), p)| (a, b, pair_weight(&w8, pair_adjustment(adj[a as usize], adj[b as usize]), p)))
+        .collect();
     drop(blocking);
     lap("recluster pairs");
 

@@ -105,8 +105,9 @@ pub fn explain(a: &Features, b: &Features, model: &Model, tf: &TermFrequencies) 
     for (k, &l) in p.iter().enumerate() {
         let weight = w.of(&p, k);
         let tf_adjustment = match (k, l) {
-            (field::FORENAME, 1) => tf.adjustment(0, a.forename_h, &w),
-            (field::SURNAME, 1) => tf.adjustment(1, a.surname_h, &w),
+            // The smaller of the two records' adjustments, as `crate::pair_adjustment` takes it.
+            (field::FORENAME, 1) => tf.adjustment(0, a.forename_h, &w).min(tf.adjustment(0, b.forename_h, &w)),
+            (field::SURNAME, 1) => tf.adjustment(1, a.surname_h, &w).min(tf.adjustment(1, b.surname_h, &w)),
             _ => 0.0,
         };
         total += weight + tf_adjustment;

@@ -322,8 +322,11 @@ fn link_compared(
     let w = model.weights();
     // Term-frequency adjustments per record, looked up once rather than once per pair.
     let tf_adjust = tf_adjustments(feats, tf, &w);
-    let scored: Vec<(u32, u32, f32)> =
-        pairs.par_iter().zip(patterns.par_iter()).map(|(&(a, b), &p)| (a, b, pair_weight(&w, tf_adjust[a as usize], &unpack(p)))).collect();
+    let scored: Vec<(u32, u32, f32)> = pairs
+        .par_iter()
+        .zip(patterns.par_iter())
+        .map(|(&(a, b), &p)| (a, b, pair_weight(&w, pair_adjustment(tf_adjust[a as usize], tf_adjust[b as usize]), &unpack(p))))
+        .collect();
     drop(patterns);
     drop(pairs);
     stats.pairs_above_threshold = scored.iter().filter(|p| f64::from(p.2) >= model.threshold_weight).count() as u64;
@@ -356,8 +359,16 @@ pub fn tf_adjustment(f: &normalise::Features, tf: &TermFrequencies, w: &model::W
     [tf.adjustment(0, f.forename_h, w) as f32, tf.adjustment(1, f.surname_h, w) as f32]
 }
 
+/// A pair's term-frequency adjustments from its two records' ([`tf_adjustment`]): the smaller
+/// of the two for each name, so that a pair weighs the same either way round. Where a name
+/// agrees exactly the two records hold the same name and so the same adjustment; they differ
+/// only where a crossed comparison (forename and surname swapped) agrees exactly.
+pub fn pair_adjustment(a: [f32; 2], b: [f32; 2]) -> [f32; 2] {
+    [a[0].min(b[0]), a[1].min(b[1])]
+}
+
 /// A pair's match weight from its comparison levels `p`: the model's weight of the pattern,
-/// plus the first record's term-frequency adjustments (`adj`, from [`tf_adjustments`]) where
+/// plus the pair's term-frequency adjustments (`adj`, from [`pair_adjustment`]) where
 /// forename or surname agree exactly. Every scored pair, in a full link or an update, is
 /// weighed by this.
 pub fn pair_weight(w: &model::Weights, adj: [f32; 2], p: &compare::Pattern) -> f32 {

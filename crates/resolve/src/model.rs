@@ -863,19 +863,6 @@ pub fn patterns(feats: &[Features], blocking: &Blocking) -> Vec<u64> {
         .collect()
 }
 
-/// A pair's match weight: prior, plus each comparison's level weight, plus term-frequency
-/// adjustments when forename or surname agree exactly.
-pub fn match_weight(w: &Weights, tf: &TermFrequencies, a: &Features, p: &Pattern) -> f64 {
-    let mut total = w.pattern(p);
-    if p[field::FORENAME] == 1 {
-        total += tf.adjustment(0, a.forename_h, w);
-    }
-    if p[field::SURNAME] == 1 {
-        total += tf.adjustment(1, a.surname_h, w);
-    }
-    total
-}
-
 /// The probability that goes with a match weight.
 pub fn probability(weight: f64) -> f64 {
     let b = weight.exp2();
