@@ -194,7 +194,9 @@ pub fn triage_sized(
             reasons.extend(breach_reasons(incidents, orders, breaches, &own));
             let mut screened: Vec<usize> =
                 course.incidents.iter().flat_map(|i| screenings_of_incident.get(i).into_iter().flatten().copied()).collect();
-            screened.sort_by_key(|&k| (screenings[k].assessed_date, k));
+            // By date, then by what they say: two screenings of one day are listed alike in
+            // any order of the export's rows.
+            screened.sort_by(|&x, &y| screenings[x].cited_order(&screenings[y]).then(x.cmp(&y)));
             let earlier = screened.len().saturating_sub(MAX_SCREENINGS_CITED);
             for &k in &screened[earlier..] {
                 reasons.push(screenings[k].in_words());

@@ -188,6 +188,16 @@ pub struct RiskAssessment {
 }
 
 impl RiskAssessment {
+    /// The order screenings are cited in: by date, then by what they are (force, incident,
+    /// tool, grade, answers, notes), never by where they sat in the export, so that two of one
+    /// day read alike in any order of its rows.
+    pub fn cited_order(&self, other: &RiskAssessment) -> std::cmp::Ordering {
+        fn key(a: &RiskAssessment) -> (Date, Force, &str, RiskTool, Option<RiskGrade>, &[String], &str) {
+            (a.assessed_date, a.force, &a.incident_ref, a.tool, a.grade, &a.yes_answers, &a.assessor_notes)
+        }
+        key(self).cmp(&key(other))
+    }
+
     /// The screening in words: "S-DASH 2022-08-24: victim very frightened; visits more than 3
     /// times a week", with the grade when one was recorded ("graded high") and "no question
     /// answered yes" when none was.

@@ -42,7 +42,7 @@ impl Tables {
     pub fn add_incident(&mut self, i: &Incident) {
         self.source = Source::Incidents;
         let q = FinancialQuarter::of(i.recorded_date);
-        let o = self.offence(&i.offence_code, &i.offence_description, "", "");
+        let o = self.export_offence(&i.offence_code, &i.offence_description);
         let outcome = i.outcome_type.unwrap_or(OutcomeType::new(0).expect("type 0 exists"));
         let cell = self.cells.entry((i.force, q, o)).or_default();
         cell.recorded.get_or_insert_default().count += 1;
@@ -258,6 +258,49 @@ mod tests {
                 let rows: u64 = t.outcome_rows().iter().filter(|r| (r.0, r.1, r.3) == (f, quarter, o) && sh(r.2)).map(|r| r.4.count).sum();
                 assert_eq!(v.outcomes.get(&o).map_or(0, |t| t.count), rows, "{quarter} type {o}");
             }
+        }
+    }
+
+    /// A force's free-text descriptions never decide how a known code is described, and an
+    /// unknown code is described by its most frequent text (ties: byte order), the same in
+    /// every order of the incidents.
+    #[test]
+    fn offences_are_described_alike_in_any_order_of_the_incidents() {
+        let described = |code: &str, text: &str| Incident { offence_description: text.into(), ..incident("K", code, &[]) };
+        let mut incidents = vec![
+            described("8L", "HARASSMENT"),
+            described("8/65", "Stalking - fear of violence - PHA s.4A"),
+            described("8L", "Harassment - PHA 1997 s.2"),
+            described("105A", "ASSAULT WITHOUT INJURY"),
+            described("105A", "Assault without injury"),
+            described("105A", ""),
+            described("105A", "Assault without injury"),
+            described("58C", "Criminal damage to vehicle"),
+            described("58C", "Criminal damage to a vehicle"),
+            described("49", ""),
+        ];
+        let labels = |incidents: &[Incident]| -> Vec<(String, String)> {
+            let mut v: Vec<(String, String)> =
+                Tables::from_incidents(incidents).offences().iter().map(|o| (o.code.clone(), o.description.clone())).collect();
+            v.sort();
+            v
+        };
+        let first = labels(&incidents);
+        assert_eq!(
+            first,
+            [
+                ("105A", "Assault without injury"),
+                ("49", "Other"),
+                ("58C", "Criminal damage to a vehicle"),
+                ("8L", "Harassment"),
+                ("8Q", "Stalking"),
+            ]
+            .map(|(c, d)| (c.to_string(), d.to_string()))
+        );
+        for k in 1..incidents.len() {
+            incidents.rotate_left(k % 3 + 1);
+            incidents.swap(0, k);
+            assert_eq!(labels(&incidents), first, "order {k}");
         }
     }
 

@@ -354,6 +354,9 @@ pub struct Tables {
     /// which carry a secondary code in it, by force and quarter recorded. A separate count,
     /// never in the Home Office figures (which count the principal crime).
     also_recorded: BTreeMap<(Force, FinancialQuarter), u64>,
+    /// For offences of a force export whose code Conduct does not know: how often each
+    /// description was given ([`Tables::export_offence`]).
+    export_labels: HashMap<OffenceIndex, HashMap<Box<str>, u64>>,
 }
 
 /// The label of [`Tables::also_recorded`] wherever it is written.
@@ -411,6 +414,36 @@ impl Tables {
             self.class_index[slot] = Some(i);
         }
         i
+    }
+
+    /// The index of an offence named by a force export's incident, whose description is the
+    /// force's own free text ("HARASSMENT", "Harassment - PHA 1997 s.2", or nothing). A code
+    /// Conduct knows is described in the Home Office's words; another by the description its
+    /// incidents give most often (ties: the first in byte order), so that the same export in
+    /// any order of its rows is described alike (before, the first row's text stood).
+    pub(crate) fn export_offence(&mut self, code: &OffenceCode, description: &str) -> OffenceIndex {
+        let o = self.offence(code, "", "", "");
+        let text = description.trim();
+        if text.is_empty() || code.class().is_stalking_or_harassment() || code.description().is_some() {
+            return o;
+        }
+        let counts = self.export_labels.entry(o).or_default();
+        let n = match counts.get_mut(text) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                counts.insert(text.into(), 1);
+                1
+            }
+        };
+        let offence = &mut self.offences[o as usize];
+        let best = counts.get(offence.description.as_str()).copied().unwrap_or(0);
+        if n > best || (n == best && text < offence.description.as_str()) {
+            offence.description = text.to_string();
+        }
+        o
     }
 
     /// Counts an incident recorded under another crime with stalking or harassment as a
