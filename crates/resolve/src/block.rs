@@ -525,11 +525,7 @@ mod tests {
         };
         let first = pairs(&rows);
         for seed in 1..20u64 {
-            let mut x = seed;
-            for i in (1..rows.len()).rev() {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                rows.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
-            }
+            crate::tests::shuffle(&mut rows, seed);
             assert_eq!(pairs(&rows), first, "order {seed}");
         }
     }

@@ -244,13 +244,8 @@ impl<'a> Clusterer<'a> {
     /// When `rank` does not hold one place per record.
     pub fn ordered_by(mut self, rank: Vec<u32>) -> Clusterer<'a> {
         assert_eq!(rank.len(), self.feats.len(), "one rank per record");
-        let mut record_at = vec![u32::MAX; rank.len()];
-        for (i, &r) in rank.iter().enumerate() {
-            assert!(record_at.get(r as usize) == Some(&u32::MAX), "ranks are places 0..n, each once");
-            record_at[r as usize] = i as u32;
-        }
+        self.record_at = crate::records_by_rank(&rank);
         self.rank = rank;
-        self.record_at = record_at;
         self
     }
 

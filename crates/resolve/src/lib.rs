@@ -431,6 +431,21 @@ pub fn record_order(rows: &[Involvement]) -> Vec<u32> {
     rank
 }
 
+/// The record at each rank: the inverse of `order` (each record's rank, as [`record_order`]
+/// gives), for drawing records by rank and taking pairs in rank order.
+///
+/// # Panics
+///
+/// When `order` is not a permutation of `0..n`.
+pub(crate) fn records_by_rank(order: &[u32]) -> Vec<u32> {
+    let mut at = vec![u32::MAX; order.len()];
+    for (i, &r) in order.iter().enumerate() {
+        assert!(at.get(r as usize) == Some(&u32::MAX), "ranks are places 0..n, each once");
+        at[r as usize] = i as u32;
+    }
+    at
+}
+
 /// The second pass's evidence: candidate pairs below the threshold, of one force but not one
 /// report, whose names
 /// agree (forename and surname each exact, nickname/alias or one keying error apart), and whose
@@ -542,9 +557,19 @@ impl LinkStats {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::compare::tests::person;
+
+    /// Shuffles `v` in place by a permutation drawn from `seed` (Fisher-Yates over a small
+    /// linear congruential generator), for the tests that the order of records changes nothing.
+    pub(crate) fn shuffle<T>(v: &mut [T], seed: u64) {
+        let mut x = seed;
+        for i in (1..v.len()).rev() {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            v.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
+        }
+    }
 
     fn rows() -> Vec<Involvement> {
         let mut v = Vec::new();
@@ -583,11 +608,7 @@ mod tests {
         let first = ranked(&rows);
         assert_eq!(first.len(), 300);
         for seed in 1..20u64 {
-            let mut x = seed;
-            for i in (1..rows.len()).rev() {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                rows.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
-            }
+            shuffle(&mut rows, seed);
             assert_eq!(ranked(&rows), first, "order {seed}");
         }
     }

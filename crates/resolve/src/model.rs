@@ -454,21 +454,6 @@ impl SplitMix {
 /// Level counts per comparison (index 0 counts missing).
 type LevelCounts = [[f64; 8]; N_COMPARISONS];
 
-/// The record at each rank: the inverse of `order` (each record's rank, as
-/// [`crate::record_order`] gives).
-///
-/// # Panics
-///
-/// When `order` is not a permutation of `0..n`.
-fn records_by_rank(order: &[u32]) -> Vec<u32> {
-    let mut at = vec![u32::MAX; order.len()];
-    for (i, &r) in order.iter().enumerate() {
-        assert!(at.get(r as usize) == Some(&u32::MAX), "ranks are places 0..n, each once");
-        at[r as usize] = i as u32;
-    }
-    at
-}
-
 /// Estimates u from `n` random pairs (fewer when there are not that many pairs), seeded.
 /// The pairs are drawn as ranks (`order`, each record's rank, from [`crate::record_order`]),
 /// not positions, so the same records in any order give the same u. Returns per comparison the
@@ -483,7 +468,7 @@ pub fn estimate_u(feats: &[Features], order: &[u32], n: usize, seed: u64) -> (Ve
     if len < 2 {
         return (COMPARISONS.iter().map(|c| vec![1.0 / c.levels.len() as f64; c.levels.len()]).collect(), 0);
     }
-    let at = records_by_rank(order);
+    let at = crate::records_by_rank(order);
     let all = len * (len - 1) / 2;
     let n = (n as u64).min(all);
     // Each pair the same way round, the lower rank first.
@@ -942,11 +927,7 @@ mod tests {
         for seed in 1..10u64 {
             // Record at position k of the shuffle is `perm[k]`; its rank stays its first position.
             let mut perm: Vec<u32> = in_place(&feats);
-            let mut x = seed;
-            for i in (1..perm.len()).rev() {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                perm.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
-            }
+            crate::tests::shuffle(&mut perm, seed);
             let shuffled: Vec<Features> = perm.iter().map(|&k| feats[k as usize].clone()).collect();
             assert_eq!(fit(&shuffled, &perm), first, "order {seed}");
         }
