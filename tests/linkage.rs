@@ -386,3 +386,52 @@ fn regression_a_model_fitted_on_a_file_in_another_order_was_another_model() {
         })
         .unwrap();
 }
+
+/// Regression: `conduct link`'s person labels followed the order of the rows. `P0000001` was
+/// the person of the file's first row, and the persons of rows set aside were numbered in file
+/// order, so the same export in another order gave the same persons other labels (and the
+/// columns that name them in `course_summary.csv`, `breaches.csv` and the time lines with them).
+/// Persons are now numbered by their records' ranks (force and record id), and the record ids
+/// only rejected rows name in byte order: every record keeps its label in any order of the rows.
+#[test]
+fn regression_the_person_labels_followed_the_order_of_the_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["father-son", "one-family", "repeat-victim", "ten-rows"] {
+        let text = std::fs::read_to_string(data(&format!("small/{name}/people.csv"))).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let header = lines.remove(0);
+        // Two rows set aside (no such role), each naming its record, and the second one twice.
+        for key in ["ZZ-9", "AA-1", "AA-1"] {
+            lines.push(format!("{key},Kent,X-{key},bystander{}", ",".repeat(header.matches(',').count() - 3)));
+        }
+        let labels = |order: &[usize], tag: &str| {
+            let (file, out) = (tmp.path().join(format!("{name}-{tag}.csv")), tmp.path().join(format!("{name}-{tag}")));
+            let body: Vec<&str> = order.iter().map(|&i| lines[i].as_str()).collect();
+            std::fs::write(&file, format!("{header}\n{}\n", body.join("\n"))).unwrap();
+            link(&[file], &out, &[]);
+            let rows = read_csv(&out.join("persons.csv"));
+            let labels: BTreeMap<String, String> = rows.iter().map(|r| (r["record_id"].clone(), r["person_id"].clone())).collect();
+            assert_eq!(labels.len(), rows.len(), "{name} {tag}: each record listed once");
+            labels
+        };
+        let n = lines.len();
+        let own = labels(&(0..n).collect::<Vec<_>>(), "own");
+        assert!(own.contains_key("ZZ-9") && own.contains_key("AA-1"), "{name}: the rows set aside are persons of their own");
+        assert!(own["AA-1"] < own["ZZ-9"], "{name}: set-aside records numbered in byte order of their ids");
+        let mut orders = vec![("reversed", (0..n).rev().collect::<Vec<_>>())];
+        for seed in [3u64, 17, 101] {
+            let mut v: Vec<usize> = (0..n).collect();
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for i in (1..n).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                v.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            orders.push(("shuffled", v));
+        }
+        for (tag, order) in orders {
+            assert_eq!(labels(&order, tag), own, "{name}: {tag}, other labels");
+        }
+    }
+}

@@ -15,8 +15,9 @@ use rayon::prelude::*;
 use crate::error::{Error, ErrorKind};
 
 /// The person of every people row, by number: persons `0..linked` are those of the accepted
-/// rows (numbered by first row, as linkage numbers them), then one for each rejected row that
-/// names a record ([`Persons::rejected`]).
+/// rows (numbered as linkage numbers them: by their records' ranks, not by where the rows sit),
+/// then one for each record id that only rejected rows name ([`Persons::rejected`], in byte
+/// order). So the same export in any order of its rows is given the same numbers.
 #[derive(Clone, Debug)]
 pub struct Persons {
     of_row: Vec<u32>,
@@ -37,15 +38,17 @@ enum Ids {
 
 impl Persons {
     /// The persons linkage found (`person`: one number per accepted row of `people`), with the
-    /// rejected people rows that name a record (`rejects`, in order; a key that is an accepted
-    /// row's record_id — a rejected duplicate — is that row's, listed once) as persons of their
-    /// own, numbered after the linked ones.
+    /// rejected people rows that name a record (`rejects`; a key that is an accepted row's
+    /// record_id — a rejected duplicate — is that row's) as persons of their own, one per record
+    /// id, numbered after the linked ones in the byte order of the ids.
     pub fn linked(person: Vec<u32>, people: &[Involvement], rejects: &[Reject]) -> Persons {
         let linked = person.iter().copied().max().map_or(0, |m| m + 1);
         let named = rejects.iter().filter(|r| !r.key.is_empty());
         let accepted: HashSet<&str> =
             if named.clone().next().is_some() { people.iter().map(|r| r.record_id.as_str()).collect() } else { HashSet::new() };
-        let rejected = named.filter(|r| !accepted.contains(r.key.as_str())).map(|r| r.key.clone()).collect();
+        let mut rejected: Vec<String> = named.filter(|r| !accepted.contains(r.key.as_str())).map(|r| r.key.clone()).collect();
+        rejected.sort_unstable();
+        rejected.dedup();
         Persons { of_row: person, linked, rejected, ids: Ids::Numbered, unlisted: 0 }
     }
 
@@ -127,7 +130,7 @@ impl Persons {
         u64::from(self.linked) + self.rejected.len() as u64
     }
 
-    /// The record ids of rejected rows listed as persons of their own, in order (person
+    /// The record ids of rejected rows listed as persons of their own, in byte order (person
     /// numbers `linked_count()..`).
     pub fn rejected(&self) -> &[String] {
         &self.rejected

@@ -149,7 +149,8 @@ fn same_profile(a: &Features, b: &Features) -> bool {
 /// The result of clustering.
 #[derive(Clone, Debug, Default)]
 pub struct Clustering {
-    /// Person number per record (0-based, numbered in order of first record).
+    /// Person number per record (0-based, numbered in the order of each person's first record
+    /// by rank: [`Clusterer::finish`]).
     pub person: Vec<u32>,
     /// How many persons.
     pub persons: usize,
@@ -374,19 +375,21 @@ impl<'a> Clusterer<'a> {
         self.out.merges - before
     }
 
-    /// Numbers the groups: person per record, in order of first record.
+    /// Numbers the groups: person per record, in the order of each group's first record by
+    /// rank ([`Clusterer::ordered_by`]; by default the records' own order). So with ranks that
+    /// follow what the records are, the same records in any order are given the same numbers.
     pub fn finish(mut self) -> Clustering {
         let n = self.feats.len();
         let mut id = vec![u32::MAX; n];
-        let mut person = Vec::with_capacity(n);
+        let mut person = vec![u32::MAX; n];
         let mut next = 0u32;
-        for i in 0..n as u32 {
+        for &i in &self.record_at {
             let r = find(&mut self.parent, i) as usize;
             if id[r] == u32::MAX {
                 id[r] = next;
                 next += 1;
             }
-            person.push(id[r]);
+            person[i as usize] = id[r];
         }
         self.out.person = person;
         self.out.persons = next as usize;

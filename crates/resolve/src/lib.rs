@@ -158,7 +158,8 @@ pub struct LinkStats {
 /// The result of linking.
 #[derive(Clone, Debug)]
 pub struct Linkage {
-    /// Person number per input row, in input order (0-based, numbered by first row).
+    /// Person number per input row, in input order (0-based; persons numbered in the order of
+    /// their first record by rank, [`record_order`], so not by where the rows sit).
     pub person: Vec<u32>,
     /// Scored candidate pairs (those at or above `keep_pairs_from_weight`).
     pub pairs: Vec<ScoredPair>,
