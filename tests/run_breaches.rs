@@ -74,3 +74,52 @@ fn run_counts_the_breaches_its_analysis_found_beside_the_recorded_ones() {
         "{story}"
     );
 }
+
+/// Regression: `breaches.csv` listed the breaches in the order of the export's rows (by the
+/// report's and the order's positions), and a course's time line its report's orders in the
+/// orders file's order, so the same export with its rows in another order listed them in
+/// another order. Breaches are now listed by the report's date, then the report and the order
+/// by their references, and a report's orders by their references: every file of the courses,
+/// the statistics, the report, the stories and the FOI answers is the same for the export's
+/// files reversed.
+#[test]
+fn regression_the_breaches_were_listed_in_the_order_of_the_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reversed = tmp.path().join("reversed");
+    std::fs::create_dir_all(&reversed).unwrap();
+    for f in ["incidents.csv", "orders.csv", "people.csv"] {
+        let text = std::fs::read_to_string(data(&format!("breaches/{f}"))).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[1..].reverse();
+        std::fs::write(reversed.join(f), format!("{}\n", lines.join("\n"))).unwrap();
+    }
+    let run = |dir: &std::path::Path, out: &std::path::Path| {
+        let mut c = conduct();
+        c.arg("run");
+        for (flag, file) in [("--incidents", "incidents.csv"), ("--orders", "orders.csv"), ("--people", "people.csv")] {
+            c.arg(flag).arg(dir.join(file));
+        }
+        ok(c.arg("--out").arg(out));
+    };
+    let (own, other) = (tmp.path().join("own"), tmp.path().join("other"));
+    run(&data("breaches"), &own);
+    run(&reversed, &other);
+    let breaches = read_csv(&own.join("courses/breaches.csv"));
+    assert_eq!(breaches.len(), 6, "the fixture's breaches are found");
+    let dates: Vec<&str> = breaches.iter().map(|r| r["date"].as_str()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "by date: {dates:?}");
+    let mut compared = 0;
+    for dir in ["courses", "stats", "report", "stories", "foi"] {
+        for e in std::fs::read_dir(own.join(dir)).unwrap() {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() || name == "summary.json" {
+                continue;
+            }
+            let (a, b) = (std::fs::read(own.join(dir).join(&name)).unwrap(), std::fs::read(other.join(dir).join(&name)).unwrap());
+            assert!(a == b, "{dir}/{name} differs with the rows reversed");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "{compared} files compared");
+}

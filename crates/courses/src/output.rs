@@ -273,10 +273,18 @@ impl Found<'_> {
                 ]
             }),
         )?;
+        // By the report's date, then the report and the order by their references, so that the
+        // same export in any order of its rows lists them alike (the breaches are found in the
+        // order of the rows).
+        let mut breaches: Vec<&Breach> = self.breaches.iter().collect();
+        breaches.sort_by_cached_key(|b| {
+            let (o, i) = (&self.orders[b.order], &inc[b.incident]);
+            (i.occurred_date.unwrap_or(i.recorded_date), i.force, i.incident_ref.as_str(), o.force, o.order_ref.as_str())
+        });
         csv_file(
             &dir.join("breaches.csv"),
             &["force", "order_ref", "order_type", "incident_force", "incident_ref", "date", "subject_person_id", "protected_person_id"],
-            self.breaches.iter().map(|b| {
+            breaches.into_iter().map(|b| {
                 let o = &self.orders[b.order];
                 let i = &inc[b.incident];
                 vec![
@@ -304,6 +312,10 @@ impl Found<'_> {
         let mut order_by_incident: BTreeMap<(Force, &str), Vec<usize>> = BTreeMap::new();
         for (o, order) in self.orders.iter().enumerate() {
             order_by_incident.entry((order.force, order.incident_ref.as_str())).or_default().push(o);
+        }
+        // An incident's orders by their references, not by their rows' order.
+        for orders in order_by_incident.values_mut() {
+            orders.sort_by_key(|&o| (self.orders[o].force, self.orders[o].order_ref.as_str()));
         }
         let mut review_of: Vec<Option<&Review>> = vec![None; self.courses.courses.len()];
         for r in self.reviews {
