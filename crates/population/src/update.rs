@@ -1334,9 +1334,13 @@ fn persons_row(out: &mut impl std::io::Write, id: &str, person: PersonNumber) ->
         return out.write_all(&w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?);
     }
     out.write_all(cell.as_bytes())?;
-    // As person_label writes it, without a String per row.
+    // As person_label writes it, without a String per row or the formatting machinery.
     match crate::ids::person_id(person) {
-        Some(id) => writeln!(out, ",{id}"),
+        Some(id) => {
+            out.write_all(b",")?;
+            out.write_all(id.written().as_bytes())?;
+            out.write_all(b"\n")
+        }
         None => writeln!(out, ",{person}"),
     }
 }
@@ -1483,13 +1487,20 @@ fn persons_sqlite(
     let k = conns.len();
     std::thread::scope(|scope| {
         let mut inboxes = Vec::with_capacity(k);
+        // Each part's buffer goes back to its reader once written, so that the parts are
+        // formatted into memory already touched rather than into fresh pages (at 10M records,
+        // 200 MB of first touches).
+        let mut spent = Vec::with_capacity(k);
         for (w, conn) in conns.into_iter().enumerate() {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<u8>, u64), Part>>(2);
+            let (back, free) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
             inboxes.push(rx);
+            spent.push(back);
             let mine: Vec<(i64, i64)> = parts.iter().copied().skip(w).step_by(k).collect();
             scope.spawn(move || {
                 for (a, b) in mine {
-                    let mut buf = Vec::with_capacity(step as usize * 24);
+                    let mut buf = free.try_recv().unwrap_or_else(|_| Vec::with_capacity(step as usize * 24));
+                    buf.clear();
                     let part = persons_part(&conn, a, b, &mut buf).map(|n| (buf, n));
                     let failed = part.is_err();
                     if tx.send(part).is_err() || failed {
@@ -1504,6 +1515,8 @@ fn persons_sqlite(
             let (buf, rows) = inboxes[i % k].recv().map_err(|_| Part::Io(std::io::Error::other("a persons.csv reader stopped")))??;
             out.write_all(&buf)?;
             n += rows;
+            // A reader that has finished, or holds enough, lets it go.
+            let _ = spent[i % k].try_send(buf);
         }
         Ok((n, k))
     })
