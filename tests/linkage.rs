@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::util::{conduct, data, ok, read_csv};
+use crate::util::{conduct, data, ok, read_csv, shuffled};
 
 /// Truth person → the predicted persons holding its records.
 type Split = BTreeMap<String, BTreeSet<String>>;
@@ -312,18 +312,6 @@ fn small_fixtures() -> Vec<(String, Vec<conduct_domain::Involvement>)> {
         .collect()
 }
 
-/// `rows` in the order of a permutation drawn from `seed` (Fisher-Yates over a small generator).
-fn shuffled(mut rows: Vec<conduct_domain::Involvement>, seed: u64) -> Vec<conduct_domain::Involvement> {
-    let mut x = seed | 1;
-    for i in (1..rows.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        rows.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    rows
-}
-
 /// Regression: the father-son fixture's rows, reordered as two exports of it are held in the
 /// store (the first export's rows, then the second's), linked into other persons than the file
 /// in its own order. Clustering broke ties between pairs of equal weight (the father's and the
@@ -404,7 +392,7 @@ fn regression_the_person_labels_followed_the_order_of_the_rows() {
         for key in ["ZZ-9", "AA-1", "AA-1"] {
             lines.push(format!("{key},Kent,X-{key},bystander{}", ",".repeat(header.matches(',').count() - 3)));
         }
-        let labels = |order: &[usize], tag: &str| {
+        let labels = |order: &[usize], tag: String| {
             let (file, out) = (tmp.path().join(format!("{name}-{tag}.csv")), tmp.path().join(format!("{name}-{tag}")));
             let body: Vec<&str> = order.iter().map(|&i| lines[i].as_str()).collect();
             std::fs::write(&file, format!("{header}\n{}\n", body.join("\n"))).unwrap();
@@ -415,23 +403,15 @@ fn regression_the_person_labels_followed_the_order_of_the_rows() {
             labels
         };
         let n = lines.len();
-        let own = labels(&(0..n).collect::<Vec<_>>(), "own");
+        let own = labels(&(0..n).collect::<Vec<_>>(), "own".into());
         assert!(own.contains_key("ZZ-9") && own.contains_key("AA-1"), "{name}: the rows set aside are persons of their own");
         assert!(own["AA-1"] < own["ZZ-9"], "{name}: set-aside records numbered in byte order of their ids");
         let mut orders = vec![("reversed", (0..n).rev().collect::<Vec<_>>())];
         for seed in [3u64, 17, 101] {
-            let mut v: Vec<usize> = (0..n).collect();
-            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-            for i in (1..n).rev() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                v.swap(i, (x % (i as u64 + 1)) as usize);
-            }
-            orders.push(("shuffled", v));
+            orders.push(("shuffled", shuffled((0..n).collect(), seed)));
         }
-        for (tag, order) in orders {
-            assert_eq!(labels(&order, tag), own, "{name}: {tag}, other labels");
+        for (k, (tag, order)) in orders.into_iter().enumerate() {
+            assert_eq!(labels(&order, format!("{tag}-{k}")), own, "{name}: {tag}, other labels");
         }
     }
 }

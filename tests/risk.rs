@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::util::{conduct, data, ok, read_csv, timeline};
+use crate::util::{conduct, data, ok, order_free_outputs, read_csv, shuffled, timeline};
 
 fn run_on(out: &Path, risk: &Path) {
     ok(conduct()
@@ -262,17 +262,7 @@ fn regression_the_same_export_in_another_order_gave_other_labels_and_reasons() {
         }
     };
     let reversed = |n: usize| (0..n).rev().collect::<Vec<_>>();
-    let shuffled = |n: usize| {
-        let mut v: Vec<usize> = (0..n).collect();
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        for i in (1..n).rev() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            v.swap(i, (x % (i as u64 + 1)) as usize);
-        }
-        v
-    };
+    let shuffle = |n: usize| shuffled((0..n).collect(), 0x9E37_79B9_7F4A_7C15);
     let run = |name: &str, order: &dyn Fn(usize) -> Vec<usize>| {
         let (input, out) = (tmp.path().join(format!("{name}-in")), tmp.path().join(name));
         write(&input, order);
@@ -293,28 +283,7 @@ fn regression_the_same_export_in_another_order_gave_other_labels_and_reasons() {
     let labels = |out: &Path| -> std::collections::BTreeMap<String, String> {
         read_csv(&out.join("link/persons.csv")).into_iter().map(|r| (r["record_id"].clone(), r["person_id"].clone())).collect()
     };
-    // Every file the run wrote (relative paths), but those that follow the input's order.
-    fn written(dir: &Path, at: &Path, found: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(at).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                written(dir, &p, found);
-            } else {
-                found.push(p.strip_prefix(dir).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut compared = Vec::new();
-    written(&own, &own, &mut compared);
-    compared.retain(|f| {
-        let f = f.to_string_lossy().replace('\\', "/");
-        !(f.starts_with("import/")
-            || f.starts_with("workspace/")
-            || f.ends_with("summary.json")
-            || f == "link/persons.csv"
-            || f == "link/pairs.csv")
-    });
-    compared.sort();
+    let compared = order_free_outputs(&own);
     for f in [
         "stats/recorded.csv",
         "courses/courses.csv",
@@ -325,7 +294,7 @@ fn regression_the_same_export_in_another_order_gave_other_labels_and_reasons() {
     ] {
         assert!(compared.iter().any(|c| c == Path::new(f)), "{f} not in {compared:?}");
     }
-    for (name, order) in [("reversed", &reversed as &dyn Fn(usize) -> Vec<usize>), ("shuffled", &shuffled)] {
+    for (name, order) in [("reversed", &reversed as &dyn Fn(usize) -> Vec<usize>), ("shuffled", &shuffle)] {
         let other = run(name, order);
         for f in &compared {
             assert!(std::fs::read(own.join(f)).unwrap() == std::fs::read(other.join(f)).unwrap(), "{name}: {} differs", f.display());

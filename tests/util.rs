@@ -14,6 +14,48 @@ pub fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
 }
 
+/// `v` in the order of a permutation drawn from `seed` (Fisher-Yates over a small xorshift
+/// generator), for the tests that the order of an export's rows changes nothing.
+pub fn shuffled<T>(mut v: Vec<T>, seed: u64) -> Vec<T> {
+    let mut x = seed | 1;
+    for i in (1..v.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    v
+}
+
+/// Every file `conduct run` wrote into `out` (paths relative to it, sorted) but those that
+/// follow the order of the input by design: the import's rejects, warnings and summaries
+/// (which name lines), the statistics' summary, persons.csv and pairs.csv (in row order) and
+/// the workspace's database. The same export in any order of its rows writes these alike.
+pub fn order_free_outputs(out: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, at: &Path, found: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(at).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(dir, &p, found);
+            } else {
+                found.push(p.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(out, out, &mut found);
+    found.retain(|f| {
+        let f = f.to_string_lossy().replace('\\', "/");
+        !(f.starts_with("import/")
+            || f.starts_with("workspace/")
+            || f.ends_with("summary.json")
+            || f == "link/persons.csv"
+            || f == "link/pairs.csv")
+    });
+    found.sort();
+    found
+}
+
 /// Whether this run must run every part of the suite: `CI=true` (as `.ci/run` sets it, and as
 /// most CI services do).
 pub fn in_ci() -> bool {
