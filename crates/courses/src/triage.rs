@@ -292,15 +292,16 @@ pub fn triage_sized(
                 priority = if priority == Priority::Routine { Priority::Review } else { Priority::High };
             }
             // A course gone quiet is not heading anywhere today: whatever its signs, it waits
-            // behind the live courses, at review.
+            // behind the live courses, at review. The reason names the course's own last
+            // report and the rule, not the list's day or the days since: those move with
+            // every export, and a reason that changes while its course does not tells the
+            // analyst nothing new (and would rewrite most of a published list each week).
             if quiet && priority < Priority::Review {
                 reasons.insert(
                     1,
                     format!(
-                        "{} by the signs, but quiet: no report since {last}, {} before the latest report in the export ({})",
+                        "{} by the signs, but quiet: no report since {last}, none in the {QUIET_DAYS} days before the list's day",
                         priority.as_str(),
-                        days_word(list_day - last_day),
-                        conduct_domain::Date::from_days_since_epoch(list_day)
                     ),
                 );
                 priority = Priority::Review;
