@@ -64,3 +64,19 @@ for way in full pop; do
   "$bin" eval persons --truth world/people.csv --predicted "x-$way.persons.csv" | grep -E "^(pairwise|B-cubed)" | sed 's/^/  /'
   sqlite3 "x-$way/conduct.db" "SELECT '  ' || kind || ' ' || count(*) FROM id_events WHERE publication = (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'publication') GROUP BY kind"
 done
+for way in full pop; do
+  # What the publication changed in the review list of the courses it held before, joined by
+  # course id: a course whose reports are the same (count, first and last date) but whose
+  # reasons, priority or position changed was rewritten though nothing of it was touched.
+  echo "$way: the review list against the one published before (courses):"
+  sqlite3 -separator ' ' "x-$way/conduct.db" "ATTACH 'file:$way/conduct.db?mode=ro' AS b;
+    SELECT '  held before', COUNT(*) FROM b.courses;
+    SELECT '  new ids', COUNT(*) FROM main.courses WHERE course_id NOT IN (SELECT course_id FROM b.courses);
+    SELECT '  other reports', COUNT(*) FROM main.courses a JOIN b.courses o USING (course_id)
+      WHERE NOT (a.reports = o.reports AND a.first_date = o.first_date AND a.last_date = o.last_date);
+    SELECT '  same reports, other reasons', COUNT(*) FROM main.courses a JOIN b.courses o USING (course_id)
+      WHERE a.reports = o.reports AND a.first_date = o.first_date AND a.last_date = o.last_date AND a.reasons <> o.reasons;
+    SELECT '  same reports, other priority', COUNT(*) FROM main.courses a JOIN b.courses o USING (course_id)
+      WHERE a.reports = o.reports AND a.first_date = o.first_date AND a.last_date = o.last_date AND a.priority <> o.priority;
+    SELECT '  other position', COUNT(*) FROM main.courses a JOIN b.courses o USING (course_id) WHERE a.pos <> o.pos;"
+done
