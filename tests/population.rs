@@ -1231,3 +1231,68 @@ fn in_any_split_as_the_whole(cases: u32, place: &dyn Fn(&Path) -> Option<Place>)
         })
         .unwrap();
 }
+
+/// The published review list ordered its courses by their dense rank, so a new course near
+/// the top moved every course below it: a weekly export of the 1M world rewrote the list
+/// rows of 123,261 of the 123,265 courses held, though their reports, reasons and priority
+/// were the same. Each course's place is now its own (`dataset::list_positions`). The
+/// one-family export (one surname in a third of its rows), then a new victim's reports
+/// whose threat to kill puts her course at the head of the list, dated within the export's
+/// span so that the list's day stays where it was.
+#[test]
+fn regression_a_new_course_moved_every_course_below_it_in_the_published_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    ok(conduct().arg("publish").arg(data("small/one-family")).arg("--workspace").arg(&ws));
+    // Per course: its id, then its row but for the list's place, then the place.
+    let rows = || -> BTreeMap<String, (String, String)> {
+        crate::util::column(
+            &ws,
+            "SELECT course_id || char(31) || forces || victim || coalesce(suspect, '') || first_date || last_date || reports \
+             || priority || reasons || char(31) || pos || ' ' || triage_rank FROM courses",
+        )
+        .into_iter()
+        .map(|r| {
+            let f: Vec<&str> = r.split('\u{1f}').collect();
+            (f[0].to_string(), (f[1].to_string(), f[2].to_string()))
+        })
+        .collect()
+    };
+    let before = rows();
+    let places_before: BTreeSet<&String> = before.values().map(|(_, p)| p).collect();
+    let second = tmp.path().join("e2");
+    std::fs::create_dir_all(&second).unwrap();
+    std::fs::write(
+        second.join("incidents.csv"),
+        "force,incident_ref,recorded_date,occurred_date,offence_code,offence_description,domestic_abuse,cyber,linked_refs,outcome_type,outcome_date,narrative\n\
+         Cheshire,CHE-23-9001,2023-09-01,2023-09-01,8L,Harassment,N,N,,,,Suspect keeps turning up at her work\n\
+         Cheshire,CHE-23-9002,2023-10-01,2023-10-01,8L,Harassment,N,N,,,,Suspect threatened to kill her\n",
+    )
+    .unwrap();
+    std::fs::write(
+        second.join("people.csv"),
+        format!(
+            "{PEOPLE_HEADER}J1,Cheshire,CHE-23-9001,victim,Joanne,Pryce,1988-06-30,CH2 4QB,07700900931,\n\
+             K1,Cheshire,CHE-23-9001,suspect,Kyle,Marsh,1986-01-11,CH1 1AA,,\n\
+             J2,Cheshire,CHE-23-9002,victim,Joanne,Pryce,1988-06-30,CH2 4QB,07700900931,\n\
+             K2,Cheshire,CHE-23-9002,suspect,Kyle,Marsh,1986-01-11,CH1 1AA,,\n"
+        ),
+    )
+    .unwrap();
+    ok(conduct().arg("publish").arg(&second).arg("--workspace").arg(&ws));
+    let after = rows();
+    assert_eq!(after.len(), before.len() + 1, "one course more: {after:?}");
+    let (new_id, (_, new_place)) = after.iter().find(|(id, _)| !before.contains_key(*id)).unwrap();
+    let new_pos: i64 = new_place.split(' ').next().unwrap().parse().unwrap();
+    let below = before.keys().filter(|id| after[*id].1.split(' ').next().unwrap().parse::<i64>().unwrap() > new_pos).count();
+    assert!(below > 0, "the new course {new_id} ({new_place}) is not above any course held: the test shows nothing");
+    let mut same = 0;
+    for (id, (row, place)) in &before {
+        if after[id].0 == *row {
+            same += 1;
+            assert_eq!(&after[id].1, place, "course {id}: the same row, its place in the list moved");
+        }
+    }
+    assert!(same >= below, "{same} courses unchanged, {below} below the new one");
+    assert!(!places_before.contains(new_place), "a place of its own");
+}

@@ -30,5 +30,5 @@ pub use build::{Course, Courses, Options, PersonIndex, Suspect, find_courses, sp
 pub use error::{Error, ErrorKind};
 pub use output::{ForceRepeats, Found, PersonName, hidden_by_force};
 pub use signals::{Escalation, HiddenStalking, Sighting, StalkingSignals, escalation, stalking_signals};
-pub use triage::{ListSizes, Priority, QUIET_DAYS, RECENT_DAYS, Review, force_holds, triage, triage_sized};
+pub use triage::{ListSizes, Priority, QUIET_DAYS, RECENT_DAYS, Review, Standing, StandingOrder, force_holds, triage, triage_sized};
 pub use withdrawal::{ForceWithdrawals, Withdrawal, victim_withdrew, withdrawal, withdrawals_by_force};

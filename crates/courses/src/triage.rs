@@ -329,23 +329,54 @@ pub fn triage_sized(
     out
 }
 
-/// The order of the review list: priority, then the priority the rules gave (a course moved
-/// down by [`ListSizes`] heads the list it joins), then more grounds, the most recent last
-/// report, the longest course.
-fn review_order(
-    incidents: &[Incident],
-    courses: &[Course],
-    r: &Review,
-) -> (Priority, Priority, std::cmp::Reverse<usize>, std::cmp::Reverse<i32>, std::cmp::Reverse<usize>, usize) {
-    let c = &courses[r.course];
-    (
-        r.priority,
-        r.by_rules,
-        std::cmp::Reverse(r.grounds),
-        std::cmp::Reverse(day(&incidents[*c.incidents.last().expect("reports")])),
-        std::cmp::Reverse(c.incidents.len()),
-        r.course,
-    )
+/// Where a course stands in the review list, all but the tie between courses equal in all of
+/// it (the list breaks that by the courses' order): priority, then the
+/// priority the rules gave (a course moved down by [`ListSizes`] heads the list it joins), then
+/// more grounds, the more recent last report, the longer course. It is the course's own: other
+/// courses coming and going do not change it (the sizing aside), so a list kept between
+/// publications can be ordered by it without renumbering every row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// The course's priority on the list.
+    pub priority: Priority,
+    /// The priority its rules gave, before the sizing.
+    pub by_rules: Priority,
+    /// How many of the urgent and high rules it meets ([`Review::grounds`]).
+    pub grounds: usize,
+    /// Its last report's recorded day, in days since 1970-01-01.
+    pub last_day: i32,
+    /// How many reports it holds.
+    pub reports: usize,
+}
+
+impl Standing {
+    /// Review `r`'s standing, `r` being a review of one of `courses` over `incidents`.
+    #[must_use]
+    pub fn of(incidents: &[Incident], courses: &[Course], r: &Review) -> Standing {
+        let c = &courses[r.course];
+        Standing {
+            priority: r.priority,
+            by_rules: r.by_rules,
+            grounds: r.grounds,
+            last_day: day(&incidents[*c.incidents.last().expect("reports")]),
+            reports: c.incidents.len(),
+        }
+    }
+
+    /// The key the list is sorted by: earlier is sooner reviewed.
+    #[must_use]
+    pub fn order(&self) -> StandingOrder {
+        use std::cmp::Reverse;
+        (self.priority, self.by_rules, Reverse(self.grounds), Reverse(self.last_day), Reverse(self.reports))
+    }
+}
+
+/// A [`Standing`] as the list sorts it ([`Standing::order`]).
+pub type StandingOrder = (Priority, Priority, std::cmp::Reverse<usize>, std::cmp::Reverse<i32>, std::cmp::Reverse<usize>);
+
+/// The order of the review list: the courses' [`Standing`], then their order in `courses`.
+fn review_order(incidents: &[Incident], courses: &[Course], r: &Review) -> (StandingOrder, usize) {
+    (Standing::of(incidents, courses, r).order(), r.course)
 }
 
 /// How long a force's urgent and high lists may be: the people who work them are few, and a

@@ -661,6 +661,56 @@ pub fn priority_rank(p: Priority) -> i64 {
     }
 }
 
+/// Bits of a list position ([`list_positions`]) for the order among courses that stand alike.
+const TIE_BITS: u32 = 20;
+/// Bits for a course's report count, and for its last report's day (days since 1900-01-01, the
+/// earliest date a record may carry: up to the year 2258).
+const REPORT_BITS: u32 = 17;
+const DAY_BITS: u32 = 17;
+
+/// Each course's place in review order as one number that other courses coming and going leave
+/// alone, so that a publication rewrites only the list rows of the courses that changed (before,
+/// the dense rank moved every row below a course that entered the list: 123,261 of 123,265
+/// courses in one weekly export of the 1M world). From the high bits: whether it has a review
+/// (those without come last), its priority, the priority by its rules, its grounds (more first),
+/// its last report's day (later first), its reports (more first), each the
+/// [`conduct_courses::Standing`] the review list is sorted by; then, among courses that stand
+/// alike in all of that, their order by course number (an older course first), as an index
+/// within that group. Up to 2^17 - 1 reports sort apart; courses with more sort among themselves
+/// by number. A group of more than 2^20 courses standing alike is refused, not folded.
+///
+/// The list's order is the review list's own but for that last tie, which the analysis breaks
+/// by the courses' order in the export.
+fn list_positions(standings: &[Option<conduct_courses::Standing>], labels: &[String]) -> Result<Vec<i64>, Error> {
+    let day_0 = conduct_domain::Date::new(1900, 1, 1).expect("a real day").days_since_epoch();
+    let most = |bits: u32| (1_i64 << bits) - 1;
+    let standing = |s: &Option<conduct_courses::Standing>| -> i64 {
+        let Some(s) = s else { return most(63 - TIE_BITS) };
+        let rank = |p: Priority| priority_rank(p);
+        let grounds = 15 - (s.grounds as i64).min(15);
+        let day = most(DAY_BITS) - i64::from(s.last_day - day_0).clamp(0, most(DAY_BITS));
+        let reports = most(REPORT_BITS) - (s.reports as i64).min(most(REPORT_BITS));
+        (((((rank(s.priority) << 2) | rank(s.by_rules)) << 4 | grounds) << DAY_BITS | day) << REPORT_BITS) | reports
+    };
+    let number = |l: &str| conduct_domain::ids::CourseId::parse(l).map_or(u64::MAX, conduct_domain::ids::CourseId::number);
+    let mut order: Vec<(i64, u64, &str, usize)> =
+        standings.iter().zip(labels).enumerate().map(|(ci, (s, l))| (standing(s), number(l), l.as_str(), ci)).collect();
+    order.sort_unstable();
+    let mut position = vec![0_i64; standings.len()];
+    let mut tie = 0_i64;
+    for (k, &(group, _, _, ci)) in order.iter().enumerate() {
+        tie = if k > 0 && order[k - 1].0 == group { tie + 1 } else { 0 };
+        if tie > most(TIE_BITS) {
+            return Err(Error::refused(format!(
+                "more than {} courses stand alike in the review list (the same priority, grounds, last day and reports)",
+                most(TIE_BITS) + 1
+            )));
+        }
+        position[ci] = (group << TIE_BITS) | tie;
+    }
+    Ok(position)
+}
+
 /// What a publication wrote.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Published {
@@ -1173,6 +1223,13 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     for (rank, r) in a.found.reviews.iter().enumerate() {
         review_of[r.course] = Some(rank);
     }
+    // Each course's place in review order, as one number that other courses coming and going
+    // leave alone (`list_positions`): the list's order is kept in `triage_rank` and `pos`.
+    let standings: Vec<Option<conduct_courses::Standing>> = review_of
+        .iter()
+        .map(|r| r.map(|rank| conduct_courses::Standing::of(&e.incidents, &a.found.courses.courses, &a.found.reviews[rank])))
+        .collect();
+    let position = list_positions(&standings, course_label)?;
     let mut breach_rows = Vec::new();
     let mut per_force: BTreeMap<Force, ForceFigures> = BTreeMap::new();
     // The forces whose records the store holds. Another force's reports from the hub (the
@@ -1181,12 +1238,12 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     let own_forces: std::collections::HashSet<Force> = e.incidents[..a.own_incidents].iter().map(|i| i.force).collect();
     for (ci, c) in a.found.courses.courses.iter().enumerate() {
         let (first, last) = conduct_courses::span(&e.incidents, c);
-        let (priority, reasons, stalking, breaches, rank) = match review_of[ci] {
+        let (priority, reasons, stalking, breaches) = match review_of[ci] {
             Some(rank) => {
                 let r = &a.found.reviews[rank];
-                (r.priority, r.reasons.clone(), r.stalking.review_as_stalking(), r.breaches.len(), rank)
+                (r.priority, r.reasons.clone(), r.stalking.review_as_stalking(), r.breaches.len())
             }
-            None => (Priority::Routine, Vec::new(), false, 0, a.found.reviews.len() + ci),
+            None => (Priority::Routine, Vec::new(), false, 0),
         };
         let forces: Vec<&str> = c.forces.iter().map(|f| f.name()).collect();
         let cid = &course_label[ci];
@@ -1205,12 +1262,13 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             c.is_cross_force().into(),
             priority.as_str().into(),
             priority_rank(priority).into(),
-            (rank as i64).into(),
+            position[ci].into(),
             stalking.into(),
             breaches.into(),
             serde_json::to_string(&reasons).unwrap_or_default().into(),
             c.incidents.iter().filter(|&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
             ids.course_changed[ci].into(),
+            position[ci].into(),
         ]);
         course_incident_ends.push(course_incident_ends.last().map_or(0, |&at| at) + c.incidents.len());
         for f in c.forces.iter().filter(|f| own_forces.contains(f)) {
@@ -1219,7 +1277,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             course_forces.push(vec![
                 f.name().into(),
                 cid.into(),
-                (rank as i64).into(),
+                position[ci].into(),
                 priority_rank(priority).into(),
                 date(last_here).into(),
                 in_force.len().into(),
@@ -1229,6 +1287,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
                 c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count().into(),
                 in_force.iter().filter(|&&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
                 ids.course_changed[ci].into(),
+                position[ci].into(),
             ]);
             let fig = per_force.entry(*f).or_default();
             fig.courses += 1;
@@ -1340,36 +1399,6 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         let inc = &e.incidents[i];
         row.extend([(&course_label[ci]).into(), inc.force.name().into(), (&inc.incident_ref).into(), c.hidden.contains(&i).into()]);
     };
-
-    // Positions in review order — over all courses, and within each force — so that a page of
-    // the triage list is an index range rather than an OFFSET walk.
-    let mut order: Vec<usize> = (0..courses.len()).collect();
-    order.sort_by_key(|&i| courses[i][11].int());
-    let mut pos = vec![0i64; courses.len()];
-    for (p, &i) in order.iter().enumerate() {
-        pos[i] = p as i64;
-    }
-    for (row, p) in courses.iter_mut().zip(pos) {
-        row.push(Value::Int(p));
-    }
-    let mut order: Vec<usize> = (0..course_forces.len()).collect();
-    order.sort_by(|&a, &b| {
-        course_forces[a][0].text().cmp(&course_forces[b][0].text()).then(course_forces[a][2].int().cmp(&course_forces[b][2].int()))
-    });
-    let mut pos = vec![0i64; course_forces.len()];
-    let (mut last_force, mut n) = (String::new(), 0i64);
-    for &i in &order {
-        let f = course_forces[i][0].text();
-        if f != last_force {
-            last_force = f;
-            n = 0;
-        }
-        pos[i] = n;
-        n += 1;
-    }
-    for (row, p) in course_forces.iter_mut().zip(pos) {
-        row.push(Value::Int(p));
-    }
 
     let orders: Vec<Vec<Value>> = e
         .orders
@@ -1993,6 +2022,82 @@ mod tests {
                 one.iter().map(Option::is_some).collect::<Vec<_>>()
             );
         }
+    }
+
+    fn standing(priority: u8, by_rules: u8, grounds: usize, last_day: i32, reports: usize) -> Option<conduct_courses::Standing> {
+        let p = |k: u8| [Priority::Urgent, Priority::High, Priority::Review, Priority::Routine][usize::from(k % 4)];
+        Some(conduct_courses::Standing { priority: p(priority), by_rules: p(by_rules), grounds, last_day, reports })
+    }
+
+    fn course_label(n: u64) -> String {
+        conduct_domain::ids::CourseId::new(n).unwrap().to_string()
+    }
+
+    proptest::proptest! {
+        /// Positions sort the courses as the review list does (by standing, then by course
+        /// number where the list ties), each is its own, and courses added with new numbers
+        /// (as fresh courses get) leave every other course's position alone.
+        #[test]
+        fn a_list_position_keeps_the_lists_order_and_stays_put_when_courses_come(
+            held in proptest::collection::vec((0_u8..4, 0_u8..4, 0_usize..12, -30_000_i32..40_000, 1_usize..300_000), 0..60),
+            added in proptest::collection::vec((0_u8..4, 0_u8..4, 0_usize..12, -30_000_i32..40_000, 1_usize..300_000), 0..20),
+            unreviewed in proptest::collection::vec(proptest::bool::weighted(0.1), 80),
+        ) {
+            // Few distinct values so that many courses stand alike.
+            let s = |&(p, b, g, d, r): &(u8, u8, usize, i32, usize), k: usize| {
+                if unreviewed[k] { None } else { standing(p, b, g % 3, d % 4, if r % 2 == 0 { r } else { r % 3 }) }
+            };
+            let before: Vec<_> = held.iter().enumerate().map(|(k, h)| s(h, k)).collect();
+            let labels: Vec<String> = (0..before.len() as u64).map(|n| course_label(n * 3 + 1)).collect();
+            let positions = list_positions(&before, &labels).unwrap();
+            let mut by_position: Vec<usize> = (0..before.len()).collect();
+            by_position.sort_by_key(|&k| positions[k]);
+            let mut by_list: Vec<usize> = (0..before.len()).collect();
+            // The review list's order: standing (the courses without a review last; report
+            // counts past the field's cap as the cap), then course number; one position each.
+            let capped = |s: conduct_courses::Standing| conduct_courses::Standing { reports: s.reports.min((1 << REPORT_BITS) - 1), ..s };
+            by_list.sort_by_key(|&k| (before[k].is_none(), before[k].map(|s| capped(s).order()), k));
+            proptest::prop_assert_eq!(&by_position, &by_list);
+            proptest::prop_assert!(positions.iter().all(|&p| p >= 0));
+            let mut all = before.clone();
+            let mut more = labels.clone();
+            for (k, a) in added.iter().enumerate() {
+                all.push(s(a, held.len() + k));
+                more.push(course_label(held.len() as u64 * 3 + 10 + k as u64));
+            }
+            let after = list_positions(&all, &more).unwrap();
+            proptest::prop_assert_eq!(&after[..before.len()], &positions[..]);
+            let mut distinct = after.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            proptest::prop_assert_eq!(distinct.len(), after.len());
+        }
+    }
+
+    /// The extremes of each part of a position still sort as the list does: the earliest and
+    /// the latest day a record may carry, no reports' cap reached and passed, grounds of 0 and
+    /// more than the field holds.
+    #[test]
+    fn list_positions_at_the_edges_of_their_fields() {
+        let day = |y: i32| conduct_domain::Date::new(y, 1, 1).unwrap().days_since_epoch();
+        let standings = [
+            standing(0, 0, 10, day(1900), 1),
+            standing(0, 0, 10, day(2258), 1),
+            standing(0, 0, 0, day(2258), 1),
+            standing(0, 0, 99, day(2000), 1),
+            standing(3, 3, 0, day(1900), 1),
+            standing(3, 3, 0, day(1900), (1 << 17) - 2),
+            standing(3, 3, 0, day(1900), 1 << 20),
+            None,
+            // Past the cap, report counts tie, and the course number orders them.
+            standing(2, 2, 0, day(1900), 1 << 19),
+            standing(2, 2, 0, day(1900), 1 << 18),
+        ];
+        let labels: Vec<String> = (1..=standings.len() as u64).map(course_label).collect();
+        let p = list_positions(&standings, &labels).unwrap();
+        let mut order: Vec<usize> = (0..p.len()).collect();
+        order.sort_by_key(|&k| p[k]);
+        assert_eq!(order, [3, 1, 0, 2, 8, 9, 6, 5, 4, 7], "{p:?}");
     }
 
     /// `upsert` against the rule it keeps: replace in place, append new keys in first-seen

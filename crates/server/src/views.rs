@@ -273,11 +273,17 @@ impl ListRows {
         self.rows.binary_search_by_key(&pos, |r| r.pos).ok().map(|i| &self.rows[i])
     }
 
-    /// The rows at positions `start..end`, in order.
-    fn range(&self, start: i64, end: i64) -> &[ListRow] {
-        let from = self.rows.partition_point(|r| r.pos < start);
-        let to = self.rows.partition_point(|r| r.pos < end).max(from);
-        &self.rows[from..to]
+    /// The rows of priority rank `p` (every row for `None`), in order: the priority is the
+    /// first thing a position orders by, so they sit together.
+    fn of_priority(&self, p: Option<i64>) -> &[ListRow] {
+        match p {
+            None => &self.rows,
+            Some(p) => {
+                let from = self.rows.partition_point(|r| r.priority < p);
+                let to = self.rows.partition_point(|r| r.priority <= p).max(from);
+                &self.rows[from..to]
+            }
+        }
     }
 }
 
@@ -707,7 +713,7 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     };
     let plain = cond.clone();
     // In review order, a page is found by position: with at most a priority filter (the common
-    // case) the list's rows sit at consecutive positions, so a page is a range of them; with
+    // case) the list's rows sit together in the list kept in memory, so a page is a run of them; with
     // other fixed filters (the flags, new since the last visit), the list's positions are read
     // once per publication and a page is picked from them. Filters on the workflow (assigned,
     // reviewed) and other orders take an OFFSET over the filtered, sorted index. The open list
@@ -749,20 +755,15 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         let rows = totals.list(c, &published, force)?;
         (chosen.iter().filter_map(|&pos| rows.at(pos)).map(|r| (r.course_id.to_string(), r.reports)).collect(), open)
     } else if by_position {
-        let first = totals.count(c, &published, &format!("SELECT COALESCE(MIN(pos), 0) FROM {from}{filter}"), &params)?;
-        let (start, end) = match &settled {
-            Some(s) => open_range(&s.positions, first, offset, per_page as i64),
-            None => (first + offset, first + offset + per_page as i64),
-        };
-        // The rows at those positions (of the priority asked for, whose rows are consecutive),
-        // from the list's rows kept in memory.
+        // The list's rows of the priority asked for (all of them without one) sit together in
+        // review order: the page is picked from them, kept in memory, by place, stepping over
+        // the settled ones.
         let rows = totals.list(c, &published, force)?;
-        let page = rows
-            .range(start, end)
-            .iter()
-            .filter(|r| priority.is_none_or(|p| r.priority == p))
-            .map(|r| (r.course_id.to_string(), r.reports))
-            .collect();
+        let part = rows.of_priority(priority);
+        let no_settled = Vec::new();
+        let settled_here = settled.as_ref().map_or(&no_settled, |s| &s.positions);
+        let (chosen, _) = open_places(part.len(), |p| part.binary_search_by_key(&p, |r| r.pos).ok(), settled_here, offset, per_page as i64);
+        let page = chosen.into_iter().map(|i| (part[i].course_id.to_string(), part[i].reports)).collect();
         (page, counted(c)?)
     } else {
         let mut p = params.clone();
@@ -897,11 +898,21 @@ fn open_range(settled: &[i64], first: i64, offset: i64, n: i64) -> (i64, i64) {
 /// `list` (ascending), with the rows at `settled` (ascending; some may not be in the list) left
 /// out; and how many open rows the list has.
 fn open_page(list: &[i64], settled: &[i64], offset: i64, n: i64) -> (Vec<i64>, i64) {
-    // The settled rows' places in the list (ascending), stepped over as positions are.
-    let skip: Vec<i64> = settled.iter().filter_map(|p| list.binary_search(p).ok().map(|i| i as i64)).collect();
+    let (chosen, open) = open_places(list.len(), |p| list.binary_search(&p).ok(), settled, offset, n);
+    (chosen.into_iter().map(|i| list[i]).collect(), open)
+}
+
+/// The places (indices) of the open rows `offset .. offset + n` of a list of `len` rows in
+/// ascending positions, where `place` finds a position's place in the list, with the rows at
+/// `settled` (ascending; some may not be in the list) left out; and how many open rows the list
+/// has. Positions need not be consecutive (a publication keeps each course's own, see
+/// `dataset::list_positions`): pages are counted in places.
+fn open_places(len: usize, place: impl Fn(i64) -> Option<usize>, settled: &[i64], offset: i64, n: i64) -> (Vec<usize>, i64) {
+    // The settled rows' places in the list (ascending, as their positions are).
+    let skip: Vec<i64> = settled.iter().filter_map(|&p| place(p).map(|i| i as i64)).collect();
     let (start, end) = open_range(&skip, 0, offset, n);
-    let len = list.len() as i64;
-    let chosen = (start.min(len)..end.min(len)).filter(|i| skip.binary_search(i).is_err()).map(|i| list[i as usize]).collect();
+    let len = len as i64;
+    let chosen = (start.min(len)..end.min(len)).filter(|i| skip.binary_search(i).is_err()).map(|i| i as usize).collect();
     (chosen, len - skip.len() as i64)
 }
 
