@@ -686,11 +686,10 @@ fn list_positions(standings: &[Option<conduct_courses::Standing>], labels: &[Str
     let most = |bits: u32| (1_i64 << bits) - 1;
     let standing = |s: &Option<conduct_courses::Standing>| -> i64 {
         let Some(s) = s else { return most(63 - TIE_BITS) };
-        let rank = |p: Priority| priority_rank(p);
         let grounds = 15 - (s.grounds as i64).min(15);
         let day = most(DAY_BITS) - i64::from(s.last_day - day_0).clamp(0, most(DAY_BITS));
         let reports = most(REPORT_BITS) - (s.reports as i64).min(most(REPORT_BITS));
-        (((((rank(s.priority) << 2) | rank(s.by_rules)) << 4 | grounds) << DAY_BITS | day) << REPORT_BITS) | reports
+        (((((priority_rank(s.priority) << 2) | priority_rank(s.by_rules)) << 4 | grounds) << DAY_BITS | day) << REPORT_BITS) | reports
     };
     let number = |l: &str| conduct_domain::ids::CourseId::parse(l).map_or(u64::MAX, conduct_domain::ids::CourseId::number);
     let mut order: Vec<(i64, u64, &str, usize)> =

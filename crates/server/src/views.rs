@@ -737,15 +737,6 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
     cond.extend(workflow_cond.iter().map(String::as_str));
     let filter = if cond.is_empty() { String::new() } else { format!(" WHERE {}", cond.join(" AND ")) };
     let published = read.published_at.clone();
-    let count_sql = format!("SELECT COUNT(*) FROM {from}{filter}");
-    // Reviews and assignments change between publications: those counts are not kept.
-    let counted = |c: &mut Conn| -> Result<i64, StoreError> {
-        Ok(if live {
-            c.query_one(&count_sql, &params)?.and_then(|r| r[0].int()).unwrap_or(0)
-        } else {
-            totals.count(c, &published, &count_sql, &params)? - settled.as_ref().map_or(0, |s| s.positions.len() as i64)
-        })
-    };
     let offset = ((page - 1) * per_page) as i64;
     let (chosen_rows, total): (Vec<(String, Option<i64>)>, i64) = if by_position && !contiguous {
         let list = totals.positions(c, &published, &format!("SELECT pos FROM {from}{filter}"), &params)?;
@@ -762,16 +753,24 @@ pub fn triage(c: &mut Conn, user: &User, q: &TriageQuery, totals: &Totals) -> Vi
         let part = rows.of_priority(priority);
         let no_settled = Vec::new();
         let settled_here = settled.as_ref().map_or(&no_settled, |s| &s.positions);
-        let (chosen, _) = open_places(part.len(), |p| part.binary_search_by_key(&p, |r| r.pos).ok(), settled_here, offset, per_page as i64);
+        let (chosen, open) =
+            open_places(part.len(), |p| part.binary_search_by_key(&p, |r| r.pos).ok(), settled_here, offset, per_page as i64);
         let page = chosen.into_iter().map(|i| (part[i].course_id.to_string(), part[i].reports)).collect();
-        (page, counted(c)?)
+        (page, open)
     } else {
         let mut p = params.clone();
         p.push(Value::Int(per_page as i64));
         p.push(Value::Int(offset));
         let sql = format!("SELECT course_id, reports FROM {from}{filter} ORDER BY {order} {LIMIT_OFFSET}");
         let page = c.query(&sql, &p)?.into_iter().map(|mut r| (take_text(&mut r[0]), r[1].int())).collect();
-        (page, counted(c)?)
+        // Reviews and assignments change between publications: those counts are not kept.
+        let count_sql = format!("SELECT COUNT(*) FROM {from}{filter}");
+        let total = if live {
+            c.query_one(&count_sql, &params)?.and_then(|r| r[0].int()).unwrap_or(0)
+        } else {
+            totals.count(c, &published, &count_sql, &params)?
+        };
+        (page, total)
     };
     // The page's ids in order (each list above is in the list's order: a position is a row's
     // place in review order), and their display columns from those kept in memory.
@@ -865,16 +864,16 @@ fn settled_positions(c: &mut Conn, force: Option<Force>, priority: Option<i64>) 
     Ok(Settled { positions, ids: rows.iter().map(|r| r[1].text()).collect() })
 }
 
-/// The range of positions `[start, end)` that holds the open rows `offset .. offset + n` of a
-/// list whose rows sit at consecutive positions from `first`, with the rows at `settled`
-/// (ascending) left out: `end - start` is `n` plus the settled rows stepped over inside.
-fn open_range(settled: &[i64], first: i64, offset: i64, n: i64) -> (i64, i64) {
+/// The range of places `[start, end)` that holds the open rows `offset .. offset + n` of a
+/// list, with the rows at places `settled` (ascending) left out: `end - start` is `n` plus the
+/// settled rows stepped over inside.
+fn open_range(settled: &[i64], offset: i64, n: i64) -> (i64, i64) {
     let before = |p: i64| settled.partition_point(|&s| s < p) as i64;
-    // The first open row at or after the open index `offset`: its position less the settled
-    // rows before it is `first + offset`.
-    let mut start = first + offset;
+    // The first open row at or after the open index `offset`: its place less the settled rows
+    // before it is `offset`.
+    let mut start = offset;
     loop {
-        let next = first + offset + before(start);
+        let next = offset + before(start);
         if next == start {
             break;
         }
@@ -910,7 +909,7 @@ fn open_page(list: &[i64], settled: &[i64], offset: i64, n: i64) -> (Vec<i64>, i
 fn open_places(len: usize, place: impl Fn(i64) -> Option<usize>, settled: &[i64], offset: i64, n: i64) -> (Vec<usize>, i64) {
     // The settled rows' places in the list (ascending, as their positions are).
     let skip: Vec<i64> = settled.iter().filter_map(|&p| place(p).map(|i| i as i64)).collect();
-    let (start, end) = open_range(&skip, 0, offset, n);
+    let (start, end) = open_range(&skip, offset, n);
     let len = len as i64;
     let chosen = (start.min(len)..end.min(len)).filter(|i| skip.binary_search(i).is_err()).map(|i| i as usize).collect();
     (chosen, len - skip.len() as i64)
@@ -2723,26 +2722,25 @@ mod tests {
         }
     }
 
-    /// The open rows `offset .. offset + n` of a list at positions `first ..= last` with
-    /// `settled` left out, found by walking it.
-    fn walked(settled: &[i64], first: i64, last: i64, offset: i64, n: i64) -> Vec<i64> {
-        (first..=last).filter(|p| !settled.contains(p)).skip(offset as usize).take(n as usize).collect()
+    /// The open rows `offset .. offset + n` of a list of places `0 ..= last` with `settled`
+    /// left out, found by walking it.
+    fn walked(settled: &[i64], last: i64, offset: i64, n: i64) -> Vec<i64> {
+        (0..=last).filter(|p| !settled.contains(p)).skip(offset as usize).take(n as usize).collect()
     }
 
     #[test]
     fn the_open_list_steps_over_settled_positions_as_a_walk_would() {
-        // Every settled set of a 12-row list starting at 5 (4,096 sets), every offset and
-        // page size 1 to 4: the range holds exactly the walk's rows and the settled ones
-        // between them.
-        let (first, last) = (5_i64, 16_i64);
+        // Every settled set of a 12-row list (4,096 sets), every offset and page size 1 to 4:
+        // the range holds exactly the walk's rows and the settled ones between them.
+        let last = 11_i64;
         for mask in 0u32..(1 << 12) {
-            let settled: Vec<i64> = (0..12).filter(|b| mask & (1 << b) != 0).map(|b| first + b as i64).collect();
+            let settled: Vec<i64> = (0..12).filter(|b| mask & (1 << b) != 0).collect();
             for n in 1..=4 {
                 for offset in 0..=12 {
-                    let (start, end) = open_range(&settled, first, offset, n);
+                    let (start, end) = open_range(&settled, offset, n);
                     let got: Vec<i64> = (start..end.min(last + 1)).filter(|p| !settled.contains(p)).collect();
-                    assert_eq!(got, walked(&settled, first, last, offset, n), "settled {settled:?}, offset {offset}, n {n}");
-                    let want = walked(&settled, first, last, offset, n);
+                    assert_eq!(got, walked(&settled, last, offset, n), "settled {settled:?}, offset {offset}, n {n}");
+                    let want = walked(&settled, last, offset, n);
                     if let Some(&w) = want.first() {
                         assert_eq!(start, w, "the range starts at the first open row");
                     }
