@@ -1044,14 +1044,22 @@ pub fn publish_read(
     // The added exports not yet held (one whose import committed before its process stopped is
     // queued again, and held once).
     let mut pending = Vec::new();
-    let known = conduct_store::known_incidents(conn).map_err(Error::from)?;
+    // The incidents held (1M keys at the 1M world, about half a second) are read only for an
+    // export to be read here: `conduct publish` hands over the records it validated.
+    let mut known: Option<conduct_ingest::KnownIncidents> = None;
     for (s, read) in adding {
         if held(conn, &s.name)? {
             retire(s);
         } else {
             let read = match read {
                 Some(read) => read,
-                None => read_export(&known, &s.dir)?,
+                None => {
+                    let known = match &mut known {
+                        Some(known) => known,
+                        None => known.insert(conduct_store::known_incidents(conn).map_err(Error::from)?),
+                    };
+                    read_export(known, &s.dir)?
+                }
             };
             pending.push((s, read));
         }
