@@ -1093,6 +1093,17 @@ fn keep_ids_through_any_sequence_of_exports(cases: u32, place: &dyn Fn(&Path) ->
                 let now = shown(&ws);
                 // The records are the people rows held, each under the population's person.
                 prop_assert!(now.records.keys().eq(held.keys()), "{step:?}: the published records are those held");
+                // Value for value: a changed people row is published changed (a publication
+                // through the population compares the other records by their keys only).
+                let values = "record_id || '|' || incident_ref || '|' || role || '|' || coalesce(forename, '') || '|' || \
+                              coalesce(surname, '') || '|' || coalesce(date_of_birth, '') || '|' || coalesce(postcode, '') || '|' || \
+                              coalesce(phone, '') || '|' || coalesce(email, '')";
+                prop_assert_eq!(
+                    ws.column(&format!("SELECT {values} FROM records")),
+                    ws.column(&format!("SELECT {values} FROM people")),
+                    "{:?}: the published records are the people rows held, value for value",
+                    step
+                );
                 if linked {
                     let population: BTreeMap<String, String> = pairs(&ws, "SELECT record_id || '=' || person FROM population_records")
                         .into_iter()

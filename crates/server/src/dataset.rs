@@ -1073,7 +1073,15 @@ pub fn publish_read(
     let population = conduct_population::holds_population(conn).map_err(Error::from)?;
     let updating = std::time::Instant::now();
     let mut update_stages: Vec<(&'static str, f64)> = Vec::new();
+    // What the publication before these updates stood on, and the records the updates import:
+    // the records table is then compared by its keys and persons (see [`Touched`]).
+    let mut touched = None;
     if population {
+        touched = Some(Touched {
+            publication: meta_number(conn, "publication")?.unwrap_or(0),
+            import: last_import(conn)?,
+            records: pending.iter().flat_map(|(_, (e, _))| e.people.iter().map(|p| (p.force, p.record_id.clone()))).collect(),
+        });
         let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
         for (s, (export, summary)) in pending.drain(..) {
             let (_, report) =
@@ -1145,9 +1153,9 @@ pub fn publish_read(
             conn.execute("INSERT INTO exports (name) VALUES (?)", &[s.name.as_str().into()])?;
             retire(s);
         }
-        let analysed_import = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+        let analysed_import = last_import(conn)?;
         laps.lap("import");
-        match publish_once(conn, &a, expected, analysed_import, writes) {
+        match publish_once(conn, &a, expected, analysed_import, writes, touched.as_ref()) {
             Err(e) if e.kind() == ErrorKind::Conflict => continue,
             Ok(mut p) => {
                 laps.stages.append(&mut p.stages);
@@ -1169,8 +1177,66 @@ pub fn publish_read(
 ///
 /// [`ErrorKind::Db`] when the query fails.
 pub fn behind(conn: &mut Conn) -> Result<bool, Error> {
-    let last = conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
-    Ok(last > meta_number(conn, "published_import")?.unwrap_or(0))
+    Ok(last_import(conn)? > meta_number(conn, "published_import")?.unwrap_or(0))
+}
+
+/// The id of the store's last import (0 before the first).
+fn last_import(conn: &mut Conn) -> Result<i64, Error> {
+    Ok(conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0))
+}
+
+/// The people rows a publication's population updates imported (new, changed or the same
+/// again), and what the store held before them: the publication then in force and the last
+/// import.
+///
+/// A published `records` row is its people row with its person's id. When nothing was
+/// imported between the publication in force and these updates (its `published_import` is
+/// `import`) and this publication replaces that one, every people row the updates did not
+/// import is the one that publication wrote into `records`, so the records table is compared
+/// by its keys, roles and persons only ([`RECORD_KEY_COLUMNS`], 5 of its 18 columns), and the
+/// rows the updates imported alone are then compared whole, each with the held row of its key
+/// ([`crate::changes::compare_whole`]). Anything else (an import between, another
+/// publication first, a records layout other than [`RECORDS_LAYOUT`]) compares every column
+/// of every row.
+struct Touched {
+    publication: i64,
+    import: i64,
+    records: std::collections::HashSet<(Force, conduct_domain::Text), foldhash::fast::RandomState>,
+}
+
+/// The columns of `records` compared for a people row no update touched.
+const RECORD_KEY_COLUMNS: [&str; 5] = ["force", "record_id", "incident_ref", "role", "person_id"];
+
+/// How a publication makes a `records` row from its people row (`record_row` in
+/// [`publish_once`]), stored in `meta` as `records_layout`. The comparison by keys
+/// ([`Touched`]) takes the other columns as written only under the same layout: a build that
+/// renders any of them otherwise (test `a_records_row_is_made_as_its_layout_says` pins each)
+/// must change this, and its first publication compares every column.
+const RECORDS_LAYOUT: &str = "records 1: force record_id incident_ref role person_id local_person_id forename middle_names surname \
+                              date_of_birth sex address postcode phone email online_handles pnc_id ni_number";
+
+/// A `records` row: the people row `p` under `person`, laid out as [`RECORDS_LAYOUT`] says.
+fn record_row(p: &conduct_domain::Involvement, person: Value, row: &mut Vec<Value>) {
+    row.extend([
+        p.force.name().into(),
+        (&p.record_id).into(),
+        (&p.incident_ref).into(),
+        p.role.as_str().into(),
+        person,
+        Value::opt_text(&p.local_person_id),
+        Value::opt_text(&p.forename),
+        Value::opt_text(&p.middle_names),
+        Value::opt_text(&p.surname),
+        Value::opt_text(p.date_of_birth()),
+        Value::opt_text(&p.sex),
+        Value::opt_text(&p.address),
+        Value::opt_text(&p.postcode),
+        Value::opt_text(p.phone()),
+        Value::opt_text(&p.email),
+        Value::opt_text(&p.online_handles),
+        Value::opt_text(&p.pnc_id),
+        Value::opt_text(&p.ni_number),
+    ]);
 }
 
 /// Rows of one table written at a time while a publication fills its copies (SQLite): a
@@ -1210,8 +1276,28 @@ fn sweep_tables(conn: &mut Conn) -> Result<(), Error> {
     Ok(())
 }
 
-fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i64, writes: Writes) -> Result<Published, Error> {
+fn publish_once(
+    conn: &mut Conn,
+    a: &Analysis,
+    expected: i64,
+    analysed_import: i64,
+    writes: Writes,
+    touched: Option<&Touched>,
+) -> Result<Published, Error> {
     let e = &a.export;
+    // The records compared by their keys when only the updates' rows can have changed.
+    let touched = match touched {
+        Some(t)
+            if t.publication == expected
+                && meta_number(conn, "published_import")? == Some(t.import)
+                && conn
+                    .query_one("SELECT value FROM meta WHERE key = 'records_layout'", &[])?
+                    .is_some_and(|r| r[0].text() == RECORDS_LAYOUT) =>
+        {
+            Some(&t.records)
+        }
+        _ => None,
+    };
     let mut laps = Laps::new();
     let ids = carried_ids(conn, a)?;
     if ids.publication != expected {
@@ -1362,29 +1448,16 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     }
 
     let (own_people, of_row) = (&e.people[..a.own_people], a.found.persons.of_row());
-    let record_row = |k: usize, row: &mut Vec<Value>| {
+    let record_row = |k: usize, row: &mut Vec<Value>| record_row(&own_people[k], pid(of_row[k]), row);
+    // A records row by its keys, role and person, for the comparison by keys (see [`Touched`]),
+    // and the rows the updates imported, compared whole after it.
+    let record_key_row = |k: usize, row: &mut Vec<Value>| {
         let (p, n) = (&own_people[k], of_row[k]);
-        row.extend([
-            p.force.name().into(),
-            (&p.record_id).into(),
-            (&p.incident_ref).into(),
-            p.role.as_str().into(),
-            pid(n),
-            Value::opt_text(&p.local_person_id),
-            Value::opt_text(&p.forename),
-            Value::opt_text(&p.middle_names),
-            Value::opt_text(&p.surname),
-            Value::opt_text(p.date_of_birth()),
-            Value::opt_text(&p.sex),
-            Value::opt_text(&p.address),
-            Value::opt_text(&p.postcode),
-            Value::opt_text(p.phone()),
-            Value::opt_text(&p.email),
-            Value::opt_text(&p.online_handles),
-            Value::opt_text(&p.pnc_id),
-            Value::opt_text(&p.ni_number),
-        ]);
+        row.extend([p.force.name().into(), (&p.record_id).into(), (&p.incident_ref).into(), p.role.as_str().into(), pid(n)]);
     };
+    let imported: Vec<usize> = touched
+        .map(|t| (0..own_people.len()).filter(|&k| t.contains(&(own_people[k].force, own_people[k].record_id.clone()))).collect())
+        .unwrap_or_default();
     // Per person number: its records and their forces, in the order first seen (the first
     // held inline: a person of more than one force is rare, and a list each would be a million
     // allocations at the 1M world). The persons' rows are made as they are read
@@ -1591,6 +1664,23 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
         ),
     ];
     debug_assert!(tables.iter().map(|t| t.0).eq(crate::schema::ANALYSIS.iter().map(|t| t.0)));
+    // What each table is compared by: its rows, but the records by their keys when only the
+    // updates' rows can have changed. Changes are indexes into the rows, the same in both.
+    let mut compared = tables;
+    let by_keys = touched.and_then(|_| tables.iter().position(|t| t.0 == "records"));
+    if let Some(r) = by_keys {
+        compared[r] = ("records", &RECORD_KEY_COLUMNS, Rows::Made { len: own_people.len(), make: &record_key_row });
+    }
+    // The rows the updates imported, compared whole where the keys matched.
+    let imported_compared_whole = |c: &mut Conn, changes: &mut [Option<crate::changes::RowChanges>]| -> Result<(), Error> {
+        if let Some(r) = by_keys
+            && let Some(ch) = &mut changes[r]
+        {
+            let (t, columns, rows) = tables[r];
+            crate::changes::compare_whole(c, t, columns, 2, rows, &imported, ch)?;
+        }
+        Ok(())
+    };
     // What the commit records besides the tables: where retired ids lead, the figures of the
     // publication, and the last import it analysed.
     let now = crate::audit::now();
@@ -1651,6 +1741,7 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             ("next_person", ids.next_person.to_string()),
             ("next_course", ids.next_course.to_string()),
             ("published_import", analysed_import.to_string()),
+            ("records_layout", RECORDS_LAYOUT.to_string()),
         ];
         // Whose persons these are: a linked population's (under its ids, and the last of its
         // batches shown, whose merges and splits are in the history), or this linkage's.
@@ -1679,7 +1770,8 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             }
             // Compared under the lock: no other publication changes the tables meanwhile, so
             // the rows' keys (ctid) stay theirs until deleted.
-            let changes = compare(c, &tables, writes, usize::MAX)?;
+            let mut changes = compare(c, &compared, writes, usize::MAX)?;
+            imported_compared_whole(c, &mut changes)?;
             laps.lap("compare");
             for ((t, columns, rows), changes) in tables.iter().zip(&changes) {
                 match changes {
@@ -1712,7 +1804,8 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
     // between (indexed after filling, up to INDEXED_AFTER_ROWS rows), which that transaction
     // swaps in.
     let version = crate::changes::data_version(conn)?;
-    let mut changes = compare(conn, &tables, writes, IN_PLACE_ROWS)?;
+    let mut changes = compare(conn, &compared, writes, IN_PLACE_ROWS)?;
+    imported_compared_whole(conn, &mut changes)?;
     laps.lap("compare");
     let tag = format!("{}_{}", owner_tag().replace('-', "_"), crate::audit::hex(&crate::auth::random_bytes::<4>()));
     let filling = format!("{FILLING}{tag}");
@@ -1766,7 +1859,9 @@ fn publish_once(conn: &mut Conn, a: &Analysis, expected: i64, analysed_import: i
             if meta_number(c, "publication")?.unwrap_or(0) != expected {
                 return Err(conflict());
             }
-            crate::changes::still_current(c, &tables, &mut changes, version)?;
+            if crate::changes::still_current(c, &compared, &mut changes, version)? {
+                imported_compared_whole(c, &mut changes)?;
+            }
             for ((t, columns, rows), changes) in tables.iter().zip(&changes) {
                 match changes {
                     Some(changes) => crate::changes::apply(c, t, columns, *rows, changes)?,
@@ -2084,6 +2179,65 @@ mod tests {
     /// The extremes of each part of a position still sort as the list does: the earliest and
     /// the latest day a record may carry, no reports' cap reached and passed, grounds of 0 and
     /// more than the field holds.
+    /// Pins `record_row`, which the comparison by keys trusts for the columns it does not
+    /// compare (see [`RECORDS_LAYOUT`]): a change here must come with a new layout, so that the
+    /// first publication of the build compares every column of the records it wrote before.
+    #[test]
+    fn a_records_row_is_made_as_its_layout_says() {
+        use conduct_domain::{Involvement, Role};
+        let mut p = Involvement::new("R1", Force::resolve("Kent").unwrap(), "K-1234", Role::Victim);
+        p.local_person_id = "N77".into();
+        p.forename = "Aisling".into();
+        p.middle_names = "Mary Anne".into();
+        p.surname = "Brennan-Keogh".into();
+        p.set_date_of_birth("1991-02");
+        p.sex = "F".into();
+        p.address = "1 Long Lane, Bootle".into();
+        p.postcode = "L20 8DX".into();
+        p.set_phone("+44 7700 900401");
+        p.email = "a@example.org".into();
+        p.online_handles = "@ab;@cd".into();
+        p.pnc_id = "91/123456A".into();
+        p.ni_number = "QQ123456C".into();
+        let mut row = Vec::new();
+        record_row(&p, "P0000007".into(), &mut row);
+        let text = |s: &str| Value::from(s);
+        let expected = [
+            text("Kent"),
+            text("R1"),
+            text("K-1234"),
+            text("victim"),
+            text("P0000007"),
+            text("N77"),
+            text("Aisling"),
+            text("Mary Anne"),
+            text("Brennan-Keogh"),
+            text("1991-02"),
+            text("F"),
+            text("1 Long Lane, Bootle"),
+            text("L20 8DX"),
+            text("+44 7700 900401"),
+            text("a@example.org"),
+            text("@ab;@cd"),
+            text("91/123456A"),
+            text("QQ123456C"),
+        ];
+        assert_eq!(row, expected);
+        // An empty field is NULL.
+        let mut row = Vec::new();
+        record_row(&Involvement::new("R2", Force::resolve("Kent").unwrap(), "1234", Role::Suspect), "P0000008".into(), &mut row);
+        assert_eq!(row[..5], [text("Kent"), text("R2"), text("1234"), text("suspect"), text("P0000008")]);
+        assert!(row[5..].iter().all(|v| *v == Value::Null), "{row:?}");
+        // The layout names the columns in the order the row holds them, and the records table's.
+        let columns: Vec<&str> = RECORDS_LAYOUT.split_once(": ").unwrap().1.split_whitespace().collect();
+        assert_eq!(columns.len(), row.len());
+        let (_, ddl) = crate::schema::ANALYSIS.iter().find(|(t, _)| *t == "records").unwrap();
+        let (declared, _key) = ddl.split_once(", PRIMARY KEY").unwrap();
+        let declared: Vec<&str> = declared.split(", ").filter_map(|c| c.split_whitespace().next()).collect();
+        assert_eq!(columns, declared);
+        assert_eq!(RECORD_KEY_COLUMNS, columns[..5]);
+    }
+
     #[test]
     fn list_positions_at_the_edges_of_their_fields() {
         let day = |y: i32| conduct_domain::Date::new(y, 1, 1).unwrap().days_since_epoch();
