@@ -26,6 +26,16 @@ fn each_row(conn: &mut Conn, table: &str, columns: &[&str], take: &mut dyn FnMut
     failed.map_or(Ok(()), Err)
 }
 
+/// How many rows `table` holds, the capacity of the vector its rows are read into (a row
+/// imported meanwhile only grows it). Grown by doubling instead, the people rows (424 bytes
+/// each, 1.96M at the 1M world) were copied at each doubling into fresh memory, whose first
+/// touches cost more than the copy: about a tenth of a publication's samples, and a quarter of
+/// its page faults (docs/benchmarks.md, session 40).
+fn rows_in(conn: &mut Conn, table: &str) -> Result<usize, Error> {
+    let n = conn.query_one(&format!("SELECT count(*) FROM {table}"), &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// The people rows the store holds, in first-import order, read one at a time.
 ///
 /// # Errors
@@ -33,7 +43,7 @@ fn each_row(conn: &mut Conn, table: &str, columns: &[&str], take: &mut dyn FnMut
 /// [`crate::ErrorKind::Db`] when a query fails, [`crate::ErrorKind::BadRow`] when a stored value cannot be read
 /// back.
 pub fn load_people(conn: &mut Conn) -> Result<Vec<conduct_domain::Involvement>, Error> {
-    let mut people = Vec::new();
+    let mut people = Vec::with_capacity(rows_in(conn, "people")?);
     each_row(conn, "people", PEOPLE_COLUMNS, &mut |r| {
         people.push(rows::involvement_from_row(r)?);
         Ok(())
@@ -77,7 +87,7 @@ pub fn load_export_then<T>(conn: &mut Conn, then: impl FnOnce(&mut Conn) -> T) -
 
 /// [`load_export`] of every table but the people.
 fn load_except_people(conn: &mut Conn) -> Result<Export, Error> {
-    let mut export = Export::default();
+    let mut export = Export { incidents: Vec::with_capacity(rows_in(conn, "incidents")?), ..Export::default() };
     each_row(conn, "incidents", INCIDENT_COLUMNS, &mut |r| {
         export.incidents.push(rows::incident_from_row(r)?);
         Ok(())
