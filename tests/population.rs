@@ -671,6 +671,60 @@ fn a_row_changed_between_two_publications_is_published_changed() {
     assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM records"), ["6"]);
 }
 
+/// A report sent again with an outcome is published with it: a publication through the
+/// population compares the incidents by their keys, and the reports its export imported whole.
+/// And a report changed by an import that no publication followed (`conduct ingest`) is
+/// published changed by the next one, which then compares every incident.
+#[test]
+fn an_incident_changed_by_an_export_is_published_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("e1");
+    two_women(&first);
+    let ws = tmp.path().join("ws");
+    update(&ws, &first.join("people.csv"), &tmp.path().join("out1"));
+    ok(conduct().arg("publish").arg(&first).arg("--workspace").arg(&ws));
+    let outcome = |ws: &Path, r: &str| {
+        crate::util::column(
+            ws,
+            &format!(
+                "SELECT coalesce(CAST(outcome_type AS TEXT), '-') || ' ' || coalesce(narrative, '-') FROM published_incidents WHERE incident_ref = '{r}'"
+            ),
+        )
+    };
+    assert_eq!(outcome(&ws, "M-2"), ["- -"]);
+    // Her second report sent again: she withdrew her support.
+    let again = tmp.path().join("e2");
+    std::fs::create_dir_all(&again).unwrap();
+    let incidents = std::fs::read_to_string(first.join("incidents.csv")).unwrap();
+    let header = incidents.lines().next().unwrap();
+    std::fs::write(
+        again.join("incidents.csv"),
+        format!("{header}\nMerseyside,M-2,2024-02-09,2024-02-09,8L,Harassment,N,N,,16,2024-04-01,Victim withdrew\n"),
+    )
+    .unwrap();
+    let people = std::fs::read_to_string(first.join("people.csv")).unwrap();
+    let hers: String = people.lines().filter(|l| l.starts_with("record_id") || l.contains(",M-2,")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(again.join("people.csv"), hers).unwrap();
+    ok(conduct().arg("publish").arg(&again).arg("--workspace").arg(&ws));
+    assert_eq!(outcome(&ws, "M-2"), ["16 Victim withdrew"], "the report sent again is published with its outcome");
+    assert_eq!(outcome(&ws, "M-1"), ["- -"]);
+    // Her first report corrected by an import alone, then another export published.
+    let corrected = tmp.path().join("e3");
+    std::fs::create_dir_all(&corrected).unwrap();
+    std::fs::write(
+        corrected.join("incidents.csv"),
+        format!("{header}\nMerseyside,M-1,2024-01-05,2024-01-05,8L,Harassment,N,N,,14,2024-04-02,Declined\n"),
+    )
+    .unwrap();
+    ok(conduct().arg("ingest").arg("--incidents").arg(corrected.join("incidents.csv")).arg("--workspace").arg(&ws));
+    let fourth = tmp.path().join("e4");
+    a_new_victim(&fourth);
+    ok(conduct().arg("publish").arg(&fourth).arg("--workspace").arg(&ws));
+    assert_eq!(outcome(&ws, "M-1"), ["14 Declined"], "the report changed between the publications is published changed");
+    assert_eq!(outcome(&ws, "M-2"), ["16 Victim withdrew"]);
+    assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM published_incidents"), ["5"]);
+}
+
 /// A dashboard that published persons of its own linkage before its store came to hold a
 /// population keeps its own ids: the population numbers its persons afresh, so adopting its
 /// ids then would hand an id the dashboard had shown (or retired) to somebody else.
@@ -901,6 +955,9 @@ enum Sent {
     /// A report sent again with one of its people given another held record's name, date of
     /// birth, postcode and phone: the two persons are bridged.
     Bridge(usize, usize),
+    /// A report sent before, sent again with an outcome (the victim withdrew) and a longer
+    /// narrative.
+    Outcome(usize),
 }
 
 /// A fixture's reports and people rows, as CSV records with their header.
@@ -1046,12 +1103,14 @@ fn keep_ids_through_any_sequence_of_exports(cases: u32, place: &dyn Fn(&Path) ->
         1 => any::<usize>().prop_map(Sent::Again),
         1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Sent::Change(a, b)),
         1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Sent::Bridge(a, b)),
+        1 => any::<usize>().prop_map(Sent::Outcome),
     ];
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     runner
         .run(&(0..fixtures.len(), any::<bool>(), prop::collection::vec(sent, 1..7)), |(f, linked, steps)| {
             let fx = &fixtures[f];
-            let (ih, incidents) = (&fx.incidents.0, &fx.incidents.1);
+            // The reports as last sent (an outcome changes one).
+            let (ih, mut incidents) = (&fx.incidents.0, fx.incidents.1.clone());
             let (ph, people) = (&fx.people.0, &fx.people.1);
             let col = |h: &csv::StringRecord, name: &str| h.iter().position(|c| c == name).unwrap();
             let (i_ref, p_id, p_ref) = (col(ih, "incident_ref"), col(ph, "record_id"), col(ph, "incident_ref"));
@@ -1072,6 +1131,15 @@ fn keep_ids_through_any_sequence_of_exports(cases: u32, place: &dyn Fn(&Path) ->
                         (r, None)
                     }
                     Sent::Again(i) if !exports.is_empty() => (exports[i % exports.len()].clone(), None),
+                    Sent::Outcome(i) if next > 0 => {
+                        let report = i % next;
+                        let mut row: Vec<String> = incidents[report].iter().map(String::from).collect();
+                        row[col(ih, "outcome_type")] = "16".to_string();
+                        row[col(ih, "outcome_date")] = row[col(ih, "recorded_date")].clone();
+                        row[col(ih, "narrative")].push_str(" The victim withdrew her support.");
+                        incidents[report] = csv::StringRecord::from(row);
+                        (vec![report], None)
+                    }
                     Sent::Change(a, b) | Sent::Bridge(a, b) if !held.is_empty() => {
                         let (id, other) = (nth(*a).unwrap(), nth(*b).unwrap());
                         let mut row: Vec<String> = held[&id].iter().map(String::from).collect();
@@ -1134,6 +1202,15 @@ fn keep_ids_through_any_sequence_of_exports(cases: u32, place: &dyn Fn(&Path) ->
                     ws.column(&format!("SELECT {values} FROM records")),
                     ws.column(&format!("SELECT {values} FROM people")),
                     "{:?}: the published records are the people rows held, value for value",
+                    step
+                );
+                // And the published incidents the reports held (compared by their keys too).
+                let values = "incident_ref || '|' || recorded_date || '|' || coalesce(CAST(outcome_type AS TEXT), '') || '|' || \
+                              coalesce(outcome_date, '') || '|' || coalesce(narrative, '')";
+                prop_assert_eq!(
+                    ws.column(&format!("SELECT {values} FROM published_incidents")),
+                    ws.column(&format!("SELECT {values} FROM incidents")),
+                    "{:?}: the published incidents are the reports held, value for value",
                     step
                 );
                 if linked {

@@ -1081,6 +1081,7 @@ pub fn publish_read(
             publication: meta_number(conn, "publication")?.unwrap_or(0),
             import: last_import(conn)?,
             records: pending.iter().flat_map(|(_, (e, _))| e.people.iter().map(|p| (p.force, p.record_id.clone()))).collect(),
+            incidents: pending.iter().flat_map(|(_, (e, _))| e.incidents.iter().map(|i| (i.force, i.incident_ref.clone()))).collect(),
         });
         let options = conduct_population::Options { link: conduct_pipeline::Options::default().link, ..Default::default() };
         for (s, (export, summary)) in pending.drain(..) {
@@ -1185,23 +1186,26 @@ fn last_import(conn: &mut Conn) -> Result<i64, Error> {
     Ok(conn.query_one("SELECT coalesce(max(id), 0) FROM imports", &[])?.and_then(|r| r[0].int()).unwrap_or(0))
 }
 
-/// The people rows a publication's population updates imported (new, changed or the same
-/// again), and what the store held before them: the publication then in force and the last
-/// import.
+/// The people rows and the incidents a publication's population updates imported (new,
+/// changed or the same again), and what the store held before them: the publication then in
+/// force and the last import.
 ///
-/// A published `records` row is its people row with its person's id. When nothing was
-/// imported between the publication in force and these updates (its `published_import` is
-/// `import`) and this publication replaces that one, every people row the updates did not
-/// import is the one that publication wrote into `records`, so the records table is compared
-/// by its keys, roles and persons only ([`RECORD_KEY_COLUMNS`], 5 of its 18 columns), and the
-/// rows the updates imported alone are then compared whole, each with the held row of its key
-/// ([`crate::changes::compare_whole`]). Anything else (an import between, another
-/// publication first, a records layout other than [`RECORDS_LAYOUT`]) compares every column
-/// of every row.
+/// A published `records` row is its people row with its person's id, and a
+/// `published_incidents` row is its incident. When nothing was imported between the
+/// publication in force and these updates (its `published_import` is `import`) and this
+/// publication replaces that one, every people row and incident the updates did not import is
+/// the one that publication wrote, so the records table is compared by its keys, roles and
+/// persons only ([`RECORD_KEY_COLUMNS`], 5 of its 18 columns) and the incidents by their keys
+/// only ([`INCIDENT_KEY_COLUMNS`]); the rows the updates imported alone (and the other
+/// forces' reports from the hub, which are not imported) are then compared whole, each with the
+/// held row of its key ([`crate::changes::compare_whole`]). Anything else (an import between,
+/// another publication first, a layout other than [`RECORDS_LAYOUT`] or [`INCIDENTS_LAYOUT`])
+/// compares every column of every row of that table.
 struct Touched {
     publication: i64,
     import: i64,
     records: std::collections::HashSet<(Force, conduct_domain::Text), foldhash::fast::RandomState>,
+    incidents: std::collections::HashSet<(Force, conduct_domain::Text), foldhash::fast::RandomState>,
 }
 
 /// The columns of `records` compared for a people row no update touched.
@@ -1214,6 +1218,34 @@ const RECORD_KEY_COLUMNS: [&str; 5] = ["force", "record_id", "incident_ref", "ro
 /// must change this, and its first publication compares every column.
 const RECORDS_LAYOUT: &str = "records 1: force record_id incident_ref role person_id local_person_id forename middle_names surname \
                               date_of_birth sex address postcode phone email online_handles pnc_id ni_number";
+
+/// The columns of `published_incidents` compared for an incident no update touched.
+const INCIDENT_KEY_COLUMNS: [&str; 2] = ["force", "incident_ref"];
+
+/// How a publication makes a `published_incidents` row from its incident ([`incident_row`]),
+/// stored in `meta` as `incidents_layout`: as [`RECORDS_LAYOUT`] is for the records (test
+/// `an_incidents_row_is_made_as_its_layout_says` pins each column).
+const INCIDENTS_LAYOUT: &str = "published_incidents 1: force incident_ref recorded_date occurred_date offence_code offence_description \
+                                domestic_abuse cyber linked_refs outcome_type outcome_date narrative secondary_offence_codes";
+
+/// A `published_incidents` row: the incident `i`, laid out as [`INCIDENTS_LAYOUT`] says.
+fn incident_row(i: &conduct_domain::Incident, row: &mut Vec<Value>) {
+    row.extend([
+        i.force.name().into(),
+        (&i.incident_ref).into(),
+        date(i.recorded_date).into(),
+        opt_date(i.occurred_date),
+        i.offence_code.as_str().into(),
+        Value::opt_text(&i.offence_description),
+        opt_bool(i.domestic_abuse),
+        opt_bool(i.cyber),
+        Value::opt_text(&i.linked_refs.join(";")),
+        i.outcome_type.map_or(Value::Null, |o| Value::Int(o.number() as i64)),
+        opt_date(i.outcome_date),
+        Value::opt_text(&i.narrative),
+        Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
+    ]);
+}
 
 /// A `records` row: the people row `p` under `person`, laid out as [`RECORDS_LAYOUT`] says.
 fn record_row(p: &conduct_domain::Involvement, person: Value, row: &mut Vec<Value>) {
@@ -1285,17 +1317,21 @@ fn publish_once(
     touched: Option<&Touched>,
 ) -> Result<Published, Error> {
     let e = &a.export;
-    // The records compared by their keys when only the updates' rows can have changed.
+    // The records and the incidents compared by their keys when only the updates' rows can have
+    // changed (each table only if the last publication wrote it in this build's layout).
     let touched = match touched {
-        Some(t)
-            if t.publication == expected
-                && meta_number(conn, "published_import")? == Some(t.import)
-                && conn
-                    .query_one("SELECT value FROM meta WHERE key = 'records_layout'", &[])?
-                    .is_some_and(|r| r[0].text() == RECORDS_LAYOUT) =>
-        {
-            Some(&t.records)
-        }
+        Some(t) if t.publication == expected && meta_number(conn, "published_import")? == Some(t.import) => Some(t),
+        _ => None,
+    };
+    let laid_out = |conn: &mut Conn, key: &str, layout: &str| -> Result<bool, Error> {
+        Ok(conn.query_one("SELECT value FROM meta WHERE key = ?", &[key.into()])?.is_some_and(|r| r[0].text() == layout))
+    };
+    let records_touched = match touched {
+        Some(t) if laid_out(conn, "records_layout", RECORDS_LAYOUT)? => Some(&t.records),
+        _ => None,
+    };
+    let incidents_touched = match touched {
+        Some(t) if laid_out(conn, "incidents_layout", INCIDENTS_LAYOUT)? => Some(&t.incidents),
         _ => None,
     };
     let mut laps = Laps::new();
@@ -1416,23 +1452,11 @@ fn publish_once(
 
     // The largest tables' rows (the incidents and the records) are made one at a time as the
     // comparison and the writes read them, not built and held.
-    let incident_row = |k: usize, row: &mut Vec<Value>| {
+    let incident_row = |k: usize, row: &mut Vec<Value>| incident_row(&e.incidents[k], row);
+    // An incident by its keys, for the comparison by keys (see [`Touched`]).
+    let incident_key_row = |k: usize, row: &mut Vec<Value>| {
         let i = &e.incidents[k];
-        row.extend([
-            i.force.name().into(),
-            (&i.incident_ref).into(),
-            date(i.recorded_date).into(),
-            opt_date(i.occurred_date),
-            i.offence_code.as_str().into(),
-            Value::opt_text(&i.offence_description),
-            opt_bool(i.domestic_abuse),
-            opt_bool(i.cyber),
-            Value::opt_text(&i.linked_refs.join(";")),
-            i.outcome_type.map_or(Value::Null, |o| Value::Int(o.number() as i64)),
-            opt_date(i.outcome_date),
-            Value::opt_text(&i.narrative),
-            Value::opt_text(&i.secondary_offence_codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";")),
-        ]);
+        row.extend([i.force.name().into(), (&i.incident_ref).into()]);
     };
     // Every force with a report has a row, even one whose reports are all recorded under other
     // crimes (its Home Office figures are then zeros); not the other forces whose reports the
@@ -1455,8 +1479,17 @@ fn publish_once(
         let (p, n) = (&own_people[k], of_row[k]);
         row.extend([p.force.name().into(), (&p.record_id).into(), (&p.incident_ref).into(), p.role.as_str().into(), pid(n)]);
     };
-    let imported: Vec<usize> = touched
+    let imported: Vec<usize> = records_touched
         .map(|t| (0..own_people.len()).filter(|&k| t.contains(&(own_people[k].force, own_people[k].record_id.clone()))).collect())
+        .unwrap_or_default();
+    // The incidents the updates imported, and the other forces' reports from the hub (published
+    // beside the store's own, never imported): compared whole after the keys.
+    let imported_incidents: Vec<usize> = incidents_touched
+        .map(|t| {
+            (0..e.incidents.len())
+                .filter(|&k| k >= a.own_incidents || t.contains(&(e.incidents[k].force, e.incidents[k].incident_ref.clone())))
+                .collect()
+        })
         .unwrap_or_default();
     // Per person number: its records and their forces, in the order first seen (the first
     // held inline: a person of more than one force is rare, and a list each would be a million
@@ -1664,20 +1697,28 @@ fn publish_once(
         ),
     ];
     debug_assert!(tables.iter().map(|t| t.0).eq(crate::schema::ANALYSIS.iter().map(|t| t.0)));
-    // What each table is compared by: its rows, but the records by their keys when only the
-    // updates' rows can have changed. Changes are indexes into the rows, the same in both.
+    // What each table is compared by: its rows, but the records and the incidents by their keys
+    // when only the updates' rows can have changed. Changes are indexes into the rows, the same
+    // in both.
     let mut compared = tables;
-    let by_keys = touched.and_then(|_| tables.iter().position(|t| t.0 == "records"));
-    if let Some(r) = by_keys {
+    let position = |name: &str| tables.iter().position(|t| t.0 == name);
+    let records_by_keys = records_touched.and_then(|_| position("records"));
+    if let Some(r) = records_by_keys {
         compared[r] = ("records", &RECORD_KEY_COLUMNS, Rows::Made { len: own_people.len(), make: &record_key_row });
+    }
+    let incidents_by_keys = incidents_touched.and_then(|_| position("published_incidents"));
+    if let Some(r) = incidents_by_keys {
+        compared[r] = ("published_incidents", &INCIDENT_KEY_COLUMNS, Rows::Made { len: e.incidents.len(), make: &incident_key_row });
     }
     // The rows the updates imported, compared whole where the keys matched.
     let imported_compared_whole = |c: &mut Conn, changes: &mut [Option<crate::changes::RowChanges>]| -> Result<(), Error> {
-        if let Some(r) = by_keys
-            && let Some(ch) = &mut changes[r]
-        {
-            let (t, columns, rows) = tables[r];
-            crate::changes::compare_whole(c, t, columns, 2, rows, &imported, ch)?;
+        for (by_keys, which) in [(records_by_keys, &imported), (incidents_by_keys, &imported_incidents)] {
+            if let Some(r) = by_keys
+                && let Some(ch) = &mut changes[r]
+            {
+                let (t, columns, rows) = tables[r];
+                crate::changes::compare_whole(c, t, columns, 2, rows, which, ch)?;
+            }
         }
         Ok(())
     };
@@ -1742,6 +1783,7 @@ fn publish_once(
             ("next_course", ids.next_course.to_string()),
             ("published_import", analysed_import.to_string()),
             ("records_layout", RECORDS_LAYOUT.to_string()),
+            ("incidents_layout", INCIDENTS_LAYOUT.to_string()),
         ];
         // Whose persons these are: a linked population's (under its ids, and the last of its
         // batches shown, whose merges and splits are in the history), or this linkage's.
@@ -2236,6 +2278,54 @@ mod tests {
         let declared: Vec<&str> = declared.split(", ").filter_map(|c| c.split_whitespace().next()).collect();
         assert_eq!(columns, declared);
         assert_eq!(RECORD_KEY_COLUMNS, columns[..5]);
+    }
+
+    #[test]
+    fn an_incidents_row_is_made_as_its_layout_says() {
+        use conduct_domain::{Date, Incident, OffenceCode, OutcomeType};
+        let kent = Force::resolve("Kent").unwrap();
+        let mut i = Incident::new(kent, "K-1234", Date::new(2024, 3, 14).unwrap(), OffenceCode::parse("8Q").unwrap());
+        i.occurred_date = Date::new(2024, 3, 2);
+        i.offence_description = "Stalking involving fear of violence".into();
+        i.domestic_abuse = Some(true);
+        i.cyber = Some(false);
+        i.linked_refs = vec!["K-1200".into(), "K-1201".into()];
+        i.outcome_type = OutcomeType::parse("16");
+        i.outcome_date = Date::new(2024, 5, 1);
+        i.narrative = "Followed her home; \"I know where you live\".".into();
+        i.secondary_offence_codes = vec![OffenceCode::parse("58J").unwrap(), OffenceCode::parse("8L").unwrap()];
+        let mut row = Vec::new();
+        incident_row(&i, &mut row);
+        let text = |s: &str| Value::from(s);
+        let expected = [
+            text("Kent"),
+            text("K-1234"),
+            text("2024-03-14"),
+            text("2024-03-02"),
+            text("8Q"),
+            text("Stalking involving fear of violence"),
+            Value::Int(1),
+            Value::Int(0),
+            text("K-1200;K-1201"),
+            Value::Int(16),
+            text("2024-05-01"),
+            text("Followed her home; \"I know where you live\"."),
+            text("58J;8L"),
+        ];
+        assert_eq!(row, expected);
+        // An unknown field is NULL.
+        let mut row = Vec::new();
+        incident_row(&Incident::new(kent, "1234", Date::new(2024, 3, 14).unwrap(), OffenceCode::parse("8L").unwrap()), &mut row);
+        assert_eq!(row[..5], [text("Kent"), text("1234"), text("2024-03-14"), Value::Null, text("8L")]);
+        assert!(row[5..].iter().all(|v| *v == Value::Null), "{row:?}");
+        // The layout names the columns in the order the row holds them, and the table's.
+        let columns: Vec<&str> = INCIDENTS_LAYOUT.split_once(": ").unwrap().1.split_whitespace().collect();
+        assert_eq!(columns.len(), row.len());
+        let (_, ddl) = crate::schema::ANALYSIS.iter().find(|(t, _)| *t == "published_incidents").unwrap();
+        let (declared, _key) = ddl.split_once(", PRIMARY KEY").unwrap();
+        let declared: Vec<&str> = declared.split(", ").filter_map(|c| c.split_whitespace().next()).collect();
+        assert_eq!(columns, declared);
+        assert_eq!(INCIDENT_KEY_COLUMNS, columns[..2]);
     }
 
     #[test]
