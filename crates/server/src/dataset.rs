@@ -947,23 +947,38 @@ fn carried_course_ids(
     highest_retired: &dyn Fn(char) -> u64,
 ) -> Result<(crate::ids::Assigned, Vec<i64>, u64), Error> {
     let e = &a.export;
-    // Published course(s) of each (force, incident_ref).
-    let mut old_course: FastMap<String, FastMap<Box<str>, Vec<String>>> = FastMap::default();
+    // The published course ids, each once with its number, and the course(s) of each (force,
+    // incident_ref) by their place there: half a million rows at the 1M world, so neither an
+    // id nor a reference is allocated per row.
+    let mut old_numbers: Vec<Option<u64>> = Vec::new();
+    let mut old_id_at: FastMap<String, u32> = FastMap::default();
+    let mut old_course: FastMap<String, FastMap<conduct_domain::Text, Vec<u32>>> = FastMap::default();
     let mut highest = highest_retired('C');
     conn.scan("SELECT force, incident_ref, course_id FROM course_incidents", &[], |r| {
-        let id = r[2].text();
-        highest = highest.max(crate::ids::number(&id).unwrap_or(0));
+        let id = r[2].as_text();
+        let at = match old_id_at.get(id.as_ref()) {
+            Some(&at) => at,
+            None => {
+                let number = crate::ids::number(&id);
+                highest = highest.max(number.unwrap_or(0));
+                let at = old_numbers.len() as u32;
+                old_numbers.push(number);
+                old_id_at.insert(id.into_owned(), at);
+                at
+            }
+        };
         let force = r[0].as_text();
         let of_force = match old_course.get_mut(force.as_ref()) {
             Some(m) => m,
             None => old_course.entry(force.into_owned()).or_default(),
         };
-        of_force.entry(r[1].as_text().into()).or_default().push(id);
+        of_force.entry(conduct_domain::Text::from(r[1].as_text().as_ref())).or_default().push(at);
         Ok(true)
     })?;
     let mut next_course = (meta_number(conn, "next_course")?.unwrap_or(1).max(1) as u64).max(highest + 1);
+    // Ids are compared by their numbers (see [`crate::ids::overlaps`]).
     let members = a.found.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
-        let old_course = &old_course;
+        let (old_course, old_numbers) = (&old_course, &old_numbers);
         c.incidents.iter().flat_map(move |&i| {
             let inc = &e.incidents[i];
             old_course
@@ -971,17 +986,15 @@ fn carried_course_ids(
                 .and_then(|m| m.get(inc.incident_ref.as_str()))
                 .into_iter()
                 .flatten()
-                .map(move |old| (ci as u32, old.as_str()))
+                .filter_map(move |&at| old_numbers[at as usize].map(|number| (ci as u32, number)))
         })
     });
-    let overlaps = crate::ids::overlaps(members);
+    let overlaps = conduct_domain::ids::overlaps(members);
     let courses = crate::ids::assign(a.found.courses.courses.len(), &overlaps, &mut next_course, crate::ids::course);
     // A course is unchanged when it kept its id and holds exactly the reports that id held.
-    let mut old_size: FastMap<&str, u64> = FastMap::default();
-    for ids in old_course.values().flat_map(|m| m.values()) {
-        for id in ids {
-            *old_size.entry(id.as_str()).or_default() += 1;
-        }
+    let mut old_size: Vec<u64> = vec![0; old_numbers.len()];
+    for &at in old_course.values().flat_map(|m| m.values()).flatten() {
+        old_size[at as usize] += 1;
     }
     let old_changed: FastMap<String, i64> =
         conn.query("SELECT course_id, changed FROM courses", &[])?.iter().map(|r| (r[0].text(), r[1].int().unwrap_or(0))).collect();
@@ -994,7 +1007,8 @@ fn carried_course_ids(
         .map(|(ci, c)| {
             let id = courses.labels[ci].as_str();
             let n = c.incidents.len() as u64;
-            let same = crate::ids::number(id).and_then(|k| overlaps.get(&(ci as u32, k))) == Some(&n) && old_size.get(id) == Some(&n);
+            let same = crate::ids::number(id).and_then(|k| overlaps.get(&(ci as u32, k))) == Some(&n)
+                && old_id_at.get(id).map(|&at| old_size[at as usize]) == Some(n);
             match old_changed.get(id) {
                 Some(&changed) if same => changed,
                 _ => publication + 1,
