@@ -559,6 +559,16 @@ fn two_women(dir: &Path) {
     );
 }
 
+/// [`two_women`] as export `e1` in `tmp`, linked into the population of workspace `ws` by
+/// `conduct link --update` and published: (the export, the workspace).
+fn two_women_linked_and_published(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (first, ws) = (tmp.join("e1"), tmp.join("ws"));
+    two_women(&first);
+    update(&ws, &first.join("people.csv"), &tmp.join("out1"));
+    ok(conduct().arg("publish").arg(&first).arg("--workspace").arg(&ws));
+    (first, ws)
+}
+
 /// Her next report, carrying both her old phone and her date of birth and new e-mail: it bridges
 /// the two persons of [`two_women`].
 fn her_bridging_report(dir: &Path) {
@@ -646,11 +656,7 @@ fn publishing_a_linked_workspace_shows_the_populations_persons_under_their_ids()
 #[test]
 fn a_row_changed_between_two_publications_is_published_changed() {
     let tmp = tempfile::tempdir().unwrap();
-    let first = tmp.path().join("e1");
-    two_women(&first);
-    let ws = tmp.path().join("ws");
-    update(&ws, &first.join("people.csv"), &tmp.path().join("out1"));
-    ok(conduct().arg("publish").arg(&first).arg("--workspace").arg(&ws));
+    let (_, ws) = two_women_linked_and_published(tmp.path());
     let surname = |ws: &Path| crate::util::column(ws, "SELECT surname FROM records WHERE record_id = 'O1'");
     assert_eq!(surname(&ws), ["Adeyemi"]);
     // Her surname corrected by an update of the population alone.
@@ -678,11 +684,7 @@ fn a_row_changed_between_two_publications_is_published_changed() {
 #[test]
 fn an_incident_changed_by_an_export_is_published_changed() {
     let tmp = tempfile::tempdir().unwrap();
-    let first = tmp.path().join("e1");
-    two_women(&first);
-    let ws = tmp.path().join("ws");
-    update(&ws, &first.join("people.csv"), &tmp.path().join("out1"));
-    ok(conduct().arg("publish").arg(&first).arg("--workspace").arg(&ws));
+    let (first, ws) = two_women_linked_and_published(tmp.path());
     let outcome = |ws: &Path, r: &str| {
         crate::util::column(
             ws,
