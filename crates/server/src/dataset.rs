@@ -2238,6 +2238,16 @@ mod tests {
     /// Pins `record_row`, which the comparison by keys trusts for the columns it does not
     /// compare (see [`RECORDS_LAYOUT`]): a change here must come with a new layout, so that the
     /// first publication of the build compares every column of the records it wrote before.
+    /// The columns a layout names, after checking they are `table`'s declared columns, in order.
+    fn layout_columns(layout: &'static str, table: &str) -> Vec<&'static str> {
+        let columns: Vec<&str> = layout.split_once(": ").unwrap().1.split_whitespace().collect();
+        let (_, ddl) = crate::schema::ANALYSIS.iter().find(|(t, _)| *t == table).unwrap();
+        let (declared, _key) = ddl.split_once(", PRIMARY KEY").unwrap();
+        let declared: Vec<&str> = declared.split(", ").filter_map(|c| c.split_whitespace().next()).collect();
+        assert_eq!(columns, declared, "the layout of {table}");
+        columns
+    }
+
     #[test]
     fn a_records_row_is_made_as_its_layout_says() {
         use conduct_domain::{Involvement, Role};
@@ -2285,12 +2295,8 @@ mod tests {
         assert_eq!(row[..5], [text("Kent"), text("R2"), text("1234"), text("suspect"), text("P0000008")]);
         assert!(row[5..].iter().all(|v| *v == Value::Null), "{row:?}");
         // The layout names the columns in the order the row holds them, and the records table's.
-        let columns: Vec<&str> = RECORDS_LAYOUT.split_once(": ").unwrap().1.split_whitespace().collect();
+        let columns = layout_columns(RECORDS_LAYOUT, "records");
         assert_eq!(columns.len(), row.len());
-        let (_, ddl) = crate::schema::ANALYSIS.iter().find(|(t, _)| *t == "records").unwrap();
-        let (declared, _key) = ddl.split_once(", PRIMARY KEY").unwrap();
-        let declared: Vec<&str> = declared.split(", ").filter_map(|c| c.split_whitespace().next()).collect();
-        assert_eq!(columns, declared);
         assert_eq!(RECORD_KEY_COLUMNS, columns[..5]);
     }
 
@@ -2333,12 +2339,8 @@ mod tests {
         assert_eq!(row[..5], [text("Kent"), text("1234"), text("2024-03-14"), Value::Null, text("8L")]);
         assert!(row[5..].iter().all(|v| *v == Value::Null), "{row:?}");
         // The layout names the columns in the order the row holds them, and the table's.
-        let columns: Vec<&str> = INCIDENTS_LAYOUT.split_once(": ").unwrap().1.split_whitespace().collect();
+        let columns = layout_columns(INCIDENTS_LAYOUT, "published_incidents");
         assert_eq!(columns.len(), row.len());
-        let (_, ddl) = crate::schema::ANALYSIS.iter().find(|(t, _)| *t == "published_incidents").unwrap();
-        let (declared, _key) = ddl.split_once(", PRIMARY KEY").unwrap();
-        let declared: Vec<&str> = declared.split(", ").filter_map(|c| c.split_whitespace().next()).collect();
-        assert_eq!(columns, declared);
         assert_eq!(INCIDENT_KEY_COLUMNS, columns[..2]);
     }
 
