@@ -2145,137 +2145,154 @@ mod tests {
             1 => any::<usize>().prop_map(Step::OtherForce),
         ];
         let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
-        runner
-            .run(&(0..fixtures.len(), prop::collection::vec(step, 1..10)), |(f, steps)| {
-                let rows = &fixtures[f];
-                let dir = tempfile::tempdir().unwrap();
-                let mut store = Store::open_workspace(&dir.path().join("ws")).unwrap();
-                let key = |r: &Involvement| (i64::from(r.force.id()), r.record_id.to_string());
-                let (mut sent, mut batches) = (0usize, Vec::<Vec<(i64, String)>>::new());
-                // Records withdrawn and not sent again; rows sent by another force.
-                let (mut gone, mut others) = (Vec::<(i64, String)>::new(), Vec::<Involvement>::new());
-                let mut held: BTreeMap<(i64, String), Involvement> = BTreeMap::new();
-                let (mut before, mut ever) = (BTreeMap::<(i64, String), i64>::new(), BTreeSet::<i64>::new());
-                for step in steps {
-                    let nth = |i: usize| held.keys().nth(i % held.len().max(1)).cloned();
-                    let (batch, withdrawn): (Vec<Involvement>, Vec<(conduct_domain::Force, String)>) = match &step {
-                        Step::New(n) => {
-                            let end = (sent + n).min(rows.len());
-                            let batch = rows[sent..end].to_vec();
-                            sent = end;
-                            (batch, Vec::new())
-                        }
-                        Step::Again(i) if !batches.is_empty() => {
-                            (batches[i % batches.len()].iter().filter_map(|k| held.get(k).cloned()).collect(), Vec::new())
-                        }
-                        Step::Change(a, b) if !held.is_empty() => {
-                            let (k, other) = (nth(*a).unwrap(), nth(*b).unwrap());
-                            let mut r = held[&k].clone();
-                            let surname = held[&other].surname.clone();
-                            if surname != r.surname {
-                                r.surname = surname;
-                            } else {
-                                r.address = format!("{} Changed Road", r.address.len()).into();
-                            }
-                            (vec![r], Vec::new())
-                        }
-                        Step::Bridge(a, b) if !held.is_empty() => {
-                            let (k, other) = (nth(*a).unwrap(), nth(*b).unwrap());
-                            let (mut r, o) = (held[&k].clone(), &held[&other]);
-                            r.forename = o.forename.clone();
-                            r.middle_names = o.middle_names.clone();
-                            r.surname = o.surname.clone();
-                            r.set_date_of_birth(o.date_of_birth().clone());
-                            r.address = o.address.clone();
-                            r.postcode = o.postcode.clone();
-                            r.set_phone(o.phone().clone());
-                            r.email = o.email.clone();
-                            (vec![r], Vec::new())
-                        }
-                        Step::Revert(a) if !held.is_empty() => {
-                            let k = nth(*a).unwrap();
-                            (rows.iter().filter(|r| key(r) == k).cloned().collect(), Vec::new())
-                        }
-                        Step::Withdraw(a) if !held.is_empty() => {
-                            let k = nth(*a).unwrap();
-                            (Vec::new(), vec![(held[&k].force, k.1.clone())])
-                        }
-                        Step::Return(i) if !gone.is_empty() => {
-                            let k = gone.remove(i % gone.len());
-                            (rows.iter().chain(&others).filter(|r| key(r) == k).cloned().collect(), Vec::new())
-                        }
-                        Step::OtherForce(a) if !held.is_empty() => {
-                            let mut r = held[&nth(*a).unwrap()].clone();
-                            r.force = conduct_domain::Force::from_id(r.force.id() % 43 + 1).unwrap();
-                            if held.contains_key(&key(&r)) {
-                                continue;
-                            }
-                            others.push(r.clone());
-                            (vec![r], Vec::new())
-                        }
-                        _ => continue,
-                    };
-                    if batch.is_empty() && withdrawn.is_empty() {
+        runner.run(&(0..fixtures.len(), prop::collection::vec(step, 1..10)), |(f, steps)| ids_last_through(&fixtures[f], steps)).unwrap();
+    }
+
+    /// CI found this sequence: the second change of a record's address made it "15 Changed
+    /// Road", fifteen characters long, so the third change (of the other force's copy) sent it
+    /// unchanged, and the step's "one row changed" could not hold. A change now always differs.
+    #[test]
+    fn regression_a_change_step_sent_its_row_unchanged() {
+        let steps = vec![
+            Step::New(1),
+            Step::Change(0, 0),
+            Step::Change(0, 3832),
+            Step::OtherForce(6909395138872711969),
+            Step::Change(893061499639710252, 16369509183261708315),
+        ];
+        ids_last_through(&fixture("repeat-victim"), steps).unwrap();
+    }
+
+    /// The property of [`ids_last_through_any_sequence_of_exports`] over one sequence of steps
+    /// sent from `rows`.
+    fn ids_last_through(rows: &[Involvement], steps: Vec<Step>) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_workspace(&dir.path().join("ws")).unwrap();
+        let key = |r: &Involvement| (i64::from(r.force.id()), r.record_id.to_string());
+        let (mut sent, mut batches) = (0usize, Vec::<Vec<(i64, String)>>::new());
+        // Records withdrawn and not sent again; rows sent by another force.
+        let (mut gone, mut others) = (Vec::<(i64, String)>::new(), Vec::<Involvement>::new());
+        let mut held: BTreeMap<(i64, String), Involvement> = BTreeMap::new();
+        let (mut before, mut ever) = (BTreeMap::<(i64, String), i64>::new(), BTreeSet::<i64>::new());
+        for step in steps {
+            let nth = |i: usize| held.keys().nth(i % held.len().max(1)).cloned();
+            let (batch, withdrawn): (Vec<Involvement>, Vec<(conduct_domain::Force, String)>) = match &step {
+                Step::New(n) => {
+                    let end = (sent + n).min(rows.len());
+                    let batch = rows[sent..end].to_vec();
+                    sent = end;
+                    (batch, Vec::new())
+                }
+                Step::Again(i) if !batches.is_empty() => {
+                    (batches[i % batches.len()].iter().filter_map(|k| held.get(k).cloned()).collect(), Vec::new())
+                }
+                Step::Change(a, b) if !held.is_empty() => {
+                    let (k, other) = (nth(*a).unwrap(), nth(*b).unwrap());
+                    let mut r = held[&k].clone();
+                    let surname = held[&other].surname.clone();
+                    if surname != r.surname {
+                        r.surname = surname;
+                    } else {
+                        r.address = format!("{} (changed)", r.address).into();
+                    }
+                    (vec![r], Vec::new())
+                }
+                Step::Bridge(a, b) if !held.is_empty() => {
+                    let (k, other) = (nth(*a).unwrap(), nth(*b).unwrap());
+                    let (mut r, o) = (held[&k].clone(), &held[&other]);
+                    r.forename = o.forename.clone();
+                    r.middle_names = o.middle_names.clone();
+                    r.surname = o.surname.clone();
+                    r.set_date_of_birth(o.date_of_birth().clone());
+                    r.address = o.address.clone();
+                    r.postcode = o.postcode.clone();
+                    r.set_phone(o.phone().clone());
+                    r.email = o.email.clone();
+                    (vec![r], Vec::new())
+                }
+                Step::Revert(a) if !held.is_empty() => {
+                    let k = nth(*a).unwrap();
+                    (rows.iter().filter(|r| key(r) == k).cloned().collect(), Vec::new())
+                }
+                Step::Withdraw(a) if !held.is_empty() => {
+                    let k = nth(*a).unwrap();
+                    (Vec::new(), vec![(held[&k].force, k.1.clone())])
+                }
+                Step::Return(i) if !gone.is_empty() => {
+                    let k = gone.remove(i % gone.len());
+                    (rows.iter().chain(&others).filter(|r| key(r) == k).cloned().collect(), Vec::new())
+                }
+                Step::OtherForce(a) if !held.is_empty() => {
+                    let mut r = held[&nth(*a).unwrap()].clone();
+                    r.force = conduct_domain::Force::from_id(r.force.id() % 43 + 1).unwrap();
+                    if held.contains_key(&key(&r)) {
                         continue;
                     }
-                    let options = Options { withdrawn: withdrawn.clone(), ..Options::default() };
-                    let report = update(&mut store, &batch, Summary::default(), &options).unwrap();
-                    for r in &batch {
-                        held.insert(key(r), r.clone());
-                    }
-                    for (force, id) in &withdrawn {
-                        let k = (i64::from(force.id()), id.clone());
-                        held.remove(&k);
-                        gone.push(k);
-                    }
-                    if matches!(step, Step::New(_)) {
-                        batches.push(batch.iter().map(key).collect());
-                    }
-                    let now = persons_held(&mut store);
-                    prop_assert!(now.keys().eq(held.keys()), "{step:?}: the held records are those with a person");
-                    prop_assert!(now.values().all(|&p| p > 0), "{step:?}");
-                    let live: BTreeSet<i64> = now.values().copied().collect();
-                    let redirects: BTreeMap<i64, i64> = store
-                        .conn()
-                        .query("SELECT from_person, to_person FROM person_redirects", &[])
-                        .unwrap()
-                        .iter()
-                        .map(|r| (r[0].int().unwrap(), r[1].int().unwrap()))
-                        .collect();
-                    for (from, to) in &redirects {
-                        prop_assert!(!live.contains(from), "{step:?}: {from} redirects, yet names a person");
-                        prop_assert!(*to == 0 || live.contains(to), "{step:?}: {from} redirects to {to}, which names none");
-                    }
-                    for id in ever.difference(&live) {
-                        prop_assert!(redirects.contains_key(id), "{step:?}: {id} disappeared without a redirect");
-                    }
-                    let mut was: BTreeMap<i64, BTreeSet<&(i64, String)>> = BTreeMap::new();
-                    for (k, p) in &before {
-                        was.entry(*p).or_default().insert(k);
-                    }
-                    for id in &live {
-                        match was.get(id) {
-                            Some(records) => {
-                                prop_assert!(records.iter().any(|k| now.get(*k) == Some(id)), "{step:?}: {id} kept none of its records")
-                            }
-                            None => prop_assert!(!ever.contains(id), "{step:?}: {id} given again"),
-                        }
-                    }
-                    match &step {
-                        Step::Again(_) => {
-                            prop_assert_eq!((report.new, report.changed), (0, 0), "{:?}", step);
-                            prop_assert!(now == before, "{step:?}: a batch sent again changed persons");
-                        }
-                        Step::Change(..) => prop_assert_eq!(report.changed, 1, "{:?}", step),
-                        Step::Bridge(..) | Step::Revert(_) => prop_assert_eq!(report.new, 0, "{:?}", step),
-                        Step::Withdraw(_) => prop_assert_eq!(report.withdrawn, 1, "{:?}", step),
-                        Step::New(_) | Step::Return(_) | Step::OtherForce(_) => prop_assert_eq!(report.new, batch.len(), "{:?}", step),
-                    }
-                    ever.extend(&live);
-                    before = now;
+                    others.push(r.clone());
+                    (vec![r], Vec::new())
                 }
-                Ok(())
-            })
-            .unwrap();
+                _ => continue,
+            };
+            if batch.is_empty() && withdrawn.is_empty() {
+                continue;
+            }
+            let options = Options { withdrawn: withdrawn.clone(), ..Options::default() };
+            let report = update(&mut store, &batch, Summary::default(), &options).unwrap();
+            for r in &batch {
+                held.insert(key(r), r.clone());
+            }
+            for (force, id) in &withdrawn {
+                let k = (i64::from(force.id()), id.clone());
+                held.remove(&k);
+                gone.push(k);
+            }
+            if matches!(step, Step::New(_)) {
+                batches.push(batch.iter().map(key).collect());
+            }
+            let now = persons_held(&mut store);
+            prop_assert!(now.keys().eq(held.keys()), "{step:?}: the held records are those with a person");
+            prop_assert!(now.values().all(|&p| p > 0), "{step:?}");
+            let live: BTreeSet<i64> = now.values().copied().collect();
+            let redirects: BTreeMap<i64, i64> = store
+                .conn()
+                .query("SELECT from_person, to_person FROM person_redirects", &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r[0].int().unwrap(), r[1].int().unwrap()))
+                .collect();
+            for (from, to) in &redirects {
+                prop_assert!(!live.contains(from), "{step:?}: {from} redirects, yet names a person");
+                prop_assert!(*to == 0 || live.contains(to), "{step:?}: {from} redirects to {to}, which names none");
+            }
+            for id in ever.difference(&live) {
+                prop_assert!(redirects.contains_key(id), "{step:?}: {id} disappeared without a redirect");
+            }
+            let mut was: BTreeMap<i64, BTreeSet<&(i64, String)>> = BTreeMap::new();
+            for (k, p) in &before {
+                was.entry(*p).or_default().insert(k);
+            }
+            for id in &live {
+                match was.get(id) {
+                    Some(records) => {
+                        prop_assert!(records.iter().any(|k| now.get(*k) == Some(id)), "{step:?}: {id} kept none of its records")
+                    }
+                    None => prop_assert!(!ever.contains(id), "{step:?}: {id} given again"),
+                }
+            }
+            match &step {
+                Step::Again(_) => {
+                    prop_assert_eq!((report.new, report.changed), (0, 0), "{:?}", step);
+                    prop_assert!(now == before, "{step:?}: a batch sent again changed persons");
+                }
+                Step::Change(..) => prop_assert_eq!(report.changed, 1, "{:?}", step),
+                Step::Bridge(..) | Step::Revert(_) => prop_assert_eq!(report.new, 0, "{:?}", step),
+                Step::Withdraw(_) => prop_assert_eq!(report.withdrawn, 1, "{:?}", step),
+                Step::New(_) | Step::Return(_) | Step::OtherForce(_) => prop_assert_eq!(report.new, batch.len(), "{:?}", step),
+            }
+            ever.extend(&live);
+            before = now;
+        }
+        Ok(())
     }
 }
