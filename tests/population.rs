@@ -677,6 +677,25 @@ fn a_row_changed_between_two_publications_is_published_changed() {
     assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM records"), ["6"]);
 }
 
+/// A publication keeps SQLite's statement journals in memory (its commit wrote a third of its
+/// pages to them in a file) and gives the connection back as it found it, so a served page's
+/// large sort still spills to a file.
+#[test]
+fn a_publication_gives_back_the_connections_temporary_storage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, ws) = two_women_linked_and_published(tmp.path());
+    let second = tmp.path().join("e2");
+    a_new_victim(&second);
+    let staged = conduct_server::dataset::stage_copy(&ws, &conduct_ingest::Inputs::in_folder(&second).unwrap()).unwrap();
+    let mut c = conduct_server::db::Conn::open(&conduct_server::db::Url::Sqlite(ws.join(conduct_store::DATABASE_FILE))).unwrap();
+    let temp_store = |c: &mut conduct_server::db::Conn| c.query_one("PRAGMA temp_store", &[]).unwrap().unwrap()[0].int().unwrap();
+    c.batch("PRAGMA temp_store = FILE").unwrap();
+    assert_eq!(temp_store(&mut c), 1);
+    conduct_server::dataset::publish(&mut c, &ws, &[staged]).unwrap();
+    assert_eq!(temp_store(&mut c), 1, "as it was before the publication");
+    assert_eq!(crate::util::column(&ws, "SELECT count(*) FROM exports"), ["2"]);
+}
+
 /// A report sent again with an outcome is published with it: a publication through the
 /// population compares the incidents by their keys, and the reports its export imported whole.
 /// And a report changed by an import that no publication followed (`conduct ingest`) is

@@ -1050,6 +1050,30 @@ pub fn publish_read(
     adding: Vec<(&Staged, Option<(Export, Summary)>)>,
     writes: Writes,
 ) -> Result<Published, Error> {
+    if conn.is_postgres() {
+        return publish_read_in(conn, data_dir, adding, writes);
+    }
+    // SQLite keeps the statement journal of each multi-row insert in a temporary file once it
+    // passes 64 KiB; a publication's commit wrote a third of its pages there (session 41,
+    // `perf record`). In memory for the publication only, then as it was: a large sort in a
+    // served view still spills to a file. Setting it drops the connection's temporary tables,
+    // which every user creates afresh (`CREATE TEMP TABLE IF NOT EXISTS`).
+    let before = conn.query_one("PRAGMA temp_store", &[])?.and_then(|r| r[0].int()).unwrap_or(0);
+    conn.batch("PRAGMA temp_store = MEMORY")?;
+    let published = publish_read_in(conn, data_dir, adding, writes);
+    if let Err(e) = conn.batch(&format!("PRAGMA temp_store = {before}")) {
+        say!("conduct: temporary storage after publishing: {e}");
+    }
+    published
+}
+
+/// [`publish_read`] with the connection set up.
+fn publish_read_in(
+    conn: &mut Conn,
+    data_dir: &Path,
+    adding: Vec<(&Staged, Option<(Export, Summary)>)>,
+    writes: Writes,
+) -> Result<Published, Error> {
     let started = std::time::Instant::now();
     if !conn.is_postgres() {
         sweep_tables(conn)?;
