@@ -95,12 +95,92 @@ pub struct Courses {
     pub serial_suspects: Vec<(PersonIndex, usize)>,
     /// Victims with courses by two or more known suspects: (victim, number of suspects).
     pub repeat_victims: Vec<(PersonIndex, usize)>,
-    /// For each incident, the resolved victims and suspects named in it.
-    pub victims: Vec<Vec<PersonIndex>>,
-    /// See `victims`.
-    pub suspects: Vec<Vec<PersonIndex>>,
+    /// For each incident, the resolved victims named in it.
+    pub victims: PersonsOf,
+    /// For each incident, the resolved suspects named in it (an unidentified suspect who has
+    /// no other row is left out, rule 1).
+    pub suspects: PersonsOf,
     /// People rows that point at no incident given (counted, not used).
     pub unplaced_people: usize,
+}
+
+/// For each incident, persons in one role: `of[i]` is incident `i`'s, in ascending order and each
+/// once. Held in one vector, with where each incident's persons start, not one vector per
+/// incident: at the 1M-incident world two million small vectors were grown, then freed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonsOf {
+    /// Where each incident's persons start in `persons`, and after the last, where they end.
+    starts: Vec<usize>,
+    persons: Vec<PersonIndex>,
+}
+
+impl PersonsOf {
+    /// From (incident, person) pairs, in any order and with repeats, for `incidents` incidents.
+    ///
+    /// # Panics
+    ///
+    /// When a pair names an incident not below `incidents` (a caller's bug, not input).
+    fn from_pairs(incidents: usize, pairs: &[(usize, PersonIndex)]) -> PersonsOf {
+        let mut starts = vec![0usize; incidents + 1];
+        for &(i, _) in pairs {
+            starts[i + 1] += 1;
+        }
+        for i in 0..incidents {
+            starts[i + 1] += starts[i];
+        }
+        let mut persons = vec![0; pairs.len()];
+        let mut next = starts.clone();
+        for &(i, p) in pairs {
+            persons[next[i]] = p;
+            next[i] += 1;
+        }
+        // Each incident's sorted and without repeats, moved down over the repeats removed.
+        let mut kept = 0;
+        for i in 0..incidents {
+            let (from, to) = (starts[i], starts[i + 1]);
+            starts[i] = kept;
+            persons[from..to].sort_unstable();
+            for k in from..to {
+                if k == from || persons[k] != persons[k - 1] {
+                    persons[kept] = persons[k];
+                    kept += 1;
+                }
+            }
+        }
+        starts[incidents] = kept;
+        persons.truncate(kept);
+        PersonsOf { starts, persons }
+    }
+
+    /// How many incidents.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// Whether there are no incidents.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::ops::Index<usize> for PersonsOf {
+    type Output = [PersonIndex];
+
+    fn index(&self, incident: usize) -> &[PersonIndex] {
+        &self.persons[self.starts[incident]..self.starts[incident + 1]]
+    }
+}
+
+/// Each incident's persons, in any order and with repeats.
+impl FromIterator<Vec<PersonIndex>> for PersonsOf {
+    fn from_iter<T: IntoIterator<Item = Vec<PersonIndex>>>(lists: T) -> PersonsOf {
+        let (mut n, mut pairs) = (0, Vec::new());
+        for list in lists {
+            pairs.extend(list.into_iter().map(|p| (n, p)));
+            n += 1;
+        }
+        PersonsOf::from_pairs(n, &pairs)
+    }
 }
 
 /// The date a report is placed at: when it was recorded.
@@ -124,30 +204,45 @@ struct Thread {
 pub fn find_courses(incidents: &[Incident], people: &[Involvement], person_of: &[PersonIndex], options: &Options) -> Courses {
     assert_eq!(people.len(), person_of.len(), "one person id per people row");
     let index: HashMap<(Force, &str), usize> = incidents.iter().enumerate().map(|(i, r)| ((r.force, r.incident_ref.as_str()), i)).collect();
-    let mut victims: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents.len()];
-    let mut suspects: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents.len()];
-    let mut unplaced_people = 0;
     // Rows per person (persons are numbered densely from 0).
     let mut rows_of: Vec<u32> = vec![0; person_of.iter().max().map_or(0, |&m| m as usize + 1)];
     for &p in person_of {
         rows_of[p as usize] += 1;
     }
-    for (p, &person) in people.iter().zip(person_of) {
-        match index.get(&(p.force, p.incident_ref.as_str())) {
-            Some(&i) => match p.role {
-                Role::Victim => victims[i].push(person),
+    // Each row's incident and what it names there, looked up on every core (two million
+    // lookups at the 1M world): `None` for a row of no incident given.
+    enum Named {
+        Victim(usize),
+        Suspect(usize),
+        Nobody,
+    }
+    let named: Vec<Option<Named>> = people
+        .par_iter()
+        .zip(person_of)
+        .map(|(p, &person)| {
+            let &i = index.get(&(p.force, p.incident_ref.as_str()))?;
+            Some(match p.role {
+                Role::Victim => Named::Victim(i),
                 // "Unknown male": no one that can be followed from report to report.
-                Role::Suspect if !identifying(p) && rows_of[person as usize] == 1 => {}
-                Role::Suspect => suspects[i].push(person),
-                Role::Witness | Role::Other => {}
-            },
-            None => unplaced_people += 1,
+                Role::Suspect if !identifying(p) && rows_of[person as usize] == 1 => Named::Nobody,
+                Role::Suspect => Named::Suspect(i),
+                Role::Witness | Role::Other => Named::Nobody,
+            })
+        })
+        .collect();
+    let unplaced_people = named.iter().filter(|n| n.is_none()).count();
+    let (mut victim_pairs, mut suspect_pairs) = (Vec::with_capacity(people.len()), Vec::with_capacity(people.len()));
+    for (n, &person) in named.iter().zip(person_of) {
+        match n {
+            Some(Named::Victim(i)) => victim_pairs.push((*i, person)),
+            Some(Named::Suspect(i)) => suspect_pairs.push((*i, person)),
+            Some(Named::Nobody) | None => {}
         }
     }
-    for v in victims.iter_mut().chain(suspects.iter_mut()) {
-        v.sort_unstable();
-        v.dedup();
-    }
+    drop(named);
+    let victims = PersonsOf::from_pairs(incidents.len(), &victim_pairs);
+    let suspects = PersonsOf::from_pairs(incidents.len(), &suspect_pairs);
+    drop((victim_pairs, suspect_pairs));
 
     // 1. Threads of known suspect → victim.
     let mut by_pair: HashMap<(PersonIndex, PersonIndex), usize> = HashMap::default();
@@ -448,4 +543,36 @@ pub fn span(incidents: &[Incident], course: &Course) -> (Date, Date) {
     let first = incidents[course.incidents[0]].recorded_date;
     let last = incidents[*course.incidents.last().expect("a course has reports")].recorded_date;
     (first, last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Each incident's persons are those of its pairs, sorted and each once, as the vector
+        /// per incident held them before: over any pairs, repeats, incidents named by none
+        /// (first, last, between) and no incidents at all.
+        #[test]
+        fn persons_of_each_incident_are_its_pairs_sorted_once(
+            incidents in 0usize..12,
+            pairs in proptest::collection::vec((0usize..12, 0u32..6), 0..40),
+        ) {
+            let pairs: Vec<(usize, PersonIndex)> = pairs.into_iter().filter(|&(i, _)| i < incidents).collect();
+            let mut each: Vec<Vec<PersonIndex>> = vec![Vec::new(); incidents];
+            for &(i, p) in &pairs {
+                each[i].push(p);
+            }
+            for v in &mut each {
+                v.sort_unstable();
+                v.dedup();
+            }
+            let of = PersonsOf::from_pairs(incidents, &pairs);
+            proptest::prop_assert_eq!(of.len(), incidents);
+            for (i, want) in each.iter().enumerate() {
+                proptest::prop_assert_eq!(&of[i], want.as_slice(), "incident {}", i);
+            }
+            proptest::prop_assert_eq!(each.iter().cloned().collect::<PersonsOf>(), of);
+        }
+    }
 }

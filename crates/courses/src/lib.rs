@@ -26,7 +26,7 @@ mod triage;
 mod withdrawal;
 
 pub use breach::{Breach, find_breaches};
-pub use build::{Course, Courses, Options, PersonIndex, Suspect, find_courses, span};
+pub use build::{Course, Courses, Options, PersonIndex, PersonsOf, Suspect, find_courses, span};
 pub use error::{Error, ErrorKind};
 pub use output::{ForceRepeats, Found, PersonName, hidden_by_force};
 pub use signals::{Escalation, HiddenStalking, Sighting, StalkingSignals, escalation, stalking_signals};
