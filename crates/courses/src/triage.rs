@@ -325,7 +325,10 @@ pub fn triage_sized(
         })
         .collect();
     size_lists(incidents, courses, &mut out, sizes);
-    out.sort_by_key(|r| review_order(incidents, courses, r));
+    // Each key made once: made at every comparison, two reads far apart in memory each, the sort
+    // of the 1M world's 124k reviews took half a second. Keys end in the course, unique, so the
+    // order is the same whichever sort.
+    out.sort_by_cached_key(|r| review_order(incidents, courses, r));
     out
 }
 
