@@ -2256,12 +2256,6 @@ mod tests {
         }
     }
 
-    /// The extremes of each part of a position still sort as the list does: the earliest and
-    /// the latest day a record may carry, no reports' cap reached and passed, grounds of 0 and
-    /// more than the field holds.
-    /// Pins `record_row`, which the comparison by keys trusts for the columns it does not
-    /// compare (see [`RECORDS_LAYOUT`]): a change here must come with a new layout, so that the
-    /// first publication of the build compares every column of the records it wrote before.
     /// The columns a layout names, after checking they are `table`'s declared columns, in order.
     fn layout_columns(layout: &'static str, table: &str) -> Vec<&'static str> {
         let columns: Vec<&str> = layout.split_once(": ").unwrap().1.split_whitespace().collect();
@@ -2272,6 +2266,9 @@ mod tests {
         columns
     }
 
+    /// Pins `record_row`, which the comparison by keys trusts for the columns it does not
+    /// compare (see [`RECORDS_LAYOUT`]): a change here must come with a new layout, so that the
+    /// first publication of the build compares every column of the records it wrote before.
     #[test]
     fn a_records_row_is_made_as_its_layout_says() {
         use conduct_domain::{Involvement, Role};
@@ -2368,6 +2365,9 @@ mod tests {
         assert_eq!(INCIDENT_KEY_COLUMNS, columns[..2]);
     }
 
+    /// The extremes of each part of a position still sort as the list does: the earliest and
+    /// the latest day a record may carry, no reports' cap reached and passed, grounds of 0 and
+    /// more than the field holds.
     #[test]
     fn list_positions_at_the_edges_of_their_fields() {
         let day = |y: i32| conduct_domain::Date::new(y, 1, 1).unwrap().days_since_epoch();
