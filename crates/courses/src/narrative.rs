@@ -40,8 +40,9 @@
 //! 0.90 per behaviour on the set they were developed on, and reach lower recall on text they had
 //! not seen (see `docs/benchmarks.md`, "Narrative signals"): wording with no cue here is missed.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use crate::HashMap;
 
 /// A behaviour a narrative can report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -445,11 +446,12 @@ struct Rule {
     kind: Kind,
 }
 
-/// Every rule, by its first word, longest first.
+/// Every rule, by its first word, longest first. Looked up for every word of every narrative,
+/// so hashed with foldhash, not SipHash.
 fn rules() -> &'static HashMap<&'static str, Vec<Rule>> {
     static RULES: OnceLock<HashMap<&'static str, Vec<Rule>>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let mut map: HashMap<&'static str, Vec<Rule>> = HashMap::new();
+        let mut map: HashMap<&'static str, Vec<Rule>> = HashMap::default();
         let cues = CUES.iter().map(|&(p, b, name, check)| (p, Kind::Cue(b, name, check)));
         for (pattern, kind) in cues.chain(MARKERS.iter().copied()) {
             let mut expanded: Vec<Vec<&'static str>> = vec![Vec::new()];
