@@ -210,3 +210,49 @@ fn a_pooled_postgres_connection_ended_in_the_pool_fails_one_checkout_at_most() {
     };
     assert_ne!(second, first, "a new backend");
 }
+
+/// `Store::import_keeping_then` (what `conduct run` starts its analysis on) tells the read's
+/// summary and ingest once every file is read and every batch kept, before the import commits;
+/// the import then commits those records with their key indexes, as `Store::import` would.
+#[test]
+fn an_import_tells_its_read_before_it_commits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = conduct_store::Store::open_workspace(tmp.path()).unwrap();
+    let inputs = conduct_ingest::Inputs::in_folder(&data("bad")).unwrap();
+    let db = tmp.path().join(conduct_store::DATABASE_FILE);
+    let kept = std::cell::Cell::new([0usize; 3]);
+    let mut told = None;
+    let (report, ingest) = store
+        .import_keeping_then(
+            &inputs,
+            conduct_ingest::Ingest::new(),
+            &mut |batch| {
+                let mut k = kept.get();
+                match batch {
+                    conduct_ingest::Batch::Incidents(v) => k[0] += v.len(),
+                    conduct_ingest::Batch::People(v) => k[1] += v.len(),
+                    conduct_ingest::Batch::Orders(v) => k[2] += v.len(),
+                }
+                kept.set(k);
+            },
+            &mut |summary, ingest| {
+                let other = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+                let held: i64 = other.query_row("SELECT count(*) FROM incidents", [], |r| r.get(0)).unwrap();
+                told = Some((kept.get(), summary.clone(), ingest.rejects().len(), held));
+            },
+        )
+        .unwrap();
+    let (kept_then, summary, rejects, held) = told.expect("the read was told");
+    assert_eq!(kept_then, kept.get(), "every batch was kept before the read was told");
+    assert!(kept_then[0] > 0 && kept_then[1] > 0, "{kept_then:?}");
+    assert_eq!(summary, report.summary, "the summary told is the import's");
+    assert!(rejects > 0 && rejects == ingest.rejects().len(), "the bad fixture's rejects were told: {rejects}");
+    assert_eq!(held, 0, "told before the import committed");
+    drop(store);
+    let ws = tmp.path();
+    assert_eq!(column(ws, "SELECT count(*) FROM incidents"), [kept_then[0].to_string()]);
+    assert_eq!(column(ws, "SELECT count(*) FROM people"), [kept_then[1].to_string()]);
+    for index in ["incidents_key", "people_key", "orders_key"] {
+        assert_eq!(column(ws, &format!("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '{index}'")), ["1"], "{index}");
+    }
+}

@@ -62,16 +62,23 @@ pub fn pipeline_across(
     if workspace.exists() {
         std::fs::remove_dir_all(&workspace)?;
     }
-    let (import, export) = crate::ingest::import_keeping(&workspace, inputs, &out.join("import"))?;
+    // The import's last writes (key indexes, commit) go on beside the analysis, and are waited
+    // for before anything else is written: a failed import writes nothing more.
+    let (export, import) = crate::ingest::import_aside(&workspace, inputs, &out.join("import"))?;
     seconds.push(("import", t.elapsed().as_secs_f64()));
     let people_rows: u64 = export.summary.files.iter().filter(|f| f.table == Table::People).map(|f| f.read).sum();
     if people_rows == 0 {
+        import.finish()?;
         bail!("no people rows in the export");
     }
 
     note!("analyse: link people into persons, find courses of conduct, build the tables");
     let options = conduct_pipeline::Options::default();
-    let mut analysis = conduct_pipeline::analyse(&export, &options)?;
+    let analysis = conduct_pipeline::analyse(&export, &options);
+    let t = Instant::now();
+    let import = import.finish()?;
+    let waited = t.elapsed().as_secs_f64();
+    let mut analysis = analysis?;
     // With the hub's links, the courses (and link/persons.csv) hold the other forces' linked
     // records too; linkage and the statistics stay the force's own.
     let export = match cross {
@@ -91,6 +98,7 @@ pub fn pipeline_across(
     for (name, d) in &analysis.stages {
         seconds.push((if *name == "statistics" { "statistics (beside link)" } else { name }, d.as_secs_f64()));
     }
+    seconds.push(("import's end (beside them)", waited));
 
     note!("write");
     let t = Instant::now();

@@ -246,7 +246,10 @@ impl SqliteWriter<'_> {
                 self.rows(rows)?;
             }
             Rows::Orders(rows) => {
-                self.index_before(Some(2))?;
+                // Not the people's index: it is built after the read, with the orders' (the
+                // people are most of an import's index work, and `conduct run` has them built
+                // beside its analysis: `Store::import_keeping_then`).
+                self.index_before(Some(1))?;
                 self.rows(rows)?;
             }
         }
@@ -442,9 +445,14 @@ impl PortableWriter {
 }
 
 /// Where an import's records come from.
+/// What is told the read's summary and ingest once every file is read ([`Source::Files`]).
+type OnRead<'k> = &'k mut dyn FnMut(&Summary, &Ingest);
+
 enum Source<'a, 'k> {
-    /// Files, read and validated on a second thread while this one writes.
-    Files { inputs: &'a Inputs, ingest: Ingest, keep: Option<&'k mut dyn FnMut(Batch)> },
+    /// Files, read and validated on a second thread while this one writes; `keep` is handed each
+    /// batch once written, and `read` the summary and the ingest once the files are read (before
+    /// the key indexes are built and the transaction commits).
+    Files { inputs: &'a Inputs, ingest: Ingest, keep: Option<&'k mut dyn FnMut(Batch)>, read: Option<OnRead<'k>> },
     /// Records already read and validated (the dashboard's uploads), with their summary.
     Records { export: Records<'a>, summary: Summary },
 }
@@ -643,7 +651,7 @@ fn feed(
             }
             Ok((summary, None, Duration::ZERO))
         }
-        Source::Files { inputs, mut ingest, mut keep } => {
+        Source::Files { inputs, mut ingest, mut keep, read } => {
             let (send, receive) = mpsc::sync_channel::<Batch>(32);
             let (read_result, write_result) = std::thread::scope(|scope| {
                 let reader = scope.spawn(move || {
@@ -668,6 +676,9 @@ fn feed(
             write_result?;
             let (read_result, read_time, ingest) = read_result;
             let summary = read_result.map_err(|e| Error::new(ErrorKind::Ingest(Box::new(e)), path))?;
+            if let Some(read) = read {
+                read(&summary, &ingest);
+            }
             Ok((summary, Some(ingest), read_time))
         }
     }
@@ -794,7 +805,7 @@ impl Store {
     /// [`ErrorKind::Db`] when a write fails; either way the transaction is rolled back and
     /// nothing is imported.
     pub fn import(&mut self, inputs: &Inputs, ingest: Ingest) -> Result<ImportReport, Error> {
-        self.import_journalled(inputs, ingest, None).map(|(report, _)| report)
+        self.import_journalled(inputs, ingest, None, None).map(|(report, _)| report)
     }
 
     /// [`Store::import`], handing each batch of accepted records to `keep` once it is written,
@@ -812,7 +823,26 @@ impl Store {
         ingest: Ingest,
         keep: &mut dyn FnMut(Batch),
     ) -> Result<(ImportReport, Ingest), Error> {
-        self.import_journalled(inputs, ingest, Some(keep))
+        self.import_journalled(inputs, ingest, Some(keep), None)
+    }
+
+    /// [`Store::import_keeping`], and `read` with the read's summary and the ingest (its rejects
+    /// and screenings) once every file is read and every batch kept, while the import goes on
+    /// to build the key indexes, write the screenings and commit. So a caller that runs the
+    /// import on a thread of its own can start on the records before the import ends.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::import`]; `keep` and `read` have then been called for an import that was not
+    /// committed, which the caller must not take as held.
+    pub fn import_keeping_then(
+        &mut self,
+        inputs: &Inputs,
+        ingest: Ingest,
+        keep: &mut dyn FnMut(Batch),
+        read: &mut dyn FnMut(&Summary, &Ingest),
+    ) -> Result<(ImportReport, Ingest), Error> {
+        self.import_journalled(inputs, ingest, Some(keep), Some(read))
     }
 
     /// [`import_records`] into this store.
@@ -825,11 +855,12 @@ impl Store {
         import_records(&mut self.conn, &path, export, summary)
     }
 
-    fn import_journalled(
+    fn import_journalled<'k>(
         &mut self,
         inputs: &Inputs,
         ingest: Ingest,
-        keep: Option<&mut dyn FnMut(Batch)>,
+        keep: Option<&'k mut dyn FnMut(Batch)>,
+        read: Option<OnRead<'k>>,
     ) -> Result<(ImportReport, Ingest), Error> {
         let journal = |conn: &mut Conn, mode: &str| -> Option<String> {
             match conn {
@@ -839,7 +870,7 @@ impl Store {
         };
         let switched = journal(&mut self.conn, "DELETE").is_some_and(|m| m.eq_ignore_ascii_case("delete"));
         let path = self.path.clone();
-        let result = import_into(&mut self.conn, &path, Source::Files { inputs, ingest, keep })
+        let result = import_into(&mut self.conn, &path, Source::Files { inputs, ingest, keep, read })
             .map(|(report, ingest)| (report, ingest.expect("a file import returns its ingest")));
         if switched {
             let restored = journal(&mut self.conn, "WAL");
