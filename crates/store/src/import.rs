@@ -444,10 +444,10 @@ impl PortableWriter {
     }
 }
 
-/// Where an import's records come from.
 /// What is told the read's summary and ingest once every file is read ([`Source::Files`]).
 type OnRead<'k> = &'k mut dyn FnMut(&Summary, &Ingest);
 
+/// Where an import's records come from.
 enum Source<'a, 'k> {
     /// Files, read and validated on a second thread while this one writes; `keep` is handed each
     /// batch once written, and `read` the summary and the ingest once the files are read (before
