@@ -207,7 +207,6 @@ pub fn import_aside(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> any
     let import = std::thread::Builder::new()
         .name("import".into())
         .spawn(move || {
-            let read_send = send.clone();
             store.import_keeping_then(
                 &of_thread,
                 ingest,
@@ -215,7 +214,7 @@ pub fn import_aside(workspace: &Path, inputs: &Inputs, report_dir: &Path) -> any
                     let _ = send.send(Imported::Batch(batch));
                 },
                 &mut |summary, ingest| {
-                    let _ = read_send.send(Imported::Read {
+                    let _ = send.send(Imported::Read {
                         summary: summary.clone(),
                         rejects: ingest.rejects().to_vec(),
                         screenings: ingest.risk_assessments().to_vec(),

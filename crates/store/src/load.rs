@@ -14,9 +14,14 @@ use crate::rows;
 /// error).
 fn each_row(conn: &mut Conn, table: &str, columns: &[&str], take: &mut dyn FnMut(&[Value]) -> Result<(), Error>) -> Result<(), Error> {
     let order = if conn.is_postgres() { "seq" } else { "rowid" };
-    let sql = format!("SELECT {} FROM {table} ORDER BY {order}", columns.join(", "));
+    scan_taking(conn, &format!("SELECT {} FROM {table} ORDER BY {order}", columns.join(", ")), &[], take)
+}
+
+/// Runs the query `sql`, giving each row to `take` as the database hands it over; the first
+/// error `take` returns stops the read and is returned.
+fn scan_taking(conn: &mut Conn, sql: &str, params: &[Value], take: &mut dyn FnMut(&[Value]) -> Result<(), Error>) -> Result<(), Error> {
     let mut failed = None;
-    conn.scan(&sql, &[], |row| match take(row) {
+    conn.scan(sql, params, |row| match take(row) {
         Ok(()) => Ok(true),
         Err(e) => {
             failed = Some(e);
@@ -232,15 +237,7 @@ fn read_pieces(conn: &mut Conn, pieces: &Pieces<'_>) -> Result<(), Error> {
 /// The people rows from rowid `first` to `last`, in rowid order, as [`each_row`] gives them.
 fn each_row_in(conn: &mut Conn, first: i64, last: i64, take: &mut dyn FnMut(&[Value]) -> Result<(), Error>) -> Result<(), Error> {
     let sql = format!("SELECT {} FROM people WHERE rowid BETWEEN ? AND ? ORDER BY rowid", PEOPLE_COLUMNS.join(", "));
-    let mut failed = None;
-    conn.scan(&sql, &[first.into(), last.into()], |row| match take(row) {
-        Ok(()) => Ok(true),
-        Err(e) => {
-            failed = Some(e);
-            Ok(false)
-        }
-    })?;
-    failed.map_or(Ok(()), Err)
+    scan_taking(conn, &sql, &[first.into(), last.into()], take)
 }
 
 /// The error of a people table that changed while two connections read it.
