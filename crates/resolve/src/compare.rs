@@ -533,7 +533,7 @@ pub(crate) mod tests {
 
     /// A record of names, dates and contacts drawn from small pools, so that swapped, crossed,
     /// nicknamed, initialled and one-edit-apart names meet often.
-    fn drawn_record() -> impl proptest::strategy::Strategy<Value = Involvement> {
+    pub(crate) fn drawn_record() -> impl proptest::strategy::Strategy<Value = Involvement> {
         use proptest::prelude::*;
         let names = prop::sample::select(vec![
             "",
