@@ -34,6 +34,38 @@ fn rejected_rows_that_name_a_record_are_persons_of_their_own_after_the_linked_on
     );
 }
 
+/// Each pair names its rows' ids, made inert and quoted as persons.csv's are, from any row
+/// (the first, the last, one named twice, either side), with its weight and probability.
+#[test]
+fn pairs_csv_names_each_pairs_records_made_inert() {
+    let people = [row("=1+1"), row("a,\"b\""), row("plain"), row("Z")];
+    let pair = |a: u32, b: u32, weight: f32| conduct_resolve::ScoredPair { a, b, weight };
+    let linked = Linked {
+        model: conduct_resolve::Model::builtin_default(),
+        stats: conduct_resolve::LinkStats::default(),
+        pairs: vec![pair(0, 1, 5.0), pair(2, 3, -1.25), pair(3, 0, 12.3456), pair(1, 2, 0.0)],
+        tf: conduct_resolve::model::TermFrequencies::default(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pairs.csv");
+    linked.write_pairs(&path, &people).unwrap();
+    let p = |w: f32| format!("{:.6}", conduct_resolve::model::probability(f64::from(w)));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!(
+            "record_id_l,record_id_r,match_weight,match_probability\n\
+             '=1+1,\"a,\"\"b\"\"\",5.000,{}\nplain,Z,-1.250,{}\nZ,'=1+1,12.346,{}\n\"a,\"\"b\"\"\",plain,0.000,{}\n",
+            p(5.0),
+            p(-1.25),
+            p(12.3456),
+            p(0.0)
+        )
+    );
+    let none = Linked { pairs: Vec::new(), ..linked };
+    none.write_pairs(&path, &people).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "record_id_l,record_id_r,match_weight,match_probability\n");
+}
+
 #[test]
 fn persons_csv_is_quoted_by_the_csv_crate_made_inert_and_read_back_as_written() {
     let people = [row("=1+1"), row("a,\"b\""), row("plain"), row("unlisted")];
