@@ -720,6 +720,47 @@ fn list_positions(standings: &[Option<conduct_courses::Standing>], labels: &[Str
     Ok(position)
 }
 
+/// The `published_orders` and `published_screenings` rows of an export, each on every core
+/// (the screenings are put in words).
+fn order_and_screening_rows(e: &conduct_pipeline::Export) -> (Vec<Vec<Value>>, Vec<Vec<Value>>) {
+    use rayon::prelude::*;
+    let orders: Vec<Vec<Value>> = e
+        .orders
+        .par_iter()
+        .map(|o| {
+            vec![
+                o.force.name().into(),
+                (&o.order_ref).into(),
+                o.order_type.as_str().into(),
+                (&o.incident_ref).into(),
+                opt_date(o.applied_date),
+                opt_date(o.granted_date),
+                opt_date(o.expires_date),
+                o.status.map_or(Value::Null, |s| s.as_str().into()),
+            ]
+        })
+        .collect();
+    // Screenings, shown on the course pages' time lines (the triage already cites them).
+    let screenings: Vec<Vec<Value>> = e
+        .risk_assessments
+        .par_iter()
+        .map(|r| {
+            vec![
+                r.force.name().into(),
+                (&r.incident_ref).into(),
+                date(r.assessed_date).into(),
+                r.tool.as_str().into(),
+                r.grade.map_or(Value::Null, |g| g.as_str().into()),
+                Value::opt_text(&r.yes_answers.iter().map(|a| r.tool.answer_words(a)).collect::<Vec<_>>().join(";")),
+                r.in_words().into(),
+                Value::opt_text(&r.assessor_notes),
+            ]
+        })
+        .collect();
+
+    (orders, screenings)
+}
+
 /// What a publication wrote.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Published {
@@ -1388,7 +1429,10 @@ fn publish_once(
         _ => None,
     };
     let mut laps = Laps::new();
-    let ids = carried_ids(conn, a)?;
+    // The orders' and screenings' rows need no ids: made beside the ids' carrying, which reads
+    // the published tables on one core.
+    let (ids, (orders, screenings)) = rayon::join(|| carried_ids(conn, a), || order_and_screening_rows(e));
+    let ids = ids?;
     if ids.publication != expected {
         return Err(conflict());
     }
@@ -1418,65 +1462,103 @@ fn publish_once(
     // cross-force mode) are shown on the courses they join, but that force has no row of
     // figures and no list of courses here: its records are not held.
     let own_forces: std::collections::HashSet<Force> = e.incidents[..a.own_incidents].iter().map(|i| i.force).collect();
-    for (ci, c) in a.found.courses.courses.iter().enumerate() {
-        let (first, last) = conduct_courses::span(&e.incidents, c);
-        let (priority, reasons, stalking, breaches) = match review_of[ci] {
-            Some(rank) => {
-                let r = &a.found.reviews[rank];
-                (r.priority, r.reasons.clone(), r.stalking.review_as_stalking(), r.breaches.len())
-            }
-            None => (Priority::Routine, Vec::new(), false, 0),
-        };
-        let forces: Vec<&str> = c.forces.iter().map(|f| f.name()).collect();
-        let cid = &course_label[ci];
-        courses.push(vec![
-            cid.into(),
-            forces.join(";").into(),
-            pid(c.victim),
-            match c.suspect {
-                conduct_courses::Suspect::Known(s) => pid(s),
-                conduct_courses::Suspect::Unknown => Value::Null,
-            },
-            date(first).into(),
-            date(last).into(),
-            c.incidents.len().into(),
-            c.hidden.len().into(),
-            c.is_cross_force().into(),
-            priority.as_str().into(),
-            priority_rank(priority).into(),
-            position[ci].into(),
-            stalking.into(),
-            breaches.into(),
-            serde_json::to_string(&reasons).unwrap_or_default().into(),
-            c.incidents.iter().filter(|&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
-            ids.course_changed[ci].into(),
-            position[ci].into(),
-        ]);
-        course_incident_ends.push(course_incident_ends.last().map_or(0, |&at| at) + c.incidents.len());
-        for f in c.forces.iter().filter(|f| own_forces.contains(f)) {
-            let in_force: Vec<&usize> = c.incidents.iter().filter(|&&i| e.incidents[i].force == *f).collect();
-            let last_here = in_force.iter().map(|&&i| e.incidents[i].recorded_date).max().unwrap_or(last);
-            course_forces.push(vec![
-                f.name().into(),
+    // Each course's rows, made on every core: its `courses` row, a `course_forces` row per
+    // force of the store's own among its reports', and its breaches' rows.
+    use rayon::prelude::*;
+    type CourseRows = (Vec<Value>, Vec<Vec<Value>>, Vec<Vec<Value>>);
+    let made: Vec<CourseRows> = a
+        .found
+        .courses
+        .courses
+        .par_iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let (first, last) = conduct_courses::span(&e.incidents, c);
+            let (priority, reasons, stalking, breaches) = match review_of[ci] {
+                Some(rank) => {
+                    let r = &a.found.reviews[rank];
+                    (r.priority, r.reasons.as_slice(), r.stalking.review_as_stalking(), r.breaches.len())
+                }
+                None => (Priority::Routine, &[][..], false, 0),
+            };
+            let forces: Vec<&str> = c.forces.iter().map(|f| f.name()).collect();
+            let cid = &course_label[ci];
+            let course = vec![
                 cid.into(),
-                position[ci].into(),
-                priority_rank(priority).into(),
-                date(last_here).into(),
-                in_force.len().into(),
-                stalking.into(),
+                forces.join(";").into(),
+                pid(c.victim),
+                match c.suspect {
+                    conduct_courses::Suspect::Known(s) => pid(s),
+                    conduct_courses::Suspect::Unknown => Value::Null,
+                },
+                date(first).into(),
+                date(last).into(),
+                c.incidents.len().into(),
+                c.hidden.len().into(),
                 c.is_cross_force().into(),
+                priority.as_str().into(),
+                priority_rank(priority).into(),
+                position[ci].into(),
+                stalking.into(),
                 breaches.into(),
-                c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count().into(),
-                in_force.iter().filter(|&&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
+                serde_json::to_string(reasons).unwrap_or_default().into(),
+                c.incidents.iter().filter(|&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
                 ids.course_changed[ci].into(),
                 position[ci].into(),
-            ]);
+            ];
+            let mut forces_rows = Vec::new();
+            for f in c.forces.iter().filter(|f| own_forces.contains(f)) {
+                let in_force: Vec<&usize> = c.incidents.iter().filter(|&&i| e.incidents[i].force == *f).collect();
+                let last_here = in_force.iter().map(|&&i| e.incidents[i].recorded_date).max().unwrap_or(last);
+                forces_rows.push(vec![
+                    f.name().into(),
+                    cid.into(),
+                    position[ci].into(),
+                    priority_rank(priority).into(),
+                    date(last_here).into(),
+                    in_force.len().into(),
+                    stalking.into(),
+                    c.is_cross_force().into(),
+                    breaches.into(),
+                    c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count().into(),
+                    in_force.iter().filter(|&&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
+                    ids.course_changed[ci].into(),
+                    position[ci].into(),
+                ]);
+            }
+            let mut breaches_rows = Vec::new();
+            if let Some(rank) = review_of[ci] {
+                for &b in &a.found.reviews[rank].breaches {
+                    let br = &a.found.breaches[b];
+                    let (inc, ord) = (&e.incidents[br.incident], &e.orders[br.order]);
+                    breaches_rows.push(vec![
+                        cid.into(),
+                        inc.force.name().into(),
+                        (&inc.incident_ref).into(),
+                        ord.force.name().into(),
+                        (&ord.order_ref).into(),
+                    ]);
+                }
+            }
+            (course, forces_rows, breaches_rows)
+        })
+        .collect();
+    // Then in course order: the rows, where each course's reports end in `course_incidents`,
+    // and the forces' figures.
+    for ((ci, c), (course, forces_rows, breaches_rows)) in a.found.courses.courses.iter().enumerate().zip(made) {
+        courses.push(course);
+        course_forces.extend(forces_rows);
+        breach_rows.extend(breaches_rows);
+        course_incident_ends.push(course_incident_ends.last().map_or(0, |&at| at) + c.incidents.len());
+        let priority = review_of[ci].map_or(Priority::Routine, |rank| a.found.reviews[rank].priority);
+        for f in c.forces.iter().filter(|f| own_forces.contains(f)) {
+            let in_force = c.incidents.iter().filter(|&&i| e.incidents[i].force == *f).count();
             let fig = per_force.entry(*f).or_default();
             fig.courses += 1;
             let hidden_here = c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count();
             let first_here = c.incidents.first().is_some_and(|&i| e.incidents[i].force == *f) as usize;
             fig.hidden += hidden_here;
-            fig.linked += in_force.len().saturating_sub(first_here).saturating_sub(hidden_here);
+            fig.linked += in_force.saturating_sub(first_here).saturating_sub(hidden_here);
             match priority {
                 Priority::Urgent => fig.urgent += 1,
                 Priority::High => fig.high += 1,
@@ -1484,25 +1566,13 @@ fn publish_once(
                 Priority::Routine => fig.routine += 1,
             }
         }
-        if let Some(rank) = review_of[ci] {
-            for &b in &a.found.reviews[rank].breaches {
-                let br = &a.found.breaches[b];
-                let inc = &e.incidents[br.incident];
-                let ord = &e.orders[br.order];
-                breach_rows.push(vec![
-                    cid.into(),
-                    inc.force.name().into(),
-                    (&inc.incident_ref).into(),
-                    ord.force.name().into(),
-                    (&ord.order_ref).into(),
-                ]);
-                if own_forces.contains(&inc.force) {
-                    per_force.entry(inc.force).or_default().breaches += 1;
-                }
+        for &b in review_of[ci].map_or(&[][..], |rank| a.found.reviews[rank].breaches.as_slice()) {
+            let inc = &e.incidents[a.found.breaches[b].incident];
+            if own_forces.contains(&inc.force) {
+                per_force.entry(inc.force).or_default().breaches += 1;
             }
         }
     }
-
     // The largest tables' rows (the incidents and the records) are made one at a time as the
     // comparison and the writes read them, not built and held.
     let incident_row = |k: usize, row: &mut Vec<Value>| incident_row(&e.incidents[k], row);
@@ -1533,13 +1603,16 @@ fn publish_once(
         row.extend([p.force.name().into(), (&p.record_id).into(), (&p.incident_ref).into(), p.role.as_str().into(), pid(n)]);
     };
     let imported: Vec<usize> = records_touched
-        .map(|t| (0..own_people.len()).filter(|&k| t.contains(&(own_people[k].force, own_people[k].record_id.clone()))).collect())
+        .map(|t| {
+            (0..own_people.len()).into_par_iter().filter(|&k| t.contains(&(own_people[k].force, own_people[k].record_id.clone()))).collect()
+        })
         .unwrap_or_default();
     // The incidents the updates imported, and the other forces' reports from the hub (published
     // beside the store's own, never imported): compared whole after the keys.
     let imported_incidents: Vec<usize> = incidents_touched
         .map(|t| {
             (0..e.incidents.len())
+                .into_par_iter()
                 .filter(|&k| k >= a.own_incidents || t.contains(&(e.incidents[k].force, e.incidents[k].incident_ref.clone())))
                 .collect()
         })
@@ -1565,41 +1638,6 @@ fn publish_once(
         let inc = &e.incidents[i];
         row.extend([(&course_label[ci]).into(), inc.force.name().into(), (&inc.incident_ref).into(), c.hidden.contains(&i).into()]);
     };
-
-    let orders: Vec<Vec<Value>> = e
-        .orders
-        .iter()
-        .map(|o| {
-            vec![
-                o.force.name().into(),
-                (&o.order_ref).into(),
-                o.order_type.as_str().into(),
-                (&o.incident_ref).into(),
-                opt_date(o.applied_date),
-                opt_date(o.granted_date),
-                opt_date(o.expires_date),
-                o.status.map_or(Value::Null, |s| s.as_str().into()),
-            ]
-        })
-        .collect();
-
-    // Screenings, shown on the course pages' time lines (the triage already cites them).
-    let screenings: Vec<Vec<Value>> = e
-        .risk_assessments
-        .iter()
-        .map(|r| {
-            vec![
-                r.force.name().into(),
-                (&r.incident_ref).into(),
-                date(r.assessed_date).into(),
-                r.tool.as_str().into(),
-                r.grade.map_or(Value::Null, |g| g.as_str().into()),
-                Value::opt_text(&r.yes_answers.iter().map(|a| r.tool.answer_words(a)).collect::<Vec<_>>().join(";")),
-                r.in_words().into(),
-                Value::opt_text(&r.assessor_notes),
-            ]
-        })
-        .collect();
 
     // Victims who withdrew (outcomes 14 and 16): per force, by course and by offence.
     for (name, w) in conduct_courses::withdrawals_by_force(&e.incidents, &a.found.courses.courses) {
