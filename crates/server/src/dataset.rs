@@ -921,32 +921,54 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, Error> {
         return population_ids(conn, a, held, publication);
     }
     let highest_retired = highest_retired(conn)?;
-    // Published person of each (force, record_id).
-    let mut old_person: HashMap<String, HashMap<String, String>> = HashMap::new();
+    // Published person of each (force, record_id): each published id once, and each record by
+    // its place there, read as the rows stream (1.96M records at the 1M world: neither an id
+    // nor a key is allocated per row).
+    let mut old_ids: Vec<String> = Vec::new();
+    let mut old_id_at: FastMap<String, u32> = FastMap::default();
+    let mut old_person: FastMap<String, FastMap<conduct_domain::Text, u32>> = FastMap::default();
     let mut highest = highest_retired('P');
-    for r in conn.query("SELECT force, record_id, person_id FROM records", &[])? {
-        let id = r[2].text();
-        highest = highest.max(crate::ids::number(&id).unwrap_or(0));
-        old_person.entry(r[0].text()).or_default().insert(r[1].text(), id);
-    }
+    conn.scan("SELECT force, record_id, person_id FROM records", &[], |r| {
+        let id = r[2].as_text();
+        let at = match old_id_at.get(id.as_ref()) {
+            Some(&at) => at,
+            None => {
+                highest = highest.max(crate::ids::number(&id).unwrap_or(0));
+                let at = old_ids.len() as u32;
+                old_ids.push(id.clone().into_owned());
+                old_id_at.insert(id.into_owned(), at);
+                at
+            }
+        };
+        let force = r[0].as_text();
+        let of_force = match old_person.get_mut(force.as_ref()) {
+            Some(m) => m,
+            None => old_person.entry(force.into_owned()).or_default(),
+        };
+        of_force.insert(conduct_domain::Text::from(r[1].as_text().as_ref()), at);
+        Ok(true)
+    })?;
+    drop(old_id_at);
     let mut next_person = (meta_number(conn, "next_person")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     // The store's own people rows (the other forces' records from the hub, after them, stand
-    // for persons of these and hold no id of their own).
+    // for persons of these and hold no id of their own), each with its published id, looked
+    // up on every core.
     let (people, of_row) = (&e.people[..a.own_people], &a.found.persons.of_row()[..a.own_people]);
-    let members = people
-        .iter()
-        .zip(of_row)
-        .filter_map(|(p, &n)| old_person.get(p.force.name()).and_then(|m| m.get(p.record_id.as_str())).map(|old| (n, old.as_str())));
+    use rayon::prelude::*;
+    let old: Vec<Option<&str>> = people
+        .par_iter()
+        .map(|p| old_person.get(p.force.name()).and_then(|m| m.get(p.record_id.as_str())).map(|&at| old_ids[at as usize].as_str()))
+        .collect();
+    drop(old_person);
+    let members = of_row.iter().zip(&old).filter_map(|(&n, old)| old.map(|old| (n, old)));
     let persons = of_row.iter().max().map_or(0, |&m| m as usize + 1);
     let mut persons = crate::ids::assign(persons, &crate::ids::overlaps(members), &mut next_person, crate::ids::person);
     // Each merge and split with its deciding comparisons, under the model just linked with.
     if let (false, Some(linked)) = (persons.events.is_empty(), &a.found.linked) {
-        let old: Vec<Option<&str>> =
-            people.iter().map(|p| old_person.get(p.force.name()).and_then(|m| m.get(p.record_id.as_str())).map(String::as_str)).collect();
         let x = crate::ids::Explainer { rows: people, group: of_row, old: &old, labels: &persons.labels, model: &linked.model, tf: &a.tf };
         crate::ids::explain_person_events(&mut persons.events, &x);
     }
-    drop(old_person);
+    drop(old);
     let (courses, course_changed, next_course) = carried_course_ids(conn, a, publication, &highest_retired)?;
     Ok(CarriedIds { persons, courses, course_changed, next_person, next_course, publication, from_population: false })
 }
