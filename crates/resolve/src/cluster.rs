@@ -188,7 +188,6 @@ pub struct Clusterer<'a> {
     feats: &'a [Features],
     veto: &'a Veto,
     parent: Vec<u32>,
-    size: Vec<u32>,
     // Per group: its distinct profiles, each with a representative record and a record count.
     // Empty for a record not yet in any merge (it stands for `[(i, 1)]`; filled on first
     // use, so records that never merge cost no allocation).
@@ -224,12 +223,73 @@ fn find_root(parent: &[u32], mut x: u32) -> u32 {
     x
 }
 
+/// Why the groups of profiles `ga` and `gb` may not join, if they may not: too many profile
+/// pairs to check ([`MAX_CHECKS_PER_MERGE`]), or, for some comparison, contradictions in at
+/// least [`VETO_SHARE`] of the record pairs across them on which both records have it
+/// ([`comparable`], `comp`).
+fn refusal(feats: &[Features], veto: &Veto, comp: &[u8], ga: &[(u32, u32)], gb: &[(u32, u32)]) -> Option<(&'static str, &'static str)> {
+    if ga.len() * gb.len() > MAX_CHECKS_PER_MERGE {
+        return Some(("size", "groups too large to check"));
+    }
+    // Per comparison: the record pairs across the groups on which both records have it, and a
+    // quarter of those as the limit.
+    let having = |g: &[(u32, u32)]| -> [f64; VETOABLE.len()] {
+        let mut n = [0.0; VETOABLE.len()];
+        for &(x, c) in g {
+            for (k, n) in n.iter_mut().enumerate() {
+                if comp[x as usize] & (1 << k) != 0 {
+                    *n += f64::from(c);
+                }
+            }
+        }
+        n
+    };
+    let (ha, hb) = (having(ga), having(gb));
+    let limit: [f64; VETOABLE.len()] = std::array::from_fn(|k| VETO_SHARE * ha[k] * hb[k]);
+    let mut bad = [0.0f64; VETOABLE.len()];
+    for &(x, cx) in ga {
+        for &(y, cy) in gb {
+            for (k, r) in contradictions(&feats[x as usize], &feats[y as usize], veto).into_iter().enumerate() {
+                if let Some(r) = r {
+                    bad[k] += f64::from(cx) * f64::from(cy);
+                    if bad[k] >= limit[k] {
+                        return Some(r);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Moves the profiles `moved` into a group's (`reps`, indexed by profile hash in `index`, which
+/// is built here when empty): a profile it holds already counts the moved records, any other
+/// is added.
+fn merge_profiles(feats: &[Features], prof: &[u64], reps: &mut Vec<(u32, u32)>, index: &mut HashMap<u64, u32>, moved: Vec<(u32, u32)>) {
+    if index.is_empty() {
+        for (k, &(x, _)) in reps.iter().enumerate() {
+            index.insert(prof[x as usize], k as u32);
+        }
+    }
+    for (x, c) in moved {
+        match index.get(&prof[x as usize]) {
+            Some(&k) if same_profile(&feats[reps[k as usize].0 as usize], &feats[x as usize]) => reps[k as usize].1 += c,
+            // Equal hashes of different profiles: the hash chose the bucket, the fields decide;
+            // this one is kept as a profile of its own.
+            Some(_) => reps.push((x, c)),
+            None => {
+                index.insert(prof[x as usize], reps.len() as u32);
+                reps.push((x, c));
+            }
+        }
+    }
+}
+
 /// A group as one part of [`Clusterer::add`] holds it: the record that stands for it in the
-/// clusterer, and its size, profiles and their index (see [`Clusterer`]).
+/// clusterer, and its profiles and their index (see [`Clusterer`]).
 #[derive(Default)]
 struct Group {
     record: u32,
-    size: u32,
     reps: Vec<(u32, u32)>,
     index: HashMap<u64, u32>,
 }
@@ -254,7 +314,6 @@ impl<'a> Clusterer<'a> {
             feats,
             veto,
             parent: (0..n as u32).collect(),
-            size: vec![1; n],
             reps: vec![Vec::new(); n],
             index: vec![HashMap::default(); n],
             prof: feats.par_iter().map(profile).collect(),
@@ -293,7 +352,6 @@ impl<'a> Clusterer<'a> {
         let (ra, rb) = (find(&mut self.parent, a), find(&mut self.parent, b));
         if ra != rb {
             self.parent[rb as usize] = ra;
-            self.size[ra as usize] += self.size[rb as usize];
         }
     }
 
@@ -389,7 +447,6 @@ impl<'a> Clusterer<'a> {
                 let root = find_root(&part.parent, k as u32) as usize;
                 let g = group.record as usize;
                 if root == k {
-                    self.size[g] = group.size;
                     self.reps[g] = group.reps;
                     self.index[g] = group.index;
                 } else {
@@ -420,12 +477,7 @@ impl<'a> Clusterer<'a> {
         let mut local: HashMap<u32, u32> = HashMap::default();
         let mut local_of = |out: &mut Part, g: u32| -> u32 {
             *local.entry(g).or_insert_with(|| {
-                out.groups.push(Group {
-                    record: g,
-                    size: self.size[g as usize],
-                    reps: self.reps[g as usize].clone(),
-                    index: self.index[g as usize].clone(),
-                });
+                out.groups.push(Group { record: g, reps: self.reps[g as usize].clone(), index: self.index[g as usize].clone() });
                 out.parent.push(out.parent.len() as u32);
                 out.parent.len() as u32 - 1
             })
@@ -446,42 +498,7 @@ impl<'a> Clusterer<'a> {
                 }
             }
             let (ra, rb) = if groups[ra as usize].reps.len() >= groups[rb as usize].reps.len() { (ra, rb) } else { (rb, ra) };
-            let mut why = None;
-            if groups[ra as usize].reps.len() * groups[rb as usize].reps.len() > MAX_CHECKS_PER_MERGE {
-                why = Some(("size", "groups too large to check"));
-            } else {
-                // Per comparison: the record pairs across the groups on which both records have
-                // it, and a quarter of those as the limit.
-                let having = |g: &[(u32, u32)]| -> [f64; VETOABLE.len()] {
-                    let mut n = [0.0; VETOABLE.len()];
-                    for &(x, c) in g {
-                        for (k, n) in n.iter_mut().enumerate() {
-                            if comp[x as usize] & (1 << k) != 0 {
-                                *n += f64::from(c);
-                            }
-                        }
-                    }
-                    n
-                };
-                let (ga, gb) = (&groups[ra as usize].reps, &groups[rb as usize].reps);
-                let (ha, hb) = (having(ga), having(gb));
-                let limit: [f64; VETOABLE.len()] = std::array::from_fn(|k| VETO_SHARE * ha[k] * hb[k]);
-                let mut bad = [0.0f64; VETOABLE.len()];
-                'outer: for &(x, cx) in ga {
-                    for &(y, cy) in gb {
-                        for (k, r) in contradictions(&feats[x as usize], &feats[y as usize], veto).into_iter().enumerate() {
-                            if let Some(r) = r {
-                                bad[k] += f64::from(cx) * f64::from(cy);
-                                if bad[k] >= limit[k] {
-                                    why = Some(r);
-                                    break 'outer;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if let Some(r) = why {
+            if let Some(r) = refusal(feats, veto, comp, &groups[ra as usize].reps, &groups[rb as usize].reps) {
                 out.refused += 1;
                 match out.reasons.iter_mut().find(|(x, _, _)| *x == r) {
                     Some(e) => e.2 += 1,
@@ -492,28 +509,10 @@ impl<'a> Clusterer<'a> {
             out.merges += 1;
             out.parent[rb as usize] = ra;
             let moved = &mut groups[rb as usize];
-            let (moved_reps, moved_size) = (std::mem::take(&mut moved.reps), moved.size);
+            let moved_reps = std::mem::take(&mut moved.reps);
             moved.index = HashMap::default();
             let into = &mut groups[ra as usize];
-            into.size += moved_size;
-            if into.index.is_empty() {
-                for (k, &(x, _)) in into.reps.iter().enumerate() {
-                    into.index.insert(prof[x as usize], k as u32);
-                }
-            }
-            for (x, c) in moved_reps {
-                match into.index.get(&prof[x as usize]) {
-                    Some(&k) if same_profile(&feats[into.reps[k as usize].0 as usize], &feats[x as usize]) => into.reps[k as usize].1 += c,
-                    // Equal hashes of different profiles: the hash chose the bucket, the fields
-                    // decide; this one is kept as a profile of its own.
-                    Some(_) => into.reps.push((x, c)),
-                    None => {
-                        let k = into.reps.len() as u32;
-                        into.index.insert(prof[x as usize], k);
-                        into.reps.push((x, c));
-                    }
-                }
-            }
+            merge_profiles(feats, prof, &mut into.reps, &mut into.index, moved_reps);
         }
         out
     }
@@ -619,78 +618,25 @@ mod tests {
         assert_eq!(c.refused, 0);
     }
 
-    /// What [`Clusterer::add`] must equal: every pair taken in order on one core, as `add` did
-    /// before it split the pairs into parts (kept verbatim as the oracle).
-    fn add_one_by_one(this: &mut Clusterer<'_>, pairs: &[(u32, u32, f32)], threshold: f64) -> u64 {
-        let s = this;
-        let keep = |p: &(u32, u32, f32)| f64::from(p.2) >= threshold;
-        let (rank, record_at) = (&s.rank, &s.record_at);
-        // Each pair as its records' ranks, lower first (the records are found again by
-        // `record_at`).
-        let mut edges: Vec<(u32, u32, f32)> = pairs
-            .par_iter()
-            .copied()
-            .filter(keep)
-            .map(|(a, b, w)| {
-                let (ra, rb) = (rank[a as usize], rank[b as usize]);
-                (ra.min(rb), ra.max(rb), w)
-            })
-            .collect();
-        // A total order (weight, then the pair's ranks), so sorting on every core gives the one
-        // order.
-        edges.par_sort_unstable_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)).then(x.1.cmp(&y.1)));
+    /// What [`Clusterer::add`] must equal: every pair taken in order on one core against the
+    /// clusterer's own groups, as `add` did before it split the pairs into parts (the veto test
+    /// and the merging of profiles are the ones `add` calls).
+    fn add_one_by_one(s: &mut Clusterer<'_>, pairs: &[(u32, u32, f32)], threshold: f64) -> u64 {
+        let edges = s.ordered_edges(pairs, threshold);
         s.out.pairs_considered += edges.len() as u64;
         let before = s.out.merges;
-        let (feats, veto) = (s.feats, s.veto);
-        let (parent, size, reps, index, prof, comp) = (&mut s.parent, &mut s.size, &mut s.reps, &mut s.index, &s.prof, &s.comp);
-        for &(a, b, _) in &edges {
-            let (a, b) = (record_at[a as usize], record_at[b as usize]);
-            let (ra, rb) = (find(parent, a), find(parent, b));
+        for (a, b) in edges {
+            let (ra, rb) = (find(&mut s.parent, a), find(&mut s.parent, b));
             if ra == rb {
                 continue;
             }
             for r in [ra, rb] {
-                if reps[r as usize].is_empty() {
-                    reps[r as usize].push((r, 1));
+                if s.reps[r as usize].is_empty() {
+                    s.reps[r as usize].push((r, 1));
                 }
             }
-            let (ra, rb) = if reps[ra as usize].len() >= reps[rb as usize].len() { (ra, rb) } else { (rb, ra) };
-            let mut why = None;
-            if reps[ra as usize].len() * reps[rb as usize].len() > MAX_CHECKS_PER_MERGE {
-                why = Some(("size", "groups too large to check"));
-            } else {
-                // Per comparison: the record pairs across the groups on which both records have
-                // it, and a quarter of those as the limit.
-                let having = |g: &[(u32, u32)]| -> [f64; VETOABLE.len()] {
-                    let mut n = [0.0; VETOABLE.len()];
-                    for &(x, c) in g {
-                        for (k, n) in n.iter_mut().enumerate() {
-                            if comp[x as usize] & (1 << k) != 0 {
-                                *n += f64::from(c);
-                            }
-                        }
-                    }
-                    n
-                };
-                let (ga, gb) = (&reps[ra as usize], &reps[rb as usize]);
-                let (ha, hb) = (having(ga), having(gb));
-                let limit: [f64; VETOABLE.len()] = std::array::from_fn(|k| VETO_SHARE * ha[k] * hb[k]);
-                let mut bad = [0.0f64; VETOABLE.len()];
-                'outer: for &(x, cx) in ga {
-                    for &(y, cy) in gb {
-                        for (k, r) in contradictions(&feats[x as usize], &feats[y as usize], veto).into_iter().enumerate() {
-                            if let Some(r) = r {
-                                bad[k] += f64::from(cx) * f64::from(cy);
-                                if bad[k] >= limit[k] {
-                                    why = Some(r);
-                                    break 'outer;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            if let Some(r) = why {
+            let (ra, rb) = if s.reps[ra as usize].len() >= s.reps[rb as usize].len() { (ra, rb) } else { (rb, ra) };
+            if let Some(r) = refusal(s.feats, s.veto, &s.comp, &s.reps[ra as usize], &s.reps[rb as usize]) {
                 s.out.refused += 1;
                 match s.reasons.iter_mut().find(|(k, _)| *k == r) {
                     Some(e) => e.1 += 1,
@@ -699,30 +645,11 @@ mod tests {
                 continue;
             }
             s.out.merges += 1;
-            parent[rb as usize] = ra;
-            size[ra as usize] += size[rb as usize];
-            if index[ra as usize].is_empty() {
-                for (k, &(x, _)) in reps[ra as usize].iter().enumerate() {
-                    index[ra as usize].insert(prof[x as usize], k as u32);
-                }
-            }
-            let moved = std::mem::take(&mut reps[rb as usize]);
-            index[rb as usize] = HashMap::default();
-            for (x, c) in moved {
-                match index[ra as usize].get(&prof[x as usize]) {
-                    Some(&k) if same_profile(&feats[reps[ra as usize][k as usize].0 as usize], &feats[x as usize]) => {
-                        reps[ra as usize][k as usize].1 += c
-                    }
-                    // Equal hashes of different profiles: the hash chose the bucket, the fields
-                    // decide; this one is kept as a profile of its own.
-                    Some(_) => reps[ra as usize].push((x, c)),
-                    None => {
-                        let k = reps[ra as usize].len() as u32;
-                        index[ra as usize].insert(prof[x as usize], k);
-                        reps[ra as usize].push((x, c));
-                    }
-                }
-            }
+            s.parent[rb as usize] = ra;
+            let moved = std::mem::take(&mut s.reps[rb as usize]);
+            s.index[rb as usize] = HashMap::default();
+            let (reps, index) = (&mut s.reps[ra as usize], &mut s.index[ra as usize]);
+            merge_profiles(s.feats, &s.prof, reps, index, moved);
         }
         s.out.merges - before
     }
