@@ -60,14 +60,38 @@ fn published(recorded: &std::path::Path, outcomes: &std::path::Path) -> BTreeMap
 
 /// Publishes the export in `dir/world` (a synthetic world of `incidents` incidents when the
 /// folder holds none) into a dashboard, and checks every force it shows against the
-/// `recorded.csv` and `outcomes.csv` that `conduct stats` writes from the same incidents. Gives
-/// the published figures by force and the number of forces compared.
+/// `recorded.csv` and `outcomes.csv` that `conduct stats` writes from the same incidents. Each
+/// force's hidden and linked repeats are checked against `conduct run`'s `courses/courses.csv`
+/// of the same export, counted here: a course's report of the force is hidden when that file
+/// says so, and linked when it is neither hidden nor the course's first. Gives the published
+/// figures by force and the number of forces compared.
 fn dashboard_against_published(dir: &std::path::Path, incidents: usize) -> (BTreeMap<String, Figures>, usize) {
     let server = start(dir, Backend::Sqlite, incidents, &[]).unwrap();
     let world = dir.join("world");
     let stats = dir.join("stats");
     ok(conduct().arg("stats").arg("--incidents").arg(world.join("incidents.csv")).arg("--out").arg(&stats));
     let want = published(&stats.join("recorded.csv"), &stats.join("outcomes.csv"));
+    let run = dir.join("run");
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), "--out".into(), run.clone().into_os_string()];
+    for (flag, file) in [("--incidents", "incidents.csv"), ("--people", "people.csv"), ("--orders", "orders.csv")] {
+        if world.join(file).exists() {
+            args.extend([flag.into(), world.join(file).into_os_string()]);
+        }
+    }
+    ok(conduct().args(&args));
+    // Force → (hidden repeats, linked repeats), from the CLI's courses.
+    let mut repeats: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut course_before = String::new();
+    for r in read_csv(&run.join("courses/courses.csv")) {
+        let first = r["course_id"] != course_before;
+        course_before.clone_from(&r["course_id"]);
+        let counts = repeats.entry(r["force"].clone()).or_default();
+        match (first, r["hidden_repeat"].as_str()) {
+            (_, "true") => counts.0 += 1,
+            (false, _) => counts.1 += 1,
+            (true, _) => {}
+        }
+    }
 
     let pw = server.add_user("admin", "admin", None);
     let mut admin = signed_in(&server, "admin", &pw);
@@ -94,6 +118,12 @@ fn dashboard_against_published(dir: &std::path::Path, incidents: usize) -> (BTre
             Figures { quarters, groups, recorded: n(&o["incidents"]), assigned: n(&o["outcomes_assigned"]), charged: n(&o["charged"]) };
         let expected = want.get(name).unwrap_or_else(|| panic!("{name} is in the published tables"));
         assert_eq!(&got, expected, "{name}: the dashboard against recorded.csv and outcomes.csv");
+        let (hidden, linked) = repeats.get(name).copied().unwrap_or_default();
+        assert_eq!(
+            (o["hidden_repeats"].as_u64().unwrap_or(0), o["linked_repeats"].as_u64().unwrap_or(0)),
+            (hidden, linked),
+            "{name}: hidden and linked repeats against courses.csv"
+        );
         // The national page shows the same numbers as the force's own.
         assert_eq!((n(&f["incidents"]), n(&f["outcomes_assigned"]), n(&f["charged"])), (got.recorded, got.assigned, got.charged), "{name}");
         // The charge rate is the Home Office's: charged over offences recorded, not over

@@ -1487,7 +1487,7 @@ fn publish_once(
     // Each course's rows, made on every core: its `courses` row, a `course_forces` row per
     // force of the store's own among its reports', and its breaches' rows.
     use rayon::prelude::*;
-    type CourseRows = (Vec<Value>, Vec<Vec<Value>>, Vec<Vec<Value>>);
+    type CourseRows = (Vec<Value>, Vec<(Force, Vec<Value>, Reports)>, Vec<Vec<Value>>);
     let made: Vec<CourseRows> = a
         .found
         .courses
@@ -1532,7 +1532,12 @@ fn publish_once(
             for f in c.forces.iter().filter(|f| own_forces.contains(f)) {
                 let in_force: Vec<&usize> = c.incidents.iter().filter(|&&i| e.incidents[i].force == *f).collect();
                 let last_here = in_force.iter().map(|&&i| e.incidents[i].recorded_date).max().unwrap_or(last);
-                forces_rows.push(vec![
+                let reports = Reports {
+                    reports: in_force.len(),
+                    hidden: c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count(),
+                    first: c.incidents.first().is_some_and(|&i| e.incidents[i].force == *f),
+                };
+                let row = vec![
                     f.name().into(),
                     cid.into(),
                     position[ci].into(),
@@ -1542,11 +1547,12 @@ fn publish_once(
                     stalking.into(),
                     c.is_cross_force().into(),
                     breaches.into(),
-                    c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count().into(),
+                    reports.hidden.into(),
                     in_force.iter().filter(|&&&i| e.incidents[i].stalking_or_harassment_only_secondary()).count().into(),
                     ids.course_changed[ci].into(),
                     position[ci].into(),
-                ]);
+                ];
+                forces_rows.push((*f, row, reports));
             }
             let mut breaches_rows = Vec::new();
             if let Some(rank) = review_of[ci] {
@@ -1569,18 +1575,15 @@ fn publish_once(
     // and the forces' figures.
     for ((ci, c), (course, forces_rows, breaches_rows)) in a.found.courses.courses.iter().enumerate().zip(made) {
         courses.push(course);
-        course_forces.extend(forces_rows);
         breach_rows.extend(breaches_rows);
         course_incident_ends.push(course_incident_ends.last().map_or(0, |&at| at) + c.incidents.len());
         let priority = review_of[ci].map_or(Priority::Routine, |rank| a.found.reviews[rank].priority);
-        for f in c.forces.iter().filter(|f| own_forces.contains(f)) {
-            let in_force = c.incidents.iter().filter(|&&i| e.incidents[i].force == *f).count();
-            let fig = per_force.entry(*f).or_default();
+        for (f, row, here) in forces_rows {
+            course_forces.push(row);
+            let fig = per_force.entry(f).or_default();
             fig.courses += 1;
-            let hidden_here = c.hidden.iter().filter(|&&i| e.incidents[i].force == *f).count();
-            let first_here = c.incidents.first().is_some_and(|&i| e.incidents[i].force == *f) as usize;
-            fig.hidden += hidden_here;
-            fig.linked += in_force.saturating_sub(first_here).saturating_sub(hidden_here);
+            fig.hidden += here.hidden;
+            fig.linked += here.reports.saturating_sub(usize::from(here.first)).saturating_sub(here.hidden);
             match priority {
                 Priority::Urgent => fig.urgent += 1,
                 Priority::High => fig.high += 1,
@@ -2138,6 +2141,16 @@ fn compare(
         }
     }
     Ok(out)
+}
+
+/// A course's reports recorded by one force: how many, how many of them hidden repeats, and
+/// whether the course's first report is one of them. Counted once per course and force, for
+/// its `course_forces` row and for the force's figures.
+#[derive(Clone, Copy)]
+struct Reports {
+    reports: usize,
+    hidden: usize,
+    first: bool,
 }
 
 /// A force's row of `force_figures`. The Home Office figures (`incidents`, `charged`,
