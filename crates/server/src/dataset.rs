@@ -910,6 +910,72 @@ struct CarriedIds {
     from_population: bool,
 }
 
+/// A published table's ids by the force and key of its rows (`SELECT force, key, id`), read as
+/// the rows stream: each id once, and each key by the places of its ids there, so that neither
+/// an id nor a key is allocated per row (1.96M records and half a million course reports at
+/// the 1M world). `P` is what a key holds: one place (`u32`, a record's person) or several
+/// (`Vec<u32>`, a report's courses).
+struct PublishedIds<P> {
+    /// Each id once, in the order first read.
+    ids: Vec<String>,
+    /// Each id's place in `ids`.
+    at: FastMap<String, u32>,
+    /// Force → key → the places of its ids.
+    of_key: FastMap<String, FastMap<conduct_domain::Text, P>>,
+}
+
+/// What a key of [`PublishedIds`] holds.
+trait Places: Default {
+    /// Adds the place of one more of its ids.
+    fn add(&mut self, at: u32);
+}
+
+/// One id per key: the last read.
+impl Places for u32 {
+    fn add(&mut self, at: u32) {
+        *self = at;
+    }
+}
+
+/// Every id of the key, in the order read.
+impl Places for Vec<u32> {
+    fn add(&mut self, at: u32) {
+        self.push(at);
+    }
+}
+
+impl<P: Places> PublishedIds<P> {
+    /// Reads the rows of `sql`: force, key, id.
+    fn read(conn: &mut Conn, sql: &str) -> Result<Self, Error> {
+        let mut read: PublishedIds<P> = PublishedIds { ids: Vec::new(), at: FastMap::default(), of_key: FastMap::default() };
+        conn.scan(sql, &[], |r| {
+            let id = r[2].as_text();
+            let at = match read.at.get(id.as_ref()) {
+                Some(&at) => at,
+                None => {
+                    let at = read.ids.len() as u32;
+                    read.ids.push(id.clone().into_owned());
+                    read.at.insert(id.into_owned(), at);
+                    at
+                }
+            };
+            let force = r[0].as_text();
+            let of_force = match read.of_key.get_mut(force.as_ref()) {
+                Some(m) => m,
+                None => read.of_key.entry(force.into_owned()).or_default(),
+            };
+            of_force.entry(conduct_domain::Text::from(r[1].as_text().as_ref())).or_default().add(at);
+            Ok(true)
+        })?;
+        Ok(read)
+    }
+
+    /// The highest number of the ids read (0 when none has one).
+    fn highest(&self) -> u64 {
+        self.ids.iter().filter_map(|id| crate::ids::number(id)).max().unwrap_or(0)
+    }
+}
+
 /// Ids for `a`'s persons and courses, carried over from the publication it replaces (see
 /// [`crate::ids`]), and the next fresh numbers.
 fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, Error> {
@@ -921,34 +987,12 @@ fn carried_ids(conn: &mut Conn, a: &Analysis) -> Result<CarriedIds, Error> {
         return population_ids(conn, a, held, publication);
     }
     let highest_retired = highest_retired(conn)?;
-    // Published person of each (force, record_id): each published id once, and each record by
-    // its place there, read as the rows stream (1.96M records at the 1M world: neither an id
-    // nor a key is allocated per row).
-    let mut old_ids: Vec<String> = Vec::new();
-    let mut old_id_at: FastMap<String, u32> = FastMap::default();
-    let mut old_person: FastMap<String, FastMap<conduct_domain::Text, u32>> = FastMap::default();
-    let mut highest = highest_retired('P');
-    conn.scan("SELECT force, record_id, person_id FROM records", &[], |r| {
-        let id = r[2].as_text();
-        let at = match old_id_at.get(id.as_ref()) {
-            Some(&at) => at,
-            None => {
-                highest = highest.max(crate::ids::number(&id).unwrap_or(0));
-                let at = old_ids.len() as u32;
-                old_ids.push(id.clone().into_owned());
-                old_id_at.insert(id.into_owned(), at);
-                at
-            }
-        };
-        let force = r[0].as_text();
-        let of_force = match old_person.get_mut(force.as_ref()) {
-            Some(m) => m,
-            None => old_person.entry(force.into_owned()).or_default(),
-        };
-        of_force.insert(conduct_domain::Text::from(r[1].as_text().as_ref()), at);
-        Ok(true)
-    })?;
-    drop(old_id_at);
+    // Published person of each (force, record_id).
+    let published = PublishedIds::<u32>::read(conn, "SELECT force, record_id, person_id FROM records")?;
+    let highest = published.highest().max(highest_retired('P'));
+    // Records find their ids by place: the ids' own places are not needed.
+    let PublishedIds { ids: old_ids, at, of_key: old_person } = published;
+    drop(at);
     let mut next_person = (meta_number(conn, "next_person")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     // The store's own people rows (the other forces' records from the hub, after them, stand
     // for persons of these and hold no id of their own), each with its published id, looked
@@ -1020,38 +1064,15 @@ fn carried_course_ids(
     highest_retired: &dyn Fn(char) -> u64,
 ) -> Result<(crate::ids::Assigned, Vec<i64>, u64), Error> {
     let e = &a.export;
-    // The published course ids, each once with its number, and the course(s) of each (force,
-    // incident_ref) by their place there: half a million rows at the 1M world, so neither an
-    // id nor a reference is allocated per row.
-    let mut old_numbers: Vec<Option<u64>> = Vec::new();
-    let mut old_id_at: FastMap<String, u32> = FastMap::default();
-    let mut old_course: FastMap<String, FastMap<conduct_domain::Text, Vec<u32>>> = FastMap::default();
-    let mut highest = highest_retired('C');
-    conn.scan("SELECT force, incident_ref, course_id FROM course_incidents", &[], |r| {
-        let id = r[2].as_text();
-        let at = match old_id_at.get(id.as_ref()) {
-            Some(&at) => at,
-            None => {
-                let number = crate::ids::number(&id);
-                highest = highest.max(number.unwrap_or(0));
-                let at = old_numbers.len() as u32;
-                old_numbers.push(number);
-                old_id_at.insert(id.into_owned(), at);
-                at
-            }
-        };
-        let force = r[0].as_text();
-        let of_force = match old_course.get_mut(force.as_ref()) {
-            Some(m) => m,
-            None => old_course.entry(force.into_owned()).or_default(),
-        };
-        of_force.entry(conduct_domain::Text::from(r[1].as_text().as_ref())).or_default().push(at);
-        Ok(true)
-    })?;
+    // The published course(s) of each (force, incident_ref): a report is in one course or more.
+    let published = PublishedIds::<Vec<u32>>::read(conn, "SELECT force, incident_ref, course_id FROM course_incidents")?;
+    let highest = published.highest().max(highest_retired('C'));
+    let old_numbers: Vec<Option<u64>> = published.ids.iter().map(|id| crate::ids::number(id)).collect();
+    let (old_id_at, old_course) = (&published.at, &published.of_key);
     let mut next_course = (meta_number(conn, "next_course")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     // Ids are compared by their numbers (see [`crate::ids::overlaps`]).
     let members = a.found.courses.courses.iter().enumerate().flat_map(|(ci, c)| {
-        let (old_course, old_numbers) = (&old_course, &old_numbers);
+        let old_numbers = &old_numbers;
         c.incidents.iter().flat_map(move |&i| {
             let inc = &e.incidents[i];
             old_course
