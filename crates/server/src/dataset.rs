@@ -2538,6 +2538,43 @@ mod tests {
     /// whose key it has seen. An export repeating a key in each of its four files, and reusing
     /// each in a second force (no repeat but for a record id, which the contract makes unique
     /// across the file), is read, and merged into nothing it is unchanged.
+    /// A published table's ids read once each, in the order first read; a key of one id keeps
+    /// it, a key of several keeps them all in the order read, and the same key in two forces is
+    /// two keys; the highest number is over every id read, those without one left out.
+    #[test]
+    fn published_ids_are_each_held_once_and_found_by_force_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Conn::open(&crate::db::Url::Sqlite(dir.path().join("t.db"))).unwrap();
+        c.batch("CREATE TABLE t (force TEXT, k TEXT, id TEXT)").unwrap();
+        let rows: Vec<Vec<Value>> = [
+            ("Cumbria", "1234", "C000007"),
+            ("Durham", "1234", "C000002"),
+            ("Cumbria", "K-1234", "C000007"),
+            ("Cumbria", "1234", "C000031"),
+            ("Durham", "1235", "not-an-id"),
+        ]
+        .iter()
+        .map(|&(f, k, id)| vec![f.into(), k.into(), id.into()])
+        .collect();
+        c.bulk_insert("t", &["force", "k", "id"], &rows).unwrap();
+        let many = PublishedIds::<Vec<u32>>::read(&mut c, "SELECT force, k, id FROM t ORDER BY rowid").unwrap();
+        assert_eq!(many.ids, ["C000007", "C000002", "C000031", "not-an-id"]);
+        assert_eq!(many.at.len(), 4);
+        assert!(many.ids.iter().enumerate().all(|(i, id)| many.at[id] == i as u32));
+        let places = |force: &str, key: &str| many.of_key.get(force).and_then(|m| m.get(key)).cloned();
+        assert_eq!(places("Cumbria", "1234"), Some(vec![0, 2]));
+        assert_eq!(places("Durham", "1234"), Some(vec![1]));
+        assert_eq!(places("Cumbria", "K-1234"), Some(vec![0]));
+        assert_eq!(places("Durham", "1235"), Some(vec![3]));
+        assert_eq!(places("Durham", "K-1234"), None);
+        assert_eq!(many.highest(), 31);
+        let one = PublishedIds::<u32>::read(&mut c, "SELECT force, k, id FROM t ORDER BY rowid").unwrap();
+        assert_eq!(one.of_key["Cumbria"]["1234"], 2, "the last read");
+        assert_eq!(one.of_key["Durham"]["1234"], 1);
+        let none = PublishedIds::<u32>::read(&mut c, "SELECT force, k, id FROM t WHERE id = 'not-an-id'").unwrap();
+        assert_eq!(none.highest(), 0);
+    }
+
     #[test]
     fn an_export_merged_into_nothing_is_itself() {
         let dir = tempfile::tempdir().unwrap();
