@@ -5,7 +5,7 @@
 //! a legend, and a source line. A gap in a series (quarters with no data) is bridged by a
 //! dotted line and a lone point drawn as a dot, so a line never silently stops or vanishes.
 //!
-//! The same SVG is inlined in the HTML report and written as a standalone file; [`png`] renders
+//! The same SVG is inlined in the HTML report and written as a standalone file; [`png()`] renders
 //! it at twice its size (1,920 pixels wide) for print and social media. [`Chart::data_table`] gives
 //! its data as an HTML table for screen readers and for anyone who wants the numbers.
 
