@@ -1066,8 +1066,8 @@ fn carried_course_ids(
     let e = &a.export;
     // The published course(s) of each (force, incident_ref): a report is in one course or more.
     let published = PublishedIds::<Vec<u32>>::read(conn, "SELECT force, incident_ref, course_id FROM course_incidents")?;
-    let highest = published.highest().max(highest_retired('C'));
     let old_numbers: Vec<Option<u64>> = published.ids.iter().map(|id| crate::ids::number(id)).collect();
+    let highest = old_numbers.iter().flatten().copied().max().unwrap_or(0).max(highest_retired('C'));
     let (old_id_at, old_course) = (&published.at, &published.of_key);
     let mut next_course = (meta_number(conn, "next_course")?.unwrap_or(1).max(1) as u64).max(highest + 1);
     // Ids are compared by their numbers (see [`crate::ids::overlaps`]).
