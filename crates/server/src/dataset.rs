@@ -559,8 +559,8 @@ pub fn analyse_held(
     let options = analysis_options();
     let export = conduct_pipeline::Export::from(export);
     // Persons numbered from 0 in the order of their first row, each named by its id. Each
-    // row's person is looked up, and each person's id written, on every core; only the
-    // numbering in row order runs on one (it was 0.6 s of one core at the 1M world).
+    // row's person is looked up, numbered ([`number_in_row_order`]) and each person's id
+    // written on every core.
     use rayon::prelude::*;
     let numbers: Vec<Option<conduct_population::PersonNumber>> =
         export.people.par_iter().map(|p| population.person_of(p.force, &p.record_id)).collect();
@@ -571,20 +571,9 @@ pub fn analyse_held(
             p.force.name()
         )));
     }
-    // At most one person per row, and none numbered past the last number given.
-    let persons_at_most = export.people.len().min(usize::try_from(population.next_person).unwrap_or(usize::MAX));
-    let mut dense: FastMap<conduct_population::PersonNumber, u32> = FastMap::with_capacity_and_hasher(persons_at_most, Default::default());
-    let mut firsts: Vec<conduct_population::PersonNumber> = Vec::new();
-    let of_row: Vec<u32> = numbers
-        .into_iter()
-        .flatten()
-        .map(|number| {
-            *dense.entry(number).or_insert_with(|| {
-                firsts.push(number);
-                firsts.len() as u32 - 1
-            })
-        })
-        .collect();
+    let numbers: Vec<conduct_population::PersonNumber> = numbers.into_iter().flatten().collect();
+    let (of_row, firsts) = number_in_row_order(&numbers, population.next_person);
+    drop(numbers);
     let names: Vec<String> = firsts.par_iter().map(|&n| conduct_population::person_label(n)).collect();
     let persons = conduct_pipeline::Persons::given(of_row, names);
     let mut found = conduct_pipeline::analyse_with_persons(&export, persons, &options);
@@ -597,6 +586,55 @@ pub fn analyse_held(
         tf: population.tf,
     });
     Ok(cross_forced(export, found, Some(HeldPopulation { batches, next_person }), cross_force, &options))
+}
+
+/// Numbers the persons of the rows (`numbers[i]`: row `i`'s person in the population) densely
+/// from 0, in the order of each person's first row: each row's dense number, and the person of
+/// each dense number.
+///
+/// The population's numbers lie below `next_person`, so the first row of each is found with one
+/// array of that length, on every core (at the 1M world the numbering in row order through a
+/// map was 0.25 s of one core while the other waited). Numbers outside it, an array much longer
+/// than the rows, or more rows than a `u32` counts, are numbered through a map, row by row, as
+/// before: the same result.
+fn number_in_row_order(
+    numbers: &[conduct_population::PersonNumber],
+    next_person: conduct_population::PersonNumber,
+) -> (Vec<u32>, Vec<conduct_population::PersonNumber>) {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    let len = usize::try_from(next_person).unwrap_or(usize::MAX);
+    let fits = u32::try_from(numbers.len()).is_ok_and(|rows| rows < u32::MAX)
+        && len <= numbers.len().saturating_mul(4).max(1 << 16)
+        && numbers.par_iter().all(|&n| usize::try_from(n).is_ok_and(|n| n < len));
+    if !fits {
+        // At most one person per row, and none numbered past the last number given.
+        let mut dense: FastMap<conduct_population::PersonNumber, u32> =
+            FastMap::with_capacity_and_hasher(numbers.len().min(len), Default::default());
+        let mut firsts = Vec::new();
+        let of_row = numbers
+            .iter()
+            .map(|&number| {
+                *dense.entry(number).or_insert_with(|| {
+                    firsts.push(number);
+                    firsts.len() as u32 - 1
+                })
+            })
+            .collect();
+        return (of_row, firsts);
+    }
+    // Each number's first row (u32::MAX: no row), then the rows that are their number's first,
+    // in row order; then, in the same array, each number's dense number.
+    let at: Vec<AtomicU32> = (0..len).into_par_iter().map(|_| AtomicU32::new(u32::MAX)).collect();
+    numbers.par_iter().enumerate().for_each(|(row, &n)| {
+        at[n as usize].fetch_min(row as u32, Relaxed);
+    });
+    let first_rows: Vec<u32> =
+        (0..numbers.len() as u32).into_par_iter().filter(|&row| at[numbers[row as usize] as usize].load(Relaxed) == row).collect();
+    first_rows.par_iter().enumerate().for_each(|(dense, &row)| at[numbers[row as usize] as usize].store(dense as u32, Relaxed));
+    let of_row = numbers.par_iter().map(|&n| at[n as usize].load(Relaxed)).collect();
+    let firsts = first_rows.par_iter().map(|&row| numbers[row as usize]).collect();
+    (of_row, firsts)
 }
 
 /// The pipeline's options for a publication: scored pairs are not kept.
@@ -2322,6 +2360,53 @@ mod tests {
             assert_eq!(standing, [budget >= 1004, budget >= 7004, budget >= 4, budget >= 3004], "budget {budget}");
             assert_eq!(one[1].as_ref().map(|(d, i)| (d.len(), i.len())), (budget >= 7004).then_some((2000, 2000)), "budget {budget}");
         }
+    }
+
+    /// The numbering in row order a publication used before: through a map, row by row.
+    fn numbered_row_by_row(numbers: &[conduct_population::PersonNumber]) -> (Vec<u32>, Vec<conduct_population::PersonNumber>) {
+        let mut dense: HashMap<conduct_population::PersonNumber, u32> = HashMap::new();
+        let mut firsts = Vec::new();
+        let of_row = numbers
+            .iter()
+            .map(|&n| {
+                *dense.entry(n).or_insert_with(|| {
+                    firsts.push(n);
+                    firsts.len() as u32 - 1
+                })
+            })
+            .collect();
+        (of_row, firsts)
+    }
+
+    proptest::proptest! {
+        /// Persons numbered by their first rows on every core are numbered as row by row:
+        /// numbers from 0 (the population's "withdrawn") up to `next_person`, repeated in any
+        /// order, and numbers the array cannot hold (negative, past `next_person`, or a
+        /// `next_person` far past the rows), which are numbered row by row.
+        #[test]
+        fn persons_numbered_by_first_rows_are_numbered_as_row_by_row(
+            rows in proptest::collection::vec(0i64..40, 0..300),
+            next_person in 0i64..50,
+            odd in proptest::option::of((0usize..300, proptest::prop_oneof![proptest::strategy::Just(-1i64), proptest::strategy::Just(40i64), proptest::strategy::Just(i64::MAX)])),
+            huge in proptest::bool::ANY,
+        ) {
+            let mut rows = rows;
+            if let Some((at, n)) = odd {
+                if at < rows.len() {
+                    rows[at] = n;
+                }
+            }
+            let next = if huge { i64::MAX } else { next_person.max(rows.iter().copied().filter(|&n| (0..40).contains(&n)).max().map_or(0, |m| m + 1)) };
+            proptest::prop_assert_eq!(number_in_row_order(&rows, next), numbered_row_by_row(&rows));
+        }
+    }
+
+    /// The numbering on every core is taken for a population's numbers, not only the fallback.
+    #[test]
+    fn persons_numbered_by_first_rows_in_an_array() {
+        let rows = [7i64, 3, 7, 0, 3, 9, 9, 1];
+        assert_eq!(number_in_row_order(&rows, 10), (vec![0, 1, 0, 2, 1, 3, 3, 4], vec![7, 3, 0, 9, 1]));
+        assert_eq!(number_in_row_order(&[], 0), (vec![], vec![]));
     }
 
     fn standing(priority: u8, by_rules: u8, grounds: usize, last_day: i32, reports: usize) -> Option<conduct_courses::Standing> {
