@@ -2622,11 +2622,6 @@ mod tests {
         assert_eq!((one.records, one.forces()), (2, force("Essex").name().to_string()));
     }
 
-    /// A first publication analyses its one export as read instead of merging it into the empty
-    /// store's records (`publish_read`): the same only while the reader sets aside every row
-    /// whose key it has seen. An export repeating a key in each of its four files, and reusing
-    /// each in a second force (no repeat but for a record id, which the contract makes unique
-    /// across the file), is read, and merged into nothing it is unchanged.
     /// A published table's ids read once each, in the order first read; a key of one id keeps
     /// it, a key of several keeps them all in the order read, and the same key in two forces is
     /// two keys; the highest number is over every id read, those without one left out.
@@ -2664,6 +2659,11 @@ mod tests {
         assert_eq!(none.highest(), 0);
     }
 
+    /// A first publication analyses its one export as read instead of merging it into the empty
+    /// store's records (`publish_read`): the same only while the reader sets aside every row
+    /// whose key it has seen. An export repeating a key in each of its four files, and reusing
+    /// each in a second force (no repeat but for a record id, which the contract makes unique
+    /// across the file), is read, and merged into nothing it is unchanged.
     #[test]
     fn an_export_merged_into_nothing_is_itself() {
         let dir = tempfile::tempdir().unwrap();
