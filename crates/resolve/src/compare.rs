@@ -317,16 +317,15 @@ pub fn dob_level(a: Dob, b: Dob) -> u8 {
         if a.month == b.month && a.day == b.day && a.year.abs_diff(b.year) == 1 {
             return 3;
         }
-        let one_digit = one_digit_slip;
         let same = [a.year == b.year, a.month == b.month, a.day == b.day];
         let differing = same.iter().filter(|s| !**s).count();
         let slip = [
-            a.year.abs_diff(b.year) == 1 || one_digit(u32::from(a.year), u32::from(b.year), 4),
-            one_digit(u32::from(a.month), u32::from(b.month), 2),
-            one_digit(u32::from(a.day), u32::from(b.day), 2),
+            a.year.abs_diff(b.year) == 1 || one_digit_slip(u32::from(a.year), u32::from(b.year), 4),
+            one_digit_slip(u32::from(a.month), u32::from(b.month), 2),
+            one_digit_slip(u32::from(a.day), u32::from(b.day), 2),
         ];
         let slips = (0..3).filter(|&i| !same[i] && slip[i]).count();
-        if differing == 1 && slips == 1 && (same[0] || one_digit(u32::from(a.year), u32::from(b.year), 4)) {
+        if differing == 1 && slips == 1 && (same[0] || one_digit_slip(u32::from(a.year), u32::from(b.year), 4)) {
             return 4;
         }
         // Two records each with its own slip (one a year out, the other a digit wrong).
