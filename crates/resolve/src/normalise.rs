@@ -126,7 +126,18 @@ impl Features {
 
 /// The hash of a force's local nominal id ([`Features::nominal`]); 0 for no id.
 pub fn nominal_key(force: u8, nominal: &str) -> u64 {
-    if nominal.is_empty() { 0 } else { xxh3_64(format!("{force}\u{1f}{nominal}").as_bytes()) | 1 }
+    if nominal.is_empty() {
+        return 0;
+    }
+    // The force's number, a unit separator, the nominal: written on the stack when they fit
+    // (every nominal seen), without a `String` per people row; the same bytes either way.
+    let mut buf = [0u8; 64];
+    let mut free = &mut buf[..];
+    if std::io::Write::write_fmt(&mut free, format_args!("{force}\u{1f}{nominal}")).is_ok() {
+        let written = 64 - free.len();
+        return xxh3_64(&buf[..written]) | 1;
+    }
+    xxh3_64(format!("{force}\u{1f}{nominal}").as_bytes()) | 1
 }
 
 /// Hash of a non-empty string; 0 for the empty string.
@@ -760,6 +771,16 @@ pub fn normalise_all(rows: &[Involvement], nicknames: &Nicknames) -> (Vec<Featur
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A nominal's key is the hash of the force, a unit separator and the nominal written
+        /// out, whether they fit the stack's 64 bytes or not.
+        #[test]
+        fn a_nominal_key_hashes_the_force_and_the_nominal_written_out(force in proptest::prelude::any::<u8>(), nominal in "\\PC{1,70}") {
+            let want = xxhash_rust::xxh3::xxh3_64(format!("{force}\u{1f}{nominal}").as_bytes()) | 1;
+            proptest::prop_assert_eq!(nominal_key(force, &nominal), want);
+        }
+    }
 
     /// The field warnings of many rows, counted on every core, are those of the rows one by
     /// one: each field's count, and the other columns in the order each first appears (here a
