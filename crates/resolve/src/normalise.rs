@@ -632,10 +632,14 @@ pub fn normalise(row: &Involvement, nicknames: &Nicknames) -> Features {
             f.dob = Dob::default();
         }
     }
-    f.sex = match row.sex.trim().to_ascii_lowercase().as_str() {
-        "m" | "male" => 1,
-        "f" | "female" => 2,
-        _ => 0,
+    let sex = row.sex.trim();
+    let is = |names: [&str; 2]| names.iter().any(|n| sex.eq_ignore_ascii_case(n));
+    f.sex = if is(["m", "male"]) {
+        1
+    } else if is(["f", "female"]) {
+        2
+    } else {
+        0
     };
     let pc: String = row.postcode.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
     f.pc_unit = hash_str(&pc);
@@ -771,6 +775,21 @@ pub fn normalise_all(rows: &[Involvement], nicknames: &Nicknames) -> (Vec<Featur
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sex_is_read_in_any_case_and_padding() {
+        let n = Nicknames::builtin();
+        let sex_of = |s: &str| {
+            let mut p = crate::compare::tests::person("Ann", "Lee", "1980-01-02");
+            p.sex = s.into();
+            normalise(&p, &n).sex
+        };
+        for (s, want) in
+            [("M", 1), (" male ", 1), ("MaLe", 1), ("f", 2), ("FEMALE", 2), ("\tF", 2), ("", 0), ("x", 0), ("males", 0), ("ma", 0)]
+        {
+            assert_eq!(sex_of(s), want, "{s:?}");
+        }
+    }
 
     proptest::proptest! {
         /// A nominal's key is the hash of the force, a unit separator and the nominal written
