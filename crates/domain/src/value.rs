@@ -2,44 +2,48 @@
 
 use crate::{Error, ErrorKind};
 
+/// The most letters a placeholder has (each of [`PLACEHOLDERS`] is ASCII and no longer).
+const LONGEST: usize = 16;
+
+/// The letters, lower-cased, of the placeholders [`is_placeholder_name`] knows.
+const PLACEHOLDERS: &[&str] = &[
+    "unknown",
+    "unk",
+    "nk",
+    "uk",
+    "notknown",
+    "notstated",
+    "notgiven",
+    "none",
+    "anon",
+    "anonymous",
+    "xx",
+    "xxx",
+    "xxxx",
+    "tbc",
+    "tba",
+    "refused",
+    "withheld",
+    "unnamed",
+    "noname",
+    "unknownmale",
+    "unknownfemale",
+    "unknownperson",
+    "unknownsuspect",
+    "unknownoffender",
+    "male",
+    "female",
+];
+
 /// Whether a name field holds a placeholder a force writes for "we do not know" (`Unknown`,
 /// `N/K`, `Not known`, `UNK`, `XXX`, `Anon`…) rather than a name. Such a value identifies
 /// nobody: linkage treats it as missing, and a suspect row with only placeholders is an
 /// unknown suspect. Compared on the letters alone, case folded.
 pub fn is_placeholder_name(s: &str) -> bool {
-    const PLACEHOLDERS: &[&str] = &[
-        "unknown",
-        "unk",
-        "nk",
-        "uk",
-        "notknown",
-        "notstated",
-        "notgiven",
-        "none",
-        "anon",
-        "anonymous",
-        "xx",
-        "xxx",
-        "xxxx",
-        "tbc",
-        "tba",
-        "refused",
-        "withheld",
-        "unnamed",
-        "noname",
-        "unknownmale",
-        "unknownfemale",
-        "unknownperson",
-        "unknownsuspect",
-        "unknownoffender",
-        "male",
-        "female",
-    ];
     // The letters, lower-cased, gathered on the stack: every placeholder is ASCII and at most
     // `LONGEST` letters, so a longer run, or any letter that does not lower-case to ASCII, is no
     // placeholder (a letter that does, such as the Kelvin sign, counts as its ASCII letter).
     // This runs for both names of every people row; a `String` each was a tenth of normalising.
-    const LONGEST: usize = 16;
     let mut letters = [0u8; LONGEST];
     let mut n = 0;
     for c in s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase) {
@@ -127,34 +131,6 @@ mod tests {
     /// Placeholders as they were read before session 47: the letters lower-cased into a
     /// `String`, then looked up.
     fn placeholder_by_collecting(s: &str) -> bool {
-        const PLACEHOLDERS: &[&str] = &[
-            "unknown",
-            "unk",
-            "nk",
-            "uk",
-            "notknown",
-            "notstated",
-            "notgiven",
-            "none",
-            "anon",
-            "anonymous",
-            "xx",
-            "xxx",
-            "xxxx",
-            "tbc",
-            "tba",
-            "refused",
-            "withheld",
-            "unnamed",
-            "noname",
-            "unknownmale",
-            "unknownfemale",
-            "unknownperson",
-            "unknownsuspect",
-            "unknownoffender",
-            "male",
-            "female",
-        ];
         let letters: String = s.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
         !letters.is_empty() && PLACEHOLDERS.contains(&letters.as_str())
     }
@@ -193,6 +169,7 @@ mod tests {
 
     #[test]
     fn placeholder_names_are_not_names() {
+        assert!(PLACEHOLDERS.iter().all(|p| p.bytes().all(|b| b.is_ascii_lowercase()) && p.len() <= LONGEST));
         for p in ["Unknown", "UNKNOWN", "N/K", "n.k.", "Not known", "UNK", "XXX", "Anon", "Unknown male", "tbc", "MALE"] {
             assert!(is_placeholder_name(p), "{p}");
         }
